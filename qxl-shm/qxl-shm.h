@@ -1,0 +1,115 @@
+/*
+ * qxl-shm: the producer protocol, wire definitions (see PROTOCOL.md for the
+ * prose).  One definition, used by the supervisor, the display worker and
+ * libqxlshm.
+ *
+ * Control: a SOCK_SEQPACKET UNIX socket per display.  Each datagram is a
+ * struct qxlshm_hdr followed by exactly the payload of its type; fds ride
+ * with SCM_RIGHTS.  Little-endian, packed.
+ *
+ * Versioning: major changes break compatibility (the server refuses another
+ * major); minor additions are announced by feature bits in HELLO.
+ */
+#ifndef QXL_SHM_H
+#define QXL_SHM_H
+
+#include <stdint.h>
+
+#define QXLSHM_MAGIC		0x4d485351u	/* "QSHM" little-endian */
+#define QXLSHM_VERSION_MAJOR	1
+#define QXLSHM_VERSION_MINOR	0
+
+/* Limits the server enforces. */
+#define QXLSHM_MAX_SLOTS	8		/* slot ids 0..7 */
+#define QXLSHM_MAX_SLOT_SIZE	(1ull << 32)	/* 4 GiB per slot */
+#define QXLSHM_MAX_MSG		512
+#define QXLSHM_MAX_WIDTH	8192
+#define QXLSHM_MAX_HEIGHT	8192
+
+/*
+ * QXLPHYSICAL encoding: bits 63..56 slot id, 55..48 generation,
+ * 47..0 byte offset into that slot's memfd.
+ */
+#define QXLSHM_SLOT_SHIFT	56
+#define QXLSHM_GEN_SHIFT	48
+#define QXLSHM_OFFSET_MASK	((1ull << 48) - 1)
+#define QXLSHM_PHYS(slot, gen, off) \
+	(((uint64_t)(slot) << QXLSHM_SLOT_SHIFT) | \
+	 ((uint64_t)((gen) & 0xff) << QXLSHM_GEN_SHIFT) | \
+	 ((uint64_t)(off) & QXLSHM_OFFSET_MASK))
+
+struct qxlshm_hdr {
+	uint32_t	type;
+	uint32_t	len;		/* payload bytes after this header */
+} __attribute__((packed));
+
+enum qxlshm_type {
+	/* producer -> server */
+	QXLSHM_MSG_HELLO = 1,		/* first message */
+	QXLSHM_MSG_MEMSLOT_ADD = 2,	/* 1 fd: sealed memfd */
+	QXLSHM_MSG_ATTACH = 3,		/* 2 fds: doorbell, irq eventfds */
+	QXLSHM_MSG_CREATE_PRIMARY = 4,
+	QXLSHM_MSG_DESTROY_PRIMARY = 5,
+	QXLSHM_MSG_DETACH = 6,
+	/* server -> producer */
+	QXLSHM_MSG_HELLO_REPLY = 100,
+	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
+	QXLSHM_MSG_ERROR = 102,		/* reason, then the server closes */
+};
+
+struct qxlshm_hello {
+	uint32_t	magic;		/* QXLSHM_MAGIC */
+	uint16_t	major;
+	uint16_t	minor;
+	uint64_t	features;	/* QXLSHM_F_*, none defined in 1.0 */
+	char		name[64];	/* producer's name, for logs */
+} __attribute__((packed));
+
+struct qxlshm_hello_reply {
+	uint32_t	magic;
+	uint16_t	major;
+	uint16_t	minor;
+	uint64_t	features;	/* accepted subset */
+} __attribute__((packed));
+
+struct qxlshm_memslot_add {
+	uint32_t	slot_id;	/* < QXLSHM_MAX_SLOTS, not yet used */
+	uint32_t	generation;	/* 0..255 */
+	uint64_t	size;		/* bytes; memfd at least this long */
+} __attribute__((packed));
+
+/* The QXLRam device region (spice/qxl_dev.h layout) sits at ram_offset in
+ * slot ram_slot.  fds: [0] doorbell (producer writes 1 when it pushed to
+ * the command or cursor ring and notify_on_prod asked for it), [1] irq
+ * (server writes when it pushed to the release ring and int_pending/
+ * notify_on_cons ask for it). */
+struct qxlshm_attach {
+	uint32_t	ram_slot;
+	uint32_t	pad;
+	uint64_t	ram_offset;
+} __attribute__((packed));
+
+/* The same fields as QXLSurfaceCreate for a primary surface. */
+struct qxlshm_create_primary {
+	uint32_t	width;
+	uint32_t	height;
+	int32_t		stride;		/* negative: bottom-up in memory */
+	uint32_t	format;		/* SPICE_SURFACE_FMT_32_xRGB etc. */
+	uint64_t	mem;		/* QXLPHYSICAL of line 0's block */
+} __attribute__((packed));
+
+struct qxlshm_error {
+	uint32_t	code;		/* QXLSHM_E_* */
+	char		reason[256];	/* NUL-terminated */
+} __attribute__((packed));
+
+enum qxlshm_error_code {
+	QXLSHM_E_PROTOCOL = 1,		/* malformed or unexpected message */
+	QXLSHM_E_VERSION = 2,		/* unsupported major version */
+	QXLSHM_E_PERMISSION = 3,	/* peer uid/gid not allowed */
+	QXLSHM_E_MEMFD = 4,		/* memfd unsealed, too small, ... */
+	QXLSHM_E_BUSY = 5,		/* another producer is attached */
+	QXLSHM_E_FAULT = 6,		/* bad QXL commands: detached */
+};
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * ipc-msg: THE list of messages between the supervisor (spiced) and its
+ * workers (spiced-worker).  Every message type and payload is defined here
+ * once; ipc.c frames them and checks sizes.
+ *
+ * Transport: one SOCK_SEQPACKET socketpair per worker, the worker's end on
+ * fd 3.  One datagram = struct ipc_hdr + payload; fds ride along with
+ * SCM_RIGHTS and their count is fixed per type (ipc_msg_spec()).
+ *
+ * Numbering: D2W (supervisor to worker) 100-199, W2D (worker to supervisor)
+ * 200-299.  Adding a message or changing a payload bumps SPICED_IPC_VERSION
+ * (supervisor and worker must come from the same build; the worker checks
+ * the version in IPC_D2W_INIT).
+ *
+ * Payloads are fixed-size packed little-endian-host structs (both ends are
+ * the same build on the same host), decoded only after ipc.c checked the
+ * exact length.  Strings are fixed arrays; receivers must check that they
+ * are NUL-terminated (ipc_str_ok()).  No pointers cross IPC.
+ */
+#ifndef SPICED_IPC_MSG_H
+#define SPICED_IPC_MSG_H
+
+#include <stdint.h>
+
+#define SPICED_IPC_VERSION	1
+
+#define IPC_MAX_PAYLOAD		4096
+#define IPC_MAX_FDS		4
+#define IPC_NAME_LEN		64
+#define IPC_ADDR_LEN		64
+#define IPC_MAX_CAP_WORDS	4	/* caps beyond 128 bits are ignored */
+#define IPC_MAX_CHANNELS	32	/* entries in a channel list */
+#define IPC_REASON_LEN		256
+
+struct ipc_hdr {
+	uint32_t	ih_type;
+	uint32_t	ih_len;		/* payload bytes after the header */
+	uint32_t	ih_session;	/* SPICE connection_id, 0 if none */
+	uint32_t	ih_conn;	/* supervisor's id for a client connection */
+} __attribute__((packed));
+
+enum ipc_type {
+	/* supervisor -> worker */
+	IPC_D2W_INIT = 100,		/* first message; struct ipc_init */
+	IPC_D2W_CLIENT = 101,		/* 1 fd: an authenticated client link */
+	IPC_D2W_CHANNELS = 102,		/* main: channels the session may link */
+	IPC_D2W_MEMSLOT = 103,		/* 1 fd: producer memfd (checked) */
+	IPC_D2W_DEVICE = 104,		/* 2 fds: doorbell in, irq out */
+	IPC_D2W_PRIMARY_CREATE = 105,	/* producer created the primary */
+	IPC_D2W_PRIMARY_DESTROY = 106,	/* producer destroyed the primary */
+	IPC_D2W_CONN_CLOSE = 107,	/* close one client connection */
+	IPC_D2W_SESSION_CLOSE = 108,	/* close all connections of ih_session */
+
+	/* worker -> supervisor */
+	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */
+	IPC_W2D_CONN_CLOSED = 201,	/* a client connection ended */
+	IPC_W2D_PRODUCER_FAULT = 202,	/* display: producer misbehaved */
+};
+
+/* IPC_D2W_INIT: the worker's identity and settings. */
+struct ipc_init {
+	uint32_t	version;	/* SPICED_IPC_VERSION */
+	uint32_t	flags;		/* IPC_INIT_* */
+	char		display[IPC_NAME_LEN];
+} __attribute__((packed));
+#define IPC_INIT_DEBUG		0x1	/* log debug lines */
+#define IPC_INIT_TEST_TRIGGERS	0x2	/* SIGUSR2 makes the worker call
+					   openat(2), which seccomp must kill */
+
+/* Transport under a handed-over client fd. */
+enum ipc_transport {
+	IPC_TRANSPORT_PLAIN = 0,
+};
+
+/* IPC_D2W_CLIENT: everything a worker needs to continue a linked channel.
+ * The link result OK has already been sent; the next bytes on the fd are
+ * data messages.  ih_session names the session, ih_conn the connection. */
+struct ipc_client {
+	uint8_t		channel_type;	/* SPICE_CHANNEL_* */
+	uint8_t		channel_id;
+	uint8_t		mini_header;	/* 1: SpiceMiniDataHeader in use */
+	uint8_t		transport;	/* enum ipc_transport */
+	uint32_t	n_common_caps;	/* words used in common_caps */
+	uint32_t	n_channel_caps;
+	uint32_t	common_caps[IPC_MAX_CAP_WORDS];
+	uint32_t	channel_caps[IPC_MAX_CAP_WORDS];
+	char		peer[IPC_ADDR_LEN];	/* client address, for logs */
+} __attribute__((packed));
+
+/* IPC_D2W_CHANNELS: the channels this session may link (main worker). */
+struct ipc_channels {
+	uint32_t	count;		/* <= IPC_MAX_CHANNELS */
+	struct {
+		uint8_t	type;
+		uint8_t	id;
+	} __attribute__((packed)) ch[IPC_MAX_CHANNELS];
+} __attribute__((packed));
+
+/* IPC_D2W_MEMSLOT: a producer memory slot; the supervisor has checked
+ * F_SEAL_SHRINK and that the file is at least `size` bytes long. */
+struct ipc_memslot {
+	uint32_t	slot_id;
+	uint32_t	generation;
+	uint64_t	size;
+} __attribute__((packed));
+
+/* IPC_D2W_DEVICE: where QXLRam lives; fds: [0] doorbell eventfd the
+ * producer writes, [1] interrupt eventfd the worker writes. */
+struct ipc_device {
+	uint32_t	ram_slot;
+	uint32_t	pad;
+	uint64_t	ram_offset;
+} __attribute__((packed));
+
+/* IPC_D2W_PRIMARY_CREATE: copied field by field from the producer's
+ * QXLSHM_MSG_CREATE_PRIMARY after a size check; validated by the worker. */
+struct ipc_primary {
+	uint32_t	width;
+	uint32_t	height;
+	int32_t		stride;
+	uint32_t	format;		/* SPICE_SURFACE_FMT_* */
+	uint64_t	mem;		/* QXLPHYSICAL of pixel memory */
+} __attribute__((packed));
+
+/* IPC_W2D_READY */
+struct ipc_ready {
+	uint32_t	version;
+	uint32_t	pid;
+} __attribute__((packed));
+
+/* IPC_W2D_CONN_CLOSED: ih_conn names the connection. */
+struct ipc_conn_closed {
+	char		reason[IPC_REASON_LEN];
+} __attribute__((packed));
+
+/* IPC_W2D_PRODUCER_FAULT: the display worker detaches the producer. */
+struct ipc_producer_fault {
+	char		reason[IPC_REASON_LEN];
+} __attribute__((packed));
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * log: one logging path for the supervisor, workers and tools.
+ *
+ * Lines go to stderr as "ident[pid]: LEVEL: message" (journald picks stderr
+ * up under systemd).  Workers inherit the supervisor's stderr, so their
+ * lines land in the same place without any IPC.
+ */
+#ifndef SPICED_LOG_H
+#define SPICED_LOG_H
+
+enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+/* Set the identity printed on each line and whether debug lines show. */
+void	log_init(const char *ident, int debug);
+int	log_debug_enabled(void);
+void	log_msg(enum log_level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Log at error level and exit(1). */
+void	log_fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...)	do { if (log_debug_enabled()) \
+		log_msg(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
+
+#endif

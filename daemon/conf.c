@@ -1,0 +1,334 @@
+/*
+ * conf: meaning of spiced.conf keys and whole-file checks.  Every message
+ * names the file and line so an administrator can fix it without guessing.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define CONF_MAX_FILE		(256 * 1024)
+#define CONF_DEF_MAX_CLIENTS	16
+#define CONF_DEF_MAX_PREAUTH	32
+#define CONF_DEF_LINK_TIMEOUT	10
+
+struct conf_ctx {
+	struct conf		*conf;
+	const char		*name;
+	struct conf_display	*cur;
+};
+
+static int
+conf_int(const struct conf_ctx *ctx, const struct conf_item *it, int lo,
+    int hi, int *out, struct spd_err *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(it->ci_value, &end, 10);
+	if (errno != 0 || end == it->ci_value || *end != '\0' || v < lo ||
+	    v > hi)
+		return spd_err_set(err, "%s:%d: %s must be a number from %d "
+		    "to %d, got \"%s\"", ctx->name, it->ci_line, it->ci_key,
+		    lo, hi, it->ci_value);
+	*out = (int)v;
+	return 0;
+}
+
+static int
+conf_bool(const struct conf_ctx *ctx, const struct conf_item *it, int *out,
+    struct spd_err *err)
+{
+	const char *v = it->ci_value;
+
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return spd_err_set(err, "%s:%d: %s must be yes or no, got "
+		    "\"%s\"", ctx->name, it->ci_line, it->ci_key, v);
+	return 0;
+}
+
+static int
+conf_path(const struct conf_ctx *ctx, const struct conf_item *it, char *out,
+    size_t outlen, struct spd_err *err)
+{
+	if (it->ci_value[0] != '/')
+		return spd_err_set(err, "%s:%d: %s must be an absolute path, "
+		    "got \"%s\"", ctx->name, it->ci_line, it->ci_key,
+		    it->ci_value);
+	if (strlen(it->ci_value) >= outlen)
+		return spd_err_set(err, "%s:%d: %s longer than %zu bytes",
+		    ctx->name, it->ci_line, it->ci_key, outlen - 1);
+	strcpy(out, it->ci_value);
+	return 0;
+}
+
+static int
+conf_parse_number_id(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || *out >= (unsigned long)UINT_MAX)
+		return -1;
+	return 0;
+}
+
+int
+conf_parse_ids(const char *value, struct conf_ids *ids, struct spd_err *err)
+{
+	char buf[256], *colon;
+	unsigned long u, g;
+	struct passwd *pw;
+
+	if (strlen(value) >= sizeof(buf) || *value == '\0')
+		return spd_err_set(err, "bad user \"%s\"", value);
+	strcpy(buf, value);
+	if ((colon = strchr(buf, ':')) != NULL) {
+		*colon = '\0';
+		if (conf_parse_number_id(buf, &u) != 0 ||
+		    conf_parse_number_id(colon + 1, &g) != 0)
+			return spd_err_set(err, "\"%s\" is not uid:gid with "
+			    "numbers", value);
+	} else if (conf_parse_number_id(buf, &u) == 0) {
+		/* A bare uid needs no passwd entry: its group is itself. */
+		g = u;
+	} else {
+		if ((pw = getpwnam(buf)) == NULL)
+			return spd_err_set(err, "unknown user \"%s\" (use "
+			    "uid:gid for an id without a passwd entry)",
+			    value);
+		u = pw->pw_uid;
+		g = pw->pw_gid;
+	}
+	ids->set = 1;
+	ids->uid = (uid_t)u;
+	ids->gid = (gid_t)g;
+	return 0;
+}
+
+static int
+conf_listen(const struct conf_ctx *ctx, const struct conf_item *it,
+    struct conf_display *d, struct spd_err *err)
+{
+	const char *v = it->ci_value, *colon, *host;
+	size_t hostlen;
+	char *end;
+	long port;
+
+	/* host:port, [v6]:port or :port (all addresses). */
+	if (v[0] == '[') {
+		if ((colon = strstr(v, "]:")) == NULL)
+			goto bad;
+		host = v + 1;
+		hostlen = (size_t)(colon - host);
+		colon++;
+	} else {
+		if ((colon = strrchr(v, ':')) == NULL)
+			goto bad;
+		host = v;
+		hostlen = (size_t)(colon - v);
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || port < 0 ||
+	    port > 65535 || hostlen >= sizeof(d->cd_listen_host))
+		goto bad;
+	if (hostlen == 0) {
+		strcpy(d->cd_listen_host, "0.0.0.0");
+	} else {
+		memcpy(d->cd_listen_host, host, hostlen);
+		d->cd_listen_host[hostlen] = '\0';
+	}
+	d->cd_listen_port = (int)port;
+	return 0;
+bad:
+	return spd_err_set(err, "%s:%d: listen must be HOST:PORT, [V6]:PORT "
+	    "or :PORT, got \"%s\"", ctx->name, it->ci_line, v);
+}
+
+static int
+conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
+    struct spd_err *err)
+{
+	struct conf_display *d = ctx->cur;
+	const char *k = it->ci_key;
+
+	if (!strcmp(k, "listen"))
+		return conf_listen(ctx, it, d, err);
+	if (!strcmp(k, "unix-socket"))
+		return conf_path(ctx, it, d->cd_unix_path,
+		    sizeof(d->cd_unix_path), err);
+	if (!strcmp(k, "producer-socket"))
+		return conf_path(ctx, it, d->cd_producer_path,
+		    sizeof(d->cd_producer_path), err);
+	if (!strcmp(k, "producer-user") || !strcmp(k, "worker-user")) {
+		if (conf_parse_ids(it->ci_value, k[0] == 'p' ?
+		    &d->cd_producer : &d->cd_worker, err) != 0)
+			return spd_err_prefix(err, "%s:%d: %s", ctx->name,
+			    it->ci_line, k);
+		return 0;
+	}
+	if (!strcmp(k, "password")) {
+		if (strlen(it->ci_value) > CONF_MAX_PASSWORD)
+			return spd_err_set(err, "%s:%d: password longer than "
+			    "%d bytes (SPICE limit)", ctx->name, it->ci_line,
+			    CONF_MAX_PASSWORD);
+		strcpy(d->cd_password, it->ci_value);
+		d->cd_password_set = 1;
+		return 0;
+	}
+	if (!strcmp(k, "disable-ticketing"))
+		return conf_bool(ctx, it, &d->cd_disable_ticketing, err);
+	if (!strcmp(k, "max-clients"))
+		return conf_int(ctx, it, 1, 1024, &d->cd_max_clients, err);
+	if (!strcmp(k, "max-preauth"))
+		return conf_int(ctx, it, 1, 4096, &d->cd_max_preauth, err);
+	if (!strcmp(k, "link-timeout"))
+		return conf_int(ctx, it, 1, 300, &d->cd_link_timeout, err);
+	return spd_err_set(err, "%s:%d: unknown key \"%s\" in display \"%s\"",
+	    ctx->name, it->ci_line, k, d->cd_name);
+}
+
+static int
+conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
+{
+	struct conf_ctx *ctx = arg;
+	struct conf *c = ctx->conf;
+	struct conf_display *d;
+	size_t i;
+
+	if (it->ci_key == NULL) {
+		for (i = 0; i < c->c_ndisplays; i++)
+			if (!strcmp(c->c_displays[i].cd_name, it->ci_section))
+				return spd_err_set(err, "%s:%d: display \"%s\" "
+				    "already defined at line %d", ctx->name,
+				    it->ci_line, it->ci_section,
+				    c->c_displays[i].cd_line);
+		if (c->c_ndisplays == CONF_MAX_DISPLAYS)
+			return spd_err_set(err, "%s:%d: more than %d displays",
+			    ctx->name, it->ci_line, CONF_MAX_DISPLAYS);
+		d = ctx->cur = &c->c_displays[c->c_ndisplays++];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->cd_name, sizeof(d->cd_name), "%s", it->ci_section);
+		d->cd_line = it->ci_line;
+		d->cd_max_clients = CONF_DEF_MAX_CLIENTS;
+		d->cd_max_preauth = CONF_DEF_MAX_PREAUTH;
+		d->cd_link_timeout = CONF_DEF_LINK_TIMEOUT;
+		return 0;
+	}
+	if (it->ci_section != NULL)
+		return conf_display_key(ctx, it, err);
+	if (!strcmp(it->ci_key, "run-dir"))
+		return conf_path(ctx, it, c->c_run_dir, sizeof(c->c_run_dir),
+		    err);
+	return spd_err_set(err, "%s:%d: unknown global key \"%s\"", ctx->name,
+	    it->ci_line, it->ci_key);
+}
+
+/* Checks that need the whole display section. */
+static int
+conf_check_display(const struct conf *c, const struct conf_display *d,
+    const char *name, int as_root, struct spd_err *err)
+{
+	size_t i;
+
+	if (d->cd_listen_host[0] == '\0' && d->cd_unix_path[0] == '\0')
+		return spd_err_set(err, "%s:%d: display \"%s\" has neither "
+		    "listen nor unix-socket", name, d->cd_line, d->cd_name);
+	if (d->cd_producer_path[0] == '\0')
+		return spd_err_set(err, "%s:%d: display \"%s\" has no "
+		    "producer-socket", name, d->cd_line, d->cd_name);
+	if (!d->cd_password_set && !d->cd_disable_ticketing)
+		return spd_err_set(err, "%s:%d: display \"%s\" needs a "
+		    "password or \"disable-ticketing = yes\"", name,
+		    d->cd_line, d->cd_name);
+	if (d->cd_password_set && d->cd_disable_ticketing)
+		return spd_err_set(err, "%s:%d: display \"%s\" has both a "
+		    "password and disable-ticketing", name, d->cd_line,
+		    d->cd_name);
+	if (as_root && !d->cd_worker.set)
+		return spd_err_set(err, "%s:%d: display \"%s\" needs "
+		    "worker-user when spiced runs as root", name, d->cd_line,
+		    d->cd_name);
+	if (as_root && d->cd_worker.uid == 0)
+		return spd_err_set(err, "%s:%d: display \"%s\": worker-user "
+		    "must not be root", name, d->cd_line, d->cd_name);
+	for (i = 0; &c->c_displays[i] != d; i++) {
+		const struct conf_display *o = &c->c_displays[i];
+
+		if (!strcmp(o->cd_producer_path, d->cd_producer_path) ||
+		    (d->cd_unix_path[0] != '\0' &&
+		    !strcmp(o->cd_unix_path, d->cd_unix_path)))
+			return spd_err_set(err, "%s:%d: display \"%s\" reuses "
+			    "a socket path of display \"%s\"", name,
+			    d->cd_line, d->cd_name, o->cd_name);
+	}
+	return 0;
+}
+
+int
+conf_load_string(struct conf *c, const char *text, const char *name,
+    int as_root, struct spd_err *err)
+{
+	struct conf_ctx ctx = { c, name, NULL };
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	strcpy(c->c_run_dir, as_root ? "/run/spiced" : "/tmp");
+	if (conf_parse_text(text, name, conf_item, &ctx, err) != 0)
+		return -1;
+	if (c->c_ndisplays == 0)
+		return spd_err_set(err, "%s: no [display \"NAME\"] section",
+		    name);
+	for (i = 0; i < c->c_ndisplays; i++)
+		if (conf_check_display(c, &c->c_displays[i], name, as_root,
+		    err) != 0)
+			return -1;
+	return 0;
+}
+
+int
+conf_load(struct conf *c, const char *path, int as_root, struct spd_err *err)
+{
+	char *text;
+	ssize_t n;
+	size_t len = 0;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return spd_err_errno(err, "cannot open config %s", path);
+	if ((text = malloc(CONF_MAX_FILE + 1)) == NULL) {
+		close(fd);
+		return spd_err_set(err, "out of memory reading %s", path);
+	}
+	while ((n = read(fd, text + len, CONF_MAX_FILE + 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (n < 0 || len > CONF_MAX_FILE) {
+		free(text);
+		return n < 0 ? spd_err_errno(err, "cannot read %s", path) :
+		    spd_err_set(err, "%s: larger than %d bytes", path,
+		    CONF_MAX_FILE);
+	}
+	text[len] = '\0';
+	rc = conf_load_string(c, text, path, as_root, err);
+	free(text);
+	return rc;
+}

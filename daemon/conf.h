@@ -1,0 +1,84 @@
+/*
+ * conf: spiced's configuration file (grammar in man/spiced.conf.5).
+ *
+ *	# comment
+ *	run-dir = /run/spiced
+ *	[display "vm1"]
+ *	listen = 127.0.0.1:5900
+ *	producer-socket = /run/spiced/vm1.qxl
+ *	...
+ *
+ * conf-parse.c splits the text into (line, section, key, value) items;
+ * conf.c gives them meaning and checks the result as a whole.
+ */
+#ifndef SPICED_CONF_H
+#define SPICED_CONF_H
+
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define CONF_NAME_LEN		64
+#define CONF_MAX_DISPLAYS	64
+#define CONF_MAX_LINE		1024
+#define CONF_MAX_PASSWORD	60	/* SPICE_MAX_PASSWORD_LENGTH */
+#define CONF_PATH_LEN		sizeof(((struct sockaddr_un *)0)->sun_path)
+
+struct conf_ids {
+	int	set;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+struct conf_display {
+	char		cd_name[CONF_NAME_LEN];
+	int		cd_line;		/* where the section starts */
+	char		cd_listen_host[256];	/* empty: no TCP listener */
+	int		cd_listen_port;		/* 0: ask the kernel */
+	char		cd_unix_path[CONF_PATH_LEN];
+	char		cd_producer_path[CONF_PATH_LEN];
+	struct conf_ids	cd_producer;		/* allowed producer peer */
+	struct conf_ids	cd_worker;		/* workers run as this */
+	char		cd_password[CONF_MAX_PASSWORD + 1];
+	int		cd_password_set;
+	int		cd_disable_ticketing;
+	int		cd_max_clients;
+	int		cd_max_preauth;
+	int		cd_link_timeout;	/* seconds */
+};
+
+struct conf {
+	char			 c_run_dir[CONF_PATH_LEN];
+	struct conf_display	 c_displays[CONF_MAX_DISPLAYS];
+	size_t			 c_ndisplays;
+};
+
+/* One parsed line handed from conf-parse.c to conf.c. */
+struct conf_item {
+	int		 ci_line;
+	const char	*ci_section;	/* NULL for the global part */
+	const char	*ci_key;
+	const char	*ci_value;
+};
+
+/* Read and check the file at path into *conf.  as_root tells whether
+ * worker-user is required.  Errors name the file and line. */
+int	conf_load(struct conf *, const char *path, int as_root,
+	    struct spd_err *);
+/* Same, from a string (tests); name is used in messages. */
+int	conf_load_string(struct conf *, const char *text, const char *name,
+	    int as_root, struct spd_err *);
+
+/* conf-parse.c: call item_cb for each "key = value" line, and for each
+ * section header with ci_key == NULL.  Returns -1 with "name:line: why". */
+int	conf_parse_text(const char *text, const char *name,
+	    int (*item_cb)(const struct conf_item *, void *, struct spd_err *),
+	    void *arg, struct spd_err *);
+
+/* Parse "user", "uid:gid" or "uid" (gid = uid's primary group or uid). */
+int	conf_parse_ids(const char *value, struct conf_ids *, struct spd_err *);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * producer: the supervisor's end of qxl-shm (qxl-shm/PROTOCOL.md).  It
+ * accepts a producer on the display's SOCK_SEQPACKET socket, checks its
+ * SO_PEERCRED, HELLO, and each memfd (sealed against shrinking, long
+ * enough), then starts the display worker and forwards the memory and
+ * doorbells to it.  It never maps producer memory or reads a QXL command.
+ */
+#ifndef SPICED_PRODUCER_H
+#define SPICED_PRODUCER_H
+
+#include "err.h"
+#include "spiced.h"
+
+/* Bind and listen on the display's producer socket (mode 0660, owned by
+ * the configured producer ids when root). */
+int	producer_listen(struct display *, struct spd_err *);
+/* The display worker ended: detach the producer with reason. */
+void	producer_worker_gone(struct display *, const char *reason);
+/* The display worker reports a misbehaving producer: detach it. */
+void	producer_fault(struct display *, const char *reason);
+/* Shutdown: detach the producer and remove the socket file. */
+void	producer_shutdown(struct display *);
+
+#endif

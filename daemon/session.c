@@ -1,0 +1,214 @@
+/*
+ * session: sessions and channel routing.  A main-channel link creates a
+ * session with a fresh random connection_id and its own main worker; other
+ * channels must name a live session of the same display and a channel the
+ * display offers now, else they get the matching link error.
+ */
+#include <sys/random.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <spice/enums.h>
+
+#include "log.h"
+#include "session.h"
+#include "worker-proc.h"
+
+struct session *
+session_find(struct display *d, uint32_t id)
+{
+	struct session *s;
+
+	LIST_FOREACH(s, &d->d_sessions, s_entry)
+		if (s->s_id == id)
+			return s;
+	return NULL;
+}
+
+/* A random non-zero id not in use on any display: session ids are
+ * capabilities a client presents, so they must not be guessable. */
+static uint32_t
+session_new_id(struct display *d)
+{
+	uint32_t id;
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+			continue;
+		if (id != 0 && session_find(d, id) == NULL)
+			return id;
+	}
+	return 0;
+}
+
+uint32_t
+session_link_admit(const struct link_info *li, void *arg)
+{
+	struct display *d = arg;
+	struct session *s;
+
+	switch (li->channel_type) {
+	case SPICE_CHANNEL_MAIN:
+		if (d->d_nsessions >= d->d_conf->cd_max_clients) {
+			log_warn("display \"%s\": refusing a new session: "
+			    "max-clients (%d) reached", d->d_name,
+			    d->d_conf->cd_max_clients);
+			return SPICE_LINK_ERR_ERROR;
+		}
+		return SPICE_LINK_ERR_OK;
+	case SPICE_CHANNEL_DISPLAY:
+		if ((s = session_find(d, li->connection_id)) == NULL ||
+		    s->s_main == NULL) {
+			log_info("display \"%s\": display channel names "
+			    "unknown session %u", d->d_name,
+			    li->connection_id);
+			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+		}
+		if (li->channel_id != 0 || d->d_worker == NULL) {
+			log_info("display \"%s\": session %u asked for display "
+			    "channel %u, which is not available", d->d_name,
+			    s->s_id, li->channel_id);
+			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+		}
+		return SPICE_LINK_ERR_OK;
+	default:
+		if (session_find(d, li->connection_id) == NULL)
+			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+		log_info("display \"%s\": channel type %u is not offered",
+		    d->d_name, li->channel_type);
+		return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+	}
+}
+
+int
+session_send_channels(struct session *s)
+{
+	struct ipc_channels ch;
+
+	memset(&ch, 0, sizeof(ch));
+	if (s->s_display->d_worker != NULL) {
+		ch.ch[ch.count].type = SPICE_CHANNEL_DISPLAY;
+		ch.ch[ch.count].id = 0;
+		ch.count++;
+	}
+	return wproc_send(s->s_main, IPC_D2W_CHANNELS, s->s_id, 0, &ch,
+	    sizeof(ch), NULL, 0);
+}
+
+void
+session_channels_changed(struct display *d)
+{
+	struct session *s, *next;
+
+	for (s = LIST_FIRST(&d->d_sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, s_entry);
+		if (s->s_main != NULL)
+			(void)session_send_channels(s);
+	}
+}
+
+static void
+session_new_main(int fd, const struct link_info *li, struct display *d)
+{
+	struct spd_err err;
+	struct session *s;
+	uint32_t conn;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->s_id = session_new_id(d)) == 0) {
+		log_warn("display \"%s\": cannot create a session for %s",
+		    d->d_name, li->client.peer);
+		free(s);
+		close(fd);
+		return;
+	}
+	s->s_display = d;
+	LIST_INSERT_HEAD(&d->d_sessions, s, s_entry);
+	d->d_nsessions++;
+	if ((s->s_main = wproc_spawn(WPROC_MAIN, d, s, &err)) == NULL) {
+		log_warn("display \"%s\": session %u: %s", d->d_name, s->s_id,
+		    err.msg);
+		close(fd);
+		session_end(s, "main worker failed to start");
+		return;
+	}
+	conn = spiced_next_conn_id();
+	s->s_main_conn = conn;
+	s->s_nconns = 1;
+	if (session_send_channels(s) != 0 ||
+	    wproc_send(s->s_main, IPC_D2W_CLIENT, s->s_id, conn, &li->client,
+	    sizeof(li->client), &fd, 1) != 0) {
+		close(fd);
+		return;	/* wproc_send ended the worker and so the session */
+	}
+	close(fd);
+	log_info("display \"%s\": session %u started for %s", d->d_name,
+	    s->s_id, li->client.peer);
+}
+
+void
+session_link_handoff(int fd, const struct link_info *li, void *arg)
+{
+	struct display *d = arg;
+	struct session *s;
+	uint32_t conn;
+
+	if (li->channel_type == SPICE_CHANNEL_MAIN) {
+		session_new_main(fd, li, d);
+		return;
+	}
+	/* admit ran synchronously just before; re-check all the same. */
+	if ((s = session_find(d, li->connection_id)) == NULL ||
+	    d->d_worker == NULL ||
+	    li->channel_type != SPICE_CHANNEL_DISPLAY) {
+		close(fd);
+		return;
+	}
+	conn = spiced_next_conn_id();
+	if (wproc_send(d->d_worker, IPC_D2W_CLIENT, s->s_id, conn,
+	    &li->client, sizeof(li->client), &fd, 1) == 0) {
+		s->s_nconns++;
+		log_debug("display \"%s\": session %u: display channel from "
+		    "%s is connection %u", d->d_name, s->s_id,
+		    li->client.peer, conn);
+	}
+	close(fd);
+}
+
+void
+session_end(struct session *s, const char *reason)
+{
+	struct display *d = s->s_display;
+	struct wproc *main_worker = s->s_main;
+
+	LIST_REMOVE(s, s_entry);
+	d->d_nsessions--;
+	log_info("display \"%s\": session %u ended: %s", d->d_name, s->s_id,
+	    reason);
+	if (d->d_worker != NULL)
+		(void)wproc_send(d->d_worker, IPC_D2W_SESSION_CLOSE, s->s_id, 0,
+		    NULL, 0, NULL, 0);
+	s->s_main = NULL;
+	if (main_worker != NULL) {
+		main_worker->w_session = NULL;
+		wproc_stop(main_worker, reason);
+	}
+	free(s);
+}
+
+void
+session_conn_closed(struct display *d, uint32_t id, uint32_t conn)
+{
+	struct session *s;
+
+	if ((s = session_find(d, id)) == NULL)
+		return;
+	if (s->s_nconns > 0)
+		s->s_nconns--;
+	if (conn == s->s_main_conn)
+		session_end(s, "main channel closed");
+}

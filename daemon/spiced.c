@@ -1,0 +1,235 @@
+/*
+ * spiced: the privileged supervisor.  Reads the configuration, binds every
+ * display's sockets, runs the link handshake and authentication, and hands
+ * authenticated connections to sandboxed spiced-worker processes.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "auth-ticket.h"
+#include "conf.h"
+#include "listen.h"
+#include "log.h"
+#include "producer.h"
+#include "session.h"
+#include "spiced.h"
+#include "worker-proc.h"
+
+struct event_base	*spiced_base;
+struct spiced_opts	 spiced_opts;
+
+static struct conf		 spiced_conf;
+static struct display		 spiced_displays[CONF_MAX_DISPLAYS];
+static struct auth_keypool	*spiced_keys;
+static uint32_t			 spiced_conn_counter;
+
+uint32_t
+spiced_next_conn_id(void)
+{
+	if (++spiced_conn_counter == 0)
+		spiced_conn_counter = 1;
+	return spiced_conn_counter;
+}
+
+static void __attribute__((noreturn))
+spiced_usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: spiced [-dfn] [-c FILE] [--worker PATH]\n"
+	    "  -c, --config FILE   configuration (default %s)\n"
+	    "  -f, --foreground    stay in the foreground\n"
+	    "  -d, --debug         log debug lines (implies -f)\n"
+	    "  -n, --check-config  check the configuration and exit\n"
+	    "      --worker PATH   spiced-worker binary (default %s)\n",
+	    SPICED_CONF_PATH, SPICED_WORKER_PATH);
+	exit(status);
+}
+
+/* The empty, root-owned directory workers chroot into. */
+static int
+spiced_make_chroot(const char *run_dir, struct spd_err *err)
+{
+	struct stat st;
+
+	if (mkdir(run_dir, 0755) != 0 && errno != EEXIST)
+		return spd_err_errno(err, "cannot create run-dir %s", run_dir);
+	if ((size_t)snprintf(spiced_opts.so_chroot,
+	    sizeof(spiced_opts.so_chroot), "%s/empty", run_dir) >=
+	    sizeof(spiced_opts.so_chroot))
+		return spd_err_set(err, "run-dir %s: path too long", run_dir);
+	if (mkdir(spiced_opts.so_chroot, 0555) != 0 && errno != EEXIST)
+		return spd_err_errno(err, "cannot create %s",
+		    spiced_opts.so_chroot);
+	if (lstat(spiced_opts.so_chroot, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != 0 || (st.st_mode & 0222) != 0)
+		return spd_err_set(err, "%s must be a directory owned by root "
+		    "and not writable", spiced_opts.so_chroot);
+	return 0;
+}
+
+static int
+spiced_setup_display(struct display *d, const struct conf_display *cd,
+    struct spd_err *err)
+{
+	d->d_conf = cd;
+	d->d_name = cd->cd_name;
+	LIST_INIT(&d->d_sessions);
+	LIST_INIT(&d->d_listeners);
+	if ((d->d_ticket = auth_ticket_new()) == NULL)
+		return spd_err_set(err, "out of memory");
+	auth_ticket_set_disabled(d->d_ticket, cd->cd_disable_ticketing);
+	if (cd->cd_password_set && auth_ticket_set_password(d->d_ticket,
+	    cd->cd_password, err) != 0)
+		return spd_err_prefix(err, "display \"%s\"", cd->cd_name);
+	d->d_policy.display = cd->cd_name;
+	d->d_policy.ticket = d->d_ticket;
+	d->d_policy.keys = spiced_keys;
+	d->d_policy.timeout_sec = cd->cd_link_timeout;
+	d->d_policy.max_preauth = cd->cd_max_preauth;
+	if (listen_display(d, err) != 0 || producer_listen(d, err) != 0)
+		return -1;
+	if (cd->cd_listen_host[0] != '\0')
+		log_info("display \"%s\": listening on %s:%d", d->d_name,
+		    cd->cd_listen_host, listen_tcp_port(d));
+	if (cd->cd_unix_path[0] != '\0')
+		log_info("display \"%s\": listening on %s", d->d_name,
+		    cd->cd_unix_path);
+	log_info("display \"%s\": producer socket %s", d->d_name,
+	    cd->cd_producer_path);
+	return 0;
+}
+
+static void
+spiced_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	size_t i;
+
+	if (sig == SIGCHLD) {
+		wproc_reap();
+		return;
+	}
+	log_info("signal %d: shutting down", (int)sig);
+	(void)sd_notify(0, "STOPPING=1");
+	for (i = 0; i < spiced_conf.c_ndisplays; i++) {
+		listen_shutdown(&spiced_displays[i]);
+		producer_shutdown(&spiced_displays[i]);
+	}
+	wproc_stop_all();
+	event_base_loopexit(spiced_base, NULL);
+}
+
+/* Detach from the terminal; stderr stays, so logs still go where the
+ * caller sent them. */
+static void
+spiced_daemonize(void)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) < 0)
+		log_fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	(void)setsid();
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config",		required_argument, NULL, 'c' },
+		{ "foreground",		no_argument,	   NULL, 'f' },
+		{ "debug",		no_argument,	   NULL, 'd' },
+		{ "check-config",	no_argument,	   NULL, 'n' },
+		{ "worker",		required_argument, NULL, 'W' },
+		{ "test-triggers",	no_argument,	   NULL, 'T' },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *conf_path = SPICED_CONF_PATH;
+	struct event *sigs[3];
+	int sig[3] = { SIGCHLD, SIGTERM, SIGINT };
+	int ch, foreground = 0, check = 0;
+	struct spd_err err;
+	size_t i;
+
+	spiced_opts.so_worker_path = SPICED_WORKER_PATH;
+	while ((ch = getopt_long(argc, argv, "c:fdnh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf_path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'd': spiced_opts.so_debug = foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'W': spiced_opts.so_worker_path = optarg; break;
+		case 'T': spiced_opts.so_test_triggers = 1; break;
+		case 'h': spiced_usage(0);
+		default: spiced_usage(1);
+		}
+	}
+	if (optind != argc)
+		spiced_usage(1);
+	log_init("spiced", spiced_opts.so_debug);
+	spiced_opts.so_as_root = geteuid() == 0;
+	if (conf_load(&spiced_conf, conf_path, spiced_opts.so_as_root,
+	    &err) != 0)
+		log_fatal("%s", err.msg);
+	if (check) {
+		printf("%s: configuration OK (%zu display%s)\n", conf_path,
+		    spiced_conf.c_ndisplays,
+		    spiced_conf.c_ndisplays == 1 ? "" : "s");
+		return 0;
+	}
+	if (access(spiced_opts.so_worker_path, X_OK) != 0)
+		log_fatal("worker binary %s: %s", spiced_opts.so_worker_path,
+		    strerror(errno));
+	if (spiced_opts.so_as_root &&
+	    spiced_make_chroot(spiced_conf.c_run_dir, &err) != 0)
+		log_fatal("%s", err.msg);
+	else if (!spiced_opts.so_as_root)
+		log_info("running as uid %ld, not root: workers keep this uid "
+		    "(no per-display uid, no chroot); they are still "
+		    "sandboxed with no_new_privs and seccomp",
+		    (long)geteuid());
+	signal(SIGPIPE, SIG_IGN);
+	if (!foreground)
+		spiced_daemonize();
+	if ((spiced_base = event_base_new()) == NULL)
+		log_fatal("cannot create the event loop");
+	if ((spiced_keys = auth_keypool_new(spiced_base, AUTH_KEYPOOL_DEFAULT,
+	    &err)) == NULL)
+		log_fatal("%s", err.msg);
+	for (i = 0; i < spiced_conf.c_ndisplays; i++)
+		if (spiced_setup_display(&spiced_displays[i],
+		    &spiced_conf.c_displays[i], &err) != 0)
+			log_fatal("%s", err.msg);
+	for (i = 0; i < 3; i++)
+		if ((sigs[i] = evsignal_new(spiced_base, sig[i],
+		    spiced_on_signal, NULL)) == NULL ||
+		    event_add(sigs[i], NULL) != 0)
+			log_fatal("cannot handle signal %d", sig[i]);
+	(void)sd_notify(0, "READY=1");
+	log_info("ready");
+	event_base_dispatch(spiced_base);
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	auth_keypool_free(spiced_keys);
+	event_base_free(spiced_base);
+	return 0;
+}

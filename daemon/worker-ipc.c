@@ -1,0 +1,148 @@
+/*
+ * worker-ipc: what a worker may tell the supervisor.  Workers handle
+ * untrusted input and may be compromised, so each message is checked
+ * against a table of {type, roles allowed, before/after READY, once-only}
+ * (after OpenSSH's monitor table); anything else ends that worker, never
+ * the supervisor.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "producer.h"
+#include "session.h"
+#include "worker-proc.h"
+
+#define WPROC_ROLE_MAIN		(1u << WPROC_MAIN)
+#define WPROC_ROLE_DISPLAY	(1u << WPROC_DISPLAY)
+
+struct wproc_permit {
+	uint32_t	wp_type;
+	unsigned	wp_roles;
+	int		wp_needs_ready;	/* 1: only after READY; 0: only before */
+	int		(*wp_handle)(struct wproc *, struct ipc_msg *,
+			    const char **why);
+};
+
+static int
+wproc_ipc_ready(struct wproc *w, struct ipc_msg *m, const char **why)
+{
+	struct ipc_ready r;
+
+	memcpy(&r, m->payload, sizeof(r));
+	if (r.version != SPICED_IPC_VERSION) {
+		*why = "IPC version mismatch";
+		return -1;
+	}
+	if ((pid_t)r.pid != w->w_pid) {
+		*why = "READY names another pid";
+		return -1;
+	}
+	w->w_ready = 1;
+	log_debug("%s worker pid %ld sandboxed and ready",
+	    wproc_role_name(w->w_role), (long)w->w_pid);
+	return 0;
+}
+
+static int
+wproc_ipc_conn_closed(struct wproc *w, struct ipc_msg *m, const char **why)
+{
+	struct ipc_conn_closed c;
+
+	memcpy(&c, m->payload, sizeof(c));
+	if (!ipc_str_ok(c.reason, sizeof(c.reason))) {
+		*why = "unterminated reason";
+		return -1;
+	}
+	if (w->w_role == WPROC_MAIN && (w->w_session == NULL ||
+	    m->hdr.ih_session != w->w_session->s_id)) {
+		*why = "main worker reported a connection of another session";
+		return -1;
+	}
+	if (w->w_display != NULL)
+		session_conn_closed(w->w_display, m->hdr.ih_session,
+		    m->hdr.ih_conn);
+	return 0;
+}
+
+static int
+wproc_ipc_producer_fault(struct wproc *w, struct ipc_msg *m,
+    const char **why)
+{
+	struct ipc_producer_fault f;
+
+	memcpy(&f, m->payload, sizeof(f));
+	if (!ipc_str_ok(f.reason, sizeof(f.reason))) {
+		*why = "unterminated reason";
+		return -1;
+	}
+	if (w->w_display != NULL)
+		producer_fault(w->w_display, f.reason);
+	return 0;
+}
+
+static const struct wproc_permit wproc_permits[] = {
+	{ IPC_W2D_READY, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY, 0,
+	    wproc_ipc_ready },
+	{ IPC_W2D_CONN_CLOSED, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY, 1,
+	    wproc_ipc_conn_closed },
+	{ IPC_W2D_PRODUCER_FAULT, WPROC_ROLE_DISPLAY, 1,
+	    wproc_ipc_producer_fault },
+};
+
+static const struct wproc_permit *
+wproc_permit_find(const struct wproc *w, uint32_t type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(wproc_permits) / sizeof(wproc_permits[0]);
+	    i++) {
+		const struct wproc_permit *p = &wproc_permits[i];
+
+		if (p->wp_type == type && (p->wp_roles & (1u << w->w_role)) &&
+		    p->wp_needs_ready == w->w_ready)
+			return p;
+	}
+	return NULL;
+}
+
+void
+wproc_ipc_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct wproc *w = arg;
+	const struct wproc_permit *p;
+	const char *why = NULL;
+	struct ipc_msg m;
+	struct spd_err err;
+	int rc;
+
+	rc = ipc_recv(w->w_fd, &m, &err);
+	if (rc == 0) {
+		wproc_stop(w, "worker closed its IPC socket");
+		return;
+	}
+	if (rc < 0) {
+		if (errno == EAGAIN)
+			return;
+		log_warn("%s worker pid %ld: %s; stopping it",
+		    wproc_role_name(w->w_role), (long)w->w_pid, err.msg);
+		wproc_stop(w, "bad IPC message");
+		return;
+	}
+	if ((p = wproc_permit_find(w, m.hdr.ih_type)) == NULL) {
+		log_warn("%s worker pid %ld sent message type %u, not allowed "
+		    "for its role and state; stopping it",
+		    wproc_role_name(w->w_role), (long)w->w_pid,
+		    m.hdr.ih_type);
+		ipc_msg_close_fds(&m);
+		wproc_stop(w, "unpermitted IPC message");
+		return;
+	}
+	if (p->wp_handle(w, &m, &why) != 0) {
+		log_warn("%s worker pid %ld: message type %u refused: %s; "
+		    "stopping it", wproc_role_name(w->w_role), (long)w->w_pid,
+		    m.hdr.ih_type, why);
+		wproc_stop(w, "bad IPC message");
+	}
+	ipc_msg_close_fds(&m);
+}

@@ -1,0 +1,57 @@
+/*
+ * wproc: the supervisor's view of a spiced-worker process: spawning
+ * (worker-spawn.c) and the dispatch of what it sends (worker-ipc.c).
+ * A worker is a hostile peer: its messages are checked against a table of
+ * what its role may send, and a bad one ends that worker.
+ */
+#ifndef SPICED_WORKER_PROC_H
+#define SPICED_WORKER_PROC_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "err.h"
+#include "ipc.h"
+#include "spiced.h"
+
+enum wproc_role {
+	WPROC_MAIN,
+	WPROC_DISPLAY,
+};
+
+struct wproc {
+	LIST_ENTRY(wproc)	 w_entry;
+	enum wproc_role		 w_role;
+	pid_t			 w_pid;		/* 0 once reaped */
+	int			 w_fd;		/* IPC socket, -1 once closed */
+	struct event		*w_ev;
+	int			 w_ready;
+	struct display		*w_display;
+	struct session		*w_session;	/* main workers only */
+};
+
+/* fork+exec a worker for display d with the IPC socket on fd 3 and send
+ * IPC_D2W_INIT.  Returns NULL with err set. */
+struct wproc *wproc_spawn(enum wproc_role, struct display *,
+	    struct session *, struct spd_err *);
+/* Send a message; a failure ends the worker (logged) and returns -1. */
+int	 wproc_send(struct wproc *, uint32_t type, uint32_t session,
+	    uint32_t conn, const void *payload, size_t len, const int *fds,
+	    int nfds);
+/* Stop a worker: close its IPC socket and SIGTERM it; it is freed when
+ * reaped.  Detaches it from its display/session. */
+void	 wproc_stop(struct wproc *, const char *reason);
+/* Reap exited children and log why each one ended (SIGCHLD handler). */
+void	 wproc_reap(void);
+/* Stop every worker (shutdown). */
+void	 wproc_stop_all(void);
+const char *wproc_role_name(enum wproc_role);
+
+/* worker-ipc.c: readable IPC socket. */
+void	 wproc_ipc_read(evutil_socket_t, short, void *);
+
+#endif

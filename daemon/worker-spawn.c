@@ -1,0 +1,245 @@
+/*
+ * worker-spawn: start spiced-worker processes with fork+exec (a fresh
+ * address space per worker, as OpenSSH re-execs), the IPC socket on fd 3,
+ * and reap them, logging why each one ended.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "producer.h"
+#include "session.h"
+#include "worker-proc.h"
+
+/* Every worker, live or waiting to be reaped. */
+static LIST_HEAD(, wproc) wproc_all = LIST_HEAD_INITIALIZER(wproc_all);
+
+const char *
+wproc_role_name(enum wproc_role role)
+{
+	return role == WPROC_MAIN ? "main" : "display";
+}
+
+/* In the child: put the IPC socket on fd 3 and exec.  Only async-signal-
+ * safe calls here. */
+static void __attribute__((noreturn))
+wproc_child_exec(int sock, char **argv)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (sock != 3) {
+		if (dup2(sock, 3) < 0)
+			_exit(126);
+	} else if (fcntl(3, F_SETFD, 0) < 0)
+		_exit(126);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+struct wproc *
+wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
+    struct spd_err *err)
+{
+	const struct conf_display *cd = d->d_conf;
+	char arg_role[32], arg_disp[96], arg_uid[32], arg_gid[32];
+	char arg_chroot[CONF_PATH_LEN + 16];
+	char *argv[12];
+	struct ipc_init init;
+	struct wproc *w;
+	int sv[2], argc = 0;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return spd_err_errno(err, "socketpair for %s worker",
+		    wproc_role_name(role)), NULL;
+	snprintf(arg_role, sizeof(arg_role), "--role=%s",
+	    wproc_role_name(role));
+	snprintf(arg_disp, sizeof(arg_disp), "--display=%s", d->d_name);
+	argv[argc++] = (char *)spiced_opts.so_worker_path;
+	argv[argc++] = arg_role;
+	argv[argc++] = arg_disp;
+	if (spiced_opts.so_as_root) {
+		snprintf(arg_uid, sizeof(arg_uid), "--uid=%u",
+		    (unsigned)cd->cd_worker.uid);
+		snprintf(arg_gid, sizeof(arg_gid), "--gid=%u",
+		    (unsigned)cd->cd_worker.gid);
+		argv[argc++] = arg_uid;
+		argv[argc++] = arg_gid;
+		if (spiced_opts.so_chroot[0] != '\0') {
+			snprintf(arg_chroot, sizeof(arg_chroot),
+			    "--chroot=%s", spiced_opts.so_chroot);
+			argv[argc++] = arg_chroot;
+		}
+	}
+	if (spiced_opts.so_debug)
+		argv[argc++] = "--debug";
+	if (spiced_opts.so_test_triggers)
+		argv[argc++] = "--test-triggers";
+	argv[argc] = NULL;
+
+	if ((pid = fork()) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return spd_err_errno(err, "fork of %s worker",
+		    wproc_role_name(role)), NULL;
+	}
+	if (pid == 0)
+		wproc_child_exec(sv[1], argv);
+	close(sv[1]);
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		/* The child sees EOF on fd 3 and exits; reaped later. */
+		close(sv[0]);
+		return spd_err_set(err, "out of memory"), NULL;
+	}
+	w->w_role = role;
+	w->w_pid = pid;
+	w->w_fd = sv[0];
+	w->w_display = d;
+	w->w_session = s;
+	LIST_INSERT_HEAD(&wproc_all, w, w_entry);
+	/* Non-blocking: a worker that stops reading must not stall us;
+	 * a full socket ends that worker instead. */
+	if (evutil_make_socket_nonblocking(w->w_fd) != 0 ||
+	    (w->w_ev = event_new(spiced_base, w->w_fd, EV_READ | EV_PERSIST,
+	    wproc_ipc_read, w)) == NULL || event_add(w->w_ev, NULL) != 0) {
+		wproc_stop(w, "cannot watch its IPC socket");
+		return spd_err_set(err, "cannot watch worker IPC socket"), NULL;
+	}
+	memset(&init, 0, sizeof(init));
+	init.version = SPICED_IPC_VERSION;
+	init.flags = spiced_opts.so_debug ? IPC_INIT_DEBUG : 0;
+	if (spiced_opts.so_test_triggers)
+		init.flags |= IPC_INIT_TEST_TRIGGERS;
+	snprintf(init.display, sizeof(init.display), "%s", d->d_name);
+	if (wproc_send(w, IPC_D2W_INIT, 0, 0, &init, sizeof(init), NULL,
+	    0) != 0)
+		return spd_err_set(err, "cannot send init to worker"), NULL;
+	log_debug("display \"%s\": started %s worker pid %ld", d->d_name,
+	    wproc_role_name(role), (long)pid);
+	return w;
+}
+
+int
+wproc_send(struct wproc *w, uint32_t type, uint32_t session, uint32_t conn,
+    const void *payload, size_t len, const int *fds, int nfds)
+{
+	struct spd_err err;
+
+	if (w->w_fd < 0)
+		return -1;
+	if (ipc_send(w->w_fd, type, session, conn, payload, len, fds, nfds,
+	    &err) != 0) {
+		log_warn("display \"%s\": %s worker pid %ld: %s",
+		    w->w_display != NULL ? w->w_display->d_name : "?",
+		    wproc_role_name(w->w_role), (long)w->w_pid, err.msg);
+		wproc_stop(w, "IPC to the worker failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* Unhook a worker from the display and session that refer to it, and
+ * undo what its loss means for them. */
+static void
+wproc_detach(struct wproc *w, const char *reason)
+{
+	struct display *d = w->w_display;
+	struct session *s = w->w_session;
+
+	w->w_display = NULL;
+	w->w_session = NULL;
+	if (s != NULL && s->s_main == w) {
+		s->s_main = NULL;
+		session_end(s, reason);
+	}
+	if (d != NULL && d->d_worker == w) {
+		d->d_worker = NULL;
+		producer_worker_gone(d, reason);
+	}
+}
+
+void
+wproc_stop(struct wproc *w, const char *reason)
+{
+	if (w->w_ev != NULL) {
+		event_free(w->w_ev);
+		w->w_ev = NULL;
+	}
+	if (w->w_fd >= 0) {
+		close(w->w_fd);
+		w->w_fd = -1;
+	}
+	if (w->w_pid > 0) {
+		log_debug("stopping %s worker pid %ld: %s",
+		    wproc_role_name(w->w_role), (long)w->w_pid, reason);
+		kill(w->w_pid, SIGTERM);
+	}
+	wproc_detach(w, reason);
+}
+
+static void
+wproc_log_exit(const struct wproc *w, int status)
+{
+	const char *role = wproc_role_name(w->w_role);
+	long pid = (long)w->w_pid;
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_debug("%s worker pid %ld exited", role, pid);
+	else if (WIFEXITED(status))
+		log_warn("%s worker pid %ld exited with status %d%s", role,
+		    pid, WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
+		    " (cannot execute the worker binary)" : "");
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		log_warn("%s worker pid %ld killed by seccomp (SIGSYS): it "
+		    "attempted a forbidden system call", role, pid);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM &&
+	    w->w_fd < 0)
+		log_debug("%s worker pid %ld stopped", role, pid);
+	else if (WIFSIGNALED(status))
+		log_warn("%s worker pid %ld killed by signal %d (%s)", role,
+		    pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+}
+
+void
+wproc_reap(void)
+{
+	struct wproc *w, *next;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (w = LIST_FIRST(&wproc_all); w != NULL; w = next) {
+			next = LIST_NEXT(w, w_entry);
+			if (w->w_pid != pid)
+				continue;
+			wproc_log_exit(w, status);
+			w->w_pid = 0;
+			wproc_stop(w, "worker exited");
+			LIST_REMOVE(w, w_entry);
+			free(w);
+			break;
+		}
+	}
+}
+
+void
+wproc_stop_all(void)
+{
+	struct wproc *w;
+
+	LIST_FOREACH(w, &wproc_all, w_entry)
+		wproc_stop(w, "spiced is shutting down");
+}

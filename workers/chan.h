@@ -1,0 +1,88 @@
+/*
+ * chan: one client channel connection inside a worker, after the link.
+ *
+ * Reads SPICE data messages (mini or full header, as negotiated) from a
+ * non-blocking socket with a per-channel cap on the body size, answers the
+ * common messages itself (ACK_SYNC, ACK, PONG, DISCONNECTING, and refuses
+ * MIGRATE_* outside a migration) and hands channel messages to the role.
+ * Writes are buffered; the role asks chan_can_send() before producing more
+ * (ACK window and output-queue bound), so a slow client never makes a
+ * worker buffer without limit.
+ */
+#ifndef SPICED_CHAN_H
+#define SPICED_CHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "err.h"
+#include "ipc-msg.h"
+#include "sbuf.h"
+
+struct chan;
+
+/* Output-queue bounds (bytes queued for the client, not yet written).
+ * Above CHAN_OUTQ_MAX chan_can_send() is 0; co_writable fires again once
+ * the queue drains below CHAN_OUTQ_LOWAT.  A queue beyond CHAN_OUTQ_HARD
+ * means the role ignored chan_can_send() while the client stopped reading:
+ * the connection is closed rather than letting the worker grow. */
+#define CHAN_OUTQ_MAX		(4u * 1024 * 1024)
+#define CHAN_OUTQ_LOWAT		(1u * 1024 * 1024)
+#define CHAN_OUTQ_HARD		(96u * 1024 * 1024)
+
+struct chan_ops {
+	/* A channel message (type >= 101) with its body.  Return -1 with a
+	 * reason in *why to close the connection (protocol error). */
+	int	(*co_msg)(struct chan *, uint16_t type, struct sbuf *body,
+		    const char **why);
+	/* The channel may send again (window opened, queue drained). */
+	void	(*co_writable)(struct chan *);
+	/* The connection is gone; called once, then the chan is freed. */
+	void	(*co_closed)(struct chan *, const char *reason);
+};
+
+/* Create a channel over fd (taken) as described by the handoff message.
+ * max_msg caps the body size accepted from the client.  Returns NULL with
+ * err set. */
+struct chan *chan_new(struct event_base *, int fd, uint32_t session,
+	    uint32_t conn, const struct ipc_client *, size_t max_msg,
+	    const struct chan_ops *, void *arg, struct spd_err *err);
+/* Close now (reason logged, co_closed called, chan freed). */
+void	chan_close(struct chan *, const char *reason);
+
+void	*chan_arg(const struct chan *);
+uint32_t chan_session(const struct chan *);
+uint32_t chan_conn(const struct chan *);
+const struct ipc_client *chan_info(const struct chan *);
+/* 1 if the client announced channel cap bit n (resp. common cap). */
+int	 chan_has_cap(const struct chan *, unsigned n);
+int	 chan_has_common_cap(const struct chan *, unsigned n);
+
+/* Start ACK flow control: send SET_ACK(generation, window). */
+void	 chan_set_ack(struct chan *, uint32_t window);
+/* 1 if the ACK window is open and the output queue is under its bound. */
+int	 chan_can_send(const struct chan *);
+/* Bytes queued for the client and not yet written. */
+size_t	 chan_outq(const struct chan *);
+
+/* Build one message: chan_msg_begin() returns an obuf to append the body
+ * to; chan_msg_end() frames and queues it.  Only one message at a time. */
+struct obuf *chan_msg_begin(struct chan *, uint16_t type);
+void	 chan_msg_end(struct chan *);
+/* Shorthand for a message whose body is already built. */
+void	 chan_send(struct chan *, uint16_t type, const void *body, size_t len);
+
+/* Send PING now (the role schedules it). */
+void	 chan_ping(struct chan *);
+
+/* Name of this worker's display, used in every close/log line of chan.c
+ * (copied; call once after IPC_D2W_INIT). */
+void	 chan_set_display(const char *name);
+
+/* The SPICE multimedia clock in ms: CLOCK_MONOTONIC, so every worker of
+ * a host agrees on it without IPC (MAIN_INIT and stream timestamps). */
+uint32_t chan_mm_time(void);
+
+#endif

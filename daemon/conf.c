@@ -163,6 +163,29 @@ bad:
 	    "or :PORT, got \"%s\"", ctx->name, it->ci_line, v);
 }
 
+/* "never", or seconds since the epoch (UTC), like libvirt's passwdValidTo
+ * after conversion: an absolute time survives restarts unchanged. */
+static int
+conf_expiry(const struct conf_ctx *ctx, const struct conf_item *it,
+    long long *out, struct spd_err *err)
+{
+	char *end;
+	long long v;
+
+	if (!strcmp(it->ci_value, "never")) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(it->ci_value, &end, 10);
+	if (errno != 0 || end == it->ci_value || *end != '\0' || v <= 0)
+		return spd_err_set(err, "%s:%d: %s must be \"never\" or "
+		    "seconds since 1970-01-01 UTC, got \"%s\"", ctx->name,
+		    it->ci_line, it->ci_key, it->ci_value);
+	*out = v;
+	return 0;
+}
+
 static int
 conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
     struct spd_err *err)
@@ -194,6 +217,8 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 		d->cd_password_set = 1;
 		return 0;
 	}
+	if (!strcmp(k, "password-expires"))
+		return conf_expiry(ctx, it, &d->cd_password_expires, err);
 	if (!strcmp(k, "disable-ticketing"))
 		return conf_bool(ctx, it, &d->cd_disable_ticketing, err);
 	if (!strcmp(k, "max-clients"))

@@ -44,6 +44,7 @@ struct conf_display {
 	struct conf_ids	cd_worker;		/* workers run as this */
 	char		cd_password[CONF_MAX_PASSWORD + 1];
 	int		cd_password_set;
+	long long	cd_password_expires;	/* epoch seconds; 0: never */
 	int		cd_disable_ticketing;
 	int		cd_max_clients;
 	int		cd_max_preauth;

@@ -92,6 +92,7 @@ spiced_setup_display(struct display *d, const struct conf_display *cd,
 	if (cd->cd_password_set && auth_ticket_set_password(d->d_ticket,
 	    cd->cd_password, err) != 0)
 		return spd_err_prefix(err, "display \"%s\"", cd->cd_name);
+	auth_ticket_set_expiry(d->d_ticket, (time_t)cd->cd_password_expires);
 	d->d_policy.display = cd->cd_name;
 	d->d_policy.ticket = d->d_ticket;
 	d->d_policy.keys = spiced_keys;
@@ -121,6 +122,7 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("signal %d: shutting down", (int)sig);
 	(void)sd_notify(0, "STOPPING=1");
+	link_abort_all();
 	for (i = 0; i < spiced_conf.c_ndisplays; i++) {
 		listen_shutdown(&spiced_displays[i]);
 		producer_shutdown(&spiced_displays[i]);
@@ -229,6 +231,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(spiced_base);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
+	link_abort_all();
 	auth_keypool_free(spiced_keys);
 	event_base_free(spiced_base);
 	return 0;

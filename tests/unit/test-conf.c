@@ -31,6 +31,7 @@ test_good(void)
 	    "worker-user = 64001:64002\n"
 	    "password = \"a # b\"\n"
 	    "max-clients = 3\n"
+	    "password-expires = 1700000000\n"
 	    "[display vm2]\n"
 	    "listen = [::1]:0\n"
 	    "producer-socket = /run/x/vm2.qxl\n"
@@ -50,6 +51,8 @@ test_good(void)
 	ASSERT_INT_EQ(c.c_displays[0].cd_worker.uid, 64001);
 	ASSERT_INT_EQ(c.c_displays[0].cd_worker.gid, 64002);
 	ASSERT_INT_EQ(c.c_displays[0].cd_max_clients, 3);
+	ASSERT_INT_EQ(c.c_displays[0].cd_password_expires, 1700000000);
+	ASSERT_INT_EQ(c.c_displays[1].cd_password_expires, 0);
 	ASSERT_INT_EQ(c.c_displays[0].cd_link_timeout, 10);
 	ASSERT_STR_EQ(c.c_displays[1].cd_listen_host, "::1");
 	ASSERT_INT_EQ(c.c_displays[1].cd_listen_port, 0);
@@ -96,6 +99,8 @@ test_errors(void)
 	expect_error(DISP "password = x\n[display \"e\"]\nlisten = :2\n"
 	    "producer-socket = /p\npassword = y\n", 0, "reuses a socket path");
 	expect_error(DISP "password = \"x\n", 0, "badly quoted");
+	expect_error(DISP "password = x\npassword-expires = soon\n", 0,
+	    "t.conf:5: password-expires must be");
 }
 
 int

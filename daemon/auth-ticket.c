@@ -1,0 +1,360 @@
+/*
+ * auth-ticket: RSA key pool and SPICE ticket check; contracts in
+ * auth-ticket.h.
+ *
+ * Facts used (SPICE-NOTES 1.4, 1.6): the server sends an RSA-1024 public
+ * key as 162 bytes of DER SubjectPublicKeyInfo; the client encrypts its
+ * password and a NUL with RSA-OAEP (SHA-1, MGF1-SHA-1, no label) and sends
+ * the 128-byte ciphertext.  A fresh key per link, as the reference server
+ * does, means a ticket seen on the wire cannot be replayed on another link.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "auth-ticket.h"
+#include "log.h"
+
+#define AUTH_KEY_BITS		1024
+/* Compare this many bytes: the longest password plus one, so a client
+ * string longer than any configured password differs in the last byte. */
+#define AUTH_TICKET_CMP_LEN	(AUTH_TICKET_PASSWORD_MAX + 1)
+/* After a failed key generation, wait before trying again rather than
+ * spinning the loop on a broken crypto library. */
+#define AUTH_KEYPOOL_RETRY_SEC	1
+
+struct auth_key {
+	EVP_PKEY	*ak_pkey;
+	uint8_t		 ak_pub[SPICE_LINK_PUBKEY_LEN];
+};
+
+struct auth_keypool {
+	struct event	*kp_refill;
+	struct auth_key	*kp_keys[AUTH_KEYPOOL_MAX];
+	unsigned int	 kp_nkeys;
+	unsigned int	 kp_size;
+	unsigned int	 kp_nwaiting;
+	TAILQ_HEAD(, auth_key_waiter) kp_waiters;
+};
+
+struct auth_ticket {
+	/* Zero-padded to the full length so the comparison always covers
+	 * AUTH_TICKET_CMP_LEN bytes. */
+	uint8_t		 at_password[AUTH_TICKET_CMP_LEN];
+	int		 at_has_password;
+	int		 at_disabled;
+	time_t		 at_expires;	/* wall clock; 0 = never */
+};
+
+static struct auth_key *
+auth_key_generate(struct spd_err *err)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+	struct auth_key *key;
+	uint8_t *p;
+	int len;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_keygen_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, AUTH_KEY_BITS) <= 0 ||
+	    EVP_PKEY_generate(ctx, &pkey) <= 0) {
+		EVP_PKEY_CTX_free(ctx);
+		spd_err_set(err, "RSA-%d key generation: %s", AUTH_KEY_BITS,
+		    ERR_reason_error_string(ERR_peek_last_error()));
+		ERR_clear_error();
+		return NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+
+	/* The wire field has a fixed size: a key whose encoding differs
+	 * (another exponent) cannot be sent. */
+	if ((len = i2d_PUBKEY(pkey, NULL)) != SPICE_LINK_PUBKEY_LEN) {
+		EVP_PKEY_free(pkey);
+		spd_err_set(err, "public key encodes to %d bytes, need %d", len,
+		    SPICE_LINK_PUBKEY_LEN);
+		return NULL;
+	}
+	if ((key = calloc(1, sizeof(*key))) == NULL) {
+		EVP_PKEY_free(pkey);
+		spd_err_set(err, "out of memory");
+		return NULL;
+	}
+	p = key->ak_pub;
+	if (i2d_PUBKEY(pkey, &p) != SPICE_LINK_PUBKEY_LEN) {
+		EVP_PKEY_free(pkey);
+		free(key);
+		spd_err_set(err, "public key encoding failed");
+		ERR_clear_error();
+		return NULL;
+	}
+	key->ak_pkey = pkey;
+	return key;
+}
+
+void
+auth_key_free(struct auth_key *key)
+{
+	if (key == NULL)
+		return;
+	EVP_PKEY_free(key->ak_pkey);
+	free(key);
+}
+
+const uint8_t *
+auth_key_pubkey(const struct auth_key *key)
+{
+	return key->ak_pub;
+}
+
+static void
+auth_keypool_schedule(struct auth_keypool *kp, int delay_sec)
+{
+	struct timeval tv = { delay_sec, 0 };
+
+	if (kp->kp_nkeys >= kp->kp_size && TAILQ_EMPTY(&kp->kp_waiters))
+		return;
+	/* A zero timeout fires on the next loop turn, after pending I/O,
+	 * so generation is interleaved with serving other connections. */
+	if (!evtimer_pending(kp->kp_refill, NULL))
+		evtimer_add(kp->kp_refill, &tv);
+}
+
+/* One key per call: a burst of links costs at most one generation per
+ * loop turn, and the number of keys made is bounded by the pool size
+ * plus the links waiting (which the link layer caps). */
+static void
+auth_keypool_refill(evutil_socket_t fd, short events, void *arg)
+{
+	struct auth_keypool *kp = arg;
+	struct auth_key_waiter *w;
+	struct auth_key *key;
+	struct spd_err err;
+
+	if ((key = auth_key_generate(&err)) == NULL) {
+		log_warn("key pool: %s; retrying in %d s", err.msg,
+		    AUTH_KEYPOOL_RETRY_SEC);
+		auth_keypool_schedule(kp, AUTH_KEYPOOL_RETRY_SEC);
+		return;
+	}
+	if ((w = TAILQ_FIRST(&kp->kp_waiters)) != NULL) {
+		TAILQ_REMOVE(&kp->kp_waiters, w, kw_entry);
+		w->kw_queued = 0;
+		kp->kp_nwaiting--;
+		/* Reschedule first: the callback may queue or take again. */
+		auth_keypool_schedule(kp, 0);
+		w->kw_cb(key, w->kw_arg);
+		return;
+	}
+	kp->kp_keys[kp->kp_nkeys++] = key;
+	auth_keypool_schedule(kp, 0);
+}
+
+struct auth_keypool *
+auth_keypool_new(struct event_base *base, unsigned int size,
+    struct spd_err *err)
+{
+	struct auth_keypool *kp;
+
+	if (size == 0 || size > AUTH_KEYPOOL_MAX) {
+		spd_err_set(err, "key pool size %u outside 1..%u", size,
+		    AUTH_KEYPOOL_MAX);
+		return NULL;
+	}
+	if ((kp = calloc(1, sizeof(*kp))) == NULL) {
+		spd_err_set(err, "out of memory");
+		return NULL;
+	}
+	kp->kp_size = size;
+	TAILQ_INIT(&kp->kp_waiters);
+	if ((kp->kp_refill = evtimer_new(base, auth_keypool_refill, kp)) ==
+	    NULL) {
+		free(kp);
+		spd_err_set(err, "key pool: evtimer_new failed");
+		return NULL;
+	}
+	auth_keypool_schedule(kp, 0);
+	return kp;
+}
+
+void
+auth_keypool_free(struct auth_keypool *kp)
+{
+	struct auth_key_waiter *w;
+
+	if (kp == NULL)
+		return;
+	while ((w = TAILQ_FIRST(&kp->kp_waiters)) != NULL) {
+		TAILQ_REMOVE(&kp->kp_waiters, w, kw_entry);
+		w->kw_queued = 0;
+	}
+	while (kp->kp_nkeys > 0)
+		auth_key_free(kp->kp_keys[--kp->kp_nkeys]);
+	event_free(kp->kp_refill);
+	free(kp);
+}
+
+struct auth_key *
+auth_keypool_take(struct auth_keypool *kp, struct auth_key_waiter *w,
+    auth_key_ready_cb cb, void *arg)
+{
+	struct auth_key *key;
+
+	if (kp->kp_nkeys > 0) {
+		key = kp->kp_keys[--kp->kp_nkeys];
+		kp->kp_keys[kp->kp_nkeys] = NULL;
+		auth_keypool_schedule(kp, 0);
+		return key;
+	}
+	w->kw_cb = cb;
+	w->kw_arg = arg;
+	w->kw_queued = 1;
+	TAILQ_INSERT_TAIL(&kp->kp_waiters, w, kw_entry);
+	kp->kp_nwaiting++;
+	auth_keypool_schedule(kp, 0);
+	return NULL;
+}
+
+void
+auth_keypool_cancel(struct auth_keypool *kp, struct auth_key_waiter *w)
+{
+	if (!w->kw_queued)
+		return;
+	TAILQ_REMOVE(&kp->kp_waiters, w, kw_entry);
+	w->kw_queued = 0;
+	kp->kp_nwaiting--;
+}
+
+unsigned int
+auth_keypool_ready(const struct auth_keypool *kp)
+{
+	return kp->kp_nkeys;
+}
+
+unsigned int
+auth_keypool_waiting(const struct auth_keypool *kp)
+{
+	return kp->kp_nwaiting;
+}
+
+struct auth_ticket *
+auth_ticket_new(void)
+{
+	return calloc(1, sizeof(struct auth_ticket));
+}
+
+void
+auth_ticket_free(struct auth_ticket *at)
+{
+	if (at == NULL)
+		return;
+	OPENSSL_cleanse(at, sizeof(*at));
+	free(at);
+}
+
+int
+auth_ticket_set_password(struct auth_ticket *at, const char *password,
+    struct spd_err *err)
+{
+	size_t len;
+
+	if ((len = strnlen(password, AUTH_TICKET_PASSWORD_MAX + 1)) >
+	    AUTH_TICKET_PASSWORD_MAX)
+		return spd_err_set(err, "password longer than %d bytes",
+		    AUTH_TICKET_PASSWORD_MAX);
+	OPENSSL_cleanse(at->at_password, sizeof(at->at_password));
+	memcpy(at->at_password, password, len);
+	at->at_has_password = len > 0;
+	return 0;
+}
+
+void
+auth_ticket_set_expiry(struct auth_ticket *at, time_t expires)
+{
+	at->at_expires = expires;
+}
+
+void
+auth_ticket_set_disabled(struct auth_ticket *at, int disabled)
+{
+	at->at_disabled = disabled != 0;
+}
+
+/* Decrypt an OAEP-SHA1 ticket into out (outsize bytes); 0 and *outlen, or
+ * -1 with err. */
+static int
+auth_ticket_decrypt(const struct auth_key *key, const uint8_t *ticket,
+    uint8_t *out, size_t outsize, size_t *outlen, struct spd_err *err)
+{
+	EVP_PKEY_CTX *ctx;
+	int rc = -1;
+
+	*outlen = outsize;
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->ak_pkey, NULL)) ==
+	    NULL ||
+	    EVP_PKEY_decrypt_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha1()) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha1()) <= 0)
+		spd_err_set(err, "cannot set up RSA-OAEP decryption");
+	else if (EVP_PKEY_decrypt(ctx, out, outlen, ticket,
+	    SPICE_LINK_TICKET_LEN) <= 0)
+		spd_err_set(err, "ticket does not decrypt with this link's "
+		    "key");
+	else
+		rc = 0;
+	/* Leave no error behind for unrelated OpenSSL users (TLS). */
+	ERR_clear_error();
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+uint32_t
+auth_ticket_check(const struct auth_ticket *at, const struct auth_key *key,
+    const uint8_t ticket[SPICE_LINK_TICKET_LEN], struct spd_err *err)
+{
+	uint8_t plain[SPICE_LINK_TICKET_LEN], got[AUTH_TICKET_CMP_LEN];
+	struct spd_err derr;
+	size_t plainlen, n;
+	const uint8_t *nul;
+	int decrypted, match;
+
+	if (at->at_disabled)
+		return SPICE_LINK_ERR_OK;
+
+	/* Decrypt and compare whatever the policy says, so that the time a
+	 * refusal takes does not tell which check failed. */
+	decrypted = auth_ticket_decrypt(key, ticket, plain, sizeof(plain),
+	    &plainlen, &derr) == 0;
+	nul = decrypted ? memchr(plain, '\0', plainlen) : NULL;
+	memset(got, 0, sizeof(got));
+	if (nul != NULL) {
+		/* Position of the client's own NUL is not a secret. */
+		n = (size_t)(nul - plain);
+		memcpy(got, plain, n < sizeof(got) ? n : sizeof(got));
+	}
+	match = CRYPTO_memcmp(got, at->at_password, sizeof(got)) == 0;
+	OPENSSL_cleanse(plain, sizeof(plain));
+	OPENSSL_cleanse(got, sizeof(got));
+
+	if (!at->at_has_password)
+		spd_err_set(err, "no password set for ticketing");
+	else if (at->at_expires != 0 && time(NULL) >= at->at_expires)
+		spd_err_set(err, "ticket expired");
+	else if (!decrypted)
+		spd_err_set(err, "%s", derr.msg);
+	else if (nul == NULL)
+		spd_err_set(err, "ticket has no NUL terminator");
+	else if (!match)
+		spd_err_set(err, "wrong password");
+	else
+		return SPICE_LINK_ERR_OK;
+	return SPICE_LINK_ERR_PERMISSION_DENIED;
+}

@@ -1,0 +1,280 @@
+"""Integration-test harness: start spiced and producers on loopback, find
+their workers, stop everything by pid.
+
+Every test runs its own spiced with its own temporary directory, config,
+ports and sockets, so tests run in parallel under automake's harness.
+Nothing listens beyond 127.0.0.1 and UNIX sockets, and every process a test
+starts is killed by pid when the test ends, pass or fail.
+
+Exit codes follow automake: 0 pass, 1 fail, 77 skip.
+"""
+
+import atexit
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BUILDDIR = os.environ.get("SPICED_BUILDDIR",
+                          os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+SRCDIR = os.environ.get("SPICED_SRCDIR",
+                        os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+SPICED = os.path.join(BUILDDIR, "daemon", "spiced")
+WORKER = os.path.join(BUILDDIR, "workers", "spiced-worker")
+TESTSRC = os.path.join(BUILDDIR, "qxl-shm", "testsrc", "qxl-shm-testsrc")
+BAD_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "bad-producer")
+
+AS_ROOT = os.geteuid() == 0
+
+_procs = []
+_dirs = []
+
+
+def _cleanup():
+    for p in reversed(_procs):
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    for d in _dirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(_cleanup)
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, what):
+    """Assert with a message that says what was expected."""
+    if not cond:
+        raise TestFailure(what)
+
+
+def wait_for(pred, timeout, what, interval=0.05):
+    """Poll pred() until it returns a true value; fail with `what`."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise TestFailure("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="spiced-test.")
+    os.chmod(d, 0o755)
+    _dirs.append(d)
+    return d
+
+
+def status_fields(pid):
+    """/proc/PID/status as a dict (None if the process is gone)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    except FileNotFoundError:
+        return None
+
+
+def children(pid):
+    """Direct children of pid, from /proc/*/stat."""
+    out = []
+    for ent in os.listdir("/proc"):
+        if not ent.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % ent) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # Field 4 (ppid) follows the parenthesised command name.
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == pid:
+            out.append(int(ent))
+    return out
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return []
+
+
+class Spiced:
+    """A spiced supervisor with one display, on a free loopback port."""
+
+    def __init__(self, name="t", password="secret", extra="", worker_uid=None,
+                 link_timeout=None, max_preauth=None, debug=True):
+        self.dir = tmpdir()
+        self.name = name
+        self.port = free_port()
+        self.password = password
+        self.producer_socket = os.path.join(self.dir, name + ".qxl")
+        self.unix_socket = os.path.join(self.dir, name + ".sock")
+        self.log_path = os.path.join(self.dir, "spiced.log")
+        if worker_uid is None and AS_ROOT:
+            # A numeric id with no passwd entry, distinct per test run.
+            worker_uid = 61000 + os.getpid() % 3000
+        self.worker_uid = worker_uid if AS_ROOT else os.geteuid()
+        lines = ["run-dir = %s" % self.dir,
+                 '[display "%s"]' % name,
+                 "listen = 127.0.0.1:%d" % self.port,
+                 "unix-socket = %s" % self.unix_socket,
+                 "producer-socket = %s" % self.producer_socket]
+        if AS_ROOT:
+            lines.append("worker-user = %d:%d" % (worker_uid, worker_uid))
+        if password is None:
+            lines.append("disable-ticketing = yes")
+        else:
+            lines.append('password = "%s"' % password)
+        if link_timeout is not None:
+            lines.append("link-timeout = %d" % link_timeout)
+        if max_preauth is not None:
+            lines.append("max-preauth = %d" % max_preauth)
+        if extra:
+            lines.append(extra)
+        self.conf_path = os.path.join(self.dir, "spiced.conf")
+        with open(self.conf_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.log = open(self.log_path, "w+")
+        args = [SPICED, "--foreground", "--config", self.conf_path,
+                "--worker", WORKER, "--test-triggers"]
+        if debug:
+            args.append("--debug")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        _procs.append(self.proc)
+        self.wait_log(r"\bready$", 10)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def log_text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout=10, start=0):
+        """Wait until a log line matches pattern; returns the match."""
+        rx = re.compile(pattern, re.M)
+
+        def find():
+            check(self.proc.poll() is None,
+                  "spiced exited with status %s" % self.proc.returncode)
+            return rx.search(self.log_text(), start)
+        return wait_for(find, timeout, "log line /%s/" % pattern)
+
+    def log_mark(self):
+        return len(self.log_text())
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def uri(self):
+        return "spice://127.0.0.1:%d" % self.port
+
+    def workers(self, role):
+        """pids of this spiced's workers of a role (main, display)."""
+        want = ("--role=%s" % role).encode()
+        return [p for p in children(self.pid) if want in cmdline(p)]
+
+    def start_producer(self, *args, wait_attached=True):
+        mark = self.log_mark()
+        p = subprocess.Popen([TESTSRC, "--socket", self.producer_socket] + list(args),
+                             stdout=self.log, stderr=subprocess.STDOUT)
+        _procs.append(p)
+        if wait_attached:
+            self.wait_log(r'producer .* attached', 10, mark)
+        return p
+
+    def start_bad_producer(self, *args):
+        p = subprocess.Popen([BAD_PRODUCER, "--socket", self.producer_socket] + list(args),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        _procs.append(p)
+        return p
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=10)
+
+
+def wait_producer_socket(sp, timeout=5):
+    wait_for(lambda: os.path.exists(sp.producer_socket), timeout, "producer socket")
+
+
+def write_ppm(path, width, height, pixels):
+    """pixels: bytes of width*height*3 RGB."""
+    with open(path, "wb") as f:
+        f.write(b"P6\n%d %d\n255\n" % (width, height))
+        f.write(pixels)
+
+
+def pattern_rgb(width, height, seed=1):
+    """A deterministic test picture with edges, gradients and noise, so
+    that an off-by-one in rows, columns or channels shows."""
+    import random
+    rnd = random.Random(seed)
+    out = bytearray(width * height * 3)
+    for y in range(height):
+        for x in range(width):
+            i = (y * width + x) * 3
+            if (x // 16 + y // 16) % 2:
+                out[i:i + 3] = bytes((x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), 128))
+            else:
+                out[i:i + 3] = bytes((rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)))
+    return bytes(out)
+
+
+def run(main):
+    """Run a test's main(); print PASS/FAIL with the time, keep the spiced
+    logs on failure, and exit with automake's codes."""
+    t0 = time.monotonic()
+    name = os.path.basename(sys.argv[0])
+    try:
+        rc = main()
+    except SkipTest as e:
+        print("SKIP: %s: %s" % (name, e))
+        _cleanup()
+        sys.exit(77)
+    except Exception:
+        traceback.print_exc()
+        for d in _dirs:
+            log = os.path.join(d, "spiced.log")
+            if os.path.exists(log):
+                print("---- %s ----" % log)
+                with open(log) as f:
+                    print(f.read()[-20000:])
+        print("FAIL: %s (%.1fs)" % (name, time.monotonic() - t0))
+        _cleanup()
+        sys.exit(1)
+    print("PASS: %s (%.1fs)" % (name, time.monotonic() - t0))
+    _cleanup()
+    sys.exit(rc or 0)
+
+
+class SkipTest(Exception):
+    pass

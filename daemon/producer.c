@@ -153,6 +153,19 @@ producer_fault(struct display *d, const char *reason)
 		producer_detach(d->d_producer, QXLSHM_E_FAULT, reason);
 }
 
+void
+producer_primary_done(struct display *d, uint32_t created)
+{
+	struct qxlshm_primary_done pd;
+
+	if (d->d_producer == NULL ||
+	    d->d_producer->p_state != PRODUCER_RUNNING)
+		return;
+	pd.created = created;
+	producer_send(d->d_producer, QXLSHM_MSG_PRIMARY_DONE, &pd,
+	    sizeof(pd));
+}
+
 static int
 producer_on_hello(struct producer *p, struct sbuf *sb, const char **why)
 {
@@ -251,15 +264,20 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	size_t i;
 
 	if (sbuf_get_bytes(sb, &a, sizeof(a)) != 0 || sbuf_left(sb) != 0 ||
-	    nfds != 2)
-		return *why = "ATTACH needs its payload and two fds", -1;
+	    nfds != QXLSHM_ATTACH_NFDS)
+		return *why = "ATTACH needs its payload and three fds", -1;
 	if (a.ram_slot >= QXLSHM_MAX_SLOTS ||
 	    p->p_slots[a.ram_slot].ps_fd < 0)
 		return *why = "ATTACH names a memslot that was not added", -1;
-	if (a.ram_offset > p->p_slots[a.ram_slot].ps_size)
-		return *why = "ATTACH device offset beyond its memslot", -1;
-	if (!producer_is_eventfd(fds[0]) || !producer_is_eventfd(fds[1]))
-		return *why = "ATTACH doorbells must be eventfds", -1;
+	if (a.ram_offset % QXLSHM_RAM_ALIGN != 0 ||
+	    a.ram_offset > p->p_slots[a.ram_slot].ps_size ||
+	    p->p_slots[a.ram_slot].ps_size - a.ram_offset <
+	    QXLSHM_RAM_REGION_SIZE)
+		return *why = "ATTACH device region misaligned or beyond its "
+		    "memslot", -1;
+	for (i = 0; i < QXLSHM_ATTACH_NFDS; i++)
+		if (!producer_is_eventfd(fds[i]))
+			return *why = "ATTACH doorbells must be eventfds", -1;
 	if (d->d_worker != NULL)
 		return *why = "display worker still running", -1;
 	if ((d->d_worker = wproc_spawn(WPROC_DISPLAY, d, NULL, &err)) ==
@@ -286,8 +304,10 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	memset(&dev, 0, sizeof(dev));
 	dev.ram_slot = a.ram_slot;
 	dev.ram_offset = a.ram_offset;
+	/* The cursor doorbell stays with us until a cursor worker consumes
+	 * the cursor ring (see PROTOCOL.md); fds[] is closed by the caller. */
 	if (d->d_worker == NULL || wproc_send(d->d_worker, IPC_D2W_DEVICE, 0,
-	    0, &dev, sizeof(dev), fds, 2) != 0)
+	    0, &dev, sizeof(dev), &fds[QXLSHM_ATTACH_FD_DOORBELL], 2) != 0)
 		return *why = "display worker failed", -1;
 	p->p_state = PRODUCER_RUNNING;
 	producer_send(p, QXLSHM_MSG_ATTACHED, NULL, 0);
@@ -333,7 +353,8 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 	struct sbuf sb;
 	ssize_t n;
 
-	n = fdpass_recv(p->p_fd, buf, sizeof(buf), fds, 2, &nfds, &err);
+	n = fdpass_recv(p->p_fd, buf, sizeof(buf), fds, QXLSHM_ATTACH_NFDS,
+	    &nfds, &err);
 	if (n < 0 && errno == EAGAIN)
 		return;
 	if (n < 0) {

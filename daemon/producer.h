@@ -18,6 +18,9 @@ int	producer_listen(struct display *, struct spd_err *);
 void	producer_worker_gone(struct display *, const char *reason);
 /* The display worker reports a misbehaving producer: detach it. */
 void	producer_fault(struct display *, const char *reason);
+/* The display worker applied a primary create (1) or destroy (0): tell
+ * the producer, which waits for it. */
+void	producer_primary_done(struct display *, uint32_t created);
 /* Shutdown: detach the producer and remove the socket file. */
 void	producer_shutdown(struct display *);
 

@@ -81,6 +81,21 @@ wproc_ipc_producer_fault(struct wproc *w, struct ipc_msg *m,
 	return 0;
 }
 
+static int
+wproc_ipc_primary_done(struct wproc *w, struct ipc_msg *m, const char **why)
+{
+	struct ipc_primary_done pd;
+
+	memcpy(&pd, m->payload, sizeof(pd));
+	if (pd.created > 1) {
+		*why = "bad primary state";
+		return -1;
+	}
+	if (w->w_display != NULL)
+		producer_primary_done(w->w_display, pd.created);
+	return 0;
+}
+
 static const struct wproc_permit wproc_permits[] = {
 	{ IPC_W2D_READY, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY, 0,
 	    wproc_ipc_ready },
@@ -88,6 +103,8 @@ static const struct wproc_permit wproc_permits[] = {
 	    wproc_ipc_conn_closed },
 	{ IPC_W2D_PRODUCER_FAULT, WPROC_ROLE_DISPLAY, 1,
 	    wproc_ipc_producer_fault },
+	{ IPC_W2D_PRIMARY_DONE, WPROC_ROLE_DISPLAY, 1,
+	    wproc_ipc_primary_done },
 };
 
 static const struct wproc_permit *

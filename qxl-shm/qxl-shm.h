@@ -25,6 +25,27 @@
 #define QXLSHM_MAX_MSG		512
 #define QXLSHM_MAX_WIDTH	8192
 #define QXLSHM_MAX_HEIGHT	8192
+#define QXLSHM_MAX_SURFACES	1024		/* surface ids 0..1023, 0 = primary */
+#define QXLSHM_MAX_FAULTS	16		/* faulty commands per attachment
+						   before ERROR E_FAULT + detach */
+
+/*
+ * The RAM region named by ATTACH: a QXLRam (spice/qxl_dev.h, 5348 bytes)
+ * at ram_offset, immediately followed by a second QXLReleaseRing (84 bytes)
+ * through which the cursor worker returns cursor commands, so that each
+ * release ring has exactly one writer.  ram_offset must be a multiple of 8
+ * (the u64 release items are then 8-aligned).
+ */
+#define QXLSHM_RAM_QXLRAM_SIZE		5348
+#define QXLSHM_RAM_CURSOR_RELEASE_OFFSET 5348	/* from ram_offset */
+#define QXLSHM_RAM_REGION_SIZE		(5348 + 84)
+#define QXLSHM_RAM_ALIGN		8
+
+/* ATTACH carries this many fds, in this order. */
+#define QXLSHM_ATTACH_FD_DOORBELL	0	/* command ring, producer writes */
+#define QXLSHM_ATTACH_FD_IRQ		1	/* server writes */
+#define QXLSHM_ATTACH_FD_CURSOR_DOORBELL 2	/* cursor ring, producer writes */
+#define QXLSHM_ATTACH_NFDS		3
 
 /*
  * QXLPHYSICAL encoding: bits 63..56 slot id, 55..48 generation,
@@ -55,6 +76,7 @@ enum qxlshm_type {
 	QXLSHM_MSG_HELLO_REPLY = 100,
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
 	QXLSHM_MSG_ERROR = 102,		/* reason, then the server closes */
+	QXLSHM_MSG_PRIMARY_DONE = 103,	/* CREATE/DESTROY_PRIMARY applied */
 };
 
 struct qxlshm_hello {
@@ -78,11 +100,13 @@ struct qxlshm_memslot_add {
 	uint64_t	size;		/* bytes; memfd at least this long */
 } __attribute__((packed));
 
-/* The QXLRam device region (spice/qxl_dev.h layout) sits at ram_offset in
- * slot ram_slot.  fds: [0] doorbell (producer writes 1 when it pushed to
- * the command or cursor ring and notify_on_prod asked for it), [1] irq
- * (server writes when it pushed to the release ring and int_pending/
- * notify_on_cons ask for it). */
+/* The QXLRam device region (spice/qxl_dev.h layout, see
+ * QXLSHM_RAM_REGION_SIZE) sits at ram_offset in slot ram_slot.  fds
+ * (QXLSHM_ATTACH_FD_*): [0] doorbell (producer writes 1 when it pushed to
+ * the command ring and notify_on_prod asked for it), [1] irq (server writes
+ * when it set a bit in int_pending that int_mask allows: releases pushed,
+ * or a ring the producer waits on has room), [2] cursor doorbell (as [0]
+ * for the cursor ring; separate because a different worker consumes it). */
 struct qxlshm_attach {
 	uint32_t	ram_slot;
 	uint32_t	pad;
@@ -96,6 +120,15 @@ struct qxlshm_create_primary {
 	int32_t		stride;		/* negative: bottom-up in memory */
 	uint32_t	format;		/* SPICE_SURFACE_FMT_32_xRGB etc. */
 	uint64_t	mem;		/* QXLPHYSICAL of line 0's block */
+} __attribute__((packed));
+
+/* Answer to CREATE_PRIMARY and DESTROY_PRIMARY once the display worker
+ * has applied it.  Like QXL's synchronous QXL_IO_CREATE_PRIMARY, the
+ * producer must wait for it before posting commands that draw on the new
+ * primary (the rings and the control socket are not ordered against each
+ * other) or reusing the memory of a destroyed one. */
+struct qxlshm_primary_done {
+	uint32_t	created;	/* 1: created, 0: destroyed */
 } __attribute__((packed));
 
 struct qxlshm_error {

@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define SPICED_IPC_VERSION	1
+#define SPICED_IPC_VERSION	2
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -55,6 +55,8 @@ enum ipc_type {
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */
 	IPC_W2D_CONN_CLOSED = 201,	/* a client connection ended */
 	IPC_W2D_PRODUCER_FAULT = 202,	/* display: producer misbehaved */
+	IPC_W2D_PRIMARY_DONE = 203,	/* display: primary create/destroy
+					   applied; forwarded to the producer */
 };
 
 /* IPC_D2W_INIT: the worker's identity and settings. */
@@ -131,6 +133,11 @@ struct ipc_ready {
 /* IPC_W2D_CONN_CLOSED: ih_conn names the connection. */
 struct ipc_conn_closed {
 	char		reason[IPC_REASON_LEN];
+} __attribute__((packed));
+
+/* IPC_W2D_PRIMARY_DONE */
+struct ipc_primary_done {
+	uint32_t	created;	/* 1: after CREATE, 0: after DESTROY */
 } __attribute__((packed));
 
 /* IPC_W2D_PRODUCER_FAULT: the display worker detaches the producer. */

@@ -24,10 +24,11 @@
 struct chan;
 
 /* Output-queue bounds (bytes queued for the client, not yet written).
- * Above CHAN_OUTQ_MAX chan_can_send() is 0; co_writable fires again once
- * the queue drains below CHAN_OUTQ_LOWAT.  A queue beyond CHAN_OUTQ_HARD
- * means the role ignored chan_can_send() while the client stopped reading:
- * the connection is closed rather than letting the worker grow. */
+ * Once the queue reaches CHAN_OUTQ_MAX, chan_can_send() is 0 until it
+ * drains below CHAN_OUTQ_LOWAT, and co_writable fires then.  A queue
+ * beyond CHAN_OUTQ_HARD means the role ignored chan_can_send() while the
+ * client stopped reading: the connection is closed rather than letting
+ * the worker grow. */
 #define CHAN_OUTQ_MAX		(4u * 1024 * 1024)
 #define CHAN_OUTQ_LOWAT		(1u * 1024 * 1024)
 #define CHAN_OUTQ_HARD		(96u * 1024 * 1024)

@@ -19,11 +19,9 @@ import subprocess
 import time
 
 import common
+import ipcdrive
 from common import check
 
-IPC_HDR = struct.Struct("<IIII")
-D2W_INIT, D2W_CLIENT, D2W_MEMSLOT, D2W_DEVICE, D2W_PRIMARY_CREATE = 100, 101, 103, 104, 105
-W2D_READY, W2D_CONN_CLOSED, W2D_PRODUCER_FAULT = 200, 201, 202
 
 SLOT_SIZE = 16 << 20
 PRIM_OFF = 1 << 20
@@ -38,22 +36,6 @@ def phys(off, slot=0, gen=0):
     return (slot << 56) | (gen << 48) | off
 
 
-def ipc_send(sock, typ, payload=b"", fds=(), session=0, conn=0):
-    msg = IPC_HDR.pack(typ, len(payload), session, conn) + payload
-    sock.sendmsg([msg], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                          struct.pack("%di" % len(fds), *fds))] if fds else [])
-
-
-def ipc_recv(sock, timeout=5):
-    r, _, _ = select.select([sock], [], [], timeout)
-    check(r, "an IPC message from the worker")
-    data = sock.recv(8192)
-    if not data:
-        return None, b"", 0
-    typ, ln, _, conn = IPC_HDR.unpack_from(data)
-    return typ, data[16:16 + ln], conn
-
-
 class Client:
     def __init__(self, ipc, conn, lz4cap):
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -61,7 +43,7 @@ class Client:
         chcaps = struct.pack("<4I", (1 << 5) if lz4cap else 0, 0, 0, 0)
         info = struct.pack("<BBBBII", 2, 0, 1, 0, 1, 1) + caps + chcaps
         info += b"test-client".ljust(64, b"\0")
-        ipc_send(ipc, D2W_CLIENT, info, [theirs.fileno()], session=7, conn=conn)
+        ipcdrive.send(ipc, "IPC_D2W_CLIENT", info, [theirs.fileno()], session=7, conn=conn)
         theirs.close()
         self.buf = b""
 
@@ -139,23 +121,6 @@ def rgb_rows(pix, w, h):
              for x in range(w)] for y in range(h)]
 
 
-def start_worker(tmp):
-    ipc, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    args = [common.WORKER, "--role=display", "--display=vm1", "--debug"]
-    if common.AS_ROOT:
-        os.mkdir(os.path.join(tmp, "empty"))
-        args += ["--uid=65534", "--gid=65534", "--chroot=" + os.path.join(tmp, "empty")]
-    fd = theirs.fileno()
-    p = subprocess.Popen(args, pass_fds=[fd], preexec_fn=lambda: os.dup2(fd, 3),
-                         stderr=open(os.path.join(tmp, "spiced.log"), "w"))
-    common._procs.append(p)
-    theirs.close()
-    ipc_send(ipc, D2W_INIT, struct.pack("<II", 1, 1) + b"vm1".ljust(64, b"\0"))
-    typ, _, _ = ipc_recv(ipc)
-    check(typ == W2D_READY, "READY, got %r" % typ)
-    return p, ipc
-
-
 def attach_producer(ipc):
     mfd = os.memfd_create("slot0", os.MFD_ALLOW_SEALING)
     os.ftruncate(mfd, SLOT_SIZE)
@@ -167,10 +132,10 @@ def attach_producer(ipc):
     for y in range(H):
         mem[PRIM_OFF + y * W * 4:PRIM_OFF + (y + 1) * W * 4] = b"".join(
             struct.pack("<I", prim_pixel(x, y)) for x in range(W))
-    ipc_send(ipc, D2W_MEMSLOT, struct.pack("<IIQ", 0, 0, SLOT_SIZE), [mfd])
+    ipcdrive.send(ipc, "IPC_D2W_MEMSLOT", struct.pack("<IIQ", 0, 0, SLOT_SIZE), [mfd])
     bell, irq = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
-    ipc_send(ipc, D2W_DEVICE, struct.pack("<IIQ", 0, 0, 0), [bell, irq])
-    ipc_send(ipc, D2W_PRIMARY_CREATE, struct.pack("<IIiIQ", W, H, W * 4, 32, phys(PRIM_OFF)))
+    ipcdrive.send(ipc, "IPC_D2W_DEVICE", struct.pack("<IIQ", 0, 0, 0), [bell, irq])
+    ipcdrive.send(ipc, "IPC_D2W_PRIMARY_CREATE", struct.pack("<IIiIQ", W, H, W * 4, 32, phys(PRIM_OFF)))
     return mem, bell
 
 
@@ -201,7 +166,7 @@ def fill_drawable(mem, off, rid, bbox, color):
 
 def main():
     tmp = common.tmpdir()
-    p, ipc = start_worker(tmp)
+    p, ipc = ipcdrive.start_worker("display", tmp)
     mem, bell = attach_producer(ipc)
 
     a = Client(ipc, 1, True)
@@ -237,20 +202,32 @@ def main():
     b.init()
     typ, _ = b.recv()
     check(typ is None, "connection closed after a second INIT")
-    typ, payload, conn = ipc_recv(ipc)
-    check(typ == W2D_CONN_CLOSED and conn == 2, "CONN_CLOSED for conn 2")
+    typ, payload, _, conn = ipcdrive.recv(ipc, skip=("IPC_W2D_PRIMARY_DONE",))
+    check(typ == "IPC_W2D_CONN_CLOSED" and conn == 2, "CONN_CLOSED for conn 2")
     fill_drawable(mem, CMD_OFF + 4096, 0x1235, (0, 0, 1, 1), 0)
     push_cmd(mem, bell, phys(CMD_OFF + 4096))
     typ, body = a.recv()
     check(typ == 304, "client a still served")
 
+    # Primary destroyed and created again: the client follows.
+    ipcdrive.send(ipc, "IPC_D2W_PRIMARY_DESTROY")
+    typ, body = a.recv()
+    check((typ, body) == (315, b"\0\0\0\0"), "SURFACE_DESTROY, got %r" % typ)
+    ipcdrive.send(ipc, "IPC_D2W_PRIMARY_CREATE", struct.pack("<IIiIQ", W, H, W * 4, 32, phys(PRIM_OFF)))
+    typ, body = a.recv()
+    check(typ == 314, "SURFACE_CREATE again")
+    typ, body = a.recv()
+    check(typ == 304 and decode_draw_copy(body)[0] == (0, 0, W, H), "whole primary again")
+    typ, body = a.recv()
+    check(typ == 102, "MARK again")
+
     # Garbage commands: the producer is reported and the worker leaves.
     for i in range(16):
         push_cmd(mem, bell, phys(SLOT_SIZE + 4096 * i))
     while True:
-        typ, payload, _ = ipc_recv(ipc)
+        typ, payload, _, _ = ipcdrive.recv(ipc, skip=("IPC_W2D_PRIMARY_DONE",))
         check(typ is not None, "PRODUCER_FAULT before EOF")
-        if typ == W2D_PRODUCER_FAULT:
+        if typ == "IPC_W2D_PRODUCER_FAULT":
             break
     check(b"bad QXL commands" in payload, "fault reason: %r" % payload[:80])
     p.wait(timeout=5)

@@ -226,13 +226,6 @@ def wait_producer_socket(sp, timeout=5):
     wait_for(lambda: os.path.exists(sp.producer_socket), timeout, "producer socket")
 
 
-def write_ppm(path, width, height, pixels):
-    """pixels: bytes of width*height*3 RGB."""
-    with open(path, "wb") as f:
-        f.write(b"P6\n%d %d\n255\n" % (width, height))
-        f.write(pixels)
-
-
 def pattern_rgb(width, height, seed=1):
     """A deterministic test picture with edges, gradients and noise, so
     that an off-by-one in rows, columns or channels shows."""

@@ -1,0 +1,1073 @@
+/*
+ * libqxlshm: see libqxlshm.h and PROTOCOL.md.
+ *
+ * Installed for third parties, so it depends only on libc and the
+ * spice-protocol headers, never on spiced's shared/ code.
+ *
+ * Memory: each slot has a private, offset-sorted list of blocks (first fit,
+ * coalescing on free).  The bookkeeping stays out of shared memory so the
+ * server, which maps the slots, never sees it and nothing it could write
+ * would confuse us.  A command block heads a group of linked blocks freed
+ * together when its release id (the command's QXLPHYSICAL) comes back.
+ */
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libqxlshm.h"
+
+#define QXLSHM_CONNECT_TIMEOUT_MS	5000
+#define QXLSHM_ATTACH_TIMEOUT_MS	10000
+#define QXLSHM_MAX_FDS			4
+#define QXLSHM_REGION_ALIGN		64
+
+struct qxlshm_blk {
+	uint64_t		 b_off;
+	uint64_t		 b_size;
+	int			 b_used;
+	int			 b_cmd;		/* heads a release group */
+	struct qxlshm_blk	*b_prev;	/* neighbours by offset */
+	struct qxlshm_blk	*b_next;
+	struct qxlshm_blk	*b_group;	/* next block of the group */
+	uint32_t		 b_slot;	/* slot id of this block */
+};
+
+struct qxlshm_slot {
+	uint8_t			*sl_base;	/* NULL: absent */
+	uint64_t		 sl_size;
+	uint8_t			 sl_gen;
+	int			 sl_fd;
+	uint64_t		 sl_used;
+	struct qxlshm_blk	*sl_blocks;
+};
+
+struct qxlshm {
+	int			 q_sock;
+	int			 q_doorbell;
+	int			 q_irq;
+	int			 q_cursor_doorbell;
+	int			 q_attached;
+	int			 q_dead;	/* ERROR or close seen */
+	uint8_t			*q_ram;		/* device region, or NULL */
+	struct qxlshm_slot	 q_slot[QXLSHM_MAX_SLOTS];
+	char			 q_err[QXLSHM_ERRLEN];
+};
+
+static int
+qxlshm_seterr(struct qxlshm *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+qxlshm_seterr(struct qxlshm *q, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(q->q_err, sizeof(q->q_err), fmt, ap);
+	va_end(ap);
+	errno = saved;
+	return -1;
+}
+
+const char *
+qxlshm_error(const struct qxlshm *q)
+{
+	return q == NULL ? "no connection" : q->q_err;
+}
+
+/* Milliseconds left until deadline (CLOCK_MONOTONIC ms), at least 0. */
+static int64_t
+qxlshm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+qxlshm_send_msg(struct qxlshm *q, uint32_t type, const void *payload,
+    uint32_t len, const int *fds, int nfds)
+{
+	uint8_t buf[sizeof(struct qxlshm_hdr) + QXLSHM_MAX_MSG];
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int) * QXLSHM_MAX_FDS)];
+	} cmsgbuf;
+	struct qxlshm_hdr hdr;
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	struct iovec iov;
+	ssize_t n;
+
+	if (len > QXLSHM_MAX_MSG || nfds < 0 || nfds > QXLSHM_MAX_FDS) {
+		errno = EINVAL;
+		return qxlshm_seterr(q, "message type %" PRIu32 ": %" PRIu32
+		    " bytes / %d fds too many", type, len, nfds);
+	}
+	hdr.type = type;
+	hdr.len = len;
+	memcpy(buf, &hdr, sizeof(hdr));
+	if (len > 0)
+		memcpy(buf + sizeof(hdr), payload, len);
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(hdr) + len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfds > 0) {
+		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nfds);
+	}
+	do
+		n = sendmsg(q->q_sock, &msg, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return qxlshm_seterr(q, "send message type %" PRIu32 ": %s",
+		    type, strerror(errno));
+	return 0;
+}
+
+/*
+ * Receive one datagram.  Any fds the server sent (it sends none in 1.0)
+ * are closed: we never want them.  Returns 1 with a message, 0 if none
+ * arrived within timeout_ms, -1 on error or close (q_dead set).
+ */
+static int
+qxlshm_recv_one(struct qxlshm *q, struct qxlshm_hdr *hdr, uint8_t *payload,
+    int timeout_ms)
+{
+	uint8_t buf[sizeof(struct qxlshm_hdr) + QXLSHM_MAX_MSG];
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int) * QXLSHM_MAX_FDS)];
+	} cmsgbuf;
+	struct pollfd pfd;
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	struct iovec iov;
+	ssize_t n;
+	size_t i, nfd;
+	int r, fd;
+
+	pfd.fd = q->q_sock;
+	pfd.events = POLLIN;
+	do
+		r = poll(&pfd, 1, timeout_ms);
+	while (r == -1 && errno == EINTR);
+	if (r == -1)
+		return qxlshm_seterr(q, "poll control socket: %s",
+		    strerror(errno));
+	if (r == 0)
+		return 0;
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsgbuf.buf;
+	msg.msg_controllen = sizeof(cmsgbuf.buf);
+	do
+		n = recvmsg(q->q_sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == -1) {
+		q->q_dead = 1;
+		return qxlshm_seterr(q, "receive from server: %s",
+		    strerror(errno));
+	}
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
+			    sizeof(fd));
+			close(fd);
+		}
+	}
+	if (n == 0) {
+		q->q_dead = 1;
+		if (q->q_err[0] == '\0')
+			qxlshm_seterr(q, "server closed the connection");
+		return -1;
+	}
+	if ((size_t)n < sizeof(*hdr) || (msg.msg_flags & MSG_TRUNC)) {
+		q->q_dead = 1;
+		return qxlshm_seterr(q, "malformed message from server (%zd "
+		    "bytes)", n);
+	}
+	memcpy(hdr, buf, sizeof(*hdr));
+	if (hdr->len != (size_t)n - sizeof(*hdr)) {
+		q->q_dead = 1;
+		return qxlshm_seterr(q, "message from server: length %" PRIu32
+		    " but %zd payload bytes", hdr->len, n - (ssize_t)sizeof(*hdr));
+	}
+	memcpy(payload, buf + sizeof(*hdr), hdr->len);
+	if (hdr->type == QXLSHM_MSG_ERROR) {
+		struct qxlshm_error e;
+
+		memset(&e, 0, sizeof(e));
+		memcpy(&e, payload, hdr->len < sizeof(e) ? hdr->len :
+		    sizeof(e));
+		e.reason[sizeof(e.reason) - 1] = '\0';
+		q->q_dead = 1;
+		qxlshm_seterr(q, "server error %" PRIu32 ": %s", e.code,
+		    e.reason);
+	}
+	return 1;
+}
+
+int
+qxlshm_recv_msg(struct qxlshm *q, uint32_t *type, void *buf, uint32_t *len,
+    int timeout_ms)
+{
+	uint8_t payload[QXLSHM_MAX_MSG];
+	struct qxlshm_hdr hdr;
+	int r;
+
+	if ((r = qxlshm_recv_one(q, &hdr, payload, timeout_ms)) == -1)
+		return -1;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return qxlshm_seterr(q, "no message from server within %d ms",
+		    timeout_ms);
+	}
+	*type = hdr.type;
+	if (hdr.len < *len)
+		*len = hdr.len;
+	memcpy(buf, payload, *len);
+	return 0;
+}
+
+/* Wait for a message of type want; an ERROR or close ends the wait. */
+static int
+qxlshm_expect(struct qxlshm *q, uint32_t want, void *out, uint32_t outlen,
+    int timeout_ms)
+{
+	uint8_t payload[QXLSHM_MAX_MSG];
+	struct qxlshm_hdr hdr;
+	int64_t deadline = qxlshm_now_ms() + timeout_ms, left;
+	int r;
+
+	for (;;) {
+		left = deadline - qxlshm_now_ms();
+		if (left < 0)
+			left = 0;
+		if ((r = qxlshm_recv_one(q, &hdr, payload, (int)left)) == -1)
+			return -1;
+		if (r == 0)
+			return qxlshm_seterr(q, "no reply (type %" PRIu32 ") "
+			    "from server within %d ms", want, timeout_ms);
+		if (hdr.type == QXLSHM_MSG_ERROR)
+			return -1;
+		if (hdr.type != want)
+			continue;	/* not for us; 1.0 has nothing else */
+		if (hdr.len != outlen)
+			return qxlshm_seterr(q, "reply type %" PRIu32 ": %"
+			    PRIu32 " bytes, expected %" PRIu32, want, hdr.len,
+			    outlen);
+		memcpy(out, payload, outlen);
+		return 0;
+	}
+}
+
+struct qxlshm *
+qxlshm_connect(const char *path, const char *name, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct qxlshm_hello hello;
+	struct qxlshm_hello_reply reply;
+	struct qxlshm *q;
+	uint32_t i;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		if (err != NULL)
+			snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	q->q_doorbell = q->q_irq = q->q_cursor_doorbell = -1;
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
+		q->q_slot[i].sl_fd = -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		qxlshm_seterr(q, "socket path %s too long", path);
+		goto fail;
+	}
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+	if ((q->q_sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+	    0)) == -1) {
+		qxlshm_seterr(q, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	if (connect(q->q_sock, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		qxlshm_seterr(q, "connect %s: %s", path, strerror(errno));
+		close(q->q_sock);
+		goto fail;
+	}
+	memset(&hello, 0, sizeof(hello));
+	hello.magic = QXLSHM_MAGIC;
+	hello.major = QXLSHM_VERSION_MAJOR;
+	hello.minor = QXLSHM_VERSION_MINOR;
+	hello.features = 0;
+	snprintf(hello.name, sizeof(hello.name), "%s", name ? name : "");
+	if (qxlshm_send_msg(q, QXLSHM_MSG_HELLO, &hello, sizeof(hello),
+	    NULL, 0) == -1 ||
+	    qxlshm_expect(q, QXLSHM_MSG_HELLO_REPLY, &reply, sizeof(reply),
+	    QXLSHM_CONNECT_TIMEOUT_MS) == -1)
+		goto fail_sock;
+	if (reply.magic != QXLSHM_MAGIC || reply.major !=
+	    QXLSHM_VERSION_MAJOR) {
+		qxlshm_seterr(q, "server speaks qxl-shm %u.%u (magic 0x%08"
+		    PRIx32 "), we speak %d.%d", reply.major, reply.minor,
+		    reply.magic, QXLSHM_VERSION_MAJOR, QXLSHM_VERSION_MINOR);
+		goto fail_sock;
+	}
+	return q;
+fail_sock:
+	close(q->q_sock);
+fail:
+	if (err != NULL)
+		snprintf(err, errlen, "%s", q->q_err);
+	free(q);
+	return NULL;
+}
+
+static void
+qxlshm_slot_free(struct qxlshm_slot *sl)
+{
+	struct qxlshm_blk *b, *next;
+
+	for (b = sl->sl_blocks; b != NULL; b = next) {
+		next = b->b_next;
+		free(b);
+	}
+	if (sl->sl_base != NULL)
+		munmap(sl->sl_base, (size_t)sl->sl_size);
+	if (sl->sl_fd != -1)
+		close(sl->sl_fd);
+	memset(sl, 0, sizeof(*sl));
+	sl->sl_fd = -1;
+}
+
+void
+qxlshm_close(struct qxlshm *q)
+{
+	uint32_t i;
+
+	if (q == NULL)
+		return;
+	if (q->q_attached && !q->q_dead)
+		(void)qxlshm_detach(q);
+	close(q->q_sock);
+	if (q->q_doorbell != -1)
+		close(q->q_doorbell);
+	if (q->q_irq != -1)
+		close(q->q_irq);
+	if (q->q_cursor_doorbell != -1)
+		close(q->q_cursor_doorbell);
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
+		qxlshm_slot_free(&q->q_slot[i]);
+	free(q);
+}
+
+int
+qxlshm_slot_create(struct qxlshm *q, uint32_t id, uint64_t size)
+{
+	struct qxlshm_memslot_add add;
+	struct qxlshm_slot *sl;
+	char name[32];
+	void *p;
+	int fd;
+
+	if (id >= QXLSHM_MAX_SLOTS || q->q_slot[id].sl_base != NULL)
+		return qxlshm_seterr(q, "slot %" PRIu32 ": id out of range or "
+		    "in use", id);
+	if (size == 0 || size > QXLSHM_MAX_SLOT_SIZE || size > SIZE_MAX)
+		return qxlshm_seterr(q, "slot %" PRIu32 ": size %" PRIu64
+		    " out of range", id, size);
+	snprintf(name, sizeof(name), "qxlshm-slot%" PRIu32, id);
+	if ((fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
+		return qxlshm_seterr(q, "memfd_create: %s", strerror(errno));
+	if (ftruncate(fd, (off_t)size) == -1) {
+		qxlshm_seterr(q, "slot %" PRIu32 ": ftruncate %" PRIu64 ": %s",
+		    id, size, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* The server refuses a file that could shrink under its mapping. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK |
+	    F_SEAL_SEAL) == -1) {
+		qxlshm_seterr(q, "slot %" PRIu32 ": F_ADD_SEALS: %s", id,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		qxlshm_seterr(q, "slot %" PRIu32 ": mmap: %s", id,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	memset(&add, 0, sizeof(add));
+	add.slot_id = id;
+	add.generation = 0;
+	add.size = size;
+	if (qxlshm_send_msg(q, QXLSHM_MSG_MEMSLOT_ADD, &add, sizeof(add), &fd,
+	    1) == -1) {
+		munmap(p, (size_t)size);
+		close(fd);
+		return -1;
+	}
+	sl = &q->q_slot[id];
+	sl->sl_base = p;
+	sl->sl_size = size;
+	sl->sl_gen = 0;
+	sl->sl_fd = fd;
+	sl->sl_used = 0;
+	if ((sl->sl_blocks = calloc(1, sizeof(*sl->sl_blocks))) == NULL) {
+		qxlshm_slot_free(sl);
+		return qxlshm_seterr(q, "out of memory");
+	}
+	sl->sl_blocks->b_size = size;
+	sl->sl_blocks->b_slot = id;
+	return 0;
+}
+
+void *
+qxlshm_slot_base(struct qxlshm *q, uint32_t id, uint64_t *size)
+{
+	if (id >= QXLSHM_MAX_SLOTS || q->q_slot[id].sl_base == NULL)
+		return NULL;
+	if (size != NULL)
+		*size = q->q_slot[id].sl_size;
+	return q->q_slot[id].sl_base;
+}
+
+uint64_t
+qxlshm_slot_used(struct qxlshm *q, uint32_t id)
+{
+	return id < QXLSHM_MAX_SLOTS ? q->q_slot[id].sl_used : 0;
+}
+
+/* The slot holding ptr, or -1. */
+static int
+qxlshm_slot_of(struct qxlshm *q, const void *ptr, uint64_t *off)
+{
+	const uint8_t *p = ptr;
+	uint32_t i;
+
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++) {
+		struct qxlshm_slot *sl = &q->q_slot[i];
+
+		if (sl->sl_base != NULL && p >= sl->sl_base &&
+		    (uint64_t)(p - sl->sl_base) < sl->sl_size) {
+			*off = (uint64_t)(p - sl->sl_base);
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+uint64_t
+qxlshm_phys(struct qxlshm *q, const void *ptr)
+{
+	uint64_t off;
+	int id;
+
+	if ((id = qxlshm_slot_of(q, ptr, &off)) == -1)
+		return 0;
+	return QXLSHM_PHYS(id, q->q_slot[id].sl_gen, off);
+}
+
+static struct qxlshm_blk *
+qxlshm_blk_find(struct qxlshm_slot *sl, uint64_t off)
+{
+	struct qxlshm_blk *b;
+
+	for (b = sl->sl_blocks; b != NULL; b = b->b_next)
+		if (b->b_off == off)
+			return b->b_used ? b : NULL;
+	return NULL;
+}
+
+void *
+qxlshm_alloc(struct qxlshm *q, uint32_t slot, size_t size, uint64_t *phys)
+{
+	struct qxlshm_slot *sl;
+	struct qxlshm_blk *b, *rest;
+	uint64_t need;
+
+	if (slot >= QXLSHM_MAX_SLOTS || q->q_slot[slot].sl_base == NULL) {
+		errno = EINVAL;
+		qxlshm_seterr(q, "alloc: slot %" PRIu32 " absent", slot);
+		return NULL;
+	}
+	sl = &q->q_slot[slot];
+	if (size == 0 || size > sl->sl_size) {
+		errno = size == 0 ? EINVAL : ENOMEM;
+		qxlshm_seterr(q, "alloc: %zu bytes do not fit slot %" PRIu32,
+		    size, slot);
+		return NULL;
+	}
+	need = ((uint64_t)size + QXLSHM_ALLOC_ALIGN - 1) &
+	    ~(uint64_t)(QXLSHM_ALLOC_ALIGN - 1);
+	for (b = sl->sl_blocks; b != NULL; b = b->b_next)
+		if (!b->b_used && b->b_size >= need)
+			break;
+	if (b == NULL) {
+		errno = ENOMEM;
+		qxlshm_seterr(q, "alloc: no %zu free bytes in slot %" PRIu32
+		    " (%" PRIu64 " of %" PRIu64 " in use)", size, slot,
+		    sl->sl_used, sl->sl_size);
+		return NULL;
+	}
+	if (b->b_size > need) {
+		if ((rest = calloc(1, sizeof(*rest))) == NULL) {
+			qxlshm_seterr(q, "out of memory");
+			return NULL;
+		}
+		rest->b_off = b->b_off + need;
+		rest->b_slot = slot;
+		rest->b_size = b->b_size - need;
+		rest->b_prev = b;
+		rest->b_next = b->b_next;
+		if (b->b_next != NULL)
+			b->b_next->b_prev = rest;
+		b->b_next = rest;
+		b->b_size = need;
+	}
+	b->b_used = 1;
+	b->b_cmd = 0;
+	b->b_group = NULL;
+	sl->sl_used += b->b_size;
+	memset(sl->sl_base + b->b_off, 0, size);
+	if (phys != NULL)
+		*phys = QXLSHM_PHYS(slot, sl->sl_gen, b->b_off);
+	return sl->sl_base + b->b_off;
+}
+
+void *
+qxlshm_alloc_cmd(struct qxlshm *q, uint32_t slot, size_t size,
+    uint64_t *phys)
+{
+	QXLReleaseInfo ri;
+	uint64_t p, off = 0;
+	void *ptr;
+	int id;
+
+	if (size < sizeof(ri)) {
+		errno = EINVAL;
+		qxlshm_seterr(q, "alloc_cmd: %zu bytes cannot hold a "
+		    "QXLReleaseInfo", size);
+		return NULL;
+	}
+	if ((ptr = qxlshm_alloc(q, slot, size, &p)) == NULL)
+		return NULL;
+	id = qxlshm_slot_of(q, ptr, &off);
+	qxlshm_blk_find(&q->q_slot[id], off)->b_cmd = 1;
+	/* The release id is the command's own address: unique while the
+	 * command lives and found again in O(blocks). */
+	ri.id = p;
+	memcpy(ptr, &ri, sizeof(ri));
+	if (phys != NULL)
+		*phys = p;
+	return ptr;
+}
+
+static struct qxlshm_blk *
+qxlshm_blk_of(struct qxlshm *q, const void *ptr, struct qxlshm_slot **slp)
+{
+	uint64_t off;
+	int id;
+
+	if ((id = qxlshm_slot_of(q, ptr, &off)) == -1)
+		return NULL;
+	*slp = &q->q_slot[id];
+	return qxlshm_blk_find(*slp, off);
+}
+
+int
+qxlshm_link(struct qxlshm *q, void *cmd, void *child)
+{
+	struct qxlshm_slot *csl, *chsl;
+	struct qxlshm_blk *c, *ch, *b;
+
+	if ((c = qxlshm_blk_of(q, cmd, &csl)) == NULL || !c->b_cmd ||
+	    (ch = qxlshm_blk_of(q, child, &chsl)) == NULL || ch->b_cmd) {
+		errno = EINVAL;
+		return qxlshm_seterr(q, "link: not a command and a plain "
+		    "allocation");
+	}
+	for (b = c; b->b_group != NULL; b = b->b_group)
+		if (b->b_group == ch)
+			return 0;
+	b->b_group = ch;
+	ch->b_group = NULL;
+	return 0;
+}
+
+/* Mark b free and merge it with free neighbours. */
+static void
+qxlshm_blk_release(struct qxlshm_slot *sl, struct qxlshm_blk *b)
+{
+	struct qxlshm_blk *n;
+
+	sl->sl_used -= b->b_size;
+	b->b_used = 0;
+	b->b_cmd = 0;
+	b->b_group = NULL;
+	if ((n = b->b_next) != NULL && !n->b_used) {
+		b->b_size += n->b_size;
+		b->b_next = n->b_next;
+		if (n->b_next != NULL)
+			n->b_next->b_prev = b;
+		free(n);
+	}
+	if ((n = b->b_prev) != NULL && !n->b_used) {
+		n->b_size += b->b_size;
+		n->b_next = b->b_next;
+		if (b->b_next != NULL)
+			b->b_next->b_prev = n;
+		free(b);
+	}
+}
+
+/*
+ * Free a block and, for a command, its group.  The next group member is
+ * in use, so merging frees never touch it and the saved pointer stays
+ * valid; each block records its slot because a group may span slots.
+ */
+static void
+qxlshm_free_group(struct qxlshm *q, struct qxlshm_blk *b)
+{
+	struct qxlshm_blk *next;
+
+	for (; b != NULL; b = next) {
+		next = b->b_group;
+		qxlshm_blk_release(&q->q_slot[b->b_slot], b);
+	}
+}
+
+void
+qxlshm_free(struct qxlshm *q, void *ptr)
+{
+	struct qxlshm_slot *sl;
+	struct qxlshm_blk *b;
+
+	if (ptr == NULL || (b = qxlshm_blk_of(q, ptr, &sl)) == NULL)
+		return;
+	qxlshm_free_group(q, b);
+}
+
+/* Ring fields by byte offset from the region base, as the server does:
+ * plain aligned atomics, no packed-member addresses. */
+static uint32_t *
+qxlshm_u32(struct qxlshm *q, size_t off)
+{
+	return (uint32_t *)(void *)(q->q_ram + off);
+}
+
+static uint32_t
+qxlshm_load(struct qxlshm *q, size_t off)
+{
+	return __atomic_load_n(qxlshm_u32(q, off), __ATOMIC_ACQUIRE);
+}
+
+static void
+qxlshm_store(struct qxlshm *q, size_t off, uint32_t v)
+{
+	__atomic_store_n(qxlshm_u32(q, off), v, __ATOMIC_RELEASE);
+}
+
+#define R_NUM		0
+#define R_PROD		4
+#define R_NPROD		8
+#define R_CONS		12
+#define R_NCONS		16
+#define R_ITEMS		20
+#define OFF_CMD		offsetof(QXLRam, cmd_ring)
+#define OFF_CURSOR	offsetof(QXLRam, cursor_ring)
+#define OFF_REL		offsetof(QXLRam, release_ring)
+#define OFF_CREL	QXLSHM_RAM_CURSOR_RELEASE_OFFSET
+
+static void
+qxlshm_ring_init(struct qxlshm *q, size_t off, uint32_t n)
+{
+	qxlshm_store(q, off + R_NUM, n);
+	qxlshm_store(q, off + R_PROD, 0);
+	qxlshm_store(q, off + R_CONS, 0);
+	qxlshm_store(q, off + R_NPROD, 1);
+	qxlshm_store(q, off + R_NCONS, 0);
+}
+
+int
+qxlshm_attach(struct qxlshm *q, uint32_t ram_slot)
+{
+	struct qxlshm_attach at;
+	uint8_t reply[QXLSHM_MAX_MSG];
+	int fds[QXLSHM_ATTACH_NFDS];
+	uint64_t phys;
+	void *ram;
+
+	if (q->q_attached || q->q_ram != NULL)
+		return qxlshm_seterr(q, "attach: already attached");
+	/* Over-allocate so the region can start on a 64-byte boundary. */
+	if ((ram = qxlshm_alloc(q, ram_slot, QXLSHM_RAM_REGION_SIZE +
+	    QXLSHM_REGION_ALIGN, &phys)) == NULL)
+		return -1;
+	{
+		uint64_t pad = (QXLSHM_REGION_ALIGN - (phys &
+		    (QXLSHM_REGION_ALIGN - 1))) & (QXLSHM_REGION_ALIGN - 1);
+
+		q->q_ram = (uint8_t *)ram + pad;
+		phys += pad;
+	}
+	qxlshm_store(q, offsetof(QXLRam, int_pending), 0);
+	qxlshm_store(q, offsetof(QXLRam, int_mask), QXL_INTERRUPT_DISPLAY |
+	    QXL_INTERRUPT_CURSOR);
+	qxlshm_ring_init(q, OFF_CMD, QXL_COMMAND_RING_SIZE);
+	qxlshm_ring_init(q, OFF_CURSOR, QXL_CURSOR_RING_SIZE);
+	qxlshm_ring_init(q, OFF_REL, QXL_RELEASE_RING_SIZE);
+	qxlshm_ring_init(q, OFF_CREL, QXL_RELEASE_RING_SIZE);
+	/* Magic last: a region with a magic is a complete one. */
+	qxlshm_store(q, offsetof(QXLRam, magic), QXL_RAM_MAGIC);
+
+	q->q_doorbell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->q_irq = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->q_cursor_doorbell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->q_doorbell == -1 || q->q_irq == -1 ||
+	    q->q_cursor_doorbell == -1)
+		return qxlshm_seterr(q, "eventfd: %s", strerror(errno));
+	fds[QXLSHM_ATTACH_FD_DOORBELL] = q->q_doorbell;
+	fds[QXLSHM_ATTACH_FD_IRQ] = q->q_irq;
+	fds[QXLSHM_ATTACH_FD_CURSOR_DOORBELL] = q->q_cursor_doorbell;
+	memset(&at, 0, sizeof(at));
+	at.ram_slot = ram_slot;
+	at.ram_offset = phys & QXLSHM_OFFSET_MASK;
+	if (qxlshm_send_msg(q, QXLSHM_MSG_ATTACH, &at, sizeof(at), fds,
+	    QXLSHM_ATTACH_NFDS) == -1)
+		return -1;
+	if (qxlshm_expect(q, QXLSHM_MSG_ATTACHED, reply, 0,
+	    QXLSHM_ATTACH_TIMEOUT_MS) == -1)
+		return -1;
+	q->q_attached = 1;
+	return 0;
+}
+
+QXLRam *
+qxlshm_ram(struct qxlshm *q)
+{
+	return (QXLRam *)(void *)q->q_ram;
+}
+
+/* Wait until the server applied a primary change, as QXL's synchronous
+ * CREATE_PRIMARY io does: the rings are not ordered against the control
+ * socket, so drawing before this could reach a worker without a primary. */
+static int
+qxlshm_primary_wait(struct qxlshm *q, uint32_t created)
+{
+	struct qxlshm_primary_done pd;
+
+	if (qxlshm_expect(q, QXLSHM_MSG_PRIMARY_DONE, &pd, sizeof(pd),
+	    QXLSHM_ATTACH_TIMEOUT_MS) == -1)
+		return -1;
+	if (pd.created != created)
+		return qxlshm_seterr(q, "server confirmed a primary %s, "
+		    "expected %s", pd.created ? "create" : "destroy",
+		    created ? "create" : "destroy");
+	return 0;
+}
+
+int
+qxlshm_create_primary(struct qxlshm *q, uint32_t width, uint32_t height,
+    int32_t stride, uint32_t format, uint64_t mem)
+{
+	struct qxlshm_create_primary cp;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.width = width;
+	cp.height = height;
+	cp.stride = stride;
+	cp.format = format;
+	cp.mem = mem;
+	if (qxlshm_send_msg(q, QXLSHM_MSG_CREATE_PRIMARY, &cp, sizeof(cp),
+	    NULL, 0) == -1)
+		return -1;
+	return qxlshm_primary_wait(q, 1);
+}
+
+int
+qxlshm_destroy_primary(struct qxlshm *q)
+{
+	if (qxlshm_send_msg(q, QXLSHM_MSG_DESTROY_PRIMARY, NULL, 0, NULL,
+	    0) == -1)
+		return -1;
+	return qxlshm_primary_wait(q, 0);
+}
+
+int
+qxlshm_detach(struct qxlshm *q)
+{
+	int r;
+
+	r = qxlshm_send_msg(q, QXLSHM_MSG_DETACH, NULL, 0, NULL, 0);
+	q->q_attached = 0;
+	return r;
+}
+
+static void
+qxlshm_kick(int fd)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN means the counter is saturated: the server is awake. */
+	(void)!write(fd, &one, sizeof(one));
+}
+
+/* One attempt to push onto the ring at off: 1 pushed, 0 full (then
+ * notify_on_cons is armed, so the server raises an irq when it pops). */
+static int
+qxlshm_ring_push(struct qxlshm *q, size_t off, uint32_t n, uint32_t type,
+    uint64_t phys, int doorbell)
+{
+	QXLCommand cmd;
+	uint32_t prod, cons;
+
+	prod = qxlshm_load(q, off + R_PROD);
+	cons = qxlshm_load(q, off + R_CONS);
+	if (prod - cons >= n) {
+		qxlshm_store(q, off + R_NCONS, cons + 1);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		cons = qxlshm_load(q, off + R_CONS);
+		if (prod - cons >= n)
+			return 0;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.data = phys;
+	cmd.type = type;
+	memcpy(q->q_ram + off + R_ITEMS + (size_t)(prod & (n - 1)) *
+	    sizeof(QXLCommandRing_ring_el), &cmd, sizeof(cmd));
+	prod++;
+	qxlshm_store(q, off + R_PROD, prod);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (qxlshm_load(q, off + R_NPROD) == prod)
+		qxlshm_kick(doorbell);
+	return 1;
+}
+
+static int
+qxlshm_push(struct qxlshm *q, size_t off, uint32_t n, uint32_t type,
+    uint64_t phys, int doorbell, int timeout_ms)
+{
+	int64_t deadline = qxlshm_now_ms() + timeout_ms, left;
+	int r;
+
+	if (q->q_ram == NULL || !q->q_attached) {
+		errno = ENOTCONN;
+		return qxlshm_seterr(q, "push: not attached");
+	}
+	for (;;) {
+		if (q->q_dead) {
+			errno = EPIPE;
+			return -1;
+		}
+		if (qxlshm_ring_push(q, off, n, type, phys, doorbell) == 1)
+			return 0;
+		left = timeout_ms < 0 ? 1000 : deadline - qxlshm_now_ms();
+		if (left <= 0) {
+			errno = EAGAIN;
+			return qxlshm_seterr(q, "ring full");
+		}
+		if ((r = qxlshm_wait(q, (int)left)) == -1)
+			return -1;
+	}
+}
+
+int
+qxlshm_push_cmd(struct qxlshm *q, uint32_t type, uint64_t phys,
+    int timeout_ms)
+{
+	return qxlshm_push(q, OFF_CMD, QXL_COMMAND_RING_SIZE, type, phys,
+	    q->q_doorbell, timeout_ms);
+}
+
+int
+qxlshm_push_cursor(struct qxlshm *q, uint64_t phys, int timeout_ms)
+{
+	return qxlshm_push(q, OFF_CURSOR, QXL_CURSOR_RING_SIZE, QXL_CMD_CURSOR,
+	    phys, q->q_cursor_doorbell, timeout_ms);
+}
+
+void
+qxlshm_notify(struct qxlshm *q)
+{
+	if (q->q_doorbell != -1)
+		qxlshm_kick(q->q_doorbell);
+}
+
+/* Free the group named by release id; -1 if it names none. */
+static int
+qxlshm_release(struct qxlshm *q, uint64_t id)
+{
+	struct qxlshm_slot *sl;
+	struct qxlshm_blk *b;
+	uint64_t slot = id >> QXLSHM_SLOT_SHIFT;
+
+	if (slot >= QXLSHM_MAX_SLOTS || (sl = &q->q_slot[slot])->sl_base ==
+	    NULL || ((id >> QXLSHM_GEN_SHIFT) & 0xff) != sl->sl_gen ||
+	    (b = qxlshm_blk_find(sl, id & QXLSHM_OFFSET_MASK)) == NULL ||
+	    !b->b_cmd)
+		return qxlshm_seterr(q, "release id 0x%016" PRIx64 " names no "
+		    "live command", id);
+	qxlshm_free_group(q, b);
+	return 0;
+}
+
+/* Drain one release ring; arm notify_on_prod before leaving it empty. */
+static int
+qxlshm_drain(struct qxlshm *q, size_t off, int doorbell, int *bad)
+{
+	uint64_t id;
+	uint32_t prod, cons;
+	int n = 0, kick = 0;
+
+	cons = qxlshm_load(q, off + R_CONS);
+	for (;;) {
+		prod = qxlshm_load(q, off + R_PROD);
+		if (prod == cons) {
+			qxlshm_store(q, off + R_NPROD, cons + 1);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (qxlshm_load(q, off + R_PROD) == cons)
+				break;
+			continue;
+		}
+		if (prod - cons > QXL_RELEASE_RING_SIZE) {
+			*bad = 1;
+			qxlshm_seterr(q, "release ring: prod %" PRIu32 " too "
+			    "far ahead of cons %" PRIu32, prod, cons);
+			break;
+		}
+		id = __atomic_load_n((uint64_t *)(void *)(q->q_ram + off +
+		    R_ITEMS + (size_t)(cons & (QXL_RELEASE_RING_SIZE - 1)) *
+		    sizeof(uint64_t)), __ATOMIC_RELAXED);
+		cons++;
+		qxlshm_store(q, off + R_CONS, cons);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (qxlshm_load(q, off + R_NCONS) == cons)
+			kick = 1;
+		if (id != 0 && qxlshm_release(q, id) == -1)
+			*bad = 1;
+		n++;
+	}
+	if (kick)
+		qxlshm_kick(doorbell);
+	return n;
+}
+
+int
+qxlshm_poll_releases(struct qxlshm *q)
+{
+	int n, bad = 0;
+
+	if (q->q_ram == NULL)
+		return 0;
+	/* Clear first: an interrupt raised after this is seen next time. */
+	__atomic_store_n(qxlshm_u32(q, offsetof(QXLRam, int_pending)), 0,
+	    __ATOMIC_SEQ_CST);
+	n = qxlshm_drain(q, OFF_REL, q->q_doorbell, &bad);
+	n += qxlshm_drain(q, OFF_CREL, q->q_cursor_doorbell, &bad);
+	return bad ? -1 : n;
+}
+
+int
+qxlshm_irq_fd(struct qxlshm *q)
+{
+	return q->q_irq;
+}
+
+int
+qxlshm_handle_irq(struct qxlshm *q)
+{
+	uint64_t v;
+
+	if (q->q_irq != -1)
+		(void)!read(q->q_irq, &v, sizeof(v));
+	return qxlshm_poll_releases(q);
+}
+
+int
+qxlshm_control_fd(struct qxlshm *q)
+{
+	return q->q_sock;
+}
+
+int
+qxlshm_handle_control(struct qxlshm *q)
+{
+	uint8_t payload[QXLSHM_MAX_MSG];
+	struct qxlshm_hdr hdr;
+	int r;
+
+	while ((r = qxlshm_recv_one(q, &hdr, payload, 0)) == 1)
+		if (hdr.type == QXLSHM_MSG_ERROR)
+			return -1;
+	return r == -1 || q->q_dead ? -1 : 0;
+}
+
+int
+qxlshm_wait(struct qxlshm *q, int timeout_ms)
+{
+	struct pollfd pfd[2];
+	int r, n = 1;
+
+	if (q->q_dead)
+		return -1;
+	pfd[0].fd = q->q_sock;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = q->q_irq;
+	pfd[1].events = POLLIN;
+	if (q->q_irq != -1)
+		n = 2;
+	do
+		r = poll(pfd, n, timeout_ms);
+	while (r == -1 && errno == EINTR);
+	if (r == -1)
+		return qxlshm_seterr(q, "poll: %s", strerror(errno));
+	if (r == 0) {
+		/* Releases may be waiting without an irq (masked or lost
+		 * while we were busy); looking costs little. */
+		(void)qxlshm_poll_releases(q);
+		return 0;
+	}
+	if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    qxlshm_handle_control(q) == -1)
+		return -1;
+	if (n == 2 && (pfd[1].revents & POLLIN))
+		(void)qxlshm_handle_irq(q);
+	return 1;
+}

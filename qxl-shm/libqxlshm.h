@@ -1,0 +1,153 @@
+/*
+ * libqxlshm: the producer side of the qxl-shm protocol (see PROTOCOL.md).
+ *
+ * A producer connects to a display's control socket, creates sealed memfd
+ * memory slots, attaches a QXLRam device region, creates the primary
+ * surface and then pushes QXL commands (spice/qxl_dev.h structures it
+ * builds in slot memory) onto the command ring.  The library allocates
+ * slot memory, recycles it when the server returns release ids, rings the
+ * doorbell when the ring protocol asks for it and reports errors as text.
+ *
+ * Threading: one struct qxlshm is used by one thread at a time.
+ * Errors: functions returning int give 0 or -1 (errno set where it helps,
+ * e.g. EAGAIN), pointer functions NULL; qxlshm_error() then tells why.
+ */
+#ifndef LIBQXLSHM_H
+#define LIBQXLSHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <spice/qxl_dev.h>
+
+#include "qxl-shm.h"
+
+#define QXLSHM_ERRLEN		256
+#define QXLSHM_ALLOC_ALIGN	16	/* every allocation is aligned so */
+
+struct qxlshm;
+
+/* Connect to the control socket at path, say HELLO with name (truncated
+ * to 63 bytes) and wait up to 5 s for HELLO_REPLY.  On failure returns
+ * NULL with a message in err (errlen bytes, may be NULL), including the
+ * server's ERROR reason when it sent one. */
+struct qxlshm	*qxlshm_connect(const char *path, const char *name, char *err,
+		    size_t errlen);
+
+/* Send DETACH if attached, close the socket and eventfds, unmap and close
+ * every slot and free q.  NULL is ignored. */
+void		 qxlshm_close(struct qxlshm *q);
+
+/* The last error message (never NULL). */
+const char	*qxlshm_error(const struct qxlshm *q);
+
+/* Create slot id (< QXLSHM_MAX_SLOTS) of size bytes: a memfd sealed with
+ * F_SEAL_GROW|F_SEAL_SHRINK|F_SEAL_SEAL, mapped read-write, announced with
+ * MEMSLOT_ADD at generation 0.  Its memory is then handed out by
+ * qxlshm_alloc*.  Slots live until the connection closes. */
+int		 qxlshm_slot_create(struct qxlshm *q, uint32_t id,
+		    uint64_t size);
+
+/* Base address and size of slot id in this process; NULL if absent. */
+void		*qxlshm_slot_base(struct qxlshm *q, uint32_t id, uint64_t *size);
+
+/* The QXLPHYSICAL of ptr, which must lie inside a slot; 0 otherwise. */
+uint64_t	 qxlshm_phys(struct qxlshm *q, const void *ptr);
+
+/* Allocate size bytes (zeroed, QXLSHM_ALLOC_ALIGN-aligned) in slot id;
+ * *phys (if not NULL) receives the QXLPHYSICAL.  NULL with errno ENOMEM
+ * when the slot is full: wait for releases (qxlshm_wait) and retry. */
+void		*qxlshm_alloc(struct qxlshm *q, uint32_t slot, size_t size,
+		    uint64_t *phys);
+
+/* As qxlshm_alloc for a command (a struct starting with QXLReleaseInfo):
+ * the release id is written into it, and when the server returns that id
+ * the command and everything qxlshm_link()ed to it is freed. */
+void		*qxlshm_alloc_cmd(struct qxlshm *q, uint32_t slot, size_t size,
+		    uint64_t *phys);
+
+/* Tie the allocation child to the command cmd (both from qxlshm_alloc*):
+ * child is freed when cmd is released.  -1 if either is unknown. */
+int		 qxlshm_link(struct qxlshm *q, void *cmd, void *child);
+
+/* Free an allocation now (with everything linked to it, for a command);
+ * only for memory the server was never given. */
+void		 qxlshm_free(struct qxlshm *q, void *ptr);
+
+/* Bytes in use / free in slot id (for statistics and tests). */
+uint64_t	 qxlshm_slot_used(struct qxlshm *q, uint32_t id);
+
+/* Place the device region (QXLRam, then the cursor release ring) in slot
+ * ram_slot, initialise its rings, create the doorbell and irq eventfds,
+ * send ATTACH and wait up to 10 s for ATTACHED. */
+int		 qxlshm_attach(struct qxlshm *q, uint32_t ram_slot);
+
+/* The QXLRam in shared memory (after qxlshm_attach), for producers that
+ * want to look at or set more of the device state. */
+QXLRam		*qxlshm_ram(struct qxlshm *q);
+
+/* Send CREATE_PRIMARY for width x height, stride (negative: bottom-up),
+ * format SPICE_SURFACE_FMT_32_xRGB or _ARGB, content at mem (a
+ * QXLPHYSICAL of |stride| * height bytes the caller keeps allocated for as
+ * long as the primary exists).  Waits until the server confirms
+ * (QXLSHM_MSG_PRIMARY_DONE) so that commands pushed afterwards find the
+ * primary. */
+int		 qxlshm_create_primary(struct qxlshm *q, uint32_t width,
+		    uint32_t height, int32_t stride, uint32_t format,
+		    uint64_t mem);
+int		 qxlshm_destroy_primary(struct qxlshm *q);
+
+/* Push a QXLCommand {phys, type} onto the command ring and ring the
+ * doorbell if notify_on_prod asks for it.  When the ring is full: wait up
+ * to timeout_ms (-1 forever, 0 not at all) for room, handling releases
+ * meanwhile; then -1 with errno EAGAIN. */
+int		 qxlshm_push_cmd(struct qxlshm *q, uint32_t type, uint64_t phys,
+		    int timeout_ms);
+/* The same for the cursor ring (QXL_CMD_CURSOR commands). */
+int		 qxlshm_push_cursor(struct qxlshm *q, uint64_t phys,
+		    int timeout_ms);
+
+/* Ring the command doorbell regardless of notify_on_prod (for producers
+ * that write ring entries themselves through qxlshm_ram()). */
+void		 qxlshm_notify(struct qxlshm *q);
+
+/* Take every id off both release rings, free what they name, clear
+ * int_pending, re-arm notify_on_prod, and ring the doorbell if the server
+ * waits for room (notify_on_cons).  Returns the number of ids taken, -1
+ * if an id names no live command (server bug; the id is skipped). */
+int		 qxlshm_poll_releases(struct qxlshm *q);
+
+/* An fd that becomes readable when the server raised an interrupt (the
+ * irq eventfd; -1 before attach); call qxlshm_handle_irq then. */
+int		 qxlshm_irq_fd(struct qxlshm *q);
+/* Read the irq eventfd and qxlshm_poll_releases. */
+int		 qxlshm_handle_irq(struct qxlshm *q);
+
+/* The control socket: readable when the server sent something (an ERROR
+ * before it closes); call qxlshm_handle_control then. */
+int		 qxlshm_control_fd(struct qxlshm *q);
+/* Read pending control messages without blocking.  0 if none or only
+ * harmless ones, -1 when the server sent ERROR or closed (qxlshm_error()
+ * has the reason). */
+int		 qxlshm_handle_control(struct qxlshm *q);
+
+/* Poll irq and control for up to timeout_ms and handle what arrived.
+ * Returns 1 if something was handled, 0 on timeout, -1 on error (server
+ * ERROR, closed socket). */
+int		 qxlshm_wait(struct qxlshm *q, int timeout_ms);
+
+/* Send DETACH (the server stops consuming and releases nothing more). */
+int		 qxlshm_detach(struct qxlshm *q);
+
+/* Low level, for conformance tests and hostile-producer tests: send one
+ * control message with up to 4 fds. */
+int		 qxlshm_send_msg(struct qxlshm *q, uint32_t type,
+		    const void *payload, uint32_t len, const int *fds,
+		    int nfds);
+/* Wait up to timeout_ms for one control message; its type in *type and up
+ * to *len payload bytes in buf (*len updated).  0, or -1 on timeout
+ * (errno ETIMEDOUT), close or error. */
+int		 qxlshm_recv_msg(struct qxlshm *q, uint32_t *type, void *buf,
+		    uint32_t *len, int timeout_ms);
+
+#endif

@@ -1,0 +1,748 @@
+/*
+ * qxl-cmd: see qxl-cmd.h.  Layouts: spice/qxl_dev.h (SPICE-NOTES 5.3-5.6).
+ * Deviations from a QXL device: only FILL/COPY drawables and off-screen
+ * surface commands of 32 bpp formats are accepted; chunk chains must hold
+ * exactly the announced bytes; images are converted to private 32 bpp
+ * top-down pixels instead of being referenced in place.
+ *
+ * Method: every structure is copied from its slot into a private buffer
+ * (slots_copy checks the address for the full length first), then read with
+ * an sbuf cursor at the offsets the installed headers give (offsetof), so
+ * each field is fetched once and little-endian decoding is explicit.
+ */
+#include <stddef.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/qxl_dev.h>
+#include <spice/enums.h>
+
+#include "sbuf.h"
+#include "qxl-cmd.h"
+
+_Static_assert(QXL_CMD_MAX_DATA <= 0x7fffffffu,
+    "chunk totals must fit the sizes QXL allows");
+
+/*
+ * A private copy of one shared structure and a cursor over it.  Offsets
+ * come from offsetof on the packed spice types, so a failed read means a
+ * bug here, not bad input; it still fails safely (value 0, f_bad set).
+ */
+struct qxl_cmd_copy {
+	uint8_t		 c_buf[sizeof(QXLDrawable)];
+	size_t		 c_len;
+	struct sbuf	 c_sb;
+	int		 c_bad;
+};
+
+_Static_assert(sizeof(QXLDrawable) >= sizeof(QXLSurfaceCmd) &&
+    sizeof(QXLDrawable) >= sizeof(QXLImage) &&
+    sizeof(QXLDrawable) >= sizeof(QXLDataChunk) + 4,
+    "qxl_cmd_copy buffer too small");
+
+static int
+qxl_cmd_fetch(const struct slots *s, uint64_t phys, size_t len,
+    struct qxl_cmd_copy *c, struct spd_err *err)
+{
+	if (len > sizeof(c->c_buf))
+		return spd_err_set(err, "internal: fetch of %zu bytes", len);
+	if (slots_copy(s, phys, c->c_buf, len, err) == -1)
+		return -1;
+	c->c_len = len;
+	c->c_bad = 0;
+	sbuf_init(&c->c_sb, c->c_buf, len);
+	return 0;
+}
+
+static uint8_t
+qxl_cmd_u8(struct qxl_cmd_copy *c, size_t off)
+{
+	uint8_t v = 0;
+
+	if (sbuf_seek(&c->c_sb, off) == -1 || sbuf_get_u8(&c->c_sb, &v) == -1)
+		c->c_bad = 1;
+	return v;
+}
+
+static uint16_t
+qxl_cmd_u16(struct qxl_cmd_copy *c, size_t off)
+{
+	uint16_t v = 0;
+
+	if (sbuf_seek(&c->c_sb, off) == -1 ||
+	    sbuf_get_u16le(&c->c_sb, &v) == -1)
+		c->c_bad = 1;
+	return v;
+}
+
+static uint32_t
+qxl_cmd_u32(struct qxl_cmd_copy *c, size_t off)
+{
+	uint32_t v = 0;
+
+	if (sbuf_seek(&c->c_sb, off) == -1 ||
+	    sbuf_get_u32le(&c->c_sb, &v) == -1)
+		c->c_bad = 1;
+	return v;
+}
+
+static int32_t
+qxl_cmd_i32(struct qxl_cmd_copy *c, size_t off)
+{
+	int32_t v = 0;
+
+	if (sbuf_seek(&c->c_sb, off) == -1 ||
+	    sbuf_get_i32le(&c->c_sb, &v) == -1)
+		c->c_bad = 1;
+	return v;
+}
+
+static uint64_t
+qxl_cmd_u64(struct qxl_cmd_copy *c, size_t off)
+{
+	uint64_t v = 0;
+
+	if (sbuf_seek(&c->c_sb, off) == -1 ||
+	    sbuf_get_u64le(&c->c_sb, &v) == -1)
+		c->c_bad = 1;
+	return v;
+}
+
+/* QXLRect is {top, left, bottom, right}. */
+static void
+qxl_cmd_get_rect(struct qxl_cmd_copy *c, size_t off, struct qxl_cmd_rect *r)
+{
+	r->top = qxl_cmd_i32(c, off + offsetof(QXLRect, top));
+	r->left = qxl_cmd_i32(c, off + offsetof(QXLRect, left));
+	r->bottom = qxl_cmd_i32(c, off + offsetof(QXLRect, bottom));
+	r->right = qxl_cmd_i32(c, off + offsetof(QXLRect, right));
+}
+
+/* Inside [0, maxw] x [0, maxh]; non-empty unless allow_empty. */
+static int
+qxl_cmd_check_rect(const struct qxl_cmd_rect *r, int32_t maxw, int32_t maxh,
+    int allow_empty, const char *what, struct spd_err *err)
+{
+	if (r->left < 0 || r->top < 0 || r->right > maxw || r->bottom > maxh ||
+	    r->left > r->right || r->top > r->bottom)
+		return spd_err_set(err, "%s (%" PRId32 ",%" PRId32 ")-(%" PRId32
+		    ",%" PRId32 ") not within 0..%" PRId32 " x 0..%" PRId32,
+		    what, r->left, r->top, r->right, r->bottom, maxw, maxh);
+	if (!allow_empty && (r->left == r->right || r->top == r->bottom))
+		return spd_err_set(err, "%s (%" PRId32 ",%" PRId32 ")-(%" PRId32
+		    ",%" PRId32 ") is empty", what, r->left, r->top, r->right,
+		    r->bottom);
+	return 0;
+}
+
+/*
+ * Copy the data of the QXLDataChunk chain starting at phys into dst, which
+ * must receive exactly expect bytes (expect <= QXL_CMD_MAX_DATA).  The walk
+ * is bounded by QXL_CMD_MAX_CHUNKS steps, and a chain also ends in failure
+ * as soon as it holds more than expect bytes, so a loop with data costs at
+ * most expect bytes of copying and a loop of empty chunks at most
+ * QXL_CMD_MAX_CHUNKS header reads.  A chunk pointing at itself or at the
+ * first chunk is reported as a loop at once.
+ */
+static int
+qxl_cmd_read_chunks(const struct slots *s, uint64_t phys, uint8_t *dst,
+    uint64_t expect, const char *what, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	const uint8_t *p;
+	uint64_t first = phys, got = 0, next;
+	uint32_t size, n;
+	char where[SLOTS_PHYS_STRLEN];
+
+	for (n = 0;; n++) {
+		if (n >= QXL_CMD_MAX_CHUNKS)
+			return spd_err_set(err, "%s chunk chain longer than %d "
+			    "chunks", what, QXL_CMD_MAX_CHUNKS);
+		if (qxl_cmd_fetch(s, phys, sizeof(QXLDataChunk), &c, err) == -1)
+			return spd_err_prefix(err, "%s chunk %" PRIu32, what, n);
+		size = qxl_cmd_u32(&c, offsetof(QXLDataChunk, data_size));
+		next = qxl_cmd_u64(&c, offsetof(QXLDataChunk, next_chunk));
+		if (c.c_bad)
+			return spd_err_set(err, "internal: chunk header read");
+		if (size > expect - got)
+			return spd_err_set(err, "%s chunk %" PRIu32 " at %s: "
+			    "chain holds more than the expected %" PRIu64
+			    " bytes", what, n, slots_phys_str(phys, where,
+			    sizeof(where)), expect);
+		if (size > 0) {
+			/* Resolve header and data together: one bounds check
+			 * covers both and phys + 20 cannot leave the slot. */
+			if (slots_resolve(s, phys, sizeof(QXLDataChunk) +
+			    (uint64_t)size, &p, err) == -1)
+				return spd_err_prefix(err, "%s chunk %" PRIu32
+				    " data", what, n);
+			memcpy(dst + got, p + sizeof(QXLDataChunk), size);
+			got += size;
+		}
+		if (next == 0)
+			break;
+		if (next == phys || next == first)
+			return spd_err_set(err, "%s chunk %" PRIu32 " at %s: "
+			    "chunk chain loops back to %s", what, n,
+			    slots_phys_str(phys, where, sizeof(where)),
+			    next == first ? "its first chunk" : "itself");
+		phys = next;
+	}
+	if (got != expect)
+		return spd_err_set(err, "%s chunk chain holds %" PRIu64
+		    " bytes, expected %" PRIu64, what, got, expect);
+	return 0;
+}
+
+static int
+qxl_cmd_parse_clip(const struct slots *s, uint32_t type, uint64_t data,
+    struct qxl_cmd_draw *out, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	struct qxl_cmd_rect *r;
+	uint8_t *raw;
+	uint32_t n, i;
+	char where[SLOTS_PHYS_STRLEN];
+
+	out->clip_type = type;
+	if (type == SPICE_CLIP_TYPE_NONE)
+		return 0;
+	if (type != SPICE_CLIP_TYPE_RECTS)
+		return spd_err_set(err, "clip type %" PRIu32 " unknown", type);
+	if (qxl_cmd_fetch(s, data, sizeof(uint32_t), &c, err) == -1)
+		return spd_err_prefix(err, "clip rects");
+	n = qxl_cmd_u32(&c, offsetof(QXLClipRects, num_rects));
+	if (n > QXL_CMD_MAX_CLIP_RECTS)
+		return spd_err_set(err, "clip rects at %s: %" PRIu32 " rects, "
+		    "more than %d", slots_phys_str(data, where, sizeof(where)),
+		    n, QXL_CMD_MAX_CLIP_RECTS);
+	out->nclip = n;
+	if (n == 0)
+		return 0;	/* clipped away entirely: draws nothing */
+	if ((raw = malloc((size_t)n * sizeof(QXLRect))) == NULL)
+		return spd_err_errno(err, "clip rects: malloc");
+	if ((out->clip = calloc(n, sizeof(*out->clip))) == NULL) {
+		free(raw);
+		return spd_err_errno(err, "clip rects: calloc");
+	}
+	/* The first chunk is embedded after num_rects: its address is the
+	 * QXLClipRects address + 4, which stays inside the offset bits
+	 * because the 4 bytes before it resolved. */
+	if (qxl_cmd_read_chunks(s, data + offsetof(QXLClipRects, chunk), raw,
+	    (uint64_t)n * sizeof(QXLRect), "clip rects", err) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct qxl_cmd_copy rc;
+
+		memcpy(rc.c_buf, raw + (size_t)i * sizeof(QXLRect),
+		    sizeof(QXLRect));
+		rc.c_len = sizeof(QXLRect);
+		rc.c_bad = 0;
+		sbuf_init(&rc.c_sb, rc.c_buf, rc.c_len);
+		r = &out->clip[i];
+		qxl_cmd_get_rect(&rc, 0, r);
+		if (qxl_cmd_check_rect(r, QXL_CMD_MAX_DIM, QXL_CMD_MAX_DIM, 1,
+		    "clip rect", err) == -1) {
+			spd_err_prefix(err, "clip rect %" PRIu32, i);
+			goto fail;
+		}
+	}
+	free(raw);
+	return 0;
+fail:
+	free(raw);
+	free(out->clip);
+	out->clip = NULL;
+	out->nclip = 0;
+	return -1;
+}
+
+/*
+ * Convert raw bitmap lines (stride apart, bpp 3 or 4, top_down or not)
+ * into out->pixels: top-down, 4 bytes per pixel, native uint32 0xAARRGGBB.
+ */
+static int
+qxl_cmd_convert(const uint8_t *raw, uint32_t width, uint32_t height,
+    uint32_t stride, uint32_t bpp, int top_down, int alpha,
+    struct qxl_cmd_image *img, struct spd_err *err)
+{
+	uint32_t x, y, *dst;
+	const uint8_t *src;
+	size_t len = (size_t)width * height * 4;
+
+	if ((img->pixels = malloc(len)) == NULL)
+		return spd_err_errno(err, "bitmap %" PRIu32 "x%" PRIu32
+		    ": malloc %zu bytes", width, height, len);
+	img->width = width;
+	img->height = height;
+	img->stride = width * 4;
+	img->has_alpha = alpha;
+	for (y = 0; y < height; y++) {
+		src = raw + (size_t)(top_down ? y : height - 1 - y) * stride;
+		dst = (uint32_t *)(void *)(img->pixels + (size_t)y *
+		    img->stride);
+		for (x = 0; x < width; x++, src += bpp) {
+			/* Memory order is B, G, R[, A] (little-endian). */
+			dst[x] = (uint32_t)src[0] | (uint32_t)src[1] << 8 |
+			    (uint32_t)src[2] << 16 |
+			    (bpp == 4 && alpha ? (uint32_t)src[3] << 24 : 0);
+		}
+	}
+	return 0;
+}
+
+static int
+qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
+    struct qxl_cmd_image *img, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	uint8_t fmt, flags;
+	uint32_t width, height, stride, bpp;
+	uint64_t data, total;
+	uint8_t *raw;
+	int alpha = 0, rv;
+
+	if (qxl_cmd_fetch(s, phys + boff, sizeof(QXLBitmap), &c, err) == -1)
+		return spd_err_prefix(err, "bitmap header");
+	fmt = qxl_cmd_u8(&c, offsetof(QXLBitmap, format));
+	flags = qxl_cmd_u8(&c, offsetof(QXLBitmap, flags));
+	width = qxl_cmd_u32(&c, offsetof(QXLBitmap, x));
+	height = qxl_cmd_u32(&c, offsetof(QXLBitmap, y));
+	stride = qxl_cmd_u32(&c, offsetof(QXLBitmap, stride));
+	data = qxl_cmd_u64(&c, offsetof(QXLBitmap, data));
+	if (c.c_bad)
+		return spd_err_set(err, "internal: bitmap read");
+	switch (fmt) {
+	case SPICE_BITMAP_FMT_32BIT:
+		bpp = 4;
+		break;
+	case SPICE_BITMAP_FMT_RGBA:
+		bpp = 4;
+		alpha = 1;
+		break;
+	case SPICE_BITMAP_FMT_24BIT:
+		bpp = 3;
+		break;
+	case SPICE_BITMAP_FMT_1BIT_LE:
+	case SPICE_BITMAP_FMT_1BIT_BE:
+	case SPICE_BITMAP_FMT_4BIT_LE:
+	case SPICE_BITMAP_FMT_4BIT_BE:
+	case SPICE_BITMAP_FMT_8BIT:
+	case SPICE_BITMAP_FMT_16BIT:
+	case SPICE_BITMAP_FMT_8BIT_A:
+		spd_err_set(err, "bitmap format %u not supported (32BIT, RGBA "
+		    "and 24BIT are)", fmt);
+		return QXL_CMD_EUNSUPPORTED;
+	default:
+		return spd_err_set(err, "bitmap format %u unknown", fmt);
+	}
+	if (width == 0 || height == 0 || width > QXL_CMD_MAX_DIM ||
+	    height > QXL_CMD_MAX_DIM)
+		return spd_err_set(err, "bitmap size %" PRIu32 "x%" PRIu32
+		    " not within 1..%d", width, height, QXL_CMD_MAX_DIM);
+	if (stride < width * bpp || stride > QXL_CMD_MAX_STRIDE)
+		return spd_err_set(err, "bitmap stride %" PRIu32 " not within "
+		    "%" PRIu32 "..%u for width %" PRIu32, stride, width * bpp,
+		    QXL_CMD_MAX_STRIDE, width);
+	/* Both factors are capped, so this cannot overflow 64 bits and is
+	 * at most QXL_CMD_MAX_DATA. */
+	total = (uint64_t)stride * height;
+	if (total > QXL_CMD_MAX_DATA)
+		return spd_err_set(err, "bitmap data of %" PRIu64 " bytes "
+		    "exceeds %u", total, QXL_CMD_MAX_DATA);
+	if ((raw = malloc((size_t)total)) == NULL)
+		return spd_err_errno(err, "bitmap data: malloc %" PRIu64
+		    " bytes", total);
+	if (flags & QXL_BITMAP_DIRECT)
+		rv = slots_copy(s, data, raw, (size_t)total, err);
+	else
+		rv = qxl_cmd_read_chunks(s, data, raw, total, "bitmap data",
+		    err);
+	if (rv == -1) {
+		free(raw);
+		return -1;
+	}
+	rv = qxl_cmd_convert(raw, width, height, stride, bpp,
+	    (flags & QXL_BITMAP_TOP_DOWN) != 0, alpha, img, err);
+	free(raw);
+	return rv;
+}
+
+/* The QXLImage at phys, the source of a COPY. */
+static int
+qxl_cmd_parse_image(const struct slots *s, uint64_t phys,
+    struct qxl_cmd_image *img, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	uint8_t type;
+	size_t uoff = offsetof(QXLImage, bitmap);
+	char where[SLOTS_PHYS_STRLEN];
+	int rv;
+
+	if (qxl_cmd_fetch(s, phys, sizeof(QXLImageDescriptor), &c, err) == -1)
+		return spd_err_prefix(err, "source image");
+	img->id = qxl_cmd_u64(&c, offsetof(QXLImageDescriptor, id));
+	type = qxl_cmd_u8(&c, offsetof(QXLImageDescriptor, type));
+	img->width = qxl_cmd_u32(&c, offsetof(QXLImageDescriptor, width));
+	img->height = qxl_cmd_u32(&c, offsetof(QXLImageDescriptor, height));
+	if (c.c_bad)
+		return spd_err_set(err, "internal: image descriptor read");
+	switch (type) {
+	case SPICE_IMAGE_TYPE_BITMAP:
+		img->kind = QXL_CMD_SRC_BITMAP;
+		rv = qxl_cmd_parse_bitmap(s, phys, uoff, img, err);
+		break;
+	case SPICE_IMAGE_TYPE_SURFACE:
+		img->kind = QXL_CMD_SRC_SURFACE;
+		if (qxl_cmd_fetch(s, phys + uoff, sizeof(QXLSurfaceId), &c,
+		    err) == -1)
+			return spd_err_prefix(err, "surface image");
+		img->surface_id = qxl_cmd_u32(&c, 0);
+		if (img->surface_id >= QXL_CMD_MAX_SURFACES)
+			return spd_err_set(err, "surface image: surface id %"
+			    PRIu32 " not below %d", img->surface_id,
+			    QXL_CMD_MAX_SURFACES);
+		return 0;
+	default:
+		spd_err_set(err, "image type %u not supported (BITMAP and "
+		    "SURFACE are)", type);
+		return QXL_CMD_EUNSUPPORTED;
+	}
+	if (rv < 0)
+		spd_err_prefix(err, "source image at %s", slots_phys_str(phys,
+		    where, sizeof(where)));
+	return rv;
+}
+
+static int
+qxl_cmd_parse_fill(struct qxl_cmd_copy *c, struct qxl_cmd_draw *out,
+    struct spd_err *err)
+{
+	size_t o = offsetof(QXLDrawable, u.fill);
+	uint32_t btype;
+	uint64_t mask;
+
+	btype = qxl_cmd_u32(c, o + offsetof(QXLFill, brush.type));
+	out->fill_color = qxl_cmd_u32(c, o + offsetof(QXLFill, brush.u.color));
+	out->rop = qxl_cmd_u16(c, o + offsetof(QXLFill, rop_descriptor));
+	mask = qxl_cmd_u64(c, o + offsetof(QXLFill, mask.bitmap));
+	if (btype != SPICE_BRUSH_TYPE_SOLID) {
+		spd_err_set(err, "fill brush type %" PRIu32 " not supported "
+		    "(SOLID is)", btype);
+		return QXL_CMD_EUNSUPPORTED;
+	}
+	if (out->rop != SPICE_ROPD_OP_PUT) {
+		spd_err_set(err, "fill rop descriptor 0x%x not supported "
+		    "(OP_PUT is)", out->rop);
+		return QXL_CMD_EUNSUPPORTED;
+	}
+	if (mask != 0) {
+		spd_err_set(err, "fill with a mask not supported");
+		return QXL_CMD_EUNSUPPORTED;
+	}
+	return 0;
+}
+
+static int
+qxl_cmd_parse_copy(const struct slots *s, struct qxl_cmd_copy *c,
+    struct qxl_cmd_draw *out, struct spd_err *err)
+{
+	size_t o = offsetof(QXLDrawable, u.copy);
+	uint64_t src, mask;
+	int32_t maxw, maxh;
+	int rv;
+
+	src = qxl_cmd_u64(c, o + offsetof(QXLCopy, src_bitmap));
+	qxl_cmd_get_rect(c, o + offsetof(QXLCopy, src_area), &out->src_area);
+	out->rop = qxl_cmd_u16(c, o + offsetof(QXLCopy, rop_descriptor));
+	out->scale_mode = qxl_cmd_u8(c, o + offsetof(QXLCopy, scale_mode));
+	mask = qxl_cmd_u64(c, o + offsetof(QXLCopy, mask.bitmap));
+	if (out->rop != SPICE_ROPD_OP_PUT) {
+		spd_err_set(err, "copy rop descriptor 0x%x not supported "
+		    "(OP_PUT is)", out->rop);
+		return QXL_CMD_EUNSUPPORTED;
+	}
+	if (mask != 0) {
+		spd_err_set(err, "copy with a mask not supported");
+		return QXL_CMD_EUNSUPPORTED;
+	}
+	if (out->scale_mode >= SPICE_IMAGE_SCALE_MODE_ENUM_END)
+		return spd_err_set(err, "copy scale mode %u unknown",
+		    out->scale_mode);
+	if ((rv = qxl_cmd_parse_image(s, src, &out->src, err)) != 0)
+		return rv;
+	/* A surface source's size is known only to the caller. */
+	maxw = out->src.kind == QXL_CMD_SRC_BITMAP ? (int32_t)out->src.width :
+	    QXL_CMD_MAX_DIM;
+	maxh = out->src.kind == QXL_CMD_SRC_BITMAP ? (int32_t)out->src.height :
+	    QXL_CMD_MAX_DIM;
+	return qxl_cmd_check_rect(&out->src_area, maxw, maxh, 0,
+	    "copy source area", err);
+}
+
+int
+qxl_cmd_parse_draw(const struct slots *s, uint64_t phys,
+    struct qxl_cmd_draw *out, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	uint32_t clip_type;
+	uint64_t clip_data;
+	uint8_t self_bitmap;
+	char where[SLOTS_PHYS_STRLEN];
+	int rv;
+
+	memset(out, 0, sizeof(*out));
+	if (qxl_cmd_fetch(s, phys, sizeof(QXLDrawable), &c, err) == -1)
+		return spd_err_prefix(err, "drawable at %s", slots_phys_str(phys,
+		    where, sizeof(where)));
+	out->release_id = qxl_cmd_u64(&c, offsetof(QXLDrawable,
+	    release_info.id));
+	out->surface_id = qxl_cmd_u32(&c, offsetof(QXLDrawable, surface_id));
+	out->type = qxl_cmd_u8(&c, offsetof(QXLDrawable, type));
+	self_bitmap = qxl_cmd_u8(&c, offsetof(QXLDrawable, self_bitmap));
+	qxl_cmd_get_rect(&c, offsetof(QXLDrawable, bbox), &out->bbox);
+	clip_type = qxl_cmd_u32(&c, offsetof(QXLDrawable, clip.type));
+	clip_data = qxl_cmd_u64(&c, offsetof(QXLDrawable, clip.data));
+	if (c.c_bad) {
+		rv = spd_err_set(err, "internal: drawable read");
+		goto fail;
+	}
+
+	if (out->surface_id >= QXL_CMD_MAX_SURFACES) {
+		rv = spd_err_set(err, "destination surface %" PRIu32
+		    " not below %d", out->surface_id, QXL_CMD_MAX_SURFACES);
+		goto fail;
+	}
+	if (out->type != QXL_DRAW_FILL && out->type != QXL_DRAW_COPY) {
+		rv = spd_err_set(err, "draw type %u (%s) not supported (FILL "
+		    "and COPY are)", out->type,
+		    qxl_cmd_draw_type_name(out->type));
+		rv = out->type <= QXL_DRAW_COMPOSITE ? QXL_CMD_EUNSUPPORTED :
+		    QXL_CMD_EFAULT;
+		goto fail;
+	}
+	if (self_bitmap != 0) {
+		spd_err_set(err, "self_bitmap not supported");
+		rv = QXL_CMD_EUNSUPPORTED;
+		goto fail;
+	}
+	if ((rv = qxl_cmd_check_rect(&out->bbox, QXL_CMD_MAX_DIM,
+	    QXL_CMD_MAX_DIM, 0, "bbox", err)) != 0)
+		goto fail;
+	if (out->type == QXL_DRAW_FILL)
+		rv = qxl_cmd_parse_fill(&c, out, err);
+	else
+		rv = qxl_cmd_parse_copy(s, &c, out, err);
+	if (rv != 0)
+		goto fail;
+	if ((rv = qxl_cmd_parse_clip(s, clip_type, clip_data, out, err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	qxl_cmd_draw_free(out);
+	spd_err_prefix(err, "drawable at %s", slots_phys_str(phys, where,
+	    sizeof(where)));
+	return rv == QXL_CMD_EUNSUPPORTED ? QXL_CMD_EUNSUPPORTED :
+	    QXL_CMD_EFAULT;
+}
+
+void
+qxl_cmd_draw_free(struct qxl_cmd_draw *d)
+{
+	free(d->clip);
+	free(d->src.pixels);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * Shared by surface commands and CREATE_PRIMARY: format, size and stride
+ * rules of SPICE-NOTES 5.6 restricted to 32 bpp, the memory range, and the
+ * copy of the initial content when want_pixels.
+ */
+static int
+qxl_cmd_check_surface(const struct slots *s, struct qxl_cmd_surface *out,
+    uint32_t maxw, uint32_t maxh, int want_pixels, struct spd_err *err)
+{
+	const uint8_t *mem;
+	uint64_t astride, total;
+	uint32_t y, row;
+
+	switch (out->format) {
+	case SPICE_SURFACE_FMT_32_xRGB:
+	case SPICE_SURFACE_FMT_32_ARGB:
+		break;
+	case SPICE_SURFACE_FMT_1_A:
+	case SPICE_SURFACE_FMT_8_A:
+	case SPICE_SURFACE_FMT_16_555:
+	case SPICE_SURFACE_FMT_16_565:
+		spd_err_set(err, "surface format %" PRIu32 " not supported "
+		    "(32_xRGB and 32_ARGB are)", out->format);
+		return QXL_CMD_EUNSUPPORTED;
+	default:
+		return spd_err_set(err, "surface format %" PRIu32 " unknown",
+		    out->format);
+	}
+	if (out->width == 0 || out->height == 0 || out->width > maxw ||
+	    out->height > maxh)
+		return spd_err_set(err, "surface size %" PRIu32 "x%" PRIu32
+		    " not within 1x1..%" PRIu32 "x%" PRIu32, out->width,
+		    out->height, maxw, maxh);
+	if (out->stride == 0 || out->stride == INT32_MIN)
+		return spd_err_set(err, "surface stride %" PRId32 " invalid",
+		    out->stride);
+	astride = out->stride < 0 ? (uint64_t)-(int64_t)out->stride :
+	    (uint64_t)out->stride;
+	if (astride < (uint64_t)out->width * 4 || astride % 4 != 0 ||
+	    astride > QXL_CMD_MAX_STRIDE)
+		return spd_err_set(err, "surface stride %" PRId32 " invalid "
+		    "for width %" PRIu32 " (|stride| must be a multiple of 4 in "
+		    "%" PRIu32 "..%u)", out->stride, out->width,
+		    out->width * 4, QXL_CMD_MAX_STRIDE);
+	total = astride * out->height;
+	if (total > QXL_CMD_MAX_DATA)
+		return spd_err_set(err, "surface memory of %" PRIu64 " bytes "
+		    "exceeds %u", total, QXL_CMD_MAX_DATA);
+	if (slots_resolve(s, out->data, total, &mem, err) == -1)
+		return spd_err_prefix(err, "surface memory");
+	if (!want_pixels)
+		return 0;
+	row = out->width * 4;
+	if ((out->pixels = malloc((size_t)row * out->height)) == NULL)
+		return spd_err_errno(err, "surface %" PRIu32 "x%" PRIu32
+		    ": malloc", out->width, out->height);
+	/* Negative stride: line 0 is the last block in memory. */
+	for (y = 0; y < out->height; y++)
+		memcpy(out->pixels + (size_t)y * row, mem + (size_t)astride *
+		    (out->stride < 0 ? out->height - 1 - y : y), row);
+	return 0;
+}
+
+int
+qxl_cmd_parse_surface(const struct slots *s, uint64_t phys,
+    struct qxl_cmd_surface *out, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	size_t o = offsetof(QXLSurfaceCmd, u.surface_create);
+	char where[SLOTS_PHYS_STRLEN];
+	int rv;
+
+	memset(out, 0, sizeof(*out));
+	if (qxl_cmd_fetch(s, phys, sizeof(QXLSurfaceCmd), &c, err) == -1)
+		return spd_err_prefix(err, "surface command at %s",
+		    slots_phys_str(phys, where, sizeof(where)));
+	out->release_id = qxl_cmd_u64(&c, offsetof(QXLSurfaceCmd,
+	    release_info.id));
+	out->surface_id = qxl_cmd_u32(&c, offsetof(QXLSurfaceCmd, surface_id));
+	out->type = qxl_cmd_u8(&c, offsetof(QXLSurfaceCmd, type));
+	out->flags = qxl_cmd_u32(&c, offsetof(QXLSurfaceCmd, flags));
+	out->format = qxl_cmd_u32(&c, o + offsetof(QXLSurface, format));
+	out->width = qxl_cmd_u32(&c, o + offsetof(QXLSurface, width));
+	out->height = qxl_cmd_u32(&c, o + offsetof(QXLSurface, height));
+	out->stride = qxl_cmd_i32(&c, o + offsetof(QXLSurface, stride));
+	out->data = qxl_cmd_u64(&c, o + offsetof(QXLSurface, data));
+	if (c.c_bad) {
+		rv = spd_err_set(err, "internal: surface command read");
+		goto fail;
+	}
+	if (out->surface_id == 0 || out->surface_id >= QXL_CMD_MAX_SURFACES) {
+		rv = spd_err_set(err, "surface id %" PRIu32 " not within 1..%d",
+		    out->surface_id, QXL_CMD_MAX_SURFACES - 1);
+		goto fail;
+	}
+	switch (out->type) {
+	case QXL_SURFACE_CMD_DESTROY:
+		/* The create fields are meaningless here. */
+		out->format = out->width = out->height = 0;
+		out->stride = 0;
+		out->data = 0;
+		return 0;
+	case QXL_SURFACE_CMD_CREATE:
+		rv = qxl_cmd_check_surface(s, out, QXL_CMD_MAX_DIM,
+		    QXL_CMD_MAX_DIM, (out->flags & QXL_SURF_FLAG_KEEP_DATA) != 0,
+		    err);
+		if (rv != 0)
+			goto fail;
+		return 0;
+	default:
+		rv = spd_err_set(err, "surface command type %u unknown",
+		    out->type);
+		goto fail;
+	}
+fail:
+	qxl_cmd_surface_free(out);
+	spd_err_prefix(err, "surface command at %s", slots_phys_str(phys,
+	    where, sizeof(where)));
+	return rv == QXL_CMD_EUNSUPPORTED ? QXL_CMD_EUNSUPPORTED :
+	    QXL_CMD_EFAULT;
+}
+
+int
+qxl_cmd_parse_primary(const struct slots *s,
+    const struct qxlshm_create_primary *cp, struct qxl_cmd_surface *out,
+    struct spd_err *err)
+{
+	int rv;
+
+	memset(out, 0, sizeof(*out));
+	out->surface_id = 0;
+	out->type = QXL_SURFACE_CMD_CREATE;
+	out->flags = QXL_SURF_FLAG_KEEP_DATA;
+	out->format = cp->format;
+	out->width = cp->width;
+	out->height = cp->height;
+	out->stride = cp->stride;
+	out->data = cp->mem;
+	rv = qxl_cmd_check_surface(s, out, QXLSHM_MAX_WIDTH, QXLSHM_MAX_HEIGHT,
+	    1, err);
+	if (rv != 0) {
+		qxl_cmd_surface_free(out);
+		spd_err_prefix(err, "primary surface");
+		return rv == QXL_CMD_EUNSUPPORTED ? QXL_CMD_EUNSUPPORTED :
+		    QXL_CMD_EFAULT;
+	}
+	return 0;
+}
+
+void
+qxl_cmd_surface_free(struct qxl_cmd_surface *sc)
+{
+	free(sc->pixels);
+	memset(sc, 0, sizeof(*sc));
+}
+
+int
+qxl_cmd_release_id(const struct slots *s, uint64_t phys, uint64_t *id,
+    struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+
+	if (qxl_cmd_fetch(s, phys, sizeof(QXLReleaseInfo), &c, err) == -1)
+		return spd_err_prefix(err, "release info");
+	*id = qxl_cmd_u64(&c, 0);
+	return c.c_bad ? -1 : 0;
+}
+
+const char *
+qxl_cmd_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		"nop", "draw", "update", "cursor", "message", "surface"
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] :
+	    "unknown";
+}
+
+const char *
+qxl_cmd_draw_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		"nop", "fill", "opaque", "copy", "copy-bits", "blend",
+		"blackness", "whiteness", "invers", "rop3", "stroke", "text",
+		"transparent", "alpha-blend", "composite"
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] :
+	    "unknown";
+}

@@ -1,0 +1,158 @@
+/*
+ * qxl-cmd: copy-then-validate parsing of QXL commands from producer memory
+ * into private structs the display worker can act on.
+ *
+ * Every shared-memory structure is memcpy'd into a local before any field
+ * is read, so each field is fetched exactly once; the output owns private
+ * copies of everything (pixels, clip rects) and never points into shared
+ * memory.  Spec: spice/qxl_dev.h and SPICE-NOTES section 5; deviations:
+ * only the subset below is accepted, see PROTOCOL.md "Commands".
+ *
+ * Return values of the parsers:
+ *   0                     parsed, *out filled (free it with the _free call)
+ *   QXL_CMD_EFAULT        malformed or hostile (bad address, loop, size
+ *                         mismatch...): drop, count as a fault
+ *   QXL_CMD_EUNSUPPORTED  well-formed but outside the accepted subset
+ *                         (another draw type, ROP, image type...): drop,
+ *                         count, but not a fault
+ * On error *out holds nothing to free and err says what and why, naming
+ * the address ("drawable at slot 1 offset 0x1000: ...").
+ */
+#ifndef QXLSHM_QXL_CMD_H
+#define QXLSHM_QXL_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "qxl-shm.h"
+#include "slots.h"
+
+#define QXL_CMD_EFAULT		(-1)
+#define QXL_CMD_EUNSUPPORTED	(-2)
+
+/* Caps (each violation is a QXL_CMD_EFAULT). */
+#define QXL_CMD_MAX_DIM		QXLSHM_MAX_WIDTH  /* any width/height/coord */
+#define QXL_CMD_MAX_CHUNKS	4096		/* data chunks per chain */
+#define QXL_CMD_MAX_DATA	(QXL_CMD_MAX_DIM * QXL_CMD_MAX_DIM * 4u)
+						/* bytes in one chunk chain */
+#define QXL_CMD_MAX_STRIDE	(QXL_CMD_MAX_DIM * 4u)	/* |stride| */
+#define QXL_CMD_MAX_CLIP_RECTS	1024		/* rects in a clip */
+#define QXL_CMD_MAX_SURFACES	QXLSHM_MAX_SURFACES	/* ids < this */
+
+/* A rectangle, right and bottom exclusive; left <= right, top <= bottom,
+ * all in [0, QXL_CMD_MAX_DIM] once validated. */
+struct qxl_cmd_rect {
+	int32_t	left;
+	int32_t	top;
+	int32_t	right;
+	int32_t	bottom;
+};
+
+enum qxl_cmd_src_kind {
+	QXL_CMD_SRC_BITMAP,	/* pixels below */
+	QXL_CMD_SRC_SURFACE,	/* another surface of this producer */
+};
+
+/* A source image, converted.  For BITMAP: width x height pixels, top-down,
+ * 4 bytes each (native-endian uint32 0xAARRGGBB, i.e. pixman x8r8g8b8 or,
+ * when has_alpha, a8r8g8b8), stride = width * 4, malloc'd. */
+struct qxl_cmd_image {
+	enum qxl_cmd_src_kind	 kind;
+	uint64_t		 id;		/* QXLImageDescriptor.id */
+	uint32_t		 width;
+	uint32_t		 height;
+	uint32_t		 stride;	/* BITMAP: width * 4 */
+	int			 has_alpha;	/* source was RGBA */
+	uint8_t			*pixels;	/* BITMAP only, else NULL */
+	uint32_t		 surface_id;	/* SURFACE only */
+};
+
+/* A drawable of type QXL_DRAW_FILL or QXL_DRAW_COPY. */
+struct qxl_cmd_draw {
+	uint64_t		 release_id;
+	uint32_t		 surface_id;	/* destination, < MAX_SURFACES */
+	uint8_t			 type;		/* QXL_DRAW_FILL / QXL_DRAW_COPY */
+	uint16_t		 rop;		/* SPICE_ROPD_*; only OP_PUT */
+	struct qxl_cmd_rect	 bbox;		/* non-empty */
+	uint32_t		 clip_type;	/* SPICE_CLIP_TYPE_NONE / RECTS */
+	uint32_t		 nclip;		/* RECTS: count (may be 0) */
+	struct qxl_cmd_rect	*clip;		/* RECTS: malloc'd, else NULL */
+	/* FILL */
+	uint32_t		 fill_color;	/* solid brush, as given:
+						   0xAARRGGBB, A ignored on
+						   xRGB surfaces */
+	/* COPY */
+	struct qxl_cmd_image	 src;
+	struct qxl_cmd_rect	 src_area;	/* inside src's width/height
+						   (BITMAP) / the bbox size */
+	uint8_t			 scale_mode;	/* SPICE_IMAGE_SCALE_MODE_* */
+};
+
+/* A surface command (or a primary surface from CREATE_PRIMARY). */
+struct qxl_cmd_surface {
+	uint64_t		 release_id;	/* 0 for a primary */
+	uint32_t		 surface_id;
+	uint8_t			 type;		/* QXL_SURFACE_CMD_CREATE/DESTROY */
+	uint32_t		 flags;		/* QXL_SURF_FLAG_KEEP_DATA */
+	/* CREATE only: */
+	uint32_t		 format;	/* SPICE_SURFACE_FMT_32_xRGB/ARGB */
+	uint32_t		 width;
+	uint32_t		 height;
+	int32_t			 stride;	/* as given; < 0 bottom-up */
+	uint64_t		 data;		/* QXLPHYSICAL, validated */
+	/* Initial content, converted top-down with stride width * 4;
+	 * malloc'd when KEEP_DATA was set (always for a primary), else NULL
+	 * (the surface starts black). */
+	uint8_t			*pixels;
+};
+
+/* Parse the QXLDrawable at phys.  Accepts FILL with a solid brush and no
+ * mask, and COPY of a BITMAP (formats 32BIT, RGBA, 24BIT; top-down or
+ * bottom-up; DIRECT flat data or a QXLDataChunk chain capped at
+ * QXL_CMD_MAX_CHUNKS chunks / QXL_CMD_MAX_DATA bytes, total exactly
+ * stride * height) or of a SURFACE image; ROP OP_PUT; self_bitmap 0
+ * (effect and surfaces_dest are hints and ignored); clip NONE or RECTS
+ * (<= QXL_CMD_MAX_CLIP_RECTS).  bbox and
+ * src_area are non-empty and within QXL_CMD_MAX_DIM; the bbox is not
+ * checked against the destination surface (the caller knows its size).
+ * Chunk chains are walked at most QXL_CMD_MAX_CHUNKS steps, so a loop is
+ * rejected after that many copies at worst. */
+int	qxl_cmd_parse_draw(const struct slots *, uint64_t phys,
+	    struct qxl_cmd_draw *out, struct spd_err *);
+
+/* Free what qxl_cmd_parse_draw allocated; the struct is zeroed.  Safe on a
+ * zeroed struct. */
+void	qxl_cmd_draw_free(struct qxl_cmd_draw *);
+
+/* Parse the QXLSurfaceCmd at phys.  CREATE: surface_id in
+ * [1, QXL_CMD_MAX_SURFACES) (0 is the primary, created by control
+ * message; DESTROY has the same range), format 32_xRGB or 32_ARGB (other known formats:
+ * EUNSUPPORTED), 1 <= width, height <= QXL_CMD_MAX_DIM, stride != 0 and
+ * != INT32_MIN, |stride| >= width * 4 and a multiple of 4, and
+ * |stride| * height bytes at data inside one slot.  DESTROY: only the id. */
+int	qxl_cmd_parse_surface(const struct slots *, uint64_t phys,
+	    struct qxl_cmd_surface *out, struct spd_err *);
+
+/* Validate a CREATE_PRIMARY message (already length-checked) as surface 0
+ * and copy its initial content from mem, with the rules of
+ * qxl_cmd_parse_surface (width <= QXLSHM_MAX_WIDTH, height <=
+ * QXLSHM_MAX_HEIGHT).  out->type = QXL_SURFACE_CMD_CREATE, pixels set. */
+int	qxl_cmd_parse_primary(const struct slots *,
+	    const struct qxlshm_create_primary *, struct qxl_cmd_surface *out,
+	    struct spd_err *);
+
+/* Free what the surface parsers allocated; zeroes the struct. */
+void	qxl_cmd_surface_free(struct qxl_cmd_surface *);
+
+/* Read the QXLReleaseInfo.id at the start of any command at phys (8 bytes
+ * resolved through the slots), so even a command that fails to parse can
+ * be released.  0 or -1 (err set). */
+int	qxl_cmd_release_id(const struct slots *, uint64_t phys, uint64_t *id,
+	    struct spd_err *);
+
+/* Name of a QXL_CMD_* type / QXL_DRAW_* type for logs ("draw", "fill"). */
+const char *qxl_cmd_type_name(uint32_t type);
+const char *qxl_cmd_draw_type_name(uint32_t type);
+
+#endif

@@ -1,0 +1,614 @@
+/*
+ * qxl-shm-testsrc: the reference producer.  It connects to spiced's
+ * qxl-shm control socket with libqxlshm and shows a synthetic desktop
+ * (default), one picture (--image) or a looping sequence of pictures
+ * (--frames), using QXL_DRAW_FILL, QXL_DRAW_COPY of bitmaps (flat and
+ * chunked) and of an off-screen surface, and recycling its memory from the
+ * release ring.  See qxl-shm-testsrc(1).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <spice/qxl_dev.h>
+#include <spice/enums.h>
+
+#include "libqxlshm.h"
+#include "image.h"
+#include "scene.h"
+
+#define TS_CMD_SLOT		0	/* RAM region, commands, image headers */
+#define TS_DATA_SLOT		1	/* pixels: primary, bitmaps, surfaces */
+#define TS_CMD_SLOT_SIZE	(4u << 20)
+#define TS_DATA_SLOT_MIN	(32u << 20)
+#define TS_DIRECT_MAX		(64u << 10)	/* larger bitmaps are chunked */
+#define TS_CHUNK_BYTES		(256u << 10)
+#define TS_MEM_WAIT_MS		10000	/* give up waiting for releases */
+#define TS_PUSH_WAIT_MS		10000
+#define TS_MAX_SURFACES		4
+
+struct ts {
+	struct qxlshm	*ts_q;
+	int32_t		 ts_w;
+	int32_t		 ts_h;
+	int		 ts_verbose;
+	uint64_t	 ts_ncmds;
+	void		*ts_surf_mem[TS_MAX_SURFACES];
+};
+
+static volatile sig_atomic_t ts_stop;
+
+static void
+ts_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "qxl-shm-testsrc: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+ts_on_signal(int sig)
+{
+	(void)sig;
+	ts_stop = 1;
+}
+
+static void
+ts_usage(void)
+{
+	fprintf(stderr, "usage: qxl-shm-testsrc --socket PATH [--size WxH] "
+	    "[--fps N] [--count N]\n"
+	    "       [--image FILE | --frames DIR] [--name NAME] "
+	    "[--verbose]\n");
+	exit(2);
+}
+
+/* Allocate, waiting for the server to release memory when the slot is
+ * full (it releases as it consumes commands). */
+static void *
+ts_alloc(struct ts *t, uint32_t slot, size_t size, uint64_t *phys, int cmd)
+{
+	int waited = 0;
+	void *p;
+
+	for (;;) {
+		p = cmd ? qxlshm_alloc_cmd(t->ts_q, slot, size, phys) :
+		    qxlshm_alloc(t->ts_q, slot, size, phys);
+		if (p != NULL)
+			return p;
+		if (errno != ENOMEM || ts_stop || waited >= TS_MEM_WAIT_MS)
+			break;
+		if (qxlshm_wait(t->ts_q, 100) == -1)
+			break;
+		waited += 100;
+	}
+	ts_log("out of shared memory: %s", qxlshm_error(t->ts_q));
+	return NULL;
+}
+
+static int
+ts_push(struct ts *t, uint32_t type, uint64_t phys)
+{
+	if (qxlshm_push_cmd(t->ts_q, type, phys, TS_PUSH_WAIT_MS) == -1) {
+		ts_log("push command: %s", qxlshm_error(t->ts_q));
+		return -1;
+	}
+	t->ts_ncmds++;
+	return 0;
+}
+
+static QXLDrawable *
+ts_drawable(struct ts *t, uint32_t surface, uint8_t type,
+    const struct scene_rect *r, uint64_t *phys)
+{
+	QXLDrawable *d;
+	int i;
+
+	if ((d = ts_alloc(t, TS_CMD_SLOT, sizeof(*d), phys, 1)) == NULL)
+		return NULL;
+	d->surface_id = surface;
+	d->effect = QXL_EFFECT_OPAQUE;
+	d->type = type;
+	d->bbox.left = r->x;
+	d->bbox.top = r->y;
+	d->bbox.right = r->x + r->w;
+	d->bbox.bottom = r->y + r->h;
+	d->clip.type = SPICE_CLIP_TYPE_NONE;
+	for (i = 0; i < 3; i++)
+		d->surfaces_dest[i] = -1;
+	return d;
+}
+
+static int
+ts_fill(void *arg, uint32_t surface, const struct scene_rect *r, uint32_t rgb)
+{
+	struct ts *t = arg;
+	QXLDrawable *d;
+	uint64_t phys;
+
+	if ((d = ts_drawable(t, surface, QXL_DRAW_FILL, r, &phys)) == NULL)
+		return -1;
+	d->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d->u.fill.brush.u.color = rgb;
+	d->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+	return ts_push(t, QXL_CMD_DRAW, phys);
+}
+
+/*
+ * Bitmap data: small ones flat (QXL_BITMAP_DIRECT), larger ones as a chain
+ * of QXLDataChunks of whole lines, so both server paths are exercised.
+ */
+static int
+ts_bitmap_data(struct ts *t, QXLDrawable *d, QXLImage *img,
+    const uint32_t *px, int32_t w, int32_t h)
+{
+	size_t stride = (size_t)w * 4, lines, y, n;
+	QXLDataChunk *c, *prev = NULL;
+	uint64_t phys;
+	uint8_t *p;
+
+	if (stride * (size_t)h <= TS_DIRECT_MAX) {
+		if ((p = ts_alloc(t, TS_DATA_SLOT, stride * h, &phys, 0)) ==
+		    NULL)
+			return -1;
+		memcpy(p, px, stride * h);
+		qxlshm_link(t->ts_q, d, p);
+		img->bitmap.flags |= QXL_BITMAP_DIRECT;
+		img->bitmap.data = phys;
+		return 0;
+	}
+	lines = TS_CHUNK_BYTES / stride;
+	if (lines == 0)
+		lines = 1;
+	for (y = 0; y < (size_t)h; y += n) {
+		n = (size_t)h - y < lines ? (size_t)h - y : lines;
+		if ((c = ts_alloc(t, TS_DATA_SLOT, sizeof(*c) + n * stride,
+		    &phys, 0)) == NULL)
+			return -1;
+		qxlshm_link(t->ts_q, d, c);
+		c->data_size = (uint32_t)(n * stride);
+		memcpy(c->data, px + y * (size_t)w, n * stride);
+		if (prev == NULL)
+			img->bitmap.data = phys;
+		else {
+			prev->next_chunk = phys;
+			c->prev_chunk = qxlshm_phys(t->ts_q, prev);
+		}
+		prev = c;
+	}
+	return 0;
+}
+
+static int
+ts_bitmap(void *arg, uint32_t surface, const struct scene_rect *r,
+    const uint32_t *px)
+{
+	struct ts *t = arg;
+	QXLDrawable *d;
+	QXLImage *img;
+	uint64_t phys, iphys;
+
+	if ((d = ts_drawable(t, surface, QXL_DRAW_COPY, r, &phys)) == NULL)
+		return -1;
+	if ((img = ts_alloc(t, TS_CMD_SLOT, sizeof(*img), &iphys, 0)) == NULL) {
+		qxlshm_free(t->ts_q, d);
+		return -1;
+	}
+	qxlshm_link(t->ts_q, d, img);
+	img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
+	img->descriptor.width = (uint32_t)r->w;
+	img->descriptor.height = (uint32_t)r->h;
+	img->bitmap.format = SPICE_BITMAP_FMT_32BIT;
+	img->bitmap.flags = QXL_BITMAP_TOP_DOWN;
+	img->bitmap.x = (uint32_t)r->w;
+	img->bitmap.y = (uint32_t)r->h;
+	img->bitmap.stride = (uint32_t)r->w * 4;
+	if (ts_bitmap_data(t, d, img, px, r->w, r->h) == -1) {
+		qxlshm_free(t->ts_q, d);
+		return -1;
+	}
+	d->u.copy.src_bitmap = iphys;
+	d->u.copy.src_area.right = r->w;
+	d->u.copy.src_area.bottom = r->h;
+	d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	return ts_push(t, QXL_CMD_DRAW, phys);
+}
+
+static int
+ts_copy_surface(void *arg, uint32_t dst, int32_t dx, int32_t dy, uint32_t src,
+    const struct scene_rect *sr)
+{
+	struct ts *t = arg;
+	struct scene_rect r = { dx, dy, sr->w, sr->h };
+	QXLDrawable *d;
+	QXLImage *img;
+	uint64_t phys, iphys;
+
+	if ((d = ts_drawable(t, dst, QXL_DRAW_COPY, &r, &phys)) == NULL)
+		return -1;
+	if ((img = ts_alloc(t, TS_CMD_SLOT, sizeof(*img), &iphys, 0)) == NULL) {
+		qxlshm_free(t->ts_q, d);
+		return -1;
+	}
+	qxlshm_link(t->ts_q, d, img);
+	img->descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+	img->descriptor.width = (uint32_t)sr->w;
+	img->descriptor.height = (uint32_t)sr->h;
+	img->surface_image.surface_id = src;
+	d->u.copy.src_bitmap = iphys;
+	d->u.copy.src_area.left = sr->x;
+	d->u.copy.src_area.top = sr->y;
+	d->u.copy.src_area.right = sr->x + sr->w;
+	d->u.copy.src_area.bottom = sr->y + sr->h;
+	d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	/* The copy reads the source surface: tell the server, as QXL does. */
+	d->surfaces_dest[0] = (int32_t)src;
+	d->surfaces_rects[0] = d->u.copy.src_area;
+	return ts_push(t, QXL_CMD_DRAW, phys);
+}
+
+static int
+ts_surface_create(void *arg, uint32_t id, int32_t w, int32_t h)
+{
+	struct ts *t = arg;
+	QXLSurfaceCmd *sc;
+	uint64_t phys, mphys;
+	void *mem;
+
+	if (id >= TS_MAX_SURFACES || t->ts_surf_mem[id] != NULL)
+		return -1;
+	if ((mem = ts_alloc(t, TS_DATA_SLOT, (size_t)w * h * 4, &mphys, 0)) ==
+	    NULL)
+		return -1;
+	if ((sc = ts_alloc(t, TS_CMD_SLOT, sizeof(*sc), &phys, 1)) == NULL) {
+		qxlshm_free(t->ts_q, mem);
+		return -1;
+	}
+	sc->surface_id = id;
+	sc->type = QXL_SURFACE_CMD_CREATE;
+	sc->flags = 0;
+	sc->u.surface_create.format = SPICE_SURFACE_FMT_32_xRGB;
+	sc->u.surface_create.width = (uint32_t)w;
+	sc->u.surface_create.height = (uint32_t)h;
+	sc->u.surface_create.stride = w * 4;
+	sc->u.surface_create.data = mphys;
+	t->ts_surf_mem[id] = mem;
+	return ts_push(t, QXL_CMD_SURFACE, phys);
+}
+
+static int
+ts_surface_destroy(void *arg, uint32_t id)
+{
+	struct ts *t = arg;
+	QXLSurfaceCmd *sc;
+	uint64_t phys;
+
+	if (id >= TS_MAX_SURFACES || t->ts_surf_mem[id] == NULL)
+		return -1;
+	if ((sc = ts_alloc(t, TS_CMD_SLOT, sizeof(*sc), &phys, 1)) == NULL)
+		return -1;
+	sc->surface_id = id;
+	sc->type = QXL_SURFACE_CMD_DESTROY;
+	/* The surface memory is the producer's until the destroy is done. */
+	qxlshm_link(t->ts_q, sc, t->ts_surf_mem[id]);
+	t->ts_surf_mem[id] = NULL;
+	return ts_push(t, QXL_CMD_SURFACE, phys);
+}
+
+static const struct scene_ops ts_ops_template = {
+	.so_fill = ts_fill,
+	.so_bitmap = ts_bitmap,
+	.so_copy_surface = ts_copy_surface,
+	.so_surface_create = ts_surface_create,
+	.so_surface_destroy = ts_surface_destroy,
+};
+
+static int64_t
+ts_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Handle releases and control messages until deadline (ms); -1 if the
+ * server went away. */
+static int
+ts_idle_until(struct ts *t, int64_t deadline)
+{
+	int64_t left;
+
+	while (!ts_stop && (left = deadline - ts_now_ms()) > 0) {
+		if (qxlshm_wait(t->ts_q, left > 500 ? 500 : (int)left) == -1) {
+			ts_log("server: %s", qxlshm_error(t->ts_q));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Set up slots, the device region and a primary of w x h whose initial
+ * content is px (or black). */
+static int
+ts_setup(struct ts *t, int32_t w, int32_t h, const uint32_t *px)
+{
+	uint64_t data_size = (uint64_t)w * h * 4 * 4 + TS_DATA_SLOT_MIN;
+	uint64_t mphys;
+	void *mem;
+
+	t->ts_w = w;
+	t->ts_h = h;
+	if (qxlshm_slot_create(t->ts_q, TS_CMD_SLOT, TS_CMD_SLOT_SIZE) == -1 ||
+	    qxlshm_slot_create(t->ts_q, TS_DATA_SLOT, data_size) == -1 ||
+	    qxlshm_attach(t->ts_q, TS_CMD_SLOT) == -1) {
+		ts_log("%s", qxlshm_error(t->ts_q));
+		return -1;
+	}
+	/* The primary's memory stays allocated for the whole session. */
+	if ((mem = qxlshm_alloc(t->ts_q, TS_DATA_SLOT, (size_t)w * h * 4,
+	    &mphys)) == NULL) {
+		ts_log("%s", qxlshm_error(t->ts_q));
+		return -1;
+	}
+	if (px != NULL)
+		memcpy(mem, px, (size_t)w * h * 4);
+	if (qxlshm_create_primary(t->ts_q, (uint32_t)w, (uint32_t)h, w * 4,
+	    SPICE_SURFACE_FMT_32_xRGB, mphys) == -1) {
+		ts_log("%s", qxlshm_error(t->ts_q));
+		return -1;
+	}
+	if (t->ts_verbose)
+		ts_log("attached, primary %dx%d", w, h);
+	return 0;
+}
+
+static int
+ts_run_scene(struct ts *t, int fps, uint64_t count)
+{
+	struct scene_ops ops = ts_ops_template;
+	struct scene *s;
+	int64_t next = ts_now_ms();
+	uint64_t n;
+	int rv = 0;
+
+	ops.so_arg = t;
+	if ((s = scene_new(t->ts_w, t->ts_h)) == NULL) {
+		ts_log("scene: screen %dx%d too small (320x240 at least)",
+		    t->ts_w, t->ts_h);
+		return -1;
+	}
+	for (n = 0; !ts_stop && (count == 0 || n < count); n++) {
+		if (scene_frame(s, n, &ops) == -1) {
+			rv = -1;
+			break;
+		}
+		if (t->ts_verbose && n % (uint64_t)fps == 0)
+			ts_log("frame %" PRIu64 ", %" PRIu64 " commands, %"
+			    PRIu64 " bytes of slot 1 in use", n, t->ts_ncmds,
+			    qxlshm_slot_used(t->ts_q, TS_DATA_SLOT));
+		next += 1000 / fps;
+		if (ts_idle_until(t, next) == -1) {
+			rv = -1;
+			break;
+		}
+	}
+	if (rv == 0 && scene_finish(s, &ops) == -1)
+		rv = -1;
+	scene_free(s);
+	return rv;
+}
+
+static int
+ts_show(struct ts *t, const struct image *im)
+{
+	struct scene_rect r = { 0, 0, (int32_t)im->im_width,
+	    (int32_t)im->im_height };
+
+	if (r.w > t->ts_w || r.h > t->ts_h) {
+		ts_log("picture %dx%d larger than the screen %dx%d", r.w, r.h,
+		    t->ts_w, t->ts_h);
+		return -1;
+	}
+	return ts_bitmap(t, 0, &r, im->im_px);
+}
+
+static int
+ts_select_file(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
+static int
+ts_run_frames(struct ts *t, const char *dir, struct dirent **names, int n,
+    int fps, uint64_t count)
+{
+	char path[4096], err[512];
+	struct image im;
+	int64_t next = ts_now_ms();
+	uint64_t f;
+
+	for (f = 0; !ts_stop && (count == 0 || f < count); f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+		    names[f % (uint64_t)n]->d_name);
+		if (image_load(path, &im, err, sizeof(err)) == -1) {
+			ts_log("%s", err);
+			return -1;
+		}
+		if (ts_show(t, &im) == -1) {
+			image_free(&im);
+			return -1;
+		}
+		image_free(&im);
+		next += 1000 / fps;
+		if (ts_idle_until(t, next) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+ts_parse_size(const char *s, int32_t *w, int32_t *h)
+{
+	char *end;
+	long a, b;
+
+	a = strtol(s, &end, 10);
+	if (*end != 'x')
+		return -1;
+	b = strtol(end + 1, &end, 10);
+	if (*end != '\0' || a < 1 || b < 1 || a > QXLSHM_MAX_WIDTH ||
+	    b > QXLSHM_MAX_HEIGHT)
+		return -1;
+	*w = (int32_t)a;
+	*h = (int32_t)b;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "size", required_argument, NULL, 'S' },
+		{ "fps", required_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "frames", required_argument, NULL, 'F' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sock = NULL, *image = NULL, *frames = NULL;
+	const char *name = "qxl-shm-testsrc";
+	struct dirent **names = NULL;
+	struct sigaction sa;
+	struct image im;
+	struct ts t;
+	char err[QXLSHM_ERRLEN];
+	int32_t w = 1024, h = 768;
+	uint64_t count = 0;
+	int c, fps = 30, nnames = 0, rv, i;
+
+	memset(&t, 0, sizeof(t));
+	memset(&im, 0, sizeof(im));
+	while ((c = getopt_long(argc, argv, "s:S:f:c:i:F:n:vh", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'S':
+			if (ts_parse_size(optarg, &w, &h) == -1) {
+				ts_log("--size %s: expected WxH within "
+				    "1x1..%dx%d", optarg, QXLSHM_MAX_WIDTH,
+				    QXLSHM_MAX_HEIGHT);
+				return 2;
+			}
+			break;
+		case 'f':
+			fps = atoi(optarg);
+			if (fps < 1 || fps > 1000) {
+				ts_log("--fps %s: expected 1..1000", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			count = strtoull(optarg, NULL, 10);
+			break;
+		case 'i':
+			image = optarg;
+			break;
+		case 'F':
+			frames = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'v':
+			t.ts_verbose = 1;
+			break;
+		default:
+			ts_usage();
+		}
+	}
+	if (sock == NULL || optind != argc || (image != NULL && frames != NULL))
+		ts_usage();
+
+	/* Load the first picture before connecting: a bad file is a usage
+	 * problem, not a server one. */
+	if (image != NULL && image_load(image, &im, err, sizeof(err)) == -1) {
+		ts_log("%s", err);
+		return 1;
+	}
+	if (frames != NULL) {
+		char path[4096];
+
+		nnames = scandir(frames, &names, ts_select_file, alphasort);
+		if (nnames <= 0) {
+			ts_log("--frames %s: %s", frames, nnames == 0 ?
+			    "no files" : strerror(errno));
+			return 1;
+		}
+		snprintf(path, sizeof(path), "%s/%s", frames,
+		    names[0]->d_name);
+		if (image_load(path, &im, err, sizeof(err)) == -1) {
+			ts_log("%s", err);
+			return 1;
+		}
+	}
+	if (im.im_px != NULL) {
+		w = (int32_t)im.im_width;
+		h = (int32_t)im.im_height;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ts_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((t.ts_q = qxlshm_connect(sock, name, err, sizeof(err))) == NULL) {
+		ts_log("%s", err);
+		return 1;
+	}
+	rv = ts_setup(&t, w, h, im.im_px);
+	if (rv == 0 && image != NULL) {
+		rv = ts_show(&t, &im);
+		if (rv == 0 && t.ts_verbose)
+			ts_log("showing %s (%dx%d); idle until signalled",
+			    image, w, h);
+		while (rv == 0 && !ts_stop)
+			rv = ts_idle_until(&t, ts_now_ms() + 1000);
+	} else if (rv == 0 && frames != NULL)
+		rv = ts_run_frames(&t, frames, names, nnames, fps, count);
+	else if (rv == 0)
+		rv = ts_run_scene(&t, fps, count);
+	if (rv == 0 && count != 0)
+		(void)ts_idle_until(&t, ts_now_ms() + 200);	/* releases */
+	if (t.ts_verbose)
+		ts_log("%s after %" PRIu64 " commands", ts_stop ?
+		    "stopping on signal" : "done", t.ts_ncmds);
+	qxlshm_close(t.ts_q);	/* sends DETACH */
+	image_free(&im);
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	return rv == 0 ? 0 : 1;
+}

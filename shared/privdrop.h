@@ -1,0 +1,50 @@
+/*
+ * privdrop: the demotion steps of a worker (DESIGN.md section 6), one
+ * function per step so the caller runs them in the documented order and
+ * names the step that failed.  sandbox_enter() is that caller for the
+ * steps after the fd cleanup.
+ *
+ * Every function returns 0, or -1 with err saying what failed and why.  A
+ * failure is meant to be fatal: none of them undoes a partial step.
+ */
+#ifndef SPICED_PRIVDROP_H
+#define SPICED_PRIVDROP_H
+
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Close every file descriptor >= lowfd, with close_range(2) or, where the
+ * kernel lacks it, by walking /proc/self/fd.  Run before anything else
+ * opens an fd that must survive (the event base). */
+int	privdrop_close_from(int lowfd, struct spd_err *err);
+
+/* Resource limits, soft and hard: RLIMIT_NPROC 0 (no new process once the
+ * uid is not root), RLIMIT_CORE 0, RLIMIT_NOFILE nofile, RLIMIT_FSIZE 0.
+ * RLIMIT_FSIZE is left alone when fd 0, 1 or 2 is a regular file (logs
+ * redirected to a file): the limit would kill the worker at its first log
+ * line, and those are the only files it can reach anyway. */
+int	privdrop_rlimits(unsigned nofile, struct spd_err *err);
+
+/* Enter new network, IPC and UTS namespaces, each independently, where the
+ * kernel permits (needs CAP_SYS_ADMIN, so call while still root).  Never
+ * fails: a refused namespace is logged at debug level.  Returns the mask of
+ * CLONE_NEW* flags that took effect. */
+int	privdrop_namespaces(void);
+
+/* chroot(dir) then chdir("/").  dir must be a directory owned by root and
+ * writable by nobody else, so the demoted worker cannot plant anything in
+ * its own root. */
+int	privdrop_chroot(const char *dir, struct spd_err *err);
+
+/* setgroups(0, NULL), setresgid(gid x3), setresuid(uid x3), then verify
+ * with getresuid/getresgid that all six ids are the requested ones and
+ * none is 0, and that setuid(0) now fails.  uid and gid must not be 0. */
+int	privdrop_ids(uid_t uid, gid_t gid, struct spd_err *err);
+
+/* PR_SET_NO_NEW_PRIVS 1 (required for an unprivileged seccomp filter and
+ * makes set-id executables inert) and PR_SET_DUMPABLE 0 (no core, no
+ * ptrace by same-uid processes, /proc/PID files owned by root). */
+int	privdrop_nnp(struct spd_err *err);
+
+#endif

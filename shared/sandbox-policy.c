@@ -1,0 +1,140 @@
+/*
+ * sandbox-policy: the seccomp allowlists of the worker roles, as data.
+ *
+ * What a worker does after the filter is loaded, and so what is listed:
+ * - libevent's epoll loop (epoll_wait/epoll_pwait, epoll_ctl; the epoll fd
+ *   and the signal socketpair exist before the filter), its clock reads;
+ * - socket I/O on fds it already holds: read/write, readv/writev,
+ *   recvmsg/sendmsg (IPC on fd 3 with SCM_RIGHTS, client sockets),
+ *   recvfrom/sendto (what recv()/send() become), shutdown;
+ * - malloc (brk, mmap, munmap, mremap, madvise, mprotect), never with
+ *   PROT_EXEC, so no new code can be mapped; pixman and lz4 need nothing
+ *   beyond memory;
+ * - fcntl for O_NONBLOCK / FD_CLOEXEC and F_GET_SEALS on memfds; fstat
+ *   (glibc 2.33+ issues newfstatat(fd, "", AT_EMPTY_PATH) for it);
+ * - signals: rt_sigreturn from the SIGSYS/SIGUSR2 handlers, tgkill on
+ *   itself only (abort()), exit_group.
+ * Not listed, so fatal: open*, socket, connect, bind, accept, execve,
+ * fork, clone (threads included, see below), ptrace, kill, ioctl
+ * other than FIONREAD, prctl, mount, setuid family, and everything else.
+ */
+#include "config.h"
+
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stddef.h>
+
+#include <seccomp.h>
+
+#include "sandbox.h"
+
+#define ALLOW(name)	{ SCMP_SYS(name), 0, 0, 0, { { 0 } } }
+#define ARG(n, op, a, b) { (n), (op), (a), (b) }
+#define ALLOW1(name, a0) { SCMP_SYS(name), 0, 0, 1, { a0 } }
+#define ALLOW2(name, a0, a1) { SCMP_SYS(name), 0, 0, 2, { a0, a1 } }
+#define NOPROT_EXEC(n)	ARG(n, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)
+#define EQ(n, v)	ARG(n, SCMP_CMP_EQ, (v), 0)
+
+/* Every role. */
+static const struct sandbox_rule sandbox_rules_common[] = {
+	/* I/O on descriptors already open. */
+	ALLOW(read),
+	ALLOW(readv),
+	ALLOW(write),
+	ALLOW(writev),
+	ALLOW(recvfrom),
+	ALLOW(recvmsg),
+	ALLOW(sendto),
+	ALLOW(sendmsg),
+	ALLOW(shutdown),
+	ALLOW(close),
+	ALLOW1(ioctl, EQ(1, FIONREAD)),
+	ALLOW2(setsockopt, EQ(1, IPPROTO_TCP), EQ(2, TCP_NODELAY)),
+
+	/* The event loop. */
+	ALLOW(epoll_wait),
+	ALLOW(epoll_pwait),
+	ALLOW(epoll_ctl),
+	ALLOW(timerfd_settime),
+	ALLOW(timerfd_gettime),
+	ALLOW(clock_gettime),
+	ALLOW(clock_getres),
+	ALLOW(gettimeofday),
+	ALLOW(time),
+	ALLOW(restart_syscall),
+
+	/* Memory: never executable. */
+	ALLOW(brk),
+	ALLOW1(mmap, NOPROT_EXEC(2)),
+	ALLOW1(mprotect, NOPROT_EXEC(2)),
+	ALLOW(munmap),
+	ALLOW(mremap),
+	ALLOW(madvise),
+
+	/* Descriptor flags and memfd checks. */
+	ALLOW1(fcntl, EQ(1, F_GETFL)),
+	ALLOW1(fcntl, EQ(1, F_SETFL)),
+	ALLOW1(fcntl, EQ(1, F_GETFD)),
+	ALLOW1(fcntl, EQ(1, F_SETFD)),
+	ALLOW1(fcntl, EQ(1, F_GET_SEALS)),
+	ALLOW(fstat),
+	ALLOW1(newfstatat, ARG(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
+	    AT_EMPTY_PATH)),
+
+	/* Process odds and ends: log lines carry the pid, abort() signals
+	 * itself, handlers return. */
+	ALLOW(getpid),
+	ALLOW(gettid),
+	{ SCMP_SYS(tgkill), 0, 1, 0, { { 0 } } },
+	ALLOW(rt_sigreturn),
+	ALLOW(rt_sigprocmask),
+	ALLOW(getrandom),
+	ALLOW(futex),
+	ALLOW(sched_yield),
+	ALLOW(exit),
+	ALLOW(exit_group),
+
+	/* clone3 hides its flags in memory the filter cannot read: refuse
+	 * it softly so a library probing for it falls back to clone, which
+	 * the filter sees (and kills). */
+	{ SCMP_SYS(clone3), SCMP_ACT_ERRNO(ENOSYS), 0, 0, { { 0 } } },
+};
+
+/*
+ * No threads in any role: RLIMIT_NPROC 0 (the "no fork" rlimit) counts
+ * threads too, so clone is not listed at all.  An encoder thread pool
+ * would need a per-role NPROC limit above 0 and a group allowing clone
+ * with CLONE_THREAD, set_robust_list, rseq and rt_sigaction (glibc's
+ * first pthread_create installs handlers).
+ */
+
+#define GROUP(name, t)	{ (name), (t), sizeof(t) / sizeof((t)[0]) }
+
+static const struct sandbox_rules sandbox_policy_main[] = {
+	GROUP("common", sandbox_rules_common),
+	{ NULL, NULL, 0 },
+};
+
+static const struct sandbox_rules sandbox_policy_display[] = {
+	GROUP("common", sandbox_rules_common),
+	{ NULL, NULL, 0 },
+};
+
+const struct sandbox_rules *
+sandbox_policy(enum sandbox_role role)
+{
+	switch (role) {
+	case SANDBOX_ROLE_MAIN:
+		return sandbox_policy_main;
+	case SANDBOX_ROLE_DISPLAY:
+		return sandbox_policy_display;
+	}
+	return NULL;
+}

@@ -1,0 +1,156 @@
+/*
+ * fuzz-qxl-cmd: the QXL command parser (qxl-shm/qxl-cmd.c, slots.c) on
+ * arbitrary producer memory.
+ *
+ * Input: the bytes of memory slot 0, generation 0, so a QXLPHYSICAL inside
+ * the input is simply its offset.  A QXLDrawable and a QXLSurfaceCmd are
+ * both parsed at offset 0 (and a primary surface described by the first 24
+ * bytes).  The input is copied into an exact-size heap buffer so that ASan
+ * catches any read past the slot.  Invariants: the result is 0 or one of
+ * the two error codes; an error leaves a message and nothing allocated; a
+ * parsed drawable has a non-empty bbox inside the caps, a capped clip list
+ * with valid rects, and for a bitmap source pixels of width * height * 4
+ * bytes (touched completely, so ASan checks the size); a parsed surface
+ * has sane dimensions.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/qxl_dev.h>
+#include <spice/enums.h>
+
+#include "slots.h"
+#include "qxl-cmd.h"
+
+#define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+fuzz_check_rect(const struct qxl_cmd_rect *r, int allow_empty)
+{
+	FUZZ_CHECK(r->left >= 0 && r->top >= 0);
+	FUZZ_CHECK(r->right <= QXL_CMD_MAX_DIM && r->bottom <= QXL_CMD_MAX_DIM);
+	FUZZ_CHECK(r->left <= r->right && r->top <= r->bottom);
+	if (!allow_empty)
+		FUZZ_CHECK(r->left < r->right && r->top < r->bottom);
+}
+
+static uint32_t
+fuzz_sum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+
+	while (n-- > 0)
+		s += *p++;
+	return s;
+}
+
+static volatile uint32_t fuzz_sink;
+
+static void
+fuzz_draw(const struct slots *s)
+{
+	struct qxl_cmd_draw d;
+	struct spd_err err;
+	uint32_t i;
+	int r;
+
+	memset(&err, 0, sizeof(err));
+	r = qxl_cmd_parse_draw(s, 0, &d, &err);
+	FUZZ_CHECK(r == 0 || r == QXL_CMD_EFAULT || r == QXL_CMD_EUNSUPPORTED);
+	if (r != 0) {
+		FUZZ_CHECK(err.msg[0] != '\0');
+		FUZZ_CHECK(d.clip == NULL && d.src.pixels == NULL);
+		return;
+	}
+	FUZZ_CHECK(d.type == QXL_DRAW_FILL || d.type == QXL_DRAW_COPY);
+	FUZZ_CHECK(d.surface_id < QXL_CMD_MAX_SURFACES);
+	fuzz_check_rect(&d.bbox, 0);
+	FUZZ_CHECK(d.clip_type == SPICE_CLIP_TYPE_NONE ||
+	    d.clip_type == SPICE_CLIP_TYPE_RECTS);
+	FUZZ_CHECK(d.nclip <= QXL_CMD_MAX_CLIP_RECTS);
+	FUZZ_CHECK((d.nclip == 0) == (d.clip == NULL));
+	for (i = 0; i < d.nclip; i++)
+		fuzz_check_rect(&d.clip[i], 1);
+	if (d.type == QXL_DRAW_COPY) {
+		fuzz_check_rect(&d.src_area, 0);
+		if (d.src.kind == QXL_CMD_SRC_BITMAP) {
+			FUZZ_CHECK(d.src.width >= 1 &&
+			    d.src.width <= QXL_CMD_MAX_DIM);
+			FUZZ_CHECK(d.src.height >= 1 &&
+			    d.src.height <= QXL_CMD_MAX_DIM);
+			FUZZ_CHECK(d.src.stride == d.src.width * 4);
+			FUZZ_CHECK(d.src.pixels != NULL);
+			FUZZ_CHECK((uint32_t)d.src_area.right <= d.src.width);
+			FUZZ_CHECK((uint32_t)d.src_area.bottom <= d.src.height);
+			fuzz_sink += fuzz_sum(d.src.pixels,
+			    (size_t)d.src.stride * d.src.height);
+		} else {
+			FUZZ_CHECK(d.src.kind == QXL_CMD_SRC_SURFACE);
+			FUZZ_CHECK(d.src.surface_id < QXL_CMD_MAX_SURFACES);
+			FUZZ_CHECK(d.src.pixels == NULL);
+		}
+	}
+	qxl_cmd_draw_free(&d);
+}
+
+static void
+fuzz_surface_check(struct qxl_cmd_surface *sc, int r, struct spd_err *err)
+{
+	FUZZ_CHECK(r == 0 || r == QXL_CMD_EFAULT || r == QXL_CMD_EUNSUPPORTED);
+	if (r != 0) {
+		FUZZ_CHECK(err->msg[0] != '\0');
+		FUZZ_CHECK(sc->pixels == NULL);
+		return;
+	}
+	FUZZ_CHECK(sc->surface_id < QXL_CMD_MAX_SURFACES);
+	if (sc->type == QXL_SURFACE_CMD_CREATE) {
+		FUZZ_CHECK(sc->width >= 1 && sc->width <= QXL_CMD_MAX_DIM);
+		FUZZ_CHECK(sc->height >= 1 && sc->height <= QXL_CMD_MAX_DIM);
+		FUZZ_CHECK(sc->stride != 0);
+		if (sc->pixels != NULL)
+			fuzz_sink += fuzz_sum(sc->pixels,
+			    (size_t)sc->width * 4 * sc->height);
+	} else
+		FUZZ_CHECK(sc->type == QXL_SURFACE_CMD_DESTROY &&
+		    sc->pixels == NULL);
+	qxl_cmd_surface_free(sc);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct qxlshm_create_primary cp;
+	struct qxl_cmd_surface sc;
+	struct spd_err err;
+	struct slots s;
+	uint64_t id;
+	uint8_t *mem;
+
+	if (size == 0 || size > QXL_CMD_MAX_DATA)
+		return 0;
+	if ((mem = malloc(size)) == NULL)
+		return 0;
+	memcpy(mem, data, size);
+	slots_init(&s);
+	FUZZ_CHECK(slots_add(&s, 0, 0, mem, size, &err) == 0);
+
+	fuzz_draw(&s);
+	memset(&err, 0, sizeof(err));
+	fuzz_surface_check(&sc, qxl_cmd_parse_surface(&s, 0, &sc, &err), &err);
+	if (size >= sizeof(cp)) {
+		memcpy(&cp, mem, sizeof(cp));
+		memset(&err, 0, sizeof(err));
+		fuzz_surface_check(&sc, qxl_cmd_parse_primary(&s, &cp, &sc,
+		    &err), &err);
+	}
+	if (qxl_cmd_release_id(&s, 0, &id, &err) == 0)
+		FUZZ_CHECK(size >= 8);
+
+	slots_clear(&s);	/* not owned: nothing unmapped */
+	free(mem);
+	return 0;
+}

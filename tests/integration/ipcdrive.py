@@ -1,0 +1,83 @@
+"""Drive a spiced-worker directly over its IPC socket, as the supervisor
+would, for tests of one worker in isolation.
+
+The message numbers and the IPC version are read from shared/ipc-msg.h at
+import time, so the one definition of the IPC stays in C; payloads are
+packed by the tests that use them.
+"""
+
+import os
+import re
+import select
+import socket
+import struct
+import subprocess
+
+import common
+from common import check
+
+_HDR = struct.Struct("<IIII")  # struct ipc_hdr: type, len, session, conn
+
+
+def _read_definitions():
+    path = os.path.join(common.SRCDIR, "shared", "ipc-msg.h")
+    with open(path) as f:
+        text = f.read()
+    version = int(re.search(r"#define\s+SPICED_IPC_VERSION\s+(\d+)", text).group(1))
+    types = {m.group(1): int(m.group(2))
+             for m in re.finditer(r"\b(IPC_[DW]2[WD]_[A-Z_]+)\s*=\s*(\d+)", text)}
+    return version, types
+
+
+VERSION, TYPES = _read_definitions()
+NAMES = {v: k for k, v in TYPES.items()}
+
+
+def send(sock, name, payload=b"", fds=(), session=0, conn=0):
+    msg = _HDR.pack(TYPES[name], len(payload), session, conn) + payload
+    anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("%di" % len(fds), *fds))] if fds else []
+    sock.sendmsg([msg], anc)
+
+
+def recv(sock, timeout=5, skip=()):
+    """Next message as (name, payload, session, conn); (None, ...) at EOF.
+    Messages whose names are in skip are passed over."""
+    while True:
+        r, _, _ = select.select([sock], [], [], timeout)
+        check(r, "an IPC message from the worker within %ds" % timeout)
+        data = sock.recv(65536)
+        if not data:
+            return None, b"", 0, 0
+        typ, ln, session, conn = _HDR.unpack_from(data)
+        name = NAMES.get(typ, typ)
+        if name not in skip:
+            return name, data[_HDR.size:_HDR.size + ln], session, conn
+
+
+def init_payload(version=None, display=b"vm1", flags=1):
+    return struct.pack("<II", VERSION if version is None else version, flags) + display.ljust(64, b"\0")
+
+
+def start_worker(role, tmp, extra_args=(), send_init=True):
+    """Start spiced-worker --role=ROLE with fd 3 on a fresh SEQPACKET pair
+    (demoted to 65534 in an empty chroot when root); returns (proc, sock)."""
+    ipc, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    args = [common.WORKER, "--role=" + role, "--display=vm1", "--debug"] + list(extra_args)
+    if common.AS_ROOT:
+        empty = os.path.join(tmp, "empty")
+        if not os.path.isdir(empty):
+            os.mkdir(empty)
+        args += ["--uid=65534", "--gid=65534", "--chroot=" + empty]
+    fd = theirs.fileno()
+    # The worker closes every fd above 3 itself.
+    p = subprocess.Popen(args, close_fds=False, preexec_fn=lambda: os.dup2(fd, 3),
+                         stderr=open(os.path.join(tmp, "spiced.log"), "a"))
+    common._procs.append(p)
+    theirs.close()
+    if send_init:
+        send(ipc, "IPC_D2W_INIT", init_payload())
+        name, body, _, _ = recv(ipc)
+        check(name == "IPC_W2D_READY", "READY, got %r" % (name,))
+        version, pid = struct.unpack("<II", body)
+        check(version == VERSION and pid == p.pid, "READY says version %d pid %d" % (version, pid))
+    return p, ipc

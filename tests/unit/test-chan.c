@@ -1,0 +1,578 @@
+/*
+ * test-chan: workers/chan.c over a socketpair.  The test plays the client
+ * on one end, with hand-built SPICE frames, and drives the worker's event
+ * loop in non-blocking steps.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include <spice/protocol.h>
+#include <spice/enums.h>
+
+#include "chan.h"
+#include "log.h"
+#include "sbuf.h"
+#include "test-helper.h"
+
+#define MAX_MSG		4096
+
+/* What the callbacks saw. */
+static struct {
+	int		nmsg;
+	uint16_t	type[64];
+	size_t		len[64];
+	uint8_t		last_body[MAX_MSG];
+	int		writable;
+	int		closed;
+	char		reason[IPC_REASON_LEN];
+	int		close_in_msg;	/* role closes from inside co_msg */
+	int		reply_in_msg;	/* role answers each message */
+} seen;
+
+static int
+t_msg(struct chan *c, uint16_t type, struct sbuf *body, const char **why)
+{
+	if (seen.nmsg < 64) {
+		seen.type[seen.nmsg] = type;
+		seen.len[seen.nmsg] = sbuf_left(body);
+	}
+	seen.nmsg++;
+	memcpy(seen.last_body, sbuf_ptr(body), sbuf_left(body));
+	if (seen.reply_in_msg)
+		chan_send(c, 999, "x", 1);
+	if (seen.close_in_msg) {
+		chan_close(c, "closed by role");
+		/* The chan must still be valid for the rest of this call. */
+		ASSERT_INT_EQ(chan_can_send(c), 0);
+	}
+	if (type == 150) {
+		*why = "role refused message 150";
+		return -1;
+	}
+	return 0;
+}
+
+static void
+t_writable(struct chan *c)
+{
+	seen.writable++;
+}
+
+static void
+t_closed(struct chan *c, const char *reason)
+{
+	seen.closed++;
+	snprintf(seen.reason, sizeof(seen.reason), "%s", reason);
+}
+
+static const struct chan_ops t_ops = { t_msg, t_writable, t_closed };
+
+struct fixture {
+	struct event_base	*base;
+	struct chan		*chan;
+	int			 client;
+	int			 mini;
+};
+
+static void
+fx_open(struct fixture *fx, int mini)
+{
+	struct ipc_client ic;
+	struct spd_err err;
+	int sv[2];
+
+	memset(&seen, 0, sizeof(seen));
+	memset(&ic, 0, sizeof(ic));
+	ic.channel_type = SPICE_CHANNEL_DISPLAY;
+	ic.mini_header = (uint8_t)mini;
+	ic.n_channel_caps = 1;
+	memcpy(ic.channel_caps, &(uint32_t){ 0x5 }, 4);
+	snprintf(ic.peer, sizeof(ic.peer), "test");
+	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	fx->base = event_base_new();
+	ASSERT_TRUE(fx->base != NULL);
+	fx->chan = chan_new(fx->base, sv[0], 7, 9, &ic, MAX_MSG, &t_ops,
+	    fx, &err);
+	ASSERT_TRUE(fx->chan != NULL);
+	fx->client = sv[1];
+	fx->mini = mini;
+	ASSERT_TRUE(fcntl(fx->client, F_SETFL, O_NONBLOCK) == 0);
+}
+
+static void
+fx_close(struct fixture *fx)
+{
+	if (!seen.closed)
+		chan_close(fx->chan, "test over");
+	close(fx->client);
+	event_base_free(fx->base);
+}
+
+/* Run the loop until nothing is left to do right now. */
+static void
+pump(struct fixture *fx)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		event_base_loop(fx->base, EVLOOP_NONBLOCK);
+}
+
+/* Client -> server frame. */
+static size_t
+frame(int mini, uint16_t type, const void *body, uint32_t len, uint8_t *out)
+{
+	struct obuf ob;
+	size_t n;
+
+	obuf_init(&ob);
+	if (!mini)
+		obuf_put_u64le(&ob, 1);
+	obuf_put_u16le(&ob, type);
+	obuf_put_u32le(&ob, len);
+	if (!mini)
+		obuf_put_u32le(&ob, 0);
+	obuf_put_bytes(&ob, body, len);
+	n = ob.ob_len;
+	memcpy(out, ob.ob_data, n);
+	obuf_free(&ob);
+	return n;
+}
+
+static void
+client_send(struct fixture *fx, uint16_t type, const void *body,
+    uint32_t len)
+{
+	uint8_t buf[MAX_MSG + 64];
+	size_t n;
+
+	n = frame(fx->mini, type, body, len, buf);
+	ASSERT_INT_EQ(write(fx->client, buf, n), n);
+}
+
+/* Read one server -> client frame; returns 0, or -1 if none is there. */
+static int
+client_recv(struct fixture *fx, uint64_t *serial, uint16_t *type,
+    uint8_t *body, uint32_t *len)
+{
+	uint8_t hdr[18];
+	struct sbuf sb;
+	size_t hl = fx->mini ? 6 : 18;
+	uint32_t sub;
+	ssize_t n;
+
+	n = recv(fx->client, hdr, hl, MSG_DONTWAIT);
+	if (n <= 0)
+		return -1;
+	ASSERT_INT_EQ(n, hl);
+	sbuf_init(&sb, hdr, hl);
+	*serial = 0;
+	if (!fx->mini)
+		ASSERT_INT_EQ(sbuf_get_u64le(&sb, serial), 0);
+	ASSERT_INT_EQ(sbuf_get_u16le(&sb, type), 0);
+	ASSERT_INT_EQ(sbuf_get_u32le(&sb, len), 0);
+	if (!fx->mini) {
+		ASSERT_INT_EQ(sbuf_get_u32le(&sb, &sub), 0);
+		ASSERT_INT_EQ(sub, 0);
+	}
+	ASSERT_TRUE(*len <= MAX_MSG);
+	if (*len > 0)
+		ASSERT_INT_EQ(recv(fx->client, body, *len, MSG_WAITALL), *len);
+	return 0;
+}
+
+static void
+test_mini_framing(void)
+{
+	struct fixture fx;
+	uint8_t body[MAX_MSG];
+	uint64_t serial;
+	uint32_t len;
+	uint16_t type;
+
+	fx_open(&fx, 1);
+	client_send(&fx, 101, "abc", 3);
+	client_send(&fx, 102, NULL, 0);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.nmsg, 2);
+	ASSERT_INT_EQ(seen.type[0], 101);
+	ASSERT_INT_EQ(seen.len[0], 3);
+	ASSERT_INT_EQ(seen.type[1], 102);
+	ASSERT_INT_EQ(seen.len[1], 0);
+
+	chan_send(fx.chan, 120, "hello", 5);
+	pump(&fx);
+	ASSERT_INT_EQ(chan_outq(fx.chan), 0);
+	ASSERT_INT_EQ(client_recv(&fx, &serial, &type, body, &len), 0);
+	ASSERT_INT_EQ(type, 120);
+	ASSERT_INT_EQ(len, 5);
+	ASSERT_MEM_EQ(body, "hello", 5);
+	ASSERT_TRUE(chan_has_cap(fx.chan, 0));
+	ASSERT_TRUE(!chan_has_cap(fx.chan, 1));
+	ASSERT_TRUE(chan_has_cap(fx.chan, 2));
+	ASSERT_TRUE(!chan_has_cap(fx.chan, 40));
+	ASSERT_TRUE(!chan_has_common_cap(fx.chan, 0));
+	fx_close(&fx);
+	ASSERT_INT_EQ(seen.closed, 1);
+}
+
+static void
+test_full_framing(void)
+{
+	struct fixture fx;
+	uint8_t body[MAX_MSG];
+	struct obuf *ob;
+	uint64_t serial;
+	uint32_t len;
+	uint16_t type;
+	int i;
+
+	fx_open(&fx, 0);
+	client_send(&fx, 130, "xyz", 3);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.nmsg, 1);
+	ASSERT_INT_EQ(seen.type[0], 130);
+	ASSERT_MEM_EQ(seen.last_body, "xyz", 3);
+
+	/* Server serials count from 1. */
+	for (i = 0; i < 3; i++) {
+		ob = chan_msg_begin(fx.chan, (uint16_t)(200 + i));
+		obuf_put_u32le(ob, (uint32_t)i);
+		chan_msg_end(fx.chan);
+	}
+	/* A large body is handed over rather than copied: same bytes. */
+	ob = chan_msg_begin(fx.chan, 210);
+	memset(obuf_append_space(ob, MAX_MSG), 0xab, MAX_MSG);
+	chan_msg_end(fx.chan);
+	pump(&fx);
+	for (i = 0; i < 3; i++) {
+		ASSERT_INT_EQ(client_recv(&fx, &serial, &type, body, &len), 0);
+		ASSERT_U64_EQ(serial, i + 1);
+		ASSERT_INT_EQ(type, 200 + i);
+		ASSERT_INT_EQ(len, 4);
+		ASSERT_INT_EQ(body[0], i);
+	}
+	ASSERT_INT_EQ(client_recv(&fx, &serial, &type, body, &len), 0);
+	ASSERT_U64_EQ(serial, 4);
+	ASSERT_INT_EQ(len, MAX_MSG);
+	ASSERT_INT_EQ(body[MAX_MSG - 1], 0xab);
+	fx_close(&fx);
+}
+
+/* A header claiming more than the cap closes at once, with no body sent:
+ * nothing can have been allocated for it. */
+static void
+test_oversize(void)
+{
+	struct fixture fx;
+	uint8_t hdr[6];
+	struct obuf ob;
+	int mini;
+
+	for (mini = 0; mini <= 1; mini++) {
+		fx_open(&fx, mini);
+		obuf_init(&ob);
+		if (!mini)
+			obuf_put_u64le(&ob, 1);
+		obuf_put_u16le(&ob, 107);
+		obuf_put_u32le(&ob, 0xffffffffu);
+		if (!mini)
+			obuf_put_u32le(&ob, 0);
+		ASSERT_INT_EQ(write(fx.client, ob.ob_data, ob.ob_len),
+		    ob.ob_len);
+		obuf_free(&ob);
+		pump(&fx);
+		ASSERT_INT_EQ(seen.closed, 1);
+		ASSERT_INT_EQ(seen.nmsg, 0);
+		ASSERT_STR_CONTAINS(seen.reason, "4294967295");
+		ASSERT_STR_CONTAINS(seen.reason, "over the cap");
+		/* The server end is closed: the client sees EOF. */
+		ASSERT_INT_EQ(read(fx.client, hdr, sizeof(hdr)), 0);
+		fx_close(&fx);
+	}
+
+	/* Exactly the cap is fine; one more is not. */
+	fx_open(&fx, 1);
+	{
+		static uint8_t big[MAX_MSG + 1];
+
+		client_send(&fx, 140, big, MAX_MSG);
+		pump(&fx);
+		ASSERT_INT_EQ(seen.nmsg, 1);
+		ASSERT_INT_EQ(seen.len[0], MAX_MSG);
+		ASSERT_INT_EQ(seen.closed, 0);
+		client_send(&fx, 140, big, MAX_MSG + 1);
+		pump(&fx);
+		ASSERT_INT_EQ(seen.closed, 1);
+		ASSERT_INT_EQ(seen.nmsg, 1);
+	}
+	fx_close(&fx);
+}
+
+static void
+test_ack_window(void)
+{
+	struct fixture fx;
+	uint8_t body[MAX_MSG], gen[4];
+	struct sbuf sb;
+	uint64_t serial;
+	uint32_t len, g, w;
+	uint16_t type;
+	int i;
+
+	fx_open(&fx, 1);
+	chan_set_ack(fx.chan, 2);
+	pump(&fx);
+	ASSERT_INT_EQ(client_recv(&fx, &serial, &type, body, &len), 0);
+	ASSERT_INT_EQ(type, SPICE_MSG_SET_ACK);
+	sbuf_init(&sb, body, len);
+	ASSERT_INT_EQ(sbuf_get_u32le(&sb, &g), 0);
+	ASSERT_INT_EQ(sbuf_get_u32le(&sb, &w), 0);
+	ASSERT_INT_EQ(g, 1);
+	ASSERT_INT_EQ(w, 2);
+
+	/* Up to 2 * window unacked messages may be out; then it stops. */
+	for (i = 0; i < 5; i++) {
+		ASSERT_INT_EQ(chan_can_send(fx.chan), 1);
+		chan_send(fx.chan, 150, "m", 1);
+	}
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
+	pump(&fx);
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
+	ASSERT_INT_EQ(seen.writable, 0);
+
+	/* An ACK before ACK_SYNC belongs to no generation: ignored. */
+	client_send(&fx, SPICE_MSGC_ACK, NULL, 0);
+	pump(&fx);
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
+
+	memcpy(gen, &(uint32_t){ 1 }, 4);
+	client_send(&fx, SPICE_MSGC_ACK_SYNC, gen, 4);
+	client_send(&fx, SPICE_MSGC_ACK, NULL, 0);
+	pump(&fx);
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 1);
+	ASSERT_INT_EQ(seen.writable, 1);
+	ASSERT_INT_EQ(seen.closed, 0);
+
+	/* A new SET_ACK starts a new generation: the old ACK_SYNC no
+	 * longer counts. */
+	chan_set_ack(fx.chan, 1);
+	for (i = 0; i < 3; i++)
+		chan_send(fx.chan, 150, "m", 1);
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
+	client_send(&fx, SPICE_MSGC_ACK, NULL, 0);
+	pump(&fx);
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
+	memcpy(gen, &(uint32_t){ 2 }, 4);
+	client_send(&fx, SPICE_MSGC_ACK_SYNC, gen, 4);
+	client_send(&fx, SPICE_MSGC_ACK, NULL, 0);
+	pump(&fx);
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 1);
+	ASSERT_INT_EQ(seen.writable, 2);
+	fx_close(&fx);
+}
+
+static void
+test_outq_bound(void)
+{
+	struct fixture fx;
+	struct obuf *ob;
+	static uint8_t sink[1 << 16];
+	int i;
+
+	fx_open(&fx, 1);
+	/* The client reads nothing: the queue fills to the bound. */
+	for (i = 0; i < 64 && chan_can_send(fx.chan); i++) {
+		ob = chan_msg_begin(fx.chan, 160);
+		memset(obuf_append_space(ob, 512 * 1024), 1, 512 * 1024);
+		chan_msg_end(fx.chan);
+		pump(&fx);
+	}
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
+	ASSERT_TRUE(chan_outq(fx.chan) >= CHAN_OUTQ_MAX);
+	ASSERT_INT_EQ(seen.writable, 0);
+	/* Draining reopens it and says so once. */
+	for (i = 0; i < 10000 && chan_outq(fx.chan) > 0; i++) {
+		while (read(fx.client, sink, sizeof(sink)) > 0)
+			;
+		pump(&fx);
+	}
+	ASSERT_INT_EQ(chan_outq(fx.chan), 0);
+	ASSERT_INT_EQ(chan_can_send(fx.chan), 1);
+	ASSERT_INT_EQ(seen.writable, 1);
+	fx_close(&fx);
+}
+
+static void
+test_ping_pong(void)
+{
+	struct fixture fx;
+	uint8_t body[MAX_MSG];
+	uint64_t serial;
+	uint32_t len;
+	uint16_t type;
+
+	fx_open(&fx, 1);
+	chan_ping(fx.chan);
+	pump(&fx);
+	ASSERT_INT_EQ(client_recv(&fx, &serial, &type, body, &len), 0);
+	ASSERT_INT_EQ(type, SPICE_MSG_PING);
+	ASSERT_INT_EQ(len, 12);
+	/* PONG echoes id and timestamp. */
+	client_send(&fx, SPICE_MSGC_PONG, body, 12);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.closed, 0);
+	ASSERT_INT_EQ(seen.nmsg, 0);
+	/* A short PONG is a protocol error. */
+	client_send(&fx, SPICE_MSGC_PONG, body, 8);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.closed, 1);
+	ASSERT_STR_CONTAINS(seen.reason, "PONG");
+	fx_close(&fx);
+}
+
+/* Frames arriving a byte at a time, and several in one write. */
+static void
+test_split_reads(void)
+{
+	struct fixture fx;
+	uint8_t buf[3 * 64];
+	size_t n = 0, i;
+	unsigned seed = test_seed();
+
+	fx_open(&fx, 0);
+	n += frame(0, 101, "one", 3, buf + n);
+	n += frame(0, 102, "", 0, buf + n);
+	n += frame(0, 103, "three", 5, buf + n);
+	for (i = 0; i < n; i++) {
+		ASSERT_INT_EQ(write(fx.client, buf + i, 1), 1);
+		pump(&fx);
+	}
+	ASSERT_INT_EQ(seen.nmsg, 3);
+	ASSERT_INT_EQ(seen.type[2], 103);
+	ASSERT_MEM_EQ(seen.last_body, "three", 5);
+	fx_close(&fx);
+
+	/* Random cut points, replayable from the printed seed. */
+	fx_open(&fx, 1);
+	n = 0;
+	n += frame(1, 101, "one", 3, buf + n);
+	n += frame(1, 102, "", 0, buf + n);
+	n += frame(1, 103, "three", 5, buf + n);
+	for (i = 0; i < n;) {
+		size_t k = 1 + (size_t)rand_r(&seed) % 7;
+
+		if (k > n - i)
+			k = n - i;
+		ASSERT_INT_EQ(write(fx.client, buf + i, k), k);
+		pump(&fx);
+		i += k;
+	}
+	ASSERT_INT_EQ(seen.nmsg, 3);
+	ASSERT_INT_EQ(seen.len[2], 5);
+	fx_close(&fx);
+}
+
+static void
+test_protocol_errors(void)
+{
+	struct fixture fx;
+	uint8_t b[16] = { 0 };
+
+	fx_open(&fx, 1);
+	client_send(&fx, SPICE_MSGC_MIGRATE_FLUSH_MARK, NULL, 0);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.closed, 1);
+	ASSERT_STR_CONTAINS(seen.reason, "MIGRATE_FLUSH_MARK");
+	fx_close(&fx);
+
+	fx_open(&fx, 1);
+	client_send(&fx, SPICE_MSGC_MIGRATE_DATA, b, 16);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.closed, 1);
+	ASSERT_STR_CONTAINS(seen.reason, "MIGRATE_DATA");
+	fx_close(&fx);
+
+	/* DISCONNECTING and unknown common types are no error; the role
+	 * refusing a message is, with its reason. */
+	fx_open(&fx, 1);
+	client_send(&fx, SPICE_MSGC_DISCONNECTING, b, 12);
+	client_send(&fx, 50, NULL, 0);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.closed, 0);
+	client_send(&fx, 150, NULL, 0);
+	client_send(&fx, 151, NULL, 0);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.closed, 1);
+	ASSERT_INT_EQ(seen.nmsg, 1);
+	ASSERT_STR_EQ(seen.reason, "role refused message 150");
+	fx_close(&fx);
+
+	/* EOF, clean and inside a message. */
+	fx_open(&fx, 1);
+	close(fx.client);
+	fx.client = open("/dev/null", O_RDONLY);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.closed, 1);
+	ASSERT_STR_EQ(seen.reason, "client closed the connection");
+	fx_close(&fx);
+	fx_open(&fx, 1);
+	ASSERT_INT_EQ(write(fx.client, "\x65\x00\x05\x00", 4), 4);
+	close(fx.client);
+	fx.client = open("/dev/null", O_RDONLY);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.closed, 1);
+	ASSERT_STR_CONTAINS(seen.reason, "inside a message");
+	fx_close(&fx);
+}
+
+/* The role closes the chan from inside its message callback, with more
+ * messages queued behind: one co_closed, no later dispatch. */
+static void
+test_close_in_callback(void)
+{
+	struct fixture fx;
+
+	fx_open(&fx, 1);
+	seen.close_in_msg = 1;
+	seen.reply_in_msg = 1;
+	client_send(&fx, 101, "a", 1);
+	client_send(&fx, 102, "b", 1);
+	pump(&fx);
+	ASSERT_INT_EQ(seen.nmsg, 1);
+	ASSERT_INT_EQ(seen.closed, 1);
+	ASSERT_STR_EQ(seen.reason, "closed by role");
+	fx_close(&fx);
+}
+
+int
+main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	log_init("test-chan", getenv("TEST_DEBUG") != NULL);
+	chan_set_display("test");
+	test_mini_framing();
+	test_full_framing();
+	test_oversize();
+	test_ack_window();
+	test_outq_bound();
+	test_ping_pong();
+	test_split_reads();
+	test_protocol_errors();
+	test_close_in_callback();
+	printf("test-chan: ok\n");
+	return 0;
+}

@@ -1,0 +1,779 @@
+/*
+ * chan: one SPICE channel connection inside a worker, after the link.
+ *
+ * Wire facts (SPICE-NOTES 2.1-2.5, spice-protocol enums.h):
+ * - a data message is a header plus `size` body bytes; the mini header is
+ *   {u16 type, u32 size}, the full one {u64 serial, u16 type, u32 size,
+ *   u32 sub_list}; all little-endian;
+ * - server serials in the full header count from 1;
+ * - ACK flow control: SET_ACK {u32 generation, u32 window}; the client
+ *   answers ACK_SYNC {generation} and then an empty ACK every `window`
+ *   messages; an ACK counts only for the current generation.
+ * Deviations from the reference server:
+ * - a header whose size exceeds the channel's cap closes the connection as
+ *   soon as the header is complete: nothing is allocated for the body (the
+ *   reference server allocates first, SPICE-NOTES 9);
+ * - MIGRATE_FLUSH_MARK and MIGRATE_DATA are protocol errors (no migration);
+ * - common messages are checked for a minimum length only, so a client that
+ *   appends fields (as newer protocol versions may) is not cut off;
+ * - a sub_list in a client's full header is ignored (clients send none).
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include <spice/protocol.h>
+#include <spice/enums.h>
+
+#include "chan.h"
+#include "err.h"
+#include "ipc.h"
+#include "log.h"
+#include "sbuf.h"
+
+#define CHAN_MINI_HDR_LEN	6
+#define CHAN_FULL_HDR_LEN	18
+#define CHAN_READ_CHUNK		(64u * 1024)
+/* Bodies at least this large are handed to the output queue without a
+ * copy; smaller ones are copied so the builder keeps its allocation. */
+#define CHAN_BODY_HANDOVER	(16u * 1024)
+/* iovecs per sendmsg(); more only costs another loop round. */
+#define CHAN_WRITE_IOV		64
+/* First channel-specific message type; below are the common ones. */
+#define CHAN_FIRST_CHANNEL_MSG	101
+/* The wire size field is u32. */
+#define CHAN_MAX_MSG_LIMIT	UINT32_MAX
+
+struct chan {
+	struct event_base	*c_base;
+	int			 c_fd;
+	uint32_t		 c_session;
+	uint32_t		 c_conn;
+	struct ipc_client	 c_info;
+	size_t			 c_max_msg;
+	size_t			 c_hdr_len;
+	const struct chan_ops	*c_ops;
+	void			*c_arg;
+
+	struct event		*c_rev;
+	struct event		*c_wev;
+	struct event		*c_defer;	/* deferred close */
+	struct evbuffer		*c_in;
+	struct evbuffer		*c_out;
+
+	struct obuf		 c_body;	/* message being built */
+	uint16_t		 c_body_type;
+	int			 c_building;
+	uint64_t		 c_serial;	/* last serial sent */
+
+	int			 c_ack_on;
+	uint32_t		 c_ack_gen;
+	uint32_t		 c_ack_window;
+	uint32_t		 c_ack_client_gen;
+	uint32_t		 c_unacked;
+
+	uint32_t		 c_ping_id;
+	uint64_t		 c_ping_ns;
+
+	int			 c_blocked;	/* can_send was seen false */
+	int			 c_outq_full;	/* hit OUTQ_MAX, not yet LOWAT */
+	int			 c_busy;	/* nesting of role callbacks */
+	int			 c_closed;	/* co_closed was called */
+	int			 c_failed;	/* deferred close pending */
+	char			 c_reason[IPC_REASON_LEN];
+};
+
+static char chan_display[IPC_NAME_LEN] = "?";
+
+static void	chan_read_cb(evutil_socket_t, short, void *);
+static void	chan_write_cb(evutil_socket_t, short, void *);
+static void	chan_defer_cb(evutil_socket_t, short, void *);
+
+void
+chan_set_display(const char *name)
+{
+	snprintf(chan_display, sizeof(chan_display), "%s", name);
+}
+
+static uint64_t
+chan_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint32_t
+chan_mm_time(void)
+{
+	/* Truncation to u32 is the protocol's: it wraps after 49 days and
+	 * clients compare it modulo 2^32. */
+	return (uint32_t)(chan_now_ns() / 1000000u);
+}
+
+static void
+chan_free(struct chan *c)
+{
+	if (c->c_rev != NULL)
+		event_free(c->c_rev);
+	if (c->c_wev != NULL)
+		event_free(c->c_wev);
+	if (c->c_defer != NULL)
+		event_free(c->c_defer);
+	if (c->c_in != NULL)
+		evbuffer_free(c->c_in);
+	if (c->c_out != NULL)
+		evbuffer_free(c->c_out);
+	if (c->c_fd >= 0)
+		close(c->c_fd);
+	obuf_free(&c->c_body);
+	free(c);
+}
+
+/*
+ * The role may close the chan from inside any callback we make into it.
+ * Every such call is bracketed by hold/release: a close inside only marks
+ * the chan, and the outermost release frees it.  release returns 1 when the
+ * chan is closed and the caller must stop touching it.
+ */
+static void
+chan_hold(struct chan *c)
+{
+	c->c_busy++;
+}
+
+static int
+chan_release(struct chan *c)
+{
+	int closed = c->c_closed;
+
+	if (--c->c_busy == 0 && closed)
+		chan_free(c);
+	return closed;
+}
+
+/* Best effort: one non-blocking write of what is queued, so a message
+ * queued just before a close (e.g. DISCONNECTING) has a chance to leave. */
+static void
+chan_flush_once(struct chan *c)
+{
+	struct evbuffer_iovec vec[CHAN_WRITE_IOV];
+	struct msghdr mh;
+	int n;
+
+	if (evbuffer_get_length(c->c_out) == 0)
+		return;
+	n = evbuffer_peek(c->c_out, -1, NULL, vec, CHAN_WRITE_IOV);
+	if (n <= 0)
+		return;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)vec;
+	mh.msg_iovlen = (size_t)(n < CHAN_WRITE_IOV ? n : CHAN_WRITE_IOV);
+	(void)sendmsg(c->c_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+void
+chan_close(struct chan *c, const char *reason)
+{
+	if (c->c_closed)
+		return;
+	c->c_closed = 1;
+	if (reason != c->c_reason)
+		snprintf(c->c_reason, sizeof(c->c_reason), "%s", reason);
+	chan_flush_once(c);
+	log_info("display %s session %u conn %u (%s, channel %u:%u): "
+	    "closed: %s", chan_display, c->c_session, c->c_conn,
+	    c->c_info.peer, c->c_info.channel_type, c->c_info.channel_id,
+	    c->c_reason);
+	event_del(c->c_rev);
+	event_del(c->c_wev);
+	event_del(c->c_defer);
+	close(c->c_fd);
+	c->c_fd = -1;
+	chan_hold(c);
+	c->c_ops->co_closed(c, c->c_reason);
+	chan_release(c);
+}
+
+/* Close with a formatted reason. */
+static void
+chan_closef(struct chan *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+chan_closef(struct chan *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->c_closed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->c_reason, sizeof(c->c_reason), fmt, ap);
+	va_end(ap);
+	chan_close(c, c->c_reason);
+}
+
+/* A failure noticed while the role is calling us (it still holds the
+ * pointer): close from the event loop instead of under its feet. */
+static void
+chan_fail(struct chan *c, const char *reason)
+{
+	if (c->c_closed || c->c_failed)
+		return;
+	c->c_failed = 1;
+	snprintf(c->c_reason, sizeof(c->c_reason), "%s", reason);
+	event_active(c->c_defer, EV_TIMEOUT, 1);
+}
+
+static void
+chan_defer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chan *c = arg;
+
+	chan_close(c, c->c_reason);
+}
+
+struct chan *
+chan_new(struct event_base *base, int fd, uint32_t session, uint32_t conn,
+    const struct ipc_client *info, size_t max_msg,
+    const struct chan_ops *ops, void *arg, struct spd_err *err)
+{
+	struct chan *c;
+	int fl, one = 1;
+
+	if (info->n_common_caps > IPC_MAX_CAP_WORDS ||
+	    info->n_channel_caps > IPC_MAX_CAP_WORDS) {
+		close(fd);
+		return spd_err_set(err, "chan: %u/%u cap words, at most %d",
+		    info->n_common_caps, info->n_channel_caps,
+		    IPC_MAX_CAP_WORDS), NULL;
+	}
+	if (info->transport != IPC_TRANSPORT_PLAIN) {
+		close(fd);
+		return spd_err_set(err, "chan: transport %u not supported",
+		    info->transport), NULL;
+	}
+	if (!ipc_str_ok(info->peer, sizeof(info->peer))) {
+		close(fd);
+		return spd_err_set(err, "chan: peer name not terminated"),
+		    NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return spd_err_errno(err, "chan: calloc"), NULL;
+	}
+	c->c_base = base;
+	c->c_fd = fd;
+	c->c_session = session;
+	c->c_conn = conn;
+	c->c_info = *info;
+	c->c_max_msg = max_msg < CHAN_MAX_MSG_LIMIT ? max_msg :
+	    CHAN_MAX_MSG_LIMIT;
+	c->c_hdr_len = info->mini_header ? CHAN_MINI_HDR_LEN :
+	    CHAN_FULL_HDR_LEN;
+	c->c_ops = ops;
+	c->c_arg = arg;
+	obuf_init(&c->c_body);
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		spd_err_errno(err, "chan: fcntl O_NONBLOCK");
+		goto fail;
+	}
+	/* Small control messages must not wait for Nagle; a UNIX socket (a
+	 * relay or a test) refuses this, which is fine. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	c->c_rev = event_new(base, fd, EV_READ | EV_PERSIST, chan_read_cb, c);
+	c->c_wev = event_new(base, fd, EV_WRITE | EV_PERSIST, chan_write_cb,
+	    c);
+	c->c_defer = event_new(base, -1, 0, chan_defer_cb, c);
+	c->c_in = evbuffer_new();
+	c->c_out = evbuffer_new();
+	if (c->c_rev == NULL || c->c_wev == NULL || c->c_defer == NULL ||
+	    c->c_in == NULL || c->c_out == NULL) {
+		spd_err_set(err, "chan: out of memory for events");
+		goto fail;
+	}
+	if (event_add(c->c_rev, NULL) != 0) {
+		spd_err_set(err, "chan: event_add failed");
+		goto fail;
+	}
+	log_debug("display %s session %u conn %u (%s): channel %u:%u, %s "
+	    "header, body cap %zu", chan_display, session, conn, info->peer,
+	    info->channel_type, info->channel_id,
+	    info->mini_header ? "mini" : "full", c->c_max_msg);
+	return c;
+fail:
+	chan_free(c);
+	return NULL;
+}
+
+void *
+chan_arg(const struct chan *c)
+{
+	return c->c_arg;
+}
+
+uint32_t
+chan_session(const struct chan *c)
+{
+	return c->c_session;
+}
+
+uint32_t
+chan_conn(const struct chan *c)
+{
+	return c->c_conn;
+}
+
+const struct ipc_client *
+chan_info(const struct chan *c)
+{
+	return &c->c_info;
+}
+
+/* words is a packed (unaligned) array: copied, not pointed into. */
+static int
+chan_caps_has(const void *words, uint32_t nwords, unsigned n)
+{
+	uint32_t w[IPC_MAX_CAP_WORDS];
+
+	if (n / 32 >= nwords || n / 32 >= IPC_MAX_CAP_WORDS)
+		return 0;
+	memcpy(w, words, sizeof(w));
+	return (w[n / 32] >> (n % 32)) & 1;
+}
+
+int
+chan_has_cap(const struct chan *c, unsigned n)
+{
+	return chan_caps_has((const uint8_t *)&c->c_info +
+	    offsetof(struct ipc_client, channel_caps),
+	    c->c_info.n_channel_caps, n);
+}
+
+int
+chan_has_common_cap(const struct chan *c, unsigned n)
+{
+	return chan_caps_has((const uint8_t *)&c->c_info +
+	    offsetof(struct ipc_client, common_caps),
+	    c->c_info.n_common_caps, n);
+}
+
+size_t
+chan_outq(const struct chan *c)
+{
+	return evbuffer_get_length(c->c_out);
+}
+
+int
+chan_can_send(const struct chan *c)
+{
+	if (c->c_closed || c->c_failed)
+		return 0;
+	/* The reference server pauses past twice the window: the client
+	 * acknowledges only every `window` messages, so one window is
+	 * always in flight. */
+	if (c->c_ack_on && c->c_unacked > 2 * (uint64_t)c->c_ack_window)
+		return 0;
+	/* Hysteresis: once full, closed until under the low mark, so a
+	 * producer refills in large steps rather than one message at a
+	 * time at the edge of the bound. */
+	return !c->c_outq_full;
+}
+
+/*
+ * Tell the role it may produce again if it was held back, or if the queue
+ * just drained under the low mark.  prev_outq is the queue length before
+ * the event that may have opened it.
+ */
+static void
+chan_check_writable(struct chan *c, size_t prev_outq)
+{
+	size_t q = chan_outq(c);
+
+	/* Never while the role is building a message (it is on the stack);
+	 * the callers are event callbacks and ACK handling, not the role. */
+	if (c->c_closed || c->c_building)
+		return;
+	if (!chan_can_send(c)) {
+		c->c_blocked = 1;
+		return;
+	}
+	if (!c->c_blocked && !(prev_outq >= CHAN_OUTQ_LOWAT &&
+	    q < CHAN_OUTQ_LOWAT))
+		return;
+	c->c_blocked = 0;
+	if (c->c_ops->co_writable == NULL)
+		return;
+	chan_hold(c);
+	c->c_ops->co_writable(c);
+	chan_release(c);
+}
+
+static void
+chan_body_cleanup(const void *data, size_t len, void *extra)
+{
+	free((void *)(uintptr_t)data);
+}
+
+/* Frame and queue one message whose body is in c_body. */
+static void
+chan_queue(struct chan *c, uint16_t type)
+{
+	uint8_t hdr[CHAN_FULL_HDR_LEN];
+	struct obuf h;
+	size_t len = c->c_body.ob_len;
+	int rc;
+
+	if (c->c_body.ob_failed) {
+		log_warn("display %s session %u conn %u: message type %u "
+		    "could not be built (over %u bytes or out of memory)",
+		    chan_display, c->c_session, c->c_conn, type, OBUF_MAX);
+		chan_fail(c, "server message too large");
+		obuf_reset(&c->c_body);
+		return;
+	}
+	/* Build the header with obuf putters into a fixed array so the
+	 * byte order logic lives in one place. */
+	obuf_init(&h);
+	if (!c->c_info.mini_header)
+		obuf_put_u64le(&h, ++c->c_serial);
+	obuf_put_u16le(&h, type);
+	obuf_put_u32le(&h, (uint32_t)len);
+	if (!c->c_info.mini_header)
+		obuf_put_u32le(&h, 0);
+	if (h.ob_failed || h.ob_len > sizeof(hdr)) {
+		obuf_free(&h);
+		chan_fail(c, "out of memory framing a message");
+		return;
+	}
+	memcpy(hdr, h.ob_data, h.ob_len);
+	rc = evbuffer_add(c->c_out, hdr, h.ob_len);
+	obuf_free(&h);
+	if (rc == 0 && len >= CHAN_BODY_HANDOVER) {
+		/* Hand the allocation to the queue; the next message starts
+		 * a fresh builder. */
+		rc = evbuffer_add_reference(c->c_out, c->c_body.ob_data, len,
+		    chan_body_cleanup, NULL);
+		if (rc == 0)
+			obuf_init(&c->c_body);
+	} else if (rc == 0 && len > 0)
+		rc = evbuffer_add(c->c_out, c->c_body.ob_data, len);
+	obuf_reset(&c->c_body);
+	if (rc != 0) {
+		chan_fail(c, "out of memory queueing a message");
+		return;
+	}
+	if (c->c_ack_on)
+		c->c_unacked++;
+	if (chan_outq(c) >= CHAN_OUTQ_MAX)
+		c->c_outq_full = 1;
+	if (chan_outq(c) > CHAN_OUTQ_HARD) {
+		chan_fail(c, "output queue overflow (client not reading)");
+		return;
+	}
+	if (!chan_can_send(c))
+		c->c_blocked = 1;
+	if (!event_pending(c->c_wev, EV_WRITE, NULL))
+		event_add(c->c_wev, NULL);
+}
+
+struct obuf *
+chan_msg_begin(struct chan *c, uint16_t type)
+{
+	if (c->c_building) {
+		/* A role bug: two messages interleaved.  Drop the first
+		 * rather than send a corrupt stream. */
+		log_warn("display %s conn %u: message %u begun while %u is "
+		    "open", chan_display, c->c_conn, type, c->c_body_type);
+	}
+	c->c_building = 1;
+	c->c_body_type = type;
+	obuf_reset(&c->c_body);
+	return &c->c_body;
+}
+
+void
+chan_msg_end(struct chan *c)
+{
+	if (!c->c_building)
+		return;
+	c->c_building = 0;
+	if (c->c_closed || c->c_failed) {
+		obuf_reset(&c->c_body);
+		return;
+	}
+	chan_queue(c, c->c_body_type);
+}
+
+void
+chan_send(struct chan *c, uint16_t type, const void *body, size_t len)
+{
+	struct obuf *ob;
+
+	ob = chan_msg_begin(c, type);
+	obuf_put_bytes(ob, body, len);
+	chan_msg_end(c);
+}
+
+void
+chan_set_ack(struct chan *c, uint32_t window)
+{
+	struct obuf *ob;
+
+	c->c_ack_gen++;
+	ob = chan_msg_begin(c, SPICE_MSG_SET_ACK);
+	obuf_put_u32le(ob, c->c_ack_gen);
+	obuf_put_u32le(ob, window);
+	/* Counting restarts with the new generation, as the client's does. */
+	c->c_ack_on = 0;
+	chan_msg_end(c);
+	c->c_ack_window = window;
+	c->c_ack_on = window != 0;
+	c->c_unacked = 0;
+}
+
+void
+chan_ping(struct chan *c)
+{
+	struct obuf *ob;
+
+	c->c_ping_id++;
+	c->c_ping_ns = chan_now_ns();
+	ob = chan_msg_begin(c, SPICE_MSG_PING);
+	obuf_put_u32le(ob, c->c_ping_id);
+	obuf_put_u64le(ob, c->c_ping_ns);
+	chan_msg_end(c);
+}
+
+/*
+ * Messages every channel shares (type < 101).  Returns -1 with *why set
+ * for a protocol error.
+ */
+static int
+chan_common(struct chan *c, uint16_t type, struct sbuf *body,
+    const char **why)
+{
+	uint32_t u32, reason;
+	uint64_t u64;
+	size_t prev;
+
+	switch (type) {
+	case SPICE_MSGC_ACK_SYNC:
+		if (sbuf_get_u32le(body, &u32) != 0) {
+			*why = "protocol error: short ACK_SYNC";
+			return -1;
+		}
+		c->c_ack_client_gen = u32;
+		return 0;
+	case SPICE_MSGC_ACK:
+		/* An ACK for an older generation is a late one from before
+		 * the last SET_ACK: ignore it, as the reference does. */
+		if (!c->c_ack_on || c->c_ack_client_gen != c->c_ack_gen)
+			return 0;
+		prev = chan_outq(c);
+		c->c_unacked = c->c_unacked > c->c_ack_window ?
+		    c->c_unacked - c->c_ack_window : 0;
+		chan_check_writable(c, prev);
+		return 0;
+	case SPICE_MSGC_PONG:
+		if (sbuf_get_u32le(body, &u32) != 0 ||
+		    sbuf_get_u64le(body, &u64) != 0) {
+			*why = "protocol error: short PONG";
+			return -1;
+		}
+		if (u32 == c->c_ping_id && u64 == c->c_ping_ns)
+			log_debug("display %s conn %u: round trip %llu us",
+			    chan_display, c->c_conn, (unsigned long long)
+			    ((chan_now_ns() - c->c_ping_ns) / 1000u));
+		return 0;
+	case SPICE_MSGC_DISCONNECTING:
+		/* The client is leaving; its EOF follows and closes us. */
+		if (sbuf_get_u64le(body, &u64) == 0 &&
+		    sbuf_get_u32le(body, &reason) == 0)
+			log_debug("display %s conn %u: client disconnecting, "
+			    "reason %u", chan_display, c->c_conn, reason);
+		return 0;
+	case SPICE_MSGC_MIGRATE_FLUSH_MARK:
+		*why = "protocol error: MIGRATE_FLUSH_MARK outside a migration";
+		return -1;
+	case SPICE_MSGC_MIGRATE_DATA:
+		*why = "protocol error: MIGRATE_DATA outside a migration";
+		return -1;
+	default:
+		/* Unknown common types are dropped, as spice-gtk does for
+		 * the server's: harmless and forward compatible. */
+		log_debug("display %s conn %u: dropped unknown common "
+		    "message %u", chan_display, c->c_conn, type);
+		return 0;
+	}
+}
+
+/*
+ * Parse and dispatch every complete message in the input buffer.  The body
+ * cap is checked as soon as the header is complete, before a single body
+ * byte is buffered on its behalf.
+ */
+static void
+chan_parse(struct chan *c)
+{
+	uint8_t hdrb[CHAN_FULL_HDR_LEN];
+	struct sbuf hs, body;
+	const uint8_t *p;
+	const char *why;
+	uint64_t serial;
+	uint32_t size, sub_list;
+	uint16_t type;
+	size_t total;
+	int rc;
+
+	while (!c->c_closed && evbuffer_get_length(c->c_in) >= c->c_hdr_len) {
+		if (evbuffer_copyout(c->c_in, hdrb, c->c_hdr_len) !=
+		    (ev_ssize_t)c->c_hdr_len) {
+			chan_close(c, "input buffer error");
+			return;
+		}
+		sbuf_init(&hs, hdrb, c->c_hdr_len);
+		serial = 0;
+		sub_list = 0;
+		if (!c->c_info.mini_header)
+			(void)sbuf_get_u64le(&hs, &serial);
+		(void)sbuf_get_u16le(&hs, &type);
+		(void)sbuf_get_u32le(&hs, &size);
+		if (!c->c_info.mini_header)
+			(void)sbuf_get_u32le(&hs, &sub_list);
+		if (size > c->c_max_msg) {
+			chan_closef(c, "protocol error: message type %u "
+			    "claims %u body bytes, over the cap of %zu", type,
+			    size, c->c_max_msg);
+			return;
+		}
+		total = c->c_hdr_len + size;
+		if (evbuffer_get_length(c->c_in) < total)
+			return;
+		if (sub_list != 0)
+			log_debug("display %s conn %u: ignored sub_list %u "
+			    "of message %u", chan_display, c->c_conn,
+			    sub_list, type);
+		if ((p = evbuffer_pullup(c->c_in, (ev_ssize_t)total)) ==
+		    NULL) {
+			chan_close(c, "out of memory reading a message");
+			return;
+		}
+		sbuf_init(&body, p + c->c_hdr_len, size);
+		why = NULL;
+		chan_hold(c);
+		if (type < CHAN_FIRST_CHANNEL_MSG)
+			rc = chan_common(c, type, &body, &why);
+		else
+			rc = c->c_ops->co_msg(c, type, &body, &why);
+		if (chan_release(c))
+			return;
+		if (rc != 0) {
+			chan_closef(c, "%s", why != NULL ? why :
+			    "protocol error");
+			return;
+		}
+		evbuffer_drain(c->c_in, total);
+	}
+}
+
+static void
+chan_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chan *c = arg;
+	struct evbuffer_iovec vec;
+	ssize_t n;
+
+	/* One bounded read per wakeup: parsing consumes every complete
+	 * message, so the buffer never holds more than one capped message
+	 * plus one chunk. */
+	if (evbuffer_reserve_space(c->c_in, CHAN_READ_CHUNK, &vec, 1) < 1) {
+		chan_close(c, "out of memory reading");
+		return;
+	}
+	if (vec.iov_len > CHAN_READ_CHUNK)
+		vec.iov_len = CHAN_READ_CHUNK;
+	n = read(c->c_fd, vec.iov_base, vec.iov_len);
+	if (n < 0) {
+		evbuffer_commit_space(c->c_in, NULL, 0);
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		chan_closef(c, "read error: %s", strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		evbuffer_commit_space(c->c_in, NULL, 0);
+		if (evbuffer_get_length(c->c_in) != 0)
+			chan_closef(c, "client closed the connection inside "
+			    "a message (%zu bytes pending)",
+			    evbuffer_get_length(c->c_in));
+		else
+			chan_close(c, "client closed the connection");
+		return;
+	}
+	vec.iov_len = (size_t)n;
+	evbuffer_commit_space(c->c_in, &vec, 1);
+	chan_hold(c);
+	chan_parse(c);
+	chan_release(c);
+}
+
+static void
+chan_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chan *c = arg;
+	struct evbuffer_iovec vec[CHAN_WRITE_IOV];
+	struct msghdr mh;
+	size_t prev;
+	ssize_t n;
+	int niov;
+
+	prev = chan_outq(c);
+	if (prev == 0) {
+		event_del(c->c_wev);
+		return;
+	}
+	niov = evbuffer_peek(c->c_out, -1, NULL, vec, CHAN_WRITE_IOV);
+	if (niov > CHAN_WRITE_IOV)
+		niov = CHAN_WRITE_IOV;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)vec;
+	mh.msg_iovlen = (size_t)niov;
+	/* sendmsg with MSG_NOSIGNAL: a peer that vanished is an error
+	 * return here, never a SIGPIPE. */
+	n = sendmsg(c->c_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		chan_closef(c, "write error: %s", strerror(errno));
+		return;
+	}
+	evbuffer_drain(c->c_out, (size_t)n);
+	if (chan_outq(c) < CHAN_OUTQ_LOWAT)
+		c->c_outq_full = 0;
+	if (chan_outq(c) == 0)
+		event_del(c->c_wev);
+	chan_check_writable(c, prev);
+}

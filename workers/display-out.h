@@ -1,0 +1,75 @@
+/*
+ * display-out: the display channel connections of one display, and what
+ * they are sent (SPICE-NOTES 3.2).
+ *
+ * Every client (of any session) gets SET_ACK, then after its DISPLAY_INIT
+ * the primary: SURFACE_CREATE, the whole picture as DRAW_COPY, MARK.  From
+ * then on each client has its own pending damage, a region coalesced to at
+ * most DOUT_MAX_RECTS rectangles, which is sent as DRAW_COPY bands whenever
+ * its channel may send.  Rendering never waits for a client: a slow client
+ * only sees its damage grow coarser, never a backlog.
+ */
+#ifndef SPICED_DISPLAY_OUT_H
+#define SPICED_DISPLAY_OUT_H
+
+#include <stdint.h>
+
+#include <pixman.h>
+
+#include "err.h"
+#include "ipc-msg.h"
+#include "render.h"
+#include "worker.h"
+
+/* Largest body accepted from a display client (INIT is 14 bytes; stream
+ * reports and codec preferences are small). */
+#define DOUT_MAX_CLIENT_MSG	(64u * 1024)
+/* Seconds a client may take to send DISPLAY_INIT after the link. */
+#define DOUT_INIT_TIMEOUT	15
+/* Pending damage beyond this many rectangles collapses to its extents. */
+#define DOUT_MAX_RECTS		32
+/* Uncompressed bytes of one DRAW_COPY band during updates. */
+#define DOUT_BAND_BYTES		(256u * 1024)
+/* The first picture goes out as one DRAW_COPY up to this many
+ * uncompressed bytes (bigger primaries go band by band). */
+#define DOUT_INIT_MAX		(32u * 1024 * 1024)
+/* Uncompressed bytes encoded for one client per event-loop round, so the
+ * producer and other clients get their turn. */
+#define DOUT_ROUND_BYTES	(4u * 1024 * 1024)
+/* Clients per display (all sessions together). */
+#define DOUT_MAX_CLIENTS	64
+
+struct dout;
+
+/* Create the client set of a display whose surfaces live in render.
+ * Returns NULL with err set. */
+struct dout *dout_new(struct worker *, struct render *, struct spd_err *);
+/* Close every client (each reported with worker_conn_closed) and free. */
+void	 dout_free(struct dout *);
+
+/* Take over a linked display channel connection: fd (taken, closed on
+ * failure), its session and connection ids and the handoff info.  Sends
+ * SET_ACK and waits for DISPLAY_INIT.  Returns 0, or -1 with err set (the
+ * fd is closed; the caller reports the connection closed). */
+int	 dout_client_add(struct dout *, int fd, uint32_t session,
+	    uint32_t conn, const struct ipc_client *, struct spd_err *);
+/* Close every connection of session (each reported closed). */
+void	 dout_close_session(struct dout *, uint32_t session,
+	    const char *reason);
+/* Close connection conn; returns 0, or -1 if there is no such connection
+ * (it may have ended already). */
+int	 dout_close_conn(struct dout *, uint32_t conn, const char *reason);
+
+/* The render damage callback (arg = the dout): area of the primary that
+ * changed.  Only records it; sending happens from the event loop. */
+void	 dout_damage(void *arg, const pixman_region32_t *);
+/* The primary now exists (render_surface(r, 0)): announce it to every
+ * initialised client and send it whole. */
+void	 dout_primary_created(struct dout *);
+/* The primary is about to be destroyed: clients get SURFACE_DESTROY and
+ * their pending damage is dropped. */
+void	 dout_primary_destroyed(struct dout *);
+/* Number of connected clients. */
+unsigned dout_nclients(const struct dout *);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * enc: image encoders of the display worker (SPICE-NOTES section 4).
+ *
+ * Each encoder appends to an obuf the bytes of a SpiceImage that follow its
+ * 18-byte descriptor, for one kind of image type; the caller writes the
+ * descriptor (id, type, flags, width, height).  Sources are rectangles of
+ * 32-bit pixels in memory (B,G,R,X bytes, SPICE_BITMAP_FMT_32BIT), rows top
+ * first; the encoders never read outside height rows of width*4 bytes
+ * spaced stride bytes apart.
+ *
+ * Contracts follow lz4's style: a *_bound() function gives the most bytes
+ * an encode call appends, an encode call either appends its whole output
+ * and returns 0, or appends nothing (the obuf is truncated back) and
+ * returns -1 with err set.
+ */
+#ifndef SPICED_ENC_H
+#define SPICED_ENC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "sbuf.h"
+
+/* Largest width or height an encoder accepts; keeps every size below
+ * 2^32 so that it fits the u32 size fields of the wire format. */
+#define ENC_MAX_DIM		16384
+
+/* Bytes of uncompressed input per LZ4 block.  Blocks of one image form a
+ * single LZ4 stream, so later blocks may refer to earlier ones. */
+#define ENC_LZ4_BLOCK		(64u * 1024)
+
+/* A rectangle of 32bpp pixels to encode; borrowed, never written. */
+struct enc_src {
+	const uint8_t	*es_data;	/* first pixel of the top row */
+	size_t		 es_stride;	/* bytes from one row to the next */
+	uint32_t	 es_width;	/* pixels, 1..ENC_MAX_DIM */
+	uint32_t	 es_height;	/* rows, 1..ENC_MAX_DIM */
+};
+
+struct enc_lz4;
+
+/* An LZ4 encoder context (stream state and a staging double buffer).
+ * Returns NULL on ENOMEM.  One context serves any number of images, one
+ * at a time. */
+struct enc_lz4 *enc_lz4_new(void);
+void	 enc_lz4_free(struct enc_lz4 *);
+
+/* Most bytes enc_lz4_encode() appends for a width x height image, or 0 if
+ * either dimension is 0 or above ENC_MAX_DIM. */
+size_t	 enc_lz4_bound(uint32_t width, uint32_t height);
+
+/* Append the SPICE_IMAGE_TYPE_LZ4 data of src: u32 LE size, then the
+ * payload of that size: u8 top_down (1), u8 SPICE_BITMAP_FMT_32BIT, then
+ * blocks of u32 BIG-endian compressed length + one LZ4 block, which
+ * decode (one stream decoder, output appended) to the packed rows of src,
+ * width*4 bytes each.  Reads exactly the pixels of src.  Returns 0, or -1
+ * with err set and out unchanged (bad dimensions, stride < width*4, out
+ * over its cap, compressor failure). */
+int	 enc_lz4_encode(struct enc_lz4 *, struct obuf *out,
+	    const struct enc_src *src, struct spd_err *err);
+
+/* Most bytes enc_bitmap_encode() appends, or 0 as for enc_lz4_bound(). */
+size_t	 enc_bitmap_bound(uint32_t width, uint32_t height);
+
+/* Append the SPICE_IMAGE_TYPE_BITMAP data of src: u8 format 32BIT, u8
+ * flags TOP_DOWN, u32 width, u32 height, u32 stride (width*4), u32 palette
+ * pointer 0, then the packed rows.  Every client decodes this (spice-html5
+ * included).  Returns 0, or -1 with err set and out unchanged. */
+int	 enc_bitmap_encode(struct obuf *out, const struct enc_src *src,
+	    struct spd_err *err);
+
+#endif

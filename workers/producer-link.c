@@ -1,0 +1,605 @@
+/*
+ * producer-link: slots, command ring and primary of a qxl-shm producer;
+ * contracts in producer-link.h.
+ *
+ * Spec: qxl-shm/PROTOCOL.md and SPICE-NOTES section 5.  Deviations from a
+ * QXL device: one release id per release-ring slot (no chaining through
+ * QXLReleaseInfo.next, which would make us write producer memory we only
+ * map read-only), and CURSOR commands on the display ring are bad
+ * commands (the cursor worker owns the cursor ring).
+ *
+ * Every shared-memory read goes through ring (indices, one load each) and
+ * qxl-cmd (copy, then validate); this file never dereferences producer
+ * memory itself.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <spice/enums.h>
+#include <spice/qxl_dev.h>
+
+#include "log.h"
+#include "producer-link.h"
+#include "qxl-cmd.h"
+#include "qxl-shm.h"
+#include "ring.h"
+#include "slots.h"
+
+struct plink {
+	struct worker	*pl_wk;
+	struct render	*pl_render;
+	struct dout	*pl_dout;
+	struct slots	 pl_slots;
+	/* fds of slots mapped before DEVICE, to remap the RAM slot RW */
+	int		 pl_slotfd[QXLSHM_MAX_SLOTS];
+	int		 pl_attached;
+	int		 pl_dead;	/* fault reported: consume nothing */
+	struct ring	 pl_ring;
+	int		 pl_doorbell;
+	int		 pl_irq;
+	struct event	*pl_doorbell_ev;
+	struct event	*pl_drain_ev;	/* next batch, next loop turn */
+	struct event	*pl_retry_ev;	/* pending releases */
+	int		 pl_want_irq;	/* an irq is owed to the producer */
+	/* Release ids the full release ring could not take yet (FIFO). */
+	uint64_t	 pl_pending[PLINK_MAX_PENDING];
+	size_t		 pl_pend_head;
+	size_t		 pl_pend_len;
+	/* Counters, for logs. */
+	uint64_t	 pl_ncmds;
+	unsigned	 pl_nbad;
+	uint64_t	 pl_nskipped;
+};
+
+static void	plink_drain(struct plink *);
+
+struct plink *
+plink_new(struct worker *wk, struct render *r, struct dout *d,
+    struct spd_err *err)
+{
+	struct plink *pl;
+	int i;
+
+	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
+		spd_err_set(err, "producer-link: out of memory");
+		return NULL;
+	}
+	pl->pl_wk = wk;
+	pl->pl_render = r;
+	pl->pl_dout = d;
+	slots_init(&pl->pl_slots);
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
+		pl->pl_slotfd[i] = -1;
+	pl->pl_doorbell = pl->pl_irq = -1;
+	return pl;
+}
+
+void
+plink_free(struct plink *pl)
+{
+	int i;
+
+	if (pl == NULL)
+		return;
+	if (pl->pl_doorbell_ev != NULL)
+		event_free(pl->pl_doorbell_ev);
+	if (pl->pl_drain_ev != NULL)
+		event_free(pl->pl_drain_ev);
+	if (pl->pl_retry_ev != NULL)
+		event_free(pl->pl_retry_ev);
+	if (pl->pl_doorbell != -1)
+		close(pl->pl_doorbell);
+	if (pl->pl_irq != -1)
+		close(pl->pl_irq);
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
+		if (pl->pl_slotfd[i] != -1)
+			close(pl->pl_slotfd[i]);
+	slots_clear(&pl->pl_slots);
+	free(pl);
+}
+
+/*
+ * The producer misbehaved beyond tolerance: tell the supervisor, which
+ * detaches it, and leave.  Nothing more is consumed meanwhile.
+ */
+static void
+plink_fault(struct plink *pl, const char *fmt, ...)
+{
+	struct ipc_producer_fault f;
+	va_list ap;
+
+	if (pl->pl_dead)
+		return;
+	pl->pl_dead = 1;
+	memset(&f, 0, sizeof(f));
+	va_start(ap, fmt);
+	vsnprintf(f.reason, sizeof(f.reason), fmt, ap);
+	va_end(ap);
+	log_err("display \"%s\": producer fault: %s", pl->pl_wk->wk_display,
+	    f.reason);
+	if (pl->pl_doorbell_ev != NULL)
+		event_del(pl->pl_doorbell_ev);
+	if (pl->pl_drain_ev != NULL)
+		event_del(pl->pl_drain_ev);
+	if (pl->pl_retry_ev != NULL)
+		event_del(pl->pl_retry_ev);
+	worker_send(pl->pl_wk, IPC_W2D_PRODUCER_FAULT, 0, 0, &f, sizeof(f),
+	    NULL, 0);
+	worker_exit(pl->pl_wk, 1, "producer fault");
+}
+
+int
+plink_memslot(struct plink *pl, const struct ipc_memslot *m, int fd,
+    struct spd_err *err)
+{
+	if (m->slot_id >= QXLSHM_MAX_SLOTS) {
+		close(fd);
+		return spd_err_set(err, "memslot: slot id %u out of range",
+		    m->slot_id);
+	}
+	if (slots_map(&pl->pl_slots, m->slot_id, m->generation, fd, m->size,
+	    0, err) != 0) {
+		close(fd);
+		return spd_err_prefix(err, "memslot %u", m->slot_id);
+	}
+	/* Until DEVICE names the RAM slot, any slot may be it. */
+	if (!pl->pl_attached)
+		pl->pl_slotfd[m->slot_id] = fd;
+	else
+		close(fd);
+	log_debug("display \"%s\": slot %u gen %u mapped, %llu bytes",
+	    pl->pl_wk->wk_display, m->slot_id, m->generation,
+	    (unsigned long long)m->size);
+	return 0;
+}
+
+/* Tell the producer about releases or room, if it asked to be told. */
+static void
+plink_irq(struct plink *pl)
+{
+	uint64_t one = 1;
+
+	if (!pl->pl_want_irq || pl->pl_dead)
+		return;
+	pl->pl_want_irq = 0;
+	if (ring_irq(&pl->pl_ring, QXL_INTERRUPT_DISPLAY) &&
+	    write(pl->pl_irq, &one, sizeof(one)) != sizeof(one) &&
+	    errno != EAGAIN)
+		log_warn("display \"%s\": irq eventfd: %s",
+		    pl->pl_wk->wk_display, strerror(errno));
+}
+
+/*
+ * Move pending release ids into the ring while it has room.  Returns 0, or
+ * -1 after a fault (corrupt ring).
+ */
+static int
+plink_release_pending(struct plink *pl)
+{
+	struct spd_err err;
+	int rc, notify = 0;
+
+	while (pl->pl_pend_len > 0) {
+		rc = ring_push_release(&pl->pl_ring, RING_RELEASE_DISPLAY,
+		    pl->pl_pending[pl->pl_pend_head], &notify, &err);
+		if (rc < 0) {
+			plink_fault(pl, "release ring: %s", err.msg);
+			return -1;
+		}
+		if (rc == 0)
+			break;
+		pl->pl_pend_head = (pl->pl_pend_head + 1) % PLINK_MAX_PENDING;
+		pl->pl_pend_len--;
+	}
+	if (notify)
+		pl->pl_want_irq = 1;
+	return 0;
+}
+
+/* Return a command's id to the producer, in order after any pending. */
+static void
+plink_release(struct plink *pl, uint64_t id)
+{
+	struct timeval tv = { 0, PLINK_RETRY_MS * 1000 };
+
+	/* The caller never pops while the pending list is full. */
+	pl->pl_pending[(pl->pl_pend_head + pl->pl_pend_len) %
+	    PLINK_MAX_PENDING] = id;
+	pl->pl_pend_len++;
+	if (plink_release_pending(pl) != 0)
+		return;
+	if (pl->pl_pend_len > 0 && !evtimer_pending(pl->pl_retry_ev, NULL))
+		evtimer_add(pl->pl_retry_ev, &tv);
+}
+
+/* Log a dropped command; count it as bad unless it was only outside what
+ * we implement.  Unsupported ones are logged sparsely (a producer could
+ * send millions). */
+static void
+plink_drop(struct plink *pl, uint64_t phys, int bad, const char *why)
+{
+	char where[SLOTS_PHYS_STRLEN];
+
+	slots_phys_str(phys, where, sizeof(where));
+	if (!bad) {
+		pl->pl_nskipped++;
+		if (pl->pl_nskipped <= 16 ||
+		    (pl->pl_nskipped & (pl->pl_nskipped - 1)) == 0)
+			log_info("display \"%s\": skipped QXL command at %s "
+			    "(%llu so far): %s", pl->pl_wk->wk_display, where,
+			    (unsigned long long)pl->pl_nskipped, why);
+		return;
+	}
+	pl->pl_nbad++;
+	log_warn("display \"%s\": dropped QXL command at %s: %s",
+	    pl->pl_wk->wk_display, where, why);
+	if (pl->pl_nbad >= PLINK_MAX_BAD)
+		plink_fault(pl, "%u bad QXL commands, the last at %s: %s",
+		    pl->pl_nbad, where, why);
+}
+
+static void
+plink_box(const struct qxl_cmd_rect *r, pixman_box32_t *b)
+{
+	b->x1 = r->left;
+	b->y1 = r->top;
+	b->x2 = r->right;
+	b->y2 = r->bottom;
+}
+
+/* Draw a parsed FILL or COPY.  Returns 0, RENDER_SKIP or -1 (err set). */
+static int
+plink_draw(struct plink *pl, const struct qxl_cmd_draw *dr,
+    struct spd_err *err)
+{
+	pixman_region32_t clip, *clipp = NULL;
+	pixman_box32_t bbox, sa, *boxes = NULL;
+	struct render_src src;
+	uint32_t i;
+	int rc;
+
+	plink_box(&dr->bbox, &bbox);
+	if (dr->clip_type == SPICE_CLIP_TYPE_RECTS) {
+		if (dr->nclip > 0) {
+			if ((boxes = calloc(dr->nclip, sizeof(*boxes))) ==
+			    NULL)
+				return spd_err_set(err, "out of memory");
+			for (i = 0; i < dr->nclip; i++)
+				plink_box(&dr->clip[i], &boxes[i]);
+		}
+		/* Zero rects is a clip that hides everything. */
+		pixman_region32_init_rects(&clip, boxes, (int)dr->nclip);
+		free(boxes);
+		clipp = &clip;
+	}
+	if (dr->type == QXL_DRAW_FILL)
+		rc = render_fill(pl->pl_render, dr->surface_id, &bbox, clipp,
+		    dr->fill_color, dr->rop, err);
+	else {
+		memset(&src, 0, sizeof(src));
+		if (dr->src.kind == QXL_CMD_SRC_SURFACE) {
+			src.rs_is_surface = 1;
+			src.rs_surface = dr->src.surface_id;
+		} else {
+			src.rs_bitmap.rb_format = dr->src.has_alpha ?
+			    SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT;
+			src.rs_bitmap.rb_width = dr->src.width;
+			src.rs_bitmap.rb_height = dr->src.height;
+			src.rs_bitmap.rb_stride = (int32_t)dr->src.stride;
+			src.rs_bitmap.rb_data = dr->src.pixels;
+			src.rs_bitmap.rb_size = (size_t)dr->src.stride *
+			    dr->src.height;
+		}
+		plink_box(&dr->src_area, &sa);
+		rc = render_copy(pl->pl_render, dr->surface_id, &bbox, clipp,
+		    &src, &sa, dr->rop, dr->scale_mode, err);
+	}
+	if (clipp != NULL)
+		pixman_region32_fini(clipp);
+	return rc;
+}
+
+/* Create or destroy an off-screen surface.  0, or -1 with err set. */
+static int
+plink_surface(struct plink *pl, const struct qxl_cmd_surface *sc,
+    struct spd_err *err)
+{
+	if (sc->surface_id == 0)
+		return spd_err_set(err, "surface 0 is the primary");
+	if (sc->type == QXL_SURFACE_CMD_DESTROY)
+		return render_surface_destroy(pl->pl_render, sc->surface_id,
+		    err);
+	return render_surface_create(pl->pl_render, sc->surface_id,
+	    sc->width, sc->height, sc->format, sc->pixels,
+	    (int32_t)(sc->width * 4), err);
+}
+
+/*
+ * Act on one command copied from the ring, then release it.  Parsing
+ * copies everything out of shared memory first.
+ */
+static void
+plink_command(struct plink *pl, const QXLCommand *cmd)
+{
+	struct qxl_cmd_draw dr;
+	struct qxl_cmd_surface sc;
+	struct spd_err err;
+	uint64_t phys = cmd->data, id;
+	int rc, have_id = 0;
+
+	pl->pl_ncmds++;
+	switch (cmd->type) {
+	case QXL_CMD_NOP:
+		return;		/* carries nothing to release */
+	case QXL_CMD_DRAW:
+		memset(&dr, 0, sizeof(dr));
+		rc = qxl_cmd_parse_draw(&pl->pl_slots, phys, &dr, &err);
+		if (rc == 0) {
+			id = dr.release_id;
+			have_id = 1;
+			rc = plink_draw(pl, &dr, &err);
+			qxl_cmd_draw_free(&dr);
+			if (rc == RENDER_SKIP)
+				plink_drop(pl, phys, 0, err.msg);
+			else if (rc != 0)
+				plink_drop(pl, phys, 1, err.msg);
+		} else
+			plink_drop(pl, phys, rc != QXL_CMD_EUNSUPPORTED,
+			    err.msg);
+		break;
+	case QXL_CMD_SURFACE:
+		memset(&sc, 0, sizeof(sc));
+		rc = qxl_cmd_parse_surface(&pl->pl_slots, phys, &sc, &err);
+		if (rc == 0) {
+			id = sc.release_id;
+			have_id = 1;
+			if (plink_surface(pl, &sc, &err) != 0)
+				plink_drop(pl, phys, 1, err.msg);
+			qxl_cmd_surface_free(&sc);
+		} else
+			plink_drop(pl, phys, rc != QXL_CMD_EUNSUPPORTED,
+			    err.msg);
+		break;
+	case QXL_CMD_UPDATE:
+	case QXL_CMD_MESSAGE:
+		/* Deprecated / log text: nothing to draw, only release. */
+		break;
+	case QXL_CMD_CURSOR:
+		plink_drop(pl, phys, 1, "cursor command on the display ring");
+		break;
+	default:
+		snprintf(err.msg, sizeof(err.msg), "unknown command type %u",
+		    cmd->type);
+		plink_drop(pl, phys, 1, err.msg);
+		break;
+	}
+	if (pl->pl_dead)
+		return;
+	if (!have_id) {
+		if (qxl_cmd_release_id(&pl->pl_slots, phys, &id, &err) != 0) {
+			/* Nothing to give back; the producer leaks it. */
+			log_debug("display \"%s\": no release id: %s",
+			    pl->pl_wk->wk_display, err.msg);
+			return;
+		}
+	}
+	plink_release(pl, id);
+}
+
+/*
+ * Handle up to PLINK_BATCH commands, then yield to the event loop.
+ * ring_pop_cmd arms notify_on_prod when it finds the ring empty, so an
+ * empty ring means the doorbell will ring for the next command.
+ */
+static void
+plink_drain(struct plink *pl)
+{
+	struct timeval tv = { 0, PLINK_RETRY_MS * 1000 };
+	struct spd_err err;
+	QXLCommand cmd;
+	int n, rc, notify = 0;
+
+	if (pl->pl_dead || !pl->pl_attached)
+		return;
+	if (plink_release_pending(pl) != 0)
+		return;
+	for (n = 0; n < PLINK_BATCH; n++) {
+		if (pl->pl_pend_len >= PLINK_MAX_PENDING) {
+			/* The producer is not taking releases back: wait
+			 * for it rather than hold ever more ids. */
+			if (!evtimer_pending(pl->pl_retry_ev, NULL))
+				evtimer_add(pl->pl_retry_ev, &tv);
+			break;
+		}
+		rc = ring_pop_cmd(&pl->pl_ring, &cmd, &notify, &err);
+		if (rc < 0) {
+			plink_fault(pl, "command ring: %s", err.msg);
+			return;
+		}
+		if (rc == 0)
+			break;
+		plink_command(pl, &cmd);
+		if (pl->pl_dead)
+			return;
+	}
+	if (notify)
+		pl->pl_want_irq = 1;
+	if (n == PLINK_BATCH)
+		event_active(pl->pl_drain_ev, EV_TIMEOUT, 0);
+	plink_irq(pl);
+}
+
+static void
+plink_drain_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	plink_drain(arg);
+}
+
+static void
+plink_doorbell_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct plink *pl = arg;
+	uint64_t v;
+
+	/* Reset the eventfd counter; the ring, not the count, says how much
+	 * work there is. */
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("display \"%s\": doorbell eventfd: %s",
+		    pl->pl_wk->wk_display, strerror(errno));
+	plink_drain(pl);
+}
+
+int
+plink_device(struct plink *pl, const struct ipc_device *dv, int doorbell,
+    int irq, struct spd_err *err)
+{
+	const struct slots_slot *sl;
+	struct spd_err perr;
+	uint8_t *ram;
+	uint64_t phys;
+	int i, fd;
+
+	if (pl->pl_attached) {
+		close(doorbell);
+		close(irq);
+		return spd_err_set(err, "second DEVICE message");
+	}
+	pl->pl_doorbell = doorbell;
+	pl->pl_irq = irq;
+	if (dv->ram_slot >= QXLSHM_MAX_SLOTS ||
+	    pl->pl_slots.s_slot[dv->ram_slot].sl_base == NULL)
+		return spd_err_set(err, "DEVICE: RAM slot %u not mapped",
+		    dv->ram_slot);
+	pl->pl_attached = 1;
+
+	/* Map the RAM slot again, writable: we write cons, notify_on_prod
+	 * and the release ring there.  Every other slot stays read-only. */
+	sl = &pl->pl_slots.s_slot[dv->ram_slot];
+	fd = pl->pl_slotfd[dv->ram_slot];
+	if (fd != -1 && !sl->sl_writable) {
+		struct ipc_memslot m;
+
+		m.slot_id = dv->ram_slot;
+		m.generation = sl->sl_gen;
+		m.size = sl->sl_size;
+		if (slots_del(&pl->pl_slots, m.slot_id, err) != 0 ||
+		    slots_map(&pl->pl_slots, m.slot_id, m.generation, fd,
+		    m.size, 1, err) != 0)
+			return spd_err_prefix(err, "remapping RAM slot %u "
+			    "writable", m.slot_id);
+	}
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
+		if (pl->pl_slotfd[i] != -1) {
+			close(pl->pl_slotfd[i]);
+			pl->pl_slotfd[i] = -1;
+		}
+
+	if ((pl->pl_doorbell_ev = event_new(pl->pl_wk->wk_base, doorbell,
+	    EV_READ | EV_PERSIST, plink_doorbell_cb, pl)) == NULL ||
+	    (pl->pl_drain_ev = event_new(pl->pl_wk->wk_base, -1, 0,
+	    plink_drain_cb, pl)) == NULL ||
+	    (pl->pl_retry_ev = evtimer_new(pl->pl_wk->wk_base,
+	    plink_drain_cb, pl)) == NULL)
+		return spd_err_set(err, "DEVICE: event_new failed");
+
+	/* From here on, what fails is the producer's memory. */
+	if (dv->ram_offset % QXLSHM_RAM_ALIGN != 0 ||
+	    dv->ram_offset > QXLSHM_OFFSET_MASK) {
+		plink_fault(pl, "QXLRam offset 0x%llx is not %u-aligned "
+		    "or too large", (unsigned long long)dv->ram_offset,
+		    QXLSHM_RAM_ALIGN);
+		return 0;
+	}
+	phys = QXLSHM_PHYS(dv->ram_slot, sl->sl_gen, dv->ram_offset);
+	if (slots_resolve_rw(&pl->pl_slots, phys, QXLSHM_RAM_REGION_SIZE,
+	    &ram, &perr) != 0) {
+		plink_fault(pl, "QXLRam region: %s", perr.msg);
+		return 0;
+	}
+	if (ring_init(&pl->pl_ring, ram, QXLSHM_RAM_REGION_SIZE, &perr) !=
+	    0) {
+		plink_fault(pl, "QXLRam: %s", perr.msg);
+		return 0;
+	}
+	if (event_add(pl->pl_doorbell_ev, NULL) != 0)
+		return spd_err_set(err, "DEVICE: event_add failed");
+	log_info("display \"%s\": producer attached (QXLRam in slot %u at "
+	    "0x%llx)", pl->pl_wk->wk_display, dv->ram_slot,
+	    (unsigned long long)dv->ram_offset);
+	/* Commands may already be waiting, with no doorbell to come. */
+	plink_drain(pl);
+	return 0;
+}
+
+/* Forget the primary (if any) and tell the clients. */
+static void
+plink_primary_drop(struct plink *pl)
+{
+	if (render_surface(pl->pl_render, 0) == NULL)
+		return;
+	dout_primary_destroyed(pl->pl_dout);
+	(void)render_surface_destroy(pl->pl_render, 0, NULL);
+}
+
+/* The producer waits for this before drawing on (or reusing the memory
+ * of) the primary: the control path and the rings are not ordered. */
+static void
+plink_primary_done(struct plink *pl, uint32_t created)
+{
+	struct ipc_primary_done pd = { created };
+
+	worker_send(pl->pl_wk, IPC_W2D_PRIMARY_DONE, 0, 0, &pd, sizeof(pd),
+	    NULL, 0);
+}
+
+int
+plink_primary_create(struct plink *pl, const struct ipc_primary *p,
+    struct spd_err *err)
+{
+	struct qxlshm_create_primary cp;
+	struct qxl_cmd_surface sc;
+	struct spd_err perr;
+
+	if (pl->pl_dead)
+		return 0;
+	/* Same fields, but one definition each: copy them by name. */
+	cp.width = p->width;
+	cp.height = p->height;
+	cp.stride = p->stride;
+	cp.format = p->format;
+	cp.mem = p->mem;
+	memset(&sc, 0, sizeof(sc));
+	if (qxl_cmd_parse_primary(&pl->pl_slots, &cp, &sc, &perr) != 0) {
+		plink_fault(pl, "primary %ux%u stride %d format %u: %s",
+		    p->width, p->height, p->stride, p->format, perr.msg);
+		return 0;
+	}
+	plink_primary_drop(pl);
+	if (render_surface_create(pl->pl_render, 0, sc.width, sc.height,
+	    sc.format, sc.pixels, (int32_t)(sc.width * 4), &perr) != 0) {
+		qxl_cmd_surface_free(&sc);
+		plink_fault(pl, "primary: %s", perr.msg);
+		return 0;
+	}
+	qxl_cmd_surface_free(&sc);
+	log_info("display \"%s\": primary %ux%u", pl->pl_wk->wk_display,
+	    p->width, p->height);
+	dout_primary_created(pl->pl_dout);
+	plink_primary_done(pl, 1);
+	return 0;
+}
+
+int
+plink_primary_destroy(struct plink *pl, struct spd_err *err)
+{
+	if (render_surface(pl->pl_render, 0) == NULL)
+		log_debug("display \"%s\": no primary to destroy",
+		    pl->pl_wk->wk_display);
+	plink_primary_drop(pl);
+	plink_primary_done(pl, 0);
+	return 0;
+}

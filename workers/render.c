@@ -1,0 +1,462 @@
+/*
+ * render: surfaces as pixman images and the drawing of FILL and COPY into
+ * them; contracts in render.h.
+ *
+ * Semantics follow SPICE's canvas for the subset we draw (SPICE-NOTES 3.2,
+ * 5.4): a drawable touches bbox intersected with its clip rects; OP_PUT
+ * replaces pixels (PIXMAN_OP_SRC, the alpha byte is copied, not blended);
+ * COPY scales src_area onto bbox.  Deviations: the bitwise ROPs (OR, AND,
+ * XOR, inverted sources) have no pixman equivalent and are skipped, and
+ * bilinear scaling may sample pixels just outside src_area.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/enums.h>
+
+#include "log.h"
+#include "render.h"
+
+struct render {
+	pixman_image_t		*r_surf[RENDER_MAX_SURFACES];
+	size_t			 r_offscreen;	/* bytes of ids != 0 */
+	render_damage_fn	 r_damage;
+	void			*r_arg;
+};
+
+struct render *
+render_new(render_damage_fn damage, void *arg)
+{
+	struct render *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->r_damage = damage;
+	r->r_arg = arg;
+	return r;
+}
+
+void
+render_set_damage(struct render *r, render_damage_fn damage, void *arg)
+{
+	r->r_damage = damage;
+	r->r_arg = arg;
+}
+
+void
+render_free(struct render *r)
+{
+	if (r == NULL)
+		return;
+	render_surface_destroy_all(r);
+	free(r);
+}
+
+static size_t
+render_image_bytes(pixman_image_t *img)
+{
+	return (size_t)pixman_image_get_stride(img) *
+	    (size_t)pixman_image_get_height(img);
+}
+
+int
+render_surface_create(struct render *r, uint32_t id, uint32_t width,
+    uint32_t height, uint32_t format, const uint8_t *pixels, int32_t stride,
+    struct spd_err *err)
+{
+	pixman_format_code_t pf;
+	pixman_image_t *img;
+	size_t bytes, rowlen, astride, row;
+	uint8_t *dst;
+
+	if (id >= RENDER_MAX_SURFACES)
+		return spd_err_set(err, "surface id %u out of range", id);
+	if (r->r_surf[id] != NULL)
+		return spd_err_set(err, "surface %u already exists", id);
+	if (format == SPICE_SURFACE_FMT_32_xRGB)
+		pf = PIXMAN_x8r8g8b8;
+	else if (format == SPICE_SURFACE_FMT_32_ARGB)
+		pf = PIXMAN_a8r8g8b8;
+	else
+		return spd_err_set(err, "surface %u: format %u not supported",
+		    id, format);
+	if (width == 0 || height == 0 || width > RENDER_MAX_DIM ||
+	    height > RENDER_MAX_DIM)
+		return spd_err_set(err, "surface %u: size %ux%u out of range",
+		    id, width, height);
+	rowlen = (size_t)width * 4;
+	bytes = rowlen * height;
+	if (id != 0 && bytes > RENDER_MAX_OFFSCREEN - r->r_offscreen)
+		return spd_err_set(err, "surface %u: %zu bytes exceed the "
+		    "off-screen cap (%zu in use)", id, bytes, r->r_offscreen);
+	if (pixels != NULL) {
+		astride = stride < 0 ? (size_t)-(int64_t)stride :
+		    (size_t)stride;
+		if (astride < rowlen || astride % 4 != 0)
+			return spd_err_set(err, "surface %u: stride %d does "
+			    "not fit width %u", id, stride, width);
+	}
+	/* pixman allocates and clears the bits itself. */
+	if ((img = pixman_image_create_bits(pf, (int)width, (int)height, NULL,
+	    0)) == NULL)
+		return spd_err_set(err, "surface %u: out of memory for %ux%u",
+		    id, width, height);
+	if (pixels != NULL) {
+		/* Row copies handle both memory orders without asking pixman
+		 * to accept negative strides. */
+		dst = (uint8_t *)pixman_image_get_data(img);
+		astride = (size_t)pixman_image_get_stride(img);
+		for (row = 0; row < height; row++)
+			memcpy(dst + row * astride, pixels +
+			    (ptrdiff_t)row * stride, rowlen);
+	}
+	r->r_surf[id] = img;
+	if (id != 0)
+		r->r_offscreen += render_image_bytes(img);
+	return 0;
+}
+
+int
+render_surface_destroy(struct render *r, uint32_t id, struct spd_err *err)
+{
+	if (id >= RENDER_MAX_SURFACES || r->r_surf[id] == NULL)
+		return spd_err_set(err, "surface %u does not exist", id);
+	if (id != 0)
+		r->r_offscreen -= render_image_bytes(r->r_surf[id]);
+	pixman_image_unref(r->r_surf[id]);
+	r->r_surf[id] = NULL;
+	return 0;
+}
+
+void
+render_surface_destroy_all(struct render *r)
+{
+	uint32_t id;
+
+	for (id = 0; id < RENDER_MAX_SURFACES; id++)
+		if (r->r_surf[id] != NULL)
+			(void)render_surface_destroy(r, id, NULL);
+}
+
+pixman_image_t *
+render_surface(struct render *r, uint32_t id)
+{
+	if (id >= RENDER_MAX_SURFACES)
+		return NULL;
+	return r->r_surf[id];
+}
+
+/*
+ * The area a drawable may touch: bbox within the surface, within the clip
+ * if there is one.  Initialises *out; the caller finishes it.
+ */
+static void
+render_target_region(pixman_image_t *dst, const pixman_box32_t *bbox,
+    const pixman_region32_t *clip, pixman_region32_t *out)
+{
+	pixman_region32_t bounds;
+
+	pixman_region32_init_rect(&bounds, 0, 0,
+	    (unsigned)pixman_image_get_width(dst),
+	    (unsigned)pixman_image_get_height(dst));
+	pixman_region32_init(out);
+	if (bbox->x1 < bbox->x2 && bbox->y1 < bbox->y2) {
+		pixman_region32_reset(out, (pixman_box32_t *)bbox);
+		pixman_region32_intersect(out, out, &bounds);
+		if (clip != NULL)
+			pixman_region32_intersect(out, out,
+			    (pixman_region32_t *)clip);
+	}
+	pixman_region32_fini(&bounds);
+}
+
+/*
+ * Coordinates far outside any surface are a broken command; refusing them
+ * keeps every width and height computed from them free of overflow.
+ */
+static int
+render_box_sane(const pixman_box32_t *b, const char *what,
+    struct spd_err *err)
+{
+	const int32_t lim = 1 << 24;
+
+	if (b->x1 < -lim || b->x1 > lim || b->x2 < -lim || b->x2 > lim ||
+	    b->y1 < -lim || b->y1 > lim || b->y2 < -lim || b->y2 > lim)
+		return spd_err_set(err, "%s (%d,%d)-(%d,%d) out of range",
+		    what, b->x1, b->y1, b->x2, b->y2);
+	return 0;
+}
+
+static void
+render_report(struct render *r, uint32_t surface, pixman_region32_t *area)
+{
+	if (surface == 0 && r->r_damage != NULL &&
+	    pixman_region32_not_empty(area))
+		r->r_damage(r->r_arg, area);
+}
+
+int
+render_fill(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
+    const pixman_region32_t *clip, uint32_t color, uint16_t rop,
+    struct spd_err *err)
+{
+	pixman_image_t *dst;
+	pixman_region32_t area;
+	pixman_box32_t *boxes;
+	pixman_color_t pc;
+	uint32_t value;
+	int n;
+
+	if ((dst = render_surface(r, surface)) == NULL)
+		return spd_err_set(err, "fill: surface %u does not exist",
+		    surface);
+	if (render_box_sane(bbox, "fill: bbox", err) != 0)
+		return -1;
+	rop &= SPICE_ROPD_MASK;
+	if (rop == SPICE_ROPD_OP_PUT)
+		value = color;
+	else if (rop == (SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH))
+		value = ~color;
+	else if (rop == SPICE_ROPD_OP_BLACKNESS)
+		value = 0;
+	else if (rop == SPICE_ROPD_OP_WHITENESS)
+		value = 0xffffffffu;
+	else {
+		spd_err_set(err, "fill: rop 0x%x not implemented", rop);
+		return RENDER_SKIP;
+	}
+	/* pixman colours are 16 bits per channel; x * 257 maps 8-bit values
+	 * exactly.  An xRGB surface gets an opaque colour, an ARGB surface the
+	 * value's own alpha byte, as a raw store would. */
+	pc.red = ((value >> 16) & 0xff) * 257;
+	pc.green = ((value >> 8) & 0xff) * 257;
+	pc.blue = (value & 0xff) * 257;
+	pc.alpha = pixman_image_get_format(dst) == PIXMAN_a8r8g8b8 ?
+	    (value >> 24) * 257 : 0xffff;
+
+	render_target_region(dst, bbox, clip, &area);
+	boxes = pixman_region32_rectangles(&area, &n);
+	if (n > 0)
+		pixman_image_fill_boxes(PIXMAN_OP_SRC, dst, &pc, n, boxes);
+	render_report(r, surface, &area);
+	pixman_region32_fini(&area);
+	return 0;
+}
+
+/* Bytes per pixel and pixman format of a SPICE bitmap format, or 0. */
+static int
+render_bitmap_format(uint32_t fmt, pixman_format_code_t *pf)
+{
+	switch (fmt) {
+	case SPICE_BITMAP_FMT_32BIT:
+		*pf = PIXMAN_x8r8g8b8;
+		return 4;
+	case SPICE_BITMAP_FMT_RGBA:
+		*pf = PIXMAN_a8r8g8b8;
+		return 4;
+	case SPICE_BITMAP_FMT_24BIT:
+		*pf = PIXMAN_r8g8b8;	/* B,G,R bytes in memory */
+		return 3;
+	case SPICE_BITMAP_FMT_16BIT:
+		*pf = PIXMAN_x1r5g5b5;
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Wrap a bitmap in a pixman image.  pixman wants 4-aligned rows; a bitmap
+ * whose stride or start is not gets its rows copied into *copy (freed by
+ * the caller).  Returns the image, NULL on error (err set; *skip set when
+ * the format is merely unsupported).
+ */
+static pixman_image_t *
+render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
+    int *skip, struct spd_err *err)
+{
+	pixman_format_code_t pf;
+	pixman_image_t *img;
+	size_t bpp, rowlen, need, astride, row;
+	const uint8_t *data;
+	int stride;
+
+	*copy = NULL;
+	*skip = 0;
+	if ((bpp = (size_t)render_bitmap_format(bm->rb_format, &pf)) == 0) {
+		*skip = 1;
+		spd_err_set(err, "copy: bitmap format %u not implemented",
+		    bm->rb_format);
+		return NULL;
+	}
+	if (bm->rb_width == 0 || bm->rb_height == 0 ||
+	    bm->rb_width > RENDER_MAX_DIM || bm->rb_height > RENDER_MAX_DIM ||
+	    bm->rb_stride <= 0) {
+		spd_err_set(err, "copy: bitmap %ux%u stride %d invalid",
+		    bm->rb_width, bm->rb_height, bm->rb_stride);
+		return NULL;
+	}
+	rowlen = bm->rb_width * bpp;
+	if ((size_t)bm->rb_stride < rowlen) {
+		spd_err_set(err, "copy: bitmap stride %d below row %zu",
+		    bm->rb_stride, rowlen);
+		return NULL;
+	}
+	need = (size_t)bm->rb_stride * (bm->rb_height - 1) + rowlen;
+	if (bm->rb_data == NULL || bm->rb_size < need) {
+		spd_err_set(err, "copy: bitmap needs %zu bytes, has %zu",
+		    need, bm->rb_size);
+		return NULL;
+	}
+	data = bm->rb_data;
+	stride = bm->rb_stride;
+	if (stride % 4 != 0 || ((uintptr_t)data & 3) != 0) {
+		astride = (rowlen + 3) & ~(size_t)3;
+		if ((*copy = malloc(astride * bm->rb_height)) == NULL) {
+			spd_err_set(err, "copy: out of memory");
+			return NULL;
+		}
+		for (row = 0; row < bm->rb_height; row++)
+			memcpy(*copy + row * astride, data +
+			    row * (size_t)bm->rb_stride, rowlen);
+		data = *copy;
+		stride = (int)astride;
+	}
+	/* pixman only reads a source; the cast drops const for its API. */
+	img = pixman_image_create_bits(pf, (int)bm->rb_width,
+	    (int)bm->rb_height, (uint32_t *)(uintptr_t)data, stride);
+	if (img == NULL) {
+		free(*copy);
+		*copy = NULL;
+		spd_err_set(err, "copy: out of memory");
+	}
+	return img;
+}
+
+/*
+ * A private image over a surface's pixels.  For a copy within one surface
+ * it is a snapshot of src_area (pixman does not define overlapping
+ * composites); *area is then rebased to the snapshot.
+ */
+static pixman_image_t *
+render_surface_source(pixman_image_t *s, int same, pixman_box32_t *area,
+    struct spd_err *err)
+{
+	pixman_image_t *img;
+	int w, h;
+
+	if (!same)
+		return pixman_image_create_bits(pixman_image_get_format(s),
+		    pixman_image_get_width(s), pixman_image_get_height(s),
+		    pixman_image_get_data(s), pixman_image_get_stride(s));
+	w = area->x2 - area->x1;
+	h = area->y2 - area->y1;
+	if ((img = pixman_image_create_bits(pixman_image_get_format(s), w, h,
+	    NULL, 0)) == NULL) {
+		spd_err_set(err, "copy: out of memory for a %dx%d snapshot",
+		    w, h);
+		return NULL;
+	}
+	pixman_image_composite32(PIXMAN_OP_SRC, s, NULL, img, area->x1,
+	    area->y1, 0, 0, 0, 0, w, h);
+	area->x1 = 0;
+	area->y1 = 0;
+	area->x2 = w;
+	area->y2 = h;
+	return img;
+}
+
+int
+render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
+    const pixman_region32_t *clip, const struct render_src *src,
+    const pixman_box32_t *src_area, uint16_t rop, uint8_t scale_mode,
+    struct spd_err *err)
+{
+	pixman_image_t *dst, *s, *img;
+	pixman_region32_t area;
+	pixman_transform_t xf;
+	pixman_box32_t sa;
+	uint8_t *copy = NULL;
+	int skip, dw, dh, sw, sh;
+
+	if ((dst = render_surface(r, surface)) == NULL)
+		return spd_err_set(err, "copy: surface %u does not exist",
+		    surface);
+	if (render_box_sane(bbox, "copy: bbox", err) != 0 ||
+	    render_box_sane(src_area, "copy: source area", err) != 0)
+		return -1;
+	if ((rop & SPICE_ROPD_MASK) != SPICE_ROPD_OP_PUT) {
+		spd_err_set(err, "copy: rop 0x%x not implemented", rop);
+		return RENDER_SKIP;
+	}
+	sa = *src_area;
+	if (src->rs_is_surface) {
+		if ((s = render_surface(r, src->rs_surface)) == NULL)
+			return spd_err_set(err, "copy: source surface %u does "
+			    "not exist", src->rs_surface);
+		sw = pixman_image_get_width(s);
+		sh = pixman_image_get_height(s);
+	} else {
+		s = NULL;
+		sw = (int)src->rs_bitmap.rb_width;
+		sh = (int)src->rs_bitmap.rb_height;
+	}
+	if (sa.x1 < 0 || sa.y1 < 0 || sa.x1 >= sa.x2 || sa.y1 >= sa.y2 ||
+	    sa.x2 > sw || sa.y2 > sh)
+		return spd_err_set(err, "copy: source area (%d,%d)-(%d,%d) "
+		    "outside the %dx%d source", sa.x1, sa.y1, sa.x2, sa.y2,
+		    sw, sh);
+
+	render_target_region(dst, bbox, clip, &area);
+	if (!pixman_region32_not_empty(&area)) {
+		pixman_region32_fini(&area);
+		return 0;
+	}
+	if (s != NULL)
+		img = render_surface_source(s, src->rs_surface == surface,
+		    &sa, err);
+	else {
+		img = render_bitmap_image(&src->rs_bitmap, &copy, &skip, err);
+		if (img == NULL && skip) {
+			pixman_region32_fini(&area);
+			return RENDER_SKIP;
+		}
+	}
+	if (img == NULL) {
+		pixman_region32_fini(&area);
+		return -1;
+	}
+
+	dw = bbox->x2 - bbox->x1;
+	dh = bbox->y2 - bbox->y1;
+	sw = sa.x2 - sa.x1;
+	sh = sa.y2 - sa.y1;
+	pixman_image_set_clip_region32(dst, &area);
+	if (dw == sw && dh == sh) {
+		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst,
+		    sa.x1, sa.y1, 0, 0, bbox->x1, bbox->y1, dw, dh);
+	} else {
+		/* Map bbox-relative destination points onto src_area:
+		 * x_src = sa.x1 + x * sw / dw, likewise for y. */
+		pixman_transform_init_identity(&xf);
+		xf.matrix[0][0] = pixman_double_to_fixed((double)sw / dw);
+		xf.matrix[0][2] = pixman_int_to_fixed(sa.x1);
+		xf.matrix[1][1] = pixman_double_to_fixed((double)sh / dh);
+		xf.matrix[1][2] = pixman_int_to_fixed(sa.y1);
+		pixman_image_set_transform(img, &xf);
+		pixman_image_set_filter(img,
+		    scale_mode == SPICE_IMAGE_SCALE_MODE_NEAREST ?
+		    PIXMAN_FILTER_NEAREST : PIXMAN_FILTER_BILINEAR, NULL, 0);
+		/* Edge samples repeat the border instead of fading to
+		 * transparent. */
+		pixman_image_set_repeat(img, PIXMAN_REPEAT_PAD);
+		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst,
+		    0, 0, 0, 0, bbox->x1, bbox->y1, dw, dh);
+	}
+	pixman_image_set_clip_region32(dst, NULL);
+	pixman_image_unref(img);
+	free(copy);
+	render_report(r, surface, &area);
+	pixman_region32_fini(&area);
+	return 0;
+}

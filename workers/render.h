@@ -1,0 +1,115 @@
+/*
+ * render: the display worker's surfaces and the drawing of QXL commands
+ * into them, with pixman only (DESIGN.md section 5).
+ *
+ * Surface 0 is the primary, the picture clients are sent; other ids are
+ * off-screen surfaces a producer may draw into and copy from.  Every change
+ * to the primary is reported to a damage callback, so display-out knows
+ * what to send.  Inputs here are already copied out of shared memory and
+ * parsed (qxl-cmd); render still checks everything it indexes with.
+ *
+ * Drawing calls return 0 when drawn (or nothing to draw), RENDER_SKIP when
+ * the command is well-formed but uses a feature render does not implement
+ * (err says which; the caller logs it, it is not the producer's fault),
+ * and -1 with err set when the command is invalid (bad surface id, source
+ * area outside its image, unknown format).
+ */
+#ifndef SPICED_RENDER_H
+#define SPICED_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pixman.h>
+
+#include "err.h"
+
+#define RENDER_SKIP		1
+
+/* Surface ids 0 .. RENDER_MAX_SURFACES-1 (QEMU offers 1024). */
+#define RENDER_MAX_SURFACES	1024
+/* Total pixel bytes of off-screen surfaces; the primary is bounded by
+ * QXLSHM_MAX_WIDTH/HEIGHT on its own. */
+#define RENDER_MAX_OFFSCREEN	(256u * 1024 * 1024)
+/* Largest off-screen surface side, as for the primary. */
+#define RENDER_MAX_DIM		8192
+
+struct render;
+
+/* Damage callback: the area of the primary that changed (never empty,
+ * within the primary).  The region belongs to render. */
+typedef void (*render_damage_fn)(void *arg, const pixman_region32_t *);
+
+/* A source bitmap: pixels borrowed for the duration of one call. */
+struct render_bitmap {
+	uint32_t	 rb_format;	/* SPICE_BITMAP_FMT_* */
+	uint32_t	 rb_width;
+	uint32_t	 rb_height;
+	int32_t		 rb_stride;	/* bytes between rows; > 0 */
+	const uint8_t	*rb_data;	/* row 0 = top row */
+	size_t		 rb_size;	/* bytes readable at rb_data */
+};
+
+/* The source of a COPY: a bitmap, or a rendered surface. */
+struct render_src {
+	int		 rs_is_surface;
+	uint32_t	 rs_surface;	/* if rs_is_surface */
+	struct render_bitmap rs_bitmap;	/* otherwise */
+};
+
+/* Create the surface set; damage (may be NULL) is called with arg.
+ * Returns NULL on ENOMEM. */
+struct render *render_new(render_damage_fn damage, void *arg);
+/* Replace the damage callback (for owners created after render). */
+void	 render_set_damage(struct render *, render_damage_fn damage,
+	    void *arg);
+/* Free all surfaces and the set. */
+void	 render_free(struct render *);
+
+/*
+ * Create surface id of width x height in format SPICE_SURFACE_FMT_32_xRGB
+ * or 32_ARGB.  If pixels is not NULL it is the top row of the initial
+ * content, rows stride bytes apart (stride may be negative for bottom-up
+ * memory; |stride| >= width*4, a multiple of 4); the caller guarantees
+ * height rows are readable there.  Otherwise the surface starts black.
+ * Returns 0, or -1 with err set (id in use or out of range, size over the
+ * caps, bad format or stride, ENOMEM).
+ */
+int	 render_surface_create(struct render *, uint32_t id, uint32_t width,
+	    uint32_t height, uint32_t format, const uint8_t *pixels,
+	    int32_t stride, struct spd_err *err);
+/* Destroy surface id.  Returns 0, or -1 with err set if it does not
+ * exist. */
+int	 render_surface_destroy(struct render *, uint32_t id,
+	    struct spd_err *err);
+/* Destroy every surface (producer detach, reset). */
+void	 render_surface_destroy_all(struct render *);
+/* The pixman image of surface id (owned by render, valid until it is
+ * destroyed), or NULL.  Its format is x8r8g8b8 or a8r8g8b8, rows top
+ * first. */
+pixman_image_t *render_surface(struct render *, uint32_t id);
+
+/*
+ * FILL: paint bbox (clipped to clip when not NULL, and to the surface) of
+ * surface with the solid colour (x8r8g8b8 value).  rop is a SPICE_ROPD_*
+ * set: OP_PUT (optionally with INVERS_BRUSH), OP_BLACKNESS and
+ * OP_WHITENESS are drawn; anything else returns RENDER_SKIP.
+ */
+int	 render_fill(struct render *, uint32_t surface,
+	    const pixman_box32_t *bbox, const pixman_region32_t *clip,
+	    uint32_t color, uint16_t rop, struct spd_err *err);
+
+/*
+ * COPY: draw src_area of src into bbox of surface (scaled when the sizes
+ * differ, with scale_mode SPICE_IMAGE_SCALE_MODE_*), clipped as for
+ * render_fill.  src_area must lie within the source.  rop OP_PUT is drawn;
+ * anything else returns RENDER_SKIP.  A surface may be its own source.
+ * Bitmap formats: 32BIT, RGBA, 24BIT, 16BIT, 8BIT_A; palette formats
+ * return RENDER_SKIP.
+ */
+int	 render_copy(struct render *, uint32_t surface,
+	    const pixman_box32_t *bbox, const pixman_region32_t *clip,
+	    const struct render_src *src, const pixman_box32_t *src_area,
+	    uint16_t rop, uint8_t scale_mode, struct spd_err *err);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * role-display: the display worker, one per display for as long as its
+ * producer is attached (DESIGN.md sections 1 and 5).
+ *
+ * It owns the display's surfaces (render), consumes the producer's command
+ * ring (producer-link) and serves every display channel connection of
+ * every session (display-out).  This file only routes supervisor messages
+ * to those three.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/enums.h>
+
+#include "display-out.h"
+#include "log.h"
+#include "producer-link.h"
+#include "render.h"
+#include "worker.h"
+
+struct role_display {
+	struct render	*rd_render;
+	struct dout	*rd_dout;
+	struct plink	*rd_plink;
+};
+
+static int
+role_display_start(struct worker *wk, struct spd_err *err)
+{
+	struct role_display *rd;
+
+	if ((rd = calloc(1, sizeof(*rd))) == NULL)
+		return spd_err_set(err, "display: out of memory");
+	/* render reports damage to display-out, which reads render: create
+	 * render first and connect the callback once both exist. */
+	if ((rd->rd_render = render_new(NULL, NULL)) == NULL) {
+		free(rd);
+		return spd_err_set(err, "display: out of memory");
+	}
+	if ((rd->rd_dout = dout_new(wk, rd->rd_render, err)) == NULL) {
+		render_free(rd->rd_render);
+		free(rd);
+		return -1;
+	}
+	render_set_damage(rd->rd_render, dout_damage, rd->rd_dout);
+	if ((rd->rd_plink = plink_new(wk, rd->rd_render, rd->rd_dout,
+	    err)) == NULL) {
+		dout_free(rd->rd_dout);
+		render_free(rd->rd_render);
+		free(rd);
+		return -1;
+	}
+	wk->wk_role_data = rd;
+	return 0;
+}
+
+static int
+role_display_client(struct worker *wk, struct role_display *rd,
+    struct ipc_msg *msg, struct spd_err *err)
+{
+	struct ipc_client ci;
+	struct spd_err cerr;
+	int fd;
+
+	memcpy(&ci, msg->payload, sizeof(ci));
+	if (ci.channel_type != SPICE_CHANNEL_DISPLAY)
+		return spd_err_set(err, "display worker got a channel of "
+		    "type %u", ci.channel_type);
+	if (!ipc_str_ok(ci.peer, sizeof(ci.peer)))
+		return spd_err_set(err, "CLIENT: peer not terminated");
+	fd = msg->fds[0];
+	msg->fds[0] = -1;
+	if (dout_client_add(rd->rd_dout, fd, msg->hdr.ih_session,
+	    msg->hdr.ih_conn, &ci, &cerr) != 0) {
+		/* This connection only: the worker carries on. */
+		log_warn("display \"%s\": client %s (conn %u) refused: %s",
+		    wk->wk_display, ci.peer, msg->hdr.ih_conn, cerr.msg);
+		worker_conn_closed(wk, msg->hdr.ih_session, msg->hdr.ih_conn,
+		    cerr.msg);
+	}
+	return 0;
+}
+
+static int
+role_display_ipc(struct worker *wk, struct ipc_msg *msg, struct spd_err *err)
+{
+	struct role_display *rd = wk->wk_role_data;
+	struct ipc_memslot ms;
+	struct ipc_device dv;
+	struct ipc_primary pr;
+	int fd, irq;
+
+	switch (msg->hdr.ih_type) {
+	case IPC_D2W_CLIENT:
+		return role_display_client(wk, rd, msg, err);
+	case IPC_D2W_MEMSLOT:
+		memcpy(&ms, msg->payload, sizeof(ms));
+		fd = msg->fds[0];
+		msg->fds[0] = -1;
+		return plink_memslot(rd->rd_plink, &ms, fd, err);
+	case IPC_D2W_DEVICE:
+		memcpy(&dv, msg->payload, sizeof(dv));
+		fd = msg->fds[0];
+		irq = msg->fds[1];
+		msg->fds[0] = msg->fds[1] = -1;
+		return plink_device(rd->rd_plink, &dv, fd, irq, err);
+	case IPC_D2W_PRIMARY_CREATE:
+		memcpy(&pr, msg->payload, sizeof(pr));
+		return plink_primary_create(rd->rd_plink, &pr, err);
+	case IPC_D2W_PRIMARY_DESTROY:
+		return plink_primary_destroy(rd->rd_plink, err);
+	case IPC_D2W_CONN_CLOSE:
+		/* The connection may have ended on its own meanwhile. */
+		(void)dout_close_conn(rd->rd_dout, msg->hdr.ih_conn,
+		    "closed by the supervisor");
+		return 0;
+	case IPC_D2W_SESSION_CLOSE:
+		dout_close_session(rd->rd_dout, msg->hdr.ih_session,
+		    "session closed");
+		return 0;
+	default:
+		return spd_err_set(err, "display worker does not take IPC "
+		    "message %u", msg->hdr.ih_type);
+	}
+}
+
+const struct worker_role role_display = {
+	.wr_name = "display",
+	.wr_start = role_display_start,
+	.wr_ipc = role_display_ipc,
+};

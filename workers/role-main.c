@@ -1,0 +1,325 @@
+/*
+ * role-main: the main channel of one client session (SPICE-NOTES 3.1).
+ *
+ * One main worker serves exactly one session and one main connection; when
+ * that connection ends, the session ends and so does the worker.
+ *
+ * Sequence: IPC_D2W_CLIENT -> MAIN_INIT; client ATTACH_CHANNELS ->
+ * CHANNELS_LIST from the latest IPC_D2W_CHANNELS (which may come before or
+ * after the client; a later one after ATTACH sends a new list);
+ * MOUSE_MODE_REQUEST -> MOUSE_MODE; PING every ROLE_MAIN_PING_SEC.
+ *
+ * Choices, and why:
+ * - current mouse mode CLIENT: spice-gtk asks for CLIENT by default, so it
+ *   needs no MOUSE_MODE_REQUEST round trip and never grabs the pointer;
+ *   positions then arrive absolute (INPUTS POSITION), which a producer
+ *   (VMM tablet, X11 capture) applies directly.  SERVER stays supported
+ *   for clients that ask for relative motion.
+ * - no vdagent yet: INIT says agent_connected 0.  AGENT_START and
+ *   AGENT_TOKEN are dropped.  AGENT_DATA is dropped but each one spends a
+ *   token of the ROLE_MAIN_AGENT_TOKENS that INIT granted and that are
+ *   never returned, so a client can make us drop at most that many; the
+ *   next is a protocol error.
+ * - migration messages are protocol errors (no migration); unknown
+ *   channel messages are logged at debug level and dropped, as spice-gtk
+ *   does with ours, so newer clients keep working.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include <spice/protocol.h>
+#include <spice/enums.h>
+
+#include "chan.h"
+#include "err.h"
+#include "ipc.h"
+#include "log.h"
+#include "sbuf.h"
+#include "worker.h"
+
+/* Largest client message: AGENT_DATA chunks are at most 2048 bytes
+ * (VD_AGENT_MAX_DATA_SIZE); the rest are a few bytes. */
+#define ROLE_MAIN_MAX_MSG	4096
+/* Agent tokens granted in INIT (the reference server's window). */
+#define ROLE_MAIN_AGENT_TOKENS	10
+#define ROLE_MAIN_PING_SEC	10
+/* The reference server starts the multimedia clock 400 ms behind, which
+ * gives video frames stamped "now" that much playout slack. */
+#define ROLE_MAIN_MM_DELAY	400
+#define ROLE_MAIN_MOUSE_MODES	(SPICE_MOUSE_MODE_SERVER | \
+	SPICE_MOUSE_MODE_CLIENT)
+
+struct role_main {
+	struct worker		*rm_w;
+	struct chan		*rm_chan;
+	struct event		*rm_ping;
+	uint32_t		 rm_session;
+	uint32_t		 rm_conn;
+	int			 rm_had_client;
+	int			 rm_attached;
+	int			 rm_have_channels;
+	struct ipc_channels	 rm_channels;
+	uint16_t		 rm_mouse_mode;
+	uint32_t		 rm_agent_data;	/* AGENT_DATA dropped */
+};
+
+static struct role_main role_main_state;
+
+static int	role_main_msg(struct chan *, uint16_t, struct sbuf *,
+		    const char **);
+static void	role_main_closed(struct chan *, const char *);
+
+static const struct chan_ops role_main_chan_ops = {
+	.co_msg = role_main_msg,
+	.co_writable = NULL,	/* main sends little; never held back */
+	.co_closed = role_main_closed,
+};
+
+static void
+role_main_send_init(struct role_main *rm)
+{
+	struct obuf *ob;
+
+	ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_INIT);
+	obuf_put_u32le(ob, rm->rm_session);
+	obuf_put_u32le(ob, 1);			/* display_channels_hint */
+	obuf_put_u32le(ob, ROLE_MAIN_MOUSE_MODES);
+	obuf_put_u32le(ob, rm->rm_mouse_mode);
+	obuf_put_u32le(ob, 0);			/* agent_connected */
+	obuf_put_u32le(ob, ROLE_MAIN_AGENT_TOKENS);
+	obuf_put_u32le(ob, chan_mm_time() - ROLE_MAIN_MM_DELAY);
+	obuf_put_u32le(ob, 0);			/* ram_hint */
+	chan_msg_end(rm->rm_chan);
+}
+
+static void
+role_main_send_channels(struct role_main *rm)
+{
+	struct obuf *ob;
+	size_t count_off;
+	uint32_t i, n = 0;
+
+	ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_CHANNELS_LIST);
+	count_off = ob->ob_len;
+	obuf_put_u32le(ob, 0);
+	for (i = 0; i < rm->rm_channels.count; i++) {
+		/* The client already has its main channel; listing it
+		 * would invite a second one. */
+		if (rm->rm_channels.ch[i].type == SPICE_CHANNEL_MAIN)
+			continue;
+		obuf_put_u8(ob, rm->rm_channels.ch[i].type);
+		obuf_put_u8(ob, rm->rm_channels.ch[i].id);
+		n++;
+	}
+	obuf_patch_u32le(ob, count_off, n);
+	chan_msg_end(rm->rm_chan);
+	log_debug("session %u: CHANNELS_LIST with %u channels",
+	    rm->rm_session, n);
+}
+
+static void
+role_main_send_mouse_mode(struct role_main *rm)
+{
+	struct obuf *ob;
+
+	ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_MOUSE_MODE);
+	obuf_put_u16le(ob, ROLE_MAIN_MOUSE_MODES);
+	obuf_put_u16le(ob, rm->rm_mouse_mode);
+	chan_msg_end(rm->rm_chan);
+}
+
+static int
+role_main_msg(struct chan *c, uint16_t type, struct sbuf *body,
+    const char **why)
+{
+	struct role_main *rm = chan_arg(c);
+	uint16_t mode;
+
+	switch (type) {
+	case SPICE_MSGC_MAIN_CLIENT_INFO:
+	case SPICE_MSGC_MAIN_QUALITY_INDICATOR:
+		return 0;
+	case SPICE_MSGC_MAIN_ATTACH_CHANNELS:
+		rm->rm_attached = 1;
+		if (rm->rm_have_channels)
+			role_main_send_channels(rm);
+		return 0;
+	case SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST:
+		if (sbuf_get_u16le(body, &mode) != 0) {
+			*why = "protocol error: short MOUSE_MODE_REQUEST";
+			return -1;
+		}
+		/* Exactly one supported mode, or it is ignored (the
+		 * reference server only logs it, too). */
+		if (mode != SPICE_MOUSE_MODE_SERVER &&
+		    mode != SPICE_MOUSE_MODE_CLIENT) {
+			log_warn("session %u: unsupported mouse mode %u "
+			    "requested", rm->rm_session, mode);
+			return 0;
+		}
+		rm->rm_mouse_mode = mode;
+		role_main_send_mouse_mode(rm);
+		return 0;
+	case SPICE_MSGC_MAIN_AGENT_START:
+	case SPICE_MSGC_MAIN_AGENT_TOKEN:
+		return 0;
+	case SPICE_MSGC_MAIN_AGENT_DATA:
+		if (++rm->rm_agent_data > ROLE_MAIN_AGENT_TOKENS) {
+			*why = "protocol error: AGENT_DATA beyond the granted "
+			    "tokens (no agent)";
+			return -1;
+		}
+		log_debug("session %u: AGENT_DATA dropped (no agent)",
+		    rm->rm_session);
+		return 0;
+	case SPICE_MSGC_MAIN_MIGRATE_CONNECTED:
+	case SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR:
+	case SPICE_MSGC_MAIN_MIGRATE_END:
+	case SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS:
+	case SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS:
+		*why = "protocol error: migration message outside a migration";
+		return -1;
+	default:
+		log_debug("session %u: dropped unknown main message %u",
+		    rm->rm_session, type);
+		return 0;
+	}
+}
+
+static void
+role_main_closed(struct chan *c, const char *reason)
+{
+	struct role_main *rm = chan_arg(c);
+
+	rm->rm_chan = NULL;
+	if (rm->rm_ping != NULL)
+		event_del(rm->rm_ping);
+	worker_conn_closed(rm->rm_w, rm->rm_session, rm->rm_conn, reason);
+	worker_exit(rm->rm_w, 0, "main channel closed, session over");
+}
+
+static void
+role_main_ping_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct role_main *rm = arg;
+
+	if (rm->rm_chan != NULL)
+		chan_ping(rm->rm_chan);
+}
+
+static int
+role_main_client(struct role_main *rm, struct ipc_msg *msg,
+    struct spd_err *err)
+{
+	struct ipc_client ic;
+	struct timeval tv;
+	int fd;
+
+	/* The fd is ours from here, whatever happens. */
+	fd = msg->fds[0];
+	msg->fds[0] = -1;
+	memcpy(&ic, msg->payload, sizeof(ic));
+	if (rm->rm_had_client) {
+		close(fd);
+		return spd_err_set(err, "a second main connection (conn %u) "
+		    "for one main worker", msg->hdr.ih_conn);
+	}
+	if (ic.channel_type != SPICE_CHANNEL_MAIN) {
+		close(fd);
+		return spd_err_set(err, "channel type %u handed to the main "
+		    "role", ic.channel_type);
+	}
+	if (msg->hdr.ih_session == 0) {
+		close(fd);
+		return spd_err_set(err, "main connection without a session "
+		    "id");
+	}
+	rm->rm_had_client = 1;
+	rm->rm_session = msg->hdr.ih_session;
+	rm->rm_conn = msg->hdr.ih_conn;
+	rm->rm_chan = chan_new(rm->rm_w->wk_base, fd, rm->rm_session,
+	    rm->rm_conn, &ic, ROLE_MAIN_MAX_MSG, &role_main_chan_ops, rm,
+	    err);
+	if (rm->rm_chan == NULL)
+		return -1;
+	log_info("session %u conn %u: main channel from %s", rm->rm_session,
+	    rm->rm_conn, ic.peer);
+	role_main_send_init(rm);
+	tv.tv_sec = ROLE_MAIN_PING_SEC;
+	tv.tv_usec = 0;
+	event_add(rm->rm_ping, &tv);
+	return 0;
+}
+
+static int
+role_main_channels(struct role_main *rm, struct ipc_msg *msg,
+    struct spd_err *err)
+{
+	struct ipc_channels ch;
+
+	memcpy(&ch, msg->payload, sizeof(ch));
+	if (ch.count > IPC_MAX_CHANNELS)
+		return spd_err_set(err, "CHANNELS with %u entries, at most %d",
+		    ch.count, IPC_MAX_CHANNELS);
+	rm->rm_channels = ch;
+	rm->rm_have_channels = 1;
+	if (rm->rm_chan != NULL && rm->rm_attached)
+		role_main_send_channels(rm);
+	return 0;
+}
+
+static int
+role_main_start(struct worker *w, struct spd_err *err)
+{
+	struct role_main *rm = &role_main_state;
+
+	memset(rm, 0, sizeof(*rm));
+	rm->rm_w = w;
+	rm->rm_mouse_mode = SPICE_MOUSE_MODE_CLIENT;
+	rm->rm_ping = event_new(w->wk_base, -1, EV_PERSIST, role_main_ping_cb,
+	    rm);
+	if (rm->rm_ping == NULL)
+		return spd_err_set(err, "main: event_new for ping failed");
+	w->wk_role_data = rm;
+	return 0;
+}
+
+static int
+role_main_ipc(struct worker *w, struct ipc_msg *msg, struct spd_err *err)
+{
+	struct role_main *rm = w->wk_role_data;
+
+	switch (msg->hdr.ih_type) {
+	case IPC_D2W_CLIENT:
+		return role_main_client(rm, msg, err);
+	case IPC_D2W_CHANNELS:
+		return role_main_channels(rm, msg, err);
+	case IPC_D2W_CONN_CLOSE:
+		/* A close for a connection already gone crossed ours. */
+		if (rm->rm_chan != NULL && msg->hdr.ih_conn == rm->rm_conn)
+			chan_close(rm->rm_chan, "closed by supervisor");
+		return 0;
+	case IPC_D2W_SESSION_CLOSE:
+		if (rm->rm_chan != NULL)
+			chan_close(rm->rm_chan, "session closed by supervisor");
+		else
+			worker_exit(w, 0, "session closed by supervisor");
+		return 0;
+	default:
+		return spd_err_set(err, "message type %u is not for the main "
+		    "role", msg->hdr.ih_type);
+	}
+}
+
+const struct worker_role role_main = {
+	.wr_name = "main",
+	.wr_start = role_main_start,
+	.wr_ipc = role_main_ipc,
+};

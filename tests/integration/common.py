@@ -128,24 +128,31 @@ class Spiced:
     """A spiced supervisor with one display, on a free loopback port."""
 
     def __init__(self, name="t", password="secret", extra="", worker_uid=None,
-                 link_timeout=None, max_preauth=None, debug=True):
+                 link_timeout=None, max_preauth=None, debug=True, run_as=None):
+        """run_as: a uid to run spiced (and its producers) as, from root:
+        the unprivileged mode, with no worker-user."""
         self.dir = tmpdir()
+        self.run_as = run_as
+        if run_as is not None:
+            os.chown(self.dir, run_as, run_as)
         self.name = name
         self.port = free_port()
         self.password = password
         self.producer_socket = os.path.join(self.dir, name + ".qxl")
         self.unix_socket = os.path.join(self.dir, name + ".sock")
         self.log_path = os.path.join(self.dir, "spiced.log")
-        if worker_uid is None and AS_ROOT:
+        privileged = AS_ROOT and run_as is None
+        if worker_uid is None and privileged:
             # A numeric id with no passwd entry, distinct per test run.
             worker_uid = 61000 + os.getpid() % 3000
-        self.worker_uid = worker_uid if AS_ROOT else os.geteuid()
+        self.worker_uid = worker_uid if privileged else (
+            run_as if run_as is not None else os.geteuid())
         lines = ["run-dir = %s" % self.dir,
                  '[display "%s"]' % name,
                  "listen = 127.0.0.1:%d" % self.port,
                  "unix-socket = %s" % self.unix_socket,
                  "producer-socket = %s" % self.producer_socket]
-        if AS_ROOT:
+        if privileged:
             lines.append("worker-user = %d:%d" % (worker_uid, worker_uid))
         if password is None:
             lines.append("disable-ticketing = yes")
@@ -165,9 +172,16 @@ class Spiced:
                 "--worker", WORKER, "--test-triggers"]
         if debug:
             args.append("--debug")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=self._demote)
         _procs.append(self.proc)
         self.wait_log(r"\bready$", 10)
+
+    def _demote(self):
+        if self.run_as is not None:
+            os.setgroups([])
+            os.setgid(self.run_as)
+            os.setuid(self.run_as)
 
     @property
     def pid(self):
@@ -204,7 +218,7 @@ class Spiced:
     def start_producer(self, *args, wait_attached=True):
         mark = self.log_mark()
         p = subprocess.Popen([TESTSRC, "--socket", self.producer_socket] + list(args),
-                             stdout=self.log, stderr=subprocess.STDOUT)
+                             stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=self._demote)
         _procs.append(p)
         if wait_attached:
             self.wait_log(r'producer .* attached', 10, mark)

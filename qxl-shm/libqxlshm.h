@@ -15,6 +15,7 @@
 #ifndef LIBQXLSHM_H
 #define LIBQXLSHM_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -138,6 +139,59 @@ int		 qxlshm_wait(struct qxlshm *q, int timeout_ms);
 
 /* Send DETACH (the server stops consuming and releases nothing more). */
 int		 qxlshm_detach(struct qxlshm *q);
+
+/*
+ * The usual start, in one call.  qxlshm_setup() creates slot
+ * QXLSHM_SETUP_CMD_SLOT (the device region, commands, image headers) and
+ * slot QXLSHM_SETUP_DATA_SLOT (the primary's pixels, then free for bitmaps
+ * and surfaces), attaches with the device region in the first, allocates
+ * width * height * 4 bytes in the second, fills them from pixels (else
+ * leaves them black) and creates a primary of width x height from them
+ * (SPICE_SURFACE_FMT_32_xRGB, top-down, stride width * 4).  That memory
+ * stays allocated until qxlshm_close().  Afterwards the producer pushes
+ * commands built with qxlshm_alloc*() in either slot.  On failure returns
+ * -1 with the failed step in qxlshm_error(); q must then be closed, as
+ * whatever was set up stays half done.
+ */
+#define QXLSHM_SETUP_CMD_SLOT	0
+#define QXLSHM_SETUP_DATA_SLOT	1
+#define QXLSHM_SETUP_CMD_SIZE	(4ull << 20)	/* default size of slot 0 */
+#define QXLSHM_SETUP_DATA_FREE	(32ull << 20)	/* default extra in slot 1 */
+
+struct qxlshm_setup {
+	uint32_t	 width;		/* 1..QXLSHM_MAX_WIDTH */
+	uint32_t	 height;	/* 1..QXLSHM_MAX_HEIGHT */
+	const uint32_t	*pixels;	/* width * height xRGB, or NULL */
+	uint64_t	 cmd_slot_size;	/* 0: QXLSHM_SETUP_CMD_SIZE */
+	/* Bytes of slot 1 beyond the primary; 0: three more screens plus
+	 * QXLSHM_SETUP_DATA_FREE. */
+	uint64_t	 data_slot_free;
+};
+
+int		 qxlshm_setup(struct qxlshm *q, const struct qxlshm_setup *s);
+
+/* qxlshm_connect() then qxlshm_setup(): a producer ready to push
+ * commands, or NULL with the reason in err (as qxlshm_connect()). */
+struct qxlshm	*qxlshm_open(const char *path, const char *name,
+		    const struct qxlshm_setup *s, char *err, size_t errlen);
+
+/* Handle releases and control messages for timeout_ms (-1: no limit),
+ * returning early once *stop (may be NULL) is non-zero; it is looked at
+ * at least every 200 ms, so a signal handler may set it.  0 on timeout
+ * or stop, -1 when the server sent ERROR or closed (qxlshm_error()). */
+int		 qxlshm_idle(struct qxlshm *q, int timeout_ms,
+		    const volatile sig_atomic_t *stop);
+
+/* Fill in what every drawable needs: surface_id, type, bbox, an opaque
+ * effect, no clip and no source surfaces (surfaces_dest all -1).  The
+ * release info and the type-specific part u are left alone. */
+void		 qxlshm_drawable_init(QXLDrawable *d, uint32_t surface_id,
+		    uint8_t type, const QXLRect *bbox);
+
+/* Parse a screen size "WxH" (decimal, 1..QXLSHM_MAX_WIDTH x
+ * 1..QXLSHM_MAX_HEIGHT, nothing after it), as producers take it on their
+ * command lines.  0, or -1 leaving *w and *h alone. */
+int		 qxlshm_parse_size(const char *s, uint32_t *w, uint32_t *h);
 
 /* Low level, for conformance tests and hostile-producer tests: send one
  * control message with up to 4 fds. */

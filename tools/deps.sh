@@ -10,7 +10,7 @@ SPICED_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
 # Running the test suite: the real spice-gtk client library through
 # python3-gi, clang for libFuzzer, mandoc to lint the manuals.
 SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
- libclang-rt-14-dev mandoc procps"
+ libclang-rt-14-dev mandoc procps python3-cryptography python3-lz4"
 
 # The demo's viewer (optional: the demo prints the URI either way).
 SPICED_DEMO_DEPS="virt-viewer"

@@ -27,10 +27,8 @@
 #include "image.h"
 #include "scene.h"
 
-#define TS_CMD_SLOT		0	/* RAM region, commands, image headers */
-#define TS_DATA_SLOT		1	/* pixels: primary, bitmaps, surfaces */
-#define TS_CMD_SLOT_SIZE	(4u << 20)
-#define TS_DATA_SLOT_MIN	(32u << 20)
+#define TS_CMD_SLOT		QXLSHM_SETUP_CMD_SLOT	/* commands, images */
+#define TS_DATA_SLOT		QXLSHM_SETUP_DATA_SLOT	/* pixels, surfaces */
 #define TS_DIRECT_MAX		(64u << 10)	/* larger bitmaps are chunked */
 #define TS_CHUNK_BYTES		(256u << 10)
 #define TS_MEM_WAIT_MS		10000	/* give up waiting for releases */
@@ -115,21 +113,13 @@ static QXLDrawable *
 ts_drawable(struct ts *t, uint32_t surface, uint8_t type,
     const struct scene_rect *r, uint64_t *phys)
 {
+	QXLRect bbox = { .left = r->x, .top = r->y, .right = r->x + r->w,
+	    .bottom = r->y + r->h };
 	QXLDrawable *d;
-	int i;
 
 	if ((d = ts_alloc(t, TS_CMD_SLOT, sizeof(*d), phys, 1)) == NULL)
 		return NULL;
-	d->surface_id = surface;
-	d->effect = QXL_EFFECT_OPAQUE;
-	d->type = type;
-	d->bbox.left = r->x;
-	d->bbox.top = r->y;
-	d->bbox.right = r->x + r->w;
-	d->bbox.bottom = r->y + r->h;
-	d->clip.type = SPICE_CLIP_TYPE_NONE;
-	for (i = 0; i < 3; i++)
-		d->surfaces_dest[i] = -1;
+	qxlshm_drawable_init(d, surface, type, &bbox);
 	return d;
 }
 
@@ -326,54 +316,20 @@ ts_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Handle releases and control messages until deadline (ms); -1 if the
- * server went away. */
+/* Handle releases and control messages until deadline (ms) or a signal;
+ * -1 if the server went away. */
 static int
 ts_idle_until(struct ts *t, int64_t deadline)
 {
-	int64_t left;
+	int64_t left = deadline - ts_now_ms();
 
-	while (!ts_stop && (left = deadline - ts_now_ms()) > 0) {
-		if (qxlshm_wait(t->ts_q, left > 500 ? 500 : (int)left) == -1) {
-			ts_log("server: %s", qxlshm_error(t->ts_q));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Set up slots, the device region and a primary of w x h whose initial
- * content is px (or black). */
-static int
-ts_setup(struct ts *t, int32_t w, int32_t h, const uint32_t *px)
-{
-	uint64_t data_size = (uint64_t)w * h * 4 * 4 + TS_DATA_SLOT_MIN;
-	uint64_t mphys;
-	void *mem;
-
-	t->ts_w = w;
-	t->ts_h = h;
-	if (qxlshm_slot_create(t->ts_q, TS_CMD_SLOT, TS_CMD_SLOT_SIZE) == -1 ||
-	    qxlshm_slot_create(t->ts_q, TS_DATA_SLOT, data_size) == -1 ||
-	    qxlshm_attach(t->ts_q, TS_CMD_SLOT) == -1) {
-		ts_log("%s", qxlshm_error(t->ts_q));
+	if (left <= 0)
+		return 0;
+	if (qxlshm_idle(t->ts_q, left > INT32_MAX ? INT32_MAX : (int)left,
+	    &ts_stop) == -1) {
+		ts_log("server: %s", qxlshm_error(t->ts_q));
 		return -1;
 	}
-	/* The primary's memory stays allocated for the whole session. */
-	if ((mem = qxlshm_alloc(t->ts_q, TS_DATA_SLOT, (size_t)w * h * 4,
-	    &mphys)) == NULL) {
-		ts_log("%s", qxlshm_error(t->ts_q));
-		return -1;
-	}
-	if (px != NULL)
-		memcpy(mem, px, (size_t)w * h * 4);
-	if (qxlshm_create_primary(t->ts_q, (uint32_t)w, (uint32_t)h, w * 4,
-	    SPICE_SURFACE_FMT_32_xRGB, mphys) == -1) {
-		ts_log("%s", qxlshm_error(t->ts_q));
-		return -1;
-	}
-	if (t->ts_verbose)
-		ts_log("attached, primary %dx%d", w, h);
 	return 0;
 }
 
@@ -461,24 +417,6 @@ ts_run_frames(struct ts *t, const char *dir, struct dirent **names, int n,
 	return 0;
 }
 
-static int
-ts_parse_size(const char *s, int32_t *w, int32_t *h)
-{
-	char *end;
-	long a, b;
-
-	a = strtol(s, &end, 10);
-	if (*end != 'x')
-		return -1;
-	b = strtol(end + 1, &end, 10);
-	if (*end != '\0' || a < 1 || b < 1 || a > QXLSHM_MAX_WIDTH ||
-	    b > QXLSHM_MAX_HEIGHT)
-		return -1;
-	*w = (int32_t)a;
-	*h = (int32_t)b;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -500,8 +438,9 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct image im;
 	struct ts t;
+	struct qxlshm_setup qs;
 	char err[QXLSHM_ERRLEN];
-	int32_t w = 1024, h = 768;
+	uint32_t w = 1024, h = 768;
 	uint64_t count = 0;
 	int c, fps = 30, nnames = 0, rv, i;
 
@@ -514,7 +453,7 @@ main(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 'S':
-			if (ts_parse_size(optarg, &w, &h) == -1) {
+			if (qxlshm_parse_size(optarg, &w, &h) == -1) {
 				ts_log("--size %s: expected WxH within "
 				    "1x1..%dx%d", optarg, QXLSHM_MAX_WIDTH,
 				    QXLSHM_MAX_HEIGHT);
@@ -573,8 +512,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (im.im_px != NULL) {
-		w = (int32_t)im.im_width;
-		h = (int32_t)im.im_height;
+		w = im.im_width;
+		h = im.im_height;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -584,21 +523,29 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((t.ts_q = qxlshm_connect(sock, name, err, sizeof(err))) == NULL) {
+	/* The primary starts out as the first picture, or black. */
+	memset(&qs, 0, sizeof(qs));
+	qs.width = w;
+	qs.height = h;
+	qs.pixels = im.im_px;
+	if ((t.ts_q = qxlshm_open(sock, name, &qs, err, sizeof(err))) == NULL) {
 		ts_log("%s", err);
 		return 1;
 	}
-	rv = ts_setup(&t, w, h, im.im_px);
-	if (rv == 0 && image != NULL) {
+	t.ts_w = (int32_t)w;
+	t.ts_h = (int32_t)h;
+	if (t.ts_verbose)
+		ts_log("attached, primary %ux%u", w, h);
+	if (image != NULL) {
 		rv = ts_show(&t, &im);
 		if (rv == 0 && t.ts_verbose)
-			ts_log("showing %s (%dx%d); idle until signalled",
+			ts_log("showing %s (%ux%u); idle until signalled",
 			    image, w, h);
 		while (rv == 0 && !ts_stop)
 			rv = ts_idle_until(&t, ts_now_ms() + 1000);
-	} else if (rv == 0 && frames != NULL)
+	} else if (frames != NULL)
 		rv = ts_run_frames(&t, frames, names, nnames, fps, count);
-	else if (rv == 0)
+	else
 		rv = ts_run_scene(&t, fps, count);
 	if (rv == 0 && count != 0)
 		(void)ts_idle_until(&t, ts_now_ms() + 200);	/* releases */

@@ -12,229 +12,145 @@
 #include <spice/qxl_dev.h>
 #include <spice/enums.h>
 
-static uint8_t	gen_mem[4096];
-static size_t	gen_len;
+#include "qxl-build.h"
 
-static uint64_t
-gen_put(const void *p, size_t n)
-{
-	uint64_t off = gen_len;
+static uint8_t		gen_mem[4096];
+static struct qxl_build	gen_b;
+static const char	*gen_dir;
 
-	memcpy(gen_mem + off, p, n);
-	gen_len = (gen_len + n + 7) & ~(size_t)7;
-	return off;
-}
-
+/* Write the bytes built so far as file name and start a new one. */
 static void
-gen_write(const char *dir, const char *name)
+gen_write(const char *name)
 {
 	char path[1024];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", gen_dir, name);
 	if ((f = fopen(path, "wb")) == NULL ||
-	    fwrite(gen_mem, 1, gen_len, f) != gen_len || fclose(f) != 0) {
+	    fwrite(gen_b.qb_mem, 1, gen_b.qb_len, f) != gen_b.qb_len ||
+	    fclose(f) != 0) {
 		perror(path);
 		exit(1);
 	}
-	memset(gen_mem, 0, sizeof(gen_mem));
-	gen_len = 0;
+	qxl_build_reset(&gen_b, 0);
+}
+
+/* Reserve offset 0 for the command; the caller builds what it points at,
+ * then gen_finish writes it there. */
+static void
+gen_start(size_t cmd_size)
+{
+	if (qxl_build_alloc(&gen_b, cmd_size) != 0)
+		abort();
 }
 
 static void
-gen_rect(QXLRect *r, int32_t l, int32_t t, int32_t rr, int32_t b)
+gen_finish(const void *cmd, size_t size, const char *name)
 {
-	r->left = l;
-	r->top = t;
-	r->right = rr;
-	r->bottom = b;
+	qxl_build_write(&gen_b, 0, cmd, size);
+	gen_write(name);
 }
 
-/* Reserve the drawable at 0; the caller fills it and re-puts it. */
-static QXLDrawable
-gen_drawable(uint8_t type)
+/* A FILL of color over the 4 x 2 test area, clipped by clip (or not). */
+static void
+gen_fill(const char *name, uint32_t color, uint64_t clip)
 {
 	QXLDrawable d;
+	QXLRect bbox;
 
-	memset(&d, 0, sizeof(d));
-	d.release_info.id = 1;
-	d.type = type;
-	d.effect = QXL_EFFECT_OPAQUE;
-	gen_rect(&d.bbox, 0, 0, 4, 2);
-	d.clip.type = SPICE_CLIP_TYPE_NONE;
-	gen_len = sizeof(d) + 1;	/* placeholder, aligned below */
-	gen_len = (gen_len + 7) & ~(size_t)7;
-	return d;
+	qxl_build_rect(&bbox, 0, 0, 4, 2);
+	d = qxl_build_fill(1, &bbox, color);
+	if (clip != 0) {
+		d.clip.type = SPICE_CLIP_TYPE_RECTS;
+		d.clip.data = clip;
+	}
+	gen_finish(&d, sizeof(d), name);
 }
 
+/* A COPY of the 4 x 2 image at img, columns left..right of it. */
 static void
-gen_finish(const QXLDrawable *d)
+gen_copy(const char *name, uint64_t img, int32_t left, int32_t right)
 {
-	memcpy(gen_mem, d, sizeof(*d));
+	QXLDrawable d = qxl_build_copy(1, img, 4, 2);
+
+	qxl_build_rect(&d.u.copy.src_area, left, 0, right, 2);
+	gen_finish(&d, sizeof(d), name);
 }
 
-static uint64_t
-gen_image(uint8_t fmt, uint8_t flags, uint32_t w, uint32_t h, uint32_t stride,
-    uint64_t data)
-{
-	QXLImage img;
-
-	memset(&img, 0, sizeof(img));
-	img.descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
-	img.descriptor.width = w;
-	img.descriptor.height = h;
-	img.bitmap.format = fmt;
-	img.bitmap.flags = flags;
-	img.bitmap.x = w;
-	img.bitmap.y = h;
-	img.bitmap.stride = stride;
-	img.bitmap.data = data;
-	return gen_put(&img, sizeof(img));
-}
-
+/* A chunk of size bytes of fill. */
 static uint64_t
 gen_chunk(uint32_t size, uint64_t next, uint8_t fill)
 {
-	QXLDataChunk c;
 	uint8_t buf[256];
-	uint64_t off;
 
-	memset(&c, 0, sizeof(c));
-	c.data_size = size;
-	c.next_chunk = next;
-	off = gen_put(&c, sizeof(c));
-	gen_len = off + sizeof(c);
 	memset(buf, fill, sizeof(buf));
-	gen_put(buf, size);
-	return off;
+	return qxl_build_chunk(&gen_b, buf, size, next);
 }
 
 int
 main(int argc, char **argv)
 {
-	QXLDrawable d;
 	QXLSurfaceCmd sc;
 	QXLRect rects[2];
 	uint8_t px[64];
-	uint64_t data, img, c1, c2;
-	uint32_t n;
-	const char *dir;
+	uint64_t data, c1, c2;
 	int i;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: gen-qxl-cmd-corpus DIR\n");
 		return 2;
 	}
-	dir = argv[1];
+	gen_dir = argv[1];
+	qxl_build_init(&gen_b, gen_mem, sizeof(gen_mem), 0, 0, 0);
 	for (i = 0; i < 64; i++)
 		px[i] = (uint8_t)(i * 5);
 
-	d = gen_drawable(QXL_DRAW_FILL);
-	d.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
-	d.u.fill.brush.u.color = 0xff8800;
-	d.u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
-	gen_finish(&d);
-	gen_write(dir, "fill");
+	gen_start(sizeof(QXLDrawable));
+	gen_fill("fill", 0xff8800, 0);
 
-	d = gen_drawable(QXL_DRAW_FILL);
-	d.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
-	d.u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
-	gen_rect(&rects[0], 0, 0, 2, 2);
-	gen_rect(&rects[1], 2, 0, 4, 1);
-	n = 2;
-	d.clip.type = SPICE_CLIP_TYPE_RECTS;
-	d.clip.data = gen_put(&n, 4);
-	gen_len = d.clip.data + 4;
-	{
-		QXLDataChunk c = { .data_size = sizeof(rects) };
+	gen_start(sizeof(QXLDrawable));
+	qxl_build_rect(&rects[0], 0, 0, 2, 2);
+	qxl_build_rect(&rects[1], 2, 0, 4, 1);
+	gen_fill("fill-clip", 0, qxl_build_clip_rects(&gen_b, 2, rects, 2, 0));
 
-		gen_put(&c, sizeof(c));
-		gen_len = d.clip.data + 4 + sizeof(c);
-		gen_put(rects, sizeof(rects));
-	}
-	gen_finish(&d);
-	gen_write(dir, "fill-clip");
+	gen_start(sizeof(QXLDrawable));
+	data = qxl_build_put(&gen_b, px, 32);
+	gen_copy("copy-direct-32", qxl_build_bitmap(&gen_b,
+	    SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN,
+	    4, 2, 16, data), 0, 4);
 
-	d = gen_drawable(QXL_DRAW_COPY);
-	data = gen_put(px, 32);
-	img = gen_image(SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT |
-	    QXL_BITMAP_TOP_DOWN, 4, 2, 16, data);
-	d.u.copy.src_bitmap = img;
-	gen_rect(&d.u.copy.src_area, 0, 0, 4, 2);
-	d.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
-	gen_finish(&d);
-	gen_write(dir, "copy-direct-32");
+	gen_start(sizeof(QXLDrawable));
+	data = qxl_build_put(&gen_b, px, 32);
+	gen_copy("copy-rgba-bottom-up", qxl_build_bitmap(&gen_b,
+	    SPICE_BITMAP_FMT_RGBA, QXL_BITMAP_DIRECT, 4, 2, 16, data), 1, 3);
 
-	d = gen_drawable(QXL_DRAW_COPY);
-	data = gen_put(px, 32);
-	img = gen_image(SPICE_BITMAP_FMT_RGBA, QXL_BITMAP_DIRECT, 4, 2, 16,
-	    data);
-	d.u.copy.src_bitmap = img;
-	gen_rect(&d.u.copy.src_area, 1, 0, 3, 2);
-	d.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
-	gen_finish(&d);
-	gen_write(dir, "copy-rgba-bottom-up");
-
-	d = gen_drawable(QXL_DRAW_COPY);
+	gen_start(sizeof(QXLDrawable));
 	c2 = gen_chunk(14, 0, 0x33);
 	c1 = gen_chunk(10, c2, 0x77);
-	img = gen_image(SPICE_BITMAP_FMT_24BIT, QXL_BITMAP_TOP_DOWN, 4, 2, 12,
-	    c1);
-	d.u.copy.src_bitmap = img;
-	gen_rect(&d.u.copy.src_area, 0, 0, 4, 2);
-	d.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
-	gen_finish(&d);
-	gen_write(dir, "copy-chunks-24");
+	gen_copy("copy-chunks-24", qxl_build_bitmap(&gen_b,
+	    SPICE_BITMAP_FMT_24BIT, QXL_BITMAP_TOP_DOWN, 4, 2, 12, c1), 0, 4);
 
-	d = gen_drawable(QXL_DRAW_COPY);
+	gen_start(sizeof(QXLDrawable));
 	c1 = gen_chunk(0, 0, 0);
-	{
-		QXLDataChunk c = { .data_size = 0, .next_chunk = c1 };
+	qxl_build_chunk_at(&gen_b, c1, 0, c1);	/* points at itself */
+	gen_copy("copy-chunk-loop", qxl_build_bitmap(&gen_b,
+	    SPICE_BITMAP_FMT_24BIT, 0, 4, 2, 12, c1), 0, 4);
 
-		memcpy(gen_mem + c1, &c, sizeof(c));	/* points at itself */
-	}
-	img = gen_image(SPICE_BITMAP_FMT_24BIT, 0, 4, 2, 12, c1);
-	d.u.copy.src_bitmap = img;
-	gen_rect(&d.u.copy.src_area, 0, 0, 4, 2);
-	d.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
-	gen_finish(&d);
-	gen_write(dir, "copy-chunk-loop");
+	gen_start(sizeof(QXLDrawable));
+	gen_copy("copy-surface", qxl_build_surface_image(&gen_b, 1, 4, 2), 0,
+	    4);
 
-	d = gen_drawable(QXL_DRAW_COPY);
-	{
-		QXLImage si;
-
-		memset(&si, 0, sizeof(si));
-		si.descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
-		si.descriptor.width = 4;
-		si.descriptor.height = 2;
-		si.surface_image.surface_id = 1;
-		img = gen_put(&si, sizeof(si.descriptor) + 4);
-	}
-	d.u.copy.src_bitmap = img;
-	gen_rect(&d.u.copy.src_area, 0, 0, 4, 2);
-	d.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
-	gen_finish(&d);
-	gen_write(dir, "copy-surface");
-
-	memset(&sc, 0, sizeof(sc));
+	gen_start(sizeof(QXLSurfaceCmd));
+	data = qxl_build_put(&gen_b, px, 32);
+	sc = qxl_build_surface_cmd(QXL_SURFACE_CMD_CREATE, 1,
+	    QXL_SURF_FLAG_KEEP_DATA, SPICE_SURFACE_FMT_32_xRGB, 4, 2, -16,
+	    data);
 	sc.release_info.id = 2;
-	sc.surface_id = 1;
-	sc.type = QXL_SURFACE_CMD_CREATE;
-	sc.flags = QXL_SURF_FLAG_KEEP_DATA;
-	sc.u.surface_create.format = SPICE_SURFACE_FMT_32_xRGB;
-	sc.u.surface_create.width = 4;
-	sc.u.surface_create.height = 2;
-	sc.u.surface_create.stride = -16;
-	gen_len = (sizeof(sc) + 7) & ~(size_t)7;
-	sc.u.surface_create.data = gen_put(px, 32);
-	memcpy(gen_mem, &sc, sizeof(sc));
-	gen_write(dir, "surface-create");
+	gen_finish(&sc, sizeof(sc), "surface-create");
 
-	memset(&sc, 0, sizeof(sc));
-	sc.surface_id = 1;
-	sc.type = QXL_SURFACE_CMD_DESTROY;
-	gen_put(&sc, sizeof(sc));
-	gen_write(dir, "surface-destroy");
+	gen_start(sizeof(QXLSurfaceCmd));
+	sc = qxl_build_surface_cmd(QXL_SURFACE_CMD_DESTROY, 1, 0, 0, 0, 0, 0,
+	    0);
+	gen_finish(&sc, sizeof(sc), "surface-destroy");
 	return 0;
 }

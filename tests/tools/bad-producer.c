@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <spice/qxl_dev.h>
@@ -41,9 +40,8 @@
 
 #include "libqxlshm.h"
 
-#define BP_CMD_SLOT	0
-#define BP_DATA_SLOT	1
-#define BP_CMD_SIZE	(1u << 20)
+#define BP_CMD_SLOT	QXLSHM_SETUP_CMD_SLOT
+#define BP_SLOT_SIZE	(1u << 20)	/* commands; free data past the primary */
 
 static volatile sig_atomic_t bp_stop;
 
@@ -105,21 +103,15 @@ bp_unsealed(struct qxlshm *q)
 }
 
 static QXLDrawable *
-bp_fill_cmd(struct qxlshm *q, int32_t w, int32_t h, uint32_t color,
+bp_fill_cmd(struct qxlshm *q, uint32_t w, uint32_t h, uint32_t color,
     uint64_t *phys)
 {
+	QXLRect bbox = { .right = (int32_t)w, .bottom = (int32_t)h };
 	QXLDrawable *d;
-	int i;
 
 	if ((d = qxlshm_alloc_cmd(q, BP_CMD_SLOT, sizeof(*d), phys)) == NULL)
 		return NULL;
-	d->type = QXL_DRAW_FILL;
-	d->effect = QXL_EFFECT_OPAQUE;
-	d->bbox.right = w;
-	d->bbox.bottom = h;
-	d->clip.type = SPICE_CLIP_TYPE_NONE;
-	for (i = 0; i < 3; i++)
-		d->surfaces_dest[i] = -1;
+	qxlshm_drawable_init(d, 0, QXL_DRAW_FILL, &bbox);
 	d->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
 	d->u.fill.brush.u.color = color;
 	d->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
@@ -129,7 +121,7 @@ bp_fill_cmd(struct qxlshm *q, int32_t w, int32_t h, uint32_t color,
 /* A COPY whose chunk chain is C -> A -> B -> A -> ...: the loop does not
  * pass through the first chunk, so only the chunk-count cap stops it. */
 static int
-bp_chunk_loop(struct qxlshm *q, int32_t w, int32_t h, uint64_t *phys)
+bp_chunk_loop(struct qxlshm *q, uint32_t w, uint32_t h, uint64_t *phys)
 {
 	QXLDrawable *d;
 	QXLImage *img;
@@ -165,37 +157,17 @@ bp_chunk_loop(struct qxlshm *q, int32_t w, int32_t h, uint64_t *phys)
 	return 0;
 }
 
-static int
-bp_parse_size(const char *s, int32_t *w, int32_t *h)
-{
-	char *end;
-	long a, b;
-
-	a = strtol(s, &end, 10);
-	if (*end != 'x')
-		return -1;
-	b = strtol(end + 1, &end, 10);
-	if (*end != '\0' || a < 1 || b < 1 || a > QXLSHM_MAX_WIDTH ||
-	    b > QXLSHM_MAX_HEIGHT)
-		return -1;
-	*w = (int32_t)a;
-	*h = (int32_t)b;
-	return 0;
-}
-
 /* Stay attached, handling releases, until the deadline or a signal;
  * 4 if the server dropped us, else 0. */
 static int
 bp_hold(struct qxlshm *q, int hold)
 {
-	time_t end = time(NULL) + hold;
+	int ms = hold == 0 || hold > INT32_MAX / 1000 ? -1 : hold * 1000;
 
-	while (!bp_stop && (hold == 0 || time(NULL) < end)) {
-		if (qxlshm_wait(q, 200) == -1) {
-			printf("bad-producer: server dropped us: %s\n",
-			    qxlshm_error(q));
-			return 4;
-		}
+	if (qxlshm_idle(q, ms, &bp_stop) == -1) {
+		printf("bad-producer: server dropped us: %s\n",
+		    qxlshm_error(q));
+		return 4;
 	}
 	return 0;
 }
@@ -217,10 +189,10 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct qxlshm *q;
 	QXLDrawable *d;
+	struct qxlshm_setup qs;
 	char err[QXLSHM_ERRLEN];
-	uint64_t phys, mphys, slot_size = 0;
-	uint32_t color = 0x00ff00;
-	int32_t w = 640, h = 480;
+	uint64_t phys, slot_size = 0;
+	uint32_t color = 0x00ff00, w = 640, h = 480;
 	int c, repeat = 1, then_valid = 0, hold = 0, i, rv = 0;
 
 	while ((c = getopt_long(argc, argv, "s:m:r:vc:S:H:", longopts,
@@ -242,7 +214,7 @@ main(int argc, char **argv)
 			color = (uint32_t)strtoul(optarg, NULL, 0) & 0xffffff;
 			break;
 		case 'S':
-			if (bp_parse_size(optarg, &w, &h) == -1)
+			if (qxlshm_parse_size(optarg, &w, &h) == -1)
 				bp_usage();
 			break;
 		case 'H':
@@ -270,29 +242,28 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if ((q = qxlshm_connect(sock, "bad-producer", err, sizeof(err))) ==
-	    NULL) {
-		fprintf(stderr, "bad-producer: %s\n", err);
-		return 1;
-	}
 	if (strcmp(mode, "unsealed-memfd") == 0) {
+		if ((q = qxlshm_connect(sock, "bad-producer", err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "bad-producer: %s\n", err);
+			return 1;
+		}
 		rv = bp_unsealed(q);
 		qxlshm_close(q);
 		return rv;
 	}
-	if (qxlshm_slot_create(q, BP_CMD_SLOT, BP_CMD_SIZE) == -1 ||
-	    qxlshm_slot_create(q, BP_DATA_SLOT, (uint64_t)w * h * 4 +
-	    (1 << 20)) == -1 ||
-	    qxlshm_attach(q, BP_CMD_SLOT) == -1 ||
-	    qxlshm_alloc(q, BP_DATA_SLOT, (size_t)w * h * 4, &mphys) == NULL ||
-	    qxlshm_create_primary(q, (uint32_t)w, (uint32_t)h, w * 4,
-	    SPICE_SURFACE_FMT_32_xRGB, mphys) == -1) {
-		fprintf(stderr, "bad-producer: setup: %s\n", qxlshm_error(q));
-		qxlshm_close(q);
+	memset(&qs, 0, sizeof(qs));
+	qs.width = w;
+	qs.height = h;
+	qs.cmd_slot_size = BP_SLOT_SIZE;
+	qs.data_slot_free = BP_SLOT_SIZE;
+	if ((q = qxlshm_open(sock, "bad-producer", &qs, err, sizeof(err))) ==
+	    NULL) {
+		fprintf(stderr, "bad-producer: %s\n", err);
 		return 1;
 	}
 	qxlshm_slot_base(q, BP_CMD_SLOT, &slot_size);
-	printf("bad-producer: attached, primary %dx%d\n", w, h);
+	printf("bad-producer: attached, primary %ux%u\n", w, h);
 
 	for (i = 0; i < repeat && rv == 0; i++) {
 		if (strcmp(mode, "outside-slot") == 0) {

@@ -163,6 +163,37 @@ client_send(struct fixture *fx, uint16_t type, const void *body,
 	ASSERT_INT_EQ(write(fx->client, buf, n), n);
 }
 
+/* The client ends its side of the connection. */
+static void
+client_eof(struct fixture *fx)
+{
+	close(fx->client);
+	fx->client = open("/dev/null", O_RDONLY);
+}
+
+/* ACK_SYNC of generation gen, then one ACK. */
+static void
+client_ack_sync(struct fixture *fx, uint32_t gen)
+{
+	uint8_t b[4];
+
+	memcpy(b, &gen, 4);
+	client_send(fx, SPICE_MSGC_ACK_SYNC, b, 4);
+	client_send(fx, SPICE_MSGC_ACK, NULL, 0);
+	pump(fx);
+}
+
+/* Run what was sent; the chan must have closed for reason (a part of the
+ * message).  Ends the fixture. */
+static void
+fx_expect_closed(struct fixture *fx, const char *reason)
+{
+	pump(fx);
+	ASSERT_INT_EQ(seen.closed, 1);
+	ASSERT_STR_CONTAINS(seen.reason, reason);
+	fx_close(fx);
+}
+
 /* Read one server -> client frame; returns 0, or -1 if none is there. */
 static int
 client_recv(struct fixture *fx, uint64_t *serial, uint16_t *type,
@@ -326,7 +357,7 @@ static void
 test_ack_window(void)
 {
 	struct fixture fx;
-	uint8_t body[MAX_MSG], gen[4];
+	uint8_t body[MAX_MSG];
 	struct sbuf sb;
 	uint64_t serial;
 	uint32_t len, g, w;
@@ -359,10 +390,7 @@ test_ack_window(void)
 	pump(&fx);
 	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
 
-	memcpy(gen, &(uint32_t){ 1 }, 4);
-	client_send(&fx, SPICE_MSGC_ACK_SYNC, gen, 4);
-	client_send(&fx, SPICE_MSGC_ACK, NULL, 0);
-	pump(&fx);
+	client_ack_sync(&fx, 1);
 	ASSERT_INT_EQ(chan_can_send(fx.chan), 1);
 	ASSERT_INT_EQ(seen.writable, 1);
 	ASSERT_INT_EQ(seen.closed, 0);
@@ -376,10 +404,7 @@ test_ack_window(void)
 	client_send(&fx, SPICE_MSGC_ACK, NULL, 0);
 	pump(&fx);
 	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
-	memcpy(gen, &(uint32_t){ 2 }, 4);
-	client_send(&fx, SPICE_MSGC_ACK_SYNC, gen, 4);
-	client_send(&fx, SPICE_MSGC_ACK, NULL, 0);
-	pump(&fx);
+	client_ack_sync(&fx, 2);
 	ASSERT_INT_EQ(chan_can_send(fx.chan), 1);
 	ASSERT_INT_EQ(seen.writable, 2);
 	fx_close(&fx);
@@ -438,10 +463,19 @@ test_ping_pong(void)
 	ASSERT_INT_EQ(seen.nmsg, 0);
 	/* A short PONG is a protocol error. */
 	client_send(&fx, SPICE_MSGC_PONG, body, 8);
-	pump(&fx);
-	ASSERT_INT_EQ(seen.closed, 1);
-	ASSERT_STR_CONTAINS(seen.reason, "PONG");
-	fx_close(&fx);
+	fx_expect_closed(&fx, "PONG");
+}
+
+/* Frames 101 "one", 102 "" and 103 "three" into buf; their length. */
+static size_t
+t_three_frames(int mini, uint8_t *buf)
+{
+	size_t n = 0;
+
+	n += frame(mini, 101, "one", 3, buf + n);
+	n += frame(mini, 102, "", 0, buf + n);
+	n += frame(mini, 103, "three", 5, buf + n);
+	return n;
 }
 
 /* Frames arriving a byte at a time, and several in one write. */
@@ -450,13 +484,11 @@ test_split_reads(void)
 {
 	struct fixture fx;
 	uint8_t buf[3 * 64];
-	size_t n = 0, i;
+	size_t n, i;
 	unsigned seed = test_seed();
 
 	fx_open(&fx, 0);
-	n += frame(0, 101, "one", 3, buf + n);
-	n += frame(0, 102, "", 0, buf + n);
-	n += frame(0, 103, "three", 5, buf + n);
+	n = t_three_frames(0, buf);
 	for (i = 0; i < n; i++) {
 		ASSERT_INT_EQ(write(fx.client, buf + i, 1), 1);
 		pump(&fx);
@@ -468,10 +500,7 @@ test_split_reads(void)
 
 	/* Random cut points, replayable from the printed seed. */
 	fx_open(&fx, 1);
-	n = 0;
-	n += frame(1, 101, "one", 3, buf + n);
-	n += frame(1, 102, "", 0, buf + n);
-	n += frame(1, 103, "three", 5, buf + n);
+	n = t_three_frames(1, buf);
 	for (i = 0; i < n;) {
 		size_t k = 1 + (size_t)rand_r(&seed) % 7;
 
@@ -494,17 +523,11 @@ test_protocol_errors(void)
 
 	fx_open(&fx, 1);
 	client_send(&fx, SPICE_MSGC_MIGRATE_FLUSH_MARK, NULL, 0);
-	pump(&fx);
-	ASSERT_INT_EQ(seen.closed, 1);
-	ASSERT_STR_CONTAINS(seen.reason, "MIGRATE_FLUSH_MARK");
-	fx_close(&fx);
+	fx_expect_closed(&fx, "MIGRATE_FLUSH_MARK");
 
 	fx_open(&fx, 1);
 	client_send(&fx, SPICE_MSGC_MIGRATE_DATA, b, 16);
-	pump(&fx);
-	ASSERT_INT_EQ(seen.closed, 1);
-	ASSERT_STR_CONTAINS(seen.reason, "MIGRATE_DATA");
-	fx_close(&fx);
+	fx_expect_closed(&fx, "MIGRATE_DATA");
 
 	/* DISCONNECTING and unknown common types are no error; the role
 	 * refusing a message is, with its reason. */
@@ -523,20 +546,15 @@ test_protocol_errors(void)
 
 	/* EOF, clean and inside a message. */
 	fx_open(&fx, 1);
-	close(fx.client);
-	fx.client = open("/dev/null", O_RDONLY);
+	client_eof(&fx);
 	pump(&fx);
 	ASSERT_INT_EQ(seen.closed, 1);
 	ASSERT_STR_EQ(seen.reason, "client closed the connection");
 	fx_close(&fx);
 	fx_open(&fx, 1);
 	ASSERT_INT_EQ(write(fx.client, "\x65\x00\x05\x00", 4), 4);
-	close(fx.client);
-	fx.client = open("/dev/null", O_RDONLY);
-	pump(&fx);
-	ASSERT_INT_EQ(seen.closed, 1);
-	ASSERT_STR_CONTAINS(seen.reason, "inside a message");
-	fx_close(&fx);
+	client_eof(&fx);
+	fx_expect_closed(&fx, "inside a message");
 }
 
 /* The role closes the chan from inside its message callback, with more

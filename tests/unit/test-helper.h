@@ -49,6 +49,16 @@
 		    (size_t)(n));					\
 } while (0)
 
+/* Write v little-endian (as SPICE puts it on the wire) at p. */
+static inline void
+test_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
 /* Seed for randomized tests: TEST_SEED from the environment or the time;
  * printed either way. */
 static inline unsigned int

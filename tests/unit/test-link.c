@@ -491,15 +491,6 @@ test_raw_error(const uint8_t *raw, size_t len, uint32_t want,
 }
 
 static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void
 test_bad_input(void)
 {
 	uint8_t b[64];
@@ -514,24 +505,24 @@ test_bad_input(void)
 	    "refused: link header: bad magic");
 
 	memcpy(b, "REDQ", 4);
-	put32(b + 4, 1);
-	put32(b + 8, 2);
-	put32(b + 12, 26);
+	test_put32(b + 4, 1);
+	test_put32(b + 8, 2);
+	test_put32(b + 12, 26);
 	test_raw_error(b, 16, SPICE_LINK_ERR_VERSION_MISMATCH,
 	    "major version 1");
 
-	put32(b + 4, 2);
-	put32(b + 12, 1048576);
+	test_put32(b + 4, 2);
+	test_put32(b + 12, 1048576);
 	test_raw_error(b, 16, SPICE_LINK_ERR_INVALID_DATA,
 	    "refused: link header: size 1048576 exceeds 4096");
 
 	/* Caps offset inside the fixed part. */
-	put32(b + 12, 26);
+	test_put32(b + 12, 26);
 	memset(b + 16, 0, 26);
 	b[20] = 1;
-	put32(b + 22, 1);
-	put32(b + 26, 1);
-	put32(b + 30, 17);
+	test_put32(b + 22, 1);
+	test_put32(b + 26, 1);
+	test_put32(b + 30, 17);
 	test_raw_error(b, 42, SPICE_LINK_ERR_INVALID_DATA, "caps offset 17");
 
 	/* Truncated message, then the client closes. */

@@ -11,135 +11,55 @@
 #include "err.h"
 #include "slots.h"
 #include "qxl-cmd.h"
+#include "qxl-build.h"
 #include "test-helper.h"
 
 #define T_SLOT		1
 #define T_GEN		2
 #define T_SIZE		(1u << 20)
+#define T_START		64	/* keep offset 0 unused: phys 0 is "none" */
 
-static uint8_t	*t_mem;
-static size_t	 t_bump;
+static struct qxl_build t_b;
 static struct slots t_slots;
 
 static void
 t_reset(void)
 {
-	memset(t_mem, 0, T_SIZE);
-	t_bump = 64;	/* keep offset 0 unused: phys 0 means "none" */
-}
-
-/* Reserve n bytes (8-aligned) in the slot; returns the offset. */
-static uint64_t
-t_alloc(size_t n)
-{
-	uint64_t off = t_bump;
-
-	t_bump = (t_bump + n + 7) & ~(size_t)7;
-	if (t_bump > T_SIZE)
-		TEST_FAIL("test slot full");
-	return off;
+	qxl_build_reset(&t_b, T_START);
 }
 
 static uint64_t
 t_phys(uint64_t off)
 {
-	return QXLSHM_PHYS(T_SLOT, T_GEN, off);
-}
-
-static uint64_t
-t_put(const void *p, size_t n)
-{
-	uint64_t off = t_alloc(n);
-
-	memcpy(t_mem + off, p, n);
-	return off;
-}
-
-/* A chunk with size data bytes (filled from data if not NULL). */
-static uint64_t
-t_chunk(const void *data, uint32_t size, uint64_t next_phys)
-{
-	QXLDataChunk c;
-	uint64_t off = t_alloc(sizeof(c) + size);
-
-	memset(&c, 0, sizeof(c));
-	c.data_size = size;
-	c.next_chunk = next_phys;
-	memcpy(t_mem + off, &c, sizeof(c));
-	if (data != NULL)
-		memcpy(t_mem + off + sizeof(c), data, size);
-	return off;
-}
-
-static uint64_t
-t_bitmap(uint8_t fmt, uint8_t flags, uint32_t w, uint32_t h, uint32_t stride,
-    uint64_t data_phys)
-{
-	QXLImage img;
-
-	memset(&img, 0, sizeof(img));
-	img.descriptor.id = 77;
-	img.descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
-	img.descriptor.width = w;
-	img.descriptor.height = h;
-	img.bitmap.format = fmt;
-	img.bitmap.flags = flags;
-	img.bitmap.x = w;
-	img.bitmap.y = h;
-	img.bitmap.stride = stride;
-	img.bitmap.data = data_phys;
-	return t_put(&img, sizeof(img));
-}
-
-static void
-t_rect(QXLRect *r, int32_t left, int32_t top, int32_t right, int32_t bottom)
-{
-	r->left = left;
-	r->top = top;
-	r->right = right;
-	r->bottom = bottom;
+	return qxl_build_phys(&t_b, off);
 }
 
 static QXLDrawable
 t_fill(uint32_t color)
 {
-	QXLDrawable d;
+	QXLRect bbox;
 
-	memset(&d, 0, sizeof(d));
-	d.release_info.id = 0x1234;
-	d.type = QXL_DRAW_FILL;
-	d.effect = QXL_EFFECT_OPAQUE;
-	t_rect(&d.bbox, 10, 20, 110, 70);
-	d.clip.type = SPICE_CLIP_TYPE_NONE;
-	d.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
-	d.u.fill.brush.u.color = color;
-	d.u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
-	return d;
-}
-
-static QXLDrawable
-t_copy(uint64_t img_phys, int32_t w, int32_t h)
-{
-	QXLDrawable d;
-
-	memset(&d, 0, sizeof(d));
-	d.release_info.id = 0x5678;
-	d.type = QXL_DRAW_COPY;
-	t_rect(&d.bbox, 0, 0, w, h);
-	d.clip.type = SPICE_CLIP_TYPE_NONE;
-	d.u.copy.src_bitmap = img_phys;
-	t_rect(&d.u.copy.src_area, 0, 0, w, h);
-	d.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
-	return d;
+	qxl_build_rect(&bbox, 10, 20, 110, 70);
+	return qxl_build_fill(0x1234, &bbox, color);
 }
 
 static int
 t_parse(const QXLDrawable *d, struct qxl_cmd_draw *out, struct spd_err *err)
 {
-	uint64_t off = t_put(d, sizeof(*d));
+	uint64_t off = qxl_build_put(&t_b, d, sizeof(*d));
 
 	memset(err, 0, sizeof(*err));
 	return qxl_cmd_parse_draw(&t_slots, t_phys(off), out, err);
+}
+
+/* Parse a COPY of w x h from the image at offset img. */
+static int
+t_parse_copy(uint64_t img, int32_t w, int32_t h, struct qxl_cmd_draw *out,
+    struct spd_err *err)
+{
+	QXLDrawable d = qxl_build_copy(0x5678, t_phys(img), w, h);
+
+	return t_parse(&d, out, err);
 }
 
 static void
@@ -178,17 +98,17 @@ test_fill(void)
 	d.type = 200;
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	d = t_fill(1);
-	t_rect(&d.bbox, 10, 10, 5, 20);
+	qxl_build_rect(&d.bbox, 10, 10, 5, 20);
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "bbox");
 	d = t_fill(1);
-	t_rect(&d.bbox, 0, 0, QXL_CMD_MAX_DIM + 1, 20);
+	qxl_build_rect(&d.bbox, 0, 0, QXL_CMD_MAX_DIM + 1, 20);
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	d = t_fill(1);
-	t_rect(&d.bbox, -1, 0, 10, 20);
+	qxl_build_rect(&d.bbox, -1, 0, 10, 20);
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	d = t_fill(1);
-	t_rect(&d.bbox, 5, 5, 5, 20);
+	qxl_build_rect(&d.bbox, 5, 5, 5, 20);
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "empty");
 	d = t_fill(1);
@@ -211,24 +131,14 @@ test_clip(void)
 	uint32_t n;
 
 	t_reset();
-	t_rect(&rects[0], 0, 0, 10, 10);
-	t_rect(&rects[1], 20, 20, 30, 40);
-	t_rect(&rects[2], 50, 50, 50, 60);	/* empty is fine in a clip */
+	qxl_build_rect(&rects[0], 0, 0, 10, 10);
+	qxl_build_rect(&rects[1], 20, 20, 30, 40);
+	/* An empty rect is fine in a clip. */
+	qxl_build_rect(&rects[2], 50, 50, 50, 60);
 	/* QXLClipRects: num_rects, then the first chunk inline holding two
 	 * rects, continued by a second chunk with the third. */
-	c2 = t_chunk(&rects[2], sizeof(QXLRect), 0);
-	off = t_alloc(4 + sizeof(QXLDataChunk) + 2 * sizeof(QXLRect));
-	n = 3;
-	memcpy(t_mem + off, &n, 4);
-	{
-		QXLDataChunk c;
-
-		memset(&c, 0, sizeof(c));
-		c.data_size = 2 * sizeof(QXLRect);
-		c.next_chunk = t_phys(c2);
-		memcpy(t_mem + off + 4, &c, sizeof(c));
-		memcpy(t_mem + off + 4 + sizeof(c), rects, 2 * sizeof(QXLRect));
-	}
+	c2 = qxl_build_chunk(&t_b, &rects[2], sizeof(QXLRect), 0);
+	off = qxl_build_clip_rects(&t_b, 3, rects, 2, t_phys(c2));
 	d = t_fill(5);
 	d.clip.type = SPICE_CLIP_TYPE_RECTS;
 	d.clip.data = t_phys(off);
@@ -242,19 +152,20 @@ test_clip(void)
 
 	/* Too many rects. */
 	n = QXL_CMD_MAX_CLIP_RECTS + 1;
-	memcpy(t_mem + off, &n, 4);
+	qxl_build_write(&t_b, off, &n, 4);
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "more than");
 	/* Fewer bytes than num_rects promises. */
 	n = 4;
-	memcpy(t_mem + off, &n, 4);
+	qxl_build_write(&t_b, off, &n, 4);
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "expected");
 	/* A bad rect. */
 	n = 3;
-	memcpy(t_mem + off, &n, 4);
-	t_rect(&rects[2], 60, 50, 50, 60);
-	memcpy(t_mem + c2 + sizeof(QXLDataChunk), &rects[2], sizeof(QXLRect));
+	qxl_build_write(&t_b, off, &n, 4);
+	qxl_build_rect(&rects[2], 60, 50, 50, 60);
+	qxl_build_write(&t_b, c2 + sizeof(QXLDataChunk), &rects[2],
+	    sizeof(QXLRect));
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "clip rect 2");
 }
@@ -266,7 +177,7 @@ test_copy_direct(void)
 	struct spd_err err;
 	QXLDrawable d;
 	uint8_t px[3][4 * 4];
-	uint64_t data, img;
+	uint64_t data, img, id = 77;
 	uint32_t *p, x, y;
 
 	t_reset();
@@ -277,11 +188,12 @@ test_copy_direct(void)
 			px[y][x * 4 + 2] = 0xaa;		/* R */
 			px[y][x * 4 + 3] = 0x55;		/* X/A */
 		}
-	data = t_put(px, sizeof(px));
-	img = t_bitmap(SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT |
-	    QXL_BITMAP_TOP_DOWN, 4, 3, 16, t_phys(data));
-	d = t_copy(t_phys(img), 4, 3);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), 0);
+	data = t_phys(qxl_build_put(&t_b, px, sizeof(px)));
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT |
+	    QXL_BITMAP_TOP_DOWN, 4, 3, 16, data);
+	qxl_build_write(&t_b, img + offsetof(QXLImage, descriptor.id), &id,
+	    sizeof(id));
+	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), 0);
 	ASSERT_INT_EQ(out.src.kind, QXL_CMD_SRC_BITMAP);
 	ASSERT_INT_EQ(out.src.width, 4);
 	ASSERT_INT_EQ(out.src.height, 3);
@@ -294,10 +206,9 @@ test_copy_direct(void)
 	qxl_cmd_draw_free(&out);
 
 	/* Bottom-up: memory row 0 is picture row 2. */
-	img = t_bitmap(SPICE_BITMAP_FMT_RGBA, QXL_BITMAP_DIRECT, 4, 3, 16,
-	    t_phys(data));
-	d = t_copy(t_phys(img), 4, 3);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), 0);
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_RGBA, QXL_BITMAP_DIRECT,
+	    4, 3, 16, data);
+	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), 0);
 	ASSERT_INT_EQ(out.src.has_alpha, 1);
 	p = (uint32_t *)(void *)out.src.pixels;
 	ASSERT_INT_EQ(p[0], 0x55aa0200);
@@ -305,41 +216,60 @@ test_copy_direct(void)
 	qxl_cmd_draw_free(&out);
 
 	/* src_area outside the bitmap. */
-	img = t_bitmap(SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 4, 3, 16,
-	    t_phys(data));
-	d = t_copy(t_phys(img), 4, 3);
-	t_rect(&d.u.copy.src_area, 0, 0, 5, 3);
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT,
+	    4, 3, 16, data);
+	d = qxl_build_copy(0x5678, t_phys(img), 4, 3);
+	qxl_build_rect(&d.u.copy.src_area, 0, 0, 5, 3);
 	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "source area");
 
 	/* Flat data running past the end of the slot. */
-	img = t_bitmap(SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 4, 3, 16,
-	    t_phys(T_SIZE - 40));
-	d = t_copy(t_phys(img), 4, 3);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT,
+	    4, 3, 16, t_phys(T_SIZE - 40));
+	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "past the end of slot 1");
 
 	/* Stride too small, sizes too large, formats. */
-	img = t_bitmap(SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 4, 3, 15,
-	    t_phys(data));
-	d = t_copy(t_phys(img), 4, 3);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT,
+	    4, 3, 15, data);
+	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "stride");
-	img = t_bitmap(SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 100000, 3,
-	    400000, t_phys(data));
-	d = t_copy(t_phys(img), 4, 3);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
-	img = t_bitmap(SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 1, 0xffffffff,
-	    0xffffffff, t_phys(data));
-	d = t_copy(t_phys(img), 1, 1);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
-	img = t_bitmap(SPICE_BITMAP_FMT_8BIT, QXL_BITMAP_DIRECT, 4, 3, 4,
-	    t_phys(data));
-	d = t_copy(t_phys(img), 4, 3);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EUNSUPPORTED);
-	img = t_bitmap(99, QXL_BITMAP_DIRECT, 4, 3, 16, t_phys(data));
-	d = t_copy(t_phys(img), 4, 3);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT,
+	    100000, 3, 400000, data);
+	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), QXL_CMD_EFAULT);
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT,
+	    1, 0xffffffff, 0xffffffff, data);
+	ASSERT_INT_EQ(t_parse_copy(img, 1, 1, &out, &err), QXL_CMD_EFAULT);
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_8BIT, QXL_BITMAP_DIRECT,
+	    4, 3, 4, data);
+	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err),
+	    QXL_CMD_EUNSUPPORTED);
+	img = qxl_build_bitmap(&t_b, 99, QXL_BITMAP_DIRECT, 4, 3, 16, data);
+	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), QXL_CMD_EFAULT);
+}
+
+/* Parse a COPY of a 2 x 2, 24-bit bitmap (stride 8) whose data is the
+ * chunk chain starting at offset first. */
+static int
+t_parse_chunks(uint64_t first, struct qxl_cmd_draw *out, struct spd_err *err)
+{
+	uint64_t img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_24BIT, 0, 2, 2,
+	    8, t_phys(first));
+
+	return t_parse_copy(img, 2, 2, out, err);
+}
+
+/* Reserve two chunks of size bytes pointing at each other; returns the
+ * offset of the first. */
+static uint64_t
+t_chunk_pair_loop(uint32_t size)
+{
+	uint64_t a = qxl_build_alloc(&t_b, sizeof(QXLDataChunk) + size);
+	uint64_t b = qxl_build_alloc(&t_b, sizeof(QXLDataChunk) + size);
+
+	qxl_build_chunk_at(&t_b, a, size, t_phys(b));
+	qxl_build_chunk_at(&t_b, b, size, t_phys(a));
+	return a;
 }
 
 static void
@@ -347,7 +277,6 @@ test_copy_chunks(void)
 {
 	struct qxl_cmd_draw out;
 	struct spd_err err;
-	QXLDrawable d;
 	uint8_t px[2 * 8];	/* 2 x 2 pixels of 24 bits, stride 8 */
 	uint64_t c1, c2, img;
 	uint32_t *p;
@@ -357,13 +286,12 @@ test_copy_chunks(void)
 	for (i = 0; i < sizeof(px); i++)
 		px[i] = (uint8_t)(i + 1);
 	/* Split the 16 bytes 5 + 0 + 11 over three chunks. */
-	c2 = t_chunk(px + 5, 11, 0);
-	c1 = t_chunk(NULL, 0, t_phys(c2));
-	c1 = t_chunk(px, 5, t_phys(c1));
-	img = t_bitmap(SPICE_BITMAP_FMT_24BIT, QXL_BITMAP_TOP_DOWN, 2, 2, 8,
-	    t_phys(c1));
-	d = t_copy(t_phys(img), 2, 2);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), 0);
+	c2 = qxl_build_chunk(&t_b, px + 5, 11, 0);
+	c1 = qxl_build_chunk(&t_b, NULL, 0, t_phys(c2));
+	c1 = qxl_build_chunk(&t_b, px, 5, t_phys(c1));
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_24BIT,
+	    QXL_BITMAP_TOP_DOWN, 2, 2, 8, t_phys(c1));
+	ASSERT_INT_EQ(t_parse_copy(img, 2, 2, &out, &err), 0);
 	p = (uint32_t *)(void *)out.src.pixels;
 	ASSERT_INT_EQ(p[0], 0x030201);
 	ASSERT_INT_EQ(p[1], 0x060504);
@@ -372,78 +300,38 @@ test_copy_chunks(void)
 	qxl_cmd_draw_free(&out);
 
 	/* Total smaller than stride * height. */
-	c2 = t_chunk(px, 10, 0);
-	img = t_bitmap(SPICE_BITMAP_FMT_24BIT, 0, 2, 2, 8, t_phys(c2));
-	d = t_copy(t_phys(img), 2, 2);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	c2 = qxl_build_chunk(&t_b, px, 10, 0);
+	ASSERT_INT_EQ(t_parse_chunks(c2, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "holds 10 bytes, expected 16");
 	/* Total larger. */
-	c2 = t_chunk(px, 16, 0);
-	c1 = t_chunk(px, 8, t_phys(c2));
-	img = t_bitmap(SPICE_BITMAP_FMT_24BIT, 0, 2, 2, 8, t_phys(c1));
-	d = t_copy(t_phys(img), 2, 2);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	c2 = qxl_build_chunk(&t_b, px, 16, 0);
+	c1 = qxl_build_chunk(&t_b, px, 8, t_phys(c2));
+	ASSERT_INT_EQ(t_parse_chunks(c1, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "more than the expected");
 
 	/* A chunk pointing at itself. */
-	c1 = t_alloc(sizeof(QXLDataChunk) + 8);
-	{
-		QXLDataChunk c = { .data_size = 0, .next_chunk = t_phys(c1) };
-
-		memcpy(t_mem + c1, &c, sizeof(c));
-	}
-	img = t_bitmap(SPICE_BITMAP_FMT_24BIT, 0, 2, 2, 8, t_phys(c1));
-	d = t_copy(t_phys(img), 2, 2);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	c1 = qxl_build_alloc(&t_b, sizeof(QXLDataChunk) + 8);
+	qxl_build_chunk_at(&t_b, c1, 0, t_phys(c1));
+	ASSERT_INT_EQ(t_parse_chunks(c1, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "loops");
 	/* A loop of two empty chunks not through the first one: ends at
 	 * the chunk cap. */
-	{
-		uint64_t a = t_alloc(sizeof(QXLDataChunk));
-		uint64_t b = t_alloc(sizeof(QXLDataChunk));
-		QXLDataChunk c = { .data_size = 0, .next_chunk = t_phys(b) };
-
-		memcpy(t_mem + a, &c, sizeof(c));
-		c.next_chunk = t_phys(a);
-		memcpy(t_mem + b, &c, sizeof(c));
-		c1 = t_chunk(NULL, 0, t_phys(a));
-	}
-	img = t_bitmap(SPICE_BITMAP_FMT_24BIT, 0, 2, 2, 8, t_phys(c1));
-	d = t_copy(t_phys(img), 2, 2);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	c1 = qxl_build_chunk(&t_b, NULL, 0, t_phys(t_chunk_pair_loop(0)));
+	ASSERT_INT_EQ(t_parse_chunks(c1, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "longer than 4096 chunks");
 	/* A loop with data ends once it holds too much. */
-	{
-		uint64_t a = t_alloc(sizeof(QXLDataChunk) + 4);
-		uint64_t b = t_alloc(sizeof(QXLDataChunk) + 4);
-		QXLDataChunk c = { .data_size = 4, .next_chunk = t_phys(b) };
-
-		memcpy(t_mem + a, &c, sizeof(c));
-		c.next_chunk = t_phys(a);
-		memcpy(t_mem + b, &c, sizeof(c));
-		c1 = t_chunk(NULL, 0, t_phys(a));
-	}
-	img = t_bitmap(SPICE_BITMAP_FMT_24BIT, 0, 2, 2, 8, t_phys(c1));
-	d = t_copy(t_phys(img), 2, 2);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	c1 = qxl_build_chunk(&t_b, NULL, 0, t_phys(t_chunk_pair_loop(4)));
+	ASSERT_INT_EQ(t_parse_chunks(c1, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "more than the expected");
 	/* A chunk whose data leaves the slot. */
 	c1 = T_SIZE - sizeof(QXLDataChunk) - 4;
-	{
-		QXLDataChunk c = { .data_size = 16, .next_chunk = 0 };
-
-		memcpy(t_mem + c1, &c, sizeof(c));
-	}
-	img = t_bitmap(SPICE_BITMAP_FMT_24BIT, 0, 2, 2, 8, t_phys(c1));
-	d = t_copy(t_phys(img), 2, 2);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	qxl_build_chunk_at(&t_b, c1, 16, 0);
+	ASSERT_INT_EQ(t_parse_chunks(c1, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "past the end");
 	/* Chain through a bad generation. */
-	c2 = t_chunk(px, 8, 0);
-	c1 = t_chunk(px, 8, QXLSHM_PHYS(T_SLOT, T_GEN + 1, c2));
-	img = t_bitmap(SPICE_BITMAP_FMT_24BIT, 0, 2, 2, 8, t_phys(c1));
-	d = t_copy(t_phys(img), 2, 2);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	c2 = qxl_build_chunk(&t_b, px, 8, 0);
+	c1 = qxl_build_chunk(&t_b, px, 8, QXLSHM_PHYS(T_SLOT, T_GEN + 1, c2));
+	ASSERT_INT_EQ(t_parse_chunks(c1, &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "generation");
 }
 
@@ -452,33 +340,26 @@ test_copy_surface(void)
 {
 	struct qxl_cmd_draw out;
 	struct spd_err err;
-	QXLDrawable d;
-	QXLImage img;
 	uint64_t off;
+	uint8_t quic = SPICE_IMAGE_TYPE_QUIC;
 
 	t_reset();
-	memset(&img, 0, sizeof(img));
-	img.descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
-	img.descriptor.width = 64;
-	img.descriptor.height = 32;
-	img.surface_image.surface_id = 3;
-	off = t_put(&img, sizeof(img.descriptor) + 4);
-	d = t_copy(t_phys(off), 64, 32);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), 0);
+	off = qxl_build_surface_image(&t_b, 3, 64, 32);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), 0);
 	ASSERT_INT_EQ(out.src.kind, QXL_CMD_SRC_SURFACE);
 	ASSERT_INT_EQ(out.src.surface_id, 3);
 	ASSERT_TRUE(out.src.pixels == NULL);
 	qxl_cmd_draw_free(&out);
 
-	img.surface_image.surface_id = QXL_CMD_MAX_SURFACES;
-	off = t_put(&img, sizeof(img.descriptor) + 4);
-	d = t_copy(t_phys(off), 64, 32);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	off = qxl_build_surface_image(&t_b, QXL_CMD_MAX_SURFACES, 64, 32);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), QXL_CMD_EFAULT);
 
-	img.descriptor.type = SPICE_IMAGE_TYPE_QUIC;
-	off = t_put(&img, sizeof(img));
-	d = t_copy(t_phys(off), 64, 32);
-	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EUNSUPPORTED);
+	/* A whole QXLImage of a type the parser does not decode. */
+	off = qxl_build_bitmap(&t_b, 0, 0, 64, 32, 0, 0);
+	qxl_build_write(&t_b, off + offsetof(QXLImage, descriptor.type), &quic,
+	    1);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err),
+	    QXL_CMD_EUNSUPPORTED);
 }
 
 static void
@@ -509,7 +390,7 @@ test_addresses(void)
 	    &out, &err), QXL_CMD_EFAULT);
 	ASSERT_STR_CONTAINS(err.msg, "out of range");
 	/* Release id of anything readable. */
-	memcpy(t_mem + 64, &(uint64_t){ 0xfeedface }, 8);
+	qxl_build_write(&t_b, 64, &(uint64_t){ 0xfeedface }, 8);
 	ASSERT_INT_EQ(qxl_cmd_release_id(&t_slots, t_phys(64), &id, &err), 0);
 	ASSERT_U64_EQ(id, 0xfeedface);
 	ASSERT_INT_EQ(qxl_cmd_release_id(&t_slots, t_phys(T_SIZE - 4), &id,
@@ -520,24 +401,41 @@ static uint64_t
 t_surface_cmd(uint8_t type, uint32_t id, uint32_t flags, uint32_t fmt,
     uint32_t w, uint32_t h, int32_t stride, uint64_t data)
 {
-	QXLSurfaceCmd sc;
+	QXLSurfaceCmd sc = qxl_build_surface_cmd(type, id, flags, fmt, w, h,
+	    stride, data);
 
-	memset(&sc, 0, sizeof(sc));
 	sc.release_info.id = 99;
-	sc.surface_id = id;
-	sc.type = type;
-	sc.flags = flags;
-	sc.u.surface_create.format = fmt;
-	sc.u.surface_create.width = w;
-	sc.u.surface_create.height = h;
-	sc.u.surface_create.stride = stride;
-	sc.u.surface_create.data = data;
-	return t_phys(t_put(&sc, sizeof(sc)));
+	return t_phys(qxl_build_put(&t_b, &sc, sizeof(sc)));
 }
 
 static void
 test_surface(void)
 {
+	static const struct {
+		uint8_t		 type;
+		uint32_t	 id, fmt, w, h;
+		int32_t		 stride;
+		int		 want;
+		const char	*msg;
+	} bad[] = {
+		{ QXL_SURFACE_CMD_CREATE, 0, SPICE_SURFACE_FMT_32_xRGB, 2, 3, 8,
+		    QXL_CMD_EFAULT, NULL },
+		{ QXL_SURFACE_CMD_CREATE, 1, SPICE_SURFACE_FMT_32_xRGB, 2, 3, 4,
+		    QXL_CMD_EFAULT, "stride" },
+		{ QXL_SURFACE_CMD_CREATE, 1, SPICE_SURFACE_FMT_32_xRGB, 2, 3,
+		    INT32_MIN, QXL_CMD_EFAULT, NULL },
+		{ QXL_SURFACE_CMD_CREATE, 1, SPICE_SURFACE_FMT_32_xRGB, 2, 3,
+		    10, QXL_CMD_EFAULT, NULL },
+		{ QXL_SURFACE_CMD_CREATE, 1, SPICE_SURFACE_FMT_16_565, 2, 3, 8,
+		    QXL_CMD_EUNSUPPORTED, NULL },
+		{ QXL_SURFACE_CMD_CREATE, 1, 33, 2, 3, 8, QXL_CMD_EFAULT,
+		    NULL },
+		{ QXL_SURFACE_CMD_CREATE, 1, SPICE_SURFACE_FMT_32_xRGB, 8192,
+		    8192, 32768, QXL_CMD_EFAULT, "past the end" },
+		{ QXL_SURFACE_CMD_CREATE, 1, SPICE_SURFACE_FMT_32_xRGB, 8193,
+		    1, 32772, QXL_CMD_EFAULT, NULL },
+		{ 7, 1, 0, 0, 0, 0, QXL_CMD_EFAULT, NULL },
+	};
 	struct qxl_cmd_surface out;
 	struct qxlshm_create_primary cp;
 	struct spd_err err;
@@ -545,9 +443,9 @@ test_surface(void)
 	uint32_t *p, i;
 
 	t_reset();
-	mem = t_alloc(2 * 3 * 8);
+	mem = qxl_build_alloc(&t_b, 2 * 3 * 8);
 	for (i = 0; i < 12; i++)
-		memcpy(t_mem + mem + i * 4, &i, 4);
+		qxl_build_write(&t_b, mem + i * 4, &i, 4);
 	/* Bottom-up, stride 8 (2 px), 3 lines, keep data. */
 	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
 	    QXL_SURFACE_CMD_CREATE, 1, QXL_SURF_FLAG_KEEP_DATA,
@@ -570,34 +468,17 @@ test_surface(void)
 	qxl_cmd_surface_free(&out);
 
 	/* Bad ones. */
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    QXL_SURFACE_CMD_CREATE, 0, 0, SPICE_SURFACE_FMT_32_xRGB, 2, 3, 8,
-	    t_phys(mem)), &out, &err), QXL_CMD_EFAULT);
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    QXL_SURFACE_CMD_CREATE, 1, 0, SPICE_SURFACE_FMT_32_xRGB, 2, 3, 4,
-	    t_phys(mem)), &out, &err), QXL_CMD_EFAULT);
-	ASSERT_STR_CONTAINS(err.msg, "stride");
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    QXL_SURFACE_CMD_CREATE, 1, 0, SPICE_SURFACE_FMT_32_xRGB, 2, 3,
-	    INT32_MIN, t_phys(mem)), &out, &err), QXL_CMD_EFAULT);
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    QXL_SURFACE_CMD_CREATE, 1, 0, SPICE_SURFACE_FMT_32_xRGB, 2, 3, 10,
-	    t_phys(mem)), &out, &err), QXL_CMD_EFAULT);
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    QXL_SURFACE_CMD_CREATE, 1, 0, SPICE_SURFACE_FMT_16_565, 2, 3, 8,
-	    t_phys(mem)), &out, &err), QXL_CMD_EUNSUPPORTED);
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    QXL_SURFACE_CMD_CREATE, 1, 0, 33, 2, 3, 8, t_phys(mem)), &out,
-	    &err), QXL_CMD_EFAULT);
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    QXL_SURFACE_CMD_CREATE, 1, 0, SPICE_SURFACE_FMT_32_xRGB, 8192, 8192,
-	    32768, t_phys(mem)), &out, &err), QXL_CMD_EFAULT);
-	ASSERT_STR_CONTAINS(err.msg, "past the end");
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    QXL_SURFACE_CMD_CREATE, 1, 0, SPICE_SURFACE_FMT_32_xRGB, 8193, 1,
-	    32772, t_phys(mem)), &out, &err), QXL_CMD_EFAULT);
-	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
-	    7, 1, 0, 0, 0, 0, 0, 0), &out, &err), QXL_CMD_EFAULT);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
+		    bad[i].type, bad[i].id, 0, bad[i].fmt, bad[i].w, bad[i].h,
+		    bad[i].stride, t_phys(mem)), &out, &err);
+
+		if (r != bad[i].want)
+			TEST_FAIL("bad surface %u: %d, expected %d", i, r,
+			    bad[i].want);
+		if (bad[i].msg != NULL)
+			ASSERT_STR_CONTAINS(err.msg, bad[i].msg);
+	}
 
 	/* Primary. */
 	memset(&cp, 0, sizeof(cp));
@@ -632,12 +513,12 @@ test_random(void)
 	for (n = 0; n < 2000; n++) {
 		t_reset();
 		for (i = 0; i < 4096; i++)
-			t_mem[i] = (uint8_t)rand();
+			t_b.qb_mem[i] = (uint8_t)rand();
 		/* Point some QXLPHYSICALs back into the slot. */
 		for (i = 0; i < 16; i++) {
 			uint64_t ph = t_phys((uint64_t)(rand() % 4000));
 
-			memcpy(t_mem + (rand() % 4088), &ph, 8);
+			memcpy(t_b.qb_mem + (rand() % 4088), &ph, 8);
 		}
 		r = qxl_cmd_parse_draw(&t_slots, t_phys(rand() % 256), &out,
 		    &err);
@@ -656,12 +537,13 @@ int
 main(void)
 {
 	struct spd_err err;
+	uint8_t *mem;
 
-	if ((t_mem = calloc(1, T_SIZE)) == NULL)
+	if ((mem = calloc(1, T_SIZE)) == NULL)
 		TEST_FAIL("calloc");
+	qxl_build_init(&t_b, mem, T_SIZE, T_SLOT, T_GEN, T_START);
 	slots_init(&t_slots);
-	ASSERT_INT_EQ(slots_add(&t_slots, T_SLOT, T_GEN, t_mem, T_SIZE, &err),
-	    0);
+	ASSERT_INT_EQ(slots_add(&t_slots, T_SLOT, T_GEN, mem, T_SIZE, &err), 0);
 	test_fill();
 	test_clip();
 	test_copy_direct();
@@ -670,7 +552,7 @@ main(void)
 	test_addresses();
 	test_surface();
 	test_random();
-	free(t_mem);
+	free(mem);
 	printf("test-qxl-cmd: ok\n");
 	return 0;
 }

@@ -9,23 +9,13 @@
 #include "spice-link.h"
 #include "test-helper.h"
 
-/* Write a u32 little-endian at p. */
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static size_t
 make_hdr(uint8_t *b, uint32_t magic, uint32_t major, uint32_t size)
 {
-	put32(b, magic);
-	put32(b + 4, major);
-	put32(b + 8, 2);
-	put32(b + 12, size);
+	test_put32(b, magic);
+	test_put32(b + 4, major);
+	test_put32(b + 8, 2);
+	test_put32(b + 12, size);
 	return 16;
 }
 
@@ -38,14 +28,14 @@ make_mess(uint8_t *b, uint32_t conn, uint8_t type, uint8_t id,
 	size_t i;
 
 	memset(b, 0, off);
-	put32(b, conn);
+	test_put32(b, conn);
 	b[4] = type;
 	b[5] = id;
-	put32(b + 6, nco);
-	put32(b + 10, nch);
-	put32(b + 14, off);
+	test_put32(b + 6, nco);
+	test_put32(b + 10, nch);
+	test_put32(b + 14, off);
 	for (i = 0; i < ncaps; i++)
-		put32(b + off + 4 * i, caps[i]);
+		test_put32(b + off + 4 * i, caps[i]);
 	return off + 4 * ncaps;
 }
 
@@ -192,19 +182,19 @@ test_mess_bad(void)
 
 	/* caps_offset inside the fixed part. */
 	n = make_mess(b, 0, 1, 0, 1, 1, 18, caps, 2);
-	put32(b + 14, 17);
+	test_put32(b + 14, 17);
 	ASSERT_INT_EQ(spice_link_mess_parse(b, n, &m, &err),
 	    SPICE_LINK_ERR_INVALID_DATA);
 	ASSERT_STR_CONTAINS(err.msg, "offset 17");
-	put32(b + 14, 0);
+	test_put32(b + 14, 0);
 	ASSERT_INT_EQ(spice_link_mess_parse(b, n, &m, &err),
 	    SPICE_LINK_ERR_INVALID_DATA);
 
 	/* caps_offset beyond the size. */
-	put32(b + 14, 27);
+	test_put32(b + 14, 27);
 	ASSERT_INT_EQ(spice_link_mess_parse(b, n, &m, &err),
 	    SPICE_LINK_ERR_INVALID_DATA);
-	put32(b + 14, 0xffffffff);
+	test_put32(b + 14, 0xffffffff);
 	ASSERT_INT_EQ(spice_link_mess_parse(b, n, &m, &err),
 	    SPICE_LINK_ERR_INVALID_DATA);
 
@@ -340,8 +330,8 @@ test_reply_bad(void)
 	/* OK reply with offset 0: refused; caps past the end: refused. */
 	ASSERT_INT_EQ(spice_link_reply_parse(b, 178, &r, &err),
 	    SPICE_LINK_ERR_INVALID_DATA);
-	put32(b + 174, 178);
-	put32(b + 166, 1);
+	test_put32(b + 174, 178);
+	test_put32(b + 166, 1);
 	ASSERT_INT_EQ(spice_link_reply_parse(b, 178, &r, &err),
 	    SPICE_LINK_ERR_INVALID_DATA);
 	ASSERT_INT_EQ(spice_link_reply_parse(b, 182, &r, &err),

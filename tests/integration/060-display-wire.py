@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""Display channel on the wire, read byte by byte with rawspice: a
+producer shows one odd-sized picture (301x203) and every display client
+must get SET_ACK, SURFACE_CREATE of that size, DRAW_COPYs that rebuild the
+picture exactly, and MARK.  A client announcing DISPLAY_CAP_LZ4_COMPRESSION
+gets only LZ4 images (type 109, 32BIT top-down); one without it gets only
+BITMAP images (type 0); both at once each get their own kind; a client
+without the MINI_HEADER common cap gets the same picture in full headers."""
+
+import os
+
+import common
+import ppm
+import rawspice
+from common import check
+
+W, H = 301, 203
+# spice-gtk 0.42's display caps (SPICE-NOTES 3.0): bits 0-5 and 7-9,
+# LZ4 among them.
+GTK_DISPLAY_CAPS = (0, 1, 2, 3, 4, 7, 8, 9)
+
+
+def expect_picture(d, want, what, images):
+    """Wait for MARK, then check the start sequence, the image types and
+    the framebuffer against want."""
+    d.wait_mark(10)
+    types = [t for t, _ in d.received]
+    check(types[0] == rawspice.MSG_SET_ACK, "%s: first message %d, want SET_ACK" % (what, types[0]))
+    check(rawspice.MSG_DISPLAY_SURFACE_CREATE in types
+          and types.index(rawspice.MSG_DISPLAY_SURFACE_CREATE)
+          < types.index(rawspice.MSG_DISPLAY_DRAW_COPY),
+          "%s: SURFACE_CREATE before the first DRAW_COPY: %r" % (what, types))
+    check((d.width, d.height) == (W, H), "%s: surface %dx%d, want %dx%d"
+          % (what, d.width, d.height, W, H))
+    check(d.draws >= 1, "%s: no DRAW_COPY before MARK" % what)
+    check(set(d.images) == {images}, "%s: image types %r, want only %d"
+          % (what, d.images, images))
+    check(d.unknown == [], "%s: unexpected message types %r" % (what, d.unknown))
+    got = d.rgb()
+    check(got == want, "%s: framebuffer at MARK: %s" % (what, ppm.describe_diff(ppm.diff(got, want, W, H))))
+    # Nothing after MARK may spoil it.
+    d.settle(0.3)
+    check(d.rgb() == want, "%s: framebuffer changed after MARK" % what)
+    check(d.is_open(0.1), "%s: connection closed" % what)
+
+
+def main():
+    sp = common.Spiced()
+    picture = common.pattern_rgb(W, H, seed=6)
+    path = os.path.join(sp.dir, "pattern.ppm")
+    ppm.write_ppm(path, W, H, picture)
+    common.wait_producer_socket(sp)
+    sp.start_producer("--image", path)
+    common.wait_for(lambda: sp.workers("display"), 5, "a display worker")
+
+    # (a) LZ4, announced among spice-gtk's display caps.
+    m = rawspice.open_session(sp.port, sp.password)
+    check((rawspice.rawlink.CHANNEL_DISPLAY, 0) in m.channels,
+          "CHANNELS_LIST %r lacks display 0" % m.channels)
+    d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
+                                extra_caps=GTK_DISPLAY_CAPS)
+    expect_picture(d, picture, "LZ4 client", rawspice.IMAGE_LZ4)
+    check(d.lz4_formats == {(1, rawspice.BITMAP_FMT_32BIT)},
+          "LZ4 (top_down, format) %r, want (1, 32BIT)" % d.lz4_formats)
+    d.close()
+    m.close()
+
+    # (b) No LZ4 cap: plain bitmaps.
+    m = rawspice.open_session(sp.port, sp.password)
+    d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=False)
+    expect_picture(d, picture, "bitmap client", rawspice.IMAGE_BITMAP)
+    d.close()
+    m.close()
+
+    # (c) Both at once, each in its own session, linked and initialised
+    # before either reads a byte.
+    m1 = rawspice.open_session(sp.port, sp.password)
+    m2 = rawspice.open_session(sp.port, sp.password)
+    check(m1.session_id != m2.session_id, "two sessions share id %d" % m1.session_id)
+    a = rawspice.display_client(sp.port, sp.password, m1.session_id, lz4=True, init=False)
+    b = rawspice.display_client(sp.port, sp.password, m2.session_id, lz4=False, init=False)
+    a.send_init()
+    b.send_init()
+    expect_picture(a, picture, "concurrent LZ4 client", rawspice.IMAGE_LZ4)
+    expect_picture(b, picture, "concurrent bitmap client", rawspice.IMAGE_BITMAP)
+    check(a.is_open(0.1) and b.is_open(0.1), "a concurrent client was closed")
+
+    # (d) Full data headers (no MINI_HEADER offered), LZ4.
+    m3 = rawspice.open_session(sp.port, sp.password)
+    c = rawspice.display_client(sp.port, sp.password, m3.session_id, lz4=True,
+                                common_caps=(0x03,))
+    check(not c.mini, "the link chose the mini header without the client's cap")
+    expect_picture(c, picture, "full-header client", rawspice.IMAGE_LZ4)
+
+    check(sp.alive(), "spiced died")
+    check(len(sp.workers("display")) == 1, "display workers: %r" % sp.workers("display"))
+
+
+common.run(main)

@@ -1,0 +1,608 @@
+"""rawspice: a small SPICE client for tests that must see the bytes of the
+main and display channels (spice-gtk hides them).
+
+Built on rawlink.py's link primitives and written from the protocol facts
+in SPICE-NOTES: 1 (link), 2 (data headers, SET_ACK/ACK, PING/PONG), 3.1
+(MAIN_INIT, ATTACH_CHANNELS, CHANNELS_LIST), 3.2 (DISPLAY_INIT,
+SURFACE_CREATE, DRAW_COPY, MARK) and 4.1/4.2 (BITMAP and LZ4 images).
+
+Typical use:
+
+    m = rawspice.MainChannel.connect(sp.port, sp.password)
+    m.attach()                               # ATTACH_CHANNELS, CHANNELS_LIST
+    d = rawspice.DisplayChannel.connect(sp.port, sp.password, m.session_id,
+                                        lz4=True)
+    d.send_init()
+    d.wait_mark(timeout=10)
+    assert d.rgb() == expected_rgb
+
+The display client keeps a 32bpp framebuffer of the primary surface
+(bytearray, B,G,R,X per pixel, rows top first) and applies each DRAW_COPY
+to it.  Anything it cannot decode exactly raises ProtocolError, so a test
+fails on a malformed message instead of drawing something approximate.
+"""
+
+import select
+import struct
+import time
+
+import lz4.block
+
+import rawlink
+
+# Common messages (SPICE-NOTES 2.2).
+MSG_MIGRATE, MSG_MIGRATE_DATA, MSG_SET_ACK, MSG_PING = 1, 2, 3, 4
+MSG_WAIT_FOR_CHANNELS, MSG_DISCONNECTING, MSG_NOTIFY, MSG_LIST = 5, 6, 7, 8
+MSGC_ACK_SYNC, MSGC_ACK, MSGC_PONG = 1, 2, 3
+MSGC_MIGRATE_FLUSH_MARK, MSGC_MIGRATE_DATA, MSGC_DISCONNECTING = 4, 5, 6
+
+# Main channel (3.1).
+MSG_MAIN_INIT, MSG_MAIN_CHANNELS_LIST = 103, 104
+MSGC_MAIN_ATTACH_CHANNELS = 104
+
+# Display channel (3.2).
+MSG_DISPLAY_MARK, MSG_DISPLAY_RESET = 102, 103
+MSG_DISPLAY_INVAL_ALL_PALETTES = 108
+MSG_DISPLAY_DRAW_COPY = 304
+MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
+MSG_DISPLAY_MONITORS_CONFIG = 317
+MSGC_DISPLAY_INIT = 101
+
+# Caps.
+COMMON_CAP_MINI_HEADER = 3
+DISPLAY_CAP_LZ4_COMPRESSION = 5
+
+# Images (4.1).
+IMAGE_BITMAP, IMAGE_LZ4 = 0, 109
+BITMAP_FMT_24BIT, BITMAP_FMT_32BIT, BITMAP_FMT_RGBA = 7, 8, 9
+BITMAP_TOP_DOWN = 4
+SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB = 32, 96
+SURFACE_FLAG_PRIMARY = 1
+ROPD_OP_PUT = 8
+CLIP_NONE, CLIP_RECTS = 0, 1
+
+LZ4_HISTORY = 64 * 1024
+
+
+class ProtocolError(Exception):
+    """The server sent something this client cannot take as valid."""
+
+
+class Closed(Exception):
+    """The server closed the connection."""
+
+
+def _caps_words(bits):
+    """Cap bit numbers -> list of u32 words (at least one)."""
+    words = [0]
+    for b in bits:
+        while len(words) <= b // 32:
+            words.append(0)
+        words[b // 32] |= 1 << (b % 32)
+    return words
+
+
+def link(port, password, channel_type, connection_id=0, channel_id=0,
+         channel_caps=(0,), common_caps=(rawlink.COMMON_CAPS,), timeout=10):
+    """Link one channel with the given cap words.  Returns (result, sock,
+    mini, server_channel_caps): sock is None unless the result is OK (0);
+    mini tells whether data messages use the mini header (both sides
+    announced MINI_HEADER, SPICE-NOTES 1.5)."""
+    s = rawlink.connect(port, timeout=timeout)
+    mess = rawlink.link_mess(connection_id, channel_type, channel_id,
+                             common_caps=tuple(common_caps),
+                             channel_caps=tuple(channel_caps))
+    s.sendall(rawlink.link_header(len(mess)) + mess)
+    # read_reply gives the common then the channel words in one list; we
+    # only need the first common word (MINI_HEADER lives there).
+    hdr = rawlink.recv_exact(s, 16)
+    if hdr[:4] != rawlink.MAGIC:
+        s.close()
+        raise ProtocolError("bad link reply magic %r" % hdr[:4])
+    size = struct.unpack_from("<I", hdr, 12)[0]
+    if size < 178 or size > 4096:
+        s.close()
+        raise ProtocolError("bad link reply size %d" % size)
+    body = rawlink.recv_exact(s, size)
+    error = struct.unpack_from("<I", body)[0]
+    if error != 0:
+        s.close()
+        return error, None, False, []
+    key = body[4:166]
+    ncommon, nchannel, off = struct.unpack_from("<III", body, 166)
+    if off < 178 or off + 4 * (ncommon + nchannel) > size:
+        s.close()
+        raise ProtocolError("link reply caps outside the reply")
+    words = [struct.unpack_from("<I", body, off + 4 * i)[0]
+             for i in range(ncommon + nchannel)]
+    mini_bit = 1 << COMMON_CAP_MINI_HEADER
+    mini = bool(ncommon and words[0] & mini_bit and common_caps and common_caps[0] & mini_bit)
+    s.sendall(struct.pack("<I", 1))     # AUTH_SPICE
+    s.sendall(rawlink.encrypt_ticket(key, password))
+    result = struct.unpack("<I", rawlink.recv_exact(s, 4))[0]
+    if result != 0:
+        s.close()
+        return result, None, mini, words[ncommon:]
+    return 0, s, mini, words[ncommon:]
+
+
+class Channel:
+    """One linked channel: framing (mini or full header), the common
+    messages (SET_ACK -> ACK_SYNC and ACKs, PING -> PONG), and a log of
+    what arrived."""
+
+    def __init__(self, sock, mini=True):
+        self.sock = sock
+        self.sock.setblocking(True)
+        self.mini = mini
+        self.buf = bytearray()
+        self.out_serial = 0
+        self.ack_window = 0
+        self.ack_count = 0
+        self.acks_sent = 0
+        self.pings = 0
+        self.closed = False
+        self.received = []          # (type, size) of every message
+
+    # -- sending --------------------------------------------------------
+    def header(self, mtype, size):
+        if self.mini:
+            return struct.pack("<HI", mtype, size)
+        self.out_serial += 1
+        return struct.pack("<QHII", self.out_serial, mtype, size, 0)
+
+    def send(self, mtype, body=b""):
+        self.sock.sendall(self.header(mtype, len(body)) + body)
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def _reply(self, mtype, body=b""):
+        """An automatic answer (ACK_SYNC, ACK, PONG).  If the server has
+        already closed, the answer is lost and the EOF that follows
+        reports the close."""
+        try:
+            self.send(mtype, body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    # -- receiving ------------------------------------------------------
+    def _hdr_len(self):
+        return 6 if self.mini else 18
+
+    def _parse_one(self):
+        hl = self._hdr_len()
+        if len(self.buf) < hl:
+            return None
+        if self.mini:
+            mtype, size = struct.unpack_from("<HI", self.buf)
+        else:
+            _, mtype, size, _ = struct.unpack_from("<QHII", self.buf)
+        if size > 256 * 1024 * 1024:
+            raise ProtocolError("message type %d claims %d bytes" % (mtype, size))
+        if len(self.buf) < hl + size:
+            return None
+        body = bytes(self.buf[hl:hl + size])
+        del self.buf[:hl + size]
+        return mtype, body
+
+    def _fill(self, timeout):
+        """Read what is there within timeout.  False on timeout; raises
+        Closed on EOF or reset."""
+        if self.closed:
+            raise Closed("connection already closed")
+        r, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
+        if not r:
+            return False
+        try:
+            data = self.sock.recv(1 << 20)
+        except (ConnectionResetError, BrokenPipeError) as e:
+            self.closed = True
+            raise Closed("connection reset: %s" % e)
+        if not data:
+            self.closed = True
+            raise Closed("connection closed by the server")
+        self.buf += data
+        return True
+
+    def _common(self, mtype, body):
+        """Handle a common message; True if it was one."""
+        if mtype == MSG_SET_ACK:
+            if len(body) != 8:
+                raise ProtocolError("SET_ACK of %d bytes" % len(body))
+            gen, window = struct.unpack("<II", body)
+            self._reply(MSGC_ACK_SYNC, struct.pack("<I", gen))
+            self.ack_window = self.ack_count = window
+            return True
+        if mtype == MSG_PING:
+            if len(body) < 12:
+                raise ProtocolError("PING of %d bytes" % len(body))
+            self._reply(MSGC_PONG, body[:12])
+            self.pings += 1
+            return True
+        return mtype in (MSG_NOTIFY, MSG_DISCONNECTING, MSG_WAIT_FOR_CHANNELS)
+
+    def _count_for_ack(self):
+        # As spice-gtk: every message after SET_ACK counts; an ACK goes
+        # out each time `window` of them have arrived.
+        if self.ack_count:
+            self.ack_count -= 1
+            if self.ack_count == 0:
+                self._reply(MSGC_ACK)
+                self.acks_sent += 1
+                self.ack_count = self.ack_window
+
+    def next_message(self, timeout=5):
+        """The next non-common message as (type, body).  Raises Closed on
+        EOF and TimeoutError when nothing arrives in time."""
+        end = time.monotonic() + timeout
+        while True:
+            m = self._parse_one()
+            if m is not None:
+                mtype, body = m
+                self.received.append((mtype, len(body)))
+                self._count_for_ack()
+                if self._common(mtype, body):
+                    continue
+                return mtype, body
+            if not self._fill(end - time.monotonic()) and time.monotonic() >= end:
+                raise TimeoutError("no message within %.1fs" % timeout)
+
+    def expect_closed(self, timeout=5):
+        """Read (and handle) messages until the server closes; returns the
+        seconds it took.  Raises TimeoutError if it stays open."""
+        t0 = time.monotonic()
+        end = t0 + timeout
+        try:
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("connection still open after %.1fs" % timeout)
+                try:
+                    mtype, body = self.next_message(left)
+                except TimeoutError:
+                    raise TimeoutError("connection still open after %.1fs" % timeout)
+                self.handle(mtype, body)
+        except Closed:
+            return time.monotonic() - t0
+
+    def is_open(self, wait=0.3):
+        """Pump messages for `wait` seconds; False if the server closed."""
+        end = time.monotonic() + wait
+        try:
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return True
+                try:
+                    mtype, body = self.next_message(left)
+                except TimeoutError:
+                    return True
+                self.handle(mtype, body)
+        except Closed:
+            return False
+
+    def handle(self, mtype, body):
+        """Channel-specific handling; the base class only records."""
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.closed = True
+
+
+class MainChannel(Channel):
+    """The main channel: MAIN_INIT (session id), ATTACH_CHANNELS,
+    CHANNELS_LIST."""
+
+    @classmethod
+    def connect(cls, port, password, timeout=10):
+        res, s, mini, _ = link(port, password, rawlink.CHANNEL_MAIN,
+                               channel_caps=(0x0F,), timeout=timeout)
+        if res != 0:
+            raise ProtocolError("main link refused: %s" % rawlink.ERR.get(res, res))
+        ch = cls(s, mini=mini)
+        mtype, body = ch.next_message(timeout)
+        if mtype != MSG_MAIN_INIT or len(body) != 32:
+            raise ProtocolError("first main message type %d size %d, want MAIN_INIT"
+                                % (mtype, len(body)))
+        ch.init = struct.unpack("<8I", body)
+        ch.session_id = ch.init[0]
+        ch.channels = None
+        return ch
+
+    def attach(self, timeout=5):
+        """ATTACH_CHANNELS; returns the CHANNELS_LIST as [(type, id)]."""
+        self.send(MSGC_MAIN_ATTACH_CHANNELS)
+        end = time.monotonic() + timeout
+        while True:
+            mtype, body = self.next_message(max(0.0, end - time.monotonic()))
+            if mtype != MSG_MAIN_CHANNELS_LIST:
+                continue
+            n = struct.unpack_from("<I", body)[0]
+            if len(body) != 4 + 2 * n:
+                raise ProtocolError("CHANNELS_LIST of %d bytes for %d channels"
+                                    % (len(body), n))
+            self.channels = [tuple(body[4 + 2 * i:6 + 2 * i]) for i in range(n)]
+            return self.channels
+
+
+def _lz4_decode(payload, width, height):
+    """LZ4 image payload (after the u32 size): u8 top_down, u8 format,
+    then blocks of u32 big-endian size + LZ4 block, one stream.  Returns
+    (top_down, format, bytes per pixel, packed pixel bytes)."""
+    if len(payload) < 2:
+        raise ProtocolError("LZ4 payload of %d bytes" % len(payload))
+    top_down, fmt = payload[0], payload[1]
+    bpp = {BITMAP_FMT_24BIT: 3, BITMAP_FMT_32BIT: 4, BITMAP_FMT_RGBA: 4}.get(fmt)
+    if bpp is None:
+        raise ProtocolError("LZ4 image format %d" % fmt)
+    total = width * height * bpp
+    out = bytearray()
+    pos = 2
+    blocks = 0
+    while pos < len(payload):
+        if pos + 4 > len(payload):
+            raise ProtocolError("LZ4 block size cut at byte %d" % pos)
+        blen = struct.unpack_from(">I", payload, pos)[0]
+        pos += 4
+        if blen == 0 or pos + blen > len(payload):
+            raise ProtocolError("LZ4 block of %d bytes at %d of %d" % (blen, pos, len(payload)))
+        left = total - len(out)
+        if left <= 0:
+            raise ProtocolError("LZ4 data beyond the image size")
+        try:
+            chunk = lz4.block.decompress(payload[pos:pos + blen], uncompressed_size=left,
+                                         dict=bytes(out[-LZ4_HISTORY:]))
+        except lz4.block.LZ4BlockError as e:
+            raise ProtocolError("LZ4 block %d does not decode: %s" % (blocks, e))
+        if not chunk:
+            raise ProtocolError("LZ4 block %d is empty" % blocks)
+        out += chunk
+        pos += blen
+        blocks += 1
+    if len(out) != total:
+        raise ProtocolError("LZ4 image decodes to %d bytes, want %d" % (len(out), total))
+    return top_down, fmt, bpp, bytes(out)
+
+
+class DisplayChannel(Channel):
+    """A display channel client with a framebuffer of surface 0."""
+
+    @classmethod
+    def connect(cls, port, password, session_id, lz4=True, channel_id=0,
+                extra_caps=(), common_caps=(rawlink.COMMON_CAPS,), timeout=10):
+        """Link a display channel announcing LZ4 (if lz4) and the cap bits
+        in extra_caps.  Raises ProtocolError if the link is refused."""
+        bits = list(extra_caps) + ([DISPLAY_CAP_LZ4_COMPRESSION] if lz4 else [])
+        res, s, mini, caps = link(port, password, rawlink.CHANNEL_DISPLAY,
+                                  connection_id=session_id, channel_id=channel_id,
+                                  channel_caps=_caps_words(bits),
+                                  common_caps=common_caps, timeout=timeout)
+        if res != 0:
+            raise ProtocolError("display link refused: %s" % rawlink.ERR.get(res, res))
+        ch = cls(s, mini=mini)
+        ch.server_caps = caps
+        return ch
+
+    def __init__(self, sock, mini=True):
+        super().__init__(sock, mini)
+        self.width = self.height = 0
+        self.fb = None
+        self.surface_format = None
+        self.marks = 0
+        self.draws = 0
+        self.images = {}            # image type -> count
+        self.unknown = []           # message types not understood
+        self.lz4_formats = set()    # (top_down, format) of LZ4 images
+
+    def send_init(self, cache_id=1, cache_size=20971520, glz_id=1, glz_window=3145728):
+        self.send(MSGC_DISPLAY_INIT, struct.pack("<BqBi", cache_id, cache_size,
+                                                 glz_id, glz_window))
+
+    # -- decoding -------------------------------------------------------
+    def handle(self, mtype, body):
+        if mtype == MSG_DISPLAY_SURFACE_CREATE:
+            if len(body) != 20:
+                raise ProtocolError("SURFACE_CREATE of %d bytes" % len(body))
+            sid, w, h, fmt, flags = struct.unpack("<5I", body)
+            if sid != 0:
+                raise ProtocolError("SURFACE_CREATE of surface %d" % sid)
+            if not flags & SURFACE_FLAG_PRIMARY:
+                raise ProtocolError("surface 0 without the PRIMARY flag")
+            if fmt not in (SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB):
+                raise ProtocolError("surface format %d" % fmt)
+            if not (0 < w <= 16384 and 0 < h <= 16384):
+                raise ProtocolError("surface size %dx%d" % (w, h))
+            self.width, self.height, self.surface_format = w, h, fmt
+            self.fb = bytearray(w * h * 4)
+        elif mtype == MSG_DISPLAY_SURFACE_DESTROY:
+            if body != b"\0\0\0\0":
+                raise ProtocolError("SURFACE_DESTROY %r" % body)
+            self.fb = None
+            self.width = self.height = 0
+        elif mtype == MSG_DISPLAY_DRAW_COPY:
+            self._draw_copy(body)
+            self.draws += 1
+        elif mtype == MSG_DISPLAY_MARK:
+            if body:
+                raise ProtocolError("MARK with a %d byte body" % len(body))
+            self.marks += 1
+        elif mtype in (MSG_DISPLAY_INVAL_ALL_PALETTES, MSG_DISPLAY_MONITORS_CONFIG):
+            pass
+        else:
+            self.unknown.append(mtype)
+
+    def _draw_copy(self, body):
+        # DisplayBase: u32 surface, Rect box (top, left, bottom, right), Clip.
+        if len(body) < 21:
+            raise ProtocolError("DRAW_COPY of %d bytes" % len(body))
+        sid, top, left, bottom, right, clip = struct.unpack_from("<IiiiiB", body)
+        pos = 21
+        clip_rects = None
+        if clip == CLIP_RECTS:
+            n = struct.unpack_from("<I", body, pos)[0]
+            pos += 4
+            if pos + 16 * n > len(body):
+                raise ProtocolError("DRAW_COPY clip rects beyond the body")
+            clip_rects = [struct.unpack_from("<iiii", body, pos + 16 * i) for i in range(n)]
+            pos += 16 * n
+        elif clip != CLIP_NONE:
+            raise ProtocolError("DRAW_COPY clip type %d" % clip)
+        # Copy: u32 image ptr, Rect src_area, u16 rop, u8 scale, QMask.
+        if pos + 4 + 16 + 2 + 1 + 13 > len(body):
+            raise ProtocolError("DRAW_COPY fixed part cut")
+        ptr, st, sl, sb, sr, rop, scale = struct.unpack_from("<IiiiiHB", body, pos)
+        pos += 23
+        mflags, mx, my, mptr = struct.unpack_from("<BiiI", body, pos)
+        if sid != 0 or self.fb is None:
+            raise ProtocolError("DRAW_COPY to surface %d before SURFACE_CREATE" % sid)
+        if rop != ROPD_OP_PUT:
+            raise ProtocolError("DRAW_COPY rop %#x, only OP_PUT is decoded" % rop)
+        if mptr != 0:
+            raise ProtocolError("DRAW_COPY with a mask")
+        if not (0 <= left < right <= self.width and 0 <= top < bottom <= self.height):
+            raise ProtocolError("DRAW_COPY box %r outside %dx%d"
+                                % ((top, left, bottom, right), self.width, self.height))
+        bw, bh = right - left, bottom - top
+        if (sr - sl, sb - st) != (bw, bh):
+            raise ProtocolError("DRAW_COPY scales %r to %r" % ((st, sl, sb, sr), (top, left, bottom, right)))
+        if ptr == 0 or ptr + 18 > len(body):
+            raise ProtocolError("DRAW_COPY image pointer %d in a %d byte body" % (ptr, len(body)))
+        iw, ih, rows = self._image(body, ptr)
+        if not (0 <= sl < sr <= iw and 0 <= st < sb <= ih):
+            raise ProtocolError("src_area %r outside the %dx%d image" % ((st, sl, sb, sr), iw, ih))
+        fb, W = self.fb, self.width
+        for y in range(bh):
+            row = rows[st + y]
+            dy = top + y
+            if clip_rects is None:
+                fb[(dy * W + left) * 4:(dy * W + right) * 4] = row[sl * 4:sr * 4]
+                continue
+            for ct, cl, cb, cr in clip_rects:
+                if ct <= dy < cb:
+                    x0, x1 = max(left, cl), min(right, cr)
+                    if x0 < x1:
+                        fb[(dy * W + x0) * 4:(dy * W + x1) * 4] = \
+                            row[(sl + x0 - left) * 4:(sl + x1 - left) * 4]
+
+    def _image(self, body, ptr):
+        """Decode the image at ptr; returns (width, height, rows) with rows
+        top first, each width*4 bytes B,G,R,X."""
+        _id, itype, iflags, w, h = struct.unpack_from("<QBBII", body, ptr)
+        pos = ptr + 18
+        self.images[itype] = self.images.get(itype, 0) + 1
+        if w == 0 or h == 0 or w > 16384 or h > 16384:
+            raise ProtocolError("image size %dx%d" % (w, h))
+        if itype == IMAGE_BITMAP:
+            if pos + 18 > len(body):
+                raise ProtocolError("BITMAP header cut")
+            fmt, bflags, x, y, stride, pal = struct.unpack_from("<BBIIII", body, pos)
+            pos += 18
+            if (x, y) != (w, h):
+                raise ProtocolError("BITMAP %dx%d in a %dx%d descriptor" % (x, y, w, h))
+            bpp = {BITMAP_FMT_24BIT: 3, BITMAP_FMT_32BIT: 4, BITMAP_FMT_RGBA: 4}.get(fmt)
+            if bpp is None:
+                raise ProtocolError("BITMAP format %d" % fmt)
+            if bflags & 2 or pal != 0:
+                raise ProtocolError("BITMAP with a palette")
+            if stride < w * bpp:
+                raise ProtocolError("BITMAP stride %d for width %d" % (stride, w))
+            # The pixels are inline; spice.proto puts them at the end.
+            if len(body) - pos != stride * h:
+                raise ProtocolError("BITMAP has %d pixel bytes, want stride*h = %d"
+                                    % (len(body) - pos, stride * h))
+            data = body[pos:]
+            top_down = bool(bflags & BITMAP_TOP_DOWN)
+        elif itype == IMAGE_LZ4:
+            size = struct.unpack_from("<I", body, pos)[0]
+            pos += 4
+            if pos + size != len(body):
+                raise ProtocolError("LZ4 size %d, %d bytes left in the body" % (size, len(body) - pos))
+            top_down, fmt, bpp, data = _lz4_decode(body[pos:], w, h)
+            self.lz4_formats.add((top_down, fmt))
+            stride = w * bpp
+        else:
+            raise ProtocolError("image type %d is not decoded here" % itype)
+        rows = []
+        for r in range(h):
+            src = data[r * stride:r * stride + w * bpp]
+            if bpp == 3:
+                px = bytearray(w * 4)
+                px[0::4], px[1::4], px[2::4] = src[0::3], src[1::3], src[2::3]
+                src = bytes(px)
+            rows.append(src)
+        if not top_down:
+            rows.reverse()
+        return w, h, rows
+
+    # -- waiting ----------------------------------------------------------
+    def pump(self, timeout=5, until=None):
+        """Handle messages until until(self) is true (checked after every
+        message) or, without until, until nothing arrives for timeout.
+        Raises TimeoutError if until() does not hold within timeout."""
+        end = time.monotonic() + timeout
+        while True:
+            if until is not None and until(self):
+                return
+            left = end - time.monotonic()
+            if left <= 0:
+                if until is None:
+                    return
+                raise TimeoutError("display condition not met within %.1fs" % timeout)
+            try:
+                mtype, body = self.next_message(left)
+            except TimeoutError:
+                if until is None:
+                    return
+                raise TimeoutError("display condition not met within %.1fs" % timeout)
+            self.handle(mtype, body)
+
+    def wait_mark(self, timeout=10, count=1):
+        """Handle messages until `count` MARKs in all have arrived."""
+        self.pump(timeout, until=lambda d: d.marks >= count)
+
+    def wait_draws(self, n, timeout=10):
+        """Handle messages until n more DRAW_COPYs have been applied."""
+        want = self.draws + n
+        self.pump(timeout, until=lambda d: d.draws >= want)
+
+    def settle(self, quiet=0.3, timeout=5):
+        """Handle messages until none arrives for `quiet` seconds."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                mtype, body = self.next_message(quiet)
+            except TimeoutError:
+                return
+            self.handle(mtype, body)
+        raise TimeoutError("display never went quiet within %.1fs" % timeout)
+
+    def rgb(self):
+        """The framebuffer as width*height*3 bytes R,G,B, rows top first."""
+        if self.fb is None:
+            return None
+        n = self.width * self.height
+        out = bytearray(n * 3)
+        out[0::3] = self.fb[2::4]
+        out[1::3] = self.fb[1::4]
+        out[2::3] = self.fb[0::4]
+        return bytes(out)
+
+
+def open_session(port, password, timeout=10):
+    """A main channel that has done ATTACH_CHANNELS."""
+    m = MainChannel.connect(port, password, timeout)
+    m.attach(timeout)
+    return m
+
+
+def display_client(port, password, session_id, lz4=True, init=True, **kw):
+    """A linked display channel, with DISPLAY_INIT sent if init; kw go to
+    DisplayChannel.connect."""
+    d = DisplayChannel.connect(port, password, session_id, lz4=lz4, **kw)
+    if init:
+        d.send_init()
+    return d

@@ -1,7 +1,8 @@
 #!/bin/sh
 # README command 2: install what the build and the tests need, build, and
 # run the whole test suite (unit, fuzz-corpus replay, integration with the
-# real spice-gtk client library), then a short bounded libFuzzer run.
+# real spice-gtk client library), a short bounded libFuzzer run, and
+# make distcheck.
 set -eu
 cd "$(dirname "$0")/.."
 . tools/deps.sh
@@ -15,6 +16,14 @@ if [ "$rc" -ne 0 ]; then
 fi
 if [ "$rc" -eq 0 ]; then
 	make fuzz-run FUZZ_TIME="${FUZZ_TIME:-20}" || rc=$?
+fi
+# The release tarball builds and passes the same suite out of tree.
+if [ "$rc" -eq 0 ]; then
+	make -j"$(nproc)" distcheck >distcheck.log 2>&1 || {
+		rc=$?
+		tail -n 100 distcheck.log
+	}
+	[ "$rc" -eq 0 ] && echo "distcheck: OK"
 fi
 # One plain summary line: "N passed, N failed, N skipped".
 awk '/^# (PASS|FAIL|SKIP|ERROR|XPASS):/ { n[$2] = $3 }

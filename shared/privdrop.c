@@ -1,6 +1,4 @@
 /* privdrop: demotion steps; contracts in privdrop.h. */
-#include "config.h"
-
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>

@@ -18,8 +18,6 @@
  * fork, clone (threads included, see below), ptrace, kill, ioctl
  * other than FIONREAD, prctl, mount, setuid family, and everything else.
  */
-#include "config.h"
-
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 

@@ -1,6 +1,4 @@
 /* sandbox: demotion sequence and seccomp loader; contracts in sandbox.h. */
-#include "config.h"
-
 #include <sys/types.h>
 
 #include <errno.h>

@@ -18,8 +18,6 @@
  *   appends fields (as newer protocol versions may) is not cut off;
  * - a sub_list in a client's full header is ignored (clients send none).
  */
-#include "config.h"
-
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>

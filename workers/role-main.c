@@ -24,8 +24,6 @@
  *   channel messages are logged at debug level and dropped, as spice-gtk
  *   does with ours, so newer clients keep working.
  */
-#include "config.h"
-
 #include <sys/types.h>
 
 #include <stdlib.h>

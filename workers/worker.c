@@ -9,8 +9,6 @@
  * The first message must be IPC_D2W_INIT; the worker answers
  * IPC_W2D_READY and from then on hands every message to its role.
  */
-#include "config.h"
-
 #include <sys/socket.h>
 #include <sys/types.h>
 

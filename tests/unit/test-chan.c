@@ -3,8 +3,6 @@
  * on one end, with hand-built SPICE frames, and drives the worker's event
  * loop in non-blocking steps.
  */
-#include "config.h"
-
 #include <sys/socket.h>
 #include <sys/types.h>
 

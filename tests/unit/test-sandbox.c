@@ -4,8 +4,6 @@
  * SIGSYS; the parent reads /proc/PID/status of a sandboxed child that
  * waits on fd 3 (NoNewPrivs, Seccomp, and Uid when run as root).
  */
-#include "config.h"
-
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>

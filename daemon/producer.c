@@ -304,8 +304,9 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	memset(&dev, 0, sizeof(dev));
 	dev.ram_slot = a.ram_slot;
 	dev.ram_offset = a.ram_offset;
-	/* The cursor doorbell stays with us until a cursor worker consumes
-	 * the cursor ring (see PROTOCOL.md); fds[] is closed by the caller. */
+	/* Only the command doorbell and the irq go to the display worker.
+	 * The cursor doorbell is closed with the rest of fds[] by the caller:
+	 * no cursor worker consumes the cursor ring yet (PROTOCOL.md 6). */
 	if (d->d_worker == NULL || wproc_send(d->d_worker, IPC_D2W_DEVICE, 0,
 	    0, &dev, sizeof(dev), &fds[QXLSHM_ATTACH_FD_DOORBELL], 2) != 0)
 		return *why = "display worker failed", -1;

@@ -287,6 +287,24 @@ auth_ticket_set_disabled(struct auth_ticket *at, int disabled)
 	at->at_disabled = disabled != 0;
 }
 
+int
+auth_ticket_has_password(const struct auth_ticket *at)
+{
+	return at->at_has_password;
+}
+
+int
+auth_ticket_disabled(const struct auth_ticket *at)
+{
+	return at->at_disabled;
+}
+
+time_t
+auth_ticket_expiry(const struct auth_ticket *at)
+{
+	return at->at_expires;
+}
+
 /* Decrypt an OAEP-SHA1 ticket into out (outsize bytes); 0 and *outlen, or
  * -1 with err. */
 static int

@@ -98,6 +98,13 @@ int	 auth_ticket_set_password(struct auth_ticket *, const char *password,
  */
 void	 auth_ticket_set_expiry(struct auth_ticket *, time_t expires);
 
+/* The policy as set, for status output (never the password itself):
+ * whether a non-empty password is set, whether ticketing is disabled,
+ * and the expiry (0 never). */
+int	 auth_ticket_has_password(const struct auth_ticket *);
+int	 auth_ticket_disabled(const struct auth_ticket *);
+time_t	 auth_ticket_expiry(const struct auth_ticket *);
+
 /* disabled != 0: accept any ticket (the 128 bytes are still read by the
  * link code, and not decrypted here). */
 void	 auth_ticket_set_disabled(struct auth_ticket *, int disabled);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <spice/enums.h>
+
 #include "conf.h"
 
 #define CONF_MAX_FILE		(256 * 1024)
@@ -25,6 +27,7 @@ struct conf_ctx {
 	struct conf		*conf;
 	const char		*name;
 	struct conf_display	*cur;
+	int			 control_set;	/* control-socket given */
 };
 
 static int
@@ -123,9 +126,29 @@ conf_parse_ids(const char *value, struct conf_ids *ids, struct spd_err *err)
 	return 0;
 }
 
+/* listen and tls-port: HOST:PORT into host/port. */
+/* A group name, or a number that needs no group entry. */
+static int
+conf_group(const struct conf_ctx *ctx, const struct conf_item *it,
+    gid_t *out, struct spd_err *err)
+{
+	unsigned long g;
+	struct group *gr;
+
+	if (conf_parse_number_id(it->ci_value, &g) == 0) {
+		*out = (gid_t)g;
+		return 0;
+	}
+	if ((gr = getgrnam(it->ci_value)) == NULL)
+		return spd_err_set(err, "%s:%d: %s: unknown group \"%s\"",
+		    ctx->name, it->ci_line, it->ci_key, it->ci_value);
+	*out = gr->gr_gid;
+	return 0;
+}
+
 static int
 conf_listen(const struct conf_ctx *ctx, const struct conf_item *it,
-    struct conf_display *d, struct spd_err *err)
+    char *out_host, size_t out_hostlen, int *out_port, struct spd_err *err)
 {
 	const char *v = it->ci_value, *colon, *host;
 	size_t hostlen;
@@ -148,19 +171,202 @@ conf_listen(const struct conf_ctx *ctx, const struct conf_item *it,
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (errno != 0 || end == colon + 1 || *end != '\0' || port < 0 ||
-	    port > 65535 || hostlen >= sizeof(d->cd_listen_host))
+	    port > 65535 || hostlen >= out_hostlen)
 		goto bad;
 	if (hostlen == 0) {
-		strcpy(d->cd_listen_host, "0.0.0.0");
+		strcpy(out_host, "0.0.0.0");
 	} else {
-		memcpy(d->cd_listen_host, host, hostlen);
-		d->cd_listen_host[hostlen] = '\0';
+		memcpy(out_host, host, hostlen);
+		out_host[hostlen] = '\0';
 	}
-	d->cd_listen_port = (int)port;
+	*out_port = (int)port;
 	return 0;
 bad:
-	return spd_err_set(err, "%s:%d: listen must be HOST:PORT, [V6]:PORT "
-	    "or :PORT, got \"%s\"", ctx->name, it->ci_line, v);
+	return spd_err_set(err, "%s:%d: %s must be HOST:PORT, [V6]:PORT "
+	    "or :PORT, got \"%s\"", ctx->name, it->ci_line, it->ci_key, v);
+}
+
+/* Channel names as spice-gtk's secure-channels property spells them. */
+static const struct {
+	const char	*name;
+	int		 type;
+} conf_channel_names[] = {
+	{ "main",	SPICE_CHANNEL_MAIN },
+	{ "display",	SPICE_CHANNEL_DISPLAY },
+	{ "inputs",	SPICE_CHANNEL_INPUTS },
+	{ "cursor",	SPICE_CHANNEL_CURSOR },
+	{ "playback",	SPICE_CHANNEL_PLAYBACK },
+	{ "record",	SPICE_CHANNEL_RECORD },
+	{ "smartcard",	SPICE_CHANNEL_SMARTCARD },
+	{ "usbredir",	SPICE_CHANNEL_USBREDIR },
+	{ "port",	SPICE_CHANNEL_PORT },
+	{ "webdav",	SPICE_CHANNEL_WEBDAV },
+};
+
+int
+conf_parse_channels(const char *value, uint32_t *mask, struct spd_err *err)
+{
+	char buf[CONF_MAX_LINE + 1], *tok, *save = NULL, *e;
+	size_t i;
+
+	if (strlen(value) >= sizeof(buf))
+		return spd_err_set(err, "value too long");
+	strcpy(buf, value);
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		e = tok + strlen(tok);
+		while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		/* "default" is QEMU's tls-channel spelling for "every
+		 * channel not listed as plain"; spiced has no plain list. */
+		if (!strcmp(tok, "all") || !strcmp(tok, "default")) {
+			for (i = 0; i < sizeof(conf_channel_names) /
+			    sizeof(conf_channel_names[0]); i++)
+				*mask |= 1u << conf_channel_names[i].type;
+			continue;
+		}
+		if (!strcmp(tok, "none"))
+			continue;
+		for (i = 0; i < sizeof(conf_channel_names) /
+		    sizeof(conf_channel_names[0]); i++)
+			if (!strcmp(tok, conf_channel_names[i].name))
+				break;
+		if (i == sizeof(conf_channel_names) /
+		    sizeof(conf_channel_names[0]))
+			return spd_err_set(err, "unknown channel \"%s\" (main, "
+			    "display, inputs, cursor, playback, record, "
+			    "smartcard, usbredir, port, webdav, all, "
+			    "default, none)", tok);
+		*mask |= 1u << conf_channel_names[i].type;
+	}
+	return 0;
+}
+
+/* A string value that must fit out (cipher lists). */
+static int
+conf_string(const struct conf_ctx *ctx, const struct conf_item *it,
+    char *out, size_t outlen, struct spd_err *err)
+{
+	if (it->ci_value[0] == '\0' || strlen(it->ci_value) >= outlen)
+		return spd_err_set(err, "%s:%d: %s must be 1 to %zu bytes",
+		    ctx->name, it->ci_line, it->ci_key, outlen - 1);
+	strcpy(out, it->ci_value);
+	return 0;
+}
+
+static int
+conf_tls_key(struct conf_ctx *ctx, const struct conf_item *it,
+    struct spd_err *err)
+{
+	struct conf_display *d = ctx->cur;
+	const char *k = it->ci_key;
+
+	if (!strcmp(k, "tls-port"))
+		return conf_listen(ctx, it, d->cd_tls_host,
+		    sizeof(d->cd_tls_host), &d->cd_tls_port, err);
+	if (!strcmp(k, "tls-cert"))
+		return conf_path(ctx, it, d->cd_tls_cert,
+		    sizeof(d->cd_tls_cert), err);
+	if (!strcmp(k, "tls-key"))
+		return conf_path(ctx, it, d->cd_tls_key,
+		    sizeof(d->cd_tls_key), err);
+	if (!strcmp(k, "tls-ca"))
+		return conf_path(ctx, it, d->cd_tls_ca, sizeof(d->cd_tls_ca),
+		    err);
+	if (!strcmp(k, "tls-ciphers"))
+		return conf_string(ctx, it, d->cd_tls_ciphers,
+		    sizeof(d->cd_tls_ciphers), err);
+	if (!strcmp(k, "tls-ciphersuites"))
+		return conf_string(ctx, it, d->cd_tls_ciphersuites,
+		    sizeof(d->cd_tls_ciphersuites), err);
+	if (!strcmp(k, "tls-min-version")) {
+		if (!strcmp(it->ci_value, "1.2"))
+			d->cd_tls_min_version = 12;
+		else if (!strcmp(it->ci_value, "1.3"))
+			d->cd_tls_min_version = 13;
+		else
+			return spd_err_set(err, "%s:%d: tls-min-version must "
+			    "be 1.2 or 1.3, got \"%s\"", ctx->name,
+			    it->ci_line, it->ci_value);
+		return 0;
+	}
+	if (!strcmp(k, "tls-ktls"))
+		return conf_bool(ctx, it, &d->cd_tls_ktls, err);
+	if (!strcmp(k, "tls-require-client-cert"))
+		return conf_bool(ctx, it, &d->cd_tls_require_client_cert, err);
+	if (!strcmp(k, "secure-channels")) {
+		if (conf_parse_channels(it->ci_value, &d->cd_secure_channels,
+		    err) != 0)
+			return spd_err_prefix(err, "%s:%d: secure-channels",
+			    ctx->name, it->ci_line);
+		return 0;
+	}
+	return 1;	/* not a TLS key */
+}
+
+/* A non-empty string without control characters (names that go to
+ * cyrus-sasl). */
+static int
+conf_name(const struct conf_ctx *ctx, const struct conf_item *it,
+    char *out, size_t outlen, struct spd_err *err)
+{
+	const char *p;
+
+	for (p = it->ci_value; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			break;
+	if (it->ci_value[0] == '\0' || *p != '\0')
+		return spd_err_set(err, "%s:%d: %s must be a non-empty name "
+		    "without control characters", ctx->name, it->ci_line,
+		    it->ci_key);
+	if (strlen(it->ci_value) >= outlen)
+		return spd_err_set(err, "%s:%d: %s longer than %zu bytes",
+		    ctx->name, it->ci_line, it->ci_key, outlen - 1);
+	strcpy(out, it->ci_value);
+	return 0;
+}
+
+/* "DIGEST-MD5, GSSAPI" or "DIGEST-MD5 GSSAPI" -> ",DIGEST-MD5,GSSAPI,"
+ * (the form auth-sasl.c matches names in).  Names are RFC 4422's:
+ * A-Z, 0-9, - and _, 1..20 characters. */
+static int
+conf_sasl_mechs(const struct conf_ctx *ctx, const struct conf_item *it,
+    char *out, size_t outlen, struct spd_err *err)
+{
+	const char *p = it->ci_value, *start;
+	size_t o = 0, n;
+
+	out[o++] = ',';
+	for (;;) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		for (start = p; (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'; p++)
+			;
+		n = (size_t)(p - start);
+		if (n == 0 || n > 20 || (*p != '\0' && *p != ',' &&
+		    *p != ' ' && *p != '\t'))
+			return spd_err_set(err, "%s:%d: sasl-mechanisms: bad "
+			    "mechanism name in \"%s\" (upper-case letters, "
+			    "digits, - and _, up to 20)", ctx->name,
+			    it->ci_line, it->ci_value);
+		if (outlen - o < n + 2)
+			return spd_err_set(err, "%s:%d: sasl-mechanisms too "
+			    "long", ctx->name, it->ci_line);
+		memcpy(out + o, start, n);
+		o += n;
+		out[o++] = ',';
+	}
+	if (o == 1)
+		return spd_err_set(err, "%s:%d: sasl-mechanisms is empty",
+		    ctx->name, it->ci_line);
+	out[o] = '\0';
+	return 0;
 }
 
 /* "never", or seconds since the epoch (UTC), like libvirt's passwdValidTo
@@ -193,8 +399,13 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 	struct conf_display *d = ctx->cur;
 	const char *k = it->ci_key;
 
+	int rc;
+
 	if (!strcmp(k, "listen"))
-		return conf_listen(ctx, it, d, err);
+		return conf_listen(ctx, it, d->cd_listen_host,
+		    sizeof(d->cd_listen_host), &d->cd_listen_port, err);
+	if ((rc = conf_tls_key(ctx, it, err)) <= 0)
+		return rc;
 	if (!strcmp(k, "unix-socket"))
 		return conf_path(ctx, it, d->cd_unix_path,
 		    sizeof(d->cd_unix_path), err);
@@ -227,6 +438,20 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 		return conf_int(ctx, it, 1, 4096, &d->cd_max_preauth, err);
 	if (!strcmp(k, "link-timeout"))
 		return conf_int(ctx, it, 1, 300, &d->cd_link_timeout, err);
+	if (!strcmp(k, "sasl"))
+		return conf_bool(ctx, it, &d->cd_sasl, err);
+	if (!strcmp(k, "sasl-realm"))
+		return conf_name(ctx, it, d->cd_sasl_realm,
+		    sizeof(d->cd_sasl_realm), err);
+	if (!strcmp(k, "sasl-server-name"))
+		return conf_name(ctx, it, d->cd_sasl_server_name,
+		    sizeof(d->cd_sasl_server_name), err);
+	if (!strcmp(k, "sasl-mechanisms"))
+		return conf_sasl_mechs(ctx, it, d->cd_sasl_mechs,
+		    sizeof(d->cd_sasl_mechs), err);
+	if (!strcmp(k, "sasl-max-steps"))
+		return conf_int(ctx, it, 0, CONF_SASL_MAX_STEPS,
+		    &d->cd_sasl_max_steps, err);
 	return spd_err_set(err, "%s:%d: unknown key \"%s\" in display \"%s\"",
 	    ctx->name, it->ci_line, k, d->cd_name);
 }
@@ -256,6 +481,9 @@ conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
 		d->cd_max_clients = CONF_DEF_MAX_CLIENTS;
 		d->cd_max_preauth = CONF_DEF_MAX_PREAUTH;
 		d->cd_link_timeout = CONF_DEF_LINK_TIMEOUT;
+		d->cd_tls_min_version = 12;
+		d->cd_tls_ktls = 1;
+		d->cd_sasl_max_steps = CONF_SASL_MAX_STEPS;
 		return 0;
 	}
 	if (it->ci_section != NULL)
@@ -263,8 +491,61 @@ conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
 	if (!strcmp(it->ci_key, "run-dir"))
 		return conf_path(ctx, it, c->c_run_dir, sizeof(c->c_run_dir),
 		    err);
+	if (!strcmp(it->ci_key, "control-socket")) {
+		/* "none" turns the control socket off. */
+		ctx->control_set = 1;
+		if (!strcmp(it->ci_value, "none")) {
+			c->c_control_path[0] = '\0';
+			return 0;
+		}
+		return conf_path(ctx, it, c->c_control_path,
+		    sizeof(c->c_control_path), err);
+	}
+	if (!strcmp(it->ci_key, "sasl-appname"))
+		return conf_name(ctx, it, c->c_sasl_appname,
+		    sizeof(c->c_sasl_appname), err);
+	if (!strcmp(it->ci_key, "sasl-config-dir"))
+		return conf_path(ctx, it, c->c_sasl_config_dir,
+		    sizeof(c->c_sasl_config_dir), err);
+	if (!strcmp(it->ci_key, "control-group")) {
+		if (conf_group(ctx, it, &c->c_control_group, err) != 0)
+			return -1;
+		c->c_control_group_set = 1;
+		return 0;
+	}
 	return spd_err_set(err, "%s:%d: unknown global key \"%s\"", ctx->name,
 	    it->ci_line, it->ci_key);
+}
+
+/* TLS keys make sense together or not at all.  Whether the files can be
+ * read and match is checked when they are loaded (tls_server_new()). */
+static int
+conf_check_tls(const struct conf_display *d, const char *name,
+    struct spd_err *err)
+{
+	if (d->cd_tls_host[0] == '\0') {
+		if (d->cd_tls_cert[0] != '\0' || d->cd_tls_key[0] != '\0' ||
+		    d->cd_tls_ca[0] != '\0' || d->cd_tls_ciphers[0] != '\0' ||
+		    d->cd_tls_ciphersuites[0] != '\0' ||
+		    d->cd_tls_require_client_cert)
+			return spd_err_set(err, "%s:%d: display \"%s\" has "
+			    "tls-* settings but no tls-port", name, d->cd_line,
+			    d->cd_name);
+		if (d->cd_secure_channels != 0)
+			return spd_err_set(err, "%s:%d: display \"%s\": "
+			    "secure-channels needs a tls-port", name,
+			    d->cd_line, d->cd_name);
+		return 0;
+	}
+	if (d->cd_tls_cert[0] == '\0' || d->cd_tls_key[0] == '\0')
+		return spd_err_set(err, "%s:%d: display \"%s\": tls-port "
+		    "needs tls-cert and tls-key", name, d->cd_line,
+		    d->cd_name);
+	if (d->cd_tls_require_client_cert && d->cd_tls_ca[0] == '\0')
+		return spd_err_set(err, "%s:%d: display \"%s\": "
+		    "tls-require-client-cert needs tls-ca", name, d->cd_line,
+		    d->cd_name);
+	return 0;
 }
 
 /* Checks that need the whole display section. */
@@ -274,16 +555,27 @@ conf_check_display(const struct conf *c, const struct conf_display *d,
 {
 	size_t i;
 
-	if (d->cd_listen_host[0] == '\0' && d->cd_unix_path[0] == '\0')
-		return spd_err_set(err, "%s:%d: display \"%s\" has neither "
-		    "listen nor unix-socket", name, d->cd_line, d->cd_name);
+	if (d->cd_listen_host[0] == '\0' && d->cd_unix_path[0] == '\0' &&
+	    d->cd_tls_host[0] == '\0')
+		return spd_err_set(err, "%s:%d: display \"%s\" has none of "
+		    "listen, tls-port and unix-socket", name, d->cd_line,
+		    d->cd_name);
+	if (conf_check_tls(d, name, err) != 0)
+		return -1;
 	if (d->cd_producer_path[0] == '\0')
 		return spd_err_set(err, "%s:%d: display \"%s\" has no "
 		    "producer-socket", name, d->cd_line, d->cd_name);
-	if (!d->cd_password_set && !d->cd_disable_ticketing)
+	/* SASL, when on, is the only way in (as in the reference server):
+	 * a ticket setting beside it would suggest a second one. */
+	if (d->cd_sasl && (d->cd_password_set || d->cd_disable_ticketing))
+		return spd_err_set(err, "%s:%d: display \"%s\": \"sasl = "
+		    "yes\" replaces ticket authentication; remove %s", name,
+		    d->cd_line, d->cd_name, d->cd_password_set ? "password" :
+		    "disable-ticketing");
+	if (!d->cd_sasl && !d->cd_password_set && !d->cd_disable_ticketing)
 		return spd_err_set(err, "%s:%d: display \"%s\" needs a "
-		    "password or \"disable-ticketing = yes\"", name,
-		    d->cd_line, d->cd_name);
+		    "password or \"disable-ticketing = yes\" (or \"sasl = "
+		    "yes\")", name, d->cd_line, d->cd_name);
 	if (d->cd_password_set && d->cd_disable_ticketing)
 		return spd_err_set(err, "%s:%d: display \"%s\" has both a "
 		    "password and disable-ticketing", name, d->cd_line,
@@ -312,13 +604,21 @@ int
 conf_load_string(struct conf *c, const char *text, const char *name,
     int as_root, struct spd_err *err)
 {
-	struct conf_ctx ctx = { c, name, NULL };
+	struct conf_ctx ctx = { c, name, NULL, 0 };
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	strcpy(c->c_run_dir, as_root ? "/run/spiced" : "/tmp");
+	strcpy(c->c_sasl_appname, "spice");
 	if (conf_parse_text(text, name, conf_item, &ctx, err) != 0)
 		return -1;
+	/* Default RUN-DIR/control; not in a shared /tmp, where another user
+	 * could have placed the name first. */
+	if (!ctx.control_set && strcmp(c->c_run_dir, "/tmp") != 0 &&
+	    (size_t)snprintf(c->c_control_path, sizeof(c->c_control_path),
+	    "%s/control", c->c_run_dir) >= sizeof(c->c_control_path))
+		return spd_err_set(err, "%s: run-dir %s too long for the "
+		    "control socket path", name, c->c_run_dir);
 	if (c->c_ndisplays == 0)
 		return spd_err_set(err, "%s: no [display \"NAME\"] section",
 		    name);

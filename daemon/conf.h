@@ -18,6 +18,7 @@
 #include <sys/un.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -26,6 +27,11 @@
 #define CONF_MAX_LINE		1024
 #define CONF_MAX_PASSWORD	60	/* SPICE_MAX_PASSWORD_LENGTH */
 #define CONF_PATH_LEN		sizeof(((struct sockaddr_un *)0)->sun_path)
+#define CONF_FILE_LEN		512	/* certificate and key paths */
+#define CONF_CIPHERS_LEN	512	/* OpenSSL cipher strings */
+#define CONF_SASL_NAME_LEN	256	/* = AUTH_SASL_NAME_LEN */
+#define CONF_SASL_MECHS_LEN	512	/* = AUTH_SASL_LIST_LEN */
+#define CONF_SASL_MAX_STEPS	10	/* = AUTH_SASL_STEPS_MAX */
 
 struct conf_ids {
 	int	set;
@@ -49,10 +55,36 @@ struct conf_display {
 	int		cd_max_clients;
 	int		cd_max_preauth;
 	int		cd_link_timeout;	/* seconds */
+
+	/* TLS: its own listener; cd_tls_host empty = no TLS. */
+	char		cd_tls_host[256];
+	int		cd_tls_port;
+	char		cd_tls_cert[CONF_FILE_LEN];	/* PEM chain */
+	char		cd_tls_key[CONF_FILE_LEN];	/* PEM */
+	char		cd_tls_ca[CONF_FILE_LEN];	/* client CAs or "" */
+	char		cd_tls_ciphers[CONF_CIPHERS_LEN];	/* TLS 1.2 */
+	char		cd_tls_ciphersuites[CONF_CIPHERS_LEN];	/* TLS 1.3 */
+	int		cd_tls_min_version;	/* 12 or 13 */
+	int		cd_tls_require_client_cert;
+	int		cd_tls_ktls;		/* try kernel TLS (default) */
+	uint32_t	cd_secure_channels;	/* bit N: channel type N */
+
+	/* SASL (cyrus-sasl): when on, it replaces ticket auth. */
+	int		cd_sasl;
+	char		cd_sasl_realm[CONF_SASL_NAME_LEN];
+	char		cd_sasl_server_name[CONF_SASL_NAME_LEN];
+	char		cd_sasl_mechs[CONF_SASL_MECHS_LEN];	/* ",A,B," */
+	int		cd_sasl_max_steps;
 };
 
 struct conf {
 	char			 c_run_dir[CONF_PATH_LEN];
+	char			 c_control_path[CONF_PATH_LEN]; /* "": none */
+	int			 c_control_group_set;
+	gid_t			 c_control_group;	/* may use the socket */
+	/* cyrus-sasl reads one APP.conf per process, so these are global. */
+	char			 c_sasl_appname[CONF_SASL_NAME_LEN];
+	char			 c_sasl_config_dir[CONF_PATH_LEN]; /* "": cyrus' */
 	struct conf_display	 c_displays[CONF_MAX_DISPLAYS];
 	size_t			 c_ndisplays;
 };
@@ -78,6 +110,13 @@ int	conf_load_string(struct conf *, const char *text, const char *name,
 int	conf_parse_text(const char *text, const char *name,
 	    int (*item_cb)(const struct conf_item *, void *, struct spd_err *),
 	    void *arg, struct spd_err *);
+
+/* Parse a secure-channels value: a comma-separated list of channel names
+ * (main, display, inputs, cursor, playback, record, smartcard, usbredir,
+ * port, webdav), or "all"/"default" (every channel), or "none", into a
+ * mask with bit N set for SPICE channel type N. */
+int	conf_parse_channels(const char *value, uint32_t *mask,
+	    struct spd_err *);
 
 /* Parse "user", "uid:gid" or "uid" (gid = uid's primary group or uid). */
 int	conf_parse_ids(const char *value, struct conf_ids *, struct spd_err *);

@@ -4,8 +4,13 @@
  * Spec: SPICE-NOTES 1.2-1.7.  Deviations from the reference server:
  * major versions other than 2 always get VERSION_MISMATCH; a client that
  * lacks PROTOCOL_AUTH_SELECTION sends its ticket directly (legacy, as the
- * reference server allows) and SASL is not offered yet, so mechanism 2
- * gets INVALID_DATA like any unknown one.
+ * reference server allows).  With SASL on (policy->sasl), SASL is the
+ * only mechanism offered, as in the reference server: the reply carries
+ * AUTH_SASL and an all-zero key, a client without auth selection gets
+ * VERSION_MISMATCH and mechanism 1 gets INVALID_DATA; the exchange itself
+ * is auth-sasl.c's, with link.c reading exactly the bytes it asks for.  A channel that secure-channels
+ * names gets NEED_SECURED in the reply when linked without TLS, as the
+ * reference server does (spice-gtk then reconnects it to the TLS port).
  *
  * Why plain events and read(2) rather than bufferevents: a bufferevent
  * reads ahead, and the bytes after the ticket are the first data messages
@@ -28,7 +33,10 @@
 #include <spice/enums.h>
 #include <spice/protocol.h>
 
+#include "auth-sasl.h"
 #include "link.h"
+#include "link-ws.h"
+#include "ws.h"
 #include "log.h"
 #include "sbuf.h"
 #include "spice-link.h"
@@ -46,26 +54,45 @@
 	(1u << SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION | \
 	 1u << SPICE_COMMON_CAP_AUTH_SPICE | \
 	 1u << SPICE_COMMON_CAP_MINI_HEADER)
+/* With SASL on: 0x0D. */
+#define LINK_SASL_COMMON_CAPS \
+	(1u << SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION | \
+	 1u << SPICE_COMMON_CAP_AUTH_SASL | \
+	 1u << SPICE_COMMON_CAP_MINI_HEADER)
+/* The external SSF SASL is told for a link over TLS.  It only matters to
+ * mechanisms that weigh it (EXTERNAL); min/max SSF are 0 over TLS
+ * anyway.  128: AES-128, the weakest cipher of OpenSSL 3's defaults. */
+#define LINK_TLS_SSF		128
 
 enum link_state {
+	LINK_S_LAYER,		/* the layer's own handshake (TLS) */
+	LINK_S_WS_HTTP,		/* reading a WebSocket upgrade request */
+	LINK_S_WS_REPLY,	/* writing its 101 reply */
 	LINK_S_HEADER,		/* reading SpiceLinkHeader */
 	LINK_S_MESS,		/* reading SpiceLinkMess + caps */
 	LINK_S_KEYWAIT,		/* waiting for a key pair from the pool */
 	LINK_S_REPLY,		/* writing SpiceLinkReply */
 	LINK_S_MECH,		/* reading the auth mechanism u32 */
 	LINK_S_TICKET,		/* reading the encrypted ticket */
+	LINK_S_SASL_OUT,	/* writing a SASL message */
+	LINK_S_SASL_IN,		/* reading a SASL message (auth-sasl.c) */
 	LINK_S_RESULT,		/* writing the link result */
 	LINK_S_ERROR,		/* writing an error reply or failed result */
 	LINK_S_LINGER,		/* refused; draining input until close */
 };
 
 static const char *link_state_names[] = {
+	[LINK_S_LAYER] = "TLS handshake",
+	[LINK_S_WS_HTTP] = "WebSocket upgrade request",
+	[LINK_S_WS_REPLY] = "WebSocket upgrade reply",
 	[LINK_S_HEADER] = "link header",
 	[LINK_S_MESS] = "link message",
 	[LINK_S_KEYWAIT] = "key wait",
 	[LINK_S_REPLY] = "link reply",
 	[LINK_S_MECH] = "auth mechanism",
 	[LINK_S_TICKET] = "ticket",
+	[LINK_S_SASL_OUT] = "SASL reply",
+	[LINK_S_SASL_IN] = "SASL message",
 	[LINK_S_RESULT] = "link result",
 	[LINK_S_ERROR] = "error reply",
 	[LINK_S_LINGER] = "linger",
@@ -73,19 +100,11 @@ static const char *link_state_names[] = {
 
 struct link_conn;
 
-/* How bytes move; one table per transport (plain now; TLS, SASL layer and
- * WebSocket framing later).  Both return what read(2)/write(2) would. */
-struct link_transport {
-	const char	*lt_name;
-	uint8_t		 lt_ipc;	/* enum ipc_transport */
-	ssize_t		(*lt_read)(struct link_conn *, void *, size_t);
-	ssize_t		(*lt_write)(struct link_conn *, const void *, size_t);
-};
-
 struct link_conn {
 	TAILQ_ENTRY(link_conn)	 lc_entry;
 	const struct link_policy *lc_policy;
-	const struct link_transport *lc_tp;
+	struct link_layer	 lc_bottom;	/* owns the socket */
+	struct link_layer	*lc_top;	/* where the link reads */
 	int			 lc_fd;
 	char			 lc_peer[IPC_ADDR_LEN];
 	enum link_state		 lc_state;
@@ -109,6 +128,8 @@ struct link_conn {
 	struct auth_key		*lc_key;
 	struct auth_key_waiter	 lc_waiter;
 	uint32_t		 lc_result;
+	struct auth_sasl	*lc_sasl;	/* SASL exchange, or NULL */
+	uint8_t			*lc_rbuf;	/* read here, not lc_in */
 	struct link_info	 lc_info;
 
 	link_admit_cb		 lc_admit;
@@ -123,21 +144,73 @@ static void	link_write_cb(evutil_socket_t, short, void *);
 static void	link_timer_cb(evutil_socket_t, short, void *);
 
 static ssize_t
-link_plain_read(struct link_conn *lc, void *buf, size_t n)
+link_plain_read(struct link_layer *l, void *buf, size_t n)
 {
-	return recv(lc->lc_fd, buf, n, 0);
+	return recv(l->ll_fd, buf, n, 0);
 }
 
 static ssize_t
-link_plain_write(struct link_conn *lc, const void *buf, size_t n)
+link_plain_write(struct link_layer *l, const void *buf, size_t n)
 {
 	/* MSG_NOSIGNAL: a vanished client must not SIGPIPE the supervisor. */
-	return send(lc->lc_fd, buf, n, MSG_NOSIGNAL);
+	return send(l->ll_fd, buf, n, MSG_NOSIGNAL);
 }
 
-static const struct link_transport link_plain = {
-	"plain", IPC_TRANSPORT_PLAIN, link_plain_read, link_plain_write
+static const struct link_layer_ops link_plain = {
+	.llo_name = "plain",
+	.llo_read = link_plain_read,
+	.llo_write = link_plain_write,
 };
+
+ssize_t
+link_layer_read(struct link_layer *l, void *buf, size_t n)
+{
+	return l->ll_ops->llo_read(l, buf, n);
+}
+
+ssize_t
+link_layer_write(struct link_layer *l, const void *buf, size_t n)
+{
+	return l->ll_ops->llo_write(l, buf, n);
+}
+
+/* Does any layer of lc hold decoded input the socket will not signal? */
+static int
+link_pending(struct link_conn *lc)
+{
+	struct link_layer *l;
+
+	for (l = lc->lc_top; l != NULL; l = l->ll_below)
+		if (l->ll_ops->llo_pending != NULL && l->ll_ops->llo_pending(l))
+			return 1;
+	return 0;
+}
+
+static int
+link_secure(const struct link_conn *lc)
+{
+	const struct link_layer *l;
+
+	for (l = lc->lc_top; l != NULL; l = l->ll_below)
+		if (l->ll_ops->llo_secure)
+			return 1;
+	return 0;
+}
+
+static void
+link_layers_free(struct link_conn *lc)
+{
+	struct link_layer *l, *below;
+
+	for (l = lc->lc_top; l != NULL; l = below) {
+		below = l->ll_below;
+		if (l->ll_ops->llo_free != NULL)
+			l->ll_ops->llo_free(l);
+		if (l != &lc->lc_bottom)
+			free(l);
+	}
+	lc->lc_top = NULL;
+}
 
 static void __attribute__((format(printf, 2, 3)))
 link_log_refused(struct link_conn *lc, const char *fmt, ...)
@@ -164,6 +237,8 @@ link_free(struct link_conn *lc, int close_fd)
 	event_free(lc->lc_wev);
 	event_free(lc->lc_timer);
 	obuf_free(&lc->lc_out);
+	auth_sasl_free(lc->lc_sasl);
+	link_layers_free(lc);
 	if (close_fd)
 		close(lc->lc_fd);
 	/* The ticket never sat in lc_in unencrypted, but the buffer held the
@@ -178,8 +253,13 @@ link_expect(struct link_conn *lc, enum link_state state, size_t need)
 	lc->lc_state = state;
 	lc->lc_have = 0;
 	lc->lc_need = need;
+	lc->lc_rbuf = NULL;
 	event_del(lc->lc_wev);
 	event_add(lc->lc_rev, NULL);
+	/* A TLS record may have carried this step's bytes along with the
+	 * last one's: they wait in the layer, not in the socket. */
+	if (link_pending(lc))
+		event_active(lc->lc_rev, EV_READ, 0);
 }
 
 /* Start writing lc_out; when done, continue with next. */
@@ -251,11 +331,14 @@ link_fail_result(struct link_conn *lc, uint32_t code)
 static void
 link_send_reply(struct link_conn *lc)
 {
-	const uint32_t common = LINK_SERVER_COMMON_CAPS;
+	const uint32_t common = lc->lc_policy->sasl != NULL ?
+	    LINK_SASL_COMMON_CAPS : LINK_SERVER_COMMON_CAPS;
 
 	obuf_reset(&lc->lc_out);
+	/* SASL needs no key: zeros, as the reference server sends. */
 	spice_link_reply_build(&lc->lc_out, SPICE_LINK_ERR_OK,
-	    auth_key_pubkey(lc->lc_key), &common, 1, NULL, 0);
+	    lc->lc_key != NULL ? auth_key_pubkey(lc->lc_key) : NULL, &common,
+	    1, NULL, 0);
 	if (lc->lc_out.ob_failed) {
 		link_log_refused(lc, "cannot build link reply");
 		link_free(lc, 1);
@@ -294,12 +377,94 @@ link_fill_info(struct link_conn *lc)
 	c->channel_type = li->channel_type;
 	c->channel_id = li->channel_id;
 	c->mini_header = (uint8_t)li->mini_header;
-	c->transport = lc->lc_tp->lt_ipc;
+	c->transport = IPC_TRANSPORT_PLAIN;	/* layers' handoff may change */
+	li->secure = link_secure(lc);
 	c->n_common_caps = m->lm_n_common;
 	c->n_channel_caps = m->lm_n_channel;
 	memcpy(c->common_caps, m->lm_common_caps, sizeof(c->common_caps));
 	memcpy(c->channel_caps, m->lm_channel_caps, sizeof(c->channel_caps));
 	snprintf(c->peer, sizeof(c->peer), "%s", lc->lc_peer);
+}
+
+/*
+ * WebSocket (RFC 6455; DESIGN 3): a connection whose first bytes are
+ * "GET " sends an HTTP upgrade request.  The 16 bytes read as a link
+ * header are its start (no valid request is shorter); the rest is read
+ * at most 4 bytes at a time, as ws_http_want() allows, so not one frame
+ * byte is read before the 101 reply is out.  lc_in holds the whole
+ * request (WS_HTTP_MAX).  Then a framing layer goes on top of the stack
+ * and the ordinary link runs inside frames.
+ */
+_Static_assert(SPICE_LINK_MAX_SIZE >= WS_HTTP_MAX, "lc_in holds a request");
+
+static void
+link_on_ws_http(struct link_conn *lc)
+{
+	struct ws_http wh;
+	struct spd_err err;
+	int want, rc;
+
+	lc->lc_state = LINK_S_WS_HTTP;
+	if ((want = ws_http_want(lc->lc_in, lc->lc_have)) > 0) {
+		lc->lc_need = lc->lc_have + (size_t)want;
+		/* Under TLS the rest may already sit in the layer. */
+		if (link_pending(lc))
+			event_active(lc->lc_rev, EV_READ, 0);
+		return;
+	}
+	memset(&wh, 0, sizeof(wh));
+	if (want < 0)
+		rc = spd_err_set(&err, "WebSocket upgrade: no end of the "
+		    "request within %d bytes", WS_HTTP_MAX);
+	else
+		rc = ws_http_parse(lc->lc_in, lc->lc_have, &wh, &err);
+	obuf_reset(&lc->lc_out);
+	if (rc == 0 && ws_http_reply_build(&lc->lc_out, &wh, &err) == 0) {
+		link_send(lc, LINK_S_WS_REPLY, LINK_S_WS_REPLY);
+		return;
+	}
+	link_log_refused(lc, "%s", err.msg);
+	obuf_reset(&lc->lc_out);
+	ws_http_refuse_build(&lc->lc_out, &wh);
+	link_send(lc, LINK_S_ERROR, LINK_S_LINGER);
+}
+
+/* The 101 reply is out: frames from here on. */
+static void
+link_ws_up(struct link_conn *lc)
+{
+	struct link_layer *l;
+
+	if ((l = link_ws_new(lc->lc_top)) == NULL) {
+		link_log_refused(lc, "WebSocket: out of memory");
+		link_free(lc, 1);
+		return;
+	}
+	lc->lc_top = l;
+	link_expect(lc, LINK_S_HEADER, SPICE_LINK_HDR_LEN);
+}
+
+/*
+ * A read failed: if the WebSocket layer ended (a refused frame, or the
+ * client's close), answer with a close frame written below that layer,
+ * then linger.  0 if the top layer is no WebSocket that ended.
+ */
+static int
+link_ws_fail(struct link_conn *lc)
+{
+	struct link_layer *ws = lc->lc_top;
+	const char *why;
+
+	obuf_reset(&lc->lc_out);
+	if ((why = link_ws_ended(ws, &lc->lc_out)) == NULL)
+		return 0;
+	link_log_refused(lc, "during %s: %s", link_state_names[lc->lc_state],
+	    why);
+	lc->lc_top = ws->ll_below;
+	ws->ll_ops->llo_free(ws);
+	free(ws);
+	link_send(lc, LINK_S_ERROR, LINK_S_LINGER);
+	return 1;
 }
 
 static void
@@ -309,7 +474,11 @@ link_on_header(struct link_conn *lc)
 	struct spd_err err;
 	uint32_t rc;
 
-	/* A later WebSocket check goes here: "GET " instead of "REDQ". */
+	/* "GET " instead of "REDQ": a WebSocket upgrade, once. */
+	if (memcmp(lc->lc_in, "GET ", 4) == 0 && !link_ws_is(lc->lc_top)) {
+		link_on_ws_http(lc);
+		return;
+	}
 	if ((rc = spice_link_hdr_parse(lc->lc_in, lc->lc_have, &hdr, &err)) !=
 	    SPICE_LINK_ERR_OK) {
 		link_log_refused(lc, "%s", err.msg);
@@ -332,6 +501,27 @@ link_on_mess(struct link_conn *lc)
 		return;
 	}
 	link_fill_info(lc);
+	if (!lc->lc_info.secure && lc->lc_mess.lm_channel_type < 32 &&
+	    (lc->lc_policy->secure_channels &
+	    (1u << lc->lc_mess.lm_channel_type)) != 0) {
+		link_log_refused(lc, "channel %u:%u must be linked over TLS "
+		    "(secure-channels)", lc->lc_mess.lm_channel_type,
+		    lc->lc_mess.lm_channel_id);
+		link_fail_reply(lc, SPICE_LINK_ERR_NEED_SECURED);
+		return;
+	}
+	if (lc->lc_policy->sasl != NULL) {
+		if (!spice_link_cap_test(lc->lc_mess.lm_common_caps,
+		    lc->lc_mess.lm_n_common,
+		    SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION)) {
+			link_log_refused(lc, "SASL required, and the client "
+			    "cannot select an auth mechanism");
+			link_fail_reply(lc, SPICE_LINK_ERR_VERSION_MISMATCH);
+			return;
+		}
+		link_send_reply(lc);
+		return;
+	}
 	if (lc->lc_policy->keys == NULL) {
 		link_log_refused(lc, "no key pool");
 		link_fail_reply(lc, SPICE_LINK_ERR_ERROR);
@@ -346,14 +536,91 @@ link_on_mess(struct link_conn *lc)
 		link_send_reply(lc);
 }
 
+/* Read the next part of a SASL message, where auth-sasl.c wants it. */
+static void
+link_sasl_expect(struct link_conn *lc)
+{
+	uint8_t *buf;
+	size_t n;
+
+	auth_sasl_want(lc->lc_sasl, &buf, &n);
+	link_expect(lc, LINK_S_SASL_IN, n);
+	lc->lc_rbuf = buf;
+}
+
+/* Mechanism 2: offer the mechanism list. */
+static void
+link_sasl_start(struct link_conn *lc)
+{
+	struct spd_err err;
+
+	obuf_reset(&lc->lc_out);
+	lc->lc_sasl = auth_sasl_new(lc->lc_policy->sasl, lc->lc_fd,
+	    link_secure(lc) ? LINK_TLS_SSF : 0, &lc->lc_out, &err);
+	if (lc->lc_sasl == NULL) {
+		link_log_refused(lc, "SASL: %s", err.msg);
+		link_fail_result(lc, SPICE_LINK_ERR_ERROR);
+		return;
+	}
+	link_send(lc, LINK_S_SASL_OUT, LINK_S_SASL_IN);
+}
+
+/* A SASL message part arrived. */
+static void
+link_on_sasl(struct link_conn *lc)
+{
+	struct spd_err err;
+	uint32_t rc;
+
+	switch (auth_sasl_input(lc->lc_sasl, &lc->lc_out, &err)) {
+	case AUTH_SASL_MORE:
+		link_sasl_expect(lc);
+		return;
+	case AUTH_SASL_REPLY:
+		link_send(lc, LINK_S_SASL_OUT, LINK_S_SASL_IN);
+		return;
+	case AUTH_SASL_OK:
+		break;
+	default:
+		link_log_refused(lc, "SASL: %s", err.msg);
+		link_send(lc, LINK_S_ERROR, LINK_S_LINGER);
+		return;
+	}
+	log_info("display \"%s\": link from %s: SASL user \"%s\" "
+	    "authenticated with %s (SSF %u)", lc->lc_policy->display,
+	    lc->lc_peer, auth_sasl_username(lc->lc_sasl),
+	    auth_sasl_mech(lc->lc_sasl), auth_sasl_ssf(lc->lc_sasl));
+	rc = lc->lc_admit(&lc->lc_info, lc->lc_arg);
+	if (rc != SPICE_LINK_ERR_OK)
+		link_log_refused(lc, "channel %u:%u connection id %u: %s",
+		    lc->lc_info.channel_type, lc->lc_info.channel_id,
+		    lc->lc_info.connection_id, spice_link_err_str(rc));
+	/* The SASL success word, then the link result (through the
+	 * security layer, if one was negotiated). */
+	if (auth_sasl_result(lc->lc_sasl, rc, &lc->lc_out, &err) != 0) {
+		link_log_refused(lc, "SASL: %s", err.msg);
+		link_free(lc, 1);
+		return;
+	}
+	if (rc != SPICE_LINK_ERR_OK)
+		link_send(lc, LINK_S_ERROR, LINK_S_LINGER);
+	else
+		link_send(lc, LINK_S_RESULT, LINK_S_RESULT);
+}
+
 static void
 link_on_mech(struct link_conn *lc)
 {
 	struct sbuf sb;
-	uint32_t mech;
+	uint32_t mech = 0;
 
 	sbuf_init(&sb, lc->lc_in, lc->lc_have);
-	if (sbuf_get_u32le(&sb, &mech) != 0 || mech != SPICE_LINK_AUTH_SPICE) {
+	if (sbuf_get_u32le(&sb, &mech) == 0 && lc->lc_policy->sasl != NULL &&
+	    mech == SPICE_LINK_AUTH_SASL) {
+		link_sasl_start(lc);
+		return;
+	}
+	if (mech != SPICE_LINK_AUTH_SPICE || lc->lc_policy->sasl != NULL) {
 		link_log_refused(lc, "auth mechanism %u not offered", mech);
 		link_fail_result(lc, SPICE_LINK_ERR_INVALID_DATA);
 		return;
@@ -395,20 +662,96 @@ link_on_ticket(struct link_conn *lc)
 	link_send(lc, LINK_S_RESULT, LINK_S_RESULT);
 }
 
-/* The OK result is out: give the fd away with no event state left. */
+/* The OK result is out: let each layer, bottom up, turn the socket into
+ * what the worker gets (kTLS socket, relay pair), then give the fd away
+ * with no event state left. */
 static void
 link_handoff(struct link_conn *lc)
 {
 	struct link_info info = lc->lc_info;
 	link_handoff_cb handoff = lc->lc_handoff;
 	void *arg = lc->lc_arg;
-	int fd = lc->lc_fd;
+	struct link_layer *stack[8], *l;
+	struct spd_err err;
+	int fd = lc->lc_fd, n = 0;
 
+	for (l = lc->lc_top; l != NULL && n < 8; l = l->ll_below)
+		stack[n++] = l;
+	while (n-- > 0) {
+		l = stack[n];
+		if (l->ll_ops->llo_handoff == NULL)
+			continue;
+		if (l->ll_ops->llo_handoff(l, &fd, &info.client.transport,
+		    &err) != 0) {
+			link_log_refused(lc, "after link: %s", err.msg);
+			if (fd != lc->lc_fd)
+				close(fd);
+			link_free(lc, 1);
+			return;
+		}
+	}
+	/* Framed: the worker continues the frame the ticket ended in.  A
+	 * SASL security layer would have to sit inside the frames, which
+	 * the relay cannot do (no WebSocket client asks for one). */
+	if (link_ws_is(lc->lc_top) && (auth_sasl_has_layer(lc->lc_sasl) ?
+	    spd_err_set(&err, "SASL security layer over WebSocket") :
+	    link_ws_handoff(lc->lc_top, &info.client, &err)) != 0) {
+		link_log_refused(lc, "after link: %s", err.msg);
+		if (fd != lc->lc_fd)
+			close(fd);
+		link_free(lc, 1);
+		return;
+	}
+	/* A SASL security layer (never together with TLS) goes on in a
+	 * relay, which holds the cyrus context from here on. */
+	if (auth_sasl_has_layer(lc->lc_sasl)) {
+		if (auth_sasl_relay_spawn(lc->lc_sasl, fd, lc->lc_peer, &fd,
+		    &err) != 0) {
+			link_log_refused(lc, "after link: %s", err.msg);
+			link_free(lc, 1);
+			return;
+		}
+		info.client.transport = IPC_TRANSPORT_RELAYED;
+	}
 	log_info("display \"%s\": link from %s: channel %u:%u linked "
-	    "(connection id %u)", lc->lc_policy->display, lc->lc_peer,
-	    info.channel_type, info.channel_id, info.connection_id);
-	link_free(lc, 0);
+	    "(connection id %u, %s)", lc->lc_policy->display, lc->lc_peer,
+	    info.channel_type, info.channel_id, info.connection_id,
+	    info.client.transport == IPC_TRANSPORT_KTLS ? "TLS, kTLS" :
+	    auth_sasl_has_layer(lc->lc_sasl) ? "SASL layer, relay" :
+	    info.client.transport == IPC_TRANSPORT_RELAYED ? "TLS, relay" :
+	    "plain");
+	/* A layer that replaced the socket keeps its own copy (the relay
+	 * holds it); ours goes. */
+	link_free(lc, fd != lc->lc_fd);
 	handoff(fd, &info, arg);
+}
+
+/* Run the bottom layer's handshake as far as the socket allows. */
+static void
+link_layer_step(struct link_conn *lc)
+{
+	struct link_layer *l = &lc->lc_bottom;
+	struct spd_err err;
+	int rc;
+
+	rc = l->ll_ops->llo_handshake(l, &err);
+	switch (rc) {
+	case LINK_LAYER_DONE:
+		link_expect(lc, LINK_S_HEADER, SPICE_LINK_HDR_LEN);
+		break;
+	case LINK_LAYER_WANT_READ:
+		event_del(lc->lc_wev);
+		event_add(lc->lc_rev, NULL);
+		break;
+	case LINK_LAYER_WANT_WRITE:
+		event_del(lc->lc_rev);
+		event_add(lc->lc_wev, NULL);
+		break;
+	default:
+		link_log_refused(lc, "%s", err.msg);
+		link_free(lc, 1);
+		break;
+	}
 }
 
 static void
@@ -418,8 +761,12 @@ link_read_cb(evutil_socket_t fd, short events, void *arg)
 	uint8_t drop[512];
 	ssize_t n;
 
+	if (lc->lc_state == LINK_S_LAYER) {
+		link_layer_step(lc);
+		return;
+	}
 	if (lc->lc_state == LINK_S_LINGER) {
-		n = lc->lc_tp->lt_read(lc, drop, sizeof(drop));
+		n = link_layer_read(lc->lc_top, drop, sizeof(drop));
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n > 0 && (lc->lc_drained += (size_t)n) <
@@ -430,10 +777,12 @@ link_read_cb(evutil_socket_t fd, short events, void *arg)
 	}
 
 	/* Exactly the missing bytes of this step, never more. */
-	n = lc->lc_tp->lt_read(lc, lc->lc_in + lc->lc_have,
-	    lc->lc_need - lc->lc_have);
+	n = link_layer_read(lc->lc_top, (lc->lc_rbuf != NULL ? lc->lc_rbuf :
+	    lc->lc_in) + lc->lc_have, lc->lc_need - lc->lc_have);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
+			return;
+		if (link_ws_fail(lc))
 			return;
 		link_log_refused(lc, "read during %s: %s",
 		    link_state_names[lc->lc_state], strerror(errno));
@@ -448,12 +797,18 @@ link_read_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	lc->lc_have += (size_t)n;
-	if (lc->lc_have < lc->lc_need)
+	if (lc->lc_have < lc->lc_need) {
+		if (link_pending(lc))
+			event_active(lc->lc_rev, EV_READ, 0);
 		return;
+	}
 
 	switch (lc->lc_state) {
 	case LINK_S_HEADER:
 		link_on_header(lc);
+		break;
+	case LINK_S_WS_HTTP:
+		link_on_ws_http(lc);
 		break;
 	case LINK_S_MESS:
 		link_on_mess(lc);
@@ -463,6 +818,9 @@ link_read_cb(evutil_socket_t fd, short events, void *arg)
 		break;
 	case LINK_S_TICKET:
 		link_on_ticket(lc);
+		break;
+	case LINK_S_SASL_IN:
+		link_on_sasl(lc);
 		break;
 	default:
 		/* Reading is only enabled in the states above. */
@@ -479,7 +837,11 @@ link_write_cb(evutil_socket_t fd, short events, void *arg)
 	struct link_conn *lc = arg;
 	ssize_t n;
 
-	n = lc->lc_tp->lt_write(lc, lc->lc_out.ob_data + lc->lc_outoff,
+	if (lc->lc_state == LINK_S_LAYER) {
+		link_layer_step(lc);
+		return;
+	}
+	n = link_layer_write(lc->lc_top, lc->lc_out.ob_data + lc->lc_outoff,
 	    lc->lc_out.ob_len - lc->lc_outoff);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -503,8 +865,14 @@ link_write_cb(evutil_socket_t fd, short events, void *arg)
 	case LINK_S_TICKET:
 		link_expect(lc, LINK_S_TICKET, SPICE_LINK_TICKET_LEN);
 		break;
+	case LINK_S_SASL_IN:
+		link_sasl_expect(lc);
+		break;
 	case LINK_S_RESULT:
 		link_handoff(lc);
+		break;
+	case LINK_S_WS_REPLY:
+		link_ws_up(lc);
 		break;
 	default:
 		link_linger(lc);
@@ -537,37 +905,120 @@ link_count(const struct link_policy *policy)
 	return n;
 }
 
+/*
+ * How cheaply a connection can be evicted to admit a new one when the
+ * pre-auth cap is full; lower goes first, -1 never.  First the ones
+ * already refused (lingering), then those that have not yet sent a valid
+ * link message, least progress first: a TLS handshake, then a header,
+ * then a link message.  Once a valid link message is in, the client is
+ * mid-authentication (waiting for or holding a key pair, or sending its
+ * ticket) and is never evicted: a flood of fresh connections must not
+ * cut a real client off, and a key pair is not spent twice.  Those hold
+ * their slot until the handshake deadline at most.
+ */
+static int
+link_evict_rank(const struct link_conn *lc)
+{
+	switch (lc->lc_state) {
+	case LINK_S_LINGER:
+	case LINK_S_ERROR:
+		return 0;
+	case LINK_S_LAYER:
+		return 1;
+	case LINK_S_HEADER:
+	case LINK_S_WS_HTTP:
+		return 2;
+	case LINK_S_MESS:
+		return 3;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * The cap of policy is full (n connections): close the connection that
+ * has made the least progress (ties: the oldest, as the list is in
+ * arrival order) to make room for peer, so that idle connections cannot
+ * lock real clients out; the cap stays a hard bound.  0 if room was
+ * made, -1 (logged) if every connection is mid-authentication.
+ */
+static int
+link_evict(const struct link_policy *policy, const char *peer,
+    unsigned int n)
+{
+	struct link_conn *lc, *victim = NULL;
+	int rank, best = 0;
+
+	TAILQ_FOREACH(lc, &link_conns, lc_entry) {
+		if (lc->lc_policy != policy || (rank = link_evict_rank(lc)) < 0)
+			continue;
+		if (victim == NULL || rank < best ||
+		    (rank == best && lc->lc_have < victim->lc_have)) {
+			victim = lc;
+			best = rank;
+		}
+	}
+	if (victim == NULL) {
+		log_warn("display \"%s\": link from %s refused: %u pre-auth "
+		    "connections already (max-preauth %u), all of them "
+		    "authenticating", policy->display, peer, n,
+		    policy->max_preauth);
+		return -1;
+	}
+	/* A lingering one had its refusal logged already. */
+	if (best > 0)
+		link_log_refused(victim, "evicted in %s (%zu bytes) to make "
+		    "room for %s: max-preauth %u reached",
+		    link_state_names[victim->lc_state], victim->lc_have, peer,
+		    policy->max_preauth);
+	link_free(victim, 1);
+	return 0;
+}
+
 struct link_conn *
 link_start(struct event_base *base, int fd, const char *peer,
     const struct link_policy *policy, link_admit_cb admit,
     link_handoff_cb handoff, void *arg)
 {
+	return link_start_layer(base, fd, peer, policy, NULL, NULL, admit,
+	    handoff, arg);
+}
+
+struct link_conn *
+link_start_layer(struct event_base *base, int fd, const char *peer,
+    const struct link_policy *policy, const struct link_layer_ops *ops,
+    void *ctx, link_admit_cb admit, link_handoff_cb handoff, void *arg)
+{
+	struct link_layer dropped;
 	struct link_conn *lc;
 	struct timeval tv;
 	unsigned int n;
 	int flags, timeout;
 
+	dropped.ll_ops = ops;
+	dropped.ll_ctx = ctx;
+	dropped.ll_fd = fd;
+	dropped.ll_below = NULL;
+
 	/* Counting walks the list; it holds at most the sum of all
 	 * max_preauth values, so the walk stays short. */
-	if ((n = link_count(policy)) >= policy->max_preauth) {
-		log_warn("display \"%s\": link from %s refused: %u pre-auth "
-		    "connections already (max-preauth %u)", policy->display,
-		    peer, n, policy->max_preauth);
-		close(fd);
-		return NULL;
-	}
+	if ((n = link_count(policy)) >= policy->max_preauth &&
+	    link_evict(policy, peer, n) != 0)
+		goto drop;
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
 		log_warn("display \"%s\": link from %s refused: O_NONBLOCK: %s",
 		    policy->display, peer, strerror(errno));
-		close(fd);
-		return NULL;
+		goto drop;
 	}
 	if ((lc = calloc(1, sizeof(*lc))) == NULL)
 		goto fail;
 	lc->lc_fd = fd;
 	lc->lc_policy = policy;
-	lc->lc_tp = &link_plain;
+	lc->lc_bottom.ll_ops = ops != NULL ? ops : &link_plain;
+	lc->lc_bottom.ll_ctx = ctx;
+	lc->lc_bottom.ll_fd = fd;
+	lc->lc_top = &lc->lc_bottom;
 	lc->lc_admit = admit;
 	lc->lc_handoff = handoff;
 	lc->lc_arg = arg;
@@ -596,12 +1047,21 @@ link_start(struct event_base *base, int fd, const char *peer,
 	tv.tv_usec = 0;
 	evtimer_add(lc->lc_timer, &tv);
 	TAILQ_INSERT_TAIL(&link_conns, lc, lc_entry);
-	link_expect(lc, LINK_S_HEADER, SPICE_LINK_HDR_LEN);
+	if (lc->lc_bottom.ll_ops->llo_handshake != NULL) {
+		/* Servers speak second: wait for the client's first bytes
+		 * (and so never free lc before returning it). */
+		lc->lc_state = LINK_S_LAYER;
+		event_add(lc->lc_rev, NULL);
+	} else
+		link_expect(lc, LINK_S_HEADER, SPICE_LINK_HDR_LEN);
 	return lc;
 
  fail:
 	log_warn("display \"%s\": link from %s refused: out of memory",
 	    policy->display, peer);
+ drop:
+	if (ops != NULL && ops->llo_free != NULL)
+		ops->llo_free(&dropped);
 	close(fd);
 	return NULL;
 }

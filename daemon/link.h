@@ -9,19 +9,71 @@
  * the ticket belong to the worker), and every refusal logs one line:
  *   display "vm1": link from 127.0.0.1:40000 refused: ticket expired
  *
- * Only plain sockets for now; reads and writes go through a small
- * transport table so TLS, SASL and WebSocket framing can slot in later.
+ * Bytes move through a stack of layers (struct link_layer): the bottom
+ * one owns the socket (plain TCP/UNIX, or TLS, whose handshake runs first
+ * under the same deadline); a framing layer (WebSocket) can sit above it
+ * and read through link_layer_read(ll_below).  After the OK result each
+ * layer's handoff may replace the fd the worker gets (kTLS, relay).
  */
 #ifndef SPICED_LINK_H
 #define SPICED_LINK_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #include "auth-ticket.h"
+#include "err.h"
 #include "ipc-msg.h"
 
 struct event_base;
 struct link_conn;
+struct link_layer;
+struct auth_sasl_policy;
+
+/* What a layer's handshake step asks for next. */
+#define LINK_LAYER_DONE		0
+#define LINK_LAYER_WANT_READ	1
+#define LINK_LAYER_WANT_WRITE	2
+
+/*
+ * One layer of the byte stack.  read/write behave like recv(2)/send(2) on
+ * a non-blocking socket: -1 with errno EAGAIN when nothing can move now
+ * (the link waits for the fd to become readable/writable), 0 from read at
+ * the end of the stream.  Optional members may be NULL.
+ */
+struct link_layer_ops {
+	const char	*llo_name;	/* "plain", "tls", ... for logs */
+	int		 llo_secure;	/* satisfies secure-channels */
+	/* One step of the layer's own handshake, run before the SPICE link
+	 * header is read: LINK_LAYER_DONE, _WANT_READ/_WANT_WRITE, or -1
+	 * with err set (the link is dropped and err logged). */
+	int		(*llo_handshake)(struct link_layer *, struct spd_err *);
+	ssize_t		(*llo_read)(struct link_layer *, void *, size_t);
+	ssize_t		(*llo_write)(struct link_layer *, const void *,
+			    size_t);
+	/* Nonzero when decoded input sits in the layer's own buffer (the
+	 * socket may then not poll readable). */
+	int		(*llo_pending)(struct link_layer *);
+	/* After the OK result went out: turn *fd into what the worker gets
+	 * and set *transport (enum ipc_transport); on failure return -1
+	 * with err set (the caller closes *fd).  NULL: hand *fd on as is. */
+	int		(*llo_handoff)(struct link_layer *, int *fd,
+			    uint8_t *transport, struct spd_err *);
+	/* Free ll_ctx; never closes the fd. */
+	void		(*llo_free)(struct link_layer *);
+};
+
+struct link_layer {
+	const struct link_layer_ops *ll_ops;
+	void			*ll_ctx;
+	int			 ll_fd;		/* the client socket */
+	struct link_layer	*ll_below;	/* NULL: bottom layer */
+};
+
+/* Read/write through layer l (for layers stacked above another one). */
+ssize_t	 link_layer_read(struct link_layer *l, void *buf, size_t n);
+ssize_t	 link_layer_write(struct link_layer *l, const void *buf, size_t n);
 
 #define LINK_MAX_PREAUTH_DEFAULT 32
 
@@ -34,6 +86,10 @@ struct link_policy {
 	int			 timeout_sec;	/* whole-handshake deadline */
 	unsigned int		 max_preauth;	/* concurrent links before
 						   auth; 0 = refuse all */
+	uint32_t		 secure_channels; /* bit N: channel type N
+						   needs a secure layer */
+	/* Non-NULL: SASL is the only auth offered (AUTH_SASL, no key). */
+	const struct auth_sasl_policy *sasl;
 };
 
 /* What a successful link established. */
@@ -43,6 +99,7 @@ struct link_info {
 	uint8_t			channel_id;
 	int			mini_header;	/* client offered MINI_HEADER
 						   and we advertise it */
+	int			secure;		/* linked over TLS */
 	struct ipc_client	client;		/* ready for IPC_D2W_CLIENT */
 };
 
@@ -70,6 +127,14 @@ typedef void (*link_handoff_cb)(int fd, const struct link_info *, void *arg);
  */
 struct link_conn *link_start(struct event_base *base, int fd,
 	    const char *peer, const struct link_policy *policy,
+	    link_admit_cb admit, link_handoff_cb handoff, void *arg);
+
+/* Same over a layer other than plain (ops, with ctx as its ll_ctx, owns
+ * fd's bytes; its handshake runs first).  Takes ownership of fd and ctx:
+ * on failure ops->llo_free(ctx) runs and fd is closed. */
+struct link_conn *link_start_layer(struct event_base *base, int fd,
+	    const char *peer, const struct link_policy *policy,
+	    const struct link_layer_ops *ops, void *ctx,
 	    link_admit_cb admit, link_handoff_cb handoff, void *arg);
 
 /* Close every connection still in the handshake (shutdown, reload);

@@ -16,12 +16,14 @@
 #include "listen.h"
 #include "log.h"
 #include "session.h"
+#include "tls.h"
 
 struct listener {
 	LIST_ENTRY(listener)	 l_entry;
 	struct display		*l_display;
 	int			 l_fd;
 	int			 l_port;	/* TCP: bound port; UNIX: 0 */
+	int			 l_tls;		/* the display's tls-port */
 	struct event		*l_ev;
 };
 
@@ -64,12 +66,16 @@ listen_accept(evutil_socket_t lfd, short what, void *arg)
 		return;
 	}
 	listen_peer_name(&ss, len, peer, sizeof(peer));
-	(void)link_start(spiced_base, fd, peer, &d->d_policy,
-	    session_link_admit, session_link_handoff, d);
+	if (l->l_tls)
+		(void)tls_link_start(d->d_tls, spiced_base, fd, peer,
+		    &d->d_policy, session_link_admit, session_link_handoff, d);
+	else
+		(void)link_start(spiced_base, fd, peer, &d->d_policy,
+		    session_link_admit, session_link_handoff, d);
 }
 
 static int
-listen_add(struct display *d, int fd, int port, struct spd_err *err)
+listen_add(struct display *d, int fd, int port, int tls, struct spd_err *err)
 {
 	struct listener *l;
 
@@ -80,6 +86,7 @@ listen_add(struct display *d, int fd, int port, struct spd_err *err)
 	l->l_display = d;
 	l->l_fd = fd;
 	l->l_port = port;
+	l->l_tls = tls;
 	if ((l->l_ev = event_new(spiced_base, fd, EV_READ | EV_PERSIST,
 	    listen_accept, l)) == NULL || event_add(l->l_ev, NULL) != 0) {
 		close(fd);
@@ -90,10 +97,11 @@ listen_add(struct display *d, int fd, int port, struct spd_err *err)
 	return 0;
 }
 
+/* A TCP listener on host:portnum; tls: the display's TLS port. */
 static int
-listen_tcp(struct display *d, struct spd_err *err)
+listen_tcp(struct display *d, const char *host, int portnum, int tls,
+    struct spd_err *err)
 {
-	const struct conf_display *cd = d->d_conf;
 	struct addrinfo hints, *res, *ai;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
@@ -104,10 +112,11 @@ listen_tcp(struct display *d, struct spd_err *err)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%d", cd->cd_listen_port);
-	if ((rc = getaddrinfo(cd->cd_listen_host, port, &hints, &res)) != 0)
-		return spd_err_set(err, "display \"%s\": listen address %s: "
-		    "%s", d->d_name, cd->cd_listen_host, gai_strerror(rc));
+	snprintf(port, sizeof(port), "%d", portnum);
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
+		return spd_err_set(err, "display \"%s\": %s address %s: "
+		    "%s", d->d_name, tls ? "tls-port" : "listen", host,
+		    gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ai->ai_protocol);
@@ -117,8 +126,8 @@ listen_tcp(struct display *d, struct spd_err *err)
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 		    listen(fd, 64) == 0)
 			break;
-		spd_err_errno(err, "display \"%s\": listen on %s:%s",
-		    d->d_name, cd->cd_listen_host, port);
+		spd_err_errno(err, "display \"%s\": %s on %s:%s",
+		    d->d_name, tls ? "tls-port" : "listen", host, port);
 		close(fd);
 		fd = -1;
 	}
@@ -130,7 +139,7 @@ listen_tcp(struct display *d, struct spd_err *err)
 		bound = ntohs(ss.ss_family == AF_INET6 ?
 		    ((struct sockaddr_in6 *)&ss)->sin6_port :
 		    ((struct sockaddr_in *)&ss)->sin_port);
-	return listen_add(d, fd, bound, err);
+	return listen_add(d, fd, bound, tls, err);
 }
 
 static int
@@ -155,13 +164,19 @@ listen_unix(struct display *d, struct spd_err *err)
 		close(fd);
 		return -1;
 	}
-	return listen_add(d, fd, 0, err);
+	return listen_add(d, fd, 0, 0, err);
 }
 
 int
 listen_display(struct display *d, struct spd_err *err)
 {
-	if (d->d_conf->cd_listen_host[0] != '\0' && listen_tcp(d, err) != 0)
+	const struct conf_display *cd = d->d_conf;
+
+	if (cd->cd_listen_host[0] != '\0' && listen_tcp(d, cd->cd_listen_host,
+	    cd->cd_listen_port, 0, err) != 0)
+		return -1;
+	if (cd->cd_tls_host[0] != '\0' && d->d_tls != NULL &&
+	    listen_tcp(d, cd->cd_tls_host, cd->cd_tls_port, 1, err) != 0)
 		return -1;
 	if (d->d_conf->cd_unix_path[0] != '\0' && listen_unix(d, err) != 0)
 		return -1;
@@ -174,7 +189,18 @@ listen_tcp_port(const struct display *d)
 	const struct listener *l;
 
 	LIST_FOREACH(l, &d->d_listeners, l_entry)
-		if (l->l_port != 0)
+		if (l->l_port != 0 && !l->l_tls)
+			return l->l_port;
+	return 0;
+}
+
+int
+listen_tls_port(const struct display *d)
+{
+	const struct listener *l;
+
+	LIST_FOREACH(l, &d->d_listeners, l_entry)
+		if (l->l_tls)
 			return l->l_port;
 	return 0;
 }
@@ -192,4 +218,30 @@ listen_shutdown(struct display *d)
 	}
 	if (d->d_conf->cd_unix_path[0] != '\0')
 		(void)unlink(d->d_conf->cd_unix_path);
+}
+
+size_t
+listen_addrs(const struct display *d, char (*out)[LISTEN_ADDR_LEN],
+    size_t max)
+{
+	const struct listener *l;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	size_t n = 0;
+
+	LIST_FOREACH(l, &d->d_listeners, l_entry) {
+		if (n == max)
+			break;
+		len = sizeof(ss);
+		if (getsockname(l->l_fd, (struct sockaddr *)&ss, &len) != 0)
+			continue;
+		if (ss.ss_family == AF_UNIX)
+			snprintf(out[n], LISTEN_ADDR_LEN, "unix:%.*s",
+			    (int)sizeof(((struct sockaddr_un *)&ss)->sun_path),
+			    ((struct sockaddr_un *)&ss)->sun_path);
+		else
+			listen_peer_name(&ss, len, out[n], LISTEN_ADDR_LEN);
+		n++;
+	}
+	return n;
 }

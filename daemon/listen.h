@@ -12,6 +12,14 @@
 int	listen_display(struct display *, struct spd_err *);
 /* The TCP port actually bound (for "listen = host:0"), or 0. */
 int	listen_tcp_port(const struct display *);
+/* The TLS port actually bound (tls-port), or 0. */
+int	listen_tls_port(const struct display *);
+/* Write up to max bound addresses of the display's listeners into out
+ * ("127.0.0.1:5900", "[::1]:5900", "unix:/path"), each cut to len - 1
+ * bytes; returns how many were written. */
+#define LISTEN_ADDR_LEN	128
+size_t	listen_addrs(const struct display *, char (*out)[LISTEN_ADDR_LEN],
+	    size_t max);
 /* Close the display's listeners and remove its UNIX socket file. */
 void	listen_shutdown(struct display *);
 

@@ -515,6 +515,12 @@ producer_listen(struct display *d, struct spd_err *err)
 	return 0;
 }
 
+pid_t
+producer_pid(const struct display *d)
+{
+	return d->d_producer != NULL ? d->d_producer->p_pid : 0;
+}
+
 void
 producer_shutdown(struct display *d)
 {

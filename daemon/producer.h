@@ -21,6 +21,8 @@ void	producer_fault(struct display *, const char *reason);
 /* The display worker applied a primary create (1) or destroy (0): tell
  * the producer, which waits for it. */
 void	producer_primary_done(struct display *, uint32_t created);
+/* The attached producer's pid (from SO_PEERCRED), or 0 if none. */
+pid_t	producer_pid(const struct display *);
 /* Shutdown: detach the producer and remove the socket file. */
 void	producer_shutdown(struct display *);
 

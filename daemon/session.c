@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <spice/enums.h>
@@ -68,6 +69,12 @@ session_link_admit(const struct link_info *li, void *arg)
 			    li->connection_id);
 			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
 		}
+		if (s->s_nconns >= SESSION_MAX_CHANNELS) {
+			log_warn("display \"%s\": session %u already has %d "
+			    "channel connections", d->d_name, s->s_id,
+			    s->s_nconns);
+			return SPICE_LINK_ERR_ERROR;
+		}
 		if (li->channel_id != 0 || d->d_worker == NULL) {
 			log_info("display \"%s\": session %u asked for display "
 			    "channel %u, which is not available", d->d_name,
@@ -111,6 +118,38 @@ session_channels_changed(struct display *d)
 	}
 }
 
+/* Remember a linked channel connection for the control socket's list.
+ * Out of memory only costs the listing, never the connection. */
+static void
+session_chan_add(struct session *s, uint32_t conn, const struct link_info *li)
+{
+	struct session_chan *sc;
+
+	if ((sc = calloc(1, sizeof(*sc))) == NULL)
+		return;
+	sc->sc_conn = conn;
+	sc->sc_type = li->channel_type;
+	sc->sc_id = li->channel_id;
+	sc->sc_transport = li->client.transport;
+	sc->sc_secure = li->secure;
+	snprintf(sc->sc_peer, sizeof(sc->sc_peer), "%s", li->client.peer);
+	sc->sc_since = time(NULL);
+	TAILQ_INSERT_TAIL(&s->s_chans, sc, sc_entry);
+}
+
+static void
+session_chan_remove(struct session *s, uint32_t conn)
+{
+	struct session_chan *sc;
+
+	TAILQ_FOREACH(sc, &s->s_chans, sc_entry)
+		if (sc->sc_conn == conn) {
+			TAILQ_REMOVE(&s->s_chans, sc, sc_entry);
+			free(sc);
+			return;
+		}
+}
+
 static void
 session_new_main(int fd, const struct link_info *li, struct display *d)
 {
@@ -127,6 +166,8 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 		return;
 	}
 	s->s_display = d;
+	s->s_since = time(NULL);
+	TAILQ_INIT(&s->s_chans);
 	LIST_INSERT_HEAD(&d->d_sessions, s, s_entry);
 	d->d_nsessions++;
 	if ((s->s_main = wproc_spawn(WPROC_MAIN, d, s, &err)) == NULL) {
@@ -139,6 +180,7 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 	conn = spiced_next_conn_id();
 	s->s_main_conn = conn;
 	s->s_nconns = 1;
+	session_chan_add(s, conn, li);
 	if (session_send_channels(s) != 0 ||
 	    wproc_send(s->s_main, IPC_D2W_CLIENT, s->s_id, conn, &li->client,
 	    sizeof(li->client), &fd, 1) != 0) {
@@ -172,6 +214,7 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 	if (wproc_send(d->d_worker, IPC_D2W_CLIENT, s->s_id, conn,
 	    &li->client, sizeof(li->client), &fd, 1) == 0) {
 		s->s_nconns++;
+		session_chan_add(s, conn, li);
 		log_debug("display \"%s\": session %u: display channel from "
 		    "%s is connection %u", d->d_name, s->s_id,
 		    li->client.peer, conn);
@@ -184,6 +227,7 @@ session_end(struct session *s, const char *reason)
 {
 	struct display *d = s->s_display;
 	struct wproc *main_worker = s->s_main;
+	struct session_chan *sc;
 
 	LIST_REMOVE(s, s_entry);
 	d->d_nsessions--;
@@ -197,6 +241,10 @@ session_end(struct session *s, const char *reason)
 		main_worker->w_session = NULL;
 		wproc_stop(main_worker, reason);
 	}
+	while ((sc = TAILQ_FIRST(&s->s_chans)) != NULL) {
+		TAILQ_REMOVE(&s->s_chans, sc, sc_entry);
+		free(sc);
+	}
 	free(s);
 }
 
@@ -209,6 +257,7 @@ session_conn_closed(struct display *d, uint32_t id, uint32_t conn)
 		return;
 	if (s->s_nconns > 0)
 		s->s_nconns--;
+	session_chan_remove(s, conn);
 	if (conn == s->s_main_conn)
 		session_end(s, "main channel closed");
 }

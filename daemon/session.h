@@ -5,10 +5,29 @@
 #ifndef SPICED_SESSION_H
 #define SPICED_SESSION_H
 
+#include <sys/queue.h>
+
 #include <stdint.h>
+#include <time.h>
 
 #include "link.h"
 #include "spiced.h"
+
+/* Most channel connections one session may hold at once (each one is an
+ * fd in a worker and a record here); past it a link gets ERROR. */
+#define SESSION_MAX_CHANNELS	32
+
+/* One linked channel connection of a session, for `spicectl list`. */
+struct session_chan {
+	TAILQ_ENTRY(session_chan) sc_entry;
+	uint32_t		 sc_conn;	/* supervisor's connection id */
+	uint8_t			 sc_type;	/* SPICE_CHANNEL_* */
+	uint8_t			 sc_id;
+	uint8_t			 sc_transport;	/* enum ipc_transport */
+	int			 sc_secure;	/* linked over TLS */
+	char			 sc_peer[IPC_ADDR_LEN];
+	time_t			 sc_since;	/* wall clock, for humans */
+};
 
 struct session {
 	LIST_ENTRY(session)	 s_entry;
@@ -17,6 +36,8 @@ struct session {
 	struct wproc		*s_main;	/* the session's main worker */
 	uint32_t		 s_main_conn;
 	int			 s_nconns;	/* live channel connections */
+	time_t			 s_since;	/* wall clock */
+	TAILQ_HEAD(, session_chan) s_chans;	/* s_nconns entries at most */
 };
 
 /* link_admit_cb for every display: decides the link result. */
@@ -25,7 +46,8 @@ uint32_t session_link_admit(const struct link_info *, void *display);
 void	 session_link_handoff(int fd, const struct link_info *, void *display);
 
 struct session *session_find(struct display *, uint32_t id);
-/* End a session: tell the display worker, stop its main worker. */
+/* End a session: tell the display worker, stop its main worker (so every
+ * channel connection of the session closes). */
 void	 session_end(struct session *, const char *reason);
 /* A worker reported that a connection of session id ended. */
 void	 session_conn_closed(struct display *, uint32_t id, uint32_t conn);

@@ -17,13 +17,17 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "auth-sasl.h"
 #include "auth-ticket.h"
 #include "conf.h"
+#include "control.h"
 #include "listen.h"
 #include "log.h"
 #include "producer.h"
+#include "relay.h"
 #include "session.h"
 #include "spiced.h"
+#include "tls.h"
 #include "worker-proc.h"
 
 struct event_base	*spiced_base;
@@ -78,6 +82,52 @@ spiced_make_chroot(const char *run_dir, struct spd_err *err)
 	return 0;
 }
 
+/* Load the display's TLS context (certificate, key, CA, ciphers); relays
+ * of this display run as its workers do. */
+/* A display's SASL settings and how its security-layer relays run;
+ * indexed like spiced_displays, alive as long as the process. */
+struct spiced_sasl {
+	struct auth_sasl_policy	 ss_policy;
+	struct relay_conf	 ss_relay;
+};
+static struct spiced_sasl	 spiced_sasl[CONF_MAX_DISPLAYS];
+
+static const struct auth_sasl_policy *
+spiced_sasl_policy(const struct conf_display *cd, struct spiced_sasl *ss)
+{
+	struct auth_sasl_policy *p = &ss->ss_policy;
+
+	memset(ss, 0, sizeof(*ss));
+	snprintf(p->asp_realm, sizeof(p->asp_realm), "%s", cd->cd_sasl_realm);
+	snprintf(p->asp_server_name, sizeof(p->asp_server_name), "%s",
+	    cd->cd_sasl_server_name);
+	snprintf(p->asp_mechs, sizeof(p->asp_mechs), "%s", cd->cd_sasl_mechs);
+	p->asp_max_steps = (unsigned)cd->cd_sasl_max_steps;
+	ss->ss_relay.rc_display = cd->cd_name;
+	ss->ss_relay.rc_privileged = spiced_opts.so_as_root;
+	ss->ss_relay.rc_uid = cd->cd_worker.uid;
+	ss->ss_relay.rc_gid = cd->cd_worker.gid;
+	ss->ss_relay.rc_chroot = spiced_opts.so_chroot;
+	ss->ss_relay.rc_debug = spiced_opts.so_debug;
+	p->asp_relay = &ss->ss_relay;
+	return p;
+}
+
+static struct tls_server *
+spiced_tls_load(const struct conf_display *cd, struct spd_err *err)
+{
+	struct relay_conf rc;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.rc_display = cd->cd_name;
+	rc.rc_privileged = spiced_opts.so_as_root;
+	rc.rc_uid = cd->cd_worker.uid;
+	rc.rc_gid = cd->cd_worker.gid;
+	rc.rc_chroot = spiced_opts.so_chroot;
+	rc.rc_debug = spiced_opts.so_debug;
+	return tls_server_new(cd, &rc, err);
+}
+
 static int
 spiced_setup_display(struct display *d, const struct conf_display *cd,
     struct spd_err *err)
@@ -98,11 +148,23 @@ spiced_setup_display(struct display *d, const struct conf_display *cd,
 	d->d_policy.keys = spiced_keys;
 	d->d_policy.timeout_sec = cd->cd_link_timeout;
 	d->d_policy.max_preauth = cd->cd_max_preauth;
+	d->d_policy.secure_channels = cd->cd_secure_channels;
+	if (cd->cd_sasl)
+		d->d_policy.sasl = spiced_sasl_policy(cd,
+		    &spiced_sasl[d - spiced_displays]);
+	if (cd->cd_tls_host[0] != '\0' &&
+	    (d->d_tls = spiced_tls_load(cd, err)) == NULL)
+		return -1;
 	if (listen_display(d, err) != 0 || producer_listen(d, err) != 0)
 		return -1;
 	if (cd->cd_listen_host[0] != '\0')
 		log_info("display \"%s\": listening on %s:%d", d->d_name,
 		    cd->cd_listen_host, listen_tcp_port(d));
+	if (d->d_tls != NULL)
+		log_info("display \"%s\": listening for TLS on %s:%d (kTLS "
+		    "%s)", d->d_name, cd->cd_tls_host, listen_tls_port(d),
+		    !cd->cd_tls_ktls ? "off" : tls_ktls_available() ?
+		    "available" : "unavailable: tls ULP missing, relay in use");
 	if (cd->cd_unix_path[0] != '\0')
 		log_info("display \"%s\": listening on %s", d->d_name,
 		    cd->cd_unix_path);
@@ -122,7 +184,9 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("signal %d: shutting down", (int)sig);
 	(void)sd_notify(0, "STOPPING=1");
+	control_shutdown();
 	link_abort_all();
+	relay_stop_all();
 	for (i = 0; i < spiced_conf.c_ndisplays; i++) {
 		listen_shutdown(&spiced_displays[i]);
 		producer_shutdown(&spiced_displays[i]);
@@ -193,6 +257,16 @@ main(int argc, char *argv[])
 	    &err) != 0)
 		log_fatal("%s", err.msg);
 	if (check) {
+		struct tls_server *ts;
+
+		for (i = 0; i < spiced_conf.c_ndisplays; i++) {
+			if (spiced_conf.c_displays[i].cd_tls_host[0] == '\0')
+				continue;
+			if ((ts = spiced_tls_load(&spiced_conf.c_displays[i],
+			    &err)) == NULL)
+				log_fatal("%s", err.msg);
+			tls_server_free(ts);
+		}
 		printf("%s: configuration OK (%zu display%s)\n", conf_path,
 		    spiced_conf.c_ndisplays,
 		    spiced_conf.c_ndisplays == 1 ? "" : "s");
@@ -217,10 +291,26 @@ main(int argc, char *argv[])
 	if ((spiced_keys = auth_keypool_new(spiced_base, AUTH_KEYPOOL_DEFAULT,
 	    &err)) == NULL)
 		log_fatal("%s", err.msg);
+	/* cyrus loads its plugins and APP.conf once, here, while every
+	 * file is still reachable. */
+	for (i = 0; i < spiced_conf.c_ndisplays; i++)
+		if (spiced_conf.c_displays[i].cd_sasl) {
+			if (auth_sasl_init(spiced_conf.c_sasl_appname,
+			    spiced_conf.c_sasl_config_dir, &err) != 0)
+				log_fatal("%s", err.msg);
+			log_info("SASL: cyrus-sasl ready (app \"%s\", config "
+			    "%s)", spiced_conf.c_sasl_appname,
+			    spiced_conf.c_sasl_config_dir[0] != '\0' ?
+			    spiced_conf.c_sasl_config_dir : "cyrus default");
+			break;
+		}
 	for (i = 0; i < spiced_conf.c_ndisplays; i++)
 		if (spiced_setup_display(&spiced_displays[i],
 		    &spiced_conf.c_displays[i], &err) != 0)
 			log_fatal("%s", err.msg);
+	if (control_listen(&spiced_conf, spiced_displays,
+	    spiced_conf.c_ndisplays, &err) != 0)
+		log_fatal("%s", err.msg);
 	for (i = 0; i < 3; i++)
 		if ((sigs[i] = evsignal_new(spiced_base, sig[i],
 		    spiced_on_signal, NULL)) == NULL ||
@@ -233,6 +323,7 @@ main(int argc, char *argv[])
 		event_free(sigs[i]);
 	link_abort_all();
 	auth_keypool_free(spiced_keys);
+	auth_sasl_done();
 	event_base_free(spiced_base);
 	return 0;
 }

@@ -20,11 +20,13 @@ struct session;
 struct wproc;
 struct producer;
 struct listener;
+struct tls_server;
 
 struct display {
 	const struct conf_display *d_conf;
 	const char		*d_name;
 	struct link_policy	 d_policy;
+	struct tls_server	*d_tls;		/* NULL: no tls-port */
 	struct auth_ticket	*d_ticket;
 	struct producer		*d_producer;	/* attached producer or NULL */
 	struct wproc		*d_worker;	/* display worker or NULL */

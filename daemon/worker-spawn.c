@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "producer.h"
+#include "relay.h"
 #include "session.h"
 #include "worker-proc.h"
 
@@ -221,6 +222,8 @@ wproc_reap(void)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (relay_reaped(pid, status))
+			continue;
 		for (w = LIST_FIRST(&wproc_all); w != NULL; w = next) {
 			next = LIST_NEXT(w, w_entry);
 			if (w->w_pid != pid)

@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define SPICED_IPC_VERSION	2
+#define SPICED_IPC_VERSION	4
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -69,10 +69,41 @@ struct ipc_init {
 #define IPC_INIT_TEST_TRIGGERS	0x2	/* SIGUSR2 makes the worker call
 					   openat(2), which seccomp must kill */
 
-/* Transport under a handed-over client fd. */
+/* Transport under a handed-over client fd.  To the worker all of them are
+ * a plain byte stream; the value says what sits under it:
+ * KTLS: a TCP socket with the kernel's TLS ULP doing the records; a
+ *	non-application record (alert, KeyUpdate) makes recv(2) fail with
+ *	EIO, which the worker treats as the end of the stream;
+ * RELAYED: one end of a socketpair whose other end belongs to a relay
+ *	process (daemon/relay.c) that runs the security layer (TLS). */
 enum ipc_transport {
 	IPC_TRANSPORT_PLAIN = 0,
+	IPC_TRANSPORT_KTLS = 1,
+	IPC_TRANSPORT_RELAYED = 2,
 };
+
+/* Framing of the SPICE byte stream above the transport; independent of
+ * it, since WebSocket runs over plain TCP, kTLS or the relay alike (wss:
+ * the relay hands over decrypted bytes that are still frames). */
+enum ipc_framing {
+	IPC_FRAMING_NONE = 0,
+	IPC_FRAMING_WEBSOCKET = 1,	/* RFC 6455 frames (shared/ws.h) */
+};
+
+/* IPC_FRAMING_WEBSOCKET: where the supervisor's frame decoder stopped.
+ * It reads no byte past the ticket, so nothing decoded is left over; but
+ * the frame that carried the ticket may go on, and the worker continues
+ * it from here (ws_dec_import() checks every field). */
+struct ipc_ws {
+	uint64_t	left;		/* payload bytes left in that frame */
+	uint8_t		mask[4];	/* its masking key */
+	uint8_t		mask_off;	/* payload bytes read, mod 4 */
+	uint8_t		flags;		/* IPC_WS_* */
+	uint8_t		opcode;		/* WS_OP_* of the frame, if IN_FRAME */
+	uint8_t		pad;
+} __attribute__((packed));
+#define IPC_WS_IN_FRAME		0x1	/* inside a data frame's payload */
+#define IPC_WS_IN_MSG		0x2	/* a fragmented message is open */
 
 /* IPC_D2W_CLIENT: everything a worker needs to continue a linked channel.
  * The link result OK has already been sent; the next bytes on the fd are
@@ -87,6 +118,9 @@ struct ipc_client {
 	uint32_t	common_caps[IPC_MAX_CAP_WORDS];
 	uint32_t	channel_caps[IPC_MAX_CAP_WORDS];
 	char		peer[IPC_ADDR_LEN];	/* client address, for logs */
+	uint8_t		framing;	/* enum ipc_framing */
+	uint8_t		pad[7];
+	struct ipc_ws	ws;		/* IPC_FRAMING_WEBSOCKET only */
 } __attribute__((packed));
 
 /* IPC_D2W_CHANNELS: the channels this session may link (main worker). */

@@ -125,6 +125,54 @@ static const struct sandbox_rules sandbox_policy_display[] = {
 	{ NULL, NULL, 0 },
 };
 
+/*
+ * The relay (daemon/relay.c): a forked copy of the supervisor that pumps
+ * bytes between a TLS session and the worker's socketpair with poll(2).
+ * Not the common group: no epoll, no fd-flag changes beyond O_NONBLOCK,
+ * no ioctl, no setsockopt, no fstat.  OpenSSL in it needs only socket
+ * I/O (read/write, or sendmsg/recvmsg under kTLS), memory, the clock, and
+ * getrandom when its DRBG reseeds after the fork (explicit IVs, padding).
+ */
+static const struct sandbox_rule sandbox_rules_relay[] = {
+	ALLOW(read),
+	ALLOW(write),
+	ALLOW(recvfrom),
+	ALLOW(recvmsg),
+	ALLOW(sendto),
+	ALLOW(sendmsg),
+	ALLOW(shutdown),
+	ALLOW(close),
+	ALLOW(poll),
+	ALLOW(ppoll),
+	ALLOW(clock_gettime),
+	ALLOW(gettimeofday),
+	ALLOW(time),
+	ALLOW(restart_syscall),
+	ALLOW(brk),
+	ALLOW1(mmap, NOPROT_EXEC(2)),
+	ALLOW1(mprotect, NOPROT_EXEC(2)),
+	ALLOW(munmap),
+	ALLOW(mremap),
+	ALLOW(madvise),
+	ALLOW1(fcntl, EQ(1, F_GETFL)),
+	ALLOW1(fcntl, EQ(1, F_SETFL)),
+	ALLOW(getpid),
+	ALLOW(gettid),
+	{ SCMP_SYS(tgkill), 0, 1, 0, { { 0 } } },
+	ALLOW(rt_sigreturn),
+	ALLOW(rt_sigprocmask),
+	ALLOW(getrandom),
+	ALLOW(futex),
+	ALLOW(exit),
+	ALLOW(exit_group),
+	{ SCMP_SYS(clone3), SCMP_ACT_ERRNO(ENOSYS), 0, 0, { { 0 } } },
+};
+
+static const struct sandbox_rules sandbox_policy_relay[] = {
+	GROUP("relay", sandbox_rules_relay),
+	{ NULL, NULL, 0 },
+};
+
 const struct sandbox_rules *
 sandbox_policy(enum sandbox_role role)
 {
@@ -133,6 +181,8 @@ sandbox_policy(enum sandbox_role role)
 		return sandbox_policy_main;
 	case SANDBOX_ROLE_DISPLAY:
 		return sandbox_policy_display;
+	case SANDBOX_ROLE_RELAY:
+		return sandbox_policy_relay;
 	}
 	return NULL;
 }

@@ -23,6 +23,7 @@
 enum sandbox_role {
 	SANDBOX_ROLE_MAIN,
 	SANDBOX_ROLE_DISPLAY,
+	SANDBOX_ROLE_RELAY,	/* daemon/relay.c: TLS/SASL layer pump */
 };
 
 /* File descriptors a worker may hold: the display worker serves every

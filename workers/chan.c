@@ -46,6 +46,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "sbuf.h"
+#include "ws.h"
 
 #define CHAN_MINI_HDR_LEN	6
 #define CHAN_FULL_HDR_LEN	18
@@ -97,6 +98,13 @@ struct chan {
 	int			 c_closed;	/* co_closed was called */
 	int			 c_failed;	/* deferred close pending */
 	char			 c_reason[IPC_REASON_LEN];
+
+	/* IPC_FRAMING_WEBSOCKET: every read is decoded in place before it
+	 * reaches c_in; every queued message is one binary frame, so c_out
+	 * always ends at a frame boundary and a pong or close frame can be
+	 * appended at any time. */
+	int			 c_ws_on;
+	struct ws_dec		 c_ws;
 };
 
 static char chan_display[IPC_NAME_LEN] = "?";
@@ -265,10 +273,19 @@ chan_new(struct event_base *base, int fd, uint32_t session, uint32_t conn,
 		    info->n_common_caps, info->n_channel_caps,
 		    IPC_MAX_CAP_WORDS), NULL;
 	}
-	if (info->transport != IPC_TRANSPORT_PLAIN) {
+	/* kTLS and relayed streams read and write like plain TCP. */
+	if (info->transport != IPC_TRANSPORT_PLAIN &&
+	    info->transport != IPC_TRANSPORT_KTLS &&
+	    info->transport != IPC_TRANSPORT_RELAYED) {
 		close(fd);
 		return spd_err_set(err, "chan: transport %u not supported",
 		    info->transport), NULL;
+	}
+	if (info->framing != IPC_FRAMING_NONE &&
+	    info->framing != IPC_FRAMING_WEBSOCKET) {
+		close(fd);
+		return spd_err_set(err, "chan: framing %u not supported",
+		    info->framing), NULL;
 	}
 	if (!ipc_str_ok(info->peer, sizeof(info->peer))) {
 		close(fd);
@@ -291,6 +308,13 @@ chan_new(struct event_base *base, int fd, uint32_t session, uint32_t conn,
 	c->c_ops = ops;
 	c->c_arg = arg;
 	obuf_init(&c->c_body);
+	if (info->framing == IPC_FRAMING_WEBSOCKET) {
+		/* Continue the frame the supervisor stopped in. */
+		c->c_ws_on = 1;
+		if (ws_dec_import(&c->c_ws, &info->ws, WS_FRAME_MAX,
+		    err) != 0)
+			goto fail;
+	}
 
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
@@ -317,9 +341,10 @@ chan_new(struct event_base *base, int fd, uint32_t session, uint32_t conn,
 		goto fail;
 	}
 	log_debug("display %s session %u conn %u (%s): channel %u:%u, %s "
-	    "header, body cap %zu", chan_display, session, conn, info->peer,
+	    "header, body cap %zu%s", chan_display, session, conn, info->peer,
 	    info->channel_type, info->channel_id,
-	    info->mini_header ? "mini" : "full", c->c_max_msg);
+	    info->mini_header ? "mini" : "full", c->c_max_msg,
+	    c->c_ws_on ? ", WebSocket" : "");
 	return c;
 fail:
 	chan_free(c);
@@ -467,7 +492,16 @@ chan_queue(struct chan *c, uint16_t type)
 		return;
 	}
 	memcpy(hdr, h.ob_data, h.ob_len);
-	rc = evbuffer_add(c->c_out, hdr, h.ob_len);
+	rc = 0;
+	if (c->c_ws_on) {
+		uint8_t wsh[WS_OUT_HDR_MAX];
+
+		/* One SPICE message, one binary frame. */
+		rc = evbuffer_add(c->c_out, wsh, ws_frame_hdr(wsh,
+		    WS_OP_BINARY, (uint64_t)h.ob_len + len));
+	}
+	if (rc == 0)
+		rc = evbuffer_add(c->c_out, hdr, h.ob_len);
 	obuf_free(&h);
 	if (rc == 0 && len >= CHAN_BODY_HANDOVER) {
 		/* Hand the allocation to the queue; the next message starts
@@ -697,12 +731,81 @@ chan_parse(struct chan *c)
 	}
 }
 
+/* Queue a whole control frame behind the frames already queued (c_out
+ * always ends at a frame boundary).  Best effort: if memory runs out, a
+ * pong is lost or a close goes without its frame. */
+static void
+chan_ws_ctrl(struct chan *c, const struct obuf *ob)
+{
+	if (ob->ob_failed ||
+	    evbuffer_add(c->c_out, ob->ob_data, ob->ob_len) != 0)
+		return;
+	if (!event_pending(c->c_wev, EV_WRITE, NULL))
+		event_add(c->c_wev, NULL);
+}
+
+/*
+ * Decode the n raw bytes at buf in place, answering pings; *plen gets the
+ * payload bytes now at the start of buf.  Returns WS_EV_NONE, or
+ * WS_EV_CLOSE / WS_EV_ERROR (err set) after which the rest of buf is
+ * ignored: the payload before it still counts.
+ */
+static int
+chan_ws_decode(struct chan *c, uint8_t *buf, size_t n, size_t *plen,
+    struct spd_err *err)
+{
+	struct obuf ob;
+	size_t off = 0, out = 0, used, prod;
+	int ev = WS_EV_NONE;
+
+	while (off < n) {
+		ev = ws_dec_feed(&c->c_ws, buf + off, n - off, &used,
+		    buf + out, n - out, &prod, err);
+		off += used;
+		out += prod;
+		if (ev == WS_EV_PING) {
+			obuf_init(&ob);
+			ws_dec_pong(&c->c_ws, &ob);
+			chan_ws_ctrl(c, &ob);
+			obuf_free(&ob);
+			ev = WS_EV_NONE;
+			continue;
+		}
+		if (ev != WS_EV_NONE || used == 0)
+			break;
+	}
+	*plen = out;
+	return ev;
+}
+
+/* The client's close frame, or a frame we refuse: answer with a close
+ * frame (its code echoed, or ours) and end the connection. */
+static void
+chan_ws_end(struct chan *c, int ev, const struct spd_err *err)
+{
+	struct obuf ob;
+	uint16_t code = ws_dec_code(&c->c_ws);
+
+	obuf_init(&ob);
+	ws_frame_close(&ob, code);
+	chan_ws_ctrl(c, &ob);
+	obuf_free(&ob);
+	if (ev == WS_EV_CLOSE)
+		chan_closef(c, "client closed the WebSocket (code %u)", code);
+	else
+		chan_closef(c, "protocol error: %s (sent close %u)", err->msg,
+		    code);
+}
+
 static void
 chan_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct chan *c = arg;
 	struct evbuffer_iovec vec;
+	struct spd_err err;
+	size_t plen;
 	ssize_t n;
+	int ev = WS_EV_NONE;
 
 	/* One bounded read per wakeup: parsing consumes every complete
 	 * message, so the buffer never holds more than one capped message
@@ -723,7 +826,10 @@ chan_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (n == 0) {
 		evbuffer_commit_space(c->c_in, NULL, 0);
-		if (evbuffer_get_length(c->c_in) != 0)
+		if (c->c_ws_on && !ws_dec_idle(&c->c_ws))
+			chan_close(c, "client closed the connection inside "
+			    "a WebSocket frame");
+		else if (evbuffer_get_length(c->c_in) != 0)
 			chan_closef(c, "client closed the connection inside "
 			    "a message (%zu bytes pending)",
 			    evbuffer_get_length(c->c_in));
@@ -731,10 +837,18 @@ chan_read_cb(evutil_socket_t fd, short what, void *arg)
 			chan_close(c, "client closed the connection");
 		return;
 	}
-	vec.iov_len = (size_t)n;
-	evbuffer_commit_space(c->c_in, &vec, 1);
+	plen = (size_t)n;
+	if (c->c_ws_on)
+		ev = chan_ws_decode(c, vec.iov_base, (size_t)n, &plen, &err);
+	vec.iov_len = plen;
+	if (plen > 0)
+		evbuffer_commit_space(c->c_in, &vec, 1);
+	else
+		evbuffer_commit_space(c->c_in, NULL, 0);
 	chan_hold(c);
 	chan_parse(c);
+	if (ev != WS_EV_NONE && !c->c_closed)
+		chan_ws_end(c, ev, &err);
 	chan_release(c);
 }
 

@@ -7,7 +7,10 @@
  * MIGRATE_* outside a migration) and hands channel messages to the role.
  * Writes are buffered; the role asks chan_can_send() before producing more
  * (ACK window and output-queue bound), so a slow client never makes a
- * worker buffer without limit.
+ * worker buffer without limit.  With IPC_FRAMING_WEBSOCKET the stream is
+ * RFC 6455 frames (shared/ws.h): reads are decoded in place, pings
+ * answered, a bad frame or the client's close answered with a close
+ * frame; each message goes out as one binary frame.
  */
 #ifndef SPICED_CHAN_H
 #define SPICED_CHAN_H

@@ -38,9 +38,8 @@ class MainClient:
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(5)
         self.mini = mini
-        caps = struct.pack("<4I", 0xf, 0, 0, 0)
-        payload = struct.pack("<BBBBII", 1, 0, 1 if mini else 0, 0, 1, 1) + caps + caps + \
-            b"127.0.0.1:5555".ljust(64, b"\0")
+        payload = ipcdrive.client_payload(1, mini_header=mini, common_caps=[0xf],
+                                          channel_caps=[0xf], peer=b"127.0.0.1:5555")
         ipcdrive.send(ipc, "IPC_D2W_CLIENT", payload, [theirs.fileno()], SESSION, CONN)
         theirs.close()
 

@@ -39,10 +39,8 @@ def phys(off, slot=0, gen=0):
 class Client:
     def __init__(self, ipc, conn, lz4cap):
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        caps = struct.pack("<4I", 1 << 3, 0, 0, 0)
-        chcaps = struct.pack("<4I", (1 << 5) if lz4cap else 0, 0, 0, 0)
-        info = struct.pack("<BBBBII", 2, 0, 1, 0, 1, 1) + caps + chcaps
-        info += b"test-client".ljust(64, b"\0")
+        info = ipcdrive.client_payload(2, common_caps=[1 << 3],
+                                       channel_caps=[(1 << 5) if lz4cap else 0])
         ipcdrive.send(ipc, "IPC_D2W_CLIENT", info, [theirs.fileno()], session=7, conn=conn)
         theirs.close()
         self.buf = b""

@@ -29,6 +29,7 @@ SPICED = os.path.join(BUILDDIR, "daemon", "spiced")
 WORKER = os.path.join(BUILDDIR, "workers", "spiced-worker")
 TESTSRC = os.path.join(BUILDDIR, "qxl-shm", "testsrc", "qxl-shm-testsrc")
 BAD_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "bad-producer")
+SPICECTL = os.path.join(BUILDDIR, "ctl", "spicectl")
 
 AS_ROOT = os.geteuid() == 0
 
@@ -128,9 +129,13 @@ class Spiced:
     """A spiced supervisor with one display, on a free loopback port."""
 
     def __init__(self, name="t", password="secret", extra="", worker_uid=None,
-                 link_timeout=None, max_preauth=None, debug=True, run_as=None):
+                 link_timeout=None, max_preauth=None, debug=True, run_as=None,
+                 global_extra="", ticket=True, env=None):
         """run_as: a uid to run spiced (and its producers) as, from root:
-        the unprivileged mode, with no worker-user."""
+        the unprivileged mode, with no worker-user.  global_extra: lines
+        for the global part, before the display section.  ticket=False:
+        no password/disable-ticketing line (SASL displays).  env: extra
+        environment variables for spiced (KRB5_KTNAME, ...)."""
         self.dir = tmpdir()
         self.run_as = run_as
         if run_as is not None:
@@ -147,14 +152,17 @@ class Spiced:
             worker_uid = 61000 + os.getpid() % 3000
         self.worker_uid = worker_uid if privileged else (
             run_as if run_as is not None else os.geteuid())
-        lines = ["run-dir = %s" % self.dir,
+        lines = ["run-dir = %s" % self.dir] + (
+            [global_extra] if global_extra else []) + [
                  '[display "%s"]' % name,
                  "listen = 127.0.0.1:%d" % self.port,
                  "unix-socket = %s" % self.unix_socket,
                  "producer-socket = %s" % self.producer_socket]
         if privileged:
             lines.append("worker-user = %d:%d" % (worker_uid, worker_uid))
-        if password is None:
+        if not ticket:
+            pass
+        elif password is None:
             lines.append("disable-ticketing = yes")
         else:
             lines.append('password = "%s"' % password)
@@ -172,8 +180,12 @@ class Spiced:
                 "--worker", WORKER, "--test-triggers"]
         if debug:
             args.append("--debug")
+        penv = None
+        if env:
+            penv = dict(os.environ)
+            penv.update(env)
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     preexec_fn=self._demote)
+                                     preexec_fn=self._demote, env=penv)
         _procs.append(self.proc)
         self.wait_log(r"\bready$", 10)
 
@@ -229,6 +241,30 @@ class Spiced:
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         _procs.append(p)
         return p
+
+    @property
+    def control_socket(self):
+        """The default control socket: RUN-DIR/control."""
+        return os.path.join(self.dir, "control")
+
+    def spicectl(self, *args, input=None, run_as=None, timeout=15):
+        """Run spicectl against this spiced's control socket; returns the
+        CompletedProcess (text mode)."""
+        def demote():
+            if run_as is not None:
+                os.setgroups([])
+                os.setgid(run_as)
+                os.setuid(run_as)
+        return subprocess.run([SPICECTL, "-s", self.control_socket] + list(args),
+                              input=input, capture_output=True, text=True,
+                              timeout=timeout, preexec_fn=demote)
+
+    def list_json(self):
+        """`spicectl --json list`, parsed."""
+        import json
+        r = self.spicectl("--json", "list")
+        check(r.returncode == 0, "spicectl list failed: %s" % r.stderr)
+        return json.loads(r.stdout)
 
     def stop(self):
         if self.proc.poll() is None:

@@ -6,6 +6,7 @@ import time, so the one definition of the IPC stays in C; payloads are
 packed by the tests that use them.
 """
 
+import json
 import os
 import re
 import select
@@ -31,6 +32,39 @@ def _read_definitions():
 
 VERSION, TYPES = _read_definitions()
 NAMES = {v: k for k, v in TYPES.items()}
+
+
+def _layout():
+    """Struct layouts printed by tests/tools/ipc-layout, built from
+    shared/ipc-msg.h by the compiler."""
+    out = subprocess.run([os.path.join(common.BUILDDIR, "tests", "tools", "ipc-layout")],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+LAYOUT = _layout()
+
+
+def client_payload(channel_type, channel_id=0, mini_header=True, common_caps=(),
+                   channel_caps=(), peer=b"test-client", transport=0):
+    """struct ipc_client for IPC_D2W_CLIENT; unnamed fields stay zero."""
+    lay = LAYOUT["ipc_client"]
+    buf = bytearray(lay["size"])
+
+    def put(name, data):
+        off, size = lay["fields"][name]
+        check(len(data) <= size, "%s: %d bytes do not fit in %d" % (name, len(data), size))
+        buf[off:off + len(data)] = data
+    put("channel_type", bytes([channel_type]))
+    put("channel_id", bytes([channel_id]))
+    put("mini_header", bytes([1 if mini_header else 0]))
+    put("transport", bytes([transport]))
+    put("n_common_caps", struct.pack("<I", len(common_caps)))
+    put("n_channel_caps", struct.pack("<I", len(channel_caps)))
+    put("common_caps", b"".join(struct.pack("<I", c) for c in common_caps))
+    put("channel_caps", b"".join(struct.pack("<I", c) for c in channel_caps))
+    put("peer", peer + b"\0")
+    return bytes(buf)
 
 
 def send(sock, name, payload=b"", fds=(), session=0, conn=0):

@@ -36,8 +36,15 @@ def link_header(size, magic=MAGIC, major=2, minor=2):
     return magic + struct.pack("<III", major, minor, size)
 
 
+# An ssl.SSLContext: when set, connect() links over TLS (the TLS tests and
+# the benchmark set it around their raw clients).
+TLS_CONTEXT = None
+
+
 def connect(port, host="127.0.0.1", timeout=10):
     s = socket.create_connection((host, port), timeout=timeout)
+    if TLS_CONTEXT is not None:
+        s = TLS_CONTEXT.wrap_socket(s, server_hostname=host)
     return s
 
 
@@ -116,3 +123,62 @@ def expect_error_reply(s):
     if rest:
         raise ValueError("bytes after the error reply: %r" % rest[:32])
     return error
+
+
+# --- SASL (SPICE-NOTES 1.9): the client side of the framing -----------------
+
+AUTH_SASL = 2
+CAP_AUTH_SASL = 1 << 2
+SASL_FAILED = b"Authentication failed\0"
+
+
+def sasl_begin(port, channel_type=CHANNEL_MAIN):
+    """Link, select SASL and read the mechanism list.  Returns (socket,
+    list of mechanism names)."""
+    s = connect(port)
+    mess = link_mess(0, channel_type, 0)
+    s.sendall(link_header(len(mess)) + mess)
+    error, key, caps = read_reply(s)
+    if error != 0:
+        raise ValueError("link reply error %s" % ERR.get(error, error))
+    if not caps or not caps[0] & CAP_AUTH_SASL:
+        raise ValueError("server does not offer SASL (caps %r)" % caps)
+    s.sendall(struct.pack("<I", AUTH_SASL))
+    n = struct.unpack("<I", recv_exact(s, 4))[0]
+    mechlist = recv_exact(s, n).decode()
+    return s, [m for m in mechlist.split(",") if m]
+
+
+def sasl_data(data):
+    """A length-prefixed SASL data field: None = no data (length 0); else
+    the bytes plus the counted trailing NUL."""
+    if data is None:
+        return struct.pack("<I", 0)
+    return struct.pack("<I", len(data) + 1) + data + b"\0"
+
+
+def sasl_start(s, mech, data=None):
+    s.sendall(struct.pack("<I", len(mech)) + mech + sasl_data(data))
+
+
+def sasl_read_reply(s):
+    """A start/step reply: (data or None, complete)."""
+    n = struct.unpack("<I", recv_exact(s, 4))[0]
+    data = recv_exact(s, n)[:-1] if n else None
+    complete = recv_exact(s, 1)[0]
+    return data, complete
+
+
+def sasl_expect_refusal(s):
+    """spiced answers every SASL refusal as a finished exchange plus the
+    failure word, then closes: check exactly that."""
+    data, complete = sasl_read_reply(s)
+    if data is not None or complete != 1:
+        raise ValueError("refusal: reply data %r complete %d" % (data, complete))
+    word, n = struct.unpack("<II", recv_exact(s, 8))
+    msg = recv_exact(s, n)
+    if word != 1 or msg != SASL_FAILED:
+        raise ValueError("refusal: word %d message %r" % (word, msg))
+    rest = read_until_closed(s)
+    if rest:
+        raise ValueError("bytes after the SASL refusal: %r" % rest[:32])

@@ -191,8 +191,10 @@ class Channel:
         Closed on EOF or reset."""
         if self.closed:
             raise Closed("connection already closed")
-        r, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
-        if not r:
+        # A TLS socket may hold decoded bytes select() cannot see.
+        pending = getattr(self.sock, "pending", lambda: 0)()
+        r, _, _ = select.select([self.sock], [], [], 0 if pending else max(0.0, timeout))
+        if not r and not pending:
             return False
         try:
             data = self.sock.recv(1 << 20)

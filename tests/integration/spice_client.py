@@ -130,9 +130,10 @@ class Client:
 
     def __init__(self, host="127.0.0.1", port=None, password=None,
                  unix_path=None, tls_port=None, ca_file=None, uri=None,
-                 connect_types=None):
+                 connect_types=None, username=None):
         """connect_types: channel types to connect when the server lists
-        them (None: all)."""
+        them (None: all).  username: the session's "username", which
+        spice-gtk 0.42 gives SASL as the user name."""
         self.connect_types = None if connect_types is None else set(connect_types)
         self.session = Spice.Session()
         if uri is not None:
@@ -148,6 +149,8 @@ class Client:
                     self.session.set_property("tls-port", str(tls_port))
         if password is not None:
             self.session.set_property("password", password)
+        if username is not None:
+            self.session.set_property("username", username)
         if ca_file is not None:
             self.session.set_property("ca-file", ca_file)
         self.channels = {}
@@ -339,8 +342,9 @@ class Client:
 
 
 def connect(host="127.0.0.1", port=None, password=None, unix_path=None,
-            tls_port=None, ca_file=None, uri=None, connect_types=None):
+            tls_port=None, ca_file=None, uri=None, connect_types=None,
+            username=None):
     """Create a Client and start connecting; returns the Client."""
     return Client(host=host, port=port, password=password, unix_path=unix_path,
                   tls_port=tls_port, ca_file=ca_file, uri=uri,
-                  connect_types=connect_types).start()
+                  connect_types=connect_types, username=username).start()

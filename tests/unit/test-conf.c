@@ -95,7 +95,7 @@ test_errors(void)
 	expect_error(DISP "password = x\nproducer-socket = rel\n", 0,
 	    "absolute path");
 	expect_error("[display \"d\"]\nproducer-socket = /p\npassword = x\n",
-	    0, "neither listen nor unix-socket");
+	    0, "none of listen, tls-port and unix-socket");
 	expect_error(DISP "password = x\n[display \"e\"]\nlisten = :2\n"
 	    "producer-socket = /p\npassword = y\n", 0, "reuses a socket path");
 	expect_error(DISP "password = \"x\n", 0, "badly quoted");
@@ -103,11 +103,162 @@ test_errors(void)
 	    "t.conf:5: password-expires must be");
 }
 
+#define TLSD DISP "password = x\ntls-port = 127.0.0.1:5901\n"
+
+/* The TLS keys of a display, their defaults and the secure-channels
+ * parser. */
+static void
+test_tls(void)
+{
+	struct spd_err err;
+	uint32_t mask;
+	const struct conf_display *d = &c.c_displays[0];
+
+	if (conf_load_string(&c, DISP "password = x\n", "t.conf", 0,
+	    &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_INT_EQ(d->cd_tls_host[0], '\0');
+	ASSERT_INT_EQ(d->cd_tls_min_version, 12);
+	ASSERT_INT_EQ(d->cd_secure_channels, 0);
+
+	if (conf_load_string(&c, TLSD "tls-cert = /c.pem\ntls-key = /k.pem\n"
+	    "tls-ca = /ca.pem\ntls-ciphers = HIGH:!aNULL\n"
+	    "tls-ciphersuites = TLS_AES_256_GCM_SHA384\n"
+	    "tls-min-version = 1.3\ntls-require-client-cert = yes\n"
+	    "secure-channels = main, inputs\n", "t.conf", 0, &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_STR_EQ(d->cd_tls_host, "127.0.0.1");
+	ASSERT_INT_EQ(d->cd_tls_port, 5901);
+	ASSERT_STR_EQ(d->cd_tls_cert, "/c.pem");
+	ASSERT_STR_EQ(d->cd_tls_key, "/k.pem");
+	ASSERT_STR_EQ(d->cd_tls_ca, "/ca.pem");
+	ASSERT_STR_EQ(d->cd_tls_ciphers, "HIGH:!aNULL");
+	ASSERT_STR_EQ(d->cd_tls_ciphersuites, "TLS_AES_256_GCM_SHA384");
+	ASSERT_INT_EQ(d->cd_tls_min_version, 13);
+	ASSERT_INT_EQ(d->cd_tls_require_client_cert, 1);
+	ASSERT_INT_EQ(d->cd_secure_channels, (1u << 1) | (1u << 3));
+
+	/* A display reachable over TLS only. */
+	if (conf_load_string(&c, "[display \"d\"]\nproducer-socket = /p\n"
+	    "password = x\ntls-port = :0\ntls-cert = /c\ntls-key = /k\n",
+	    "t.conf", 0, &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_STR_EQ(d->cd_tls_host, "0.0.0.0");
+
+	ASSERT_INT_EQ(conf_parse_channels("all", &mask, &err), 0);
+	ASSERT_INT_EQ(mask, 0xf7e);	/* 1-11 without tunnel (7) */
+	ASSERT_INT_EQ(conf_parse_channels("default", &mask, &err), 0);
+	ASSERT_INT_EQ(mask, 0xf7e);
+	ASSERT_INT_EQ(conf_parse_channels("none", &mask, &err), 0);
+	ASSERT_INT_EQ(mask, 0);
+	ASSERT_INT_EQ(conf_parse_channels("display,cursor,usbredir,webdav",
+	    &mask, &err), 0);
+	ASSERT_INT_EQ(mask, (1u << 2) | (1u << 4) | (1u << 9) | (1u << 11));
+	ASSERT_INT_EQ(conf_parse_channels(",,main,", &mask, &err), 0);
+	ASSERT_INT_EQ(mask, 1u << 1);
+	ASSERT_TRUE(conf_parse_channels("main,tunnel", &mask, &err) != 0);
+	ASSERT_STR_CONTAINS(err.msg, "unknown channel \"tunnel\"");
+	ASSERT_TRUE(conf_parse_channels("MAIN", &mask, &err) != 0);
+
+	expect_error(TLSD, 0, "tls-port needs tls-cert and tls-key");
+	expect_error(TLSD "tls-cert = /c\n", 0, "needs tls-cert and tls-key");
+	expect_error(DISP "password = x\ntls-cert = /c\n", 0,
+	    "tls-* settings but no tls-port");
+	expect_error(DISP "password = x\nsecure-channels = main\n", 0,
+	    "secure-channels needs a tls-port");
+	expect_error(TLSD "tls-cert = /c\ntls-key = /k\n"
+	    "tls-require-client-cert = yes\n", 0, "needs tls-ca");
+	expect_error(TLSD "tls-min-version = 1.1\n", 0,
+	    "t.conf:6: tls-min-version must be 1.2 or 1.3");
+	expect_error(TLSD "secure-channels = main,bogus\n", 0,
+	    "t.conf:6: secure-channels: unknown channel \"bogus\"");
+	expect_error(TLSD "tls-cert = relative.pem\n", 0,
+	    "t.conf:6: tls-cert must be an absolute path");
+	expect_error(DISP "password = x\ntls-port = 5901\n", 0,
+	    "t.conf:5: tls-port must be HOST:PORT");
+	expect_error(TLSD "tls-require-client-cert = maybe\n", 0,
+	    "must be yes or no");
+	expect_error(TLSD "tls-ciphers = \"\"\n", 0,
+	    "tls-ciphers must be 1 to");
+}
+
+/* control-socket and control-group (global keys). */
+static void
+test_control(void)
+{
+#define CTLD "[display a]\nlisten = :1\nproducer-socket = /p\n" \
+	    "disable-ticketing = yes\n"
+	struct spd_err err;
+
+	/* Default: RUN-DIR/control; none in /tmp (the non-root default). */
+	if (conf_load_string(&c, "run-dir = /run/q\n" CTLD, "t.conf", 0,
+	    &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_STR_EQ(c.c_control_path, "/run/q/control");
+	ASSERT_INT_EQ(c.c_control_group_set, 0);
+	if (conf_load_string(&c, CTLD, "t.conf", 0, &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_STR_EQ(c.c_control_path, "");
+	if (conf_load_string(&c, "control-socket = /x/ctl\n"
+	    "control-group = 4321\n" CTLD, "t.conf", 0, &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_STR_EQ(c.c_control_path, "/x/ctl");
+	ASSERT_INT_EQ(c.c_control_group_set, 1);
+	ASSERT_INT_EQ(c.c_control_group, 4321);
+	if (conf_load_string(&c, "run-dir = /run/q\ncontrol-socket = none\n"
+	    CTLD, "t.conf", 0, &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_STR_EQ(c.c_control_path, "");
+	if (conf_load_string(&c, "control-group = root\n" CTLD, "t.conf", 0,
+	    &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_INT_EQ(c.c_control_group, 0);
+	expect_error("control-socket = rel/ctl\n" CTLD, 0,
+	    "t.conf:1: control-socket must be an absolute path");
+	expect_error("control-group = no-such-group-xyz\n" CTLD, 0,
+	    "t.conf:1: control-group: unknown group");
+#undef CTLD
+}
+
+static void
+test_sasl(void)
+{
+	struct spd_err err;
+
+	if (conf_load_string(&c, "sasl-config-dir = /etc/x\n" DISP
+	    "sasl = yes\nsasl-realm = EX.ORG\nsasl-server-name = vdi\n"
+	    "sasl-mechanisms = GSSAPI, DIGEST-MD5\nsasl-max-steps = 3\n",
+	    "t.conf", 0, &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_INT_EQ(c.c_displays[0].cd_sasl, 1);
+	ASSERT_STR_EQ(c.c_sasl_appname, "spice");
+	ASSERT_STR_EQ(c.c_sasl_config_dir, "/etc/x");
+	ASSERT_STR_EQ(c.c_displays[0].cd_sasl_realm, "EX.ORG");
+	ASSERT_STR_EQ(c.c_displays[0].cd_sasl_server_name, "vdi");
+	ASSERT_STR_EQ(c.c_displays[0].cd_sasl_mechs, ",GSSAPI,DIGEST-MD5,");
+	ASSERT_INT_EQ(c.c_displays[0].cd_sasl_max_steps, 3);
+	if (conf_load_string(&c, DISP "sasl = yes\n", "t.conf", 0, &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_INT_EQ(c.c_displays[0].cd_sasl_max_steps, 10);
+	ASSERT_STR_EQ(c.c_displays[0].cd_sasl_mechs, "");
+	expect_error(DISP "sasl = yes\npassword = x\n", 0,
+	    "replaces ticket authentication; remove password");
+	expect_error(DISP "sasl = yes\nsasl-mechanisms = gssapi\n", 0,
+	    "t.conf:5: sasl-mechanisms: bad mechanism name");
+	expect_error(DISP "sasl = yes\nsasl-mechanisms = ,\n", 0,
+	    "sasl-mechanisms is empty");
+	expect_error(DISP "sasl = yes\nsasl-max-steps = 11\n", 0,
+	    "sasl-max-steps must be a number from 0 to 10");
+}
+
 int
 main(void)
 {
 	test_good();
 	test_errors();
+	test_tls();
+	test_control();
+	test_sasl();
 	printf("test-conf: all passed\n");
 	return 0;
 }

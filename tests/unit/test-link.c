@@ -595,19 +595,20 @@ test_max_preauth(void)
 	struct link_policy capped = policy;
 	int sp[3][2], i;
 	struct link_conn *lc[3];
-	char log[4096], x;
+	char log[4096], peer[16], x;
 
 	capped.max_preauth = 2;
 	capture_begin();
 	for (i = 0; i < 3; i++) {
 		ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[i]), 0);
-		lc[i] = link_start(base, sp[i][1], "idle", &capped, on_admit,
+		snprintf(peer, sizeof(peer), "idle-%d", i);
+		lc[i] = link_start(base, sp[i][1], peer, &capped, on_admit,
 		    on_handoff, NULL);
 	}
-	ASSERT_TRUE(lc[0] != NULL && lc[1] != NULL && lc[2] == NULL);
+	/* The cap is full of idle links: the third evicts the oldest. */
+	ASSERT_TRUE(lc[0] != NULL && lc[1] != NULL && lc[2] != NULL);
 	ASSERT_INT_EQ(link_count(&capped), 2);
-	/* The third was closed at once. */
-	ASSERT_INT_EQ(read(sp[2][0], &x, 1), 0);
+	ASSERT_INT_EQ(read(sp[0][0], &x, 1), 0);
 	/* Another display is not affected by this one's cap. */
 	ASSERT_INT_EQ(link_count(&policy), 0);
 
@@ -618,8 +619,20 @@ test_max_preauth(void)
 		close(sp[i][0]);
 	}
 	capture_end(log, sizeof(log));
-	ASSERT_STR_CONTAINS(log, "2 pre-auth connections already");
+	ASSERT_STR_CONTAINS(log, "link from idle-0 refused: evicted in link "
+	    "header (0 bytes) to make room for idle-2: max-preauth 2 reached");
 	ASSERT_INT_EQ(count_lines(log, "display removed"), 2);
+
+	/* A cap of 0 refuses everything: nothing to evict. */
+	capped.max_preauth = 0;
+	capture_begin();
+	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[0]), 0);
+	ASSERT_TRUE(link_start(base, sp[0][1], "idle", &capped, on_admit,
+	    on_handoff, NULL) == NULL);
+	ASSERT_INT_EQ(read(sp[0][0], &x, 1), 0);
+	close(sp[0][0]);
+	capture_end(log, sizeof(log));
+	ASSERT_STR_CONTAINS(log, "0 pre-auth connections already");
 
 	/* link_abort_all empties everything. */
 	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[0]), 0);

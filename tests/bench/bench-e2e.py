@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""bench-e2e: spiced and the reference SPICE server (libspice-server, in
+tests/bench/ref-server) fed the same frames, measured by the same client.
+
+For each frame mode (full: every frame a full-screen DRAW_COPY; damage:
+the bounding box of what changed since the frame before) and each rate
+(0 = as fast as the server takes frames, then frames per second), both
+servers run on loopback with free ports and a ticket; bench-client links
+main + display, waits for the initial screen, kicks the feeder (SIGUSR1)
+and counts until the display channel is quiet.  Processes, measured
+between the kick and the client's result line:
+
+  spiced     server = supervisor + every worker (display, main);
+             total  = server + bench-producer (the qxl-shm producer).
+  reference  server = the ref-server process minus its feeder thread
+             ("bench-feeder", from /proc/PID/task); total = the process.
+
+CPU is utime + stime from /proc/PID/stat.  Peak RSS is VmHWM summed over
+the processes; the preloaded frames (held by bench-producer and by
+ref-server's feeder) are taken out of both totals and of ref-server's
+server figure.  Memory a producer shares
+with a spiced worker (the memfd slots) counts in both.  Every process is
+stopped by pid.  Prints one table per case and the ratios spiced/ref.
+"""
+
+import argparse
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TICK = os.sysconf("SC_CLK_TCK")
+PASSWORD = "bench"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def stat_fields(path):
+    try:
+        with open(path) as f:
+            st = f.read()
+    except OSError:
+        return None
+    return st[st.rindex(")") + 2:].split()
+
+
+def cpu_s(pid, tid=None):
+    """utime + stime of a process (or one of its threads), in seconds."""
+    path = "/proc/%d/stat" % pid if tid is None else "/proc/%d/task/%d/stat" % (pid, tid)
+    f = stat_fields(path)
+    return 0.0 if f is None else (int(f[11]) + int(f[12])) / TICK
+
+
+def hwm_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid):
+    out = []
+    for ent in os.listdir("/proc"):
+        if ent.isdigit():
+            f = stat_fields("/proc/%s/stat" % ent)
+            if f is not None and int(f[1]) == pid:
+                out.append(int(ent))
+    return out
+
+
+def thread_named(pid, name):
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().strip() == name:
+                    return int(tid)
+        except OSError:
+            pass
+    return None
+
+
+def read_line(proc, pattern, timeout, what):
+    """Read proc's stdout until a line matches; fail on timeout or EOF."""
+    rx = re.compile(pattern)
+    end = time.monotonic() + timeout
+    while True:
+        left = end - time.monotonic()
+        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+            raise RuntimeError("timed out waiting for %s" % what)
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("%s: process ended (status %s)" % (what, proc.wait()))
+        m = rx.search(line)
+        if m:
+            return m
+
+
+def wait_file_match(path, pattern, timeout, what):
+    rx = re.compile(pattern, re.M)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(path) as f:
+                if rx.search(f.read()):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("timed out waiting for %s" % what)
+
+
+class Run:
+    """Processes of one measurement, stopped by pid at the end."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, args, **kw):
+        p = subprocess.Popen(args, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                if p.stdin:
+                    try:
+                        p.stdin.close()
+                    except OSError:
+                        pass
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+
+def measure(run, client, server_pids, producer_pids, feeder=None):
+    """Kick the feeder through the client and take the readings."""
+    def sample():
+        out = {}
+        for pid in server_pids() + producer_pids:
+            out[pid] = cpu_s(pid)
+        if feeder:
+            out["feeder"] = cpu_s(feeder[0], feeder[1])
+        return out
+
+    read_line(client, r"^ready", 30, "the client's initial screen")
+    a = sample()
+    client.stdin.write("go\n")
+    client.stdin.flush()
+    m = read_line(client, r"^result (.*)", 300, "the client's result")
+    b = sample()
+    res = dict(kv.split("=") for kv in m.group(1).split())
+    spids = server_pids()
+    d = {pid: b.get(pid, 0) - a.get(pid, 0) for pid in b}
+    res["server_cpu"] = sum(d[p] for p in spids if p in d)
+    res["total_cpu"] = res["server_cpu"] + sum(d[p] for p in producer_pids)
+    res["server_rss"] = sum(hwm_kb(p) for p in spids)
+    res["total_rss"] = res["server_rss"] + sum(hwm_kb(p) for p in producer_pids)
+    if feeder:
+        res["server_cpu"] -= d["feeder"]
+    res["procs"] = " ".join("%d:%.2fs/%dMB" % (p, d.get(p, 0), hwm_kb(p) // 1024)
+                            for p in spids + producer_pids)
+    return res
+
+
+def run_spiced(opt, frames, fps, damage):
+    run = Run()
+    d = tempfile.mkdtemp(prefix="spiced-bench.")
+    os.chmod(d, 0o755)
+    try:
+        port = free_port()
+        lines = ["run-dir = %s" % d, '[display "bench"]',
+                 "listen = 127.0.0.1:%d" % port,
+                 "producer-socket = %s/bench.qxl" % d,
+                 'password = "%s"' % PASSWORD]
+        if os.geteuid() == 0:
+            uid = 61000 + os.getpid() % 3000
+            lines.append("worker-user = %d:%d" % (uid, uid))
+        conf = os.path.join(d, "spiced.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        log = os.path.join(d, "spiced.log")
+        logf = open(log, "w")
+        sp = run.start([os.path.join(opt.builddir, "daemon", "spiced"), "--foreground",
+                        "--config", conf, "--worker",
+                        os.path.join(opt.builddir, "workers", "spiced-worker")],
+                       stdout=logf, stderr=subprocess.STDOUT)
+        wait_file_match(log, r"\bready$", 10, "spiced ready")
+        prod = run.start([os.path.join(opt.builddir, "tests", "bench", "bench-producer"),
+                          "--socket", os.path.join(d, "bench.qxl"), "--frames", frames,
+                          "--fps", str(fps)] + (["--damage"] if damage else []),
+                         stdout=subprocess.PIPE, text=True)
+        m = read_line(prod, r"^attached .*frames_bytes=(\d+)", 60, "bench-producer attached")
+        preload_kb = int(m.group(1)) // 1024
+        wait_file_match(log, r"primary \d+x\d+", 10, "spiced's primary surface")
+        client = run.start([os.path.join(opt.builddir, "tests", "bench", "bench-client"),
+                            "--port", str(port), "--password", PASSWORD,
+                            "--kick-pid", str(prod.pid), "--idle-ms", str(opt.idle_ms)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        res = measure(run, client, lambda: [sp.pid] + children(sp.pid), [prod.pid])
+        res["total_rss"] -= preload_kb
+        return res
+    finally:
+        run.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def run_reference(opt, frames, fps, damage):
+    run = Run()
+    try:
+        port = free_port()
+        ref = run.start([os.path.join(opt.builddir, "tests", "bench", "ref-server"),
+                         "--port", str(port), "--password", PASSWORD, "--frames", frames,
+                         "--fps", str(fps)] + (["--damage"] if damage else []),
+                        stdout=subprocess.PIPE, text=True)
+        m = read_line(ref, r"^ready .*frames_bytes=(\d+)", 60, "ref-server ready")
+        preload_kb = int(m.group(1)) // 1024
+        feeder = thread_named(ref.pid, "bench-feeder")
+        if feeder is None:
+            raise RuntimeError("ref-server has no bench-feeder thread")
+        client = run.start([os.path.join(opt.builddir, "tests", "bench", "bench-client"),
+                            "--port", str(port), "--password", PASSWORD,
+                            "--kick-pid", str(ref.pid), "--idle-ms", str(opt.idle_ms)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        res = measure(run, client, lambda: [ref.pid], [], (ref.pid, feeder))
+        res["server_rss"] -= preload_kb
+        res["total_rss"] -= preload_kb
+        return res
+    finally:
+        run.stop()
+
+
+ROWS = [
+    ("wall_ms", "wall time, kick to last draw (ms)", "%.0f"),
+    ("screens", "screens' worth of pixels drawn", "%.1f"),
+    ("draws", "draw messages received", "%d"),
+    ("display_mb", "display channel bytes (MB)", "%.2f"),
+    ("server_cpu_ms", "server CPU (ms)", "%.0f"),
+    ("total_cpu_ms", "server + producer/feeder CPU (ms)", "%.0f"),
+    ("server_rss_mb", "server peak RSS (MB)", "%.1f"),
+    ("total_rss_mb", "server + producer peak RSS (MB)", "%.1f"),
+]
+
+
+def derive(r):
+    r["wall_ms"] = float(r["wall_ms"])
+    r["draws"] = int(r["draws"])
+    r["screens"] = float(r["screens"])
+    r["display_mb"] = int(r["display_bytes"]) / 1e6
+    r["server_cpu_ms"] = r["server_cpu"] * 1000
+    r["total_cpu_ms"] = r["total_cpu"] * 1000
+    r["server_rss_mb"] = r["server_rss"] / 1024
+    r["total_rss_mb"] = r["total_rss"] / 1024
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--builddir", default=os.path.abspath(
+        os.path.join(os.path.dirname(__file__), "../..")))
+    ap.add_argument("--frames", type=int, default=60, help="frames to generate (60)")
+    ap.add_argument("--size", default="1920x1080", help="frame size (1920x1080)")
+    ap.add_argument("--frames-dir", help="play these PPMs instead of generated ones")
+    ap.add_argument("--fps", default="0,30", help="rates, 0 = max (0,30)")
+    ap.add_argument("--modes", default="full,damage", help="full,damage")
+    ap.add_argument("--idle-ms", type=int, default=1500,
+                    help="display quiet this long = done (1500)")
+    opt = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="spiced-bench-frames.")
+    try:
+        frames = opt.frames_dir
+        if frames is None:
+            frames = os.path.join(tmp, "frames")
+            subprocess.run([os.path.join(opt.builddir, "tests", "bench", "bench-genframes"),
+                            frames, str(opt.frames), opt.size], check=True)
+        nframes = len([n for n in os.listdir(frames) if not n.startswith(".")])
+        print("bench-e2e: %d frames (%s), client with the LZ4 cap, loopback"
+              % (nframes, frames if opt.frames_dir else opt.size + " desktop"))
+        for mode in opt.modes.split(","):
+            for fps in [int(x) for x in opt.fps.split(",")]:
+                damage = mode == "damage"
+                s = derive(run_spiced(opt, frames, fps, damage))
+                r = derive(run_reference(opt, frames, fps, damage))
+                print()
+                print("%s frames, %s: %-24s %12s %12s %8s" % (
+                    mode, "max rate" if fps == 0 else "%d fps" % fps, "",
+                    "spiced", "reference", "ratio"))
+                for key, label, fmt in ROWS:
+                    ratio = s[key] / r[key] if r[key] else float("nan")
+                    print("  %-46s %12s %12s %8.2f" % (label, fmt % s[key],
+                                                       fmt % r[key], ratio))
+                print("  %-46s %12s %12s" % ("images bitmap/lz4/other",
+                      "%s/%s/%s" % (s["img_bitmap"], s["img_lz4"], s["img_other"]),
+                      "%s/%s/%s" % (r["img_bitmap"], r["img_lz4"], r["img_other"])))
+                print("  processes (pid:cpu/peak): spiced %s; reference %s"
+                      % (s["procs"], r["procs"]))
+                sys.stdout.flush()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+/*
+ * bench-frames: the frame sequence both end-to-end feeders play (the
+ * qxl-shm producer for spiced, the QXL feeder inside ref-server), loaded
+ * once into memory so that disk and PPM parsing stay out of the timed run.
+ */
+#ifndef BENCH_FRAMES_H
+#define BENCH_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BENCH_FRAMES_MAX	1000
+
+struct bench_rect {
+	uint32_t	 r_x;
+	uint32_t	 r_y;
+	uint32_t	 r_w;
+	uint32_t	 r_h;
+};
+
+struct bench_frames {
+	uint32_t	  bf_width;
+	uint32_t	  bf_height;
+	int		  bf_count;
+	uint32_t	**bf_px;	/* bf_count x (width * height xRGB) */
+	/* Per frame: the bounding box of the pixels that differ from the
+	 * frame before (frame 0: the whole screen; never empty). */
+	struct bench_rect *bf_damage;
+};
+
+/*
+ * Load every PPM in dir (names in C collation order, dot files skipped);
+ * all must have the size of the first.  0, or -1 with a message in err.
+ */
+int	bench_frames_load(struct bench_frames *bf, const char *dir, char *err,
+	    size_t errlen);
+void	bench_frames_free(struct bench_frames *bf);
+
+/*
+ * The rectangle to post for frame k: its damage if damage is set, else
+ * the whole screen.
+ */
+struct bench_rect bench_frames_rect(const struct bench_frames *bf, int k,
+	    int damage);
+
+/* Copy rectangle r of frame k to dst (any alignment), rows packed (r_w * 4
+ * bytes each). */
+void	bench_frames_copy(const struct bench_frames *bf, int k,
+	    const struct bench_rect *r, void *dst);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t	bench_now_ns(void);
+
+/*
+ * Sleep until t0 + k * 1e9 / fps (nothing when fps is 0: as fast as the
+ * server takes frames).
+ */
+void	bench_pace(int64_t t0, int k, int fps);
+
+#endif

@@ -64,6 +64,18 @@ conf_bool(const struct conf_ctx *ctx, const struct conf_item *it, int *out,
 	return 0;
 }
 
+/* Copy the item's value into out (outlen bytes), or say it is too long. */
+static int
+conf_copy(const struct conf_ctx *ctx, const struct conf_item *it, char *out,
+    size_t outlen, struct spd_err *err)
+{
+	if (strlen(it->ci_value) >= outlen)
+		return spd_err_set(err, "%s:%d: %s longer than %zu bytes",
+		    ctx->name, it->ci_line, it->ci_key, outlen - 1);
+	strcpy(out, it->ci_value);
+	return 0;
+}
+
 static int
 conf_path(const struct conf_ctx *ctx, const struct conf_item *it, char *out,
     size_t outlen, struct spd_err *err)
@@ -72,11 +84,7 @@ conf_path(const struct conf_ctx *ctx, const struct conf_item *it, char *out,
 		return spd_err_set(err, "%s:%d: %s must be an absolute path, "
 		    "got \"%s\"", ctx->name, it->ci_line, it->ci_key,
 		    it->ci_value);
-	if (strlen(it->ci_value) >= outlen)
-		return spd_err_set(err, "%s:%d: %s longer than %zu bytes",
-		    ctx->name, it->ci_line, it->ci_key, outlen - 1);
-	strcpy(out, it->ci_value);
-	return 0;
+	return conf_copy(ctx, it, out, outlen, err);
 }
 
 static int
@@ -322,11 +330,7 @@ conf_name(const struct conf_ctx *ctx, const struct conf_item *it,
 		return spd_err_set(err, "%s:%d: %s must be a non-empty name "
 		    "without control characters", ctx->name, it->ci_line,
 		    it->ci_key);
-	if (strlen(it->ci_value) >= outlen)
-		return spd_err_set(err, "%s:%d: %s longer than %zu bytes",
-		    ctx->name, it->ci_line, it->ci_key, outlen - 1);
-	strcpy(out, it->ci_value);
-	return 0;
+	return conf_copy(ctx, it, out, outlen, err);
 }
 
 /* "DIGEST-MD5, GSSAPI" or "DIGEST-MD5 GSSAPI" -> ",DIGEST-MD5,GSSAPI,"

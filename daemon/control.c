@@ -242,23 +242,20 @@ control_expire_ticket(struct control_conn *cc, const struct control_req *req)
 }
 
 /*
- * What carries a channel, for humans.  Hook for the transports still
- * coming: WebSocket framing gets its own name here once link_info says
- * a connection is framed.
+ * What carries a channel, for humans and scripts: "plain" or "tls" for a
+ * SPICE stream on TCP/UNIX or in TLS, "ws" or "wss" when it is framed as
+ * WebSocket, "sasl" for plain TCP under a SASL security layer.  Whether
+ * TLS runs in the kernel or in a relay is not part of it (the link's log
+ * line says).  Every name fits CONTROL_TRANSPORT_MAX.
  */
 static const char *
-control_transport_name(int secure, uint8_t transport)
+control_transport_name(int secure, uint8_t transport, uint8_t framing)
 {
-	switch (transport) {
-	case IPC_TRANSPORT_PLAIN:
-		return secure ? "tls" : "plain";
-	case IPC_TRANSPORT_KTLS:
-		return "tls (kTLS)";
-	case IPC_TRANSPORT_RELAYED:
-		return secure ? "tls (relay)" : "relay";
-	default:
-		return secure ? "tls" : "other";
-	}
+	if (framing == IPC_FRAMING_WEBSOCKET)
+		return secure ? "wss" : "ws";
+	if (secure)
+		return "tls";
+	return transport == IPC_TRANSPORT_RELAYED ? "sasl" : "plain";
 }
 
 static void
@@ -295,7 +292,8 @@ control_list_display(struct obuf *ob, struct display *d)
 				    sc->sc_peer);
 				snprintf(cs.transport, sizeof(cs.transport),
 				    "%s", control_transport_name(
-				    sc->sc_secure, sc->sc_transport));
+				    sc->sc_secure, sc->sc_transport,
+				    sc->sc_framing));
 			}
 			cs.channels++;
 		}
@@ -310,7 +308,7 @@ control_list_display(struct obuf *ob, struct display *d)
 			snprintf(ch.peer, sizeof(ch.peer), "%s", sc->sc_peer);
 			snprintf(ch.transport, sizeof(ch.transport), "%s",
 			    control_transport_name(sc->sc_secure,
-			    sc->sc_transport));
+			    sc->sc_transport, sc->sc_framing));
 			ch.since = (uint64_t)sc->sc_since;
 			control_rep_put_channel(ob, &ch);
 		}

@@ -59,11 +59,6 @@
 	(1u << SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION | \
 	 1u << SPICE_COMMON_CAP_AUTH_SASL | \
 	 1u << SPICE_COMMON_CAP_MINI_HEADER)
-/* The external SSF SASL is told for a link over TLS.  It only matters to
- * mechanisms that weigh it (EXTERNAL); min/max SSF are 0 over TLS
- * anyway.  128: AES-128, the weakest cipher of OpenSSL 3's defaults. */
-#define LINK_TLS_SSF		128
-
 enum link_state {
 	LINK_S_LAYER,		/* the layer's own handshake (TLS) */
 	LINK_S_WS_HTTP,		/* reading a WebSocket upgrade request */
@@ -195,6 +190,29 @@ link_secure(const struct link_conn *lc)
 		if (l->ll_ops->llo_secure)
 			return 1;
 	return 0;
+}
+
+/*
+ * The external SSF SASL is told: the strongest layer's bits (a TLS layer's
+ * cipher), 0 when no layer protects the link.  A secure layer that cannot
+ * say counts as 1, so that SASL still knows the link is protected.
+ */
+static unsigned
+link_ssf(const struct link_conn *lc)
+{
+	const struct link_layer *l;
+	unsigned ssf = 0, bits;
+
+	for (l = lc->lc_top; l != NULL; l = l->ll_below) {
+		if (!l->ll_ops->llo_secure)
+			continue;
+		bits = l->ll_ops->llo_ssf != NULL ? l->ll_ops->llo_ssf(l) : 0;
+		if (bits == 0)
+			bits = 1;
+		if (bits > ssf)
+			ssf = bits;
+	}
+	return ssf;
 }
 
 static void
@@ -553,10 +571,14 @@ static void
 link_sasl_start(struct link_conn *lc)
 {
 	struct spd_err err;
+	unsigned ssf;
 
 	obuf_reset(&lc->lc_out);
-	lc->lc_sasl = auth_sasl_new(lc->lc_policy->sasl, lc->lc_fd,
-	    link_secure(lc) ? LINK_TLS_SSF : 0, &lc->lc_out, &err);
+	ssf = link_ssf(lc);
+	log_debug("display \"%s\": link from %s: SASL external SSF %u",
+	    lc->lc_policy->display, lc->lc_peer, ssf);
+	lc->lc_sasl = auth_sasl_new(lc->lc_policy->sasl, lc->lc_fd, ssf,
+	    &lc->lc_out, &err);
 	if (lc->lc_sasl == NULL) {
 		link_log_refused(lc, "SASL: %s", err.msg);
 		link_fail_result(lc, SPICE_LINK_ERR_ERROR);

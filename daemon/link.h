@@ -62,6 +62,11 @@ struct link_layer_ops {
 			    uint8_t *transport, struct spd_err *);
 	/* Free ll_ctx; never closes the fd. */
 	void		(*llo_free)(struct link_layer *);
+	/* After the layer's handshake: the strength in bits of the
+	 * protection it gives the bytes above it (TLS: the negotiated
+	 * cipher's secret bits), 0 for none.  SASL gets it as the external
+	 * SSF.  NULL: 0. */
+	unsigned	(*llo_ssf)(const struct link_layer *);
 };
 
 struct link_layer {

@@ -132,6 +132,7 @@ session_chan_add(struct session *s, uint32_t conn, const struct link_info *li)
 	sc->sc_id = li->channel_id;
 	sc->sc_transport = li->client.transport;
 	sc->sc_secure = li->secure;
+	sc->sc_framing = li->client.framing;
 	snprintf(sc->sc_peer, sizeof(sc->sc_peer), "%s", li->client.peer);
 	sc->sc_since = time(NULL);
 	TAILQ_INSERT_TAIL(&s->s_chans, sc, sc_entry);

@@ -25,6 +25,7 @@ struct session_chan {
 	uint8_t			 sc_id;
 	uint8_t			 sc_transport;	/* enum ipc_transport */
 	int			 sc_secure;	/* linked over TLS */
+	uint8_t			 sc_framing;	/* enum ipc_framing */
 	char			 sc_peer[IPC_ADDR_LEN];
 	time_t			 sc_since;	/* wall clock, for humans */
 };

@@ -255,10 +255,11 @@ tls_link_handshake(struct link_layer *l, struct spd_err *err)
 		if ((cert = SSL_get0_peer_certificate(tc->tc_ssl)) != NULL)
 			X509_NAME_oneline(X509_get_subject_name(cert), subj,
 			    sizeof(subj));
-		log_debug("display \"%s\": TLS from %s: %s, %s%s%s",
+		log_debug("display \"%s\": TLS from %s: %s, %s (%d bits)%s%s",
 		    tc->tc_server->ts_display, tc->tc_peer,
 		    SSL_get_version(tc->tc_ssl),
 		    SSL_get_cipher_name(tc->tc_ssl),
+		    SSL_get_cipher_bits(tc->tc_ssl, NULL),
 		    subj[0] != '\0' ? ", client " : "", subj);
 		return LINK_LAYER_DONE;
 	}
@@ -305,6 +306,17 @@ tls_link_pending(struct link_layer *l)
 	struct tls_conn *tc = l->ll_ctx;
 
 	return SSL_pending(tc->tc_ssl) > 0;
+}
+
+/* The negotiated cipher's secret bits (0 before the handshake). */
+static unsigned
+tls_link_ssf(const struct link_layer *l)
+{
+	const struct tls_conn *tc = l->ll_ctx;
+	int bits;
+
+	bits = SSL_get_cipher_bits(tc->tc_ssl, NULL);
+	return bits > 0 ? (unsigned)bits : 0;
 }
 
 /* --- the relay layer (runs in the relay process) ------------------------ */
@@ -362,6 +374,12 @@ tls_link_handoff(struct link_layer *l, int *fd, uint8_t *transport,
 	SSL *ssl = tc->tc_ssl;
 	int wfd;
 
+	/* The relay (or a kTLS worker) holds this session for as long as
+	 * the channel lives: renegotiation stays refused there, whatever
+	 * the context says.  A refused ClientHello gets a no_renegotiation
+	 * warning alert; OpenSSL clients then end the connection. */
+	SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+	SSL_clear_options(ssl, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
 	if (BIO_get_ktls_send(SSL_get_wbio(ssl)) &&
 	    BIO_get_ktls_recv(SSL_get_rbio(ssl)) && !SSL_has_pending(ssl)) {
 		*transport = IPC_TRANSPORT_KTLS;
@@ -398,6 +416,7 @@ static const struct link_layer_ops tls_link_ops = {
 	.llo_pending = tls_link_pending,
 	.llo_handoff = tls_link_handoff,
 	.llo_free = tls_link_free,
+	.llo_ssf = tls_link_ssf,
 };
 
 struct link_conn *

@@ -40,35 +40,23 @@
 #define NOPROT_EXEC(n)	ARG(n, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)
 #define EQ(n, v)	ARG(n, SCMP_CMP_EQ, (v), 0)
 
-/* Every role. */
-static const struct sandbox_rule sandbox_rules_common[] = {
-	/* I/O on descriptors already open. */
+/* Every role, the relay included: byte I/O on descriptors already open,
+ * memory that is never executable, the clock, and process odds and ends. */
+static const struct sandbox_rule sandbox_rules_base[] = {
 	ALLOW(read),
-	ALLOW(readv),
 	ALLOW(write),
-	ALLOW(writev),
 	ALLOW(recvfrom),
 	ALLOW(recvmsg),
 	ALLOW(sendto),
 	ALLOW(sendmsg),
 	ALLOW(shutdown),
 	ALLOW(close),
-	ALLOW1(ioctl, EQ(1, FIONREAD)),
-	ALLOW2(setsockopt, EQ(1, IPPROTO_TCP), EQ(2, TCP_NODELAY)),
 
-	/* The event loop. */
-	ALLOW(epoll_wait),
-	ALLOW(epoll_pwait),
-	ALLOW(epoll_ctl),
-	ALLOW(timerfd_settime),
-	ALLOW(timerfd_gettime),
 	ALLOW(clock_gettime),
-	ALLOW(clock_getres),
 	ALLOW(gettimeofday),
 	ALLOW(time),
 	ALLOW(restart_syscall),
 
-	/* Memory: never executable. */
 	ALLOW(brk),
 	ALLOW1(mmap, NOPROT_EXEC(2)),
 	ALLOW1(mprotect, NOPROT_EXEC(2)),
@@ -76,18 +64,12 @@ static const struct sandbox_rule sandbox_rules_common[] = {
 	ALLOW(mremap),
 	ALLOW(madvise),
 
-	/* Descriptor flags and memfd checks. */
+	/* O_NONBLOCK on the sockets. */
 	ALLOW1(fcntl, EQ(1, F_GETFL)),
 	ALLOW1(fcntl, EQ(1, F_SETFL)),
-	ALLOW1(fcntl, EQ(1, F_GETFD)),
-	ALLOW1(fcntl, EQ(1, F_SETFD)),
-	ALLOW1(fcntl, EQ(1, F_GET_SEALS)),
-	ALLOW(fstat),
-	ALLOW1(newfstatat, ARG(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
-	    AT_EMPTY_PATH)),
 
-	/* Process odds and ends: log lines carry the pid, abort() signals
-	 * itself, handlers return. */
+	/* Log lines carry the pid, abort() signals itself, handlers
+	 * return, OpenSSL's DRBG reseeds. */
 	ALLOW(getpid),
 	ALLOW(gettid),
 	{ SCMP_SYS(tgkill), 0, 1, 0, { { 0 } } },
@@ -95,7 +77,6 @@ static const struct sandbox_rule sandbox_rules_common[] = {
 	ALLOW(rt_sigprocmask),
 	ALLOW(getrandom),
 	ALLOW(futex),
-	ALLOW(sched_yield),
 	ALLOW(exit),
 	ALLOW(exit_group),
 
@@ -103,6 +84,30 @@ static const struct sandbox_rule sandbox_rules_common[] = {
 	 * it softly so a library probing for it falls back to clone, which
 	 * the filter sees (and kills). */
 	{ SCMP_SYS(clone3), SCMP_ACT_ERRNO(ENOSYS), 0, 0, { { 0 } } },
+};
+
+/* Workers: the libevent loop (epoll, timerfd), bufferevent I/O, and the
+ * checks made on the memfds they are given. */
+static const struct sandbox_rule sandbox_rules_worker[] = {
+	ALLOW(readv),
+	ALLOW(writev),
+	ALLOW1(ioctl, EQ(1, FIONREAD)),
+	ALLOW2(setsockopt, EQ(1, IPPROTO_TCP), EQ(2, TCP_NODELAY)),
+
+	ALLOW(epoll_wait),
+	ALLOW(epoll_pwait),
+	ALLOW(epoll_ctl),
+	ALLOW(timerfd_settime),
+	ALLOW(timerfd_gettime),
+	ALLOW(clock_getres),
+	ALLOW(sched_yield),
+
+	ALLOW1(fcntl, EQ(1, F_GETFD)),
+	ALLOW1(fcntl, EQ(1, F_SETFD)),
+	ALLOW1(fcntl, EQ(1, F_GET_SEALS)),
+	ALLOW(fstat),
+	ALLOW1(newfstatat, ARG(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
+	    AT_EMPTY_PATH)),
 };
 
 /*
@@ -116,59 +121,32 @@ static const struct sandbox_rule sandbox_rules_common[] = {
 #define GROUP(name, t)	{ (name), (t), sizeof(t) / sizeof((t)[0]) }
 
 static const struct sandbox_rules sandbox_policy_main[] = {
-	GROUP("common", sandbox_rules_common),
+	GROUP("base", sandbox_rules_base),
+	GROUP("worker", sandbox_rules_worker),
 	{ NULL, NULL, 0 },
 };
 
 static const struct sandbox_rules sandbox_policy_display[] = {
-	GROUP("common", sandbox_rules_common),
+	GROUP("base", sandbox_rules_base),
+	GROUP("worker", sandbox_rules_worker),
 	{ NULL, NULL, 0 },
 };
 
 /*
  * The relay (daemon/relay.c): a forked copy of the supervisor that pumps
  * bytes between a TLS session and the worker's socketpair with poll(2).
- * Not the common group: no epoll, no fd-flag changes beyond O_NONBLOCK,
- * no ioctl, no setsockopt, no fstat.  OpenSSL in it needs only socket
- * I/O (read/write, or sendmsg/recvmsg under kTLS), memory, the clock, and
- * getrandom when its DRBG reseeds after the fork (explicit IVs, padding).
+ * The base group plus poll(2): no epoll, no fd-flag changes beyond
+ * O_NONBLOCK, no ioctl, no setsockopt, no fstat.  OpenSSL in it needs only
+ * socket I/O (read/write, or sendmsg/recvmsg under kTLS), memory, the
+ * clock, and getrandom when its DRBG reseeds after the fork.
  */
 static const struct sandbox_rule sandbox_rules_relay[] = {
-	ALLOW(read),
-	ALLOW(write),
-	ALLOW(recvfrom),
-	ALLOW(recvmsg),
-	ALLOW(sendto),
-	ALLOW(sendmsg),
-	ALLOW(shutdown),
-	ALLOW(close),
 	ALLOW(poll),
 	ALLOW(ppoll),
-	ALLOW(clock_gettime),
-	ALLOW(gettimeofday),
-	ALLOW(time),
-	ALLOW(restart_syscall),
-	ALLOW(brk),
-	ALLOW1(mmap, NOPROT_EXEC(2)),
-	ALLOW1(mprotect, NOPROT_EXEC(2)),
-	ALLOW(munmap),
-	ALLOW(mremap),
-	ALLOW(madvise),
-	ALLOW1(fcntl, EQ(1, F_GETFL)),
-	ALLOW1(fcntl, EQ(1, F_SETFL)),
-	ALLOW(getpid),
-	ALLOW(gettid),
-	{ SCMP_SYS(tgkill), 0, 1, 0, { { 0 } } },
-	ALLOW(rt_sigreturn),
-	ALLOW(rt_sigprocmask),
-	ALLOW(getrandom),
-	ALLOW(futex),
-	ALLOW(exit),
-	ALLOW(exit_group),
-	{ SCMP_SYS(clone3), SCMP_ACT_ERRNO(ENOSYS), 0, 0, { { 0 } } },
 };
 
 static const struct sandbox_rules sandbox_policy_relay[] = {
+	GROUP("base", sandbox_rules_base),
 	GROUP("relay", sandbox_rules_relay),
 	{ NULL, NULL, 0 },
 };

@@ -449,44 +449,22 @@ auth_sasl_has_layer(const struct auth_sasl *as)
 	return as != NULL && as->as_layer;
 }
 
-int
-auth_sasl_layer_encode(struct auth_sasl *as, const void *in, size_t n,
-    struct obuf *out, struct spd_err *err)
+/* Feed n bytes through sasl_encode or sasl_decode (same signature) in
+ * pieces of at most chunk_max bytes, appending what comes out to out. */
+static int
+auth_sasl_layer_run(struct auth_sasl *as, int (*fn)(sasl_conn_t *,
+    const char *, unsigned, const char **, unsigned *), const char *name,
+    size_t chunk_max, const void *in, size_t n, struct obuf *out,
+    struct spd_err *err)
 {
 	const char *p = in, *o;
 	unsigned olen;
 	size_t chunk;
-	int rc;
 
-	/* sasl_encode takes at most SASL_MAXOUTBUF bytes per call. */
 	while (n > 0) {
-		chunk = n < as->as_maxout ? n : as->as_maxout;
-		if ((rc = sasl_encode(as->as_conn, p, (unsigned)chunk, &o,
-		    &olen)) != SASL_OK)
-			return spd_err_set(err, "sasl_encode: %s",
-			    sasl_errdetail(as->as_conn));
-		obuf_put_bytes(out, o, olen);
-		p += chunk;
-		n -= chunk;
-	}
-	return out->ob_failed ? spd_err_set(err, "out of memory") : 0;
-}
-
-int
-auth_sasl_layer_decode(struct auth_sasl *as, const void *in, size_t n,
-    struct obuf *out, struct spd_err *err)
-{
-	const char *p = in, *o;
-	unsigned olen;
-	size_t chunk;
-	int rc;
-
-	/* The mechanism keeps a partial packet between calls. */
-	while (n > 0) {
-		chunk = n < AUTH_SASL_MAXBUFSIZE ? n : AUTH_SASL_MAXBUFSIZE;
-		if ((rc = sasl_decode(as->as_conn, p, (unsigned)chunk, &o,
-		    &olen)) != SASL_OK)
-			return spd_err_set(err, "sasl_decode: %s",
+		chunk = n < chunk_max ? n : chunk_max;
+		if (fn(as->as_conn, p, (unsigned)chunk, &o, &olen) != SASL_OK)
+			return spd_err_set(err, "%s: %s", name,
 			    sasl_errdetail(as->as_conn));
 		if (olen > 0)
 			obuf_put_bytes(out, o, olen);
@@ -494,6 +472,24 @@ auth_sasl_layer_decode(struct auth_sasl *as, const void *in, size_t n,
 		n -= chunk;
 	}
 	return out->ob_failed ? spd_err_set(err, "out of memory") : 0;
+}
+
+int
+auth_sasl_layer_encode(struct auth_sasl *as, const void *in, size_t n,
+    struct obuf *out, struct spd_err *err)
+{
+	/* sasl_encode takes at most SASL_MAXOUTBUF bytes per call. */
+	return auth_sasl_layer_run(as, sasl_encode, "sasl_encode",
+	    as->as_maxout, in, n, out, err);
+}
+
+int
+auth_sasl_layer_decode(struct auth_sasl *as, const void *in, size_t n,
+    struct obuf *out, struct spd_err *err)
+{
+	/* The mechanism keeps a partial packet between calls. */
+	return auth_sasl_layer_run(as, sasl_decode, "sasl_decode",
+	    AUTH_SASL_MAXBUFSIZE, in, n, out, err);
 }
 
 void

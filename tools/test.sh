@@ -22,6 +22,13 @@ if [ "$rc" -eq 0 ]; then
 	make -j"$(nproc)" distcheck >distcheck.log 2>&1 || {
 		rc=$?
 		tail -n 100 distcheck.log
+		# distcheck leaves its tree behind on failure: show why each
+		# test failed there.
+		for log in $(grep -l '^:test-result: FAIL' \
+			spiced-*/_build/sub/tests/*/*.trs 2>/dev/null); do
+			echo "=== ${log%.trs}.log"
+			tail -n 80 "${log%.trs}.log"
+		done
 	}
 	[ "$rc" -eq 0 ] && echo "distcheck: OK"
 fi

@@ -90,7 +90,7 @@ def png_rgb(data):
 class DevTools:
     """A DevTools protocol session over the page target's WebSocket."""
 
-    def __init__(self, port, timeout=20):
+    def __init__(self, port, timeout=60):
         end = time.monotonic() + timeout
         url = None
         while url is None:
@@ -177,8 +177,8 @@ def main():
         })()"""
         rect = common.wait_for(lambda: (lambda r: r if r and r[0] == W and r[1] == H
                                         else None)(dt.eval(rect_js)),
-                               20, "a %dx%d canvas in the page" % (W, H))
-        sp.wait_log(r"link from 127\.0\.0\.1:\d+: channel 2:0 linked", 5)
+                               60, "a %dx%d canvas in the page" % (W, H))
+        sp.wait_log(r"link from 127\.0\.0\.1:\d+: channel 2:0 linked", 15)
 
         last = [None]
         pos = [None, None]
@@ -195,7 +195,7 @@ def main():
             last[0] = (w, h, rgb)
             return w == W and h == H and max_diff(rgb, picture) <= TOLERANCE
         try:
-            common.wait_for(shot_matches, 15, "the producer's picture on the canvas",
+            common.wait_for(shot_matches, 30, "the producer's picture on the canvas",
                             interval=0.3)
         except common.TestFailure:
             w, h, rgb = last[0] if last[0] else (0, 0, b"")

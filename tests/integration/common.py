@@ -10,6 +10,7 @@ Exit codes follow automake: 0 pass, 1 fail, 77 skip.
 """
 
 import atexit
+import glob
 import os
 import re
 import shutil
@@ -305,11 +306,12 @@ def run(main):
         sys.exit(77)
     except Exception:
         traceback.print_exc()
+        # spiced.log, and whatever else a test logged beside it (the
+        # browser's, the KDC's).
         for d in _dirs:
-            log = os.path.join(d, "spiced.log")
-            if os.path.exists(log):
+            for log in sorted(glob.glob(os.path.join(d, "*.log"))):
                 print("---- %s ----" % log)
-                with open(log) as f:
+                with open(log, errors="replace") as f:
                     print(f.read()[-20000:])
         print("FAIL: %s (%.1fs)" % (name, time.monotonic() - t0))
         _cleanup()

@@ -2,8 +2,7 @@
  * qxl-cmd: see qxl-cmd.h.  Layouts: spice/qxl_dev.h (SPICE-NOTES 5.3-5.6).
  * Deviations from a QXL device: only FILL/COPY drawables and off-screen
  * surface commands of 32 bpp formats are accepted; chunk chains must hold
- * exactly the announced bytes; images are converted to private 32 bpp
- * top-down pixels instead of being referenced in place.
+ * exactly the announced bytes.
  *
  * Method: every structure is copied from its slot into a private buffer
  * (slots_copy checks the address for the full length first), then read with
@@ -259,36 +258,39 @@ fail:
 }
 
 /*
- * Convert raw bitmap lines (stride apart, bpp 3 or 4, top_down or not)
- * into out->pixels: top-down, 4 bytes per pixel, native uint32 0xAARRGGBB.
+ * Point img at the expect bytes of the chunk chain at phys: in place when
+ * the first chunk holds them all, else gathered into img->owned.  Deciding
+ * on the first header and then walking the chain again is safe: the walk
+ * reads every header once more and trusts only what it read itself.
  */
 static int
-qxl_cmd_convert(const uint8_t *raw, uint32_t width, uint32_t height,
-    uint32_t stride, uint32_t bpp, int top_down, int alpha,
+qxl_cmd_chunk_data(const struct slots *s, uint64_t phys, uint64_t expect,
     struct qxl_cmd_image *img, struct spd_err *err)
 {
-	uint32_t x, y, *dst;
-	const uint8_t *src;
-	size_t len = (size_t)width * height * 4;
+	struct qxl_cmd_copy c;
+	const uint8_t *p;
 
-	if ((img->pixels = malloc(len)) == NULL)
-		return spd_err_errno(err, "bitmap %" PRIu32 "x%" PRIu32
-		    ": malloc %zu bytes", width, height, len);
-	img->width = width;
-	img->height = height;
-	img->stride = width * 4;
-	img->has_alpha = alpha;
-	for (y = 0; y < height; y++) {
-		src = raw + (size_t)(top_down ? y : height - 1 - y) * stride;
-		dst = (uint32_t *)(void *)(img->pixels + (size_t)y *
-		    img->stride);
-		for (x = 0; x < width; x++, src += bpp) {
-			/* Memory order is B, G, R[, A] (little-endian). */
-			dst[x] = (uint32_t)src[0] | (uint32_t)src[1] << 8 |
-			    (uint32_t)src[2] << 16 |
-			    (bpp == 4 && alpha ? (uint32_t)src[3] << 24 : 0);
-		}
+	if (qxl_cmd_fetch(s, phys, sizeof(QXLDataChunk), &c, err) == -1)
+		return spd_err_prefix(err, "bitmap data chunk 0");
+	if (qxl_cmd_u32(&c, offsetof(QXLDataChunk, data_size)) == expect &&
+	    qxl_cmd_u64(&c, offsetof(QXLDataChunk, next_chunk)) == 0 &&
+	    !c.c_bad) {
+		if (slots_resolve(s, phys, sizeof(QXLDataChunk) + expect, &p,
+		    err) == -1)
+			return spd_err_prefix(err, "bitmap data chunk 0 data");
+		img->pixels = p + sizeof(QXLDataChunk);
+		return 0;
 	}
+	if ((img->owned = malloc((size_t)expect)) == NULL)
+		return spd_err_errno(err, "bitmap data: malloc %" PRIu64
+		    " bytes", expect);
+	if (qxl_cmd_read_chunks(s, phys, img->owned, expect, "bitmap data",
+	    err) == -1) {
+		free(img->owned);
+		img->owned = NULL;
+		return -1;
+	}
+	img->pixels = img->owned;
 	return 0;
 }
 
@@ -300,8 +302,7 @@ qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
 	uint8_t fmt, flags;
 	uint32_t width, height, stride, bpp;
 	uint64_t data, total;
-	uint8_t *raw;
-	int alpha = 0, rv;
+	int rv;
 
 	if (qxl_cmd_fetch(s, phys + boff, sizeof(QXLBitmap), &c, err) == -1)
 		return spd_err_prefix(err, "bitmap header");
@@ -315,11 +316,8 @@ qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
 		return spd_err_set(err, "internal: bitmap read");
 	switch (fmt) {
 	case SPICE_BITMAP_FMT_32BIT:
-		bpp = 4;
-		break;
 	case SPICE_BITMAP_FMT_RGBA:
 		bpp = 4;
-		alpha = 1;
 		break;
 	case SPICE_BITMAP_FMT_24BIT:
 		bpp = 3;
@@ -351,22 +349,21 @@ qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
 	if (total > QXL_CMD_MAX_DATA)
 		return spd_err_set(err, "bitmap data of %" PRIu64 " bytes "
 		    "exceeds %u", total, QXL_CMD_MAX_DATA);
-	if ((raw = malloc((size_t)total)) == NULL)
-		return spd_err_errno(err, "bitmap data: malloc %" PRIu64
-		    " bytes", total);
 	if (flags & QXL_BITMAP_DIRECT)
-		rv = slots_copy(s, data, raw, (size_t)total, err);
+		rv = slots_resolve(s, data, total, &img->pixels, err);
 	else
-		rv = qxl_cmd_read_chunks(s, data, raw, total, "bitmap data",
-		    err);
-	if (rv == -1) {
-		free(raw);
+		rv = qxl_cmd_chunk_data(s, data, total, img, err);
+	if (rv == -1)
 		return -1;
+	img->format = fmt;
+	img->size = (size_t)total;
+	img->stride = (int32_t)stride;
+	if (!(flags & QXL_BITMAP_TOP_DOWN)) {
+		/* Memory row 0 is the picture's bottom row. */
+		img->pixels += (size_t)stride * (height - 1);
+		img->stride = -img->stride;
 	}
-	rv = qxl_cmd_convert(raw, width, height, stride, bpp,
-	    (flags & QXL_BITMAP_TOP_DOWN) != 0, alpha, img, err);
-	free(raw);
-	return rv;
+	return 0;
 }
 
 /* The QXLImage at phys, the source of a COPY. */
@@ -551,7 +548,7 @@ void
 qxl_cmd_draw_free(struct qxl_cmd_draw *d)
 {
 	free(d->clip);
-	free(d->src.pixels);
+	free(d->src.owned);
 	memset(d, 0, sizeof(*d));
 }
 

@@ -4,9 +4,13 @@
  *
  * Every shared-memory structure is memcpy'd into a local before any field
  * is read, so each field is fetched exactly once; the output owns private
- * copies of everything (pixels, clip rects) and never points into shared
- * memory.  Spec: spice/qxl_dev.h and SPICE-NOTES section 5; deviations:
- * only the subset below is accepted, see PROTOCOL.md "Commands".
+ * copies of everything the caller acts on (geometry, clip rects).  The one
+ * exception is a bitmap's pixel data, which nothing validates or branches
+ * on: when it lies in one piece (DIRECT, or a single chunk) the output
+ * points at it in producer memory instead of copying a frame's worth of
+ * bytes, see struct qxl_cmd_image.  Spec: spice/qxl_dev.h and SPICE-NOTES
+ * section 5; deviations: only the subset below is accepted, see
+ * PROTOCOL.md "Commands".
  *
  * Return values of the parsers:
  *   0                     parsed, *out filled (free it with the _free call)
@@ -54,18 +58,31 @@ enum qxl_cmd_src_kind {
 	QXL_CMD_SRC_SURFACE,	/* another surface of this producer */
 };
 
-/* A source image, converted.  For BITMAP: width x height pixels, top-down,
- * 4 bytes each (native-endian uint32 0xAARRGGBB, i.e. pixman x8r8g8b8 or,
- * when has_alpha, a8r8g8b8), stride = width * 4, malloc'd. */
+/*
+ * A source image.  For BITMAP: width x height pixels in the producer's
+ * format; row y starts at pixels + y * stride, so a bottom-up bitmap has a
+ * negative stride and pixels points at its last row in memory.  All rows
+ * lie in the size bytes starting at the lowest of them.
+ *
+ * pixels points either into producer memory (flat DIRECT data, or a chain
+ * of one chunk), valid until the slot table changes and rewritable by the
+ * producer at any time (which can only change the picture), or into
+ * owned, the private copy a multi-chunk chain is gathered into.
+ */
 struct qxl_cmd_image {
 	enum qxl_cmd_src_kind	 kind;
 	uint64_t		 id;		/* QXLImageDescriptor.id */
 	uint32_t		 width;
 	uint32_t		 height;
-	uint32_t		 stride;	/* BITMAP: width * 4 */
-	int			 has_alpha;	/* source was RGBA */
-	uint8_t			*pixels;	/* BITMAP only, else NULL */
-	uint32_t		 surface_id;	/* SURFACE only */
+	/* BITMAP only: */
+	uint8_t			 format;	/* SPICE_BITMAP_FMT_32BIT, RGBA
+						   or 24BIT */
+	int32_t			 stride;	/* |stride| >= width * bpp */
+	const uint8_t		*pixels;	/* row 0, the top row */
+	size_t			 size;		/* |stride| * height */
+	uint8_t			*owned;		/* malloc'd copy, or NULL */
+	/* SURFACE only: */
+	uint32_t		 surface_id;
 };
 
 /* A drawable of type QXL_DRAW_FILL or QXL_DRAW_COPY. */

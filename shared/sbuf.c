@@ -160,6 +160,15 @@ obuf_reset(struct obuf *ob)
 	ob->ob_failed = 0;
 }
 
+void
+obuf_adopt(struct obuf *ob, void *data, size_t cap)
+{
+	free(ob->ob_data);
+	ob->ob_data = data;
+	ob->ob_cap = cap;
+	obuf_reset(ob);
+}
+
 int
 obuf_reserve(struct obuf *ob, size_t n)
 {

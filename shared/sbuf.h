@@ -62,6 +62,9 @@ void	 obuf_init(struct obuf *);
 void	 obuf_free(struct obuf *);
 /* Forget contents, keep the allocation. */
 void	 obuf_reset(struct obuf *);
+/* Start an empty builder on data, a malloc'd block of cap bytes it now
+ * owns (a buffer recycled by its previous owner). */
+void	 obuf_adopt(struct obuf *, void *data, size_t cap);
 /* Ensure room for n more bytes; -1 (and ob_failed) past OBUF_MAX or ENOMEM. */
 int	 obuf_reserve(struct obuf *, size_t n);
 /* Append n bytes, returning a pointer to them (NULL on failure) so callers

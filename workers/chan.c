@@ -54,6 +54,11 @@
 /* Bodies at least this large are handed to the output queue without a
  * copy; smaller ones are copied so the builder keeps its allocation. */
 #define CHAN_BODY_HANDOVER	(16u * 1024)
+/* Written bodies kept for the next large message: a display sends a
+ * stream of megabyte images, and glibc hands every freed one back to the
+ * kernel, so each new one would fault in (and zero) fresh pages. */
+#define CHAN_SPARES		4
+#define CHAN_SPARE_MAX		(4u * 1024 * 1024)
 /* iovecs per sendmsg(); more only costs another loop round. */
 #define CHAN_WRITE_IOV		64
 /* First channel-specific message type; below are the common ones. */
@@ -454,10 +459,25 @@ chan_check_writable(struct chan *c, size_t prev_outq)
 	chan_release(c);
 }
 
+/* The worker is one thread: the spares are shared by all its channels. */
+static struct {
+	void	*data;
+	size_t	 cap;
+} chan_spare[CHAN_SPARES];
+static unsigned chan_nspare;
+
+/* A queued body has been written; extra carries its capacity. */
 static void
 chan_body_cleanup(const void *data, size_t len, void *extra)
 {
-	free((void *)(uintptr_t)data);
+	size_t cap = (size_t)(uintptr_t)extra;
+
+	if (chan_nspare < CHAN_SPARES && cap <= CHAN_SPARE_MAX) {
+		chan_spare[chan_nspare].data = (void *)(uintptr_t)data;
+		chan_spare[chan_nspare].cap = cap;
+		chan_nspare++;
+	} else
+		free((void *)(uintptr_t)data);
 }
 
 /* Frame and queue one message whose body is in c_body. */
@@ -507,7 +527,7 @@ chan_queue(struct chan *c, uint16_t type)
 		/* Hand the allocation to the queue; the next message starts
 		 * a fresh builder. */
 		rc = evbuffer_add_reference(c->c_out, c->c_body.ob_data, len,
-		    chan_body_cleanup, NULL);
+		    chan_body_cleanup, (void *)(uintptr_t)c->c_body.ob_cap);
 		if (rc == 0)
 			obuf_init(&c->c_body);
 	} else if (rc == 0 && len > 0)
@@ -542,6 +562,11 @@ chan_msg_begin(struct chan *c, uint16_t type)
 	}
 	c->c_building = 1;
 	c->c_body_type = type;
+	if (c->c_body.ob_data == NULL && chan_nspare > 0) {
+		chan_nspare--;
+		obuf_adopt(&c->c_body, chan_spare[chan_nspare].data,
+		    chan_spare[chan_nspare].cap);
+	}
 	obuf_reset(&c->c_body);
 	return &c->c_body;
 }
@@ -557,6 +582,13 @@ chan_msg_end(struct chan *c)
 		return;
 	}
 	chan_queue(c, c->c_body_type);
+}
+
+void
+chan_msg_cancel(struct chan *c)
+{
+	c->c_building = 0;
+	obuf_reset(&c->c_body);
 }
 
 void

@@ -72,9 +72,11 @@ int	 chan_can_send(const struct chan *);
 size_t	 chan_outq(const struct chan *);
 
 /* Build one message: chan_msg_begin() returns an obuf to append the body
- * to; chan_msg_end() frames and queues it.  Only one message at a time. */
+ * to; chan_msg_end() frames and queues it, chan_msg_cancel() drops it.
+ * Only one message at a time. */
 struct obuf *chan_msg_begin(struct chan *, uint16_t type);
 void	 chan_msg_end(struct chan *);
+void	 chan_msg_cancel(struct chan *);
 /* Shorthand for a message whose body is already built. */
 void	 chan_send(struct chan *, uint16_t type, const void *body, size_t len);
 

@@ -56,7 +56,6 @@ struct dout {
 	unsigned		 d_nclients;
 	struct event		*d_flush_ev;	/* deferred sending */
 	struct enc_lz4		*d_lz4;
-	struct obuf		 d_body;	/* message being built */
 	uint64_t		 d_image_id;
 };
 
@@ -97,7 +96,6 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	d->d_wk = wk;
 	d->d_render = r;
 	TAILQ_INIT(&d->d_clients);
-	obuf_init(&d->d_body);
 	if ((d->d_lz4 = enc_lz4_new()) == NULL) {
 		free(d);
 		spd_err_set(err, "display-out: out of memory");
@@ -124,7 +122,6 @@ dout_free(struct dout *d)
 		chan_close(dc->dc_chan, "display worker stopping");
 	event_free(d->d_flush_ev);
 	enc_lz4_free(d->d_lz4);
-	obuf_free(&d->d_body);
 	free(d);
 }
 
@@ -154,18 +151,18 @@ dout_send_small(struct dout_client *dc, uint16_t type, const void *body,
 static void
 dout_send_surface_create(struct dout_client *dc, pixman_image_t *prim)
 {
-	struct obuf *ob = &dc->dc_dout->d_body;
+	struct obuf *ob;
 
-	obuf_reset(ob);
+	if (dc->dc_chan == NULL)
+		return;
+	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_SURFACE_CREATE);
 	obuf_put_u32le(ob, 0);			/* surface id */
 	obuf_put_u32le(ob, (uint32_t)pixman_image_get_width(prim));
 	obuf_put_u32le(ob, (uint32_t)pixman_image_get_height(prim));
 	/* Always xRGB: clients show the primary opaque anyway. */
 	obuf_put_u32le(ob, SPICE_SURFACE_FMT_32_xRGB);
 	obuf_put_u32le(ob, SPICE_SURFACE_FLAGS_PRIMARY);
-	if (!ob->ob_failed)
-		dout_send_small(dc, SPICE_MSG_DISPLAY_SURFACE_CREATE,
-		    ob->ob_data, ob->ob_len);
+	chan_msg_end(dc->dc_chan);
 }
 
 static void
@@ -179,20 +176,23 @@ dout_put_rect(struct obuf *ob, int32_t top, int32_t left, int32_t bottom,
 }
 
 /*
- * Send box of the primary as one DRAW_COPY with an LZ4 or BITMAP image.
- * Returns 0, or -1 when the image could not be built (logged; nothing
- * was queued).
+ * Send box of the primary as one DRAW_COPY with an LZ4 or BITMAP image,
+ * encoded straight into the channel's message.  Returns 0, or -1 when the
+ * image could not be built (logged; nothing was queued).
  */
 static int
 dout_send_box(struct dout_client *dc, pixman_image_t *prim,
     const pixman_box32_t *b)
 {
 	struct dout *d = dc->dc_dout;
-	struct obuf *ob = &d->d_body;
+	struct obuf *ob;
 	struct enc_src src;
 	struct spd_err err;
 	uint32_t w, h;
 	int rc;
+
+	if (dc->dc_chan == NULL)
+		return -1;
 
 	w = (uint32_t)(b->x2 - b->x1);
 	h = (uint32_t)(b->y2 - b->y1);
@@ -202,7 +202,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	src.es_width = w;
 	src.es_height = h;
 
-	obuf_reset(ob);
+	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY);
 	obuf_put_u32le(ob, 0);			/* DisplayBase.surface_id */
 	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);	/* box */
 	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
@@ -226,6 +226,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	    ob->ob_len != DOUT_DRAW_COPY_FIXED + DOUT_IMAGE_DESC) {
 		log_warn("display \"%s\": building DRAW_COPY failed",
 		    d->d_wk->wk_display);
+		chan_msg_cancel(dc->dc_chan);
 		return -1;
 	}
 	if (dc->dc_lz4)
@@ -235,11 +236,10 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	if (rc != 0) {
 		log_warn("display \"%s\": %ux%u image at %d,%d: %s",
 		    d->d_wk->wk_display, w, h, b->x1, b->y1, err.msg);
+		chan_msg_cancel(dc->dc_chan);
 		return -1;
 	}
-	if (dc->dc_chan != NULL)
-		chan_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY,
-		    ob->ob_data, ob->ob_len);
+	chan_msg_end(dc->dc_chan);
 	return 0;
 }
 

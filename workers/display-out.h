@@ -29,7 +29,7 @@
 /* Pending damage beyond this many rectangles collapses to its extents. */
 #define DOUT_MAX_RECTS		32
 /* Uncompressed bytes of one DRAW_COPY band during updates. */
-#define DOUT_BAND_BYTES		(256u * 1024)
+#define DOUT_BAND_BYTES		(1024u * 1024)
 /* The first picture goes out as one DRAW_COPY up to this many
  * uncompressed bytes (bigger primaries go band by band). */
 #define DOUT_INIT_MAX		(32u * 1024 * 1024)

@@ -285,14 +285,14 @@ plink_draw(struct plink *pl, const struct qxl_cmd_draw *dr,
 			src.rs_is_surface = 1;
 			src.rs_surface = dr->src.surface_id;
 		} else {
-			src.rs_bitmap.rb_format = dr->src.has_alpha ?
-			    SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT;
+			/* The pixels may be in producer memory: composited
+			 * once, straight into the surface. */
+			src.rs_bitmap.rb_format = dr->src.format;
 			src.rs_bitmap.rb_width = dr->src.width;
 			src.rs_bitmap.rb_height = dr->src.height;
-			src.rs_bitmap.rb_stride = (int32_t)dr->src.stride;
+			src.rs_bitmap.rb_stride = dr->src.stride;
 			src.rs_bitmap.rb_data = dr->src.pixels;
-			src.rs_bitmap.rb_size = (size_t)dr->src.stride *
-			    dr->src.height;
+			src.rs_bitmap.rb_size = dr->src.size;
 		}
 		plink_box(&dr->src_area, &sa);
 		rc = render_copy(pl->pl_render, dr->surface_id, &bbox, clipp,
@@ -320,7 +320,8 @@ plink_surface(struct plink *pl, const struct qxl_cmd_surface *sc,
 
 /*
  * Act on one command copied from the ring, then release it.  Parsing
- * copies everything out of shared memory first.
+ * copies every structure out of shared memory first; only bitmap pixels
+ * are read in place, and only before the release.
  */
 static void
 plink_command(struct plink *pl, const QXLCommand *cmd)

@@ -243,6 +243,11 @@ render_fill(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	return 0;
 }
 
+/* SPICE bitmaps are B, G, R[, A] bytes in memory, which pixman's 32-bit
+ * formats only read that way on a little-endian host. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+    "SPICE pixel formats map onto pixman's on little-endian hosts only");
+
 /* Bytes per pixel and pixman format of a SPICE bitmap format, or 0. */
 static int
 render_bitmap_format(uint32_t fmt, pixman_format_code_t *pf)
@@ -277,8 +282,8 @@ render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
 {
 	pixman_format_code_t pf;
 	pixman_image_t *img;
-	size_t bpp, rowlen, need, astride, row;
-	const uint8_t *data;
+	size_t bpp, rowlen, need, astride, row, absstride;
+	const uint8_t *data, *lowest;
 	int stride;
 
 	*copy = NULL;
@@ -291,18 +296,20 @@ render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
 	}
 	if (bm->rb_width == 0 || bm->rb_height == 0 ||
 	    bm->rb_width > RENDER_MAX_DIM || bm->rb_height > RENDER_MAX_DIM ||
-	    bm->rb_stride <= 0) {
+	    bm->rb_stride == 0 || bm->rb_stride == INT32_MIN) {
 		spd_err_set(err, "copy: bitmap %ux%u stride %d invalid",
 		    bm->rb_width, bm->rb_height, bm->rb_stride);
 		return NULL;
 	}
 	rowlen = bm->rb_width * bpp;
-	if ((size_t)bm->rb_stride < rowlen) {
+	absstride = bm->rb_stride < 0 ? (size_t)-(int64_t)bm->rb_stride :
+	    (size_t)bm->rb_stride;
+	if (absstride < rowlen) {
 		spd_err_set(err, "copy: bitmap stride %d below row %zu",
 		    bm->rb_stride, rowlen);
 		return NULL;
 	}
-	need = (size_t)bm->rb_stride * (bm->rb_height - 1) + rowlen;
+	need = absstride * (bm->rb_height - 1) + rowlen;
 	if (bm->rb_data == NULL || bm->rb_size < need) {
 		spd_err_set(err, "copy: bitmap needs %zu bytes, has %zu",
 		    need, bm->rb_size);
@@ -310,15 +317,20 @@ render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
 	}
 	data = bm->rb_data;
 	stride = bm->rb_stride;
+	/* pixman needs 4-aligned rows; a bitmap without them (24-bit with
+	 * an unpadded stride, say) is repacked top-down. */
 	if (stride % 4 != 0 || ((uintptr_t)data & 3) != 0) {
+		lowest = stride < 0 ? data - absstride * (bm->rb_height - 1) :
+		    data;
 		astride = (rowlen + 3) & ~(size_t)3;
 		if ((*copy = malloc(astride * bm->rb_height)) == NULL) {
 			spd_err_set(err, "copy: out of memory");
 			return NULL;
 		}
 		for (row = 0; row < bm->rb_height; row++)
-			memcpy(*copy + row * astride, data +
-			    row * (size_t)bm->rb_stride, rowlen);
+			memcpy(*copy + row * astride, lowest + absstride *
+			    (stride < 0 ? bm->rb_height - 1 - row : row),
+			    rowlen);
 		data = *copy;
 		stride = (int)astride;
 	}

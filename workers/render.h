@@ -40,14 +40,16 @@ struct render;
  * within the primary).  The region belongs to render. */
 typedef void (*render_damage_fn)(void *arg, const pixman_region32_t *);
 
-/* A source bitmap: pixels borrowed for the duration of one call. */
+/* A source bitmap: pixels borrowed for the duration of one call.  Row y
+ * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
+ * stride); rb_size bytes are readable from the lowest row's start. */
 struct render_bitmap {
 	uint32_t	 rb_format;	/* SPICE_BITMAP_FMT_* */
 	uint32_t	 rb_width;
 	uint32_t	 rb_height;
-	int32_t		 rb_stride;	/* bytes between rows; > 0 */
+	int32_t		 rb_stride;	/* bytes from a row to the next */
 	const uint8_t	*rb_data;	/* row 0 = top row */
-	size_t		 rb_size;	/* bytes readable at rb_data */
+	size_t		 rb_size;
 };
 
 /* The source of a COPY: a bitmap, or a rendered surface. */

@@ -207,7 +207,8 @@ def run_spiced(opt, frames, fps, damage):
         wait_file_match(log, r"\bready$", 10, "spiced ready")
         prod = run.start([os.path.join(opt.builddir, "tests", "bench", "bench-producer"),
                           "--socket", os.path.join(d, "bench.qxl"), "--frames", frames,
-                          "--fps", str(fps)] + (["--damage"] if damage else []),
+                          "--fps", str(fps), "--chunk-bytes", str(opt.chunk_bytes)]
+                         + (["--damage"] if damage else []),
                          stdout=subprocess.PIPE, text=True)
         m = read_line(prod, r"^attached .*frames_bytes=(\d+)", 60, "bench-producer attached")
         preload_kb = int(m.group(1)) // 1024
@@ -282,6 +283,9 @@ def main():
     ap.add_argument("--frames-dir", help="play these PPMs instead of generated ones")
     ap.add_argument("--fps", default="0,30", help="rates, 0 = max (0,30)")
     ap.add_argument("--modes", default="full,damage", help="full,damage")
+    ap.add_argument("--chunk-bytes", type=int, default=0,
+                    help="spiced's bitmaps in data chunks of at most this many bytes "
+                         "of whole rows (0: one chunk, as the reference gets them)")
     ap.add_argument("--idle-ms", type=int, default=1500,
                     help="display quiet this long = done (1500)")
     opt = ap.parse_args()
@@ -294,8 +298,10 @@ def main():
             subprocess.run([os.path.join(opt.builddir, "tests", "bench", "bench-genframes"),
                             frames, str(opt.frames), opt.size], check=True)
         nframes = len([n for n in os.listdir(frames) if not n.startswith(".")])
-        print("bench-e2e: %d frames (%s), client with the LZ4 cap, loopback"
-              % (nframes, frames if opt.frames_dir else opt.size + " desktop"))
+        print("bench-e2e: %d frames (%s), client with the LZ4 cap, loopback, "
+              "bitmaps in %s" % (nframes, frames if opt.frames_dir else opt.size + " desktop",
+                                 "one chunk" if opt.chunk_bytes == 0 else
+                                 "chunks of <= %d bytes for spiced" % opt.chunk_bytes))
         for mode in opt.modes.split(","):
             for fps in [int(x) for x in opt.fps.split(",")]:
                 damage = mode == "damage"

@@ -3,13 +3,16 @@
  * producer (libqxlshm, as qxl-shm-testsrc) that loads the frame sequence,
  * attaches with the first frame as the primary, and waits for SIGUSR1;
  * then it posts every frame once as a full-screen QXL_DRAW_COPY of a
- * 32bpp bitmap (chunked as qxl-shm-testsrc does), or with --damage of the
+ * 32bpp bitmap (in one data chunk, as ref-server's feeder does, or with
+ * --chunk-bytes N in chunks of whole rows of at most N bytes, as
+ * qxl-shm-testsrc does with 256 KiB), or with --damage of the
  * bounding box of what changed since the frame before, at --fps (0: as
  * fast as spiced releases memory), prints "played N" on stdout and keeps serving
  * releases until SIGTERM.  ref-server's feeder posts the same commands to
  * libspice-server.
  *
  *	bench-producer --socket PATH --frames DIR [--fps N] [--damage]
+ *	    [--chunk-bytes N]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,10 +27,10 @@
 #include "libqxlshm.h"
 #include "bench-frames.h"
 
-#define BP_CHUNK_BYTES	(256u << 10)	/* as qxl-shm-testsrc */
 #define BP_WAIT_MS	10000
 
 static volatile sig_atomic_t bp_go, bp_stop;
+static size_t bp_chunk_bytes;	/* 0: one chunk per bitmap */
 
 static void
 bp_on_signal(int sig)
@@ -90,7 +93,7 @@ bp_post(struct qxlshm *q, const struct bench_frames *bf, int k,
 	img->bitmap.x = r->r_w;
 	img->bitmap.y = r->r_h;
 	img->bitmap.stride = (uint32_t)stride;
-	lines = BP_CHUNK_BYTES / stride;
+	lines = bp_chunk_bytes == 0 ? r->r_h : bp_chunk_bytes / stride;
 	if (lines == 0)
 		lines = 1;
 	for (y = 0; y < r->r_h; y += n) {
@@ -131,6 +134,7 @@ main(int argc, char **argv)
 		{ "frames", required_argument, NULL, 'F' },
 		{ "fps", required_argument, NULL, 'f' },
 		{ "damage", no_argument, NULL, 'd' },
+		{ "chunk-bytes", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sock = NULL, *dir = NULL;
@@ -143,7 +147,7 @@ main(int argc, char **argv)
 	int64_t t0;
 	int c, fps = 0, damage = 0, k, rv = 0;
 
-	while ((c = getopt_long(argc, argv, "s:F:f:d", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "s:F:f:dc:", longopts, NULL)) != -1)
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -156,6 +160,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			damage = 1;
+			break;
+		case 'c':
+			bp_chunk_bytes = strtoul(optarg, NULL, 10);
 			break;
 		default:
 			goto usage;
@@ -215,6 +222,6 @@ out:
 	return rv;
 usage:
 	fprintf(stderr, "usage: bench-producer --socket PATH --frames DIR "
-	    "[--fps N (0: max)] [--damage]\n");
+	    "[--fps N (0: max)] [--damage] [--chunk-bytes N (0: one)]\n");
 	return 2;
 }

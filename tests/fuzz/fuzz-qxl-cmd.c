@@ -9,9 +9,10 @@
  * catches any read past the slot.  Invariants: the result is 0 or one of
  * the two error codes; an error leaves a message and nothing allocated; a
  * parsed drawable has a non-empty bbox inside the caps, a capped clip list
- * with valid rects, and for a bitmap source pixels of width * height * 4
- * bytes (touched completely, so ASan checks the size); a parsed surface
- * has sane dimensions.
+ * with valid rects, and for a bitmap source a supported format, a stride
+ * that holds a row, and size = |stride| * height bytes around its rows,
+ * in the slot or in a private copy (touched completely, so ASan checks
+ * them); a parsed surface has sane dimensions.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,26 @@ fuzz_sum(const uint8_t *p, size_t n)
 static volatile uint32_t fuzz_sink;
 
 static void
+fuzz_bitmap(const struct qxl_cmd_image *img)
+{
+	size_t bpp, astride;
+	const uint8_t *lowest;
+
+	FUZZ_CHECK(img->format == SPICE_BITMAP_FMT_32BIT ||
+	    img->format == SPICE_BITMAP_FMT_RGBA ||
+	    img->format == SPICE_BITMAP_FMT_24BIT);
+	bpp = img->format == SPICE_BITMAP_FMT_24BIT ? 3 : 4;
+	FUZZ_CHECK(img->pixels != NULL && img->stride != 0);
+	astride = img->stride < 0 ? (size_t)-(int64_t)img->stride :
+	    (size_t)img->stride;
+	FUZZ_CHECK(astride >= img->width * bpp);
+	FUZZ_CHECK(img->size == astride * img->height);
+	lowest = img->stride < 0 ?
+	    img->pixels - astride * (img->height - 1) : img->pixels;
+	fuzz_sink += fuzz_sum(lowest, img->size);
+}
+
+static void
 fuzz_draw(const struct slots *s)
 {
 	struct qxl_cmd_draw d;
@@ -82,12 +103,9 @@ fuzz_draw(const struct slots *s)
 			    d.src.width <= QXL_CMD_MAX_DIM);
 			FUZZ_CHECK(d.src.height >= 1 &&
 			    d.src.height <= QXL_CMD_MAX_DIM);
-			FUZZ_CHECK(d.src.stride == d.src.width * 4);
-			FUZZ_CHECK(d.src.pixels != NULL);
+			fuzz_bitmap(&d.src);
 			FUZZ_CHECK((uint32_t)d.src_area.right <= d.src.width);
 			FUZZ_CHECK((uint32_t)d.src_area.bottom <= d.src.height);
-			fuzz_sink += fuzz_sum(d.src.pixels,
-			    (size_t)d.src.stride * d.src.height);
 		} else {
 			FUZZ_CHECK(d.src.kind == QXL_CMD_SRC_SURFACE);
 			FUZZ_CHECK(d.src.surface_id < QXL_CMD_MAX_SURFACES);

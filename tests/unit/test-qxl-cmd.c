@@ -178,7 +178,8 @@ test_copy_direct(void)
 	QXLDrawable d;
 	uint8_t px[3][4 * 4];
 	uint64_t data, img, id = 77;
-	uint32_t *p, x, y;
+	const uint32_t *p;
+	uint32_t x, y;
 
 	t_reset();
 	for (y = 0; y < 3; y++)
@@ -195,24 +196,34 @@ test_copy_direct(void)
 	    sizeof(id));
 	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), 0);
 	ASSERT_INT_EQ(out.src.kind, QXL_CMD_SRC_BITMAP);
+	ASSERT_INT_EQ(out.src.format, SPICE_BITMAP_FMT_32BIT);
 	ASSERT_INT_EQ(out.src.width, 4);
 	ASSERT_INT_EQ(out.src.height, 3);
 	ASSERT_INT_EQ(out.src.stride, 16);
-	ASSERT_INT_EQ(out.src.has_alpha, 0);
+	ASSERT_INT_EQ(out.src.size, sizeof(px));
 	ASSERT_U64_EQ(out.src.id, 77);
-	p = (uint32_t *)(void *)out.src.pixels;
-	ASSERT_INT_EQ(p[0], 0x00aa0000);
-	ASSERT_INT_EQ(p[2 * 4 + 3], 0x00aa0203);
+	/* Flat data is read in place, not copied. */
+	ASSERT_TRUE(out.src.owned == NULL);
+	ASSERT_TRUE(out.src.pixels == t_b.qb_mem + (data - t_phys(0)));
+	p = (const uint32_t *)(const void *)out.src.pixels;
+	ASSERT_INT_EQ(p[0], 0x55aa0000);
+	ASSERT_INT_EQ(p[2 * 4 + 3], 0x55aa0203);
 	qxl_cmd_draw_free(&out);
 
-	/* Bottom-up: memory row 0 is picture row 2. */
+	/* Bottom-up: the top row is memory row 2, rows go backwards. */
 	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_RGBA, QXL_BITMAP_DIRECT,
 	    4, 3, 16, data);
 	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), 0);
-	ASSERT_INT_EQ(out.src.has_alpha, 1);
-	p = (uint32_t *)(void *)out.src.pixels;
+	ASSERT_INT_EQ(out.src.format, SPICE_BITMAP_FMT_RGBA);
+	ASSERT_INT_EQ(out.src.stride, -16);
+	ASSERT_INT_EQ(out.src.size, sizeof(px));
+	p = (const uint32_t *)(const void *)out.src.pixels;
 	ASSERT_INT_EQ(p[0], 0x55aa0200);
-	ASSERT_INT_EQ(p[2 * 4 + 1], 0x55aa0001);
+	p = (const uint32_t *)(const void *)(out.src.pixels +
+	    2 * out.src.stride);
+	ASSERT_INT_EQ(p[1], 0x55aa0001);
+	ASSERT_TRUE(out.src.pixels + 2 * out.src.stride ==
+	    t_b.qb_mem + (data - t_phys(0)));
 	qxl_cmd_draw_free(&out);
 
 	/* src_area outside the bitmap. */
@@ -279,7 +290,6 @@ test_copy_chunks(void)
 	struct spd_err err;
 	uint8_t px[2 * 8];	/* 2 x 2 pixels of 24 bits, stride 8 */
 	uint64_t c1, c2, img;
-	uint32_t *p;
 	size_t i;
 
 	t_reset();
@@ -292,11 +302,21 @@ test_copy_chunks(void)
 	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_24BIT,
 	    QXL_BITMAP_TOP_DOWN, 2, 2, 8, t_phys(c1));
 	ASSERT_INT_EQ(t_parse_copy(img, 2, 2, &out, &err), 0);
-	p = (uint32_t *)(void *)out.src.pixels;
-	ASSERT_INT_EQ(p[0], 0x030201);
-	ASSERT_INT_EQ(p[1], 0x060504);
-	ASSERT_INT_EQ(p[2], 0x0b0a09);
-	ASSERT_INT_EQ(p[3], 0x0e0d0c);
+	/* Three chunks are gathered into a private copy, 24-bit as sent. */
+	ASSERT_INT_EQ(out.src.format, SPICE_BITMAP_FMT_24BIT);
+	ASSERT_INT_EQ(out.src.stride, 8);
+	ASSERT_INT_EQ(out.src.size, 16);
+	ASSERT_TRUE(out.src.owned != NULL && out.src.pixels == out.src.owned);
+	ASSERT_TRUE(memcmp(out.src.pixels, px, sizeof(px)) == 0);
+	qxl_cmd_draw_free(&out);
+
+	/* One chunk holding everything is read in place. */
+	c1 = qxl_build_chunk(&t_b, px, 16, 0);
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_24BIT,
+	    QXL_BITMAP_TOP_DOWN, 2, 2, 8, t_phys(c1));
+	ASSERT_INT_EQ(t_parse_copy(img, 2, 2, &out, &err), 0);
+	ASSERT_TRUE(out.src.owned == NULL);
+	ASSERT_TRUE(out.src.pixels == t_b.qb_mem + c1 + sizeof(QXLDataChunk));
 	qxl_cmd_draw_free(&out);
 
 	/* Total smaller than stride * height. */

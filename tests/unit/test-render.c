@@ -308,6 +308,41 @@ test_copy_bitmap(void)
 			ASSERT_INT_EQ(RGB(px(r, 0, x, y)),
 			    (uint32_t)p[2] << 16 | p[1] << 8 | p[0]);
 		}
+
+	/* The same bytes bottom-up (negative stride, repacked since 15 is
+	 * not a multiple of 4): picture row y is memory row 2 - y. */
+	src.rs_bitmap.rb_stride = -15;
+	src.rs_bitmap.rb_data = bm24 + 2 * 15;
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, NULL, &src, &sa,
+	    SPICE_ROPD_OP_PUT, 0, &err), 0);
+	for (y = 0; y < 3; y++)
+		for (x = 0; x < 5; x++) {
+			const uint8_t *p = bm24 + (2 - y) * 15 + x * 3;
+
+			ASSERT_INT_EQ(RGB(px(r, 0, x, y)),
+			    (uint32_t)p[2] << 16 | p[1] << 8 | p[0]);
+		}
+
+	/* A 32-bit bottom-up bitmap, composited in place by pixman. */
+	src.rs_bitmap.rb_format = SPICE_BITMAP_FMT_32BIT;
+	src.rs_bitmap.rb_width = 20;
+	src.rs_bitmap.rb_height = 10;
+	src.rs_bitmap.rb_stride = -80;
+	src.rs_bitmap.rb_data = (const uint8_t *)(bm + 9 * 20);
+	src.rs_bitmap.rb_size = sizeof(bm);
+	bbox = (pixman_box32_t){ 1, 2, 21, 12 };
+	sa = (pixman_box32_t){ 0, 0, 20, 10 };
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, NULL, &src, &sa,
+	    SPICE_ROPD_OP_PUT, 0, &err), 0);
+	for (y = 0; y < 10; y++)
+		for (x = 0; x < 20; x++)
+			ASSERT_INT_EQ(RGB(px(r, 0, x + 1, y + 2)),
+			    bm[(9 - y) * 20 + x]);
+	/* One byte short of the rows below the top one. */
+	src.rs_bitmap.rb_size = sizeof(bm) - 1;
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, NULL, &src, &sa,
+	    SPICE_ROPD_OP_PUT, 0, &err), -1);
+	ASSERT_STR_CONTAINS(err.msg, "needs 800 bytes");
 	render_free(r);
 }
 

@@ -1,5 +1,8 @@
 /* Unit tests for shared/sbuf.c: every getter at and past the end, and
- * that a failed get consumes nothing; obuf growth, cap and patching. */
+ * that a failed get consumes nothing; obuf growth, cap, patching and
+ * adopting a block. */
+#include <stdlib.h>
+
 #include "sbuf.h"
 #include "test-helper.h"
 
@@ -102,6 +105,21 @@ test_obuf(void)
 	ASSERT_INT_EQ(ob.ob_len, 100000);
 	obuf_truncate(&ob, 10);
 	ASSERT_INT_EQ(ob.ob_len, 10);
+
+	/* Adopting a block: empty, not failed, its capacity used before
+	 * any growth. */
+	{
+		uint8_t *blk = malloc(4096);
+
+		ASSERT_TRUE(blk != NULL);
+		obuf_adopt(&ob, blk, 4096);
+		ASSERT_INT_EQ(ob.ob_len, 0);
+		ASSERT_INT_EQ(ob.ob_failed, 0);
+		ASSERT_TRUE(obuf_append_space(&ob, 4096) == blk);
+		obuf_put_u8(&ob, 7);
+		ASSERT_INT_EQ(ob.ob_len, 4097);
+		ASSERT_INT_EQ(ob.ob_data[4096], 7);
+	}
 	obuf_free(&ob);
 }
 

@@ -355,6 +355,10 @@ qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
 		rv = qxl_cmd_chunk_data(s, data, total, img, err);
 	if (rv == -1)
 		return -1;
+	/* The bitmap header's size is the one that was checked, whatever
+	 * the image descriptor said. */
+	img->width = width;
+	img->height = height;
 	img->format = fmt;
 	img->size = (size_t)total;
 	img->stride = (int32_t)stride;

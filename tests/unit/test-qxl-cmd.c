@@ -226,6 +226,20 @@ test_copy_direct(void)
 	    t_b.qb_mem + (data - t_phys(0)));
 	qxl_cmd_draw_free(&out);
 
+	/* The descriptor's size is not trusted: the bitmap header's is
+	 * what was checked and what the pixels have. */
+	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT |
+	    QXL_BITMAP_TOP_DOWN, 4, 3, 16, data);
+	x = 0xffffff;
+	qxl_build_write(&t_b, img + offsetof(QXLImage, descriptor.width), &x,
+	    sizeof(x));
+	qxl_build_write(&t_b, img + offsetof(QXLImage, descriptor.height), &x,
+	    sizeof(x));
+	ASSERT_INT_EQ(t_parse_copy(img, 4, 3, &out, &err), 0);
+	ASSERT_INT_EQ(out.src.width, 4);
+	ASSERT_INT_EQ(out.src.height, 3);
+	qxl_cmd_draw_free(&out);
+
 	/* src_area outside the bitmap. */
 	img = qxl_build_bitmap(&t_b, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT,
 	    4, 3, 16, data);

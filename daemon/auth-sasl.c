@@ -134,12 +134,6 @@ auth_sasl_done(void)
 	auth_sasl_inited = 0;
 }
 
-int
-auth_sasl_ready(void)
-{
-	return auth_sasl_inited;
-}
-
 /* "IP;port" as cyrus wants it; "" for anything but TCP. */
 static void
 auth_sasl_addr(int fd, int peer, char *out, size_t outlen)

@@ -119,8 +119,6 @@ int	 auth_sasl_init(const char *appname, const char *confdir,
 	    struct spd_err *err);
 /* Undo auth_sasl_init() (harmless if it never ran). */
 void	 auth_sasl_done(void);
-/* Nonzero once auth_sasl_init() succeeded. */
-int	 auth_sasl_ready(void);
 
 struct auth_sasl;
 

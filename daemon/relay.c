@@ -279,17 +279,6 @@ relay_reaped(pid_t pid, int status)
 	return 1;
 }
 
-unsigned int
-relay_count(void)
-{
-	const struct relay *r;
-	unsigned int n = 0;
-
-	LIST_FOREACH(r, &relay_all, r_entry)
-		n++;
-	return n;
-}
-
 void
 relay_stop_all(void)
 {

@@ -70,9 +70,6 @@ int	relay_spawn(const struct relay_layer_ops *ops, void *ctx,
  * it and return 1; else return 0. */
 int	relay_reaped(pid_t pid, int status);
 
-/* Relays currently running. */
-unsigned int relay_count(void);
-
 /* SIGTERM every relay (shutdown); they are reaped as usual. */
 void	relay_stop_all(void);
 

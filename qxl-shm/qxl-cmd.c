@@ -725,17 +725,6 @@ qxl_cmd_release_id(const struct slots *s, uint64_t phys, uint64_t *id,
 }
 
 const char *
-qxl_cmd_type_name(uint32_t type)
-{
-	static const char *const names[] = {
-		"nop", "draw", "update", "cursor", "message", "surface"
-	};
-
-	return type < sizeof(names) / sizeof(names[0]) ? names[type] :
-	    "unknown";
-}
-
-const char *
 qxl_cmd_draw_type_name(uint32_t type)
 {
 	static const char *const names[] = {

@@ -168,8 +168,7 @@ void	qxl_cmd_surface_free(struct qxl_cmd_surface *);
 int	qxl_cmd_release_id(const struct slots *, uint64_t phys, uint64_t *id,
 	    struct spd_err *);
 
-/* Name of a QXL_CMD_* type / QXL_DRAW_* type for logs ("draw", "fill"). */
-const char *qxl_cmd_type_name(uint32_t type);
+/* Name of a QXL_DRAW_* type for logs ("fill", "copy"). */
 const char *qxl_cmd_draw_type_name(uint32_t type);
 
 #endif

@@ -265,12 +265,3 @@ ring_cmd_pending(struct ring *r)
 	return ring_avail(r, RING_CMD_OFF, r->rg_cmd_cons, RING_CMD_ITEMS,
 	    "command", NULL);
 }
-
-int
-ring_cursor_pending(struct ring *r)
-{
-	if (r->rg_base == NULL)
-		return -1;
-	return ring_avail(r, RING_CURSOR_OFF, r->rg_cursor_cons,
-	    RING_CURSOR_ITEMS, "cursor", NULL);
-}

@@ -75,9 +75,8 @@ int	ring_push_release(struct ring *, enum ring_release_kind, uint64_t id,
  * to the irq eventfd. */
 int	ring_irq(struct ring *, uint32_t bits);
 
-/* Items waiting in the command / cursor ring, from one snapshot of prod;
- * -1 on corruption.  For statistics and tests. */
+/* Items waiting in the command ring, from one snapshot of prod; -1 on
+ * corruption.  For statistics and tests. */
 int	ring_cmd_pending(struct ring *);
-int	ring_cursor_pending(struct ring *);
 
 #endif

@@ -362,24 +362,6 @@ chan_arg(const struct chan *c)
 	return c->c_arg;
 }
 
-uint32_t
-chan_session(const struct chan *c)
-{
-	return c->c_session;
-}
-
-uint32_t
-chan_conn(const struct chan *c)
-{
-	return c->c_conn;
-}
-
-const struct ipc_client *
-chan_info(const struct chan *c)
-{
-	return &c->c_info;
-}
-
 /* words is a packed (unaligned) array: copied, not pointed into. */
 static int
 chan_caps_has(const void *words, uint32_t nwords, unsigned n)

@@ -57,9 +57,6 @@ struct chan *chan_new(struct event_base *, int fd, uint32_t session,
 void	chan_close(struct chan *, const char *reason);
 
 void	*chan_arg(const struct chan *);
-uint32_t chan_session(const struct chan *);
-uint32_t chan_conn(const struct chan *);
-const struct ipc_client *chan_info(const struct chan *);
 /* 1 if the client announced channel cap bit n (resp. common cap). */
 int	 chan_has_cap(const struct chan *, unsigned n);
 int	 chan_has_common_cap(const struct chan *, unsigned n);

@@ -125,12 +125,6 @@ dout_free(struct dout *d)
 	free(d);
 }
 
-unsigned
-dout_nclients(const struct dout *d)
-{
-	return d->d_nclients;
-}
-
 static void
 dout_client_unbusy(struct dout_client *dc)
 {

@@ -69,7 +69,5 @@ void	 dout_primary_created(struct dout *);
 /* The primary is about to be destroyed: clients get SURFACE_DESTROY and
  * their pending damage is dropped. */
 void	 dout_primary_destroyed(struct dout *);
-/* Number of connected clients. */
-unsigned dout_nclients(const struct dout *);
 
 #endif

@@ -78,30 +78,6 @@ plink_new(struct worker *wk, struct render *r, struct dout *d,
 	return pl;
 }
 
-void
-plink_free(struct plink *pl)
-{
-	int i;
-
-	if (pl == NULL)
-		return;
-	if (pl->pl_doorbell_ev != NULL)
-		event_free(pl->pl_doorbell_ev);
-	if (pl->pl_drain_ev != NULL)
-		event_free(pl->pl_drain_ev);
-	if (pl->pl_retry_ev != NULL)
-		event_free(pl->pl_retry_ev);
-	if (pl->pl_doorbell != -1)
-		close(pl->pl_doorbell);
-	if (pl->pl_irq != -1)
-		close(pl->pl_irq);
-	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
-		if (pl->pl_slotfd[i] != -1)
-			close(pl->pl_slotfd[i]);
-	slots_clear(&pl->pl_slots);
-	free(pl);
-}
-
 /*
  * The producer misbehaved beyond tolerance: tell the supervisor, which
  * detaches it, and leave.  Nothing more is consumed meanwhile.

@@ -36,8 +36,6 @@ struct plink;
  * clients are dout (told about primary changes).  NULL with err set. */
 struct plink *plink_new(struct worker *, struct render *, struct dout *,
 	    struct spd_err *);
-/* Stop consuming, unmap every slot, close the eventfds, free. */
-void	 plink_free(struct plink *);
 
 /* IPC_D2W_MEMSLOT: map fd (taken in every case) as a slot.  Slots added
  * before IPC_D2W_DEVICE keep their fd until then, because the one that

@@ -52,6 +52,8 @@ struct fake {
 	unsigned int	 f_unsupported;
 	unsigned int	 f_released;
 	unsigned int	 f_primaries;
+	unsigned int	 f_destroys;
+	unsigned int	 f_cursors;	/* in the cursor ring at DETACH */
 	int		 f_verbose;
 };
 
@@ -262,11 +264,19 @@ fake_message(struct fake *f)
 		break;
 	}
 	case QXLSHM_MSG_DESTROY_PRIMARY:
+		f->f_destroys++;
 		fake_primary_done(f, 0);
 		break;
-	case QXLSHM_MSG_DETACH:
+	case QXLSHM_MSG_DETACH: {
+		QXLCommand cmd;
+
+		while (f->f_attached &&
+		    ring_pop_cursor(&f->f_ring, &cmd, NULL, &err) == 1)
+			if (cmd.type == QXL_CMD_CURSOR)
+				f->f_cursors++;
 		f->f_done = 1;
 		break;
+	}
 	default:
 		fake_error(f, QXLSHM_E_PROTOCOL, "unknown message");
 	}
@@ -404,10 +414,23 @@ test_session(const char *path, struct fake_thread *ft)
 	/* The bad command was released by its own id, so only the good
 	 * ones' groups are back; the bad one's block is the difference. */
 	ASSERT_TRUE(qxlshm_slot_used(q, 0) <= ram_used + 256);
+	/* The primary goes and comes back, each step acknowledged. */
+	ASSERT_INT_EQ(qxlshm_destroy_primary(q), 0);
+	ASSERT_INT_EQ(qxlshm_create_primary(q, 64, 48, 64 * 4,
+	    SPICE_SURFACE_FMT_32_xRGB, mphys), 0);
+	/* Cursor commands go to their own ring. */
+	ASSERT_TRUE(qxlshm_control_fd(q) >= 0);
+	for (i = 0; i < 2; i++) {
+		ASSERT_TRUE(qxlshm_alloc_cmd(q, 0, sizeof(QXLCursorCmd),
+		    &phys) != NULL);
+		ASSERT_INT_EQ(qxlshm_push_cursor(q, phys, 1000), 0);
+	}
 	ASSERT_INT_EQ(qxlshm_handle_control(q), 0);
 	qxlshm_close(q);
 	usleep(100000);
-	ASSERT_INT_EQ(ft->ft_fake.f_primaries, 1);
+	ASSERT_INT_EQ(ft->ft_fake.f_primaries, 2);
+	ASSERT_INT_EQ(ft->ft_fake.f_destroys, 1);
+	ASSERT_INT_EQ(ft->ft_fake.f_cursors, 2);
 	ASSERT_INT_EQ(ft->ft_fake.f_draws, 300);
 	ASSERT_INT_EQ(ft->ft_fake.f_bad, 1);
 	ASSERT_INT_EQ(ft->ft_fake.f_released, 300);

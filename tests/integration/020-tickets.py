@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """Tickets: the right password links and the main worker speaks; wrong,
-empty and expired passwords get SPICE_LINK_ERR_PERMISSION_DENIED; the
-daemon goes on serving after each refusal."""
+empty and expired passwords get SPICE_LINK_ERR_PERMISSION_DENIED (which
+spice-gtk reports as needing a password); the daemon goes on serving
+after each refusal."""
 
 import struct
 import time
 
 import common
 import rawlink
+import spice_client
 from common import check
+from spice_client import Spice
 
 
 def main_init_after_ok(sp, password):
@@ -30,6 +33,13 @@ def main():
         res, _ = rawlink.link(sp.port, wrong)
         check(res == 7, "password %r: result %s, want PERMISSION_DENIED" % (wrong, rawlink.ERR.get(res, res)))
     sp.wait_log(r"refused.*(wrong|password)", 5)
+    # spice-gtk turns the refusal into "needs a password", which is what
+    # makes remote-viewer ask for it again.
+    c = spice_client.connect(port=sp.port, password="wrong")
+    check(c.wait_link_result(10) == "auth", "spice-gtk: wrong password not an auth error")
+    check(c.error.code == int(Spice.ClientError.AUTH_NEEDS_PASSWORD),
+          "spice-gtk error code %s, want AUTH_NEEDS_PASSWORD" % c.error.code)
+    c.disconnect()
     main_init_after_ok(sp, "s3cret pass")
     check(sp.alive(), "spiced died")
     sp.stop()

@@ -13,6 +13,7 @@ import ppm
 import saslsetup
 import spice_client
 from common import check
+from spice_client import Spice
 
 W, H = 64, 48
 
@@ -35,6 +36,13 @@ def main():
     sp.wait_log(r"refused: SASL: DIGEST-MD5 step: .*authentication failure", 5)
     c = spice_client.connect(port=sp.port, username="mallory", password="s3cret pw")
     check(c.wait_link_result(10) == "auth", "unknown user not refused as auth error")
+    c.disconnect()
+    # No user name given: spice-gtk reports that it needs a user name and
+    # a password, which remote-viewer turns into its login dialog.
+    c = spice_client.connect(port=sp.port, password="s3cret pw")
+    check(c.wait_link_result(10) == "auth", "a client without a user name was not refused")
+    check(c.error.code == int(Spice.ClientError.AUTH_NEEDS_PASSWORD_AND_USERNAME),
+          "spice-gtk error code %s, want AUTH_NEEDS_PASSWORD_AND_USERNAME" % c.error.code)
     c.disconnect()
 
     # Right password: linked over the SASL layer, picture arrives.

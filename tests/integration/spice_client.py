@@ -65,11 +65,13 @@ class SpiceError(Exception):
     """A channel reported an error event.  kind is one of "connect",
     "tls", "link", "auth", "io"; channel is (type, id)."""
 
-    def __init__(self, kind, channel, message=""):
+    def __init__(self, kind, channel, message="", code=None):
         super().__init__("SPICE %s error on channel %s:%s%s" % (
             kind, channel[0], channel[1], (": " + message) if message else ""))
         self.kind = kind
         self.channel = channel
+        # The GError code (Spice.ClientError for auth errors), or None.
+        self.code = code
 
 
 class SpiceTimeout(Exception):
@@ -200,7 +202,8 @@ class Client:
         kind = _ERROR_KINDS.get(event)
         if kind is not None and self.error is None:
             err = channel.get_error()
-            self.error = SpiceError(kind, key, err.message if err is not None else "")
+            self.error = SpiceError(kind, key, err.message if err is not None else "",
+                                    err.code if err is not None else None)
 
     def _on_primary_create(self, channel, fmt, width, height, stride, shmid, address):
         self.primary = {"format": fmt, "width": width, "height": height,

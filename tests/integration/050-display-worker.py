@@ -140,7 +140,10 @@ def attach_producer(ipc):
 def push_cmd(mem, bell, data, typ=1):
     num, prod, nprod, cons, ncons = struct.unpack_from("<IIIII", mem, CMD_RING)
     struct.pack_into("<QII", mem, CMD_RING + 20 + (prod & 31) * 16, data, typ, 0)
-    struct.pack_into("<I", mem, CMD_RING + 4, prod + 1)
+    # prod must change in one aligned 32-bit store, as a real producer's
+    # does: struct.pack_into zero-fills its target first, so the worker
+    # could read prod 0 in between and rightly call the ring corrupt.
+    ctypes.c_uint32.from_buffer(mem, CMD_RING + 4).value = prod + 1
     if prod + 1 == struct.unpack_from("<I", mem, CMD_RING + 8)[0]:
         os.eventfd_write(bell, 1)
 

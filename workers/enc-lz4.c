@@ -6,12 +6,14 @@
  * streaming decoder into a packed width*4 stride buffer.  We always send
  * top-down 32BIT images.  No deviations from what spice-gtk 0.42 decodes.
  *
- * The compressor runs as one LZ4 stream per image, so a block may refer to
- * the 64 KiB before it.  lz4 requires that history to stay in place: when
- * the source rows are contiguous we feed the source memory itself; when
- * they are not (a sub-rectangle, or a stride with padding) rows are packed
- * into two alternating staging buffers, which lz4 documents as safe at any
- * buffer size.
+ * The compressor runs as one LZ4 stream over contiguous memory, lz4's
+ * fast "prefix" mode, in which a block may refer to the 64 KiB before it.
+ * When the source rows are contiguous the source memory itself is fed;
+ * when they are not (a sub-rectangle, or a stride with padding) whole rows
+ * are packed into a staging buffer a piece at a time and each piece is
+ * compressed as its own stream.  The client decodes the image with one
+ * stream decoder, so pieces that do not refer to each other are valid;
+ * display bands fit one piece, so they lose nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +26,17 @@
 /* lz4's speed/ratio knob; 1 is its default and already far faster than a
  * network link. */
 #define ENC_LZ4_ACCEL		1
-/* Gap between the two staging buffers: lz4 must not see them as one
- * contiguous region. */
-#define ENC_LZ4_GAP		64
+/* Staging buffer for rows that are not contiguous in the source: a
+ * display band (1 MiB) fits in one piece. */
+#define ENC_LZ4_STAGE		(1024u * 1024)
 
 struct enc_lz4 {
 	LZ4_stream_t	 el_stream;
-	uint8_t		*el_stage;	/* 2 * ENC_LZ4_BLOCK + ENC_LZ4_GAP */
+	uint8_t		*el_stage;	/* ENC_LZ4_STAGE bytes */
 };
+
+_Static_assert(ENC_LZ4_STAGE >= (size_t)ENC_MAX_DIM * 4,
+    "a staging piece must hold at least one row");
 
 struct enc_lz4 *
 enc_lz4_new(void)
@@ -40,7 +45,7 @@ enc_lz4_new(void)
 
 	if ((el = calloc(1, sizeof(*el))) == NULL)
 		return NULL;
-	if ((el->el_stage = malloc(2 * ENC_LZ4_BLOCK + ENC_LZ4_GAP)) == NULL) {
+	if ((el->el_stage = malloc(ENC_LZ4_STAGE)) == NULL) {
 		free(el);
 		return NULL;
 	}
@@ -76,10 +81,13 @@ enc_lz4_bound(uint32_t width, uint32_t height)
 	if (!enc_dims_ok(width, height))
 		return 0;
 	total = (size_t)width * height * 4;
-	nblocks = (total + ENC_LZ4_BLOCK - 1) / ENC_LZ4_BLOCK;
-	/* size field, two header bytes, and per block its length word and
-	 * lz4's own worst case for a full block. */
-	return 4 + 2 + nblocks * (4 + (size_t)LZ4_COMPRESSBOUND(ENC_LZ4_BLOCK));
+	/* One block per ENC_LZ4_BLOCK, and one more partial block per
+	 * staging piece (every piece but the last is over half the stage). */
+	nblocks = (total + ENC_LZ4_BLOCK - 1) / ENC_LZ4_BLOCK +
+	    (total + ENC_LZ4_STAGE / 2 - 1) / (ENC_LZ4_STAGE / 2);
+	/* Size field and two header bytes; per block its length word and
+	 * lz4's worst case of n + n/255 + 16 (LZ4_COMPRESSBOUND). */
+	return 4 + 2 + total + total / 255 + nblocks * (4 + 16);
 }
 
 static void
@@ -92,30 +100,38 @@ enc_put_be32(uint8_t *p, uint32_t v)
 }
 
 /*
- * Compress one block of n input bytes at in into dst, which has room for
- * 4 + LZ4_COMPRESSBOUND(n) bytes.  Returns the bytes written, or 0.
+ * Compress the n contiguous bytes at in as a fresh LZ4 stream of
+ * ENC_LZ4_BLOCK blocks, each written as a big-endian length and the block,
+ * at dst + *used; dst has room for the worst case of every block.  Returns
+ * 0, or -1 if lz4 fails.
  */
-static size_t
-enc_lz4_block(struct enc_lz4 *el, const uint8_t *in, size_t n, uint8_t *dst)
+static int
+enc_lz4_stream(struct enc_lz4 *el, const uint8_t *in, size_t n, uint8_t *dst,
+    size_t *used)
 {
+	size_t pos, len;
 	int clen;
 
-	clen = LZ4_compress_fast_continue(&el->el_stream, (const char *)in,
-	    (char *)dst + 4, (int)n, LZ4_COMPRESSBOUND((int)n),
-	    ENC_LZ4_ACCEL);
-	if (clen <= 0)
-		return 0;
-	enc_put_be32(dst, (uint32_t)clen);
-	return 4 + (size_t)clen;
+	LZ4_resetStream_fast(&el->el_stream);
+	for (pos = 0; pos < n; pos += len) {
+		len = n - pos < ENC_LZ4_BLOCK ? n - pos : ENC_LZ4_BLOCK;
+		clen = LZ4_compress_fast_continue(&el->el_stream,
+		    (const char *)in + pos, (char *)dst + *used + 4, (int)len,
+		    LZ4_COMPRESSBOUND((int)len), ENC_LZ4_ACCEL);
+		if (clen <= 0)
+			return -1;
+		enc_put_be32(dst + *used, (uint32_t)clen);
+		*used += 4 + (size_t)clen;
+	}
+	return 0;
 }
 
 int
 enc_lz4_encode(struct enc_lz4 *el, struct obuf *out,
     const struct enc_src *src, struct spd_err *err)
 {
-	size_t bound, start, rowlen, total, pos, used, n, row, col, take;
-	uint8_t *dst, *stage;
-	int which;
+	size_t bound, start, rowlen, total, used, row, rows, per, i;
+	uint8_t *dst;
 
 	if (!enc_dims_ok(src->es_width, src->es_height))
 		return spd_err_set(err, "lz4: bad image size %ux%u",
@@ -132,7 +148,6 @@ enc_lz4_encode(struct enc_lz4 *el, struct obuf *out,
 		return spd_err_set(err, "lz4: %zu bytes exceed the output "
 		    "buffer", bound);
 
-	LZ4_resetStream_fast(&el->el_stream);
 	total = rowlen * src->es_height;
 	dst[4] = 1;			/* top_down */
 	dst[5] = SPICE_BITMAP_FMT_32BIT;
@@ -140,41 +155,20 @@ enc_lz4_encode(struct enc_lz4 *el, struct obuf *out,
 
 	if (src->es_stride == rowlen) {
 		/* Contiguous rows: the source is its own history. */
-		for (pos = 0; pos < total; pos += n) {
-			n = total - pos < ENC_LZ4_BLOCK ? total - pos :
-			    ENC_LZ4_BLOCK;
-			if ((take = enc_lz4_block(el, src->es_data + pos, n,
-			    dst + used)) == 0)
-				goto fail;
-			used += take;
-		}
+		if (enc_lz4_stream(el, src->es_data, total, dst, &used) != 0)
+			goto fail;
 	} else {
-		/* Pack rows into alternating staging buffers; a row may span
-		 * two blocks, which the format allows. */
-		row = col = 0;
-		which = 0;
-		for (pos = 0; pos < total; pos += n) {
-			stage = el->el_stage + which * (ENC_LZ4_BLOCK +
-			    ENC_LZ4_GAP);
-			n = 0;
-			while (n < ENC_LZ4_BLOCK && row < src->es_height) {
-				take = rowlen - col;
-				if (take > ENC_LZ4_BLOCK - n)
-					take = ENC_LZ4_BLOCK - n;
-				memcpy(stage + n, src->es_data +
-				    row * src->es_stride + col, take);
-				n += take;
-				col += take;
-				if (col == rowlen) {
-					col = 0;
-					row++;
-				}
-			}
-			if ((take = enc_lz4_block(el, stage, n,
-			    dst + used)) == 0)
+		/* Whole rows into the stage, one piece at a time. */
+		per = ENC_LZ4_STAGE / rowlen;
+		for (row = 0; row < src->es_height; row += rows) {
+			rows = src->es_height - row < per ?
+			    src->es_height - row : per;
+			for (i = 0; i < rows; i++)
+				memcpy(el->el_stage + i * rowlen, src->es_data +
+				    (row + i) * src->es_stride, rowlen);
+			if (enc_lz4_stream(el, el->el_stage, rows * rowlen, dst,
+			    &used) != 0)
 				goto fail;
-			used += take;
-			which ^= 1;
 		}
 	}
 	/* The size field counts the payload after itself. */

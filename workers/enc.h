@@ -26,8 +26,8 @@
  * 2^32 so that it fits the u32 size fields of the wire format. */
 #define ENC_MAX_DIM		16384
 
-/* Bytes of uncompressed input per LZ4 block.  Blocks of one image form a
- * single LZ4 stream, so later blocks may refer to earlier ones. */
+/* Bytes of uncompressed input per LZ4 block.  The blocks of an image
+ * decode as one LZ4 stream, so a block may refer to earlier ones. */
 #define ENC_LZ4_BLOCK		(64u * 1024)
 
 /* A rectangle of 32bpp pixels to encode; borrowed, never written. */
@@ -40,7 +40,8 @@ struct enc_src {
 
 struct enc_lz4;
 
-/* An LZ4 encoder context (stream state and a staging double buffer).
+/* An LZ4 encoder context (stream state and a staging buffer for rows that
+ * are not contiguous).
  * Returns NULL on ENOMEM.  One context serves any number of images, one
  * at a time. */
 struct enc_lz4 *enc_lz4_new(void);

@@ -109,10 +109,12 @@ ipc_recv(int sock, struct ipc_msg *msg, struct spd_err *err)
 	}
 	if (msg->hdr.ih_len != want_len || sbuf_left(&sb) != want_len ||
 	    msg->nfds != want_fds) {
-		ipc_msg_close_fds(msg);
-		return spd_err_set(err, "ipc receive: type %u with %zu payload "
-		    "bytes and %d fds, expected %zu and %d", msg->hdr.ih_type,
+		/* The message first: closing the fds zeroes the count. */
+		spd_err_set(err, "ipc receive: type %u with %zu payload bytes "
+		    "and %d fds, expected %zu and %d", msg->hdr.ih_type,
 		    sbuf_left(&sb), msg->nfds, want_len, want_fds);
+		ipc_msg_close_fds(msg);
+		return -1;
 	}
 	(void)sbuf_get_bytes(&sb, msg->payload, want_len);
 	return 1;

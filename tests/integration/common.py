@@ -131,12 +131,13 @@ class Spiced:
 
     def __init__(self, name="t", password="secret", extra="", worker_uid=None,
                  link_timeout=None, max_preauth=None, debug=True, run_as=None,
-                 global_extra="", ticket=True, env=None):
+                 global_extra="", ticket=True, env=None, worker=None):
         """run_as: a uid to run spiced (and its producers) as, from root:
         the unprivileged mode, with no worker-user.  global_extra: lines
         for the global part, before the display section.  ticket=False:
         no password/disable-ticketing line (SASL displays).  env: extra
-        environment variables for spiced (KRB5_KTNAME, ...)."""
+        environment variables for spiced (KRB5_KTNAME, ...).  worker: another
+        worker program (tests/tools/evil-worker.py)."""
         self.dir = tmpdir()
         self.run_as = run_as
         if run_as is not None:
@@ -178,7 +179,7 @@ class Spiced:
             f.write("\n".join(lines) + "\n")
         self.log = open(self.log_path, "w+")
         args = [SPICED, "--foreground", "--config", self.conf_path,
-                "--worker", WORKER, "--test-triggers"]
+                "--worker", worker or WORKER, "--test-triggers"]
         if debug:
             args.append("--debug")
         penv = None

@@ -13,13 +13,17 @@
 	printf("%s\"%s\": [%zu, %zu]", first ? "" : ", ", #f, \
 	    offsetof(struct type, f), sizeof(((struct type *)0)->f)), first = 0
 
+#define BEGIN(type) \
+	printf("%s\"%s\": {\"size\": %zu, \"fields\": {", \
+	    nstruct++ ? ", " : "{", #type, sizeof(struct type)), first = 1
+#define END()	printf("}}")
+
 int
 main(void)
 {
-	int first = 1;
+	int first, nstruct = 0;
 
-	printf("{\"ipc_client\": {\"size\": %zu, \"fields\": {",
-	    sizeof(struct ipc_client));
+	BEGIN(ipc_client);
 	FIELD(ipc_client, channel_type);
 	FIELD(ipc_client, channel_id);
 	FIELD(ipc_client, mini_header);
@@ -29,6 +33,17 @@ main(void)
 	FIELD(ipc_client, common_caps);
 	FIELD(ipc_client, channel_caps);
 	FIELD(ipc_client, peer);
-	printf("}}}\n");
+	END();
+	BEGIN(ipc_ready);
+	FIELD(ipc_ready, version);
+	FIELD(ipc_ready, pid);
+	END();
+	BEGIN(ipc_conn_closed);
+	FIELD(ipc_conn_closed, reason);
+	END();
+	BEGIN(ipc_producer_fault);
+	FIELD(ipc_producer_fault, reason);
+	END();
+	printf("}\n");
 	return 0;
 }

@@ -119,7 +119,7 @@ test_hostile(void)
 	h.ih_len = sizeof(struct ipc_ready);
 	memcpy(buf, &h, sizeof(h));
 	expect_refused(buf, sizeof(h) + sizeof(struct ipc_ready), 2,
-	    "expected");
+	    "8 payload bytes and 2 fds, expected 8 and 0");
 	/* CLIENT without its fd. */
 	h.ih_type = IPC_D2W_CLIENT;
 	h.ih_len = sizeof(struct ipc_client);

@@ -507,7 +507,7 @@ chan_queue(struct chan *c, uint16_t type)
 	obuf_free(&h);
 	if (rc == 0 && len >= CHAN_BODY_HANDOVER) {
 		/* Hand the allocation to the queue; the next message starts
-		 * a fresh builder. */
+		 * on a spare body, or a fresh builder. */
 		rc = evbuffer_add_reference(c->c_out, c->c_body.ob_data, len,
 		    chan_body_cleanup, (void *)(uintptr_t)c->c_body.ob_cap);
 		if (rc == 0)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "listen.h"
 #include "log.h"
 #include "session.h"
@@ -24,6 +25,7 @@ struct listener {
 	int			 l_fd;
 	int			 l_port;	/* TCP: bound port; UNIX: 0 */
 	int			 l_tls;		/* the display's tls-port */
+	int			 l_unlink;	/* a UNIX socket we bound */
 	struct event		*l_ev;
 };
 
@@ -74,10 +76,21 @@ listen_accept(evutil_socket_t lfd, short what, void *arg)
 		    session_link_admit, session_link_handoff, d);
 }
 
+/*
+ * Watch a listening socket of the display (taken in every case) and log
+ * where it listens.  tls: the display's TLS port; own_path: the UNIX
+ * socket file we bound, removed at shutdown; systemd: passed by systemd.
+ */
 static int
-listen_add(struct display *d, int fd, int port, int tls, struct spd_err *err)
+listen_add(struct display *d, int fd, int tls, int own_path, int systemd,
+    struct spd_err *err)
 {
+	const struct conf_display *cd = d->d_conf;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
 	struct listener *l;
+	char addr[LISTEN_ADDR_LEN];
+	const char *from = systemd ? " (socket from systemd)" : "";
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		close(fd);
@@ -85,15 +98,37 @@ listen_add(struct display *d, int fd, int port, int tls, struct spd_err *err)
 	}
 	l->l_display = d;
 	l->l_fd = fd;
-	l->l_port = port;
 	l->l_tls = tls;
+	l->l_unlink = own_path;
+	memset(&ss, 0, sizeof(ss));
+	(void)getsockname(fd, (struct sockaddr *)&ss, &sslen);
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		l->l_port = ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
 	if ((l->l_ev = event_new(spiced_base, fd, EV_READ | EV_PERSIST,
 	    listen_accept, l)) == NULL || event_add(l->l_ev, NULL) != 0) {
+		if (l->l_ev != NULL)
+			event_free(l->l_ev);
 		close(fd);
 		free(l);
 		return spd_err_set(err, "cannot watch a listening socket");
 	}
 	LIST_INSERT_HEAD(&d->d_listeners, l, l_entry);
+	if (ss.ss_family == AF_UNIX)
+		snprintf(addr, sizeof(addr), "%.*s",
+		    (int)sizeof(((struct sockaddr_un *)&ss)->sun_path),
+		    ((struct sockaddr_un *)&ss)->sun_path);
+	else
+		listen_peer_name(&ss, sslen, addr, sizeof(addr));
+	if (tls)
+		log_info("display \"%s\": listening for TLS on %s (kTLS %s)%s",
+		    d->d_name, addr, !cd->cd_tls_ktls ? "off" :
+		    tls_ktls_available() ? "available" :
+		    "unavailable: tls ULP missing, relay in use", from);
+	else
+		log_info("display \"%s\": listening on %s%s", d->d_name, addr,
+		    from);
 	return 0;
 }
 
@@ -103,10 +138,8 @@ listen_tcp(struct display *d, const char *host, int portnum, int tls,
     struct spd_err *err)
 {
 	struct addrinfo hints, *res, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
 	char port[16];
-	int fd = -1, on = 1, rc, bound;
+	int fd = -1, on = 1, rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -134,12 +167,7 @@ listen_tcp(struct display *d, const char *host, int portnum, int tls,
 	freeaddrinfo(res);
 	if (fd < 0)
 		return -1;
-	bound = 0;
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
-		bound = ntohs(ss.ss_family == AF_INET6 ?
-		    ((struct sockaddr_in6 *)&ss)->sin6_port :
-		    ((struct sockaddr_in *)&ss)->sin_port);
-	return listen_add(d, fd, bound, tls, err);
+	return listen_add(d, fd, tls, 0, 0, err);
 }
 
 static int
@@ -164,7 +192,41 @@ listen_unix(struct display *d, struct spd_err *err)
 		close(fd);
 		return -1;
 	}
-	return listen_add(d, fd, 0, 0, err);
+	return listen_add(d, fd, 0, 1, 0, err);
+}
+
+/*
+ * Listeners of one role: the sockets systemd passed for it, else our own
+ * bind when the role is configured.  0 or -1 with err set.
+ */
+static int
+listen_role(struct display *d, enum act_role role, int configured,
+    struct spd_err *err)
+{
+	const struct conf_display *cd = d->d_conf;
+	int fds[ACT_MAX_FDS], n, i;
+
+	if (!configured)
+		return 0;	/* a socket passed for it stays unclaimed */
+	if ((n = act_claim(d->d_name, role, fds, ACT_MAX_FDS)) > 0) {
+		for (i = 0; i < n; i++)
+			if (listen_add(d, fds[i], role == ACT_TLS, 0, 1,
+			    err) != 0) {
+				while (++i < n)
+					close(fds[i]);
+				return -1;
+			}
+		return 0;
+	}
+	switch (role) {
+	case ACT_TCP:
+		return listen_tcp(d, cd->cd_listen_host, cd->cd_listen_port, 0,
+		    err);
+	case ACT_TLS:
+		return listen_tcp(d, cd->cd_tls_host, cd->cd_tls_port, 1, err);
+	default:
+		return listen_unix(d, err);
+	}
 }
 
 int
@@ -172,36 +234,10 @@ listen_display(struct display *d, struct spd_err *err)
 {
 	const struct conf_display *cd = d->d_conf;
 
-	if (cd->cd_listen_host[0] != '\0' && listen_tcp(d, cd->cd_listen_host,
-	    cd->cd_listen_port, 0, err) != 0)
+	if (listen_role(d, ACT_TCP, cd->cd_listen_host[0] != '\0', err) != 0 ||
+	    listen_role(d, ACT_TLS, d->d_tls != NULL, err) != 0 ||
+	    listen_role(d, ACT_UNIX, cd->cd_unix_path[0] != '\0', err) != 0)
 		return -1;
-	if (cd->cd_tls_host[0] != '\0' && d->d_tls != NULL &&
-	    listen_tcp(d, cd->cd_tls_host, cd->cd_tls_port, 1, err) != 0)
-		return -1;
-	if (d->d_conf->cd_unix_path[0] != '\0' && listen_unix(d, err) != 0)
-		return -1;
-	return 0;
-}
-
-int
-listen_tcp_port(const struct display *d)
-{
-	const struct listener *l;
-
-	LIST_FOREACH(l, &d->d_listeners, l_entry)
-		if (l->l_port != 0 && !l->l_tls)
-			return l->l_port;
-	return 0;
-}
-
-int
-listen_tls_port(const struct display *d)
-{
-	const struct listener *l;
-
-	LIST_FOREACH(l, &d->d_listeners, l_entry)
-		if (l->l_tls)
-			return l->l_port;
 	return 0;
 }
 
@@ -214,10 +250,11 @@ listen_shutdown(struct display *d)
 		LIST_REMOVE(l, l_entry);
 		event_free(l->l_ev);
 		close(l->l_fd);
+		/* A socket file systemd made is systemd's to remove. */
+		if (l->l_unlink)
+			(void)unlink(d->d_conf->cd_unix_path);
 		free(l);
 	}
-	if (d->d_conf->cd_unix_path[0] != '\0')
-		(void)unlink(d->d_conf->cd_unix_path);
 }
 
 size_t

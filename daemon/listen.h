@@ -8,12 +8,10 @@
 #include "err.h"
 #include "spiced.h"
 
-/* Bind and listen on the display's configured addresses. */
+/* Listen on the display's configured addresses, taking the sockets
+ * systemd passed for them (activation.h) instead of binding where it did;
+ * logs each address. */
 int	listen_display(struct display *, struct spd_err *);
-/* The TCP port actually bound (for "listen = host:0"), or 0. */
-int	listen_tcp_port(const struct display *);
-/* The TLS port actually bound (tls-port), or 0. */
-int	listen_tls_port(const struct display *);
 /* Write up to max bound addresses of the display's listeners into out
  * ("127.0.0.1:5900", "[::1]:5900", "unix:/path"), each cut to len - 1
  * bytes; returns how many were written. */

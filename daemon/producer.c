@@ -21,6 +21,7 @@
 #include "producer.h"
 #include "qxl-shm.h"
 #include "sbuf.h"
+#include "service.h"
 #include "session.h"
 #include "worker-proc.h"
 
@@ -133,6 +134,7 @@ producer_detach(struct producer *p, uint32_t code, const char *reason)
 		wproc_stop(w, "producer detached");
 		session_channels_changed(d);
 	}
+	svc_status();
 }
 
 void
@@ -144,6 +146,7 @@ producer_worker_gone(struct display *d, const char *reason)
 	if (d->d_producer != NULL)
 		producer_detach(d->d_producer, QXLSHM_E_FAULT, why);
 	session_channels_changed(d);
+	svc_status();
 }
 
 void
@@ -315,6 +318,7 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	log_info("display \"%s\": producer \"%s\" (pid %ld) attached",
 	    d->d_name, p->p_name, (long)p->p_pid);
 	session_channels_changed(d);
+	svc_status();
 	return 0;
 }
 

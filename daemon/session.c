@@ -15,6 +15,7 @@
 #include <spice/enums.h>
 
 #include "log.h"
+#include "service.h"
 #include "session.h"
 #include "worker-proc.h"
 
@@ -191,6 +192,7 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 	close(fd);
 	log_info("display \"%s\": session %u started for %s", d->d_name,
 	    s->s_id, li->client.peer);
+	svc_status();
 }
 
 void
@@ -234,6 +236,7 @@ session_end(struct session *s, const char *reason)
 	d->d_nsessions--;
 	log_info("display \"%s\": session %u ended: %s", d->d_name, s->s_id,
 	    reason);
+	svc_status();
 	if (d->d_worker != NULL)
 		(void)wproc_send(d->d_worker, IPC_D2W_SESSION_CLOSE, s->s_id, 0,
 		    NULL, 0, NULL, 0);

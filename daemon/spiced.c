@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
+#include "activation.h"
 #include "auth-sasl.h"
 #include "auth-ticket.h"
 #include "conf.h"
@@ -25,6 +25,7 @@
 #include "log.h"
 #include "producer.h"
 #include "relay.h"
+#include "service.h"
 #include "session.h"
 #include "spiced.h"
 #include "tls.h"
@@ -157,17 +158,6 @@ spiced_setup_display(struct display *d, const struct conf_display *cd,
 		return -1;
 	if (listen_display(d, err) != 0 || producer_listen(d, err) != 0)
 		return -1;
-	if (cd->cd_listen_host[0] != '\0')
-		log_info("display \"%s\": listening on %s:%d", d->d_name,
-		    cd->cd_listen_host, listen_tcp_port(d));
-	if (d->d_tls != NULL)
-		log_info("display \"%s\": listening for TLS on %s:%d (kTLS "
-		    "%s)", d->d_name, cd->cd_tls_host, listen_tls_port(d),
-		    !cd->cd_tls_ktls ? "off" : tls_ktls_available() ?
-		    "available" : "unavailable: tls ULP missing, relay in use");
-	if (cd->cd_unix_path[0] != '\0')
-		log_info("display \"%s\": listening on %s", d->d_name,
-		    cd->cd_unix_path);
 	log_info("display \"%s\": producer socket %s", d->d_name,
 	    cd->cd_producer_path);
 	return 0;
@@ -183,7 +173,7 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("signal %d: shutting down", (int)sig);
-	(void)sd_notify(0, "STOPPING=1");
+	svc_stopping();
 	control_shutdown();
 	link_abort_all();
 	relay_stop_all();
@@ -284,6 +274,9 @@ main(int argc, char *argv[])
 		    "sandboxed with no_new_privs and seccomp",
 		    (long)geteuid());
 	signal(SIGPIPE, SIG_IGN);
+	/* Before daemonizing: systemd's sockets are for this pid. */
+	if (act_init(&err) != 0)
+		log_fatal("%s", err.msg);
 	if (!foreground)
 		spiced_daemonize();
 	if ((spiced_base = event_base_new()) == NULL)
@@ -308,7 +301,8 @@ main(int argc, char *argv[])
 		if (spiced_setup_display(&spiced_displays[i],
 		    &spiced_conf.c_displays[i], &err) != 0)
 			log_fatal("%s", err.msg);
-	if (control_listen(&spiced_conf, spiced_displays,
+	if (act_check_claimed(&err) != 0 ||
+	    control_listen(&spiced_conf, spiced_displays,
 	    spiced_conf.c_ndisplays, &err) != 0)
 		log_fatal("%s", err.msg);
 	for (i = 0; i < 3; i++)
@@ -316,7 +310,8 @@ main(int argc, char *argv[])
 		    spiced_on_signal, NULL)) == NULL ||
 		    event_add(sigs[i], NULL) != 0)
 			log_fatal("cannot handle signal %d", sig[i]);
-	(void)sd_notify(0, "READY=1");
+	if (svc_ready(spiced_displays, spiced_conf.c_ndisplays, &err) != 0)
+		log_fatal("%s", err.msg);
 	log_info("ready");
 	event_base_dispatch(spiced_base);
 	for (i = 0; i < 3; i++)

@@ -10,6 +10,7 @@ Exit codes follow automake: 0 pass, 1 fail, 77 skip.
 """
 
 import atexit
+import fcntl
 import glob
 import os
 import re
@@ -131,13 +132,14 @@ class Spiced:
 
     def __init__(self, name="t", password="secret", extra="", worker_uid=None,
                  link_timeout=None, max_preauth=None, debug=True, run_as=None,
-                 global_extra="", ticket=True, env=None, worker=None):
+                 global_extra="", ticket=True, env=None, worker=None, activate=None):
         """run_as: a uid to run spiced (and its producers) as, from root:
         the unprivileged mode, with no worker-user.  global_extra: lines
         for the global part, before the display section.  ticket=False:
         no password/disable-ticketing line (SASL displays).  env: extra
         environment variables for spiced (KRB5_KTNAME, ...).  worker: another
-        worker program (tests/tools/evil-worker.py)."""
+        worker program (tests/tools/evil-worker.py).  activate: [(socket,
+        name)] handed over as systemd's socket activation does."""
         self.dir = tmpdir()
         self.run_as = run_as
         if run_as is not None:
@@ -182,12 +184,14 @@ class Spiced:
                 "--worker", worker or WORKER, "--test-triggers"]
         if debug:
             args.append("--debug")
-        penv = None
-        if env:
-            penv = dict(os.environ)
-            penv.update(env)
+        setup = systemd_child_setup(activate or [], env or {})
+
+        def child():
+            setup()
+            self._demote()
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     preexec_fn=self._demote, env=penv)
+                                     preexec_fn=child,
+                                     pass_fds=range(3, 3 + len(activate or [])))
         _procs.append(self.proc)
         self.wait_log(r"\bready$", 10)
 
@@ -272,6 +276,32 @@ class Spiced:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=10)
+
+
+def systemd_child_setup(activate, env):
+    """A preexec_fn that sets env in the child and, as systemd does, puts
+    the sockets of activate ([(socket, name or None)]) on fds 3..,
+    with LISTEN_FDS, LISTEN_PID (the child's pid) and LISTEN_FDNAMES (left
+    out if any name is None, which systemd reads as "unknown").  A
+    WATCHDOG_USEC in env gets WATCHDOG_PID beside it."""
+    def setup():
+        os.environ.update(env)
+        pid = str(os.getpid())
+        if "WATCHDOG_USEC" in env:
+            os.environ["WATCHDOG_PID"] = pid
+        if not activate:
+            return
+        # Out of the way first: a source may sit on a target number.
+        high = [fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD, 100) for sock, _ in activate]
+        for i, fd in enumerate(high):
+            os.dup2(fd, 3 + i)
+            os.close(fd)
+        os.environ["LISTEN_FDS"] = str(len(activate))
+        os.environ["LISTEN_PID"] = pid
+        names = [name for _, name in activate]
+        if None not in names:
+            os.environ["LISTEN_FDNAMES"] = ":".join(names)
+    return setup
 
 
 def wait_producer_socket(sp, timeout=5):

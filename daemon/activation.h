@@ -1,0 +1,35 @@
+/*
+ * activation: listening sockets passed by systemd (socket activation,
+ * $LISTEN_FDS with $LISTEN_FDNAMES), claimed by name per display.
+ *
+ * A socket named "DISPLAY" is that display's plain listener: a TCP one
+ * stands in for its `listen`, a UNIX one for its `unix-socket`; one named
+ * "DISPLAY/tls" stands in for its `tls-port`.  The configuration still
+ * says which of these a display has: systemd only owns the binding.
+ */
+#ifndef SPICED_ACTIVATION_H
+#define SPICED_ACTIVATION_H
+
+#include "err.h"
+
+#define ACT_MAX_FDS	64	/* sockets systemd may pass */
+#define ACT_NAME_LEN	96	/* "DISPLAY/tls" and the NUL */
+
+enum act_role {
+	ACT_TCP,		/* "DISPLAY", an AF_INET or AF_INET6 socket */
+	ACT_UNIX,		/* "DISPLAY", an AF_UNIX socket */
+	ACT_TLS,		/* "DISPLAY/tls" */
+};
+
+/* Take the sockets systemd passed, if any (the environment variables are
+ * removed so that workers do not see them), and check that each is a
+ * listening stream socket with a usable name.  -1 with err set. */
+int	act_init(struct spd_err *);
+/* Store up to max sockets of display's role in fds (now the caller's);
+ * returns how many. */
+int	act_claim(const char *display, enum act_role role, int *fds, int max);
+/* -1 with err naming the first socket no display claimed (a name that is
+ * no display, or a role the display does not configure). */
+int	act_check_claimed(struct spd_err *);
+
+#endif

@@ -1,0 +1,74 @@
+/* service: sd_notify for the supervisor; see service.h. */
+#include <stdio.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "service.h"
+
+static struct display	*svc_displays;
+static size_t		 svc_ndisplays;
+static struct event	*svc_watchdog;
+
+static void
+svc_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)sd_notify(0, "WATCHDOG=1");
+}
+
+int
+svc_ready(struct display *displays, size_t n, struct spd_err *err)
+{
+	struct timeval tv;
+	uint64_t usec;
+	int rc;
+
+	svc_displays = displays;
+	svc_ndisplays = n;
+	if ((rc = sd_watchdog_enabled(1, &usec)) < 0)
+		return spd_err_set(err, "systemd watchdog settings: %s",
+		    strerror(-rc));
+	if (rc > 0) {
+		/* Twice per period, as sd_watchdog_enabled(3) advises. */
+		usec /= 2;
+		tv.tv_sec = (time_t)(usec / 1000000);
+		tv.tv_usec = (suseconds_t)(usec % 1000000);
+		if ((svc_watchdog = event_new(spiced_base, -1, EV_PERSIST,
+		    svc_watchdog_cb, NULL)) == NULL ||
+		    event_add(svc_watchdog, &tv) != 0)
+			return spd_err_set(err, "cannot start the systemd "
+			    "watchdog timer");
+		log_debug("systemd watchdog: keep-alive every %llu us",
+		    (unsigned long long)usec);
+	}
+	(void)sd_notify(0, "READY=1");
+	svc_status();
+	return 0;
+}
+
+void
+svc_status(void)
+{
+	unsigned producers = 0, sessions = 0;
+	size_t i;
+
+	for (i = 0; i < svc_ndisplays; i++) {
+		if (svc_displays[i].d_worker != NULL)
+			producers++;
+		sessions += (unsigned)svc_displays[i].d_nsessions;
+	}
+	(void)sd_notifyf(0, "STATUS=%zu display%s, %u producer%s attached, "
+	    "%u session%s", svc_ndisplays, svc_ndisplays == 1 ? "" : "s",
+	    producers, producers == 1 ? "" : "s", sessions,
+	    sessions == 1 ? "" : "s");
+}
+
+void
+svc_stopping(void)
+{
+	if (svc_watchdog != NULL) {
+		event_free(svc_watchdog);
+		svc_watchdog = NULL;
+	}
+	(void)sd_notify(0, "STOPPING=1");
+}

@@ -1,0 +1,25 @@
+/*
+ * service: systemd's notification protocol (sd_notify).  READY once the
+ * displays listen, STATUS with what is being served whenever that changes,
+ * STOPPING at shutdown, and the watchdog keep-alive sent from the event
+ * loop itself, so that a wedged loop gets the service restarted.  Without
+ * $NOTIFY_SOCKET every call does nothing.
+ */
+#ifndef SPICED_SERVICE_H
+#define SPICED_SERVICE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "spiced.h"
+
+/* Start the watchdog timer if systemd asked for one ($WATCHDOG_USEC; the
+ * variables are removed so workers do not see them), then send READY and
+ * the first STATUS.  -1 with err set. */
+int	svc_ready(struct display *displays, size_t n, struct spd_err *);
+/* Send STATUS: displays, attached producers, sessions. */
+void	svc_status(void);
+/* Send STOPPING and stop the watchdog. */
+void	svc_stopping(void);
+
+#endif

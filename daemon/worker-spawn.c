@@ -29,10 +29,31 @@ wproc_role_name(enum wproc_role role)
 	return role == WPROC_MAIN ? "main" : "display";
 }
 
+/* Environment entries passed on to a worker at most. */
+#define WPROC_MAX_ENV	256
+
+/*
+ * The supervisor's environment without $NOTIFY_SOCKET, which is for the
+ * supervisor alone (systemd's other variables are already gone).  envp
+ * points into environ; built before fork, as the child may only make
+ * async-signal-safe calls.
+ */
+static void
+wproc_child_env(char **envp, size_t max)
+{
+	static const char drop[] = "NOTIFY_SOCKET=";
+	size_t i, n = 0;
+
+	for (i = 0; environ[i] != NULL && n + 1 < max; i++)
+		if (strncmp(environ[i], drop, sizeof(drop) - 1) != 0)
+			envp[n++] = environ[i];
+	envp[n] = NULL;
+}
+
 /* In the child: put the IPC socket on fd 3 and exec.  Only async-signal-
  * safe calls here. */
 static void __attribute__((noreturn))
-wproc_child_exec(int sock, char **argv)
+wproc_child_exec(int sock, char **argv, char **envp)
 {
 	sigset_t none;
 
@@ -45,7 +66,7 @@ wproc_child_exec(int sock, char **argv)
 			_exit(126);
 	} else if (fcntl(3, F_SETFD, 0) < 0)
 		_exit(126);
-	execv(argv[0], argv);
+	execve(argv[0], argv, envp);
 	_exit(127);
 }
 
@@ -56,7 +77,7 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	const struct conf_display *cd = d->d_conf;
 	char arg_role[32], arg_disp[96], arg_uid[32], arg_gid[32];
 	char arg_chroot[CONF_PATH_LEN + 16];
-	char *argv[12];
+	char *argv[12], *envp[WPROC_MAX_ENV];
 	struct ipc_init init;
 	struct wproc *w;
 	int sv[2], argc = 0;
@@ -89,6 +110,7 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	if (spiced_opts.so_test_triggers)
 		argv[argc++] = "--test-triggers";
 	argv[argc] = NULL;
+	wproc_child_env(envp, WPROC_MAX_ENV);
 
 	if ((pid = fork()) < 0) {
 		close(sv[0]);
@@ -97,7 +119,7 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 		    wproc_role_name(role)), NULL;
 	}
 	if (pid == 0)
-		wproc_child_exec(sv[1], argv);
+		wproc_child_exec(sv[1], argv, envp);
 	close(sv[1]);
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {

@@ -73,12 +73,12 @@ def main():
         mark = sp.log_mark()
         res, s = rawlink.link(sp.port, sp.password, keep=True)
         check(res == 0, "%s: link refused: %s" % (line, rawlink.ERR.get(res, res)))
-        m = sp.wait_log(r"main worker pid (\d+).*%s.*; stopping it" % why, 10, mark)
+        m = sp.wait_log(r"main worker pid (\d+).*%s.*; stopping it" % why, 20, mark)
         pid = int(m.group(1))
         common.wait_for(lambda: common.status_fields(pid) is None
-                        or pid not in common.children(sp.pid), 10,
+                        or pid not in common.children(sp.pid), 20,
                         "%s: the worker to be gone" % line)
-        s.settimeout(10)
+        s.settimeout(20)
         rawlink.read_until_closed(s)
         s.close()
         check(sp.alive(), "%s: spiced died" % line)
@@ -93,7 +93,7 @@ def main():
     mark = sp.log_mark()
     res, s = rawlink.link(sp.port, sp.password, keep=True)
     check(res == 0, "silent: link refused")
-    m = sp.wait_log(r"main worker pid (\d+) sandboxed and ready", 10, mark)
+    m = sp.wait_log(r"main worker pid (\d+) sandboxed and ready", 20, mark)
     check(still_open(s), "a well-behaved worker's client was closed")
     check("stopping it" not in sp.log_text()[mark:], "a well-behaved worker was stopped")
     s.close()

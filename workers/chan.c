@@ -448,37 +448,47 @@ static struct {
 } chan_spare[CHAN_SPARES];
 static unsigned chan_nspare;
 
+/* Keep a written body for the next large message, or free it. */
+static void
+chan_spare_put(void *data, size_t cap)
+{
+	if (chan_nspare < CHAN_SPARES && cap <= CHAN_SPARE_MAX) {
+		chan_spare[chan_nspare].data = data;
+		chan_spare[chan_nspare].cap = cap;
+		chan_nspare++;
+	} else
+		free(data);
+}
+
+void
+chan_body_prepare(struct obuf *ob)
+{
+	if (ob->ob_data == NULL && chan_nspare > 0) {
+		chan_nspare--;
+		obuf_adopt(ob, chan_spare[chan_nspare].data,
+		    chan_spare[chan_nspare].cap);
+	}
+}
+
 /* A queued body has been written; extra carries its capacity. */
 static void
 chan_body_cleanup(const void *data, size_t len, void *extra)
 {
-	size_t cap = (size_t)(uintptr_t)extra;
-
-	if (chan_nspare < CHAN_SPARES && cap <= CHAN_SPARE_MAX) {
-		chan_spare[chan_nspare].data = (void *)(uintptr_t)data;
-		chan_spare[chan_nspare].cap = cap;
-		chan_nspare++;
-	} else
-		free((void *)(uintptr_t)data);
+	chan_spare_put((void *)(uintptr_t)data, (size_t)(uintptr_t)extra);
 }
 
-/* Frame and queue one message whose body is in c_body. */
-static void
-chan_queue(struct chan *c, uint16_t type)
+/*
+ * Queue the headers of a message with a body of len bytes: the WebSocket
+ * frame header if the channel has one, then the SPICE data header.  0, or
+ * -1 with the channel failed.
+ */
+static int
+chan_put_header(struct chan *c, uint16_t type, size_t len)
 {
 	uint8_t hdr[CHAN_FULL_HDR_LEN];
 	struct obuf h;
-	size_t len = c->c_body.ob_len;
-	int rc;
+	int rc = 0;
 
-	if (c->c_body.ob_failed) {
-		log_warn("display %s session %u conn %u: message type %u "
-		    "could not be built (over %u bytes or out of memory)",
-		    chan_display, c->c_session, c->c_conn, type, OBUF_MAX);
-		chan_fail(c, "server message too large");
-		obuf_reset(&c->c_body);
-		return;
-	}
 	/* Build the header with obuf putters into a fixed array so the
 	 * byte order logic lives in one place. */
 	obuf_init(&h);
@@ -491,10 +501,9 @@ chan_queue(struct chan *c, uint16_t type)
 	if (h.ob_failed || h.ob_len > sizeof(hdr)) {
 		obuf_free(&h);
 		chan_fail(c, "out of memory framing a message");
-		return;
+		return -1;
 	}
 	memcpy(hdr, h.ob_data, h.ob_len);
-	rc = 0;
 	if (c->c_ws_on) {
 		uint8_t wsh[WS_OUT_HDR_MAX];
 
@@ -505,20 +514,17 @@ chan_queue(struct chan *c, uint16_t type)
 	if (rc == 0)
 		rc = evbuffer_add(c->c_out, hdr, h.ob_len);
 	obuf_free(&h);
-	if (rc == 0 && len >= CHAN_BODY_HANDOVER) {
-		/* Hand the allocation to the queue; the next message starts
-		 * on a spare body, or a fresh builder. */
-		rc = evbuffer_add_reference(c->c_out, c->c_body.ob_data, len,
-		    chan_body_cleanup, (void *)(uintptr_t)c->c_body.ob_cap);
-		if (rc == 0)
-			obuf_init(&c->c_body);
-	} else if (rc == 0 && len > 0)
-		rc = evbuffer_add(c->c_out, c->c_body.ob_data, len);
-	obuf_reset(&c->c_body);
 	if (rc != 0) {
 		chan_fail(c, "out of memory queueing a message");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* After a whole message went to c_out: flow control and the writer. */
+static void
+chan_queued(struct chan *c)
+{
 	if (c->c_ack_on)
 		c->c_unacked++;
 	if (chan_outq(c) >= CHAN_OUTQ_MAX)
@@ -533,6 +539,97 @@ chan_queue(struct chan *c, uint16_t type)
 		event_add(c->c_wev, NULL);
 }
 
+/* Frame and queue one message whose body is in c_body. */
+static void
+chan_queue(struct chan *c, uint16_t type)
+{
+	size_t len = c->c_body.ob_len;
+	int rc = 0;
+
+	if (c->c_body.ob_failed) {
+		log_warn("display %s session %u conn %u: message type %u "
+		    "could not be built (over %u bytes or out of memory)",
+		    chan_display, c->c_session, c->c_conn, type, OBUF_MAX);
+		chan_fail(c, "server message too large");
+		obuf_reset(&c->c_body);
+		return;
+	}
+	if (chan_put_header(c, type, len) != 0) {
+		obuf_reset(&c->c_body);
+		return;
+	}
+	if (len >= CHAN_BODY_HANDOVER) {
+		/* Hand the allocation to the queue; the next message starts
+		 * on a spare body, or a fresh builder. */
+		rc = evbuffer_add_reference(c->c_out, c->c_body.ob_data, len,
+		    chan_body_cleanup, (void *)(uintptr_t)c->c_body.ob_cap);
+		if (rc == 0)
+			obuf_init(&c->c_body);
+	} else if (len > 0)
+		rc = evbuffer_add(c->c_out, c->c_body.ob_data, len);
+	obuf_reset(&c->c_body);
+	if (rc != 0) {
+		chan_fail(c, "out of memory queueing a message");
+		return;
+	}
+	chan_queued(c);
+}
+
+struct chan_shared {
+	unsigned	 cs_refs;
+	uint8_t		*cs_data;
+	size_t		 cs_len;
+	size_t		 cs_cap;
+};
+
+struct chan_shared *
+chan_shared_new(struct obuf *ob)
+{
+	struct chan_shared *sh;
+
+	if (ob->ob_failed || ob->ob_data == NULL ||
+	    (sh = malloc(sizeof(*sh))) == NULL)
+		return NULL;
+	sh->cs_refs = 1;
+	sh->cs_data = ob->ob_data;
+	sh->cs_len = ob->ob_len;
+	sh->cs_cap = ob->ob_cap;
+	obuf_init(ob);
+	return sh;
+}
+
+void
+chan_shared_unref(struct chan_shared *sh)
+{
+	if (sh == NULL || --sh->cs_refs > 0)
+		return;
+	chan_spare_put(sh->cs_data, sh->cs_cap);
+	free(sh);
+}
+
+static void
+chan_shared_cleanup(const void *data, size_t len, void *extra)
+{
+	chan_shared_unref(extra);
+}
+
+void
+chan_shared_send(struct chan *c, uint16_t type, struct chan_shared *sh)
+{
+	if (c->c_closed || c->c_failed)
+		return;
+	if (chan_put_header(c, type, sh->cs_len) != 0)
+		return;
+	sh->cs_refs++;
+	if (evbuffer_add_reference(c->c_out, sh->cs_data, sh->cs_len,
+	    chan_shared_cleanup, sh) != 0) {
+		sh->cs_refs--;
+		chan_fail(c, "out of memory queueing a message");
+		return;
+	}
+	chan_queued(c);
+}
+
 struct obuf *
 chan_msg_begin(struct chan *c, uint16_t type)
 {
@@ -544,11 +641,7 @@ chan_msg_begin(struct chan *c, uint16_t type)
 	}
 	c->c_building = 1;
 	c->c_body_type = type;
-	if (c->c_body.ob_data == NULL && chan_nspare > 0) {
-		chan_nspare--;
-		obuf_adopt(&c->c_body, chan_spare[chan_nspare].data,
-		    chan_spare[chan_nspare].cap);
-	}
+	chan_body_prepare(&c->c_body);
 	obuf_reset(&c->c_body);
 	return &c->c_body;
 }
@@ -564,13 +657,6 @@ chan_msg_end(struct chan *c)
 		return;
 	}
 	chan_queue(c, c->c_body_type);
-}
-
-void
-chan_msg_cancel(struct chan *c)
-{
-	c->c_building = 0;
-	obuf_reset(&c->c_body);
 }
 
 void

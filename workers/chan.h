@@ -69,13 +69,24 @@ int	 chan_can_send(const struct chan *);
 size_t	 chan_outq(const struct chan *);
 
 /* Build one message: chan_msg_begin() returns an obuf to append the body
- * to; chan_msg_end() frames and queues it, chan_msg_cancel() drops it.
- * Only one message at a time. */
+ * to; chan_msg_end() frames and queues it.  Only one message at a time. */
 struct obuf *chan_msg_begin(struct chan *, uint16_t type);
 void	 chan_msg_end(struct chan *);
-void	 chan_msg_cancel(struct chan *);
 /* Shorthand for a message whose body is already built. */
 void	 chan_send(struct chan *, uint16_t type, const void *body, size_t len);
+
+/* A body built once and sent on several channels (a display's image for
+ * each of its viewers), queued by reference.  chan_body_prepare() starts
+ * an empty builder on a recycled allocation; chan_shared_new() takes ob's
+ * allocation (ob is left empty) with one reference for the caller, NULL
+ * if ob failed or is empty or on ENOMEM; each chan_shared_send() holds
+ * another until that channel has written it or closed; the memory is
+ * recycled when the last reference goes. */
+struct chan_shared;
+void	 chan_body_prepare(struct obuf *);
+struct chan_shared *chan_shared_new(struct obuf *);
+void	 chan_shared_send(struct chan *, uint16_t type, struct chan_shared *);
+void	 chan_shared_unref(struct chan_shared *);
 
 /* Send PING now (the role schedules it). */
 void	 chan_ping(struct chan *);

@@ -57,6 +57,14 @@ struct dout {
 	struct event		*d_flush_ev;	/* deferred sending */
 	struct enc_lz4		*d_lz4;
 	uint64_t		 d_image_id;
+	struct obuf		 d_enc;		/* image being encoded */
+	/* Images sent since the primary last changed, for other viewers. */
+	struct {
+		pixman_box32_t		 dce_box;
+		int			 dce_lz4;
+		struct chan_shared	*dce_body;
+	}			 d_cache[DOUT_CACHE];
+	unsigned		 d_ncache;
 };
 
 /*
@@ -76,6 +84,7 @@ static int	dout_msg(struct chan *, uint16_t, struct sbuf *,
 		    const char **);
 static void	dout_writable(struct chan *);
 static void	dout_closed(struct chan *, const char *);
+static void	dout_cache_clear(struct dout *);
 
 static const struct chan_ops dout_chan_ops = {
 	.co_msg = dout_msg,
@@ -96,6 +105,7 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	d->d_wk = wk;
 	d->d_render = r;
 	TAILQ_INIT(&d->d_clients);
+	obuf_init(&d->d_enc);
 	if ((d->d_lz4 = enc_lz4_new()) == NULL) {
 		free(d);
 		spd_err_set(err, "display-out: out of memory");
@@ -122,6 +132,8 @@ dout_free(struct dout *d)
 		chan_close(dc->dc_chan, "display worker stopping");
 	event_free(d->d_flush_ev);
 	enc_lz4_free(d->d_lz4);
+	dout_cache_clear(d);
+	obuf_free(&d->d_enc);
 	free(d);
 }
 
@@ -169,24 +181,62 @@ dout_put_rect(struct obuf *ob, int32_t top, int32_t left, int32_t bottom,
 	obuf_put_i32le(ob, right);
 }
 
-/*
- * Send box of the primary as one DRAW_COPY with an LZ4 or BITMAP image,
- * encoded straight into the channel's message.  Returns 0, or -1 when the
- * image could not be built (logged; nothing was queued).
- */
-static int
-dout_send_box(struct dout_client *dc, pixman_image_t *prim,
-    const pixman_box32_t *b)
+/* Drop the encoded images: the primary changed under them. */
+static void
+dout_cache_clear(struct dout *d)
 {
-	struct dout *d = dc->dc_dout;
-	struct obuf *ob;
+	unsigned i;
+
+	for (i = 0; i < d->d_ncache; i++)
+		chan_shared_unref(d->d_cache[i].dce_body);
+	d->d_ncache = 0;
+}
+
+static struct chan_shared *
+dout_cache_find(const struct dout *d, const pixman_box32_t *b, int lz4)
+{
+	unsigned i;
+
+	for (i = 0; i < d->d_ncache; i++)
+		if (d->d_cache[i].dce_lz4 == lz4 &&
+		    memcmp(&d->d_cache[i].dce_box, b, sizeof(*b)) == 0)
+			return d->d_cache[i].dce_body;
+	return NULL;
+}
+
+/* Keep body (the cache takes the caller's reference), the oldest entry
+ * making room. */
+static void
+dout_cache_add(struct dout *d, const pixman_box32_t *b, int lz4,
+    struct chan_shared *body)
+{
+	if (d->d_ncache == DOUT_CACHE) {
+		chan_shared_unref(d->d_cache[0].dce_body);
+		memmove(&d->d_cache[0], &d->d_cache[1],
+		    (DOUT_CACHE - 1) * sizeof(d->d_cache[0]));
+		d->d_ncache--;
+	}
+	d->d_cache[d->d_ncache].dce_box = *b;
+	d->d_cache[d->d_ncache].dce_lz4 = lz4;
+	d->d_cache[d->d_ncache].dce_body = body;
+	d->d_ncache++;
+}
+
+/*
+ * Encode box of the primary as the body of one DRAW_COPY with an LZ4 or
+ * BITMAP image.  Returns the body, or NULL when it could not be built
+ * (logged).
+ */
+static struct chan_shared *
+dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
+    int lz4)
+{
+	struct obuf *ob = &d->d_enc;
+	struct chan_shared *body;
 	struct enc_src src;
 	struct spd_err err;
 	uint32_t w, h;
 	int rc;
-
-	if (dc->dc_chan == NULL)
-		return -1;
 
 	w = (uint32_t)(b->x2 - b->x1);
 	h = (uint32_t)(b->y2 - b->y1);
@@ -196,7 +246,8 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	src.es_width = w;
 	src.es_height = h;
 
-	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY);
+	chan_body_prepare(ob);
+	obuf_reset(ob);
 	obuf_put_u32le(ob, 0);			/* DisplayBase.surface_id */
 	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);	/* box */
 	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
@@ -211,8 +262,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	obuf_put_u32le(ob, 0);			/* pad to the image */
 	/* SpiceImage descriptor; no CACHE_ME, so the id is only a label. */
 	obuf_put_u64le(ob, ++d->d_image_id);
-	obuf_put_u8(ob, dc->dc_lz4 ? SPICE_IMAGE_TYPE_LZ4 :
-	    SPICE_IMAGE_TYPE_BITMAP);
+	obuf_put_u8(ob, lz4 ? SPICE_IMAGE_TYPE_LZ4 : SPICE_IMAGE_TYPE_BITMAP);
 	obuf_put_u8(ob, 0);
 	obuf_put_u32le(ob, w);
 	obuf_put_u32le(ob, h);
@@ -220,20 +270,49 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	    ob->ob_len != DOUT_DRAW_COPY_FIXED + DOUT_IMAGE_DESC) {
 		log_warn("display \"%s\": building DRAW_COPY failed",
 		    d->d_wk->wk_display);
-		chan_msg_cancel(dc->dc_chan);
-		return -1;
+		return NULL;
 	}
-	if (dc->dc_lz4)
+	if (lz4)
 		rc = enc_lz4_encode(d->d_lz4, ob, &src, &err);
 	else
 		rc = enc_bitmap_encode(ob, &src, &err);
 	if (rc != 0) {
 		log_warn("display \"%s\": %ux%u image at %d,%d: %s",
 		    d->d_wk->wk_display, w, h, b->x1, b->y1, err.msg);
-		chan_msg_cancel(dc->dc_chan);
-		return -1;
+		return NULL;
 	}
-	chan_msg_end(dc->dc_chan);
+	if ((body = chan_shared_new(ob)) == NULL)
+		log_warn("display \"%s\": out of memory for a %ux%u image",
+		    d->d_wk->wk_display, w, h);
+	return body;
+}
+
+/*
+ * Send box of the primary to the client as one DRAW_COPY.  Viewers that
+ * keep up ask for the same boxes of the same primary in turn, so the body
+ * is encoded once and queued by reference for each of them until the
+ * primary changes.  Returns 0, or -1 when nothing could be sent (logged).
+ */
+static int
+dout_send_box(struct dout_client *dc, pixman_image_t *prim,
+    const pixman_box32_t *b)
+{
+	struct dout *d = dc->dc_dout;
+	struct chan_shared *body;
+
+	if (dc->dc_chan == NULL)
+		return -1;
+	if ((body = dout_cache_find(d, b, dc->dc_lz4)) != NULL) {
+		chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY, body);
+		return 0;
+	}
+	if ((body = dout_encode_box(d, prim, b, dc->dc_lz4)) == NULL)
+		return -1;
+	chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY, body);
+	if (d->d_nclients > 1)
+		dout_cache_add(d, b, dc->dc_lz4, body);
+	else
+		chan_shared_unref(body);
 	return 0;
 }
 
@@ -528,6 +607,7 @@ dout_damage(void *arg, const pixman_region32_t *area)
 	pixman_box32_t ext;
 	int any = 0;
 
+	dout_cache_clear(d);
 	TAILQ_FOREACH(dc, &d->d_clients, dc_entry) {
 		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
 			continue;
@@ -549,6 +629,7 @@ dout_primary_created(struct dout *d)
 {
 	struct dout_client *dc, *next;
 
+	dout_cache_clear(d);
 	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
 		next = TAILQ_NEXT(dc, dc_entry);
 		if (dc->dc_state == DC_ACTIVE && !dc->dc_surface)
@@ -562,6 +643,7 @@ dout_primary_destroyed(struct dout *d)
 	struct dout_client *dc, *next;
 	uint8_t body[4] = { 0, 0, 0, 0 };	/* u32 surface id 0 */
 
+	dout_cache_clear(d);
 	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
 		next = TAILQ_NEXT(dc, dc_entry);
 		if (!dc->dc_surface)

@@ -36,6 +36,9 @@
 /* Uncompressed bytes encoded for one client per event-loop round, so the
  * producer and other clients get their turn. */
 #define DOUT_ROUND_BYTES	(4u * 1024 * 1024)
+/* Encoded images kept for the other viewers of a display until the
+ * primary changes (a 1080p frame is 8 bands). */
+#define DOUT_CACHE		16
 /* Clients per display (all sessions together). */
 #define DOUT_MAX_CLIENTS	64
 

@@ -213,6 +213,13 @@ def run_spiced(opt, frames, fps, damage):
         m = read_line(prod, r"^attached .*frames_bytes=(\d+)", 60, "bench-producer attached")
         preload_kb = int(m.group(1)) // 1024
         wait_file_match(log, r"primary \d+x\d+", 10, "spiced's primary surface")
+        # Extra viewers watch the same display (their own sessions); only
+        # the last one kicks the feeder and is measured.
+        for _ in range(opt.viewers - 1):
+            viewer = run.start([os.path.join(opt.builddir, "tests", "bench", "bench-client"),
+                                "--port", str(port), "--password", PASSWORD],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            read_line(viewer, r"^ready", 30, "an extra viewer's initial screen")
         client = run.start([os.path.join(opt.builddir, "tests", "bench", "bench-client"),
                             "--port", str(port), "--password", PASSWORD,
                             "--kick-pid", str(prod.pid), "--idle-ms", str(opt.idle_ms)],
@@ -283,6 +290,9 @@ def main():
     ap.add_argument("--frames-dir", help="play these PPMs instead of generated ones")
     ap.add_argument("--fps", default="0,30", help="rates, 0 = max (0,30)")
     ap.add_argument("--modes", default="full,damage", help="full,damage")
+    ap.add_argument("--viewers", type=int, default=1,
+                    help="clients watching spiced's display at once (the reference "
+                         "server keeps only one)")
     ap.add_argument("--chunk-bytes", type=int, default=0,
                     help="spiced's bitmaps in data chunks of at most this many bytes "
                          "of whole rows (0: one chunk, as the reference gets them)")
@@ -302,6 +312,8 @@ def main():
               "bitmaps in %s" % (nframes, frames if opt.frames_dir else opt.size + " desktop",
                                  "one chunk" if opt.chunk_bytes == 0 else
                                  "chunks of <= %d bytes for spiced" % opt.chunk_bytes))
+        if opt.viewers > 1:
+            print("spiced serves %d viewers at once, the reference one" % opt.viewers)
         for mode in opt.modes.split(","):
             for fps in [int(x) for x in opt.fps.split(",")]:
                 damage = mode == "damage"

@@ -451,7 +451,9 @@ test_body_recycling(void)
 	/* Written: the next builder is that same block. */
 	ob = chan_msg_begin(fx.chan, 171);
 	ASSERT_TRUE(ob->ob_data == first);
-	chan_msg_cancel(fx.chan);
+	obuf_put_u8(ob, 1);
+	chan_msg_end(fx.chan);
+	client_read_all(&fx, got[0], 6 + 1);
 
 	/* Several queued at once (more than are kept spare), each its own
 	 * bytes when they arrive. */
@@ -472,6 +474,75 @@ test_body_recycling(void)
 				ASSERT_INT_EQ(got[i][j], i + 1);
 	}
 	fx_close(&fx);
+}
+
+/* One body sent on two channels (two viewers of a display): both get the
+ * same bytes, with their own headers, and its memory is recycled only
+ * after the creator and both channels are done with it. */
+static void
+test_shared_body(void)
+{
+	enum { BIG = 128 * 1024 };
+	static uint8_t got[2][18 + BIG];
+	struct fixture a, b;
+	struct chan_shared *sh;
+	struct obuf ob, *nb;
+	uint8_t *data;
+	uint64_t serial;
+	uint32_t len;
+	uint16_t type;
+	size_t j;
+
+	fx_open(&a, 1);
+	fx_open(&b, 0);
+	obuf_init(&ob);
+	chan_body_prepare(&ob);
+	memset(obuf_append_space(&ob, BIG), 0x5a, BIG);
+	data = ob.ob_data;
+	ASSERT_TRUE((sh = chan_shared_new(&ob)) != NULL);
+	ASSERT_TRUE(ob.ob_data == NULL && ob.ob_len == 0);
+	chan_shared_send(a.chan, 190, sh);
+	chan_shared_send(b.chan, 191, sh);
+	chan_shared_unref(sh);
+	/* a has written it, b not yet: not recycled. */
+	client_read_all(&a, got[0], 6 + BIG);
+	nb = chan_msg_begin(a.chan, 192);
+	ASSERT_TRUE(nb->ob_data != data);
+	obuf_put_u8(nb, 0);
+	chan_msg_end(a.chan);
+	client_read_all(&a, got[1], 6 + 1);
+	/* b writes it with its full header: then it is recycled. */
+	client_read_all(&b, got[1], 18 + BIG);
+	memcpy(&serial, got[1], 8);
+	memcpy(&type, got[1] + 8, 2);
+	memcpy(&len, got[1] + 10, 4);
+	ASSERT_U64_EQ(serial, 1);
+	ASSERT_INT_EQ(type, 191);
+	ASSERT_INT_EQ(len, BIG);
+	memcpy(&type, got[0], 2);
+	ASSERT_INT_EQ(type, 190);
+	for (j = 0; j < BIG; j++)
+		if (got[0][6 + j] != 0x5a || got[1][18 + j] != 0x5a)
+			ASSERT_INT_EQ(got[0][6 + j] ^ got[1][18 + j], 0x5a);
+	obuf_init(&ob);
+	chan_body_prepare(&ob);
+	ASSERT_TRUE(ob.ob_data == data);
+	obuf_free(&ob);
+
+	/* A channel that closes with the body still queued lets go of it. */
+	obuf_init(&ob);
+	chan_body_prepare(&ob);
+	memset(obuf_append_space(&ob, BIG), 0x77, BIG);
+	data = ob.ob_data;
+	ASSERT_TRUE((sh = chan_shared_new(&ob)) != NULL);
+	chan_shared_send(b.chan, 193, sh);
+	chan_shared_unref(sh);
+	fx_close(&b);
+	chan_body_prepare(&ob);
+	ASSERT_TRUE(ob.ob_data == data);
+	obuf_free(&ob);
+	seen.closed = 0;	/* that was b's close; a is still open */
+	fx_close(&a);
 }
 
 static void
@@ -652,6 +723,7 @@ main(void)
 	test_ack_window();
 	test_outq_bound();
 	test_body_recycling();
+	test_shared_body();
 	test_ping_pong();
 	test_split_reads();
 	test_protocol_errors();

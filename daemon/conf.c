@@ -20,6 +20,10 @@
 
 #define CONF_MAX_FILE		(256 * 1024)
 #define CONF_DEF_MAX_CLIENTS	16
+/* worker-memory bounds, MiB: below 64 a display worker cannot even hold
+ * a 1080p primary and its images. */
+#define CONF_MIN_WORKER_MIB	64
+#define CONF_MAX_WORKER_MIB	(64 * 1024)
 #define CONF_DEF_MAX_PREAUTH	32
 #define CONF_DEF_LINK_TIMEOUT	10
 
@@ -44,6 +48,30 @@ conf_int(const struct conf_ctx *ctx, const struct conf_item *it, int lo,
 		return spd_err_set(err, "%s:%d: %s must be a number from %d "
 		    "to %d, got \"%s\"", ctx->name, it->ci_line, it->ci_key,
 		    lo, hi, it->ci_value);
+	*out = (int)v;
+	return 0;
+}
+
+/* A size in MiB written with its unit: "512M" or "2G". */
+static int
+conf_mib(const struct conf_ctx *ctx, const struct conf_item *it, int lo,
+    int hi, int *out, struct spd_err *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(it->ci_value, &end, 10);
+	if (errno == 0 && end != it->ci_value && end[0] == 'G' &&
+	    end[1] == '\0' && v >= 0 && v <= hi / 1024)
+		v *= 1024;
+	else if (errno != 0 || end == it->ci_value || end[0] != 'M' ||
+	    end[1] != '\0')
+		v = -1;
+	if (v < lo || v > hi)
+		return spd_err_set(err, "%s:%d: %s must be a size from %dM to "
+		    "%dG (with its unit, M or G), got \"%s\"", ctx->name,
+		    it->ci_line, it->ci_key, lo, hi / 1024, it->ci_value);
 	*out = (int)v;
 	return 0;
 }
@@ -438,6 +466,9 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 		return conf_bool(ctx, it, &d->cd_disable_ticketing, err);
 	if (!strcmp(k, "max-clients"))
 		return conf_int(ctx, it, 1, 1024, &d->cd_max_clients, err);
+	if (!strcmp(k, "worker-memory"))
+		return conf_mib(ctx, it, CONF_MIN_WORKER_MIB, CONF_MAX_WORKER_MIB,
+		    &d->cd_worker_memory_mib, err);
 	if (!strcmp(k, "max-preauth"))
 		return conf_int(ctx, it, 1, 4096, &d->cd_max_preauth, err);
 	if (!strcmp(k, "link-timeout"))

@@ -53,6 +53,7 @@ struct conf_display {
 	long long	cd_password_expires;	/* epoch seconds; 0: never */
 	int		cd_disable_ticketing;
 	int		cd_max_clients;
+	int		cd_worker_memory_mib;	/* RLIMIT_DATA; 0: none */
 	int		cd_max_preauth;
 	int		cd_link_timeout;	/* seconds */
 

@@ -63,7 +63,7 @@ relay_demote(int client_fd, int pair_fd, const struct relay_conf *rc,
 {
 	if (relay_close_others(client_fd, pair_fd, err) != 0)
 		return spd_err_prefix(err, "close fds");
-	if (privdrop_rlimits(RELAY_NOFILE, err) != 0)
+	if (privdrop_rlimits(RELAY_NOFILE, 0, err) != 0)
 		return spd_err_prefix(err, "rlimits");
 	if (rc->rc_privileged) {
 		(void)privdrop_namespaces();

@@ -75,7 +75,7 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
     struct spd_err *err)
 {
 	const struct conf_display *cd = d->d_conf;
-	char arg_role[32], arg_disp[96], arg_uid[32], arg_gid[32];
+	char arg_role[32], arg_disp[96], arg_uid[32], arg_gid[32], arg_mem[48];
 	char arg_chroot[CONF_PATH_LEN + 16];
 	char *argv[12], *envp[WPROC_MAX_ENV];
 	struct ipc_init init;
@@ -104,6 +104,11 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 			    "--chroot=%s", spiced_opts.so_chroot);
 			argv[argc++] = arg_chroot;
 		}
+	}
+	if (cd->cd_worker_memory_mib != 0) {
+		snprintf(arg_mem, sizeof(arg_mem), "--memory=%llu",
+		    (unsigned long long)cd->cd_worker_memory_mib << 20);
+		argv[argc++] = arg_mem;
 	}
 	if (spiced_opts.so_debug)
 		argv[argc++] = "--debug";

@@ -90,7 +90,7 @@ privdrop_std_is_file(void)
 }
 
 int
-privdrop_rlimits(unsigned nofile, struct spd_err *err)
+privdrop_rlimits(unsigned nofile, uint64_t data_max, struct spd_err *err)
 {
 	/* NPROC is not enforced while we are root; it bites after the id
 	 * change, when it stops fork() and threads alike. */
@@ -98,6 +98,11 @@ privdrop_rlimits(unsigned nofile, struct spd_err *err)
 	    privdrop_setrlimit(RLIMIT_CORE, "RLIMIT_CORE", 0, err) != 0 ||
 	    privdrop_setrlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", nofile,
 	    err) != 0)
+		return -1;
+	/* Private memory only: the producer's shared memfd slots do not
+	 * count against RLIMIT_DATA. */
+	if (data_max != 0 && privdrop_setrlimit(RLIMIT_DATA, "RLIMIT_DATA",
+	    (rlim_t)data_max, err) != 0)
 		return -1;
 	if (privdrop_std_is_file()) {
 		log_debug("RLIMIT_FSIZE left unchanged: stdio is a regular "

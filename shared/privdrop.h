@@ -12,6 +12,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include "err.h"
 
 /* Close every file descriptor >= lowfd, with close_range(2) or, where the
@@ -20,11 +22,13 @@
 int	privdrop_close_from(int lowfd, struct spd_err *err);
 
 /* Resource limits, soft and hard: RLIMIT_NPROC 0 (no new process once the
- * uid is not root), RLIMIT_CORE 0, RLIMIT_NOFILE nofile, RLIMIT_FSIZE 0.
+ * uid is not root), RLIMIT_CORE 0, RLIMIT_NOFILE nofile, RLIMIT_DATA
+ * data_max bytes unless 0, RLIMIT_FSIZE 0.
  * RLIMIT_FSIZE is left alone when fd 0, 1 or 2 is a regular file (logs
  * redirected to a file): the limit would kill the worker at its first log
  * line, and those are the only files it can reach anyway. */
-int	privdrop_rlimits(unsigned nofile, struct spd_err *err);
+int	privdrop_rlimits(unsigned nofile, uint64_t data_max,
+	    struct spd_err *err);
 
 /* Enter new network, IPC and UTS namespaces, each independently, where the
  * kernel permits (needs CAP_SYS_ADMIN, so call while still root).  Never

@@ -152,7 +152,7 @@ sandbox_enter(const struct sandbox_conf *sc, struct spd_err *err)
 {
 	int ns;
 
-	if (privdrop_rlimits(sc->sc_nofile, err) != 0)
+	if (privdrop_rlimits(sc->sc_nofile, sc->sc_data_max, err) != 0)
 		return spd_err_prefix(err, "rlimits");
 	if (sc->sc_privileged) {
 		/* Namespaces need CAP_SYS_ADMIN: enter them before the ids

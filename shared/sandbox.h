@@ -41,6 +41,7 @@ struct sandbox_conf {
 	const char		*sc_chroot;	/* absolute, root-owned */
 	int			 sc_trap;	/* SCMP_ACT_TRAP + log, debug */
 	unsigned		 sc_nofile;	/* RLIMIT_NOFILE */
+	uint64_t		 sc_data_max;	/* RLIMIT_DATA bytes, 0: as is */
 };
 
 /* Run the demotion steps above in order.  The caller has already closed

@@ -33,6 +33,8 @@
 #include "worker.h"
 
 #define WORKER_IPC_FD	3
+/* --memory below this cannot be meant (spiced's own minimum is 64 MiB). */
+#define WORKER_MIN_MEMORY	(16u * 1024 * 1024)
 
 /* The roles table: argv name, callbacks, seccomp policy. */
 static const struct worker_role_entry {
@@ -55,6 +57,7 @@ struct worker_opts {
 	int				 wo_debug;
 	int				 wo_trap;
 	int				 wo_triggers;
+	uint64_t			 wo_data_max;	/* bytes, 0: none */
 };
 
 static struct worker	 worker;
@@ -92,11 +95,27 @@ worker_parse_id(const char *s, const char *what)
 	return v;
 }
 
+/* --memory: decimal bytes, at least WORKER_MIN_MEMORY. */
+static int
+worker_parse_bytes(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v < WORKER_MIN_MEMORY)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
 static void
 worker_parse_args(int argc, char **argv, struct worker_opts *wo)
 {
 	enum { O_ROLE = 1, O_DISPLAY, O_UID, O_GID, O_CHROOT, O_DEBUG,
-	    O_TRAP, O_TRIGGERS };
+	    O_TRAP, O_TRIGGERS, O_MEMORY };
 	static const struct option longopts[] = {
 		{ "role",		required_argument, NULL, O_ROLE },
 		{ "display",		required_argument, NULL, O_DISPLAY },
@@ -106,6 +125,7 @@ worker_parse_args(int argc, char **argv, struct worker_opts *wo)
 		{ "debug",		no_argument,	   NULL, O_DEBUG },
 		{ "seccomp-trap",	no_argument,	   NULL, O_TRAP },
 		{ "test-triggers",	no_argument,	   NULL, O_TRIGGERS },
+		{ "memory",		required_argument, NULL, O_MEMORY },
 		{ NULL, 0, NULL, 0 },
 	};
 	size_t i;
@@ -139,6 +159,12 @@ worker_parse_args(int argc, char **argv, struct worker_opts *wo)
 			break;
 		case O_CHROOT:
 			wo->wo_chroot = optarg;
+			break;
+		case O_MEMORY:
+			if (worker_parse_bytes(optarg, &wo->wo_data_max) != 0)
+				log_fatal("--memory=%s: not a byte count of "
+				    "at least %u", optarg,
+				    WORKER_MIN_MEMORY);
 			break;
 		case O_DEBUG:
 			wo->wo_debug = 1;
@@ -406,6 +432,7 @@ main(int argc, char **argv)
 	sc.sc_chroot = wo.wo_chroot;
 	sc.sc_trap = wo.wo_trap;
 	sc.sc_nofile = SANDBOX_NOFILE;
+	sc.sc_data_max = wo.wo_data_max;
 	if (sandbox_enter(&sc, &err) != 0)
 		log_fatal("sandbox: %s", err.msg);
 	log_debug("sandbox in force (%s, %s)", sc.sc_privileged ?

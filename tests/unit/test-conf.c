@@ -31,6 +31,7 @@ test_good(void)
 	    "worker-user = 64001:64002\n"
 	    "password = \"a # b\"\n"
 	    "max-clients = 3\n"
+	    "worker-memory = 2G\n"
 	    "password-expires = 1700000000\n"
 	    "[display vm2]\n"
 	    "listen = [::1]:0\n"
@@ -51,6 +52,8 @@ test_good(void)
 	ASSERT_INT_EQ(c.c_displays[0].cd_worker.uid, 64001);
 	ASSERT_INT_EQ(c.c_displays[0].cd_worker.gid, 64002);
 	ASSERT_INT_EQ(c.c_displays[0].cd_max_clients, 3);
+	ASSERT_INT_EQ(c.c_displays[0].cd_worker_memory_mib, 2048);
+	ASSERT_INT_EQ(c.c_displays[1].cd_worker_memory_mib, 0);
 	ASSERT_INT_EQ(c.c_displays[0].cd_password_expires, 1700000000);
 	ASSERT_INT_EQ(c.c_displays[1].cd_password_expires, 0);
 	ASSERT_INT_EQ(c.c_displays[0].cd_link_timeout, 10);
@@ -92,6 +95,14 @@ test_errors(void)
 	    "listen must be");
 	expect_error(DISP "password = x\nmax-clients = 0\n", 0,
 	    "max-clients must be a number from 1");
+	expect_error(DISP "password = x\nworker-memory = 512\n", 0,
+	    "worker-memory must be a size from 64M to 64G");
+	expect_error(DISP "password = x\nworker-memory = 32M\n", 0,
+	    "worker-memory must be a size from 64M to 64G");
+	expect_error(DISP "password = x\nworker-memory = 65G\n", 0,
+	    "worker-memory must be a size");
+	expect_error(DISP "password = x\nworker-memory = 1T\n", 0,
+	    "worker-memory must be a size");
 	expect_error(DISP "password = x\nproducer-socket = rel\n", 0,
 	    "absolute path");
 	expect_error("[display \"d\"]\nproducer-socket = /p\npassword = x\n",

@@ -323,8 +323,15 @@ test_close_and_rlimits(void)
 			_exit(CHILD_SETUP_FAILED);
 		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
 			_exit(CHILD_CALL_SUCCEEDED);
-		if (privdrop_rlimits(SANDBOX_NOFILE, &err) != 0)
+		if (privdrop_rlimits(SANDBOX_NOFILE, (uint64_t)256 << 20,
+		    &err) != 0)
 			_exit(CHILD_SETUP_FAILED);
+		/* RLIMIT_DATA holds: a bigger private allocation fails. */
+		if (getrlimit(RLIMIT_DATA, &rl) != 0 ||
+		    rl.rlim_cur != (rlim_t)256 << 20 ||
+		    rl.rlim_max != (rlim_t)256 << 20 ||
+		    malloc((size_t)512 << 20) != NULL)
+			_exit(CHILD_CALL_SUCCEEDED);
 		if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
 		    rl.rlim_cur != SANDBOX_NOFILE ||
 		    rl.rlim_max != SANDBOX_NOFILE)

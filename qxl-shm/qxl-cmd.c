@@ -558,8 +558,8 @@ qxl_cmd_draw_free(struct qxl_cmd_draw *d)
 
 /*
  * Shared by surface commands and CREATE_PRIMARY: format, size and stride
- * rules of SPICE-NOTES 5.6 restricted to 32 bpp, the memory range, and the
- * copy of the initial content when want_pixels.
+ * rules of SPICE-NOTES 5.6 restricted to 32 bpp, the memory range, and
+ * where the initial content starts when want_pixels.
  */
 static int
 qxl_cmd_check_surface(const struct slots *s, struct qxl_cmd_surface *out,
@@ -567,7 +567,6 @@ qxl_cmd_check_surface(const struct slots *s, struct qxl_cmd_surface *out,
 {
 	const uint8_t *mem;
 	uint64_t astride, total;
-	uint32_t y, row;
 
 	switch (out->format) {
 	case SPICE_SURFACE_FMT_32_xRGB:
@@ -606,16 +605,10 @@ qxl_cmd_check_surface(const struct slots *s, struct qxl_cmd_surface *out,
 		    "exceeds %u", total, QXL_CMD_MAX_DATA);
 	if (slots_resolve(s, out->data, total, &mem, err) == -1)
 		return spd_err_prefix(err, "surface memory");
-	if (!want_pixels)
-		return 0;
-	row = out->width * 4;
-	if ((out->pixels = malloc((size_t)row * out->height)) == NULL)
-		return spd_err_errno(err, "surface %" PRIu32 "x%" PRIu32
-		    ": malloc", out->width, out->height);
-	/* Negative stride: line 0 is the last block in memory. */
-	for (y = 0; y < out->height; y++)
-		memcpy(out->pixels + (size_t)y * row, mem + (size_t)astride *
-		    (out->stride < 0 ? out->height - 1 - y : y), row);
+	/* Negative stride: the top row is the last block in memory. */
+	if (want_pixels)
+		out->pixels = out->stride < 0 ?
+		    mem + astride * (out->height - 1) : mem;
 	return 0;
 }
 
@@ -671,7 +664,7 @@ qxl_cmd_parse_surface(const struct slots *s, uint64_t phys,
 		goto fail;
 	}
 fail:
-	qxl_cmd_surface_free(out);
+	memset(out, 0, sizeof(*out));
 	spd_err_prefix(err, "surface command at %s", slots_phys_str(phys,
 	    where, sizeof(where)));
 	return rv == QXL_CMD_EUNSUPPORTED ? QXL_CMD_EUNSUPPORTED :
@@ -697,19 +690,12 @@ qxl_cmd_parse_primary(const struct slots *s,
 	rv = qxl_cmd_check_surface(s, out, QXLSHM_MAX_WIDTH, QXLSHM_MAX_HEIGHT,
 	    1, err);
 	if (rv != 0) {
-		qxl_cmd_surface_free(out);
+		memset(out, 0, sizeof(*out));
 		spd_err_prefix(err, "primary surface");
 		return rv == QXL_CMD_EUNSUPPORTED ? QXL_CMD_EUNSUPPORTED :
 		    QXL_CMD_EFAULT;
 	}
 	return 0;
-}
-
-void
-qxl_cmd_surface_free(struct qxl_cmd_surface *sc)
-{
-	free(sc->pixels);
-	memset(sc, 0, sizeof(*sc));
 }
 
 int

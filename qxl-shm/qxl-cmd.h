@@ -5,10 +5,11 @@
  * Every shared-memory structure is memcpy'd into a local before any field
  * is read, so each field is fetched exactly once; the output owns private
  * copies of everything the caller acts on (geometry, clip rects).  The one
- * exception is a bitmap's pixel data, which nothing validates or branches
- * on: when it lies in one piece (DIRECT, or a single chunk) the output
- * points at it in producer memory instead of copying a frame's worth of
- * bytes, see struct qxl_cmd_image.  Spec: spice/qxl_dev.h and SPICE-NOTES
+ * exception is pixel data, which nothing validates or branches on: a
+ * bitmap's when it lies in one piece (DIRECT, or a single chunk), and a
+ * new surface's initial content; the output points at it in producer
+ * memory instead of copying a frame's worth of bytes (struct
+ * qxl_cmd_image, struct qxl_cmd_surface).  Spec: spice/qxl_dev.h and SPICE-NOTES
  * section 5; deviations: only the subset below is accepted, see
  * PROTOCOL.md "Commands".
  *
@@ -118,10 +119,11 @@ struct qxl_cmd_surface {
 	uint32_t		 height;
 	int32_t			 stride;	/* as given; < 0 bottom-up */
 	uint64_t		 data;		/* QXLPHYSICAL, validated */
-	/* Initial content, converted top-down with stride width * 4;
-	 * malloc'd when KEEP_DATA was set (always for a primary), else NULL
-	 * (the surface starts black). */
-	uint8_t			*pixels;
+	/* Initial content when KEEP_DATA was set (always for a primary):
+	 * the top row in producer memory, rows stride apart (the last
+	 * block first when bottom-up), read in place like a bitmap's
+	 * pixels.  Else NULL: the surface starts black. */
+	const uint8_t		*pixels;
 };
 
 /* Parse the QXLDrawable at phys.  Accepts FILL with a solid brush and no
@@ -152,15 +154,13 @@ int	qxl_cmd_parse_surface(const struct slots *, uint64_t phys,
 	    struct qxl_cmd_surface *out, struct spd_err *);
 
 /* Validate a CREATE_PRIMARY message (already length-checked) as surface 0
- * and copy its initial content from mem, with the rules of
+ * with its initial content at mem, with the rules of
  * qxl_cmd_parse_surface (width <= QXLSHM_MAX_WIDTH, height <=
- * QXLSHM_MAX_HEIGHT).  out->type = QXL_SURFACE_CMD_CREATE, pixels set. */
+ * QXLSHM_MAX_HEIGHT).  out->type = QXL_SURFACE_CMD_CREATE, pixels set.
+ * The surface parsers allocate nothing; on error *out is zeroed. */
 int	qxl_cmd_parse_primary(const struct slots *,
 	    const struct qxlshm_create_primary *, struct qxl_cmd_surface *out,
 	    struct spd_err *);
-
-/* Free what the surface parsers allocated; zeroes the struct. */
-void	qxl_cmd_surface_free(struct qxl_cmd_surface *);
 
 /* Read the QXLReleaseInfo.id at the start of any command at phys (8 bytes
  * resolved through the slots), so even a command that fails to parse can

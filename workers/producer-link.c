@@ -290,8 +290,7 @@ plink_surface(struct plink *pl, const struct qxl_cmd_surface *sc,
 		return render_surface_destroy(pl->pl_render, sc->surface_id,
 		    err);
 	return render_surface_create(pl->pl_render, sc->surface_id,
-	    sc->width, sc->height, sc->format, sc->pixels,
-	    (int32_t)(sc->width * 4), err);
+	    sc->width, sc->height, sc->format, sc->pixels, sc->stride, err);
 }
 
 /*
@@ -336,7 +335,6 @@ plink_command(struct plink *pl, const QXLCommand *cmd)
 			have_id = 1;
 			if (plink_surface(pl, &sc, &err) != 0)
 				plink_drop(pl, phys, 1, err.msg);
-			qxl_cmd_surface_free(&sc);
 		} else
 			plink_drop(pl, phys, rc != QXL_CMD_EUNSUPPORTED,
 			    err.msg);
@@ -556,13 +554,12 @@ plink_primary_create(struct plink *pl, const struct ipc_primary *p,
 		return 0;
 	}
 	plink_primary_drop(pl);
+	/* The initial content is read straight from the slot. */
 	if (render_surface_create(pl->pl_render, 0, sc.width, sc.height,
-	    sc.format, sc.pixels, (int32_t)(sc.width * 4), &perr) != 0) {
-		qxl_cmd_surface_free(&sc);
+	    sc.format, sc.pixels, sc.stride, &perr) != 0) {
 		plink_fault(pl, "primary: %s", perr.msg);
 		return 0;
 	}
-	qxl_cmd_surface_free(&sc);
 	log_info("display \"%s\": primary %ux%u", pl->pl_wk->wk_display,
 	    p->width, p->height);
 	dout_primary_created(pl->pl_dout);

@@ -12,7 +12,8 @@
  * with valid rects, and for a bitmap source a supported format, a stride
  * that holds a row, and size = |stride| * height bytes around its rows,
  * in the slot or in a private copy (touched completely, so ASan checks
- * them); a parsed surface has sane dimensions.
+ * them); a parsed surface has sane dimensions and, with initial content,
+ * every row of it readable in the slot.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -118,6 +119,8 @@ fuzz_draw(const struct slots *s)
 static void
 fuzz_surface_check(struct qxl_cmd_surface *sc, int r, struct spd_err *err)
 {
+	uint32_t y;
+
 	FUZZ_CHECK(r == 0 || r == QXL_CMD_EFAULT || r == QXL_CMD_EUNSUPPORTED);
 	if (r != 0) {
 		FUZZ_CHECK(err->msg[0] != '\0');
@@ -130,12 +133,13 @@ fuzz_surface_check(struct qxl_cmd_surface *sc, int r, struct spd_err *err)
 		FUZZ_CHECK(sc->height >= 1 && sc->height <= QXL_CMD_MAX_DIM);
 		FUZZ_CHECK(sc->stride != 0);
 		if (sc->pixels != NULL)
-			fuzz_sink += fuzz_sum(sc->pixels,
-			    (size_t)sc->width * 4 * sc->height);
+			for (y = 0; y < sc->height; y++)
+				fuzz_sink += fuzz_sum(sc->pixels +
+				    (ptrdiff_t)y * sc->stride,
+				    (size_t)sc->width * 4);
 	} else
 		FUZZ_CHECK(sc->type == QXL_SURFACE_CMD_DESTROY &&
 		    sc->pixels == NULL);
-	qxl_cmd_surface_free(sc);
 }
 
 int

@@ -50,9 +50,9 @@ def main():
     common.wait_producer_socket(sp)
     mark = sp.log_mark()
     big = sp.start_producer("--size", "4096x4096", wait_attached=False)
-    sp.wait_log(r'producer fault: primary 4096x4096 .*: Cannot allocate memory', 15, mark)
-    sp.wait_log(r'producer "qxl-shm-testsrc" \(pid %d\) dropped: primary 4096x4096 .*'
-                r'Cannot allocate memory' % big.pid, 10, mark)
+    sp.wait_log(r'producer fault: primary: surface 0: out of memory for 4096x4096', 15, mark)
+    sp.wait_log(r'producer "qxl-shm-testsrc" \(pid %d\) dropped: primary: surface 0: '
+                r'out of memory for 4096x4096' % big.pid, 10, mark)
     big.wait(timeout=10)
     check(sp.alive(), "spiced died")
     res, s = rawlink.link(sp.port, sp.password, keep=True)

@@ -143,10 +143,8 @@ fake_drain(struct fake *f)
 		} else if (cmd.type == QXL_CMD_SURFACE) {
 			r = qxl_cmd_parse_surface(&f->f_slots, cmd.data, &s,
 			    &err);
-			if (r == 0) {
+			if (r == 0)
 				f->f_surfaces++;
-				qxl_cmd_surface_free(&s);
-			}
 		} else
 			snprintf(err.msg, sizeof(err.msg), "command type %u",
 			    cmd.type);
@@ -258,7 +256,6 @@ fake_message(struct fake *f)
 			fake_error(f, QXLSHM_E_PROTOCOL, err.msg);
 			break;
 		}
-		qxl_cmd_surface_free(&s);
 		f->f_primaries++;
 		fake_primary_done(f, 1);
 		break;

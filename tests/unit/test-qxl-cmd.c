@@ -474,7 +474,8 @@ test_surface(void)
 	struct qxlshm_create_primary cp;
 	struct spd_err err;
 	uint64_t mem;
-	uint32_t *p, i;
+	const uint32_t *p;
+	uint32_t i;
 
 	t_reset();
 	mem = qxl_build_alloc(&t_b, 2 * 3 * 8);
@@ -486,20 +487,21 @@ test_surface(void)
 	    SPICE_SURFACE_FMT_32_xRGB, 2, 3, -8, t_phys(mem)), &out, &err), 0);
 	ASSERT_INT_EQ(out.surface_id, 1);
 	ASSERT_U64_EQ(out.release_id, 99);
-	p = (uint32_t *)(void *)out.pixels;
-	ASSERT_INT_EQ(p[0], 4);		/* line 0 = last block */
-	ASSERT_INT_EQ(p[5], 1);
-	qxl_cmd_surface_free(&out);
+	/* In place: line 0 is the last block, lines go backwards. */
+	ASSERT_INT_EQ(out.stride, -8);
+	ASSERT_TRUE(out.pixels == t_b.qb_mem + mem + 2 * 8);
+	p = (const uint32_t *)(const void *)out.pixels;
+	ASSERT_INT_EQ(p[0], 4);
+	p = (const uint32_t *)(const void *)(out.pixels + 2 * out.stride);
+	ASSERT_INT_EQ(p[1], 1);
 	/* Without KEEP_DATA no pixels. */
 	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
 	    QXL_SURFACE_CMD_CREATE, 2, 0, SPICE_SURFACE_FMT_32_ARGB, 2, 3, 8,
 	    t_phys(mem)), &out, &err), 0);
 	ASSERT_TRUE(out.pixels == NULL);
-	qxl_cmd_surface_free(&out);
 	ASSERT_INT_EQ(qxl_cmd_parse_surface(&t_slots, t_surface_cmd(
 	    QXL_SURFACE_CMD_DESTROY, 2, 0, 0, 0, 0, 0, 0), &out, &err), 0);
 	ASSERT_INT_EQ(out.type, QXL_SURFACE_CMD_DESTROY);
-	qxl_cmd_surface_free(&out);
 
 	/* Bad ones. */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -523,10 +525,9 @@ test_surface(void)
 	cp.mem = t_phys(mem);
 	ASSERT_INT_EQ(qxl_cmd_parse_primary(&t_slots, &cp, &out, &err), 0);
 	ASSERT_INT_EQ(out.surface_id, 0);
-	ASSERT_TRUE(out.pixels != NULL);
-	p = (uint32_t *)(void *)out.pixels;
+	ASSERT_TRUE(out.pixels == t_b.qb_mem + mem);
+	p = (const uint32_t *)(const void *)out.pixels;
 	ASSERT_INT_EQ(p[2], 2);
-	qxl_cmd_surface_free(&out);
 	cp.mem = QXLSHM_PHYS(T_SLOT, 0, mem);
 	ASSERT_INT_EQ(qxl_cmd_parse_primary(&t_slots, &cp, &out, &err),
 	    QXL_CMD_EFAULT);
@@ -562,8 +563,8 @@ test_random(void)
 		}
 		r = qxl_cmd_parse_surface(&t_slots, t_phys(rand() % 256), &so,
 		    &err);
-		if (r == 0)
-			qxl_cmd_surface_free(&so);
+		if (r != 0)
+			ASSERT_TRUE(so.pixels == NULL);
 	}
 }
 

@@ -1,5 +1,5 @@
 /* service: sd_notify for the supervisor; see service.h. */
-#include <stdio.h>
+#include <string.h>
 
 #include <systemd/sd-daemon.h>
 

@@ -133,9 +133,6 @@ wproc_ipc_read(evutil_socket_t fd, short what, void *arg)
 	struct spd_err err;
 	int rc;
 
-	/* errno tells "nothing to read yet" apart from a bad message, which
-	 * sets no errno: clear what an earlier call left. */
-	errno = 0;
 	rc = ipc_recv(w->w_fd, &m, &err);
 	if (rc == 0) {
 		wproc_stop(w, "worker closed its IPC socket");

@@ -111,13 +111,16 @@ fdpass_recv(int sock, void *buf, size_t buflen, int *fds, int maxfds,
 		fdpass_close(fds, *nfds);
 		*nfds = 0;
 		if (bad == 2)
-			return spd_err_set(err, "receive: more than %d fds",
-			    maxfds);
-		if (bad)
-			return spd_err_set(err, "receive: foreign control "
-			    "message");
-		return spd_err_set(err, "receive: datagram or fds truncated "
-		    "(over %zu bytes)", buflen);
+			spd_err_set(err, "receive: more than %d fds", maxfds);
+		else if (bad)
+			spd_err_set(err, "receive: foreign control message");
+		else
+			spd_err_set(err, "receive: datagram or fds truncated "
+			    "(over %zu bytes)", buflen);
+		/* Not a socket error: no errno left from before may read as
+		 * EAGAIN to a caller. */
+		errno = EBADMSG;
+		return -1;
 	}
 	return got;
 }

@@ -21,9 +21,9 @@ int	fdpass_send(int sock, const void *buf, size_t len, const int *fds,
 /* Receive one datagram of at most buflen bytes.  Every fd the kernel
  * delivered is stored in fds (up to maxfds <= FDPASS_MAX_FDS, with
  * O_CLOEXEC) and counted in *nfds.  Returns the byte count (0 with
- * *nfds == 0 is EOF), or -1 with err on a socket error, truncated data
- * or control data, more fds than maxfds, or foreign control messages;
- * on -1 no fd is left open. */
+ * *nfds == 0 is EOF), or -1 with err on a socket error (errno from the
+ * socket) or, with errno EBADMSG, truncated data or control data, more fds
+ * than maxfds, or foreign control messages; on -1 no fd is left open. */
 ssize_t	fdpass_recv(int sock, void *buf, size_t buflen, int *fds, int maxfds,
 	    int *nfds, struct spd_err *err);
 

@@ -3,6 +3,7 @@
  * accepted only if its length equals header + the exact payload size of its
  * type and it carries exactly that type's number of fds.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "fdpass.h"
@@ -81,6 +82,16 @@ ipc_msg_close_fds(struct ipc_msg *msg)
 	msg->nfds = 0;
 }
 
+/* A malformed message: close the fds it brought and say EBADMSG, so that
+ * no errno left from an earlier call reads as "nothing to receive". */
+static int
+ipc_recv_refuse(struct ipc_msg *msg)
+{
+	ipc_msg_close_fds(msg);
+	errno = EBADMSG;
+	return -1;
+}
+
 int
 ipc_recv(int sock, struct ipc_msg *msg, struct spd_err *err)
 {
@@ -98,23 +109,21 @@ ipc_recv(int sock, struct ipc_msg *msg, struct spd_err *err)
 		return 0;
 	sbuf_init(&sb, buf, (size_t)n);
 	if (sbuf_get_bytes(&sb, &msg->hdr, sizeof(msg->hdr)) != 0) {
-		ipc_msg_close_fds(msg);
-		return spd_err_set(err, "ipc receive: %zd bytes, shorter than "
-		    "a header", n);
+		spd_err_set(err, "ipc receive: %zd bytes, shorter than a "
+		    "header", n);
+		return ipc_recv_refuse(msg);
 	}
 	if (ipc_msg_spec(msg->hdr.ih_type, &want_len, &want_fds) != 0) {
-		ipc_msg_close_fds(msg);
-		return spd_err_set(err, "ipc receive: unknown type %u",
+		spd_err_set(err, "ipc receive: unknown type %u",
 		    msg->hdr.ih_type);
+		return ipc_recv_refuse(msg);
 	}
 	if (msg->hdr.ih_len != want_len || sbuf_left(&sb) != want_len ||
 	    msg->nfds != want_fds) {
-		/* The message first: closing the fds zeroes the count. */
 		spd_err_set(err, "ipc receive: type %u with %zu payload bytes "
 		    "and %d fds, expected %zu and %d", msg->hdr.ih_type,
 		    sbuf_left(&sb), msg->nfds, want_len, want_fds);
-		ipc_msg_close_fds(msg);
-		return -1;
+		return ipc_recv_refuse(msg);
 	}
 	(void)sbuf_get_bytes(&sb, msg->payload, want_len);
 	return 1;

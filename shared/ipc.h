@@ -32,9 +32,10 @@ int	ipc_send(int sock, uint32_t type, uint32_t session, uint32_t conn,
 	    struct spd_err *err);
 
 /* Receive one message.  Returns 1 with *msg filled, 0 on orderly EOF,
- * -1 with err set on a socket error or a malformed message (wrong size for
- * its type, unknown type, wrong fd count, truncation).  On -1 any fds that
- * arrived are already closed. */
+ * -1 with err set on a socket error (errno from the socket, EAGAIN when a
+ * non-blocking socket had nothing) or a malformed message (errno EBADMSG:
+ * wrong size for its type, unknown type, wrong fd count, truncation).  On
+ * -1 any fds that arrived are already closed. */
 int	ipc_recv(int sock, struct ipc_msg *msg, struct spd_err *err);
 
 void	ipc_msg_close_fds(struct ipc_msg *msg);

@@ -3,6 +3,7 @@
  * hostile peer could send is refused without leaking an fd. */
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -88,7 +89,11 @@ expect_refused(const void *buf, size_t len, int nfds, const char *needle)
 	ASSERT_INT_EQ(fdpass_send(sv[0], buf, len, fds, nfds, &err), 0);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
+	/* A stale EAGAIN must not survive a refusal: callers read errno
+	 * to tell "nothing yet" from a bad message. */
+	errno = EAGAIN;
 	ASSERT_INT_EQ(ipc_recv(sv[1], &m, &err), -1);
+	ASSERT_INT_EQ(errno, EBADMSG);
 	ASSERT_STR_CONTAINS(err.msg, needle);
 	ASSERT_INT_EQ(count_open_fds(), before);
 }

@@ -24,13 +24,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ipc-msg.h"
 #include "log.h"
 #include "privdrop.h"
 #include "relay.h"
 #include "sandbox.h"
 
-/* One TLS record's worth of plaintext per direction. */
-#define RELAY_BUF	16384
+/* Up: one TLS record's worth of plaintext; down: one worker datagram,
+ * which the layer gets in one write (ipc-msg.h IPC_TRANSPORT_RELAYED). */
+#define RELAY_UP_BUF	16384
+#define RELAY_DOWN_BUF	IPC_RELAY_DGRAM_MAX
+_Static_assert(RELAY_UP_BUF <= IPC_RELAY_DGRAM_MAX, "worker reads");
 /* fds: stdio for logs, the two sockets, nothing more. */
 #define RELAY_NOFILE	16
 
@@ -90,7 +94,7 @@ relay_demote(int client_fd, int pair_fd, const struct relay_conf *rc,
 static const char *
 relay_pump(const struct relay_layer_ops *ops, void *ctx, int cfd, int wfd)
 {
-	static uint8_t up[RELAY_BUF], down[RELAY_BUF];
+	static uint8_t up[RELAY_UP_BUF], down[RELAY_DOWN_BUF];
 	size_t up_len = 0, up_off = 0, down_len = 0, down_off = 0;
 	int client_eof = 0, worker_eof = 0, progress;
 	struct pollfd pfd[2];
@@ -128,9 +132,13 @@ relay_pump(const struct relay_layer_ops *ops, void *ctx, int cfd, int wfd)
 				return "worker closed";
 		}
 
-		/* worker -> client */
+		/* worker -> client: a datagram at a time, so that no
+		 * record holds bytes of two messages. */
 		if (!worker_eof && down_len == 0) {
-			n = recv(wfd, down, sizeof(down), MSG_DONTWAIT);
+			n = recv(wfd, down, sizeof(down),
+			    MSG_DONTWAIT | MSG_TRUNC);
+			if (n > (ssize_t)sizeof(down))
+				return "worker sent an oversized datagram";
 			if (n > 0) {
 				down_len = (size_t)n;
 				down_off = 0;
@@ -220,8 +228,8 @@ relay_spawn(const struct relay_layer_ops *ops, void *ctx, int client_fd,
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return spd_err_set(err, "relay: out of memory");
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-	    sv) != 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, sv) != 0) {
 		free(r);
 		return spd_err_errno(err, "relay: socketpair");
 	}

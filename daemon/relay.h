@@ -10,9 +10,10 @@
  * uid/gid, parent-death signal, no_new_privs and not dumpable, then the
  * relay seccomp allowlist (shared/sandbox-policy.c).  Its name (comm) is
  * "spiced-relay".  It then pumps bytes: decoded input from the layer to
- * the socketpair, the socketpair's bytes encoded to the client, until
- * either side closes.  The worker gets the other end of the socketpair
- * (IPC_TRANSPORT_RELAYED).
+ * the socketpair, the socketpair's datagrams encoded to the client, each
+ * in one layer write so that TLS records end where the worker's messages
+ * end, until either side closes.  The worker gets the other end of the
+ * SOCK_SEQPACKET socketpair (IPC_TRANSPORT_RELAYED).
  *
  * Known limit: a forked relay holds a copy of the supervisor's memory,
  * TLS private keys and the ticket key pool included; the sandbox keeps it

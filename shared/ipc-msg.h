@@ -74,8 +74,19 @@ struct ipc_init {
  * KTLS: a TCP socket with the kernel's TLS ULP doing the records; a
  *	non-application record (alert, KeyUpdate) makes recv(2) fail with
  *	EIO, which the worker treats as the end of the stream;
- * RELAYED: one end of a socketpair whose other end belongs to a relay
- *	process (daemon/relay.c) that runs the security layer (TLS). */
+ * RELAYED: one end of a SOCK_SEQPACKET socketpair whose other end
+ *	belongs to a relay process (daemon/relay.c) that runs the security
+ *	layer (TLS, SASL).  Datagrams carry the record boundaries: the
+ *	relay hands each datagram from the worker to the layer in one
+ *	write, so the worker sends no datagram that holds bytes of two
+ *	messages (or of a message and a WebSocket control frame), and none
+ *	over IPC_RELAY_DGRAM_MAX; the relay sends the worker datagrams of
+ *	at most IPC_RELAY_DGRAM_MAX decoded bytes.
+ * KTLS and RELAYED alike: every TLS record must end at a message end
+ * (DESIGN.md 5), since spice-gtk never drains plaintext that OpenSSL has
+ * already buffered. */
+#define IPC_RELAY_DGRAM_MAX	(64u * 1024)
+
 enum ipc_transport {
 	IPC_TRANSPORT_PLAIN = 0,
 	IPC_TRANSPORT_KTLS = 1,

@@ -61,8 +61,15 @@
 #define CHAN_SPARE_MAX		(4u * 1024 * 1024)
 /* iovecs per sendmsg(); more only costs another loop round. */
 #define CHAN_WRITE_IOV		64
+/* sendmsg() calls per write wakeup: a record-bounded channel makes one
+ * per message, and small messages must not cost a loop round each. */
+#define CHAN_WRITE_ROUNDS	64
 /* First channel-specific message type; below are the common ones. */
 #define CHAN_FIRST_CHANNEL_MSG	101
+/* One read takes a whole relay datagram: a shorter one would truncate
+ * it (SOCK_SEQPACKET). */
+_Static_assert(CHAN_READ_CHUNK >= IPC_RELAY_DGRAM_MAX,
+    "relay datagrams must fit one read");
 /* The wire size field is u32. */
 #define CHAN_MAX_MSG_LIMIT	UINT32_MAX
 
@@ -110,6 +117,19 @@ struct chan {
 	 * appended at any time. */
 	int			 c_ws_on;
 	struct ws_dec		 c_ws;
+
+	/* KTLS and RELAYED: no TLS record (or SASL packet) may hold bytes
+	 * of two queued units (a message with its headers, or a WebSocket
+	 * control frame), since spice-gtk never drains plaintext OpenSSL
+	 * has buffered once its socket is no longer readable (DESIGN 5).
+	 * A unit's bytes leave in sendmsg() calls of their own: the kernel
+	 * ends a kTLS record with each call, the relay an SSL_write() with
+	 * each datagram.  c_rec_left counts what is left of the unit at the
+	 * head of c_out, c_recs holds the lengths (size_t) of the next. */
+	int			 c_rec_bound;
+	size_t			 c_rec_max;	/* bytes per sendmsg() */
+	size_t			 c_rec_left;
+	struct evbuffer		*c_recs;
 };
 
 static char chan_display[IPC_NAME_LEN] = "?";
@@ -117,6 +137,7 @@ static char chan_display[IPC_NAME_LEN] = "?";
 static void	chan_read_cb(evutil_socket_t, short, void *);
 static void	chan_write_cb(evutil_socket_t, short, void *);
 static void	chan_defer_cb(evutil_socket_t, short, void *);
+static void	chan_fail(struct chan *, const char *);
 
 void
 chan_set_display(const char *name)
@@ -154,6 +175,8 @@ chan_free(struct chan *c)
 		evbuffer_free(c->c_in);
 	if (c->c_out != NULL)
 		evbuffer_free(c->c_out);
+	if (c->c_recs != NULL)
+		evbuffer_free(c->c_recs);
 	if (c->c_fd >= 0)
 		close(c->c_fd);
 	obuf_free(&c->c_body);
@@ -182,24 +205,77 @@ chan_release(struct chan *c)
 	return closed;
 }
 
+/*
+ * One non-blocking sendmsg() of the head of c_out: everything a stream
+ * takes, or, on a record-bounded channel, at most the rest of the head
+ * unit (and c_rec_max).  Returns the bytes written, 0 if nothing was
+ * queued, or -1 with errno (EAGAIN: the socket is full).
+ */
+static ssize_t
+chan_write_some(struct chan *c)
+{
+	struct evbuffer_iovec vec[CHAN_WRITE_IOV];
+	struct msghdr mh;
+	ssize_t limit = -1, n;
+	size_t total = 0;
+	int niov, i;
+
+	if (chan_outq(c) == 0)
+		return 0;
+	if (c->c_rec_bound) {
+		if (c->c_rec_left == 0 &&
+		    evbuffer_remove(c->c_recs, &c->c_rec_left,
+		    sizeof(c->c_rec_left)) != sizeof(c->c_rec_left))
+			c->c_rec_left = chan_outq(c);	/* not reached */
+		limit = (ssize_t)(c->c_rec_left < c->c_rec_max ?
+		    c->c_rec_left : c->c_rec_max);
+	}
+	niov = evbuffer_peek(c->c_out, limit, NULL, vec, CHAN_WRITE_IOV);
+	if (niov > CHAN_WRITE_IOV)
+		niov = CHAN_WRITE_IOV;
+	/* peek returns whole chains: cut the last at the limit. */
+	for (i = 0; i < niov; i++) {
+		if (limit >= 0 && total + vec[i].iov_len > (size_t)limit) {
+			vec[i].iov_len = (size_t)limit - total;
+			niov = i + 1;
+		}
+		total += vec[i].iov_len;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)vec;
+	mh.msg_iovlen = (size_t)niov;
+	/* MSG_NOSIGNAL: a peer that vanished is an error return here,
+	 * never a SIGPIPE.  No MSG_MORE: under kTLS its absence is what
+	 * ends the record with this call. */
+	n = sendmsg(c->c_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n <= 0)
+		return n < 0 ? -1 : 0;
+	evbuffer_drain(c->c_out, (size_t)n);
+	if (c->c_rec_bound)
+		c->c_rec_left -= (size_t)n;
+	return n;
+}
+
+/* After a unit of len bytes went to the end of c_out.  0, or -1 with the
+ * channel failed. */
+static int
+chan_rec_mark(struct chan *c, size_t len)
+{
+	if (!c->c_rec_bound || len == 0)
+		return 0;
+	if (evbuffer_add(c->c_recs, &len, sizeof(len)) != 0) {
+		chan_fail(c, "out of memory queueing a message");
+		return -1;
+	}
+	return 0;
+}
+
 /* Best effort: one non-blocking write of what is queued, so a message
  * queued just before a close (e.g. DISCONNECTING) has a chance to leave. */
 static void
 chan_flush_once(struct chan *c)
 {
-	struct evbuffer_iovec vec[CHAN_WRITE_IOV];
-	struct msghdr mh;
-	int n;
-
-	if (evbuffer_get_length(c->c_out) == 0)
-		return;
-	n = evbuffer_peek(c->c_out, -1, NULL, vec, CHAN_WRITE_IOV);
-	if (n <= 0)
-		return;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = (struct iovec *)vec;
-	mh.msg_iovlen = (size_t)(n < CHAN_WRITE_IOV ? n : CHAN_WRITE_IOV);
-	(void)sendmsg(c->c_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)chan_write_some(c);
 }
 
 void
@@ -336,8 +412,18 @@ chan_new(struct event_base *base, int fd, uint32_t session, uint32_t conn,
 	c->c_defer = event_new(base, -1, 0, chan_defer_cb, c);
 	c->c_in = evbuffer_new();
 	c->c_out = evbuffer_new();
+	if (info->transport == IPC_TRANSPORT_KTLS ||
+	    info->transport == IPC_TRANSPORT_RELAYED) {
+		c->c_rec_bound = 1;
+		c->c_recs = evbuffer_new();
+		/* A relay datagram must fit its buffer; the kernel's kTLS
+		 * records have no such bound. */
+		c->c_rec_max = info->transport == IPC_TRANSPORT_RELAYED ?
+		    IPC_RELAY_DGRAM_MAX : SIZE_MAX;
+	}
 	if (c->c_rev == NULL || c->c_wev == NULL || c->c_defer == NULL ||
-	    c->c_in == NULL || c->c_out == NULL) {
+	    c->c_in == NULL || c->c_out == NULL ||
+	    (c->c_rec_bound && c->c_recs == NULL)) {
 		spd_err_set(err, "chan: out of memory for events");
 		goto fail;
 	}
@@ -543,7 +629,7 @@ chan_queued(struct chan *c)
 static void
 chan_queue(struct chan *c, uint16_t type)
 {
-	size_t len = c->c_body.ob_len;
+	size_t len = c->c_body.ob_len, start;
 	int rc = 0;
 
 	if (c->c_body.ob_failed) {
@@ -554,6 +640,7 @@ chan_queue(struct chan *c, uint16_t type)
 		obuf_reset(&c->c_body);
 		return;
 	}
+	start = chan_outq(c);
 	if (chan_put_header(c, type, len) != 0) {
 		obuf_reset(&c->c_body);
 		return;
@@ -572,6 +659,8 @@ chan_queue(struct chan *c, uint16_t type)
 		chan_fail(c, "out of memory queueing a message");
 		return;
 	}
+	if (chan_rec_mark(c, chan_outq(c) - start) != 0)
+		return;
 	chan_queued(c);
 }
 
@@ -616,8 +705,11 @@ chan_shared_cleanup(const void *data, size_t len, void *extra)
 void
 chan_shared_send(struct chan *c, uint16_t type, struct chan_shared *sh)
 {
+	size_t start;
+
 	if (c->c_closed || c->c_failed)
 		return;
+	start = chan_outq(c);
 	if (chan_put_header(c, type, sh->cs_len) != 0)
 		return;
 	sh->cs_refs++;
@@ -627,6 +719,8 @@ chan_shared_send(struct chan *c, uint16_t type, struct chan_shared *sh)
 		chan_fail(c, "out of memory queueing a message");
 		return;
 	}
+	if (chan_rec_mark(c, chan_outq(c) - start) != 0)
+		return;
 	chan_queued(c);
 }
 
@@ -840,6 +934,8 @@ chan_ws_ctrl(struct chan *c, const struct obuf *ob)
 	if (ob->ob_failed ||
 	    evbuffer_add(c->c_out, ob->ob_data, ob->ob_len) != 0)
 		return;
+	if (chan_rec_mark(c, ob->ob_len) != 0)
+		return;
 	if (!event_pending(c->c_wev, EV_WRITE, NULL))
 		event_add(c->c_wev, NULL);
 }
@@ -956,33 +1052,30 @@ static void
 chan_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct chan *c = arg;
-	struct evbuffer_iovec vec[CHAN_WRITE_IOV];
-	struct msghdr mh;
 	size_t prev;
 	ssize_t n;
-	int niov;
+	int round;
 
 	prev = chan_outq(c);
 	if (prev == 0) {
 		event_del(c->c_wev);
 		return;
 	}
-	niov = evbuffer_peek(c->c_out, -1, NULL, vec, CHAN_WRITE_IOV);
-	if (niov > CHAN_WRITE_IOV)
-		niov = CHAN_WRITE_IOV;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = (struct iovec *)vec;
-	mh.msg_iovlen = (size_t)niov;
-	/* sendmsg with MSG_NOSIGNAL: a peer that vanished is an error
-	 * return here, never a SIGPIPE. */
-	n = sendmsg(c->c_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+	for (round = 0; round < CHAN_WRITE_ROUNDS && chan_outq(c) > 0;
+	    round++) {
+		n = chan_write_some(c);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				break;
+			chan_closef(c, "write error: %s", strerror(errno));
 			return;
-		chan_closef(c, "write error: %s", strerror(errno));
-		return;
+		}
+		/* A stream that took less than offered is full; a
+		 * record-bounded channel goes on with the next unit. */
+		if (!c->c_rec_bound)
+			break;
 	}
-	evbuffer_drain(c->c_out, (size_t)n);
 	if (chan_outq(c) < CHAN_OUTQ_LOWAT)
 		c->c_outq_full = 0;
 	if (chan_outq(c) == 0)

@@ -694,6 +694,63 @@ test_protocol_errors(void)
 
 /* The role closes the chan from inside its message callback, with more
  * messages queued behind: one co_closed, no later dispatch. */
+/*
+ * IPC_TRANSPORT_RELAYED: each datagram the relay gets holds the bytes of
+ * one message only (so no TLS record holds two), at most
+ * IPC_RELAY_DGRAM_MAX of them; a large message leaves in several.
+ */
+static void
+test_relay_datagrams(void)
+{
+	static uint8_t big[3 * IPC_RELAY_DGRAM_MAX + 100], dg[IPC_RELAY_DGRAM_MAX + 1];
+	size_t sizes[4] = { 3, 0, sizeof(big), 10 }, want, got;
+	struct ipc_client ic;
+	struct event_base *base;
+	struct spd_err err;
+	struct chan *c;
+	struct obuf *ob;
+	int sv[2], i;
+	ssize_t n;
+
+	memset(&seen, 0, sizeof(seen));
+	memset(&ic, 0, sizeof(ic));
+	ic.channel_type = SPICE_CHANNEL_DISPLAY;
+	ic.mini_header = 1;
+	ic.transport = IPC_TRANSPORT_RELAYED;
+	snprintf(ic.peer, sizeof(ic.peer), "test");
+	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	/* Room for everything at once, so one pump writes it all. */
+	ASSERT_INT_EQ(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF,
+	    &(int){ 4 << 20 }, sizeof(int)), 0);
+	base = event_base_new();
+	c = chan_new(base, sv[0], 7, 9, &ic, MAX_MSG, &t_ops, NULL, &err);
+	ASSERT_TRUE(c != NULL);
+	memset(big, 0xab, sizeof(big));
+	for (i = 0; i < 4; i++) {
+		ob = chan_msg_begin(c, (uint16_t)(200 + i));
+		obuf_put_bytes(ob, big, sizes[i]);
+		chan_msg_end(c);
+	}
+	for (i = 0; i < 64 && chan_outq(c) > 0; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ASSERT_INT_EQ(chan_outq(c), 0);
+	/* Message i is 6 header bytes plus its body: its datagrams must
+	 * add up to exactly that, none larger than the cap. */
+	for (i = 0; i < 4; i++) {
+		want = 6 + sizes[i];
+		for (got = 0; got < want; got += (size_t)n) {
+			n = recv(sv[1], dg, sizeof(dg), MSG_DONTWAIT | MSG_TRUNC);
+			ASSERT_TRUE(n > 0);
+			ASSERT_TRUE((size_t)n <= IPC_RELAY_DGRAM_MAX);
+			ASSERT_TRUE(got + (size_t)n <= want);
+		}
+	}
+	ASSERT_INT_EQ(recv(sv[1], dg, sizeof(dg), MSG_DONTWAIT), -1);
+	chan_close(c, "test over");
+	close(sv[1]);
+	event_base_free(base);
+}
+
 static void
 test_close_in_callback(void)
 {
@@ -728,6 +785,7 @@ main(void)
 	test_split_reads();
 	test_protocol_errors();
 	test_close_in_callback();
+	test_relay_datagrams();
 	printf("test-chan: ok\n");
 	return 0;
 }

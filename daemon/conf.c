@@ -26,6 +26,8 @@
 #define CONF_MAX_WORKER_MIB	(64 * 1024)
 #define CONF_DEF_MAX_PREAUTH	32
 #define CONF_DEF_LINK_TIMEOUT	10
+#define CONF_DEF_PREAUTH_PER_ADDR 8
+#define CONF_DEF_AUTH_TIMEOUT	5
 
 struct conf_ctx {
 	struct conf		*conf;
@@ -473,6 +475,11 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 		return conf_int(ctx, it, 1, 4096, &d->cd_max_preauth, err);
 	if (!strcmp(k, "link-timeout"))
 		return conf_int(ctx, it, 1, 300, &d->cd_link_timeout, err);
+	if (!strcmp(k, "max-preauth-per-address"))
+		return conf_int(ctx, it, 0, 4096, &d->cd_max_preauth_per_addr,
+		    err);
+	if (!strcmp(k, "auth-timeout"))
+		return conf_int(ctx, it, 1, 300, &d->cd_auth_timeout, err);
 	if (!strcmp(k, "sasl"))
 		return conf_bool(ctx, it, &d->cd_sasl, err);
 	if (!strcmp(k, "sasl-realm"))
@@ -516,6 +523,8 @@ conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
 		d->cd_max_clients = CONF_DEF_MAX_CLIENTS;
 		d->cd_max_preauth = CONF_DEF_MAX_PREAUTH;
 		d->cd_link_timeout = CONF_DEF_LINK_TIMEOUT;
+		d->cd_max_preauth_per_addr = CONF_DEF_PREAUTH_PER_ADDR;
+		d->cd_auth_timeout = CONF_DEF_AUTH_TIMEOUT;
 		d->cd_tls_min_version = 12;
 		d->cd_tls_ktls = 1;
 		d->cd_sasl_max_steps = CONF_SASL_MAX_STEPS;

@@ -56,6 +56,8 @@ struct conf_display {
 	int		cd_worker_memory_mib;	/* RLIMIT_DATA; 0: none */
 	int		cd_max_preauth;
 	int		cd_link_timeout;	/* seconds */
+	int		cd_max_preauth_per_addr; /* 0: only max-preauth */
+	int		cd_auth_timeout;	/* seconds after the reply */
 
 	/* TLS: its own listener; cd_tls_host empty = no TLS. */
 	char		cd_tls_host[256];

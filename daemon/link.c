@@ -107,6 +107,10 @@ struct link_conn {
 	struct event		*lc_wev;	/* EV_WRITE | EV_PERSIST */
 	struct event		*lc_timer;	/* the deadline */
 	struct timespec		 lc_deadline;	/* CLOCK_MONOTONIC */
+	/* Since when the client has sent nothing while it was its turn
+	 * (CLOCK_MONOTONIC, ns): what eviction ranks by. */
+	uint64_t		 lc_quiet_since;
+	int			 lc_auth_timer;	/* the ticket deadline is on */
 
 	/* Input: the current step wants exactly lc_need bytes. */
 	uint8_t			 lc_in[SPICE_LINK_MAX_SIZE];
@@ -133,6 +137,29 @@ struct link_conn {
 };
 
 static TAILQ_HEAD(, link_conn) link_conns = TAILQ_HEAD_INITIALIZER(link_conns);
+
+/*
+ * Do two peer names ("HOST:PORT", "[V6]:PORT", as listen.c writes them)
+ * name the same address?  The port is the part after the last ':'.
+ */
+static int
+link_same_addr(const char *a, const char *b)
+{
+	const char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
+	size_t la = ca != NULL ? (size_t)(ca - a) : strlen(a);
+	size_t lb = cb != NULL ? (size_t)(cb - b) : strlen(b);
+
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
+static uint64_t
+link_now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
 
 static void	link_read_cb(evutil_socket_t, short, void *);
 static void	link_write_cb(evutil_socket_t, short, void *);
@@ -272,6 +299,7 @@ link_expect(struct link_conn *lc, enum link_state state, size_t need)
 	lc->lc_have = 0;
 	lc->lc_need = need;
 	lc->lc_rbuf = NULL;
+	lc->lc_quiet_since = link_now_ns();
 	event_del(lc->lc_wev);
 	event_add(lc->lc_rev, NULL);
 	/* A TLS record may have carried this step's bytes along with the
@@ -304,6 +332,33 @@ link_ms_left(const struct link_conn *lc)
 	ms = (lc->lc_deadline.tv_sec - now.tv_sec) * 1000 +
 	    (lc->lc_deadline.tv_nsec - now.tv_nsec) / 1000000;
 	return ms > 0 ? ms : 0;
+}
+
+
+/*
+ * Our link reply went out and the ticket (or mechanism) is the client's
+ * to send: a real client answers at once, so the rest of the handshake
+ * gets auth_timeout_sec at most, not what is left of link-timeout.  A
+ * connection that holds a key and stays silent frees its place soon.
+ */
+static void
+link_auth_deadline(struct link_conn *lc)
+{
+	struct timeval tv;
+	long ms;
+
+	if (lc->lc_auth_timer || lc->lc_policy->auth_timeout_sec <= 0)
+		return;
+	lc->lc_auth_timer = 1;
+	ms = link_ms_left(lc);
+	if (ms <= lc->lc_policy->auth_timeout_sec * 1000L)
+		return;
+	ms = lc->lc_policy->auth_timeout_sec * 1000L;
+	clock_gettime(CLOCK_MONOTONIC, &lc->lc_deadline);
+	lc->lc_deadline.tv_sec += lc->lc_policy->auth_timeout_sec;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(lc->lc_timer, &tv);
 }
 
 /* Refused and answered: stop writing, drop input for a short while. */
@@ -819,6 +874,7 @@ link_read_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	lc->lc_have += (size_t)n;
+	lc->lc_quiet_since = link_now_ns();
 	if (lc->lc_have < lc->lc_need) {
 		if (link_pending(lc))
 			event_active(lc->lc_rev, EV_READ, 0);
@@ -882,9 +938,11 @@ link_write_cb(evutil_socket_t fd, short events, void *arg)
 
 	switch (lc->lc_next) {
 	case LINK_S_MECH:
+		link_auth_deadline(lc);
 		link_expect(lc, LINK_S_MECH, SPICE_LINK_AUTH_MECH_LEN);
 		break;
 	case LINK_S_TICKET:
+		link_auth_deadline(lc);
 		link_expect(lc, LINK_S_TICKET, SPICE_LINK_TICKET_LEN);
 		break;
 	case LINK_S_SASL_IN:
@@ -907,7 +965,14 @@ link_timer_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct link_conn *lc = arg;
 
-	if (lc->lc_state != LINK_S_LINGER && lc->lc_state != LINK_S_ERROR)
+	if (lc->lc_state == LINK_S_LINGER || lc->lc_state == LINK_S_ERROR)
+		;
+	else if (lc->lc_auth_timer)
+		link_log_refused(lc, "no authentication within %d s of the "
+		    "link reply (in %s; auth-timeout)",
+		    lc->lc_policy->auth_timeout_sec,
+		    link_state_names[lc->lc_state]);
+	else
 		link_log_refused(lc, "no complete handshake within %d s "
 		    "(in %s)", lc->lc_policy->timeout_sec > 0 ?
 		    lc->lc_policy->timeout_sec : LINK_TIMEOUT_DEFAULT,
@@ -928,15 +993,16 @@ link_count(const struct link_policy *policy)
 }
 
 /*
- * How cheaply a connection can be evicted to admit a new one when the
- * pre-auth cap is full; lower goes first, -1 never.  First the ones
- * already refused (lingering), then those that have not yet sent a valid
- * link message, least progress first: a TLS handshake, then a header,
- * then a link message.  Once a valid link message is in, the client is
- * mid-authentication (waiting for or holding a key pair, or sending its
- * ticket) and is never evicted: a flood of fresh connections must not
- * cut a real client off, and a key pair is not spent twice.  Those hold
- * their slot until the handshake deadline at most.
+ * Whether a connection may be evicted to admit a new one when a pre-auth
+ * cap is full; lower goes first, -1 never.  First the ones already
+ * refused (lingering); then those waiting for the client, whatever the
+ * step: a TLS or WebSocket handshake, the link, or the ticket after our
+ * reply (a held connection that got its key and went silent is the
+ * flood's cheapest trick).  Among those the one quiet longest goes: a
+ * real client answers each step within a round trip, so it is never the
+ * quietest for long.  Never evicted: connections waiting on us (for a
+ * key, for a write to finish, for the handoff); they move on by
+ * themselves, and the deadlines bound them.
  */
 static int
 link_evict_rank(const struct link_conn *lc)
@@ -946,27 +1012,27 @@ link_evict_rank(const struct link_conn *lc)
 	case LINK_S_ERROR:
 		return 0;
 	case LINK_S_LAYER:
-		return 1;
-	case LINK_S_HEADER:
 	case LINK_S_WS_HTTP:
-		return 2;
+	case LINK_S_HEADER:
 	case LINK_S_MESS:
-		return 3;
+	case LINK_S_MECH:
+	case LINK_S_TICKET:
+	case LINK_S_SASL_IN:
+		return 1;
 	default:
 		return -1;
 	}
 }
 
 /*
- * The cap of policy is full (n connections): close the connection that
- * has made the least progress (ties: the oldest, as the list is in
- * arrival order) to make room for peer, so that idle connections cannot
- * lock real clients out; the cap stays a hard bound.  0 if room was
- * made, -1 (logged) if every connection is mid-authentication.
+ * A cap is full: close the connection of policy (and of address addr,
+ * when not NULL) that is cheapest to evict, to make room for peer; the
+ * cap stays a hard bound.  0 if room was made, -1 (logged) if every such
+ * connection is waiting on us.
  */
 static int
-link_evict(const struct link_policy *policy, const char *peer,
-    unsigned int n)
+link_evict(const struct link_policy *policy, const char *addr,
+    const char *peer, const char *cap, unsigned int limit)
 {
 	struct link_conn *lc, *victim = NULL;
 	int rank, best = 0;
@@ -974,26 +1040,66 @@ link_evict(const struct link_policy *policy, const char *peer,
 	TAILQ_FOREACH(lc, &link_conns, lc_entry) {
 		if (lc->lc_policy != policy || (rank = link_evict_rank(lc)) < 0)
 			continue;
+		if (addr != NULL && !link_same_addr(lc->lc_peer, addr))
+			continue;
 		if (victim == NULL || rank < best ||
-		    (rank == best && lc->lc_have < victim->lc_have)) {
+		    (rank == best &&
+		    lc->lc_quiet_since < victim->lc_quiet_since)) {
 			victim = lc;
 			best = rank;
 		}
 	}
 	if (victim == NULL) {
-		log_warn("display \"%s\": link from %s refused: %u pre-auth "
-		    "connections already (max-preauth %u), all of them "
-		    "authenticating", policy->display, peer, n,
-		    policy->max_preauth);
+		log_warn("display \"%s\": link from %s refused: %s %u "
+		    "reached and none to evict (every connection is "
+		    "waiting on the server)", policy->display, peer, cap,
+		    limit);
 		return -1;
 	}
 	/* A lingering one had its refusal logged already. */
 	if (best > 0)
-		link_log_refused(victim, "evicted in %s (%zu bytes) to make "
-		    "room for %s: max-preauth %u reached",
-		    link_state_names[victim->lc_state], victim->lc_have, peer,
-		    policy->max_preauth);
+		link_log_refused(victim, "evicted in %s after %llu ms quiet "
+		    "to make room for %s: %s %u reached",
+		    link_state_names[victim->lc_state],
+		    (unsigned long long)((link_now_ns() -
+		    victim->lc_quiet_since) / 1000000u), peer, cap, limit);
 	link_free(victim, 1);
+	return 0;
+}
+
+/* Connections of policy from the address of peer (NULL: all). */
+static unsigned int
+link_count_addr(const struct link_policy *policy, const char *peer)
+{
+	struct link_conn *lc;
+	unsigned int n = 0;
+
+	TAILQ_FOREACH(lc, &link_conns, lc_entry)
+		if (lc->lc_policy == policy &&
+		    (peer == NULL || link_same_addr(lc->lc_peer, peer)))
+			n++;
+	return n;
+}
+
+/*
+ * Make room for a link from peer under both caps: the address's own
+ * (max-preauth-per-address; UNIX peers, all named "unix", are exempt),
+ * then the display's.  0, or -1 (logged) to refuse peer.
+ */
+static int
+link_admit_preauth(const struct link_policy *policy, const char *peer)
+{
+	int per_addr = policy->max_preauth_per_addr > 0 &&
+	    strcmp(peer, "unix") != 0;
+
+	if (per_addr && link_count_addr(policy, peer) >=
+	    policy->max_preauth_per_addr && link_evict(policy, peer, peer,
+	    "max-preauth-per-address", policy->max_preauth_per_addr) != 0)
+		return -1;
+	if (link_count_addr(policy, NULL) >= policy->max_preauth &&
+	    link_evict(policy, NULL, peer, "max-preauth",
+	    policy->max_preauth) != 0)
+		return -1;
 	return 0;
 }
 
@@ -1014,7 +1120,6 @@ link_start_layer(struct event_base *base, int fd, const char *peer,
 	struct link_layer dropped;
 	struct link_conn *lc;
 	struct timeval tv;
-	unsigned int n;
 	int flags, timeout;
 
 	dropped.ll_ops = ops;
@@ -1024,8 +1129,7 @@ link_start_layer(struct event_base *base, int fd, const char *peer,
 
 	/* Counting walks the list; it holds at most the sum of all
 	 * max_preauth values, so the walk stays short. */
-	if ((n = link_count(policy)) >= policy->max_preauth &&
-	    link_evict(policy, peer, n) != 0)
+	if (link_admit_preauth(policy, peer) != 0)
 		goto drop;
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
@@ -1068,6 +1172,7 @@ link_start_layer(struct event_base *base, int fd, const char *peer,
 	tv.tv_sec = timeout;
 	tv.tv_usec = 0;
 	evtimer_add(lc->lc_timer, &tv);
+	lc->lc_quiet_since = link_now_ns();
 	TAILQ_INSERT_TAIL(&link_conns, lc, lc_entry);
 	if (lc->lc_bottom.ll_ops->llo_handshake != NULL) {
 		/* Servers speak second: wait for the client's first bytes

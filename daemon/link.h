@@ -89,8 +89,12 @@ struct link_policy {
 	struct auth_ticket	*ticket;	/* password/expiry/disabled */
 	struct auth_keypool	*keys;
 	int			 timeout_sec;	/* whole-handshake deadline */
+	int			 auth_timeout_sec; /* from our link reply to
+						   the end; 0: timeout_sec */
 	unsigned int		 max_preauth;	/* concurrent links before
 						   auth; 0 = refuse all */
+	unsigned int		 max_preauth_per_addr; /* the same, per client
+						   address; 0: no own cap */
 	uint32_t		 secure_channels; /* bit N: channel type N
 						   needs a secure layer */
 	/* Non-NULL: SASL is the only auth offered (AUTH_SASL, no key). */

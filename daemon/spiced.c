@@ -149,6 +149,8 @@ spiced_setup_display(struct display *d, const struct conf_display *cd,
 	d->d_policy.keys = spiced_keys;
 	d->d_policy.timeout_sec = cd->cd_link_timeout;
 	d->d_policy.max_preauth = cd->cd_max_preauth;
+	d->d_policy.max_preauth_per_addr = (unsigned)cd->cd_max_preauth_per_addr;
+	d->d_policy.auth_timeout_sec = cd->cd_auth_timeout;
 	d->d_policy.secure_channels = cd->cd_secure_channels;
 	if (cd->cd_sasl)
 		d->d_policy.sasl = spiced_sasl_policy(cd,

@@ -620,7 +620,9 @@ test_max_preauth(void)
 	}
 	capture_end(log, sizeof(log));
 	ASSERT_STR_CONTAINS(log, "link from idle-0 refused: evicted in link "
-	    "header (0 bytes) to make room for idle-2: max-preauth 2 reached");
+	    "header after ");
+	ASSERT_STR_CONTAINS(log, " ms quiet to make room for idle-2: "
+	    "max-preauth 2 reached");
 	ASSERT_INT_EQ(count_lines(log, "display removed"), 2);
 
 	/* A cap of 0 refuses everything: nothing to evict. */
@@ -632,7 +634,37 @@ test_max_preauth(void)
 	ASSERT_INT_EQ(read(sp[0][0], &x, 1), 0);
 	close(sp[0][0]);
 	capture_end(log, sizeof(log));
-	ASSERT_STR_CONTAINS(log, "0 pre-auth connections already");
+	ASSERT_STR_CONTAINS(log, "max-preauth 0 reached and none to evict");
+
+	/* Per address: a third link from 10.0.0.1 evicts that address's
+	 * quietest, and 10.0.0.2's link stays. */
+	capped.max_preauth = 8;
+	capped.max_preauth_per_addr = 2;
+	capture_begin();
+	{
+		const char *peers[4] = { "10.0.0.1:1", "10.0.0.2:1",
+		    "10.0.0.1:2", "10.0.0.1:3" };
+		int pp[4][2];
+
+		for (i = 0; i < 4; i++) {
+			ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0,
+			    pp[i]), 0);
+			ASSERT_TRUE(link_start(base, pp[i][1], peers[i],
+			    &capped, on_admit, on_handoff, NULL) != NULL);
+		}
+		ASSERT_INT_EQ(link_count(&capped), 3);
+		ASSERT_INT_EQ(read(pp[0][0], &x, 1), 0);
+		ASSERT_INT_EQ(recv(pp[1][0], &x, 1, MSG_DONTWAIT), -1);
+		link_abort_policy(&capped);
+		for (i = 0; i < 4; i++)
+			close(pp[i][0]);
+	}
+	capture_end(log, sizeof(log));
+	ASSERT_STR_CONTAINS(log, "link from 10.0.0.1:1 refused: evicted in "
+	    "link header after ");
+	ASSERT_STR_CONTAINS(log, "to make room for 10.0.0.1:3: "
+	    "max-preauth-per-address 2 reached");
+	capped.max_preauth_per_addr = 0;
 
 	/* link_abort_all empties everything. */
 	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[0]), 0);

@@ -21,8 +21,8 @@
 
 #include "auth-ticket.h"
 #include "log.h"
+#include "rsa-keygen.h"
 
-#define AUTH_KEY_BITS		1024
 /* Compare this many bytes: the longest password plus one, so a client
  * string longer than any configured password differs in the last byte. */
 #define AUTH_TICKET_CMP_LEN	(AUTH_TICKET_PASSWORD_MAX + 1)
@@ -42,6 +42,11 @@ struct auth_keypool {
 	unsigned int	 kp_size;
 	unsigned int	 kp_nwaiting;
 	TAILQ_HEAD(, auth_key_waiter) kp_waiters;
+	/* A helper that makes keys off the loop, or NULL: keys are then
+	 * made here, one per loop turn. */
+	auth_keysrc_want_cb kp_src;
+	void		*kp_src_arg;
+	unsigned int	 kp_requested;	/* asked of kp_src, not yet in */
 };
 
 struct auth_ticket {
@@ -53,26 +58,13 @@ struct auth_ticket {
 	time_t		 at_expires;	/* wall clock; 0 = never */
 };
 
+/* Wrap a key pair (taken over) with its public key in wire form. */
 static struct auth_key *
-auth_key_generate(struct spd_err *err)
+auth_key_wrap(EVP_PKEY *pkey, struct spd_err *err)
 {
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pkey = NULL;
 	struct auth_key *key;
 	uint8_t *p;
 	int len;
-
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_keygen_init(ctx) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, AUTH_KEY_BITS) <= 0 ||
-	    EVP_PKEY_generate(ctx, &pkey) <= 0) {
-		EVP_PKEY_CTX_free(ctx);
-		spd_err_set(err, "RSA-%d key generation: %s", AUTH_KEY_BITS,
-		    ERR_reason_error_string(ERR_peek_last_error()));
-		ERR_clear_error();
-		return NULL;
-	}
-	EVP_PKEY_CTX_free(ctx);
 
 	/* The wire field has a fixed size: a key whose encoding differs
 	 * (another exponent) cannot be sent. */
@@ -99,6 +91,16 @@ auth_key_generate(struct spd_err *err)
 	return key;
 }
 
+static struct auth_key *
+auth_key_generate(struct spd_err *err)
+{
+	EVP_PKEY *pkey;
+
+	if ((pkey = rsa_keygen_new(err)) == NULL)
+		return NULL;
+	return auth_key_wrap(pkey, err);
+}
+
 void
 auth_key_free(struct auth_key *key)
 {
@@ -114,12 +116,22 @@ auth_key_pubkey(const struct auth_key *key)
 	return key->ak_pub;
 }
 
+/* Keys still to come before the pool is full and no link waits. */
+static unsigned int
+auth_keypool_deficit(const struct auth_keypool *kp)
+{
+	unsigned int want = kp->kp_size + kp->kp_nwaiting, have;
+
+	have = kp->kp_nkeys + (kp->kp_src != NULL ? kp->kp_requested : 0);
+	return want > have ? want - have : 0;
+}
+
 static void
 auth_keypool_schedule(struct auth_keypool *kp, int delay_sec)
 {
 	struct timeval tv = { delay_sec, 0 };
 
-	if (kp->kp_nkeys >= kp->kp_size && TAILQ_EMPTY(&kp->kp_waiters))
+	if (auth_keypool_deficit(kp) == 0)
 		return;
 	/* A zero timeout fires on the next loop turn, after pending I/O,
 	 * so generation is interleaved with serving other connections. */
@@ -127,23 +139,12 @@ auth_keypool_schedule(struct auth_keypool *kp, int delay_sec)
 		evtimer_add(kp->kp_refill, &tv);
 }
 
-/* One key per call: a burst of links costs at most one generation per
- * loop turn, and the number of keys made is bounded by the pool size
- * plus the links waiting (which the link layer caps). */
+/* A new key: to the first waiter, else into the pool, else away. */
 static void
-auth_keypool_refill(evutil_socket_t fd, short events, void *arg)
+auth_keypool_put(struct auth_keypool *kp, struct auth_key *key)
 {
-	struct auth_keypool *kp = arg;
 	struct auth_key_waiter *w;
-	struct auth_key *key;
-	struct spd_err err;
 
-	if ((key = auth_key_generate(&err)) == NULL) {
-		log_warn("key pool: %s; retrying in %d s", err.msg,
-		    AUTH_KEYPOOL_RETRY_SEC);
-		auth_keypool_schedule(kp, AUTH_KEYPOOL_RETRY_SEC);
-		return;
-	}
 	if ((w = TAILQ_FIRST(&kp->kp_waiters)) != NULL) {
 		TAILQ_REMOVE(&kp->kp_waiters, w, kw_entry);
 		w->kw_queued = 0;
@@ -153,8 +154,71 @@ auth_keypool_refill(evutil_socket_t fd, short events, void *arg)
 		w->kw_cb(key, w->kw_arg);
 		return;
 	}
-	kp->kp_keys[kp->kp_nkeys++] = key;
+	if (kp->kp_nkeys < kp->kp_size)
+		kp->kp_keys[kp->kp_nkeys++] = key;
+	else
+		auth_key_free(key);
 	auth_keypool_schedule(kp, 0);
+}
+
+/* With a source: ask it for what is missing.  Without: one key per
+ * call, so a burst of links costs at most one generation per loop turn,
+ * and the number of keys made is bounded by the pool size plus the
+ * links waiting (which the link layer caps). */
+static void
+auth_keypool_refill(evutil_socket_t fd, short events, void *arg)
+{
+	struct auth_keypool *kp = arg;
+	struct auth_key *key;
+	struct spd_err err;
+	unsigned int n;
+
+	if (kp->kp_src != NULL) {
+		if ((n = auth_keypool_deficit(kp)) > AUTH_KEYSRC_MAX_ASK)
+			n = AUTH_KEYSRC_MAX_ASK;
+		if (n == 0 || kp->kp_src(n, kp->kp_src_arg) == 0) {
+			kp->kp_requested += n;
+			return;
+		}
+		/* The source is gone: make keys here until a new one. */
+		auth_keypool_set_source(kp, NULL, NULL);
+	}
+	if ((key = auth_key_generate(&err)) == NULL) {
+		log_warn("key pool: %s; retrying in %d s", err.msg,
+		    AUTH_KEYPOOL_RETRY_SEC);
+		auth_keypool_schedule(kp, AUTH_KEYPOOL_RETRY_SEC);
+		return;
+	}
+	auth_keypool_put(kp, key);
+}
+
+void
+auth_keypool_set_source(struct auth_keypool *kp, auth_keysrc_want_cb want,
+    void *arg)
+{
+	kp->kp_src = want;
+	kp->kp_src_arg = arg;
+	kp->kp_requested = 0;
+	auth_keypool_schedule(kp, 0);
+}
+
+int
+auth_keypool_add_der(struct auth_keypool *kp, const uint8_t *der,
+    size_t len, struct spd_err *err)
+{
+	struct auth_key *key;
+	EVP_PKEY *pkey;
+
+	if (kp->kp_src == NULL || kp->kp_requested == 0)
+		return spd_err_set(err, "a key nobody asked for");
+	kp->kp_requested--;
+	if ((pkey = rsa_keygen_from_der(der, len, err)) == NULL ||
+	    (key = auth_key_wrap(pkey, err)) == NULL) {
+		auth_keypool_schedule(kp, 0);
+		return -1;
+	}
+	auth_keypool_put(kp, key);
+	return 0;
 }
 
 struct auth_keypool *

@@ -1,9 +1,10 @@
 /*
  * auth-ticket: SPICE ticket authentication (SPICE-NOTES 1.6).
  *
- * Two parts: a small pool of pre-generated RSA-1024 key pairs, refilled
- * one key per event-loop turn so that key generation never runs in a
- * burst on the accept path; and the ticket policy of a display (password,
+ * Two parts: a small pool of pre-generated RSA-1024 key pairs, filled by
+ * the sandboxed keygen helper on another core (daemon/keygen.c) or, while
+ * there is none, one key per event-loop turn, so that key generation
+ * never runs in a burst on the accept path; and the ticket policy of a display (password,
  * expiry, ticketing disabled) with the check of a client's RSA-OAEP
  * encrypted ticket against it.  Every key pair serves exactly one link.
  */
@@ -25,7 +26,9 @@ struct auth_keypool;
 struct auth_ticket;
 
 #define AUTH_KEYPOOL_MAX	64	/* largest pool size accepted */
-#define AUTH_KEYPOOL_DEFAULT	4
+#define AUTH_KEYPOOL_DEFAULT	16
+/* Keys asked of a source at once at most. */
+#define AUTH_KEYSRC_MAX_ASK	16
 /* Longest password a client can send (spice-gtk refuses more) and so the
  * longest we accept in the configuration. */
 #define AUTH_TICKET_PASSWORD_MAX 60
@@ -48,6 +51,26 @@ struct auth_key_waiter {
  */
 struct auth_keypool *auth_keypool_new(struct event_base *base,
 	    unsigned int size, struct spd_err *err);
+
+/*
+ * A source of keys off the event loop (daemon/keygen.c): want(n, arg)
+ * asks it for n more, which arrive through auth_keypool_add_der().  It
+ * returns 0, or -1 if it cannot take the request: the pool then makes
+ * keys itself, as it does while no source is set (want == NULL).
+ * Setting a source forgets what the old one still owed.
+ */
+typedef int (*auth_keysrc_want_cb)(unsigned int n, void *arg);
+void	 auth_keypool_set_source(struct auth_keypool *,
+	    auth_keysrc_want_cb want, void *arg);
+
+/*
+ * A key from the source, as rsa_keygen_to_der() wrote it.  It goes to
+ * the longest-waiting link, else into the pool.  -1 with err if it was
+ * not asked for or is not an RSA-1024 private key (rsa_keygen_from_der());
+ * the caller then ends the source.
+ */
+int	 auth_keypool_add_der(struct auth_keypool *, const uint8_t *der,
+	    size_t len, struct spd_err *err);
 
 /* Free the pool and its keys.  Queued waiters are dropped without a
  * call; their owners must not touch them afterwards. */

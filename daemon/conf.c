@@ -551,6 +551,15 @@ conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
 	if (!strcmp(it->ci_key, "sasl-config-dir"))
 		return conf_path(ctx, it, c->c_sasl_config_dir,
 		    sizeof(c->c_sasl_config_dir), err);
+	if (!strcmp(it->ci_key, "keygen-user")) {
+		if (conf_parse_ids(it->ci_value, &c->c_keygen, err) != 0)
+			return spd_err_prefix(err, "%s:%d: keygen-user",
+			    ctx->name, it->ci_line);
+		if (c->c_keygen.uid == 0)
+			return spd_err_set(err, "%s:%d: keygen-user must not "
+			    "be root", ctx->name, it->ci_line);
+		return 0;
+	}
 	if (!strcmp(it->ci_key, "control-group")) {
 		if (conf_group(ctx, it, &c->c_control_group, err) != 0)
 			return -1;
@@ -654,6 +663,10 @@ conf_load_string(struct conf *c, const char *text, const char *name,
 	memset(c, 0, sizeof(*c));
 	strcpy(c->c_run_dir, as_root ? "/run/spiced" : "/tmp");
 	strcpy(c->c_sasl_appname, "spice");
+	/* nobody:nogroup: the helper owns nothing a display has. */
+	c->c_keygen.set = 1;
+	c->c_keygen.uid = 65534;
+	c->c_keygen.gid = 65534;
 	if (conf_parse_text(text, name, conf_item, &ctx, err) != 0)
 		return -1;
 	/* Default RUN-DIR/control; not in a shared /tmp, where another user

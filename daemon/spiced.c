@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "control.h"
 #include "listen.h"
+#include "keygen.h"
 #include "log.h"
 #include "producer.h"
 #include "relay.h"
@@ -179,6 +180,7 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 	control_shutdown();
 	link_abort_all();
 	relay_stop_all();
+	keygen_stop();
 	for (i = 0; i < spiced_conf.c_ndisplays; i++) {
 		listen_shutdown(&spiced_displays[i]);
 		producer_shutdown(&spiced_displays[i]);
@@ -286,6 +288,10 @@ main(int argc, char *argv[])
 	if ((spiced_keys = auth_keypool_new(spiced_base, AUTH_KEYPOOL_DEFAULT,
 	    &err)) == NULL)
 		log_fatal("%s", err.msg);
+	spiced_opts.so_keygen_ids = spiced_conf.c_keygen;
+	if (keygen_start(spiced_keys, &err) != 0)
+		log_warn("keygen helper: %s; keys are made in the supervisor",
+		    err.msg);
 	/* cyrus loads its plugins and APP.conf once, here, while every
 	 * file is still reachable. */
 	for (i = 0; i < spiced_conf.c_ndisplays; i++)

@@ -43,6 +43,7 @@ struct spiced_opts {
 	int		 so_test_triggers;
 	int		 so_as_root;
 	char		 so_chroot[CONF_PATH_LEN];	/* empty: none */
+	struct conf_ids	 so_keygen_ids;	/* the keygen helper's uid/gid */
 };
 
 extern struct event_base	*spiced_base;

@@ -11,10 +11,12 @@
 #include "log.h"
 #include "producer.h"
 #include "session.h"
+#include "keygen.h"
 #include "worker-proc.h"
 
 #define WPROC_ROLE_MAIN		(1u << WPROC_MAIN)
 #define WPROC_ROLE_DISPLAY	(1u << WPROC_DISPLAY)
+#define WPROC_ROLE_KEYGEN	(1u << WPROC_KEYGEN)
 
 struct wproc_permit {
 	uint32_t	wp_type;
@@ -96,9 +98,19 @@ wproc_ipc_primary_done(struct wproc *w, struct ipc_msg *m, const char **why)
 	return 0;
 }
 
+static int
+wproc_ipc_key(struct wproc *w, struct ipc_msg *m, const char **why)
+{
+	static struct ipc_key k;
+
+	memcpy(&k, m->payload, sizeof(k));
+	return keygen_on_key(w, &k, why);
+}
+
 static const struct wproc_permit wproc_permits[] = {
-	{ IPC_W2D_READY, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY, 0,
-	    wproc_ipc_ready },
+	{ IPC_W2D_READY, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
+	    WPROC_ROLE_KEYGEN, 0, wproc_ipc_ready },
+	{ IPC_W2D_KEY, WPROC_ROLE_KEYGEN, 1, wproc_ipc_key },
 	{ IPC_W2D_CONN_CLOSED, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY, 1,
 	    wproc_ipc_conn_closed },
 	{ IPC_W2D_PRODUCER_FAULT, WPROC_ROLE_DISPLAY, 1,

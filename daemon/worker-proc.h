@@ -21,7 +21,14 @@
 enum wproc_role {
 	WPROC_MAIN,
 	WPROC_DISPLAY,
+	WPROC_KEYGEN,		/* no display: daemon/keygen.c */
 };
+
+struct wproc;
+/* Told once when a worker is stopped or has exited, before it is
+ * forgotten; reason says why. */
+typedef void (*wproc_gone_cb)(struct wproc *, const char *reason,
+	    void *arg);
 
 struct wproc {
 	LIST_ENTRY(wproc)	 w_entry;
@@ -32,10 +39,12 @@ struct wproc {
 	int			 w_ready;
 	struct display		*w_display;
 	struct session		*w_session;	/* main workers only */
+	wproc_gone_cb		 w_gone;	/* or NULL */
+	void			*w_gone_arg;
 };
 
-/* fork+exec a worker for display d with the IPC socket on fd 3 and send
- * IPC_D2W_INIT.  Returns NULL with err set. */
+/* fork+exec a worker for display d (NULL for WPROC_KEYGEN) with the IPC
+ * socket on fd 3 and send IPC_D2W_INIT.  Returns NULL with err set. */
 struct wproc *wproc_spawn(enum wproc_role, struct display *,
 	    struct session *, struct spd_err *);
 /* Send a message; a failure ends the worker (logged) and returns -1. */

@@ -26,7 +26,15 @@ static LIST_HEAD(, wproc) wproc_all = LIST_HEAD_INITIALIZER(wproc_all);
 const char *
 wproc_role_name(enum wproc_role role)
 {
-	return role == WPROC_MAIN ? "main" : "display";
+	switch (role) {
+	case WPROC_MAIN:
+		return "main";
+	case WPROC_DISPLAY:
+		return "display";
+	case WPROC_KEYGEN:
+		return "keygen";
+	}
+	return "?";
 }
 
 /* Environment entries passed on to a worker at most. */
@@ -74,7 +82,12 @@ struct wproc *
 wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
     struct spd_err *err)
 {
-	const struct conf_display *cd = d->d_conf;
+	const struct conf_display *cd = d != NULL ? d->d_conf : NULL;
+	/* The keygen helper serves every display: it has the supervisor's
+	 * keygen-user and no display of its own. */
+	const char *name = d != NULL ? d->d_name : "keygen";
+	const struct conf_ids *ids = cd != NULL ? &cd->cd_worker :
+	    &spiced_opts.so_keygen_ids;
 	char arg_role[32], arg_disp[96], arg_uid[32], arg_gid[32], arg_mem[48];
 	char arg_chroot[CONF_PATH_LEN + 16];
 	char *argv[12], *envp[WPROC_MAX_ENV];
@@ -88,15 +101,15 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 		    wproc_role_name(role)), NULL;
 	snprintf(arg_role, sizeof(arg_role), "--role=%s",
 	    wproc_role_name(role));
-	snprintf(arg_disp, sizeof(arg_disp), "--display=%s", d->d_name);
+	snprintf(arg_disp, sizeof(arg_disp), "--display=%s", name);
 	argv[argc++] = (char *)spiced_opts.so_worker_path;
 	argv[argc++] = arg_role;
 	argv[argc++] = arg_disp;
 	if (spiced_opts.so_as_root) {
 		snprintf(arg_uid, sizeof(arg_uid), "--uid=%u",
-		    (unsigned)cd->cd_worker.uid);
+		    (unsigned)ids->uid);
 		snprintf(arg_gid, sizeof(arg_gid), "--gid=%u",
-		    (unsigned)cd->cd_worker.gid);
+		    (unsigned)ids->gid);
 		argv[argc++] = arg_uid;
 		argv[argc++] = arg_gid;
 		if (spiced_opts.so_chroot[0] != '\0') {
@@ -105,7 +118,7 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 			argv[argc++] = arg_chroot;
 		}
 	}
-	if (cd->cd_worker_memory_mib != 0) {
+	if (cd != NULL && cd->cd_worker_memory_mib != 0) {
 		snprintf(arg_mem, sizeof(arg_mem), "--memory=%llu",
 		    (unsigned long long)cd->cd_worker_memory_mib << 20);
 		argv[argc++] = arg_mem;
@@ -151,12 +164,16 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	init.flags = spiced_opts.so_debug ? IPC_INIT_DEBUG : 0;
 	if (spiced_opts.so_test_triggers)
 		init.flags |= IPC_INIT_TEST_TRIGGERS;
-	snprintf(init.display, sizeof(init.display), "%s", d->d_name);
+	snprintf(init.display, sizeof(init.display), "%s", name);
 	if (wproc_send(w, IPC_D2W_INIT, 0, 0, &init, sizeof(init), NULL,
 	    0) != 0)
 		return spd_err_set(err, "cannot send init to worker"), NULL;
-	log_debug("display \"%s\": started %s worker pid %ld", d->d_name,
-	    wproc_role_name(role), (long)pid);
+	if (d != NULL)
+		log_debug("display \"%s\": started %s worker pid %ld", name,
+		    wproc_role_name(role), (long)pid);
+	else
+		log_debug("started %s worker pid %ld", wproc_role_name(role),
+		    (long)pid);
 	return w;
 }
 
@@ -186,9 +203,13 @@ wproc_detach(struct wproc *w, const char *reason)
 {
 	struct display *d = w->w_display;
 	struct session *s = w->w_session;
+	wproc_gone_cb gone = w->w_gone;
 
 	w->w_display = NULL;
 	w->w_session = NULL;
+	w->w_gone = NULL;
+	if (gone != NULL)
+		gone(w, reason, w->w_gone_arg);
 	if (s != NULL && s->s_main == w) {
 		s->s_main = NULL;
 		session_end(s, reason);

@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define SPICED_IPC_VERSION	4
+#define SPICED_IPC_VERSION	5
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -50,11 +50,13 @@ enum ipc_type {
 	IPC_D2W_PRIMARY_DESTROY = 106,	/* producer destroyed the primary */
 	IPC_D2W_CONN_CLOSE = 107,	/* close one client connection */
 	IPC_D2W_SESSION_CLOSE = 108,	/* close all connections of ih_session */
+	IPC_D2W_KEYGEN = 109,		/* keygen: make keys; struct ipc_keygen */
 
 	/* worker -> supervisor */
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */
 	IPC_W2D_CONN_CLOSED = 201,	/* a client connection ended */
 	IPC_W2D_PRODUCER_FAULT = 202,	/* display: producer misbehaved */
+	IPC_W2D_KEY = 204,		/* keygen: one key; struct ipc_key */
 	IPC_W2D_PRIMARY_DONE = 203,	/* display: primary create/destroy
 					   applied; forwarded to the producer */
 };
@@ -188,6 +190,20 @@ struct ipc_primary_done {
 /* IPC_W2D_PRODUCER_FAULT: the display worker detaches the producer. */
 struct ipc_producer_fault {
 	char		reason[IPC_REASON_LEN];
+} __attribute__((packed));
+
+/* IPC_D2W_KEYGEN: make count (1..IPC_KEYGEN_MAX) more ticket key pairs;
+ * each comes back as one IPC_W2D_KEY. */
+#define IPC_KEYGEN_MAX		64
+struct ipc_keygen {
+	uint32_t	count;
+} __attribute__((packed));
+
+/* IPC_W2D_KEY: an RSA-1024 private key, DER (shared/rsa-keygen.h). */
+#define IPC_KEY_DER_MAX		1024
+struct ipc_key {
+	uint32_t	len;		/* 1..IPC_KEY_DER_MAX */
+	uint8_t		der[IPC_KEY_DER_MAX];
 } __attribute__((packed));
 
 #endif

@@ -132,6 +132,12 @@ static const struct sandbox_rules sandbox_policy_display[] = {
 	{ NULL, NULL, 0 },
 };
 
+static const struct sandbox_rules sandbox_policy_keygen[] = {
+	GROUP("base", sandbox_rules_base),
+	GROUP("worker", sandbox_rules_worker),
+	{ NULL, NULL, 0 },
+};
+
 /*
  * The relay (daemon/relay.c): a forked copy of the supervisor that pumps
  * bytes between a TLS session and the worker's socketpair with poll(2).
@@ -161,6 +167,10 @@ sandbox_policy(enum sandbox_role role)
 		return sandbox_policy_display;
 	case SANDBOX_ROLE_RELAY:
 		return sandbox_policy_relay;
+	case SANDBOX_ROLE_KEYGEN:
+		/* OpenSSL's key generation needs memory, getrandom and
+		 * the clock, all in the base group; the loop is a worker's. */
+		return sandbox_policy_keygen;
 	}
 	return NULL;
 }

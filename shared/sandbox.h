@@ -24,6 +24,7 @@ enum sandbox_role {
 	SANDBOX_ROLE_MAIN,
 	SANDBOX_ROLE_DISPLAY,
 	SANDBOX_ROLE_RELAY,	/* daemon/relay.c: TLS/SASL layer pump */
+	SANDBOX_ROLE_KEYGEN,	/* workers/role-keygen.c: ticket keys */
 };
 
 /* File descriptors a worker may hold: the display worker serves every

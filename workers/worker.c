@@ -44,6 +44,7 @@ static const struct worker_role_entry {
 } worker_roles[] = {
 	{ "main",	&role_main,	SANDBOX_ROLE_MAIN },
 	{ "display",	&role_display,	SANDBOX_ROLE_DISPLAY },
+	{ "keygen",	&role_keygen,	SANDBOX_ROLE_KEYGEN },
 };
 
 struct worker_opts {
@@ -71,7 +72,7 @@ static void __attribute__((noreturn))
 worker_usage(const char *why)
 {
 	log_err("%s", why);
-	fprintf(stderr, "usage: spiced-worker --role=main|display "
+	fprintf(stderr, "usage: spiced-worker --role=main|display|keygen "
 	    "--display=NAME [--uid=N --gid=N --chroot=DIR] [--debug] "
 	    "[--seccomp-trap] [--test-triggers]\n"
 	    "spiced-worker is started by spiced(8) only; its IPC socket "
@@ -416,6 +417,10 @@ main(int argc, char **argv)
 	    EV_READ | EV_PERSIST, worker_ipc_cb, &worker);
 	if (worker_ipc_ev == NULL)
 		log_fatal("event_new for IPC failed");
+
+	if (worker.wk_role->wr_prepare != NULL &&
+	    worker.wk_role->wr_prepare(&err) != 0)
+		log_fatal("%s: %s", worker.wk_role->wr_name, err.msg);
 
 	memset(&sc, 0, sizeof(sc));
 	sc.sc_role = wo.wo_role->wre_sandbox;

@@ -19,7 +19,10 @@
 struct worker;
 
 struct worker_role {
-	const char	*wr_name;	/* "main", "display" */
+	const char	*wr_name;	/* "main", "display", "keygen" */
+	/* Optional, before the sandbox: set-up that needs files or
+	 * syscalls the filter forbids.  -1 with err exits the worker. */
+	int		(*wr_prepare)(struct spd_err *);
 	/* Called once after the sandbox is in force and IPC_D2W_INIT was
 	 * accepted.  Return -1 with err set to exit the worker. */
 	int		(*wr_start)(struct worker *, struct spd_err *);
@@ -42,6 +45,7 @@ struct worker {
 
 extern const struct worker_role role_main;
 extern const struct worker_role role_display;
+extern const struct worker_role role_keygen;
 
 /* Send a message to the supervisor; on failure log and exit the worker
  * (a worker without its supervisor has no reason to live). */

@@ -7,6 +7,7 @@
 
 #include "auth-ticket.h"
 #include "log.h"
+#include "rsa-keygen.h"
 #include "test-helper.h"
 #include "test-ticket-enc.h"
 
@@ -221,6 +222,69 @@ test_ticket(struct event_base *base)
 	auth_keypool_free(kp);
 }
 
+static unsigned src_asked;
+
+static int
+src_want(unsigned int n, void *arg)
+{
+	src_asked += n;
+	return *(int *)arg;
+}
+
+/* Keys from a source (the keygen helper): asked for what is missing,
+ * accepted only when asked for and only as RSA-1024 private keys; a
+ * source that refuses a request hands the work back to the loop. */
+static void
+test_source(struct event_base *base)
+{
+	uint8_t der[RSA_KEYGEN_DER_MAX + 8], bad[64];
+	struct auth_key_waiter w;
+	struct auth_keypool *kp;
+	struct spd_err err;
+	EVP_PKEY *pk;
+	int ok = 0, fail = -1, len;
+
+	kp = auth_keypool_new(base, 3, &err);
+	ASSERT_TRUE(kp != NULL);
+	auth_keypool_set_source(kp, src_want, &ok);
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ASSERT_INT_EQ(src_asked, 3);
+	ASSERT_INT_EQ(auth_keypool_ready(kp), 0);
+
+	/* A valid key fills the pool; a link takes it. */
+	pk = rsa_keygen_new(&err);
+	ASSERT_TRUE(pk != NULL);
+	len = rsa_keygen_to_der(pk, der, sizeof(der), &err);
+	ASSERT_TRUE(len > 0);
+	EVP_PKEY_free(pk);
+	ASSERT_INT_EQ(auth_keypool_add_der(kp, der, (size_t)len, &err), 0);
+	ASSERT_INT_EQ(auth_keypool_ready(kp), 1);
+
+	/* Refused: trailing bytes, garbage, a truncated key. */
+	ASSERT_INT_EQ(auth_keypool_add_der(kp, der, (size_t)len + 1, &err),
+	    -1);
+	ASSERT_STR_CONTAINS(err.msg, "after the key");
+	memset(bad, 0x30, sizeof(bad));
+	ASSERT_INT_EQ(auth_keypool_add_der(kp, bad, sizeof(bad), &err), -1);
+	ASSERT_INT_EQ(auth_keypool_add_der(kp, der, (size_t)len / 2, &err),
+	    -1);
+	/* All three were asked for and are spent: the next is not. */
+	ASSERT_INT_EQ(auth_keypool_add_der(kp, der, (size_t)len, &err), -1);
+	ASSERT_STR_CONTAINS(err.msg, "nobody asked for");
+
+	/* A source that cannot take the request: keys are made here. */
+	auth_keypool_set_source(kp, src_want, &fail);
+	memset(&w, 0, sizeof(w));
+	got_calls = 0;
+	got_key = NULL;
+	auth_key_free(auth_keypool_take(kp, &w, on_key, &got_key));
+	ASSERT_TRUE(auth_keypool_take(kp, &w, on_key, &got_key) == NULL);
+	LOOP_UNTIL(base, got_calls == 1);
+	auth_key_free(got_key);
+	ASSERT_INT_EQ(auth_keypool_add_der(kp, der, (size_t)len, &err), -1);
+	auth_keypool_free(kp);
+}
+
 int
 main(void)
 {
@@ -231,6 +295,7 @@ main(void)
 	ASSERT_TRUE(base != NULL);
 	test_pool(base);
 	test_ticket(base);
+	test_source(base);
 	event_base_free(base);
 	printf("test-auth-ticket: ok\n");
 	return 0;

@@ -995,17 +995,20 @@ link_count(const struct link_policy *policy)
 /*
  * Whether a connection may be evicted to admit a new one when a pre-auth
  * cap is full; lower goes first, -1 never.  First the ones already
- * refused (lingering); then those waiting for the client, whatever the
- * step: a TLS or WebSocket handshake, the link, or the ticket after our
- * reply (a held connection that got its key and went silent is the
- * flood's cheapest trick).  Among those the one quiet longest goes: a
- * real client answers each step within a round trip, so it is never the
- * quietest for long.  Never evicted: connections waiting on us (for a
- * key, for a write to finish, for the handoff); they move on by
- * themselves, and the deadlines bound them.
+ * refused (lingering); then those whose client has been quiet for more
+ * than the policy's grace in any step of its own: a TLS or WebSocket
+ * handshake, the link, or the ticket after our reply (a held connection
+ * that got its key and went silent is the flood's cheapest trick).
+ * Among those the one quiet longest goes.  A real client answers each
+ * step within a round trip, so it is never quiet for long, and the grace
+ * keeps one just accepted (its first bytes not yet read) from being
+ * taken for idle by the next arrival of the same loop turn.  Never
+ * evicted: connections waiting on us (for a key, for a write to finish,
+ * for the handoff); they move on by themselves, and the deadlines bound
+ * them.
  */
 static int
-link_evict_rank(const struct link_conn *lc)
+link_evict_rank(const struct link_conn *lc, uint64_t now)
 {
 	switch (lc->lc_state) {
 	case LINK_S_LINGER:
@@ -1018,6 +1021,9 @@ link_evict_rank(const struct link_conn *lc)
 	case LINK_S_MECH:
 	case LINK_S_TICKET:
 	case LINK_S_SASL_IN:
+		if (now - lc->lc_quiet_since <
+		    (uint64_t)lc->lc_policy->quiet_grace_ms * 1000000u)
+			return -1;
 		return 1;
 	default:
 		return -1;
@@ -1035,10 +1041,12 @@ link_evict(const struct link_policy *policy, const char *addr,
     const char *peer, const char *cap, unsigned int limit)
 {
 	struct link_conn *lc, *victim = NULL;
+	uint64_t now = link_now_ns();
 	int rank, best = 0;
 
 	TAILQ_FOREACH(lc, &link_conns, lc_entry) {
-		if (lc->lc_policy != policy || (rank = link_evict_rank(lc)) < 0)
+		if (lc->lc_policy != policy ||
+		    (rank = link_evict_rank(lc, now)) < 0)
 			continue;
 		if (addr != NULL && !link_same_addr(lc->lc_peer, addr))
 			continue;
@@ -1052,8 +1060,8 @@ link_evict(const struct link_policy *policy, const char *addr,
 	if (victim == NULL) {
 		log_warn("display \"%s\": link from %s refused: %s %u "
 		    "reached and none to evict (every connection is "
-		    "waiting on the server)", policy->display, peer, cap,
-		    limit);
+		    "waiting on the server or was active in the last %u ms)",
+		    policy->display, peer, cap, limit, policy->quiet_grace_ms);
 		return -1;
 	}
 	/* A lingering one had its refusal logged already. */

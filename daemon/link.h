@@ -95,6 +95,8 @@ struct link_policy {
 						   auth; 0 = refuse all */
 	unsigned int		 max_preauth_per_addr; /* the same, per client
 						   address; 0: no own cap */
+	unsigned int		 quiet_grace_ms; /* a client quiet for less
+						   is not evicted */
 	uint32_t		 secure_channels; /* bit N: channel type N
 						   needs a secure layer */
 	/* Non-NULL: SASL is the only auth offered (AUTH_SASL, no key). */

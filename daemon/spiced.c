@@ -38,6 +38,10 @@ struct spiced_opts	 spiced_opts;
 static struct conf		 spiced_conf;
 static struct display		 spiced_displays[CONF_MAX_DISPLAYS];
 static struct auth_keypool	*spiced_keys;
+/* A pre-auth client quiet for less than this is not evicted: about a
+ * WAN round trip, so a real client answering each step is never taken
+ * for a held connection (link.c link_evict_rank()). */
+#define SPICED_QUIET_GRACE_MS	200
 static uint32_t			 spiced_conn_counter;
 
 uint32_t
@@ -152,6 +156,7 @@ spiced_setup_display(struct display *d, const struct conf_display *cd,
 	d->d_policy.max_preauth = cd->cd_max_preauth;
 	d->d_policy.max_preauth_per_addr = (unsigned)cd->cd_max_preauth_per_addr;
 	d->d_policy.auth_timeout_sec = cd->cd_auth_timeout;
+	d->d_policy.quiet_grace_ms = SPICED_QUIET_GRACE_MS;
 	d->d_policy.secure_channels = cd->cd_secure_channels;
 	if (cd->cd_sasl)
 		d->d_policy.sasl = spiced_sasl_policy(cd,

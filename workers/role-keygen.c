@@ -12,6 +12,8 @@
  * configuration file) needs files and syscalls the sandbox forbids, so
  * wr_prepare makes one throwaway key before the filter goes on.
  */
+#include <sys/resource.h>
+
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -21,11 +23,17 @@
 #include "rsa-keygen.h"
 #include "worker.h"
 
+/* Keys are made with what the sessions leave: under a link flood the
+ * display workers keep their frame rate and the helper takes the rest. */
+#define KEYGEN_NICE	10
+
 static int
 keygen_prepare(struct spd_err *err)
 {
 	EVP_PKEY *pkey;
 
+	if (setpriority(PRIO_PROCESS, 0, KEYGEN_NICE) != 0)
+		return spd_err_errno(err, "setpriority");
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
 		return spd_err_set(err, "OpenSSL initialisation failed");
 	if ((pkey = rsa_keygen_new(err)) == NULL)

@@ -85,18 +85,20 @@ def encrypt_ticket(pubkey_der, password):
 
 
 def link(port, password, channel_type=CHANNEL_MAIN, connection_id=0, channel_id=0,
-         keep=False):
+         keep=False, timeout=10):
     """Run a whole link; returns (result_code, socket or None).
-    result_code is the reply error if non-zero, else the u32 link result."""
-    s = connect(port)
+    result_code is the reply error if non-zero, else the u32 link result.
+    timeout bounds each socket operation."""
+    s = connect(port, timeout=timeout)
     mess = link_mess(connection_id, channel_type, channel_id)
     s.sendall(link_header(len(mess)) + mess)
     error, key, caps = read_reply(s)
     if error != 0:
         s.close()
         return error, None
-    s.sendall(struct.pack("<I", 1))  # AUTH_SPICE
-    s.sendall(encrypt_ticket(key, password))
+    # AUTH_SPICE and the ticket in one write, as spice-gtk's buffered
+    # writes leave: two small ones wait out Nagle and delayed ACK.
+    s.sendall(struct.pack("<I", 1) + encrypt_ticket(key, password))
     result = struct.unpack("<I", recv_exact(s, 4))[0]
     if keep and result == 0:
         return result, s

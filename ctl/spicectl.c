@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * spicectl: command-line client of spiced's control socket (protocol in
  * shared/control-msg.h, manual in man/spicectl.1).

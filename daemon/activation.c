@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* activation: sockets from systemd; see activation.h. */
 #include <sys/socket.h>
 

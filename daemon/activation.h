@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * activation: listening sockets passed by systemd (socket activation,
  * $LISTEN_FDS with $LISTEN_FDNAMES), claimed by name per display.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * auth-sasl-frame: the framing of a client's SASL messages, without
  * cyrus (contracts in auth-sasl.h); fuzzed by tests/fuzz/fuzz-sasl.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * auth-sasl: SASL over the SPICE link with cyrus-sasl; contracts in
  * auth-sasl.h.

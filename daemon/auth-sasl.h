@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * auth-sasl: SASL authentication over the SPICE link (SPICE-NOTES 1.9),
  * server side, with cyrus-sasl.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * auth-ticket: RSA key pool and SPICE ticket check; contracts in
  * auth-ticket.h.

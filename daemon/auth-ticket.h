@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * auth-ticket: SPICE ticket authentication (SPICE-NOTES 1.6).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * conf-parse: the lexical layer of spiced.conf.  Lines are "key = value",
  * "[display "NAME"]" section headers, blank lines or "#" comments.  Values

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * conf: meaning of spiced.conf keys and whole-file checks.  Every message
  * names the file and line so an administrator can fix it without guessing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * conf: spiced's configuration file (grammar in man/spiced.conf.5).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * control: the control socket; contracts in control.h, wire format in
  * shared/control-msg.h.

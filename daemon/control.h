@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * control: the supervisor's control socket, served to spicectl (protocol
  * in shared/control-msg.h).  Set or expire a display's ticket, list

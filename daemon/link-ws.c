@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * link-ws: the WebSocket framing layer of the link; contracts in
  * link-ws.h, frame rules in shared/ws.c (RFC 6455).

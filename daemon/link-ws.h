@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * link-ws: the WebSocket framing layer of the supervisor's link (RFC 6455,
  * codec in shared/ws.h), stacked on whatever layer owns the socket (plain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * link: pre-authentication state machine; contracts in link.h.
  *

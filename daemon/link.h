@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * link: the pre-authentication state machine of one client connection
  * (SPICE-NOTES 1.2-1.7), on libevent.

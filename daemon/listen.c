@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* listen: client sockets of a display; see listen.h. */
 #include <sys/socket.h>
 #include <sys/stat.h>

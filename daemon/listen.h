@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * listen: the client-facing sockets of each display (TCP and UNIX); every
  * accepted connection goes to the link state machine (link.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * producer: qxl-shm control in the supervisor.  State machine per attached
  * producer:  HELLO -> (MEMSLOT_ADD)* -> ATTACH -> running (CREATE_PRIMARY,

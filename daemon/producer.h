@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * producer: the supervisor's end of qxl-shm (qxl-shm/PROTOCOL.md).  It
  * accepts a producer on the display's SOCK_SEQPACKET socket, checks its

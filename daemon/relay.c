@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * relay: fork, sandbox and byte pump of the security-layer relay; the
  * contract is in relay.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * relay: the per-connection process that carries a security layer (TLS,
  * later a SASL security layer) when the kernel cannot (DESIGN.md 3).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* service: sd_notify for the supervisor; see service.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * service: systemd's notification protocol (sd_notify).  READY once the
  * displays listen, STATUS with what is being served whenever that changes,

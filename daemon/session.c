@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * session: sessions and channel routing.  A main-channel link creates a
  * session with a fresh random connection_id and its own main worker; other

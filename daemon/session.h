@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * session: the registry of SPICE sessions (one per main channel, keyed by
  * connection_id) and the routing of linked channels to workers.

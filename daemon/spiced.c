@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * spiced: the privileged supervisor.  Reads the configuration, binds every
  * display's sockets, runs the link handshake and authentication, and hands

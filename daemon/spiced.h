@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * spiced: the supervisor's shared state.  One struct display per configured
  * display, holding its listeners, producer attachment, display worker and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tls: per-display OpenSSL contexts, the TLS layer of the link, and the
  * hand-over to kTLS or a relay; contracts in tls.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tls: OpenSSL 3 server side of a display's TLS port (SPICE-NOTES 1.1).
  *

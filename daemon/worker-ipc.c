@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * worker-ipc: what a worker may tell the supervisor.  Workers handle
  * untrusted input and may be compromised, so each message is checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * wproc: the supervisor's view of a spiced-worker process: spawning
  * (worker-spawn.c) and the dispatch of what it sends (worker-ipc.c).

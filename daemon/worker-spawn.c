@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * worker-spawn: start spiced-worker processes with fork+exec (a fresh
  * address space per worker, as OpenSSH re-execs), the IPC socket on fd 3,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libqxlshm-int: what the files of libqxlshm share and nothing else sees.
  * Not installed; its functions are hidden from the library's ABI.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libqxlshm-setup: the one-call start of a producer and the small helpers
  * every producer writes otherwise; see libqxlshm.h.  Built on the public

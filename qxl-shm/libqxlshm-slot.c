@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libqxlshm-slot: memory slots (sealed memfds announced with MEMSLOT_ADD)
  * and the allocator that hands out their memory; see libqxlshm.h.

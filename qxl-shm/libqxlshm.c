@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libqxlshm: see libqxlshm.h and PROTOCOL.md.
  *

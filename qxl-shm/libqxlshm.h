@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libqxlshm: the producer side of the qxl-shm protocol (see PROTOCOL.md).
  *

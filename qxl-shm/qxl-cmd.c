@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qxl-cmd: see qxl-cmd.h.  Layouts: spice/qxl_dev.h (SPICE-NOTES 5.3-5.6).
  * Deviations from a QXL device: only FILL/COPY drawables and off-screen

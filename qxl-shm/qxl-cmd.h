@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qxl-cmd: copy-then-validate parsing of QXL commands from producer memory
  * into private structs the display worker can act on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qxl-shm: the producer protocol, wire definitions (see PROTOCOL.md for the
  * prose).  One definition, used by the supervisor, the display worker and

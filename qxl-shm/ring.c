@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ring: see ring.h.  Ring layout and the notify_on_prod/notify_on_cons
  * handshake are those of spice/ipc_ring.h (SPICE-NOTES 5.2); deviations:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ring: the consumer side of the QXL rings in a QXLRam that lives in shared
  * memory the producer can rewrite at any moment.

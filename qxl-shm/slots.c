@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * slots: see slots.h.  The checks follow SPICE-NOTES 5.9 with the fixed
  * 8/8 bit split of qxl-shm.h; unlike a QXL device there is no address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * slots: the table of producer memory slots (memfds) and the resolution of
  * QXLPHYSICAL addresses into them, with bounds checks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * control-msg: encoders and decoders of the control protocol; the wire
  * format and every cap are in control-msg.h.  Decoders read only through

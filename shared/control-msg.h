@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * control-msg: THE definition of the control protocol between spiced and
  * spicectl (or any other administration client, such as a libvirt

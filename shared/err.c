@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* err: see err.h. */
 #include <errno.h>
 #include <stdarg.h>

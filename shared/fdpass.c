@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fdpass: see fdpass.h.  The receive side checks every cmsg header so no
  * delivered fd can leak, whatever a hostile peer sends. */
 #include <sys/socket.h>

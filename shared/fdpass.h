@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fdpass: one datagram with SCM_RIGHTS fds over a SOCK_SEQPACKET socket.
  * Used for supervisor<->worker IPC and for the qxl-shm producer socket.

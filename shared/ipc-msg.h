@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ipc-msg: THE list of messages between the supervisor (spiced) and its
  * workers (spiced-worker).  Every message type and payload is defined here

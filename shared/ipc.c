@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ipc: framing for ipc-msg.h.  The receiver trusts nothing: a datagram is
  * accepted only if its length equals header + the exact payload size of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ipc: framing of the messages in ipc-msg.h over SOCK_SEQPACKET, with
  * SCM_RIGHTS fd passing.  Both ends use it.

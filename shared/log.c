@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* log: see log.h. */
 #include <stdarg.h>
 #include <stdio.h>

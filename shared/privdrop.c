@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* privdrop: demotion steps; contracts in privdrop.h. */
 #include <sys/prctl.h>
 #include <sys/resource.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * privdrop: the demotion steps of a worker (DESIGN.md section 6), one
  * function per step so the caller runs them in the documented order and

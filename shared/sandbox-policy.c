@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sandbox-policy: the seccomp allowlists of the worker roles, as data.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sandbox: demotion sequence and seccomp loader; contracts in sandbox.h. */
 #include <sys/types.h>
 

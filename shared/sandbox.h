@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sandbox: a worker's demotion after its fds are cleaned up, ending with a
  * libseccomp allowlist (DESIGN.md section 6; policy tables in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sbuf: bounds-checked cursors and output buffers; contracts in sbuf.h. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sbuf: bounds-checked cursors over untrusted bytes, and a growable output
  * buffer with little-endian putters (SPICE and qxl-shm are little-endian).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * spice-link: the SPICE link handshake codec; contracts in spice-link.h.
  *

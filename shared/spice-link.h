@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * spice-link: codec for the SPICE link handshake (SPICE-NOTES 1.2-1.7).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ws-http: the RFC 6455 opening handshake, server side; contracts in ws.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ws: RFC 6455 frames, server side; contracts in ws.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ws: RFC 6455 WebSocket, server side: the HTTP upgrade (ws-http.c) and
  * the frame codec (ws.c).  Pure code: no I/O, no allocation; both the

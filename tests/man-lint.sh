@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Every manual page must be clean under mandoc's linter at warning level
 # (cross-references to pages not installed on this machine are only
 # STYLE notes and are not counted).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # README command 1: install the build dependencies, build, and start the
 # demo: spiced on 127.0.0.1 with the synthetic-desktop producer attached.
 # Prints the spice:// URI to open with remote-viewer; Ctrl-C stops both.
@@ -9,6 +10,21 @@ spiced_apt_install $SPICED_BUILD_DEPS $SPICED_DEMO_DEPS
 spiced_build
 
 port=${SPICED_DEMO_PORT:-5900}
+spiced_pid=
+src_pid=
+dir=
+# Runs once, however the script ends (Ctrl-C included): stop both
+# processes by pid and remove the demo's directory.
+demo_cleanup() {
+	trap - EXIT INT TERM
+	for pid in $src_pid $spiced_pid; do
+		kill "$pid" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	[ -z "$dir" ] || rm -rf "$dir"
+}
+trap demo_cleanup EXIT
+trap 'exit 130' INT TERM
 dir=$(mktemp -d /tmp/spiced-demo.XXXXXX)
 chmod 755 "$dir"
 password=${SPICED_DEMO_PASSWORD:-demo}
@@ -24,8 +40,6 @@ CONF
 ./daemon/spiced --foreground --config "$dir/spiced.conf" \
 	--worker ./workers/spiced-worker &
 spiced_pid=$!
-trap 'kill $spiced_pid $src_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
-src_pid=
 i=0
 while [ ! -S "$dir/demo.qxl" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 ./qxl-shm/testsrc/qxl-shm-testsrc --socket "$dir/demo.qxl" &

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Debian 12 packages spiced needs.  Sourced by demo.sh and test.sh; also
 # the one list to read when packaging.
 
@@ -27,9 +28,23 @@ SPICED_BENCH_DEPS="libspice-server-dev"
 # The demo's viewer (optional: the demo prints the URI either way).
 SPICED_DEMO_DEPS="virt-viewer"
 
+# The packages of $* that are not installed yet.
+spiced_missing() {
+	missing=
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null |
+		    grep -q 'install ok installed' || missing="$missing $pkg"
+	done
+	echo "$missing"
+}
+
 spiced_apt_install() {
+	missing=$(spiced_missing "$@")
+	if [ -z "$missing" ]; then
+		return 0
+	fi
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "not root: skipping apt-get install of: $*" >&2
+		echo "not root: cannot apt-get install:$missing" >&2
 		return 0
 	fi
 	export DEBIAN_FRONTEND=noninteractive
@@ -44,7 +59,7 @@ spiced_apt_install() {
 	fi
 	status=0
 	# shellcheck disable=SC2086
-	apt-get install -y -q --no-install-recommends $* || status=$?
+	apt-get install -y -q --no-install-recommends $missing || status=$?
 	if [ -n "$made_policy" ]; then
 		rm -f /usr/sbin/policy-rc.d
 	fi

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # README command 2: install what the build and the tests need, build, and
 # run the whole test suite (unit, fuzz-corpus replay, integration with the
 # real spice-gtk client library), a short bounded libFuzzer run, and

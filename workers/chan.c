@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * chan: one SPICE channel connection inside a worker, after the link.
  *

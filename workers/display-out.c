@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * display-out: display channel clients; contracts in display-out.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * display-out: the display channel connections of one display, and what
  * they are sent (SPICE-NOTES 3.2).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * enc-bitmap: uncompressed SPICE_IMAGE_TYPE_BITMAP data; contracts in
  * enc.h.  Layout from SPICE-NOTES 4.1: we always send 32BIT top-down rows

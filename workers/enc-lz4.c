@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * enc-lz4: SPICE LZ4 image payloads; contracts in enc.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * enc: image encoders of the display worker (SPICE-NOTES section 4).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * producer-link: slots, command ring and primary of a qxl-shm producer;
  * contracts in producer-link.h.

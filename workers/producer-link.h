@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * producer-link: the display worker's side of a qxl-shm producer
  * (DESIGN.md section 4): its memory slots, its command ring, its primary.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * render: surfaces as pixman images and the drawing of FILL and COPY into
  * them; contracts in render.h.

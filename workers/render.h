@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * render: the display worker's surfaces and the drawing of QXL commands
  * into them, with pixman only (DESIGN.md section 5).

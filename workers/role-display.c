@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * role-display: the display worker, one per display for as long as its
  * producer is attached (DESIGN.md sections 1 and 5).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * role-main: the main channel of one client session (SPICE-NOTES 3.1).
  *

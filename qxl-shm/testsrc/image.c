@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * image: see image.h.  PPM P6 as in netpbm's ppm(5): "P6", whitespace,
  * width, height, maxval (each ASCII decimal, '#' comments allowed between

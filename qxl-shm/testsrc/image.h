@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * image: load a picture for qxl-shm-testsrc.  Binary PPM (P6, maxval
  * 1..255) only: no image library is a dependency of spiced.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qxl-shm-testsrc: the reference producer.  It connects to spiced's
  * qxl-shm control socket with libqxlshm and shows a synthetic desktop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * scene: see scene.h.  Layout is relative to the screen size so the same
  * picture works from 320x240 up.  Everything is deterministic in the frame

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * scene: the synthetic desktop of qxl-shm-testsrc, described as drawing
  * operations so that it knows nothing of QXL memory: a background, a few

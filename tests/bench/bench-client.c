@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-client: the measuring client of the end-to-end benchmark.  A raw
  * SPICE client (SPICE-NOTES 1, 2, 3.1, 3.2, 4.1) that links the main and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """bench-e2e: spiced and the reference SPICE server (libspice-server, in
 tests/bench/ref-server) fed the same frames, measured by the same client.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-enc: LZ4 image encoder throughput on a 1920x1080 desktop-like
  * frame (flat backgrounds, window borders, text-like noise, a photo-like

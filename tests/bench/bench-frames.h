@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-frames: the frame sequence both end-to-end feeders play (the
  * qxl-shm producer for spiced, the QXL feeder inside ref-server), loaded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-genframes: write a desktop-like frame sequence as PPM files for
  * the end-to-end benchmark.  A gradient wallpaper with icons, a taskbar

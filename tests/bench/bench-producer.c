@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-producer: the spiced side of the end-to-end benchmark.  A qxl-shm
  * producer (libqxlshm, as qxl-shm-testsrc) that loads the frame sequence,

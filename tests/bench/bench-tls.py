@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """bench-tls: what each data path of a channel costs (not a test).
 
 One display channel streams full-screen updates of incompressible frames

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ref-server: the reference side of the end-to-end benchmark.  A minimal
  * host for libspice-server (Debian's libspice-server 0.15): one QXL

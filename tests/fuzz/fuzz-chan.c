@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-chan: a worker's channel stream (workers/chan.c: SPICE data
  * headers, the body cap, the messages every channel shares, ACK flow

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-control: the control protocol codec (shared/control-msg.c) on
  * arbitrary bytes, as spiced (requests) and spicectl (replies) see them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-link: the SPICE link codec (shared/spice-link.c) on arbitrary bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-qxl-cmd: the QXL command parser (qxl-shm/qxl-cmd.c, slots.c) on
  * arbitrary producer memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-sasl: the framing of a client's SASL messages
  * (daemon/auth-sasl-frame.c) on arbitrary bytes, without cyrus.

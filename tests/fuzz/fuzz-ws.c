@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-ws: the WebSocket codec (shared/ws.c, shared/ws-http.c) on
  * arbitrary bytes.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Write the seed corpus of fuzz-chan to tests/fuzz/corpus/chan/ (run by
 hand from the source tree; the output is committed).  Byte 0 of each input
 is the setup (bit 0 mini header, bit 1 WebSocket, bit 2 ACK window, bit 3

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Write the seed corpus of fuzz-link: a 16-byte SpiceLinkHeader followed by
 a SpiceLinkMess (or reply) body.  The first seed is spice-gtk 0.42's main
 channel link as captured live (SPICE-NOTES 1.10); the others vary it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gen-qxl-cmd-corpus: write the seed corpus of fuzz-qxl-cmd.  Each file is
  * the memory of slot 0 (generation 0) with a command at offset 0, so a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Write the seed corpus of fuzz-ws to tests/fuzz/corpus/ws/ (run by hand
 from the source tree; the output is committed).  Byte 0 of each input
 picks the mode: even = an upgrade request, odd = client frames (bits 1-4

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * replay: a main() for fuzz targets, so that `make check` runs each
  * corpus through LLVMFuzzerTestOneInput with the ordinary compiler (after

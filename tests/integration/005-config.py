@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The command line and the configuration file as an administrator meets
 them: --check-config accepts a good file and names the file and line of a
 bad one; spiced refuses to start on a bad file, and refuses a missing

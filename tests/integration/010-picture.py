@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """End to end with the real client: spice-gtk (SpiceClientGLib through
 python3-gi) links to spiced serving qxl-shm-testsrc --image and the primary
 surface it receives equals the image pixel for pixel.  A second client

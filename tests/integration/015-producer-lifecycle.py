@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Producer lifecycle as a viewer sees it: a spice-gtk client connected
 before any producer attached gets the picture as soon as one attaches
 (a later CHANNELS_LIST announces the display channel); when the producer

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Tickets: the right password links and the main worker speaks; wrong,
 empty and expired passwords get SPICE_LINK_ERR_PERMISSION_DENIED (which
 spice-gtk reports as needing a password); the daemon goes on serving

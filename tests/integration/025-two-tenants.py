@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Two tenants on one spiced: displays "t" and "u", each with its own port,
 password, producer and (as root) worker uid.  Each tenant's spice-gtk
 client sees exactly its own producer's picture, and one tenant's password

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Sandbox: every worker kind runs as the display's configured uid (when
 spiced is root), with NoNewPrivs: 1 and Seccomp: 2, chrooted to the empty
 run-dir/empty; a forbidden system call (the test trigger makes a worker

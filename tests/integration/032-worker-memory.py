@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """worker-memory: a display's workers run with that RLIMIT_DATA, as
 /proc/PID/limits shows for the display and the main worker alike; a
 producer whose primary surface does not fit the limit is detached with a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """spiced run by an ordinary user (here uid 65534 when the suite runs as
 root): it serves the picture; its workers keep that uid (no per-display
 uid, no chroot: the isolation the README says is lost) but still run with

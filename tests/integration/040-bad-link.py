@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Hostile link input: each case gets the right link error (or a clean
 close) and the daemon keeps serving: a good client links right after,
 and an existing session stays up."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Main worker on its own, driven as the supervisor would drive it: INIT
 and READY with the sandbox in force; MAIN_INIT's fields; CHANNELS_LIST
 only after ATTACH_CHANNELS, from a CHANNELS that came before or after the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The ticket keys are made by a sandboxed helper, not on the supervisor's
 event loop: spiced starts one `spiced-worker --role=keygen` that runs as
 keygen-user (65534 by default as root), with NoNewPrivs and seccomp, and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Display worker on its own, driven as the supervisor would drive it: a
 producer's memslot, QXLRam and primary; two display clients (LZ4 and raw
 bitmap) that must get SURFACE_CREATE, the exact primary as DRAW_COPY and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Display channel on the wire, read byte by byte with rawspice: a
 producer shows one odd-sized picture (301x203) and every display client
 must get SET_ACK, SURFACE_CREATE of that size, DRAW_COPYs that rebuild the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Hostile display clients (SPICE-NOTES 9: each of these takes the
 reference server down).  Every case runs on its own display connection
 while a good display client stays connected; afterwards the daemon and the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Hostile producers: a memfd without seals is refused at attach; a QXL
 command pointing outside its slot, one with a wrong slot generation, and a
 bitmap chunk chain that loops are each dropped with a clear log line while

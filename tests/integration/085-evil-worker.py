@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A compromised main worker (tests/tools/evil-worker.py in place of
 spiced-worker; its sandbox taken as already beaten) tells the supervisor
 things its role and state do not allow: a READY that names another pid or

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """TLS with the real client: spice-gtk connects to a display whose
 secure-channels = main.  Its main channel first tries the plain port, gets
 NEED_SECURED and moves to the TLS port by itself; the display channel

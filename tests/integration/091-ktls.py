@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Kernel TLS: where the kernel offers the `tls` ULP, a TLS 1.2 link gets
 its socket handed to the worker with kTLS on both directions (no relay
 process), and the channel works: MAIN_INIT, channel list, and a display

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Bad TLS input and bad TLS configuration.
 
 Configuration: a missing certificate, a key that does not match the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """TLS 1.2 renegotiation is refused, at both moments a client can ask for
 it: during the SPICE link (the supervisor holds the SSL session) and after
 the link (the relay process holds it).  The client is OpenSSL itself,

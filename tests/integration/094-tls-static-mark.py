@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A picture that never changes must complete in the client over every
 secured transport: spice-gtk 0.42 reads a channel only while its socket is
 readable and never drains plaintext that OpenSSL (or its SASL decoder)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """remote-viewer itself, as a user runs it: under Xvfb, against a display
 whose every channel must be secured, given only the TLS port (a
 virt-viewer .vv file with the password and the CA).  The picture never

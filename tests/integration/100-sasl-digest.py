@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """SASL with a password mechanism, against a sasldb the test creates, with
 the real spice-gtk client: the right password links, gets the picture
 through the SASL security layer (DIGEST-MD5 auth-conf on plain TCP, so

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """SASL GSSAPI (Kerberos) with the real spice-gtk client, against a
 throwaway MIT Kerberos realm on loopback (krb5realm.py): spiced reads the
 service key spice/localhost from a keytab (KRB5_KTNAME); a client with no

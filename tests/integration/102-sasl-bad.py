@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Hostile SASL framing, from a raw client: an oversized mechanism name,
 a mechanism that was not offered, a name with bad characters, oversized
 start and step data, and more steps than sasl-max-steps allows.  Each is

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """SASL over TLS: TLS protects the session, so SASL needs no security
 layer there.  With secure-channels = all and sasl-mechanisms limited to
 SCRAM-SHA-256 (no security layer), the real spice-gtk client links every

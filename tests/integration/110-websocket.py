@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """WebSocket on the ordinary port (RFC 6455, DESIGN 3): the upgrade (the
 accept key, "binary" echoed, a request sent in pieces), a whole SPICE link
 in frames up to MAIN_INIT and CHANNELS_LIST, a display channel's picture

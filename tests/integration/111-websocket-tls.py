@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """WebSocket inside TLS (wss://) on a display's tls-port: the upgrade and
 the SPICE link run over the supervisor's TLS session; after the link the
 relay process carries the decrypted bytes, which are still frames, and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A real browser on spiced's WebSocket, no websockify: Debian's headless
 chromium opens spice-html5 (Debian package spice-html5, served by a local
 http.server) pointed at spiced's ordinary port, and the page's canvas must

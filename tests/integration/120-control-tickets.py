@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Tickets at run time through spicectl: a ticket set with set-ticket
 links (rawlink and the real spice-gtk client) and replaces the old
 password; with --expires-in it is refused with PERMISSION_DENIED once it

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """spicectl list and disconnect: list shows the display (listen
 addresses, producer), each session with its client address and its
 channels (type, id, client, transport); disconnect SESSION closes every

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Control socket access and hostile control clients.  As root: the
 socket is 0600 root, uid 65534 cannot connect (EACCES), and even with the
 file opened up to everyone, SO_PEERCRED refuses it; with control-group

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Many pre-authentication connections at once: with max-preauth = 8 and
 the cap full of idle connections, a real client (rawlink, then spice-gtk
 with its main and display channels) still links, because the connection

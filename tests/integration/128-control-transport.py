@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """spicectl list names what carries each channel.  With secure-channels =
 main, the real spice-gtk client links its main channel over TLS and its
 display channel plain: the session and its main channel show "tls", the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """systemd integration, with this test in systemd's place: socket
 activation by named fds, and the notification protocol.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Integration-test harness: start spiced and producers on loopback, find
 their workers, stop everything by pid.
 

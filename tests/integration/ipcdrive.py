@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Drive a spiced-worker directly over its IPC socket, as the supervisor
 would, for tests of one worker in isolation.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """krb5realm: a throwaway MIT Kerberos realm on loopback for one test.
 
     realm = krb5realm.Realm(base)           # KDC database, principals

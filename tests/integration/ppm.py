@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppm: binary PPM (P6, maxval 255) files and RGB picture comparison for
 the integration tests.  Pictures are (width, height, rgb) with rgb the
 width*height*3 bytes of the rows, top row first, as spice_client's

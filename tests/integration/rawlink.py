@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A minimal SPICE link client for tests that must see exact bytes and
 link error codes (spice-gtk only reports "authentication failed").
 

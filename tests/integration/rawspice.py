@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """rawspice: a small SPICE client for tests that must see the bytes of the
 main and display channels (spice-gtk hides them).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """saslsetup: a throwaway cyrus-sasl configuration for a test's spiced.
 
 make_sasldb() writes a sasldb with the given users (saslpasswd2) and a

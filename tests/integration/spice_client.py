@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """spice_client: drive the real SPICE client library (spice-gtk's
 SpiceClientGLib, through GObject introspection) from integration tests.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Throwaway TLS material for the tests, made with the openssl CLI in a
 test's temporary directory, and small helpers around the relay process.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """wsclient: a small RFC 6455 client for tests that speak SPICE inside
 WebSocket frames, written from the RFC (opening handshake 4.1, framing 5,
 close 7).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """xsession: a throwaway X server (Xvfb) for tests that run real X
 programs (remote-viewer), and screenshots of it with xwd.
 

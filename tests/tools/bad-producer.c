@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bad-producer: a hostile qxl-shm producer for the integration tests.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A compromised worker, for tests/integration/085-evil-worker.py: spiced
 runs it in place of spiced-worker (--worker).  Display workers, and main
 workers whose plan says "real", become the real spiced-worker (exec).

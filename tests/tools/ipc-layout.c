@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ipc-layout: print the layout of the IPC payloads that tests build by
  * hand (as JSON: size and {offset, size} per field), so that the Python

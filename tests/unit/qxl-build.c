@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qxl-build: QXL structures in a test buffer; see qxl-build.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qxl-build: build QXL structures (spice/qxl_dev.h) in a buffer standing for
  * the memory of one slot, for the unit tests and the fuzz corpus generator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-auth-ticket: key pool refill and waiting, and the ticket check. */
 #include <string.h>
 #include <time.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-chan: workers/chan.c over a socketpair.  The test plays the client
  * on one end, with hand-built SPICE frames, and drives the worker's event

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for daemon/conf*.c: good files and each refusal, with the
  * line number in the message. */
 #include "conf.h"

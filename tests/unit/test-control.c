@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-control: the control protocol codec (shared/control-msg.c).  Round
  * trips of every request and reply, then every rejection of the request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Unit tests for workers/enc-lz4.c and enc-bitmap.c: round trips through
  * an independent decoder written from SPICE-NOTES 4.1/4.2 (one LZ4 stream

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-helper: minimal assertions for the unit tests.  A failed assertion
  * prints file:line and the values, then exits 1 so the automake harness

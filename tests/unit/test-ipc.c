@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for shared/ipc.c and fdpass.c over a real SEQPACKET
  * socketpair: round trips with fds, and every malformed datagram a
  * hostile peer could send is refused without leaking an fd. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-libqxlshm: the producer library against a small fake server built
  * from the worker-side parser (slots, ring, qxl-cmd) running in a thread:

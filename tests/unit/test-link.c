@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-link: the link state machine over real sockets.  The server side is
  * link.c on a libevent loop in the main thread; each client is a thread

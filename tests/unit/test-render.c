@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Unit tests for workers/render.c: surfaces created from both memory
  * orders, FILL and COPY (bitmap, surface, self-overlapping, scaled,

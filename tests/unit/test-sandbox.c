@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-sandbox: shared/privdrop.c, sandbox.c and the policies, in forked
  * children.  A child that the filter kills shows up as WIFSIGNALED with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for shared/sbuf.c: every getter at and past the end, and
  * that a failed get consumes nothing; obuf growth, cap, patching and
  * adopting a block. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-slots: qxl-shm/slots.c, the QXLPHYSICAL bounds checks and the memfd
  * seal/size checks of slots_map.

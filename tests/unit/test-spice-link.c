@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-spice-link: the link codec, good messages and every refusal code. */
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-ticket-enc: the client's half of SPICE ticketing for tests: encrypt
  * a password and its NUL with RSA-OAEP (SHA-1) to a 162-byte DER SPKI key,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-ws: the WebSocket codec (shared/ws.c, shared/ws-http.c): the
  * upgrade request (every refusal and its HTTP status, the RFC 6455 sample

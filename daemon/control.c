@@ -271,7 +271,7 @@ control_list_display(struct obuf *ob, struct display *d)
 	memset(&cd, 0, sizeof(cd));
 	snprintf(cd.name, sizeof(cd.name), "%s", d->d_name);
 	cd.nlisten = (uint8_t)listen_addrs(d, cd.listen, CONTROL_MAX_LISTEN);
-	cd.producer = d->d_producer != NULL;
+	cd.producer = producer_running(d);
 	cd.producer_pid = (uint32_t)producer_pid(d);
 	cd.sessions = (uint32_t)d->d_nsessions;
 	cd.preauth = link_count(&d->d_policy);

@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * producer: qxl-shm control in the supervisor.  State machine per attached
- * producer:  HELLO -> (MEMSLOT_ADD)* -> ATTACH -> running (CREATE_PRIMARY,
- * DESTROY_PRIMARY, DETACH).  Any violation sends QXLSHM_MSG_ERROR with the
- * reason and closes that producer; the display and its sessions go on.
+ * producer: qxl-shm control in the supervisor; contracts in producer.h.
+ *
+ * State machine per connection:  HELLO -> SETUP (MEMSLOT_ADD*, ATTACH)
+ * -> RUNNING (CREATE_PRIMARY, DESTROY_PRIMARY, DETACH), and CLOSING for a
+ * connection that was told why it is being dropped.  Each step before
+ * RUNNING has a deadline, and a connection becomes the display's producer
+ * only with a valid HELLO: one that connects and stays silent holds no
+ * place.  Any violation sends QXLSHM_MSG_ERROR with the reason and closes
+ * that connection; the display and its sessions go on.
+ *
+ * What a running producer handed over (memfds, doorbells, primary) stays
+ * here too, so that display.c can give it to a new display worker after
+ * the old one died (producer_handover()).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,13 +32,22 @@
 #include "qxl-shm.h"
 #include "sbuf.h"
 #include "service.h"
-#include "session.h"
 #include "worker-proc.h"
+
+/* Connections of one display not yet its producer (HELLO or refused and
+ * lingering), at most. */
+#define PRODUCER_MAX_PENDING	4
+#define PRODUCER_HELLO_SEC	5	/* accept -> HELLO */
+#define PRODUCER_SETUP_SEC	10	/* HELLO -> ATTACH */
+#define PRODUCER_LINGER_MS	2000	/* ERROR sent -> close */
+/* Messages drained from a connection being closed, at most. */
+#define PRODUCER_DRAIN_MAX	64
 
 enum producer_state {
 	PRODUCER_HELLO,		/* waiting for HELLO */
 	PRODUCER_SETUP,		/* memslots, then ATTACH */
 	PRODUCER_RUNNING,	/* display worker consuming */
+	PRODUCER_CLOSING,	/* ERROR sent, draining until EOF */
 };
 
 struct producer_slot {
@@ -39,13 +57,24 @@ struct producer_slot {
 };
 
 struct producer {
+	LIST_ENTRY(producer)	 p_entry;	/* producer_conns */
 	struct display		*p_display;
 	int			 p_fd;
 	struct event		*p_ev;
+	struct event		*p_timer;
 	enum producer_state	 p_state;
 	char			 p_name[64];
 	pid_t			 p_pid;
+	uint64_t		 p_features;	/* granted QXLSHM_F_* */
 	struct producer_slot	 p_slots[QXLSHM_MAX_SLOTS];
+	/* From ATTACH and CREATE_PRIMARY, for a new display worker. */
+	struct ipc_device	 p_dev;
+	int			 p_devfd[QXLSHM_ATTACH_NFDS];
+	int			 p_have_primary;
+	struct ipc_primary	 p_primary;
+	/* PRIMARY_DONE answers the producer waits for; those of a replay
+	 * to a new worker are not its to see. */
+	unsigned		 p_done_owed;
 };
 
 /* One listener per display; kept beside the display (not in struct
@@ -58,20 +87,41 @@ struct producer_listener {
 
 static struct producer_listener	*producer_listeners[CONF_MAX_DISPLAYS];
 static size_t			 producer_nlisteners;
+static LIST_HEAD(, producer)	 producer_conns =
+    LIST_HEAD_INITIALIZER(producer_conns);
+
+static void	producer_timer_cb(evutil_socket_t, short, void *);
 
 static void
 producer_free(struct producer *p)
 {
 	size_t i;
 
+	LIST_REMOVE(p, p_entry);
 	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
 		if (p->p_slots[i].ps_fd >= 0)
 			close(p->p_slots[i].ps_fd);
+	for (i = 0; i < QXLSHM_ATTACH_NFDS; i++)
+		if (p->p_devfd[i] >= 0)
+			close(p->p_devfd[i]);
 	if (p->p_ev != NULL)
 		event_free(p->p_ev);
+	if (p->p_timer != NULL)
+		event_free(p->p_timer);
 	if (p->p_fd >= 0)
 		close(p->p_fd);
 	free(p);
+}
+
+static void
+producer_deadline(struct producer *p, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (ms < 0)
+		evtimer_del(p->p_timer);
+	else
+		evtimer_add(p->p_timer, &tv);
 }
 
 static void
@@ -85,94 +135,173 @@ producer_send(struct producer *p, uint32_t type, const void *payload,
 	if (sizeof(h) + len > sizeof(buf))
 		return;
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), payload, len);
+	if (len > 0)
+		memcpy(buf + sizeof(h), payload, len);
 	if (fdpass_send(p->p_fd, buf, sizeof(h) + len, NULL, 0, &err) != 0)
 		log_debug("display \"%s\": to producer: %s",
 		    p->p_display->d_name, err.msg);
 }
 
-/* Tell a producer why it is being dropped (code != 0) and log it. */
-static void
-producer_report(struct producer *p, uint32_t code, const char *reason)
+/* Read and drop what the peer sent (closing any fds), without blocking:
+ * a socket closed with unread input makes the peer's next read fail with
+ * ECONNRESET before it sees our ERROR.  1 once the peer closed. */
+static int
+producer_drain(struct producer *p)
 {
-	struct display *d = p->p_display;
+	uint8_t buf[QXLSHM_MAX_MSG];
+	int fds[FDPASS_MAX_FDS], nfds, i;
+	struct spd_err err;
+	ssize_t n;
+
+	for (i = 0; i < PRODUCER_DRAIN_MAX; i++) {
+		nfds = 0;
+		n = fdpass_recv(p->p_fd, buf, sizeof(buf), fds,
+		    FDPASS_MAX_FDS, &nfds, &err);
+		fdpass_close(fds, nfds);
+		if (n < 0)
+			return errno != EAGAIN;
+		if (n == 0 && nfds == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Tell the peer why (code != 0: ERROR) and let it go.  With an ERROR the
+ * connection lingers (CLOSING): no more writes, input drained, closed at
+ * the peer's EOF or after PRODUCER_LINGER_MS, so the peer reads the
+ * reason rather than a reset.  now: close at once (shutdown).
+ */
+static void
+producer_close(struct producer *p, uint32_t code, const char *reason,
+    int now)
+{
 	struct qxlshm_error e;
 
-	if (code == 0) {
-		log_info("display \"%s\": producer \"%s\" (pid %ld) detached: "
-		    "%s", d->d_name, p->p_name, (long)p->p_pid, reason);
+	if (code != 0) {
+		memset(&e, 0, sizeof(e));
+		e.code = code;
+		snprintf(e.reason, sizeof(e.reason), "%s", reason);
+		(void)producer_drain(p);
+		producer_send(p, QXLSHM_MSG_ERROR, &e, sizeof(e));
+	}
+	if (code == 0 || now || shutdown(p->p_fd, SHUT_WR) != 0 ||
+	    producer_drain(p)) {
+		producer_free(p);
 		return;
 	}
-	memset(&e, 0, sizeof(e));
-	e.code = code;
-	snprintf(e.reason, sizeof(e.reason), "%s", reason);
-	producer_send(p, QXLSHM_MSG_ERROR, &e, sizeof(e));
-	log_warn("display \"%s\": producer \"%s\" (pid %ld) dropped: %s",
-	    d->d_name, p->p_name, (long)p->p_pid, reason);
+	p->p_state = PRODUCER_CLOSING;
+	producer_deadline(p, PRODUCER_LINGER_MS);
 }
 
-/* Refuse a producer that never became the display's producer. */
+/* The display's producer goes: the display worker drops its memory. */
 static void
-producer_refuse(struct producer *p, uint32_t code, const char *reason)
-{
-	producer_report(p, code, reason);
-	producer_free(p);
-}
-
-/* Detach the display's producer: report, drop it and its worker. */
-static void
-producer_detach(struct producer *p, uint32_t code, const char *reason)
+producer_release(struct producer *p)
 {
 	struct display *d = p->p_display;
-	struct wproc *w;
 
-	producer_report(p, code, reason);
+	if (d->d_producer != p)
+		return;
 	d->d_producer = NULL;
-	d->d_primary = 0;
-	producer_free(p);
-	if ((w = d->d_worker) != NULL) {
-		d->d_worker = NULL;
-		wproc_stop(w, "producer detached");
-		session_channels_changed(d);
-	}
+	if (p->p_state == PRODUCER_RUNNING && d->d_worker != NULL)
+		(void)wproc_send(d->d_worker, IPC_D2W_PRODUCER_GONE, 0, 0,
+		    NULL, 0, NULL, 0);
 	svc_status();
 }
 
-void
-producer_worker_gone(struct display *d, const char *reason)
+/* Drop p, with an ERROR if code != 0, and log why. */
+static void
+producer_drop(struct producer *p, uint32_t code, const char *reason)
 {
-	char why[256];
+	struct display *d = p->p_display;
+	int was = d->d_producer == p;
 
-	snprintf(why, sizeof(why), "display worker ended (%s)", reason);
-	if (d->d_producer != NULL)
-		producer_detach(d->d_producer, QXLSHM_E_FAULT, why);
-	session_channels_changed(d);
-	svc_status();
+	producer_release(p);
+	if (code == 0)
+		log_info("display \"%s\": producer \"%s\" (pid %ld) %s: %s",
+		    d->d_name, p->p_name, (long)p->p_pid,
+		    was ? "detached" : "left", reason);
+	else
+		log_warn("display \"%s\": producer \"%s\" (pid %ld) %s: %s",
+		    d->d_name, p->p_name, (long)p->p_pid,
+		    was ? "dropped" : "refused", reason);
+	producer_close(p, code, reason, 0);
 }
 
 void
 producer_fault(struct display *d, const char *reason)
 {
 	if (d->d_producer != NULL)
-		producer_detach(d->d_producer, QXLSHM_E_FAULT, reason);
+		producer_drop(d->d_producer, QXLSHM_E_FAULT, reason);
 }
 
 void
 producer_primary_done(struct display *d, uint32_t created)
 {
+	struct producer *p = d->d_producer;
 	struct qxlshm_primary_done pd;
 
-	if (d->d_producer == NULL ||
-	    d->d_producer->p_state != PRODUCER_RUNNING)
+	if (p == NULL || p->p_state != PRODUCER_RUNNING ||
+	    p->p_done_owed == 0)
 		return;
+	p->p_done_owed--;
 	pd.created = created;
-	producer_send(d->d_producer, QXLSHM_MSG_PRIMARY_DONE, &pd,
-	    sizeof(pd));
+	producer_send(p, QXLSHM_MSG_PRIMARY_DONE, &pd, sizeof(pd));
+}
+
+int
+producer_handover(struct display *d)
+{
+	struct producer *p = d->d_producer;
+	struct ipc_memslot ms;
+	size_t i;
+
+	if (p == NULL || p->p_state != PRODUCER_RUNNING)
+		return 0;
+	if (d->d_worker == NULL)
+		return -1;
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++) {
+		struct producer_slot *s = &p->p_slots[i];
+
+		if (s->ps_fd < 0)
+			continue;
+		memset(&ms, 0, sizeof(ms));
+		ms.slot_id = (uint32_t)i;
+		ms.generation = s->ps_gen;
+		ms.size = s->ps_size;
+		if (wproc_send(d->d_worker, IPC_D2W_MEMSLOT, 0, 0, &ms,
+		    sizeof(ms), &s->ps_fd, 1) != 0)
+			return -1;
+	}
+	/* The command doorbell and the irq; the cursor doorbell waits for
+	 * a cursor worker (PROTOCOL.md 6). */
+	if (d->d_worker == NULL || wproc_send(d->d_worker, IPC_D2W_DEVICE, 0,
+	    0, &p->p_dev, sizeof(p->p_dev),
+	    &p->p_devfd[QXLSHM_ATTACH_FD_DOORBELL], 2) != 0)
+		return -1;
+	if (p->p_have_primary && (d->d_worker == NULL ||
+	    wproc_send(d->d_worker, IPC_D2W_PRIMARY_CREATE, 0, 0,
+	    &p->p_primary, sizeof(p->p_primary), NULL, 0) != 0))
+		return -1;
+	return 0;
+}
+
+int
+producer_redraw(struct display *d)
+{
+	struct producer *p = d->d_producer;
+
+	if (p == NULL || p->p_state != PRODUCER_RUNNING ||
+	    !(p->p_features & QXLSHM_F_REDRAW))
+		return 0;
+	producer_send(p, QXLSHM_MSG_REDRAW, NULL, 0);
+	return 1;
 }
 
 static int
 producer_on_hello(struct producer *p, struct sbuf *sb, const char **why)
 {
+	struct display *d = p->p_display;
 	struct qxlshm_hello h;
 	struct qxlshm_hello_reply r;
 
@@ -184,13 +313,20 @@ producer_on_hello(struct producer *p, struct sbuf *sb, const char **why)
 		return *why = "unsupported protocol major version", -2;
 	h.name[sizeof(h.name) - 1] = '\0';
 	snprintf(p->p_name, sizeof(p->p_name), "%s", h.name);
+	/* Only now does it claim the display. */
+	if (d->d_producer != NULL)
+		return *why = "another producer is attached to this display",
+		    -4;
+	d->d_producer = p;
+	p->p_features = h.features & QXLSHM_F_SUPPORTED;
 	memset(&r, 0, sizeof(r));
 	r.magic = QXLSHM_MAGIC;
 	r.major = QXLSHM_VERSION_MAJOR;
 	r.minor = QXLSHM_VERSION_MINOR;
-	r.features = 0;
+	r.features = p->p_features;
 	producer_send(p, QXLSHM_MSG_HELLO_REPLY, &r, sizeof(r));
 	p->p_state = PRODUCER_SETUP;
+	producer_deadline(p, PRODUCER_SETUP_SEC * 1000L);
 	return 0;
 }
 
@@ -262,9 +398,6 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 {
 	struct display *d = p->p_display;
 	struct qxlshm_attach a;
-	struct ipc_memslot ms;
-	struct ipc_device dev;
-	struct spd_err err;
 	size_t i;
 
 	if (sbuf_get_bytes(sb, &a, sizeof(a)) != 0 || sbuf_left(sb) != 0 ||
@@ -282,43 +415,23 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	for (i = 0; i < QXLSHM_ATTACH_NFDS; i++)
 		if (!producer_is_eventfd(fds[i]))
 			return *why = "ATTACH doorbells must be eventfds", -1;
-	if (d->d_worker != NULL)
-		return *why = "display worker still running", -1;
-	if ((d->d_worker = wproc_spawn(WPROC_DISPLAY, d, NULL, &err)) ==
-	    NULL) {
-		log_warn("display \"%s\": %s", d->d_name, err.msg);
-		return *why = "cannot start the display worker", -1;
+	if (d->d_worker == NULL)
+		return *why = "the display worker is restarting; try again",
+		    -1;
+	memset(&p->p_dev, 0, sizeof(p->p_dev));
+	p->p_dev.ram_slot = a.ram_slot;
+	p->p_dev.ram_offset = a.ram_offset;
+	for (i = 0; i < QXLSHM_ATTACH_NFDS; i++) {
+		p->p_devfd[i] = fds[i];
+		fds[i] = -1;
 	}
-	for (i = 0; i < QXLSHM_MAX_SLOTS; i++) {
-		struct producer_slot *s = &p->p_slots[i];
-
-		if (s->ps_fd < 0)
-			continue;
-		memset(&ms, 0, sizeof(ms));
-		ms.slot_id = (uint32_t)i;
-		ms.generation = s->ps_gen;
-		ms.size = s->ps_size;
-		if (d->d_worker == NULL || wproc_send(d->d_worker,
-		    IPC_D2W_MEMSLOT, 0, 0, &ms, sizeof(ms), &s->ps_fd, 1) != 0)
-			return *why = "display worker failed", -1;
-		/* The worker has its own copy now. */
-		close(s->ps_fd);
-		s->ps_fd = -1;
-	}
-	memset(&dev, 0, sizeof(dev));
-	dev.ram_slot = a.ram_slot;
-	dev.ram_offset = a.ram_offset;
-	/* Only the command doorbell and the irq go to the display worker.
-	 * The cursor doorbell is closed with the rest of fds[] by the caller:
-	 * no cursor worker consumes the cursor ring yet (PROTOCOL.md 6). */
-	if (d->d_worker == NULL || wproc_send(d->d_worker, IPC_D2W_DEVICE, 0,
-	    0, &dev, sizeof(dev), &fds[QXLSHM_ATTACH_FD_DOORBELL], 2) != 0)
-		return *why = "display worker failed", -1;
 	p->p_state = PRODUCER_RUNNING;
+	producer_deadline(p, -1);
+	if (producer_handover(d) != 0)
+		return *why = "display worker failed", -1;
 	producer_send(p, QXLSHM_MSG_ATTACHED, NULL, 0);
 	log_info("display \"%s\": producer \"%s\" (pid %ld) attached",
 	    d->d_name, p->p_name, (long)p->p_pid);
-	session_channels_changed(d);
 	svc_status();
 	return 0;
 }
@@ -334,6 +447,7 @@ producer_on_primary(struct producer *p, struct sbuf *sb, const char **why)
 		return *why = "CREATE_PRIMARY has the wrong size", -1;
 	/* Copied field by field; the worker validates the values against
 	 * the memory it mapped. */
+	memset(&ip, 0, sizeof(ip));
 	ip.width = c.width;
 	ip.height = c.height;
 	ip.stride = c.stride;
@@ -342,7 +456,24 @@ producer_on_primary(struct producer *p, struct sbuf *sb, const char **why)
 	if (d->d_worker == NULL || wproc_send(d->d_worker,
 	    IPC_D2W_PRIMARY_CREATE, 0, 0, &ip, sizeof(ip), NULL, 0) != 0)
 		return *why = "display worker failed", -1;
-	d->d_primary = 1;
+	p->p_primary = ip;
+	p->p_have_primary = 1;
+	p->p_done_owed++;
+	return 0;
+}
+
+static int
+producer_on_destroy(struct producer *p, struct sbuf *sb, const char **why)
+{
+	struct display *d = p->p_display;
+
+	if (sbuf_left(sb) != 0)
+		return *why = "DESTROY_PRIMARY has a payload", -1;
+	p->p_have_primary = 0;
+	if (d->d_worker == NULL || wproc_send(d->d_worker,
+	    IPC_D2W_PRIMARY_DESTROY, 0, 0, NULL, 0, NULL, 0) != 0)
+		return *why = "display worker failed", -1;
+	p->p_done_owed++;
 	return 0;
 }
 
@@ -350,7 +481,6 @@ static void
 producer_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct producer *p = arg;
-	struct display *d = p->p_display;
 	uint8_t buf[QXLSHM_MAX_MSG];
 	int fds[FDPASS_MAX_FDS], nfds = 0, rc = -1;
 	struct qxlshm_hdr h;
@@ -359,16 +489,21 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 	struct sbuf sb;
 	ssize_t n;
 
+	if (p->p_state == PRODUCER_CLOSING) {
+		if (producer_drain(p))
+			producer_free(p);
+		return;
+	}
 	n = fdpass_recv(p->p_fd, buf, sizeof(buf), fds, QXLSHM_ATTACH_NFDS,
 	    &nfds, &err);
 	if (n < 0 && errno == EAGAIN)
 		return;
 	if (n < 0) {
-		producer_detach(p, QXLSHM_E_PROTOCOL, err.msg);
+		producer_drop(p, QXLSHM_E_PROTOCOL, err.msg);
 		return;
 	}
 	if (n == 0 && nfds == 0) {
-		producer_detach(p, 0, "producer closed the connection");
+		producer_drop(p, 0, "producer closed the connection");
 		return;
 	}
 	sbuf_init(&sb, buf, (size_t)n);
@@ -395,32 +530,61 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 			break;
 		if (h.type == QXLSHM_MSG_CREATE_PRIMARY)
 			rc = producer_on_primary(p, &sb, &why);
-		else if (h.type == QXLSHM_MSG_DESTROY_PRIMARY &&
-		    sbuf_left(&sb) == 0) {
-			d->d_primary = 0;
-			rc = d->d_worker != NULL && wproc_send(d->d_worker,
-			    IPC_D2W_PRIMARY_DESTROY, 0, 0, NULL, 0, NULL,
-			    0) == 0 ? 0 : -1;
-			why = "display worker failed";
-		} else if (h.type == QXLSHM_MSG_DETACH && sbuf_left(&sb) == 0)
+		else if (h.type == QXLSHM_MSG_DESTROY_PRIMARY)
+			rc = producer_on_destroy(p, &sb, &why);
+		else if (h.type == QXLSHM_MSG_DETACH && sbuf_left(&sb) == 0)
 			rc = 1;
+		break;
+	case PRODUCER_CLOSING:
 		break;
 	}
 	fdpass_close(fds, nfds);
 	if (rc == 0)
 		return;
 	if (rc == 1) {
-		producer_detach(p, 0, "producer detached");
+		producer_drop(p, 0, "producer detached");
 		return;
 	}
-	if (d->d_producer != p)
-		return;		/* already detached on the way */
-	producer_detach(p, rc == -2 ? QXLSHM_E_VERSION : rc == -3 ?
-	    QXLSHM_E_MEMFD : QXLSHM_E_PROTOCOL, why);
+	producer_drop(p, rc == -2 ? QXLSHM_E_VERSION : rc == -3 ?
+	    QXLSHM_E_MEMFD : rc == -4 ? QXLSHM_E_BUSY : QXLSHM_E_PROTOCOL,
+	    why);
 	return;
 bad:
 	fdpass_close(fds, nfds);
-	producer_detach(p, QXLSHM_E_PROTOCOL, why);
+	producer_drop(p, QXLSHM_E_PROTOCOL, why);
+}
+
+static void
+producer_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct producer *p = arg;
+
+	switch (p->p_state) {
+	case PRODUCER_HELLO:
+		producer_drop(p, QXLSHM_E_TIMEOUT, "no HELLO within "
+		    "5 s of connecting");
+		break;
+	case PRODUCER_SETUP:
+		producer_drop(p, QXLSHM_E_TIMEOUT, "no ATTACH within "
+		    "10 s of HELLO");
+		break;
+	default:
+		/* CLOSING: the peer had its time to read the reason. */
+		producer_free(p);
+		break;
+	}
+}
+
+static unsigned
+producer_npending(const struct display *d)
+{
+	const struct producer *p;
+	unsigned n = 0;
+
+	LIST_FOREACH(p, &producer_conns, p_entry)
+		if (p->p_display == d && p != d->d_producer)
+			n++;
+	return n;
 }
 
 static void
@@ -442,11 +606,23 @@ producer_accept(evutil_socket_t lfd, short what, void *arg)
 		close(fd);
 		return;
 	}
+	LIST_INSERT_HEAD(&producer_conns, p, p_entry);
 	p->p_display = d;
 	p->p_fd = fd;
 	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
 		p->p_slots[i].ps_fd = -1;
+	for (i = 0; i < QXLSHM_ATTACH_NFDS; i++)
+		p->p_devfd[i] = -1;
 	snprintf(p->p_name, sizeof(p->p_name), "?");
+	if ((p->p_ev = event_new(spiced_base, fd, EV_READ | EV_PERSIST,
+	    producer_read, p)) == NULL ||
+	    (p->p_timer = evtimer_new(spiced_base, producer_timer_cb,
+	    p)) == NULL || event_add(p->p_ev, NULL) != 0) {
+		log_warn("display \"%s\": producer connection: out of memory",
+		    d->d_name);
+		producer_free(p);
+		return;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
 		log_warn("display \"%s\": producer credentials unavailable",
 		    d->d_name);
@@ -458,21 +634,16 @@ producer_accept(evutil_socket_t lfd, short what, void *arg)
 	want_uid = cd->cd_producer.set ? cd->cd_producer.uid : geteuid();
 	if (cred.uid != want_uid || (cd->cd_producer.set &&
 	    cred.gid != cd->cd_producer.gid)) {
-		producer_refuse(p, QXLSHM_E_PERMISSION,
-		    "producer uid/gid not allowed for this display");
+		producer_drop(p, QXLSHM_E_PERMISSION, "producer uid/gid not "
+		    "allowed for this display");
 		return;
 	}
-	if (d->d_producer != NULL) {
-		producer_refuse(p, QXLSHM_E_BUSY,
-		    "another producer is attached to this display");
+	if (producer_npending(d) > PRODUCER_MAX_PENDING) {
+		producer_drop(p, QXLSHM_E_BUSY, "too many producer "
+		    "connections waiting for their HELLO");
 		return;
 	}
-	if ((p->p_ev = event_new(spiced_base, fd, EV_READ | EV_PERSIST,
-	    producer_read, p)) == NULL || event_add(p->p_ev, NULL) != 0) {
-		producer_free(p);
-		return;
-	}
-	d->d_producer = p;
+	producer_deadline(p, PRODUCER_HELLO_SEC * 1000L);
 	log_debug("display \"%s\": producer connected (pid %ld uid %ld)",
 	    d->d_name, (long)cred.pid, (long)cred.uid);
 }
@@ -523,19 +694,42 @@ producer_listen(struct display *d, struct spd_err *err)
 pid_t
 producer_pid(const struct display *d)
 {
-	return d->d_producer != NULL ? d->d_producer->p_pid : 0;
+	const struct producer *p = d->d_producer;
+
+	return p != NULL && p->p_state == PRODUCER_RUNNING ? p->p_pid : 0;
+}
+
+int
+producer_running(const struct display *d)
+{
+	return d->d_producer != NULL &&
+	    d->d_producer->p_state == PRODUCER_RUNNING;
 }
 
 void
-producer_shutdown(struct display *d)
+producer_shutdown(struct display *d, const char *reason)
 {
+	struct producer *p, *next;
 	size_t i;
 
-	if (d->d_producer != NULL)
-		producer_detach(d->d_producer, 0, "spiced is shutting down");
+	for (p = LIST_FIRST(&producer_conns); p != NULL; p = next) {
+		next = LIST_NEXT(p, p_entry);
+		if (p->p_display != d)
+			continue;
+		producer_release(p);
+		log_info("display \"%s\": producer \"%s\" (pid %ld) told: %s",
+		    d->d_name, p->p_name, (long)p->p_pid, reason);
+		producer_close(p, QXLSHM_E_SHUTDOWN, reason, 1);
+	}
 	for (i = 0; i < producer_nlisteners; i++) {
 		if (producer_listeners[i]->pl_display != d)
 			continue;
+		event_free(producer_listeners[i]->pl_ev);
+		close(producer_listeners[i]->pl_fd);
 		(void)unlink(d->d_conf->cd_producer_path);
+		free(producer_listeners[i]);
+		producer_listeners[i] =
+		    producer_listeners[--producer_nlisteners];
+		break;
 	}
 }

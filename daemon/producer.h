@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * producer: the supervisor's end of qxl-shm (qxl-shm/PROTOCOL.md).  It
- * accepts a producer on the display's SOCK_SEQPACKET socket, checks its
- * SO_PEERCRED, HELLO, and each memfd (sealed against shrinking, long
- * enough), then starts the display worker and forwards the memory and
- * doorbells to it.  It never maps producer memory or reads a QXL command.
+ * accepts producers on the display's SOCK_SEQPACKET socket, checks their
+ * SO_PEERCRED, HELLO (within 5 s of connecting; only then does a
+ * connection claim the display), each memfd (sealed against shrinking,
+ * long enough) and the doorbells (within 10 s of HELLO), and forwards the
+ * memory and doorbells to the display worker.  It keeps what it forwarded
+ * so that a new display worker can be given the same producer.  It never
+ * maps producer memory or reads a QXL command.  A refused or dropped
+ * producer is sent ERROR with the reason before the close, and its input
+ * is drained so that it reads the reason, not a reset.
  */
 #ifndef SPICED_PRODUCER_H
 #define SPICED_PRODUCER_H
@@ -15,16 +20,26 @@
 /* Bind and listen on the display's producer socket (mode 0660, owned by
  * the configured producer ids when root). */
 int	producer_listen(struct display *, struct spd_err *);
-/* The display worker ended: detach the producer with reason. */
-void	producer_worker_gone(struct display *, const char *reason);
-/* The display worker reports a misbehaving producer: detach it. */
+/* Send the running producer's memory slots, doorbells and primary to
+ * the display's worker (d_worker): at ATTACH, and to a new worker after
+ * the last one died.  0 (also when no producer runs), -1 if the worker
+ * failed (it is then stopped). */
+int	producer_handover(struct display *);
+/* Ask the running producer to draw the whole primary again (REDRAW), if
+ * it granted QXLSHM_F_REDRAW.  1 if asked, 0 if it cannot be. */
+int	producer_redraw(struct display *);
+/* The display worker reports a misbehaving producer (or keeps dying with
+ * it): drop it with a FAULT error saying reason. */
 void	producer_fault(struct display *, const char *reason);
 /* The display worker applied a primary create (1) or destroy (0): tell
- * the producer, which waits for it. */
+ * the producer if it waits for it. */
 void	producer_primary_done(struct display *, uint32_t created);
-/* The attached producer's pid (from SO_PEERCRED), or 0 if none. */
+/* The running producer's pid (from SO_PEERCRED), or 0 if none. */
 pid_t	producer_pid(const struct display *);
-/* Shutdown: detach the producer and remove the socket file. */
-void	producer_shutdown(struct display *);
+/* A producer is attached and running. */
+int	producer_running(const struct display *);
+/* Shutdown or display removal: every producer connection of d gets
+ * ERROR (SHUTDOWN, reason) and is closed; the socket file is removed. */
+void	producer_shutdown(struct display *, const char *reason);
 
 #endif

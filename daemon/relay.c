@@ -185,6 +185,19 @@ relay_pump(const struct relay_layer_ops *ops, void *ctx, int cfd, int wfd)
 	}
 }
 
+/* A relay is forked, not executed: its copy of the supervisor's
+ * environment is none of its business, and /proc/PID/environ shows the
+ * original strings' memory, so they are wiped, not only forgotten. */
+static void
+relay_wipe_env(void)
+{
+	char **e;
+
+	for (e = environ; e != NULL && *e != NULL; e++)
+		explicit_bzero(*e, strlen(*e));
+	(void)clearenv();
+}
+
 static void __attribute__((noreturn))
 relay_child(const struct relay_layer_ops *ops, void *ctx, int client_fd,
     int pair_fd, const char *peer, const struct relay_conf *rc)
@@ -202,6 +215,7 @@ relay_child(const struct relay_layer_ops *ops, void *ctx, int client_fd,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	(void)prctl(PR_SET_NAME, "spiced-relay");
+	relay_wipe_env();
 	log_init("spiced-relay", rc->rc_debug);
 	if (relay_demote(client_fd, pair_fd, rc, &err) != 0) {
 		log_warn("display \"%s\": relay for %s: %s", rc->rc_display,

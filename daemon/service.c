@@ -5,6 +5,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "producer.h"
 #include "service.h"
 
 static struct display	*svc_displays;
@@ -54,7 +55,7 @@ svc_status(void)
 	size_t i;
 
 	for (i = 0; i < svc_ndisplays; i++) {
-		if (svc_displays[i].d_worker != NULL)
+		if (producer_running(&svc_displays[i]))
 			producers++;
 		sessions += (unsigned)svc_displays[i].d_nsessions;
 	}

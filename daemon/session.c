@@ -93,30 +93,62 @@ session_link_admit(const struct link_info *li, void *arg)
 	}
 }
 
-int
+/*
+ * The channels a session may link, sent once: spice-gtk creates a channel
+ * for every entry of every CHANNELS_LIST it gets, so a second list naming
+ * display 0 again would give the viewer two display channels.  Display 0
+ * is always there: its worker lives as long as the display, with or
+ * without a producer (display.c).
+ */
+static int
 session_send_channels(struct session *s)
 {
 	struct ipc_channels ch;
 
 	memset(&ch, 0, sizeof(ch));
-	if (s->s_display->d_worker != NULL) {
-		ch.ch[ch.count].type = SPICE_CHANNEL_DISPLAY;
-		ch.ch[ch.count].id = 0;
-		ch.count++;
-	}
+	ch.ch[ch.count].type = SPICE_CHANNEL_DISPLAY;
+	ch.ch[ch.count].id = 0;
+	ch.count++;
 	return wproc_send(s->s_main, IPC_D2W_CHANNELS, s->s_id, 0, &ch,
 	    sizeof(ch), NULL, 0);
 }
 
+/* wproc's exit callback for a main worker: its session ends with it. */
+static void
+session_main_gone(struct wproc *w, const char *reason, void *arg)
+{
+	struct session *s = arg;
+	char why[256];
+
+	if (s->s_main != w)
+		return;
+	s->s_main = NULL;
+	snprintf(why, sizeof(why), "main worker ended (%s)", reason);
+	session_end(s, why);
+}
+
 void
-session_channels_changed(struct display *d)
+session_display_lost(struct display *d, const char *reason)
 {
 	struct session *s, *next;
+	struct session_chan *sc, *cn;
+	int had;
 
 	for (s = LIST_FIRST(&d->d_sessions); s != NULL; s = next) {
 		next = LIST_NEXT(s, s_entry);
-		if (s->s_main != NULL)
-			(void)session_send_channels(s);
+		had = 0;
+		for (sc = TAILQ_FIRST(&s->s_chans); sc != NULL; sc = cn) {
+			cn = TAILQ_NEXT(sc, sc_entry);
+			if (sc->sc_type != SPICE_CHANNEL_DISPLAY)
+				continue;
+			TAILQ_REMOVE(&s->s_chans, sc, sc_entry);
+			free(sc);
+			if (s->s_nconns > 0)
+				s->s_nconns--;
+			had = 1;
+		}
+		if (had)
+			session_end(s, reason);
 	}
 }
 
@@ -180,6 +212,8 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 		session_end(s, "main worker failed to start");
 		return;
 	}
+	s->s_main->w_gone = session_main_gone;
+	s->s_main->w_gone_arg = s;
 	conn = spiced_next_conn_id();
 	s->s_main_conn = conn;
 	s->s_nconns = 1;
@@ -244,6 +278,7 @@ session_end(struct session *s, const char *reason)
 	s->s_main = NULL;
 	if (main_worker != NULL) {
 		main_worker->w_session = NULL;
+		main_worker->w_gone = NULL;
 		wproc_stop(main_worker, reason);
 	}
 	while ((sc = TAILQ_FIRST(&s->s_chans)) != NULL) {

@@ -53,10 +53,8 @@ struct session *session_find(struct display *, uint32_t id);
 void	 session_end(struct session *, const char *reason);
 /* A worker reported that a connection of session id ended. */
 void	 session_conn_closed(struct display *, uint32_t id, uint32_t conn);
-/* The channel list changed (producer attached/detached): tell every main
- * worker of the display. */
-void	 session_channels_changed(struct display *);
-/* Send the current channel list to one main worker. */
-int	 session_send_channels(struct session *);
+/* The display worker died, and the display channels it served with it:
+ * every session that had one ends with reason (its viewer reconnects). */
+void	 session_display_lost(struct display *, const char *reason);
 
 #endif

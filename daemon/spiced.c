@@ -22,10 +22,9 @@
 #include "auth-ticket.h"
 #include "conf.h"
 #include "control.h"
-#include "listen.h"
+#include "display.h"
 #include "keygen.h"
 #include "log.h"
-#include "producer.h"
 #include "relay.h"
 #include "service.h"
 #include "session.h"
@@ -39,10 +38,6 @@ struct spiced_opts	 spiced_opts;
 static struct conf		 spiced_conf;
 static struct display		 spiced_displays[CONF_MAX_DISPLAYS];
 static struct auth_keypool	*spiced_keys;
-/* A pre-auth client quiet for less than this is not evicted: about a
- * WAN round trip, so a real client answering each step is never taken
- * for a held connection (link.c link_evict_rank()). */
-#define SPICED_QUIET_GRACE_MS	200
 static uint32_t			 spiced_conn_counter;
 
 uint32_t
@@ -89,89 +84,6 @@ spiced_make_chroot(const char *run_dir, struct spd_err *err)
 	return 0;
 }
 
-/* Load the display's TLS context (certificate, key, CA, ciphers); relays
- * of this display run as its workers do. */
-/* A display's SASL settings and how its security-layer relays run;
- * indexed like spiced_displays, alive as long as the process. */
-struct spiced_sasl {
-	struct auth_sasl_policy	 ss_policy;
-	struct relay_conf	 ss_relay;
-};
-static struct spiced_sasl	 spiced_sasl[CONF_MAX_DISPLAYS];
-
-static const struct auth_sasl_policy *
-spiced_sasl_policy(const struct conf_display *cd, struct spiced_sasl *ss)
-{
-	struct auth_sasl_policy *p = &ss->ss_policy;
-
-	memset(ss, 0, sizeof(*ss));
-	snprintf(p->asp_realm, sizeof(p->asp_realm), "%s", cd->cd_sasl_realm);
-	snprintf(p->asp_server_name, sizeof(p->asp_server_name), "%s",
-	    cd->cd_sasl_server_name);
-	snprintf(p->asp_mechs, sizeof(p->asp_mechs), "%s", cd->cd_sasl_mechs);
-	p->asp_max_steps = (unsigned)cd->cd_sasl_max_steps;
-	ss->ss_relay.rc_display = cd->cd_name;
-	ss->ss_relay.rc_privileged = spiced_opts.so_as_root;
-	ss->ss_relay.rc_uid = cd->cd_worker.uid;
-	ss->ss_relay.rc_gid = cd->cd_worker.gid;
-	ss->ss_relay.rc_chroot = spiced_opts.so_chroot;
-	ss->ss_relay.rc_debug = spiced_opts.so_debug;
-	p->asp_relay = &ss->ss_relay;
-	return p;
-}
-
-static struct tls_server *
-spiced_tls_load(const struct conf_display *cd, struct spd_err *err)
-{
-	struct relay_conf rc;
-
-	memset(&rc, 0, sizeof(rc));
-	rc.rc_display = cd->cd_name;
-	rc.rc_privileged = spiced_opts.so_as_root;
-	rc.rc_uid = cd->cd_worker.uid;
-	rc.rc_gid = cd->cd_worker.gid;
-	rc.rc_chroot = spiced_opts.so_chroot;
-	rc.rc_debug = spiced_opts.so_debug;
-	return tls_server_new(cd, &rc, err);
-}
-
-static int
-spiced_setup_display(struct display *d, const struct conf_display *cd,
-    struct spd_err *err)
-{
-	d->d_conf = cd;
-	d->d_name = cd->cd_name;
-	LIST_INIT(&d->d_sessions);
-	LIST_INIT(&d->d_listeners);
-	if ((d->d_ticket = auth_ticket_new()) == NULL)
-		return spd_err_set(err, "out of memory");
-	auth_ticket_set_disabled(d->d_ticket, cd->cd_disable_ticketing);
-	if (cd->cd_password_set && auth_ticket_set_password(d->d_ticket,
-	    cd->cd_password, err) != 0)
-		return spd_err_prefix(err, "display \"%s\"", cd->cd_name);
-	auth_ticket_set_expiry(d->d_ticket, (time_t)cd->cd_password_expires);
-	d->d_policy.display = cd->cd_name;
-	d->d_policy.ticket = d->d_ticket;
-	d->d_policy.keys = spiced_keys;
-	d->d_policy.timeout_sec = cd->cd_link_timeout;
-	d->d_policy.max_preauth = cd->cd_max_preauth;
-	d->d_policy.max_preauth_per_addr = (unsigned)cd->cd_max_preauth_per_addr;
-	d->d_policy.auth_timeout_sec = cd->cd_auth_timeout;
-	d->d_policy.quiet_grace_ms = SPICED_QUIET_GRACE_MS;
-	d->d_policy.secure_channels = cd->cd_secure_channels;
-	if (cd->cd_sasl)
-		d->d_policy.sasl = spiced_sasl_policy(cd,
-		    &spiced_sasl[d - spiced_displays]);
-	if (cd->cd_tls_host[0] != '\0' &&
-	    (d->d_tls = spiced_tls_load(cd, err)) == NULL)
-		return -1;
-	if (listen_display(d, err) != 0 || producer_listen(d, err) != 0)
-		return -1;
-	log_info("display \"%s\": producer socket %s", d->d_name,
-	    cd->cd_producer_path);
-	return 0;
-}
-
 static void
 spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -187,10 +99,8 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 	link_abort_all();
 	relay_stop_all();
 	keygen_stop();
-	for (i = 0; i < spiced_conf.c_ndisplays; i++) {
-		listen_shutdown(&spiced_displays[i]);
-		producer_shutdown(&spiced_displays[i]);
-	}
+	for (i = 0; i < spiced_conf.c_ndisplays; i++)
+		display_shutdown(&spiced_displays[i], "spiced is shutting down");
 	wproc_stop_all();
 	event_base_loopexit(spiced_base, NULL);
 }
@@ -262,7 +172,7 @@ main(int argc, char *argv[])
 		for (i = 0; i < spiced_conf.c_ndisplays; i++) {
 			if (spiced_conf.c_displays[i].cd_tls_host[0] == '\0')
 				continue;
-			if ((ts = spiced_tls_load(&spiced_conf.c_displays[i],
+			if ((ts = display_tls_load(&spiced_conf.c_displays[i],
 			    &err)) == NULL)
 				log_fatal("%s", err.msg);
 			tls_server_free(ts);
@@ -312,8 +222,8 @@ main(int argc, char *argv[])
 			break;
 		}
 	for (i = 0; i < spiced_conf.c_ndisplays; i++)
-		if (spiced_setup_display(&spiced_displays[i],
-		    &spiced_conf.c_displays[i], &err) != 0)
+		if (display_setup(&spiced_displays[i],
+		    &spiced_conf.c_displays[i], spiced_keys, &err) != 0)
 			log_fatal("%s", err.msg);
 	if (act_check_claimed(&err) != 0 ||
 	    control_listen(&spiced_conf, spiced_displays,

@@ -11,11 +11,14 @@
 #include <sys/types.h>
 
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/event.h>
 
+#include "auth-sasl.h"
 #include "conf.h"
 #include "link.h"
+#include "relay.h"
 
 struct session;
 struct wproc;
@@ -29,9 +32,18 @@ struct display {
 	struct link_policy	 d_policy;
 	struct tls_server	*d_tls;		/* NULL: no tls-port */
 	struct auth_ticket	*d_ticket;
-	struct producer		*d_producer;	/* attached producer or NULL */
-	struct wproc		*d_worker;	/* display worker or NULL */
-	int			 d_primary;	/* producer created a primary */
+	/* The connection that said HELLO (setting up or running), or
+	 * NULL: producer.c's. */
+	struct producer		*d_producer;
+	/* The display worker, NULL only while it is restarted: display.c's */
+	struct wproc		*d_worker;
+	time_t			 d_worker_started;
+	struct event		*d_respawn;
+	int			 d_backoff_ms;
+	int			 d_crashes;	/* early deaths in a row */
+	int			 d_stopping;
+	struct auth_sasl_policy	 d_sasl;	/* d_policy.sasl points here */
+	struct relay_conf	 d_sasl_relay;
 	LIST_HEAD(, session)	 d_sessions;
 	int			 d_nsessions;
 	LIST_HEAD(, listener)	 d_listeners;

@@ -16,9 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "producer.h"
 #include "relay.h"
-#include "session.h"
 #include "worker-proc.h"
 
 /* Every worker, live or waiting to be reaped. */
@@ -36,27 +34,6 @@ wproc_role_name(enum wproc_role role)
 		return "keygen";
 	}
 	return "?";
-}
-
-/* Environment entries passed on to a worker at most. */
-#define WPROC_MAX_ENV	256
-
-/*
- * The supervisor's environment without $NOTIFY_SOCKET, which is for the
- * supervisor alone (systemd's other variables are already gone).  envp
- * points into environ; built before fork, as the child may only make
- * async-signal-safe calls.
- */
-static void
-wproc_child_env(char **envp, size_t max)
-{
-	static const char drop[] = "NOTIFY_SOCKET=";
-	size_t i, n = 0;
-
-	for (i = 0; environ[i] != NULL && n + 1 < max; i++)
-		if (strncmp(environ[i], drop, sizeof(drop) - 1) != 0)
-			envp[n++] = environ[i];
-	envp[n] = NULL;
 }
 
 /* In the child: put the IPC socket on fd 3 and exec.  Only async-signal-
@@ -91,7 +68,10 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	    &spiced_opts.so_keygen_ids;
 	char arg_role[32], arg_disp[96], arg_uid[32], arg_gid[32], arg_mem[48];
 	char arg_chroot[CONF_PATH_LEN + 16];
-	char *argv[12], *envp[WPROC_MAX_ENV];
+	/* Workers start with an empty environment: nothing in the
+	 * supervisor's (systemd's variables, credentials a unit set, a
+	 * KRB5_KTNAME) is theirs to see, and they need none of it. */
+	char *argv[12], *envp[1] = { NULL };
 	struct ipc_init init;
 	struct wproc *w;
 	int sv[2], argc = 0;
@@ -129,7 +109,6 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	if (spiced_opts.so_test_triggers)
 		argv[argc++] = "--test-triggers";
 	argv[argc] = NULL;
-	wproc_child_env(envp, WPROC_MAX_ENV);
 
 	if ((pid = fork()) < 0) {
 		close(sv[0]);
@@ -198,12 +177,10 @@ wproc_send(struct wproc *w, uint32_t type, uint32_t session, uint32_t conn,
 }
 
 /* Unhook a worker from the display and session that refer to it, and
- * undo what its loss means for them. */
+ * tell its owner (w_gone) once. */
 static void
 wproc_detach(struct wproc *w, const char *reason)
 {
-	struct display *d = w->w_display;
-	struct session *s = w->w_session;
 	wproc_gone_cb gone = w->w_gone;
 
 	w->w_display = NULL;
@@ -211,14 +188,6 @@ wproc_detach(struct wproc *w, const char *reason)
 	w->w_gone = NULL;
 	if (gone != NULL)
 		gone(w, reason, w->w_gone_arg);
-	if (s != NULL && s->s_main == w) {
-		s->s_main = NULL;
-		session_end(s, reason);
-	}
-	if (d != NULL && d->d_worker == w) {
-		d->d_worker = NULL;
-		producer_worker_gone(d, reason);
-	}
 }
 
 void
@@ -263,10 +232,26 @@ wproc_log_exit(const struct wproc *w, int status)
 		    pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
 }
 
+/* How a worker ended, for its owner's log line. */
+static const char *
+wproc_exit_str(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d, %s",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "ended");
+	return buf;
+}
+
 void
 wproc_reap(void)
 {
 	struct wproc *w, *next;
+	char why[64];
 	int status;
 	pid_t pid;
 
@@ -279,7 +264,8 @@ wproc_reap(void)
 				continue;
 			wproc_log_exit(w, status);
 			w->w_pid = 0;
-			wproc_stop(w, "worker exited");
+			wproc_stop(w, wproc_exit_str(status, why,
+			    sizeof(why)));
 			LIST_REMOVE(w, w_entry);
 			free(w);
 			break;

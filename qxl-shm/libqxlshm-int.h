@@ -39,6 +39,8 @@ struct qxlshm {
 	int			 q_cursor_doorbell;
 	int			 q_attached;
 	int			 q_dead;	/* ERROR or close seen */
+	uint64_t		 q_features;	/* granted QXLSHM_F_* */
+	int			 q_redraw;	/* REDRAW seen, not yet taken */
 	uint8_t			*q_ram;		/* device region, or NULL */
 	struct qxlshm_slot	 q_slot[QXLSHM_MAX_SLOTS];
 	char			 q_err[QXLSHM_ERRLEN];

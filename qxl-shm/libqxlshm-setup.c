@@ -57,7 +57,8 @@ qxlshm_open(const char *path, const char *name, const struct qxlshm_setup *s,
 {
 	struct qxlshm *q;
 
-	if ((q = qxlshm_connect(path, name, err, errlen)) == NULL)
+	if ((q = qxlshm_connect_features(path, name, s->features, err,
+	    errlen)) == NULL)
 		return NULL;
 	if (qxlshm_setup(q, s) == -1) {
 		if (err != NULL)

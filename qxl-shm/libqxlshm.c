@@ -187,6 +187,8 @@ qxlshm_recv_one(struct qxlshm *q, struct qxlshm_hdr *hdr, uint8_t *payload,
 		    " but %zd payload bytes", hdr->len, n - (ssize_t)sizeof(*hdr));
 	}
 	memcpy(payload, buf + sizeof(*hdr), hdr->len);
+	if (hdr->type == QXLSHM_MSG_REDRAW)
+		q->q_redraw = 1;
 	if (hdr->type == QXLSHM_MSG_ERROR) {
 		struct qxlshm_error e;
 
@@ -258,6 +260,13 @@ qxlshm_expect(struct qxlshm *q, uint32_t want, void *out, uint32_t outlen,
 struct qxlshm *
 qxlshm_connect(const char *path, const char *name, char *err, size_t errlen)
 {
+	return qxlshm_connect_features(path, name, 0, err, errlen);
+}
+
+struct qxlshm *
+qxlshm_connect_features(const char *path, const char *name,
+    uint64_t features, char *err, size_t errlen)
+{
 	struct sockaddr_un sun;
 	struct qxlshm_hello hello;
 	struct qxlshm_hello_reply reply;
@@ -293,7 +302,7 @@ qxlshm_connect(const char *path, const char *name, char *err, size_t errlen)
 	hello.magic = QXLSHM_MAGIC;
 	hello.major = QXLSHM_VERSION_MAJOR;
 	hello.minor = QXLSHM_VERSION_MINOR;
-	hello.features = 0;
+	hello.features = features;
 	snprintf(hello.name, sizeof(hello.name), "%s", name ? name : "");
 	if (qxlshm_send_msg(q, QXLSHM_MSG_HELLO, &hello, sizeof(hello),
 	    NULL, 0) == -1 ||
@@ -307,6 +316,8 @@ qxlshm_connect(const char *path, const char *name, char *err, size_t errlen)
 		    reply.magic, QXLSHM_VERSION_MAJOR, QXLSHM_VERSION_MINOR);
 		goto fail_sock;
 	}
+	/* A server grants a subset of what was asked, never more. */
+	q->q_features = reply.features & features;
 	return q;
 fail_sock:
 	close(q->q_sock);
@@ -654,6 +665,21 @@ qxlshm_handle_irq(struct qxlshm *q)
 	if (q->q_irq != -1)
 		(void)!read(q->q_irq, &v, sizeof(v));
 	return qxlshm_poll_releases(q);
+}
+
+uint64_t
+qxlshm_features(const struct qxlshm *q)
+{
+	return q->q_features;
+}
+
+int
+qxlshm_redraw_requested(struct qxlshm *q)
+{
+	int r = q->q_redraw;
+
+	q->q_redraw = 0;
+	return r;
 }
 
 int

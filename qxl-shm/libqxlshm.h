@@ -36,6 +36,22 @@ struct qxlshm;
 struct qxlshm	*qxlshm_connect(const char *path, const char *name, char *err,
 		    size_t errlen);
 
+/* The same, asking for the QXLSHM_F_* features in features (what the
+ * producer can do); qxlshm_features() then tells what the server
+ * granted.  qxlshm_connect() asks for none. */
+struct qxlshm	*qxlshm_connect_features(const char *path, const char *name,
+		    uint64_t features, char *err, size_t errlen);
+
+/* The features the server granted (a subset of those asked). */
+uint64_t	 qxlshm_features(const struct qxlshm *q);
+
+/* With QXLSHM_F_REDRAW granted: 1 once after the server sent REDRAW (its
+ * display worker was restarted and lost every surface), which the
+ * producer answers by creating its off-screen surfaces again and drawing
+ * the whole primary; 0 otherwise.  Messages are read by
+ * qxlshm_handle_control(), qxlshm_wait() and qxlshm_idle(). */
+int		 qxlshm_redraw_requested(struct qxlshm *q);
+
 /* Send DETACH if attached, close the socket and eventfds, unmap and close
  * every slot and free q.  NULL is ignored. */
 void		 qxlshm_close(struct qxlshm *q);
@@ -167,6 +183,7 @@ struct qxlshm_setup {
 	/* Bytes of slot 1 beyond the primary; 0: three more screens plus
 	 * QXLSHM_SETUP_DATA_FREE. */
 	uint64_t	 data_slot_free;
+	uint64_t	 features;	/* QXLSHM_F_* to ask for */
 };
 
 int		 qxlshm_setup(struct qxlshm *q, const struct qxlshm_setup *s);

@@ -18,7 +18,7 @@
 
 #define QXLSHM_MAGIC		0x4d485351u	/* "QSHM" little-endian */
 #define QXLSHM_VERSION_MAJOR	1
-#define QXLSHM_VERSION_MINOR	0
+#define QXLSHM_VERSION_MINOR	1
 
 /* Limits the server enforces. */
 #define QXLSHM_MAX_SLOTS	8		/* slot ids 0..7 */
@@ -78,13 +78,19 @@ enum qxlshm_type {
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
 	QXLSHM_MSG_ERROR = 102,		/* reason, then the server closes */
 	QXLSHM_MSG_PRIMARY_DONE = 103,	/* CREATE/DESTROY_PRIMARY applied */
+	QXLSHM_MSG_REDRAW = 104,	/* 1.1, QXLSHM_F_REDRAW: draw it all */
 };
+
+/* Feature bits of HELLO (asked) and HELLO_REPLY (granted). */
+#define QXLSHM_F_REDRAW		(1ull << 0)	/* the producer redraws the
+						   whole primary on REDRAW */
+#define QXLSHM_F_SUPPORTED	QXLSHM_F_REDRAW
 
 struct qxlshm_hello {
 	uint32_t	magic;		/* QXLSHM_MAGIC */
 	uint16_t	major;
 	uint16_t	minor;
-	uint64_t	features;	/* QXLSHM_F_*, none defined in 1.0 */
+	uint64_t	features;	/* QXLSHM_F_* it can do */
 	char		name[64];	/* producer's name, for logs */
 } __attribute__((packed));
 
@@ -144,6 +150,8 @@ enum qxlshm_error_code {
 	QXLSHM_E_MEMFD = 4,		/* memfd unsealed, too small, ... */
 	QXLSHM_E_BUSY = 5,		/* another producer is attached */
 	QXLSHM_E_FAULT = 6,		/* bad QXL commands: detached */
+	QXLSHM_E_TIMEOUT = 7,		/* a step took longer than allowed */
+	QXLSHM_E_SHUTDOWN = 8,		/* spiced is stopping */
 };
 
 #endif

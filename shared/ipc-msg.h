@@ -52,6 +52,7 @@ enum ipc_type {
 	IPC_D2W_CONN_CLOSE = 107,	/* close one client connection */
 	IPC_D2W_SESSION_CLOSE = 108,	/* close all connections of ih_session */
 	IPC_D2W_KEYGEN = 109,		/* keygen: make keys; struct ipc_keygen */
+	IPC_D2W_PRODUCER_GONE = 110,	/* display: drop the producer's memory */
 
 	/* worker -> supervisor */
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */

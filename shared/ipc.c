@@ -26,6 +26,7 @@ static const struct ipc_spec {
 	{ IPC_D2W_CONN_CLOSE,		0,				0 },
 	{ IPC_D2W_SESSION_CLOSE,	0,				0 },
 	{ IPC_D2W_KEYGEN,		sizeof(struct ipc_keygen),	0 },
+	{ IPC_D2W_PRODUCER_GONE,	0,				0 },
 	{ IPC_W2D_READY,		sizeof(struct ipc_ready),	0 },
 	{ IPC_W2D_CONN_CLOSED,		sizeof(struct ipc_conn_closed),	0 },
 	{ IPC_W2D_PRIMARY_DONE,		sizeof(struct ipc_primary_done), 0 },

@@ -57,6 +57,7 @@ struct plink {
 };
 
 static void	plink_drain(struct plink *);
+static void	plink_primary_drop(struct plink *);
 
 struct plink *
 plink_new(struct worker *wk, struct render *r, struct dout *d,
@@ -81,7 +82,9 @@ plink_new(struct worker *wk, struct render *r, struct dout *d,
 
 /*
  * The producer misbehaved beyond tolerance: tell the supervisor, which
- * detaches it, and leave.  Nothing more is consumed meanwhile.
+ * detaches it (IPC_D2W_PRODUCER_GONE then unmaps everything here).
+ * Nothing more is consumed meanwhile; the clients stay, and the worker
+ * serves the display's next producer.
  */
 static void
 plink_fault(struct plink *pl, const char *fmt, ...)
@@ -106,7 +109,41 @@ plink_fault(struct plink *pl, const char *fmt, ...)
 		event_del(pl->pl_retry_ev);
 	worker_send(pl->pl_wk, IPC_W2D_PRODUCER_FAULT, 0, 0, &f, sizeof(f),
 	    NULL, 0);
-	worker_exit(pl->pl_wk, 1, "producer fault");
+}
+
+void
+plink_detach(struct plink *pl)
+{
+	int i;
+
+	plink_primary_drop(pl);
+	render_surface_destroy_all(pl->pl_render);
+	if (pl->pl_doorbell_ev != NULL)
+		event_free(pl->pl_doorbell_ev);
+	if (pl->pl_drain_ev != NULL)
+		event_free(pl->pl_drain_ev);
+	if (pl->pl_retry_ev != NULL)
+		event_free(pl->pl_retry_ev);
+	pl->pl_doorbell_ev = pl->pl_drain_ev = pl->pl_retry_ev = NULL;
+	if (pl->pl_doorbell >= 0)
+		close(pl->pl_doorbell);
+	if (pl->pl_irq >= 0)
+		close(pl->pl_irq);
+	pl->pl_doorbell = pl->pl_irq = -1;
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
+		if (pl->pl_slotfd[i] != -1) {
+			close(pl->pl_slotfd[i]);
+			pl->pl_slotfd[i] = -1;
+		}
+	/* Releases owed to a producer that is gone are moot. */
+	slots_clear(&pl->pl_slots);
+	memset(&pl->pl_ring, 0, sizeof(pl->pl_ring));
+	pl->pl_attached = pl->pl_dead = pl->pl_want_irq = 0;
+	pl->pl_pend_head = pl->pl_pend_len = 0;
+	log_info("display \"%s\": producer detached after %llu commands",
+	    pl->pl_wk->wk_display, (unsigned long long)pl->pl_ncmds);
+	pl->pl_ncmds = pl->pl_nskipped = 0;
+	pl->pl_nbad = 0;
 }
 
 int

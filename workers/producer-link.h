@@ -64,4 +64,11 @@ int	 plink_primary_create(struct plink *, const struct ipc_primary *,
  * SURFACE_DESTROY).  Without a primary it does nothing.  Returns 0. */
 int	 plink_primary_destroy(struct plink *, struct spd_err *);
 
+/* IPC_D2W_PRODUCER_GONE: the producer detached (or was dropped): drop
+ * every surface (clients get the primary destroyed), unmap every slot,
+ * close the doorbells; the link then takes the next producer's MEMSLOT,
+ * DEVICE and PRIMARY_CREATE as at the start.  Harmless when nothing is
+ * attached. */
+void	 plink_detach(struct plink *);
+
 #endif

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * role-display: the display worker, one per display for as long as its
- * producer is attached (DESIGN.md sections 1 and 5).
+ * role-display: the display worker, one per display for as long as the
+ * display exists (DESIGN.md sections 1 and 5, with one deviation: the
+ * worker, and so every viewer's display channel, outlives a producer, so
+ * that a producer restart or a new producer shows in the viewers already
+ * connected; see daemon/display.c).
  *
  * It owns the display's surfaces (render), consumes the producer's command
  * ring (producer-link) and serves every display channel connection of
@@ -110,6 +113,9 @@ role_display_ipc(struct worker *wk, struct ipc_msg *msg, struct spd_err *err)
 		return plink_primary_create(rd->rd_plink, &pr, err);
 	case IPC_D2W_PRIMARY_DESTROY:
 		return plink_primary_destroy(rd->rd_plink, err);
+	case IPC_D2W_PRODUCER_GONE:
+		plink_detach(rd->rd_plink);
+		return 0;
 	case IPC_D2W_CONN_CLOSE:
 		/* The connection may have ended on its own meanwhile. */
 		(void)dout_close_conn(rd->rd_dout, msg->hdr.ih_conn,

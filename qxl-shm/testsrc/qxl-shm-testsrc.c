@@ -3,9 +3,11 @@
  * qxl-shm-testsrc: the reference producer.  It connects to spiced's
  * qxl-shm control socket with libqxlshm and shows a synthetic desktop
  * (default), one picture (--image) or a looping sequence of pictures
- * (--frames), using QXL_DRAW_FILL, QXL_DRAW_COPY of bitmaps (flat and
- * chunked) and of an off-screen surface, and recycling its memory from the
- * release ring.  See qxl-shm-testsrc(1).
+ * (--frames, decoded once; --damage sends only what changed), using
+ * QXL_DRAW_FILL, QXL_DRAW_COPY of bitmaps (flat and chunked) and of an
+ * off-screen surface, and recycling its memory from the release ring.  It
+ * asks for QXLSHM_F_REDRAW and draws everything again when spiced says
+ * its display worker lost the picture.  See qxl-shm-testsrc(1).
  */
 #include <sys/stat.h>
 
@@ -35,6 +37,10 @@
 #define TS_MEM_WAIT_MS		10000	/* give up waiting for releases */
 #define TS_PUSH_WAIT_MS		10000
 #define TS_MAX_SURFACES		4
+/* --frames: decoded pictures kept in memory at most. */
+#define TS_FRAMES_MAX_BYTES	(2ull << 30)
+/* --damage: changes are found tile by tile. */
+#define TS_TILE			32
 
 struct ts {
 	struct qxlshm	*ts_q;
@@ -43,6 +49,7 @@ struct ts {
 	int		 ts_verbose;
 	uint64_t	 ts_ncmds;
 	void		*ts_surf_mem[TS_MAX_SURFACES];
+	uint32_t	*ts_sub;	/* --damage: one rectangle's pixels */
 };
 
 static volatile sig_atomic_t ts_stop;
@@ -71,7 +78,7 @@ ts_usage(void)
 {
 	fprintf(stderr, "usage: qxl-shm-testsrc --socket PATH [--size WxH] "
 	    "[--fps N] [--count N]\n"
-	    "       [--image FILE | --frames DIR] [--name NAME] "
+	    "       [--image FILE | --frames DIR [--damage]] [--name NAME] "
 	    "[--verbose]\n");
 	exit(2);
 }
@@ -334,6 +341,29 @@ ts_idle_until(struct ts *t, int64_t deadline)
 	return 0;
 }
 
+/*
+ * Did spiced ask for everything again (its display worker was restarted
+ * and lost every surface)?  Then the off-screen surfaces the producer
+ * still counts as created are gone too: their memory is the producer's
+ * again, free to be given anew.
+ */
+static int
+ts_redraw_asked(struct ts *t)
+{
+	uint32_t i;
+
+	if (!qxlshm_redraw_requested(t->ts_q))
+		return 0;
+	for (i = 0; i < TS_MAX_SURFACES; i++)
+		if (t->ts_surf_mem[i] != NULL) {
+			qxlshm_free(t->ts_q, t->ts_surf_mem[i]);
+			t->ts_surf_mem[i] = NULL;
+		}
+	if (t->ts_verbose)
+		ts_log("server asked for a redraw");
+	return 1;
+}
+
 static int
 ts_run_scene(struct ts *t, int fps, uint64_t count)
 {
@@ -350,6 +380,8 @@ ts_run_scene(struct ts *t, int fps, uint64_t count)
 		return -1;
 	}
 	for (n = 0; !ts_stop && (count == 0 || n < count); n++) {
+		if (ts_redraw_asked(t))
+			scene_redraw(s);
 		if (scene_frame(s, n, &ops) == -1) {
 			rv = -1;
 			break;
@@ -384,33 +416,173 @@ ts_show(struct ts *t, const struct image *im)
 	return ts_bitmap(t, 0, &r, im->im_px);
 }
 
+/* --frames takes the PPM files of the folder, in name order. */
 static int
 ts_select_file(const struct dirent *de)
 {
-	return de->d_name[0] != '.';
+	size_t n = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && n > 4 &&
+	    strcmp(de->d_name + n - 4, ".ppm") == 0;
+}
+
+/* Decode every frame once; -1 with a message. */
+static int
+ts_load_frames(const char *dir, struct image **out, int *nout)
+{
+	struct dirent **names = NULL;
+	char path[4096], err[512];
+	struct image *im = NULL;
+	uint64_t bytes = 0;
+	int n, i, rv = -1;
+
+	if ((n = scandir(dir, &names, ts_select_file, alphasort)) <= 0) {
+		ts_log("--frames %s: %s", dir, n == 0 ? "no .ppm files" :
+		    strerror(errno));
+		return -1;
+	}
+	if ((im = calloc((size_t)n, sizeof(*im))) == NULL) {
+		ts_log("--frames %s: out of memory", dir);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		if (image_load(path, &im[i], err, sizeof(err)) == -1) {
+			ts_log("%s", err);
+			goto out;
+		}
+		if (im[i].im_width != im[0].im_width ||
+		    im[i].im_height != im[0].im_height) {
+			ts_log("%s: %ux%u, but the first frame is %ux%u", path,
+			    im[i].im_width, im[i].im_height, im[0].im_width,
+			    im[0].im_height);
+			goto out;
+		}
+		bytes += (uint64_t)im[i].im_width * im[i].im_height * 4;
+		if (bytes > TS_FRAMES_MAX_BYTES) {
+			ts_log("--frames %s: more than %llu MiB of pictures",
+			    dir, (unsigned long long)(TS_FRAMES_MAX_BYTES >>
+			    20));
+			goto out;
+		}
+	}
+	*out = im;
+	*nout = n;
+	im = NULL;
+	rv = 0;
+out:
+	if (im != NULL) {
+		for (i = 0; i < n; i++)
+			image_free(&im[i]);
+		free(im);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rv;
+}
+
+/* Does tile (tx, ty) differ between a and b (w x h pixels)? */
+static int
+ts_tile_differs(const uint32_t *a, const uint32_t *b, int32_t w, int32_t h,
+    int32_t tx, int32_t ty)
+{
+	int32_t x0 = tx * TS_TILE, y0 = ty * TS_TILE, y, tw, th;
+
+	tw = w - x0 < TS_TILE ? w - x0 : TS_TILE;
+	th = h - y0 < TS_TILE ? h - y0 : TS_TILE;
+	for (y = y0; y < y0 + th; y++)
+		if (memcmp(a + (size_t)y * w + x0, b + (size_t)y * w + x0,
+		    (size_t)tw * 4) != 0)
+			return 1;
+	return 0;
+}
+
+/* Send rectangle r of picture im (w wide) as one DRAW_COPY. */
+static int
+ts_send_rect(struct ts *t, const struct image *im, const struct scene_rect *r)
+{
+	int32_t y;
+
+	if (r->x == 0 && r->y == 0 && r->w == (int32_t)im->im_width &&
+	    r->h == (int32_t)im->im_height)
+		return ts_bitmap(t, 0, r, im->im_px);
+	for (y = 0; y < r->h; y++)
+		memcpy(t->ts_sub + (size_t)y * r->w, im->im_px +
+		    (size_t)(r->y + y) * im->im_width + r->x, (size_t)r->w * 4);
+	return ts_bitmap(t, 0, r, t->ts_sub);
+}
+
+/*
+ * Send what differs between prev and cur, as a damage-tracking producer
+ * (an X server's DAMAGE, a VMM's dirty bitmap) would: changed tiles,
+ * merged into runs along each row of tiles, and runs merged down while
+ * the same columns keep changing.  Returns the rectangles sent, or -1.
+ */
+static int
+ts_send_damage(struct ts *t, const struct image *prev, const struct image *cur)
+{
+	int32_t w = (int32_t)cur->im_width, h = (int32_t)cur->im_height;
+	int32_t ntx = (w + TS_TILE - 1) / TS_TILE;
+	int32_t nty = (h + TS_TILE - 1) / TS_TILE, tx, ty, x0, x1;
+	struct scene_rect open = { 0, 0, 0, 0 }, r;
+	int sent = 0, have = 0;
+
+	for (ty = 0; ty < nty; ty++) {
+		for (tx = 0; tx < ntx; tx++) {
+			if (!ts_tile_differs(prev->im_px, cur->im_px, w, h, tx,
+			    ty))
+				continue;
+			for (x0 = tx; tx + 1 < ntx && ts_tile_differs(
+			    prev->im_px, cur->im_px, w, h, tx + 1, ty); tx++)
+				;
+			x1 = tx + 1;
+			r.x = x0 * TS_TILE;
+			r.w = (x1 * TS_TILE < w ? x1 * TS_TILE : w) - r.x;
+			r.y = ty * TS_TILE;
+			r.h = ((ty + 1) * TS_TILE < h ? (ty + 1) * TS_TILE :
+			    h) - r.y;
+			/* The same columns as the run above: grow it. */
+			if (have && open.x == r.x && open.w == r.w &&
+			    open.y + open.h == r.y) {
+				open.h += r.h;
+				continue;
+			}
+			if (have) {
+				if (ts_send_rect(t, cur, &open) == -1)
+					return -1;
+				sent++;
+			}
+			open = r;
+			have = 1;
+		}
+	}
+	if (have) {
+		if (ts_send_rect(t, cur, &open) == -1)
+			return -1;
+		sent++;
+	}
+	return sent;
 }
 
 static int
-ts_run_frames(struct ts *t, const char *dir, struct dirent **names, int n,
-    int fps, uint64_t count)
+ts_run_frames(struct ts *t, const struct image *frames, int n, int fps,
+    uint64_t count, int damage)
 {
-	char path[4096], err[512];
-	struct image im;
 	int64_t next = ts_now_ms();
+	const struct image *prev = NULL, *cur;
 	uint64_t f;
 
 	for (f = 0; !ts_stop && (count == 0 || f < count); f++) {
-		snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[f % (uint64_t)n]->d_name);
-		if (image_load(path, &im, err, sizeof(err)) == -1) {
-			ts_log("%s", err);
+		cur = &frames[f % (uint64_t)n];
+		if (ts_redraw_asked(t))
+			prev = NULL;
+		if (damage && prev != NULL) {
+			if (ts_send_damage(t, prev, cur) == -1)
+				return -1;
+		} else if (ts_show(t, cur) == -1)
 			return -1;
-		}
-		if (ts_show(t, &im) == -1) {
-			image_free(&im);
-			return -1;
-		}
-		image_free(&im);
+		prev = cur;
 		next += 1000 / fps;
 		if (ts_idle_until(t, next) == -1)
 			return -1;
@@ -428,6 +600,7 @@ main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "image", required_argument, NULL, 'i' },
 		{ "frames", required_argument, NULL, 'F' },
+		{ "damage", no_argument, NULL, 'D' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -435,7 +608,7 @@ main(int argc, char **argv)
 	};
 	const char *sock = NULL, *image = NULL, *frames = NULL;
 	const char *name = "qxl-shm-testsrc";
-	struct dirent **names = NULL;
+	struct image *frame_im = NULL;
 	struct sigaction sa;
 	struct image im;
 	struct ts t;
@@ -443,11 +616,11 @@ main(int argc, char **argv)
 	char err[QXLSHM_ERRLEN];
 	uint32_t w = 1024, h = 768;
 	uint64_t count = 0;
-	int c, fps = 30, nnames = 0, rv, i;
+	int c, fps = 30, nframes = 0, damage = 0, rv, i;
 
 	memset(&t, 0, sizeof(t));
 	memset(&im, 0, sizeof(im));
-	while ((c = getopt_long(argc, argv, "s:S:f:c:i:F:n:vh", longopts,
+	while ((c = getopt_long(argc, argv, "s:S:f:c:i:F:Dn:vh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -477,6 +650,9 @@ main(int argc, char **argv)
 		case 'F':
 			frames = optarg;
 			break;
+		case 'D':
+			damage = 1;
+			break;
 		case 'n':
 			name = optarg;
 			break;
@@ -487,7 +663,8 @@ main(int argc, char **argv)
 			ts_usage();
 		}
 	}
-	if (sock == NULL || optind != argc || (image != NULL && frames != NULL))
+	if (sock == NULL || optind != argc || (image != NULL && frames != NULL) ||
+	    (damage && frames == NULL))
 		ts_usage();
 
 	/* Load the first picture before connecting: a bad file is a usage
@@ -496,25 +673,18 @@ main(int argc, char **argv)
 		ts_log("%s", err);
 		return 1;
 	}
-	if (frames != NULL) {
-		char path[4096];
-
-		nnames = scandir(frames, &names, ts_select_file, alphasort);
-		if (nnames <= 0) {
-			ts_log("--frames %s: %s", frames, nnames == 0 ?
-			    "no files" : strerror(errno));
-			return 1;
-		}
-		snprintf(path, sizeof(path), "%s/%s", frames,
-		    names[0]->d_name);
-		if (image_load(path, &im, err, sizeof(err)) == -1) {
-			ts_log("%s", err);
-			return 1;
-		}
-	}
+	if (frames != NULL && ts_load_frames(frames, &frame_im, &nframes) == -1)
+		return 1;
 	if (im.im_px != NULL) {
 		w = im.im_width;
 		h = im.im_height;
+	} else if (frame_im != NULL) {
+		w = frame_im[0].im_width;
+		h = frame_im[0].im_height;
+	}
+	if (damage && (t.ts_sub = malloc((size_t)w * h * 4)) == NULL) {
+		ts_log("out of memory");
+		return 1;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -528,7 +698,8 @@ main(int argc, char **argv)
 	memset(&qs, 0, sizeof(qs));
 	qs.width = w;
 	qs.height = h;
-	qs.pixels = im.im_px;
+	qs.pixels = frame_im != NULL ? frame_im[0].im_px : im.im_px;
+	qs.features = QXLSHM_F_REDRAW;
 	if ((t.ts_q = qxlshm_open(sock, name, &qs, err, sizeof(err))) == NULL) {
 		ts_log("%s", err);
 		return 1;
@@ -542,10 +713,13 @@ main(int argc, char **argv)
 		if (rv == 0 && t.ts_verbose)
 			ts_log("showing %s (%ux%u); idle until signalled",
 			    image, w, h);
-		while (rv == 0 && !ts_stop)
-			rv = ts_idle_until(&t, ts_now_ms() + 1000);
+		while (rv == 0 && !ts_stop) {
+			rv = ts_idle_until(&t, ts_now_ms() + 200);
+			if (rv == 0 && ts_redraw_asked(&t))
+				rv = ts_show(&t, &im);
+		}
 	} else if (frames != NULL)
-		rv = ts_run_frames(&t, frames, names, nnames, fps, count);
+		rv = ts_run_frames(&t, frame_im, nframes, fps, count, damage);
 	else
 		rv = ts_run_scene(&t, fps, count);
 	if (rv == 0 && count != 0)
@@ -555,8 +729,9 @@ main(int argc, char **argv)
 		    "stopping on signal" : "done", t.ts_ncmds);
 	qxlshm_close(t.ts_q);	/* sends DETACH */
 	image_free(&im);
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
+	for (i = 0; i < nframes; i++)
+		image_free(&frame_im[i]);
+	free(frame_im);
+	free(t.ts_sub);
 	return rv == 0 ? 0 : 1;
 }

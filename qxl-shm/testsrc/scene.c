@@ -37,6 +37,7 @@ struct scene {
 	struct scene_rect sc_anim;	/* animated area */
 	uint32_t	*sc_anim_px;
 	uint32_t	 sc_icon[SCENE_ICON * SCENE_ICON];
+	int		 sc_full;	/* next frame draws everything */
 };
 
 static struct scene_rect
@@ -229,7 +230,8 @@ scene_frame(struct scene *s, uint64_t n, const struct scene_ops *o)
 	struct scene_rect a;
 	int32_t nx, dx;
 
-	if (n == 0) {
+	if (n == 0 || s->sc_full) {
+		s->sc_full = 0;
 		if (scene_fill(o, 0, 0, 0, s->sc_w, s->sc_h, SCENE_BG) == -1 ||
 		    scene_fill(o, 0, 0, s->sc_h - SCENE_TASKBAR_H, s->sc_w,
 		    SCENE_TASKBAR_H, SCENE_TASKBAR) == -1 ||
@@ -242,7 +244,7 @@ scene_frame(struct scene *s, uint64_t n, const struct scene_ops *o)
 		    SCENE_PANEL_W, SCENE_PANEL_H) == -1 ||
 		    scene_panel(s, n, o) == -1)
 			return -1;
-		s->sc_slide.x = scene_slide_x(s, 0);
+		s->sc_slide.x = scene_slide_x(s, n);
 		if (scene_window(s, o, &s->sc_slide, 11, 0, 4, NULL) == -1)
 			return -1;
 	} else {
@@ -265,6 +267,12 @@ scene_frame(struct scene *s, uint64_t n, const struct scene_ops *o)
 	scene_anim_update(s, n);
 	a = s->sc_anim;
 	return o->so_bitmap(o->so_arg, 0, &a, s->sc_anim_px);
+}
+
+void
+scene_redraw(struct scene *s)
+{
+	s->sc_full = 1;
 }
 
 int

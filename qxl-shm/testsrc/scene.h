@@ -51,5 +51,9 @@ int		 scene_frame(struct scene *, uint64_t n, const struct scene_ops *);
 
 /* Emit the teardown (destroy the panel surface). */
 int		 scene_finish(struct scene *, const struct scene_ops *);
+/* The next scene_frame() draws the whole screen as frame 0 does (the
+ * off-screen surface created again included), at that frame's state:
+ * after the server lost every surface (REDRAW). */
+void		 scene_redraw(struct scene *);
 
 #endif

@@ -29,6 +29,8 @@ def check_sandboxed(sp, pid, role):
         check(root == os.path.join(sp.dir, "empty"), "%s worker root is %s" % (role, root))
         check(st["CapEff"] == "0000000000000000", "%s worker CapEff %s" % (role, st["CapEff"]))
     check(st["NoNewPrivs"].strip() == "1", "%s worker NoNewPrivs %s" % (role, st["NoNewPrivs"]))
+    check(common.environ(pid) == [], "%s worker has an environment: %r"
+          % (role, common.environ(pid)))
     check(st["Seccomp"].strip() == "2", "%s worker Seccomp %s" % (role, st["Seccomp"]))
 
 

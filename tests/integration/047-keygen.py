@@ -45,6 +45,7 @@ def main():
         check(st["CapEff"] == "0000000000000000", "keygen CapEff %s" % st["CapEff"])
     check(st["NoNewPrivs"].strip() == "1", "keygen NoNewPrivs %s" % st["NoNewPrivs"])
     check(st["Seccomp"].strip() == "2", "keygen Seccomp %s" % st["Seccomp"])
+    check(common.environ(pid) == [], "keygen has an environment")
 
     # 60 links, each with its own fresh key: the helper pays for them.
     sup0, help0 = cpu_seconds(sp.pid), cpu_seconds(pid)

@@ -5,9 +5,11 @@ producer's memslot, QXLRam and primary; two display clients (LZ4 and raw
 bitmap) that must get SURFACE_CREATE, the exact primary as DRAW_COPY and
 MARK; a FILL command through the ring that must reach both clients as a
 DRAW_COPY of exactly the damaged area and come back on the release ring; a
-second DISPLAY_INIT that closes only its own connection; and a producer
-that sends garbage, which must end in PRODUCER_FAULT and the worker's
-exit."""
+second DISPLAY_INIT that closes only its own connection; a producer
+that sends garbage, which must end in PRODUCER_FAULT; then, as the
+supervisor detaches that producer (PRODUCER_GONE), the client keeps its
+connection and sees the primary go, and a new producer's primary reaches
+the same client: the worker outlives its producers."""
 
 import ctypes
 import fcntl
@@ -232,8 +234,22 @@ def main():
         if typ == "IPC_W2D_PRODUCER_FAULT":
             break
     check(b"bad QXL commands" in payload, "fault reason: %r" % payload[:80])
-    p.wait(timeout=5)
-    check(p.returncode != 0, "worker exits after the fault")
+    ipcdrive.send(ipc, "IPC_D2W_PRODUCER_GONE")
+    typ, body = a.recv()
+    check((typ, body) == (315, b"\0\0\0\0"), "SURFACE_DESTROY at detach, got %r" % typ)
+    check(p.poll() is None, "the worker left with its producer")
+    mem, bell = attach_producer(ipc)
+    typ, body = a.recv()
+    check(typ == 314, "SURFACE_CREATE of the next producer's primary")
+    typ, body = a.recv()
+    check(typ == 304 and decode_draw_copy(body)[0] == (0, 0, W, H),
+          "the next producer's whole primary")
+    typ, body = a.recv()
+    check(typ == 102, "MARK after the next producer's primary")
+    fill_drawable(mem, CMD_OFF, 0x4321, (1, 1, 5, 5), 0x00ff00)
+    push_cmd(mem, bell, phys(CMD_OFF))
+    typ, body = a.recv()
+    check(typ == 304, "the next producer's commands are consumed")
     with open(os.path.join(tmp, "spiced.log")) as f:
         log = f.read()
     check('display "vm1": dropped QXL command at' in log, "drop log line")

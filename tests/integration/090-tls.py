@@ -30,6 +30,7 @@ def sandbox_ok(sp, pid):
         check(st["Gid"].split()[0] == str(sp.worker_uid), "relay Gid %s" % st["Gid"])
     check(st["NoNewPrivs"] == "1", "relay NoNewPrivs %s" % st["NoNewPrivs"])
     check(st["Seccomp"] == "2", "relay Seccomp %s" % st["Seccomp"])
+    check(common.environ(pid) == [], "relay has an environment: %r" % common.environ(pid))
     with open("/proc/%d/cmdline" % pid, "rb") as f:
         check(f.read(), "relay has a cmdline")
 

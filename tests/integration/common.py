@@ -120,6 +120,15 @@ def children(pid):
     return out
 
 
+def environ(pid):
+    """The non-empty entries of /proc/PID/environ (bytes)."""
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            return [e for e in f.read().split(b"\0") if e.strip(b"\0")]
+    except OSError:
+        return []
+
+
 def cmdline(pid):
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:

@@ -119,6 +119,8 @@ class Client:
     Attributes, updated from signal handlers as the main context runs:
       channels      {(type, id): SpiceChannel} of live channels
       destroyed     [(type, id)] of channels the session destroyed
+      created       [(type, id)] of every channel the session created
+                    (one per CHANNELS_LIST entry)
       events        [(type, id, event_name)] in arrival order
       opened        set of (type, id) whose channel-event was OPENED
       error         SpiceError of the first channel error, or None
@@ -166,6 +168,7 @@ class Client:
         self.marks = 0
         self.disconnected = False
         self.destroyed = []
+        self.created = []
         # SpiceSession.connect/disconnect are spice-gtk's methods and hide
         # GObject's signal connect/disconnect: call GObject's explicitly.
         GObject.Object.connect(self.session, "channel-new", self._on_channel_new)
@@ -177,6 +180,7 @@ class Client:
     def _on_channel_new(self, session, channel):
         key = (channel.get_property("channel-type"), channel.get_property("channel-id"))
         self.channels[key] = channel
+        self.created.append(key)
         GObject.Object.connect(channel, "channel-event", self._on_channel_event, key)
         if key[0] == CHANNEL_DISPLAY:
             GObject.Object.connect(channel, "display-primary-create", self._on_primary_create)

@@ -4,7 +4,8 @@
 runs it in place of spiced-worker (--worker).  Display workers, and main
 workers whose plan says "real", become the real spiced-worker (exec).
 Otherwise a main worker takes the next line of the plan file named by
-$SPICED_EVIL_PLAN and sends the supervisor what that line says over its
+$SPICED_EVIL_PLAN in the supervisor's environment (workers get an empty
+one, so it is read from /proc/PPID/environ) and sends the supervisor what that line says over its
 IPC socket (fd 3), then waits to be stopped:
 
   ready-pid      READY naming another pid
@@ -34,8 +35,16 @@ import ipcdrive  # noqa: E402
 HDR = struct.Struct("<IIII")
 
 
+def plan_path():
+    with open("/proc/%d/environ" % os.getppid(), "rb") as f:
+        for e in f.read().split(b"\0"):
+            if e.startswith(b"SPICED_EVIL_PLAN="):
+                return e.split(b"=", 1)[1].decode()
+    raise SystemExit("evil-worker: no SPICED_EVIL_PLAN in the supervisor's environment")
+
+
 def take_plan_line():
-    with open(os.environ["SPICED_EVIL_PLAN"], "r+") as f:
+    with open(plan_path(), "r+") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         lines = f.read().splitlines()
         f.seek(0)

@@ -303,10 +303,10 @@ relay_reaped(pid_t pid, int status)
 }
 
 void
-relay_stop_all(void)
+relay_stop_all(int sig)
 {
 	struct relay *r;
 
 	LIST_FOREACH(r, &relay_all, r_entry)
-		(void)kill(r->r_pid, SIGTERM);
+		(void)kill(r->r_pid, sig);
 }

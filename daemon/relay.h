@@ -72,7 +72,8 @@ int	relay_spawn(const struct relay_layer_ops *ops, void *ctx,
  * it and return 1; else return 0. */
 int	relay_reaped(pid_t pid, int status);
 
-/* SIGTERM every relay (shutdown); they are reaped as usual. */
-void	relay_stop_all(void);
+/* Send sig to every relay (shutdown: SIGTERM, then SIGKILL to the late
+ * ones); they are reaped as usual. */
+void	relay_stop_all(int sig);
 
 #endif

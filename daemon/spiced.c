@@ -38,6 +38,8 @@ struct spiced_opts	 spiced_opts;
 static struct conf		 spiced_conf;
 static struct display		 spiced_displays[CONF_MAX_DISPLAYS];
 static struct auth_keypool	*spiced_keys;
+/* At shutdown, SIGTERMed children get this long before SIGKILL. */
+#define SPICED_REAP_MS		2000
 static uint32_t			 spiced_conn_counter;
 
 uint32_t
@@ -97,7 +99,7 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 	svc_stopping();
 	control_shutdown();
 	link_abort_all();
-	relay_stop_all();
+	relay_stop_all(SIGTERM);
 	keygen_stop();
 	for (i = 0; i < spiced_conf.c_ndisplays; i++)
 		display_shutdown(&spiced_displays[i], "spiced is shutting down");
@@ -240,6 +242,9 @@ main(int argc, char *argv[])
 	event_base_dispatch(spiced_base);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
+	/* Every worker and relay was told to stop; none outlives us, and
+	 * none stays a zombie until init takes it. */
+	wproc_reap_all(SPICED_REAP_MS);
 	link_abort_all();
 	auth_keypool_free(spiced_keys);
 	auth_sasl_done();

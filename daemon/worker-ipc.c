@@ -147,8 +147,10 @@ wproc_ipc_read(evutil_socket_t fd, short what, void *arg)
 	int rc;
 
 	rc = ipc_recv(w->w_fd, &m, &err);
-	if (rc == 0) {
-		wproc_stop(w, "worker closed its IPC socket");
+	if (rc == 0 || (rc < 0 && errno == ECONNRESET)) {
+		/* It died (or is about to): its exit status, when reaped,
+		 * says how, which is what its owner is told. */
+		wproc_lost(w);
 		return;
 	}
 	if (rc < 0) {

@@ -55,8 +55,15 @@ int	 wproc_send(struct wproc *, uint32_t type, uint32_t session,
 /* Stop a worker: close its IPC socket and SIGTERM it; it is freed when
  * reaped.  Detaches it from its display/session. */
 void	 wproc_stop(struct wproc *, const char *reason);
+/* Its IPC socket closed: close ours and SIGTERM it, but leave it
+ * attached until it is reaped, so that its owner hears how it ended. */
+void	 wproc_lost(struct wproc *);
 /* Reap exited children and log why each one ended (SIGCHLD handler). */
 void	 wproc_reap(void);
+/* Shutdown, after every worker and relay was told to stop: reap them
+ * all, SIGKILL those still alive after timeout_ms, and return once none
+ * is left (or 2 * timeout_ms passed). */
+void	 wproc_reap_all(int timeout_ms);
 /* Stop every worker (shutdown). */
 void	 wproc_stop_all(void);
 const char *wproc_role_name(enum wproc_role);

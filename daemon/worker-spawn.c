@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -209,6 +210,21 @@ wproc_stop(struct wproc *w, const char *reason)
 	wproc_detach(w, reason);
 }
 
+void
+wproc_lost(struct wproc *w)
+{
+	if (w->w_ev != NULL) {
+		event_free(w->w_ev);
+		w->w_ev = NULL;
+	}
+	if (w->w_fd >= 0) {
+		close(w->w_fd);
+		w->w_fd = -1;
+	}
+	if (w->w_pid > 0)
+		kill(w->w_pid, SIGTERM);
+}
+
 static void
 wproc_log_exit(const struct wproc *w, int status)
 {
@@ -270,6 +286,35 @@ wproc_reap(void)
 			free(w);
 			break;
 		}
+	}
+}
+
+void
+wproc_reap_all(int timeout_ms)
+{
+	struct timespec tick = { 0, 5 * 1000 * 1000 };
+	struct wproc *w;
+	int waited = 0, killed = 0;
+
+	for (;;) {
+		wproc_reap();
+		/* Children we no longer track (none should be) count too. */
+		if (LIST_EMPTY(&wproc_all) && waitpid(-1, NULL, WNOHANG) < 0 &&
+		    errno == ECHILD)
+			return;
+		if (waited >= timeout_ms && !killed) {
+			log_warn("children still running %d ms after SIGTERM; "
+			    "killing them", timeout_ms);
+			LIST_FOREACH(w, &wproc_all, w_entry)
+				if (w->w_pid > 0)
+					(void)kill(w->w_pid, SIGKILL);
+			relay_stop_all(SIGKILL);
+			killed = 1;
+		}
+		if (waited >= 2 * timeout_ms)
+			return;
+		nanosleep(&tick, NULL);
+		waited += 5;
 	}
 }
 

@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Recovery.  The display worker killed with SIGKILL: spiced logs it,
+ends the sessions whose display channel it served (their viewers see the
+disconnect and can reconnect), starts a new worker within the back-off
+and hands it the producer that is still attached (same producer process,
+never restarted); the producer, asked to REDRAW, draws everything again,
+and a new login sees the current picture, pixel-exact for a static one.
+A main worker killed ends its own session only.  Display workers that
+keep dying soon after their start with the same producer are restarted
+with a growing back-off, and after three such deaths that producer is
+dropped with a FAULT error that says why."""
+
+import os
+import signal
+import time
+
+import common
+import ppm
+import spice_client
+from common import check
+
+W, H = 160, 120
+
+
+def producer_pid(sp):
+    return sp.list_json()["displays"][0]["producer_pid"]
+
+
+def new_worker(sp, old):
+    return common.wait_for(lambda: [p for p in sp.workers("display") if p != old], 10,
+                           "a new display worker")[0]
+
+
+def main():
+    sp = common.Spiced(password="pw")
+    img = os.path.join(sp.dir, "p.ppm")
+    picture = common.pattern_rgb(W, H, seed=21)
+    ppm.write_ppm(img, W, H, picture)
+    common.wait_producer_socket(sp)
+    prod = sp.start_producer("--image", img, "--verbose")
+    a = spice_client.connect(port=sp.port, password="pw")
+    a.wait_pixels(picture, timeout=10)
+    b = spice_client.connect(port=sp.port, password="pw",
+                             connect_types=[spice_client.CHANNEL_MAIN])
+    b.wait_channels([spice_client.CHANNEL_MAIN])
+
+    # A main worker dies: its session only.
+    # (A worker between fork and exec still has spiced's command line.)
+    mains_before = set(common.wait_for(lambda: len(sp.workers("main")) == 2 and
+                                       sp.workers("main"), 5, "two main workers"))
+    mark = sp.log_mark()
+    victim = max(mains_before)      # b's, started last
+    os.kill(victim, signal.SIGKILL)
+    sp.wait_log(r"session \d+ ended: main worker ended \(killed by signal 9", 5, mark)
+    b.wait_until(lambda: b.disconnected or b.closed_channels(), 10, "b to lose its session")
+    check(not a.closed_channels(), "a lost channels with b's main worker")
+    check(a.snapshot() == picture, "a's picture changed")
+
+    # The display worker dies: restarted, producer kept, picture back.
+    old = sp.workers("display")[0]
+    pid_before = producer_pid(sp)
+    check(pid_before == prod.pid, "producer pid in the list")
+    mark = sp.log_mark()
+    os.kill(old, signal.SIGKILL)
+    sp.wait_log(r"display worker ended \(killed by signal 9, Killed\); restarting it in "
+                r"250 ms", 5, mark)
+    a.wait_until(lambda: a.disconnected or a.closed_channels(), 10,
+                 "a's session to end with its display channel")
+    new_worker(sp, old)
+    sp.wait_log(r"producer handed to the new display worker; asked it to redraw", 5, mark)
+    sp.wait_log(r"qxl-shm-testsrc: server asked for a redraw", 5, mark)
+    check(prod.poll() is None, "the producer process ended")
+    common.wait_for(lambda: producer_pid(sp) == prod.pid, 5, "the same producer attached")
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_pixels(picture, timeout=5)
+    c.disconnect()
+
+    # Early deaths in a row: growing back-off, then the producer goes.
+    mark = sp.log_mark()
+    cur = sp.workers("display")[0]
+    for delay in (500, 1000):
+        os.kill(cur, signal.SIGKILL)
+        sp.wait_log(r"restarting it in %d ms" % delay, 5, mark)
+        cur = new_worker(sp, cur)
+    os.kill(cur, signal.SIGKILL)
+    sp.wait_log(r"producer .* dropped: the display worker died 3 times within 60 s "
+                r"with this producer", 5, mark)
+    prod.wait(timeout=10)
+    with open(sp.log_path) as f:
+        log = f.read()
+    check("server error 6: the display worker died 3 times" in log,
+          "the producer did not read the reason")
+    # The display itself carries on: a new producer is served.
+    new_worker(sp, cur)
+    sp.start_producer("--image", img)
+    d = spice_client.connect(port=sp.port, password="pw")
+    d.wait_pixels(picture, timeout=10)
+    d.disconnect()
+    check(sp.alive(), "spiced died")
+
+
+common.run(main)

@@ -552,6 +552,17 @@ conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
 	if (!strcmp(it->ci_key, "sasl-config-dir"))
 		return conf_path(ctx, it, c->c_sasl_config_dir,
 		    sizeof(c->c_sasl_config_dir), err);
+	if (!strcmp(it->ci_key, "log-level")) {
+		if (!strcmp(it->ci_value, "info"))
+			c->c_log_debug = 0;
+		else if (!strcmp(it->ci_value, "debug"))
+			c->c_log_debug = 1;
+		else
+			return spd_err_set(err, "%s:%d: log-level \"%s\": "
+			    "expected info or debug", ctx->name, it->ci_line,
+			    it->ci_value);
+		return 0;
+	}
 	if (!strcmp(it->ci_key, "keygen-user")) {
 		if (conf_parse_ids(it->ci_value, &c->c_keygen, err) != 0)
 			return spd_err_prefix(err, "%s:%d: keygen-user",

@@ -159,7 +159,8 @@ control_find_display(const char *name)
 	size_t i;
 
 	for (i = 0; i < control.ndisplays; i++)
-		if (!strcmp(control.displays[i].d_name, name))
+		if (control.displays[i].d_conf != NULL &&
+		    !strcmp(control.displays[i].d_name, name))
 			return &control.displays[i];
 	return NULL;
 }
@@ -322,7 +323,9 @@ control_list(struct control_conn *cc)
 	size_t i;
 
 	for (i = 0; i < control.ndisplays; i++)
-		control_list_display(&cc->cc_out, &control.displays[i]);
+		if (control.displays[i].d_conf != NULL)
+			control_list_display(&cc->cc_out,
+			    &control.displays[i]);
 	control_rep_put_end(&cc->cc_out);
 }
 
@@ -335,8 +338,9 @@ control_disconnect(struct control_conn *cc, const struct control_req *req)
 	int nfound = 0;
 
 	for (i = 0; i < control.ndisplays; i++) {
-		if (req->display[0] != '\0' &&
-		    strcmp(control.displays[i].d_name, req->display) != 0)
+		if (control.displays[i].d_conf == NULL ||
+		    (req->display[0] != '\0' &&
+		    strcmp(control.displays[i].d_name, req->display) != 0))
 			continue;
 		if ((s = session_find(&control.displays[i], req->session)) !=
 		    NULL) {
@@ -598,6 +602,28 @@ control_path_in_use(const char *path)
 	rc = rc == 0 || errno == EAGAIN;
 	close(fd);
 	return rc;
+}
+
+void
+control_set_group(int set, gid_t group)
+{
+	if (set == control.group_set && (!set || group == control.group))
+		return;
+	control.group_set = set;
+	control.group = group;
+	if (control.fd < 0 || control.path[0] == '\0')
+		return;
+	/* Narrow first, so no moment has the old group with the new mode. */
+	if (!set) {
+		if (chmod(control.path, 0600) != 0)
+			log_warn("control socket %s: chmod: %s", control.path,
+			    strerror(errno));
+	} else if (chown(control.path, (uid_t)-1, group) != 0 ||
+	    chmod(control.path, 0660) != 0)
+		log_warn("control socket %s: group %ld: %s", control.path,
+		    (long)group, strerror(errno));
+	log_info("control socket %s: mode %s", control.path,
+	    set ? "0660, control-group" : "0600");
 }
 
 int

@@ -32,4 +32,8 @@ int	control_listen(const struct conf *, struct display *d, size_t n,
  * socket file.  Harmless if control_listen() did nothing. */
 void	control_shutdown(void);
 
+/* control-group changed (reload): mode and group of the socket, and who
+ * the per-connection check admits. */
+void	control_set_group(int set, gid_t group);
+
 #endif

@@ -211,6 +211,16 @@ display_tls_load(const struct conf_display *cd, struct spd_err *err)
 }
 
 void
+display_free(struct display *d)
+{
+	if (d->d_respawn != NULL)
+		event_free(d->d_respawn);
+	auth_ticket_free(d->d_ticket);
+	tls_server_free(d->d_tls);
+	memset(d, 0, sizeof(*d));
+}
+
+void
 display_shutdown(struct display *d, const char *reason)
 {
 	struct session *s;

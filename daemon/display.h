@@ -48,4 +48,8 @@ struct tls_server *display_tls_load(const struct conf_display *cd,
  * not restarted. */
 void	display_shutdown(struct display *d, const char *reason);
 
+/* After display_shutdown(): free what d holds and clear it (d_conf
+ * NULL: a free slot). */
+void	display_free(struct display *d);
+
 #endif

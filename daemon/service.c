@@ -51,18 +51,32 @@ svc_ready(struct display *displays, size_t n, struct spd_err *err)
 void
 svc_status(void)
 {
-	unsigned producers = 0, sessions = 0;
+	unsigned producers = 0, sessions = 0, displays = 0;
 	size_t i;
 
 	for (i = 0; i < svc_ndisplays; i++) {
+		if (svc_displays[i].d_conf == NULL)
+			continue;
+		displays++;
 		if (producer_running(&svc_displays[i]))
 			producers++;
 		sessions += (unsigned)svc_displays[i].d_nsessions;
 	}
-	(void)sd_notifyf(0, "STATUS=%zu display%s, %u producer%s attached, "
-	    "%u session%s", svc_ndisplays, svc_ndisplays == 1 ? "" : "s",
+	(void)sd_notifyf(0, "STATUS=%u display%s, %u producer%s attached, "
+	    "%u session%s", displays, displays == 1 ? "" : "s",
 	    producers, producers == 1 ? "" : "s", sessions,
 	    sessions == 1 ? "" : "s");
+}
+
+void
+svc_reloading(int begin)
+{
+	if (begin)
+		(void)sd_notify(0, "RELOADING=1");
+	else {
+		(void)sd_notify(0, "READY=1");
+		svc_status();
+	}
 }
 
 void

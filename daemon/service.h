@@ -20,6 +20,8 @@
 int	svc_ready(struct display *displays, size_t n, struct spd_err *);
 /* Send STATUS: displays, attached producers, sessions. */
 void	svc_status(void);
+/* A reload begins (RELOADING=1) or ends (READY=1 and a new STATUS). */
+void	svc_reloading(int begin);
 /* Send STOPPING and stop the watchdog. */
 void	svc_stopping(void);
 

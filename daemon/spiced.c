@@ -25,6 +25,7 @@
 #include "display.h"
 #include "keygen.h"
 #include "log.h"
+#include "reload.h"
 #include "relay.h"
 #include "service.h"
 #include "session.h"
@@ -36,6 +37,7 @@ struct event_base	*spiced_base;
 struct spiced_opts	 spiced_opts;
 
 static struct conf		 spiced_conf;
+static const char		*spiced_conf_path;
 static struct display		 spiced_displays[CONF_MAX_DISPLAYS];
 static struct auth_keypool	*spiced_keys;
 /* At shutdown, SIGTERMed children get this long before SIGKILL. */
@@ -86,6 +88,23 @@ spiced_make_chroot(const char *run_dir, struct spd_err *err)
 	return 0;
 }
 
+/* SIGHUP: the configuration again (reload.c says what applies). */
+static void
+spiced_reload(void)
+{
+	struct spd_err err;
+
+	log_info("signal 1: reloading %s", spiced_conf_path);
+	svc_reloading(1);
+	if (reload_apply(spiced_conf_path, &spiced_conf, spiced_displays,
+	    spiced_keys, &err) != 0)
+		log_warn("%s", err.msg);
+	spiced_opts.so_debug = spiced_opts.so_debug_flag ||
+	    spiced_conf.c_log_debug;
+	log_set_debug(spiced_opts.so_debug);
+	svc_reloading(0);
+}
+
 static void
 spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -95,6 +114,10 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 		wproc_reap();
 		return;
 	}
+	if (sig == SIGHUP) {
+		spiced_reload();
+		return;
+	}
 	log_info("signal %d: shutting down", (int)sig);
 	svc_stopping();
 	control_shutdown();
@@ -102,7 +125,9 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 	relay_stop_all(SIGTERM);
 	keygen_stop();
 	for (i = 0; i < spiced_conf.c_ndisplays; i++)
-		display_shutdown(&spiced_displays[i], "spiced is shutting down");
+		if (spiced_displays[i].d_conf != NULL)
+			display_shutdown(&spiced_displays[i],
+			    "spiced is shutting down");
 	wproc_stop_all();
 	event_base_loopexit(spiced_base, NULL);
 }
@@ -142,8 +167,8 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *conf_path = SPICED_CONF_PATH;
-	struct event *sigs[3];
-	int sig[3] = { SIGCHLD, SIGTERM, SIGINT };
+	struct event *sigs[4];
+	int sig[4] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
 	int ch, foreground = 0, check = 0;
 	struct spd_err err;
 	size_t i;
@@ -153,7 +178,7 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'c': conf_path = optarg; break;
 		case 'f': foreground = 1; break;
-		case 'd': spiced_opts.so_debug = foreground = 1; break;
+		case 'd': spiced_opts.so_debug_flag = foreground = 1; break;
 		case 'n': check = 1; break;
 		case 'W': spiced_opts.so_worker_path = optarg; break;
 		case 'T': spiced_opts.so_test_triggers = 1; break;
@@ -163,11 +188,15 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		spiced_usage(1);
-	log_init("spiced", spiced_opts.so_debug);
+	log_init("spiced", spiced_opts.so_debug_flag);
 	spiced_opts.so_as_root = geteuid() == 0;
 	if (conf_load(&spiced_conf, conf_path, spiced_opts.so_as_root,
 	    &err) != 0)
 		log_fatal("%s", err.msg);
+	spiced_conf_path = conf_path;
+	spiced_opts.so_debug = spiced_opts.so_debug_flag ||
+	    spiced_conf.c_log_debug;
+	log_set_debug(spiced_opts.so_debug);
 	if (check) {
 		struct tls_server *ts;
 
@@ -228,19 +257,19 @@ main(int argc, char *argv[])
 		    &spiced_conf.c_displays[i], spiced_keys, &err) != 0)
 			log_fatal("%s", err.msg);
 	if (act_check_claimed(&err) != 0 ||
-	    control_listen(&spiced_conf, spiced_displays,
-	    spiced_conf.c_ndisplays, &err) != 0)
+	    control_listen(&spiced_conf, spiced_displays, CONF_MAX_DISPLAYS,
+	    &err) != 0)
 		log_fatal("%s", err.msg);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if ((sigs[i] = evsignal_new(spiced_base, sig[i],
 		    spiced_on_signal, NULL)) == NULL ||
 		    event_add(sigs[i], NULL) != 0)
 			log_fatal("cannot handle signal %d", sig[i]);
-	if (svc_ready(spiced_displays, spiced_conf.c_ndisplays, &err) != 0)
+	if (svc_ready(spiced_displays, CONF_MAX_DISPLAYS, &err) != 0)
 		log_fatal("%s", err.msg);
 	log_info("ready");
 	event_base_dispatch(spiced_base);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		event_free(sigs[i]);
 	/* Every worker and relay was told to stop; none outlives us, and
 	 * none stays a zombie until init takes it. */

@@ -52,7 +52,8 @@ struct display {
 /* Process-wide settings from the command line. */
 struct spiced_opts {
 	const char	*so_worker_path;
-	int		 so_debug;
+	int		 so_debug_flag;	/* --debug */
+	int		 so_debug;	/* --debug or log-level = debug */
 	int		 so_test_triggers;
 	int		 so_as_root;
 	char		 so_chroot[CONF_PATH_LEN];	/* empty: none */

@@ -18,6 +18,12 @@ log_init(const char *ident, int debug)
 	log_debug_on = debug;
 }
 
+void
+log_set_debug(int debug)
+{
+	log_debug_on = debug;
+}
+
 int
 log_debug_enabled(void)
 {

@@ -13,6 +13,8 @@ enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 /* Set the identity printed on each line and whether debug lines show. */
 void	log_init(const char *ident, int debug);
+/* Turn debug lines on or off (a configuration reload). */
+void	log_set_debug(int debug);
 int	log_debug_enabled(void);
 void	log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -264,11 +264,22 @@ link_log_refused(struct link_conn *lc, const char *fmt, ...)
 	char why[SPD_ERR_LEN];
 	va_list ap;
 
+	char host[IPC_ADDR_LEN], kind[64];
+	const char *colon;
+
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	log_warn("display \"%s\": link from %s refused: %s",
-	    lc->lc_policy->display, lc->lc_peer, why);
+	/* Counted per reason (its text up to the first number, so "bad
+	 * magic 0x..." is one kind) and per client address, so a flood of
+	 * one kind does not hide another refusal. */
+	snprintf(kind, sizeof(kind), "%.63s", why);
+	kind[strcspn(kind, "0123456789")] = '\0';
+	snprintf(host, sizeof(host), "%s", lc->lc_peer);
+	if ((colon = strrchr(host, ':')) != NULL)
+		host[colon - host] = '\0';
+	log_msg_as(LOG_LVL_WARN, kind, host, "display \"%s\": link from %s "
+	    "refused: %s", lc->lc_policy->display, lc->lc_peer, why);
 }
 
 /* Tear down all state; the caller returns at once. */

@@ -88,6 +88,12 @@ spiced_make_chroot(const char *run_dir, struct spd_err *err)
 	return 0;
 }
 
+static void
+spiced_log_tick(evutil_socket_t fd, short what, void *arg)
+{
+	log_flush_suppressed();
+}
+
 /* SIGHUP: the configuration again (reload.c says what applies). */
 static void
 spiced_reload(void)
@@ -167,7 +173,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *conf_path = SPICED_CONF_PATH;
-	struct event *sigs[4];
+	struct event *sigs[4], *logtick;
 	int sig[4] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
 	int ch, foreground = 0, check = 0;
 	struct spd_err err;
@@ -265,12 +271,19 @@ main(int argc, char *argv[])
 		    spiced_on_signal, NULL)) == NULL ||
 		    event_add(sigs[i], NULL) != 0)
 			log_fatal("cannot handle signal %d", sig[i]);
+	/* Rate-limited log lines are counted per window: say how many were
+	 * dropped even when no line of their kind follows. */
+	if ((logtick = event_new(spiced_base, -1, EV_PERSIST,
+	    spiced_log_tick, NULL)) == NULL ||
+	    event_add(logtick, &(struct timeval){ 5, 0 }) != 0)
+		log_fatal("cannot start the log timer");
 	if (svc_ready(spiced_displays, CONF_MAX_DISPLAYS, &err) != 0)
 		log_fatal("%s", err.msg);
 	log_info("ready");
 	event_base_dispatch(spiced_base);
 	for (i = 0; i < 4; i++)
 		event_free(sigs[i]);
+	event_free(logtick);
 	/* Every worker and relay was told to stop; none outlives us, and
 	 * none stays a zombie until init takes it. */
 	wproc_reap_all(SPICED_REAP_MS);

@@ -3,8 +3,11 @@
  * log: one logging path for the supervisor, workers and tools.
  *
  * Lines go to stderr as "ident[pid]: LEVEL: message" (journald picks stderr
- * up under systemd).  Workers inherit the supervisor's stderr, so their
- * lines land in the same place without any IPC.
+ * up under systemd), or to a sink the process sets (the supervisor's
+ * structured journal fields).  Workers inherit the supervisor's stderr, so
+ * their lines land in the same place without any IPC.  Every line but
+ * debug ones is rate-limited per kind (its format string) and, when the
+ * call names one, per source: see log.c.
  */
 #ifndef SPICED_LOG_H
 #define SPICED_LOG_H
@@ -18,6 +21,18 @@ void	log_set_debug(int debug);
 int	log_debug_enabled(void);
 void	log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* The same, counted as the kind (a format string that says what
+ * happened, when fmt is a generic wrapper) and the source (a client
+ * address; NULL: none) for the rate limits. */
+void	log_msg_as(enum log_level, const char *kind, const char *source,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Report the kinds whose window ended with lines dropped (a timer calls
+ * this, so the count is not held back until the next line of the kind). */
+void	log_flush_suppressed(void);
+/* Where formatted lines go instead of stderr: return 0 if taken, -1 to
+ * fall back to stderr.  NULL: stderr only. */
+typedef int (*log_sink_fn)(enum log_level, const char *msg);
+void	log_set_sink(log_sink_fn);
 /* Log at error level and exit(1). */
 void	log_fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));

@@ -28,6 +28,23 @@ import struct
 import sys
 import time
 
+
+
+def supervisor_env():
+    """spiced starts workers with an empty environment: what the test set
+    for it (the plan, the build and source folders) is read from its
+    /proc/PPID/environ."""
+    out = {}
+    with open("/proc/%d/environ" % os.getppid(), "rb") as f:
+        for e in f.read().split(b"\0"):
+            k, sep, v = e.partition(b"=")
+            if sep and k.startswith(b"SPICED_"):
+                out[k.decode()] = v.decode()
+    return out
+
+
+SUPERVISOR_ENV = supervisor_env()
+os.environ.update(SUPERVISOR_ENV)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                 "integration"))
 import ipcdrive  # noqa: E402
@@ -36,11 +53,9 @@ HDR = struct.Struct("<IIII")
 
 
 def plan_path():
-    with open("/proc/%d/environ" % os.getppid(), "rb") as f:
-        for e in f.read().split(b"\0"):
-            if e.startswith(b"SPICED_EVIL_PLAN="):
-                return e.split(b"=", 1)[1].decode()
-    raise SystemExit("evil-worker: no SPICED_EVIL_PLAN in the supervisor's environment")
+    if "SPICED_EVIL_PLAN" not in SUPERVISOR_ENV:
+        raise SystemExit("evil-worker: no SPICED_EVIL_PLAN in the supervisor's environment")
+    return SUPERVISOR_ENV["SPICED_EVIL_PLAN"]
 
 
 def take_plan_line():

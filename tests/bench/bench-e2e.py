@@ -183,7 +183,7 @@ def measure(run, client, server_pids, producer_pids, feeder=None):
     return res
 
 
-def run_spiced(opt, frames, fps, damage):
+def run_spiced(opt, frames, fps, damage, nframes):
     run = Run()
     d = tempfile.mkdtemp(prefix="spiced-bench.")
     os.chmod(d, 0o755)
@@ -226,6 +226,7 @@ def run_spiced(opt, frames, fps, damage):
                             "--kick-pid", str(prod.pid), "--idle-ms", str(opt.idle_ms)],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         res = measure(run, client, lambda: [sp.pid] + children(sp.pid), [prod.pid])
+        played(prod, nframes, "bench-producer")
         res["total_rss"] -= preload_kb
         return res
     finally:
@@ -233,13 +234,32 @@ def run_spiced(opt, frames, fps, damage):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def run_reference(opt, frames, fps, damage):
+# The reference's settings compared against: what spiced sends (LZ4),
+# libspice-server's own default (auto_glz), and its JPEG setting.
+REF_CONFIGS = {
+    "lz4": ["--compression", "lz4"],
+    "auto_glz": ["--compression", "auto_glz"],
+    "jpeg": ["--compression", "auto_glz", "--jpeg", "always"],
+}
+
+
+def played(proc, nframes, who):
+    """The feeder's "played N" line: every frame must have been fed, or
+    the run is not a figure."""
+    m = read_line(proc, r"^played (\d+)", 30, "%s's played line" % who)
+    if int(m.group(1)) != nframes:
+        raise RuntimeError("%s played %s of %d frames: the run dropped frames, "
+                           "no figure" % (who, m.group(1), nframes))
+
+
+def run_reference(opt, frames, fps, damage, config, nframes):
     run = Run()
     try:
         port = free_port()
         ref = run.start([os.path.join(opt.builddir, "tests", "bench", "ref-server"),
                          "--port", str(port), "--password", PASSWORD, "--frames", frames,
-                         "--fps", str(fps)] + (["--damage"] if damage else []),
+                         "--fps", str(fps)] + (["--damage"] if damage else []) +
+                        REF_CONFIGS[config],
                         stdout=subprocess.PIPE, text=True)
         m = read_line(ref, r"^ready .*frames_bytes=(\d+)", 60, "ref-server ready")
         preload_kb = int(m.group(1)) // 1024
@@ -251,6 +271,7 @@ def run_reference(opt, frames, fps, damage):
                             "--kick-pid", str(ref.pid), "--idle-ms", str(opt.idle_ms)],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         res = measure(run, client, lambda: [ref.pid], [], (ref.pid, feeder))
+        played(ref, nframes, "ref-server (%s)" % config)
         res["server_rss"] -= preload_kb
         res["total_rss"] -= preload_kb
         return res
@@ -297,6 +318,9 @@ def main():
     ap.add_argument("--chunk-bytes", type=int, default=0,
                     help="spiced's bitmaps in data chunks of at most this many bytes "
                          "of whole rows (0: one chunk, as the reference gets them)")
+    ap.add_argument("--ref", default="lz4,auto_glz,jpeg",
+                    help="reference settings to run: lz4 (what spiced sends), auto_glz "
+                         "(libspice-server's default), jpeg (auto_glz, JPEG always)")
     ap.add_argument("--idle-ms", type=int, default=1500,
                     help="display quiet this long = done (1500)")
     opt = ap.parse_args()
@@ -308,31 +332,37 @@ def main():
             frames = os.path.join(tmp, "frames")
             subprocess.run([os.path.join(opt.builddir, "tests", "bench", "bench-genframes"),
                             frames, str(opt.frames), opt.size], check=True)
-        nframes = len([n for n in os.listdir(frames) if not n.startswith(".")])
+        nframes = len([n for n in os.listdir(frames) if n.endswith(".ppm")])
         print("bench-e2e: %d frames (%s), client with the LZ4 cap, loopback, "
               "bitmaps in %s" % (nframes, frames if opt.frames_dir else opt.size + " desktop",
                                  "one chunk" if opt.chunk_bytes == 0 else
                                  "chunks of <= %d bytes for spiced" % opt.chunk_bytes))
         if opt.viewers > 1:
             print("spiced serves %d viewers at once, the reference one" % opt.viewers)
+        configs = opt.ref.split(",")
         for mode in opt.modes.split(","):
             for fps in [int(x) for x in opt.fps.split(",")]:
                 damage = mode == "damage"
-                s = derive(run_spiced(opt, frames, fps, damage))
-                r = derive(run_reference(opt, frames, fps, damage))
+                s = derive(run_spiced(opt, frames, fps, damage, nframes))
+                refs = [derive(run_reference(opt, frames, fps, damage, c, nframes))
+                        for c in configs]
                 print()
-                print("%s frames, %s: %-24s %12s %12s %8s" % (
-                    mode, "max rate" if fps == 0 else "%d fps" % fps, "",
-                    "spiced", "reference", "ratio"))
+                print("%s frames, %s (every frame played on both sides):" % (
+                    mode, "max rate" if fps == 0 else "%d fps" % fps))
+                print("  %-40s %10s" % ("", "spiced") + "".join(
+                    " %10s %7s" % ("ref " + c, "ratio") for c in configs))
                 for key, label, fmt in ROWS:
-                    ratio = s[key] / r[key] if r[key] else float("nan")
-                    print("  %-46s %12s %12s %8.2f" % (label, fmt % s[key],
-                                                       fmt % r[key], ratio))
-                print("  %-46s %12s %12s" % ("images bitmap/lz4/other",
-                      "%s/%s/%s" % (s["img_bitmap"], s["img_lz4"], s["img_other"]),
-                      "%s/%s/%s" % (r["img_bitmap"], r["img_lz4"], r["img_other"])))
-                print("  processes (pid:cpu/peak): spiced %s; reference %s"
-                      % (s["procs"], r["procs"]))
+                    line = "  %-40s %10s" % (label, fmt % s[key])
+                    for r in refs:
+                        ratio = s[key] / r[key] if r[key] else float("nan")
+                        line += " %10s %7.2f" % (fmt % r[key], ratio)
+                    print(line)
+                print("  %-40s %10s" % ("images bitmap/lz4/other", "%s/%s/%s" % (
+                    s["img_bitmap"], s["img_lz4"], s["img_other"])) + "".join(
+                    " %10s %7s" % ("%s/%s/%s" % (r["img_bitmap"], r["img_lz4"],
+                                                 r["img_other"]), "") for r in refs))
+                print("  processes (pid:cpu/peak): spiced %s; %s" % (s["procs"], "; ".join(
+                    "ref %s %s" % (c, r["procs"]) for c, r in zip(configs, refs))))
                 sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

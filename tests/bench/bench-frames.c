@@ -50,7 +50,11 @@ bench_frames_diff(const struct bench_frames *bf, const uint32_t *a,
 static int
 bench_frames_select(const struct dirent *de)
 {
-	return de->d_name[0] != '.';
+	size_t n = strlen(de->d_name);
+
+	/* The PPMs, as qxl-shm-testsrc --frames takes them. */
+	return de->d_name[0] != '.' && n > 4 &&
+	    strcmp(de->d_name + n - 4, ".ppm") == 0;
 }
 
 int

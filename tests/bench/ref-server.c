@@ -9,19 +9,20 @@
  *
  *	ref-server --port N --password PW --frames DIR [--fps N] [--damage]
  *	    [--compression lz4|off|lz|quic|glz|auto_lz|auto_glz]
+ *	    [--jpeg never|auto|always]
  *
  * Like bench-producer: the primary starts as the first frame, the feeder
  * waits for SIGUSR1, plays every frame once, prints "played N" and the
  * process runs until SIGTERM.  The feeder thread is named "bench-feeder"
  * so that bench-e2e.py can tell its CPU time from the server's.
  *
- * Server settings, chosen to match what spiced does: image compression
- * LZ4 (spiced sends LZ4 to clients with the LZ4 cap, else raw bitmaps),
- * no JPEG, no zlib-GLZ, no video streaming (spiced sends only lossless
- * images here).  Memory: one memslot (group 0, slot 0, generation 0) over
- * an anonymous mapping of this process, so a QXLPHYSICAL is simply the
- * host address; BP_INFLIGHT frame buffers bound the frames libspice-server
- * holds, as the size of bench-producer's slot does for spiced.
+ * Server settings: image compression as --compression says (LZ4 by
+ * default, as spiced sends; bench-e2e.py also runs libspice-server's own
+ * default, auto_glz, and auto_glz with JPEG always), no zlib-GLZ, no
+ * video streaming.  Memory: one memslot (group 0, slot 0, generation 0)
+ * over an anonymous mapping of this process, so a QXLPHYSICAL is simply
+ * the host address; RS_INFLIGHT frame buffers bound the frames
+ * libspice-server holds.
  */
 
 #include <sys/mman.h>
@@ -41,7 +42,12 @@
 
 #include "bench-frames.h"
 
-#define RS_INFLIGHT	6	/* frame buffers (~ bench-producer's slot) */
+/* Frame buffers.  libspice-server keeps a drawable until something
+ * covers it, so a damage workload whose rectangles do not cover each
+ * other holds many at once: with a handful the feeder stalled.  Each
+ * buffer is a full frame of lazily mapped memory, and the lowest free
+ * one is reused first, so only what the server holds costs pages. */
+#define RS_INFLIGHT	128
 #define RS_MAX_WATCHES	64
 #define RS_MAX_TIMERS	64
 
@@ -534,6 +540,7 @@ main(int argc, char **argv)
 		{ "fps", required_argument, NULL, 'f' },
 		{ "compression", required_argument, NULL, 'c' },
 		{ "damage", no_argument, NULL, 'd' },
+		{ "jpeg", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL, *password = NULL;
@@ -545,9 +552,10 @@ main(int argc, char **argv)
 	char err[512];
 	size_t fbytes;
 	int c, port = 0, comp = SPICE_IMAGE_COMPRESSION_LZ4, sigfd, b;
+	int jpeg = SPICE_WAN_COMPRESSION_NEVER;
 
-	while ((c = getopt_long(argc, argv, "p:P:F:f:c:d", longopts, NULL)) !=
-	    -1)
+	while ((c = getopt_long(argc, argv, "p:P:F:f:c:dj:", longopts,
+	    NULL)) != -1)
 		switch (c) {
 		case 'p':
 			port = atoi(optarg);
@@ -566,6 +574,16 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			if ((comp = rs_compression(optarg)) == -1)
+				goto usage;
+			break;
+		case 'j':
+			if (!strcmp(optarg, "always"))
+				jpeg = SPICE_WAN_COMPRESSION_ALWAYS;
+			else if (!strcmp(optarg, "auto"))
+				jpeg = SPICE_WAN_COMPRESSION_AUTO;
+			else if (!strcmp(optarg, "never"))
+				jpeg = SPICE_WAN_COMPRESSION_NEVER;
+			else
 				goto usage;
 			break;
 		default:
@@ -623,7 +641,7 @@ main(int argc, char **argv)
 	spice_server_set_image_compression(rs_dev.d_server,
 	    (SpiceImageCompression)comp);
 	spice_server_set_jpeg_compression(rs_dev.d_server,
-	    SPICE_WAN_COMPRESSION_NEVER);
+	    (spice_wan_compression_t)jpeg);
 	spice_server_set_zlib_glz_compression(rs_dev.d_server,
 	    SPICE_WAN_COMPRESSION_NEVER);
 	spice_server_set_streaming_video(rs_dev.d_server,
@@ -681,6 +699,7 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: ref-server --port N --password PW "
 	    "--frames DIR [--fps N (0: max)] [--damage]\n"
-	    "       [--compression off|auto_glz|auto_lz|quic|glz|lz|lz4]\n");
+	    "       [--compression off|auto_glz|auto_lz|quic|glz|lz|lz4] "
+	    "[--jpeg never|auto|always]\n");
 	return 2;
 }

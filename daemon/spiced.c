@@ -25,6 +25,7 @@
 #include "display.h"
 #include "keygen.h"
 #include "log.h"
+#include "log-journal.h"
 #include "reload.h"
 #include "relay.h"
 #include "service.h"
@@ -195,6 +196,7 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		spiced_usage(1);
 	log_init("spiced", spiced_opts.so_debug_flag);
+	(void)log_journal_start();
 	spiced_opts.so_as_root = geteuid() == 0;
 	if (conf_load(&spiced_conf, conf_path, spiced_opts.so_as_root,
 	    &err) != 0)

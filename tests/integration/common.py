@@ -142,14 +142,18 @@ class Spiced:
 
     def __init__(self, name="t", password="secret", extra="", worker_uid=None,
                  link_timeout=None, max_preauth=None, debug=True, run_as=None,
-                 global_extra="", ticket=True, env=None, worker=None, activate=None):
+                 global_extra="", ticket=True, env=None, worker=None, activate=None,
+                 child_setup=None, wait_ready=True):
         """run_as: a uid to run spiced (and its producers) as, from root:
         the unprivileged mode, with no worker-user.  global_extra: lines
         for the global part, before the display section.  ticket=False:
         no password/disable-ticketing line (SASL displays).  env: extra
         environment variables for spiced (KRB5_KTNAME, ...).  worker: another
         worker program (tests/tools/evil-worker.py).  activate: [(socket,
-        name)] handed over as systemd's socket activation does."""
+        name)] handed over as systemd's socket activation does.  child_setup:
+        a function run in spiced's process before exec (after its stdio is
+        in place).  wait_ready=False: do not wait for the "ready" line in
+        the log (it goes elsewhere)."""
         self.dir = tmpdir()
         self.run_as = run_as
         if run_as is not None:
@@ -198,12 +202,15 @@ class Spiced:
 
         def child():
             setup()
+            if child_setup is not None:
+                child_setup()
             self._demote()
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
                                      preexec_fn=child,
                                      pass_fds=range(3, 3 + len(activate or [])))
         _procs.append(self.proc)
-        self.wait_log(r"\bready$", 10)
+        if wait_ready:
+            self.wait_log(r"\bready$", 10)
 
     def _demote(self):
         if self.run_as is not None:

@@ -54,7 +54,7 @@ display_worker_start(struct display *d, struct spd_err *err)
 	w->w_gone_arg = d;
 	d->d_worker = w;
 	d->d_worker_started = time(NULL);
-	if (producer_handover(d) != 0)
+	if (producer_handover(d, 1) != 0)
 		return spd_err_set(err, "the new display worker failed");
 	if (producer_running(d))
 		log_info("display \"%s\": producer handed to the new display "

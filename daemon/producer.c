@@ -250,9 +250,10 @@ producer_primary_done(struct display *d, uint32_t created)
 }
 
 int
-producer_handover(struct display *d)
+producer_handover(struct display *d, int takeover)
 {
 	struct producer *p = d->d_producer;
+	struct ipc_device dev;
 	struct ipc_memslot ms;
 	size_t i;
 
@@ -273,15 +274,18 @@ producer_handover(struct display *d)
 		    sizeof(ms), &s->ps_fd, 1) != 0)
 			return -1;
 	}
-	/* The command doorbell and the irq; the cursor doorbell waits for
-	 * a cursor worker (PROTOCOL.md 6). */
-	if (d->d_worker == NULL || wproc_send(d->d_worker, IPC_D2W_DEVICE, 0,
-	    0, &p->p_dev, sizeof(p->p_dev),
-	    &p->p_devfd[QXLSHM_ATTACH_FD_DOORBELL], 2) != 0)
-		return -1;
+	/* The primary before the ring: commands may be waiting in it. */
 	if (p->p_have_primary && (d->d_worker == NULL ||
 	    wproc_send(d->d_worker, IPC_D2W_PRIMARY_CREATE, 0, 0,
 	    &p->p_primary, sizeof(p->p_primary), NULL, 0) != 0))
+		return -1;
+	/* The command doorbell and the irq; the cursor doorbell waits for
+	 * a cursor worker (PROTOCOL.md 6). */
+	dev = p->p_dev;
+	dev.flags = takeover ? IPC_DEVICE_TAKEOVER : 0;
+	if (d->d_worker == NULL || wproc_send(d->d_worker, IPC_D2W_DEVICE, 0,
+	    0, &dev, sizeof(dev), &p->p_devfd[QXLSHM_ATTACH_FD_DOORBELL],
+	    2) != 0)
 		return -1;
 	return 0;
 }
@@ -427,7 +431,7 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	}
 	p->p_state = PRODUCER_RUNNING;
 	producer_deadline(p, -1);
-	if (producer_handover(d) != 0)
+	if (producer_handover(d, 0) != 0)
 		return *why = "display worker failed", -1;
 	producer_send(p, QXLSHM_MSG_ATTACHED, NULL, 0);
 	log_info("display \"%s\": producer \"%s\" (pid %ld) attached",

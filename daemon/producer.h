@@ -20,11 +20,12 @@
 /* Bind and listen on the display's producer socket (mode 0660, owned by
  * the configured producer ids when root). */
 int	producer_listen(struct display *, struct spd_err *);
-/* Send the running producer's memory slots, doorbells and primary to
+/* Send the running producer's memory slots, primary and doorbells to
  * the display's worker (d_worker): at ATTACH, and to a new worker after
- * the last one died.  0 (also when no producer runs), -1 if the worker
- * failed (it is then stopped). */
-int	producer_handover(struct display *);
+ * the last one died (takeover: the ring may name surfaces lost with it).
+ * 0 (also when no producer runs), -1 if the worker failed (it is then
+ * stopped). */
+int	producer_handover(struct display *, int takeover);
 /* Ask the running producer to draw the whole primary again (REDRAW), if
  * it granted QXLSHM_F_REDRAW.  1 if asked, 0 if it cannot be. */
 int	producer_redraw(struct display *);

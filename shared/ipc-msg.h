@@ -159,9 +159,12 @@ struct ipc_memslot {
  * producer writes, [1] interrupt eventfd the worker writes. */
 struct ipc_device {
 	uint32_t	ram_slot;
-	uint32_t	pad;
+	uint32_t	flags;		/* IPC_DEVICE_* */
 	uint64_t	ram_offset;
 } __attribute__((packed));
+/* The producer was attached to a display worker that died: the ring may
+ * still hold commands that name surfaces lost with it. */
+#define IPC_DEVICE_TAKEOVER	0x1
 
 /* IPC_D2W_PRIMARY_CREATE: copied field by field from the producer's
  * QXLSHM_MSG_CREATE_PRIMARY after a size check; validated by the worker. */

@@ -50,6 +50,10 @@ struct plink {
 	uint64_t	 pl_pending[PLINK_MAX_PENDING];
 	size_t		 pl_pend_head;
 	size_t		 pl_pend_len;
+	/* After a takeover (IPC_DEVICE_TAKEOVER): commands left that may
+	 * name surfaces the dead worker held; such commands are skipped,
+	 * not counted against the producer. */
+	unsigned	 pl_grace;
 	/* Counters, for logs. */
 	uint64_t	 pl_ncmds;
 	unsigned	 pl_nbad;
@@ -317,6 +321,14 @@ plink_draw(struct plink *pl, const struct qxl_cmd_draw *dr,
 	return rc;
 }
 
+/* During a takeover's grace: does the command need a surface that went
+ * with the dead worker (and that the producer's REDRAW brings back)? */
+static int
+plink_lost_surface(struct plink *pl, uint32_t id)
+{
+	return pl->pl_grace > 0 && render_surface(pl->pl_render, id) == NULL;
+}
+
 /* Create or destroy an off-screen surface.  0, or -1 with err set. */
 static int
 plink_surface(struct plink *pl, const struct qxl_cmd_surface *sc,
@@ -346,13 +358,23 @@ plink_command(struct plink *pl, const QXLCommand *cmd)
 	int rc, have_id = 0;
 
 	pl->pl_ncmds++;
+	if (pl->pl_grace > 0)
+		pl->pl_grace--;
 	switch (cmd->type) {
 	case QXL_CMD_NOP:
 		return;		/* carries nothing to release */
 	case QXL_CMD_DRAW:
 		memset(&dr, 0, sizeof(dr));
 		rc = qxl_cmd_parse_draw(&pl->pl_slots, phys, &dr, &err);
-		if (rc == 0) {
+		if (rc == 0 && (plink_lost_surface(pl, dr.surface_id) ||
+		    (dr.src.kind == QXL_CMD_SRC_SURFACE &&
+		    plink_lost_surface(pl, dr.src.surface_id)))) {
+			id = dr.release_id;
+			have_id = 1;
+			qxl_cmd_draw_free(&dr);
+			plink_drop(pl, phys, 0, "it names a surface lost with "
+			    "the previous display worker");
+		} else if (rc == 0) {
 			id = dr.release_id;
 			have_id = 1;
 			rc = plink_draw(pl, &dr, &err);
@@ -371,7 +393,11 @@ plink_command(struct plink *pl, const QXLCommand *cmd)
 		if (rc == 0) {
 			id = sc.release_id;
 			have_id = 1;
-			if (plink_surface(pl, &sc, &err) != 0)
+			if (sc.type == QXL_SURFACE_CMD_DESTROY &&
+			    plink_lost_surface(pl, sc.surface_id))
+				plink_drop(pl, phys, 0, "it destroys a surface "
+				    "lost with the previous display worker");
+			else if (plink_surface(pl, &sc, &err) != 0)
 				plink_drop(pl, phys, 1, err.msg);
 		} else
 			plink_drop(pl, phys, rc != QXL_CMD_EUNSUPPORTED,
@@ -488,6 +514,8 @@ plink_device(struct plink *pl, const struct ipc_device *dv, int doorbell,
 		return spd_err_set(err, "DEVICE: RAM slot %u not mapped",
 		    dv->ram_slot);
 	pl->pl_attached = 1;
+	if (dv->flags & IPC_DEVICE_TAKEOVER)
+		pl->pl_grace = PLINK_TAKEOVER_GRACE;
 
 	/* Map the RAM slot again, writable: we write cons, notify_on_prod
 	 * and the release ring there.  Every other slot stays read-only. */

@@ -28,6 +28,10 @@
 /* Release ids kept while the release ring is full; past this, command
  * popping pauses until the producer makes room. */
 #define PLINK_MAX_PENDING	1024
+/* Commands after a takeover during which those that name a lost surface
+ * are skipped: the ring's worth left from before, and what the producer
+ * pushes until it has seen REDRAW. */
+#define PLINK_TAKEOVER_GRACE	1024
 /* Milliseconds between retries of pending releases. */
 #define PLINK_RETRY_MS		10
 

@@ -6,6 +6,9 @@ disconnect and can reconnect), starts a new worker within the back-off
 and hands it the producer that is still attached (same producer process,
 never restarted); the producer, asked to REDRAW, draws everything again,
 and a new login sees the current picture, pixel-exact for a static one.
+The same with the animated desktop, whose ring is never empty: the
+commands left in it name surfaces the dead worker held, and are skipped
+without being held against the producer, which stays attached.
 A main worker killed ends its own session only.  Display workers that
 keep dying soon after their start with the same producer are restarted
 with a growing back-off, and after three such deaths that producer is
@@ -32,7 +35,32 @@ def new_worker(sp, old):
                            "a new display worker")[0]
 
 
+def animated():
+    sp = common.Spiced(password="pw")
+    common.wait_producer_socket(sp)
+    prod = sp.start_producer("--size", "640x480", "--fps", "60", "--verbose")
+    a = spice_client.connect(port=sp.port, password="pw")
+    a.wait_mark(timeout=10)
+    for _ in range(2):
+        old = sp.workers("display")[0]
+        mark = sp.log_mark()
+        os.kill(old, signal.SIGKILL)
+        new_worker(sp, old)
+        sp.wait_log(r"qxl-shm-testsrc: server asked for a redraw", 5, mark)
+        c = spice_client.connect(port=sp.port, password="pw")
+        c.wait_primary(timeout=10)
+        c.wait_mark(timeout=10)
+        c.disconnect()
+        time.sleep(1)
+        check(prod.poll() is None, "the producer ended after a worker restart")
+        check(producer_pid(sp) == prod.pid, "the producer is no longer attached")
+        log = sp.log_text()[mark:]
+        check("dropped" not in log, "the producer was dropped:\n" + log[-2000:])
+    sp.stop()
+
+
 def main():
+    animated()
     sp = common.Spiced(password="pw")
     img = os.path.join(sp.dir, "p.ppm")
     picture = common.pattern_rgb(W, H, seed=21)

@@ -16,7 +16,7 @@ dir=
 # Runs once, however the script ends (Ctrl-C included): stop both
 # processes by pid and remove the demo's directory.
 demo_cleanup() {
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM HUP
 	for pid in $src_pid $spiced_pid; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -24,7 +24,9 @@ demo_cleanup() {
 	[ -z "$dir" ] || rm -rf "$dir"
 }
 trap demo_cleanup EXIT
-trap 'exit 130' INT TERM
+# SIGHUP too: closing the terminal must stop the demo (spiced itself
+# takes SIGHUP as "reload the configuration").
+trap 'exit 130' INT TERM HUP
 dir=$(mktemp -d /tmp/spiced-demo.XXXXXX)
 chmod 755 "$dir"
 password=${SPICED_DEMO_PASSWORD:-demo}

@@ -106,6 +106,7 @@ display_worker_gone(struct wproc *w, const char *reason, void *arg)
 	early = time(NULL) - d->d_worker_started < DISPLAY_STABLE_SEC;
 	if (!early) {
 		d->d_backoff_ms = DISPLAY_RESPAWN_MIN_MS;
+	d->d_input_fd = -1;
 		d->d_crashes = 0;
 	} else if (d->d_crashes > 0 &&
 	    (d->d_backoff_ms *= 2) > DISPLAY_RESPAWN_MAX_MS)
@@ -134,6 +135,7 @@ display_setup(struct display *d, const struct conf_display *cd,
 	LIST_INIT(&d->d_sessions);
 	LIST_INIT(&d->d_listeners);
 	d->d_backoff_ms = DISPLAY_RESPAWN_MIN_MS;
+	d->d_input_fd = -1;
 	if ((d->d_respawn = evtimer_new(spiced_base, display_respawn_cb,
 	    d)) == NULL)
 		return spd_err_set(err, "out of memory");

@@ -32,6 +32,7 @@
 #include "qxl-shm.h"
 #include "sbuf.h"
 #include "service.h"
+#include "session.h"
 #include "worker-proc.h"
 
 /* Connections of one display not yet its producer (HELLO or refused and
@@ -206,6 +207,12 @@ producer_release(struct producer *p)
 	if (p->p_state == PRODUCER_RUNNING && d->d_worker != NULL)
 		(void)wproc_send(d->d_worker, IPC_D2W_PRODUCER_GONE, 0, 0,
 		    NULL, 0, NULL, 0);
+	if (d->d_input_fd >= 0) {
+		close(d->d_input_fd);
+		d->d_input_fd = -1;
+		d->d_input_flags = d->d_leds = 0;
+		session_input_changed(d);
+	}
 	svc_status();
 }
 
@@ -440,6 +447,65 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	return 0;
 }
 
+/* MSG_INPUT: the socket the inputs workers write events to.  Checked to
+ * be what it says: an AF_UNIX SOCK_SEQPACKET socket (a worker's send of
+ * one event is then one datagram, and nothing else can be behind it). */
+static int
+producer_on_input(struct producer *p, struct sbuf *sb, int *fds, int nfds,
+    const char **why)
+{
+	struct display *d = p->p_display;
+	struct qxlshm_input_setup is;
+	int type, domain;
+	socklen_t len;
+
+	if (sbuf_get_bytes(sb, &is, sizeof(is)) != 0 || sbuf_left(sb) != 0 ||
+	    nfds != 1)
+		return *why = "INPUT needs its payload and one fd", -1;
+	if (!(p->p_features & QXLSHM_F_INPUT))
+		return *why = "INPUT without the input feature", -1;
+	if (d->d_input_fd >= 0)
+		return *why = "a second INPUT", -1;
+	if ((is.flags & ~QXLSHM_INPUT_ABSOLUTE) != 0 || is.pad != 0)
+		return *why = "INPUT has unknown flags", -1;
+	len = sizeof(type);
+	if (getsockopt(fds[0], SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    type != SOCK_SEQPACKET)
+		return *why = "the INPUT fd is not a SOCK_SEQPACKET socket", -1;
+	len = sizeof(domain);
+	if (getsockopt(fds[0], SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+	    domain != AF_UNIX)
+		return *why = "the INPUT fd is not an AF_UNIX socket", -1;
+	d->d_input_fd = fds[0];
+	fds[0] = -1;
+	d->d_input_flags = is.flags;
+	log_info("display \"%s\": producer \"%s\" takes input (%s)",
+	    d->d_name, p->p_name, is.flags & QXLSHM_INPUT_ABSOLUTE ?
+	    "absolute positions: client mouse mode" : "relative motion only");
+	session_input_changed(d);
+	return 0;
+}
+
+static int
+producer_on_leds(struct producer *p, struct sbuf *sb, const char **why)
+{
+	struct display *d = p->p_display;
+	struct qxlshm_leds l;
+
+	if (sbuf_get_bytes(sb, &l, sizeof(l)) != 0 || sbuf_left(sb) != 0)
+		return *why = "LEDS has the wrong size", -1;
+	if (d->d_input_fd < 0)
+		return *why = "LEDS before INPUT", -1;
+	if ((l.leds & ~(uint32_t)(QXLSHM_LED_SCROLL | QXLSHM_LED_NUM |
+	    QXLSHM_LED_CAPS)) != 0)
+		return *why = "LEDS has unknown bits", -1;
+	if (l.leds != d->d_leds) {
+		d->d_leds = l.leds;
+		session_leds_changed(d);
+	}
+	return 0;
+}
+
 static int
 producer_on_primary(struct producer *p, struct sbuf *sb, const char **why)
 {
@@ -526,13 +592,21 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 			rc = producer_on_memslot(p, &sb, fds, nfds, &why);
 		else if (h.type == QXLSHM_MSG_ATTACH)
 			rc = producer_on_attach(p, &sb, fds, nfds, &why);
+		else if (h.type == QXLSHM_MSG_INPUT)
+			rc = producer_on_input(p, &sb, fds, nfds, &why);
 		else if (h.type == QXLSHM_MSG_DETACH)
 			rc = 1;
 		break;
 	case PRODUCER_RUNNING:
+		if (h.type == QXLSHM_MSG_INPUT) {
+			rc = producer_on_input(p, &sb, fds, nfds, &why);
+			break;
+		}
 		if (nfds != 0)
 			break;
-		if (h.type == QXLSHM_MSG_CREATE_PRIMARY)
+		if (h.type == QXLSHM_MSG_LEDS)
+			rc = producer_on_leds(p, &sb, &why);
+		else if (h.type == QXLSHM_MSG_CREATE_PRIMARY)
 			rc = producer_on_primary(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_DESTROY_PRIMARY)
 			rc = producer_on_destroy(p, &sb, &why);

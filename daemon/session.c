@@ -16,6 +16,7 @@
 #include <spice/enums.h>
 
 #include "log.h"
+#include "qxl-shm.h"
 #include "service.h"
 #include "session.h"
 #include "worker-proc.h"
@@ -61,6 +62,17 @@ session_link_admit(const struct link_info *li, void *arg)
 			    "max-clients (%d) reached", d->d_name,
 			    d->d_conf->cd_max_clients);
 			return SPICE_LINK_ERR_ERROR;
+		}
+		return SPICE_LINK_ERR_OK;
+	case SPICE_CHANNEL_INPUTS:
+		if ((s = session_find(d, li->connection_id)) == NULL ||
+		    s->s_main == NULL)
+			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+		if (li->channel_id != 0 || s->s_inputs != NULL) {
+			log_info("display \"%s\": session %u asked for inputs "
+			    "channel %u, which is not available", d->d_name,
+			    s->s_id, li->channel_id);
+			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 		}
 		return SPICE_LINK_ERR_OK;
 	case SPICE_CHANNEL_DISPLAY:
@@ -109,8 +121,82 @@ session_send_channels(struct session *s)
 	ch.ch[ch.count].type = SPICE_CHANNEL_DISPLAY;
 	ch.ch[ch.count].id = 0;
 	ch.count++;
+	/* Listed with or without a producer that takes input: the
+	 * worker drops events until one does. */
+	ch.ch[ch.count].type = SPICE_CHANNEL_INPUTS;
+	ch.ch[ch.count].id = 0;
+	ch.count++;
 	return wproc_send(s->s_main, IPC_D2W_CHANNELS, s->s_id, 0, &ch,
 	    sizeof(ch), NULL, 0);
+}
+
+/* Client mode needs a producer that takes absolute positions; with no
+ * producer yet, both are offered so a client does not switch back and
+ * forth at every restart. */
+static uint32_t
+session_mouse_modes(const struct display *d)
+{
+	if (d->d_producer != NULL && d->d_input_fd >= 0 &&
+	    !(d->d_input_flags & QXLSHM_INPUT_ABSOLUTE))
+		return SPICE_MOUSE_MODE_SERVER;
+	return SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT;
+}
+
+static int
+session_send_mouse_modes(struct session *s)
+{
+	struct ipc_mouse_modes mm = { session_mouse_modes(s->s_display) };
+
+	return wproc_send(s->s_main, IPC_D2W_MOUSE_MODES, s->s_id, 0, &mm,
+	    sizeof(mm), NULL, 0);
+}
+
+/* Give an inputs worker the producer's input socket, or take it. */
+static int
+session_send_input(struct session *s)
+{
+	struct display *d = s->s_display;
+	struct ipc_input in;
+	int rc;
+
+	if (d->d_input_fd < 0)
+		return wproc_send(s->s_inputs, IPC_D2W_INPUT_DETACH, s->s_id,
+		    0, NULL, 0, NULL, 0);
+	memset(&in, 0, sizeof(in));
+	in.flags = d->d_input_flags;
+	in.leds = d->d_leds;
+	rc = wproc_send(s->s_inputs, IPC_D2W_INPUT_ATTACH, s->s_id, 0, &in,
+	    sizeof(in), &d->d_input_fd, 1);
+	return rc;
+}
+
+void
+session_input_changed(struct display *d)
+{
+	struct session *s, *next;
+
+	for (s = LIST_FIRST(&d->d_sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, s_entry);
+		/* A failed send ends that worker, and maybe the session. */
+		if (s->s_inputs != NULL && session_send_input(s) != 0)
+			continue;
+		if (s->s_main != NULL)
+			(void)session_send_mouse_modes(s);
+	}
+}
+
+void
+session_leds_changed(struct display *d)
+{
+	struct ipc_leds l = { d->d_leds };
+	struct session *s, *next;
+
+	for (s = LIST_FIRST(&d->d_sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, s_entry);
+		if (s->s_inputs != NULL)
+			(void)wproc_send(s->s_inputs, IPC_D2W_INPUT_LEDS,
+			    s->s_id, 0, &l, sizeof(l), NULL, 0);
+	}
 }
 
 /* wproc's exit callback for a main worker: its session ends with it. */
@@ -218,7 +304,7 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 	s->s_main_conn = conn;
 	s->s_nconns = 1;
 	session_chan_add(s, conn, li);
-	if (session_send_channels(s) != 0 ||
+	if (session_send_channels(s) != 0 || session_send_mouse_modes(s) != 0 ||
 	    wproc_send(s->s_main, IPC_D2W_CLIENT, s->s_id, conn, &li->client,
 	    sizeof(li->client), &fd, 1) != 0) {
 		close(fd);
@@ -230,6 +316,50 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 	svc_status();
 }
 
+/* wproc's exit callback for an inputs worker: the channel is gone, the
+ * session stays. */
+static void
+session_inputs_gone(struct wproc *w, const char *reason, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->s_inputs != w)
+		return;
+	s->s_inputs = NULL;
+}
+
+/* The inputs channel of a session: a worker of its own, given the
+ * producer's input socket first. */
+static void
+session_new_inputs(int fd, const struct link_info *li, struct display *d)
+{
+	struct spd_err err;
+	struct session *s;
+	uint32_t conn;
+
+	if ((s = session_find(d, li->connection_id)) == NULL ||
+	    s->s_inputs != NULL) {
+		close(fd);
+		return;
+	}
+	if ((s->s_inputs = wproc_spawn(WPROC_INPUTS, d, s, &err)) == NULL) {
+		log_warn("display \"%s\": session %u: inputs worker: %s",
+		    d->d_name, s->s_id, err.msg);
+		close(fd);
+		return;
+	}
+	s->s_inputs->w_gone = session_inputs_gone;
+	s->s_inputs->w_gone_arg = s;
+	conn = spiced_next_conn_id();
+	if (session_send_input(s) == 0 && s->s_inputs != NULL &&
+	    wproc_send(s->s_inputs, IPC_D2W_CLIENT, s->s_id, conn,
+	    &li->client, sizeof(li->client), &fd, 1) == 0) {
+		s->s_nconns++;
+		session_chan_add(s, conn, li);
+	}
+	close(fd);
+}
+
 void
 session_link_handoff(int fd, const struct link_info *li, void *arg)
 {
@@ -239,6 +369,10 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 
 	if (li->channel_type == SPICE_CHANNEL_MAIN) {
 		session_new_main(fd, li, d);
+		return;
+	}
+	if (li->channel_type == SPICE_CHANNEL_INPUTS) {
+		session_new_inputs(fd, li, d);
 		return;
 	}
 	/* admit ran synchronously just before; re-check all the same. */
@@ -280,6 +414,12 @@ session_end(struct session *s, const char *reason)
 		main_worker->w_session = NULL;
 		main_worker->w_gone = NULL;
 		wproc_stop(main_worker, reason);
+	}
+	if (s->s_inputs != NULL) {
+		s->s_inputs->w_session = NULL;
+		s->s_inputs->w_gone = NULL;
+		wproc_stop(s->s_inputs, reason);
+		s->s_inputs = NULL;
 	}
 	while ((sc = TAILQ_FIRST(&s->s_chans)) != NULL) {
 		TAILQ_REMOVE(&s->s_chans, sc, sc_entry);

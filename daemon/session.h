@@ -37,6 +37,7 @@ struct session {
 	struct display		*s_display;
 	struct wproc		*s_main;	/* the session's main worker */
 	uint32_t		 s_main_conn;
+	struct wproc		*s_inputs;	/* its inputs worker, or NULL */
 	int			 s_nconns;	/* live channel connections */
 	time_t			 s_since;	/* wall clock */
 	TAILQ_HEAD(, session_chan) s_chans;	/* s_nconns entries at most */
@@ -53,6 +54,12 @@ struct session *session_find(struct display *, uint32_t id);
 void	 session_end(struct session *, const char *reason);
 /* A worker reported that a connection of session id ended. */
 void	 session_conn_closed(struct display *, uint32_t id, uint32_t conn);
+/* The display's producer started or stopped taking input (d_input_fd,
+ * d_input_flags): every inputs worker gets the new socket (or loses
+ * it), every main worker the mouse modes that follow. */
+void	 session_input_changed(struct display *);
+/* The producer's lock state changed (d_leds): tell the inputs workers. */
+void	 session_leds_changed(struct display *);
 /* The display worker died, and the display channels it served with it:
  * every session that had one ends with reason (its viewer reconnects). */
 void	 session_display_lost(struct display *, const char *reason);

@@ -42,6 +42,12 @@ struct display {
 	int			 d_backoff_ms;
 	int			 d_crashes;	/* early deaths in a row */
 	int			 d_stopping;
+	/* The running producer's input socket (qxl-shm MSG_INPUT), -1 if
+	 * none: producer.c sets it, session.c hands dups to inputs
+	 * workers. */
+	int			 d_input_fd;
+	uint32_t		 d_input_flags;	/* QXLSHM_INPUT_* */
+	uint32_t		 d_leds;	/* QXLSHM_LED_* */
 	struct auth_sasl_policy	 d_sasl;	/* d_policy.sasl points here */
 	struct relay_conf	 d_sasl_relay;
 	LIST_HEAD(, session)	 d_sessions;

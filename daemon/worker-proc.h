@@ -23,6 +23,7 @@ enum wproc_role {
 	WPROC_MAIN,
 	WPROC_DISPLAY,
 	WPROC_KEYGEN,		/* no display: daemon/keygen.c */
+	WPROC_INPUTS,		/* one per session with an inputs channel */
 };
 
 struct wproc;
@@ -39,7 +40,7 @@ struct wproc {
 	struct event		*w_ev;
 	int			 w_ready;
 	struct display		*w_display;
-	struct session		*w_session;	/* main workers only */
+	struct session		*w_session;	/* main and inputs workers */
 	wproc_gone_cb		 w_gone;	/* or NULL */
 	void			*w_gone_arg;
 };

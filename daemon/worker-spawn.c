@@ -33,6 +33,8 @@ wproc_role_name(enum wproc_role role)
 		return "display";
 	case WPROC_KEYGEN:
 		return "keygen";
+	case WPROC_INPUTS:
+		return "inputs";
 	}
 	return "?";
 }

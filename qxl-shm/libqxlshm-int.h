@@ -41,6 +41,9 @@ struct qxlshm {
 	int			 q_dead;	/* ERROR or close seen */
 	uint64_t		 q_features;	/* granted QXLSHM_F_* */
 	int			 q_redraw;	/* REDRAW seen, not yet taken */
+	int			 q_input;	/* our end of MSG_INPUT's socket */
+	qxlshm_input_fn		 q_input_fn;
+	void			*q_input_arg;
 	uint8_t			*q_ram;		/* device region, or NULL */
 	struct qxlshm_slot	 q_slot[QXLSHM_MAX_SLOTS];
 	char			 q_err[QXLSHM_ERRLEN];

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -278,7 +279,7 @@ qxlshm_connect_features(const char *path, const char *name,
 			snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	q->q_doorbell = q->q_irq = q->q_cursor_doorbell = -1;
+	q->q_doorbell = q->q_irq = q->q_cursor_doorbell = q->q_input = -1;
 	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
 		q->q_slot[i].sl_fd = -1;
 	memset(&sun, 0, sizeof(sun));
@@ -344,6 +345,8 @@ qxlshm_close(struct qxlshm *q)
 		close(q->q_irq);
 	if (q->q_cursor_doorbell != -1)
 		close(q->q_cursor_doorbell);
+	if (q->q_input != -1)
+		close(q->q_input);
 	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
 		qxlshm_slot_free(&q->q_slot[i]);
 	free(q);
@@ -702,10 +705,80 @@ qxlshm_handle_control(struct qxlshm *q)
 }
 
 int
+qxlshm_input_open(struct qxlshm *q, uint32_t flags, qxlshm_input_fn fn,
+    void *arg)
+{
+	struct qxlshm_input_setup is;
+	int sv[2];
+
+	if (!(q->q_features & QXLSHM_F_INPUT)) {
+		errno = ENOTSUP;
+		return qxlshm_seterr(q, "the server did not grant input "
+		    "events (QXLSHM_F_INPUT)");
+	}
+	if (q->q_input != -1) {
+		errno = EALREADY;
+		return qxlshm_seterr(q, "input events already set up");
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return qxlshm_seterr(q, "socketpair: %s", strerror(errno));
+	(void)fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	memset(&is, 0, sizeof(is));
+	is.flags = flags;
+	if (qxlshm_send_msg(q, QXLSHM_MSG_INPUT, &is, sizeof(is), &sv[1],
+	    1) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	close(sv[1]);
+	q->q_input = sv[0];
+	q->q_input_fn = fn;
+	q->q_input_arg = arg;
+	return 0;
+}
+
+int
+qxlshm_set_leds(struct qxlshm *q, uint32_t leds)
+{
+	struct qxlshm_leds l = { leds };
+
+	if (q->q_input == -1) {
+		errno = ENOTCONN;
+		return qxlshm_seterr(q, "input events are not set up");
+	}
+	return qxlshm_send_msg(q, QXLSHM_MSG_LEDS, &l, sizeof(l), NULL, 0);
+}
+
+int
+qxlshm_handle_input(struct qxlshm *q)
+{
+	struct qxlshm_input_event ev;
+	ssize_t n;
+	int i;
+
+	/* A bounded batch: events keep coming while we draw. */
+	for (i = 0; i < 256; i++) {
+		n = recv(q->q_input, &ev, sizeof(ev), MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? i :
+			    qxlshm_seterr(q, "input: %s", strerror(errno));
+		if (n == 0)
+			return i;
+		/* The server only ever sends whole events. */
+		if ((size_t)n != sizeof(ev))
+			continue;
+		if (q->q_input_fn != NULL)
+			q->q_input_fn(&ev, q->q_input_arg);
+	}
+	return i;
+}
+
+int
 qxlshm_wait(struct qxlshm *q, int timeout_ms)
 {
-	struct pollfd pfd[2];
-	int r, n = 1;
+	struct pollfd pfd[3];
+	int r, n = 1, in = -1;
 
 	if (q->q_dead)
 		return -1;
@@ -715,6 +788,11 @@ qxlshm_wait(struct qxlshm *q, int timeout_ms)
 	pfd[1].events = POLLIN;
 	if (q->q_irq != -1)
 		n = 2;
+	if (q->q_input != -1) {
+		in = n;
+		pfd[n].fd = q->q_input;
+		pfd[n++].events = POLLIN;
+	}
 	do
 		r = poll(pfd, n, timeout_ms);
 	while (r == -1 && errno == EINTR);
@@ -729,7 +807,9 @@ qxlshm_wait(struct qxlshm *q, int timeout_ms)
 	if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 	    qxlshm_handle_control(q) == -1)
 		return -1;
-	if (n == 2 && (pfd[1].revents & POLLIN))
+	if (q->q_irq != -1 && (pfd[1].revents & POLLIN))
 		(void)qxlshm_handle_irq(q);
+	if (in != -1 && (pfd[in].revents & POLLIN))
+		(void)qxlshm_handle_input(q);
 	return 1;
 }

@@ -52,6 +52,22 @@ uint64_t	 qxlshm_features(const struct qxlshm *q);
  * qxlshm_handle_control(), qxlshm_wait() and qxlshm_idle(). */
 int		 qxlshm_redraw_requested(struct qxlshm *q);
 
+/* Input events (QXLSHM_F_INPUT granted): fn is called with each event
+ * the server sends, from qxlshm_wait(), qxlshm_idle() and
+ * qxlshm_handle_input(). */
+typedef void (*qxlshm_input_fn)(const struct qxlshm_input_event *,
+		    void *arg);
+
+/* Create the input socket and send it (MSG_INPUT) with flags
+ * (QXLSHM_INPUT_ABSOLUTE when the producer can place the pointer).  0, or
+ * -1 (ENOTSUP: not granted). */
+int		 qxlshm_input_open(struct qxlshm *q, uint32_t flags,
+		    qxlshm_input_fn fn, void *arg);
+/* Deliver the events waiting (at most 256); their number, or -1. */
+int		 qxlshm_handle_input(struct qxlshm *q);
+/* Tell the server the keyboard's lock state (QXLSHM_LED_*). */
+int		 qxlshm_set_leds(struct qxlshm *q, uint32_t leds);
+
 /* Send DETACH if attached, close the socket and eventfds, unmap and close
  * every slot and free q.  NULL is ignored. */
 void		 qxlshm_close(struct qxlshm *q);

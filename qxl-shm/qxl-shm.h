@@ -73,6 +73,8 @@ enum qxlshm_type {
 	QXLSHM_MSG_CREATE_PRIMARY = 4,
 	QXLSHM_MSG_DESTROY_PRIMARY = 5,
 	QXLSHM_MSG_DETACH = 6,
+	QXLSHM_MSG_INPUT = 7,		/* 1.1, F_INPUT: 1 fd, events socket */
+	QXLSHM_MSG_LEDS = 8,		/* 1.1, F_INPUT: keyboard lock state */
 	/* server -> producer */
 	QXLSHM_MSG_HELLO_REPLY = 100,
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
@@ -84,7 +86,9 @@ enum qxlshm_type {
 /* Feature bits of HELLO (asked) and HELLO_REPLY (granted). */
 #define QXLSHM_F_REDRAW		(1ull << 0)	/* the producer redraws the
 						   whole primary on REDRAW */
-#define QXLSHM_F_SUPPORTED	QXLSHM_F_REDRAW
+#define QXLSHM_F_INPUT		(1ull << 1)	/* the producer takes input
+						   events (MSG_INPUT) */
+#define QXLSHM_F_SUPPORTED	(QXLSHM_F_REDRAW | QXLSHM_F_INPUT)
 
 struct qxlshm_hello {
 	uint32_t	magic;		/* QXLSHM_MAGIC */
@@ -137,6 +141,53 @@ struct qxlshm_create_primary {
 struct qxlshm_primary_done {
 	uint32_t	created;	/* 1: created, 0: destroyed */
 } __attribute__((packed));
+
+/* QXLSHM_MSG_INPUT, with one AF_UNIX SOCK_SEQPACKET socket: the server
+ * sends struct qxlshm_input_event datagrams on it, one event each, from
+ * the inputs workers of every client session (no hop through the
+ * supervisor); the producer only reads it. */
+struct qxlshm_input_setup {
+	uint32_t	flags;		/* QXLSHM_INPUT_* */
+	uint32_t	pad;		/* 0 */
+} __attribute__((packed));
+#define QXLSHM_INPUT_ABSOLUTE	0x1	/* takes POSITION: clients may use
+					   the client (absolute) mouse mode */
+
+/* QXLSHM_MSG_LEDS: the keyboard's lock state, sent when it changes;
+ * SPICE's modifier bits. */
+struct qxlshm_leds {
+	uint32_t	leds;		/* QXLSHM_LED_* */
+} __attribute__((packed));
+#define QXLSHM_LED_SCROLL	0x1
+#define QXLSHM_LED_NUM		0x2
+#define QXLSHM_LED_CAPS		0x4
+
+enum qxlshm_input_type {
+	QXLSHM_IN_KEY_DOWN = 1,		/* x: key */
+	QXLSHM_IN_KEY_UP = 2,		/* x: key */
+	QXLSHM_IN_MOTION = 3,		/* x, y: relative motion */
+	QXLSHM_IN_POSITION = 4,		/* x, y: absolute, on display */
+	QXLSHM_IN_BUTTON_DOWN = 5,	/* x: button 1..7 */
+	QXLSHM_IN_BUTTON_UP = 6,	/* x: button 1..7 */
+};
+
+/*
+ * One input event.  Keys are PC AT set-1 make codes (1..0x7f), and
+ * 0x80 | code for keys that set 1 prefixes with 0xE0: QEMU's "qnum"
+ * numbering.  Buttons as SPICE numbers them (1 left, 2 middle, 3 right,
+ * 4 wheel up, 5 wheel down, 6 side, 7 extra); buttons is the state after
+ * the event, SPICE's mask (0x1 left ... 0x40 extra).
+ */
+struct qxlshm_input_event {
+	uint16_t	type;		/* QXLSHM_IN_* */
+	uint8_t		display;	/* POSITION: the display channel id */
+	uint8_t		pad;		/* 0 */
+	uint32_t	buttons;
+	int32_t		x;
+	int32_t		y;
+} __attribute__((packed));
+#define QXLSHM_KEY_E0		0x80
+#define QXLSHM_KEY_MAX		0xff
 
 struct qxlshm_error {
 	uint32_t	code;		/* QXLSHM_E_* */

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SPICED_IPC_VERSION	5
+#define SPICED_IPC_VERSION	6
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -53,6 +53,11 @@ enum ipc_type {
 	IPC_D2W_SESSION_CLOSE = 108,	/* close all connections of ih_session */
 	IPC_D2W_KEYGEN = 109,		/* keygen: make keys; struct ipc_keygen */
 	IPC_D2W_PRODUCER_GONE = 110,	/* display: drop the producer's memory */
+	IPC_D2W_INPUT_ATTACH = 111,	/* inputs: 1 fd, the producer's input
+					   socket; struct ipc_input */
+	IPC_D2W_INPUT_DETACH = 112,	/* inputs: no producer takes input */
+	IPC_D2W_INPUT_LEDS = 113,	/* inputs: struct ipc_leds */
+	IPC_D2W_MOUSE_MODES = 114,	/* main: struct ipc_mouse_modes */
 
 	/* worker -> supervisor */
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */
@@ -209,6 +214,24 @@ struct ipc_keygen {
 struct ipc_key {
 	uint32_t	len;		/* 1..IPC_KEY_DER_MAX */
 	uint8_t		der[IPC_KEY_DER_MAX];
+} __attribute__((packed));
+
+/* IPC_D2W_INPUT_ATTACH: the producer's input socket (qxl-shm
+ * QXLSHM_MSG_INPUT), what it takes and its lock state. */
+struct ipc_input {
+	uint32_t	flags;		/* QXLSHM_INPUT_* */
+	uint32_t	leds;		/* QXLSHM_LED_* = SPICE modifier bits */
+} __attribute__((packed));
+
+/* IPC_D2W_INPUT_LEDS: the producer's lock state changed. */
+struct ipc_leds {
+	uint32_t	leds;
+} __attribute__((packed));
+
+/* IPC_D2W_MOUSE_MODES: the SPICE mouse modes the display's producer
+ * can take now (SPICE_MOUSE_MODE_*; SERVER always). */
+struct ipc_mouse_modes {
+	uint32_t	supported;
 } __attribute__((packed));
 
 #endif

@@ -168,6 +168,9 @@ sandbox_policy(enum sandbox_role role)
 		return sandbox_policy_display;
 	case SANDBOX_ROLE_RELAY:
 		return sandbox_policy_relay;
+	case SANDBOX_ROLE_INPUTS:
+		/* A channel and the producer's socket: a main worker's. */
+		return sandbox_policy_main;
 	case SANDBOX_ROLE_KEYGEN:
 		/* OpenSSL's key generation needs memory, getrandom and
 		 * the clock, all in the base group; the loop is a worker's. */

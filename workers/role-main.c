@@ -14,8 +14,9 @@
  * - current mouse mode CLIENT: spice-gtk asks for CLIENT by default, so it
  *   needs no MOUSE_MODE_REQUEST round trip and never grabs the pointer;
  *   positions then arrive absolute (INPUTS POSITION), which a producer
- *   (VMM tablet, X11 capture) applies directly.  SERVER stays supported
- *   for clients that ask for relative motion.
+ *   (VMM tablet, X11 capture) applies directly.  The supervisor says
+ *   which modes the display's producer takes (IPC_D2W_MOUSE_MODES):
+ *   CLIENT only with one that places the pointer; SERVER always.
  * - no vdagent yet: INIT says agent_connected 0.  AGENT_START and
  *   AGENT_TOKEN are dropped.  AGENT_DATA is dropped but each one spends a
  *   token of the ROLE_MAIN_AGENT_TOKENS that INIT granted and that are
@@ -52,8 +53,6 @@
 /* The reference server starts the multimedia clock 400 ms behind, which
  * gives video frames stamped "now" that much playout slack. */
 #define ROLE_MAIN_MM_DELAY	400
-#define ROLE_MAIN_MOUSE_MODES	(SPICE_MOUSE_MODE_SERVER | \
-	SPICE_MOUSE_MODE_CLIENT)
 
 struct role_main {
 	struct worker		*rm_w;
@@ -66,6 +65,7 @@ struct role_main {
 	int			 rm_have_channels;
 	struct ipc_channels	 rm_channels;
 	uint16_t		 rm_mouse_mode;
+	uint16_t		 rm_mouse_modes;	/* supported now */
 	uint32_t		 rm_agent_data;	/* AGENT_DATA dropped */
 };
 
@@ -89,7 +89,7 @@ role_main_send_init(struct role_main *rm)
 	ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_INIT);
 	obuf_put_u32le(ob, rm->rm_session);
 	obuf_put_u32le(ob, 1);			/* display_channels_hint */
-	obuf_put_u32le(ob, ROLE_MAIN_MOUSE_MODES);
+	obuf_put_u32le(ob, rm->rm_mouse_modes);
 	obuf_put_u32le(ob, rm->rm_mouse_mode);
 	obuf_put_u32le(ob, 0);			/* agent_connected */
 	obuf_put_u32le(ob, ROLE_MAIN_AGENT_TOKENS);
@@ -129,7 +129,7 @@ role_main_send_mouse_mode(struct role_main *rm)
 	struct obuf *ob;
 
 	ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_MOUSE_MODE);
-	obuf_put_u16le(ob, ROLE_MAIN_MOUSE_MODES);
+	obuf_put_u16le(ob, rm->rm_mouse_modes);
 	obuf_put_u16le(ob, rm->rm_mouse_mode);
 	chan_msg_end(rm->rm_chan);
 }
@@ -157,8 +157,9 @@ role_main_msg(struct chan *c, uint16_t type, struct sbuf *body,
 		}
 		/* Exactly one supported mode, or it is ignored (the
 		 * reference server only logs it, too). */
-		if (mode != SPICE_MOUSE_MODE_SERVER &&
-		    mode != SPICE_MOUSE_MODE_CLIENT) {
+		if ((mode != SPICE_MOUSE_MODE_SERVER &&
+		    mode != SPICE_MOUSE_MODE_CLIENT) ||
+		    !(mode & rm->rm_mouse_modes)) {
 			log_warn("session %u: unsupported mouse mode %u "
 			    "requested", rm->rm_session, mode);
 			return 0;
@@ -274,6 +275,29 @@ role_main_channels(struct role_main *rm, struct ipc_msg *msg,
 	return 0;
 }
 
+/* What the producer can take changed: client mode only with a producer
+ * that places the pointer.  A client in a mode no longer offered is
+ * moved to server mode. */
+static int
+role_main_mouse_modes(struct role_main *rm, struct ipc_msg *msg,
+    struct spd_err *err)
+{
+	struct ipc_mouse_modes mm;
+	uint16_t modes;
+
+	memcpy(&mm, msg->payload, sizeof(mm));
+	modes = (uint16_t)(mm.supported & (SPICE_MOUSE_MODE_SERVER |
+	    SPICE_MOUSE_MODE_CLIENT)) | SPICE_MOUSE_MODE_SERVER;
+	if (modes == rm->rm_mouse_modes)
+		return 0;
+	rm->rm_mouse_modes = modes;
+	if (!(rm->rm_mouse_mode & modes))
+		rm->rm_mouse_mode = SPICE_MOUSE_MODE_SERVER;
+	if (rm->rm_chan != NULL)
+		role_main_send_mouse_mode(rm);
+	return 0;
+}
+
 static int
 role_main_start(struct worker *w, struct spd_err *err)
 {
@@ -282,6 +306,7 @@ role_main_start(struct worker *w, struct spd_err *err)
 	memset(rm, 0, sizeof(*rm));
 	rm->rm_w = w;
 	rm->rm_mouse_mode = SPICE_MOUSE_MODE_CLIENT;
+	rm->rm_mouse_modes = SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT;
 	rm->rm_ping = event_new(w->wk_base, -1, EV_PERSIST, role_main_ping_cb,
 	    rm);
 	if (rm->rm_ping == NULL)
@@ -300,6 +325,8 @@ role_main_ipc(struct worker *w, struct ipc_msg *msg, struct spd_err *err)
 		return role_main_client(rm, msg, err);
 	case IPC_D2W_CHANNELS:
 		return role_main_channels(rm, msg, err);
+	case IPC_D2W_MOUSE_MODES:
+		return role_main_mouse_modes(rm, msg, err);
 	case IPC_D2W_CONN_CLOSE:
 		/* A close for a connection already gone crossed ours. */
 		if (rm->rm_chan != NULL && msg->hdr.ih_conn == rm->rm_conn)

@@ -46,6 +46,7 @@ static const struct worker_role_entry {
 	{ "main",	&role_main,	SANDBOX_ROLE_MAIN },
 	{ "display",	&role_display,	SANDBOX_ROLE_DISPLAY },
 	{ "keygen",	&role_keygen,	SANDBOX_ROLE_KEYGEN },
+	{ "inputs",	&role_inputs,	SANDBOX_ROLE_INPUTS },
 };
 
 struct worker_opts {
@@ -73,7 +74,7 @@ static void __attribute__((noreturn))
 worker_usage(const char *why)
 {
 	log_err("%s", why);
-	fprintf(stderr, "usage: spiced-worker --role=main|display|keygen "
+	fprintf(stderr, "usage: spiced-worker --role=main|display|inputs|keygen "
 	    "--display=NAME [--uid=N --gid=N --chroot=DIR] [--debug] "
 	    "[--seccomp-trap] [--test-triggers]\n"
 	    "spiced-worker is started by spiced(8) only; its IPC socket "

@@ -20,7 +20,7 @@
 struct worker;
 
 struct worker_role {
-	const char	*wr_name;	/* "main", "display", "keygen" */
+	const char	*wr_name;	/* "main", "display", ... */
 	/* Optional, before the sandbox: set-up that needs files or
 	 * syscalls the filter forbids.  -1 with err exits the worker. */
 	int		(*wr_prepare)(struct spd_err *);
@@ -47,6 +47,7 @@ struct worker {
 extern const struct worker_role role_main;
 extern const struct worker_role role_display;
 extern const struct worker_role role_keygen;
+extern const struct worker_role role_inputs;
 
 /* Send a message to the supervisor; on failure log and exit the worker
  * (a worker without its supervisor has no reason to live). */

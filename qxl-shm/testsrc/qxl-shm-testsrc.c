@@ -66,6 +66,21 @@ ts_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* --verbose: one line per input event, which the tests read. */
+static void
+ts_on_input(const struct qxlshm_input_event *ev, void *arg)
+{
+	static const char *names[] = { "?", "key-down", "key-up", "motion",
+	    "position", "button-down", "button-up" };
+	struct ts *t = arg;
+
+	if (!t->ts_verbose)
+		return;
+	ts_log("input %s x=%d y=%d buttons=0x%x display=%u",
+	    ev->type < sizeof(names) / sizeof(names[0]) ? names[ev->type] :
+	    "?", ev->x, ev->y, ev->buttons, ev->display);
+}
+
 static void
 ts_on_signal(int sig)
 {
@@ -699,7 +714,7 @@ main(int argc, char **argv)
 	qs.width = w;
 	qs.height = h;
 	qs.pixels = frame_im != NULL ? frame_im[0].im_px : im.im_px;
-	qs.features = QXLSHM_F_REDRAW;
+	qs.features = QXLSHM_F_REDRAW | QXLSHM_F_INPUT;
 	if ((t.ts_q = qxlshm_open(sock, name, &qs, err, sizeof(err))) == NULL) {
 		ts_log("%s", err);
 		return 1;
@@ -708,6 +723,15 @@ main(int argc, char **argv)
 	t.ts_h = (int32_t)h;
 	if (t.ts_verbose)
 		ts_log("attached, primary %ux%u", w, h);
+	/* It has no pointer to place, but takes absolute positions as
+	 * gladly as motion: both are only logged. */
+	if ((qxlshm_features(t.ts_q) & QXLSHM_F_INPUT) &&
+	    qxlshm_input_open(t.ts_q, QXLSHM_INPUT_ABSOLUTE, ts_on_input,
+	    &t) == -1) {
+		ts_log("input: %s", qxlshm_error(t.ts_q));
+		qxlshm_close(t.ts_q);
+		return 1;
+	}
 	if (image != NULL) {
 		rv = ts_show(&t, &im);
 		if (rv == 0 && t.ts_verbose)

@@ -65,7 +65,7 @@ def main():
         ("ready-twice", r"sent message type 200, not allowed for its role and state"),
         ("unknown", r"ipc receive: unknown type 299"),
         ("fault", r"sent message type 202, not allowed for its role and state"),
-        ("closed %d 1" % sid, r"message type 201 refused: main worker reported a "
+        ("closed %d 1" % sid, r"message type 201 refused: a session.s worker reported a "
                               r"connection of another session"),
     ]
     for line, why in cases:

@@ -3,8 +3,9 @@
  * spicectl: command-line client of spiced's control socket (protocol in
  * shared/control-msg.h, manual in man/spicectl.1).
  *
- *	spicectl [-s SOCKET] set-ticket DISPLAY [--expires-in S | --expires-at T]
- *	spicectl [-s SOCKET] expire-ticket DISPLAY
+ *	spicectl [-s SOCKET] set-ticket DISPLAY [--view-only]
+ *	    [--expires-in S | --expires-at T]
+ *	spicectl [-s SOCKET] expire-ticket DISPLAY [--view-only]
  *	spicectl [-s SOCKET] [--json] list
  *	spicectl [-s SOCKET] disconnect [--display NAME] SESSION
  *
@@ -47,6 +48,7 @@ struct spicectl_opts {
 	const char	*password_file;
 	const char	*password;	/* --password: visible in ps */
 	const char	*display;	/* disconnect --display */
+	int		 view_only;	/* the view-only ticket */
 };
 
 /* State of the streamed JSON output of list. */
@@ -68,10 +70,10 @@ static void __attribute__((noreturn))
 spicectl_usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: spicectl [-s SOCKET] set-ticket DISPLAY "
+	    "usage: spicectl [-s SOCKET] set-ticket DISPLAY [--view-only] "
 	    "[--expires-in SECONDS | --expires-at TIME]\n"
 	    "                [--password-file FILE]\n"
-	    "       spicectl [-s SOCKET] expire-ticket DISPLAY\n"
+	    "       spicectl [-s SOCKET] expire-ticket DISPLAY [--view-only]\n"
 	    "       spicectl [-s SOCKET] [--json] list\n"
 	    "       spicectl [-s SOCKET] disconnect [--display NAME] SESSION\n"
 	    "  -s, --socket PATH   control socket (default %s)\n"
@@ -526,7 +528,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_EXPIRES_IN = 256, OPT_EXPIRES_AT, OPT_PASSWORD_FILE,
-	    OPT_PASSWORD, OPT_DISPLAY };
+	    OPT_PASSWORD, OPT_DISPLAY, OPT_VIEW_ONLY };
 	static const struct option longopts[] = {
 		{ "socket",		required_argument, NULL, 's' },
 		{ "json",		no_argument,	   NULL, 'j' },
@@ -538,6 +540,7 @@ main(int argc, char *argv[])
 		    OPT_PASSWORD_FILE },
 		{ "password",		required_argument, NULL, OPT_PASSWORD },
 		{ "display",		required_argument, NULL, OPT_DISPLAY },
+		{ "view-only",		no_argument,	   NULL, OPT_VIEW_ONLY },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -558,6 +561,7 @@ main(int argc, char *argv[])
 		case OPT_PASSWORD_FILE: o.password_file = optarg; break;
 		case OPT_PASSWORD: o.password = optarg; break;
 		case OPT_DISPLAY: o.display = optarg; break;
+		case OPT_VIEW_ONLY: o.view_only = 1; break;
 		case 'h': spicectl_usage(0);
 		default: spicectl_usage(SPICECTL_EXIT_USAGE);
 		}
@@ -573,6 +577,8 @@ main(int argc, char *argv[])
 		if (o.expires_in != NULL && o.expires_at != NULL)
 			spicectl_usage(SPICECTL_EXIT_USAGE);
 		req.type = CONTROL_REQ_SET_TICKET;
+		req.kind = o.view_only ? CONTROL_KIND_VIEW_ONLY :
+		    CONTROL_KIND_FULL;
 		spicectl_set_name(req.display, args[0], "display");
 		if (o.expires_in != NULL) {
 			req.expiry = CONTROL_EXPIRY_IN;
@@ -585,6 +591,8 @@ main(int argc, char *argv[])
 		spicectl_get_password(&o, req.password);
 	} else if (!strcmp(cmd, "expire-ticket") && nargs == 1) {
 		req.type = CONTROL_REQ_EXPIRE_TICKET;
+		req.kind = o.view_only ? CONTROL_KIND_VIEW_ONLY :
+		    CONTROL_KIND_FULL;
 		spicectl_set_name(req.display, args[0], "display");
 	} else if (!strcmp(cmd, "list") && nargs == 0) {
 		req.type = CONTROL_REQ_LIST;

@@ -463,6 +463,15 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 		d->cd_password_set = 1;
 		return 0;
 	}
+	if (!strcmp(k, "password-view-only")) {
+		if (strlen(it->ci_value) > CONF_MAX_PASSWORD ||
+		    it->ci_value[0] == '\0')
+			return spd_err_set(err, "%s:%d: password-view-only "
+			    "empty or longer than %d bytes (SPICE limit)",
+			    ctx->name, it->ci_line, CONF_MAX_PASSWORD);
+		strcpy(d->cd_password_view, it->ci_value);
+		return 0;
+	}
 	if (!strcmp(k, "password-expires"))
 		return conf_expiry(ctx, it, &d->cd_password_expires, err);
 	if (!strcmp(k, "disable-ticketing"))

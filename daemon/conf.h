@@ -51,6 +51,7 @@ struct conf_display {
 	struct conf_ids	cd_worker;		/* workers run as this */
 	char		cd_password[CONF_MAX_PASSWORD + 1];
 	int		cd_password_set;
+	char		cd_password_view[CONF_MAX_PASSWORD + 1]; /* "": none */
 	long long	cd_password_expires;	/* epoch seconds; 0: never */
 	int		cd_disable_ticketing;
 	int		cd_max_clients;

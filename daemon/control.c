@@ -178,16 +178,22 @@ control_fmt_time(time_t t, char *out, size_t len)
 static void
 control_set_ticket(struct control_conn *cc, const struct control_req *req)
 {
+	struct auth_ticket *t;
 	struct display *d;
 	struct spd_err err;
 	char when[64];
 	time_t now = time(NULL), expires;
+	const char *what;
 
 	if ((d = control_find_display(req->display)) == NULL) {
 		control_reply_text(cc, CONTROL_REP_ERROR, "no display \"%s\"",
 		    req->display);
 		return;
 	}
+	t = req->kind == CONTROL_KIND_VIEW_ONLY ? d->d_ticket_view :
+	    d->d_ticket;
+	what = req->kind == CONTROL_KIND_VIEW_ONLY ? "view-only ticket" :
+	    "ticket";
 	if (auth_ticket_disabled(d->d_ticket)) {
 		control_reply_text(cc, CONTROL_REP_ERROR, "display \"%s\" has "
 		    "disable-ticketing: it takes no ticket", d->d_name);
@@ -205,23 +211,23 @@ control_set_ticket(struct control_conn *cc, const struct control_req *req)
 		expires = 0;
 		break;
 	}
-	if (auth_ticket_set_password(d->d_ticket, req->password, &err) != 0) {
+	if (auth_ticket_set_password(t, req->password, &err) != 0) {
 		control_reply_text(cc, CONTROL_REP_ERROR, "%s", err.msg);
 		return;
 	}
-	auth_ticket_set_expiry(d->d_ticket, expires);
+	auth_ticket_set_expiry(t, expires);
 	if (expires == 0)
 		snprintf(when, sizeof(when), "never expires");
 	else {
 		control_fmt_time(expires, when + 8, sizeof(when) - 8);
 		memcpy(when, "expires ", 8);
 	}
-	log_info("display \"%s\": ticket set by control client uid %ld pid "
-	    "%ld (%s%s)", d->d_name, (long)cc->cc_uid, (long)cc->cc_pid,
+	log_info("display \"%s\": %s set by control client uid %ld pid "
+	    "%ld (%s%s)", d->d_name, what, (long)cc->cc_uid, (long)cc->cc_pid,
 	    req->password[0] == '\0' ? "empty: every ticket refused; " : "",
 	    when);
-	control_reply_text(cc, CONTROL_REP_OK, "display \"%s\": ticket set, "
-	    "%s", d->d_name, when);
+	control_reply_text(cc, CONTROL_REP_OK, "display \"%s\": %s set, "
+	    "%s", d->d_name, what, when);
 }
 
 static void
@@ -236,11 +242,14 @@ control_expire_ticket(struct control_conn *cc, const struct control_req *req)
 	}
 	/* From this second on every ticket is refused; sessions already
 	 * linked stay, as with the reference server. */
-	auth_ticket_set_expiry(d->d_ticket, time(NULL));
-	log_info("display \"%s\": ticket expired by control client uid %ld "
-	    "pid %ld", d->d_name, (long)cc->cc_uid, (long)cc->cc_pid);
-	control_reply_text(cc, CONTROL_REP_OK, "display \"%s\": ticket "
-	    "expired", d->d_name);
+	auth_ticket_set_expiry(req->kind == CONTROL_KIND_VIEW_ONLY ?
+	    d->d_ticket_view : d->d_ticket, time(NULL));
+	log_info("display \"%s\": %sticket expired by control client uid %ld "
+	    "pid %ld", d->d_name, req->kind == CONTROL_KIND_VIEW_ONLY ?
+	    "view-only " : "", (long)cc->cc_uid, (long)cc->cc_pid);
+	control_reply_text(cc, CONTROL_REP_OK, "display \"%s\": %sticket "
+	    "expired", d->d_name, req->kind == CONTROL_KIND_VIEW_ONLY ?
+	    "view-only " : "");
 }
 
 /*

@@ -146,6 +146,12 @@ display_setup(struct display *d, const struct conf_display *cd,
 	    cd->cd_password, err) != 0)
 		return spd_err_prefix(err, "display \"%s\"", cd->cd_name);
 	auth_ticket_set_expiry(d->d_ticket, (time_t)cd->cd_password_expires);
+	if ((d->d_ticket_view = auth_ticket_new()) == NULL)
+		return spd_err_set(err, "out of memory");
+	if (cd->cd_password_view[0] != '\0' && auth_ticket_set_password(
+	    d->d_ticket_view, cd->cd_password_view, err) != 0)
+		return spd_err_prefix(err, "display \"%s\": password-view-only",
+		    cd->cd_name);
 	display_policy(d, cd, keys);
 	if (cd->cd_tls_host[0] != '\0' &&
 	    (d->d_tls = display_tls_load(cd, err)) == NULL)
@@ -166,6 +172,7 @@ display_policy(struct display *d, const struct conf_display *cd,
 {
 	d->d_policy.display = cd->cd_name;
 	d->d_policy.ticket = d->d_ticket;
+	d->d_policy.ticket_view = d->d_ticket_view;
 	d->d_policy.keys = keys;
 	d->d_policy.timeout_sec = cd->cd_link_timeout;
 	d->d_policy.max_preauth = (unsigned)cd->cd_max_preauth;
@@ -218,6 +225,7 @@ display_free(struct display *d)
 	if (d->d_respawn != NULL)
 		event_free(d->d_respawn);
 	auth_ticket_free(d->d_ticket);
+	auth_ticket_free(d->d_ticket_view);
 	tls_server_free(d->d_tls);
 	memset(d, 0, sizeof(*d));
 }

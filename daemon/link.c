@@ -720,15 +720,26 @@ link_on_mech(struct link_conn *lc)
 static void
 link_on_ticket(struct link_conn *lc)
 {
-	struct spd_err err;
+	struct spd_err err, verr;
 	uint32_t rc;
 
 	if (lc->lc_policy->ticket == NULL) {
 		rc = SPICE_LINK_ERR_PERMISSION_DENIED;
 		spd_err_set(&err, "display has no ticket policy");
-	} else
+	} else {
 		rc = auth_ticket_check(lc->lc_policy->ticket, lc->lc_key,
 		    lc->lc_in, &err);
+		/* Not the password: perhaps the view-only one (its own
+		 * refusal reason is not logged; the first one says it). */
+		if (rc != SPICE_LINK_ERR_OK &&
+		    lc->lc_policy->ticket_view != NULL &&
+		    auth_ticket_has_password(lc->lc_policy->ticket_view) &&
+		    auth_ticket_check(lc->lc_policy->ticket_view, lc->lc_key,
+		    lc->lc_in, &verr) == SPICE_LINK_ERR_OK) {
+			rc = SPICE_LINK_ERR_OK;
+			lc->lc_info.view_only = 1;
+		}
+	}
 	/* One key pair, one link: it is of no further use. */
 	auth_key_free(lc->lc_key);
 	lc->lc_key = NULL;
@@ -803,12 +814,12 @@ link_handoff(struct link_conn *lc)
 		info.client.transport = IPC_TRANSPORT_RELAYED;
 	}
 	log_info("display \"%s\": link from %s: channel %u:%u linked "
-	    "(connection id %u, %s)", lc->lc_policy->display, lc->lc_peer,
+	    "(connection id %u, %s%s)", lc->lc_policy->display, lc->lc_peer,
 	    info.channel_type, info.channel_id, info.connection_id,
 	    info.client.transport == IPC_TRANSPORT_KTLS ? "TLS, kTLS" :
 	    auth_sasl_has_layer(lc->lc_sasl) ? "SASL layer, relay" :
 	    info.client.transport == IPC_TRANSPORT_RELAYED ? "TLS, relay" :
-	    "plain");
+	    "plain", info.view_only ? ", view-only" : "");
 	/* A layer that replaced the socket keeps its own copy (the relay
 	 * holds it); ours goes. */
 	link_free(lc, fd != lc->lc_fd);

@@ -88,6 +88,7 @@ ssize_t	 link_layer_write(struct link_layer *l, const void *buf, size_t n);
 struct link_policy {
 	const char		*display;	/* name, for logs */
 	struct auth_ticket	*ticket;	/* password/expiry/disabled */
+	struct auth_ticket	*ticket_view;	/* view-only password, or NULL */
 	struct auth_keypool	*keys;
 	int			 timeout_sec;	/* whole-handshake deadline */
 	int			 auth_timeout_sec; /* from our link reply to
@@ -112,6 +113,7 @@ struct link_info {
 	int			mini_header;	/* client offered MINI_HEADER
 						   and we advertise it */
 	int			secure;		/* linked over TLS */
+	int			view_only;	/* with the view-only ticket */
 	struct ipc_client	client;		/* ready for IPC_D2W_CLIENT */
 };
 

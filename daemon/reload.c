@@ -100,6 +100,13 @@ reload_display(struct display *d, struct conf_display *live,
 			    err.msg);
 		ticket = 1;
 	}
+	if (strcmp(live->cd_password_view, nw->cd_password_view) != 0) {
+		if (auth_ticket_set_password(d->d_ticket_view,
+		    nw->cd_password_view, &err) != 0)
+			log_warn("reload: display \"%s\": %s", d->d_name,
+			    err.msg);
+		ticket = 1;
+	}
 	if (live->cd_password_expires != nw->cd_password_expires) {
 		auth_ticket_set_expiry(d->d_ticket,
 		    (time_t)nw->cd_password_expires);

@@ -68,6 +68,12 @@ session_link_admit(const struct link_info *li, void *arg)
 		if ((s = session_find(d, li->connection_id)) == NULL ||
 		    s->s_main == NULL)
 			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+		if (s->s_view_only || li->view_only) {
+			log_warn("display \"%s\": session %u: inputs channel "
+			    "refused: view-only %s", d->d_name, s->s_id,
+			    s->s_view_only ? "session" : "ticket");
+			return SPICE_LINK_ERR_PERMISSION_DENIED;
+		}
 		if (li->channel_id != 0 || s->s_inputs != NULL) {
 			log_info("display \"%s\": session %u asked for inputs "
 			    "channel %u, which is not available", d->d_name,
@@ -121,11 +127,13 @@ session_send_channels(struct session *s)
 	ch.ch[ch.count].type = SPICE_CHANNEL_DISPLAY;
 	ch.ch[ch.count].id = 0;
 	ch.count++;
-	/* Listed with or without a producer that takes input: the
-	 * worker drops events until one does. */
-	ch.ch[ch.count].type = SPICE_CHANNEL_INPUTS;
-	ch.ch[ch.count].id = 0;
-	ch.count++;
+	/* Listed with or without a producer that takes input (the worker
+	 * drops events until one does), but never to a view-only session. */
+	if (!s->s_view_only) {
+		ch.ch[ch.count].type = SPICE_CHANNEL_INPUTS;
+		ch.ch[ch.count].id = 0;
+		ch.count++;
+	}
 	return wproc_send(s->s_main, IPC_D2W_CHANNELS, s->s_id, 0, &ch,
 	    sizeof(ch), NULL, 0);
 }
@@ -287,6 +295,7 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 		return;
 	}
 	s->s_display = d;
+	s->s_view_only = li->view_only;
 	s->s_since = time(NULL);
 	TAILQ_INIT(&s->s_chans);
 	LIST_INSERT_HEAD(&d->d_sessions, s, s_entry);

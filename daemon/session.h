@@ -38,6 +38,8 @@ struct session {
 	struct wproc		*s_main;	/* the session's main worker */
 	uint32_t		 s_main_conn;
 	struct wproc		*s_inputs;	/* its inputs worker, or NULL */
+	int			 s_view_only;	/* main linked view-only: no
+						   input at all */
 	int			 s_nconns;	/* live channel connections */
 	time_t			 s_since;	/* wall clock */
 	TAILQ_HEAD(, session_chan) s_chans;	/* s_nconns entries at most */

@@ -32,6 +32,7 @@ struct display {
 	struct link_policy	 d_policy;
 	struct tls_server	*d_tls;		/* NULL: no tls-port */
 	struct auth_ticket	*d_ticket;
+	struct auth_ticket	*d_ticket_view;	/* view-only password */
 	/* The connection that said HELLO (setting up or running), or
 	 * NULL: producer.c's. */
 	struct producer		*d_producer;

@@ -131,8 +131,12 @@ control_req_parse(const uint8_t *body, size_t len, struct control_req *req,
 		    control_get_u8(&sb, &req->expiry, "expiry kind",
 		    err) != 0 ||
 		    control_get_u64(&sb, &req->expiry_value, "expiry",
-		    err) != 0)
+		    err) != 0 ||
+		    control_get_u8(&sb, &req->kind, "ticket kind", err) != 0)
 			return -1;
+		if (req->kind > CONTROL_KIND_VIEW_ONLY)
+			return spd_err_set(err, "ticket kind %u unknown",
+			    req->kind);
 		switch (req->expiry) {
 		case CONTROL_EXPIRY_NEVER:
 			if (req->expiry_value != 0)
@@ -160,8 +164,12 @@ control_req_parse(const uint8_t *body, size_t len, struct control_req *req,
 		break;
 	case CONTROL_REQ_EXPIRE_TICKET:
 		if (control_get_str(&sb, 1, req->display, CONTROL_NAME_MAX,
-		    "display", err) != 0)
+		    "display", err) != 0 ||
+		    control_get_u8(&sb, &req->kind, "ticket kind", err) != 0)
 			return -1;
+		if (req->kind > CONTROL_KIND_VIEW_ONLY)
+			return spd_err_set(err, "ticket kind %u unknown",
+			    req->kind);
 		break;
 	case CONTROL_REQ_LIST:
 		break;
@@ -329,9 +337,11 @@ control_req_put(struct obuf *ob, const struct control_req *req)
 		control_put_str(ob, 1, req->password, CONTROL_PASSWORD_MAX, 0);
 		obuf_put_u8(ob, req->expiry);
 		obuf_put_u64le(ob, req->expiry_value);
+		obuf_put_u8(ob, req->kind);
 		break;
 	case CONTROL_REQ_EXPIRE_TICKET:
 		control_put_str(ob, 1, req->display, CONTROL_NAME_MAX, 0);
+		obuf_put_u8(ob, req->kind);
 		break;
 	case CONTROL_REQ_LIST:
 		break;

@@ -58,8 +58,9 @@
 enum control_type {
 	/* requests, client -> spiced */
 	CONTROL_REQ_SET_TICKET = 1,	/* str8 display, str8 password,
-					   u8 expiry kind, u64 value */
-	CONTROL_REQ_EXPIRE_TICKET = 2,	/* str8 display */
+					   u8 expiry kind, u64 value,
+					   u8 ticket kind */
+	CONTROL_REQ_EXPIRE_TICKET = 2,	/* str8 display, u8 ticket kind */
 	CONTROL_REQ_LIST = 3,		/* empty */
 	CONTROL_REQ_DISCONNECT = 4,	/* str8 display ("" any), u32 id */
 
@@ -79,6 +80,12 @@ enum control_expiry {
 	CONTROL_EXPIRY_IN = 2,		/* seconds from now, 0.. */
 };
 
+/* Which ticket SET_TICKET and EXPIRE_TICKET mean. */
+enum control_ticket_kind {
+	CONTROL_KIND_FULL = 0,		/* the display's password */
+	CONTROL_KIND_VIEW_ONLY = 1,	/* its view-only password: no input */
+};
+
 /* A decoded request; strings are NUL-terminated.  The password is wiped
  * by whoever holds it once it is used (explicit_bzero). */
 struct control_req {
@@ -87,6 +94,7 @@ struct control_req {
 	char		password[CONTROL_PASSWORD_MAX + 1];
 	uint8_t		expiry;		/* enum control_expiry */
 	uint64_t	expiry_value;
+	uint8_t		kind;		/* enum control_ticket_kind */
 	uint32_t	session;
 };
 

@@ -92,11 +92,17 @@ test_req_roundtrip(void)
 	ASSERT_U64_EQ(out.expiry_value, CONTROL_MAX_EPOCH);
 	ASSERT_STR_EQ(out.password, "");
 
+	in.kind = CONTROL_KIND_VIEW_ONLY;
+	roundtrip_req(&in, &out);
+	ASSERT_INT_EQ(out.kind, CONTROL_KIND_VIEW_ONLY);
+
 	memset(&in, 0, sizeof(in));
 	in.type = CONTROL_REQ_EXPIRE_TICKET;
 	memset(in.display, 'd', CONTROL_NAME_MAX);
+	in.kind = CONTROL_KIND_VIEW_ONLY;
 	roundtrip_req(&in, &out);
 	ASSERT_STR_EQ(out.display, in.display);
+	ASSERT_INT_EQ(out.kind, CONTROL_KIND_VIEW_ONLY);
 
 	memset(&in, 0, sizeof(in));
 	in.type = CONTROL_REQ_LIST;
@@ -170,8 +176,11 @@ test_req_rejects(void)
 
 	/* Trailing bytes. */
 	expect_raw_fail(1, CONTROL_REQ_LIST, "x", 1, "1 bytes after");
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\1tz", 3,
+	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\1t\0z", 4,
 	    "1 bytes after");
+	/* A ticket kind that does not exist. */
+	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\1t\2", 3,
+	    "ticket kind 2 unknown");
 
 	/* Strings: missing length, over the cap, past the end, NUL, empty
 	 * display. */
@@ -185,7 +194,7 @@ test_req_rejects(void)
 	    "5 bytes announced, 2 present");
 	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\3a\0b", 4,
 	    "contains a NUL");
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\0", 1,
+	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\0\0", 2,
 	    "display: empty name");
 
 	/* SET_TICKET fields. */
@@ -202,31 +211,35 @@ test_req_rejects(void)
 	b[n++] = CONTROL_EXPIRY_NEVER;
 	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n, "expiry: truncated");
 	memset(b + n, 0, 8);
-	b[n + 0] = 1;
 	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 8,
+	    "ticket kind: truncated");
+	b[n + 8] = 0;	/* CONTROL_KIND_FULL */
+	memset(b + n, 0, 8);
+	b[n + 0] = 1;
+	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9,
 	    "a value with \"never\"");
 	b[n - 1] = CONTROL_EXPIRY_AT;
 	memset(b + n, 0, 8);
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 8,
+	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9,
 	    "expires-at 0 outside");
 	memset(b + n, 0xff, 8);
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 8,
+	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9,
 	    "expires-at 18446744073709551615 outside");
 	b[n - 1] = CONTROL_EXPIRY_IN;
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 8, "expires-in");
+	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9, "expires-in");
 	b[n - 1] = 3;
 	memset(b + n, 0, 8);
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 8,
+	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9,
 	    "unknown expiry kind 3");
 	b[n - 1] = CONTROL_EXPIRY_IN;
-	b[n + 8] = 0;
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9, "1 bytes after");
+	b[n + 9] = 0;
+	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 10, "1 bytes after");
 	{
 		/* And the same bytes without the extra one are fine. */
 		struct control_req req;
 		struct spd_err err;
 		uint8_t buf[128];
-		size_t len = raw_req(buf, 1, CONTROL_REQ_SET_TICKET, b, n + 8);
+		size_t len = raw_req(buf, 1, CONTROL_REQ_SET_TICKET, b, n + 9);
 
 		ASSERT_INT_EQ(control_req_parse(buf, len, &req, &err), 0);
 		ASSERT_STR_EQ(req.password, "pw");

@@ -50,6 +50,7 @@ struct ts {
 	uint64_t	 ts_ncmds;
 	void		*ts_surf_mem[TS_MAX_SURFACES];
 	uint32_t	*ts_sub;	/* --damage: one rectangle's pixels */
+	uint32_t	 ts_leds;	/* lock state, as a keyboard keeps it */
 };
 
 static volatile sig_atomic_t ts_stop;
@@ -66,14 +67,25 @@ ts_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* --verbose: one line per input event, which the tests read. */
+/* Like a keyboard: the lock keys toggle the lock state, which goes back
+ * to the server (and so to the clients' LEDs).  --verbose: one line per
+ * input event, which the tests read. */
 static void
 ts_on_input(const struct qxlshm_input_event *ev, void *arg)
 {
 	static const char *names[] = { "?", "key-down", "key-up", "motion",
 	    "position", "button-down", "button-up" };
 	struct ts *t = arg;
+	uint32_t lock = 0;
 
+	if (ev->type == QXLSHM_IN_KEY_DOWN)
+		lock = ev->x == 0x3a ? QXLSHM_LED_CAPS : ev->x == 0x45 ?
+		    QXLSHM_LED_NUM : ev->x == 0x46 ? QXLSHM_LED_SCROLL : 0;
+	if (lock != 0) {
+		t->ts_leds ^= lock;
+		if (qxlshm_set_leds(t->ts_q, t->ts_leds) == -1)
+			ts_log("leds: %s", qxlshm_error(t->ts_q));
+	}
 	if (!t->ts_verbose)
 		return;
 	ts_log("input %s x=%d y=%d buttons=0x%x display=%u",

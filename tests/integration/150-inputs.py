@@ -6,7 +6,8 @@ inputs worker of its session, which writes qxl-shm input events straight
 to the producer's input socket; qxl-shm-testsrc --verbose logs each event
 it reads.  Checked: a key press and release (a plain key and an
 0xE0-prefixed one, as qnum codes), KEY_SCANCODE sequences, a lock-state
-sync, absolute positions and buttons in client mouse mode (offered
+sync and the producer's lock state (LEDS) back in the client, absolute
+positions and buttons in client mouse mode (offered
 because the producer takes absolute positions), relative motion in server
 mode with MOTION_ACK flow control (more than the 8 unacknowledged motions
 spice-gtk sends without acks all arrive, and their sum is exact)."""
@@ -64,11 +65,14 @@ def main():
     check(ups == [0x1e, 0x9d, 0x30], "key ups %s" % [hex(x) for x in ups])
 
     # Lock state: the client says Caps Lock is on, the producer's is
-    # off: one press and release of Caps Lock (0x3a) reaches it.
+    # off: one press and release of Caps Lock (0x3a) reaches it; the
+    # producer's new lock state (LEDS) comes back to the client.
     mark = sp.log_mark()
     Spice.InputsChannel.set_key_locks(inputs, 4)
     c.wait_until(lambda: events(sp, mark, "key-up"), 5, "the Caps Lock toggle")
     check([e["x"] for e in events(sp, mark, "key-down")] == [0x3a], "Caps Lock press")
+    c.wait_until(lambda: inputs.get_property("key-modifiers") == 4, 5,
+                 "the client's modifiers to show Caps Lock from the producer")
 
     # Client mode (the default): absolute positions and buttons.
     c.wait_until(lambda: main_ch.get_property("mouse-mode") == MOUSE_MODE_CLIENT, 5,

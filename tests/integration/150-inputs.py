@@ -10,7 +10,8 @@ sync and the producer's lock state (LEDS) back in the client, absolute
 positions and buttons in client mouse mode (offered
 because the producer takes absolute positions), relative motion in server
 mode with MOTION_ACK flow control (more than the 8 unacknowledged motions
-spice-gtk sends without acks all arrive, and their sum is exact)."""
+spice-gtk sends without acks all arrive, and their sum is exact), and a
+second viewer driving the same display."""
 
 import re
 
@@ -104,6 +105,25 @@ def main():
                      "motion message %d at the producer" % i)
     mot = events(sp, mark, "motion")
     check([(e["x"], e["y"]) for e in mot] == [(1, -2)] * 24, "motions %s" % mot)
+
+    # A second viewer (its own session and inputs worker) drives the
+    # same display, interleaved with the first.
+    d = spice_client.connect(port=sp.port, password="pw")
+    d.wait_channels([spice_client.CHANNEL_MAIN, spice_client.CHANNEL_INPUTS], timeout=10)
+    inputs2 = d.channel(spice_client.CHANNEL_INPUTS)
+    common.wait_for(lambda: len(sp.workers("inputs")) == 2, 5, "two inputs workers")
+    mark = sp.log_mark()
+    Spice.InputsChannel.key_press_and_release(inputs2, 0x2c)
+    def keys_up():
+        return [e["x"] for e in events(sp, mark, "key-up") if e["x"] != 0x3a]
+    d.wait_until(lambda: keys_up() == [0x2c], 5, "the second viewer's key")
+    Spice.InputsChannel.key_press_and_release(inputs, 0x2d)
+    c.wait_until(lambda: keys_up() == [0x2c, 0x2d], 5, "the first viewer's key")
+    # (A joining viewer's lock state is applied too: Caps Lock toggles
+    # back, as the reference server does for its one client.)
+    keys = [e["x"] for e in events(sp, mark, "key-down") if e["x"] != 0x3a]
+    check(keys == [0x2c, 0x2d], "keys of two viewers: %s" % keys)
+    d.disconnect()
     c.disconnect()
     common.wait_for(lambda: not sp.workers("inputs"), 5, "the inputs worker to exit")
 

@@ -33,6 +33,7 @@
 
 struct auth_key {
 	EVP_PKEY	*ak_pkey;
+	unsigned	 ak_refs;	/* links (and the pool) holding it */
 	uint8_t		 ak_pub[SPICE_LINK_PUBKEY_LEN];
 };
 
@@ -48,6 +49,10 @@ struct auth_keypool {
 	auth_keysrc_want_cb kp_src;
 	void		*kp_src_arg;
 	unsigned int	 kp_requested;	/* asked of kp_src, not yet in */
+	/* The key TLS links share (AUTH_SHARED_*), or NULL. */
+	struct auth_key	*kp_shared;
+	unsigned int	 kp_shared_uses;
+	time_t		 kp_shared_born;
 };
 
 struct auth_ticket {
@@ -89,6 +94,7 @@ auth_key_wrap(EVP_PKEY *pkey, struct spd_err *err)
 		return NULL;
 	}
 	key->ak_pkey = pkey;
+	key->ak_refs = 1;
 	return key;
 }
 
@@ -105,7 +111,7 @@ auth_key_generate(struct spd_err *err)
 void
 auth_key_free(struct auth_key *key)
 {
-	if (key == NULL)
+	if (key == NULL || --key->ak_refs > 0)
 		return;
 	EVP_PKEY_free(key->ak_pkey);
 	free(key);
@@ -262,8 +268,34 @@ auth_keypool_free(struct auth_keypool *kp)
 	}
 	while (kp->kp_nkeys > 0)
 		auth_key_free(kp->kp_keys[--kp->kp_nkeys]);
+	auth_key_free(kp->kp_shared);
 	event_free(kp->kp_refill);
 	free(kp);
+}
+
+struct auth_key *
+auth_keypool_take_shared(struct auth_keypool *kp)
+{
+	time_t now = time(NULL);
+
+	if (kp->kp_shared != NULL &&
+	    (kp->kp_shared_uses >= AUTH_SHARED_MAX_USES ||
+	    now - kp->kp_shared_born >= AUTH_SHARED_MAX_AGE)) {
+		auth_key_free(kp->kp_shared);	/* links keep theirs */
+		kp->kp_shared = NULL;
+	}
+	if (kp->kp_shared == NULL) {
+		if (kp->kp_nkeys == 0)
+			return NULL;
+		kp->kp_shared = kp->kp_keys[--kp->kp_nkeys];
+		kp->kp_keys[kp->kp_nkeys] = NULL;
+		kp->kp_shared_uses = 0;
+		kp->kp_shared_born = now;
+		auth_keypool_schedule(kp, 0);
+	}
+	kp->kp_shared_uses++;
+	kp->kp_shared->ak_refs++;
+	return kp->kp_shared;
 }
 
 struct auth_key *

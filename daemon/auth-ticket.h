@@ -5,7 +5,8 @@
  * Two parts: a small pool of pre-generated RSA-1024 key pairs, filled by
  * the sandboxed keygen helper on another core (daemon/keygen.c) or, while
  * there is none, one key per event-loop turn, so that key generation
- * never runs in a burst on the accept path; and the ticket policy of a display (password,
+ * never runs in a burst on the accept path (a plain link gets a key of
+ * its own; links over TLS share one, see auth_keypool_take_shared()); and the ticket policy of a display (password,
  * expiry, ticketing disabled) with the check of a client's RSA-OAEP
  * encrypted ticket against it.  Every key pair serves exactly one link.
  */
@@ -87,6 +88,19 @@ void	 auth_keypool_free(struct auth_keypool *);
 struct auth_key *auth_keypool_take(struct auth_keypool *,
 	    struct auth_key_waiter *w, auth_key_ready_cb cb, void *arg);
 
+/*
+ * For a link whose encrypted ticket never leaves TLS: one key serves many
+ * such links (AUTH_SHARED_MAX_USES links or AUTH_SHARED_MAX_AGE seconds,
+ * then the next comes from the pool), since a ticket nobody else can see
+ * cannot be replayed on another link.  A plain link must take its own
+ * (auth_keypool_take()): its ticket crosses the network readable.  The
+ * caller owns a reference (auth_key_free()).  NULL when a new shared key
+ * is due and the pool is empty: take one as a plain link does.
+ */
+#define AUTH_SHARED_MAX_USES	1000
+#define AUTH_SHARED_MAX_AGE	600	/* s */
+struct auth_key *auth_keypool_take_shared(struct auth_keypool *);
+
 /* Withdraw w if it is queued; harmless otherwise. */
 void	 auth_keypool_cancel(struct auth_keypool *, struct auth_key_waiter *w);
 
@@ -97,7 +111,8 @@ unsigned int auth_keypool_waiting(const struct auth_keypool *);
 /* The public key as DER SubjectPublicKeyInfo, SPICE_LINK_PUBKEY_LEN bytes. */
 const uint8_t *auth_key_pubkey(const struct auth_key *);
 
-/* Free a key pair (NULL is fine). */
+/* Drop a reference to a key pair; the last one frees it (NULL is
+ * fine). */
 void	 auth_key_free(struct auth_key *);
 
 /* A display's ticket policy, initially: ticketing enabled, no password

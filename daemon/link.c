@@ -612,6 +612,13 @@ link_on_mess(struct link_conn *lc)
 		link_fail_reply(lc, SPICE_LINK_ERR_ERROR);
 		return;
 	}
+	/* Over TLS the ticket is never seen by anyone else, so its key may
+	 * be shared (auth-ticket.h); a plain link gets a fresh one. */
+	if (link_secure(lc) && (lc->lc_key = auth_keypool_take_shared(
+	    lc->lc_policy->keys)) != NULL) {
+		link_send_reply(lc);
+		return;
+	}
 	/* No I/O while waiting: the deadline still runs. */
 	lc->lc_state = LINK_S_KEYWAIT;
 	event_del(lc->lc_rev);
@@ -740,7 +747,7 @@ link_on_ticket(struct link_conn *lc)
 			lc->lc_info.view_only = 1;
 		}
 	}
-	/* One key pair, one link: it is of no further use. */
+	/* This link is done with its key (a shared one lives on). */
 	auth_key_free(lc->lc_key);
 	lc->lc_key = NULL;
 	explicit_bzero(lc->lc_in, SPICE_LINK_TICKET_LEN);

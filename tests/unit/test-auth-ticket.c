@@ -286,6 +286,43 @@ test_source(struct event_base *base)
 	auth_keypool_free(kp);
 }
 
+/* TLS links share a key for AUTH_SHARED_MAX_USES links; each holds a
+ * reference, so a link's free does not free it under the others, and a
+ * retired shared key lives on in the links that still have it. */
+static void
+test_shared(struct event_base *base)
+{
+	struct auth_keypool *kp;
+	struct auth_key *a, *b, *c;
+	struct spd_err err;
+	unsigned int i;
+
+	kp = auth_keypool_new(base, 2, &err);
+	ASSERT_TRUE(kp != NULL);
+	/* Nothing in the pool yet: the caller takes one of its own. */
+	ASSERT_TRUE(auth_keypool_take_shared(kp) == NULL);
+	LOOP_UNTIL(base, auth_keypool_ready(kp) == 2);
+	a = auth_keypool_take_shared(kp);
+	b = auth_keypool_take_shared(kp);
+	ASSERT_TRUE(a != NULL && a == b);
+	ASSERT_INT_EQ(auth_keypool_ready(kp), 1);
+	auth_key_free(a);
+	/* b still works: the same public key as ever. */
+	ASSERT_TRUE(memcmp(auth_key_pubkey(b), auth_key_pubkey(a),
+	    SPICE_LINK_PUBKEY_LEN) == 0);
+	for (i = 2; i < AUTH_SHARED_MAX_USES; i++)
+		auth_key_free(auth_keypool_take_shared(kp));
+	/* The next one retires it and takes the other pool key. */
+	LOOP_UNTIL(base, auth_keypool_ready(kp) >= 1);
+	c = auth_keypool_take_shared(kp);
+	ASSERT_TRUE(c != NULL && c != b);
+	ASSERT_TRUE(memcmp(auth_key_pubkey(c), auth_key_pubkey(b),
+	    SPICE_LINK_PUBKEY_LEN) != 0);
+	auth_key_free(b);
+	auth_key_free(c);
+	auth_keypool_free(kp);
+}
+
 int
 main(void)
 {
@@ -297,6 +334,7 @@ main(void)
 	test_pool(base);
 	test_ticket(base);
 	test_source(base);
+	test_shared(base);
 	event_base_free(base);
 	printf("test-auth-ticket: ok\n");
 	return 0;

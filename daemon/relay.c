@@ -30,6 +30,7 @@
 #include "privdrop.h"
 #include "relay.h"
 #include "sandbox.h"
+#include "sigfork.h"
 
 /* Up: one TLS record's worth of plaintext; down: one worker datagram,
  * which the layer gets in one write (ipc-msg.h IPC_TRANSPORT_RELAYED). */
@@ -204,16 +205,10 @@ relay_child(const struct relay_layer_ops *ops, void *ctx, int client_fd,
 {
 	struct spd_err err;
 	const char *why;
-	sigset_t none;
 
-	/* The supervisor's handlers write to libevent's signal pipe, which
-	 * is about to be closed. */
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
+	/* sigfork() set the supervisor's handlers (libevent's, which
+	 * write to a pipe the supervisor reads) back to their defaults. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	(void)prctl(PR_SET_NAME, "spiced-relay");
 	relay_wipe_env();
 	log_init("spiced-relay", rc->rc_debug);
@@ -248,7 +243,7 @@ relay_spawn(const struct relay_layer_ops *ops, void *ctx, int client_fd,
 		free(r);
 		return spd_err_errno(err, "relay: socketpair");
 	}
-	if ((pid = fork()) == -1) {
+	if ((pid = sigfork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
 		free(r);

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "relay.h"
+#include "sigfork.h"
 #include "worker-proc.h"
 
 /* Every worker, live or waiting to be reaped. */
@@ -44,12 +45,9 @@ wproc_role_name(enum wproc_role role)
 static void __attribute__((noreturn))
 wproc_child_exec(int sock, char **argv, char **envp)
 {
-	sigset_t none;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* sigfork() reset the caught ones; an ignored SIGPIPE would
+	 * survive the exec. */
 	signal(SIGPIPE, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
 	if (sock != 3) {
 		if (dup2(sock, 3) < 0)
 			_exit(126);
@@ -113,7 +111,7 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 		argv[argc++] = "--test-triggers";
 	argv[argc] = NULL;
 
-	if ((pid = fork()) < 0) {
+	if ((pid = sigfork()) < 0) {
 		close(sv[0]);
 		close(sv[1]);
 		return spd_err_errno(err, "fork of %s worker",

@@ -65,12 +65,21 @@ display_worker_start(struct display *d, struct spd_err *err)
 	return 0;
 }
 
+/* Start a display worker again in d_backoff_ms. */
+static void
+display_respawn_later(struct display *d)
+{
+	struct timeval tv = { d->d_backoff_ms / 1000,
+	    (d->d_backoff_ms % 1000) * 1000 };
+
+	evtimer_add(d->d_respawn, &tv);
+}
+
 static void
 display_respawn_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct display *d = arg;
 	struct spd_err err;
-	struct timeval tv;
 
 	if (d->d_stopping || d->d_worker != NULL)
 		return;
@@ -78,9 +87,7 @@ display_respawn_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	log_warn("display \"%s\": cannot restart the display worker: %s; "
 	    "trying again in %d ms", d->d_name, err.msg, d->d_backoff_ms);
-	tv.tv_sec = d->d_backoff_ms / 1000;
-	tv.tv_usec = (d->d_backoff_ms % 1000) * 1000;
-	evtimer_add(d->d_respawn, &tv);
+	display_respawn_later(d);
 }
 
 /* wproc's exit callback for the display worker. */
@@ -88,7 +95,6 @@ static void
 display_worker_gone(struct wproc *w, const char *reason, void *arg)
 {
 	struct display *d = arg;
-	struct timeval tv;
 	char why[256];
 	int early;
 
@@ -106,7 +112,6 @@ display_worker_gone(struct wproc *w, const char *reason, void *arg)
 	early = time(NULL) - d->d_worker_started < DISPLAY_STABLE_SEC;
 	if (!early) {
 		d->d_backoff_ms = DISPLAY_RESPAWN_MIN_MS;
-	d->d_input_fd = -1;
 		d->d_crashes = 0;
 	} else if (d->d_crashes > 0 &&
 	    (d->d_backoff_ms *= 2) > DISPLAY_RESPAWN_MAX_MS)
@@ -121,9 +126,7 @@ display_worker_gone(struct wproc *w, const char *reason, void *arg)
 	}
 	log_warn("display \"%s\": display worker ended (%s); restarting it "
 	    "in %d ms", d->d_name, reason, d->d_backoff_ms);
-	tv.tv_sec = d->d_backoff_ms / 1000;
-	tv.tv_usec = (d->d_backoff_ms % 1000) * 1000;
-	evtimer_add(d->d_respawn, &tv);
+	display_respawn_later(d);
 }
 
 int

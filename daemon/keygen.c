@@ -12,12 +12,17 @@
 #include <event2/event.h>
 
 #include "keygen.h"
+#include "rsa-keygen.h"
 #include "log.h"
 #include "spiced.h"
 #include "worker-proc.h"
 
 #define KEYGEN_BACKOFF_MAX	60	/* s */
 #define KEYGEN_STABLE		60	/* s alive to reset the back-off */
+
+/* rsa_keygen_from_der() bounds len by this, so never reads past der. */
+_Static_assert(RSA_KEYGEN_DER_MAX <= IPC_KEY_DER_MAX,
+    "a key must fit struct ipc_key");
 
 static struct auth_keypool	*keygen_pool;
 static struct wproc		*keygen_w;
@@ -107,10 +112,6 @@ keygen_on_key(struct wproc *w, const struct ipc_key *key, const char **why)
 
 	if (w != keygen_w) {
 		*why = "a key from a worker that is not the keygen helper";
-		return -1;
-	}
-	if (key->len == 0 || key->len > sizeof(key->der)) {
-		*why = "key length out of range";
 		return -1;
 	}
 	if (auth_keypool_add_der(keygen_pool, key->der, key->len,

@@ -139,18 +139,23 @@ struct link_conn {
 
 static TAILQ_HEAD(, link_conn) link_conns = TAILQ_HEAD_INITIALIZER(link_conns);
 
-/*
- * Do two peer names ("HOST:PORT", "[V6]:PORT", as listen.c writes them)
- * name the same address?  The port is the part after the last ':'.
- */
+/* Bytes of the address in a peer name ("HOST:PORT", "[V6]:PORT", as
+ * listen.c writes them): all but the part after the last ':'. */
+static size_t
+link_addr_len(const char *peer)
+{
+	const char *colon = strrchr(peer, ':');
+
+	return colon != NULL ? (size_t)(colon - peer) : strlen(peer);
+}
+
+/* Do two peer names name the same address? */
 static int
 link_same_addr(const char *a, const char *b)
 {
-	const char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
-	size_t la = ca != NULL ? (size_t)(ca - a) : strlen(a);
-	size_t lb = cb != NULL ? (size_t)(cb - b) : strlen(b);
+	size_t la = link_addr_len(a);
 
-	return la == lb && memcmp(a, b, la) == 0;
+	return la == link_addr_len(b) && memcmp(a, b, la) == 0;
 }
 
 static uint64_t
@@ -265,7 +270,6 @@ link_log_refused(struct link_conn *lc, const char *fmt, ...)
 	va_list ap;
 
 	char host[IPC_ADDR_LEN], kind[64];
-	const char *colon;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
@@ -275,9 +279,8 @@ link_log_refused(struct link_conn *lc, const char *fmt, ...)
 	 * one kind does not hide another refusal. */
 	snprintf(kind, sizeof(kind), "%.63s", why);
 	kind[strcspn(kind, "0123456789")] = '\0';
-	snprintf(host, sizeof(host), "%s", lc->lc_peer);
-	if ((colon = strrchr(host, ':')) != NULL)
-		host[colon - host] = '\0';
+	snprintf(host, sizeof(host), "%.*s", (int)link_addr_len(lc->lc_peer),
+	    lc->lc_peer);
 	log_msg_as(LOG_LVL_WARN, kind, host, "display \"%s\": link from %s "
 	    "refused: %s", lc->lc_policy->display, lc->lc_peer, why);
 }
@@ -347,6 +350,22 @@ link_ms_left(const struct link_conn *lc)
 }
 
 
+/* The deadline: ms from now, when link_timer_cb() ends the link. */
+static void
+link_arm(struct link_conn *lc, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	clock_gettime(CLOCK_MONOTONIC, &lc->lc_deadline);
+	lc->lc_deadline.tv_sec += tv.tv_sec;
+	lc->lc_deadline.tv_nsec += tv.tv_usec * 1000;
+	if (lc->lc_deadline.tv_nsec >= 1000000000L) {
+		lc->lc_deadline.tv_sec++;
+		lc->lc_deadline.tv_nsec -= 1000000000L;
+	}
+	evtimer_add(lc->lc_timer, &tv);
+}
+
 /*
  * Our link reply went out and the ticket (or mechanism) is the client's
  * to send: a real client answers at once, so the rest of the handshake
@@ -356,28 +375,19 @@ link_ms_left(const struct link_conn *lc)
 static void
 link_auth_deadline(struct link_conn *lc)
 {
-	struct timeval tv;
-	long ms;
+	long ms = lc->lc_policy->auth_timeout_sec * 1000L;
 
-	if (lc->lc_auth_timer || lc->lc_policy->auth_timeout_sec <= 0)
+	if (lc->lc_auth_timer || ms <= 0)
 		return;
 	lc->lc_auth_timer = 1;
-	ms = link_ms_left(lc);
-	if (ms <= lc->lc_policy->auth_timeout_sec * 1000L)
-		return;
-	ms = lc->lc_policy->auth_timeout_sec * 1000L;
-	clock_gettime(CLOCK_MONOTONIC, &lc->lc_deadline);
-	lc->lc_deadline.tv_sec += lc->lc_policy->auth_timeout_sec;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(lc->lc_timer, &tv);
+	if (link_ms_left(lc) > ms)
+		link_arm(lc, ms);
 }
 
 /* Refused and answered: stop writing, drop input for a short while. */
 static void
 link_linger(struct link_conn *lc)
 {
-	struct timeval tv;
 	long ms;
 
 	if (shutdown(lc->lc_fd, SHUT_WR) == -1) {
@@ -385,11 +395,7 @@ link_linger(struct link_conn *lc)
 		return;
 	}
 	ms = link_ms_left(lc);
-	if (ms > LINK_LINGER_MS)
-		ms = LINK_LINGER_MS;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(lc->lc_timer, &tv);
+	link_arm(lc, ms < LINK_LINGER_MS ? ms : LINK_LINGER_MS);
 	lc->lc_state = LINK_S_LINGER;
 	event_del(lc->lc_wev);
 	event_add(lc->lc_rev, NULL);
@@ -995,18 +1001,19 @@ link_timer_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct link_conn *lc = arg;
 
-	if (lc->lc_state == LINK_S_LINGER || lc->lc_state == LINK_S_ERROR)
-		;
-	else if (lc->lc_auth_timer)
-		link_log_refused(lc, "no authentication within %d s of the "
-		    "link reply (in %s; auth-timeout)",
-		    lc->lc_policy->auth_timeout_sec,
-		    link_state_names[lc->lc_state]);
-	else
-		link_log_refused(lc, "no complete handshake within %d s "
-		    "(in %s)", lc->lc_policy->timeout_sec > 0 ?
-		    lc->lc_policy->timeout_sec : LINK_TIMEOUT_DEFAULT,
-		    link_state_names[lc->lc_state]);
+	/* A lingering one had its refusal logged already. */
+	if (lc->lc_state != LINK_S_LINGER && lc->lc_state != LINK_S_ERROR) {
+		if (lc->lc_auth_timer)
+			link_log_refused(lc, "no authentication within %d s "
+			    "of the link reply (in %s; auth-timeout)",
+			    lc->lc_policy->auth_timeout_sec,
+			    link_state_names[lc->lc_state]);
+		else
+			link_log_refused(lc, "no complete handshake within "
+			    "%d s (in %s)", lc->lc_policy->timeout_sec > 0 ?
+			    lc->lc_policy->timeout_sec : LINK_TIMEOUT_DEFAULT,
+			    link_state_names[lc->lc_state]);
+	}
 	link_free(lc, 1);
 }
 
@@ -1105,7 +1112,7 @@ link_evict(const struct link_policy *policy, const char *addr,
 	return 0;
 }
 
-/* Connections of policy from the address of peer (NULL: all). */
+/* Connections of policy from the address of peer. */
 static unsigned int
 link_count_addr(const struct link_policy *policy, const char *peer)
 {
@@ -1114,7 +1121,7 @@ link_count_addr(const struct link_policy *policy, const char *peer)
 
 	TAILQ_FOREACH(lc, &link_conns, lc_entry)
 		if (lc->lc_policy == policy &&
-		    (peer == NULL || link_same_addr(lc->lc_peer, peer)))
+		    link_same_addr(lc->lc_peer, peer))
 			n++;
 	return n;
 }
@@ -1134,7 +1141,7 @@ link_admit_preauth(const struct link_policy *policy, const char *peer)
 	    policy->max_preauth_per_addr && link_evict(policy, peer, peer,
 	    "max-preauth-per-address", policy->max_preauth_per_addr) != 0)
 		return -1;
-	if (link_count_addr(policy, NULL) >= policy->max_preauth &&
+	if (link_count(policy) >= policy->max_preauth &&
 	    link_evict(policy, NULL, peer, "max-preauth",
 	    policy->max_preauth) != 0)
 		return -1;
@@ -1157,7 +1164,6 @@ link_start_layer(struct event_base *base, int fd, const char *peer,
 {
 	struct link_layer dropped;
 	struct link_conn *lc;
-	struct timeval tv;
 	int flags, timeout;
 
 	dropped.ll_ops = ops;
@@ -1205,11 +1211,7 @@ link_start_layer(struct event_base *base, int fd, const char *peer,
 	}
 	timeout = policy->timeout_sec > 0 ? policy->timeout_sec :
 	    LINK_TIMEOUT_DEFAULT;
-	clock_gettime(CLOCK_MONOTONIC, &lc->lc_deadline);
-	lc->lc_deadline.tv_sec += timeout;
-	tv.tv_sec = timeout;
-	tv.tv_usec = 0;
-	evtimer_add(lc->lc_timer, &tv);
+	link_arm(lc, timeout * 1000L);
 	lc->lc_quiet_since = link_now_ns();
 	TAILQ_INSERT_TAIL(&link_conns, lc, lc_entry);
 	if (lc->lc_bottom.ll_ops->llo_handshake != NULL) {

@@ -24,29 +24,41 @@
 #include "log-journal.h"
 #include "log.h"
 
-#define LJ_FIELD_MAX	128
+#define LJ_FIELD_MAX	160
 
-/* Copy into out (cap bytes) the value that follows key in msg and ends
- * before a character not in chars (NULL: before the closing quote). */
-static int
-lj_find(const char *msg, const char *key, const char *chars, char *out,
-    size_t cap)
+/* What a line names, and the field it becomes: the value follows key and
+ * runs while its characters are in chars (NULL: up to a closing quote). */
+static const struct {
+	const char	*lf_key;
+	const char	*lf_chars;
+	const char	*lf_field;
+} lj_fields[] = {
+	{ "display \"", NULL, "SPICED_DISPLAY" },
+	{ "session ", "0123456789", "SPICED_SESSION" },
+	{ "from ", "0123456789abcdefABCDEF.:[]", "SPICED_PEER" },
+};
+#define LJ_NFIELDS	(sizeof(lj_fields) / sizeof(lj_fields[0]))
+
+/* "FIELD=value" of lj_fields[i] into out (cap bytes), if msg names one;
+ * its length, or 0. */
+static size_t
+lj_field(const char *msg, size_t i, char *out, size_t cap)
 {
-	const char *p = strstr(msg, key), *v;
+	const char *p = strstr(msg, lj_fields[i].lf_key), *chars, *v;
 	size_t n = 0;
+	int len;
 
 	if (p == NULL)
 		return 0;
-	v = p + strlen(key);
-	while (v[n] != '\0' && n + 1 < cap &&
-	    (chars == NULL ? v[n] != '"' : strchr(chars, v[n]) != NULL &&
-	    v[n] != '\0'))
+	v = p + strlen(lj_fields[i].lf_key);
+	chars = lj_fields[i].lf_chars;
+	while (v[n] != '\0' && (chars == NULL ? v[n] != '"' :
+	    strchr(chars, v[n]) != NULL))
 		n++;
-	if (n == 0)
+	if (n == 0 || (len = snprintf(out, cap, "%s=%.*s",
+	    lj_fields[i].lf_field, (int)n, v)) < 0 || (size_t)len >= cap)
 		return 0;
-	memcpy(out, v, n);
-	out[n] = '\0';
-	return 1;
+	return (size_t)len;
 }
 
 static int
@@ -54,47 +66,29 @@ lj_sink(enum log_level lvl, const char *msg)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
-	char f[6][LJ_FIELD_MAX + 32], v[LJ_FIELD_MAX], *m;
-	size_t ml = strlen(msg) + sizeof("MESSAGE=");
-	struct iovec iov[6];
-	int n = 0;
+	static const char ident[] = "SYSLOG_IDENTIFIER=spiced";
+	char f[LJ_NFIELDS][LJ_FIELD_MAX], pr[16], *m;
+	size_t ml = strlen(msg) + sizeof("MESSAGE="), i;
+	struct iovec iov[3 + LJ_NFIELDS];
+	int n = 0, rc;
 
 	/* MESSAGE may be long; it gets its own buffer. */
 	if ((m = malloc(ml)) == NULL)
 		return -1;
-	snprintf(m, ml, "MESSAGE=%s", msg);
 	iov[n].iov_base = m;
-	iov[n++].iov_len = strlen(m);
-	snprintf(f[n], sizeof(f[n]), "PRIORITY=%d", prio[lvl]);
-	iov[n].iov_base = f[n];
-	iov[n].iov_len = strlen(f[n]);
-	n++;
-	snprintf(f[n], sizeof(f[n]), "SYSLOG_IDENTIFIER=spiced");
-	iov[n].iov_base = f[n];
-	iov[n].iov_len = strlen(f[n]);
-	n++;
-	if (lj_find(msg, "display \"", NULL, v, sizeof(v))) {
-		snprintf(f[n], sizeof(f[n]), "SPICED_DISPLAY=%s", v);
-		iov[n].iov_base = f[n];
-		iov[n].iov_len = strlen(f[n]);
-		n++;
-	}
-	if (lj_find(msg, "session ", "0123456789", v, sizeof(v))) {
-		snprintf(f[n], sizeof(f[n]), "SPICED_SESSION=%s", v);
-		iov[n].iov_base = f[n];
-		iov[n].iov_len = strlen(f[n]);
-		n++;
-	}
-	if (lj_find(msg, "from ", "0123456789abcdefABCDEF.:[]", v,
-	    sizeof(v))) {
-		snprintf(f[n], sizeof(f[n]), "SPICED_PEER=%s", v);
-		iov[n].iov_base = f[n];
-		iov[n].iov_len = strlen(f[n]);
-		n++;
-	}
-	n = sd_journal_sendv(iov, n);
+	iov[n++].iov_len = (size_t)snprintf(m, ml, "MESSAGE=%s", msg);
+	iov[n].iov_base = pr;
+	iov[n++].iov_len = (size_t)snprintf(pr, sizeof(pr), "PRIORITY=%d",
+	    prio[lvl]);
+	iov[n].iov_base = (void *)ident;
+	iov[n++].iov_len = sizeof(ident) - 1;
+	for (i = 0; i < LJ_NFIELDS; i++)
+		if ((iov[n].iov_len = lj_field(msg, i, f[i],
+		    sizeof(f[i]))) > 0)
+			iov[n++].iov_base = f[i];
+	rc = sd_journal_sendv(iov, n);
 	free(m);
-	return n < 0 ? -1 : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int

@@ -20,6 +20,8 @@
  * Globally: log-level and control-group apply; run-dir, control-socket,
  * keygen-user and the SASL application settings need a restart.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,50 +34,55 @@
 #include "service.h"
 #include "tls.h"
 
-/* A kept display's keys that only a restart of the display can change:
- * their old values stay, and the change is logged. */
+/* A kept display's keys that only a restart of the display can change.
+ * conf.c zero-fills a display before parsing it, so whole fields compare
+ * with memcmp, strings included. */
+#define RELOAD_FIELD(name, f) { name, offsetof(struct conf_display, f), \
+	sizeof(((struct conf_display *)0)->f) }
+static const struct {
+	const char	*rf_name;
+	size_t		 rf_off;
+	size_t		 rf_size;
+} reload_identity[] = {
+	RELOAD_FIELD("listen", cd_listen_host),
+	RELOAD_FIELD("listen", cd_listen_port),
+	RELOAD_FIELD("tls-port", cd_tls_host),
+	RELOAD_FIELD("tls-port", cd_tls_port),
+	RELOAD_FIELD("unix-socket", cd_unix_path),
+	RELOAD_FIELD("producer-socket", cd_producer_path),
+	RELOAD_FIELD("producer-user", cd_producer),
+	RELOAD_FIELD("worker-user", cd_worker),
+	RELOAD_FIELD("worker-memory", cd_worker_memory_mib),
+	RELOAD_FIELD("sasl", cd_sasl),
+	RELOAD_FIELD("sasl-realm", cd_sasl_realm),
+	RELOAD_FIELD("sasl-server-name", cd_sasl_server_name),
+	RELOAD_FIELD("sasl-mechanisms", cd_sasl_mechs),
+	RELOAD_FIELD("sasl-max-steps", cd_sasl_max_steps),
+};
+
+/* Those keep their old values in nw, and the change is logged. */
 static void
 reload_keep_identity(const struct conf_display *old, struct conf_display *nw)
 {
+	const char *last = NULL;
 	char what[256] = "";
-	size_t n = 0;
+	size_t i, n = 0;
 
-#define KEEP(cond, name, field) do {					\
-	if (cond) {							\
-		n += (size_t)snprintf(what + n, n < sizeof(what) ?	\
-		    sizeof(what) - n : 0, "%s%s", n ? ", " : "", name);	\
-		memcpy(&nw->field, &old->field, sizeof(nw->field));	\
-	}								\
-} while (0)
-#define KEEPF(name, field) KEEP(memcmp(&old->field, &nw->field,		\
-	sizeof(old->field)) != 0, name, field)
-	KEEP(strcmp(old->cd_listen_host, nw->cd_listen_host) != 0 ||
-	    old->cd_listen_port != nw->cd_listen_port, "listen",
-	    cd_listen_host);
-	nw->cd_listen_port = old->cd_listen_port;
-	KEEP(strcmp(old->cd_tls_host, nw->cd_tls_host) != 0 ||
-	    old->cd_tls_port != nw->cd_tls_port, "tls-port", cd_tls_host);
-	nw->cd_tls_port = old->cd_tls_port;
-	KEEP(strcmp(old->cd_unix_path, nw->cd_unix_path) != 0, "unix-socket",
-	    cd_unix_path);
-	KEEP(strcmp(old->cd_producer_path, nw->cd_producer_path) != 0,
-	    "producer-socket", cd_producer_path);
-	KEEPF("producer-user", cd_producer);
-	KEEPF("worker-user", cd_worker);
-	KEEPF("worker-memory", cd_worker_memory_mib);
-	KEEPF("sasl", cd_sasl);
-	KEEP(strcmp(old->cd_sasl_realm, nw->cd_sasl_realm) != 0 ||
-	    strcmp(old->cd_sasl_server_name, nw->cd_sasl_server_name) != 0 ||
-	    strcmp(old->cd_sasl_mechs, nw->cd_sasl_mechs) != 0 ||
-	    old->cd_sasl_max_steps != nw->cd_sasl_max_steps, "sasl-*",
-	    cd_sasl_realm);
-	memcpy(nw->cd_sasl_server_name, old->cd_sasl_server_name,
-	    sizeof(nw->cd_sasl_server_name));
-	memcpy(nw->cd_sasl_mechs, old->cd_sasl_mechs,
-	    sizeof(nw->cd_sasl_mechs));
-	nw->cd_sasl_max_steps = old->cd_sasl_max_steps;
-#undef KEEPF
-#undef KEEP
+	for (i = 0; i < sizeof(reload_identity) / sizeof(reload_identity[0]);
+	    i++) {
+		const uint8_t *o = (const uint8_t *)old +
+		    reload_identity[i].rf_off;
+		uint8_t *w = (uint8_t *)nw + reload_identity[i].rf_off;
+
+		if (memcmp(o, w, reload_identity[i].rf_size) == 0)
+			continue;
+		memcpy(w, o, reload_identity[i].rf_size);
+		if ((last == NULL || strcmp(last, reload_identity[i].rf_name)
+		    != 0) && n < sizeof(what))
+			n += (size_t)snprintf(what + n, sizeof(what) - n,
+			    "%s%s", n ? ", " : "", reload_identity[i].rf_name);
+		last = reload_identity[i].rf_name;
+	}
 	if (n > 0)
 		log_warn("reload: display \"%s\": %s changed; kept as it was "
 		    "until the display is removed and added again, or spiced "

@@ -165,7 +165,6 @@ session_send_input(struct session *s)
 {
 	struct display *d = s->s_display;
 	struct ipc_input in;
-	int rc;
 
 	if (d->d_input_fd < 0)
 		return wproc_send(s->s_inputs, IPC_D2W_INPUT_DETACH, s->s_id,
@@ -173,9 +172,8 @@ session_send_input(struct session *s)
 	memset(&in, 0, sizeof(in));
 	in.flags = d->d_input_flags;
 	in.leds = d->d_leds;
-	rc = wproc_send(s->s_inputs, IPC_D2W_INPUT_ATTACH, s->s_id, 0, &in,
+	return wproc_send(s->s_inputs, IPC_D2W_INPUT_ATTACH, s->s_id, 0, &in,
 	    sizeof(in), &d->d_input_fd, 1);
-	return rc;
 }
 
 void

@@ -194,19 +194,10 @@ wproc_detach(struct wproc *w, const char *reason)
 void
 wproc_stop(struct wproc *w, const char *reason)
 {
-	if (w->w_ev != NULL) {
-		event_free(w->w_ev);
-		w->w_ev = NULL;
-	}
-	if (w->w_fd >= 0) {
-		close(w->w_fd);
-		w->w_fd = -1;
-	}
-	if (w->w_pid > 0) {
+	if (w->w_pid > 0)
 		log_debug("stopping %s worker pid %ld: %s",
 		    wproc_role_name(w->w_role), (long)w->w_pid, reason);
-		kill(w->w_pid, SIGTERM);
-	}
+	wproc_lost(w);
 	wproc_detach(w, reason);
 }
 

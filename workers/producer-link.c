@@ -144,6 +144,7 @@ plink_detach(struct plink *pl)
 	memset(&pl->pl_ring, 0, sizeof(pl->pl_ring));
 	pl->pl_attached = pl->pl_dead = pl->pl_want_irq = 0;
 	pl->pl_pend_head = pl->pl_pend_len = 0;
+	pl->pl_grace = 0;
 	log_info("display \"%s\": producer detached after %llu commands",
 	    pl->pl_wk->wk_display, (unsigned long long)pl->pl_ncmds);
 	pl->pl_ncmds = pl->pl_nskipped = 0;

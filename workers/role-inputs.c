@@ -198,7 +198,6 @@ inputs_msg(struct chan *c, uint16_t type, struct sbuf *b, const char **why)
 {
 	struct role_inputs *ri = chan_arg(c);
 	uint32_t code, x, y;
-	int32_t dx, dy;
 	uint16_t buttons, mods;
 	uint8_t button, display, byte;
 
@@ -220,11 +219,12 @@ inputs_msg(struct chan *c, uint16_t type, struct sbuf *b, const char **why)
 		inputs_sync_locks(ri, mods & SPICE_KEYBOARD_MODIFIER_FLAGS_MASK);
 		return 0;
 	case SPICE_MSGC_INPUTS_MOUSE_MOTION:
-		if (sbuf_get_u32le(b, (uint32_t *)&dx) != 0 ||
-		    sbuf_get_u32le(b, (uint32_t *)&dy) != 0 ||
+		/* dx, dy: i32 on the wire. */
+		if (sbuf_get_u32le(b, &x) != 0 || sbuf_get_u32le(b, &y) != 0 ||
 		    sbuf_get_u16le(b, &buttons) != 0)
 			return *why = "protocol error: short MOUSE_MOTION", -1;
-		inputs_emit(ri, QXLSHM_IN_MOTION, dx, dy, buttons, 0);
+		inputs_emit(ri, QXLSHM_IN_MOTION, (int32_t)x, (int32_t)y,
+		    buttons, 0);
 		inputs_motion_seen(ri);
 		return 0;
 	case SPICE_MSGC_INPUTS_MOUSE_POSITION:

@@ -34,17 +34,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import common     # noqa: E402
 import rawlink    # noqa: E402
 
-TICK = os.sysconf("SC_CLK_TCK")
 LOGIN_DEADLINE = 2.0
-
-
-def cpu_seconds(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICK
-    except OSError:
-        return 0.0
 
 
 # --- the three roles, each its own process -----------------------------------
@@ -207,7 +197,7 @@ def main():
         cases.append((r, 0))
         cases.append((r, 1))
     for rate, spread in cases:
-        s0, k0 = cpu_seconds(sp.pid), cpu_seconds(keygen)
+        s0, k0 = common.cpu_seconds(sp.pid), common.cpu_seconds(keygen)
         flood = me("--role", "flood", "--port", sp.port, "--rate", rate,
                    "--seconds", a.seconds, "--spread", spread)
         common._procs.append(flood)
@@ -220,7 +210,7 @@ def main():
         made = json.loads(flood.stdout.read())
         flood.wait()
         probe.wait()
-        s1, k1 = cpu_seconds(sp.pid), cpu_seconds(keygen)
+        s1, k1 = common.cpu_seconds(sp.pid), common.cpu_seconds(keygen)
         ok = sum(1 for o, _ in logins if o)
         lat = [d * 1000 for o, d in logins if o]
         print("%-22s %9.0f %4d / %-4d %9.1f %9.1f %7.0f%% %8.0f%% %8.0f%%" % (

@@ -32,16 +32,6 @@ import rawlink    # noqa: E402
 import rawspice   # noqa: E402
 import tlsutil    # noqa: E402
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def self_cpu():
@@ -76,8 +66,8 @@ def run(mode, pki, frames, seconds):
     worker = sp.workers("display")[0]
     procs = {"spiced": sp.pid, "worker": worker}
     relays = tlsutil.relays(sp)
-    before = {k: cpu_seconds(p) for k, p in procs.items()}
-    rbefore = sum(cpu_seconds(p) for p in relays)
+    before = {k: common.cpu_seconds(p) for k, p in procs.items()}
+    rbefore = sum(common.cpu_seconds(p) for p in relays)
     cbefore = self_cpu()
     nbytes = 0
     t0 = time.monotonic()
@@ -88,8 +78,8 @@ def run(mode, pki, frames, seconds):
             continue
         nbytes += len(body) + 6
     dt = time.monotonic() - t0
-    cpu = {k: cpu_seconds(p) - before[k] for k, p in procs.items()}
-    cpu["relay"] = sum(cpu_seconds(p) for p in relays) - rbefore
+    cpu = {k: common.cpu_seconds(p) - before[k] for k, p in procs.items()}
+    cpu["relay"] = sum(common.cpu_seconds(p) for p in relays) - rbefore
     cpu["client"] = self_cpu() - cbefore
     disp.close()
     m.close()

@@ -23,12 +23,6 @@ def helper(sp):
     return pids[0] if pids else None
 
 
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def links(sp, n):
     for _ in range(n):
         res, _ = rawlink.link(sp.port, sp.password)
@@ -48,9 +42,9 @@ def main():
     check(common.environ(pid) == [], "keygen has an environment")
 
     # 60 links, each with its own fresh key: the helper pays for them.
-    sup0, help0 = cpu_seconds(sp.pid), cpu_seconds(pid)
+    sup0, help0 = common.cpu_seconds(sp.pid), common.cpu_seconds(pid)
     links(sp, 60)
-    sup, hlp = cpu_seconds(sp.pid) - sup0, cpu_seconds(pid) - help0
+    sup, hlp = common.cpu_seconds(sp.pid) - sup0, common.cpu_seconds(pid) - help0
     print("60 links: supervisor %.2f s CPU, keygen helper %.2f s" % (sup, hlp))
     check(hlp > sup, "the helper (%.2f s) did not do the key work "
           "(supervisor %.2f s)" % (hlp, sup))

@@ -120,6 +120,16 @@ def children(pid):
     return out
 
 
+def cpu_seconds(pid):
+    """utime + stime of process pid in seconds (0 if it is gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def environ(pid):
     """The non-empty entries of /proc/PID/environ (bytes)."""
     try:

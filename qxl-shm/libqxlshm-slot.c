@@ -113,6 +113,14 @@ qxlshm_slot_base(struct qxlshm *q, uint32_t id, uint64_t *size)
 	return q->q_slot[id].sl_base;
 }
 
+int
+qxlshm_slot_fd(const struct qxlshm *q, uint32_t id)
+{
+	if (id >= QXLSHM_MAX_SLOTS || q->q_slot[id].sl_base == NULL)
+		return -1;
+	return q->q_slot[id].sl_fd;
+}
+
 uint64_t
 qxlshm_slot_used(struct qxlshm *q, uint32_t id)
 {

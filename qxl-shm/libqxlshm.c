@@ -739,6 +739,12 @@ qxlshm_input_open(struct qxlshm *q, uint32_t flags, qxlshm_input_fn fn,
 }
 
 int
+qxlshm_input_fd(const struct qxlshm *q)
+{
+	return q->q_input;
+}
+
+int
 qxlshm_set_leds(struct qxlshm *q, uint32_t leds)
 {
 	struct qxlshm_leds l = { leds };

@@ -65,6 +65,10 @@ int		 qxlshm_input_open(struct qxlshm *q, uint32_t flags,
 		    qxlshm_input_fn fn, void *arg);
 /* Deliver the events waiting (at most 256); their number, or -1. */
 int		 qxlshm_handle_input(struct qxlshm *q);
+/* The input socket, readable when events wait (call
+ * qxlshm_handle_input then), for producers with an event loop of their
+ * own; -1 before qxlshm_input_open(). */
+int		 qxlshm_input_fd(const struct qxlshm *q);
 /* Tell the server the keyboard's lock state (QXLSHM_LED_*). */
 int		 qxlshm_set_leds(struct qxlshm *q, uint32_t leds);
 
@@ -84,6 +88,11 @@ int		 qxlshm_slot_create(struct qxlshm *q, uint32_t id,
 
 /* Base address and size of slot id in this process; NULL if absent. */
 void		*qxlshm_slot_base(struct qxlshm *q, uint32_t id, uint64_t *size);
+
+/* The memfd of slot id (owned by q: dup it to keep it), so that another
+ * process can write into the slot, as an X server does for MIT-SHM
+ * ShmAttachFd; -1 if absent. */
+int		 qxlshm_slot_fd(const struct qxlshm *q, uint32_t id);
 
 /* The QXLPHYSICAL of ptr, which must lie inside a slot; 0 otherwise. */
 uint64_t	 qxlshm_phys(struct qxlshm *q, const void *ptr);

@@ -44,7 +44,7 @@ CONF
 spiced_pid=$!
 i=0
 while [ ! -S "$dir/demo.qxl" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-./qxl-shm/testsrc/qxl-shm-testsrc --socket "$dir/demo.qxl" &
+./producers/testsrc/qxl-shm-testsrc --socket "$dir/demo.qxl" &
 src_pid=$!
 echo
 echo "spiced demo is running.  Open it with:"

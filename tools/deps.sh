@@ -6,7 +6,9 @@
 # Building spiced.
 SPICED_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
  libevent-dev libssl-dev libsasl2-dev libseccomp-dev libpixman-1-dev
- libturbojpeg0-dev liblz4-dev libsystemd-dev libspice-protocol-dev"
+ libturbojpeg0-dev liblz4-dev libsystemd-dev libspice-protocol-dev
+ libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev
+ libxcb-xtest0-dev libxcb-xkb-dev libxcb-randr0-dev"
 
 # Running the test suite: the real spice-gtk client library through
 # python3-gi, clang for libFuzzer, mandoc to lint the manuals; for the
@@ -19,7 +21,7 @@ SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  libclang-rt-14-dev mandoc procps python3-cryptography python3-lz4
  sasl2-bin libsasl2-modules libsasl2-modules-gssapi-mit krb5-kdc
  krb5-admin-server krb5-user chromium spice-html5 virt-viewer xvfb
- x11-apps xauth"
+ x11-apps xauth x11-utils x11-xserver-utils xterm xdotool"
 
 # The end-to-end benchmark (make bench): the reference server it compares
 # spiced with.  Not needed to build or test spiced.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-frames: see bench-frames.h.  PPM parsing is the producer's own
- * (qxl-shm/testsrc/image.c), so both feeders read frames the same way.
+ * (producers/testsrc/image.c), so both feeders read frames the same way.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -30,7 +30,8 @@ SRCDIR = os.environ.get("SPICED_SRCDIR",
                         os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 SPICED = os.path.join(BUILDDIR, "daemon", "spiced")
 WORKER = os.path.join(BUILDDIR, "workers", "spiced-worker")
-TESTSRC = os.path.join(BUILDDIR, "qxl-shm", "testsrc", "qxl-shm-testsrc")
+TESTSRC = os.path.join(BUILDDIR, "producers", "testsrc", "qxl-shm-testsrc")
+SPICED_X11 = os.path.join(BUILDDIR, "producers", "x11", "spiced-x11")
 BAD_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "bad-producer")
 SPICECTL = os.path.join(BUILDDIR, "ctl", "spicectl")
 

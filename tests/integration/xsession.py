@@ -125,3 +125,32 @@ class Xvfb:
         data = subprocess.run(["xwd", "-root", "-silent", "-display", self.display],
                               check=True, stdout=subprocess.PIPE).stdout
         return parse_xwd(data)
+
+
+def producer_uid():
+    """A numeric uid for spiced-x11 (which refuses root) when the tests
+    run as root, distinct per test run; None otherwise (it runs as us)."""
+    return 62000 + os.getpid() % 3000 if common.AS_ROOT else None
+
+
+def producer_conf(uid):
+    """spiced.conf lines that let uid attach as the display's producer."""
+    return "producer-user = %d:%d" % (uid, uid) if uid is not None else ""
+
+
+def start_spiced_x11(sp, x, uid, *args):
+    """spiced-x11 on X server x feeding sp's display, as uid; returns the
+    process once spiced logged it attached."""
+    def demote():
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+    mark = sp.log_mark()
+    p = subprocess.Popen([common.SPICED_X11, "--socket", sp.producer_socket,
+                          "--display", x.display, "--verbose"] + list(args),
+                         env=x.env, stdout=sp.log, stderr=subprocess.STDOUT,
+                         preexec_fn=demote)
+    common._procs.append(p)
+    sp.wait_log(r'producer "spiced-x11" \(pid \d+\) attached', 10, mark)
+    return p

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * spiced-x11: an X server's screen as a spiced display.  It attaches to
+ * an X display (any X server with MIT-SHM 1.2, DAMAGE, XFIXES, RANDR,
+ * XTEST and XKB: Xorg, Xvfb), feeds one spiced display over qxl-shm with
+ * the picture, and plays the clients' keyboard and mouse into it.  It runs
+ * as the session's user, never as root.  When the X server or spiced goes
+ * away it detaches and exits non-zero, so whatever started it (systemd,
+ * the session) can start it again.  See spiced-x11(1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "x11.h"
+#include "x11-input.h"
+#include "x11-screen.h"
+
+static volatile sig_atomic_t x11_stop;
+
+void
+x11_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "spiced-x11: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int64_t
+x11_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+x11_ext_event_base(struct x11 *x, xcb_extension_t *ext, const char *name,
+    char *err, size_t errlen)
+{
+	const xcb_query_extension_reply_t *r;
+
+	r = xcb_get_extension_data(x->x_c, ext);
+	if (r == NULL || !r->present) {
+		snprintf(err, errlen, "X display %s has no %s extension",
+		    x->x_display, name);
+		return -1;
+	}
+	return r->first_event;
+}
+
+static void
+x11_on_signal(int sig)
+{
+	(void)sig;
+	x11_stop = 1;
+}
+
+static void
+x11_usage(void)
+{
+	fprintf(stderr, "usage: spiced-x11 --socket PRODUCER_SOCKET "
+	    "[--display DISPLAY] [--name NAME] [--verbose]\n");
+	exit(2);
+}
+
+/* Events for the modules; X errors of requests nobody waits for are only
+ * logged (they concern a rectangle or a key, not the session). */
+static void
+x11_dispatch(struct x11 *x, struct xs *s, struct xi *in,
+    xcb_generic_event_t *ev)
+{
+	const xcb_generic_error_t *e;
+
+	if (ev->response_type == 0) {
+		e = (const xcb_generic_error_t *)ev;
+		if (x->x_verbose)
+			x11_log("X error %u (request %u.%u)", e->error_code,
+			    e->major_code, e->minor_code);
+		return;
+	}
+	if (!xs_event(s, ev))
+		(void)xi_event(in, ev);
+}
+
+/* Until a signal, the X server's end or spiced's: 0 on a signal. */
+static int
+x11_run(struct x11 *x, struct xs *s, struct xi *in)
+{
+	xcb_generic_event_t *ev;
+	struct pollfd pfd[4];
+	int due, n, i;
+
+	for (;;) {
+		while ((ev = xcb_poll_for_event(x->x_c)) != NULL) {
+			x11_dispatch(x, s, in, ev);
+			free(ev);
+		}
+		if (xcb_connection_has_error(x->x_c)) {
+			x11_log("X display %s closed the connection",
+			    x->x_display);
+			return -1;
+		}
+		if (x11_stop)
+			return 0;
+		if (qxlshm_redraw_requested(x->x_q))
+			xs_redraw(s);
+		if ((due = xs_due_ms(s)) == 0) {
+			if (xs_update(s) == -1)
+				return -1;
+			continue;
+		}
+		xcb_flush(x->x_c);
+		n = 0;
+		pfd[n++].fd = xcb_get_file_descriptor(x->x_c);
+		pfd[n++].fd = qxlshm_control_fd(x->x_q);
+		pfd[n++].fd = qxlshm_irq_fd(x->x_q);
+		if (qxlshm_input_fd(x->x_q) != -1)
+			pfd[n++].fd = qxlshm_input_fd(x->x_q);
+		for (i = 0; i < n; i++)
+			pfd[i].events = POLLIN;
+		if (poll(pfd, (nfds_t)n, due < 0 ? 1000 : due) == -1 &&
+		    errno != EINTR) {
+			x11_log("poll: %s", strerror(errno));
+			return -1;
+		}
+		for (i = 1; i < n; i++)
+			if (pfd[i].revents != 0)
+				break;
+		if (i < n) {
+			if (qxlshm_wait(x->x_q, 0) == -1) {
+				x11_log("spiced: %s", qxlshm_error(x->x_q));
+				return -1;
+			}
+			xcb_flush(x->x_c);	/* the input just played */
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "display", required_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sock = NULL, *name = "spiced-x11";
+	char err[QXLSHM_ERRLEN];
+	struct sigaction sa;
+	struct x11 x;
+	struct xs *s = NULL;
+	struct xi *in = NULL;
+	int c, screen, rv = 1;
+
+	memset(&x, 0, sizeof(x));
+	x.x_display = getenv("DISPLAY");
+	while ((c = getopt_long(argc, argv, "s:d:n:vh", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'd':
+			x.x_display = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'v':
+			x.x_verbose = 1;
+			break;
+		default:
+			x11_usage();
+		}
+	}
+	if (sock == NULL || optind != argc)
+		x11_usage();
+	if (x.x_display == NULL || *x.x_display == '\0') {
+		x11_log("no X display: give --display or set DISPLAY");
+		return 2;
+	}
+	/* It holds the session's screen and keyboard: the session's user
+	 * runs it, and root has no business doing so. */
+	if (geteuid() == 0 || getuid() == 0) {
+		x11_log("refusing to run as root: run spiced-x11 as the X "
+		    "session's user");
+		return 2;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = x11_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	x.x_c = xcb_connect(x.x_display, &screen);
+	if (xcb_connection_has_error(x.x_c)) {
+		x11_log("cannot open X display %s", x.x_display);
+		goto out;
+	}
+	{
+		xcb_screen_iterator_t it =
+		    xcb_setup_roots_iterator(xcb_get_setup(x.x_c));
+
+		for (; it.rem && screen > 0; screen--)
+			xcb_screen_next(&it);
+		x.x_screen = it.data;
+	}
+	x.x_root = x.x_screen->root;
+	x.x_width = x.x_screen->width_in_pixels;
+	x.x_height = x.x_screen->height_in_pixels;
+	/* Everything the X server must offer is checked before spiced
+	 * hears from us. */
+	if ((s = xs_new(&x, err, sizeof(err))) == NULL ||
+	    (in = xi_new(&x, err, sizeof(err))) == NULL) {
+		x11_log("%s", err);
+		goto out;
+	}
+	if ((x.x_q = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
+	    QXLSHM_F_INPUT, err, sizeof(err))) == NULL) {
+		x11_log("%s", err);
+		goto out;
+	}
+	if (xs_start(s, err, sizeof(err)) == -1) {
+		x11_log("%s", err);
+		goto out;
+	}
+	if ((qxlshm_features(x.x_q) & QXLSHM_F_INPUT) &&
+	    xi_start(in, err, sizeof(err)) == -1) {
+		x11_log("%s", err);
+		goto out;
+	}
+	x11_log("X display %s (%ux%u) attached to %s", x.x_display,
+	    x.x_width, x.x_height, sock);
+	rv = x11_run(&x, s, in) == 0 ? 0 : 1;
+	if (rv == 0)
+		x11_log("stopping on signal");
+out:
+	qxlshm_close(x.x_q);	/* sends DETACH */
+	xi_free(in);
+	xs_free(s);
+	if (x.x_c != NULL)
+		xcb_disconnect(x.x_c);
+	return rv;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * spiced-x11: what its parts share.  One X connection and one qxl-shm
+ * producer connection, used from one thread.
+ */
+#ifndef X11_H
+#define X11_H
+
+#include <stdint.h>
+
+#include <xcb/xcb.h>
+
+#include "libqxlshm.h"
+
+struct x11 {
+	xcb_connection_t	*x_c;
+	xcb_screen_t		*x_screen;
+	xcb_window_t		 x_root;
+	const char		*x_display;	/* as given, for messages */
+	struct qxlshm		*x_q;
+	int			 x_verbose;
+	uint32_t		 x_width;	/* the root window's size now */
+	uint32_t		 x_height;
+};
+
+/* "spiced-x11: " and the message on stderr. */
+void	x11_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t	x11_now_ms(void);
+
+/* The first event code of extension ext, or -1 (message in err) when the
+ * X server lacks it. */
+int	x11_ext_event_base(struct x11 *x, xcb_extension_t *ext,
+	    const char *name, char *err, size_t errlen);
+
+#endif

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * producer-link: slots, command ring and primary of a qxl-shm producer;
- * contracts in producer-link.h.
+ * producer-link: the slots and one ring pair (commands or cursor
+ * commands, and their release ring) of a qxl-shm producer; contracts in
+ * producer-link.h.
  *
- * Spec: qxl-shm/PROTOCOL.md and SPICE-NOTES section 5.  Deviations from a
+ * Spec: qxl-shm/PROTOCOL.md and SPICE-NOTES section 5.  Deviation from a
  * QXL device: one release id per release-ring slot (no chaining through
  * QXLReleaseInfo.next, which would make us write producer memory we only
- * map read-only), and CURSOR commands on the display ring are bad
- * commands (the cursor worker owns the cursor ring).
+ * map read-only).
  *
  * Every shared-memory read goes through ring (indices, one load each) and
  * qxl-cmd (copy, then validate); this file never dereferences producer
- * memory itself.
+ * memory itself, and what a command means is the owner's (plink_ops).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -32,8 +32,8 @@
 
 struct plink {
 	struct worker	*pl_wk;
-	struct render	*pl_render;
-	struct dout	*pl_dout;
+	const struct plink_ops *pl_ops;
+	void		*pl_arg;
 	struct slots	 pl_slots;
 	/* fds of slots mapped before DEVICE, to remap the RAM slot RW */
 	int		 pl_slotfd[QXLSHM_MAX_SLOTS];
@@ -50,10 +50,6 @@ struct plink {
 	uint64_t	 pl_pending[PLINK_MAX_PENDING];
 	size_t		 pl_pend_head;
 	size_t		 pl_pend_len;
-	/* After a takeover (IPC_DEVICE_TAKEOVER): commands left that may
-	 * name surfaces the dead worker held; such commands are skipped,
-	 * not counted against the producer. */
-	unsigned	 pl_grace;
 	/* Counters, for logs. */
 	uint64_t	 pl_ncmds;
 	unsigned	 pl_nbad;
@@ -61,10 +57,9 @@ struct plink {
 };
 
 static void	plink_drain(struct plink *);
-static void	plink_primary_drop(struct plink *);
 
 struct plink *
-plink_new(struct worker *wk, struct render *r, struct dout *d,
+plink_new(struct worker *wk, const struct plink_ops *ops, void *arg,
     struct spd_err *err)
 {
 	struct plink *pl;
@@ -75,8 +70,8 @@ plink_new(struct worker *wk, struct render *r, struct dout *d,
 		return NULL;
 	}
 	pl->pl_wk = wk;
-	pl->pl_render = r;
-	pl->pl_dout = d;
+	pl->pl_ops = ops;
+	pl->pl_arg = arg;
 	slots_init(&pl->pl_slots);
 	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
 		pl->pl_slotfd[i] = -1;
@@ -90,7 +85,7 @@ plink_new(struct worker *wk, struct render *r, struct dout *d,
  * Nothing more is consumed meanwhile; the clients stay, and the worker
  * serves the display's next producer.
  */
-static void
+void
 plink_fault(struct plink *pl, const char *fmt, ...)
 {
 	struct ipc_producer_fault f;
@@ -103,8 +98,8 @@ plink_fault(struct plink *pl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(f.reason, sizeof(f.reason), fmt, ap);
 	va_end(ap);
-	log_err("display \"%s\": producer fault: %s", pl->pl_wk->wk_display,
-	    f.reason);
+	log_err("display \"%s\": producer fault (%s): %s",
+	    pl->pl_wk->wk_display, pl->pl_ops->po_ring, f.reason);
 	if (pl->pl_doorbell_ev != NULL)
 		event_del(pl->pl_doorbell_ev);
 	if (pl->pl_drain_ev != NULL)
@@ -120,8 +115,7 @@ plink_detach(struct plink *pl)
 {
 	int i;
 
-	plink_primary_drop(pl);
-	render_surface_destroy_all(pl->pl_render);
+	pl->pl_ops->po_detach(pl->pl_arg);
 	if (pl->pl_doorbell_ev != NULL)
 		event_free(pl->pl_doorbell_ev);
 	if (pl->pl_drain_ev != NULL)
@@ -144,9 +138,9 @@ plink_detach(struct plink *pl)
 	memset(&pl->pl_ring, 0, sizeof(pl->pl_ring));
 	pl->pl_attached = pl->pl_dead = pl->pl_want_irq = 0;
 	pl->pl_pend_head = pl->pl_pend_len = 0;
-	pl->pl_grace = 0;
-	log_info("display \"%s\": producer detached after %llu commands",
-	    pl->pl_wk->wk_display, (unsigned long long)pl->pl_ncmds);
+	log_info("display \"%s\": producer detached from the %s after %llu "
+	    "commands", pl->pl_wk->wk_display, pl->pl_ops->po_ring,
+	    (unsigned long long)pl->pl_ncmds);
 	pl->pl_ncmds = pl->pl_nskipped = 0;
 	pl->pl_nbad = 0;
 }
@@ -185,7 +179,7 @@ plink_irq(struct plink *pl)
 	if (!pl->pl_want_irq || pl->pl_dead)
 		return;
 	pl->pl_want_irq = 0;
-	if (ring_irq(&pl->pl_ring, QXL_INTERRUPT_DISPLAY) &&
+	if (ring_irq(&pl->pl_ring, pl->pl_ops->po_irq) &&
 	    write(pl->pl_irq, &one, sizeof(one)) != sizeof(one) &&
 	    errno != EAGAIN)
 		log_warn("display \"%s\": irq eventfd: %s",
@@ -203,7 +197,7 @@ plink_release_pending(struct plink *pl)
 	int rc, notify = 0;
 
 	while (pl->pl_pend_len > 0) {
-		rc = ring_push_release(&pl->pl_ring, RING_RELEASE_DISPLAY,
+		rc = ring_push_release(&pl->pl_ring, pl->pl_ops->po_release,
 		    pl->pl_pending[pl->pl_pend_head], &notify, &err);
 		if (rc < 0) {
 			plink_fault(pl, "release ring: %s", err.msg);
@@ -238,7 +232,7 @@ plink_release(struct plink *pl, uint64_t id)
 /* Log a dropped command; count it as bad unless it was only outside what
  * we implement.  Unsupported ones are logged sparsely (a producer could
  * send millions). */
-static void
+void
 plink_drop(struct plink *pl, uint64_t phys, int bad, const char *why)
 {
 	char where[SLOTS_PHYS_STRLEN];
@@ -248,186 +242,56 @@ plink_drop(struct plink *pl, uint64_t phys, int bad, const char *why)
 		pl->pl_nskipped++;
 		if (pl->pl_nskipped <= 16 ||
 		    (pl->pl_nskipped & (pl->pl_nskipped - 1)) == 0)
-			log_info("display \"%s\": skipped QXL command at %s "
-			    "(%llu so far): %s", pl->pl_wk->wk_display, where,
+			log_info("display \"%s\": skipped %s at %s (%llu so "
+			    "far): %s", pl->pl_wk->wk_display,
+			    pl->pl_ops->po_cmd, where,
 			    (unsigned long long)pl->pl_nskipped, why);
 		return;
 	}
 	pl->pl_nbad++;
-	log_warn("display \"%s\": dropped QXL command at %s: %s",
-	    pl->pl_wk->wk_display, where, why);
+	log_warn("display \"%s\": dropped %s at %s: %s",
+	    pl->pl_wk->wk_display, pl->pl_ops->po_cmd, where, why);
 	if (pl->pl_nbad >= PLINK_MAX_BAD)
-		plink_fault(pl, "%u bad QXL commands, the last at %s: %s",
-		    pl->pl_nbad, where, why);
-}
-
-static void
-plink_box(const struct qxl_cmd_rect *r, pixman_box32_t *b)
-{
-	b->x1 = r->left;
-	b->y1 = r->top;
-	b->x2 = r->right;
-	b->y2 = r->bottom;
-}
-
-/* Draw a parsed FILL or COPY.  Returns 0, RENDER_SKIP or -1 (err set). */
-static int
-plink_draw(struct plink *pl, const struct qxl_cmd_draw *dr,
-    struct spd_err *err)
-{
-	pixman_region32_t clip, *clipp = NULL;
-	pixman_box32_t bbox, sa, *boxes = NULL;
-	struct render_src src;
-	uint32_t i;
-	int rc;
-
-	plink_box(&dr->bbox, &bbox);
-	if (dr->clip_type == SPICE_CLIP_TYPE_RECTS) {
-		if (dr->nclip > 0) {
-			if ((boxes = calloc(dr->nclip, sizeof(*boxes))) ==
-			    NULL)
-				return spd_err_set(err, "out of memory");
-			for (i = 0; i < dr->nclip; i++)
-				plink_box(&dr->clip[i], &boxes[i]);
-		}
-		/* Zero rects is a clip that hides everything. */
-		pixman_region32_init_rects(&clip, boxes, (int)dr->nclip);
-		free(boxes);
-		clipp = &clip;
-	}
-	if (dr->type == QXL_DRAW_FILL)
-		rc = render_fill(pl->pl_render, dr->surface_id, &bbox, clipp,
-		    dr->fill_color, dr->rop, err);
-	else {
-		memset(&src, 0, sizeof(src));
-		if (dr->src.kind == QXL_CMD_SRC_SURFACE) {
-			src.rs_is_surface = 1;
-			src.rs_surface = dr->src.surface_id;
-		} else {
-			/* The pixels may be in producer memory: composited
-			 * once, straight into the surface. */
-			src.rs_bitmap.rb_format = dr->src.format;
-			src.rs_bitmap.rb_width = dr->src.width;
-			src.rs_bitmap.rb_height = dr->src.height;
-			src.rs_bitmap.rb_stride = dr->src.stride;
-			src.rs_bitmap.rb_data = dr->src.pixels;
-			src.rs_bitmap.rb_size = dr->src.size;
-		}
-		plink_box(&dr->src_area, &sa);
-		rc = render_copy(pl->pl_render, dr->surface_id, &bbox, clipp,
-		    &src, &sa, dr->rop, dr->scale_mode, err);
-	}
-	if (clipp != NULL)
-		pixman_region32_fini(clipp);
-	return rc;
-}
-
-/* During a takeover's grace: does the command need a surface that went
- * with the dead worker (and that the producer's REDRAW brings back)? */
-static int
-plink_lost_surface(struct plink *pl, uint32_t id)
-{
-	return pl->pl_grace > 0 && render_surface(pl->pl_render, id) == NULL;
-}
-
-/* Create or destroy an off-screen surface.  0, or -1 with err set. */
-static int
-plink_surface(struct plink *pl, const struct qxl_cmd_surface *sc,
-    struct spd_err *err)
-{
-	if (sc->surface_id == 0)
-		return spd_err_set(err, "surface 0 is the primary");
-	if (sc->type == QXL_SURFACE_CMD_DESTROY)
-		return render_surface_destroy(pl->pl_render, sc->surface_id,
-		    err);
-	return render_surface_create(pl->pl_render, sc->surface_id,
-	    sc->width, sc->height, sc->format, sc->pixels, sc->stride, err);
+		plink_fault(pl, "%u bad %ss, the last at %s: %s",
+		    pl->pl_nbad, pl->pl_ops->po_cmd, where, why);
 }
 
 /*
- * Act on one command copied from the ring, then release it.  Parsing
- * copies every structure out of shared memory first; only bitmap pixels
- * are read in place, and only before the release.
+ * Act on one command copied from the ring (the owner's job), then release
+ * it.  Parsing copies every structure out of shared memory first; only
+ * bitmap pixels are read in place, and only before the release.
  */
 static void
 plink_command(struct plink *pl, const QXLCommand *cmd)
 {
-	struct qxl_cmd_draw dr;
-	struct qxl_cmd_surface sc;
 	struct spd_err err;
-	uint64_t phys = cmd->data, id;
-	int rc, have_id = 0;
+	uint64_t id;
+	int rc;
 
 	pl->pl_ncmds++;
-	if (pl->pl_grace > 0)
-		pl->pl_grace--;
-	switch (cmd->type) {
-	case QXL_CMD_NOP:
-		return;		/* carries nothing to release */
-	case QXL_CMD_DRAW:
-		memset(&dr, 0, sizeof(dr));
-		rc = qxl_cmd_parse_draw(&pl->pl_slots, phys, &dr, &err);
-		if (rc == 0 && (plink_lost_surface(pl, dr.surface_id) ||
-		    (dr.src.kind == QXL_CMD_SRC_SURFACE &&
-		    plink_lost_surface(pl, dr.src.surface_id)))) {
-			id = dr.release_id;
-			have_id = 1;
-			qxl_cmd_draw_free(&dr);
-			plink_drop(pl, phys, 0, "it names a surface lost with "
-			    "the previous display worker");
-		} else if (rc == 0) {
-			id = dr.release_id;
-			have_id = 1;
-			rc = plink_draw(pl, &dr, &err);
-			qxl_cmd_draw_free(&dr);
-			if (rc == RENDER_SKIP)
-				plink_drop(pl, phys, 0, err.msg);
-			else if (rc != 0)
-				plink_drop(pl, phys, 1, err.msg);
-		} else
-			plink_drop(pl, phys, rc != QXL_CMD_EUNSUPPORTED,
-			    err.msg);
-		break;
-	case QXL_CMD_SURFACE:
-		memset(&sc, 0, sizeof(sc));
-		rc = qxl_cmd_parse_surface(&pl->pl_slots, phys, &sc, &err);
-		if (rc == 0) {
-			id = sc.release_id;
-			have_id = 1;
-			if (sc.type == QXL_SURFACE_CMD_DESTROY &&
-			    plink_lost_surface(pl, sc.surface_id))
-				plink_drop(pl, phys, 0, "it destroys a surface "
-				    "lost with the previous display worker");
-			else if (plink_surface(pl, &sc, &err) != 0)
-				plink_drop(pl, phys, 1, err.msg);
-		} else
-			plink_drop(pl, phys, rc != QXL_CMD_EUNSUPPORTED,
-			    err.msg);
-		break;
-	case QXL_CMD_UPDATE:
-	case QXL_CMD_MESSAGE:
-		/* Deprecated / log text: nothing to draw, only release. */
-		break;
-	case QXL_CMD_CURSOR:
-		plink_drop(pl, phys, 1, "cursor command on the display ring");
-		break;
-	default:
-		snprintf(err.msg, sizeof(err.msg), "unknown command type %u",
-		    cmd->type);
-		plink_drop(pl, phys, 1, err.msg);
-		break;
-	}
-	if (pl->pl_dead)
+	rc = pl->pl_ops->po_command(pl->pl_arg, cmd, &id);
+	if (pl->pl_dead || rc < 0)
 		return;
-	if (!have_id) {
-		if (qxl_cmd_release_id(&pl->pl_slots, phys, &id, &err) != 0) {
-			/* Nothing to give back; the producer leaks it. */
-			log_debug("display \"%s\": no release id: %s",
-			    pl->pl_wk->wk_display, err.msg);
-			return;
-		}
+	if (rc == 0 &&
+	    qxl_cmd_release_id(&pl->pl_slots, cmd->data, &id, &err) != 0) {
+		/* Nothing to give back; the producer leaks it. */
+		log_debug("display \"%s\": no release id: %s",
+		    pl->pl_wk->wk_display, err.msg);
+		return;
 	}
 	plink_release(pl, id);
+}
+
+const struct slots *
+plink_slots(const struct plink *pl)
+{
+	return &pl->pl_slots;
+}
+
+int
+plink_dead(const struct plink *pl)
+{
+	return pl->pl_dead;
 }
 
 /*
@@ -455,9 +319,9 @@ plink_drain(struct plink *pl)
 				evtimer_add(pl->pl_retry_ev, &tv);
 			break;
 		}
-		rc = ring_pop_cmd(&pl->pl_ring, &cmd, &notify, &err);
+		rc = pl->pl_ops->po_pop(&pl->pl_ring, &cmd, &notify, &err);
 		if (rc < 0) {
-			plink_fault(pl, "command ring: %s", err.msg);
+			plink_fault(pl, "%s: %s", pl->pl_ops->po_ring, err.msg);
 			return;
 		}
 		if (rc == 0)
@@ -515,8 +379,6 @@ plink_device(struct plink *pl, const struct ipc_device *dv, int doorbell,
 		return spd_err_set(err, "DEVICE: RAM slot %u not mapped",
 		    dv->ram_slot);
 	pl->pl_attached = 1;
-	if (dv->flags & IPC_DEVICE_TAKEOVER)
-		pl->pl_grace = PLINK_TAKEOVER_GRACE;
 
 	/* Map the RAM slot again, writable: we write cons, notify_on_prod
 	 * and the release ring there.  Every other slot stays read-only. */
@@ -569,78 +431,11 @@ plink_device(struct plink *pl, const struct ipc_device *dv, int doorbell,
 	}
 	if (event_add(pl->pl_doorbell_ev, NULL) != 0)
 		return spd_err_set(err, "DEVICE: event_add failed");
-	log_info("display \"%s\": producer attached (QXLRam in slot %u at "
-	    "0x%llx)", pl->pl_wk->wk_display, dv->ram_slot,
-	    (unsigned long long)dv->ram_offset);
+	log_info("display \"%s\": producer attached to the %s (QXLRam in "
+	    "slot %u at 0x%llx)", pl->pl_wk->wk_display, pl->pl_ops->po_ring,
+	    dv->ram_slot, (unsigned long long)dv->ram_offset);
 	/* Commands may already be waiting, with no doorbell to come. */
 	plink_drain(pl);
 	return 0;
 }
 
-/* Forget the primary (if any) and tell the clients. */
-static void
-plink_primary_drop(struct plink *pl)
-{
-	if (render_surface(pl->pl_render, 0) == NULL)
-		return;
-	dout_primary_destroyed(pl->pl_dout);
-	(void)render_surface_destroy(pl->pl_render, 0, NULL);
-}
-
-/* The producer waits for this before drawing on (or reusing the memory
- * of) the primary: the control path and the rings are not ordered. */
-static void
-plink_primary_done(struct plink *pl, uint32_t created)
-{
-	struct ipc_primary_done pd = { created };
-
-	worker_send(pl->pl_wk, IPC_W2D_PRIMARY_DONE, 0, 0, &pd, sizeof(pd),
-	    NULL, 0);
-}
-
-int
-plink_primary_create(struct plink *pl, const struct ipc_primary *p,
-    struct spd_err *err)
-{
-	struct qxlshm_create_primary cp;
-	struct qxl_cmd_surface sc;
-	struct spd_err perr;
-
-	if (pl->pl_dead)
-		return 0;
-	/* Same fields, but one definition each: copy them by name. */
-	cp.width = p->width;
-	cp.height = p->height;
-	cp.stride = p->stride;
-	cp.format = p->format;
-	cp.mem = p->mem;
-	memset(&sc, 0, sizeof(sc));
-	if (qxl_cmd_parse_primary(&pl->pl_slots, &cp, &sc, &perr) != 0) {
-		plink_fault(pl, "primary %ux%u stride %d format %u: %s",
-		    p->width, p->height, p->stride, p->format, perr.msg);
-		return 0;
-	}
-	plink_primary_drop(pl);
-	/* The initial content is read straight from the slot. */
-	if (render_surface_create(pl->pl_render, 0, sc.width, sc.height,
-	    sc.format, sc.pixels, sc.stride, &perr) != 0) {
-		plink_fault(pl, "primary: %s", perr.msg);
-		return 0;
-	}
-	log_info("display \"%s\": primary %ux%u", pl->pl_wk->wk_display,
-	    p->width, p->height);
-	dout_primary_created(pl->pl_dout);
-	plink_primary_done(pl, 1);
-	return 0;
-}
-
-int
-plink_primary_destroy(struct plink *pl, struct spd_err *err)
-{
-	if (render_surface(pl->pl_render, 0) == NULL)
-		log_debug("display \"%s\": no primary to destroy",
-		    pl->pl_wk->wk_display);
-	plink_primary_drop(pl);
-	plink_primary_done(pl, 0);
-	return 0;
-}

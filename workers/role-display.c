@@ -7,7 +7,7 @@
  * connected; see daemon/display.c).
  *
  * It owns the display's surfaces (render), consumes the producer's command
- * ring (producer-link) and serves every display channel connection of
+ * ring (display-cmd, over producer-link) and serves every display channel connection of
  * every session (display-out).  This file only routes supervisor messages
  * to those three.
  */
@@ -18,14 +18,14 @@
 
 #include "display-out.h"
 #include "log.h"
-#include "producer-link.h"
+#include "display-cmd.h"
 #include "render.h"
 #include "worker.h"
 
 struct role_display {
 	struct render	*rd_render;
 	struct dout	*rd_dout;
-	struct plink	*rd_plink;
+	struct dcmd	*rd_cmd;
 };
 
 static int
@@ -47,7 +47,7 @@ role_display_start(struct worker *wk, struct spd_err *err)
 		return -1;
 	}
 	render_set_damage(rd->rd_render, dout_damage, rd->rd_dout);
-	if ((rd->rd_plink = plink_new(wk, rd->rd_render, rd->rd_dout,
+	if ((rd->rd_cmd = dcmd_new(wk, rd->rd_render, rd->rd_dout,
 	    err)) == NULL) {
 		dout_free(rd->rd_dout);
 		render_free(rd->rd_render);
@@ -101,20 +101,20 @@ role_display_ipc(struct worker *wk, struct ipc_msg *msg, struct spd_err *err)
 		memcpy(&ms, msg->payload, sizeof(ms));
 		fd = msg->fds[0];
 		msg->fds[0] = -1;
-		return plink_memslot(rd->rd_plink, &ms, fd, err);
+		return plink_memslot(dcmd_plink(rd->rd_cmd), &ms, fd, err);
 	case IPC_D2W_DEVICE:
 		memcpy(&dv, msg->payload, sizeof(dv));
 		fd = msg->fds[0];
 		irq = msg->fds[1];
 		msg->fds[0] = msg->fds[1] = -1;
-		return plink_device(rd->rd_plink, &dv, fd, irq, err);
+		return dcmd_device(rd->rd_cmd, &dv, fd, irq, err);
 	case IPC_D2W_PRIMARY_CREATE:
 		memcpy(&pr, msg->payload, sizeof(pr));
-		return plink_primary_create(rd->rd_plink, &pr, err);
+		return dcmd_primary_create(rd->rd_cmd, &pr, err);
 	case IPC_D2W_PRIMARY_DESTROY:
-		return plink_primary_destroy(rd->rd_plink, err);
+		return dcmd_primary_destroy(rd->rd_cmd, err);
 	case IPC_D2W_PRODUCER_GONE:
-		plink_detach(rd->rd_plink);
+		plink_detach(dcmd_plink(rd->rd_cmd));
 		return 0;
 	case IPC_D2W_CONN_CLOSE:
 		/* The connection may have ended on its own meanwhile. */

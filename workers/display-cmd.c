@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * display-cmd: what the display worker does with the producer's command
+ * ring and primary: draws, off-screen surfaces, the primary; contracts in
+ * display-cmd.h.  The ring itself (slots, popping, releases, faults) is
+ * producer-link's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/enums.h>
+#include <spice/qxl_dev.h>
+
+#include "display-cmd.h"
+#include "log.h"
+#include "qxl-cmd.h"
+#include "qxl-shm.h"
+
+struct dcmd {
+	struct worker	*dc_wk;
+	struct render	*dc_render;
+	struct dout	*dc_dout;
+	struct plink	*dc_plink;
+	/* After a takeover (IPC_DEVICE_TAKEOVER): commands left that may
+	 * name surfaces the dead worker held; such commands are skipped,
+	 * not counted against the producer. */
+	unsigned	 dc_grace;
+};
+
+static void	dcmd_primary_drop(struct dcmd *);
+
+static void
+dcmd_box(const struct qxl_cmd_rect *r, pixman_box32_t *b)
+{
+	b->x1 = r->left;
+	b->y1 = r->top;
+	b->x2 = r->right;
+	b->y2 = r->bottom;
+}
+
+/* Draw a parsed FILL or COPY.  Returns 0, RENDER_SKIP or -1 (err set). */
+static int
+dcmd_draw(struct dcmd *dc, const struct qxl_cmd_draw *dr,
+    struct spd_err *err)
+{
+	pixman_region32_t clip, *clipp = NULL;
+	pixman_box32_t bbox, sa, *boxes = NULL;
+	struct render_src src;
+	uint32_t i;
+	int rc;
+
+	dcmd_box(&dr->bbox, &bbox);
+	if (dr->clip_type == SPICE_CLIP_TYPE_RECTS) {
+		if (dr->nclip > 0) {
+			if ((boxes = calloc(dr->nclip, sizeof(*boxes))) ==
+			    NULL)
+				return spd_err_set(err, "out of memory");
+			for (i = 0; i < dr->nclip; i++)
+				dcmd_box(&dr->clip[i], &boxes[i]);
+		}
+		/* Zero rects is a clip that hides everything. */
+		pixman_region32_init_rects(&clip, boxes, (int)dr->nclip);
+		free(boxes);
+		clipp = &clip;
+	}
+	if (dr->type == QXL_DRAW_FILL)
+		rc = render_fill(dc->dc_render, dr->surface_id, &bbox, clipp,
+		    dr->fill_color, dr->rop, err);
+	else {
+		memset(&src, 0, sizeof(src));
+		if (dr->src.kind == QXL_CMD_SRC_SURFACE) {
+			src.rs_is_surface = 1;
+			src.rs_surface = dr->src.surface_id;
+		} else {
+			/* The pixels may be in producer memory: composited
+			 * once, straight into the surface. */
+			src.rs_bitmap.rb_format = dr->src.format;
+			src.rs_bitmap.rb_width = dr->src.width;
+			src.rs_bitmap.rb_height = dr->src.height;
+			src.rs_bitmap.rb_stride = dr->src.stride;
+			src.rs_bitmap.rb_data = dr->src.pixels;
+			src.rs_bitmap.rb_size = dr->src.size;
+		}
+		dcmd_box(&dr->src_area, &sa);
+		rc = render_copy(dc->dc_render, dr->surface_id, &bbox, clipp,
+		    &src, &sa, dr->rop, dr->scale_mode, err);
+	}
+	if (clipp != NULL)
+		pixman_region32_fini(clipp);
+	return rc;
+}
+
+/* During a takeover's grace: does the command need a surface that went
+ * with the dead worker (and that the producer's REDRAW brings back)? */
+static int
+dcmd_lost_surface(struct dcmd *dc, uint32_t id)
+{
+	return dc->dc_grace > 0 && render_surface(dc->dc_render, id) == NULL;
+}
+
+/* Create or destroy an off-screen surface.  0, or -1 with err set. */
+static int
+dcmd_surface(struct dcmd *dc, const struct qxl_cmd_surface *sc,
+    struct spd_err *err)
+{
+	if (sc->surface_id == 0)
+		return spd_err_set(err, "surface 0 is the primary");
+	if (sc->type == QXL_SURFACE_CMD_DESTROY)
+		return render_surface_destroy(dc->dc_render, sc->surface_id,
+		    err);
+	return render_surface_create(dc->dc_render, sc->surface_id,
+	    sc->width, sc->height, sc->format, sc->pixels, sc->stride, err);
+}
+
+/* The owner's side of one command (plink_ops po_command). */
+static int
+dcmd_command(void *arg, const QXLCommand *cmd, uint64_t *id)
+{
+	struct dcmd *dc = arg;
+	struct qxl_cmd_draw dr;
+	struct qxl_cmd_surface sc;
+	struct spd_err err;
+	uint64_t phys = cmd->data;
+	int rc;
+
+	if (dc->dc_grace > 0)
+		dc->dc_grace--;
+	switch (cmd->type) {
+	case QXL_CMD_NOP:
+		return -1;	/* carries nothing to release */
+	case QXL_CMD_DRAW:
+		memset(&dr, 0, sizeof(dr));
+		rc = qxl_cmd_parse_draw(plink_slots(dc->dc_plink), phys, &dr,
+		    &err);
+		if (rc != 0) {
+			plink_drop(dc->dc_plink, phys,
+			    rc != QXL_CMD_EUNSUPPORTED, err.msg);
+			return 0;
+		}
+		*id = dr.release_id;
+		if (dcmd_lost_surface(dc, dr.surface_id) ||
+		    (dr.src.kind == QXL_CMD_SRC_SURFACE &&
+		    dcmd_lost_surface(dc, dr.src.surface_id)))
+			plink_drop(dc->dc_plink, phys, 0, "it names a surface "
+			    "lost with the previous display worker");
+		else if ((rc = dcmd_draw(dc, &dr, &err)) == RENDER_SKIP)
+			plink_drop(dc->dc_plink, phys, 0, err.msg);
+		else if (rc != 0)
+			plink_drop(dc->dc_plink, phys, 1, err.msg);
+		qxl_cmd_draw_free(&dr);
+		return 1;
+	case QXL_CMD_SURFACE:
+		memset(&sc, 0, sizeof(sc));
+		rc = qxl_cmd_parse_surface(plink_slots(dc->dc_plink), phys,
+		    &sc, &err);
+		if (rc != 0) {
+			plink_drop(dc->dc_plink, phys,
+			    rc != QXL_CMD_EUNSUPPORTED, err.msg);
+			return 0;
+		}
+		*id = sc.release_id;
+		if (sc.type == QXL_SURFACE_CMD_DESTROY &&
+		    dcmd_lost_surface(dc, sc.surface_id))
+			plink_drop(dc->dc_plink, phys, 0, "it destroys a "
+			    "surface lost with the previous display worker");
+		else if (dcmd_surface(dc, &sc, &err) != 0)
+			plink_drop(dc->dc_plink, phys, 1, err.msg);
+		return 1;
+	case QXL_CMD_UPDATE:
+	case QXL_CMD_MESSAGE:
+		/* Deprecated / log text: nothing to draw, only release. */
+		return 0;
+	case QXL_CMD_CURSOR:
+		plink_drop(dc->dc_plink, phys, 1,
+		    "cursor command on the display ring");
+		return 0;
+	default:
+		snprintf(err.msg, sizeof(err.msg), "unknown command type %u",
+		    cmd->type);
+		plink_drop(dc->dc_plink, phys, 1, err.msg);
+		return 0;
+	}
+}
+
+/* Forget the primary (if any) and tell the clients. */
+static void
+dcmd_primary_drop(struct dcmd *dc)
+{
+	if (render_surface(dc->dc_render, 0) == NULL)
+		return;
+	dout_primary_destroyed(dc->dc_dout);
+	(void)render_surface_destroy(dc->dc_render, 0, NULL);
+}
+
+/* The producer waits for this before drawing on (or reusing the memory
+ * of) the primary: the control path and the rings are not ordered. */
+static void
+dcmd_primary_done(struct dcmd *dc, uint32_t created)
+{
+	struct ipc_primary_done pd = { created };
+
+	worker_send(dc->dc_wk, IPC_W2D_PRIMARY_DONE, 0, 0, &pd, sizeof(pd),
+	    NULL, 0);
+}
+
+int
+dcmd_primary_create(struct dcmd *dc, const struct ipc_primary *p,
+    struct spd_err *err)
+{
+	struct qxlshm_create_primary cp;
+	struct qxl_cmd_surface sc;
+	struct spd_err perr;
+
+	if (plink_dead(dc->dc_plink))
+		return 0;
+	/* Same fields, but one definition each: copy them by name. */
+	cp.width = p->width;
+	cp.height = p->height;
+	cp.stride = p->stride;
+	cp.format = p->format;
+	cp.mem = p->mem;
+	memset(&sc, 0, sizeof(sc));
+	if (qxl_cmd_parse_primary(plink_slots(dc->dc_plink), &cp, &sc,
+	    &perr) != 0) {
+		plink_fault(dc->dc_plink, "primary %ux%u stride %d format "
+		    "%u: %s",
+		    p->width, p->height, p->stride, p->format, perr.msg);
+		return 0;
+	}
+	dcmd_primary_drop(dc);
+	/* The initial content is read straight from the slot. */
+	if (render_surface_create(dc->dc_render, 0, sc.width, sc.height,
+	    sc.format, sc.pixels, sc.stride, &perr) != 0) {
+		plink_fault(dc->dc_plink, "primary: %s", perr.msg);
+		return 0;
+	}
+	log_info("display \"%s\": primary %ux%u", dc->dc_wk->wk_display,
+	    p->width, p->height);
+	dout_primary_created(dc->dc_dout);
+	dcmd_primary_done(dc, 1);
+	return 0;
+}
+
+int
+dcmd_primary_destroy(struct dcmd *dc, struct spd_err *err)
+{
+	if (render_surface(dc->dc_render, 0) == NULL)
+		log_debug("display \"%s\": no primary to destroy",
+		    dc->dc_wk->wk_display);
+	dcmd_primary_drop(dc);
+	dcmd_primary_done(dc, 0);
+	return 0;
+}
+
+/* The producer is gone (plink_ops po_detach): every surface goes. */
+static void
+dcmd_detach(void *arg)
+{
+	struct dcmd *dc = arg;
+
+	dcmd_primary_drop(dc);
+	render_surface_destroy_all(dc->dc_render);
+	dc->dc_grace = 0;
+}
+
+static const struct plink_ops dcmd_ops = {
+	.po_ring = "command ring",
+	.po_cmd = "QXL command",
+	.po_pop = ring_pop_cmd,
+	.po_release = RING_RELEASE_DISPLAY,
+	.po_irq = QXL_INTERRUPT_DISPLAY,
+	.po_command = dcmd_command,
+	.po_detach = dcmd_detach,
+};
+
+struct dcmd *
+dcmd_new(struct worker *wk, struct render *r, struct dout *d,
+    struct spd_err *err)
+{
+	struct dcmd *dc;
+
+	if ((dc = calloc(1, sizeof(*dc))) == NULL) {
+		spd_err_set(err, "display: out of memory");
+		return NULL;
+	}
+	dc->dc_wk = wk;
+	dc->dc_render = r;
+	dc->dc_dout = d;
+	if ((dc->dc_plink = plink_new(wk, &dcmd_ops, dc, err)) == NULL) {
+		free(dc);
+		return NULL;
+	}
+	return dc;
+}
+
+struct plink *
+dcmd_plink(struct dcmd *dc)
+{
+	return dc->dc_plink;
+}
+
+int
+dcmd_device(struct dcmd *dc, const struct ipc_device *dv, int doorbell,
+    int irq, struct spd_err *err)
+{
+	if (dv->flags & IPC_DEVICE_TAKEOVER)
+		dc->dc_grace = DCMD_TAKEOVER_GRACE;
+	return plink_device(dc->dc_plink, dv, doorbell, irq, err);
+}

@@ -3,8 +3,8 @@
  * display: one configured display's life in the supervisor; contracts in
  * display.h.
  *
- * The display worker lives as long as the display, not as long as one
- * producer (a deliberate step from DESIGN.md 1): the viewers' display
+ * The display worker, and the cursor worker with it, live as long as the
+ * display, not as long as one producer (a deliberate step from DESIGN.md 1): the viewers' display
  * channels then outlive a producer that detaches, restarts or is
  * replaced, and see its next primary; the channel list a client got
  * (display 0) stays true, so spice-gtk never gets the same channel
@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <spice/enums.h>
 
 #include "auth-ticket.h"
 #include "display.h"
@@ -43,105 +45,132 @@
 
 static void	display_worker_gone(struct wproc *, const char *, void *);
 
-static int
-display_worker_start(struct display *d, struct spd_err *err)
+static const char *
+display_keep_name(const struct display_keep *k)
 {
+	return wproc_role_name((enum wproc_role)k->dk_role);
+}
+
+static int
+display_worker_start(struct display_keep *k, struct spd_err *err)
+{
+	struct display *d = k->dk_display;
 	struct wproc *w;
 
-	if ((w = wproc_spawn(WPROC_DISPLAY, d, NULL, err)) == NULL)
+	if ((w = wproc_spawn((enum wproc_role)k->dk_role, d, NULL, err)) ==
+	    NULL)
 		return -1;
 	w->w_gone = display_worker_gone;
-	w->w_gone_arg = d;
-	d->d_worker = w;
-	d->d_worker_started = time(NULL);
-	if (producer_handover(d, 1) != 0)
-		return spd_err_set(err, "the new display worker failed");
-	if (producer_running(d))
+	w->w_gone_arg = k;
+	*k->dk_proc = w;
+	k->dk_started = time(NULL);
+	if (producer_handover(d, w, 1) != 0)
+		return spd_err_set(err, "the new %s worker failed",
+		    display_keep_name(k));
+	if (producer_running(d) && k->dk_role == WPROC_DISPLAY)
 		log_info("display \"%s\": producer handed to the new display "
 		    "worker%s", d->d_name, producer_redraw(d) ?
 		    "; asked it to redraw" : " (it cannot redraw: the "
 		    "primary's memory is shown)");
+	else if (producer_running(d))
+		log_info("display \"%s\": producer handed to the new %s "
+		    "worker", d->d_name, display_keep_name(k));
 	svc_status();
 	return 0;
 }
 
-/* Start a display worker again in d_backoff_ms. */
+/* Start a worker again in dk_backoff_ms. */
 static void
-display_respawn_later(struct display *d)
+display_respawn_later(struct display_keep *k)
 {
-	struct timeval tv = { d->d_backoff_ms / 1000,
-	    (d->d_backoff_ms % 1000) * 1000 };
+	struct timeval tv = { k->dk_backoff_ms / 1000,
+	    (k->dk_backoff_ms % 1000) * 1000 };
 
-	evtimer_add(d->d_respawn, &tv);
+	evtimer_add(k->dk_respawn, &tv);
 }
 
 static void
 display_respawn_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct display *d = arg;
+	struct display_keep *k = arg;
 	struct spd_err err;
 
-	if (d->d_stopping || d->d_worker != NULL)
+	if (k->dk_display->d_stopping || *k->dk_proc != NULL)
 		return;
-	if (display_worker_start(d, &err) == 0)
+	if (display_worker_start(k, &err) == 0)
 		return;
-	log_warn("display \"%s\": cannot restart the display worker: %s; "
-	    "trying again in %d ms", d->d_name, err.msg, d->d_backoff_ms);
-	display_respawn_later(d);
+	log_warn("display \"%s\": cannot restart the %s worker: %s; trying "
+	    "again in %d ms", k->dk_display->d_name, display_keep_name(k),
+	    err.msg, k->dk_backoff_ms);
+	display_respawn_later(k);
 }
 
-/* wproc's exit callback for the display worker. */
+/* wproc's exit callback for a display or cursor worker. */
 static void
 display_worker_gone(struct wproc *w, const char *reason, void *arg)
 {
-	struct display *d = arg;
+	struct display_keep *k = arg;
+	struct display *d = k->dk_display;
 	char why[256];
 	int early;
 
-	if (d->d_worker != w)
+	if (*k->dk_proc != w)
 		return;
-	d->d_worker = NULL;
+	*k->dk_proc = NULL;
 	svc_status();
 	if (d->d_stopping)
 		return;
 	/* Its client connections died with it: those sessions end, so
 	 * that their viewers reconnect (spice-gtk does not relink a
 	 * channel on its own). */
-	snprintf(why, sizeof(why), "display worker ended (%s)", reason);
-	session_display_lost(d, why);
-	early = time(NULL) - d->d_worker_started < DISPLAY_STABLE_SEC;
+	snprintf(why, sizeof(why), "%s worker ended (%s)",
+	    display_keep_name(k), reason);
+	session_display_lost(d, k->dk_role == WPROC_DISPLAY ?
+	    SPICE_CHANNEL_DISPLAY : SPICE_CHANNEL_CURSOR, why);
+	early = time(NULL) - k->dk_started < DISPLAY_STABLE_SEC;
 	if (!early) {
-		d->d_backoff_ms = DISPLAY_RESPAWN_MIN_MS;
-		d->d_crashes = 0;
-	} else if (d->d_crashes > 0 &&
-	    (d->d_backoff_ms *= 2) > DISPLAY_RESPAWN_MAX_MS)
-		d->d_backoff_ms = DISPLAY_RESPAWN_MAX_MS;
+		k->dk_backoff_ms = DISPLAY_RESPAWN_MIN_MS;
+		k->dk_crashes = 0;
+	} else if (k->dk_crashes > 0 &&
+	    (k->dk_backoff_ms *= 2) > DISPLAY_RESPAWN_MAX_MS)
+		k->dk_backoff_ms = DISPLAY_RESPAWN_MAX_MS;
 	if (producer_running(d) && early &&
-	    ++d->d_crashes >= DISPLAY_MAX_CRASHES) {
-		snprintf(why, sizeof(why), "the display worker died %d times "
-		    "within %d s with this producer (last: %s)", d->d_crashes,
-		    DISPLAY_STABLE_SEC, reason);
+	    ++k->dk_crashes >= DISPLAY_MAX_CRASHES) {
+		snprintf(why, sizeof(why), "the %s worker died %d times "
+		    "within %d s with this producer (last: %s)",
+		    display_keep_name(k), k->dk_crashes, DISPLAY_STABLE_SEC,
+		    reason);
 		producer_fault(d, why);
-		d->d_crashes = 0;
+		k->dk_crashes = 0;
 	}
-	log_warn("display \"%s\": display worker ended (%s); restarting it "
-	    "in %d ms", d->d_name, reason, d->d_backoff_ms);
-	display_respawn_later(d);
+	log_warn("display \"%s\": %s worker ended (%s); restarting it in "
+	    "%d ms", d->d_name, display_keep_name(k), reason,
+	    k->dk_backoff_ms);
+	display_respawn_later(k);
 }
 
 int
 display_setup(struct display *d, const struct conf_display *cd,
     struct auth_keypool *keys, struct spd_err *err)
 {
+	int i;
+
 	d->d_conf = cd;
 	d->d_name = cd->cd_name;
 	LIST_INIT(&d->d_sessions);
 	LIST_INIT(&d->d_listeners);
-	d->d_backoff_ms = DISPLAY_RESPAWN_MIN_MS;
 	d->d_input_fd = -1;
-	if ((d->d_respawn = evtimer_new(spiced_base, display_respawn_cb,
-	    d)) == NULL)
-		return spd_err_set(err, "out of memory");
+	for (i = 0; i < DISPLAY_NWORKERS; i++) {
+		struct display_keep *k = &d->d_keep[i];
+
+		k->dk_display = d;
+		k->dk_role = i == 0 ? WPROC_DISPLAY : WPROC_CURSOR;
+		k->dk_proc = i == 0 ? &d->d_worker : &d->d_cursor;
+		k->dk_backoff_ms = DISPLAY_RESPAWN_MIN_MS;
+		if ((k->dk_respawn = evtimer_new(spiced_base,
+		    display_respawn_cb, k)) == NULL)
+			return spd_err_set(err, "out of memory");
+	}
 	if ((d->d_ticket = auth_ticket_new()) == NULL)
 		return spd_err_set(err, "out of memory");
 	auth_ticket_set_disabled(d->d_ticket, cd->cd_disable_ticketing);
@@ -161,9 +190,10 @@ display_setup(struct display *d, const struct conf_display *cd,
 		return -1;
 	if (listen_display(d, err) != 0 || producer_listen(d, err) != 0)
 		return -1;
-	if (display_worker_start(d, err) != 0)
-		return spd_err_prefix(err, "display \"%s\": display worker",
-		    d->d_name);
+	for (i = 0; i < DISPLAY_NWORKERS; i++)
+		if (display_worker_start(&d->d_keep[i], err) != 0)
+			return spd_err_prefix(err, "display \"%s\": %s worker",
+			    d->d_name, display_keep_name(&d->d_keep[i]));
 	log_info("display \"%s\": producer socket %s", d->d_name,
 	    cd->cd_producer_path);
 	return 0;
@@ -225,8 +255,11 @@ display_tls_load(const struct conf_display *cd, struct spd_err *err)
 void
 display_free(struct display *d)
 {
-	if (d->d_respawn != NULL)
-		event_free(d->d_respawn);
+	int i;
+
+	for (i = 0; i < DISPLAY_NWORKERS; i++)
+		if (d->d_keep[i].dk_respawn != NULL)
+			event_free(d->d_keep[i].dk_respawn);
 	auth_ticket_free(d->d_ticket);
 	auth_ticket_free(d->d_ticket_view);
 	tls_server_free(d->d_tls);
@@ -237,10 +270,12 @@ void
 display_shutdown(struct display *d, const char *reason)
 {
 	struct session *s;
+	int i;
 
 	d->d_stopping = 1;
-	if (d->d_respawn != NULL)
-		evtimer_del(d->d_respawn);
+	for (i = 0; i < DISPLAY_NWORKERS; i++)
+		if (d->d_keep[i].dk_respawn != NULL)
+			evtimer_del(d->d_keep[i].dk_respawn);
 	listen_shutdown(d);
 	link_abort_policy(&d->d_policy);
 	producer_shutdown(d, reason);
@@ -248,4 +283,6 @@ display_shutdown(struct display *d, const char *reason)
 		session_end(s, reason);
 	if (d->d_worker != NULL)
 		wproc_stop(d->d_worker, reason);
+	if (d->d_cursor != NULL)
+		wproc_stop(d->d_cursor, reason);
 }

@@ -207,6 +207,9 @@ producer_release(struct producer *p)
 	if (p->p_state == PRODUCER_RUNNING && d->d_worker != NULL)
 		(void)wproc_send(d->d_worker, IPC_D2W_PRODUCER_GONE, 0, 0,
 		    NULL, 0, NULL, 0);
+	if (p->p_state == PRODUCER_RUNNING && d->d_cursor != NULL)
+		(void)wproc_send(d->d_cursor, IPC_D2W_PRODUCER_GONE, 0, 0,
+		    NULL, 0, NULL, 0);
 	if (d->d_input_fd >= 0) {
 		close(d->d_input_fd);
 		d->d_input_fd = -1;
@@ -257,17 +260,16 @@ producer_primary_done(struct display *d, uint32_t created)
 }
 
 int
-producer_handover(struct display *d, int takeover)
+producer_handover(struct display *d, struct wproc *w, int takeover)
 {
 	struct producer *p = d->d_producer;
 	struct ipc_device dev;
 	struct ipc_memslot ms;
+	int fds[2];
 	size_t i;
 
 	if (p == NULL || p->p_state != PRODUCER_RUNNING)
 		return 0;
-	if (d->d_worker == NULL)
-		return -1;
 	for (i = 0; i < QXLSHM_MAX_SLOTS; i++) {
 		struct producer_slot *s = &p->p_slots[i];
 
@@ -277,21 +279,22 @@ producer_handover(struct display *d, int takeover)
 		ms.slot_id = (uint32_t)i;
 		ms.generation = s->ps_gen;
 		ms.size = s->ps_size;
-		if (wproc_send(d->d_worker, IPC_D2W_MEMSLOT, 0, 0, &ms,
-		    sizeof(ms), &s->ps_fd, 1) != 0)
+		if (wproc_send(w, IPC_D2W_MEMSLOT, 0, 0, &ms, sizeof(ms),
+		    &s->ps_fd, 1) != 0)
 			return -1;
 	}
 	/* The primary before the ring: commands may be waiting in it. */
-	if (p->p_have_primary && (d->d_worker == NULL ||
-	    wproc_send(d->d_worker, IPC_D2W_PRIMARY_CREATE, 0, 0,
-	    &p->p_primary, sizeof(p->p_primary), NULL, 0) != 0))
+	if (w == d->d_worker && p->p_have_primary &&
+	    wproc_send(w, IPC_D2W_PRIMARY_CREATE, 0, 0, &p->p_primary,
+	    sizeof(p->p_primary), NULL, 0) != 0)
 		return -1;
-	/* The command doorbell and the irq; the cursor doorbell waits for
-	 * a cursor worker (PROTOCOL.md 6). */
+	/* Its ring's doorbell and the irq both raise (PROTOCOL.md 2.3). */
 	dev = p->p_dev;
 	dev.flags = takeover ? IPC_DEVICE_TAKEOVER : 0;
-	if (d->d_worker == NULL || wproc_send(d->d_worker, IPC_D2W_DEVICE, 0,
-	    0, &dev, sizeof(dev), &p->p_devfd[QXLSHM_ATTACH_FD_DOORBELL],
+	fds[0] = p->p_devfd[w == d->d_worker ? QXLSHM_ATTACH_FD_DOORBELL :
+	    QXLSHM_ATTACH_FD_CURSOR_DOORBELL];
+	fds[1] = p->p_devfd[QXLSHM_ATTACH_FD_IRQ];
+	if (wproc_send(w, IPC_D2W_DEVICE, 0, 0, &dev, sizeof(dev), fds,
 	    2) != 0)
 		return -1;
 	return 0;
@@ -438,8 +441,12 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	}
 	p->p_state = PRODUCER_RUNNING;
 	producer_deadline(p, -1);
-	if (producer_handover(d, 0) != 0)
+	if (producer_handover(d, d->d_worker, 0) != 0)
 		return *why = "display worker failed", -1;
+	/* A cursor worker being restarted gets it when it starts; one that
+	 * fails here is restarted and gets it then. */
+	if (d->d_cursor != NULL)
+		(void)producer_handover(d, d->d_cursor, 0);
 	producer_send(p, QXLSHM_MSG_ATTACHED, NULL, 0);
 	log_info("display \"%s\": producer \"%s\" (pid %ld) attached",
 	    d->d_name, p->p_name, (long)p->p_pid);

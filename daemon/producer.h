@@ -20,12 +20,13 @@
 /* Bind and listen on the display's producer socket (mode 0660, owned by
  * the configured producer ids when root). */
 int	producer_listen(struct display *, struct spd_err *);
-/* Send the running producer's memory slots, primary and doorbells to
- * the display's worker (d_worker): at ATTACH, and to a new worker after
- * the last one died (takeover: the ring may name surfaces lost with it).
- * 0 (also when no producer runs), -1 if the worker failed (it is then
- * stopped). */
-int	producer_handover(struct display *, int takeover);
+/* Send the running producer's memory slots and doorbells to w, the
+ * display's display worker (d_worker: with the primary, the command
+ * doorbell and the irq) or cursor worker (d_cursor: the cursor doorbell
+ * and the irq): at ATTACH, and to a new worker after the last one died
+ * (takeover: the ring may name surfaces lost with it).  0 (also when no
+ * producer runs), -1 if the worker failed (it is then stopped). */
+int	producer_handover(struct display *, struct wproc *w, int takeover);
 /* Ask the running producer to draw the whole primary again (REDRAW), if
  * it granted QXLSHM_F_REDRAW.  1 if asked, 0 if it cannot be. */
 int	producer_redraw(struct display *);

@@ -49,6 +49,18 @@ session_new_id(struct display *d)
 	return 0;
 }
 
+/* The per-display worker serving channels of type (display, cursor), or
+ * NULL (restarting, or a type no such worker serves). */
+static struct wproc *
+session_channel_worker(const struct display *d, uint8_t type)
+{
+	if (type == SPICE_CHANNEL_DISPLAY)
+		return d->d_worker;
+	if (type == SPICE_CHANNEL_CURSOR)
+		return d->d_cursor;
+	return NULL;
+}
+
 uint32_t
 session_link_admit(const struct link_info *li, void *arg)
 {
@@ -82,10 +94,11 @@ session_link_admit(const struct link_info *li, void *arg)
 		}
 		return SPICE_LINK_ERR_OK;
 	case SPICE_CHANNEL_DISPLAY:
+	case SPICE_CHANNEL_CURSOR:
 		if ((s = session_find(d, li->connection_id)) == NULL ||
 		    s->s_main == NULL) {
-			log_info("display \"%s\": display channel names "
-			    "unknown session %u", d->d_name,
+			log_info("display \"%s\": channel type %u names "
+			    "unknown session %u", d->d_name, li->channel_type,
 			    li->connection_id);
 			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
 		}
@@ -95,10 +108,11 @@ session_link_admit(const struct link_info *li, void *arg)
 			    s->s_nconns);
 			return SPICE_LINK_ERR_ERROR;
 		}
-		if (li->channel_id != 0 || d->d_worker == NULL) {
-			log_info("display \"%s\": session %u asked for display "
-			    "channel %u, which is not available", d->d_name,
-			    s->s_id, li->channel_id);
+		if (li->channel_id != 0 || session_channel_worker(d,
+		    li->channel_type) == NULL) {
+			log_info("display \"%s\": session %u asked for channel "
+			    "%u:%u, which is not available", d->d_name,
+			    s->s_id, li->channel_type, li->channel_id);
 			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 		}
 		return SPICE_LINK_ERR_OK;
@@ -115,8 +129,8 @@ session_link_admit(const struct link_info *li, void *arg)
  * The channels a session may link, sent once: spice-gtk creates a channel
  * for every entry of every CHANNELS_LIST it gets, so a second list naming
  * display 0 again would give the viewer two display channels.  Display 0
- * is always there: its worker lives as long as the display, with or
- * without a producer (display.c).
+ * and cursor 0 are always there: their workers live as long as the
+ * display, with or without a producer (display.c).
  */
 static int
 session_send_channels(struct session *s)
@@ -125,6 +139,9 @@ session_send_channels(struct session *s)
 
 	memset(&ch, 0, sizeof(ch));
 	ch.ch[ch.count].type = SPICE_CHANNEL_DISPLAY;
+	ch.ch[ch.count].id = 0;
+	ch.count++;
+	ch.ch[ch.count].type = SPICE_CHANNEL_CURSOR;
 	ch.ch[ch.count].id = 0;
 	ch.count++;
 	/* Listed with or without a producer that takes input (the worker
@@ -220,7 +237,7 @@ session_main_gone(struct wproc *w, const char *reason, void *arg)
 }
 
 void
-session_display_lost(struct display *d, const char *reason)
+session_display_lost(struct display *d, uint8_t type, const char *reason)
 {
 	struct session *s, *next;
 	struct session_chan *sc, *cn;
@@ -231,7 +248,7 @@ session_display_lost(struct display *d, const char *reason)
 		had = 0;
 		for (sc = TAILQ_FIRST(&s->s_chans); sc != NULL; sc = cn) {
 			cn = TAILQ_NEXT(sc, sc_entry);
-			if (sc->sc_type != SPICE_CHANNEL_DISPLAY)
+			if (sc->sc_type != type)
 				continue;
 			TAILQ_REMOVE(&s->s_chans, sc, sc_entry);
 			free(sc);
@@ -372,6 +389,7 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 {
 	struct display *d = arg;
 	struct session *s;
+	struct wproc *w;
 	uint32_t conn;
 
 	if (li->channel_type == SPICE_CHANNEL_MAIN) {
@@ -384,19 +402,18 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 	}
 	/* admit ran synchronously just before; re-check all the same. */
 	if ((s = session_find(d, li->connection_id)) == NULL ||
-	    d->d_worker == NULL ||
-	    li->channel_type != SPICE_CHANNEL_DISPLAY) {
+	    (w = session_channel_worker(d, li->channel_type)) == NULL) {
 		close(fd);
 		return;
 	}
 	conn = spiced_next_conn_id();
-	if (wproc_send(d->d_worker, IPC_D2W_CLIENT, s->s_id, conn,
-	    &li->client, sizeof(li->client), &fd, 1) == 0) {
+	if (wproc_send(w, IPC_D2W_CLIENT, s->s_id, conn, &li->client,
+	    sizeof(li->client), &fd, 1) == 0) {
 		s->s_nconns++;
 		session_chan_add(s, conn, li);
-		log_debug("display \"%s\": session %u: display channel from "
+		log_debug("display \"%s\": session %u: channel type %u from "
 		    "%s is connection %u", d->d_name, s->s_id,
-		    li->client.peer, conn);
+		    li->channel_type, li->client.peer, conn);
 	}
 	close(fd);
 }
@@ -415,6 +432,9 @@ session_end(struct session *s, const char *reason)
 	svc_status();
 	if (d->d_worker != NULL)
 		(void)wproc_send(d->d_worker, IPC_D2W_SESSION_CLOSE, s->s_id, 0,
+		    NULL, 0, NULL, 0);
+	if (d->d_cursor != NULL)
+		(void)wproc_send(d->d_cursor, IPC_D2W_SESSION_CLOSE, s->s_id, 0,
 		    NULL, 0, NULL, 0);
 	s->s_main = NULL;
 	if (main_worker != NULL) {

@@ -62,8 +62,10 @@ void	 session_conn_closed(struct display *, uint32_t id, uint32_t conn);
 void	 session_input_changed(struct display *);
 /* The producer's lock state changed (d_leds): tell the inputs workers. */
 void	 session_leds_changed(struct display *);
-/* The display worker died, and the display channels it served with it:
- * every session that had one ends with reason (its viewer reconnects). */
-void	 session_display_lost(struct display *, const char *reason);
+/* The display (or cursor) worker died, and the channels of type
+ * (SPICE_CHANNEL_DISPLAY or _CURSOR) it served with it: every session
+ * that had one ends with reason (its viewer reconnects). */
+void	 session_display_lost(struct display *, uint8_t type,
+	    const char *reason);
 
 #endif

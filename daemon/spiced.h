@@ -26,6 +26,19 @@ struct producer;
 struct listener;
 struct tls_server;
 
+/* A worker a display keeps for as long as it exists, restarted with
+ * back-off when it dies (display.c's). */
+#define DISPLAY_NWORKERS	2	/* display, cursor */
+struct display_keep {
+	struct display		*dk_display;
+	int			 dk_role;	/* enum wproc_role */
+	struct wproc		**dk_proc;	/* &d_worker or &d_cursor */
+	time_t			 dk_started;
+	struct event		*dk_respawn;
+	int			 dk_backoff_ms;
+	int			 dk_crashes;	/* early deaths in a row */
+};
+
 struct display {
 	const struct conf_display *d_conf;
 	const char		*d_name;
@@ -36,12 +49,11 @@ struct display {
 	/* The connection that said HELLO (setting up or running), or
 	 * NULL: producer.c's. */
 	struct producer		*d_producer;
-	/* The display worker, NULL only while it is restarted: display.c's */
+	/* The display and cursor workers, NULL only while restarted:
+	 * display.c's, which keeps their restarts in d_keep. */
 	struct wproc		*d_worker;
-	time_t			 d_worker_started;
-	struct event		*d_respawn;
-	int			 d_backoff_ms;
-	int			 d_crashes;	/* early deaths in a row */
+	struct wproc		*d_cursor;
+	struct display_keep	 d_keep[DISPLAY_NWORKERS];
 	int			 d_stopping;
 	/* The running producer's input socket (qxl-shm MSG_INPUT), -1 if
 	 * none: producer.c sets it, session.c hands dups to inputs

@@ -19,6 +19,7 @@
 #define WPROC_ROLE_DISPLAY	(1u << WPROC_DISPLAY)
 #define WPROC_ROLE_KEYGEN	(1u << WPROC_KEYGEN)
 #define WPROC_ROLE_INPUTS	(1u << WPROC_INPUTS)
+#define WPROC_ROLE_CURSOR	(1u << WPROC_CURSOR)
 
 struct wproc_permit {
 	uint32_t	wp_type;
@@ -113,11 +114,12 @@ wproc_ipc_key(struct wproc *w, struct ipc_msg *m, const char **why)
 
 static const struct wproc_permit wproc_permits[] = {
 	{ IPC_W2D_READY, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
-	    WPROC_ROLE_KEYGEN | WPROC_ROLE_INPUTS, 0, wproc_ipc_ready },
+	    WPROC_ROLE_KEYGEN | WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR, 0,
+	    wproc_ipc_ready },
 	{ IPC_W2D_KEY, WPROC_ROLE_KEYGEN, 1, wproc_ipc_key },
 	{ IPC_W2D_CONN_CLOSED, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
-	    WPROC_ROLE_INPUTS, 1, wproc_ipc_conn_closed },
-	{ IPC_W2D_PRODUCER_FAULT, WPROC_ROLE_DISPLAY, 1,
+	    WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR, 1, wproc_ipc_conn_closed },
+	{ IPC_W2D_PRODUCER_FAULT, WPROC_ROLE_DISPLAY | WPROC_ROLE_CURSOR, 1,
 	    wproc_ipc_producer_fault },
 	{ IPC_W2D_PRIMARY_DONE, WPROC_ROLE_DISPLAY, 1,
 	    wproc_ipc_primary_done },

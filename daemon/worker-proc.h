@@ -24,6 +24,7 @@ enum wproc_role {
 	WPROC_DISPLAY,
 	WPROC_KEYGEN,		/* no display: daemon/keygen.c */
 	WPROC_INPUTS,		/* one per session with an inputs channel */
+	WPROC_CURSOR,		/* one per display: the cursor ring */
 };
 
 struct wproc;

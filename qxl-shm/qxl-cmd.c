@@ -711,6 +711,154 @@ qxl_cmd_release_id(const struct slots *s, uint64_t phys, uint64_t *id,
 	return c.c_bad ? -1 : 0;
 }
 
+uint32_t
+qxl_cmd_cursor_size(uint8_t shape, uint32_t width, uint32_t height)
+{
+	uint32_t mask = (width + 7) / 8 * height;
+
+	switch (shape) {
+	case SPICE_CURSOR_TYPE_ALPHA:
+		return width * height * 4;
+	case SPICE_CURSOR_TYPE_MONO:
+		return 2 * mask;
+	case SPICE_CURSOR_TYPE_COLOR4:
+		return (width + 1) / 2 * height + 16 * 4 + mask;
+	case SPICE_CURSOR_TYPE_COLOR8:
+		return width * height + 256 * 4 + mask;
+	case SPICE_CURSOR_TYPE_COLOR16:
+		return width * height * 2 + mask;
+	case SPICE_CURSOR_TYPE_COLOR24:
+		return width * height * 3 + mask;
+	case SPICE_CURSOR_TYPE_COLOR32:
+		return width * height * 4 + mask;
+	default:
+		return 0;
+	}
+}
+
+/* The QXLCursor of a SET at phys: header checks, then its chunk chain
+ * (the first chunk is inside the QXLCursor) copied whole. */
+static int
+qxl_cmd_parse_shape(const struct slots *s, uint64_t phys,
+    struct qxl_cmd_cursor *out, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	uint32_t declared, need;
+	uint8_t *all;
+
+	if (qxl_cmd_fetch(s, phys, offsetof(QXLCursor, chunk), &c, err) == -1)
+		return QXL_CMD_EFAULT;
+	out->unique = qxl_cmd_u64(&c, offsetof(QXLCursor, header.unique));
+	out->shape = (uint8_t)qxl_cmd_u16(&c, offsetof(QXLCursor,
+	    header.type));
+	out->width = qxl_cmd_u16(&c, offsetof(QXLCursor, header.width));
+	out->height = qxl_cmd_u16(&c, offsetof(QXLCursor, header.height));
+	out->hot_x = qxl_cmd_u16(&c, offsetof(QXLCursor, header.hot_spot_x));
+	out->hot_y = qxl_cmd_u16(&c, offsetof(QXLCursor, header.hot_spot_y));
+	declared = qxl_cmd_u32(&c, offsetof(QXLCursor, data_size));
+	if (c.c_bad)
+		return spd_err_set(err, "internal: cursor shape read");
+	if (qxl_cmd_u16(&c, offsetof(QXLCursor, header.type)) > 0xff ||
+	    (need = qxl_cmd_cursor_size(out->shape, 1, 1)) == 0)
+		return spd_err_set(err, "cursor shape type %u unknown",
+		    qxl_cmd_u16(&c, offsetof(QXLCursor, header.type))),
+		    QXL_CMD_EUNSUPPORTED;
+	if (out->width == 0 || out->height == 0 ||
+	    out->width > QXL_CMD_MAX_CURSOR_DIM ||
+	    out->height > QXL_CMD_MAX_CURSOR_DIM)
+		return spd_err_set(err, "cursor shape %ux%u not within "
+		    "1..%d", out->width, out->height, QXL_CMD_MAX_CURSOR_DIM);
+	if (out->hot_x >= out->width || out->hot_y >= out->height)
+		return spd_err_set(err, "cursor hot spot %u,%u outside its "
+		    "%ux%u shape", out->hot_x, out->hot_y, out->width,
+		    out->height);
+	need = qxl_cmd_cursor_size(out->shape, out->width, out->height);
+	if (declared < need || declared > QXL_CMD_MAX_CURSOR_DATA)
+		return spd_err_set(err, "cursor shape %ux%u type %u: data_size "
+		    "%" PRIu32 " not within %" PRIu32 "..%u", out->width,
+		    out->height, out->shape, declared, need,
+		    QXL_CMD_MAX_CURSOR_DATA);
+	if ((all = malloc(declared)) == NULL)
+		return spd_err_set(err, "out of memory");
+	if (qxl_cmd_read_chunks(s, phys + offsetof(QXLCursor, chunk), all,
+	    declared, "cursor shape", err) != 0) {
+		free(all);
+		return QXL_CMD_EFAULT;
+	}
+	out->data = all;
+	out->data_size = need;
+	return 0;
+}
+
+int
+qxl_cmd_parse_cursor(const struct slots *s, uint64_t phys,
+    struct qxl_cmd_cursor *out, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	char where[SLOTS_PHYS_STRLEN];
+	uint64_t shape;
+	int rv;
+
+	memset(out, 0, sizeof(*out));
+	if (qxl_cmd_fetch(s, phys, sizeof(QXLCursorCmd), &c, err) == -1)
+		return spd_err_prefix(err, "cursor command at %s",
+		    slots_phys_str(phys, where, sizeof(where)));
+	out->release_id = qxl_cmd_u64(&c, offsetof(QXLCursorCmd,
+	    release_info.id));
+	out->type = qxl_cmd_u8(&c, offsetof(QXLCursorCmd, type));
+	switch (out->type) {
+	case QXL_CURSOR_SET:
+		out->x = (int16_t)qxl_cmd_u16(&c, offsetof(QXLCursorCmd,
+		    u.set.position.x));
+		out->y = (int16_t)qxl_cmd_u16(&c, offsetof(QXLCursorCmd,
+		    u.set.position.y));
+		out->visible = qxl_cmd_u8(&c, offsetof(QXLCursorCmd,
+		    u.set.visible)) != 0;
+		shape = qxl_cmd_u64(&c, offsetof(QXLCursorCmd, u.set.shape));
+		rv = c.c_bad ? spd_err_set(err, "internal: cursor read") :
+		    qxl_cmd_parse_shape(s, shape, out, err);
+		break;
+	case QXL_CURSOR_MOVE:
+		out->x = (int16_t)qxl_cmd_u16(&c, offsetof(QXLCursorCmd,
+		    u.position.x));
+		out->y = (int16_t)qxl_cmd_u16(&c, offsetof(QXLCursorCmd,
+		    u.position.y));
+		rv = 0;
+		break;
+	case QXL_CURSOR_HIDE:
+		rv = 0;
+		break;
+	case QXL_CURSOR_TRAIL:
+		out->trail_length = qxl_cmd_u16(&c, offsetof(QXLCursorCmd,
+		    u.trail.length));
+		out->trail_frequency = qxl_cmd_u16(&c, offsetof(QXLCursorCmd,
+		    u.trail.frequency));
+		rv = 0;
+		break;
+	default:
+		rv = spd_err_set(err, "cursor command type %u unknown",
+		    out->type);
+		rv = QXL_CMD_EUNSUPPORTED;
+		break;
+	}
+	if (rv == 0 && c.c_bad)
+		rv = spd_err_set(err, "internal: cursor command read");
+	if (rv == 0)
+		return 0;
+	qxl_cmd_cursor_free(out);
+	spd_err_prefix(err, "cursor command at %s", slots_phys_str(phys,
+	    where, sizeof(where)));
+	return rv == QXL_CMD_EUNSUPPORTED ? QXL_CMD_EUNSUPPORTED :
+	    QXL_CMD_EFAULT;
+}
+
+void
+qxl_cmd_cursor_free(struct qxl_cmd_cursor *cc)
+{
+	free(cc->data);
+	memset(cc, 0, sizeof(*cc));
+}
+
 const char *
 qxl_cmd_draw_type_name(uint32_t type)
 {

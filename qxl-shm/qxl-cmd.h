@@ -169,6 +169,51 @@ int	qxl_cmd_parse_primary(const struct slots *,
 int	qxl_cmd_release_id(const struct slots *, uint64_t phys, uint64_t *id,
 	    struct spd_err *);
 
+/* Cursor shapes: at most this wide and high, and their data at most
+ * this long (the largest type's pixels plus masks and a palette). */
+#define QXL_CMD_MAX_CURSOR_DIM	512
+#define QXL_CMD_MAX_CURSOR_DATA	(QXL_CMD_MAX_CURSOR_DIM * \
+	QXL_CMD_MAX_CURSOR_DIM * 4u + QXL_CMD_MAX_CURSOR_DIM * \
+	QXL_CMD_MAX_CURSOR_DIM / 4u + 1024u)
+
+/* A cursor command, copied out of producer memory. */
+struct qxl_cmd_cursor {
+	uint64_t	 release_id;
+	uint8_t		 type;		/* QXL_CURSOR_SET/MOVE/HIDE/TRAIL */
+	int16_t		 x;		/* SET, MOVE: the pointer */
+	int16_t		 y;
+	uint8_t		 visible;	/* SET */
+	uint16_t	 trail_length;	/* TRAIL */
+	uint16_t	 trail_frequency;
+	/* SET: the shape, SPICE's wire form */
+	uint64_t	 unique;	/* the producer's id of the shape */
+	uint8_t		 shape;		/* SPICE_CURSOR_TYPE_* */
+	uint16_t	 width;		/* 1..QXL_CMD_MAX_CURSOR_DIM */
+	uint16_t	 height;
+	uint16_t	 hot_x;		/* < width */
+	uint16_t	 hot_y;		/* < height */
+	uint8_t		*data;		/* malloc'd, data_size bytes */
+	uint32_t	 data_size;	/* qxl_cmd_cursor_size() */
+};
+
+/* The bytes a shape of this type and size has on the wire (pixels,
+ * then a palette for COLOR4 and COLOR8, then the AND mask for the
+ * COLOR types; MONO is the AND mask then the XOR mask, rows of
+ * ceil(width / 8) bytes): 0 for an unknown type. */
+uint32_t qxl_cmd_cursor_size(uint8_t shape, uint32_t width, uint32_t height);
+
+/* Parse the QXLCursorCmd at phys.  SET: the QXLCursor it names, a known
+ * type, 1 <= width, height <= QXL_CMD_MAX_CURSOR_DIM, the hot spot
+ * inside, data_size at least qxl_cmd_cursor_size() and at most
+ * QXL_CMD_MAX_CURSOR_DATA, held by its chunk chain exactly (walked as a
+ * bitmap's); the needed bytes are copied to out->data.  MOVE, HIDE,
+ * TRAIL: their fields.  Another type is EUNSUPPORTED. */
+int	qxl_cmd_parse_cursor(const struct slots *, uint64_t phys,
+	    struct qxl_cmd_cursor *out, struct spd_err *);
+
+/* Free what qxl_cmd_parse_cursor allocated; the struct is zeroed. */
+void	qxl_cmd_cursor_free(struct qxl_cmd_cursor *);
+
 /* Name of a QXL_DRAW_* type for logs ("fill", "copy"). */
 const char *qxl_cmd_draw_type_name(uint32_t type);
 

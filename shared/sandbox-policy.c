@@ -168,6 +168,10 @@ sandbox_policy(enum sandbox_role role)
 		return sandbox_policy_display;
 	case SANDBOX_ROLE_RELAY:
 		return sandbox_policy_relay;
+	case SANDBOX_ROLE_CURSOR:
+		/* Slots mapped, a ring consumed, channels served: a display
+		 * worker's. */
+		return sandbox_policy_display;
 	case SANDBOX_ROLE_INPUTS:
 		/* A channel and the producer's socket: a main worker's. */
 		return sandbox_policy_main;

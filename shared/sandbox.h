@@ -27,6 +27,7 @@ enum sandbox_role {
 	SANDBOX_ROLE_RELAY,	/* daemon/relay.c: TLS/SASL layer pump */
 	SANDBOX_ROLE_KEYGEN,	/* workers/role-keygen.c: ticket keys */
 	SANDBOX_ROLE_INPUTS,	/* workers/role-inputs.c */
+	SANDBOX_ROLE_CURSOR,	/* workers/role-cursor.c */
 };
 
 /* File descriptors a worker may hold: the display worker serves every

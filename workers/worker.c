@@ -47,6 +47,7 @@ static const struct worker_role_entry {
 	{ "display",	&role_display,	SANDBOX_ROLE_DISPLAY },
 	{ "keygen",	&role_keygen,	SANDBOX_ROLE_KEYGEN },
 	{ "inputs",	&role_inputs,	SANDBOX_ROLE_INPUTS },
+	{ "cursor",	&role_cursor,	SANDBOX_ROLE_CURSOR },
 };
 
 struct worker_opts {
@@ -74,7 +75,7 @@ static void __attribute__((noreturn))
 worker_usage(const char *why)
 {
 	log_err("%s", why);
-	fprintf(stderr, "usage: spiced-worker --role=main|display|inputs|keygen "
+	fprintf(stderr, "usage: spiced-worker --role=main|display|cursor|inputs|keygen "
 	    "--display=NAME [--uid=N --gid=N --chroot=DIR] [--debug] "
 	    "[--seccomp-trap] [--test-triggers]\n"
 	    "spiced-worker is started by spiced(8) only; its IPC socket "

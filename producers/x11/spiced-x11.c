@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "x11.h"
+#include "x11-cursor.h"
 #include "x11-input.h"
 #include "x11-screen.h"
 
@@ -79,7 +80,7 @@ x11_usage(void)
 /* Events for the modules; X errors of requests nobody waits for are only
  * logged (they concern a rectangle or a key, not the session). */
 static void
-x11_dispatch(struct x11 *x, struct xs *s, struct xi *in,
+x11_dispatch(struct x11 *x, struct xs *s, struct xi *in, struct xc *cur,
     xcb_generic_event_t *ev)
 {
 	const xcb_generic_error_t *e;
@@ -91,21 +92,21 @@ x11_dispatch(struct x11 *x, struct xs *s, struct xi *in,
 			    e->major_code, e->minor_code);
 		return;
 	}
-	if (!xs_event(s, ev))
+	if (!xs_event(s, ev) && !xc_event(cur, ev))
 		(void)xi_event(in, ev);
 }
 
 /* Until a signal, the X server's end or spiced's: 0 on a signal. */
 static int
-x11_run(struct x11 *x, struct xs *s, struct xi *in)
+x11_run(struct x11 *x, struct xs *s, struct xi *in, struct xc *cur)
 {
 	xcb_generic_event_t *ev;
 	struct pollfd pfd[4];
-	int due, n, i;
+	int due, cdue, n, i;
 
 	for (;;) {
 		while ((ev = xcb_poll_for_event(x->x_c)) != NULL) {
-			x11_dispatch(x, s, in, ev);
+			x11_dispatch(x, s, in, cur, ev);
 			free(ev);
 		}
 		if (xcb_connection_has_error(x->x_c)) {
@@ -122,6 +123,12 @@ x11_run(struct x11 *x, struct xs *s, struct xi *in)
 				return -1;
 			continue;
 		}
+		if ((cdue = xc_due_ms(cur)) == 0) {
+			xc_update(cur, 0);
+			continue;
+		}
+		if (due < 0 || cdue < due)
+			due = cdue;
 		xcb_flush(x->x_c);
 		n = 0;
 		pfd[n++].fd = xcb_get_file_descriptor(x->x_c);
@@ -131,7 +138,7 @@ x11_run(struct x11 *x, struct xs *s, struct xi *in)
 			pfd[n++].fd = qxlshm_input_fd(x->x_q);
 		for (i = 0; i < n; i++)
 			pfd[i].events = POLLIN;
-		if (poll(pfd, (nfds_t)n, due < 0 ? 1000 : due) == -1 &&
+		if (poll(pfd, (nfds_t)n, due) == -1 &&
 		    errno != EINTR) {
 			x11_log("poll: %s", strerror(errno));
 			return -1;
@@ -145,6 +152,7 @@ x11_run(struct x11 *x, struct xs *s, struct xi *in)
 				return -1;
 			}
 			xcb_flush(x->x_c);	/* the input just played */
+			xc_update(cur, 1);	/* where it put the pointer */
 		}
 	}
 }
@@ -166,6 +174,7 @@ main(int argc, char **argv)
 	struct x11 x;
 	struct xs *s = NULL;
 	struct xi *in = NULL;
+	struct xc *cur = NULL;
 	int c, screen, rv = 1;
 
 	memset(&x, 0, sizeof(x));
@@ -229,7 +238,8 @@ main(int argc, char **argv)
 	/* Everything the X server must offer is checked before spiced
 	 * hears from us. */
 	if ((s = xs_new(&x, err, sizeof(err))) == NULL ||
-	    (in = xi_new(&x, err, sizeof(err))) == NULL) {
+	    (in = xi_new(&x, err, sizeof(err))) == NULL ||
+	    (cur = xc_new(&x, err, sizeof(err))) == NULL) {
 		x11_log("%s", err);
 		goto out;
 	}
@@ -247,13 +257,15 @@ main(int argc, char **argv)
 		x11_log("%s", err);
 		goto out;
 	}
+	(void)xc_start(cur, err, sizeof(err));
 	x11_log("X display %s (%ux%u) attached to %s", x.x_display,
 	    x.x_width, x.x_height, sock);
-	rv = x11_run(&x, s, in) == 0 ? 0 : 1;
+	rv = x11_run(&x, s, in, cur) == 0 ? 0 : 1;
 	if (rv == 0)
 		x11_log("stopping on signal");
 out:
 	qxlshm_close(x.x_q);	/* sends DETACH */
+	xc_free(cur);
 	xi_free(in);
 	xs_free(s);
 	if (x.x_c != NULL)

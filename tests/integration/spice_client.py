@@ -131,6 +131,11 @@ class Client:
       marks         number of display-mark signals seen
       disconnected  True once the session emitted "disconnected" (when
                     the server ends it; not after disconnect())
+      cursors       [dict(width, height, hot_x, hot_y, rgba)] of every
+                    cursor-set, rgba as R,G,B,A bytes (spice-gtk's form
+                    for every cursor type)
+      cursor_moves  [(x, y)] of every cursor-move
+      cursor_hides  number of cursor-hide signals
     """
 
     def __init__(self, host="127.0.0.1", port=None, password=None,
@@ -169,6 +174,9 @@ class Client:
         self.disconnected = False
         self.destroyed = []
         self.created = []
+        self.cursors = []
+        self.cursor_moves = []
+        self.cursor_hides = 0
         # SpiceSession.connect/disconnect are spice-gtk's methods and hide
         # GObject's signal connect/disconnect: call GObject's explicitly.
         GObject.Object.connect(self.session, "channel-new", self._on_channel_new)
@@ -187,6 +195,10 @@ class Client:
             GObject.Object.connect(channel, "display-primary-destroy", self._on_primary_destroy)
             GObject.Object.connect(channel, "display-invalidate", self._on_invalidate)
             GObject.Object.connect(channel, "display-mark", self._on_mark)
+        if key[0] == CHANNEL_CURSOR:
+            GObject.Object.connect(channel, "cursor-set", self._on_cursor_set)
+            GObject.Object.connect(channel, "cursor-move", self._on_cursor_move)
+            GObject.Object.connect(channel, "cursor-hide", self._on_cursor_hide)
         # spice-gtk creates the channels CHANNELS_LIST names but leaves
         # connecting them to the application (as its widgets do); the main
         # channel is already connecting from spice_session_connect().
@@ -223,6 +235,19 @@ class Client:
 
     def _on_mark(self, channel, mark):
         self.marks += 1
+
+    def _on_cursor_set(self, channel, width, height, hot_x, hot_y, rgba):
+        # rgba is the address of width * height R,G,B,A bytes, valid
+        # during the signal only.
+        data = ctypes.string_at(rgba, width * height * 4) if rgba else b""
+        self.cursors.append({"width": width, "height": height, "hot_x": hot_x,
+                             "hot_y": hot_y, "rgba": data})
+
+    def _on_cursor_move(self, channel, x, y):
+        self.cursor_moves.append((x, y))
+
+    def _on_cursor_hide(self, channel):
+        self.cursor_hides += 1
 
     def _on_disconnected(self, session):
         self.disconnected = True

@@ -745,9 +745,11 @@ qxl_cmd_parse_shape(const struct slots *s, uint64_t phys,
 	struct qxl_cmd_copy c;
 	uint32_t declared, need;
 	uint8_t *all;
+	char where[SLOTS_PHYS_STRLEN];
 
 	if (qxl_cmd_fetch(s, phys, offsetof(QXLCursor, chunk), &c, err) == -1)
-		return QXL_CMD_EFAULT;
+		return spd_err_prefix(err, "cursor shape at %s",
+		    slots_phys_str(phys, where, sizeof(where)));
 	out->unique = qxl_cmd_u64(&c, offsetof(QXLCursor, header.unique));
 	out->shape = (uint8_t)qxl_cmd_u16(&c, offsetof(QXLCursor,
 	    header.type));

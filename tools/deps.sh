@@ -16,12 +16,15 @@ SPICED_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
 # an MIT Kerberos KDC, kadmin.local and kinit for a throwaway realm; a
 # headless browser and spice-html5 for the WebSocket test; remote-viewer
 # under Xvfb, screenshot with xwd, for the tests that run the viewer
-# itself.
+# itself; X clients for the spiced-x11 tests (xev logs keys and clicks,
+# xterm and xsetroot draw, xdotool finds windows and the pointer,
+# python3-xlib draws a cursor).
 SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  libclang-rt-14-dev mandoc procps python3-cryptography python3-lz4
  sasl2-bin libsasl2-modules libsasl2-modules-gssapi-mit krb5-kdc
  krb5-admin-server krb5-user chromium spice-html5 virt-viewer xvfb
- x11-apps xauth x11-utils x11-xserver-utils xterm xdotool"
+ x11-apps xauth x11-utils x11-xserver-utils xterm xdotool
+ python3-xlib"
 
 # The end-to-end benchmark (make bench): the reference server it compares
 # spiced with.  Not needed to build or test spiced.

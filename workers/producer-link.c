@@ -98,8 +98,8 @@ plink_fault(struct plink *pl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(f.reason, sizeof(f.reason), fmt, ap);
 	va_end(ap);
-	log_err("display \"%s\": producer fault (%s): %s",
-	    pl->pl_wk->wk_display, pl->pl_ops->po_ring, f.reason);
+	log_err("display \"%s\": producer fault: %s", pl->pl_wk->wk_display,
+	    f.reason);
 	if (pl->pl_doorbell_ev != NULL)
 		event_del(pl->pl_doorbell_ev);
 	if (pl->pl_drain_ev != NULL)

@@ -31,6 +31,7 @@ struct xc {
 	int16_t		 c_py;
 	int64_t		 c_last_poll;
 	int		 c_failing;	/* the last push failed (logged) */
+	int		 c_refused;	/* X refused the last image (logged) */
 };
 
 static int
@@ -134,6 +135,7 @@ xc_send_shape(struct xc *c)
 {
 	struct x11 *x = c->c_x;
 	xcb_xfixes_get_cursor_image_reply_t *r;
+	xcb_generic_error_t *e = NULL;
 	QXLCursorCmd *cmd;
 	QXLCursor *cur;
 	const uint32_t *px;
@@ -143,8 +145,19 @@ xc_send_shape(struct xc *c)
 
 	c->c_changed = 0;
 	if ((r = xcb_xfixes_get_cursor_image_reply(x->x_c,
-	    xcb_xfixes_get_cursor_image(x->x_c), NULL)) == NULL)
-		return 0;	/* the X connection's end is seen later */
+	    xcb_xfixes_get_cursor_image(x->x_c), &e)) == NULL) {
+		/* X servers refuse (BadAccess) the image of a cursor whose
+		 * client has exited, such as one xsetroot left on the root
+		 * window.  (No error: the X connection's end, seen later.) */
+		if (e != NULL && !c->c_refused)
+			x11_log("the X server refused the cursor's image (X "
+			    "error %u); clients keep the previous shape",
+			    e->error_code);
+		c->c_refused = e != NULL;
+		free(e);
+		return 0;
+	}
+	c->c_refused = 0;
 	n = (uint32_t)r->width * r->height;
 	if (r->width == 0 || r->height == 0 || r->width > XC_MAX_DIM ||
 	    r->height > XC_MAX_DIM || r->xhot >= r->width ||

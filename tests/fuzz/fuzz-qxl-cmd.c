@@ -6,7 +6,7 @@
  * Input: the bytes of memory slot 0, generation 0, so a QXLPHYSICAL inside
  * the input is simply its offset.  A QXLDrawable and a QXLSurfaceCmd are
  * both parsed at offset 0 (and a primary surface described by the first 24
- * bytes).  The input is copied into an exact-size heap buffer so that ASan
+ * bytes), and a QXLCursorCmd at offset 0 too.  The input is copied into an exact-size heap buffer so that ASan
  * catches any read past the slot.  Invariants: the result is 0 or one of
  * the two error codes; an error leaves a message and nothing allocated; a
  * parsed drawable has a non-empty bbox inside the caps, a capped clip list
@@ -14,7 +14,9 @@
  * that holds a row, and size = |stride| * height bytes around its rows,
  * in the slot or in a private copy (touched completely, so ASan checks
  * them); a parsed surface has sane dimensions and, with initial content,
- * every row of it readable in the slot.
+ * every row of it readable in the slot; a parsed cursor SET has a known
+ * shape type within the caps, its hot spot inside, and exactly
+ * qxl_cmd_cursor_size() private bytes (touched completely).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -143,6 +145,34 @@ fuzz_surface_check(struct qxl_cmd_surface *sc, int r, struct spd_err *err)
 		    sc->pixels == NULL);
 }
 
+static void
+fuzz_cursor(const struct slots *s)
+{
+	struct qxl_cmd_cursor cc;
+	struct spd_err err;
+	int r;
+
+	memset(&err, 0, sizeof(err));
+	r = qxl_cmd_parse_cursor(s, 0, &cc, &err);
+	FUZZ_CHECK(r == 0 || r == QXL_CMD_EFAULT || r == QXL_CMD_EUNSUPPORTED);
+	if (r != 0) {
+		FUZZ_CHECK(err.msg[0] != '\0' && cc.data == NULL);
+		return;
+	}
+	FUZZ_CHECK(cc.type <= QXL_CURSOR_TRAIL);
+	if (cc.type != QXL_CURSOR_SET) {
+		FUZZ_CHECK(cc.data == NULL);
+		return;
+	}
+	FUZZ_CHECK(cc.width >= 1 && cc.width <= QXL_CMD_MAX_CURSOR_DIM);
+	FUZZ_CHECK(cc.height >= 1 && cc.height <= QXL_CMD_MAX_CURSOR_DIM);
+	FUZZ_CHECK(cc.hot_x < cc.width && cc.hot_y < cc.height);
+	FUZZ_CHECK(cc.data != NULL && cc.data_size ==
+	    qxl_cmd_cursor_size(cc.shape, cc.width, cc.height));
+	fuzz_sink += fuzz_sum(cc.data, cc.data_size);
+	qxl_cmd_cursor_free(&cc);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -162,6 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(slots_add(&s, 0, 0, mem, size, &err) == 0);
 
 	fuzz_draw(&s);
+	fuzz_cursor(&s);
 	memset(&err, 0, sizeof(err));
 	fuzz_surface_check(&sc, qxl_cmd_parse_surface(&s, 0, &sc, &err), &err);
 	if (size >= sizeof(cp)) {

@@ -92,6 +92,7 @@ int
 main(int argc, char **argv)
 {
 	QXLSurfaceCmd sc;
+	QXLCursorCmd cc;
 	QXLRect rects[2];
 	uint8_t px[64];
 	uint64_t data, c1, c2;
@@ -153,5 +154,28 @@ main(int argc, char **argv)
 	sc = qxl_build_surface_cmd(QXL_SURFACE_CMD_DESTROY, 1, 0, 0, 0, 0, 0,
 	    0);
 	gen_finish(&sc, sizeof(sc), "surface-destroy");
+
+	gen_start(sizeof(QXLCursorCmd));
+	memset(&cc, 0, sizeof(cc));
+	cc.release_info.id = 3;
+	cc.type = QXL_CURSOR_SET;
+	cc.u.set.visible = 1;
+	c2 = gen_chunk(8, 0, 0x55);
+	cc.u.set.shape = qxl_build_cursor(&gen_b, SPICE_CURSOR_TYPE_MONO, 16,
+	    2, 1, 1, 9, 16, px, 8, c2);
+	gen_finish(&cc, sizeof(cc), "cursor-set-mono-chunks");
+
+	gen_start(sizeof(QXLCursorCmd));
+	memset(&cc, 0, sizeof(cc));
+	cc.type = QXL_CURSOR_SET;
+	cc.u.set.shape = qxl_build_cursor(&gen_b, SPICE_CURSOR_TYPE_ALPHA, 4,
+	    4, 3, 3, 10, 64, px, 64, 0);
+	gen_finish(&cc, sizeof(cc), "cursor-set-alpha");
+
+	gen_start(sizeof(QXLCursorCmd));
+	memset(&cc, 0, sizeof(cc));
+	cc.type = QXL_CURSOR_MOVE;
+	cc.u.position.x = 100;
+	gen_finish(&cc, sizeof(cc), "cursor-move");
 	return 0;
 }

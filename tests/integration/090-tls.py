@@ -89,8 +89,8 @@ def main():
           "display channel not linked over TLS")
     # c.wait_until runs spice-gtk's main loop, which links the inputs
     # channel meanwhile.
-    relays = c.wait_until(lambda: len(tlsutil.relays(sp)) == 3 and tlsutil.relays(sp), 10,
-                          "three relays (main, display, inputs)")
+    relays = c.wait_until(lambda: len(tlsutil.relays(sp)) == 4 and tlsutil.relays(sp), 10,
+                          "four relays (main, display, cursor, inputs)")
     for p in relays:
         sandbox_ok(sp, p)
     tlsutil.release_client(c)

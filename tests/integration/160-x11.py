@@ -8,8 +8,10 @@ text with Shift and punctuation reaches an X client that logs what it gets
 (xev: keysyms and the text XLookupString makes of them); clicks arrive at
 the right root coordinates in client mouse mode, relative motion moves the
 pointer in server mode.  The keyboard's lock state (Caps Lock) goes from
-the client to X and back to the client's LEDs.  spiced-x11 refuses to run
-as root, and exits non-zero when the X server goes away."""
+the client to X and back to the client's LEDs.  The cursor an X client
+sets (a bitmap cursor the test draws) reaches the client
+with its size, hot spot and pixels.  spiced-x11 refuses to run as root,
+and exits non-zero when the X server goes away."""
 
 import os
 import re
@@ -50,6 +52,36 @@ def buttons(log):
         log)]
 
 
+def x_cursor(x, bits, mask, hot):
+    """Define a 16x16 two-colour cursor on the root window from a client
+    that stays connected (the X server refuses XFIXES cursor images of
+    cursors whose client has gone); returns that connection."""
+    from Xlib import display as xdisplay
+    d = xdisplay.Display(x.display)
+    root = d.screen().root
+    pix = []
+    for fn in (bits, mask):
+        p = root.create_pixmap(16, 16, 1)
+        gc = p.create_gc(foreground=0)
+        p.fill_rectangle(gc, 0, 0, 16, 16)
+        gc.change(foreground=1)
+        p.poly_point(gc, 0, [(xx, yy) for yy in range(16) for xx in range(16)
+                             if fn(xx, yy)])
+        pix.append(p)
+    cur = pix[0].create_cursor(pix[1], (0, 0, 0), (65535, 65535, 65535), hot[0], hot[1])
+    root.change_attributes(cursor=cur)
+    d.sync()
+    return d
+
+
+def cursor_bits(x, y):
+    return x == y or x < 3
+
+
+def mask_bits(x, y):
+    return x < 12 and y < 14
+
+
 def pointer(x):
     out = subprocess.run(["xdotool", "getmouselocation"], env=x.env, check=True,
                          capture_output=True, text=True).stdout
@@ -59,6 +91,10 @@ def pointer(x):
 
 def main():
     xsession.need("xsetroot", "xev", "xterm", "xdotool", "stdbuf")
+    try:
+        import Xlib.display  # noqa: F401 (python3-xlib draws the cursor)
+    except ImportError:
+        raise common.SkipTest("python3-xlib is not installed")
     x = xsession.Xvfb(W, H)
     uid = xsession.producer_uid()
     sp = common.Spiced(password="pw", extra=xsession.producer_conf(uid))
@@ -156,6 +192,31 @@ def main():
     c.wait_until(lambda: inputs.get_property("key-modifiers") & 4, 5,
                  "Caps Lock back in the client's modifiers")
     sp.wait_log(r"spiced-x11: lock state 0x4", 5)
+
+    # The cursor: a two-colour bitmap cursor on the root window (xev's
+    # window shows the root's cursor), black where the cursor bitmap is
+    # set, white where only the mask is, transparent elsewhere.
+    xev.kill()
+    xev.wait()
+    n = len(c.cursors)
+    holder = x_cursor(x, cursor_bits, mask_bits, (3, 5))
+    c.wait_until(lambda: any(k["width"] == 16 and k["hot_x"] == 3 for k in c.cursors[n:]),
+                 10, "the X cursor in the client")
+    k = [k for k in c.cursors[n:] if k["width"] == 16 and k["hot_x"] == 3][-1]
+    check((k["width"], k["height"], k["hot_x"], k["hot_y"]) == (16, 16, 3, 5),
+          "cursor %s" % {a: b for a, b in k.items() if a != "rgba"})
+    want = bytearray()
+    for yy in range(16):
+        for xx in range(16):
+            if not mask_bits(xx, yy):
+                want += bytes(4)
+            elif cursor_bits(xx, yy):
+                want += bytes((0, 0, 0, 255))
+            else:
+                want += bytes((255, 255, 255, 255))
+    bad = [(i // 4 % 16, i // 64) for i in range(0, 1024, 4) if k["rgba"][i:i + 4] != want[i:i + 4]]
+    check(not bad, "cursor pixels differ at %s" % bad[:8])
+    holder.close()
 
     # The X server goes away: spiced-x11 detaches and fails, so that its
     # supervisor restarts it.

@@ -33,6 +33,7 @@ WORKER = os.path.join(BUILDDIR, "workers", "spiced-worker")
 TESTSRC = os.path.join(BUILDDIR, "producers", "testsrc", "qxl-shm-testsrc")
 SPICED_X11 = os.path.join(BUILDDIR, "producers", "x11", "spiced-x11")
 BAD_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "bad-producer")
+CURSOR_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "cursor-producer")
 SPICECTL = os.path.join(BUILDDIR, "ctl", "spicectl")
 
 AS_ROOT = os.geteuid() == 0

@@ -101,6 +101,30 @@ qxl_build_chunk(struct qxl_build *b, const void *data, uint32_t size,
 }
 
 uint64_t
+qxl_build_cursor(struct qxl_build *b, uint16_t type, uint16_t w, uint16_t h,
+    uint16_t hx, uint16_t hy, uint64_t unique, uint32_t data_size,
+    const void *data, uint32_t first_bytes, uint64_t next_phys)
+{
+	uint64_t off = qxl_build_alloc(b, sizeof(QXLCursor) + first_bytes);
+	QXLCursor c;
+
+	memset(&c, 0, sizeof(c));
+	c.header.unique = unique;
+	c.header.type = type;
+	c.header.width = w;
+	c.header.height = h;
+	c.header.hot_spot_x = hx;
+	c.header.hot_spot_y = hy;
+	c.data_size = data_size;
+	qxl_build_write(b, off, &c, sizeof(c));
+	qxl_build_chunk_at(b, off + offsetof(QXLCursor, chunk), first_bytes,
+	    next_phys);
+	if (data != NULL)
+		qxl_build_write(b, off + sizeof(QXLCursor), data, first_bytes);
+	return off;
+}
+
+uint64_t
 qxl_build_clip_rects(struct qxl_build *b, uint32_t num_rects,
     const QXLRect *rects, uint32_t ninline, uint64_t next_phys)
 {

@@ -67,6 +67,14 @@ uint64_t	qxl_build_bitmap(struct qxl_build *b, uint8_t fmt,
 uint64_t	qxl_build_surface_image(struct qxl_build *b,
 		    uint32_t surface_id, uint32_t w, uint32_t h);
 
+/* Reserve a QXLCursor of shape type type, w x h with hot spot (hx, hy),
+ * declaring data_size bytes, the first first_bytes of which follow in its
+ * own chunk (copied from data unless NULL), continued at next_phys. */
+uint64_t	qxl_build_cursor(struct qxl_build *b, uint16_t type,
+		    uint16_t w, uint16_t h, uint16_t hx, uint16_t hy,
+		    uint64_t unique, uint32_t data_size, const void *data,
+		    uint32_t first_bytes, uint64_t next_phys);
+
 void		qxl_build_rect(QXLRect *r, int32_t left, int32_t top,
 		    int32_t right, int32_t bottom);
 /* A solid QXL_DRAW_FILL of color over bbox, opaque, unclipped, rop PUT. */

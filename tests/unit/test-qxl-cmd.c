@@ -536,6 +536,132 @@ test_surface(void)
 }
 
 /* Random garbage must never crash and never yield an invalid result. */
+/* A cursor command of type with the shape at shape_off (SET). */
+static int
+t_parse_cursor(uint8_t type, uint64_t shape_off, struct qxl_cmd_cursor *out,
+    struct spd_err *err)
+{
+	QXLCursorCmd cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.release_info.id = 77;
+	cmd.type = type;
+	if (type == QXL_CURSOR_SET) {
+		cmd.u.set.position.x = -3;
+		cmd.u.set.position.y = 40;
+		cmd.u.set.visible = 1;
+		cmd.u.set.shape = t_phys(shape_off);
+	} else if (type == QXL_CURSOR_MOVE) {
+		cmd.u.position.x = 12;
+		cmd.u.position.y = 34;
+	} else if (type == QXL_CURSOR_TRAIL) {
+		cmd.u.trail.length = 5;
+		cmd.u.trail.frequency = 6;
+	}
+	memset(err, 0, sizeof(*err));
+	return qxl_cmd_parse_cursor(&t_slots, t_phys(qxl_build_put(&t_b, &cmd,
+	    sizeof(cmd))), out, err);
+}
+
+static void
+test_cursor(void)
+{
+	struct qxl_cmd_cursor cc;
+	struct spd_err err;
+	uint8_t px[32 * 32 * 4 + 64];
+	uint64_t c2, off;
+	size_t i;
+
+	for (i = 0; i < sizeof(px); i++)
+		px[i] = (uint8_t)(i * 7);
+	ASSERT_INT_EQ(qxl_cmd_cursor_size(SPICE_CURSOR_TYPE_MONO, 9, 2), 8);
+	ASSERT_INT_EQ(qxl_cmd_cursor_size(SPICE_CURSOR_TYPE_ALPHA, 3, 2), 24);
+	ASSERT_INT_EQ(qxl_cmd_cursor_size(SPICE_CURSOR_TYPE_COLOR4, 3, 2),
+	    4 + 64 + 2);
+	ASSERT_INT_EQ(qxl_cmd_cursor_size(SPICE_CURSOR_TYPE_COLOR32, 8, 1),
+	    32 + 1);
+	ASSERT_INT_EQ(qxl_cmd_cursor_size(9, 8, 8), 0);
+
+	/* SET with a MONO shape in one chunk, declared larger than needed:
+	 * the needed bytes are kept. */
+	t_reset();
+	off = qxl_build_cursor(&t_b, SPICE_CURSOR_TYPE_MONO, 16, 4, 2, 3,
+	    0xabc, 20, px, 20, 0);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err), 0);
+	ASSERT_INT_EQ(cc.type, QXL_CURSOR_SET);
+	ASSERT_INT_EQ(cc.release_id, 77);
+	ASSERT_INT_EQ(cc.x, -3);
+	ASSERT_INT_EQ(cc.y, 40);
+	ASSERT_INT_EQ(cc.visible, 1);
+	ASSERT_INT_EQ(cc.unique, 0xabc);
+	ASSERT_INT_EQ(cc.width, 16);
+	ASSERT_INT_EQ(cc.hot_y, 3);
+	ASSERT_INT_EQ(cc.data_size, 16);
+	ASSERT_TRUE(memcmp(cc.data, px, 16) == 0);
+	qxl_cmd_cursor_free(&cc);
+	ASSERT_TRUE(cc.data == NULL);
+
+	/* ALPHA 32x32 over two chunks. */
+	t_reset();
+	c2 = qxl_build_chunk(&t_b, px + 1000, 32 * 32 * 4 - 1000, 0);
+	off = qxl_build_cursor(&t_b, SPICE_CURSOR_TYPE_ALPHA, 32, 32, 31, 0,
+	    5, 32 * 32 * 4, px, 1000, t_phys(c2));
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err), 0);
+	ASSERT_INT_EQ(cc.data_size, 32 * 32 * 4);
+	ASSERT_TRUE(memcmp(cc.data, px, 32 * 32 * 4) == 0);
+	qxl_cmd_cursor_free(&cc);
+
+	/* MOVE, HIDE, TRAIL carry their fields only. */
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_MOVE, 0, &cc, &err), 0);
+	ASSERT_INT_EQ(cc.x, 12);
+	ASSERT_INT_EQ(cc.y, 34);
+	ASSERT_TRUE(cc.data == NULL);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_HIDE, 0, &cc, &err), 0);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_TRAIL, 0, &cc, &err), 0);
+	ASSERT_INT_EQ(cc.trail_length, 5);
+	ASSERT_INT_EQ(cc.trail_frequency, 6);
+
+	/* What is refused, and how. */
+	ASSERT_INT_EQ(t_parse_cursor(9, 0, &cc, &err), QXL_CMD_EUNSUPPORTED);
+	t_reset();
+	off = qxl_build_cursor(&t_b, 99, 4, 4, 0, 0, 1, 64, px, 64, 0);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err),
+	    QXL_CMD_EUNSUPPORTED);
+	ASSERT_STR_CONTAINS(err.msg, "type 99");
+	off = qxl_build_cursor(&t_b, SPICE_CURSOR_TYPE_ALPHA, 4, 4, 0, 0, 1,
+	    63, px, 63, 0);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err),
+	    QXL_CMD_EFAULT);
+	ASSERT_STR_CONTAINS(err.msg, "data_size 63");
+	off = qxl_build_cursor(&t_b, SPICE_CURSOR_TYPE_ALPHA, 4, 4, 4, 0, 1,
+	    64, px, 64, 0);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err),
+	    QXL_CMD_EFAULT);
+	ASSERT_STR_CONTAINS(err.msg, "hot spot");
+	off = qxl_build_cursor(&t_b, SPICE_CURSOR_TYPE_ALPHA, 513, 1, 0, 0, 1,
+	    513 * 4, NULL, 0, 0);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err),
+	    QXL_CMD_EFAULT);
+	off = qxl_build_cursor(&t_b, SPICE_CURSOR_TYPE_ALPHA, 4, 4, 0, 0, 1,
+	    QXL_CMD_MAX_CURSOR_DATA + 1, NULL, 0, 0);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err),
+	    QXL_CMD_EFAULT);
+	/* The chain holds less than declared; then a chunk past the slot. */
+	off = qxl_build_cursor(&t_b, SPICE_CURSOR_TYPE_ALPHA, 4, 4, 0, 0, 1,
+	    64, px, 60, 0);
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err),
+	    QXL_CMD_EFAULT);
+	off = qxl_build_cursor(&t_b, SPICE_CURSOR_TYPE_ALPHA, 4, 4, 0, 0, 1,
+	    64, px, 32, t_phys(T_SIZE - 8));
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, off, &cc, &err),
+	    QXL_CMD_EFAULT);
+	ASSERT_TRUE(cc.data == NULL);
+	/* A shape address outside every slot. */
+	ASSERT_INT_EQ(t_parse_cursor(QXL_CURSOR_SET, T_SIZE + 64, &cc, &err),
+	    QXL_CMD_EFAULT);
+	ASSERT_STR_CONTAINS(err.msg, "cursor command at");
+}
+
 static void
 test_random(void)
 {
@@ -587,6 +713,7 @@ main(void)
 	test_copy_surface();
 	test_addresses();
 	test_surface();
+	test_cursor();
 	test_random();
 	free(mem);
 	printf("test-qxl-cmd: ok\n");

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cursor-producer: a qxl-shm producer whose cursor ring a test drives
+ * line by line on standard input, good commands and hostile ones.
+ *
+ *   cursor-producer --socket PATH
+ *
+ * After attaching (a 320x240 primary) it prints "ready", then reads one
+ * command per line and prints "ok" once it is on the cursor ring:
+ *   mono ID X Y       SET: a 64x64 MONO shape (a frame: an opaque black
+ *                     border 4 pixels wide, transparent inside, a white
+ *                     8x8 square at 28,28), hot spot 5,6, id ID
+ *   alpha ID X Y      SET: an 8x8 ALPHA shape, pixel (x, y) =
+ *                     0x80000000 | x << 16 | y << 8 | 0x42, hot spot 7,0
+ *   move X Y | hide | trail LENGTH FREQUENCY
+ *   bad-size          SET whose data_size is one byte short of its shape
+ *   bad-hotspot       SET whose hot spot lies outside its shape
+ *   bad-outside       SET whose shape address is past the end of its slot
+ *   bad-type          SET of an unknown shape type (unsupported, not bad)
+ *   flood N           N MOVEs as fast as the ring takes them
+ * A command the server answers by dropping the producer prints "dropped:
+ * REASON" and exits 4; end of input detaches and exits 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <spice/enums.h>
+#include <spice/qxl_dev.h>
+
+#include "libqxlshm.h"
+
+#define CP_SLOT		QXLSHM_SETUP_CMD_SLOT
+#define CP_MONO		64
+
+static struct qxlshm *cp_q;
+
+static QXLCursorCmd *
+cp_cmd(uint8_t type, uint64_t *phys)
+{
+	QXLCursorCmd *c;
+
+	if ((c = qxlshm_alloc_cmd(cp_q, CP_SLOT, sizeof(*c), phys)) == NULL)
+		return NULL;
+	c->type = type;
+	return c;
+}
+
+/* A SET naming a shape of type, w x h, hot spot, declared size; the data
+ * filled by fill (or zero). */
+static int
+cp_set(uint64_t id, int x, int y, uint16_t type, uint16_t w, uint16_t h,
+    uint16_t hx, uint16_t hy, uint32_t declared, uint32_t have,
+    void (*fill)(uint8_t *), uint64_t *phys)
+{
+	QXLCursorCmd *c;
+	QXLCursor *cur;
+	uint64_t cphys;
+
+	if ((c = cp_cmd(QXL_CURSOR_SET, phys)) == NULL ||
+	    (cur = qxlshm_alloc(cp_q, CP_SLOT, sizeof(*cur) + have,
+	    &cphys)) == NULL)
+		return -1;
+	qxlshm_link(cp_q, c, cur);
+	cur->header.unique = id;
+	cur->header.type = type;
+	cur->header.width = w;
+	cur->header.height = h;
+	cur->header.hot_spot_x = hx;
+	cur->header.hot_spot_y = hy;
+	cur->data_size = declared;
+	cur->chunk.data_size = have;
+	if (fill != NULL)
+		fill((uint8_t *)cur + sizeof(*cur));
+	c->u.set.position.x = (int16_t)x;
+	c->u.set.position.y = (int16_t)y;
+	c->u.set.visible = 1;
+	c->u.set.shape = cphys;
+	return 0;
+}
+
+/* MONO: the AND mask (1: transparent), then the XOR mask (1: white). */
+static void
+cp_fill_mono(uint8_t *p)
+{
+	uint8_t *and = p, *xor = p + CP_MONO * CP_MONO / 8;
+	int x, y, border, square;
+
+	for (y = 0; y < CP_MONO; y++)
+		for (x = 0; x < CP_MONO; x++) {
+			border = x < 4 || y < 4 || x >= CP_MONO - 4 ||
+			    y >= CP_MONO - 4;
+			square = x >= 28 && x < 36 && y >= 28 && y < 36;
+			if (!border && !square)
+				and[y * 8 + x / 8] |= 0x80 >> (x % 8);
+			if (square)
+				xor[y * 8 + x / 8] |= 0x80 >> (x % 8);
+		}
+}
+
+static void
+cp_fill_alpha(uint8_t *p)
+{
+	uint32_t v;
+	int x, y;
+
+	for (y = 0; y < 8; y++)
+		for (x = 0; x < 8; x++) {
+			v = 0x80000000u | (uint32_t)x << 16 | (uint32_t)y << 8 |
+			    0x42;
+			memcpy(p + (y * 8 + x) * 4, &v, 4);
+		}
+}
+
+static int
+cp_push(uint64_t phys)
+{
+	if (qxlshm_push_cursor(cp_q, phys, 5000) == -1)
+		return -1;
+	return 0;
+}
+
+/* One line; 0 pushed, -1 failed (message printed), 1 unknown. */
+static int
+cp_line(const char *line)
+{
+	QXLCursorCmd *c;
+	uint64_t id, phys;
+	int x, y, n, i;
+	const uint32_t mono = 2 * CP_MONO * CP_MONO / 8;
+
+	if (sscanf(line, "mono %" SCNu64 " %d %d", &id, &x, &y) == 3)
+		return cp_set(id, x, y, SPICE_CURSOR_TYPE_MONO, CP_MONO,
+		    CP_MONO, 5, 6, mono, mono, cp_fill_mono, &phys) ||
+		    cp_push(phys);
+	if (sscanf(line, "alpha %" SCNu64 " %d %d", &id, &x, &y) == 3)
+		return cp_set(id, x, y, SPICE_CURSOR_TYPE_ALPHA, 8, 8, 7, 0,
+		    256, 256, cp_fill_alpha, &phys) || cp_push(phys);
+	if (sscanf(line, "move %d %d", &x, &y) == 2) {
+		if ((c = cp_cmd(QXL_CURSOR_MOVE, &phys)) == NULL)
+			return -1;
+		c->u.position.x = (int16_t)x;
+		c->u.position.y = (int16_t)y;
+		return cp_push(phys);
+	}
+	if (strcmp(line, "hide") == 0)
+		return cp_cmd(QXL_CURSOR_HIDE, &phys) == NULL || cp_push(phys);
+	if (sscanf(line, "trail %d %d", &x, &y) == 2) {
+		if ((c = cp_cmd(QXL_CURSOR_TRAIL, &phys)) == NULL)
+			return -1;
+		c->u.trail.length = (uint16_t)x;
+		c->u.trail.frequency = (uint16_t)y;
+		return cp_push(phys);
+	}
+	if (strcmp(line, "bad-size") == 0)
+		return cp_set(1, 0, 0, SPICE_CURSOR_TYPE_ALPHA, 8, 8, 0, 0,
+		    255, 255, NULL, &phys) || cp_push(phys);
+	if (strcmp(line, "bad-hotspot") == 0)
+		return cp_set(1, 0, 0, SPICE_CURSOR_TYPE_ALPHA, 8, 8, 8, 0,
+		    256, 256, NULL, &phys) || cp_push(phys);
+	if (strcmp(line, "bad-type") == 0)
+		return cp_set(1, 0, 0, 77, 8, 8, 0, 0, 256, 256, NULL,
+		    &phys) || cp_push(phys);
+	if (strcmp(line, "bad-outside") == 0) {
+		uint64_t size;
+
+		if ((c = cp_cmd(QXL_CURSOR_SET, &phys)) == NULL)
+			return -1;
+		qxlshm_slot_base(cp_q, CP_SLOT, &size);
+		c->u.set.shape = QXLSHM_PHYS(CP_SLOT, 0, size - 8);
+		return cp_push(phys);
+	}
+	if (sscanf(line, "flood %d", &n) == 1) {
+		for (i = 0; i < n; i++) {
+			if ((c = cp_cmd(QXL_CURSOR_MOVE, &phys)) == NULL)
+				return -1;
+			c->u.position.x = (int16_t)(i % 300);
+			c->u.position.y = (int16_t)(i % 200);
+			if (cp_push(phys) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct qxlshm_setup qs;
+	struct pollfd pfd;
+	char err[QXLSHM_ERRLEN], line[256];
+	const char *sock = NULL;
+	int rv;
+
+	if (argc == 3 && strcmp(argv[1], "--socket") == 0)
+		sock = argv[2];
+	else {
+		fprintf(stderr, "usage: cursor-producer --socket PATH\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Unbuffered: poll(2) on fd 0 must see every line not yet read. */
+	setvbuf(stdin, NULL, _IONBF, 0);
+	memset(&qs, 0, sizeof(qs));
+	qs.width = 320;
+	qs.height = 240;
+	if ((cp_q = qxlshm_open(sock, "cursor-producer", &qs, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "cursor-producer: %s\n", err);
+		return 1;
+	}
+	printf("ready\n");
+	pfd.fd = 0;
+	pfd.events = POLLIN;
+	for (;;) {
+		/* Releases and the server's messages while waiting. */
+		if (qxlshm_wait(cp_q, 0) == -1)
+			break;
+		if (poll(&pfd, 1, 50) < 1)
+			continue;
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			qxlshm_close(cp_q);
+			return 0;
+		}
+		line[strcspn(line, "\n")] = '\0';
+		if ((rv = cp_line(line)) == 1)
+			printf("unknown command: %s\n", line);
+		else if (rv == -1)
+			break;
+		else
+			printf("ok\n");
+	}
+	printf("dropped: %s\n", qxlshm_error(cp_q));
+	qxlshm_close(cp_q);
+	return 4;
+}

@@ -10,8 +10,11 @@ arrive.  The cursor worker is sandboxed.  Hostile shapes (short data, hot
 spot outside, address past the slot) are dropped with a log line and the
 clients keep going; an unknown shape type is only skipped; sixteen bad
 commands drop the producer with the reason, spiced, its workers and the
-viewer stay, and the next producer's cursor shows."""
+viewer stay, and the next producer's cursor shows.  A killed cursor worker
+is restarted and the producer handed to it."""
 
+import os
+import signal
 import subprocess
 
 import common
@@ -146,8 +149,23 @@ def main():
     n = len(a.cursors)
     say(prod2, "alpha 11 2 2")
     a.wait_until(lambda: len(a.cursors) > n, 5, "the next producer's cursor")
+
+    # The cursor worker dies: restarted, the producer handed to the new
+    # one (its ring continues), a viewer sees the next shape.
+    mark = sp.log_mark()
+    os.kill(pid, signal.SIGKILL)
+    sp.wait_log(r"cursor worker ended .*; restarting it", 5, mark)
+    sp.wait_log(r"producer handed to the new cursor worker", 5, mark)
+    a.wait_until(lambda: a.disconnected or a.closed_channels(), 10,
+                 "the viewer's session to end with it")
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_until(lambda: (spice_client.CHANNEL_CURSOR, 0) in c.opened, 10,
+                 "a cursor channel from the new worker")
+    say(prod2, "mono 12 3 3")
+    c.wait_until(lambda: c.cursors, 5, "a shape through the new cursor worker")
+    check_mono(c.cursors[-1])
     prod2.stdin.close()
-    a.disconnect()
+    c.disconnect()
 
 
 common.run(main)

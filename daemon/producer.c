@@ -216,6 +216,11 @@ producer_release(struct producer *p)
 		d->d_input_flags = d->d_leds = 0;
 		session_input_changed(d);
 	}
+	if (d->d_agent_fd >= 0) {
+		close(d->d_agent_fd);
+		d->d_agent_fd = -1;
+		session_agent_update(d);
+	}
 	svc_status();
 }
 
@@ -454,17 +459,31 @@ producer_on_attach(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	return 0;
 }
 
-/* MSG_INPUT: the socket the inputs workers write events to.  Checked to
- * be what it says: an AF_UNIX SOCK_SEQPACKET socket (a worker's send of
- * one event is then one datagram, and nothing else can be behind it). */
+/* An fd a producer says is one end of an AF_UNIX SOCK_SEQPACKET socket
+ * pair (a worker's send is then one datagram, and nothing else can be
+ * behind it): 1 if it is. */
+static int
+producer_is_seqpacket(int fd)
+{
+	int type, domain;
+	socklen_t len;
+
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    type != SOCK_SEQPACKET)
+		return 0;
+	len = sizeof(domain);
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	    domain == AF_UNIX;
+}
+
+/* MSG_INPUT: the socket the inputs workers write events to. */
 static int
 producer_on_input(struct producer *p, struct sbuf *sb, int *fds, int nfds,
     const char **why)
 {
 	struct display *d = p->p_display;
 	struct qxlshm_input_setup is;
-	int type, domain;
-	socklen_t len;
 
 	if (sbuf_get_bytes(sb, &is, sizeof(is)) != 0 || sbuf_left(sb) != 0 ||
 	    nfds != 1)
@@ -475,14 +494,9 @@ producer_on_input(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 		return *why = "a second INPUT", -1;
 	if ((is.flags & ~QXLSHM_INPUT_ABSOLUTE) != 0 || is.pad != 0)
 		return *why = "INPUT has unknown flags", -1;
-	len = sizeof(type);
-	if (getsockopt(fds[0], SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
-	    type != SOCK_SEQPACKET)
-		return *why = "the INPUT fd is not a SOCK_SEQPACKET socket", -1;
-	len = sizeof(domain);
-	if (getsockopt(fds[0], SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
-	    domain != AF_UNIX)
-		return *why = "the INPUT fd is not an AF_UNIX socket", -1;
+	if (!producer_is_seqpacket(fds[0]))
+		return *why = "the INPUT fd is not an AF_UNIX SOCK_SEQPACKET "
+		    "socket", -1;
 	d->d_input_fd = fds[0];
 	fds[0] = -1;
 	d->d_input_flags = is.flags;
@@ -490,6 +504,35 @@ producer_on_input(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	    d->d_name, p->p_name, is.flags & QXLSHM_INPUT_ABSOLUTE ?
 	    "absolute positions: client mouse mode" : "relative motion only");
 	session_input_changed(d);
+	return 0;
+}
+
+/* MSG_AGENT: the agent port, handed to the owning session's main
+ * worker (session_agent_update()). */
+static int
+producer_on_agent(struct producer *p, struct sbuf *sb, int *fds, int nfds,
+    const char **why)
+{
+	struct display *d = p->p_display;
+	struct qxlshm_agent_setup as;
+
+	if (sbuf_get_bytes(sb, &as, sizeof(as)) != 0 || sbuf_left(sb) != 0 ||
+	    nfds != 1)
+		return *why = "AGENT needs its payload and one fd", -1;
+	if (!(p->p_features & QXLSHM_F_AGENT))
+		return *why = "AGENT without the agent feature", -1;
+	if (d->d_agent_fd >= 0)
+		return *why = "a second AGENT", -1;
+	if (as.flags != 0 || as.pad != 0)
+		return *why = "AGENT has unknown flags", -1;
+	if (!producer_is_seqpacket(fds[0]))
+		return *why = "the AGENT fd is not an AF_UNIX SOCK_SEQPACKET "
+		    "socket", -1;
+	d->d_agent_fd = fds[0];
+	fds[0] = -1;
+	log_info("display \"%s\": producer \"%s\" has an agent", d->d_name,
+	    p->p_name);
+	session_agent_update(d);
 	return 0;
 }
 
@@ -601,12 +644,18 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 			rc = producer_on_attach(p, &sb, fds, nfds, &why);
 		else if (h.type == QXLSHM_MSG_INPUT)
 			rc = producer_on_input(p, &sb, fds, nfds, &why);
+		else if (h.type == QXLSHM_MSG_AGENT)
+			rc = producer_on_agent(p, &sb, fds, nfds, &why);
 		else if (h.type == QXLSHM_MSG_DETACH)
 			rc = 1;
 		break;
 	case PRODUCER_RUNNING:
 		if (h.type == QXLSHM_MSG_INPUT) {
 			rc = producer_on_input(p, &sb, fds, nfds, &why);
+			break;
+		}
+		if (h.type == QXLSHM_MSG_AGENT) {
+			rc = producer_on_agent(p, &sb, fds, nfds, &why);
 			break;
 		}
 		if (nfds != 0)

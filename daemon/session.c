@@ -311,6 +311,7 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 	}
 	s->s_display = d;
 	s->s_view_only = li->view_only;
+	s->s_order = ++d->d_session_seq;
 	s->s_since = time(NULL);
 	TAILQ_INIT(&s->s_chans);
 	LIST_INSERT_HEAD(&d->d_sessions, s, s_entry);
@@ -337,6 +338,7 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 	close(fd);
 	log_info("display \"%s\": session %u started for %s", d->d_name,
 	    s->s_id, li->client.peer);
+	session_agent_update(d);
 	svc_status();
 }
 
@@ -418,6 +420,56 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 	close(fd);
 }
 
+/* The session the agent belongs to now (session_agent_update()). */
+static struct session *
+session_agent_choice(struct display *d)
+{
+	struct session *s, *best = NULL;
+
+	if (d->d_agent_fd < 0)
+		return NULL;
+	LIST_FOREACH(s, &d->d_sessions, s_entry) {
+		if (s->s_view_only || s->s_main == NULL)
+			continue;
+		if (best == NULL || s->s_input_seq > best->s_input_seq ||
+		    (s->s_input_seq == best->s_input_seq &&
+		    s->s_order < best->s_order))
+			best = s;
+	}
+	return best;
+}
+
+void
+session_agent_update(struct display *d)
+{
+	struct session *old = d->d_agent_owner, *s;
+
+	s = session_agent_choice(d);
+	if (s == old)
+		return;
+	d->d_agent_owner = s;
+	if (old != NULL && old->s_main != NULL)
+		(void)wproc_send(old->s_main, IPC_D2W_AGENT_DETACH, old->s_id, 0,
+		    NULL, 0, NULL, 0);
+	/* A failed send ends that session, which calls us again. */
+	if (s != NULL && wproc_send(s->s_main, IPC_D2W_AGENT_ATTACH, s->s_id,
+	    0, NULL, 0, &d->d_agent_fd, 1) != 0)
+		return;
+	if (s != NULL)
+		log_info("display \"%s\": the agent goes to session %u",
+		    d->d_name, s->s_id);
+}
+
+void
+session_input_active(struct session *s)
+{
+	struct display *d = s->s_display;
+
+	s->s_input_seq = ++d->d_input_seq;
+	if (d->d_agent_owner != s)
+		session_agent_update(d);
+}
+
 void
 session_end(struct session *s, const char *reason)
 {
@@ -427,6 +479,11 @@ session_end(struct session *s, const char *reason)
 
 	LIST_REMOVE(s, s_entry);
 	d->d_nsessions--;
+	if (d->d_agent_owner == s) {
+		/* Its main worker is stopped below: no DETACH needed. */
+		d->d_agent_owner = NULL;
+		session_agent_update(d);
+	}
 	log_info("display \"%s\": session %u ended: %s", d->d_name, s->s_id,
 	    reason);
 	svc_status();

@@ -41,6 +41,9 @@ struct session {
 	int			 s_view_only;	/* main linked view-only: no
 						   input at all */
 	int			 s_nconns;	/* live channel connections */
+	uint64_t		 s_order;	/* creation order in the display */
+	uint64_t		 s_input_seq;	/* the display's d_input_seq when
+						   it last typed or clicked */
 	time_t			 s_since;	/* wall clock */
 	TAILQ_HEAD(, session_chan) s_chans;	/* s_nconns entries at most */
 };
@@ -62,6 +65,17 @@ void	 session_conn_closed(struct display *, uint32_t id, uint32_t conn);
 void	 session_input_changed(struct display *);
 /* The producer's lock state changed (d_leds): tell the inputs workers. */
 void	 session_leds_changed(struct display *);
+/*
+ * Who owns the display's agent (d_agent_fd): one session at a time, the
+ * one whose viewer last typed or clicked, else the oldest; never a
+ * view-only one (it may not write the clipboard).  The owner's main
+ * worker holds the agent port; the others tell their clients the agent
+ * is not connected.  Call when the agent port, the sessions or their
+ * input changed; it moves the port when the owner changes.
+ */
+void	 session_agent_update(struct display *);
+/* s's viewer typed or clicked (IPC_W2D_INPUT_ACTIVE). */
+void	 session_input_active(struct session *);
 /* The display (or cursor) worker died, and the channels of type
  * (SPICE_CHANNEL_DISPLAY or _CURSOR) it served with it: every session
  * that had one ends with reason (its viewer reconnects). */

@@ -61,6 +61,12 @@ struct display {
 	int			 d_input_fd;
 	uint32_t		 d_input_flags;	/* QXLSHM_INPUT_* */
 	uint32_t		 d_leds;	/* QXLSHM_LED_* */
+	/* The running producer's agent port (qxl-shm MSG_AGENT), -1 if
+	 * none: producer.c sets it; session.c hands it to the owner. */
+	int			 d_agent_fd;
+	struct session		*d_agent_owner;
+	uint64_t		 d_input_seq;	/* input reports so far */
+	uint64_t		 d_session_seq;	/* sessions made so far */
 	struct auth_sasl_policy	 d_sasl;	/* d_policy.sasl points here */
 	struct relay_conf	 d_sasl_relay;
 	LIST_HEAD(, session)	 d_sessions;

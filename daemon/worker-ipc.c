@@ -104,6 +104,14 @@ wproc_ipc_primary_done(struct wproc *w, struct ipc_msg *m, const char **why)
 }
 
 static int
+wproc_ipc_input_active(struct wproc *w, struct ipc_msg *m, const char **why)
+{
+	if (w->w_session != NULL)
+		session_input_active(w->w_session);
+	return 0;
+}
+
+static int
 wproc_ipc_key(struct wproc *w, struct ipc_msg *m, const char **why)
 {
 	static struct ipc_key k;
@@ -117,6 +125,7 @@ static const struct wproc_permit wproc_permits[] = {
 	    WPROC_ROLE_KEYGEN | WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR, 0,
 	    wproc_ipc_ready },
 	{ IPC_W2D_KEY, WPROC_ROLE_KEYGEN, 1, wproc_ipc_key },
+	{ IPC_W2D_INPUT_ACTIVE, WPROC_ROLE_INPUTS, 1, wproc_ipc_input_active },
 	{ IPC_W2D_CONN_CLOSED, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
 	    WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR, 1, wproc_ipc_conn_closed },
 	{ IPC_W2D_PRODUCER_FAULT, WPROC_ROLE_DISPLAY | WPROC_ROLE_CURSOR, 1,

@@ -739,6 +739,30 @@ qxlshm_input_open(struct qxlshm *q, uint32_t flags, qxlshm_input_fn fn,
 }
 
 int
+qxlshm_agent_open(struct qxlshm *q)
+{
+	struct qxlshm_agent_setup as;
+	int sv[2];
+
+	if (!(q->q_features & QXLSHM_F_AGENT)) {
+		errno = ENOTSUP;
+		return qxlshm_seterr(q, "the server did not grant the agent "
+		    "port (QXLSHM_F_AGENT)");
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return qxlshm_seterr(q, "socketpair: %s", strerror(errno));
+	memset(&as, 0, sizeof(as));
+	if (qxlshm_send_msg(q, QXLSHM_MSG_AGENT, &as, sizeof(as), &sv[1],
+	    1) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+int
 qxlshm_input_fd(const struct qxlshm *q)
 {
 	return q->q_input;

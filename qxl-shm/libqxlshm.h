@@ -69,6 +69,11 @@ int		 qxlshm_handle_input(struct qxlshm *q);
  * qxlshm_handle_input then), for producers with an event loop of their
  * own; -1 before qxlshm_input_open(). */
 int		 qxlshm_input_fd(const struct qxlshm *q);
+/* The agent port (QXLSHM_F_AGENT granted): create the socket pair, send
+ * one end (MSG_AGENT) and return the other, which the caller owns: it
+ * reads and writes VDI chunks there (struct qxlshm_agent_chunk, then the
+ * data), one per datagram.  -1 (ENOTSUP: not granted). */
+int		 qxlshm_agent_open(struct qxlshm *q);
 /* Tell the server the keyboard's lock state (QXLSHM_LED_*). */
 int		 qxlshm_set_leds(struct qxlshm *q, uint32_t leds);
 

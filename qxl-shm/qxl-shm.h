@@ -75,6 +75,7 @@ enum qxlshm_type {
 	QXLSHM_MSG_DETACH = 6,
 	QXLSHM_MSG_INPUT = 7,		/* 1.1, F_INPUT: 1 fd, events socket */
 	QXLSHM_MSG_LEDS = 8,		/* 1.1, F_INPUT: keyboard lock state */
+	QXLSHM_MSG_AGENT = 9,		/* 1.1, F_AGENT: 1 fd, the agent port */
 	/* server -> producer */
 	QXLSHM_MSG_HELLO_REPLY = 100,
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
@@ -88,7 +89,11 @@ enum qxlshm_type {
 						   whole primary on REDRAW */
 #define QXLSHM_F_INPUT		(1ull << 1)	/* the producer takes input
 						   events (MSG_INPUT) */
-#define QXLSHM_F_SUPPORTED	(QXLSHM_F_REDRAW | QXLSHM_F_INPUT)
+#define QXLSHM_F_AGENT		(1ull << 2)	/* the producer plays or
+						   carries a VDAgent
+						   (MSG_AGENT) */
+#define QXLSHM_F_SUPPORTED	(QXLSHM_F_REDRAW | QXLSHM_F_INPUT | \
+				 QXLSHM_F_AGENT)
 
 struct qxlshm_hello {
 	uint32_t	magic;		/* QXLSHM_MAGIC */
@@ -152,6 +157,26 @@ struct qxlshm_input_setup {
 } __attribute__((packed));
 #define QXLSHM_INPUT_ABSOLUTE	0x1	/* takes POSITION: clients may use
 					   the client (absolute) mouse mode */
+
+/* QXLSHM_MSG_AGENT, with one AF_UNIX SOCK_SEQPACKET socket: the port of
+ * the display's VDAgent, as a guest's virtio-serial port carries it.  Each
+ * datagram, either way, is one VDI chunk: a struct qxlshm_agent_chunk then
+ * size bytes (1..QXLSHM_AGENT_MAX_CHUNK) of the VDAgentMessage stream
+ * (spice/vd_agent.h); port QXLSHM_AGENT_PORT_CLIENT carries the messages
+ * of the client that owns the agent, QXLSHM_AGENT_PORT_SERVER (server to
+ * producer only) spiced's own (VD_AGENT_CLIENT_DISCONNECTED when the
+ * owner changes or leaves). */
+struct qxlshm_agent_setup {
+	uint32_t	flags;		/* 0 */
+	uint32_t	pad;		/* 0 */
+} __attribute__((packed));
+struct qxlshm_agent_chunk {
+	uint32_t	port;		/* QXLSHM_AGENT_PORT_* */
+	uint32_t	size;		/* bytes after this header */
+} __attribute__((packed));
+#define QXLSHM_AGENT_PORT_CLIENT	1	/* VDP_CLIENT_PORT */
+#define QXLSHM_AGENT_PORT_SERVER	2	/* VDP_SERVER_PORT */
+#define QXLSHM_AGENT_MAX_CHUNK		4096
 
 /* QXLSHM_MSG_LEDS: the keyboard's lock state, sent when it changes;
  * SPICE's modifier bits. */

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SPICED_IPC_VERSION	6
+#define SPICED_IPC_VERSION	7
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -58,6 +58,9 @@ enum ipc_type {
 	IPC_D2W_INPUT_DETACH = 112,	/* inputs: no producer takes input */
 	IPC_D2W_INPUT_LEDS = 113,	/* inputs: struct ipc_leds */
 	IPC_D2W_MOUSE_MODES = 114,	/* main: struct ipc_mouse_modes */
+	IPC_D2W_AGENT_ATTACH = 115,	/* main: 1 fd, the producer's agent
+					   port; this session owns it */
+	IPC_D2W_AGENT_DETACH = 116,	/* main: it owns the agent no more */
 
 	/* worker -> supervisor */
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */
@@ -66,6 +69,9 @@ enum ipc_type {
 	IPC_W2D_KEY = 204,		/* keygen: one key; struct ipc_key */
 	IPC_W2D_PRIMARY_DONE = 203,	/* display: primary create/destroy
 					   applied; forwarded to the producer */
+	IPC_W2D_INPUT_ACTIVE = 205,	/* inputs: its client pressed a key or
+					   button (at most every
+					   IPC_INPUT_ACTIVE_MS) */
 };
 
 /* IPC_D2W_INIT: the worker's identity and settings. */
@@ -227,6 +233,10 @@ struct ipc_input {
 struct ipc_leds {
 	uint32_t	leds;
 } __attribute__((packed));
+
+/* IPC_W2D_INPUT_ACTIVE: the agent follows the viewer that last typed or
+ * clicked; an inputs worker says so at most this often. */
+#define IPC_INPUT_ACTIVE_MS	250
 
 /* IPC_D2W_MOUSE_MODES: the SPICE mouse modes the display's producer
  * can take now (SPICE_MOUSE_MODE_*; SERVER always). */

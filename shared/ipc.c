@@ -31,11 +31,14 @@ static const struct ipc_spec {
 	{ IPC_D2W_INPUT_DETACH,		0,				0 },
 	{ IPC_D2W_INPUT_LEDS,		sizeof(struct ipc_leds),	0 },
 	{ IPC_D2W_MOUSE_MODES,		sizeof(struct ipc_mouse_modes),	0 },
+	{ IPC_D2W_AGENT_ATTACH,		0,				1 },
+	{ IPC_D2W_AGENT_DETACH,		0,				0 },
 	{ IPC_W2D_READY,		sizeof(struct ipc_ready),	0 },
 	{ IPC_W2D_CONN_CLOSED,		sizeof(struct ipc_conn_closed),	0 },
 	{ IPC_W2D_PRIMARY_DONE,		sizeof(struct ipc_primary_done), 0 },
 	{ IPC_W2D_PRODUCER_FAULT,	sizeof(struct ipc_producer_fault), 0 },
 	{ IPC_W2D_KEY,			sizeof(struct ipc_key),		0 },
+	{ IPC_W2D_INPUT_ACTIVE,		0,				0 },
 };
 
 int

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -60,6 +61,7 @@ struct role_inputs {
 	uint32_t		 ri_motions;	/* MOTION/POSITION since an ACK */
 	int			 ri_e0;		/* an 0xE0 prefix is pending */
 	int			 ri_e1;		/* bytes of an 0xE1 sequence */
+	int64_t			 ri_active_ms;	/* last INPUT_ACTIVE sent */
 };
 
 static struct role_inputs role_inputs_state;
@@ -97,12 +99,32 @@ inputs_wev_cb(evutil_socket_t fd, short what, void *arg)
 	inputs_flush(arg);
 }
 
+/* A key or button pressed: the supervisor gives the agent to the viewer
+ * that last did so (told at most every IPC_INPUT_ACTIVE_MS). */
+static void
+inputs_active(struct role_inputs *ri)
+{
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (ri->ri_active_ms != 0 && now - ri->ri_active_ms <
+	    IPC_INPUT_ACTIVE_MS)
+		return;
+	ri->ri_active_ms = now;
+	worker_send(ri->ri_w, IPC_W2D_INPUT_ACTIVE, ri->ri_session, 0, NULL, 0,
+	    NULL, 0);
+}
+
 static void
 inputs_emit(struct role_inputs *ri, uint16_t type, int32_t x, int32_t y,
     uint32_t buttons, uint8_t display)
 {
 	struct qxlshm_input_event *ev;
 
+	if (type == QXLSHM_IN_KEY_DOWN || type == QXLSHM_IN_BUTTON_DOWN)
+		inputs_active(ri);
 	if (ri->ri_fd < 0)
 		return;		/* no producer takes input now */
 	if (ri->ri_qlen == INPUTS_QUEUE) {

@@ -17,11 +17,8 @@
  *   (VMM tablet, X11 capture) applies directly.  The supervisor says
  *   which modes the display's producer takes (IPC_D2W_MOUSE_MODES):
  *   CLIENT only with one that places the pointer; SERVER always.
- * - no vdagent yet: INIT says agent_connected 0.  AGENT_START and
- *   AGENT_TOKEN are dropped.  AGENT_DATA is dropped but each one spends a
- *   token of the ROLE_MAIN_AGENT_TOKENS that INIT granted and that are
- *   never returned, so a client can make us drop at most that many; the
- *   next is a protocol error.
+ * - the agent: relayed by main-agent while the supervisor says this
+ *   session owns the producer's agent port (INIT says whether it does).
  * - migration messages are protocol errors (no migration); unknown
  *   channel messages are logged at debug level and dropped, as spice-gtk
  *   does with ours, so newer clients keep working.
@@ -41,14 +38,13 @@
 #include "err.h"
 #include "ipc.h"
 #include "log.h"
+#include "main-agent.h"
 #include "sbuf.h"
 #include "worker.h"
 
 /* Largest client message: AGENT_DATA chunks are at most 2048 bytes
  * (VD_AGENT_MAX_DATA_SIZE); the rest are a few bytes. */
 #define ROLE_MAIN_MAX_MSG	4096
-/* Agent tokens granted in INIT (the reference server's window). */
-#define ROLE_MAIN_AGENT_TOKENS	10
 #define ROLE_MAIN_PING_SEC	10
 /* The reference server starts the multimedia clock 400 ms behind, which
  * gives video frames stamped "now" that much playout slack. */
@@ -66,7 +62,7 @@ struct role_main {
 	struct ipc_channels	 rm_channels;
 	uint16_t		 rm_mouse_mode;
 	uint16_t		 rm_mouse_modes;	/* supported now */
-	uint32_t		 rm_agent_data;	/* AGENT_DATA dropped */
+	struct magent		*rm_agent;
 };
 
 static struct role_main role_main_state;
@@ -74,10 +70,11 @@ static struct role_main role_main_state;
 static int	role_main_msg(struct chan *, uint16_t, struct sbuf *,
 		    const char **);
 static void	role_main_closed(struct chan *, const char *);
+static void	role_main_writable(struct chan *);
 
 static const struct chan_ops role_main_chan_ops = {
 	.co_msg = role_main_msg,
-	.co_writable = NULL,	/* main sends little; never held back */
+	.co_writable = role_main_writable,	/* the agent's data waits */
 	.co_closed = role_main_closed,
 };
 
@@ -91,8 +88,8 @@ role_main_send_init(struct role_main *rm)
 	obuf_put_u32le(ob, 1);			/* display_channels_hint */
 	obuf_put_u32le(ob, rm->rm_mouse_modes);
 	obuf_put_u32le(ob, rm->rm_mouse_mode);
-	obuf_put_u32le(ob, 0);			/* agent_connected */
-	obuf_put_u32le(ob, ROLE_MAIN_AGENT_TOKENS);
+	obuf_put_u32le(ob, (uint32_t)magent_connected(rm->rm_agent));
+	obuf_put_u32le(ob, MAGENT_TOKENS);
 	obuf_put_u32le(ob, chan_mm_time() - ROLE_MAIN_MM_DELAY);
 	obuf_put_u32le(ob, 0);			/* ram_hint */
 	chan_msg_end(rm->rm_chan);
@@ -169,16 +166,8 @@ role_main_msg(struct chan *c, uint16_t type, struct sbuf *body,
 		return 0;
 	case SPICE_MSGC_MAIN_AGENT_START:
 	case SPICE_MSGC_MAIN_AGENT_TOKEN:
-		return 0;
 	case SPICE_MSGC_MAIN_AGENT_DATA:
-		if (++rm->rm_agent_data > ROLE_MAIN_AGENT_TOKENS) {
-			*why = "protocol error: AGENT_DATA beyond the granted "
-			    "tokens (no agent)";
-			return -1;
-		}
-		log_debug("session %u: AGENT_DATA dropped (no agent)",
-		    rm->rm_session);
-		return 0;
+		return magent_client_msg(rm->rm_agent, type, body, why);
 	case SPICE_MSGC_MAIN_MIGRATE_CONNECTED:
 	case SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR:
 	case SPICE_MSGC_MAIN_MIGRATE_END:
@@ -199,10 +188,19 @@ role_main_closed(struct chan *c, const char *reason)
 	struct role_main *rm = chan_arg(c);
 
 	rm->rm_chan = NULL;
+	magent_set_chan(rm->rm_agent, NULL, rm->rm_session);
 	if (rm->rm_ping != NULL)
 		event_del(rm->rm_ping);
 	worker_conn_closed(rm->rm_w, rm->rm_session, rm->rm_conn, reason);
 	worker_exit(rm->rm_w, 0, "main channel closed, session over");
+}
+
+static void
+role_main_writable(struct chan *c)
+{
+	struct role_main *rm = chan_arg(c);
+
+	magent_writable(rm->rm_agent);
 }
 
 static void
@@ -251,6 +249,7 @@ role_main_client(struct role_main *rm, struct ipc_msg *msg,
 		return -1;
 	log_info("session %u conn %u: main channel from %s", rm->rm_session,
 	    rm->rm_conn, ic.peer);
+	magent_set_chan(rm->rm_agent, rm->rm_chan, rm->rm_session);
 	role_main_send_init(rm);
 	tv.tv_sec = ROLE_MAIN_PING_SEC;
 	tv.tv_usec = 0;
@@ -311,6 +310,8 @@ role_main_start(struct worker *w, struct spd_err *err)
 	    rm);
 	if (rm->rm_ping == NULL)
 		return spd_err_set(err, "main: event_new for ping failed");
+	if ((rm->rm_agent = magent_new(w, err)) == NULL)
+		return -1;
 	w->wk_role_data = rm;
 	return 0;
 }
@@ -327,6 +328,13 @@ role_main_ipc(struct worker *w, struct ipc_msg *msg, struct spd_err *err)
 		return role_main_channels(rm, msg, err);
 	case IPC_D2W_MOUSE_MODES:
 		return role_main_mouse_modes(rm, msg, err);
+	case IPC_D2W_AGENT_ATTACH:
+		magent_attach(rm->rm_agent, msg->fds[0]);
+		msg->fds[0] = -1;
+		return 0;
+	case IPC_D2W_AGENT_DETACH:
+		magent_detach(rm->rm_agent);
+		return 0;
 	case IPC_D2W_CONN_CLOSE:
 		/* A close for a connection already gone crossed ours. */
 		if (rm->rm_chan != NULL && msg->hdr.ih_conn == rm->rm_conn)

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "x11.h"
+#include "x11-agent.h"
+#include "x11-clipboard.h"
 #include "x11-cursor.h"
 #include "x11-input.h"
 #include "x11-screen.h"
@@ -79,9 +81,17 @@ x11_usage(void)
 
 /* Events for the modules; X errors of requests nobody waits for are only
  * logged (they concern a rectangle or a key, not the session). */
+/* The modules of one spiced-x11. */
+struct x11_parts {
+	struct xs	*p_screen;
+	struct xi	*p_input;
+	struct xc	*p_cursor;
+	struct xa	*p_agent;	/* NULL: spiced gave no agent port */
+	struct xcl	*p_clip;
+};
+
 static void
-x11_dispatch(struct x11 *x, struct xs *s, struct xi *in, struct xc *cur,
-    xcb_generic_event_t *ev)
+x11_dispatch(struct x11 *x, struct x11_parts *p, xcb_generic_event_t *ev)
 {
 	const xcb_generic_error_t *e;
 
@@ -92,21 +102,23 @@ x11_dispatch(struct x11 *x, struct xs *s, struct xi *in, struct xc *cur,
 			    e->major_code, e->minor_code);
 		return;
 	}
-	if (!xs_event(s, ev) && !xc_event(cur, ev))
-		(void)xi_event(in, ev);
+	if (xs_event(p->p_screen, ev) || xc_event(p->p_cursor, ev) ||
+	    (p->p_clip != NULL && xcl_event(p->p_clip, ev)))
+		return;
+	(void)xi_event(p->p_input, ev);
 }
 
 /* Until a signal, the X server's end or spiced's: 0 on a signal. */
 static int
-x11_run(struct x11 *x, struct xs *s, struct xi *in, struct xc *cur)
+x11_run(struct x11 *x, struct x11_parts *p)
 {
 	xcb_generic_event_t *ev;
-	struct pollfd pfd[4];
-	int due, cdue, n, i;
+	struct pollfd pfd[5];
+	int due, cdue, n, i, agent;
 
 	for (;;) {
 		while ((ev = xcb_poll_for_event(x->x_c)) != NULL) {
-			x11_dispatch(x, s, in, cur, ev);
+			x11_dispatch(x, p, ev);
 			free(ev);
 		}
 		if (xcb_connection_has_error(x->x_c)) {
@@ -117,14 +129,14 @@ x11_run(struct x11 *x, struct xs *s, struct xi *in, struct xc *cur)
 		if (x11_stop)
 			return 0;
 		if (qxlshm_redraw_requested(x->x_q))
-			xs_redraw(s);
-		if ((due = xs_due_ms(s)) == 0) {
-			if (xs_update(s) == -1)
+			xs_redraw(p->p_screen);
+		if ((due = xs_due_ms(p->p_screen)) == 0) {
+			if (xs_update(p->p_screen) == -1)
 				return -1;
 			continue;
 		}
-		if ((cdue = xc_due_ms(cur)) == 0) {
-			xc_update(cur, 0);
+		if ((cdue = xc_due_ms(p->p_cursor)) == 0) {
+			xc_update(p->p_cursor, 0);
 			continue;
 		}
 		if (due < 0 || cdue < due)
@@ -138,10 +150,23 @@ x11_run(struct x11 *x, struct xs *s, struct xi *in, struct xc *cur)
 			pfd[n++].fd = qxlshm_input_fd(x->x_q);
 		for (i = 0; i < n; i++)
 			pfd[i].events = POLLIN;
+		agent = -1;
+		if (p->p_agent != NULL) {
+			agent = n;
+			pfd[n].fd = xa_fd(p->p_agent);
+			pfd[n++].events = POLLIN |
+			    (xa_want_write(p->p_agent) ? POLLOUT : 0);
+		}
 		if (poll(pfd, (nfds_t)n, due) == -1 &&
 		    errno != EINTR) {
 			x11_log("poll: %s", strerror(errno));
 			return -1;
+		}
+		if (agent >= 0 && pfd[agent].revents != 0) {
+			if (xa_handle(p->p_agent) == -1)
+				return -1;
+			xcb_flush(x->x_c);
+			pfd[agent].revents = 0;
 		}
 		for (i = 1; i < n; i++)
 			if (pfd[i].revents != 0)
@@ -152,7 +177,8 @@ x11_run(struct x11 *x, struct xs *s, struct xi *in, struct xc *cur)
 				return -1;
 			}
 			xcb_flush(x->x_c);	/* the input just played */
-			xc_update(cur, 1);	/* where it put the pointer */
+			xc_update(p->p_cursor, 1);	/* where it put the
+							   pointer */
 		}
 	}
 }
@@ -172,12 +198,11 @@ main(int argc, char **argv)
 	char err[QXLSHM_ERRLEN];
 	struct sigaction sa;
 	struct x11 x;
-	struct xs *s = NULL;
-	struct xi *in = NULL;
-	struct xc *cur = NULL;
+	struct x11_parts p;
 	int c, screen, rv = 1;
 
 	memset(&x, 0, sizeof(x));
+	memset(&p, 0, sizeof(p));
 	x.x_display = getenv("DISPLAY");
 	while ((c = getopt_long(argc, argv, "s:d:n:vh", longopts, NULL)) !=
 	    -1) {
@@ -237,37 +262,46 @@ main(int argc, char **argv)
 	x.x_height = x.x_screen->height_in_pixels;
 	/* Everything the X server must offer is checked before spiced
 	 * hears from us. */
-	if ((s = xs_new(&x, err, sizeof(err))) == NULL ||
-	    (in = xi_new(&x, err, sizeof(err))) == NULL ||
-	    (cur = xc_new(&x, err, sizeof(err))) == NULL) {
+	if ((p.p_screen = xs_new(&x, err, sizeof(err))) == NULL ||
+	    (p.p_input = xi_new(&x, err, sizeof(err))) == NULL ||
+	    (p.p_cursor = xc_new(&x, err, sizeof(err))) == NULL) {
 		x11_log("%s", err);
 		goto out;
 	}
 	if ((x.x_q = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
-	    QXLSHM_F_INPUT, err, sizeof(err))) == NULL) {
+	    QXLSHM_F_INPUT | QXLSHM_F_AGENT, err, sizeof(err))) == NULL) {
 		x11_log("%s", err);
 		goto out;
 	}
-	if (xs_start(s, err, sizeof(err)) == -1) {
+	if (xs_start(p.p_screen, err, sizeof(err)) == -1) {
 		x11_log("%s", err);
 		goto out;
 	}
 	if ((qxlshm_features(x.x_q) & QXLSHM_F_INPUT) &&
-	    xi_start(in, err, sizeof(err)) == -1) {
+	    xi_start(p.p_input, err, sizeof(err)) == -1) {
 		x11_log("%s", err);
 		goto out;
 	}
-	(void)xc_start(cur, err, sizeof(err));
+	(void)xc_start(p.p_cursor, err, sizeof(err));
+	/* The agent: clipboard and monitor configuration. */
+	if ((qxlshm_features(x.x_q) & QXLSHM_F_AGENT) &&
+	    ((p.p_agent = xa_new(&x, err, sizeof(err))) == NULL ||
+	    (p.p_clip = xcl_new(&x, p.p_agent, err, sizeof(err))) == NULL)) {
+		x11_log("%s", err);
+		goto out;
+	}
 	x11_log("X display %s (%ux%u) attached to %s", x.x_display,
 	    x.x_width, x.x_height, sock);
-	rv = x11_run(&x, s, in, cur) == 0 ? 0 : 1;
+	rv = x11_run(&x, &p) == 0 ? 0 : 1;
 	if (rv == 0)
 		x11_log("stopping on signal");
 out:
 	qxlshm_close(x.x_q);	/* sends DETACH */
-	xc_free(cur);
-	xi_free(in);
-	xs_free(s);
+	xcl_free(p.p_clip);
+	xa_free(p.p_agent);
+	xc_free(p.p_cursor);
+	xi_free(p.p_input);
+	xs_free(p.p_screen);
 	if (x.x_c != NULL)
 		xcb_disconnect(x.x_c);
 	return rv;

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * x11-agent: the VDAgent spiced-x11 plays.  Messages are reassembled by
+ * vdagent-stream (headers checked, XA_MAX_MSG cap); each message we send
+ * starts a new chunk, so that a session gaining the port mid-stream finds
+ * the next one (PROTOCOL.md 2.5).  What waits for the port is queued up
+ * to XA_MAX_QUEUED bytes; beyond that a message is dropped and logged
+ * (a clipboard no one reads must not eat the session's memory).
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <spice/vd_agent.h>
+
+#include "vdagent-stream.h"
+#include "x11-agent.h"
+
+struct xa_out {
+	struct xa_out	*o_next;
+	uint32_t	 o_len;
+	uint8_t		 o_buf[];
+};
+
+struct xa {
+	struct x11	*a_x;
+	int		 a_fd;
+	struct vds	 a_in;
+	uint32_t	 a_client_caps;	/* word 0 of the client's caps */
+	struct xa_out	*a_head;
+	struct xa_out	*a_tail;
+	size_t		 a_queued;
+	xa_clipboard_fn	 a_clip;
+	xa_gone_fn	 a_gone;
+	void		*a_arg;
+	int		 a_resize_said;	/* "cannot resize" logged */
+};
+
+static int	xa_on_msg(void *, uint32_t, uint64_t, const uint8_t *,
+		    uint32_t, struct spd_err *);
+
+struct xa *
+xa_new(struct x11 *x, char *err, size_t errlen)
+{
+	struct xa *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->a_x = x;
+	if ((a->a_fd = qxlshm_agent_open(x->x_q)) == -1) {
+		snprintf(err, errlen, "agent: %s", qxlshm_error(x->x_q));
+		free(a);
+		return NULL;
+	}
+	vds_init(&a->a_in, XA_MAX_MSG, xa_on_msg, a);
+	return a;
+}
+
+void
+xa_set_clipboard(struct xa *a, xa_clipboard_fn clip, xa_gone_fn gone,
+    void *arg)
+{
+	a->a_clip = clip;
+	a->a_gone = gone;
+	a->a_arg = arg;
+}
+
+int
+xa_fd(const struct xa *a)
+{
+	return a->a_fd;
+}
+
+int
+xa_want_write(const struct xa *a)
+{
+	return a->a_head != NULL;
+}
+
+/* Queue one message, cut into chunks. */
+static void
+xa_send(struct xa *a, uint32_t type, const void *pre, uint32_t prelen,
+    const void *data, uint32_t size)
+{
+	struct qxlshm_agent_chunk ch;
+	uint8_t hdr[VDS_HDR_LEN];
+	const uint8_t *parts[3] = { hdr, pre, data };
+	uint32_t lens[3] = { VDS_HDR_LEN, prelen, size };
+	uint64_t total = (uint64_t)VDS_HDR_LEN + prelen + size;
+	struct xa_out *o = NULL;
+	uint32_t room = 0, take;
+	int i;
+
+	if (total - VDS_HDR_LEN > XA_MAX_MSG ||
+	    a->a_queued + total > XA_MAX_QUEUED) {
+		x11_log("agent: message type %u of %llu bytes dropped (%zu "
+		    "bytes wait for the client already)", type,
+		    (unsigned long long)total, a->a_queued);
+		return;
+	}
+	vds_header(hdr, type, 0, prelen + size);
+	for (i = 0; i < 3; i++) {
+		while (lens[i] > 0) {
+			if (room == 0) {
+				take = total > QXLSHM_AGENT_MAX_CHUNK ?
+				    QXLSHM_AGENT_MAX_CHUNK : (uint32_t)total;
+				if ((o = malloc(sizeof(*o) + sizeof(ch) +
+				    take)) == NULL) {
+					x11_log("agent: out of memory");
+					return;
+				}
+				ch.port = QXLSHM_AGENT_PORT_CLIENT;
+				ch.size = take;
+				memcpy(o->o_buf, &ch, sizeof(ch));
+				o->o_len = sizeof(ch);
+				o->o_next = NULL;
+				if (a->a_tail != NULL)
+					a->a_tail->o_next = o;
+				else
+					a->a_head = o;
+				a->a_tail = o;
+				a->a_queued += sizeof(ch) + take;
+				room = take;
+				total -= take;
+			}
+			take = lens[i] < room ? lens[i] : room;
+			memcpy(o->o_buf + o->o_len, parts[i], take);
+			o->o_len += take;
+			parts[i] += take;
+			lens[i] -= take;
+			room -= take;
+		}
+	}
+}
+
+void
+xa_send_clipboard(struct xa *a, uint32_t type, uint8_t sel, const void *data,
+    uint32_t size)
+{
+	uint8_t pre[4] = { sel, 0, 0, 0 };
+
+	if (VD_AGENT_HAS_CAPABILITY(&a->a_client_caps, 1,
+	    VD_AGENT_CAP_CLIPBOARD_SELECTION))
+		xa_send(a, type, pre, 4, data, size);
+	else if (sel == VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD)
+		xa_send(a, type, NULL, 0, data, size);
+}
+
+int
+xa_client_selections(const struct xa *a)
+{
+	return VD_AGENT_HAS_CAPABILITY(&a->a_client_caps, 1,
+	    VD_AGENT_CAP_CLIPBOARD_SELECTION);
+}
+
+/* What we can do: the clipboard (by demand, by selection, LF line ends)
+ * and monitor configuration (answered, applied where RANDR allows). */
+static void
+xa_announce(struct xa *a, uint32_t request)
+{
+	uint32_t msg[2] = { request, 0 };
+
+	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_MONITORS_CONFIG);
+	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_REPLY);
+	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_CLIPBOARD_BY_DEMAND);
+	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_CLIPBOARD_SELECTION);
+	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_GUEST_LINEEND_LF);
+	xa_send(a, VD_AGENT_ANNOUNCE_CAPABILITIES, NULL, 0, msg,
+	    sizeof(msg));
+}
+
+static void
+xa_reply(struct xa *a, uint32_t type, uint32_t error)
+{
+	uint32_t msg[2] = { type, error };
+
+	xa_send(a, VD_AGENT_REPLY, NULL, 0, msg, sizeof(msg));
+}
+
+static uint32_t
+xa_le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* MONITORS_CONFIG: one X screen, so the first monitor with a size says
+ * what the client's window would like.  Resizing the X screen is not
+ * done yet: logged once, acknowledged (the client waits for the REPLY). */
+static void
+xa_monitors(struct xa *a, const uint8_t *d, uint32_t size)
+{
+	uint32_t n, i, w = 0, h = 0;
+
+	if (size < 8 || (n = xa_le32(d)) > 64 ||
+	    size < 8 + (uint64_t)n * sizeof(VDAgentMonConfig)) {
+		x11_log("agent: MONITORS_CONFIG of %u bytes is malformed",
+		    size);
+		xa_reply(a, VD_AGENT_MONITORS_CONFIG, VD_AGENT_ERROR);
+		return;
+	}
+	for (i = 0; i < n && w == 0; i++) {
+		h = xa_le32(d + 8 + i * sizeof(VDAgentMonConfig));
+		w = xa_le32(d + 8 + i * sizeof(VDAgentMonConfig) + 4);
+		if (h == 0)
+			w = 0;
+	}
+	if (w != 0 && (w != a->a_x->x_width || h != a->a_x->x_height) &&
+	    !a->a_resize_said) {
+		a->a_resize_said = 1;
+		x11_log("agent: the client asks for %ux%u; spiced-x11 does "
+		    "not resize the X screen yet (it stays %ux%u)", w, h,
+		    a->a_x->x_width, a->a_x->x_height);
+	}
+	xa_reply(a, VD_AGENT_MONITORS_CONFIG, VD_AGENT_SUCCESS);
+}
+
+/* One whole message from the client (vds callback). */
+static int
+xa_on_msg(void *arg, uint32_t type, uint64_t opaque, const uint8_t *data,
+    uint32_t size, struct spd_err *err)
+{
+	struct xa *a = arg;
+	uint8_t sel = VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD;
+
+	switch (type) {
+	case VD_AGENT_ANNOUNCE_CAPABILITIES:
+		if (size < 4)
+			return spd_err_set(err, "ANNOUNCE_CAPABILITIES of %u "
+			    "bytes", size);
+		a->a_client_caps = size >= 8 ? xa_le32(data + 4) : 0;
+		if (xa_le32(data) != 0)
+			xa_announce(a, 0);
+		if (a->a_gone != NULL)
+			a->a_gone(a->a_arg, 0);
+		return 0;
+	case VD_AGENT_MONITORS_CONFIG:
+		xa_monitors(a, data, size);
+		return 0;
+	case VD_AGENT_CLIPBOARD_GRAB:
+	case VD_AGENT_CLIPBOARD_REQUEST:
+	case VD_AGENT_CLIPBOARD:
+	case VD_AGENT_CLIPBOARD_RELEASE:
+		if (xa_client_selections(a)) {
+			if (size < 4)
+				return spd_err_set(err, "clipboard message "
+				    "type %u of %u bytes", type, size);
+			sel = data[0];
+			data += 4;
+			size -= 4;
+		}
+		if (a->a_clip != NULL)
+			a->a_clip(a->a_arg, type, sel, data, size);
+		return 0;
+	default:
+		/* File transfer, display config, audio volume...: not
+		 * offered; the client should not send them. */
+		if (a->a_x->x_verbose)
+			x11_log("agent: message type %u ignored", type);
+		return 0;
+	}
+}
+
+/* A message from spiced itself (the server port). */
+static void
+xa_server_msg(struct xa *a, const uint8_t *d, uint32_t n)
+{
+	if (n >= VDS_HDR_LEN && xa_le32(d + 4) ==
+	    VD_AGENT_CLIENT_DISCONNECTED) {
+		if (a->a_x->x_verbose)
+			x11_log("agent: the client went away");
+		vds_reset(&a->a_in);
+		a->a_client_caps = 0;
+		if (a->a_gone != NULL)
+			a->a_gone(a->a_arg, 1);
+	}
+}
+
+static int
+xa_read(struct xa *a)
+{
+	uint8_t buf[sizeof(struct qxlshm_agent_chunk) +
+	    QXLSHM_AGENT_MAX_CHUNK + 1];
+	struct qxlshm_agent_chunk ch;
+	struct spd_err err;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		n = recv(a->a_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0) {
+			x11_log("agent port: %s", n == 0 ? "closed by spiced" :
+			    strerror(errno));
+			return -1;
+		}
+		memcpy(&ch, buf, (size_t)n < sizeof(ch) ? (size_t)n :
+		    sizeof(ch));
+		if ((size_t)n < sizeof(ch) || ch.size != (size_t)n -
+		    sizeof(ch) || ch.size > QXLSHM_AGENT_MAX_CHUNK) {
+			x11_log("agent: a malformed chunk of %zd bytes from "
+			    "spiced; dropped", n);
+			continue;
+		}
+		if (ch.port == QXLSHM_AGENT_PORT_SERVER) {
+			xa_server_msg(a, buf + sizeof(ch), ch.size);
+			continue;
+		}
+		if (vds_feed(&a->a_in, buf + sizeof(ch), ch.size, &err) != 0) {
+			/* The client's stream is broken: start over with
+			 * the next message it begins. */
+			x11_log("agent: %s; the client's partial message is "
+			    "dropped", err.msg);
+			vds_reset(&a->a_in);
+		}
+	}
+	return 0;
+}
+
+static int
+xa_write(struct xa *a)
+{
+	struct xa_out *o;
+	ssize_t n;
+
+	while ((o = a->a_head) != NULL) {
+		n = send(a->a_fd, o->o_buf, o->o_len, MSG_DONTWAIT |
+		    MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n < 0) {
+			x11_log("agent port: %s", strerror(errno));
+			return -1;
+		}
+		a->a_head = o->o_next;
+		if (a->a_head == NULL)
+			a->a_tail = NULL;
+		a->a_queued -= o->o_len;
+		free(o);
+	}
+	return 0;
+}
+
+int
+xa_handle(struct xa *a)
+{
+	if (xa_read(a) == -1)
+		return -1;
+	return xa_write(a);
+}
+
+void
+xa_free(struct xa *a)
+{
+	struct xa_out *o;
+
+	if (a == NULL)
+		return;
+	while ((o = a->a_head) != NULL) {
+		a->a_head = o->o_next;
+		free(o);
+	}
+	vds_free(&a->a_in);
+	close(a->a_fd);
+	free(a);
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The agent, played by spiced-x11, through spiced's relay, with the real
+spice-gtk client and real X clients (xclip) on Xvfb.  Text copied in X
+(non-ASCII included) is offered to the client (GRAB with UTF8_TEXT) and
+pasted there byte for byte; text copied in the client is pasted by an X
+client byte for byte.  The client's window asking for another size gets
+the agent's answer (spiced-x11 logs that it keeps the screen size).  With
+two viewers the agent belongs to one at a time: the oldest at first, then
+the one that last typed or clicked; a view-only viewer never gets it and
+cannot touch the X clipboard."""
+
+import ctypes
+import re
+import subprocess
+
+import common
+import spice_client
+import xsession
+from common import check
+from gi.repository import GObject
+from spice_client import Spice
+
+W, H = 640, 480
+UTF8 = 1
+CLIPBOARD = 0
+
+
+class Clip:
+    """A viewer's main channel, recording what the agent says."""
+
+    def __init__(self, client):
+        self.c = client
+        self.m = client.channel(spice_client.CHANNEL_MAIN)
+        self.grabs = []
+        self.data = []
+        self.offer = None
+        GObject.Object.connect(self.m, "main-clipboard-selection-grab", self._grab)
+        GObject.Object.connect(self.m, "main-clipboard-selection", self._data)
+        GObject.Object.connect(self.m, "main-clipboard-selection-request", self._request)
+
+    def _grab(self, ch, sel, types, ntypes):
+        self.grabs.append((sel, list(types)))
+        return True
+
+    def _data(self, ch, sel, typ, data, size):
+        self.data.append((sel, typ, ctypes.string_at(data, size) if size else b""))
+
+    def _request(self, ch, sel, typ):
+        if self.offer is None:
+            return False
+        Spice.MainChannel.clipboard_selection_notify(self.m, sel, typ, self.offer)
+        return True
+
+    def connected(self):
+        return self.m.get_property("agent-connected")
+
+    def ready(self):
+        """The agent is here and has said what it can (spice-gtk drops
+        clipboard calls until then)."""
+        return self.connected() and self.m.get_property("agent-caps-0") != 0
+
+
+def xclip_in(x, text):
+    p = subprocess.Popen(["xclip", "-selection", "clipboard", "-i"], env=x.env,
+                         stdin=subprocess.PIPE)
+    p.stdin.write(text)
+    p.stdin.close()
+    p.wait(timeout=10)    # xclip serves the selection from a child
+
+
+def xclip_out(c, x):
+    p = subprocess.Popen(["xclip", "-selection", "clipboard", "-o"], env=x.env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    common._procs.append(p)
+    c.wait_until(lambda: p.poll() is not None, 10, "xclip -o")
+    return p.returncode, p.stdout.read()
+
+
+def main():
+    xsession.need("xclip")
+    x = xsession.Xvfb(W, H)
+    uid = xsession.producer_uid()
+    sp = common.Spiced(password="pw", extra=xsession.producer_conf(uid) +
+                       '\npassword-view-only = "look"')
+    common.wait_producer_socket(sp)
+    xsession.start_spiced_x11(sp, x, uid)
+    sp.wait_log(r'producer "spiced-x11" has an agent', 5)
+
+    a = spice_client.connect(port=sp.port, password="pw")
+    a.wait_channels([spice_client.CHANNEL_MAIN, spice_client.CHANNEL_INPUTS], timeout=10)
+    ca = Clip(a)
+    a.wait_until(ca.ready, 10, "the agent at the first viewer")
+
+    # X -> client.
+    text = "héllo from X, ✓ twice ✓\n".encode()
+    xclip_in(x, text)
+    a.wait_until(lambda: ca.grabs, 10, "the X clipboard offered to the client")
+    check(ca.grabs[-1] == (CLIPBOARD, [UTF8]), "grab %s" % ca.grabs)
+    Spice.MainChannel.clipboard_selection_request(ca.m, CLIPBOARD, UTF8)
+    a.wait_until(lambda: ca.data, 10, "the X clipboard's text")
+    check(ca.data[-1] == (CLIPBOARD, UTF8, text), "pasted %r" % (ca.data[-1],))
+
+    # Client -> X.
+    ca.offer = "from the client: ünïcode ✓".encode()
+    Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [UTF8])
+    def owned():
+        r = subprocess.run(["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
+                           env=x.env, capture_output=True, text=True, timeout=10)
+        return "UTF8_STRING" in r.stdout
+    a.wait_until(owned, 10, "spiced-x11 to own CLIPBOARD for the client")
+    rc, got = xclip_out(a, x)
+    check(rc == 0 and got == ca.offer, "X pasted %r (status %d)" % (got, rc))
+
+    # A resize request is answered; Xvfb keeps its size (said once).
+    Spice.MainChannel.update_display_enabled(ca.m, 0, True, False)
+    Spice.MainChannel.update_display(ca.m, 0, 0, 0, 800, 600, True)
+    said = re.compile(r"spiced-x11: agent: the client asks for 800x600; spiced-x11 does "
+                      r"not resize the X screen yet \(it stays 640x480\)")
+    # (spice-gtk sends it from a timer: the wait runs its main loop.)
+    a.wait_until(lambda: said.search(sp.log_text()), 15, "the resize request answered")
+
+    # A view-only viewer: no agent, and its grab reaches nothing.
+    v = spice_client.connect(port=sp.port, password="look")
+    v.wait_channels([spice_client.CHANNEL_MAIN], timeout=10)
+    cv = Clip(v)
+    v.wait_until(lambda: (spice_client.CHANNEL_DISPLAY, 0) in v.opened, 10, "the view")
+    check(not cv.connected(), "a view-only viewer has the agent")
+    cv.offer = b"from the view-only viewer"
+    Spice.MainChannel.clipboard_selection_grab(cv.m, CLIPBOARD, [UTF8])
+    rc, got = xclip_out(v, x)
+    check(got == ca.offer, "the view-only viewer changed the X clipboard: %r" % got)
+
+    # A second full viewer: the agent stays with the first until the
+    # second types; then the first clicks and gets it back.
+    b = spice_client.connect(port=sp.port, password="pw")
+    b.wait_channels([spice_client.CHANNEL_MAIN, spice_client.CHANNEL_INPUTS], timeout=10)
+    cb = Clip(b)
+    b.wait_until(lambda: (spice_client.CHANNEL_INPUTS, 0) in b.opened, 10, "b's inputs")
+    check(ca.connected() and not cb.connected(), "the agent moved before any input")
+    Spice.InputsChannel.key_press_and_release(b.channel(spice_client.CHANNEL_INPUTS), 0x39)
+    b.wait_until(cb.ready, 10, "the agent at the viewer that typed")
+    a.wait_until(lambda: not ca.connected(), 10, "the first viewer to lose the agent")
+    sp.wait_log(r"the agent goes to session", 5)
+    # Its clipboard now reaches X.
+    cb.offer = b"from the second viewer"
+    Spice.MainChannel.clipboard_selection_grab(cb.m, CLIPBOARD, [UTF8])
+    b.wait_until(owned, 10, "CLIPBOARD for the second viewer")
+    rc, got = xclip_out(b, x)
+    check(got == cb.offer, "X pasted %r from the second viewer" % got)
+    inputs_a = a.channel(spice_client.CHANNEL_INPUTS)
+    Spice.InputsChannel.button_press(inputs_a, 1, 1)
+    Spice.InputsChannel.button_release(inputs_a, 1, 0)
+    a.wait_until(ca.connected, 10, "the agent back at the viewer that clicked")
+    b.wait_until(lambda: not cb.connected(), 10, "the second viewer to lose it")
+    # The owner leaving hands it on.
+    a.disconnect()
+    b.wait_until(cb.connected, 10, "the agent at the remaining viewer")
+    b.disconnect()
+    v.disconnect()
+
+
+common.run(main)

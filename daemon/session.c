@@ -6,7 +6,9 @@
  * display offers now, else they get the matching link error.
  */
 #include <sys/random.h>
+#include <sys/socket.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +16,13 @@
 #include <unistd.h>
 
 #include <spice/enums.h>
+#include <spice/vd_agent.h>
 
 #include "log.h"
 #include "qxl-shm.h"
 #include "service.h"
 #include "session.h"
+#include "vdagent-stream.h"
 #include "worker-proc.h"
 
 struct session *
@@ -439,6 +443,24 @@ session_agent_choice(struct display *d)
 	return best;
 }
 
+/* Tell the agent its client is gone, before the next owner's first byte
+ * (so from here, in order: the old owner's worker is in another process
+ * and would race the new one).  Best effort: a full port loses it. */
+static void
+session_agent_tell_gone(struct display *d)
+{
+	uint8_t buf[sizeof(struct qxlshm_agent_chunk) + VDS_HDR_LEN];
+	struct qxlshm_agent_chunk ch = { QXLSHM_AGENT_PORT_SERVER,
+	    VDS_HDR_LEN };
+
+	memcpy(buf, &ch, sizeof(ch));
+	vds_header(buf + sizeof(ch), VD_AGENT_CLIENT_DISCONNECTED, 0, 0);
+	if (send(d->d_agent_fd, buf, sizeof(buf), MSG_DONTWAIT |
+	    MSG_NOSIGNAL) != (ssize_t)sizeof(buf))
+		log_info("display \"%s\": could not tell the agent its client "
+		    "left: %s", d->d_name, strerror(errno));
+}
+
 void
 session_agent_update(struct display *d)
 {
@@ -448,6 +470,8 @@ session_agent_update(struct display *d)
 	if (s == old)
 		return;
 	d->d_agent_owner = s;
+	if (old != NULL && d->d_agent_fd >= 0)
+		session_agent_tell_gone(d);
 	if (old != NULL && old->s_main != NULL)
 		(void)wproc_send(old->s_main, IPC_D2W_AGENT_DETACH, old->s_id, 0,
 		    NULL, 0, NULL, 0);

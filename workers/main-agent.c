@@ -99,31 +99,16 @@ magent_want_read(struct magent *ma)
 		event_del(ma->ma_rev);
 }
 
-/* Tell the agent its client is gone (best effort: a full port loses it,
- * and the agent then learns it from the next owner's first message). */
+/* Drop the port: the client hears the agent went (error 0: not an
+ * error, it moved or left).  The agent hears its client went from the
+ * supervisor, which orders that before the next owner's bytes. */
 static void
-magent_tell_disconnected(struct magent *ma)
-{
-	uint8_t buf[sizeof(struct qxlshm_agent_chunk) + VDS_HDR_LEN];
-	struct qxlshm_agent_chunk ch = { QXLSHM_AGENT_PORT_SERVER,
-	    VDS_HDR_LEN };
-
-	memcpy(buf, &ch, sizeof(ch));
-	vds_header(buf + sizeof(ch), VD_AGENT_CLIENT_DISCONNECTED, 0, 0);
-	(void)send(ma->ma_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
-/* Drop the port: the agent hears its client went, the client hears the
- * agent went (error 0: not an error, it moved or left). */
-static void
-magent_drop(struct magent *ma, int tell_agent)
+magent_drop(struct magent *ma)
 {
 	struct obuf *ob;
 
 	if (ma->ma_fd < 0)
 		return;
-	if (tell_agent)
-		magent_tell_disconnected(ma);
 	event_free(ma->ma_rev);
 	event_free(ma->ma_wev);
 	ma->ma_rev = ma->ma_wev = NULL;
@@ -168,7 +153,7 @@ magent_set_chan(struct magent *ma, struct chan *c, uint32_t session)
 	ma->ma_chan = c;
 	ma->ma_session = session;
 	if (c == NULL) {
-		magent_drop(ma, 1);
+		magent_drop(ma);
 		return;
 	}
 	/* MAIN_INIT said whether the agent is here. */
@@ -179,7 +164,7 @@ void
 magent_attach(struct magent *ma, int fd)
 {
 	if (ma->ma_fd >= 0)
-		magent_drop(ma, 0);
+		magent_drop(ma);
 	ma->ma_fd = fd;
 	ma->ma_resync = 1;
 	if ((ma->ma_rev = event_new(ma->ma_w->wk_base, fd,
@@ -188,7 +173,7 @@ magent_attach(struct magent *ma, int fd)
 	    magent_write_cb, ma)) == NULL) {
 		log_warn("session %u: agent: event_new failed",
 		    ma->ma_session);
-		magent_drop(ma, 0);
+		magent_drop(ma);
 		return;
 	}
 	log_info("session %u: the agent is ours", ma->ma_session);
@@ -201,7 +186,7 @@ magent_detach(struct magent *ma)
 	if (ma->ma_fd >= 0)
 		log_info("session %u: the agent goes to another session",
 		    ma->ma_session);
-	magent_drop(ma, 1);
+	magent_drop(ma);
 }
 
 /* Give the client back n tokens. */
@@ -237,7 +222,7 @@ magent_flush(struct magent *ma)
 		if (n < 0) {
 			log_info("session %u: agent port: %s", ma->ma_session,
 			    strerror(errno));
-			magent_drop(ma, 0);
+			magent_drop(ma);
 			break;
 		}
 		ma->ma_qhead = (ma->ma_qhead + 1) % MAGENT_TOKENS;
@@ -340,7 +325,7 @@ magent_agent_chunk(struct magent *ma, const uint8_t *buf, size_t n)
 	if (n < sizeof(ch)) {
 		log_warn("session %u: agent sent a %zu-byte chunk; agent "
 		    "disconnected", ma->ma_session, n);
-		magent_drop(ma, 1);
+		magent_drop(ma);
 		return;
 	}
 	memcpy(&ch, buf, sizeof(ch));
@@ -350,7 +335,7 @@ magent_agent_chunk(struct magent *ma, const uint8_t *buf, size_t n)
 		log_warn("session %u: agent chunk for port %u of %u bytes in "
 		    "a %zu-byte datagram; agent disconnected", ma->ma_session,
 		    ch.port, ch.size, n);
-		magent_drop(ma, 1);
+		magent_drop(ma);
 		return;
 	}
 	/* Gained mid-message: wait for one that starts here. */
@@ -363,7 +348,7 @@ magent_agent_chunk(struct magent *ma, const uint8_t *buf, size_t n)
 	if (vds_feed(&ma->ma_out, data, len, &err) != 0) {
 		log_warn("session %u: agent stream: %s; agent disconnected",
 		    ma->ma_session, err.msg);
-		magent_drop(ma, 1);
+		magent_drop(ma);
 		return;
 	}
 	for (off = 0; off < len; off += piece) {
@@ -394,14 +379,14 @@ magent_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n <= 0) {
 			log_info("session %u: agent port closed",
 			    ma->ma_session);
-			magent_drop(ma, 0);
+			magent_drop(ma);
 			return;
 		}
 		if ((size_t)n > MAGENT_CHUNK_MAX) {
 			log_warn("session %u: agent sent a datagram over %zu "
 			    "bytes; agent disconnected", ma->ma_session,
 			    MAGENT_CHUNK_MAX);
-			magent_drop(ma, 1);
+			magent_drop(ma);
 			return;
 		}
 		magent_agent_chunk(ma, buf, (size_t)n);

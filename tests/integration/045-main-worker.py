@@ -11,8 +11,6 @@ a message before INIT, or a refused message make the worker exit 1, EOF
 on IPC makes it exit 0."""
 
 import os
-import select
-import socket
 import struct
 import subprocess
 
@@ -20,7 +18,7 @@ import common
 import ipcdrive
 from common import check
 
-SESSION, CONN = 4242, 7
+from mainclient import CONN, SESSION, MainClient, expect_session_end
 
 MSG_PING, MSG_MAIN_INIT, MSG_CHANNELS_LIST, MSG_MOUSE_MODE = 4, 103, 104, 105
 MSGC_PONG, MSGC_FLUSH_MARK = 3, 4
@@ -30,59 +28,6 @@ MSGC_ATTACH, MSGC_MOUSE_REQ, MSGC_AGENT_DATA = 104, 105, 107
 def channels_payload(chans):
     body = struct.pack("<I", len(chans)) + b"".join(struct.pack("BB", t, i) for t, i in chans)
     return body.ljust(4 + 2 * 32, b"\0")
-
-
-class MainClient:
-    """The client end of a main channel handed to the worker."""
-
-    def __init__(self, ipc, mini=True):
-        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(5)
-        self.mini = mini
-        payload = ipcdrive.client_payload(1, mini_header=mini, common_caps=[0xf],
-                                          channel_caps=[0xf], peer=b"127.0.0.1:5555")
-        ipcdrive.send(ipc, "IPC_D2W_CLIENT", payload, [theirs.fileno()], SESSION, CONN)
-        theirs.close()
-
-    def send(self, typ, body=b""):
-        if self.mini:
-            self.sock.sendall(struct.pack("<HI", typ, len(body)) + body)
-        else:
-            self.sock.sendall(struct.pack("<QHII", 1, typ, len(body), 0) + body)
-
-    def recv_exact(self, n):
-        b = b""
-        while len(b) < n:
-            x = self.sock.recv(n - len(b))
-            if not x:
-                raise EOFError("server closed after %d of %d bytes" % (len(b), n))
-            b += x
-        return b
-
-    def recv(self):
-        if self.mini:
-            typ, size = struct.unpack("<HI", self.recv_exact(6))
-        else:
-            _, typ, size, _ = struct.unpack("<QHII", self.recv_exact(18))
-        return typ, self.recv_exact(size)
-
-    def expect(self, typ):
-        t, body = self.recv()
-        check(t == typ, "expected message %d, got %d" % (typ, t))
-        return body
-
-    def nothing_pending(self, wait=0.3):
-        r, _, _ = select.select([self.sock], [], [], wait)
-        return not r
-
-
-def expect_session_end(p, ipc, reason_part):
-    typ, body, session, conn = ipcdrive.recv(ipc)
-    check(typ == "IPC_W2D_CONN_CLOSED", "CONN_CLOSED, got %r" % typ)
-    reason = body.split(b"\0", 1)[0].decode()
-    check(session == SESSION and conn == CONN, "CONN_CLOSED for %d/%d" % (session, conn))
-    check(reason_part in reason, "close reason %r lacks %r" % (reason, reason_part))
-    check(p.wait(timeout=5) == 0, "worker exit status %s" % p.returncode)
 
 
 def check_sandboxed(pid):

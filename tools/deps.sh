@@ -32,6 +32,10 @@ SPICED_BENCH_DEPS="libspice-server-dev"
 
 # The demo's viewer (optional: the demo prints the URI either way).
 SPICED_DEMO_DEPS="virt-viewer"
+# The demo's X session: an X server with the fonts its window manager
+# wants, the window manager, a terminal, a clock, a background.
+SPICED_DEMO_X11_DEPS="xvfb xfonts-base xfonts-75dpi twm xterm x11-apps
+ x11-xserver-utils"
 
 # The packages of $* that are not installed yet.
 spiced_missing() {

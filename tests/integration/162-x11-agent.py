@@ -4,7 +4,7 @@
 spice-gtk client and real X clients (xclip) on Xvfb.  Text copied in X
 (non-ASCII included) is offered to the client (GRAB with UTF8_TEXT) and
 pasted there byte for byte; text copied in the client is pasted by an X
-client byte for byte.  The client's window asking for another size gets
+client byte for byte; a PNG image likewise both ways.  The client's window asking for another size gets
 the agent's answer (spiced-x11 logs that it keeps the screen size).  With
 two viewers the agent belongs to one at a time: the oldest at first, then
 the one that last typed or clicked; a view-only viewer never gets it and
@@ -22,7 +22,7 @@ from gi.repository import GObject
 from spice_client import Spice
 
 W, H = 640, 480
-UTF8 = 1
+UTF8, PNG = 1, 2
 CLIPBOARD = 0
 
 
@@ -111,6 +111,32 @@ def main():
     a.wait_until(owned, 10, "spiced-x11 to own CLIPBOARD for the client")
     rc, got = xclip_out(a, x)
     check(rc == 0 and got == ca.offer, "X pasted %r (status %d)" % (got, rc))
+
+    # A PNG image both ways (the bytes are not looked at on the way).
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    n = len(ca.grabs)
+    p = subprocess.Popen(["xclip", "-selection", "clipboard", "-t", "image/png", "-i"],
+                         env=x.env, stdin=subprocess.PIPE)
+    p.communicate(png, timeout=10)
+    a.wait_until(lambda: len(ca.grabs) > n, 10, "the X image offered to the client")
+    check(ca.grabs[-1] == (CLIPBOARD, [PNG]), "image grab %s" % (ca.grabs[-1],))
+    n = len(ca.data)
+    Spice.MainChannel.clipboard_selection_request(ca.m, CLIPBOARD, PNG)
+    a.wait_until(lambda: len(ca.data) > n, 10, "the X image")
+    check(ca.data[-1] == (CLIPBOARD, PNG, png), "image pasted: %d bytes" % len(ca.data[-1][2]))
+    ca.offer = png[::-1]
+    Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [PNG])
+    a.wait_until(lambda: "image/png" in subprocess.run(
+        ["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"], env=x.env,
+        capture_output=True, text=True, timeout=10).stdout, 10, "the client's image in X")
+    p = subprocess.Popen(["xclip", "-selection", "clipboard", "-o", "-t", "image/png"],
+                         env=x.env, stdout=subprocess.PIPE)
+    common._procs.append(p)
+    a.wait_until(lambda: p.poll() is not None, 10, "xclip -o image/png")
+    check(p.stdout.read() == ca.offer, "the client's image in X differs")
+    ca.offer = "from the client: ünïcode ✓".encode()
+    Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [UTF8])
+    a.wait_until(owned, 10, "the client's text in X again")
 
     # A resize request is answered; Xvfb keeps its size (said once).
     Spice.MainChannel.update_display_enabled(ca.m, 0, True, False)

@@ -40,6 +40,24 @@ x11_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int
+x11_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+uint32_t
+x11_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
 int64_t
 x11_now_ms(void)
 {
@@ -56,11 +74,9 @@ x11_ext_event_base(struct x11 *x, xcb_extension_t *ext, const char *name,
 	const xcb_query_extension_reply_t *r;
 
 	r = xcb_get_extension_data(x->x_c, ext);
-	if (r == NULL || !r->present) {
-		snprintf(err, errlen, "X display %s has no %s extension",
-		    x->x_display, name);
-		return -1;
-	}
+	if (r == NULL || !r->present)
+		return x11_errf(err, errlen, "X display %s has no %s "
+		    "extension", x->x_display, name);
 	return r->first_event;
 }
 

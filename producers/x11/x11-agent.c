@@ -184,15 +184,6 @@ xa_reply(struct xa *a, uint32_t type, uint32_t error)
 	xa_send(a, VD_AGENT_REPLY, NULL, 0, msg, sizeof(msg));
 }
 
-static uint32_t
-xa_le32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 /* MONITORS_CONFIG: one X screen, so the first monitor with a size says
  * what the client's window would like.  Resizing the X screen is not
  * done yet: logged once, acknowledged (the client waits for the REPLY). */
@@ -201,7 +192,7 @@ xa_monitors(struct xa *a, const uint8_t *d, uint32_t size)
 {
 	uint32_t n, i, w = 0, h = 0;
 
-	if (size < 8 || (n = xa_le32(d)) > 64 ||
+	if (size < 8 || (n = x11_le32(d)) > 64 ||
 	    size < 8 + (uint64_t)n * sizeof(VDAgentMonConfig)) {
 		x11_log("agent: MONITORS_CONFIG of %u bytes is malformed",
 		    size);
@@ -209,8 +200,8 @@ xa_monitors(struct xa *a, const uint8_t *d, uint32_t size)
 		return;
 	}
 	for (i = 0; i < n && w == 0; i++) {
-		h = xa_le32(d + 8 + i * sizeof(VDAgentMonConfig));
-		w = xa_le32(d + 8 + i * sizeof(VDAgentMonConfig) + 4);
+		h = x11_le32(d + 8 + i * sizeof(VDAgentMonConfig));
+		w = x11_le32(d + 8 + i * sizeof(VDAgentMonConfig) + 4);
 		if (h == 0)
 			w = 0;
 	}
@@ -237,8 +228,8 @@ xa_on_msg(void *arg, uint32_t type, uint64_t opaque, const uint8_t *data,
 		if (size < 4)
 			return spd_err_set(err, "ANNOUNCE_CAPABILITIES of %u "
 			    "bytes", size);
-		a->a_client_caps = size >= 8 ? xa_le32(data + 4) : 0;
-		if (xa_le32(data) != 0)
+		a->a_client_caps = size >= 8 ? x11_le32(data + 4) : 0;
+		if (x11_le32(data) != 0)
 			xa_announce(a, 0);
 		if (a->a_gone != NULL)
 			a->a_gone(a->a_arg, 0);
@@ -274,7 +265,7 @@ xa_on_msg(void *arg, uint32_t type, uint64_t opaque, const uint8_t *data,
 static void
 xa_server_msg(struct xa *a, const uint8_t *d, uint32_t n)
 {
-	if (n >= VDS_HDR_LEN && xa_le32(d + 4) ==
+	if (n >= VDS_HDR_LEN && x11_le32(d + 4) ==
 	    VD_AGENT_CLIENT_DISCONNECTED) {
 		if (a->a_x->x_verbose)
 			x11_log("agent: the client went away");

@@ -314,15 +314,6 @@ xcl_event(struct xcl *c, const xcb_generic_event_t *ev)
 	return type == XCB_SELECTION_CLEAR;
 }
 
-static uint32_t
-xcl_le32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 /* The client's clipboard messages (only CLIPBOARD is taken). */
 static void
 xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, const uint8_t *data,
@@ -337,7 +328,7 @@ xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, const uint8_t *data,
 	case VD_AGENT_CLIPBOARD_GRAB:
 		c->c_offers_text = c->c_offers_png = 0;
 		for (i = 0; i + 4 <= size && i < 64; i += 4) {
-			t = xcl_le32(data + i);
+			t = x11_le32(data + i);
 			c->c_offers_text |= t == VD_AGENT_CLIPBOARD_UTF8_TEXT;
 			c->c_offers_png |= t == VD_AGENT_CLIPBOARD_IMAGE_PNG;
 		}
@@ -357,7 +348,7 @@ xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, const uint8_t *data,
 	case VD_AGENT_CLIPBOARD_REQUEST:
 		if (size < 4)
 			return;
-		t = xcl_le32(data);
+		t = x11_le32(data);
 		if (!c->c_grabbed || c->c_asked != 0 ||
 		    (t != VD_AGENT_CLIPBOARD_UTF8_TEXT &&
 		    t != VD_AGENT_CLIPBOARD_IMAGE_PNG)) {

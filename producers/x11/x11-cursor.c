@@ -34,28 +34,13 @@ struct xc {
 	int		 c_refused;	/* X refused the last image (logged) */
 };
 
-static int
-xc_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-xc_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 struct xc *
 xc_new(struct x11 *x, char *err, size_t errlen)
 {
 	struct xc *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		xc_errf(err, errlen, "out of memory");
+		x11_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->c_x = x;

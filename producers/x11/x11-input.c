@@ -33,21 +33,6 @@ struct xi {
  * extra) are X's 1, 2, 3, 4, 5, 8, 9. */
 static const uint8_t xi_button[8] = { 0, 1, 2, 3, 4, 5, 8, 9 };
 
-static int
-xi_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-xi_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* The name of atom a into buf ("" when X does not know it). */
 static void
 xi_atom_name(struct x11 *x, xcb_atom_t a, char *buf, size_t len)
@@ -81,7 +66,7 @@ xi_check_names(struct xi *i, char *err, size_t errlen)
 	    XCB_XKB_ID_USE_CORE_KBD, XCB_XKB_NAME_DETAIL_KEYCODES |
 	    XCB_XKB_NAME_DETAIL_INDICATOR_NAMES), NULL);
 	if (r == NULL)
-		return xi_errf(err, errlen, "X display %s: XkbGetNames failed",
+		return x11_errf(err, errlen, "X display %s: XkbGetNames failed",
 		    x->x_display);
 	xcb_xkb_get_names_value_list_unpack(xcb_xkb_get_names_value_list(r),
 	    r->nTypes, r->indicators, r->virtualMods, r->groupNames,
@@ -89,7 +74,7 @@ xi_check_names(struct xi *i, char *err, size_t errlen)
 	xi_atom_name(x, v.keycodesName, name, sizeof(name));
 	if (strncmp(name, "evdev", 5) != 0) {
 		free(r);
-		return xi_errf(err, errlen, "X display %s: keycodes \"%s\"; "
+		return x11_errf(err, errlen, "X display %s: keycodes \"%s\"; "
 		    "spiced-x11 maps keys to evdev keycodes only (Xorg and "
 		    "Xvfb use them with the default rules)", x->x_display,
 		    name);
@@ -118,7 +103,7 @@ xi_new(struct x11 *x, char *err, size_t errlen)
 	int ok;
 
 	if ((i = calloc(1, sizeof(*i))) == NULL) {
-		xi_errf(err, errlen, "out of memory");
+		x11_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	i->i_x = x;
@@ -134,7 +119,7 @@ xi_new(struct x11 *x, char *err, size_t errlen)
 	free(t);
 	free(u);
 	if (!ok) {
-		xi_errf(err, errlen, "X display %s: XTEST or XKB 1.0 refused",
+		x11_errf(err, errlen, "X display %s: XTEST or XKB 1.0 refused",
 		    x->x_display);
 		goto fail;
 	}
@@ -241,7 +226,7 @@ xi_start(struct xi *i, char *err, size_t errlen)
 
 	if (qxlshm_input_open(x->x_q, QXLSHM_INPUT_ABSOLUTE, xi_on_input,
 	    i) == -1)
-		return xi_errf(err, errlen, "input: %s", qxlshm_error(x->x_q));
+		return x11_errf(err, errlen, "input: %s", qxlshm_error(x->x_q));
 	xcb_xkb_select_events(x->x_c, XCB_XKB_ID_USE_CORE_KBD,
 	    XCB_XKB_EVENT_TYPE_INDICATOR_STATE_NOTIFY, 0,
 	    XCB_XKB_EVENT_TYPE_INDICATOR_STATE_NOTIFY, 0, 0, NULL);
@@ -249,7 +234,7 @@ xi_start(struct xi *i, char *err, size_t errlen)
 	    xcb_xkb_get_indicator_state(x->x_c, XCB_XKB_ID_USE_CORE_KBD),
 	    NULL);
 	if (st == NULL)
-		return xi_errf(err, errlen, "X display %s: XkbGetIndicatorState "
+		return x11_errf(err, errlen, "X display %s: XkbGetIndicatorState "
 		    "failed", x->x_display);
 	/* Sent even when all are off: spiced starts from "unknown". */
 	i->i_leds = ~0u;

@@ -60,21 +60,6 @@ struct xs_grab {
 	xcb_shm_get_image_cookie_t	 g_ck;
 };
 
-static int
-xs_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-xs_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* 24-bit depth stored as 32-bit little-endian x8r8g8b8: what SPICE's
  * 32-bit bitmaps and surfaces are, so pixels go through unconverted. */
 static int
@@ -87,18 +72,18 @@ xs_check_format(struct x11 *x, char *err, size_t errlen)
 	int bpp = 0;
 
 	if (x->x_screen->root_depth != 24)
-		return xs_errf(err, errlen, "X display %s: screen depth %u; "
+		return x11_errf(err, errlen, "X display %s: screen depth %u; "
 		    "spiced-x11 takes depth 24 (x8r8g8b8)", x->x_display,
 		    x->x_screen->root_depth);
 	if (setup->image_byte_order != XCB_IMAGE_ORDER_LSB_FIRST)
-		return xs_errf(err, errlen, "X display %s: big-endian images "
+		return x11_errf(err, errlen, "X display %s: big-endian images "
 		    "are not supported", x->x_display);
 	for (fi = xcb_setup_pixmap_formats_iterator(setup); fi.rem;
 	    xcb_format_next(&fi))
 		if (fi.data->depth == 24)
 			bpp = fi.data->bits_per_pixel;
 	if (bpp != 32)
-		return xs_errf(err, errlen, "X display %s: depth 24 is stored "
+		return x11_errf(err, errlen, "X display %s: depth 24 is stored "
 		    "in %d bits per pixel; spiced-x11 needs 32", x->x_display,
 		    bpp);
 	for (di = xcb_screen_allowed_depths_iterator(x->x_screen); di.rem;
@@ -107,12 +92,12 @@ xs_check_format(struct x11 *x, char *err, size_t errlen)
 		    xcb_visualtype_next(&vi))
 			if (vi.data->visual_id == x->x_screen->root_visual)
 				goto found;
-	return xs_errf(err, errlen, "X display %s: root visual not found",
+	return x11_errf(err, errlen, "X display %s: root visual not found",
 	    x->x_display);
 found:
 	if (vi.data->red_mask != 0xff0000 || vi.data->green_mask != 0xff00 ||
 	    vi.data->blue_mask != 0xff)
-		return xs_errf(err, errlen, "X display %s: root visual masks "
+		return x11_errf(err, errlen, "X display %s: root visual masks "
 		    "%06x/%06x/%06x; spiced-x11 takes x8r8g8b8", x->x_display,
 		    vi.data->red_mask, vi.data->green_mask, vi.data->blue_mask);
 	return 0;
@@ -144,7 +129,7 @@ xs_check_extensions(struct xs *s, char *err, size_t errlen)
 		int min = shm ? shm->minor_version : 0;
 
 		free(shm);
-		return xs_errf(err, errlen, "X display %s: MIT-SHM %d.%d; "
+		return x11_errf(err, errlen, "X display %s: MIT-SHM %d.%d; "
 		    "spiced-x11 needs 1.2 (ShmAttachFd)", x->x_display, maj,
 		    min);
 	}
@@ -162,7 +147,7 @@ xs_check_extensions(struct xs *s, char *err, size_t errlen)
 	free(fix);
 	free(rr);
 	if (!ok)
-		return xs_errf(err, errlen, "X display %s: DAMAGE 1.1, XFIXES "
+		return x11_errf(err, errlen, "X display %s: DAMAGE 1.1, XFIXES "
 		    "2 or RANDR 1.2 refused", x->x_display);
 	range = xcb_randr_get_screen_size_range_reply(c,
 	    xcb_randr_get_screen_size_range(c, x->x_root), NULL);
@@ -178,7 +163,7 @@ xs_check_extensions(struct xs *s, char *err, size_t errlen)
 	if (s->s_max_h > QXLSHM_MAX_HEIGHT)
 		s->s_max_h = QXLSHM_MAX_HEIGHT;
 	if (x->x_width > QXLSHM_MAX_WIDTH || x->x_height > QXLSHM_MAX_HEIGHT)
-		return xs_errf(err, errlen, "X display %s: screen %ux%u is "
+		return x11_errf(err, errlen, "X display %s: screen %ux%u is "
 		    "larger than qxl-shm's %ux%u", x->x_display, x->x_width,
 		    x->x_height, QXLSHM_MAX_WIDTH, QXLSHM_MAX_HEIGHT);
 	return 0;
@@ -192,7 +177,7 @@ xs_new(struct x11 *x, char *err, size_t errlen)
 	if (xs_check_format(x, err, errlen) == -1)
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		xs_errf(err, errlen, "out of memory");
+		x11_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	s->s_x = x;
@@ -234,12 +219,12 @@ xs_primary_create(struct xs *s, char *err, size_t errlen)
 	void *px;
 
 	if (w > s->s_max_w || h > s->s_max_h)
-		return xs_errf(err, errlen, "screen %ux%u is larger than the "
+		return x11_errf(err, errlen, "screen %ux%u is larger than the "
 		    "%ux%u the memory was sized for", w, h, s->s_max_w,
 		    s->s_max_h);
 	if ((px = xs_alloc(s, XS_DATA_SLOT, (size_t)w * h * 4, &phys, 0)) ==
 	    NULL)
-		return xs_errf(err, errlen, "primary %ux%u: %s", w, h,
+		return x11_errf(err, errlen, "primary %ux%u: %s", w, h,
 		    qxlshm_error(x->x_q));
 	r = xcb_shm_get_image_reply(x->x_c, xcb_shm_get_image(x->x_c,
 	    x->x_root, 0, 0, (uint16_t)w, (uint16_t)h, ~0u,
@@ -248,7 +233,7 @@ xs_primary_create(struct xs *s, char *err, size_t errlen)
 	free(r);
 	if (r == NULL) {
 		qxlshm_free(x->x_q, px);
-		xs_errf(err, errlen, "X display %s: ShmGetImage of the screen "
+		x11_errf(err, errlen, "X display %s: ShmGetImage of the screen "
 		    "failed (X error %d)", x->x_display, e ? e->error_code : 0);
 		free(e);
 		return -1;
@@ -256,7 +241,7 @@ xs_primary_create(struct xs *s, char *err, size_t errlen)
 	if (qxlshm_create_primary(x->x_q, w, h, (int32_t)(w * 4),
 	    SPICE_SURFACE_FMT_32_xRGB, phys) == -1) {
 		qxlshm_free(x->x_q, px);
-		return xs_errf(err, errlen, "primary %ux%u: %s", w, h,
+		return x11_errf(err, errlen, "primary %ux%u: %s", w, h,
 		    qxlshm_error(x->x_q));
 	}
 	s->s_primary = px;
@@ -279,21 +264,21 @@ xs_start(struct xs *s, char *err, size_t errlen)
 	data = (uint64_t)s->s_max_w * s->s_max_h * 4 + XS_DATA_FREE;
 	if (qxlshm_slot_create(x->x_q, XS_CMD_SLOT, XS_CMD_SIZE) == -1 ||
 	    qxlshm_slot_create(x->x_q, XS_DATA_SLOT, data) == -1)
-		return xs_errf(err, errlen, "%s", qxlshm_error(x->x_q));
+		return x11_errf(err, errlen, "%s", qxlshm_error(x->x_q));
 	s->s_base = qxlshm_slot_base(x->x_q, XS_DATA_SLOT, &s->s_size);
 	/* xcb closes the fd it sends: give it a copy. */
 	if ((fd = dup(qxlshm_slot_fd(x->x_q, XS_DATA_SLOT))) == -1)
-		return xs_errf(err, errlen, "dup: %s", strerror(errno));
+		return x11_errf(err, errlen, "dup: %s", strerror(errno));
 	s->s_seg = xcb_generate_id(c);
 	if ((e = xcb_request_check(c, xcb_shm_attach_fd_checked(c, s->s_seg,
 	    fd, 0))) != NULL) {
 		free(e);
-		return xs_errf(err, errlen, "X display %s refused ShmAttachFd "
+		return x11_errf(err, errlen, "X display %s refused ShmAttachFd "
 		    "of shared memory (MIT-SHM needs a local X server)",
 		    x->x_display);
 	}
 	if (qxlshm_attach(x->x_q, XS_CMD_SLOT) == -1)
-		return xs_errf(err, errlen, "%s", qxlshm_error(x->x_q));
+		return x11_errf(err, errlen, "%s", qxlshm_error(x->x_q));
 	/* Track damage before the first picture is read: nothing drawn in
 	 * between is lost (at worst it is sent twice). */
 	s->s_damage = xcb_generate_id(c);

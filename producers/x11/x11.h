@@ -6,6 +6,7 @@
 #ifndef X11_H
 #define X11_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <xcb/xcb.h>
@@ -25,6 +26,13 @@ struct x11 {
 
 /* "spiced-x11: " and the message on stderr. */
 void	x11_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Format a message into err (errlen bytes); returns -1. */
+int	x11_errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* A little-endian u32 at p (agent messages), any alignment. */
+uint32_t x11_le32(const uint8_t *p);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t	x11_now_ms(void);

@@ -20,6 +20,7 @@
 
 #include "vdagent-stream.h"
 #include "x11-agent.h"
+#include "x11-randr.h"
 
 struct xa_out {
 	struct xa_out	*o_next;
@@ -185,11 +186,14 @@ xa_reply(struct xa *a, uint32_t type, uint32_t error)
 }
 
 /* MONITORS_CONFIG: one X screen, so the first monitor with a size says
- * what the client's window would like.  Resizing the X screen is not
- * done yet: logged once, acknowledged (the client waits for the REPLY). */
+ * what the client's window would like; the screen takes that size where
+ * RANDR allows (x11-screen then sends the new primary).  A server that
+ * cannot (Xvfb) is said once.  The client waits for the REPLY either
+ * way. */
 static void
 xa_monitors(struct xa *a, const uint8_t *d, uint32_t size)
 {
+	char why[256];
 	uint32_t n, i, w = 0, h = 0;
 
 	if (size < 8 || (n = x11_le32(d)) > 64 ||
@@ -205,12 +209,17 @@ xa_monitors(struct xa *a, const uint8_t *d, uint32_t size)
 		if (h == 0)
 			w = 0;
 	}
-	if (w != 0 && (w != a->a_x->x_width || h != a->a_x->x_height) &&
-	    !a->a_resize_said) {
-		a->a_resize_said = 1;
-		x11_log("agent: the client asks for %ux%u; spiced-x11 does "
-		    "not resize the X screen yet (it stays %ux%u)", w, h,
-		    a->a_x->x_width, a->a_x->x_height);
+	if (w != 0) {
+		i = (uint32_t)xr_resize(a->a_x, w, h, why, sizeof(why));
+		if (i == 0)
+			x11_log("agent: the client asks for %ux%u: the screen "
+			    "is resized", w, h);
+		else if (i != 1 && !a->a_resize_said) {
+			a->a_resize_said = 1;
+			x11_log("agent: the client asks for %ux%u: %s; the "
+			    "screen stays %ux%u", w, h, why, a->a_x->x_width,
+			    a->a_x->x_height);
+		}
 	}
 	xa_reply(a, VD_AGENT_MONITORS_CONFIG, VD_AGENT_SUCCESS);
 }

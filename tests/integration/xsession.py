@@ -127,6 +127,67 @@ class Xvfb:
         return parse_xwd(data)
 
 
+XORG_DUMMY_CONF = """Section "ServerFlags"
+  Option "AutoAddDevices" "false"
+  Option "AutoEnableDevices" "false"
+EndSection
+Section "Device"
+  Identifier "dummy"
+  Driver "dummy"
+  VideoRam 256000
+EndSection
+Section "Monitor"
+  Identifier "monitor"
+  HorizSync 5.0-1000.0
+  VertRefresh 5.0-200.0
+EndSection
+Section "Screen"
+  Identifier "screen"
+  Device "dummy"
+  Monitor "monitor"
+  DefaultDepth 24
+  SubSection "Display"
+    Depth 24
+    Virtual %d %d
+    Modes "%dx%d"
+  EndSubSection
+EndSection
+"""
+
+
+class XorgDummy(Xvfb):
+    """Xorg with the dummy video driver (RANDR can resize it), on a free
+    display number, as root; its keyboard gets the evdev rules (with no
+    input devices Xorg would use xfree86 keycodes)."""
+
+    def __init__(self, width=1024, height=768, max_width=1920, max_height=1200):
+        need("Xorg", "xwd", "setxkbmap")
+        if not common.AS_ROOT:
+            raise common.SkipTest("Xorg with the dummy driver needs root here")
+        if not os.path.exists("/usr/lib/xorg/modules/drivers/dummy_drv.so"):
+            raise common.SkipTest("xserver-xorg-video-dummy is not installed")
+        self.dir = common.tmpdir()
+        conf = os.path.join(self.dir, "xorg.conf")
+        with open(conf, "w") as f:
+            f.write(XORG_DUMMY_CONF % (max_width, max_height, width, height))
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xorg", "-displayfd", str(w), "-config", conf, "-noreset",
+             "-nolisten", "tcp", "-logfile", os.path.join(self.dir, "xorg-server.log")],
+            pass_fds=(w,), stdout=open(os.path.join(self.dir, "xorg.log"), "w"),
+            stderr=subprocess.STDOUT)
+        common._procs.append(self.proc)
+        os.close(w)
+        with os.fdopen(r) as f:
+            num = f.readline().strip()
+        if not num.isdigit():
+            raise common.TestFailure("Xorg did not report a display number")
+        self.display = ":" + num
+        self.env = dict(os.environ, DISPLAY=self.display)
+        subprocess.run(["setxkbmap", "-rules", "evdev", "-model", "pc105",
+                        "-layout", "us"], env=self.env, check=True, timeout=10)
+
+
 def producer_uid():
     """A numeric uid for spiced-x11 (which refuses root) when the tests
     run as root, distinct per test run; None otherwise (it runs as us)."""

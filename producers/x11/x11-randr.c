@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * x11-randr: RANDR 1.2 resizing; contract in x11-randr.h.  A new mode
+ * gets simple 60 Hz timings (blanking of 160 pixels and 30 lines): the
+ * dummy driver takes any mode within its configured sync ranges, and real
+ * outputs keep the modes they have.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xcb/randr.h>
+
+#include "x11-randr.h"
+
+#define XR_DPI_MM(px)	((uint32_t)((px) * 254 / 960))	/* at 96 dpi */
+
+/* The first connected output with a CRTC, and that CRTC. */
+static int
+xr_output(struct x11 *x, xcb_randr_get_screen_resources_current_reply_t *res,
+    xcb_randr_output_t *out, xcb_randr_crtc_t *crtc,
+    xcb_randr_get_output_info_reply_t **info)
+{
+	xcb_randr_output_t *outs;
+	xcb_randr_get_output_info_reply_t *oi;
+	int i, n;
+
+	outs = xcb_randr_get_screen_resources_current_outputs(res);
+	n = xcb_randr_get_screen_resources_current_outputs_length(res);
+	for (i = 0; i < n; i++) {
+		oi = xcb_randr_get_output_info_reply(x->x_c,
+		    xcb_randr_get_output_info(x->x_c, outs[i],
+		    res->config_timestamp), NULL);
+		if (oi != NULL && oi->connection ==
+		    XCB_RANDR_CONNECTION_CONNECTED && oi->crtc != XCB_NONE) {
+			*out = outs[i];
+			*crtc = oi->crtc;
+			*info = oi;
+			return 0;
+		}
+		free(oi);
+	}
+	return -1;
+}
+
+/* A mode of w x h the output has, else one made and added; XCB_NONE
+ * when the server refuses. */
+static xcb_randr_mode_t
+xr_mode(struct x11 *x, xcb_randr_get_screen_resources_current_reply_t *res,
+    xcb_randr_output_t out, xcb_randr_get_output_info_reply_t *oi,
+    uint32_t w, uint32_t h)
+{
+	xcb_randr_mode_info_t *modes, mi;
+	xcb_randr_mode_t *omodes;
+	xcb_randr_create_mode_reply_t *cr;
+	xcb_generic_error_t *e;
+	char name[32];
+	int i, j, n, no;
+
+	modes = xcb_randr_get_screen_resources_current_modes(res);
+	n = xcb_randr_get_screen_resources_current_modes_length(res);
+	omodes = xcb_randr_get_output_info_modes(oi);
+	no = xcb_randr_get_output_info_modes_length(oi);
+	for (i = 0; i < n; i++)
+		if (modes[i].width == w && modes[i].height == h)
+			for (j = 0; j < no; j++)
+				if (omodes[j] == modes[i].id)
+					return modes[i].id;
+	snprintf(name, sizeof(name), "%ux%u", w, h);
+	memset(&mi, 0, sizeof(mi));
+	mi.width = (uint16_t)w;
+	mi.height = (uint16_t)h;
+	mi.hsync_start = (uint16_t)(w + 48);
+	mi.hsync_end = (uint16_t)(w + 80);
+	mi.htotal = (uint16_t)(w + 160);
+	mi.vsync_start = (uint16_t)(h + 3);
+	mi.vsync_end = (uint16_t)(h + 9);
+	mi.vtotal = (uint16_t)(h + 30);
+	mi.dot_clock = (uint32_t)mi.htotal * mi.vtotal * 60;
+	mi.name_len = (uint16_t)strlen(name);
+	cr = xcb_randr_create_mode_reply(x->x_c, xcb_randr_create_mode(x->x_c,
+	    x->x_root, mi, mi.name_len, name), NULL);
+	if (cr == NULL)
+		return XCB_NONE;
+	mi.id = cr->mode;
+	free(cr);
+	if ((e = xcb_request_check(x->x_c, xcb_randr_add_output_mode_checked(
+	    x->x_c, out, mi.id))) != NULL) {
+		free(e);
+		return XCB_NONE;
+	}
+	return mi.id;
+}
+
+int
+xr_resize(struct x11 *x, uint32_t w, uint32_t h, char *err, size_t errlen)
+{
+	xcb_randr_get_screen_size_range_reply_t *range;
+	xcb_randr_get_screen_resources_current_reply_t *res;
+	xcb_randr_get_output_info_reply_t *oi = NULL;
+	xcb_randr_set_crtc_config_reply_t *sc;
+	xcb_randr_output_t out;
+	xcb_randr_crtc_t crtc;
+	xcb_randr_mode_t mode;
+	xcb_generic_error_t *e;
+	int rv = -1;
+
+	if (w == x->x_width && h == x->x_height)
+		return 1;
+	range = xcb_randr_get_screen_size_range_reply(x->x_c,
+	    xcb_randr_get_screen_size_range(x->x_c, x->x_root), NULL);
+	if (range == NULL || w < range->min_width || w > range->max_width ||
+	    h < range->min_height || h > range->max_height ||
+	    w > QXLSHM_MAX_WIDTH || h > QXLSHM_MAX_HEIGHT) {
+		x11_errf(err, errlen, "X display %s cannot take a %ux%u screen "
+		    "(its range is %ux%u..%ux%u)", x->x_display, w, h,
+		    range ? range->min_width : 0, range ? range->min_height : 0,
+		    range ? range->max_width : 0,
+		    range ? range->max_height : 0);
+		free(range);
+		return -1;
+	}
+	free(range);
+	res = xcb_randr_get_screen_resources_current_reply(x->x_c,
+	    xcb_randr_get_screen_resources_current(x->x_c, x->x_root), NULL);
+	if (res == NULL || xr_output(x, res, &out, &crtc, &oi) == -1) {
+		x11_errf(err, errlen, "X display %s has no connected output "
+		    "to resize", x->x_display);
+		goto out;
+	}
+	if ((mode = xr_mode(x, res, out, oi, w, h)) == XCB_NONE) {
+		x11_errf(err, errlen, "X display %s refused a %ux%u mode",
+		    x->x_display, w, h);
+		goto out;
+	}
+	/* Adding a mode changed the configuration's timestamp. */
+	free(res);
+	if ((res = xcb_randr_get_screen_resources_current_reply(x->x_c,
+	    xcb_randr_get_screen_resources_current(x->x_c, x->x_root),
+	    NULL)) == NULL) {
+		x11_errf(err, errlen, "X display %s: RANDR resources lost",
+		    x->x_display);
+		goto out;
+	}
+	/* The CRTC off, the screen resized, the CRTC on with the mode: the
+	 * order that works for growing and for shrinking alike. */
+	sc = xcb_randr_set_crtc_config_reply(x->x_c,
+	    xcb_randr_set_crtc_config(x->x_c, crtc, XCB_CURRENT_TIME,
+	    res->config_timestamp, 0, 0, XCB_NONE, XCB_RANDR_ROTATION_ROTATE_0,
+	    0, NULL), NULL);
+	free(sc);
+	if ((e = xcb_request_check(x->x_c, xcb_randr_set_screen_size_checked(
+	    x->x_c, x->x_root, (uint16_t)w, (uint16_t)h, XR_DPI_MM(w),
+	    XR_DPI_MM(h)))) != NULL) {
+		free(e);
+		x11_errf(err, errlen, "X display %s refused a %ux%u screen",
+		    x->x_display, w, h);
+		goto out;
+	}
+	sc = xcb_randr_set_crtc_config_reply(x->x_c,
+	    xcb_randr_set_crtc_config(x->x_c, crtc, XCB_CURRENT_TIME,
+	    res->config_timestamp, 0, 0, mode, XCB_RANDR_ROTATION_ROTATE_0, 1,
+	    &out), NULL);
+	if (sc == NULL || sc->status != XCB_RANDR_SET_CONFIG_SUCCESS) {
+		x11_errf(err, errlen, "X display %s refused mode %ux%u on its "
+		    "output", x->x_display, w, h);
+		free(sc);
+		goto out;
+	}
+	free(sc);
+	rv = 0;
+out:
+	free(oi);
+	free(res);
+	return rv;
+}

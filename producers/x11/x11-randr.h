@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * x11-randr: the X screen resized to what a client's window asks for
+ * (the agent's MONITORS_CONFIG), through RANDR 1.2: the first connected
+ * output gets a mode of that size (made and added when the server has
+ * none, as Xorg's dummy driver allows), and the screen that size.
+ * x11-screen then sees the change and makes a new primary.
+ */
+#ifndef X11_RANDR_H
+#define X11_RANDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "x11.h"
+
+/* Resize the screen to w x h.  0 when asked of the X server, 1 when it
+ * already has that size, -1 with the reason in err when it cannot (no
+ * output, a size outside its range, a refused mode, as on Xvfb). */
+int	xr_resize(struct x11 *x, uint32_t w, uint32_t h, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Resizing the desktop from the viewer: Xorg with the dummy video driver,
+spiced-x11 and the real spice-gtk client.  The client's window asks for
+1100x700 (the agent's MONITORS_CONFIG, as remote-viewer sends when its
+window is resized); spiced-x11 adds that mode through RANDR and resizes
+the X screen; the client gets a new primary of that size showing what
+the X server shows, pixel-exact.  Then a smaller size, and a size past
+the server's range, which is refused with the reason and leaves the
+screen as it was."""
+
+import re
+import subprocess
+
+import common
+import spice_client
+import xsession
+from common import check
+from spice_client import Spice
+
+
+def screen_size(x):
+    out = subprocess.run(["xdpyinfo"], env=x.env, capture_output=True, text=True,
+                         timeout=10).stdout
+    m = re.search(r"dimensions:\s+(\d+)x(\d+) pixels", out)
+    return int(m.group(1)), int(m.group(2))
+
+
+def resize(c, m, w, h):
+    Spice.MainChannel.update_display_enabled(m, 0, True, False)
+    Spice.MainChannel.update_display(m, 0, 0, 0, w, h, True)
+
+
+def main():
+    xsession.need("xdpyinfo", "xsetroot")
+    x = xsession.XorgDummy(1024, 768)
+    uid = xsession.producer_uid()
+    sp = common.Spiced(password="pw", extra=xsession.producer_conf(uid))
+    common.wait_producer_socket(sp)
+    subprocess.run(["xsetroot", "-solid", "#336699"], env=x.env, check=True)
+    xsession.start_spiced_x11(sp, x, uid)
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_primary(10)
+    check((c.primary["width"], c.primary["height"]) == (1024, 768), "primary %s" % c.primary)
+    m = c.channel(spice_client.CHANNEL_MAIN)
+    c.wait_until(lambda: m.get_property("agent-connected") and m.get_property("agent-caps-0"),
+                 10, "the agent")
+
+    for w, h in ((1100, 700), (800, 600)):
+        resize(c, m, w, h)
+        c.wait_until(lambda: c.primary and (c.primary["width"], c.primary["height"]) == (w, h),
+                     15, "a %dx%d primary" % (w, h))
+        check(screen_size(x) == (w, h), "X screen %s, wanted %dx%d" % (screen_size(x), w, h))
+        c.wait_pixels(x.screenshot().rgb, 10)
+    sp.wait_log(r"spiced-x11: agent: the client asks for 1100x700: the screen is resized", 5)
+
+    # Past the server's range (the dummy's Virtual 1920x1200 is not it:
+    # RANDR's range is; qxl-shm's 8192 is the cap).
+    mark = sp.log_mark()
+    resize(c, m, 9000, 700)
+    c.wait_until(lambda: re.search(r"asks for 9000x700: X display \S+ cannot take a "
+                                   r"9000x700 screen", sp.log_text()[mark:]), 15,
+                 "the oversized request refused")
+    check(screen_size(x) == (800, 600), "the X screen changed: %s" % (screen_size(x),))
+    c.disconnect()
+
+
+common.run(main)

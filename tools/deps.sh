@@ -28,9 +28,9 @@ SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  x11-apps xauth x11-utils x11-xserver-utils xterm xdotool xclip
  python3-xlib xserver-xorg-core xserver-xorg-video-dummy x11-xkb-utils"
 
-# The end-to-end benchmark (make bench): the reference server it compares
-# spiced with.  Not needed to build or test spiced.
-SPICED_BENCH_DEPS="libspice-server-dev"
+# The benchmarks' references: libspice-server (make bench-e2e) and Xspice
+# (make bench-x11).  Not needed to build or test spiced.
+SPICED_BENCH_DEPS="libspice-server-dev xserver-xspice"
 
 # The demo's viewer (optional: the demo prints the URI either way).
 SPICED_DEMO_DEPS="virt-viewer"

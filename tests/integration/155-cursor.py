@@ -11,13 +11,16 @@ spot outside, address past the slot) are dropped with a log line and the
 clients keep going; an unknown shape type is only skipped; sixteen bad
 commands drop the producer with the reason, spiced, its workers and the
 viewer stay, and the next producer's cursor shows.  A killed cursor worker
-is restarted and the producer handed to it."""
+is restarted and the producer handed to it.  A raw client's message on
+the cursor channel ends that connection only, with the reason."""
 
 import os
 import signal
+import struct
 import subprocess
 
 import common
+import rawspice
 import spice_client
 from common import check
 
@@ -107,6 +110,23 @@ def main():
     say(prod, "hide")
     a.wait_until(lambda: a.cursor_hides >= 1, 5, "HIDE")
     b.disconnect()
+
+    # A raw client: CURSOR_INIT first (SET_ACK may come before it), then
+    # a message the cursor channel does not take ends that connection
+    # only, with the reason; its session's main channel stays.
+    m = rawspice.open_session(sp.port, "pw")
+    res, sock, mini, _ = rawspice.link(sp.port, "pw", spice_client.CHANNEL_CURSOR,
+                                       connection_id=m.session_id)
+    check(res == 0, "raw cursor link: %d" % res)
+    raw = rawspice.Channel(sock, mini)
+    t, body = raw.next_message()
+    check(t == 101 and struct.unpack_from("<hhHHB", body)[4] == 0,
+          "CURSOR_INIT (hidden) first, got %d %r" % (t, body[:9]))
+    mark = sp.log_mark()
+    raw.send(150, b"x" * 8)
+    raw.expect_closed(5)
+    sp.wait_log(r"the cursor channel takes no client messages", 5, mark)
+    check(m.is_open(), "the session's main channel closed with its cursor channel")
 
     # Hostile shapes: each dropped with its reason; the ring goes on.
     for cmd, why in (("bad-size", r"data_size 255 not within 256"),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-qxl-cmd: the QXL command parser (qxl-shm/qxl-cmd.c, slots.c) on
+ * fuzz-qxl-cmd: the QXL command parser (workers/qxl/qxl-cmd.c, slots.c) on
  * arbitrary producer memory.
  *
  * Input: the bytes of memory slot 0, generation 0, so a QXLPHYSICAL inside

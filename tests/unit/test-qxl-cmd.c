@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-qxl-cmd: qxl-shm/qxl-cmd.c on good and hostile commands built in a
+ * test-qxl-cmd: workers/qxl/qxl-cmd.c on good and hostile commands built in a
  * private buffer registered as slot 1, generation 2.
  */
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-ring: qxl-shm/ring.c against a QXLRam region initialised the way a
+ * test-ring: workers/qxl/ring.c against a QXLRam region initialised the way a
  * producer does it, including a producer that corrupts the indexes.
  */
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-slots: qxl-shm/slots.c, the QXLPHYSICAL bounds checks and the memfd
+ * test-slots: workers/qxl/slots.c, the QXLPHYSICAL bounds checks and the memfd
  * seal/size checks of slots_map.
  */
 #include <sys/mman.h>

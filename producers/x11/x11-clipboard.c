@@ -2,8 +2,10 @@
 /*
  * x11-clipboard: selections (ICCCM) for the agent's clipboard.  Data
  * goes through properties of an InputOnly window of ours; XFIXES says
- * when another client takes CLIPBOARD.  Transfers larger than one
- * property (INCR) are not done: refused with a log line.  One request of
+ * when another client takes CLIPBOARD.  An X client's data larger than
+ * one property comes incrementally (ICCCM INCR: the property deleted,
+ * then a chunk per PropertyNotify until an empty one), up to XA_MAX_MSG;
+ * ours goes in one property, so it must fit one X request.  One request of
  * the client is served at a time; X requestors wait in a queue of
  * XCL_MAX_PENDING, the oldest refused when it is full.
  */
@@ -51,7 +53,10 @@ struct xcl {
 	/* An X client's clipboard, announced to the SPICE client. */
 	int			 c_grabbed;
 	uint32_t		 c_asked;	/* type the client asked, or 0 */
-	int			 c_incr_said;
+	/* An INCR transfer from an X client under way: its data so far. */
+	int			 c_incr;
+	uint8_t			*c_incr_buf;
+	uint32_t		 c_incr_len;
 };
 
 static void	xcl_agent_msg(void *, uint32_t, uint8_t, const uint8_t *,
@@ -195,6 +200,24 @@ xcl_request(struct xcl *c, const xcb_selection_request_event_t *r)
 	    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, &type, sizeof(type));
 }
 
+/* Answer the client's request with data (empty: nothing to give). */
+static void
+xcl_send_data(struct xcl *c, const uint8_t *data, uint32_t len)
+{
+	uint8_t *msg = malloc(4 + (size_t)len);
+
+	if (msg != NULL) {
+		memcpy(msg, &c->c_asked, 4);
+		if (len > 0)
+			memcpy(msg + 4, data, len);
+		xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD,
+		    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, msg, 4 + len);
+		free(msg);
+	} else
+		x11_log("clipboard: out of memory for %u bytes", len);
+	c->c_asked = 0;
+}
+
 /* Our conversion of an X client's CLIPBOARD is done (or refused). */
 static void
 xcl_converted(struct xcl *c, const xcb_selection_notify_event_t *n)
@@ -241,31 +264,61 @@ xcl_converted(struct xcl *c, const xcb_selection_notify_event_t *n)
 		free(r);
 		return;
 	}
-	len = 0;
 	if (r != NULL && r->type == c->c_atom[XCL_INCR]) {
-		if (!c->c_incr_said++)
-			x11_log("clipboard: the X client sends its data "
-			    "incrementally (INCR), which is not done; the "
-			    "paste is empty");
-	} else if (r != NULL && r->format == 8) {
+		/* Reading the property deleted it: the owner now sends the
+		 * data a chunk per property change. */
+		c->c_incr = 1;
+		c->c_incr_len = 0;
+		free(r);
+		return;
+	}
+	if (r != NULL && r->format == 8) {
 		data = xcb_get_property_value(r);
 		len = (uint32_t)xcb_get_property_value_length(r);
-	}
-	/* The client waits for an answer, empty or not. */
-	{
-		uint8_t *msg = malloc(4 + (size_t)len);
+	} else
+		len = 0;
+	xcl_send_data(c, data, len);
+	free(r);
+}
 
-		if (msg != NULL) {
-			memcpy(msg, &c->c_asked, 4);
-			if (len > 0)
-				memcpy(msg + 4, data, len);
-			xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD,
-			    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, msg,
-			    4 + len);
-			free(msg);
-		}
+/* A chunk of an INCR transfer (PropertyNotify of our data property). */
+static void
+xcl_incr_chunk(struct xcl *c)
+{
+	xcb_get_property_reply_t *r;
+	uint32_t len;
+	uint8_t *nb;
+
+	r = xcb_get_property_reply(c->c_x->x_c, xcb_get_property(c->c_x->x_c,
+	    1, c->c_win, c->c_atom[XCL_PROP_DATA], XCB_GET_PROPERTY_TYPE_ANY, 0,
+	    XA_MAX_MSG / 4), NULL);
+	len = r != NULL ? (uint32_t)xcb_get_property_value_length(r) : 0;
+	if (r == NULL || len == 0) {
+		/* The empty chunk ends it. */
+		c->c_incr = 0;
+		if (c->c_x->x_verbose)
+			x11_log("clipboard: incremental paste of %u bytes",
+			    c->c_incr_len);
+		xcl_send_data(c, c->c_incr_buf, c->c_incr_len);
+		free(c->c_incr_buf);
+		c->c_incr_buf = NULL;
+		free(r);
+		return;
 	}
-	c->c_asked = 0;
+	if (len > XA_MAX_MSG - c->c_incr_len ||
+	    (nb = realloc(c->c_incr_buf, c->c_incr_len + len)) == NULL) {
+		x11_log("clipboard: an incremental paste over %u bytes; the "
+		    "client gets it empty", XA_MAX_MSG);
+		free(c->c_incr_buf);
+		c->c_incr_buf = NULL;
+		c->c_incr = 0;
+		xcl_send_data(c, NULL, 0);
+		free(r);
+		return;
+	}
+	memcpy(nb + c->c_incr_len, xcb_get_property_value(r), len);
+	c->c_incr_buf = nb;
+	c->c_incr_len += len;
 	free(r);
 }
 
@@ -296,6 +349,7 @@ xcl_owner(struct xcl *c, const xcb_xfixes_selection_notify_event_t *n)
 int
 xcl_event(struct xcl *c, const xcb_generic_event_t *ev)
 {
+	const xcb_property_notify_event_t *pn;
 	int type = ev->response_type & 0x7f;
 
 	if (type == c->c_fixes_ev + XCB_XFIXES_SELECTION_NOTIFY) {
@@ -309,6 +363,14 @@ xcl_event(struct xcl *c, const xcb_generic_event_t *ev)
 	if (type == XCB_SELECTION_NOTIFY) {
 		xcl_converted(c, (const xcb_selection_notify_event_t *)ev);
 		return 1;
+	}
+	if (type == XCB_PROPERTY_NOTIFY) {
+		pn = (const xcb_property_notify_event_t *)ev;
+		if (c->c_incr && pn->window == c->c_win &&
+		    pn->atom == c->c_atom[XCL_PROP_DATA] &&
+		    pn->state == XCB_PROPERTY_NEW_VALUE)
+			xcl_incr_chunk(c);
+		return pn->window == c->c_win;
 	}
 	/* SELECTION_CLEAR: XFIXES tells the same, with the new owner. */
 	return type == XCB_SELECTION_CLEAR;
@@ -398,6 +460,9 @@ xcl_agent_gone(void *arg, int gone)
 	c->c_own = 0;
 	c->c_grabbed = 0;
 	c->c_asked = 0;
+	c->c_incr = 0;
+	free(c->c_incr_buf);
+	c->c_incr_buf = NULL;
 	while (c->c_npend > 0)
 		xcl_answer(c, NULL, 0);
 	xcb_flush(c->c_x->x_c);
@@ -406,5 +471,7 @@ xcl_agent_gone(void *arg, int gone)
 void
 xcl_free(struct xcl *c)
 {
+	if (c != NULL)
+		free(c->c_incr_buf);
 	free(c);
 }

@@ -4,7 +4,8 @@
 spice-gtk client and real X clients (xclip) on Xvfb.  Text copied in X
 (non-ASCII included) is offered to the client (GRAB with UTF8_TEXT) and
 pasted there byte for byte; text copied in the client is pasted by an X
-client byte for byte; a PNG image likewise both ways.  The client's window asking for another size gets
+client byte for byte; a PNG image likewise both ways; a 3 MiB text that
+xclip sends incrementally (INCR) arrives whole.  The client's window asking for another size gets
 the agent's answer; Xvfb cannot resize, which spiced-x11 says once.  With
 two viewers the agent belongs to one at a time: the oldest at first, then
 the one that last typed or clicked; a view-only viewer never gets it and
@@ -100,6 +101,20 @@ def main():
     Spice.MainChannel.clipboard_selection_request(ca.m, CLIPBOARD, UTF8)
     a.wait_until(lambda: ca.data, 10, "the X clipboard's text")
     check(ca.data[-1] == (CLIPBOARD, UTF8, text), "pasted %r" % (ca.data[-1],))
+
+    # A large text: xclip sends it incrementally (ICCCM INCR, over its
+    # 1 MiB chunk), spiced-x11 gathers it.
+    big = b"".join(b"line %07d of a long paste\n" % i for i in range(120000))
+    n = len(ca.grabs)
+    xclip_in(x, big)
+    a.wait_until(lambda: len(ca.grabs) > n, 10, "the large text offered")
+    n = len(ca.data)
+    Spice.MainChannel.clipboard_selection_request(ca.m, CLIPBOARD, UTF8)
+    a.wait_until(lambda: len(ca.data) > n, 20, "the large text")
+    check(ca.data[-1] == (CLIPBOARD, UTF8, big), "large paste: %d of %d bytes"
+          % (len(ca.data[-1][2]), len(big)))
+    check(re.search(r"spiced-x11: clipboard: incremental paste of %d bytes" % len(big),
+                    sp.log_text()), "the large paste did not come incrementally")
 
     # Client -> X.
     ca.offer = "from the client: ünïcode ✓".encode()

@@ -300,6 +300,8 @@ magent_client_msg(struct magent *ma, uint16_t type, struct sbuf *body,
 		if (type == SPICE_MSGC_MAIN_AGENT_START) {
 			ma->ma_started = 1;
 			ma->ma_to_client = n;
+			log_debug("session %u: AGENT_START with %u tokens",
+			    ma->ma_session, n);
 		} else
 			ma->ma_to_client = n > UINT32_MAX - ma->ma_to_client ?
 			    UINT32_MAX : ma->ma_to_client + n;

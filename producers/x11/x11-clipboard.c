@@ -100,6 +100,10 @@ xcl_new(struct x11 *x, struct xa *a, char *err, size_t errlen)
 	xcb_create_window(x->x_c, 0, c->c_win, x->x_root, 0, 0, 1, 1, 0,
 	    XCB_WINDOW_CLASS_INPUT_ONLY, XCB_COPY_FROM_PARENT,
 	    XCB_CW_EVENT_MASK, &mask);
+	/* Named, so that who owns a selection can be told (xprop, tests). */
+	xcb_change_property(x->x_c, XCB_PROP_MODE_REPLACE, c->c_win,
+	    XCB_ATOM_WM_NAME, XCB_ATOM_STRING, 8, strlen(XCL_WINDOW_NAME),
+	    XCL_WINDOW_NAME);
 	xcb_xfixes_select_selection_input(x->x_c, c->c_win,
 	    c->c_atom[XCL_CLIPBOARD],
 	    XCB_XFIXES_SELECTION_EVENT_MASK_SET_SELECTION_OWNER |

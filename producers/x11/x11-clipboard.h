@@ -16,6 +16,7 @@
 #include "x11.h"
 
 #define XCL_MAX_PENDING	8	/* X requests waiting for the client */
+#define XCL_WINDOW_NAME	"spiced-x11 clipboard"	/* the owner's WM_NAME */
 
 struct xcl;
 

@@ -15,6 +15,8 @@ import ctypes
 import re
 import subprocess
 
+import Xlib.display
+
 import common
 import spice_client
 import xsession
@@ -120,9 +122,14 @@ def main():
     ca.offer = "from the client: ünïcode ✓".encode()
     Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [UTF8])
     def owned():
-        r = subprocess.run(["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
-                           env=x.env, capture_output=True, text=True, timeout=10)
-        return "UTF8_STRING" in r.stdout
+        # spiced-x11's selection window, not the xclip that copied last
+        # (which answers TARGETS alike, and would be cut off mid-paste).
+        d = Xlib.display.Display(x.display)
+        try:
+            w = d.get_selection_owner(d.get_atom("CLIPBOARD"))
+            return w != 0 and w.get_wm_name() == "spiced-x11 clipboard"
+        finally:
+            d.close()
     a.wait_until(owned, 10, "spiced-x11 to own CLIPBOARD for the client")
     rc, got = xclip_out(a, x)
     check(rc == 0 and got == ca.offer, "X pasted %r (status %d)" % (got, rc))
@@ -141,9 +148,7 @@ def main():
     check(ca.data[-1] == (CLIPBOARD, PNG, png), "image pasted: %d bytes" % len(ca.data[-1][2]))
     ca.offer = png[::-1]
     Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [PNG])
-    a.wait_until(lambda: "image/png" in subprocess.run(
-        ["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"], env=x.env,
-        capture_output=True, text=True, timeout=10).stdout, 10, "the client's image in X")
+    a.wait_until(owned, 10, "the client's image in X")
     p = subprocess.Popen(["xclip", "-selection", "clipboard", "-o", "-t", "image/png"],
                          env=x.env, stdout=subprocess.PIPE)
     common._procs.append(p)

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * x11-clipboard: selections (ICCCM) for the agent's clipboard.  Data
- * goes through properties of an InputOnly window of ours; XFIXES says
- * when another client takes CLIPBOARD.  An X client's data larger than
- * one property comes incrementally (ICCCM INCR: the property deleted,
- * then a chunk per PropertyNotify until an empty one), up to XA_MAX_MSG;
- * ours goes in one property, so it must fit one X request.  One request of
- * the client is served at a time; X requestors wait in a queue of
- * XCL_MAX_PENDING, the oldest refused when it is full.
+ * x11-clipboard: selections (ICCCM) for the agent's clipboard, CLIPBOARD
+ * always and PRIMARY with clients that announce selections (agent
+ * capability CLIPBOARD_SELECTION).  Data goes through properties of an
+ * InputOnly window of ours, one pair per selection; XFIXES says when
+ * another client takes a selection.  An X client's data larger than one
+ * property comes incrementally (ICCCM INCR: the property deleted, then a
+ * chunk per PropertyNotify until an empty one), up to XA_MAX_MSG; ours
+ * goes in one property, so it must fit one X request.  One request of the
+ * client is served at a time per selection; X requestors wait in a queue
+ * of XCL_MAX_PENDING, the oldest refused when it is full.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,20 +24,43 @@
 
 enum xcl_atom {
 	XCL_CLIPBOARD, XCL_TARGETS, XCL_UTF8, XCL_STRING, XCL_TEXT,
-	XCL_PNG, XCL_INCR, XCL_PROP_TARGETS, XCL_PROP_DATA, XCL_NATOMS
+	XCL_PNG, XCL_INCR, XCL_PROP_TARGETS, XCL_PROP_DATA,
+	XCL_PROP_PTARGETS, XCL_PROP_PDATA, XCL_NATOMS
 };
 
 static const char *const xcl_atom_names[XCL_NATOMS] = {
 	"CLIPBOARD", "TARGETS", "UTF8_STRING", "STRING", "TEXT",
-	"image/png", "INCR", "SPICED_TARGETS", "SPICED_DATA"
+	"image/png", "INCR", "SPICED_TARGETS", "SPICED_DATA",
+	"SPICED_PRIMARY_TARGETS", "SPICED_PRIMARY_DATA"
 };
+
+#define XCL_NSEL	2	/* CLIPBOARD, PRIMARY: the agent's 0 and 1 */
 
 struct xcl_pending {
 	xcb_window_t	 p_requestor;
 	xcb_atom_t	 p_property;
 	xcb_atom_t	 p_target;
 	xcb_timestamp_t	 p_time;
-	uint32_t	 p_type;	/* VD_AGENT_CLIPBOARD_* asked */
+};
+
+/* One selection, both ways. */
+struct xcl_sel {
+	uint8_t			 s_vd;		/* VD_AGENT_CLIPBOARD_SELECTION_* */
+	xcb_atom_t		 s_atom;	/* CLIPBOARD or PRIMARY */
+	xcb_atom_t		 s_prop_targets;
+	xcb_atom_t		 s_prop_data;
+	/* The SPICE client's, while we own the selection for it. */
+	int			 s_own;
+	int			 s_offers_text;
+	int			 s_offers_png;
+	struct xcl_pending	 s_pend[XCL_MAX_PENDING];
+	unsigned		 s_npend;
+	/* An X client's, announced to the SPICE client. */
+	int			 s_grabbed;
+	uint32_t		 s_asked;	/* type the client asked, or 0 */
+	int			 s_incr;	/* an INCR transfer under way */
+	uint8_t			*s_incr_buf;
+	uint32_t		 s_incr_len;
 };
 
 struct xcl {
@@ -44,19 +69,7 @@ struct xcl {
 	int			 c_fixes_ev;
 	xcb_window_t		 c_win;
 	xcb_atom_t		 c_atom[XCL_NATOMS];
-	/* The SPICE client's clipboard, while we own CLIPBOARD for it. */
-	int			 c_own;
-	int			 c_offers_text;
-	int			 c_offers_png;
-	struct xcl_pending	 c_pend[XCL_MAX_PENDING];
-	unsigned		 c_npend;
-	/* An X client's clipboard, announced to the SPICE client. */
-	int			 c_grabbed;
-	uint32_t		 c_asked;	/* type the client asked, or 0 */
-	/* An INCR transfer from an X client under way: its data so far. */
-	int			 c_incr;
-	uint8_t			*c_incr_buf;
-	uint32_t		 c_incr_len;
+	struct xcl_sel		 c_sel[XCL_NSEL];
 };
 
 static void	xcl_agent_msg(void *, uint32_t, uint8_t, const uint8_t *,
@@ -73,7 +86,7 @@ xcl_new(struct x11 *x, struct xa *a, char *err, size_t errlen)
 	int i;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		x11_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->c_x = x;
@@ -88,7 +101,7 @@ xcl_new(struct x11 *x, struct xa *a, char *err, size_t errlen)
 		    (uint16_t)strlen(xcl_atom_names[i]), xcl_atom_names[i]);
 	for (i = 0; i < XCL_NATOMS; i++) {
 		if ((r = xcb_intern_atom_reply(x->x_c, ck[i], NULL)) == NULL) {
-			snprintf(err, errlen, "X display %s: InternAtom %s "
+			x11_errf(err, errlen, "X display %s: InternAtom %s "
 			    "failed", x->x_display, xcl_atom_names[i]);
 			free(c);
 			return NULL;
@@ -96,6 +109,14 @@ xcl_new(struct x11 *x, struct xa *a, char *err, size_t errlen)
 		c->c_atom[i] = r->atom;
 		free(r);
 	}
+	c->c_sel[0].s_vd = VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD;
+	c->c_sel[0].s_atom = c->c_atom[XCL_CLIPBOARD];
+	c->c_sel[0].s_prop_targets = c->c_atom[XCL_PROP_TARGETS];
+	c->c_sel[0].s_prop_data = c->c_atom[XCL_PROP_DATA];
+	c->c_sel[1].s_vd = VD_AGENT_CLIPBOARD_SELECTION_PRIMARY;
+	c->c_sel[1].s_atom = XCB_ATOM_PRIMARY;
+	c->c_sel[1].s_prop_targets = c->c_atom[XCL_PROP_PTARGETS];
+	c->c_sel[1].s_prop_data = c->c_atom[XCL_PROP_PDATA];
 	c->c_win = xcb_generate_id(x->x_c);
 	xcb_create_window(x->x_c, 0, c->c_win, x->x_root, 0, 0, 1, 1, 0,
 	    XCB_WINDOW_CLASS_INPUT_ONLY, XCB_COPY_FROM_PARENT,
@@ -104,19 +125,32 @@ xcl_new(struct x11 *x, struct xa *a, char *err, size_t errlen)
 	xcb_change_property(x->x_c, XCB_PROP_MODE_REPLACE, c->c_win,
 	    XCB_ATOM_WM_NAME, XCB_ATOM_STRING, 8, strlen(XCL_WINDOW_NAME),
 	    XCL_WINDOW_NAME);
-	xcb_xfixes_select_selection_input(x->x_c, c->c_win,
-	    c->c_atom[XCL_CLIPBOARD],
-	    XCB_XFIXES_SELECTION_EVENT_MASK_SET_SELECTION_OWNER |
-	    XCB_XFIXES_SELECTION_EVENT_MASK_SELECTION_WINDOW_DESTROY |
-	    XCB_XFIXES_SELECTION_EVENT_MASK_SELECTION_CLIENT_CLOSE);
+	for (i = 0; i < XCL_NSEL; i++)
+		xcb_xfixes_select_selection_input(x->x_c, c->c_win,
+		    c->c_sel[i].s_atom,
+		    XCB_XFIXES_SELECTION_EVENT_MASK_SET_SELECTION_OWNER |
+		    XCB_XFIXES_SELECTION_EVENT_MASK_SELECTION_WINDOW_DESTROY |
+		    XCB_XFIXES_SELECTION_EVENT_MASK_SELECTION_CLIENT_CLOSE);
 	xa_set_clipboard(a, xcl_agent_msg, xcl_agent_gone, c);
 	return c;
 }
 
+/* The selection an X atom names, if it is one we share now (PRIMARY
+ * only with a client that takes selections). */
+static struct xcl_sel *
+xcl_sel_of(struct xcl *c, xcb_atom_t atom)
+{
+	if (atom == c->c_sel[0].s_atom)
+		return &c->c_sel[0];
+	if (atom == c->c_sel[1].s_atom && xa_client_selections(c->c_a))
+		return &c->c_sel[1];
+	return NULL;
+}
+
 /* Tell requestor its conversion is done (property) or refused (NONE). */
 static void
-xcl_notify(struct xcl *c, xcb_window_t requestor, xcb_atom_t target,
-    xcb_atom_t property, xcb_timestamp_t time)
+xcl_notify(struct xcl *c, struct xcl_sel *s, xcb_window_t requestor,
+    xcb_atom_t target, xcb_atom_t property, xcb_timestamp_t time)
 {
 	xcb_selection_notify_event_t ev;
 
@@ -124,7 +158,7 @@ xcl_notify(struct xcl *c, xcb_window_t requestor, xcb_atom_t target,
 	ev.response_type = XCB_SELECTION_NOTIFY;
 	ev.time = time;
 	ev.requestor = requestor;
-	ev.selection = c->c_atom[XCL_CLIPBOARD];
+	ev.selection = s->s_atom;
 	ev.target = target;
 	ev.property = property;
 	xcb_send_event(c->c_x->x_c, 0, requestor, XCB_EVENT_MASK_NO_EVENT,
@@ -133,220 +167,231 @@ xcl_notify(struct xcl *c, xcb_window_t requestor, xcb_atom_t target,
 
 /* Answer the oldest X request with data (NULL: refused). */
 static void
-xcl_answer(struct xcl *c, const uint8_t *data, uint32_t size)
+xcl_answer(struct xcl *c, struct xcl_sel *s, const uint8_t *data,
+    uint32_t size)
 {
 	struct xcl_pending p;
 	uint64_t maxreq;
 
-	if (c->c_npend == 0)
+	if (s->s_npend == 0)
 		return;
-	p = c->c_pend[0];
-	memmove(c->c_pend, c->c_pend + 1, --c->c_npend * sizeof(p));
-	/* The property must fit one request (a few MiB, or 4 GiB with
-	 * BIG-REQUESTS); larger needs INCR, which is not done. */
+	p = s->s_pend[0];
+	memmove(s->s_pend, s->s_pend + 1, --s->s_npend * sizeof(p));
+	/* The property must fit one request (16 MiB with BIG-REQUESTS);
+	 * sending it incrementally (INCR) is not done. */
 	maxreq = (uint64_t)xcb_get_maximum_request_length(c->c_x->x_c) * 4;
 	if (data != NULL && (uint64_t)size + 64 > maxreq) {
 		x11_log("clipboard: %u bytes do not fit one X request; "
-		    "refused (INCR transfers are not done)", size);
+		    "refused", size);
 		data = NULL;
 	}
 	if (data == NULL) {
-		xcl_notify(c, p.p_requestor, p.p_target, XCB_NONE, p.p_time);
+		xcl_notify(c, s, p.p_requestor, p.p_target, XCB_NONE,
+		    p.p_time);
 		return;
 	}
 	xcb_change_property(c->c_x->x_c, XCB_PROP_MODE_REPLACE,
 	    p.p_requestor, p.p_property, p.p_target == c->c_atom[XCL_TEXT] ?
 	    c->c_atom[XCL_UTF8] : p.p_target, 8, size, data);
-	xcl_notify(c, p.p_requestor, p.p_target, p.p_property, p.p_time);
+	xcl_notify(c, s, p.p_requestor, p.p_target, p.p_property, p.p_time);
 }
 
-/* An X client pastes from the SPICE client's clipboard (we own it). */
+static void
+xcl_refuse_all(struct xcl *c, struct xcl_sel *s)
+{
+	while (s->s_npend > 0)
+		xcl_answer(c, s, NULL, 0);
+}
+
+/* An X client pastes from the SPICE client's selection (we own it). */
 static void
 xcl_request(struct xcl *c, const xcb_selection_request_event_t *r)
 {
+	struct xcl_sel *s = xcl_sel_of(c, r->selection);
 	xcb_atom_t prop = r->property != XCB_NONE ? r->property : r->target;
 	xcb_atom_t targets[5];
 	uint32_t n = 0, type = 0;
 
+	if (s == NULL || !s->s_own) {
+		if (s != NULL)
+			xcl_notify(c, s, r->requestor, r->target, XCB_NONE,
+			    r->time);
+		return;
+	}
 	if (r->target == c->c_atom[XCL_TARGETS]) {
 		targets[n++] = c->c_atom[XCL_TARGETS];
-		if (c->c_offers_text) {
+		if (s->s_offers_text) {
 			targets[n++] = c->c_atom[XCL_UTF8];
 			targets[n++] = c->c_atom[XCL_STRING];
 			targets[n++] = c->c_atom[XCL_TEXT];
 		}
-		if (c->c_offers_png)
+		if (s->s_offers_png)
 			targets[n++] = c->c_atom[XCL_PNG];
 		xcb_change_property(c->c_x->x_c, XCB_PROP_MODE_REPLACE,
 		    r->requestor, prop, XCB_ATOM_ATOM, 32, n, targets);
-		xcl_notify(c, r->requestor, r->target, prop, r->time);
+		xcl_notify(c, s, r->requestor, r->target, prop, r->time);
 		return;
 	}
-	if (c->c_offers_text && (r->target == c->c_atom[XCL_UTF8] ||
+	if (s->s_offers_text && (r->target == c->c_atom[XCL_UTF8] ||
 	    r->target == c->c_atom[XCL_STRING] ||
 	    r->target == c->c_atom[XCL_TEXT]))
 		type = VD_AGENT_CLIPBOARD_UTF8_TEXT;
-	else if (c->c_offers_png && r->target == c->c_atom[XCL_PNG])
+	else if (s->s_offers_png && r->target == c->c_atom[XCL_PNG])
 		type = VD_AGENT_CLIPBOARD_IMAGE_PNG;
-	if (!c->c_own || type == 0) {
-		xcl_notify(c, r->requestor, r->target, XCB_NONE, r->time);
+	if (type == 0) {
+		xcl_notify(c, s, r->requestor, r->target, XCB_NONE, r->time);
 		return;
 	}
-	if (c->c_npend == XCL_MAX_PENDING)
-		xcl_answer(c, NULL, 0);
-	c->c_pend[c->c_npend].p_requestor = r->requestor;
-	c->c_pend[c->c_npend].p_property = prop;
-	c->c_pend[c->c_npend].p_target = r->target;
-	c->c_pend[c->c_npend].p_time = r->time;
-	c->c_pend[c->c_npend].p_type = type;
-	c->c_npend++;
-	xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD_REQUEST,
-	    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, &type, sizeof(type));
+	if (s->s_npend == XCL_MAX_PENDING)
+		xcl_answer(c, s, NULL, 0);
+	s->s_pend[s->s_npend].p_requestor = r->requestor;
+	s->s_pend[s->s_npend].p_property = prop;
+	s->s_pend[s->s_npend].p_target = r->target;
+	s->s_pend[s->s_npend].p_time = r->time;
+	s->s_npend++;
+	xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD_REQUEST, s->s_vd, &type,
+	    sizeof(type));
 }
 
 /* Answer the client's request with data (empty: nothing to give). */
 static void
-xcl_send_data(struct xcl *c, const uint8_t *data, uint32_t len)
+xcl_send_data(struct xcl *c, struct xcl_sel *s, const uint8_t *data,
+    uint32_t len)
 {
 	uint8_t *msg = malloc(4 + (size_t)len);
 
 	if (msg != NULL) {
-		memcpy(msg, &c->c_asked, 4);
+		memcpy(msg, &s->s_asked, 4);
 		if (len > 0)
 			memcpy(msg + 4, data, len);
-		xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD,
-		    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, msg, 4 + len);
+		xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD, s->s_vd, msg,
+		    4 + len);
 		free(msg);
 	} else
 		x11_log("clipboard: out of memory for %u bytes", len);
-	c->c_asked = 0;
+	s->s_asked = 0;
 }
 
-/* Our conversion of an X client's CLIPBOARD is done (or refused). */
+/* The agent's types for an X client's TARGETS. */
+static void
+xcl_offer(struct xcl *c, struct xcl_sel *s, xcb_get_property_reply_t *r)
+{
+	const xcb_atom_t *atoms;
+	uint32_t types[2], nt = 0, i, len;
+	int text = 0, png = 0;
+
+	if (r != NULL && r->format == 32) {
+		atoms = xcb_get_property_value(r);
+		len = (uint32_t)xcb_get_property_value_length(r) / 4;
+		for (i = 0; i < len; i++) {
+			text |= atoms[i] == c->c_atom[XCL_UTF8] ||
+			    atoms[i] == c->c_atom[XCL_STRING];
+			png |= atoms[i] == c->c_atom[XCL_PNG];
+		}
+	}
+	if (text)
+		types[nt++] = VD_AGENT_CLIPBOARD_UTF8_TEXT;
+	if (png)
+		types[nt++] = VD_AGENT_CLIPBOARD_IMAGE_PNG;
+	if (nt > 0) {
+		xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD_GRAB, s->s_vd,
+		    types, nt * 4);
+		s->s_grabbed = 1;
+	}
+}
+
+/* Our conversion of an X client's selection is done (or refused). */
 static void
 xcl_converted(struct xcl *c, const xcb_selection_notify_event_t *n)
 {
+	struct xcl_sel *s = xcl_sel_of(c, n->selection);
 	xcb_get_property_reply_t *r;
-	uint32_t types[2], nt = 0, i, len;
-	const xcb_atom_t *atoms;
 	const uint8_t *data = NULL;
-	int targets = n->target == c->c_atom[XCL_TARGETS];
+	uint32_t len = 0;
 
+	if (s == NULL)
+		return;
 	r = n->property == XCB_NONE ? NULL : xcb_get_property_reply(
 	    c->c_x->x_c, xcb_get_property(c->c_x->x_c, 1, c->c_win,
 	    n->property, XCB_GET_PROPERTY_TYPE_ANY, 0, XA_MAX_MSG / 4), NULL);
-	if (targets) {
-		/* What the X client offers, in the agent's types. */
-		if (r != NULL && r->format == 32) {
-			atoms = xcb_get_property_value(r);
-			len = (uint32_t)xcb_get_property_value_length(r) / 4;
-			for (i = 0; i < len; i++) {
-				if ((atoms[i] == c->c_atom[XCL_UTF8] ||
-				    atoms[i] == c->c_atom[XCL_STRING]) &&
-				    (nt == 0 || types[0] !=
-				    VD_AGENT_CLIPBOARD_UTF8_TEXT))
-					types[nt++] =
-					    VD_AGENT_CLIPBOARD_UTF8_TEXT;
-				else if (atoms[i] == c->c_atom[XCL_PNG] &&
-				    nt < 2)
-					types[nt++] =
-					    VD_AGENT_CLIPBOARD_IMAGE_PNG;
-				if (nt == 2)
-					break;
-			}
-		}
-		free(r);
-		if (nt > 0) {
-			xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD_GRAB,
-			    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, types,
-			    nt * 4);
-			c->c_grabbed = 1;
-		}
-		return;
-	}
-	if (c->c_asked == 0) {
-		free(r);
-		return;
-	}
-	if (r != NULL && r->type == c->c_atom[XCL_INCR]) {
+	if (n->target == c->c_atom[XCL_TARGETS])
+		xcl_offer(c, s, r);
+	else if (s->s_asked == 0)
+		;
+	else if (r != NULL && r->type == c->c_atom[XCL_INCR]) {
 		/* Reading the property deleted it: the owner now sends the
 		 * data a chunk per property change. */
-		c->c_incr = 1;
-		c->c_incr_len = 0;
-		free(r);
-		return;
+		s->s_incr = 1;
+		s->s_incr_len = 0;
+	} else {
+		if (r != NULL && r->format == 8) {
+			data = xcb_get_property_value(r);
+			len = (uint32_t)xcb_get_property_value_length(r);
+		}
+		xcl_send_data(c, s, data, len);
 	}
-	if (r != NULL && r->format == 8) {
-		data = xcb_get_property_value(r);
-		len = (uint32_t)xcb_get_property_value_length(r);
-	} else
-		len = 0;
-	xcl_send_data(c, data, len);
 	free(r);
 }
 
-/* A chunk of an INCR transfer (PropertyNotify of our data property). */
+/* A chunk of an INCR transfer (PropertyNotify of a data property). */
 static void
-xcl_incr_chunk(struct xcl *c)
+xcl_incr_chunk(struct xcl *c, struct xcl_sel *s)
 {
 	xcb_get_property_reply_t *r;
 	uint32_t len;
 	uint8_t *nb;
 
 	r = xcb_get_property_reply(c->c_x->x_c, xcb_get_property(c->c_x->x_c,
-	    1, c->c_win, c->c_atom[XCL_PROP_DATA], XCB_GET_PROPERTY_TYPE_ANY, 0,
+	    1, c->c_win, s->s_prop_data, XCB_GET_PROPERTY_TYPE_ANY, 0,
 	    XA_MAX_MSG / 4), NULL);
 	len = r != NULL ? (uint32_t)xcb_get_property_value_length(r) : 0;
 	if (r == NULL || len == 0) {
 		/* The empty chunk ends it. */
-		c->c_incr = 0;
+		s->s_incr = 0;
 		if (c->c_x->x_verbose)
 			x11_log("clipboard: incremental paste of %u bytes",
-			    c->c_incr_len);
-		xcl_send_data(c, c->c_incr_buf, c->c_incr_len);
-		free(c->c_incr_buf);
-		c->c_incr_buf = NULL;
-		free(r);
-		return;
-	}
-	if (len > XA_MAX_MSG - c->c_incr_len ||
-	    (nb = realloc(c->c_incr_buf, c->c_incr_len + len)) == NULL) {
+			    s->s_incr_len);
+		xcl_send_data(c, s, s->s_incr_buf, s->s_incr_len);
+	} else if (len > XA_MAX_MSG - s->s_incr_len ||
+	    (nb = realloc(s->s_incr_buf, s->s_incr_len + len)) == NULL) {
 		x11_log("clipboard: an incremental paste over %u bytes; the "
 		    "client gets it empty", XA_MAX_MSG);
-		free(c->c_incr_buf);
-		c->c_incr_buf = NULL;
-		c->c_incr = 0;
-		xcl_send_data(c, NULL, 0);
+		s->s_incr = 0;
+		xcl_send_data(c, s, NULL, 0);
+	} else {
+		memcpy(nb + s->s_incr_len, xcb_get_property_value(r), len);
+		s->s_incr_buf = nb;
+		s->s_incr_len += len;
 		free(r);
 		return;
 	}
-	memcpy(nb + c->c_incr_len, xcb_get_property_value(r), len);
-	c->c_incr_buf = nb;
-	c->c_incr_len += len;
+	free(s->s_incr_buf);
+	s->s_incr_buf = NULL;
 	free(r);
 }
 
-/* Another X client took (or dropped) CLIPBOARD. */
+/* Another X client took (or dropped) a selection. */
 static void
 xcl_owner(struct xcl *c, const xcb_xfixes_selection_notify_event_t *n)
 {
-	if (n->owner == c->c_win)
+	struct xcl_sel *s = xcl_sel_of(c, n->selection);
+
+	if (s == NULL || n->owner == c->c_win)
 		return;
-	if (c->c_own) {
-		/* The SPICE client's clipboard is no longer X's. */
-		c->c_own = 0;
-		while (c->c_npend > 0)
-			xcl_answer(c, NULL, 0);
+	if (s->s_own) {
+		/* The SPICE client's selection is no longer X's. */
+		s->s_own = 0;
+		xcl_refuse_all(c, s);
 	}
 	if (n->owner == XCB_NONE) {
-		if (c->c_grabbed)
+		if (s->s_grabbed)
 			xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD_RELEASE,
-			    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, NULL, 0);
-		c->c_grabbed = 0;
+			    s->s_vd, NULL, 0);
+		s->s_grabbed = 0;
 		return;
 	}
-	xcb_convert_selection(c->c_x->x_c, c->c_win, c->c_atom[XCL_CLIPBOARD],
-	    c->c_atom[XCL_TARGETS], c->c_atom[XCL_PROP_TARGETS],
+	xcb_convert_selection(c->c_x->x_c, c->c_win, s->s_atom,
+	    c->c_atom[XCL_TARGETS], s->s_prop_targets,
 	    n->selection_timestamp);
 }
 
@@ -354,7 +399,7 @@ int
 xcl_event(struct xcl *c, const xcb_generic_event_t *ev)
 {
 	const xcb_property_notify_event_t *pn;
-	int type = ev->response_type & 0x7f;
+	int type = ev->response_type & 0x7f, i;
 
 	if (type == c->c_fixes_ev + XCB_XFIXES_SELECTION_NOTIFY) {
 		xcl_owner(c, (const xcb_xfixes_selection_notify_event_t *)ev);
@@ -370,112 +415,123 @@ xcl_event(struct xcl *c, const xcb_generic_event_t *ev)
 	}
 	if (type == XCB_PROPERTY_NOTIFY) {
 		pn = (const xcb_property_notify_event_t *)ev;
-		if (c->c_incr && pn->window == c->c_win &&
-		    pn->atom == c->c_atom[XCL_PROP_DATA] &&
-		    pn->state == XCB_PROPERTY_NEW_VALUE)
-			xcl_incr_chunk(c);
+		for (i = 0; i < XCL_NSEL; i++)
+			if (c->c_sel[i].s_incr && pn->window == c->c_win &&
+			    pn->atom == c->c_sel[i].s_prop_data &&
+			    pn->state == XCB_PROPERTY_NEW_VALUE)
+				xcl_incr_chunk(c, &c->c_sel[i]);
 		return pn->window == c->c_win;
 	}
 	/* SELECTION_CLEAR: XFIXES tells the same, with the new owner. */
 	return type == XCB_SELECTION_CLEAR;
 }
 
-/* The client's clipboard messages (only CLIPBOARD is taken). */
+/* The client's clipboard messages for selection sel. */
 static void
 xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, const uint8_t *data,
     uint32_t size)
 {
 	struct xcl *c = arg;
+	struct xcl_sel *s;
 	uint32_t i, t;
 
-	if (sel != VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD)
-		return;
+	if (sel >= XCL_NSEL)
+		return;		/* SECONDARY: not shared */
+	s = &c->c_sel[sel];
 	switch (type) {
 	case VD_AGENT_CLIPBOARD_GRAB:
-		c->c_offers_text = c->c_offers_png = 0;
+		s->s_offers_text = s->s_offers_png = 0;
 		for (i = 0; i + 4 <= size && i < 64; i += 4) {
 			t = x11_le32(data + i);
-			c->c_offers_text |= t == VD_AGENT_CLIPBOARD_UTF8_TEXT;
-			c->c_offers_png |= t == VD_AGENT_CLIPBOARD_IMAGE_PNG;
+			s->s_offers_text |= t == VD_AGENT_CLIPBOARD_UTF8_TEXT;
+			s->s_offers_png |= t == VD_AGENT_CLIPBOARD_IMAGE_PNG;
 		}
-		c->c_own = 1;
-		c->c_grabbed = 0;
-		xcb_set_selection_owner(c->c_x->x_c, c->c_win,
-		    c->c_atom[XCL_CLIPBOARD], XCB_CURRENT_TIME);
+		s->s_own = 1;
+		s->s_grabbed = 0;
+		xcb_set_selection_owner(c->c_x->x_c, c->c_win, s->s_atom,
+		    XCB_CURRENT_TIME);
 		break;
 	case VD_AGENT_CLIPBOARD_RELEASE:
-		if (c->c_own)
+		if (s->s_own)
 			xcb_set_selection_owner(c->c_x->x_c, XCB_NONE,
-			    c->c_atom[XCL_CLIPBOARD], XCB_CURRENT_TIME);
-		c->c_own = 0;
-		while (c->c_npend > 0)
-			xcl_answer(c, NULL, 0);
+			    s->s_atom, XCB_CURRENT_TIME);
+		s->s_own = 0;
+		xcl_refuse_all(c, s);
 		break;
 	case VD_AGENT_CLIPBOARD_REQUEST:
 		if (size < 4)
 			return;
 		t = x11_le32(data);
-		if (!c->c_grabbed || c->c_asked != 0 ||
+		if (!s->s_grabbed || s->s_asked != 0 ||
 		    (t != VD_AGENT_CLIPBOARD_UTF8_TEXT &&
 		    t != VD_AGENT_CLIPBOARD_IMAGE_PNG)) {
 			/* Nothing to give, or one at a time: empty. */
-			xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD,
-			    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, &t, 4);
+			xa_send_clipboard(c->c_a, VD_AGENT_CLIPBOARD, s->s_vd,
+			    &t, 4);
 			return;
 		}
-		c->c_asked = t;
-		xcb_convert_selection(c->c_x->x_c, c->c_win,
-		    c->c_atom[XCL_CLIPBOARD], t == VD_AGENT_CLIPBOARD_UTF8_TEXT ?
-		    c->c_atom[XCL_UTF8] : c->c_atom[XCL_PNG],
-		    c->c_atom[XCL_PROP_DATA], XCB_CURRENT_TIME);
+		s->s_asked = t;
+		xcb_convert_selection(c->c_x->x_c, c->c_win, s->s_atom,
+		    t == VD_AGENT_CLIPBOARD_UTF8_TEXT ? c->c_atom[XCL_UTF8] :
+		    c->c_atom[XCL_PNG], s->s_prop_data, XCB_CURRENT_TIME);
 		break;
 	case VD_AGENT_CLIPBOARD:
-		if (size < 4 || !c->c_own)
+		if (size < 4 || !s->s_own)
 			return;
-		xcl_answer(c, data + 4, size - 4);
+		xcl_answer(c, s, data + 4, size - 4);
 		break;
 	}
 	xcb_flush(c->c_x->x_c);
 }
 
-/* The client is gone: its clipboard is no longer offered.  A client
- * that (re)announced itself is told what X's clipboard holds. */
+/* The client is gone: its selections are no longer offered.  A client
+ * that (re)announced itself is told what X's selections hold. */
 static void
 xcl_agent_gone(void *arg, int gone)
 {
 	struct xcl *c = arg;
+	struct xcl_sel *s;
 	xcb_get_selection_owner_reply_t *r;
+	int i;
 
-	if (!gone) {
-		r = xcb_get_selection_owner_reply(c->c_x->x_c,
-		    xcb_get_selection_owner(c->c_x->x_c,
-		    c->c_atom[XCL_CLIPBOARD]), NULL);
-		if (r != NULL && r->owner != XCB_NONE && r->owner != c->c_win)
-			xcb_convert_selection(c->c_x->x_c, c->c_win,
-			    c->c_atom[XCL_CLIPBOARD], c->c_atom[XCL_TARGETS],
-			    c->c_atom[XCL_PROP_TARGETS], XCB_CURRENT_TIME);
-		free(r);
-		xcb_flush(c->c_x->x_c);
-		return;
+	for (i = 0; i < XCL_NSEL; i++) {
+		s = &c->c_sel[i];
+		if (!gone) {
+			if (xcl_sel_of(c, s->s_atom) == NULL)
+				continue;
+			r = xcb_get_selection_owner_reply(c->c_x->x_c,
+			    xcb_get_selection_owner(c->c_x->x_c, s->s_atom),
+			    NULL);
+			if (r != NULL && r->owner != XCB_NONE &&
+			    r->owner != c->c_win)
+				xcb_convert_selection(c->c_x->x_c, c->c_win,
+				    s->s_atom, c->c_atom[XCL_TARGETS],
+				    s->s_prop_targets, XCB_CURRENT_TIME);
+			free(r);
+			continue;
+		}
+		if (s->s_own)
+			xcb_set_selection_owner(c->c_x->x_c, XCB_NONE,
+			    s->s_atom, XCB_CURRENT_TIME);
+		s->s_own = 0;
+		s->s_grabbed = 0;
+		s->s_asked = 0;
+		s->s_incr = 0;
+		free(s->s_incr_buf);
+		s->s_incr_buf = NULL;
+		xcl_refuse_all(c, s);
 	}
-	if (c->c_own)
-		xcb_set_selection_owner(c->c_x->x_c, XCB_NONE,
-		    c->c_atom[XCL_CLIPBOARD], XCB_CURRENT_TIME);
-	c->c_own = 0;
-	c->c_grabbed = 0;
-	c->c_asked = 0;
-	c->c_incr = 0;
-	free(c->c_incr_buf);
-	c->c_incr_buf = NULL;
-	while (c->c_npend > 0)
-		xcl_answer(c, NULL, 0);
 	xcb_flush(c->c_x->x_c);
 }
 
 void
 xcl_free(struct xcl *c)
 {
-	if (c != NULL)
-		free(c->c_incr_buf);
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < XCL_NSEL; i++)
+		free(c->c_sel[i].s_incr_buf);
 	free(c);
 }

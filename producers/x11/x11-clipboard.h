@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * x11-clipboard: the X CLIPBOARD selection and the client's clipboard,
- * both ways, through the agent (x11-agent): UTF-8 text and PNG images.
- * When an X client copies, the SPICE client is told (GRAB) and asks for
- * the data when its user pastes; when the SPICE client copies,
- * spiced-x11 owns CLIPBOARD and asks the client for the data when an X
- * client pastes.
+ * x11-clipboard: the X CLIPBOARD and PRIMARY selections and the client's
+ * clipboard, both ways, through the agent (x11-agent): UTF-8 text and PNG
+ * images.  When an X client copies, the SPICE client is told (GRAB) and
+ * asks for the data when its user pastes; when the SPICE client copies,
+ * spiced-x11 owns the selection and asks the client for the data when an
+ * X client pastes.  PRIMARY only with clients that announce selections.
  */
 #ifndef X11_CLIPBOARD_H
 #define X11_CLIPBOARD_H

@@ -5,7 +5,8 @@ spice-gtk client and real X clients (xclip) on Xvfb.  Text copied in X
 (non-ASCII included) is offered to the client (GRAB with UTF8_TEXT) and
 pasted there byte for byte; text copied in the client is pasted by an X
 client byte for byte; a PNG image likewise both ways; a 3 MiB text that
-xclip sends incrementally (INCR) arrives whole.  The client's window asking for another size gets
+xclip sends incrementally (INCR) arrives whole; PRIMARY goes both ways
+apart from CLIPBOARD.  The client's window asking for another size gets
 the agent's answer; Xvfb cannot resize, which spiced-x11 says once.  With
 two viewers the agent belongs to one at a time: the oldest at first, then
 the one that last typed or clicked; a view-only viewer never gets it and
@@ -26,7 +27,7 @@ from spice_client import Spice
 
 W, H = 640, 480
 UTF8, PNG = 1, 2
-CLIPBOARD = 0
+CLIPBOARD, PRIMARY = 0, 1
 
 
 class Clip:
@@ -37,7 +38,7 @@ class Clip:
         self.m = client.channel(spice_client.CHANNEL_MAIN)
         self.grabs = []
         self.data = []
-        self.offer = None
+        self.offer = {}         # selection -> the bytes we copied
         GObject.Object.connect(self.m, "main-clipboard-selection-grab", self._grab)
         GObject.Object.connect(self.m, "main-clipboard-selection", self._data)
         GObject.Object.connect(self.m, "main-clipboard-selection-request", self._request)
@@ -50,9 +51,9 @@ class Clip:
         self.data.append((sel, typ, ctypes.string_at(data, size) if size else b""))
 
     def _request(self, ch, sel, typ):
-        if self.offer is None:
+        if sel not in self.offer:
             return False
-        Spice.MainChannel.clipboard_selection_notify(self.m, sel, typ, self.offer)
+        Spice.MainChannel.clipboard_selection_notify(self.m, sel, typ, self.offer[sel])
         return True
 
     def connected(self):
@@ -72,8 +73,20 @@ def xclip_in(x, text):
     p.wait(timeout=10)    # xclip serves the selection from a child
 
 
-def xclip_out(c, x):
-    p = subprocess.Popen(["xclip", "-selection", "clipboard", "-o"], env=x.env,
+def owner_is_spiced(x, selection):
+    """spiced-x11's selection window owns selection, not the xclip that
+    copied last (which answers TARGETS alike, and would be cut off in the
+    middle of a paste)."""
+    d = Xlib.display.Display(x.display)
+    try:
+        w = d.get_selection_owner(d.get_atom(selection))
+        return w != 0 and w.get_wm_name() == "spiced-x11 clipboard"
+    finally:
+        d.close()
+
+
+def xclip_out(c, x, selection="clipboard"):
+    p = subprocess.Popen(["xclip", "-selection", selection, "-o"], env=x.env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     common._procs.append(p)
     c.wait_until(lambda: p.poll() is not None, 10, "xclip -o")
@@ -119,20 +132,34 @@ def main():
                     sp.log_text()), "the large paste did not come incrementally")
 
     # Client -> X.
-    ca.offer = "from the client: ünïcode ✓".encode()
+    ca.offer[CLIPBOARD] = "from the client: ünïcode ✓".encode()
     Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [UTF8])
     def owned():
-        # spiced-x11's selection window, not the xclip that copied last
-        # (which answers TARGETS alike, and would be cut off mid-paste).
-        d = Xlib.display.Display(x.display)
-        try:
-            w = d.get_selection_owner(d.get_atom("CLIPBOARD"))
-            return w != 0 and w.get_wm_name() == "spiced-x11 clipboard"
-        finally:
-            d.close()
+        return owner_is_spiced(x, "CLIPBOARD")
     a.wait_until(owned, 10, "spiced-x11 to own CLIPBOARD for the client")
     rc, got = xclip_out(a, x)
-    check(rc == 0 and got == ca.offer, "X pasted %r (status %d)" % (got, rc))
+    check(rc == 0 and got == ca.offer[CLIPBOARD], "X pasted %r (status %d)" % (got, rc))
+
+    # PRIMARY (spice-gtk announces selections), both ways, apart from
+    # CLIPBOARD.
+    primary = "the X selection ✓".encode()
+    n = len(ca.grabs)
+    p = subprocess.Popen(["xclip", "-selection", "primary", "-i"], env=x.env,
+                         stdin=subprocess.PIPE)
+    p.communicate(primary, timeout=10)
+    a.wait_until(lambda: any(g[0] == PRIMARY for g in ca.grabs[n:]), 10,
+                 "PRIMARY offered to the client")
+    n = len(ca.data)
+    Spice.MainChannel.clipboard_selection_request(ca.m, PRIMARY, UTF8)
+    a.wait_until(lambda: len(ca.data) > n, 10, "PRIMARY's text")
+    check(ca.data[-1] == (PRIMARY, UTF8, primary), "PRIMARY pasted %r" % (ca.data[-1],))
+    ca.offer[PRIMARY] = b"the client's selection"
+    Spice.MainChannel.clipboard_selection_grab(ca.m, PRIMARY, [UTF8])
+    a.wait_until(lambda: owner_is_spiced(x, "PRIMARY"), 10, "spiced-x11 to own PRIMARY")
+    rc, got = xclip_out(a, x, "primary")
+    check(rc == 0 and got == ca.offer[PRIMARY], "X pasted %r from PRIMARY" % got)
+    rc, got = xclip_out(a, x)
+    check(got == ca.offer[CLIPBOARD], "CLIPBOARD changed with PRIMARY: %r" % got)
 
     # A PNG image both ways (the bytes are not looked at on the way).
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
@@ -146,15 +173,15 @@ def main():
     Spice.MainChannel.clipboard_selection_request(ca.m, CLIPBOARD, PNG)
     a.wait_until(lambda: len(ca.data) > n, 10, "the X image")
     check(ca.data[-1] == (CLIPBOARD, PNG, png), "image pasted: %d bytes" % len(ca.data[-1][2]))
-    ca.offer = png[::-1]
+    ca.offer[CLIPBOARD] = png[::-1]
     Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [PNG])
     a.wait_until(owned, 10, "the client's image in X")
     p = subprocess.Popen(["xclip", "-selection", "clipboard", "-o", "-t", "image/png"],
                          env=x.env, stdout=subprocess.PIPE)
     common._procs.append(p)
     a.wait_until(lambda: p.poll() is not None, 10, "xclip -o image/png")
-    check(p.stdout.read() == ca.offer, "the client's image in X differs")
-    ca.offer = "from the client: ünïcode ✓".encode()
+    check(p.stdout.read() == ca.offer[CLIPBOARD], "the client's image in X differs")
+    ca.offer[CLIPBOARD] = "from the client: ünïcode ✓".encode()
     Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [UTF8])
     a.wait_until(owned, 10, "the client's text in X again")
 
@@ -173,10 +200,10 @@ def main():
     cv = Clip(v)
     v.wait_until(lambda: (spice_client.CHANNEL_DISPLAY, 0) in v.opened, 10, "the view")
     check(not cv.connected(), "a view-only viewer has the agent")
-    cv.offer = b"from the view-only viewer"
+    cv.offer[CLIPBOARD] = b"from the view-only viewer"
     Spice.MainChannel.clipboard_selection_grab(cv.m, CLIPBOARD, [UTF8])
     rc, got = xclip_out(v, x)
-    check(got == ca.offer, "the view-only viewer changed the X clipboard: %r" % got)
+    check(got == ca.offer[CLIPBOARD], "the view-only viewer changed the X clipboard: %r" % got)
 
     # A second full viewer: the agent stays with the first until the
     # second types; then the first clicks and gets it back.
@@ -190,11 +217,11 @@ def main():
     a.wait_until(lambda: not ca.connected(), 10, "the first viewer to lose the agent")
     sp.wait_log(r"the agent goes to session", 5)
     # Its clipboard now reaches X.
-    cb.offer = b"from the second viewer"
+    cb.offer[CLIPBOARD] = b"from the second viewer"
     Spice.MainChannel.clipboard_selection_grab(cb.m, CLIPBOARD, [UTF8])
     b.wait_until(owned, 10, "CLIPBOARD for the second viewer")
     rc, got = xclip_out(b, x)
-    check(got == cb.offer, "X pasted %r from the second viewer" % got)
+    check(got == cb.offer[CLIPBOARD], "X pasted %r from the second viewer" % got)
     inputs_a = a.channel(spice_client.CHANNEL_INPUTS)
     Spice.InputsChannel.button_press(inputs_a, 1, 1)
     Spice.InputsChannel.button_release(inputs_a, 1, 0)

@@ -10,8 +10,8 @@ the right root coordinates in client mouse mode, relative motion moves the
 pointer in server mode.  The keyboard's lock state (Caps Lock) goes from
 the client to X and back to the client's LEDs.  The cursor an X client
 sets (a bitmap cursor the test draws) reaches the client
-with its size, hot spot and pixels.  spiced-x11 refuses to run as root,
-and exits non-zero when the X server goes away."""
+with its size, hot spot and pixels.  spiced-x11 refuses to run as root and
+a depth-16 screen, and exits non-zero when the X server goes away."""
 
 import os
 import re
@@ -217,6 +217,15 @@ def main():
     bad = [(i // 4 % 16, i // 64) for i in range(0, 1024, 4) if k["rgba"][i:i + 4] != want[i:i + 4]]
     check(not bad, "cursor pixels differ at %s" % bad[:8])
     holder.close()
+
+    # A screen it cannot take (depth 16): refused before spiced hears of
+    # it, with the reason.
+    x16 = xsession.Xvfb(320, 240, depth=16)
+    r = subprocess.run([common.SPICED_X11, "--socket", sp.producer_socket,
+                        "--display", x16.display], capture_output=True, text=True,
+                       timeout=10, preexec_fn=xsession.demote_fn(uid))
+    check(r.returncode == 1 and "screen depth 16; spiced-x11 takes depth 24" in r.stderr,
+          "spiced-x11 on depth 16: status %d, %r" % (r.returncode, r.stderr))
 
     # The X server goes away: spiced-x11 detaches and fails, so that its
     # supervisor restarts it.

@@ -7,7 +7,8 @@ window is resized); spiced-x11 adds that mode through RANDR and resizes
 the X screen; the client gets a new primary of that size showing what
 the X server shows, pixel-exact.  Then a smaller size, and a size past
 the server's range, which is refused with the reason and leaves the
-screen as it was."""
+screen as it was.  On keycodes other than evdev's spiced-x11 refuses to
+start, saying why."""
 
 import re
 import subprocess
@@ -63,6 +64,17 @@ def main():
                  "the oversized request refused")
     check(screen_size(x) == (800, 600), "the X screen changed: %s" % (screen_size(x),))
     c.disconnect()
+
+    # Keycodes other than evdev's (Xorg's own with no input devices):
+    # refused before spiced hears of it, with the reason.
+    subprocess.run(["setxkbmap", "-rules", "base", "-model", "pc105", "-layout", "us"],
+                   env=x.env, check=True, timeout=10)
+    r = subprocess.run([common.SPICED_X11, "--socket", sp.producer_socket,
+                        "--display", x.display], capture_output=True, text=True, timeout=10,
+                       preexec_fn=xsession.demote_fn(uid))
+    check(r.returncode == 1 and re.search(r'keycodes "xfree86[^"]*"; spiced-x11 maps keys to '
+                                          r'evdev keycodes only', r.stderr),
+          "spiced-x11 on xfree86 keycodes: status %d, %r" % (r.returncode, r.stderr))
 
 
 common.run(main)

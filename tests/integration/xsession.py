@@ -199,14 +199,20 @@ def producer_conf(uid):
     return "producer-user = %d:%d" % (uid, uid) if uid is not None else ""
 
 
-def start_spiced_x11(sp, x, uid, *args):
-    """spiced-x11 on X server x feeding sp's display, as uid; returns the
-    process once spiced logged it attached."""
+def demote_fn(uid):
+    """A preexec_fn that runs the child as uid (None: as we are)."""
     def demote():
         if uid is not None:
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
+    return demote
+
+
+def start_spiced_x11(sp, x, uid, *args):
+    """spiced-x11 on X server x feeding sp's display, as uid; returns the
+    process once spiced logged it attached."""
+    demote = demote_fn(uid)
     mark = sp.log_mark()
     p = subprocess.Popen([common.SPICED_X11, "--socket", sp.producer_socket,
                           "--display", x.display, "--verbose"] + list(args),

@@ -5,7 +5,8 @@ the real spice-gtk client.  The picture a real X client drew (xsetroot) is
 seen pixel-exact, against the X server's own screenshot (xwd); then a
 change (a new background and an xterm) is seen pixel-exact too.  Typed
 text with Shift and punctuation reaches an X client that logs what it gets
-(xev: keysyms and the text XLookupString makes of them); clicks arrive at
+(xev: keysyms and the text XLookupString makes of them), and so do keys
+with the 0xE0 prefix; clicks arrive at
 the right root coordinates in client mouse mode, relative motion moves the
 pointer in server mode.  The keyboard's lock state (Caps Lock) goes from
 the client to X and back to the client's LEDs.  The cursor an X client
@@ -162,6 +163,14 @@ def main():
     check(text.replace("\r", "") == "Hi, you!", "xev got %r (keysyms %s)"
           % (text, key_syms(xev_log(log))))
     check(key_syms(xev_log(log))[:2] == ["Shift_L", "H"], "keysyms %s" % key_syms(xev_log(log)))
+
+    # Keys with the 0xE0 prefix (spice-gtk's 0x100 | code): Left, right
+    # Control, Delete, keypad Enter.
+    for k in (0x14b, 0x11d, 0x153, 0x11c):
+        Spice.InputsChannel.key_press_and_release(inputs, k)
+    c.wait_until(lambda: "KP_Enter" in key_syms(xev_log(log)), 10, "KP_Enter in xev")
+    check(key_syms(xev_log(log))[-4:] == ["Left", "Control_R", "Delete", "KP_Enter"],
+          "E0 keys arrived as %s" % key_syms(xev_log(log))[-4:])
 
     # Clicks where the client put the pointer: left and right.
     Spice.InputsChannel.position(inputs, 123, 45, 0, 0)

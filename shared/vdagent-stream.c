@@ -2,22 +2,17 @@
 /*
  * vdagent-stream: VDAgentMessage boundaries and reassembly; contracts in
  * vdagent-stream.h.  The header is little-endian {u32 protocol, u32 type,
- * u64 opaque, u32 size}; the reassembly buffer is allocated per message,
+ * u64 opaque, u32 size}, gathered then read through sbuf; the reassembly
+ * buffer is allocated per message,
  * at the size its checked header announced.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbuf.h"
 #include "vdagent-stream.h"
 
 #define VDS_PROTOCOL	1	/* VD_AGENT_PROTOCOL */
-
-static uint32_t
-vds_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 static void
 vds_put32(uint8_t *p, uint32_t v)
@@ -73,12 +68,16 @@ vds_header(uint8_t out[VDS_HDR_LEN], uint32_t type, uint64_t opaque,
 static int
 vds_start(struct vds *v, struct spd_err *err)
 {
-	uint32_t proto = vds_le32(v->v_hdr);
+	struct sbuf sb;
+	uint32_t proto;
 
-	v->v_type = vds_le32(v->v_hdr + 4);
-	v->v_opaque = (uint64_t)vds_le32(v->v_hdr + 8) |
-	    (uint64_t)vds_le32(v->v_hdr + 12) << 32;
-	v->v_size = vds_le32(v->v_hdr + 16);
+	/* v_hdr holds exactly VDS_HDR_LEN bytes: the getters cannot fail. */
+	sbuf_init(&sb, v->v_hdr, sizeof(v->v_hdr));
+	if (sbuf_get_u32le(&sb, &proto) != 0 ||
+	    sbuf_get_u32le(&sb, &v->v_type) != 0 ||
+	    sbuf_get_u64le(&sb, &v->v_opaque) != 0 ||
+	    sbuf_get_u32le(&sb, &v->v_size) != 0)
+		return spd_err_set(err, "internal: agent message header");
 	v->v_got = 0;
 	if (proto != VDS_PROTOCOL)
 		return spd_err_set(err, "agent message with protocol %u, "

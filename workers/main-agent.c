@@ -32,6 +32,8 @@
 
 #define MAGENT_CHUNK_MAX	(sizeof(struct qxlshm_agent_chunk) + \
 				 QXLSHM_AGENT_MAX_CHUNK)
+_Static_assert(QXLSHM_AGENT_MAX_CHUNK <= 2 * VD_AGENT_MAX_DATA_SIZE,
+    "a chunk from the agent must fit two AGENT_DATA (magent_client_room)");
 
 struct magent_pending {
 	uint32_t	 mp_len;	/* chunk header included */
@@ -84,12 +86,21 @@ magent_connected(const struct magent *ma)
 	return ma->ma_fd >= 0;
 }
 
+/* The client can take one more chunk from the port: up to two AGENT_DATA
+ * (a chunk holds up to twice VD_AGENT_MAX_DATA_SIZE), within its tokens
+ * and its channel's queue. */
+static int
+magent_client_room(const struct magent *ma)
+{
+	return ma->ma_fd >= 0 && ma->ma_chan != NULL && ma->ma_started &&
+	    ma->ma_to_client >= 2 && chan_can_send(ma->ma_chan);
+}
+
 /* Read from the port only while the client can take what comes. */
 static void
 magent_want_read(struct magent *ma)
 {
-	int want = ma->ma_fd >= 0 && ma->ma_chan != NULL && ma->ma_started &&
-	    ma->ma_to_client >= 2 && chan_can_send(ma->ma_chan);
+	int want = magent_client_room(ma);
 
 	if (ma->ma_rev == NULL)
 		return;
@@ -319,31 +330,35 @@ magent_client_msg(struct magent *ma, uint16_t type, struct sbuf *body,
 static void
 magent_agent_chunk(struct magent *ma, const uint8_t *buf, size_t n)
 {
-	struct qxlshm_agent_chunk ch;
+	struct sbuf sb, peek;
 	struct spd_err err;
-	const uint8_t *data = buf + sizeof(ch);
+	const uint8_t *data;
+	uint32_t port, size, proto;
 	size_t len, off, piece;
 
-	if (n < sizeof(ch)) {
+	sbuf_init(&sb, buf, n);
+	if (sbuf_get_u32le(&sb, &port) != 0 ||
+	    sbuf_get_u32le(&sb, &size) != 0) {
 		log_warn("session %u: agent sent a %zu-byte chunk; agent "
 		    "disconnected", ma->ma_session, n);
 		magent_drop(ma);
 		return;
 	}
-	memcpy(&ch, buf, sizeof(ch));
-	len = n - sizeof(ch);
-	if (ch.port != QXLSHM_AGENT_PORT_CLIENT || ch.size != len ||
-	    len == 0 || len > QXLSHM_AGENT_MAX_CHUNK) {
+	len = sbuf_left(&sb);
+	data = sbuf_ptr(&sb);
+	if (port != QXLSHM_AGENT_PORT_CLIENT || size != len || len == 0 ||
+	    len > QXLSHM_AGENT_MAX_CHUNK) {
 		log_warn("session %u: agent chunk for port %u of %u bytes in "
 		    "a %zu-byte datagram; agent disconnected", ma->ma_session,
-		    ch.port, ch.size, n);
+		    port, size, n);
 		magent_drop(ma);
 		return;
 	}
 	/* Gained mid-message: wait for one that starts here. */
 	if (ma->ma_resync) {
-		if (len < VDS_HDR_LEN || data[0] != VD_AGENT_PROTOCOL ||
-		    data[1] != 0 || data[2] != 0 || data[3] != 0)
+		peek = sb;
+		if (len < VDS_HDR_LEN || sbuf_get_u32le(&peek, &proto) != 0 ||
+		    proto != VD_AGENT_PROTOCOL)
 			return;
 		ma->ma_resync = 0;
 	}
@@ -373,8 +388,7 @@ magent_read_cb(evutil_socket_t fd, short what, void *arg)
 	int i;
 
 	/* A bounded batch, each within the client's tokens. */
-	for (i = 0; i < 16 && ma->ma_fd >= 0 && ma->ma_chan != NULL &&
-	    ma->ma_to_client >= 2 && chan_can_send(ma->ma_chan); i++) {
+	for (i = 0; i < 16 && magent_client_room(ma); i++) {
 		n = recv(ma->ma_fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;

@@ -51,13 +51,6 @@ x11_errf(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-uint32_t
-x11_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
 int64_t
 x11_now_ms(void)
 {

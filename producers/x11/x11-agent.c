@@ -51,12 +51,12 @@ xa_new(struct x11 *x, char *err, size_t errlen)
 	struct xa *a;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		x11_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	a->a_x = x;
 	if ((a->a_fd = qxlshm_agent_open(x->x_q)) == -1) {
-		snprintf(err, errlen, "agent: %s", qxlshm_error(x->x_q));
+		x11_errf(err, errlen, "agent: %s", qxlshm_error(x->x_q));
 		free(a);
 		return NULL;
 	}
@@ -191,24 +191,24 @@ xa_reply(struct xa *a, uint32_t type, uint32_t error)
  * cannot (Xvfb) is said once.  The client waits for the REPLY either
  * way. */
 static void
-xa_monitors(struct xa *a, const uint8_t *d, uint32_t size)
+xa_monitors(struct xa *a, struct sbuf *body)
 {
+	struct sbuf mon;
 	char why[256];
-	uint32_t n, i, w = 0, h = 0;
+	uint32_t n, flags, i, w = 0, h = 0;
 
-	if (size < 8 || (n = x11_le32(d)) > 64 ||
-	    size < 8 + (uint64_t)n * sizeof(VDAgentMonConfig)) {
-		x11_log("agent: MONITORS_CONFIG of %u bytes is malformed",
-		    size);
+	if (sbuf_get_u32le(body, &n) != 0 || sbuf_get_u32le(body, &flags) != 0 ||
+	    n > 64 || sbuf_left(body) < (uint64_t)n * sizeof(VDAgentMonConfig)) {
+		x11_log("agent: MONITORS_CONFIG is malformed");
 		xa_reply(a, VD_AGENT_MONITORS_CONFIG, VD_AGENT_ERROR);
 		return;
 	}
-	for (i = 0; i < n && w == 0; i++) {
-		h = x11_le32(d + 8 + i * sizeof(VDAgentMonConfig));
-		w = x11_le32(d + 8 + i * sizeof(VDAgentMonConfig) + 4);
-		if (h == 0)
+	/* Each VDAgentMonConfig: height, width, depth, x, y. */
+	for (i = 0; i < n && w == 0; i++)
+		if (sbuf_get_sub(body, &mon, sizeof(VDAgentMonConfig)) != 0 ||
+		    sbuf_get_u32le(&mon, &h) != 0 ||
+		    sbuf_get_u32le(&mon, &w) != 0 || h == 0)
 			w = 0;
-	}
 	if (w != 0) {
 		i = (uint32_t)xr_resize(a->a_x, w, h, why, sizeof(why));
 		if (i == 0)
@@ -230,36 +230,38 @@ xa_on_msg(void *arg, uint32_t type, uint64_t opaque, const uint8_t *data,
     uint32_t size, struct spd_err *err)
 {
 	struct xa *a = arg;
+	struct sbuf body;
 	uint8_t sel = VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD;
+	uint32_t request;
 
+	sbuf_init(&body, data, size);
 	switch (type) {
 	case VD_AGENT_ANNOUNCE_CAPABILITIES:
-		if (size < 4)
+		if (sbuf_get_u32le(&body, &request) != 0)
 			return spd_err_set(err, "ANNOUNCE_CAPABILITIES of %u "
 			    "bytes", size);
-		a->a_client_caps = size >= 8 ? x11_le32(data + 4) : 0;
-		if (x11_le32(data) != 0)
+		/* Only the first word of capabilities is used. */
+		if (sbuf_get_u32le(&body, &a->a_client_caps) != 0)
+			a->a_client_caps = 0;
+		if (request != 0)
 			xa_announce(a, 0);
 		if (a->a_gone != NULL)
 			a->a_gone(a->a_arg, 0);
 		return 0;
 	case VD_AGENT_MONITORS_CONFIG:
-		xa_monitors(a, data, size);
+		xa_monitors(a, &body);
 		return 0;
 	case VD_AGENT_CLIPBOARD_GRAB:
 	case VD_AGENT_CLIPBOARD_REQUEST:
 	case VD_AGENT_CLIPBOARD:
 	case VD_AGENT_CLIPBOARD_RELEASE:
-		if (xa_client_selections(a)) {
-			if (size < 4)
-				return spd_err_set(err, "clipboard message "
-				    "type %u of %u bytes", type, size);
-			sel = data[0];
-			data += 4;
-			size -= 4;
-		}
+		if (xa_client_selections(a) &&
+		    (sbuf_get_u8(&body, &sel) != 0 ||
+		    sbuf_skip(&body, 3) != 0))
+			return spd_err_set(err, "clipboard message type %u of "
+			    "%u bytes", type, size);
 		if (a->a_clip != NULL)
-			a->a_clip(a->a_arg, type, sel, data, size);
+			a->a_clip(a->a_arg, type, sel, &body);
 		return 0;
 	default:
 		/* File transfer, display config, audio volume...: not
@@ -270,12 +272,15 @@ xa_on_msg(void *arg, uint32_t type, uint64_t opaque, const uint8_t *data,
 	}
 }
 
-/* A message from spiced itself (the server port). */
+/* A message from spiced itself (the server port): its header's type. */
 static void
-xa_server_msg(struct xa *a, const uint8_t *d, uint32_t n)
+xa_server_msg(struct xa *a, struct sbuf *sb)
 {
-	if (n >= VDS_HDR_LEN && x11_le32(d + 4) ==
-	    VD_AGENT_CLIENT_DISCONNECTED) {
+	uint32_t proto, type;
+
+	if (sbuf_get_u32le(sb, &proto) == 0 &&
+	    sbuf_get_u32le(sb, &type) == 0 &&
+	    type == VD_AGENT_CLIENT_DISCONNECTED) {
 		if (a->a_x->x_verbose)
 			x11_log("agent: the client went away");
 		vds_reset(&a->a_in);
@@ -290,8 +295,9 @@ xa_read(struct xa *a)
 {
 	uint8_t buf[sizeof(struct qxlshm_agent_chunk) +
 	    QXLSHM_AGENT_MAX_CHUNK + 1];
-	struct qxlshm_agent_chunk ch;
 	struct spd_err err;
+	struct sbuf sb;
+	uint32_t port, size;
 	ssize_t n;
 	int i;
 
@@ -304,19 +310,19 @@ xa_read(struct xa *a)
 			    strerror(errno));
 			return -1;
 		}
-		memcpy(&ch, buf, (size_t)n < sizeof(ch) ? (size_t)n :
-		    sizeof(ch));
-		if ((size_t)n < sizeof(ch) || ch.size != (size_t)n -
-		    sizeof(ch) || ch.size > QXLSHM_AGENT_MAX_CHUNK) {
+		sbuf_init(&sb, buf, (size_t)n);
+		if (sbuf_get_u32le(&sb, &port) != 0 ||
+		    sbuf_get_u32le(&sb, &size) != 0 ||
+		    size != sbuf_left(&sb) || size > QXLSHM_AGENT_MAX_CHUNK) {
 			x11_log("agent: a malformed chunk of %zd bytes from "
 			    "spiced; dropped", n);
 			continue;
 		}
-		if (ch.port == QXLSHM_AGENT_PORT_SERVER) {
-			xa_server_msg(a, buf + sizeof(ch), ch.size);
+		if (port == QXLSHM_AGENT_PORT_SERVER) {
+			xa_server_msg(a, &sb);
 			continue;
 		}
-		if (vds_feed(&a->a_in, buf + sizeof(ch), ch.size, &err) != 0) {
+		if (vds_feed(&a->a_in, sbuf_ptr(&sb), size, &err) != 0) {
 			/* The client's stream is broken: start over with
 			 * the next message it begins. */
 			x11_log("agent: %s; the client's partial message is "

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sbuf.h"
 #include "x11.h"
 
 #define XA_MAX_MSG	(16u << 20)	/* data of one message, either way */
@@ -21,10 +22,11 @@
 struct xa;
 
 /* A clipboard message from the client (GRAB, REQUEST, CLIPBOARD,
- * RELEASE), its selection prefix already taken off (sel is
- * VD_AGENT_CLIPBOARD_SELECTION_*). */
+ * RELEASE): its body, the selection prefix already taken off (sel is
+ * VD_AGENT_CLIPBOARD_SELECTION_*).  The client's bytes: read them through
+ * body only. */
 typedef void (*xa_clipboard_fn)(void *arg, uint32_t type, uint8_t sel,
-	    const uint8_t *data, uint32_t size);
+	    struct sbuf *body);
 /* The client went away (or another one took the agent): gone 1; or it
  * announced itself (a new owner of the agent): gone 0. */
 typedef void (*xa_gone_fn)(void *arg, int gone);

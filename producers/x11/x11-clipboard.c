@@ -72,8 +72,7 @@ struct xcl {
 	struct xcl_sel		 c_sel[XCL_NSEL];
 };
 
-static void	xcl_agent_msg(void *, uint32_t, uint8_t, const uint8_t *,
-		    uint32_t);
+static void	xcl_agent_msg(void *, uint32_t, uint8_t, struct sbuf *);
 static void	xcl_agent_gone(void *, int);
 
 struct xcl *
@@ -428,8 +427,7 @@ xcl_event(struct xcl *c, const xcb_generic_event_t *ev)
 
 /* The client's clipboard messages for selection sel. */
 static void
-xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, const uint8_t *data,
-    uint32_t size)
+xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, struct sbuf *body)
 {
 	struct xcl *c = arg;
 	struct xcl_sel *s;
@@ -441,8 +439,7 @@ xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, const uint8_t *data,
 	switch (type) {
 	case VD_AGENT_CLIPBOARD_GRAB:
 		s->s_offers_text = s->s_offers_png = 0;
-		for (i = 0; i + 4 <= size && i < 64; i += 4) {
-			t = x11_le32(data + i);
+		for (i = 0; i < 16 && sbuf_get_u32le(body, &t) == 0; i++) {
 			s->s_offers_text |= t == VD_AGENT_CLIPBOARD_UTF8_TEXT;
 			s->s_offers_png |= t == VD_AGENT_CLIPBOARD_IMAGE_PNG;
 		}
@@ -459,9 +456,8 @@ xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, const uint8_t *data,
 		xcl_refuse_all(c, s);
 		break;
 	case VD_AGENT_CLIPBOARD_REQUEST:
-		if (size < 4)
+		if (sbuf_get_u32le(body, &t) != 0)
 			return;
-		t = x11_le32(data);
 		if (!s->s_grabbed || s->s_asked != 0 ||
 		    (t != VD_AGENT_CLIPBOARD_UTF8_TEXT &&
 		    t != VD_AGENT_CLIPBOARD_IMAGE_PNG)) {
@@ -476,9 +472,10 @@ xcl_agent_msg(void *arg, uint32_t type, uint8_t sel, const uint8_t *data,
 		    c->c_atom[XCL_PNG], s->s_prop_data, XCB_CURRENT_TIME);
 		break;
 	case VD_AGENT_CLIPBOARD:
-		if (size < 4 || !s->s_own)
+		/* Its type, then the data. */
+		if (sbuf_skip(body, 4) != 0 || !s->s_own)
 			return;
-		xcl_answer(c, s, data + 4, size - 4);
+		xcl_answer(c, s, sbuf_ptr(body), (uint32_t)sbuf_left(body));
 		break;
 	}
 	xcb_flush(c->c_x->x_c);

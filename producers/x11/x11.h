@@ -31,9 +31,6 @@ void	x11_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	x11_errf(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
-/* A little-endian u32 at p (agent messages), any alignment. */
-uint32_t x11_le32(const uint8_t *p);
-
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t	x11_now_ms(void);
 

@@ -264,6 +264,15 @@ dcmd_detach(void *arg)
 	dc->dc_grace = 0;
 }
 
+/* The ring comes from a worker that died (plink_ops po_takeover). */
+static void
+dcmd_takeover(void *arg)
+{
+	struct dcmd *dc = arg;
+
+	dc->dc_grace = DCMD_TAKEOVER_GRACE;
+}
+
 static const struct plink_ops dcmd_ops = {
 	.po_ring = "command ring",
 	.po_cmd = "QXL command",
@@ -272,6 +281,7 @@ static const struct plink_ops dcmd_ops = {
 	.po_irq = QXL_INTERRUPT_DISPLAY,
 	.po_command = dcmd_command,
 	.po_detach = dcmd_detach,
+	.po_takeover = dcmd_takeover,
 };
 
 struct dcmd *
@@ -298,13 +308,4 @@ struct plink *
 dcmd_plink(struct dcmd *dc)
 {
 	return dc->dc_plink;
-}
-
-int
-dcmd_device(struct dcmd *dc, const struct ipc_device *dv, int doorbell,
-    int irq, struct spd_err *err)
-{
-	if (dv->flags & IPC_DEVICE_TAKEOVER)
-		dc->dc_grace = DCMD_TAKEOVER_GRACE;
-	return plink_device(dc->dc_plink, dv, doorbell, irq, err);
 }

@@ -27,15 +27,10 @@ struct dcmd;
 struct dcmd	*dcmd_new(struct worker *, struct render *r, struct dout *d,
 		    struct spd_err *);
 
-/* Its link, for MEMSLOT and PRODUCER_GONE (plink_memslot, plink_detach:
- * the surfaces go with the producer). */
+/* Its link, for the producer's messages (plink_ipc: the surfaces go
+ * with the producer; after a takeover, commands naming lost surfaces are
+ * skipped for DCMD_TAKEOVER_GRACE commands). */
 struct plink	*dcmd_plink(struct dcmd *);
-
-/* IPC_D2W_DEVICE: plink_device(), after noting a takeover (the
- * IPC_DEVICE_TAKEOVER flag: commands naming lost surfaces are skipped
- * for DCMD_TAKEOVER_GRACE commands). */
-int		 dcmd_device(struct dcmd *, const struct ipc_device *,
-		    int doorbell, int irq, struct spd_err *);
 
 /* IPC_D2W_PRIMARY_CREATE: validate (format, size, stride, memory inside
  * a slot), copy the picture into a new primary and announce it to the

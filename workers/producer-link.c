@@ -282,6 +282,33 @@ plink_command(struct plink *pl, const QXLCommand *cmd)
 	plink_release(pl, id);
 }
 
+int
+plink_ipc(struct plink *pl, struct ipc_msg *msg, struct spd_err *err)
+{
+	struct ipc_memslot ms;
+	struct ipc_device dv;
+	int fd, irq;
+
+	switch (msg->hdr.ih_type) {
+	case IPC_D2W_MEMSLOT:
+		memcpy(&ms, msg->payload, sizeof(ms));
+		fd = msg->fds[0];
+		msg->fds[0] = -1;
+		return plink_memslot(pl, &ms, fd, err);
+	case IPC_D2W_DEVICE:
+		memcpy(&dv, msg->payload, sizeof(dv));
+		fd = msg->fds[0];
+		irq = msg->fds[1];
+		msg->fds[0] = msg->fds[1] = -1;
+		return plink_device(pl, &dv, fd, irq, err);
+	case IPC_D2W_PRODUCER_GONE:
+		plink_detach(pl);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 const struct slots *
 plink_slots(const struct plink *pl)
 {
@@ -374,6 +401,8 @@ plink_device(struct plink *pl, const struct ipc_device *dv, int doorbell,
 	}
 	pl->pl_doorbell = doorbell;
 	pl->pl_irq = irq;
+	if ((dv->flags & IPC_DEVICE_TAKEOVER) && pl->pl_ops->po_takeover != NULL)
+		pl->pl_ops->po_takeover(pl->pl_arg);
 	if (dv->ram_slot >= QXLSHM_MAX_SLOTS ||
 	    pl->pl_slots.s_slot[dv->ram_slot].sl_base == NULL)
 		return spd_err_set(err, "DEVICE: RAM slot %u not mapped",

@@ -53,6 +53,9 @@ struct plink_ops {
 			    uint64_t *id);
 	/* The producer is gone: drop everything that came from it. */
 	void		(*po_detach)(void *arg);
+	/* Optional: the ring comes from a worker that died
+	 * (IPC_DEVICE_TAKEOVER), before its first command is popped. */
+	void		(*po_takeover)(void *arg);
 };
 
 /* A link whose commands go to ops with arg.  NULL with err set. */
@@ -79,6 +82,11 @@ int	 plink_device(struct plink *, const struct ipc_device *, int doorbell,
  * the doorbells closed; the link then takes the next producer's MEMSLOT
  * and DEVICE as at the start.  Harmless when nothing is attached. */
 void	 plink_detach(struct plink *);
+
+/* The supervisor's messages about the producer (MEMSLOT, DEVICE,
+ * PRODUCER_GONE), as plink_memslot, plink_device and plink_detach take
+ * them: 0 handled, -1 with err (the worker exits), 1 not one of them. */
+int	 plink_ipc(struct plink *, struct ipc_msg *, struct spd_err *);
 
 /* The producer's slots, for the owner's parsing. */
 const struct slots *plink_slots(const struct plink *);

@@ -107,57 +107,26 @@ role_cursor_start(struct worker *wk, struct spd_err *err)
 	return 0;
 }
 
+/* worker_client()'s add, typed. */
 static int
-role_cursor_client(struct worker *wk, struct role_cursor *rc,
-    struct ipc_msg *msg, struct spd_err *err)
+role_cursor_add(void *arg, int fd, uint32_t session, uint32_t conn,
+    const struct ipc_client *ci, struct spd_err *err)
 {
-	struct ipc_client ci;
-	struct spd_err cerr;
-	int fd;
-
-	memcpy(&ci, msg->payload, sizeof(ci));
-	if (ci.channel_type != SPICE_CHANNEL_CURSOR)
-		return spd_err_set(err, "cursor worker got a channel of "
-		    "type %u", ci.channel_type);
-	if (!ipc_str_ok(ci.peer, sizeof(ci.peer)))
-		return spd_err_set(err, "CLIENT: peer not terminated");
-	fd = msg->fds[0];
-	msg->fds[0] = -1;
-	if (cout_client_add(rc->rc_cout, fd, msg->hdr.ih_session,
-	    msg->hdr.ih_conn, &ci, &cerr) != 0) {
-		log_warn("display \"%s\": cursor client %s (conn %u) refused: "
-		    "%s", wk->wk_display, ci.peer, msg->hdr.ih_conn, cerr.msg);
-		worker_conn_closed(wk, msg->hdr.ih_session, msg->hdr.ih_conn,
-		    cerr.msg);
-	}
-	return 0;
+	return cout_client_add(arg, fd, session, conn, ci, err);
 }
 
 static int
 role_cursor_ipc(struct worker *wk, struct ipc_msg *msg, struct spd_err *err)
 {
 	struct role_cursor *rc = wk->wk_role_data;
-	struct ipc_memslot ms;
-	struct ipc_device dv;
-	int fd, irq;
+	int rv;
 
+	if ((rv = plink_ipc(rc->rc_plink, msg, err)) != 1)
+		return rv;
 	switch (msg->hdr.ih_type) {
 	case IPC_D2W_CLIENT:
-		return role_cursor_client(wk, rc, msg, err);
-	case IPC_D2W_MEMSLOT:
-		memcpy(&ms, msg->payload, sizeof(ms));
-		fd = msg->fds[0];
-		msg->fds[0] = -1;
-		return plink_memslot(rc->rc_plink, &ms, fd, err);
-	case IPC_D2W_DEVICE:
-		memcpy(&dv, msg->payload, sizeof(dv));
-		fd = msg->fds[0];
-		irq = msg->fds[1];
-		msg->fds[0] = msg->fds[1] = -1;
-		return plink_device(rc->rc_plink, &dv, fd, irq, err);
-	case IPC_D2W_PRODUCER_GONE:
-		plink_detach(rc->rc_plink);
-		return 0;
+		return worker_client(wk, msg, SPICE_CHANNEL_CURSOR,
+		    role_cursor_add, rc->rc_cout, err);
 	case IPC_D2W_CONN_CLOSE:
 		(void)cout_close_conn(rc->rc_cout, msg->hdr.ih_conn,
 		    "closed by the supervisor");

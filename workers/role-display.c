@@ -58,64 +58,32 @@ role_display_start(struct worker *wk, struct spd_err *err)
 	return 0;
 }
 
+/* worker_client()'s add, typed. */
 static int
-role_display_client(struct worker *wk, struct role_display *rd,
-    struct ipc_msg *msg, struct spd_err *err)
+role_display_add(void *arg, int fd, uint32_t session, uint32_t conn,
+    const struct ipc_client *ci, struct spd_err *err)
 {
-	struct ipc_client ci;
-	struct spd_err cerr;
-	int fd;
-
-	memcpy(&ci, msg->payload, sizeof(ci));
-	if (ci.channel_type != SPICE_CHANNEL_DISPLAY)
-		return spd_err_set(err, "display worker got a channel of "
-		    "type %u", ci.channel_type);
-	if (!ipc_str_ok(ci.peer, sizeof(ci.peer)))
-		return spd_err_set(err, "CLIENT: peer not terminated");
-	fd = msg->fds[0];
-	msg->fds[0] = -1;
-	if (dout_client_add(rd->rd_dout, fd, msg->hdr.ih_session,
-	    msg->hdr.ih_conn, &ci, &cerr) != 0) {
-		/* This connection only: the worker carries on. */
-		log_warn("display \"%s\": client %s (conn %u) refused: %s",
-		    wk->wk_display, ci.peer, msg->hdr.ih_conn, cerr.msg);
-		worker_conn_closed(wk, msg->hdr.ih_session, msg->hdr.ih_conn,
-		    cerr.msg);
-	}
-	return 0;
+	return dout_client_add(arg, fd, session, conn, ci, err);
 }
 
 static int
 role_display_ipc(struct worker *wk, struct ipc_msg *msg, struct spd_err *err)
 {
 	struct role_display *rd = wk->wk_role_data;
-	struct ipc_memslot ms;
-	struct ipc_device dv;
 	struct ipc_primary pr;
-	int fd, irq;
+	int rc;
 
+	if ((rc = plink_ipc(dcmd_plink(rd->rd_cmd), msg, err)) != 1)
+		return rc;
 	switch (msg->hdr.ih_type) {
 	case IPC_D2W_CLIENT:
-		return role_display_client(wk, rd, msg, err);
-	case IPC_D2W_MEMSLOT:
-		memcpy(&ms, msg->payload, sizeof(ms));
-		fd = msg->fds[0];
-		msg->fds[0] = -1;
-		return plink_memslot(dcmd_plink(rd->rd_cmd), &ms, fd, err);
-	case IPC_D2W_DEVICE:
-		memcpy(&dv, msg->payload, sizeof(dv));
-		fd = msg->fds[0];
-		irq = msg->fds[1];
-		msg->fds[0] = msg->fds[1] = -1;
-		return dcmd_device(rd->rd_cmd, &dv, fd, irq, err);
+		return worker_client(wk, msg, SPICE_CHANNEL_DISPLAY,
+		    role_display_add, rd->rd_dout, err);
 	case IPC_D2W_PRIMARY_CREATE:
 		memcpy(&pr, msg->payload, sizeof(pr));
 		return dcmd_primary_create(rd->rd_cmd, &pr, err);
 	case IPC_D2W_PRIMARY_DESTROY:
 		return dcmd_primary_destroy(rd->rd_cmd, err);
-	case IPC_D2W_PRODUCER_GONE:
-		plink_detach(dcmd_plink(rd->rd_cmd));
-		return 0;
 	case IPC_D2W_CONN_CLOSE:
 		/* The connection may have ended on its own meanwhile. */
 		(void)dout_close_conn(rd->rd_dout, msg->hdr.ih_conn,

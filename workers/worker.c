@@ -273,6 +273,34 @@ worker_send(struct worker *w, uint32_t type, uint32_t session,
 		log_fatal("supervisor unreachable: %s", err.msg);
 }
 
+int
+worker_client(struct worker *wk, struct ipc_msg *msg, uint8_t type,
+    worker_client_fn add, void *arg, struct spd_err *err)
+{
+	struct ipc_client ci;
+	struct spd_err cerr;
+	int fd;
+
+	memcpy(&ci, msg->payload, sizeof(ci));
+	if (ci.channel_type != type)
+		return spd_err_set(err, "%s worker got a channel of type %u",
+		    wk->wk_role->wr_name, ci.channel_type);
+	if (!ipc_str_ok(ci.peer, sizeof(ci.peer)))
+		return spd_err_set(err, "CLIENT: peer not terminated");
+	fd = msg->fds[0];
+	msg->fds[0] = -1;
+	if (add(arg, fd, msg->hdr.ih_session, msg->hdr.ih_conn, &ci,
+	    &cerr) != 0) {
+		/* This connection only: the worker carries on. */
+		log_warn("display \"%s\": %s client %s (conn %u) refused: %s",
+		    wk->wk_display, wk->wk_role->wr_name, ci.peer,
+		    msg->hdr.ih_conn, cerr.msg);
+		worker_conn_closed(wk, msg->hdr.ih_session, msg->hdr.ih_conn,
+		    cerr.msg);
+	}
+	return 0;
+}
+
 void
 worker_conn_closed(struct worker *w, uint32_t session, uint32_t conn,
     const char *reason)

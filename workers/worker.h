@@ -58,6 +58,19 @@ void	worker_send(struct worker *, uint32_t type, uint32_t session,
 /* Tell the supervisor that connection conn of session ended, and why. */
 void	worker_conn_closed(struct worker *, uint32_t session, uint32_t conn,
 	    const char *reason);
+/* Add a client connection (fd taken in every case); -1 with err when
+ * refused. */
+typedef int (*worker_client_fn)(void *arg, int fd, uint32_t session,
+	    uint32_t conn, const struct ipc_client *, struct spd_err *);
+
+/* IPC_D2W_CLIENT for a role that serves many connections of one channel
+ * type (display, cursor): checks the type and the peer string, hands the
+ * fd to add; a connection add refuses is logged and reported closed, and
+ * the worker carries on.  -1 with err for a message the supervisor should
+ * not have sent (the worker exits). */
+int	worker_client(struct worker *, struct ipc_msg *, uint8_t type,
+	    worker_client_fn add, void *arg, struct spd_err *);
+
 /* Leave the event loop and exit with status (after logging reason). */
 void	worker_exit(struct worker *, int status, const char *reason);
 

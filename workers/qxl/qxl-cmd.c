@@ -744,6 +744,7 @@ qxl_cmd_parse_shape(const struct slots *s, uint64_t phys,
 {
 	struct qxl_cmd_copy c;
 	uint32_t declared, need;
+	uint16_t type;
 	uint8_t *all;
 	char where[SLOTS_PHYS_STRLEN];
 
@@ -751,8 +752,7 @@ qxl_cmd_parse_shape(const struct slots *s, uint64_t phys,
 		return spd_err_prefix(err, "cursor shape at %s",
 		    slots_phys_str(phys, where, sizeof(where)));
 	out->unique = qxl_cmd_u64(&c, offsetof(QXLCursor, header.unique));
-	out->shape = (uint8_t)qxl_cmd_u16(&c, offsetof(QXLCursor,
-	    header.type));
+	type = qxl_cmd_u16(&c, offsetof(QXLCursor, header.type));
 	out->width = qxl_cmd_u16(&c, offsetof(QXLCursor, header.width));
 	out->height = qxl_cmd_u16(&c, offsetof(QXLCursor, header.height));
 	out->hot_x = qxl_cmd_u16(&c, offsetof(QXLCursor, header.hot_spot_x));
@@ -760,11 +760,12 @@ qxl_cmd_parse_shape(const struct slots *s, uint64_t phys,
 	declared = qxl_cmd_u32(&c, offsetof(QXLCursor, data_size));
 	if (c.c_bad)
 		return spd_err_set(err, "internal: cursor shape read");
-	if (qxl_cmd_u16(&c, offsetof(QXLCursor, header.type)) > 0xff ||
-	    (need = qxl_cmd_cursor_size(out->shape, 1, 1)) == 0)
-		return spd_err_set(err, "cursor shape type %u unknown",
-		    qxl_cmd_u16(&c, offsetof(QXLCursor, header.type))),
-		    QXL_CMD_EUNSUPPORTED;
+	/* SPICE's types fit the wire's u8; a size of 0 is no known type. */
+	if (type > 0xff || qxl_cmd_cursor_size((uint8_t)type, 1, 1) == 0) {
+		spd_err_set(err, "cursor shape type %u unknown", type);
+		return QXL_CMD_EUNSUPPORTED;
+	}
+	out->shape = (uint8_t)type;
 	if (out->width == 0 || out->height == 0 ||
 	    out->width > QXL_CMD_MAX_CURSOR_DIM ||
 	    out->height > QXL_CMD_MAX_CURSOR_DIM)
@@ -838,8 +839,7 @@ qxl_cmd_parse_cursor(const struct slots *s, uint64_t phys,
 		rv = 0;
 		break;
 	default:
-		rv = spd_err_set(err, "cursor command type %u unknown",
-		    out->type);
+		spd_err_set(err, "cursor command type %u unknown", out->type);
 		rv = QXL_CMD_EUNSUPPORTED;
 		break;
 	}

@@ -69,6 +69,30 @@ qxlshm_open(const char *path, const char *name, const struct qxlshm_setup *s,
 	return q;
 }
 
+void *
+qxlshm_alloc_wait(struct qxlshm *q, uint32_t slot, size_t size,
+    uint64_t *phys, int cmd, int timeout_ms,
+    const volatile sig_atomic_t *stop)
+{
+	int64_t deadline = qxlshm_now_ms() + timeout_ms, left;
+	void *p;
+
+	for (;;) {
+		p = cmd ? qxlshm_alloc_cmd(q, slot, size, phys) :
+		    qxlshm_alloc(q, slot, size, phys);
+		if (p != NULL || errno != ENOMEM)
+			return p;
+		left = deadline - qxlshm_now_ms();
+		if ((stop != NULL && *stop) || left <= 0)
+			return NULL;	/* errno is ENOMEM */
+		/* Releases come with the irq: try again after each batch,
+		 * looking at stop at least every slice. */
+		if (qxlshm_wait(q, left < QXLSHM_IDLE_SLICE_MS ? (int)left :
+		    QXLSHM_IDLE_SLICE_MS) == -1)
+			return NULL;
+	}
+}
+
 int
 qxlshm_idle(struct qxlshm *q, int timeout_ms,
     const volatile sig_atomic_t *stop)

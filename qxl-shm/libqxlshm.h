@@ -114,6 +114,16 @@ void		*qxlshm_alloc(struct qxlshm *q, uint32_t slot, size_t size,
 void		*qxlshm_alloc_cmd(struct qxlshm *q, uint32_t slot, size_t size,
 		    uint64_t *phys);
 
+/* qxlshm_alloc() (cmd 0) or qxlshm_alloc_cmd() (cmd 1), waiting up to
+ * timeout_ms while the slot is full for the server to release memory
+ * (handling releases and control messages meanwhile, as qxlshm_idle());
+ * it gives up early once *stop (may be NULL) is set.  NULL with errno
+ * ENOMEM when no room came in time, or when the server sent ERROR or
+ * closed (qxlshm_error() says why). */
+void		*qxlshm_alloc_wait(struct qxlshm *q, uint32_t slot,
+		    size_t size, uint64_t *phys, int cmd, int timeout_ms,
+		    const volatile sig_atomic_t *stop);
+
 /* Tie the allocation child to the command cmd (both from qxlshm_alloc*):
  * child is freed when cmd is released.  -1 if either is unknown. */
 int		 qxlshm_link(struct qxlshm *q, void *cmd, void *child);

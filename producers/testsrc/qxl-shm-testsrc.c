@@ -115,22 +115,12 @@ ts_usage(void)
 static void *
 ts_alloc(struct ts *t, uint32_t slot, size_t size, uint64_t *phys, int cmd)
 {
-	int waited = 0;
 	void *p;
 
-	for (;;) {
-		p = cmd ? qxlshm_alloc_cmd(t->ts_q, slot, size, phys) :
-		    qxlshm_alloc(t->ts_q, slot, size, phys);
-		if (p != NULL)
-			return p;
-		if (errno != ENOMEM || ts_stop || waited >= TS_MEM_WAIT_MS)
-			break;
-		if (qxlshm_wait(t->ts_q, 100) == -1)
-			break;
-		waited += 100;
-	}
-	ts_log("out of shared memory: %s", qxlshm_error(t->ts_q));
-	return NULL;
+	if ((p = qxlshm_alloc_wait(t->ts_q, slot, size, phys, cmd,
+	    TS_MEM_WAIT_MS, &ts_stop)) == NULL)
+		ts_log("out of shared memory: %s", qxlshm_error(t->ts_q));
+	return p;
 }
 
 static int

@@ -193,18 +193,8 @@ xs_new(struct x11 *x, char *err, size_t errlen)
 static void *
 xs_alloc(struct xs *s, uint32_t slot, size_t size, uint64_t *phys, int cmd)
 {
-	struct qxlshm *q = s->s_x->x_q;
-	int64_t until = x11_now_ms() + XS_WAIT_MS;
-	void *p;
-
-	for (;;) {
-		p = cmd ? qxlshm_alloc_cmd(q, slot, size, phys) :
-		    qxlshm_alloc(q, slot, size, phys);
-		if (p != NULL || errno != ENOMEM || x11_now_ms() >= until)
-			return p;
-		if (qxlshm_wait(q, 50) == -1)
-			return NULL;
-	}
+	return qxlshm_alloc_wait(s->s_x->x_q, slot, size, phys, cmd,
+	    XS_WAIT_MS, NULL);
 }
 
 /* Read the whole screen into a new primary and create it. */

@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -57,6 +58,15 @@ struct fake {
 	unsigned int	 f_cursors;	/* in the cursor ring at DETACH */
 	int		 f_verbose;
 };
+
+static int64_t
+t_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 fake_send(struct fake *f, uint32_t type, const void *p, uint32_t len)
@@ -412,6 +422,36 @@ test_session(const char *path, struct fake_thread *ft)
 	/* The bad command was released by its own id, so only the good
 	 * ones' groups are back; the bad one's block is the difference. */
 	ASSERT_TRUE(qxlshm_slot_used(q, 0) <= ram_used + 256);
+	/* Waiting for room: 3 MiB of the 4 MiB slot held by a command in
+	 * flight; the next 3 MiB come once it is released.  More than the
+	 * slot never comes; a stop ends the wait at once. */
+	{
+		volatile sig_atomic_t stop = 1;
+		void *big, *again;
+		int64_t t0;
+
+		d = qxlshm_alloc_cmd(q, 0, sizeof(*d), &phys);
+		big = qxlshm_alloc(q, 1, 3 << 20, NULL);
+		ASSERT_TRUE(d != NULL && big != NULL);
+		ASSERT_INT_EQ(qxlshm_link(q, d, big), 0);
+		ASSERT_TRUE(qxlshm_alloc(q, 1, 3 << 20, NULL) == NULL);
+		d->type = QXL_DRAW_FILL;
+		d->bbox.right = d->bbox.bottom = 4;
+		d->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		d->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+		ASSERT_INT_EQ(qxlshm_push_cmd(q, QXL_CMD_DRAW, phys, 1000), 0);
+		again = qxlshm_alloc_wait(q, 1, 3 << 20, NULL, 0, 5000, NULL);
+		ASSERT_TRUE(again != NULL);
+		qxlshm_free(q, again);
+		t0 = t_now_ms();
+		ASSERT_TRUE(qxlshm_alloc_wait(q, 1, 8 << 20, NULL, 0, 100,
+		    NULL) == NULL && errno == ENOMEM);
+		ASSERT_TRUE(t_now_ms() - t0 >= 100);
+		t0 = t_now_ms();
+		ASSERT_TRUE(qxlshm_alloc_wait(q, 1, 8 << 20, NULL, 0, 5000,
+		    &stop) == NULL && errno == ENOMEM);
+		ASSERT_TRUE(t_now_ms() - t0 < 1000);
+	}
 	/* The primary goes and comes back, each step acknowledged. */
 	ASSERT_INT_EQ(qxlshm_destroy_primary(q), 0);
 	ASSERT_INT_EQ(qxlshm_create_primary(q, 64, 48, 64 * 4,
@@ -429,9 +469,9 @@ test_session(const char *path, struct fake_thread *ft)
 	ASSERT_INT_EQ(ft->ft_fake.f_primaries, 2);
 	ASSERT_INT_EQ(ft->ft_fake.f_destroys, 1);
 	ASSERT_INT_EQ(ft->ft_fake.f_cursors, 2);
-	ASSERT_INT_EQ(ft->ft_fake.f_draws, 300);
+	ASSERT_INT_EQ(ft->ft_fake.f_draws, 301);
 	ASSERT_INT_EQ(ft->ft_fake.f_bad, 1);
-	ASSERT_INT_EQ(ft->ft_fake.f_released, 300);
+	ASSERT_INT_EQ(ft->ft_fake.f_released, 301);
 }
 
 static void

@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -61,7 +60,8 @@ struct role_inputs {
 	uint32_t		 ri_motions;	/* MOTION/POSITION since an ACK */
 	int			 ri_e0;		/* an 0xE0 prefix is pending */
 	int			 ri_e1;		/* bytes of an 0xE1 sequence */
-	int64_t			 ri_active_ms;	/* last INPUT_ACTIVE sent */
+	uint32_t		 ri_active_ms;	/* last INPUT_ACTIVE sent */
+	int			 ri_active_said; /* one was sent */
 };
 
 static struct role_inputs role_inputs_state;
@@ -104,14 +104,13 @@ inputs_wev_cb(evutil_socket_t fd, short what, void *arg)
 static void
 inputs_active(struct role_inputs *ri)
 {
-	struct timespec ts;
-	int64_t now;
+	uint32_t now = chan_mm_time();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (ri->ri_active_ms != 0 && now - ri->ri_active_ms <
+	/* Modulo 2^32 ms, as the clock wraps. */
+	if (ri->ri_active_said && now - ri->ri_active_ms <
 	    IPC_INPUT_ACTIVE_MS)
 		return;
+	ri->ri_active_said = 1;
 	ri->ri_active_ms = now;
 	worker_send(ri->ri_w, IPC_W2D_INPUT_ACTIVE, ri->ri_session, 0, NULL, 0,
 	    NULL, 0);

@@ -39,7 +39,7 @@ dcmd_box(const struct qxl_cmd_rect *r, pixman_box32_t *b)
 	b->y2 = r->bottom;
 }
 
-/* Draw a parsed FILL or COPY.  Returns 0, RENDER_SKIP or -1 (err set). */
+/* Draw a parsed FILL, COPY_BITS or COPY.  Returns 0, RENDER_SKIP or -1 (err set). */
 static int
 dcmd_draw(struct dcmd *dc, const struct qxl_cmd_draw *dr,
     struct spd_err *err)
@@ -67,6 +67,9 @@ dcmd_draw(struct dcmd *dc, const struct qxl_cmd_draw *dr,
 	if (dr->type == QXL_DRAW_FILL)
 		rc = render_fill(dc->dc_render, dr->surface_id, &bbox, clipp,
 		    dr->fill_color, dr->rop, err);
+	else if (dr->type == QXL_COPY_BITS)
+		rc = render_copy_bits(dc->dc_render, dr->surface_id, &bbox,
+		    clipp, dr->src_pos_x, dr->src_pos_y, err);
 	else {
 		memset(&src, 0, sizeof(src));
 		if (dr->src.kind == QXL_CMD_SRC_SURFACE) {

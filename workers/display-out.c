@@ -7,7 +7,8 @@
  * reference server: no INVAL_ALL_PALETTES (we never use palettes or the
  * pixmap cache), no MONITORS_CONFIG (the cap is not advertised, so
  * spice-gtk synthesises one monitor covering the primary), and updates are
- * always images of the rendered primary, never replayed draw commands.
+ * images of the rendered primary (a solid area as DRAW_FILL), never
+ * replayed draw commands, except moves, which go out as COPY_BITS.
  *
  * A client is only ever closed through its chan; chan calls dout_closed()
  * back, possibly from inside a send.  dc_busy keeps the struct alive while
@@ -288,8 +289,56 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	return body;
 }
 
+/* Is box of the primary one colour?  Stops at the first pixel that is
+ * not, so pictures cost next to nothing. */
+static int
+dout_box_solid(pixman_image_t *prim, const pixman_box32_t *b,
+    uint32_t *color)
+{
+	const uint8_t *base = (const uint8_t *)pixman_image_get_data(prim);
+	size_t stride = (size_t)pixman_image_get_stride(prim);
+	const uint32_t *row;
+	uint32_t c;
+	int32_t x, y;
+
+	c = *(const uint32_t *)(base + (size_t)b->y1 * stride +
+	    (size_t)b->x1 * 4);
+	for (y = b->y1; y < b->y2; y++) {
+		row = (const uint32_t *)(base + (size_t)y * stride) + b->x1;
+		for (x = 0; x < b->x2 - b->x1; x++)
+			if (row[x] != c)
+				return 0;
+	}
+	*color = c & 0xffffff;
+	return 1;
+}
+
+/* DRAW_FILL of box with a solid colour, clip NONE, OP_PUT, no mask; the
+ * QMask padded to 17 bytes as DRAW_COPY's is. */
+static void
+dout_send_fill(struct dout_client *dc, const pixman_box32_t *b,
+    uint32_t color)
+{
+	struct obuf *ob;
+
+	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_FILL);
+	obuf_put_u32le(ob, 0);			/* surface id */
+	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);
+	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
+	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
+	obuf_put_u32le(ob, color);
+	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
+	obuf_put_u8(ob, 0);			/* QMask: flags, pos, bitmap */
+	obuf_put_i32le(ob, 0);
+	obuf_put_i32le(ob, 0);
+	obuf_put_u32le(ob, 0);
+	obuf_put_u32le(ob, 0);
+	chan_msg_end(dc->dc_chan);
+}
+
 /*
- * Send box of the primary to the client as one DRAW_COPY.  Viewers that
+ * Send box of the primary to the client as one DRAW_COPY (DRAW_FILL when
+ * it is one colour).  Viewers that
  * keep up ask for the same boxes of the same primary in turn, so the body
  * is encoded once and queued by reference for each of them until the
  * primary changes.  Returns 0, or -1 when nothing could be sent (logged).
@@ -301,8 +350,14 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	struct dout *d = dc->dc_dout;
 	struct chan_shared *body;
 
+	uint32_t color;
+
 	if (dc->dc_chan == NULL)
 		return -1;
+	if (dout_box_solid(prim, b, &color)) {
+		dout_send_fill(dc, b, color);
+		return 0;
+	}
 	if ((body = dout_cache_find(d, b, dc->dc_lz4)) != NULL) {
 		chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY, body);
 		return 0;
@@ -600,29 +655,110 @@ dout_close_conn(struct dout *d, uint32_t conn, const char *reason)
 	return -1;
 }
 
+/* Add area to the client's damage, bounded by construction: many small
+ * rectangles become their extents. */
+static void
+dout_damage_client(struct dout_client *dc, const pixman_region32_t *area)
+{
+	pixman_box32_t ext;
+
+	pixman_region32_union(&dc->dc_damage, &dc->dc_damage,
+	    (pixman_region32_t *)area);
+	if (pixman_region32_n_rects(&dc->dc_damage) > DOUT_MAX_RECTS) {
+		ext = *pixman_region32_extents(&dc->dc_damage);
+		pixman_region32_reset(&dc->dc_damage, &ext);
+	}
+}
+
 void
 dout_damage(void *arg, const pixman_region32_t *area)
 {
 	struct dout *d = arg;
 	struct dout_client *dc;
-	pixman_box32_t ext;
 	int any = 0;
 
 	dout_cache_clear(d);
 	TAILQ_FOREACH(dc, &d->d_clients, dc_entry) {
 		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
 			continue;
-		pixman_region32_union(&dc->dc_damage, &dc->dc_damage,
-		    (pixman_region32_t *)area);
-		/* Bounded by construction: many small rects become one. */
-		if (pixman_region32_n_rects(&dc->dc_damage) > DOUT_MAX_RECTS) {
-			ext = *pixman_region32_extents(&dc->dc_damage);
-			pixman_region32_reset(&dc->dc_damage, &ext);
-		}
+		dout_damage_client(dc, area);
 		any = 1;
 	}
 	if (any)
 		dout_schedule(d);
+}
+
+/* COPY_BITS of dst from dst - (dx, dy): the bounding box, the
+ * rectangles as clip when there are several. */
+static void
+dout_send_copy_bits(struct dout_client *dc, const pixman_region32_t *dst,
+    int32_t dx, int32_t dy)
+{
+	const pixman_box32_t *ext;
+	pixman_box32_t *rects;
+	struct obuf *ob;
+	int i, n;
+
+	ext = pixman_region32_extents((pixman_region32_t *)dst);
+	rects = pixman_region32_rectangles((pixman_region32_t *)dst, &n);
+	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_COPY_BITS);
+	obuf_put_u32le(ob, 0);			/* surface id */
+	dout_put_rect(ob, ext->y1, ext->x1, ext->y2, ext->x2);
+	if (n == 1)
+		obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
+	else {
+		obuf_put_u8(ob, SPICE_CLIP_TYPE_RECTS);
+		obuf_put_u32le(ob, (uint32_t)n);
+		for (i = 0; i < n; i++)
+			dout_put_rect(ob, rects[i].y1, rects[i].x1,
+			    rects[i].y2, rects[i].x2);
+	}
+	obuf_put_i32le(ob, ext->x1 - dx);	/* src_pos */
+	obuf_put_i32le(ob, ext->y1 - dy);
+	chan_msg_end(dc->dc_chan);
+}
+
+/*
+ * The client's picture is the primary except for its damage D.  After a
+ * copy of dst from dst - (dx, dy) on both sides, the client is wrong
+ * outside dst where it was (D - dst) and inside dst where its source was
+ * ((D + (dx, dy)) & dst).  When that covers all of dst the copy would
+ * bring nothing and is not sent.
+ */
+void
+dout_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
+{
+	struct dout *d = arg;
+	struct dout_client *dc, *next;
+	pixman_region32_t *area = (pixman_region32_t *)dst, stale;
+
+	dout_cache_clear(d);
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
+			continue;
+		pixman_region32_init(&stale);
+		pixman_region32_copy(&stale, &dc->dc_damage);
+		pixman_region32_translate(&stale, dx, dy);
+		pixman_region32_intersect(&stale, &stale, area);
+		if (!chan_can_send(dc->dc_chan) ||
+		    pixman_region32_n_rects(area) > DOUT_MAX_MOVE_RECTS ||
+		    pixman_region32_equal(&stale, area)) {
+			pixman_region32_fini(&stale);
+			dout_damage_client(dc, area);
+			continue;
+		}
+		dc->dc_busy++;
+		dout_send_copy_bits(dc, area, dx, dy);
+		if (!dc->dc_dead) {
+			pixman_region32_subtract(&dc->dc_damage,
+			    &dc->dc_damage, area);
+			dout_damage_client(dc, &stale);
+		}
+		pixman_region32_fini(&stale);
+		dout_client_unbusy(dc);
+	}
+	dout_schedule(d);
 }
 
 void

@@ -29,6 +29,8 @@
 #define DOUT_INIT_TIMEOUT	15
 /* Pending damage beyond this many rectangles collapses to its extents. */
 #define DOUT_MAX_RECTS		32
+/* A move whose area has more rectangles than this is sent as damage. */
+#define DOUT_MAX_MOVE_RECTS	16
 /* Uncompressed bytes of one DRAW_COPY band during updates. */
 #define DOUT_BAND_BYTES		(1024u * 1024)
 /* The first picture goes out as one DRAW_COPY up to this many
@@ -67,6 +69,12 @@ int	 dout_close_conn(struct dout *, uint32_t conn, const char *reason);
 /* The render damage callback (arg = the dout): area of the primary that
  * changed.  Only records it; sending happens from the event loop. */
 void	 dout_damage(void *arg, const pixman_region32_t *);
+/* The render move callback (arg = the dout): dst now holds what
+ * dst - (dx, dy) held.  A client with room in its window is sent
+ * COPY_BITS at once and keeps as damage only what its own copy got
+ * wrong; the others get dst as damage. */
+void	 dout_move(void *arg, const pixman_region32_t *dst, int32_t dx,
+	    int32_t dy);
 /* The primary now exists (render_surface(r, 0)): announce it to every
  * initialised client and send it whole. */
 void	 dout_primary_created(struct dout *);

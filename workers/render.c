@@ -22,6 +22,7 @@ struct render {
 	pixman_image_t		*r_surf[RENDER_MAX_SURFACES];
 	size_t			 r_offscreen;	/* bytes of ids != 0 */
 	render_damage_fn	 r_damage;
+	render_move_fn		 r_move;
 	void			*r_arg;
 };
 
@@ -38,9 +39,11 @@ render_new(render_damage_fn damage, void *arg)
 }
 
 void
-render_set_damage(struct render *r, render_damage_fn damage, void *arg)
+render_set_damage(struct render *r, render_damage_fn damage,
+    render_move_fn move, void *arg)
 {
 	r->r_damage = damage;
+	r->r_move = move;
 	r->r_arg = arg;
 }
 
@@ -380,6 +383,167 @@ render_surface_source(pixman_image_t *s, int same, pixman_box32_t *area,
 }
 
 int
+render_copy_bits(struct render *r, uint32_t surface,
+    const pixman_box32_t *bbox, const pixman_region32_t *clip,
+    int32_t src_x, int32_t src_y, struct spd_err *err)
+{
+	pixman_image_t *dst, *snap;
+	pixman_region32_t area, inside;
+	pixman_box32_t ext;
+	int32_t dx, dy;
+
+	if ((dst = render_surface(r, surface)) == NULL)
+		return spd_err_set(err, "copy_bits: surface %u does not exist",
+		    surface);
+	if (render_box_sane(bbox, "copy_bits: bbox", err) != 0)
+		return -1;
+	if (src_x < 0 || src_y < 0 || src_x > 1 << 24 || src_y > 1 << 24)
+		return spd_err_set(err, "copy_bits: source %d,%d out of range",
+		    src_x, src_y);
+	dx = bbox->x1 - src_x;
+	dy = bbox->y1 - src_y;
+	render_target_region(dst, bbox, clip, &area);
+	/* Only where the source lies inside the surface too. */
+	pixman_region32_init_rect(&inside, dx, dy,
+	    (unsigned)pixman_image_get_width(dst),
+	    (unsigned)pixman_image_get_height(dst));
+	pixman_region32_intersect(&area, &area, &inside);
+	pixman_region32_fini(&inside);
+	if (!pixman_region32_not_empty(&area)) {
+		pixman_region32_fini(&area);
+		return 0;
+	}
+	ext = *pixman_region32_extents(&area);
+	ext.x1 -= dx;
+	ext.x2 -= dx;
+	ext.y1 -= dy;
+	ext.y2 -= dy;
+	if ((snap = render_surface_source(dst, 1, &ext, err)) == NULL) {
+		pixman_region32_fini(&area);
+		return -1;
+	}
+	pixman_image_set_clip_region32(dst, &area);
+	pixman_image_composite32(PIXMAN_OP_SRC, snap, NULL, dst, 0, 0, 0, 0,
+	    pixman_region32_extents(&area)->x1,
+	    pixman_region32_extents(&area)->y1, ext.x2, ext.y2);
+	pixman_image_set_clip_region32(dst, NULL);
+	pixman_image_unref(snap);
+	if (surface == 0 && r->r_move != NULL)
+		r->r_move(r->r_arg, &area, dx, dy);
+	else
+		render_report(r, surface, &area);
+	pixman_region32_fini(&area);
+	return 0;
+}
+
+/* The first and last pixel where rows a and b of n pixels differ, or 0
+ * when they are equal.  memcmp over blocks finds the blocks; only those
+ * are walked pixel by pixel. */
+#define RENDER_CMP_BLOCK	64
+static int
+render_row_diff(const uint32_t *a, const uint32_t *b, int32_t n,
+    int32_t *first, int32_t *last)
+{
+	int32_t i, lo, hi;
+
+	for (lo = 0; lo < n; lo += RENDER_CMP_BLOCK) {
+		hi = n - lo < RENDER_CMP_BLOCK ? n : lo + RENDER_CMP_BLOCK;
+		if (memcmp(a + lo, b + lo, (size_t)(hi - lo) * 4) != 0)
+			break;
+	}
+	if (lo >= n)
+		return 0;
+	for (i = lo; a[i] == b[i]; i++)
+		;
+	*first = i;
+	for (hi = n; hi > *first + 1; hi = lo) {
+		lo = hi - RENDER_CMP_BLOCK > *first ? hi - RENDER_CMP_BLOCK :
+		    *first;
+		if (memcmp(a + lo, b + lo, (size_t)(hi - lo) * 4) != 0)
+			break;
+	}
+	for (i = hi - 1; i > *first && a[i] == b[i]; i--)
+		;
+	*last = i;
+	return 1;
+}
+
+/*
+ * The part of area that an unscaled copy of img (src_area sa drawn at
+ * bbox) would change in dst; both are 32-bit images.  Initialises *out.
+ * Each rectangle of area is walked row by row; consecutive rows whose
+ * changed spans overlap make one box of their spans' union, so a window
+ * moved over pixels the primary already has (spiced-x11 sends the damage
+ * of a move after the copy) costs only the strip it uncovered.  0, or -1
+ * without memory.
+ */
+static int
+render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
+    const pixman_box32_t *bbox, const pixman_box32_t *sa,
+    pixman_region32_t *area, pixman_region32_t *out)
+{
+	const uint8_t *dbase = (const uint8_t *)pixman_image_get_data(dst);
+	const uint8_t *sbase = (const uint8_t *)pixman_image_get_data(img);
+	ptrdiff_t dstride = pixman_image_get_stride(dst);
+	ptrdiff_t sstride = pixman_image_get_stride(img);
+	pixman_box32_t *rects, *boxes, cur;
+	int32_t y, f, l;
+	size_t nb = 0, maxb = 0;
+	const uint32_t *drow, *srow;
+	int i, n, open;
+
+	rects = pixman_region32_rectangles(area, &n);
+	for (i = 0; i < n; i++)
+		maxb += (size_t)(rects[i].y2 - rects[i].y1);
+	if ((boxes = malloc((maxb + 1) * sizeof(*boxes))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		open = 0;
+		for (y = rects[i].y1; y < rects[i].y2; y++) {
+			drow = (const uint32_t *)(dbase + (ptrdiff_t)y *
+			    dstride) + rects[i].x1;
+			srow = (const uint32_t *)(sbase + (ptrdiff_t)(sa->y1 +
+			    y - bbox->y1) * sstride) + (sa->x1 + rects[i].x1 -
+			    bbox->x1);
+			if (!render_row_diff(drow, srow, rects[i].x2 -
+			    rects[i].x1, &f, &l)) {
+				if (open)
+					boxes[nb++] = cur;
+				open = 0;
+				continue;
+			}
+			f += rects[i].x1;
+			l += rects[i].x1 + 1;
+			if (open && f < cur.x2 && l > cur.x1) {
+				cur.x1 = f < cur.x1 ? f : cur.x1;
+				cur.x2 = l > cur.x2 ? l : cur.x2;
+				cur.y2 = y + 1;
+				continue;
+			}
+			if (open)
+				boxes[nb++] = cur;
+			cur = (pixman_box32_t){ f, y, l, y + 1 };
+			open = 1;
+		}
+		if (open)
+			boxes[nb++] = cur;
+	}
+	/* Boxes need not be in pixman's band order: init_rects sorts them
+	 * (in one pass, not a union per box). */
+	pixman_region32_init_rects(out, boxes, (int)nb);
+	free(boxes);
+	return 0;
+}
+
+static int
+render_is_32bit(pixman_image_t *img)
+{
+	pixman_format_code_t f = pixman_image_get_format(img);
+
+	return f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8;
+}
+
+int
 render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
     const pixman_region32_t *clip, const struct render_src *src,
     const pixman_box32_t *src_area, uint16_t rop, uint8_t scale_mode,
@@ -387,6 +551,7 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 {
 	pixman_image_t *dst, *s, *img;
 	pixman_region32_t area;
+	pixman_region32_t changed;
 	pixman_transform_t xf;
 	pixman_box32_t sa;
 	uint8_t *copy = NULL;
@@ -444,6 +609,15 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	dh = bbox->y2 - bbox->y1;
 	sw = sa.x2 - sa.x1;
 	sh = sa.y2 - sa.y1;
+	/* Only what differs is news to the viewers (and needs drawing); a
+	 * failed comparison (no memory) reports the whole area. */
+	if (s == NULL && surface == 0 && r->r_damage != NULL && dw == sw &&
+	    dh == sh && render_is_32bit(img) &&
+	    pixman_image_get_format(img) == pixman_image_get_format(dst) &&
+	    render_changed_rows(dst, img, bbox, &sa, &area, &changed) == 0) {
+		pixman_region32_fini(&area);
+		area = changed;
+	}
 	pixman_image_set_clip_region32(dst, &area);
 	if (dw == sw && dh == sh) {
 		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst,

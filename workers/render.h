@@ -41,6 +41,13 @@ struct render;
  * within the primary).  The region belongs to render. */
 typedef void (*render_damage_fn)(void *arg, const pixman_region32_t *);
 
+/* Move callback: dst of the primary now holds what dst - (dx, dy) held
+ * (a COPY_BITS), so a viewer can be told to copy instead of being sent
+ * pixels.  dst is never empty and lies within the primary, and so does
+ * its source.  The region belongs to render. */
+typedef void (*render_move_fn)(void *arg, const pixman_region32_t *dst,
+    int32_t dx, int32_t dy);
+
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
  * stride); rb_size bytes are readable from the lowest row's start. */
@@ -63,8 +70,10 @@ struct render_src {
 /* Create the surface set; damage (may be NULL) is called with arg.
  * Returns NULL on ENOMEM. */
 struct render *render_new(render_damage_fn damage, void *arg);
-/* Replace the damage callback (for owners created after render). */
+/* Replace the callbacks (for owners created after render); a NULL move
+ * reports moves as damage. */
 void	 render_set_damage(struct render *, render_damage_fn damage,
+	    render_move_fn move,
 	    void *arg);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);
@@ -103,12 +112,24 @@ int	 render_fill(struct render *, uint32_t surface,
 	    uint32_t color, uint16_t rop, struct spd_err *err);
 
 /*
+ * COPY_BITS: within surface, copy the bbox-sized area at (src_x, src_y)
+ * onto bbox, clipped as for render_fill and to where the source lies
+ * inside the surface.  On the primary this is reported through the move
+ * callback.  0 or -1 (err set).
+ */
+int	 render_copy_bits(struct render *, uint32_t surface,
+	    const pixman_box32_t *bbox, const pixman_region32_t *clip,
+	    int32_t src_x, int32_t src_y, struct spd_err *err);
+
+/*
  * COPY: draw src_area of src into bbox of surface (scaled when the sizes
  * differ, with scale_mode SPICE_IMAGE_SCALE_MODE_*), clipped as for
  * render_fill.  src_area must lie within the source.  rop OP_PUT is drawn;
  * anything else returns RENDER_SKIP.  A surface may be its own source.
  * Bitmap formats: 32BIT, RGBA, 24BIT, 16BIT, 8BIT_A; palette formats
- * return RENDER_SKIP.
+ * return RENDER_SKIP.  A 32-bit bitmap copied unscaled onto the primary
+ * reports as damage only the rows it changed: producers that only know
+ * what was damaged (spiced-x11) resend pixels the primary already has.
  */
 int	 render_copy(struct render *, uint32_t surface,
 	    const pixman_box32_t *bbox, const pixman_region32_t *clip,

@@ -46,7 +46,8 @@ role_display_start(struct worker *wk, struct spd_err *err)
 		free(rd);
 		return -1;
 	}
-	render_set_damage(rd->rd_render, dout_damage, rd->rd_dout);
+	render_set_damage(rd->rd_render, dout_damage, dout_move,
+	    rd->rd_dout);
 	if ((rd->rd_cmd = dcmd_new(wk, rd->rd_render, rd->rd_dout,
 	    err)) == NULL) {
 		dout_free(rd->rd_dout);

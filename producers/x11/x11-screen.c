@@ -22,6 +22,7 @@
 #include <spice/enums.h>
 #include <spice/qxl_dev.h>
 
+#include "x11-moves.h"
 #include "x11-screen.h"
 
 #define XS_CMD_SLOT	0		/* device region, commands, images */
@@ -49,6 +50,7 @@ struct xs {
 	int			 s_dirty;	/* damage not yet sent */
 	int			 s_resized;	/* the root's size changed */
 	int64_t			 s_last;	/* the last update, ms */
+	struct xm		*s_moves;	/* window moves, as hints */
 };
 
 /* One damaged rectangle on its way: its bitmap and the X request filling
@@ -280,6 +282,8 @@ xs_start(struct xs *s, char *err, size_t errlen)
 	xcb_xfixes_create_region(c, s->s_retry, 0, NULL);
 	xcb_randr_select_input(c, x->x_root,
 	    XCB_RANDR_NOTIFY_MASK_SCREEN_CHANGE);
+	if ((s->s_moves = xm_new(x, err, errlen)) == NULL)
+		return -1;
 	return xs_primary_create(s, err, errlen);
 }
 
@@ -293,6 +297,8 @@ xs_event(struct xs *s, const xcb_generic_event_t *ev)
 		s->s_dirty = 1;
 		return 1;
 	}
+	if (s->s_moves != NULL && xm_event(s->s_moves, ev))
+		return 1;
 	if (type == s->s_randr_ev + XCB_RANDR_SCREEN_CHANGE_NOTIFY) {
 		sc = (const xcb_randr_screen_change_notify_event_t *)ev;
 		if (sc->width != s->s_x->x_width ||
@@ -411,6 +417,90 @@ xs_push_copy(struct xs *s, struct xs_grab *g)
 	return 0;
 }
 
+/*
+ * The window moves seen since the last update as COPY_BITS, each clipped
+ * to the damaged rectangles dmg (none when the damage was too fragmented
+ * to list) and to the screen at both ends: the display worker copies the
+ * pixels it has, and the same pixels read from the X server afterwards
+ * then cost it a comparison, and the viewers nothing.  0, or -1 when the
+ * ring failed.
+ */
+static int
+xs_push_moves(struct xs *s, const xcb_rectangle_t *dmg, int ndmg)
+{
+	struct x11 *x = s->s_x;
+	struct xm_move mv[XM_MAX_MOVES];
+	QXLClipRects *cr;
+	QXLDrawable *d;
+	QXLRect clip[XS_MAX_RECTS], bbox, *r;
+	uint64_t dphys, cphys;
+	int32_t dx, dy, x0, y0, x1, y1, W = (int32_t)x->x_width,
+	    H = (int32_t)x->x_height;
+	int i, j, k, n;
+
+	n = xm_take(s->s_moves, mv, XM_MAX_MOVES);
+	for (i = 0; i < n; i++) {
+		dx = mv[i].dst_x - mv[i].src_x;
+		dy = mv[i].dst_y - mv[i].src_y;
+		x0 = mv[i].dst_x > 0 ? mv[i].dst_x : 0;
+		y0 = mv[i].dst_y > 0 ? mv[i].dst_y : 0;
+		x1 = mv[i].dst_x + mv[i].w < W ? mv[i].dst_x + mv[i].w : W;
+		y1 = mv[i].dst_y + mv[i].h < H ? mv[i].dst_y + mv[i].h : H;
+		/* The source inside the screen too. */
+		x0 = x0 > dx ? x0 : dx;
+		y0 = y0 > dy ? y0 : dy;
+		x1 = x1 < W + dx ? x1 : W + dx;
+		y1 = y1 < H + dy ? y1 : H + dy;
+		if ((dx == 0 && dy == 0) || x1 <= x0 || y1 <= y0)
+			continue;
+		bbox = (QXLRect){ .left = x1, .top = y1, .right = x0,
+		    .bottom = y0 };
+		for (j = k = 0; j < ndmg && k < XS_MAX_RECTS; j++) {
+			r = &clip[k];
+			r->left = dmg[j].x > x0 ? dmg[j].x : x0;
+			r->top = dmg[j].y > y0 ? dmg[j].y : y0;
+			r->right = dmg[j].x + dmg[j].width < x1 ?
+			    dmg[j].x + dmg[j].width : x1;
+			r->bottom = dmg[j].y + dmg[j].height < y1 ?
+			    dmg[j].y + dmg[j].height : y1;
+			if (r->right <= r->left || r->bottom <= r->top)
+				continue;
+			bbox.left = r->left < bbox.left ? r->left : bbox.left;
+			bbox.top = r->top < bbox.top ? r->top : bbox.top;
+			bbox.right = r->right > bbox.right ? r->right :
+			    bbox.right;
+			bbox.bottom = r->bottom > bbox.bottom ? r->bottom :
+			    bbox.bottom;
+			k++;
+		}
+		if (k == 0)
+			continue;
+		if ((d = xs_alloc(s, XS_CMD_SLOT, sizeof(*d), &dphys,
+		    1)) == NULL)
+			return -1;
+		if ((cr = xs_alloc(s, XS_CMD_SLOT, sizeof(*cr) +
+		    (size_t)k * sizeof(QXLRect), &cphys, 0)) == NULL) {
+			qxlshm_free(x->x_q, d);
+			return -1;
+		}
+		qxlshm_drawable_init(d, 0, QXL_COPY_BITS, &bbox);
+		qxlshm_link(x->x_q, d, cr);
+		cr->num_rects = (uint32_t)k;
+		cr->chunk.data_size = (uint32_t)k * sizeof(QXLRect);
+		memcpy(cr->chunk.data, clip, (size_t)k * sizeof(QXLRect));
+		d->clip.type = SPICE_CLIP_TYPE_RECTS;
+		d->clip.data = cphys;
+		d->u.copy_bits.src_pos.x = bbox.left - dx;
+		d->u.copy_bits.src_pos.y = bbox.top - dy;
+		if (qxlshm_push_cmd(x->x_q, QXL_CMD_DRAW, dphys,
+		    XS_WAIT_MS) == -1) {
+			qxlshm_free(x->x_q, d);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Take the damage, read each rectangle into shared memory, send them. */
 static int
 xs_send_damage(struct xs *s)
@@ -420,9 +510,9 @@ xs_send_damage(struct xs *s)
 	xcb_xfixes_fetch_region_reply_t *fr;
 	xcb_shm_get_image_reply_t *ir;
 	xcb_generic_error_t *e;
-	xcb_rectangle_t *rects, retry[XS_MAX_RECTS];
+	xcb_rectangle_t *rects, retry[XS_MAX_RECTS], dmg[XS_MAX_RECTS];
 	struct xs_grab g[XS_MAX_RECTS];
-	int i, n, ng = 0, nretry = 0, rv = 0;
+	int i, n, ng = 0, nretry = 0, ndmg = 0, rv = 0;
 
 	s->s_dirty = 0;
 	xcb_damage_subtract(c, s->s_damage, XCB_NONE, s->s_parts);
@@ -437,6 +527,9 @@ xs_send_damage(struct xs *s)
 	if (n > XS_MAX_RECTS) {
 		rects = &fr->extents;
 		n = 1;
+	} else {
+		memcpy(dmg, rects, (size_t)n * sizeof(*rects));
+		ndmg = n;
 	}
 	for (i = 0; i < n; i++) {
 		g[ng].g_r = rects[i];
@@ -471,6 +564,10 @@ xs_send_damage(struct xs *s)
 		}
 		free(ir);
 		free(e);
+	}
+	if (rv == 0 && xs_push_moves(s, dmg, ndmg) == -1) {
+		x11_log("display update: %s", qxlshm_error(x->x_q));
+		rv = -1;
 	}
 	for (i = 0; i < ng; i++) {
 		if (rv == 0 && xs_push_copy(s, &g[i]) == -1) {
@@ -533,5 +630,8 @@ xs_update(struct xs *s)
 void
 xs_free(struct xs *s)
 {
+	if (s == NULL)
+		return;
+	xm_free(s->s_moves);
 	free(s);
 }

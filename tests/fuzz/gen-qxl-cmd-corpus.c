@@ -68,6 +68,25 @@ gen_fill(const char *name, uint32_t color, uint64_t clip)
 	gen_finish(&d, sizeof(d), name);
 }
 
+/* A COPY_BITS of the 4 x 2 test area from 1,0, clipped by clip (or not). */
+static void
+gen_copy_bits(const char *name, uint64_t clip)
+{
+	QXLDrawable d;
+	QXLRect bbox;
+
+	qxl_build_rect(&bbox, 0, 0, 4, 2);
+	d = qxl_build_fill(1, &bbox, 0);
+	d.type = QXL_COPY_BITS;
+	memset(&d.u, 0, sizeof(d.u));
+	d.u.copy_bits.src_pos.x = 1;
+	if (clip != 0) {
+		d.clip.type = SPICE_CLIP_TYPE_RECTS;
+		d.clip.data = clip;
+	}
+	gen_finish(&d, sizeof(d), name);
+}
+
 /* A COPY of the 4 x 2 image at img, columns left..right of it. */
 static void
 gen_copy(const char *name, uint64_t img, int32_t left, int32_t right)
@@ -114,6 +133,13 @@ main(int argc, char **argv)
 	qxl_build_rect(&rects[0], 0, 0, 2, 2);
 	qxl_build_rect(&rects[1], 2, 0, 4, 1);
 	gen_fill("fill-clip", 0, qxl_build_clip_rects(&gen_b, 2, rects, 2, 0));
+
+	gen_start(sizeof(QXLDrawable));
+	gen_copy_bits("copy-bits", 0);
+
+	gen_start(sizeof(QXLDrawable));
+	gen_copy_bits("copy-bits-clip", qxl_build_clip_rects(&gen_b, 2, rects,
+	    2, 0));
 
 	gen_start(sizeof(QXLDrawable));
 	data = qxl_build_put(&gen_b, px, 32);

@@ -4,7 +4,8 @@
 producer's memslot, QXLRam and primary; two display clients (LZ4 and raw
 bitmap) that must get SURFACE_CREATE, the exact primary as DRAW_COPY and
 MARK; a FILL command through the ring that must reach both clients as a
-DRAW_COPY of exactly the damaged area and come back on the release ring; a
+DRAW_FILL of exactly the damaged area in its colour (a solid area is sent
+as one) and come back on the release ring; a
 second DISPLAY_INIT that closes only its own connection; a producer
 that sends garbage, which must end in PRODUCER_FAULT; then, as the
 supervisor detaches that producer (PRODUCER_GONE), the client keeps its
@@ -194,10 +195,16 @@ def main():
     push_cmd(mem, bell, phys(CMD_OFF))
     for c in (a, b):
         typ, body = c.recv()
-        check(typ == 304, "DRAW_COPY of the damage, got %r" % typ)
-        box, pix = decode_draw_copy(body)
-        check(box == (10, 20, 50, 30), "damage box %r" % (box,))
-        check(all(v == 0xff8000 for row in rgb_rows(pix, 40, 10) for v in row), "fill colour")
+        check(typ == 302, "DRAW_FILL of the damage, got %r" % typ)
+        # DisplayBase: surface, box (top, left, bottom, right), clip NONE;
+        # then a SOLID brush and its colour, OP_PUT.
+        sid, top, left, bottom, right, clip, brush, color, rop = struct.unpack_from(
+            "<IiiiiBBIH", body)
+        check((sid, clip, brush, rop) == (0, 0, 1, 8), "DRAW_FILL header %r"
+              % ((sid, clip, brush, rop),))
+        check((left, top, right, bottom) == (10, 20, 50, 30), "damage box %r"
+              % ((left, top, right, bottom),))
+        check(color == 0xff8000, "fill colour %06x" % color)
     common.wait_for(lambda: struct.unpack_from("<I", mem, RELEASE_RING + 4)[0] == 1,
                     5, "the release ring's prod to advance")
     check(struct.unpack_from("<Q", mem, RELEASE_RING + 20)[0] == 0x1234, "released id")
@@ -211,7 +218,7 @@ def main():
     fill_drawable(mem, CMD_OFF + 4096, 0x1235, (0, 0, 1, 1), 0)
     push_cmd(mem, bell, phys(CMD_OFF + 4096))
     typ, body = a.recv()
-    check(typ == 304, "client a still served")
+    check(typ == 302, "client a still served")
 
     # Primary destroyed and created again: the client follows.
     ipcdrive.send(ipc, "IPC_D2W_PRIMARY_DESTROY")
@@ -249,7 +256,7 @@ def main():
     fill_drawable(mem, CMD_OFF, 0x4321, (1, 1, 5, 5), 0x00ff00)
     push_cmd(mem, bell, phys(CMD_OFF))
     typ, body = a.recv()
-    check(typ == 304, "the next producer's commands are consumed")
+    check(typ == 302, "the next producer's commands are consumed")
     with open(os.path.join(tmp, "spiced.log")) as f:
         log = f.read()
     check('display "vm1": dropped QXL command at' in log, "drop log line")

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The cursor channel, fed by a producer's cursor ring (cursor-producer,
+"""The cursor channel, fed by a producer's cursor ring (script-producer,
 driven line by line) and seen by the real spice-gtk client.  A MONO and an
 ALPHA shape arrive with their sizes, hot spots and pixels as spice-gtk
 converts them; a viewer that links later gets the current shape in
@@ -17,7 +17,6 @@ the cursor channel ends that connection only, with the reason."""
 import os
 import signal
 import struct
-import subprocess
 
 import common
 import rawspice
@@ -29,21 +28,13 @@ MONO = 64
 
 def start_producer(sp):
     mark = sp.log_mark()
-    p = subprocess.Popen([common.CURSOR_PRODUCER, "--socket", sp.producer_socket],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=sp.log, text=True, bufsize=1,
-                         preexec_fn=sp._demote)
-    common._procs.append(p)
-    check(p.stdout.readline().strip() == "ready", "cursor-producer did not attach")
+    p = common.ScriptProducer(sp)
     sp.wait_log(r'producer attached to the cursor ring', 10, mark)
     return p
 
 
 def say(p, line):
-    p.stdin.write(line + "\n")
-    p.stdin.flush()
-    got = p.stdout.readline().strip()
-    check(got == "ok", "cursor-producer: %r answered %r" % (line, got))
+    p.say(line)
 
 
 def px(c, x, y):
@@ -152,12 +143,12 @@ def main():
     # Sixteen bad commands in all drop the producer, with the reason.
     mark = sp.log_mark()
     for _ in range(13):
-        prod.stdin.write("bad-hotspot\n")
-    prod.stdin.flush()
+        prod.proc.stdin.write("bad-hotspot\n")
+    prod.proc.stdin.flush()
     sp.wait_log(r"producer fault: 16 bad cursor commands", 10, mark)
     sp.wait_log(r'producer .*(dropped|detached|closed)', 10, mark)
-    check(prod.wait(timeout=10) == 4, "cursor-producer was not dropped")
-    out = prod.stdout.read()
+    check(prod.proc.wait(timeout=10) == 4, "script-producer was not dropped")
+    out = prod.proc.stdout.read()
     check("dropped: server error 6: 16 bad cursor commands" in out,
           "the producer was not told why: %r" % out[-300:])
     check(sp.alive(), "spiced died")
@@ -184,7 +175,7 @@ def main():
     say(prod2, "mono 12 3 3")
     c.wait_until(lambda: c.cursors, 5, "a shape through the new cursor worker")
     check_mono(c.cursors[-1])
-    prod2.stdin.close()
+    prod2.proc.stdin.close()
     c.disconnect()
 
 

@@ -3,7 +3,9 @@
 """spiced-x11 on a real X server (Xvfb), seen and driven through spiced by
 the real spice-gtk client.  The picture a real X client drew (xsetroot) is
 seen pixel-exact, against the X server's own screenshot (xwd); then a
-change (a new background and an xterm) is seen pixel-exact too.  Typed
+change (a new background and an xterm) is seen pixel-exact too, and so
+is a window of noise moved five times, for a fraction of its pixels'
+bytes (moves go as copies).  Typed
 text with Shift and punctuation reaches an X client that logs what it gets
 (xev: keysyms and the text XLookupString makes of them), and so do keys
 with the 0xE0 prefix; clicks arrive at
@@ -75,6 +77,22 @@ def x_cursor(x, bits, mask, hot):
     return d
 
 
+def noise_window(x, w, h, left, top):
+    """A w x h window of random pixels at left,top, painted by the X
+    server from its background pixmap; returns (connection, window)."""
+    from Xlib import X
+    from Xlib import display as xdisplay
+    d = xdisplay.Display(x.display)
+    s = d.screen()
+    pm = s.root.create_pixmap(w, h, s.root_depth)
+    pm.put_image(pm.create_gc(), 0, 0, w, h, X.ZPixmap, s.root_depth, 0, os.urandom(w * h * 4))
+    win = s.root.create_window(left, top, w, h, 0, s.root_depth, background_pixmap=pm,
+                               override_redirect=True)
+    win.map()
+    d.sync()
+    return d, win
+
+
 def cursor_bits(x, y):
     return x == y or x < 3
 
@@ -138,6 +156,21 @@ def main():
           "the new background and the xterm: %s %s" % (px(5, 5).hex(), px(60, 50).hex()))
     term.kill()
     term.wait()
+
+    # A window moved (here by its client, as a window manager would) goes
+    # as a copy of what the viewer has: far fewer bytes than its pixels.
+    nd, nw = noise_window(x, 200, 150, 100, 100)
+    c.wait_until(same, 10, "the client to show the noise window")
+    dch = c.channel(spice_client.CHANNEL_DISPLAY)
+    b0 = dch.get_property("total-read-bytes")
+    for step in range(1, 6):
+        nw.configure(x=100 + 37 * step, y=100 + 21 * step)
+        nd.sync()
+        c.wait_until(same, 10, "the client to show the window moved %d times" % step)
+    moved = dch.get_property("total-read-bytes") - b0
+    check(moved < 200 * 150 * 4 // 4, "5 moves of a 200x150 window of noise cost %d bytes" % moved)
+    nw.destroy()
+    nd.close()
 
     # Keys and clicks go to xev, which covers the screen.
     log = os.path.join(x.dir, "xev-out.log")

@@ -33,7 +33,7 @@ WORKER = os.path.join(BUILDDIR, "workers", "spiced-worker")
 TESTSRC = os.path.join(BUILDDIR, "producers", "testsrc", "qxl-shm-testsrc")
 SPICED_X11 = os.path.join(BUILDDIR, "producers", "x11", "spiced-x11")
 BAD_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "bad-producer")
-CURSOR_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "cursor-producer")
+SCRIPT_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "script-producer")
 SPICECTL = os.path.join(BUILDDIR, "ctl", "spicectl")
 
 AS_ROOT = os.geteuid() == 0
@@ -335,6 +335,26 @@ def systemd_child_setup(activate, env):
 
 def wait_producer_socket(sp, timeout=5):
     wait_for(lambda: os.path.exists(sp.producer_socket), timeout, "producer socket")
+
+
+class ScriptProducer:
+    """tests/tools/script-producer attached to sp's producer socket, run as
+    the producer user; say() sends one line of commands and waits for its
+    "ok"."""
+
+    def __init__(self, sp):
+        self.proc = subprocess.Popen([SCRIPT_PRODUCER, "--socket", sp.producer_socket],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=sp.log, text=True, bufsize=1,
+                                     preexec_fn=sp._demote)
+        _procs.append(self.proc)
+        check(self.proc.stdout.readline().strip() == "ready", "script-producer did not attach")
+
+    def say(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        got = self.proc.stdout.readline().strip()
+        check(got == "ok", "script-producer: %r answered %r" % (line, got))
 
 
 def pattern_rgb(width, height, seed=1):

@@ -44,7 +44,8 @@ MSGC_MAIN_ATTACH_CHANNELS = 104
 # Display channel (3.2).
 MSG_DISPLAY_MARK, MSG_DISPLAY_RESET = 102, 103
 MSG_DISPLAY_INVAL_ALL_PALETTES = 108
-MSG_DISPLAY_DRAW_COPY = 304
+MSG_DISPLAY_COPY_BITS = 104
+MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_DRAW_COPY = 302, 304
 MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
 MSG_DISPLAY_MONITORS_CONFIG = 317
 MSGC_DISPLAY_INIT = 101
@@ -61,6 +62,7 @@ SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB = 32, 96
 SURFACE_FLAG_PRIMARY = 1
 ROPD_OP_PUT = 8
 CLIP_NONE, CLIP_RECTS = 0, 1
+BRUSH_SOLID = 1
 
 LZ4_HISTORY = 64 * 1024
 
@@ -396,7 +398,9 @@ class DisplayChannel(Channel):
         self.fb = None
         self.surface_format = None
         self.marks = 0
-        self.draws = 0
+        self.draws = 0              # DRAW_COPYs
+        self.fills = 0              # DRAW_FILLs
+        self.copy_bits = 0          # COPY_BITS
         self.images = {}            # image type -> count
         self.unknown = []           # message types not understood
         self.lz4_formats = set()    # (top_down, format) of LZ4 images
@@ -429,6 +433,12 @@ class DisplayChannel(Channel):
         elif mtype == MSG_DISPLAY_DRAW_COPY:
             self._draw_copy(body)
             self.draws += 1
+        elif mtype == MSG_DISPLAY_DRAW_FILL:
+            self._draw_fill(body)
+            self.fills += 1
+        elif mtype == MSG_DISPLAY_COPY_BITS:
+            self._copy_bits(body)
+            self.copy_bits += 1
         elif mtype == MSG_DISPLAY_MARK:
             if body:
                 raise ProtocolError("MARK with a %d byte body" % len(body))
@@ -438,10 +448,12 @@ class DisplayChannel(Channel):
         else:
             self.unknown.append(mtype)
 
-    def _draw_copy(self, body):
-        # DisplayBase: u32 surface, Rect box (top, left, bottom, right), Clip.
+    def _base(self, what, body):
+        """DisplayBase: u32 surface, Rect box (top, left, bottom, right),
+        Clip.  Returns (box, clip rects or None, offset after it), the box
+        checked against surface 0."""
         if len(body) < 21:
-            raise ProtocolError("DRAW_COPY of %d bytes" % len(body))
+            raise ProtocolError("%s of %d bytes" % (what, len(body)))
         sid, top, left, bottom, right, clip = struct.unpack_from("<IiiiiB", body)
         pos = 21
         clip_rects = None
@@ -449,26 +461,75 @@ class DisplayChannel(Channel):
             n = struct.unpack_from("<I", body, pos)[0]
             pos += 4
             if pos + 16 * n > len(body):
-                raise ProtocolError("DRAW_COPY clip rects beyond the body")
+                raise ProtocolError("%s clip rects beyond the body" % what)
             clip_rects = [struct.unpack_from("<iiii", body, pos + 16 * i) for i in range(n)]
             pos += 16 * n
         elif clip != CLIP_NONE:
-            raise ProtocolError("DRAW_COPY clip type %d" % clip)
+            raise ProtocolError("%s clip type %d" % (what, clip))
+        if sid != 0 or self.fb is None:
+            raise ProtocolError("%s to surface %d before SURFACE_CREATE" % (what, sid))
+        if not (0 <= left < right <= self.width and 0 <= top < bottom <= self.height):
+            raise ProtocolError("%s box %r outside %dx%d"
+                                % (what, (top, left, bottom, right), self.width, self.height))
+        return (top, left, bottom, right), clip_rects, pos
+
+    @staticmethod
+    def _spans(box, clip_rects, y):
+        """The x ranges of row y that box and its clip let through."""
+        top, left, bottom, right = box
+        if clip_rects is None:
+            return [(left, right)]
+        out = []
+        for ct, cl, cb, cr in clip_rects:
+            if ct <= y < cb and max(left, cl) < min(right, cr):
+                out.append((max(left, cl), min(right, cr)))
+        return out
+
+    def _draw_fill(self, body):
+        box, clip_rects, pos = self._base("DRAW_FILL", body)
+        # Brush SOLID u32 colour, u16 rop, QMask (13 bytes or more).
+        if pos + 1 + 4 + 2 + 13 > len(body):
+            raise ProtocolError("DRAW_FILL fixed part cut")
+        btype, color, rop = struct.unpack_from("<BIH", body, pos)
+        mptr = struct.unpack_from("<I", body, pos + 7 + 9)[0]
+        if btype != BRUSH_SOLID or rop != ROPD_OP_PUT or mptr != 0:
+            raise ProtocolError("DRAW_FILL brush %d rop %#x mask %d: only solid "
+                                "OP_PUT without a mask is decoded" % (btype, rop, mptr))
+        px = struct.pack("<I", color & 0xffffff)
+        top, left, bottom, right = box
+        for y in range(top, bottom):
+            for x0, x1 in self._spans(box, clip_rects, y):
+                self.fb[(y * self.width + x0) * 4:(y * self.width + x1) * 4] = px * (x1 - x0)
+
+    def _copy_bits(self, body):
+        box, clip_rects, pos = self._base("COPY_BITS", body)
+        if pos + 8 != len(body):
+            raise ProtocolError("COPY_BITS of %d bytes, want %d" % (len(body), pos + 8))
+        sx, sy = struct.unpack_from("<ii", body, pos)
+        top, left, bottom, right = box
+        if not (0 <= sx and sx + right - left <= self.width and
+                0 <= sy and sy + bottom - top <= self.height):
+            raise ProtocolError("COPY_BITS source %d,%d outside %dx%d" % (sx, sy, self.width, self.height))
+        old, W = bytes(self.fb), self.width
+        for y in range(top, bottom):
+            srow = sy + y - top
+            for x0, x1 in self._spans(box, clip_rects, y):
+                s0 = sx + x0 - left
+                self.fb[(y * W + x0) * 4:(y * W + x1) * 4] = \
+                    old[(srow * W + s0) * 4:(srow * W + s0 + x1 - x0) * 4]
+
+    def _draw_copy(self, body):
+        (top, left, bottom, right), clip_rects, pos = self._base("DRAW_COPY", body)
         # Copy: u32 image ptr, Rect src_area, u16 rop, u8 scale, QMask.
         if pos + 4 + 16 + 2 + 1 + 13 > len(body):
             raise ProtocolError("DRAW_COPY fixed part cut")
         ptr, st, sl, sb, sr, rop, scale = struct.unpack_from("<IiiiiHB", body, pos)
         pos += 23
         mflags, mx, my, mptr = struct.unpack_from("<BiiI", body, pos)
-        if sid != 0 or self.fb is None:
-            raise ProtocolError("DRAW_COPY to surface %d before SURFACE_CREATE" % sid)
         if rop != ROPD_OP_PUT:
             raise ProtocolError("DRAW_COPY rop %#x, only OP_PUT is decoded" % rop)
         if mptr != 0:
             raise ProtocolError("DRAW_COPY with a mask")
-        if not (0 <= left < right <= self.width and 0 <= top < bottom <= self.height):
-            raise ProtocolError("DRAW_COPY box %r outside %dx%d"
-                                % ((top, left, bottom, right), self.width, self.height))
         bw, bh = right - left, bottom - top
         if (sr - sl, sb - st) != (bw, bh):
             raise ProtocolError("DRAW_COPY scales %r to %r" % ((st, sl, sb, sr), (top, left, bottom, right)))

@@ -122,6 +122,34 @@ test_fill(void)
 }
 
 static void
+test_copy_bits(void)
+{
+	struct qxl_cmd_draw out;
+	struct spd_err err;
+	QXLDrawable d;
+
+	t_reset();
+	d = t_fill(0);
+	d.type = QXL_COPY_BITS;
+	memset(&d.u, 0, sizeof(d.u));
+	d.u.copy_bits.src_pos.x = 7;
+	d.u.copy_bits.src_pos.y = 3;
+	ASSERT_INT_EQ(t_parse(&d, &out, &err), 0);
+	ASSERT_INT_EQ(out.type, QXL_COPY_BITS);
+	ASSERT_INT_EQ(out.src_pos_x, 7);
+	ASSERT_INT_EQ(out.src_pos_y, 3);
+	ASSERT_INT_EQ(out.bbox.top, 20);
+	qxl_cmd_draw_free(&out);
+	/* A source off the coordinate range is a fault. */
+	d.u.copy_bits.src_pos.x = -1;
+	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+	ASSERT_STR_CONTAINS(err.msg, "copy_bits source -1,3");
+	d.u.copy_bits.src_pos.x = 0;
+	d.u.copy_bits.src_pos.y = QXL_CMD_MAX_DIM + 1;
+	ASSERT_INT_EQ(t_parse(&d, &out, &err), QXL_CMD_EFAULT);
+}
+
+static void
 test_clip(void)
 {
 	struct qxl_cmd_draw out;
@@ -707,6 +735,7 @@ main(void)
 	slots_init(&t_slots);
 	ASSERT_INT_EQ(slots_add(&t_slots, T_SLOT, T_GEN, mem, T_SIZE, &err), 0);
 	test_fill();
+	test_copy_bits();
 	test_clip();
 	test_copy_direct();
 	test_copy_chunks();

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Unit tests for workers/render.c: surfaces created from both memory
- * orders, FILL and COPY (bitmap, surface, self-overlapping, scaled,
- * clipped) checked pixel by pixel against expectations computed here
- * without pixman, the damage reported for the primary, and refusals.
+ * orders, FILL, COPY (bitmap, surface, self-overlapping, scaled,
+ * clipped, resent unchanged) and COPY_BITS checked pixel by pixel
+ * against expectations computed here without pixman, the damage and
+ * moves reported for the primary, and refusals.
  */
 #include <spice/enums.h>
 
@@ -421,6 +422,151 @@ test_copy_surface(void)
 	render_free(r);
 }
 
+/* A bitmap that repeats what the primary holds except in three pixels
+ * reports only those pixels' spans; the same bitmap again reports
+ * nothing; changed spans that overlap from row to row are one box. */
+static void
+test_copy_unchanged(void)
+{
+	uint32_t bm[16 * 12];
+	struct render_src src;
+	pixman_box32_t bbox = { 10, 20, 26, 32 }, sa = { 0, 0, 16, 12 };
+	pixman_box32_t want[3] = { { 25, 23, 26, 24 }, { 10, 28, 11, 29 },
+	    { 17, 29, 18, 30 } };
+	pixman_box32_t band = { 12, 21, 20, 25 };
+	struct render *r;
+	struct spd_err err;
+	int x, y;
+
+	r = make_primary(0);
+	for (y = 0; y < 12; y++)
+		for (x = 0; x < 16; x++)
+			bm[y * 16 + x] = pattern(x + 10, y + 20);
+	bm[3 * 16 + 15] ^= 0x10;	/* row 23, its last pixel */
+	bm[8 * 16] ^= 0x10;		/* rows 28 and 29 */
+	bm[9 * 16 + 7] ^= 0x10;
+	memset(&src, 0, sizeof(src));
+	src.rs_bitmap.rb_format = SPICE_BITMAP_FMT_32BIT;
+	src.rs_bitmap.rb_width = 16;
+	src.rs_bitmap.rb_height = 12;
+	src.rs_bitmap.rb_stride = 64;
+	src.rs_bitmap.rb_data = (const uint8_t *)bm;
+	src.rs_bitmap.rb_size = sizeof(bm);
+	damage_reset();
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, NULL, &src, &sa,
+	    SPICE_ROPD_OP_PUT, SPICE_IMAGE_SCALE_MODE_NEAREST, &err), 0);
+	check_damage(want, 3);
+	ASSERT_INT_EQ(RGB(px(r, 0, 25, 23)), pattern(25, 23) ^ 0x10);
+	ASSERT_INT_EQ(RGB(px(r, 0, 17, 29)), pattern(17, 29) ^ 0x10);
+	damage_reset();
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, NULL, &src, &sa,
+	    SPICE_ROPD_OP_PUT, SPICE_IMAGE_SCALE_MODE_NEAREST, &err), 0);
+	ASSERT_INT_EQ(ndamage, 0);
+	/* Rows 21..24 changed at x 12..14, 14..19, 15..25 and 18: one box. */
+	bm[1 * 16 + 2] ^= 1;
+	bm[1 * 16 + 4] ^= 1;
+	bm[2 * 16 + 4] ^= 1;
+	bm[2 * 16 + 9] ^= 1;
+	bm[3 * 16 + 5] ^= 1;
+	bm[3 * 16 + 15] ^= 1;	/* with row 23's own change, 15..25 */
+	bm[4 * 16 + 8] ^= 1;
+	damage_reset();
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, NULL, &src, &sa,
+	    SPICE_ROPD_OP_PUT, SPICE_IMAGE_SCALE_MODE_NEAREST, &err), 0);
+	band.x2 = 26;
+	check_damage(&band, 1);
+	render_free(r);
+}
+
+static pixman_region32_t moved;
+static int32_t moved_dx, moved_dy;
+static int nmoved;
+
+static void
+on_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
+{
+	ASSERT_TRUE(arg == &damage);
+	pixman_region32_copy(&moved, (pixman_region32_t *)dst);
+	moved_dx = dx;
+	moved_dy = dy;
+	nmoved++;
+}
+
+/* COPY_BITS: overlapping moves both ways, reported as moves with their
+ * offset, clipped to the clip and to where the source lies; refusals. */
+static void
+test_copy_bits(void)
+{
+	uint32_t before[W * H];
+	pixman_box32_t bbox = { 4, 10, 44, 30 }, want = { 4, 10, 44, 30 };
+	pixman_box32_t cb[2] = { { 0, 0, 64, 12 }, { 0, 20, 20, 48 } };
+	pixman_region32_t clip, wantr;
+	struct render *r;
+	struct spd_err err;
+	int x, y;
+
+	r = make_primary(0);
+	render_set_damage(r, on_damage, on_move, &damage);
+	pixman_region32_init(&moved);
+	/* Down and right by (3, 5): the source overlaps the destination. */
+	nmoved = 0;
+	ASSERT_INT_EQ(render_copy_bits(r, 0, &bbox, NULL, 1, 5, &err), 0);
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			ASSERT_INT_EQ(RGB(px(r, 0, x, y)),
+			    in_box(x, y, 4, 10, 44, 30) ?
+			    pattern(x - 3, y - 5) : pattern(x, y));
+	ASSERT_INT_EQ(nmoved, 1);
+	ASSERT_INT_EQ(moved_dx, 3);
+	ASSERT_INT_EQ(moved_dy, 5);
+	pixman_region32_init_rects(&wantr, &want, 1);
+	ASSERT_TRUE(pixman_region32_equal(&wantr, &moved));
+	pixman_region32_fini(&wantr);
+	ASSERT_INT_EQ(ndamage, 0);
+
+	/* Up by 4 through a clip of two rectangles. */
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			before[y * W + x] = RGB(px(r, 0, x, y));
+	pixman_region32_init_rects(&clip, cb, 2);
+	bbox = (pixman_box32_t){ 0, 0, 64, 40 };
+	ASSERT_INT_EQ(render_copy_bits(r, 0, &bbox, &clip, 0, 4, &err), 0);
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			ASSERT_INT_EQ(RGB(px(r, 0, x, y)),
+			    pixman_region32_contains_point(&clip, x, y,
+			    NULL) && y < 40 ? before[(y + 4) * W + x] :
+			    before[y * W + x]);
+	ASSERT_INT_EQ(moved_dy, -4);
+	pixman_region32_init_rects(&wantr, cb, 2);
+	pixman_region32_intersect_rect(&wantr, &wantr, 0, 0, 64, 40);
+	ASSERT_TRUE(pixman_region32_equal(&wantr, &moved));
+	pixman_region32_fini(&wantr);
+	pixman_region32_fini(&clip);
+
+	/* A source partly below the surface: only the rows it has move. */
+	bbox = (pixman_box32_t){ 0, 0, 10, 20 };
+	ASSERT_INT_EQ(render_copy_bits(r, 0, &bbox, NULL, 0, 40, &err), 0);
+	want = (pixman_box32_t){ 0, 0, 10, 8 };
+	pixman_region32_init_rects(&wantr, &want, 1);
+	ASSERT_TRUE(pixman_region32_equal(&wantr, &moved));
+	pixman_region32_fini(&wantr);
+
+	/* Without a move callback, a move is damage. */
+	render_set_damage(r, on_damage, NULL, &damage);
+	damage_reset();
+	bbox = (pixman_box32_t){ 8, 8, 16, 16 };
+	ASSERT_INT_EQ(render_copy_bits(r, 0, &bbox, NULL, 0, 0, &err), 0);
+	check_damage(&bbox, 1);
+
+	ASSERT_INT_EQ(render_copy_bits(r, 0, &bbox, NULL, -1, 0, &err), -1);
+	ASSERT_STR_CONTAINS(err.msg, "out of range");
+	ASSERT_INT_EQ(render_copy_bits(r, 7, &bbox, NULL, 0, 0, &err), -1);
+	ASSERT_STR_CONTAINS(err.msg, "does not exist");
+	pixman_region32_fini(&moved);
+	render_free(r);
+}
+
 int
 main(void)
 {
@@ -430,6 +576,8 @@ main(void)
 	test_fill();
 	test_copy_bitmap();
 	test_copy_surface();
+	test_copy_unchanged();
+	test_copy_bits();
 	pixman_region32_fini(&damage);
 	printf("test-render: ok\n");
 	return 0;

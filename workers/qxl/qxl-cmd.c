@@ -446,6 +446,26 @@ qxl_cmd_parse_fill(struct qxl_cmd_copy *c, struct qxl_cmd_draw *out,
 	return 0;
 }
 
+/* COPY_BITS: the source is the same surface, the bbox's size at src_pos,
+ * which must lie inside the coordinate range like any rectangle. */
+static int
+qxl_cmd_parse_copy_bits(struct qxl_cmd_copy *c, struct qxl_cmd_draw *out,
+    struct spd_err *err)
+{
+	size_t o = offsetof(QXLDrawable, u.copy_bits.src_pos);
+
+	out->src_pos_x = qxl_cmd_i32(c, o + offsetof(QXLPoint, x));
+	out->src_pos_y = qxl_cmd_i32(c, o + offsetof(QXLPoint, y));
+	out->rop = SPICE_ROPD_OP_PUT;
+	if (out->src_pos_x < 0 || out->src_pos_y < 0 ||
+	    out->src_pos_x > QXL_CMD_MAX_DIM ||
+	    out->src_pos_y > QXL_CMD_MAX_DIM)
+		return spd_err_set(err, "copy_bits source %" PRId32 ",%" PRId32
+		    " outside 0..%d", out->src_pos_x, out->src_pos_y,
+		    QXL_CMD_MAX_DIM);
+	return 0;
+}
+
 static int
 qxl_cmd_parse_copy(const struct slots *s, struct qxl_cmd_copy *c,
     struct qxl_cmd_draw *out, struct spd_err *err)
@@ -516,9 +536,10 @@ qxl_cmd_parse_draw(const struct slots *s, uint64_t phys,
 		    " not below %d", out->surface_id, QXL_CMD_MAX_SURFACES);
 		goto fail;
 	}
-	if (out->type != QXL_DRAW_FILL && out->type != QXL_DRAW_COPY) {
-		rv = spd_err_set(err, "draw type %u (%s) not supported (FILL "
-		    "and COPY are)", out->type,
+	if (out->type != QXL_DRAW_FILL && out->type != QXL_DRAW_COPY &&
+	    out->type != QXL_COPY_BITS) {
+		rv = spd_err_set(err, "draw type %u (%s) not supported (FILL, "
+		    "COPY and COPY_BITS are)", out->type,
 		    qxl_cmd_draw_type_name(out->type));
 		rv = out->type <= QXL_DRAW_COMPOSITE ? QXL_CMD_EUNSUPPORTED :
 		    QXL_CMD_EFAULT;
@@ -534,6 +555,8 @@ qxl_cmd_parse_draw(const struct slots *s, uint64_t phys,
 		goto fail;
 	if (out->type == QXL_DRAW_FILL)
 		rv = qxl_cmd_parse_fill(&c, out, err);
+	else if (out->type == QXL_COPY_BITS)
+		rv = qxl_cmd_parse_copy_bits(&c, out, err);
 	else
 		rv = qxl_cmd_parse_copy(s, &c, out, err);
 	if (rv != 0)

@@ -87,11 +87,12 @@ struct qxl_cmd_image {
 	uint32_t		 surface_id;
 };
 
-/* A drawable of type QXL_DRAW_FILL or QXL_DRAW_COPY. */
+/* A drawable of type QXL_DRAW_FILL, QXL_DRAW_COPY or QXL_COPY_BITS. */
 struct qxl_cmd_draw {
 	uint64_t		 release_id;
 	uint32_t		 surface_id;	/* destination, < MAX_SURFACES */
-	uint8_t			 type;		/* QXL_DRAW_FILL / QXL_DRAW_COPY */
+	uint8_t			 type;		/* QXL_DRAW_FILL / QXL_DRAW_COPY /
+						   QXL_COPY_BITS */
 	uint16_t		 rop;		/* SPICE_ROPD_*; only OP_PUT */
 	struct qxl_cmd_rect	 bbox;		/* non-empty */
 	uint32_t		 clip_type;	/* SPICE_CLIP_TYPE_NONE / RECTS */
@@ -106,6 +107,10 @@ struct qxl_cmd_draw {
 	struct qxl_cmd_rect	 src_area;	/* inside src's width/height
 						   (BITMAP) / the bbox size */
 	uint8_t			 scale_mode;	/* SPICE_IMAGE_SCALE_MODE_* */
+	/* COPY_BITS: the bbox-sized source's top-left, same surface,
+	 * 0..QXL_CMD_MAX_DIM */
+	int32_t			 src_pos_x;
+	int32_t			 src_pos_y;
 };
 
 /* A surface command (or a primary surface from CREATE_PRIMARY). */
@@ -128,7 +133,7 @@ struct qxl_cmd_surface {
 };
 
 /* Parse the QXLDrawable at phys.  Accepts FILL with a solid brush and no
- * mask, and COPY of a BITMAP (formats 32BIT, RGBA, 24BIT; top-down or
+ * mask, COPY_BITS (src_pos within 0..QXL_CMD_MAX_DIM), and COPY of a BITMAP (formats 32BIT, RGBA, 24BIT; top-down or
  * bottom-up; DIRECT flat data or a QXLDataChunk chain capped at
  * QXL_CMD_MAX_CHUNKS chunks / QXL_CMD_MAX_DATA bytes, total exactly
  * stride * height) or of a SURFACE image; ROP OP_PUT; self_bitmap 0

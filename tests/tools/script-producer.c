@@ -1,12 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cursor-producer: a qxl-shm producer whose cursor ring a test drives
- * line by line on standard input, good commands and hostile ones.
+ * script-producer: a qxl-shm producer whose command and cursor rings a
+ * test drives line by line on standard input, good commands and hostile
+ * ones.
  *
- *   cursor-producer --socket PATH
+ *   script-producer --socket PATH
  *
  * After attaching (a 320x240 primary) it prints "ready", then reads one
- * command per line and prints "ok" once it is on the cursor ring:
+ * line at a time and prints "ok" once it is on the rings.  A line may hold
+ * several commands separated by ";", pushed back to back.  Drawing:
+ *   fill X Y W H RGB  FILL of a solid colour (RGB in hex)
+ *   bitmap X Y W H S  COPY of a W x H bitmap, pixel (x, y) = the low 24
+ *                     bits of (x * 73856093) ^ (y * 19349663) ^
+ *                     (S * 83492791), 32-bit arithmetic
+ *   copybits SX SY X Y W H [CX CY CW CH]...
+ *                     COPY_BITS of the W x H area at SX,SY to X,Y, clipped
+ *                     to up to 4 rectangles when given
+ * Cursor:
  *   mono ID X Y       SET: a 64x64 MONO shape (a frame: an opaque black
  *                     border 4 pixels wide, transparent inside, a white
  *                     8x8 square at 28,28), hot spot 5,6, id ID
@@ -36,7 +46,9 @@
 #include "libqxlshm.h"
 
 #define CP_SLOT		QXLSHM_SETUP_CMD_SLOT
+#define CP_DATA_SLOT	QXLSHM_SETUP_DATA_SLOT
 #define CP_MONO		64
+#define CP_MAX_CLIP	4
 
 static struct qxlshm *cp_q;
 
@@ -125,15 +137,134 @@ cp_push(uint64_t phys)
 	return 0;
 }
 
-/* One line; 0 pushed, -1 failed (message printed), 1 unknown. */
+static QXLDrawable *
+cp_drawable(uint8_t type, int x, int y, int w, int h, uint64_t *phys)
+{
+	QXLRect bbox = { .left = x, .top = y, .right = x + w, .bottom = y + h };
+	QXLDrawable *d;
+
+	if ((d = qxlshm_alloc_cmd(cp_q, CP_SLOT, sizeof(*d), phys)) == NULL)
+		return NULL;
+	qxlshm_drawable_init(d, 0, type, &bbox);
+	return d;
+}
+
 static int
-cp_line(const char *line)
+cp_draw_push(uint64_t phys)
+{
+	return qxlshm_push_cmd(cp_q, QXL_CMD_DRAW, phys, 5000);
+}
+
+static int
+cp_fill(int x, int y, int w, int h, uint32_t rgb)
+{
+	QXLDrawable *d;
+	uint64_t phys;
+
+	if ((d = cp_drawable(QXL_DRAW_FILL, x, y, w, h, &phys)) == NULL)
+		return -1;
+	d->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d->u.fill.brush.u.color = rgb;
+	d->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+	return cp_draw_push(phys);
+}
+
+static int
+cp_bitmap(int x, int y, int w, int h, uint32_t seed)
+{
+	QXLDrawable *d;
+	QXLImage *img;
+	uint32_t *px;
+	uint64_t phys, iphys, pphys;
+	int i, j;
+
+	if (w <= 0 || h <= 0 || w > 320 || h > 240 ||
+	    (d = cp_drawable(QXL_DRAW_COPY, x, y, w, h, &phys)) == NULL)
+		return -1;
+	if ((img = qxlshm_alloc(cp_q, CP_SLOT, sizeof(*img), &iphys)) == NULL ||
+	    (px = qxlshm_alloc(cp_q, CP_DATA_SLOT, (size_t)w * h * 4,
+	    &pphys)) == NULL)
+		return -1;
+	qxlshm_link(cp_q, d, img);
+	qxlshm_link(cp_q, d, px);
+	for (j = 0; j < h; j++)
+		for (i = 0; i < w; i++)
+			px[j * w + i] = ((uint32_t)i * 73856093u ^
+			    (uint32_t)j * 19349663u ^ seed * 83492791u) &
+			    0xffffff;
+	img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
+	img->descriptor.width = (uint32_t)w;
+	img->descriptor.height = (uint32_t)h;
+	img->bitmap.format = SPICE_BITMAP_FMT_32BIT;
+	img->bitmap.flags = QXL_BITMAP_TOP_DOWN | QXL_BITMAP_DIRECT;
+	img->bitmap.x = (uint32_t)w;
+	img->bitmap.y = (uint32_t)h;
+	img->bitmap.stride = (uint32_t)w * 4;
+	img->bitmap.data = pphys;
+	d->u.copy.src_bitmap = iphys;
+	d->u.copy.src_area.right = w;
+	d->u.copy.src_area.bottom = h;
+	d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	return cp_draw_push(phys);
+}
+
+static int
+cp_copy_bits(const char *args)
+{
+	QXLClipRects *cr;
+	QXLRect *r;
+	QXLDrawable *d;
+	uint64_t phys, cphys;
+	int v[6 + 4 * CP_MAX_CLIP], n = 0, used, i;
+
+	while (n < (int)(sizeof(v) / sizeof(v[0])) &&
+	    sscanf(args, "%d%n", &v[n], &used) == 1) {
+		args += used;
+		n++;
+	}
+	if (n < 6 || (n - 6) % 4 != 0)
+		return -1;
+	if ((d = cp_drawable(QXL_COPY_BITS, v[2], v[3], v[4], v[5], &phys)) ==
+	    NULL)
+		return -1;
+	d->u.copy_bits.src_pos.x = v[0];
+	d->u.copy_bits.src_pos.y = v[1];
+	if (n > 6) {
+		if ((cr = qxlshm_alloc(cp_q, CP_SLOT, sizeof(*cr) +
+		    (size_t)(n - 6) / 4 * sizeof(QXLRect), &cphys)) == NULL)
+			return -1;
+		qxlshm_link(cp_q, d, cr);
+		cr->num_rects = (uint32_t)(n - 6) / 4;
+		cr->chunk.data_size = cr->num_rects * sizeof(QXLRect);
+		r = (QXLRect *)cr->chunk.data;
+		for (i = 0; i < (int)cr->num_rects; i++) {
+			r[i].left = v[6 + 4 * i];
+			r[i].top = v[7 + 4 * i];
+			r[i].right = v[6 + 4 * i] + v[8 + 4 * i];
+			r[i].bottom = v[7 + 4 * i] + v[9 + 4 * i];
+		}
+		d->clip.type = SPICE_CLIP_TYPE_RECTS;
+		d->clip.data = cphys;
+	}
+	return cp_draw_push(phys);
+}
+
+/* One command; 0 pushed, -1 failed (message printed), 1 unknown. */
+static int
+cp_command(const char *line)
 {
 	QXLCursorCmd *c;
 	uint64_t id, phys;
-	int x, y, n, i;
+	uint32_t rgb;
+	int x, y, w, h, n, i;
 	const uint32_t mono = 2 * CP_MONO * CP_MONO / 8;
 
+	if (sscanf(line, "fill %d %d %d %d %x", &x, &y, &w, &h, &rgb) == 5)
+		return cp_fill(x, y, w, h, rgb);
+	if (sscanf(line, "bitmap %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
+		return cp_bitmap(x, y, w, h, rgb);
+	if (strncmp(line, "copybits ", 9) == 0)
+		return cp_copy_bits(line + 9);
 	if (sscanf(line, "mono %" SCNu64 " %d %d", &id, &x, &y) == 3)
 		return cp_set(id, x, y, SPICE_CURSOR_TYPE_MONO, CP_MONO,
 		    CP_MONO, 5, 6, mono, mono, cp_fill_mono, &phys) ||
@@ -189,19 +320,35 @@ cp_line(const char *line)
 	return 1;
 }
 
+/* A line of commands separated by ";": 0, -1 or 1 (an unknown one). */
+static int
+cp_line(char *line)
+{
+	char *cmd, *save = NULL;
+	int rv;
+
+	for (cmd = strtok_r(line, ";", &save); cmd != NULL;
+	    cmd = strtok_r(NULL, ";", &save)) {
+		cmd += strspn(cmd, " ");
+		if ((rv = cp_command(cmd)) != 0)
+			return rv;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct qxlshm_setup qs;
 	struct pollfd pfd;
-	char err[QXLSHM_ERRLEN], line[256];
+	char err[QXLSHM_ERRLEN], line[1024];
 	const char *sock = NULL;
 	int rv;
 
 	if (argc == 3 && strcmp(argv[1], "--socket") == 0)
 		sock = argv[2];
 	else {
-		fprintf(stderr, "usage: cursor-producer --socket PATH\n");
+		fprintf(stderr, "usage: script-producer --socket PATH\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -210,9 +357,9 @@ main(int argc, char **argv)
 	memset(&qs, 0, sizeof(qs));
 	qs.width = 320;
 	qs.height = 240;
-	if ((cp_q = qxlshm_open(sock, "cursor-producer", &qs, err,
+	if ((cp_q = qxlshm_open(sock, "script-producer", &qs, err,
 	    sizeof(err))) == NULL) {
-		fprintf(stderr, "cursor-producer: %s\n", err);
+		fprintf(stderr, "script-producer: %s\n", err);
 		return 1;
 	}
 	printf("ready\n");

@@ -102,7 +102,19 @@ class Side:
         return xsession.parse_xwd(data)
 
     def cpu(self):
-        return sum(common.cpu_seconds(p) for p in self.pids())
+        return sum(self.cpu_parts().values())
+
+    def cpu_parts(self):
+        """CPU seconds of each kind of process (its command name)."""
+        out = {}
+        for p in self.pids():
+            try:
+                with open("/proc/%d/comm" % p) as f:
+                    name = f.read().strip()
+            except OSError:
+                continue
+            out[name] = out.get(name, 0.0) + common.cpu_seconds(p)
+        return out
 
 
 class SpicedSide(Side):
@@ -219,14 +231,16 @@ def measure(c, side, what, work):
     """One workload's figures, or its error (updates lost: no figures);
     the next workload starts from the X server's picture either way."""
     dch = c.channel(spice_client.CHANNEL_DISPLAY)
-    b0, cpu0, t0 = dch.get_property("total-read-bytes"), side.cpu(), time.monotonic()
+    b0, parts0, t0 = dch.get_property("total-read-bytes"), side.cpu_parts(), time.monotonic()
     work()
     try:
         n = settle(c, side, what)
     except BenchError as e:
         return {"error": str(e)}
+    parts = {k: v - parts0.get(k, 0.0) for k, v in side.cpu_parts().items()}
     return {"bytes": dch.get_property("total-read-bytes") - b0,
-            "cpu": side.cpu() - cpu0, "secs": time.monotonic() - t0, "diff": n}
+            "cpu": sum(parts.values()), "parts": parts,
+            "secs": time.monotonic() - t0, "diff": n}
 
 
 def run_side(side, nkeys):
@@ -317,6 +331,12 @@ def main():
                 ratio = "%8.2f" % (s[w][key] / max(1 if key == "bytes" else 0.01, x[w][key]))
             print("%-28s %14s %14s %s" % ("%s: %s" % (w, label), fig(s[w], key, fmt),
                                           fig(x[w], key, fmt), ratio))
+    for w in ("scroll", "move", "redraw"):
+        for name, r in (("spiced", s[w]), ("Xspice", x[w])):
+            if "parts" in r:
+                print("%s CPU of %s: %s" % (w, name, ", ".join(
+                    "%s %.2f" % kv for kv in sorted(r["parts"].items(), key=lambda kv: -kv[1])
+                    if kv[1] > 0)))
     for e in errors:
         print("bench-x11: error: %s" % e)
     return 1 if errors else 0

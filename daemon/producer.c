@@ -507,6 +507,31 @@ producer_on_input(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	return 0;
 }
 
+/* MSG_INPUT_FLAGS: what the producer takes changed (a VM's tablet came
+ * or went); clients are offered the mouse modes that follow. */
+static int
+producer_on_input_flags(struct producer *p, struct sbuf *sb,
+    const char **why)
+{
+	struct display *d = p->p_display;
+	struct qxlshm_input_setup is;
+
+	if (sbuf_get_bytes(sb, &is, sizeof(is)) != 0 || sbuf_left(sb) != 0)
+		return *why = "INPUT_FLAGS is not 8 bytes", -1;
+	if (d->d_input_fd < 0)
+		return *why = "INPUT_FLAGS before INPUT", -1;
+	if ((is.flags & ~QXLSHM_INPUT_ABSOLUTE) != 0 || is.pad != 0)
+		return *why = "INPUT_FLAGS has unknown flags", -1;
+	if (is.flags == d->d_input_flags)
+		return 0;
+	d->d_input_flags = is.flags;
+	log_info("display \"%s\": producer \"%s\" now takes %s", d->d_name,
+	    p->p_name, is.flags & QXLSHM_INPUT_ABSOLUTE ?
+	    "absolute positions: client mouse mode" : "relative motion only");
+	session_input_changed(d);
+	return 0;
+}
+
 /* MSG_AGENT: the agent port, handed to the owning session's main
  * worker (session_agent_update()). */
 static int
@@ -662,6 +687,8 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 			break;
 		if (h.type == QXLSHM_MSG_LEDS)
 			rc = producer_on_leds(p, &sb, &why);
+		else if (h.type == QXLSHM_MSG_INPUT_FLAGS)
+			rc = producer_on_input_flags(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_CREATE_PRIMARY)
 			rc = producer_on_primary(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_DESTROY_PRIMARY)

@@ -130,6 +130,47 @@ qxlshm_drawable_init(QXLDrawable *d, uint32_t surface_id, uint8_t type,
 		d->surfaces_dest[i] = -1;
 }
 
+QXLCursorCmd *
+qxlshm_cursor_alpha(struct qxlshm *q, uint32_t slot, uint64_t unique,
+    uint16_t w, uint16_t h, uint16_t hx, uint16_t hy, int16_t x, int16_t y,
+    uint8_t **pixels, uint64_t *phys)
+{
+	QXLCursorCmd *cmd;
+	QXLCursor *cur;
+	uint64_t cphys;
+	uint32_t n = (uint32_t)w * h * 4;
+
+	if (w == 0 || h == 0 || w > 512 || h > 512 || hx >= w || hy >= h) {
+		errno = EINVAL;
+		qxlshm_seterr(q, "cursor: shape %ux%u with hot spot %u,%u "
+		    "invalid", w, h, hx, hy);
+		return NULL;
+	}
+	if ((cmd = qxlshm_alloc_cmd(q, slot, sizeof(*cmd), phys)) == NULL)
+		return NULL;
+	if ((cur = qxlshm_alloc(q, slot, sizeof(*cur) + n, &cphys)) == NULL) {
+		qxlshm_free(q, cmd);
+		return NULL;
+	}
+	qxlshm_link(q, cmd, cur);
+	cur->header.unique = unique;
+	cur->header.type = SPICE_CURSOR_TYPE_ALPHA;
+	cur->header.width = w;
+	cur->header.height = h;
+	cur->header.hot_spot_x = hx;
+	cur->header.hot_spot_y = hy;
+	cur->data_size = n;
+	cur->chunk.data_size = n;
+	cmd->type = QXL_CURSOR_SET;
+	cmd->u.set.position.x = x;
+	cmd->u.set.position.y = y;
+	cmd->u.set.visible = 1;
+	cmd->u.set.shape = cphys;
+	/* The shape's bytes follow the packed header. */
+	*pixels = (uint8_t *)cur + sizeof(*cur);
+	return cmd;
+}
+
 int
 qxlshm_parse_size(const char *s, uint32_t *w, uint32_t *h)
 {

@@ -769,6 +769,21 @@ qxlshm_input_fd(const struct qxlshm *q)
 }
 
 int
+qxlshm_input_flags(struct qxlshm *q, uint32_t flags)
+{
+	struct qxlshm_input_setup is;
+
+	if (q->q_input == -1) {
+		errno = ENOTCONN;
+		return qxlshm_seterr(q, "input events are not set up");
+	}
+	memset(&is, 0, sizeof(is));
+	is.flags = flags;
+	return qxlshm_send_msg(q, QXLSHM_MSG_INPUT_FLAGS, &is, sizeof(is),
+	    NULL, 0);
+}
+
+int
 qxlshm_set_leds(struct qxlshm *q, uint32_t leds)
 {
 	struct qxlshm_leds l = { leds };

@@ -74,6 +74,9 @@ int		 qxlshm_input_fd(const struct qxlshm *q);
  * reads and writes VDI chunks there (struct qxlshm_agent_chunk, then the
  * data), one per datagram.  -1 (ENOTSUP: not granted). */
 int		 qxlshm_agent_open(struct qxlshm *q);
+/* After qxlshm_input_open(): what the producer can take changed
+ * (QXLSHM_INPUT_* flags, sent as MSG_INPUT_FLAGS). */
+int		 qxlshm_input_flags(struct qxlshm *q, uint32_t flags);
 /* Tell the server the keyboard's lock state (QXLSHM_LED_*). */
 int		 qxlshm_set_leds(struct qxlshm *q, uint32_t leds);
 
@@ -164,6 +167,18 @@ int		 qxlshm_push_cmd(struct qxlshm *q, uint32_t type, uint64_t phys,
 /* The same for the cursor ring (QXL_CMD_CURSOR commands). */
 int		 qxlshm_push_cursor(struct qxlshm *q, uint64_t phys,
 		    int timeout_ms);
+
+/* A QXL_CURSOR_SET command in slot with an ALPHA shape of w x h (straight,
+ * not premultiplied, ARGB; 1..512 each way), hot spot hx, hy inside it,
+ * the pointer at x, y, and unique as the shape's id; the shape is linked
+ * to the command.  *pixels is where the caller writes w * h * 4 bytes of
+ * pixels (not aligned: write them with memcpy).  Returns the command for
+ * qxlshm_push_cursor(), NULL (qxlshm_error()) when the slot is full or
+ * the shape invalid. */
+QXLCursorCmd	*qxlshm_cursor_alpha(struct qxlshm *q, uint32_t slot,
+		    uint64_t unique, uint16_t w, uint16_t h, uint16_t hx,
+		    uint16_t hy, int16_t x, int16_t y, uint8_t **pixels,
+		    uint64_t *phys);
 
 /* Ring the command doorbell regardless of notify_on_prod (for producers
  * that write ring entries themselves through qxlshm_ram()). */

@@ -76,6 +76,7 @@ enum qxlshm_type {
 	QXLSHM_MSG_INPUT = 7,		/* 1.1, F_INPUT: 1 fd, events socket */
 	QXLSHM_MSG_LEDS = 8,		/* 1.1, F_INPUT: keyboard lock state */
 	QXLSHM_MSG_AGENT = 9,		/* 1.1, F_AGENT: 1 fd, the agent port */
+	QXLSHM_MSG_INPUT_FLAGS = 10,	/* 1.1, F_INPUT: new input flags */
 	/* server -> producer */
 	QXLSHM_MSG_HELLO_REPLY = 100,
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
@@ -157,6 +158,9 @@ struct qxlshm_input_setup {
 } __attribute__((packed));
 #define QXLSHM_INPUT_ABSOLUTE	0x1	/* takes POSITION: clients may use
 					   the client (absolute) mouse mode */
+/* QXLSHM_MSG_INPUT_FLAGS, after INPUT: the same struct, no fd; what the
+ * producer can take changed (a VM's absolute pointing device came or
+ * went), and clients are offered mouse modes accordingly. */
 
 /* QXLSHM_MSG_AGENT, with one AF_UNIX SOCK_SEQPACKET socket: the port of
  * the display's VDAgent, as a guest's virtio-serial port carries it.  Each

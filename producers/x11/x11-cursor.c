@@ -122,11 +122,10 @@ xc_send_shape(struct xc *c)
 	xcb_xfixes_get_cursor_image_reply_t *r;
 	xcb_generic_error_t *e = NULL;
 	QXLCursorCmd *cmd;
-	QXLCursor *cur;
 	const uint32_t *px;
 	uint8_t *out;
 	uint32_t v, i, n;
-	uint64_t phys, cphys;
+	uint64_t phys;
 
 	c->c_changed = 0;
 	if ((r = xcb_xfixes_get_cursor_image_reply(x->x_c,
@@ -155,34 +154,17 @@ xc_send_shape(struct xc *c)
 		free(r);
 		return 0;
 	}
-	if ((cmd = xc_cmd(c, QXL_CURSOR_SET, &phys)) == NULL ||
-	    (cur = qxlshm_alloc(x->x_q, XC_SLOT, sizeof(*cur) + n * 4,
-	    &cphys)) == NULL) {
-		if (cmd != NULL)
-			qxlshm_free(x->x_q, cmd);
+	if ((cmd = qxlshm_cursor_alpha(x->x_q, XC_SLOT,
+	    (1ull << 32) | r->cursor_serial, r->width, r->height, r->xhot,
+	    r->yhot, r->x, r->y, &out, &phys)) == NULL) {
 		free(r);
 		return -1;
 	}
-	qxlshm_link(x->x_q, cmd, cur);
-	cur->header.unique = (1ull << 32) | r->cursor_serial;
-	cur->header.type = SPICE_CURSOR_TYPE_ALPHA;
-	cur->header.width = r->width;
-	cur->header.height = r->height;
-	cur->header.hot_spot_x = r->xhot;
-	cur->header.hot_spot_y = r->yhot;
-	cur->data_size = n * 4;
-	cur->chunk.data_size = n * 4;
 	px = xcb_xfixes_get_cursor_image_cursor_image(r);
-	/* The shape's bytes follow the packed header unaligned. */
-	out = (uint8_t *)cur + sizeof(*cur);
 	for (i = 0; i < n; i++) {
 		v = xc_unpremultiply(px[i]);
 		memcpy(out + i * 4, &v, 4);
 	}
-	cmd->u.set.position.x = r->x;
-	cmd->u.set.position.y = r->y;
-	cmd->u.set.visible = 1;
-	cmd->u.set.shape = cphys;
 	c->c_px = r->x;
 	c->c_py = r->y;
 	if (x->x_verbose)

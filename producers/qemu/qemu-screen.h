@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * qemu-screen: QEMU's console picture into the qxl-shm display.  QEMU
+ * sends pixels inline (Listener.Scanout and Update) and never waits for
+ * us, so they are converted (pixman) into the primary's memory, which is
+ * shared with spiced, and only the damaged rectangles are sent, as
+ * DRAW_COPY of that memory, at most QSCREEN_FPS times a second and no
+ * faster than spiced releases them: updates that come faster merge.
+ * A console of another size is a new primary.
+ */
+#ifndef QEMU_SCREEN_H
+#define QEMU_SCREEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "qemu.h"
+
+#define QSCREEN_FPS		60	/* updates a second at most */
+#define QSCREEN_MAX_RECTS	32	/* more damaged rectangles: extents */
+/* Command slot bytes spiced may hold unreleased (drawables, cursor
+ * shapes) before updates wait and merge. */
+#define QSCREEN_IN_FLIGHT_BYTES	(256u * 1024)
+
+/* Pixels as QEMU sends them: a pixman format code, rows stride bytes
+ * apart, size bytes at data (borrowed for the call). */
+struct qscreen_pixels {
+	uint32_t	 qp_format;
+	uint32_t	 qp_stride;
+	const uint8_t	*qp_data;
+	size_t		 qp_size;
+};
+
+/* With q->q_shm attached. */
+struct qscreen	*qscreen_new(struct qemu *q, struct spd_err *err);
+void		 qscreen_free(struct qscreen *);
+
+/* Listener.Scanout: the whole console, w x h.  0, or -1 with err (the
+ * call is refused; bad input is only logged by the caller). */
+int		 qscreen_scanout(struct qscreen *, uint32_t w, uint32_t h,
+		    const struct qscreen_pixels *, struct spd_err *err);
+/* The console is w x h now: a new primary, with what the old and new
+ * sizes share kept (QEMU 7.2 sends no Scanout when a guest changes mode:
+ * its Console's Width and Height, or an Update that does not fit, say
+ * so).  0, or -1 with err. */
+int		 qscreen_resize(struct qscreen *, uint32_t w, uint32_t h,
+		    struct spd_err *err);
+/* Listener.Update: the w x h rectangle at x, y.  QSCREEN_OUTSIDE when it
+ * does not fit the primary (the console may have grown). */
+#define QSCREEN_OUTSIDE		(-2)
+int		 qscreen_update(struct qscreen *, int32_t x, int32_t y,
+		    int32_t w, int32_t h, const struct qscreen_pixels *,
+		    struct spd_err *err);
+/* spiced lost the picture (REDRAW): send all of it again. */
+void		 qscreen_redraw(struct qscreen *);
+/* The size of the primary now (0 x 0 before the first Scanout). */
+void		 qscreen_size(const struct qscreen *, uint32_t *w,
+		    uint32_t *h);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * spiced-qemu: what its parts share.  One D-Bus connection to QEMU's
+ * display (QEMU is the server), one qxl-shm producer connection to
+ * spiced, one sd-event loop, one thread.
+ */
+#ifndef QEMU_H
+#define QEMU_H
+
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "libqxlshm.h"
+
+#define QEMU_IFACE		"org.qemu.Display1"
+#define QEMU_CMD_SLOT		0	/* device region, commands, cursors */
+#define QEMU_DATA_SLOT		1	/* the primary's pixels */
+
+struct qscreen;
+struct qcursor;
+struct qinput;
+struct qlisten;
+
+struct qemu {
+	sd_event	*q_event;
+	sd_bus		*q_bus;		/* the display connection */
+	char		 q_console[64];	/* its object path */
+	struct qxlshm	*q_shm;
+	uint32_t	 q_max_w;	/* largest primary the memory takes */
+	uint32_t	 q_max_h;
+	struct qscreen	*q_screen;
+	struct qcursor	*q_cursor;
+	struct qinput	*q_input;
+	struct qlisten	*q_listen;
+	int		 q_status;	/* exit status once the loop ends */
+};
+
+/* Log why and end the event loop with status (0: asked to stop). */
+void	qemu_quit(struct qemu *q, int status, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Attach bus to q's event loop, with the work-around for sd-bus (as of
+ * systemd 252) leaving a message that came in the same read as the end
+ * of the handshake unprocessed until more data arrives: QEMU's first
+ * call (a blocking GetAll on our listener) would wait forever.  0 or a
+ * negative errno. */
+int	qemu_bus_attach(struct qemu *q, sd_bus *bus);
+
+/* CLOCK_MONOTONIC in microseconds, sd-event's clock. */
+uint64_t qemu_now_us(struct qemu *q);
+
+#endif

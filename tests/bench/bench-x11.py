@@ -124,9 +124,9 @@ class SpicedSide(Side):
     def __init__(self):
         self.x = xsession.Xvfb(W, H)
         self.env = self.x.env
-        uid = xsession.producer_uid()
+        uid = common.producer_uid()
         self.sp = common.Spiced(password=None, debug=False,
-                                extra=xsession.producer_conf(uid))
+                                extra=common.producer_conf(uid))
         common.wait_producer_socket(self.sp)
         self.x11 = xsession.start_spiced_x11(self.sp, self.x, uid)
         self.port = self.sp.port

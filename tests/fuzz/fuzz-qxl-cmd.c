@@ -91,7 +91,11 @@ fuzz_draw(const struct slots *s)
 		FUZZ_CHECK(d.clip == NULL && d.src.pixels == NULL);
 		return;
 	}
-	FUZZ_CHECK(d.type == QXL_DRAW_FILL || d.type == QXL_DRAW_COPY);
+	FUZZ_CHECK(d.type == QXL_DRAW_FILL || d.type == QXL_DRAW_COPY ||
+	    d.type == QXL_COPY_BITS);
+	if (d.type == QXL_COPY_BITS)
+		FUZZ_CHECK(d.src_pos_x >= 0 && d.src_pos_x <= QXL_CMD_MAX_DIM &&
+		    d.src_pos_y >= 0 && d.src_pos_y <= QXL_CMD_MAX_DIM);
 	FUZZ_CHECK(d.surface_id < QXL_CMD_MAX_SURFACES);
 	fuzz_check_rect(&d.bbox, 0);
 	FUZZ_CHECK(d.clip_type == SPICE_CLIP_TYPE_NONE ||

@@ -115,8 +115,8 @@ def main():
     except ImportError:
         raise common.SkipTest("python3-xlib is not installed")
     x = xsession.Xvfb(W, H)
-    uid = xsession.producer_uid()
-    sp = common.Spiced(password="pw", extra=xsession.producer_conf(uid))
+    uid = common.producer_uid()
+    sp = common.Spiced(password="pw", extra=common.producer_conf(uid))
     common.wait_producer_socket(sp)
 
     # Refused as root (run as root only when the tests are).
@@ -265,7 +265,7 @@ def main():
     x16 = xsession.Xvfb(320, 240, depth=16)
     r = subprocess.run([common.SPICED_X11, "--socket", sp.producer_socket,
                         "--display", x16.display], capture_output=True, text=True,
-                       timeout=10, preexec_fn=xsession.demote_fn(uid))
+                       timeout=10, preexec_fn=common.demote_fn(uid))
     check(r.returncode == 1 and "screen depth 16; spiced-x11 takes depth 24" in r.stderr,
           "spiced-x11 on depth 16: status %d, %r" % (r.returncode, r.stderr))
 

@@ -96,8 +96,8 @@ def xclip_out(c, x, selection="clipboard"):
 def main():
     xsession.need("xclip")
     x = xsession.Xvfb(W, H)
-    uid = xsession.producer_uid()
-    sp = common.Spiced(password="pw", extra=xsession.producer_conf(uid) +
+    uid = common.producer_uid()
+    sp = common.Spiced(password="pw", extra=common.producer_conf(uid) +
                        '\npassword-view-only = "look"')
     common.wait_producer_socket(sp)
     xsession.start_spiced_x11(sp, x, uid)

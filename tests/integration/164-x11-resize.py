@@ -35,8 +35,8 @@ def resize(c, m, w, h):
 def main():
     xsession.need("xdpyinfo", "xsetroot")
     x = xsession.XorgDummy(1024, 768)
-    uid = xsession.producer_uid()
-    sp = common.Spiced(password="pw", extra=xsession.producer_conf(uid))
+    uid = common.producer_uid()
+    sp = common.Spiced(password="pw", extra=common.producer_conf(uid))
     common.wait_producer_socket(sp)
     subprocess.run(["xsetroot", "-solid", "#336699"], env=x.env, check=True)
     xsession.start_spiced_x11(sp, x, uid)
@@ -71,7 +71,7 @@ def main():
                    env=x.env, check=True, timeout=10)
     r = subprocess.run([common.SPICED_X11, "--socket", sp.producer_socket,
                         "--display", x.display], capture_output=True, text=True, timeout=10,
-                       preexec_fn=xsession.demote_fn(uid))
+                       preexec_fn=common.demote_fn(uid))
     check(r.returncode == 1 and re.search(r'keycodes "xfree86[^"]*"; spiced-x11 maps keys to '
                                           r'evdev keycodes only', r.stderr),
           "spiced-x11 on xfree86 keycodes: status %d, %r" % (r.returncode, r.stderr))

@@ -337,6 +337,28 @@ def wait_producer_socket(sp, timeout=5):
     wait_for(lambda: os.path.exists(sp.producer_socket), timeout, "producer socket")
 
 
+def producer_uid():
+    """A numeric uid for producers (spiced-x11 and spiced-qemu refuse
+    root) when the tests run as root, distinct per test run; None
+    otherwise (they run as us)."""
+    return 62000 + os.getpid() % 3000 if AS_ROOT else None
+
+
+def producer_conf(uid):
+    """spiced.conf lines that let uid attach as the display's producer."""
+    return "producer-user = %d:%d" % (uid, uid) if uid is not None else ""
+
+
+def demote_fn(uid):
+    """A preexec_fn that runs the child as uid (None: as we are)."""
+    def demote():
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+    return demote
+
+
 class ScriptProducer:
     """tests/tools/script-producer attached to sp's producer socket, run as
     the producer user; say() sends one line of commands and waits for its

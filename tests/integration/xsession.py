@@ -188,31 +188,10 @@ class XorgDummy(Xvfb):
                         "-layout", "us"], env=self.env, check=True, timeout=10)
 
 
-def producer_uid():
-    """A numeric uid for spiced-x11 (which refuses root) when the tests
-    run as root, distinct per test run; None otherwise (it runs as us)."""
-    return 62000 + os.getpid() % 3000 if common.AS_ROOT else None
-
-
-def producer_conf(uid):
-    """spiced.conf lines that let uid attach as the display's producer."""
-    return "producer-user = %d:%d" % (uid, uid) if uid is not None else ""
-
-
-def demote_fn(uid):
-    """A preexec_fn that runs the child as uid (None: as we are)."""
-    def demote():
-        if uid is not None:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-    return demote
-
-
 def start_spiced_x11(sp, x, uid, *args):
     """spiced-x11 on X server x feeding sp's display, as uid; returns the
     process once spiced logged it attached."""
-    demote = demote_fn(uid)
+    demote = common.demote_fn(uid)
     mark = sp.log_mark()
     p = subprocess.Popen([common.SPICED_X11, "--socket", sp.producer_socket,
                           "--display", x.display, "--verbose"] + list(args),

@@ -8,6 +8,8 @@
  *	spicectl [-s SOCKET] expire-ticket DISPLAY [--view-only]
  *	spicectl [-s SOCKET] [--json] list
  *	spicectl [-s SOCKET] disconnect [--display NAME] SESSION
+ *	spicectl [-s SOCKET] vv DISPLAY [--lifetime S] [--view-only]
+ *	    [--host HOST] [--title TITLE] [--ca FILE]
  *
  * The password of set-ticket comes from standard input (one line, echo
  * off on a terminal) or --password-file, not from the command line, where
@@ -35,6 +37,7 @@
 #define SPICECTL_SOCKET_PATH	"/run/spiced/control"
 #endif
 #define SPICECTL_TIMEOUT_SEC	30	/* for the daemon's answer */
+#define SPICECTL_VV_LIFETIME	120	/* s: a vv ticket's default life */
 
 /* Exit statuses: as most tools, 2 for a usage error. */
 #define SPICECTL_EXIT_FAIL	1
@@ -49,6 +52,12 @@ struct spicectl_opts {
 	const char	*password;	/* --password: visible in ps */
 	const char	*display;	/* disconnect --display */
 	int		 view_only;	/* the view-only ticket */
+	const char	*lifetime;	/* vv */
+	const char	*host;		/* vv: instead of spiced's answer */
+	const char	*title;		/* vv: instead of the display's name */
+	const char	*ca;		/* vv: the CA's PEM file */
+	const char	*vv_display;	/* vv: the display asked for */
+	char		*ca_pem;	/* vv: --ca's content */
 };
 
 /* State of the streamed JSON output of list. */
@@ -76,6 +85,9 @@ spicectl_usage(int status)
 	    "       spicectl [-s SOCKET] expire-ticket DISPLAY [--view-only]\n"
 	    "       spicectl [-s SOCKET] [--json] list\n"
 	    "       spicectl [-s SOCKET] disconnect [--display NAME] SESSION\n"
+	    "       spicectl [-s SOCKET] vv DISPLAY [--lifetime SECONDS] "
+	    "[--view-only]\n"
+	    "                [--host HOST] [--title TITLE] [--ca FILE]\n"
 	    "  -s, --socket PATH   control socket (default %s)\n"
 	    "set-ticket reads the password from standard input (one line).\n",
 	    SPICECTL_SOCKET_PATH);
@@ -471,6 +483,93 @@ spicectl_text_rep(const struct control_rep *r)
 	}
 }
 
+/* --ca FILE: the CA certificate a .vv file carries, PEM, read before
+ * spiced is asked for a ticket. */
+static char *
+spicectl_read_ca(const char *path)
+{
+	char *buf;
+	FILE *f;
+	size_t n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		spicectl_die("--ca %s: %s", path, strerror(errno));
+	if ((buf = malloc(CONTROL_CA_MAX + 2)) == NULL)
+		spicectl_die("out of memory");
+	n = fread(buf, 1, CONTROL_CA_MAX + 1, f);
+	fclose(f);
+	if (n > CONTROL_CA_MAX)
+		spicectl_die("--ca %s: longer than %d bytes", path,
+		    CONTROL_CA_MAX);
+	buf[n] = '\0';
+	if (strstr(buf, "-----BEGIN CERTIFICATE-----") == NULL)
+		spicectl_die("--ca %s: no PEM certificate", path);
+	return buf;
+}
+
+/* A value of a GKeyFile (the .vv format): backslash, newline, tab and
+ * carriage return escaped, a leading space kept. */
+static void
+spicectl_vv_value(const char *key, const char *v)
+{
+	printf("%s=", key);
+	if (*v == ' ') {
+		fputs("\\s", stdout);
+		v++;
+	}
+	for (; *v != '\0'; v++) {
+		switch (*v) {
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		default: putchar(*v); break;
+		}
+	}
+	putchar('\n');
+}
+
+/* The .vv file virt-viewer (remote-viewer FILE) opens, on stdout. */
+static void
+spicectl_print_vv(const struct spicectl_opts *o, const struct control_vv *v)
+{
+	const char *sep;
+	char when[64];
+	int i;
+
+	spicectl_fmt_time(v->expires, when, sizeof(when));
+	printf("# spiced: one-time ticket for display \"%s\", valid until "
+	    "%s\n", o->vv_display, when);
+	printf("[virt-viewer]\ntype=spice\n");
+	spicectl_vv_value("host", o->host != NULL ? o->host : v->host);
+	if (v->port != 0)
+		printf("port=%u\n", v->port);
+	if (v->tls_port != 0)
+		printf("tls-port=%u\n", v->tls_port);
+	spicectl_vv_value("password", v->password);
+	spicectl_vv_value("title", o->title != NULL ? o->title :
+	    o->vv_display);
+	printf("delete-this-file=1\n");
+	if (v->secure == UINT32_MAX)
+		printf("secure-channels=all\n");
+	else if (v->secure != 0) {
+		printf("secure-channels=");
+		for (i = 0, sep = ""; i < 32; i++)
+			if (v->secure & (1u << i)) {
+				printf("%s%s", sep, spicectl_channel_name(
+				    (uint8_t)i));
+				sep = ";";
+			}
+		printf("\n");
+	}
+	if (o->ca_pem != NULL)
+		spicectl_vv_value("ca", o->ca_pem);
+	else if (v->ca[0] != '\0')
+		spicectl_vv_value("ca", v->ca);
+	if (v->host_subject[0] != '\0')
+		spicectl_vv_value("host-subject", v->host_subject);
+}
+
 /* Read the answer to one request; returns the exit status. */
 static int
 spicectl_answer(int fd, const struct spicectl_opts *o, int list)
@@ -494,6 +593,13 @@ spicectl_answer(int fd, const struct spicectl_opts *o, int list)
 			fprintf(stderr, "spicectl: %s: %s\n", o->socket,
 			    rep.text);
 			return SPICECTL_EXIT_FAIL;
+		case CONTROL_REP_VV:
+			if (o->vv_display == NULL)
+				spicectl_die("%s: unexpected answer type %u",
+				    o->socket, rep.type);
+			spicectl_print_vv(o, &rep.vv);
+			explicit_bzero(&rep, sizeof(rep));
+			return 0;
 		case CONTROL_REP_END:
 			if (o->json) {
 				spicectl_json_close(&js, 1);
@@ -528,7 +634,8 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_EXPIRES_IN = 256, OPT_EXPIRES_AT, OPT_PASSWORD_FILE,
-	    OPT_PASSWORD, OPT_DISPLAY, OPT_VIEW_ONLY };
+	    OPT_PASSWORD, OPT_DISPLAY, OPT_VIEW_ONLY, OPT_LIFETIME, OPT_HOST,
+	    OPT_TITLE, OPT_CA };
 	static const struct option longopts[] = {
 		{ "socket",		required_argument, NULL, 's' },
 		{ "json",		no_argument,	   NULL, 'j' },
@@ -541,6 +648,10 @@ main(int argc, char *argv[])
 		{ "password",		required_argument, NULL, OPT_PASSWORD },
 		{ "display",		required_argument, NULL, OPT_DISPLAY },
 		{ "view-only",		no_argument,	   NULL, OPT_VIEW_ONLY },
+		{ "lifetime",		required_argument, NULL, OPT_LIFETIME },
+		{ "host",		required_argument, NULL, OPT_HOST },
+		{ "title",		required_argument, NULL, OPT_TITLE },
+		{ "ca",			required_argument, NULL, OPT_CA },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -562,6 +673,10 @@ main(int argc, char *argv[])
 		case OPT_PASSWORD: o.password = optarg; break;
 		case OPT_DISPLAY: o.display = optarg; break;
 		case OPT_VIEW_ONLY: o.view_only = 1; break;
+		case OPT_LIFETIME: o.lifetime = optarg; break;
+		case OPT_HOST: o.host = optarg; break;
+		case OPT_TITLE: o.title = optarg; break;
+		case OPT_CA: o.ca = optarg; break;
 		case 'h': spicectl_usage(0);
 		default: spicectl_usage(SPICECTL_EXIT_USAGE);
 		}
@@ -604,7 +719,27 @@ main(int argc, char *argv[])
 			spicectl_die("session 0 does not exist");
 		if (o.display != NULL)
 			spicectl_set_name(req.display, o.display, "display");
+	} else if (!strcmp(cmd, "vv") && nargs == 1) {
+		req.type = CONTROL_REQ_VV;
+		req.kind = o.view_only ? CONTROL_KIND_VIEW_ONLY :
+		    CONTROL_KIND_FULL;
+		spicectl_set_name(req.display, args[0], "display");
+		o.vv_display = args[0];
+		req.lifetime = SPICECTL_VV_LIFETIME;
+		if (o.lifetime != NULL)
+			req.lifetime = (uint32_t)spicectl_number(o.lifetime,
+			    CONTROL_MAX_LIFETIME, "--lifetime");
+		if (req.lifetime == 0)
+			spicectl_die("--lifetime: at least 1 second");
 	} else
+		spicectl_usage(SPICECTL_EXIT_USAGE);
+	if ((o.lifetime != NULL || o.host != NULL || o.title != NULL ||
+	    o.ca != NULL) && req.type != CONTROL_REQ_VV)
+		spicectl_usage(SPICECTL_EXIT_USAGE);
+	if (o.ca != NULL)
+		o.ca_pem = spicectl_read_ca(o.ca);
+	if (o.view_only && req.type != CONTROL_REQ_SET_TICKET &&
+	    req.type != CONTROL_REQ_EXPIRE_TICKET && req.type != CONTROL_REQ_VV)
 		spicectl_usage(SPICECTL_EXIT_USAGE);
 	if ((o.expires_in != NULL || o.expires_at != NULL ||
 	    o.password != NULL || o.password_file != NULL) &&

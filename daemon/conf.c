@@ -242,6 +242,18 @@ static const struct {
 	{ "webdav",	SPICE_CHANNEL_WEBDAV },
 };
 
+uint32_t
+conf_all_channels(void)
+{
+	uint32_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(conf_channel_names) /
+	    sizeof(conf_channel_names[0]); i++)
+		mask |= 1u << conf_channel_names[i].type;
+	return mask;
+}
+
 int
 conf_parse_channels(const char *value, uint32_t *mask, struct spd_err *err)
 {
@@ -262,9 +274,7 @@ conf_parse_channels(const char *value, uint32_t *mask, struct spd_err *err)
 		/* "default" is QEMU's tls-channel spelling for "every
 		 * channel not listed as plain"; spiced has no plain list. */
 		if (!strcmp(tok, "all") || !strcmp(tok, "default")) {
-			for (i = 0; i < sizeof(conf_channel_names) /
-			    sizeof(conf_channel_names[0]); i++)
-				*mask |= 1u << conf_channel_names[i].type;
+			*mask |= conf_all_channels();
 			continue;
 		}
 		if (!strcmp(tok, "none"))

@@ -118,6 +118,8 @@ int	conf_parse_text(const char *text, const char *name,
 	    int (*item_cb)(const struct conf_item *, void *, struct spd_err *),
 	    void *arg, struct spd_err *);
 
+/* The mask of every channel secure-channels can name ("all"). */
+uint32_t conf_all_channels(void);
 /* Parse a secure-channels value: a comma-separated list of channel names
  * (main, display, inputs, cursor, playback, record, smartcard, usbredir,
  * port, webdav), or "all"/"default" (every channel), or "none", into a

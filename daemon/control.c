@@ -11,6 +11,7 @@
  * CONTROL_IDLE_SEC.  Passwords are never logged; the request buffer and
  * the decoded request are wiped after each request.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,6 +34,7 @@
 #include "log.h"
 #include "producer.h"
 #include "session.h"
+#include "tls.h"
 
 #define CONTROL_MAX_CONNS	8
 #define CONTROL_IDLE_SEC	30
@@ -381,6 +383,123 @@ control_disconnect(struct control_conn *cc, const struct control_req *req)
 	session_end(found, reason);
 }
 
+/* A fresh password of n characters (no look-alikes: it may be read out
+ * or typed from a .vv file shown on screen).  0, or -1 without entropy. */
+#define CONTROL_VV_PASSWORD_LEN	20
+static int
+control_vv_password(char *out, size_t n)
+{
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz"
+	    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";	/* 56 */
+	uint8_t rnd[64];
+	size_t i, have = 0;
+
+	for (i = 0; i < n; ) {
+		if (have == 0) {
+			if (getrandom(rnd, sizeof(rnd), 0) !=
+			    (ssize_t)sizeof(rnd))
+				return -1;
+			have = sizeof(rnd);
+		}
+		/* 224 = 4 * 56: rejection keeps every letter as likely. */
+		if (rnd[--have] < 224)
+			out[i++] = alphabet[rnd[have] % 56];
+	}
+	out[n] = '\0';
+	explicit_bzero(rnd, sizeof(rnd));
+	return 0;
+}
+
+/* The host a client should dial: the configured address, or this
+ * machine's name when the display listens on every address. */
+static void
+control_vv_host(const struct conf_display *cd, char *out, size_t len)
+{
+	const char *h = cd->cd_tls_host[0] != '\0' ? cd->cd_tls_host :
+	    cd->cd_listen_host;
+
+	if (h[0] == '\0' || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") ==
+	    0 || strcmp(h, "*") == 0) {
+		if (gethostname(out, len) != 0)
+			snprintf(out, len, "localhost");
+		out[len - 1] = '\0';
+		return;
+	}
+	snprintf(out, len, "%s", h);
+}
+
+/*
+ * VV: a one-time ticket living lifetime seconds, and what a client needs
+ * to reach and trust the display; spicectl writes the .vv file.  A new
+ * one replaces the last, used or not.
+ */
+static void
+control_vv(struct control_conn *cc, const struct control_req *req)
+{
+	const struct conf_display *cd;
+	struct control_vv vv;
+	struct display *d;
+	struct spd_err err;
+	int port, tls_port;
+
+	if ((d = control_find_display(req->display)) == NULL) {
+		control_reply_text(cc, CONTROL_REP_ERROR, "no display \"%s\"",
+		    req->display);
+		return;
+	}
+	cd = d->d_conf;
+	if (cd->cd_sasl) {
+		control_reply_text(cc, CONTROL_REP_ERROR, "display \"%s\" "
+		    "uses SASL: tickets do not open it", d->d_name);
+		return;
+	}
+	if (auth_ticket_disabled(d->d_ticket)) {
+		control_reply_text(cc, CONTROL_REP_ERROR, "display \"%s\" has "
+		    "disable-ticketing: it takes no ticket", d->d_name);
+		return;
+	}
+	listen_ports(d, &port, &tls_port);
+	if (port == 0 && tls_port == 0) {
+		control_reply_text(cc, CONTROL_REP_ERROR, "display \"%s\" has "
+		    "no TCP listener (a UNIX socket only)", d->d_name);
+		return;
+	}
+	memset(&vv, 0, sizeof(vv));
+	if (tls_port != 0 && tls_cert_identity(cd->cd_tls_cert,
+	    vv.host_subject, sizeof(vv.host_subject), vv.ca, sizeof(vv.ca),
+	    &err) != 0) {
+		control_reply_text(cc, CONTROL_REP_ERROR, "display \"%s\": %s",
+		    d->d_name, err.msg);
+		return;
+	}
+	if (control_vv_password(vv.password, CONTROL_VV_PASSWORD_LEN) != 0 ||
+	    auth_ticket_set_password(d->d_ticket_once, vv.password,
+	    &err) != 0) {
+		explicit_bzero(&vv, sizeof(vv));
+		control_reply_text(cc, CONTROL_REP_ERROR, "display \"%s\": no "
+		    "ticket could be made", d->d_name);
+		return;
+	}
+	vv.expires = (uint64_t)time(NULL) + req->lifetime;
+	auth_ticket_set_expiry(d->d_ticket_once, (time_t)vv.expires);
+	d->d_policy.once_view_only = req->kind == CONTROL_KIND_VIEW_ONLY;
+	d->d_once_used = 0;
+	d->d_once_session = 0;
+	control_vv_host(cd, vv.host, sizeof(vv.host));
+	vv.port = (uint16_t)port;
+	vv.tls_port = (uint16_t)tls_port;
+	/* Channels that must be secure: all of them without a plain port. */
+	vv.secure = port == 0 || (cd->cd_secure_channels &
+	    conf_all_channels()) == conf_all_channels() ? UINT32_MAX :
+	    cd->cd_secure_channels;
+	log_info("display \"%s\": one-time %sticket for %u s made by control "
+	    "client uid %ld pid %ld", d->d_name, req->kind ==
+	    CONTROL_KIND_VIEW_ONLY ? "view-only " : "", req->lifetime,
+	    (long)cc->cc_uid, (long)cc->cc_pid);
+	control_rep_put_vv(&cc->cc_out, &vv);
+	explicit_bzero(&vv, sizeof(vv));
+}
+
 static void
 control_handle(struct control_conn *cc)
 {
@@ -415,6 +534,9 @@ control_handle(struct control_conn *cc)
 		break;
 	case CONTROL_REQ_DISCONNECT:
 		control_disconnect(cc, &req);
+		break;
+	case CONTROL_REQ_VV:
+		control_vv(cc, &req);
 		break;
 	}
 	explicit_bzero(&req, sizeof(req));

@@ -185,6 +185,9 @@ display_setup(struct display *d, const struct conf_display *cd,
 	    d->d_ticket_view, cd->cd_password_view, err) != 0)
 		return spd_err_prefix(err, "display \"%s\": password-view-only",
 		    cd->cd_name);
+	/* No password until spicectl vv sets one. */
+	if ((d->d_ticket_once = auth_ticket_new()) == NULL)
+		return spd_err_set(err, "out of memory");
 	display_policy(d, cd, keys);
 	if (cd->cd_tls_host[0] != '\0' &&
 	    (d->d_tls = display_tls_load(cd, err)) == NULL)
@@ -207,6 +210,7 @@ display_policy(struct display *d, const struct conf_display *cd,
 	d->d_policy.display = cd->cd_name;
 	d->d_policy.ticket = d->d_ticket;
 	d->d_policy.ticket_view = d->d_ticket_view;
+	d->d_policy.ticket_once = d->d_ticket_once;
 	d->d_policy.keys = keys;
 	d->d_policy.timeout_sec = cd->cd_link_timeout;
 	d->d_policy.max_preauth = (unsigned)cd->cd_max_preauth;
@@ -263,6 +267,7 @@ display_free(struct display *d)
 			event_free(d->d_keep[i].dk_respawn);
 	auth_ticket_free(d->d_ticket);
 	auth_ticket_free(d->d_ticket_view);
+	auth_ticket_free(d->d_ticket_once);
 	tls_server_free(d->d_tls);
 	memset(d, 0, sizeof(*d));
 }

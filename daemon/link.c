@@ -752,6 +752,17 @@ link_on_ticket(struct link_conn *lc)
 			rc = SPICE_LINK_ERR_OK;
 			lc->lc_info.view_only = 1;
 		}
+		/* Or the one-time ticket (whether it may still open a
+		 * session or join one is the admit callback's call). */
+		if (rc != SPICE_LINK_ERR_OK &&
+		    lc->lc_policy->ticket_once != NULL &&
+		    auth_ticket_has_password(lc->lc_policy->ticket_once) &&
+		    auth_ticket_check(lc->lc_policy->ticket_once, lc->lc_key,
+		    lc->lc_in, &verr) == SPICE_LINK_ERR_OK) {
+			rc = SPICE_LINK_ERR_OK;
+			lc->lc_info.once = 1;
+			lc->lc_info.view_only = lc->lc_policy->once_view_only;
+		}
 	}
 	/* This link is done with its key (a shared one lives on). */
 	auth_key_free(lc->lc_key);

@@ -89,6 +89,8 @@ struct link_policy {
 	const char		*display;	/* name, for logs */
 	struct auth_ticket	*ticket;	/* password/expiry/disabled */
 	struct auth_ticket	*ticket_view;	/* view-only password, or NULL */
+	struct auth_ticket	*ticket_once;	/* one-time ticket, or NULL */
+	int			 once_view_only; /* ticket_once is view-only */
 	struct auth_keypool	*keys;
 	int			 timeout_sec;	/* whole-handshake deadline */
 	int			 auth_timeout_sec; /* from our link reply to
@@ -114,6 +116,7 @@ struct link_info {
 						   and we advertise it */
 	int			secure;		/* linked over TLS */
 	int			view_only;	/* with the view-only ticket */
+	int			once;		/* with the one-time ticket */
 	struct ipc_client	client;		/* ready for IPC_D2W_CLIENT */
 };
 

@@ -258,6 +258,22 @@ listen_shutdown(struct display *d)
 	}
 }
 
+void
+listen_ports(const struct display *d, int *port, int *tls_port)
+{
+	const struct listener *l;
+
+	*port = *tls_port = 0;
+	LIST_FOREACH(l, &d->d_listeners, l_entry) {
+		if (l->l_port == 0)
+			continue;
+		if (l->l_tls && *tls_port == 0)
+			*tls_port = l->l_port;
+		else if (!l->l_tls && *port == 0)
+			*port = l->l_port;
+	}
+}
+
 size_t
 listen_addrs(const struct display *d, char (*out)[LISTEN_ADDR_LEN],
     size_t max)

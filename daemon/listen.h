@@ -19,6 +19,9 @@ int	listen_display(struct display *, struct spd_err *);
 #define LISTEN_ADDR_LEN	128
 size_t	listen_addrs(const struct display *, char (*out)[LISTEN_ADDR_LEN],
 	    size_t max);
+/* The bound TCP port of the display's first plain and first TLS
+ * listener (0: none). */
+void	listen_ports(const struct display *, int *port, int *tls_port);
 /* Close the display's listeners and remove its UNIX socket file. */
 void	listen_shutdown(struct display *);
 

@@ -65,20 +65,51 @@ session_channel_worker(const struct display *d, uint8_t type)
 	return NULL;
 }
 
+/* The one-time ticket opens one session and admits only its channels. */
+static uint32_t
+session_once_admit(const struct link_info *li, struct display *d)
+{
+	if (li->channel_type == SPICE_CHANNEL_MAIN) {
+		if (d->d_once_used) {
+			log_warn("display \"%s\": one-time ticket refused: "
+			    "it already opened session %u", d->d_name,
+			    d->d_once_session);
+			return SPICE_LINK_ERR_PERMISSION_DENIED;
+		}
+		/* Spent now, before the session exists: a second main link
+		 * racing this one must not get in too. */
+		d->d_once_used = 1;
+		d->d_once_session = 0;
+		return SPICE_LINK_ERR_OK;
+	}
+	if (!d->d_once_used || li->connection_id != d->d_once_session) {
+		log_warn("display \"%s\": one-time ticket refused for a "
+		    "channel of session %u: it belongs to session %u",
+		    d->d_name, li->connection_id, d->d_once_session);
+		return SPICE_LINK_ERR_PERMISSION_DENIED;
+	}
+	return SPICE_LINK_ERR_OK;
+}
+
 uint32_t
 session_link_admit(const struct link_info *li, void *arg)
 {
 	struct display *d = arg;
 	struct session *s;
+	uint32_t rc;
 
+	if (li->channel_type == SPICE_CHANNEL_MAIN &&
+	    d->d_nsessions >= d->d_conf->cd_max_clients) {
+		log_warn("display \"%s\": refusing a new session: "
+		    "max-clients (%d) reached", d->d_name,
+		    d->d_conf->cd_max_clients);
+		return SPICE_LINK_ERR_ERROR;
+	}
+	if (li->once && (rc = session_once_admit(li, d)) !=
+	    SPICE_LINK_ERR_OK)
+		return rc;
 	switch (li->channel_type) {
 	case SPICE_CHANNEL_MAIN:
-		if (d->d_nsessions >= d->d_conf->cd_max_clients) {
-			log_warn("display \"%s\": refusing a new session: "
-			    "max-clients (%d) reached", d->d_name,
-			    d->d_conf->cd_max_clients);
-			return SPICE_LINK_ERR_ERROR;
-		}
 		return SPICE_LINK_ERR_OK;
 	case SPICE_CHANNEL_INPUTS:
 		if ((s = session_find(d, li->connection_id)) == NULL ||
@@ -315,6 +346,8 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 	}
 	s->s_display = d;
 	s->s_view_only = li->view_only;
+	if (li->once)
+		d->d_once_session = s->s_id;
 	s->s_order = ++d->d_session_seq;
 	s->s_since = time(NULL);
 	TAILQ_INIT(&s->s_chans);

@@ -46,6 +46,11 @@ struct display {
 	struct tls_server	*d_tls;		/* NULL: no tls-port */
 	struct auth_ticket	*d_ticket;
 	struct auth_ticket	*d_ticket_view;	/* view-only password */
+	/* spicectl vv's one-time ticket: it opens one session, whose
+	 * channels it then admits (session.c), until it expires. */
+	struct auth_ticket	*d_ticket_once;
+	int			 d_once_used;	/* a session was opened */
+	uint32_t		 d_once_session; /* that session's id */
 	/* The connection that said HELLO (setting up or running), or
 	 * NULL: producer.c's. */
 	struct producer		*d_producer;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -443,4 +444,78 @@ tls_link_start(struct tls_server *ts, struct event_base *base, int fd,
 	SSL_set_accept_state(tc->tc_ssl);
 	return link_start_layer(base, fd, peer, policy, &tls_link_ops, tc,
 	    admit, handoff, arg);
+}
+
+int
+tls_cert_identity(const char *cert_path, char *subject, size_t subject_len,
+    char *ca, size_t ca_len, struct spd_err *err)
+{
+	X509 *first = NULL, *last = NULL, *x;
+	BIO *in, *out = NULL;
+	char *mem;
+	long n;
+	int rc = -1, count = 0;
+
+	if ((in = BIO_new_file(cert_path, "r")) == NULL)
+		return spd_err_set(err, "%s: cannot open", cert_path);
+	/* A chain file is read whole each time: small, and rare. */
+	while (count < 16 && (x = PEM_read_bio_X509(in, NULL, NULL, NULL)) !=
+	    NULL) {
+		if (first == NULL)
+			first = x;
+		else {
+			X509_free(last);
+			last = x;
+		}
+		count++;
+	}
+	ERR_clear_error();
+	if (first == NULL) {
+		spd_err_set(err, "%s: no certificate", cert_path);
+		goto out;
+	}
+	if ((out = BIO_new(BIO_s_mem())) == NULL ||
+	    X509_NAME_print_ex(out, X509_get_subject_name(first), 0,
+	    XN_FLAG_SEP_COMMA_PLUS | XN_FLAG_FN_SN | ASN1_STRFLGS_ESC_2253 |
+	    ASN1_STRFLGS_ESC_CTRL | ASN1_STRFLGS_UTF8_CONVERT) < 0) {
+		spd_err_set(err, "%s: cannot print the subject", cert_path);
+		goto out;
+	}
+	n = BIO_get_mem_data(out, &mem);
+	if (n < 0 || (size_t)n >= subject_len) {
+		spd_err_set(err, "%s: subject longer than %zu bytes",
+		    cert_path, subject_len - 1);
+		goto out;
+	}
+	memcpy(subject, mem, (size_t)n);
+	subject[n] = '\0';
+	/* The CA: the chain's last certificate, or a self-signed leaf. */
+	x = last != NULL ? last : first;
+	ca[0] = '\0';
+	if (last == NULL && X509_NAME_cmp(X509_get_subject_name(first),
+	    X509_get_issuer_name(first)) != 0) {
+		rc = 0;
+		goto out;
+	}
+	BIO_free(out);
+	if ((out = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_X509(out, x) != 1) {
+		spd_err_set(err, "%s: cannot write the CA", cert_path);
+		goto out;
+	}
+	n = BIO_get_mem_data(out, &mem);
+	if (n < 0 || (size_t)n >= ca_len) {
+		spd_err_set(err, "%s: CA certificate longer than %zu bytes",
+		    cert_path, ca_len - 1);
+		goto out;
+	}
+	memcpy(ca, mem, (size_t)n);
+	ca[n] = '\0';
+	rc = 0;
+out:
+	BIO_free(out);
+	BIO_free(in);
+	X509_free(first);
+	X509_free(last);
+	return rc;
 }

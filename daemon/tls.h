@@ -40,6 +40,17 @@ struct tls_server *tls_server_new(const struct conf_display *cd,
 void	 tls_server_free(struct tls_server *);
 
 /*
+ * What a client needs to check this display's certificate, from the PEM
+ * chain at cert_path: the subject of its first certificate, one line
+ * ("C=..,O=..,CN=..", as virt-viewer's host-subject wants it), and the
+ * last certificate of the chain as PEM (the CA, or the certificate itself
+ * when it is self-signed; "" when the chain stops below a CA it does not
+ * hold).  0, or -1 with err.
+ */
+int	 tls_cert_identity(const char *cert_path, char *subject,
+	    size_t subject_len, char *ca, size_t ca_len, struct spd_err *err);
+
+/*
  * Start the link of an accepted TLS-port socket: the TLS handshake first,
  * then link_start()'s state machine over it.  Takes ownership of fd, with
  * the same contract as link_start().

@@ -52,6 +52,15 @@ control_get_u8(struct sbuf *sb, uint8_t *v, const char *what,
 }
 
 static int
+control_get_u16(struct sbuf *sb, uint16_t *v, const char *what,
+    struct spd_err *err)
+{
+	if (sbuf_get_u16le(sb, v) != 0)
+		return spd_err_set(err, "%s: truncated", what);
+	return 0;
+}
+
+static int
 control_get_u32(struct sbuf *sb, uint32_t *v, const char *what,
     struct spd_err *err)
 {
@@ -181,11 +190,25 @@ control_req_parse(const uint8_t *body, size_t len, struct control_req *req,
 		if (req->session == 0)
 			return spd_err_set(err, "session 0 does not exist");
 		break;
+	case CONTROL_REQ_VV:
+		if (control_get_str(&sb, 1, req->display, CONTROL_NAME_MAX,
+		    "display", err) != 0 ||
+		    control_get_u32(&sb, &req->lifetime, "lifetime", err) != 0 ||
+		    control_get_u8(&sb, &req->kind, "ticket kind", err) != 0)
+			return -1;
+		if (req->lifetime == 0 || req->lifetime > CONTROL_MAX_LIFETIME)
+			return spd_err_set(err, "lifetime %u s outside 1..%d",
+			    req->lifetime, CONTROL_MAX_LIFETIME);
+		if (req->kind > CONTROL_KIND_VIEW_ONLY)
+			return spd_err_set(err, "ticket kind %u unknown",
+			    req->kind);
+		break;
 	default:
 		return spd_err_set(err, "unknown request type %u", req->type);
 	}
 	if ((req->type == CONTROL_REQ_SET_TICKET ||
-	    req->type == CONTROL_REQ_EXPIRE_TICKET) && req->display[0] == '\0')
+	    req->type == CONTROL_REQ_EXPIRE_TICKET ||
+	    req->type == CONTROL_REQ_VV) && req->display[0] == '\0')
 		return spd_err_set(err, "display: empty name");
 	return control_end(&sb, "request", err);
 }
@@ -272,6 +295,23 @@ control_rep_parse(const uint8_t *body, size_t len, struct control_rep *rep,
 		break;
 	case CONTROL_REP_END:
 		break;
+	case CONTROL_REP_VV:
+		if (control_get_str(&sb, 1, rep->vv.password,
+		    CONTROL_PASSWORD_MAX, "password", err) != 0 ||
+		    control_get_u64(&sb, &rep->vv.expires, "expires",
+		    err) != 0 ||
+		    control_get_str(&sb, 1, rep->vv.host, CONTROL_HOST_MAX,
+		    "host", err) != 0 ||
+		    control_get_u16(&sb, &rep->vv.port, "port", err) != 0 ||
+		    control_get_u16(&sb, &rep->vv.tls_port, "tls port",
+		    err) != 0 ||
+		    control_get_u32(&sb, &rep->vv.secure, "secure", err) != 0 ||
+		    control_get_str(&sb, 2, rep->vv.host_subject,
+		    CONTROL_SUBJECT_MAX, "host subject", err) != 0 ||
+		    control_get_str(&sb, 2, rep->vv.ca, CONTROL_CA_MAX, "CA",
+		    err) != 0)
+			return -1;
+		break;
 	default:
 		return spd_err_set(err, "unknown reply type %u", rep->type);
 	}
@@ -349,6 +389,11 @@ control_req_put(struct obuf *ob, const struct control_req *req)
 		control_put_str(ob, 1, req->display, CONTROL_NAME_MAX, 0);
 		obuf_put_u32le(ob, req->session);
 		break;
+	case CONTROL_REQ_VV:
+		control_put_str(ob, 1, req->display, CONTROL_NAME_MAX, 0);
+		obuf_put_u32le(ob, req->lifetime);
+		obuf_put_u8(ob, req->kind);
+		break;
 	default:
 		ob->ob_failed = 1;
 		return;
@@ -413,6 +458,22 @@ control_rep_put_channel(struct obuf *ob, const struct control_channel *c)
 	control_put_str(ob, 1, c->peer, CONTROL_ADDR_MAX, 1);
 	control_put_str(ob, 1, c->transport, CONTROL_TRANSPORT_MAX, 1);
 	obuf_put_u64le(ob, c->since);
+	control_frame_finish(ob, off, CONTROL_MAX_REPLY);
+}
+
+void
+control_rep_put_vv(struct obuf *ob, const struct control_vv *v)
+{
+	size_t off = control_frame_begin(ob, CONTROL_REP_VV);
+
+	control_put_str(ob, 1, v->password, CONTROL_PASSWORD_MAX, 0);
+	obuf_put_u64le(ob, v->expires);
+	control_put_str(ob, 1, v->host, CONTROL_HOST_MAX, 0);
+	obuf_put_u16le(ob, v->port);
+	obuf_put_u16le(ob, v->tls_port);
+	obuf_put_u32le(ob, v->secure);
+	control_put_str(ob, 2, v->host_subject, CONTROL_SUBJECT_MAX, 0);
+	control_put_str(ob, 2, v->ca, CONTROL_CA_MAX, 0);
 	control_frame_finish(ob, off, CONTROL_MAX_REPLY);
 }
 

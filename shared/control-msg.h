@@ -38,12 +38,12 @@
 #include "err.h"
 #include "sbuf.h"
 
-#define CONTROL_VERSION		1
+#define CONTROL_VERSION		2
 
 #define CONTROL_LEN_FIELD	4	/* the u32le length prefix */
 #define CONTROL_HDR_LEN		4	/* version + type, after the prefix */
 #define CONTROL_MAX_REQUEST	512	/* cap on a request's length field */
-#define CONTROL_MAX_REPLY	4096	/* cap on a reply's length field */
+#define CONTROL_MAX_REPLY	8192	/* cap on a reply's length field */
 
 #define CONTROL_NAME_MAX	63	/* display name (spiced.conf's cap) */
 #define CONTROL_PASSWORD_MAX	60	/* SPICE's ticket limit */
@@ -52,6 +52,10 @@
 #define CONTROL_TEXT_MAX	1024	/* OK / ERROR text */
 #define CONTROL_MAX_LISTEN	8	/* addresses in a display record */
 /* expires-in caps at ten years; expires-at at the end of year 9999. */
+#define CONTROL_HOST_MAX	255	/* a host name or address */
+#define CONTROL_SUBJECT_MAX	1024	/* a certificate subject, one line */
+#define CONTROL_CA_MAX		6144	/* a CA certificate, PEM */
+#define CONTROL_MAX_LIFETIME	86400	/* s: a vv ticket's longest life */
 #define CONTROL_MAX_EXPIRES_IN	(10LL * 366 * 24 * 3600)
 #define CONTROL_MAX_EPOCH	253402300799LL
 
@@ -63,6 +67,9 @@ enum control_type {
 	CONTROL_REQ_EXPIRE_TICKET = 2,	/* str8 display, u8 ticket kind */
 	CONTROL_REQ_LIST = 3,		/* empty */
 	CONTROL_REQ_DISCONNECT = 4,	/* str8 display ("" any), u32 id */
+	CONTROL_REQ_VV = 5,		/* str8 display, u32 lifetime (s),
+					   u8 ticket kind: a one-time
+					   ticket and how to connect */
 
 	/* replies, spiced -> client */
 	CONTROL_REP_OK = 100,		/* str16 text (may be empty) */
@@ -71,6 +78,7 @@ enum control_type {
 	CONTROL_REP_SESSION = 103,	/* struct control_session */
 	CONTROL_REP_CHANNEL = 104,	/* struct control_channel */
 	CONTROL_REP_END = 105,		/* empty: the list is complete */
+	CONTROL_REP_VV = 106,		/* struct control_vv */
 };
 
 /* SET_TICKET expiry kinds. */
@@ -96,6 +104,7 @@ struct control_req {
 	uint64_t	expiry_value;
 	uint8_t		kind;		/* enum control_ticket_kind */
 	uint32_t	session;
+	uint32_t	lifetime;	/* VV: 1..CONTROL_MAX_LIFETIME s */
 };
 
 /* Ticket state in a display record. */
@@ -145,6 +154,21 @@ struct control_channel {
 	uint64_t	since;
 };
 
+/* CONTROL_REP_VV body: str8 password (the one-time ticket), u64 expires
+ * (epoch seconds), str8 host, u16 port (0: none), u16 tls_port (0: none),
+ * u32 secure (bit N: channel type N must use TLS; all bits: every
+ * channel), str16 host subject and str16 CA (PEM), both "" without TLS. */
+struct control_vv {
+	char		password[CONTROL_PASSWORD_MAX + 1];
+	uint64_t	expires;
+	char		host[CONTROL_HOST_MAX + 1];
+	uint16_t	port;
+	uint16_t	tls_port;
+	uint32_t	secure;
+	char		host_subject[CONTROL_SUBJECT_MAX + 1];
+	char		ca[CONTROL_CA_MAX + 1];
+};
+
 /* A decoded reply: type says which member is valid (text for OK and
  * ERROR; nothing for END). */
 struct control_rep {
@@ -153,6 +177,7 @@ struct control_rep {
 	struct control_display	display;
 	struct control_session	session;
 	struct control_channel	channel;
+	struct control_vv	vv;
 };
 
 /*
@@ -189,5 +214,6 @@ void	control_rep_put_display(struct obuf *ob, const struct control_display *);
 void	control_rep_put_session(struct obuf *ob, const struct control_session *);
 void	control_rep_put_channel(struct obuf *ob, const struct control_channel *);
 void	control_rep_put_end(struct obuf *ob);
+void	control_rep_put_vv(struct obuf *ob, const struct control_vv *);
 
 #endif

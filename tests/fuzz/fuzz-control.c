@@ -82,6 +82,13 @@ fuzz_control_rep(const uint8_t *data, size_t size)
 	case CONTROL_REP_END:
 		control_rep_put_end(&ob);
 		break;
+	case CONTROL_REP_VV:
+		FUZZ_CHECK(strlen(rep.vv.password) <= CONTROL_PASSWORD_MAX &&
+		    strlen(rep.vv.host) <= CONTROL_HOST_MAX &&
+		    strlen(rep.vv.host_subject) <= CONTROL_SUBJECT_MAX &&
+		    strlen(rep.vv.ca) <= CONTROL_CA_MAX);
+		control_rep_put_vv(&ob, &rep.vv);
+		break;
 	default:
 		abort();
 	}

@@ -12,7 +12,8 @@ events); with the PS/2 mouse the client is in server mode; once a USB
 tablet is the active pointing device (HMP mouse_set, as a guest's driver
 would make it) it is offered the client mouse mode and positions arrive
 absolute, and when the tablet is unplugged (QMP device_del) the client
-falls back to server mode.  When QEMU exits,
+falls back to server mode.  After system_reset the viewer, still
+connected, shows the guest starting over.  When QEMU exits,
 spiced-qemu exits 1 saying so, spiced and the viewer stay, and a new QEMU
 and bridge bring the picture back to the same viewer.  spiced-qemu refuses
 root."""
@@ -127,6 +128,13 @@ def main():
     sp.wait_log(r'producer "spiced-qemu" now takes relative motion only', 20)
     c.wait_until(lambda: main_ch.get_property("mouse-mode") == MOUSE_MODE_SERVER, 10,
                  "server mouse mode once the tablet is gone")
+
+    # A reset: the guest starts over (firmware, then its prompt) and the
+    # same viewer follows, still connected.
+    q.qmp("system_reset")
+    c.wait_until(lambda: q.screendump() == before, 30, "the guest's prompt after the reset")
+    same_as_qemu(c, q, "the guest's prompt after the reset")
+    check(not c.disconnected, "the viewer was disconnected by the reset")
 
     # QEMU goes: the bridge says so and exits 1; spiced and the viewer
     # stay; a new QEMU and bridge bring the picture back.

@@ -167,79 +167,93 @@ test_req_rejects(void)
 	/* Header. */
 	expect_req_fail(b, 0, "truncated frame header");
 	expect_req_fail((const uint8_t *)"\1\0\3", 3, "truncated frame header");
-	expect_raw_fail(2, CONTROL_REQ_LIST, NULL, 0, "protocol version 2");
+	expect_raw_fail(CONTROL_VERSION + 1, CONTROL_REQ_LIST, NULL, 0,
+	    "protocol version 3");
+	expect_raw_fail(1, CONTROL_REQ_LIST, NULL, 0, "protocol version 1");
 	expect_raw_fail(0, CONTROL_REQ_LIST, NULL, 0, "protocol version 0");
-	expect_raw_fail(1, 0, NULL, 0, "unknown request type 0");
-	expect_raw_fail(1, 5, NULL, 0, "unknown request type 5");
-	expect_raw_fail(1, CONTROL_REP_OK, "\0\0", 2, "unknown request type");
+	expect_raw_fail(CONTROL_VERSION, 0, NULL, 0, "unknown request type 0");
+	expect_raw_fail(CONTROL_VERSION, 6, NULL, 0, "unknown request type 6");
+	/* VV: display, lifetime 1..CONTROL_MAX_LIFETIME, kind. */
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_VV, "\2vm\0\0\0\0\0", 8,
+	    "lifetime 0 s");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_VV, "\2vm\x81\x51\1\0\0",
+	    8, "lifetime 86401 s");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_VV, "\2vm\x78\0\0\0\2", 8,
+	    "ticket kind 2");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_VV, "\0\x78\0\0\0\0", 6,
+	    "empty name");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_VV, "\2vm\x78\0\0", 6,
+	    "lifetime: truncated");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REP_OK, "\0\0", 2, "unknown request type");
 	expect_req_fail(b, CONTROL_MAX_REQUEST + 1, "at most");
 
 	/* Trailing bytes. */
-	expect_raw_fail(1, CONTROL_REQ_LIST, "x", 1, "1 bytes after");
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\1t\0z", 4,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_LIST, "x", 1, "1 bytes after");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_EXPIRE_TICKET, "\1t\0z", 4,
 	    "1 bytes after");
 	/* A ticket kind that does not exist. */
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\1t\2", 3,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_EXPIRE_TICKET, "\1t\2", 3,
 	    "ticket kind 2 unknown");
 
 	/* Strings: missing length, over the cap, past the end, NUL, empty
 	 * display. */
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, NULL, 0,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_EXPIRE_TICKET, NULL, 0,
 	    "display: truncated length");
 	name64[0] = 64;
 	memset(name64 + 1, 'n', 64);
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, name64, 65,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_EXPIRE_TICKET, name64, 65,
 	    "display: 64 bytes, at most 63");
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\5ab", 3,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_EXPIRE_TICKET, "\5ab", 3,
 	    "5 bytes announced, 2 present");
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\3a\0b", 4,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_EXPIRE_TICKET, "\3a\0b", 4,
 	    "contains a NUL");
-	expect_raw_fail(1, CONTROL_REQ_EXPIRE_TICKET, "\0\0", 2,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_EXPIRE_TICKET, "\0\0", 2,
 	    "display: empty name");
 
 	/* SET_TICKET fields. */
 	n = 0;
 	b[n++] = 1; b[n++] = 't';
 	b[n++] = 61; memset(b + n, 'p', 61); n += 61;
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n,
 	    "password: 61 bytes, at most 60");
 	n = 0;
 	b[n++] = 1; b[n++] = 't';
 	b[n++] = 2; b[n++] = 'p'; b[n++] = 'w';
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n,
 	    "expiry kind: truncated");
 	b[n++] = CONTROL_EXPIRY_NEVER;
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n, "expiry: truncated");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n, "expiry: truncated");
 	memset(b + n, 0, 8);
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 8,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n + 8,
 	    "ticket kind: truncated");
 	b[n + 8] = 0;	/* CONTROL_KIND_FULL */
 	memset(b + n, 0, 8);
 	b[n + 0] = 1;
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n + 9,
 	    "a value with \"never\"");
 	b[n - 1] = CONTROL_EXPIRY_AT;
 	memset(b + n, 0, 8);
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n + 9,
 	    "expires-at 0 outside");
 	memset(b + n, 0xff, 8);
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n + 9,
 	    "expires-at 18446744073709551615 outside");
 	b[n - 1] = CONTROL_EXPIRY_IN;
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9, "expires-in");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n + 9, "expires-in");
 	b[n - 1] = 3;
 	memset(b + n, 0, 8);
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 9,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n + 9,
 	    "unknown expiry kind 3");
 	b[n - 1] = CONTROL_EXPIRY_IN;
 	b[n + 9] = 0;
-	expect_raw_fail(1, CONTROL_REQ_SET_TICKET, b, n + 10, "1 bytes after");
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_SET_TICKET, b, n + 10, "1 bytes after");
 	{
 		/* And the same bytes without the extra one are fine. */
 		struct control_req req;
 		struct spd_err err;
 		uint8_t buf[128];
-		size_t len = raw_req(buf, 1, CONTROL_REQ_SET_TICKET, b, n + 9);
+		size_t len = raw_req(buf, CONTROL_VERSION, CONTROL_REQ_SET_TICKET,
+		    b, n + 9);
 
 		ASSERT_INT_EQ(control_req_parse(buf, len, &req, &err), 0);
 		ASSERT_STR_EQ(req.password, "pw");
@@ -247,9 +261,9 @@ test_req_rejects(void)
 	}
 
 	/* DISCONNECT fields. */
-	expect_raw_fail(1, CONTROL_REQ_DISCONNECT, "\0\1\0", 3,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_DISCONNECT, "\0\1\0", 3,
 	    "session: truncated");
-	expect_raw_fail(1, CONTROL_REQ_DISCONNECT, "\0\0\0\0\0", 5,
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_DISCONNECT, "\0\0\0\0\0", 5,
 	    "session 0");
 }
 
@@ -259,6 +273,7 @@ test_rep_roundtrip_and_rejects(void)
 	struct control_display d;
 	struct control_session s;
 	struct control_channel c;
+	struct control_vv v;
 	struct control_rep rep;
 	struct spd_err err;
 	struct obuf ob;
@@ -295,6 +310,15 @@ test_rep_roundtrip_and_rejects(void)
 	c.since = 6;
 	memset(longtext, 'e', sizeof(longtext) - 1);
 	longtext[sizeof(longtext) - 1] = '\0';
+	memset(&v, 0, sizeof(v));
+	strcpy(v.password, "abcdefghijkmnpqrstuvw");
+	v.expires = 1800000000;
+	strcpy(v.host, "spiced.example");
+	v.port = 5900;
+	v.tls_port = 5901;
+	v.secure = 0x6;
+	strcpy(v.host_subject, "C=XX,O=spiced,CN=spiced.example");
+	memset(v.ca, 'c', CONTROL_CA_MAX);	/* at its cap */
 
 	obuf_init(&ob);
 	control_rep_put_display(&ob, &d);
@@ -303,6 +327,7 @@ test_rep_roundtrip_and_rejects(void)
 	control_rep_put_text(&ob, CONTROL_REP_ERROR, longtext);
 	control_rep_put_text(&ob, CONTROL_REP_OK, "");
 	control_rep_put_end(&ob);
+	control_rep_put_vv(&ob, &v);
 	ASSERT_TRUE(!ob.ob_failed);
 	for (off = 0, i = 0; off < ob.ob_len; i++) {
 		ASSERT_INT_EQ(control_frame_len(ob.ob_data + off,
@@ -336,9 +361,13 @@ test_rep_roundtrip_and_rejects(void)
 		case 5:
 			ASSERT_INT_EQ(rep.type, CONTROL_REP_END);
 			break;
+		case 6:
+			ASSERT_INT_EQ(rep.type, CONTROL_REP_VV);
+			ASSERT_TRUE(memcmp(&rep.vv, &v, sizeof(v)) == 0);
+			break;
 		}
 	}
-	ASSERT_INT_EQ(i, 6);
+	ASSERT_INT_EQ(i, 7);
 
 	/* Rejections: each prefix of the display record is truncated. */
 	obuf_reset(&ob);
@@ -361,12 +390,12 @@ test_rep_roundtrip_and_rejects(void)
 	{
 		uint8_t b[8];
 
-		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, 1, 106, NULL, 0),
-		    &rep, &err), -1);
-		ASSERT_STR_CONTAINS(err.msg, "unknown reply type 106");
-		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, 1,
+		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, CONTROL_VERSION,
+		    107, NULL, 0), &rep, &err), -1);
+		ASSERT_STR_CONTAINS(err.msg, "unknown reply type 107");
+		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, CONTROL_VERSION,
 		    CONTROL_REQ_LIST, NULL, 0), &rep, &err), -1);
-		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, 1,
+		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, CONTROL_VERSION,
 		    CONTROL_REP_END, "z", 1), &rep, &err), -1);
 		ASSERT_STR_CONTAINS(err.msg, "after the last field");
 	}

@@ -92,6 +92,7 @@ static LIST_HEAD(, producer)	 producer_conns =
     LIST_HEAD_INITIALIZER(producer_conns);
 
 static void	producer_timer_cb(evutil_socket_t, short, void *);
+static void	producer_agent_close(struct display *);
 
 static void
 producer_free(struct producer *p)
@@ -216,11 +217,7 @@ producer_release(struct producer *p)
 		d->d_input_flags = d->d_leds = 0;
 		session_input_changed(d);
 	}
-	if (d->d_agent_fd >= 0) {
-		close(d->d_agent_fd);
-		d->d_agent_fd = -1;
-		session_agent_update(d);
-	}
+	producer_agent_close(d);
 	svc_status();
 }
 
@@ -532,8 +529,38 @@ producer_on_input_flags(struct producer *p, struct sbuf *sb,
 	return 0;
 }
 
+/* The agent port is gone: its session is told (AGENT_DISCONNECTED to
+ * the client) and a new MSG_AGENT may follow. */
+static void
+producer_agent_close(struct display *d)
+{
+	if (d->d_agent_ev != NULL) {
+		event_free(d->d_agent_ev);
+		d->d_agent_ev = NULL;
+	}
+	if (d->d_agent_fd >= 0) {
+		close(d->d_agent_fd);
+		d->d_agent_fd = -1;
+		session_agent_update(d);
+	}
+}
+
+/* The producer closed its end of the agent port (a VM's guest agent
+ * stopped): only the hang-up is watched, the data is the main worker's. */
+static void
+producer_agent_closed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct display *d = arg;
+
+	(void)fd;
+	(void)what;
+	log_info("display \"%s\": the producer closed the agent port",
+	    d->d_name);
+	producer_agent_close(d);
+}
+
 /* MSG_AGENT: the agent port, handed to the owning session's main
- * worker (session_agent_update()). */
+ * worker (session_agent_update()); again after the last one closed. */
 static int
 producer_on_agent(struct producer *p, struct sbuf *sb, int *fds, int nfds,
     const char **why)
@@ -547,7 +574,7 @@ producer_on_agent(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	if (!(p->p_features & QXLSHM_F_AGENT))
 		return *why = "AGENT without the agent feature", -1;
 	if (d->d_agent_fd >= 0)
-		return *why = "a second AGENT", -1;
+		return *why = "a second AGENT while the first is open", -1;
 	if (as.flags != 0 || as.pad != 0)
 		return *why = "AGENT has unknown flags", -1;
 	if (!producer_is_seqpacket(fds[0]))
@@ -555,6 +582,12 @@ producer_on_agent(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 		    "socket", -1;
 	d->d_agent_fd = fds[0];
 	fds[0] = -1;
+	if ((event_base_get_features(spiced_base) &
+	    EV_FEATURE_EARLY_CLOSE) != 0 && ((d->d_agent_ev = event_new(
+	    spiced_base, d->d_agent_fd, EV_CLOSED | EV_PERSIST,
+	    producer_agent_closed_cb, d)) == NULL ||
+	    event_add(d->d_agent_ev, NULL) != 0))
+		return *why = "out of memory for the agent port", -1;
 	log_info("display \"%s\": producer \"%s\" has an agent", d->d_name,
 	    p->p_name);
 	session_agent_update(d);

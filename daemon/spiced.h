@@ -69,6 +69,7 @@ struct display {
 	/* The running producer's agent port (qxl-shm MSG_AGENT), -1 if
 	 * none: producer.c sets it; session.c hands it to the owner. */
 	int			 d_agent_fd;
+	struct event		*d_agent_ev;	/* its peer closed it */
 	struct session		*d_agent_owner;
 	uint64_t		 d_input_seq;	/* input reports so far */
 	uint64_t		 d_session_seq;	/* sessions made so far */

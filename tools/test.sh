@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 . tools/deps.sh
 spiced_apt_install $SPICED_BUILD_DEPS $SPICED_TEST_DEPS
 spiced_build
+# The spiced-qemu tests' Linux guest (a kernel and busybox, unpacked).
+sh tools/guest-fetch.sh "$PWD/tests/guest"
+export SPICED_GUEST_DIR="$PWD/tests/guest"
 rc=0
 make -j"$(nproc)" check || rc=$?
 if [ "$rc" -ne 0 ]; then

@@ -22,6 +22,7 @@ struct qscreen;
 struct qcursor;
 struct qinput;
 struct qlisten;
+struct qagent;
 
 struct qemu {
 	sd_event	*q_event;
@@ -34,6 +35,7 @@ struct qemu {
 	struct qcursor	*q_cursor;
 	struct qinput	*q_input;
 	struct qlisten	*q_listen;
+	struct qagent	*q_agent;	/* NULL: QEMU has no agent chardev */
 	int		 q_status;	/* exit status once the loop ends */
 };
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "qemu-agent.h"
 #include "qemu-cursor.h"
 #include "qemu-input.h"
 #include "qemu-listener.h"
@@ -184,7 +185,7 @@ qemu_shm_open(struct qemu *q, const char *sock, const char *name,
 	uint64_t data;
 
 	if ((q->q_shm = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
-	    QXLSHM_F_INPUT, msg, sizeof(msg))) == NULL)
+	    QXLSHM_F_INPUT | QXLSHM_F_AGENT, msg, sizeof(msg))) == NULL)
 		return spd_err_set(err, "%s", msg);
 	/* Sparse memory: only what the console's size touches is used;
 	 * room for two primaries, the old one and the next, while the size
@@ -311,8 +312,18 @@ main(int argc, char **argv)
 	    qemu_shm_open(&q, sock, name, &err) == -1 ||
 	    (q.q_screen = qscreen_new(&q, &err)) == NULL ||
 	    (q.q_cursor = qcursor_new(&q, &err)) == NULL ||
-	    (q.q_input = qinput_new(&q, &err)) == NULL ||
-	    (q.q_listen = qlisten_new(&q, &err)) == NULL) {
+	    (q.q_input = qinput_new(&q, &err)) == NULL) {
+		log_err("%s", err.msg);
+		goto out;
+	}
+	/* Before the listener: from RegisterListener until its handshake
+	 * is done QEMU's main loop waits for us, so no call may wait for
+	 * QEMU in between. */
+	if ((q.q_agent = qagent_new(&q, &err)) == NULL && err.msg[0] != '\0') {
+		log_err("%s", err.msg);
+		goto out;
+	}
+	if ((q.q_listen = qlisten_new(&q, &err)) == NULL) {
 		log_err("%s", err.msg);
 		goto out;
 	}
@@ -320,6 +331,7 @@ main(int argc, char **argv)
 	q.q_status = 0;
 	(void)sd_event_loop(q.q_event);
 out:
+	qagent_free(q.q_agent);
 	qlisten_free(q.q_listen);
 	qinput_free(q.q_input);
 	qcursor_free(q.q_cursor);

@@ -12,7 +12,6 @@ two viewers the agent belongs to one at a time: the oldest at first, then
 the one that last typed or clicked; a view-only viewer never gets it and
 cannot touch the X clipboard."""
 
-import ctypes
 import re
 import subprocess
 
@@ -22,47 +21,11 @@ import common
 import spice_client
 import xsession
 from common import check
-from gi.repository import GObject
 from spice_client import Spice
 
 W, H = 640, 480
 UTF8, PNG = 1, 2
 CLIPBOARD, PRIMARY = 0, 1
-
-
-class Clip:
-    """A viewer's main channel, recording what the agent says."""
-
-    def __init__(self, client):
-        self.c = client
-        self.m = client.channel(spice_client.CHANNEL_MAIN)
-        self.grabs = []
-        self.data = []
-        self.offer = {}         # selection -> the bytes we copied
-        GObject.Object.connect(self.m, "main-clipboard-selection-grab", self._grab)
-        GObject.Object.connect(self.m, "main-clipboard-selection", self._data)
-        GObject.Object.connect(self.m, "main-clipboard-selection-request", self._request)
-
-    def _grab(self, ch, sel, types, ntypes):
-        self.grabs.append((sel, list(types)))
-        return True
-
-    def _data(self, ch, sel, typ, data, size):
-        self.data.append((sel, typ, ctypes.string_at(data, size) if size else b""))
-
-    def _request(self, ch, sel, typ):
-        if sel not in self.offer:
-            return False
-        Spice.MainChannel.clipboard_selection_notify(self.m, sel, typ, self.offer[sel])
-        return True
-
-    def connected(self):
-        return self.m.get_property("agent-connected")
-
-    def ready(self):
-        """The agent is here and has said what it can (spice-gtk drops
-        clipboard calls until then)."""
-        return self.connected() and self.m.get_property("agent-caps-0") != 0
 
 
 def xclip_in(x, text):
@@ -105,7 +68,7 @@ def main():
 
     a = spice_client.connect(port=sp.port, password="pw")
     a.wait_channels([spice_client.CHANNEL_MAIN, spice_client.CHANNEL_INPUTS], timeout=10)
-    ca = Clip(a)
+    ca = spice_client.Clip(a)
     a.wait_until(ca.ready, 10, "the agent at the first viewer")
 
     # X -> client.
@@ -197,7 +160,7 @@ def main():
     # A view-only viewer: no agent, and its grab reaches nothing.
     v = spice_client.connect(port=sp.port, password="look")
     v.wait_channels([spice_client.CHANNEL_MAIN], timeout=10)
-    cv = Clip(v)
+    cv = spice_client.Clip(v)
     v.wait_until(lambda: (spice_client.CHANNEL_DISPLAY, 0) in v.opened, 10, "the view")
     check(not cv.connected(), "a view-only viewer has the agent")
     cv.offer[CLIPBOARD] = b"from the view-only viewer"
@@ -209,7 +172,7 @@ def main():
     # second types; then the first clicks and gets it back.
     b = spice_client.connect(port=sp.port, password="pw")
     b.wait_channels([spice_client.CHANNEL_MAIN, spice_client.CHANNEL_INPUTS], timeout=10)
-    cb = Clip(b)
+    cb = spice_client.Clip(b)
     b.wait_until(lambda: (spice_client.CHANNEL_INPUTS, 0) in b.opened, 10, "b's inputs")
     check(ca.connected() and not cb.connected(), "the agent moved before any input")
     Spice.InputsChannel.key_press_and_release(b.channel(spice_client.CHANNEL_INPUTS), 0x39)

@@ -238,14 +238,21 @@ class Spiced:
         with open(self.log_path) as f:
             return f.read()
 
-    def wait_log(self, pattern, timeout=10, start=0):
-        """Wait until a log line matches pattern; returns the match."""
+    def wait_log(self, pattern, timeout=10, start=0, client=None):
+        """Wait until a log line matches pattern; returns the match.  With
+        a spice_client client, its GLib loop runs meanwhile (for waits
+        during which the client must act)."""
         rx = re.compile(pattern, re.M)
+        found = [None]
 
         def find():
             check(self.proc.poll() is None,
                   "spiced exited with status %s" % self.proc.returncode)
-            return rx.search(self.log_text(), start)
+            found[0] = rx.search(self.log_text(), start)
+            return found[0]
+        if client is not None:
+            client.wait_until(find, timeout, "log line /%s/" % pattern)
+            return found[0]
         return wait_for(find, timeout, "log line /%s/" % pattern)
 
     def log_mark(self):

@@ -381,3 +381,39 @@ def connect(host="127.0.0.1", port=None, password=None, unix_path=None,
     return Client(host=host, port=port, password=password, unix_path=unix_path,
                   tls_port=tls_port, ca_file=ca_file, uri=uri,
                   connect_types=connect_types, username=username).start()
+
+
+class Clip:
+    """A viewer's main channel, recording what the agent says: clipboard
+    grabs and data, and answering the agent's requests from offer."""
+
+    def __init__(self, client):
+        self.c = client
+        self.m = client.channel(CHANNEL_MAIN)
+        self.grabs = []
+        self.data = []
+        self.offer = {}         # selection -> the bytes we copied
+        GObject.Object.connect(self.m, "main-clipboard-selection-grab", self._grab)
+        GObject.Object.connect(self.m, "main-clipboard-selection", self._data)
+        GObject.Object.connect(self.m, "main-clipboard-selection-request", self._request)
+
+    def _grab(self, ch, sel, types, ntypes):
+        self.grabs.append((sel, list(types)))
+        return True
+
+    def _data(self, ch, sel, typ, data, size):
+        self.data.append((sel, typ, ctypes.string_at(data, size) if size else b""))
+
+    def _request(self, ch, sel, typ):
+        if sel not in self.offer:
+            return False
+        Spice.MainChannel.clipboard_selection_notify(self.m, sel, typ, self.offer[sel])
+        return True
+
+    def connected(self):
+        return self.m.get_property("agent-connected")
+
+    def ready(self):
+        """The agent is here and has said what it can (spice-gtk drops
+        clipboard calls until then)."""
+        return self.connected() and self.m.get_property("agent-caps-0") != 0

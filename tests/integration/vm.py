@@ -29,6 +29,102 @@ ECHO_BOOT = bytes([0xB4, 0x0E, 0xB0, 0x3E, 0xCD, 0x10,
                    0xEB, 0xF6])
 
 
+GUEST_DIR = os.environ.get("SPICED_GUEST_DIR", os.path.join(common.SRCDIR, "tests", "guest"))
+GUEST_AGENT = os.path.join(common.BUILDDIR, "tests", "tools", "guest-agent")
+AGENT_CHARDEV = ["-device", "virtio-serial-pci",
+                 "-chardev", "dbus,id=vdagent,name=org.spice-space.vdagent.0",
+                 "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0"]
+
+# The Linux guest's init: virtio modules, then the test agent on the SPICE
+# port, started again whenever it exits (a guest agent restarting).
+GUEST_INIT = """#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in %(modules)s; do insmod /lib/modules/$m.ko || echo "guest: insmod $m failed"; done
+dev=
+for i in $(seq 1 100); do
+    for p in /sys/class/virtio-ports/*; do
+        [ -e "$p/name" ] && [ "$(cat "$p/name")" = com.redhat.spice.0 ] && dev=/dev/${p##*/}
+    done
+    [ -n "$dev" ] && break
+    sleep 0.1
+done
+echo "guest: agent port ${dev:-none}"
+while [ -n "$dev" ]; do
+    /agent "$dev"
+    echo "guest: agent exited $?"
+    sleep 1
+done
+poweroff -f
+"""
+
+
+def _cpio(entries):
+    """An uncompressed newc archive of (name, mode, data, rdev) entries."""
+    out = bytearray()
+    for ino, (name, mode, data, rdev) in enumerate(entries + [("TRAILER!!!", 0, b"", (0, 0))], 1):
+        nm = name.encode() + b"\0"
+        hdr = "070701" + "".join("%08x" % v for v in (
+            ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(nm), 0))
+        out += hdr.encode() + nm
+        out += b"\0" * (-len(out) % 4)
+        out += data
+        out += b"\0" * (-len(out) % 4)
+    return bytes(out)
+
+
+def _module_order(mod_dir):
+    """The .ko files of mod_dir, each after the modules it depends on."""
+    deps = {}
+    for f in os.listdir(mod_dir):
+        if f.endswith(".ko"):
+            with open(os.path.join(mod_dir, f), "rb") as fh:
+                m = re.search(rb"depends=([^\0]*)", fh.read())
+            deps[f[:-3]] = [d.decode() for d in m.group(1).split(b",") if d] if m else []
+    order = []
+
+    def visit(m):
+        if m not in order:
+            for d in deps.get(m, []):
+                visit(d)
+            order.append(m)
+    for m in sorted(deps):
+        visit(m)
+    return order
+
+
+def guest_initrd(path):
+    """The Linux guest's initramfs at path: busybox, the virtio console
+    modules, the test agent and GUEST_INIT."""
+    mods = os.path.join(GUEST_DIR, "modules")
+    order = _module_order(mods)
+    entries = [(d, 0o40755, b"", (0, 0)) for d in
+               ("bin", "dev", "proc", "sys", "lib", "lib/modules")]
+    entries.append(("dev/console", 0o20600, b"", (5, 1)))
+    with open(os.path.join(GUEST_DIR, "busybox"), "rb") as f:
+        entries.append(("bin/busybox", 0o100755, f.read(), (0, 0)))
+    for applet in ("sh", "mount", "insmod", "cat", "seq", "sleep", "echo", "poweroff"):
+        entries.append(("bin/" + applet, 0o120777, b"busybox", (0, 0)))
+    for m in order:
+        with open(os.path.join(mods, m + ".ko"), "rb") as f:
+            entries.append(("lib/modules/%s.ko" % m, 0o100644, f.read(), (0, 0)))
+    with open(GUEST_AGENT, "rb") as f:
+        entries.append(("agent", 0o100755, f.read(), (0, 0)))
+    entries.append(("init", 0o100755, (GUEST_INIT % {"modules": " ".join(order)}).encode(),
+                    (0, 0)))
+    with open(path, "wb") as f:
+        f.write(_cpio(entries))
+
+
+def need_linux():
+    """Skip unless the Linux guest (tools/guest-fetch.sh) is there."""
+    need()
+    if not os.path.exists(os.path.join(GUEST_DIR, "vmlinuz")) or \
+            not os.path.exists(os.path.join(GUEST_DIR, "busybox")):
+        raise common.SkipTest("no Linux guest in %s (sh tools/guest-fetch.sh)" % GUEST_DIR)
+
+
 def need():
     """Skip unless QEMU and its D-Bus display module are installed."""
     if not os.path.exists("/usr/bin/" + QEMU) or not os.path.exists(UI_DBUS):
@@ -45,25 +141,36 @@ def floppy(path, code=ECHO_BOOT):
 
 class Qemu:
     """QEMU with -display dbus,p2p=yes and a QMP socket, run as uid,
-    booting the echo guest; extra arguments (devices) after it.  Its input
+    booting the echo guest, or with linux=True the Linux guest (its serial
+    console in serial.log); extra arguments (devices) after it.  Its input
     trace events go to trace.log."""
 
-    def __init__(self, uid, extra=()):
-        need()
+    def __init__(self, uid, extra=(), linux=False):
+        need_linux() if linux else need()
         self.dir = common.tmpdir()
         os.chmod(self.dir, 0o777)
         self.qmp_path = os.path.join(self.dir, "qmp.sock")
         self.trace_path = os.path.join(self.dir, "trace.log")
-        img = os.path.join(self.dir, "boot.img")
-        floppy(img)
-        os.chmod(img, 0o666)
+        self.serial_path = os.path.join(self.dir, "serial.log")
+        if linux:
+            initrd = os.path.join(self.dir, "initrd.cpio")
+            guest_initrd(initrd)
+            os.chmod(initrd, 0o644)
+            boot = ["-m", "256", "-kernel", os.path.join(GUEST_DIR, "vmlinuz"),
+                    "-initrd", initrd, "-append", "console=ttyS0 panic=-1 quiet",
+                    "-serial", "file:" + self.serial_path]
+        else:
+            img = os.path.join(self.dir, "boot.img")
+            floppy(img)
+            os.chmod(img, 0o666)
+            boot = ["-m", "32", "-drive", "file=%s,format=raw,if=floppy" % img,
+                    "-boot", "a"]
         self.log = open(os.path.join(self.dir, "qemu.log"), "w")
         self.proc = subprocess.Popen(
-            [QEMU, "-machine", "pc,accel=tcg", "-m", "32", "-nodefaults",
+            [QEMU, "-machine", "pc,accel=tcg", "-nodefaults",
              "-vga", "std", "-display", "dbus,p2p=yes",
              "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
-             "-drive", "file=%s,format=raw,if=floppy" % img, "-boot", "a",
-             "-trace", "input_event_*", "-D", self.trace_path] + list(extra),
+             "-trace", "input_event_*", "-D", self.trace_path] + boot + list(extra),
             stdout=self.log, stderr=subprocess.STDOUT,
             preexec_fn=common.demote_fn(uid))
         common._procs.append(self.proc)
@@ -113,6 +220,28 @@ class Qemu:
             out.append(dict(part.strip().rsplit(" ", 1) for part in m.group(1).split(",")
                             if " " in part.strip()))
         return out
+
+    def serial(self):
+        """The guest's serial console so far."""
+        try:
+            with open(self.serial_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_serial(self, pattern, timeout=60, client=None):
+        """Wait until the serial console matches pattern (pumping client's
+        GLib loop meanwhile, if given); returns the match."""
+        found = [None]
+
+        def seen():
+            found[0] = re.search(pattern, self.serial())
+            return found[0] is not None
+        if client is not None:
+            client.wait_until(seen, timeout, "guest serial /%s/" % pattern)
+        else:
+            common.wait_for(seen, timeout, "guest serial /%s/" % pattern, interval=0.1)
+        return found[0]
 
     def stop(self):
         if self.proc.poll() is None:

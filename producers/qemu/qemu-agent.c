@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "qemu-agent.h"
+#include "qemu-check.h"
 
 #define QAGENT_HDR	8	/* VDIChunkHeader: u32 port, u32 size */
 #define QAGENT_DGRAM	(QAGENT_HDR + QXLSHM_AGENT_MAX_CHUNK)
@@ -101,24 +102,21 @@ qagent_open_port(struct qagent *a)
 static void
 qagent_from_guest(struct qagent *a)
 {
-	uint32_t port, size;
+	struct spd_err err;
+	uint32_t size;
 	ssize_t n;
+	int rc;
 
-	while (a->a_inlen >= QAGENT_HDR) {
-		port = qagent_le32(a->a_in);
-		size = qagent_le32(a->a_in + 4);
-		if (port != QXLSHM_AGENT_PORT_CLIENT || size == 0 ||
-		    size > QXLSHM_AGENT_MAX_CHUNK) {
-			log_warn("guest agent: chunk for port %u of %u bytes "
-			    "(the client's port, 1..%d bytes, expected); the "
-			    "agent is disconnected until the guest opens its "
-			    "port again", port, size, QXLSHM_AGENT_MAX_CHUNK);
+	while ((rc = qcheck_chunk(a->a_in, a->a_inlen,
+	    QXLSHM_AGENT_PORT_CLIENT, QXLSHM_AGENT_MAX_CHUNK, &size,
+	    &err)) != 0) {
+		if (rc == -1) {
+			log_warn("guest agent: %s; the agent is disconnected "
+			    "until the guest opens its port again", err.msg);
 			a->a_broken = 1;
 			qagent_close_port(a);
 			return;
 		}
-		if (a->a_inlen < QAGENT_HDR + size)
-			return;
 		/* The datagram's header has the same two fields. */
 		n = send(a->a_port, a->a_in, QAGENT_HDR + size, MSG_DONTWAIT |
 		    MSG_NOSIGNAL);

@@ -9,6 +9,7 @@
 #include <spice/qxl_dev.h>
 
 #include "log.h"
+#include "qemu-check.h"
 #include "qemu-cursor.h"
 
 struct qcursor {
@@ -80,15 +81,8 @@ qcursor_define(struct qcursor *c, int32_t w, int32_t h, int32_t hot_x,
 {
 	uint8_t *px;
 
-	if (w <= 0 || h <= 0 || w > QCURSOR_MAX_DIM || h > QCURSOR_MAX_DIM)
-		return spd_err_set(err, "cursor %dx%d not within 1x1..%dx%d",
-		    w, h, QCURSOR_MAX_DIM, QCURSOR_MAX_DIM);
-	if (size != (size_t)w * (size_t)h * 4)
-		return spd_err_set(err, "cursor %dx%d with %zu bytes", w, h,
-		    size);
-	/* Guests put hot spots anywhere; the protocol wants them inside. */
-	hot_x = hot_x < 0 ? 0 : hot_x >= w ? w - 1 : hot_x;
-	hot_y = hot_y < 0 ? 0 : hot_y >= h ? h - 1 : hot_y;
+	if (qcheck_cursor(w, h, &hot_x, &hot_y, size, err) == -1)
+		return -1;
 	if ((px = malloc(size)) == NULL)
 		return spd_err_set(err, "out of memory");
 	memcpy(px, argb, size);

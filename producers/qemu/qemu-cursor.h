@@ -14,13 +14,11 @@
 #include "err.h"
 #include "qemu.h"
 
-#define QCURSOR_MAX_DIM		256	/* larger shapes are refused */
-
 struct qcursor	*qcursor_new(struct qemu *q, struct spd_err *err);
 void		 qcursor_free(struct qcursor *);
 
 /* CursorDefine: w x h ARGB pixels (QEMU's, straight alpha) with a hot
- * spot.  0, or -1 with err when the shape is unusable. */
+ * spot.  0, or -1 with err when the shape is unusable (qcheck_cursor). */
 int		 qcursor_define(struct qcursor *, int32_t w, int32_t h,
 		    int32_t hot_x, int32_t hot_y, const uint8_t *argb,
 		    size_t size, struct spd_err *err);

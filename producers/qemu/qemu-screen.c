@@ -17,6 +17,7 @@
 #include <spice/qxl_dev.h>
 
 #include "log.h"
+#include "qemu-check.h"
 #include "qemu-screen.h"
 
 #define QSCREEN_BUSY_US		5000	/* look again when spiced lags */
@@ -31,7 +32,7 @@ struct qscreen {
 	sd_event_source		*s_timer;
 	uint64_t		 s_last_us;	/* the last flush */
 	uint64_t		 s_base;	/* command slot bytes at rest */
-	int			 s_logged_fmt;	/* format refusal logged */
+	int			 s_logged_fmt;	/* pixel refusal logged */
 };
 
 static int	qscreen_flush_cb(sd_event_source *, uint64_t, void *);
@@ -118,28 +119,21 @@ qscreen_source(struct qscreen *s, uint32_t w, uint32_t h,
     const struct qscreen_pixels *px, uint8_t **copy, struct spd_err *err)
 {
 	pixman_format_code_t fmt = (pixman_format_code_t)px->qp_format;
-	uint64_t row, need;
+	uint64_t row;
 	uint32_t y, stride = px->qp_stride;
 	const uint8_t *data = px->qp_data;
 	int bpp;
 
 	*copy = NULL;
-	if (!pixman_format_supported_source(fmt) ||
-	    (bpp = PIXMAN_FORMAT_BPP(fmt)) < 8) {
+	if ((bpp = qcheck_pixels(w, h, stride, px->qp_format, px->qp_size,
+	    err)) == -1) {
 		if (!s->s_logged_fmt)
-			log_warn("QEMU sent pixels in pixman format 0x%x, "
-			    "which pixman cannot read", px->qp_format);
+			log_warn("QEMU sent pixels the bridge cannot use: %s",
+			    err->msg);
 		s->s_logged_fmt = 1;
-		spd_err_set(err, "pixel format 0x%x not supported",
-		    px->qp_format);
 		return NULL;
 	}
 	row = (uint64_t)w * (uint64_t)bpp / 8;
-	need = (uint64_t)stride * (h - 1) + row;
-	if (stride < row || px->qp_size < need)
-		return spd_err_set(err, "%ux%u pixels with stride %u need "
-		    "%llu bytes, got %zu", w, h, stride,
-		    (unsigned long long)need, px->qp_size), NULL;
 	if ((stride & 3) != 0 || ((uintptr_t)data & 3) != 0) {
 		/* pixman wants 4-aligned rows. */
 		stride = (uint32_t)((row + 3) & ~3ull);
@@ -244,13 +238,8 @@ qscreen_update(struct qscreen *s, int32_t x, int32_t y, int32_t w, int32_t h,
 {
 	if (s->s_fb == NULL)
 		return spd_err_set(err, "update before any scanout");
-	if (x < 0 || y < 0 || w <= 0 || h <= 0 || (uint32_t)x > s->s_w ||
-	    (uint32_t)y > s->s_h || (uint32_t)w > s->s_w - (uint32_t)x ||
-	    (uint32_t)h > s->s_h - (uint32_t)y) {
-		spd_err_set(err, "update %dx%d+%d+%d outside the %ux%u "
-		    "console", w, h, x, y, s->s_w, s->s_h);
+	if (qcheck_rect(x, y, w, h, s->s_w, s->s_h, err) == -1)
 		return QSCREEN_OUTSIDE;
-	}
 	if (qscreen_put(s, x, y, (uint32_t)w, (uint32_t)h, px, err) == -1)
 		return -1;
 	qscreen_damage(s, x, y, w, h);

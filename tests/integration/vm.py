@@ -28,6 +28,18 @@ ECHO_BOOT = bytes([0xB4, 0x0E, 0xB0, 0x3E, 0xCD, 0x10,
                    0xB4, 0x0E, 0xCD, 0x10,
                    0xEB, 0xF6])
 
+# A guest that floods the display: VGA mode 13h (320x200, 256 colours),
+# every pixel rewritten over and over, each frame shifted by one colour.
+#   mov ax, 0x13; int 0x10; mov ax, 0xa000; mov es, ax; xor bl, bl
+#   frame: xor di, di; mov cx, 64000
+#   pixel: mov ax, di; add al, bl; stosb; loop pixel
+#   inc bl; jmp frame
+FLOOD_BOOT = bytes([0xB8, 0x13, 0x00, 0xCD, 0x10, 0xB8, 0x00, 0xA0,
+                    0x8E, 0xC0, 0x30, 0xDB,
+                    0x31, 0xFF, 0xB9, 0x00, 0xFA,
+                    0x89, 0xF8, 0x00, 0xD8, 0xAA, 0xE2, 0xF9,
+                    0xFE, 0xC3, 0xEB, 0xF0])
+
 
 GUEST_DIR = os.environ.get("SPICED_GUEST_DIR", os.path.join(common.SRCDIR, "tests", "guest"))
 GUEST_AGENT = os.path.join(common.BUILDDIR, "tests", "tools", "guest-agent")
@@ -141,11 +153,12 @@ def floppy(path, code=ECHO_BOOT):
 
 class Qemu:
     """QEMU with -display dbus,p2p=yes and a QMP socket, run as uid,
-    booting the echo guest, or with linux=True the Linux guest (its serial
+    booting a boot sector guest (code, the echo guest by default), or
+    with linux=True the Linux guest (its serial
     console in serial.log); extra arguments (devices) after it.  Its input
     trace events go to trace.log."""
 
-    def __init__(self, uid, extra=(), linux=False):
+    def __init__(self, uid, extra=(), linux=False, code=ECHO_BOOT):
         need_linux() if linux else need()
         self.dir = common.tmpdir()
         os.chmod(self.dir, 0o777)
@@ -161,7 +174,7 @@ class Qemu:
                     "-serial", "file:" + self.serial_path]
         else:
             img = os.path.join(self.dir, "boot.img")
-            floppy(img)
+            floppy(img, code)
             os.chmod(img, 0o666)
             boot = ["-m", "32", "-drive", "file=%s,format=raw,if=floppy" % img,
                     "-boot", "a"]

@@ -152,13 +152,15 @@ def floppy(path, code=ECHO_BOOT):
 
 
 class Qemu:
-    """QEMU with -display dbus,p2p=yes and a QMP socket, run as uid,
+    """QEMU with -display dbus,p2p=yes (or display's arguments) and a QMP
+    socket, run as uid,
     booting a boot sector guest (code, the echo guest by default), or
     with linux=True the Linux guest (its serial
     console in serial.log); extra arguments (devices) after it.  Its input
     trace events go to trace.log."""
 
-    def __init__(self, uid, extra=(), linux=False, code=ECHO_BOOT):
+    def __init__(self, uid, extra=(), linux=False, code=ECHO_BOOT,
+                 display=("-display", "dbus,p2p=yes")):
         need_linux() if linux else need()
         self.dir = common.tmpdir()
         os.chmod(self.dir, 0o777)
@@ -181,7 +183,7 @@ class Qemu:
         self.log = open(os.path.join(self.dir, "qemu.log"), "w")
         self.proc = subprocess.Popen(
             [QEMU, "-machine", "pc,accel=tcg", "-nodefaults",
-             "-vga", "std", "-display", "dbus,p2p=yes",
+             "-vga", "std"] + list(display) + [
              "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
              "-trace", "input_event_*", "-D", self.trace_path] + boot + list(extra),
             stdout=self.log, stderr=subprocess.STDOUT,

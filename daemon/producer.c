@@ -28,6 +28,7 @@
 
 #include "fdpass.h"
 #include "log.h"
+#include "ports.h"
 #include "producer.h"
 #include "qxl-shm.h"
 #include "sbuf.h"
@@ -218,6 +219,7 @@ producer_release(struct producer *p)
 		session_input_changed(d);
 	}
 	producer_agent_close(d);
+	ports_clear(d);
 	svc_status();
 }
 
@@ -504,6 +506,36 @@ producer_on_input(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	return 0;
 }
 
+/* MSG_PORT: a byte stream for the clients' usbredir/port channels. */
+static int
+producer_on_port(struct producer *p, struct sbuf *sb, int *fds, int nfds,
+    const char **why)
+{
+	struct display *d = p->p_display;
+	struct qxlshm_port qp;
+
+	if (sbuf_get_bytes(sb, &qp, sizeof(qp)) != 0 || sbuf_left(sb) != 0 ||
+	    nfds != 1)
+		return *why = "PORT needs its payload and one fd", -1;
+	if (!(p->p_features & QXLSHM_F_PORTS))
+		return *why = "PORT without the ports feature", -1;
+	if (ports_add(d, &qp, fds[0], why) != 0)
+		return -1;
+	fds[0] = -1;
+	session_channels_changed(d);
+	return 0;
+}
+
+static int
+producer_on_port_state(struct producer *p, struct sbuf *sb, const char **why)
+{
+	struct qxlshm_port_state ps;
+
+	if (sbuf_get_bytes(sb, &ps, sizeof(ps)) != 0 || sbuf_left(sb) != 0)
+		return *why = "PORT_STATE is not 8 bytes", -1;
+	return ports_state(p->p_display, &ps, why);
+}
+
 /* MSG_INPUT_FLAGS: what the producer takes changed (a VM's tablet came
  * or went); clients are offered the mouse modes that follow. */
 static int
@@ -716,12 +748,18 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 			rc = producer_on_agent(p, &sb, fds, nfds, &why);
 			break;
 		}
+		if (h.type == QXLSHM_MSG_PORT) {
+			rc = producer_on_port(p, &sb, fds, nfds, &why);
+			break;
+		}
 		if (nfds != 0)
 			break;
 		if (h.type == QXLSHM_MSG_LEDS)
 			rc = producer_on_leds(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_INPUT_FLAGS)
 			rc = producer_on_input_flags(p, &sb, &why);
+		else if (h.type == QXLSHM_MSG_PORT_STATE)
+			rc = producer_on_port_state(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_CREATE_PRIMARY)
 			rc = producer_on_primary(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_DESTROY_PRIMARY)

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "qxl-shm.h"
 #include "service.h"
+#include "ports.h"
 #include "session.h"
 #include "vdagent-stream.h"
 #include "worker-proc.h"
@@ -91,6 +92,40 @@ session_once_admit(const struct link_info *li, struct display *d)
 	return SPICE_LINK_ERR_OK;
 }
 
+/* A byte-stream channel: a port of the producer's, free, for a session
+ * that may send input. */
+static uint32_t
+session_port_admit(const struct link_info *li, struct display *d)
+{
+	struct display_port *p;
+	struct session *s;
+
+	if ((s = session_find(d, li->connection_id)) == NULL ||
+	    s->s_main == NULL)
+		return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+	if (s->s_view_only || li->view_only) {
+		log_warn("display \"%s\": session %u: channel %u:%u refused: "
+		    "view-only", d->d_name, s->s_id, li->channel_type,
+		    li->channel_id);
+		return SPICE_LINK_ERR_PERMISSION_DENIED;
+	}
+	if ((p = ports_find(d, li->channel_type, li->channel_id)) == NULL) {
+		log_info("display \"%s\": session %u asked for channel %u:%u, "
+		    "which the producer does not have", d->d_name, s->s_id,
+		    li->channel_type, li->channel_id);
+		return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+	}
+	if (p->dp_owner != NULL) {
+		log_info("display \"%s\": session %u asked for \"%s\", which "
+		    "session %u uses", d->d_name, s->s_id, p->dp_name,
+		    p->dp_owner->s_id);
+		return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+	}
+	if (s->s_nconns >= SESSION_MAX_CHANNELS)
+		return SPICE_LINK_ERR_ERROR;
+	return SPICE_LINK_ERR_OK;
+}
+
 uint32_t
 session_link_admit(const struct link_info *li, void *arg)
 {
@@ -151,6 +186,10 @@ session_link_admit(const struct link_info *li, void *arg)
 			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 		}
 		return SPICE_LINK_ERR_OK;
+	case SPICE_CHANNEL_USBREDIR:
+	case SPICE_CHANNEL_PORT:
+	case SPICE_CHANNEL_WEBDAV:
+		return session_port_admit(li, d);
 	default:
 		if (session_find(d, li->connection_id) == NULL)
 			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
@@ -185,9 +224,23 @@ session_send_channels(struct session *s)
 		ch.ch[ch.count].type = SPICE_CHANNEL_INPUTS;
 		ch.ch[ch.count].id = 0;
 		ch.count++;
+		/* USB devices and ports carry input too. */
+		ports_channels(s->s_display, &ch);
 	}
 	return wproc_send(s->s_main, IPC_D2W_CHANNELS, s->s_id, 0, &ch,
 	    sizeof(ch), NULL, 0);
+}
+
+void
+session_channels_changed(struct display *d)
+{
+	struct session *s, *next;
+
+	for (s = LIST_FIRST(&d->d_sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, s_entry);
+		if (s->s_main != NULL)
+			(void)session_send_channels(s);
+	}
 }
 
 /* Client mode needs a producer that takes absolute positions; with no
@@ -423,6 +476,28 @@ session_new_inputs(int fd, const struct link_info *li, struct display *d)
 	close(fd);
 }
 
+/* A byte-stream channel: its port's own vmc worker. */
+static void
+session_new_port(int fd, const struct link_info *li, struct display *d)
+{
+	struct display_port *p;
+	struct session *s;
+	uint32_t conn;
+
+	/* admit ran synchronously just before; re-check all the same. */
+	if ((s = session_find(d, li->connection_id)) == NULL ||
+	    (p = ports_find(d, li->channel_type, li->channel_id)) == NULL ||
+	    p->dp_owner != NULL) {
+		close(fd);
+		return;
+	}
+	conn = spiced_next_conn_id();
+	if (ports_start(d, p, s, s->s_id, fd, li, conn) == 0) {
+		s->s_nconns++;
+		session_chan_add(s, conn, li);
+	}
+}
+
 void
 session_link_handoff(int fd, const struct link_info *li, void *arg)
 {
@@ -437,6 +512,12 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 	}
 	if (li->channel_type == SPICE_CHANNEL_INPUTS) {
 		session_new_inputs(fd, li, d);
+		return;
+	}
+	if (li->channel_type == SPICE_CHANNEL_USBREDIR ||
+	    li->channel_type == SPICE_CHANNEL_PORT ||
+	    li->channel_type == SPICE_CHANNEL_WEBDAV) {
+		session_new_port(fd, li, d);
 		return;
 	}
 	/* admit ran synchronously just before; re-check all the same. */
@@ -562,6 +643,7 @@ session_end(struct session *s, const char *reason)
 		wproc_stop(s->s_inputs, reason);
 		s->s_inputs = NULL;
 	}
+	ports_release(d, s);
 	while ((sc = TAILQ_FIRST(&s->s_chans)) != NULL) {
 		TAILQ_REMOVE(&s->s_chans, sc, sc_entry);
 		free(sc);

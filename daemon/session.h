@@ -54,6 +54,9 @@ uint32_t session_link_admit(const struct link_info *, void *display);
 void	 session_link_handoff(int fd, const struct link_info *, void *display);
 
 struct session *session_find(struct display *, uint32_t id);
+/* The producer's channels changed (a port added): sessions' clients are
+ * told of the new ones. */
+void	 session_channels_changed(struct display *);
 /* End a session: tell the display worker, stop its main worker (so every
  * channel connection of the session closes). */
 void	 session_end(struct session *, const char *reason);

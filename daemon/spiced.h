@@ -18,6 +18,7 @@
 #include "auth-sasl.h"
 #include "conf.h"
 #include "link.h"
+#include "qxl-shm.h"
 #include "relay.h"
 
 struct session;
@@ -37,6 +38,19 @@ struct display_keep {
 	struct event		*dk_respawn;
 	int			 dk_backoff_ms;
 	int			 dk_crashes;	/* early deaths in a row */
+};
+
+/* A producer's byte stream (qxl-shm MSG_PORT) and the one session whose
+ * channel uses it (session.c). */
+struct display_port {
+	int			 dp_fd;		/* the stream */
+	uint32_t		 dp_kind;	/* QXLSHM_PORT_* */
+	char			 dp_name[64];
+	int			 dp_opened;	/* the device end is open */
+	uint8_t			 dp_type;	/* SPICE channel type */
+	uint8_t			 dp_id;		/* and id */
+	struct session		*dp_owner;
+	struct wproc		*dp_worker;	/* its vmc worker */
 };
 
 struct display {
@@ -70,6 +84,8 @@ struct display {
 	 * none: producer.c sets it; session.c hands it to the owner. */
 	int			 d_agent_fd;
 	struct event		*d_agent_ev;	/* its peer closed it */
+	struct display_port	 d_ports[QXLSHM_MAX_PORTS];
+	int			 d_nports;
 	struct session		*d_agent_owner;
 	uint64_t		 d_input_seq;	/* input reports so far */
 	uint64_t		 d_session_seq;	/* sessions made so far */

@@ -25,6 +25,7 @@ enum wproc_role {
 	WPROC_KEYGEN,		/* no display: daemon/keygen.c */
 	WPROC_INPUTS,		/* one per session with an inputs channel */
 	WPROC_CURSOR,		/* one per display: the cursor ring */
+	WPROC_VMC,		/* one per byte-stream channel in use */
 };
 
 struct wproc;

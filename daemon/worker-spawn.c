@@ -36,6 +36,8 @@ wproc_role_name(enum wproc_role role)
 		return "keygen";
 	case WPROC_INPUTS:
 		return "inputs";
+	case WPROC_VMC:
+		return "vmc";
 	case WPROC_CURSOR:
 		return "cursor";
 	}

@@ -42,6 +42,7 @@ struct qxlshm {
 	uint64_t		 q_features;	/* granted QXLSHM_F_* */
 	int			 q_redraw;	/* REDRAW seen, not yet taken */
 	int			 q_input;	/* our end of MSG_INPUT's socket */
+	int			 q_nports;	/* MSG_PORTs sent */
 	qxlshm_input_fn		 q_input_fn;
 	void			*q_input_arg;
 	uint8_t			*q_ram;		/* device region, or NULL */

@@ -769,6 +769,49 @@ qxlshm_input_fd(const struct qxlshm *q)
 }
 
 int
+qxlshm_port_add(struct qxlshm *q, uint32_t kind, const char *name,
+    int opened, int fd)
+{
+	struct qxlshm_port p;
+
+	if (!(q->q_features & QXLSHM_F_PORTS)) {
+		errno = ENOTSUP;
+		return qxlshm_seterr(q, "the server did not grant ports "
+		    "(QXLSHM_F_PORTS)");
+	}
+	if (q->q_nports == QXLSHM_MAX_PORTS) {
+		errno = ENOSPC;
+		return qxlshm_seterr(q, "already %d ports", QXLSHM_MAX_PORTS);
+	}
+	memset(&p, 0, sizeof(p));
+	if (strlen(name) >= sizeof(p.name)) {
+		errno = EINVAL;
+		return qxlshm_seterr(q, "port name \"%s\" too long", name);
+	}
+	strcpy(p.name, name);
+	p.kind = kind;
+	p.opened = opened != 0;
+	if (qxlshm_send_msg(q, QXLSHM_MSG_PORT, &p, sizeof(p), &fd, 1) == -1)
+		return -1;
+	return q->q_nports++;
+}
+
+int
+qxlshm_port_state(struct qxlshm *q, int port, int opened)
+{
+	struct qxlshm_port_state ps;
+
+	if (port < 0 || port >= q->q_nports) {
+		errno = EINVAL;
+		return qxlshm_seterr(q, "no port %d", port);
+	}
+	ps.port = (uint32_t)port;
+	ps.opened = opened != 0;
+	return qxlshm_send_msg(q, QXLSHM_MSG_PORT_STATE, &ps, sizeof(ps),
+	    NULL, 0);
+}
+
+int
 qxlshm_input_flags(struct qxlshm *q, uint32_t flags)
 {
 	struct qxlshm_input_setup is;

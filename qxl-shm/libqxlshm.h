@@ -74,6 +74,14 @@ int		 qxlshm_input_fd(const struct qxlshm *q);
  * reads and writes VDI chunks there (struct qxlshm_agent_chunk, then the
  * data), one per datagram.  -1 (ENOTSUP: not granted). */
 int		 qxlshm_agent_open(struct qxlshm *q);
+/* A byte stream port (QXLSHM_F_PORTS granted): fd (an AF_UNIX
+ * SOCK_STREAM socket; sent, not closed here) carries the device's bytes;
+ * kind QXLSHM_PORT_*, name unique, opened whether the device end is
+ * open now.  Returns the port's number, or -1. */
+int		 qxlshm_port_add(struct qxlshm *q, uint32_t kind,
+		    const char *name, int opened, int fd);
+/* The device end of port opened or closed. */
+int		 qxlshm_port_state(struct qxlshm *q, int port, int opened);
 /* After qxlshm_input_open(): what the producer can take changed
  * (QXLSHM_INPUT_* flags, sent as MSG_INPUT_FLAGS). */
 int		 qxlshm_input_flags(struct qxlshm *q, uint32_t flags);

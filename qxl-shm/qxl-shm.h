@@ -77,6 +77,8 @@ enum qxlshm_type {
 	QXLSHM_MSG_LEDS = 8,		/* 1.1, F_INPUT: keyboard lock state */
 	QXLSHM_MSG_AGENT = 9,		/* 1.1, F_AGENT: 1 fd, the agent port */
 	QXLSHM_MSG_INPUT_FLAGS = 10,	/* 1.1, F_INPUT: new input flags */
+	QXLSHM_MSG_PORT = 11,		/* 1.1, F_PORTS: 1 fd, a byte stream */
+	QXLSHM_MSG_PORT_STATE = 12,	/* 1.1, F_PORTS: opened or closed */
 	/* server -> producer */
 	QXLSHM_MSG_HELLO_REPLY = 100,
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
@@ -93,8 +95,12 @@ enum qxlshm_type {
 #define QXLSHM_F_AGENT		(1ull << 2)	/* the producer plays or
 						   carries a VDAgent
 						   (MSG_AGENT) */
+#define QXLSHM_F_PORTS		(1ull << 3)	/* the producer carries
+						   byte streams: USB
+						   redirection, named ports
+						   (MSG_PORT) */
 #define QXLSHM_F_SUPPORTED	(QXLSHM_F_REDRAW | QXLSHM_F_INPUT | \
-				 QXLSHM_F_AGENT)
+				 QXLSHM_F_AGENT | QXLSHM_F_PORTS)
 
 struct qxlshm_hello {
 	uint32_t	magic;		/* QXLSHM_MAGIC */
@@ -181,6 +187,30 @@ struct qxlshm_agent_chunk {
 #define QXLSHM_AGENT_PORT_CLIENT	1	/* VDP_CLIENT_PORT */
 #define QXLSHM_AGENT_PORT_SERVER	2	/* VDP_SERVER_PORT */
 #define QXLSHM_AGENT_MAX_CHUNK		4096
+
+/* QXLSHM_MSG_PORT, with one AF_UNIX SOCK_STREAM socket: a device's byte
+ * stream, both ways, relayed unchanged to the one client that opens its
+ * SPICE channel: a USB redirection slot (the usbredir protocol; SPICE
+ * usbredir channels 0, 1, ... in order) or a named port (SPICE port
+ * channels, the one named QXLSHM_PORT_WEBDAV a webdav channel).  Ports
+ * are numbered 0.. in the order they are added, at most
+ * QXLSHM_MAX_PORTS. */
+struct qxlshm_port {
+	uint32_t	kind;		/* QXLSHM_PORT_* */
+	uint32_t	opened;		/* 1: the device end is open */
+	char		name[64];	/* NUL-terminated, unique */
+} __attribute__((packed));
+#define QXLSHM_PORT_USBREDIR	1
+#define QXLSHM_PORT_NAMED	2
+#define QXLSHM_MAX_PORTS	8
+#define QXLSHM_PORT_WEBDAV	"org.spice-space.webdav.0"
+
+/* QXLSHM_MSG_PORT_STATE: the device end of port opened or closed (a
+ * guest opened its virtio port); a port channel's client is told. */
+struct qxlshm_port_state {
+	uint32_t	port;		/* its number */
+	uint32_t	opened;
+} __attribute__((packed));
 
 /* QXLSHM_MSG_LEDS: the keyboard's lock state, sent when it changes;
  * SPICE's modifier bits. */

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SPICED_IPC_VERSION	7
+#define SPICED_IPC_VERSION	8
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -61,6 +61,9 @@ enum ipc_type {
 	IPC_D2W_AGENT_ATTACH = 115,	/* main: 1 fd, the producer's agent
 					   port; this session owns it */
 	IPC_D2W_AGENT_DETACH = 116,	/* main: it owns the agent no more */
+	IPC_D2W_PORT_ATTACH = 117,	/* vmc: 1 fd, the producer's byte
+					   stream; struct ipc_port */
+	IPC_D2W_PORT_STATE = 118,	/* vmc: struct ipc_port_state */
 
 	/* worker -> supervisor */
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */
@@ -237,6 +240,21 @@ struct ipc_leds {
 /* IPC_W2D_INPUT_ACTIVE: the agent follows the viewer that last typed or
  * clicked; an inputs worker says so at most this often. */
 #define IPC_INPUT_ACTIVE_MS	250
+
+/* IPC_D2W_PORT_ATTACH: a producer's byte stream (qxl-shm MSG_PORT) for
+ * the session's channel of that type and id: usbredir, port or webdav. */
+struct ipc_port {
+	uint8_t		channel_type;	/* SPICE_CHANNEL_USBREDIR/PORT/WEBDAV */
+	uint8_t		channel_id;
+	uint8_t		opened;		/* the device end is open */
+	uint8_t		pad;
+	char		name[64];	/* NUL-terminated */
+} __attribute__((packed));
+
+/* IPC_D2W_PORT_STATE: the device end opened or closed. */
+struct ipc_port_state {
+	uint32_t	opened;
+} __attribute__((packed));
 
 /* IPC_D2W_MOUSE_MODES: the SPICE mouse modes the display's producer
  * can take now (SPICE_MOUSE_MODE_*; SERVER always). */

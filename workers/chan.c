@@ -994,6 +994,17 @@ chan_ws_end(struct chan *c, int ev, const struct spd_err *err)
 		    code);
 }
 
+void
+chan_pause_read(struct chan *c, int pause)
+{
+	if (c->c_closed)
+		return;
+	if (pause)
+		event_del(c->c_rev);
+	else
+		event_add(c->c_rev, NULL);
+}
+
 static void
 chan_read_cb(evutil_socket_t fd, short what, void *arg)
 {

@@ -89,6 +89,11 @@ struct chan_shared *chan_shared_new(struct obuf *);
 void	 chan_shared_send(struct chan *, uint16_t type, struct chan_shared *);
 void	 chan_shared_unref(struct chan_shared *);
 
+/* Stop (pause != 0) or resume reading from the client: a role whose
+ * outlet is full holds the client back (TCP back-pressure).  Messages
+ * already read are still delivered. */
+void	 chan_pause_read(struct chan *, int pause);
+
 /* Send PING now (the role schedules it). */
 void	 chan_ping(struct chan *);
 

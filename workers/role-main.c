@@ -60,6 +60,7 @@ struct role_main {
 	int			 rm_attached;
 	int			 rm_have_channels;
 	struct ipc_channels	 rm_channels;
+	struct ipc_channels	 rm_sent;	/* listed to the client */
 	uint16_t		 rm_mouse_mode;
 	uint16_t		 rm_mouse_modes;	/* supported now */
 	struct magent		*rm_agent;
@@ -95,23 +96,55 @@ role_main_send_init(struct role_main *rm)
 	chan_msg_end(rm->rm_chan);
 }
 
+static int
+role_main_was_sent(const struct role_main *rm, uint8_t type, uint8_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < rm->rm_sent.count; i++)
+		if (rm->rm_sent.ch[i].type == type && rm->rm_sent.ch[i].id == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * CHANNELS_LIST of the channels not listed yet: spice-gtk makes a channel
+ * for every entry of every list it gets, so a channel that appears later
+ * (a producer's port) is listed alone, and nothing twice.
+ */
 static void
 role_main_send_channels(struct role_main *rm)
 {
 	struct obuf *ob;
 	size_t count_off;
 	uint32_t i, n = 0;
+	uint8_t type, id;
 
+	for (i = 0; i < rm->rm_channels.count; i++)
+		if (rm->rm_channels.ch[i].type != SPICE_CHANNEL_MAIN &&
+		    !role_main_was_sent(rm, rm->rm_channels.ch[i].type,
+		    rm->rm_channels.ch[i].id))
+			n++;
+	if (n == 0 && rm->rm_sent.count > 0)
+		return;
 	ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_CHANNELS_LIST);
 	count_off = ob->ob_len;
 	obuf_put_u32le(ob, 0);
+	n = 0;
 	for (i = 0; i < rm->rm_channels.count; i++) {
+		type = rm->rm_channels.ch[i].type;
+		id = rm->rm_channels.ch[i].id;
 		/* The client already has its main channel; listing it
 		 * would invite a second one. */
-		if (rm->rm_channels.ch[i].type == SPICE_CHANNEL_MAIN)
+		if (type == SPICE_CHANNEL_MAIN ||
+		    role_main_was_sent(rm, type, id) ||
+		    rm->rm_sent.count == IPC_MAX_CHANNELS)
 			continue;
-		obuf_put_u8(ob, rm->rm_channels.ch[i].type);
-		obuf_put_u8(ob, rm->rm_channels.ch[i].id);
+		obuf_put_u8(ob, type);
+		obuf_put_u8(ob, id);
+		rm->rm_sent.ch[rm->rm_sent.count].type = type;
+		rm->rm_sent.ch[rm->rm_sent.count].id = id;
+		rm->rm_sent.count++;
 		n++;
 	}
 	obuf_patch_u32le(ob, count_off, n);

@@ -48,6 +48,7 @@ static const struct worker_role_entry {
 	{ "keygen",	&role_keygen,	SANDBOX_ROLE_KEYGEN },
 	{ "inputs",	&role_inputs,	SANDBOX_ROLE_INPUTS },
 	{ "cursor",	&role_cursor,	SANDBOX_ROLE_CURSOR },
+	{ "vmc",	&role_vmc,	SANDBOX_ROLE_VMC },
 };
 
 struct worker_opts {

@@ -21,7 +21,7 @@
 
 struct qagent {
 	struct qemu	*a_q;
-	char		*a_path;	/* the chardev's object */
+	struct qchardev	 a_cd;		/* the chardev */
 	int		 a_stream;	/* QEMU's chardev stream */
 	int		 a_port;	/* spiced's agent port, or -1 */
 	sd_event_source	*a_stream_ev;
@@ -258,112 +258,26 @@ static int
 qagent_changed_cb(sd_bus_message *m, void *arg, sd_bus_error *ret)
 {
 	struct qagent *a = arg;
-	const char *iface, *name;
-	int b, r;
+	int open;
 
 	(void)ret;
-	if (sd_bus_message_read(m, "s", &iface) < 0 ||
-	    strcmp(iface, QEMU_IFACE ".Chardev") != 0 ||
-	    sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
-		return 0;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		if (sd_bus_message_read(m, "s", &name) < 0)
-			return 0;
-		if (strcmp(name, "FEOpened") == 0 &&
-		    sd_bus_message_read(m, "v", "b", &b) >= 0)
-			qagent_set_open(a, b != 0);
-		else if (sd_bus_message_skip(m, "v") < 0)
-			return 0;
-		if (sd_bus_message_exit_container(m) < 0)
-			return 0;
-	}
+	if ((open = qchardev_opened_changed(m)) >= 0)
+		qagent_set_open(a, open);
 	return 0;
 }
 
-/* The object path of the chardev named QAGENT_NAME, from QEMU's object
- * manager; NULL (err.msg "") when there is none. */
-static char *
-qagent_find(struct qemu *q, struct spd_err *err)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	const char *path, *iface, *prop, *name;
-	char *found = NULL;
-	int r;
-
-	err->msg[0] = '\0';
-	if ((r = sd_bus_call_method(q->q_bus, NULL, "/org/qemu/Display1",
-	    "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &e,
-	    &reply, "")) < 0) {
-		spd_err_set(err, "listing QEMU's display objects: %s",
-		    e.message != NULL ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
-		return NULL;
-	}
-	if (sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}") < 0)
-		goto bad;
-	while (found == NULL && sd_bus_message_enter_container(reply, 'e',
-	    "oa{sa{sv}}") > 0) {
-		if (sd_bus_message_read(reply, "o", &path) < 0 ||
-		    sd_bus_message_enter_container(reply, 'a', "{sa{sv}}") < 0)
-			goto bad;
-		while (sd_bus_message_enter_container(reply, 'e',
-		    "sa{sv}") > 0) {
-			if (sd_bus_message_read(reply, "s", &iface) < 0 ||
-			    sd_bus_message_enter_container(reply, 'a',
-			    "{sv}") < 0)
-				goto bad;
-			while (sd_bus_message_enter_container(reply, 'e',
-			    "sv") > 0) {
-				if (sd_bus_message_read(reply, "s", &prop) < 0)
-					goto bad;
-				if (strcmp(iface, QEMU_IFACE ".Chardev") == 0 &&
-				    strcmp(prop, "Name") == 0) {
-					if (sd_bus_message_read(reply, "v", "s",
-					    &name) < 0)
-						goto bad;
-					if (strcmp(name, QAGENT_NAME) == 0 &&
-					    found == NULL)
-						found = strdup(path);
-				} else if (sd_bus_message_skip(reply, "v") < 0)
-					goto bad;
-				if (sd_bus_message_exit_container(reply) < 0)
-					goto bad;
-			}
-			if (sd_bus_message_exit_container(reply) < 0 ||
-			    sd_bus_message_exit_container(reply) < 0)
-				goto bad;
-		}
-		if (sd_bus_message_exit_container(reply) < 0 ||
-		    sd_bus_message_exit_container(reply) < 0)
-			goto bad;
-	}
-	sd_bus_message_unref(reply);
-	return found;
-bad:
-	free(found);
-	sd_bus_message_unref(reply);
-	spd_err_set(err, "QEMU's object list is malformed");
-	return NULL;
-}
-
 struct qagent *
-qagent_new(struct qemu *q, struct spd_err *err)
+qagent_new(struct qemu *q, const struct qchardev *cd, struct spd_err *err)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
 	struct qagent *a;
-	char *path;
 	int sv[2], r, open = 0;
 
-	if ((path = qagent_find(q, err)) == NULL)
-		return NULL;
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		free(path);
 		spd_err_set(err, "out of memory");
 		return NULL;
 	}
 	a->a_q = q;
-	a->a_path = path;
+	a->a_cd = *cd;
 	a->a_stream = a->a_port = -1;
 	if (!(qxlshm_features(q->q_shm) & QXLSHM_F_AGENT)) {
 		spd_err_set(err, "spiced did not grant the agent port");
@@ -375,15 +289,11 @@ qagent_new(struct qemu *q, struct spd_err *err)
 		goto fail;
 	}
 	a->a_stream = sv[0];
-	r = sd_bus_call_method(q->q_bus, NULL, path, QEMU_IFACE ".Chardev",
-	    "Register", &e, NULL, "h", sv[1]);
+	r = qchardev_register(q, cd, sv[1], &open, err);
 	close(sv[1]);
-	if (r < 0) {
-		spd_err_set(err, "registering on QEMU's %s chardev: %s",
-		    QAGENT_NAME, e.message != NULL ? e.message : strerror(-r));
+	if (r == -1)
 		goto fail;
-	}
-	if ((r = sd_bus_match_signal(q->q_bus, &a->a_match, NULL, path,
+	if ((r = sd_bus_match_signal(q->q_bus, &a->a_match, NULL, cd->cd_path,
 	    "org.freedesktop.DBus.Properties", "PropertiesChanged",
 	    qagent_changed_cb, a)) < 0 ||
 	    (r = sd_event_add_io(q->q_event, &a->a_stream_ev, a->a_stream,
@@ -391,14 +301,10 @@ qagent_new(struct qemu *q, struct spd_err *err)
 		spd_err_set(err, "guest agent: %s", strerror(-r));
 		goto fail;
 	}
-	(void)sd_bus_get_property_trivial(q->q_bus, NULL, path,
-	    QEMU_IFACE ".Chardev", "FEOpened", &e, 'b', &open);
-	sd_bus_error_free(&e);
-	log_info("guest agent: chardev %s (%s)", QAGENT_NAME, path);
-	qagent_set_open(a, open != 0);
+	log_info("guest agent: chardev %s (%s)", QAGENT_NAME, cd->cd_path);
+	qagent_set_open(a, open);
 	return a;
 fail:
-	sd_bus_error_free(&e);
 	qagent_free(a);
 	return NULL;
 }
@@ -413,6 +319,5 @@ qagent_free(struct qagent *a)
 	sd_bus_slot_unref(a->a_match);
 	if (a->a_stream >= 0)
 		close(a->a_stream);
-	free(a->a_path);
 	free(a);
 }

@@ -16,15 +16,15 @@
 #define QEMU_AGENT_H
 
 #include "err.h"
+#include "qemu-chardev.h"
 #include "qemu.h"
 
 #define QAGENT_NAME		"org.spice-space.vdagent.0"
 #define QAGENT_OUT_MAX		(64u * 1024)	/* bytes waiting for QEMU */
 
-/* Find the agent's chardev and register on it.  NULL with err.msg empty
- * when QEMU has no such chardev (no agent: not an error), NULL with the
- * reason otherwise. */
-struct qagent	*qagent_new(struct qemu *q, struct spd_err *err);
+/* Serve the agent's chardev cd (named QAGENT_NAME).  NULL with err. */
+struct qagent	*qagent_new(struct qemu *q, const struct qchardev *cd,
+		    struct spd_err *err);
 void		 qagent_free(struct qagent *);
 
 #endif

@@ -23,6 +23,7 @@ struct qcursor;
 struct qinput;
 struct qlisten;
 struct qagent;
+struct qports;
 
 struct qemu {
 	sd_event	*q_event;
@@ -36,6 +37,7 @@ struct qemu {
 	struct qinput	*q_input;
 	struct qlisten	*q_listen;
 	struct qagent	*q_agent;	/* NULL: QEMU has no agent chardev */
+	struct qports	*q_ports;	/* its other chardevs, or NULL */
 	int		 q_status;	/* exit status once the loop ends */
 };
 

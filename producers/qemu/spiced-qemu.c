@@ -26,9 +26,11 @@
 
 #include "log.h"
 #include "qemu-agent.h"
+#include "qemu-chardev.h"
 #include "qemu-cursor.h"
 #include "qemu-input.h"
 #include "qemu-listener.h"
+#include "qemu-ports.h"
 #include "qemu-qmp.h"
 #include "qemu-screen.h"
 
@@ -185,7 +187,8 @@ qemu_shm_open(struct qemu *q, const char *sock, const char *name,
 	uint64_t data;
 
 	if ((q->q_shm = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
-	    QXLSHM_F_INPUT | QXLSHM_F_AGENT, msg, sizeof(msg))) == NULL)
+	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_PORTS, msg,
+	    sizeof(msg))) == NULL)
 		return spd_err_set(err, "%s", msg);
 	/* Sparse memory: only what the console's size touches is used;
 	 * room for two primaries, the old one and the next, while the size
@@ -200,6 +203,26 @@ qemu_shm_open(struct qemu *q, const char *sock, const char *name,
 	    sd_event_add_io(q->q_event, NULL, qxlshm_irq_fd(q->q_shm),
 	    EPOLLIN, qemu_shm_cb, q) < 0)
 		return spd_err_set(err, "sd_event_add_io failed");
+	return 0;
+}
+
+/* QEMU's chardevs: the guest agent's, and the others as ports. */
+static int
+qemu_chardevs(struct qemu *q, struct spd_err *err)
+{
+	struct qchardev cd[QCHARDEV_MAX];
+	int i, n;
+
+	if ((n = qchardev_list(q, cd, QCHARDEV_MAX, err)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(cd[i].cd_name, QAGENT_NAME) == 0) {
+			if (q->q_agent == NULL &&
+			    (q->q_agent = qagent_new(q, &cd[i], err)) == NULL)
+				return -1;
+		} else if (qports_add(q, &cd[i], err) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -319,7 +342,7 @@ main(int argc, char **argv)
 	/* Before the listener: from RegisterListener until its handshake
 	 * is done QEMU's main loop waits for us, so no call may wait for
 	 * QEMU in between. */
-	if ((q.q_agent = qagent_new(&q, &err)) == NULL && err.msg[0] != '\0') {
+	if (qemu_chardevs(&q, &err) == -1) {
 		log_err("%s", err.msg);
 		goto out;
 	}
@@ -331,6 +354,7 @@ main(int argc, char **argv)
 	q.q_status = 0;
 	(void)sd_event_loop(q.q_event);
 out:
+	qports_free(&q);
 	qagent_free(q.q_agent);
 	qlisten_free(q.q_listen);
 	qinput_free(q.q_input);

@@ -47,28 +47,48 @@ AGENT_CHARDEV = ["-device", "virtio-serial-pci",
                  "-chardev", "dbus,id=vdagent,name=org.spice-space.vdagent.0",
                  "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0"]
 
-# The Linux guest's init: virtio modules, then the test agent on the SPICE
-# port, started again whenever it exits (a guest agent restarting).
+ECHO_PORT = "org.spice-space.test.0"
+PORT_CHARDEVS = ["-device", "virtio-serial-pci,id=vser1",
+                 "-chardev", "dbus,id=echo,name=" + ECHO_PORT,
+                 "-device", "virtserialport,bus=vser1.0,chardev=echo,name=" + ECHO_PORT]
+USBREDIR_CHARDEV = ["-device", "qemu-xhci",
+                    "-chardev", "dbus,id=usbr0,name=org.spice-space.usbredir.0",
+                    "-device", "usb-redir,chardev=usbr0,id=usbredir0"]
+
+# The Linux guest's init: virtio modules, then an echo on the port named
+# ECHO_PORT (if there is one) and the test agent on the SPICE agent port
+# (if there is one), started again whenever it exits (a guest agent
+# restarting).
 GUEST_INIT = """#!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in %(modules)s; do insmod /lib/modules/$m.ko || echo "guest: insmod $m failed"; done
-dev=
-for i in $(seq 1 100); do
+port() {
     for p in /sys/class/virtio-ports/*; do
-        [ -e "$p/name" ] && [ "$(cat "$p/name")" = com.redhat.spice.0 ] && dev=/dev/${p##*/}
+        [ -e "$p/name" ] && [ "$(cat "$p/name")" = "$1" ] && echo "/dev/${p##*/}"
     done
-    [ -n "$dev" ] && break
+}
+for i in $(seq 1 100); do
+    n=0
+    for p in /sys/class/virtio-ports/*; do [ -e "$p/name" ] && n=$((n + 1)); done
+    [ "$n" -ge %(nports)d ] && break
     sleep 0.1
 done
+echo=$(port %(echo)s)
+if [ -n "$echo" ]; then
+    echo "guest: echo on $echo"
+    # One open, read and write: a virtio port opens once at a time.
+    (while true; do cat <>"$echo" >&0; sleep 0.2; done) &
+fi
+dev=$(port com.redhat.spice.0)
 echo "guest: agent port ${dev:-none}"
 while [ -n "$dev" ]; do
     /agent "$dev"
     echo "guest: agent exited $?"
     sleep 1
 done
-poweroff -f
+while true; do sleep 60; done
 """
 
 
@@ -106,9 +126,10 @@ def _module_order(mod_dir):
     return order
 
 
-def guest_initrd(path):
+def guest_initrd(path, nports):
     """The Linux guest's initramfs at path: busybox, the virtio console
-    modules, the test agent and GUEST_INIT."""
+    modules, the test agent and GUEST_INIT, which waits for nports
+    virtio ports."""
     mods = os.path.join(GUEST_DIR, "modules")
     order = _module_order(mods)
     entries = [(d, 0o40755, b"", (0, 0)) for d in
@@ -116,15 +137,16 @@ def guest_initrd(path):
     entries.append(("dev/console", 0o20600, b"", (5, 1)))
     with open(os.path.join(GUEST_DIR, "busybox"), "rb") as f:
         entries.append(("bin/busybox", 0o100755, f.read(), (0, 0)))
-    for applet in ("sh", "mount", "insmod", "cat", "seq", "sleep", "echo", "poweroff"):
+    for applet in ("sh", "mount", "insmod", "cat", "seq", "sleep", "echo"):
         entries.append(("bin/" + applet, 0o120777, b"busybox", (0, 0)))
     for m in order:
         with open(os.path.join(mods, m + ".ko"), "rb") as f:
             entries.append(("lib/modules/%s.ko" % m, 0o100644, f.read(), (0, 0)))
     with open(GUEST_AGENT, "rb") as f:
         entries.append(("agent", 0o100755, f.read(), (0, 0)))
-    entries.append(("init", 0o100755, (GUEST_INIT % {"modules": " ".join(order)}).encode(),
-                    (0, 0)))
+    entries.append(("init", 0o100755, (GUEST_INIT % {
+        "modules": " ".join(order), "echo": ECHO_PORT, "nports": nports}).encode(),
+        (0, 0)))
     with open(path, "wb") as f:
         f.write(_cpio(entries))
 
@@ -169,7 +191,7 @@ class Qemu:
         self.serial_path = os.path.join(self.dir, "serial.log")
         if linux:
             initrd = os.path.join(self.dir, "initrd.cpio")
-            guest_initrd(initrd)
+            guest_initrd(initrd, sum(1 for a in extra if a.startswith("virtserialport")))
             os.chmod(initrd, 0o644)
             boot = ["-m", "256", "-kernel", os.path.join(GUEST_DIR, "vmlinuz"),
                     "-initrd", initrd, "-append", "console=ttyS0 panic=-1 quiet",

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ports: a producer's byte streams (qxl-shm MSG_PORT: USB redirection
+ * slots, named ports) as SPICE usbredir, port and webdav channels.  Each
+ * stream serves one session's channel at a time, through a vmc worker of
+ * its own that holds the stream and the client (workers/role-vmc.c).
+ */
+#ifndef SPICED_PORTS_H
+#define SPICED_PORTS_H
+
+#include "ipc-msg.h"
+#include "link.h"
+#include "spiced.h"
+
+struct session;
+
+/* MSG_PORT: take fd (on success) as the display's next port.  0, or -1
+ * with why (the producer is dropped). */
+int	ports_add(struct display *, const struct qxlshm_port *, int fd,
+	    const char **why);
+/* MSG_PORT_STATE: the device end of port n opened or closed. */
+int	ports_state(struct display *, const struct qxlshm_port_state *,
+	    const char **why);
+/* The producer went: every port closes (their channels too). */
+void	ports_clear(struct display *);
+
+/* The port serving channel type:id, or NULL. */
+struct display_port *ports_find(struct display *, uint8_t type, uint8_t id);
+/* Append the display's port channels to a channel list. */
+void	ports_channels(const struct display *, struct ipc_channels *);
+/* Serve the linked channel fd (taken) of session s (session id sid,
+ * connection conn) from port p.  0, or -1 (logged; fd closed). */
+int	ports_start(struct display *, struct display_port *, struct session *,
+	    uint32_t sid, int fd, const struct link_info *, uint32_t conn);
+/* Session s is ending: its port channels close and the ports are free. */
+void	ports_release(struct display *, struct session *);
+
+#endif

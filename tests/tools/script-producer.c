@@ -16,6 +16,12 @@
  *   copybits SX SY X Y W H [CX CY CW CH]...
  *                     COPY_BITS of the W x H area at SX,SY to X,Y, clipped
  *                     to up to 4 rectangles when given
+ * Ports (qxl-shm byte streams), whose bytes the producer echoes back:
+ *   port usbredir|named NAME   MSG_PORT of a socket pair, device end open
+ *   port-state N 0|1           MSG_PORT_STATE
+ *   port-raw KIND NAME         MSG_PORT with kind and name as given,
+ *                              unchecked (NAME "\\x01" for a control
+ *                              character)
  * Cursor:
  *   mono ID X Y       SET: a 64x64 MONO shape (a frame: an opaque black
  *                     border 4 pixels wide, transparent inside, a white
@@ -31,6 +37,8 @@
  * A command the server answers by dropping the producer prints "dropped:
  * REASON" and exits 4; end of input detaches and exits 0.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -51,6 +59,8 @@
 #define CP_MAX_CLIP	4
 
 static struct qxlshm *cp_q;
+static int cp_ports[QXLSHM_MAX_PORTS + 1];	/* our ends, echoed */
+static int cp_nports;
 
 static QXLCursorCmd *
 cp_cmd(uint8_t type, uint64_t *phys)
@@ -249,6 +259,47 @@ cp_copy_bits(const char *args)
 	return cp_draw_push(phys);
 }
 
+/* A port whose device end echoes what the client sends; raw: the
+ * message as given, past libqxlshm's checks. */
+static int
+cp_port(uint32_t kind, const char *name, int raw)
+{
+	struct qxlshm_port p;
+	int sv[2], rc;
+
+	if (cp_nports == QXLSHM_MAX_PORTS + 1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return -1;
+	if (strcmp(name, "\\x01") == 0)
+		name = "\x01";
+	if (raw) {
+		memset(&p, 0, sizeof(p));
+		p.kind = kind;
+		p.opened = 1;
+		snprintf(p.name, sizeof(p.name), "%s", name);
+		rc = qxlshm_send_msg(cp_q, QXLSHM_MSG_PORT, &p, sizeof(p),
+		    &sv[1], 1);
+	} else
+		rc = qxlshm_port_add(cp_q, kind, name, 1, sv[1]);
+	close(sv[1]);
+	cp_ports[cp_nports++] = sv[0];
+	return rc == -1 ? -1 : 0;
+}
+
+/* Echo what the ports have (a bounded read each). */
+static void
+cp_echo(void)
+{
+	char buf[65536];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < cp_nports; i++)
+		while ((n = recv(cp_ports[i], buf, sizeof(buf),
+		    MSG_DONTWAIT)) > 0)
+			(void)write(cp_ports[i], buf, (size_t)n);
+}
+
 /* One command; 0 pushed, -1 failed (message printed), 1 unknown. */
 static int
 cp_command(const char *line)
@@ -256,9 +307,18 @@ cp_command(const char *line)
 	QXLCursorCmd *c;
 	uint64_t id, phys;
 	uint32_t rgb;
+	char name[64];
 	int x, y, w, h, n, i;
 	const uint32_t mono = 2 * CP_MONO * CP_MONO / 8;
 
+	if (sscanf(line, "port usbredir %63s", name) == 1)
+		return cp_port(QXLSHM_PORT_USBREDIR, name, 0);
+	if (sscanf(line, "port named %63s", name) == 1)
+		return cp_port(QXLSHM_PORT_NAMED, name, 0);
+	if (sscanf(line, "port-raw %u %63s", &rgb, name) == 2)
+		return cp_port(rgb, name, 1);
+	if (sscanf(line, "port-state %d %d", &x, &y) == 2)
+		return qxlshm_port_state(cp_q, x, y);
 	if (sscanf(line, "fill %d %d %d %d %x", &x, &y, &w, &h, &rgb) == 5)
 		return cp_fill(x, y, w, h, rgb);
 	if (sscanf(line, "bitmap %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
@@ -357,6 +417,7 @@ main(int argc, char **argv)
 	memset(&qs, 0, sizeof(qs));
 	qs.width = 320;
 	qs.height = 240;
+	qs.features = QXLSHM_F_PORTS;
 	if ((cp_q = qxlshm_open(sock, "script-producer", &qs, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "script-producer: %s\n", err);
@@ -369,7 +430,8 @@ main(int argc, char **argv)
 		/* Releases and the server's messages while waiting. */
 		if (qxlshm_wait(cp_q, 0) == -1)
 			break;
-		if (poll(&pfd, 1, 50) < 1)
+		cp_echo();
+		if (poll(&pfd, 1, 20) < 1)
 			continue;
 		if (fgets(line, sizeof(line), stdin) == NULL) {
 			qxlshm_close(cp_q);

@@ -15,7 +15,8 @@ absolute, and when the tablet is unplugged (QMP device_del) the client
 falls back to server mode.  After system_reset the viewer, still
 connected, shows the guest starting over.  When QEMU exits,
 spiced-qemu exits 1 saying so, spiced and the viewer stay, and a new QEMU
-and bridge bring the picture back to the same viewer.  spiced-qemu refuses
+and bridge (given its display connection with --fd, as libvirt does)
+bring the picture back to the same viewer.  spiced-qemu refuses
 root."""
 
 import re
@@ -143,8 +144,12 @@ def main():
     check(bridge.wait(timeout=10) == 1, "spiced-qemu did not exit 1 with QEMU gone")
     sp.wait_log(r"spiced-qemu\[\d+\]: error: QEMU closed the display", 5, mark)
     check(sp.alive() and not c.disconnected, "spiced or the viewer went with QEMU")
+    # This time the bridge is handed a display connection (--fd), as
+    # libvirt's virDomainOpenGraphicsFD gives one.
     q2 = vm.Qemu(uid)
-    vm.start_bridge(sp, q2, uid)
+    conn = q2.display_client()
+    vm.start_bridge(sp, q2, uid, fd=conn.fileno())
+    conn.close()
     c.wait_until(lambda: c.primary is not None and c.primary["width"] == 720
                  and q2.screendump()[2] == c.snapshot(), 40, "the next QEMU's picture")
     check(sp.alive(), "spiced died")

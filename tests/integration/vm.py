@@ -237,6 +237,41 @@ class Qemu:
             f.close()
             s.close()
 
+    def display_client(self):
+        """A D-Bus display connection QEMU serves (QMP getfd + add_client,
+        what libvirt's virDomainOpenGraphicsFD does): our end, a socket
+        the caller owns."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(20)
+        s.connect(self.qmp_path)
+        f = s.makefile("rwb")
+        try:
+            json.loads(f.readline())
+            for cmd, fds in (({"execute": "qmp_capabilities"}, None),
+                             ({"execute": "getfd", "arguments": {"fdname": "t"}},
+                              [theirs.fileno()]),
+                             ({"execute": "add_client", "arguments": {
+                                 "protocol": "@dbus-display", "fdname": "t"}}, None)):
+                data = json.dumps(cmd).encode() + b"\n"
+                if fds:
+                    f.flush()
+                    socket.send_fds(s, [data], fds)
+                else:
+                    f.write(data)
+                    f.flush()
+                while True:
+                    ans = json.loads(f.readline())
+                    if "return" in ans or "error" in ans:
+                        break
+                if "error" in ans:
+                    raise common.TestFailure("QMP %s: %s" % (cmd["execute"], ans["error"]))
+        finally:
+            f.close()
+            s.close()
+            theirs.close()
+        return ours
+
     def screendump(self):
         """The console as QEMU shows it: (width, height, rgb)."""
         path = os.path.join(self.dir, "screen.ppm")
@@ -286,14 +321,17 @@ class Qemu:
             self.proc.wait(timeout=10)
 
 
-def start_bridge(sp, vm, uid, *args):
+def start_bridge(sp, vm, uid, *args, fd=None):
     """spiced-qemu between vm and sp's display, as uid; returns the process
-    once spiced logged it attached."""
+    once spiced logged it attached.  With fd, the bridge gets that
+    display connection (--fd, as libvirt hands one out) instead of QMP."""
     mark = sp.log_mark()
-    p = subprocess.Popen([SPICED_QEMU, "--socket", sp.producer_socket,
-                          "--qmp", vm.qmp_path, "--verbose"] + list(args),
+    how = ["--qmp", vm.qmp_path] if fd is None else ["--fd", str(fd)]
+    p = subprocess.Popen([SPICED_QEMU, "--socket", sp.producer_socket] + how +
+                         ["--verbose"] + list(args),
                          stdout=sp.log, stderr=subprocess.STDOUT,
-                         preexec_fn=common.demote_fn(uid))
+                         preexec_fn=common.demote_fn(uid),
+                         pass_fds=() if fd is None else (fd,))
     common._procs.append(p)
     sp.wait_log(r'producer "spiced-qemu" \(pid \d+\) attached', 20, mark)
     return p

@@ -28,6 +28,7 @@
 
 #include "fdpass.h"
 #include "log.h"
+#include "audio.h"
 #include "ports.h"
 #include "producer.h"
 #include "qxl-shm.h"
@@ -220,6 +221,7 @@ producer_release(struct producer *p)
 	}
 	producer_agent_close(d);
 	ports_clear(d);
+	audio_clear(d);
 	svc_status();
 }
 
@@ -526,6 +528,28 @@ producer_on_port(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	return 0;
 }
 
+/* MSG_AUDIO: the sound, for the sessions' playback channels. */
+static int
+producer_on_audio(struct producer *p, struct sbuf *sb, int *fds, int nfds,
+    const char **why)
+{
+	struct display *d = p->p_display;
+	struct qxlshm_agent_setup as;
+
+	if (sbuf_get_bytes(sb, &as, sizeof(as)) != 0 || sbuf_left(sb) != 0 ||
+	    nfds != 1)
+		return *why = "AUDIO needs its payload and one fd", -1;
+	if (!(p->p_features & QXLSHM_F_AUDIO))
+		return *why = "AUDIO without the audio feature", -1;
+	if (as.flags != 0 || as.pad != 0)
+		return *why = "AUDIO has unknown flags", -1;
+	if (audio_set(d, fds[0], why) != 0)
+		return -1;
+	fds[0] = -1;
+	session_channels_changed(d);
+	return 0;
+}
+
 static int
 producer_on_port_state(struct producer *p, struct sbuf *sb, const char **why)
 {
@@ -750,6 +774,10 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 		}
 		if (h.type == QXLSHM_MSG_PORT) {
 			rc = producer_on_port(p, &sb, fds, nfds, &why);
+			break;
+		}
+		if (h.type == QXLSHM_MSG_AUDIO) {
+			rc = producer_on_audio(p, &sb, fds, nfds, &why);
 			break;
 		}
 		if (nfds != 0)

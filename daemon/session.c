@@ -21,6 +21,7 @@
 #include "log.h"
 #include "qxl-shm.h"
 #include "service.h"
+#include "audio.h"
 #include "ports.h"
 #include "session.h"
 #include "vdagent-stream.h"
@@ -190,6 +191,18 @@ session_link_admit(const struct link_info *li, void *arg)
 	case SPICE_CHANNEL_PORT:
 	case SPICE_CHANNEL_WEBDAV:
 		return session_port_admit(li, d);
+	case SPICE_CHANNEL_PLAYBACK:
+		if ((s = session_find(d, li->connection_id)) == NULL ||
+		    s->s_main == NULL)
+			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+		if (li->channel_id != 0 || !audio_available(d) ||
+		    s->s_playback != NULL) {
+			log_info("display \"%s\": session %u asked for playback "
+			    "channel %u, which is not available", d->d_name,
+			    s->s_id, li->channel_id);
+			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+		}
+		return SPICE_LINK_ERR_OK;
 	default:
 		if (session_find(d, li->connection_id) == NULL)
 			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
@@ -226,6 +239,11 @@ session_send_channels(struct session *s)
 		ch.count++;
 		/* USB devices and ports carry input too. */
 		ports_channels(s->s_display, &ch);
+	}
+	if (audio_available(s->s_display)) {
+		ch.ch[ch.count].type = SPICE_CHANNEL_PLAYBACK;
+		ch.ch[ch.count].id = 0;
+		ch.count++;
 	}
 	return wproc_send(s->s_main, IPC_D2W_CHANNELS, s->s_id, 0, &ch,
 	    sizeof(ch), NULL, 0);
@@ -498,6 +516,25 @@ session_new_port(int fd, const struct link_info *li, struct display *d)
 	}
 }
 
+/* The playback channel: a worker of its own, given the sound. */
+static void
+session_new_playback(int fd, const struct link_info *li, struct display *d)
+{
+	struct session *s;
+	uint32_t conn;
+
+	if ((s = session_find(d, li->connection_id)) == NULL ||
+	    s->s_playback != NULL || !audio_available(d)) {
+		close(fd);
+		return;
+	}
+	conn = spiced_next_conn_id();
+	if (audio_start(d, s, fd, li, conn) == 0) {
+		s->s_nconns++;
+		session_chan_add(s, conn, li);
+	}
+}
+
 void
 session_link_handoff(int fd, const struct link_info *li, void *arg)
 {
@@ -518,6 +555,10 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 	    li->channel_type == SPICE_CHANNEL_PORT ||
 	    li->channel_type == SPICE_CHANNEL_WEBDAV) {
 		session_new_port(fd, li, d);
+		return;
+	}
+	if (li->channel_type == SPICE_CHANNEL_PLAYBACK) {
+		session_new_playback(fd, li, d);
 		return;
 	}
 	/* admit ran synchronously just before; re-check all the same. */
@@ -644,6 +685,7 @@ session_end(struct session *s, const char *reason)
 		s->s_inputs = NULL;
 	}
 	ports_release(d, s);
+	audio_release(d, s);
 	while ((sc = TAILQ_FIRST(&s->s_chans)) != NULL) {
 		TAILQ_REMOVE(&s->s_chans, sc, sc_entry);
 		free(sc);

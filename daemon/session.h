@@ -38,6 +38,8 @@ struct session {
 	struct wproc		*s_main;	/* the session's main worker */
 	uint32_t		 s_main_conn;
 	struct wproc		*s_inputs;	/* its inputs worker, or NULL */
+	struct wproc		*s_playback;	/* its playback worker, or NULL */
+	uint64_t		 s_playback_seq; /* when it linked (audio.c) */
 	int			 s_view_only;	/* main linked view-only: no
 						   input at all */
 	int			 s_nconns;	/* live channel connections */

@@ -84,6 +84,10 @@ struct display {
 	 * none: producer.c sets it; session.c hands it to the owner. */
 	int			 d_agent_fd;
 	struct event		*d_agent_ev;	/* its peer closed it */
+	/* The producer's audio port (qxl-shm MSG_AUDIO), -1 if none, and
+	 * the session that has the sound (audio.c). */
+	int			 d_audio_fd;
+	struct session		*d_audio_owner;
 	struct display_port	 d_ports[QXLSHM_MAX_PORTS];
 	int			 d_nports;
 	struct session		*d_agent_owner;

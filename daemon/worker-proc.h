@@ -26,6 +26,7 @@ enum wproc_role {
 	WPROC_INPUTS,		/* one per session with an inputs channel */
 	WPROC_CURSOR,		/* one per display: the cursor ring */
 	WPROC_VMC,		/* one per byte-stream channel in use */
+	WPROC_PLAYBACK,		/* one per session with a playback channel */
 };
 
 struct wproc;

@@ -38,6 +38,8 @@ wproc_role_name(enum wproc_role role)
 		return "inputs";
 	case WPROC_VMC:
 		return "vmc";
+	case WPROC_PLAYBACK:
+		return "playback";
 	case WPROC_CURSOR:
 		return "cursor";
 	}

@@ -738,28 +738,44 @@ qxlshm_input_open(struct qxlshm *q, uint32_t flags, qxlshm_input_fn fn,
 	return 0;
 }
 
-int
-qxlshm_agent_open(struct qxlshm *q)
+/* A datagram socket pair for feature's port: one end sent with msg (the
+ * AGENT/AUDIO setup, flags 0), the other returned. */
+static int
+qxlshm_socket_port(struct qxlshm *q, uint64_t feature, uint32_t msg,
+    const char *what)
 {
 	struct qxlshm_agent_setup as;
 	int sv[2];
 
-	if (!(q->q_features & QXLSHM_F_AGENT)) {
+	if (!(q->q_features & feature)) {
 		errno = ENOTSUP;
-		return qxlshm_seterr(q, "the server did not grant the agent "
-		    "port (QXLSHM_F_AGENT)");
+		return qxlshm_seterr(q, "the server did not grant the %s",
+		    what);
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return qxlshm_seterr(q, "socketpair: %s", strerror(errno));
 	memset(&as, 0, sizeof(as));
-	if (qxlshm_send_msg(q, QXLSHM_MSG_AGENT, &as, sizeof(as), &sv[1],
-	    1) == -1) {
+	if (qxlshm_send_msg(q, msg, &as, sizeof(as), &sv[1], 1) == -1) {
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
 	}
 	close(sv[1]);
 	return sv[0];
+}
+
+int
+qxlshm_agent_open(struct qxlshm *q)
+{
+	return qxlshm_socket_port(q, QXLSHM_F_AGENT, QXLSHM_MSG_AGENT,
+	    "agent port (QXLSHM_F_AGENT)");
+}
+
+int
+qxlshm_audio_open(struct qxlshm *q)
+{
+	return qxlshm_socket_port(q, QXLSHM_F_AUDIO, QXLSHM_MSG_AUDIO,
+	    "audio port (QXLSHM_F_AUDIO)");
 }
 
 int

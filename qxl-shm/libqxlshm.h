@@ -74,6 +74,10 @@ int		 qxlshm_input_fd(const struct qxlshm *q);
  * reads and writes VDI chunks there (struct qxlshm_agent_chunk, then the
  * data), one per datagram.  -1 (ENOTSUP: not granted). */
 int		 qxlshm_agent_open(struct qxlshm *q);
+/* The audio port (QXLSHM_F_AUDIO granted): create the socket pair, send
+ * one end (MSG_AUDIO) and return the other, which the caller owns and
+ * writes QXLSHM_AUDIO_* datagrams to.  -1 (ENOTSUP: not granted). */
+int		 qxlshm_audio_open(struct qxlshm *q);
 /* A byte stream port (QXLSHM_F_PORTS granted): fd (an AF_UNIX
  * SOCK_STREAM socket; sent, not closed here) carries the device's bytes;
  * kind QXLSHM_PORT_*, name unique, opened whether the device end is

@@ -79,6 +79,7 @@ enum qxlshm_type {
 	QXLSHM_MSG_INPUT_FLAGS = 10,	/* 1.1, F_INPUT: new input flags */
 	QXLSHM_MSG_PORT = 11,		/* 1.1, F_PORTS: 1 fd, a byte stream */
 	QXLSHM_MSG_PORT_STATE = 12,	/* 1.1, F_PORTS: opened or closed */
+	QXLSHM_MSG_AUDIO = 13,		/* 1.1, F_AUDIO: 1 fd, the audio port */
 	/* server -> producer */
 	QXLSHM_MSG_HELLO_REPLY = 100,
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
@@ -99,8 +100,11 @@ enum qxlshm_type {
 						   byte streams: USB
 						   redirection, named ports
 						   (MSG_PORT) */
+#define QXLSHM_F_AUDIO		(1ull << 4)	/* the producer plays
+						   sound (MSG_AUDIO) */
 #define QXLSHM_F_SUPPORTED	(QXLSHM_F_REDRAW | QXLSHM_F_INPUT | \
-				 QXLSHM_F_AGENT | QXLSHM_F_PORTS)
+				 QXLSHM_F_AGENT | QXLSHM_F_PORTS | \
+				 QXLSHM_F_AUDIO)
 
 struct qxlshm_hello {
 	uint32_t	magic;		/* QXLSHM_MAGIC */
@@ -211,6 +215,35 @@ struct qxlshm_port_state {
 	uint32_t	port;		/* its number */
 	uint32_t	opened;
 } __attribute__((packed));
+
+/* QXLSHM_MSG_AUDIO, with one AF_UNIX SOCK_SEQPACKET socket: the sound
+ * the producer plays, one message a datagram, producer to server, each
+ * starting with a u32 type (QXLSHM_AUDIO_*).  DATA carries its format
+ * so that a viewer joining late starts from any DATA: struct
+ * qxlshm_audio_data then S16LE samples, channels interleaved, a whole
+ * number of frames, at most QXLSHM_AUDIO_MAX_DATA bytes.  STOP: the
+ * type alone.  VOLUME: struct qxlshm_audio_volume.  Sound is real time:
+ * a datagram the server cannot take at once may be dropped by the
+ * producer, and the server drops what a viewer cannot take. */
+enum qxlshm_audio_type {
+	QXLSHM_AUDIO_DATA = 1,
+	QXLSHM_AUDIO_STOP = 2,
+	QXLSHM_AUDIO_VOLUME = 3,
+};
+struct qxlshm_audio_data {
+	uint32_t	type;		/* QXLSHM_AUDIO_DATA */
+	uint32_t	channels;	/* 1 or 2 */
+	uint32_t	frequency;	/* 8000..192000 Hz */
+} __attribute__((packed));
+struct qxlshm_audio_volume {
+	uint32_t	type;		/* QXLSHM_AUDIO_VOLUME */
+	uint32_t	mute;		/* 0 or 1 */
+	uint32_t	channels;	/* 1 or 2 */
+	uint16_t	volume[2];	/* 0..65535 each */
+} __attribute__((packed));
+#define QXLSHM_AUDIO_MAX_DATA	16384
+#define QXLSHM_AUDIO_MIN_RATE	8000
+#define QXLSHM_AUDIO_MAX_RATE	192000
 
 /* QXLSHM_MSG_LEDS: the keyboard's lock state, sent when it changes;
  * SPICE's modifier bits. */

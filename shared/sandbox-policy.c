@@ -174,6 +174,7 @@ sandbox_policy(enum sandbox_role role)
 		return sandbox_policy_display;
 	case SANDBOX_ROLE_INPUTS:
 	case SANDBOX_ROLE_VMC:
+	case SANDBOX_ROLE_PLAYBACK:
 		/* A channel and the producer's socket: a main worker's. */
 		return sandbox_policy_main;
 	case SANDBOX_ROLE_KEYGEN:

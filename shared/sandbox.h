@@ -29,6 +29,7 @@ enum sandbox_role {
 	SANDBOX_ROLE_INPUTS,	/* workers/role-inputs.c */
 	SANDBOX_ROLE_CURSOR,	/* workers/role-cursor.c */
 	SANDBOX_ROLE_VMC,	/* workers/role-vmc.c */
+	SANDBOX_ROLE_PLAYBACK,	/* workers/role-playback.c */
 };
 
 /* File descriptors a worker may hold: the display worker serves every

@@ -49,6 +49,7 @@ static const struct worker_role_entry {
 	{ "inputs",	&role_inputs,	SANDBOX_ROLE_INPUTS },
 	{ "cursor",	&role_cursor,	SANDBOX_ROLE_CURSOR },
 	{ "vmc",	&role_vmc,	SANDBOX_ROLE_VMC },
+	{ "playback",	&role_playback,	SANDBOX_ROLE_PLAYBACK },
 };
 
 struct worker_opts {

@@ -293,7 +293,7 @@ qagent_new(struct qemu *q, const struct qchardev *cd, struct spd_err *err)
 	close(sv[1]);
 	if (r == -1)
 		goto fail;
-	if ((r = sd_bus_match_signal(q->q_bus, &a->a_match, NULL, cd->cd_path,
+	if ((r = sd_bus_match_signal(q->q_bus, &a->a_match, q->q_dest, cd->cd_path,
 	    "org.freedesktop.DBus.Properties", "PropertiesChanged",
 	    qagent_changed_cb, a)) < 0 ||
 	    (r = sd_event_add_io(q->q_event, &a->a_stream_ev, a->a_stream,

@@ -53,7 +53,7 @@ qchardev_list(struct qemu *q, struct qchardev *out, int max,
 	char name[64];
 	int r, n = 0;
 
-	if ((r = sd_bus_call_method(q->q_bus, NULL, "/org/qemu/Display1",
+	if ((r = sd_bus_call_method(q->q_bus, q->q_dest, "/org/qemu/Display1",
 	    "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &e,
 	    &reply, "")) < 0) {
 		spd_err_set(err, "listing QEMU's display objects: %s",
@@ -91,7 +91,7 @@ qchardev_register(struct qemu *q, const struct qchardev *cd, int fd,
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	int r, b = 0;
 
-	if ((r = sd_bus_call_method(q->q_bus, NULL, cd->cd_path,
+	if ((r = sd_bus_call_method(q->q_bus, q->q_dest, cd->cd_path,
 	    QEMU_IFACE ".Chardev", "Register", &e, NULL, "h", fd)) < 0) {
 		spd_err_set(err, "registering on QEMU's chardev %s: %s",
 		    cd->cd_name, e.message != NULL ? e.message :
@@ -99,7 +99,7 @@ qchardev_register(struct qemu *q, const struct qchardev *cd, int fd,
 		sd_bus_error_free(&e);
 		return -1;
 	}
-	(void)sd_bus_get_property_trivial(q->q_bus, NULL, cd->cd_path,
+	(void)sd_bus_get_property_trivial(q->q_bus, q->q_dest, cd->cd_path,
 	    QEMU_IFACE ".Chardev", "FEOpened", &e, 'b', &b);
 	sd_bus_error_free(&e);
 	*opened = b != 0;

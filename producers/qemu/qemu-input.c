@@ -29,8 +29,8 @@ qinput_call(struct qinput *in, const char *iface, const char *member,
 	sd_bus_message *m = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, NULL, in->i_q->q_console,
-	    iface, member);
+	r = sd_bus_message_new_method_call(bus, &m, in->i_q->q_dest,
+	    in->i_q->q_console, iface, member);
 	if (r >= 0)
 		r = sd_bus_message_set_expect_reply(m, 0);
 	if (r >= 0 && sig[0] != '\0')
@@ -165,20 +165,20 @@ qinput_new(struct qemu *q, struct spd_err *err)
 	in->i_q = q;
 	/* Watched before they are read: a change in between is a signal,
 	 * never lost. */
-	if ((r = sd_bus_match_signal(q->q_bus, &in->i_match, NULL,
+	if ((r = sd_bus_match_signal(q->q_bus, &in->i_match, q->q_dest,
 	    q->q_console, "org.freedesktop.DBus.Properties",
 	    "PropertiesChanged", qinput_changed_cb, in)) < 0) {
 		spd_err_set(err, "watching the console's properties: %s",
 		    strerror(-r));
 		goto fail;
 	}
-	if ((r = sd_bus_get_property_trivial(q->q_bus, NULL, q->q_console,
+	if ((r = sd_bus_get_property_trivial(q->q_bus, q->q_dest, q->q_console,
 	    QEMU_IFACE ".Mouse", "IsAbsolute", &e, 'b', &abs)) < 0) {
 		spd_err_set(err, "reading the console's Mouse.IsAbsolute: %s",
 		    e.message != NULL ? e.message : strerror(-r));
 		goto fail;
 	}
-	(void)sd_bus_get_property_trivial(q->q_bus, NULL, q->q_console,
+	(void)sd_bus_get_property_trivial(q->q_bus, q->q_dest, q->q_console,
 	    QEMU_IFACE ".Keyboard", "Modifiers", &e, 'u', &leds);
 	sd_bus_error_free(&e);
 	in->i_abs = abs != 0;

@@ -27,6 +27,8 @@ struct qlisten {
 	sd_bus_slot	*l_vtable;
 	sd_bus_slot	*l_call;	/* RegisterListener in flight */
 	sd_bus_slot	*l_match;	/* the console's PropertiesChanged */
+	uint32_t	 l_cw;		/* its Width and Height as last said */
+	uint32_t	 l_ch;		/* (0: not yet) */
 	unsigned	 l_bad;		/* refused calls, for the log */
 };
 
@@ -56,6 +58,23 @@ qlisten_read_pixels(sd_bus_message *m, struct qscreen_pixels *px)
 	return 0;
 }
 
+/* The primary takes the console's size as QEMU last said it, if it has
+ * one (the signal may come before the Scanout it follows, or after the
+ * Updates that outgrew the primary: the other connection). */
+static void
+qlisten_follow(struct qlisten *l)
+{
+	struct spd_err err;
+	uint32_t w, h;
+
+	qscreen_size(l->l_q->q_screen, &w, &h);
+	if (w == 0 || l->l_cw == 0 || l->l_ch == 0 ||
+	    (w == l->l_cw && h == l->l_ch))
+		return;
+	if (qscreen_resize(l->l_q->q_screen, l->l_cw, l->l_ch, &err) == -1)
+		log_warn("console size change: %s", err.msg);
+}
+
 static int
 qlisten_scanout(sd_bus_message *m, void *arg, sd_bus_error *ret)
 {
@@ -73,29 +92,8 @@ qlisten_scanout(sd_bus_message *m, void *arg, sd_bus_error *ret)
 	    px.qp_stride, px.qp_format, px.qp_size);
 	if (qscreen_scanout(l->l_q->q_screen, w, h, &px, &err) == -1)
 		return qlisten_refuse(l, m, "Scanout", &err);
+	qlisten_follow(l);
 	return sd_bus_reply_method_return(m, NULL);
-}
-
-/* The console's size as QEMU says now (a call answered at once). */
-static int
-qlisten_console_size(struct qlisten *l, uint32_t *w, uint32_t *h,
-    struct spd_err *err)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int r;
-
-	if ((r = sd_bus_get_property_trivial(l->l_q->q_bus, NULL,
-	    l->l_q->q_console, QEMU_IFACE ".Console", "Width", &e, 'u',
-	    w)) < 0 ||
-	    (r = sd_bus_get_property_trivial(l->l_q->q_bus, NULL,
-	    l->l_q->q_console, QEMU_IFACE ".Console", "Height", &e, 'u',
-	    h)) < 0) {
-		spd_err_set(err, "reading the console's size: %s",
-		    e.message != NULL ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -114,36 +112,49 @@ qlisten_update(sd_bus_message *m, void *arg, sd_bus_error *ret)
 	    (r = qlisten_read_pixels(m, &px)) < 0)
 		return r;
 	rc = qscreen_update(scr, x, y, w, h, &px, &err);
-	/* Outside: the guest changed mode and QEMU sent no Scanout. */
-	if (rc == QSCREEN_OUTSIDE &&
-	    qlisten_console_size(l, &cw, &ch, &err) == 0 &&
-	    qscreen_resize(scr, cw, ch, &err) == 0)
-		rc = qscreen_update(scr, x, y, w, h, &px, &err);
+	/* Outside: the guest changed mode and QEMU sent no Scanout.  The
+	 * primary grows to take it; the console's Width and Height
+	 * (PropertiesChanged, on the other connection) set the exact size
+	 * when they come.  Asking QEMU now could deadlock: it may be
+	 * waiting for us (a listener's set-up). */
+	qscreen_size(scr, &cw, &ch);
+	if (rc == QSCREEN_OUTSIDE && x >= 0 && y >= 0 && w > 0 && h > 0 &&
+	    qscreen_resize(scr, (uint32_t)x + (uint32_t)w > cw ?
+	    (uint32_t)x + (uint32_t)w : cw, (uint32_t)y + (uint32_t)h > ch ?
+	    (uint32_t)y + (uint32_t)h : ch, &err) == 0 &&
+	    (rc = qscreen_update(scr, x, y, w, h, &px, &err)) == 0)
+		qlisten_follow(l);
 	if (rc != 0)
 		return qlisten_refuse(l, m, "Update", &err);
 	return sd_bus_reply_method_return(m, NULL);
 }
 
 /* The console's Width or Height changed (PropertiesChanged on the
- * display connection): the primary follows. */
+ * display connection, the values in the signal): the primary follows. */
 static int
 qlisten_console_changed(sd_bus_message *m, void *arg, sd_bus_error *ret)
 {
 	struct qlisten *l = arg;
-	struct spd_err err;
-	const char *iface;
-	uint32_t w, h;
+	const char *iface, *name;
+	uint32_t v;
 
 	(void)ret;
 	if (sd_bus_message_read(m, "s", &iface) < 0 ||
-	    strcmp(iface, QEMU_IFACE ".Console") != 0)
+	    strcmp(iface, QEMU_IFACE ".Console") != 0 ||
+	    sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
 		return 0;
-	qscreen_size(l->l_q->q_screen, &w, &h);
-	if (w == 0)
-		return 0;	/* no picture yet: the Scanout brings it */
-	if (qlisten_console_size(l, &w, &h, &err) == -1 ||
-	    qscreen_resize(l->l_q->q_screen, w, h, &err) == -1)
-		log_warn("console size change: %s", err.msg);
+	while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+		if (sd_bus_message_read(m, "s", &name) < 0)
+			return 0;
+		if ((strcmp(name, "Width") == 0 || strcmp(name, "Height") ==
+		    0) && sd_bus_message_read(m, "v", "u", &v) >= 0)
+			*(name[0] == 'W' ? &l->l_cw : &l->l_ch) = v;
+		else if (sd_bus_message_skip(m, "v") < 0)
+			return 0;
+		if (sd_bus_message_exit_container(m) < 0)
+			return 0;
+	}
+	qlisten_follow(l);
 	return 0;
 }
 
@@ -276,7 +287,7 @@ qlisten_new(struct qemu *q, struct spd_err *err)
 		spd_err_set(err, "listener connection: %s", strerror(-r));
 		goto fail;
 	}
-	if ((r = sd_bus_match_signal(q->q_bus, &l->l_match, NULL,
+	if ((r = sd_bus_match_signal(q->q_bus, &l->l_match, q->q_dest,
 	    q->q_console, "org.freedesktop.DBus.Properties",
 	    "PropertiesChanged", qlisten_console_changed, l)) < 0) {
 		spd_err_set(err, "watching the console's size: %s",
@@ -284,7 +295,7 @@ qlisten_new(struct qemu *q, struct spd_err *err)
 		goto fail;
 	}
 	/* The call carries a copy of the fd (sd-bus dups it). */
-	if ((r = sd_bus_message_new_method_call(q->q_bus, &call, NULL,
+	if ((r = sd_bus_message_new_method_call(q->q_bus, &call, q->q_dest,
 	    q->q_console, QEMU_IFACE ".Console", "RegisterListener")) < 0 ||
 	    (r = sd_bus_message_append(call, "h", sv[1])) < 0 ||
 	    (r = sd_bus_call_async(q->q_bus, &l->l_call, call,

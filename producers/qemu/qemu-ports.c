@@ -69,7 +69,7 @@ qports_add(struct qemu *q, const struct qchardev *cd, struct spd_err *err)
 	close(sv[1]);
 	if (p->p_index == -1)
 		return spd_err_set(err, "spiced: %s", qxlshm_error(q->q_shm));
-	if ((r = sd_bus_match_signal(q->q_bus, &p->p_match, NULL, cd->cd_path,
+	if ((r = sd_bus_match_signal(q->q_bus, &p->p_match, q->q_dest, cd->cd_path,
 	    "org.freedesktop.DBus.Properties", "PropertiesChanged",
 	    qports_changed_cb, p)) < 0)
 		return spd_err_set(err, "chardev %s: %s", cd->cd_name,

@@ -42,7 +42,7 @@ int		 qscreen_scanout(struct qscreen *, uint32_t w, uint32_t h,
 		    const struct qscreen_pixels *, struct spd_err *err);
 /* The console is w x h now: a new primary, with what the old and new
  * sizes share kept (QEMU 7.2 sends no Scanout when a guest changes mode:
- * its Console's Width and Height, or an Update that does not fit, say
+ * an Update that does not fit, then its Console's Width and Height, say
  * so).  0, or -1 with err. */
 int		 qscreen_resize(struct qscreen *, uint32_t w, uint32_t h,
 		    struct spd_err *err);

@@ -15,6 +15,7 @@
 #include "libqxlshm.h"
 
 #define QEMU_IFACE		"org.qemu.Display1"
+#define QEMU_BUS_NAME		"org.qemu"	/* QEMU's name on a bus */
 #define QEMU_CMD_SLOT		0	/* device region, commands, cursors */
 #define QEMU_DATA_SLOT		1	/* the primary's pixels */
 
@@ -24,10 +25,13 @@ struct qinput;
 struct qlisten;
 struct qagent;
 struct qports;
+struct qaudio;
 
 struct qemu {
 	sd_event	*q_event;
 	sd_bus		*q_bus;		/* the display connection */
+	const char	*q_dest;	/* QEMU's bus name: NULL peer to peer,
+					   QEMU_BUS_NAME on a bus */
 	char		 q_console[64];	/* its object path */
 	struct qxlshm	*q_shm;
 	uint32_t	 q_max_w;	/* largest primary the memory takes */
@@ -38,6 +42,7 @@ struct qemu {
 	struct qlisten	*q_listen;
 	struct qagent	*q_agent;	/* NULL: QEMU has no agent chardev */
 	struct qports	*q_ports;	/* its other chardevs, or NULL */
+	struct qaudio	*q_audio;
 	int		 q_status;	/* exit status once the loop ends */
 };
 

@@ -2,13 +2,17 @@
 /*
  * spiced-qemu: an unmodified QEMU's D-Bus display as a spiced producer.
  *
- *   spiced-qemu --socket PRODUCER_SOCKET (--qmp QMP_SOCKET | --fd N)
+ *   spiced-qemu --socket PRODUCER_SOCKET
+ *               (--qmp QMP_SOCKET | --fd N | --dbus ADDRESS)
  *               [--console N] [--name NAME] [--max-size WxH] [-v]
  *
  * With --qmp, QEMU (started with -display dbus,p2p=yes and a QMP socket)
  * is handed one end of a socket pair as a D-Bus display client; with --fd,
  * N is such a connection already (libvirt's virDomainOpenGraphicsFD).
- * QEMU serves that connection; the console's picture, cursor and input
+ * QEMU serves that connection.  With --dbus, QEMU (-display
+ * dbus,addr=ADDRESS) is on the D-Bus bus at ADDRESS as org.qemu: the
+ * mode QEMU 7.2's audio needs (its peer-to-peer audio registration
+ * crashes it, so the bridge asks for sound only on a bus).  Then the console's picture, cursor and input
  * then flow between it and spiced (see qemu-listener.h, qemu-screen.h,
  * qemu-cursor.h, qemu-input.h).  Exits 0 on SIGINT/SIGTERM, 1 when QEMU or
  * spiced goes away (for systemd to restart it), 2 on bad usage.
@@ -26,6 +30,7 @@
 
 #include "log.h"
 #include "qemu-agent.h"
+#include "qemu-audio.h"
 #include "qemu-chardev.h"
 #include "qemu-cursor.h"
 #include "qemu-input.h"
@@ -93,7 +98,7 @@ static void
 qemu_usage(void)
 {
 	fprintf(stderr, "usage: spiced-qemu --socket PRODUCER_SOCKET "
-	    "(--qmp QMP_SOCKET | --fd N)\n"
+	    "(--qmp QMP_SOCKET | --fd N | --dbus ADDRESS)\n"
 	    "                   [--console N] [--name NAME] "
 	    "[--max-size WxH] [-v]\n");
 	exit(2);
@@ -137,25 +142,52 @@ qemu_signal(sd_event_source *es, const struct signalfd_siginfo *si,
 	return 0;
 }
 
-/* The D-Bus display connection on fd (taken), QEMU serving it. */
+/* QEMU takes its bus name while it starts: wait for it a while. */
+#define QEMU_BUS_WAIT_MS	10000
 static int
-qemu_bus_open(struct qemu *q, int fd, struct spd_err *err)
+qemu_bus_wait_name(struct qemu *q, struct spd_err *err)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int i, r = 0;
+
+	for (i = 0; i < QEMU_BUS_WAIT_MS / 100; i++) {
+		if ((r = sd_bus_call_method(q->q_bus, "org.freedesktop.DBus",
+		    "/org/freedesktop/DBus", "org.freedesktop.DBus",
+		    "GetNameOwner", &e, NULL, "s", QEMU_BUS_NAME)) >= 0)
+			return 0;
+		sd_bus_error_free(&e);
+		usleep(100 * 1000);
+	}
+	return spd_err_set(err, "no %s on the D-Bus bus after %d s: %s",
+	    QEMU_BUS_NAME, QEMU_BUS_WAIT_MS / 1000, strerror(-r));
+}
+
+/* The D-Bus display connection: on fd (taken, QEMU serving it), or to
+ * the bus at address (fd -1). */
+static int
+qemu_bus_open(struct qemu *q, int fd, const char *address,
+    struct spd_err *err)
 {
 	int r;
 
-	if ((r = sd_bus_new(&q->q_bus)) < 0 ||
-	    (r = sd_bus_set_fd(q->q_bus, fd, fd)) < 0) {
-		close(fd);
+	if ((r = sd_bus_new(&q->q_bus)) < 0 || (fd >= 0 ?
+	    (r = sd_bus_set_fd(q->q_bus, fd, fd)) < 0 :
+	    (r = sd_bus_set_address(q->q_bus, address)) < 0 ||
+	    (r = sd_bus_set_bus_client(q->q_bus, 1)) < 0)) {
+		if (fd >= 0)
+			close(fd);
 		return spd_err_set(err, "D-Bus connection: %s", strerror(-r));
 	}
+	q->q_dest = fd >= 0 ? NULL : QEMU_BUS_NAME;
 	if ((r = sd_bus_negotiate_fds(q->q_bus, 1)) < 0 ||
 	    (r = sd_bus_match_signal(q->q_bus, NULL, NULL, NULL,
 	    "org.freedesktop.DBus.Local", "Disconnected", qemu_bus_gone,
 	    q)) < 0 ||
 	    (r = sd_bus_start(q->q_bus)) < 0 ||
 	    (r = qemu_bus_attach(q, q->q_bus)) < 0)
-		return spd_err_set(err, "D-Bus connection: %s", strerror(-r));
-	return 0;
+		return spd_err_set(err, "D-Bus connection%s%s: %s", fd >= 0 ?
+		    "" : " to ", fd >= 0 ? "" : address, strerror(-r));
+	return fd >= 0 ? 0 : qemu_bus_wait_name(q, err);
 }
 
 /* The console exists and what it is, for the log. */
@@ -166,7 +198,7 @@ qemu_console_check(struct qemu *q, struct spd_err *err)
 	char *label = NULL;
 	int r;
 
-	if ((r = sd_bus_get_property_string(q->q_bus, NULL, q->q_console,
+	if ((r = sd_bus_get_property_string(q->q_bus, q->q_dest, q->q_console,
 	    QEMU_IFACE ".Console", "Label", &e, &label)) < 0) {
 		spd_err_set(err, "QEMU's console %s: %s", q->q_console,
 		    e.message != NULL ? e.message : strerror(-r));
@@ -187,8 +219,8 @@ qemu_shm_open(struct qemu *q, const char *sock, const char *name,
 	uint64_t data;
 
 	if ((q->q_shm = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
-	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_PORTS, msg,
-	    sizeof(msg))) == NULL)
+	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_PORTS | QXLSHM_F_AUDIO,
+	    msg, sizeof(msg))) == NULL)
 		return spd_err_set(err, "%s", msg);
 	/* Sparse memory: only what the console's size touches is used;
 	 * room for two primaries, the old one and the next, while the size
@@ -233,6 +265,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "fd", required_argument, NULL, 'f' },
+		{ "dbus", required_argument, NULL, 'b' },
 		{ "console", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "max-size", required_argument, NULL, 'm' },
@@ -241,6 +274,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sock = NULL, *qmp = NULL, *name = "spiced-qemu";
+	const char *address = NULL;
 	struct spd_err err;
 	struct qemu q;
 	sigset_t ss;
@@ -251,7 +285,7 @@ main(int argc, char **argv)
 	memset(&q, 0, sizeof(q));
 	q.q_max_w = 3840;
 	q.q_max_h = 2160;
-	while ((c = getopt_long(argc, argv, "s:q:f:c:n:m:vh", longopts,
+	while ((c = getopt_long(argc, argv, "s:q:f:b:c:n:m:vh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -259,6 +293,9 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			qmp = optarg;
+			break;
+		case 'b':
+			address = optarg;
 			break;
 		case 'f':
 			errno = 0;
@@ -289,7 +326,8 @@ main(int argc, char **argv)
 			qemu_usage();
 		}
 	}
-	if (sock == NULL || optind != argc || (qmp == NULL) == (fd < 0))
+	if (sock == NULL || optind != argc ||
+	    (qmp != NULL) + (fd >= 0) + (address != NULL) != 1)
 		qemu_usage();
 	log_init("spiced-qemu", verbose);
 	/* A VM's console is not root's business: the bridge holds no
@@ -330,7 +368,7 @@ main(int argc, char **argv)
 		close(sv[1]);
 		fd = sv[0];
 	}
-	if (qemu_bus_open(&q, fd, &err) == -1 ||
+	if (qemu_bus_open(&q, fd, address, &err) == -1 ||
 	    qemu_console_check(&q, &err) == -1 ||
 	    qemu_shm_open(&q, sock, name, &err) == -1 ||
 	    (q.q_screen = qscreen_new(&q, &err)) == NULL ||
@@ -346,7 +384,8 @@ main(int argc, char **argv)
 		log_err("%s", err.msg);
 		goto out;
 	}
-	if ((q.q_listen = qlisten_new(&q, &err)) == NULL) {
+	if ((q.q_listen = qlisten_new(&q, &err)) == NULL ||
+	    (q.q_audio = qaudio_new(&q, &err)) == NULL) {
 		log_err("%s", err.msg);
 		goto out;
 	}
@@ -354,6 +393,7 @@ main(int argc, char **argv)
 	q.q_status = 0;
 	(void)sd_event_loop(q.q_event);
 out:
+	qaudio_free(q.q_audio);
 	qports_free(&q);
 	qagent_free(q.q_agent);
 	qlisten_free(q.q_listen);

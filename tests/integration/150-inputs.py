@@ -112,6 +112,9 @@ def main():
     d.wait_channels([spice_client.CHANNEL_MAIN, spice_client.CHANNEL_INPUTS], timeout=10)
     inputs2 = d.channel(spice_client.CHANNEL_INPUTS)
     common.wait_for(lambda: len(sp.workers("inputs")) == 2, 5, "two inputs workers")
+    # spice-gtk drops input on a channel not open yet.
+    d.wait_until(lambda: (spice_client.CHANNEL_INPUTS, 0) in d.opened, 10,
+                 "the second viewer's inputs channel open")
     mark = sp.log_mark()
     Spice.InputsChannel.key_press_and_release(inputs2, 0x2c)
     def keys_up():

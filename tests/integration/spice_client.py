@@ -140,10 +140,11 @@ class Client:
 
     def __init__(self, host="127.0.0.1", port=None, password=None,
                  unix_path=None, tls_port=None, ca_file=None, uri=None,
-                 connect_types=None, username=None):
+                 connect_types=None, username=None, audio=False):
         """connect_types: channel types to connect when the server lists
         them (None: all).  username: the session's "username", which
-        spice-gtk 0.42 gives SASL as the user name."""
+        spice-gtk 0.42 gives SASL as the user name.  audio: make playback
+        channels, whose sound is recorded (playback_starts, pcm)."""
         self.connect_types = None if connect_types is None else set(connect_types)
         self.session = Spice.Session()
         if uri is not None:
@@ -163,6 +164,9 @@ class Client:
             self.session.set_property("username", username)
         if ca_file is not None:
             self.session.set_property("ca-file", ca_file)
+        self.session.set_property("enable-audio", audio)
+        self.playback_starts = []
+        self.pcm = bytearray()
         self.channels = {}
         self.events = []
         self.opened = set()
@@ -195,6 +199,9 @@ class Client:
             GObject.Object.connect(channel, "display-primary-destroy", self._on_primary_destroy)
             GObject.Object.connect(channel, "display-invalidate", self._on_invalidate)
             GObject.Object.connect(channel, "display-mark", self._on_mark)
+        if key[0] == CHANNEL_PLAYBACK:
+            GObject.Object.connect(channel, "playback-start", self._on_playback_start)
+            GObject.Object.connect(channel, "playback-data", self._on_playback_data)
         if key[0] == CHANNEL_CURSOR:
             GObject.Object.connect(channel, "cursor-set", self._on_cursor_set)
             GObject.Object.connect(channel, "cursor-move", self._on_cursor_move)
@@ -242,6 +249,12 @@ class Client:
         data = ctypes.string_at(rgba, width * height * 4) if rgba else b""
         self.cursors.append({"width": width, "height": height, "hot_x": hot_x,
                              "hot_y": hot_y, "rgba": data})
+
+    def _on_playback_start(self, channel, fmt, channels, rate):
+        self.playback_starts.append((fmt, channels, rate))
+
+    def _on_playback_data(self, channel, data, size):
+        self.pcm.extend(ctypes.string_at(data, size))
 
     def _on_cursor_move(self, channel, x, y):
         self.cursor_moves.append((x, y))
@@ -376,11 +389,11 @@ class Client:
 
 def connect(host="127.0.0.1", port=None, password=None, unix_path=None,
             tls_port=None, ca_file=None, uri=None, connect_types=None,
-            username=None):
+            username=None, audio=False):
     """Create a Client and start connecting; returns the Client."""
     return Client(host=host, port=port, password=password, unix_path=unix_path,
                   tls_port=tls_port, ca_file=ca_file, uri=uri,
-                  connect_types=connect_types, username=username).start()
+                  connect_types=connect_types, username=username, audio=audio).start()
 
 
 class Clip:

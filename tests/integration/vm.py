@@ -28,6 +28,45 @@ ECHO_BOOT = bytes([0xB4, 0x0E, 0xB0, 0x3E, 0xCD, 0x10,
                    0xB4, 0x0E, 0xCD, 0x10,
                    0xEB, 0xF6])
 
+# A guest that beeps: the PC speaker at 1193182 / 1193 = 1000 Hz, on
+# until the machine stops.
+#   mov al, 0xb6; out 0x43, al; mov ax, 1193; out 0x42, al; mov al, ah
+#   out 0x42, al; in al, 0x61; or al, 3; out 0x61, al; hlt; jmp hlt
+BEEP_BOOT = bytes([0xB0, 0xB6, 0xE6, 0x43, 0xB8, 0xA9, 0x04, 0xE6, 0x42,
+                   0x88, 0xE0, 0xE6, 0x42, 0xE4, 0x61, 0x0C, 0x03, 0xE6,
+                   0x61, 0xF4, 0xEB, 0xFD])
+BEEP_HZ = 1193182 / 1193
+# The sound of the PC speaker to QEMU's D-Bus audio.
+AUDIO = ["-machine", "pcspk-audiodev=snd0", "-audiodev", "dbus,id=snd0"]
+
+
+# dbus-daemon wants its user in the password database: the bus, QEMU and
+# the bridge run as nobody when the tests run as root.
+BUS_UID = 65534 if common.AS_ROOT else None
+
+
+class Bus:
+    """A private D-Bus bus (dbus-daemon, session configuration) run as
+    uid (BUS_UID), for QEMU's display in bus mode; address is its D-Bus
+    address."""
+
+    def __init__(self, uid):
+        d = common.tmpdir()
+        os.chmod(d, 0o777)
+        self.address = "unix:path=%s" % os.path.join(d, "bus")
+        self.proc = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--nopidfile",
+             "--address=" + self.address],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=common.demote_fn(uid))
+        common._procs.append(self.proc)
+        common.wait_for(lambda: os.path.exists(os.path.join(d, "bus")), 10, "dbus-daemon")
+
+    def display(self, audiodev=None):
+        """QEMU's -display arguments for this bus."""
+        return ("-display", "dbus,addr=%s%s" % (self.address, ",audiodev=" + audiodev
+                                               if audiodev else ""))
+
 # A guest that floods the display: VGA mode 13h (320x200, 256 colours),
 # every pixel rewritten over and over, each frame shifted by one colour.
 #   mov ax, 0x13; int 0x10; mov ax, 0xa000; mov es, ax; xor bl, bl
@@ -321,12 +360,14 @@ class Qemu:
             self.proc.wait(timeout=10)
 
 
-def start_bridge(sp, vm, uid, *args, fd=None):
+def start_bridge(sp, vm, uid, *args, fd=None, bus=None):
     """spiced-qemu between vm and sp's display, as uid; returns the process
     once spiced logged it attached.  With fd, the bridge gets that
-    display connection (--fd, as libvirt hands one out) instead of QMP."""
+    display connection (--fd, as libvirt hands one out), with bus (a Bus)
+    it finds QEMU there (--dbus), instead of QMP."""
     mark = sp.log_mark()
-    how = ["--qmp", vm.qmp_path] if fd is None else ["--fd", str(fd)]
+    how = ["--fd", str(fd)] if fd is not None else ["--dbus", bus.address] \
+        if bus is not None else ["--qmp", vm.qmp_path]
     p = subprocess.Popen([SPICED_QEMU, "--socket", sp.producer_socket] + how +
                          ["--verbose"] + list(args),
                          stdout=sp.log, stderr=subprocess.STDOUT,

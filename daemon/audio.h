@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * audio: the producer's sound (qxl-shm MSG_AUDIO) to the sessions'
- * playback channels.  Each session with a playback channel has a
- * playback worker; the sound goes to one of them at a time, the newest
- * (as the reference server gives it to its latest client), and to the
- * next newest when that one goes.
+ * playback channels, and a viewer's microphone from the sessions' record
+ * channels to the producer (MSG_RECORD).  Each session with such a
+ * channel has a worker for it; each way belongs to one session at a
+ * time, the newest (as the reference server gives it to its latest
+ * client), and to the next newest when that one goes.
  */
 #ifndef SPICED_AUDIO_H
 #define SPICED_AUDIO_H
@@ -14,17 +15,24 @@
 
 struct session;
 
-/* MSG_AUDIO: take fd as the display's audio port.  0, or -1 with why. */
-int	audio_set(struct display *, int fd, const char **why);
-/* The producer went: no more sound. */
+/* The way of a channel type (SPICE_CHANNEL_PLAYBACK or _RECORD), -1 for
+ * other channels. */
+int	audio_way(uint8_t channel_type);
+/* MSG_AUDIO (AUDIO_PLAYBACK) or MSG_RECORD (AUDIO_RECORD): take fd as
+ * the display's port for that way.  0, or -1 with why. */
+int	audio_set(struct display *, int way, int fd, const char **why);
+/* The producer went: no more sound either way. */
 void	audio_clear(struct display *);
-/* Whether the display has sound to offer (its playback channel). */
-int	audio_available(const struct display *);
-/* Serve session s's playback channel fd (taken): a worker of its own,
- * which gets the sound.  0, or -1 (logged; fd closed). */
-int	audio_start(struct display *, struct session *, int fd,
+/* Whether the display has that way to offer (its channel). */
+int	audio_available(const struct display *, int way);
+/* Whether session s may link that way's channel now. */
+int	audio_admits(const struct display *, const struct session *, int way);
+/* Serve session s's channel fd (taken) of that way: a worker of its own,
+ * which gets the port while s is the newest.  0, or -1 (logged; fd
+ * closed). */
+int	audio_start(struct display *, struct session *, int way, int fd,
 	    const struct link_info *, uint32_t conn);
-/* Session s is ending: its playback worker stops. */
+/* Session s is ending: its audio workers stop. */
 void	audio_release(struct display *, struct session *);
 
 #endif

@@ -161,7 +161,8 @@ display_setup(struct display *d, const struct conf_display *cd,
 	LIST_INIT(&d->d_listeners);
 	d->d_input_fd = -1;
 	d->d_agent_fd = -1;
-	d->d_audio_fd = -1;
+	d->d_audio[AUDIO_PLAYBACK].da_fd = -1;
+	d->d_audio[AUDIO_RECORD].da_fd = -1;
 	for (i = 0; i < DISPLAY_NWORKERS; i++) {
 		struct display_keep *k = &d->d_keep[i];
 

@@ -528,22 +528,29 @@ producer_on_port(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	return 0;
 }
 
-/* MSG_AUDIO: the sound, for the sessions' playback channels. */
+/* MSG_AUDIO and MSG_RECORD: the sound for the sessions' playback
+ * channels, the microphone from their record channels. */
 static int
-producer_on_audio(struct producer *p, struct sbuf *sb, int *fds, int nfds,
-    const char **why)
+producer_on_audio(struct producer *p, uint32_t type, struct sbuf *sb,
+    int *fds, int nfds, const char **why)
 {
 	struct display *d = p->p_display;
 	struct qxlshm_agent_setup as;
 
+	int way = type == QXLSHM_MSG_AUDIO ? AUDIO_PLAYBACK : AUDIO_RECORD;
+
 	if (sbuf_get_bytes(sb, &as, sizeof(as)) != 0 || sbuf_left(sb) != 0 ||
 	    nfds != 1)
-		return *why = "AUDIO needs its payload and one fd", -1;
-	if (!(p->p_features & QXLSHM_F_AUDIO))
-		return *why = "AUDIO without the audio feature", -1;
+		return *why = way == AUDIO_PLAYBACK ? "AUDIO needs its payload "
+		    "and one fd" : "RECORD needs its payload and one fd", -1;
+	if (!(p->p_features & (way == AUDIO_PLAYBACK ? QXLSHM_F_AUDIO :
+	    QXLSHM_F_RECORD)))
+		return *why = way == AUDIO_PLAYBACK ? "AUDIO without the "
+		    "audio feature" : "RECORD without the record feature", -1;
 	if (as.flags != 0 || as.pad != 0)
-		return *why = "AUDIO has unknown flags", -1;
-	if (audio_set(d, fds[0], why) != 0)
+		return *why = way == AUDIO_PLAYBACK ? "AUDIO has unknown flags" :
+		    "RECORD has unknown flags", -1;
+	if (audio_set(d, way, fds[0], why) != 0)
 		return -1;
 	fds[0] = -1;
 	session_channels_changed(d);
@@ -776,8 +783,10 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 			rc = producer_on_port(p, &sb, fds, nfds, &why);
 			break;
 		}
-		if (h.type == QXLSHM_MSG_AUDIO) {
-			rc = producer_on_audio(p, &sb, fds, nfds, &why);
+		if (h.type == QXLSHM_MSG_AUDIO ||
+		    h.type == QXLSHM_MSG_RECORD) {
+			rc = producer_on_audio(p, h.type, &sb, fds, nfds,
+			    &why);
 			break;
 		}
 		if (nfds != 0)

@@ -192,14 +192,18 @@ session_link_admit(const struct link_info *li, void *arg)
 	case SPICE_CHANNEL_WEBDAV:
 		return session_port_admit(li, d);
 	case SPICE_CHANNEL_PLAYBACK:
+	case SPICE_CHANNEL_RECORD:
 		if ((s = session_find(d, li->connection_id)) == NULL ||
 		    s->s_main == NULL)
 			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
-		if (li->channel_id != 0 || !audio_available(d) ||
-		    s->s_playback != NULL) {
-			log_info("display \"%s\": session %u asked for playback "
+		if (s->s_view_only && li->channel_type == SPICE_CHANNEL_RECORD)
+			return SPICE_LINK_ERR_PERMISSION_DENIED;
+		if (li->channel_id != 0 ||
+		    !audio_admits(d, s, audio_way(li->channel_type))) {
+			log_info("display \"%s\": session %u asked for %s "
 			    "channel %u, which is not available", d->d_name,
-			    s->s_id, li->channel_id);
+			    s->s_id, li->channel_type == SPICE_CHANNEL_RECORD ?
+			    "record" : "playback", li->channel_id);
 			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 		}
 		return SPICE_LINK_ERR_OK;
@@ -240,8 +244,13 @@ session_send_channels(struct session *s)
 		/* USB devices and ports carry input too. */
 		ports_channels(s->s_display, &ch);
 	}
-	if (audio_available(s->s_display)) {
+	if (audio_available(s->s_display, AUDIO_PLAYBACK)) {
 		ch.ch[ch.count].type = SPICE_CHANNEL_PLAYBACK;
+		ch.ch[ch.count].id = 0;
+		ch.count++;
+	}
+	if (!s->s_view_only && audio_available(s->s_display, AUDIO_RECORD)) {
+		ch.ch[ch.count].type = SPICE_CHANNEL_RECORD;
 		ch.ch[ch.count].id = 0;
 		ch.count++;
 	}
@@ -516,20 +525,22 @@ session_new_port(int fd, const struct link_info *li, struct display *d)
 	}
 }
 
-/* The playback channel: a worker of its own, given the sound. */
+/* A playback or record channel: a worker of its own, given the sound
+ * or the microphone. */
 static void
-session_new_playback(int fd, const struct link_info *li, struct display *d)
+session_new_audio(int fd, const struct link_info *li, struct display *d)
 {
+	int way = audio_way(li->channel_type);
 	struct session *s;
 	uint32_t conn;
 
 	if ((s = session_find(d, li->connection_id)) == NULL ||
-	    s->s_playback != NULL || !audio_available(d)) {
+	    !audio_admits(d, s, way)) {
 		close(fd);
 		return;
 	}
 	conn = spiced_next_conn_id();
-	if (audio_start(d, s, fd, li, conn) == 0) {
+	if (audio_start(d, s, way, fd, li, conn) == 0) {
 		s->s_nconns++;
 		session_chan_add(s, conn, li);
 	}
@@ -557,8 +568,8 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 		session_new_port(fd, li, d);
 		return;
 	}
-	if (li->channel_type == SPICE_CHANNEL_PLAYBACK) {
-		session_new_playback(fd, li, d);
+	if (audio_way(li->channel_type) >= 0) {
+		session_new_audio(fd, li, d);
 		return;
 	}
 	/* admit ran synchronously just before; re-check all the same. */

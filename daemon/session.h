@@ -38,8 +38,10 @@ struct session {
 	struct wproc		*s_main;	/* the session's main worker */
 	uint32_t		 s_main_conn;
 	struct wproc		*s_inputs;	/* its inputs worker, or NULL */
-	struct wproc		*s_playback;	/* its playback worker, or NULL */
-	uint64_t		 s_playback_seq; /* when it linked (audio.c) */
+	/* Its playback and record workers (AUDIO_*), or NULL, and when
+	 * each linked (audio.c). */
+	struct wproc		*s_audio[AUDIO_WAYS];
+	uint64_t		 s_audio_seq[AUDIO_WAYS];
 	int			 s_view_only;	/* main linked view-only: no
 						   input at all */
 	int			 s_nconns;	/* live channel connections */

@@ -30,6 +30,9 @@ struct tls_server;
 /* A worker a display keeps for as long as it exists, restarted with
  * back-off when it dies (display.c's). */
 #define DISPLAY_NWORKERS	2	/* display, cursor */
+
+/* The ways sound goes (audio.c): to the viewer, from its microphone. */
+enum { AUDIO_PLAYBACK, AUDIO_RECORD, AUDIO_WAYS };
 struct display_keep {
 	struct display		*dk_display;
 	int			 dk_role;	/* enum wproc_role */
@@ -84,10 +87,12 @@ struct display {
 	 * none: producer.c sets it; session.c hands it to the owner. */
 	int			 d_agent_fd;
 	struct event		*d_agent_ev;	/* its peer closed it */
-	/* The producer's audio port (qxl-shm MSG_AUDIO), -1 if none, and
-	 * the session that has the sound (audio.c). */
-	int			 d_audio_fd;
-	struct session		*d_audio_owner;
+	/* The producer's audio ports (qxl-shm MSG_AUDIO, MSG_RECORD), -1
+	 * if none, and the session that has each (audio.c). */
+	struct display_audio {
+		int		 da_fd;
+		struct session	*da_owner;
+	}			 d_audio[AUDIO_WAYS];
 	struct display_port	 d_ports[QXLSHM_MAX_PORTS];
 	int			 d_nports;
 	struct session		*d_agent_owner;

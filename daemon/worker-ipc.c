@@ -22,6 +22,7 @@
 #define WPROC_ROLE_CURSOR	(1u << WPROC_CURSOR)
 #define WPROC_ROLE_VMC		(1u << WPROC_VMC)
 #define WPROC_ROLE_PLAYBACK	(1u << WPROC_PLAYBACK)
+#define WPROC_ROLE_RECORD	(1u << WPROC_RECORD)
 
 struct wproc_permit {
 	uint32_t	wp_type;
@@ -62,7 +63,8 @@ wproc_ipc_conn_closed(struct wproc *w, struct ipc_msg *m, const char **why)
 		return -1;
 	}
 	if ((w->w_role == WPROC_MAIN || w->w_role == WPROC_INPUTS ||
-	    w->w_role == WPROC_VMC || w->w_role == WPROC_PLAYBACK) &&
+	    w->w_role == WPROC_VMC || w->w_role == WPROC_PLAYBACK ||
+	    w->w_role == WPROC_RECORD) &&
 	    (w->w_session == NULL || m->hdr.ih_session !=
 	    w->w_session->s_id)) {
 		*why = "a session's worker reported a connection of another "
@@ -126,12 +128,14 @@ wproc_ipc_key(struct wproc *w, struct ipc_msg *m, const char **why)
 static const struct wproc_permit wproc_permits[] = {
 	{ IPC_W2D_READY, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
 	    WPROC_ROLE_KEYGEN | WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR |
-	    WPROC_ROLE_VMC | WPROC_ROLE_PLAYBACK, 0, wproc_ipc_ready },
+	    WPROC_ROLE_VMC | WPROC_ROLE_PLAYBACK | WPROC_ROLE_RECORD, 0,
+	    wproc_ipc_ready },
 	{ IPC_W2D_KEY, WPROC_ROLE_KEYGEN, 1, wproc_ipc_key },
 	{ IPC_W2D_INPUT_ACTIVE, WPROC_ROLE_INPUTS, 1, wproc_ipc_input_active },
 	{ IPC_W2D_CONN_CLOSED, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
 	    WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR | WPROC_ROLE_VMC |
-	    WPROC_ROLE_PLAYBACK, 1, wproc_ipc_conn_closed },
+	    WPROC_ROLE_PLAYBACK | WPROC_ROLE_RECORD, 1,
+	    wproc_ipc_conn_closed },
 	{ IPC_W2D_PRODUCER_FAULT, WPROC_ROLE_DISPLAY | WPROC_ROLE_CURSOR, 1,
 	    wproc_ipc_producer_fault },
 	{ IPC_W2D_PRIMARY_DONE, WPROC_ROLE_DISPLAY, 1,

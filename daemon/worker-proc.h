@@ -27,6 +27,7 @@ enum wproc_role {
 	WPROC_CURSOR,		/* one per display: the cursor ring */
 	WPROC_VMC,		/* one per byte-stream channel in use */
 	WPROC_PLAYBACK,		/* one per session with a playback channel */
+	WPROC_RECORD,		/* one per session with a record channel */
 };
 
 struct wproc;

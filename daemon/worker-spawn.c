@@ -40,6 +40,8 @@ wproc_role_name(enum wproc_role role)
 		return "vmc";
 	case WPROC_PLAYBACK:
 		return "playback";
+	case WPROC_RECORD:
+		return "record";
 	case WPROC_CURSOR:
 		return "cursor";
 	}

@@ -739,7 +739,7 @@ qxlshm_input_open(struct qxlshm *q, uint32_t flags, qxlshm_input_fn fn,
 }
 
 /* A datagram socket pair for feature's port: one end sent with msg (the
- * AGENT/AUDIO setup, flags 0), the other returned. */
+ * AGENT/AUDIO/RECORD setup, flags 0), the other returned. */
 static int
 qxlshm_socket_port(struct qxlshm *q, uint64_t feature, uint32_t msg,
     const char *what)
@@ -776,6 +776,13 @@ qxlshm_audio_open(struct qxlshm *q)
 {
 	return qxlshm_socket_port(q, QXLSHM_F_AUDIO, QXLSHM_MSG_AUDIO,
 	    "audio port (QXLSHM_F_AUDIO)");
+}
+
+int
+qxlshm_record_open(struct qxlshm *q)
+{
+	return qxlshm_socket_port(q, QXLSHM_F_RECORD, QXLSHM_MSG_RECORD,
+	    "record port (QXLSHM_F_RECORD)");
 }
 
 int

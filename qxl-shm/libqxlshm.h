@@ -78,6 +78,10 @@ int		 qxlshm_agent_open(struct qxlshm *q);
  * one end (MSG_AUDIO) and return the other, which the caller owns and
  * writes QXLSHM_AUDIO_* datagrams to.  -1 (ENOTSUP: not granted). */
 int		 qxlshm_audio_open(struct qxlshm *q);
+/* The record port (QXLSHM_F_RECORD granted), made as the audio port's:
+ * the caller sends START/STOP/VOLUME there and reads the microphone's
+ * DATA and SYNC.  -1 (ENOTSUP: not granted). */
+int		 qxlshm_record_open(struct qxlshm *q);
 /* A byte stream port (QXLSHM_F_PORTS granted): fd (an AF_UNIX
  * SOCK_STREAM socket; sent, not closed here) carries the device's bytes;
  * kind QXLSHM_PORT_*, name unique, opened whether the device end is

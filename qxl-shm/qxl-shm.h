@@ -80,6 +80,8 @@ enum qxlshm_type {
 	QXLSHM_MSG_PORT = 11,		/* 1.1, F_PORTS: 1 fd, a byte stream */
 	QXLSHM_MSG_PORT_STATE = 12,	/* 1.1, F_PORTS: opened or closed */
 	QXLSHM_MSG_AUDIO = 13,		/* 1.1, F_AUDIO: 1 fd, the audio port */
+	QXLSHM_MSG_RECORD = 14,		/* 1.1, F_RECORD: 1 fd, the record
+					   port */
 	/* server -> producer */
 	QXLSHM_MSG_HELLO_REPLY = 100,
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
@@ -102,9 +104,12 @@ enum qxlshm_type {
 						   (MSG_PORT) */
 #define QXLSHM_F_AUDIO		(1ull << 4)	/* the producer plays
 						   sound (MSG_AUDIO) */
+#define QXLSHM_F_RECORD		(1ull << 5)	/* the producer takes a
+						   microphone's sound
+						   (MSG_RECORD) */
 #define QXLSHM_F_SUPPORTED	(QXLSHM_F_REDRAW | QXLSHM_F_INPUT | \
 				 QXLSHM_F_AGENT | QXLSHM_F_PORTS | \
-				 QXLSHM_F_AUDIO)
+				 QXLSHM_F_AUDIO | QXLSHM_F_RECORD)
 
 struct qxlshm_hello {
 	uint32_t	magic;		/* QXLSHM_MAGIC */
@@ -224,14 +229,24 @@ struct qxlshm_port_state {
  * number of frames, at most QXLSHM_AUDIO_MAX_DATA bytes.  STOP: the
  * type alone.  VOLUME: struct qxlshm_audio_volume.  Sound is real time:
  * a datagram the server cannot take at once may be dropped by the
- * producer, and the server drops what a viewer cannot take. */
+ * producer, and the server drops what a viewer cannot take.
+ *
+ * QXLSHM_MSG_RECORD, with another such socket: the microphone.  The
+ * producer sends START (struct qxlshm_audio_data, the format it wants,
+ * no samples) when it starts listening, STOP when it stops, VOLUME; the
+ * server sends DATA in the format of the last START (dropped by the
+ * producer when it is not that format) and SYNC (the type alone) when a
+ * new viewer has the microphone, which the producer answers with its
+ * state (START or STOP, and VOLUME). */
 enum qxlshm_audio_type {
 	QXLSHM_AUDIO_DATA = 1,
 	QXLSHM_AUDIO_STOP = 2,
 	QXLSHM_AUDIO_VOLUME = 3,
+	QXLSHM_AUDIO_START = 4,		/* record: producer -> server */
+	QXLSHM_AUDIO_SYNC = 5,		/* record: server -> producer */
 };
 struct qxlshm_audio_data {
-	uint32_t	type;		/* QXLSHM_AUDIO_DATA */
+	uint32_t	type;		/* QXLSHM_AUDIO_DATA or _START */
 	uint32_t	channels;	/* 1 or 2 */
 	uint32_t	frequency;	/* 8000..192000 Hz */
 } __attribute__((packed));

@@ -64,9 +64,11 @@ enum ipc_type {
 	IPC_D2W_PORT_ATTACH = 117,	/* vmc: 1 fd, the producer's byte
 					   stream; struct ipc_port */
 	IPC_D2W_PORT_STATE = 118,	/* vmc: struct ipc_port_state */
-	IPC_D2W_AUDIO_ATTACH = 119,	/* playback: 1 fd, the producer's
-					   audio port; this session has it */
-	IPC_D2W_AUDIO_DETACH = 120,	/* playback: it has it no more */
+	IPC_D2W_AUDIO_ATTACH = 119,	/* playback, record: 1 fd, the
+					   producer's audio or record port;
+					   this session has it */
+	IPC_D2W_AUDIO_DETACH = 120,	/* playback, record: it has it no
+					   more */
 
 	/* worker -> supervisor */
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */

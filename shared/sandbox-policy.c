@@ -175,6 +175,7 @@ sandbox_policy(enum sandbox_role role)
 	case SANDBOX_ROLE_INPUTS:
 	case SANDBOX_ROLE_VMC:
 	case SANDBOX_ROLE_PLAYBACK:
+	case SANDBOX_ROLE_RECORD:
 		/* A channel and the producer's socket: a main worker's. */
 		return sandbox_policy_main;
 	case SANDBOX_ROLE_KEYGEN:

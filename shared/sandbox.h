@@ -30,6 +30,7 @@ enum sandbox_role {
 	SANDBOX_ROLE_CURSOR,	/* workers/role-cursor.c */
 	SANDBOX_ROLE_VMC,	/* workers/role-vmc.c */
 	SANDBOX_ROLE_PLAYBACK,	/* workers/role-playback.c */
+	SANDBOX_ROLE_RECORD,	/* workers/role-record.c */
 };
 
 /* File descriptors a worker may hold: the display worker serves every

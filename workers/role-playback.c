@@ -20,6 +20,7 @@
 #include <spice/enums.h>
 #include <spice/protocol.h>
 
+#include "audio-port.h"
 #include "chan.h"
 #include "ipc.h"
 #include "log.h"
@@ -99,7 +100,7 @@ playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
 	struct qxlshm_audio_data d;
 	struct qxlshm_audio_volume v;
 	struct obuf *ob;
-	uint32_t type, i;
+	uint32_t type;
 	size_t len;
 
 	if (n < 4)
@@ -111,10 +112,8 @@ playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
 			return *why = "DATA shorter than its header", -1;
 		memcpy(&d, buf, sizeof(d));
 		len = n - sizeof(d);
-		if (d.channels < 1 || d.channels > 2 ||
-		    d.frequency < QXLSHM_AUDIO_MIN_RATE ||
-		    d.frequency > QXLSHM_AUDIO_MAX_RATE ||
-		    len > QXLSHM_AUDIO_MAX_DATA || len % (2 * d.channels) != 0)
+		if (!audio_port_format_ok(&d) || len > QXLSHM_AUDIO_MAX_DATA ||
+		    len % (2 * d.channels) != 0)
 			return *why = "DATA of a bad format or size", -1;
 		if (p->p_chan == NULL || len == 0)
 			return 0;
@@ -138,22 +137,10 @@ playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
 		playback_stop(p);
 		return 0;
 	case QXLSHM_AUDIO_VOLUME:
-		if (n != sizeof(v))
-			return *why = "VOLUME of the wrong size", -1;
-		memcpy(&v, buf, sizeof(v));
-		if (v.mute > 1 || v.channels < 1 || v.channels > 2)
-			return *why = "VOLUME of a bad value", -1;
-		if (p->p_chan == NULL ||
-		    !chan_has_cap(p->p_chan, SPICE_PLAYBACK_CAP_VOLUME))
-			return 0;
-		ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_VOLUME);
-		obuf_put_u8(ob, (uint8_t)v.channels);
-		for (i = 0; i < v.channels; i++)
-			obuf_put_u16le(ob, v.volume[i]);
-		chan_msg_end(p->p_chan);
-		ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_MUTE);
-		obuf_put_u8(ob, (uint8_t)v.mute);
-		chan_msg_end(p->p_chan);
+		if (audio_port_volume(buf, n, &v, why) != 0)
+			return -1;
+		audio_port_send_volume(p->p_chan, SPICE_PLAYBACK_CAP_VOLUME, &v,
+		    SPICE_MSG_PLAYBACK_VOLUME, SPICE_MSG_PLAYBACK_MUTE);
 		return 0;
 	default:
 		return *why = "a datagram of an unknown type", -1;

@@ -50,6 +50,7 @@ static const struct worker_role_entry {
 	{ "cursor",	&role_cursor,	SANDBOX_ROLE_CURSOR },
 	{ "vmc",	&role_vmc,	SANDBOX_ROLE_VMC },
 	{ "playback",	&role_playback,	SANDBOX_ROLE_PLAYBACK },
+	{ "record",	&role_record,	SANDBOX_ROLE_RECORD },
 };
 
 struct worker_opts {

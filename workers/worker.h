@@ -51,6 +51,7 @@ extern const struct worker_role role_inputs;
 extern const struct worker_role role_cursor;
 extern const struct worker_role role_vmc;
 extern const struct worker_role role_playback;
+extern const struct worker_role role_record;
 
 /* Send a message to the supervisor; on failure log and exit the worker
  * (a worker without its supervisor has no reason to live). */

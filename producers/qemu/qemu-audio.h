@@ -3,8 +3,7 @@
  * qemu-audio: the VM's sound from QEMU's D-Bus audio (-audiodev dbus and
  * -display dbus,...,audiodev=ID) to spiced's audio port: our
  * org.qemu.Display1.AudioOutListener on a connection of its own
- * (registered like the display listener: QEMU runs its handshake while
- * its main loop waits, so nothing here waits for QEMU), QEMU's voices'
+ * (qemu-voice.h), QEMU's voices'
  * Write calls converted to S16LE and sent as QXLSHM_AUDIO_DATA, volume
  * and mute as QXLSHM_AUDIO_VOLUME.  Sound is real time: what spiced
  * cannot take at once is dropped, and QEMU is never held up.
@@ -14,8 +13,6 @@
 
 #include "err.h"
 #include "qemu.h"
-
-#define QAUDIO_MAX_VOICES	8
 
 /* Ask QEMU for its sound (it may have none: logged, not an error).
  * NULL with err. */

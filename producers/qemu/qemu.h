@@ -26,6 +26,7 @@ struct qlisten;
 struct qagent;
 struct qports;
 struct qaudio;
+struct qmic;
 
 struct qemu {
 	sd_event	*q_event;
@@ -43,6 +44,7 @@ struct qemu {
 	struct qagent	*q_agent;	/* NULL: QEMU has no agent chardev */
 	struct qports	*q_ports;	/* its other chardevs, or NULL */
 	struct qaudio	*q_audio;
+	struct qmic	*q_mic;
 	int		 q_status;	/* exit status once the loop ends */
 };
 

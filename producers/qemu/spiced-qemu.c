@@ -31,6 +31,7 @@
 #include "log.h"
 #include "qemu-agent.h"
 #include "qemu-audio.h"
+#include "qemu-mic.h"
 #include "qemu-chardev.h"
 #include "qemu-cursor.h"
 #include "qemu-input.h"
@@ -219,7 +220,8 @@ qemu_shm_open(struct qemu *q, const char *sock, const char *name,
 	uint64_t data;
 
 	if ((q->q_shm = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
-	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_PORTS | QXLSHM_F_AUDIO,
+	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_PORTS | QXLSHM_F_AUDIO |
+	    QXLSHM_F_RECORD,
 	    msg, sizeof(msg))) == NULL)
 		return spd_err_set(err, "%s", msg);
 	/* Sparse memory: only what the console's size touches is used;
@@ -385,7 +387,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((q.q_listen = qlisten_new(&q, &err)) == NULL ||
-	    (q.q_audio = qaudio_new(&q, &err)) == NULL) {
+	    (q.q_audio = qaudio_new(&q, &err)) == NULL ||
+	    (q.q_mic = qmic_new(&q, &err)) == NULL) {
 		log_err("%s", err.msg);
 		goto out;
 	}
@@ -393,6 +396,7 @@ main(int argc, char **argv)
 	q.q_status = 0;
 	(void)sd_event_loop(q.q_event);
 out:
+	qmic_free(q.q_mic);
 	qaudio_free(q.q_audio);
 	qports_free(&q);
 	qagent_free(q.q_agent);

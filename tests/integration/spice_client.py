@@ -144,7 +144,8 @@ class Client:
         """connect_types: channel types to connect when the server lists
         them (None: all).  username: the session's "username", which
         spice-gtk 0.42 gives SASL as the user name.  audio: make playback
-        channels, whose sound is recorded (playback_starts, pcm)."""
+        channels, whose sound is recorded (playback_starts, pcm), and
+        record channels (record_starts, record_stops; send_record())."""
         self.connect_types = None if connect_types is None else set(connect_types)
         self.session = Spice.Session()
         if uri is not None:
@@ -167,6 +168,9 @@ class Client:
         self.session.set_property("enable-audio", audio)
         self.playback_starts = []
         self.pcm = bytearray()
+        self.record_starts = []
+        self.record_stops = 0
+        self._record_bufs = []
         self.channels = {}
         self.events = []
         self.opened = set()
@@ -202,6 +206,9 @@ class Client:
         if key[0] == CHANNEL_PLAYBACK:
             GObject.Object.connect(channel, "playback-start", self._on_playback_start)
             GObject.Object.connect(channel, "playback-data", self._on_playback_data)
+        if key[0] == CHANNEL_RECORD:
+            GObject.Object.connect(channel, "record-start", self._on_record_start)
+            GObject.Object.connect(channel, "record-stop", self._on_record_stop)
         if key[0] == CHANNEL_CURSOR:
             GObject.Object.connect(channel, "cursor-set", self._on_cursor_set)
             GObject.Object.connect(channel, "cursor-move", self._on_cursor_move)
@@ -255,6 +262,23 @@ class Client:
 
     def _on_playback_data(self, channel, data, size):
         self.pcm.extend(ctypes.string_at(data, size))
+
+    def _on_record_start(self, channel, fmt, channels, rate):
+        self.record_starts.append((fmt, channels, rate))
+
+    def _on_record_stop(self, channel):
+        self.record_stops += 1
+
+    def send_record(self, pcm):
+        """pcm (bytes, in the format of the last record_starts) as the
+        microphone's sound, as spice-gtk's audio backend sends it."""
+        buf = ctypes.create_string_buffer(bytes(pcm), len(pcm))
+        # spice-gtk may write it after this call returns: keep the last
+        # ones alive.
+        self._record_bufs = self._record_bufs[-63:] + [buf]
+        Spice.RecordChannel.send_data(self.channels[(CHANNEL_RECORD, 0)],
+                                      ctypes.addressof(buf), len(pcm),
+                                      int(time.monotonic() * 1000) & 0xffffffff)
 
     def _on_cursor_move(self, channel, x, y):
         self.cursor_moves.append((x, y))

@@ -82,6 +82,7 @@ FLOOD_BOOT = bytes([0xB8, 0x13, 0x00, 0xCD, 0x10, 0xB8, 0x00, 0xA0,
 
 GUEST_DIR = os.environ.get("SPICED_GUEST_DIR", os.path.join(common.SRCDIR, "tests", "guest"))
 GUEST_AGENT = os.path.join(common.BUILDDIR, "tests", "tools", "guest-agent")
+GUEST_RECORD = os.path.join(common.BUILDDIR, "tests", "tools", "guest-record")
 AGENT_CHARDEV = ["-device", "virtio-serial-pci",
                  "-chardev", "dbus,id=vdagent,name=org.spice-space.vdagent.0",
                  "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0"]
@@ -94,15 +95,16 @@ USBREDIR_CHARDEV = ["-device", "qemu-xhci",
                     "-chardev", "dbus,id=usbr0,name=org.spice-space.usbredir.0",
                     "-device", "usb-redir,chardev=usbr0,id=usbredir0"]
 
-# The Linux guest's init: virtio modules, then an echo on the port named
-# ECHO_PORT (if there is one) and the test agent on the SPICE agent port
-# (if there is one), started again whenever it exits (a guest agent
-# restarting).
+# The Linux guest's init: its modules, then a recorder on the sound card
+# (if there is one), an echo on the port named ECHO_PORT (if there is
+# one) and the test agent on the SPICE agent port (if there is one),
+# started again whenever it exits (a guest agent restarting).
 GUEST_INIT = """#!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in %(modules)s; do insmod /lib/modules/$m.ko || echo "guest: insmod $m failed"; done
+[ -e /dev/dsp ] && /record &
 port() {
     for p in /sys/class/virtio-ports/*; do
         [ -e "$p/name" ] && [ "$(cat "$p/name")" = "$1" ] && echo "/dev/${p##*/}"
@@ -165,12 +167,17 @@ def _module_order(mod_dir):
     return order
 
 
-def guest_initrd(path, nports):
-    """The Linux guest's initramfs at path: busybox, the virtio console
-    modules, the test agent and GUEST_INIT, which waits for nports
-    virtio ports."""
-    mods = os.path.join(GUEST_DIR, "modules")
-    order = _module_order(mods)
+def guest_initrd(path, nports, groups):
+    """The Linux guest's initramfs at path: busybox, the modules of
+    groups (tools/guest-fetch.sh: console, sound, gpu), the test agent,
+    the recorder and GUEST_INIT, which waits for nports virtio ports."""
+    order, where = [], {}
+    for g in groups:
+        mods = os.path.join(GUEST_DIR, "modules", g)
+        for m in _module_order(mods):
+            if m not in where:
+                where[m] = mods
+                order.append(m)
     entries = [(d, 0o40755, b"", (0, 0)) for d in
                ("bin", "dev", "proc", "sys", "lib", "lib/modules")]
     entries.append(("dev/console", 0o20600, b"", (5, 1)))
@@ -179,10 +186,11 @@ def guest_initrd(path, nports):
     for applet in ("sh", "mount", "insmod", "cat", "seq", "sleep", "echo"):
         entries.append(("bin/" + applet, 0o120777, b"busybox", (0, 0)))
     for m in order:
-        with open(os.path.join(mods, m + ".ko"), "rb") as f:
+        with open(os.path.join(where[m], m + ".ko"), "rb") as f:
             entries.append(("lib/modules/%s.ko" % m, 0o100644, f.read(), (0, 0)))
-    with open(GUEST_AGENT, "rb") as f:
-        entries.append(("agent", 0o100755, f.read(), (0, 0)))
+    for name, prog in (("agent", GUEST_AGENT), ("record", GUEST_RECORD)):
+        with open(prog, "rb") as f:
+            entries.append((name, 0o100755, f.read(), (0, 0)))
     entries.append(("init", 0o100755, (GUEST_INIT % {
         "modules": " ".join(order), "echo": ECHO_PORT, "nports": nports}).encode(),
         (0, 0)))
@@ -194,7 +202,8 @@ def need_linux():
     """Skip unless the Linux guest (tools/guest-fetch.sh) is there."""
     need()
     if not os.path.exists(os.path.join(GUEST_DIR, "vmlinuz")) or \
-            not os.path.exists(os.path.join(GUEST_DIR, "busybox")):
+            not os.path.exists(os.path.join(GUEST_DIR, "busybox")) or \
+            not os.path.isdir(os.path.join(GUEST_DIR, "modules", "sound")):
         raise common.SkipTest("no Linux guest in %s (sh tools/guest-fetch.sh)" % GUEST_DIR)
 
 
@@ -216,12 +225,12 @@ class Qemu:
     """QEMU with -display dbus,p2p=yes (or display's arguments) and a QMP
     socket, run as uid,
     booting a boot sector guest (code, the echo guest by default), or
-    with linux=True the Linux guest (its serial
-    console in serial.log); extra arguments (devices) after it.  Its input
-    trace events go to trace.log."""
+    with linux=True the Linux guest (its serial console in serial.log)
+    with the module groups of modules; extra arguments (devices) after
+    it.  Its input trace events go to trace.log."""
 
     def __init__(self, uid, extra=(), linux=False, code=ECHO_BOOT,
-                 display=("-display", "dbus,p2p=yes")):
+                 display=("-display", "dbus,p2p=yes"), modules=("console",)):
         need_linux() if linux else need()
         self.dir = common.tmpdir()
         os.chmod(self.dir, 0o777)
@@ -230,7 +239,8 @@ class Qemu:
         self.serial_path = os.path.join(self.dir, "serial.log")
         if linux:
             initrd = os.path.join(self.dir, "initrd.cpio")
-            guest_initrd(initrd, sum(1 for a in extra if a.startswith("virtserialport")))
+            guest_initrd(initrd, sum(1 for a in extra if a.startswith("virtserialport")),
+                         modules)
             os.chmod(initrd, 0o644)
             boot = ["-m", "256", "-kernel", os.path.join(GUEST_DIR, "vmlinuz"),
                     "-initrd", initrd, "-append", "console=ttyS0 panic=-1 quiet",

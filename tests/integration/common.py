@@ -380,10 +380,20 @@ class ScriptProducer:
         check(self.proc.stdout.readline().strip() == "ready", "script-producer did not attach")
 
     def say(self, line):
+        check(self.ask(line) == [], "script-producer: %r printed more than ok" % line)
+
+    def ask(self, line):
+        """Send line; the lines it printed before its "ok"."""
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
-        got = self.proc.stdout.readline().strip()
-        check(got == "ok", "script-producer: %r answered %r" % (line, got))
+        out = []
+        while True:
+            got = self.proc.stdout.readline().strip()
+            if got == "ok":
+                return out
+            check(got != "" and not got.startswith(("dropped", "unknown")),
+                  "script-producer: %r answered %r" % (line, got))
+            out.append(got)
 
 
 def pattern_rgb(width, height, seed=1):

@@ -22,6 +22,14 @@
  *   port-raw KIND NAME         MSG_PORT with kind and name as given,
  *                              unchecked (NAME "\\x01" for a control
  *                              character)
+ * Sound (qxl-shm 2.7, 2.8), datagrams as given, unchecked:
+ *   audio-open | record-open    MSG_AUDIO / MSG_RECORD of a socket pair
+ *   audio-raw | record-raw N TYPE WORD... HEX
+ *                     a datagram: u32 TYPE, the u32 WORDs (N of them),
+ *                     then the bytes of HEX ("-" for none)
+ *   record-recv       waits up to 5 s for a datagram on the record port
+ *                     and prints "record TYPE BYTES HEX" (HEX: the
+ *                     samples of a DATA, or "-")
  * Cursor:
  *   mono ID X Y       SET: a 64x64 MONO shape (a frame: an opaque black
  *                     border 4 pixels wide, transparent inside, a white
@@ -61,6 +69,7 @@
 static struct qxlshm *cp_q;
 static int cp_ports[QXLSHM_MAX_PORTS + 1];	/* our ends, echoed */
 static int cp_nports;
+static int cp_audio = -1, cp_record = -1;	/* our ends of the sound */
 
 static QXLCursorCmd *
 cp_cmd(uint8_t type, uint64_t *phys)
@@ -286,6 +295,56 @@ cp_port(uint32_t kind, const char *name, int raw)
 	return rc == -1 ? -1 : 0;
 }
 
+/* "N TYPE WORD... HEX" as one datagram to fd. */
+static int
+cp_audio_raw(int fd, const char *args)
+{
+	uint8_t buf[QXLSHM_AUDIO_MAX_DATA + 64];
+	uint32_t v;
+	size_t len = 0;
+	int n, used, i;
+	unsigned int byte;
+
+	if (fd < 0 || sscanf(args, "%d%n", &n, &used) != 1 || n < 0 || n > 8)
+		return -1;
+	args += used;
+	for (i = 0; i <= n; i++) {
+		if (sscanf(args, "%u%n", &v, &used) != 1)
+			return -1;
+		args += used;
+		memcpy(buf + len, &v, 4);
+		len += 4;
+	}
+	args += strspn(args, " ");
+	if (strcmp(args, "-") != 0)
+		for (; sscanf(args, "%2x", &byte) == 1 && len < sizeof(buf);
+		    args += 2)
+			buf[len++] = (uint8_t)byte;
+	return send(fd, buf, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static int
+cp_record_recv(void)
+{
+	uint8_t buf[QXLSHM_AUDIO_MAX_DATA + 64];
+	struct pollfd pfd = { .fd = cp_record, .events = POLLIN };
+	uint32_t type;
+	ssize_t n, i;
+
+	if (cp_record < 0 || poll(&pfd, 1, 5000) != 1 ||
+	    (n = recv(cp_record, buf, sizeof(buf), 0)) < 4)
+		return -1;
+	memcpy(&type, buf, 4);
+	printf("record %u %zd ", type, n);
+	if (type == QXLSHM_AUDIO_DATA && n > 12)
+		for (i = 12; i < n; i++)
+			printf("%02x", buf[i]);
+	else
+		printf("-");
+	printf("\n");
+	return 0;
+}
+
 /* Echo what the ports have (a bounded read each). */
 static void
 cp_echo(void)
@@ -311,6 +370,16 @@ cp_command(const char *line)
 	int x, y, w, h, n, i;
 	const uint32_t mono = 2 * CP_MONO * CP_MONO / 8;
 
+	if (strcmp(line, "audio-open") == 0)
+		return (cp_audio = qxlshm_audio_open(cp_q)) == -1 ? -1 : 0;
+	if (strcmp(line, "record-open") == 0)
+		return (cp_record = qxlshm_record_open(cp_q)) == -1 ? -1 : 0;
+	if (strncmp(line, "audio-raw ", 10) == 0)
+		return cp_audio_raw(cp_audio, line + 10);
+	if (strncmp(line, "record-raw ", 11) == 0)
+		return cp_audio_raw(cp_record, line + 11);
+	if (strcmp(line, "record-recv") == 0)
+		return cp_record_recv();
 	if (sscanf(line, "port usbredir %63s", name) == 1)
 		return cp_port(QXLSHM_PORT_USBREDIR, name, 0);
 	if (sscanf(line, "port named %63s", name) == 1)
@@ -401,7 +470,8 @@ main(int argc, char **argv)
 {
 	struct qxlshm_setup qs;
 	struct pollfd pfd;
-	char err[QXLSHM_ERRLEN], line[1024];
+	char err[QXLSHM_ERRLEN];
+	static char line[2 * QXLSHM_AUDIO_MAX_DATA + 256];	/* audio-raw */
 	const char *sock = NULL;
 	int rv;
 
@@ -417,7 +487,7 @@ main(int argc, char **argv)
 	memset(&qs, 0, sizeof(qs));
 	qs.width = 320;
 	qs.height = 240;
-	qs.features = QXLSHM_F_PORTS;
+	qs.features = QXLSHM_F_PORTS | QXLSHM_F_AUDIO | QXLSHM_F_RECORD;
 	if ((cp_q = qxlshm_open(sock, "script-producer", &qs, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "script-producer: %s\n", err);

@@ -83,6 +83,7 @@ FLOOD_BOOT = bytes([0xB8, 0x13, 0x00, 0xCD, 0x10, 0xB8, 0x00, 0xA0,
 GUEST_DIR = os.environ.get("SPICED_GUEST_DIR", os.path.join(common.SRCDIR, "tests", "guest"))
 GUEST_AGENT = os.path.join(common.BUILDDIR, "tests", "tools", "guest-agent")
 GUEST_RECORD = os.path.join(common.BUILDDIR, "tests", "tools", "guest-record")
+GUEST_CURSOR = os.path.join(common.BUILDDIR, "tests", "tools", "guest-cursor")
 AGENT_CHARDEV = ["-device", "virtio-serial-pci",
                  "-chardev", "dbus,id=vdagent,name=org.spice-space.vdagent.0",
                  "-device", "virtserialport,chardev=vdagent,name=com.redhat.spice.0"]
@@ -96,7 +97,7 @@ USBREDIR_CHARDEV = ["-device", "qemu-xhci",
                     "-device", "usb-redir,chardev=usbr0,id=usbredir0"]
 
 # The Linux guest's init: its modules, then a recorder on the sound card
-# (if there is one), an echo on the port named ECHO_PORT (if there is
+# (if there is one), a hardware cursor on the GPU (if it has DRM), an echo on the port named ECHO_PORT (if there is
 # one) and the test agent on the SPICE agent port (if there is one),
 # started again whenever it exits (a guest agent restarting).
 GUEST_INIT = """#!/bin/sh
@@ -105,6 +106,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in %(modules)s; do insmod /lib/modules/$m.ko || echo "guest: insmod $m failed"; done
 [ -e /dev/dsp ] && /record &
+[ -e /dev/dri/card0 ] && [ -x /cursor ] && /cursor &
 port() {
     for p in /sys/class/virtio-ports/*; do
         [ -e "$p/name" ] && [ "$(cat "$p/name")" = "$1" ] && echo "/dev/${p##*/}"
@@ -188,7 +190,10 @@ def guest_initrd(path, nports, groups):
     for m in order:
         with open(os.path.join(where[m], m + ".ko"), "rb") as f:
             entries.append(("lib/modules/%s.ko" % m, 0o100644, f.read(), (0, 0)))
-    for name, prog in (("agent", GUEST_AGENT), ("record", GUEST_RECORD)):
+    for name, prog in (("agent", GUEST_AGENT), ("record", GUEST_RECORD),
+                       ("cursor", GUEST_CURSOR)):
+        if not os.path.exists(prog):
+            continue
         with open(prog, "rb") as f:
             entries.append((name, 0o100755, f.read(), (0, 0)))
     entries.append(("init", 0o100755, (GUEST_INIT % {
@@ -226,11 +231,12 @@ class Qemu:
     socket, run as uid,
     booting a boot sector guest (code, the echo guest by default), or
     with linux=True the Linux guest (its serial console in serial.log)
-    with the module groups of modules; extra arguments (devices) after
-    it.  Its input trace events go to trace.log."""
+    with the module groups of modules; vga: QEMU's -vga; extra arguments
+    (devices) after it.  Its input trace events go to trace.log."""
 
     def __init__(self, uid, extra=(), linux=False, code=ECHO_BOOT,
-                 display=("-display", "dbus,p2p=yes"), modules=("console",)):
+                 display=("-display", "dbus,p2p=yes"), modules=("console",),
+                 vga="std"):
         need_linux() if linux else need()
         self.dir = common.tmpdir()
         os.chmod(self.dir, 0o777)
@@ -254,7 +260,7 @@ class Qemu:
         self.log = open(os.path.join(self.dir, "qemu.log"), "w")
         self.proc = subprocess.Popen(
             [QEMU, "-machine", "pc,accel=tcg", "-nodefaults",
-             "-vga", "std"] + list(display) + [
+             "-vga", vga] + list(display) + [
              "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
              "-trace", "input_event_*", "-D", self.trace_path] + boot + list(extra),
             stdout=self.log, stderr=subprocess.STDOUT,

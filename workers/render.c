@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "render.h"
+#include "scroll.h"
 
 struct render {
 	pixman_image_t		*r_surf[RENDER_MAX_SURFACES];
@@ -535,6 +536,39 @@ render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 	return 0;
 }
 
+/*
+ * A bitmap about to be drawn unscaled over area (one rectangle) of the
+ * primary that holds, in a band of rows, what the primary has a few rows
+ * away: the band is moved first (a COPY_BITS, which viewers copy), so
+ * that what the bitmap still changes, and is sent, is only the rest.
+ */
+static void
+render_scroll(struct render *r, pixman_image_t *dst, pixman_image_t *img,
+    const pixman_box32_t *bbox, const pixman_box32_t *sa,
+    const pixman_region32_t *area)
+{
+	const pixman_box32_t *e = pixman_region32_extents(area);
+	ptrdiff_t dstride = pixman_image_get_stride(dst);
+	ptrdiff_t sstride = pixman_image_get_stride(img);
+	const uint8_t *old = (const uint8_t *)pixman_image_get_data(dst) +
+	    (ptrdiff_t)e->y1 * dstride + (ptrdiff_t)e->x1 * 4;
+	const uint8_t *new = (const uint8_t *)pixman_image_get_data(img) +
+	    (ptrdiff_t)(sa->y1 + e->y1 - bbox->y1) * sstride +
+	    (ptrdiff_t)(sa->x1 + e->x1 - bbox->x1) * 4;
+	struct scroll_band b;
+	pixman_box32_t band;
+	struct spd_err err;
+
+	if (scroll_find(old, dstride, new, sstride, e->x2 - e->x1,
+	    e->y2 - e->y1, &b) != 1)
+		return;
+	band = (pixman_box32_t){ e->x1, e->y1 + b.sb_y1, e->x2,
+	    e->y1 + b.sb_y2 };
+	if (render_copy_bits(r, 0, &band, NULL, e->x1, band.y1 - b.sb_dy,
+	    &err) != 0)
+		log_debug("scroll: %s", err.msg);
+}
+
 static int
 render_is_32bit(pixman_image_t *img)
 {
@@ -609,6 +643,13 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	dh = bbox->y2 - bbox->y1;
 	sw = sa.x2 - sa.x1;
 	sh = sa.y2 - sa.y1;
+	/* A scroll in what a damage-only producer resends is moved, not
+	 * sent. */
+	if (s == NULL && surface == 0 && r->r_move != NULL && dw == sw &&
+	    dh == sh && render_is_32bit(img) &&
+	    pixman_image_get_format(img) == pixman_image_get_format(dst) &&
+	    pixman_region32_n_rects(&area) == 1)
+		render_scroll(r, dst, img, bbox, &sa, &area);
 	/* Only what differs is news to the viewers (and needs drawing); a
 	 * failed comparison (no memory) reports the whole area. */
 	if (s == NULL && surface == 0 && r->r_damage != NULL && dw == sw &&

@@ -6,7 +6,8 @@ COPY_BITS from the producer reaches viewers as COPY_BITS (plain and
 clipped, overlapping both ways), also when the moved area still had
 damage not yet sent (the copy is followed by what the viewer's own copy
 got wrong); a solid area goes out as DRAW_FILL; a bitmap that repeats
-what is on screen sends nothing; a viewer that stops reading while the
+what is on screen sends nothing; a bitmap that repeats it scrolled (a
+damage-only producer's scroll) goes as COPY_BITS and the new rows only; a viewer that stops reading while the
 producer keeps moving gets images instead of copies once its window is
 full, and ends with the exact picture.  The picture is modelled here and
 compared pixel for pixel."""
@@ -30,12 +31,12 @@ class Model:
         for j in range(y, y + h):
             self.px[(j * W + x) * 3:(j * W + x + w) * 3] = c * w
 
-    def bitmap(self, x, y, w, h, seed):
+    def bitmap(self, x, y, w, h, seed, oy=0):
         m = 0xffffffff
         for j in range(h):
             row = bytearray(w * 3)
             for i in range(w):
-                v = ((i * 73856093) & m ^ (j * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
+                v = ((i * 73856093) & m ^ ((j + oy) * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
                 row[i * 3:i * 3 + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
             self.px[((y + j) * W + x) * 3:((y + j) * W + x + w) * 3] = row
 
@@ -132,6 +133,23 @@ def main():
     d.settle(0.3)
     same(d, model, "resend")
     check(d.draws == draws0, "an unchanged bitmap sent %d DRAW_COPYs" % (d.draws - draws0))
+
+    # A damage-only producer resends a scrolled picture: the worker finds
+    # the scroll, moves what moved and sends only the new rows (plus the
+    # marker fill).  Up by 24 rows, then down by 10 in rows 30-179 (their
+    # new rows 30-39 are pattern rows 44-53, once at 20-29).
+    run(prod, model, "bitmap 0 0 320 240 3")
+    d.settle(0.3)
+    for line, rows in (("bitmap 0 0 320 240 3 24", 24), ("bitmap 0 30 320 150 3 44", 10)):
+        n0, drawn0 = d.copy_bits, d.drawn
+        run(prod, model, line + "; fill 316 0 4 4 654321")
+        c.wait_pixels(bytes(model.px), 10)
+        d.settle(0.3)
+        same(d, model, "scroll " + line)
+        check(d.copy_bits == n0 + 1, "%s: %d COPY_BITS, want 1" % (line, d.copy_bits - n0))
+        w = int(line.split()[3])
+        check(d.drawn - drawn0 <= w * rows, "%s: %d pixels sent as images, want at most %d"
+              % (line, d.drawn - drawn0, w * rows))
 
     # A second raw viewer stops reading while the producer keeps moving:
     # once its window is full it is owed images, not copies.

@@ -399,6 +399,7 @@ class DisplayChannel(Channel):
         self.surface_format = None
         self.marks = 0
         self.draws = 0              # DRAW_COPYs
+        self.drawn = 0              # their pixels
         self.fills = 0              # DRAW_FILLs
         self.copy_bits = 0          # COPY_BITS
         self.images = {}            # image type -> count
@@ -531,6 +532,7 @@ class DisplayChannel(Channel):
         if mptr != 0:
             raise ProtocolError("DRAW_COPY with a mask")
         bw, bh = right - left, bottom - top
+        self.drawn += bw * bh
         if (sr - sl, sb - st) != (bw, bh):
             raise ProtocolError("DRAW_COPY scales %r to %r" % ((st, sl, sb, sr), (top, left, bottom, right)))
         if ptr == 0 or ptr + 18 > len(body):

@@ -10,9 +10,11 @@
  * line at a time and prints "ok" once it is on the rings.  A line may hold
  * several commands separated by ";", pushed back to back.  Drawing:
  *   fill X Y W H RGB  FILL of a solid colour (RGB in hex)
- *   bitmap X Y W H S  COPY of a W x H bitmap, pixel (x, y) = the low 24
- *                     bits of (x * 73856093) ^ (y * 19349663) ^
- *                     (S * 83492791), 32-bit arithmetic
+ *   bitmap X Y W H S [OY]
+ *                     COPY of a W x H bitmap, pixel (x, y) = the low 24
+ *                     bits of (x * 73856093) ^ ((y + OY) * 19349663) ^
+ *                     (S * 83492791), 32-bit arithmetic (OY: the same
+ *                     picture scrolled by OY rows)
  *   copybits SX SY X Y W H [CX CY CW CH]...
  *                     COPY_BITS of the W x H area at SX,SY to X,Y, clipped
  *                     to up to 4 rectangles when given
@@ -189,7 +191,7 @@ cp_fill(int x, int y, int w, int h, uint32_t rgb)
 }
 
 static int
-cp_bitmap(int x, int y, int w, int h, uint32_t seed)
+cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy)
 {
 	QXLDrawable *d;
 	QXLImage *img;
@@ -209,7 +211,7 @@ cp_bitmap(int x, int y, int w, int h, uint32_t seed)
 	for (j = 0; j < h; j++)
 		for (i = 0; i < w; i++)
 			px[j * w + i] = ((uint32_t)i * 73856093u ^
-			    (uint32_t)j * 19349663u ^ seed * 83492791u) &
+			    (uint32_t)(j + oy) * 19349663u ^ seed * 83492791u) &
 			    0xffffff;
 	img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
 	img->descriptor.width = (uint32_t)w;
@@ -390,8 +392,11 @@ cp_command(const char *line)
 		return qxlshm_port_state(cp_q, x, y);
 	if (sscanf(line, "fill %d %d %d %d %x", &x, &y, &w, &h, &rgb) == 5)
 		return cp_fill(x, y, w, h, rgb);
+	if (sscanf(line, "bitmap %d %d %d %d %u %d", &x, &y, &w, &h, &rgb,
+	    &n) == 6)
+		return cp_bitmap(x, y, w, h, rgb, n);
 	if (sscanf(line, "bitmap %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
-		return cp_bitmap(x, y, w, h, rgb);
+		return cp_bitmap(x, y, w, h, rgb, 0);
 	if (strncmp(line, "copybits ", 9) == 0)
 		return cp_copy_bits(line + 9);
 	if (sscanf(line, "mono %" SCNu64 " %d %d", &id, &x, &y) == 3)

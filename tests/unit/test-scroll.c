@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-scroll: scroll_find() on terminal-like pictures: text lines
+ * (rows of distinct pixels) between blank ones, scrolled up and down by
+ * whole lines, inside a taller damaged area, with a changed line in the
+ * middle; and what it must not take for a scroll: an unchanged area, an
+ * area of one colour, new content, an area too short.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scroll.h"
+#include "test-helper.h"
+
+#define W	200
+#define H	240
+#define LINE	16
+
+/* Text line n: 12 rows of "glyphs" (a pattern of n), then 4 blank
+ * rows; n < 0 is a blank line. */
+static void
+draw_line(uint32_t *px, int y, int n)
+{
+	int j, i;
+
+	for (j = 0; j < LINE; j++)
+		for (i = 0; i < W; i++)
+			px[(y + j) * W + i] = n < 0 || j >= 12 ? 0x101010 :
+			    ((uint32_t)(i + 977 * j + 7919 * n) *
+			    2654435761u) >> 29 == 0 ? 0xe0e0e0 : 0x101010;
+}
+
+/* A screen of lines first.., with blank lines where blank(n). */
+static void
+draw_screen(uint32_t *px, int first)
+{
+	int l;
+
+	for (l = 0; l < H / LINE; l++)
+		draw_line(px, l * LINE, (first + l) % 5 == 3 ? -1 : first + l);
+}
+
+int
+main(void)
+{
+	uint32_t *old = malloc(W * H * 4), *new = malloc(W * H * 4);
+	struct scroll_band b;
+
+	ASSERT_TRUE(old != NULL && new != NULL);
+	/* Scrolled up by two lines: new rows y = old rows y + 32. */
+	draw_screen(old, 0);
+	draw_screen(new, 2);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &b), 1);
+	ASSERT_INT_EQ(b.sb_dy, -2 * LINE);
+	ASSERT_INT_EQ(b.sb_y1, 0);
+	ASSERT_INT_EQ(b.sb_y2, H - 2 * LINE);
+	/* Down by one line. */
+	ASSERT_INT_EQ(scroll_find((uint8_t *)new, W * 4, (uint8_t *)old, W * 4,
+	    W, H, &b), 1);
+	ASSERT_INT_EQ(b.sb_dy, 2 * LINE);
+	ASSERT_INT_EQ(b.sb_y1, 2 * LINE);
+	ASSERT_INT_EQ(b.sb_y2, H);
+	/* A line changed in the middle of a scroll: the longest band. */
+	draw_screen(new, 1);
+	draw_line(new, 4 * LINE, 999);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &b), 1);
+	ASSERT_INT_EQ(b.sb_dy, -LINE);
+	/* (the changed line's blank rows are the same a line below) */
+	ASSERT_INT_EQ(b.sb_y1, 4 * LINE + 12);
+	ASSERT_INT_EQ(b.sb_y2, H - LINE);
+	/* Strides larger than the area (a window inside a screen). */
+	{
+		uint32_t *big = calloc((size_t)(W + 40) * H, 4);
+		int y;
+
+		ASSERT_TRUE(big != NULL);
+		draw_screen(new, 3);
+		for (y = 0; y < H; y++)
+			memcpy(big + y * (W + 40) + 20, new + y * W, W * 4);
+		ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4,
+		    (uint8_t *)(big + 20), (W + 40) * 4, W, H, &b), 1);
+		ASSERT_INT_EQ(b.sb_dy, -3 * LINE);
+		free(big);
+	}
+	/* Nothing moved: no scroll. */
+	draw_screen(new, 0);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &b), 0);
+	/* One colour everywhere: every row matches every row, none is a
+	 * unique twin. */
+	memset(old, 0x20, W * H * 4);
+	memset(new, 0x20, W * H * 4);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &b), 0);
+	/* New content. */
+	draw_screen(old, 0);
+	draw_screen(new, 100);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &b), 0);
+	/* Too short to bother. */
+	draw_screen(new, 1);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, 2 * SCROLL_MIN_ROWS - 1, &b), 0);
+	free(old);
+	free(new);
+	printf("test-scroll: ok\n");
+	return 0;
+}

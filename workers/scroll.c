@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * scroll: see scroll.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scroll.h"
+
+/* A row's hash: 64-bit words, multiply and rotate (collisions only cost
+ * a wasted vote: every band is checked with memcmp). */
+static uint64_t
+scroll_hash(const uint8_t *row, int32_t w)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull, v;
+	size_t n = (size_t)w * 4, i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&v, row + i, 8);
+		h = (h ^ v) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		v = 0;
+		memcpy(&v, row + i, n - i);
+		h = (h ^ v) * 0xff51afd7ed558ccdull;
+	}
+	return h ^ h >> 32;
+}
+
+int
+scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
+    ptrdiff_t nstride, int32_t w, int32_t h, struct scroll_band *band)
+{
+	uint64_t *ho, *hn;
+	int32_t *slot, *votes, y, y0, d, best, run, moved, bestrun = 0;
+	size_t nslots, mask, i;
+	int found = 0;
+
+	if (w < 1 || h < 2 * SCROLL_MIN_ROWS || h > SCROLL_MAX_ROWS)
+		return 0;
+	for (nslots = 16; nslots < 2 * (size_t)h; nslots *= 2)
+		;
+	mask = nslots - 1;
+	if ((ho = malloc(2 * (size_t)h * sizeof(*ho) + nslots *
+	    sizeof(*slot) + (2 * (size_t)h) * sizeof(*votes))) == NULL)
+		return -1;
+	hn = ho + h;
+	slot = (int32_t *)(hn + h);
+	votes = slot + nslots;
+	for (y = 0; y < h; y++) {
+		ho[y] = scroll_hash(old + y * ostride, w);
+		hn[y] = scroll_hash(new + y * nstride, w);
+	}
+	/* Old rows by hash: slot holds row + 1, negated for a hash that
+	 * several rows share (blank lines vote for nothing). */
+	memset(slot, 0, nslots * sizeof(*slot));
+	for (y = 0; y < h; y++) {
+		for (i = ho[y] & mask; slot[i] != 0 &&
+		    ho[abs(slot[i]) - 1] != ho[y]; i = (i + 1) & mask)
+			;
+		slot[i] = slot[i] == 0 ? y + 1 : -abs(slot[i]);
+	}
+	/* Each changed new row with a unique old twin votes for a shift:
+	 * votes[d + h - 1] for new row y = old row y - d. */
+	memset(votes, 0, 2 * (size_t)h * sizeof(*votes));
+	for (y = 0; y < h; y++) {
+		if (hn[y] == ho[y])
+			continue;
+		for (i = hn[y] & mask; slot[i] != 0 &&
+		    ho[abs(slot[i]) - 1] != hn[y]; i = (i + 1) & mask)
+			;
+		if (slot[i] <= 0)
+			continue;
+		y0 = slot[i] - 1;
+		votes[y - y0 + h - 1]++;
+	}
+	best = 0;
+	for (d = 1; d < 2 * h - 1; d++)
+		if (votes[d] > votes[best])
+			best = d;
+	if (votes[best] < SCROLL_MIN_ROWS / 2)
+		goto out;
+	d = best - (h - 1);
+	/* The longest run of rows equal to the old rows d above, of which
+	 * enough really moved. */
+	run = moved = 0;
+	for (y = d > 0 ? d : 0; y <= (d > 0 ? h : h + d); y++) {
+		if (y < (d > 0 ? h : h + d) && hn[y] == ho[y - d] &&
+		    memcmp(new + y * nstride, old + (y - d) * ostride,
+		    (size_t)w * 4) == 0) {
+			run++;
+			moved += hn[y] != ho[y];
+			continue;
+		}
+		if (run >= SCROLL_MIN_ROWS && moved >= SCROLL_MIN_ROWS / 2 &&
+		    run > bestrun) {
+			bestrun = run;
+			band->sb_y1 = y - run;
+			band->sb_y2 = y;
+			band->sb_dy = d;
+			found = 1;
+		}
+		run = moved = 0;
+	}
+out:
+	free(ho);
+	return found;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * scroll: finds a vertical scroll in a damaged area, for producers that
+ * only report damage (an X server's DAMAGE, a VM's Update): a terminal
+ * or a web page that scrolled sends the whole area again, though most of
+ * it is what was on screen a few rows away.  The old and the new content
+ * of the area are hashed row by row; rows of the new content whose hash
+ * matches exactly one old row vote for a shift; the shift with the most
+ * votes is checked row by row with memcmp, and its longest run of equal
+ * rows is the band that a COPY_BITS can move, leaving only the rest to
+ * be sent as pixels.  Cost: two hash passes over the area and one
+ * comparison pass over the band, no per-row allocation.
+ */
+#ifndef SPICED_SCROLL_H
+#define SPICED_SCROLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fewer rows than this are not worth a COPY_BITS of their own. */
+#define SCROLL_MIN_ROWS		8
+/* Taller areas are not searched: bounded work and memory. */
+#define SCROLL_MAX_ROWS		8192
+
+struct scroll_band {
+	int32_t	sb_y1;		/* rows [y1, y2) of the new content */
+	int32_t	sb_y2;
+	int32_t	sb_dy;		/* equal rows y - dy of the old one */
+};
+
+/*
+ * old and new are w x h areas of 32-bit pixels, rows stride bytes apart.
+ * 1 and *band when a shift of at least SCROLL_MIN_ROWS rows that are not
+ * already in place is found, 0 when none is, -1 without memory.
+ */
+int	scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
+	    ptrdiff_t nstride, int32_t w, int32_t h, struct scroll_band *band);
+
+#endif

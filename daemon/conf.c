@@ -55,6 +55,31 @@ conf_int(const struct conf_ctx *ctx, const struct conf_item *it, int lo,
 	return 0;
 }
 
+/* One of names (NULL-terminated), as its index. */
+static int
+conf_choice(const struct conf_ctx *ctx, const struct conf_item *it,
+    const char *const *names, int *out, struct spd_err *err)
+{
+	char list[256] = "";
+	int i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (!strcmp(it->ci_value, names[i])) {
+			*out = i;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", i > 0 ? ", " : "", names[i]);
+	}
+	return spd_err_set(err, "%s:%d: %s must be one of %s, got \"%s\"",
+	    ctx->name, it->ci_line, it->ci_key, list, it->ci_value);
+}
+
+static const char *const conf_image_names[] = { "auto_glz", "auto_lz",
+	"quic", "glz", "lz", "lz4", "off", NULL };
+static const char *const conf_jpeg_names[] = { "auto", "never", "always",
+	NULL };
+
 /* A size in MiB written with its unit: "512M" or "2G". */
 static int
 conf_mib(const struct conf_ctx *ctx, const struct conf_item *it, int lo,
@@ -514,6 +539,12 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 	if (!strcmp(k, "sasl-max-steps"))
 		return conf_int(ctx, it, 0, CONF_SASL_MAX_STEPS,
 		    &d->cd_sasl_max_steps, err);
+	if (!strcmp(k, "image-compression"))
+		return conf_choice(ctx, it, conf_image_names,
+		    &d->cd_image_compression, err);
+	if (!strcmp(k, "jpeg-wan-compression"))
+		return conf_choice(ctx, it, conf_jpeg_names, &d->cd_jpeg_wan,
+		    err);
 	return spd_err_set(err, "%s:%d: unknown key \"%s\" in display \"%s\"",
 	    ctx->name, it->ci_line, k, d->cd_name);
 }

@@ -80,7 +80,20 @@ struct conf_display {
 	char		cd_sasl_server_name[CONF_SASL_NAME_LEN];
 	char		cd_sasl_mechs[CONF_SASL_MECHS_LEN];	/* ",A,B," */
 	int		cd_sasl_max_steps;
+
+	/* Images, with libvirt's names for the keys and their values. */
+	int		cd_image_compression;	/* CONF_IMAGE_* */
+	int		cd_jpeg_wan;		/* CONF_JPEG_* */
 };
+
+/* image-compression: every lossless value is served by spiced's
+ * lossless codec (LZ4, or plain bitmaps for clients without it); off
+ * sends plain bitmaps. */
+enum { CONF_IMAGE_AUTO_GLZ, CONF_IMAGE_AUTO_LZ, CONF_IMAGE_QUIC,
+	CONF_IMAGE_GLZ, CONF_IMAGE_LZ, CONF_IMAGE_LZ4, CONF_IMAGE_OFF };
+/* jpeg-wan-compression: JPEG for photographic images on slow links
+ * (auto), on every link (always) or never. */
+enum { CONF_JPEG_AUTO, CONF_JPEG_NEVER, CONF_JPEG_ALWAYS };
 
 struct conf {
 	char			 c_run_dir[CONF_PATH_LEN];

@@ -58,6 +58,9 @@ static const struct {
 	RELOAD_FIELD("sasl-server-name", cd_sasl_server_name),
 	RELOAD_FIELD("sasl-mechanisms", cd_sasl_mechs),
 	RELOAD_FIELD("sasl-max-steps", cd_sasl_max_steps),
+	/* The display worker is started with them. */
+	RELOAD_FIELD("image-compression", cd_image_compression),
+	RELOAD_FIELD("jpeg-wan-compression", cd_jpeg_wan),
 };
 
 /* Those keep their old values in nw, and the change is logged. */

@@ -153,6 +153,14 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	init.flags = spiced_opts.so_debug ? IPC_INIT_DEBUG : 0;
 	if (spiced_opts.so_test_triggers)
 		init.flags |= IPC_INIT_TEST_TRIGGERS;
+	if (cd != NULL && role == WPROC_DISPLAY) {
+		if (cd->cd_image_compression == CONF_IMAGE_OFF)
+			init.flags |= IPC_INIT_IMAGES_RAW;
+		if (cd->cd_jpeg_wan == CONF_JPEG_AUTO)
+			init.flags |= IPC_INIT_JPEG_AUTO;
+		else if (cd->cd_jpeg_wan == CONF_JPEG_ALWAYS)
+			init.flags |= IPC_INIT_JPEG_ALWAYS;
+	}
 	snprintf(init.display, sizeof(init.display), "%s", name);
 	if (wproc_send(w, IPC_D2W_INIT, 0, 0, &init, sizeof(init), NULL,
 	    0) != 0)

@@ -91,6 +91,11 @@ struct ipc_init {
 #define IPC_INIT_DEBUG		0x1	/* log debug lines */
 #define IPC_INIT_TEST_TRIGGERS	0x2	/* SIGUSR2 makes the worker call
 					   openat(2), which seccomp must kill */
+/* Display worker: how images are sent (image-compression,
+ * jpeg-wan-compression in spiced.conf). */
+#define IPC_INIT_IMAGES_RAW	0x4	/* plain bitmaps only (off) */
+#define IPC_INIT_JPEG_AUTO	0x8	/* JPEG for photos on slow links */
+#define IPC_INIT_JPEG_ALWAYS	0x10	/* JPEG for photos always */
 
 /* Transport under a handed-over client fd.  To the worker all of them are
  * a plain byte stream; the value says what sits under it:

@@ -127,9 +127,16 @@ static const struct sandbox_rules sandbox_policy_main[] = {
 	{ NULL, NULL, 0 },
 };
 
+/* The display worker reads what TCP measured of a viewer's link (its
+ * delivery rate decides JPEG under jpeg-wan-compression=auto). */
+static const struct sandbox_rule sandbox_rules_display[] = {
+	ALLOW2(getsockopt, EQ(1, IPPROTO_TCP), EQ(2, TCP_INFO)),
+};
+
 static const struct sandbox_rules sandbox_policy_display[] = {
 	GROUP("base", sandbox_rules_base),
 	GROUP("worker", sandbox_rules_worker),
+	GROUP("display", sandbox_rules_display),
 	{ NULL, NULL, 0 },
 };
 

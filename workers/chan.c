@@ -47,6 +47,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "sbuf.h"
+#include "tcp-rate.h"
 #include "ws.h"
 
 #define CHAN_MINI_HDR_LEN	6
@@ -104,6 +105,9 @@ struct chan {
 
 	uint32_t		 c_ping_id;
 	uint64_t		 c_ping_ns;
+
+	uint64_t		 c_rate;	/* chan_link_rate() */
+	uint64_t		 c_rate_ns;	/* when last read */
 
 	int			 c_blocked;	/* can_send was seen false */
 	int			 c_outq_full;	/* hit OUTQ_MAX, not yet LOWAT */
@@ -204,6 +208,22 @@ chan_release(struct chan *c)
 	if (--c->c_busy == 0 && closed)
 		chan_free(c);
 	return closed;
+}
+
+uint64_t
+chan_link_rate(struct chan *c)
+{
+	uint64_t now = chan_now_ns(), r;
+
+	if (c->c_fd < 0 || c->c_info.transport == IPC_TRANSPORT_RELAYED ||
+	    now - c->c_rate_ns < CHAN_RATE_MS * 1000000ull)
+		return c->c_rate;
+	c->c_rate_ns = now;
+	/* Samples where spiced was the limit are skipped: the last one
+	 * where the link was stands. */
+	if ((r = tcp_rate(c->c_fd)) != 0)
+		c->c_rate = r;
+	return c->c_rate;
 }
 
 /*

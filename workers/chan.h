@@ -68,6 +68,12 @@ void	 chan_set_ack(struct chan *, uint32_t window);
 int	 chan_can_send(const struct chan *);
 /* Bytes queued for the client and not yet written. */
 size_t	 chan_outq(const struct chan *);
+/* The client link's bandwidth in bytes/s as TCP last measured it while
+ * the link, not spiced, was the limit (TCP_INFO's delivery rate, not
+ * app-limited); 0 when unknown (no such sample yet, or not TCP: a relayed
+ * TLS or SASL channel).  Refreshed at most every CHAN_RATE_MS. */
+#define CHAN_RATE_MS	250
+uint64_t chan_link_rate(struct chan *);
 
 /* Build one message: chan_msg_begin() returns an obuf to append the body
  * to; chan_msg_end() frames and queues it.  Only one message at a time. */

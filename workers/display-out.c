@@ -28,6 +28,17 @@
 #include "enc.h"
 #include "log.h"
 
+/* What an image is sent as (also the cache key with its box). */
+enum dout_codec {
+	DOUT_BITMAP,		/* plain: every client decodes it */
+	DOUT_LZ4,		/* lossless, for clients with the LZ4 cap */
+	DOUT_JPEG,		/* lossy, for photographs when allowed */
+};
+
+/* jpeg-wan-compression=auto: a link TCP measured below this (10 Mbit/s,
+ * the reference server's line between LAN and WAN) gets JPEG. */
+#define DOUT_WAN_RATE		(10u * 1000 * 1000 / 8)
+
 enum dout_state {
 	DC_WAIT_INIT,		/* linked, DISPLAY_INIT not yet seen */
 	DC_ACTIVE,		/* initialised */
@@ -40,7 +51,8 @@ struct dout_client {
 	uint32_t		 dc_session;
 	uint32_t		 dc_conn;
 	enum dout_state		 dc_state;
-	int			 dc_lz4;	/* client decodes LZ4 */
+	int			 dc_lz4;	/* client decodes LZ4 (and may
+						   have it) */
 	int			 dc_surface;	/* SURFACE_CREATE sent */
 	int			 dc_need_mark;	/* MARK after the damage */
 	pixman_region32_t	 dc_damage;	/* not yet sent */
@@ -58,12 +70,13 @@ struct dout {
 	unsigned		 d_nclients;
 	struct event		*d_flush_ev;	/* deferred sending */
 	struct enc_lz4		*d_lz4;
+	struct enc_jpeg		*d_jpeg;
 	uint64_t		 d_image_id;
 	struct obuf		 d_enc;		/* image being encoded */
 	/* Images sent since the primary last changed, for other viewers. */
 	struct {
 		pixman_box32_t		 dce_box;
-		int			 dce_lz4;
+		enum dout_codec		 dce_codec;
 		struct chan_shared	*dce_body;
 	}			 d_cache[DOUT_CACHE];
 	unsigned		 d_ncache;
@@ -108,7 +121,9 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	d->d_render = r;
 	TAILQ_INIT(&d->d_clients);
 	obuf_init(&d->d_enc);
-	if ((d->d_lz4 = enc_lz4_new()) == NULL) {
+	if ((d->d_lz4 = enc_lz4_new()) == NULL ||
+	    (d->d_jpeg = enc_jpeg_new()) == NULL) {
+		enc_lz4_free(d->d_lz4);
 		free(d);
 		spd_err_set(err, "display-out: out of memory");
 		return NULL;
@@ -116,6 +131,7 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	if ((d->d_flush_ev = event_new(wk->wk_base, -1, 0, dout_flush_cb,
 	    d)) == NULL) {
 		enc_lz4_free(d->d_lz4);
+		enc_jpeg_free(d->d_jpeg);
 		free(d);
 		spd_err_set(err, "display-out: event_new failed");
 		return NULL;
@@ -134,6 +150,7 @@ dout_free(struct dout *d)
 		chan_close(dc->dc_chan, "display worker stopping");
 	event_free(d->d_flush_ev);
 	enc_lz4_free(d->d_lz4);
+	enc_jpeg_free(d->d_jpeg);
 	dout_cache_clear(d);
 	obuf_free(&d->d_enc);
 	free(d);
@@ -195,12 +212,13 @@ dout_cache_clear(struct dout *d)
 }
 
 static struct chan_shared *
-dout_cache_find(const struct dout *d, const pixman_box32_t *b, int lz4)
+dout_cache_find(const struct dout *d, const pixman_box32_t *b,
+    enum dout_codec codec)
 {
 	unsigned i;
 
 	for (i = 0; i < d->d_ncache; i++)
-		if (d->d_cache[i].dce_lz4 == lz4 &&
+		if (d->d_cache[i].dce_codec == codec &&
 		    memcmp(&d->d_cache[i].dce_box, b, sizeof(*b)) == 0)
 			return d->d_cache[i].dce_body;
 	return NULL;
@@ -209,7 +227,7 @@ dout_cache_find(const struct dout *d, const pixman_box32_t *b, int lz4)
 /* Keep body (the cache takes the caller's reference), the oldest entry
  * making room. */
 static void
-dout_cache_add(struct dout *d, const pixman_box32_t *b, int lz4,
+dout_cache_add(struct dout *d, const pixman_box32_t *b, enum dout_codec codec,
     struct chan_shared *body)
 {
 	if (d->d_ncache == DOUT_CACHE) {
@@ -219,19 +237,58 @@ dout_cache_add(struct dout *d, const pixman_box32_t *b, int lz4,
 		d->d_ncache--;
 	}
 	d->d_cache[d->d_ncache].dce_box = *b;
-	d->d_cache[d->d_ncache].dce_lz4 = lz4;
+	d->d_cache[d->d_ncache].dce_codec = codec;
 	d->d_cache[d->d_ncache].dce_body = body;
 	d->d_ncache++;
 }
 
+/* Box of the primary as an encoder's source. */
+static void
+dout_box_src(pixman_image_t *prim, const pixman_box32_t *b,
+    struct enc_src *src)
+{
+	src->es_stride = (size_t)pixman_image_get_stride(prim);
+	src->es_data = (const uint8_t *)pixman_image_get_data(prim) +
+	    (size_t)b->y1 * src->es_stride + (size_t)b->x1 * 4;
+	src->es_width = (uint32_t)(b->x2 - b->x1);
+	src->es_height = (uint32_t)(b->y2 - b->y1);
+}
+
+/* The codec for box to client dc: JPEG for a photograph where the
+ * display allows lossy images for this client's link, else the best
+ * lossless one the client decodes. */
+static enum dout_codec
+dout_codec(struct dout_client *dc, pixman_image_t *prim,
+    const pixman_box32_t *b)
+{
+	uint32_t flags = dc->dc_dout->d_wk->wk_flags;
+	struct enc_src src;
+	uint64_t rate;
+
+	if ((flags & IPC_INIT_JPEG_ALWAYS) || ((flags & IPC_INIT_JPEG_AUTO) &&
+	    (rate = chan_link_rate(dc->dc_chan)) != 0 &&
+	    rate < DOUT_WAN_RATE)) {
+		dout_box_src(prim, b, &src);
+		if (enc_is_photo(&src))
+			return DOUT_JPEG;
+	}
+	return dc->dc_lz4 ? DOUT_LZ4 : DOUT_BITMAP;
+}
+
+static const uint8_t dout_image_type[] = {
+	[DOUT_BITMAP] = SPICE_IMAGE_TYPE_BITMAP,
+	[DOUT_LZ4] = SPICE_IMAGE_TYPE_LZ4,
+	[DOUT_JPEG] = SPICE_IMAGE_TYPE_JPEG,
+};
+
 /*
- * Encode box of the primary as the body of one DRAW_COPY with an LZ4 or
- * BITMAP image.  Returns the body, or NULL when it could not be built
+ * Encode box of the primary as the body of one DRAW_COPY with an image
+ * of codec.  Returns the body, or NULL when it could not be built
  * (logged).
  */
 static struct chan_shared *
 dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
-    int lz4)
+    enum dout_codec codec)
 {
 	struct obuf *ob = &d->d_enc;
 	struct chan_shared *body;
@@ -240,13 +297,9 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	uint32_t w, h;
 	int rc;
 
-	w = (uint32_t)(b->x2 - b->x1);
-	h = (uint32_t)(b->y2 - b->y1);
-	src.es_stride = (size_t)pixman_image_get_stride(prim);
-	src.es_data = (const uint8_t *)pixman_image_get_data(prim) +
-	    (size_t)b->y1 * src.es_stride + (size_t)b->x1 * 4;
-	src.es_width = w;
-	src.es_height = h;
+	dout_box_src(prim, b, &src);
+	w = src.es_width;
+	h = src.es_height;
 
 	chan_body_prepare(ob);
 	obuf_reset(ob);
@@ -264,7 +317,7 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	obuf_put_u32le(ob, 0);			/* pad to the image */
 	/* SpiceImage descriptor; no CACHE_ME, so the id is only a label. */
 	obuf_put_u64le(ob, ++d->d_image_id);
-	obuf_put_u8(ob, lz4 ? SPICE_IMAGE_TYPE_LZ4 : SPICE_IMAGE_TYPE_BITMAP);
+	obuf_put_u8(ob, dout_image_type[codec]);
 	obuf_put_u8(ob, 0);
 	obuf_put_u32le(ob, w);
 	obuf_put_u32le(ob, h);
@@ -274,7 +327,9 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 		    d->d_wk->wk_display);
 		return NULL;
 	}
-	if (lz4)
+	if (codec == DOUT_JPEG)
+		rc = enc_jpeg_encode(d->d_jpeg, ob, &src, &err);
+	else if (codec == DOUT_LZ4)
 		rc = enc_lz4_encode(d->d_lz4, ob, &src, &err);
 	else
 		rc = enc_bitmap_encode(ob, &src, &err);
@@ -349,7 +404,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 {
 	struct dout *d = dc->dc_dout;
 	struct chan_shared *body;
-
+	enum dout_codec codec;
 	uint32_t color;
 
 	if (dc->dc_chan == NULL)
@@ -358,15 +413,16 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 		dout_send_fill(dc, b, color);
 		return 0;
 	}
-	if ((body = dout_cache_find(d, b, dc->dc_lz4)) != NULL) {
+	codec = dout_codec(dc, prim, b);
+	if ((body = dout_cache_find(d, b, codec)) != NULL) {
 		chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY, body);
 		return 0;
 	}
-	if ((body = dout_encode_box(d, prim, b, dc->dc_lz4)) == NULL)
+	if ((body = dout_encode_box(d, prim, b, codec)) == NULL)
 		return -1;
 	chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY, body);
 	if (d->d_nclients > 1)
-		dout_cache_add(d, b, dc->dc_lz4, body);
+		dout_cache_add(d, b, codec, body);
 	else
 		chan_shared_unref(body);
 	return 0;
@@ -525,9 +581,12 @@ dout_msg_init(struct dout_client *dc, struct sbuf *body, const char **why)
 	}
 	evtimer_del(dc->dc_init_ev);
 	dc->dc_state = DC_ACTIVE;
-	log_debug("display \"%s\": conn %u initialised (%s images)",
+	log_debug("display \"%s\": conn %u initialised (%s images%s)",
 	    dc->dc_dout->d_wk->wk_display, dc->dc_conn,
-	    dc->dc_lz4 ? "lz4" : "bitmap");
+	    dc->dc_lz4 ? "lz4" : "bitmap",
+	    dc->dc_dout->d_wk->wk_flags & IPC_INIT_JPEG_ALWAYS ?
+	    ", jpeg for photographs" : dc->dc_dout->d_wk->wk_flags &
+	    IPC_INIT_JPEG_AUTO ? ", jpeg for photographs on slow links" : "");
 	dout_client_start_surface(dc);
 	return 0;
 }
@@ -620,8 +679,10 @@ dout_client_add(struct dout *d, int fd, uint32_t session, uint32_t conn,
 		free(dc);
 		return -1;
 	}
+	/* image-compression=off: plain bitmaps whatever the client has. */
 	dc->dc_lz4 = chan_has_cap(dc->dc_chan,
-	    SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+	    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) &&
+	    !(d->d_wk->wk_flags & IPC_INIT_IMAGES_RAW);
 	TAILQ_INSERT_TAIL(&d->d_clients, dc, dc_entry);
 	d->d_nclients++;
 	evtimer_add(dc->dc_init_ev, &tv);

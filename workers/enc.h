@@ -2,6 +2,9 @@
 /*
  * enc: image encoders of the display worker (SPICE-NOTES section 4).
  *
+ * Lossless: LZ4 and plain bitmaps; lossy: JPEG, for what enc_is_photo()
+ * calls a photograph when the display allows it.
+ *
  * Each encoder appends to an obuf the bytes of a SpiceImage that follow its
  * 18-byte descriptor, for one kind of image type; the caller writes the
  * descriptor (id, type, flags, width, height).  Sources are rectangles of
@@ -71,5 +74,29 @@ size_t	 enc_bitmap_bound(uint32_t width, uint32_t height);
  * included).  Returns 0, or -1 with err set and out unchanged. */
 int	 enc_bitmap_encode(struct obuf *out, const struct enc_src *src,
 	    struct spd_err *err);
+
+struct enc_jpeg;
+
+/* The JPEG quality (1..100) of lossy images: the reference server's. */
+#define ENC_JPEG_QUALITY	85
+
+/* A turbojpeg compressor.  NULL on ENOMEM. */
+struct enc_jpeg *enc_jpeg_new(void);
+void	 enc_jpeg_free(struct enc_jpeg *);
+
+/* Append the SPICE_IMAGE_TYPE_JPEG data of src: u32 LE size, then a JFIF
+ * stream of that size (4:2:0, ENC_JPEG_QUALITY).  Returns 0, or -1 with
+ * err set and out unchanged. */
+int	 enc_jpeg_encode(struct enc_jpeg *, struct obuf *out,
+	    const struct enc_src *src, struct spd_err *err);
+
+/* Images narrower or lower than this are never called photographs. */
+#define ENC_PHOTO_MIN		32
+/* Largest colour step between neighbours that still counts as smooth. */
+#define ENC_PHOTO_STEP		24
+/* Whether src looks like a photograph (worth JPEG): more than half of a
+ * grid of about 1000 neighbour pairs differ, but only a little.  Reads
+ * about 2000 pixels, whatever the size. */
+int	 enc_is_photo(const struct enc_src *);
 
 #endif

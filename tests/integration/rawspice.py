@@ -24,6 +24,7 @@ fails on a malformed message instead of drawing something approximate.
 """
 
 import select
+import socket
 import struct
 import time
 
@@ -55,7 +56,7 @@ COMMON_CAP_MINI_HEADER = 3
 DISPLAY_CAP_LZ4_COMPRESSION = 5
 
 # Images (4.1).
-IMAGE_BITMAP, IMAGE_LZ4 = 0, 109
+IMAGE_BITMAP, IMAGE_JPEG, IMAGE_LZ4 = 0, 105, 109
 BITMAP_FMT_24BIT, BITMAP_FMT_32BIT, BITMAP_FMT_RGBA = 7, 8, 9
 BITMAP_TOP_DOWN = 4
 SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB = 32, 96
@@ -137,6 +138,7 @@ class Channel:
     def __init__(self, sock, mini=True):
         self.sock = sock
         self.sock.setblocking(True)
+        self.recv_size = 1 << 20    # bytes per read; 0: read nothing
         self.mini = mini
         self.buf = bytearray()
         self.out_serial = 0
@@ -194,13 +196,15 @@ class Channel:
         Closed on EOF or reset."""
         if self.closed:
             raise Closed("connection already closed")
+        if self.recv_size == 0:
+            return False
         # A TLS socket may hold decoded bytes select() cannot see.
         pending = getattr(self.sock, "pending", lambda: 0)()
         r, _, _ = select.select([self.sock], [], [], 0 if pending else max(0.0, timeout))
         if not r and not pending:
             return False
         try:
-            data = self.sock.recv(1 << 20)
+            data = self.sock.recv(self.recv_size)
         except (ConnectionResetError, BrokenPipeError) as e:
             self.closed = True
             raise Closed("connection reset: %s" % e)
@@ -252,6 +256,29 @@ class Channel:
                 return mtype, body
             if not self._fill(end - time.monotonic()) and time.monotonic() >= end:
                 raise TimeoutError("no message within %.1fs" % timeout)
+
+    def read_slowly(self, seconds, rate, until=None):
+        """Read at most rate bytes/s for seconds, as a viewer on a slow
+        link does, handling each whole message; stops early once until()
+        holds.  The socket's receive buffer shrinks so that TCP, not this
+        buffer, feels the pace."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        step, end = 0.02, time.monotonic() + seconds
+        try:
+            while time.monotonic() < end and not (until is not None and until(self)):
+                t = time.monotonic()
+                self.recv_size = max(1, int(rate * step))
+                self._fill(step)
+                self.recv_size = 0
+                while True:
+                    try:
+                        mtype, body = self.next_message(0)
+                    except TimeoutError:
+                        break
+                    self.handle(mtype, body)
+                time.sleep(max(0.0, step - (time.monotonic() - t)))
+        finally:
+            self.recv_size = 1 << 20
 
     def expect_closed(self, timeout=5):
         """Read (and handle) messages until the server closes; returns the
@@ -332,6 +359,31 @@ class MainChannel(Channel):
                                     % (len(body), n))
             self.channels = [tuple(body[4 + 2 * i:6 + 2 * i]) for i in range(n)]
             return self.channels
+
+
+def _jpeg_decode(data, w, h):
+    """A JFIF stream as h rows of w B,G,R,X pixels, through libjpeg-turbo
+    (ctypes: no image module in the test dependencies)."""
+    import ctypes
+    tj = ctypes.CDLL("libturbojpeg.so.0")
+    tj.tjInitDecompress.restype = ctypes.c_void_p
+    handle = tj.tjInitDecompress()
+    try:
+        jw, jh, sub, cs = (ctypes.c_int() for _ in range(4))
+        if tj.tjDecompressHeader3(ctypes.c_void_p(handle), data, ctypes.c_ulong(len(data)),
+                                  ctypes.byref(jw), ctypes.byref(jh), ctypes.byref(sub),
+                                  ctypes.byref(cs)) != 0:
+            raise ProtocolError("JPEG header does not decode")
+        if (jw.value, jh.value) != (w, h):
+            raise ProtocolError("JPEG of %dx%d in a %dx%d descriptor" % (jw.value, jh.value, w, h))
+        out = ctypes.create_string_buffer(w * h * 4)
+        TJPF_BGRX = 3
+        if tj.tjDecompress2(ctypes.c_void_p(handle), data, ctypes.c_ulong(len(data)), out, w,
+                            w * 4, h, TJPF_BGRX, 0) != 0:
+            raise ProtocolError("JPEG does not decode")
+        return out.raw
+    finally:
+        tj.tjDestroy(ctypes.c_void_p(handle))
 
 
 def _lz4_decode(payload, width, height):
@@ -590,6 +642,13 @@ class DisplayChannel(Channel):
             top_down, fmt, bpp, data = _lz4_decode(body[pos:], w, h)
             self.lz4_formats.add((top_down, fmt))
             stride = w * bpp
+        elif itype == IMAGE_JPEG:
+            size = struct.unpack_from("<I", body, pos)[0]
+            pos += 4
+            if pos + size != len(body):
+                raise ProtocolError("JPEG size %d, %d bytes left in the body" % (size, len(body) - pos))
+            data, bpp, top_down = _jpeg_decode(bytes(body[pos:]), w, h), 4, True
+            stride = w * 4
         else:
             raise ProtocolError("image type %d is not decoded here" % itype)
         rows = []

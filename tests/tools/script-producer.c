@@ -15,6 +15,12 @@
  *                     bits of (x * 73856093) ^ ((y + OY) * 19349663) ^
  *                     (S * 83492791), 32-bit arithmetic (OY: the same
  *                     picture scrolled by OY rows)
+ *   photo X Y W H S   COPY of a W x H bitmap that looks like a photograph
+ *                     (smooth waves: every pixel a little different from
+ *                     the next): channel bytes, truncated,
+ *                     r = 128 + 100 sin(x / 9 + S) cos(y / 11),
+ *                     g = 128 + 100 sin(y / 7) cos(x / 13 + S),
+ *                     b = 128 + 100 sin((x + y) / 10)
  *   copybits SX SY X Y W H [CX CY CW CH]...
  *                     COPY_BITS of the W x H area at SX,SY to X,Y, clipped
  *                     to up to 4 rectangles when given
@@ -52,6 +58,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,8 +197,18 @@ cp_fill(int x, int y, int w, int h, uint32_t rgb)
 	return cp_draw_push(phys);
 }
 
+static uint32_t
+cp_photo(int x, int y, uint32_t s)
+{
+	uint32_t r = (uint32_t)(128 + 100 * sin(x / 9.0 + s) * cos(y / 11.0));
+	uint32_t g = (uint32_t)(128 + 100 * sin(y / 7.0) * cos(x / 13.0 + s));
+	uint32_t b = (uint32_t)(128 + 100 * sin((x + y) / 10.0));
+
+	return r << 16 | g << 8 | b;
+}
+
 static int
-cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy)
+cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy, int photo)
 {
 	QXLDrawable *d;
 	QXLImage *img;
@@ -210,7 +227,8 @@ cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy)
 	qxlshm_link(cp_q, d, px);
 	for (j = 0; j < h; j++)
 		for (i = 0; i < w; i++)
-			px[j * w + i] = ((uint32_t)i * 73856093u ^
+			px[j * w + i] = photo ? cp_photo(i, j, seed) :
+			    ((uint32_t)i * 73856093u ^
 			    (uint32_t)(j + oy) * 19349663u ^ seed * 83492791u) &
 			    0xffffff;
 	img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
@@ -394,9 +412,11 @@ cp_command(const char *line)
 		return cp_fill(x, y, w, h, rgb);
 	if (sscanf(line, "bitmap %d %d %d %d %u %d", &x, &y, &w, &h, &rgb,
 	    &n) == 6)
-		return cp_bitmap(x, y, w, h, rgb, n);
+		return cp_bitmap(x, y, w, h, rgb, n, 0);
 	if (sscanf(line, "bitmap %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
-		return cp_bitmap(x, y, w, h, rgb, 0);
+		return cp_bitmap(x, y, w, h, rgb, 0, 0);
+	if (sscanf(line, "photo %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
+		return cp_bitmap(x, y, w, h, rgb, 0, 1);
 	if (strncmp(line, "copybits ", 9) == 0)
 		return cp_copy_bits(line + 9);
 	if (sscanf(line, "mono %" SCNu64 " %d %d", &id, &x, &y) == 3)

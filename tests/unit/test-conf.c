@@ -34,6 +34,8 @@ test_good(void)
 	    "max-clients = 3\n"
 	    "worker-memory = 2G\n"
 	    "password-expires = 1700000000\n"
+	    "image-compression = off\n"
+	    "jpeg-wan-compression = always\n"
 	    "[display vm2]\n"
 	    "listen = [::1]:0\n"
 	    "producer-socket = /run/x/vm2.qxl\n"
@@ -58,6 +60,12 @@ test_good(void)
 	ASSERT_INT_EQ(c.c_displays[0].cd_password_expires, 1700000000);
 	ASSERT_INT_EQ(c.c_displays[1].cd_password_expires, 0);
 	ASSERT_INT_EQ(c.c_displays[0].cd_link_timeout, 10);
+	ASSERT_INT_EQ(c.c_displays[0].cd_image_compression, CONF_IMAGE_OFF);
+	ASSERT_INT_EQ(c.c_displays[0].cd_jpeg_wan, CONF_JPEG_ALWAYS);
+	/* libvirt's defaults. */
+	ASSERT_INT_EQ(c.c_displays[1].cd_image_compression,
+	    CONF_IMAGE_AUTO_GLZ);
+	ASSERT_INT_EQ(c.c_displays[1].cd_jpeg_wan, CONF_JPEG_AUTO);
 	ASSERT_STR_EQ(c.c_displays[1].cd_listen_host, "::1");
 	ASSERT_INT_EQ(c.c_displays[1].cd_listen_port, 0);
 	ASSERT_INT_EQ(c.c_displays[1].cd_worker.gid, 64003);
@@ -96,6 +104,11 @@ test_errors(void)
 	    "listen must be");
 	expect_error(DISP "password = x\nmax-clients = 0\n", 0,
 	    "max-clients must be a number from 1");
+	expect_error(DISP "password = x\nimage-compression = zip\n", 0,
+	    "image-compression must be one of auto_glz, auto_lz, quic, glz, "
+	    "lz, lz4, off, got \"zip\"");
+	expect_error(DISP "password = x\njpeg-wan-compression = yes\n", 0,
+	    "jpeg-wan-compression must be one of auto, never, always");
 	expect_error(DISP "password = x\nworker-memory = 512\n", 0,
 	    "worker-memory must be a size from 64M to 64G");
 	expect_error(DISP "password = x\nworker-memory = 32M\n", 0,

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Lossy images where spiced.conf allows them (jpeg-wan-compression, as
+libvirt names it), seen by spice-gtk and by raw clients decoding what
+they get.  always: a photograph goes as JPEG (spice-gtk's picture within
+35 dB PSNR of it) and a drawing of sharp edges stays lossless (exact);
+auto: a viewer reading at full speed gets the same photographs
+losslessly (exact) while a viewer on a slow link (it reads 300 KB/s:
+TCP measures the link below 10 Mbit/s) gets them as JPEG, both at once;
+never: the slow viewer gets no JPEG either; image-compression=off sends
+plain bitmaps to a viewer that can decode LZ4."""
+
+import math
+
+import common
+import rawspice
+import spice_client
+from common import check
+
+W, H = 320, 240
+JPEG, LZ4, BITMAP = rawspice.IMAGE_JPEG, rawspice.IMAGE_LZ4, rawspice.IMAGE_BITMAP
+
+
+def photo(model, x0, y0, w, h, s):
+    """script-producer's photo into model (R,G,B bytes)."""
+    for y in range(h):
+        for x in range(w):
+            o = ((y0 + y) * W + x0 + x) * 3
+            model[o:o + 3] = bytes((int(128 + 100 * math.sin(x / 9.0 + s) * math.cos(y / 11.0)),
+                                    int(128 + 100 * math.sin(y / 7.0) * math.cos(x / 13.0 + s)),
+                                    int(128 + 100 * math.sin((x + y) / 10.0))))
+
+
+def noise(model, x0, y0, w, h, seed):
+    m = 0xffffffff
+    for y in range(h):
+        for x in range(w):
+            v = ((x * 73856093) & m ^ (y * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
+            o = ((y0 + y) * W + x0 + x) * 3
+            model[o:o + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
+
+
+def psnr(a, b):
+    se = sum((x - y) * (x - y) for x, y in zip(a, b))
+    return 99.0 if se == 0 else 10 * math.log10(255 * 255 * len(a) / se)
+
+
+def rows(rgb, y0, y1):
+    return rgb[y0 * W * 3:y1 * W * 3]
+
+
+def setup(jpeg, extra=""):
+    sp = common.Spiced(password="pw", extra="jpeg-wan-compression = %s%s" % (jpeg, extra))
+    common.wait_producer_socket(sp)
+    prod = common.ScriptProducer(sp)
+    m = rawspice.open_session(sp.port, "pw")
+    d = rawspice.display_client(sp.port, "pw", m.session_id)
+    d.wait_mark(10)
+    return sp, prod, m, d
+
+
+def slow_photos(prod, d, frames, until=None):
+    """A new photograph every 100 ms while d reads at 300 KB/s; returns
+    the seed of the last one."""
+    for k in range(frames):
+        prod.say("photo 0 0 320 240 %d" % (k + 10))
+        d.read_slowly(0.1, 300000)
+        if until is not None and until(d):
+            break
+    return k + 10
+
+
+def main():
+    # always: photographs lossy, drawings lossless.
+    sp, prod, m, d = setup("always")
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_primary(10)
+    model = bytearray(W * H * 3)
+    prod.say("photo 0 0 320 160 1")
+    photo(model, 0, 0, 320, 160, 1)
+    d.pump(10, until=lambda d: d.images.get(JPEG, 0) > 0)
+    d.settle(0.3)
+    check(d.images.get(LZ4, 0) == 0, "a photograph went as LZ4 too: %r" % d.images)
+    got = c.wait_until(lambda: c.primary and psnr(rows(c.snapshot(), 0, 160),
+                                                  rows(model, 0, 160)) >= 35 and c.snapshot(),
+                       10, "spice-gtk's picture of the photograph within 35 dB")
+    print("photograph: spice-gtk %.1f dB, raw client %.1f dB" % (
+        psnr(rows(got, 0, 160), rows(model, 0, 160)), psnr(rows(d.rgb(), 0, 160), rows(model, 0, 160))))
+    check(psnr(rows(d.rgb(), 0, 160), rows(model, 0, 160)) >= 35, "the raw client's JPEG is poor")
+    n = d.images.get(JPEG, 0)
+    prod.say("bitmap 0 160 320 80 2")
+    noise(model, 0, 160, 320, 80, 2)
+    got = c.wait_until(lambda: rows(c.snapshot(), 160, 240) == rows(model, 160, 240) and c.snapshot(),
+                       10, "the drawing exact at spice-gtk")
+    d.settle(0.3)
+    check(d.images.get(JPEG, 0) == n and d.images.get(LZ4, 0) > 0,
+          "a drawing was sent as %r" % d.images)
+    c.disconnect()
+    sp.stop()
+
+    # auto: lossless at full speed, JPEG on a slow link, at once.
+    sp, prod, m, d = setup("auto")
+    fast = rawspice.display_client(sp.port, "pw", m.session_id)
+    fast.wait_mark(10)
+    last = slow_photos(prod, d, 60, until=lambda d: d.images.get(JPEG, 0) > 0)
+    check(d.images.get(JPEG, 0) > 0, "the slow viewer got no JPEG: %r" % d.images)
+    fast.settle(0.5)
+    check(fast.images.get(JPEG, 0) == 0 and fast.images.get(LZ4, 0) > 0,
+          "the fast viewer got %r" % fast.images)
+    model = bytearray(W * H * 3)
+    photo(model, 0, 0, 320, 240, last)
+    check(fast.rgb() == bytes(model), "the fast viewer's picture is not exact")
+    print("auto: the slow viewer got JPEG after %d photographs" % (last - 9))
+    sp.stop()
+
+    # never: no JPEG even on the slow link; off: no LZ4 either.
+    sp, prod, m, d = setup("never", "\nimage-compression = off")
+    slow_photos(prod, d, 20)
+    d.settle(0.5)
+    check(d.images.get(JPEG, 0) == 0 and d.images.get(LZ4, 0) == 0 and
+          d.images.get(BITMAP, 0) > 0, "never/off: the viewer got %r" % d.images)
+    check(sp.alive(), "spiced died")
+
+
+common.run(main)

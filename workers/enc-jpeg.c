@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * enc-jpeg: SPICE JPEG image payloads through libjpeg-turbo, and the
+ * cheap test of whether an image is a photograph; contracts in enc.h.
+ *
+ * Format: u32 LE size, then a baseline JFIF stream of that size (4:2:0,
+ * quality ENC_JPEG_QUALITY, the reference server's default), which
+ * spice-gtk and spice-html5 decode as any JPEG.  turbojpeg reads the
+ * source rows where they are (BGRX, any stride) and writes straight into
+ * the output buffer, reserved at its worst case first.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <turbojpeg.h>
+
+#include "enc.h"
+
+struct enc_jpeg {
+	tjhandle	ej_tj;
+};
+
+struct enc_jpeg *
+enc_jpeg_new(void)
+{
+	struct enc_jpeg *ej;
+
+	if ((ej = calloc(1, sizeof(*ej))) == NULL)
+		return NULL;
+	if ((ej->ej_tj = tjInitCompress()) == NULL) {
+		free(ej);
+		return NULL;
+	}
+	return ej;
+}
+
+void
+enc_jpeg_free(struct enc_jpeg *ej)
+{
+	if (ej == NULL)
+		return;
+	tjDestroy(ej->ej_tj);
+	free(ej);
+}
+
+int
+enc_jpeg_encode(struct enc_jpeg *ej, struct obuf *out,
+    const struct enc_src *src, struct spd_err *err)
+{
+	unsigned long bound, size;
+	unsigned char *dst;
+	size_t start;
+
+	if (src->es_width == 0 || src->es_height == 0 ||
+	    src->es_width > ENC_MAX_DIM || src->es_height > ENC_MAX_DIM ||
+	    src->es_stride < (size_t)src->es_width * 4)
+		return spd_err_set(err, "jpeg: bad image %ux%u, stride %zu",
+		    src->es_width, src->es_height, src->es_stride);
+	bound = tjBufSize((int)src->es_width, (int)src->es_height, TJSAMP_420);
+	start = out->ob_len;
+	if (bound == (unsigned long)-1 ||
+	    (dst = obuf_append_space(out, 4 + bound)) == NULL)
+		return spd_err_set(err, "jpeg: %lu bytes exceed the output "
+		    "buffer", bound);
+	dst += 4;
+	size = bound;
+	/* NOREALLOC: turbojpeg writes into our buffer, sized for the
+	 * worst case, and never frees or replaces it. */
+	if (tjCompress2(ej->ej_tj, src->es_data, (int)src->es_width,
+	    (int)src->es_stride, (int)src->es_height, TJPF_BGRX, &dst, &size,
+	    TJSAMP_420, ENC_JPEG_QUALITY, TJFLAG_NOREALLOC) != 0) {
+		obuf_truncate(out, start);
+		return spd_err_set(err, "jpeg: %s", tjGetErrorStr2(ej->ej_tj));
+	}
+	obuf_patch_u32le(out, start, (uint32_t)size);
+	obuf_truncate(out, start + 4 + size);
+	return 0;
+}
+
+int
+enc_is_photo(const struct enc_src *src)
+{
+	const uint8_t *a, *b;
+	uint32_t x, y, sx, sy, smooth = 0, n = 0;
+	int d, dm, c;
+
+	if (src->es_width < ENC_PHOTO_MIN || src->es_height < ENC_PHOTO_MIN)
+		return 0;
+	/* A grid of about ENC_PHOTO_SAMPLES neighbour pairs. */
+	sx = src->es_width / 32 + 1;
+	sy = src->es_height / 32 + 1;
+	for (y = 0; y < src->es_height; y += sy)
+		for (x = 0; x + 1 < src->es_width; x += sx) {
+			a = src->es_data + (size_t)y * src->es_stride + x * 4;
+			b = a + 4;
+			for (dm = 0, c = 0; c < 3; c++) {
+				d = abs((int)a[c] - (int)b[c]);
+				dm = d > dm ? d : dm;
+			}
+			/* Photographs change a little from pixel to pixel;
+			 * text and drawings are flat between sharp edges. */
+			smooth += dm > 0 && dm <= ENC_PHOTO_STEP;
+			n++;
+		}
+	return smooth * 2 > n;
+}

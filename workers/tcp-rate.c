@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tcp-rate: see tcp-rate.h.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stddef.h>
+#include <string.h>
+
+#include <linux/tcp.h>
+
+#include "tcp-rate.h"
+
+uint64_t
+tcp_rate(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_delivery_rate) +
+	    sizeof(ti.tcpi_delivery_rate) ||
+	    ti.tcpi_delivery_rate_app_limited)
+		return 0;
+	return ti.tcpi_delivery_rate;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tcp-rate: what TCP measured of a connection's bandwidth.  Apart from
+ * chan.c because it needs the kernel's struct tcp_info (glibc's lacks
+ * the delivery rate) and the two headers cannot meet.
+ */
+#ifndef SPICED_TCP_RATE_H
+#define SPICED_TCP_RATE_H
+
+#include <stdint.h>
+
+/* fd's latest delivery rate in bytes/s when TCP measured it with the
+ * link, not the sender, as the limit; 0 otherwise (app-limited, no
+ * sample yet, not a TCP socket). */
+uint64_t	tcp_rate(int fd);
+
+#endif

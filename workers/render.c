@@ -537,17 +537,17 @@ render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 }
 
 /*
- * A bitmap about to be drawn unscaled over area (one rectangle) of the
- * primary that holds, in a band of rows, what the primary has a few rows
- * away: the band is moved first (a COPY_BITS, which viewers copy), so
- * that what the bitmap still changes, and is sent, is only the rest.
+ * A bitmap about to be drawn unscaled over box e of the primary (where
+ * it differs) that holds, in a band of rows, what the primary has a few
+ * rows away: the band is moved first (a COPY_BITS, which viewers copy),
+ * so that what the bitmap still changes, and is sent, is only the rest.
+ * 1 when a band moved, else 0.
  */
-static void
+static int
 render_scroll(struct render *r, pixman_image_t *dst, pixman_image_t *img,
     const pixman_box32_t *bbox, const pixman_box32_t *sa,
-    const pixman_region32_t *area)
+    const pixman_box32_t *e)
 {
-	const pixman_box32_t *e = pixman_region32_extents(area);
 	ptrdiff_t dstride = pixman_image_get_stride(dst);
 	ptrdiff_t sstride = pixman_image_get_stride(img);
 	const uint8_t *old = (const uint8_t *)pixman_image_get_data(dst) +
@@ -561,12 +561,15 @@ render_scroll(struct render *r, pixman_image_t *dst, pixman_image_t *img,
 
 	if (scroll_find(old, dstride, new, sstride, e->x2 - e->x1,
 	    e->y2 - e->y1, &b) != 1)
-		return;
+		return 0;
 	band = (pixman_box32_t){ e->x1, e->y1 + b.sb_y1, e->x2,
 	    e->y1 + b.sb_y2 };
 	if (render_copy_bits(r, 0, &band, NULL, e->x1, band.y1 - b.sb_dy,
-	    &err) != 0)
+	    &err) != 0) {
 		log_debug("scroll: %s", err.msg);
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -643,19 +646,34 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	dh = bbox->y2 - bbox->y1;
 	sw = sa.x2 - sa.x1;
 	sh = sa.y2 - sa.y1;
-	/* A scroll in what a damage-only producer resends is moved, not
-	 * sent. */
-	if (s == NULL && surface == 0 && r->r_move != NULL && dw == sw &&
-	    dh == sh && render_is_32bit(img) &&
-	    pixman_image_get_format(img) == pixman_image_get_format(dst) &&
-	    pixman_region32_n_rects(&area) == 1)
-		render_scroll(r, dst, img, bbox, &sa, &area);
 	/* Only what differs is news to the viewers (and needs drawing); a
-	 * failed comparison (no memory) reports the whole area. */
+	 * failed comparison (no memory) reports the whole area.  Within
+	 * what differs, a scroll in what a damage-only producer resends
+	 * is moved rather than sent (only over one rectangle: the band
+	 * moved must lie inside what the command may draw), and what
+	 * still differs after the move is found again. */
 	if (s == NULL && surface == 0 && r->r_damage != NULL && dw == sw &&
 	    dh == sh && render_is_32bit(img) &&
 	    pixman_image_get_format(img) == pixman_image_get_format(dst) &&
 	    render_changed_rows(dst, img, bbox, &sa, &area, &changed) == 0) {
+		if (r->r_move != NULL &&
+		    pixman_region32_n_rects(&area) == 1 &&
+		    pixman_region32_not_empty(&changed) &&
+		    render_scroll(r, dst, img, bbox, &sa,
+		    pixman_region32_extents(&changed)) == 1) {
+			pixman_region32_fini(&area);
+			pixman_region32_init_rect(&area,
+			    pixman_region32_extents(&changed)->x1,
+			    pixman_region32_extents(&changed)->y1,
+			    (unsigned)(pixman_region32_extents(&changed)->x2 -
+			    pixman_region32_extents(&changed)->x1),
+			    (unsigned)(pixman_region32_extents(&changed)->y2 -
+			    pixman_region32_extents(&changed)->y1));
+			pixman_region32_fini(&changed);
+			if (render_changed_rows(dst, img, bbox, &sa, &area,
+			    &changed) != 0)
+				pixman_region32_init(&changed);
+		}
 		pixman_region32_fini(&area);
 		area = changed;
 	}

@@ -79,6 +79,8 @@ static const char *const conf_image_names[] = { "auto_glz", "auto_lz",
 	"quic", "glz", "lz", "lz4", "off", NULL };
 static const char *const conf_jpeg_names[] = { "auto", "never", "always",
 	NULL };
+static const char *const conf_stream_names[] = { "filter", "all", "off",
+	NULL };
 
 /* A size in MiB written with its unit: "512M" or "2G". */
 static int
@@ -545,6 +547,9 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 	if (!strcmp(k, "jpeg-wan-compression"))
 		return conf_choice(ctx, it, conf_jpeg_names, &d->cd_jpeg_wan,
 		    err);
+	if (!strcmp(k, "streaming-video"))
+		return conf_choice(ctx, it, conf_stream_names,
+		    &d->cd_streaming, err);
 	return spd_err_set(err, "%s:%d: unknown key \"%s\" in display \"%s\"",
 	    ctx->name, it->ci_line, k, d->cd_name);
 }

@@ -84,6 +84,7 @@ struct conf_display {
 	/* Images, with libvirt's names for the keys and their values. */
 	int		cd_image_compression;	/* CONF_IMAGE_* */
 	int		cd_jpeg_wan;		/* CONF_JPEG_* */
+	int		cd_streaming;		/* CONF_STREAM_* */
 };
 
 /* image-compression: every lossless value is served by spiced's
@@ -94,6 +95,10 @@ enum { CONF_IMAGE_AUTO_GLZ, CONF_IMAGE_AUTO_LZ, CONF_IMAGE_QUIC,
 /* jpeg-wan-compression: JPEG for photographic images on slow links
  * (auto), on every link (always) or never. */
 enum { CONF_JPEG_AUTO, CONF_JPEG_NEVER, CONF_JPEG_ALWAYS };
+/* streaming-video: video as an MJPEG stream when it looks like a
+ * photograph (filter, the default), whatever it looks like (all), or
+ * never (off). */
+enum { CONF_STREAM_FILTER, CONF_STREAM_ALL, CONF_STREAM_OFF };
 
 struct conf {
 	char			 c_run_dir[CONF_PATH_LEN];

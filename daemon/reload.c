@@ -61,6 +61,7 @@ static const struct {
 	/* The display worker is started with them. */
 	RELOAD_FIELD("image-compression", cd_image_compression),
 	RELOAD_FIELD("jpeg-wan-compression", cd_jpeg_wan),
+	RELOAD_FIELD("streaming-video", cd_streaming),
 };
 
 /* Those keep their old values in nw, and the change is logged. */

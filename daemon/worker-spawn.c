@@ -160,6 +160,10 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 			init.flags |= IPC_INIT_JPEG_AUTO;
 		else if (cd->cd_jpeg_wan == CONF_JPEG_ALWAYS)
 			init.flags |= IPC_INIT_JPEG_ALWAYS;
+		if (cd->cd_streaming == CONF_STREAM_OFF)
+			init.flags |= IPC_INIT_STREAM_OFF;
+		else if (cd->cd_streaming == CONF_STREAM_ALL)
+			init.flags |= IPC_INIT_STREAM_ALL;
 	}
 	snprintf(init.display, sizeof(init.display), "%s", name);
 	if (wproc_send(w, IPC_D2W_INIT, 0, 0, &init, sizeof(init), NULL,

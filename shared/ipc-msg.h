@@ -96,6 +96,9 @@ struct ipc_init {
 #define IPC_INIT_IMAGES_RAW	0x4	/* plain bitmaps only (off) */
 #define IPC_INIT_JPEG_AUTO	0x8	/* JPEG for photos on slow links */
 #define IPC_INIT_JPEG_ALWAYS	0x10	/* JPEG for photos always */
+#define IPC_INIT_STREAM_OFF	0x20	/* streaming-video = off */
+#define IPC_INIT_STREAM_ALL	0x40	/* streaming-video = all (else
+					   filter: photographs only) */
 
 /* Transport under a handed-over client fd.  To the worker all of them are
  * a plain byte stream; the value says what sits under it:

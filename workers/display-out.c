@@ -25,6 +25,7 @@
 
 #include "chan.h"
 #include "display-out.h"
+#include "display-stream.h"
 #include "enc.h"
 #include "log.h"
 
@@ -55,6 +56,9 @@ struct dout_client {
 						   have it) */
 	int			 dc_surface;	/* SURFACE_CREATE sent */
 	int			 dc_need_mark;	/* MARK after the damage */
+	uint32_t		 dc_stream;	/* stream id + 1 it was told
+						   of, 0: none */
+	uint64_t		 dc_frame;	/* the last frame it got */
 	pixman_region32_t	 dc_damage;	/* not yet sent */
 	struct event		*dc_init_ev;	/* INIT deadline */
 	int			 dc_busy;
@@ -72,6 +76,10 @@ struct dout {
 	struct enc_lz4		*d_lz4;
 	struct enc_jpeg		*d_jpeg;
 	uint64_t		 d_image_id;
+	struct dstream		 d_stream;	/* video, as one stream */
+	struct event		*d_stream_ev;	/* its idle check */
+	struct chan_shared	*d_frame_body;	/* STREAM_DATA of frame */
+	uint64_t		 d_frame_no;	/* d_frame_body's frame */
 	struct obuf		 d_enc;		/* image being encoded */
 	/* Images sent since the primary last changed, for other viewers. */
 	struct {
@@ -109,6 +117,11 @@ static const struct chan_ops dout_chan_ops = {
 
 static void
 dout_flush_cb(evutil_socket_t fd, short ev, void *arg);
+static void
+dout_stream_idle_cb(evutil_socket_t fd, short ev, void *arg);
+static void	dout_schedule(struct dout *);
+static void	dout_damage_client(struct dout_client *,
+		    const pixman_region32_t *);
 
 struct dout *
 dout_new(struct worker *wk, struct render *r, struct spd_err *err)
@@ -128,8 +141,14 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 		spd_err_set(err, "display-out: out of memory");
 		return NULL;
 	}
+	dstream_init(&d->d_stream, wk->wk_flags & IPC_INIT_STREAM_OFF ?
+	    DSTREAM_OFF : wk->wk_flags & IPC_INIT_STREAM_ALL ? DSTREAM_ALL :
+	    DSTREAM_FILTER);
 	if ((d->d_flush_ev = event_new(wk->wk_base, -1, 0, dout_flush_cb,
-	    d)) == NULL) {
+	    d)) == NULL || (d->d_stream_ev = event_new(wk->wk_base, -1,
+	    EV_PERSIST, dout_stream_idle_cb, d)) == NULL) {
+		if (d->d_flush_ev != NULL)
+			event_free(d->d_flush_ev);
 		enc_lz4_free(d->d_lz4);
 		enc_jpeg_free(d->d_jpeg);
 		free(d);
@@ -149,6 +168,9 @@ dout_free(struct dout *d)
 	while ((dc = TAILQ_FIRST(&d->d_clients)) != NULL)
 		chan_close(dc->dc_chan, "display worker stopping");
 	event_free(d->d_flush_ev);
+	event_free(d->d_stream_ev);
+	if (d->d_frame_body != NULL)
+		chan_shared_unref(d->d_frame_body);
 	enc_lz4_free(d->d_lz4);
 	enc_jpeg_free(d->d_jpeg);
 	dout_cache_clear(d);
@@ -328,7 +350,8 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 		return NULL;
 	}
 	if (codec == DOUT_JPEG)
-		rc = enc_jpeg_encode(d->d_jpeg, ob, &src, &err);
+		rc = enc_jpeg_encode(d->d_jpeg, ob, &src, ENC_JPEG_QUALITY,
+		    &err);
 	else if (codec == DOUT_LZ4)
 		rc = enc_lz4_encode(d->d_lz4, ob, &src, &err);
 	else
@@ -428,6 +451,140 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	return 0;
 }
 
+/* STREAM_CREATE of the display's stream: MJPEG, top-down frames of the
+ * box's size drawn at the box, clip NONE. */
+static void
+dout_send_stream_create(struct dout_client *dc, const struct dstream *ds)
+{
+	const pixman_box32_t *b = &ds->ds_box;
+	uint32_t w = (uint32_t)(b->x2 - b->x1), h = (uint32_t)(b->y2 - b->y1);
+	struct obuf *ob;
+
+	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_STREAM_CREATE);
+	obuf_put_u32le(ob, 0);			/* surface id */
+	obuf_put_u32le(ob, ds->ds_id);
+	obuf_put_u8(ob, SPICE_STREAM_FLAGS_TOP_DOWN);
+	obuf_put_u8(ob, SPICE_VIDEO_CODEC_TYPE_MJPEG);
+	obuf_put_u64le(ob, ds->ds_frame);	/* stamp */
+	obuf_put_u32le(ob, w);			/* stream size */
+	obuf_put_u32le(ob, h);
+	obuf_put_u32le(ob, w);			/* source size */
+	obuf_put_u32le(ob, h);
+	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);
+	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
+	chan_msg_end(dc->dc_chan);
+}
+
+/* The current frame's STREAM_DATA body, encoded once for every viewer:
+ * u32 id, u32 mm time, u32 size, one JPEG. */
+static struct chan_shared *
+dout_frame_body(struct dout *d, pixman_image_t *prim)
+{
+	struct obuf *ob = &d->d_enc;
+	struct enc_src src;
+	struct spd_err err;
+
+	if (d->d_frame_body != NULL && d->d_frame_no == d->d_stream.ds_frame)
+		return d->d_frame_body;
+	if (d->d_frame_body != NULL)
+		chan_shared_unref(d->d_frame_body);
+	d->d_frame_body = NULL;
+	dout_box_src(prim, &d->d_stream.ds_box, &src);
+	chan_body_prepare(ob);
+	obuf_reset(ob);
+	obuf_put_u32le(ob, d->d_stream.ds_id);
+	obuf_put_u32le(ob, chan_mm_time());
+	if (enc_jpeg_encode(d->d_jpeg, ob, &src, ENC_STREAM_QUALITY,
+	    &err) != 0) {
+		log_warn("display \"%s\": stream frame: %s",
+		    d->d_wk->wk_display, err.msg);
+		return NULL;
+	}
+	d->d_frame_body = chan_shared_new(ob);
+	d->d_frame_no = d->d_stream.ds_frame;
+	return d->d_frame_body;
+}
+
+/* The stream to one viewer: announced once, then the newest frame
+ * whenever it can take one (frames it could not take are skipped). */
+static void
+dout_client_stream(struct dout_client *dc, pixman_image_t *prim)
+{
+	struct dout *d = dc->dc_dout;
+	struct dstream *ds = &d->d_stream;
+	struct chan_shared *body;
+	pixman_region32_t box;
+
+	if (!ds->ds_on)
+		return;
+	if (dc->dc_stream != ds->ds_id + 1) {
+		dout_send_stream_create(dc, ds);
+		dc->dc_stream = ds->ds_id + 1;
+		dc->dc_frame = 0;
+		/* The frames paint the box: its damage is theirs. */
+		pixman_region32_init_rect(&box, ds->ds_box.x1, ds->ds_box.y1,
+		    (unsigned)(ds->ds_box.x2 - ds->ds_box.x1),
+		    (unsigned)(ds->ds_box.y2 - ds->ds_box.y1));
+		pixman_region32_subtract(&dc->dc_damage, &dc->dc_damage, &box);
+		pixman_region32_fini(&box);
+	}
+	if (dc->dc_dead || dc->dc_frame == ds->ds_frame ||
+	    !chan_can_send(dc->dc_chan) ||
+	    (body = dout_frame_body(d, prim)) == NULL)
+		return;
+	chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_STREAM_DATA, body);
+	dc->dc_frame = ds->ds_frame;
+}
+
+/* End the stream: each viewer that had it is told, and owed the box
+ * losslessly (its last frame was JPEG). */
+static void
+dout_stream_end(struct dout *d, const char *why)
+{
+	struct dstream *ds = &d->d_stream;
+	struct dout_client *dc, *next;
+	pixman_region32_t box;
+	uint8_t body[4];
+
+	if (!ds->ds_on)
+		return;
+	log_debug("display \"%s\": stream %u ends (%s) after %llu frames",
+	    d->d_wk->wk_display, ds->ds_id, why,
+	    (unsigned long long)ds->ds_frame);
+	memcpy(body, &ds->ds_id, 4);
+	pixman_region32_init_rect(&box, ds->ds_box.x1, ds->ds_box.y1,
+	    (unsigned)(ds->ds_box.x2 - ds->ds_box.x1),
+	    (unsigned)(ds->ds_box.y2 - ds->ds_box.y1));
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_stream != ds->ds_id + 1)
+			continue;
+		dc->dc_stream = 0;
+		dout_send_small(dc, SPICE_MSG_DISPLAY_STREAM_DESTROY, body,
+		    sizeof(body));
+		if (!dc->dc_dead && dc->dc_surface)
+			dout_damage_client(dc, &box);
+	}
+	pixman_region32_fini(&box);
+	dstream_end(ds);
+	event_del(d->d_stream_ev);
+	if (d->d_frame_body != NULL)
+		chan_shared_unref(d->d_frame_body);
+	d->d_frame_body = NULL;
+	dout_schedule(d);
+}
+
+static void
+dout_stream_idle_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct dout *d = arg;
+
+	(void)fd;
+	(void)ev;
+	if (dstream_idle(&d->d_stream, chan_mm_time()))
+		dout_stream_end(d, "idle");
+}
+
 /*
  * Send the next band of the first rectangle of the client's damage and
  * remove it from the damage.  Returns the uncompressed bytes covered.
@@ -476,6 +633,7 @@ dout_client_flush(struct dout_client *dc)
 	if ((prim = render_surface(dc->dc_dout->d_render, 0)) == NULL)
 		return 0;
 	dc->dc_busy++;
+	dout_client_stream(dc, prim);
 	while (!dc->dc_dead && pixman_region32_not_empty(&dc->dc_damage) &&
 	    chan_can_send(dc->dc_chan)) {
 		if (budget == 0) {
@@ -734,17 +892,39 @@ dout_damage_client(struct dout_client *dc, const pixman_region32_t *area)
 void
 dout_damage(void *arg, const pixman_region32_t *area)
 {
+	struct timeval tv = { 0, DSTREAM_IDLE_MS * 1000 / 4 };
 	struct dout *d = arg;
 	struct dout_client *dc;
+	pixman_image_t *prim;
+	pixman_region32_t rest;
+	enum dstream_event ev = DSTREAM_NONE;
 	int any = 0;
 
 	dout_cache_clear(d);
+	/* Drawing inside the video makes a frame, not damage. */
+	if ((prim = render_surface(d->d_render, 0)) != NULL)
+		ev = dstream_damage(&d->d_stream, area, prim, chan_mm_time(),
+		    &rest);
+	else {
+		pixman_region32_init(&rest);
+		pixman_region32_copy(&rest, (pixman_region32_t *)area);
+	}
+	if (ev == DSTREAM_STARTED) {
+		log_debug("display \"%s\": stream %u of %dx%d at %d,%d",
+		    d->d_wk->wk_display, d->d_stream.ds_id,
+		    d->d_stream.ds_box.x2 - d->d_stream.ds_box.x1,
+		    d->d_stream.ds_box.y2 - d->d_stream.ds_box.y1,
+		    d->d_stream.ds_box.x1, d->d_stream.ds_box.y1);
+		evtimer_add(d->d_stream_ev, &tv);
+	}
 	TAILQ_FOREACH(dc, &d->d_clients, dc_entry) {
 		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
 			continue;
-		dout_damage_client(dc, area);
+		if (pixman_region32_not_empty(&rest))
+			dout_damage_client(dc, &rest);
 		any = 1;
 	}
+	pixman_region32_fini(&rest);
 	if (any)
 		dout_schedule(d);
 }
@@ -794,6 +974,9 @@ dout_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
 	pixman_region32_t *area = (pixman_region32_t *)dst, stale;
 
 	dout_cache_clear(d);
+	/* Pixels moved across the video: it is not one any more. */
+	if (dstream_moved(&d->d_stream, dst))
+		dout_stream_end(d, "pixels moved across it");
 	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
 		next = TAILQ_NEXT(dc, dc_entry);
 		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
@@ -842,6 +1025,7 @@ dout_primary_destroyed(struct dout *d)
 	uint8_t body[4] = { 0, 0, 0, 0 };	/* u32 surface id 0 */
 
 	dout_cache_clear(d);
+	dout_stream_end(d, "the primary went");
 	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
 		next = TAILQ_NEXT(dc, dc_entry);
 		if (!dc->dc_surface)

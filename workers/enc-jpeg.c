@@ -4,7 +4,8 @@
  * cheap test of whether an image is a photograph; contracts in enc.h.
  *
  * Format: u32 LE size, then a baseline JFIF stream of that size (4:2:0,
- * quality ENC_JPEG_QUALITY, the reference server's default), which
+ * quality as asked: ENC_JPEG_QUALITY, the reference server's default,
+ * for images, ENC_STREAM_QUALITY for video frames), which
  * spice-gtk and spice-html5 decode as any JPEG.  turbojpeg reads the
  * source rows where they are (BGRX, any stride) and writes straight into
  * the output buffer, reserved at its worst case first.
@@ -45,7 +46,7 @@ enc_jpeg_free(struct enc_jpeg *ej)
 
 int
 enc_jpeg_encode(struct enc_jpeg *ej, struct obuf *out,
-    const struct enc_src *src, struct spd_err *err)
+    const struct enc_src *src, int quality, struct spd_err *err)
 {
 	unsigned long bound, size;
 	unsigned char *dst;
@@ -68,7 +69,7 @@ enc_jpeg_encode(struct enc_jpeg *ej, struct obuf *out,
 	 * worst case, and never frees or replaces it. */
 	if (tjCompress2(ej->ej_tj, src->es_data, (int)src->es_width,
 	    (int)src->es_stride, (int)src->es_height, TJPF_BGRX, &dst, &size,
-	    TJSAMP_420, ENC_JPEG_QUALITY, TJFLAG_NOREALLOC) != 0) {
+	    TJSAMP_420, quality, TJFLAG_NOREALLOC) != 0) {
 		obuf_truncate(out, start);
 		return spd_err_set(err, "jpeg: %s", tjGetErrorStr2(ej->ej_tj));
 	}

@@ -79,16 +79,18 @@ struct enc_jpeg;
 
 /* The JPEG quality (1..100) of lossy images: the reference server's. */
 #define ENC_JPEG_QUALITY	85
+/* ... and of video stream frames, which stay on screen a frame long. */
+#define ENC_STREAM_QUALITY	70
 
 /* A turbojpeg compressor.  NULL on ENOMEM. */
 struct enc_jpeg *enc_jpeg_new(void);
 void	 enc_jpeg_free(struct enc_jpeg *);
 
-/* Append the SPICE_IMAGE_TYPE_JPEG data of src: u32 LE size, then a JFIF
- * stream of that size (4:2:0, ENC_JPEG_QUALITY).  Returns 0, or -1 with
- * err set and out unchanged. */
+/* Append the SPICE_IMAGE_TYPE_JPEG data of src (also a stream frame's):
+ * u32 LE size, then a JFIF stream of that size (4:2:0, quality 1..100).
+ * Returns 0, or -1 with err set and out unchanged. */
 int	 enc_jpeg_encode(struct enc_jpeg *, struct obuf *out,
-	    const struct enc_src *src, struct spd_err *err);
+	    const struct enc_src *src, int quality, struct spd_err *err);
 
 /* Images narrower or lower than this are never called photographs. */
 #define ENC_PHOTO_MIN		32

@@ -49,6 +49,8 @@ MSG_DISPLAY_COPY_BITS = 104
 MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_DRAW_COPY = 302, 304
 MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
 MSG_DISPLAY_MONITORS_CONFIG = 317
+MSG_DISPLAY_STREAM_CREATE, MSG_DISPLAY_STREAM_DATA = 122, 123
+MSG_DISPLAY_STREAM_DESTROY = 125
 MSGC_DISPLAY_INIT = 101
 
 # Caps.
@@ -457,6 +459,10 @@ class DisplayChannel(Channel):
         self.images = {}            # image type -> count
         self.unknown = []           # message types not understood
         self.lz4_formats = set()    # (top_down, format) of LZ4 images
+        self.streams = {}           # stream id -> (top, left, bottom, right)
+        self.stream_creates = 0
+        self.stream_frames = 0
+        self.stream_destroys = 0
 
     def send_init(self, cache_id=1, cache_size=20971520, glz_id=1, glz_window=3145728):
         self.send(MSGC_DISPLAY_INIT, struct.pack("<BqBi", cache_id, cache_size,
@@ -498,8 +504,50 @@ class DisplayChannel(Channel):
             self.marks += 1
         elif mtype in (MSG_DISPLAY_INVAL_ALL_PALETTES, MSG_DISPLAY_MONITORS_CONFIG):
             pass
+        elif mtype == MSG_DISPLAY_STREAM_CREATE:
+            self._stream_create(body)
+        elif mtype == MSG_DISPLAY_STREAM_DATA:
+            self._stream_data(body)
+        elif mtype == MSG_DISPLAY_STREAM_DESTROY:
+            sid = struct.unpack("<I", body)[0]
+            if len(body) != 4 or sid not in self.streams:
+                raise ProtocolError("STREAM_DESTROY %r of no stream" % body)
+            del self.streams[sid]
+            self.stream_destroys += 1
         else:
             self.unknown.append(mtype)
+
+    def _stream_create(self, body):
+        """STREAM_CREATE: u32 surface, u32 id, u8 flags, u8 codec, u64
+        stamp, u32 stream w, h, u32 src w, h, Rect dest, Clip."""
+        if len(body) < 50:
+            raise ProtocolError("STREAM_CREATE of %d bytes" % len(body))
+        surface, sid, flags, codec, _stamp, sw, sh, srw, srh = struct.unpack_from(
+            "<IIBBQIIII", body)
+        top, left, bottom, right = struct.unpack_from("<4i", body, 34)
+        if surface != 0 or codec != 1 or flags != 1 or sid >= 64 or sid in self.streams:
+            raise ProtocolError("STREAM_CREATE surface %d id %d flags %d codec %d"
+                                % (surface, sid, flags, codec))
+        if (sw, sh) != (right - left, bottom - top) or (srw, srh) != (sw, sh) or body[50] != 0:
+            raise ProtocolError("STREAM_CREATE of %dx%d (%dx%d) at %r, clip %d"
+                                % (sw, sh, srw, srh, (top, left, bottom, right), body[50]))
+        self.streams[sid] = (top, left, bottom, right)
+        self.stream_creates += 1
+
+    def _stream_data(self, body):
+        """STREAM_DATA: u32 id, u32 mm time, u32 size, one JPEG painted at
+        the stream's box."""
+        sid, _mm, size = struct.unpack_from("<III", body)
+        if sid not in self.streams or 12 + size != len(body):
+            raise ProtocolError("STREAM_DATA of stream %d, %d bytes of %d" % (sid, size, len(body)))
+        top, left, bottom, right = self.streams[sid]
+        w, h = right - left, bottom - top
+        px = _jpeg_decode(bytes(body[12:]), w, h)
+        W = self.width
+        for y in range(h):
+            self.fb[((top + y) * W + left) * 4:((top + y) * W + right) * 4] = \
+                px[y * w * 4:(y + 1) * w * 4]
+        self.stream_frames += 1
 
     def _base(self, what, body):
         """DisplayBase: u32 surface, Rect box (top, left, bottom, right),

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Video as an MJPEG stream (streaming-video, as libvirt names it), seen
+by spice-gtk and by raw clients that decode what they get: a box that a
+producer redraws with photographs 25 times a second becomes a stream
+within a few frames (STREAM_CREATE, then STREAM_DATA frames instead of
+images); when the drawing stops the stream ends (STREAM_DESTROY) and the
+box is sent losslessly, so every viewer ends with the exact picture.  A
+viewer on a slow link gets fewer frames (merged, not queued) and the
+same final picture.  Pixels moved across the video end its stream at
+once.  A drawing redrawn as often (sharp edges) is no stream under the
+default filter; with streaming-video = off a photograph is none
+either."""
+
+import math
+import time
+
+import common
+import rawspice
+import spice_client
+from common import check
+
+W, H = 320, 240
+
+
+def photo(model, x0, y0, w, h, s):
+    for y in range(h):
+        for x in range(w):
+            o = ((y0 + y) * W + x0 + x) * 3
+            model[o:o + 3] = bytes((int(128 + 100 * math.sin(x / 9.0 + s) * math.cos(y / 11.0)),
+                                    int(128 + 100 * math.sin(y / 7.0) * math.cos(x / 13.0 + s)),
+                                    int(128 + 100 * math.sin((x + y) / 10.0))))
+
+
+def noise(model, x0, y0, w, h, seed):
+    m = 0xffffffff
+    for y in range(h):
+        for x in range(w):
+            v = ((x * 73856093) & m ^ (y * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
+            o = ((y0 + y) * W + x0 + x) * 3
+            model[o:o + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
+
+
+def play(prod, viewers, cmd, frames, slow=None):
+    """frames of cmd % k at 25 fps, the raw viewers read meanwhile (slow at
+    110 KB/s)."""
+    for k in range(frames):
+        t = time.monotonic()
+        prod.say(cmd % (k + 1))
+        for v in viewers:
+            v.pump(0.005)
+        if slow is not None:
+            slow.read_slowly(0.03, 150000)
+        time.sleep(max(0.0, 0.04 - (time.monotonic() - t)))
+
+
+def main():
+    sp = common.Spiced(password="pw")
+    common.wait_producer_socket(sp)
+    prod = common.ScriptProducer(sp)
+    model = bytearray(W * H * 3)
+    prod.say("bitmap 0 0 320 240 7")
+    noise(model, 0, 0, 320, 240, 7)
+    m = rawspice.open_session(sp.port, "pw")
+    d = rawspice.display_client(sp.port, "pw", m.session_id)
+    d.wait_mark(10)
+    slow = rawspice.display_client(sp.port, "pw", m.session_id)
+    slow.wait_mark(10)
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_pixels(bytes(model), 10)
+
+    # Video: a stream within a few frames, frames instead of images.
+    draws0 = d.draws
+    play(prod, [d], "photo 40 40 200 150 %d", 40, slow=slow)
+    photo(model, 40, 40, 200, 150, 40)
+    check(d.stream_creates == 1, "%d streams for one video" % d.stream_creates)
+    check(d.stream_frames >= 20 and d.draws - draws0 <= 8,
+          "the video went as %d frames and %d images" % (d.stream_frames, d.draws - draws0))
+    # The end: destroyed, then the box exact.
+    d.pump(5, until=lambda d: d.stream_destroys == 1)
+    try:
+        d.pump(5, until=lambda d: d.rgb() == bytes(model))
+    except TimeoutError:
+        raise AssertionError("the fast viewer's picture is not exact after the stream")
+    slow.read_slowly(20, 150000, until=lambda s: s.stream_destroys == 1)
+    check(slow.stream_destroys == 1, "the slow viewer's stream did not end")
+    try:
+        slow.pump(10, until=lambda s: s.rgb() == bytes(model))
+    except TimeoutError:
+        raise AssertionError("the slow viewer's picture is not exact after the stream")
+    print("video: fast viewer %d frames, slow viewer %d frames, %d images before the stream"
+          % (d.stream_frames, slow.stream_frames, d.draws - draws0))
+    check(slow.stream_frames < d.stream_frames,
+          "the slow viewer got %d frames, the fast one %d" % (slow.stream_frames, d.stream_frames))
+    c.wait_pixels(bytes(model), 10)
+
+    # Pixels moved across a video end its stream at once.
+    play(prod, [d], "photo 40 40 200 150 %d", 8)
+    check(d.stream_creates == 2, "no second stream")
+    prod.say("copybits 0 0 100 100 60 60")
+    d.pump(2, until=lambda d: d.stream_destroys == 2)
+    photo(model, 40, 40, 200, 150, 8)
+    old = bytes(model)
+    for y in range(60):
+        o = ((100 + y) * W + 100) * 3
+        model[o:o + 60 * 3] = old[(y * W) * 3:(y * W + 60) * 3]
+    d.settle(0.5)
+    check(d.rgb() == bytes(model), "the picture after a move across the video is not exact")
+    c.wait_pixels(bytes(model), 10)
+
+    # A drawing redrawn as often is no stream.
+    n = d.stream_creates
+    play(prod, [d], "bitmap 40 40 200 150 %d", 12)
+    d.settle(0.5)
+    check(d.stream_creates == n, "a redrawn drawing became a stream")
+    check(d.unknown == [] and slow.unknown == [], "unknown messages %r" % d.unknown)
+    check(sp.alive(), "spiced died")
+    sp.stop()
+
+    # streaming-video = off.
+    sp = common.Spiced(password="pw", extra="streaming-video = off")
+    common.wait_producer_socket(sp)
+    prod = common.ScriptProducer(sp)
+    m = rawspice.open_session(sp.port, "pw")
+    d = rawspice.display_client(sp.port, "pw", m.session_id)
+    d.wait_mark(10)
+    play(prod, [d], "photo 40 40 200 150 %d", 12)
+    d.settle(0.5)
+    check(d.stream_creates == 0 and d.draws >= 12, "off: %d streams, %d images"
+          % (d.stream_creates, d.draws))
+
+
+common.run(main)

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * display-stream: see display-stream.h.
+ */
+#include <string.h>
+
+#include "display-stream.h"
+#include "enc.h"
+
+void
+dstream_init(struct dstream *ds, enum dstream_mode mode)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->ds_mode = mode;
+}
+
+static int64_t
+dstream_area(const pixman_box32_t *b)
+{
+	return b->x2 <= b->x1 || b->y2 <= b->y1 ? 0 :
+	    (int64_t)(b->x2 - b->x1) * (b->y2 - b->y1);
+}
+
+/* Whether a and b are mostly the same box: their overlap covers at least
+ * three quarters of each (a video's damage differs a little from frame to
+ * frame when only part of it changed). */
+static int
+dstream_same(const pixman_box32_t *a, const pixman_box32_t *b)
+{
+	pixman_box32_t o;
+	int64_t ov;
+
+	o.x1 = a->x1 > b->x1 ? a->x1 : b->x1;
+	o.y1 = a->y1 > b->y1 ? a->y1 : b->y1;
+	o.x2 = a->x2 < b->x2 ? a->x2 : b->x2;
+	o.y2 = a->y2 < b->y2 ? a->y2 : b->y2;
+	ov = dstream_area(&o);
+	return ov * 4 >= dstream_area(a) * 3 && ov * 4 >= dstream_area(b) * 3;
+}
+
+/* Whether box of prim may become a stream. */
+static int
+dstream_worth(const struct dstream *ds, const pixman_box32_t *b,
+    pixman_image_t *prim)
+{
+	struct enc_src src;
+
+	if (b->x2 - b->x1 < DSTREAM_MIN_W || b->y2 - b->y1 < DSTREAM_MIN_H ||
+	    dstream_area(b) < DSTREAM_MIN_AREA)
+		return 0;
+	if (ds->ds_mode == DSTREAM_ALL)
+		return 1;
+	src.es_stride = (size_t)pixman_image_get_stride(prim);
+	src.es_data = (const uint8_t *)pixman_image_get_data(prim) +
+	    (size_t)b->y1 * src.es_stride + (size_t)b->x1 * 4;
+	src.es_width = (uint32_t)(b->x2 - b->x1);
+	src.es_height = (uint32_t)(b->y2 - b->y1);
+	return enc_is_photo(&src);
+}
+
+enum dstream_event
+dstream_damage(struct dstream *ds, const pixman_region32_t *area,
+    pixman_image_t *prim, uint64_t now_ms, pixman_region32_t *rest)
+{
+	const pixman_box32_t *e = pixman_region32_extents(
+	    (pixman_region32_t *)area);
+	pixman_region32_t box;
+
+	pixman_region32_init(rest);
+	pixman_region32_copy(rest, (pixman_region32_t *)area);
+	if (ds->ds_mode == DSTREAM_OFF)
+		return DSTREAM_NONE;
+	if (ds->ds_on) {
+		pixman_region32_init_rect(&box, ds->ds_box.x1, ds->ds_box.y1,
+		    (unsigned)(ds->ds_box.x2 - ds->ds_box.x1),
+		    (unsigned)(ds->ds_box.y2 - ds->ds_box.y1));
+		pixman_region32_subtract(rest, rest, &box);
+		pixman_region32_fini(&box);
+		if (pixman_region32_equal(rest, (pixman_region32_t *)area))
+			return DSTREAM_NONE;
+		ds->ds_frame++;
+		ds->ds_last_ms = now_ms;
+		return DSTREAM_FRAME;
+	}
+	if (ds->ds_cand_n > 0 && now_ms - ds->ds_cand_ms <= DSTREAM_GAP_MS &&
+	    dstream_same(&ds->ds_cand, e)) {
+		ds->ds_cand_n++;
+		/* The stream covers everything its frames touched. */
+		ds->ds_cand.x1 = e->x1 < ds->ds_cand.x1 ? e->x1 : ds->ds_cand.x1;
+		ds->ds_cand.y1 = e->y1 < ds->ds_cand.y1 ? e->y1 : ds->ds_cand.y1;
+		ds->ds_cand.x2 = e->x2 > ds->ds_cand.x2 ? e->x2 : ds->ds_cand.x2;
+		ds->ds_cand.y2 = e->y2 > ds->ds_cand.y2 ? e->y2 : ds->ds_cand.y2;
+	} else {
+		ds->ds_cand = *e;
+		ds->ds_cand_n = 1;
+	}
+	ds->ds_cand_ms = now_ms;
+	if (ds->ds_cand_n < DSTREAM_FRAMES ||
+	    !dstream_worth(ds, &ds->ds_cand, prim))
+		return DSTREAM_NONE;
+	ds->ds_on = 1;
+	ds->ds_box = ds->ds_cand;
+	ds->ds_id = ds->ds_next_id++ % DSTREAM_MAX_ID;
+	ds->ds_frame++;
+	ds->ds_last_ms = now_ms;
+	ds->ds_cand_n = 0;
+	pixman_region32_init_rect(&box, ds->ds_box.x1, ds->ds_box.y1,
+	    (unsigned)(ds->ds_box.x2 - ds->ds_box.x1),
+	    (unsigned)(ds->ds_box.y2 - ds->ds_box.y1));
+	pixman_region32_subtract(rest, rest, &box);
+	pixman_region32_fini(&box);
+	return DSTREAM_STARTED;
+}
+
+int
+dstream_moved(struct dstream *ds, const pixman_region32_t *dst)
+{
+	pixman_box32_t b = ds->ds_box;
+
+	if (!ds->ds_on)
+		return 0;
+	return pixman_region32_contains_rectangle((pixman_region32_t *)dst,
+	    &b) != PIXMAN_REGION_OUT;
+}
+
+int
+dstream_idle(const struct dstream *ds, uint64_t now_ms)
+{
+	return ds->ds_on && now_ms - ds->ds_last_ms >= DSTREAM_IDLE_MS;
+}
+
+void
+dstream_end(struct dstream *ds)
+{
+	ds->ds_on = 0;
+	ds->ds_cand_n = 0;
+}

@@ -36,6 +36,7 @@ test_good(void)
 	    "password-expires = 1700000000\n"
 	    "image-compression = off\n"
 	    "jpeg-wan-compression = always\n"
+	    "streaming-video = off\n"
 	    "[display vm2]\n"
 	    "listen = [::1]:0\n"
 	    "producer-socket = /run/x/vm2.qxl\n"
@@ -62,6 +63,8 @@ test_good(void)
 	ASSERT_INT_EQ(c.c_displays[0].cd_link_timeout, 10);
 	ASSERT_INT_EQ(c.c_displays[0].cd_image_compression, CONF_IMAGE_OFF);
 	ASSERT_INT_EQ(c.c_displays[0].cd_jpeg_wan, CONF_JPEG_ALWAYS);
+	ASSERT_INT_EQ(c.c_displays[0].cd_streaming, CONF_STREAM_OFF);
+	ASSERT_INT_EQ(c.c_displays[1].cd_streaming, CONF_STREAM_FILTER);
 	/* libvirt's defaults. */
 	ASSERT_INT_EQ(c.c_displays[1].cd_image_compression,
 	    CONF_IMAGE_AUTO_GLZ);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuzz-scroll: scroll_find() (workers/scroll.c) on producer-controlled
+ * pixels: the input's first two bytes give the width (1..64) and height
+ * (1..200) of two areas, filled from the rest of the input (repeated,
+ * and the second area also as the first shifted by the third byte's
+ * rows, so that real scrolls are found too).
+ *
+ * Invariant: a band found lies within the area, is at least
+ * SCROLL_MIN_ROWS tall, and its rows are the old rows dy away, exactly.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scroll.h"
+
+#define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct scroll_band b;
+	uint8_t *old, *new;
+	int32_t w, h, shift, y;
+	size_t n, i;
+
+	if (size < 4)
+		return 0;
+	w = data[0] % 64 + 1;
+	h = data[1] % 200 + 1;
+	shift = data[2] % 64;
+	data += 3;
+	size -= 3;
+	n = (size_t)w * (size_t)h * 4;
+	if ((old = malloc(n)) == NULL || (new = malloc(n)) == NULL) {
+		free(old);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		old[i] = data[i % size];
+	/* The new area: the old one scrolled up by shift rows, the rest
+	 * from the input read backwards. */
+	for (y = 0; y < h; y++)
+		if (y + shift < h)
+			memcpy(new + (size_t)y * w * 4, old + (size_t)(y + shift) *
+			    w * 4, (size_t)w * 4);
+		else
+			for (i = 0; i < (size_t)w * 4; i++)
+				new[(size_t)y * w * 4 + i] =
+				    data[(size - 1) - (i + (size_t)y) % size];
+	if (scroll_find(old, w * 4, new, w * 4, w, h, &b) == 1) {
+		FUZZ_CHECK(b.sb_y1 >= 0 && b.sb_y2 <= h &&
+		    b.sb_y2 - b.sb_y1 >= SCROLL_MIN_ROWS && b.sb_dy != 0);
+		for (y = b.sb_y1; y < b.sb_y2; y++) {
+			FUZZ_CHECK(y - b.sb_dy >= 0 && y - b.sb_dy < h);
+			FUZZ_CHECK(memcmp(new + (size_t)y * w * 4,
+			    old + (size_t)(y - b.sb_dy) * w * 4,
+			    (size_t)w * 4) == 0);
+		}
+	}
+	free(old);
+	free(new);
+	return 0;
+}

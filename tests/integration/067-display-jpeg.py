@@ -50,7 +50,10 @@ def rows(rgb, y0, y1):
 
 
 def setup(jpeg, extra=""):
-    sp = common.Spiced(password="pw", extra="jpeg-wan-compression = %s%s" % (jpeg, extra))
+    # Photographs drawn over and over would become a video stream
+    # (068-display-stream): images only here.
+    sp = common.Spiced(password="pw", extra="jpeg-wan-compression = %s\n"
+                       "streaming-video = off%s" % (jpeg, extra))
     common.wait_producer_socket(sp)
     prod = common.ScriptProducer(sp)
     m = rawspice.open_session(sp.port, "pw")

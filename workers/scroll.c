@@ -7,6 +7,11 @@
 
 #include "scroll.h"
 
+/* Only every this many new rows vote (one vote per text line is
+ * plenty), and a shift needs this many votes. */
+#define SCROLL_VOTE_STEP	2
+#define SCROLL_MIN_VOTES	3
+
 /* A row's hash over one 64-bit word in SCROLL_HASH_STEP bytes, multiply
  * and shift: a quarter of the reads.  Collisions (rows that differ only
  * between the words read) cost a wasted vote at most: every band is
@@ -35,9 +40,9 @@ int
 scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
     ptrdiff_t nstride, int32_t w, int32_t h, struct scroll_band *band)
 {
-	uint64_t *ho, *hn;
+	uint64_t *ho, hn;
 	int32_t *slot, *votes, y, y0, d, best, run, moved, bestrun = 0;
-	size_t nslots, mask, i;
+	size_t nslots, mask, i, rowlen = (size_t)w * 4;
 	int found = 0;
 
 	if (w < 1 || h < 2 * SCROLL_MIN_ROWS || h > SCROLL_MAX_ROWS)
@@ -45,33 +50,31 @@ scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	for (nslots = 16; nslots < 2 * (size_t)h; nslots *= 2)
 		;
 	mask = nslots - 1;
-	if ((ho = malloc(2 * (size_t)h * sizeof(*ho) + nslots *
-	    sizeof(*slot) + (2 * (size_t)h) * sizeof(*votes))) == NULL)
+	if ((ho = malloc((size_t)h * sizeof(*ho) + nslots * sizeof(*slot) +
+	    (2 * (size_t)h) * sizeof(*votes))) == NULL)
 		return -1;
-	hn = ho + h;
-	slot = (int32_t *)(hn + h);
+	slot = (int32_t *)(ho + h);
 	votes = slot + nslots;
-	for (y = 0; y < h; y++) {
-		ho[y] = scroll_hash(old + y * ostride, w);
-		hn[y] = scroll_hash(new + y * nstride, w);
-	}
 	/* Old rows by hash: slot holds row + 1, negated for a hash that
 	 * several rows share (blank lines vote for nothing). */
 	memset(slot, 0, nslots * sizeof(*slot));
 	for (y = 0; y < h; y++) {
+		ho[y] = scroll_hash(old + y * ostride, w);
 		for (i = ho[y] & mask; slot[i] != 0 &&
 		    ho[abs(slot[i]) - 1] != ho[y]; i = (i + 1) & mask)
 			;
 		slot[i] = slot[i] == 0 ? y + 1 : -abs(slot[i]);
 	}
-	/* Each changed new row with a unique old twin votes for a shift:
-	 * votes[d + h - 1] for new row y = old row y - d. */
+	/* Every SCROLL_VOTE_STEP-th new row that changed and has a unique
+	 * old twin votes for a shift: votes[d + h - 1] for new row y = old
+	 * row y - d. */
 	memset(votes, 0, 2 * (size_t)h * sizeof(*votes));
-	for (y = 0; y < h; y++) {
-		if (hn[y] == ho[y])
+	for (y = 0; y < h; y += SCROLL_VOTE_STEP) {
+		hn = scroll_hash(new + y * nstride, w);
+		if (hn == ho[y])
 			continue;
-		for (i = hn[y] & mask; slot[i] != 0 &&
-		    ho[abs(slot[i]) - 1] != hn[y]; i = (i + 1) & mask)
+		for (i = hn & mask; slot[i] != 0 &&
+		    ho[abs(slot[i]) - 1] != hn; i = (i + 1) & mask)
 			;
 		if (slot[i] <= 0)
 			continue;
@@ -82,18 +85,24 @@ scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	for (d = 1; d < 2 * h - 1; d++)
 		if (votes[d] > votes[best])
 			best = d;
-	if (votes[best] < SCROLL_MIN_ROWS / 2)
+	if (votes[best] < SCROLL_MIN_VOTES)
 		goto out;
 	d = best - (h - 1);
 	/* The longest run of rows equal to the old rows d above, of which
-	 * enough really moved. */
+	 * enough are content that moved: a row unique in the old area that
+	 * replaces a different one (blank rows match anywhere). */
 	run = moved = 0;
 	for (y = d > 0 ? d : 0; y <= (d > 0 ? h : h + d); y++) {
-		if (y < (d > 0 ? h : h + d) && hn[y] == ho[y - d] &&
-		    memcmp(new + y * nstride, old + (y - d) * ostride,
-		    (size_t)w * 4) == 0) {
+		if (y < (d > 0 ? h : h + d) && memcmp(new + y * nstride,
+		    old + (y - d) * ostride, rowlen) == 0) {
 			run++;
-			moved += hn[y] != ho[y];
+			if (ho[y - d] != ho[y]) {
+				for (i = ho[y - d] & mask; slot[i] != 0 &&
+				    ho[abs(slot[i]) - 1] != ho[y - d];
+				    i = (i + 1) & mask)
+					;
+				moved += slot[i] > 0;
+			}
 			continue;
 		}
 		if (run >= SCROLL_MIN_ROWS && moved >= SCROLL_MIN_ROWS / 2 &&

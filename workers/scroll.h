@@ -4,14 +4,14 @@
  * only report damage (an X server's DAMAGE, a VM's Update): a terminal
  * or a web page that scrolled sends the whole area again, though most of
  * it is what was on screen a few rows away.  The old and the new content
- * of the area are hashed row by row (a sample of each row); rows of the
- * new content whose hash matches exactly one old row vote for a shift;
- * the shift with the most votes is checked row by row with memcmp, and
- * its longest run of equal rows is the band that a COPY_BITS can move,
- * leaving only the rest to be sent as pixels.  Cost: two sampled hash
- * passes over the area and one comparison pass over the band, no
- * per-row allocation.  The caller searches only where the content
- * changed.
+ * of the area are hashed row by row (a sample of each row); every other
+ * row of the new content whose hash matches exactly one old row votes
+ * for a shift; the shift with the most votes is checked row by row with
+ * memcmp, and its longest run of equal rows is the band that a COPY_BITS
+ * can move, leaving only the rest to be sent as pixels.  Cost: a sampled
+ * hash pass over the old rows and half the new ones, and one
+ * comparison pass over the band; no per-row allocation.  The caller
+ * searches only where the content changed.
  */
 #ifndef SPICED_SCROLL_H
 #define SPICED_SCROLL_H

@@ -22,13 +22,21 @@
 static void
 draw_line(uint32_t *px, int y, int n)
 {
+	uint32_t h;
 	int j, i;
 
 	for (j = 0; j < LINE; j++)
-		for (i = 0; i < W; i++)
-			px[(y + j) * W + i] = n < 0 || j >= 12 ? 0x101010 :
-			    ((uint32_t)(i + 977 * j + 7919 * n) *
-			    2654435761u) >> 29 == 0 ? 0xe0e0e0 : 0x101010;
+		for (i = 0; i < W; i++) {
+			/* One pixel in eight lit, at random (a mixing hash of
+			 * the position and the line). */
+			h = (uint32_t)i * 73856093u ^ (uint32_t)j * 19349663u ^
+			    (uint32_t)n * 83492791u;
+			h ^= h >> 13;
+			h *= 0x5bd1e995u;
+			h ^= h >> 15;
+			px[(y + j) * W + i] = n < 0 || j >= 12 || (h & 7) != 0 ?
+			    0x101010 : 0xe0e0e0;
+		}
 }
 
 /* A screen of lines first.., with blank lines where blank(n). */

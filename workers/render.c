@@ -16,6 +16,7 @@
 #include <spice/enums.h>
 
 #include "log.h"
+#include "motion.h"
 #include "render.h"
 #include "scroll.h"
 
@@ -473,11 +474,30 @@ render_row_diff(const uint32_t *a, const uint32_t *b, int32_t n,
  * The part of area that an unscaled copy of img (src_area sa drawn at
  * bbox) would change in dst; both are 32-bit images.  Initialises *out.
  * Each rectangle of area is walked row by row; consecutive rows whose
- * changed spans overlap make one box of their spans' union, so a window
+ * changed spans overlap (and are alike) make one box of their union, so a window
  * moved over pixels the primary already has (spiced-x11 sends the damage
  * of a move after the copy) costs only the strip it uncovered.  0, or -1
  * without memory.
  */
+/* Unchanged pixels a box may carry to save another box. */
+#define RENDER_MERGE_WASTE	256
+
+/* Whether the changed span [f, l) of a row joins the box above it, which
+ * holds changed pixels of its area: when each is at least half their
+ * union's width, or the box would carry few unchanged pixels (ragged
+ * spans of typing join; an L-shaped change, what a moved window
+ * uncovers, stays two boxes). */
+static int
+render_spans_alike(const pixman_box32_t *cur, int64_t changed, int32_t f,
+    int32_t l)
+{
+	int32_t x1 = f < cur->x1 ? f : cur->x1, x2 = l > cur->x2 ? l : cur->x2;
+	int64_t u = x2 - x1, area = u * (cur->y2 - cur->y1 + 1);
+
+	return ((l - f) * 2 >= u && (cur->x2 - cur->x1) * 2 >= u) ||
+	    area - changed - (l - f) <= RENDER_MERGE_WASTE;
+}
+
 static int
 render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
     const pixman_box32_t *bbox, const pixman_box32_t *sa,
@@ -488,6 +508,7 @@ render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 	ptrdiff_t dstride = pixman_image_get_stride(dst);
 	ptrdiff_t sstride = pixman_image_get_stride(img);
 	pixman_box32_t *rects, *boxes, cur;
+	int64_t changed = 0;		/* changed pixels in cur */
 	int32_t y, f, l;
 	size_t nb = 0, maxb = 0;
 	const uint32_t *drow, *srow;
@@ -515,15 +536,18 @@ render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 			}
 			f += rects[i].x1;
 			l += rects[i].x1 + 1;
-			if (open && f < cur.x2 && l > cur.x1) {
+			if (open && f < cur.x2 && l > cur.x1 &&
+			    render_spans_alike(&cur, changed, f, l)) {
 				cur.x1 = f < cur.x1 ? f : cur.x1;
 				cur.x2 = l > cur.x2 ? l : cur.x2;
 				cur.y2 = y + 1;
+				changed += l - f;
 				continue;
 			}
 			if (open)
 				boxes[nb++] = cur;
 			cur = (pixman_box32_t){ f, y, l, y + 1 };
+			changed = l - f;
 			open = 1;
 		}
 		if (open)
@@ -538,13 +562,14 @@ render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 
 /*
  * A bitmap about to be drawn unscaled over box e of the primary (where
- * it differs) that holds, in a band of rows, what the primary has a few
- * rows away: the band is moved first (a COPY_BITS, which viewers copy),
- * so that what the bitmap still changes, and is sent, is only the rest.
- * 1 when a band moved, else 0.
+ * it differs) that holds, in a band of rows (scroll.h) or else in a
+ * rectangle (motion.h), what the primary has a few pixels away: that is
+ * moved first (a COPY_BITS, which viewers copy), so that what the bitmap
+ * still changes, and is sent, is only the rest.  1 when something moved,
+ * else 0.
  */
 static int
-render_scroll(struct render *r, pixman_image_t *dst, pixman_image_t *img,
+render_find_move(struct render *r, pixman_image_t *dst, pixman_image_t *img,
     const pixman_box32_t *bbox, const pixman_box32_t *sa,
     const pixman_box32_t *e)
 {
@@ -556,16 +581,27 @@ render_scroll(struct render *r, pixman_image_t *dst, pixman_image_t *img,
 	    (ptrdiff_t)(sa->y1 + e->y1 - bbox->y1) * sstride +
 	    (ptrdiff_t)(sa->x1 + e->x1 - bbox->x1) * 4;
 	struct scroll_band b;
+	struct motion_rect m;
 	pixman_box32_t band;
 	struct spd_err err;
+	int32_t sx, sy;
 
 	if (scroll_find(old, dstride, new, sstride, e->x2 - e->x1,
-	    e->y2 - e->y1, &b) != 1)
+	    e->y2 - e->y1, &b) == 1) {
+		band = (pixman_box32_t){ e->x1, e->y1 + b.sb_y1, e->x2,
+		    e->y1 + b.sb_y2 };
+		sx = e->x1;
+		sy = band.y1 - b.sb_dy;
+	} else if (motion_find(old, dstride, new, sstride, e->x2 - e->x1,
+	    e->y2 - e->y1, &m) == 1) {
+		/* Not whole rows: something moved in any direction. */
+		band = (pixman_box32_t){ e->x1 + m.mr_x1, e->y1 + m.mr_y1,
+		    e->x1 + m.mr_x2, e->y1 + m.mr_y2 };
+		sx = band.x1 - m.mr_dx;
+		sy = band.y1 - m.mr_dy;
+	} else
 		return 0;
-	band = (pixman_box32_t){ e->x1, e->y1 + b.sb_y1, e->x2,
-	    e->y1 + b.sb_y2 };
-	if (render_copy_bits(r, 0, &band, NULL, e->x1, band.y1 - b.sb_dy,
-	    &err) != 0) {
+	if (render_copy_bits(r, 0, &band, NULL, sx, sy, &err) != 0) {
 		log_debug("scroll: %s", err.msg);
 		return 0;
 	}
@@ -659,7 +695,7 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		if (r->r_move != NULL &&
 		    pixman_region32_n_rects(&area) == 1 &&
 		    pixman_region32_not_empty(&changed) &&
-		    render_scroll(r, dst, img, bbox, &sa,
+		    render_find_move(r, dst, img, bbox, &sa,
 		    pixman_region32_extents(&changed)) == 1) {
 			pixman_region32_fini(&area);
 			pixman_region32_init_rect(&area,

@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-scroll: scroll_find() (workers/scroll.c) on producer-controlled
- * pixels: the input's first two bytes give the width (1..64) and height
- * (1..200) of two areas, filled from the rest of the input (repeated,
- * and the second area also as the first shifted by the third byte's
- * rows, so that real scrolls are found too).
+ * fuzz-scroll: scroll_find() (workers/scroll.c) and motion_find()
+ * (workers/motion.c) on producer-controlled pixels: the input's first two
+ * bytes give the width (1..64) and height (1..200) of two areas, filled
+ * from the rest of the input (repeated, and the second area also as the
+ * first shifted by the third byte's rows and pixels, so that real moves
+ * are found too).
  *
- * Invariant: a band found lies within the area, is at least
- * SCROLL_MIN_ROWS tall, and its rows are the old rows dy away, exactly.
+ * Invariants: a band found lies within the area, is at least
+ * SCROLL_MIN_ROWS tall, and its rows are the old rows dy away, exactly;
+ * a rectangle found lies within the area, is at least MOTION_MIN_W x
+ * MOTION_MIN_H, and equals the old content (dx, dy) away, exactly.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "motion.h"
 #include "scroll.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
@@ -23,8 +27,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct scroll_band b;
+	struct motion_rect m;
 	uint8_t *old, *new;
-	int32_t w, h, shift, y;
+	int32_t w, h, shift, dx, y, x;
 	size_t n, i;
 
 	if (size < 4)
@@ -32,6 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w = data[0] % 64 + 1;
 	h = data[1] % 200 + 1;
 	shift = data[2] % 64;
+	dx = data[2] / 64;
 	data += 3;
 	size -= 3;
 	n = (size_t)w * (size_t)h * 4;
@@ -44,9 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The new area: the old one scrolled up by shift rows, the rest
 	 * from the input read backwards. */
 	for (y = 0; y < h; y++)
-		if (y + shift < h)
+		if (y + shift < h && dx < w)
 			memcpy(new + (size_t)y * w * 4, old + (size_t)(y + shift) *
-			    w * 4, (size_t)w * 4);
+			    w * 4 + (size_t)dx * 4, (size_t)(w - dx) * 4);
 		else
 			for (i = 0; i < (size_t)w * 4; i++)
 				new[(size_t)y * w * 4 + i] =
@@ -60,6 +66,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    old + (size_t)(y - b.sb_dy) * w * 4,
 			    (size_t)w * 4) == 0);
 		}
+	}
+	if (motion_find(old, w * 4, new, w * 4, w, h, &m) == 1) {
+		FUZZ_CHECK(m.mr_x1 >= 0 && m.mr_y1 >= 0 && m.mr_x2 <= w &&
+		    m.mr_y2 <= h && m.mr_x2 - m.mr_x1 >= MOTION_MIN_W &&
+		    m.mr_y2 - m.mr_y1 >= MOTION_MIN_H &&
+		    (m.mr_dx != 0 || m.mr_dy != 0));
+		for (y = m.mr_y1; y < m.mr_y2; y++)
+			for (x = m.mr_x1; x < m.mr_x2; x++) {
+				FUZZ_CHECK(x - m.mr_dx >= 0 && x - m.mr_dx < w &&
+				    y - m.mr_dy >= 0 && y - m.mr_dy < h);
+				FUZZ_CHECK(memcmp(new + ((size_t)y * w + x) * 4,
+				    old + ((size_t)(y - m.mr_dy) * w + x -
+				    m.mr_dx) * 4, 4) == 0);
+			}
 	}
 	free(old);
 	free(new);

@@ -7,7 +7,8 @@ clipped, overlapping both ways), also when the moved area still had
 damage not yet sent (the copy is followed by what the viewer's own copy
 got wrong); a solid area goes out as DRAW_FILL; a bitmap that repeats
 what is on screen sends nothing; a bitmap that repeats it scrolled (a
-damage-only producer's scroll) goes as COPY_BITS and the new rows only; a viewer that stops reading while the
+damage-only producer's scroll) goes as COPY_BITS and the new rows only,
+and so does a window it shows dragged (the uncovered background only); a viewer that stops reading while the
 producer keeps moving gets images instead of copies once its window is
 full, and ends with the exact picture.  The picture is modelled here and
 compared pixel for pixel."""
@@ -40,6 +41,17 @@ class Model:
                 row[i * 3:i * 3 + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
             self.px[((y + j) * W + x) * 3:((y + j) * W + x + w) * 3] = row
 
+    def scene(self, x0, y0, w, h, bg, wx, wy, ww, wh, ws):
+        m = 0xffffffff
+
+        def pat(i, j, s):
+            return ((i * 73856093) & m ^ (j * 19349663) & m ^ (s * 83492791) & m) & 0xffffff
+        for y in range(y0, y0 + h):
+            for x in range(x0, x0 + w):
+                inside = wx <= x < wx + ww and wy <= y < wy + wh
+                v = pat(x - wx, y - wy, ws) if inside else pat(x, y, bg)
+                self.px[(y * W + x) * 3:(y * W + x) * 3 + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
+
     def copybits(self, sx, sy, x, y, w, h, clips=()):
         old = bytes(self.px)
         for j in range(y, y + h):
@@ -61,6 +73,8 @@ def run(prod, model, line):
             model.fill(*v)
         elif f[0] == "bitmap":
             model.bitmap(*v)
+        elif f[0] == "scene":
+            model.scene(*v)
         else:
             clips = [tuple(v[i:i + 4]) for i in range(6, len(v), 4)]
             model.copybits(*v[:6], clips=clips)
@@ -150,6 +164,21 @@ def main():
         w = int(line.split()[3])
         check(d.drawn - drawn0 <= w * rows, "%s: %d pixels sent as images, want at most %d"
               % (line, d.drawn - drawn0, w * rows))
+
+    # A window dragged down and right, then up and left, by a damage-only
+    # producer that resends the whole screen: the window goes as one
+    # COPY_BITS, only the background it uncovered as pixels.
+    run(prod, model, "scene 0 0 320 240 1 20 20 100 80 5")
+    d.settle(0.3)
+    for wx, wy in ((37, 45), (8, 31)):
+        n0, drawn0 = d.copy_bits, d.drawn
+        run(prod, model, "scene 0 0 320 240 1 %d %d 100 80 5" % (wx, wy))
+        c.wait_pixels(bytes(model.px), 10)
+        d.settle(0.3)
+        same(d, model, "window dragged to %d,%d" % (wx, wy))
+        check(d.copy_bits == n0 + 1, "window drag: %d COPY_BITS, want 1" % (d.copy_bits - n0))
+        check(d.drawn - drawn0 < 100 * 80, "window drag: %d pixels sent as images, the window has %d"
+              % (d.drawn - drawn0, 100 * 80))
 
     # A second raw viewer stops reading while the producer keeps moving:
     # once its window is full it is owed images, not copies.

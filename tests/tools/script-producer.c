@@ -15,6 +15,12 @@
  *                     bits of (x * 73856093) ^ ((y + OY) * 19349663) ^
  *                     (S * 83492791), 32-bit arithmetic (OY: the same
  *                     picture scrolled by OY rows)
+ *   scene X Y W H BG WX WY WW WH WS
+ *                     COPY of a W x H bitmap showing, at screen position
+ *                     (x, y), a window: bitmap pixel (x - WX, y - WY) of
+ *                     seed WS inside the WW x WH rectangle at WX, WY, and
+ *                     bitmap pixel (x, y) of seed BG around it (a
+ *                     damage-only producer's picture of a dragged window)
  *   photo X Y W H S   COPY of a W x H bitmap that looks like a photograph
  *                     (smooth waves: every pixel a little different from
  *                     the next): channel bytes, truncated,
@@ -207,8 +213,23 @@ cp_photo(int x, int y, uint32_t s)
 	return r << 16 | g << 8 | b;
 }
 
+static uint32_t
+cp_pattern(int x, int y, uint32_t seed)
+{
+	return ((uint32_t)x * 73856093u ^ (uint32_t)y * 19349663u ^
+	    seed * 83492791u) & 0xffffff;
+}
+
+/* The window of a scene line, or NULL for plain bitmaps. */
+struct cp_window {
+	uint32_t	bg;
+	int		x, y, w, h;
+	uint32_t	seed;
+};
+
 static int
-cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy, int photo)
+cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy, int photo,
+    const struct cp_window *win)
 {
 	QXLDrawable *d;
 	QXLImage *img;
@@ -227,10 +248,12 @@ cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy, int photo)
 	qxlshm_link(cp_q, d, px);
 	for (j = 0; j < h; j++)
 		for (i = 0; i < w; i++)
-			px[j * w + i] = photo ? cp_photo(i, j, seed) :
-			    ((uint32_t)i * 73856093u ^
-			    (uint32_t)(j + oy) * 19349663u ^ seed * 83492791u) &
-			    0xffffff;
+			px[j * w + i] = win != NULL ? (x + i >= win->x &&
+			    x + i < win->x + win->w && y + j >= win->y &&
+			    y + j < win->y + win->h ? cp_pattern(x + i - win->x,
+			    y + j - win->y, win->seed) : cp_pattern(x + i, y + j,
+			    win->bg)) : photo ? cp_photo(i, j, seed) :
+			    cp_pattern(i, j + oy, seed);
 	img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
 	img->descriptor.width = (uint32_t)w;
 	img->descriptor.height = (uint32_t)h;
@@ -384,6 +407,7 @@ static int
 cp_command(const char *line)
 {
 	QXLCursorCmd *c;
+	struct cp_window win;
 	uint64_t id, phys;
 	uint32_t rgb;
 	char name[64];
@@ -412,11 +436,14 @@ cp_command(const char *line)
 		return cp_fill(x, y, w, h, rgb);
 	if (sscanf(line, "bitmap %d %d %d %d %u %d", &x, &y, &w, &h, &rgb,
 	    &n) == 6)
-		return cp_bitmap(x, y, w, h, rgb, n, 0);
+		return cp_bitmap(x, y, w, h, rgb, n, 0, NULL);
 	if (sscanf(line, "bitmap %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
-		return cp_bitmap(x, y, w, h, rgb, 0, 0);
+		return cp_bitmap(x, y, w, h, rgb, 0, 0, NULL);
 	if (sscanf(line, "photo %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
-		return cp_bitmap(x, y, w, h, rgb, 0, 1);
+		return cp_bitmap(x, y, w, h, rgb, 0, 1, NULL);
+	if (sscanf(line, "scene %d %d %d %d %u %d %d %d %d %u", &x, &y, &w,
+	    &h, &win.bg, &win.x, &win.y, &win.w, &win.h, &win.seed) == 10)
+		return cp_bitmap(x, y, w, h, 0, 0, 0, &win);
 	if (strncmp(line, "copybits ", 9) == 0)
 		return cp_copy_bits(line + 9);
 	if (sscanf(line, "mono %" SCNu64 " %d %d", &id, &x, &y) == 3)

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-motion: motion_find() on a picture moved over a noisy background
+ * (down-right and up-left, by odd amounts), partly off the area, next to
+ * what must not count: nothing moved, new content, one colour.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "motion.h"
+#include "test-helper.h"
+
+#define W	300
+#define H	200
+
+static uint32_t
+noise(int x, int y, uint32_t seed)
+{
+	uint32_t h = (uint32_t)x * 73856093u ^ (uint32_t)y * 19349663u ^
+	    seed * 83492791u;
+
+	h ^= h >> 13;
+	h *= 0x5bd1e995u;
+	return (h ^ h >> 15) & 0xffffff;
+}
+
+/* Background seed bg, with a pw x ph picture (seed 99) at px, py. */
+static void
+draw(uint32_t *a, uint32_t bg, int px, int py, int pw, int ph)
+{
+	int x, y;
+
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			a[y * W + x] = x >= px && x < px + pw && y >= py &&
+			    y < py + ph ? noise(x - px, y - py, 99) :
+			    noise(x, y, bg);
+}
+
+int
+main(void)
+{
+	uint32_t *old = malloc(W * H * 4), *new = malloc(W * H * 4);
+	struct motion_rect m;
+
+	ASSERT_TRUE(old != NULL && new != NULL);
+	/* Down and right by 17, 15. */
+	draw(old, 1, 20, 30, 120, 80);
+	draw(new, 1, 37, 45, 120, 80);
+	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &m), 1);
+	ASSERT_INT_EQ(m.mr_dx, 17);
+	ASSERT_INT_EQ(m.mr_dy, 15);
+	ASSERT_INT_EQ(m.mr_x1, 37);
+	ASSERT_INT_EQ(m.mr_y1, 45);
+	ASSERT_INT_EQ(m.mr_x2, 157);
+	ASSERT_INT_EQ(m.mr_y2, 125);
+	/* Up and left by 33, 7, part of it past the left edge. */
+	draw(old, 2, 40, 100, 150, 60);
+	draw(new, 2, 7, 93, 150, 60);
+	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &m), 1);
+	ASSERT_INT_EQ(m.mr_dx, -33);
+	ASSERT_INT_EQ(m.mr_dy, -7);
+	ASSERT_INT_EQ(m.mr_x1, 7);
+	ASSERT_INT_EQ(m.mr_y1, 93);
+	ASSERT_INT_EQ(m.mr_x2, 157);
+	ASSERT_INT_EQ(m.mr_y2, 153);
+	/* A stride wider than the area. */
+	{
+		uint32_t *big = calloc((size_t)(W + 10) * H, 4);
+		int y;
+
+		ASSERT_TRUE(big != NULL);
+		for (y = 0; y < H; y++)
+			memcpy(big + y * (W + 10) + 5, new + y * W, W * 4);
+		ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4,
+		    (uint8_t *)(big + 5), (W + 10) * 4, W, H, &m), 1);
+		ASSERT_INT_EQ(m.mr_dx, -33);
+		free(big);
+	}
+	/* Nothing moved. */
+	ASSERT_INT_EQ(motion_find((uint8_t *)new, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &m), 0);
+	/* New content everywhere. */
+	draw(old, 3, 0, 0, 0, 0);
+	draw(new, 4, 0, 0, 0, 0);
+	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &m), 0);
+	/* One colour: nothing to anchor. */
+	memset(old, 0x40, W * H * 4);
+	memset(new, 0x40, W * H * 4);
+	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &m), 0);
+	free(old);
+	free(new);
+	printf("test-motion: ok\n");
+	return 0;
+}

@@ -874,15 +874,55 @@ dout_close_conn(struct dout *d, uint32_t conn, const char *reason)
 	return -1;
 }
 
-/* Add area to the client's damage, bounded by construction: many small
- * rectangles become their extents. */
+/* r with every rectangle grown to the grid of tile pixels: neighbours
+ * merge, far-apart changes stay apart.  0, or -1 without memory (r
+ * unchanged). */
+static int
+dout_coarsen(pixman_region32_t *r, int32_t tile)
+{
+	pixman_box32_t *rects, *boxes;
+	pixman_region32_t out;
+	int i, n;
+
+	rects = pixman_region32_rectangles(r, &n);
+	if ((boxes = malloc((size_t)n * sizeof(*boxes))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		boxes[i].x1 = rects[i].x1 / tile * tile;
+		boxes[i].y1 = rects[i].y1 / tile * tile;
+		boxes[i].x2 = (rects[i].x2 + tile - 1) / tile * tile;
+		boxes[i].y2 = (rects[i].y2 + tile - 1) / tile * tile;
+	}
+	pixman_region32_init_rects(&out, boxes, n);
+	free(boxes);
+	/* Within what the damage spanned (the primary's edge is no tile's). */
+	pixman_region32_intersect_rect(&out, &out,
+	    pixman_region32_extents(r)->x1, pixman_region32_extents(r)->y1,
+	    (unsigned)(pixman_region32_extents(r)->x2 -
+	    pixman_region32_extents(r)->x1),
+	    (unsigned)(pixman_region32_extents(r)->y2 -
+	    pixman_region32_extents(r)->y1));
+	pixman_region32_fini(r);
+	*r = out;
+	return 0;
+}
+
+/* Add area to the client's damage, bounded by construction: too many
+ * rectangles are grown to a grid of DOUT_TILE pixels (then twice, four
+ * times that), and at last to their extents. */
 static void
 dout_damage_client(struct dout_client *dc, const pixman_region32_t *area)
 {
 	pixman_box32_t ext;
+	int32_t tile;
 
 	pixman_region32_union(&dc->dc_damage, &dc->dc_damage,
 	    (pixman_region32_t *)area);
+	for (tile = DOUT_TILE; tile <= 4 * DOUT_TILE &&
+	    pixman_region32_n_rects(&dc->dc_damage) > DOUT_MAX_RECTS;
+	    tile *= 2)
+		if (dout_coarsen(&dc->dc_damage, tile) != 0)
+			break;
 	if (pixman_region32_n_rects(&dc->dc_damage) > DOUT_MAX_RECTS) {
 		ext = *pixman_region32_extents(&dc->dc_damage);
 		pixman_region32_reset(&dc->dc_damage, &ext);

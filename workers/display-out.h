@@ -29,6 +29,8 @@
 #define DOUT_INIT_TIMEOUT	15
 /* Pending damage beyond this many rectangles collapses to its extents. */
 #define DOUT_MAX_RECTS		32
+/* ... first grown to a grid of this many pixels (then 2x, 4x). */
+#define DOUT_TILE		64
 /* A move whose area has more rectangles than this is sent as damage. */
 #define DOUT_MAX_MOVE_RECTS	16
 /* Uncompressed bytes of one DRAW_COPY band during updates. */

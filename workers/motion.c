@@ -9,9 +9,11 @@
 
 /* Rolling hash base (odd), and its power MOTION_SEG, mod 2^64. */
 #define MOTION_B	0x100000001b3ull
-#define MOTION_VOTES	64		/* shifts tracked at once */
-#define MOTION_ENOUGH	24		/* votes that end the scan early */
-#define MOTION_MIN_VOTES 3
+#define MOTION_VOTES	4096		/* shifts counted (a power of 2) */
+#define MOTION_ENOUGH	24		/* votes that make a shift tried */
+#define MOTION_BUSY	4		/* colour changes an anchor needs */
+#define MOTION_MIN_VOTES 4		/* ... and a shift tried at the end */
+#define MOTION_LATE_TRIES 8
 
 struct motion_anchor {
 	uint64_t	ma_hash;
@@ -55,33 +57,46 @@ motion_seg_hash(const uint8_t *row, int32_t x)
 	return h;
 }
 
+/* Whether a segment says enough to anchor on: one colour or a smooth
+ * gradient (a step or two) matches itself a pixel away and everywhere
+ * else; text and pictures change colour often. */
 static int
-motion_flat(const uint8_t *row, int32_t x)
+motion_busy(const uint8_t *row, int32_t x)
 {
-	uint32_t c = motion_px(row, x);
-	int i;
+	int i, changes = 0;
 
 	for (i = 1; i < MOTION_SEG; i++)
-		if (motion_px(row, x + i) != c)
-			return 0;
-	return 1;
+		changes += motion_px(row, x + i) != motion_px(row, x + i - 1);
+	return changes >= MOTION_BUSY;
 }
 
-/* One more vote for (dx, dy); returns its votes. */
-static int32_t
+/* One more vote for (dx, dy) in the table of MOTION_VOTES shifts
+ * (mv_n 0: a free entry); returns its entry, or NULL when the table is
+ * three quarters full (text repeats, so chance matches make many shifts;
+ * the real one has come by then).  Shifts already tried in vain (mv_n
+ * < 0) stay so. */
+static struct motion_vote *
 motion_vote(struct motion_vote *v, int *nv, int32_t dx, int32_t dy,
     int32_t x, int32_t y)
 {
-	int i;
+	size_t i = ((uint32_t)dx * 0x9e3779b1u ^ (uint32_t)dy * 0x85ebca77u) &
+	    (MOTION_VOTES - 1);
 
-	for (i = 0; i < *nv; i++)
-		if (v[i].mv_dx == dx && v[i].mv_dy == dy)
-			return ++v[i].mv_n;
-	if (*nv == MOTION_VOTES)
-		return 0;
-	v[*nv] = (struct motion_vote){ dx, dy, 1, x, y };
+	for (; v[i].mv_n != 0; i = (i + 1) & (MOTION_VOTES - 1))
+		if (v[i].mv_dx == dx && v[i].mv_dy == dy) {
+			if (v[i].mv_n > 0)
+				v[i].mv_n++;
+			if (v[i].mv_x < 0) {
+				v[i].mv_x = x;
+				v[i].mv_y = y;
+			}
+			return &v[i];
+		}
+	if (*nv >= MOTION_VOTES / 4 * 3)
+		return NULL;
 	(*nv)++;
-	return 1;
+	v[i] = (struct motion_vote){ dx, dy, 1, x, y };
+	return &v[i];
 }
 
 /* Whether pixels [x, x + n) of new row y equal old row y - dy at x - dx. */
@@ -133,37 +148,52 @@ motion_grow(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	return 1;
 }
 
+/* Whether (x, y) lies in one of the n rectangles found. */
+static int
+motion_inside(const struct motion_rect *r, int n, int32_t x, int32_t y)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (x >= r[i].mr_x1 && x < r[i].mr_x2 && y >= r[i].mr_y1 &&
+		    y < r[i].mr_y2)
+			return 1;
+	return 0;
+}
+
 int
 motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
-    ptrdiff_t nstride, int32_t w, int32_t h, struct motion_rect *r)
+    ptrdiff_t nstride, int32_t w, int32_t h, struct motion_rect *r, int max)
 {
 	struct motion_anchor *tab;
-	struct motion_vote votes[MOTION_VOTES];
+	struct motion_vote *votes, *v;
 	uint64_t *filter, pw = motion_pow(), hash;
 	size_t nslots, mask, i, na;
-	int32_t x, y, best = -1;
+	int32_t x, y, sx;
 	int nv = 0, found = 0;
 	const uint8_t *row;
 
 	if (w < MOTION_MIN_W || h < MOTION_MIN_H || w > MOTION_MAX_DIM ||
-	    h > MOTION_MAX_DIM)
+	    h > MOTION_MAX_DIM || max < 1)
 		return 0;
-	na = ((size_t)h / MOTION_AY + 1) * ((size_t)w / MOTION_SEG + 1);
+	na = (size_t)h * ((size_t)w / MOTION_AX + 1);
 	for (nslots = 64; nslots < 2 * na; nslots *= 2)
 		;
 	mask = nslots - 1;
 	if ((tab = calloc(nslots, sizeof(*tab))) == NULL)
 		return -1;
-	if ((filter = calloc(1024, sizeof(*filter))) == NULL) {
+	if ((filter = calloc(1024, sizeof(*filter))) == NULL ||
+	    (votes = calloc(MOTION_VOTES, sizeof(*votes))) == NULL) {
+		free(filter);
 		free(tab);
 		return -1;
 	}
 	/* Anchors; slot empty when ma_hash == 0 (hashes are never 0 in
 	 * practice; one that is only misses an anchor). */
-	for (y = 0; y < h; y += MOTION_AY)
-		for (x = 0; x + MOTION_SEG <= w; x += MOTION_SEG) {
+	for (y = 0; y < h; y++)
+		for (x = 0; x + MOTION_SEG <= w; x += MOTION_AX) {
 			row = old + y * ostride;
-			if (motion_flat(row, x) ||
+			if (!motion_busy(row, x) ||
 			    (hash = motion_seg_hash(row, x)) == 0)
 				continue;
 			for (i = hash & mask; tab[i].ma_hash != 0 &&
@@ -175,11 +205,11 @@ motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 				tab[i] = (struct motion_anchor){ hash, x, y };
 			filter[(hash >> 48) & 1023] |= 1ull << ((hash >> 42) & 63);
 		}
-	/* The new content, every position. */
-	for (y = 0; y < h && !found; y++) {
+	/* The new content, every position of the rows scanned. */
+	for (y = 0; y < h && found < max; y += MOTION_SCAN) {
 		row = new + y * nstride;
 		hash = 0;
-		for (x = 0; x < w; x++) {
+		for (x = 0; x < w && found < max; x++) {
 			hash = hash * MOTION_B + motion_px(row, x) + 1;
 			if (x >= MOTION_SEG)
 				hash -= pw * (motion_px(row, x - MOTION_SEG) + 1);
@@ -189,23 +219,40 @@ motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 			for (i = hash & mask; tab[i].ma_hash != 0 &&
 			    tab[i].ma_hash != hash; i = (i + 1) & mask)
 				;
-			if (tab[i].ma_hash != hash || tab[i].ma_x < 0)
+			sx = x + 1 - MOTION_SEG;
+			if (tab[i].ma_hash != hash || tab[i].ma_x < 0 ||
+			    (tab[i].ma_x == sx && tab[i].ma_y == y) ||
+			    motion_inside(r, found, sx, y))
+				continue;	/* no anchor, in place, known */
+			/* A shift with enough votes is tried at once; it
+			 * counts again from nothing if it held (another part
+			 * may have moved alike), never again if not. */
+			if ((v = motion_vote(votes, &nv, sx - tab[i].ma_x,
+			    y - tab[i].ma_y, sx, y)) == NULL ||
+			    v->mv_n != MOTION_ENOUGH)
 				continue;
-			if (tab[i].ma_x == x + 1 - MOTION_SEG &&
-			    tab[i].ma_y == y)
-				continue;	/* in place: no news */
-			if (motion_vote(votes, &nv, x + 1 - MOTION_SEG -
-			    tab[i].ma_x, y - tab[i].ma_y, x + 1 - MOTION_SEG,
-			    y) >= MOTION_ENOUGH)
-				found = 1;
+			if (motion_grow(old, ostride, new, nstride, w, h, v,
+			    &r[found])) {
+				found++;
+				v->mv_n = 1;
+				v->mv_x = -1;	/* re-seeded by the next vote */
+			} else
+				v->mv_n = -1;
 		}
 	}
-	for (i = 0; i < (size_t)nv; i++)
-		if (votes[i].mv_n >= MOTION_MIN_VOTES &&
-		    (best < 0 || votes[i].mv_n > votes[best].mv_n))
-			best = (int32_t)i;
-	found = best >= 0 && motion_grow(old, ostride, new, nstride, w, h,
-	    &votes[best], r);
+	/* Small moves never got MOTION_ENOUGH votes: a few of those with
+	 * some are tried at the end. */
+	for (i = 0, x = 0; i < MOTION_VOTES && found < max &&
+	    x < MOTION_LATE_TRIES; i++)
+		if (votes[i].mv_n >= MOTION_MIN_VOTES && votes[i].mv_x >= 0) {
+			x++;
+			if (motion_grow(old, ostride, new, nstride, w, h,
+			    &votes[i], &r[found]) &&
+			    !motion_inside(r, found, votes[i].mv_x,
+			    votes[i].mv_y))
+				found++;
+		}
+	free(votes);
 	free(filter);
 	free(tab);
 	return found;

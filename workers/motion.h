@@ -7,15 +7,20 @@
  * case over whole rows; this one any direction, within the area).
  *
  * Anchors: segments of MOTION_SEG pixels of the old content on a sparse
- * grid (every MOTION_AY rows, every MOTION_SEG pixels), hashed whole;
- * segments of one colour are skipped (they match anywhere).  The new
- * content is scanned with a rolling hash at every position; a position
- * whose hash is a unique anchor's votes for the shift between them.  The
- * shift with the most votes is checked pixel by pixel from where it was
- * found: the rows around it whose segment there matches, and the span
- * each matches over, give the rectangle (the intersection of the spans).
- * Cost: one rolling-hash pass over the new content, a table lookup in a
- * 64 KiB bit filter per position, comparisons over the rectangle found.
+ * grid (every row, every MOTION_AX pixels), hashed whole; segments that
+ * change colour less than four times are skipped (one colour, a
+ * gradient: they match anywhere).  Every MOTION_SCAN-th row of the new
+ * content is scanned with a rolling hash at every position (any shift
+ * brings anchors of some old row there); a position whose hash is a
+ * unique anchor's votes for the shift between them.  A shift with enough
+ * votes is checked pixel by pixel from where it was found: the rows
+ * around it whose segment there matches, and the span each matches over,
+ * give the rectangle (the intersection of the spans).  The scan goes on
+ * for other moves (and other parts of the same one) until enough are
+ * found.
+ * Cost: a rolling-hash pass over a quarter of the new rows, a lookup in
+ * a 64 Kibit filter per position, comparisons over the rectangle found;
+ * the scan ends once a shift holds.
  */
 #ifndef SPICED_MOTION_H
 #define SPICED_MOTION_H
@@ -24,7 +29,8 @@
 #include <stdint.h>
 
 #define MOTION_SEG		16	/* pixels per anchor segment */
-#define MOTION_AY		4	/* rows between anchor rows */
+#define MOTION_AX		64	/* pixels between anchors in a row */
+#define MOTION_SCAN		4	/* new rows between scanned rows */
 #define MOTION_MIN_W		32	/* smaller moves are not worth it */
 #define MOTION_MIN_H		16
 #define MOTION_MAX_DIM		4096	/* larger areas are not searched */
@@ -36,11 +42,14 @@ struct motion_rect {
 
 /*
  * old and new are w x h areas of 32-bit pixels, rows stride bytes apart.
- * 1 and *r when a rectangle of at least MOTION_MIN_W x MOTION_MIN_H of
- * new equals old moved by a non-zero shift, 0 when none is found, -1
- * without memory.
+ * Fills r[0..n) with up to max rectangles of at least MOTION_MIN_W x
+ * MOTION_MIN_H of new, each equal to old moved by a non-zero shift (found
+ * in one scan: a terminal scrolling while a window is dragged); returns
+ * n, or -1 without memory.  Rectangles found apart may overlap and
+ * their sources may overlap other destinations: each holds against old.
  */
 int	motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
-	    ptrdiff_t nstride, int32_t w, int32_t h, struct motion_rect *r);
+	    ptrdiff_t nstride, int32_t w, int32_t h, struct motion_rect *r,
+	    int max);
 
 #endif

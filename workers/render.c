@@ -479,6 +479,9 @@ render_row_diff(const uint32_t *a, const uint32_t *b, int32_t n,
  * of a move after the copy) costs only the strip it uncovered.  0, or -1
  * without memory.
  */
+/* Moves looked for in one bitmap. */
+#define RENDER_MAX_MOVES	4
+
 /* Unchanged pixels a box may carry to save another box. */
 #define RENDER_MERGE_WASTE	256
 
@@ -581,31 +584,47 @@ render_find_move(struct render *r, pixman_image_t *dst, pixman_image_t *img,
 	    (ptrdiff_t)(sa->y1 + e->y1 - bbox->y1) * sstride +
 	    (ptrdiff_t)(sa->x1 + e->x1 - bbox->x1) * 4;
 	struct scroll_band b;
-	struct motion_rect m;
+	struct motion_rect m[RENDER_MAX_MOVES];
 	pixman_box32_t band;
+	pixman_region32_t done, src;
 	struct spd_err err;
-	int32_t sx, sy;
+	int i, n, moved = 0;
 
 	if (scroll_find(old, dstride, new, sstride, e->x2 - e->x1,
 	    e->y2 - e->y1, &b) == 1) {
 		band = (pixman_box32_t){ e->x1, e->y1 + b.sb_y1, e->x2,
 		    e->y1 + b.sb_y2 };
-		sx = e->x1;
-		sy = band.y1 - b.sb_dy;
-	} else if (motion_find(old, dstride, new, sstride, e->x2 - e->x1,
-	    e->y2 - e->y1, &m) == 1) {
-		/* Not whole rows: something moved in any direction. */
-		band = (pixman_box32_t){ e->x1 + m.mr_x1, e->y1 + m.mr_y1,
-		    e->x1 + m.mr_x2, e->y1 + m.mr_y2 };
-		sx = band.x1 - m.mr_dx;
-		sy = band.y1 - m.mr_dy;
-	} else
-		return 0;
-	if (render_copy_bits(r, 0, &band, NULL, sx, sy, &err) != 0) {
-		log_debug("scroll: %s", err.msg);
-		return 0;
+		if (render_copy_bits(r, 0, &band, NULL, e->x1,
+		    band.y1 - b.sb_dy, &err) != 0)
+			log_debug("scroll: %s", err.msg);
+		return 1;
 	}
-	return 1;
+	/* Not whole rows: things moved in any direction, each checked
+	 * against the old content, so each is copied only while its
+	 * source is untouched by the copies before it. */
+	if ((n = motion_find(old, dstride, new, sstride, e->x2 - e->x1,
+	    e->y2 - e->y1, m, RENDER_MAX_MOVES)) <= 0)
+		return 0;
+	pixman_region32_init(&done);
+	for (i = 0; i < n; i++) {
+		band = (pixman_box32_t){ e->x1 + m[i].mr_x1, e->y1 +
+		    m[i].mr_y1, e->x1 + m[i].mr_x2, e->y1 + m[i].mr_y2 };
+		pixman_region32_init_rect(&src, band.x1 - m[i].mr_dx,
+		    band.y1 - m[i].mr_dy, (unsigned)(band.x2 - band.x1),
+		    (unsigned)(band.y2 - band.y1));
+		pixman_region32_intersect(&src, &src, &done);
+		if (!pixman_region32_not_empty(&src) &&
+		    render_copy_bits(r, 0, &band, NULL, band.x1 - m[i].mr_dx,
+		    band.y1 - m[i].mr_dy, &err) == 0) {
+			pixman_region32_union_rect(&done, &done, band.x1,
+			    band.y1, (unsigned)(band.x2 - band.x1),
+			    (unsigned)(band.y2 - band.y1));
+			moved = 1;
+		}
+		pixman_region32_fini(&src);
+	}
+	pixman_region32_fini(&done);
+	return moved;
 }
 
 static int
@@ -684,10 +703,11 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	sh = sa.y2 - sa.y1;
 	/* Only what differs is news to the viewers (and needs drawing); a
 	 * failed comparison (no memory) reports the whole area.  Within
-	 * what differs, a scroll in what a damage-only producer resends
-	 * is moved rather than sent (only over one rectangle: the band
-	 * moved must lie inside what the command may draw), and what
-	 * still differs after the move is found again. */
+	 * what differs, scrolls and moves in what a damage-only producer
+	 * resends (a terminal scrolling while a window is dragged: up to
+	 * RENDER_MAX_MOVES of them) are moved rather than sent (only over
+	 * one rectangle: what is moved must lie inside what the command
+	 * may draw), and what still differs after each is found again. */
 	if (s == NULL && surface == 0 && r->r_damage != NULL && dw == sw &&
 	    dh == sh && render_is_32bit(img) &&
 	    pixman_image_get_format(img) == pixman_image_get_format(dst) &&

@@ -36,6 +36,18 @@ scroll_hash(const uint8_t *row, int32_t w)
 	return h ^ h >> 32;
 }
 
+/* Whether a row is one colour; stops at the first pixel that is not. */
+static int
+scroll_row_flat(const uint8_t *row, int32_t w)
+{
+	int32_t x;
+
+	for (x = 1; x < w; x++)
+		if (memcmp(row, row + (size_t)x * 4, 4) != 0)
+			return 0;
+	return 1;
+}
+
 int
 scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
     ptrdiff_t nstride, int32_t w, int32_t h, struct scroll_band *band)
@@ -89,20 +101,16 @@ scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 		goto out;
 	d = best - (h - 1);
 	/* The longest run of rows equal to the old rows d above, of which
-	 * enough are content that moved: a row unique in the old area that
+	 * enough are content that moved: a row of more than one colour that
 	 * replaces a different one (blank rows match anywhere). */
 	run = moved = 0;
 	for (y = d > 0 ? d : 0; y <= (d > 0 ? h : h + d); y++) {
 		if (y < (d > 0 ? h : h + d) && memcmp(new + y * nstride,
 		    old + (y - d) * ostride, rowlen) == 0) {
 			run++;
-			if (ho[y - d] != ho[y]) {
-				for (i = ho[y - d] & mask; slot[i] != 0 &&
-				    ho[abs(slot[i]) - 1] != ho[y - d];
-				    i = (i + 1) & mask)
-					;
-				moved += slot[i] > 0;
-			}
+			moved += !scroll_row_flat(old + (y - d) * ostride, w) &&
+			    memcmp(old + (y - d) * ostride, old + y * ostride,
+			    rowlen) != 0;
 			continue;
 		}
 		if (run >= SCROLL_MIN_ROWS && moved >= SCROLL_MIN_ROWS / 2 &&

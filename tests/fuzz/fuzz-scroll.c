@@ -27,9 +27,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct scroll_band b;
-	struct motion_rect m;
+	struct motion_rect m[4];
 	uint8_t *old, *new;
 	int32_t w, h, shift, dx, y, x;
+	int nm, k;
 	size_t n, i;
 
 	if (size < 4)
@@ -67,18 +68,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (size_t)w * 4) == 0);
 		}
 	}
-	if (motion_find(old, w * 4, new, w * 4, w, h, &m) == 1) {
-		FUZZ_CHECK(m.mr_x1 >= 0 && m.mr_y1 >= 0 && m.mr_x2 <= w &&
-		    m.mr_y2 <= h && m.mr_x2 - m.mr_x1 >= MOTION_MIN_W &&
-		    m.mr_y2 - m.mr_y1 >= MOTION_MIN_H &&
-		    (m.mr_dx != 0 || m.mr_dy != 0));
-		for (y = m.mr_y1; y < m.mr_y2; y++)
-			for (x = m.mr_x1; x < m.mr_x2; x++) {
-				FUZZ_CHECK(x - m.mr_dx >= 0 && x - m.mr_dx < w &&
-				    y - m.mr_dy >= 0 && y - m.mr_dy < h);
+	nm = motion_find(old, w * 4, new, w * 4, w, h, m, 4);
+	FUZZ_CHECK(nm >= -1 && nm <= 4);
+	for (k = 0; k < nm; k++) {
+		FUZZ_CHECK(m[k].mr_x1 >= 0 && m[k].mr_y1 >= 0 &&
+		    m[k].mr_x2 <= w && m[k].mr_y2 <= h &&
+		    m[k].mr_x2 - m[k].mr_x1 >= MOTION_MIN_W &&
+		    m[k].mr_y2 - m[k].mr_y1 >= MOTION_MIN_H &&
+		    (m[k].mr_dx != 0 || m[k].mr_dy != 0));
+		for (y = m[k].mr_y1; y < m[k].mr_y2; y++)
+			for (x = m[k].mr_x1; x < m[k].mr_x2; x++) {
+				FUZZ_CHECK(x - m[k].mr_dx >= 0 &&
+				    x - m[k].mr_dx < w &&
+				    y - m[k].mr_dy >= 0 && y - m[k].mr_dy < h);
 				FUZZ_CHECK(memcmp(new + ((size_t)y * w + x) * 4,
-				    old + ((size_t)(y - m.mr_dy) * w + x -
-				    m.mr_dx) * 4, 4) == 0);
+				    old + ((size_t)(y - m[k].mr_dy) * w + x -
+				    m[k].mr_dx) * 4, 4) == 0);
 			}
 	}
 	free(old);

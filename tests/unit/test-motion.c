@@ -49,7 +49,7 @@ main(void)
 	draw(old, 1, 20, 30, 120, 80);
 	draw(new, 1, 37, 45, 120, 80);
 	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
-	    W, H, &m), 1);
+	    W, H, &m, 1), 1);
 	ASSERT_INT_EQ(m.mr_dx, 17);
 	ASSERT_INT_EQ(m.mr_dy, 15);
 	ASSERT_INT_EQ(m.mr_x1, 37);
@@ -60,7 +60,7 @@ main(void)
 	draw(old, 2, 40, 100, 150, 60);
 	draw(new, 2, 7, 93, 150, 60);
 	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
-	    W, H, &m), 1);
+	    W, H, &m, 1), 1);
 	ASSERT_INT_EQ(m.mr_dx, -33);
 	ASSERT_INT_EQ(m.mr_dy, -7);
 	ASSERT_INT_EQ(m.mr_x1, 7);
@@ -76,23 +76,42 @@ main(void)
 		for (y = 0; y < H; y++)
 			memcpy(big + y * (W + 10) + 5, new + y * W, W * 4);
 		ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4,
-		    (uint8_t *)(big + 5), (W + 10) * 4, W, H, &m), 1);
+		    (uint8_t *)(big + 5), (W + 10) * 4, W, H, &m, 1), 1);
 		ASSERT_INT_EQ(m.mr_dx, -33);
 		free(big);
 	}
+	/* Two things moved at once, one scan: both found. */
+	{
+		struct motion_rect two[4];
+		int n, y;
+
+		draw(old, 5, 10, 10, 100, 60);
+		for (y = 100; y < 180; y++)	/* a second picture, seed 98 */
+			for (int x = 150; x < 280; x++)
+				old[y * W + x] = noise(x - 150, y - 100, 98);
+		draw(new, 5, 25, 20, 100, 60);
+		for (y = 90; y < 170; y++)
+			for (int x = 140; x < 270; x++)
+				new[y * W + x] = noise(x - 140, y - 90, 98);
+		n = motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+		    W, H, two, 4);
+		ASSERT_INT_EQ(n, 2);
+		ASSERT_TRUE((two[0].mr_dx == 15 && two[1].mr_dx == -10) ||
+		    (two[0].mr_dx == -10 && two[1].mr_dx == 15));
+	}
 	/* Nothing moved. */
 	ASSERT_INT_EQ(motion_find((uint8_t *)new, W * 4, (uint8_t *)new, W * 4,
-	    W, H, &m), 0);
+	    W, H, &m, 1), 0);
 	/* New content everywhere. */
 	draw(old, 3, 0, 0, 0, 0);
 	draw(new, 4, 0, 0, 0, 0);
 	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
-	    W, H, &m), 0);
+	    W, H, &m, 1), 0);
 	/* One colour: nothing to anchor. */
 	memset(old, 0x40, W * H * 4);
 	memset(new, 0x40, W * H * 4);
 	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
-	    W, H, &m), 0);
+	    W, H, &m, 1), 0);
 	free(old);
 	free(new);
 	printf("test-motion: ok\n");

@@ -31,9 +31,10 @@ SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  python3-xlib xserver-xorg-core xserver-xorg-video-dummy x11-xkb-utils
  qemu-system-x86 dbus-daemon libdrm-dev"
 
-# The benchmarks' references: libspice-server (make bench-e2e) and Xspice
-# (make bench-x11).  Not needed to build or test spiced.
-SPICED_BENCH_DEPS="libspice-server-dev xserver-xspice"
+# The benchmarks' references: libspice-server (make bench-e2e), Xspice
+# (make bench-x11) and libopus (make bench-opus).  Not needed to build or
+# test spiced.
+SPICED_BENCH_DEPS="libspice-server-dev xserver-xspice libopus-dev"
 
 # The demo's viewer (optional: the demo prints the URI either way).
 SPICED_DEMO_DEPS="virt-viewer"

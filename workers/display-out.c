@@ -24,6 +24,7 @@
 #include <spice/protocol.h>
 
 #include "chan.h"
+#include "display-cache.h"
 #include "display-out.h"
 #include "display-stream.h"
 #include "enc.h"
@@ -59,6 +60,7 @@ struct dout_client {
 	uint32_t		 dc_stream;	/* stream id + 1 it was told
 						   of, 0: none */
 	uint64_t		 dc_frame;	/* the last frame it got */
+	struct dcache		 dc_pixmaps;	/* what its cache holds */
 	pixman_region32_t	 dc_damage;	/* not yet sent */
 	struct event		*dc_init_ev;	/* INIT deadline */
 	int			 dc_busy;
@@ -85,6 +87,7 @@ struct dout {
 	struct {
 		pixman_box32_t		 dce_box;
 		enum dout_codec		 dce_codec;
+		uint64_t		 dce_cache_id;	/* CACHE_ME as */
 		struct chan_shared	*dce_body;
 	}			 d_cache[DOUT_CACHE];
 	unsigned		 d_ncache;
@@ -235,12 +238,13 @@ dout_cache_clear(struct dout *d)
 
 static struct chan_shared *
 dout_cache_find(const struct dout *d, const pixman_box32_t *b,
-    enum dout_codec codec)
+    enum dout_codec codec, uint64_t cache_id)
 {
 	unsigned i;
 
 	for (i = 0; i < d->d_ncache; i++)
 		if (d->d_cache[i].dce_codec == codec &&
+		    d->d_cache[i].dce_cache_id == cache_id &&
 		    memcmp(&d->d_cache[i].dce_box, b, sizeof(*b)) == 0)
 			return d->d_cache[i].dce_body;
 	return NULL;
@@ -250,7 +254,7 @@ dout_cache_find(const struct dout *d, const pixman_box32_t *b,
  * making room. */
 static void
 dout_cache_add(struct dout *d, const pixman_box32_t *b, enum dout_codec codec,
-    struct chan_shared *body)
+    uint64_t cache_id, struct chan_shared *body)
 {
 	if (d->d_ncache == DOUT_CACHE) {
 		chan_shared_unref(d->d_cache[0].dce_body);
@@ -260,6 +264,7 @@ dout_cache_add(struct dout *d, const pixman_box32_t *b, enum dout_codec codec,
 	}
 	d->d_cache[d->d_ncache].dce_box = *b;
 	d->d_cache[d->d_ncache].dce_codec = codec;
+	d->d_cache[d->d_ncache].dce_cache_id = cache_id;
 	d->d_cache[d->d_ncache].dce_body = body;
 	d->d_ncache++;
 }
@@ -303,14 +308,66 @@ static const uint8_t dout_image_type[] = {
 	[DOUT_JPEG] = SPICE_IMAGE_TYPE_JPEG,
 };
 
+/* The fixed part of a DRAW_COPY of box b, its image's descriptor after
+ * it: plain blit, no clip, no mask. */
+static void
+dout_put_draw_copy(struct obuf *ob, const pixman_box32_t *b)
+{
+	obuf_put_u32le(ob, 0);			/* DisplayBase.surface_id */
+	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);	/* box */
+	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
+	obuf_put_u32le(ob, DOUT_DRAW_COPY_FIXED);	/* src_bitmap */
+	dout_put_rect(ob, 0, 0, b->y2 - b->y1, b->x2 - b->x1);	/* src_area */
+	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
+	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
+	obuf_put_u8(ob, 0);			/* QMask: flags, pos, bitmap */
+	obuf_put_i32le(ob, 0);
+	obuf_put_i32le(ob, 0);
+	obuf_put_u32le(ob, 0);
+	obuf_put_u32le(ob, 0);			/* pad to the image */
+}
+
+/* DRAW_COPY of box b from the viewer's cache: image id, FROM_CACHE. */
+static void
+dout_send_from_cache(struct dout_client *dc, const pixman_box32_t *b,
+    uint64_t id)
+{
+	struct obuf *ob;
+
+	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY);
+	dout_put_draw_copy(ob, b);
+	obuf_put_u64le(ob, id);
+	obuf_put_u8(ob, SPICE_IMAGE_TYPE_FROM_CACHE);
+	obuf_put_u8(ob, 0);
+	obuf_put_u32le(ob, (uint32_t)(b->x2 - b->x1));
+	obuf_put_u32le(ob, (uint32_t)(b->y2 - b->y1));
+	chan_msg_end(dc->dc_chan);
+}
+
+/* INVAL_LIST: the viewer drops the n pixmaps ids. */
+static void
+dout_send_inval(struct dout_client *dc, const uint64_t *ids, int n)
+{
+	struct obuf *ob;
+	int i;
+
+	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_INVAL_LIST);
+	obuf_put_u16le(ob, (uint16_t)n);
+	for (i = 0; i < n; i++) {
+		obuf_put_u8(ob, SPICE_RES_TYPE_PIXMAP);
+		obuf_put_u64le(ob, ids[i]);
+	}
+	chan_msg_end(dc->dc_chan);
+}
+
 /*
  * Encode box of the primary as the body of one DRAW_COPY with an image
- * of codec.  Returns the body, or NULL when it could not be built
- * (logged).
+ * of codec, for the viewers' caches as cache_id when not 0.  Returns the
+ * body, or NULL when it could not be built (logged).
  */
 static struct chan_shared *
 dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
-    enum dout_codec codec)
+    enum dout_codec codec, uint64_t cache_id)
 {
 	struct obuf *ob = &d->d_enc;
 	struct chan_shared *body;
@@ -325,22 +382,11 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 
 	chan_body_prepare(ob);
 	obuf_reset(ob);
-	obuf_put_u32le(ob, 0);			/* DisplayBase.surface_id */
-	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);	/* box */
-	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
-	obuf_put_u32le(ob, DOUT_DRAW_COPY_FIXED);	/* src_bitmap */
-	dout_put_rect(ob, 0, 0, (int32_t)h, (int32_t)w);	/* src_area */
-	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
-	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
-	obuf_put_u8(ob, 0);			/* QMask: flags, pos, bitmap */
-	obuf_put_i32le(ob, 0);
-	obuf_put_i32le(ob, 0);
-	obuf_put_u32le(ob, 0);
-	obuf_put_u32le(ob, 0);			/* pad to the image */
-	/* SpiceImage descriptor; no CACHE_ME, so the id is only a label. */
-	obuf_put_u64le(ob, ++d->d_image_id);
+	dout_put_draw_copy(ob, b);
+	/* SpiceImage descriptor; without CACHE_ME the id is only a label. */
+	obuf_put_u64le(ob, cache_id != 0 ? cache_id : ++d->d_image_id);
 	obuf_put_u8(ob, dout_image_type[codec]);
-	obuf_put_u8(ob, 0);
+	obuf_put_u8(ob, cache_id != 0 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0);
 	obuf_put_u32le(ob, w);
 	obuf_put_u32le(ob, h);
 	if (ob->ob_failed ||
@@ -428,7 +474,10 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	struct dout *d = dc->dc_dout;
 	struct chan_shared *body;
 	enum dout_codec codec;
+	struct enc_src src;
+	uint64_t id = 0, evicted[DCACHE_MAX], px;
 	uint32_t color;
+	int n = -1;
 
 	if (dc->dc_chan == NULL)
 		return -1;
@@ -437,15 +486,33 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 		return 0;
 	}
 	codec = dout_codec(dc, prim, b);
-	if ((body = dout_cache_find(d, b, codec)) != NULL) {
-		chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY, body);
-		return 0;
+	/* A lossless image of some size goes to the viewer's cache, and
+	 * once there is sent again by name. */
+	px = (uint64_t)(b->x2 - b->x1) * (uint64_t)(b->y2 - b->y1);
+	if (codec != DOUT_JPEG && px >= DCACHE_MIN_PX &&
+	    dc->dc_pixmaps.dk_cap != 0) {
+		dout_box_src(prim, b, &src);
+		id = dcache_hash(&src);
+		if (dcache_has(&dc->dc_pixmaps, id)) {
+			dout_send_from_cache(dc, b, id);
+			return 0;
+		}
+		if ((n = dcache_add(&dc->dc_pixmaps, id, px, evicted)) < 0)
+			id = 0;
 	}
-	if ((body = dout_encode_box(d, prim, b, codec)) == NULL)
+	if ((body = dout_cache_find(d, b, codec, id)) == NULL &&
+	    (body = dout_encode_box(d, prim, b, codec, id)) == NULL) {
+		if (id != 0)
+			dcache_forget(&dc->dc_pixmaps, id);
 		return -1;
+	}
+	if (n > 0)
+		dout_send_inval(dc, evicted, n);
 	chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY, body);
+	if (dout_cache_find(d, b, codec, id) == body)
+		return 0;
 	if (d->d_nclients > 1)
-		dout_cache_add(d, b, codec, body);
+		dout_cache_add(d, b, codec, id, body);
 	else
 		chan_shared_unref(body);
 	return 0;
@@ -739,6 +806,8 @@ dout_msg_init(struct dout_client *dc, struct sbuf *body, const char **why)
 	}
 	evtimer_del(dc->dc_init_ev);
 	dc->dc_state = DC_ACTIVE;
+	/* Its pixmap cache, in pixels (as spice-gtk counts them). */
+	dcache_init(&dc->dc_pixmaps, (int64_t)cache_size > 0 ? cache_size : 0);
 	log_debug("display \"%s\": conn %u initialised (%s images%s)",
 	    dc->dc_dout->d_wk->wk_display, dc->dc_conn,
 	    dc->dc_lz4 ? "lz4" : "bitmap",
@@ -765,8 +834,9 @@ dout_msg(struct chan *ch, uint16_t type, struct sbuf *body, const char **why)
 	case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
 	case SPICE_MSGC_DISPLAY_GL_DRAW_DONE:
 	case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE:
-		/* Known, and meaningless while we send no streams and
-		 * advertise no preference caps. */
+		/* Known: stream reports are not asked for (no
+		 * STREAM_ACTIVATE_REPORT), and no preference caps are
+		 * advertised. */
 		return 0;
 	default:
 		*why = "unknown display message type";

@@ -58,7 +58,9 @@ COMMON_CAP_MINI_HEADER = 3
 DISPLAY_CAP_LZ4_COMPRESSION = 5
 
 # Images (4.1).
-IMAGE_BITMAP, IMAGE_JPEG, IMAGE_LZ4 = 0, 105, 109
+IMAGE_BITMAP, IMAGE_FROM_CACHE, IMAGE_JPEG, IMAGE_LZ4 = 0, 103, 105, 109
+IMAGE_CACHE_ME = 1
+MSG_DISPLAY_INVAL_LIST = 105
 BITMAP_FMT_24BIT, BITMAP_FMT_32BIT, BITMAP_FMT_RGBA = 7, 8, 9
 BITMAP_TOP_DOWN = 4
 SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB = 32, 96
@@ -463,6 +465,9 @@ class DisplayChannel(Channel):
         self.stream_creates = 0
         self.stream_frames = 0
         self.stream_destroys = 0
+        self.pixmaps = {}           # id -> (w, h, rows): its pixmap cache
+        self.from_cache = 0
+        self.invals = 0
 
     def send_init(self, cache_id=1, cache_size=20971520, glz_id=1, glz_window=3145728):
         self.send(MSGC_DISPLAY_INIT, struct.pack("<BqBi", cache_id, cache_size,
@@ -504,6 +509,16 @@ class DisplayChannel(Channel):
             self.marks += 1
         elif mtype in (MSG_DISPLAY_INVAL_ALL_PALETTES, MSG_DISPLAY_MONITORS_CONFIG):
             pass
+        elif mtype == MSG_DISPLAY_INVAL_LIST:
+            n = struct.unpack_from("<H", body)[0]
+            if len(body) != 2 + 9 * n:
+                raise ProtocolError("INVAL_LIST of %d bytes for %d ids" % (len(body), n))
+            for i in range(n):
+                rtype, rid = struct.unpack_from("<BQ", body, 2 + 9 * i)
+                if rtype != 1 or rid not in self.pixmaps:
+                    raise ProtocolError("INVAL_LIST of %d:%#x, not cached" % (rtype, rid))
+                del self.pixmaps[rid]
+            self.invals += n
         elif mtype == MSG_DISPLAY_STREAM_CREATE:
             self._stream_create(body)
         elif mtype == MSG_DISPLAY_STREAM_DATA:
@@ -662,6 +677,13 @@ class DisplayChannel(Channel):
         self.images[itype] = self.images.get(itype, 0) + 1
         if w == 0 or h == 0 or w > 16384 or h > 16384:
             raise ProtocolError("image size %dx%d" % (w, h))
+        if itype == IMAGE_FROM_CACHE:
+            if _id not in self.pixmaps:
+                raise ProtocolError("FROM_CACHE of %#x, not cached" % _id)
+            if self.pixmaps[_id][:2] != (w, h):
+                raise ProtocolError("FROM_CACHE %dx%d of a %dx%d pixmap" % ((w, h) + self.pixmaps[_id][:2]))
+            self.from_cache += 1
+            return self.pixmaps[_id]
         if itype == IMAGE_BITMAP:
             if pos + 18 > len(body):
                 raise ProtocolError("BITMAP header cut")
@@ -709,6 +731,8 @@ class DisplayChannel(Channel):
             rows.append(src)
         if not top_down:
             rows.reverse()
+        if iflags & IMAGE_CACHE_ME:
+            self.pixmaps[_id] = (w, h, rows)
         return w, h, rows
 
     # -- waiting ----------------------------------------------------------

@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The viewers' pixmap caches: an image a viewer was sent before (a
+window that comes back) goes as FROM_CACHE, by the hash of its content,
+and spice-gtk and a raw client show it exact; a viewer that announced a
+small cache is told to drop the least recently used images (INVAL_LIST)
+to make room, and an image it dropped is sent again in full.  The raw
+clients check that every FROM_CACHE names an image they hold."""
+
+import common
+import rawspice
+import spice_client
+from common import check
+
+W, H = 320, 240
+
+
+def noise(model, x0, y0, w, h, seed):
+    m = 0xffffffff
+    for y in range(h):
+        for x in range(w):
+            v = ((x * 73856093) & m ^ (y * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
+            o = ((y0 + y) * W + x0 + x) * 3
+            model[o:o + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
+
+
+def main():
+    sp = common.Spiced(password="pw")
+    common.wait_producer_socket(sp)
+    prod = common.ScriptProducer(sp)
+    m = rawspice.open_session(sp.port, "pw")
+    d = rawspice.display_client(sp.port, "pw", m.session_id)
+    d.wait_mark(10)
+    # A viewer whose cache holds two of these images.
+    small = rawspice.display_client(sp.port, "pw", m.session_id, init=False)
+    small.send_init(cache_size=2 * 200 * 150)
+    small.wait_mark(10)
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_primary(10)
+    model = bytearray(W * H * 3)
+
+    def show(seed):
+        prod.say("bitmap 0 0 200 150 %d" % seed)
+        noise(model, 0, 0, 200, 150, seed)
+        c.wait_pixels(bytes(model), 10)
+        for v in (d, small):
+            v.settle(0.3)
+            check(v.rgb() == bytes(model), "a raw viewer's picture differs after seed %d" % seed)
+
+    show(1)
+    show(2)
+    n, drawn = d.from_cache, d.drawn
+    show(1)
+    check(d.from_cache == n + 1, "the returning image came as %d FROM_CACHE" % (d.from_cache - n))
+    # The small cache: a third image pushes out the least recent (2).
+    show(3)
+    check(small.invals == 1, "the small cache was told to drop %d images" % small.invals)
+    n = small.from_cache
+    show(2)
+    check(small.from_cache == n, "an image the viewer dropped came from its cache")
+    show(3)
+    check(small.from_cache == n + 1, "an image the viewer holds was sent again")
+    check(d.unknown == [] and small.unknown == [], "unknown messages")
+    check(sp.alive(), "spiced died")
+
+
+common.run(main)

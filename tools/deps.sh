@@ -8,7 +8,7 @@ SPICED_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
  libevent-dev libssl-dev libsasl2-dev libseccomp-dev libpixman-1-dev
  libturbojpeg0-dev liblz4-dev libsystemd-dev libspice-protocol-dev
  libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev
- libxcb-xtest0-dev libxcb-xkb-dev libxcb-randr0-dev"
+ libxcb-xtest0-dev libxcb-xkb-dev libxcb-randr0-dev libopus-dev"
 
 # Running the test suite: the real spice-gtk client library through
 # python3-gi, clang for libFuzzer, mandoc to lint the manuals; for the
@@ -31,10 +31,9 @@ SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  python3-xlib xserver-xorg-core xserver-xorg-video-dummy x11-xkb-utils
  qemu-system-x86 dbus-daemon libdrm-dev"
 
-# The benchmarks' references: libspice-server (make bench-e2e), Xspice
-# (make bench-x11) and libopus (make bench-opus).  Not needed to build or
-# test spiced.
-SPICED_BENCH_DEPS="libspice-server-dev xserver-xspice libopus-dev"
+# The benchmarks' references: libspice-server (make bench-e2e) and Xspice
+# (make bench-x11).  Not needed to build or test spiced.
+SPICED_BENCH_DEPS="libspice-server-dev xserver-xspice"
 
 # The demo's viewer (optional: the demo prints the URI either way).
 SPICED_DEMO_DEPS="virt-viewer"

@@ -3,9 +3,10 @@
  * role-playback: a session's playback channel, fed from the producer's
  * audio port (qxl-shm MSG_AUDIO) while the supervisor gives this session
  * the sound (the newest playback channel has it, as with the reference
- * server).  Raw S16LE only: MODE (raw) once, START whenever the format
- * changes, DATA stamped with the multimedia clock, STOP, VOLUME and MUTE
- * for clients with the volume cap.  Sound is real time: what the client
+ * server).  Raw S16LE, or Opus (playback-opus.h) for clients that decode
+ * it when the producer plays at 48 kHz: MODE whenever the mode changes,
+ * START whenever the format changes, DATA stamped with the multimedia
+ * clock, STOP, VOLUME and MUTE for clients with the volume cap.  Sound is real time: what the client
  * cannot take now (its ACK window full) is dropped, not queued.  The
  * producer's datagrams are checked; a bad one ends this worker's audio.
  */
@@ -22,6 +23,7 @@
 
 #include "audio-port.h"
 #include "chan.h"
+#include "playback-opus.h"
 #include "ipc.h"
 #include "log.h"
 #include "qxl-shm.h"
@@ -38,9 +40,10 @@ struct role_playback {
 	uint32_t	 p_conn;
 	int		 p_fd;		/* the audio port, or -1 */
 	struct event	*p_rev;
-	int		 p_mode_sent;
+	uint16_t	 p_mode;	/* SPICE_AUDIO_DATA_MODE_* sent, or 0 */
 	uint32_t	 p_channels;	/* the format the client was told, */
 	uint32_t	 p_rate;	/* 0: stopped */
+	struct popus	*p_opus;	/* in Opus mode */
 	uint64_t	 p_dropped;
 };
 
@@ -52,6 +55,8 @@ playback_stop(struct role_playback *p)
 	if (p->p_chan != NULL && p->p_rate != 0)
 		chan_send(p->p_chan, SPICE_MSG_PLAYBACK_STOP, NULL, 0);
 	p->p_rate = p->p_channels = 0;
+	popus_free(p->p_opus);
+	p->p_opus = NULL;
 }
 
 static void
@@ -68,20 +73,30 @@ playback_detach(struct role_playback *p, const char *why)
 	playback_stop(p);
 }
 
-/* MODE (once) and START for a format the client was not told. */
+/* MODE (when it changes) and START for a format the client was not
+ * told: Opus where the client decodes it and the rate is Opus's. */
 static void
 playback_start(struct role_playback *p, uint32_t channels, uint32_t rate)
 {
 	struct obuf *ob;
+	uint16_t mode = SPICE_AUDIO_DATA_MODE_RAW;
 
-	if (!p->p_mode_sent) {
+	playback_stop(p);
+	if (rate == POPUS_RATE &&
+	    chan_has_cap(p->p_chan, SPICE_PLAYBACK_CAP_OPUS)) {
+		if ((p->p_opus = popus_new(channels)) != NULL)
+			mode = SPICE_AUDIO_DATA_MODE_OPUS;
+		else
+			log_warn("session %u: audio: no Opus encoder; raw PCM",
+			    p->p_session);
+	}
+	if (p->p_mode != mode) {
 		ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_MODE);
 		obuf_put_u32le(ob, chan_mm_time());
-		obuf_put_u16le(ob, SPICE_AUDIO_DATA_MODE_RAW);
+		obuf_put_u16le(ob, mode);
 		chan_msg_end(p->p_chan);
-		p->p_mode_sent = 1;
+		p->p_mode = mode;
 	}
-	playback_stop(p);
 	ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_START);
 	obuf_put_u32le(ob, channels);
 	obuf_put_u16le(ob, SPICE_AUDIO_FMT_S16);
@@ -90,6 +105,23 @@ playback_start(struct role_playback *p, uint32_t channels, uint32_t rate)
 	chan_msg_end(p->p_chan);
 	p->p_channels = channels;
 	p->p_rate = rate;
+}
+
+/* One Opus packet to the client, or dropped if it cannot take it now. */
+static void
+playback_packet(const uint8_t *packet, size_t len, void *arg)
+{
+	struct role_playback *p = arg;
+	struct obuf *ob;
+
+	if (!chan_can_send(p->p_chan)) {
+		p->p_dropped++;
+		return;
+	}
+	ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_DATA);
+	obuf_put_u32le(ob, chan_mm_time());
+	obuf_put_bytes(ob, packet, len);
+	chan_msg_end(p->p_chan);
 }
 
 /* One datagram from the producer; -1 with why when it is bad. */
@@ -119,6 +151,12 @@ playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
 			return 0;
 		if (d.channels != p->p_channels || d.frequency != p->p_rate)
 			playback_start(p, d.channels, d.frequency);
+		if (p->p_opus != NULL) {
+			if (popus_feed(p->p_opus, buf + sizeof(d),
+			    len / (2 * d.channels), playback_packet, p) != 0)
+				return *why = "the Opus encoder failed", -1;
+			return 0;
+		}
 		if (!chan_can_send(p->p_chan)) {
 			if (p->p_dropped++ % 100 == 0)
 				log_debug("session %u: audio: %llu packets "

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Sound both ways from a scripted producer (qxl-shm MSG_AUDIO and
-MSG_RECORD), seen by spice-gtk: the producer's DATA is the viewer's
-playback PCM byte for byte; the viewer is told RECORD_START only once
+MSG_RECORD), seen by spice-gtk and raw clients: at 44.1 kHz the
+producer's DATA is the viewer's playback PCM byte for byte; at 48 kHz a
+viewer that decodes Opus gets 10 ms Opus packets (a 440 Hz tone decodes
+to 440 Hz in spice-gtk and in libopus, in an eighth of the bytes or
+less) and one that does not gets raw PCM; the viewer is told RECORD_START only once
 the producer listens, and its samples reach the producer byte for byte;
 the capture volume and mute reach the viewer; a second viewer takes the
 microphone (spiced sends SYNC, the producer answers START, the first
@@ -11,15 +14,19 @@ channels, DATA of half a frame) end that way's sound of that session
 with the reason while spiced, the producer and the sessions stay; a
 second RECORD drops the producer with the reason."""
 
+import array
 import struct
 import time
 
 import common
+import rawspice
 import spice_client
 from common import check
 
 AUDIO_DATA, AUDIO_STOP, AUDIO_VOLUME, AUDIO_START, AUDIO_SYNC = 1, 2, 3, 4, 5
 FMT_S16 = 1
+MSG_PLAYBACK_DATA, MSG_PLAYBACK_MODE, MSG_PLAYBACK_START = 101, 102, 103
+MODE_RAW, MODE_OPUS = 1, 3
 
 
 def record_recv(prod):
@@ -43,6 +50,75 @@ def recv_samples(prod, n, client):
     return got
 
 
+def play_tone(prod, hz, seconds):
+    """seconds of a sine at hz, 48 kHz stereo, as DATA datagrams."""
+    import math
+    frames = int(48000 * seconds)
+    a = array.array("h")
+    for i in range(frames):
+        v = int(12000 * math.sin(2 * math.pi * hz * i / 48000))
+        a.extend((v, v))
+    raw = a.tobytes()
+    for off in range(0, len(raw), 16384):
+        prod.say("audio-raw 2 %d 2 48000 %s" % (AUDIO_DATA, raw[off:off + 16384].hex()))
+
+
+def pitch(pcm, channels, rate):
+    """The frequency of a tone in S16LE pcm, from its rising crossings
+    of the mean on the first channel."""
+    a = array.array("h")
+    a.frombytes(bytes(pcm[:len(pcm) - len(pcm) % (2 * channels)]))
+    x = a[::channels]
+    mean = sum(x) / max(1, len(x))
+    rises = sum(1 for i in range(1, len(x)) if x[i - 1] < mean <= x[i])
+    return rises * rate / max(1, len(x))
+
+
+def opus_decode(packets, channels):
+    """Opus packets as S16 PCM at 48 kHz, through libopus (ctypes)."""
+    import ctypes
+    op = ctypes.CDLL("libopus.so.0")
+    op.opus_decoder_create.restype = ctypes.c_void_p
+    err = ctypes.c_int()
+    dec = op.opus_decoder_create(48000, channels, ctypes.byref(err))
+    check(dec and err.value == 0, "opus_decoder_create failed")
+    out = bytearray()
+    buf = (ctypes.c_int16 * (5760 * channels))()
+    for p in packets:
+        n = op.opus_decode(ctypes.c_void_p(dec), p, len(p), buf, 5760, 0)
+        check(n > 0, "an Opus packet does not decode (%d)" % n)
+        out += bytes(buf)[:n * 2 * channels]
+    op.opus_decoder_destroy(ctypes.c_void_p(dec))
+    return bytes(out)
+
+
+def raw_playback(sp, sid, opus):
+    """A raw playback channel of session sid (with or without the Opus
+    cap); returns it."""
+    res, s, mini, _ = rawspice.link(sp.port, "pw", 5, connection_id=sid,
+                                    channel_caps=((1 << 3) if opus else 0,))
+    check(res == 0, "playback link: %s" % res)
+    return rawspice.Channel(s, mini=mini)
+
+
+def raw_sound(ch, seconds):
+    """(mode, start, data bodies) of seconds of sound on raw channel ch."""
+    mode, start, data = None, None, []
+    end = time.monotonic() + 10
+    while time.monotonic() < end and sum(len(d) for d in data) < seconds * 48000 * 4 // 8:
+        try:
+            mtype, body = ch.next_message(1)
+        except TimeoutError:
+            continue
+        if mtype == MSG_PLAYBACK_MODE:
+            mode = struct.unpack_from("<IH", body)[1]
+        elif mtype == MSG_PLAYBACK_START:
+            start = struct.unpack_from("<IHI", body)
+        elif mtype == MSG_PLAYBACK_DATA:
+            data.append(body[4:])
+    return mode, start, data
+
+
 def start(prod, channels, rate):
     prod.say("record-raw 2 %d %d %d -" % (AUDIO_START, channels, rate))
 
@@ -60,12 +136,20 @@ def main():
     check(record_recv(prod)[0] == AUDIO_SYNC, "no SYNC when the viewer took the microphone")
     check(a.record_starts == [], "RECORD_START before the producer listened")
 
-    # Playback: DATA as the producer sent it.
+    # Playback at 44.1 kHz: raw, DATA as the producer sent it.
     pcm = bytes(range(256)) * 4
-    prod.say("audio-raw 2 %d 2 48000 %s" % (AUDIO_DATA, pcm.hex()))
+    prod.say("audio-raw 2 %d 2 44100 %s" % (AUDIO_DATA, pcm.hex()))
     a.wait_until(lambda: len(a.pcm) >= len(pcm), 10, "the playback PCM")
-    check(a.playback_starts == [(FMT_S16, 2, 48000)], "playback starts %r" % a.playback_starts)
+    check(a.playback_starts == [(FMT_S16, 2, 44100)], "playback starts %r" % a.playback_starts)
     check(bytes(a.pcm) == pcm, "the playback PCM differs")
+    # At 48 kHz spice-gtk (it decodes Opus) gets Opus: a 440 Hz tone
+    # comes out of its decoder at 440 Hz.
+    n0 = len(a.pcm)
+    play_tone(prod, 440, 0.5)
+    a.wait_until(lambda: len(a.pcm) - n0 >= 48000 * 4 * 4 // 10, 10, "the decoded tone")
+    check(a.playback_starts[-1] == (FMT_S16, 2, 48000), "playback starts %r" % a.playback_starts)
+    hz = pitch(a.pcm[n0 + 48000 * 4 // 20:], 2, 48000)
+    check(abs(hz - 440) < 440 * 0.03, "spice-gtk heard %.0f Hz of a 440 Hz tone" % hz)
 
     # Record: START, then the viewer's samples byte for byte.
     start(prod, 2, 44100)
@@ -91,6 +175,32 @@ def main():
     check(b.record_starts == [(FMT_S16, 1, 16000)], "second viewer's start %r" % b.record_starts)
     b.send_record(mic[:7680])
     check(recv_samples(prod, 7680, b) == mic[:7680], "the second viewer's samples differ")
+
+    # Raw playback viewers (the newest has the sound): with the Opus cap
+    # 48 kHz goes as 10 ms Opus packets that decode to the tone, without
+    # it as raw PCM.
+    m = rawspice.open_session(sp.port, "pw")
+    for opus in (True, False):
+        mark = sp.log_mark()
+        ch = raw_playback(sp, m.session_id, opus)
+        sp.wait_log(r"the sound goes to session %d" % m.session_id, 5, mark)
+        play_tone(prod, 440, 0.5)
+        mode, st, data = raw_sound(ch, 0.4)
+        check(st is not None and st[0] == 2 and st[2] == 48000, "raw START %r" % (st,))
+        if opus:
+            check(mode == MODE_OPUS, "mode %r with the Opus cap" % mode)
+            pcm = opus_decode(data, 2)
+            check(len(data) >= 30 and len(pcm) == len(data) * 480 * 4,
+                  "%d Opus packets decode to %d bytes, not 10 ms each" % (len(data), len(pcm)))
+            sent = sum(len(d) for d in data)
+            print("opus: %d packets, %.1f bytes each (raw: 1920)" % (len(data), sent / len(data)))
+            check(sent * 8 < len(pcm), "Opus took %d bytes for %d of PCM" % (sent, len(pcm)))
+        else:
+            check(mode == MODE_RAW, "mode %r without the Opus cap" % mode)
+            pcm = b"".join(data)
+        hz = pitch(pcm[48000 * 4 // 20:], 2, 48000)
+        check(abs(hz - 440) < 440 * 0.03, "the raw viewer heard %.0f Hz (opus %s)" % (hz, opus))
+        ch.close()
 
     # Hostile datagrams: that session's way ends, nothing else.
     mark = sp.log_mark()

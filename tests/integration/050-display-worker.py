@@ -77,8 +77,10 @@ class Client:
         self.send(101, struct.pack("<BqBi", 1, 20971520, 1, 3145728))
 
 
-def decode_draw_copy(body):
-    """Return (box as (left, top, right, bottom), packed xRGB bytes)."""
+def decode_draw_copy(body, cache=None):
+    """Return (box as (left, top, right, bottom), packed xRGB bytes).
+    Images sent with CACHE_ME are kept in cache (a dict, when given) and
+    FROM_CACHE taken from it."""
     surface, top, left, bottom, right, clip, bmp = struct.unpack_from("<IiiiiBI", body)
     check(surface == 0 and clip == 0 and bmp == 61, "DRAW_COPY fixed part")
     rop, = struct.unpack_from("<H", body, 41)
@@ -86,6 +88,9 @@ def decode_draw_copy(body):
     _id, typ, flags, w, h = struct.unpack_from("<QBBII", body, 61)
     check((w, h) == (right - left, bottom - top), "image size = box size")
     data = body[79:]
+    if typ == 103:
+        check(cache is not None and _id in cache, "FROM_CACHE of an image sent before")
+        return (left, top, right, bottom), cache[_id]
     if typ == 109:
         size, = struct.unpack_from("<I", data)
         check(size == len(data) - 4, "LZ4 size field")
@@ -111,6 +116,8 @@ def decode_draw_copy(body):
         check((fmt, bflags, bw, bh, stride, pal) == (8, 4, w, h, w * 4, 0), "bitmap header")
         pix = data[18:]
         check(len(pix) == w * h * 4, "bitmap size")
+    if flags & 1 and cache is not None:
+        cache[_id] = pix
     return (left, top, right, bottom), pix
 
 
@@ -177,6 +184,7 @@ def main():
     a = Client(ipc, 1, True)
     b = Client(ipc, 2, False)
     want = [[prim_pixel(x, y) for x in range(W)] for y in range(H)]
+    a_cache = {}		# a's pixmap cache, as spice-gtk keeps it
     for c in (a, b):
         c.init()
         typ, body = c.recv()
@@ -184,7 +192,7 @@ def main():
         check(struct.unpack("<5I", body) == (0, W, H, 32, 1), "SURFACE_CREATE body")
         typ, body = c.recv()
         check(typ == 304, "DRAW_COPY of the primary")
-        box, pix = decode_draw_copy(body)
+        box, pix = decode_draw_copy(body, a_cache if c is a else None)
         check(box == (0, 0, W, H), "whole primary")
         check(rgb_rows(pix, W, H) == want, "primary pixels exact")
         typ, body = c.recv()
@@ -228,7 +236,9 @@ def main():
     typ, body = a.recv()
     check(typ == 314, "SURFACE_CREATE again")
     typ, body = a.recv()
-    check(typ == 304 and decode_draw_copy(body)[0] == (0, 0, W, H), "whole primary again")
+    # The same picture again: from a's cache.
+    check(typ == 304 and decode_draw_copy(body, a_cache)[0] == (0, 0, W, H),
+          "whole primary again")
     typ, body = a.recv()
     check(typ == 102, "MARK again")
 
@@ -249,7 +259,7 @@ def main():
     typ, body = a.recv()
     check(typ == 314, "SURFACE_CREATE of the next producer's primary")
     typ, body = a.recv()
-    check(typ == 304 and decode_draw_copy(body)[0] == (0, 0, W, H),
+    check(typ == 304 and decode_draw_copy(body, a_cache)[0] == (0, 0, W, H),
           "the next producer's whole primary")
     typ, body = a.recv()
     check(typ == 102, "MARK after the next producer's primary")

@@ -310,6 +310,8 @@ def main():
     ap.add_argument("--frames", type=int, default=60, help="frames to generate (60)")
     ap.add_argument("--size", default="1920x1080", help="frame size (1920x1080)")
     ap.add_argument("--frames-dir", help="play these PPMs instead of generated ones")
+    ap.add_argument("--workload", default="desktop",
+                    help="generated frames: desktop, text, photo, video, office (desktop)")
     ap.add_argument("--fps", default="0,30", help="rates, 0 = max (0,30)")
     ap.add_argument("--modes", default="full,damage", help="full,damage")
     ap.add_argument("--viewers", type=int, default=1,
@@ -331,10 +333,10 @@ def main():
         if frames is None:
             frames = os.path.join(tmp, "frames")
             subprocess.run([os.path.join(opt.builddir, "tests", "bench", "bench-genframes"),
-                            frames, str(opt.frames), opt.size], check=True)
+                            frames, str(opt.frames), opt.size, opt.workload], check=True)
         nframes = len([n for n in os.listdir(frames) if n.endswith(".ppm")])
         print("bench-e2e: %d frames (%s), client with the LZ4 cap, loopback, "
-              "bitmaps in %s" % (nframes, frames if opt.frames_dir else opt.size + " desktop",
+              "bitmaps in %s" % (nframes, frames if opt.frames_dir else opt.size + " " + opt.workload,
                                  "one chunk" if opt.chunk_bytes == 0 else
                                  "chunks of <= %d bytes for spiced" % opt.chunk_bytes))
         if opt.viewers > 1:

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bench-genframes: write a desktop-like frame sequence as PPM files for
- * the end-to-end benchmark.  A gradient wallpaper with icons, a taskbar
- * whose clock changes, a terminal whose text scrolls one line per frame,
- * and a document window with a photo-like picture that moves across the
- * screen.  Deterministic: the same arguments give the same bytes.
+ * bench-genframes: write a frame sequence as PPM files for the end-to-end
+ * benchmark, one of five workloads:
+ *   desktop  a gradient wallpaper with icons, a taskbar whose clock
+ *            changes, a terminal whose text scrolls one line per frame,
+ *            and a document window with a photo-like picture that moves
+ *            across the screen (the default);
+ *   text     a full-screen terminal scrolling a line per frame;
+ *   photo    a photo viewer: a new full-screen picture every 10 frames;
+ *   video    a 640x360 video playing on a still desktop;
+ *   office   a page of text being typed into, three characters a frame,
+ *            that scrolls three lines every 20 frames.
+ * Deterministic: the same arguments give the same bytes.
  *
- *	bench-genframes DIR [COUNT [WxH]]	(default 60 1920x1080)
+ *	bench-genframes DIR [COUNT [WxH [WORKLOAD]]]
+ *	(default 60 1920x1080 desktop)
  */
 #include <sys/stat.h>
 
@@ -145,6 +153,89 @@ gen_frame(struct gen *g, int f)
 		    gen_hash((uint32_t)f, (uint32_t)i) % 10, 0x00ffffff);
 }
 
+/* A photo-like picture of seed s in w x h at x, y: smooth colour fields
+ * with fine noise. */
+static void
+gen_photo(struct gen *g, int x0, int y0, int w, int h, uint32_t s)
+{
+	int x, y, px, py;
+	uint32_t n, r, gg, b;
+
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			px = x0 + x;
+			py = y0 + y;
+			if (px < 0 || py < 0 || px >= g->g_w || py >= g->g_h)
+				continue;
+			n = gen_hash((uint32_t)x + s * 7919, (uint32_t)y) & 7;
+			r = (uint32_t)(128 + 100 * ((x * 3 + (int)s * 37) % 200 -
+			    100) / 100 * ((y + (int)s * 11) % 160) / 160) + n;
+			gg = (uint32_t)((x + 2 * y + (int)s * 29) % 256) / 2 + 60 +
+			    n;
+			b = (uint32_t)((x * y / 64 + (int)s * 13) % 200) + n;
+			g->g_px[(size_t)py * g->g_w + px] = (r & 0xff) << 16 |
+			    (gg & 0xff) << 8 | (b & 0xff);
+		}
+}
+
+static void
+gen_frame_text(struct gen *g, int f)
+{
+	int i, rows = (g->g_h - 8) / GEN_CELL_H;
+
+	gen_rect(g, 0, 0, g->g_w, g->g_h, 0x00101418);
+	for (i = 0; i < rows; i++)
+		gen_text_line(g, 8, 4 + i * GEN_CELL_H,
+		    (g->g_w - 16) / GEN_CELL_W, (uint32_t)(f + i), 0x00c8e6c8);
+}
+
+static void
+gen_frame_photo(struct gen *g, int f)
+{
+	gen_photo(g, 0, 0, g->g_w, g->g_h, (uint32_t)(f / 10));
+}
+
+static void
+gen_frame_video(struct gen *g, int f)
+{
+	int x, y;
+
+	for (y = 0; y < g->g_h; y++)
+		for (x = 0; x < g->g_w; x++)
+			g->g_px[(size_t)y * g->g_w + x] =
+			    (uint32_t)(30 + x * 60 / g->g_w) << 16 |
+			    (uint32_t)(60 + y * 80 / g->g_h) << 8 | 140;
+	gen_window(g, g->g_w / 4 - 1, g->g_h / 4 - 29, 642, 390, "doc");
+	/* The picture pans a little every frame, as a camera does. */
+	gen_photo(g, g->g_w / 4, g->g_h / 4, 640, 360, (uint32_t)f * 3);
+}
+
+static void
+gen_frame_office(struct gen *g, int f)
+{
+	int cols = (g->g_w / 2 - 48) / GEN_CELL_W, last;
+	int i, rows, top = f / 20 * 3, typed = 40 * cols + f * 3;
+
+	gen_rect(g, 0, 0, g->g_w, g->g_h, 0x00d0d4d8);
+	gen_window(g, g->g_w / 4, 40, g->g_w / 2, g->g_h - 80, "doc");
+	rows = (g->g_h - 160) / GEN_CELL_H;
+	/* Forty lines written before, the last one as far as typed. */
+	last = typed / cols;
+	for (i = 0; i < rows && top + i <= last; i++) {
+		int y = 100 + i * GEN_CELL_H, c, n = top + i < last ? cols :
+		    typed % cols;
+
+		for (c = 0; c < n; c++) {
+			uint32_t ch = gen_hash((uint32_t)(top + i),
+			    (uint32_t)c + 3);
+
+			if (ch % 6 != 0)
+				gen_glyph(g, g->g_w / 4 + 24 + c * GEN_CELL_W, y,
+				    ch % 94, 0x00202020);
+		}
+	}
+}
+
 static int
 gen_write(const struct gen *g, const char *path)
 {
@@ -179,18 +270,34 @@ out:
 int
 main(int argc, char **argv)
 {
+	static const struct {
+		const char	*name;
+		void		(*fn)(struct gen *, int);
+	} workloads[] = {
+		{ "desktop", gen_frame }, { "text", gen_frame_text },
+		{ "photo", gen_frame_photo }, { "video", gen_frame_video },
+		{ "office", gen_frame_office },
+	};
+	void (*fn)(struct gen *, int) = gen_frame;
 	struct gen g;
 	char path[4096];
-	int n = 60, f;
+	int n = 60, f, i, ok = 1;
 
 	g.g_w = 1920;
 	g.g_h = 1080;
-	if (argc < 2 || argc > 4 ||
+	if (argc == 5) {
+		for (ok = 0, i = 0; i < 5; i++)
+			if (strcmp(argv[4], workloads[i].name) == 0) {
+				fn = workloads[i].fn;
+				ok = 1;
+			}
+	}
+	if (!ok || argc < 2 || argc > 5 ||
 	    (argc >= 3 && (n = atoi(argv[2])) < 1) ||
-	    (argc == 4 && (sscanf(argv[3], "%dx%d", &g.g_w, &g.g_h) != 2 ||
+	    (argc >= 4 && (sscanf(argv[3], "%dx%d", &g.g_w, &g.g_h) != 2 ||
 	    g.g_w < 640 || g.g_h < 480 || g.g_w > 8192 || g.g_h > 8192))) {
-		fprintf(stderr, "usage: bench-genframes DIR [COUNT [WxH]] "
-		    "(at least 640x480)\n");
+		fprintf(stderr, "usage: bench-genframes DIR [COUNT [WxH "
+		    "[desktop|text|photo|video|office]]] (at least 640x480)\n");
 		return 2;
 	}
 	if (mkdir(argv[1], 0755) == -1 && errno != EEXIST) {
@@ -200,7 +307,7 @@ main(int argc, char **argv)
 	if ((g.g_px = malloc((size_t)g.g_w * g.g_h * 4)) == NULL)
 		return 1;
 	for (f = 0; f < n; f++) {
-		gen_frame(&g, f);
+		fn(&g, f);
 		snprintf(path, sizeof(path), "%s/frame-%04d.ppm", argv[1], f);
 		if (gen_write(&g, path) == -1) {
 			perror(path);

@@ -106,8 +106,13 @@ struct chan {
 	uint32_t		 c_ping_id;
 	uint64_t		 c_ping_ns;
 
-	uint64_t		 c_rate;	/* chan_link_rate() */
+	uint64_t		 c_rate;	/* chan_link_rate(): TCP's, */
 	uint64_t		 c_rate_ns;	/* when last read */
+	uint64_t		 c_drain_rate;	/* ... and as the queue drained */
+	uint64_t		 c_acked;	/* TCP's bytes acked at c_rate_ns */
+	int			 c_waiting;	/* TCP held bytes back then */
+	uint64_t		 c_backlog_ns;	/* queue full since, or 0 */
+	uint64_t		 c_backlog_bytes; /* written since then */
 
 	int			 c_blocked;	/* can_send was seen false */
 	int			 c_outq_full;	/* hit OUTQ_MAX, not yet LOWAT */
@@ -213,17 +218,56 @@ chan_release(struct chan *c)
 uint64_t
 chan_link_rate(struct chan *c)
 {
-	uint64_t now = chan_now_ns(), r;
+	uint64_t now = chan_now_ns(), r, acked, dt = now - c->c_rate_ns;
+	uint32_t notsent;
 
-	if (c->c_fd < 0 || c->c_info.transport == IPC_TRANSPORT_RELAYED ||
-	    now - c->c_rate_ns < CHAN_RATE_MS * 1000000ull)
-		return c->c_rate;
-	c->c_rate_ns = now;
-	/* Samples where spiced was the limit are skipped: the last one
-	 * where the link was stands. */
-	if ((r = tcp_rate(c->c_fd)) != 0)
-		c->c_rate = r;
+	if (c->c_fd >= 0 && c->c_info.transport != IPC_TRANSPORT_RELAYED &&
+	    dt >= CHAN_RATE_MS * 1000000ull &&
+	    tcp_progress(c->c_fd, &acked, &notsent) == 0) {
+		/* Samples where spiced was the limit are skipped: the last
+		 * one where the link was stands.  TCP's own (per ACK), or
+		 * what got acknowledged over a span that began and ended
+		 * with bytes held back for the window. */
+		if ((r = tcp_rate(c->c_fd)) != 0)
+			c->c_rate = r;
+		if (c->c_waiting && notsent > 0 && c->c_rate_ns != 0 &&
+		    (r = (acked - c->c_acked) * 1000000000ull / dt) != 0 &&
+		    (c->c_rate == 0 || r < c->c_rate))
+			c->c_rate = r;
+		c->c_rate_ns = now;
+		c->c_acked = acked;
+		c->c_waiting = notsent > 0;
+	}
+	/* The lower of what TCP saw and what the socket drained at. */
+	if (c->c_drain_rate != 0 && (c->c_rate == 0 ||
+	    c->c_drain_rate < c->c_rate))
+		return c->c_drain_rate;
 	return c->c_rate;
+}
+
+/* After a write wakeup that wrote n bytes: while the kernel keeps
+ * refusing some of the queue, the queue drains at the link's pace; each
+ * CHAN_RATE_MS of that is a sample of it. */
+static void
+chan_drain_sample(struct chan *c, size_t n)
+{
+	uint64_t now = chan_now_ns(), dt;
+
+	if (chan_outq(c) == 0) {
+		c->c_backlog_ns = 0;
+		return;
+	}
+	if (c->c_backlog_ns == 0) {
+		c->c_backlog_ns = now;
+		c->c_backlog_bytes = 0;
+		return;
+	}
+	c->c_backlog_bytes += n;
+	if ((dt = now - c->c_backlog_ns) >= CHAN_RATE_MS * 1000000ull) {
+		c->c_drain_rate = c->c_backlog_bytes * 1000000000ull / dt;
+		c->c_backlog_ns = now;
+		c->c_backlog_bytes = 0;
+	}
 }
 
 /*
@@ -1084,7 +1128,7 @@ static void
 chan_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct chan *c = arg;
-	size_t prev;
+	size_t prev, written = 0;
 	ssize_t n;
 	int round;
 
@@ -1096,6 +1140,8 @@ chan_write_cb(evutil_socket_t fd, short what, void *arg)
 	for (round = 0; round < CHAN_WRITE_ROUNDS && chan_outq(c) > 0;
 	    round++) {
 		n = chan_write_some(c);
+		if (n > 0)
+			written += (size_t)n;
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR)
@@ -1108,6 +1154,7 @@ chan_write_cb(evutil_socket_t fd, short what, void *arg)
 		if (!c->c_rec_bound)
 			break;
 	}
+	chan_drain_sample(c, written);
 	if (chan_outq(c) < CHAN_OUTQ_LOWAT)
 		c->c_outq_full = 0;
 	if (chan_outq(c) == 0)

@@ -68,10 +68,11 @@ void	 chan_set_ack(struct chan *, uint32_t window);
 int	 chan_can_send(const struct chan *);
 /* Bytes queued for the client and not yet written. */
 size_t	 chan_outq(const struct chan *);
-/* The client link's bandwidth in bytes/s as TCP last measured it while
- * the link, not spiced, was the limit (TCP_INFO's delivery rate, not
- * app-limited); 0 when unknown (no such sample yet, or not TCP: a relayed
- * TLS or SASL channel).  Refreshed at most every CHAN_RATE_MS. */
+/* The client link's bandwidth in bytes/s: the lower of what TCP last
+ * measured while the link, not spiced, was the limit (TCP_INFO's delivery
+ * rate, not app-limited) and the pace at which the kernel last took a
+ * queue it kept refusing part of (each CHAN_RATE_MS of that a sample:
+ * this one sees relayed TLS and SASL channels too); 0 while unknown. */
 #define CHAN_RATE_MS	250
 uint64_t chan_link_rate(struct chan *);
 

@@ -27,3 +27,19 @@ tcp_rate(int fd)
 		return 0;
 	return ti.tcpi_delivery_rate;
 }
+
+int
+tcp_progress(int fd, uint64_t *acked, uint32_t *notsent)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_notsent_bytes) +
+	    sizeof(ti.tcpi_notsent_bytes))
+		return -1;
+	*acked = ti.tcpi_bytes_acked;
+	*notsent = ti.tcpi_notsent_bytes;
+	return 0;
+}

@@ -13,5 +13,9 @@
  * link, not the sender, as the limit; 0 otherwise (app-limited, no
  * sample yet, not a TCP socket). */
 uint64_t	tcp_rate(int fd);
+/* fd's bytes acknowledged so far and bytes written but not yet sent
+ * (waiting for the window: the link or the peer is the limit).  0, or
+ * -1 when fd is not a TCP socket. */
+int		tcp_progress(int fd, uint64_t *acked, uint32_t *notsent);
 
 #endif

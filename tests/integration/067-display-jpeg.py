@@ -62,12 +62,14 @@ def setup(jpeg, extra=""):
     return sp, prod, m, d
 
 
-def slow_photos(prod, d, frames, until=None):
-    """A new photograph every 100 ms while d reads at 300 KB/s; returns
-    the seed of the last one."""
+def slow_photos(prod, d, frames, until=None, fast=None):
+    """A new photograph every 100 ms while d reads at 300 KB/s (and fast
+    at full speed); returns the seed of the last one."""
     for k in range(frames):
         prod.say("photo 0 0 320 240 %d" % (k + 10))
-        d.read_slowly(0.1, 300000)
+        if fast is not None:
+            fast.pump(0.01)
+        d.read_slowly(0.09, 300000)
         if until is not None and until(d):
             break
     return k + 10
@@ -105,7 +107,7 @@ def main():
     sp, prod, m, d = setup("auto")
     fast = rawspice.display_client(sp.port, "pw", m.session_id)
     fast.wait_mark(10)
-    last = slow_photos(prod, d, 60, until=lambda d: d.images.get(JPEG, 0) > 0)
+    last = slow_photos(prod, d, 150, until=lambda d: d.images.get(JPEG, 0) > 0, fast=fast)
     check(d.images.get(JPEG, 0) > 0, "the slow viewer got no JPEG: %r" % d.images)
     fast.settle(0.5)
     check(fast.images.get(JPEG, 0) == 0 and fast.images.get(LZ4, 0) > 0,

@@ -60,6 +60,8 @@ struct dout_client {
 	uint32_t		 dc_stream;	/* stream id + 1 it was told
 						   of, 0: none */
 	uint64_t		 dc_frame;	/* the last frame it got */
+	int			 dc_stream_low;	/* it gets ENC_STREAM_LOW frames */
+	uint32_t		 dc_report_id;	/* STREAM_ACTIVATE_REPORT's */
 	struct dcache		 dc_pixmaps;	/* what its cache holds */
 	pixman_region32_t	 dc_damage;	/* not yet sent */
 	struct event		*dc_init_ev;	/* INIT deadline */
@@ -80,8 +82,10 @@ struct dout {
 	uint64_t		 d_image_id;
 	struct dstream		 d_stream;	/* video, as one stream */
 	struct event		*d_stream_ev;	/* its idle check */
-	struct chan_shared	*d_frame_body;	/* STREAM_DATA of frame */
-	uint64_t		 d_frame_no;	/* d_frame_body's frame */
+	/* STREAM_DATA of a frame, at each quality (normal, low), and the
+	 * frame each body is of. */
+	struct chan_shared	*d_frame_body[2];
+	uint64_t		 d_frame_no[2];
 	struct obuf		 d_enc;		/* image being encoded */
 	/* Images sent since the primary last changed, for other viewers. */
 	struct {
@@ -123,6 +127,7 @@ dout_flush_cb(evutil_socket_t fd, short ev, void *arg);
 static void
 dout_stream_idle_cb(evutil_socket_t fd, short ev, void *arg);
 static void	dout_schedule(struct dout *);
+static void	dout_frame_bodies_drop(struct dout *);
 static void	dout_damage_client(struct dout_client *,
 		    const pixman_region32_t *);
 
@@ -172,8 +177,7 @@ dout_free(struct dout *d)
 		chan_close(dc->dc_chan, "display worker stopping");
 	event_free(d->d_flush_ev);
 	event_free(d->d_stream_ev);
-	if (d->d_frame_body != NULL)
-		chan_shared_unref(d->d_frame_body);
+	dout_frame_bodies_drop(d);
 	enc_lz4_free(d->d_lz4);
 	enc_jpeg_free(d->d_jpeg);
 	dout_cache_clear(d);
@@ -542,34 +546,104 @@ dout_send_stream_create(struct dout_client *dc, const struct dstream *ds)
 	chan_msg_end(dc->dc_chan);
 }
 
-/* The current frame's STREAM_DATA body, encoded once for every viewer:
- * u32 id, u32 mm time, u32 size, one JPEG. */
+static void
+dout_frame_bodies_drop(struct dout *d)
+{
+	int q;
+
+	for (q = 0; q < 2; q++) {
+		if (d->d_frame_body[q] != NULL)
+			chan_shared_unref(d->d_frame_body[q]);
+		d->d_frame_body[q] = NULL;
+	}
+}
+
+/* The current frame's STREAM_DATA body at quality low (0 or 1), encoded
+ * once for every viewer that takes that quality: u32 id, u32 mm time,
+ * u32 size, one JPEG. */
 static struct chan_shared *
-dout_frame_body(struct dout *d, pixman_image_t *prim)
+dout_frame_body(struct dout *d, pixman_image_t *prim, int low)
 {
 	struct obuf *ob = &d->d_enc;
 	struct enc_src src;
 	struct spd_err err;
 
-	if (d->d_frame_body != NULL && d->d_frame_no == d->d_stream.ds_frame)
-		return d->d_frame_body;
-	if (d->d_frame_body != NULL)
-		chan_shared_unref(d->d_frame_body);
-	d->d_frame_body = NULL;
+	if (d->d_frame_body[low] != NULL &&
+	    d->d_frame_no[low] == d->d_stream.ds_frame)
+		return d->d_frame_body[low];
+	if (d->d_frame_body[low] != NULL)
+		chan_shared_unref(d->d_frame_body[low]);
+	d->d_frame_body[low] = NULL;
 	dout_box_src(prim, &d->d_stream.ds_box, &src);
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	obuf_put_u32le(ob, d->d_stream.ds_id);
 	obuf_put_u32le(ob, chan_mm_time());
-	if (enc_jpeg_encode(d->d_jpeg, ob, &src, ENC_STREAM_QUALITY,
-	    &err) != 0) {
+	if (enc_jpeg_encode(d->d_jpeg, ob, &src, low ? ENC_STREAM_LOW :
+	    ENC_STREAM_QUALITY, &err) != 0) {
 		log_warn("display \"%s\": stream frame: %s",
 		    d->d_wk->wk_display, err.msg);
 		return NULL;
 	}
-	d->d_frame_body = chan_shared_new(ob);
-	d->d_frame_no = d->d_stream.ds_frame;
-	return d->d_frame_body;
+	d->d_frame_body[low] = chan_shared_new(ob);
+	d->d_frame_no[low] = d->d_stream.ds_frame;
+	return d->d_frame_body[low];
+}
+
+/* STREAM_ACTIVATE_REPORT: the viewer reports on the stream every
+ * DOUT_REPORT_FRAMES frames or second. */
+static void
+dout_send_activate_report(struct dout_client *dc, const struct dstream *ds)
+{
+	struct obuf *ob;
+
+	ob = chan_msg_begin(dc->dc_chan,
+	    SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT);
+	obuf_put_u32le(ob, ds->ds_id);
+	obuf_put_u32le(ob, ++dc->dc_report_id);
+	obuf_put_u32le(ob, DOUT_REPORT_FRAMES);
+	obuf_put_u32le(ob, 1000);		/* timeout, ms */
+	chan_msg_end(dc->dc_chan);
+}
+
+/*
+ * STREAM_REPORT {u32 stream id, u32 unique id, u32 start and end mm time,
+ * u32 frames, u32 drops, i32 last frame delay, u32 audio delay}: a viewer
+ * that drops a tenth of its frames, or shows them late, gets the low
+ * quality; one that drops none with time to spare, the normal one again.
+ */
+static int
+dout_msg_report(struct dout_client *dc, struct sbuf *body, const char **why)
+{
+	uint32_t sid, uid, start, end, frames, drops, audio;
+	int32_t delay;
+
+	if (sbuf_get_u32le(body, &sid) != 0 || sbuf_get_u32le(body, &uid) != 0 ||
+	    sbuf_get_u32le(body, &start) != 0 ||
+	    sbuf_get_u32le(body, &end) != 0 ||
+	    sbuf_get_u32le(body, &frames) != 0 ||
+	    sbuf_get_u32le(body, &drops) != 0 ||
+	    sbuf_get_i32le(body, &delay) != 0 ||
+	    sbuf_get_u32le(body, &audio) != 0 || sbuf_left(body) != 0)
+		return *why = "STREAM_REPORT is not 32 bytes", -1;
+	/* A report on an earlier stream, or after a change of ours. */
+	if (uid != dc->dc_report_id || !dc->dc_dout->d_stream.ds_on ||
+	    sid != dc->dc_dout->d_stream.ds_id)
+		return 0;
+	if (frames == 0 && drops == UINT32_MAX) {
+		log_info("display \"%s\": conn %u cannot decode the stream",
+		    dc->dc_dout->d_wk->wk_display, dc->dc_conn);
+		return 0;
+	}
+	if (!dc->dc_stream_low && ((uint64_t)drops * 10 >
+	    (uint64_t)frames + drops || delay < 0)) {
+		dc->dc_stream_low = 1;
+		log_debug("display \"%s\": conn %u drops %u of %u frames "
+		    "(delay %d ms): lower quality", dc->dc_dout->d_wk->wk_display,
+		    dc->dc_conn, drops, frames + drops, delay);
+	} else if (dc->dc_stream_low && drops == 0 && delay > 100)
+		dc->dc_stream_low = 0;
+	return 0;
 }
 
 /* The stream to one viewer: announced once, then the newest frame
@@ -581,11 +655,15 @@ dout_client_stream(struct dout_client *dc, pixman_image_t *prim)
 	struct dstream *ds = &d->d_stream;
 	struct chan_shared *body;
 	pixman_region32_t box;
+	uint64_t rate;
+	int low;
 
 	if (!ds->ds_on)
 		return;
 	if (dc->dc_stream != ds->ds_id + 1) {
 		dout_send_stream_create(dc, ds);
+		if (chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_STREAM_REPORT))
+			dout_send_activate_report(dc, ds);
 		dc->dc_stream = ds->ds_id + 1;
 		dc->dc_frame = 0;
 		/* The frames paint the box: its damage is theirs. */
@@ -595,9 +673,12 @@ dout_client_stream(struct dout_client *dc, pixman_image_t *prim)
 		pixman_region32_subtract(&dc->dc_damage, &dc->dc_damage, &box);
 		pixman_region32_fini(&box);
 	}
+	/* A slow link gets the low quality too. */
+	rate = chan_link_rate(dc->dc_chan);
+	low = dc->dc_stream_low || (rate != 0 && rate < DOUT_WAN_RATE);
 	if (dc->dc_dead || dc->dc_frame == ds->ds_frame ||
 	    !chan_can_send(dc->dc_chan) ||
-	    (body = dout_frame_body(d, prim)) == NULL)
+	    (body = dout_frame_body(d, prim, low)) == NULL)
 		return;
 	chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_STREAM_DATA, body);
 	dc->dc_frame = ds->ds_frame;
@@ -635,9 +716,7 @@ dout_stream_end(struct dout *d, const char *why)
 	pixman_region32_fini(&box);
 	dstream_end(ds);
 	event_del(d->d_stream_ev);
-	if (d->d_frame_body != NULL)
-		chan_shared_unref(d->d_frame_body);
-	d->d_frame_body = NULL;
+	dout_frame_bodies_drop(d);
 	dout_schedule(d);
 }
 
@@ -831,12 +910,11 @@ dout_msg(struct chan *ch, uint16_t type, struct sbuf *body, const char **why)
 	}
 	switch (type) {
 	case SPICE_MSGC_DISPLAY_STREAM_REPORT:
+		return dout_msg_report(dc, body, why);
 	case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
 	case SPICE_MSGC_DISPLAY_GL_DRAW_DONE:
 	case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE:
-		/* Known: stream reports are not asked for (no
-		 * STREAM_ACTIVATE_REPORT), and no preference caps are
-		 * advertised. */
+		/* Known, and no preference caps are advertised. */
 		return 0;
 	default:
 		*why = "unknown display message type";

@@ -31,6 +31,8 @@
 #define DOUT_MAX_RECTS		32
 /* ... first grown to a grid of this many pixels (then 2x, 4x). */
 #define DOUT_TILE		64
+/* Frames a viewer reports on video streams after. */
+#define DOUT_REPORT_FRAMES	30
 /* A move whose area has more rectangles than this is sent as damage. */
 #define DOUT_MAX_MOVE_RECTS	16
 /* Uncompressed bytes of one DRAW_COPY band during updates. */

@@ -79,8 +79,10 @@ struct enc_jpeg;
 
 /* The JPEG quality (1..100) of lossy images: the reference server's. */
 #define ENC_JPEG_QUALITY	85
-/* ... and of video stream frames, which stay on screen a frame long. */
+/* ... and of video stream frames, which stay on screen a frame long, and
+ * of those for a viewer that falls behind. */
 #define ENC_STREAM_QUALITY	70
+#define ENC_STREAM_LOW		40
 
 /* A turbojpeg compressor.  NULL on ENOMEM. */
 struct enc_jpeg *enc_jpeg_new(void);

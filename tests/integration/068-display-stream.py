@@ -7,7 +7,9 @@ within a few frames (STREAM_CREATE, then STREAM_DATA frames instead of
 images); when the drawing stops the stream ends (STREAM_DESTROY) and the
 box is sent losslessly, so every viewer ends with the exact picture.  A
 viewer on a slow link gets fewer frames (merged, not queued) and the
-same final picture.  Pixels moved across the video end its stream at
+same final picture.  A viewer with the stream-report cap is asked for
+reports, and once it reports dropping half its frames gets smaller
+(lower quality) ones.  Pixels moved across the video end its stream at
 once.  A drawing redrawn as often (sharp edges) is no stream under the
 default filter; with streaming-video = off a photograph is none
 either."""
@@ -55,7 +57,9 @@ def play(prod, viewers, cmd, frames, slow=None):
 
 
 def main():
-    sp = common.Spiced(password="pw")
+    # Lossless images, so that the pictures after a stream are exact on
+    # the slow link too (067-display-jpeg has its JPEG).
+    sp = common.Spiced(password="pw", extra="jpeg-wan-compression = never")
     common.wait_producer_socket(sp)
     prod = common.ScriptProducer(sp)
     model = bytearray(W * H * 3)
@@ -94,11 +98,35 @@ def main():
           "the slow viewer got %d frames, the fast one %d" % (slow.stream_frames, d.stream_frames))
     c.wait_pixels(bytes(model), 10)
 
+    # A viewer that reports dropping half its frames gets them in the
+    # lower quality (smaller); the stream reports are asked for.
+    r = rawspice.display_client(sp.port, "pw", m.session_id,
+                                extra_caps=[rawspice.DISPLAY_CAP_STREAM_REPORT])
+    r.wait_mark(10)
+    play(prod, [d, r], "photo 40 40 200 150 %d", 12)
+    check(r.report_asked is not None and r.report_asked[0] in r.streams,
+          "no STREAM_ACTIVATE_REPORT: %r" % (r.report_asked,))
+    before = list(r.frame_sizes)
+    r.send_stream_report(10, 10, 20)
+    n = len(r.frame_sizes)
+    play(prod, [d, r], "photo 40 40 200 150 %d", 12)
+    after = r.frame_sizes[n + 1:]
+    check(len(before) >= 4 and len(after) >= 4 and
+          sum(after) / len(after) < 0.8 * sum(before) / len(before),
+          "frames of %s bytes before the report of drops, %s after" % (before, after))
+    print("reported drops: frames of %d bytes on average, then %d"
+          % (sum(before) / len(before), sum(after) / len(after)))
+    d.pump(5, until=lambda d: d.stream_destroys == 2)
+    r.pump(5, until=lambda r: r.stream_destroys == 1)
+    photo(model, 40, 40, 200, 150, 12)
+    c.wait_pixels(bytes(model), 10)
+    r.close()
+
     # Pixels moved across a video end its stream at once.
     play(prod, [d], "photo 40 40 200 150 %d", 8)
-    check(d.stream_creates == 2, "no second stream")
+    check(d.stream_creates == 3, "no third stream")
     prod.say("copybits 0 0 100 100 60 60")
-    d.pump(2, until=lambda d: d.stream_destroys == 2)
+    d.pump(2, until=lambda d: d.stream_destroys == 3)
     photo(model, 40, 40, 200, 150, 8)
     old = bytes(model)
     for y in range(60):

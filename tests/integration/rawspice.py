@@ -51,6 +51,9 @@ MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
 MSG_DISPLAY_MONITORS_CONFIG = 317
 MSG_DISPLAY_STREAM_CREATE, MSG_DISPLAY_STREAM_DATA = 122, 123
 MSG_DISPLAY_STREAM_DESTROY = 125
+MSG_DISPLAY_STREAM_ACTIVATE_REPORT = 319
+MSGC_DISPLAY_STREAM_REPORT = 102
+DISPLAY_CAP_STREAM_REPORT = 4
 MSGC_DISPLAY_INIT = 101
 
 # Caps.
@@ -465,6 +468,8 @@ class DisplayChannel(Channel):
         self.stream_creates = 0
         self.stream_frames = 0
         self.stream_destroys = 0
+        self.frame_sizes = []       # bytes of each stream frame
+        self.report_asked = None    # (stream id, unique id, window, timeout)
         self.pixmaps = {}           # id -> (w, h, rows): its pixmap cache
         self.from_cache = 0
         self.invals = 0
@@ -521,6 +526,10 @@ class DisplayChannel(Channel):
             self.invals += n
         elif mtype == MSG_DISPLAY_STREAM_CREATE:
             self._stream_create(body)
+        elif mtype == MSG_DISPLAY_STREAM_ACTIVATE_REPORT:
+            if len(body) != 16:
+                raise ProtocolError("STREAM_ACTIVATE_REPORT of %d bytes" % len(body))
+            self.report_asked = struct.unpack("<4I", body)
         elif mtype == MSG_DISPLAY_STREAM_DATA:
             self._stream_data(body)
         elif mtype == MSG_DISPLAY_STREAM_DESTROY:
@@ -531,6 +540,12 @@ class DisplayChannel(Channel):
             self.stream_destroys += 1
         else:
             self.unknown.append(mtype)
+
+    def send_stream_report(self, frames, drops, delay):
+        """STREAM_REPORT on the stream asked about."""
+        sid, uid = self.report_asked[:2]
+        self.send(MSGC_DISPLAY_STREAM_REPORT, struct.pack(
+            "<6IiI", sid, uid, 0, 0, frames, drops, delay, 0))
 
     def _stream_create(self, body):
         """STREAM_CREATE: u32 surface, u32 id, u8 flags, u8 codec, u64
@@ -557,6 +572,7 @@ class DisplayChannel(Channel):
             raise ProtocolError("STREAM_DATA of stream %d, %d bytes of %d" % (sid, size, len(body)))
         top, left, bottom, right = self.streams[sid]
         w, h = right - left, bottom - top
+        self.frame_sizes.append(size)
         px = _jpeg_decode(bytes(body[12:]), w, h)
         W = self.width
         for y in range(h):

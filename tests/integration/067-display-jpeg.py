@@ -80,6 +80,8 @@ def main():
     sp, prod, m, d = setup("always")
     c = spice_client.connect(port=sp.port, password="pw")
     c.wait_primary(10)
+    # All its channels linked before raw clients take the test's time.
+    c.wait_channels([spice_client.CHANNEL_CURSOR, spice_client.CHANNEL_INPUTS])
     model = bytearray(W * H * 3)
     prod.say("photo 0 0 320 160 1")
     photo(model, 0, 0, 320, 160, 1)

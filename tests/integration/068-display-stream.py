@@ -72,6 +72,9 @@ def main():
     slow.wait_mark(10)
     c = spice_client.connect(port=sp.port, password="pw")
     c.wait_pixels(bytes(model), 10)
+    # All its channels linked before the test stops pumping its loop for
+    # seconds (a link left half done meets the auth timeout).
+    c.wait_channels([spice_client.CHANNEL_CURSOR, spice_client.CHANNEL_INPUTS])
 
     # Video: a stream within a few frames, frames instead of images.
     draws0 = d.draws

@@ -37,6 +37,8 @@ def main():
     small.wait_mark(10)
     c = spice_client.connect(port=sp.port, password="pw")
     c.wait_primary(10)
+    # All its channels linked before raw clients take the test's time.
+    c.wait_channels([spice_client.CHANNEL_CURSOR, spice_client.CHANNEL_INPUTS])
     model = bytearray(W * H * 3)
 
     def show(seed):

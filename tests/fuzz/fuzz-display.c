@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuzz-display: the display channel (workers/display-out.c) on arbitrary
+ * client bytes, over real sockets and a libevent loop as in the worker,
+ * with a 64x48 primary that changes while the client talks: its
+ * DISPLAY_INIT (cache size, caps), stream reports, unknown messages, and
+ * whatever the picture makes it send (images, fills, copies, streams,
+ * FROM_CACHE).
+ *
+ * Input byte 0: bit 0 the LZ4 cap, bit 1 the stream-report cap, bits 2-3
+ * the worker flags (JPEG always, streaming all); byte 1 the write chunk
+ * (1..256 bytes).  Then records of a kind byte and a length byte: kind 0
+ * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
+ * y, size), 2 a move (dx, dy).
+ *
+ * Invariant: the channel closes with a reason, and everything sent to
+ * the client is read.  The worker's frame (worker.c) is replaced by
+ * stubs, and log lines are formatted and dropped (this file replaces
+ * shared/log.c).
+ */
+#include <sys/socket.h>
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <spice/enums.h>
+#include <spice/protocol.h>
+
+#include "display-out.h"
+#include "ipc.h"
+#include "log.h"
+#include "render.h"
+#include "worker.h"
+
+#define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
+#define FW	64
+#define FH	48
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* --- logging and the worker frame: stubs ---------------------------- */
+void
+log_init(const char *ident, int debug)
+{
+}
+
+int
+log_debug_enabled(void)
+{
+	return 1;
+}
+
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+}
+
+void
+log_fatal(const char *fmt, ...)
+{
+	abort();
+}
+
+static int fz_closed;
+
+void
+worker_send(struct worker *w, uint32_t type, uint32_t session,
+    uint32_t conn, const void *payload, size_t len, const int *fds,
+    int nfds)
+{
+}
+
+void
+worker_conn_closed(struct worker *w, uint32_t session, uint32_t conn,
+    const char *reason)
+{
+	FUZZ_CHECK(reason != NULL && reason[0] != '\0');
+	fz_closed = 1;
+}
+
+void
+worker_exit(struct worker *w, int status, const char *reason)
+{
+}
+
+/* --- the run --------------------------------------------------------- */
+static void
+fz_pump(struct event_base *base, int client)
+{
+	uint8_t sink[65536];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		while (read(client, sink, sizeof(sink)) > 0)
+			;
+	}
+}
+
+/* A drawing: a bitmap of seed s, size n, at x, y (clipped by render). */
+static void
+fz_draw(struct render *r, const uint8_t *p)
+{
+	static uint32_t px[FW * FH];
+	struct render_src src;
+	pixman_box32_t bbox, sa;
+	struct spd_err err;
+	int w = p[3] % FW + 1, h = p[3] / 4 % FH + 1, i;
+
+	for (i = 0; i < w * h; i++)
+		px[i] = (uint32_t)(p[0] * (i % 7 == 0 ? 1 : 3) + i / 5) *
+		    0x010203u;
+	memset(&src, 0, sizeof(src));
+	src.rs_bitmap.rb_format = SPICE_BITMAP_FMT_32BIT;
+	src.rs_bitmap.rb_width = (uint32_t)w;
+	src.rs_bitmap.rb_height = (uint32_t)h;
+	src.rs_bitmap.rb_stride = w * 4;
+	src.rs_bitmap.rb_data = (const uint8_t *)px;
+	src.rs_bitmap.rb_size = (size_t)w * h * 4;
+	bbox = (pixman_box32_t){ p[1] % FW, p[2] % FH, p[1] % FW + w,
+	    p[2] % FH + h };
+	sa = (pixman_box32_t){ 0, 0, w, h };
+	(void)render_copy(r, 0, &bbox, NULL, &src, &sa, SPICE_ROPD_OP_PUT,
+	    SPICE_IMAGE_SCALE_MODE_NEAREST, &err);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct worker w;
+	struct render *r;
+	struct dout *d;
+	struct ipc_client ic;
+	struct spd_err err;
+	pixman_box32_t all = { 0, 0, FW, FH };
+	size_t chunk, off, len, n;
+	int cl[2];
+
+	if (size < 2)
+		return 0;
+	memset(&w, 0, sizeof(w));
+	w.wk_flags = (data[0] & 4 ? IPC_INIT_JPEG_ALWAYS : 0) |
+	    (data[0] & 8 ? IPC_INIT_STREAM_ALL : 0);
+	snprintf(w.wk_display, sizeof(w.wk_display), "fuzz");
+	FUZZ_CHECK((w.wk_base = event_base_new()) != NULL);
+	FUZZ_CHECK((r = render_new(NULL, NULL)) != NULL);
+	FUZZ_CHECK((d = dout_new(&w, r, &err)) != NULL);
+	render_set_damage(r, dout_damage, dout_move, d);
+	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
+	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
+	dout_primary_created(d);
+	FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, cl) == 0);
+	FUZZ_CHECK(fcntl(cl[1], F_SETFL, O_NONBLOCK) == 0);
+	fz_closed = 0;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.channel_type = SPICE_CHANNEL_DISPLAY;
+	ic.mini_header = 1;
+	ic.channel_caps[0] = (data[0] & 1 ? 1u << SPICE_DISPLAY_CAP_LZ4_COMPRESSION :
+	    0) | (data[0] & 2 ? 1u << SPICE_DISPLAY_CAP_STREAM_REPORT : 0);
+	ic.n_channel_caps = 1;
+	snprintf(ic.peer, sizeof(ic.peer), "fuzz");
+	FUZZ_CHECK(dout_client_add(d, cl[0], 1, 2, &ic, &err) == 0);
+
+	chunk = (size_t)data[1] + 1;
+	for (off = 2; off + 2 <= size && !fz_closed; off += len) {
+		len = data[off + 1];
+		if (len > size - off - 2)
+			len = size - off - 2;
+		switch (data[off] % 3) {
+		case 0:
+			for (n = 0; n < len; n += chunk)
+				if (write(cl[1], data + off + 2 + n, len - n <
+				    chunk ? len - n : chunk) < 0)
+					break;
+			break;
+		case 1:
+			if (len >= 4)
+				fz_draw(r, data + off + 2);
+			break;
+		default:
+			if (len >= 2) {
+				struct spd_err e;
+				pixman_box32_t b = { 8, 8, 40, 30 };
+
+				(void)render_copy_bits(r, 0, &b, NULL,
+				    8 + (int8_t)data[off + 2] % 8,
+				    8 + (int8_t)data[off + 3] % 8, &e);
+			}
+			break;
+		}
+		off += 2;
+		fz_pump(w.wk_base, cl[1]);
+	}
+	fz_pump(w.wk_base, cl[1]);
+	(void)all;
+	dout_free(d);
+	FUZZ_CHECK(fz_closed);
+	render_free(r);
+	close(cl[1]);
+	event_base_free(w.wk_base);
+	return 0;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Write the seed corpus of fuzz-display to tests/fuzz/corpus/display/
+(run by hand from the source tree; the output is committed).  Byte 0:
+bit 0 LZ4, bit 1 stream reports, bit 2 JPEG always, bit 3 streaming all;
+byte 1 the write chunk - 1; then records (kind, length, bytes): 0 client
+bytes, 1 a drawing (seed, x, y, size), 2 a move (dx, dy)."""
+
+import os
+import struct
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "display")
+INIT, STREAM_REPORT, PREF = 101, 102, 103
+
+
+def mini(mtype, body=b""):
+    return struct.pack("<HI", mtype, len(body)) + body
+
+
+def client(b):
+    return bytes([0, len(b)]) + b
+
+
+def draw(seed, x, y, size):
+    return bytes([1, 4, seed, x, y, size])
+
+
+def move(dx, dy):
+    return bytes([2, 2, dx & 255, dy & 255])
+
+
+def init(cache=20971520):
+    return client(mini(INIT, struct.pack("<BqBi", 1, cache, 1, 3145728)))
+
+
+VIDEO = b"".join(draw(s, 4, 4, 0xbf) for s in range(1, 9))
+SEEDS = {
+    "session": b"\x01\x3f" + init() + draw(3, 0, 0, 63) + draw(3, 0, 0, 63) +
+    draw(7, 10, 5, 20) + move(3, -2) + client(mini(PREF, b"\x01")) +
+    client(mini(STREAM_REPORT, struct.pack("<6IiI", 0, 1, 0, 0, 10, 5, -3, 0))),
+    "video-reports": b"\x0f\x10" + init() + VIDEO +
+    client(mini(STREAM_REPORT, struct.pack("<6IiI", 0, 1, 0, 0, 10, 10, 20, 0))) +
+    VIDEO + move(2, 2),
+    "small-cache": b"\x01\xff" + init(4096) + draw(1, 0, 0, 200) + draw(2, 0, 0, 200) +
+    draw(1, 0, 0, 200),
+    "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),
+    "bad-init": b"\x00\x07" + client(mini(INIT, b"\0" * 13)),
+    "unknown": b"\x00\x07" + init() + client(mini(999, b"x")),
+}
+
+os.makedirs(OUT, exist_ok=True)
+for name, data in SEEDS.items():
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)

@@ -333,6 +333,16 @@ class Qemu:
         self.qmp("screendump", filename=path)
         return ppm.read_ppm(path)
 
+    def text_screen(self):
+        """The rows of the VGA text screen (characters only, trailing
+        blanks cut), read from the guest's text memory at 0xb8000."""
+        path = os.path.join(self.dir, "text.bin")
+        self.qmp("pmemsave", val=0xb8000, size=80 * 25 * 2, filename=path)
+        with open(path, "rb") as f:
+            cells = f.read()
+        return [cells[r * 160:(r + 1) * 160:2].decode("latin-1").rstrip(" \0")
+                for r in range(25)]
+
     def trace(self, event):
         """The fields of each trace line of event so far, as dicts."""
         try:

@@ -2,8 +2,9 @@
 /*
  * enc: image encoders of the display worker (SPICE-NOTES section 4).
  *
- * Lossless: LZ4 and plain bitmaps; lossy: JPEG, for what enc_is_photo()
- * calls a photograph when the display allows it.
+ * Lossless: QUIC for what enc_is_natural() finds is not flat, LZ4 for
+ * the rest, plain bitmaps for clients without either; lossy: JPEG, for
+ * what enc_is_photo() calls a photograph when the display allows it.
  *
  * Each encoder appends to an obuf the bytes of a SpiceImage that follow its
  * 18-byte descriptor, for one kind of image type; the caller writes the
@@ -74,6 +75,26 @@ size_t	 enc_bitmap_bound(uint32_t width, uint32_t height);
  * included).  Returns 0, or -1 with err set and out unchanged. */
 int	 enc_bitmap_encode(struct obuf *out, const struct enc_src *src,
 	    struct spd_err *err);
+
+struct enc_quic;
+
+/* A QUIC encoder (model state and a row of residuals per channel).
+ * NULL on ENOMEM.  One context serves any number of images, one at a
+ * time. */
+struct enc_quic *enc_quic_new(void);
+void	 enc_quic_free(struct enc_quic *);
+
+/* Most bytes enc_quic_encode() appends, or 0 as for enc_lz4_bound(). */
+size_t	 enc_quic_bound(uint32_t width, uint32_t height);
+
+/* Append the SPICE_IMAGE_TYPE_QUIC data of src: u32 LE size, then a QUIC
+ * RGB32 stream of that many bytes (a multiple of 4) that decodes to the
+ * pixels of src exactly (their X bytes aside).  The output grows a row
+ * at a time, so it never takes more than the image's bound.  Returns 0,
+ * or -1 with err set and out unchanged (bad dimensions, stride <
+ * width*4, out over its cap). */
+int	 enc_quic_encode(struct enc_quic *, struct obuf *out,
+	    const struct enc_src *src, struct spd_err *err);
 
 struct enc_jpeg;
 

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * enc-quic: SPICE QUIC image payloads (lossless, for photographs and
+ * anything else that is not flat); contracts in enc.h, the model in
+ * quic-model.h.
+ *
+ * Output: u32 LE size, then the QUIC stream: 32-bit words stored
+ * little-endian, each filled from its most significant bit; a header of
+ * magic, version, type RGB32, width and height; the pixels' codes row
+ * by row, channel R, G, B of each pixel in turn; the last word padded
+ * with zeros and one more zero word, which the client's decoder reads
+ * ahead.  spice-gtk and spice-html5 both decode it.
+ *
+ * The output grows a row at a time by the most a row can take, so an
+ * image costs the memory of what it compresses to, not of its worst
+ * case.
+ */
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enc.h"
+#include "quic-model.h"
+
+/* Most bits a pixel can take: three 26-bit codewords, plus a run
+ * before it (32 bits of hits for any run a row can hold, and a
+ * remainder of at most 16). */
+#define ENC_QUIC_PX_BITS	(3 * 26 + 48)
+
+struct enc_quic {
+	struct quic_state	 eq_state;
+	struct quic_bucket	 eq_buckets[3][QUIC_NBUCKETS];
+	/* The best code of each residual's bucket, per channel: one load
+	 * per codeword instead of two, kept up to date at each update. */
+	uint8_t			 eq_best[3][256];
+	/* Folded residuals of the current row of each channel, at index
+	 * 1..width, with [0] the context of a row's first pixel (the
+	 * first residual of the row above).  Pixels inside a run leave
+	 * theirs as the row above had them, as the decoder does. */
+	uint8_t			*eq_res[3];
+};
+
+/* The bit writer: words go to eq_out at used. */
+struct enc_quic_out {
+	uint8_t		*qo_data;
+	size_t		 qo_used;
+	uint64_t	 qo_acc;	/* pending bits, the newest lowest */
+	uint32_t	 qo_n;		/* how many, below 32 */
+};
+
+struct enc_quic *
+enc_quic_new(void)
+{
+	struct enc_quic *eq;
+	int c;
+
+	if ((eq = calloc(1, sizeof(*eq))) == NULL)
+		return NULL;
+	for (c = 0; c < 3; c++)
+		if ((eq->eq_res[c] = calloc(ENC_MAX_DIM + 1, 1)) == NULL) {
+			enc_quic_free(eq);
+			return NULL;
+		}
+	(void)quic_family();
+	return eq;
+}
+
+void
+enc_quic_free(struct enc_quic *eq)
+{
+	int c;
+
+	if (eq == NULL)
+		return;
+	for (c = 0; c < 3; c++)
+		free(eq->eq_res[c]);
+	free(eq);
+}
+
+size_t
+enc_quic_bound(uint32_t width, uint32_t height)
+{
+	if (width == 0 || height == 0 || width > ENC_MAX_DIM ||
+	    height > ENC_MAX_DIM)
+		return 0;
+	/* Size field, header words, rows, padding and the extra word. */
+	return 4 + 20 + ((size_t)width * ENC_QUIC_PX_BITS + 7) / 8 * height +
+	    8;
+}
+
+static inline void
+enc_quic_put(struct enc_quic_out *o, uint32_t code, uint32_t len)
+{
+	uint32_t w;
+
+	o->qo_acc = (o->qo_acc << len) | code;
+	o->qo_n += len;
+	if (o->qo_n >= 32) {
+		o->qo_n -= 32;
+		w = htole32((uint32_t)(o->qo_acc >> o->qo_n));
+		memcpy(o->qo_data + o->qo_used, &w, 4);
+		o->qo_used += 4;
+	}
+}
+
+static inline void
+enc_quic_put32(struct enc_quic_out *o, uint32_t v)
+{
+	enc_quic_put(o, v >> 16, 16);
+	enc_quic_put(o, v & 0xffff, 16);
+}
+
+/* A run of n pixels equal to the one before them (MELCODE): a one for
+ * each expected run it holds, then a zero and the remainder. */
+static inline void
+enc_quic_run(struct enc_quic *eq, struct enc_quic_out *o, uint32_t n)
+{
+	struct quic_state *s = &eq->eq_state;
+	uint32_t hits = 0;
+
+	while (n >= s->qs_melcorder) {
+		hits++;
+		n -= s->qs_melcorder;
+		quic_state_run_hit(s);
+	}
+	for (; hits >= 32; hits -= 32)
+		enc_quic_put32(o, 0xffffffffu);
+	if (hits != 0)
+		enc_quic_put(o, (1u << hits) - 1, hits);
+	enc_quic_put(o, n, s->qs_melclen + 1);
+	quic_state_run_end(s);
+}
+
+/* Code channel c (byte b_ of a pixel) of pixel i of cur against
+ * PRED, in the bucket of the channel's previous residual, ctx_c. */
+#define ENC_QUIC_CHANNEL(c, b, i, PRED) do {				\
+	const int b_ = (b);						\
+	uint8_t r_ = f->qf_fold[(uint8_t)(cur[4 * (i) + b_] - (PRED))];	\
+	uint32_t cl_ = f->qf_codelen[r_][eq->eq_best[c][ctx_##c]];	\
+	ctx_##c = r_;							\
+	eq->eq_res[c][(i) + 1] = r_;					\
+	enc_quic_put(o, cl_ & ((1u << QUIC_LEN_SHIFT) - 1),		\
+	    cl_ >> QUIC_LEN_SHIFT);					\
+} while (0)
+/* Pixel i: R, G, B in turn. */
+#define ENC_QUIC_PIXEL(i, PRED) do {					\
+	ENC_QUIC_CHANNEL(0, 2, i, PRED);				\
+	ENC_QUIC_CHANNEL(1, 1, i, PRED);				\
+	ENC_QUIC_CHANNEL(2, 0, i, PRED);				\
+} while (0)
+
+/* Predictions: left on the first row; above for a row's first pixel;
+ * the mean of left and above elsewhere. */
+#define ENC_QUIC_LEFT(i)	cur[4 * ((i) - 1) + b_]
+#define ENC_QUIC_ABOVE(i)	prev[4 * (i) + b_]
+#define ENC_QUIC_MEAN(i)	\
+	((ENC_QUIC_LEFT(i) + ENC_QUIC_ABOVE(i)) >> 1)
+
+/* Count the residuals of pixel i in the buckets of pixel i - 1's. */
+static void
+enc_quic_update(struct enc_quic *eq, const struct quic_family *f, int i)
+{
+	struct quic_bucket *b;
+	uint32_t best, k;
+	int c;
+
+	for (c = 0; c < 3; c++) {
+		k = f->qf_bucket[eq->eq_res[c][i]];
+		b = &eq->eq_buckets[c][k];
+		best = b->qb_best;
+		quic_bucket_update(b, &eq->eq_state, eq->eq_res[c][i + 1]);
+		if (b->qb_best != best)
+			memset(&eq->eq_best[c][f->qf_bucket_first[k]],
+			    (int)b->qb_best, (size_t)(f->qf_bucket_last[k] -
+			    f->qf_bucket_first[k] + 1));
+	}
+}
+
+/* Pixels a and b of row alike in R, G and B (X aside). */
+static inline int
+enc_quic_same(const uint8_t *row, int a, int b)
+{
+	uint32_t pa, pb;
+
+	memcpy(&pa, row + 4 * a, 4);
+	memcpy(&pb, row + 4 * b, 4);
+	return ((pa ^ pb) & htole32(0x00ffffffu)) == 0;
+}
+
+/*
+ * Pixels [i, end) of a row (prev NULL for the first): codes with model
+ * updates at the wait schedule's pixels, and runs where the row above
+ * repeats and so did this one.  The schedule carries over between
+ * segments and rows through the state's waitcnt.
+ */
+static void
+enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
+    const uint8_t *prev, const uint8_t *cur, int i, int end)
+{
+	const struct quic_family *f = quic_family();
+	struct quic_state *s = &eq->eq_state;
+	/* The writer in registers: a local nothing else points to. */
+	struct enc_quic_out lo = *out, *o = &lo;
+	/* Each channel's previous residual, the context of its next. */
+	uint8_t ctx_0 = eq->eq_res[0][i], ctx_1 = eq->eq_res[1][i],
+	    ctx_2 = eq->eq_res[2][i];
+	int stop, run_index = 0;
+	uint32_t n;
+
+	if (i == 0) {
+		if (prev == NULL)
+			ENC_QUIC_PIXEL(0, 0);
+		else
+			ENC_QUIC_PIXEL(0, ENC_QUIC_ABOVE(0));
+		if (s->qs_waitcnt != 0)
+			s->qs_waitcnt--;
+		else {
+			s->qs_waitcnt = quic_state_wait(s);
+			enc_quic_update(eq, f, 0);
+		}
+		stop = ++i + (int)s->qs_waitcnt;
+	} else
+		stop = i + (int)s->qs_waitcnt;
+
+/* Whether pixel i starts a run: the row above repeats there, and this
+ * row repeated just before. */
+#define ENC_QUIC_RUNS(i)						\
+	(prev != NULL && enc_quic_same(prev, (i) - 1, (i)) &&		\
+	    run_index != (i) && (i) > 2 && enc_quic_same(cur, (i) - 1, (i) - 2))
+
+	for (;;) {
+		while (stop < end) {
+			for (; i <= stop; i++) {
+				if (ENC_QUIC_RUNS(i))
+					goto run;
+				if (prev == NULL)
+					ENC_QUIC_PIXEL(i, ENC_QUIC_LEFT(i));
+				else
+					ENC_QUIC_PIXEL(i, ENC_QUIC_MEAN(i));
+			}
+			enc_quic_update(eq, f, stop);
+			stop = i + (int)quic_state_wait(s);
+		}
+		for (; i < end; i++) {
+			if (ENC_QUIC_RUNS(i))
+				goto run;
+			if (prev == NULL)
+				ENC_QUIC_PIXEL(i, ENC_QUIC_LEFT(i));
+			else
+				ENC_QUIC_PIXEL(i, ENC_QUIC_MEAN(i));
+		}
+		s->qs_waitcnt = (uint32_t)(stop - end);
+		*out = lo;
+		return;
+run:
+		run_index = i;
+		s->qs_waitcnt = (uint32_t)(stop - i);
+		for (n = 0; enc_quic_same(cur, i, i - 1); n++)
+			if (++i == end) {
+				enc_quic_run(eq, o, n + 1);
+				*out = lo;
+				return;
+			}
+		enc_quic_run(eq, o, n);
+		/* A run leaves residuals alone: the next pixel's context
+		 * is what the row above left at its place. */
+		ctx_0 = eq->eq_res[0][i];
+		ctx_1 = eq->eq_res[1][i];
+		ctx_2 = eq->eq_res[2][i];
+		stop = i + (int)s->qs_waitcnt;
+	}
+#undef ENC_QUIC_RUNS
+}
+
+/* A row, in segments where the wait mask grows. */
+static void
+enc_quic_row(struct enc_quic *eq, struct enc_quic_out *o,
+    const uint8_t *prev, const uint8_t *cur, uint32_t width)
+{
+	struct quic_state *s = &eq->eq_state;
+	uint32_t pos = 0;
+
+	while (s->qs_wmidx < QUIC_WMI_MAX && s->qs_wmileft <= width) {
+		if (s->qs_wmileft != 0) {
+			enc_quic_segment(eq, o, prev, cur, (int)pos,
+			    (int)(pos + s->qs_wmileft));
+			width -= s->qs_wmileft;
+			pos += s->qs_wmileft;
+		}
+		quic_state_next_wmi(s);
+	}
+	if (width != 0) {
+		enc_quic_segment(eq, o, prev, cur, (int)pos, (int)(pos + width));
+		if (s->qs_wmidx < QUIC_WMI_MAX)
+			s->qs_wmileft -= width;
+	}
+}
+
+int
+enc_quic_encode(struct enc_quic *eq, struct obuf *out,
+    const struct enc_src *src, struct spd_err *err)
+{
+	struct enc_quic_out o;
+	size_t start, base, rowmax;
+	const uint8_t *prev, *cur;
+	uint32_t y, w;
+	int c;
+
+	if (enc_quic_bound(src->es_width, src->es_height) == 0)
+		return spd_err_set(err, "quic: bad image size %ux%u",
+		    src->es_width, src->es_height);
+	if (src->es_stride < (size_t)src->es_width * 4)
+		return spd_err_set(err, "quic: stride %zu below row %u",
+		    src->es_stride, src->es_width * 4);
+	start = out->ob_len;
+	obuf_put_u32le(out, 0);
+	base = out->ob_len;
+	rowmax = ((size_t)src->es_width * ENC_QUIC_PX_BITS + 7) / 8 + 32;
+
+	quic_state_init(&eq->eq_state);
+	for (c = 0; c < 3; c++) {
+		quic_buckets_init(eq->eq_buckets[c]);
+		memset(eq->eq_best[c], QUIC_NCODES - 1, 256);
+		eq->eq_res[c][0] = 0;
+	}
+	memset(&o, 0, sizeof(o));
+	for (y = 0, prev = NULL; y < src->es_height; y++, prev = cur) {
+		/* Room for the row's worst case; the buffer may move. */
+		if (obuf_reserve(out, o.qo_used + rowmax) != 0)
+			goto fail;
+		o.qo_data = out->ob_data + base;
+		if (y == 0) {
+			enc_quic_put32(&o, QUIC_MAGIC);
+			enc_quic_put32(&o, QUIC_VERSION);
+			enc_quic_put32(&o, QUIC_TYPE_RGB32);
+			enc_quic_put32(&o, src->es_width);
+			enc_quic_put32(&o, src->es_height);
+		} else
+			for (c = 0; c < 3; c++)
+				eq->eq_res[c][0] = eq->eq_res[c][1];
+		cur = src->es_data + (size_t)y * src->es_stride;
+		enc_quic_row(eq, &o, prev, cur, src->es_width);
+	}
+	if (o.qo_n != 0) {
+		w = htole32((uint32_t)(o.qo_acc << (32 - o.qo_n)));
+		memcpy(o.qo_data + o.qo_used, &w, 4);
+		o.qo_used += 4;
+	}
+	memset(o.qo_data + o.qo_used, 0, 4);
+	o.qo_used += 4;
+	if (obuf_append_space(out, o.qo_used) == NULL)
+		goto fail;
+	obuf_patch_u32le(out, start, (uint32_t)o.qo_used);
+	return 0;
+
+fail:
+	obuf_truncate(out, start);
+	return spd_err_set(err, "quic: a %ux%u image exceeds the output buffer",
+	    src->es_width, src->es_height);
+}

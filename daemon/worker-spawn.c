@@ -156,6 +156,12 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	if (cd != NULL && role == WPROC_DISPLAY) {
 		if (cd->cd_image_compression == CONF_IMAGE_OFF)
 			init.flags |= IPC_INIT_IMAGES_RAW;
+		else if (cd->cd_image_compression == CONF_IMAGE_QUIC)
+			init.flags |= IPC_INIT_IMAGES_QUIC;
+		else if (cd->cd_image_compression == CONF_IMAGE_LZ4 ||
+		    cd->cd_image_compression == CONF_IMAGE_LZ ||
+		    cd->cd_image_compression == CONF_IMAGE_GLZ)
+			init.flags |= IPC_INIT_IMAGES_LZ4;
 		if (cd->cd_jpeg_wan == CONF_JPEG_AUTO)
 			init.flags |= IPC_INIT_JPEG_AUTO;
 		else if (cd->cd_jpeg_wan == CONF_JPEG_ALWAYS)

@@ -99,6 +99,9 @@ struct ipc_init {
 #define IPC_INIT_STREAM_OFF	0x20	/* streaming-video = off */
 #define IPC_INIT_STREAM_ALL	0x40	/* streaming-video = all (else
 					   filter: photographs only) */
+#define IPC_INIT_IMAGES_QUIC	0x80	/* QUIC for every lossless image */
+#define IPC_INIT_IMAGES_LZ4	0x100	/* never QUIC (else: QUIC for
+					   natural images, LZ4 for others) */
 
 /* Transport under a handed-over client fd.  To the worker all of them are
  * a plain byte stream; the value says what sits under it:

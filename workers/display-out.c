@@ -34,6 +34,7 @@
 enum dout_codec {
 	DOUT_BITMAP,		/* plain: every client decodes it */
 	DOUT_LZ4,		/* lossless, for clients with the LZ4 cap */
+	DOUT_QUIC,		/* lossless, for natural images */
 	DOUT_JPEG,		/* lossy, for photographs when allowed */
 };
 
@@ -79,6 +80,7 @@ struct dout {
 	struct event		*d_flush_ev;	/* deferred sending */
 	struct enc_lz4		*d_lz4;
 	struct enc_jpeg		*d_jpeg;
+	struct enc_quic		*d_quic;
 	uint64_t		 d_image_id;
 	struct dstream		 d_stream;	/* video, as one stream */
 	struct event		*d_stream_ev;	/* its idle check */
@@ -143,8 +145,10 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	TAILQ_INIT(&d->d_clients);
 	obuf_init(&d->d_enc);
 	if ((d->d_lz4 = enc_lz4_new()) == NULL ||
-	    (d->d_jpeg = enc_jpeg_new()) == NULL) {
+	    (d->d_jpeg = enc_jpeg_new()) == NULL ||
+	    (d->d_quic = enc_quic_new()) == NULL) {
 		enc_lz4_free(d->d_lz4);
+		enc_jpeg_free(d->d_jpeg);
 		free(d);
 		spd_err_set(err, "display-out: out of memory");
 		return NULL;
@@ -159,6 +163,7 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 			event_free(d->d_flush_ev);
 		enc_lz4_free(d->d_lz4);
 		enc_jpeg_free(d->d_jpeg);
+		enc_quic_free(d->d_quic);
 		free(d);
 		spd_err_set(err, "display-out: event_new failed");
 		return NULL;
@@ -180,6 +185,7 @@ dout_free(struct dout *d)
 	dout_frame_bodies_drop(d);
 	enc_lz4_free(d->d_lz4);
 	enc_jpeg_free(d->d_jpeg);
+	enc_quic_free(d->d_quic);
 	dout_cache_clear(d);
 	obuf_free(&d->d_enc);
 	free(d);
@@ -286,8 +292,10 @@ dout_box_src(pixman_image_t *prim, const pixman_box32_t *b,
 }
 
 /* The codec for box to client dc: JPEG for a photograph where the
- * display allows lossy images for this client's link, else the best
- * lossless one the client decodes. */
+ * display allows lossy images for this client's link, else the lossless
+ * one that pays: QUIC for natural images (and for every image to a
+ * client without LZ4, such as spice-html5), LZ4 for the rest; what
+ * image-compression says first. */
 static enum dout_codec
 dout_codec(struct dout_client *dc, pixman_image_t *prim,
     const pixman_box32_t *b)
@@ -303,12 +311,35 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 		if (enc_is_photo(&src))
 			return DOUT_JPEG;
 	}
-	return dc->dc_lz4 ? DOUT_LZ4 : DOUT_BITMAP;
+	if (flags & IPC_INIT_IMAGES_RAW)
+		return DOUT_BITMAP;
+	if (flags & IPC_INIT_IMAGES_LZ4)
+		return dc->dc_lz4 ? DOUT_LZ4 : DOUT_BITMAP;
+	if (!dc->dc_lz4 || (flags & IPC_INIT_IMAGES_QUIC))
+		return DOUT_QUIC;
+	dout_box_src(prim, b, &src);
+	return enc_is_natural(&src) ? DOUT_QUIC : DOUT_LZ4;
+}
+
+/* How client dc gets lossless images, for the log. */
+static const char *
+dout_lossless_name(const struct dout_client *dc)
+{
+	uint32_t flags = dc->dc_dout->d_wk->wk_flags;
+
+	if (flags & IPC_INIT_IMAGES_RAW)
+		return "bitmap";
+	if (flags & IPC_INIT_IMAGES_LZ4)
+		return dc->dc_lz4 ? "lz4" : "bitmap";
+	if (!dc->dc_lz4 || (flags & IPC_INIT_IMAGES_QUIC))
+		return "quic";
+	return "quic and lz4";
 }
 
 static const uint8_t dout_image_type[] = {
 	[DOUT_BITMAP] = SPICE_IMAGE_TYPE_BITMAP,
 	[DOUT_LZ4] = SPICE_IMAGE_TYPE_LZ4,
+	[DOUT_QUIC] = SPICE_IMAGE_TYPE_QUIC,
 	[DOUT_JPEG] = SPICE_IMAGE_TYPE_JPEG,
 };
 
@@ -404,6 +435,8 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 		    &err);
 	else if (codec == DOUT_LZ4)
 		rc = enc_lz4_encode(d->d_lz4, ob, &src, &err);
+	else if (codec == DOUT_QUIC)
+		rc = enc_quic_encode(d->d_quic, ob, &src, &err);
 	else
 		rc = enc_bitmap_encode(ob, &src, &err);
 	if (rc != 0) {
@@ -889,7 +922,7 @@ dout_msg_init(struct dout_client *dc, struct sbuf *body, const char **why)
 	dcache_init(&dc->dc_pixmaps, (int64_t)cache_size > 0 ? cache_size : 0);
 	log_debug("display \"%s\": conn %u initialised (%s images%s)",
 	    dc->dc_dout->d_wk->wk_display, dc->dc_conn,
-	    dc->dc_lz4 ? "lz4" : "bitmap",
+	    dout_lossless_name(dc),
 	    dc->dc_dout->d_wk->wk_flags & IPC_INIT_JPEG_ALWAYS ?
 	    ", jpeg for photographs" : dc->dc_dout->d_wk->wk_flags &
 	    IPC_INIT_JPEG_AUTO ? ", jpeg for photographs on slow links" : "");

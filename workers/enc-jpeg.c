@@ -77,31 +77,3 @@ enc_jpeg_encode(struct enc_jpeg *ej, struct obuf *out,
 	obuf_truncate(out, start + 4 + size);
 	return 0;
 }
-
-int
-enc_is_photo(const struct enc_src *src)
-{
-	const uint8_t *a, *b;
-	uint32_t x, y, sx, sy, smooth = 0, n = 0;
-	int d, dm, c;
-
-	if (src->es_width < ENC_PHOTO_MIN || src->es_height < ENC_PHOTO_MIN)
-		return 0;
-	/* A grid of about ENC_PHOTO_SAMPLES neighbour pairs. */
-	sx = src->es_width / 32 + 1;
-	sy = src->es_height / 32 + 1;
-	for (y = 0; y < src->es_height; y += sy)
-		for (x = 0; x + 1 < src->es_width; x += sx) {
-			a = src->es_data + (size_t)y * src->es_stride + x * 4;
-			b = a + 4;
-			for (dm = 0, c = 0; c < 3; c++) {
-				d = abs((int)a[c] - (int)b[c]);
-				dm = d > dm ? d : dm;
-			}
-			/* Photographs change a little from pixel to pixel;
-			 * text and drawings are flat between sharp edges. */
-			smooth += dm > 0 && dm <= ENC_PHOTO_STEP;
-			n++;
-		}
-	return smooth * 2 > n;
-}

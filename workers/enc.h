@@ -123,5 +123,12 @@ int	 enc_jpeg_encode(struct enc_jpeg *, struct obuf *out,
  * grid of about 1000 neighbour pairs differ, but only a little.  Reads
  * about 2000 pixels, whatever the size. */
 int	 enc_is_photo(const struct enc_src *);
+/* One pair in this many differing makes an image natural. */
+#define ENC_NATURAL_DIV		4
+/* Whether src is natural enough for QUIC rather than LZ4: more than a
+ * quarter of the same grid of neighbour pairs differ at all (noise,
+ * gradients, photographs; not text, drawings, flat areas).  Reads about
+ * 2000 pixels. */
+int	 enc_is_natural(const struct enc_src *);
 
 #endif

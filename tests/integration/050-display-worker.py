@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Display worker on its own, driven as the supervisor would drive it: a
-producer's memslot, QXLRam and primary; two display clients (LZ4 and raw
-bitmap) that must get SURFACE_CREATE, the exact primary as DRAW_COPY and
+producer's memslot, QXLRam and primary; two display clients (one with
+the LZ4 cap, one without, which gets QUIC) that must get SURFACE_CREATE, the exact primary as DRAW_COPY and
 MARK; a FILL command through the ring that must reach both clients as a
 DRAW_FILL of exactly the damaged area in its colour (a solid area is sent
 as one) and come back on the release ring; a
@@ -24,6 +24,7 @@ import time
 
 import common
 import ipcdrive
+import rawspice
 from common import check
 
 
@@ -110,6 +111,10 @@ def decode_draw_copy(body, cache=None):
             pos += blen
         check(done == w * h * 4, "LZ4 output size")
         pix = out.raw
+    elif typ == 1:
+        size, = struct.unpack_from("<I", data)
+        check(size == len(data) - 4, "QUIC size field")
+        pix = rawspice.quic_decode(data[4:], w, h)
     else:
         check(typ == 0, "image type BITMAP")
         fmt, bflags, bw, bh, stride, pal = struct.unpack_from("<BBIIII", data)

@@ -3,10 +3,14 @@
 """Display channel on the wire, read byte by byte with rawspice: a
 producer shows one odd-sized picture (301x203) and every display client
 must get SET_ACK, SURFACE_CREATE of that size, DRAW_COPYs that rebuild the
-picture exactly, and MARK.  A client announcing DISPLAY_CAP_LZ4_COMPRESSION
-gets only LZ4 images (type 109, 32BIT top-down); one without it gets only
-BITMAP images (type 0); both at once each get their own kind; a client
-without the MINI_HEADER common cap gets the same picture in full headers."""
+picture exactly, and MARK.  With the default image-compression a natural
+picture (gradients and noise) goes as QUIC (type 1) to every client, a
+drawing as LZ4 (type 109, 32BIT top-down) to a client announcing
+DISPLAY_CAP_LZ4_COMPRESSION and as QUIC to one without it; two clients at
+once each get theirs; a client without the MINI_HEADER common cap gets
+the same picture in full headers; image-compression = quic sends QUIC
+for the drawing too, glz (sent as LZ4) no QUIC at all and plain BITMAP
+(type 0) to a client without the cap."""
 
 import os
 
@@ -45,31 +49,53 @@ def expect_picture(d, want, what, images):
     check(d.is_open(0.1), "%s: connection closed" % what)
 
 
-def main():
-    sp = common.Spiced()
-    picture = common.pattern_rgb(W, H, seed=6)
+def serve(picture, extra=""):
+    """spiced with extra config lines, showing picture (W x H RGB)."""
+    sp = common.Spiced(extra=extra)
     path = os.path.join(sp.dir, "pattern.ppm")
     ppm.write_ppm(path, W, H, picture)
     common.wait_producer_socket(sp)
     sp.start_producer("--image", path)
     common.wait_for(lambda: sp.workers("display"), 5, "a display worker")
+    return sp
 
-    # (a) LZ4, announced among spice-gtk's display caps.
+
+def drawing_rgb():
+    """Flat areas, lines and a little text-like detail: LZ4's kind of
+    picture (most neighbouring pixels equal)."""
+    out = bytearray(b"\xd0" * (W * H * 3))
+    for y in range(H):
+        for x in range(W):
+            i = (y * W + x) * 3
+            if y < 20:
+                out[i:i + 3] = b"\x20\x40\xa0"
+            elif x % 50 == 0 or y % 40 == 0:
+                out[i:i + 3] = b"\x00\x00\x00"
+            elif y % 40 in (10, 11, 12) and (x * 7 + y) % 11 < 4:
+                out[i:i + 3] = b"\x10\x10\x10"
+    return bytes(out)
+
+
+def main():
+    # The default (auto_glz): a natural picture goes as QUIC to every
+    # client, a drawing as LZ4 to clients with the cap.
+    picture = common.pattern_rgb(W, H, seed=6)
+    sp = serve(picture)
+
+    # (a) The cap among spice-gtk's display caps: QUIC for this picture.
     m = rawspice.open_session(sp.port, sp.password)
     check((rawspice.rawlink.CHANNEL_DISPLAY, 0) in m.channels,
           "CHANNELS_LIST %r lacks display 0" % m.channels)
     d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
                                 extra_caps=GTK_DISPLAY_CAPS)
-    expect_picture(d, picture, "LZ4 client", rawspice.IMAGE_LZ4)
-    check(d.lz4_formats == {(1, rawspice.BITMAP_FMT_32BIT)},
-          "LZ4 (top_down, format) %r, want (1, 32BIT)" % d.lz4_formats)
+    expect_picture(d, picture, "LZ4 client, natural picture", rawspice.IMAGE_QUIC)
     d.close()
     m.close()
 
-    # (b) No LZ4 cap: plain bitmaps.
+    # (b) No LZ4 cap (spice-html5): QUIC too.
     m = rawspice.open_session(sp.port, sp.password)
     d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=False)
-    expect_picture(d, picture, "bitmap client", rawspice.IMAGE_BITMAP)
+    expect_picture(d, picture, "client without LZ4", rawspice.IMAGE_QUIC)
     d.close()
     m.close()
 
@@ -82,19 +108,51 @@ def main():
     b = rawspice.display_client(sp.port, sp.password, m2.session_id, lz4=False, init=False)
     a.send_init()
     b.send_init()
-    expect_picture(a, picture, "concurrent LZ4 client", rawspice.IMAGE_LZ4)
-    expect_picture(b, picture, "concurrent bitmap client", rawspice.IMAGE_BITMAP)
+    expect_picture(a, picture, "concurrent LZ4 client", rawspice.IMAGE_QUIC)
+    expect_picture(b, picture, "concurrent client without LZ4", rawspice.IMAGE_QUIC)
     check(a.is_open(0.1) and b.is_open(0.1), "a concurrent client was closed")
 
-    # (d) Full data headers (no MINI_HEADER offered), LZ4.
+    # (d) Full data headers (no MINI_HEADER offered).
     m3 = rawspice.open_session(sp.port, sp.password)
     c = rawspice.display_client(sp.port, sp.password, m3.session_id, lz4=True,
                                 common_caps=(0x03,))
     check(not c.mini, "the link chose the mini header without the client's cap")
-    expect_picture(c, picture, "full-header client", rawspice.IMAGE_LZ4)
-
+    expect_picture(c, picture, "full-header client", rawspice.IMAGE_QUIC)
     check(sp.alive(), "spiced died")
     check(len(sp.workers("display")) == 1, "display workers: %r" % sp.workers("display"))
+    sp.stop()
+
+    # A drawing: LZ4 where the client has it, QUIC where it has not.
+    drawing = drawing_rgb()
+    sp = serve(drawing)
+    m = rawspice.open_session(sp.port, sp.password)
+    d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
+                                extra_caps=GTK_DISPLAY_CAPS)
+    expect_picture(d, drawing, "LZ4 client, drawing", rawspice.IMAGE_LZ4)
+    check(d.lz4_formats == {(1, rawspice.BITMAP_FMT_32BIT)},
+          "LZ4 (top_down, format) %r, want (1, 32BIT)" % d.lz4_formats)
+    e = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=False)
+    expect_picture(e, drawing, "client without LZ4, drawing", rawspice.IMAGE_QUIC)
+    sp.stop()
+
+    # image-compression = quic: QUIC for the drawing too.
+    sp = serve(drawing, "image-compression = quic")
+    m = rawspice.open_session(sp.port, sp.password)
+    d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
+                                extra_caps=GTK_DISPLAY_CAPS)
+    expect_picture(d, drawing, "quic: LZ4 client, drawing", rawspice.IMAGE_QUIC)
+    sp.stop()
+
+    # image-compression = lz4 (and lz, glz, which spiced sends as LZ4): no
+    # QUIC; plain bitmaps to a client without the cap.
+    sp = serve(picture, "image-compression = glz")
+    m = rawspice.open_session(sp.port, sp.password)
+    d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
+                                extra_caps=GTK_DISPLAY_CAPS)
+    expect_picture(d, picture, "glz: LZ4 client, natural picture", rawspice.IMAGE_LZ4)
+    e = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=False)
+    expect_picture(e, picture, "glz: client without LZ4", rawspice.IMAGE_BITMAP)
+    check(sp.alive(), "spiced died")
 
 
 common.run(main)

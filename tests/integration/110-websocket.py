@@ -131,7 +131,7 @@ def main():
     ws.raw_send(frame(struct.pack("!H", 1000) + b"bye", OP_CLOSE))
     check(ws.wait_close(5) == 1000, "close echo: %r" % ws.close_code)
 
-    # The picture in frames, as BITMAP (no LZ4 cap, like spice-html5).
+    # The picture in frames, as QUIC (no LZ4 cap, like spice-html5).
     res, ws = wsclient.link(sp.port, sp.password, channel_type=rawlink.CHANNEL_DISPLAY,
                             connection_id=keeper.session_id, channel_caps=(0,))
     check(res == 0, "display link in frames: %s" % rawlink.ERR.get(res, res))
@@ -139,7 +139,7 @@ def main():
     d = rawspice.DisplayChannel(ws, mini=True)
     d.send_init()
     d.wait_mark(10)
-    check(set(d.images) == {rawspice.IMAGE_BITMAP}, "image types %r" % d.images)
+    check(set(d.images) == {rawspice.IMAGE_QUIC}, "image types %r" % d.images)
     check(d.rgb() == picture, "picture in frames: %s"
           % ppm.describe_diff(ppm.diff(d.rgb(), picture, W, H)))
     d.close()

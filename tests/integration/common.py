@@ -41,9 +41,21 @@ AS_ROOT = os.geteuid() == 0
 
 _procs = []
 _dirs = []
+_hooks = []
+
+
+def atexit_first(fn):
+    """Call fn at exit before processes are stopped and directories
+    removed (a container must stop before its root goes)."""
+    _hooks.append(fn)
 
 
 def _cleanup():
+    for fn in reversed(_hooks):
+        try:
+            fn()
+        except Exception as e:      # the rest of the cleanup still runs
+            print("cleanup: %r" % e, file=sys.stderr)
     for p in reversed(_procs):
         if p.poll() is None:
             try:

@@ -232,15 +232,16 @@ class Qemu:
     booting a boot sector guest (code, the echo guest by default), or
     with linux=True the Linux guest (its serial console in serial.log)
     with the module groups of modules; vga: QEMU's -vga; extra arguments
-    (devices) after it.  Its input trace events go to trace.log."""
+    (devices) after it; qmp_path: where its QMP socket goes (in a
+    directory of its own by default).  Its input trace events go to trace.log."""
 
     def __init__(self, uid, extra=(), linux=False, code=ECHO_BOOT,
                  display=("-display", "dbus,p2p=yes"), modules=("console",),
-                 vga="std"):
+                 vga="std", qmp_path=None):
         need_linux() if linux else need()
         self.dir = common.tmpdir()
         os.chmod(self.dir, 0o777)
-        self.qmp_path = os.path.join(self.dir, "qmp.sock")
+        self.qmp_path = qmp_path or os.path.join(self.dir, "qmp.sock")
         self.trace_path = os.path.join(self.dir, "trace.log")
         self.serial_path = os.path.join(self.dir, "serial.log")
         if linux:

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The systemd units as a user runs them, under a real systemd booted in a
+container of its own (tests/integration/nspawn.py): spiced installed with
+`make install`, spiced.service enabled, spiced-qemu@vm.service started by
+systemctl for a QEMU the test runs on the host (its QMP socket bound into
+the container as /run/qemu/vm.qmp).
+
+spiced comes up (Type=notify: active only once it said READY); the
+bridge runs as the unit's user with no capabilities, no_new_privs and a
+seccomp filter; the real spice-gtk client on the host sees QEMU's
+screen exactly.  `systemctl reload spiced` takes a display added to
+spiced.conf.  QEMU going away ends the bridge with status 1, systemd
+restarts it, and the next QEMU's screen reaches the same viewer.
+Stopping the units ends them cleanly (spiced exits 0)."""
+
+import os
+import socket
+
+import common
+import nspawn
+import spice_client
+import vm
+from common import check
+
+
+def same_as_qemu(c, q, what, timeout=30):
+    """Wait until the client shows QEMU's screendump, pixel for pixel."""
+    def same():
+        w, h, rgb = q.screendump()
+        return c.primary is not None and (c.primary["width"], c.primary["height"]) == (w, h) \
+            and c.snapshot() == rgb
+    c.wait_until(same, timeout, what)
+    return q.screendump()
+
+
+# The displays' workers: uids no one else uses in the container.
+WORKER_UID = 64001
+
+
+def conf(port, uid, port2=None):
+    text = ("run-dir = /run/spiced\n"
+            "[display \"vm\"]\n"
+            "listen = 127.0.0.1:%d\n"
+            "producer-socket = /run/spiced/vm.qxl\n"
+            "producer-user = %d:%d\n"
+            "worker-user = %d:%d\n"
+            "password = pw\n" % (port, uid, uid, WORKER_UID, WORKER_UID))
+    if port2 is not None:
+        text += ("[display \"vm2\"]\nlisten = 127.0.0.1:%d\nproducer-socket = /run/spiced/vm2.qxl\n"
+                 "worker-user = %d:%d\n"
+                 "password = pw\n" % (port2, WORKER_UID + 1, WORKER_UID + 1))
+    return text
+
+
+def main():
+    nspawn.need()
+    vm.need()
+    uid = common.producer_uid()
+    qdir = common.tmpdir()
+    os.chmod(qdir, 0o777)
+    qmp = os.path.join(qdir, "vm.qmp")
+    q = vm.Qemu(uid, qmp_path=qmp)
+
+    port = common.free_port()
+    ct = nspawn.Container(binds={qdir: "/run/qemu"}, users={"qemu": uid})
+    conf_path = os.path.join(ct.prefix, "etc/spiced.conf")
+    ct.write(conf_path, conf(port, uid))
+    ct.enable("spiced.service")
+    print("container: %s" % ct.boot())
+    check(ct.show("spiced.service", "ActiveState") == "active",
+          "spiced.service is %s: %s" % (ct.show("spiced.service", "ActiveState"),
+                                        ct.journal("spiced.service")[-2000:]))
+    check(ct.show("spiced.service", "StatusText").startswith("1 display"),
+          "spiced's STATUS: %r" % ct.show("spiced.service", "StatusText"))
+
+    # The bridge, as the template runs it.
+    ct.systemctl("start", "spiced-qemu@vm.service")
+    c = spice_client.connect(port=port, password="pw")
+    c.wait_primary(30)
+    before = same_as_qemu(c, q, "QEMU's screen through the units")
+    pid = int(ct.show("spiced-qemu@vm.service", "MainPID"))
+    st = ct.status(pid)
+    check(st["Uid"].split()[0] == str(uid), "bridge uid %r, want %d" % (st["Uid"], uid))
+    check(st["NoNewPrivs"] == "1" and st["Seccomp"] == "2" and int(st["CapEff"], 16) == 0,
+          "bridge: NoNewPrivs %s Seccomp %s CapEff %s" % (st["NoNewPrivs"], st["Seccomp"],
+                                                          st["CapEff"]))
+
+    # systemctl reload: a display added to spiced.conf.
+    port2 = common.free_port()
+    ct.write(conf_path, conf(port, uid, port2))
+    r = ct.systemctl("reload", "spiced.service", check=False)
+    check(r.returncode == 0, "systemctl reload spiced: %s\n%s" % (
+        r.stderr.strip(), ct.journal("spiced.service")[-2500:]))
+    try:
+        common.wait_for(lambda: 'reload: display "vm2" added' in ct.journal("spiced.service"),
+                        10, "spiced's journal to say the display was added")
+    except common.TestFailure as e:
+        raise common.TestFailure("%s:\n%s" % (e, ct.journal("spiced.service")[-1500:]))
+    s = socket.create_connection(("127.0.0.1", port2), timeout=5)
+    s.close()
+    check(ct.show("spiced.service", "MainPID") != "0" and not c.disconnected,
+          "the reload restarted spiced or dropped the viewer")
+
+    # QEMU goes: the bridge exits 1 and is restarted; the next QEMU (a
+    # guest that shows no prompt) reaches the same viewer.
+    q.stop()
+    common.wait_for(lambda: int(ct.show("spiced-qemu@vm.service", "NRestarts") or 0) >= 1, 20,
+                    "systemd to restart the bridge")
+    check("QEMU closed the display" in ct.journal("spiced-qemu@vm.service"),
+          "the bridge's journal: %s" % ct.journal("spiced-qemu@vm.service")[-1500:])
+    if os.path.exists(qmp):
+        os.unlink(qmp)
+    q2 = vm.Qemu(uid, qmp_path=qmp, code=vm.BEEP_BOOT)
+    c.wait_until(lambda: q2.screendump() != before, 30, "the second guest's screen")
+    same_as_qemu(c, q2, "the second QEMU's screen after systemd restarted the bridge", 60)
+    check(not c.disconnected, "the viewer was dropped")
+    c.disconnect()
+
+    # Stopping: both end cleanly.
+    ct.systemctl("stop", "spiced-qemu@vm.service", "spiced.service")
+    for unit in ("spiced-qemu@vm.service", "spiced.service"):
+        check(ct.show(unit, "ActiveState") == "inactive" and ct.show(unit, "Result") == "success",
+              "%s after stop: %s/%s" % (unit, ct.show(unit, "ActiveState"), ct.show(unit, "Result")))
+    q2.stop()
+
+
+common.run(main)

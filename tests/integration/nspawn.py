@@ -23,11 +23,25 @@ PROGRAMS = ["daemon/spiced", "workers/spiced-worker", "producers/qemu/spiced-qem
             "ctl/spicectl"]
 
 
+def configured(var):
+    """A variable of the build's Makefile (prefix, ...)."""
+    with open(os.path.join(common.BUILDDIR, "Makefile")) as f:
+        for line in f:
+            if line.startswith(var + " = "):
+                return line.split("=", 1)[1].strip()
+    raise common.TestFailure("no %s in the Makefile" % var)
+
+
 def need():
     """Skip unless this machine can boot a container: root, mmdebstrap,
-    systemd-nspawn."""
+    systemd-nspawn; and unless the build's prefix can run there."""
     if not common.AS_ROOT:
         raise common.SkipTest("a container needs root")
+    if configured("prefix").startswith("/tmp/"):
+        # make distcheck's: nspawn and the units' PrivateTmp=yes both put
+        # a fresh /tmp over it.
+        raise common.SkipTest("prefix %s is under /tmp, which the container and the "
+                              "units' PrivateTmp hide" % configured("prefix"))
     for tool in ("mmdebstrap", "systemd-nspawn", "nsenter"):
         if shutil.which(tool) is None:
             raise common.SkipTest("%s is not installed (apt-get install mmdebstrap "
@@ -75,7 +89,8 @@ class Container:
                            capture_output=True, text=True)
         if r.returncode != 0:
             raise common.TestFailure("make install failed: %s" % r.stderr[-2000:])
-        self.prefix = self._configured("prefix")
+        self.prefix = configured("prefix")
+        self.prefix_dir = self.path(self.prefix)
         for name, uid in (users or {}).items():
             with open(os.path.join(self.root, "etc/passwd"), "a") as f:
                 f.write("%s:x:%d:%d::/nonexistent:/usr/sbin/nologin\n" % (name, uid, uid))
@@ -85,28 +100,20 @@ class Container:
         # /etc/systemd/system, as `systemctl link` does.
         unitdir = os.path.join(self.prefix, "lib/systemd/system")
         if self.prefix not in ("/usr", "/usr/local"):
-            for unit in os.listdir(self.path(unitdir)):
+            for unit in os.listdir(os.path.join(self.prefix_dir, "lib/systemd/system")):
                 os.symlink(os.path.join(unitdir, unit),
                            self.path(os.path.join("/etc/systemd/system", unit)))
         # Libraries installed under the prefix need the cache, as after
         # any make install (and the prefix's libdir in ld.so.conf when it
         # is not /usr/local/lib).
-        libdirs = {os.path.dirname(os.path.join(d, f))[len(self.root):]
-                   for d, _, files in os.walk(self.path(self.prefix))
+        libdirs = {self.prefix + d[len(self.prefix_dir):]
+                   for d, _, files in os.walk(self.prefix_dir)
                    for f in files if f.startswith("libqxlshm.so")}
         self.write("/etc/ld.so.conf.d/spiced.conf", "".join(d + "\n" for d in sorted(libdirs)))
         subprocess.run(["chroot", self.root, "ldconfig"], check=True)
         self.binds = binds or {}
         self.proc = None
         self.leader = None
-
-    @staticmethod
-    def _configured(var):
-        with open(os.path.join(common.BUILDDIR, "Makefile")) as f:
-            for line in f:
-                if line.startswith(var + " = "):
-                    return line.split("=", 1)[1].strip()
-        raise common.TestFailure("no %s in the Makefile" % var)
 
     def path(self, p):
         """A path inside the container, seen from the host."""

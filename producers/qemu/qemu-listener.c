@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * qemu-listener: see qemu-listener.h.  Signatures are QEMU 7.2's
+ * qemu-listener: see qemu-listener.h.  Signatures are QEMU's
  * (ui/dbus-display1.xml): Scanout(uuuuay), Update(iiiiuuay),
  * ScanoutDMABUF(huuuutb), UpdateDMABUF(iiii), Disable(), MouseSet(iii),
- * CursorDefine(iiiiay).  DMABUF scanouts only come with a GL display,
- * which the bridge does not ask for: refused.
+ * CursorDefine(iiiiay) since 7.2; the Interfaces property, through which
+ * QEMU 9.2 and later find the optional Listener.Unix.Map interface,
+ * ScanoutMap(huuuuu) and UpdateMap(iiii) (qemu-map.h).  DMABUF scanouts
+ * only come with a GL display, which the bridge does not ask for:
+ * refused.
  */
 #include <sys/socket.h>
 
@@ -16,15 +19,19 @@
 #include "log.h"
 #include "qemu-cursor.h"
 #include "qemu-listener.h"
+#include "qemu-map.h"
 #include "qemu-screen.h"
 
 #define QLISTEN_PATH	"/org/qemu/Display1/Listener"
 #define QLISTEN_ERR	"org.qemu.Display1.Error.Failed"
+#define QLISTEN_MAP_IFACE	QEMU_IFACE ".Listener.Unix.Map"
 
 struct qlisten {
 	struct qemu	*l_q;
 	sd_bus		*l_bus;		/* QEMU's calls to us */
 	sd_bus_slot	*l_vtable;
+	sd_bus_slot	*l_map_vtable;	/* Listener.Unix.Map */
+	struct qmap	*l_map;
 	sd_bus_slot	*l_call;	/* RegisterListener in flight */
 	sd_bus_slot	*l_match;	/* the console's PropertiesChanged */
 	uint32_t	 l_cw;		/* its Width and Height as last said */
@@ -90,6 +97,7 @@ qlisten_scanout(sd_bus_message *m, void *arg, sd_bus_error *ret)
 		return r;
 	log_debug("Scanout %ux%u stride %u format 0x%x, %zu bytes", w, h,
 	    px.qp_stride, px.qp_format, px.qp_size);
+	qmap_end(l->l_map);
 	if (qscreen_scanout(l->l_q->q_screen, w, h, &px, &err) == -1)
 		return qlisten_refuse(l, m, "Scanout", &err);
 	qlisten_follow(l);
@@ -212,6 +220,64 @@ qlisten_cursor_define(sd_bus_message *m, void *arg, sd_bus_error *ret)
 	return sd_bus_reply_method_return(m, NULL);
 }
 
+static int
+qlisten_scanout_map(sd_bus_message *m, void *arg, sd_bus_error *ret)
+{
+	struct qlisten *l = arg;
+	struct spd_err err;
+	uint32_t offset, w, h, stride, format;
+	int fd, r;
+
+	(void)ret;
+	if ((r = sd_bus_message_read(m, "huuuuu", &fd, &offset, &w, &h,
+	    &stride, &format)) < 0)
+		return r;
+	log_debug("ScanoutMap %ux%u stride %u format 0x%x at offset %u", w,
+	    h, stride, format, offset);
+	if (qmap_scanout(l->l_map, l->l_q->q_screen, fd, offset, w, h, stride,
+	    format, &err) == -1)
+		return qlisten_refuse(l, m, "ScanoutMap", &err);
+	qlisten_follow(l);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int
+qlisten_update_map(sd_bus_message *m, void *arg, sd_bus_error *ret)
+{
+	struct qlisten *l = arg;
+	struct spd_err err;
+	int32_t x, y, w, h;
+	int r;
+
+	(void)ret;
+	if ((r = sd_bus_message_read(m, "iiii", &x, &y, &w, &h)) < 0)
+		return r;
+	if (qmap_update(l->l_map, l->l_q->q_screen, x, y, w, h, &err) == -1)
+		return qlisten_refuse(l, m, "UpdateMap", &err);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+/* The optional interfaces the listener has, for QEMU 9.2 and later. */
+static int
+qlisten_interfaces(sd_bus *bus, const char *path, const char *iface,
+    const char *prop, sd_bus_message *reply, void *arg, sd_bus_error *ret)
+{
+	(void)bus;
+	(void)path;
+	(void)iface;
+	(void)prop;
+	(void)arg;
+	(void)ret;
+	return sd_bus_message_append(reply, "as", 1, QLISTEN_MAP_IFACE);
+}
+
+static const sd_bus_vtable qlisten_map_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("ScanoutMap", "huuuuu", "", qlisten_scanout_map, 0),
+	SD_BUS_METHOD("UpdateMap", "iiii", "", qlisten_update_map, 0),
+	SD_BUS_VTABLE_END
+};
+
 static const sd_bus_vtable qlisten_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD("Scanout", "uuuuay", "", qlisten_scanout, 0),
@@ -221,6 +287,8 @@ static const sd_bus_vtable qlisten_vtable[] = {
 	SD_BUS_METHOD("Disable", "", "", qlisten_disable, 0),
 	SD_BUS_METHOD("MouseSet", "iii", "", qlisten_mouse_set, 0),
 	SD_BUS_METHOD("CursorDefine", "iiiiay", "", qlisten_cursor_define, 0),
+	SD_BUS_PROPERTY("Interfaces", "as", qlisten_interfaces, 0,
+	    SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_VTABLE_END
 };
 
@@ -265,6 +333,10 @@ qlisten_new(struct qemu *q, struct spd_err *err)
 		return NULL;
 	}
 	l->l_q = q;
+	if ((l->l_map = qmap_new((uint64_t)q->q_max_w * q->q_max_h)) == NULL) {
+		spd_err_set(err, "out of memory");
+		goto fail;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		spd_err_set(err, "socketpair: %s", strerror(errno));
 		goto fail;
@@ -279,6 +351,8 @@ qlisten_new(struct qemu *q, struct spd_err *err)
 	sv[0] = -1;		/* the bus owns it */
 	if ((r = sd_bus_add_object_vtable(l->l_bus, &l->l_vtable,
 	    QLISTEN_PATH, QEMU_IFACE ".Listener", qlisten_vtable, l)) < 0 ||
+	    (r = sd_bus_add_object_vtable(l->l_bus, &l->l_map_vtable,
+	    QLISTEN_PATH, QLISTEN_MAP_IFACE, qlisten_map_vtable, l)) < 0 ||
 	    (r = sd_bus_match_signal(l->l_bus, NULL, NULL, NULL,
 	    "org.freedesktop.DBus.Local", "Disconnected", qlisten_gone,
 	    l)) < 0 ||
@@ -324,6 +398,8 @@ qlisten_free(struct qlisten *l)
 	sd_bus_slot_unref(l->l_call);
 	sd_bus_slot_unref(l->l_match);
 	sd_bus_slot_unref(l->l_vtable);
+	sd_bus_slot_unref(l->l_map_vtable);
+	qmap_free(l->l_map);
 	if (l->l_bus != NULL)
 		sd_bus_flush_close_unref(l->l_bus);
 	free(l);

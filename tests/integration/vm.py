@@ -83,6 +83,7 @@ FLOOD_BOOT = bytes([0xB8, 0x13, 0x00, 0xCD, 0x10, 0xB8, 0x00, 0xA0,
 GUEST_DIR = os.environ.get("SPICED_GUEST_DIR", os.path.join(common.SRCDIR, "tests", "guest"))
 GUEST_AGENT = os.path.join(common.BUILDDIR, "tests", "tools", "guest-agent")
 GUEST_RECORD = os.path.join(common.BUILDDIR, "tests", "tools", "guest-record")
+GUEST_INPUT = os.path.join(common.BUILDDIR, "tests", "tools", "guest-input")
 GUEST_CURSOR = os.path.join(common.BUILDDIR, "tests", "tools", "guest-cursor")
 AGENT_CHARDEV = ["-device", "virtio-serial-pci",
                  "-chardev", "dbus,id=vdagent,name=org.spice-space.vdagent.0",
@@ -106,6 +107,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in %(modules)s; do insmod /lib/modules/$m.ko || echo "guest: insmod $m failed"; done
 [ -e /dev/dsp ] && /record &
+[ -x /input ] && /input &
 [ -e /dev/dri/card0 ] && [ -x /cursor ] && /cursor &
 port() {
     for p in /sys/class/virtio-ports/*; do
@@ -191,8 +193,10 @@ def guest_initrd(path, nports, groups):
         with open(os.path.join(where[m], m + ".ko"), "rb") as f:
             entries.append(("lib/modules/%s.ko" % m, 0o100644, f.read(), (0, 0)))
     for name, prog in (("agent", GUEST_AGENT), ("record", GUEST_RECORD),
-                       ("cursor", GUEST_CURSOR)):
-        if not os.path.exists(prog):
+                       ("cursor", GUEST_CURSOR), ("input", GUEST_INPUT)):
+        # The input logger only with the input modules: other tests'
+        # serial logs stay as they were.
+        if not os.path.exists(prog) or (name == "input" and "input" not in groups):
             continue
         with open(prog, "rb") as f:
             entries.append((name, 0o100755, f.read(), (0, 0)))
@@ -208,7 +212,7 @@ def need_linux():
     need()
     if not os.path.exists(os.path.join(GUEST_DIR, "vmlinuz")) or \
             not os.path.exists(os.path.join(GUEST_DIR, "busybox")) or \
-            not os.path.isdir(os.path.join(GUEST_DIR, "modules", "sound")):
+            not os.path.isdir(os.path.join(GUEST_DIR, "modules", "input")):
         raise common.SkipTest("no Linux guest in %s (sh tools/guest-fetch.sh)" % GUEST_DIR)
 
 

@@ -12,10 +12,15 @@ seccomp filter; the real spice-gtk client on the host sees QEMU's
 screen exactly.  `systemctl reload spiced` takes a display added to
 spiced.conf.  QEMU going away ends the bridge with status 1, systemd
 restarts it, and the next QEMU's screen reaches the same viewer.
-Stopping the units ends them cleanly (spiced exits 0)."""
+Stopping the units ends them cleanly (spiced exits 0).  The supervisor
+runs with no_new_privs and only the capabilities its unit leaves it;
+systemd-analyze security rates spiced-qemu@.service at most 2.0 and
+spiced.service at most 3.5 (the supervisor still runs as root)."""
 
 import os
+import re
 import socket
+import subprocess
 
 import common
 import nspawn
@@ -33,6 +38,12 @@ def same_as_qemu(c, q, what, timeout=30):
     c.wait_until(same, timeout, what)
     return q.screendump()
 
+
+# CAP_CHOWN, KILL, SETGID, SETUID, NET_BIND_SERVICE, SYS_CHROOT, SYS_ADMIN.
+SPICED_CAPS = 1 << 0 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 10 | 1 << 18 | 1 << 21
+# systemd-analyze security's exposure at most: the template's, and
+# spiced.service's as it is until the supervisor runs without root.
+EXPOSURE = {"spiced-qemu@.service": 2.0, "spiced.service": 3.5}
 
 # The displays' workers: uids no one else uses in the container.
 WORKER_UID = 64001
@@ -53,6 +64,15 @@ def conf(port, uid, port2=None):
     return text
 
 
+def exposure(path):
+    """systemd-analyze security's overall exposure of a unit file."""
+    r = subprocess.run(["systemd-analyze", "security", "--offline=yes", "--no-pager", path],
+                       capture_output=True, text=True)
+    m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", r.stdout)
+    check(m is not None, "systemd-analyze security %s: %s" % (path, r.stdout[-500:] + r.stderr))
+    return float(m.group(1))
+
+
 def main():
     nspawn.need()
     vm.need()
@@ -67,12 +87,31 @@ def main():
     conf_path = os.path.join(ct.prefix, "etc/spiced.conf")
     ct.write(conf_path, conf(port, uid))
     ct.enable("spiced.service")
+    for unit, most in EXPOSURE.items():
+        e = exposure(ct.path(os.path.join(ct.prefix, "lib/systemd/system", unit)))
+        print("systemd-analyze security: %s %.1f" % (unit, e))
+        check(e <= most, "%s exposure %.1f, want at most %.1f" % (unit, e, most))
     print("container: %s" % ct.boot())
+    try:
+        in_container(ct, q, qmp, port, uid, conf_path)
+    except Exception:
+        for unit in ("spiced.service", "spiced-qemu@vm.service"):
+            print("---- journal of %s ----\n%s" % (unit, ct.journal(unit)[-3000:]))
+        raise
+
+
+def in_container(ct, q, qmp, port, uid, conf_path):
     check(ct.show("spiced.service", "ActiveState") == "active",
           "spiced.service is %s: %s" % (ct.show("spiced.service", "ActiveState"),
                                         ct.journal("spiced.service")[-2000:]))
     check(ct.show("spiced.service", "StatusText").startswith("1 display"),
           "spiced's STATUS: %r" % ct.show("spiced.service", "StatusText"))
+
+    # The supervisor keeps only the capabilities its unit leaves it, and
+    # no_new_privs; its workers still start (they need most of those).
+    st = ct.status(int(ct.show("spiced.service", "MainPID")))
+    check(int(st["CapBnd"], 16) == SPICED_CAPS and st["NoNewPrivs"] == "1",
+          "spiced: CapBnd %s NoNewPrivs %s" % (st["CapBnd"], st["NoNewPrivs"]))
 
     # The bridge, as the template runs it.
     ct.systemctl("start", "spiced-qemu@vm.service")

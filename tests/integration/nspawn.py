@@ -37,11 +37,14 @@ def need():
     systemd-nspawn; and unless the build's prefix can run there."""
     if not common.AS_ROOT:
         raise common.SkipTest("a container needs root")
-    if configured("prefix").startswith("/tmp/"):
-        # make distcheck's: nspawn and the units' PrivateTmp=yes both put
-        # a fresh /tmp over it.
-        raise common.SkipTest("prefix %s is under /tmp, which the container and the "
-                              "units' PrivateTmp hide" % configured("prefix"))
+    prefix = configured("prefix")
+    for top, why in (("/tmp/", "the container and the units' PrivateTmp=yes hide /tmp"),
+                     ("/home/", "the units' ProtectHome=yes hides /home"),
+                     ("/root/", "the units' ProtectHome=yes hides /root"),
+                     ("/run/", "the container has a /run of its own")):
+        # make distcheck's prefix lies in its build tree, wherever that is.
+        if prefix.startswith(top):
+            raise common.SkipTest("prefix %s: %s" % (prefix, why))
     for tool in ("mmdebstrap", "systemd-nspawn", "nsenter"):
         if shutil.which(tool) is None:
             raise common.SkipTest("%s is not installed (apt-get install mmdebstrap "

@@ -25,6 +25,14 @@
  * a 1080p primary and its images. */
 #define CONF_MIN_WORKER_MIB	64
 #define CONF_MAX_WORKER_MIB	(64 * 1024)
+/* producer-memory, MiB: the memslots one producer may hand over in all.
+ * The default holds six primaries of the largest size qxl-shm allows
+ * (8192x8192, 256 MiB each): what libqxlshm's default set-up takes at
+ * that size (a primary and three screens of room, plus 36 MiB) with a
+ * screen to spare. */
+#define CONF_MIN_PRODUCER_MIB	16
+#define CONF_MAX_PRODUCER_MIB	(64 * 1024)
+#define CONF_DEF_PRODUCER_MIB	(6 * 256)
 #define CONF_DEF_MAX_PREAUTH	32
 #define CONF_DEF_LINK_TIMEOUT	10
 #define CONF_DEF_PREAUTH_PER_ADDR 8
@@ -518,6 +526,9 @@ conf_display_key(struct conf_ctx *ctx, const struct conf_item *it,
 	if (!strcmp(k, "worker-memory"))
 		return conf_mib(ctx, it, CONF_MIN_WORKER_MIB, CONF_MAX_WORKER_MIB,
 		    &d->cd_worker_memory_mib, err);
+	if (!strcmp(k, "producer-memory"))
+		return conf_mib(ctx, it, CONF_MIN_PRODUCER_MIB,
+		    CONF_MAX_PRODUCER_MIB, &d->cd_producer_memory_mib, err);
 	if (!strcmp(k, "max-preauth"))
 		return conf_int(ctx, it, 1, 4096, &d->cd_max_preauth, err);
 	if (!strcmp(k, "link-timeout"))
@@ -577,6 +588,7 @@ conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
 		snprintf(d->cd_name, sizeof(d->cd_name), "%s", it->ci_section);
 		d->cd_line = it->ci_line;
 		d->cd_max_clients = CONF_DEF_MAX_CLIENTS;
+		d->cd_producer_memory_mib = CONF_DEF_PRODUCER_MIB;
 		d->cd_max_preauth = CONF_DEF_MAX_PREAUTH;
 		d->cd_link_timeout = CONF_DEF_LINK_TIMEOUT;
 		d->cd_max_preauth_per_addr = CONF_DEF_PREAUTH_PER_ADDR;

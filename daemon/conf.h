@@ -56,6 +56,7 @@ struct conf_display {
 	int		cd_disable_ticketing;
 	int		cd_max_clients;
 	int		cd_worker_memory_mib;	/* RLIMIT_DATA; 0: none */
+	int		cd_producer_memory_mib;	/* memslots' total, MiB */
 	int		cd_max_preauth;
 	int		cd_link_timeout;	/* seconds */
 	int		cd_max_preauth_per_addr; /* 0: only max-preauth */

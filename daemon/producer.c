@@ -78,6 +78,7 @@ struct producer {
 	/* PRIMARY_DONE answers the producer waits for; those of a replay
 	 * to a new worker are not its to see. */
 	unsigned		 p_done_owed;
+	char			 p_why[160];	/* a refusal's reason */
 };
 
 /* One listener per display; kept beside the display (not in struct
@@ -375,6 +376,8 @@ producer_on_memslot(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 {
 	struct qxlshm_memslot_add m;
 	struct producer_slot *slot;
+	uint64_t total, limit;
+	size_t i;
 
 	if (sbuf_get_bytes(sb, &m, sizeof(m)) != 0 || sbuf_left(sb) != 0 ||
 	    nfds != 1)
@@ -388,6 +391,20 @@ producer_on_memslot(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 	slot = &p->p_slots[m.slot_id];
 	if (slot->ps_fd >= 0)
 		return *why = "memslot id already in use", -1;
+	/* Slots are sparse: their size is what the worker may come to
+	 * fault in, so it counts whatever is touched now. */
+	for (i = 0, total = m.size; i < QXLSHM_MAX_SLOTS; i++)
+		if (p->p_slots[i].ps_fd >= 0)
+			total += p->p_slots[i].ps_size;
+	limit = (uint64_t)p->p_display->d_conf->cd_producer_memory_mib << 20;
+	if (total > limit) {
+		snprintf(p->p_why, sizeof(p->p_why), "memslots of %llu MiB in "
+		    "all, above the display's producer-memory of %llu MiB",
+		    (unsigned long long)((total + (1 << 20) - 1) >> 20),
+		    (unsigned long long)(limit >> 20));
+		*why = p->p_why;
+		return -3;
+	}
 	if (producer_check_memfd(fds[0], m.size, why) != 0)
 		return -3;
 	slot->ps_fd = fds[0];

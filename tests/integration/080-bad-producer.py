@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Hostile producers: a memfd without seals is refused at attach; a QXL
+"""Hostile producers: a memfd without seals is refused at attach, and so
+are memslots beyond the display's producer-memory (the default refuses
+six sparse 4 GiB slots at the first; 64M refuses 48 + 32 MiB at the
+second, while a producer that fits is shown); a QXL
 command pointing outside its slot, one with a wrong slot generation, and a
 bitmap chunk chain that loops are each dropped with a clear log line while
 the display keeps working (the client sees what the producer draws next);
@@ -72,6 +75,16 @@ def main():
     sp.wait_log(r'producer .* dropped: producer memfd not sealed against shrinking', 5)
     check(sp.alive(), "spiced died")
 
+    # Memory: the issue's six sparse 4 GiB slots, refused at the first
+    # against the default producer-memory (1536 MiB).
+    p = sp.start_bad_producer("--mode", "big-slots")
+    out, _ = p.communicate(timeout=10)
+    check(p.returncode == 0 and "memslots of 4096 MiB in all, above the display's "
+          "producer-memory of 1536 MiB" in out, "six 4 GiB slots: exit %d: %s" % (p.returncode, out))
+    sp.wait_log(r"producer .* dropped: memslots of 4096 MiB in all, above the display's "
+                r"producer-memory of 1536 MiB", 5)
+    check(sp.alive(), "spiced died")
+
     expect_display_survives(sp, "outside-slot", 0x336699, r"dropped QXL command.*")
     expect_display_survives(sp, "bad-generation", 0x993366, r"dropped QXL command.*generation")
     t0 = time.monotonic()
@@ -99,6 +112,22 @@ def main():
     c.wait_pixels(pic, timeout=15)
     c.disconnect()
     keeper.close()
+    sp.stop()
+
+    # A display with a small producer-memory: slots of 48 and 32 MiB go
+    # over 64 MiB at the second; a producer whose slots fit (libqxlshm's
+    # set-up at this size: about 41 MiB) is shown.
+    sp = common.Spiced(password="pw", extra="producer-memory = 64M")
+    common.wait_producer_socket(sp)
+    p = sp.start_bad_producer("--mode", "big-slots", "--slots", "48,32")
+    out, _ = p.communicate(timeout=10)
+    check(p.returncode == 0 and "sent MEMSLOT_ADD 0 of 48 MiB" in out and
+          "memslots of 80 MiB in all, above the display's producer-memory of 64 MiB" in out,
+          "48 + 32 MiB slots: exit %d: %s" % (p.returncode, out))
+    sp.start_producer("--image", img)
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_pixels(pic, timeout=15)
+    c.disconnect()
 
 
 common.run(main)

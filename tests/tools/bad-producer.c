@@ -8,6 +8,9 @@
  * Modes:
  *   unsealed-memfd  MEMSLOT_ADD with a memfd lacking F_SEAL_SHRINK; the
  *                   server must answer ERROR (printed).  Nothing follows.
+ *   big-slots       MEMSLOT_ADD of sealed, sparse memfds of the sizes in
+ *                   MiB --slots lists (default six of 4096), one after
+ *                   the other; the server must answer ERROR (printed).
  *   outside-slot    after a normal attach and primary, a QXL_CMD_DRAW whose
  *                   QXLPHYSICAL lies past the end of its slot
  *   chunk-loop      a COPY whose bitmap data chunk chain loops (C -> A ->
@@ -20,7 +23,7 @@
  * still works.  Then it stays attached for --hold seconds (default: until
  * SIGINT/SIGTERM) and detaches.
  *
- * Exit: 0 done as planned (unsealed-memfd: ERROR received); 1 setup or
+ * Exit: 0 done as planned (unsealed-memfd, big-slots: ERROR received); 1 setup or
  * connection failure; 2 usage; 3 the server accepted an unsealed memfd;
  * 4 the server sent ERROR or closed while we were attached (the reason is
  * printed; expected after enough faults).
@@ -28,6 +31,7 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -57,36 +61,44 @@ static void
 bp_usage(void)
 {
 	fprintf(stderr, "usage: bad-producer --socket PATH --mode "
-	    "unsealed-memfd|outside-slot|chunk-loop|bad-generation|"
+	    "unsealed-memfd|big-slots|outside-slot|chunk-loop|bad-generation|"
 	    "ring-corrupt|valid\n"
+	    "       [--slots MiB,MiB,...]\n"
 	    "       [--repeat N] [--then-valid] [--color 0xRRGGBB] "
 	    "[--size WxH] [--hold SECONDS]\n");
 	exit(2);
 }
 
+/* MEMSLOT_ADD of a memfd of size bytes as slot id, sealed or not. */
 static int
-bp_unsealed(struct qxlshm *q)
+bp_add_slot(struct qxlshm *q, uint32_t id, uint64_t size, int sealed)
 {
 	struct qxlshm_memslot_add add;
-	char buf[QXLSHM_MAX_MSG];
-	uint32_t type, len = sizeof(buf);
-	int fd;
+	int fd, rc;
 
-	if ((fd = memfd_create("bad-producer", MFD_CLOEXEC)) == -1 ||
-	    ftruncate(fd, 1 << 20) == -1) {
+	if ((fd = memfd_create("bad-producer", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1 || ftruncate(fd, (off_t)size) == -1 ||
+	    (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) == -1)) {
 		fprintf(stderr, "bad-producer: memfd: %s\n", strerror(errno));
-		return 1;
+		return -1;
 	}
 	memset(&add, 0, sizeof(add));
-	add.slot_id = 0;
-	add.size = 1 << 20;
-	if (qxlshm_send_msg(q, QXLSHM_MSG_MEMSLOT_ADD, &add, sizeof(add), &fd,
-	    1) == -1) {
-		fprintf(stderr, "bad-producer: %s\n", qxlshm_error(q));
-		return 1;
-	}
+	add.slot_id = id;
+	add.size = size;
+	rc = qxlshm_send_msg(q, QXLSHM_MSG_MEMSLOT_ADD, &add, sizeof(add),
+	    &fd, 1);
 	close(fd);
-	printf("bad-producer: sent MEMSLOT_ADD with an unsealed memfd\n");
+	return rc;
+}
+
+/* Wait for the server's ERROR: 0 when it came, 3 when it did not. */
+static int
+bp_expect_error(struct qxlshm *q)
+{
+	char buf[QXLSHM_MAX_MSG];
+	uint32_t type, len = sizeof(buf);
+
 	for (;;) {
 		if (qxlshm_recv_msg(q, &type, buf, &len, 5000) == -1) {
 			if (strncmp(qxlshm_error(q), "server error", 12) == 0)
@@ -101,6 +113,38 @@ bp_unsealed(struct qxlshm *q)
 	}
 	printf("bad-producer: got ERROR as expected: %s\n", qxlshm_error(q));
 	return 0;
+}
+
+static int
+bp_unsealed(struct qxlshm *q)
+{
+	if (bp_add_slot(q, 0, 1 << 20, 0) == -1) {
+		fprintf(stderr, "bad-producer: %s\n", qxlshm_error(q));
+		return 1;
+	}
+	printf("bad-producer: sent MEMSLOT_ADD with an unsealed memfd\n");
+	return bp_expect_error(q);
+}
+
+/* Slots of the comma-separated sizes in MiB, until the server refuses
+ * one (a send that fails: the server closed after its ERROR). */
+static int
+bp_big_slots(struct qxlshm *q, const char *list)
+{
+	char *copy, *tok, *save = NULL;
+	uint32_t id = 0;
+
+	if ((copy = strdup(list)) == NULL)
+		return 1;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && id <
+	    QXLSHM_MAX_SLOTS; tok = strtok_r(NULL, ",", &save), id++) {
+		if (bp_add_slot(q, id, strtoull(tok, NULL, 10) << 20, 1) == -1)
+			break;
+		printf("bad-producer: sent MEMSLOT_ADD %u of %s MiB\n", id,
+		    tok);
+	}
+	free(copy);
+	return bp_expect_error(q);
 }
 
 static QXLDrawable *
@@ -184,9 +228,11 @@ main(int argc, char **argv)
 		{ "color", required_argument, NULL, 'c' },
 		{ "size", required_argument, NULL, 'S' },
 		{ "hold", required_argument, NULL, 'H' },
+		{ "slots", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sock = NULL, *mode = NULL;
+	const char *slots = "4096,4096,4096,4096,4096,4096";
 	struct sigaction sa;
 	struct qxlshm *q;
 	QXLDrawable *d;
@@ -196,7 +242,7 @@ main(int argc, char **argv)
 	uint32_t color = 0x00ff00, w = 640, h = 480;
 	int c, repeat = 1, then_valid = 0, hold = 0, i, rv = 0;
 
-	while ((c = getopt_long(argc, argv, "s:m:r:vc:S:H:", longopts,
+	while ((c = getopt_long(argc, argv, "s:m:r:vc:S:H:L:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -221,6 +267,9 @@ main(int argc, char **argv)
 		case 'H':
 			hold = atoi(optarg);
 			break;
+		case 'L':
+			slots = optarg;
+			break;
 		default:
 			bp_usage();
 		}
@@ -229,6 +278,7 @@ main(int argc, char **argv)
 	    optind != argc)
 		bp_usage();
 	if (strcmp(mode, "unsealed-memfd") != 0 &&
+	    strcmp(mode, "big-slots") != 0 &&
 	    strcmp(mode, "outside-slot") != 0 &&
 	    strcmp(mode, "chunk-loop") != 0 &&
 	    strcmp(mode, "bad-generation") != 0 &&
@@ -250,6 +300,16 @@ main(int argc, char **argv)
 			return 1;
 		}
 		rv = bp_unsealed(q);
+		qxlshm_close(q);
+		return rv;
+	}
+	if (strcmp(mode, "big-slots") == 0) {
+		if ((q = qxlshm_connect(sock, "bad-producer", err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "bad-producer: %s\n", err);
+			return 1;
+		}
+		rv = bp_big_slots(q, slots);
 		qxlshm_close(q);
 		return rv;
 	}

@@ -33,6 +33,7 @@ test_good(void)
 	    "password = \"a # b\"\n"
 	    "max-clients = 3\n"
 	    "worker-memory = 2G\n"
+	    "producer-memory = 256M\n"
 	    "password-expires = 1700000000\n"
 	    "image-compression = off\n"
 	    "jpeg-wan-compression = always\n"
@@ -58,6 +59,8 @@ test_good(void)
 	ASSERT_INT_EQ(c.c_displays[0].cd_max_clients, 3);
 	ASSERT_INT_EQ(c.c_displays[0].cd_worker_memory_mib, 2048);
 	ASSERT_INT_EQ(c.c_displays[1].cd_worker_memory_mib, 0);
+	ASSERT_INT_EQ(c.c_displays[0].cd_producer_memory_mib, 256);
+	ASSERT_INT_EQ(c.c_displays[1].cd_producer_memory_mib, 1536);
 	ASSERT_INT_EQ(c.c_displays[0].cd_password_expires, 1700000000);
 	ASSERT_INT_EQ(c.c_displays[1].cd_password_expires, 0);
 	ASSERT_INT_EQ(c.c_displays[0].cd_link_timeout, 10);
@@ -112,6 +115,10 @@ test_errors(void)
 	    "lz, lz4, off, got \"zip\"");
 	expect_error(DISP "password = x\njpeg-wan-compression = yes\n", 0,
 	    "jpeg-wan-compression must be one of auto, never, always");
+	expect_error(DISP "password = x\nproducer-memory = 8M\n", 0,
+	    "producer-memory must be a size from 16M to 64G");
+	expect_error(DISP "password = x\nproducer-memory = 1T\n", 0,
+	    "producer-memory must be a size");
 	expect_error(DISP "password = x\nworker-memory = 512\n", 0,
 	    "worker-memory must be a size from 64M to 64G");
 	expect_error(DISP "password = x\nworker-memory = 32M\n", 0,

@@ -7,6 +7,7 @@
  *	    [--expires-in S | --expires-at T]
  *	spicectl [-s SOCKET] expire-ticket DISPLAY [--view-only]
  *	spicectl [-s SOCKET] [--json] list
+ *	spicectl [-s SOCKET] [--json] stats
  *	spicectl [-s SOCKET] disconnect [--display NAME] SESSION
  *	spicectl [-s SOCKET] vv DISPLAY [--lifetime S] [--view-only]
  *	    [--host HOST] [--title TITLE] [--ca FILE]
@@ -84,6 +85,7 @@ spicectl_usage(int status)
 	    "                [--password-file FILE]\n"
 	    "       spicectl [-s SOCKET] expire-ticket DISPLAY [--view-only]\n"
 	    "       spicectl [-s SOCKET] [--json] list\n"
+	    "       spicectl [-s SOCKET] [--json] stats\n"
 	    "       spicectl [-s SOCKET] disconnect [--display NAME] SESSION\n"
 	    "       spicectl [-s SOCKET] vv DISPLAY [--lifetime SECONDS] "
 	    "[--view-only]\n"
@@ -422,6 +424,28 @@ spicectl_json_rep(struct spicectl_json *js, const struct control_rep *r)
 		js->in_session = 1;
 		js->nchannels = 0;
 		break;
+	case CONTROL_REP_DISPLAY_STATS:
+		spicectl_json_close(js, 1);
+		printf("%s{\"name\":", js->ndisplays++ ? "," : "");
+		spicectl_json_str(r->dstats.name);
+		printf(",\"producer\":%s,\"sessions\":%" PRIu32
+		    ",\"display_cpu\":%.3f,\"cursor_cpu\":%.3f,\"channels\":[",
+		    r->dstats.producer ? "true" : "false", r->dstats.sessions,
+		    r->dstats.display_cpu / 1000.0,
+		    r->dstats.cursor_cpu / 1000.0);
+		js->in_display = 1;
+		js->nchannels = 0;
+		break;
+	case CONTROL_REP_CHANNEL_STATS:
+		printf("%s{\"session\":%" PRIu32 ",\"conn\":%" PRIu32
+		    ",\"type\":\"%s\",\"id\":%u,\"bytes_out_per_s\":%" PRIu64
+		    ",\"bytes_in_per_s\":%" PRIu64 ",\"msgs_out_per_s\":%" PRIu32
+		    ",\"queue_bytes\":%" PRIu32 ",\"rtt_us\":%" PRIu32 "}",
+		    js->nchannels++ ? "," : "", r->cstats.session,
+		    r->cstats.conn, spicectl_channel_name(r->cstats.type),
+		    r->cstats.id, r->cstats.bytes_out, r->cstats.bytes_in,
+		    r->cstats.msgs_out, r->cstats.outq, r->cstats.rtt_us);
+		break;
 	case CONTROL_REP_CHANNEL:
 		printf("%s{\"type\":\"%s\",\"type_id\":%u,\"id\":%u,"
 		    "\"conn\":%" PRIu32 ",\"peer\":",
@@ -445,6 +469,25 @@ spicectl_text_rep(const struct control_rep *r)
 	uint8_t i;
 
 	switch (r->type) {
+	case CONTROL_REP_DISPLAY_STATS:
+		printf("display %s: %s, %" PRIu32 " session%s; CPU: display "
+		    "worker %.1f%%, cursor worker %.1f%%\n", r->dstats.name,
+		    r->dstats.producer ? "producer attached" : "no producer",
+		    r->dstats.sessions, r->dstats.sessions == 1 ? "" : "s",
+		    r->dstats.display_cpu / 10.0, r->dstats.cursor_cpu / 10.0);
+		break;
+	case CONTROL_REP_CHANNEL_STATS:
+		printf("  session %" PRIu32 " %s:%u: %.1f kB/s out, %.1f kB/s "
+		    "in, %" PRIu32 " msg/s, queue %" PRIu32 " B",
+		    r->cstats.session, spicectl_channel_name(r->cstats.type),
+		    r->cstats.id, r->cstats.bytes_out / 1000.0,
+		    r->cstats.bytes_in / 1000.0, r->cstats.msgs_out,
+		    r->cstats.outq);
+		if (r->cstats.rtt_us != 0)
+			printf(", round trip %.1f ms", r->cstats.rtt_us /
+			    1000.0);
+		printf("\n");
+		break;
 	case CONTROL_REP_DISPLAY:
 		printf("display %s: ", d->name);
 		if (d->producer)
@@ -658,7 +701,7 @@ main(int argc, char *argv[])
 	struct spicectl_opts o;
 	struct control_req req;
 	const char *cmd;
-	int ch, fd, nargs, rc;
+	int ch, fd, nargs, rc, records;
 	char **args;
 
 	memset(&o, 0, sizeof(o));
@@ -711,6 +754,8 @@ main(int argc, char *argv[])
 		spicectl_set_name(req.display, args[0], "display");
 	} else if (!strcmp(cmd, "list") && nargs == 0) {
 		req.type = CONTROL_REQ_LIST;
+	} else if (!strcmp(cmd, "stats") && nargs == 0) {
+		req.type = CONTROL_REQ_STATS;
 	} else if (!strcmp(cmd, "disconnect") && nargs == 1) {
 		req.type = CONTROL_REQ_DISCONNECT;
 		req.session = (uint32_t)spicectl_number(args[0], UINT32_MAX,
@@ -746,13 +791,15 @@ main(int argc, char *argv[])
 	    req.type != CONTROL_REQ_SET_TICKET)
 		spicectl_usage(SPICECTL_EXIT_USAGE);
 	if ((o.display != NULL && req.type != CONTROL_REQ_DISCONNECT) ||
-	    (o.json && req.type != CONTROL_REQ_LIST))
+	    (o.json && req.type != CONTROL_REQ_LIST &&
+	    req.type != CONTROL_REQ_STATS))
 		spicectl_usage(SPICECTL_EXIT_USAGE);
 
+	records = req.type == CONTROL_REQ_LIST || req.type == CONTROL_REQ_STATS;
 	fd = spicectl_connect(o.socket);
 	spicectl_send(fd, o.socket, &req);
 	explicit_bzero(&req, sizeof(req));
-	rc = spicectl_answer(fd, &o, !strcmp(cmd, "list"));
+	rc = spicectl_answer(fd, &o, records);
 	close(fd);
 	return rc;
 }

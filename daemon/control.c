@@ -34,6 +34,7 @@
 #include "log.h"
 #include "producer.h"
 #include "session.h"
+#include "worker-proc.h"
 #include "tls.h"
 
 #define CONTROL_MAX_CONNS	8
@@ -340,6 +341,64 @@ control_list(struct control_conn *cc)
 	control_rep_put_end(&cc->cc_out);
 }
 
+/* A counter's rate per second between a connection's last two reports. */
+static uint64_t
+control_rate(const struct session_chan *sc, uint64_t now, uint64_t then)
+{
+	uint64_t dt = sc->sc_stats_at[1] - sc->sc_stats_at[0];
+
+	if (sc->sc_stats_at[0] == 0 || dt == 0 || now < then)
+		return 0;
+	return (uint64_t)((double)(now - then) * 1e9 / (double)dt);
+}
+
+static void
+control_stats(struct control_conn *cc)
+{
+	struct control_display_stats ds;
+	struct control_channel_stats cs;
+	const struct ipc_conn_stats *a, *b;
+	struct session_chan *sc;
+	struct display *d;
+	struct session *s;
+	uint64_t r;
+	size_t i;
+
+	for (i = 0; i < control.ndisplays; i++) {
+		d = &control.displays[i];
+		if (d->d_conf == NULL)
+			continue;
+		memset(&ds, 0, sizeof(ds));
+		snprintf(ds.name, sizeof(ds.name), "%s", d->d_name);
+		ds.producer = producer_running(d);
+		ds.sessions = (uint32_t)d->d_nsessions;
+		ds.display_cpu = wproc_cpu_load(d->d_worker);
+		ds.cursor_cpu = wproc_cpu_load(d->d_cursor);
+		control_rep_put_display_stats(&cc->cc_out, &ds);
+		LIST_FOREACH(s, &d->d_sessions, s_entry)
+			TAILQ_FOREACH(sc, &s->s_chans, sc_entry) {
+				memset(&cs, 0, sizeof(cs));
+				cs.session = s->s_id;
+				cs.conn = sc->sc_conn;
+				cs.type = sc->sc_type;
+				cs.id = sc->sc_id;
+				a = &sc->sc_stats[0];
+				b = &sc->sc_stats[1];
+				cs.bytes_out = control_rate(sc, b->bytes_out,
+				    a->bytes_out);
+				cs.bytes_in = control_rate(sc, b->bytes_in,
+				    a->bytes_in);
+				r = control_rate(sc, b->msgs_out, a->msgs_out);
+				cs.msgs_out = r > UINT32_MAX ? UINT32_MAX :
+				    (uint32_t)r;
+				cs.outq = b->outq;
+				cs.rtt_us = b->rtt_us;
+				control_rep_put_channel_stats(&cc->cc_out, &cs);
+			}
+	}
+	control_rep_put_end(&cc->cc_out);
+}
+
 static void
 control_disconnect(struct control_conn *cc, const struct control_req *req)
 {
@@ -531,6 +590,9 @@ control_handle(struct control_conn *cc)
 		break;
 	case CONTROL_REQ_LIST:
 		control_list(cc);
+		break;
+	case CONTROL_REQ_STATS:
+		control_stats(cc);
 		break;
 	case CONTROL_REQ_DISCONNECT:
 		control_disconnect(cc, &req);

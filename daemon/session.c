@@ -704,6 +704,20 @@ session_end(struct session *s, const char *reason)
 	free(s);
 }
 
+struct session_chan *
+session_chan_find(struct display *d, uint32_t id, uint32_t conn)
+{
+	struct session_chan *sc;
+	struct session *s;
+
+	if ((s = session_find(d, id)) == NULL)
+		return NULL;
+	TAILQ_FOREACH(sc, &s->s_chans, sc_entry)
+		if (sc->sc_conn == conn)
+			return sc;
+	return NULL;
+}
+
 void
 session_conn_closed(struct display *d, uint32_t id, uint32_t conn)
 {

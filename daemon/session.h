@@ -29,6 +29,10 @@ struct session_chan {
 	uint8_t			 sc_framing;	/* enum ipc_framing */
 	char			 sc_peer[IPC_ADDR_LEN];
 	time_t			 sc_since;	/* wall clock, for humans */
+	/* Its worker's last two IPC_W2D_STATS of it ([1] the newest), and
+	 * when they came (CLOCK_MONOTONIC ns, 0: not yet). */
+	struct ipc_conn_stats	 sc_stats[2];
+	uint64_t		 sc_stats_at[2];
 };
 
 struct session {
@@ -64,6 +68,9 @@ void	 session_channels_changed(struct display *);
 /* End a session: tell the display worker, stop its main worker (so every
  * channel connection of the session closes). */
 void	 session_end(struct session *, const char *reason);
+/* Connection conn of session id of display d, or NULL. */
+struct session_chan *session_chan_find(struct display *d, uint32_t id,
+	    uint32_t conn);
 /* A worker reported that a connection of session id ended. */
 void	 session_conn_closed(struct display *, uint32_t id, uint32_t conn);
 /* The display's producer started or stopped taking input (d_input_fd,

@@ -8,6 +8,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
+
+#include <spice/enums.h>
 
 #include "log.h"
 #include "producer.h"
@@ -125,6 +128,87 @@ wproc_ipc_key(struct wproc *w, struct ipc_msg *m, const char **why)
 	return keygen_on_key(w, &k, why);
 }
 
+/* Whether a worker of w's kind serves channels of SPICE type t (and, for
+ * a session's worker, of its own session). */
+static int
+wproc_serves(const struct wproc *w, uint8_t t, uint32_t session)
+{
+	if (w->w_session != NULL && w->w_session->s_id != session)
+		return 0;
+	switch (w->w_role) {
+	case WPROC_DISPLAY:
+		return t == SPICE_CHANNEL_DISPLAY;
+	case WPROC_CURSOR:
+		return t == SPICE_CHANNEL_CURSOR;
+	case WPROC_MAIN:
+		return t == SPICE_CHANNEL_MAIN;
+	case WPROC_INPUTS:
+		return t == SPICE_CHANNEL_INPUTS;
+	case WPROC_PLAYBACK:
+		return t == SPICE_CHANNEL_PLAYBACK;
+	case WPROC_RECORD:
+		return t == SPICE_CHANNEL_RECORD;
+	case WPROC_VMC:
+		return t == SPICE_CHANNEL_USBREDIR || t == SPICE_CHANNEL_PORT ||
+		    t == SPICE_CHANNEL_WEBDAV;
+	default:
+		return 0;
+	}
+}
+
+static int
+wproc_ipc_stats(struct wproc *w, struct ipc_msg *m, const char **why)
+{
+	static struct ipc_stats st;
+	struct session_chan *sc;
+	struct timespec ts;
+	uint64_t now;
+	uint32_t i;
+
+	memcpy(&st, m->payload, sizeof(st));
+	if (st.nconn > IPC_STATS_CONNS) {
+		*why = "stats of more connections than a message holds";
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	w->w_cpu_ns[0] = w->w_cpu_ns[1];
+	w->w_cpu_at[0] = w->w_cpu_at[1];
+	w->w_cpu_ns[1] = st.cpu_ns;
+	w->w_cpu_at[1] = now;
+	if (w->w_display == NULL)
+		return 0;
+	for (i = 0; i < st.nconn; i++) {
+		/* A connection closed meanwhile is no longer known: fine. */
+		if ((sc = session_chan_find(w->w_display, st.conn[i].session,
+		    st.conn[i].conn)) == NULL)
+			continue;
+		if (!wproc_serves(w, sc->sc_type, st.conn[i].session)) {
+			*why = "stats of a connection it does not serve";
+			return -1;
+		}
+		sc->sc_stats[0] = sc->sc_stats[1];
+		sc->sc_stats_at[0] = sc->sc_stats_at[1];
+		sc->sc_stats[1] = st.conn[i];
+		sc->sc_stats_at[1] = now;
+	}
+	return 0;
+}
+
+uint32_t
+wproc_cpu_load(const struct wproc *w)
+{
+	uint64_t dt, dc;
+
+	if (w == NULL || w->w_cpu_at[0] == 0 || w->w_cpu_at[1] <=
+	    w->w_cpu_at[0] || w->w_cpu_ns[1] < w->w_cpu_ns[0])
+		return 0;
+	dt = w->w_cpu_at[1] - w->w_cpu_at[0];
+	dc = w->w_cpu_ns[1] - w->w_cpu_ns[0];
+	return dc / dt >= UINT32_MAX / 1000 ? UINT32_MAX :
+	    (uint32_t)(dc * 1000 / dt);
+}
+
 static const struct wproc_permit wproc_permits[] = {
 	{ IPC_W2D_READY, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
 	    WPROC_ROLE_KEYGEN | WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR |
@@ -132,6 +216,9 @@ static const struct wproc_permit wproc_permits[] = {
 	    wproc_ipc_ready },
 	{ IPC_W2D_KEY, WPROC_ROLE_KEYGEN, 1, wproc_ipc_key },
 	{ IPC_W2D_INPUT_ACTIVE, WPROC_ROLE_INPUTS, 1, wproc_ipc_input_active },
+	{ IPC_W2D_STATS, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
+	    WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR | WPROC_ROLE_VMC |
+	    WPROC_ROLE_PLAYBACK | WPROC_ROLE_RECORD, 1, wproc_ipc_stats },
 	{ IPC_W2D_CONN_CLOSED, WPROC_ROLE_MAIN | WPROC_ROLE_DISPLAY |
 	    WPROC_ROLE_INPUTS | WPROC_ROLE_CURSOR | WPROC_ROLE_VMC |
 	    WPROC_ROLE_PLAYBACK | WPROC_ROLE_RECORD, 1,

@@ -47,6 +47,10 @@ struct wproc {
 	struct session		*w_session;	/* main and inputs workers */
 	wproc_gone_cb		 w_gone;	/* or NULL */
 	void			*w_gone_arg;
+	/* Its CPU time from its last two IPC_W2D_STATS, and when (CLOCK_-
+	 * MONOTONIC ns), for spicectl stats. */
+	uint64_t		 w_cpu_ns[2];
+	uint64_t		 w_cpu_at[2];
 };
 
 /* fork+exec a worker for display d (NULL for WPROC_KEYGEN) with the IPC
@@ -72,6 +76,9 @@ void	 wproc_reap_all(int timeout_ms);
 /* Stop every worker (shutdown). */
 void	 wproc_stop_all(void);
 const char *wproc_role_name(enum wproc_role);
+/* Its CPU over its last two IPC_W2D_STATS, in thousandths of a core (0
+ * for NULL or before two reports). */
+uint32_t wproc_cpu_load(const struct wproc *);
 
 /* worker-ipc.c: readable IPC socket. */
 void	 wproc_ipc_read(evutil_socket_t, short, void *);

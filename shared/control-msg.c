@@ -181,6 +181,7 @@ control_req_parse(const uint8_t *body, size_t len, struct control_req *req,
 			    req->kind);
 		break;
 	case CONTROL_REQ_LIST:
+	case CONTROL_REQ_STATS:
 		break;
 	case CONTROL_REQ_DISCONNECT:
 		if (control_get_str(&sb, 1, req->display, CONTROL_NAME_MAX,
@@ -295,6 +296,42 @@ control_rep_parse(const uint8_t *body, size_t len, struct control_rep *rep,
 		break;
 	case CONTROL_REP_END:
 		break;
+	case CONTROL_REP_DISPLAY_STATS:
+		if (control_get_str(&sb, 1, rep->dstats.name, CONTROL_NAME_MAX,
+		    "display", err) != 0 ||
+		    control_get_u8(&sb, &rep->dstats.producer, "producer",
+		    err) != 0 ||
+		    control_get_u32(&sb, &rep->dstats.sessions, "sessions",
+		    err) != 0 ||
+		    control_get_u32(&sb, &rep->dstats.display_cpu,
+		    "display worker CPU", err) != 0 ||
+		    control_get_u32(&sb, &rep->dstats.cursor_cpu,
+		    "cursor worker CPU", err) != 0)
+			return -1;
+		if (rep->dstats.producer > 1)
+			return spd_err_set(err, "producer: bad flag %u",
+			    rep->dstats.producer);
+		break;
+	case CONTROL_REP_CHANNEL_STATS:
+		if (control_get_u32(&sb, &rep->cstats.session, "session",
+		    err) != 0 ||
+		    control_get_u32(&sb, &rep->cstats.conn, "connection",
+		    err) != 0 ||
+		    control_get_u8(&sb, &rep->cstats.type, "channel type",
+		    err) != 0 ||
+		    control_get_u8(&sb, &rep->cstats.id, "channel id",
+		    err) != 0 ||
+		    control_get_u64(&sb, &rep->cstats.bytes_out, "bytes out",
+		    err) != 0 ||
+		    control_get_u64(&sb, &rep->cstats.bytes_in, "bytes in",
+		    err) != 0 ||
+		    control_get_u32(&sb, &rep->cstats.msgs_out, "messages out",
+		    err) != 0 ||
+		    control_get_u32(&sb, &rep->cstats.outq, "queue", err) != 0 ||
+		    control_get_u32(&sb, &rep->cstats.rtt_us, "round trip",
+		    err) != 0)
+			return -1;
+		break;
 	case CONTROL_REP_VV:
 		if (control_get_str(&sb, 1, rep->vv.password,
 		    CONTROL_PASSWORD_MAX, "password", err) != 0 ||
@@ -384,6 +421,7 @@ control_req_put(struct obuf *ob, const struct control_req *req)
 		obuf_put_u8(ob, req->kind);
 		break;
 	case CONTROL_REQ_LIST:
+	case CONTROL_REQ_STATS:
 		break;
 	case CONTROL_REQ_DISCONNECT:
 		control_put_str(ob, 1, req->display, CONTROL_NAME_MAX, 0);
@@ -474,6 +512,38 @@ control_rep_put_vv(struct obuf *ob, const struct control_vv *v)
 	obuf_put_u32le(ob, v->secure);
 	control_put_str(ob, 2, v->host_subject, CONTROL_SUBJECT_MAX, 0);
 	control_put_str(ob, 2, v->ca, CONTROL_CA_MAX, 0);
+	control_frame_finish(ob, off, CONTROL_MAX_REPLY);
+}
+
+void
+control_rep_put_display_stats(struct obuf *ob,
+    const struct control_display_stats *d)
+{
+	size_t off = control_frame_begin(ob, CONTROL_REP_DISPLAY_STATS);
+
+	control_put_str(ob, 1, d->name, CONTROL_NAME_MAX, 1);
+	obuf_put_u8(ob, d->producer);
+	obuf_put_u32le(ob, d->sessions);
+	obuf_put_u32le(ob, d->display_cpu);
+	obuf_put_u32le(ob, d->cursor_cpu);
+	control_frame_finish(ob, off, CONTROL_MAX_REPLY);
+}
+
+void
+control_rep_put_channel_stats(struct obuf *ob,
+    const struct control_channel_stats *c)
+{
+	size_t off = control_frame_begin(ob, CONTROL_REP_CHANNEL_STATS);
+
+	obuf_put_u32le(ob, c->session);
+	obuf_put_u32le(ob, c->conn);
+	obuf_put_u8(ob, c->type);
+	obuf_put_u8(ob, c->id);
+	obuf_put_u64le(ob, c->bytes_out);
+	obuf_put_u64le(ob, c->bytes_in);
+	obuf_put_u32le(ob, c->msgs_out);
+	obuf_put_u32le(ob, c->outq);
+	obuf_put_u32le(ob, c->rtt_us);
 	control_frame_finish(ob, off, CONTROL_MAX_REPLY);
 }
 

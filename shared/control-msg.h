@@ -38,7 +38,7 @@
 #include "err.h"
 #include "sbuf.h"
 
-#define CONTROL_VERSION		2
+#define CONTROL_VERSION		3
 
 #define CONTROL_LEN_FIELD	4	/* the u32le length prefix */
 #define CONTROL_HDR_LEN		4	/* version + type, after the prefix */
@@ -67,6 +67,8 @@ enum control_type {
 	CONTROL_REQ_EXPIRE_TICKET = 2,	/* str8 display, u8 ticket kind */
 	CONTROL_REQ_LIST = 3,		/* empty */
 	CONTROL_REQ_DISCONNECT = 4,	/* str8 display ("" any), u32 id */
+	CONTROL_REQ_STATS = 6,		/* empty: DISPLAY_STATS, each followed
+					   by its CHANNEL_STATS, then END */
 	CONTROL_REQ_VV = 5,		/* str8 display, u32 lifetime (s),
 					   u8 ticket kind: a one-time
 					   ticket and how to connect */
@@ -79,6 +81,8 @@ enum control_type {
 	CONTROL_REP_CHANNEL = 104,	/* struct control_channel */
 	CONTROL_REP_END = 105,		/* empty: the list is complete */
 	CONTROL_REP_VV = 106,		/* struct control_vv */
+	CONTROL_REP_DISPLAY_STATS = 107, /* struct control_display_stats */
+	CONTROL_REP_CHANNEL_STATS = 108, /* struct control_channel_stats */
 };
 
 /* SET_TICKET expiry kinds. */
@@ -154,6 +158,34 @@ struct control_channel {
 	uint64_t	since;
 };
 
+/* CONTROL_REP_DISPLAY_STATS body: str8 name, u8 producer attached,
+ * u32 sessions, u32 display_cpu, u32 cursor_cpu (its display and cursor
+ * workers' CPU over their last second, in thousandths of a core). */
+struct control_display_stats {
+	char		name[CONTROL_NAME_MAX + 1];
+	uint8_t		producer;
+	uint32_t	sessions;
+	uint32_t	display_cpu;
+	uint32_t	cursor_cpu;
+};
+
+/* CONTROL_REP_CHANNEL_STATS body: u32 session, u32 conn, u8 type, u8 id,
+ * u64 bytes_out, u64 bytes_in (per second), u32 msgs_out (messages per
+ * second), u32 outq (bytes queued for the client now), u32 rtt_us (the
+ * main channel's last round trip; 0 elsewhere or not measured yet), all
+ * over the worker's last two reports, a second apart. */
+struct control_channel_stats {
+	uint32_t	session;
+	uint32_t	conn;
+	uint8_t		type;
+	uint8_t		id;
+	uint64_t	bytes_out;
+	uint64_t	bytes_in;
+	uint32_t	msgs_out;
+	uint32_t	outq;
+	uint32_t	rtt_us;
+};
+
 /* CONTROL_REP_VV body: str8 password (the one-time ticket), u64 expires
  * (epoch seconds), str8 host, u16 port (0: none), u16 tls_port (0: none),
  * u32 secure (bit N: channel type N must use TLS; all bits: every
@@ -178,6 +210,8 @@ struct control_rep {
 	struct control_session	session;
 	struct control_channel	channel;
 	struct control_vv	vv;
+	struct control_display_stats	dstats;
+	struct control_channel_stats	cstats;
 };
 
 /*
@@ -215,5 +249,9 @@ void	control_rep_put_session(struct obuf *ob, const struct control_session *);
 void	control_rep_put_channel(struct obuf *ob, const struct control_channel *);
 void	control_rep_put_end(struct obuf *ob);
 void	control_rep_put_vv(struct obuf *ob, const struct control_vv *);
+void	control_rep_put_display_stats(struct obuf *ob,
+	    const struct control_display_stats *);
+void	control_rep_put_channel_stats(struct obuf *ob,
+	    const struct control_channel_stats *);
 
 #endif

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SPICED_IPC_VERSION	8
+#define SPICED_IPC_VERSION	9
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -77,6 +77,7 @@ enum ipc_type {
 	IPC_W2D_KEY = 204,		/* keygen: one key; struct ipc_key */
 	IPC_W2D_PRIMARY_DONE = 203,	/* display: primary create/destroy
 					   applied; forwarded to the producer */
+	IPC_W2D_STATS = 206,		/* every IPC_STATS_MS: struct ipc_stats */
 	IPC_W2D_INPUT_ACTIVE = 205,	/* inputs: its client pressed a key or
 					   button (at most every
 					   IPC_INPUT_ACTIVE_MS) */
@@ -256,6 +257,27 @@ struct ipc_leds {
 /* IPC_W2D_INPUT_ACTIVE: the agent follows the viewer that last typed or
  * clicked; an inputs worker says so at most this often. */
 #define IPC_INPUT_ACTIVE_MS	250
+
+/* IPC_W2D_STATS: what a worker does, for spicectl stats: its CPU time
+ * so far and the counters of up to IPC_STATS_CONNS of its client
+ * connections (a worker with more sends several, each a slice). */
+#define IPC_STATS_MS		1000
+#define IPC_STATS_CONNS		16
+struct ipc_conn_stats {
+	uint32_t	session;
+	uint32_t	conn;
+	uint64_t	bytes_out;	/* written to the client so far */
+	uint64_t	bytes_in;	/* read from it so far */
+	uint64_t	msgs_out;	/* messages queued for it so far */
+	uint32_t	outq;		/* bytes queued, not yet written */
+	uint32_t	rtt_us;		/* its last PING's round trip, 0: none */
+} __attribute__((packed));
+struct ipc_stats {
+	uint64_t	cpu_ns;		/* the worker's CPU time so far */
+	uint32_t	nconn;		/* 0..IPC_STATS_CONNS used below */
+	uint32_t	pad;
+	struct ipc_conn_stats conn[IPC_STATS_CONNS];
+} __attribute__((packed));
 
 /* IPC_D2W_PORT_ATTACH: a producer's byte stream (qxl-shm MSG_PORT) for
  * the session's channel of that type and id: usbredir, port or webdav. */

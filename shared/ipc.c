@@ -43,6 +43,7 @@ static const struct ipc_spec {
 	{ IPC_W2D_PRODUCER_FAULT,	sizeof(struct ipc_producer_fault), 0 },
 	{ IPC_W2D_KEY,			sizeof(struct ipc_key),		0 },
 	{ IPC_W2D_INPUT_ACTIVE,		0,				0 },
+	{ IPC_W2D_STATS,		sizeof(struct ipc_stats),	0 },
 };
 
 int

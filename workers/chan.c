@@ -19,6 +19,7 @@
  *   appends fields (as newer protocol versions may) is not cut off;
  * - a sub_list in a client's full header is ignored (clients send none).
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -78,6 +79,13 @@ _Static_assert(CHAN_READ_CHUNK >= IPC_RELAY_DGRAM_MAX,
 struct chan {
 	struct event_base	*c_base;
 	int			 c_fd;
+	TAILQ_ENTRY(chan)	 c_all;		/* chan_all, once set up */
+	int			 c_listed;
+	/* For spicectl stats (chan_stats()). */
+	uint64_t		 c_bytes_out;
+	uint64_t		 c_bytes_in;
+	uint32_t		 c_rtt_us;	/* last PING's, 0: none yet */
+	uint64_t		 c_msgs_out;	/* messages queued so far */
 	uint32_t		 c_session;
 	uint32_t		 c_conn;
 	struct ipc_client	 c_info;
@@ -172,9 +180,14 @@ chan_mm_time(void)
 	return (uint32_t)(chan_now_ns() / 1000000u);
 }
 
+/* Every connection of this worker, for its stats. */
+static TAILQ_HEAD(, chan) chan_all = TAILQ_HEAD_INITIALIZER(chan_all);
+
 static void
 chan_free(struct chan *c)
 {
+	if (c->c_listed)
+		TAILQ_REMOVE(&chan_all, c, c_all);
 	if (c->c_rev != NULL)
 		event_free(c->c_rev);
 	if (c->c_wev != NULL)
@@ -316,6 +329,7 @@ chan_write_some(struct chan *c)
 	if (n <= 0)
 		return n < 0 ? -1 : 0;
 	evbuffer_drain(c->c_out, (size_t)n);
+	c->c_bytes_out += (uint64_t)n;
 	if (c->c_rec_bound)
 		c->c_rec_left -= (size_t)n;
 	return n;
@@ -501,10 +515,37 @@ chan_new(struct event_base *base, int fd, uint32_t session, uint32_t conn,
 	    info->channel_type, info->channel_id,
 	    info->mini_header ? "mini" : "full", c->c_max_msg,
 	    c->c_ws_on ? ", WebSocket" : "");
+	TAILQ_INSERT_TAIL(&chan_all, c, c_all);
+	c->c_listed = 1;
 	return c;
 fail:
 	chan_free(c);
 	return NULL;
+}
+
+size_t
+chan_stats(struct ipc_conn_stats *out, size_t first, size_t max)
+{
+	struct chan *c;
+	size_t i = 0, n = 0;
+
+	TAILQ_FOREACH(c, &chan_all, c_all) {
+		if (n == max)
+			break;
+		if (i++ < first)
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].session = c->c_session;
+		out[n].conn = c->c_conn;
+		out[n].bytes_out = c->c_bytes_out;
+		out[n].bytes_in = c->c_bytes_in;
+		out[n].msgs_out = c->c_msgs_out;
+		out[n].outq = (uint32_t)(chan_outq(c) > UINT32_MAX ?
+		    UINT32_MAX : chan_outq(c));
+		out[n].rtt_us = c->c_rtt_us;
+		n++;
+	}
+	return n;
 }
 
 void *
@@ -643,6 +684,7 @@ chan_put_header(struct chan *c, uint16_t type, size_t len)
 	/* Build the header with obuf putters into a fixed array so the
 	 * byte order logic lives in one place. */
 	obuf_init(&h);
+	c->c_msgs_out++;
 	if (!c->c_info.mini_header)
 		obuf_put_u64le(&h, ++c->c_serial);
 	obuf_put_u16le(&h, type);
@@ -894,10 +936,13 @@ chan_common(struct chan *c, uint16_t type, struct sbuf *body,
 			*why = "protocol error: short PONG";
 			return -1;
 		}
-		if (u32 == c->c_ping_id && u64 == c->c_ping_ns)
+		if (u32 == c->c_ping_id && u64 == c->c_ping_ns) {
+			u64 = (chan_now_ns() - c->c_ping_ns) / 1000u;
+			c->c_rtt_us = u64 > UINT32_MAX ? UINT32_MAX :
+			    (uint32_t)u64;
 			log_debug("display %s conn %u: round trip %llu us",
-			    chan_display, c->c_conn, (unsigned long long)
-			    ((chan_now_ns() - c->c_ping_ns) / 1000u));
+			    chan_display, c->c_conn, (unsigned long long)u64);
+		}
 		return 0;
 	case SPICE_MSGC_DISCONNECTING:
 		/* The client is leaving; its EOF follows and closes us. */
@@ -1109,6 +1154,7 @@ chan_read_cb(evutil_socket_t fd, short what, void *arg)
 			chan_close(c, "client closed the connection");
 		return;
 	}
+	c->c_bytes_in += (uint64_t)n;
 	plen = (size_t)n;
 	if (c->c_ws_on)
 		ev = chan_ws_decode(c, vec.iov_base, (size_t)n, &plen, &err);

@@ -58,6 +58,9 @@ struct chan *chan_new(struct event_base *, int fd, uint32_t session,
 void	chan_close(struct chan *, const char *reason);
 
 void	*chan_arg(const struct chan *);
+/* The counters of this worker's connections (every chan alive), from the
+ * first-th on, at most max of them into out; returns how many. */
+size_t	 chan_stats(struct ipc_conn_stats *out, size_t first, size_t max);
 /* 1 if the client announced channel cap bit n (resp. common cap). */
 int	 chan_has_cap(const struct chan *, unsigned n);
 int	 chan_has_common_cap(const struct chan *, unsigned n);

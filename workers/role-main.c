@@ -284,6 +284,9 @@ role_main_client(struct role_main *rm, struct ipc_msg *msg,
 	    rm->rm_conn, ic.peer);
 	magent_set_chan(rm->rm_agent, rm->rm_chan, rm->rm_session);
 	role_main_send_init(rm);
+	/* A first round trip at once: the session's latency is known from
+	 * its start (spicectl stats), then every ROLE_MAIN_PING_SEC. */
+	chan_ping(rm->rm_chan);
 	tv.tv_sec = ROLE_MAIN_PING_SEC;
 	tv.tv_usec = 0;
 	event_add(rm->rm_ping, &tv);

@@ -370,6 +370,9 @@ worker_init(struct worker *w, const struct ipc_msg *msg)
 	    w->wk_display);
 	if (w->wk_role->wr_start != NULL && w->wk_role->wr_start(w, &err) != 0)
 		worker_exit(w, 1, err.msg);
+	/* The keygen helper serves no client: nothing to count. */
+	if (w->wk_role != &role_keygen)
+		worker_stats_start(w);
 }
 
 static void

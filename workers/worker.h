@@ -58,6 +58,8 @@ extern const struct worker_role role_record;
 void	worker_send(struct worker *, uint32_t type, uint32_t session,
 	    uint32_t conn, const void *payload, size_t len, const int *fds,
 	    int nfds);
+/* Send IPC_W2D_STATS every IPC_STATS_MS from now on (worker-stats.c). */
+void	worker_stats_start(struct worker *);
 /* Tell the supervisor that connection conn of session ended, and why. */
 void	worker_conn_closed(struct worker *, uint32_t session, uint32_t conn,
 	    const char *reason);

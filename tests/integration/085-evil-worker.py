@@ -5,7 +5,8 @@ spiced-worker; its sandbox taken as already beaten) tells the supervisor
 things its role and state do not allow: a READY that names another pid or
 IPC version, is short or carries an fd, comes twice; a message type
 nobody defined; a display worker's PRODUCER_FAULT; a CONN_CLOSED for
-another session.  Each time the supervisor logs what was wrong and stops
+another session; STATS of more connections than a message holds, or of
+another session's connection.  Each time the supervisor logs what was wrong and stops
 that worker only: the client that linked it loses its connection, the
 producer stays attached and its display worker keeps running, another
 session's connection stays open, and new sessions link.  A worker that
@@ -67,6 +68,10 @@ def main():
         ("fault", r"sent message type 202, not allowed for its role and state"),
         ("closed %d 1" % sid, r"message type 201 refused: a session.s worker reported a "
                               r"connection of another session"),
+        ("stats-many", r"message type 206 refused: stats of more connections than a "
+                       r"message holds"),
+        ("stats-foreign %d 1" % sid, r"message type 206 refused: stats of a connection it "
+                                     r"does not serve"),
     ]
     for line, why in cases:
         with open(plan, "w") as f:

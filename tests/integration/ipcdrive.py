@@ -76,7 +76,9 @@ def send(sock, name, payload=b"", fds=(), session=0, conn=0):
 
 def recv(sock, timeout=5, skip=()):
     """Next message as (name, payload, session, conn); (None, ...) at EOF.
-    Messages whose names are in skip are passed over."""
+    Messages whose names are in skip are passed over, and so are the
+    STATS every worker sends each second."""
+    skip = tuple(skip) + ("IPC_W2D_STATS",)
     while True:
         r, _, _ = select.select([sock], [], [], timeout)
         check(r, "an IPC message from the worker within %ds" % timeout)

@@ -10,6 +10,7 @@ import ipcdrive
 from common import check
 
 SESSION, CONN = 4242, 7
+MSG_PING, MSGC_PONG = 4, 3
 
 
 class MainClient:
@@ -39,21 +40,55 @@ class MainClient:
             b += x
         return b
 
-    def recv(self):
+    def recv_any(self):
         if self.mini:
             typ, size = struct.unpack("<HI", self.recv_exact(6))
         else:
             _, typ, size, _ = struct.unpack("<QHII", self.recv_exact(18))
         return typ, self.recv_exact(size)
 
+    def recv(self):
+        """The next message but PINGs, which are answered as a client
+        does (the worker pings once at the start, then every 10 s)."""
+        while True:
+            typ, body = self.recv_any()
+            if typ != MSG_PING:
+                return typ, body
+            self.send(MSGC_PONG, body[:12])
+
     def expect(self, typ):
         t, body = self.recv()
         check(t == typ, "expected message %d, got %d" % (typ, t))
         return body
 
+    def closed(self):
+        """True when the server closed the connection with nothing but
+        PINGs before its end."""
+        try:
+            while True:
+                typ, _ = self.recv_any()
+                if typ != MSG_PING:
+                    return False
+        except (EOFError, ConnectionResetError):
+            return True
+
     def nothing_pending(self, wait=0.3):
-        r, _, _ = select.select([self.sock], [], [], wait)
-        return not r
+        """No message but PINGs (answered) within wait seconds."""
+        hdr = 6 if self.mini else 18
+        while True:
+            r, _, _ = select.select([self.sock], [], [], wait)
+            if not r:
+                return True
+            head = self.sock.recv(hdr, socket.MSG_PEEK)
+            if len(head) < hdr:
+                return False
+            typ = struct.unpack_from("<H", head, 0 if self.mini else 8)[0]
+            if typ != MSG_PING:
+                return False
+            _, body = self.recv_any()
+            self.send(MSGC_PONG, body[:12])
+
+
 
 
 def expect_session_end(p, ipc, reason_part):

@@ -16,6 +16,8 @@ IPC socket (fd 3), then waits to be stopped:
   unknown        READY, then a message type nobody defined
   fault          READY, then PRODUCER_FAULT (a display worker's message)
   closed S C     READY, then CONN_CLOSED for session S, connection C
+  stats-many     READY, then STATS of more connections than it holds
+  stats-foreign S C  READY, then STATS of session S's connection C
   silent         READY, then nothing (the control case: it stays up)
 
 It does not sandbox itself: it stands for a worker whose sandbox was
@@ -117,6 +119,14 @@ def main():
         elif what == "fault":
             send(sock, T["IPC_W2D_PRODUCER_FAULT"],
                  payload("ipc_producer_fault", reason=b"forged\0"))
+        elif what in ("stats-many", "stats-foreign"):
+            one = payload("ipc_conn_stats",
+                          session=struct.pack("<I", int(plan[1]) if len(plan) > 1 else 0),
+                          conn=struct.pack("<I", int(plan[2]) if len(plan) > 2 else 0),
+                          bytes_out=struct.pack("<Q", 1 << 40))
+            send(sock, T["IPC_W2D_STATS"],
+                 payload("ipc_stats", nconn=struct.pack("<I", 17 if what == "stats-many" else 1),
+                         conn=one))
         elif what == "closed":
             send(sock, T["IPC_W2D_CONN_CLOSED"],
                  payload("ipc_conn_closed", reason=b"forged\0"),

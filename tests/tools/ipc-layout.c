@@ -45,6 +45,16 @@ main(void)
 	BEGIN(ipc_producer_fault);
 	FIELD(ipc_producer_fault, reason);
 	END();
+	BEGIN(ipc_stats);
+	FIELD(ipc_stats, cpu_ns);
+	FIELD(ipc_stats, nconn);
+	FIELD(ipc_stats, conn);
+	END();
+	BEGIN(ipc_conn_stats);
+	FIELD(ipc_conn_stats, session);
+	FIELD(ipc_conn_stats, conn);
+	FIELD(ipc_conn_stats, bytes_out);
+	END();
 	printf("}\n");
 	return 0;
 }

@@ -168,11 +168,14 @@ test_req_rejects(void)
 	expect_req_fail(b, 0, "truncated frame header");
 	expect_req_fail((const uint8_t *)"\1\0\3", 3, "truncated frame header");
 	expect_raw_fail(CONTROL_VERSION + 1, CONTROL_REQ_LIST, NULL, 0,
-	    "protocol version 3");
+	    "protocol version 4");
 	expect_raw_fail(1, CONTROL_REQ_LIST, NULL, 0, "protocol version 1");
 	expect_raw_fail(0, CONTROL_REQ_LIST, NULL, 0, "protocol version 0");
 	expect_raw_fail(CONTROL_VERSION, 0, NULL, 0, "unknown request type 0");
-	expect_raw_fail(CONTROL_VERSION, 6, NULL, 0, "unknown request type 6");
+	expect_raw_fail(CONTROL_VERSION, 7, NULL, 0, "unknown request type 7");
+	/* STATS: nothing after the header. */
+	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_STATS, "x", 1,
+	    "request");
 	/* VV: display, lifetime 1..CONTROL_MAX_LIFETIME, kind. */
 	expect_raw_fail(CONTROL_VERSION, CONTROL_REQ_VV, "\2vm\0\0\0\0\0", 8,
 	    "lifetime 0 s");
@@ -274,6 +277,8 @@ test_rep_roundtrip_and_rejects(void)
 	struct control_session s;
 	struct control_channel c;
 	struct control_vv v;
+	struct control_display_stats ds;
+	struct control_channel_stats cs;
 	struct control_rep rep;
 	struct spd_err err;
 	struct obuf ob;
@@ -319,6 +324,21 @@ test_rep_roundtrip_and_rejects(void)
 	v.secure = 0x6;
 	strcpy(v.host_subject, "C=XX,O=spiced,CN=spiced.example");
 	memset(v.ca, 'c', CONTROL_CA_MAX);	/* at its cap */
+	memset(&ds, 0, sizeof(ds));
+	strcpy(ds.name, "vm1");
+	ds.producer = 1;
+	ds.sessions = 2;
+	ds.display_cpu = 123;
+	ds.cursor_cpu = 4;
+	memset(&cs, 0, sizeof(cs));
+	cs.session = 99;
+	cs.conn = 12;
+	cs.type = 2;
+	cs.bytes_out = 1ull << 40;
+	cs.bytes_in = 77;
+	cs.msgs_out = 30;
+	cs.outq = 4096;
+	cs.rtt_us = 250;
 
 	obuf_init(&ob);
 	control_rep_put_display(&ob, &d);
@@ -328,6 +348,8 @@ test_rep_roundtrip_and_rejects(void)
 	control_rep_put_text(&ob, CONTROL_REP_OK, "");
 	control_rep_put_end(&ob);
 	control_rep_put_vv(&ob, &v);
+	control_rep_put_display_stats(&ob, &ds);
+	control_rep_put_channel_stats(&ob, &cs);
 	ASSERT_TRUE(!ob.ob_failed);
 	for (off = 0, i = 0; off < ob.ob_len; i++) {
 		ASSERT_INT_EQ(control_frame_len(ob.ob_data + off,
@@ -365,9 +387,17 @@ test_rep_roundtrip_and_rejects(void)
 			ASSERT_INT_EQ(rep.type, CONTROL_REP_VV);
 			ASSERT_TRUE(memcmp(&rep.vv, &v, sizeof(v)) == 0);
 			break;
+		case 7:
+			ASSERT_INT_EQ(rep.type, CONTROL_REP_DISPLAY_STATS);
+			ASSERT_TRUE(memcmp(&rep.dstats, &ds, sizeof(ds)) == 0);
+			break;
+		case 8:
+			ASSERT_INT_EQ(rep.type, CONTROL_REP_CHANNEL_STATS);
+			ASSERT_TRUE(memcmp(&rep.cstats, &cs, sizeof(cs)) == 0);
+			break;
 		}
 	}
-	ASSERT_INT_EQ(i, 7);
+	ASSERT_INT_EQ(i, 9);
 
 	/* Rejections: each prefix of the display record is truncated. */
 	obuf_reset(&ob);
@@ -391,8 +421,8 @@ test_rep_roundtrip_and_rejects(void)
 		uint8_t b[8];
 
 		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, CONTROL_VERSION,
-		    107, NULL, 0), &rep, &err), -1);
-		ASSERT_STR_CONTAINS(err.msg, "unknown reply type 107");
+		    109, NULL, 0), &rep, &err), -1);
+		ASSERT_STR_CONTAINS(err.msg, "unknown reply type 109");
 		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, CONTROL_VERSION,
 		    CONTROL_REQ_LIST, NULL, 0), &rep, &err), -1);
 		ASSERT_INT_EQ(control_rep_parse(b, raw_req(b, CONTROL_VERSION,

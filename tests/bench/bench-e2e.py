@@ -192,7 +192,8 @@ def run_spiced(opt, frames, fps, damage, nframes):
         lines = ["run-dir = %s" % d, '[display "bench"]',
                  "listen = 127.0.0.1:%d" % port,
                  "producer-socket = %s/bench.qxl" % d,
-                 'password = "%s"' % PASSWORD]
+                 'password = "%s"' % PASSWORD] + [
+                     l.strip() for l in opt.spiced_conf.split(";") if l.strip()]
         if os.geteuid() == 0:
             uid = 61000 + os.getpid() % 3000
             lines.append("worker-user = %d:%d" % (uid, uid))
@@ -323,6 +324,9 @@ def main():
     ap.add_argument("--ref", default="lz4,auto_glz,jpeg",
                     help="reference settings to run: lz4 (what spiced sends), auto_glz "
                          "(libspice-server's default), jpeg (auto_glz, JPEG always)")
+    ap.add_argument("--spiced-conf", default="",
+                    help="lines for spiced's display section, separated by ';' "
+                         "(e.g. 'jpeg-wan-compression = always')")
     ap.add_argument("--idle-ms", type=int, default=1500,
                     help="display quiet this long = done (1500)")
     opt = ap.parse_args()

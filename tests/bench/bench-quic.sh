@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # make bench-quic: build tests/bench/bench-quic.c against spice-common's
 # quic.c from Debian's source of the installed libspice-server (fetched
-# from the Debian archive once, kept in BUILDDIR/tests/bench/spice-src),
+# from the Debian archive once, kept in the user's cache directory),
 # and run it.  Usage: bench-quic.sh SRCDIR BUILDDIR
 set -eu
 src=$1
 build=$2
 ver=$(dpkg-query -W -f='${Version}' libspice-server1 2>/dev/null | sed 's/-[^-]*$//; s/^[0-9]*://')
 [ -n "$ver" ] || { echo "bench-quic: libspice-server1 is not installed" >&2; exit 1; }
-cache="$build/tests/bench/spice-src"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/spiced-bench"
 common="$cache/spice-$ver/subprojects/spice-common/common"
 if [ ! -f "$common/quic.c" ]; then
 	mkdir -p "$cache"

@@ -89,6 +89,14 @@ fuzz_control_rep(const uint8_t *data, size_t size)
 		    strlen(rep.vv.ca) <= CONTROL_CA_MAX);
 		control_rep_put_vv(&ob, &rep.vv);
 		break;
+	case CONTROL_REP_DISPLAY_STATS:
+		FUZZ_CHECK(strlen(rep.dstats.name) <= CONTROL_NAME_MAX &&
+		    rep.dstats.producer <= 1);
+		control_rep_put_display_stats(&ob, &rep.dstats);
+		break;
+	case CONTROL_REP_CHANNEL_STATS:
+		control_rep_put_channel_stats(&ob, &rep.cstats);
+		break;
 	default:
 		abort();
 	}

@@ -12,7 +12,10 @@ seccomp filter; the real spice-gtk client on the host sees QEMU's
 screen exactly.  `systemctl reload spiced` takes a display added to
 spiced.conf.  QEMU going away ends the bridge with status 1, systemd
 restarts it, and the next QEMU's screen reaches the same viewer.
-Stopping the units ends them cleanly (spiced exits 0).  The supervisor
+Two tenants' supervisors (spiced@alpha, spiced@beta: each its own config
+under PREFIX/etc/spiced, run-dir, port and worker uid) run beside it,
+each taking only its own password.  Stopping the units ends them
+cleanly (spiced exits 0).  The supervisor
 runs with no_new_privs and only the capabilities its unit leaves it;
 systemd-analyze security rates spiced-qemu@.service at most 2.0 and
 spiced.service at most 3.5 (the supervisor still runs as root)."""
@@ -24,6 +27,7 @@ import subprocess
 
 import common
 import nspawn
+import rawlink
 import spice_client
 import vm
 from common import check
@@ -43,7 +47,7 @@ def same_as_qemu(c, q, what, timeout=30):
 SPICED_CAPS = 1 << 0 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 10 | 1 << 18 | 1 << 21
 # systemd-analyze security's exposure at most: the template's, and
 # spiced.service's as it is until the supervisor runs without root.
-EXPOSURE = {"spiced-qemu@.service": 2.0, "spiced.service": 3.5}
+EXPOSURE = {"spiced-qemu@.service": 2.0, "spiced.service": 3.5, "spiced@.service": 3.5}
 
 # The displays' workers: uids no one else uses in the container.
 WORKER_UID = 64001
@@ -155,6 +159,31 @@ def in_container(ct, q, qmp, port, uid, conf_path):
     same_as_qemu(c, q2, "the second QEMU's screen after systemd restarted the bridge", 60)
     check(not c.disconnected, "the viewer was dropped")
     c.disconnect()
+
+    # One supervisor per tenant (spiced@NAME.service), side by side with
+    # the main one: each its own config, run-dir, port and worker uid.
+    tenants = {}
+    for i, name in enumerate(("alpha", "beta")):
+        tport = common.free_port()
+        tenants[name] = tport
+        ct.write(os.path.join(ct.prefix, "etc/spiced/%s.conf" % name),
+                 "run-dir = /run/spiced-%s\n[display \"%s\"]\nlisten = 127.0.0.1:%d\n"
+                 "producer-socket = /run/spiced-%s/%s.qxl\nworker-user = %d:%d\n"
+                 "password = %s-pw\n" % (name, name, tport, name, name, WORKER_UID + 10 + i,
+                                        WORKER_UID + 10 + i, name))
+        ct.systemctl("start", "spiced@%s.service" % name)
+    for i, (name, tport) in enumerate(tenants.items()):
+        unit = "spiced@%s.service" % name
+        check(ct.show(unit, "ActiveState") == "active", "%s: %s" % (unit, ct.journal(unit)[-1500:]))
+        res, s = rawlink.link(tport, "%s-pw" % name, keep=True)
+        check(res == 0, "%s: link refused: %s" % (name, rawlink.ERR.get(res, res)))
+        s.close()
+        other = [n for n in tenants if n != name][0]
+        res, _ = rawlink.link(tport, "%s-pw" % other)
+        check(res != 0, "%s took %s's password" % (name, other))
+        workers = ct.child_uids(int(ct.show(unit, "MainPID")))
+        check(WORKER_UID + 10 + i in workers, "%s's workers run as %r" % (name, workers))
+    ct.systemctl("stop", "spiced@alpha.service", "spiced@beta.service")
 
     # Stopping: both end cleanly.
     ct.systemctl("stop", "spiced-qemu@vm.service", "spiced.service")

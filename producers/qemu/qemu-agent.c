@@ -156,12 +156,15 @@ qagent_stream_cb(sd_event_source *es, int fd, uint32_t revents, void *arg)
 	}
 	if (revents & (EPOLLIN | EPOLLHUP) && (a->a_broken ||
 	    a->a_inlen < sizeof(a->a_in))) {
-		/* After a bad chunk, what the guest writes is dropped until
-		 * it reopens the port.  Otherwise it is kept, even before
-		 * the port is open: the guest's first bytes may come before
-		 * QEMU's word that it opened the port (FEOpened), on the
-		 * other connection. */
-		if (a->a_broken)
+		/* What the guest writes is kept, even before the port is
+		 * open and while it is broken: the guest's first bytes may
+		 * come before QEMU's word that it opened the port
+		 * (FEOpened), on the other connection, and after a bad
+		 * chunk those are the next agent's.  What the broken one
+		 * wrote goes when the guest closes the port (the buffer is
+		 * emptied then); beyond a full buffer, a broken stream's
+		 * bytes are dropped. */
+		if (a->a_inlen == sizeof(a->a_in))
 			n = read(fd, drop, sizeof(drop));
 		else
 			n = read(fd, a->a_in + a->a_inlen, sizeof(a->a_in) -
@@ -176,7 +179,7 @@ qagent_stream_cb(sd_event_source *es, int fd, uint32_t revents, void *arg)
 			    strerror(errno));
 			return 0;
 		}
-		if (n > 0 && !a->a_broken) {
+		if (n > 0 && a->a_inlen < sizeof(a->a_in)) {
 			a->a_inlen += (size_t)n;
 			if (a->a_port >= 0)
 				qagent_from_guest(a);

@@ -38,6 +38,19 @@ enum dout_codec {
 	DOUT_JPEG,		/* lossy, for photographs when allowed */
 };
 
+/* How a client gets lossless images: image-compression and its caps. */
+enum dout_lossless {
+	DOUT_LL_BITMAP,		/* off, or lz4/lz/glz without the LZ4 cap */
+	DOUT_LL_LZ4,		/* lz4/lz/glz */
+	DOUT_LL_QUIC,		/* quic, or auto without the LZ4 cap */
+	DOUT_LL_AUTO,		/* QUIC for natural images, LZ4 for drawings */
+};
+
+static const char *const dout_lossless_names[] = {
+	[DOUT_LL_BITMAP] = "bitmap", [DOUT_LL_LZ4] = "lz4",
+	[DOUT_LL_QUIC] = "quic", [DOUT_LL_AUTO] = "quic and lz4",
+};
+
 /* jpeg-wan-compression=auto: a link TCP measured below this (10 Mbit/s,
  * the reference server's line between LAN and WAN) gets JPEG. */
 #define DOUT_WAN_RATE		(10u * 1000 * 1000 / 8)
@@ -54,8 +67,7 @@ struct dout_client {
 	uint32_t		 dc_session;
 	uint32_t		 dc_conn;
 	enum dout_state		 dc_state;
-	int			 dc_lz4;	/* client decodes LZ4 (and may
-						   have it) */
+	enum dout_lossless	 dc_lossless;	/* fixed at its link */
 	int			 dc_surface;	/* SURFACE_CREATE sent */
 	int			 dc_need_mark;	/* MARK after the damage */
 	uint32_t		 dc_stream;	/* stream id + 1 it was told
@@ -279,18 +291,6 @@ dout_cache_add(struct dout *d, const pixman_box32_t *b, enum dout_codec codec,
 	d->d_ncache++;
 }
 
-/* Box of the primary as an encoder's source. */
-static void
-dout_box_src(pixman_image_t *prim, const pixman_box32_t *b,
-    struct enc_src *src)
-{
-	src->es_stride = (size_t)pixman_image_get_stride(prim);
-	src->es_data = (const uint8_t *)pixman_image_get_data(prim) +
-	    (size_t)b->y1 * src->es_stride + (size_t)b->x1 * 4;
-	src->es_width = (uint32_t)(b->x2 - b->x1);
-	src->es_height = (uint32_t)(b->y2 - b->y1);
-}
-
 /* The codec for box to client dc: JPEG for a photograph where the
  * display allows lossy images for this client's link, else the lossless
  * one that pays: QUIC for natural images (and for every image to a
@@ -301,39 +301,43 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
     const pixman_box32_t *b)
 {
 	uint32_t flags = dc->dc_dout->d_wk->wk_flags;
+	enum enc_kind kind = ENC_DRAWING;
+	int lossy;
 	struct enc_src src;
 	uint64_t rate;
 
-	if ((flags & IPC_INIT_JPEG_ALWAYS) || ((flags & IPC_INIT_JPEG_AUTO) &&
-	    (rate = chan_link_rate(dc->dc_chan)) != 0 &&
-	    rate < DOUT_WAN_RATE)) {
-		dout_box_src(prim, b, &src);
-		if (enc_is_photo(&src))
-			return DOUT_JPEG;
+	lossy = (flags & IPC_INIT_JPEG_ALWAYS) || ((flags & IPC_INIT_JPEG_AUTO) &&
+	    (rate = chan_link_rate(dc->dc_chan)) != 0 && rate < DOUT_WAN_RATE);
+	if (lossy || dc->dc_lossless == DOUT_LL_AUTO) {
+		render_box_src(prim, b, &src);
+		kind = enc_classify(&src);
 	}
-	if (flags & IPC_INIT_IMAGES_RAW)
+	if (lossy && kind == ENC_PHOTO)
+		return DOUT_JPEG;
+	switch (dc->dc_lossless) {
+	case DOUT_LL_BITMAP:
 		return DOUT_BITMAP;
-	if (flags & IPC_INIT_IMAGES_LZ4)
-		return dc->dc_lz4 ? DOUT_LZ4 : DOUT_BITMAP;
-	if (!dc->dc_lz4 || (flags & IPC_INIT_IMAGES_QUIC))
+	case DOUT_LL_LZ4:
+		return DOUT_LZ4;
+	case DOUT_LL_QUIC:
 		return DOUT_QUIC;
-	dout_box_src(prim, b, &src);
-	return enc_is_natural(&src) ? DOUT_QUIC : DOUT_LZ4;
+	default:
+		return kind != ENC_DRAWING ? DOUT_QUIC : DOUT_LZ4;
+	}
 }
 
-/* How client dc gets lossless images, for the log. */
-static const char *
-dout_lossless_name(const struct dout_client *dc)
+/* The lossless images client dc gets, from the display's setting and its
+ * caps. */
+static enum dout_lossless
+dout_lossless(uint32_t flags, int lz4_cap)
 {
-	uint32_t flags = dc->dc_dout->d_wk->wk_flags;
-
 	if (flags & IPC_INIT_IMAGES_RAW)
-		return "bitmap";
+		return DOUT_LL_BITMAP;
 	if (flags & IPC_INIT_IMAGES_LZ4)
-		return dc->dc_lz4 ? "lz4" : "bitmap";
-	if (!dc->dc_lz4 || (flags & IPC_INIT_IMAGES_QUIC))
-		return "quic";
-	return "quic and lz4";
+		return lz4_cap ? DOUT_LL_LZ4 : DOUT_LL_BITMAP;
+	if (!lz4_cap || (flags & IPC_INIT_IMAGES_QUIC))
+		return DOUT_LL_QUIC;
+	return DOUT_LL_AUTO;
 }
 
 static const uint8_t dout_image_type[] = {
@@ -411,7 +415,7 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	uint32_t w, h;
 	int rc;
 
-	dout_box_src(prim, b, &src);
+	render_box_src(prim, b, &src);
 	w = src.es_width;
 	h = src.es_height;
 
@@ -528,7 +532,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	px = (uint64_t)(b->x2 - b->x1) * (uint64_t)(b->y2 - b->y1);
 	if (codec != DOUT_JPEG && px >= DCACHE_MIN_PX &&
 	    dc->dc_pixmaps.dk_cap != 0) {
-		dout_box_src(prim, b, &src);
+		render_box_src(prim, b, &src);
 		id = dcache_hash(&src);
 		if (dcache_has(&dc->dc_pixmaps, id)) {
 			dout_send_from_cache(dc, b, id);
@@ -607,7 +611,7 @@ dout_frame_body(struct dout *d, pixman_image_t *prim, int low)
 	if (d->d_frame_body[low] != NULL)
 		chan_shared_unref(d->d_frame_body[low]);
 	d->d_frame_body[low] = NULL;
-	dout_box_src(prim, &d->d_stream.ds_box, &src);
+	render_box_src(prim, &d->d_stream.ds_box, &src);
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	obuf_put_u32le(ob, d->d_stream.ds_id);
@@ -922,7 +926,7 @@ dout_msg_init(struct dout_client *dc, struct sbuf *body, const char **why)
 	dcache_init(&dc->dc_pixmaps, (int64_t)cache_size > 0 ? cache_size : 0);
 	log_debug("display \"%s\": conn %u initialised (%s images%s)",
 	    dc->dc_dout->d_wk->wk_display, dc->dc_conn,
-	    dout_lossless_name(dc),
+	    dout_lossless_names[dc->dc_lossless],
 	    dc->dc_dout->d_wk->wk_flags & IPC_INIT_JPEG_ALWAYS ?
 	    ", jpeg for photographs" : dc->dc_dout->d_wk->wk_flags &
 	    IPC_INIT_JPEG_AUTO ? ", jpeg for photographs on slow links" : "");
@@ -1018,10 +1022,8 @@ dout_client_add(struct dout *d, int fd, uint32_t session, uint32_t conn,
 		free(dc);
 		return -1;
 	}
-	/* image-compression=off: plain bitmaps whatever the client has. */
-	dc->dc_lz4 = chan_has_cap(dc->dc_chan,
-	    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) &&
-	    !(d->d_wk->wk_flags & IPC_INIT_IMAGES_RAW);
+	dc->dc_lossless = dout_lossless(d->d_wk->wk_flags, chan_has_cap(
+	    dc->dc_chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION));
 	TAILQ_INSERT_TAIL(&d->d_clients, dc, dc_entry);
 	d->d_nclients++;
 	evtimer_add(dc->dc_init_ev, &tv);

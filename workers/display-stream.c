@@ -6,6 +6,7 @@
 
 #include "display-stream.h"
 #include "enc.h"
+#include "render.h"
 
 void
 dstream_init(struct dstream *ds, enum dstream_mode mode)
@@ -50,12 +51,8 @@ dstream_worth(const struct dstream *ds, const pixman_box32_t *b,
 		return 0;
 	if (ds->ds_mode == DSTREAM_ALL)
 		return 1;
-	src.es_stride = (size_t)pixman_image_get_stride(prim);
-	src.es_data = (const uint8_t *)pixman_image_get_data(prim) +
-	    (size_t)b->y1 * src.es_stride + (size_t)b->x1 * 4;
-	src.es_width = (uint32_t)(b->x2 - b->x1);
-	src.es_height = (uint32_t)(b->y2 - b->y1);
-	return enc_is_photo(&src);
+	render_box_src(prim, b, &src);
+	return enc_classify(&src) == ENC_PHOTO;
 }
 
 enum dstream_event

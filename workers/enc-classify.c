@@ -3,7 +3,7 @@
  * enc-classify: what kind of picture an image is, from a sample, so the
  * display worker picks the codec that pays: contracts in enc.h.
  *
- * Both questions look at the same grid of about 1000 pairs of
+ * The answer comes from one grid of about 1000 pairs of
  * horizontal neighbours, whatever the image's size: text and drawings
  * are flat between sharp edges, so most neighbours are equal;
  * photographs and rendered scenes change a little from pixel to pixel.
@@ -41,20 +41,15 @@ enc_sample(const struct enc_src *src, uint32_t *pairs, uint32_t *differ,
 		}
 }
 
-int
-enc_is_photo(const struct enc_src *src)
+enum enc_kind
+enc_classify(const struct enc_src *src)
 {
 	uint32_t pairs, differ, smooth;
 
 	enc_sample(src, &pairs, &differ, &smooth);
-	return pairs != 0 && smooth * 2 > pairs;
-}
-
-int
-enc_is_natural(const struct enc_src *src)
-{
-	uint32_t pairs, differ, smooth;
-
-	enc_sample(src, &pairs, &differ, &smooth);
-	return pairs != 0 && differ * ENC_NATURAL_DIV > pairs;
+	if (pairs != 0 && smooth * 2 > pairs)
+		return ENC_PHOTO;
+	if (pairs != 0 && differ * ENC_NATURAL_DIV > pairs)
+		return ENC_NATURAL;
+	return ENC_DRAWING;
 }

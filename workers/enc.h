@@ -2,9 +2,9 @@
 /*
  * enc: image encoders of the display worker (SPICE-NOTES section 4).
  *
- * Lossless: QUIC for what enc_is_natural() finds is not flat, LZ4 for
- * the rest, plain bitmaps for clients without either; lossy: JPEG, for
- * what enc_is_photo() calls a photograph when the display allows it.
+ * Lossless: QUIC for what enc_classify() finds natural, LZ4 for the
+ * rest, plain bitmaps for clients without either; lossy: JPEG, for what
+ * it calls a photograph when the display allows it.
  *
  * Each encoder appends to an obuf the bytes of a SpiceImage that follow its
  * 18-byte descriptor, for one kind of image type; the caller writes the
@@ -119,16 +119,17 @@ int	 enc_jpeg_encode(struct enc_jpeg *, struct obuf *out,
 #define ENC_PHOTO_MIN		32
 /* Largest colour step between neighbours that still counts as smooth. */
 #define ENC_PHOTO_STEP		24
-/* Whether src looks like a photograph (worth JPEG): more than half of a
- * grid of about 1000 neighbour pairs differ, but only a little.  Reads
- * about 2000 pixels, whatever the size. */
-int	 enc_is_photo(const struct enc_src *);
 /* One pair in this many differing makes an image natural. */
 #define ENC_NATURAL_DIV		4
-/* Whether src is natural enough for QUIC rather than LZ4: more than a
- * quarter of the same grid of neighbour pairs differ at all (noise,
- * gradients, photographs; not text, drawings, flat areas).  Reads about
- * 2000 pixels. */
-int	 enc_is_natural(const struct enc_src *);
+/* What src looks like, from a grid of about 1000 neighbour pairs (about
+ * 2000 pixels read, whatever the size):
+ * - ENC_PHOTO: more than half of the pairs differ, but only a little
+ *   (ENC_PHOTO_STEP): worth JPEG where lossy images are allowed;
+ * - ENC_NATURAL: else more than a quarter differ at all (noise,
+ *   gradients): worth QUIC rather than LZ4;
+ * - ENC_DRAWING: text, drawings, flat areas, and anything narrower or
+ *   lower than ENC_PHOTO_MIN. */
+enum enc_kind { ENC_DRAWING, ENC_NATURAL, ENC_PHOTO };
+enum enc_kind enc_classify(const struct enc_src *);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "motion.h"
+#include "enc.h"
 #include "render.h"
 #include "scroll.h"
 
@@ -761,4 +762,15 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	render_report(r, surface, &area);
 	pixman_region32_fini(&area);
 	return 0;
+}
+
+void
+render_box_src(pixman_image_t *image, const pixman_box32_t *b,
+    struct enc_src *src)
+{
+	src->es_stride = (size_t)pixman_image_get_stride(image);
+	src->es_data = (const uint8_t *)pixman_image_get_data(image) +
+	    (size_t)b->y1 * src->es_stride + (size_t)b->x1 * 4;
+	src->es_width = (uint32_t)(b->x2 - b->x1);
+	src->es_height = (uint32_t)(b->y2 - b->y1);
 }

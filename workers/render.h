@@ -136,4 +136,10 @@ int	 render_copy(struct render *, uint32_t surface,
 	    const struct render_src *src, const pixman_box32_t *src_area,
 	    uint16_t rop, uint8_t scale_mode, struct spd_err *err);
 
+struct enc_src;
+/* Box b of image (the primary) as an encoder's source: borrowed pixels,
+ * valid while image is. */
+void	 render_box_src(pixman_image_t *image, const pixman_box32_t *b,
+	    struct enc_src *src);
+
 #endif

@@ -35,6 +35,8 @@
 #include "spiced.h"
 #include "worker-proc.h"
 
+#include "fuzz-fds.h"
+
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 
 static int			fz_stopped;
@@ -80,30 +82,6 @@ wproc_role_name(enum wproc_role r)
 	return "fuzzed";
 }
 
-/* Open sockets and memfds: what a message can bring in. */
-static int
-fz_fds(void)
-{
-	char path[300], target[256];
-	struct dirent *e;
-	DIR *dir;
-	ssize_t n;
-	int count = 0;
-
-	if ((dir = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while ((e = readdir(dir)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		if ((n = readlink(path, target, sizeof(target) - 1)) <= 0)
-			continue;
-		target[n] = '\0';
-		count += strncmp(target, "socket:", 7) == 0 ||
-		    strncmp(target, "/memfd:", 7) == 0;
-	}
-	closedir(dir);
-	return count;
-}
-
 static void
 fz_send(int s, const uint8_t *data, size_t len, int nfds)
 {
@@ -147,7 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	before = fz_fds();
+	before = fuzz_fds_open();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0, sv) != 0)
 		return 0;
@@ -169,6 +147,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(sv[0]);
 	close(sv[1]);
-	FUZZ_CHECK(fz_fds() == before);
+	FUZZ_CHECK(fuzz_fds_open() == before);
 	return 0;
 }

@@ -32,6 +32,8 @@
 #include "link.h"
 #include "log.h"
 
+#include "fuzz-fds.h"
+
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 
 static struct event_base	*fz_base;
@@ -51,28 +53,6 @@ fz_handoff(int fd, const struct link_info *li, void *arg)
 	(void)li;
 	(void)arg;
 	close(fd);
-}
-
-static int
-fz_sockets(void)
-{
-	char path[300], target[64];
-	struct dirent *e;
-	DIR *dir;
-	ssize_t n;
-	int count = 0;
-
-	if ((dir = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while ((e = readdir(dir)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		if ((n = readlink(path, target, sizeof(target) - 1)) <= 0)
-			continue;
-		target[n] = '\0';
-		count += strncmp(target, "socket:", 7) == 0;
-	}
-	closedir(dir);
-	return count;
 }
 
 static void
@@ -122,7 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fz_base == NULL)
 		fz_init();
 	if (before < 0)
-		before = fz_sockets();
+		before = fuzz_fds_open();
 	pol = &fz_pol[data[0] & 1];
 	split = size > 2 ? data[1] % (size - 2) : 0;
 	data += 2;
@@ -144,11 +124,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[0]);
 	/* link.c sees the hang-up and lets go, lingering at most briefly. */
 	for (tries = 0; tries < 2000 && (link_count(pol) != 0 ||
-	    fz_sockets() != before); tries++) {
+	    fuzz_fds_open() != before); tries++) {
 		fz_spin(1);
 		if (link_count(pol) != 0)
 			usleep(1000);
 	}
-	FUZZ_CHECK(link_count(pol) == 0 && fz_sockets() == before);
+	FUZZ_CHECK(link_count(pol) == 0 && fuzz_fds_open() == before);
 	return 0;
 }

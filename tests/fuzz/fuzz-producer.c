@@ -40,6 +40,8 @@
 #include "service.h"
 #include "worker-proc.h"
 
+#include "fuzz-fds.h"
+
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 
 struct event_base	*spiced_base;
@@ -121,32 +123,6 @@ static struct display		fz_display;
 static struct wproc		*fz_worker;
 static char			fz_dir[64];
 
-/* Open fds of the kinds a producer hands over: sockets, memfds,
- * eventfds (libFuzzer's own pipes come and go). */
-static int
-fz_fds(void)
-{
-	char path[300], target[256];
-	struct dirent *e;
-	DIR *dir;
-	ssize_t n;
-	int count = 0;
-
-	if ((dir = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while ((e = readdir(dir)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		if ((n = readlink(path, target, sizeof(target) - 1)) <= 0)
-			continue;
-		target[n] = '\0';
-		count += strncmp(target, "socket:", 7) == 0 ||
-		    strncmp(target, "/memfd:", 7) == 0 ||
-		    strcmp(target, "anon_inode:[eventfd]") == 0;
-	}
-	closedir(dir);
-	return count;
-}
-
 /* What is open, for the report of a leak. */
 static void
 fz_show_fds(int baseline)
@@ -156,7 +132,7 @@ fz_show_fds(int baseline)
 	DIR *dir;
 	ssize_t n;
 
-	fprintf(stderr, "fuzz-producer: %d fds open, %d before\n", fz_fds(),
+	fprintf(stderr, "fuzz-producer: %d fds open, %d before\n", fuzz_fds_open(),
 	    baseline);
 	if ((dir = opendir("/proc/self/fd")) == NULL)
 		return;
@@ -306,7 +282,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (spiced_base == NULL)
 		fz_init();
 	if (baseline < 0)
-		baseline = fz_fds();
+		baseline = fuzz_fds_open();
 	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
 		return 0;
 	memset(&sun, 0, sizeof(sun));
@@ -331,13 +307,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(s);
 	/* spiced notices the hang-up and lets the producer go (a refused
 	 * one after its drain timer: up to 2 s). */
-	for (tries = 0; tries < 2000 && fz_fds() != baseline; tries++) {
+	for (tries = 0; tries < 2000 && fuzz_fds_open() != baseline; tries++) {
 		fz_spin(1);
-		if (fz_fds() != baseline)
+		if (fuzz_fds_open() != baseline)
 			usleep(1000);
 	}
-	if (fz_fds() != baseline)
+	if (fuzz_fds_open() != baseline)
 		fz_show_fds(baseline);
-	FUZZ_CHECK(fz_fds() == baseline);
+	FUZZ_CHECK(fuzz_fds_open() == baseline);
 	return 0;
 }

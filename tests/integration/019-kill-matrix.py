@@ -29,17 +29,6 @@ import tlsutil
 from common import check
 
 
-def display_of(pid):
-    for arg in common.cmdline(pid):
-        if arg.startswith(b"--display="):
-            return arg[len(b"--display="):].decode()
-    return None
-
-
-def workers_of(sp, role, display):
-    return [p for p in sp.workers(role) if display_of(p) == display]
-
-
 def lost(c):
     """The viewer lost its session (or a channel of it)."""
     return c.disconnected or c.closed_channels()
@@ -105,8 +94,8 @@ def main():
     extra_viewer = spice_client.connect(port=sp.port, password="pw")
     extra_viewer.wait_primary(15)
     extra_viewer.disconnect()
-    mains = v["A"].wait_until(lambda: len(workers_of(sp, "main", "t")) == 3 and
-                              workers_of(sp, "main", "t"), 15,
+    mains = v["A"].wait_until(lambda: len(sp.workers("main", "t")) == 3 and
+                              sp.workers("main", "t"), 15,
                               "the new viewer's main worker to end")
 
     # A main worker of one of t's sessions.
@@ -141,7 +130,7 @@ def main():
     # on it end (spice-gtk does not link a channel again), u's viewer
     # does not notice, and a new viewer of t gets pictures.
     mark = sp.log_mark()
-    kill9(workers_of(sp, "cursor", "t")[0])
+    kill9(sp.workers("cursor", "t")[0])
     sp.wait_log(r'display "t": cursor worker ended \(killed by signal 9', 10, mark)
     for n in [n for n in v if n != "D"]:
         v[n].wait_until(lambda: lost(v[n]), 15, "viewer %s to lose its session" % n)
@@ -157,7 +146,7 @@ def main():
 
     # t's display worker: t's viewer loses its display, u's does not.
     mark = sp.log_mark()
-    kill9(workers_of(sp, "display", "t")[0])
+    kill9(sp.workers("display", "t")[0])
     sp.wait_log(r'display "t": display worker ended \(killed by signal 9', 10, mark)
     v["E"].wait_until(lambda: lost(v["E"]), 15, "viewer E to lose its display")
     moving({"D": v["D"]}, "after t's display worker's kill")

@@ -28,17 +28,6 @@ def uid_of(pid):
     return int(st["Uid"].split()[0])
 
 
-def display_of(pid):
-    for arg in common.cmdline(pid):
-        if arg.startswith(b"--display="):
-            return arg[len(b"--display="):].decode()
-    return None
-
-
-def workers_of(sp, role, display):
-    return [p for p in sp.workers(role) if display_of(p) == display]
-
-
 def probe_as(uid, pid):
     """From a child running as uid: what kill(pid, 0) and opening
     /proc/pid/mem give ("ok" or the errno name)."""
@@ -113,8 +102,8 @@ def main():
     x.disconnect()
 
     # Workers per tenant, each under its display's uid.
-    wt = workers_of(sp, "display", "t") + workers_of(sp, "main", "t")
-    wu = workers_of(sp, "display", "u") + workers_of(sp, "main", "u")
+    wt = sp.workers("display", "t") + sp.workers("main", "t")
+    wu = sp.workers("display", "u") + sp.workers("main", "u")
     check(len(wt) == 2 and len(wu) == 2, "workers t %s, u %s; want a display and a main "
           "worker each" % (wt, wu))
     for p in wt:
@@ -132,7 +121,7 @@ def main():
                   % (uid_u, p, uid_of(p), p))
 
     # u's display worker dies (the seccomp trigger).
-    victim = workers_of(sp, "display", "u")[0]
+    victim = sp.workers("display", "u")[0]
     mark = sp.log_mark()
     os.kill(victim, signal.SIGUSR2)
     sp.wait_log(r"display worker pid %d killed by seccomp" % victim, 5, mark)

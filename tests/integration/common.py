@@ -277,10 +277,12 @@ class Spiced:
     def uri(self):
         return "spice://127.0.0.1:%d" % self.port
 
-    def workers(self, role):
-        """pids of this spiced's workers of a role (main, display)."""
+    def workers(self, role, display=None):
+        """pids of this spiced's workers of a role (main, display), of
+        one display's only when display is given."""
         want = ("--role=%s" % role).encode()
-        return [p for p in children(self.pid) if want in cmdline(p)]
+        return [p for p in children(self.pid) if want in cmdline(p) and
+                (display is None or ("--display=%s" % display).encode() in cmdline(p))]
 
     def start_producer(self, *args, wait_attached=True):
         mark = self.log_mark()

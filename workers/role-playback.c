@@ -129,31 +129,24 @@ static int
 playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
     const char **why)
 {
-	struct qxlshm_audio_data d;
-	struct qxlshm_audio_volume v;
+	struct audio_port_msg m;
 	struct obuf *ob;
-	uint32_t type;
-	size_t len;
+	size_t frames;
 
-	if (n < 4)
-		return *why = "a datagram shorter than its type", -1;
-	memcpy(&type, buf, 4);
-	switch (type) {
+	if (audio_port_parse(buf, n, &m, why) != 0)
+		return -1;
+	switch (m.am_type) {
 	case QXLSHM_AUDIO_DATA:
-		if (n < sizeof(d))
-			return *why = "DATA shorter than its header", -1;
-		memcpy(&d, buf, sizeof(d));
-		len = n - sizeof(d);
-		if (!audio_port_format_ok(&d) || len > QXLSHM_AUDIO_MAX_DATA ||
-		    len % (2 * d.channels) != 0)
-			return *why = "DATA of a bad format or size", -1;
-		if (p->p_chan == NULL || len == 0)
+		if (p->p_chan == NULL || m.am_pcm_len == 0)
 			return 0;
-		if (d.channels != p->p_channels || d.frequency != p->p_rate)
-			playback_start(p, d.channels, d.frequency);
+		if (m.am_data.channels != p->p_channels ||
+		    m.am_data.frequency != p->p_rate)
+			playback_start(p, m.am_data.channels,
+			    m.am_data.frequency);
+		frames = m.am_pcm_len / (2 * m.am_data.channels);
 		if (p->p_opus != NULL) {
-			if (popus_feed(p->p_opus, buf + sizeof(d),
-			    len / (2 * d.channels), playback_packet, p) != 0)
+			if (popus_feed(p->p_opus, m.am_pcm, frames,
+			    playback_packet, p) != 0)
 				return *why = "the Opus encoder failed", -1;
 			return 0;
 		}
@@ -166,19 +159,16 @@ playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
 		}
 		ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_DATA);
 		obuf_put_u32le(ob, chan_mm_time());
-		obuf_put_bytes(ob, buf + sizeof(d), len);
+		obuf_put_bytes(ob, m.am_pcm, m.am_pcm_len);
 		chan_msg_end(p->p_chan);
 		return 0;
 	case QXLSHM_AUDIO_STOP:
-		if (n != 4)
-			return *why = "STOP with a body", -1;
 		playback_stop(p);
 		return 0;
 	case QXLSHM_AUDIO_VOLUME:
-		if (audio_port_volume(buf, n, &v, why) != 0)
-			return -1;
-		audio_port_send_volume(p->p_chan, SPICE_PLAYBACK_CAP_VOLUME, &v,
-		    SPICE_MSG_PLAYBACK_VOLUME, SPICE_MSG_PLAYBACK_MUTE);
+		audio_port_send_volume(p->p_chan, SPICE_PLAYBACK_CAP_VOLUME,
+		    &m.am_vol, SPICE_MSG_PLAYBACK_VOLUME,
+		    SPICE_MSG_PLAYBACK_MUTE);
 		return 0;
 	default:
 		return *why = "a datagram of an unknown type", -1;

@@ -95,39 +95,27 @@ static int
 record_datagram(struct role_record *r, const uint8_t *buf, size_t n,
     const char **why)
 {
-	struct qxlshm_audio_data d;
-	struct qxlshm_audio_volume v;
-	uint32_t type;
+	struct audio_port_msg m;
 
-	if (n < 4)
-		return *why = "a datagram shorter than its type", -1;
-	memcpy(&type, buf, 4);
-	switch (type) {
+	if (audio_port_parse(buf, n, &m, why) != 0)
+		return -1;
+	switch (m.am_type) {
 	case QXLSHM_AUDIO_START:
-		if (n != sizeof(d))
-			return *why = "START of the wrong size", -1;
-		memcpy(&d, buf, sizeof(d));
-		if (!audio_port_format_ok(&d))
-			return *why = "START of a bad format", -1;
-		if (r->r_told && d.channels == r->r_channels &&
-		    d.frequency == r->r_rate)
+		if (r->r_told && m.am_data.channels == r->r_channels &&
+		    m.am_data.frequency == r->r_rate)
 			return 0;
 		record_stop(r);
-		r->r_channels = d.channels;
-		r->r_rate = d.frequency;
+		r->r_channels = m.am_data.channels;
+		r->r_rate = m.am_data.frequency;
 		record_start(r);
 		return 0;
 	case QXLSHM_AUDIO_STOP:
-		if (n != 4)
-			return *why = "STOP with a body", -1;
 		r->r_rate = r->r_channels = 0;
 		record_stop(r);
 		return 0;
 	case QXLSHM_AUDIO_VOLUME:
-		if (audio_port_volume(buf, n, &v, why) != 0)
-			return -1;
-		audio_port_send_volume(r->r_chan, SPICE_RECORD_CAP_VOLUME, &v,
-		    SPICE_MSG_RECORD_VOLUME, SPICE_MSG_RECORD_MUTE);
+		audio_port_send_volume(r->r_chan, SPICE_RECORD_CAP_VOLUME,
+		    &m.am_vol, SPICE_MSG_RECORD_VOLUME, SPICE_MSG_RECORD_MUTE);
 		return 0;
 	default:
 		return *why = "a datagram of an unknown type", -1;

@@ -30,76 +30,34 @@ struct dcmd {
 
 static void	dcmd_primary_drop(struct dcmd *);
 
-static void
-dcmd_box(const struct qxl_cmd_rect *r, pixman_box32_t *b)
-{
-	b->x1 = r->left;
-	b->y1 = r->top;
-	b->x2 = r->right;
-	b->y2 = r->bottom;
-}
-
-/* Draw a parsed FILL, COPY_BITS or COPY.  Returns 0, RENDER_SKIP or -1 (err set). */
-static int
-dcmd_draw(struct dcmd *dc, const struct qxl_cmd_draw *dr,
-    struct spd_err *err)
-{
-	pixman_region32_t clip, *clipp = NULL;
-	pixman_box32_t bbox, sa, *boxes = NULL;
-	struct render_src src;
-	uint32_t i;
-	int rc;
-
-	dcmd_box(&dr->bbox, &bbox);
-	if (dr->clip_type == SPICE_CLIP_TYPE_RECTS) {
-		if (dr->nclip > 0) {
-			if ((boxes = calloc(dr->nclip, sizeof(*boxes))) ==
-			    NULL)
-				return spd_err_set(err, "out of memory");
-			for (i = 0; i < dr->nclip; i++)
-				dcmd_box(&dr->clip[i], &boxes[i]);
-		}
-		/* Zero rects is a clip that hides everything. */
-		pixman_region32_init_rects(&clip, boxes, (int)dr->nclip);
-		free(boxes);
-		clipp = &clip;
-	}
-	if (dr->type == QXL_DRAW_FILL)
-		rc = render_fill(dc->dc_render, dr->surface_id, &bbox, clipp,
-		    dr->fill_color, dr->rop, err);
-	else if (dr->type == QXL_COPY_BITS)
-		rc = render_copy_bits(dc->dc_render, dr->surface_id, &bbox,
-		    clipp, dr->src_pos_x, dr->src_pos_y, err);
-	else {
-		memset(&src, 0, sizeof(src));
-		if (dr->src.kind == QXL_CMD_SRC_SURFACE) {
-			src.rs_is_surface = 1;
-			src.rs_surface = dr->src.surface_id;
-		} else {
-			/* The pixels may be in producer memory: composited
-			 * once, straight into the surface. */
-			src.rs_bitmap.rb_format = dr->src.format;
-			src.rs_bitmap.rb_width = dr->src.width;
-			src.rs_bitmap.rb_height = dr->src.height;
-			src.rs_bitmap.rb_stride = dr->src.stride;
-			src.rs_bitmap.rb_data = dr->src.pixels;
-			src.rs_bitmap.rb_size = dr->src.size;
-		}
-		dcmd_box(&dr->src_area, &sa);
-		rc = render_copy(dc->dc_render, dr->surface_id, &bbox, clipp,
-		    &src, &sa, dr->rop, dr->scale_mode, err);
-	}
-	if (clipp != NULL)
-		pixman_region32_fini(clipp);
-	return rc;
-}
-
 /* During a takeover's grace: does the command need a surface that went
  * with the dead worker (and that the producer's REDRAW brings back)? */
 static int
 dcmd_lost_surface(struct dcmd *dc, uint32_t id)
 {
 	return dc->dc_grace > 0 && render_surface(dc->dc_render, id) == NULL;
+}
+
+static int
+dcmd_image_lost(struct dcmd *dc, const struct qxl_cmd_image *img)
+{
+	/* An image a drawable does not use is zeroed: a BITMAP. */
+	return img->kind == QXL_CMD_SRC_SURFACE &&
+	    dcmd_lost_surface(dc, img->surface_id);
+}
+
+/* Does a drawable name, as its target or any of its images, a surface
+ * lost in a takeover? */
+static int
+dcmd_draw_lost(struct dcmd *dc, const struct qxl_cmd_draw *dr)
+{
+	return dcmd_lost_surface(dc, dr->surface_id) ||
+	    dcmd_image_lost(dc, &dr->src) ||
+	    dcmd_image_lost(dc, &dr->brush.pat) ||
+	    dcmd_image_lost(dc, &dr->text.fore.pat) ||
+	    dcmd_image_lost(dc, &dr->text.back.pat) ||
+	    dcmd_image_lost(dc, &dr->stroke.brush.pat) ||
+	    dcmd_image_lost(dc, &dr->composite.mask);
 }
 
 /* Create or destroy an off-screen surface.  0, or -1 with err set. */
@@ -142,12 +100,11 @@ dcmd_command(void *arg, const QXLCommand *cmd, uint64_t *id)
 			return 0;
 		}
 		*id = dr.release_id;
-		if (dcmd_lost_surface(dc, dr.surface_id) ||
-		    (dr.src.kind == QXL_CMD_SRC_SURFACE &&
-		    dcmd_lost_surface(dc, dr.src.surface_id)))
+		if (dcmd_draw_lost(dc, &dr))
 			plink_drop(dc->dc_plink, phys, 0, "it names a surface "
 			    "lost with the previous display worker");
-		else if ((rc = dcmd_draw(dc, &dr, &err)) == RENDER_SKIP)
+		else if ((rc = render_draw(dc->dc_render, &dr, &err)) ==
+		    RENDER_SKIP)
 			plink_drop(dc->dc_plink, phys, 0, err.msg);
 		else if (rc != 0)
 			plink_drop(dc->dc_plink, phys, 1, err.msg);

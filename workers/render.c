@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * render: surfaces as pixman images and the drawing of FILL and COPY into
- * them; contracts in render.h.
+ * render: surfaces as pixman images, sources as pixman images, and the
+ * plain FILL, COPY and COPY_BITS; contracts in render.h and render-int.h.
  *
- * Semantics follow SPICE's canvas for the subset we draw (SPICE-NOTES 3.2,
- * 5.4): a drawable touches bbox intersected with its clip rects; OP_PUT
- * replaces pixels (PIXMAN_OP_SRC, the alpha byte is copied, not blended);
- * COPY scales src_area onto bbox.  Deviations: the bitwise ROPs (OR, AND,
- * XOR, inverted sources) have no pixman equivalent and are skipped, and
- * bilinear scaling may sample pixels just outside src_area.
+ * Semantics follow SPICE's canvas (SPICE-NOTES 3.2, 5.4): a drawable
+ * touches bbox intersected with its clip rects; OP_PUT replaces pixels
+ * (PIXMAN_OP_SRC, the alpha byte is copied, not blended); COPY scales
+ * src_area onto bbox.  Deviation: bilinear scaling may sample pixels just
+ * outside src_area.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +17,8 @@
 #include "log.h"
 #include "motion.h"
 #include "enc.h"
-#include "render.h"
+#include "render-int.h"
 #include "scroll.h"
-
-struct render {
-	pixman_image_t		*r_surf[RENDER_MAX_SURFACES];
-	size_t			 r_offscreen;	/* bytes of ids != 0 */
-	render_damage_fn	 r_damage;
-	render_move_fn		 r_move;
-	void			*r_arg;
-};
 
 struct render *
 render_new(render_damage_fn damage, void *arg)
@@ -157,7 +148,7 @@ render_surface(struct render *r, uint32_t id)
  * The area a drawable may touch: bbox within the surface, within the clip
  * if there is one.  Initialises *out; the caller finishes it.
  */
-static void
+void
 render_target_region(pixman_image_t *dst, const pixman_box32_t *bbox,
     const pixman_region32_t *clip, pixman_region32_t *out)
 {
@@ -181,7 +172,7 @@ render_target_region(pixman_image_t *dst, const pixman_box32_t *bbox,
  * Coordinates far outside any surface are a broken command; refusing them
  * keeps every width and height computed from them free of overflow.
  */
-static int
+int
 render_box_sane(const pixman_box32_t *b, const char *what,
     struct spd_err *err)
 {
@@ -194,7 +185,7 @@ render_box_sane(const pixman_box32_t *b, const char *what,
 	return 0;
 }
 
-static void
+void
 render_report(struct render *r, uint32_t surface, pixman_region32_t *area)
 {
 	if (surface == 0 && r->r_damage != NULL &&
@@ -207,47 +198,54 @@ render_fill(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
     const pixman_region32_t *clip, uint32_t color, uint16_t rop,
     struct spd_err *err)
 {
+	struct render_brush brush = { .rb_type = SPICE_BRUSH_TYPE_SOLID,
+	    .rb_color = color };
 	pixman_image_t *dst;
 	pixman_region32_t area;
 	pixman_box32_t *boxes;
 	pixman_color_t pc;
 	uint32_t value;
-	int n;
+	uint8_t rop3;
+	int n, rc = 0;
 
 	if ((dst = render_surface(r, surface)) == NULL)
 		return spd_err_set(err, "fill: surface %u does not exist",
 		    surface);
 	if (render_box_sane(bbox, "fill: bbox", err) != 0)
 		return -1;
-	rop &= SPICE_ROPD_MASK;
-	if (rop == SPICE_ROPD_OP_PUT)
-		value = color;
-	else if (rop == (SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH))
-		value = ~color;
-	else if (rop == SPICE_ROPD_OP_BLACKNESS)
-		value = 0;
-	else if (rop == SPICE_ROPD_OP_WHITENESS)
-		value = 0xffffffffu;
-	else {
-		spd_err_set(err, "fill: rop 0x%x not implemented", rop);
-		return RENDER_SKIP;
-	}
-	/* pixman colours are 16 bits per channel; x * 257 maps 8-bit values
-	 * exactly.  An xRGB surface gets an opaque colour, an ARGB surface the
-	 * value's own alpha byte, as a raw store would. */
-	pc.red = ((value >> 16) & 0xff) * 257;
-	pc.green = ((value >> 8) & 0xff) * 257;
-	pc.blue = (value & 0xff) * 257;
-	pc.alpha = pixman_image_get_format(dst) == PIXMAN_a8r8g8b8 ?
-	    (value >> 24) * 257 : 0xffff;
-
 	render_target_region(dst, bbox, clip, &area);
-	boxes = pixman_region32_rectangles(&area, &n);
-	if (n > 0)
-		pixman_image_fill_boxes(PIXMAN_OP_SRC, dst, &pc, n, boxes);
-	render_report(r, surface, &area);
+	rop3 = render_ropd_to_rop3(rop, 1, SPICE_ROPD_INVERS_BRUSH,
+	    SPICE_ROPD_INVERS_DEST);
+	switch (rop3) {
+	case 0xf0:	/* the brush */
+	case 0x0f:	/* the brush inverted */
+	case 0x00:	/* blackness */
+	case 0xff:	/* whiteness */
+		value = rop3 == 0xf0 ? color : rop3 == 0x0f ? ~color :
+		    rop3 == 0 ? 0 : 0xffffffffu;
+		/* pixman colours are 16 bits per channel; x * 257 maps
+		 * 8-bit values exactly.  An xRGB surface gets an opaque
+		 * colour, an ARGB surface the value's own alpha byte, as a
+		 * raw store would. */
+		pc.red = ((value >> 16) & 0xff) * 257;
+		pc.green = ((value >> 8) & 0xff) * 257;
+		pc.blue = (value & 0xff) * 257;
+		pc.alpha = pixman_image_get_format(dst) == PIXMAN_a8r8g8b8 ?
+		    (value >> 24) * 257 : 0xffff;
+		boxes = pixman_region32_rectangles(&area, &n);
+		if (n > 0)
+			pixman_image_fill_boxes(PIXMAN_OP_SRC, dst, &pc, n,
+			    boxes);
+		render_report(r, surface, &area);
+		break;
+	default:
+		/* Bitwise with the destination. */
+		rc = render_rop3_area(r, surface, &area, &brush, NULL, NULL,
+		    NULL, 0, rop3, err);
+		break;
+	}
 	pixman_region32_fini(&area);
-	return 0;
+	return rc;
 }
 
 /* SPICE bitmaps are B, G, R[, A] bytes in memory, which pixman's 32-bit
@@ -255,7 +253,8 @@ render_fill(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
     "SPICE pixel formats map onto pixman's on little-endian hosts only");
 
-/* Bytes per pixel and pixman format of a SPICE bitmap format, or 0. */
+/* Bytes per pixel and pixman format of a SPICE bitmap format that pixman
+ * reads as it is, or 0 (palette formats, 1-bit). */
 static int
 render_bitmap_format(uint32_t fmt, pixman_format_code_t *pf)
 {
@@ -272,56 +271,145 @@ render_bitmap_format(uint32_t fmt, pixman_format_code_t *pf)
 	case SPICE_BITMAP_FMT_16BIT:
 		*pf = PIXMAN_x1r5g5b5;
 		return 2;
+	case SPICE_BITMAP_FMT_8BIT_A:
+		*pf = PIXMAN_a8;
+		return 1;
 	default:
 		return 0;
 	}
 }
 
+/* Bits per pixel of a palette format, or 0. */
+static unsigned
+render_palette_bpp(uint32_t fmt)
+{
+	switch (fmt) {
+	case SPICE_BITMAP_FMT_1BIT_LE:
+	case SPICE_BITMAP_FMT_1BIT_BE:
+		return 1;
+	case SPICE_BITMAP_FMT_4BIT_LE:
+	case SPICE_BITMAP_FMT_4BIT_BE:
+		return 4;
+	case SPICE_BITMAP_FMT_8BIT:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+/* The palette index of pixel x of a row: MSB-first bits and high nibble
+ * first for the _BE formats, the other way round for _LE. */
+static unsigned
+render_palette_index(uint32_t fmt, const uint8_t *row, uint32_t x)
+{
+	switch (fmt) {
+	case SPICE_BITMAP_FMT_1BIT_LE:
+		return (row[x >> 3] >> (x & 7)) & 1;
+	case SPICE_BITMAP_FMT_1BIT_BE:
+		return (row[x >> 3] >> (7 - (x & 7))) & 1;
+	case SPICE_BITMAP_FMT_4BIT_LE:
+		return (row[x >> 1] >> ((x & 1) * 4)) & 0xf;
+	case SPICE_BITMAP_FMT_4BIT_BE:
+		return (row[x >> 1] >> ((~x & 1) * 4)) & 0xf;
+	default:
+		return row[x];
+	}
+}
+
+/*
+ * A palette bitmap expanded to x8r8g8b8 in *copy (caller frees).  An
+ * index past the palette is black.  NULL on error (err set).
+ */
+static pixman_image_t *
+render_palette_image(const struct render_bitmap *bm, uint8_t **copy,
+    struct spd_err *err)
+{
+	pixman_image_t *img;
+	const uint8_t *row;
+	uint32_t *out, x, y, i;
+
+	if (bm->rb_palette == NULL || bm->rb_npalette == 0) {
+		spd_err_set(err, "%u-bit bitmap without a palette",
+		    render_palette_bpp(bm->rb_format));
+		return NULL;
+	}
+	if ((*copy = malloc((size_t)bm->rb_width * bm->rb_height * 4)) ==
+	    NULL) {
+		spd_err_set(err, "out of memory expanding a %ux%u bitmap",
+		    bm->rb_width, bm->rb_height);
+		return NULL;
+	}
+	out = (uint32_t *)(void *)*copy;
+	for (y = 0; y < bm->rb_height; y++) {
+		row = bm->rb_data + (ptrdiff_t)y * bm->rb_stride;
+		for (x = 0; x < bm->rb_width; x++) {
+			i = render_palette_index(bm->rb_format, row, x);
+			*out++ = i < bm->rb_npalette ? bm->rb_palette[i] : 0;
+		}
+	}
+	img = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)bm->rb_width,
+	    (int)bm->rb_height, (uint32_t *)(void *)*copy,
+	    (int)bm->rb_width * 4);
+	if (img == NULL) {
+		free(*copy);
+		*copy = NULL;
+		spd_err_set(err, "out of memory");
+	}
+	return img;
+}
+
 /*
  * Wrap a bitmap in a pixman image.  pixman wants 4-aligned rows; a bitmap
  * whose stride or start is not gets its rows copied into *copy (freed by
- * the caller).  Returns the image, NULL on error (err set; *skip set when
- * the format is merely unsupported).
+ * the caller), and so does a palette bitmap, expanded.  Returns the image,
+ * NULL on error (err set; *skip set when the format is merely
+ * unsupported).
  */
 static pixman_image_t *
 render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
     int *skip, struct spd_err *err)
 {
-	pixman_format_code_t pf;
+	pixman_format_code_t pf = PIXMAN_x8r8g8b8;
 	pixman_image_t *img;
 	size_t bpp, rowlen, need, astride, row, absstride;
 	const uint8_t *data, *lowest;
+	unsigned pbits;
 	int stride;
 
 	*copy = NULL;
 	*skip = 0;
-	if ((bpp = (size_t)render_bitmap_format(bm->rb_format, &pf)) == 0) {
+	bpp = (size_t)render_bitmap_format(bm->rb_format, &pf);
+	pbits = render_palette_bpp(bm->rb_format);
+	if (bpp == 0 && pbits == 0) {
 		*skip = 1;
-		spd_err_set(err, "copy: bitmap format %u not implemented",
+		spd_err_set(err, "bitmap format %u not implemented",
 		    bm->rb_format);
 		return NULL;
 	}
 	if (bm->rb_width == 0 || bm->rb_height == 0 ||
 	    bm->rb_width > RENDER_MAX_DIM || bm->rb_height > RENDER_MAX_DIM ||
 	    bm->rb_stride == 0 || bm->rb_stride == INT32_MIN) {
-		spd_err_set(err, "copy: bitmap %ux%u stride %d invalid",
+		spd_err_set(err, "bitmap %ux%u stride %d invalid",
 		    bm->rb_width, bm->rb_height, bm->rb_stride);
 		return NULL;
 	}
-	rowlen = bm->rb_width * bpp;
+	rowlen = bpp != 0 ? bm->rb_width * bpp :
+	    ((size_t)bm->rb_width * pbits + 7) / 8;
 	absstride = bm->rb_stride < 0 ? (size_t)-(int64_t)bm->rb_stride :
 	    (size_t)bm->rb_stride;
 	if (absstride < rowlen) {
-		spd_err_set(err, "copy: bitmap stride %d below row %zu",
+		spd_err_set(err, "bitmap stride %d below row %zu",
 		    bm->rb_stride, rowlen);
 		return NULL;
 	}
 	need = absstride * (bm->rb_height - 1) + rowlen;
 	if (bm->rb_data == NULL || bm->rb_size < need) {
-		spd_err_set(err, "copy: bitmap needs %zu bytes, has %zu",
+		spd_err_set(err, "bitmap needs %zu bytes, has %zu",
 		    need, bm->rb_size);
 		return NULL;
 	}
+	if (pbits != 0)
+		return render_palette_image(bm, copy, err);
 	data = bm->rb_data;
 	stride = bm->rb_stride;
 	/* pixman needs 4-aligned rows; a bitmap without them (24-bit with
@@ -331,7 +419,7 @@ render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
 		    data;
 		astride = (rowlen + 3) & ~(size_t)3;
 		if ((*copy = malloc(astride * bm->rb_height)) == NULL) {
-			spd_err_set(err, "copy: out of memory");
+			spd_err_set(err, "out of memory");
 			return NULL;
 		}
 		for (row = 0; row < bm->rb_height; row++)
@@ -347,7 +435,7 @@ render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
 	if (img == NULL) {
 		free(*copy);
 		*copy = NULL;
-		spd_err_set(err, "copy: out of memory");
+		spd_err_set(err, "out of memory");
 	}
 	return img;
 }
@@ -383,6 +471,68 @@ render_surface_source(pixman_image_t *s, int same, pixman_box32_t *area,
 	area->x2 = w;
 	area->y2 = h;
 	return img;
+}
+
+pixman_image_t *
+render_src_image(struct render *r, uint32_t dst_surface,
+    const struct render_src *src, pixman_box32_t *area, uint8_t **copy,
+    int *skip, struct spd_err *err)
+{
+	pixman_image_t *s, *img;
+	pixman_box32_t all;
+
+	*copy = NULL;
+	*skip = 0;
+	if (!src->rs_is_surface) {
+		img = render_bitmap_image(&src->rs_bitmap, copy, skip, err);
+		if (img == NULL)
+			spd_err_prefix(err, "source");
+		return img;
+	}
+	if ((s = render_surface(r, src->rs_surface)) == NULL) {
+		spd_err_set(err, "source surface %u does not exist",
+		    src->rs_surface);
+		return NULL;
+	}
+	if (area == NULL) {
+		all.x1 = all.y1 = 0;
+		all.x2 = pixman_image_get_width(s);
+		all.y2 = pixman_image_get_height(s);
+		area = &all;
+	}
+	return render_surface_source(s, src->rs_surface == dst_surface, area,
+	    err);
+}
+
+void
+render_src_place(pixman_image_t *img, const pixman_box32_t *bbox,
+    const pixman_box32_t *sa, uint8_t scale_mode, int32_t *sx, int32_t *sy)
+{
+	pixman_transform_t xf;
+	int dw = bbox->x2 - bbox->x1, dh = bbox->y2 - bbox->y1;
+	int sw = sa->x2 - sa->x1, sh = sa->y2 - sa->y1;
+
+	if (dw == sw && dh == sh) {
+		*sx = sa->x1;
+		*sy = sa->y1;
+		return;
+	}
+	/* Map bbox-relative destination points onto src_area:
+	 * x_src = sa.x1 + x * sw / dw, likewise for y. */
+	pixman_transform_init_identity(&xf);
+	xf.matrix[0][0] = pixman_double_to_fixed((double)sw / dw);
+	xf.matrix[0][2] = pixman_int_to_fixed(sa->x1);
+	xf.matrix[1][1] = pixman_double_to_fixed((double)sh / dh);
+	xf.matrix[1][2] = pixman_int_to_fixed(sa->y1);
+	pixman_image_set_transform(img, &xf);
+	pixman_image_set_filter(img, scale_mode ==
+	    SPICE_IMAGE_SCALE_MODE_NEAREST ? PIXMAN_FILTER_NEAREST :
+	    PIXMAN_FILTER_BILINEAR, NULL, 0);
+	/* Edge samples repeat the border instead of fading to
+	 * transparent. */
+	pixman_image_set_repeat(img, PIXMAN_REPEAT_PAD);
+	*sx = 0;
+	*sy = 0;
 }
 
 int
@@ -642,13 +792,13 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
     const pixman_box32_t *src_area, uint16_t rop, uint8_t scale_mode,
     struct spd_err *err)
 {
-	pixman_image_t *dst, *s, *img;
+	pixman_image_t *dst, *img;
 	pixman_region32_t area;
 	pixman_region32_t changed;
-	pixman_transform_t xf;
 	pixman_box32_t sa;
-	uint8_t *copy = NULL;
-	int skip, dw, dh, sw, sh;
+	uint8_t *copy = NULL, rop3;
+	int skip, dw, dh, sw, sh, rc;
+	int32_t sx, sy;
 
 	if ((dst = render_surface(r, surface)) == NULL)
 		return spd_err_set(err, "copy: surface %u does not exist",
@@ -656,19 +806,14 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	if (render_box_sane(bbox, "copy: bbox", err) != 0 ||
 	    render_box_sane(src_area, "copy: source area", err) != 0)
 		return -1;
-	if ((rop & SPICE_ROPD_MASK) != SPICE_ROPD_OP_PUT) {
-		spd_err_set(err, "copy: rop 0x%x not implemented", rop);
-		return RENDER_SKIP;
-	}
 	sa = *src_area;
 	if (src->rs_is_surface) {
-		if ((s = render_surface(r, src->rs_surface)) == NULL)
+		if ((img = render_surface(r, src->rs_surface)) == NULL)
 			return spd_err_set(err, "copy: source surface %u does "
 			    "not exist", src->rs_surface);
-		sw = pixman_image_get_width(s);
-		sh = pixman_image_get_height(s);
+		sw = pixman_image_get_width(img);
+		sh = pixman_image_get_height(img);
 	} else {
-		s = NULL;
 		sw = (int)src->rs_bitmap.rb_width;
 		sh = (int)src->rs_bitmap.rb_height;
 	}
@@ -683,19 +828,22 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		pixman_region32_fini(&area);
 		return 0;
 	}
-	if (s != NULL)
-		img = render_surface_source(s, src->rs_surface == surface,
-		    &sa, err);
-	else {
-		img = render_bitmap_image(&src->rs_bitmap, &copy, &skip, err);
-		if (img == NULL && skip) {
-			pixman_region32_fini(&area);
-			return RENDER_SKIP;
-		}
-	}
-	if (img == NULL) {
+	rop3 = render_ropd_to_rop3(rop, 0, SPICE_ROPD_INVERS_SRC,
+	    SPICE_ROPD_INVERS_DEST);
+	if (rop3 != 0xcc) {
+		/* Anything but the source as it is: bitwise. */
+		rc = render_rop3_area(r, surface, &area, NULL, src, bbox, &sa,
+		    scale_mode, rop3, err);
 		pixman_region32_fini(&area);
-		return -1;
+		if (rc != 0)
+			spd_err_prefix(err, "copy");
+		return rc;
+	}
+	if ((img = render_src_image(r, surface, src, &sa, &copy, &skip,
+	    err)) == NULL) {
+		pixman_region32_fini(&area);
+		spd_err_prefix(err, "copy");
+		return skip ? RENDER_SKIP : -1;
 	}
 
 	dw = bbox->x2 - bbox->x1;
@@ -709,8 +857,8 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	 * RENDER_MAX_MOVES of them) are moved rather than sent (only over
 	 * one rectangle: what is moved must lie inside what the command
 	 * may draw), and what still differs after each is found again. */
-	if (s == NULL && surface == 0 && r->r_damage != NULL && dw == sw &&
-	    dh == sh && render_is_32bit(img) &&
+	if (!src->rs_is_surface && surface == 0 && r->r_damage != NULL &&
+	    dw == sw && dh == sh && render_is_32bit(img) &&
 	    pixman_image_get_format(img) == pixman_image_get_format(dst) &&
 	    render_changed_rows(dst, img, bbox, &sa, &area, &changed) == 0) {
 		if (r->r_move != NULL &&
@@ -734,28 +882,10 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		pixman_region32_fini(&area);
 		area = changed;
 	}
+	render_src_place(img, bbox, &sa, scale_mode, &sx, &sy);
 	pixman_image_set_clip_region32(dst, &area);
-	if (dw == sw && dh == sh) {
-		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst,
-		    sa.x1, sa.y1, 0, 0, bbox->x1, bbox->y1, dw, dh);
-	} else {
-		/* Map bbox-relative destination points onto src_area:
-		 * x_src = sa.x1 + x * sw / dw, likewise for y. */
-		pixman_transform_init_identity(&xf);
-		xf.matrix[0][0] = pixman_double_to_fixed((double)sw / dw);
-		xf.matrix[0][2] = pixman_int_to_fixed(sa.x1);
-		xf.matrix[1][1] = pixman_double_to_fixed((double)sh / dh);
-		xf.matrix[1][2] = pixman_int_to_fixed(sa.y1);
-		pixman_image_set_transform(img, &xf);
-		pixman_image_set_filter(img,
-		    scale_mode == SPICE_IMAGE_SCALE_MODE_NEAREST ?
-		    PIXMAN_FILTER_NEAREST : PIXMAN_FILTER_BILINEAR, NULL, 0);
-		/* Edge samples repeat the border instead of fading to
-		 * transparent. */
-		pixman_image_set_repeat(img, PIXMAN_REPEAT_PAD);
-		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst,
-		    0, 0, 0, 0, bbox->x1, bbox->y1, dw, dh);
-	}
+	pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst, sx, sy, 0, 0,
+	    bbox->x1, bbox->y1, dw, dh);
 	pixman_image_set_clip_region32(dst, NULL);
 	pixman_image_unref(img);
 	free(copy);

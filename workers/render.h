@@ -58,6 +58,10 @@ struct render_bitmap {
 	int32_t		 rb_stride;	/* bytes from a row to the next */
 	const uint8_t	*rb_data;	/* row 0 = top row */
 	size_t		 rb_size;
+	/* 1, 4 and 8-bit formats: 0xRRGGBB entries (an index past them
+	 * is black) */
+	const uint32_t	*rb_palette;
+	uint32_t	 rb_npalette;
 };
 
 /* The source of a COPY: a bitmap, or a rendered surface. */
@@ -65,6 +69,27 @@ struct render_src {
 	int		 rs_is_surface;
 	uint32_t	 rs_surface;	/* if rs_is_surface */
 	struct render_bitmap rs_bitmap;	/* otherwise */
+};
+
+/* A brush: SPICE_BRUSH_TYPE_NONE (bits 0), SOLID, or PATTERN, an image
+ * tiled so that its pixel 0,0 lies at (rb_x, rb_y) of the surface. */
+struct render_brush {
+	uint32_t	 rb_type;
+	uint32_t	 rb_color;	/* SOLID: 0xRRGGBB */
+	struct render_src rb_pat;	/* PATTERN */
+	int32_t		 rb_x;
+	int32_t		 rb_y;
+};
+
+/* A 1-bit mask (rm_bits in SPICE_BITMAP_FMT_1BIT_LE or _BE) whose pixel
+ * (rm_x, rm_y) lies at the bbox's top-left: a drawable touches only
+ * pixels under a set bit (a clear one when rm_invert), never outside the
+ * mask. */
+struct render_mask {
+	struct render_bitmap rm_bits;
+	int		 rm_invert;
+	int32_t		 rm_x;
+	int32_t		 rm_y;
 };
 
 /* Create the surface set; damage (may be NULL) is called with arg.
@@ -104,8 +129,7 @@ pixman_image_t *render_surface(struct render *, uint32_t id);
 /*
  * FILL: paint bbox (clipped to clip when not NULL, and to the surface) of
  * surface with the solid colour (x8r8g8b8 value).  rop is a SPICE_ROPD_*
- * set: OP_PUT (optionally with INVERS_BRUSH), OP_BLACKNESS and
- * OP_WHITENESS are drawn; anything else returns RENDER_SKIP.
+ * set, any of them (bitwise ones combine with the surface's pixels).
  */
 int	 render_fill(struct render *, uint32_t surface,
 	    const pixman_box32_t *bbox, const pixman_region32_t *clip,
@@ -124,10 +148,10 @@ int	 render_copy_bits(struct render *, uint32_t surface,
 /*
  * COPY: draw src_area of src into bbox of surface (scaled when the sizes
  * differ, with scale_mode SPICE_IMAGE_SCALE_MODE_*), clipped as for
- * render_fill.  src_area must lie within the source.  rop OP_PUT is drawn;
- * anything else returns RENDER_SKIP.  A surface may be its own source.
- * Bitmap formats: 32BIT, RGBA, 24BIT, 16BIT, 8BIT_A; palette formats
- * return RENDER_SKIP.  A 32-bit bitmap copied unscaled onto the primary
+ * render_fill.  src_area must lie within the source.  Any ROP descriptor
+ * (as for render_fill, the source in the brush's place).  A surface may
+ * be its own source.  Bitmap formats: all of SPICE's (1, 4 and 8-bit
+ * ones through their palette).  A 32-bit bitmap copied unscaled onto the primary
  * reports as damage only the rows it changed: producers that only know
  * what was damaged (spiced-x11) resend pixels the primary already has.
  */
@@ -135,6 +159,20 @@ int	 render_copy(struct render *, uint32_t surface,
 	    const pixman_box32_t *bbox, const pixman_region32_t *clip,
 	    const struct render_src *src, const pixman_box32_t *src_area,
 	    uint16_t rop, uint8_t scale_mode, struct spd_err *err);
+
+struct qxl_cmd_draw;
+/*
+ * Draw a parsed drawable of any type (qxl-cmd.h) into its surface, with
+ * SPICE canvas semantics (SPICE-NOTES 5.4; the deviations are listed in
+ * PROTOCOL.md "Commands"): clip and mask first, then per type FILL,
+ * OPAQUE, COPY, BLEND, BLACKNESS, WHITENESS, INVERS, ROP3 (every ROP
+ * descriptor and ROP3 code, solid and pattern brushes), TRANSPARENT,
+ * ALPHA_BLEND, COMPOSITE (pixman's operators, transforms, filters,
+ * repeats), TEXT (A1, A4, A8 glyphs), STROKE (one-pixel lines, dashes,
+ * Bezier curves) and COPY_BITS.  Returns as the calls above.
+ */
+int	 render_draw(struct render *, const struct qxl_cmd_draw *,
+	    struct spd_err *err);
 
 struct enc_src;
 /* Box b of image (the primary) as an encoder's source: borrowed pixels,

@@ -186,8 +186,7 @@ qxl_build_rect(QXLRect *r, int32_t left, int32_t top, int32_t right,
 	r->bottom = bottom;
 }
 
-/* The header every drawable here shares. */
-static QXLDrawable
+QXLDrawable
 qxl_build_drawable(uint8_t type, uint64_t release_id, const QXLRect *bbox)
 {
 	QXLDrawable d;
@@ -242,4 +241,45 @@ qxl_build_surface_cmd(uint8_t type, uint32_t surface_id, uint32_t flags,
 	sc.u.surface_create.stride = stride;
 	sc.u.surface_create.data = data_phys;
 	return sc;
+}
+
+uint64_t
+qxl_build_palette(struct qxl_build *b, uint16_t n, const uint32_t *ents)
+{
+	QXLPalette p;
+	uint64_t off = qxl_build_alloc(b, sizeof(p) + (size_t)n * 4);
+
+	memset(&p, 0, sizeof(p));
+	p.num_ents = n;
+	qxl_build_write(b, off, &p, sizeof(p));
+	qxl_build_write(b, off + sizeof(p), ents, (size_t)n * 4);
+	return off;
+}
+
+uint64_t
+qxl_build_string(struct qxl_build *b, uint16_t flags, uint16_t length,
+    const void *data, uint32_t size)
+{
+	uint64_t off = qxl_build_alloc(b, sizeof(QXLString) + size);
+	QXLString str;
+
+	memset(&str, 0, sizeof(str));
+	str.data_size = size;
+	str.length = length;
+	str.flags = flags;
+	qxl_build_write(b, off, &str, sizeof(str));
+	qxl_build_chunk_at(b, off + offsetof(QXLString, chunk), size, 0);
+	qxl_build_write(b, off + sizeof(QXLString), data, size);
+	return off;
+}
+
+uint64_t
+qxl_build_path(struct qxl_build *b, const void *data, uint32_t size)
+{
+	uint64_t off = qxl_build_alloc(b, sizeof(QXLPath) + size);
+
+	qxl_build_write(b, off, &size, 4);
+	qxl_build_chunk_at(b, off + offsetof(QXLPath, chunk), size, 0);
+	qxl_build_write(b, off + sizeof(QXLPath), data, size);
+	return off;
 }

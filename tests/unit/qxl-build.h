@@ -77,6 +77,10 @@ uint64_t	qxl_build_cursor(struct qxl_build *b, uint16_t type,
 
 void		qxl_build_rect(QXLRect *r, int32_t left, int32_t top,
 		    int32_t right, int32_t bottom);
+/* A drawable of type over bbox with only its header set: opaque,
+ * unclipped, the union zeroed. */
+QXLDrawable	qxl_build_drawable(uint8_t type, uint64_t release_id,
+		    const QXLRect *bbox);
 /* A solid QXL_DRAW_FILL of color over bbox, opaque, unclipped, rop PUT. */
 QXLDrawable	qxl_build_fill(uint64_t release_id, const QXLRect *bbox,
 		    uint32_t color);
@@ -89,5 +93,17 @@ QXLDrawable	qxl_build_copy(uint64_t release_id, uint64_t img_phys,
 QXLSurfaceCmd	qxl_build_surface_cmd(uint8_t type, uint32_t surface_id,
 		    uint32_t flags, uint32_t fmt, uint32_t w, uint32_t h,
 		    int32_t stride, uint64_t data_phys);
+
+/* Reserve a QXLPalette of n entries. */
+uint64_t	qxl_build_palette(struct qxl_build *b, uint16_t n,
+		    const uint32_t *ents);
+/* Reserve a QXLString {size, length, flags} whose one inline chunk holds
+ * the size bytes of data (its glyphs as the caller laid them out). */
+uint64_t	qxl_build_string(struct qxl_build *b, uint16_t flags,
+		    uint16_t length, const void *data, uint32_t size);
+/* Reserve a QXLPath whose one inline chunk holds the size bytes of data
+ * (QXLPathSegs with their points). */
+uint64_t	qxl_build_path(struct qxl_build *b, const void *data,
+		    uint32_t size);
 
 #endif

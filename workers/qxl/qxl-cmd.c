@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * qxl-cmd: see qxl-cmd.h.  Layouts: spice/qxl_dev.h (SPICE-NOTES 5.3-5.6).
- * Deviations from a QXL device: only FILL/COPY drawables and off-screen
- * surface commands of 32 bpp formats are accepted; chunk chains must hold
- * exactly the announced bytes.
+ * qxl-cmd: see qxl-cmd.h; structures, chunk chains, clips, images,
+ * surfaces and cursors (drawables: qxl-draw.c).  Layouts: spice/qxl_dev.h
+ * (SPICE-NOTES 5.3-5.6).  Deviations from a QXL device: off-screen surfaces
+ * are 32 bpp only; chunk chains must hold exactly the announced bytes.
  *
  * Method: every structure is copied from its slot into a private buffer
  * (slots_copy checks the address for the full length first), then read with
@@ -12,36 +12,24 @@
  */
 #include <stddef.h>
 #include <inttypes.h>
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <spice/qxl_dev.h>
 #include <spice/enums.h>
 
-#include "sbuf.h"
-#include "qxl-cmd.h"
+#include "qxl-cmd-int.h"
 
 _Static_assert(QXL_CMD_MAX_DATA <= 0x7fffffffu,
     "chunk totals must fit the sizes QXL allows");
-
-/*
- * A private copy of one shared structure and a cursor over it.  Offsets
- * come from offsetof on the packed spice types, so a failed read means a
- * bug here, not bad input; it still fails safely (value 0, f_bad set).
- */
-struct qxl_cmd_copy {
-	uint8_t		 c_buf[sizeof(QXLDrawable)];
-	size_t		 c_len;
-	struct sbuf	 c_sb;
-	int		 c_bad;
-};
 
 _Static_assert(sizeof(QXLDrawable) >= sizeof(QXLSurfaceCmd) &&
     sizeof(QXLDrawable) >= sizeof(QXLImage) &&
     sizeof(QXLDrawable) >= sizeof(QXLDataChunk) + 4,
     "qxl_cmd_copy buffer too small");
 
-static int
+int
 qxl_cmd_fetch(const struct slots *s, uint64_t phys, size_t len,
     struct qxl_cmd_copy *c, struct spd_err *err)
 {
@@ -55,7 +43,18 @@ qxl_cmd_fetch(const struct slots *s, uint64_t phys, size_t len,
 	return 0;
 }
 
-static uint8_t
+void
+qxl_cmd_view(struct qxl_cmd_copy *c, const void *p, size_t len)
+{
+	size_t n = len < sizeof(c->c_buf) ? len : sizeof(c->c_buf);
+
+	memcpy(c->c_buf, p, n);
+	c->c_len = n;
+	c->c_bad = 0;
+	sbuf_init(&c->c_sb, c->c_buf, n);
+}
+
+uint8_t
 qxl_cmd_u8(struct qxl_cmd_copy *c, size_t off)
 {
 	uint8_t v = 0;
@@ -65,7 +64,7 @@ qxl_cmd_u8(struct qxl_cmd_copy *c, size_t off)
 	return v;
 }
 
-static uint16_t
+uint16_t
 qxl_cmd_u16(struct qxl_cmd_copy *c, size_t off)
 {
 	uint16_t v = 0;
@@ -76,7 +75,7 @@ qxl_cmd_u16(struct qxl_cmd_copy *c, size_t off)
 	return v;
 }
 
-static uint32_t
+uint32_t
 qxl_cmd_u32(struct qxl_cmd_copy *c, size_t off)
 {
 	uint32_t v = 0;
@@ -87,7 +86,7 @@ qxl_cmd_u32(struct qxl_cmd_copy *c, size_t off)
 	return v;
 }
 
-static int32_t
+int32_t
 qxl_cmd_i32(struct qxl_cmd_copy *c, size_t off)
 {
 	int32_t v = 0;
@@ -98,7 +97,7 @@ qxl_cmd_i32(struct qxl_cmd_copy *c, size_t off)
 	return v;
 }
 
-static uint64_t
+uint64_t
 qxl_cmd_u64(struct qxl_cmd_copy *c, size_t off)
 {
 	uint64_t v = 0;
@@ -109,8 +108,7 @@ qxl_cmd_u64(struct qxl_cmd_copy *c, size_t off)
 	return v;
 }
 
-/* QXLRect is {top, left, bottom, right}. */
-static void
+void
 qxl_cmd_get_rect(struct qxl_cmd_copy *c, size_t off, struct qxl_cmd_rect *r)
 {
 	r->top = qxl_cmd_i32(c, off + offsetof(QXLRect, top));
@@ -120,7 +118,7 @@ qxl_cmd_get_rect(struct qxl_cmd_copy *c, size_t off, struct qxl_cmd_rect *r)
 }
 
 /* Inside [0, maxw] x [0, maxh]; non-empty unless allow_empty. */
-static int
+int
 qxl_cmd_check_rect(const struct qxl_cmd_rect *r, int32_t maxw, int32_t maxh,
     int allow_empty, const char *what, struct spd_err *err)
 {
@@ -145,7 +143,7 @@ qxl_cmd_check_rect(const struct qxl_cmd_rect *r, int32_t maxw, int32_t maxh,
  * QXL_CMD_MAX_CHUNKS header reads.  A chunk pointing at itself or at the
  * first chunk is reported as a loop at once.
  */
-static int
+int
 qxl_cmd_read_chunks(const struct slots *s, uint64_t phys, uint8_t *dst,
     uint64_t expect, const char *what, struct spd_err *err)
 {
@@ -195,7 +193,7 @@ qxl_cmd_read_chunks(const struct slots *s, uint64_t phys, uint8_t *dst,
 	return 0;
 }
 
-static int
+int
 qxl_cmd_parse_clip(const struct slots *s, uint32_t type, uint64_t data,
     struct qxl_cmd_draw *out, struct spd_err *err)
 {
@@ -295,14 +293,71 @@ qxl_cmd_chunk_data(const struct slots *s, uint64_t phys, uint64_t expect,
 	return 0;
 }
 
+/* Bits per pixel of a bitmap format, 0 for an unknown one. */
+static unsigned
+qxl_cmd_bitmap_bpp(uint8_t fmt)
+{
+	switch (fmt) {
+	case SPICE_BITMAP_FMT_1BIT_LE:
+	case SPICE_BITMAP_FMT_1BIT_BE:
+		return 1;
+	case SPICE_BITMAP_FMT_4BIT_LE:
+	case SPICE_BITMAP_FMT_4BIT_BE:
+		return 4;
+	case SPICE_BITMAP_FMT_8BIT:
+	case SPICE_BITMAP_FMT_8BIT_A:
+		return 8;
+	case SPICE_BITMAP_FMT_16BIT:
+		return 16;
+	case SPICE_BITMAP_FMT_24BIT:
+		return 24;
+	case SPICE_BITMAP_FMT_32BIT:
+	case SPICE_BITMAP_FMT_RGBA:
+		return 32;
+	default:
+		return 0;
+	}
+}
+
+/* The QXLPalette at phys, copied: at most 2^bpp (and
+ * QXL_CMD_MAX_PALETTE) entries.  Cached palettes (PAL_FROM_CACHE) are
+ * not kept by spiced: the producer sends each one. */
+static int
+qxl_cmd_parse_palette(const struct slots *s, uint64_t phys, unsigned bpp,
+    struct qxl_cmd_image *img, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	const uint8_t *p;
+	uint32_t n, i, max = 1u << bpp;
+
+	if (qxl_cmd_fetch(s, phys, sizeof(QXLPalette), &c, err) == -1)
+		return spd_err_prefix(err, "palette");
+	n = qxl_cmd_u16(&c, offsetof(QXLPalette, num_ents));
+	if (n == 0 || n > max || n > QXL_CMD_MAX_PALETTE)
+		return spd_err_set(err, "palette of %" PRIu32 " entries for a "
+		    "%u-bit bitmap (1..%" PRIu32 ")", n, bpp, max);
+	if (slots_resolve(s, phys + sizeof(QXLPalette), (uint64_t)n * 4, &p,
+	    err) == -1)
+		return spd_err_prefix(err, "palette entries");
+	if ((img->palette = malloc((size_t)n * 4)) == NULL)
+		return spd_err_errno(err, "palette: malloc");
+	/* One copy, then read from it only. */
+	memcpy(img->palette, p, (size_t)n * 4);
+	for (i = 0; i < n; i++)
+		img->palette[i] = le32toh(img->palette[i]);
+	img->npalette = (uint16_t)n;
+	return 0;
+}
+
 static int
 qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
     struct qxl_cmd_image *img, struct spd_err *err)
 {
 	struct qxl_cmd_copy c;
 	uint8_t fmt, flags;
-	uint32_t width, height, stride, bpp;
-	uint64_t data, total;
+	uint32_t width, height, stride;
+	uint64_t data, pal, total, row;
+	unsigned bpp;
 	int rv;
 
 	if (qxl_cmd_fetch(s, phys + boff, sizeof(QXLBitmap), &c, err) == -1)
@@ -312,37 +367,20 @@ qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
 	width = qxl_cmd_u32(&c, offsetof(QXLBitmap, x));
 	height = qxl_cmd_u32(&c, offsetof(QXLBitmap, y));
 	stride = qxl_cmd_u32(&c, offsetof(QXLBitmap, stride));
+	pal = qxl_cmd_u64(&c, offsetof(QXLBitmap, palette));
 	data = qxl_cmd_u64(&c, offsetof(QXLBitmap, data));
 	if (c.c_bad)
 		return spd_err_set(err, "internal: bitmap read");
-	switch (fmt) {
-	case SPICE_BITMAP_FMT_32BIT:
-	case SPICE_BITMAP_FMT_RGBA:
-		bpp = 4;
-		break;
-	case SPICE_BITMAP_FMT_24BIT:
-		bpp = 3;
-		break;
-	case SPICE_BITMAP_FMT_1BIT_LE:
-	case SPICE_BITMAP_FMT_1BIT_BE:
-	case SPICE_BITMAP_FMT_4BIT_LE:
-	case SPICE_BITMAP_FMT_4BIT_BE:
-	case SPICE_BITMAP_FMT_8BIT:
-	case SPICE_BITMAP_FMT_16BIT:
-	case SPICE_BITMAP_FMT_8BIT_A:
-		spd_err_set(err, "bitmap format %u not supported (32BIT, RGBA "
-		    "and 24BIT are)", fmt);
-		return QXL_CMD_EUNSUPPORTED;
-	default:
+	if ((bpp = qxl_cmd_bitmap_bpp(fmt)) == 0)
 		return spd_err_set(err, "bitmap format %u unknown", fmt);
-	}
 	if (width == 0 || height == 0 || width > QXL_CMD_MAX_DIM ||
 	    height > QXL_CMD_MAX_DIM)
 		return spd_err_set(err, "bitmap size %" PRIu32 "x%" PRIu32
 		    " not within 1..%d", width, height, QXL_CMD_MAX_DIM);
-	if (stride < width * bpp || stride > QXL_CMD_MAX_STRIDE)
+	row = ((uint64_t)width * bpp + 7) / 8;
+	if (stride < row || stride > QXL_CMD_MAX_STRIDE)
 		return spd_err_set(err, "bitmap stride %" PRIu32 " not within "
-		    "%" PRIu32 "..%u for width %" PRIu32, stride, width * bpp,
+		    "%" PRIu64 "..%u for width %" PRIu32, stride, row,
 		    QXL_CMD_MAX_STRIDE, width);
 	/* Both factors are capped, so this cannot overflow 64 bits and is
 	 * at most QXL_CMD_MAX_DATA. */
@@ -350,6 +388,15 @@ qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
 	if (total > QXL_CMD_MAX_DATA)
 		return spd_err_set(err, "bitmap data of %" PRIu64 " bytes "
 		    "exceeds %u", total, QXL_CMD_MAX_DATA);
+	if (bpp <= 8 && fmt != SPICE_BITMAP_FMT_8BIT_A && pal != 0) {
+		if (flags & SPICE_BITMAP_FLAGS_PAL_FROM_CACHE) {
+			spd_err_set(err, "bitmap palette from the cache not "
+			    "supported (each bitmap brings its own)");
+			return QXL_CMD_EUNSUPPORTED;
+		}
+		if (qxl_cmd_parse_palette(s, pal, bpp, img, err) != 0)
+			return -1;
+	}
 	if (flags & QXL_BITMAP_DIRECT)
 		rv = slots_resolve(s, data, total, &img->pixels, err);
 	else
@@ -371,8 +418,7 @@ qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
 	return 0;
 }
 
-/* The QXLImage at phys, the source of a COPY. */
-static int
+int
 qxl_cmd_parse_image(const struct slots *s, uint64_t phys,
     struct qxl_cmd_image *img, struct spd_err *err)
 {
@@ -383,7 +429,7 @@ qxl_cmd_parse_image(const struct slots *s, uint64_t phys,
 	int rv;
 
 	if (qxl_cmd_fetch(s, phys, sizeof(QXLImageDescriptor), &c, err) == -1)
-		return spd_err_prefix(err, "source image");
+		return spd_err_prefix(err, "image");
 	img->id = qxl_cmd_u64(&c, offsetof(QXLImageDescriptor, id));
 	type = qxl_cmd_u8(&c, offsetof(QXLImageDescriptor, type));
 	img->width = qxl_cmd_u32(&c, offsetof(QXLImageDescriptor, width));
@@ -412,172 +458,17 @@ qxl_cmd_parse_image(const struct slots *s, uint64_t phys,
 		return QXL_CMD_EUNSUPPORTED;
 	}
 	if (rv < 0)
-		spd_err_prefix(err, "source image at %s", slots_phys_str(phys,
-		    where, sizeof(where)));
+		spd_err_prefix(err, "image at %s", slots_phys_str(phys, where,
+		    sizeof(where)));
 	return rv;
 }
 
-static int
-qxl_cmd_parse_fill(struct qxl_cmd_copy *c, struct qxl_cmd_draw *out,
-    struct spd_err *err)
-{
-	size_t o = offsetof(QXLDrawable, u.fill);
-	uint32_t btype;
-	uint64_t mask;
-
-	btype = qxl_cmd_u32(c, o + offsetof(QXLFill, brush.type));
-	out->fill_color = qxl_cmd_u32(c, o + offsetof(QXLFill, brush.u.color));
-	out->rop = qxl_cmd_u16(c, o + offsetof(QXLFill, rop_descriptor));
-	mask = qxl_cmd_u64(c, o + offsetof(QXLFill, mask.bitmap));
-	if (btype != SPICE_BRUSH_TYPE_SOLID) {
-		spd_err_set(err, "fill brush type %" PRIu32 " not supported "
-		    "(SOLID is)", btype);
-		return QXL_CMD_EUNSUPPORTED;
-	}
-	if (out->rop != SPICE_ROPD_OP_PUT) {
-		spd_err_set(err, "fill rop descriptor 0x%x not supported "
-		    "(OP_PUT is)", out->rop);
-		return QXL_CMD_EUNSUPPORTED;
-	}
-	if (mask != 0) {
-		spd_err_set(err, "fill with a mask not supported");
-		return QXL_CMD_EUNSUPPORTED;
-	}
-	return 0;
-}
-
-/* COPY_BITS: the source is the same surface, the bbox's size at src_pos,
- * which must lie inside the coordinate range like any rectangle. */
-static int
-qxl_cmd_parse_copy_bits(struct qxl_cmd_copy *c, struct qxl_cmd_draw *out,
-    struct spd_err *err)
-{
-	size_t o = offsetof(QXLDrawable, u.copy_bits.src_pos);
-
-	out->src_pos_x = qxl_cmd_i32(c, o + offsetof(QXLPoint, x));
-	out->src_pos_y = qxl_cmd_i32(c, o + offsetof(QXLPoint, y));
-	out->rop = SPICE_ROPD_OP_PUT;
-	if (out->src_pos_x < 0 || out->src_pos_y < 0 ||
-	    out->src_pos_x > QXL_CMD_MAX_DIM ||
-	    out->src_pos_y > QXL_CMD_MAX_DIM)
-		return spd_err_set(err, "copy_bits source %" PRId32 ",%" PRId32
-		    " outside 0..%d", out->src_pos_x, out->src_pos_y,
-		    QXL_CMD_MAX_DIM);
-	return 0;
-}
-
-static int
-qxl_cmd_parse_copy(const struct slots *s, struct qxl_cmd_copy *c,
-    struct qxl_cmd_draw *out, struct spd_err *err)
-{
-	size_t o = offsetof(QXLDrawable, u.copy);
-	uint64_t src, mask;
-	int32_t maxw, maxh;
-	int rv;
-
-	src = qxl_cmd_u64(c, o + offsetof(QXLCopy, src_bitmap));
-	qxl_cmd_get_rect(c, o + offsetof(QXLCopy, src_area), &out->src_area);
-	out->rop = qxl_cmd_u16(c, o + offsetof(QXLCopy, rop_descriptor));
-	out->scale_mode = qxl_cmd_u8(c, o + offsetof(QXLCopy, scale_mode));
-	mask = qxl_cmd_u64(c, o + offsetof(QXLCopy, mask.bitmap));
-	if (out->rop != SPICE_ROPD_OP_PUT) {
-		spd_err_set(err, "copy rop descriptor 0x%x not supported "
-		    "(OP_PUT is)", out->rop);
-		return QXL_CMD_EUNSUPPORTED;
-	}
-	if (mask != 0) {
-		spd_err_set(err, "copy with a mask not supported");
-		return QXL_CMD_EUNSUPPORTED;
-	}
-	if (out->scale_mode >= SPICE_IMAGE_SCALE_MODE_ENUM_END)
-		return spd_err_set(err, "copy scale mode %u unknown",
-		    out->scale_mode);
-	if ((rv = qxl_cmd_parse_image(s, src, &out->src, err)) != 0)
-		return rv;
-	/* A surface source's size is known only to the caller. */
-	maxw = out->src.kind == QXL_CMD_SRC_BITMAP ? (int32_t)out->src.width :
-	    QXL_CMD_MAX_DIM;
-	maxh = out->src.kind == QXL_CMD_SRC_BITMAP ? (int32_t)out->src.height :
-	    QXL_CMD_MAX_DIM;
-	return qxl_cmd_check_rect(&out->src_area, maxw, maxh, 0,
-	    "copy source area", err);
-}
-
-int
-qxl_cmd_parse_draw(const struct slots *s, uint64_t phys,
-    struct qxl_cmd_draw *out, struct spd_err *err)
-{
-	struct qxl_cmd_copy c;
-	uint32_t clip_type;
-	uint64_t clip_data;
-	uint8_t self_bitmap;
-	char where[SLOTS_PHYS_STRLEN];
-	int rv;
-
-	memset(out, 0, sizeof(*out));
-	if (qxl_cmd_fetch(s, phys, sizeof(QXLDrawable), &c, err) == -1)
-		return spd_err_prefix(err, "drawable at %s", slots_phys_str(phys,
-		    where, sizeof(where)));
-	out->release_id = qxl_cmd_u64(&c, offsetof(QXLDrawable,
-	    release_info.id));
-	out->surface_id = qxl_cmd_u32(&c, offsetof(QXLDrawable, surface_id));
-	out->type = qxl_cmd_u8(&c, offsetof(QXLDrawable, type));
-	self_bitmap = qxl_cmd_u8(&c, offsetof(QXLDrawable, self_bitmap));
-	qxl_cmd_get_rect(&c, offsetof(QXLDrawable, bbox), &out->bbox);
-	clip_type = qxl_cmd_u32(&c, offsetof(QXLDrawable, clip.type));
-	clip_data = qxl_cmd_u64(&c, offsetof(QXLDrawable, clip.data));
-	if (c.c_bad) {
-		rv = spd_err_set(err, "internal: drawable read");
-		goto fail;
-	}
-
-	if (out->surface_id >= QXL_CMD_MAX_SURFACES) {
-		rv = spd_err_set(err, "destination surface %" PRIu32
-		    " not below %d", out->surface_id, QXL_CMD_MAX_SURFACES);
-		goto fail;
-	}
-	if (out->type != QXL_DRAW_FILL && out->type != QXL_DRAW_COPY &&
-	    out->type != QXL_COPY_BITS) {
-		rv = spd_err_set(err, "draw type %u (%s) not supported (FILL, "
-		    "COPY and COPY_BITS are)", out->type,
-		    qxl_cmd_draw_type_name(out->type));
-		rv = out->type <= QXL_DRAW_COMPOSITE ? QXL_CMD_EUNSUPPORTED :
-		    QXL_CMD_EFAULT;
-		goto fail;
-	}
-	if (self_bitmap != 0) {
-		spd_err_set(err, "self_bitmap not supported");
-		rv = QXL_CMD_EUNSUPPORTED;
-		goto fail;
-	}
-	if ((rv = qxl_cmd_check_rect(&out->bbox, QXL_CMD_MAX_DIM,
-	    QXL_CMD_MAX_DIM, 0, "bbox", err)) != 0)
-		goto fail;
-	if (out->type == QXL_DRAW_FILL)
-		rv = qxl_cmd_parse_fill(&c, out, err);
-	else if (out->type == QXL_COPY_BITS)
-		rv = qxl_cmd_parse_copy_bits(&c, out, err);
-	else
-		rv = qxl_cmd_parse_copy(s, &c, out, err);
-	if (rv != 0)
-		goto fail;
-	if ((rv = qxl_cmd_parse_clip(s, clip_type, clip_data, out, err)) != 0)
-		goto fail;
-	return 0;
-fail:
-	qxl_cmd_draw_free(out);
-	spd_err_prefix(err, "drawable at %s", slots_phys_str(phys, where,
-	    sizeof(where)));
-	return rv == QXL_CMD_EUNSUPPORTED ? QXL_CMD_EUNSUPPORTED :
-	    QXL_CMD_EFAULT;
-}
-
 void
-qxl_cmd_draw_free(struct qxl_cmd_draw *d)
+qxl_cmd_image_free(struct qxl_cmd_image *img)
 {
-	free(d->clip);
-	free(d->src.owned);
-	memset(d, 0, sizeof(*d));
+	free(img->owned);
+	free(img->palette);
+	memset(img, 0, sizeof(*img));
 }
 
 /*

@@ -60,9 +60,19 @@ enum qxl_cmd_src_kind {
 	QXL_CMD_SRC_SURFACE,	/* another surface of this producer */
 };
 
+/* Caps on what a drawable may carry besides pixels (each violation is a
+ * QXL_CMD_EFAULT). */
+#define QXL_CMD_MAX_PALETTE	256		/* palette entries */
+#define QXL_CMD_MAX_TEXT_DATA	(4u << 20)	/* bytes of a QXLString */
+#define QXL_CMD_MAX_GLYPHS	8192		/* glyphs in a string */
+#define QXL_CMD_MAX_GLYPH_DIM	1024		/* glyph width, height */
+#define QXL_CMD_MAX_PATH_DATA	(4u << 20)	/* bytes of a QXLPath */
+#define QXL_CMD_MAX_PATH_SEGS	4096		/* segments in a path */
+#define QXL_CMD_MAX_COORD	(1 << 20)	/* |glyph/point/pos coord| */
+
 /*
- * A source image.  For BITMAP: width x height pixels in the producer's
- * format; row y starts at pixels + y * stride, so a bottom-up bitmap has a
+ * An image.  For BITMAP: width x height pixels in the producer's format;
+ * row y starts at pixels + y * stride, so a bottom-up bitmap has a
  * negative stride and pixels points at its last row in memory.  All rows
  * lie in the size bytes starting at the lowest of them.
  *
@@ -77,36 +87,138 @@ struct qxl_cmd_image {
 	uint32_t		 width;
 	uint32_t		 height;
 	/* BITMAP only: */
-	uint8_t			 format;	/* SPICE_BITMAP_FMT_32BIT, RGBA
-						   or 24BIT */
-	int32_t			 stride;	/* |stride| >= width * bpp */
+	uint8_t			 format;	/* SPICE_BITMAP_FMT_*, not
+						   INVALID */
+	int32_t			 stride;	/* |stride| >= a row's bytes */
 	const uint8_t		*pixels;	/* row 0, the top row */
 	size_t			 size;		/* |stride| * height */
 	uint8_t			*owned;		/* malloc'd copy, or NULL */
+	/* The palette of a 1, 4 or 8-bit bitmap (malloc'd, 0xRRGGBB
+	 * entries), NULL when it has none (allowed: a mask needs none). */
+	uint32_t		*palette;
+	uint16_t		 npalette;	/* 1..QXL_CMD_MAX_PALETTE */
 	/* SURFACE only: */
 	uint32_t		 surface_id;
 };
 
-/* A drawable of type QXL_DRAW_FILL, QXL_DRAW_COPY or QXL_COPY_BITS. */
+/* A brush: nothing, a colour, or an image tiled from pos (the surface
+ * point where the pattern's pixel 0,0 lies). */
+struct qxl_cmd_brush {
+	uint32_t		 type;		/* SPICE_BRUSH_TYPE_* */
+	uint32_t		 color;		/* SOLID */
+	struct qxl_cmd_image	 pat;		/* PATTERN */
+	int32_t			 pos_x;		/* PATTERN, within
+						   +-QXL_CMD_MAX_COORD */
+	int32_t			 pos_y;
+};
+
+/* A 1-bit mask: where its bit is 1 (0 with SPICE_MASK_FLAGS_INVERS) the
+ * drawable draws; its pixel pos lies at the bbox's top-left corner, and
+ * nothing is drawn outside it. */
+struct qxl_cmd_mask {
+	int			 present;
+	uint8_t			 flags;		/* SPICE_MASK_FLAGS_INVERS */
+	int32_t			 pos_x;		/* 0..QXL_CMD_MAX_DIM */
+	int32_t			 pos_y;
+	struct qxl_cmd_image	 bitmap;	/* BITMAP, 1BIT_LE or _BE */
+};
+
+/* One glyph of a TEXT: its box's top-left (render_pos + glyph_origin)
+ * and its rows of bits (1, 4 or 8 per pixel as the string says, each row
+ * a whole number of bytes), top row first. */
+struct qxl_cmd_glyph {
+	int32_t			 left;
+	int32_t			 top;
+	uint16_t		 width;		/* 0..QXL_CMD_MAX_GLYPH_DIM */
+	uint16_t		 height;
+	const uint8_t		*bits;		/* into text.data */
+	int32_t			 stride;	/* < 0 for bottom-up rows */
+};
+
+struct qxl_cmd_text {
+	uint16_t		 flags;		/* SPICE_STRING_FLAGS_*: one of
+						   RASTER_A1/A4/A8 */
+	uint32_t		 nglyphs;	/* 1..QXL_CMD_MAX_GLYPHS */
+	struct qxl_cmd_glyph	*glyphs;	/* malloc'd */
+	uint8_t			*data;		/* malloc'd string bytes */
+	struct qxl_cmd_rect	 back_area;	/* may be empty */
+	struct qxl_cmd_brush	 fore;
+	struct qxl_cmd_brush	 back;
+	uint16_t		 fore_mode;	/* SPICE_ROPD_*: OP_PUT */
+	uint16_t		 back_mode;
+};
+
+/* A point in 28.4 fixed point, within +-QXL_CMD_MAX_COORD pixels. */
+struct qxl_cmd_pointfix {
+	int32_t			 x;
+	int32_t			 y;
+};
+
+/* A path segment: count points (BEZIER: a multiple of 3 after the
+ * BEGIN point, if any) at pts. */
+struct qxl_cmd_pathseg {
+	uint32_t		 flags;		/* SPICE_PATH_* */
+	uint32_t		 count;
+	const struct qxl_cmd_pointfix *pts;	/* into stroke.points */
+};
+
+struct qxl_cmd_stroke {
+	uint32_t		 nsegs;		/* 0..QXL_CMD_MAX_PATH_SEGS */
+	struct qxl_cmd_pathseg	*segs;		/* malloc'd */
+	struct qxl_cmd_pointfix	*points;	/* malloc'd, all segments' */
+	uint8_t			 line_flags;	/* SPICE_LINE_FLAGS_* */
+	uint8_t			 nstyle;	/* STYLED: dash lengths */
+	int32_t			 style[255];	/* 28.4, each > 0 */
+	struct qxl_cmd_brush	 brush;
+	uint16_t		 fore_mode;	/* SPICE_ROPD_* */
+	uint16_t		 back_mode;
+};
+
+/* COMPOSITE: flags as in QXLComposite (operator, filters, repeats,
+ * component alpha), validated: a pixman operator, filters 0 (nearest)
+ * or 1 (bilinear). */
+struct qxl_cmd_composite {
+	uint32_t		 flags;
+	int			 has_mask;
+	struct qxl_cmd_image	 mask;
+	int			 has_src_transform;
+	int32_t			 src_transform[6];	/* 16.16 */
+	int			 has_mask_transform;
+	int32_t			 mask_transform[6];
+	int16_t			 src_x;		/* src_origin */
+	int16_t			 src_y;
+	int16_t			 mask_x;	/* mask_origin */
+	int16_t			 mask_y;
+};
+
+/* A drawable of any QXL_DRAW_* type.  Which fields count depends on the
+ * type (qxl_dev.h's union): brush for FILL, OPAQUE, ROP3; src, src_area,
+ * scale_mode for OPAQUE, COPY, BLEND, ROP3, TRANSPARENT, ALPHA_BLEND,
+ * COMPOSITE (src only); mask for FILL, OPAQUE, COPY, BLEND, ROP3,
+ * BLACKNESS, WHITENESS, INVERS. */
 struct qxl_cmd_draw {
 	uint64_t		 release_id;
 	uint32_t		 surface_id;	/* destination, < MAX_SURFACES */
-	uint8_t			 type;		/* QXL_DRAW_FILL / QXL_DRAW_COPY /
-						   QXL_COPY_BITS */
-	uint16_t		 rop;		/* SPICE_ROPD_*; only OP_PUT */
+	uint8_t			 type;		/* QXL_DRAW_*, QXL_COPY_BITS */
+	uint16_t		 rop;		/* SPICE_ROPD_* (FILL, OPAQUE,
+						   COPY, BLEND) */
 	struct qxl_cmd_rect	 bbox;		/* non-empty */
 	uint32_t		 clip_type;	/* SPICE_CLIP_TYPE_NONE / RECTS */
 	uint32_t		 nclip;		/* RECTS: count (may be 0) */
 	struct qxl_cmd_rect	*clip;		/* RECTS: malloc'd, else NULL */
-	/* FILL */
-	uint32_t		 fill_color;	/* solid brush, as given:
-						   0xAARRGGBB, A ignored on
-						   xRGB surfaces */
-	/* COPY */
+	struct qxl_cmd_brush	 brush;
+	struct qxl_cmd_mask	 mask;
 	struct qxl_cmd_image	 src;
 	struct qxl_cmd_rect	 src_area;	/* inside src's width/height
-						   (BITMAP) / the bbox size */
+						   (BITMAP) */
 	uint8_t			 scale_mode;	/* SPICE_IMAGE_SCALE_MODE_* */
+	uint8_t			 rop3;		/* ROP3 */
+	uint32_t		 transparent_color;	/* TRANSPARENT */
+	uint8_t			 alpha;		/* ALPHA_BLEND */
+	uint16_t		 alpha_flags;	/* SPICE_ALPHA_FLAGS_* */
+	struct qxl_cmd_text	 text;		/* TEXT */
+	struct qxl_cmd_stroke	 stroke;	/* STROKE */
+	struct qxl_cmd_composite composite;	/* COMPOSITE */
 	/* COPY_BITS: the bbox-sized source's top-left, same surface,
 	 * 0..QXL_CMD_MAX_DIM */
 	int32_t			 src_pos_x;
@@ -132,17 +244,18 @@ struct qxl_cmd_surface {
 	const uint8_t		*pixels;
 };
 
-/* Parse the QXLDrawable at phys.  Accepts FILL with a solid brush and no
- * mask, COPY_BITS (src_pos within 0..QXL_CMD_MAX_DIM), and COPY of a BITMAP (formats 32BIT, RGBA, 24BIT; top-down or
- * bottom-up; DIRECT flat data or a QXLDataChunk chain capped at
- * QXL_CMD_MAX_CHUNKS chunks / QXL_CMD_MAX_DATA bytes, total exactly
- * stride * height) or of a SURFACE image; ROP OP_PUT; self_bitmap 0
- * (effect and surfaces_dest are hints and ignored); clip NONE or RECTS
- * (<= QXL_CMD_MAX_CLIP_RECTS).  bbox and
- * src_area are non-empty and within QXL_CMD_MAX_DIM; the bbox is not
- * checked against the destination surface (the caller knows its size).
- * Chunk chains are walked at most QXL_CMD_MAX_CHUNKS steps, so a loop is
- * rejected after that many copies at worst. */
+/* Parse the QXLDrawable at phys: every draw type of qxl_dev.h (see
+ * PROTOCOL.md "Commands" for the rules).  Images are BITMAPs (any format;
+ * top-down or bottom-up; DIRECT flat data or a QXLDataChunk chain capped
+ * at QXL_CMD_MAX_CHUNKS chunks / QXL_CMD_MAX_DATA bytes, total exactly
+ * stride * height; a palette of at most QXL_CMD_MAX_PALETTE entries) or
+ * SURFACEs; other image types are EUNSUPPORTED.  self_bitmap 0 (effect
+ * and surfaces_dest are hints and ignored); clip NONE or RECTS (<=
+ * QXL_CMD_MAX_CLIP_RECTS).  bbox and src_area are non-empty and within
+ * QXL_CMD_MAX_DIM; the bbox is not checked against the destination
+ * surface (the caller knows its size).  Chunk chains are walked at most
+ * QXL_CMD_MAX_CHUNKS steps, so a loop is rejected after that many copies
+ * at worst.  Strings and paths are copied whole, then parsed. */
 int	qxl_cmd_parse_draw(const struct slots *, uint64_t phys,
 	    struct qxl_cmd_draw *out, struct spd_err *);
 

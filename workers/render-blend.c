@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * render-blend: the drawables that blend rather than replace:
+ * TRANSPARENT (a colour key), ALPHA_BLEND (OVER with a constant alpha)
+ * and COMPOSITE (any pixman operator, transforms, filters, repeats and a
+ * mask); contracts in render-int.h.  All but the colour key are pixman's
+ * own composites.
+ */
+#include <stdlib.h>
+
+#include <spice/enums.h>
+
+#include "qxl-cmd.h"
+#include "render-int.h"
+
+int
+render_transparent(struct render *r, uint32_t surface,
+    pixman_region32_t *area, const struct render_src *src,
+    const pixman_box32_t *bbox, const pixman_box32_t *src_area, uint32_t key,
+    struct spd_err *err)
+{
+	pixman_image_t *dst, *img, *ss;
+	pixman_box32_t ext, sa = *src_area, *box;
+	uint32_t *drow, *srow;
+	uint8_t *copy;
+	int32_t sx, sy;
+	int n, i, x, y, skip, dstride, sstride;
+
+	if ((dst = render_surface(r, surface)) == NULL)
+		return spd_err_set(err, "surface %u does not exist", surface);
+	if (!pixman_region32_not_empty(area))
+		return 0;
+	if ((img = render_src_image(r, surface, src, &sa, &copy, &skip,
+	    err)) == NULL)
+		return skip ? RENDER_SKIP : -1;
+	ext = *pixman_region32_extents(area);
+	render_src_place(img, bbox, &sa, SPICE_IMAGE_SCALE_MODE_NEAREST, &sx,
+	    &sy);
+	ss = render_scratch(img, sx + ext.x1 - bbox->x1, sy + ext.y1 - bbox->y1,
+	    &ext, err);
+	pixman_image_unref(img);
+	free(copy);
+	if (ss == NULL)
+		return -1;
+	dstride = pixman_image_get_stride(dst) / 4;
+	sstride = pixman_image_get_stride(ss) / 4;
+	box = pixman_region32_rectangles(area, &n);
+	for (i = 0; i < n; i++, box++)
+		for (y = box->y1; y < box->y2; y++) {
+			drow = pixman_image_get_data(dst) + (size_t)y * dstride;
+			srow = pixman_image_get_data(ss) +
+			    (size_t)(y - ext.y1) * sstride - ext.x1;
+			for (x = box->x1; x < box->x2; x++)
+				if ((srow[x] ^ key) & 0xffffff)
+					drow[x] = srow[x];
+		}
+	pixman_image_unref(ss);
+	render_report(r, surface, area);
+	return 0;
+}
+
+/* img as format pf when it is a8r8g8b8 (a view on the same bits, img
+ * kept alive by *keep), else img itself. */
+static pixman_image_t *
+render_view(pixman_image_t *img, pixman_format_code_t from,
+    pixman_format_code_t pf, pixman_image_t **keep)
+{
+	pixman_image_t *v;
+
+	*keep = NULL;
+	if (pixman_image_get_format(img) != from)
+		return img;
+	v = pixman_image_create_bits(pf, pixman_image_get_width(img),
+	    pixman_image_get_height(img), pixman_image_get_data(img),
+	    pixman_image_get_stride(img));
+	if (v == NULL)
+		return img;
+	*keep = img;
+	return v;
+}
+
+static void
+render_unview(pixman_image_t *img, pixman_image_t *keep)
+{
+	pixman_image_unref(img);
+	if (keep != NULL)
+		pixman_image_unref(keep);
+}
+
+int
+render_alpha_blend(struct render *r, uint32_t surface,
+    pixman_region32_t *area, const struct render_src *src,
+    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+    uint8_t alpha, uint16_t flags, struct spd_err *err)
+{
+	pixman_image_t *dst, *img, *mask = NULL, *dview, *keep, *dkeep;
+	pixman_box32_t sa = *src_area;
+	pixman_color_t c = { 0, 0, 0, 0 };
+	uint8_t *copy;
+	int32_t sx, sy;
+	int skip;
+
+	if ((dst = render_surface(r, surface)) == NULL)
+		return spd_err_set(err, "surface %u does not exist", surface);
+	if (!pixman_region32_not_empty(area) || alpha == 0)
+		return 0;
+	if ((img = render_src_image(r, surface, src, &sa, &copy, &skip,
+	    err)) == NULL)
+		return skip ? RENDER_SKIP : -1;
+	/* A surface's alpha counts only when the flags say so; a bitmap's
+	 * is in its format (RGBA has one). */
+	if (src->rs_is_surface && !(flags &
+	    SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA))
+		img = render_view(img, PIXMAN_a8r8g8b8, PIXMAN_x8r8g8b8, &keep);
+	else
+		keep = NULL;
+	pixman_image_ref(dst);
+	dview = (flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA) ?
+	    render_view(dst, PIXMAN_x8r8g8b8, PIXMAN_a8r8g8b8, &dkeep) : dst;
+	if (dview == dst)
+		dkeep = NULL;
+	if (alpha != 0xff) {
+		c.alpha = (uint16_t)(alpha * 257);
+		mask = pixman_image_create_solid_fill(&c);
+	}
+	render_src_place(img, bbox, &sa, SPICE_IMAGE_SCALE_MODE_NEAREST, &sx,
+	    &sy);
+	pixman_image_set_clip_region32(dview, area);
+	pixman_image_composite32(PIXMAN_OP_OVER, img, mask, dview, sx, sy, 0,
+	    0, bbox->x1, bbox->y1, bbox->x2 - bbox->x1, bbox->y2 - bbox->y1);
+	pixman_image_set_clip_region32(dview, NULL);
+	if (mask != NULL)
+		pixman_image_unref(mask);
+	render_unview(dview, dkeep);
+	render_unview(img, keep);
+	free(copy);
+	render_report(r, surface, area);
+	return 0;
+}
+
+/* A QXLTransform's six 16.16 values as a pixman transform. */
+static void
+render_transform(pixman_image_t *img, const int32_t *t)
+{
+	pixman_transform_t xf;
+
+	pixman_transform_init_identity(&xf);
+	xf.matrix[0][0] = t[0];
+	xf.matrix[0][1] = t[1];
+	xf.matrix[0][2] = t[2];
+	xf.matrix[1][0] = t[3];
+	xf.matrix[1][1] = t[4];
+	xf.matrix[1][2] = t[5];
+	pixman_image_set_transform(img, &xf);
+}
+
+/* Filter (0 nearest, 1 bilinear: qxl-cmd allows no other) and repeat
+ * (pixman's numbers) of a composite image, from the flags at shift. */
+static void
+render_sampling(pixman_image_t *img, uint32_t flags, int fshift,
+    int rshift)
+{
+	pixman_image_set_filter(img, ((flags >> fshift) & 7) == 0 ?
+	    PIXMAN_FILTER_NEAREST : PIXMAN_FILTER_BILINEAR, NULL, 0);
+	pixman_image_set_repeat(img, (pixman_repeat_t)((flags >> rshift) & 3));
+}
+
+int
+render_composite(struct render *r, uint32_t surface, pixman_region32_t *area,
+    const pixman_box32_t *bbox, const struct render_src *src,
+    const struct render_src *msrc, const struct qxl_cmd_composite *cp,
+    struct spd_err *err)
+{
+	pixman_image_t *dst, *s, *m = NULL, *dview, *skeep = NULL, *dkeep;
+	uint8_t *scopy = NULL, *mcopy = NULL;
+	int skip, rc = -1;
+
+	if ((dst = render_surface(r, surface)) == NULL)
+		return spd_err_set(err, "surface %u does not exist", surface);
+	if (!pixman_region32_not_empty(area))
+		return 0;
+	if ((s = render_src_image(r, surface, src, NULL, &scopy, &skip,
+	    err)) == NULL)
+		return skip ? RENDER_SKIP : -1;
+	if (cp->flags & SPICE_COMPOSITE_SOURCE_OPAQUE)
+		s = render_view(s, PIXMAN_a8r8g8b8, PIXMAN_x8r8g8b8, &skeep);
+	if (cp->has_src_transform)
+		render_transform(s, cp->src_transform);
+	render_sampling(s, cp->flags, 8, 14);
+	if (msrc != NULL) {
+		if ((m = render_src_image(r, surface, msrc, NULL, &mcopy,
+		    &skip, err)) == NULL) {
+			spd_err_prefix(err, "mask");
+			if (skip)
+				rc = RENDER_SKIP;
+			goto out;
+		}
+		if (cp->has_mask_transform)
+			render_transform(m, cp->mask_transform);
+		render_sampling(m, cp->flags, 11, 16);
+		pixman_image_set_component_alpha(m, (cp->flags &
+		    SPICE_COMPOSITE_COMPONENT_ALPHA) != 0);
+	}
+	pixman_image_ref(dst);
+	dview = (cp->flags & SPICE_COMPOSITE_DEST_OPAQUE) ?
+	    render_view(dst, PIXMAN_a8r8g8b8, PIXMAN_x8r8g8b8, &dkeep) : dst;
+	if (dview == dst)
+		dkeep = NULL;
+	pixman_image_set_clip_region32(dview, area);
+	pixman_image_composite32((pixman_op_t)(cp->flags & 0xff), s, m, dview,
+	    cp->src_x, cp->src_y, cp->mask_x, cp->mask_y, bbox->x1, bbox->y1,
+	    bbox->x2 - bbox->x1, bbox->y2 - bbox->y1);
+	pixman_image_set_clip_region32(dview, NULL);
+	render_unview(dview, dkeep);
+	render_report(r, surface, area);
+	rc = 0;
+out:
+	if (m != NULL)
+		pixman_image_unref(m);
+	render_unview(s, skeep);
+	free(scopy);
+	free(mcopy);
+	return rc;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * render-int: what the renderer's files share (render.c: surfaces, FILL,
+ * COPY, COPY_BITS; render-draw.c: a parsed drawable to the calls below;
+ * render-rop.c: raster operations; render-blend.c: TRANSPARENT,
+ * ALPHA_BLEND, COMPOSITE; render-text.c; render-stroke.c).  Other modules
+ * use render.h.
+ *
+ * The functions here draw over an area already made of bbox, surface,
+ * clip and mask (render_target_region, render_mask_region); they report
+ * damage themselves (render_report) and return 0, RENDER_SKIP or -1 with
+ * err set, as render.h's.
+ */
+#ifndef SPICED_RENDER_INT_H
+#define SPICED_RENDER_INT_H
+
+#include "render.h"
+
+struct render {
+	pixman_image_t		*r_surf[RENDER_MAX_SURFACES];
+	size_t			 r_offscreen;	/* bytes of ids != 0 */
+	render_damage_fn	 r_damage;
+	render_move_fn		 r_move;
+	void			*r_arg;
+};
+
+/* bbox within the surface dst, within clip if not NULL.  Initialises
+ * *out; the caller finishes it. */
+void	 render_target_region(pixman_image_t *dst, const pixman_box32_t *bbox,
+	    const pixman_region32_t *clip, pixman_region32_t *out);
+/* Coordinates far outside any surface are a broken command. */
+int	 render_box_sane(const pixman_box32_t *, const char *what,
+	    struct spd_err *);
+/* Tell the damage callback that area of surface changed (if it is the
+ * primary and the area is not empty). */
+void	 render_report(struct render *, uint32_t surface,
+	    pixman_region32_t *area);
+
+/*
+ * A source as a pixman image: a bitmap wrapped (or expanded into *copy,
+ * which the caller frees: palette formats, unaligned rows), or a surface
+ * (a snapshot of *area when it is the destination too, *area then rebased
+ * to the snapshot; a whole-surface snapshot when area is NULL).  NULL on
+ * error (err set, *skip when merely unsupported).
+ */
+pixman_image_t *render_src_image(struct render *, uint32_t dst_surface,
+	    const struct render_src *, pixman_box32_t *area, uint8_t **copy,
+	    int *skip, struct spd_err *);
+
+/* Make img, a source whose src_area is drawn onto bbox, sample
+ * bbox-relative points: a scale when the sizes differ (scale_mode's
+ * filter, edges padded).  Returns the offset to composite img from for
+ * bbox's top-left: src_area's corner when unscaled, 0 when scaled. */
+void	 render_src_place(pixman_image_t *img, const pixman_box32_t *bbox,
+	    const pixman_box32_t *src_area, uint8_t scale_mode,
+	    int32_t *sx, int32_t *sy);
+
+/* The area (within extents ext) of a 1-bit mask placed on bbox: mask
+ * pixel (pos_x, pos_y) at bbox's top-left; bits set (clear when invert)
+ * are in.  Initialises *out.  0 or -1 (err set). */
+int	 render_mask_region(const struct render_mask *,
+	    const pixman_box32_t *bbox, pixman_region32_t *out,
+	    struct spd_err *);
+
+/* A ROP descriptor (SPICE_ROPD_*) as a ROP3 code (P brush, S source, D
+ * destination bits: bit (P << 2 | S << 1 | D) is the result), for a
+ * drawable whose first input is src_is_brush ? P : S and whose inversion
+ * flags name its inputs: inv_first, inv_dest (SPICE_ROPD_INVERS_*). */
+uint8_t	 render_ropd_to_rop3(uint16_t ropd, int src_is_brush,
+	    uint16_t inv_first, uint16_t inv_dest);
+
+/* Apply rop3 over area of surface: P the brush (NULL: none, i.e. 0), S
+ * src placed on bbox (NULL: none).  Reports the damage. */
+int	 render_rop3_area(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const struct render_brush *brush,
+	    const struct render_src *src, const pixman_box32_t *bbox,
+	    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3,
+	    struct spd_err *);
+
+/* A scratch a8r8g8b8 image of ext's size holding what img shows from
+ * (sx, sy) on.  NULL on ENOMEM (err set). */
+pixman_image_t *render_scratch(pixman_image_t *img, int32_t sx, int32_t sy,
+	    const pixman_box32_t *ext, struct spd_err *);
+
+/* A brush as a pixman image to composite from (x, y) for surface point
+ * (0, 0): a solid fill, or the pattern repeated.  NULL for NONE or on
+ * error (err set). */
+pixman_image_t *render_brush_image(struct render *, uint32_t dst_surface,
+	    const struct render_brush *, uint8_t **copy, struct spd_err *);
+
+struct qxl_cmd_composite;
+struct qxl_cmd_text;
+struct qxl_cmd_stroke;
+
+/* TRANSPARENT: src placed on bbox (nearest when scaled), pixels whose
+ * RGB equals key's left as they are. */
+int	 render_transparent(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const struct render_src *src,
+	    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+	    uint32_t key, struct spd_err *);
+/* ALPHA_BLEND: src placed on bbox (nearest) OVER the surface, times
+ * alpha/255; flags SPICE_ALPHA_FLAGS_*. */
+int	 render_alpha_blend(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const struct render_src *src,
+	    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+	    uint8_t alpha, uint16_t flags, struct spd_err *);
+/* COMPOSITE: pixman's operator from src (and mask, NULL for none)
+ * through their transforms, onto bbox. */
+int	 render_composite(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const pixman_box32_t *bbox,
+	    const struct render_src *src, const struct render_src *mask,
+	    const struct qxl_cmd_composite *, struct spd_err *);
+/* TEXT: back brush over back_area, then the fore brush OVER through the
+ * glyphs' coverage. */
+int	 render_text(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const struct qxl_cmd_text *,
+	    const struct render_brush *fore, const struct render_brush *back,
+	    struct spd_err *);
+/* STROKE: the path's one-pixel lines with the brush and fore_mode. */
+int	 render_stroke(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const struct qxl_cmd_stroke *,
+	    const struct render_brush *, struct spd_err *);
+
+#endif

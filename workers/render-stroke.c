@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * render-stroke: STROKE drawables, the cosmetic (one-pixel) lines of
+ * Windows drivers; contract in render-int.h.
+ *
+ * As SPICE's canvas: points are rounded to pixels (28.4 fixed point,
+ * a half rounds down), a subpath's lines are drawn without their last
+ * pixel (X's CapNotLast), dashes (STYLED, optionally starting with the
+ * gap) run on along a subpath, the brush is applied with fore_mode as a
+ * FILL would, and back_mode, width, joins and caps are not read.  Lines
+ * are stepped along their longer axis with the other coordinate rounded
+ * (half away from zero), each pixel touched once per stroke; Bezier
+ * curves are flattened into RENDER_BEZIER_STEPS lines.  Only the part of
+ * a line inside the area is stepped, so a huge line costs what it
+ * draws.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <spice/enums.h>
+
+#include "qxl-cmd.h"
+#include "render-int.h"
+
+#define RENDER_BEZIER_STEPS	16
+
+struct render_pen {
+	const struct qxl_cmd_stroke *pn_st;
+	pixman_box32_t	 pn_ext;	/* the area's extents */
+	pixman_image_t	*pn_cov;	/* a1 over pn_ext: pixels drawn */
+	int64_t		 pn_dashpos;	/* steps so far in the subpath */
+	int64_t		 pn_cycle;	/* a dash pattern's length, or 0 */
+	int32_t		 pn_x;		/* the current point */
+	int32_t		 pn_y;
+	int32_t		 pn_sx;		/* the subpath's first point */
+	int32_t		 pn_sy;
+	int		 pn_open;	/* a subpath has begun */
+};
+
+static int32_t
+render_fix_to_int(int32_t v)
+{
+	return (v + 7) >> 4;
+}
+
+/* Is step pos of a subpath inside a dash (or the line unstyled)? */
+static int
+render_dash_on(const struct render_pen *pn, int64_t pos)
+{
+	const struct qxl_cmd_stroke *st = pn->pn_st;
+	int64_t at;
+	unsigned i, k;
+
+	if (pn->pn_cycle == 0)
+		return 1;
+	at = pos % pn->pn_cycle;
+	/* An odd list runs twice per cycle, on and off swapping. */
+	for (k = 0;; k++) {
+		i = k % st->nstyle;
+		if (at < st->style[i] >> 4)
+			break;
+		at -= st->style[i] >> 4;
+	}
+	return ((k & 1) == 0) != ((st->line_flags &
+	    SPICE_LINE_FLAGS_START_WITH_GAP) != 0);
+}
+
+static void
+render_plot(struct render_pen *pn, int32_t x, int32_t y, int64_t pos)
+{
+	uint8_t *line;
+
+	if (x < pn->pn_ext.x1 || x >= pn->pn_ext.x2 || y < pn->pn_ext.y1 ||
+	    y >= pn->pn_ext.y2 || !render_dash_on(pn, pos))
+		return;
+	x -= pn->pn_ext.x1;
+	line = (uint8_t *)pixman_image_get_data(pn->pn_cov) +
+	    (size_t)(y - pn->pn_ext.y1) * pixman_image_get_stride(pn->pn_cov);
+	/* pixman's a1 is LSB first on little-endian hosts. */
+	line[x >> 3] |= (uint8_t)(1u << (x & 7));
+}
+
+/* round(a / b) for b > 0, half away from zero. */
+static int64_t
+render_div_round(int64_t a, int64_t b)
+{
+	return a >= 0 ? (2 * a + b) / (2 * b) : -((-2 * a + b) / (2 * b));
+}
+
+/* Steps i in [0, n) with lo <= c0 + i * s * step... : the range of i
+ * where c0 + i * d / n (the coordinate along one axis) may lie within
+ * [lo, hi), widened by one step, clipped to [*i0, *i1). */
+static void
+render_clip_steps(int64_t c0, int64_t d, int64_t n, int64_t lo, int64_t hi,
+    int64_t *i0, int64_t *i1)
+{
+	double a, b, t;
+
+	if (d == 0) {
+		if (c0 < lo || c0 >= hi)
+			*i1 = *i0;
+		return;
+	}
+	a = (double)(lo - 1 - c0) * (double)n / (double)d;
+	b = (double)(hi + 1 - c0) * (double)n / (double)d;
+	if (a > b) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	if (a > (double)*i0)
+		*i0 = a > (double)*i1 ? *i1 : (int64_t)floor(a);
+	if (b < (double)*i1)
+		*i1 = b < (double)*i0 ? *i0 : (int64_t)ceil(b) + 1;
+	if (*i1 < *i0)
+		*i1 = *i0;
+}
+
+/* The line from the current point to (x, y), its last pixel left out. */
+static void
+render_line_to(struct render_pen *pn, int32_t x, int32_t y)
+{
+	int64_t dx = (int64_t)x - pn->pn_x, dy = (int64_t)y - pn->pn_y;
+	int64_t n = llabs(dx) > llabs(dy) ? llabs(dx) : llabs(dy);
+	int64_t i, i0 = 0, i1 = n;
+
+	render_clip_steps(pn->pn_x, dx, n, pn->pn_ext.x1, pn->pn_ext.x2, &i0,
+	    &i1);
+	render_clip_steps(pn->pn_y, dy, n, pn->pn_ext.y1, pn->pn_ext.y2, &i0,
+	    &i1);
+	for (i = i0; i < i1; i++)
+		render_plot(pn, (int32_t)(pn->pn_x + render_div_round(i * dx,
+		    n)), (int32_t)(pn->pn_y + render_div_round(i * dy, n)),
+		    pn->pn_dashpos + i);
+	pn->pn_dashpos += n;
+	pn->pn_x = x;
+	pn->pn_y = y;
+}
+
+/* A cubic Bezier curve from the current point (in 28.4: fx, fy). */
+static void
+render_bezier_to(struct render_pen *pn, const struct qxl_cmd_pointfix *p0,
+    const struct qxl_cmd_pointfix *c)
+{
+	double t, u, x, y;
+	int k;
+
+	for (k = 1; k <= RENDER_BEZIER_STEPS; k++) {
+		t = (double)k / RENDER_BEZIER_STEPS;
+		u = 1 - t;
+		x = u * u * u * p0->x + 3 * u * u * t * c[0].x +
+		    3 * u * t * t * c[1].x + t * t * t * c[2].x;
+		y = u * u * u * p0->y + 3 * u * u * t * c[0].y +
+		    3 * u * t * t * c[1].y + t * t * t * c[2].y;
+		render_line_to(pn, render_fix_to_int((int32_t)lround(x)),
+		    render_fix_to_int((int32_t)lround(y)));
+	}
+}
+
+static void
+render_path(struct render_pen *pn)
+{
+	const struct qxl_cmd_stroke *st = pn->pn_st;
+	const struct qxl_cmd_pathseg *seg;
+	const struct qxl_cmd_pointfix *p, *end, *last = NULL;
+	uint32_t i;
+
+	for (i = 0; i < st->nsegs; i++) {
+		seg = &st->segs[i];
+		p = seg->pts;
+		end = p + seg->count;
+		if (seg->flags & SPICE_PATH_BEGIN) {
+			pn->pn_x = pn->pn_sx = render_fix_to_int(p->x);
+			pn->pn_y = pn->pn_sy = render_fix_to_int(p->y);
+			pn->pn_dashpos = 0;
+			pn->pn_open = 1;
+			last = p++;
+		}
+		if (!pn->pn_open)
+			continue;	/* points before any BEGIN */
+		if (seg->flags & SPICE_PATH_BEZIER) {
+			/* An open subpath always has a last point. */
+			for (; p + 2 < end; p += 3) {
+				render_bezier_to(pn, last, p);
+				last = p + 2;
+			}
+		} else
+			for (; p < end; last = p++)
+				render_line_to(pn, render_fix_to_int(p->x),
+				    render_fix_to_int(p->y));
+		if (seg->flags & SPICE_PATH_END) {
+			if (seg->flags & SPICE_PATH_CLOSE)
+				render_line_to(pn, pn->pn_sx, pn->pn_sy);
+			pn->pn_open = 0;
+			last = NULL;
+		}
+	}
+}
+
+int
+render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
+    const struct qxl_cmd_stroke *st, const struct render_brush *brush,
+    struct spd_err *err)
+{
+	struct render_pen pn = { .pn_st = st };
+	pixman_region32_t lines;
+	pixman_image_t *dst;
+	unsigned i;
+	int rc;
+
+	if ((dst = render_surface(r, surface)) == NULL)
+		return spd_err_set(err, "surface %u does not exist", surface);
+	if (!pixman_region32_not_empty(area))
+		return 0;
+	pn.pn_ext = *pixman_region32_extents(area);
+	if ((pn.pn_cov = pixman_image_create_bits(PIXMAN_a1,
+	    pn.pn_ext.x2 - pn.pn_ext.x1, pn.pn_ext.y2 - pn.pn_ext.y1, NULL,
+	    0)) == NULL)
+		return spd_err_set(err, "out of memory for the lines' pixels");
+	for (i = 0; i < st->nstyle; i++)
+		pn.pn_cycle += st->style[i] >> 4;
+	if (st->nstyle % 2 == 1)
+		pn.pn_cycle *= 2;
+	render_path(&pn);
+	pixman_region32_init_from_image(&lines, pn.pn_cov);
+	pixman_image_unref(pn.pn_cov);
+	pixman_region32_translate(&lines, pn.pn_ext.x1, pn.pn_ext.y1);
+	pixman_region32_intersect(&lines, &lines, area);
+	rc = render_rop3_area(r, surface, &lines, brush, NULL, NULL, NULL, 0,
+	    render_ropd_to_rop3(st->fore_mode, 1, SPICE_ROPD_INVERS_BRUSH,
+	    SPICE_ROPD_INVERS_DEST), err);
+	pixman_region32_fini(&lines);
+	return rc;
+}

@@ -109,9 +109,7 @@ render_draw_clip(const struct qxl_cmd_draw *dr, const pixman_box32_t *bbox,
  * OPAQUE draws the source, then the brush over it with the ROP
  * descriptor, the source being the brush's destination (INVERS_SRC
  * inverts it).  As one ROP3 of the brush and the source: the descriptor's
- * code with the source's bit where the destination's was.  A descriptor
- * that leaves the destination as it is draws nothing at all, not even the
- * source, as SPICE's canvas does.
+ * code with the source's bit where the destination's was.
  */
 static uint8_t
 render_draw_opaque_rop3(uint16_t ropd)
@@ -120,8 +118,6 @@ render_draw_opaque_rop3(uint16_t ropd)
 	    SPICE_ROPD_INVERS_SRC), code = 0;
 	int i;
 
-	if (pd == 0xaa)
-		return 0xaa;
 	for (i = 0; i < 8; i++)
 		if ((pd >> ((i & 4) | ((i >> 1) & 1))) & 1)
 			code |= (uint8_t)(1u << i);

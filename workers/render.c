@@ -473,6 +473,32 @@ render_surface_source(pixman_image_t *s, int same, pixman_box32_t *area,
 	return img;
 }
 
+/* Does area lie within the source (a surface's size is known here
+ * only)?  0 or -1 (err set). */
+static int
+render_src_area_ok(struct render *r, const struct render_src *src,
+    const pixman_box32_t *a, struct spd_err *err)
+{
+	pixman_image_t *s;
+	int w, h;
+
+	if (src->rs_is_surface) {
+		if ((s = render_surface(r, src->rs_surface)) == NULL)
+			return spd_err_set(err, "source surface %u does not "
+			    "exist", src->rs_surface);
+		w = pixman_image_get_width(s);
+		h = pixman_image_get_height(s);
+	} else {
+		w = (int)src->rs_bitmap.rb_width;
+		h = (int)src->rs_bitmap.rb_height;
+	}
+	if (a->x1 < 0 || a->y1 < 0 || a->x1 >= a->x2 || a->y1 >= a->y2 ||
+	    a->x2 > w || a->y2 > h)
+		return spd_err_set(err, "source area (%d,%d)-(%d,%d) outside "
+		    "the %dx%d source", a->x1, a->y1, a->x2, a->y2, w, h);
+	return 0;
+}
+
 pixman_image_t *
 render_src_image(struct render *r, uint32_t dst_surface,
     const struct render_src *src, pixman_box32_t *area, uint8_t **copy,
@@ -483,6 +509,8 @@ render_src_image(struct render *r, uint32_t dst_surface,
 
 	*copy = NULL;
 	*skip = 0;
+	if (area != NULL && render_src_area_ok(r, src, area, err) != 0)
+		return NULL;
 	if (!src->rs_is_surface) {
 		img = render_bitmap_image(&src->rs_bitmap, copy, skip, err);
 		if (img == NULL)

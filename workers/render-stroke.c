@@ -168,7 +168,8 @@ render_path(struct render_pen *pn)
 	for (i = 0; i < st->nsegs; i++) {
 		seg = &st->segs[i];
 		p = seg->pts;
-		end = p + seg->count;
+		/* A segment without points has no array (NULL). */
+		end = seg->count > 0 ? p + seg->count : p;
 		if (seg->flags & SPICE_PATH_BEGIN) {
 			pn->pn_x = pn->pn_sx = render_fix_to_int(p->x);
 			pn->pn_y = pn->pn_sy = render_fix_to_int(p->y);

@@ -9,11 +9,12 @@
  * bytes), and a QXLCursorCmd at offset 0 too.  The input is copied into an exact-size heap buffer so that ASan
  * catches any read past the slot.  Invariants: the result is 0 or one of
  * the two error codes; an error leaves a message and nothing allocated; a
- * parsed drawable has a non-empty bbox inside the caps, a capped clip list
- * with valid rects, and for a bitmap source a supported format, a stride
- * that holds a row, and size = |stride| * height bytes around its rows,
- * in the slot or in a private copy (touched completely, so ASan checks
- * them); a parsed surface has sane dimensions and, with initial content,
+ * parsed drawable has a known type, a non-empty bbox inside the caps, a
+ * capped clip list with valid rects, and for every image it uses (source,
+ * pattern, mask, composite mask) a known format, a stride that holds a
+ * row, size = |stride| * height bytes around its rows and a palette of at
+ * most 2^bpp entries, in the slot or in a private copy (touched
+ * completely, so ASan checks them); glyph rows and path points likewise; a parsed surface has sane dimensions and, with initial content,
  * every row of it readable in the slot; a parsed cursor SET has a known
  * shape type within the caps, its hot spot inside, and exactly
  * qxl_cmd_cursor_size() private bytes (touched completely).
@@ -55,24 +56,115 @@ fuzz_sum(const uint8_t *p, size_t n)
 
 static volatile uint32_t fuzz_sink;
 
-static void
-fuzz_bitmap(const struct qxl_cmd_image *img)
+/* Bits per pixel of a bitmap format the parser accepted. */
+static size_t
+fuzz_bpp(uint8_t fmt)
 {
-	size_t bpp, astride;
+	switch (fmt) {
+	case SPICE_BITMAP_FMT_1BIT_LE:
+	case SPICE_BITMAP_FMT_1BIT_BE:
+		return 1;
+	case SPICE_BITMAP_FMT_4BIT_LE:
+	case SPICE_BITMAP_FMT_4BIT_BE:
+		return 4;
+	case SPICE_BITMAP_FMT_8BIT:
+	case SPICE_BITMAP_FMT_8BIT_A:
+		return 8;
+	case SPICE_BITMAP_FMT_16BIT:
+		return 16;
+	case SPICE_BITMAP_FMT_24BIT:
+		return 24;
+	case SPICE_BITMAP_FMT_32BIT:
+	case SPICE_BITMAP_FMT_RGBA:
+		return 32;
+	default:
+		abort();
+	}
+}
+
+/* An image a drawable uses: a surface id in range, or a bitmap whose
+ * rows and palette are all readable (touched, so ASan checks them). */
+static void
+fuzz_image(const struct qxl_cmd_image *img)
+{
+	size_t astride;
 	const uint8_t *lowest;
 
-	FUZZ_CHECK(img->format == SPICE_BITMAP_FMT_32BIT ||
-	    img->format == SPICE_BITMAP_FMT_RGBA ||
-	    img->format == SPICE_BITMAP_FMT_24BIT);
-	bpp = img->format == SPICE_BITMAP_FMT_24BIT ? 3 : 4;
+	if (img->kind == QXL_CMD_SRC_SURFACE) {
+		FUZZ_CHECK(img->surface_id < QXL_CMD_MAX_SURFACES);
+		FUZZ_CHECK(img->pixels == NULL && img->palette == NULL);
+		return;
+	}
+	FUZZ_CHECK(img->kind == QXL_CMD_SRC_BITMAP);
+	FUZZ_CHECK(img->width >= 1 && img->width <= QXL_CMD_MAX_DIM);
+	FUZZ_CHECK(img->height >= 1 && img->height <= QXL_CMD_MAX_DIM);
 	FUZZ_CHECK(img->pixels != NULL && img->stride != 0);
 	astride = img->stride < 0 ? (size_t)-(int64_t)img->stride :
 	    (size_t)img->stride;
-	FUZZ_CHECK(astride >= img->width * bpp);
+	FUZZ_CHECK(astride >= (img->width * fuzz_bpp(img->format) + 7) / 8);
 	FUZZ_CHECK(img->size == astride * img->height);
 	lowest = img->stride < 0 ?
 	    img->pixels - astride * (img->height - 1) : img->pixels;
 	fuzz_sink += fuzz_sum(lowest, img->size);
+	FUZZ_CHECK((img->palette == NULL) == (img->npalette == 0));
+	/* Only 1, 4 and 8-bit colour formats have a palette. */
+	FUZZ_CHECK(img->npalette <= QXL_CMD_MAX_PALETTE);
+	if (fuzz_bpp(img->format) > 8 ||
+	    img->format == SPICE_BITMAP_FMT_8BIT_A)
+		FUZZ_CHECK(img->npalette == 0);
+	else
+		FUZZ_CHECK(img->npalette <= 1u << fuzz_bpp(img->format));
+	if (img->palette != NULL)
+		fuzz_sink += fuzz_sum((const uint8_t *)img->palette,
+		    img->npalette * 4u);
+}
+
+static void
+fuzz_brush(const struct qxl_cmd_brush *b)
+{
+	FUZZ_CHECK(b->type < SPICE_BRUSH_TYPE_ENUM_END);
+	if (b->type == SPICE_BRUSH_TYPE_PATTERN)
+		fuzz_image(&b->pat);
+}
+
+static void
+fuzz_text(const struct qxl_cmd_text *t)
+{
+	const struct qxl_cmd_glyph *g;
+	uint32_t i, y, row;
+
+	FUZZ_CHECK(t->nglyphs >= 1 && t->nglyphs <= QXL_CMD_MAX_GLYPHS);
+	fuzz_brush(&t->fore);
+	fuzz_brush(&t->back);
+	fuzz_check_rect(&t->back_area, 1);
+	for (i = 0; i < t->nglyphs; i++) {
+		g = &t->glyphs[i];
+		FUZZ_CHECK(g->width <= QXL_CMD_MAX_GLYPH_DIM &&
+		    g->height <= QXL_CMD_MAX_GLYPH_DIM);
+		row = (t->flags & SPICE_STRING_FLAGS_RASTER_A1) ?
+		    (g->width + 7u) / 8 : (t->flags &
+		    SPICE_STRING_FLAGS_RASTER_A4) ? (g->width + 1u) / 2 :
+		    g->width;
+		FUZZ_CHECK((uint32_t)(g->stride < 0 ? -g->stride : g->stride) ==
+		    row);
+		for (y = 0; y < g->height; y++)
+			fuzz_sink += fuzz_sum(g->bits + (ptrdiff_t)y * g->stride,
+			    row);
+	}
+}
+
+static void
+fuzz_stroke(const struct qxl_cmd_stroke *st)
+{
+	uint32_t i, k;
+
+	FUZZ_CHECK(st->nsegs <= QXL_CMD_MAX_PATH_SEGS);
+	fuzz_brush(&st->brush);
+	for (i = 0; i < st->nsegs; i++)
+		for (k = 0; k < st->segs[i].count; k++)
+			fuzz_sink += (uint32_t)st->segs[i].pts[k].x;
+	for (i = 0; i < st->nstyle; i++)
+		FUZZ_CHECK(st->style[i] >= 16);
 }
 
 static void
@@ -91,8 +183,7 @@ fuzz_draw(const struct slots *s)
 		FUZZ_CHECK(d.clip == NULL && d.src.pixels == NULL);
 		return;
 	}
-	FUZZ_CHECK(d.type == QXL_DRAW_FILL || d.type == QXL_DRAW_COPY ||
-	    d.type == QXL_COPY_BITS);
+	FUZZ_CHECK(d.type >= QXL_DRAW_FILL && d.type <= QXL_DRAW_COMPOSITE);
 	if (d.type == QXL_COPY_BITS)
 		FUZZ_CHECK(d.src_pos_x >= 0 && d.src_pos_x <= QXL_CMD_MAX_DIM &&
 		    d.src_pos_y >= 0 && d.src_pos_y <= QXL_CMD_MAX_DIM);
@@ -104,21 +195,39 @@ fuzz_draw(const struct slots *s)
 	FUZZ_CHECK((d.nclip == 0) == (d.clip == NULL));
 	for (i = 0; i < d.nclip; i++)
 		fuzz_check_rect(&d.clip[i], 1);
-	if (d.type == QXL_DRAW_COPY) {
+	FUZZ_CHECK((d.rop & ~SPICE_ROPD_MASK) == 0);
+	switch (d.type) {
+	case QXL_DRAW_OPAQUE:
+	case QXL_DRAW_COPY:
+	case QXL_DRAW_BLEND:
+	case QXL_DRAW_ROP3:
+	case QXL_DRAW_TRANSPARENT:
+	case QXL_DRAW_ALPHA_BLEND:
 		fuzz_check_rect(&d.src_area, 0);
-		if (d.src.kind == QXL_CMD_SRC_BITMAP) {
-			FUZZ_CHECK(d.src.width >= 1 &&
-			    d.src.width <= QXL_CMD_MAX_DIM);
-			FUZZ_CHECK(d.src.height >= 1 &&
-			    d.src.height <= QXL_CMD_MAX_DIM);
-			fuzz_bitmap(&d.src);
-			FUZZ_CHECK((uint32_t)d.src_area.right <= d.src.width);
-			FUZZ_CHECK((uint32_t)d.src_area.bottom <= d.src.height);
-		} else {
-			FUZZ_CHECK(d.src.kind == QXL_CMD_SRC_SURFACE);
-			FUZZ_CHECK(d.src.surface_id < QXL_CMD_MAX_SURFACES);
-			FUZZ_CHECK(d.src.pixels == NULL);
-		}
+		fuzz_image(&d.src);
+		if (d.src.kind == QXL_CMD_SRC_BITMAP)
+			FUZZ_CHECK((uint32_t)d.src_area.right <= d.src.width &&
+			    (uint32_t)d.src_area.bottom <= d.src.height);
+		break;
+	case QXL_DRAW_COMPOSITE:
+		fuzz_image(&d.src);
+		if (d.composite.has_mask)
+			fuzz_image(&d.composite.mask);
+		break;
+	case QXL_DRAW_TEXT:
+		fuzz_text(&d.text);
+		break;
+	case QXL_DRAW_STROKE:
+		fuzz_stroke(&d.stroke);
+		break;
+	default:
+		break;
+	}
+	fuzz_brush(&d.brush);
+	if (d.mask.present) {
+		fuzz_image(&d.mask.bitmap);
+		FUZZ_CHECK(d.mask.bitmap.format == SPICE_BITMAP_FMT_1BIT_LE ||
+		    d.mask.bitmap.format == SPICE_BITMAP_FMT_1BIT_BE);
 	}
 	qxl_cmd_draw_free(&d);
 }

@@ -3,7 +3,8 @@
  * gen-qxl-cmd-corpus: write the seed corpus of fuzz-qxl-cmd.  Each file is
  * the memory of slot 0 (generation 0) with a command at offset 0, so a
  * QXLPHYSICAL in it is a plain offset.  Usage: gen-qxl-cmd-corpus DIR.
- * The output is committed under tests/fuzz/corpus/qxl-cmd/.
+ * The output is committed under tests/fuzz/corpus/qxl-cmd/ and, for
+ * fuzz-draw (which also renders what parses), tests/fuzz/corpus/draw/.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -107,6 +108,198 @@ gen_chunk(uint32_t size, uint64_t next, uint8_t fill)
 	return qxl_build_chunk(&gen_b, buf, size, next);
 }
 
+/* A drawable of type over the 4 x 2 test area, the union zeroed. */
+static QXLDrawable
+gen_draw(uint8_t type)
+{
+	QXLRect bbox;
+
+	qxl_build_rect(&bbox, 0, 0, 4, 2);
+	return qxl_build_drawable(type, 1, &bbox);
+}
+
+/* A 4 x 2 32-bit bitmap of px; a 1-bit 4 x 2 mask. */
+static uint64_t
+gen_bitmap32(const uint8_t *px)
+{
+	uint64_t data = qxl_build_put(&gen_b, px, 32);
+
+	return qxl_build_bitmap(&gen_b, SPICE_BITMAP_FMT_32BIT,
+	    QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 4, 2, 16, data);
+}
+
+static uint64_t
+gen_mask(uint8_t fmt)
+{
+	static const uint8_t bits[2] = { 0xa0, 0x50 };
+	uint64_t data = qxl_build_put(&gen_b, bits, 2);
+
+	return qxl_build_bitmap(&gen_b, fmt, QXL_BITMAP_DIRECT, 4, 2, 1,
+	    data);
+}
+
+/* The draw types past FILL, COPY and COPY_BITS, one seed each (two for
+ * TEXT and STROKE), with their brushes, masks, palettes and paths. */
+static void
+gen_draw_types(const uint8_t *px)
+{
+	static const uint32_t pal[4] = { 0x000000, 0xff0000, 0x00ff00,
+	    0x0000ff };
+	static const int32_t pts[] = { 0, 0, 48, 16, 16, 32, 64, 0, 32, 16 };
+	static const int32_t style[2] = { 32, 16 };
+	static const int32_t xf[6] = { 0x8000, 0, 0, 0, 0x8000, 0 };
+	uint8_t glyphs[64], path[128];
+	QXLRasterGlyph g;
+	QXLDrawable d;
+	uint64_t img;
+	uint32_t v;
+	size_t n;
+
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_OPAQUE);
+	d.u.opaque.src_bitmap = gen_bitmap32(px);
+	qxl_build_rect(&d.u.opaque.src_area, 0, 0, 4, 2);
+	d.u.opaque.brush.type = SPICE_BRUSH_TYPE_PATTERN;
+	d.u.opaque.brush.u.pattern.pat = gen_bitmap32(px + 8);
+	d.u.opaque.brush.u.pattern.pos.x = -1;
+	d.u.opaque.rop_descriptor = SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_SRC;
+	d.u.opaque.mask.bitmap = gen_mask(SPICE_BITMAP_FMT_1BIT_BE);
+	d.u.opaque.mask.flags = SPICE_MASK_FLAGS_INVERS;
+	gen_finish(&d, sizeof(d), "opaque-pattern-mask");
+
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_ROP3);
+	d.u.rop3.src_bitmap = gen_bitmap32(px);
+	qxl_build_rect(&d.u.rop3.src_area, 0, 0, 2, 1);
+	d.u.rop3.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d.u.rop3.brush.u.color = 0x336699;
+	d.u.rop3.rop3 = 0xb8;
+	d.u.rop3.scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST;
+	gen_finish(&d, sizeof(d), "rop3-scaled");
+
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_BLEND);
+	img = gen_bitmap32(px);
+	v = SPICE_BITMAP_FMT_8BIT;
+	qxl_build_write(&gen_b, img + offsetof(QXLImage, bitmap.format), &v,
+	    1);
+	v = 4;
+	qxl_build_write(&gen_b, img + offsetof(QXLImage, bitmap.stride), &v,
+	    4);
+	{
+		uint64_t pal_off = qxl_build_palette(&gen_b, 4, pal);
+
+		qxl_build_write(&gen_b, img + offsetof(QXLImage,
+		    bitmap.palette), &pal_off, 8);
+	}
+	d.u.blend.src_bitmap = img;
+	qxl_build_rect(&d.u.blend.src_area, 0, 0, 4, 2);
+	d.u.blend.rop_descriptor = SPICE_ROPD_OP_AND;
+	gen_finish(&d, sizeof(d), "blend-palette-8");
+
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_TRANSPARENT);
+	d.u.transparent.src_bitmap = gen_bitmap32(px);
+	qxl_build_rect(&d.u.transparent.src_area, 0, 0, 4, 2);
+	d.u.transparent.true_color = 0x050a0f;
+	gen_finish(&d, sizeof(d), "transparent");
+
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_ALPHA_BLEND);
+	d.u.alpha_blend.src_bitmap = qxl_build_surface_image(&gen_b, 1, 4, 2);
+	qxl_build_rect(&d.u.alpha_blend.src_area, 0, 0, 4, 2);
+	d.u.alpha_blend.alpha = 0x80;
+	d.u.alpha_blend.alpha_flags = SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA;
+	gen_finish(&d, sizeof(d), "alpha-blend-surface");
+
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_INVERS);
+	d.u.invers.mask.bitmap = gen_mask(SPICE_BITMAP_FMT_1BIT_LE);
+	d.u.invers.mask.pos.x = 1;
+	gen_finish(&d, sizeof(d), "invers-mask");
+
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_COMPOSITE);
+	d.u.composite.flags = 0x03 | (1 << 8) | (1 << 14) |
+	    SPICE_COMPOSITE_HAS_MASK | SPICE_COMPOSITE_HAS_SRC_TRANSFORM;
+	d.u.composite.src = gen_bitmap32(px);
+	d.u.composite.mask = gen_bitmap32(px + 16);
+	d.u.composite.src_transform = qxl_build_put(&gen_b, xf, sizeof(xf));
+	d.u.composite.src_origin.x = 1;
+	gen_finish(&d, sizeof(d), "composite-mask-transform");
+
+	/* Two A1 glyphs (9 wide: 2 bytes a row), then one A4 glyph. */
+	memset(&g, 0, sizeof(g));
+	g.render_pos.x = 1;
+	g.render_pos.y = 2;
+	g.glyph_origin.y = -2;
+	g.width = 9;
+	g.height = 2;
+	n = 0;
+	memcpy(glyphs + n, &g, sizeof(g));
+	n += sizeof(g);
+	memcpy(glyphs + n, px, 4);
+	n += 4;
+	g.render_pos.x = 3;
+	memcpy(glyphs + n, &g, sizeof(g));
+	n += sizeof(g);
+	memcpy(glyphs + n, px + 4, 4);
+	n += 4;
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_TEXT);
+	d.u.text.str = qxl_build_string(&gen_b, SPICE_STRING_FLAGS_RASTER_A1,
+	    2, glyphs, (uint32_t)n);
+	d.u.text.fore_brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d.u.text.fore_brush.u.color = 0xffffff;
+	d.u.text.back_brush.type = SPICE_BRUSH_TYPE_SOLID;
+	qxl_build_rect(&d.u.text.back_area, 0, 0, 4, 2);
+	d.u.text.fore_mode = SPICE_ROPD_OP_PUT;
+	gen_finish(&d, sizeof(d), "text-a1");
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_TEXT);
+	g.width = 3;
+	memcpy(glyphs, &g, sizeof(g));
+	memcpy(glyphs + sizeof(g), px, 4);
+	d.u.text.str = qxl_build_string(&gen_b, SPICE_STRING_FLAGS_RASTER_A4 |
+	    SPICE_STRING_FLAGS_RASTER_TOP_DOWN, 1, glyphs,
+	    (uint32_t)(sizeof(g) + 4));
+	d.u.text.fore_brush.type = SPICE_BRUSH_TYPE_PATTERN;
+	d.u.text.fore_brush.u.pattern.pat = gen_bitmap32(px);
+	gen_finish(&d, sizeof(d), "text-a4-pattern");
+
+	/* A line and a closed Bezier curve; a dashed stroke of them. */
+	n = 0;
+	v = SPICE_PATH_BEGIN;
+	memcpy(path + n, &v, 4);
+	v = 2;
+	memcpy(path + n + 4, &v, 4);
+	memcpy(path + n + 8, pts, 16);
+	n += 24;
+	v = SPICE_PATH_BEZIER | SPICE_PATH_END | SPICE_PATH_CLOSE;
+	memcpy(path + n, &v, 4);
+	v = 3;
+	memcpy(path + n + 4, &v, 4);
+	memcpy(path + n + 8, pts + 4, 24);
+	n += 32;
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_STROKE);
+	d.u.stroke.path = qxl_build_path(&gen_b, path, (uint32_t)n);
+	d.u.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d.u.stroke.fore_mode = SPICE_ROPD_OP_XOR;
+	gen_finish(&d, sizeof(d), "stroke-bezier");
+	gen_start(sizeof(QXLDrawable));
+	d = gen_draw(QXL_DRAW_STROKE);
+	d.u.stroke.path = qxl_build_path(&gen_b, path, (uint32_t)n);
+	d.u.stroke.attr.flags = SPICE_LINE_FLAGS_STYLED |
+	    SPICE_LINE_FLAGS_START_WITH_GAP;
+	d.u.stroke.attr.style_nseg = 2;
+	d.u.stroke.attr.style = qxl_build_put(&gen_b, style, sizeof(style));
+	d.u.stroke.brush.type = SPICE_BRUSH_TYPE_PATTERN;
+	d.u.stroke.brush.u.pattern.pat = gen_bitmap32(px);
+	d.u.stroke.fore_mode = SPICE_ROPD_OP_PUT;
+	gen_finish(&d, sizeof(d), "stroke-styled-pattern");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -203,5 +396,7 @@ main(int argc, char **argv)
 	cc.type = QXL_CURSOR_MOVE;
 	cc.u.position.x = 100;
 	gen_finish(&cc, sizeof(cc), "cursor-move");
+
+	gen_draw_types(px);
 	return 0;
 }

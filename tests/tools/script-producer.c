@@ -30,6 +30,7 @@
  *   copybits SX SY X Y W H [CX CY CW CH]...
  *                     COPY_BITS of the W x H area at SX,SY to X,Y, clipped
  *                     to up to 4 rectangles when given
+ *   and the other draw types, as script-draw.h lists
  * Ports (qxl-shm byte streams), whose bytes the producer echoes back:
  *   port usbredir|named NAME   MSG_PORT of a socket pair, device end open
  *   port-state N 0|1           MSG_PORT_STATE
@@ -75,6 +76,7 @@
 #include <spice/qxl_dev.h>
 
 #include "libqxlshm.h"
+#include "script-draw.h"
 
 #define CP_SLOT		QXLSHM_SETUP_CMD_SLOT
 #define CP_DATA_SLOT	QXLSHM_SETUP_DATA_SLOT
@@ -411,7 +413,7 @@ cp_command(const char *line)
 	uint64_t id, phys;
 	uint32_t rgb;
 	char name[64];
-	int x, y, w, h, n, i;
+	int x, y, w, h, n, i, rv;
 	const uint32_t mono = 2 * CP_MONO * CP_MONO / 8;
 
 	if (strcmp(line, "audio-open") == 0)
@@ -446,6 +448,8 @@ cp_command(const char *line)
 		return cp_bitmap(x, y, w, h, 0, 0, 0, &win);
 	if (strncmp(line, "copybits ", 9) == 0)
 		return cp_copy_bits(line + 9);
+	if ((rv = script_draw(cp_q, line)) != 1)
+		return rv;
 	if (sscanf(line, "mono %" SCNu64 " %d %d", &id, &x, &y) == 3)
 		return cp_set(id, x, y, SPICE_CURSOR_TYPE_MONO, CP_MONO,
 		    CP_MONO, 5, 6, mono, mono, cp_fill_mono, &phys) ||

@@ -334,7 +334,8 @@ qxl_draw_segments(struct qxl_cmd_stroke *st, const uint8_t *raw, uint32_t n,
 		qxl_cmd_view(&g, raw + at, sizeof(QXLPathSeg));
 		seg->flags = qxl_cmd_u32(&g, offsetof(QXLPathSeg, flags));
 		seg->count = qxl_cmd_u32(&g, offsetof(QXLPathSeg, count));
-		seg->pts = st->points + npts;
+		/* No points at all: no array to point into. */
+		seg->pts = st->points != NULL ? st->points + npts : NULL;
 		at += sizeof(QXLPathSeg);
 		if (seg->flags & ~SPICE_PATH_FLAGS_MASK)
 			return spd_err_set(err, "path segment %" PRIu32

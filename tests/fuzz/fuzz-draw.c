@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuzz-draw: the QXL drawable parser and the renderer together
+ * (workers/qxl/qxl-draw.c, workers/render-*.c) on arbitrary producer
+ * memory: whatever parses is drawn, as the display worker would, onto a
+ * 64x48 xRGB primary with a 16x8 ARGB off-screen surface 1 beside it.
+ *
+ * Input: the bytes of memory slot 0, generation 0 (a QXLPHYSICAL is its
+ * offset), with a QXLDrawable at offset 0; copied into an exact-size heap
+ * buffer so that ASan sees any read past the slot.  Invariants: the
+ * parser returns 0 or one of its error codes with a message; the renderer
+ * returns 0, RENDER_SKIP or -1, with a message unless 0; the surfaces keep
+ * their sizes; nothing leaks.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/enums.h>
+
+#include "qxl-cmd.h"
+#include "render.h"
+#include "slots.h"
+
+#define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct qxl_cmd_draw d;
+	struct render *r;
+	struct spd_err err;
+	struct slots s;
+	uint8_t *mem;
+	int rc;
+
+	if (size == 0 || size > QXL_CMD_MAX_DATA)
+		return 0;
+	if ((mem = malloc(size)) == NULL)
+		return 0;
+	memcpy(mem, data, size);
+	slots_init(&s);
+	FUZZ_CHECK(slots_add(&s, 0, 0, mem, size, &err) == 0);
+	memset(&err, 0, sizeof(err));
+	rc = qxl_cmd_parse_draw(&s, 0, &d, &err);
+	FUZZ_CHECK(rc == 0 || rc == QXL_CMD_EFAULT ||
+	    rc == QXL_CMD_EUNSUPPORTED);
+	if (rc == 0) {
+		FUZZ_CHECK((r = render_new(NULL, NULL)) != NULL);
+		FUZZ_CHECK(render_surface_create(r, 0, 64, 48,
+		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
+		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,
+		    SPICE_SURFACE_FMT_32_ARGB, NULL, 0, &err) == 0);
+		memset(&err, 0, sizeof(err));
+		rc = render_draw(r, &d, &err);
+		FUZZ_CHECK(rc == 0 || rc == RENDER_SKIP || rc == -1);
+		FUZZ_CHECK(rc == 0 || err.msg[0] != '\0');
+		FUZZ_CHECK(pixman_image_get_width(render_surface(r, 0)) == 64);
+		FUZZ_CHECK(pixman_image_get_height(render_surface(r, 1)) == 8);
+		render_free(r);
+		qxl_cmd_draw_free(&d);
+	} else
+		FUZZ_CHECK(err.msg[0] != '\0');
+	slots_clear(&s);
+	free(mem);
+	return 0;
+}

@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Every QXL draw type a producer may send, drawn by the display worker
+and seen by spice-gtk pixel for pixel against a rendering modelled here:
+FILL with each ROP descriptor operator (with and without the inversion
+flags), pattern brushes, 1-bit masks (inverted too), ROP3 codes, OPAQUE,
+TRANSPARENT, ALPHA_BLEND, COMPOSITE through a transform, an 8-bit palette
+bitmap, A1 and A8 text, strokes, BLACKNESS, WHITENESS, INVERS.  The
+model spells out SPICE's semantics (the named raster operations of
+spice-common's canvas, pixman's rounding for blends); the producer is
+tests/tools/script-producer (script-draw.h).  Then a string whose glyph
+claims more bits than it has is dropped with its reason in the log, and
+the display goes on."""
+
+import common
+import spice_client
+from common import check
+
+W, H = 320, 240
+M = 0xffffffff
+
+PUT, OR, AND, XOR = 1 << 3, 1 << 4, 1 << 5, 1 << 6
+BLACKNESS, WHITENESS, INVERS = 1 << 7, 1 << 8, 1 << 9
+INV_SRC, INV_BRUSH, INV_DEST, INV_RES = 1, 2, 4, 1 << 10
+
+# The named operations of SPICE's canvas, f(s, d) on 24 bits.
+NAMED = {
+    "clear": lambda s, d: 0, "and": lambda s, d: s & d,
+    "and_reverse": lambda s, d: s & ~d, "copy": lambda s, d: s,
+    "and_inverted": lambda s, d: ~s & d, "noop": lambda s, d: d,
+    "xor": lambda s, d: s ^ d, "or": lambda s, d: s | d,
+    "nor": lambda s, d: ~s & ~d, "equiv": lambda s, d: ~s ^ d,
+    "invert": lambda s, d: ~d, "or_reverse": lambda s, d: s | ~d,
+    "copy_inverted": lambda s, d: ~s, "or_inverted": lambda s, d: ~s | d,
+    "nand": lambda s, d: ~s | ~d, "set": lambda s, d: M,
+}
+# Index: (inverted result, inverted input, inverted destination).
+OR_T = ("or", "or_reverse", "or_inverted", "nand", "nor", "and_inverted", "and_reverse", "and")
+AND_T = ("and", "and_reverse", "and_inverted", "nor", "nand", "or_inverted", "or_reverse", "or")
+XOR_T = ("xor", "equiv", "equiv", "xor", "equiv", "xor", "xor", "equiv")
+
+
+def ropd(desc, inv_in, inv_dst):
+    """SPICE's reading of a ROP descriptor, as a function of (s, d)."""
+    i = (4 if desc & INV_RES else 0) | (2 if desc & inv_in else 0) | (1 if desc & inv_dst else 0)
+    if desc & PUT:
+        name = "copy_inverted" if ((i >> 2) ^ (i >> 1)) & 1 else "copy"
+    elif desc & OR:
+        name = OR_T[i]
+    elif desc & AND:
+        name = AND_T[i]
+    elif desc & XOR:
+        name = XOR_T[i]
+    elif desc & BLACKNESS:
+        name = "clear"
+    elif desc & WHITENESS:
+        name = "set"
+    elif desc & INVERS:
+        name = "invert"
+    else:
+        name = "copy"
+    f = NAMED[name]
+    return lambda s, d: f(s, d) & 0xffffff
+
+
+def rop3(code, p, s, d):
+    r = 0
+    for k in range(8):
+        if code >> k & 1:
+            r |= (p if k & 4 else ~p) & (s if k & 2 else ~s) & (d if k & 1 else ~d)
+    return r & 0xffffff
+
+
+def pat(i, j, s):
+    return ((i * 73856093) & M ^ (j * 19349663) & M ^ (s * 83492791) & M) & 0xffffff
+
+
+def mul(x, a):
+    t = x * a + 0x80
+    return (t + (t >> 8)) >> 8
+
+
+def over(s, m, d):
+    """pixman's OVER of an opaque colour s through coverage m onto d."""
+    r = 0
+    for sh in (0, 8, 16):
+        r |= min(255, mul(s >> sh & 255, m) + mul(d >> sh & 255, 255 - m)) << sh
+    return r
+
+
+def round_div(a, b):
+    """a / b rounded half away from zero (b > 0)."""
+    return (2 * a + b) // (2 * b) if a >= 0 else -((-2 * a + b) // (2 * b))
+
+
+class Model:
+    def __init__(self):
+        self.px = [0] * (W * H)
+
+    def rgb(self):
+        out = bytearray(W * H * 3)
+        for k, v in enumerate(self.px):
+            out[k * 3:k * 3 + 3] = bytes((v >> 16, v >> 8 & 255, v & 255))
+        return bytes(out)
+
+    def box(self, x, y, w, h, f):
+        """px = f(i, j, X, Y, old) over the box (i, j inside it)."""
+        for j in range(h):
+            for i in range(w):
+                k = (y + j) * W + x + i
+                self.px[k] = f(i, j, x + i, y + j, self.px[k])
+
+    def apply(self, line):
+        f = line.split()
+        v = [int(a, 16) if (f[0], n) in HEX else int(a) for n, a in enumerate(f[1:])]
+        getattr(self, f[0].replace("-", "_"))(*v)
+
+    def bitmap(self, x, y, w, h, s):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: pat(i, j, s))
+
+    def ropfill(self, x, y, w, h, rgb, desc):
+        op = ropd(desc, INV_BRUSH, INV_DEST)
+        self.box(x, y, w, h, lambda i, j, X, Y, d: op(rgb, d))
+
+    def patfill(self, x, y, w, h, s, px, py, desc):
+        op = ropd(desc, INV_BRUSH, INV_DEST)
+        self.box(x, y, w, h, lambda i, j, X, Y, d: op(pat((X - px) % 8, (Y - py) % 8, s), d))
+
+    def maskfill(self, x, y, w, h, rgb, inv):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: rgb if ((i >> 2) ^ (j >> 2) ^ inv) & 1 else d)
+
+    def rop3(self, x, y, w, h, code, s):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: rop3(code, pat(X % 8, Y % 8, s + 1), pat(i, j, s), d))
+
+    def opaque(self, x, y, w, h, s, rgb, desc):
+        op = ropd(desc, INV_BRUSH, INV_SRC)
+        self.box(x, y, w, h, lambda i, j, X, Y, d: op(rgb, pat(i, j, s)))
+
+    def transparent(self, x, y, w, h, s, key):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: d if (i + j) % 3 == 0 else pat(i, j, s))
+
+    def alphablend(self, x, y, w, h, s, a):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: over(pat(i, j, s), a, d))
+
+    def composite(self, x, y, w, h, s):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: pat(i // 2, j // 2, s))
+
+    def palette(self, x, y, w, h):
+        ents = (0xff0000, 0x00ff00, 0x0000ff, 0xffffff, 0x808080)
+        self.box(x, y, w, h, lambda i, j, X, Y, d: ents[(i + 2 * j) % 5])
+
+    def text(self, x, y, rgb):
+        for k in range(3):
+            self.box(x + k * 12, y - 12, 10, 12,
+                     lambda i, j, X, Y, d: rgb if (i * j + i + 2 * j) % 3 == 0 else d)
+
+    def text8(self, x, y, rgb):
+        for k in range(3):
+            self.box(x + k * 10, y - 12, 8, 12,
+                     lambda i, j, X, Y, d, k=k: over(rgb, (i * 16 + j * 8 + k * 40) & 255, d))
+
+    def stroke(self, rgb, *xy):
+        """Each line without its last pixel, stepped along its longer
+        axis, the other coordinate rounded half away from zero."""
+        for (x0, y0), (x1, y1) in zip(zip(xy[0::2], xy[1::2]), zip(xy[2::2], xy[3::2])):
+            dx, dy = x1 - x0, y1 - y0
+            n = max(abs(dx), abs(dy))
+            for i in range(n):
+                X, Y = x0 + round_div(i * dx, n), y0 + round_div(i * dy, n)
+                if 0 <= X < W and 0 <= Y < H:
+                    self.px[Y * W + X] = rgb
+
+    def blackness(self, x, y, w, h):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: 0)
+
+    def whiteness(self, x, y, w, h):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: 0xffffff)
+
+    def invers(self, x, y, w, h):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: ~d & 0xffffff)
+
+
+# Arguments written in hex, per command (position after the name).
+HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3", 4),
+       ("opaque", 5), ("opaque", 6), ("transparent", 5), ("text", 2), ("text8", 2),
+       ("stroke", 0)}
+
+
+def main():
+    sp = common.Spiced(password="pw")
+    common.wait_producer_socket(sp)
+    prod = common.ScriptProducer(sp)
+    model = Model()
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_primary(10)
+
+    def batch(what, lines):
+        for line in lines:
+            prod.say(line)
+            model.apply(line)
+        try:
+            c.wait_pixels(model.rgb(), 15)
+        except spice_client.SpiceTimeout as e:
+            raise AssertionError("%s: %s" % (what, e))
+
+    batch("background", ["bitmap 0 0 320 240 1"])
+
+    # Every operator, plain and with each inversion flag, on FILL: 8 x 5
+    # boxes of 40 x 12 over the patterned background.
+    ops = (PUT, OR, AND, XOR, BLACKNESS, WHITENESS, INVERS, 0)
+    flags = (0, INV_BRUSH, INV_DEST, INV_RES, INV_BRUSH | INV_DEST | INV_RES)
+    batch("ROP descriptors", ["ropfill %d %d 40 12 3c5aa5 %x" % (40 * a, 12 * b, op | fl)
+                              for a, op in enumerate(ops) for b, fl in enumerate(flags)])
+
+    batch("pattern brushes and masks", [
+        "patfill 0 70 60 30 7 3 -2 %x" % PUT,
+        "patfill 60 70 60 30 9 0 0 %x" % (XOR | INV_BRUSH),
+        "maskfill 120 70 45 30 ff8000 0",
+        "maskfill 165 70 45 30 0080ff 1",
+    ])
+    batch("ROP3", ["rop3 %d 100 40 24 %x 11" % (40 * k, code)
+                   for k, code in enumerate((0xb8, 0x66, 0x1e, 0xe2, 0x5a, 0x96, 0xcc, 0x00))])
+    batch("OPAQUE, TRANSPARENT, ALPHA_BLEND, COMPOSITE, palette", [
+        "opaque 0 130 50 30 4 0f0ff0 %x" % (XOR | INV_SRC),
+        "opaque 50 130 50 30 5 00ff00 %x" % (AND | INV_RES),
+        "transparent 100 130 50 30 6 00ff00",
+        "alphablend 150 130 50 30 8 96",
+        "composite 200 130 40 30 12",
+        "palette 240 130 80 30",
+    ])
+    batch("text, strokes, BLACKNESS, WHITENESS, INVERS", [
+        "text 10 190 ffff00",
+        "text8 60 190 ff00ff",
+        "stroke ffffff 100 170 200 175 150 230 100 170",
+        "stroke 00ff00 -50 235 400 200",
+        "blackness 210 170 20 20",
+        "whiteness 235 170 20 20",
+        "invers 260 170 50 60",
+    ])
+
+    # A producer fault: dropped with its reason, the display goes on.
+    prod.say("badtext 5 5")
+    sp.wait_log(r"dropped QXL command at .*: text: string: glyph 0 needs 64 bytes, 4 left", 10)
+    batch("after a bad string", ["ropfill 0 220 320 20 123456 %x" % PUT])
+    check(sp.alive(), "spiced died")
+
+
+common.run(main)

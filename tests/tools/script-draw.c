@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * script-draw: script-producer's drawables beyond FILL, COPY and
+ * COPY_BITS, one per line; contract in script-draw.h.  Every picture
+ * they use is made of pat(i, j, S) = the low 24 bits of
+ * i * 73856093 ^ j * 19349663 ^ S * 83492791 (32-bit arithmetic), in the
+ * source's own coordinates, so a test can compute it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/enums.h>
+#include <spice/qxl_dev.h>
+
+#include "libqxlshm.h"
+#include "script-draw.h"
+
+#define SD_SLOT		QXLSHM_SETUP_CMD_SLOT
+#define SD_DATA_SLOT	QXLSHM_SETUP_DATA_SLOT
+
+static uint32_t
+sd_pat(int i, int j, uint32_t s)
+{
+	return ((uint32_t)i * 73856093u ^ (uint32_t)j * 19349663u ^
+	    s * 83492791u) & 0xffffff;
+}
+
+static QXLDrawable *
+sd_drawable(struct qxlshm *q, uint8_t type, int x, int y, int w, int h,
+    uint64_t *phys)
+{
+	QXLRect bbox = { .left = x, .top = y, .right = x + w, .bottom = y + h };
+	QXLDrawable *d;
+
+	if (w <= 0 || h <= 0 || w > 320 || h > 240 ||
+	    (d = qxlshm_alloc_cmd(q, SD_SLOT, sizeof(*d), phys)) == NULL)
+		return NULL;
+	qxlshm_drawable_init(d, 0, type, &bbox);
+	return d;
+}
+
+/* A top-down bitmap image of w x h, fmt, rows of stride bytes, its data
+ * (zeroed) in *data, linked to d.  The QXLPHYSICAL of the image (0 when
+ * out of memory), the image itself in *imgp if not NULL. */
+static uint64_t
+sd_image(struct qxlshm *q, void *d, uint8_t fmt, int w, int h, int stride,
+    uint8_t **data, QXLImage **imgp)
+{
+	QXLImage *img;
+	uint64_t iphys, pphys;
+
+	if ((img = qxlshm_alloc(q, SD_SLOT, sizeof(*img), &iphys)) == NULL ||
+	    (*data = qxlshm_alloc(q, SD_DATA_SLOT, (size_t)stride * h,
+	    &pphys)) == NULL)
+		return 0;
+	if (imgp != NULL)
+		*imgp = img;
+	qxlshm_link(q, d, img);
+	qxlshm_link(q, d, *data);
+	img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
+	img->descriptor.width = (uint32_t)w;
+	img->descriptor.height = (uint32_t)h;
+	img->bitmap.format = fmt;
+	img->bitmap.flags = QXL_BITMAP_TOP_DOWN | QXL_BITMAP_DIRECT;
+	img->bitmap.x = (uint32_t)w;
+	img->bitmap.y = (uint32_t)h;
+	img->bitmap.stride = (uint32_t)stride;
+	img->bitmap.data = pphys;
+	return iphys;
+}
+
+/* A 32-bit w x h bitmap of pat(i, j, seed); key (if not ~0) where
+ * (i + j) % 3 == 0. */
+static uint64_t
+sd_pattern(struct qxlshm *q, void *d, int w, int h, uint32_t seed,
+    uint32_t key)
+{
+	uint8_t *data;
+	uint32_t v;
+	uint64_t img;
+	int i, j;
+
+	if ((img = sd_image(q, d, SPICE_BITMAP_FMT_32BIT, w, h, w * 4,
+	    &data, NULL)) == 0)
+		return 0;
+	for (j = 0; j < h; j++)
+		for (i = 0; i < w; i++) {
+			v = key != ~0u && (i + j) % 3 == 0 ? key :
+			    sd_pat(i, j, seed);
+			memcpy(data + ((size_t)j * w + i) * 4, &v, 4);
+		}
+	return img;
+}
+
+static int
+sd_push(struct qxlshm *q, uint64_t phys)
+{
+	return qxlshm_push_cmd(q, QXL_CMD_DRAW, phys, 5000);
+}
+
+/* An 8 x 8 pattern brush of pat(i, j, seed) placed at px, py. */
+static int
+sd_pattern_brush(struct qxlshm *q, void *d, QXLBrush *b, uint32_t seed,
+    int px, int py)
+{
+	b->type = SPICE_BRUSH_TYPE_PATTERN;
+	b->u.pattern.pat = sd_pattern(q, d, 8, 8, seed, ~0u);
+	b->u.pattern.pos.x = px;
+	b->u.pattern.pos.y = py;
+	return b->u.pattern.pat == 0 ? -1 : 0;
+}
+
+/* A w x h 1-bit mask (MSB first): bit (i, j) = ((i >> 2) ^ (j >> 2)) & 1. */
+static int
+sd_mask(struct qxlshm *q, void *d, QXLQMask *m, int w, int h, int inv)
+{
+	uint8_t *data;
+	int i, j, stride = (w + 7) / 8;
+
+	if ((m->bitmap = sd_image(q, d, SPICE_BITMAP_FMT_1BIT_BE, w, h, stride,
+	    &data, NULL)) == 0)
+		return -1;
+	for (j = 0; j < h; j++)
+		for (i = 0; i < w; i++)
+			if (((i >> 2) ^ (j >> 2)) & 1)
+				data[j * stride + i / 8] |=
+				    (uint8_t)(0x80 >> (i % 8));
+	m->flags = inv ? SPICE_MASK_FLAGS_INVERS : 0;
+	return 0;
+}
+
+/* Glyphs: n of them, w x h, at (x + k * (w + 2), y) as their baseline
+ * (origin 0, -h), A1 bit (i, j) = (i * j + i + 2 * j) % 3 == 0, A8 value
+ * (i * 16 + j * 8 + k * 40) & 0xff; rows bottom-up in memory. */
+static int
+sd_text(struct qxlshm *q, int x, int y, uint32_t rgb, int a8)
+{
+	const int n = 3, w = a8 ? 8 : 10, h = 12;
+	int row = a8 ? w : (w + 7) / 8, i, j, k;
+	size_t gsize = sizeof(QXLRasterGlyph) + (size_t)row * h, size;
+	QXLRasterGlyph *g;
+	QXLDrawable *d;
+	QXLString *str;
+	uint64_t phys, sphys;
+	uint8_t *bits;
+
+	size = gsize * n;
+	if ((d = sd_drawable(q, QXL_DRAW_TEXT, x, y - h, n * (w + 2), h,
+	    &phys)) == NULL ||
+	    (str = qxlshm_alloc(q, SD_SLOT, sizeof(*str) + size, &sphys)) ==
+	    NULL)
+		return -1;
+	qxlshm_link(q, d, str);
+	str->data_size = (uint32_t)size;
+	str->length = (uint16_t)n;
+	str->flags = a8 ? SPICE_STRING_FLAGS_RASTER_A8 :
+	    SPICE_STRING_FLAGS_RASTER_A1;
+	str->chunk.data_size = (uint32_t)size;
+	for (k = 0; k < n; k++) {
+		g = (QXLRasterGlyph *)(str->chunk.data + gsize * k);
+		g->render_pos.x = x + k * (w + 2);
+		g->render_pos.y = y;
+		g->glyph_origin.y = -h;
+		g->width = (uint16_t)w;
+		g->height = (uint16_t)h;
+		bits = g->data;
+		for (j = 0; j < h; j++)
+			for (i = 0; i < w; i++) {
+				/* Memory row h - 1 - j holds row j. */
+				if (a8)
+					bits[(h - 1 - j) * row + i] = (uint8_t)
+					    ((i * 16 + j * 8 + k * 40) & 0xff);
+				else if ((i * j + i + 2 * j) % 3 == 0)
+					bits[(h - 1 - j) * row + i / 8] |=
+					    (uint8_t)(0x80 >> (i % 8));
+			}
+	}
+	d->u.text.str = sphys;
+	d->u.text.fore_brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d->u.text.fore_brush.u.color = rgb;
+	d->u.text.fore_mode = SPICE_ROPD_OP_PUT;
+	d->u.text.back_mode = SPICE_ROPD_OP_PUT;
+	return sd_push(q, phys);
+}
+
+/* An open polyline through the n points of v (pixels). */
+static int
+sd_stroke(struct qxlshm *q, uint32_t rgb, const int *v, int n)
+{
+	QXLDrawable *d;
+	QXLPath *path;
+	QXLPathSeg *seg;
+	uint64_t phys, pphys;
+	size_t size = sizeof(QXLPathSeg) + (size_t)n * sizeof(QXLPointFix);
+	int k;
+
+	if (n < 2 || (d = sd_drawable(q, QXL_DRAW_STROKE, 0, 0, 320, 240,
+	    &phys)) == NULL ||
+	    (path = qxlshm_alloc(q, SD_SLOT, sizeof(*path) + size, &pphys)) ==
+	    NULL)
+		return -1;
+	qxlshm_link(q, d, path);
+	path->data_size = (uint32_t)size;
+	path->chunk.data_size = (uint32_t)size;
+	seg = (QXLPathSeg *)path->chunk.data;
+	seg->flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
+	seg->count = (uint32_t)n;
+	for (k = 0; k < n; k++) {
+		seg->points[k].x = v[2 * k] * 16;
+		seg->points[k].y = v[2 * k + 1] * 16;
+	}
+	d->u.stroke.path = pphys;
+	d->u.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d->u.stroke.brush.u.color = rgb;
+	d->u.stroke.fore_mode = SPICE_ROPD_OP_PUT;
+	d->u.stroke.back_mode = SPICE_ROPD_OP_PUT;
+	return sd_push(q, phys);
+}
+
+/* An 8-bit bitmap w x h, index (i + 2 * j) % 5, with its palette. */
+static int
+sd_palette(struct qxlshm *q, int x, int y, int w, int h)
+{
+	static const uint32_t ents[5] = { 0xff0000, 0x00ff00, 0x0000ff,
+	    0xffffff, 0x808080 };
+	QXLDrawable *d;
+	QXLPalette *pal;
+	QXLImage *img;
+	uint64_t phys, iphys, palphys;
+	uint8_t *data;
+	int i, j;
+
+	if ((d = sd_drawable(q, QXL_DRAW_COPY, x, y, w, h, &phys)) == NULL ||
+	    (iphys = sd_image(q, d, SPICE_BITMAP_FMT_8BIT, w, h, w,
+	    &data, &img)) == 0 ||
+	    (pal = qxlshm_alloc(q, SD_SLOT, sizeof(*pal) + sizeof(ents),
+	    &palphys)) == NULL)
+		return -1;
+	qxlshm_link(q, d, pal);
+	pal->num_ents = 5;
+	memcpy(pal->ents, ents, sizeof(ents));
+	for (j = 0; j < h; j++)
+		for (i = 0; i < w; i++)
+			data[j * w + i] = (uint8_t)((i + 2 * j) % 5);
+	img->bitmap.palette = palphys;
+	d->u.copy.src_bitmap = iphys;
+	d->u.copy.src_area.right = w;
+	d->u.copy.src_area.bottom = h;
+	d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	return sd_push(q, phys);
+}
+
+int
+script_draw(struct qxlshm *q, const char *line)
+{
+	QXLDrawable *d;
+	uint64_t phys;
+	uint32_t rgb, seed, ropd, code, alpha;
+	int x, y, w, h, v[2 * 16], n, used, px, py, inv;
+	const char *p;
+
+	if (sscanf(line, "ropfill %d %d %d %d %x %x", &x, &y, &w, &h, &rgb,
+	    &ropd) == 6) {
+		if ((d = sd_drawable(q, QXL_DRAW_FILL, x, y, w, h, &phys)) ==
+		    NULL)
+			return -1;
+		d->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		d->u.fill.brush.u.color = rgb;
+		d->u.fill.rop_descriptor = (uint16_t)ropd;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "patfill %d %d %d %d %u %d %d %x", &x, &y, &w, &h,
+	    &seed, &px, &py, &ropd) == 8) {
+		if ((d = sd_drawable(q, QXL_DRAW_FILL, x, y, w, h, &phys)) ==
+		    NULL || sd_pattern_brush(q, d, &d->u.fill.brush, seed, px,
+		    py) != 0)
+			return -1;
+		d->u.fill.rop_descriptor = (uint16_t)ropd;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "maskfill %d %d %d %d %x %d", &x, &y, &w, &h, &rgb,
+	    &inv) == 6) {
+		if ((d = sd_drawable(q, QXL_DRAW_FILL, x, y, w, h, &phys)) ==
+		    NULL || sd_mask(q, d, &d->u.fill.mask, w, h, inv) != 0)
+			return -1;
+		d->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		d->u.fill.brush.u.color = rgb;
+		d->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "rop3 %d %d %d %d %x %u", &x, &y, &w, &h, &code,
+	    &seed) == 6) {
+		if ((d = sd_drawable(q, QXL_DRAW_ROP3, x, y, w, h, &phys)) ==
+		    NULL || (d->u.rop3.src_bitmap = sd_pattern(q, d, w, h, seed,
+		    ~0u)) == 0 || sd_pattern_brush(q, d, &d->u.rop3.brush,
+		    seed + 1, 0, 0) != 0)
+			return -1;
+		d->u.rop3.src_area.right = w;
+		d->u.rop3.src_area.bottom = h;
+		d->u.rop3.rop3 = (uint8_t)code;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "opaque %d %d %d %d %u %x %x", &x, &y, &w, &h, &seed,
+	    &rgb, &ropd) == 7) {
+		if ((d = sd_drawable(q, QXL_DRAW_OPAQUE, x, y, w, h, &phys)) ==
+		    NULL || (d->u.opaque.src_bitmap = sd_pattern(q, d, w, h,
+		    seed, ~0u)) == 0)
+			return -1;
+		d->u.opaque.src_area.right = w;
+		d->u.opaque.src_area.bottom = h;
+		d->u.opaque.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		d->u.opaque.brush.u.color = rgb;
+		d->u.opaque.rop_descriptor = (uint16_t)ropd;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "transparent %d %d %d %d %u %x", &x, &y, &w, &h,
+	    &seed, &rgb) == 6) {
+		if ((d = sd_drawable(q, QXL_DRAW_TRANSPARENT, x, y, w, h,
+		    &phys)) == NULL || (d->u.transparent.src_bitmap =
+		    sd_pattern(q, d, w, h, seed, rgb)) == 0)
+			return -1;
+		d->u.transparent.src_area.right = w;
+		d->u.transparent.src_area.bottom = h;
+		d->u.transparent.true_color = rgb;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "alphablend %d %d %d %d %u %u", &x, &y, &w, &h,
+	    &seed, &alpha) == 6) {
+		if ((d = sd_drawable(q, QXL_DRAW_ALPHA_BLEND, x, y, w, h,
+		    &phys)) == NULL || (d->u.alpha_blend.src_bitmap =
+		    sd_pattern(q, d, w, h, seed, ~0u)) == 0)
+			return -1;
+		d->u.alpha_blend.src_area.right = w;
+		d->u.alpha_blend.src_area.bottom = h;
+		d->u.alpha_blend.alpha = (uint8_t)alpha;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "composite %d %d %d %d %u", &x, &y, &w, &h,
+	    &seed) == 5) {
+		/* SRC from a (w/2) x (h/2) bitmap, twice its size: the
+		 * transform maps destination to source, so it halves. */
+		static const int32_t half[6] = { 0x8000, 0, 0, 0, 0x8000, 0 };
+		int32_t *xf;
+		uint64_t xphys;
+
+		if ((d = sd_drawable(q, QXL_DRAW_COMPOSITE, x, y, w, h,
+		    &phys)) == NULL || (d->u.composite.src = sd_pattern(q, d,
+		    w / 2, h / 2, seed, ~0u)) == 0 ||
+		    (xf = qxlshm_alloc(q, SD_SLOT, sizeof(half), &xphys)) ==
+		    NULL)
+			return -1;
+		qxlshm_link(q, d, xf);
+		memcpy(xf, half, sizeof(half));
+		d->u.composite.flags = QXL_OP_SOURCE |
+		    SPICE_COMPOSITE_HAS_SRC_TRANSFORM;
+		d->u.composite.src_transform = xphys;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "palette %d %d %d %d", &x, &y, &w, &h) == 4)
+		return sd_palette(q, x, y, w, h);
+	/* text8 first: "text %d" would read its 8 as X. */
+	if (sscanf(line, "text8 %d %d %x", &x, &y, &rgb) == 3)
+		return sd_text(q, x, y, rgb, 1);
+	if (sscanf(line, "text %d %d %x", &x, &y, &rgb) == 3)
+		return sd_text(q, x, y, rgb, 0);
+	if (sscanf(line, "stroke %x%n", &rgb, &used) == 1) {
+		p = line + used;
+		for (n = 0; n < 32 && sscanf(p, "%d%n", &v[n], &used) == 1;
+		    n++)
+			p += used;
+		return n % 2 != 0 ? -1 : sd_stroke(q, rgb, v, n / 2);
+	}
+	if (sscanf(line, "blackness %d %d %d %d", &x, &y, &w, &h) == 4 ||
+	    sscanf(line, "whiteness %d %d %d %d", &x, &y, &w, &h) == 4 ||
+	    sscanf(line, "invers %d %d %d %d", &x, &y, &w, &h) == 4) {
+		if ((d = sd_drawable(q, line[0] == 'b' ? QXL_DRAW_BLACKNESS :
+		    line[0] == 'w' ? QXL_DRAW_WHITENESS : QXL_DRAW_INVERS, x, y,
+		    w, h, &phys)) == NULL)
+			return -1;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "badtext %d %d", &x, &y) == 2) {
+		/* A string whose one glyph claims more bits than it has. */
+		QXLString *str;
+		QXLRasterGlyph *g;
+		uint64_t sphys;
+
+		if ((d = sd_drawable(q, QXL_DRAW_TEXT, x, y, 8, 8, &phys)) ==
+		    NULL || (str = qxlshm_alloc(q, SD_SLOT, sizeof(*str) +
+		    sizeof(*g) + 4, &sphys)) == NULL)
+			return -1;
+		qxlshm_link(q, d, str);
+		str->data_size = sizeof(*g) + 4;
+		str->length = 1;
+		str->flags = SPICE_STRING_FLAGS_RASTER_A8;
+		str->chunk.data_size = str->data_size;
+		g = (QXLRasterGlyph *)str->chunk.data;
+		g->width = 8;
+		g->height = 8;
+		d->u.text.str = sphys;
+		d->u.text.fore_brush.type = SPICE_BRUSH_TYPE_SOLID;
+		return sd_push(q, phys);
+	}
+	return 1;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * script-draw: the drawables of script-producer (tests/tools) beyond FILL,
+ * COPY and COPY_BITS, each a line of the script (RGB, ROPD and CODE in
+ * hex; pictures pat(i, j, SEED) as in script-draw.c):
+ *   ropfill X Y W H RGB ROPD      FILL of a colour with a ROP descriptor
+ *   patfill X Y W H SEED PX PY ROPD
+ *                                 FILL of an 8 x 8 pattern brush whose
+ *                                 pixel 0,0 lies at PX,PY
+ *   maskfill X Y W H RGB INV      FILL through a W x H 1-bit mask, bit
+ *                                 (i, j) = ((i >> 2) ^ (j >> 2)) & 1, INV
+ *                                 1 for SPICE_MASK_FLAGS_INVERS
+ *   rop3 X Y W H CODE SEED        ROP3 of a W x H source (SEED) and an
+ *                                 8 x 8 pattern brush (SEED + 1) at 0,0
+ *   opaque X Y W H SEED RGB ROPD  OPAQUE of a source (SEED) and a colour
+ *   transparent X Y W H SEED RGB  TRANSPARENT of a source (SEED) that is
+ *                                 RGB, the key, where (i + j) % 3 == 0
+ *   alphablend X Y W H SEED A     ALPHA_BLEND of a source with alpha A
+ *   composite X Y W H SEED        COMPOSITE (SRC) of a W/2 x H/2 source
+ *                                 scaled 2x by its transform, nearest
+ *   palette X Y W H               COPY of an 8-bit bitmap, index
+ *                                 (i + 2 j) % 5 into red, green, blue,
+ *                                 white, grey
+ *   text X Y RGB | text8 X Y RGB  TEXT of 3 glyphs 10 (A1) or 8 (A8) x 12
+ *                                 on baseline Y, 2 pixels apart, from X:
+ *                                 A1 bit (i, j) = (i j + i + 2 j) % 3 == 0,
+ *                                 A8 value (16 i + 8 j + 40 k) & 255
+ *   stroke RGB X0 Y0 X1 Y1 ...    STROKE of an open polyline
+ *   blackness|whiteness|invers X Y W H
+ *   badtext X Y                   TEXT whose glyph claims 64 bytes of
+ *                                 bits and has 4 (a producer fault)
+ */
+#ifndef SPICED_SCRIPT_DRAW_H
+#define SPICED_SCRIPT_DRAW_H
+
+struct qxlshm;
+
+/* Push the drawable line names: 0 pushed, -1 failed, 1 not ours. */
+int	script_draw(struct qxlshm *, const char *line);
+
+#endif

@@ -75,6 +75,7 @@ struct producer {
 	int			 p_devfd[QXLSHM_ATTACH_NFDS];
 	int			 p_have_primary;
 	struct ipc_primary	 p_primary;
+	struct ipc_heads	 p_heads;	/* count 0: none since it */
 	/* PRIMARY_DONE answers the producer waits for; those of a replay
 	 * to a new worker are not its to see. */
 	unsigned		 p_done_owed;
@@ -294,6 +295,10 @@ producer_handover(struct display *d, struct wproc *w, int takeover)
 	if (w == d->d_worker && p->p_have_primary &&
 	    wproc_send(w, IPC_D2W_PRIMARY_CREATE, 0, 0, &p->p_primary,
 	    sizeof(p->p_primary), NULL, 0) != 0)
+		return -1;
+	if (w == d->d_worker && p->p_have_primary && p->p_heads.count > 0 &&
+	    wproc_send(w, IPC_D2W_HEADS, 0, 0, &p->p_heads,
+	    sizeof(p->p_heads), NULL, 0) != 0)
 		return -1;
 	/* Its ring's doorbell and the irq both raise (PROTOCOL.md 2.3). */
 	dev = p->p_dev;
@@ -716,7 +721,56 @@ producer_on_primary(struct producer *p, struct sbuf *sb, const char **why)
 		return *why = "display worker failed", -1;
 	p->p_primary = ip;
 	p->p_have_primary = 1;
+	p->p_heads.count = 0;
 	p->p_done_owed++;
+	return 0;
+}
+
+/* HEADS: checked against the primary it describes, kept for a new
+ * display worker, forwarded. */
+static int
+producer_on_heads(struct producer *p, struct sbuf *sb, const char **why)
+{
+	struct display *d = p->p_display;
+	struct qxlshm_heads h;
+	struct ipc_heads ih;
+	uint32_t i;
+
+	if (sbuf_get_bytes(sb, &h, sizeof(h)) != 0 || sbuf_left(sb) != 0)
+		return *why = "HEADS has the wrong size", -1;
+	if (!(p->p_features & QXLSHM_F_HEADS))
+		return *why = "HEADS without QXLSHM_F_HEADS", -1;
+	if (!p->p_have_primary)
+		return *why = "HEADS without a primary", -1;
+	if (h.count == 0 || h.count > QXLSHM_MAX_HEADS || h.pad != 0)
+		return *why = "HEADS count not within 1..16", -1;
+	memset(&ih, 0, sizeof(ih));
+	ih.count = h.count;
+	for (i = 0; i < QXLSHM_MAX_HEADS; i++) {
+		const struct qxlshm_head *e = &h.head[i];
+
+		if (i >= h.count) {
+			if (e->x != 0 || e->y != 0 || e->width != 0 ||
+			    e->height != 0)
+				return *why = "HEADS has an entry past its "
+				    "count", -1;
+			continue;
+		}
+		/* Each value is below 2^32 and the sum below 2^33: no
+		 * overflow in 64 bits. */
+		if (e->width == 0 || e->height == 0 ||
+		    (uint64_t)e->x + e->width > p->p_primary.width ||
+		    (uint64_t)e->y + e->height > p->p_primary.height)
+			return *why = "HEADS has a head outside the primary",
+			    -1;
+		ih.head[i] = *e;
+	}
+	if (d->d_worker == NULL || wproc_send(d->d_worker, IPC_D2W_HEADS, 0,
+	    0, &ih, sizeof(ih), NULL, 0) != 0)
+		return *why = "display worker failed", -1;
+	p->p_heads = ih;
+	log_info("display \"%s\": producer \"%s\" shows %u heads",
+	    d->d_name, p->p_name, ih.count);
 	return 0;
 }
 
@@ -816,6 +870,8 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 			rc = producer_on_port_state(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_CREATE_PRIMARY)
 			rc = producer_on_primary(p, &sb, &why);
+		else if (h.type == QXLSHM_MSG_HEADS)
+			rc = producer_on_heads(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_DESTROY_PRIMARY)
 			rc = producer_on_destroy(p, &sb, &why);
 		else if (h.type == QXLSHM_MSG_DETACH && sbuf_left(&sb) == 0)

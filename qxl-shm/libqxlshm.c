@@ -862,6 +862,28 @@ qxlshm_set_leds(struct qxlshm *q, uint32_t leds)
 }
 
 int
+qxlshm_set_heads(struct qxlshm *q, uint32_t count,
+    const struct qxlshm_head *heads)
+{
+	struct qxlshm_heads h;
+
+	if (!(q->q_features & QXLSHM_F_HEADS)) {
+		errno = EOPNOTSUPP;
+		return qxlshm_seterr(q, "the server did not grant heads "
+		    "(QXLSHM_F_HEADS)");
+	}
+	if (count == 0 || count > QXLSHM_MAX_HEADS) {
+		errno = EINVAL;
+		return qxlshm_seterr(q, "%u heads (1..%d)", count,
+		    QXLSHM_MAX_HEADS);
+	}
+	memset(&h, 0, sizeof(h));
+	h.count = count;
+	memcpy(h.head, heads, (size_t)count * sizeof(*heads));
+	return qxlshm_send_msg(q, QXLSHM_MSG_HEADS, &h, sizeof(h), NULL, 0);
+}
+
+int
 qxlshm_handle_input(struct qxlshm *q)
 {
 	struct qxlshm_input_event ev;

@@ -95,6 +95,12 @@ int		 qxlshm_port_state(struct qxlshm *q, int port, int opened);
 int		 qxlshm_input_flags(struct qxlshm *q, uint32_t flags);
 /* Tell the server the keyboard's lock state (QXLSHM_LED_*). */
 int		 qxlshm_set_leds(struct qxlshm *q, uint32_t leds);
+/* With QXLSHM_F_HEADS granted: the primary shows count monitors (1..
+ * QXLSHM_MAX_HEADS), heads[] areas of it.  Send after the primary's
+ * PRIMARY_DONE (qxlshm_create_primary returns then), again after each new
+ * primary.  0 or -1 (qxlshm_error). */
+int		 qxlshm_set_heads(struct qxlshm *q, uint32_t count,
+		    const struct qxlshm_head *heads);
 
 /* Send DETACH if attached, close the socket and eventfds, unmap and close
  * every slot and free q.  NULL is ignored. */

@@ -18,7 +18,7 @@
 
 #define QXLSHM_MAGIC		0x4d485351u	/* "QSHM" little-endian */
 #define QXLSHM_VERSION_MAJOR	1
-#define QXLSHM_VERSION_MINOR	1
+#define QXLSHM_VERSION_MINOR	2
 
 /* Limits the server enforces. */
 #define QXLSHM_MAX_SLOTS	8		/* slot ids 0..7 */
@@ -82,6 +82,8 @@ enum qxlshm_type {
 	QXLSHM_MSG_AUDIO = 13,		/* 1.1, F_AUDIO: 1 fd, the audio port */
 	QXLSHM_MSG_RECORD = 14,		/* 1.1, F_RECORD: 1 fd, the record
 					   port */
+	QXLSHM_MSG_HEADS = 15,		/* 1.2, F_HEADS: the monitors the
+					   primary shows */
 	/* server -> producer */
 	QXLSHM_MSG_HELLO_REPLY = 100,
 	QXLSHM_MSG_ATTACHED = 101,	/* display worker is consuming rings */
@@ -107,9 +109,12 @@ enum qxlshm_type {
 #define QXLSHM_F_RECORD		(1ull << 5)	/* the producer takes a
 						   microphone's sound
 						   (MSG_RECORD) */
+#define QXLSHM_F_HEADS		(1ull << 6)	/* the primary shows several
+						   monitors (MSG_HEADS) */
 #define QXLSHM_F_SUPPORTED	(QXLSHM_F_REDRAW | QXLSHM_F_INPUT | \
 				 QXLSHM_F_AGENT | QXLSHM_F_PORTS | \
-				 QXLSHM_F_AUDIO | QXLSHM_F_RECORD)
+				 QXLSHM_F_AUDIO | QXLSHM_F_RECORD | \
+				 QXLSHM_F_HEADS)
 
 struct qxlshm_hello {
 	uint32_t	magic;		/* QXLSHM_MAGIC */
@@ -161,6 +166,25 @@ struct qxlshm_create_primary {
  * other) or reusing the memory of a destroyed one. */
 struct qxlshm_primary_done {
 	uint32_t	created;	/* 1: created, 0: destroyed */
+} __attribute__((packed));
+
+/* QXLSHM_MSG_HEADS: the monitors of a multi-monitor desktop, each an
+ * area of the current primary (viewers open a window per head).  Sent
+ * after PRIMARY_DONE of the primary it describes; a new primary has one
+ * head, all of it, until HEADS comes again.  count 1..QXLSHM_MAX_HEADS,
+ * heads non-empty and inside the primary (they may overlap); entries
+ * past count are zero. */
+#define QXLSHM_MAX_HEADS	16
+struct qxlshm_head {
+	uint32_t	x;
+	uint32_t	y;
+	uint32_t	width;
+	uint32_t	height;
+} __attribute__((packed));
+struct qxlshm_heads {
+	uint32_t	count;
+	uint32_t	pad;		/* 0 */
+	struct qxlshm_head head[QXLSHM_MAX_HEADS];
 } __attribute__((packed));
 
 /* QXLSHM_MSG_INPUT, with one AF_UNIX SOCK_SEQPACKET socket: the server

@@ -23,7 +23,9 @@
 
 #include <stdint.h>
 
-#define SPICED_IPC_VERSION	9
+#include "qxl-shm.h"
+
+#define SPICED_IPC_VERSION	10
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -69,6 +71,7 @@ enum ipc_type {
 					   this session has it */
 	IPC_D2W_AUDIO_DETACH = 120,	/* playback, record: it has it no
 					   more */
+	IPC_D2W_HEADS = 121,		/* display: struct ipc_heads */
 
 	/* worker -> supervisor */
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */
@@ -205,6 +208,14 @@ struct ipc_primary {
 	int32_t		stride;
 	uint32_t	format;		/* SPICE_SURFACE_FMT_* */
 	uint64_t	mem;		/* QXLPHYSICAL of pixel memory */
+} __attribute__((packed));
+
+/* IPC_D2W_HEADS: the producer's QXLSHM_MSG_HEADS, count checked
+ * (1..QXLSHM_MAX_HEADS); the worker checks the heads against the
+ * primary. */
+struct ipc_heads {
+	uint32_t	count;
+	struct qxlshm_head head[QXLSHM_MAX_HEADS];
 } __attribute__((packed));
 
 /* IPC_W2D_READY */

@@ -213,6 +213,38 @@ dcmd_primary_destroy(struct dcmd *dc, struct spd_err *err)
 	return 0;
 }
 
+int
+dcmd_heads(struct dcmd *dc, const struct ipc_heads *ih, struct spd_err *err)
+{
+	pixman_image_t *prim = render_surface(dc->dc_render, 0);
+	uint32_t i, w, h;
+
+	(void)err;
+	/* The supervisor checked them against the primary it forwarded;
+	 * one this worker refused (a producer fault) has no heads. */
+	if (prim == NULL || ih->count == 0 || ih->count > QXLSHM_MAX_HEADS) {
+		log_warn("display \"%s\": %u heads ignored: %s",
+		    dc->dc_wk->wk_display, ih->count, prim == NULL ?
+		    "no primary" : "count not within 1..16");
+		return 0;
+	}
+	w = (uint32_t)pixman_image_get_width(prim);
+	h = (uint32_t)pixman_image_get_height(prim);
+	for (i = 0; i < ih->count; i++)
+		if (ih->head[i].width == 0 || ih->head[i].height == 0 ||
+		    (uint64_t)ih->head[i].x + ih->head[i].width > w ||
+		    (uint64_t)ih->head[i].y + ih->head[i].height > h) {
+			log_warn("display \"%s\": heads ignored: head %u "
+			    "(%ux%u at %u,%u) not inside the %ux%u primary",
+			    dc->dc_wk->wk_display, i, ih->head[i].width,
+			    ih->head[i].height, ih->head[i].x, ih->head[i].y,
+			    w, h);
+			return 0;
+		}
+	dout_heads(dc->dc_dout, ih->head, ih->count);
+	return 0;
+}
+
 /* The producer is gone (plink_ops po_detach): every surface goes. */
 static void
 dcmd_detach(void *arg)

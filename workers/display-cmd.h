@@ -43,4 +43,10 @@ int		 dcmd_primary_create(struct dcmd *, const struct ipc_primary *,
  * SURFACE_DESTROY).  Without a primary it does nothing.  Returns 0. */
 int		 dcmd_primary_destroy(struct dcmd *, struct spd_err *);
 
+/* IPC_D2W_HEADS: the primary's monitors, checked against it, to the
+ * clients; heads that do not fit it are ignored with a log line.
+ * Returns 0. */
+int		 dcmd_heads(struct dcmd *, const struct ipc_heads *,
+		    struct spd_err *);
+
 #endif

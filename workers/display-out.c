@@ -4,9 +4,10 @@
  *
  * Protocol facts from SPICE-NOTES 3.2 (message layouts, start sequence),
  * 4.1/4.2 (images) and 9 (what must not hurt us).  Deviations from the
- * reference server: no INVAL_ALL_PALETTES (we never use palettes or the
- * pixmap cache), no MONITORS_CONFIG (the cap is not advertised, so
- * spice-gtk synthesises one monitor covering the primary), and updates are
+ * reference server: no INVAL_ALL_PALETTES (we never use palettes), the
+ * MONITORS_CONFIG cap is not advertised, so spice-gtk synthesises one
+ * monitor covering a new primary, and MONITORS_CONFIG goes out only when
+ * the producer tells of its heads (to clients with the cap), and updates are
  * images of the rendered primary (a solid area as DRAW_FILL), never
  * replayed draw commands, except moves, which go out as COPY_BITS.
  *
@@ -109,6 +110,9 @@ struct dout {
 		struct chan_shared	*dce_body;
 	}			 d_cache[DOUT_CACHE];
 	unsigned		 d_ncache;
+	/* The producer's monitors on the current primary (0: none told). */
+	struct qxlshm_head	 d_heads[QXLSHM_MAX_HEADS];
+	uint32_t		 d_nheads;
 };
 
 /*
@@ -234,6 +238,35 @@ dout_send_surface_create(struct dout_client *dc, pixman_image_t *prim)
 	/* Always xRGB: clients show the primary opaque anyway. */
 	obuf_put_u32le(ob, SPICE_SURFACE_FMT_32_xRGB);
 	obuf_put_u32le(ob, SPICE_SURFACE_FLAGS_PRIMARY);
+	chan_msg_end(dc->dc_chan);
+}
+
+/* The heads as monitors of the primary, to a client that takes them
+ * (spice.proto Head: id, surface, width, height, x, y, flags). */
+static void
+dout_send_heads(struct dout_client *dc)
+{
+	const struct dout *d = dc->dc_dout;
+	struct obuf *ob;
+	uint32_t i;
+
+	if (dc->dc_chan == NULL || d->d_nheads == 0 ||
+	    !chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
+		return;
+	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_MONITORS_CONFIG);
+	obuf_put_u16le(ob, (uint16_t)d->d_nheads);
+	/* No more than it has: our producers resize one screen, they do
+	 * not add monitors. */
+	obuf_put_u16le(ob, (uint16_t)d->d_nheads);
+	for (i = 0; i < d->d_nheads; i++) {
+		obuf_put_u32le(ob, i);
+		obuf_put_u32le(ob, 0);
+		obuf_put_u32le(ob, d->d_heads[i].width);
+		obuf_put_u32le(ob, d->d_heads[i].height);
+		obuf_put_u32le(ob, d->d_heads[i].x);
+		obuf_put_u32le(ob, d->d_heads[i].y);
+		obuf_put_u32le(ob, 0);
+	}
 	chan_msg_end(dc->dc_chan);
 }
 
@@ -876,6 +909,7 @@ dout_client_start_surface(struct dout_client *dc)
 	all.y2 = pixman_image_get_height(prim);
 	dc->dc_busy++;
 	dout_send_surface_create(dc, prim);
+	dout_send_heads(dc);
 	dc->dc_surface = 1;
 	pixman_region32_reset(&dc->dc_damage, &all);
 	if ((size_t)all.x2 * (size_t)all.y2 * 4 <= DOUT_INIT_MAX) {
@@ -1229,10 +1263,25 @@ dout_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
 }
 
 void
+dout_heads(struct dout *d, const struct qxlshm_head *heads, uint32_t n)
+{
+	struct dout_client *dc;
+
+	d->d_nheads = n;
+	memcpy(d->d_heads, heads, (size_t)n * sizeof(*heads));
+	log_debug("display \"%s\": %u heads on the primary", d->d_wk->wk_display,
+	    n);
+	TAILQ_FOREACH(dc, &d->d_clients, dc_entry)
+		if (dc->dc_surface)
+			dout_send_heads(dc);
+}
+
+void
 dout_primary_created(struct dout *d)
 {
 	struct dout_client *dc, *next;
 
+	d->d_nheads = 0;
 	dout_cache_clear(d);
 	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
 		next = TAILQ_NEXT(dc, dc_entry);
@@ -1247,6 +1296,7 @@ dout_primary_destroyed(struct dout *d)
 	struct dout_client *dc, *next;
 	uint8_t body[4] = { 0, 0, 0, 0 };	/* u32 surface id 0 */
 
+	d->d_nheads = 0;
 	dout_cache_clear(d);
 	dout_stream_end(d, "the primary went");
 	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {

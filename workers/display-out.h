@@ -82,6 +82,12 @@ void	 dout_move(void *arg, const pixman_region32_t *dst, int32_t dx,
 /* The primary now exists (render_surface(r, 0)): announce it to every
  * initialised client and send it whole. */
 void	 dout_primary_created(struct dout *);
+/* The producer's heads on the current primary (n 1..QXLSHM_MAX_HEADS,
+ * checked by the caller): sent as MONITORS_CONFIG to every client that
+ * has the primary, and after SURFACE_CREATE to later ones, until the
+ * primary changes. */
+void	 dout_heads(struct dout *, const struct qxlshm_head *heads,
+	    uint32_t n);
 /* The primary is about to be destroyed: clients get SURFACE_DESTROY and
  * their pending damage is dropped. */
 void	 dout_primary_destroyed(struct dout *);

@@ -72,6 +72,7 @@ role_display_ipc(struct worker *wk, struct ipc_msg *msg, struct spd_err *err)
 {
 	struct role_display *rd = wk->wk_role_data;
 	struct ipc_primary pr;
+	struct ipc_heads ih;
 	int rc;
 
 	if ((rc = plink_ipc(dcmd_plink(rd->rd_cmd), msg, err)) != 1)
@@ -85,6 +86,9 @@ role_display_ipc(struct worker *wk, struct ipc_msg *msg, struct spd_err *err)
 		return dcmd_primary_create(rd->rd_cmd, &pr, err);
 	case IPC_D2W_PRIMARY_DESTROY:
 		return dcmd_primary_destroy(rd->rd_cmd, err);
+	case IPC_D2W_HEADS:
+		memcpy(&ih, msg->payload, sizeof(ih));
+		return dcmd_heads(rd->rd_cmd, &ih, err);
 	case IPC_D2W_CONN_CLOSE:
 		/* The connection may have ended on its own meanwhile. */
 		(void)dout_close_conn(rd->rd_dout, msg->hdr.ih_conn,

@@ -104,7 +104,7 @@ static void
 ts_usage(void)
 {
 	fprintf(stderr, "usage: qxl-shm-testsrc --socket PATH [--size WxH] "
-	    "[--fps N] [--count N]\n"
+	    "[--fps N] [--count N] [--heads N]\n"
 	    "       [--image FILE | --frames DIR [--damage]] [--name NAME] "
 	    "[--verbose]\n");
 	exit(2);
@@ -618,6 +618,7 @@ main(int argc, char **argv)
 		{ "image", required_argument, NULL, 'i' },
 		{ "frames", required_argument, NULL, 'F' },
 		{ "damage", no_argument, NULL, 'D' },
+		{ "heads", required_argument, NULL, 'H' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -633,11 +634,12 @@ main(int argc, char **argv)
 	char err[QXLSHM_ERRLEN];
 	uint32_t w = 1024, h = 768;
 	uint64_t count = 0;
-	int c, fps = 30, nframes = 0, damage = 0, rv, i;
+	struct qxlshm_head heads[QXLSHM_MAX_HEADS];
+	int c, fps = 30, nframes = 0, damage = 0, nheads = 0, rv, i;
 
 	memset(&t, 0, sizeof(t));
 	memset(&im, 0, sizeof(im));
-	while ((c = getopt_long(argc, argv, "s:S:f:c:i:F:Dn:vh", longopts,
+	while ((c = getopt_long(argc, argv, "s:S:f:c:i:F:DH:n:vh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -669,6 +671,14 @@ main(int argc, char **argv)
 			break;
 		case 'D':
 			damage = 1;
+			break;
+		case 'H':
+			nheads = atoi(optarg);
+			if (nheads < 1 || nheads > QXLSHM_MAX_HEADS) {
+				ts_log("--heads %s: expected 1..%d", optarg,
+				    QXLSHM_MAX_HEADS);
+				return 2;
+			}
 			break;
 		case 'n':
 			name = optarg;
@@ -716,7 +726,8 @@ main(int argc, char **argv)
 	qs.width = w;
 	qs.height = h;
 	qs.pixels = frame_im != NULL ? frame_im[0].im_px : im.im_px;
-	qs.features = QXLSHM_F_REDRAW | QXLSHM_F_INPUT;
+	qs.features = QXLSHM_F_REDRAW | QXLSHM_F_INPUT |
+	    (nheads > 0 ? QXLSHM_F_HEADS : 0);
 	if ((t.ts_q = qxlshm_open(sock, name, &qs, err, sizeof(err))) == NULL) {
 		ts_log("%s", err);
 		return 1;
@@ -725,6 +736,22 @@ main(int argc, char **argv)
 	t.ts_h = (int32_t)h;
 	if (t.ts_verbose)
 		ts_log("attached, primary %ux%u", w, h);
+	/* --heads: side by side, of equal width (the last takes what the
+	 * division leaves). */
+	for (i = 0; i < nheads; i++) {
+		heads[i].x = w / (uint32_t)nheads * (uint32_t)i;
+		heads[i].y = 0;
+		heads[i].width = i == nheads - 1 ? w - heads[i].x :
+		    w / (uint32_t)nheads;
+		heads[i].height = h;
+	}
+	if (nheads > 0 && (w < (uint32_t)nheads ||
+	    qxlshm_set_heads(t.ts_q, (uint32_t)nheads, heads) == -1)) {
+		ts_log("heads: %s", w < (uint32_t)nheads ? "the primary is "
+		    "narrower than that" : qxlshm_error(t.ts_q));
+		qxlshm_close(t.ts_q);
+		return 1;
+	}
 	/* It has no pointer to place, but takes absolute positions as
 	 * gladly as motion: both are only logged. */
 	if ((qxlshm_features(t.ts_q) & QXLSHM_F_INPUT) &&

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The seed corpus of fuzz-producer (tests/fuzz/fuzz-producer.c): whole
-producer conversations as qxl-shm 1.1 producers hold them, in its input
+producer conversations as qxl-shm 1.2 producers hold them, in its input
 format (u8 type, u8 flags: 1 send the type's fds, 2 an unsealed memfd;
 u16 length; payload).  Run by hand; the output is committed."""
 
@@ -10,9 +10,10 @@ import struct
 import sys
 
 MAGIC = 0x4d485351
-FEATURES = 0x3f
+FEATURES = 0x7f
 HELLO, MEMSLOT, ATTACH, CREATE, DESTROY, DETACH = 1, 2, 3, 4, 5, 6
 INPUT, LEDS, AGENT, INPUT_FLAGS, PORT, PORT_STATE, AUDIO, RECORD = 7, 8, 9, 10, 11, 12, 13, 14
+HEADS = 15
 
 
 def rec(typ, payload=b"", fds=True, unsealed=False):
@@ -20,7 +21,7 @@ def rec(typ, payload=b"", fds=True, unsealed=False):
                        len(payload)) + payload
 
 
-def hello(features=FEATURES, major=1, minor=1):
+def hello(features=FEATURES, major=1, minor=2):
     return rec(HELLO, struct.pack("<IHHQ64s", MAGIC, major, minor, features, b"fuzz"), fds=False)
 
 
@@ -34,6 +35,13 @@ def attach(slot=0, offset=0):
 
 def primary(w=64, h=32, mem=1 << 16):
     return rec(CREATE, struct.pack("<IIiIQ", w, h, w * 4, 32, mem), fds=False)
+
+
+def heads(*rects):
+    body = struct.pack("<II", len(rects), 0)
+    for r in list(rects) + [(0, 0, 0, 0)] * (16 - len(rects)):
+        body += struct.pack("<IIII", *r)
+    return rec(HEADS, body, fds=False)
 
 
 SEEDS = {
@@ -51,6 +59,8 @@ SEEDS = {
     "old-version": hello(features=0, major=1, minor=0) + memslot(0) + attach() + primary(),
     "bad-attach": hello() + memslot(0) + attach(slot=5) + attach(offset=3),
     "twice": hello() + hello() + memslot(0) + memslot(0),
+    "heads": hello() + memslot(0) + attach() + primary() + heads((0, 0, 32, 32), (32, 0, 32, 32)) +
+    primary(32, 16) + heads((0, 0, 32, 16)) + heads((0, 0, 33, 16)),
 }
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__),

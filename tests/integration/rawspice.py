@@ -54,6 +54,7 @@ MSG_DISPLAY_STREAM_DESTROY = 125
 MSG_DISPLAY_STREAM_ACTIVATE_REPORT = 319
 MSGC_DISPLAY_STREAM_REPORT = 102
 DISPLAY_CAP_STREAM_REPORT = 4
+DISPLAY_CAP_MONITORS_CONFIG = 1
 MSGC_DISPLAY_INIT = 101
 
 # Caps.
@@ -472,6 +473,8 @@ class DisplayChannel(Channel):
         self.fb = None
         self.surface_format = None
         self.marks = 0
+        self.monitors = None        # the last MONITORS_CONFIG's heads
+        self.monitors_max = 0
         self.draws = 0              # DRAW_COPYs
         self.drawn = 0              # their pixels
         self.fills = 0              # DRAW_FILLs
@@ -527,7 +530,14 @@ class DisplayChannel(Channel):
             if body:
                 raise ProtocolError("MARK with a %d byte body" % len(body))
             self.marks += 1
-        elif mtype in (MSG_DISPLAY_INVAL_ALL_PALETTES, MSG_DISPLAY_MONITORS_CONFIG):
+        elif mtype == MSG_DISPLAY_MONITORS_CONFIG:
+            count, max_allowed = struct.unpack_from("<HH", body)
+            if len(body) != 4 + 28 * count:
+                raise ProtocolError("MONITORS_CONFIG of %d bytes for %d heads" % (len(body), count))
+            # (id, surface, width, height, x, y, flags) per head.
+            self.monitors = [struct.unpack_from("<7I", body, 4 + 28 * i) for i in range(count)]
+            self.monitors_max = max_allowed
+        elif mtype == MSG_DISPLAY_INVAL_ALL_PALETTES:
             pass
         elif mtype == MSG_DISPLAY_INVAL_LIST:
             n = struct.unpack_from("<H", body)[0]

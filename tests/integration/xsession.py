@@ -121,6 +121,14 @@ class Xvfb:
         common._procs.append(p)
         return p
 
+    def windows_of(self, pid):
+        """The visible top-level windows of client pid (by _NET_WM_PID)."""
+        need("xdotool")
+        out = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
+                             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True).stdout
+        return [int(w) for w in out.split()]
+
     def screenshot(self):
         data = subprocess.run(["xwd", "-root", "-silent", "-display", self.display],
                               check=True, stdout=subprocess.PIPE).stdout

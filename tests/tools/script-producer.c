@@ -31,6 +31,7 @@
  *                     COPY_BITS of the W x H area at SX,SY to X,Y, clipped
  *                     to up to 4 rectangles when given
  *   and the other draw types, as script-draw.h lists
+ *   heads N X Y W H...  HEADS of N monitors, as given
  * Ports (qxl-shm byte streams), whose bytes the producer echoes back:
  *   port usbredir|named NAME   MSG_PORT of a socket pair, device end open
  *   port-state N 0|1           MSG_PORT_STATE
@@ -313,6 +314,26 @@ cp_copy_bits(const char *args)
 	return cp_draw_push(phys);
 }
 
+/* HEADS: N, then X Y W H of each, as given (unchecked here). */
+static int
+cp_heads(const char *args)
+{
+	struct qxlshm_head h[QXLSHM_MAX_HEADS];
+	int n, i, used;
+
+	if (sscanf(args, "%d%n", &n, &used) != 1 || n < 1 ||
+	    n > QXLSHM_MAX_HEADS)
+		return -1;
+	args += used;
+	for (i = 0; i < n; i++) {
+		if (sscanf(args, "%u %u %u %u%n", &h[i].x, &h[i].y,
+		    &h[i].width, &h[i].height, &used) != 4)
+			return -1;
+		args += used;
+	}
+	return qxlshm_set_heads(cp_q, (uint32_t)n, h);
+}
+
 /* A port whose device end echoes what the client sends; raw: the
  * message as given, past libqxlshm's checks. */
 static int
@@ -448,6 +469,8 @@ cp_command(const char *line)
 		return cp_bitmap(x, y, w, h, 0, 0, 0, &win);
 	if (strncmp(line, "copybits ", 9) == 0)
 		return cp_copy_bits(line + 9);
+	if (strncmp(line, "heads ", 6) == 0)
+		return cp_heads(line + 6);
 	if ((rv = script_draw(cp_q, line)) != 1)
 		return rv;
 	if (sscanf(line, "mono %" SCNu64 " %d %d", &id, &x, &y) == 3)
@@ -543,7 +566,8 @@ main(int argc, char **argv)
 	memset(&qs, 0, sizeof(qs));
 	qs.width = 320;
 	qs.height = 240;
-	qs.features = QXLSHM_F_PORTS | QXLSHM_F_AUDIO | QXLSHM_F_RECORD;
+	qs.features = QXLSHM_F_PORTS | QXLSHM_F_AUDIO | QXLSHM_F_RECORD |
+	    QXLSHM_F_HEADS;
 	if ((cp_q = qxlshm_open(sock, "script-producer", &qs, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "script-producer: %s\n", err);

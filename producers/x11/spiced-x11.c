@@ -278,7 +278,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((x.x_q = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
-	    QXLSHM_F_INPUT | QXLSHM_F_AGENT, err, sizeof(err))) == NULL) {
+	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_HEADS, err,
+	    sizeof(err))) == NULL) {
 		x11_log("%s", err);
 		goto out;
 	}

@@ -174,3 +174,50 @@ out:
 	free(res);
 	return rv;
 }
+
+uint32_t
+xr_monitors(struct x11 *x, struct qxlshm_head *heads)
+{
+	xcb_randr_get_monitors_reply_t *r;
+	xcb_randr_monitor_info_iterator_t it;
+	xcb_randr_monitor_info_t *mi;
+	int32_t x0, y0, x1, y1;
+	uint32_t n = 0, i, whole = QXLSHM_MAX_HEADS;
+
+	/* An X server without RANDR 1.5 answers with an error: no
+	 * monitors to tell of. */
+	if ((r = xcb_randr_get_monitors_reply(x->x_c, xcb_randr_get_monitors(
+	    x->x_c, x->x_root, 1), NULL)) == NULL)
+		return 0;
+	for (it = xcb_randr_get_monitors_monitors_iterator(r);
+	    it.rem > 0 && n < QXLSHM_MAX_HEADS; xcb_randr_monitor_info_next(&it)) {
+		mi = it.data;
+		/* Clipped to the screen; one left with nothing is not
+		 * shown. */
+		x0 = mi->x < 0 ? 0 : mi->x;
+		y0 = mi->y < 0 ? 0 : mi->y;
+		x1 = mi->x + mi->width > (int32_t)x->x_width ?
+		    (int32_t)x->x_width : mi->x + mi->width;
+		y1 = mi->y + mi->height > (int32_t)x->x_height ?
+		    (int32_t)x->x_height : mi->y + mi->height;
+		if (x1 <= x0 || y1 <= y0)
+			continue;
+		heads[n].x = (uint32_t)x0;
+		heads[n].y = (uint32_t)y0;
+		heads[n].width = (uint32_t)(x1 - x0);
+		heads[n].height = (uint32_t)(y1 - y0);
+		if (heads[n].width == x->x_width &&
+		    heads[n].height == x->x_height)
+			whole = n;
+		n++;
+	}
+	free(r);
+	/* The screen's own monitor beside virtual ones (Xvfb's output
+	 * after xrandr --setmonitor) is not a head of its own. */
+	if (n > 1 && whole < n) {
+		for (i = whole; i + 1 < n; i++)
+			heads[i] = heads[i + 1];
+		n--;
+	}
+	return n;
+}

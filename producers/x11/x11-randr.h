@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qxl-shm.h"
 #include "x11.h"
 
 /* Resize the screen to w x h.  0 when asked of the X server, 1 when it
@@ -19,5 +20,12 @@
  * output, a size outside its range, a refused mode, as on Xvfb). */
 int	xr_resize(struct x11 *x, uint32_t w, uint32_t h, char *err,
 	    size_t errlen);
+
+/* The screen's monitors (RANDR 1.5, the active ones, in the server's
+ * order) as heads, each clipped to the screen, at most QXLSHM_MAX_HEADS:
+ * their count, 0 when RANDR is older.  A monitor that is the whole screen
+ * is left out when there are others (Xvfb keeps its output's own beside
+ * the virtual ones xrandr --setmonitor adds). */
+uint32_t xr_monitors(struct x11 *x, struct qxlshm_head *heads);
 
 #endif

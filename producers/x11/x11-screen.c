@@ -23,6 +23,7 @@
 #include <spice/qxl_dev.h>
 
 #include "x11-moves.h"
+#include "x11-randr.h"
 #include "x11-screen.h"
 
 #define XS_CMD_SLOT	0		/* device region, commands, images */
@@ -51,6 +52,12 @@ struct xs {
 	int			 s_resized;	/* the root's size changed */
 	int64_t			 s_last;	/* the last update, ms */
 	struct xm		*s_moves;	/* window moves, as hints */
+	/* The heads told for this primary (0: none, i.e. one, all of it)
+	 * and when to look at the monitors again (RANDR has no event for
+	 * a change of monitors alone). */
+	struct qxlshm_head	 s_heads[QXLSHM_MAX_HEADS];
+	uint32_t		 s_nheads;
+	int64_t			 s_heads_next;
 };
 
 /* One damaged rectangle on its way: its bitmap and the X request filling
@@ -199,6 +206,43 @@ xs_alloc(struct xs *s, uint32_t slot, size_t size, uint64_t *phys, int cmd)
 	    XS_WAIT_MS, NULL);
 }
 
+#define XS_HEADS_MS	1000	/* how often the monitors are looked at */
+
+/* Tell spiced the screen's monitors when they changed (with
+ * QXLSHM_F_HEADS).  One monitor that is the whole screen is no news on a
+ * new primary; after several it is told as one head.  0 or -1. */
+static int
+xs_heads(struct xs *s)
+{
+	struct x11 *x = s->s_x;
+	struct qxlshm_head h[QXLSHM_MAX_HEADS];
+	uint32_t n;
+
+	s->s_heads_next = x11_now_ms() + XS_HEADS_MS;
+	if (!(qxlshm_features(x->x_q) & QXLSHM_F_HEADS))
+		return 0;
+	n = xr_monitors(x, h);
+	if (n <= 1 && s->s_nheads == 0)
+		return 0;
+	if (n == 0) {
+		h[0].x = h[0].y = 0;
+		h[0].width = s->s_pw;
+		h[0].height = s->s_ph;
+		n = 1;
+	}
+	if (n == s->s_nheads && memcmp(h, s->s_heads, n * sizeof(*h)) == 0)
+		return 0;
+	if (qxlshm_set_heads(x->x_q, n, h) == -1) {
+		x11_log("heads: %s", qxlshm_error(x->x_q));
+		return -1;
+	}
+	if (x->x_verbose)
+		x11_log("%u heads", n);
+	memcpy(s->s_heads, h, n * sizeof(*h));
+	s->s_nheads = n;
+	return 0;
+}
+
 /* Read the whole screen into a new primary and create it. */
 static int
 xs_primary_create(struct xs *s, char *err, size_t errlen)
@@ -239,9 +283,11 @@ xs_primary_create(struct xs *s, char *err, size_t errlen)
 	s->s_primary = px;
 	s->s_pw = w;
 	s->s_ph = h;
+	s->s_nheads = 0;
 	if (x->x_verbose)
 		x11_log("primary %ux%u", w, h);
-	return 0;
+	return xs_heads(s) == -1 ? x11_errf(err, errlen, "heads: %s",
+	    qxlshm_error(x->x_q)) : 0;
 }
 
 int
@@ -328,8 +374,10 @@ xs_due_ms(struct xs *s)
 {
 	int64_t left;
 
+	if (x11_now_ms() >= s->s_heads_next)
+		return 0;
 	if (!s->s_dirty && !s->s_resized)
-		return -1;
+		return (int)(s->s_heads_next - x11_now_ms());
 	if (s->s_resized)
 		return 0;
 	left = s->s_last + 1000 / XS_FPS - x11_now_ms();
@@ -618,6 +666,12 @@ xs_update(struct xs *s)
 {
 	int rv;
 
+	if (x11_now_ms() >= s->s_heads_next) {
+		if (xs_heads(s) == -1)
+			return -1;
+		if (!s->s_dirty && !s->s_resized)
+			return 0;
+	}
 	if (s->s_resized)
 		rv = xs_resize(s);
 	else

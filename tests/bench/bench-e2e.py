@@ -22,6 +22,14 @@ ref-server's feeder) are taken out of both totals and of ref-server's
 server figure.  Memory a producer shares
 with a spiced worker (the memfd slots) counts in both.  Every process is
 stopped by pid.  Prints one table per case and the ratios spiced/ref.
+
+Then, unless --no-latency, each case runs again on both servers with
+spice-gtk as the only viewer (tests/bench/bench-viewer.py) and a marker
+in every frame (bench-frames.h), posted after the frame: each frame's
+latency is from its post to the moment spice-gtk drew its marker (or a
+later frame's, when the server merged it into that one); the viewer then
+compares its whole picture with the last frame.  A lossless run that
+does not end on the last frame exactly is an error, not a figure.
 """
 
 import argparse
@@ -96,20 +104,29 @@ def thread_named(pid, name):
     return None
 
 
+# Lines read from a process's stdout and not yet matched, by pid: one
+# read may bring several lines, and select() knows nothing of them.
+_pending = {}
+
+
 def read_line(proc, pattern, timeout, what):
     """Read proc's stdout until a line matches; fail on timeout or EOF."""
     rx = re.compile(pattern)
     end = time.monotonic() + timeout
+    buf = _pending.setdefault(proc.pid, [""])
     while True:
+        while "\n" in buf[0]:
+            line, buf[0] = buf[0].split("\n", 1)
+            m = rx.search(line)
+            if m:
+                return m
         left = end - time.monotonic()
         if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
             raise RuntimeError("timed out waiting for %s" % what)
-        line = proc.stdout.readline()
-        if not line:
+        data = os.read(proc.stdout.fileno(), 1 << 20)
+        if not data:
             raise RuntimeError("%s: process ended (status %s)" % (what, proc.wait()))
-        m = rx.search(line)
-        if m:
-            return m
+        buf[0] += data.decode(errors="replace")
 
 
 def wait_file_match(path, pattern, timeout, what):
@@ -183,7 +200,48 @@ def measure(run, client, server_pids, producer_pids, feeder=None):
     return res
 
 
-def run_spiced(opt, frames, fps, damage, nframes):
+def viewer_cmd(opt, port, frames, kick_pid):
+    """bench-viewer.py (spice-gtk, under the system python3 that has its
+    bindings) for a latency run."""
+    return ["/usr/bin/python3", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                             "bench-viewer.py"),
+            "--port", str(port), "--password", PASSWORD, "--frames", frames,
+            "--kick-pid", str(kick_pid), "--idle-ms", str(opt.idle_ms)]
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
+
+
+def measure_latency(viewer, feeder, nframes, who):
+    """Kick through the viewer; each frame's latency, from the feeder's
+    "times" (when it was posted) to the viewer's "marks" (when its marker,
+    or a later frame's that carried it too, reached spice-gtk's screen)."""
+    read_line(viewer, r"^ready", 60, "the viewer's initial screen")
+    viewer.stdin.write("go\n")
+    viewer.stdin.flush()
+    marks = read_line(viewer, r"^marks ?(.*)", 300, "the viewer's marks").group(1)
+    final = read_line(viewer, r"^final (.*)", 120, "the viewer's final picture").group(1)
+    times = [int(t) for t in read_line(feeder, r"^times (.*)", 30,
+                                       "%s's times" % who).group(1).split(",")]
+    played(feeder, nframes, who)
+    seen = dict((int(k), int(t)) for k, t in (m.split(":") for m in marks.split(",") if m))
+    lat, merged, later = [], 0, None
+    for k in range(nframes - 1, -1, -1):
+        if k in seen:
+            later = seen[k]
+        elif later is None:
+            raise RuntimeError("%s: frame %d never reached the viewer, nor any after it"
+                               % (who, k))
+        else:
+            merged += 1
+        lat.append((later - times[k]) / 1e6)
+    return {"lat_p50": percentile(lat, 50), "lat_p95": percentile(lat, 95),
+            "merged": merged, "final": final}
+
+
+def run_spiced(opt, frames, fps, damage, nframes, latency=False):
     run = Run()
     d = tempfile.mkdtemp(prefix="spiced-bench.")
     os.chmod(d, 0o755)
@@ -210,11 +268,15 @@ def run_spiced(opt, frames, fps, damage, nframes):
         prod = run.start([os.path.join(opt.builddir, "tests", "bench", "bench-producer"),
                           "--socket", os.path.join(d, "bench.qxl"), "--frames", frames,
                           "--fps", str(fps), "--chunk-bytes", str(opt.chunk_bytes)]
-                         + (["--damage"] if damage else []),
+                         + (["--damage"] if damage else []) + (["--marker"] if latency else []),
                          stdout=subprocess.PIPE, text=True)
         m = read_line(prod, r"^attached .*frames_bytes=(\d+)", 60, "bench-producer attached")
         preload_kb = int(m.group(1)) // 1024
         wait_file_match(log, r"primary \d+x\d+", 10, "spiced's primary surface")
+        if latency:
+            viewer = run.start(viewer_cmd(opt, port, frames, prod.pid), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+            return measure_latency(viewer, prod, nframes, "bench-producer")
         # Extra viewers watch the same display (their own sessions); only
         # the last one kicks the feeder and is measured.
         for _ in range(opt.viewers - 1):
@@ -253,16 +315,20 @@ def played(proc, nframes, who):
                            "no figure" % (who, m.group(1), nframes))
 
 
-def run_reference(opt, frames, fps, damage, config, nframes):
+def run_reference(opt, frames, fps, damage, config, nframes, latency=False):
     run = Run()
     try:
         port = free_port()
         ref = run.start([os.path.join(opt.builddir, "tests", "bench", "ref-server"),
                          "--port", str(port), "--password", PASSWORD, "--frames", frames,
                          "--fps", str(fps)] + (["--damage"] if damage else []) +
-                        REF_CONFIGS[config],
+                        REF_CONFIGS[config] + (["--marker"] if latency else []),
                         stdout=subprocess.PIPE, text=True)
         m = read_line(ref, r"^ready .*frames_bytes=(\d+)", 60, "ref-server ready")
+        if latency:
+            viewer = run.start(viewer_cmd(opt, port, frames, ref.pid), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+            return measure_latency(viewer, ref, nframes, "ref-server (%s)" % config)
         preload_kb = int(m.group(1)) // 1024
         feeder = thread_named(ref.pid, "bench-feeder")
         if feeder is None:
@@ -304,6 +370,33 @@ def derive(r):
     return r
 
 
+def print_latency(opt, frames, fps, damage, nframes, configs):
+    """Latency runs: spice-gtk as the only viewer, markers in the frames;
+    p50/p95 from post to screen, frames merged into later ones, and the
+    final picture.  A lossless run whose final picture differs, or that
+    did not finish, is an error."""
+    s = run_spiced(opt, frames, fps, damage, nframes, latency=True)
+    refs = [run_reference(opt, frames, fps, damage, c, nframes, latency=True) for c in configs]
+    print("  latency, spice-gtk viewer (markers in the frames):")
+    for key, label in (("lat_p50", "frame latency p50 (ms)"), ("lat_p95", "frame latency p95 (ms)")):
+        line = "  %-40s %10.1f" % (label, s[key])
+        for r in refs:
+            line += " %10.1f %7.2f" % (r[key], s[key] / r[key] if r[key] else float("nan"))
+        print(line)
+    print("  %-40s %10d" % ("frames merged into later ones", s["merged"]) + "".join(
+        " %10d %7s" % (r["merged"], "") for r in refs))
+    print("  final picture: spiced %s; %s" % (s["final"], "; ".join(
+        "ref %s %s" % (c, r["final"]) for c, r in zip(configs, refs))))
+    lossy = "jpeg" in opt.spiced_conf
+    for who, r in [("spiced", s)] + [("ref " + c, r) for c, r in zip(configs, refs)]:
+        if r["final"].startswith("timeout"):
+            raise RuntimeError("%s: the viewer never got the last frame: no figure" % who)
+        exact_wanted = not (lossy if who == "spiced" else who == "ref jpeg")
+        if exact_wanted and r["final"] != "exact":
+            raise RuntimeError("%s: the final picture is not the last frame (%s): no figure"
+                               % (who, r["final"]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--builddir", default=os.path.abspath(
@@ -329,6 +422,9 @@ def main():
                          "(e.g. 'jpeg-wan-compression = always')")
     ap.add_argument("--idle-ms", type=int, default=1500,
                     help="display quiet this long = done (1500)")
+    ap.add_argument("--no-latency", action="store_true",
+                    help="skip the latency runs (spice-gtk as the viewer, markers in "
+                         "the frames, the final picture compared)")
     opt = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="spiced-bench-frames.")
@@ -369,6 +465,8 @@ def main():
                                                  r["img_other"]), "") for r in refs))
                 print("  processes (pid:cpu/peak): spiced %s; %s" % (s["procs"], "; ".join(
                     "ref %s %s" % (c, r["procs"]) for c, r in zip(configs, refs))))
+                if not opt.no_latency:
+                    print_latency(opt, frames, fps, damage, nframes, configs)
                 sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

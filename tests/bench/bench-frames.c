@@ -131,6 +131,36 @@ bench_frames_free(struct bench_frames *bf)
 	memset(bf, 0, sizeof(*bf));
 }
 
+uint32_t
+bench_mark_color(int k)
+{
+	/* Odd multiplier modulo 2^24: a different colour for every k. */
+	return (uint32_t)(k + 1) * 0x9e3779u & 0xffffffu;
+}
+
+struct bench_rect
+bench_frames_mark_rect(const struct bench_frames *bf)
+{
+	struct bench_rect r = { bf->bf_width - BENCH_MARK_SIZE, 0,
+	    BENCH_MARK_SIZE, BENCH_MARK_SIZE };
+
+	return r;
+}
+
+void
+bench_frames_mark(struct bench_frames *bf)
+{
+	struct bench_rect r = bench_frames_mark_rect(bf);
+	uint32_t x, y;
+	int k;
+
+	for (k = 0; k < bf->bf_count; k++)
+		for (y = r.r_y; y < r.r_y + r.r_h; y++)
+			for (x = r.r_x; x < r.r_x + r.r_w; x++)
+				bf->bf_px[k][(size_t)y * bf->bf_width + x] =
+				    bench_mark_color(k);
+}
+
 struct bench_rect
 bench_frames_rect(const struct bench_frames *bf, int k, int damage)
 {
@@ -175,4 +205,15 @@ bench_pace(int64_t t0, int k, int fps)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
 	    EINTR)
 		;
+}
+
+void
+bench_frames_print_times(const int64_t *times, int n)
+{
+	int k;
+
+	printf("times ");
+	for (k = 0; k < n; k++)
+		printf("%s%lld", k > 0 ? "," : "", (long long)times[k]);
+	printf("\n");
 }

@@ -49,6 +49,21 @@ struct bench_rect bench_frames_rect(const struct bench_frames *bf, int k,
 void	bench_frames_copy(const struct bench_frames *bf, int k,
 	    const struct bench_rect *r, void *dst);
 
+/*
+ * Latency runs: every frame gets a marker, a BENCH_MARK_SIZE block at the
+ * top-right corner of colour bench_mark_color(k) (distinct for every k),
+ * stamped into its pixels after the damage was found; a feeder posts the
+ * marker rectangle after each frame's own, so a viewer knows which frame
+ * reached it and when.  Call after bench_frames_load; frames at least
+ * BENCH_MARK_SIZE wide and high.
+ */
+#define BENCH_MARK_SIZE	16
+void	bench_frames_mark(struct bench_frames *bf);
+struct bench_rect bench_frames_mark_rect(const struct bench_frames *bf);
+uint32_t bench_mark_color(int k);
+/* The line "times NS,NS,..." of n frames' times on stdout. */
+void	bench_frames_print_times(const int64_t *times, int n);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t	bench_now_ns(void);
 

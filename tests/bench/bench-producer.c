@@ -12,8 +12,12 @@
  * releases until SIGTERM.  ref-server's feeder posts the same commands to
  * libspice-server.
  *
+ * With --marker (latency runs, bench-frames.h), each frame is followed by
+ * its marker and, before "played", a line "times NS,NS,..." gives when
+ * each frame (and its marker) was on the ring, CLOCK_MONOTONIC.
+ *
  *	bench-producer --socket PATH --frames DIR [--fps N] [--damage]
- *	    [--chunk-bytes N]
+ *	    [--chunk-bytes N] [--marker]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -136,6 +140,7 @@ main(int argc, char **argv)
 		{ "fps", required_argument, NULL, 'f' },
 		{ "damage", no_argument, NULL, 'd' },
 		{ "chunk-bytes", required_argument, NULL, 'c' },
+		{ "marker", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sock = NULL, *dir = NULL;
@@ -146,9 +151,12 @@ main(int argc, char **argv)
 	struct qxlshm *q;
 	char err[512];
 	int64_t t0;
-	int c, fps = 0, damage = 0, k, rv = 0;
+	int c, fps = 0, damage = 0, marker = 0, k, rv = 0;
+	int64_t *times = NULL;
+	struct bench_rect mr;
 
-	while ((c = getopt_long(argc, argv, "s:F:f:dc:", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "s:F:f:dc:m", longopts, NULL)) !=
+	    -1)
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -165,6 +173,9 @@ main(int argc, char **argv)
 		case 'c':
 			bp_chunk_bytes = strtoul(optarg, NULL, 10);
 			break;
+		case 'm':
+			marker = 1;
+			break;
 		default:
 			goto usage;
 		}
@@ -174,6 +185,15 @@ main(int argc, char **argv)
 	if (bench_frames_load(&bf, dir, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bench-producer: %s\n", err);
 		return 1;
+	}
+	if (marker) {
+		bench_frames_mark(&bf);
+		mr = bench_frames_mark_rect(&bf);
+		if ((times = calloc((size_t)bf.bf_count, sizeof(*times))) ==
+		    NULL) {
+			fprintf(stderr, "bench-producer: out of memory\n");
+			return 1;
+		}
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -204,10 +224,15 @@ main(int argc, char **argv)
 	for (k = 0; k < bf.bf_count && !bp_stop; k++) {
 		bench_pace(t0, k, fps);
 		r = bench_frames_rect(&bf, k, damage);
-		if (bp_post(q, &bf, k, &r) == -1)
+		if (bp_post(q, &bf, k, &r) == -1 ||
+		    (marker && bp_post(q, &bf, k, &mr) == -1))
 			goto fail;
+		if (marker)
+			times[k] = bench_now_ns();
 		(void)qxlshm_poll_releases(q);
 	}
+	if (marker)
+		bench_frames_print_times(times, k);
 	printf("played %d in %.1f ms\n", k, (bench_now_ns() - t0) / 1e6);
 	fflush(stdout);
 	while (!bp_stop)
@@ -220,9 +245,11 @@ fail:
 out:
 	qxlshm_close(q);
 	bench_frames_free(&bf);
+	free(times);
 	return rv;
 usage:
 	fprintf(stderr, "usage: bench-producer --socket PATH --frames DIR "
-	    "[--fps N (0: max)] [--damage] [--chunk-bytes N (0: one)]\n");
+	    "[--fps N (0: max)] [--damage] [--chunk-bytes N (0: one)] "
+	    "[--marker]\n");
 	return 2;
 }

@@ -9,7 +9,10 @@
  *
  *	ref-server --port N --password PW --frames DIR [--fps N] [--damage]
  *	    [--compression lz4|off|lz|quic|glz|auto_lz|auto_glz]
- *	    [--jpeg never|auto|always]
+ *	    [--jpeg never|auto|always] [--marker]
+ *
+ * --marker: as bench-producer's (the markers of bench-frames.h and the
+ * "times" line of when each frame was queued).
  *
  * Like bench-producer: the primary starts as the first frame, the feeder
  * waits for SIGUSR1, plays every frame once, prints "played N" and the
@@ -242,6 +245,8 @@ struct rs_dev {
 	const struct bench_frames *d_frames;
 	int		 d_fps;
 	int		 d_damage;
+	int		 d_marker;
+	int64_t		*d_times;	/* --marker: each frame queued */
 	uint8_t		*d_arena;
 	size_t		 d_arena_size;
 	uint8_t		*d_primary;
@@ -498,7 +503,19 @@ rs_feeder(void *arg)
 		}
 		r = bench_frames_rect(bf, k, rs_dev.d_damage);
 		rs_post(b, k, &r);
+		if (!rs_dev.d_marker)
+			continue;
+		if ((b = rs_take_buffer()) == -1) {
+			fprintf(stderr, "ref-server: no buffer released in "
+			    "10 s\n");
+			break;
+		}
+		r = bench_frames_mark_rect(bf);
+		rs_post(b, k, &r);
+		rs_dev.d_times[k] = bench_now_ns();
 	}
+	if (rs_dev.d_marker)
+		bench_frames_print_times(rs_dev.d_times, k);
 	printf("played %d in %.1f ms\n", k, (bench_now_ns() - t0) / 1e6);
 	fflush(stdout);
 	/* Stay: an ended thread's CPU time moves into the process's, where
@@ -541,6 +558,7 @@ main(int argc, char **argv)
 		{ "compression", required_argument, NULL, 'c' },
 		{ "damage", no_argument, NULL, 'd' },
 		{ "jpeg", required_argument, NULL, 'j' },
+		{ "marker", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL, *password = NULL;
@@ -554,7 +572,7 @@ main(int argc, char **argv)
 	int c, port = 0, comp = SPICE_IMAGE_COMPRESSION_LZ4, sigfd, b;
 	int jpeg = SPICE_WAN_COMPRESSION_NEVER;
 
-	while ((c = getopt_long(argc, argv, "p:P:F:f:c:dj:", longopts,
+	while ((c = getopt_long(argc, argv, "p:P:F:f:c:dj:m", longopts,
 	    NULL)) != -1)
 		switch (c) {
 		case 'p':
@@ -571,6 +589,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			rs_dev.d_damage = 1;
+			break;
+		case 'm':
+			rs_dev.d_marker = 1;
 			break;
 		case 'c':
 			if ((comp = rs_compression(optarg)) == -1)
@@ -597,6 +618,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rs_dev.d_frames = &bf;
+	if (rs_dev.d_marker) {
+		bench_frames_mark(&bf);
+		if ((rs_dev.d_times = calloc((size_t)bf.bf_count,
+		    sizeof(*rs_dev.d_times))) == NULL) {
+			fprintf(stderr, "ref-server: out of memory\n");
+			return 1;
+		}
+	}
 
 	/* Every thread, libspice-server's included, inherits this mask:
 	 * SIGUSR1 goes to the feeder's sigwait, TERM and INT to the loop. */
@@ -700,6 +729,6 @@ usage:
 	fprintf(stderr, "usage: ref-server --port N --password PW "
 	    "--frames DIR [--fps N (0: max)] [--damage]\n"
 	    "       [--compression off|auto_glz|auto_lz|quic|glz|lz|lz4] "
-	    "[--jpeg never|auto|always]\n");
+	    "[--jpeg never|auto|always] [--marker]\n");
 	return 2;
 }

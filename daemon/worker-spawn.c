@@ -159,9 +159,12 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 		else if (cd->cd_image_compression == CONF_IMAGE_QUIC)
 			init.flags |= IPC_INIT_IMAGES_QUIC;
 		else if (cd->cd_image_compression == CONF_IMAGE_LZ4 ||
-		    cd->cd_image_compression == CONF_IMAGE_LZ ||
 		    cd->cd_image_compression == CONF_IMAGE_GLZ)
 			init.flags |= IPC_INIT_IMAGES_LZ4;
+		else if (cd->cd_image_compression == CONF_IMAGE_LZ)
+			init.flags |= IPC_INIT_IMAGES_LZ;
+		else if (cd->cd_image_compression == CONF_IMAGE_AUTO_LZ)
+			init.flags |= IPC_INIT_IMAGES_AUTO_LZ;
 		if (cd->cd_jpeg_wan == CONF_JPEG_AUTO)
 			init.flags |= IPC_INIT_JPEG_AUTO;
 		else if (cd->cd_jpeg_wan == CONF_JPEG_ALWAYS)

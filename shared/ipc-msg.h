@@ -106,6 +106,9 @@ struct ipc_init {
 #define IPC_INIT_IMAGES_QUIC	0x80	/* QUIC for every lossless image */
 #define IPC_INIT_IMAGES_LZ4	0x100	/* never QUIC (else: QUIC for
 					   natural images, LZ4 for others) */
+#define IPC_INIT_IMAGES_LZ	0x200	/* LZ for every lossless image */
+#define IPC_INIT_IMAGES_AUTO_LZ	0x400	/* QUIC for natural images, LZ for
+					   others, whatever the client */
 
 /* Transport under a handed-over client fd.  To the worker all of them are
  * a plain byte stream; the value says what sits under it:

@@ -36,20 +36,25 @@ enum dout_codec {
 	DOUT_BITMAP,		/* plain: every client decodes it */
 	DOUT_LZ4,		/* lossless, for clients with the LZ4 cap */
 	DOUT_QUIC,		/* lossless, for natural images */
+	DOUT_LZ,		/* lossless, drawings to clients without LZ4 */
 	DOUT_JPEG,		/* lossy, for photographs when allowed */
 };
 
 /* How a client gets lossless images: image-compression and its caps. */
 enum dout_lossless {
-	DOUT_LL_BITMAP,		/* off, or lz4/lz/glz without the LZ4 cap */
-	DOUT_LL_LZ4,		/* lz4/lz/glz */
-	DOUT_LL_QUIC,		/* quic, or auto without the LZ4 cap */
+	DOUT_LL_BITMAP,		/* off */
+	DOUT_LL_LZ4,		/* lz4/glz */
+	DOUT_LL_LZ,		/* lz, or lz4/glz without the LZ4 cap */
+	DOUT_LL_QUIC,		/* quic */
 	DOUT_LL_AUTO,		/* QUIC for natural images, LZ4 for drawings */
+	DOUT_LL_AUTO_LZ,	/* QUIC for natural images, LZ for drawings:
+				   auto_lz, or auto without the LZ4 cap */
 };
 
 static const char *const dout_lossless_names[] = {
 	[DOUT_LL_BITMAP] = "bitmap", [DOUT_LL_LZ4] = "lz4",
-	[DOUT_LL_QUIC] = "quic", [DOUT_LL_AUTO] = "quic and lz4",
+	[DOUT_LL_LZ] = "lz", [DOUT_LL_QUIC] = "quic",
+	[DOUT_LL_AUTO] = "quic and lz4", [DOUT_LL_AUTO_LZ] = "quic and lz",
 };
 
 /* jpeg-wan-compression=auto: a link TCP measured below this (10 Mbit/s,
@@ -94,6 +99,7 @@ struct dout {
 	struct enc_lz4		*d_lz4;
 	struct enc_jpeg		*d_jpeg;
 	struct enc_quic		*d_quic;
+	struct enc_lz		*d_lz;
 	uint64_t		 d_image_id;
 	struct dstream		 d_stream;	/* video, as one stream */
 	struct event		*d_stream_ev;	/* its idle check */
@@ -149,6 +155,15 @@ static void	dout_frame_bodies_drop(struct dout *);
 static void	dout_damage_client(struct dout_client *,
 		    const pixman_region32_t *);
 
+static void
+dout_encoders_free(struct dout *d)
+{
+	enc_lz4_free(d->d_lz4);
+	enc_jpeg_free(d->d_jpeg);
+	enc_quic_free(d->d_quic);
+	enc_lz_free(d->d_lz);
+}
+
 struct dout *
 dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 {
@@ -162,9 +177,9 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	obuf_init(&d->d_enc);
 	if ((d->d_lz4 = enc_lz4_new()) == NULL ||
 	    (d->d_jpeg = enc_jpeg_new()) == NULL ||
-	    (d->d_quic = enc_quic_new()) == NULL) {
-		enc_lz4_free(d->d_lz4);
-		enc_jpeg_free(d->d_jpeg);
+	    (d->d_quic = enc_quic_new()) == NULL ||
+	    (d->d_lz = enc_lz_new()) == NULL) {
+		dout_encoders_free(d);
 		free(d);
 		spd_err_set(err, "display-out: out of memory");
 		return NULL;
@@ -177,9 +192,7 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	    EV_PERSIST, dout_stream_idle_cb, d)) == NULL) {
 		if (d->d_flush_ev != NULL)
 			event_free(d->d_flush_ev);
-		enc_lz4_free(d->d_lz4);
-		enc_jpeg_free(d->d_jpeg);
-		enc_quic_free(d->d_quic);
+		dout_encoders_free(d);
 		free(d);
 		spd_err_set(err, "display-out: event_new failed");
 		return NULL;
@@ -199,9 +212,7 @@ dout_free(struct dout *d)
 	event_free(d->d_flush_ev);
 	event_free(d->d_stream_ev);
 	dout_frame_bodies_drop(d);
-	enc_lz4_free(d->d_lz4);
-	enc_jpeg_free(d->d_jpeg);
-	enc_quic_free(d->d_quic);
+	dout_encoders_free(d);
 	dout_cache_clear(d);
 	obuf_free(&d->d_enc);
 	free(d);
@@ -326,9 +337,9 @@ dout_cache_add(struct dout *d, const pixman_box32_t *b, enum dout_codec codec,
 
 /* The codec for box to client dc: JPEG for a photograph where the
  * display allows lossy images for this client's link, else the lossless
- * one that pays: QUIC for natural images (and for every image to a
- * client without LZ4, such as spice-html5), LZ4 for the rest; what
- * image-compression says first. */
+ * one that pays: QUIC for natural images, LZ4 for the rest (LZ to a
+ * client without LZ4, such as spice-html5); what image-compression says
+ * first. */
 static enum dout_codec
 dout_codec(struct dout_client *dc, pixman_image_t *prim,
     const pixman_box32_t *b)
@@ -341,7 +352,8 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 
 	lossy = (flags & IPC_INIT_JPEG_ALWAYS) || ((flags & IPC_INIT_JPEG_AUTO) &&
 	    (rate = chan_link_rate(dc->dc_chan)) != 0 && rate < DOUT_WAN_RATE);
-	if (lossy || dc->dc_lossless == DOUT_LL_AUTO) {
+	if (lossy || dc->dc_lossless == DOUT_LL_AUTO ||
+	    dc->dc_lossless == DOUT_LL_AUTO_LZ) {
 		render_box_src(prim, b, &src);
 		kind = enc_classify(&src);
 	}
@@ -352,8 +364,12 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 		return DOUT_BITMAP;
 	case DOUT_LL_LZ4:
 		return DOUT_LZ4;
+	case DOUT_LL_LZ:
+		return DOUT_LZ;
 	case DOUT_LL_QUIC:
 		return DOUT_QUIC;
+	case DOUT_LL_AUTO_LZ:
+		return kind != ENC_DRAWING ? DOUT_QUIC : DOUT_LZ;
 	default:
 		return kind != ENC_DRAWING ? DOUT_QUIC : DOUT_LZ4;
 	}
@@ -366,10 +382,14 @@ dout_lossless(uint32_t flags, int lz4_cap)
 {
 	if (flags & IPC_INIT_IMAGES_RAW)
 		return DOUT_LL_BITMAP;
-	if (flags & IPC_INIT_IMAGES_LZ4)
-		return lz4_cap ? DOUT_LL_LZ4 : DOUT_LL_BITMAP;
-	if (!lz4_cap || (flags & IPC_INIT_IMAGES_QUIC))
+	if (flags & IPC_INIT_IMAGES_QUIC)
 		return DOUT_LL_QUIC;
+	if (flags & IPC_INIT_IMAGES_LZ)
+		return DOUT_LL_LZ;
+	if (flags & IPC_INIT_IMAGES_LZ4)
+		return lz4_cap ? DOUT_LL_LZ4 : DOUT_LL_LZ;
+	if (!lz4_cap || (flags & IPC_INIT_IMAGES_AUTO_LZ))
+		return DOUT_LL_AUTO_LZ;
 	return DOUT_LL_AUTO;
 }
 
@@ -377,6 +397,7 @@ static const uint8_t dout_image_type[] = {
 	[DOUT_BITMAP] = SPICE_IMAGE_TYPE_BITMAP,
 	[DOUT_LZ4] = SPICE_IMAGE_TYPE_LZ4,
 	[DOUT_QUIC] = SPICE_IMAGE_TYPE_QUIC,
+	[DOUT_LZ] = SPICE_IMAGE_TYPE_LZ_RGB,
 	[DOUT_JPEG] = SPICE_IMAGE_TYPE_JPEG,
 };
 
@@ -474,6 +495,8 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 		rc = enc_lz4_encode(d->d_lz4, ob, &src, &err);
 	else if (codec == DOUT_QUIC)
 		rc = enc_quic_encode(d->d_quic, ob, &src, &err);
+	else if (codec == DOUT_LZ)
+		rc = enc_lz_encode(d->d_lz, ob, &src, &err);
 	else
 		rc = enc_bitmap_encode(ob, &src, &err);
 	if (rc != 0) {

@@ -3,8 +3,8 @@
  * enc: image encoders of the display worker (SPICE-NOTES section 4).
  *
  * Lossless: QUIC for what enc_classify() finds natural, LZ4 for the
- * rest, plain bitmaps for clients without either; lossy: JPEG, for what
- * it calls a photograph when the display allows it.
+ * rest (LZ to clients without LZ4), plain bitmaps when asked; lossy:
+ * JPEG, for what it calls a photograph when the display allows it.
  *
  * Each encoder appends to an obuf the bytes of a SpiceImage that follow its
  * 18-byte descriptor, for one kind of image type; the caller writes the
@@ -94,6 +94,25 @@ size_t	 enc_quic_bound(uint32_t width, uint32_t height);
  * or -1 with err set and out unchanged (bad dimensions, stride <
  * width*4, out over its cap). */
 int	 enc_quic_encode(struct enc_quic *, struct obuf *out,
+	    const struct enc_src *src, struct spd_err *err);
+
+struct enc_lz;
+
+/* An LZ encoder (a hash table and the packed pixels of the image).  NULL
+ * on ENOMEM.  One context serves any number of images, one at a time. */
+struct enc_lz *enc_lz_new(void);
+void	 enc_lz_free(struct enc_lz *);
+
+/* Most bytes enc_lz_encode() appends, or 0 as for enc_lz4_bound(). */
+size_t	 enc_lz_bound(uint32_t width, uint32_t height);
+
+/* Append the SPICE_IMAGE_TYPE_LZ_RGB data of src: u32 LE size, then an
+ * LZ RGB32 stream of that size (enc-lz.c: its header, then literals and
+ * copies) that decodes to the pixels of src exactly (their X bytes
+ * aside); spice-html5 decodes it as spice-gtk does.  Returns 0, or -1
+ * with err set and out unchanged (bad dimensions, stride < width*4, out
+ * over its cap, no memory for the packed pixels). */
+int	 enc_lz_encode(struct enc_lz *, struct obuf *out,
 	    const struct enc_src *src, struct spd_err *err);
 
 struct enc_jpeg;

@@ -3,7 +3,8 @@
  * bench-enc: image encoder throughput on a 1920x1080 desktop-like
  * frame (flat backgrounds, window borders, text-like noise, a photo-like
  * gradient) and a photograph-like one (smooth shapes, a little noise):
- * spiced's LZ4 against liblz4 itself on the same bytes, and its QUIC.
+ * spiced's LZ4 against liblz4 itself on the same bytes, and its QUIC and
+ * LZ.
  * Prints uncompressed MB/s and the compression ratio.  Not part of make
  * check: run with `make bench`.
  */
@@ -99,31 +100,83 @@ bench_library_lz4(const uint32_t *px, int n)
 	LZ4_freeStream(st);
 }
 
-static void
-bench_quic(const char *what, const struct enc_src *src, struct obuf *ob,
-    int n)
+/* spiced's QUIC and LZ encoders, one shape for bench_codec(). */
+struct bench_codec {
+	const char	*bc_name;
+	void		*(*bc_new)(void);
+	int		 (*bc_encode)(void *, struct obuf *,
+			    const struct enc_src *, struct spd_err *);
+	void		 (*bc_free)(void *);
+};
+
+static void *
+bench_quic_new(void)
 {
-	struct enc_quic *eq;
+	return enc_quic_new();
+}
+
+static int
+bench_quic_encode(void *c, struct obuf *ob, const struct enc_src *src,
+    struct spd_err *err)
+{
+	return enc_quic_encode(c, ob, src, err);
+}
+
+static void
+bench_quic_free(void *c)
+{
+	enc_quic_free(c);
+}
+
+static void *
+bench_lz_new(void)
+{
+	return enc_lz_new();
+}
+
+static int
+bench_lz_encode(void *c, struct obuf *ob, const struct enc_src *src,
+    struct spd_err *err)
+{
+	return enc_lz_encode(c, ob, src, err);
+}
+
+static void
+bench_lz_free(void *c)
+{
+	enc_lz_free(c);
+}
+
+static const struct bench_codec bench_quic = { "quic", bench_quic_new,
+    bench_quic_encode, bench_quic_free };
+static const struct bench_codec bench_lz = { "lz", bench_lz_new,
+    bench_lz_encode, bench_lz_free };
+
+static void
+bench_codec(const struct bench_codec *bc, const char *what,
+    const struct enc_src *src, struct obuf *ob, int n)
+{
 	struct spd_err err;
 	double t0, dt;
+	void *c;
 	int i;
 
-	if ((eq = enc_quic_new()) == NULL)
+	if ((c = bc->bc_new()) == NULL)
 		return;
 	t0 = bench_now();
 	for (i = 0; i < n; i++) {
 		obuf_reset(ob);
-		if (enc_quic_encode(eq, ob, src, &err) != 0) {
+		if (bc->bc_encode(c, ob, src, &err) != 0) {
 			fprintf(stderr, "bench-enc: %s\n", err.msg);
 			break;
 		}
 	}
 	dt = bench_now() - t0;
-	printf("quic %ux%u %s: %.1f ms a frame, %.0f MB/s (%.2f of RGB)\n",
-	    src->es_width, src->es_height, what, dt * 1e3 / n,
+	printf("%s %ux%u %s: %.1f ms a frame, %.0f MB/s (%.2f of RGB)\n",
+	    bc->bc_name, src->es_width, src->es_height, what, dt * 1e3 / n,
 	    (double)src->es_width * src->es_height * 4 * n / dt / 1e6,
 	    (double)ob->ob_len / ((double)src->es_width * src->es_height * 3));
-	enc_quic_free(eq);
+	bc->bc_free(c);
 }
 
 int
@@ -177,13 +230,15 @@ main(void)
 	/* liblz4 alone on the same frame, 64 KiB blocks as spiced cuts. */
 	bench_library_lz4(px, n);
 
-	/* QUIC on the desktop frame, then on the photograph. */
+	/* QUIC and LZ on the desktop frame, then on the photograph. */
 	src.es_data = (const uint8_t *)px;
 	src.es_width = BW;
 	src.es_height = BH;
-	bench_quic("desktop", &src, &ob, n / 5);
+	bench_codec(&bench_quic, "desktop", &src, &ob, n / 5);
+	bench_codec(&bench_lz, "desktop", &src, &ob, n / 5);
 	bench_photo(px);
-	bench_quic("photograph", &src, &ob, n / 5);
+	bench_codec(&bench_quic, "photograph", &src, &ob, n / 5);
+	bench_codec(&bench_lz, "photograph", &src, &ob, n / 5);
 	obuf_free(&ob);
 	enc_lz4_free(el);
 	free(px);

@@ -6,11 +6,13 @@ must get SET_ACK, SURFACE_CREATE of that size, DRAW_COPYs that rebuild the
 picture exactly, and MARK.  With the default image-compression a natural
 picture (gradients and noise) goes as QUIC (type 1) to every client, a
 drawing as LZ4 (type 109, 32BIT top-down) to a client announcing
-DISPLAY_CAP_LZ4_COMPRESSION and as QUIC to one without it; two clients at
-once each get theirs; a client without the MINI_HEADER common cap gets
-the same picture in full headers; image-compression = quic sends QUIC
-for the drawing too, glz (sent as LZ4) no QUIC at all and plain BITMAP
-(type 0) to a client without the cap."""
+DISPLAY_CAP_LZ4_COMPRESSION and as LZ (LZ_RGB, type 101) to one without
+it; two clients at once each get theirs; a client without the
+MINI_HEADER common cap gets the same picture in full headers;
+image-compression = quic sends QUIC for the drawing too, glz (sent as
+LZ4) no QUIC at all and LZ to a client without the cap, lz LZ to every
+client, auto_lz QUIC for the picture and LZ for the drawing to a client
+with the LZ4 cap too."""
 
 import os
 
@@ -122,7 +124,7 @@ def main():
     check(len(sp.workers("display")) == 1, "display workers: %r" % sp.workers("display"))
     sp.stop()
 
-    # A drawing: LZ4 where the client has it, QUIC where it has not.
+    # A drawing: LZ4 where the client has it, LZ where it has not.
     drawing = drawing_rgb()
     sp = serve(drawing)
     m = rawspice.open_session(sp.port, sp.password)
@@ -132,7 +134,7 @@ def main():
     check(d.lz4_formats == {(1, rawspice.BITMAP_FMT_32BIT)},
           "LZ4 (top_down, format) %r, want (1, 32BIT)" % d.lz4_formats)
     e = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=False)
-    expect_picture(e, drawing, "client without LZ4, drawing", rawspice.IMAGE_QUIC)
+    expect_picture(e, drawing, "client without LZ4, drawing", rawspice.IMAGE_LZ_RGB)
     sp.stop()
 
     # image-compression = quic: QUIC for the drawing too.
@@ -143,16 +145,35 @@ def main():
     expect_picture(d, drawing, "quic: LZ4 client, drawing", rawspice.IMAGE_QUIC)
     sp.stop()
 
-    # image-compression = lz4 (and lz, glz, which spiced sends as LZ4): no
-    # QUIC; plain bitmaps to a client without the cap.
+    # image-compression = lz4 (and glz, which spiced sends as LZ4): no
+    # QUIC; LZ to a client without the cap.
     sp = serve(picture, "image-compression = glz")
     m = rawspice.open_session(sp.port, sp.password)
     d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
                                 extra_caps=GTK_DISPLAY_CAPS)
     expect_picture(d, picture, "glz: LZ4 client, natural picture", rawspice.IMAGE_LZ4)
     e = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=False)
-    expect_picture(e, picture, "glz: client without LZ4", rawspice.IMAGE_BITMAP)
+    expect_picture(e, picture, "glz: client without LZ4", rawspice.IMAGE_LZ_RGB)
     check(sp.alive(), "spiced died")
+    sp.stop()
+
+    # image-compression = lz: LZ for every image and client; auto_lz:
+    # QUIC for the picture, LZ for the drawing, the LZ4 cap or not.
+    sp = serve(picture, "image-compression = lz")
+    m = rawspice.open_session(sp.port, sp.password)
+    d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
+                                extra_caps=GTK_DISPLAY_CAPS)
+    expect_picture(d, picture, "lz: LZ4 client, natural picture", rawspice.IMAGE_LZ_RGB)
+    sp.stop()
+    for pic, want, what in ((picture, rawspice.IMAGE_QUIC, "natural picture"),
+                            (drawing, rawspice.IMAGE_LZ_RGB, "drawing")):
+        sp = serve(pic, "image-compression = auto_lz")
+        m = rawspice.open_session(sp.port, sp.password)
+        d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
+                                    extra_caps=GTK_DISPLAY_CAPS)
+        expect_picture(d, pic, "auto_lz: LZ4 client, " + what, want)
+        check(sp.alive(), "spiced died")
+        sp.stop()
 
 
 common.run(main)

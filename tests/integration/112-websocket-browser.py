@@ -3,7 +3,9 @@
 """A real browser on spiced's WebSocket, no websockify: Debian's headless
 chromium opens spice-html5 (Debian package spice-html5, served by a local
 http.server) pointed at spiced's ordinary port, and the page's canvas must
-show the producer's picture.
+show the producer's picture: a natural one (sent as QUIC: spice-html5
+has no LZ4), then a drawing, text-like marks and flat areas (sent as LZ,
+LZ_RGB, decoded by spice-html5's own lz.js).
 
 The browser is driven through the DevTools protocol (its WebSocket, with
 tests/integration/wsclient.py; stdlib only): navigate, wait until the
@@ -140,7 +142,7 @@ def main():
     path = os.path.join(sp.dir, "p.ppm")
     ppm.write_ppm(path, W, H, picture)
     common.wait_producer_socket(sp)
-    sp.start_producer("--image", path)
+    producer = sp.start_producer("--image", path)
 
     # spice-html5 is ES modules: file:// will not load them, http will.
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -184,7 +186,7 @@ def main():
         last = [None]
         pos = [None, None]
 
-        def shot_matches():
+        def shot_matches(want):
             # Re-read the offset each time: the layout settles (a
             # scrollbar comes and goes) while the client starts.
             rect = dt.eval(rect_js)
@@ -194,24 +196,44 @@ def main():
                         clip={"x": x, "y": y, "width": W, "height": H, "scale": 1})
             w, h, rgb = png_rgb(base64.b64decode(r["data"]))
             last[0] = (w, h, rgb)
-            return w == W and h == H and max_diff(rgb, picture) <= TOLERANCE
-        try:
-            common.wait_for(shot_matches, 30, "the producer's picture on the canvas",
-                            interval=0.3)
-        except common.TestFailure:
-            w, h, rgb = last[0] if last[0] else (0, 0, b"")
-            with open(os.path.join(sp.dir, "screenshot.ppm"), "wb") as f:
-                f.write(b"P6 %d %d 255\n" % (w, h) + rgb)
-            detail = (ppm.describe_diff(ppm.diff(rgb, picture, W, H))
-                      if (w, h) == (W, H) else "screenshot %dx%d" % (w, h))
-            px = dt.eval("Array.from(document.querySelector('#spice-screen canvas')"
-                         ".getContext('2d').getImageData(0, 0, 2, 1).data)")
-            check(False, "canvas at (%s, %s) is not the picture: %s (canvas pixels "
-                  "at (0,0): %r)" % (pos[0], pos[1], detail, px))
-        w, h, rgb = last[0]
-        exact = rgb == picture
-        print("# canvas at (%s, %s): %s" % (pos[0], pos[1], "exact match" if exact else
-              "max channel difference %d" % max_diff(rgb, picture)))
+            return w == W and h == H and max_diff(rgb, want) <= TOLERANCE
+
+        def expect(want, what):
+            try:
+                common.wait_for(lambda: shot_matches(want), 30, what + " on the canvas",
+                                interval=0.3)
+            except common.TestFailure:
+                w, h, rgb = last[0] if last[0] else (0, 0, b"")
+                with open(os.path.join(sp.dir, "screenshot.ppm"), "wb") as f:
+                    f.write(b"P6 %d %d 255\n" % (w, h) + rgb)
+                detail = (ppm.describe_diff(ppm.diff(rgb, want, W, H))
+                          if (w, h) == (W, H) else "screenshot %dx%d" % (w, h))
+                px = dt.eval("Array.from(document.querySelector('#spice-screen canvas')"
+                             ".getContext('2d').getImageData(0, 0, 2, 1).data)")
+                check(False, "canvas at (%s, %s) is not %s: %s (canvas pixels "
+                      "at (0,0): %r)" % (pos[0], pos[1], what, detail, px))
+            w, h, rgb = last[0]
+            print("# %s, canvas at (%s, %s): %s" % (what, pos[0], pos[1], "exact match"
+                  if rgb == want else "max channel difference %d" % max_diff(rgb, want)))
+
+        expect(picture, "the natural picture")
+        # spice-html5 has no LZ4: its lossless images are QUIC and LZ.
+        sp.wait_log(r"initialised \(quic and lz images", 1)
+        # A drawing from the next producer: LZ, decoded by lz.js.
+        producer.terminate()
+        producer.wait(10)
+        drawing = bytearray(b"\xff" * (W * H * 3))
+        for y in range(H):
+            for x in range(W):
+                if (x * 7 + (y % 16) * 3) % 11 < 2 and y % 16 < 12:
+                    drawing[(y * W + x) * 3:(y * W + x) * 3 + 3] = b"\x00\x00\x00"
+                elif 40 <= x < 120 and 150 <= y < 190:
+                    drawing[(y * W + x) * 3:(y * W + x) * 3 + 3] = b"\x20\x60\xc0"
+        drawing = bytes(drawing)
+        dpath = os.path.join(sp.dir, "d.ppm")
+        ppm.write_ppm(dpath, W, H, drawing)
+        sp.start_producer("--image", dpath)
+        expect(drawing, "the drawing")
         # The session went through spiced's WebSocket, nothing else.
         sp.wait_log(r"channel 1:0 linked", 1)
     finally:

@@ -34,7 +34,7 @@ TESTSRC = os.path.join(BUILDDIR, "producers", "testsrc", "qxl-shm-testsrc")
 SPICED_X11 = os.path.join(BUILDDIR, "producers", "x11", "spiced-x11")
 BAD_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "bad-producer")
 SCRIPT_PRODUCER = os.path.join(BUILDDIR, "tests", "tools", "script-producer")
-QUIC_DEC = os.path.join(BUILDDIR, "tests", "tools", "quic-dec")
+IMAGE_DEC = os.path.join(BUILDDIR, "tests", "tools", "image-dec")
 SPICECTL = os.path.join(BUILDDIR, "ctl", "spicectl")
 
 AS_ROOT = os.geteuid() == 0

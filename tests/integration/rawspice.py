@@ -63,6 +63,7 @@ DISPLAY_CAP_LZ4_COMPRESSION = 5
 
 # Images (4.1).
 IMAGE_BITMAP, IMAGE_QUIC, IMAGE_FROM_CACHE, IMAGE_JPEG, IMAGE_LZ4 = 0, 1, 103, 105, 109
+IMAGE_LZ_RGB = 101
 IMAGE_CACHE_ME = 1
 MSG_DISPLAY_INVAL_LIST = 105
 BITMAP_FMT_24BIT, BITMAP_FMT_32BIT, BITMAP_FMT_RGBA = 7, 8, 9
@@ -394,19 +395,31 @@ def _jpeg_decode(data, w, h):
         tj.tjDestroy(ctypes.c_void_p(handle))
 
 
-def quic_decode(data, w, h):
-    """A QUIC stream as h rows of w B,G,R,0 pixels, through the tests'
-    own decoder (tests/tools/quic-dec, a mirror of spiced's encoder on its
-    model, checked against the format's reference when it was written)."""
+def _image_decode(kind, data, w, h):
+    """A QUIC or LZ stream as h rows of w B,G,R,0 pixels, through the
+    tests' own decoders (tests/tools/image-dec: a QUIC decoder on spiced's
+    model, checked against the format's reference when it was written,
+    and an LZ decoder written from the format's description; spice-gtk
+    and spice-html5 decode the same images in other tests)."""
     import subprocess
     import common
-    r = subprocess.run([common.QUIC_DEC], input=bytes(data), capture_output=True, timeout=60)
+    r = subprocess.run([common.IMAGE_DEC, kind], input=bytes(data), capture_output=True,
+                       timeout=60)
     if r.returncode != 0:
-        raise ProtocolError("QUIC does not decode: %s" % r.stderr.decode(errors="replace").strip())
+        raise ProtocolError("%s does not decode: %s" % (kind.upper(),
+                                                        r.stderr.decode(errors="replace").strip()))
     head, _, px = r.stdout.partition(b"\n")
     if tuple(int(v) for v in head.split()) != (w, h):
-        raise ProtocolError("QUIC of %s in a %dx%d descriptor" % (head.decode(), w, h))
+        raise ProtocolError("%s of %s in a %dx%d descriptor" % (kind.upper(), head.decode(), w, h))
     return px
+
+
+def quic_decode(data, w, h):
+    return _image_decode("quic", data, w, h)
+
+
+def lz_decode(data, w, h):
+    return _image_decode("lz", data, w, h)
 
 
 def _lz4_decode(payload, width, height):
@@ -759,6 +772,13 @@ class DisplayChannel(Channel):
             if pos + size != len(body):
                 raise ProtocolError("QUIC size %d, %d bytes left in the body" % (size, len(body) - pos))
             data, bpp, top_down = quic_decode(body[pos:], w, h), 4, True
+            stride = w * 4
+        elif itype == IMAGE_LZ_RGB:
+            size = struct.unpack_from("<I", body, pos)[0]
+            pos += 4
+            if pos + size != len(body):
+                raise ProtocolError("LZ size %d, %d bytes left in the body" % (size, len(body) - pos))
+            data, bpp, top_down = lz_decode(body[pos:], w, h), 4, True
             stride = w * 4
         elif itype == IMAGE_JPEG:
             size = struct.unpack_from("<I", body, pos)[0]

@@ -16,8 +16,13 @@ relay process per channel).  Display "u": viewer D.  In turn:
 - t's cursor worker: restarted; t's sessions (each has a cursor channel
   on it, which spice-gtk does not link again) end, D does not notice,
   and a new viewer E of t gets pictures;
-- t's display worker: E loses its display; D does not notice.
-spiced itself stays up throughout."""
+- t's display worker: E loses its display; D does not notice;
+- the supervisor itself, last: every process it started (workers,
+  relays, the keygen helper) ends with it, none is left behind; u's
+  viewer is told (its session ends) and the producers see their socket
+  close and exit; spiced started again on the same configuration (as
+  systemd's Restart= does) serves again: a producer attaches and a new
+  viewer gets pictures."""
 
 import os
 import signal
@@ -151,6 +156,32 @@ def main():
     v["E"].wait_until(lambda: lost(v["E"]), 15, "viewer E to lose its display")
     moving({"D": v["D"]}, "after t's display worker's kill")
     check(sp.alive(), "spiced died")
+
+    # The supervisor: what it started ends with it.
+    def descendants(pid):
+        out, todo = [], [pid]
+        while todo:
+            kids = common.children(todo.pop())
+            out += kids
+            todo += kids
+        return out
+    kids = descendants(sp.pid)
+    check(len(kids) >= 4, "spiced's processes before its kill: %r" % kids)
+    kill9(sp.pid)
+    sp.proc.wait(10)
+    common.wait_for(lambda: not [k for k in kids if os.path.exists("/proc/%d" % k)
+                                 and common.status_fields(k) is not None
+                                 and common.status_fields(k).get("State", "")[:1] != "Z"],
+                    10, "every process spiced started to end with it")
+    v["D"].wait_until(lambda: lost(v["D"]), 15, "u's viewer to be told")
+    prod_u.wait(15)
+    check(prod_u.returncode != 0, "u's producer exited %d without its server" % prod_u.returncode)
+    sp.restart()
+    prod_u = producer_u()
+    v = {"F": spice_client.connect(port=port_u, password="pw-u")}
+    v["F"].wait_primary(10)
+    moving(v, "after spiced was started again")
+    check(sp.alive(), "the second spiced died")
 
 
 common.run(main)

@@ -230,12 +230,22 @@ class Spiced:
             if child_setup is not None:
                 child_setup()
             self._demote()
+        self._child = child
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
                                      preexec_fn=child,
                                      pass_fds=range(3, 3 + len(activate or [])))
         _procs.append(self.proc)
         if wait_ready:
             self.wait_log(r"\bready$", 10)
+
+    def restart(self):
+        """Start spiced again with the same configuration, as systemd's
+        Restart= would after it died (no socket activation)."""
+        mark = self.log_mark()
+        self.proc = subprocess.Popen(self.proc.args, stdout=self.log,
+                                     stderr=subprocess.STDOUT, preexec_fn=self._child)
+        _procs.append(self.proc)
+        self.wait_log(r"\bready$", 10, mark)
 
     def _demote(self):
         if self.run_as is not None:

@@ -41,6 +41,8 @@ render_draw_src(const struct qxl_cmd_image *img, struct render_src *src)
 	src->rs_bitmap.rb_size = img->size;
 	src->rs_bitmap.rb_palette = img->palette;
 	src->rs_bitmap.rb_npalette = img->npalette;
+	if (img->kind == QXL_CMD_SRC_COMPRESSED)
+		src->rs_bitmap.rb_codec = img->codec;
 }
 
 static void

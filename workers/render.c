@@ -14,6 +14,7 @@
 
 #include <spice/enums.h>
 
+#include "dec-image.h"
 #include "log.h"
 #include "motion.h"
 #include "enc.h"
@@ -378,6 +379,27 @@ render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
 
 	*copy = NULL;
 	*skip = 0;
+	if (bm->rb_codec != 0) {
+		if (bm->rb_width == 0 || bm->rb_height == 0 ||
+		    bm->rb_width > RENDER_MAX_DIM ||
+		    bm->rb_height > RENDER_MAX_DIM || bm->rb_data == NULL) {
+			spd_err_set(err, "compressed image %ux%u invalid",
+			    bm->rb_width, bm->rb_height);
+			return NULL;
+		}
+		if (dec_image(bm->rb_codec, bm->rb_data, bm->rb_size,
+		    bm->rb_width, bm->rb_height, copy, err) != 0)
+			return NULL;
+		pf = PIXMAN_x8r8g8b8;
+		if ((img = pixman_image_create_bits(pf, (int)bm->rb_width,
+		    (int)bm->rb_height, (uint32_t *)(void *)*copy,
+		    (int)bm->rb_width * 4)) == NULL) {
+			free(*copy);
+			*copy = NULL;
+			spd_err_set(err, "out of memory");
+		}
+		return img;
+	}
 	bpp = (size_t)render_bitmap_format(bm->rb_format, &pf);
 	pbits = render_palette_bpp(bm->rb_format);
 	if (bpp == 0 && pbits == 0) {

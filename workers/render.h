@@ -62,6 +62,10 @@ struct render_bitmap {
 	 * is black) */
 	const uint32_t	*rb_palette;
 	uint32_t	 rb_npalette;
+	/* Non-zero: rb_data holds rb_size bytes of an image of this type
+	 * (SPICE_IMAGE_TYPE_QUIC, LZ_RGB, JPEG: dec-image.h) that must
+	 * decode to rb_width x rb_height; format and stride unused. */
+	uint8_t		 rb_codec;
 };
 
 /* The source of a COPY: a bitmap, or a rendered surface. */

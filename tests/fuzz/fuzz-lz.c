@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "enc.h"
-#include "lz-decode.h"
+#include "dec-lz.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -79,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ob.ob_len <= enc_lz_bound(w, h));
 	memcpy(&len, ob.ob_data, 4);
 	FUZZ_CHECK(len == ob.ob_len - 4);
-	FUZZ_CHECK(lz_decode(ob.ob_data + 4, len, &dw, &dh, &dec, why) == 0);
+	FUZZ_CHECK(lz_decode(ob.ob_data + 4, len, LZ_DECODE_MAX_PX, &dw, &dh, &dec, why) == 0);
 	FUZZ_CHECK(dw == w && dh == h);
 	for (y = 0; y < h; y++)
 		for (x = 0; x < w; x++)

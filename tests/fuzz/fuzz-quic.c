@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "enc.h"
-#include "quic-decode.h"
+#include "dec-quic.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ob.ob_len <= enc_quic_bound(w, h));
 	memcpy(&len, ob.ob_data, 4);
 	FUZZ_CHECK(len == ob.ob_len - 4 && len % 4 == 0);
-	FUZZ_CHECK(quic_decode(ob.ob_data + 4, len, &dw, &dh, &dec, why) == 0);
+	FUZZ_CHECK(quic_decode(ob.ob_data + 4, len, QUIC_DECODE_MAX_PX, &dw, &dh, &dec, why) == 0);
 	FUZZ_CHECK(dw == w && dh == h);
 	for (y = 0; y < h; y++)
 		for (x = 0; x < w; x++)

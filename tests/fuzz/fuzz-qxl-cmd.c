@@ -95,6 +95,18 @@ fuzz_image(const struct qxl_cmd_image *img)
 		FUZZ_CHECK(img->pixels == NULL && img->palette == NULL);
 		return;
 	}
+	if (img->kind == QXL_CMD_SRC_COMPRESSED) {
+		/* A private copy of the whole stream. */
+		FUZZ_CHECK(img->codec == SPICE_IMAGE_TYPE_QUIC ||
+		    img->codec == SPICE_IMAGE_TYPE_LZ_RGB ||
+		    img->codec == SPICE_IMAGE_TYPE_JPEG);
+		FUZZ_CHECK(img->width >= 1 && img->width <= QXL_CMD_MAX_DIM &&
+		    img->height >= 1 && img->height <= QXL_CMD_MAX_DIM);
+		FUZZ_CHECK(img->pixels == img->owned && img->size >= 1 &&
+		    img->size <= QXL_CMD_MAX_DATA);
+		fuzz_sink += fuzz_sum(img->pixels, img->size);
+		return;
+	}
 	FUZZ_CHECK(img->kind == QXL_CMD_SRC_BITMAP);
 	FUZZ_CHECK(img->width >= 1 && img->width <= QXL_CMD_MAX_DIM);
 	FUZZ_CHECK(img->height >= 1 && img->height <= QXL_CMD_MAX_DIM);
@@ -205,7 +217,7 @@ fuzz_draw(const struct slots *s)
 	case QXL_DRAW_ALPHA_BLEND:
 		fuzz_check_rect(&d.src_area, 0);
 		fuzz_image(&d.src);
-		if (d.src.kind == QXL_CMD_SRC_BITMAP)
+		if (d.src.kind != QXL_CMD_SRC_SURFACE)
 			FUZZ_CHECK((uint32_t)d.src_area.right <= d.src.width &&
 			    (uint32_t)d.src_area.bottom <= d.src.height);
 		break;

@@ -298,6 +298,45 @@ gen_draw_types(const uint8_t *px)
 	d.u.stroke.brush.u.pattern.pat = gen_bitmap32(px);
 	d.u.stroke.fore_mode = SPICE_ROPD_OP_PUT;
 	gen_finish(&d, sizeof(d), "stroke-styled-pattern");
+
+	/* COPYs of compressed images: a valid LZ stream of the 4 x 2 area
+	 * (its header, then 8 literal pixels), and a QUIC one that is not. */
+	{
+		static const uint8_t lz_head[28] = { 0x20, 0x20, 0x5a, 0x4c,
+		    0, 1, 0, 1, 0, 0, 0, 8, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0,
+		    16, 0, 0, 0, 1 };
+		uint8_t stream[28 + 1 + 24];
+		uint32_t size = sizeof(stream);
+		uint64_t img;
+		uint8_t t;
+
+		memcpy(stream, lz_head, sizeof(lz_head));
+		stream[28] = 7;
+		memcpy(stream + 29, px, 24);
+		for (t = 0; t < 2; t++) {
+			gen_start(sizeof(QXLDrawable));
+			img = qxl_build_alloc(&gen_b, offsetof(QXLImage, quic) +
+			    4 + sizeof(QXLDataChunk) + size);
+			v = t == 0 ? SPICE_IMAGE_TYPE_LZ_RGB :
+			    SPICE_IMAGE_TYPE_QUIC;
+			qxl_build_write(&gen_b, img + offsetof(QXLImage,
+			    descriptor.type), &v, 1);
+			v = 4;
+			qxl_build_write(&gen_b, img + offsetof(QXLImage,
+			    descriptor.width), &v, 4);
+			v = 2;
+			qxl_build_write(&gen_b, img + offsetof(QXLImage,
+			    descriptor.height), &v, 4);
+			qxl_build_write(&gen_b, img + offsetof(QXLImage,
+			    quic.data_size), &size, 4);
+			qxl_build_chunk_at(&gen_b, img + offsetof(QXLImage,
+			    quic.data), size, 0);
+			qxl_build_write(&gen_b, img + offsetof(QXLImage,
+			    quic.data) + sizeof(QXLDataChunk), stream, size);
+			gen_copy(t == 0 ? "copy-lz" : "copy-quic-broken", img, 0,
+			    4);
+		}
+	}
 }
 
 int

@@ -5,12 +5,16 @@ and seen by spice-gtk pixel for pixel against a rendering modelled here:
 FILL with each ROP descriptor operator (with and without the inversion
 flags), pattern brushes, 1-bit masks (inverted too), ROP3 codes, OPAQUE,
 TRANSPARENT, ALPHA_BLEND, COMPOSITE through a transform, an 8-bit palette
-bitmap, A1 and A8 text, strokes, BLACKNESS, WHITENESS, INVERS.  The
+bitmap, A1 and A8 text, strokes, BLACKNESS, WHITENESS, INVERS, and
+images the producer compressed: QUIC and LZ exact, JPEG within a few
+levels.  The
 model spells out SPICE's semantics (the named raster operations of
 spice-common's canvas, pixman's rounding for blends); the producer is
 tests/tools/script-producer (script-draw.h).  Then a string whose glyph
 claims more bits than it has is dropped with its reason in the log, and
 the display goes on."""
+
+import math
 
 import common
 import spice_client
@@ -75,6 +79,15 @@ def pat(i, j, s):
     return ((i * 73856093) & M ^ (j * 19349663) & M ^ (s * 83492791) & M) & 0xffffff
 
 
+def photo(i, j, s):
+    """script-producer's photo (to a level: C and Python may round a
+    sine differently)."""
+    r = int(128 + 100 * math.sin(i / 9.0 + s) * math.cos(j / 11.0))
+    g = int(128 + 100 * math.sin(j / 7.0) * math.cos(i / 13.0 + s))
+    b = int(128 + 100 * math.sin((i + j) / 10.0))
+    return r << 16 | g << 8 | b
+
+
 def mul(x, a):
     t = x * a + 0x80
     return (t + (t >> 8)) >> 8
@@ -112,7 +125,8 @@ class Model:
 
     def apply(self, line):
         f = line.split()
-        v = [int(a, 16) if (f[0], n) in HEX else int(a) for n, a in enumerate(f[1:])]
+        v = [a if (f[0], n) in WORDS else int(a, 16) if (f[0], n) in HEX else int(a)
+             for n, a in enumerate(f[1:])]
         getattr(self, f[0].replace("-", "_"))(*v)
 
     def bitmap(self, x, y, w, h, s):
@@ -144,6 +158,10 @@ class Model:
 
     def composite(self, x, y, w, h, s):
         self.box(x, y, w, h, lambda i, j, X, Y, d: pat(i // 2, j // 2, s))
+
+    def compressed(self, codec, x, y, w, h, s):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: photo(i, j, s) if codec == "jpeg"
+                 else pat(i, j, s))
 
     def palette(self, x, y, w, h):
         ents = (0xff0000, 0x00ff00, 0x0000ff, 0xffffff, 0x808080)
@@ -180,6 +198,8 @@ class Model:
         self.box(x, y, w, h, lambda i, j, X, Y, d: ~d & 0xffffff)
 
 
+# Arguments that are words, per command (position after the name).
+WORDS = {("compressed", 0)}
 # Arguments written in hex, per command (position after the name).
 HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3", 4),
        ("opaque", 5), ("opaque", 6), ("transparent", 5), ("text", 2), ("text8", 2),
@@ -237,6 +257,30 @@ def main():
         "whiteness 235 170 20 20",
         "invers 260 170 50 60",
     ])
+
+    batch("images compressed by the producer", [
+        "compressed quic 0 0 100 60 21",
+        "compressed lz 100 0 100 60 22",
+    ])
+    # JPEG: lossy, so within a few levels of the picture it was made of;
+    # then the model takes what the viewer shows there.
+    prod.say("compressed jpeg 200 0 100 60 23")
+    jm = Model()
+    jm.px = list(model.px)
+    jm.compressed("jpeg", 200, 0, 100, 60, 23)
+    want = jm.rgb()
+
+    def close():
+        got = c.snapshot()
+        worst = max(abs(got[k] - want[k]) for y in range(60)
+                    for k in range((y * W + 200) * 3, (y * W + 300) * 3))
+        return worst <= 24 and got[:(200) * 3] == want[:(200) * 3]
+    c.wait_until(close, 15, "the JPEG image within 24 levels")
+    got = c.snapshot()
+    for y in range(60):
+        for x in range(200, 300):
+            k = (y * W + x) * 3
+            model.px[y * W + x] = got[k] << 16 | got[k + 1] << 8 | got[k + 2]
 
     # A producer fault: dropped with its reason, the display goes on.
     prod.say("badtext 5 5")

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * image-dec: the test decoders of spiced's lossless codecs
- * (tests/unit/quic-decode.c, lz-decode.c) for the Python tests' raw
- * clients.
+ * image-dec: spiced's decoders of its lossless codecs (workers/dec-quic.c,
+ * dec-lz.c) for the Python tests' raw clients.
  *
  *	image-dec quic|lz
  *
@@ -11,18 +10,19 @@
  * first, B,G,R,0 each, on stdout; exits 1 saying why on stderr when the
  * stream does not decode.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lz-decode.h"
-#include "quic-decode.h"
+#include "dec-lz.h"
+#include "dec-quic.h"
 
 int
 main(int argc, char **argv)
 {
-	int (*decode)(const uint8_t *, size_t, uint32_t *, uint32_t *,
-	    uint8_t **, char *);
+	int (*decode)(const uint8_t *, size_t, uint64_t, uint32_t *,
+	    uint32_t *, uint8_t **, char *);
 
 	uint8_t *in = NULL, *px, *p;
 	size_t len = 0, cap = 0, n;
@@ -50,7 +50,7 @@ main(int argc, char **argv)
 			break;
 		len += n;
 	}
-	if (decode(in, len, &w, &h, &px, why) != 0) {
+	if (decode(in, len, UINT64_MAX, &w, &h, &px, why) != 0) {
 		fprintf(stderr, "image-dec: %s\n", why);
 		return 1;
 	}

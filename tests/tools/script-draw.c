@@ -6,6 +6,7 @@
  * i * 73856093 ^ j * 19349663 ^ S * 83492791 (32-bit arithmetic), in the
  * source's own coordinates, so a test can compute it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include <spice/enums.h>
 #include <spice/qxl_dev.h>
 
+#include "enc.h"
 #include "libqxlshm.h"
+#include "sbuf.h"
 #include "script-draw.h"
 
 #define SD_SLOT		QXLSHM_SETUP_CMD_SLOT
@@ -24,6 +27,17 @@ sd_pat(int i, int j, uint32_t s)
 {
 	return ((uint32_t)i * 73856093u ^ (uint32_t)j * 19349663u ^
 	    s * 83492791u) & 0xffffff;
+}
+
+/* Smooth waves, as script-producer's photo: channel bytes, truncated. */
+static uint32_t
+sd_photo(int i, int j, uint32_t s)
+{
+	uint32_t r = (uint32_t)(128 + 100 * sin(i / 9.0 + s) * cos(j / 11.0));
+	uint32_t g = (uint32_t)(128 + 100 * sin(j / 7.0) * cos(i / 13.0 + s));
+	uint32_t b = (uint32_t)(128 + 100 * sin((i + j) / 10.0));
+
+	return r << 16 | g << 8 | b;
 }
 
 static QXLDrawable *
@@ -251,9 +265,80 @@ sd_palette(struct qxlshm *q, int x, int y, int w, int h)
 	return sd_push(q, phys);
 }
 
+/* A COPY of a w x h picture of pat(i, j, seed) the producer compressed
+ * itself (QUIC, LZ or JPEG at quality 90, with spiced's encoders). */
+static int
+sd_compressed(struct qxlshm *q, const char *codec, int x, int y, int w,
+    int h, uint32_t seed)
+{
+	static struct enc_quic *eq;
+	static struct enc_lz *ez;
+	static struct enc_jpeg *ej;
+	QXLDrawable *d;
+	QXLImage *img;
+	struct enc_src src;
+	struct spd_err err;
+	struct obuf ob;
+	uint64_t phys, iphys;
+	uint32_t *px, size;
+	uint8_t type;
+	int i, j, rc;
+
+	if ((px = malloc((size_t)w * h * 4)) == NULL)
+		return -1;
+	/* JPEG gets a photograph-like picture, what it is for. */
+	for (j = 0; j < h; j++)
+		for (i = 0; i < w; i++)
+			px[j * w + i] = strcmp(codec, "jpeg") != 0 ?
+			    sd_pat(i, j, seed) : sd_photo(i, j, seed);
+	src.es_data = (const uint8_t *)px;
+	src.es_stride = (size_t)w * 4;
+	src.es_width = (uint32_t)w;
+	src.es_height = (uint32_t)h;
+	obuf_init(&ob);
+	if (strcmp(codec, "quic") == 0) {
+		type = SPICE_IMAGE_TYPE_QUIC;
+		rc = (eq != NULL || (eq = enc_quic_new()) != NULL) ?
+		    enc_quic_encode(eq, &ob, &src, &err) : -1;
+	} else if (strcmp(codec, "lz") == 0) {
+		type = SPICE_IMAGE_TYPE_LZ_RGB;
+		rc = (ez != NULL || (ez = enc_lz_new()) != NULL) ?
+		    enc_lz_encode(ez, &ob, &src, &err) : -1;
+	} else {
+		type = SPICE_IMAGE_TYPE_JPEG;
+		rc = (ej != NULL || (ej = enc_jpeg_new()) != NULL) ?
+		    enc_jpeg_encode(ej, &ob, &src, 90, &err) : -1;
+	}
+	free(px);
+	/* The encoders' u32 size first, then the stream: QXLQUICData's
+	 * data_size, then its one chunk. */
+	size = rc == 0 ? (uint32_t)ob.ob_len - 4 : 0;
+	if (rc != 0 || (d = sd_drawable(q, QXL_DRAW_COPY, x, y, w, h,
+	    &phys)) == NULL || (img = qxlshm_alloc(q, SD_DATA_SLOT,
+	    sizeof(QXLImageDescriptor) + 4 + sizeof(QXLDataChunk) + size,
+	    &iphys)) == NULL) {
+		obuf_free(&ob);
+		return -1;
+	}
+	qxlshm_link(q, d, img);
+	img->descriptor.type = type;
+	img->descriptor.width = (uint32_t)w;
+	img->descriptor.height = (uint32_t)h;
+	img->quic.data_size = size;
+	((QXLDataChunk *)img->quic.data)->data_size = size;
+	memcpy(((QXLDataChunk *)img->quic.data)->data, ob.ob_data + 4, size);
+	obuf_free(&ob);
+	d->u.copy.src_bitmap = iphys;
+	d->u.copy.src_area.right = w;
+	d->u.copy.src_area.bottom = h;
+	d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	return sd_push(q, phys);
+}
+
 int
 script_draw(struct qxlshm *q, const char *line)
 {
+	char codec[8];
 	QXLDrawable *d;
 	uint64_t phys;
 	uint32_t rgb, seed, ropd, code, alpha;
@@ -357,6 +442,10 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.composite.src_transform = xphys;
 		return sd_push(q, phys);
 	}
+	if (sscanf(line, "compressed %7s %d %d %d %d %u", codec, &x, &y, &w,
+	    &h, &seed) == 6 && (strcmp(codec, "quic") == 0 ||
+	    strcmp(codec, "lz") == 0 || strcmp(codec, "jpeg") == 0))
+		return sd_compressed(q, codec, x, y, w, h, seed);
 	if (sscanf(line, "palette %d %d %d %d", &x, &y, &w, &h) == 4)
 		return sd_palette(q, x, y, w, h);
 	/* text8 first: "text %d" would read its 8 as X. */

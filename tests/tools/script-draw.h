@@ -18,6 +18,11 @@
  *   alphablend X Y W H SEED A     ALPHA_BLEND of a source with alpha A
  *   composite X Y W H SEED        COMPOSITE (SRC) of a W/2 x H/2 source
  *                                 scaled 2x by its transform, nearest
+ *   compressed quic|lz|jpeg X Y W H SEED
+ *                                 COPY of a W x H picture (SEED; for
+ *                                 JPEG at quality 90, script-producer's
+ *                                 photo of SEED) the producer compressed
+ *                                 with spiced's encoders
  *   palette X Y W H               COPY of an 8-bit bitmap, index
  *                                 (i + 2 j) % 5 into red, green, blue,
  *                                 white, grey

@@ -10,7 +10,7 @@
 #include <spice/enums.h>
 
 #include "enc.h"
-#include "lz-decode.h"
+#include "dec-lz.h"
 #include "sbuf.h"
 #include "test-helper.h"
 
@@ -65,7 +65,7 @@ round_trip(struct enc_lz *ez, uint32_t w, uint32_t h, size_t pad, int kind)
 	ASSERT_TRUE(len <= enc_lz_bound(w, h));
 	memcpy(&size, ob.ob_data + 3, 4);
 	ASSERT_INT_EQ(size, len - 4);
-	if (lz_decode(ob.ob_data + 7, size, &dw, &dh, &dec, why) != 0) {
+	if (lz_decode(ob.ob_data + 7, size, LZ_DECODE_MAX_PX, &dw, &dh, &dec, why) != 0) {
 		fprintf(stderr, "%ux%u kind %d: %s\n", w, h, kind, why);
 		ASSERT_TRUE(0);
 	}

@@ -10,7 +10,7 @@
 #include <spice/enums.h>
 
 #include "enc.h"
-#include "quic-decode.h"
+#include "dec-quic.h"
 #include "sbuf.h"
 #include "test-helper.h"
 
@@ -83,7 +83,8 @@ round_trip(struct enc_quic *eq, uint32_t w, uint32_t h, size_t pad, int kind)
 	ASSERT_INT_EQ(sbuf_get_u32le(&sb, &size), 0);
 	ASSERT_INT_EQ(size, sbuf_left(&sb));
 	ASSERT_INT_EQ(size % 4, 0);
-	if (quic_decode(sbuf_ptr(&sb), size, &dw, &dh, &dec, why) != 0)
+	if (quic_decode(sbuf_ptr(&sb), size, QUIC_DECODE_MAX_PX, &dw, &dh, &dec,
+	    why) != 0)
 		TEST_FAIL("%ux%u kind %d: %s", w, h, kind, why);
 	ASSERT_INT_EQ(dw, w);
 	ASSERT_INT_EQ(dh, h);

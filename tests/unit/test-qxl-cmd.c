@@ -419,7 +419,7 @@ test_copy_surface(void)
 	struct qxl_cmd_draw out;
 	struct spd_err err;
 	uint64_t off;
-	uint8_t quic = SPICE_IMAGE_TYPE_QUIC;
+	uint8_t glz = SPICE_IMAGE_TYPE_GLZ_RGB;
 
 	t_reset();
 	off = qxl_build_surface_image(&t_b, 3, 64, 32);
@@ -432,12 +432,83 @@ test_copy_surface(void)
 	off = qxl_build_surface_image(&t_b, QXL_CMD_MAX_SURFACES, 64, 32);
 	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), QXL_CMD_EFAULT);
 
-	/* A whole QXLImage of a type the parser does not decode. */
+	/* A whole QXLImage of a type the parser does not take (GLZ is a
+	 * client's dictionary, never a producer's). */
 	off = qxl_build_bitmap(&t_b, 0, 0, 64, 32, 0, 0);
-	qxl_build_write(&t_b, off + offsetof(QXLImage, descriptor.type), &quic,
+	qxl_build_write(&t_b, off + offsetof(QXLImage, descriptor.type), &glz,
 	    1);
 	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err),
 	    QXL_CMD_EUNSUPPORTED);
+}
+
+/* A QXLImage of a compressed type: data_size, then its chunk chain (the
+ * data in two chunks of size/2 and the rest). */
+static uint64_t
+t_stream_image(uint8_t type, uint32_t w, uint32_t h, const void *data,
+    uint32_t size, uint32_t declared)
+{
+	uint64_t off = qxl_build_alloc(&t_b, offsetof(QXLImage, quic) + 4 +
+	    sizeof(QXLDataChunk) + size / 2);
+	uint64_t next = qxl_build_chunk(&t_b, (const uint8_t *)data + size / 2,
+	    size - size / 2, 0);
+	QXLImageDescriptor d;
+
+	memset(&d, 0, sizeof(d));
+	d.type = type;
+	d.width = w;
+	d.height = h;
+	qxl_build_write(&t_b, off, &d, sizeof(d));
+	qxl_build_write(&t_b, off + offsetof(QXLImage, quic.data_size),
+	    &declared, 4);
+	qxl_build_chunk_at(&t_b, off + offsetof(QXLImage, quic.data), size / 2,
+	    t_phys(next));
+	qxl_build_write(&t_b, off + offsetof(QXLImage, quic.data) +
+	    sizeof(QXLDataChunk), data, size / 2);
+	return off;
+}
+
+static void
+test_copy_compressed(void)
+{
+	static const uint8_t stream[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	struct qxl_cmd_draw out;
+	struct spd_err err;
+	uint64_t off;
+
+	t_reset();
+	off = t_stream_image(SPICE_IMAGE_TYPE_LZ_RGB, 64, 32, stream, 10, 10);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), 0);
+	ASSERT_INT_EQ(out.src.kind, QXL_CMD_SRC_COMPRESSED);
+	ASSERT_INT_EQ(out.src.codec, SPICE_IMAGE_TYPE_LZ_RGB);
+	ASSERT_INT_EQ(out.src.size, 10);
+	/* Copied, out of the slot, both chunks in order. */
+	ASSERT_TRUE(out.src.owned != NULL && out.src.pixels == out.src.owned);
+	ASSERT_MEM_EQ(out.src.pixels, stream, 10);
+	qxl_cmd_draw_free(&out);
+	off = t_stream_image(SPICE_IMAGE_TYPE_JPEG, 64, 32, stream, 10, 10);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), 0);
+	qxl_cmd_draw_free(&out);
+
+	/* The chain holds more or less than data_size; no data; a size
+	 * past the caps; a descriptor of no pixels; the source area outside
+	 * the descriptor's size. */
+	off = t_stream_image(SPICE_IMAGE_TYPE_QUIC, 64, 32, stream, 10, 9);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), QXL_CMD_EFAULT);
+	ASSERT_STR_CONTAINS(err.msg, "more than the expected 9 bytes");
+	off = t_stream_image(SPICE_IMAGE_TYPE_QUIC, 64, 32, stream, 10, 11);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), QXL_CMD_EFAULT);
+	off = t_stream_image(SPICE_IMAGE_TYPE_QUIC, 64, 32, stream, 10, 0);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), QXL_CMD_EFAULT);
+	ASSERT_STR_CONTAINS(err.msg, "compressed image of 0 bytes");
+	off = t_stream_image(SPICE_IMAGE_TYPE_QUIC, 64, 32, stream, 10,
+	    QXL_CMD_MAX_DATA + 1);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), QXL_CMD_EFAULT);
+	off = t_stream_image(SPICE_IMAGE_TYPE_QUIC, 0, 32, stream, 10, 10);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), QXL_CMD_EFAULT);
+	ASSERT_STR_CONTAINS(err.msg, "compressed image of 0x32");
+	off = t_stream_image(SPICE_IMAGE_TYPE_QUIC, 16, 32, stream, 10, 10);
+	ASSERT_INT_EQ(t_parse_copy(off, 64, 32, &out, &err), QXL_CMD_EFAULT);
+	ASSERT_STR_CONTAINS(err.msg, "source area");
 }
 
 static void
@@ -1181,6 +1252,7 @@ main(void)
 	test_copy_direct();
 	test_copy_chunks();
 	test_copy_surface();
+	test_copy_compressed();
 	test_addresses();
 	test_surface();
 	test_cursor();

@@ -13,8 +13,10 @@
 #include <spice/enums.h>
 #include <spice/qxl_dev.h>
 
+#include "enc.h"
 #include "qxl-cmd.h"
 #include "render.h"
+#include "sbuf.h"
 #include "test-helper.h"
 
 #define W	40
@@ -735,6 +737,95 @@ test_stroke(void)
 	render_free(r);
 }
 
+/* A COPY of an image the producer compressed, after the u32 size an
+ * encoder wrote first; the stream stays in ob. */
+static struct qxl_cmd_draw
+t_compressed(struct obuf *ob, uint8_t codec, int32_t x, int32_t y,
+    uint32_t w, uint32_t h)
+{
+	struct qxl_cmd_draw d = t_draw(QXL_DRAW_COPY, x, y, x + (int32_t)w,
+	    y + (int32_t)h);
+
+	d.src.kind = QXL_CMD_SRC_COMPRESSED;
+	d.src.codec = codec;
+	d.src.width = w;
+	d.src.height = h;
+	d.src.pixels = ob->ob_data + 4;
+	d.src.size = ob->ob_len - 4;
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, (int32_t)w, (int32_t)h };
+	d.rop = SPICE_ROPD_OP_PUT;
+	return d;
+}
+
+/* Images a producer sends compressed: QUIC and LZ exact, JPEG close; a
+ * stream that does not decode, or decodes to another size, is refused
+ * with why. */
+static void
+test_compressed(void)
+{
+	uint32_t pic[24 * 16], got, want;
+	struct enc_quic *eq = enc_quic_new();
+	struct enc_jpeg *ej = enc_jpeg_new();
+	struct enc_lz *ez = enc_lz_new();
+	struct render *r = t_primary();
+	struct qxl_cmd_draw d;
+	struct enc_src src;
+	struct spd_err err;
+	struct obuf ob;
+	int i, x, y, k, dmax = 0, e, sh;
+
+	for (i = 0; i < 24 * 16; i++)
+		pic[i] = (i % 24 < 12) ? 0x00204080u + (uint32_t)(i / 24) * 0x030201u :
+		    0x00f0e0d0u;
+	src.es_data = (const uint8_t *)pic;
+	src.es_stride = 24 * 4;
+	src.es_width = 24;
+	src.es_height = 16;
+	for (k = 0; k < 3; k++) {
+		obuf_init(&ob);
+		ASSERT_INT_EQ(k == 0 ? enc_quic_encode(eq, &ob, &src, &err) :
+		    k == 1 ? enc_lz_encode(ez, &ob, &src, &err) :
+		    enc_jpeg_encode(ej, &ob, &src, 95, &err), 0);
+		t_reset(r);
+		d = t_compressed(&ob, k == 0 ? SPICE_IMAGE_TYPE_QUIC : k == 1 ?
+		    SPICE_IMAGE_TYPE_LZ_RGB : SPICE_IMAGE_TYPE_JPEG, 5, 7, 24, 16);
+		t_ok(r, &d);
+		for (y = 0; y < 16; y++)
+			for (x = 0; x < 24; x++) {
+				got = RGB(px(r, 5 + x, 7 + y));
+				want = pic[y * 24 + x] & 0xffffff;
+				if (k < 2) {
+					ASSERT_INT_EQ(got, want);
+					continue;
+				}
+				for (sh = 0; sh < 24; sh += 8) {
+					e = abs((int)((got >> sh) & 255) -
+					    (int)((want >> sh) & 255));
+					if (e > dmax)
+						dmax = e;
+				}
+			}
+		ASSERT_INT_EQ(RGB(px(r, 4, 7)), pattern(4, 7));
+		/* Another size than the descriptor's; a byte broken. */
+		d.src.width = 23;
+		d.src_area.right = 23;
+		d.bbox.right = 5 + 23;
+		ASSERT_INT_EQ(render_draw(r, &d, &err), -1);
+		ASSERT_STR_CONTAINS(err.msg, "24x16");
+		d = t_compressed(&ob, d.src.codec, 5, 7, 24, 16);
+		d.src.size = 20;
+		ASSERT_INT_EQ(render_draw(r, &d, &err), -1);
+		obuf_free(&ob);
+	}
+	/* JPEG at quality 95: flat areas and one hard edge (its ringing
+	 * and 4:2:0 chroma), within 40 levels; a wrong decode is far off. */
+	ASSERT_TRUE(dmax <= 40);
+	enc_quic_free(eq);
+	enc_lz_free(ez);
+	enc_jpeg_free(ej);
+	render_free(r);
+}
+
 /* Refused: a source area outside a surface source, a palette bitmap
  * without its palette, a mask whose bytes do not hold it. */
 static void
@@ -784,6 +875,7 @@ main(void)
 	test_blend();
 	test_text();
 	test_stroke();
+	test_compressed();
 	test_refusals();
 	printf("test-render-draw: ok\n");
 	return 0;

@@ -418,6 +418,38 @@ qxl_cmd_parse_bitmap(const struct slots *s, uint64_t phys, size_t boff,
 	return 0;
 }
 
+/* A compressed image (QXLQUICData, and the same layout for LZ_RGB and
+ * JPEG): u32 data_size at off, then a chunk chain of exactly that many
+ * bytes, copied.  The descriptor's size is the image's: the stream's own
+ * is checked against it when it is decoded. */
+static int
+qxl_cmd_parse_stream(const struct slots *s, uint64_t off,
+    struct qxl_cmd_image *img, struct spd_err *err)
+{
+	struct qxl_cmd_copy c;
+	uint32_t n;
+
+	if (img->width == 0 || img->height == 0 ||
+	    img->width > QXL_CMD_MAX_DIM || img->height > QXL_CMD_MAX_DIM)
+		return spd_err_set(err, "compressed image of %" PRIu32 "x%"
+		    PRIu32 " not within 1..%d", img->width, img->height,
+		    QXL_CMD_MAX_DIM);
+	if (qxl_cmd_fetch(s, off, sizeof(uint32_t), &c, err) == -1)
+		return spd_err_prefix(err, "compressed image size");
+	n = qxl_cmd_u32(&c, 0);
+	if (n == 0 || n > QXL_CMD_MAX_DATA)
+		return spd_err_set(err, "compressed image of %" PRIu32
+		    " bytes (1..%u)", n, QXL_CMD_MAX_DATA);
+	if ((img->owned = malloc(n)) == NULL)
+		return spd_err_errno(err, "compressed image: malloc");
+	if (qxl_cmd_read_chunks(s, off + sizeof(uint32_t), img->owned, n,
+	    "compressed image", err) != 0)
+		return -1;
+	img->pixels = img->owned;
+	img->size = n;
+	return 0;
+}
+
 int
 qxl_cmd_parse_image(const struct slots *s, uint64_t phys,
     struct qxl_cmd_image *img, struct spd_err *err)
@@ -452,9 +484,16 @@ qxl_cmd_parse_image(const struct slots *s, uint64_t phys,
 			    PRIu32 " not below %d", img->surface_id,
 			    QXL_CMD_MAX_SURFACES);
 		return 0;
+	case SPICE_IMAGE_TYPE_QUIC:
+	case SPICE_IMAGE_TYPE_LZ_RGB:
+	case SPICE_IMAGE_TYPE_JPEG:
+		img->kind = QXL_CMD_SRC_COMPRESSED;
+		img->codec = type;
+		rv = qxl_cmd_parse_stream(s, phys + uoff, img, err);
+		break;
 	default:
-		spd_err_set(err, "image type %u not supported (BITMAP and "
-		    "SURFACE are)", type);
+		spd_err_set(err, "image type %u not supported (BITMAP, "
+		    "SURFACE, QUIC, LZ_RGB and JPEG are)", type);
 		return QXL_CMD_EUNSUPPORTED;
 	}
 	if (rv < 0)

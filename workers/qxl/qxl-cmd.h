@@ -58,6 +58,7 @@ struct qxl_cmd_rect {
 enum qxl_cmd_src_kind {
 	QXL_CMD_SRC_BITMAP,	/* pixels below */
 	QXL_CMD_SRC_SURFACE,	/* another surface of this producer */
+	QXL_CMD_SRC_COMPRESSED,	/* a QUIC, LZ or JPEG stream below */
 };
 
 /* Caps on what a drawable may carry besides pixels (each violation is a
@@ -99,6 +100,11 @@ struct qxl_cmd_image {
 	uint16_t		 npalette;	/* 1..QXL_CMD_MAX_PALETTE */
 	/* SURFACE only: */
 	uint32_t		 surface_id;
+	/* COMPRESSED: the stream (width x height from the descriptor,
+	 * 1..QXL_CMD_MAX_DIM), copied from its chunks into owned, which
+	 * pixels points at; size its bytes (1..QXL_CMD_MAX_DATA). */
+	uint8_t			 codec;		/* SPICE_IMAGE_TYPE_QUIC,
+						   LZ_RGB or JPEG */
 };
 
 /* A brush: nothing, a colour, or an image tiled from pos (the surface
@@ -248,8 +254,10 @@ struct qxl_cmd_surface {
  * PROTOCOL.md "Commands" for the rules).  Images are BITMAPs (any format;
  * top-down or bottom-up; DIRECT flat data or a QXLDataChunk chain capped
  * at QXL_CMD_MAX_CHUNKS chunks / QXL_CMD_MAX_DATA bytes, total exactly
- * stride * height; a palette of at most QXL_CMD_MAX_PALETTE entries) or
- * SURFACEs; other image types are EUNSUPPORTED.  self_bitmap 0 (effect
+ * stride * height; a palette of at most QXL_CMD_MAX_PALETTE entries),
+ * SURFACEs, or QUIC, LZ_RGB and JPEG streams (data_size, then a chunk
+ * chain holding exactly that, copied; decoded by the renderer); other
+ * image types are EUNSUPPORTED.  self_bitmap 0 (effect
  * and surfaces_dest are hints and ignored); clip NONE or RECTS (<=
  * QXL_CMD_MAX_CLIP_RECTS).  bbox and src_area are non-empty and within
  * QXL_CMD_MAX_DIM; the bbox is not checked against the destination

@@ -94,8 +94,8 @@ qxl_draw_mask(const struct slots *s, struct qxl_cmd_copy *c, size_t off,
 		return rv;
 	}
 	if (m->bitmap.kind != QXL_CMD_SRC_BITMAP) {
-		spd_err_set(err, "mask from a surface not supported (1-bit "
-		    "bitmaps are)");
+		spd_err_set(err, "mask from a surface or a compressed image "
+		    "not supported (1-bit bitmaps are)");
 		return QXL_CMD_EUNSUPPORTED;
 	}
 	if (m->bitmap.format != SPICE_BITMAP_FMT_1BIT_LE &&
@@ -135,10 +135,10 @@ qxl_draw_src(const struct slots *s, struct qxl_cmd_copy *c, size_t sbm,
 		return rv;
 	}
 	/* A surface source's size is known only to the caller. */
-	maxw = out->src.kind == QXL_CMD_SRC_BITMAP ? (int32_t)out->src.width :
-	    QXL_CMD_MAX_DIM;
-	maxh = out->src.kind == QXL_CMD_SRC_BITMAP ? (int32_t)out->src.height :
-	    QXL_CMD_MAX_DIM;
+	maxw = out->src.kind != QXL_CMD_SRC_SURFACE ?
+	    (int32_t)out->src.width : QXL_CMD_MAX_DIM;
+	maxh = out->src.kind != QXL_CMD_SRC_SURFACE ?
+	    (int32_t)out->src.height : QXL_CMD_MAX_DIM;
 	return qxl_cmd_check_rect(&out->src_area, maxw, maxh, 0,
 	    "source area", err);
 }

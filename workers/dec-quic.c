@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * quic-decode: QUIC for tests; see quic-decode.h.
+ * dec-quic: QUIC decoding; see dec-quic.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "quic-decode.h"
+#include "dec-quic.h"
 #include "quic-model.h"
 
 struct qd {
@@ -228,8 +228,8 @@ qd_row(struct qd *q, const uint8_t *prev, uint8_t *cur, uint32_t width)
 }
 
 int
-quic_decode(const uint8_t *data, size_t len, uint32_t *width,
-    uint32_t *height, uint8_t **pixels, char *why)
+quic_decode(const uint8_t *data, size_t len, uint64_t max_px,
+    uint32_t *width, uint32_t *height, uint8_t **pixels, char *why)
 {
 	struct qd q;
 	uint32_t hdr[5], y;
@@ -253,6 +253,7 @@ quic_decode(const uint8_t *data, size_t len, uint32_t *width,
 		return -1;
 	}
 	if (hdr[3] == 0 || hdr[4] == 0 ||
+	    (uint64_t)hdr[3] * hdr[4] > max_px ||
 	    (uint64_t)hdr[3] * hdr[4] > QUIC_DECODE_MAX_PX) {
 		snprintf(why, 128, "size %ux%u", hdr[3], hdr[4]);
 		return -1;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lz-decode: see lz-decode.h. */
+/* dec-lz: LZ decoding; see dec-lz.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lz-decode.h"
+#include "dec-lz.h"
 
 static uint32_t
 lzd_be32(const uint8_t *p)
@@ -14,8 +14,8 @@ lzd_be32(const uint8_t *p)
 }
 
 int
-lz_decode(const uint8_t *data, size_t len, uint32_t *width,
-    uint32_t *height, uint8_t **pixels, char *why)
+lz_decode(const uint8_t *data, size_t len, uint64_t max_px,
+    uint32_t *width, uint32_t *height, uint8_t **pixels, char *why)
 {
 	const uint8_t *p = data, *end = data + len;
 	uint32_t *out, w, h, c, run, dist, b, i;
@@ -30,7 +30,7 @@ lz_decode(const uint8_t *data, size_t len, uint32_t *width,
 	h = lzd_be32(p + 16);
 	if (lzd_be32(p) != 0x20205a4cu || lzd_be32(p + 4) != 0x00010001u ||
 	    lzd_be32(p + 8) != 8 || w == 0 || h == 0 ||
-	    (uint64_t)w * h > LZ_DECODE_MAX_PX ||
+	    (uint64_t)w * h > LZ_DECODE_MAX_PX || (uint64_t)w * h > max_px ||
 	    lzd_be32(p + 20) != w * 4 || lzd_be32(p + 24) > 1) {
 		snprintf(why, 128, "lz: bad header (type %u, %ux%u, stride %u)",
 		    lzd_be32(p + 8), w, h, lzd_be32(p + 20));

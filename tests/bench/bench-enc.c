@@ -10,6 +10,7 @@
  */
 #include <lz4.h>
 #include <math.h>
+#include <turbojpeg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,49 @@ bench_codec(const struct bench_codec *bc, const char *what,
 	bc->bc_free(c);
 }
 
+/* spiced's JPEG path (enc_jpeg_encode: quality 85, 4:2:0, into an
+ * obuf) against libjpeg-turbo called directly on the same pixels. */
+static void
+bench_jpeg(const struct enc_src *src, struct obuf *ob, int n)
+{
+	struct enc_jpeg *ej;
+	struct spd_err err;
+	unsigned char *out = NULL;
+	unsigned long len = 0;
+	double t0, dt, dl;
+	tjhandle tj;
+	int i;
+
+	if ((ej = enc_jpeg_new()) == NULL || (tj = tjInitCompress()) == NULL)
+		return;
+	t0 = bench_now();
+	for (i = 0; i < n; i++) {
+		obuf_reset(ob);
+		if (enc_jpeg_encode(ej, ob, src, ENC_JPEG_QUALITY, &err) != 0) {
+			fprintf(stderr, "bench-enc: %s\n", err.msg);
+			break;
+		}
+	}
+	dt = bench_now() - t0;
+	t0 = bench_now();
+	for (i = 0; i < n; i++)
+		if (tjCompress2(tj, src->es_data, (int)src->es_width,
+		    (int)src->es_stride, (int)src->es_height, TJPF_BGRX, &out,
+		    &len, TJSAMP_420, ENC_JPEG_QUALITY, 0) != 0) {
+			fprintf(stderr, "bench-enc: %s\n", tjGetErrorStr2(tj));
+			break;
+		}
+	dl = bench_now() - t0;
+	printf("jpeg %ux%u photograph: %.1f ms a frame, %.0f MB/s; "
+	    "libjpeg-turbo alone %.1f ms (spiced at %.0f%% of its speed)\n",
+	    src->es_width, src->es_height, dt * 1e3 / n,
+	    (double)src->es_width * src->es_height * 4 * n / dt / 1e6,
+	    dl * 1e3 / n, 100 * dl / dt);
+	tjFree(out);
+	tjDestroy(tj);
+	enc_jpeg_free(ej);
+}
+
 int
 main(void)
 {
@@ -239,6 +283,7 @@ main(void)
 	bench_photo(px);
 	bench_codec(&bench_quic, "photograph", &src, &ob, n / 5);
 	bench_codec(&bench_lz, "photograph", &src, &ob, n / 5);
+	bench_jpeg(&src, &ob, n / 5);
 	obuf_free(&ob);
 	enc_lz4_free(el);
 	free(px);

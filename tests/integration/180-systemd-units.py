@@ -14,7 +14,11 @@ spiced.conf.  QEMU going away ends the bridge with status 1, systemd
 restarts it, and the next QEMU's screen reaches the same viewer.
 Two tenants' supervisors (spiced@alpha, spiced@beta: each its own config
 under PREFIX/etc/spiced, run-dir, port and worker uid) run beside it,
-each taking only its own password.  Stopping the units ends them
+each taking only its own password.  The sysusers.d and tmpfiles.d files
+made their accounts and directories at boot; a third tenant's socket unit
+(spiced@gamma.socket, a TCP port added by a drop-in) starts its supervisor
+at the first link, which then runs its ticket-key helper as the
+spiced-keygen user.  Stopping the units ends them
 cleanly (spiced exits 0).  The supervisor
 runs with no_new_privs and only the capabilities its unit leaves it;
 systemd-analyze security rates spiced-qemu@.service at most 2.0 and
@@ -184,6 +188,36 @@ def in_container(ct, q, qmp, port, uid, conf_path):
         workers = ct.child_uids(int(ct.show(unit, "MainPID")))
         check(WORKER_UID + 10 + i in workers, "%s's workers run as %r" % (name, workers))
     ct.systemctl("stop", "spiced@alpha.service", "spiced@beta.service")
+
+    # sysusers.d and tmpfiles.d applied at boot.
+    keygen = ct.run(["getent", "passwd", "spiced-keygen"]).stdout.split(":")
+    ct.run(["getent", "group", "spiced"])
+    ct.run(["test", "-d", "/run/spiced-sockets"])
+
+    # A tenant started by its socket unit at the first link.
+    gport = common.free_port()
+    ct.write(os.path.join(ct.prefix, "etc/spiced/gamma.conf"),
+             "run-dir = /run/spiced-gamma\nkeygen-user = spiced-keygen\n"
+             "control-group = spiced\n[display \"gamma\"]\nlisten = 127.0.0.1:%d\n"
+             "unix-socket = /run/spiced-sockets/gamma.sock\n"
+             "producer-socket = /run/spiced-gamma/gamma.qxl\nworker-user = %d:%d\n"
+             "password = gamma-pw\n" % (gport, WORKER_UID + 20, WORKER_UID + 20))
+    ct.write("/etc/systemd/system/spiced@gamma.socket.d/port.conf",
+             "[Socket]\nListenStream=127.0.0.1:%d\n" % gport)
+    ct.systemctl("daemon-reload")
+    ct.systemctl("start", "spiced@gamma.socket")
+    check(ct.show("spiced@gamma.service", "ActiveState") == "inactive",
+          "spiced@gamma.service started before any link")
+    res, s = rawlink.link(gport, "gamma-pw", keep=True, timeout=30)
+    check(res == 0, "gamma: link refused: %s" % rawlink.ERR.get(res, res))
+    s.close()
+    check(ct.show("spiced@gamma.service", "ActiveState") == "active",
+          "spiced@gamma.service after the link: %s" % ct.journal("spiced@gamma.service")[-1500:])
+    uids = ct.child_uids(int(ct.show("spiced@gamma.service", "MainPID")))
+    check(int(keygen[2]) in uids and WORKER_UID + 20 in uids,
+          "gamma's helpers run as %r, want spiced-keygen (%s) and %d among them"
+          % (uids, keygen[2], WORKER_UID + 20))
+    ct.systemctl("stop", "spiced@gamma.socket", "spiced@gamma.service")
 
     # Stopping: both end cleanly.
     ct.systemctl("stop", "spiced-qemu@vm.service", "spiced.service")

@@ -106,6 +106,13 @@ class Container:
             for unit in os.listdir(os.path.join(self.prefix_dir, "lib/systemd/system")):
                 os.symlink(os.path.join(unitdir, unit),
                            self.path(os.path.join("/etc/systemd/system", unit)))
+            # So are sysusers.d and tmpfiles.d files, into /etc's.
+            for kind in ("sysusers.d", "tmpfiles.d"):
+                d = os.path.join(self.prefix_dir, "lib", kind)
+                os.makedirs(self.path("/etc/" + kind), exist_ok=True)
+                for f in os.listdir(d) if os.path.isdir(d) else []:
+                    os.symlink(os.path.join(self.prefix, "lib", kind, f),
+                               self.path(os.path.join("/etc", kind, f)))
         # Libraries installed under the prefix need the cache, as after
         # any make install (and the prefix's libdir in ld.so.conf when it
         # is not /usr/local/lib).

@@ -714,11 +714,14 @@ conf_check_display(const struct conf *c, const struct conf_display *d,
 		    d->cd_name);
 	if (as_root && !d->cd_worker.set)
 		return spd_err_set(err, "%s:%d: display \"%s\" needs "
-		    "worker-user when spiced runs as root", name, d->cd_line,
-		    d->cd_name);
-	if (as_root && d->cd_worker.uid == 0)
+		    "worker-user when spiced runs as root (or holds "
+		    "CAP_SETUID, CAP_SETGID and CAP_SYS_CHROOT)", name,
+		    d->cd_line, d->cd_name);
+	if (as_root && (d->cd_worker.uid == 0 ||
+	    d->cd_worker.uid == geteuid()))
 		return spd_err_set(err, "%s:%d: display \"%s\": worker-user "
-		    "must not be root", name, d->cd_line, d->cd_name);
+		    "must be neither root nor spiced's own uid", name,
+		    d->cd_line, d->cd_name);
 	for (i = 0; &c->c_displays[i] != d; i++) {
 		const struct conf_display *o = &c->c_displays[i];
 

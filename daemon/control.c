@@ -698,14 +698,12 @@ control_peer_check(int fd, struct ucred *uc, struct spd_err *err)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, uc, &len) != 0 ||
 	    len != sizeof(*uc))
 		return spd_err_errno(err, "SO_PEERCRED");
-	if (uc->uid == 0)
-		return 0;
-	if (!spiced_opts.so_as_root && uc->uid == geteuid())
+	if (uc->uid == 0 || uc->uid == geteuid())
 		return 0;
 	if (control.group_set && control_peer_in_group(fd, uc->gid))
 		return 0;
-	return spd_err_set(err, "uid %ld is not root%s%s", (long)uc->uid,
-	    spiced_opts.so_as_root ? "" : ", nor spiced's own uid",
+	return spd_err_set(err, "uid %ld is not root, nor spiced's own "
+	    "uid%s", (long)uc->uid,
 	    control.group_set ? ", nor in control-group" : "");
 }
 

@@ -243,7 +243,7 @@ display_relay_conf(const struct conf_display *cd, struct relay_conf *rc)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->rc_display = cd->cd_name;
-	rc->rc_privileged = spiced_opts.so_as_root;
+	rc->rc_privileged = spiced_opts.so_privileged;
 	rc->rc_uid = cd->cd_worker.uid;
 	rc->rc_gid = cd->cd_worker.gid;
 	rc->rc_chroot = spiced_opts.so_chroot;

@@ -31,6 +31,7 @@
 #include "audio.h"
 #include "ports.h"
 #include "producer.h"
+#include "sock-grant.h"
 #include "qxl-shm.h"
 #include "sbuf.h"
 #include "service.h"
@@ -1009,13 +1010,16 @@ producer_listen(struct display *d, struct spd_err *err)
 		return spd_err_errno(err, "producer socket %s", sun.sun_path);
 	(void)unlink(sun.sun_path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    chmod(sun.sun_path, 0660) != 0 ||
-	    (spiced_opts.so_as_root && cd->cd_producer.set &&
-	    chown(sun.sun_path, cd->cd_producer.uid,
-	    cd->cd_producer.gid) != 0) || listen(fd, 4) != 0) {
+	    chmod(sun.sun_path, 0660) != 0 || listen(fd, 4) != 0) {
 		spd_err_errno(err, "producer socket %s", sun.sun_path);
 		close(fd);
 		return -1;
+	}
+	if (spiced_opts.so_privileged && cd->cd_producer.set &&
+	    sock_grant(sun.sun_path, cd->cd_producer.uid,
+	    cd->cd_producer.gid, err) != 0) {
+		close(fd);
+		return spd_err_prefix(err, "producer socket");
 	}
 	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
 		close(fd);

@@ -74,7 +74,7 @@ relay_demote(int client_fd, int pair_fd, const struct relay_conf *rc,
 	if (rc->rc_privileged) {
 		(void)privdrop_namespaces();
 		if (rc->rc_chroot != NULL && rc->rc_chroot[0] != '\0' &&
-		    privdrop_chroot(rc->rc_chroot, err) != 0)
+		    privdrop_chroot(rc->rc_chroot, rc->rc_uid, err) != 0)
 			return spd_err_prefix(err, "chroot");
 		if (privdrop_ids(rc->rc_uid, rc->rc_gid, err) != 0)
 			return spd_err_prefix(err, "ids");

@@ -190,7 +190,7 @@ reload_apply(const char *path, struct conf *live, struct display *displays,
 
 	if ((nw = calloc(1, sizeof(*nw))) == NULL)
 		return spd_err_set(err, "reload: out of memory");
-	if (conf_load(nw, path, spiced_opts.so_as_root, err) != 0) {
+	if (conf_load(nw, path, spiced_opts.so_privileged, err) != 0) {
 		free(nw);
 		return spd_err_prefix(err, "reload refused, the running "
 		    "configuration stays");

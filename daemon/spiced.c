@@ -20,6 +20,7 @@
 #include "activation.h"
 #include "auth-sasl.h"
 #include "auth-ticket.h"
+#include "caps.h"
 #include "conf.h"
 #include "control.h"
 #include "display.h"
@@ -83,10 +84,42 @@ spiced_make_chroot(const char *run_dir, struct spd_err *err)
 		return spd_err_errno(err, "cannot create %s",
 		    spiced_opts.so_chroot);
 	if (lstat(spiced_opts.so_chroot, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != 0 || (st.st_mode & 0222) != 0)
+	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 0222) != 0)
 		return spd_err_set(err, "%s must be a directory owned by root "
-		    "and not writable", spiced_opts.so_chroot);
+		    "or spiced's uid %ld, and not writable",
+		    spiced_opts.so_chroot, (long)geteuid());
 	return 0;
+}
+
+/* What the supervisor uses once it runs: starting workers and relays under
+ * their uids (SETUID, SETGID) in an empty root (SYS_CHROOT) and their own
+ * namespaces (SYS_ADMIN, only where held: the hardened units leave it
+ * out), stopping them (KILL), giving producer sockets to their users
+ * (CHOWN, else an ACL does it), listeners a reload adds below port 1024
+ * (NET_BIND_SERVICE).  Whatever else it was started with goes, bounding
+ * set included when it can. */
+#define SPICED_CAPS_PRIVILEGED \
+	(CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) | CAPS_BIT(CAP_SYS_CHROOT))
+#define SPICED_CAPS_USED (SPICED_CAPS_PRIVILEGED | CAPS_BIT(CAP_KILL) | \
+	CAPS_BIT(CAP_CHOWN) | CAPS_BIT(CAP_SYS_ADMIN) | \
+	CAPS_BIT(CAP_NET_BIND_SERVICE))
+
+static void
+spiced_narrow_caps(void)
+{
+	struct spd_err err;
+	uint64_t held = caps_effective(), keep;
+	char names[512];
+
+	keep = spiced_opts.so_privileged ? held & SPICED_CAPS_USED :
+	    held & CAPS_BIT(CAP_NET_BIND_SERVICE);
+	if (held == keep)
+		return;
+	if (caps_keep(keep, &err) != 0)
+		log_fatal("capabilities: %s", err.msg);
+	log_info("capabilities: uid %ld keeps %s", (long)geteuid(),
+	    caps_names(keep, names, sizeof(names)));
 }
 
 static void
@@ -197,8 +230,17 @@ main(int argc, char *argv[])
 		spiced_usage(1);
 	log_init("spiced", spiced_opts.so_debug_flag);
 	(void)log_journal_start();
-	spiced_opts.so_as_root = geteuid() == 0;
-	if (conf_load(&spiced_conf, conf_path, spiced_opts.so_as_root,
+	/* Privileged: able to start workers under other uids, as root or
+	 * as a service user given these capabilities by systemd. */
+	spiced_opts.so_privileged = (caps_effective() &
+	    SPICED_CAPS_PRIVILEGED) == SPICED_CAPS_PRIVILEGED;
+	if (!spiced_opts.so_privileged && (caps_effective() &
+	    SPICED_CAPS_PRIVILEGED) != 0)
+		log_warn("capabilities: CAP_SETUID, CAP_SETGID and "
+		    "CAP_SYS_CHROOT are needed together to start workers "
+		    "under their own uids; without all three they keep "
+		    "spiced's");
+	if (conf_load(&spiced_conf, conf_path, spiced_opts.so_privileged,
 	    &err) != 0)
 		log_fatal("%s", err.msg);
 	spiced_conf_path = conf_path;
@@ -224,14 +266,14 @@ main(int argc, char *argv[])
 	if (access(spiced_opts.so_worker_path, X_OK) != 0)
 		log_fatal("worker binary %s: %s", spiced_opts.so_worker_path,
 		    strerror(errno));
-	if (spiced_opts.so_as_root &&
+	if (spiced_opts.so_privileged &&
 	    spiced_make_chroot(spiced_conf.c_run_dir, &err) != 0)
 		log_fatal("%s", err.msg);
-	else if (!spiced_opts.so_as_root)
-		log_info("running as uid %ld, not root: workers keep this uid "
-		    "(no per-display uid, no chroot); they are still "
-		    "sandboxed with no_new_privs and seccomp",
-		    (long)geteuid());
+	else if (!spiced_opts.so_privileged)
+		log_info("running as uid %ld without CAP_SETUID, CAP_SETGID "
+		    "and CAP_SYS_CHROOT: workers keep this uid (no "
+		    "per-display uid, no chroot); they are still sandboxed "
+		    "with no_new_privs and seccomp", (long)geteuid());
 	signal(SIGPIPE, SIG_IGN);
 	/* Before daemonizing: systemd's sockets are for this pid. */
 	if (act_init(&err) != 0)
@@ -268,6 +310,7 @@ main(int argc, char *argv[])
 	    control_listen(&spiced_conf, spiced_displays, CONF_MAX_DISPLAYS,
 	    &err) != 0)
 		log_fatal("%s", err.msg);
+	spiced_narrow_caps();
 	for (i = 0; i < 4; i++)
 		if ((sigs[i] = evsignal_new(spiced_base, sig[i],
 		    spiced_on_signal, NULL)) == NULL ||

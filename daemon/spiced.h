@@ -111,7 +111,7 @@ struct spiced_opts {
 	int		 so_debug_flag;	/* --debug */
 	int		 so_debug;	/* --debug or log-level = debug */
 	int		 so_test_triggers;
-	int		 so_as_root;
+	int		 so_privileged;
 	char		 so_chroot[CONF_PATH_LEN];	/* empty: none */
 	struct conf_ids	 so_keygen_ids;	/* the keygen helper's uid/gid */
 };

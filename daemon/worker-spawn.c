@@ -95,7 +95,7 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	argv[argc++] = (char *)spiced_opts.so_worker_path;
 	argv[argc++] = arg_role;
 	argv[argc++] = arg_disp;
-	if (spiced_opts.so_as_root) {
+	if (spiced_opts.so_privileged) {
 		snprintf(arg_uid, sizeof(arg_uid), "--uid=%u",
 		    (unsigned)ids->uid);
 		snprintf(arg_gid, sizeof(arg_gid), "--gid=%u",

@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "caps.h"
 #include "privdrop.h"
 
 /* Fallback for kernels without close_range(2) (before 5.9). */
@@ -140,7 +141,7 @@ privdrop_namespaces(void)
 }
 
 int
-privdrop_chroot(const char *dir, struct spd_err *err)
+privdrop_chroot(const char *dir, uid_t run_uid, struct spd_err *err)
 {
 	struct stat st;
 
@@ -151,9 +152,15 @@ privdrop_chroot(const char *dir, struct spd_err *err)
 		return spd_err_errno(err, "stat %s", dir);
 	if (!S_ISDIR(st.st_mode))
 		return spd_err_set(err, "%s is not a directory", dir);
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return spd_err_set(err, "%s must be owned by root and not "
-		    "group- or world-writable", dir);
+	/* Owned by root, or by the supervisor's service user (this
+	 * process's uid until privdrop_ids()), never by the uid that will
+	 * live in it: nobody there may plant anything in its own root. */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_uid != 0 && st.st_uid == run_uid) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return spd_err_set(err, "%s must be owned by root or by "
+		    "spiced's own uid, not by uid %u, and not group- or "
+		    "world-writable", dir, (unsigned)run_uid);
 	/* chdir after chroot, or the old cwd stays a way out. */
 	if (chroot(dir) != 0)
 		return spd_err_errno(err, "chroot %s", dir);
@@ -179,6 +186,11 @@ privdrop_ids(uid_t uid, gid_t gid, struct spd_err *err)
 		return spd_err_errno(err, "setresgid %u", (unsigned)gid);
 	if (setresuid(uid, uid, uid) != 0)
 		return spd_err_errno(err, "setresuid %u", (unsigned)uid);
+	/* From root the kernel clears the capabilities itself; from a
+	 * service user holding them (systemd's AmbientCapabilities=) a uid
+	 * change keeps them, so empty every set here. */
+	if (caps_clear(err) != 0)
+		return -1;
 	/* Trust the kernel's answer, not the return codes above. */
 	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
 		return spd_err_errno(err, "getresuid/getresgid");

@@ -37,12 +37,14 @@ int	privdrop_rlimits(unsigned nofile, uint64_t data_max,
  * CLONE_NEW* flags that took effect. */
 int	privdrop_namespaces(void);
 
-/* chroot(dir) then chdir("/").  dir must be a directory owned by root and
- * writable by nobody else, so the demoted worker cannot plant anything in
- * its own root. */
-int	privdrop_chroot(const char *dir, struct spd_err *err);
+/* chroot(dir) then chdir("/").  dir must be a directory owned by root or
+ * by this process's uid (spiced's service user), not by run_uid (the uid
+ * that will run inside), and neither group- nor world-writable, so the
+ * demoted worker cannot plant anything in its own root. */
+int	privdrop_chroot(const char *dir, uid_t run_uid, struct spd_err *err);
 
-/* setgroups(0, NULL), setresgid(gid x3), setresuid(uid x3), then verify
+/* setgroups(0, NULL), setresgid(gid x3), setresuid(uid x3), every
+ * capability cleared (caps_clear()), then verify
  * with getresuid/getresgid that all six ids are the requested ones and
  * none is 0, and that setuid(0) now fails.  uid and gid must not be 0. */
 int	privdrop_ids(uid_t uid, gid_t gid, struct spd_err *err);

@@ -163,7 +163,7 @@ sandbox_enter(const struct sandbox_conf *sc, struct spd_err *err)
 		    (ns & CLONE_NEWNET) ? "net " : "",
 		    (ns & CLONE_NEWIPC) ? "ipc " : "",
 		    (ns & CLONE_NEWUTS) ? "uts" : "");
-		if (privdrop_chroot(sc->sc_chroot, err) != 0)
+		if (privdrop_chroot(sc->sc_chroot, sc->sc_uid, err) != 0)
 			return spd_err_prefix(err, "chroot");
 		if (privdrop_ids(sc->sc_uid, sc->sc_gid, err) != 0)
 			return spd_err_prefix(err, "ids");

@@ -14,6 +14,7 @@
  */
 #include <sys/resource.h>
 
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -32,8 +33,11 @@ keygen_prepare(struct spd_err *err)
 {
 	EVP_PKEY *pkey;
 
+	/* A unit-level filter may refuse it (spiced.service turns
+	 * @resources into EPERM): keys then come at the normal priority. */
 	if (setpriority(PRIO_PROCESS, 0, KEYGEN_NICE) != 0)
-		return spd_err_errno(err, "setpriority");
+		log_info("keeping the normal priority: setpriority %d: %s",
+		    KEYGEN_NICE, strerror(errno));
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
 		return spd_err_set(err, "OpenSSL initialisation failed");
 	if ((pkey = rsa_keygen_new(err)) == NULL)

@@ -35,7 +35,7 @@ def main():
         sp = common.Spiced(password=None, run_as=USER)
     st = common.status_fields(sp.pid)
     check(st["Uid"].split()[0] == str(sp.worker_uid), "spiced runs as %s" % st["Uid"])
-    sp.wait_log(r"not root: workers keep this uid", 5)
+    sp.wait_log(r"without CAP_SETUID, CAP_SETGID and CAP_SYS_CHROOT: workers keep this uid", 5)
     img = os.path.join(sp.dir, "p.ppm")
     pic = common.pattern_rgb(160, 120, seed=9)
     ppm.write_ppm(img, 160, 120, pic)

@@ -168,7 +168,7 @@ class Spiced:
     def __init__(self, name="t", password="secret", extra="", worker_uid=None,
                  link_timeout=None, max_preauth=None, debug=True, run_as=None,
                  global_extra="", ticket=True, env=None, worker=None, activate=None,
-                 child_setup=None, wait_ready=True):
+                 child_setup=None, wait_ready=True, service_user=None):
         """run_as: a uid to run spiced (and its producers) as, from root:
         the unprivileged mode, with no worker-user.  global_extra: lines
         for the global part, before the display section.  ticket=False:
@@ -178,11 +178,16 @@ class Spiced:
         name)] handed over as systemd's socket activation does.  child_setup:
         a function run in spiced's process before exec (after its stdio is
         in place).  wait_ready=False: do not wait for the "ready" line in
-        the log (it goes elsewhere)."""
+        the log (it goes elsewhere).  service_user=(uid, caps): run spiced
+        as uid holding only caps (names as setpriv(1) spells them) as
+        ambient capabilities and bounding set, the way spiced.service's
+        User= and AmbientCapabilities= start it; worker-user is set."""
         self.dir = tmpdir()
         self.run_as = run_as
         if run_as is not None:
             os.chown(self.dir, run_as, run_as)
+        if service_user is not None:
+            os.chown(self.dir, service_user[0], service_user[0])
         self.name = name
         self.port = free_port()
         self.password = password
@@ -219,7 +224,14 @@ class Spiced:
         with open(self.conf_path, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.log = open(self.log_path, "w+")
-        args = [SPICED, "--foreground", "--config", self.conf_path,
+        args = []
+        if service_user is not None:
+            uid, caps = service_user
+            caps = ",".join("+" + c for c in caps)
+            args = ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
+                    "--inh-caps=-all," + caps, "--ambient-caps=-all," + caps,
+                    "--bounding-set=-all," + caps, "--"]
+        args += [SPICED, "--foreground", "--config", self.conf_path,
                 "--worker", worker or WORKER, "--test-triggers"]
         if debug:
             args.append("--debug")

@@ -231,7 +231,7 @@ main(int argc, char **argv)
 		/* sandbox_enter()'s privileged steps, in its order, without
 		 * the filter. */
 		(void)privdrop_namespaces();
-		if (privdrop_chroot(sc.sc_chroot, &err) != 0 ||
+		if (privdrop_chroot(sc.sc_chroot, sc.sc_uid, &err) != 0 ||
 		    privdrop_ids(sc.sc_uid, sc.sc_gid, &err) != 0 ||
 		    privdrop_nnp(&err) != 0) {
 			fprintf(stderr, "sandbox-probe: %s\n", err.msg);

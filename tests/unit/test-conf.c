@@ -98,7 +98,7 @@ test_errors(void)
 	    "both a password");
 	expect_error(DISP "password = x\n", 1, "needs worker-user");
 	expect_error(DISP "password = x\nworker-user = 0:0\n", 1,
-	    "must not be root");
+	    "must be neither root nor spiced's own uid");
 	expect_error(DISP "password = x\nworker-user = nosuchuser-xyz\n", 1,
 	    "t.conf:5: worker-user: unknown user");
 	expect_error(DISP "password = "

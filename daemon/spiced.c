@@ -4,12 +4,16 @@
  * display's sockets, runs the link handshake and authentication, and hands
  * authenticated connections to sandboxed spiced-worker processes.
  */
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@
 #include "log.h"
 #include "log-journal.h"
 #include "reload.h"
+#include "sandbox.h"
 #include "relay.h"
 #include "service.h"
 #include "session.h"
@@ -122,6 +127,45 @@ spiced_narrow_caps(void)
 	    caps_names(keep, names, sizeof(names)));
 }
 
+/* From here on the supervisor serves: its own allowlist, which every
+ * worker and relay it starts inherits beneath theirs. */
+static void
+spiced_seccomp(void)
+{
+	struct spd_err err;
+
+	if (sandbox_seccomp_load(SANDBOX_ROLE_SUPERVISOR, 0, &err) != 0)
+		log_fatal("supervisor seccomp filter: %s", err.msg);
+	log_info("seccomp: supervisor allowlist in force (a refused call "
+	    "fails with ENOSYS)");
+}
+
+/* --test-triggers: SIGUSR2 makes the supervisor try what its filter
+ * refuses, and log each answer. */
+static void
+spiced_test_probe(void)
+{
+	pid_t self = getpid();
+	long rc;
+
+	errno = 0;
+	rc = syscall(SYS_ptrace, PTRACE_ATTACH, (long)getppid(), 0L, 0L);
+	log_info("test trigger: ptrace: %ld (%s)", rc, strerror(errno));
+	errno = 0;
+	rc = syscall(SYS_mount, "none", "/", "tmpfs", 0L, NULL);
+	log_info("test trigger: mount: %ld (%s)", rc, strerror(errno));
+	errno = 0;
+	rc = syscall(SYS_setresuid, 0L, 0L, 0L);
+	log_info("test trigger: setresuid 0: %ld (%s)", rc, strerror(errno));
+	errno = 0;
+	rc = syscall(SYS_unshare, (long)CLONE_NEWUSER);
+	log_info("test trigger: unshare user: %ld (%s)", rc, strerror(errno));
+	errno = 0;
+	rc = syscall(SYS_ioctl, 0L, (long)TIOCSTI, "x");
+	log_info("test trigger: ioctl TIOCSTI: %ld (%s) pid %ld", rc,
+	    strerror(errno), (long)self);
+}
+
 static void
 spiced_log_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -156,6 +200,10 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	if (sig == SIGHUP) {
 		spiced_reload();
+		return;
+	}
+	if (sig == SIGUSR2) {
+		spiced_test_probe();
 		return;
 	}
 	log_info("signal %d: shutting down", (int)sig);
@@ -207,11 +255,12 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *conf_path = SPICED_CONF_PATH;
-	struct event *sigs[4], *logtick;
-	int sig[4] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+	struct event *sigs[5], *logtick;
+	/* SIGUSR2 only with --test-triggers. */
+	int sig[5] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR2 };
 	int ch, foreground = 0, check = 0;
 	struct spd_err err;
-	size_t i;
+	size_t i, nsig;
 
 	spiced_opts.so_worker_path = SPICED_WORKER_PATH;
 	while ((ch = getopt_long(argc, argv, "c:fdnh", longopts, NULL)) != -1) {
@@ -311,7 +360,9 @@ main(int argc, char *argv[])
 	    &err) != 0)
 		log_fatal("%s", err.msg);
 	spiced_narrow_caps();
-	for (i = 0; i < 4; i++)
+	spiced_seccomp();
+	nsig = spiced_opts.so_test_triggers ? 5 : 4;
+	for (i = 0; i < nsig; i++)
 		if ((sigs[i] = evsignal_new(spiced_base, sig[i],
 		    spiced_on_signal, NULL)) == NULL ||
 		    event_add(sigs[i], NULL) != 0)
@@ -326,7 +377,7 @@ main(int argc, char *argv[])
 		log_fatal("%s", err.msg);
 	log_info("ready");
 	event_base_dispatch(spiced_base);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < nsig; i++)
 		event_free(sigs[i]);
 	event_free(logtick);
 	/* Every worker and relay was told to stop; none outlives us, and

@@ -22,6 +22,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <termios.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -38,6 +42,7 @@
 #define ARG(n, op, a, b) { (n), (op), (a), (b) }
 #define ALLOW1(name, a0) { SCMP_SYS(name), 0, 0, 1, { a0 } }
 #define ALLOW2(name, a0, a1) { SCMP_SYS(name), 0, 0, 2, { a0, a1 } }
+#define ALLOW3(name, a0, a1, a2) { SCMP_SYS(name), 0, 0, 3, { a0, a1, a2 } }
 #define NOPROT_EXEC(n)	ARG(n, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)
 #define EQ(n, v)	ARG(n, SCMP_CMP_EQ, (v), 0)
 
@@ -165,10 +170,120 @@ static const struct sandbox_rules sandbox_policy_relay[] = {
 	{ NULL, NULL, 0 },
 };
 
+/*
+ * The supervisor (daemon/spiced.c, once it serves): wider than any
+ * worker's, and inherited by every process it starts, so it also covers
+ * what a worker does between exec and its own filter (the dynamic loader,
+ * rlimits, chroot, the uid change, capset, loading its filter) and what
+ * the relays do after their fork.  Not listed: ptrace and reading other
+ * processes' memory, mount and its relatives, module loading, bpf,
+ * perf_event_open, userfaultfd, keyctl, kexec, reboot, swap, clock
+ * setting, io_uring, personality, setns and any namespace but the three
+ * the workers enter; ioctl beyond what terminals and sockets answer;
+ * no uid or gid change to 0 (a service user holding CAP_SETUID would
+ * otherwise become root).  A refused call fails with ENOSYS rather than
+ * ending the supervisor and every session with it.
+ */
+#define NONZERO(n)	ARG(n, SCMP_CMP_NE, 0, 0)
+#define NS_WORKERS	(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+static const struct sandbox_rule sandbox_rules_supervisor[] = {
+	/* Files: spiced.conf, keys, sasldb, keytab and replay cache, the
+	 * run-dir's sockets and chroot, the ACL of a producer socket. */
+	ALLOW(open), ALLOW(openat), ALLOW(close), ALLOW(close_range),
+	ALLOW(read), ALLOW(write), ALLOW(pread64), ALLOW(pwrite64),
+	ALLOW(readv), ALLOW(writev), ALLOW(lseek), ALLOW(fstat),
+	ALLOW(stat), ALLOW(lstat), ALLOW(newfstatat), ALLOW(statx),
+	ALLOW(statfs), ALLOW(fstatfs), ALLOW(access), ALLOW(faccessat),
+	ALLOW(faccessat2), ALLOW(readlink), ALLOW(readlinkat),
+	ALLOW(getdents64), ALLOW(getcwd), ALLOW(chdir), ALLOW(fchdir),
+	ALLOW(mkdir), ALLOW(mkdirat), ALLOW(unlink), ALLOW(unlinkat),
+	ALLOW(rename), ALLOW(renameat), ALLOW(renameat2), ALLOW(chmod),
+	ALLOW(fchmod), ALLOW(fchmodat), ALLOW(chown), ALLOW(fchown),
+	ALLOW(fchownat), ALLOW(lchown), ALLOW(setxattr), ALLOW(fsetxattr),
+	ALLOW(umask), ALLOW(fsync), ALLOW(fdatasync), ALLOW(ftruncate),
+	ALLOW(flock), ALLOW(fcntl), ALLOW(dup), ALLOW(dup2), ALLOW(dup3),
+	ALLOW(pipe), ALLOW(pipe2), ALLOW(memfd_create), ALLOW(fadvise64),
+	ALLOW1(ioctl, EQ(1, FIONREAD)), ALLOW1(ioctl, EQ(1, FIONBIO)),
+	ALLOW1(ioctl, EQ(1, FIOCLEX)), ALLOW1(ioctl, EQ(1, FIONCLEX)),
+	ALLOW1(ioctl, EQ(1, TCGETS)), ALLOW1(ioctl, EQ(1, TIOCGWINSZ)),
+	ALLOW1(ioctl, EQ(1, SIOCGIFINDEX)), ALLOW1(ioctl, EQ(1, SIOCGIFNAME)),
+	ALLOW1(ioctl, EQ(1, SIOCGIFCONF)),
+
+	/* Memory, the loader's executable mappings included. */
+	ALLOW(brk), ALLOW(mmap), ALLOW(munmap), ALLOW(mprotect),
+	ALLOW(mremap), ALLOW(madvise),
+
+	/* Sockets: listeners, links, the control socket, sd_notify and
+	 * the journal, a KDC or DNS for cyrus-sasl's GSSAPI. */
+	ALLOW(socket), ALLOW(socketpair), ALLOW(bind), ALLOW(listen),
+	ALLOW(accept), ALLOW(accept4), ALLOW(connect), ALLOW(getsockname),
+	ALLOW(getpeername), ALLOW(getsockopt), ALLOW(setsockopt),
+	ALLOW(sendto), ALLOW(recvfrom), ALLOW(sendmsg), ALLOW(recvmsg),
+	ALLOW(sendmmsg), ALLOW(recvmmsg), ALLOW(shutdown),
+
+	/* The event loops: libevent's epoll, the relays' poll. */
+	ALLOW(epoll_create), ALLOW(epoll_create1), ALLOW(epoll_ctl),
+	ALLOW(epoll_wait), ALLOW(epoll_pwait), ALLOW(epoll_pwait2),
+	ALLOW(poll), ALLOW(ppoll), ALLOW(select), ALLOW(pselect6),
+	ALLOW(eventfd2), ALLOW(timerfd_create), ALLOW(timerfd_settime),
+	ALLOW(timerfd_gettime),
+
+	/* Time. */
+	ALLOW(clock_gettime), ALLOW(clock_getres), ALLOW(gettimeofday),
+	ALLOW(time), ALLOW(nanosleep), ALLOW(clock_nanosleep),
+
+	/* Signals: its own handlers, stopping its workers. */
+	ALLOW(rt_sigaction), ALLOW(rt_sigprocmask), ALLOW(rt_sigreturn),
+	ALLOW(rt_sigtimedwait), ALLOW(sigaltstack), ALLOW(kill),
+	ALLOW(tgkill), ALLOW(tkill), ALLOW(restart_syscall),
+
+	/* Processes: workers and relays forked and exec'd, reaped. */
+	ALLOW(clone), ALLOW(fork), ALLOW(vfork), ALLOW(execve),
+	ALLOW(wait4), ALLOW(waitid), ALLOW(exit), ALLOW(exit_group),
+	ALLOW(getpid), ALLOW(getppid), ALLOW(gettid), ALLOW(getpgrp),
+	ALLOW(setsid), ALLOW(setpgid), ALLOW(prctl), ALLOW(arch_prctl),
+	ALLOW(set_tid_address), ALLOW(set_robust_list), ALLOW(rseq),
+	ALLOW(futex), ALLOW(sched_yield), ALLOW(sched_getaffinity),
+	ALLOW(getrlimit), ALLOW(prlimit64), ALLOW(setrlimit),
+	ALLOW(getrusage), ALLOW(uname), ALLOW(sysinfo),
+	ALLOW(getpriority), ALLOW(setpriority), ALLOW(getrandom),
+	/* clone3 stays unlisted: the default ENOSYS sends libraries back
+	 * to clone, as in the workers. */
+
+	/* A worker's demotion: never to uid or gid 0.  setuid(0) is the
+	 * worker's own proof that it cannot go back: it must fail, not
+	 * end the worker. */
+	ALLOW(getuid), ALLOW(geteuid), ALLOW(getgid), ALLOW(getegid),
+	ALLOW(getresuid), ALLOW(getresgid), ALLOW(getgroups),
+	ALLOW(setgroups), ALLOW(capget), ALLOW(capset), ALLOW(chroot),
+	ALLOW(seccomp),
+	ALLOW3(setresuid, NONZERO(0), NONZERO(1), NONZERO(2)),
+	ALLOW3(setresgid, NONZERO(0), NONZERO(1), NONZERO(2)),
+	ALLOW1(setuid, NONZERO(0)),
+	{ SCMP_SYS(setuid), SCMP_ACT_ERRNO(EPERM), 0, 1, { EQ(0, 0) } },
+	ALLOW1(setgid, NONZERO(0)),
+	ALLOW1(unshare, ARG(0, SCMP_CMP_MASKED_EQ, ~(uint64_t)NS_WORKERS, 0)),
+};
+
+static const struct sandbox_rules sandbox_policy_supervisor[] = {
+	GROUP("supervisor", sandbox_rules_supervisor),
+	{ NULL, NULL, 0 },
+};
+
+uint32_t
+sandbox_policy_default(enum sandbox_role role)
+{
+	return role == SANDBOX_ROLE_SUPERVISOR ? SCMP_ACT_ERRNO(ENOSYS) :
+	    SCMP_ACT_KILL_PROCESS;
+}
+
 const struct sandbox_rules *
 sandbox_policy(enum sandbox_role role)
 {
 	switch (role) {
+	case SANDBOX_ROLE_SUPERVISOR:
+		return sandbox_policy_supervisor;
 	case SANDBOX_ROLE_MAIN:
 		return sandbox_policy_main;
 	case SANDBOX_ROLE_DISPLAY:

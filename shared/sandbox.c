@@ -124,7 +124,8 @@ sandbox_seccomp_load(enum sandbox_role role, int trap, struct spd_err *err)
 		return spd_err_set(err, "no policy for role %d", (int)role);
 	if (trap && sandbox_trap_handler(err) != 0)
 		return -1;
-	ctx = seccomp_init(trap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
+	ctx = seccomp_init(trap ? SCMP_ACT_TRAP :
+	    sandbox_policy_default(role));
 	if (ctx == NULL)
 		return spd_err_set(err, "seccomp_init failed");
 	for (; g->srs_name != NULL; g++) {
@@ -144,7 +145,8 @@ sandbox_seccomp_load(enum sandbox_role role, int trap, struct spd_err *err)
 		return spd_err_set(err, "seccomp_load: %s", strerror(-rc));
 	}
 	seccomp_release(ctx);
-	log_debug("seccomp filter loaded (%s)", trap ? "trap" : "kill");
+	log_debug("seccomp filter loaded (%s)", trap ? "trap" :
+	    role == SANDBOX_ROLE_SUPERVISOR ? "ENOSYS" : "kill");
 	return 0;
 }
 

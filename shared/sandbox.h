@@ -31,6 +31,7 @@ enum sandbox_role {
 	SANDBOX_ROLE_VMC,	/* workers/role-vmc.c */
 	SANDBOX_ROLE_PLAYBACK,	/* workers/role-playback.c */
 	SANDBOX_ROLE_RECORD,	/* workers/role-record.c */
+	SANDBOX_ROLE_SUPERVISOR,	/* daemon/spiced.c, once it serves */
 };
 
 /* File descriptors a worker may hold: the display worker serves every
@@ -60,8 +61,8 @@ int	sandbox_enter(const struct sandbox_conf *, struct spd_err *err);
 /* Load only the seccomp filter of role.  trap selects SCMP_ACT_TRAP as the
  * default action with a SIGSYS handler that logs each refused syscall
  * number and lets the call fail with ENOSYS (a diagnostic mode: the process
- * keeps running); otherwise the default is SCMP_ACT_KILL_PROCESS.  Needs
- * no_new_privs (or CAP_SYS_ADMIN). */
+ * keeps running); otherwise the role's default (sandbox_policy_default()).
+ * libseccomp sets no_new_privs first. */
 int	sandbox_seccomp_load(enum sandbox_role, int trap, struct spd_err *err);
 
 /* One allowlist entry.  sr_nr is a libseccomp syscall number (SCMP_SYS();
@@ -90,6 +91,11 @@ struct sandbox_rules {
 	const struct sandbox_rule	*srs_rules;
 	size_t				 srs_n;
 };
+
+/* The action for a call no rule of role allows: SCMP_ACT_KILL_PROCESS for
+ * workers and relays, SCMP_ACT_ERRNO(ENOSYS) for the supervisor, which
+ * serves every session and must not end them all over one refused call. */
+uint32_t	sandbox_policy_default(enum sandbox_role);
 
 /* The rule groups of role (NULL-terminated by srs_name == NULL). */
 const struct sandbox_rules *sandbox_policy(enum sandbox_role);

@@ -10,10 +10,15 @@ socket, which it cannot chown without CAP_CHOWN, carries an ACL entry for
 producer-user, so the producer (a third uid) attaches and spice-gtk sees
 its picture, while another uid cannot connect.  Started as root, spiced
 keeps only the capabilities it uses (CapEff and CapBnd), not root's full
-set.  Root only."""
+set.  Either way the supervisor runs under its own seccomp allowlist
+(Seccomp: 2) once it serves: asked by its test trigger, it cannot
+ptrace, mount, become uid 0, make a user namespace or push a key into a
+terminal.  Root only."""
 
 import errno
 import os
+import re
+import signal
 import socket
 import struct
 import subprocess
@@ -71,6 +76,26 @@ def connect_as(uid, path):
     os.waitpid(pid, 0)
     os.close(r)
     return code
+
+
+def check_supervisor_filter(sp):
+    """Seccomp 2, and the trigger's attempts all refused."""
+    st = common.status_fields(sp.pid)
+    check(st["Seccomp"].strip() == "2" and st["NoNewPrivs"].strip() == "1",
+          "supervisor Seccomp %s NoNewPrivs %s" % (st["Seccomp"], st["NoNewPrivs"]))
+    sp.wait_log(r"seccomp: supervisor allowlist in force", 5)
+    mark = sp.log_mark()
+    os.kill(sp.pid, signal.SIGUSR2)
+    sp.wait_log(r"test trigger: ioctl TIOCSTI", 5, mark)
+    text = sp.log_text()[mark:]
+    for what, err in (("ptrace", "Function not implemented"),
+                      ("mount", "Function not implemented"),
+                      ("setresuid 0", "Operation not permitted|Function not implemented"),
+                      ("unshare user", "Function not implemented"),
+                      ("ioctl TIOCSTI", "Function not implemented")):
+        m = re.search(r"test trigger: %s: -1 \((%s)\)" % (what, err), text)
+        check(m is not None, "the supervisor's %s was not refused:\n%s" % (what, text))
+    check(sp.alive(), "the supervisor died of its own filter")
 
 
 def main():
@@ -133,6 +158,7 @@ def main():
         check(os.readlink("/proc/%d/root" % pid) == empty, "worker %d not chrooted" % pid)
         check(st["Seccomp"].strip() == "2" and st["NoNewPrivs"].strip() == "1",
               "worker %d Seccomp %s NoNewPrivs %s" % (pid, st["Seccomp"], st["NoNewPrivs"]))
+    check_supervisor_filter(sp)
     print("service user %d with %s: workers as %d with no capability, producer %d by ACL"
           % (svc, " ".join(SERVICE_CAPS), worker, producer))
     c.disconnect()
@@ -151,6 +177,11 @@ def main():
     common.wait_producer_socket(sp)
     sp.start_producer()
     check(sp.workers("display"), "no display worker under the narrowed root supervisor")
+    check_supervisor_filter(sp)
+    # Workers started after the filter still start and serve.
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_primary(timeout=15)
+    c.disconnect()
     sp.stop()
 
 

@@ -482,7 +482,7 @@ render_surface_source(pixman_image_t *s, int same, pixman_box32_t *area,
 	h = area->y2 - area->y1;
 	if ((img = pixman_image_create_bits(pixman_image_get_format(s), w, h,
 	    NULL, 0)) == NULL) {
-		spd_err_set(err, "copy: out of memory for a %dx%d snapshot",
+		spd_err_set(err, "out of memory for a %dx%d snapshot",
 		    w, h);
 		return NULL;
 	}
@@ -851,15 +851,15 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	int32_t sx, sy;
 
 	if ((dst = render_surface(r, surface)) == NULL)
-		return spd_err_set(err, "copy: surface %u does not exist",
+		return spd_err_set(err, "surface %u does not exist",
 		    surface);
-	if (render_box_sane(bbox, "copy: bbox", err) != 0 ||
-	    render_box_sane(src_area, "copy: source area", err) != 0)
+	if (render_box_sane(bbox, "bbox", err) != 0 ||
+	    render_box_sane(src_area, "source area", err) != 0)
 		return -1;
 	sa = *src_area;
 	if (src->rs_is_surface) {
 		if ((img = render_surface(r, src->rs_surface)) == NULL)
-			return spd_err_set(err, "copy: source surface %u does "
+			return spd_err_set(err, "source surface %u does "
 			    "not exist", src->rs_surface);
 		sw = pixman_image_get_width(img);
 		sh = pixman_image_get_height(img);
@@ -869,7 +869,7 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	}
 	if (sa.x1 < 0 || sa.y1 < 0 || sa.x1 >= sa.x2 || sa.y1 >= sa.y2 ||
 	    sa.x2 > sw || sa.y2 > sh)
-		return spd_err_set(err, "copy: source area (%d,%d)-(%d,%d) "
+		return spd_err_set(err, "source area (%d,%d)-(%d,%d) "
 		    "outside the %dx%d source", sa.x1, sa.y1, sa.x2, sa.y2,
 		    sw, sh);
 
@@ -885,14 +885,11 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		rc = render_rop3_area(r, surface, &area, NULL, src, bbox, &sa,
 		    scale_mode, rop3, err);
 		pixman_region32_fini(&area);
-		if (rc != 0)
-			spd_err_prefix(err, "copy");
 		return rc;
 	}
 	if ((img = render_src_image(r, surface, src, &sa, &copy, &skip,
 	    err)) == NULL) {
 		pixman_region32_fini(&area);
-		spd_err_prefix(err, "copy");
 		return skip ? RENDER_SKIP : -1;
 	}
 

@@ -6,17 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "activation.h"
 #include "log.h"
+#include "service.h"
 
 struct act_fd {
 	int	af_fd;		/* -1 once claimed */
 	int	af_family;
-	char	af_name[ACT_NAME_LEN];
+	int	af_kept;	/* from the fd store: "NAME/kept" */
+	char	af_name[ACT_NAME_LEN];	/* without "/kept" */
 };
+
+#define ACT_KEPT_SUFFIX	"/kept"
 
 static struct act_fd	act_fds[ACT_MAX_FDS];
 static int		act_nfds;
@@ -65,6 +70,13 @@ act_init(struct spd_err *err)
 		act_fds[i].af_family = ss.ss_family;
 		snprintf(act_fds[i].af_name, sizeof(act_fds[i].af_name),
 		    "%s", names[i]);
+		len = (socklen_t)strlen(names[i]);
+		if (len > strlen(ACT_KEPT_SUFFIX) && strcmp(names[i] + len -
+		    strlen(ACT_KEPT_SUFFIX), ACT_KEPT_SUFFIX) == 0) {
+			act_fds[i].af_kept = 1;
+			act_fds[i].af_name[len - strlen(ACT_KEPT_SUFFIX)] =
+			    '\0';
+		}
 		log_debug("socket activation: fd %d \"%s\"", fd, names[i]);
 	}
 	act_nfds = n;
@@ -92,29 +104,48 @@ act_matches(const struct act_fd *a, const char *display, enum act_role role)
 }
 
 int
-act_claim(const char *display, enum act_role role, int *fds, int max)
+act_claim(const char *display, enum act_role role, int *fds, int *kept,
+    int max)
 {
 	int i, n = 0;
 
 	for (i = 0; i < act_nfds && n < max; i++)
 		if (act_matches(&act_fds[i], display, role)) {
+			kept[n] = act_fds[i].af_kept;
 			fds[n++] = act_fds[i].af_fd;
 			act_fds[i].af_fd = -1;
 		}
 	return n;
 }
 
+
 int
 act_check_claimed(struct spd_err *err)
 {
+	char kept[ACT_NAME_LEN + sizeof(ACT_KEPT_SUFFIX)];
 	int i;
 
-	for (i = 0; i < act_nfds; i++)
-		if (act_fds[i].af_fd >= 0)
-			return spd_err_set(err, "socket activation: fd %d "
+	for (i = 0; i < act_nfds; i++) {
+		if (act_fds[i].af_fd < 0)
+			continue;
+		/* A listener of an earlier run whose display is gone: no
+		 * reason to stop, only to let it go. */
+		if (act_fds[i].af_kept) {
+			log_info("fd store: letting go of the listener kept for "
+			    "\"%s\": no display of that name now",
+			    act_fds[i].af_name);
+			close(act_fds[i].af_fd);
+			act_fds[i].af_fd = -1;
+			snprintf(kept, sizeof(kept), "%s%s", act_fds[i].af_name,
+			    ACT_KEPT_SUFFIX);
+			svc_fdstore_forget(kept);
+			continue;
+		}
+		return spd_err_set(err, "socket activation: fd %d "
 			    "(\"%s\") names no display, or a listener its "
 			    "display does not configure (listen, tls-port, "
 			    "unix-socket)", act_fds[i].af_fd,
 			    act_fds[i].af_name);
+	}
 	return 0;
 }

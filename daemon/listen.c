@@ -17,6 +17,7 @@
 #include "activation.h"
 #include "listen.h"
 #include "log.h"
+#include "service.h"
 #include "session.h"
 #include "tls.h"
 
@@ -27,7 +28,16 @@ struct listener {
 	int			 l_port;	/* TCP: bound port; UNIX: 0 */
 	int			 l_tls;		/* the display's tls-port */
 	int			 l_unlink;	/* a UNIX socket we bound */
+	int			 l_ours;	/* not a socket unit's: kept in
+						 * the fd store across restarts */
 	struct event		*l_ev;
+};
+
+/* Where a listening socket came from. */
+enum listen_origin {
+	LISTEN_BOUND,		/* bound here */
+	LISTEN_UNIT,		/* a socket unit's (socket activation) */
+	LISTEN_KEPT,		/* bound by an earlier run, from the fd store */
 };
 
 static void
@@ -80,18 +90,20 @@ listen_accept(evutil_socket_t lfd, short what, void *arg)
 /*
  * Watch a listening socket of the display (taken in every case) and log
  * where it listens.  tls: the display's TLS port; own_path: the UNIX
- * socket file we bound, removed at shutdown; systemd: passed by systemd.
+ * socket file we bound, removed at shutdown unless systemd keeps the
+ * socket for the next run.
  */
 static int
-listen_add(struct display *d, int fd, int tls, int own_path, int systemd,
-    struct spd_err *err)
+listen_add(struct display *d, int fd, int tls, int own_path,
+    enum listen_origin origin, struct spd_err *err)
 {
 	const struct conf_display *cd = d->d_conf;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	struct listener *l;
 	char addr[LISTEN_ADDR_LEN];
-	const char *from = systemd ? " (socket from systemd)" : "";
+	const char *from = origin == LISTEN_UNIT ? " (socket from systemd)" :
+	    origin == LISTEN_KEPT ? " (kept from the previous run)" : "";
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		close(fd);
@@ -100,7 +112,9 @@ listen_add(struct display *d, int fd, int tls, int own_path, int systemd,
 	l->l_display = d;
 	l->l_fd = fd;
 	l->l_tls = tls;
-	l->l_unlink = own_path;
+	l->l_ours = origin != LISTEN_UNIT;
+	/* The file must outlive us when the socket does. */
+	l->l_unlink = own_path && getenv("NOTIFY_SOCKET") == NULL;
 	memset(&ss, 0, sizeof(ss));
 	(void)getsockname(fd, (struct sockaddr *)&ss, &sslen);
 	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
@@ -168,7 +182,7 @@ listen_tcp(struct display *d, const char *host, int portnum, int tls,
 	freeaddrinfo(res);
 	if (fd < 0)
 		return -1;
-	return listen_add(d, fd, tls, 0, 0, err);
+	return listen_add(d, fd, tls, 0, LISTEN_BOUND, err);
 }
 
 static int
@@ -193,32 +207,93 @@ listen_unix(struct display *d, struct spd_err *err)
 		close(fd);
 		return -1;
 	}
-	return listen_add(d, fd, 0, 1, 0, err);
+	return listen_add(d, fd, 0, 1, LISTEN_BOUND, err);
+}
+
+/* Whether a kept TCP listener is bound where host:port resolves now. */
+static int
+listen_tcp_same(int fd, const char *host, int portnum)
+{
+	struct addrinfo hints, *res, *ai;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char port[16];
+	int same = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", portnum);
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return 0;
+	for (ai = res; ai != NULL && !same; ai = ai->ai_next)
+		same = ai->ai_family == ss.ss_family &&
+		    ai->ai_addrlen <= len &&
+		    memcmp(ai->ai_addr, &ss, ai->ai_addrlen) == 0;
+	freeaddrinfo(res);
+	return same;
+}
+
+/* Whether a kept UNIX listener still answers at the configured path. */
+static int
+listen_unix_same(int fd, const char *path)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	struct stat st;
+
+	memset(&sun, 0, sizeof(sun));
+	return getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
+	    strncmp(sun.sun_path, path, sizeof(sun.sun_path)) == 0 &&
+	    stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 /*
- * Listeners of one role: the sockets systemd passed for it, else our own
- * bind when the role is configured.  0 or -1 with err set.
+ * Listeners of one role: the sockets systemd passed for it (a socket
+ * unit's, or ours from the fd store while they are still where the
+ * configuration says), else our own bind when the role is configured.
+ * 0 or -1 with err set.
  */
 static int
 listen_role(struct display *d, enum act_role role, int configured,
     struct spd_err *err)
 {
 	const struct conf_display *cd = d->d_conf;
-	int fds[ACT_MAX_FDS], n, i;
+	int fds[ACT_MAX_FDS], kept[ACT_MAX_FDS], n, i, taken = 0, same;
 
 	if (!configured)
 		return 0;	/* a socket passed for it stays unclaimed */
-	if ((n = act_claim(d->d_name, role, fds, ACT_MAX_FDS)) > 0) {
-		for (i = 0; i < n; i++)
-			if (listen_add(d, fds[i], role == ACT_TLS, 0, 1,
-			    err) != 0) {
-				while (++i < n)
-					close(fds[i]);
-				return -1;
+	n = act_claim(d->d_name, role, fds, kept, ACT_MAX_FDS);
+	for (i = 0; i < n; i++) {
+		if (kept[i]) {
+			same = role == ACT_UNIX ?
+			    listen_unix_same(fds[i], cd->cd_unix_path) :
+			    role == ACT_TLS ? listen_tcp_same(fds[i],
+			    cd->cd_tls_host, cd->cd_tls_port) :
+			    listen_tcp_same(fds[i], cd->cd_listen_host,
+			    cd->cd_listen_port);
+			if (!same) {
+				log_info("display \"%s\": the listener kept "
+				    "from the previous run is not where the "
+				    "configuration says now: binding anew",
+				    d->d_name);
+				close(fds[i]);
+				continue;
 			}
-		return 0;
+		}
+		if (listen_add(d, fds[i], role == ACT_TLS, 0,
+		    kept[i] ? LISTEN_KEPT : LISTEN_UNIT, err) != 0) {
+			while (++i < n)
+				close(fds[i]);
+			return -1;
+		}
+		taken++;
 	}
+	if (taken > 0)
+		return 0;
 	switch (role) {
 	case ACT_TCP:
 		return listen_tcp(d, cd->cd_listen_host, cd->cd_listen_port, 0,
@@ -234,12 +309,33 @@ int
 listen_display(struct display *d, struct spd_err *err)
 {
 	const struct conf_display *cd = d->d_conf;
+	const struct listener *l;
+	char name[2][ACT_NAME_LEN];
 
 	if (listen_role(d, ACT_TCP, cd->cd_listen_host[0] != '\0', err) != 0 ||
 	    listen_role(d, ACT_TLS, d->d_tls != NULL, err) != 0 ||
 	    listen_role(d, ACT_UNIX, cd->cd_unix_path[0] != '\0', err) != 0)
 		return -1;
+	/* systemd keeps exactly the listeners of ours that this run has,
+	 * for the next one. */
+	listen_forget(d);
+	snprintf(name[0], sizeof(name[0]), "%s/kept", d->d_name);
+	snprintf(name[1], sizeof(name[1]), "%s/tls/kept", d->d_name);
+	LIST_FOREACH(l, &d->d_listeners, l_entry)
+		if (l->l_ours)
+			svc_fdstore_put(l->l_fd, name[l->l_tls ? 1 : 0]);
 	return 0;
+}
+
+void
+listen_forget(const struct display *d)
+{
+	char name[ACT_NAME_LEN];
+
+	snprintf(name, sizeof(name), "%s/kept", d->d_name);
+	svc_fdstore_forget(name);
+	snprintf(name, sizeof(name), "%s/tls/kept", d->d_name);
+	svc_fdstore_forget(name);
 }
 
 void

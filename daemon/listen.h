@@ -11,7 +11,8 @@
 
 /* Listen on the display's configured addresses, taking the sockets
  * systemd passed for them (activation.h) instead of binding where it did;
- * logs each address. */
+ * logs each address.  Under systemd, the sockets it bound or kept go to
+ * the fd store (service.h) so that a restart refuses no connection. */
 int	listen_display(struct display *, struct spd_err *);
 /* Write up to max bound addresses of the display's listeners into out
  * ("127.0.0.1:5900", "[::1]:5900", "unix:/path"), each cut to len - 1
@@ -22,7 +23,11 @@ size_t	listen_addrs(const struct display *, char (*out)[LISTEN_ADDR_LEN],
 /* The bound TCP port of the display's first plain and first TLS
  * listener (0: none). */
 void	listen_ports(const struct display *, int *port, int *tls_port);
-/* Close the display's listeners and remove its UNIX socket file. */
+/* Close the display's listeners and remove its UNIX socket file, unless
+ * systemd keeps the socket for the next run (see listen_forget()). */
 void	listen_shutdown(struct display *);
+/* Tell systemd to keep none of the display's listeners: the display is
+ * gone from the configuration. */
+void	listen_forget(const struct display *);
 
 #endif

@@ -29,6 +29,7 @@
 #include "auth-ticket.h"
 #include "control.h"
 #include "display.h"
+#include "listen.h"
 #include "log.h"
 #include "reload.h"
 #include "service.h"
@@ -206,6 +207,7 @@ reload_apply(const char *path, struct conf *live, struct display *displays,
 		log_info("reload: display \"%s\" removed", cd->cd_name);
 		display_shutdown(&displays[i], "display removed from the "
 		    "configuration");
+		listen_forget(&displays[i]);
 		display_free(&displays[i]);
 		memset(cd, 0, sizeof(*cd));
 		removed++;
@@ -241,6 +243,7 @@ reload_apply(const char *path, struct conf *live, struct display *displays,
 			log_warn("reload: display \"%s\" not added: %s",
 			    ncd->cd_name, err->msg);
 			display_shutdown(&displays[slot], "setup failed");
+			listen_forget(&displays[slot]);
 			display_free(&displays[slot]);
 			memset(&live->c_displays[slot], 0,
 			    sizeof(live->c_displays[slot]));

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* service: sd_notify for the supervisor; see service.h. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <systemd/sd-daemon.h>
@@ -87,4 +89,24 @@ svc_stopping(void)
 		svc_watchdog = NULL;
 	}
 	(void)sd_notify(0, "STOPPING=1");
+}
+
+void
+svc_fdstore_put(int fd, const char *name)
+{
+	char msg[160];
+	int rc;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+	if ((rc = sd_pid_notify_with_fds(0, 0, msg, &fd, 1)) < 0)
+		log_warn("fd store: cannot keep \"%s\": %s", name,
+		    strerror(-rc));
+}
+
+void
+svc_fdstore_forget(const char *name)
+{
+	(void)sd_notifyf(0, "FDSTOREREMOVE=1\nFDNAME=%s", name);
 }

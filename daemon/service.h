@@ -25,4 +25,12 @@ void	svc_reloading(int begin);
 /* Send STOPPING and stop the watchdog. */
 void	svc_stopping(void);
 
+/* systemd's file descriptor store (FileDescriptorStoreMax= in the units):
+ * put fd there under name (a copy: the caller keeps its own), or forget
+ * every fd stored under name.  Listeners are kept this way, under
+ * "DISPLAY/kept" and "DISPLAY/tls/kept" (activation.h), and come back at
+ * the next start. */
+void	svc_fdstore_put(int fd, const char *name);
+void	svc_fdstore_forget(const char *name);
+
 #endif

@@ -12,6 +12,9 @@ seccomp filter; the real spice-gtk client on the host sees QEMU's
 screen exactly.  `systemctl reload spiced` takes a display added to
 spiced.conf.  QEMU going away ends the bridge with status 1, systemd
 restarts it, and the next QEMU's screen reaches the same viewer.
+`systemctl restart spiced` refuses no connection (its listener waits in
+systemd's fd store and the new supervisor takes it back), and after
+`systemctl stop` the port is closed.
 Two tenants' supervisors (spiced@alpha, spiced@beta: each its own config
 under PREFIX/etc/spiced, run-dir, port and worker uid) run beside it,
 each taking only its own password.  The sysusers.d and tmpfiles.d files
@@ -30,6 +33,8 @@ import os
 import re
 import socket
 import subprocess
+import threading
+import time
 
 import common
 import nspawn
@@ -232,12 +237,62 @@ def in_container(ct, q, qmp, port, uid, conf_path):
           % (uids, keygen[2], WORKER_UID + 20))
     ct.systemctl("stop", "spiced@gamma.socket", "spiced@gamma.service")
 
-    # Stopping: both end cleanly.
-    ct.systemctl("stop", "spiced-qemu@vm.service", "spiced.service")
+    # Stopping: both end cleanly, the bridge first.
+    ct.systemctl("stop", "spiced-qemu@vm.service")
+    q2.stop()
+    restart_keeps_listening(ct, port)
+    ct.systemctl("stop", "spiced.service")
     for unit in ("spiced-qemu@vm.service", "spiced.service"):
         check(ct.show(unit, "ActiveState") == "inactive" and ct.show(unit, "Result") == "success",
               "%s after stop: %s/%s" % (unit, ct.show(unit, "ActiveState"), ct.show(unit, "Result")))
-    q2.stop()
+    # Stopped for good, systemd lets the kept sockets go.
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        check(False, "port %d still accepts after systemctl stop" % port)
+    except ConnectionRefusedError:
+        pass
+
+
+def restart_keeps_listening(ct, port):
+    """systemctl restart spiced: its listener waits in systemd's fd store,
+    so clients connecting meanwhile are not refused, and the new
+    supervisor serves them."""
+    before = int(ct.show("spiced.service", "MainPID"))
+    stop = threading.Event()
+    tally = {"refused": 0, "connected": 0}
+    held = []
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                tally["connected"] += 1
+            except ConnectionRefusedError:
+                tally["refused"] += 1
+            time.sleep(0.005)
+    t = threading.Thread(target=hammer)
+    t.start()
+    try:
+        ct.systemctl("restart", "spiced.service")
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        t.join()
+    for sock in held:
+        sock.close()
+    after = int(ct.show("spiced.service", "MainPID"))
+    check(after != before and ct.show("spiced.service", "ActiveState") == "active",
+          "spiced.service after restart: pid %d -> %d, %s" % (before, after,
+                                                             ct.show("spiced.service", "ActiveState")))
+    check(tally["refused"] == 0 and tally["connected"] > 10,
+          "during systemctl restart: %r" % tally)
+    check(re.search(r"listening on 127\.0\.0\.1:%d \(kept from the previous run\)" % port,
+                    ct.journal("spiced.service")) is not None,
+          "the new spiced did not take the kept listener:\n%s" % ct.journal("spiced.service")[-1500:])
+    res, s = rawlink.link(port, "pw", keep=True, timeout=30)
+    check(res == 0, "link after the restart refused: %s" % rawlink.ERR.get(res, res))
+    s.close()
+    print("systemctl restart spiced: %d connections during it, none refused" % tally["connected"])
 
 
 common.run(main)

@@ -74,6 +74,13 @@ def main():
     common.wait_for(lambda: rawlink.link(sp.port, "pw", CH_USBREDIR,
                                          connection_id=m2.session_id)[0] == 0, 10,
                     "usbredir free again for the second session")
+    # The raw sessions end before spice-gtk comes, or it could ask for
+    # usbredir while the second one still holds it (and take the refusal
+    # as an authentication error).
+    for raw in (m2, look):
+        mark = sp.log_mark()
+        raw.close()
+        sp.wait_log(r"session %d ended" % raw.session_id, 10, mark)
 
     # The echo port in spice-gtk.
     c = spice_client.connect(port=sp.port, password="pw")

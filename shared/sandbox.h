@@ -29,8 +29,8 @@ enum sandbox_role {
 	SANDBOX_ROLE_INPUTS,	/* workers/role-inputs.c */
 	SANDBOX_ROLE_CURSOR,	/* workers/role-cursor.c */
 	SANDBOX_ROLE_VMC,	/* workers/role-vmc.c */
-	SANDBOX_ROLE_PLAYBACK,	/* workers/role-playback.c */
-	SANDBOX_ROLE_RECORD,	/* workers/role-record.c */
+	SANDBOX_ROLE_PLAYBACK,	/* workers/audio/role-playback.c */
+	SANDBOX_ROLE_RECORD,	/* workers/audio/role-record.c */
 	SANDBOX_ROLE_SUPERVISOR,	/* daemon/spiced.c, once it serves */
 };
 

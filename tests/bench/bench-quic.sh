@@ -20,8 +20,8 @@ if [ ! -f "$common/quic.c" ]; then
 fi
 out="$build/tests/bench/bench-quic"
 cc -O2 -I"$src/tests/bench/quic-ref" -I"$common" -I"$common/.." \
-    -I"$src/workers" -I"$src/shared" -I"$build" $(pkg-config --cflags spice-protocol) \
+    -I"$src/workers" -I"$src/workers/codecs" -I"$src/shared" -I"$build" $(pkg-config --cflags spice-protocol) \
     -include "$build/config.h" -o "$out" "$src/tests/bench/bench-quic.c" "$common/quic.c" \
-    "$src/workers/enc-quic.c" "$src/workers/quic-model.c" "$src/shared/sbuf.c" \
+    "$src/workers/codecs/enc-quic.c" "$src/workers/codecs/quic-model.c" "$src/shared/sbuf.c" \
     "$src/shared/err.c" -lm
 "$out"

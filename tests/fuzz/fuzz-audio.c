@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-audio: the playback and record workers (workers/role-playback.c,
+ * fuzz-audio: the playback and record workers (workers/audio/role-playback.c,
  * role-record.c) on arbitrary producer datagrams and client bytes, over
  * real sockets and a libevent loop as in the worker.
  *
@@ -27,8 +27,8 @@
 #include <unistd.h>
 
 /* The roles' statics are the state under test. */
-#include "../../workers/role-playback.c"
-#include "../../workers/role-record.c"
+#include "../../workers/audio/role-playback.c"
+#include "../../workers/audio/role-record.c"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 

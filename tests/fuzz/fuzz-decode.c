@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-decode: the decoders of images a producer sends compressed
- * (workers/dec-image.c: QUIC, LZ, JPEG through libjpeg-turbo) on
+ * (workers/codecs/dec-image.c: QUIC, LZ, JPEG through libjpeg-turbo) on
  * arbitrary streams, as a hostile producer would send them.  Input: byte
  * 0 picks the type, bytes 1-2 the width (1..512) and byte 3 the height
  * (1..64) the image claims; the rest is the stream.

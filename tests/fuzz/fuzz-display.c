@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-display: the display channel (workers/display-out.c) on arbitrary
+ * fuzz-display: the display channel (workers/display/display-out.c) on arbitrary
  * client bytes, over real sockets and a libevent loop as in the worker,
  * with a 64x48 primary that changes while the client talks: its
  * DISPLAY_INIT (cache size, caps), stream reports, unknown messages, and

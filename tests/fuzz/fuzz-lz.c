@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-lz: enc_lz_encode() (workers/enc-lz.c) on chosen pixels,
+ * fuzz-lz: enc_lz_encode() (workers/codecs/enc-lz.c) on chosen pixels,
  * round-tripped through the test decoder (tests/unit/lz-decode.c).  The
  * input's first bytes give the width (1..2600), the height (1..40), a
  * stride padding and a mode; the pixels come from the rest of the input:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-quic: enc_quic_encode() (workers/enc-quic.c) on producer-chosen
+ * fuzz-quic: enc_quic_encode() (workers/codecs/enc-quic.c) on producer-chosen
  * pixels, round-tripped through the test decoder (tests/unit/
  * quic-decode.c).  The input's first bytes give the width (1..2600, so
  * rows cross the model's 2048-pixel schedule), the height (1..16), a

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-scroll: scroll_find() (workers/scroll.c) and motion_find()
- * (workers/motion.c) on producer-controlled pixels: the input's first two
+ * fuzz-scroll: scroll_find() (workers/display/scroll.c) and motion_find()
+ * (workers/display/motion.c) on producer-controlled pixels: the input's first two
  * bytes give the width (1..64) and height (1..200) of two areas, filled
  * from the rest of the input (repeated, and the second area also as the
  * first shifted by the third byte's rows and pixels, so that real moves

@@ -6,7 +6,7 @@ while a good display client stays connected; afterwards the daemon and the
 same display worker are alive, the good client still has the exact
 picture, and a new client gets the picture.
 
-Cases, with what spiced does (workers/display-out.c, chan.c): a second
+Cases, with what spiced does (workers/display/display-out.c, chan.c): a second
 DISPLAY_INIT, a display message before DISPLAY_INIT, MIGRATE_FLUSH_MARK,
 MIGRATE_DATA and an unknown display message type (>= 101) close that
 connection; a client that goes away right after its link (FIN or RST) or

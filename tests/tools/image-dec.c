@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * image-dec: spiced's decoders of its lossless codecs (workers/dec-quic.c,
+ * image-dec: spiced's decoders of its lossless codecs (workers/codecs/dec-quic.c,
  * dec-lz.c) for the Python tests' raw clients.
  *
  *	image-dec quic|lz

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for workers/enc-lz.c: round trips through the test decoder
+ * Unit tests for workers/codecs/enc-lz.c: round trips through the test decoder
  * (tests/unit/lz-decode.c) of noise (literals only), flat areas (runs far
  * longer than one copy's first byte says), repeating text-like rows
  * (copies across rows), copies from further back than 8192 pixels (the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for workers/enc-lz4.c and enc-bitmap.c: round trips through
+ * Unit tests for workers/codecs/enc-lz4.c and enc-bitmap.c: round trips through
  * an independent decoder written from SPICE-NOTES 4.1/4.2 (one LZ4 stream
  * decoder, BE block lengths, output appended), at odd sizes, with random
  * and patterned pixels, contiguous and strided sources; and the refusals.

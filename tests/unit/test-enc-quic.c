@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for workers/enc-quic.c: round trips through the test
+ * Unit tests for workers/codecs/enc-quic.c: round trips through the test
  * decoder (tests/unit/quic-decode.c) at sizes that cross the model's
  * schedule (rows of 2048 pixels and more, single rows and columns), with
  * noise, flat areas, runs, gradients and a photograph-like picture,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-render-draw: workers/render-draw.c and the files behind it on
+ * test-render-draw: workers/display/render-draw.c and the files behind it on
  * every QXL draw type, each drawn onto a patterned primary and checked
  * pixel by pixel against a reference computed here without pixman and
  * without the renderer's own formulations: ROP descriptors through

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for workers/render.c: surfaces created from both memory
+ * Unit tests for workers/display/render.c: surfaces created from both memory
  * orders, FILL, COPY (bitmap, surface, self-overlapping, scaled,
  * clipped, resent unchanged) and COPY_BITS checked pixel by pixel
  * against expectations computed here without pixman, the damage and

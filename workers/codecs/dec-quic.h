@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * dec-quic: a QUIC decoder (RGB32 images), the mirror of
- * workers/enc-quic.c on the shared model (workers/quic-model.c), written
+ * workers/codecs/enc-quic.c on the shared model (workers/codecs/quic-model.c), written
  * from the format's description (SPICE-NOTES 4.6): for QUIC images a
  * producer sends (hostile input: fuzz-decode) and for the tests' clients.
  * It refuses what a client's decoder would trip on: the header, codewords

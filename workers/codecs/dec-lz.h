@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * dec-lz: a SPICE LZ (RGB32) decoder, written from the format's
- * description in workers/enc-lz.c (spice-common's lz_decompress_tmpl.c
+ * description in workers/codecs/enc-lz.c (spice-common's lz_decompress_tmpl.c
  * read for its meaning): for LZ images a producer sends (hostile input:
  * fuzz-decode) and for the tests' clients.  It refuses what a client's
  * decoder would trip on: a bad header, a copy reaching before the first

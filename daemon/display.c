@@ -75,6 +75,8 @@ display_worker_start(struct display_keep *k, struct spd_err *err)
 	else if (producer_running(d))
 		log_info("display \"%s\": producer handed to the new %s "
 		    "worker", d->d_name, display_keep_name(k));
+	session_unpark(d, k->dk_role == WPROC_DISPLAY ?
+	    SPICE_CHANNEL_DISPLAY : SPICE_CHANNEL_CURSOR);
 	svc_status();
 	return 0;
 }
@@ -286,6 +288,7 @@ display_shutdown(struct display *d, const char *reason)
 			evtimer_del(d->d_keep[i].dk_respawn);
 	listen_shutdown(d);
 	link_abort_policy(&d->d_policy);
+	park_drop(&d->d_park, 0);
 	producer_shutdown(d, reason);
 	while ((s = LIST_FIRST(&d->d_sessions)) != NULL)
 		session_end(s, reason);

@@ -179,8 +179,11 @@ session_link_admit(const struct link_info *li, void *arg)
 			    s->s_nconns);
 			return SPICE_LINK_ERR_ERROR;
 		}
-		if (li->channel_id != 0 || session_channel_worker(d,
-		    li->channel_type) == NULL) {
+		/* A worker being restarted: the link waits for it
+		 * (park.h), while there is room. */
+		if (li->channel_id != 0 || (session_channel_worker(d,
+		    li->channel_type) == NULL && (d->d_stopping ||
+		    !park_room(&d->d_park)))) {
 			log_info("display \"%s\": session %u asked for channel "
 			    "%u:%u, which is not available", d->d_name,
 			    s->s_id, li->channel_type, li->channel_id);
@@ -546,13 +549,15 @@ session_new_audio(int fd, const struct link_info *li, struct display *d)
 	}
 }
 
+static void	session_hand_channel(struct session *, struct wproc *, int,
+		    const struct link_info *);
+
 void
 session_link_handoff(int fd, const struct link_info *li, void *arg)
 {
 	struct display *d = arg;
 	struct session *s;
 	struct wproc *w;
-	uint32_t conn;
 
 	if (li->channel_type == SPICE_CHANNEL_MAIN) {
 		session_new_main(fd, li, d);
@@ -573,21 +578,59 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 		return;
 	}
 	/* admit ran synchronously just before; re-check all the same. */
-	if ((s = session_find(d, li->connection_id)) == NULL ||
-	    (w = session_channel_worker(d, li->channel_type)) == NULL) {
+	if ((s = session_find(d, li->connection_id)) == NULL) {
 		close(fd);
 		return;
 	}
-	conn = spiced_next_conn_id();
+	if ((w = session_channel_worker(d, li->channel_type)) == NULL) {
+		if (park_add(&d->d_park, fd, li) == 0)
+			log_info("display \"%s\": session %u: channel %u from "
+			    "%s waits for the %s worker, which is restarting",
+			    d->d_name, s->s_id, li->channel_type,
+			    li->client.peer, li->channel_type ==
+			    SPICE_CHANNEL_DISPLAY ? "display" : "cursor");
+		return;
+	}
+	session_hand_channel(s, w, fd, li);
+}
+
+/* Give the per-display worker w one more channel connection of s. */
+static void
+session_hand_channel(struct session *s, struct wproc *w, int fd,
+    const struct link_info *li)
+{
+	uint32_t conn = spiced_next_conn_id();
+
 	if (wproc_send(w, IPC_D2W_CLIENT, s->s_id, conn, &li->client,
 	    sizeof(li->client), &fd, 1) == 0) {
 		s->s_nconns++;
 		session_chan_add(s, conn, li);
 		log_debug("display \"%s\": session %u: channel type %u from "
-		    "%s is connection %u", d->d_name, s->s_id,
+		    "%s is connection %u", s->s_display->d_name, s->s_id,
 		    li->channel_type, li->client.peer, conn);
 	}
 	close(fd);
+}
+
+void
+session_unpark(struct display *d, uint8_t type)
+{
+	struct link_info li;
+	struct session *s;
+	struct wproc *w;
+	int fd;
+
+	while ((w = session_channel_worker(d, type)) != NULL &&
+	    park_take(&d->d_park, type, &fd, &li)) {
+		if ((s = session_find(d, li.connection_id)) == NULL) {
+			close(fd);
+			continue;
+		}
+		log_info("display \"%s\": session %u: channel %u from %s goes "
+		    "to the new worker", d->d_name, s->s_id, type,
+		    li.client.peer);
+		session_hand_channel(s, w, fd, &li);
+	}
 }
 
 /* The session the agent belongs to now (session_agent_update()). */
@@ -697,6 +740,7 @@ session_end(struct session *s, const char *reason)
 	}
 	ports_release(d, s);
 	audio_release(d, s);
+	park_drop(&d->d_park, s->s_id);
 	while ((sc = TAILQ_FIRST(&s->s_chans)) != NULL) {
 		TAILQ_REMOVE(&s->s_chans, sc, sc_entry);
 		free(sc);

@@ -93,6 +93,9 @@ void	 session_input_active(struct session *);
 /* The display (or cursor) worker died, and the channels of type
  * (SPICE_CHANNEL_DISPLAY or _CURSOR) it served with it: every session
  * that had one ends with reason (its viewer reconnects). */
+/* A display or cursor worker (channel type) was started again: hand it
+ * the links that waited for it (park.h). */
+void	 session_unpark(struct display *, uint8_t type);
 void	 session_display_lost(struct display *, uint8_t type,
 	    const char *reason);
 

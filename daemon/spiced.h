@@ -18,6 +18,7 @@
 #include "auth-sasl.h"
 #include "conf.h"
 #include "link.h"
+#include "park.h"
 #include "qxl-shm.h"
 #include "relay.h"
 
@@ -103,6 +104,8 @@ struct display {
 	LIST_HEAD(, session)	 d_sessions;
 	int			 d_nsessions;
 	LIST_HEAD(, listener)	 d_listeners;
+	/* Display and cursor links waiting for their restarting worker. */
+	struct park		 d_park;
 };
 
 /* Process-wide settings from the command line. */

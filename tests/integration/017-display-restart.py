@@ -12,7 +12,10 @@ without being held against the producer, which stays attached.
 A main worker killed ends its own session only.  Display workers that
 keep dying soon after their start with the same producer are restarted
 with a growing back-off, and after three such deaths that producer is
-dropped with a FAULT error that says why."""
+dropped with a FAULT error that says why.  A viewer that logs in while
+the display worker is being restarted is not refused its display
+channel: the link waits for the new worker, and the viewer gets the
+picture."""
 
 import os
 import signal
@@ -120,11 +123,28 @@ def main():
     check("server error 6: the display worker died 3 times" in log,
           "the producer did not read the reason")
     # The display itself carries on: a new producer is served.
-    new_worker(sp, cur)
+    cur = new_worker(sp, cur)
     sp.start_producer("--image", img)
     d = spice_client.connect(port=sp.port, password="pw")
     d.wait_pixels(picture, timeout=10)
     d.disconnect()
+
+    # A viewer logging in during the back-off: its display channel waits
+    # for the new worker instead of being refused, and shows the picture.
+    mark = sp.log_mark()
+    os.kill(cur, signal.SIGKILL)
+    m = sp.wait_log(r"display worker ended \(killed by signal 9, Killed\); restarting it "
+                    r"in (\d+) ms", 5, mark)
+    check(int(m.group(1)) >= 1000, "back-off %s ms, too short to log in meanwhile" % m.group(1))
+    e = spice_client.connect(port=sp.port, password="pw")
+    sp.wait_log(r"channel 2 from \S+ waits for the display worker, which is restarting", 5,
+                mark, client=e)
+    check(not sp.workers("display"), "the display worker came back before the viewer's link")
+    cur = new_worker(sp, cur)
+    sp.wait_log(r"channel 2 from \S+ goes to the new worker", 5, mark, client=e)
+    e.wait_pixels(picture, timeout=10)
+    check(not e.closed_channels(), "the waiting viewer lost %s" % e.closed_channels())
+    e.disconnect()
     check(sp.alive(), "spiced died")
 
 

@@ -18,6 +18,7 @@
 #include <spice/enums.h>
 #include <spice/vd_agent.h>
 
+#include "listen.h"
 #include "log.h"
 #include "qxl-shm.h"
 #include "service.h"
@@ -774,4 +775,26 @@ session_conn_closed(struct display *d, uint32_t id, uint32_t conn)
 	session_chan_remove(s, conn);
 	if (conn == s->s_main_conn)
 		session_end(s, "main channel closed");
+}
+
+unsigned
+session_switch_host(struct display *d)
+{
+	struct ipc_switch_host sh;
+	struct session *s, *next;
+	unsigned n = 0;
+	int port, tls_port;
+
+	listen_ports(d, &port, &tls_port);
+	memset(&sh, 0, sizeof(sh));
+	sh.tls_port = (uint16_t)tls_port;
+	/* A failed send ends that session (and frees it) on the spot. */
+	for (s = LIST_FIRST(&d->d_sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, s_entry);
+		if (s->s_main != NULL && wproc_send(s->s_main,
+		    IPC_D2W_SWITCH_HOST, s->s_id, 0, &sh, sizeof(sh), NULL,
+		    0) == 0)
+			n++;
+	}
+	return n;
 }

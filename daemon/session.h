@@ -93,6 +93,10 @@ void	 session_input_active(struct session *);
 /* The display (or cursor) worker died, and the channels of type
  * (SPICE_CHANNEL_DISPLAY or _CURSOR) it served with it: every session
  * that had one ends with reason (its viewer reconnects). */
+/* spiced restarts under systemd: ask each session's viewer to link again
+ * to the address it came to (IPC_D2W_SWITCH_HOST); returns how many main
+ * workers were told. */
+unsigned session_switch_host(struct display *);
 /* A display or cursor worker (channel type) was started again: hand it
  * the links that waited for it (park.h). */
 void	 session_unpark(struct display *, uint8_t type);

@@ -29,6 +29,7 @@
 #include "control.h"
 #include "display.h"
 #include "keygen.h"
+#include "listen.h"
 #include "log.h"
 #include "log-journal.h"
 #include "reload.h"
@@ -189,10 +190,18 @@ spiced_reload(void)
 	svc_reloading(0);
 }
 
+/* How long viewers asked to reconnect get before their sessions end. */
+#define SPICED_SWITCH_MS	300
+
+static struct event	*spiced_switch_ev;
+
+static unsigned	spiced_ask_reconnect(void);
+static void	spiced_shutdown(evutil_socket_t, short, void *);
+
 static void
 spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	size_t i;
+	struct timeval switch_wait = { 0, SPICED_SWITCH_MS * 1000 };
 
 	if (sig == SIGCHLD) {
 		wproc_reap();
@@ -206,8 +215,53 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 		spiced_test_probe();
 		return;
 	}
+	if (spiced_switch_ev != NULL) {
+		/* A second signal while the viewers switch: at once. */
+		spiced_shutdown(-1, 0, NULL);
+		return;
+	}
 	log_info("signal %d: shutting down", (int)sig);
 	svc_stopping();
+	if (spiced_ask_reconnect() > 0 && (spiced_switch_ev = evtimer_new(
+	    spiced_base, spiced_shutdown, NULL)) != NULL &&
+	    evtimer_add(spiced_switch_ev, &switch_wait) == 0)
+		return;
+	spiced_shutdown(-1, 0, NULL);
+}
+
+/* Under systemd the listeners wait in its fd store for the next run
+ * (listen.h): stop taking links here, and ask every viewer that can to
+ * link again there (SWITCH_HOST) before the sessions end.  Returns how
+ * many were asked. */
+static unsigned
+spiced_ask_reconnect(void)
+{
+	unsigned n = 0;
+	size_t i;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return 0;
+	for (i = 0; i < spiced_conf.c_ndisplays; i++)
+		if (spiced_displays[i].d_conf != NULL) {
+			listen_shutdown(&spiced_displays[i]);
+			n += session_switch_host(&spiced_displays[i]);
+		}
+	if (n > 0)
+		log_info("asked %u viewer%s to link again to the next spiced",
+		    n, n == 1 ? "" : "s");
+	return n;
+}
+
+static void
+spiced_shutdown(evutil_socket_t fd, short what, void *arg)
+{
+	static int done;
+	size_t i;
+
+	if (done++)
+		return;
+	if (spiced_switch_ev != NULL)
+		evtimer_del(spiced_switch_ev);
 	control_shutdown();
 	link_abort_all();
 	relay_stop_all(SIGTERM);
@@ -379,6 +433,8 @@ main(int argc, char *argv[])
 	event_base_dispatch(spiced_base);
 	for (i = 0; i < nsig; i++)
 		event_free(sigs[i]);
+	if (spiced_switch_ev != NULL)
+		event_free(spiced_switch_ev);
 	event_free(logtick);
 	/* Every worker and relay was told to stop; none outlives us, and
 	 * none stays a zombie until init takes it. */

@@ -25,7 +25,7 @@
 
 #include "qxl-shm.h"
 
-#define SPICED_IPC_VERSION	10
+#define SPICED_IPC_VERSION	11
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -72,6 +72,7 @@ enum ipc_type {
 	IPC_D2W_AUDIO_DETACH = 120,	/* playback, record: it has it no
 					   more */
 	IPC_D2W_HEADS = 121,		/* display: struct ipc_heads */
+	IPC_D2W_SWITCH_HOST = 122,	/* main: struct ipc_switch_host */
 
 	/* worker -> supervisor */
 	IPC_W2D_READY = 200,		/* sandbox in force; struct ipc_ready */
@@ -219,6 +220,15 @@ struct ipc_primary {
 struct ipc_heads {
 	uint32_t	count;
 	struct qxlshm_head head[QXLSHM_MAX_HEADS];
+} __attribute__((packed));
+
+/* IPC_D2W_SWITCH_HOST: the supervisor restarts (its listeners wait in
+ * systemd's fd store): the main worker tells its client to reconnect to
+ * the address it came to (SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST), with the
+ * display's TLS port beside it (0: none). */
+struct ipc_switch_host {
+	uint16_t	tls_port;
+	uint16_t	pad;
 } __attribute__((packed));
 
 /* IPC_W2D_READY */

@@ -38,6 +38,7 @@ static const struct ipc_spec {
 	{ IPC_D2W_AUDIO_ATTACH,		0,				1 },
 	{ IPC_D2W_AUDIO_DETACH,		0,				0 },
 	{ IPC_D2W_HEADS,		sizeof(struct ipc_heads),	0 },
+	{ IPC_D2W_SWITCH_HOST,		sizeof(struct ipc_switch_host),	0 },
 	{ IPC_W2D_READY,		sizeof(struct ipc_ready),	0 },
 	{ IPC_W2D_CONN_CLOSED,		sizeof(struct ipc_conn_closed),	0 },
 	{ IPC_W2D_PRIMARY_DONE,		sizeof(struct ipc_primary_done), 0 },

@@ -19,11 +19,17 @@
  *   CLIENT only with one that places the pointer; SERVER always.
  * - the agent: relayed by main-agent while the supervisor says this
  *   session owns the producer's agent port (INIT says whether it does).
- * - migration messages are protocol errors (no migration); unknown
+ * - migration messages from the client are protocol errors (no
+ *   migration); the one migration message sent is SWITCH_HOST, when the
+ *   supervisor restarts under systemd (IPC_D2W_SWITCH_HOST); unknown
  *   channel messages are logged at debug level and dropped, as spice-gtk
  *   does with ours, so newer clients keep working.
  */
+#include <sys/socket.h>
 #include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +70,12 @@ struct role_main {
 	uint16_t		 rm_mouse_mode;
 	uint16_t		 rm_mouse_modes;	/* supported now */
 	struct magent		*rm_agent;
+	/* Where the client came to, numeric, for SWITCH_HOST: empty when
+	 * it cannot reconnect that way (UNIX socket, WebSocket, relayed
+	 * TLS, whose socket is not the client's). */
+	char			 rm_host[64];
+	uint16_t		 rm_port;
+	int			 rm_port_tls;
 };
 
 static struct role_main role_main_state;
@@ -245,6 +257,69 @@ role_main_ping_cb(evutil_socket_t fd, short what, void *arg)
 		chan_ping(rm->rm_chan);
 }
 
+static void
+role_main_note_host(struct role_main *rm, int fd, const struct ipc_client *ic)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const void *addr;
+
+	rm->rm_host[0] = '\0';
+	if (ic->framing != IPC_FRAMING_NONE ||
+	    ic->transport == IPC_TRANSPORT_RELAYED ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		addr = &((struct sockaddr_in *)&ss)->sin_addr;
+		rm->rm_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		rm->rm_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else
+		return;
+	if (inet_ntop(ss.ss_family, addr, rm->rm_host,
+	    sizeof(rm->rm_host)) == NULL)
+		rm->rm_host[0] = '\0';
+	rm->rm_port_tls = ic->transport == IPC_TRANSPORT_KTLS;
+}
+
+/*
+ * SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST to the address the client came to:
+ * spice-gtk drops its channels and links again there, keeping its window
+ * and credentials, and finds the next supervisor behind the listener that
+ * systemd kept.  Body: u16 port, u16 sport, u32 host_size, u32 offset of
+ * the host (NUL included), u32 cert_subject_size 0, u32 offset 0.
+ */
+static int
+role_main_switch_host(struct role_main *rm, struct ipc_msg *msg,
+    struct spd_err *err)
+{
+	struct ipc_switch_host sh;
+	struct obuf *ob;
+	uint32_t n;
+
+	memcpy(&sh, msg->payload, sizeof(sh));
+	if (rm->rm_chan == NULL || rm->rm_host[0] == '\0') {
+		log_info("session %u: the viewer cannot be asked to reconnect "
+		    "(not over TCP to this socket)", rm->rm_session);
+		return 0;
+	}
+	n = (uint32_t)strlen(rm->rm_host) + 1;
+	ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST);
+	obuf_put_u16le(ob, rm->rm_port_tls ? 0 : rm->rm_port);
+	obuf_put_u16le(ob, rm->rm_port_tls ? rm->rm_port : sh.tls_port);
+	obuf_put_u32le(ob, n);
+	obuf_put_u32le(ob, 20);		/* the host follows the fixed part */
+	obuf_put_u32le(ob, 0);
+	obuf_put_u32le(ob, 0);
+	obuf_put_bytes(ob, rm->rm_host, n);
+	chan_msg_end(rm->rm_chan);
+	log_info("session %u: viewer asked to reconnect to %s port %u "
+	    "(spiced restarts)", rm->rm_session, rm->rm_host, rm->rm_port);
+	(void)err;
+	return 0;
+}
+
 static int
 role_main_client(struct role_main *rm, struct ipc_msg *msg,
     struct spd_err *err)
@@ -273,6 +348,7 @@ role_main_client(struct role_main *rm, struct ipc_msg *msg,
 		    "id");
 	}
 	rm->rm_had_client = 1;
+	role_main_note_host(rm, fd, &ic);
 	rm->rm_session = msg->hdr.ih_session;
 	rm->rm_conn = msg->hdr.ih_conn;
 	rm->rm_chan = chan_new(rm->rm_w->wk_base, fd, rm->rm_session,
@@ -376,6 +452,8 @@ role_main_ipc(struct worker *w, struct ipc_msg *msg, struct spd_err *err)
 		if (rm->rm_chan != NULL && msg->hdr.ih_conn == rm->rm_conn)
 			chan_close(rm->rm_chan, "closed by supervisor");
 		return 0;
+	case IPC_D2W_SWITCH_HOST:
+		return role_main_switch_host(rm, msg, err);
 	case IPC_D2W_SESSION_CLOSE:
 		if (rm->rm_chan != NULL)
 			chan_close(rm->rm_chan, "session closed by supervisor");

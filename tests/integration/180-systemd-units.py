@@ -13,8 +13,9 @@ screen exactly.  `systemctl reload spiced` takes a display added to
 spiced.conf.  QEMU going away ends the bridge with status 1, systemd
 restarts it, and the next QEMU's screen reaches the same viewer.
 `systemctl restart spiced` refuses no connection (its listener waits in
-systemd's fd store and the new supervisor takes it back), and after
-`systemctl stop` the port is closed.
+systemd's fd store and the new supervisor takes it back), and the viewer,
+asked to link again, shows the VM through the new supervisor without a
+disconnect; after `systemctl stop` the port is closed.
 Two tenants' supervisors (spiced@alpha, spiced@beta: each its own config
 under PREFIX/etc/spiced, run-dir, port and worker uid) run beside it,
 each taking only its own password.  The sysusers.d and tmpfiles.d files
@@ -176,6 +177,7 @@ def in_container(ct, q, qmp, port, uid, conf_path):
     c.wait_until(lambda: q2.screendump() != before, 30, "the second guest's screen")
     same_as_qemu(c, q2, "the second QEMU's screen after systemd restarted the bridge", 60)
     check(not c.disconnected, "the viewer was dropped")
+    restart_keeps_viewer(ct, port, c, q2)
     c.disconnect()
 
     # One supervisor per tenant (spiced@NAME.service), side by side with
@@ -240,7 +242,6 @@ def in_container(ct, q, qmp, port, uid, conf_path):
     # Stopping: both end cleanly, the bridge first.
     ct.systemctl("stop", "spiced-qemu@vm.service")
     q2.stop()
-    restart_keeps_listening(ct, port)
     ct.systemctl("stop", "spiced.service")
     for unit in ("spiced-qemu@vm.service", "spiced.service"):
         check(ct.show(unit, "ActiveState") == "inactive" and ct.show(unit, "Result") == "success",
@@ -253,33 +254,44 @@ def in_container(ct, q, qmp, port, uid, conf_path):
         pass
 
 
-def restart_keeps_listening(ct, port):
+def restart_keeps_viewer(ct, port, c, q):
     """systemctl restart spiced: its listener waits in systemd's fd store,
-    so clients connecting meanwhile are not refused, and the new
-    supervisor serves them."""
+    so clients connecting meanwhile are not refused; the viewer is asked
+    to link again (SWITCH_HOST) and, without a disconnect, shows QEMU's
+    screen through the new supervisor once systemd restarted the bridge;
+    new logins work."""
     before = int(ct.show("spiced.service", "MainPID"))
     stop = threading.Event()
+    done = threading.Event()
     tally = {"refused": 0, "connected": 0}
-    held = []
 
     def hammer():
         while not stop.is_set():
             try:
-                held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
                 tally["connected"] += 1
             except ConnectionRefusedError:
                 tally["refused"] += 1
             time.sleep(0.005)
+
+    def restart():
+        try:
+            ct.systemctl("restart", "spiced.service")
+            time.sleep(0.5)
+        finally:
+            done.set()
     t = threading.Thread(target=hammer)
+    r = threading.Thread(target=restart)
     t.start()
+    r.start()
     try:
-        ct.systemctl("restart", "spiced.service")
-        time.sleep(0.5)
+        # The viewer's GLib loop runs meanwhile, as remote-viewer's does.
+        c.wait_until(done.is_set, 60, "systemctl restart spiced")
     finally:
         stop.set()
+        done.wait()
         t.join()
-    for sock in held:
-        sock.close()
+        r.join()
     after = int(ct.show("spiced.service", "MainPID"))
     check(after != before and ct.show("spiced.service", "ActiveState") == "active",
           "spiced.service after restart: pid %d -> %d, %s" % (before, after,
@@ -289,10 +301,16 @@ def restart_keeps_listening(ct, port):
     check(re.search(r"listening on 127\.0\.0\.1:%d \(kept from the previous run\)" % port,
                     ct.journal("spiced.service")) is not None,
           "the new spiced did not take the kept listener:\n%s" % ct.journal("spiced.service")[-1500:])
+    journal = ct.journal("spiced.service")
+    check("asked 1 viewer to link again to the next spiced" in journal,
+          "the old spiced did not ask the viewer to reconnect:\n%s" % journal[-1500:])
+    same_as_qemu(c, q, "QEMU's screen after systemctl restart spiced", 60)
+    check(not c.disconnected, "the viewer was disconnected by the restart")
     res, s = rawlink.link(port, "pw", keep=True, timeout=30)
     check(res == 0, "link after the restart refused: %s" % rawlink.ERR.get(res, res))
     s.close()
-    print("systemctl restart spiced: %d connections during it, none refused" % tally["connected"])
+    print("systemctl restart spiced: %d connections during it, none refused; the viewer "
+          "linked again and shows the VM" % tally["connected"])
 
 
 common.run(main)

@@ -27,6 +27,20 @@ def fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+def settled_fds(c, pid):
+    """The fd count once it holds still for half a second: a main worker
+    reaped may still have its IPC socket open here for a moment."""
+    last = [fds(pid), time.monotonic()]
+
+    def still():
+        n = fds(pid)
+        if n != last[0]:
+            last[:] = [n, time.monotonic()]
+        return time.monotonic() - last[1] >= 0.5
+    c.wait_until(still, 20, "the supervisor's fds to settle")
+    return last[0]
+
+
 def rss_kib(pid):
     return int(common.status_fields(pid)["VmRSS"].split()[0])
 
@@ -62,11 +76,11 @@ def main():
     # Main workers of closed sessions end within moments.
     c.wait_until(lambda: set(common.children(sp.pid)) == base_children, 20,
                  "the warm-up's main workers to end")
-    fd0, rss0, dfd0 = fds(sp.pid), rss_kib(sp.pid), fds(display)
+    fd0, rss0, dfd0 = settled_fds(c, sp.pid), rss_kib(sp.pid), fds(display)
     took = cycles(CYCLES - warm)
     c.wait_until(lambda: set(common.children(sp.pid)) == base_children, 20,
                  "the main workers to end")
-    fd1, rss1, dfd1 = fds(sp.pid), rss_kib(sp.pid), fds(display)
+    fd1, rss1, dfd1 = settled_fds(c, sp.pid), rss_kib(sp.pid), fds(display)
     print("%d logins in %.1f s (%.1f ms each); supervisor fds %d -> %d, RSS %d -> %d KiB; "
           "display worker fds %d -> %d" % (CYCLES - warm, took, took * 1000 / (CYCLES - warm),
                                           fd0, fd1, rss0, rss1, dfd0, dfd1))

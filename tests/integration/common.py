@@ -243,19 +243,21 @@ class Spiced:
                 child_setup()
             self._demote()
         self._child = child
+        self._pass_fds = range(3, 3 + len(activate or []))
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     preexec_fn=child,
-                                     pass_fds=range(3, 3 + len(activate or [])))
+                                     preexec_fn=child, pass_fds=self._pass_fds)
         _procs.append(self.proc)
         if wait_ready:
             self.wait_log(r"\bready$", 10)
 
     def restart(self):
-        """Start spiced again with the same configuration, as systemd's
-        Restart= would after it died (no socket activation)."""
+        """Start spiced again with the same configuration (and the same
+        sockets, if systemd's were passed), as systemd's Restart= would
+        after it died."""
         mark = self.log_mark()
         self.proc = subprocess.Popen(self.proc.args, stdout=self.log,
-                                     stderr=subprocess.STDOUT, preexec_fn=self._child)
+                                     stderr=subprocess.STDOUT, preexec_fn=self._child,
+                                     pass_fds=self._pass_fds)
         _procs.append(self.proc)
         self.wait_log(r"\bready$", 10, mark)
 

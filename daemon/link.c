@@ -21,6 +21,9 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -230,6 +233,42 @@ link_secure(const struct link_conn *lc)
  * cipher), 0 when no layer protects the link.  A secure layer that cannot
  * say counts as 1, so that SASL still knows the link is protected.
  */
+/*
+ * Where the client came to, for a later SWITCH_HOST: the name it gave
+ * TLS (SNI, so that its certificate check still holds), else the numeric
+ * address of our end of its socket.  Nothing for a UNIX socket.
+ */
+static void
+link_local(const struct link_conn *lc, struct ipc_client *c)
+{
+	const struct link_layer *l;
+	const char *name = NULL;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const void *addr;
+
+	c->local[0] = '\0';
+	c->local_port = 0;
+	if (getsockname(lc->lc_fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		addr = &((struct sockaddr_in *)&ss)->sin_addr;
+		c->local_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		c->local_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else
+		return;
+	for (l = lc->lc_top; l != NULL && name == NULL; l = l->ll_below)
+		if (l->ll_ops->llo_server_name != NULL)
+			name = l->ll_ops->llo_server_name(l);
+	if (name != NULL && strlen(name) < sizeof(c->local))
+		snprintf(c->local, sizeof(c->local), "%s", name);
+	else if (inet_ntop(ss.ss_family, addr, c->local,
+	    sizeof(c->local)) == NULL)
+		c->local[0] = '\0';
+}
+
 static unsigned
 link_ssf(const struct link_conn *lc)
 {
@@ -475,6 +514,7 @@ link_fill_info(struct link_conn *lc)
 	memcpy(c->common_caps, m->lm_common_caps, sizeof(c->common_caps));
 	memcpy(c->channel_caps, m->lm_channel_caps, sizeof(c->channel_caps));
 	snprintf(c->peer, sizeof(c->peer), "%s", lc->lc_peer);
+	link_local(lc, c);
 }
 
 /*

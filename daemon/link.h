@@ -68,6 +68,9 @@ struct link_layer_ops {
 	 * cipher's secret bits), 0 for none.  SASL gets it as the external
 	 * SSF.  NULL: 0. */
 	unsigned	(*llo_ssf)(const struct link_layer *);
+	/* The host name the client asked the layer for (TLS SNI), or
+	 * NULL.  NULL: none. */
+	const char	*(*llo_server_name)(const struct link_layer *);
 };
 
 struct link_layer {

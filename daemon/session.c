@@ -787,6 +787,7 @@ session_switch_host(struct display *d)
 
 	listen_ports(d, &port, &tls_port);
 	memset(&sh, 0, sizeof(sh));
+	sh.port = (uint16_t)port;
 	sh.tls_port = (uint16_t)tls_port;
 	/* A failed send ends that session (and frees it) on the spot. */
 	for (s = LIST_FIRST(&d->d_sessions); s != NULL; s = next) {

@@ -409,6 +409,14 @@ tls_link_free(struct link_layer *l)
 	l->ll_ctx = NULL;
 }
 
+static const char *
+tls_link_server_name(const struct link_layer *l)
+{
+	const struct tls_conn *tc = l->ll_ctx;
+
+	return SSL_get_servername(tc->tc_ssl, TLSEXT_NAMETYPE_host_name);
+}
+
 static const struct link_layer_ops tls_link_ops = {
 	.llo_name = "tls",
 	.llo_secure = 1,
@@ -419,6 +427,7 @@ static const struct link_layer_ops tls_link_ops = {
 	.llo_handoff = tls_link_handoff,
 	.llo_free = tls_link_free,
 	.llo_ssf = tls_link_ssf,
+	.llo_server_name = tls_link_server_name,
 };
 
 struct link_conn *

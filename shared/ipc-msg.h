@@ -25,7 +25,7 @@
 
 #include "qxl-shm.h"
 
-#define SPICED_IPC_VERSION	11
+#define SPICED_IPC_VERSION	12
 
 #define IPC_MAX_PAYLOAD		4096
 #define IPC_MAX_FDS		4
@@ -171,8 +171,13 @@ struct ipc_client {
 	uint32_t	common_caps[IPC_MAX_CAP_WORDS];
 	uint32_t	channel_caps[IPC_MAX_CAP_WORDS];
 	char		peer[IPC_ADDR_LEN];	/* client address, for logs */
+	/* Where the client came to, for IPC_D2W_SWITCH_HOST: the name it
+	 * asked TLS for (SNI), else our numeric address; empty over a UNIX
+	 * socket. */
+	char		local[IPC_ADDR_LEN];
+	uint16_t	local_port;
 	uint8_t		framing;	/* enum ipc_framing */
-	uint8_t		pad[7];
+	uint8_t		pad[5];
 	struct ipc_ws	ws;		/* IPC_FRAMING_WEBSOCKET only */
 } __attribute__((packed));
 
@@ -224,11 +229,12 @@ struct ipc_heads {
 
 /* IPC_D2W_SWITCH_HOST: the supervisor restarts (its listeners wait in
  * systemd's fd store): the main worker tells its client to reconnect to
- * the address it came to (SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST), with the
- * display's TLS port beside it (0: none). */
+ * the address it came to (ipc_client local, local_port;
+ * SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST), with the display's other port
+ * beside it (0: none). */
 struct ipc_switch_host {
-	uint16_t	tls_port;
-	uint16_t	pad;
+	uint16_t	port;		/* the display's plain port */
+	uint16_t	tls_port;	/* and its TLS port */
 } __attribute__((packed));
 
 /* IPC_W2D_READY */

@@ -126,16 +126,9 @@ static const struct sandbox_rule sandbox_rules_worker[] = {
 
 #define GROUP(name, t)	{ (name), (t), sizeof(t) / sizeof((t)[0]) }
 
-/* The main worker reads the address its client came to, for the
- * reconnection it asks for when the supervisor restarts. */
-static const struct sandbox_rule sandbox_rules_main[] = {
-	ALLOW(getsockname),
-};
-
 static const struct sandbox_rules sandbox_policy_main[] = {
 	GROUP("base", sandbox_rules_base),
 	GROUP("worker", sandbox_rules_worker),
-	GROUP("main", sandbox_rules_main),
 	{ NULL, NULL, 0 },
 };
 

@@ -25,11 +25,7 @@
  *   channel messages are logged at debug level and dropped, as spice-gtk
  *   does with ours, so newer clients keep working.
  */
-#include <sys/socket.h>
 #include <sys/types.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +66,12 @@ struct role_main {
 	uint16_t		 rm_mouse_mode;
 	uint16_t		 rm_mouse_modes;	/* supported now */
 	struct magent		*rm_agent;
-	/* Where the client came to, numeric, for SWITCH_HOST: empty when
-	 * it cannot reconnect that way (UNIX socket, WebSocket, relayed
-	 * TLS, whose socket is not the client's). */
-	char			 rm_host[64];
+	/* Where the client came to, for SWITCH_HOST (ipc_client local):
+	 * empty when it cannot link again that way (UNIX socket,
+	 * WebSocket). */
+	char			 rm_host[IPC_ADDR_LEN];
 	uint16_t		 rm_port;
-	int			 rm_port_tls;
+	int			 rm_secure;
 };
 
 static struct role_main role_main_state;
@@ -257,32 +253,6 @@ role_main_ping_cb(evutil_socket_t fd, short what, void *arg)
 		chan_ping(rm->rm_chan);
 }
 
-static void
-role_main_note_host(struct role_main *rm, int fd, const struct ipc_client *ic)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	const void *addr;
-
-	rm->rm_host[0] = '\0';
-	if (ic->framing != IPC_FRAMING_NONE ||
-	    ic->transport == IPC_TRANSPORT_RELAYED ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		addr = &((struct sockaddr_in *)&ss)->sin_addr;
-		rm->rm_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-		rm->rm_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	} else
-		return;
-	if (inet_ntop(ss.ss_family, addr, rm->rm_host,
-	    sizeof(rm->rm_host)) == NULL)
-		rm->rm_host[0] = '\0';
-	rm->rm_port_tls = ic->transport == IPC_TRANSPORT_KTLS;
-}
-
 /*
  * SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST to the address the client came to:
  * spice-gtk drops its channels and links again there, keeping its window
@@ -301,13 +271,14 @@ role_main_switch_host(struct role_main *rm, struct ipc_msg *msg,
 	memcpy(&sh, msg->payload, sizeof(sh));
 	if (rm->rm_chan == NULL || rm->rm_host[0] == '\0') {
 		log_info("session %u: the viewer cannot be asked to reconnect "
-		    "(not over TCP to this socket)", rm->rm_session);
+		    "(not over TCP, or over WebSocket)", rm->rm_session);
 		return 0;
 	}
 	n = (uint32_t)strlen(rm->rm_host) + 1;
 	ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST);
-	obuf_put_u16le(ob, rm->rm_port_tls ? 0 : rm->rm_port);
-	obuf_put_u16le(ob, rm->rm_port_tls ? rm->rm_port : sh.tls_port);
+	/* The port it came to for its kind, the display's for the other. */
+	obuf_put_u16le(ob, rm->rm_secure ? sh.port : rm->rm_port);
+	obuf_put_u16le(ob, rm->rm_secure ? rm->rm_port : sh.tls_port);
 	obuf_put_u32le(ob, n);
 	obuf_put_u32le(ob, 20);		/* the host follows the fixed part */
 	obuf_put_u32le(ob, 0);
@@ -348,7 +319,12 @@ role_main_client(struct role_main *rm, struct ipc_msg *msg,
 		    "id");
 	}
 	rm->rm_had_client = 1;
-	role_main_note_host(rm, fd, &ic);
+	if (ic.framing == IPC_FRAMING_NONE && ic.local_port != 0 &&
+	    memchr(ic.local, '\0', sizeof(ic.local)) != NULL) {
+		memcpy(rm->rm_host, ic.local, sizeof(rm->rm_host));
+		rm->rm_port = ic.local_port;
+		rm->rm_secure = ic.transport != IPC_TRANSPORT_PLAIN;
+	}
 	rm->rm_session = msg->hdr.ih_session;
 	rm->rm_conn = msg->hdr.ih_conn;
 	rm->rm_chan = chan_new(rm->rm_w->wk_base, fd, rm->rm_session,

@@ -25,6 +25,7 @@ struct act_fd {
 
 static struct act_fd	act_fds[ACT_MAX_FDS];
 static int		act_nfds;
+static int		act_tickets = -1;
 
 int
 act_init(struct spd_err *err)
@@ -43,6 +44,14 @@ act_init(struct spd_err *err)
 	}
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
+		/* Ours from the fd store, and not a socket: the tickets. */
+		if (strcmp(names[i], ACT_TICKETS_NAME) == 0 &&
+		    act_tickets == -1 && sd_is_socket(fd, AF_UNSPEC, 0, -1) <= 0) {
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+			act_tickets = fd;
+			act_fds[i].af_fd = -1;
+			continue;
+		}
 		len = sizeof(ss);
 		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
 		    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
@@ -148,4 +157,13 @@ act_check_claimed(struct spd_err *err)
 			    act_fds[i].af_name);
 	}
 	return 0;
+}
+
+int
+act_take_tickets(void)
+{
+	int fd = act_tickets;
+
+	act_tickets = -1;
+	return fd;
 }

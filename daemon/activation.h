@@ -39,5 +39,10 @@ int	act_claim(const char *display, enum act_role role, int *fds,
 /* -1 with err naming the first socket no display claimed (a name that is
  * no display, or a role the display does not configure). */
 int	act_check_claimed(struct spd_err *);
+/* The fd store's one non-socket entry, the tickets set at run time
+ * (ticket-keep.h), now the caller's; -1 if none was passed. */
+int	act_take_tickets(void);
+
+#define ACT_TICKETS_NAME	"tickets"
 
 #endif

@@ -373,6 +373,14 @@ auth_ticket_set_password(struct auth_ticket *at, const char *password,
 }
 
 void
+auth_ticket_password(const struct auth_ticket *at, char *out)
+{
+	/* Zero-padded, and never longer than AUTH_TICKET_PASSWORD_MAX. */
+	memcpy(out, at->at_password, AUTH_TICKET_CMP_LEN);
+	out[AUTH_TICKET_PASSWORD_MAX] = '\0';
+}
+
+void
 auth_ticket_set_expiry(struct auth_ticket *at, time_t expires)
 {
 	at->at_expires = expires;

@@ -144,6 +144,11 @@ int	 auth_ticket_has_password(const struct auth_ticket *);
 int	 auth_ticket_disabled(const struct auth_ticket *);
 time_t	 auth_ticket_expiry(const struct auth_ticket *);
 
+/* The password as set (NUL-terminated, "" for none) into out, which has
+ * AUTH_TICKET_PASSWORD_MAX + 1 bytes: only for carrying a ticket set at
+ * run time over a restart (ticket-keep.h). */
+void	 auth_ticket_password(const struct auth_ticket *, char *out);
+
 /* disabled != 0: accept any ticket (the 128 bytes are still read by the
  * link code, and not decrypted here). */
 void	 auth_ticket_set_disabled(struct auth_ticket *, int disabled);

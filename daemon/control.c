@@ -34,6 +34,7 @@
 #include "log.h"
 #include "producer.h"
 #include "session.h"
+#include "ticket-keep.h"
 #include "worker-proc.h"
 #include "tls.h"
 
@@ -219,6 +220,8 @@ control_set_ticket(struct control_conn *cc, const struct control_req *req)
 		return;
 	}
 	auth_ticket_set_expiry(t, expires);
+	d->d_ticket_runtime[req->kind == CONTROL_KIND_VIEW_ONLY] = 1;
+	tkeep_save(control.displays, control.ndisplays);
 	if (expires == 0)
 		snprintf(when, sizeof(when), "never expires");
 	else {
@@ -247,6 +250,8 @@ control_expire_ticket(struct control_conn *cc, const struct control_req *req)
 	 * linked stay, as with the reference server. */
 	auth_ticket_set_expiry(req->kind == CONTROL_KIND_VIEW_ONLY ?
 	    d->d_ticket_view : d->d_ticket, time(NULL));
+	d->d_ticket_runtime[req->kind == CONTROL_KIND_VIEW_ONLY] = 1;
+	tkeep_save(control.displays, control.ndisplays);
 	log_info("display \"%s\": %sticket expired by control client uid %ld "
 	    "pid %ld", d->d_name, req->kind == CONTROL_KIND_VIEW_ONLY ?
 	    "view-only " : "", (long)cc->cc_uid, (long)cc->cc_pid);

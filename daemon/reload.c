@@ -33,6 +33,7 @@
 #include "log.h"
 #include "reload.h"
 #include "service.h"
+#include "ticket-keep.h"
 #include "tls.h"
 
 /* A kept display's keys that only a restart of the display can change.
@@ -110,6 +111,7 @@ reload_display(struct display *d, struct conf_display *live,
 		    nw->cd_password : "", &err) != 0)
 			log_warn("reload: display \"%s\": %s", d->d_name,
 			    err.msg);
+		d->d_ticket_runtime[0] = 0;	/* the file wins now */
 		ticket = 1;
 	}
 	if (strcmp(live->cd_password_view, nw->cd_password_view) != 0) {
@@ -117,6 +119,7 @@ reload_display(struct display *d, struct conf_display *live,
 		    nw->cd_password_view, &err) != 0)
 			log_warn("reload: display \"%s\": %s", d->d_name,
 			    err.msg);
+		d->d_ticket_runtime[1] = 0;
 		ticket = 1;
 	}
 	if (live->cd_password_expires != nw->cd_password_expires) {
@@ -253,6 +256,7 @@ reload_apply(const char *path, struct conf *live, struct display *displays,
 		added++;
 	}
 	free(nw);
+	tkeep_save(displays, CONF_MAX_DISPLAYS);
 	log_info("reload: configuration %s applied: %d display%s kept, %d "
 	    "added, %d removed", path, kept, kept == 1 ? "" : "s", added,
 	    removed);

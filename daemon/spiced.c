@@ -37,6 +37,7 @@
 #include "relay.h"
 #include "service.h"
 #include "session.h"
+#include "ticket-keep.h"
 #include "spiced.h"
 #include "tls.h"
 #include "worker-proc.h"
@@ -409,6 +410,7 @@ main(int argc, char *argv[])
 		if (display_setup(&spiced_displays[i],
 		    &spiced_conf.c_displays[i], spiced_keys, &err) != 0)
 			log_fatal("%s", err.msg);
+	tkeep_restore(spiced_displays, CONF_MAX_DISPLAYS);
 	if (act_check_claimed(&err) != 0 ||
 	    control_listen(&spiced_conf, spiced_displays, CONF_MAX_DISPLAYS,
 	    &err) != 0)

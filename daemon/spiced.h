@@ -106,6 +106,9 @@ struct display {
 	LIST_HEAD(, listener)	 d_listeners;
 	/* Display and cursor links waiting for their restarting worker. */
 	struct park		 d_park;
+	/* d_ticket (0) and d_ticket_view (1) were set at run time, not by
+	 * spiced.conf: ticket-keep.h carries them over a restart. */
+	int			 d_ticket_runtime[2];
 };
 
 /* Process-wide settings from the command line. */

@@ -60,6 +60,9 @@ def main():
     sp.start_producer("--fps", "10")
     c = spice_client.connect(port=sp.port, password="pw")
     c.wait_primary(10)
+    # Its inputs channel links a moment after the picture: its worker
+    # belongs to the children counted as long-lived.
+    c.wait_until(lambda: sp.workers("inputs"), 10, "the viewer's inputs worker")
     display = sp.workers("display")[0]
     base_children = set(common.children(sp.pid))
 
@@ -78,8 +81,14 @@ def main():
                  "the warm-up's main workers to end")
     fd0, rss0, dfd0 = settled_fds(c, sp.pid), rss_kib(sp.pid), fds(display)
     took = cycles(CYCLES - warm)
-    c.wait_until(lambda: set(common.children(sp.pid)) == base_children, 20,
-                 "the main workers to end")
+    try:
+        c.wait_until(lambda: set(common.children(sp.pid)) == base_children, 20,
+                     "the main workers to end")
+    except spice_client.SpiceTimeout:
+        left = set(common.children(sp.pid)) ^ base_children
+        raise common.TestFailure("children that differ after the cycles: %s" % [
+            (p, b" ".join(common.cmdline(p)).decode(errors="replace"),
+             (common.status_fields(p) or {}).get("State")) for p in sorted(left)])
     fd1, rss1, dfd1 = settled_fds(c, sp.pid), rss_kib(sp.pid), fds(display)
     print("%d logins in %.1f s (%.1f ms each); supervisor fds %d -> %d, RSS %d -> %d KiB; "
           "display worker fds %d -> %d" % (CYCLES - warm, took, took * 1000 / (CYCLES - warm),

@@ -15,7 +15,8 @@ restarts it, and the next QEMU's screen reaches the same viewer.
 `systemctl restart spiced` refuses no connection (its listener waits in
 systemd's fd store and the new supervisor takes it back), and the viewer,
 asked to link again, shows the VM through the new supervisor without a
-disconnect; after `systemctl stop` the port is closed.
+disconnect; a ticket set with spicectl outlives the next restart; after
+`systemctl stop` the port is closed.
 Two tenants' supervisors (spiced@alpha, spiced@beta: each its own config
 under PREFIX/etc/spiced, run-dir, port and worker uid) run beside it,
 each taking only its own password.  The sysusers.d and tmpfiles.d files
@@ -311,6 +312,20 @@ def restart_keeps_viewer(ct, port, c, q):
     s.close()
     print("systemctl restart spiced: %d connections during it, none refused; the viewer "
           "linked again and shows the VM" % tally["connected"])
+
+    # A ticket set at run time (as libvirt sets a VM's password) outlives
+    # the next restart; spiced.conf's password stays overridden.
+    spicectl = os.path.join(ct.prefix, "bin/spicectl")
+    ct.run(["sh", "-c", "echo rt-pw | %s -s /run/spiced/control set-ticket vm" % spicectl])
+    check(rawlink.link(port, "rt-pw")[0] == 0, "the run-time ticket was refused")
+    ct.systemctl("restart", "spiced.service")
+    check("ticket set at run time kept from the previous run" in ct.journal("spiced.service"),
+          "the new spiced did not take the run-time ticket back")
+    res, s = rawlink.link(port, "rt-pw", keep=True, timeout=30)
+    check(res == 0, "the run-time ticket after a restart: %s" % rawlink.ERR.get(res, res))
+    s.close()
+    check(rawlink.link(port, "pw")[0] != 0, "spiced.conf's password came back over the "
+          "run-time ticket")
 
 
 common.run(main)

@@ -14,6 +14,7 @@ import atexit
 import fcntl
 import glob
 import os
+import random
 import re
 import shutil
 import signal
@@ -93,7 +94,30 @@ def wait_for(pred, timeout, what, interval=0.05):
         time.sleep(interval)
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(v) for v in f.read().split())
+        return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
+    """A loopback TCP port free now, below the kernel's ephemeral range:
+    a port bind(0) hands out is one every outgoing connection of a
+    parallel test may take before the server binds it."""
+    lo, _hi = _ephemeral_range()
+    for _ in range(200):
+        port = random.SystemRandom().randrange(max(1024, lo - 20000), lo)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]

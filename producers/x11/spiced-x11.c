@@ -4,9 +4,10 @@
  * an X display (any X server with MIT-SHM 1.2, DAMAGE, XFIXES, RANDR,
  * XTEST and XKB: Xorg, Xvfb), feeds one spiced display over qxl-shm with
  * the picture, and plays the clients' keyboard and mouse into it.  It runs
- * as the session's user, never as root.  When the X server or spiced goes
- * away it detaches and exits non-zero, so whatever started it (systemd,
- * the session) can start it again.  See spiced-x11(1).
+ * as the session's user, never as root.  When the X server goes away it
+ * exits non-zero; when spiced does, too, unless --reconnect gives it time
+ * to attach again to the next spiced (a restart), which its viewers,
+ * asked to link again, then see.  See spiced-x11(1).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -84,7 +85,8 @@ static void
 x11_usage(void)
 {
 	fprintf(stderr, "usage: spiced-x11 --socket PRODUCER_SOCKET "
-	    "[--display DISPLAY] [--name NAME] [--verbose]\n");
+	    "[--display DISPLAY] [--name NAME] [--reconnect SECONDS] "
+	    "[--verbose]\n");
 	exit(2);
 }
 
@@ -116,6 +118,14 @@ x11_dispatch(struct x11 *x, struct x11_parts *p, xcb_generic_event_t *ev)
 		return;
 	(void)xi_event(p->p_input, ev);
 }
+
+/* x11_run()'s and x11_attach()'s answers besides 0 (a signal) and -1 (the
+ * X server went away, or another failure): spiced went away, or could not
+ * be reached. */
+#define X11_SPICED_GONE		-2
+#define X11_SPICED_ABSENT	-3
+/* Between attempts to reach spiced again (--reconnect). */
+#define X11_RETRY_MS		250
 
 /* Until a signal, the X server's end or spiced's: 0 on a signal. */
 static int
@@ -172,8 +182,10 @@ x11_run(struct x11 *x, struct x11_parts *p)
 			return -1;
 		}
 		if (agent >= 0 && pfd[agent].revents != 0) {
+			/* The agent port is spiced's: it closes first when
+			 * spiced stops, before the control socket says so. */
 			if (xa_handle(p->p_agent) == -1)
-				return -1;
+				return X11_SPICED_GONE;
 			xcb_flush(x->x_c);
 			pfd[agent].revents = 0;
 		}
@@ -183,13 +195,75 @@ x11_run(struct x11 *x, struct x11_parts *p)
 		if (i < n) {
 			if (qxlshm_wait(x->x_q, 0) == -1) {
 				x11_log("spiced: %s", qxlshm_error(x->x_q));
-				return -1;
+				return X11_SPICED_GONE;
 			}
 			xcb_flush(x->x_c);	/* the input just played */
 			xc_update(p->p_cursor, 1);	/* where it put the
 							   pointer */
 		}
 	}
+}
+
+/*
+ * One attachment to spiced: the modules made anew on the X connection x
+ * holds, HELLO, and the loop until it ends; everything but the X
+ * connection is undone on the way out.  0 on a signal, X11_SPICED_GONE
+ * when spiced went away, X11_SPICED_ABSENT when it cannot be reached,
+ * -1 otherwise.
+ */
+static int
+x11_attach(struct x11 *x, const char *sock, const char *name)
+{
+	char err[QXLSHM_ERRLEN];
+	struct x11_parts p;
+	int rv = -1;
+
+	memset(&p, 0, sizeof(p));
+	/* Everything the X server must offer is checked before spiced
+	 * hears from us. */
+	if ((p.p_screen = xs_new(x, err, sizeof(err))) == NULL ||
+	    (p.p_input = xi_new(x, err, sizeof(err))) == NULL ||
+	    (p.p_cursor = xc_new(x, err, sizeof(err))) == NULL) {
+		x11_log("%s", err);
+		goto out;
+	}
+	if ((x->x_q = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
+	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_HEADS, err,
+	    sizeof(err))) == NULL) {
+		x11_log("%s", err);
+		rv = X11_SPICED_ABSENT;
+		goto out;
+	}
+	if (xs_start(p.p_screen, err, sizeof(err)) == -1) {
+		x11_log("%s", err);
+		goto out;
+	}
+	if ((qxlshm_features(x->x_q) & QXLSHM_F_INPUT) &&
+	    xi_start(p.p_input, err, sizeof(err)) == -1) {
+		x11_log("%s", err);
+		goto out;
+	}
+	(void)xc_start(p.p_cursor, err, sizeof(err));
+	/* The agent: clipboard and monitor configuration. */
+	if ((qxlshm_features(x->x_q) & QXLSHM_F_AGENT) &&
+	    ((p.p_agent = xa_new(x, err, sizeof(err))) == NULL ||
+	    (p.p_clip = xcl_new(x, p.p_agent, err, sizeof(err))) == NULL)) {
+		x11_log("%s", err);
+		goto out;
+	}
+	x11_log("X display %s (%ux%u) attached to %s", x->x_display,
+	    x->x_width, x->x_height, sock);
+	if ((rv = x11_run(x, &p)) == 0)
+		x11_log("stopping on signal");
+out:
+	qxlshm_close(x->x_q);	/* sends DETACH */
+	x->x_q = NULL;
+	xcl_free(p.p_clip);
+	xa_free(p.p_agent);
+	xc_free(p.p_cursor);
+	xi_free(p.p_input);
+	xs_free(p.p_screen);
+	return rv;
 }
 
 int
@@ -200,22 +274,33 @@ main(int argc, char **argv)
 		{ "display", required_argument, NULL, 'd' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "reconnect", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sock = NULL, *name = "spiced-x11";
-	char err[QXLSHM_ERRLEN];
 	struct sigaction sa;
 	struct x11 x;
-	struct x11_parts p;
+	int64_t deadline;
+	char *end;
+	long reconnect = 0;
 	int c, screen, rv = 1;
 
 	memset(&x, 0, sizeof(x));
-	memset(&p, 0, sizeof(p));
 	x.x_display = getenv("DISPLAY");
-	while ((c = getopt_long(argc, argv, "s:d:n:vh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:d:n:r:vh", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
+		case 'r':
+			errno = 0;
+			reconnect = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || reconnect < 0 ||
+			    reconnect > 86400) {
+				x11_log("--reconnect: %s is not a number of "
+				    "seconds from 0 to 86400", optarg);
+				return 2;
+			}
+			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -269,49 +354,21 @@ main(int argc, char **argv)
 	x.x_root = x.x_screen->root;
 	x.x_width = x.x_screen->width_in_pixels;
 	x.x_height = x.x_screen->height_in_pixels;
-	/* Everything the X server must offer is checked before spiced
-	 * hears from us. */
-	if ((p.p_screen = xs_new(&x, err, sizeof(err))) == NULL ||
-	    (p.p_input = xi_new(&x, err, sizeof(err))) == NULL ||
-	    (p.p_cursor = xc_new(&x, err, sizeof(err))) == NULL) {
-		x11_log("%s", err);
-		goto out;
-	}
-	if ((x.x_q = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
-	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_HEADS, err,
-	    sizeof(err))) == NULL) {
-		x11_log("%s", err);
-		goto out;
-	}
-	if (xs_start(p.p_screen, err, sizeof(err)) == -1) {
-		x11_log("%s", err);
-		goto out;
-	}
-	if ((qxlshm_features(x.x_q) & QXLSHM_F_INPUT) &&
-	    xi_start(p.p_input, err, sizeof(err)) == -1) {
-		x11_log("%s", err);
-		goto out;
-	}
-	(void)xc_start(p.p_cursor, err, sizeof(err));
-	/* The agent: clipboard and monitor configuration. */
-	if ((qxlshm_features(x.x_q) & QXLSHM_F_AGENT) &&
-	    ((p.p_agent = xa_new(&x, err, sizeof(err))) == NULL ||
-	    (p.p_clip = xcl_new(&x, p.p_agent, err, sizeof(err))) == NULL)) {
-		x11_log("%s", err);
-		goto out;
-	}
-	x11_log("X display %s (%ux%u) attached to %s", x.x_display,
-	    x.x_width, x.x_height, sock);
-	rv = x11_run(&x, &p) == 0 ? 0 : 1;
-	if (rv == 0)
-		x11_log("stopping on signal");
+	do {
+		rv = x11_attach(&x, sock, name);
+		/* spiced went away (a restart): it comes back on the same
+		 * socket; try again until the time given runs out. */
+		for (deadline = x11_now_ms() + (int64_t)reconnect * 1000;
+		    reconnect > 0 && !x11_stop && (rv == X11_SPICED_GONE ||
+		    rv == X11_SPICED_ABSENT) && x11_now_ms() < deadline; ) {
+			usleep(X11_RETRY_MS * 1000);
+			if ((rv = x11_attach(&x, sock, name)) !=
+			    X11_SPICED_ABSENT)
+				break;
+		}
+	} while (reconnect > 0 && !x11_stop && rv == X11_SPICED_GONE);
+	rv = rv == 0 ? 0 : 1;
 out:
-	qxlshm_close(x.x_q);	/* sends DETACH */
-	xcl_free(p.p_clip);
-	xa_free(p.p_agent);
-	xc_free(p.p_cursor);
-	xi_free(p.p_input);
-	xs_free(p.p_screen);
 	if (x.x_c != NULL)
 		xcb_disconnect(x.x_c);
 	return rv;

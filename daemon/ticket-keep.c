@@ -14,22 +14,7 @@
 #include "log.h"
 #include "service.h"
 #include "ticket-keep.h"
-
-#define TKEEP_MAGIC	0x314b5454u	/* "TTK1" */
-
-/* One ticket: fixed size, little-endian as this host writes it (the same
- * host reads it back). */
-struct tkeep_rec {
-	char		tr_display[CONF_NAME_LEN];
-	uint32_t	tr_kind;	/* 0: the ticket, 1: view-only */
-	char		tr_password[AUTH_TICKET_PASSWORD_MAX + 1];
-	int64_t		tr_expires;
-	/* The configured password when it was set, so that a later
-	 * change of spiced.conf wins over it. */
-	char		tr_conf[AUTH_TICKET_PASSWORD_MAX + 1];
-} __attribute__((packed));
-
-#define TKEEP_MAX	(2 * CONF_MAX_DISPLAYS)
+#include "ticket-keep-fmt.h"
 
 static const char *
 tkeep_conf_password(const struct display *d, int kind)
@@ -93,52 +78,45 @@ out:
 void
 tkeep_restore(struct display *ds, size_t n)
 {
-	struct tkeep_rec rec;
+	static uint8_t buf[TKEEP_MAX_BYTES + 1];
+	static struct tkeep_rec rec[TKEEP_MAX];
 	struct spd_err err;
-	uint32_t magic, count = 0, k;
 	struct auth_ticket *t;
+	uint32_t count = 0, k;
+	ssize_t len;
 	size_t i;
-	int fd, applied = 0;
+	int fd;
 
 	if ((fd = act_take_tickets()) < 0)
 		return;
-	if (pread(fd, &magic, sizeof(magic), 0) != sizeof(magic) ||
-	    pread(fd, &count, sizeof(count), 4) != sizeof(count) ||
-	    magic != TKEEP_MAGIC || count > TKEEP_MAX) {
-		log_warn("fd store: the kept tickets are unreadable; the "
-		    "configuration's stand");
-		goto out;
+	if ((len = pread(fd, buf, sizeof(buf), 0)) < 0 ||
+	    tkeep_parse(buf, (size_t)len, rec, &count, &err) != 0) {
+		log_warn("fd store: the kept tickets are unreadable (%s); the "
+		    "configuration's stand", len < 0 ? strerror(errno) :
+		    err.msg);
+		count = 0;
 	}
+	close(fd);
 	for (k = 0; k < count; k++) {
-		if (pread(fd, &rec, sizeof(rec), 8 + (off_t)k * sizeof(rec)) !=
-		    sizeof(rec) || rec.tr_kind > 1 ||
-		    memchr(rec.tr_display, '\0', sizeof(rec.tr_display)) ==
-		    NULL || memchr(rec.tr_password, '\0',
-		    sizeof(rec.tr_password)) == NULL ||
-		    memchr(rec.tr_conf, '\0', sizeof(rec.tr_conf)) == NULL)
-			break;
 		for (i = 0; i < n; i++)
 			if (ds[i].d_conf != NULL &&
-			    strcmp(ds[i].d_name, rec.tr_display) == 0)
+			    strcmp(ds[i].d_name, rec[k].tr_display) == 0)
 				break;
-		if (i == n || strcmp(rec.tr_conf, tkeep_conf_password(&ds[i],
-		    (int)rec.tr_kind)) != 0)
+		if (i == n || strcmp(rec[k].tr_conf, tkeep_conf_password(
+		    &ds[i], (int)rec[k].tr_kind)) != 0)
 			continue;	/* gone, or its configuration changed */
-		t = rec.tr_kind ? ds[i].d_ticket_view : ds[i].d_ticket;
+		t = rec[k].tr_kind ? ds[i].d_ticket_view : ds[i].d_ticket;
 		if (auth_ticket_disabled(ds[i].d_ticket) ||
-		    auth_ticket_set_password(t, rec.tr_password, &err) != 0)
+		    auth_ticket_set_password(t, rec[k].tr_password, &err) != 0)
 			continue;
-		auth_ticket_set_expiry(t, (time_t)rec.tr_expires);
-		ds[i].d_ticket_runtime[rec.tr_kind] = 1;
-		applied++;
+		auth_ticket_set_expiry(t, (time_t)rec[k].tr_expires);
+		ds[i].d_ticket_runtime[rec[k].tr_kind] = 1;
 		log_info("display \"%s\": %s set at run time kept from the "
-		    "previous run", ds[i].d_name, rec.tr_kind ?
+		    "previous run", ds[i].d_name, rec[k].tr_kind ?
 		    "view-only ticket" : "ticket");
 	}
-out:
-	explicit_bzero(&rec, sizeof(rec));
-	close(fd);
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(rec, sizeof(rec));
 	/* Stored again as this run has them (or forgotten). */
-	if (applied > 0 || count > 0)
-		tkeep_save(ds, n);
+	tkeep_save(ds, n);
 }

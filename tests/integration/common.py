@@ -94,6 +94,9 @@ def wait_for(pred, timeout, what, interval=0.05):
         time.sleep(interval)
 
 
+_ports_given = set()
+
+
 def _ephemeral_range():
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
@@ -110,9 +113,12 @@ def free_port():
     lo, _hi = _ephemeral_range()
     for _ in range(200):
         port = random.SystemRandom().randrange(max(1024, lo - 20000), lo)
+        if port in _ports_given:
+            continue        # given already: not bound yet, maybe
         s = socket.socket()
         try:
             s.bind(("127.0.0.1", port))
+            _ports_given.add(port)
             return port
         except OSError:
             continue

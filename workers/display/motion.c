@@ -132,6 +132,10 @@ motion_grow(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	/* Each row's matching span around the segment; the rectangle is
 	 * where they all match. */
 	for (y = y1; y < y2; y++) {
+		/* Most rows match over the whole span so far: one compare. */
+		if (motion_same(old, ostride, new, nstride, l, y, rr - l, dx,
+		    dy))
+			continue;
 		for (a = x; a > l && motion_px(new + y * nstride, a - 1) ==
 		    motion_px(old + (y - dy) * ostride, a - 1 - dx); a--)
 			;
@@ -161,10 +165,36 @@ motion_inside(const struct motion_rect *r, int n, int32_t x, int32_t y)
 	return 0;
 }
 
+/*
+ * The search's tables, kept from one call to the next (one thread): a
+ * display worker searches every frame, and megabytes taken fresh each
+ * time cost page faults and the kernel's zeroing of every page.  Only
+ * the part a call uses is cleared.
+ */
+static void	*motion_scratch;
+static size_t	 motion_scratch_len;
+
+static void *
+motion_scratch_get(size_t len)
+{
+	void *p;
+
+	if (len > motion_scratch_len) {
+		if ((p = malloc(len)) == NULL)
+			return NULL;
+		free(motion_scratch);
+		motion_scratch = p;
+		motion_scratch_len = len;
+	}
+	memset(motion_scratch, 0, len);
+	return motion_scratch;
+}
+
 int
 motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
     ptrdiff_t nstride, int32_t w, int32_t h, struct motion_rect *r, int max)
 {
+	uint8_t *scratch;
 	struct motion_anchor *tab;
 	struct motion_vote *votes, *v;
 	uint64_t *filter, pw = motion_pow(), hash;
@@ -180,14 +210,14 @@ motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	for (nslots = 64; nslots < 2 * na; nslots *= 2)
 		;
 	mask = nslots - 1;
-	if ((tab = calloc(nslots, sizeof(*tab))) == NULL)
+	if ((scratch = motion_scratch_get(nslots * sizeof(*tab) +
+	    1024 * sizeof(*filter) + MOTION_VOTES * sizeof(*votes))) == NULL)
 		return -1;
-	if ((filter = calloc(1024, sizeof(*filter))) == NULL ||
-	    (votes = calloc(MOTION_VOTES, sizeof(*votes))) == NULL) {
-		free(filter);
-		free(tab);
-		return -1;
-	}
+	/* Each part's size is a multiple of the next one's alignment. */
+	tab = (struct motion_anchor *)scratch;
+	filter = (uint64_t *)(scratch + nslots * sizeof(*tab));
+	votes = (struct motion_vote *)(scratch + nslots * sizeof(*tab) +
+	    1024 * sizeof(*filter));
 	/* Anchors; slot empty when ma_hash == 0 (hashes are never 0 in
 	 * practice; one that is only misses an anchor). */
 	for (y = 0; y < h; y++)
@@ -252,8 +282,5 @@ motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 			    votes[i].mv_y))
 				found++;
 		}
-	free(votes);
-	free(filter);
-	free(tab);
 	return found;
 }

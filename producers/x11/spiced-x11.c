@@ -158,7 +158,14 @@ x11_run(struct x11 *x, struct x11_parts *p)
 			xc_update(p->p_cursor, 0);
 			continue;
 		}
-		if (due < 0 || cdue < due)
+		if (due < 0 || (cdue >= 0 && cdue < due))
+			due = cdue;
+		if (p->p_clip != NULL &&
+		    (cdue = xcl_due_ms(p->p_clip)) == 0) {
+			xcl_expire(p->p_clip);
+			continue;
+		}
+		if (due < 0 || (cdue >= 0 && cdue < due))
 			due = cdue;
 		xcb_flush(x->x_c);
 		n = 0;

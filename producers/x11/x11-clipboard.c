@@ -7,7 +7,7 @@
  * another client takes a selection.  An X client's data larger than one
  * property comes incrementally (ICCCM INCR: the property deleted, then a
  * chunk per PropertyNotify until an empty one), up to XA_MAX_MSG; ours
- * goes in one property, so it must fit one X request.  One request of the
+ * goes the same way when it is large (x11-incr).  One request of the
  * client is served at a time per selection; X requestors wait in a queue
  * of XCL_MAX_PENDING, the oldest refused when it is full.
  */
@@ -21,6 +21,7 @@
 #include <spice/vd_agent.h>
 
 #include "x11-clipboard.h"
+#include "x11-incr.h"
 
 enum xcl_atom {
 	XCL_CLIPBOARD, XCL_TARGETS, XCL_UTF8, XCL_STRING, XCL_TEXT,
@@ -66,6 +67,7 @@ struct xcl_sel {
 struct xcl {
 	struct x11		*c_x;
 	struct xa		*c_a;
+	struct xincr		*c_incr;	/* our data to X requestors */
 	int			 c_fixes_ev;
 	xcb_window_t		 c_win;
 	xcb_atom_t		 c_atom[XCL_NATOMS];
@@ -107,6 +109,11 @@ xcl_new(struct x11 *x, struct xa *a, char *err, size_t errlen)
 		}
 		c->c_atom[i] = r->atom;
 		free(r);
+	}
+	if ((c->c_incr = xincr_new(x, c->c_atom[XCL_INCR])) == NULL) {
+		x11_errf(err, errlen, "out of memory");
+		free(c);
+		return NULL;
 	}
 	c->c_sel[0].s_vd = VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD;
 	c->c_sel[0].s_atom = c->c_atom[XCL_CLIPBOARD];
@@ -170,28 +177,18 @@ xcl_answer(struct xcl *c, struct xcl_sel *s, const uint8_t *data,
     uint32_t size)
 {
 	struct xcl_pending p;
-	uint64_t maxreq;
 
 	if (s->s_npend == 0)
 		return;
 	p = s->s_pend[0];
 	memmove(s->s_pend, s->s_pend + 1, --s->s_npend * sizeof(p));
-	/* The property must fit one request (16 MiB with BIG-REQUESTS);
-	 * sending it incrementally (INCR) is not done. */
-	maxreq = (uint64_t)xcb_get_maximum_request_length(c->c_x->x_c) * 4;
-	if (data != NULL && (uint64_t)size + 64 > maxreq) {
-		x11_log("clipboard: %u bytes do not fit one X request; "
-		    "refused", size);
-		data = NULL;
-	}
-	if (data == NULL) {
+	if (data == NULL || xincr_put(c->c_incr, p.p_requestor, p.p_property,
+	    p.p_target == c->c_atom[XCL_TEXT] ? c->c_atom[XCL_UTF8] :
+	    p.p_target, data, size) == -1) {
 		xcl_notify(c, s, p.p_requestor, p.p_target, XCB_NONE,
 		    p.p_time);
 		return;
 	}
-	xcb_change_property(c->c_x->x_c, XCB_PROP_MODE_REPLACE,
-	    p.p_requestor, p.p_property, p.p_target == c->c_atom[XCL_TEXT] ?
-	    c->c_atom[XCL_UTF8] : p.p_target, 8, size, data);
 	xcl_notify(c, s, p.p_requestor, p.p_target, p.p_property, p.p_time);
 }
 
@@ -413,6 +410,8 @@ xcl_event(struct xcl *c, const xcb_generic_event_t *ev)
 		return 1;
 	}
 	if (type == XCB_PROPERTY_NOTIFY) {
+		if (xincr_event(c->c_incr, ev))
+			return 1;
 		pn = (const xcb_property_notify_event_t *)ev;
 		for (i = 0; i < XCL_NSEL; i++)
 			if (c->c_sel[i].s_incr && pn->window == c->c_win &&
@@ -521,6 +520,19 @@ xcl_agent_gone(void *arg, int gone)
 	xcb_flush(c->c_x->x_c);
 }
 
+int
+xcl_due_ms(const struct xcl *c)
+{
+	return xincr_due_ms(c->c_incr);
+}
+
+void
+xcl_expire(struct xcl *c)
+{
+	xincr_expire(c->c_incr);
+	xcb_flush(c->c_x->x_c);
+}
+
 void
 xcl_free(struct xcl *c)
 {
@@ -528,6 +540,7 @@ xcl_free(struct xcl *c)
 
 	if (c == NULL)
 		return;
+	xincr_free(c->c_incr);
 	for (i = 0; i < XCL_NSEL; i++)
 		free(c->c_sel[i].s_incr_buf);
 	free(c);

@@ -27,6 +27,11 @@ struct xcl	*xcl_new(struct x11 *x, struct xa *a, char *err,
 /* An X event for this module: 1 if it was. */
 int		 xcl_event(struct xcl *, const xcb_generic_event_t *);
 
+/* Milliseconds until an incremental paste to X times out (-1: none);
+ * xcl_expire() drops those whose time is up. */
+int		 xcl_due_ms(const struct xcl *);
+void		 xcl_expire(struct xcl *);
+
 void		 xcl_free(struct xcl *);
 
 #endif

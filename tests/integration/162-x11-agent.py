@@ -5,7 +5,9 @@ spice-gtk client and real X clients (xclip) on Xvfb.  Text copied in X
 (non-ASCII included) is offered to the client (GRAB with UTF8_TEXT) and
 pasted there byte for byte; text copied in the client is pasted by an X
 client byte for byte; a PNG image likewise both ways; a 3 MiB text that
-xclip sends incrementally (INCR) arrives whole; PRIMARY goes both ways
+xclip sends incrementally (INCR) arrives whole, and so does the client's
+large text, which spiced-x11 sends incrementally, while an X requestor
+that stops reading midway is dropped alone; PRIMARY goes both ways
 apart from CLIPBOARD.  The client's window asking for another size gets
 the agent's answer; Xvfb cannot resize, which spiced-x11 says once.  With
 two viewers the agent belongs to one at a time: the oldest at first, then
@@ -14,7 +16,9 @@ cannot touch the X clipboard."""
 
 import re
 import subprocess
+import threading
 
+import Xlib.X
 import Xlib.display
 
 import common
@@ -52,8 +56,11 @@ def xclip_out(c, x, selection="clipboard"):
     p = subprocess.Popen(["xclip", "-selection", selection, "-o"], env=x.env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     common._procs.append(p)
-    c.wait_until(lambda: p.poll() is not None, 10, "xclip -o")
-    return p.returncode, p.stdout.read()
+    out = []    # read meanwhile: a large paste fills the pipe
+    t = threading.Thread(target=lambda: out.append(p.stdout.read()), daemon=True)
+    t.start()
+    c.wait_until(lambda: p.poll() is not None and not t.is_alive(), 10, "xclip -o")
+    return p.returncode, out[0]
 
 
 def main():
@@ -102,6 +109,44 @@ def main():
     a.wait_until(owned, 10, "spiced-x11 to own CLIPBOARD for the client")
     rc, got = xclip_out(a, x)
     check(rc == 0 and got == ca.offer[CLIPBOARD], "X pasted %r (status %d)" % (got, rc))
+
+    # The client's large text goes to X incrementally (ICCCM INCR):
+    # whole to xclip while another requestor that stopped reading midway
+    # is dropped after its timeout, alone.
+    small = ca.offer[CLIPBOARD]
+    ca.offer[CLIPBOARD] = b"".join(b"client line %07d\n" % i for i in range(400000))
+    d = Xlib.display.Display(x.display)
+    stalled = d.screen().root.create_window(0, 0, 1, 1, 0, 0)
+    stalled.convert_selection(d.get_atom("CLIPBOARD"), d.get_atom("UTF8_STRING"),
+                              d.get_atom("STALLED"), Xlib.X.CurrentTime)
+    d.flush()
+    notes = []
+    def notified():
+        while d.pending_events():
+            ev = d.next_event()
+            if ev.type == Xlib.X.SelectionNotify:
+                notes.append(ev)
+        return notes
+    a.wait_until(notified, 10, "the stalled requestor's SelectionNotify")
+    prop = stalled.get_full_property(d.get_atom("STALLED"), Xlib.X.AnyPropertyType)
+    check(notes[0].property == d.get_atom("STALLED") and prop is not None and
+          prop.property_type == d.get_atom("INCR") and
+          list(prop.value) == [len(ca.offer[CLIPBOARD])],
+          "the large paste did not start as INCR: %r" % (prop,))
+    rc, got = xclip_out(a, x)
+    check(rc == 0 and got == ca.offer[CLIPBOARD], "X pasted %d of %d bytes (status %d)"
+          % (len(got), len(ca.offer[CLIPBOARD]), rc))
+    check(re.search(r"clipboard: %d bytes to X window \S+ incrementally" % len(got),
+                    sp.log_text()) and
+          re.search(r"clipboard: %d bytes given to X window" % len(got), sp.log_text()),
+          "xclip's paste did not go incrementally")
+    sp.wait_log(r"spiced-x11: clipboard: X window 0x%x stopped taking an incremental "
+                r"paste at 0 of %d bytes \(5 s\); dropped" % (stalled.id, len(got)), 10,
+                client=a)
+    d.close()
+    ca.offer[CLIPBOARD] = small
+    rc, got = xclip_out(a, x)
+    check(rc == 0 and got == small, "X pasted %r after the stalled paste" % got)
 
     # PRIMARY (spice-gtk announces selections), both ways, apart from
     # CLIPBOARD.

@@ -85,6 +85,25 @@ log_line(enum log_level lvl, const char *msg)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
+void
+log_vplain(const char *prefix, const char *fmt, va_list ap)
+{
+	char line[2048];
+	int n, m;
+
+	if ((n = snprintf(line, sizeof(line), "%s: ", prefix)) < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (m > 0)
+		n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
 static int64_t
 log_now(void)
 {

@@ -12,6 +12,8 @@
 #ifndef SPICED_LOG_H
 #define SPICED_LOG_H
 
+#include <stdarg.h>
+
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 /* Set the identity printed on each line and whether debug lines show. */
@@ -33,6 +35,9 @@ void	log_flush_suppressed(void);
  * fall back to stderr.  NULL: stderr only. */
 typedef int (*log_sink_fn)(enum log_level, const char *msg);
 void	log_set_sink(log_sink_fn);
+/* "prefix: message" on stderr in one write, so that lines of processes
+ * sharing the stream do not mix (the producers' plain lines). */
+void	log_vplain(const char *prefix, const char *fmt, va_list ap);
 /* Log at error level and exit(1). */
 void	log_fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));

@@ -27,6 +27,7 @@
 #include <spice/enums.h>
 
 #include "libqxlshm.h"
+#include "log.h"
 #include "image.h"
 #include "scene.h"
 
@@ -60,11 +61,9 @@ ts_log(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "qxl-shm-testsrc: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vplain("qxl-shm-testsrc", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Like a keyboard: the lock keys toggle the lock state, which goes back

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "x11.h"
 #include "x11-agent.h"
 #include "x11-clipboard.h"
@@ -34,13 +35,10 @@ x11_log(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "spiced-x11: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vplain("spiced-x11", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
-
 int
 x11_errf(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -131,7 +131,7 @@ x11_run(struct x11 *x, struct x11_parts *p)
 {
 	xcb_generic_event_t *ev;
 	struct pollfd pfd[5];
-	int due, cdue, n, i, agent;
+	int due, cdue, n, i, agent, played;
 
 	for (;;) {
 		while ((ev = xcb_poll_for_event(x->x_c)) != NULL) {
@@ -203,8 +203,12 @@ x11_run(struct x11 *x, struct x11_parts *p)
 				return X11_SPICED_GONE;
 			}
 			xcb_flush(x->x_c);	/* the input just played */
-			xc_update(p->p_cursor, 1);	/* where it put the
-							   pointer */
+			played = xi_played(p->p_input);
+			if (played & XI_PLAYED)
+				xs_input(p->p_screen);
+			if (played & XI_PLAYED_POINTER)
+				xc_update(p->p_cursor, 1);	/* where it
+							   put the pointer */
 		}
 	}
 }

@@ -27,6 +27,7 @@ struct xi {
 	uint32_t	 i_led[XI_MAX_LEDS];	/* indicator bit -> QXLSHM_LED_* */
 	uint32_t	 i_leds;	/* last sent */
 	uint32_t	 i_dropped;	/* keys with no evdev code */
+	int		 i_played;	/* XI_PLAYED_* since asked */
 };
 
 /* SPICE's buttons 1..7 (left, middle, right, wheel up, wheel down, side,
@@ -193,11 +194,13 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 		    XCB_NONE, 0, 0);
 		break;
 	case QXLSHM_IN_MOTION:
+		i->i_played |= XI_PLAYED_POINTER;
 		xi_fake(i, XCB_MOTION_NOTIFY, 1, XCB_NONE,
 		    xi_clamp(ev->x, INT16_MIN, INT16_MAX),
 		    xi_clamp(ev->y, INT16_MIN, INT16_MAX));
 		break;
 	case QXLSHM_IN_POSITION:
+		i->i_played |= XI_PLAYED_POINTER;
 		/* One screen: every display channel's origin is 0,0. */
 		xi_fake(i, XCB_MOTION_NOTIFY, 0, x->x_root,
 		    xi_clamp(ev->x, 0, (int32_t)x->x_width - 1),
@@ -207,6 +210,7 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 	case QXLSHM_IN_BUTTON_UP:
 		if (ev->x < 1 || ev->x > 7)
 			return;
+		i->i_played |= XI_PLAYED_POINTER;
 		xi_fake(i, ev->type == QXLSHM_IN_BUTTON_DOWN ?
 		    XCB_BUTTON_PRESS : XCB_BUTTON_RELEASE,
 		    xi_button[ev->x], XCB_NONE, 0, 0);
@@ -214,8 +218,18 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 	default:
 		return;
 	}
+	i->i_played |= XI_PLAYED;
 	if (x->x_verbose)
 		x11_log("input type %u x=%d y=%d", ev->type, ev->x, ev->y);
+}
+
+int
+xi_played(struct xi *i)
+{
+	int p = i->i_played;
+
+	i->i_played = 0;
+	return p;
 }
 
 int

@@ -51,6 +51,7 @@ struct xs {
 	int			 s_dirty;	/* damage not yet sent */
 	int			 s_resized;	/* the root's size changed */
 	int64_t			 s_last;	/* the last update, ms */
+	int64_t			 s_input;	/* the last input played, ms */
 	struct xm		*s_moves;	/* window moves, as hints */
 	/* The heads told for this primary (0: none, i.e. one, all of it)
 	 * and when to look at the monitors again (RANDR has no event for
@@ -369,10 +370,16 @@ xs_busy(struct xs *s)
 	return used > primary && used - primary > (s->s_size - primary) / 2;
 }
 
+void
+xs_input(struct xs *s)
+{
+	s->s_input = x11_now_ms();
+}
+
 int
 xs_due_ms(struct xs *s)
 {
-	int64_t left;
+	int64_t left, now;
 
 	if (x11_now_ms() >= s->s_heads_next)
 		return 0;
@@ -380,7 +387,9 @@ xs_due_ms(struct xs *s)
 		return (int)(s->s_heads_next - x11_now_ms());
 	if (s->s_resized)
 		return 0;
-	left = s->s_last + 1000 / XS_FPS - x11_now_ms();
+	now = x11_now_ms();
+	left = s->s_last - now + (now - s->s_input < XS_INPUT_MS ?
+	    1000 / XS_INPUT_FPS : 1000 / XS_FPS);
 	if (left <= 0 && xs_busy(s))
 		return XS_BUSY_MS;
 	return left <= 0 ? 0 : (int)left;

@@ -4,7 +4,10 @@
  * server writes pixels straight into the producer's shared memory (MIT-SHM
  * 1.2 ShmAttachFd of the data slot's memfd, ShmGetImage into bitmaps
  * allocated there); DAMAGE says what changed, and only that is sent, at
- * most XS_FPS times a second; a RANDR screen change becomes a new primary.
+ * most XS_FPS times a second, or XS_INPUT_FPS for XS_INPUT_MS after a
+ * client's input (what a key or click makes X draw must not wait for the
+ * next frame of a busy screen); a RANDR screen change becomes a new
+ * primary.
  */
 #ifndef X11_SCREEN_H
 #define X11_SCREEN_H
@@ -14,6 +17,8 @@
 #include "x11.h"
 
 #define XS_FPS		60	/* updates a second at most */
+#define XS_INPUT_FPS	500	/* the same, just after input */
+#define XS_INPUT_MS	100
 #define XS_MAX_RECTS	32	/* more damaged rectangles: their extents */
 
 struct xs;
@@ -34,6 +39,9 @@ int		 xs_event(struct xs *s, const xcb_generic_event_t *ev);
 /* Milliseconds until the next update is due: -1 when nothing changed, 0
  * when one is due now. */
 int		 xs_due_ms(struct xs *s);
+
+/* A client's input was just played to X. */
+void		 xs_input(struct xs *s);
 
 /* Send what changed (xs_due_ms() said 0), or the new primary after a
  * screen size change.  0, or -1 (message logged) when the display or the X

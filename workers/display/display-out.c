@@ -510,30 +510,6 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	return body;
 }
 
-/* Is box of the primary one colour?  Stops at the first pixel that is
- * not, so pictures cost next to nothing. */
-static int
-dout_box_solid(pixman_image_t *prim, const pixman_box32_t *b,
-    uint32_t *color)
-{
-	const uint8_t *base = (const uint8_t *)pixman_image_get_data(prim);
-	size_t stride = (size_t)pixman_image_get_stride(prim);
-	const uint32_t *row;
-	uint32_t c;
-	int32_t x, y;
-
-	c = *(const uint32_t *)(base + (size_t)b->y1 * stride +
-	    (size_t)b->x1 * 4);
-	for (y = b->y1; y < b->y2; y++) {
-		row = (const uint32_t *)(base + (size_t)y * stride) + b->x1;
-		for (x = 0; x < b->x2 - b->x1; x++)
-			if (row[x] != c)
-				return 0;
-	}
-	*color = c & 0xffffff;
-	return 1;
-}
-
 /* DRAW_FILL of box with a solid colour, clip NONE, OP_PUT, no mask; the
  * QMask padded to 17 bytes as DRAW_COPY's is. */
 static void
@@ -578,8 +554,8 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 
 	if (dc->dc_chan == NULL)
 		return -1;
-	if (dout_box_solid(prim, b, &color)) {
-		dout_send_fill(dc, b, color);
+	if (render_box_uniform(prim, b, &color)) {
+		dout_send_fill(dc, b, color & 0xffffff);
 		return 0;
 	}
 	codec = dout_codec(dc, prim, b);

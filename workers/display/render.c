@@ -764,6 +764,41 @@ render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 	return 0;
 }
 
+/* Is a w x h block of 32-bit pixels one colour?  The first row pixel by
+ * pixel, the others against it with memcmp; stops at the first
+ * difference, which most pictures have in their first row. */
+static int
+render_uniform(const uint8_t *p, ptrdiff_t stride, int w, int h)
+{
+	uint32_t c0, c;
+	int x, y;
+
+	memcpy(&c0, p, 4);
+	for (x = 1; x < w; x++) {
+		memcpy(&c, p + (size_t)x * 4, 4);
+		if (c != c0)
+			return 0;
+	}
+	for (y = 1; y < h; y++)
+		if (memcmp(p + y * stride, p, (size_t)w * 4) != 0)
+			return 0;
+	return 1;
+}
+
+int
+render_box_uniform(pixman_image_t *image, const pixman_box32_t *b,
+    uint32_t *color)
+{
+	ptrdiff_t stride = pixman_image_get_stride(image);
+	const uint8_t *p = (const uint8_t *)pixman_image_get_data(image) +
+	    (ptrdiff_t)b->y1 * stride + (ptrdiff_t)b->x1 * 4;
+
+	if (!render_uniform(p, stride, b->x2 - b->x1, b->y2 - b->y1))
+		return 0;
+	memcpy(color, p, 4);
+	return 1;
+}
+
 /*
  * A bitmap about to be drawn unscaled over box e of the primary (where
  * it differs) that holds, in a band of rows (scroll.h) or else in a
@@ -791,6 +826,10 @@ render_find_move(struct render *r, pixman_image_t *dst, pixman_image_t *img,
 	struct spd_err err;
 	int i, n, moved = 0;
 
+	/* One colour is sent as a fill, whatever it replaces: no search
+	 * (on it every row hash matches every other, its worst case). */
+	if (render_uniform(new, sstride, e->x2 - e->x1, e->y2 - e->y1))
+		return 0;
 	if (scroll_find(old, dstride, new, sstride, e->x2 - e->x1,
 	    e->y2 - e->y1, &b) == 1) {
 		band = (pixman_box32_t){ e->x1, e->y1 + b.sb_y1, e->x2,

@@ -178,6 +178,12 @@ struct qxl_cmd_draw;
 int	 render_draw(struct render *, const struct qxl_cmd_draw *,
 	    struct spd_err *err);
 
+/* Is box b of image (32 bits a pixel) one colour?  Then *color is it.
+ * Stops at the first pixel that differs, so pictures cost next to
+ * nothing. */
+int	 render_box_uniform(pixman_image_t *image, const pixman_box32_t *b,
+	    uint32_t *color);
+
 struct enc_src;
 /* Box b of image (the primary) as an encoder's source: borrowed pixels,
  * valid while image is. */

@@ -571,6 +571,50 @@ test_copy_bits(void)
 	render_free(r);
 }
 
+/* COPY_BITS in place in every direction through a clip of several
+ * rectangles in several bands, each one's source overlapping others'
+ * destinations: every pixel is the one that was dx, dy away before. */
+static void
+test_copy_bits_overlap(void)
+{
+	static uint32_t before[W * H];
+	pixman_box32_t cb[6] = {
+		{ 2, 2, 14, 9 }, { 17, 2, 30, 9 }, { 33, 2, 60, 9 },
+		{ 5, 9, 40, 21 }, { 8, 24, 20, 40 }, { 26, 24, 58, 40 },
+	};
+	pixman_box32_t bbox = { 0, 0, 64, 48 };
+	pixman_region32_t clip;
+	struct render *r;
+	struct spd_err err;
+	int dx, dy, x, y, inside;
+
+	pixman_region32_init_rects(&clip, cb, 6);
+	for (dy = -3; dy <= 3; dy += 3)
+		for (dx = -5; dx <= 5; dx += 5) {
+			if (dx == 0 && dy == 0)
+				continue;
+			r = make_primary(0);
+			for (y = 0; y < H; y++)
+				for (x = 0; x < W; x++)
+					before[y * W + x] = RGB(px(r, 0, x, y));
+			/* The source: bbox moved back by dx, dy, inside. */
+			bbox = (pixman_box32_t){ 6, 4, 58, 44 };
+			ASSERT_INT_EQ(render_copy_bits(r, 0, &bbox, &clip,
+			    6 - dx, 4 - dy, &err), 0);
+			for (y = 0; y < H; y++)
+				for (x = 0; x < W; x++) {
+					inside = pixman_region32_contains_point(
+					    &clip, x, y, NULL) && x >= 6 &&
+					    x < 58 && y >= 4 && y < 44;
+					ASSERT_INT_EQ(RGB(px(r, 0, x, y)),
+					    inside ? before[(y - dy) * W + x -
+					    dx] : before[y * W + x]);
+				}
+			render_free(r);
+		}
+	pixman_region32_fini(&clip);
+}
+
 int
 main(void)
 {
@@ -582,6 +626,7 @@ main(void)
 	test_copy_surface();
 	test_copy_unchanged();
 	test_copy_bits();
+	test_copy_bits_overlap();
 	pixman_region32_fini(&damage);
 	printf("test-render: ok\n");
 	return 0;

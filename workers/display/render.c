@@ -585,6 +585,71 @@ render_src_place(pixman_image_t *img, const pixman_box32_t *bbox,
 	*sy = 0;
 }
 
+/* The order rectangles of a move by d[0], d[1] (dx, dy) are copied in:
+ * the one whose source a later one's destination would overwrite goes
+ * first, i.e. from the far end in the direction of the move (as X
+ * servers copy regions). */
+static int
+render_move_order(const void *pa, const void *pb, void *arg)
+{
+	const pixman_box32_t *a = pa, *b = pb;
+	const int32_t *d = arg;
+
+	if (a->y1 != b->y1)
+		return (a->y1 < b->y1) == (d[1] > 0) ? 1 : -1;
+	if (a->x1 != b->x1)
+		return (a->x1 < b->x1) == (d[0] > 0) ? 1 : -1;
+	return 0;
+}
+
+/*
+ * Move the pixels of dst that land on area by dx, dy in place: one
+ * memmove a row, rows from the far end, rectangles in render_move_order,
+ * with no snapshot of the source (which cost an allocation and a second
+ * copy of the whole area).  The source lies inside dst (the caller
+ * clipped area so).  -1 for formats under 8 bits a pixel, untouched.
+ */
+static int
+render_move_within(pixman_image_t *dst, const pixman_region32_t *area,
+    int32_t dx, int32_t dy)
+{
+	size_t bpp = PIXMAN_FORMAT_BPP(pixman_image_get_format(dst)) / 8;
+	ptrdiff_t stride = pixman_image_get_stride(dst);
+	uint8_t *base = (uint8_t *)pixman_image_get_data(dst);
+	pixman_box32_t one, *boxes;
+	const pixman_box32_t *rects;
+	int32_t d[2] = { dx, dy };
+	int n, i, y, y0, y1, step;
+
+	if (bpp == 0)
+		return -1;
+	rects = pixman_region32_rectangles((pixman_region32_t *)area, &n);
+	boxes = &one;
+	if (n == 1)
+		one = rects[0];
+	else if (n > 1) {
+		if ((boxes = malloc((size_t)n * sizeof(*boxes))) == NULL)
+			return -1;
+		memcpy(boxes, rects, (size_t)n * sizeof(*boxes));
+		qsort_r(boxes, (size_t)n, sizeof(*boxes), render_move_order,
+		    d);
+	}
+	for (i = 0; i < n; i++) {
+		/* Moving down: the bottom row first. */
+		y0 = dy > 0 ? boxes[i].y2 - 1 : boxes[i].y1;
+		y1 = dy > 0 ? boxes[i].y1 - 1 : boxes[i].y2;
+		step = dy > 0 ? -1 : 1;
+		for (y = y0; y != y1; y += step)
+			memmove(base + y * stride + (ptrdiff_t)boxes[i].x1 *
+			    (ptrdiff_t)bpp, base + (y - dy) * stride +
+			    (ptrdiff_t)(boxes[i].x1 - dx) * (ptrdiff_t)bpp,
+			    (size_t)(boxes[i].x2 - boxes[i].x1) * bpp);
+	}
+	if (boxes != &one)
+		free(boxes);
+	return 0;
+}
+
 int
 render_copy_bits(struct render *r, uint32_t surface,
     const pixman_box32_t *bbox, const pixman_region32_t *clip,
@@ -616,21 +681,25 @@ render_copy_bits(struct render *r, uint32_t surface,
 		pixman_region32_fini(&area);
 		return 0;
 	}
-	ext = *pixman_region32_extents(&area);
-	ext.x1 -= dx;
-	ext.x2 -= dx;
-	ext.y1 -= dy;
-	ext.y2 -= dy;
-	if ((snap = render_surface_source(dst, 1, &ext, err)) == NULL) {
-		pixman_region32_fini(&area);
-		return -1;
+	if (render_move_within(dst, &area, dx, dy) != 0) {
+		/* Less than a byte a pixel: through a snapshot. */
+		ext = *pixman_region32_extents(&area);
+		ext.x1 -= dx;
+		ext.x2 -= dx;
+		ext.y1 -= dy;
+		ext.y2 -= dy;
+		if ((snap = render_surface_source(dst, 1, &ext, err)) ==
+		    NULL) {
+			pixman_region32_fini(&area);
+			return -1;
+		}
+		pixman_image_set_clip_region32(dst, &area);
+		pixman_image_composite32(PIXMAN_OP_SRC, snap, NULL, dst, 0,
+		    0, 0, 0, pixman_region32_extents(&area)->x1,
+		    pixman_region32_extents(&area)->y1, ext.x2, ext.y2);
+		pixman_image_set_clip_region32(dst, NULL);
+		pixman_image_unref(snap);
 	}
-	pixman_image_set_clip_region32(dst, &area);
-	pixman_image_composite32(PIXMAN_OP_SRC, snap, NULL, dst, 0, 0, 0, 0,
-	    pixman_region32_extents(&area)->x1,
-	    pixman_region32_extents(&area)->y1, ext.x2, ext.y2);
-	pixman_image_set_clip_region32(dst, NULL);
-	pixman_image_unref(snap);
 	if (surface == 0 && r->r_move != NULL)
 		r->r_move(r->r_arg, &area, dx, dy);
 	else

@@ -32,13 +32,14 @@
 #include <spice/enums.h>
 
 #include "enc.h"
+#include "lz-base.h"
 
 #define LZ_MAGIC		0x20205a4cu
 #define LZ_VERSION		0x00010001u
 #define LZ_TYPE_RGB32		8u
 #define LZ_HEADER		28	/* seven u32s */
-#define LZ_MAX_LITERALS		32
-#define LZ_MIN_MATCH		3
+#define LZ_MAX_LITERALS		LZB_MAX_LITERALS
+#define LZ_MIN_MATCH		LZB_MIN_MATCH
 #define LZ_NEAR			8191	/* distances below 8192 + 1 */
 #define LZ_MAX_DISTANCE		(65535 + LZ_NEAR + 1)
 #define LZ_HASH_LOG		16
@@ -78,39 +79,6 @@ enc_lz_bound(uint32_t width, uint32_t height)
 	    LZ_MAX_LITERALS);
 }
 
-static uint32_t
-enc_lz_hash(const uint32_t *p)
-{
-	uint32_t h = p[0] * 0x9e3779b1u ^ p[1] * 0x85ebca77u ^
-	    p[2] * 0xc2b2ae3du;
-
-	return h >> (32 - LZ_HASH_LOG);
-}
-
-static void
-enc_lz_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* n literal pixels (1..LZ_MAX_LITERALS) from p, at o; the bytes used. */
-static size_t
-enc_lz_literals(uint8_t *o, const uint32_t *p, size_t n)
-{
-	size_t i, k = 0;
-
-	o[k++] = (uint8_t)(n - 1);
-	for (i = 0; i < n; i++) {
-		o[k++] = (uint8_t)p[i];		/* B */
-		o[k++] = (uint8_t)(p[i] >> 8);	/* G */
-		o[k++] = (uint8_t)(p[i] >> 16);	/* R */
-	}
-	return k;
-}
-
 /* A copy of len (>= LZ_MIN_MATCH) pixels from dist back, at o; the bytes
  * used (at most 7 + len / 255). */
 static size_t
@@ -143,8 +111,7 @@ enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
     struct spd_err *err)
 {
 	size_t bound, n, i, lit = 0, len, ref, start;
-	const uint8_t *row;
-	uint32_t *px, y, x, h;
+	uint32_t *px, h;
 	uint8_t *o, *base;
 
 	bound = enc_lz_bound(src->es_width, src->es_height);
@@ -160,25 +127,19 @@ enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
 		ez->ez_cap = n;
 	}
 	px = ez->ez_px;
-	for (y = 0; y < src->es_height; y++) {
-		row = src->es_data + (size_t)y * src->es_stride;
-		for (x = 0; x < src->es_width; x++)
-			px[(size_t)y * src->es_width + x] = ((uint32_t)row[x * 4] |
-			    (uint32_t)row[x * 4 + 1] << 8 |
-			    (uint32_t)row[x * 4 + 2] << 16);
-	}
+	lzb_pack(src, px);
 	start = out->ob_len;
 	if ((base = obuf_append_space(out, bound)) == NULL)
 		return spd_err_set(err, "lz: output of up to %zu bytes over "
 		    "its cap", bound);
 	o = base + 4;
-	enc_lz_put32(o, LZ_MAGIC);
-	enc_lz_put32(o + 4, LZ_VERSION);
-	enc_lz_put32(o + 8, LZ_TYPE_RGB32);
-	enc_lz_put32(o + 12, src->es_width);
-	enc_lz_put32(o + 16, src->es_height);
-	enc_lz_put32(o + 20, src->es_width * 4);
-	enc_lz_put32(o + 24, 1);
+	lzb_put32(o, LZ_MAGIC);
+	lzb_put32(o + 4, LZ_VERSION);
+	lzb_put32(o + 8, LZ_TYPE_RGB32);
+	lzb_put32(o + 12, src->es_width);
+	lzb_put32(o + 16, src->es_height);
+	lzb_put32(o + 20, src->es_width * 4);
+	lzb_put32(o + 24, 1);
 	o += LZ_HEADER;
 	memset(ez->ez_hash, 0, sizeof(ez->ez_hash));
 	for (i = 0; i < n;) {
@@ -190,7 +151,7 @@ enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
 			    px[i + 1] == px[i - 1] && px[i + 2] == px[i - 1])
 				ref = i - 1;
 			else {
-				h = enc_lz_hash(px + i);
+				h = lzb_hash(px + i, LZ_HASH_LOG);
 				if (ez->ez_hash[h] != 0 &&
 				    i - (ez->ez_hash[h] - 1) <= LZ_MAX_DISTANCE)
 					ref = ez->ez_hash[h] - 1;
@@ -205,14 +166,14 @@ enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
 		}
 		if (len < LZ_MIN_MATCH) {
 			if (++lit == LZ_MAX_LITERALS || i + 1 == n) {
-				o += enc_lz_literals(o, px + i + 1 - lit, lit);
+				o += lzb_literals(o, px + i + 1 - lit, lit);
 				lit = 0;
 			}
 			i++;
 			continue;
 		}
 		if (lit > 0) {
-			o += enc_lz_literals(o, px + i - lit, lit);
+			o += lzb_literals(o, px + i - lit, lit);
 			lit = 0;
 		}
 		o += enc_lz_copy(o, len, i - ref);
@@ -220,9 +181,9 @@ enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
 		 * fastlz's trade of ratio for speed. */
 		i += len;
 		if (i + LZ_MIN_MATCH <= n && i >= 2) {
-			ez->ez_hash[enc_lz_hash(px + i - 2)] = (uint32_t)(i - 2) +
+			ez->ez_hash[lzb_hash(px + i - 2, LZ_HASH_LOG)] = (uint32_t)(i - 2) +
 			    1;
-			ez->ez_hash[enc_lz_hash(px + i - 1)] = (uint32_t)(i - 1) +
+			ez->ez_hash[lzb_hash(px + i - 1, LZ_HASH_LOG)] = (uint32_t)(i - 1) +
 			    1;
 		}
 	}

@@ -3,7 +3,8 @@
  * enc: image encoders of the display worker (SPICE-NOTES section 4).
  *
  * Lossless: QUIC for what enc_classify() finds natural, LZ4 for the
- * rest (LZ to clients without LZ4), plain bitmaps when asked; lossy:
+ * rest (LZ to clients without LZ4, GLZ with image-compression glz),
+ * plain bitmaps when asked; lossy:
  * JPEG, for what it calls a photograph when the display allows it.
  *
  * Each encoder appends to an obuf the bytes of a SpiceImage that follow its
@@ -113,6 +114,31 @@ size_t	 enc_lz_bound(uint32_t width, uint32_t height);
  * with err set and out unchanged (bad dimensions, stride < width*4, out
  * over its cap, no memory for the packed pixels). */
 int	 enc_lz_encode(struct enc_lz *, struct obuf *out,
+	    const struct enc_src *src, struct spd_err *err);
+
+struct enc_glz;
+
+/* Images a GLZ window holds at most, whatever their size. */
+#define ENC_GLZ_MAX_IMAGES	1024
+
+/* A GLZ dictionary: one client's window of the images it was sent (up to
+ * window_px pixels), which later images refer to.  NULL on ENOMEM or a
+ * zero window.  Every image encoded with it must reach that client, in
+ * order: its decoder waits for each image a later one refers to. */
+struct enc_glz *enc_glz_new(size_t window_px);
+void	 enc_glz_free(struct enc_glz *);
+
+/* Most bytes enc_glz_encode() appends, or 0 as for enc_lz4_bound(). */
+size_t	 enc_glz_bound(uint32_t width, uint32_t height);
+
+/* Append the SPICE_IMAGE_TYPE_GLZ_RGB data of src: u32 LE size, then a
+ * GLZ RGB32 stream of that size (enc-glz.c) that decodes, against the
+ * images encoded before with eg, to the pixels of src exactly (their X
+ * bytes aside); src joins the window, and the oldest images leave it as
+ * the window needs.  Returns 0, or -1 with err set, out and the window
+ * unchanged (bad dimensions, an image larger than the window, out over
+ * its cap, no memory). */
+int	 enc_glz_encode(struct enc_glz *, struct obuf *out,
 	    const struct enc_src *src, struct spd_err *err);
 
 struct enc_jpeg;

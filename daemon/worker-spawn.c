@@ -158,9 +158,10 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 			init.flags |= IPC_INIT_IMAGES_RAW;
 		else if (cd->cd_image_compression == CONF_IMAGE_QUIC)
 			init.flags |= IPC_INIT_IMAGES_QUIC;
-		else if (cd->cd_image_compression == CONF_IMAGE_LZ4 ||
-		    cd->cd_image_compression == CONF_IMAGE_GLZ)
+		else if (cd->cd_image_compression == CONF_IMAGE_LZ4)
 			init.flags |= IPC_INIT_IMAGES_LZ4;
+		else if (cd->cd_image_compression == CONF_IMAGE_GLZ)
+			init.flags |= IPC_INIT_IMAGES_GLZ;
 		else if (cd->cd_image_compression == CONF_IMAGE_LZ)
 			init.flags |= IPC_INIT_IMAGES_LZ;
 		else if (cd->cd_image_compression == CONF_IMAGE_AUTO_LZ)

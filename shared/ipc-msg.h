@@ -110,6 +110,8 @@ struct ipc_init {
 #define IPC_INIT_IMAGES_LZ	0x200	/* LZ for every lossless image */
 #define IPC_INIT_IMAGES_AUTO_LZ	0x400	/* QUIC for natural images, LZ for
 					   others, whatever the client */
+#define IPC_INIT_IMAGES_GLZ	0x800	/* GLZ for every lossless image to
+					   clients with a GLZ window */
 
 /* Transport under a handed-over client fd.  To the worker all of them are
  * a plain byte stream; the value says what sits under it:

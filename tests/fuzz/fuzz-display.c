@@ -7,8 +7,8 @@
  * whatever the picture makes it send (images, fills, copies, streams,
  * FROM_CACHE).
  *
- * Input byte 0: bit 0 the LZ4 cap, bit 1 the stream-report cap, bits 2-3
- * the worker flags (JPEG always, streaming all); byte 1 the write chunk
+ * Input byte 0: bit 0 the LZ4 cap, bit 1 the stream-report cap, bits 2-4
+ * the worker flags (JPEG always, streaming all, GLZ images); byte 1 the write chunk
  * (1..256 bytes).  Then records of a kind byte and a length byte: kind 0
  * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
  * y, size), 2 a move (dx, dy).
@@ -152,7 +152,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&w, 0, sizeof(w));
 	w.wk_flags = (data[0] & 4 ? IPC_INIT_JPEG_ALWAYS : 0) |
-	    (data[0] & 8 ? IPC_INIT_STREAM_ALL : 0);
+	    (data[0] & 8 ? IPC_INIT_STREAM_ALL : 0) |
+	    (data[0] & 16 ? IPC_INIT_IMAGES_GLZ : 0);
 	snprintf(w.wk_display, sizeof(w.wk_display), "fuzz");
 	FUZZ_CHECK((w.wk_base = event_base_new()) != NULL);
 	FUZZ_CHECK((r = render_new(NULL, NULL)) != NULL);

@@ -9,8 +9,9 @@ drawing as LZ4 (type 109, 32BIT top-down) to a client announcing
 DISPLAY_CAP_LZ4_COMPRESSION and as LZ (LZ_RGB, type 101) to one without
 it; two clients at once each get theirs; a client without the
 MINI_HEADER common cap gets the same picture in full headers;
-image-compression = quic sends QUIC for the drawing too, glz (sent as
-LZ4) no QUIC at all and LZ to a client without the cap, lz LZ to every
+image-compression = quic sends QUIC for the drawing too, glz to clients
+without a GLZ window LZ4 and no QUIC at all, LZ to a client without the
+cap, lz LZ to every
 client, auto_lz QUIC for the picture and LZ for the drawing to a client
 with the LZ4 cap too."""
 
@@ -145,14 +146,17 @@ def main():
     expect_picture(d, drawing, "quic: LZ4 client, drawing", rawspice.IMAGE_QUIC)
     sp.stop()
 
-    # image-compression = lz4 (and glz, which spiced sends as LZ4): no
-    # QUIC; LZ to a client without the cap.
+    # image-compression = glz to clients without a GLZ window (GLZ itself:
+    # 062, with spice-gtk): no QUIC; LZ4, LZ to a client without the cap.
     sp = serve(picture, "image-compression = glz")
     m = rawspice.open_session(sp.port, sp.password)
     d = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=True,
-                                extra_caps=GTK_DISPLAY_CAPS)
+                                extra_caps=GTK_DISPLAY_CAPS, init=False)
+    d.send_init(glz_window=0)
     expect_picture(d, picture, "glz: LZ4 client, natural picture", rawspice.IMAGE_LZ4)
-    e = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=False)
+    e = rawspice.display_client(sp.port, sp.password, m.session_id, lz4=False,
+                                init=False)
+    e.send_init(glz_window=0)
     expect_picture(e, picture, "glz: client without LZ4", rawspice.IMAGE_LZ_RGB)
     check(sp.alive(), "spiced died")
     sp.stop()

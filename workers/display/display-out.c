@@ -38,6 +38,8 @@ enum dout_codec {
 	DOUT_QUIC,		/* lossless, for natural images */
 	DOUT_LZ,		/* lossless, drawings to clients without LZ4 */
 	DOUT_JPEG,		/* lossy, for photographs when allowed */
+	DOUT_GLZ,		/* lossless, encoded for one client (its
+				   window): never shared nor cached */
 };
 
 /* How a client gets lossless images: image-compression and its caps. */
@@ -49,13 +51,19 @@ enum dout_lossless {
 	DOUT_LL_AUTO,		/* QUIC for natural images, LZ4 for drawings */
 	DOUT_LL_AUTO_LZ,	/* QUIC for natural images, LZ for drawings:
 				   auto_lz, or auto without the LZ4 cap */
+	DOUT_LL_GLZ,		/* glz, to a client with a GLZ window */
 };
 
 static const char *const dout_lossless_names[] = {
 	[DOUT_LL_BITMAP] = "bitmap", [DOUT_LL_LZ4] = "lz4",
 	[DOUT_LL_LZ] = "lz", [DOUT_LL_QUIC] = "quic",
 	[DOUT_LL_AUTO] = "quic and lz4", [DOUT_LL_AUTO_LZ] = "quic and lz",
+	[DOUT_LL_GLZ] = "glz",
 };
+
+/* The most of a client's GLZ window spiced fills, in pixels (16 MiB a
+ * viewer); less when the client asks for less. */
+#define DOUT_GLZ_WINDOW_MAX	(4u << 20)
 
 /* jpeg-wan-compression=auto: a link TCP measured below this (10 Mbit/s,
  * the reference server's line between LAN and WAN) gets JPEG. */
@@ -82,6 +90,7 @@ struct dout_client {
 	int			 dc_stream_low;	/* it gets ENC_STREAM_LOW frames */
 	uint32_t		 dc_report_id;	/* STREAM_ACTIVATE_REPORT's */
 	struct dcache		 dc_pixmaps;	/* what its cache holds */
+	struct enc_glz		*dc_glz;	/* its GLZ window (DOUT_LL_GLZ) */
 	pixman_region32_t	 dc_damage;	/* not yet sent */
 	struct event		*dc_init_ev;	/* INIT deadline */
 	int			 dc_busy;
@@ -368,11 +377,22 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 		return DOUT_LZ;
 	case DOUT_LL_QUIC:
 		return DOUT_QUIC;
+	case DOUT_LL_GLZ:
+		return DOUT_GLZ;
 	case DOUT_LL_AUTO_LZ:
 		return kind != ENC_DRAWING ? DOUT_QUIC : DOUT_LZ;
 	default:
 		return kind != ENC_DRAWING ? DOUT_QUIC : DOUT_LZ4;
 	}
+}
+
+/* What a GLZ client gets when GLZ cannot serve: LZ4, or LZ without the
+ * cap. */
+static enum dout_codec
+dout_codec_no_glz(const struct dout_client *dc)
+{
+	return chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ?
+	    DOUT_LZ4 : DOUT_LZ;
 }
 
 /* The lossless images client dc gets, from the display's setting and its
@@ -386,6 +406,8 @@ dout_lossless(uint32_t flags, int lz4_cap)
 		return DOUT_LL_QUIC;
 	if (flags & IPC_INIT_IMAGES_LZ)
 		return DOUT_LL_LZ;
+	if (flags & IPC_INIT_IMAGES_GLZ)
+		return DOUT_LL_GLZ;	/* LZ4 or LZ without a window */
 	if (flags & IPC_INIT_IMAGES_LZ4)
 		return lz4_cap ? DOUT_LL_LZ4 : DOUT_LL_LZ;
 	if (!lz4_cap || (flags & IPC_INIT_IMAGES_AUTO_LZ))
@@ -399,6 +421,7 @@ static const uint8_t dout_image_type[] = {
 	[DOUT_QUIC] = SPICE_IMAGE_TYPE_QUIC,
 	[DOUT_LZ] = SPICE_IMAGE_TYPE_LZ_RGB,
 	[DOUT_JPEG] = SPICE_IMAGE_TYPE_JPEG,
+	[DOUT_GLZ] = SPICE_IMAGE_TYPE_GLZ_RGB,
 };
 
 /* The fixed part of a DRAW_COPY of box b, its image's descriptor after
@@ -455,12 +478,13 @@ dout_send_inval(struct dout_client *dc, const uint64_t *ids, int n)
 
 /*
  * Encode box of the primary as the body of one DRAW_COPY with an image
- * of codec, for the viewers' caches as cache_id when not 0.  Returns the
- * body, or NULL when it could not be built (logged).
+ * of codec, for the viewers' caches as cache_id when not 0; a GLZ image
+ * with window glz, whose client alone may be sent it (and must be).
+ * Returns the body, or NULL when it could not be built (logged).
  */
 static struct chan_shared *
 dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
-    enum dout_codec codec, uint64_t cache_id)
+    enum dout_codec codec, uint64_t cache_id, struct enc_glz *glz)
 {
 	struct obuf *ob = &d->d_enc;
 	struct chan_shared *body;
@@ -497,6 +521,8 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 		rc = enc_quic_encode(d->d_quic, ob, &src, &err);
 	else if (codec == DOUT_LZ)
 		rc = enc_lz_encode(d->d_lz, ob, &src, &err);
+	else if (codec == DOUT_GLZ)
+		rc = enc_glz_encode(glz, ob, &src, &err);
 	else
 		rc = enc_bitmap_encode(ob, &src, &err);
 	if (rc != 0) {
@@ -573,8 +599,22 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 		if ((n = dcache_add(&dc->dc_pixmaps, id, px, evicted)) < 0)
 			id = 0;
 	}
+	if (codec == DOUT_GLZ) {
+		/* This client's window: its own image, sent now.  One too
+		 * large for the window goes as what the others get. */
+		if ((body = dout_encode_box(d, prim, b, codec, id,
+		    dc->dc_glz)) != NULL) {
+			if (n > 0)
+				dout_send_inval(dc, evicted, n);
+			chan_shared_send(dc->dc_chan,
+			    SPICE_MSG_DISPLAY_DRAW_COPY, body);
+			chan_shared_unref(body);
+			return 0;
+		}
+		codec = dout_codec_no_glz(dc);
+	}
 	if ((body = dout_cache_find(d, b, codec, id)) == NULL &&
-	    (body = dout_encode_box(d, prim, b, codec, id)) == NULL) {
+	    (body = dout_encode_box(d, prim, b, codec, id, NULL)) == NULL) {
 		if (id != 0)
 			dcache_forget(&dc->dc_pixmaps, id);
 		return -1;
@@ -955,6 +995,12 @@ dout_msg_init(struct dout_client *dc, struct sbuf *body, const char **why)
 	}
 	evtimer_del(dc->dc_init_ev);
 	dc->dc_state = DC_ACTIVE;
+	/* GLZ needs the client's window (spice-html5 has none). */
+	if (dc->dc_lossless == DOUT_LL_GLZ && (glz_window == 0 ||
+	    (dc->dc_glz = enc_glz_new(glz_window < DOUT_GLZ_WINDOW_MAX ?
+	    glz_window : DOUT_GLZ_WINDOW_MAX)) == NULL))
+		dc->dc_lossless = dout_codec_no_glz(dc) == DOUT_LZ4 ?
+		    DOUT_LL_LZ4 : DOUT_LL_LZ;
 	/* Its pixmap cache, in pixels (as spice-gtk counts them). */
 	dcache_init(&dc->dc_pixmaps, (int64_t)cache_size > 0 ? cache_size : 0);
 	log_debug("display \"%s\": conn %u initialised (%s images%s)",
@@ -1011,6 +1057,8 @@ dout_closed(struct chan *ch, const char *reason)
 	d->d_nclients--;
 	event_free(dc->dc_init_ev);
 	pixman_region32_fini(&dc->dc_damage);
+	enc_glz_free(dc->dc_glz);
+	dc->dc_glz = NULL;
 	dc->dc_chan = NULL;
 	dc->dc_dead = 1;
 	worker_conn_closed(d->d_wk, dc->dc_session, dc->dc_conn,

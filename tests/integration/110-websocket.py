@@ -12,6 +12,7 @@ and a session opened at the start is still up."""
 
 import os
 import socket
+import re
 import struct
 
 import common
@@ -26,12 +27,16 @@ W, H = 64, 48
 
 
 def still_serving(sp, what):
-    res, _ = rawlink.link(sp.port, sp.password)
+    mark = sp.log_mark()
+    res, _ = rawlink.link(sp.port, sp.password)     # (closes it)
     check(res == 0, "%s: a plain link then got %s" % (what, rawlink.ERR.get(res, res)))
     res, ws = wsclient.link(sp.port, sp.password)
     check(res == 0, "%s: a WebSocket link then got %s" % (what, rawlink.ERR.get(res, res)))
     ws.close()
     check(sp.alive(), "%s: spiced died" % what)
+    # Both sessions gone before the next check opens more (max-clients).
+    common.wait_for(lambda: len(re.findall(r"session \d+ ended", sp.log_text()[mark:])) >= 2,
+                    10, "%s: the two sessions to end" % what)
 
 
 def ws_main(sp, **kw):

@@ -562,6 +562,7 @@ control_vv(struct control_conn *cc, const struct control_req *req)
 	    (long)cc->cc_uid, (long)cc->cc_pid);
 	control_rep_put_vv(&cc->cc_out, &vv);
 	explicit_bzero(&vv, sizeof(vv));
+	tkeep_save(control.displays, control.ndisplays);
 }
 
 static void

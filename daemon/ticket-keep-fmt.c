@@ -24,7 +24,7 @@ tkeep_parse(const uint8_t *buf, size_t len, struct tkeep_rec *out,
 	for (i = 0; i < count; i++) {
 		memcpy(&out[i], buf + TKEEP_HDR + (size_t)i * sizeof(*out),
 		    sizeof(*out));
-		if (out[i].tr_kind > 1 ||
+		if (out[i].tr_kind > TKEEP_ONCE_VIEW ||
 		    memchr(out[i].tr_display, '\0',
 		    sizeof(out[i].tr_display)) == NULL ||
 		    memchr(out[i].tr_password, '\0',

@@ -17,16 +17,21 @@
 #include "err.h"
 
 #define TKEEP_MAGIC	0x314b5454u	/* "TTK1" */
-#define TKEEP_MAX	(2 * CONF_MAX_DISPLAYS)
+/* What a record holds (tr_kind). */
+#define TKEEP_TICKET		0	/* the display's ticket */
+#define TKEEP_VIEW		1	/* its view-only ticket */
+#define TKEEP_ONCE		2	/* spicectl vv's one-time ticket */
+#define TKEEP_ONCE_VIEW		3	/* ... a view-only one */
+#define TKEEP_MAX	(3 * CONF_MAX_DISPLAYS)
 #define TKEEP_HDR	8
 
 struct tkeep_rec {
 	char		tr_display[CONF_NAME_LEN];
-	uint32_t	tr_kind;	/* 0: the ticket, 1: view-only */
+	uint32_t	tr_kind;	/* TKEEP_* */
 	char		tr_password[AUTH_TICKET_PASSWORD_MAX + 1];
 	int64_t		tr_expires;	/* wall clock, 0 never */
 	/* The configured password when it was set, so that a later
-	 * change of spiced.conf wins over it. */
+	 * change of spiced.conf wins over it ("" for one-time ones). */
 	char		tr_conf[AUTH_TICKET_PASSWORD_MAX + 1];
 } __attribute__((packed));
 

@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "activation.h"
@@ -17,19 +19,41 @@
 #include "ticket-keep-fmt.h"
 
 static const char *
-tkeep_conf_password(const struct display *d, int kind)
+tkeep_conf_password(const struct display *d, uint32_t kind)
 {
-	return kind ? d->d_conf->cd_password_view : d->d_conf->cd_password;
+	return kind == TKEEP_TICKET ? d->d_conf->cd_password :
+	    kind == TKEEP_VIEW ? d->d_conf->cd_password_view : "";
 }
+
+/* One record of display d's ticket t of kind. */
+static void
+tkeep_rec_fill(struct tkeep_rec *r, const struct display *d,
+    const struct auth_ticket *t, uint32_t kind)
+{
+	snprintf(r->tr_display, sizeof(r->tr_display), "%s", d->d_name);
+	r->tr_kind = kind;
+	auth_ticket_password(t, r->tr_password);
+	r->tr_expires = (int64_t)auth_ticket_expiry(t);
+	snprintf(r->tr_conf, sizeof(r->tr_conf), "%s",
+	    tkeep_conf_password(d, kind));
+}
+
+static const char *const tkeep_names[] = {
+	[TKEEP_TICKET] = "ticket set at run time",
+	[TKEEP_VIEW] = "view-only ticket set at run time",
+	[TKEEP_ONCE] = "one-time ticket (spicectl vv)",
+	[TKEEP_ONCE_VIEW] = "view-only one-time ticket (spicectl vv)",
+};
 
 void
 tkeep_save(struct display *ds, size_t n)
 {
 	struct tkeep_rec rec[TKEEP_MAX];
 	uint32_t magic = TKEEP_MAGIC, count = 0;
-	const struct auth_ticket *t;
+	const struct auth_ticket *o;
 	size_t i;
 	int fd, kind;
+	time_t exp;
 
 	if (getenv("NOTIFY_SOCKET") == NULL)
 		return;
@@ -37,19 +61,17 @@ tkeep_save(struct display *ds, size_t n)
 	for (i = 0; i < n; i++) {
 		if (ds[i].d_conf == NULL)
 			continue;
-		for (kind = 0; kind < 2; kind++) {
-			if (!ds[i].d_ticket_runtime[kind])
-				continue;
-			t = kind ? ds[i].d_ticket_view : ds[i].d_ticket;
-			snprintf(rec[count].tr_display,
-			    sizeof(rec[count].tr_display), "%s", ds[i].d_name);
-			rec[count].tr_kind = (uint32_t)kind;
-			auth_ticket_password(t, rec[count].tr_password);
-			rec[count].tr_expires = (int64_t)auth_ticket_expiry(t);
-			snprintf(rec[count].tr_conf, sizeof(rec[count].tr_conf),
-			    "%s", tkeep_conf_password(&ds[i], kind));
-			count++;
-		}
+		for (kind = 0; kind < 2; kind++)
+			if (ds[i].d_ticket_runtime[kind])
+				tkeep_rec_fill(&rec[count++], &ds[i], kind ?
+				    ds[i].d_ticket_view : ds[i].d_ticket,
+				    kind ? TKEEP_VIEW : TKEEP_TICKET);
+		o = ds[i].d_ticket_once;
+		if (o != NULL && auth_ticket_has_password(o) &&
+		    ((exp = auth_ticket_expiry(o)) == 0 || exp > time(NULL)))
+			tkeep_rec_fill(&rec[count++], &ds[i], o,
+			    ds[i].d_policy.once_view_only ? TKEEP_ONCE_VIEW :
+			    TKEEP_ONCE);
 	}
 	svc_fdstore_forget(ACT_TICKETS_NAME);
 	if (count == 0)
@@ -85,7 +107,7 @@ tkeep_restore(struct display *ds, size_t n)
 	uint32_t count = 0, k;
 	ssize_t len;
 	size_t i;
-	int fd;
+	int fd, once;
 
 	if ((fd = act_take_tickets()) < 0)
 		return;
@@ -103,17 +125,27 @@ tkeep_restore(struct display *ds, size_t n)
 			    strcmp(ds[i].d_name, rec[k].tr_display) == 0)
 				break;
 		if (i == n || strcmp(rec[k].tr_conf, tkeep_conf_password(
-		    &ds[i], (int)rec[k].tr_kind)) != 0)
+		    &ds[i], rec[k].tr_kind)) != 0)
 			continue;	/* gone, or its configuration changed */
-		t = rec[k].tr_kind ? ds[i].d_ticket_view : ds[i].d_ticket;
+		once = rec[k].tr_kind >= TKEEP_ONCE;
+		t = once ? ds[i].d_ticket_once : rec[k].tr_kind == TKEEP_VIEW ?
+		    ds[i].d_ticket_view : ds[i].d_ticket;
 		if (auth_ticket_disabled(ds[i].d_ticket) ||
+		    ds[i].d_conf->cd_sasl ||
 		    auth_ticket_set_password(t, rec[k].tr_password, &err) != 0)
 			continue;
 		auth_ticket_set_expiry(t, (time_t)rec[k].tr_expires);
-		ds[i].d_ticket_runtime[rec[k].tr_kind] = 1;
-		log_info("display \"%s\": %s set at run time kept from the "
-		    "previous run", ds[i].d_name, rec[k].tr_kind ?
-		    "view-only ticket" : "ticket");
+		if (once) {
+			/* One session again: the .vv not yet opened, or the
+			 * viewer that used it linking anew. */
+			ds[i].d_policy.once_view_only =
+			    rec[k].tr_kind == TKEEP_ONCE_VIEW;
+			ds[i].d_once_used = 0;
+			ds[i].d_once_session = 0;
+		} else
+			ds[i].d_ticket_runtime[rec[k].tr_kind] = 1;
+		log_info("display \"%s\": %s kept from the previous run",
+		    ds[i].d_name, tkeep_names[rec[k].tr_kind]);
 	}
 	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(rec, sizeof(rec));

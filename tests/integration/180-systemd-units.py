@@ -15,7 +15,8 @@ restarts it, and the next QEMU's screen reaches the same viewer.
 `systemctl restart spiced` refuses no connection (its listener waits in
 systemd's fd store and the new supervisor takes it back), and the viewer,
 asked to link again, shows the VM through the new supervisor without a
-disconnect; a ticket set with spicectl outlives the next restart; after
+disconnect; a ticket set with spicectl outlives the next restart, and so
+does a .vv file's one-time ticket (one session, after it too); after
 `systemctl stop` the port is closed.
 Two tenants' supervisors (spiced@alpha, spiced@beta: each its own config
 under PREFIX/etc/spiced, run-dir, port and worker uid) run beside it,
@@ -326,6 +327,18 @@ def restart_keeps_viewer(ct, port, c, q):
     s.close()
     check(rawlink.link(port, "pw")[0] != 0, "spiced.conf's password came back over the "
           "run-time ticket")
+
+    # A .vv file handed out before a restart still opens its one session
+    # after it (and one only).
+    vv = ct.run([spicectl, "-s", "/run/spiced/control", "vv", "vm"]).stdout
+    once = re.search(r"^password=(.+)$", vv, re.M).group(1)
+    ct.systemctl("restart", "spiced.service")
+    check("one-time ticket (spicectl vv) kept from the previous run"
+          in ct.journal("spiced.service"), "the new spiced did not keep the .vv's ticket")
+    res, s = rawlink.link(port, once, keep=True, timeout=30)
+    check(res == 0, "the .vv's one-time ticket after a restart: %s" % rawlink.ERR.get(res, res))
+    check(rawlink.link(port, once)[0] != 0, "the one-time ticket opened a second session")
+    s.close()
 
 
 common.run(main)

@@ -10,7 +10,8 @@ viewer on a slow link gets fewer frames (merged, not queued) and the
 same final picture.  A viewer with the stream-report cap is asked for
 reports, and once it reports dropping half its frames gets smaller
 (lower quality) ones.  Pixels moved across the video end its stream at
-once.  A drawing redrawn as often (sharp edges) is no stream under the
+once; the whole video moved (its window dragged) takes its stream along
+at once.  A drawing redrawn as often (sharp edges) is no stream under the
 default filter; with streaming-video = off a photograph is none
 either."""
 
@@ -138,6 +139,33 @@ def main():
     d.settle(0.5)
     check(d.rgb() == bytes(model), "the picture after a move across the video is not exact")
     c.wait_pixels(bytes(model), 10)
+
+    # A video whose window is dragged (the whole box moved): the stream
+    # follows at once, under a new id; frames at the new place are
+    # frames, not images, and the final picture is exact.
+    play(prod, [d], "photo 40 40 200 150 %d", 8)
+    check(d.stream_creates == 4, "no fourth stream")
+    draws0 = d.draws
+    prod.say("copybits 40 40 70 60 200 150")
+    d.pump(2, until=lambda d: d.stream_creates == 5)
+    check(d.stream_destroys == 4, "the old stream was not destroyed when it moved")
+    play(prod, [d], "photo 70 60 200 150 %d", 6)
+    check(d.draws - draws0 <= 2, "after the move the video went as %d images"
+          % (d.draws - draws0))
+    d.pump(5, until=lambda d: d.stream_destroys == 5)
+    photo(model, 40, 40, 200, 150, 8)
+    old = bytes(model)
+    for y in range(150):
+        o = ((60 + y) * W + 70) * 3
+        i = ((40 + y) * W + 40) * 3
+        model[o:o + 200 * 3] = old[i:i + 200 * 3]
+    photo(model, 70, 60, 200, 150, 6)
+    try:
+        d.pump(5, until=lambda d: d.rgb() == bytes(model))
+    except TimeoutError:
+        raise AssertionError("the picture after the stream followed its window is not exact")
+    c.wait_pixels(bytes(model), 10)
+    print("a dragged video: its stream followed (%d images meanwhile)" % (d.draws - draws0))
 
     # A drawing redrawn as often is no stream.
     n = d.stream_creates

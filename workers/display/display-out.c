@@ -829,6 +829,46 @@ dout_stream_end(struct dout *d, const char *why)
 	dout_schedule(d);
 }
 
+/* The stream moved with its window from box old (dstream_moved): each
+ * viewer that had it is told it ended and owed what it left and the new
+ * one does not cover; the new stream (old_id was the old one's) reaches
+ * it with its next frame. */
+static void
+dout_stream_follow(struct dout *d, const pixman_box32_t *old, uint32_t old_id)
+{
+	struct dstream *ds = &d->d_stream;
+	struct dout_client *dc, *next;
+	pixman_region32_t left, now;
+	uint8_t body[4];
+
+	log_debug("display \"%s\": stream %u follows its box by %d,%d to "
+	    "%d,%d as stream %u", d->d_wk->wk_display, old_id,
+	    ds->ds_box.x1 - old->x1, ds->ds_box.y1 - old->y1, ds->ds_box.x1,
+	    ds->ds_box.y1, ds->ds_id);
+	memcpy(body, &old_id, 4);
+	pixman_region32_init_rect(&left, old->x1, old->y1,
+	    (unsigned)(old->x2 - old->x1), (unsigned)(old->y2 - old->y1));
+	pixman_region32_init_rect(&now, ds->ds_box.x1, ds->ds_box.y1,
+	    (unsigned)(ds->ds_box.x2 - ds->ds_box.x1),
+	    (unsigned)(ds->ds_box.y2 - ds->ds_box.y1));
+	pixman_region32_subtract(&left, &left, &now);
+	pixman_region32_fini(&now);
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_stream != old_id + 1)
+			continue;
+		dc->dc_stream = 0;
+		dout_send_small(dc, SPICE_MSG_DISPLAY_STREAM_DESTROY, body,
+		    sizeof(body));
+		if (!dc->dc_dead && dc->dc_surface &&
+		    pixman_region32_not_empty(&left))
+			dout_damage_client(dc, &left);
+	}
+	pixman_region32_fini(&left);
+	dout_frame_bodies_drop(d);
+	dout_schedule(d);
+}
+
 static void
 dout_stream_idle_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -1276,11 +1316,22 @@ dout_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
 	struct dout *d = arg;
 	struct dout_client *dc, *next;
 	pixman_region32_t *area = (pixman_region32_t *)dst, stale;
+	pixman_box32_t old;
+	uint32_t old_id;
 
 	dout_cache_clear(d);
-	/* Pixels moved across the video: it is not one any more. */
-	if (dstream_moved(&d->d_stream, dst))
+	/* The video moved whole: the stream follows it.  Pixels moved
+	 * across part of it: it is not one any more. */
+	switch (dstream_moved(&d->d_stream, dst, dx, dy, &old, &old_id)) {
+	case DSTREAM_MOVE_FOLLOW:
+		dout_stream_follow(d, &old, old_id);
+		break;
+	case DSTREAM_MOVE_END:
 		dout_stream_end(d, "pixels moved across it");
+		break;
+	default:
+		break;
+	}
 	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
 		next = TAILQ_NEXT(dc, dc_entry);
 		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)

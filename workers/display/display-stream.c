@@ -109,15 +109,26 @@ dstream_damage(struct dstream *ds, const pixman_region32_t *area,
 	return DSTREAM_STARTED;
 }
 
-int
-dstream_moved(struct dstream *ds, const pixman_region32_t *dst)
+enum dstream_move
+dstream_moved(struct dstream *ds, const pixman_region32_t *dst, int32_t dx,
+    int32_t dy, pixman_box32_t *old, uint32_t *old_id)
 {
-	pixman_box32_t b = ds->ds_box;
+	pixman_box32_t b = ds->ds_box, to;
 
 	if (!ds->ds_on)
-		return 0;
-	return pixman_region32_contains_rectangle((pixman_region32_t *)dst,
-	    &b) != PIXMAN_REGION_OUT;
+		return DSTREAM_MOVE_NONE;
+	to = (pixman_box32_t){ b.x1 + dx, b.y1 + dy, b.x2 + dx, b.y2 + dy };
+	if (pixman_region32_contains_rectangle((pixman_region32_t *)dst,
+	    &to) != PIXMAN_REGION_IN)
+		return pixman_region32_contains_rectangle(
+		    (pixman_region32_t *)dst, &b) == PIXMAN_REGION_OUT ?
+		    DSTREAM_MOVE_NONE : DSTREAM_MOVE_END;
+	*old = b;
+	*old_id = ds->ds_id;
+	ds->ds_box = to;
+	ds->ds_id = ds->ds_next_id++ % DSTREAM_MAX_ID;
+	ds->ds_frame++;
+	return DSTREAM_MOVE_FOLLOW;
 }
 
 int

@@ -13,9 +13,12 @@
  * drawn inside the box makes the stream's current frame dirty instead of
  * being damage: each viewer is sent the box as one JPEG frame when it can
  * take one, the frames it could not take merged into the next (a slow
- * viewer gets fewer frames, never a queue).  A stream ends when nothing
- * is drawn in it for DSTREAM_IDLE_MS, when pixels are moved across it,
- * or when the primary goes; viewers are then sent the box losslessly.
+ * viewer gets fewer frames, never a queue).  A stream whose whole box is
+ * moved (its window dragged: a COPY_BITS from the producer, or a move
+ * found in what it resent) follows it at once, under a new id, instead
+ * of waiting to be found again.  A stream ends when nothing is drawn in
+ * it for DSTREAM_IDLE_MS, when other pixels are moved over it, or when
+ * the primary goes; viewers are then sent the box losslessly.
  * This file keeps the decisions; display-out.c does the sending.
  */
 #ifndef SPICED_DISPLAY_STREAM_H
@@ -65,8 +68,17 @@ void	dstream_init(struct dstream *, enum dstream_mode);
  */
 enum dstream_event dstream_damage(struct dstream *, const pixman_region32_t *area,
 	    pixman_image_t *prim, uint64_t now_ms, pixman_region32_t *rest);
-/* Pixels moved onto dst: 1 when that ends the stream (it crosses it). */
-int	dstream_moved(struct dstream *, const pixman_region32_t *dst);
+/* What pixels moved across the stream do to it. */
+enum dstream_move {
+	DSTREAM_MOVE_NONE,	/* not touched */
+	DSTREAM_MOVE_END,	/* pixels moved over it: it ends */
+	DSTREAM_MOVE_FOLLOW,	/* all of it moved: it is at the moved box
+				   now, under a new id, its frame dirty */
+};
+/* Pixels moved by dx, dy onto dst; on FOLLOW *old and *old_id are the
+ * box it left and the id it had. */
+enum dstream_move dstream_moved(struct dstream *, const pixman_region32_t *dst,
+	    int32_t dx, int32_t dy, pixman_box32_t *old, uint32_t *old_id);
 /* 1 when the stream has been quiet long enough to end at now_ms. */
 int	dstream_idle(const struct dstream *, uint64_t now_ms);
 /* End the stream (the caller tells the viewers first). */

@@ -204,7 +204,7 @@ x11_run(struct x11 *x, struct x11_parts *p)
 			}
 			xcb_flush(x->x_c);	/* the input just played */
 			played = xi_played(p->p_input);
-			if (played & XI_PLAYED)
+			if (played & XI_PLAYED_PRESS)
 				xs_input(p->p_screen);
 			if (played & XI_PLAYED_POINTER)
 				xc_update(p->p_cursor, 1);	/* where it

@@ -189,6 +189,7 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 				    (unsigned)ev->x);
 			return;
 		}
+		i->i_played |= XI_PLAYED_PRESS;
 		xi_fake(i, ev->type == QXLSHM_IN_KEY_DOWN ? XCB_KEY_PRESS :
 		    XCB_KEY_RELEASE, (uint8_t)(code + XI_EVDEV_OFFSET),
 		    XCB_NONE, 0, 0);
@@ -210,7 +211,7 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 	case QXLSHM_IN_BUTTON_UP:
 		if (ev->x < 1 || ev->x > 7)
 			return;
-		i->i_played |= XI_PLAYED_POINTER;
+		i->i_played |= XI_PLAYED_PRESS | XI_PLAYED_POINTER;
 		xi_fake(i, ev->type == QXLSHM_IN_BUTTON_DOWN ?
 		    XCB_BUTTON_PRESS : XCB_BUTTON_RELEASE,
 		    xi_button[ev->x], XCB_NONE, 0, 0);
@@ -218,7 +219,6 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 	default:
 		return;
 	}
-	i->i_played |= XI_PLAYED;
 	if (x->x_verbose)
 		x11_log("input type %u x=%d y=%d", ev->type, ev->x, ev->y);
 }

@@ -5,9 +5,10 @@
  * 1.2 ShmAttachFd of the data slot's memfd, ShmGetImage into bitmaps
  * allocated there); DAMAGE says what changed, and only that is sent, at
  * most XS_FPS times a second, or XS_INPUT_FPS for XS_INPUT_MS after a
- * client's input (what a key or click makes X draw must not wait for the
- * next frame of a busy screen); a RANDR screen change becomes a new
- * primary.
+ * client's key or button (what it makes X draw must not wait for the
+ * next frame of a busy screen; mere pointer motion does not count, or a
+ * mouse moving over a video would read the screen 500 times a second);
+ * a RANDR screen change becomes a new primary.
  */
 #ifndef X11_SCREEN_H
 #define X11_SCREEN_H
@@ -40,7 +41,7 @@ int		 xs_event(struct xs *s, const xcb_generic_event_t *ev);
  * when one is due now. */
 int		 xs_due_ms(struct xs *s);
 
-/* A client's input was just played to X. */
+/* A client's key or button was just played to X. */
 void		 xs_input(struct xs *s);
 
 /* Send what changed (xs_due_ms() said 0), or the new primary after a

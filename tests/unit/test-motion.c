@@ -2,7 +2,8 @@
 /*
  * test-motion: motion_find() on a picture moved over a noisy background
  * (down-right and up-left, by odd amounts), partly off the area, next to
- * what must not count: nothing moved, new content, one colour.
+ * what must not count: nothing moved, new content, one colour; and
+ * motion_find_in() kept to the changed spans finding the same.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,6 +57,33 @@ main(void)
 	ASSERT_INT_EQ(m.mr_y1, 45);
 	ASSERT_INT_EQ(m.mr_x2, 157);
 	ASSERT_INT_EQ(m.mr_y2, 125);
+	/* The same, told where the rows changed (computed here as the
+	 * display worker does from the changed region): the same move; told
+	 * that nothing changed, none. */
+	{
+		int32_t lo[H], hi[H];
+		int x, y;
+
+		for (y = 0; y < H; y++) {
+			lo[y] = W;
+			hi[y] = 0;
+			for (x = 0; x < W; x++)
+				if (old[y * W + x] != new[y * W + x]) {
+					lo[y] = x < lo[y] ? x : lo[y];
+					hi[y] = x + 1;
+				}
+		}
+		ASSERT_INT_EQ(motion_find_in((uint8_t *)old, W * 4,
+		    (uint8_t *)new, W * 4, W, H, lo, hi, &m, 1), 1);
+		ASSERT_INT_EQ(m.mr_dx, 17);
+		ASSERT_INT_EQ(m.mr_dy, 15);
+		ASSERT_INT_EQ(m.mr_x1, 37);
+		ASSERT_INT_EQ(m.mr_y2, 125);
+		for (y = 0; y < H; y++)
+			hi[y] = lo[y];
+		ASSERT_INT_EQ(motion_find_in((uint8_t *)old, W * 4,
+		    (uint8_t *)new, W * 4, W, H, lo, hi, &m, 1), 0);
+	}
 	/* Up and left by 33, 7, part of it past the left edge. */
 	draw(old, 2, 40, 100, 150, 60);
 	draw(new, 2, 7, 93, 150, 60);

@@ -64,6 +64,26 @@ main(void)
 	ASSERT_INT_EQ(b.sb_dy, -2 * LINE);
 	ASSERT_INT_EQ(b.sb_y1, 0);
 	ASSERT_INT_EQ(b.sb_y2, H - 2 * LINE);
+	/* The same told which rows changed (those whose pixels differ):
+	 * the same band; told none did, no scroll. */
+	{
+		int32_t lo[H], hi[H];
+		int y;
+
+		for (y = 0; y < H; y++) {
+			lo[y] = 0;
+			hi[y] = memcmp(old + y * W, new + y * W, W * 4) != 0 ?
+			    W : 0;
+		}
+		ASSERT_INT_EQ(scroll_find_in((uint8_t *)old, W * 4,
+		    (uint8_t *)new, W * 4, W, H, lo, hi, &b), 1);
+		ASSERT_INT_EQ(b.sb_dy, -2 * LINE);
+		ASSERT_INT_EQ(b.sb_y2, H - 2 * LINE);
+		for (y = 0; y < H; y++)
+			hi[y] = 0;
+		ASSERT_INT_EQ(scroll_find_in((uint8_t *)old, W * 4,
+		    (uint8_t *)new, W * 4, W, H, lo, hi, &b), 0);
+	}
 	/* Down by one line. */
 	ASSERT_INT_EQ(scroll_find((uint8_t *)new, W * 4, (uint8_t *)old, W * 4,
 	    W, H, &b), 1);

@@ -194,12 +194,21 @@ int
 motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
     ptrdiff_t nstride, int32_t w, int32_t h, struct motion_rect *r, int max)
 {
+	return motion_find_in(old, ostride, new, nstride, w, h, NULL, NULL,
+	    r, max);
+}
+
+int
+motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
+    ptrdiff_t nstride, int32_t w, int32_t h, const int32_t *lo,
+    const int32_t *hi, struct motion_rect *r, int max)
+{
 	uint8_t *scratch;
 	struct motion_anchor *tab;
 	struct motion_vote *votes, *v;
 	uint64_t *filter, pw = motion_pow(), hash;
 	size_t nslots, mask, i, na;
-	int32_t x, y, sx;
+	int32_t x, y, sx, x0, x1;
 	int nv = 0, found = 0;
 	const uint8_t *row;
 
@@ -220,8 +229,18 @@ motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	    1024 * sizeof(*filter));
 	/* Anchors; slot empty when ma_hash == 0 (hashes are never 0 in
 	 * practice; one that is only misses an anchor). */
-	for (y = 0; y < h; y++)
-		for (x = 0; x + MOTION_SEG <= w; x += MOTION_AX) {
+	for (y = 0; y < h; y++) {
+		/* Segments that touch the row's change, on the grid. */
+		x0 = 0;
+		x1 = w;
+		if (lo != NULL) {
+			if (hi[y] <= lo[y])
+				continue;
+			x0 = lo[y] - MOTION_SEG + 1 > 0 ? (lo[y] - MOTION_SEG +
+			    1) / MOTION_AX * MOTION_AX : 0;
+			x1 = hi[y] + MOTION_SEG < w ? hi[y] + MOTION_SEG : w;
+		}
+		for (x = x0; x + MOTION_SEG <= x1; x += MOTION_AX) {
 			row = old + y * ostride;
 			if (!motion_busy(row, x) ||
 			    (hash = motion_seg_hash(row, x)) == 0)
@@ -235,15 +254,27 @@ motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 				tab[i] = (struct motion_anchor){ hash, x, y };
 			filter[(hash >> 48) & 1023] |= 1ull << ((hash >> 42) & 63);
 		}
+	}
 	/* The new content, every position of the rows scanned. */
 	for (y = 0; y < h && found < max; y += MOTION_SCAN) {
 		row = new + y * nstride;
 		hash = 0;
-		for (x = 0; x < w && found < max; x++) {
+		/* Segments ending in the row's change, or just after it. */
+		x0 = 0;
+		x1 = w;
+		if (lo != NULL) {
+			if (hi[y] <= lo[y])
+				continue;
+			x0 = lo[y] - MOTION_SEG + 1 > 0 ? lo[y] - MOTION_SEG + 1 :
+			    0;
+			x1 = hi[y] + MOTION_SEG - 1 < w ? hi[y] + MOTION_SEG -
+			    1 : w;
+		}
+		for (x = x0; x < x1 && found < max; x++) {
 			hash = hash * MOTION_B + motion_px(row, x) + 1;
-			if (x >= MOTION_SEG)
+			if (x >= x0 + MOTION_SEG)
 				hash -= pw * (motion_px(row, x - MOTION_SEG) + 1);
-			if (x < MOTION_SEG - 1 || !(filter[(hash >> 48) &
+			if (x < x0 + MOTION_SEG - 1 || !(filter[(hash >> 48) &
 			    1023] & 1ull << ((hash >> 42) & 63)))
 				continue;
 			for (i = hash & mask; tab[i].ma_hash != 0 &&

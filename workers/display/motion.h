@@ -52,4 +52,17 @@ int	motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	    ptrdiff_t nstride, int32_t w, int32_t h, struct motion_rect *r,
 	    int max);
 
+/*
+ * The same, looking only where new differs from old: row y changed
+ * between columns lo[y] and hi[y] (hi[y] <= lo[y]: not at all); lo NULL: everywhere.  Anchors
+ * and the scan keep to those spans (and a segment's width around them):
+ * a moved thing leaves its old place and covers its new one, both
+ * changed; the rest of a large damaged area (a wallpaper between two
+ * windows) costs nothing.
+ */
+int	motion_find_in(const uint8_t *old, ptrdiff_t ostride,
+	    const uint8_t *new, ptrdiff_t nstride, int32_t w, int32_t h,
+	    const int32_t *lo, const int32_t *hi, struct motion_rect *r,
+	    int max);
+
 #endif

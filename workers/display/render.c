@@ -833,6 +833,37 @@ render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 	return 0;
 }
 
+/* Each row of box e: the columns (from e->x1) between which region has
+ * rectangles, in *lo and *hi (one allocation: free *lo).  -1 without
+ * memory. */
+static int
+render_spans(const pixman_region32_t *region, const pixman_box32_t *e,
+    int32_t **lo, int32_t **hi)
+{
+	const pixman_box32_t *rects;
+	int32_t h = e->y2 - e->y1, y;
+	int n, i;
+
+	if ((*lo = malloc((size_t)h * 2 * sizeof(**lo))) == NULL)
+		return -1;
+	*hi = *lo + h;
+	for (y = 0; y < h; y++) {
+		(*lo)[y] = INT32_MAX;
+		(*hi)[y] = 0;
+	}
+	rects = pixman_region32_rectangles((pixman_region32_t *)region, &n);
+	for (i = 0; i < n; i++)
+		for (y = rects[i].y1; y < rects[i].y2; y++) {
+			if (y < e->y1 || y >= e->y2)
+				continue;
+			if (rects[i].x1 - e->x1 < (*lo)[y - e->y1])
+				(*lo)[y - e->y1] = rects[i].x1 - e->x1;
+			if (rects[i].x2 - e->x1 > (*hi)[y - e->y1])
+				(*hi)[y - e->y1] = rects[i].x2 - e->x1;
+		}
+	return 0;
+}
+
 /* Is a w x h block of 32-bit pixels one colour?  The first row pixel by
  * pixel, the others against it with memcmp; stops at the first
  * difference, which most pictures have in their first row. */
@@ -879,8 +910,10 @@ render_box_uniform(pixman_image_t *image, const pixman_box32_t *b,
 static int
 render_find_move(struct render *r, pixman_image_t *dst, pixman_image_t *img,
     const pixman_box32_t *bbox, const pixman_box32_t *sa,
-    const pixman_box32_t *e)
+    const pixman_region32_t *changed)
 {
+	const pixman_box32_t *e = pixman_region32_extents(
+	    (pixman_region32_t *)changed);
 	ptrdiff_t dstride = pixman_image_get_stride(dst);
 	ptrdiff_t sstride = pixman_image_get_stride(img);
 	const uint8_t *old = (const uint8_t *)pixman_image_get_data(dst) +
@@ -890,6 +923,7 @@ render_find_move(struct render *r, pixman_image_t *dst, pixman_image_t *img,
 	    (ptrdiff_t)(sa->x1 + e->x1 - bbox->x1) * 4;
 	struct scroll_band b;
 	struct motion_rect m[RENDER_MAX_MOVES];
+	int32_t *lo = NULL, *hi = NULL;
 	pixman_box32_t band;
 	pixman_region32_t done, src;
 	struct spd_err err;
@@ -899,8 +933,13 @@ render_find_move(struct render *r, pixman_image_t *dst, pixman_image_t *img,
 	 * (on it every row hash matches every other, its worst case). */
 	if (render_uniform(new, sstride, e->x2 - e->x1, e->y2 - e->y1))
 		return 0;
-	if (scroll_find(old, dstride, new, sstride, e->x2 - e->x1,
-	    e->y2 - e->y1, &b) == 1) {
+	/* Where it changed, row by row: the searches keep to that (none
+	 * without memory for it: they then look everywhere). */
+	if (render_spans(changed, e, &lo, &hi) != 0)
+		lo = hi = NULL;
+	if (scroll_find_in(old, dstride, new, sstride, e->x2 - e->x1,
+	    e->y2 - e->y1, lo, hi, &b) == 1) {
+		free(lo);
 		band = (pixman_box32_t){ e->x1, e->y1 + b.sb_y1, e->x2,
 		    e->y1 + b.sb_y2 };
 		if (render_copy_bits(r, 0, &band, NULL, e->x1,
@@ -911,8 +950,10 @@ render_find_move(struct render *r, pixman_image_t *dst, pixman_image_t *img,
 	/* Not whole rows: things moved in any direction, each checked
 	 * against the old content, so each is copied only while its
 	 * source is untouched by the copies before it. */
-	if ((n = motion_find(old, dstride, new, sstride, e->x2 - e->x1,
-	    e->y2 - e->y1, m, RENDER_MAX_MOVES)) <= 0)
+	n = motion_find_in(old, dstride, new, sstride, e->x2 - e->x1,
+	    e->y2 - e->y1, lo, hi, m, RENDER_MAX_MOVES);
+	free(lo);
+	if (n <= 0)
 		return 0;
 	pixman_region32_init(&done);
 	for (i = 0; i < n; i++) {
@@ -1019,8 +1060,7 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		if (r->r_move != NULL &&
 		    pixman_region32_n_rects(&area) == 1 &&
 		    pixman_region32_not_empty(&changed) &&
-		    render_find_move(r, dst, img, bbox, &sa,
-		    pixman_region32_extents(&changed)) == 1) {
+		    render_find_move(r, dst, img, bbox, &sa, &changed) == 1) {
 			pixman_region32_fini(&area);
 			pixman_region32_init_rect(&area,
 			    pixman_region32_extents(&changed)->x1,

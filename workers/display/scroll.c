@@ -52,6 +52,15 @@ int
 scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
     ptrdiff_t nstride, int32_t w, int32_t h, struct scroll_band *band)
 {
+	return scroll_find_in(old, ostride, new, nstride, w, h, NULL, NULL,
+	    band);
+}
+
+int
+scroll_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
+    ptrdiff_t nstride, int32_t w, int32_t h, const int32_t *lo,
+    const int32_t *hi, struct scroll_band *band)
+{
 	uint64_t *ho, hn;
 	int32_t *slot, *votes, y, y0, d, best, run, moved, bestrun = 0;
 	size_t nslots, mask, i, rowlen = (size_t)w * 4;
@@ -71,6 +80,10 @@ scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	 * several rows share (blank lines vote for nothing). */
 	memset(slot, 0, nslots * sizeof(*slot));
 	for (y = 0; y < h; y++) {
+		if (lo != NULL && hi[y] <= lo[y]) {
+			ho[y] = 0;	/* unchanged: no source, no vote */
+			continue;
+		}
 		ho[y] = scroll_hash(old + y * ostride, w);
 		for (i = ho[y] & mask; slot[i] != 0 &&
 		    ho[abs(slot[i]) - 1] != ho[y]; i = (i + 1) & mask)
@@ -82,6 +95,8 @@ scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	 * row y - d. */
 	memset(votes, 0, 2 * (size_t)h * sizeof(*votes));
 	for (y = 0; y < h; y += SCROLL_VOTE_STEP) {
+		if (lo != NULL && hi[y] <= lo[y])
+			continue;
 		hn = scroll_hash(new + y * nstride, w);
 		if (hn == ho[y])
 			continue;

@@ -38,4 +38,12 @@ struct scroll_band {
 int	scroll_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	    ptrdiff_t nstride, int32_t w, int32_t h, struct scroll_band *band);
 
+/* The same, told which rows changed: row y did when hi[y] > lo[y] (as
+ * for motion_find_in).  Rows that did not are neither hashed nor vote:
+ * a scrolled row leaves its old place and lands on a changed one.
+ * lo NULL: every row. */
+int	scroll_find_in(const uint8_t *old, ptrdiff_t ostride,
+	    const uint8_t *new, ptrdiff_t nstride, int32_t w, int32_t h,
+	    const int32_t *lo, const int32_t *hi, struct scroll_band *band);
+
 #endif

@@ -630,6 +630,15 @@ conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
 			    it->ci_value);
 		return 0;
 	}
+	if (!strcmp(it->ci_key, "user")) {
+		if (conf_parse_ids(it->ci_value, &c->c_user, err) != 0)
+			return spd_err_prefix(err, "%s:%d: user", ctx->name,
+			    it->ci_line);
+		if (c->c_user.uid == 0)
+			return spd_err_set(err, "%s:%d: user must not be root",
+			    ctx->name, it->ci_line);
+		return 0;
+	}
 	if (!strcmp(it->ci_key, "keygen-user")) {
 		if (conf_parse_ids(it->ci_value, &c->c_keygen, err) != 0)
 			return spd_err_prefix(err, "%s:%d: keygen-user",

@@ -110,6 +110,7 @@ struct conf {
 	char			 c_sasl_appname[CONF_SASL_NAME_LEN];
 	char			 c_sasl_config_dir[CONF_PATH_LEN]; /* "": cyrus' */
 	struct conf_ids		 c_keygen;	/* keygen helper's ids */
+	struct conf_ids		 c_user;	/* started as root: become */
 	int			 c_log_debug;	/* log-level = debug */
 	struct conf_display	 c_displays[CONF_MAX_DISPLAYS];
 	size_t			 c_ndisplays;

@@ -170,8 +170,9 @@ reload_globals(struct conf *live, const struct conf *nw)
 	    strcmp(live->c_control_path, nw->c_control_path) != 0 ||
 	    strcmp(live->c_sasl_appname, nw->c_sasl_appname) != 0 ||
 	    strcmp(live->c_sasl_config_dir, nw->c_sasl_config_dir) != 0 ||
-	    memcmp(&live->c_keygen, &nw->c_keygen, sizeof(nw->c_keygen)) != 0)
-		log_warn("reload: run-dir, control-socket, keygen-user, "
+	    memcmp(&live->c_keygen, &nw->c_keygen, sizeof(nw->c_keygen)) != 0 ||
+	    memcmp(&live->c_user, &nw->c_user, sizeof(nw->c_user)) != 0)
+		log_warn("reload: run-dir, control-socket, user, keygen-user, "
 		    "sasl-appname and sasl-config-dir apply at the next start "
 		    "only; kept as they were");
 	live->c_control_group_set = nw->c_control_group_set;

@@ -112,6 +112,40 @@ spiced_make_chroot(const char *run_dir, struct spd_err *err)
 	CAPS_BIT(CAP_CHOWN) | CAPS_BIT(CAP_SYS_ADMIN) | \
 	CAPS_BIT(CAP_NET_BIND_SERVICE))
 
+/* What it keeps once it became its service user (user = in spiced.conf):
+ * what the installed units give it.  Producer sockets then go to their
+ * users by ACL, workers get no namespaces of their own, a reload cannot
+ * add a port below 1024. */
+#define SPICED_CAPS_SERVICE (SPICED_CAPS_PRIVILEGED | CAPS_BIT(CAP_KILL))
+
+/*
+ * Started as root with user = in spiced.conf: once everything root is
+ * needed for is done (listeners bound, TLS keys and SASL read, the run
+ * directory, its chroot and the sockets made, the first workers
+ * started), become that user, keeping the capabilities that start and
+ * stop workers, as under spiced.service.  The run directory becomes the
+ * user's, so that a reload can make sockets in it.
+ */
+static void
+spiced_become_user(void)
+{
+	const struct conf_ids *u = &spiced_conf.c_user;
+	struct spd_err err;
+	struct stat st;
+
+	if (!u->set || geteuid() != 0)
+		return;
+	if (stat(spiced_conf.c_run_dir, &st) == 0 && st.st_uid == 0 &&
+	    chown(spiced_conf.c_run_dir, u->uid, u->gid) != 0)
+		log_fatal("user %u: cannot give it the run directory %s: %s",
+		    (unsigned)u->uid, spiced_conf.c_run_dir, strerror(errno));
+	if (caps_become(u->uid, u->gid, &err) != 0)
+		log_fatal("%s", err.msg);
+	spiced_opts.so_service_user = 1;
+	log_info("running as user %u:%u from here on", (unsigned)u->uid,
+	    (unsigned)u->gid);
+}
+
 static void
 spiced_narrow_caps(void)
 {
@@ -119,8 +153,9 @@ spiced_narrow_caps(void)
 	uint64_t held = caps_effective(), keep;
 	char names[512];
 
-	keep = spiced_opts.so_privileged ? held & SPICED_CAPS_USED :
-	    held & CAPS_BIT(CAP_NET_BIND_SERVICE);
+	keep = !spiced_opts.so_privileged ?
+	    held & CAPS_BIT(CAP_NET_BIND_SERVICE) : spiced_opts.so_service_user ?
+	    held & SPICED_CAPS_SERVICE : held & SPICED_CAPS_USED;
 	if (held == keep)
 		return;
 	if (caps_keep(keep, &err) != 0)
@@ -415,6 +450,7 @@ main(int argc, char *argv[])
 	    control_listen(&spiced_conf, spiced_displays, CONF_MAX_DISPLAYS,
 	    &err) != 0)
 		log_fatal("%s", err.msg);
+	spiced_become_user();
 	spiced_narrow_caps();
 	spiced_seccomp();
 	nsig = spiced_opts.so_test_triggers ? 5 : 4;

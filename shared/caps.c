@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,6 +84,29 @@ caps_keep(uint64_t keep, struct spd_err *err)
 		    PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
 			return spd_err_errno(err, "raising ambient capability "
 			    "%d", cap);
+	return 0;
+}
+
+int
+caps_become(uid_t uid, gid_t gid, struct spd_err *err)
+{
+	struct __user_cap_data_struct d[2];
+
+	/* Kept across the change of uid, which clears the effective set. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+		return spd_err_errno(err, "PR_SET_KEEPCAPS");
+	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
+	    setresuid(uid, uid, uid) != 0)
+		return spd_err_errno(err, "becoming uid %u gid %u",
+		    (unsigned)uid, (unsigned)gid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0 || caps_get(d) != 0)
+		return spd_err_errno(err, "uid %u: reading its capabilities",
+		    (unsigned)uid);
+	if (caps_set((uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32,
+	    (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32,
+	    (uint64_t)d[0].inheritable | (uint64_t)d[1].inheritable << 32) != 0)
+		return spd_err_errno(err, "uid %u: raising its capabilities "
+		    "again", (unsigned)uid);
 	return 0;
 }
 

@@ -16,6 +16,8 @@
 
 #include <linux/capability.h>
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #include "err.h"
@@ -31,6 +33,12 @@ uint64_t	caps_effective(void);
  * get them too, and drop every other capability from the bounding set
  * where CAP_SETPCAP allows (a process started as root). */
 int		caps_keep(uint64_t keep, struct spd_err *err);
+
+/* Become uid:gid (no supplementary group but gid) keeping the
+ * capabilities permitted before, effective again: a root process
+ * becoming its service user with what it still needs (caps_keep() then
+ * narrows them). */
+int		caps_become(uid_t uid, gid_t gid, struct spd_err *err);
 
 /* Empty every set this process can empty: ambient, permitted, effective,
  * inheritable. */

@@ -10,7 +10,8 @@ socket, which it cannot chown without CAP_CHOWN, carries an ACL entry for
 producer-user, so the producer (a third uid) attaches and spice-gtk sees
 its picture, while another uid cannot connect.  Started as root, spiced
 keeps only the capabilities it uses (CapEff and CapBnd), not root's full
-set.  Either way the supervisor runs under its own seccomp allowlist
+set; with user = in spiced.conf it becomes that user once set up, with
+the units' four, the run directory its own.  Either way the supervisor runs under its own seccomp allowlist
 (Seccomp: 2) once it serves: asked by its test trigger, it cannot
 ptrace, mount, become uid 0, make a user namespace or push a key into a
 terminal.  Root only."""
@@ -182,6 +183,50 @@ def main():
     c = spice_client.connect(port=sp.port, password="pw")
     c.wait_primary(timeout=15)
     c.disconnect()
+    sp.stop()
+
+    # Started as root with user = in spiced.conf: once set up it becomes
+    # that user with the units' four capabilities; the run directory is
+    # the user's; producer sockets made later (a display a reload adds)
+    # go to their producer by ACL; every worker still starts and serves.
+    sp = common.Spiced(password="pw", global_extra="user = %d:%d" % (svc, svc),
+                       extra="producer-user = %d:%d" % (producer, producer))
+    sp.wait_log(r"running as user %d:%d from here on" % (svc, svc), 5)
+    st = common.status_fields(sp.pid)
+    check(st["Uid"].split() == [str(svc)] * 4 and st["Gid"].split() == [str(svc)] * 4,
+          "supervisor after user =: Uid %s Gid %s" % (st["Uid"], st["Gid"]))
+    check(caps(sp.pid, "CapEff") == mask(SERVICE_CAPS) and
+          caps(sp.pid, "CapPrm") == mask(SERVICE_CAPS) and
+          caps(sp.pid, "CapBnd") == mask(SERVICE_CAPS),
+          "supervisor after user =: CapEff %s CapPrm %s CapBnd %s"
+          % (st["CapEff"], st["CapPrm"], st["CapBnd"]))
+    check(os.stat(sp.dir).st_uid == svc, "the run directory is not the user's")
+    check_supervisor_filter(sp)
+    p = subprocess.Popen([common.TESTSRC, "--socket", sp.producer_socket, "--image", img],
+                         stdout=sp.log, stderr=subprocess.STDOUT, preexec_fn=as_producer)
+    common._procs.append(p)
+    sp.wait_log(r"producer .* attached", 10)
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_pixels(picture, timeout=15)
+    c.disconnect()
+    # A display a reload adds: the user reads the configuration, makes
+    # the producer socket in its run directory, gives it by ACL.
+    usock = os.path.join(sp.dir, "u.qxl")
+    with open(sp.conf_path) as f:
+        conf = f.read()
+    with open(sp.conf_path, "w") as f:
+        f.write(conf + '\n[display "u"]\nlisten = 127.0.0.1:%d\nproducer-socket = %s\n'
+                'password = "uu"\nproducer-user = %d:%d\nworker-user = %d:%d\n'
+                % (common.free_port(), usock, producer, producer, worker, worker))
+    mark = sp.log_mark()
+    os.kill(sp.pid, signal.SIGHUP)
+    sp.wait_log(r"reload: configuration .* applied: 1 display kept, 1 added, 0 removed",
+                5, mark)
+    check(os.stat(usock).st_uid == svc and acl_users(usock) == {producer: 6},
+          "the reload's producer socket: uid %d, ACL users %r"
+          % (os.stat(usock).st_uid, acl_users(usock)))
+    print("root with user = %d: became it, keeping %s; a reload adds a display"
+          % (svc, " ".join(SERVICE_CAPS)))
     sp.stop()
 
 

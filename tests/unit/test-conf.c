@@ -252,6 +252,15 @@ test_control(void)
 	    "t.conf:1: control-socket must be an absolute path");
 	expect_error("control-group = no-such-group-xyz\n" CTLD, 0,
 	    "t.conf:1: control-group: unknown group");
+	/* user: the supervisor's own, never root. */
+	if (conf_load_string(&c, "user = 4321:4322\n" CTLD, "t.conf", 0,
+	    &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_INT_EQ(c.c_user.set, 1);
+	ASSERT_INT_EQ(c.c_user.uid, 4321);
+	ASSERT_INT_EQ(c.c_user.gid, 4322);
+	expect_error("user = 0:0\n" CTLD, 0, "t.conf:1: user must not be root");
+	expect_error("user = nosuchuser-xyz\n" CTLD, 0, "t.conf:1: user");
 #undef CTLD
 }
 

@@ -53,9 +53,6 @@
 #define GLZ_HASH_SIZE		(1u << GLZ_HASH_LOG)
 #define GLZ_MAX_OFFSET		((1u << 25) - 1)	/* 25 bits */
 #define GLZ_MAX_DIST		((1u << 24) - 1)	/* long form */
-/* The most bytes a copy takes: control, offset, flags, three bytes of
- * distance and one of offset, and the length's 255s. */
-#define GLZ_COPY_BYTES(len)	(8 + (len) / 255)
 
 struct glz_image {
 	uint64_t	 gi_id;
@@ -114,7 +111,9 @@ enc_glz_bound(uint32_t width, uint32_t height)
 	if (width == 0 || height == 0 || width > ENC_MAX_DIM ||
 	    height > ENC_MAX_DIM)
 		return 0;
-	/* Literals: 3 bytes a pixel and a control byte per 32 of them. */
+	/* Literals: 3 bytes a pixel and a control byte per 32 of them.  A
+	 * copy (at least LZB_MIN_MATCH pixels) takes at most 8 bytes and
+	 * one per 255 pixels: never more than its pixels as literals. */
 	return (size_t)(4 + GLZ_HEADER + n * 3 + (n + LZB_MAX_LITERALS - 1) /
 	    LZB_MAX_LITERALS);
 }

@@ -5,7 +5,8 @@
  * systemd's fd store.
  *
  * Invariants: what it accepts has exactly the size its count says, at
- * most TKEEP_MAX records, kinds 0 or 1, and every string NUL-terminated
+ * most TKEEP_MAX records, kinds TKEEP_TICKET to TKEEP_ONCE_VIEW, and
+ * every string NUL-terminated
  * within its field (touched whole, so ASan checks them); a refusal says
  * why.
  */
@@ -34,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(n <= TKEEP_MAX);
 	FUZZ_CHECK(size == TKEEP_HDR + (size_t)n * sizeof(rec[0]));
 	for (i = 0; i < n; i++) {
-		FUZZ_CHECK(rec[i].tr_kind <= 1);
+		FUZZ_CHECK(rec[i].tr_kind <= TKEEP_ONCE_VIEW);
 		sum += strlen(rec[i].tr_display) + strlen(rec[i].tr_password) +
 		    strlen(rec[i].tr_conf);
 		FUZZ_CHECK(strlen(rec[i].tr_display) <

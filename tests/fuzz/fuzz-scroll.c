@@ -5,9 +5,11 @@
  * bytes give the width (1..64) and height (1..200) of two areas, filled
  * from the rest of the input (repeated, and the second area also as the
  * first shifted by the third byte's rows and pixels, so that real moves
- * are found too).
+ * are found too).  With the first byte odd, the searches are also run
+ * kept to the rows' changed spans (scroll_find_in, motion_find_in), as
+ * the display worker runs them.
  *
- * Invariants: a band found lies within the area, is at least
+ * Invariants (both ways): a band found lies within the area, is at least
  * SCROLL_MIN_ROWS tall, and its rows are the old rows dy away, exactly;
  * a rectangle found lies within the area, is at least MOTION_MIN_W x
  * MOTION_MIN_H, and equals the old content (dx, dy) away, exactly.
@@ -29,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct scroll_band b;
 	struct motion_rect m[4];
 	uint8_t *old, *new;
-	int32_t w, h, shift, dx, y, x;
+	int32_t w, h, shift, dx, y, x, *lo, *hi;
 	int nm, k;
 	size_t n, i;
 
@@ -68,7 +70,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (size_t)w * 4) == 0);
 		}
 	}
-	nm = motion_find(old, w * 4, new, w * 4, w, h, m, 4);
+	/* Every other input: kept to the changed spans, as the display
+	 * worker calls them (rows that did not change have none). */
+	lo = hi = NULL;
+	if (data[0] & 1) {
+		FUZZ_CHECK((lo = malloc((size_t)h * 2 * sizeof(*lo))) != NULL);
+		hi = lo + h;
+		for (y = 0; y < h; y++) {
+			lo[y] = w;
+			hi[y] = 0;
+			for (x = 0; x < w; x++)
+				if (memcmp(new + ((size_t)y * w + x) * 4, old +
+				    ((size_t)y * w + x) * 4, 4) != 0) {
+					lo[y] = x < lo[y] ? x : lo[y];
+					hi[y] = x + 1;
+				}
+		}
+		if (scroll_find_in(old, w * 4, new, w * 4, w, h, lo, hi,
+		    &b) == 1)
+			for (y = b.sb_y1; y < b.sb_y2; y++)
+				FUZZ_CHECK(y - b.sb_dy >= 0 && y - b.sb_dy < h &&
+				    memcmp(new + (size_t)y * w * 4, old +
+				    (size_t)(y - b.sb_dy) * w * 4,
+				    (size_t)w * 4) == 0);
+	}
+	nm = motion_find_in(old, w * 4, new, w * 4, w, h, lo, hi, m, 4);
+	free(lo);
 	FUZZ_CHECK(nm >= -1 && nm <= 4);
 	for (k = 0; k < nm; k++) {
 		FUZZ_CHECK(m[k].mr_x1 >= 0 && m[k].mr_y1 >= 0 &&

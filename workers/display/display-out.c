@@ -793,59 +793,67 @@ dout_client_stream(struct dout_client *dc, pixman_image_t *prim)
 	dc->dc_frame = ds->ds_frame;
 }
 
-/* End the stream: each viewer that had it is told, and owed the box
- * losslessly (its last frame was JPEG). */
+/* Stream id is gone: each viewer that had it is told, and owed the
+ * region owed losslessly (its last frame there was JPEG); the frames
+ * encoded for it go. */
+static void
+dout_stream_destroy(struct dout *d, uint32_t id,
+    const pixman_region32_t *owed)
+{
+	struct dout_client *dc, *next;
+	uint8_t body[4];
+
+	memcpy(body, &id, 4);
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_stream != id + 1)
+			continue;
+		dc->dc_stream = 0;
+		dout_send_small(dc, SPICE_MSG_DISPLAY_STREAM_DESTROY, body,
+		    sizeof(body));
+		if (!dc->dc_dead && dc->dc_surface &&
+		    pixman_region32_not_empty((pixman_region32_t *)owed))
+			dout_damage_client(dc, owed);
+	}
+	dout_frame_bodies_drop(d);
+	dout_schedule(d);
+}
+
+/* End the stream: its viewers are owed the box. */
 static void
 dout_stream_end(struct dout *d, const char *why)
 {
 	struct dstream *ds = &d->d_stream;
-	struct dout_client *dc, *next;
 	pixman_region32_t box;
-	uint8_t body[4];
 
 	if (!ds->ds_on)
 		return;
 	log_debug("display \"%s\": stream %u ends (%s) after %llu frames",
 	    d->d_wk->wk_display, ds->ds_id, why,
 	    (unsigned long long)ds->ds_frame);
-	memcpy(body, &ds->ds_id, 4);
 	pixman_region32_init_rect(&box, ds->ds_box.x1, ds->ds_box.y1,
 	    (unsigned)(ds->ds_box.x2 - ds->ds_box.x1),
 	    (unsigned)(ds->ds_box.y2 - ds->ds_box.y1));
-	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
-		next = TAILQ_NEXT(dc, dc_entry);
-		if (dc->dc_stream != ds->ds_id + 1)
-			continue;
-		dc->dc_stream = 0;
-		dout_send_small(dc, SPICE_MSG_DISPLAY_STREAM_DESTROY, body,
-		    sizeof(body));
-		if (!dc->dc_dead && dc->dc_surface)
-			dout_damage_client(dc, &box);
-	}
+	dout_stream_destroy(d, ds->ds_id, &box);
 	pixman_region32_fini(&box);
 	dstream_end(ds);
 	event_del(d->d_stream_ev);
-	dout_frame_bodies_drop(d);
-	dout_schedule(d);
 }
 
-/* The stream moved with its window from box old (dstream_moved): each
- * viewer that had it is told it ended and owed what it left and the new
- * one does not cover; the new stream (old_id was the old one's) reaches
- * it with its next frame. */
+/* The stream moved with its window from box old, where it was old_id
+ * (dstream_moved): that one ends, its viewers owed what it left and the
+ * new box does not cover; the new one reaches them with its next
+ * frame. */
 static void
 dout_stream_follow(struct dout *d, const pixman_box32_t *old, uint32_t old_id)
 {
 	struct dstream *ds = &d->d_stream;
-	struct dout_client *dc, *next;
 	pixman_region32_t left, now;
-	uint8_t body[4];
 
 	log_debug("display \"%s\": stream %u follows its box by %d,%d to "
 	    "%d,%d as stream %u", d->d_wk->wk_display, old_id,
 	    ds->ds_box.x1 - old->x1, ds->ds_box.y1 - old->y1, ds->ds_box.x1,
 	    ds->ds_box.y1, ds->ds_id);
-	memcpy(body, &old_id, 4);
 	pixman_region32_init_rect(&left, old->x1, old->y1,
 	    (unsigned)(old->x2 - old->x1), (unsigned)(old->y2 - old->y1));
 	pixman_region32_init_rect(&now, ds->ds_box.x1, ds->ds_box.y1,
@@ -853,20 +861,8 @@ dout_stream_follow(struct dout *d, const pixman_box32_t *old, uint32_t old_id)
 	    (unsigned)(ds->ds_box.y2 - ds->ds_box.y1));
 	pixman_region32_subtract(&left, &left, &now);
 	pixman_region32_fini(&now);
-	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
-		next = TAILQ_NEXT(dc, dc_entry);
-		if (dc->dc_stream != old_id + 1)
-			continue;
-		dc->dc_stream = 0;
-		dout_send_small(dc, SPICE_MSG_DISPLAY_STREAM_DESTROY, body,
-		    sizeof(body));
-		if (!dc->dc_dead && dc->dc_surface &&
-		    pixman_region32_not_empty(&left))
-			dout_damage_client(dc, &left);
-	}
+	dout_stream_destroy(d, old_id, &left);
 	pixman_region32_fini(&left);
-	dout_frame_bodies_drop(d);
-	dout_schedule(d);
 }
 
 static void

@@ -65,43 +65,46 @@ log_set_sink(log_sink_fn fn)
 	log_sink = fn;
 }
 
+/* Line (n bytes formatted into a buffer of LOG_LINE_MAX, n < 0: none)
+ * to stderr in one write, cut to fit, with its newline, so that lines
+ * from several processes do not mix. */
+#define LOG_LINE_MAX	2048
+static void
+log_write(char *line, int n)
+{
+	if (n < 0)
+		return;
+	if (n > LOG_LINE_MAX - 2)
+		n = LOG_LINE_MAX - 2;
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
 static void
 log_line(enum log_level lvl, const char *msg)
 {
 	static const char *names[] = { "error", "warning", "info", "debug" };
-	char line[2048];
-	int n;
+	char line[LOG_LINE_MAX];
 
 	if (log_sink != NULL && log_sink(lvl, msg) == 0)
 		return;
-	/* One write per line so lines from several processes do not mix. */
-	n = snprintf(line, sizeof(line), "%s[%ld]: %s: %s", log_ident,
-	    (long)getpid(), names[lvl], msg);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, (size_t)n);
+	log_write(line, snprintf(line, sizeof(line), "%s[%ld]: %s: %s",
+	    log_ident, (long)getpid(), names[lvl], msg));
 }
 
 void
 log_vplain(const char *prefix, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char line[LOG_LINE_MAX];
 	int n, m;
 
 	if ((n = snprintf(line, sizeof(line), "%s: ", prefix)) < 0)
 		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	if (m > 0)
+	if (n > LOG_LINE_MAX - 2)
+		n = LOG_LINE_MAX - 2;
+	if ((m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap)) > 0)
 		n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, (size_t)n);
+	log_write(line, n);
 }
 
 static int64_t

@@ -29,6 +29,7 @@
 #include "auth-ticket.h"
 #include "control-msg.h"
 #include "control.h"
+#include "display.h"
 #include "link.h"
 #include "listen.h"
 #include "log.h"
@@ -546,9 +547,7 @@ control_vv(struct control_conn *cc, const struct control_req *req)
 	}
 	vv.expires = (uint64_t)time(NULL) + req->lifetime;
 	auth_ticket_set_expiry(d->d_ticket_once, (time_t)vv.expires);
-	d->d_policy.once_view_only = req->kind == CONTROL_KIND_VIEW_ONLY;
-	d->d_once_used = 0;
-	d->d_once_session = 0;
+	display_once_arm(d, req->kind == CONTROL_KIND_VIEW_ONLY);
 	control_vv_host(cd, vv.host, sizeof(vv.host));
 	vv.port = (uint16_t)port;
 	vv.tls_port = (uint16_t)tls_port;

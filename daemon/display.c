@@ -241,6 +241,14 @@ display_policy(struct display *d, const struct conf_display *cd,
 }
 
 void
+display_once_arm(struct display *d, int view_only)
+{
+	d->d_policy.once_view_only = view_only;
+	d->d_once_used = 0;
+	d->d_once_session = 0;
+}
+
+void
 display_relay_conf(const struct conf_display *cd, struct relay_conf *rc)
 {
 	memset(rc, 0, sizeof(*rc));

@@ -35,6 +35,10 @@ int	display_setup(struct display *d, const struct conf_display *cd,
 void	display_policy(struct display *d, const struct conf_display *cd,
 	    struct auth_keypool *keys);
 
+/* d's one-time ticket (its password and expiry set) opens one session
+ * from now on, view-only or not. */
+void	display_once_arm(struct display *d, int view_only);
+
 /* Who a relay of display cd runs as, and what it logs. */
 void	display_relay_conf(const struct conf_display *cd,
 	    struct relay_conf *rc);

@@ -13,6 +13,7 @@
 
 #include "activation.h"
 #include "auth-ticket.h"
+#include "display.h"
 #include "log.h"
 #include "service.h"
 #include "ticket-keep.h"
@@ -135,14 +136,12 @@ tkeep_restore(struct display *ds, size_t n)
 		    auth_ticket_set_password(t, rec[k].tr_password, &err) != 0)
 			continue;
 		auth_ticket_set_expiry(t, (time_t)rec[k].tr_expires);
-		if (once) {
+		if (once)
 			/* One session again: the .vv not yet opened, or the
 			 * viewer that used it linking anew. */
-			ds[i].d_policy.once_view_only =
-			    rec[k].tr_kind == TKEEP_ONCE_VIEW;
-			ds[i].d_once_used = 0;
-			ds[i].d_once_session = 0;
-		} else
+			display_once_arm(&ds[i],
+			    rec[k].tr_kind == TKEEP_ONCE_VIEW);
+		else
 			ds[i].d_ticket_runtime[rec[k].tr_kind] = 1;
 		log_info("display \"%s\": %s kept from the previous run",
 		    ds[i].d_name, tkeep_names[rec[k].tr_kind]);

@@ -112,8 +112,8 @@ spiced_make_chroot(const char *run_dir, struct spd_err *err)
 	CAPS_BIT(CAP_CHOWN) | CAPS_BIT(CAP_SYS_ADMIN) | \
 	CAPS_BIT(CAP_NET_BIND_SERVICE))
 
-/* What it keeps once it became its service user (user = in spiced.conf):
- * what the installed units give it.  Producer sockets then go to their
+/* What it keeps with user = in spiced.conf (become once set up, or
+ * already, as under the installed units): what the units give it.  Producer sockets then go to their
  * users by ACL, workers get no namespaces of their own, a reload cannot
  * add a port below 1024. */
 #define SPICED_CAPS_SERVICE (SPICED_CAPS_PRIVILEGED | CAPS_BIT(CAP_KILL))
@@ -141,7 +141,6 @@ spiced_become_user(void)
 		    (unsigned)u->uid, spiced_conf.c_run_dir, strerror(errno));
 	if (caps_become(u->uid, u->gid, &err) != 0)
 		log_fatal("%s", err.msg);
-	spiced_opts.so_service_user = 1;
 	log_info("running as user %u:%u from here on", (unsigned)u->uid,
 	    (unsigned)u->gid);
 }
@@ -154,7 +153,7 @@ spiced_narrow_caps(void)
 	char names[512];
 
 	keep = !spiced_opts.so_privileged ?
-	    held & CAPS_BIT(CAP_NET_BIND_SERVICE) : spiced_opts.so_service_user ?
+	    held & CAPS_BIT(CAP_NET_BIND_SERVICE) : spiced_conf.c_user.set ?
 	    held & SPICED_CAPS_SERVICE : held & SPICED_CAPS_USED;
 	if (held == keep)
 		return;

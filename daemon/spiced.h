@@ -118,7 +118,6 @@ struct spiced_opts {
 	int		 so_debug;	/* --debug or log-level = debug */
 	int		 so_test_triggers;
 	int		 so_privileged;
-	int		 so_service_user;	/* became user = (from root) */
 	char		 so_chroot[CONF_PATH_LEN];	/* empty: none */
 	struct conf_ids	 so_keygen_ids;	/* the keygen helper's uid/gid */
 };

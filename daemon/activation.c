@@ -26,6 +26,7 @@ struct act_fd {
 static struct act_fd	act_fds[ACT_MAX_FDS];
 static int		act_nfds;
 static int		act_tickets = -1;
+static int		act_handoff = -1;
 
 int
 act_init(struct spd_err *err)
@@ -49,6 +50,15 @@ act_init(struct spd_err *err)
 		    act_tickets == -1 && sd_is_socket(fd, AF_UNSPEC, 0, -1) <= 0) {
 			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 			act_tickets = fd;
+			act_fds[i].af_fd = -1;
+			continue;
+		}
+		/* Ours from the fd store: the last supervisor's state. */
+		if (strcmp(names[i], ACT_HANDOFF_NAME) == 0 &&
+		    act_handoff == -1 && sd_is_socket(fd, AF_UNIX,
+		    SOCK_SEQPACKET, 0) > 0) {
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+			act_handoff = fd;
 			act_fds[i].af_fd = -1;
 			continue;
 		}
@@ -165,5 +175,14 @@ act_take_tickets(void)
 	int fd = act_tickets;
 
 	act_tickets = -1;
+	return fd;
+}
+
+int
+act_take_handoff(void)
+{
+	int fd = act_handoff;
+
+	act_handoff = -1;
 	return fd;
 }

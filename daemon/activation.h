@@ -44,5 +44,10 @@ int	act_check_claimed(struct spd_err *);
 int	act_take_tickets(void);
 
 #define ACT_TICKETS_NAME	"tickets"
+/* The fd store's "handoff" socket: what the last supervisor ran
+ * (handoff.h), now the caller's; -1 if none was passed. */
+int	act_take_handoff(void);
+
+#define ACT_HANDOFF_NAME	"handoff"
 
 #endif

@@ -193,3 +193,11 @@ audio_release(struct display *d, struct session *s)
 		}
 	}
 }
+
+void
+audio_adopt(struct session *s, int way, struct wproc *w)
+{
+	s->s_audio[way] = w;
+	w->w_gone = audio_gone;
+	w->w_gone_arg = s;
+}

@@ -35,4 +35,9 @@ int	audio_start(struct display *, struct session *, int way, int fd,
 /* Session s is ending: its audio workers stop. */
 void	audio_release(struct display *, struct session *);
 
+/* A restart (handoff.h): w, the last supervisor's worker for session
+ * s's channel of that way, is s's again. */
+struct wproc;
+void	audio_adopt(struct session *, int way, struct wproc *);
+
 #endif

@@ -630,6 +630,8 @@ conf_item(const struct conf_item *it, void *arg, struct spd_err *err)
 			    it->ci_value);
 		return 0;
 	}
+	if (!strcmp(it->ci_key, "keep-sessions"))
+		return conf_bool(ctx, it, &c->c_keep_sessions, err);
 	if (!strcmp(it->ci_key, "user")) {
 		if (conf_parse_ids(it->ci_value, &c->c_user, err) != 0)
 			return spd_err_prefix(err, "%s:%d: user", ctx->name,
@@ -754,6 +756,7 @@ conf_load_string(struct conf *c, const char *text, const char *name,
 	memset(c, 0, sizeof(*c));
 	strcpy(c->c_run_dir, as_root ? "/run/spiced" : "/tmp");
 	strcpy(c->c_sasl_appname, "spice");
+	c->c_keep_sessions = 1;
 	/* nobody:nogroup: the helper owns nothing a display has. */
 	c->c_keygen.set = 1;
 	c->c_keygen.uid = 65534;

@@ -112,6 +112,9 @@ struct conf {
 	struct conf_ids		 c_keygen;	/* keygen helper's ids */
 	struct conf_ids		 c_user;	/* started as root: become */
 	int			 c_log_debug;	/* log-level = debug */
+	/* A restart under systemd hands sessions to the next supervisor
+	 * (handoff.h); 0: their viewers link again instead. */
+	int			 c_keep_sessions;
 	struct conf_display	 c_displays[CONF_MAX_DISPLAYS];
 	size_t			 c_ndisplays;
 };

@@ -198,13 +198,34 @@ display_setup(struct display *d, const struct conf_display *cd,
 		return -1;
 	if (listen_display(d, err) != 0 || producer_listen(d, err) != 0)
 		return -1;
-	for (i = 0; i < DISPLAY_NWORKERS; i++)
-		if (display_worker_start(&d->d_keep[i], err) != 0)
-			return spd_err_prefix(err, "display \"%s\": %s worker",
-			    d->d_name, display_keep_name(&d->d_keep[i]));
 	log_info("display \"%s\": producer socket %s", d->d_name,
 	    cd->cd_producer_path);
 	return 0;
+}
+
+int
+display_start(struct display *d, struct spd_err *err)
+{
+	int i;
+
+	for (i = 0; i < DISPLAY_NWORKERS; i++)
+		if (*d->d_keep[i].dk_proc == NULL &&
+		    display_worker_start(&d->d_keep[i], err) != 0)
+			return spd_err_prefix(err, "display \"%s\": %s worker",
+			    d->d_name, display_keep_name(&d->d_keep[i]));
+	return 0;
+}
+
+void
+display_adopt_worker(struct display *d, struct wproc *w)
+{
+	struct display_keep *k = &d->d_keep[w->w_role == WPROC_DISPLAY ?
+	    0 : 1];
+
+	w->w_gone = display_worker_gone;
+	w->w_gone_arg = k;
+	*k->dk_proc = w;
+	k->dk_started = time(NULL);
 }
 
 void

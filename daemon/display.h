@@ -25,9 +25,16 @@ struct tls_server;
 #define DISPLAY_QUIET_GRACE_MS	200
 
 /* Set d up from cd (which must outlive d) with the shared key pool:
- * listeners, producer socket, display worker.  -1 with err. */
+ * listeners, producer socket; no worker yet.  -1 with err. */
 int	display_setup(struct display *d, const struct conf_display *cd,
 	    struct auth_keypool *keys, struct spd_err *err);
+/* Start d's display and cursor workers, those it has not adopted from
+ * the last supervisor (handoff.h).  -1 with err. */
+int	display_start(struct display *d, struct spd_err *err);
+/* w (display or cursor role), a worker of the last supervisor's, is d's
+ * from now on, restarted like one of its own when it dies. */
+struct wproc;
+void	display_adopt_worker(struct display *d, struct wproc *w);
 
 /* (Re)build d's link policy from cd: limits, deadlines, secure channels,
  * SASL.  Connections already linking keep the policy they started with

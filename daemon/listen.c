@@ -323,7 +323,8 @@ listen_display(struct display *d, struct spd_err *err)
 	snprintf(name[1], sizeof(name[1]), "%s/tls/kept", d->d_name);
 	LIST_FOREACH(l, &d->d_listeners, l_entry)
 		if (l->l_ours)
-			svc_fdstore_put(l->l_fd, name[l->l_tls ? 1 : 0]);
+			(void)svc_fdstore_put(l->l_fd, name[l->l_tls ? 1 : 0],
+			    1);
 	return 0;
 }
 

@@ -212,3 +212,12 @@ ports_release(struct display *d, struct session *s)
 		if (d->d_ports[i].dp_owner == s)
 			ports_stop(&d->d_ports[i], "its session ended");
 }
+
+void
+ports_adopt(struct display_port *p, struct session *s, struct wproc *w)
+{
+	p->dp_worker = w;
+	p->dp_owner = s;
+	w->w_gone = ports_gone;
+	w->w_gone_arg = p;
+}

@@ -34,5 +34,8 @@ int	ports_start(struct display *, struct display_port *, struct session *,
 	    uint32_t sid, int fd, const struct link_info *, uint32_t conn);
 /* Session s is ending: its port channels close and the ports are free. */
 void	ports_release(struct display *, struct session *);
+/* A restart (handoff.h): w, the last supervisor's worker of port p, is
+ * session s's again. */
+void	ports_adopt(struct display_port *, struct session *, struct wproc *);
 
 #endif

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "handoff-fmt.h"
 #include "log.h"
 #include "audio.h"
 #include "ports.h"
@@ -668,11 +669,7 @@ producer_on_agent(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 		    "socket", -1;
 	d->d_agent_fd = fds[0];
 	fds[0] = -1;
-	if ((event_base_get_features(spiced_base) &
-	    EV_FEATURE_EARLY_CLOSE) != 0 && ((d->d_agent_ev = event_new(
-	    spiced_base, d->d_agent_fd, EV_CLOSED | EV_PERSIST,
-	    producer_agent_closed_cb, d)) == NULL ||
-	    event_add(d->d_agent_ev, NULL) != 0))
+	if (producer_watch_agent(d) != 0)
 		return *why = "out of memory for the agent port", -1;
 	log_info("display \"%s\": producer \"%s\" has an agent", d->d_name,
 	    p->p_name);
@@ -930,24 +927,17 @@ producer_npending(const struct display *d)
 	return n;
 }
 
-static void
-producer_accept(evutil_socket_t lfd, short what, void *arg)
+/* A connection's record, watched (fd taken); NULL (fd closed, logged)
+ * when out of memory. */
+static struct producer *
+producer_new(struct display *d, int fd)
 {
-	struct producer_listener *pl = arg;
-	struct display *d = pl->pl_display;
-	const struct conf_display *cd = d->d_conf;
 	struct producer *p;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	uid_t want_uid;
 	size_t i;
-	int fd;
 
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
-		return;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		close(fd);
-		return;
+		return NULL;
 	}
 	LIST_INSERT_HEAD(&producer_conns, p, p_entry);
 	p->p_display = d;
@@ -964,8 +954,27 @@ producer_accept(evutil_socket_t lfd, short what, void *arg)
 		log_warn("display \"%s\": producer connection: out of memory",
 		    d->d_name);
 		producer_free(p);
-		return;
+		return NULL;
 	}
+	return p;
+}
+
+static void
+producer_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct producer_listener *pl = arg;
+	struct display *d = pl->pl_display;
+	const struct conf_display *cd = d->d_conf;
+	struct producer *p;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	uid_t want_uid;
+	int fd;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
+		return;
+	if ((p = producer_new(d, fd)) == NULL)
+		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
 		log_warn("display \"%s\": producer credentials unavailable",
 		    d->d_name);
@@ -1078,4 +1087,73 @@ producer_shutdown(struct display *d, const char *reason)
 		    producer_listeners[--producer_nlisteners];
 		break;
 	}
+}
+
+int
+producer_export(const struct display *d, struct ho_producer *out)
+{
+	const struct producer *p = d->d_producer;
+	size_t i;
+
+	if (p == NULL || p->p_state != PRODUCER_RUNNING)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", p->p_name);
+	out->fd = p->p_fd;
+	out->pid = (int32_t)p->p_pid;
+	out->features = p->p_features;
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++) {
+		out->slots[i].fd = p->p_slots[i].ps_fd;
+		out->slots[i].gen = p->p_slots[i].ps_gen;
+		out->slots[i].size = p->p_slots[i].ps_size;
+	}
+	out->dev = p->p_dev;
+	for (i = 0; i < QXLSHM_ATTACH_NFDS; i++)
+		out->devfd[i] = p->p_devfd[i];
+	out->have_primary = (uint32_t)p->p_have_primary;
+	out->primary = p->p_primary;
+	out->heads = p->p_heads;
+	out->done_owed = p->p_done_owed;
+	return 0;
+}
+
+int
+producer_adopt(struct display *d, const struct ho_producer *in)
+{
+	struct producer *p;
+	size_t i;
+
+	if ((p = producer_new(d, in->fd)) == NULL)
+		return -1;
+	p->p_state = PRODUCER_RUNNING;
+	snprintf(p->p_name, sizeof(p->p_name), "%s", in->name);
+	p->p_pid = (pid_t)in->pid;
+	p->p_features = in->features;
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++) {
+		p->p_slots[i].ps_fd = in->slots[i].fd;
+		p->p_slots[i].ps_gen = in->slots[i].gen;
+		p->p_slots[i].ps_size = in->slots[i].size;
+	}
+	p->p_dev = in->dev;
+	for (i = 0; i < QXLSHM_ATTACH_NFDS; i++)
+		p->p_devfd[i] = in->devfd[i];
+	p->p_have_primary = (int)in->have_primary;
+	p->p_primary = in->primary;
+	p->p_heads = in->heads;
+	p->p_done_owed = in->done_owed;
+	d->d_producer = p;
+	return 0;
+}
+
+int
+producer_watch_agent(struct display *d)
+{
+	if ((event_base_get_features(spiced_base) &
+	    EV_FEATURE_EARLY_CLOSE) == 0)
+		return 0;
+	if ((d->d_agent_ev = event_new(spiced_base, d->d_agent_fd,
+	    EV_CLOSED | EV_PERSIST, producer_agent_closed_cb, d)) == NULL ||
+	    event_add(d->d_agent_ev, NULL) != 0)
+		return -1;
+	return 0;
 }

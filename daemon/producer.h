@@ -40,6 +40,15 @@ void	producer_primary_done(struct display *, uint32_t created);
 pid_t	producer_pid(const struct display *);
 /* A producer is attached and running. */
 int	producer_running(const struct display *);
+/* A restart (handoff.h): the running producer's connection and what it
+ * handed over, as fds (still d's), into out; -1 if none runs. */
+struct ho_producer;
+int	producer_export(const struct display *, struct ho_producer *out);
+/* Take the running producer the last supervisor had (its fds now d's):
+ * 0, or -1 (out of memory; the connection's fd was closed). */
+int	producer_adopt(struct display *, const struct ho_producer *);
+/* Watch d_agent_fd for the producer's hang-up.  -1: out of memory. */
+int	producer_watch_agent(struct display *);
 /* Shutdown or display removal: every producer connection of d gets
  * ERROR (SHUTDOWN, reason) and is closed; the socket file is removed. */
 void	producer_shutdown(struct display *, const char *reason);

@@ -79,12 +79,10 @@ relay_demote(int client_fd, int pair_fd, const struct relay_conf *rc,
 		if (privdrop_ids(rc->rc_uid, rc->rc_gid, err) != 0)
 			return spd_err_prefix(err, "ids");
 	}
-	/* After the ids, which clear it: a relay must not outlive its
-	 * supervisor. */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
-		return spd_err_errno(err, "parent-death signal");
-	if (getppid() == 1)
-		return spd_err_set(err, "supervisor gone");
+	/* No parent-death signal: a relay lives as long as its two
+	 * sockets, so that it outlives a supervisor restart with its
+	 * worker (handoff.h); a supervisor that dies without handing its
+	 * workers over takes them, and so their relays' ends, with it. */
 	if (privdrop_nnp(err) != 0)
 		return spd_err_prefix(err, "no_new_privs");
 	if (sandbox_seccomp_load(SANDBOX_ROLE_RELAY, 0, err) != 0)

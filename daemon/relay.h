@@ -8,7 +8,7 @@
  * that state cannot cross exec.  In the child, in this order: every fd but
  * the client socket and its end of a socketpair is closed, rlimits, (as
  * root) namespaces, chroot to the empty run-dir, the display's worker
- * uid/gid, parent-death signal, no_new_privs and not dumpable, then the
+ * uid/gid, no_new_privs and not dumpable, then the
  * relay seccomp allowlist (shared/sandbox-policy.c).  Its name (comm) is
  * "spiced-relay".  It then pumps bytes: decoded input from the layer to
  * the socketpair, the socketpair's datagrams encoded to the client, each

@@ -182,6 +182,7 @@ reload_globals(struct conf *live, const struct conf *nw)
 		log_info("reload: log-level %s", nw->c_log_debug ? "debug" :
 		    "info");
 	live->c_log_debug = nw->c_log_debug;
+	live->c_keep_sessions = nw->c_keep_sessions;
 }
 
 int
@@ -243,7 +244,7 @@ reload_apply(const char *path, struct conf *live, struct display *displays,
 		if (slot >= live->c_ndisplays)
 			live->c_ndisplays = slot + 1;
 		if (display_setup(&displays[slot], &live->c_displays[slot],
-		    keys, err) != 0) {
+		    keys, err) != 0 || display_start(&displays[slot], err) != 0) {
 			log_warn("reload: display \"%s\" not added: %s",
 			    ncd->cd_name, err->msg);
 			display_shutdown(&displays[slot], "setup failed");

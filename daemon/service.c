@@ -91,18 +91,38 @@ svc_stopping(void)
 	(void)sd_notify(0, "STOPPING=1");
 }
 
-void
-svc_fdstore_put(int fd, const char *name)
+int
+svc_fdstore_put(int fd, const char *name, int poll)
 {
 	char msg[160];
 	int rc;
 
 	if (getenv("NOTIFY_SOCKET") == NULL)
-		return;
-	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
-	if ((rc = sd_pid_notify_with_fds(0, 0, msg, &fd, 1)) < 0)
+		return -1;
+	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s%s", name,
+	    poll ? "" : "\nFDPOLL=0");
+	if ((rc = sd_pid_notify_with_fds(0, 0, msg, &fd, 1)) <= 0) {
 		log_warn("fd store: cannot keep \"%s\": %s", name,
+		    rc < 0 ? strerror(-rc) : "no notification socket");
+		return -1;
+	}
+	return 0;
+}
+
+int
+svc_barrier(void)
+{
+	int rc;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return 0;
+	/* Five seconds: systemd answers at once unless it is wedged. */
+	if ((rc = sd_notify_barrier(0, 5 * 1000 * 1000)) < 0) {
+		log_warn("systemd did not confirm our notifications: %s",
 		    strerror(-rc));
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -29,8 +29,13 @@ void	svc_stopping(void);
  * put fd there under name (a copy: the caller keeps its own), or forget
  * every fd stored under name.  Listeners are kept this way, under
  * "DISPLAY/kept" and "DISPLAY/tls/kept" (activation.h), and come back at
- * the next start. */
-void	svc_fdstore_put(int fd, const char *name);
+ * the next start.  poll: systemd drops the fd once it hangs up (for a
+ * socket whose peer is closed on purpose, 0).  0, or -1 (logged). */
+int	svc_fdstore_put(int fd, const char *name, int poll);
 void	svc_fdstore_forget(const char *name);
+/* Wait until systemd has read every notification sent so far: one sent
+ * just before exiting is otherwise dropped, since systemd takes a
+ * notification only from the live main process.  0, or -1 (logged). */
+int	svc_barrier(void);
 
 #endif

@@ -23,6 +23,7 @@
 #include "qxl-shm.h"
 #include "service.h"
 #include "audio.h"
+#include "handoff-fmt.h"
 #include "ports.h"
 #include "session.h"
 #include "vdagent-stream.h"
@@ -798,4 +799,89 @@ session_switch_host(struct display *d)
 			n++;
 	}
 	return n;
+}
+
+struct session *
+session_adopt(struct display *d, const struct ho_session *hs)
+{
+	struct session *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->s_id = hs->id;
+	s->s_display = d;
+	s->s_view_only = (int)hs->view_only;
+	s->s_main_conn = hs->main_conn;
+	s->s_nconns = (int)hs->nconns;
+	s->s_order = hs->order;
+	s->s_input_seq = hs->input_seq;
+	s->s_audio_seq[AUDIO_PLAYBACK] = hs->audio_seq[AUDIO_PLAYBACK];
+	s->s_audio_seq[AUDIO_RECORD] = hs->audio_seq[AUDIO_RECORD];
+	s->s_since = (time_t)hs->since;
+	TAILQ_INIT(&s->s_chans);
+	LIST_INSERT_HEAD(&d->d_sessions, s, s_entry);
+	d->d_nsessions++;
+	return s;
+}
+
+void
+session_adopt_chan(struct session *s, const struct ho_chan *hc)
+{
+	struct session_chan *sc;
+
+	if ((sc = calloc(1, sizeof(*sc))) == NULL)
+		return;
+	sc->sc_conn = hc->conn;
+	sc->sc_type = hc->type;
+	sc->sc_id = hc->id;
+	sc->sc_transport = hc->transport;
+	sc->sc_secure = (int)hc->secure;
+	sc->sc_framing = hc->framing;
+	memcpy(sc->sc_peer, hc->peer, sizeof(sc->sc_peer));
+	sc->sc_since = (time_t)hc->since;
+	TAILQ_INSERT_TAIL(&s->s_chans, sc, sc_entry);
+}
+
+void
+session_adopt_worker(struct session *s, struct wproc *w)
+{
+	if (w->w_role == WPROC_MAIN) {
+		s->s_main = w;
+		w->w_gone = session_main_gone;
+	} else {
+		s->s_inputs = w;
+		w->w_gone = session_inputs_gone;
+	}
+	w->w_gone_arg = s;
+}
+
+void
+session_export(const struct session *s, struct ho_session *hs)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->id = s->s_id;
+	hs->view_only = (uint32_t)s->s_view_only;
+	hs->main_conn = s->s_main_conn;
+	hs->nconns = (uint32_t)s->s_nconns;
+	hs->order = s->s_order;
+	hs->input_seq = s->s_input_seq;
+	hs->audio_seq[AUDIO_PLAYBACK] = s->s_audio_seq[AUDIO_PLAYBACK];
+	hs->audio_seq[AUDIO_RECORD] = s->s_audio_seq[AUDIO_RECORD];
+	hs->since = (int64_t)s->s_since;
+}
+
+void
+session_export_chan(const struct session *s, const struct session_chan *sc,
+    struct ho_chan *hc)
+{
+	memset(hc, 0, sizeof(*hc));
+	hc->session = s->s_id;
+	hc->conn = sc->sc_conn;
+	hc->type = sc->sc_type;
+	hc->id = sc->sc_id;
+	hc->transport = sc->sc_transport;
+	hc->secure = (uint32_t)(sc->sc_secure != 0);
+	hc->framing = sc->sc_framing;
+	memcpy(hc->peer, sc->sc_peer, sizeof(hc->peer));
+	hc->since = (int64_t)sc->sc_since;
 }

@@ -103,4 +103,20 @@ void	 session_unpark(struct display *, uint8_t type);
 void	 session_display_lost(struct display *, uint8_t type,
 	    const char *reason);
 
+/*
+ * A restart (handoff.h).  session_export and session_export_chan fill the
+ * records of a session and of one of its connections; session_adopt
+ * makes a session of the last supervisor's again (no worker yet: NULL
+ * if out of memory), session_adopt_chan one of its connections,
+ * session_adopt_worker gives it its main or inputs worker (w's role).
+ */
+struct ho_session;
+struct ho_chan;
+void	 session_export(const struct session *, struct ho_session *);
+void	 session_export_chan(const struct session *,
+	    const struct session_chan *, struct ho_chan *);
+struct session *session_adopt(struct display *, const struct ho_session *);
+void	 session_adopt_chan(struct session *, const struct ho_chan *);
+void	 session_adopt_worker(struct session *, struct wproc *);
+
 #endif

@@ -28,6 +28,7 @@
 #include "conf.h"
 #include "control.h"
 #include "display.h"
+#include "handoff.h"
 #include "keygen.h"
 #include "listen.h"
 #include "log.h"
@@ -230,6 +231,25 @@ spiced_reload(void)
 
 static struct event	*spiced_switch_ev;
 
+static int	spiced_handed;
+
+/* Under systemd: leave every running session to the next supervisor
+ * (handoff.h) and exit without stopping anything it holds.  0 when
+ * nothing was handed over. */
+static int
+spiced_hand_over(void)
+{
+	if (!spiced_conf.c_keep_sessions || handoff_save(spiced_displays,
+	    CONF_MAX_DISPLAYS, spiced_conn_counter) < 0)
+		return 0;
+	spiced_handed = 1;
+	control_shutdown();
+	link_abort_all();
+	keygen_stop();
+	event_base_loopexit(spiced_base, NULL);
+	return 1;
+}
+
 static unsigned	spiced_ask_reconnect(void);
 static void	spiced_shutdown(evutil_socket_t, short, void *);
 
@@ -257,6 +277,8 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("signal %d: shutting down", (int)sig);
 	svc_stopping();
+	if (spiced_hand_over())
+		return;
 	if (spiced_ask_reconnect() > 0 && (spiced_switch_ev = evtimer_new(
 	    spiced_base, spiced_shutdown, NULL)) != NULL &&
 	    evtimer_add(spiced_switch_ev, &switch_wait) == 0)
@@ -445,6 +467,11 @@ main(int argc, char *argv[])
 		    &spiced_conf.c_displays[i], spiced_keys, &err) != 0)
 			log_fatal("%s", err.msg);
 	tkeep_restore(spiced_displays, CONF_MAX_DISPLAYS);
+	spiced_conn_counter = handoff_adopt(spiced_displays,
+	    CONF_MAX_DISPLAYS);
+	for (i = 0; i < spiced_conf.c_ndisplays; i++)
+		if (display_start(&spiced_displays[i], &err) != 0)
+			log_fatal("%s", err.msg);
 	if (act_check_claimed(&err) != 0 ||
 	    control_listen(&spiced_conf, spiced_displays, CONF_MAX_DISPLAYS,
 	    &err) != 0)
@@ -474,8 +501,10 @@ main(int argc, char *argv[])
 		event_free(spiced_switch_ev);
 	event_free(logtick);
 	/* Every worker and relay was told to stop; none outlives us, and
-	 * none stays a zombie until init takes it. */
-	wproc_reap_all(SPICED_REAP_MS);
+	 * none stays a zombie until init takes it.  Unless they were
+	 * handed to the next supervisor: they go on. */
+	if (!spiced_handed)
+		wproc_reap_all(SPICED_REAP_MS);
 	link_abort_all();
 	auth_keypool_free(spiced_keys);
 	auth_sasl_done();

@@ -92,7 +92,7 @@ tkeep_save(struct display *ds, size_t n)
 		log_warn("tickets set at run time will not outlive a restart: "
 		    "writing them: %s", strerror(errno));
 	else
-		svc_fdstore_put(fd, ACT_TICKETS_NAME);
+		(void)svc_fdstore_put(fd, ACT_TICKETS_NAME, 1);
 	close(fd);
 out:
 	explicit_bzero(rec, sizeof(rec));

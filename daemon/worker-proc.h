@@ -43,6 +43,10 @@ struct wproc {
 	int			 w_fd;		/* IPC socket, -1 once closed */
 	struct event		*w_ev;
 	int			 w_ready;
+	/* Started by an earlier supervisor (handoff.h): not our child, so
+	 * its end is seen on w_pidfd, and signals go through it. */
+	int			 w_pidfd;	/* -1 for our own children */
+	struct event		*w_pidev;
 	struct display		*w_display;
 	struct session		*w_session;	/* main and inputs workers */
 	wproc_gone_cb		 w_gone;	/* or NULL */
@@ -57,6 +61,14 @@ struct wproc {
  * socket on fd 3 and send IPC_D2W_INIT.  Returns NULL with err set. */
 struct wproc *wproc_spawn(enum wproc_role, struct display *,
 	    struct session *, struct spd_err *);
+/* A worker an earlier supervisor started (handoff.h), with its IPC
+ * socket and a pidfd (both taken, closed on failure).  NULL if out of
+ * memory. */
+struct wproc *wproc_adopt(enum wproc_role, struct display *,
+	    struct session *, pid_t pid, int fd, int pidfd, int ready);
+/* A pidfd of w for the next supervisor (its own, or a new one); -1 with
+ * errno. */
+int	 wproc_pidfd(const struct wproc *);
 /* Send a message; a failure ends the worker (logged) and returns -1. */
 int	 wproc_send(struct wproc *, uint32_t type, uint32_t session,
 	    uint32_t conn, const void *payload, size_t len, const int *fds,

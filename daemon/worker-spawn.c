@@ -4,8 +4,11 @@
  * address space per worker, as OpenSSH re-execs), the IPC socket on fd 3,
  * and reap them, logging why each one ended.
  */
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <poll.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +66,85 @@ wproc_child_exec(int sock, char **argv, char **envp)
 		_exit(126);
 	execve(argv[0], argv, envp);
 	_exit(127);
+}
+
+/* Fill in w and watch its IPC socket fd.  -1: it was stopped. */
+static int
+wproc_watch(struct wproc *w, enum wproc_role role, struct display *d,
+    struct session *s, pid_t pid, int fd)
+{
+	w->w_role = role;
+	w->w_pid = pid;
+	w->w_fd = fd;
+	w->w_display = d;
+	w->w_session = s;
+	LIST_INSERT_HEAD(&wproc_all, w, w_entry);
+	/* Non-blocking: a worker that stops reading must not stall us;
+	 * a full socket ends that worker instead. */
+	if (evutil_make_socket_nonblocking(w->w_fd) != 0 ||
+	    (w->w_ev = event_new(spiced_base, w->w_fd, EV_READ | EV_PERSIST,
+	    wproc_ipc_read, w)) == NULL || event_add(w->w_ev, NULL) != 0) {
+		wproc_stop(w, "cannot watch its IPC socket");
+		return -1;
+	}
+	return 0;
+}
+
+static void	wproc_forget(struct wproc *, const char *why);
+
+/* An adopted worker's pidfd became readable: it ended.  Not our child:
+ * whoever reaps it (init) has its status, so only the fact is logged. */
+static void
+wproc_adopted_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct wproc *w = arg;
+
+	log_debug("%s worker pid %ld (started by the previous supervisor) "
+	    "ended", wproc_role_name(w->w_role), (long)w->w_pid);
+	wproc_forget(w, "ended");
+}
+
+struct wproc *
+wproc_adopt(enum wproc_role role, struct display *d, struct session *s,
+    pid_t pid, int fd, int pidfd, int ready)
+{
+	struct wproc *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		close(fd);
+		close(pidfd);
+		return NULL;
+	}
+	w->w_pidfd = pidfd;
+	w->w_ready = ready;
+	if (wproc_watch(w, role, d, s, pid, fd) != 0)
+		return NULL;
+	if ((w->w_pidev = event_new(spiced_base, pidfd, EV_READ,
+	    wproc_adopted_end, w)) == NULL ||
+	    event_add(w->w_pidev, NULL) != 0) {
+		wproc_stop(w, "cannot watch its pidfd");
+		return NULL;
+	}
+	return w;
+}
+
+int
+wproc_pidfd(const struct wproc *w)
+{
+	if (w->w_pidfd >= 0)
+		return fcntl(w->w_pidfd, F_DUPFD_CLOEXEC, 0);
+	return pidfd_open(w->w_pid, 0);
+}
+
+/* Signal w: through its pidfd if it is not our child (its pid may be
+ * another process's once init reaped it). */
+static void
+wproc_signal(const struct wproc *w, int sig)
+{
+	if (w->w_pidfd >= 0)
+		(void)pidfd_send_signal(w->w_pidfd, sig, NULL, 0);
+	else if (w->w_pid > 0)
+		(void)kill(w->w_pid, sig);
 }
 
 struct wproc *
@@ -134,20 +216,9 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 		close(sv[0]);
 		return spd_err_set(err, "out of memory"), NULL;
 	}
-	w->w_role = role;
-	w->w_pid = pid;
-	w->w_fd = sv[0];
-	w->w_display = d;
-	w->w_session = s;
-	LIST_INSERT_HEAD(&wproc_all, w, w_entry);
-	/* Non-blocking: a worker that stops reading must not stall us;
-	 * a full socket ends that worker instead. */
-	if (evutil_make_socket_nonblocking(w->w_fd) != 0 ||
-	    (w->w_ev = event_new(spiced_base, w->w_fd, EV_READ | EV_PERSIST,
-	    wproc_ipc_read, w)) == NULL || event_add(w->w_ev, NULL) != 0) {
-		wproc_stop(w, "cannot watch its IPC socket");
+	w->w_pidfd = -1;
+	if (wproc_watch(w, role, d, s, pid, sv[0]) != 0)
 		return spd_err_set(err, "cannot watch worker IPC socket"), NULL;
-	}
 	memset(&init, 0, sizeof(init));
 	init.version = SPICED_IPC_VERSION;
 	init.flags = spiced_opts.so_debug ? IPC_INIT_DEBUG : 0;
@@ -242,8 +313,7 @@ wproc_lost(struct wproc *w)
 		close(w->w_fd);
 		w->w_fd = -1;
 	}
-	if (w->w_pid > 0)
-		kill(w->w_pid, SIGTERM);
+	wproc_signal(w, SIGTERM);
 }
 
 static void
@@ -284,6 +354,36 @@ wproc_exit_str(int status, char *buf, size_t len)
 	return buf;
 }
 
+/* w ended: its owner is told, and it is freed. */
+static void
+wproc_forget(struct wproc *w, const char *why)
+{
+	w->w_pid = 0;
+	wproc_stop(w, why);
+	if (w->w_pidev != NULL)
+		event_free(w->w_pidev);
+	if (w->w_pidfd >= 0)
+		close(w->w_pidfd);
+	LIST_REMOVE(w, w_entry);
+	free(w);
+}
+
+/* Adopted workers that ended (at shutdown, outside the event loop). */
+static void
+wproc_reap_adopted(void)
+{
+	struct wproc *w, *next;
+	struct pollfd pfd;
+
+	for (w = LIST_FIRST(&wproc_all); w != NULL; w = next) {
+		next = LIST_NEXT(w, w_entry);
+		pfd.fd = w->w_pidfd;
+		pfd.events = POLLIN;
+		if (w->w_pidfd >= 0 && poll(&pfd, 1, 0) == 1)
+			wproc_forget(w, "ended");
+	}
+}
+
 void
 wproc_reap(void)
 {
@@ -297,14 +397,11 @@ wproc_reap(void)
 			continue;
 		for (w = LIST_FIRST(&wproc_all); w != NULL; w = next) {
 			next = LIST_NEXT(w, w_entry);
-			if (w->w_pid != pid)
+			if (w->w_pid != pid || w->w_pidfd >= 0)
 				continue;
 			wproc_log_exit(w, status);
-			w->w_pid = 0;
-			wproc_stop(w, wproc_exit_str(status, why,
+			wproc_forget(w, wproc_exit_str(status, why,
 			    sizeof(why)));
-			LIST_REMOVE(w, w_entry);
-			free(w);
 			break;
 		}
 	}
@@ -319,6 +416,7 @@ wproc_reap_all(int timeout_ms)
 
 	for (;;) {
 		wproc_reap();
+		wproc_reap_adopted();
 		/* Children we no longer track (none should be) count too. */
 		if (LIST_EMPTY(&wproc_all) && waitpid(-1, NULL, WNOHANG) < 0 &&
 		    errno == ECHILD)
@@ -327,8 +425,7 @@ wproc_reap_all(int timeout_ms)
 			log_warn("children still running %d ms after SIGTERM; "
 			    "killing them", timeout_ms);
 			LIST_FOREACH(w, &wproc_all, w_entry)
-				if (w->w_pid > 0)
-					(void)kill(w->w_pid, SIGKILL);
+				wproc_signal(w, SIGKILL);
 			relay_stop_all(SIGKILL);
 			killed = 1;
 		}

@@ -238,9 +238,12 @@ static const struct sandbox_rule sandbox_rules_supervisor[] = {
 	ALLOW(rt_sigtimedwait), ALLOW(sigaltstack), ALLOW(kill),
 	ALLOW(tgkill), ALLOW(tkill), ALLOW(restart_syscall),
 
-	/* Processes: workers and relays forked and exec'd, reaped. */
+	/* Processes: workers and relays forked and exec'd, reaped; those
+	 * of the last supervisor's run (handoff.h) watched and signalled
+	 * through pidfds. */
 	ALLOW(clone), ALLOW(fork), ALLOW(vfork), ALLOW(execve),
 	ALLOW(wait4), ALLOW(waitid), ALLOW(exit), ALLOW(exit_group),
+	ALLOW(pidfd_open), ALLOW(pidfd_send_signal),
 	ALLOW(getpid), ALLOW(getppid), ALLOW(gettid), ALLOW(getpgrp),
 	ALLOW(setsid), ALLOW(setpgid), ALLOW(prctl), ALLOW(arch_prctl),
 	ALLOW(set_tid_address), ALLOW(set_robust_list), ALLOW(rseq),

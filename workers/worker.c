@@ -384,7 +384,9 @@ worker_ipc_cb(evutil_socket_t fd, short what, void *arg)
 	int rc;
 
 	rc = ipc_recv(fd, msg, &err);
-	if (rc == 0)
+	/* A reset is a close with our reports still unread: a supervisor
+	 * gone, or its fd store dropped at a stop (handoff.h). */
+	if (rc == 0 || (rc < 0 && errno == ECONNRESET))
 		worker_exit(w, 0, "supervisor closed the IPC socket");
 	if (rc < 0) {
 		log_err("bad IPC message: %s", err.msg);

@@ -3,20 +3,28 @@
 """remote-viewer across a supervisor restart, as systemd does it: the
 listening sockets come from outside (socket activation here; the fd store
 under systemd, tests/integration/180-systemd-units.py) and outlive
-spiced, with $NOTIFY_SOCKET set.  At SIGTERM spiced asks the viewer to
-link again (SWITCH_HOST) and stops; the viewer's connection waits in the
+spiced, with $NOTIFY_SOCKET set and this test playing systemd's fd store
+(tests/integration/fdstore.py).
+
+Over plain TCP to 127.0.0.1, with the default keep-sessions = yes: at
+SIGTERM spiced leaves its session to the next one (daemon/handoff.h),
+which adopts it: the viewer is never asked to link again, and when the
+producer is replaced afterwards, the same remote-viewer window shows the
+new picture.  Over TLS (every channel secured, through the relay) to
+"localhost", with keep-sessions = no: at SIGTERM spiced asks the viewer
+to link again (SWITCH_HOST) to "localhost", the name the viewer gave TLS,
+so that its certificate check holds; its connection waits in the
 listener; spiced started again serves it, a producer attaches with a new
 picture, and the same remote-viewer, never closed, shows it in the same
-window.  Twice: over plain TCP to 127.0.0.1, and over TLS (every channel
-secured, through the relay) to "localhost", the name the viewer gave TLS,
-which it is sent back so that its certificate check holds."""
+window."""
 
 import os
+import re
 import signal
 import socket
-import threading
 
 import common
+import fdstore
 import ppm
 import tlsutil
 import xsession
@@ -34,6 +42,7 @@ def listener():
 
 def main():
     xsession.need("remote-viewer", "xdotool")
+    fdstore.become_subreaper()
     across_restart(False)
     across_restart(True)
 
@@ -49,25 +58,11 @@ def across_restart(tls):
         activate.append((tsock, "t/tls"))
         extra = tlsutil.tls_conf(pki, common.free_port(),
                                  ["secure-channels = all", "tls-ktls = no"])
-    notify_path = os.path.join(d, "notify")
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(notify_path)
-    stop = threading.Event()
-
-    def drain():
-        # As systemd does, so that spiced's notifications never block.
-        notify.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                notify.recv(4096)
-            except socket.timeout:
-                pass
-    drainer = threading.Thread(target=drain, daemon=True)
-    drainer.start()
-    common._hooks.append(stop.set)
-
+    store = fdstore.FdStore(os.path.join(d, "notify"))
+    # Keeping sessions over plain TCP, relinking over TLS.
     sp = common.Spiced(password="pw", activate=activate, extra=extra,
-                       env={"NOTIFY_SOCKET": notify_path})
+                       env={"NOTIFY_SOCKET": store.path},
+                       global_extra="" if not tls else "keep-sessions = no")
     first = common.pattern_rgb(W, H, seed=31)
     second = common.pattern_rgb(W, H, seed=32)
     imgs = []
@@ -75,7 +70,7 @@ def across_restart(tls):
         imgs.append(os.path.join(d, "p%d.ppm" % i))
         ppm.write_ppm(imgs[-1], W, H, pic)
     common.wait_producer_socket(sp)
-    sp.start_producer("--image", imgs[0])
+    producer = sp.start_producer("--image", imgs[0])
 
     x = xsession.Xvfb(1024, 768)
     vv = os.path.join(x.dir, "t.vv")
@@ -106,25 +101,48 @@ def across_restart(tls):
 
     mark = sp.log_mark()
     sp.proc.send_signal(signal.SIGTERM)
-    sp.wait_log(r"asked 1 viewer to link again to the next spiced", 5, mark)
-    sp.wait_log(r"viewer asked to reconnect to %s port %d"
-                % ((r"localhost", tport) if tls else (r"127\.0\.0\.1", port)), 5, mark)
+    if tls:
+        sp.wait_log(r"asked 1 viewer to link again to the next spiced", 5, mark)
+        sp.wait_log(r"viewer asked to reconnect to localhost port %d" % tport, 5, mark)
     check(sp.proc.wait(timeout=15) == 0, "spiced exited with %s" % sp.proc.returncode)
+    check(tls or "handoff: 1 session, " in sp.log_text()[mark:],
+          "spiced did not hand its session over:\n%s" % sp.log_text()[mark:][-1500:])
 
-    sp.restart()
+    sp.restart(activate=activate + store.activate())
+    if not tls:
+        sp.wait_log(r'display "t": 1 session kept from the previous run', 5, mark)
+        # The adopted display worker takes the next producer.
+        producer.terminate()
+        producer.wait(10)
     sp.start_producer("--image", imgs[1])
     common.wait_for(shows(second), 30, "the new supervisor's picture in the same "
                     "remote-viewer", interval=0.5)
     check(x.windows_of(viewer.pid) == windows, "remote-viewer's windows changed: %r, then %r"
           % (windows, x.windows_of(viewer.pid)))
-    sp.wait_log(r"session \d+ started for 127\.0\.0\.1", 5, mark)
-    print("remote-viewer (%s) linked again through the restart and shows the new picture"
-          % ("TLS to localhost" if tls else "plain"))
+    log = sp.log_text()[mark:]
+    if tls:
+        sp.wait_log(r"session \d+ started for 127\.0\.0\.1", 5, mark)
+    else:
+        check(re.search(r"session \d+ started", log) is None and
+              "link again" not in log, "the viewer linked again:\n%s" % log[-2000:])
+    print("remote-viewer (%s) %s through the restart and shows the new picture"
+          % ("TLS to localhost" if tls else "plain", "linked again" if tls else
+             "kept its session"))
     check(sp.alive(), "spiced died")
     viewer.send_signal(signal.SIGTERM)
     viewer.wait(10)
     sp.stop()
-    stop.set()
+    # What a stopped unit's fd store holds goes; so do kept workers.
+    store.drop()
+    store.stopped = True
+    common.wait_for(no_workers, 10, "the kept workers to end")
+
+
+def no_workers():
+    """No worker left below the test (the subreaper of those orphaned)."""
+    fdstore.reap_orphans()
+    return not [p for p in common.children(os.getpid())
+                if b"spiced-worker" in common.cmdline(p)]
 
 
 common.run(main)

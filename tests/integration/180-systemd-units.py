@@ -13,11 +13,13 @@ screen exactly.  `systemctl reload spiced` takes a display added to
 spiced.conf.  QEMU going away ends the bridge with status 1, systemd
 restarts it, and the next QEMU's screen reaches the same viewer.
 `systemctl restart spiced` refuses no connection (its listener waits in
-systemd's fd store and the new supervisor takes it back), and the viewer,
-asked to link again, shows the VM through the new supervisor without a
-disconnect; a ticket set with spicectl outlives the next restart, and so
-does a .vv file's one-time ticket (one session, after it too); after
-`systemctl stop` the port is closed.
+systemd's fd store and the new supervisor takes it back), and keeps the
+viewer's session: the new supervisor adopts its workers and the bridge's
+connection (the bridge is not restarted), and keys typed in the viewer
+after the restart reach the guest, whose echo the viewer shows; a ticket
+set with spicectl outlives the next restart, and so does a .vv file's
+one-time ticket (one session, after it too); after `systemctl stop` the
+port is closed.
 Two tenants' supervisors (spiced@alpha, spiced@beta: each its own config
 under PREFIX/etc/spiced, run-dir, port and worker uid) run beside it,
 each taking only its own password.  The sysusers.d and tmpfiles.d files
@@ -45,6 +47,9 @@ import rawlink
 import spice_client
 import vm
 from common import check
+from spice_client import Spice
+
+KEY_A, KEY_B = 0x1e, 0x30
 
 
 def same_as_qemu(c, q, what, timeout=30):
@@ -88,6 +93,24 @@ def exposure(path):
     m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", r.stdout)
     check(m is not None, "systemd-analyze security %s: %s" % (path, r.stdout[-500:] + r.stderr))
     return float(m.group(1))
+
+
+def prompt(q):
+    """Whether the echo guest's last line is its bare prompt ">"."""
+    rows = q.text_screen()
+    while rows and not rows[-1]:
+        rows.pop()
+    return bool(rows) and rows[-1] == ">"
+
+
+def typed(c, q, key, what):
+    """Type key through the viewer's inputs channel at the guest's prompt;
+    returns QEMU's screen once the viewer shows the echo."""
+    c.wait_until(lambda: prompt(q), 60, "the guest's prompt")
+    before = q.screendump()
+    Spice.InputsChannel.key_press_and_release(c.channel(spice_client.CHANNEL_INPUTS), key)
+    c.wait_until(lambda: q.screendump() != before, 20, "the guest to echo a key " + what)
+    return same_as_qemu(c, q, what)
 
 
 def main():
@@ -140,7 +163,8 @@ def in_container(ct, q, qmp, port, uid, conf_path):
     ct.systemctl("start", "spiced-qemu@vm.service")
     c = spice_client.connect(port=port, password="pw")
     c.wait_primary(30)
-    before = same_as_qemu(c, q, "QEMU's screen through the units")
+    same_as_qemu(c, q, "QEMU's screen through the units")
+    before = typed(c, q, KEY_A, "typed in the viewer")
     check(WORKER_UID in ct.child_uids(main_pid), "spiced's workers run as %r"
           % ct.child_uids(main_pid))
     pid = int(ct.show("spiced-qemu@vm.service", "MainPID"))
@@ -166,8 +190,8 @@ def in_container(ct, q, qmp, port, uid, conf_path):
     check(ct.show("spiced.service", "MainPID") != "0" and not c.disconnected,
           "the reload restarted spiced or dropped the viewer")
 
-    # QEMU goes: the bridge exits 1 and is restarted; the next QEMU (a
-    # guest that shows no prompt) reaches the same viewer.
+    # QEMU goes: the bridge exits 1 and is restarted; the next QEMU (its
+    # prompt without the key typed in the first) reaches the same viewer.
     q.stop()
     common.wait_for(lambda: int(ct.show("spiced-qemu@vm.service", "NRestarts") or 0) >= 1, 20,
                     "systemd to restart the bridge")
@@ -175,7 +199,7 @@ def in_container(ct, q, qmp, port, uid, conf_path):
           "the bridge's journal: %s" % ct.journal("spiced-qemu@vm.service")[-1500:])
     if os.path.exists(qmp):
         os.unlink(qmp)
-    q2 = vm.Qemu(uid, qmp_path=qmp, code=vm.BEEP_BOOT)
+    q2 = vm.Qemu(uid, qmp_path=qmp)
     c.wait_until(lambda: q2.screendump() != before, 30, "the second guest's screen")
     same_as_qemu(c, q2, "the second QEMU's screen after systemd restarted the bridge", 60)
     check(not c.disconnected, "the viewer was dropped")
@@ -248,7 +272,10 @@ def in_container(ct, q, qmp, port, uid, conf_path):
     for unit in ("spiced-qemu@vm.service", "spiced.service"):
         check(ct.show(unit, "ActiveState") == "inactive" and ct.show(unit, "Result") == "success",
               "%s after stop: %s/%s" % (unit, ct.show(unit, "ActiveState"), ct.show(unit, "Result")))
-    # Stopped for good, systemd lets the kept sockets go.
+    # Stopped for good, systemd lets the kept sockets go, and with the
+    # handed-over state, every worker the last supervisor left.
+    common.wait_for(lambda: not spiced_procs(ct), 10, "spiced's workers to end after "
+                    "systemctl stop")
     try:
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
         check(False, "port %d still accepts after systemctl stop" % port)
@@ -256,13 +283,20 @@ def in_container(ct, q, qmp, port, uid, conf_path):
         pass
 
 
+def spiced_procs(ct):
+    """Names of the spiced workers and relays running in the container."""
+    out = ct.run(["sh", "-c", "cat /proc/[0-9]*/comm 2>/dev/null"], check=False).stdout
+    return [n for n in out.split() if n.startswith("spiced-w") or n == "spiced-relay"]
+
+
 def restart_keeps_viewer(ct, port, c, q):
     """systemctl restart spiced: its listener waits in systemd's fd store,
-    so clients connecting meanwhile are not refused; the viewer is asked
-    to link again (SWITCH_HOST) and, without a disconnect, shows QEMU's
-    screen through the new supervisor once systemd restarted the bridge;
-    new logins work."""
+    so clients connecting meanwhile are not refused; the new supervisor
+    adopts the viewer's session and the bridge's connection, so that keys
+    typed afterwards reach the guest and its echo the viewer, without a
+    disconnect or a relink; new logins work."""
     before = int(ct.show("spiced.service", "MainPID"))
+    bridge_restarts = ct.show("spiced-qemu@vm.service", "NRestarts")
     stop = threading.Event()
     done = threading.Event()
     tally = {"refused": 0, "connected": 0}
@@ -304,15 +338,23 @@ def restart_keeps_viewer(ct, port, c, q):
                     ct.journal("spiced.service")) is not None,
           "the new spiced did not take the kept listener:\n%s" % ct.journal("spiced.service")[-1500:])
     journal = ct.journal("spiced.service")
-    check("asked 1 viewer to link again to the next spiced" in journal,
-          "the old spiced did not ask the viewer to reconnect:\n%s" % journal[-1500:])
-    same_as_qemu(c, q, "QEMU's screen after systemctl restart spiced", 60)
+    check("handoff: 1 session, " in journal and
+          'display "vm": 1 session kept from the previous run' in journal and
+          re.search(r'producer "[^"]+" \(pid \d+\) kept from the previous run', journal),
+          "the session was not handed over:\n%s" % "\n".join(
+              ln for ln in journal.splitlines() if "left-over" not in ln and
+              "usually indicates" not in ln)[-3000:])
+    check(ct.show("spiced-qemu@vm.service", "NRestarts") == bridge_restarts,
+          "the bridge was restarted with spiced")
+    typed(c, q, KEY_B, "typed in the viewer after systemctl restart spiced")
     check(not c.disconnected, "the viewer was disconnected by the restart")
+    check(len(re.findall(r"session \d+ started", ct.journal("spiced.service").split(
+        "1 session kept from the previous run")[-1])) == 0, "the viewer linked again")
     res, s = rawlink.link(port, "pw", keep=True, timeout=30)
     check(res == 0, "link after the restart refused: %s" % rawlink.ERR.get(res, res))
     s.close()
     print("systemctl restart spiced: %d connections during it, none refused; the viewer "
-          "linked again and shows the VM" % tally["connected"])
+          "kept its session, typed into the VM and saw the echo" % tally["connected"])
 
     # A ticket set at run time (as libvirt sets a VM's password) outlives
     # the next restart; spiced.conf's password stays overridden.

@@ -265,25 +265,33 @@ class Spiced:
                 "--worker", worker or WORKER, "--test-triggers"]
         if debug:
             args.append("--debug")
-        setup = systemd_child_setup(activate or [], env or {})
-
-        def child():
-            setup()
-            if child_setup is not None:
-                child_setup()
-            self._demote()
-        self._child = child
-        self._pass_fds = range(3, 3 + len(activate or []))
+        self._env = env or {}
+        self._child_setup = child_setup
+        self._activate(activate)
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     preexec_fn=child, pass_fds=self._pass_fds)
+                                     preexec_fn=self._child, pass_fds=self._pass_fds)
         _procs.append(self.proc)
         if wait_ready:
             self.wait_log(r"\bready$", 10)
 
-    def restart(self):
+    def _activate(self, activate):
+        setup = systemd_child_setup(activate or [], self._env)
+
+        def child():
+            setup()
+            if self._child_setup is not None:
+                self._child_setup()
+            self._demote()
+        self._child = child
+        self._pass_fds = range(3, 3 + len(activate or []))
+
+    def restart(self, activate=None):
         """Start spiced again with the same configuration (and the same
         sockets, if systemd's were passed), as systemd's Restart= would
-        after it died."""
+        after it died; activate: other [(fd holder, name)] to pass, as
+        systemd passes what its fd store kept."""
+        if activate is not None:
+            self._activate(activate)
         mark = self.log_mark()
         self.proc = subprocess.Popen(self.proc.args, stdout=self.log,
                                      stderr=subprocess.STDOUT, preexec_fn=self._child,

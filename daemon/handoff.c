@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* handoff: see handoff.h. */
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "activation.h"
+#include "audio.h"
+#include "display.h"
+#include "handoff-fmt.h"
+#include "log.h"
+#include "ports.h"
+#include "producer.h"
+#include "service.h"
+#include "session.h"
+#include "worker-proc.h"
+
+/* Descriptors per datagram: below SCM_MAX_FD (253). */
+#define HO_FDS_PER_MSG	240
+
+/* The handoff being written. */
+struct ho_out {
+	uint8_t		*buf;
+	size_t		 len, cap;
+	int		*fds;
+	uint8_t		*owned;		/* made for it (pidfds): closed after */
+	uint32_t	 nfds, capfds;
+	uint32_t	 nrecs;
+	int		 failed;
+};
+
+/* fd's index among the handoff's descriptors (-1 for none). */
+static int32_t
+ho_fd(struct ho_out *o, int fd, int owned)
+{
+	uint32_t cap = o->capfds == 0 ? 64 : o->capfds * 2;
+	uint8_t *own;
+	int *fds;
+
+	if (fd < 0 || o->failed)
+		return -1;
+	if (o->nfds == HO_MAX_FDS) {
+		o->failed = 1;
+		return -1;
+	}
+	if (o->nfds == o->capfds) {
+		if ((fds = reallocarray(o->fds, cap, sizeof(int))) == NULL) {
+			o->failed = 1;
+			return -1;
+		}
+		o->fds = fds;
+		if ((own = realloc(o->owned, cap)) == NULL) {
+			o->failed = 1;
+			return -1;
+		}
+		o->owned = own;
+		o->capfds = cap;
+	}
+	o->fds[o->nfds] = fd;
+	o->owned[o->nfds] = (uint8_t)owned;
+	return (int32_t)o->nfds++;
+}
+
+static void
+ho_rec(struct ho_out *o, uint16_t kind, const void *rec, uint16_t len)
+{
+	struct ho_rec_hdr rh = { kind, len };
+	size_t want = o->len + sizeof(rh) + len;
+	uint8_t *b;
+
+	if (o->failed || o->nrecs == HO_MAX_RECS || want > HO_MAX_BYTES) {
+		o->failed = 1;
+		return;
+	}
+	if (want > o->cap) {
+		if ((b = realloc(o->buf, want * 2)) == NULL) {
+			o->failed = 1;
+			return;
+		}
+		o->buf = b;
+		o->cap = want * 2;
+	}
+	memcpy(o->buf + o->len, &rh, sizeof(rh));
+	memcpy(o->buf + o->len + sizeof(rh), rec, len);
+	o->len += sizeof(rh) + len;
+	o->nrecs++;
+}
+
+/* A worker that can go along: still connected. */
+static int
+ho_live(const struct wproc *w)
+{
+	return w != NULL && w->w_fd >= 0 && w->w_pid > 0;
+}
+
+static int
+ho_session_goes(const struct session *s)
+{
+	return s != NULL && ho_live(s->s_main);
+}
+
+static void
+ho_worker(struct ho_out *o, const struct wproc *w, uint32_t session,
+    int32_t port)
+{
+	struct ho_worker hw;
+	int pidfd;
+
+	if (!ho_live(w))
+		return;
+	if ((pidfd = wproc_pidfd(w)) < 0) {
+		log_warn("handoff: no pidfd for %s worker pid %ld: %s",
+		    wproc_role_name(w->w_role), (long)w->w_pid,
+		    strerror(errno));
+		o->failed = 1;
+		return;
+	}
+	memset(&hw, 0, sizeof(hw));
+	hw.role = (uint32_t)w->w_role;
+	hw.session = session;
+	hw.ready = (uint32_t)w->w_ready;
+	hw.pid = (int32_t)w->w_pid;
+	hw.fd = ho_fd(o, w->w_fd, 0);
+	hw.pidfd = ho_fd(o, pidfd, 1);
+	hw.port = port;
+	if (hw.pidfd < 0)
+		close(pidfd);
+	ho_rec(o, HO_WORKER, &hw, sizeof(hw));
+}
+
+static uint32_t
+ho_audio_owner(const struct display *d, int way)
+{
+	const struct session *s = d->d_audio[way].da_owner;
+
+	return ho_session_goes(s) && ho_live(s->s_audio[way]) ? s->s_id : 0;
+}
+
+static void
+ho_save_display(struct ho_out *o, const struct display *d, unsigned *ns)
+{
+	struct ho_display hd;
+	struct ho_producer hp;
+	struct ho_port hport;
+	struct ho_session hs;
+	struct ho_chan hc;
+	const struct display_port *p;
+	const struct session_chan *sc;
+	const struct session *s;
+	int i, way;
+
+	memset(&hd, 0, sizeof(hd));
+	snprintf(hd.name, sizeof(hd.name), "%s", d->d_name);
+	hd.session_seq = d->d_session_seq;
+	hd.input_seq = d->d_input_seq;
+	hd.once_used = (uint32_t)(d->d_once_used != 0);
+	hd.once_session = d->d_once_session;
+	hd.agent_owner = ho_session_goes(d->d_agent_owner) ?
+	    d->d_agent_owner->s_id : 0;
+	for (way = 0; way < AUDIO_WAYS; way++) {
+		hd.audio_owner[way] = ho_audio_owner(d, way);
+		hd.audio_fd[way] = ho_fd(o, d->d_audio[way].da_fd, 0);
+	}
+	hd.input_flags = d->d_input_flags;
+	hd.leds = d->d_leds;
+	hd.input_fd = ho_fd(o, d->d_input_fd, 0);
+	hd.agent_fd = ho_fd(o, d->d_agent_fd, 0);
+	ho_rec(o, HO_DISPLAY, &hd, sizeof(hd));
+	if (producer_export(d, &hp) == 0) {
+		hp.fd = ho_fd(o, hp.fd, 0);
+		for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
+			hp.slots[i].fd = ho_fd(o, hp.slots[i].fd, 0);
+		for (i = 0; i < QXLSHM_ATTACH_NFDS; i++)
+			hp.devfd[i] = ho_fd(o, hp.devfd[i], 0);
+		ho_rec(o, HO_PRODUCER, &hp, sizeof(hp));
+		for (i = 0; i < d->d_nports; i++) {
+			p = &d->d_ports[i];
+			memset(&hport, 0, sizeof(hport));
+			memcpy(hport.name, p->dp_name, sizeof(hport.name));
+			hport.fd = ho_fd(o, p->dp_fd, 0);
+			hport.kind = p->dp_kind;
+			hport.opened = (uint32_t)(p->dp_opened != 0);
+			hport.type = p->dp_type;
+			hport.id = p->dp_id;
+			hport.owner = ho_session_goes(p->dp_owner) &&
+			    ho_live(p->dp_worker) ? p->dp_owner->s_id : 0;
+			ho_rec(o, HO_PORT, &hport, sizeof(hport));
+		}
+	}
+	LIST_FOREACH(s, &d->d_sessions, s_entry)
+		if (ho_session_goes(s)) {
+			session_export(s, &hs);
+			ho_rec(o, HO_SESSION, &hs, sizeof(hs));
+			++*ns;
+		}
+	LIST_FOREACH(s, &d->d_sessions, s_entry)
+		if (ho_session_goes(s))
+			TAILQ_FOREACH(sc, &s->s_chans, sc_entry) {
+				session_export_chan(s, sc, &hc);
+				ho_rec(o, HO_CHAN, &hc, sizeof(hc));
+			}
+	ho_worker(o, d->d_worker, 0, -1);
+	ho_worker(o, d->d_cursor, 0, -1);
+	LIST_FOREACH(s, &d->d_sessions, s_entry) {
+		if (!ho_session_goes(s))
+			continue;
+		ho_worker(o, s->s_main, s->s_id, -1);
+		ho_worker(o, s->s_inputs, s->s_id, -1);
+		for (way = 0; way < AUDIO_WAYS; way++)
+			ho_worker(o, s->s_audio[way], s->s_id, -1);
+	}
+	if (d->d_producer != NULL)
+		for (i = 0; i < d->d_nports; i++)
+			if (ho_session_goes(d->d_ports[i].dp_owner))
+				ho_worker(o, d->d_ports[i].dp_worker,
+				    d->d_ports[i].dp_owner->s_id, i);
+}
+
+/* The head and records into a sealed memfd. */
+static int
+ho_memfd(const struct ho_out *o, uint32_t conn_counter)
+{
+	struct ho_head h = { HO_MAGIC, HO_VERSION, SPICED_IPC_VERSION,
+	    o->nrecs, o->nfds, conn_counter };
+	int fd;
+
+	if ((fd = memfd_create("spiced-handoff", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) < 0)
+		return -1;
+	if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    write(fd, o->buf, o->len) != (ssize_t)o->len ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One datagram of one byte with n descriptors. */
+static int
+ho_send_fds(int sock, const int *fds, uint32_t n)
+{
+	union {
+		struct cmsghdr	c;
+		char		b[CMSG_SPACE(HO_FDS_PER_MSG * sizeof(int))];
+	} u;
+	struct iovec iov = { "H", 1 };
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&u, 0, sizeof(u));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	return sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int
+handoff_save(struct display *ds, size_t n, uint32_t conn_counter)
+{
+	struct ho_out o;
+	unsigned sessions = 0;
+	uint32_t i, k;
+	int sv[2] = { -1, -1 }, memfd = -1, rc = -1;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < n; i++)
+		if (ds[i].d_conf != NULL)
+			ho_save_display(&o, &ds[i], &sessions);
+	if (o.failed) {
+		log_warn("handoff: the running state does not fit (%u records, "
+		    "%u descriptors at most); sessions end with this run",
+		    HO_MAX_RECS, HO_MAX_FDS);
+		goto out;
+	}
+	if ((memfd = ho_memfd(&o, conn_counter)) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    ho_send_fds(sv[0], &memfd, 1) != 0) {
+		log_warn("handoff: cannot write the state: %s; sessions end "
+		    "with this run", strerror(errno));
+		goto out;
+	}
+	for (k = 0; k < o.nfds; k += HO_FDS_PER_MSG)
+		if (ho_send_fds(sv[0], o.fds + k, o.nfds - k < HO_FDS_PER_MSG ?
+		    o.nfds - k : HO_FDS_PER_MSG) != 0) {
+			log_warn("handoff: cannot pass %u descriptors: %s; "
+			    "sessions end with this run", o.nfds,
+			    strerror(errno));
+			goto out;
+		}
+	/* Its writing end closes below: systemd must not take the hang-up
+	 * for a reason to let it go. */
+	svc_fdstore_forget(ACT_HANDOFF_NAME);
+	if (svc_fdstore_put(sv[1], ACT_HANDOFF_NAME, 0) != 0 ||
+	    svc_barrier() != 0)
+		goto out;
+	log_info("handoff: %u session%s, %u records and %u descriptors left "
+	    "for the next spiced", sessions, sessions == 1 ? "" : "s",
+	    o.nrecs, o.nfds);
+	rc = (int)sessions;
+out:
+	for (k = 0; k < o.nfds; k++)
+		if (o.owned[k])
+			close(o.fds[k]);
+	if (memfd >= 0)
+		close(memfd);
+	if (sv[0] >= 0) {
+		close(sv[0]);
+		close(sv[1]);
+	}
+	free(o.buf);
+	free(o.fds);
+	free(o.owned);
+	return rc;
+}
+
+/* Every descriptor queued on sock, in order, into *fds (*n of them).
+ * -1 with errno on a socket error or a malformed datagram. */
+static int
+ho_recv_all(int sock, int **fds, uint32_t *n)
+{
+	union {
+		struct cmsghdr	c;
+		char		b[CMSG_SPACE(HO_FDS_PER_MSG * sizeof(int))];
+	} u;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	struct iovec iov;
+	char byte;
+	uint32_t k, got;
+	ssize_t r;
+
+	*fds = NULL;
+	*n = 0;
+	if ((*fds = calloc(HO_MAX_FDS + 1, sizeof(int))) == NULL)
+		return -1;
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = &byte;
+		iov.iov_len = 1;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = u.b;
+		mh.msg_controllen = sizeof(u.b);
+		if ((r = recvmsg(sock, &mh, MSG_DONTWAIT |
+		    MSG_CMSG_CLOEXEC)) == 0 || (r < 0 && errno == EAGAIN))
+			return 0;
+		if (r < 0)
+			return -1;
+		got = 0;
+		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
+		    c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET ||
+			    c->cmsg_type != SCM_RIGHTS)
+				continue;
+			got = (uint32_t)((c->cmsg_len - CMSG_LEN(0)) /
+			    sizeof(int));
+			for (k = 0; k < got; k++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(c) + k * sizeof(int),
+				    sizeof(fd));
+				if (*n <= HO_MAX_FDS)
+					(*fds)[(*n)++] = fd;
+				else
+					close(fd);
+			}
+		}
+		if ((mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || got == 0 ||
+		    *n > HO_MAX_FDS) {
+			errno = EBADMSG;
+			return -1;
+		}
+	}
+}
+
+/* Take descriptor i (now the caller's), -1 for none. */
+static int
+ho_take(int *fds, int32_t i)
+{
+	int fd;
+
+	if (i < 0)
+		return -1;
+	fd = fds[i];
+	fds[i] = -1;
+	return fd;
+}
+
+static struct display *
+ho_display_find(struct display *ds, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ds[i].d_conf != NULL && strcmp(ds[i].d_name, name) == 0)
+			return &ds[i];
+	return NULL;
+}
+
+/* A producer that could not be adopted: what it handed over closes
+ * (its connection was, by producer_adopt()). */
+static void
+ho_close_producer(const struct ho_producer *hp)
+{
+	int i;
+
+	for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
+		if (hp->slots[i].fd >= 0)
+			close(hp->slots[i].fd);
+	for (i = 0; i < QXLSHM_ATTACH_NFDS; i++)
+		if (hp->devfd[i] >= 0)
+			close(hp->devfd[i]);
+}
+
+/* One worker record of display d. */
+static void
+ho_adopt_worker(struct display *d, const struct ho_worker *hw, int *fds)
+{
+	enum wproc_role role = (enum wproc_role)hw->role;
+	struct session *s = NULL;
+	struct wproc *w;
+
+	if (hw->session != 0 && (s = session_find(d, hw->session)) == NULL)
+		return;		/* its session could not be made */
+	if ((w = wproc_adopt(role, d, s, (pid_t)hw->pid, ho_take(fds, hw->fd),
+	    ho_take(fds, hw->pidfd), (int)hw->ready)) == NULL) {
+		log_warn("display \"%s\": cannot adopt %s worker pid %ld",
+		    d->d_name, wproc_role_name(role), (long)hw->pid);
+		return;
+	}
+	switch (role) {
+	case WPROC_DISPLAY:
+	case WPROC_CURSOR:
+		display_adopt_worker(d, w);
+		break;
+	case WPROC_MAIN:
+	case WPROC_INPUTS:
+		session_adopt_worker(s, w);
+		break;
+	case WPROC_PLAYBACK:
+	case WPROC_RECORD:
+		audio_adopt(s, role == WPROC_PLAYBACK ? AUDIO_PLAYBACK :
+		    AUDIO_RECORD, w);
+		break;
+	case WPROC_VMC:
+		ports_adopt(&d->d_ports[hw->port], s, w);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The records of one display (items[0] its DISPLAY, n in all). */
+static void
+ho_adopt_display(struct display *d, const struct ho_item *it, size_t n,
+    int *fds)
+{
+	const struct ho_display *hd = &it[0].u.d;
+	struct ho_producer hp;
+	struct display_port *p;
+	struct session *s, *next;
+	unsigned nsessions = 0;
+	size_t k;
+	int way;
+
+	d->d_session_seq = hd->session_seq;
+	d->d_input_seq = hd->input_seq;
+	if (hd->once_used) {
+		d->d_once_used = 1;
+		d->d_once_session = hd->once_session;
+	}
+	for (k = 1; k < n; k++) {
+		switch (it[k].kind) {
+		case HO_PRODUCER:
+			/* Indexes become descriptors, the producer's. */
+			hp = it[k].u.p;
+			hp.fd = ho_take(fds, hp.fd);
+			for (way = 0; way < QXLSHM_MAX_SLOTS; way++)
+				hp.slots[way].fd = ho_take(fds,
+				    hp.slots[way].fd);
+			for (way = 0; way < QXLSHM_ATTACH_NFDS; way++)
+				hp.devfd[way] = ho_take(fds, hp.devfd[way]);
+			if (producer_adopt(d, &hp) != 0) {
+				ho_close_producer(&hp);
+				return;
+			}
+			d->d_input_fd = ho_take(fds, hd->input_fd);
+			d->d_input_flags = hd->input_flags;
+			d->d_leds = hd->leds;
+			if ((d->d_agent_fd = ho_take(fds, hd->agent_fd)) >= 0 &&
+			    producer_watch_agent(d) != 0)
+				log_warn("display \"%s\": cannot watch the "
+				    "agent port", d->d_name);
+			for (way = 0; way < AUDIO_WAYS; way++)
+				d->d_audio[way].da_fd = ho_take(fds,
+				    hd->audio_fd[way]);
+			log_info("display \"%s\": producer \"%s\" (pid %ld) "
+			    "kept from the previous run", d->d_name,
+			    it[k].u.p.name, (long)it[k].u.p.pid);
+			break;
+		case HO_PORT:
+			p = &d->d_ports[d->d_nports++];
+			memset(p, 0, sizeof(*p));
+			p->dp_fd = ho_take(fds, it[k].u.port.fd);
+			p->dp_kind = it[k].u.port.kind;
+			memcpy(p->dp_name, it[k].u.port.name,
+			    sizeof(p->dp_name));
+			p->dp_opened = (int)it[k].u.port.opened;
+			p->dp_type = it[k].u.port.type;
+			p->dp_id = it[k].u.port.id;
+			break;
+		case HO_SESSION:
+			if (session_adopt(d, &it[k].u.s) == NULL)
+				log_warn("display \"%s\": session %u: out of "
+				    "memory", d->d_name, it[k].u.s.id);
+			else
+				nsessions++;
+			break;
+		case HO_CHAN:
+			if ((s = session_find(d, it[k].u.c.session)) != NULL)
+				session_adopt_chan(s, &it[k].u.c);
+			break;
+		case HO_WORKER:
+			ho_adopt_worker(d, &it[k].u.w, fds);
+			break;
+		}
+	}
+	if (hd->agent_owner != 0)
+		d->d_agent_owner = session_find(d, hd->agent_owner);
+	for (way = 0; way < AUDIO_WAYS; way++)
+		if (hd->audio_owner[way] != 0)
+			d->d_audio[way].da_owner = session_find(d,
+			    hd->audio_owner[way]);
+	/* A session whose main worker could not be adopted ends now. */
+	for (s = LIST_FIRST(&d->d_sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, s_entry);
+		if (s->s_main == NULL)
+			session_end(s, "its main worker could not be adopted");
+	}
+	if (nsessions > 0 || d->d_producer != NULL)
+		log_info("display \"%s\": %u session%s kept from the previous "
+		    "run", d->d_name, nsessions, nsessions == 1 ? "" : "s");
+}
+
+uint32_t
+handoff_adopt(struct display *ds, size_t n)
+{
+	static struct spd_err err;
+	struct ho_item *items = NULL;
+	struct ho_head head;
+	struct display *d;
+	struct stat st;
+	uint8_t *buf = NULL;
+	uint32_t nfds = 0, k;
+	size_t nitems = 0, i, j;
+	int sock, *fds = NULL, memfd;
+
+	if ((sock = act_take_handoff()) < 0)
+		return 0;
+	/* This run's own goes there at its end, if it has any. */
+	svc_fdstore_forget(ACT_HANDOFF_NAME);
+	head.conn_counter = 0;
+	if (ho_recv_all(sock, &fds, &nfds) != 0 || nfds == 0) {
+		log_warn("handoff: the last run's state is unreadable: %s; "
+		    "its sessions end", nfds == 0 ? "no state" :
+		    strerror(errno));
+		goto out;
+	}
+	memfd = fds[0];
+	if (fstat(memfd, &st) != 0 || st.st_size < (off_t)sizeof(head) ||
+	    st.st_size > HO_MAX_BYTES ||
+	    (buf = malloc((size_t)st.st_size)) == NULL ||
+	    pread(memfd, buf, (size_t)st.st_size, 0) != st.st_size ||
+	    (memcpy(&head, buf, sizeof(head)), head.nrecs > HO_MAX_RECS) ||
+	    (items = calloc(head.nrecs + 1, sizeof(*items))) == NULL ||
+	    ho_parse(buf, (size_t)st.st_size, nfds - 1, &head, items,
+	    head.nrecs, &nitems, &err) != 0) {
+		log_warn("handoff: the last run's state is unreadable (%s); "
+		    "its sessions end", err.msg[0] != '\0' ? err.msg :
+		    "cannot read it");
+		head.conn_counter = 0;
+		goto out;
+	}
+	if (head.ipc_version != SPICED_IPC_VERSION) {
+		log_warn("handoff: the last run's workers speak IPC version "
+		    "%u, this spiced %u; their sessions end", head.ipc_version,
+		    SPICED_IPC_VERSION);
+		goto out;
+	}
+	for (i = 0; i < nitems; i = j) {
+		for (j = i + 1; j < nitems && items[j].kind != HO_DISPLAY; j++)
+			;
+		if ((d = ho_display_find(ds, n, items[i].u.d.name)) == NULL) {
+			log_info("handoff: display \"%s\" is no longer "
+			    "configured; its sessions end", items[i].u.d.name);
+			continue;
+		}
+		ho_adopt_display(d, &items[i], j - i, fds + 1);
+	}
+out:
+	for (k = 0; k < nfds; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	free(fds);
+	free(buf);
+	free(items);
+	close(sock);
+	return head.conn_counter;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * handoff: running sessions outlive a restart of the supervisor.
+ *
+ * At SIGTERM under systemd, the supervisor writes what it runs (each
+ * display's workers, its producer connection with the memory and
+ * doorbells it handed over, the producer's input, agent, audio and port
+ * sockets, the sessions and their channel connections; handoff-fmt.h) to
+ * a sealed memfd and sends it, with every descriptor the records name and
+ * a pidfd per worker, into one end of a socket pair; the other end goes
+ * to systemd's fd store as "handoff", and the supervisor exits without
+ * stopping anything.  The workers go on serving their viewers meanwhile
+ * (the unit's KillMode=process leaves them be); what they report waits in
+ * their IPC sockets.  The next supervisor takes the socket, reads it all
+ * and adopts the workers (watched through their pidfds: they are not its
+ * children), the producer and the sessions, for the displays its
+ * configuration still has.  Records of a display it no longer has, or a
+ * handoff it cannot read, are closed: those workers see their IPC socket
+ * close and end, and so do their sessions.  When the unit is stopped
+ * instead, systemd closes the stored socket, with the same effect.
+ */
+#ifndef SPICED_HANDOFF_H
+#define SPICED_HANDOFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spiced.h"
+
+/* Hand the n displays' running state to the next supervisor through
+ * systemd's fd store.  Returns how many sessions went (0 or more), or -1
+ * when nothing was handed over (not under systemd, or a failure, logged):
+ * the caller then shuts down as before. */
+int	handoff_save(struct display *ds, size_t n, uint32_t conn_counter);
+
+/* At start, after display_setup() and before display_start(): adopt
+ * what the last supervisor handed over, if anything.  Returns the last
+ * connection id it gave (0 if none), for spiced_next_conn_id() to go on
+ * from. */
+uint32_t handoff_adopt(struct display *ds, size_t n);
+
+#endif

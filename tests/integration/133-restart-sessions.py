@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Sessions outlive a restart of the supervisor (daemon/handoff.h), with
+this test in systemd's place: it keeps what spiced stores in its fd store
+(FDSTORE=1 on $NOTIFY_SOCKET; a hung-up fd is dropped unless FDPOLL=0,
+as systemd does) and passes it to the next spiced as systemd does
+(LISTEN_FDS, LISTEN_FDNAMES).  180-systemd-units does the same under the
+real systemd.
+
+Three spice-gtk viewers: two watch an animated producer, their display
+channels over TLS (through relay processes), the third is linked over the
+UNIX socket.  spiced gets SIGTERM and exits; while no supervisor runs,
+the viewers keep getting frames from the same workers.  The next spiced
+adopts the workers, the producer's connection and the sessions: no
+viewer was disconnected nor asked to link again, no new primary surface
+was sent, the producer did not attach again, `spicectl list` shows the
+three sessions with their channels.  `spicectl disconnect` of one ends it
+(the new supervisor stops a worker that is not its child), a viewer that
+leaves ends its session in the new supervisor's log, and a new login
+works.  Then the fd store is dropped unread, as `systemctl stop` does:
+every worker and relay ends by itself, and the producer is told."""
+
+import os
+import signal
+
+import common
+import fdstore
+import spice_client
+import tlsutil
+from common import check
+from fdstore import alive, reap_orphans
+
+def cut_off(c):
+    """The server closed the viewer's main channel (spice-gtk reports an
+    error, a close, or the session's end)."""
+    return c.disconnected or (1, 0) in c.closed_channels()
+
+
+def frames_flow(c, what, n=3):
+    c.clear_invalidates()
+    c.wait_until(lambda: len(c.invalidates) >= n, 15, what)
+
+
+def main():
+    # Workers outlive their supervisor: as their subreaper, the test
+    # reaps them (PID 1 does under systemd).
+    fdstore.become_subreaper()
+    d = common.tmpdir()
+    store = fdstore.FdStore(os.path.join(d, "notify"))
+    pki = tlsutil.make_pki(d)
+    tport = common.free_port()
+    sp = common.Spiced(password="pw", env={"NOTIFY_SOCKET": store.path},
+                       extra=tlsutil.tls_conf(pki, tport, ["tls-ktls = no",
+                                                           "secure-channels = display"]))
+    prod = sp.start_producer("--size", "320x240", "--fps", "20")
+    plain = spice_client.connect(port=sp.port, tls_port=tport, ca_file=pki["ca"],
+                                 password="pw")
+    plain.wait_primary(15)
+    tls = spice_client.connect(port=sp.port, tls_port=tport, ca_file=pki["ca"],
+                               password="pw")
+    tls.wait_primary(15)
+    # A third over the UNIX socket, its main channel only.
+    kicked = spice_client.connect(unix_path=sp.unix_socket, password="pw", connect_types=[1])
+    kicked.wait_channels([1], 15)
+    viewers = (plain, tls)
+    for c in viewers:
+        frames_flow(c, "frames before the restart")
+    before = sp.list_json()
+    sessions = sorted(s["id"] for disp in before["displays"] for s in disp["sessions"])
+    check(len(sessions) == 3, "sessions before: %r" % before)
+    workers = {r: sorted(sp.workers(r)) for r in ("display", "cursor", "main", "inputs")}
+    relays = tlsutil.relays(sp)
+    check(len(workers["main"]) == 3 and len(workers["display"]) == 1 and relays,
+          "workers %r relays %r" % (workers, relays))
+    primaries = [c.primary_count for c in viewers]
+
+    # SIGTERM: spiced hands everything over and exits.
+    mark = sp.log_mark()
+    sp.proc.send_signal(signal.SIGTERM)
+    sp.proc.wait(timeout=15)
+    check(sp.proc.returncode == 0, "spiced exited %d" % sp.proc.returncode)
+    log = sp.log_text()[mark:]
+    check("handoff: 3 sessions" in log, "no handoff in:\n%s" % log[-2000:])
+    check("handoff" in store.names(), "fd store: %r" % store.names())
+    for pid in sum(workers.values(), []) + relays:
+        check(alive(pid), "worker or relay %d ended with its supervisor" % pid)
+    # No supervisor: the workers still serve.
+    for c in viewers:
+        frames_flow(c, "frames while no supervisor runs")
+
+    sp.restart(activate=store.activate())
+    log = sp.log_text()[mark:]
+    check('display "t": 3 sessions kept from the previous run' in log and
+          "kept from the previous run" in log, "adoption:\n%s" % log[-2500:])
+    check("attached" not in log.split("signal 15")[-1],
+          "the producer attached again:\n%s" % log[-2000:])
+    check("handoff" not in store.names(), "the new spiced left the old handoff stored")
+    after = {r: sorted(sp.workers(r)) for r in ("display", "cursor", "main", "inputs")}
+    # Not its children: found by their display argument instead.
+    for r, pids in workers.items():
+        check(all(alive(p) for p in pids), "%s workers %r did not survive" % (r, pids))
+    for c in viewers:
+        frames_flow(c, "frames after the restart")
+    for c in viewers + (kicked,):
+        check(not cut_off(c) and c.error is None, "a viewer was dropped: %r" % c.error)
+    check([c.primary_count for c in viewers] == primaries,
+          "a new primary was sent: %r -> %r" % (primaries, [c.primary_count for c in viewers]))
+    now = sp.list_json()
+    got = sorted(s["id"] for disp in now["displays"] for s in disp["sessions"])
+    check(got == sessions, "sessions after the restart: %r, before %r" % (got, sessions))
+    chans = sorted(len(s["channels"]) for disp in now["displays"] for s in disp["sessions"])
+    check(chans == [1, 4, 4], "channels after the restart: %r" % now)
+    print("restart: sessions %r kept, workers %r, relays %r, new spiced's own: %r"
+          % (got, workers, relays, after))
+
+    # spicectl disconnect of a session of the last run: the new
+    # supervisor stops its worker (not its child: through its pidfd).
+    kid = [s["id"] for disp in now["displays"] for s in disp["sessions"]
+           if len(s["channels"]) == 1][0]
+    r = sp.spicectl("disconnect", str(kid))
+    check(r.returncode == 0, "disconnect: %s" % r.stderr)
+    kicked.wait_until(lambda: cut_off(kicked), 10, "the disconnected viewer's main channel "
+                      "to be closed", tolerate_error=True)
+    common.wait_for(lambda: (reap_orphans(), sum(alive(p) for p in workers["main"]) == 2)[1],
+                    10, "the disconnected session's main worker to end")
+    workers["main"] = [p for p in workers["main"] if alive(p)]
+
+    # A new login through the new supervisor.
+    c3 = spice_client.connect(port=sp.port, tls_port=tport, ca_file=pki["ca"],
+                              password="pw")
+    c3.wait_primary(15)
+    frames_flow(c3, "frames to a viewer of the new supervisor")
+    # A viewer of the old run leaves: the new supervisor ends its session.
+    mark2 = sp.log_mark()
+    tlsutil.release_client(plain)
+    sp.wait_log(r"session \d+ ended: main channel closed", 10, mark2)
+    frames_flow(tls, "frames to the TLS viewer after the other left")
+    tlsutil.release_client(c3)
+
+    # Stopped as `systemctl stop` does: SIGTERM, then the store goes.
+    mark = sp.log_mark()
+    sp.proc.send_signal(signal.SIGTERM)
+    sp.proc.wait(timeout=15)
+    remaining = sum(workers.values(), []) + relays
+    store.drop()
+    common.wait_for(lambda: (reap_orphans(), not any(alive(p) for p in remaining))[1], 10,
+                    "every worker and relay to end once the fd store was dropped")
+    tls.wait_until(lambda: cut_off(tls), 10, "the TLS viewer's main channel to be closed",
+                   tolerate_error=True)
+    prod.wait(timeout=10)
+    reap_orphans()
+    print("stop: workers, relays and viewers ended; producer exited %d" % prod.returncode)
+
+
+if __name__ == "__main__":
+    common.run(main)

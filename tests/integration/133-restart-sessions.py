@@ -9,12 +9,12 @@ real systemd.
 
 Three spice-gtk viewers: two watch an animated producer, their display
 channels over TLS (through relay processes), the third is linked over the
-UNIX socket.  spiced gets SIGTERM and exits; while no supervisor runs,
+UNIX socket; a fourth viewer's main channel is in WebSocket frames.  spiced gets SIGTERM and exits; while no supervisor runs,
 the viewers keep getting frames from the same workers.  The next spiced
 adopts the workers, the producer's connection and the sessions: no
 viewer was disconnected nor asked to link again, no new primary surface
 was sent, the producer did not attach again, `spicectl list` shows the
-three sessions with their channels.  `spicectl disconnect` of one ends it
+four sessions with their channels, the WebSocket one answers a ping.  `spicectl disconnect` of one ends it
 (the new supervisor stops a worker that is not its child), a viewer that
 leaves ends its session in the new supervisor's log, and a new login
 works.  Then the fd store is dropped unread, as `systemctl stop` does:
@@ -27,6 +27,7 @@ import common
 import fdstore
 import spice_client
 import tlsutil
+import wsclient
 from common import check
 from fdstore import alive, reap_orphans
 
@@ -62,15 +63,18 @@ def main():
     # A third over the UNIX socket, its main channel only.
     kicked = spice_client.connect(unix_path=sp.unix_socket, password="pw", connect_types=[1])
     kicked.wait_channels([1], 15)
+    # A fourth, its main channel in WebSocket frames (the worker frames).
+    res, ws = wsclient.link(sp.port, "pw")
+    check(res == 0, "WebSocket link refused: %r" % res)
     viewers = (plain, tls)
     for c in viewers:
         frames_flow(c, "frames before the restart")
     before = sp.list_json()
     sessions = sorted(s["id"] for disp in before["displays"] for s in disp["sessions"])
-    check(len(sessions) == 3, "sessions before: %r" % before)
+    check(len(sessions) == 4, "sessions before: %r" % before)
     workers = {r: sorted(sp.workers(r)) for r in ("display", "cursor", "main", "inputs")}
     relays = tlsutil.relays(sp)
-    check(len(workers["main"]) == 3 and len(workers["display"]) == 1 and relays,
+    check(len(workers["main"]) == 4 and len(workers["display"]) == 1 and relays,
           "workers %r relays %r" % (workers, relays))
     primaries = [c.primary_count for c in viewers]
 
@@ -80,7 +84,7 @@ def main():
     sp.proc.wait(timeout=15)
     check(sp.proc.returncode == 0, "spiced exited %d" % sp.proc.returncode)
     log = sp.log_text()[mark:]
-    check("handoff: 3 sessions" in log, "no handoff in:\n%s" % log[-2000:])
+    check("handoff: 4 sessions" in log, "no handoff in:\n%s" % log[-2000:])
     check("handoff" in store.names(), "fd store: %r" % store.names())
     for pid in sum(workers.values(), []) + relays:
         check(alive(pid), "worker or relay %d ended with its supervisor" % pid)
@@ -90,7 +94,7 @@ def main():
 
     sp.restart(activate=store.activate())
     log = sp.log_text()[mark:]
-    check('display "t": 3 sessions kept from the previous run' in log and
+    check('display "t": 4 sessions kept from the previous run' in log and
           "kept from the previous run" in log, "adoption:\n%s" % log[-2500:])
     check("attached" not in log.split("signal 15")[-1],
           "the producer attached again:\n%s" % log[-2000:])
@@ -109,19 +113,21 @@ def main():
     got = sorted(s["id"] for disp in now["displays"] for s in disp["sessions"])
     check(got == sessions, "sessions after the restart: %r, before %r" % (got, sessions))
     chans = sorted(len(s["channels"]) for disp in now["displays"] for s in disp["sessions"])
-    check(chans == [1, 4, 4], "channels after the restart: %r" % now)
+    check(chans == [1, 1, 4, 4], "channels after the restart: %r" % now)
+    ws.raw_send(wsclient.frame(b"after the restart", wsclient.OP_PING))
+    check(ws.wait_pong() == b"after the restart", "the WebSocket viewer's worker is gone")
     print("restart: sessions %r kept, workers %r, relays %r, new spiced's own: %r"
           % (got, workers, relays, after))
 
     # spicectl disconnect of a session of the last run: the new
     # supervisor stops its worker (not its child: through its pidfd).
     kid = [s["id"] for disp in now["displays"] for s in disp["sessions"]
-           if len(s["channels"]) == 1][0]
+           if len(s["channels"]) == 1 and s["channels"][0]["transport"] != "ws"][0]
     r = sp.spicectl("disconnect", str(kid))
     check(r.returncode == 0, "disconnect: %s" % r.stderr)
     kicked.wait_until(lambda: cut_off(kicked), 10, "the disconnected viewer's main channel "
                       "to be closed", tolerate_error=True)
-    common.wait_for(lambda: (reap_orphans(), sum(alive(p) for p in workers["main"]) == 2)[1],
+    common.wait_for(lambda: (reap_orphans(), sum(alive(p) for p in workers["main"]) == 3)[1],
                     10, "the disconnected session's main worker to end")
     workers["main"] = [p for p in workers["main"] if alive(p)]
 
@@ -147,6 +153,7 @@ def main():
                     "every worker and relay to end once the fd store was dropped")
     tls.wait_until(lambda: cut_off(tls), 10, "the TLS viewer's main channel to be closed",
                    tolerate_error=True)
+    ws.wait_close(10)
     prod.wait(timeout=10)
     reap_orphans()
     print("stop: workers, relays and viewers ended; producer exited %d" % prod.returncode)

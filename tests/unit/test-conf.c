@@ -261,6 +261,13 @@ test_control(void)
 	ASSERT_INT_EQ(c.c_user.gid, 4322);
 	expect_error("user = 0:0\n" CTLD, 0, "t.conf:1: user must not be root");
 	expect_error("user = nosuchuser-xyz\n" CTLD, 0, "t.conf:1: user");
+	/* keep-sessions: on unless turned off. */
+	ASSERT_INT_EQ(c.c_keep_sessions, 1);
+	if (conf_load_string(&c, "keep-sessions = no\n" CTLD, "t.conf", 0,
+	    &err) != 0)
+		TEST_FAIL("%s", err.msg);
+	ASSERT_INT_EQ(c.c_keep_sessions, 0);
+	expect_error("keep-sessions = maybe\n" CTLD, 0, "t.conf:1:");
 #undef CTLD
 }
 

@@ -143,36 +143,36 @@ parse(struct build *b, uint32_t nfds, char *why, size_t whylen)
 int
 main(void)
 {
-	struct full f;
-	struct build b;
+	struct full whole;
+	struct build out;
 	struct ho_display d2;
-	char why[256];
+	char reason[256];
 
-	full_init(&f);
-	full_build(&f, &b);
-	ASSERT_INT_EQ(parse(&b, 17, why, sizeof(why)), 0);
+	full_init(&whole);
+	full_build(&whole, &out);
+	ASSERT_INT_EQ(parse(&out, 17, reason, sizeof(reason)), 0);
 	/* A second display after it, idle. */
 	d2 = display("vm2");
-	put(&b, HO_DISPLAY, &d2, sizeof(d2));
-	ASSERT_INT_EQ(parse(&b, 17, why, sizeof(why)), 0);
-	put(&b, HO_DISPLAY, &d2, sizeof(d2));
-	ASSERT_INT_EQ(parse(&b, 17, why, sizeof(why)), -1);
-	ASSERT_STR_CONTAINS(why, "display \"vm2\" twice");
+	put(&out, HO_DISPLAY, &d2, sizeof(d2));
+	ASSERT_INT_EQ(parse(&out, 17, reason, sizeof(reason)), 0);
+	put(&out, HO_DISPLAY, &d2, sizeof(d2));
+	ASSERT_INT_EQ(parse(&out, 17, reason, sizeof(reason)), -1);
+	ASSERT_STR_CONTAINS(reason, "display \"vm2\" twice");
 
 	/* The head and the sizes. */
-	full_init(&f);
-	full_build(&f, &b);
-	ASSERT_INT_EQ(parse(&b, 16, why, sizeof(why)), -1);	/* 15, 16 */
-	ASSERT_STR_CONTAINS(why, "malformed");
-	b.len--;
-	ASSERT_INT_EQ(parse(&b, 17, why, sizeof(why)), -1);
-	ASSERT_STR_CONTAINS(why, "record 12");
-	b.len += 2;
-	ASSERT_INT_EQ(parse(&b, 17, why, sizeof(why)), -1);
-	ASSERT_STR_CONTAINS(why, "after the last record");
-	b.len = 3;
-	ASSERT_INT_EQ(parse(&b, 0, why, sizeof(why)), -1);
-	ASSERT_STR_CONTAINS(why, "not a handoff");
+	full_init(&whole);
+	full_build(&whole, &out);
+	ASSERT_INT_EQ(parse(&out, 16, reason, sizeof(reason)), -1);	/* 15, 16 */
+	ASSERT_STR_CONTAINS(reason, "malformed");
+	out.len--;
+	ASSERT_INT_EQ(parse(&out, 17, reason, sizeof(reason)), -1);
+	ASSERT_STR_CONTAINS(reason, "record 12");
+	out.len += 2;
+	ASSERT_INT_EQ(parse(&out, 17, reason, sizeof(reason)), -1);
+	ASSERT_STR_CONTAINS(reason, "after the last record");
+	out.len = 3;
+	ASSERT_INT_EQ(parse(&out, 0, reason, sizeof(reason)), -1);
+	ASSERT_STR_CONTAINS(reason, "not a handoff");
 
 	/* Order, strings, values. */
 	REFUSED(f.c.session = 13, 17, "unknown session");

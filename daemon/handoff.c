@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "activation.h"
 #include "audio.h"
 #include "display.h"
 #include "handoff-fmt.h"
+#include "listen.h"
 #include "log.h"
 #include "ports.h"
 #include "producer.h"
@@ -23,6 +25,10 @@
 
 /* Descriptors per datagram: below SCM_MAX_FD (253). */
 #define HO_FDS_PER_MSG	240
+/* How long workers of another version get to tell their viewers to link
+ * again before their IPC sockets close (as at a restart without
+ * keep-sessions). */
+#define HO_RELINK_MS	300
 
 /* The handoff being written. */
 struct ho_out {
@@ -559,6 +565,50 @@ ho_adopt_display(struct display *d, const struct ho_item *it, size_t n,
 		    "run", d->d_name, nsessions, nsessions == 1 ? "" : "s");
 }
 
+/*
+ * Workers of another IPC version (an upgrade) cannot be adopted: ask
+ * each main worker's viewer to link again (to this supervisor, whose
+ * listeners already wait), through the one message whose number, payload
+ * and header every version keeps (ipc-msg.h), and give them
+ * HO_RELINK_MS to pass it on before their IPC sockets close.  Returns
+ * how many were asked.
+ */
+static uint32_t
+ho_relink(struct display *ds, size_t n, const struct ho_item *items,
+    size_t nitems, const int *fds)
+{
+	struct timespec wait = { 0, HO_RELINK_MS * 1000000L };
+	struct ipc_switch_host sh;
+	struct display *d = NULL;
+	struct spd_err err;
+	uint32_t asked = 0;
+	int port, tls_port;
+	size_t i;
+
+	for (i = 0; i < nitems; i++) {
+		if (items[i].kind == HO_DISPLAY) {
+			if ((d = ho_display_find(ds, n, items[i].u.d.name)) !=
+			    NULL) {
+				listen_ports(d, &port, &tls_port);
+				memset(&sh, 0, sizeof(sh));
+				sh.port = (uint16_t)port;
+				sh.tls_port = (uint16_t)tls_port;
+			}
+			continue;
+		}
+		if (d == NULL || items[i].kind != HO_WORKER ||
+		    items[i].u.w.role != WPROC_MAIN)
+			continue;
+		if (ipc_send(fds[items[i].u.w.fd], IPC_D2W_SWITCH_HOST,
+		    items[i].u.w.session, 0, &sh, sizeof(sh), NULL, 0,
+		    &err) == 0)
+			asked++;
+	}
+	if (asked > 0)
+		nanosleep(&wait, NULL);
+	return asked;
+}
+
 uint32_t
 handoff_adopt(struct display *ds, size_t n)
 {
@@ -599,9 +649,11 @@ handoff_adopt(struct display *ds, size_t n)
 		goto out;
 	}
 	if (head.ipc_version != SPICED_IPC_VERSION) {
+		k = ho_relink(ds, n, items, nitems, fds + 1);
 		log_warn("handoff: the last run's workers speak IPC version "
-		    "%u, this spiced %u; their sessions end", head.ipc_version,
-		    SPICED_IPC_VERSION);
+		    "%u, this spiced %u: their %u viewer%s asked to link again",
+		    head.ipc_version, SPICED_IPC_VERSION, k, k == 1 ? " is" :
+		    "s are");
 		goto out;
 	}
 	for (i = 0; i < nitems; i = j) {

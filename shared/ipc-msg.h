@@ -11,7 +11,11 @@
  * Numbering: D2W (supervisor to worker) 100-199, W2D (worker to supervisor)
  * 200-299.  Adding a message or changing a payload bumps SPICED_IPC_VERSION
  * (supervisor and worker must come from the same build; the worker checks
- * the version in IPC_D2W_INIT).
+ * the version in IPC_D2W_INIT).  Three things never change, whatever the
+ * version: struct ipc_hdr, the number of IPC_D2W_SWITCH_HOST and struct
+ * ipc_switch_host.  After an upgrade, the new supervisor sends it to the
+ * main workers of the old one it cannot adopt (daemon/handoff.c), so that
+ * their viewers link again rather than lose their display.
  *
  * Payloads are fixed-size packed little-endian-host structs (both ends are
  * the same build on the same host), decoded only after ipc.c checked the

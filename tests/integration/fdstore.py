@@ -104,6 +104,20 @@ class FdStore:
                 return self.fd
         return [(Fd(fd), name) for fd, name in self.fds]
 
+    def take(self, name):
+        """Remove the fds stored under name from the store; returns them."""
+        self.drain()
+        with self.lock:
+            fds = [fd for fd, n in self.fds if n == name]
+            self.fds = [x for x in self.fds if x[1] != name]
+            self.polled -= set(fds)
+        return fds
+
+    def put(self, fd, name):
+        """Store fd under name (taken), as FDSTORE=1 with FDPOLL=0."""
+        with self.lock:
+            self.fds.append((fd, name))
+
     def drop(self):
         """systemctl stop: the store is closed unread."""
         self.drain()

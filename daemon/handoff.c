@@ -23,7 +23,10 @@
 #include "session.h"
 #include "worker-proc.h"
 
-/* Descriptors per datagram: below SCM_MAX_FD (253). */
+/* Descriptors per datagram: below SCM_MAX_FD (253).  Not fdpass.h's
+ * eight: a handoff may carry thousands, and the datagrams queued on the
+ * socket until the next supervisor reads them count against its send
+ * buffer. */
 #define HO_FDS_PER_MSG	240
 /* How long workers of another version get to tell their viewers to link
  * again before their IPC sockets close (as at a restart without

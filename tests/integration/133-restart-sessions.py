@@ -17,8 +17,11 @@ was sent, the producer did not attach again, `spicectl list` shows the
 four sessions with their channels, the WebSocket one answers a ping.  `spicectl disconnect` of one ends it
 (the new supervisor stops a worker that is not its child), a viewer that
 leaves ends its session in the new supervisor's log, and a new login
-works.  Then the fd store is dropped unread, as `systemctl stop` does:
-every worker and relay ends by itself, and the producer is told."""
+works.  A second restart hands over the workers the first adopted.
+With keep-sessions = no (a reload), SIGTERM makes that supervisor stop
+them itself, not its children, and wait for them before it exits.
+(131 and 180 drop the fd store as `systemctl stop` does: every worker
+then ends by itself.)"""
 
 import os
 import signal
@@ -143,20 +146,47 @@ def main():
     frames_flow(tls, "frames to the TLS viewer after the other left")
     tlsutil.release_client(c3)
 
-    # Stopped as `systemctl stop` does: SIGTERM, then the store goes.
+    # A second restart hands over what this supervisor adopted (workers
+    # that are not its children).
     mark = sp.log_mark()
     sp.proc.send_signal(signal.SIGTERM)
-    sp.proc.wait(timeout=15)
-    remaining = sum(workers.values(), []) + relays
-    store.drop()
-    common.wait_for(lambda: (reap_orphans(), not any(alive(p) for p in remaining))[1], 10,
-                    "every worker and relay to end once the fd store was dropped")
+    check(sp.proc.wait(timeout=15) == 0, "spiced exited %d" % sp.proc.returncode)
+    check("handoff: 2 sessions" in sp.log_text()[mark:], "no second handoff:\n%s"
+          % sp.log_text()[mark:][-1500:])
+    sp.restart(activate=store.activate())
+    sp.wait_log(r'display "t": 2 sessions kept from the previous run', 5, mark)
+    frames_flow(tls, "frames to the TLS viewer after a second restart")
+    ws.raw_send(wsclient.frame(b"again", wsclient.OP_PING))
+    check(ws.wait_pong() == b"again", "the WebSocket viewer's worker is gone")
+
+    # keep-sessions = no (applied by a reload), then SIGTERM: this
+    # supervisor stops the workers it adopted itself, through their
+    # pidfds, and waits for them before it exits.
+    remaining = [p for p in sum(workers.values(), []) + relays if alive(p)]
+    with open(sp.conf_path) as f:
+        conf = f.read()
+    with open(sp.conf_path, "w") as f:
+        f.write("keep-sessions = no\n" + conf)
+    mark = sp.log_mark()
+    sp.proc.send_signal(signal.SIGHUP)
+    sp.wait_log(r"reload: configuration .* applied", 10, mark)
+    sp.proc.send_signal(signal.SIGTERM)
+    check(sp.proc.wait(timeout=15) == 0, "spiced exited %d" % sp.proc.returncode)
+    log = sp.log_text()[mark:]
+    check("handoff" not in log and "asked 2 viewers to link again" in log,
+          "keep-sessions = no did not apply:\n%s" % log[-1500:])
+    reap_orphans()
+    left = [p for p in remaining if alive(p)]
+    check(not left, "workers or relays %r outlived the supervisor that stopped them" % left)
     tls.wait_until(lambda: cut_off(tls), 10, "the TLS viewer's main channel to be closed",
                    tolerate_error=True)
     ws.wait_close(10)
     prod.wait(timeout=10)
+    store.drop()
     reap_orphans()
-    print("stop: workers, relays and viewers ended; producer exited %d" % prod.returncode)
+    print("second restart kept 2 sessions; with keep-sessions = no the supervisor stopped "
+          "the %d adopted workers and relays itself; producer exited %d"
+          % (len(remaining), prod.returncode))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@
  * again before their IPC sockets close (as at a restart without
  * keep-sessions). */
 #define HO_RELINK_MS	300
+/* The standby is stored again this long after a change (handoff.h). */
+#define HO_STANDBY_MS	100
 
 /* The handoff being written. */
 struct ho_out {
@@ -278,50 +280,44 @@ ho_send_fds(int sock, const int *fds, uint32_t n)
 	return sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-int
-handoff_save(struct display *ds, size_t n, uint32_t conn_counter)
+/* Write what the n displays run and leave it in systemd's fd store as
+ * "handoff", in place of what was there.  Returns the number of sessions
+ * in it, or -1 with *why saying what failed (errno-based failures with
+ * errno set); nothing is left stored then. */
+static int
+ho_store(struct display *ds, size_t n, uint32_t conn_counter,
+    unsigned *nfds, const char **why)
 {
 	struct ho_out o;
 	unsigned sessions = 0;
 	uint32_t i, k;
 	int sv[2] = { -1, -1 }, memfd = -1, rc = -1;
 
-	if (getenv("NOTIFY_SOCKET") == NULL)
-		return -1;
 	memset(&o, 0, sizeof(o));
 	for (i = 0; i < n; i++)
 		if (ds[i].d_conf != NULL)
 			ho_save_display(&o, &ds[i], &sessions);
-	if (o.failed) {
-		log_warn("handoff: the running state does not fit (%u records, "
-		    "%u descriptors at most); sessions end with this run",
-		    HO_MAX_RECS, HO_MAX_FDS);
+	/* The last one goes first: a hand-over never mixes two. */
+	svc_fdstore_forget(ACT_HANDOFF_NAME);
+	*why = "the running state does not fit";
+	if (o.failed)
 		goto out;
-	}
+	*why = "cannot write the state";
 	if ((memfd = ho_memfd(&o, conn_counter)) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
-	    ho_send_fds(sv[0], &memfd, 1) != 0) {
-		log_warn("handoff: cannot write the state: %s; sessions end "
-		    "with this run", strerror(errno));
+	    ho_send_fds(sv[0], &memfd, 1) != 0)
 		goto out;
-	}
+	*why = "cannot pass the descriptors";
 	for (k = 0; k < o.nfds; k += HO_FDS_PER_MSG)
 		if (ho_send_fds(sv[0], o.fds + k, o.nfds - k < HO_FDS_PER_MSG ?
-		    o.nfds - k : HO_FDS_PER_MSG) != 0) {
-			log_warn("handoff: cannot pass %u descriptors: %s; "
-			    "sessions end with this run", o.nfds,
-			    strerror(errno));
+		    o.nfds - k : HO_FDS_PER_MSG) != 0)
 			goto out;
-		}
 	/* Its writing end closes below: systemd must not take the hang-up
 	 * for a reason to let it go. */
-	svc_fdstore_forget(ACT_HANDOFF_NAME);
-	if (svc_fdstore_put(sv[1], ACT_HANDOFF_NAME, 0) != 0 ||
-	    svc_barrier() != 0)
+	*why = "systemd did not take it";
+	if (svc_fdstore_put(sv[1], ACT_HANDOFF_NAME, 0) != 0)
 		goto out;
-	log_info("handoff: %u session%s, %u records and %u descriptors left "
-	    "for the next spiced", sessions, sessions == 1 ? "" : "s",
-	    o.nrecs, o.nfds);
+	*nfds = o.nfds;
 	rc = (int)sessions;
 out:
 	for (k = 0; k < o.nfds; k++)
@@ -337,6 +333,90 @@ out:
 	free(o.fds);
 	free(o.owned);
 	return rc;
+}
+
+/* The standby: kept current while the supervisor runs. */
+static struct {
+	struct display		*ds;
+	size_t			 n;
+	const uint32_t		*conn_counter;
+	const int		*keep;
+	struct event		*ev;
+} ho_standby;
+
+int
+handoff_save(struct display *ds, size_t n, uint32_t conn_counter)
+{
+	const char *why;
+	unsigned nfds = 0;
+	int sessions;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return -1;
+	if (ho_standby.ev != NULL)
+		evtimer_del(ho_standby.ev);
+	if ((sessions = ho_store(ds, n, conn_counter, &nfds, &why)) < 0) {
+		log_warn("handoff: %s (%s); sessions end with this run", why,
+		    strerror(errno));
+		return -1;
+	}
+	/* Before exiting: systemd takes notifications only from a live
+	 * main process. */
+	if (svc_barrier() != 0)
+		return -1;
+	log_info("handoff: %d session%s and %u descriptors left for the next "
+	    "spiced", sessions, sessions == 1 ? "" : "s", nfds);
+	return sessions;
+}
+
+static void
+ho_standby_cb(evutil_socket_t fd, short what, void *arg)
+{
+	const char *why;
+	unsigned nfds = 0;
+	int sessions;
+
+	if (!*ho_standby.keep) {
+		svc_fdstore_forget(ACT_HANDOFF_NAME);
+		return;
+	}
+	if ((sessions = ho_store(ho_standby.ds, ho_standby.n,
+	    *ho_standby.conn_counter, &nfds, &why)) < 0)
+		log_warn("handoff: standby not kept: %s (%s); a "
+		    "supervisor that dies ends every session", why,
+		    strerror(errno));
+	else
+		log_debug("handoff: standby of %d session%s, %u descriptors",
+		    sessions, sessions == 1 ? "" : "s", nfds);
+}
+
+/* A change of what runs: store it again soon, changes of a burst (a
+ * viewer's channels linking) together. */
+static void
+ho_standby_touch(void)
+{
+	struct timeval tv = { 0, HO_STANDBY_MS * 1000 };
+
+	if (ho_standby.ev != NULL && !evtimer_pending(ho_standby.ev, NULL))
+		evtimer_add(ho_standby.ev, &tv);
+}
+
+int
+handoff_standby_start(struct display *ds, size_t n,
+    const uint32_t *conn_counter, const int *keep)
+{
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return 0;
+	ho_standby.ds = ds;
+	ho_standby.n = n;
+	ho_standby.conn_counter = conn_counter;
+	ho_standby.keep = keep;
+	if ((ho_standby.ev = evtimer_new(spiced_base, ho_standby_cb, NULL)) ==
+	    NULL)
+		return -1;
+	svc_on_change(ho_standby_touch);
+	ho_standby_touch();
+	return 0;
 }
 
 /* Every descriptor queued on sock, in order, into *fds (*n of them).

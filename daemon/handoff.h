@@ -33,6 +33,21 @@
  * the caller then shuts down as before. */
 int	handoff_save(struct display *ds, size_t n, uint32_t conn_counter);
 
+/*
+ * The standby: while the supervisor runs under systemd with
+ * keep-sessions, the same handoff is kept current in the fd store,
+ * written again HO_STANDBY_MS after any change of what runs
+ * (svc_changed()).  A supervisor that dies (a crash, kill -9, the
+ * watchdog) is restarted by systemd and adopts it as after a restart: the
+ * sessions whose workers it names go on; those started within that last
+ * moment end.  Its in-flight copies keep the sockets it names open
+ * meanwhile, so what the supervisor drops is also signalled (workers get
+ * SIGTERM) rather than left to notice a close.  conn_counter and keep
+ * (keep-sessions) are read at each write.  -1 if out of memory.
+ */
+int	handoff_standby_start(struct display *ds, size_t n,
+	    const uint32_t *conn_counter, const int *keep);
+
 /* At start, after display_setup() and before display_start(): adopt
  * what the last supervisor handed over, if anything.  Returns the last
  * connection id it gave (0 if none), for spiced_next_conn_id() to go on

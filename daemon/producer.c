@@ -879,8 +879,12 @@ producer_read(evutil_socket_t fd, short what, void *arg)
 		break;
 	}
 	fdpass_close(fds, nfds);
-	if (rc == 0)
+	if (rc == 0) {
+		/* What the running producer handed over or set up. */
+		if (p->p_state == PRODUCER_RUNNING)
+			svc_changed();
 		return;
+	}
 	if (rc == 1) {
 		producer_drop(p, 0, "producer detached");
 		return;

@@ -13,6 +13,20 @@
 static struct display	*svc_displays;
 static size_t		 svc_ndisplays;
 static struct event	*svc_watchdog;
+static void		(*svc_change_hook)(void);
+
+void
+svc_on_change(void (*hook)(void))
+{
+	svc_change_hook = hook;
+}
+
+void
+svc_changed(void)
+{
+	if (svc_change_hook != NULL)
+		svc_change_hook();
+}
 
 static void
 svc_watchdog_cb(evutil_socket_t fd, short what, void *arg)
@@ -55,6 +69,8 @@ svc_status(void)
 {
 	unsigned producers = 0, sessions = 0, displays = 0;
 	size_t i;
+
+	svc_changed();
 
 	for (i = 0; i < svc_ndisplays; i++) {
 		if (svc_displays[i].d_conf == NULL)

@@ -18,8 +18,15 @@
  * variables are removed so workers do not see them), then send READY and
  * the first STATUS.  -1 with err set. */
 int	svc_ready(struct display *displays, size_t n, struct spd_err *);
-/* Send STATUS: displays, attached producers, sessions. */
+/* Send STATUS: displays, attached producers, sessions (and call the
+ * change hook: each is a change of what runs). */
 void	svc_status(void);
+/* What the supervisor runs changed (a worker, a session, something a
+ * producer handed over): call the hook set with svc_on_change(), which is
+ * how the modules that make the changes tell handoff.c without calling
+ * it (it calls them). */
+void	svc_changed(void);
+void	svc_on_change(void (*hook)(void));
 /* A reload begins (RELOADING=1) or ends (READY=1 and a new STATUS). */
 void	svc_reloading(int begin);
 /* Send STOPPING and stop the watchdog. */

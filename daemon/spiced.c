@@ -5,6 +5,7 @@
  * authenticated connections to sandboxed spiced-worker processes.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -331,6 +332,32 @@ spiced_shutdown(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(spiced_base, NULL);
 }
 
+/* Every session holds descriptors here (its workers' IPC sockets, the
+ * producers' memory), and a handoff (handoff.h) keeps a copy of each in
+ * flight, which the kernel counts against this limit: raise the soft
+ * limit to the hard one (systemd's default soft limit is 1024), as far as
+ * SPICED_NOFILE_MAX.  Every fd is watched through epoll or poll, never
+ * select(). */
+#define SPICED_NOFILE_MAX	65536
+
+static void
+spiced_raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	want = rl.rlim_max < SPICED_NOFILE_MAX ? rl.rlim_max :
+	    SPICED_NOFILE_MAX;
+	if (rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("cannot raise the open file limit to %llu: %s",
+		    (unsigned long long)want, strerror(errno));
+}
+
 /* Detach from the terminal; stderr stays, so logs still go where the
  * caller sent them. */
 static void
@@ -435,6 +462,7 @@ main(int argc, char *argv[])
 		    "per-display uid, no chroot); they are still sandboxed "
 		    "with no_new_privs and seccomp", (long)geteuid());
 	signal(SIGPIPE, SIG_IGN);
+	spiced_raise_nofile();
 	/* Before daemonizing: systemd's sockets are for this pid. */
 	if (act_init(&err) != 0)
 		log_fatal("%s", err.msg);
@@ -493,6 +521,9 @@ main(int argc, char *argv[])
 		log_fatal("cannot start the log timer");
 	if (svc_ready(spiced_displays, CONF_MAX_DISPLAYS, &err) != 0)
 		log_fatal("%s", err.msg);
+	if (handoff_standby_start(spiced_displays, CONF_MAX_DISPLAYS,
+	    &spiced_conn_counter, &spiced_conf.c_keep_sessions) != 0)
+		log_fatal("cannot start the handoff standby timer");
 	log_info("ready");
 	event_base_dispatch(spiced_base);
 	for (i = 0; i < nsig; i++)

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "relay.h"
+#include "service.h"
 #include "sigfork.h"
 #include "worker-proc.h"
 
@@ -250,6 +251,7 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 	if (wproc_send(w, IPC_D2W_INIT, 0, 0, &init, sizeof(init), NULL,
 	    0) != 0)
 		return spd_err_set(err, "cannot send init to worker"), NULL;
+	svc_changed();
 	if (d != NULL)
 		log_debug("display \"%s\": started %s worker pid %ld", name,
 		    wproc_role_name(role), (long)pid);
@@ -366,6 +368,7 @@ wproc_forget(struct wproc *w, const char *why)
 		close(w->w_pidfd);
 	LIST_REMOVE(w, w_entry);
 	free(w);
+	svc_changed();
 }
 
 /* Adopted workers that ended (at shutdown, outside the event loop). */

@@ -105,7 +105,7 @@ def across_restart(tls):
         sp.wait_log(r"asked 1 viewer to link again to the next spiced", 5, mark)
         sp.wait_log(r"viewer asked to reconnect to localhost port %d" % tport, 5, mark)
     check(sp.proc.wait(timeout=15) == 0, "spiced exited with %s" % sp.proc.returncode)
-    check(tls or "handoff: 1 session, " in sp.log_text()[mark:],
+    check(tls or "handoff: 1 session and " in sp.log_text()[mark:],
           "spiced did not hand its session over:\n%s" % sp.log_text()[mark:][-1500:])
 
     sp.restart(activate=activate + store.activate())

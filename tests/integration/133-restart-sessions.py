@@ -17,7 +17,9 @@ was sent, the producer did not attach again, `spicectl list` shows the
 four sessions with their channels, the WebSocket one answers a ping.  `spicectl disconnect` of one ends it
 (the new supervisor stops a worker that is not its child), a viewer that
 leaves ends its session in the new supervisor's log, and a new login
-works.  A second restart hands over the workers the first adopted.
+works.  A second restart hands over the workers the first adopted; then
+the supervisor is killed (kill -9) and the next one adopts the standby
+it kept in the store.
 With keep-sessions = no (a reload), SIGTERM makes that supervisor stop
 them itself, not its children, and wait for them before it exits.
 (131 and 180 drop the fd store as `systemctl stop` does: every worker
@@ -25,6 +27,7 @@ then ends by itself.)"""
 
 import os
 import signal
+import time
 
 import common
 import fdstore
@@ -101,7 +104,9 @@ def main():
           "kept from the previous run" in log, "adoption:\n%s" % log[-2500:])
     check("attached" not in log.split("signal 15")[-1],
           "the producer attached again:\n%s" % log[-2000:])
-    check("handoff" not in store.names(), "the new spiced left the old handoff stored")
+    # The handoff taken, the new supervisor's standby in its place.
+    common.wait_for(lambda: store.names().count("handoff") == 1, 5,
+                    "one handoff (the new standby) in the store: %r" % store.names())
     after = {r: sorted(sp.workers(r)) for r in ("display", "cursor", "main", "inputs")}
     # Not its children: found by their display argument instead.
     for r, pids in workers.items():
@@ -158,6 +163,22 @@ def main():
     frames_flow(tls, "frames to the TLS viewer after a second restart")
     ws.raw_send(wsclient.frame(b"again", wsclient.OP_PING))
     check(ws.wait_pong() == b"again", "the WebSocket viewer's worker is gone")
+
+    # kill -9: no handoff is written, but the standby kept in the store
+    # since the last change is, and the next supervisor (systemd's
+    # Restart=) adopts it.
+    time.sleep(0.5)
+    mark = sp.log_mark()
+    sp.proc.kill()
+    sp.proc.wait(timeout=15)
+    check("handoff" in store.names(), "no standby in the fd store: %r" % store.names())
+    for c in viewers[1:]:
+        frames_flow(c, "frames while the killed supervisor is gone")
+    sp.restart(activate=store.activate())
+    sp.wait_log(r'display "t": 2 sessions kept from the previous run', 5, mark)
+    frames_flow(tls, "frames to the TLS viewer after kill -9 of the supervisor")
+    ws.raw_send(wsclient.frame(b"killed", wsclient.OP_PING))
+    check(ws.wait_pong() == b"killed", "the WebSocket viewer's worker is gone")
 
     # keep-sessions = no (applied by a reload), then SIGTERM: this
     # supervisor stops the workers it adopted itself, through their

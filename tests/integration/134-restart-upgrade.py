@@ -83,7 +83,7 @@ def main():
     mark = sp.log_mark()
     sp.proc.send_signal(signal.SIGTERM)
     check(sp.proc.wait(timeout=15) == 0, "spiced exited with %s" % sp.proc.returncode)
-    check("handoff: 1 session, " in sp.log_text()[mark:], "no handoff")
+    check("handoff: 1 session and " in sp.log_text()[mark:], "no handoff")
     other = as_older_version(store)
 
     sp.restart(activate=store.activate())

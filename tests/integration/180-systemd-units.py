@@ -16,7 +16,9 @@ restarts it, and the next QEMU's screen reaches the same viewer.
 systemd's fd store and the new supervisor takes it back), and keeps the
 viewer's session: the new supervisor adopts its workers and the bridge's
 connection (the bridge is not restarted), and keys typed in the viewer
-after the restart reach the guest, whose echo the viewer shows; a ticket
+after the restart reach the guest, whose echo the viewer shows; so do
+they after kill -9 of the supervisor, which systemd restarts and which
+adopts the standby its predecessor kept in the fd store; a ticket
 set with spicectl outlives the next restart, and so does a .vv file's
 one-time ticket (one session, after it too); after `systemctl stop` the
 port is closed.
@@ -49,7 +51,7 @@ import vm
 from common import check
 from spice_client import Spice
 
-KEY_A, KEY_B = 0x1e, 0x30
+KEY_A, KEY_B, KEY_C = 0x1e, 0x30, 0x2e
 
 
 def same_as_qemu(c, q, what, timeout=30):
@@ -103,10 +105,12 @@ def prompt(q):
     return bool(rows) and rows[-1] == ">"
 
 
-def typed(c, q, key, what):
-    """Type key through the viewer's inputs channel at the guest's prompt;
-    returns QEMU's screen once the viewer shows the echo."""
-    c.wait_until(lambda: prompt(q), 60, "the guest's prompt")
+def typed(c, q, key, what, first=True):
+    """Type key through the viewer's inputs channel at the guest's prompt
+    (first: the bare prompt, nothing typed yet); returns QEMU's screen
+    once the viewer shows the echo."""
+    if first:
+        c.wait_until(lambda: prompt(q), 60, "the guest's prompt")
     before = q.screendump()
     Spice.InputsChannel.key_press_and_release(c.channel(spice_client.CHANNEL_INPUTS), key)
     c.wait_until(lambda: q.screendump() != before, 20, "the guest to echo a key " + what)
@@ -338,7 +342,7 @@ def restart_keeps_viewer(ct, port, c, q):
                     ct.journal("spiced.service")) is not None,
           "the new spiced did not take the kept listener:\n%s" % ct.journal("spiced.service")[-1500:])
     journal = ct.journal("spiced.service")
-    check("handoff: 1 session, " in journal and
+    check("handoff: 1 session and " in journal and
           'display "vm": 1 session kept from the previous run' in journal and
           re.search(r'producer "[^"]+" \(pid \d+\) kept from the previous run', journal),
           "the session was not handed over:\n%s" % "\n".join(
@@ -355,6 +359,22 @@ def restart_keeps_viewer(ct, port, c, q):
     s.close()
     print("systemctl restart spiced: %d connections during it, none refused; the viewer "
           "kept its session, typed into the VM and saw the echo" % tally["connected"])
+
+    # kill -9 of the supervisor: systemd restarts it (Restart=on-failure)
+    # and it adopts the standby the dead one kept in the fd store.
+    time.sleep(0.5)
+    killed = int(ct.show("spiced.service", "MainPID"))
+    kept = ct.journal("spiced.service").count("1 session kept from the previous run")
+    ct.run(["sh", "-c", "kill -9 %d" % killed])
+    common.wait_for(lambda: ct.show("spiced.service", "MainPID") not in ("0", str(killed)) and
+                    ct.show("spiced.service", "ActiveState") == "active", 30,
+                    "systemd to restart the killed spiced")
+    common.wait_for(lambda: ct.journal("spiced.service").count(
+        "1 session kept from the previous run") > kept, 10,
+        "the restarted spiced to adopt the session")
+    typed(c, q, KEY_C, "typed in the viewer after kill -9 of spiced", first=False)
+    check(not c.disconnected, "the viewer was disconnected by kill -9 of spiced")
+    print("kill -9 of spiced: systemd restarted it, the viewer kept its session")
 
     # A ticket set at run time (as libvirt sets a VM's password) outlives
     # the next restart; spiced.conf's password stays overridden.

@@ -707,8 +707,8 @@ handoff_adopt(struct display *ds, size_t n)
 
 	if ((sock = act_take_handoff()) < 0)
 		return 0;
-	/* This run's own goes there at its end, if it has any. */
-	svc_fdstore_forget(ACT_HANDOFF_NAME);
+	/* It stays in the store until this run's standby replaces it: a
+	 * supervisor that dies before then leaves it to the next. */
 	head.conn_counter = 0;
 	if (ho_recv_all(sock, &fds, &nfds) != 0 || nfds == 0) {
 		log_warn("handoff: the last run's state is unreadable: %s; "

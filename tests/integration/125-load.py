@@ -18,13 +18,18 @@ displays' viewers reading, the test prints and checks the budget:
 The figures vary with the machine (the README records this one's); the
 budgets are what a host must plan for, with room for a loaded machine.
 Nothing may have failed meanwhile: every viewer still linked, spiced and
-every producer alive."""
+every producer alive.  Then spiced restarts (SIGTERM, the test playing
+systemd's fd store): every session is kept, the active displays' viewers
+get frames from the same workers, no producer attaches again; the test
+prints how long the supervisor took to exit and the next to be ready."""
 
 import os
+import signal
 import subprocess
 import time
 
 import common
+import fdstore
 import ppm
 import rawspice
 from common import check
@@ -71,8 +76,10 @@ def main():
                   "producer-socket = %s/%s.qxl" % (socks, name), 'password = "pw"']
         if common.AS_ROOT:
             extra.append("worker-user = %d:%d" % (uid, uid))
+    fdstore.become_subreaper()
+    store = fdstore.FdStore(os.path.join(socks, "notify"))
     sp = common.Spiced(password="pw", debug=False, worker_uid=uid if common.AS_ROOT else None,
-                       extra="\n".join(extra))
+                       extra="\n".join(extra), env={"NOTIFY_SOCKET": store.path})
     ports["t"] = sp.port
     sock = {n: os.path.join(socks, n + ".qxl") for n in names[1:]}
     sock["t"] = sp.producer_socket
@@ -148,6 +155,48 @@ def main():
     check(sp.alive(), "spiced died")
     check(all(p.poll() is None for p in producers), "a producer exited")
     check(by_display() == procs, "workers changed during the run")
+    restart(sp, store, viewers, active, producers, procs)
+
+
+def updates(d):
+    return d.draws + d.fills + d.copy_bits
+
+
+def restart(sp, store, viewers, active, producers, procs):
+    """A restart of this host's spiced (as systemd's, the test playing its
+    fd store) keeps all its sessions: the same workers go on, the active
+    displays' viewers get frames from them through the next supervisor,
+    no producer attaches again."""
+    mark = sp.log_mark()
+    start = time.monotonic()
+    sp.proc.send_signal(signal.SIGTERM)
+    check(sp.proc.wait(timeout=30) == 0, "spiced exited %s" % sp.proc.returncode)
+    gone = time.monotonic()
+    sp.restart(activate=store.activate())
+    ready = time.monotonic()
+    log = sp.log_text()[mark:]
+    check("handoff: %d sessions and " % (2 * N) in log, "no handoff of every session:\n%s"
+          % log[-1500:])
+    check(log.count("2 sessions kept from the previous run") == N,
+          "%d of %d displays kept their sessions" % (
+              log.count("2 sessions kept from the previous run"), N))
+    check("attached" not in log.split("signal 15")[-1], "a producer attached again")
+    for n in active:
+        for _m, d in viewers[n]:
+            seen = updates(d)
+            d.pump(10, until=lambda dd=d, was=seen: updates(dd) > was)
+            check(updates(d) > seen, "display %s: a viewer got nothing after the restart" % n)
+    alive = [p for pids in procs.values() for p in pids if os.path.exists("/proc/%d" % p)]
+    check(len(alive) == sum(len(p) for p in procs.values()), "workers ended with the restart")
+    check(all(p.poll() is None for p in producers), "a producer exited")
+    print("restart: %d sessions of %d displays kept; SIGTERM to exit %.0f ms, start to ready "
+          "%.0f ms" % (2 * N, N, (gone - start) * 1000, (ready - gone) * 1000))
+    sp.proc.send_signal(signal.SIGTERM)
+    sp.proc.wait(timeout=30)
+    store.drop()
+    common.wait_for(lambda: (fdstore.reap_orphans(), not any(
+        os.path.exists("/proc/%d" % p) for pids in procs.values() for p in pids))[1], 20,
+        "the workers to end once the fd store was dropped")
 
 
 common.run(main)

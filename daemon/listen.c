@@ -356,6 +356,15 @@ listen_shutdown(struct display *d)
 }
 
 void
+listen_pause(struct display *d)
+{
+	struct listener *l;
+
+	LIST_FOREACH(l, &d->d_listeners, l_entry)
+		(void)event_del(l->l_ev);
+}
+
+void
 listen_ports(const struct display *d, int *port, int *tls_port)
 {
 	const struct listener *l;

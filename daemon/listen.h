@@ -26,6 +26,9 @@ void	listen_ports(const struct display *, int *port, int *tls_port);
 /* Close the display's listeners and remove its UNIX socket file, unless
  * systemd keeps the socket for the next run (see listen_forget()). */
 void	listen_shutdown(struct display *);
+/* Stop accepting on d's listeners, which stay open (a handoff: links
+ * wait in their backlog for the next supervisor). */
+void	listen_pause(struct display *);
 /* Tell systemd to keep none of the display's listeners: the display is
  * gone from the configuration. */
 void	listen_forget(const struct display *);

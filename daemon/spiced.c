@@ -234,25 +234,80 @@ static struct event	*spiced_switch_ev;
 
 static int	spiced_handed;
 
-/* Under systemd: leave every running session to the next supervisor
- * (handoff.h) and exit without stopping anything it holds.  0 when
- * nothing was handed over. */
-static int
-spiced_hand_over(void)
-{
-	if (!spiced_conf.c_keep_sessions || handoff_save(spiced_displays,
-	    CONF_MAX_DISPLAYS, spiced_conn_counter) < 0)
-		return 0;
-	spiced_handed = 1;
-	control_shutdown();
-	link_abort_all();
-	keygen_stop();
-	event_base_loopexit(spiced_base, NULL);
-	return 1;
-}
+/* A handoff first lets the handshakes under way finish (their sessions
+ * are then handed over too), polling every SPICED_DRAIN_TICK_MS for at
+ * most SPICED_DRAIN_MS: new links wait in the listeners meanwhile. */
+#define SPICED_DRAIN_MS		1000
+#define SPICED_DRAIN_TICK_MS	10
+
+static struct event	*spiced_drain_ev;
+static int		 spiced_drain_left_ms;
 
 static unsigned	spiced_ask_reconnect(void);
 static void	spiced_shutdown(evutil_socket_t, short, void *);
+
+/* Leave every running session to the next supervisor (handoff.h) and
+ * exit without stopping anything it holds; if that fails, shut down as
+ * without keep-sessions. */
+static void
+spiced_hand_over(void)
+{
+	struct timeval switch_wait = { 0, SPICED_SWITCH_MS * 1000 };
+	unsigned left = link_count(NULL);
+
+	if (left > 0)
+		log_info("handoff: %u handshake%s still under way after %d ms "
+		    "cut", left, left == 1 ? "" : "s", SPICED_DRAIN_MS);
+	link_abort_all();
+	if (handoff_save(spiced_displays, CONF_MAX_DISPLAYS,
+	    spiced_conn_counter) >= 0) {
+		spiced_handed = 1;
+		keygen_stop();
+		event_base_loopexit(spiced_base, NULL);
+		return;
+	}
+	if (spiced_ask_reconnect() > 0 && (spiced_switch_ev = evtimer_new(
+	    spiced_base, spiced_shutdown, NULL)) != NULL &&
+	    evtimer_add(spiced_switch_ev, &switch_wait) == 0)
+		return;
+	spiced_shutdown(-1, 0, NULL);
+}
+
+static void
+spiced_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tick = { 0, SPICED_DRAIN_TICK_MS * 1000 };
+
+	if (link_count(NULL) > 0 && spiced_drain_left_ms > 0 &&
+	    evtimer_add(spiced_drain_ev, &tick) == 0) {
+		spiced_drain_left_ms -= SPICED_DRAIN_TICK_MS;
+		return;
+	}
+	spiced_hand_over();
+}
+
+/* SIGTERM under systemd with keep-sessions: stop taking links (the
+ * listeners stay open in systemd's fd store for the next supervisor) and
+ * control connections, then hand over once the handshakes under way are
+ * done. */
+static void
+spiced_drain(void)
+{
+	size_t i;
+
+	control_shutdown();
+	for (i = 0; i < spiced_conf.c_ndisplays; i++)
+		if (spiced_displays[i].d_conf != NULL)
+			listen_pause(&spiced_displays[i]);
+	spiced_drain_left_ms = SPICED_DRAIN_MS;
+	if ((spiced_drain_ev = evtimer_new(spiced_base, spiced_drain_cb,
+	    NULL)) == NULL) {
+		spiced_hand_over();
+		return;
+	}
+	spiced_drain_cb(-1, 0, NULL);
+}
+
 
 static void
 spiced_on_signal(evutil_socket_t sig, short what, void *arg)
@@ -276,10 +331,17 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 		spiced_shutdown(-1, 0, NULL);
 		return;
 	}
+	if (spiced_drain_ev != NULL) {
+		/* A second signal while handshakes finish: hand over now. */
+		spiced_drain_left_ms = 0;
+		return;
+	}
 	log_info("signal %d: shutting down", (int)sig);
 	svc_stopping();
-	if (spiced_hand_over())
+	if (spiced_conf.c_keep_sessions && getenv("NOTIFY_SOCKET") != NULL) {
+		spiced_drain();
 		return;
+	}
 	if (spiced_ask_reconnect() > 0 && (spiced_switch_ev = evtimer_new(
 	    spiced_base, spiced_shutdown, NULL)) != NULL &&
 	    evtimer_add(spiced_switch_ev, &switch_wait) == 0)
@@ -530,6 +592,8 @@ main(int argc, char *argv[])
 		event_free(sigs[i]);
 	if (spiced_switch_ev != NULL)
 		event_free(spiced_switch_ev);
+	if (spiced_drain_ev != NULL)
+		event_free(spiced_drain_ev);
 	event_free(logtick);
 	/* Every worker and relay was told to stop; none outlives us, and
 	 * none stays a zombie until init takes it.  Unless they were

@@ -17,7 +17,8 @@ was sent, the producer did not attach again, `spicectl list` shows the
 four sessions with their channels, the WebSocket one answers a ping.  `spicectl disconnect` of one ends it
 (the new supervisor stops a worker that is not its child), a viewer that
 leaves ends its session in the new supervisor's log, and a new login
-works.  A second restart hands over the workers the first adopted; then
+works.  A second restart hands over the workers the first adopted, and
+the session of a login under way at SIGTERM, which it lets finish; then
 the supervisor is killed (kill -9) and the next one adopts the standby
 it kept in the store.
 With keep-sessions = no (a reload), SIGTERM makes that supervisor stop
@@ -27,10 +28,12 @@ then ends by itself.)"""
 
 import os
 import signal
+import struct
 import time
 
 import common
 import fdstore
+import rawlink
 import spice_client
 import tlsutil
 import wsclient
@@ -152,14 +155,23 @@ def main():
     tlsutil.release_client(c3)
 
     # A second restart hands over what this supervisor adopted (workers
-    # that are not its children).
+    # that are not its children), and a login under way at SIGTERM: the
+    # supervisor lets it finish first, and its session goes along.
     mark = sp.log_mark()
+    raw = rawlink.connect(sp.port)
+    mess = rawlink.link_mess()
+    raw.sendall(rawlink.link_header(len(mess)) + mess)
+    _, key, _ = rawlink.read_reply(raw)
     sp.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    raw.sendall(struct.pack("<I", 1) + rawlink.encrypt_ticket(key, "pw"))
+    check(struct.unpack("<I", rawlink.recv_exact(raw, 4))[0] == 0,
+          "the login under way at SIGTERM was refused")
     check(sp.proc.wait(timeout=15) == 0, "spiced exited %d" % sp.proc.returncode)
-    check("handoff: 2 sessions" in sp.log_text()[mark:], "no second handoff:\n%s"
+    check("handoff: 3 sessions" in sp.log_text()[mark:], "no second handoff:\n%s"
           % sp.log_text()[mark:][-1500:])
     sp.restart(activate=store.activate())
-    sp.wait_log(r'display "t": 2 sessions kept from the previous run', 5, mark)
+    sp.wait_log(r'display "t": 3 sessions kept from the previous run', 5, mark)
     frames_flow(tls, "frames to the TLS viewer after a second restart")
     ws.raw_send(wsclient.frame(b"again", wsclient.OP_PING))
     check(ws.wait_pong() == b"again", "the WebSocket viewer's worker is gone")
@@ -175,7 +187,7 @@ def main():
     for c in viewers[1:]:
         frames_flow(c, "frames while the killed supervisor is gone")
     sp.restart(activate=store.activate())
-    sp.wait_log(r'display "t": 2 sessions kept from the previous run', 5, mark)
+    sp.wait_log(r'display "t": 3 sessions kept from the previous run', 5, mark)
     frames_flow(tls, "frames to the TLS viewer after kill -9 of the supervisor")
     ws.raw_send(wsclient.frame(b"killed", wsclient.OP_PING))
     check(ws.wait_pong() == b"killed", "the WebSocket viewer's worker is gone")
@@ -194,7 +206,7 @@ def main():
     sp.proc.send_signal(signal.SIGTERM)
     check(sp.proc.wait(timeout=15) == 0, "spiced exited %d" % sp.proc.returncode)
     log = sp.log_text()[mark:]
-    check("handoff" not in log and "asked 2 viewers to link again" in log,
+    check("handoff" not in log and "asked 3 viewers to link again" in log,
           "keep-sessions = no did not apply:\n%s" % log[-1500:])
     reap_orphans()
     left = [p for p in remaining if alive(p)]

@@ -102,6 +102,7 @@ void	session_input_changed(struct display *d) { (void)d; }
 void	session_leds_changed(struct display *d) { (void)d; }
 void	session_agent_update(struct display *d) { (void)d; }
 void	svc_status(void) { }
+void	svc_changed(void) { }
 
 int
 wproc_send(struct wproc *w, uint32_t type, uint32_t session, uint32_t conn,

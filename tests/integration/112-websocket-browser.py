@@ -5,7 +5,9 @@ chromium opens spice-html5 (Debian package spice-html5, served by a local
 http.server) pointed at spiced's ordinary port, and the page's canvas must
 show the producer's picture: a natural one (sent as QUIC: spice-html5
 has no LZ4), then a drawing, text-like marks and flat areas (sent as LZ,
-LZ_RGB, decoded by spice-html5's own lz.js).
+LZ_RGB, decoded by spice-html5's own lz.js) after spiced restarted with
+the test playing systemd's fd store: the page's session is handed to
+the next supervisor and the page never links again.
 
 The browser is driven through the DevTools protocol (its WebSocket, with
 tests/integration/wsclient.py; stdlib only): navigate, wait until the
@@ -24,6 +26,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import threading
@@ -32,6 +35,7 @@ import urllib.request
 import zlib
 
 import common
+import fdstore
 import ppm
 import wsclient
 from common import check
@@ -137,7 +141,9 @@ def main():
     if not os.access(CHROMIUM, os.X_OK) or not os.path.isfile(
             os.path.join(HTML5, "spice_auto.html")):
         raise common.SkipTest("chromium or spice-html5 not installed")
-    sp = common.Spiced()
+    fdstore.become_subreaper()
+    store = fdstore.FdStore(os.path.join(common.tmpdir(), "notify"))
+    sp = common.Spiced(env={"NOTIFY_SOCKET": store.path})
     picture = common.pattern_rgb(W, H, seed=12)
     path = os.path.join(sp.dir, "p.ppm")
     ppm.write_ppm(path, W, H, picture)
@@ -219,6 +225,13 @@ def main():
         expect(picture, "the natural picture")
         # spice-html5 has no LZ4: its lossless images are QUIC and LZ.
         sp.wait_log(r"initialised \(quic and lz images", 1)
+        # spiced restarts (the test playing systemd's fd store): the
+        # page's session is handed over, the browser notices nothing.
+        mark = sp.log_mark()
+        sp.proc.send_signal(signal.SIGTERM)
+        check(sp.proc.wait(timeout=15) == 0, "spiced exited %s" % sp.proc.returncode)
+        sp.restart(activate=store.activate())
+        sp.wait_log(r'display "t": 1 session kept from the previous run', 5, mark)
         # A drawing from the next producer: LZ, decoded by lz.js.
         producer.terminate()
         producer.wait(10)
@@ -234,8 +247,11 @@ def main():
         ppm.write_ppm(dpath, W, H, drawing)
         sp.start_producer("--image", dpath)
         expect(drawing, "the drawing")
-        # The session went through spiced's WebSocket, nothing else.
+        # The session went through spiced's WebSocket, nothing else, and
+        # the page did not link again after the restart.
         sp.wait_log(r"channel 1:0 linked", 1)
+        check("linked" not in sp.log_text()[mark:], "the page linked again after the "
+              "restart")
     finally:
         browser.terminate()
         try:
@@ -245,6 +261,11 @@ def main():
         httpd.shutdown()
         log.close()
         shutil.rmtree(profile, ignore_errors=True)
+        sp.stop()
+        store.drop()
+        common.wait_for(lambda: (fdstore.reap_orphans(), not [
+            p for p in common.children(os.getpid())
+            if b"spiced-worker" in common.cmdline(p)])[1], 10, "the kept workers to end")
 
 
 common.run(main)

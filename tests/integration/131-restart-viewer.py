@@ -6,13 +6,13 @@ under systemd, tests/integration/180-systemd-units.py) and outlive
 spiced, with $NOTIFY_SOCKET set and this test playing systemd's fd store
 (tests/integration/fdstore.py).
 
-Over plain TCP to 127.0.0.1, with the default keep-sessions = yes: at
-SIGTERM spiced leaves its session to the next one (daemon/handoff.h),
-which adopts it: the viewer is never asked to link again, and when the
-producer is replaced afterwards, the same remote-viewer window shows the
-new picture.  Over TLS (every channel secured, through the relay) to
-"localhost", with keep-sessions = no: at SIGTERM spiced asks the viewer
-to link again (SWITCH_HOST) to "localhost", the name the viewer gave TLS,
+Over plain TCP to 127.0.0.1, then over TLS (every channel secured,
+through relay processes) to "localhost", with the default keep-sessions
+= yes: at SIGTERM spiced leaves its session to the next one
+(daemon/handoff.h), which adopts it: the viewer is never asked to link
+again, and when the producer is replaced afterwards, the same
+remote-viewer window shows the new picture.  Over TLS again with
+keep-sessions = no: at SIGTERM spiced asks the viewer to link again (SWITCH_HOST) to "localhost", the name the viewer gave TLS,
 so that its certificate check holds; its connection waits in the
 listener; spiced started again serves it, a producer attaches with a new
 picture, and the same remote-viewer, never closed, shows it in the same
@@ -43,11 +43,12 @@ def listener():
 def main():
     xsession.need("remote-viewer", "xdotool")
     fdstore.become_subreaper()
-    across_restart(False)
-    across_restart(True)
+    across_restart(tls=False, keep=True)
+    across_restart(tls=True, keep=True)
+    across_restart(tls=True, keep=False)
 
 
-def across_restart(tls):
+def across_restart(tls, keep):
     d = common.tmpdir()
     tcp, port = listener()
     activate = [(tcp, "t")]
@@ -62,7 +63,7 @@ def across_restart(tls):
     # Keeping sessions over plain TCP, relinking over TLS.
     sp = common.Spiced(password="pw", activate=activate, extra=extra,
                        env={"NOTIFY_SOCKET": store.path},
-                       global_extra="" if not tls else "keep-sessions = no")
+                       global_extra="" if keep else "keep-sessions = no")
     first = common.pattern_rgb(W, H, seed=31)
     second = common.pattern_rgb(W, H, seed=32)
     imgs = []
@@ -101,15 +102,15 @@ def across_restart(tls):
 
     mark = sp.log_mark()
     sp.proc.send_signal(signal.SIGTERM)
-    if tls:
+    if not keep:
         sp.wait_log(r"asked 1 viewer to link again to the next spiced", 5, mark)
         sp.wait_log(r"viewer asked to reconnect to localhost port %d" % tport, 5, mark)
     check(sp.proc.wait(timeout=15) == 0, "spiced exited with %s" % sp.proc.returncode)
-    check(tls or "handoff: 1 session and " in sp.log_text()[mark:],
+    check(not keep or "handoff: 1 session and " in sp.log_text()[mark:],
           "spiced did not hand its session over:\n%s" % sp.log_text()[mark:][-1500:])
 
     sp.restart(activate=activate + store.activate())
-    if not tls:
+    if keep:
         sp.wait_log(r'display "t": 1 session kept from the previous run', 5, mark)
         # The adopted display worker takes the next producer.
         producer.terminate()
@@ -120,14 +121,14 @@ def across_restart(tls):
     check(x.windows_of(viewer.pid) == windows, "remote-viewer's windows changed: %r, then %r"
           % (windows, x.windows_of(viewer.pid)))
     log = sp.log_text()[mark:]
-    if tls:
+    if not keep:
         sp.wait_log(r"session \d+ started for 127\.0\.0\.1", 5, mark)
     else:
         check(re.search(r"session \d+ started", log) is None and
               "link again" not in log, "the viewer linked again:\n%s" % log[-2000:])
     print("remote-viewer (%s) %s through the restart and shows the new picture"
-          % ("TLS to localhost" if tls else "plain", "linked again" if tls else
-             "kept its session"))
+          % ("TLS to localhost" if tls else "plain", "kept its session" if keep else
+             "linked again"))
     check(sp.alive(), "spiced died")
     viewer.send_signal(signal.SIGTERM)
     viewer.wait(10)

@@ -268,8 +268,7 @@ class Spiced:
         self._env = env or {}
         self._child_setup = child_setup
         self._activate(activate)
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     preexec_fn=self._child, pass_fds=self._pass_fds)
+        self.proc = self._popen(args)
         _procs.append(self.proc)
         if wait_ready:
             self.wait_log(r"\bready$", 10)
@@ -285,6 +284,28 @@ class Spiced:
         self._child = child
         self._pass_fds = range(3, 3 + len(activate or []))
 
+    def _popen(self, args):
+        """Popen spiced.  subprocess makes each of pass_fds inheritable in
+        the child before preexec_fn runs (which moves the sockets to
+        them), so each must be open here: a number no longer open gets
+        /dev/null meanwhile."""
+        held = []
+        for fd in self._pass_fds:
+            try:
+                os.fstat(fd)
+            except OSError:
+                null = os.open(os.devnull, os.O_RDONLY)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+                held.append(fd)
+        try:
+            return subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                    preexec_fn=self._child, pass_fds=self._pass_fds)
+        finally:
+            for fd in held:
+                os.close(fd)
+
     def restart(self, activate=None):
         """Start spiced again with the same configuration (and the same
         sockets, if systemd's were passed), as systemd's Restart= would
@@ -293,9 +314,7 @@ class Spiced:
         if activate is not None:
             self._activate(activate)
         mark = self.log_mark()
-        self.proc = subprocess.Popen(self.proc.args, stdout=self.log,
-                                     stderr=subprocess.STDOUT, preexec_fn=self._child,
-                                     pass_fds=self._pass_fds)
+        self.proc = self._popen(self.proc.args)
         _procs.append(self.proc)
         self.wait_log(r"\bready$", 10, mark)
 

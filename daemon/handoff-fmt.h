@@ -8,9 +8,10 @@
  * what it wrote).  Each record is a u16 kind, a u16 length and that many
  * bytes: exactly the size of the kind's struct.  A DISPLAY record starts
  * a display; what follows belongs to it, in this order: at most one
- * PRODUCER, its PORTs, the SESSIONs, their CHANs, then the WORKERs.  File
- * descriptors travel beside the records (handoff.c); a record names one
- * by its index among them, -1 for none, and no index is named twice.
+ * PRODUCER, its PORTs, the SESSIONs, their CHANs, then the WORKERs.
+ * File descriptors travel beside the records (handoff-save.c); a record
+ * names one by its index among them, -1 for none, and no index is named
+ * twice.
  */
 #ifndef SPICED_HANDOFF_FMT_H
 #define SPICED_HANDOFF_FMT_H
@@ -30,6 +31,11 @@
 #define HO_MAX_RECS	65536
 #define HO_MAX_FDS	16384
 #define HO_MAX_BYTES	(8u << 20)
+/* Descriptors per datagram on the handoff's socket: below SCM_MAX_FD
+ * (253).  Not fdpass.h's eight: a handoff may carry thousands, and the
+ * datagrams queued until the next supervisor reads them count against
+ * the socket's send buffer. */
+#define HO_FDS_PER_MSG	240
 /* Sessions a display may bring along. */
 #define HO_MAX_SESSIONS	4096
 

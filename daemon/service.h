@@ -22,9 +22,9 @@ int	svc_ready(struct display *displays, size_t n, struct spd_err *);
  * change hook: each is a change of what runs). */
 void	svc_status(void);
 /* What the supervisor runs changed (a worker, a session, something a
- * producer handed over): call the hook set with svc_on_change(), which is
- * how the modules that make the changes tell handoff.c without calling
- * it (it calls them). */
+ * producer handed over): call the hook set with svc_on_change(), which
+ * is how the modules that make the changes tell handoff-save.c without
+ * calling it (it calls them). */
 void	svc_changed(void);
 void	svc_on_change(void (*hook)(void));
 /* A reload begins (RELOADING=1) or ends (READY=1 and a new STATUS). */

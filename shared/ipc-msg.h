@@ -14,7 +14,7 @@
  * the version in IPC_D2W_INIT).  Three things never change, whatever the
  * version: struct ipc_hdr, the number of IPC_D2W_SWITCH_HOST and struct
  * ipc_switch_host.  After an upgrade, the new supervisor sends it to the
- * main workers of the old one it cannot adopt (daemon/handoff.c), so that
+ * main workers of the old one it cannot adopt (daemon/handoff-adopt.c), so that
  * their viewers link again rather than lose their display.
  *
  * Payloads are fixed-size packed little-endian-host structs (both ends are

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """An upgrade whose workers speak another IPC version: the new supervisor
 cannot adopt them, so it asks their viewers to link again instead of
-dropping them (daemon/handoff.c, ho_relink).
+dropping them (daemon/handoff-adopt.c, ho_relink).
 
 This test plays systemd's fd store (tests/integration/fdstore.py) and an
 older supervisor: it rewrites the handoff spiced left at SIGTERM so that

@@ -18,6 +18,12 @@
  * handoff it cannot read, are closed: those workers see their IPC socket
  * close and end, and so do their sessions.  When the unit is stopped
  * instead, systemd closes the stored socket, with the same effect.
+ *
+ * Trust: only the unit's main process can put a descriptor in its fd
+ * store (NotifyAccess=main, the default of Type=notify), so a handoff
+ * comes from a supervisor of the same unit; its reader still checks its
+ * whole structure (handoff-fmt.c, fuzzed) before adopting anything, and
+ * what adopted workers send is checked as from any worker.
  */
 #ifndef SPICED_HANDOFF_H
 #define SPICED_HANDOFF_H

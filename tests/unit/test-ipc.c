@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include "fdpass.h"
@@ -148,9 +149,30 @@ test_eof(void)
 	ASSERT_TRUE(!ipc_str_ok("abc", 3));
 }
 
+/* What every version keeps (ipc-msg.h): a supervisor sends it to the
+ * main workers of another version after an upgrade. */
+static void
+test_frozen(void)
+{
+	size_t len;
+	int nfds;
+
+	ASSERT_INT_EQ(sizeof(struct ipc_hdr), 16);
+	ASSERT_INT_EQ(offsetof(struct ipc_hdr, ih_type), 0);
+	ASSERT_INT_EQ(offsetof(struct ipc_hdr, ih_len), 4);
+	ASSERT_INT_EQ(offsetof(struct ipc_hdr, ih_session), 8);
+	ASSERT_INT_EQ(IPC_D2W_SWITCH_HOST, 122);
+	ASSERT_INT_EQ(sizeof(struct ipc_switch_host), 4);
+	ASSERT_INT_EQ(offsetof(struct ipc_switch_host, tls_port), 2);
+	ASSERT_INT_EQ(ipc_msg_spec(IPC_D2W_SWITCH_HOST, &len, &nfds), 0);
+	ASSERT_INT_EQ(len, 4);
+	ASSERT_INT_EQ(nfds, 0);
+}
+
 int
 main(void)
 {
+	test_frozen();
 	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	test_roundtrip();
 	test_send_checks();

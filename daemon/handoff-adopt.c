@@ -26,6 +26,8 @@
  * again before their IPC sockets close (as at a restart without
  * keep-sessions). */
 #define HO_RELINK_MS	300
+/* Connection ids skipped after a handoff (handoff_adopt()). */
+#define HO_CONN_GAP	65536
 
 /* Every descriptor queued on sock, in order, into *fds (*n of them).
  * -1 with errno on a socket error or a malformed datagram. */
@@ -365,5 +367,7 @@ out:
 	free(buf);
 	free(items);
 	close(sock);
-	return head.conn_counter;
+	/* A standby may be up to HO_STANDBY_MS older than the connections
+	 * its workers serve: go on well past any id it could have missed. */
+	return head.conn_counter == 0 ? 0 : head.conn_counter + HO_CONN_GAP;
 }

@@ -55,9 +55,9 @@ int	handoff_standby_start(struct display *ds, size_t n,
 	    const uint32_t *conn_counter, const int *keep);
 
 /* At start, after display_setup() and before display_start(): adopt
- * what the last supervisor handed over, if anything.  Returns the last
- * connection id it gave (0 if none), for spiced_next_conn_id() to go on
- * from. */
+ * what the last supervisor handed over, if anything.  Returns the
+ * connection id for spiced_next_conn_id() to go on from: well past the
+ * last one the handoff names (0 if none). */
 uint32_t handoff_adopt(struct display *ds, size_t n);
 
 #endif

@@ -399,6 +399,7 @@ session_chan_add(struct session *s, uint32_t conn, const struct link_info *li)
 	snprintf(sc->sc_peer, sizeof(sc->sc_peer), "%s", li->client.peer);
 	sc->sc_since = time(NULL);
 	TAILQ_INSERT_TAIL(&s->s_chans, sc, sc_entry);
+	svc_changed();
 }
 
 static void

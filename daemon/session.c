@@ -411,6 +411,7 @@ session_chan_remove(struct session *s, uint32_t conn)
 		if (sc->sc_conn == conn) {
 			TAILQ_REMOVE(&s->s_chans, sc, sc_entry);
 			free(sc);
+			svc_changed();
 			return;
 		}
 }

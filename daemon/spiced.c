@@ -246,13 +246,26 @@ static int		 spiced_drain_left_ms;
 static unsigned	spiced_ask_reconnect(void);
 static void	spiced_shutdown(evutil_socket_t, short, void *);
 
+/* Shut down, after giving the viewers asked to link again elsewhere
+ * SPICED_SWITCH_MS to hear it (if any were). */
+static void
+spiced_relink_and_stop(void)
+{
+	struct timeval switch_wait = { 0, SPICED_SWITCH_MS * 1000 };
+
+	if (spiced_ask_reconnect() > 0 && (spiced_switch_ev = evtimer_new(
+	    spiced_base, spiced_shutdown, NULL)) != NULL &&
+	    evtimer_add(spiced_switch_ev, &switch_wait) == 0)
+		return;
+	spiced_shutdown(-1, 0, NULL);
+}
+
 /* Leave every running session to the next supervisor (handoff.h) and
  * exit without stopping anything it holds; if that fails, shut down as
  * without keep-sessions. */
 static void
 spiced_hand_over(void)
 {
-	struct timeval switch_wait = { 0, SPICED_SWITCH_MS * 1000 };
 	unsigned left = link_count(NULL);
 
 	if (left > 0)
@@ -266,11 +279,7 @@ spiced_hand_over(void)
 		event_base_loopexit(spiced_base, NULL);
 		return;
 	}
-	if (spiced_ask_reconnect() > 0 && (spiced_switch_ev = evtimer_new(
-	    spiced_base, spiced_shutdown, NULL)) != NULL &&
-	    evtimer_add(spiced_switch_ev, &switch_wait) == 0)
-		return;
-	spiced_shutdown(-1, 0, NULL);
+	spiced_relink_and_stop();
 }
 
 static void
@@ -308,12 +317,9 @@ spiced_drain(void)
 	spiced_drain_cb(-1, 0, NULL);
 }
 
-
 static void
 spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct timeval switch_wait = { 0, SPICED_SWITCH_MS * 1000 };
-
 	if (sig == SIGCHLD) {
 		wproc_reap();
 		return;
@@ -332,21 +338,17 @@ spiced_on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (spiced_drain_ev != NULL) {
-		/* A second signal while handshakes finish: hand over now. */
+		/* A second signal while handshakes finish: hand over at the
+		 * next tick. */
 		spiced_drain_left_ms = 0;
 		return;
 	}
 	log_info("signal %d: shutting down", (int)sig);
 	svc_stopping();
-	if (spiced_conf.c_keep_sessions && getenv("NOTIFY_SOCKET") != NULL) {
+	if (spiced_conf.c_keep_sessions && getenv("NOTIFY_SOCKET") != NULL)
 		spiced_drain();
-		return;
-	}
-	if (spiced_ask_reconnect() > 0 && (spiced_switch_ev = evtimer_new(
-	    spiced_base, spiced_shutdown, NULL)) != NULL &&
-	    evtimer_add(spiced_switch_ev, &switch_wait) == 0)
-		return;
-	spiced_shutdown(-1, 0, NULL);
+	else
+		spiced_relink_and_stop();
 }
 
 /* Under systemd the listeners wait in its fd store for the next run

@@ -261,11 +261,7 @@ def main():
         httpd.shutdown()
         log.close()
         shutil.rmtree(profile, ignore_errors=True)
-        sp.stop()
-        store.drop()
-        common.wait_for(lambda: (fdstore.reap_orphans(), not [
-            p for p in common.children(os.getpid())
-            if b"spiced-worker" in common.cmdline(p)])[1], 10, "the kept workers to end")
+        fdstore.finish(sp, store)
 
 
 common.run(main)

@@ -132,18 +132,9 @@ def across_restart(tls, keep):
     check(sp.alive(), "spiced died")
     viewer.send_signal(signal.SIGTERM)
     viewer.wait(10)
-    sp.stop()
     # What a stopped unit's fd store holds goes; so do kept workers.
-    store.drop()
+    fdstore.finish(sp, store, kept=keep)
     store.stopped = True
-    common.wait_for(no_workers, 10, "the kept workers to end")
-
-
-def no_workers():
-    """No worker left below the test (the subreaper of those orphaned)."""
-    fdstore.reap_orphans()
-    return not [p for p in common.children(os.getpid())
-                if b"spiced-worker" in common.cmdline(p)]
 
 
 common.run(main)

@@ -106,10 +106,7 @@ def main():
     print("upgrade across IPC versions %d -> %d: the viewer linked again (session %d -> %d)"
           % (other, other - 1, old_session, new_session))
     c.disconnect()
-    sp.proc.send_signal(signal.SIGTERM)
-    sp.proc.wait(timeout=15)
-    store.drop()
-    reap_orphans()
+    fdstore.finish(sp, store)
 
 
 if __name__ == "__main__":

@@ -3,15 +3,19 @@
 """Byte-stream ports (qxl-shm MSG_PORT) from a scripted producer that
 echoes what it gets, seen by raw clients: a named port is port channel 0
 with PORT_INIT (its name, open), bytes go to the device and come back as
-SPICEVMC_DATA, a PORT_STATE becomes PORT_EVENT, a port added while a
+SPICEVMC_DATA, also after spiced restarted (the port and its channel's
+worker handed to the next supervisor), a PORT_STATE becomes PORT_EVENT, a port added while a
 session runs reaches it in a CHANNELS_LIST of its own; a client message
 of another type ends only that channel.  Hostile ports (a second of one
 name, a control character in the name, an unknown kind, a ninth one)
 drop that producer with the reason while spiced and its sessions stay."""
 
+import os
+import signal
 import struct
 
 import common
+import fdstore
 import rawlink
 import rawspice
 from common import check
@@ -36,7 +40,9 @@ def expect(ch, want):
 
 
 def main():
-    sp = common.Spiced(password="pw")
+    fdstore.become_subreaper()
+    store = fdstore.FdStore(os.path.join(common.tmpdir(), "notify"))
+    sp = common.Spiced(password="pw", env={"NOTIFY_SOCKET": store.path})
     common.wait_producer_socket(sp)
     prod = common.ScriptProducer(sp)
     prod.say("port named org.test.echo")
@@ -58,6 +64,18 @@ def main():
     while len(got) < len(big):
         got += expect(ch, MSG_SPICEVMC_DATA)
     check(got == big, "256 KiB echo differs")
+
+    # spiced restarts (the test playing systemd's fd store): the port,
+    # its channel's worker and the session are handed over; the channel
+    # still echoes and hears the producer's next PORT_STATE, which the
+    # new supervisor reads.
+    mark = sp.log_mark()
+    sp.proc.send_signal(signal.SIGTERM)
+    check(sp.proc.wait(timeout=15) == 0, "spiced exited %s" % sp.proc.returncode)
+    sp.restart(activate=store.activate())
+    sp.wait_log(r'display "t": 1 session kept from the previous run', 5, mark)
+    ch.send(MSG_SPICEVMC_DATA, b"after the restart")
+    check(expect(ch, MSG_SPICEVMC_DATA) == b"after the restart", "no echo after the restart")
     prod.say("port-state 0 0")
     check(expect(ch, MSG_PORT_EVENT) == b"\x01", "PORT_EVENT closed")
 
@@ -95,6 +113,7 @@ def main():
     check(p.proc.wait(timeout=10) == 4, "a ninth port was accepted")
     check("more than" in p.proc.stdout.read(), "ninth port: no reason")
     check(sp.alive() and m.is_open(0.2), "spiced or the session went")
+    fdstore.finish(sp, store)
 
 
 common.run(main)

@@ -149,3 +149,33 @@ def reap_orphans():
             return
         if pid == 0:
             return
+
+
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def workers_left():
+    """pids of spiced workers and relays orphaned to the test (its
+    subreaper) still running, after reaping those that ended."""
+    import common
+    reap_orphans()
+    return [p for p in common.children(os.getpid())
+            if comm(p) in ("spiced-worker", "spiced-relay")]
+
+
+def finish(sp, store, kept=True):
+    """Stop spiced as `systemctl stop` does: SIGTERM (it hands over its
+    workers, which go on: kept), then the fd store goes; wait until every
+    worker it left has ended."""
+    import common
+    sp.stop()
+    left = workers_left()
+    common.check(bool(left) == kept, "workers left to the fd store at SIGTERM: %r" % left)
+    store.drop()
+    common.wait_for(lambda: not workers_left(), 10, "the kept workers to end")
+

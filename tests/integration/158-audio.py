@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Sound both ways from a scripted producer (qxl-shm MSG_AUDIO and
 MSG_RECORD), seen by spice-gtk and raw clients: at 44.1 kHz the
-producer's DATA is the viewer's playback PCM byte for byte; at 48 kHz a
+producer's DATA is the viewer's playback PCM byte for byte; then spiced
+restarts, its sessions, audio workers and sockets handed over, and all
+that follows runs through the next supervisor: at 48 kHz a
 viewer that decodes Opus gets 10 ms Opus packets (a 440 Hz tone decodes
 to 440 Hz in spice-gtk and in libopus, in an eighth of the bytes or
 less) and one that does not gets raw PCM; the viewer is told RECORD_START only once
@@ -15,10 +17,13 @@ with the reason while spiced, the producer and the sessions stay; a
 second RECORD drops the producer with the reason."""
 
 import array
+import os
+import signal
 import struct
 import time
 
 import common
+import fdstore
 import rawspice
 import spice_client
 from common import check
@@ -124,7 +129,9 @@ def start(prod, channels, rate):
 
 
 def main():
-    sp = common.Spiced(password="pw")
+    fdstore.become_subreaper()
+    store = fdstore.FdStore(os.path.join(common.tmpdir(), "notify"))
+    sp = common.Spiced(password="pw", env={"NOTIFY_SOCKET": store.path})
     common.wait_producer_socket(sp)
     prod = common.ScriptProducer(sp)
     prod.say("audio-open; record-open")
@@ -142,6 +149,15 @@ def main():
     a.wait_until(lambda: len(a.pcm) >= len(pcm), 10, "the playback PCM")
     check(a.playback_starts == [(FMT_S16, 2, 44100)], "playback starts %r" % a.playback_starts)
     check(bytes(a.pcm) == pcm, "the playback PCM differs")
+    # spiced restarts (the test playing systemd's fd store): the sound
+    # and microphone sockets, the session's playback and record workers
+    # and who owns each way are handed over; all that follows runs
+    # through the next supervisor.
+    mark = sp.log_mark()
+    sp.proc.send_signal(signal.SIGTERM)
+    check(sp.proc.wait(timeout=15) == 0, "spiced exited %s" % sp.proc.returncode)
+    sp.restart(activate=store.activate())
+    sp.wait_log(r'display "t": 1 session kept from the previous run', 5, mark)
     # At 48 kHz spice-gtk (it decodes Opus) gets Opus: a 440 Hz tone
     # comes out of its decoder at 440 Hz.
     n0 = len(a.pcm)
@@ -221,6 +237,7 @@ def main():
     check(prod.proc.wait(timeout=10) == 4, "a second RECORD was accepted")
     check("a second RECORD" in prod.proc.stdout.read(), "no reason for the second RECORD")
     check(sp.alive(), "spiced died")
+    fdstore.finish(sp, store)
 
 
 common.run(main)

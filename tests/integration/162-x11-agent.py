@@ -7,14 +7,18 @@ pasted there byte for byte; text copied in the client is pasted by an X
 client byte for byte; a PNG image likewise both ways; a 3 MiB text that
 xclip sends incrementally (INCR) arrives whole, and so does the client's
 large text, which spiced-x11 sends incrementally, while an X requestor
-that stops reading midway is dropped alone; PRIMARY goes both ways
+that stops reading midway is dropped alone.  Then spiced restarts, the
+agent port and its owner handed over, and the rest runs through the next
+supervisor: PRIMARY goes both ways
 apart from CLIPBOARD.  The client's window asking for another size gets
 the agent's answer; Xvfb cannot resize, which spiced-x11 says once.  With
 two viewers the agent belongs to one at a time: the oldest at first, then
 the one that last typed or clicked; a view-only viewer never gets it and
 cannot touch the X clipboard."""
 
+import os
 import re
+import signal
 import subprocess
 import threading
 
@@ -22,6 +26,7 @@ import Xlib.X
 import Xlib.display
 
 import common
+import fdstore
 import spice_client
 import xsession
 from common import check
@@ -67,8 +72,10 @@ def main():
     xsession.need("xclip")
     x = xsession.Xvfb(W, H)
     uid = common.producer_uid()
+    fdstore.become_subreaper()
+    store = fdstore.FdStore(os.path.join(common.tmpdir(), "notify"))
     sp = common.Spiced(password="pw", extra=common.producer_conf(uid) +
-                       '\npassword-view-only = "look"')
+                       '\npassword-view-only = "look"', env={"NOTIFY_SOCKET": store.path})
     common.wait_producer_socket(sp)
     xsession.start_spiced_x11(sp, x, uid)
     sp.wait_log(r'producer "spiced-x11" has an agent', 5)
@@ -147,6 +154,15 @@ def main():
     ca.offer[CLIPBOARD] = small
     rc, got = xclip_out(a, x)
     check(rc == 0 and got == small, "X pasted %r after the stalled paste" % got)
+
+    # spiced restarts (the test playing systemd's fd store): spiced-x11's
+    # connection, its agent port and the session that owns it are handed
+    # over; all that follows runs through the next supervisor.
+    mark = sp.log_mark()
+    sp.proc.send_signal(signal.SIGTERM)
+    check(sp.proc.wait(timeout=15) == 0, "spiced exited %s" % sp.proc.returncode)
+    sp.restart(activate=store.activate())
+    sp.wait_log(r'display "t": 1 session kept from the previous run', 5, mark)
 
     # PRIMARY (spice-gtk announces selections), both ways, apart from
     # CLIPBOARD.
@@ -240,6 +256,7 @@ def main():
     b.wait_until(cb.connected, 10, "the agent at the remaining viewer")
     b.disconnect()
     v.disconnect()
+    fdstore.finish(sp, store)
 
 
 common.run(main)

@@ -841,6 +841,7 @@ session_adopt_chan(struct session *s, const struct ho_chan *hc)
 	sc->sc_framing = hc->framing;
 	memcpy(sc->sc_peer, hc->peer, sizeof(sc->sc_peer));
 	sc->sc_since = (time_t)hc->since;
+	sc->sc_adopted = 1;
 	TAILQ_INSERT_TAIL(&s->s_chans, sc, sc_entry);
 }
 

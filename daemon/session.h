@@ -33,6 +33,11 @@ struct session_chan {
 	 * when they came (CLOCK_MONOTONIC ns, 0: not yet). */
 	struct ipc_conn_stats	 sc_stats[2];
 	uint64_t		 sc_stats_at[2];
+	/* From a handoff, not yet confirmed by its worker's stats (a
+	 * standby may name connections that closed since), and the stats
+	 * round of its worker that last named it (worker-ipc.c). */
+	int			 sc_adopted;
+	uint32_t		 sc_seen;
 };
 
 struct session {

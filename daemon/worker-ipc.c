@@ -156,6 +156,48 @@ wproc_serves(const struct wproc *w, uint8_t t, uint32_t session)
 	}
 }
 
+/*
+ * A standby handoff (handoff.h) may be up to 100 ms older than what an
+ * adopted worker serves: a connection that closed meanwhile had its
+ * CONN_CLOSED read by the supervisor that died.  The worker's stats name
+ * every connection it has, in rounds; the second whole round after the
+ * adoption (the first may have begun before it) settles which adopted
+ * records are still true.  Those it does not name close here.
+ */
+#define WPROC_PRUNE_ROUND	2
+#define WPROC_PRUNE_MAX		64
+
+static void
+wproc_prune_adopted(struct wproc *w)
+{
+	struct { uint32_t session, conn; } gone[WPROC_PRUNE_MAX];
+	struct display *d = w->w_display;
+	struct session_chan *sc;
+	struct session *s;
+	int n = 0, i;
+
+	if (d == NULL)
+		return;
+	LIST_FOREACH(s, &d->d_sessions, s_entry)
+		TAILQ_FOREACH(sc, &s->s_chans, sc_entry) {
+			if (!sc->sc_adopted ||
+			    !wproc_serves(w, sc->sc_type, s->s_id))
+				continue;
+			sc->sc_adopted = 0;
+			if (sc->sc_seen != w->w_rounds && n < WPROC_PRUNE_MAX) {
+				gone[n].session = s->s_id;
+				gone[n++].conn = sc->sc_conn;
+			}
+		}
+	/* Apart: a main connection's close ends its session. */
+	for (i = 0; i < n; i++) {
+		log_info("display \"%s\": session %u: connection %u closed "
+		    "while no supervisor ran", d->d_name, gone[i].session,
+		    gone[i].conn);
+		session_conn_closed(d, gone[i].session, gone[i].conn);
+	}
+}
+
 static int
 wproc_ipc_stats(struct wproc *w, struct ipc_msg *m, const char **why)
 {
@@ -191,7 +233,11 @@ wproc_ipc_stats(struct wproc *w, struct ipc_msg *m, const char **why)
 		sc->sc_stats_at[0] = sc->sc_stats_at[1];
 		sc->sc_stats[1] = st.conn[i];
 		sc->sc_stats_at[1] = now;
+		sc->sc_seen = w->w_rounds + 1;
 	}
+	if (st.nconn < IPC_STATS_CONNS && ++w->w_rounds ==
+	    WPROC_PRUNE_ROUND && w->w_pidfd >= 0)
+		wproc_prune_adopted(w);
 	return 0;
 }
 

@@ -55,6 +55,9 @@ struct wproc {
 	 * MONOTONIC ns), for spicectl stats. */
 	uint64_t		 w_cpu_ns[2];
 	uint64_t		 w_cpu_at[2];
+	/* Whole IPC_W2D_STATS rounds received (a round: messages until one
+	 * that is not full). */
+	uint32_t		 w_rounds;
 };
 
 /* fork+exec a worker for display d (NULL for WPROC_KEYGEN) with the IPC

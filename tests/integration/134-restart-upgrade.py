@@ -10,7 +10,12 @@ its head names another IPC version, descriptors untouched.  The next
 spiced logs that the viewer is asked to link again; the spice-gtk viewer,
 never disconnected, links to it through a new session and gets frames;
 the old workers end once their IPC sockets close, and so does the
-producer's connection (a producer that comes back attaches again)."""
+producer's connection (a producer that comes back attaches again).
+Then a handoff that lags what runs, as a standby written before a
+channel closed (whose close went to the supervisor that died): the
+channel record it names, which its display worker no longer has, goes
+once that worker's stats say so; the session and its real channels
+stay."""
 
 import array
 import os
@@ -26,6 +31,11 @@ from common import check
 from fdstore import alive, reap_orphans
 
 HEAD = struct.Struct("<IIIIII")     # magic, version, ipc_version, nrecs, nfds, conn
+HO_CHAN, HO_WORKER = 5, 6
+with open(os.path.join(common.SRCDIR, "shared", "ipc-msg.h")) as _f:
+    IPC_VERSION = int(re.search(r"#define SPICED_IPC_VERSION\s+(\d+)", _f.read()).group(1))
+CHANNEL_DISPLAY = 2
+STALE_CONN = 0xfff00000
 
 
 def recv_all(sock):
@@ -46,27 +56,53 @@ def recv_all(sock):
                 fds += list(got)
 
 
-def as_older_version(store):
-    """Replace the stored handoff by the same one whose head says the
-    workers speak IPC version + 1; returns that version."""
+def rewrite(store, change):
+    """Replace the stored handoff by change(head fields, records) of it,
+    descriptors untouched: as a supervisor of another version, or one
+    whose record lags what runs, would have left it."""
     [fd] = store.take("handoff")
     old = socket.socket(fileno=fd)
     fds = recv_all(old)
     old.close()
     state = os.pread(fds[0], 1 << 20, 0)
-    magic, version, ipc, nrecs, nfds, conn = HEAD.unpack_from(state)
-    check(nfds == len(fds) - 1, "handoff: %d descriptors for %d" % (len(fds) - 1, nfds))
-    memfd = os.memfd_create("older-handoff")
-    os.write(memfd, HEAD.pack(magic, version, ipc + 1, nrecs, nfds, conn) + state[HEAD.size:])
+    head = list(HEAD.unpack_from(state))
+    check(head[4] == len(fds) - 1, "handoff: %d descriptors for %d" % (len(fds) - 1, head[4]))
+    recs, off = [], HEAD.size
+    while off < len(state):
+        kind, size = struct.unpack_from("<HH", state, off)
+        recs.append((kind, state[off + 4:off + 4 + size]))
+        off += 4 + size
+    head, recs = change(head, recs)
+    head[3] = len(recs)
+    memfd = os.memfd_create("rewritten-handoff")
+    os.write(memfd, HEAD.pack(*head) + b"".join(struct.pack("<HH", k, len(b)) + b
+                                                for k, b in recs))
     w, r = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    msgs = [[memfd]] + [fds[1 + i:1 + i + 200] for i in range(0, nfds, 200)]
+    msgs = [[memfd]] + [fds[1 + i:1 + i + 200] for i in range(0, head[4], 200)]
     for batch in msgs:
         w.sendmsg([b"H"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", batch))])
     w.close()
     for f in fds + [memfd]:
         os.close(f)
     store.put(r.detach(), "handoff")
-    return ipc + 1
+
+
+def older_version(head, recs):
+    """The head of a supervisor whose workers speak IPC version + 1."""
+    head[2] += 1
+    return head, recs
+
+
+def stale_channel(session, conn):
+    """A display channel record of session that its worker no longer
+    has, before the first worker record (the format's order)."""
+    rec = struct.pack("<IIBBBBI", session, conn, CHANNEL_DISPLAY, 0, 0, 0, 0) + \
+        b"127.0.0.1:1".ljust(64, b"\0") + struct.pack("<q", 0)
+
+    def change(head, recs):
+        first_worker = [k for k, _ in recs].index(HO_WORKER)
+        return head, recs[:first_worker] + [(HO_CHAN, rec)] + recs[first_worker:]
+    return change
 
 
 def main():
@@ -84,7 +120,8 @@ def main():
     sp.proc.send_signal(signal.SIGTERM)
     check(sp.proc.wait(timeout=15) == 0, "spiced exited with %s" % sp.proc.returncode)
     check("handoff: 1 session and " in sp.log_text()[mark:], "no handoff")
-    other = as_older_version(store)
+    rewrite(store, older_version)
+    other = IPC_VERSION + 1
 
     sp.restart(activate=store.activate())
     sp.wait_log(r"workers speak IPC version %d, this spiced %d: their 1 viewer is asked "
@@ -105,6 +142,32 @@ def main():
     check(new_session != old_session, "the session id did not change")
     print("upgrade across IPC versions %d -> %d: the viewer linked again (session %d -> %d)"
           % (other, other - 1, old_session, new_session))
+
+    # A handoff that lags what runs (a standby written before a channel
+    # closed, its close read by the supervisor that then died): the
+    # record the display worker no longer names goes once its stats say
+    # so.
+    mark = sp.log_mark()
+    sp.proc.send_signal(signal.SIGTERM)
+    check(sp.proc.wait(timeout=15) == 0, "spiced exited with %s" % sp.proc.returncode)
+    rewrite(store, stale_channel(new_session, STALE_CONN))
+    sp.restart(activate=store.activate())
+    sp.wait_log(r'display "t": 1 session kept from the previous run', 5, mark)
+    conns = [ch["conn"] for disp in sp.list_json()["displays"] for s in disp["sessions"]
+             for ch in s["channels"]]
+    check(STALE_CONN in conns, "the lagging record was not taken: %r" % conns)
+    # (The client's loop runs meanwhile; its error is the relink's.)
+    c.wait_until(lambda: "session %d: connection %d closed while no supervisor ran"
+                 % (new_session, STALE_CONN) in sp.log_text()[mark:], 10,
+                 "the stale record's close", tolerate_error=True)
+    conns = [ch["conn"] for disp in sp.list_json()["displays"] for s in disp["sessions"]
+             for ch in s["channels"]]
+    check(STALE_CONN not in conns and len(conns) >= 3, "channels after the stats: %r" % conns)
+    c.clear_invalidates()
+    c.wait_until(lambda: len(c.invalidates) >= 3, 15, "frames after the lagging handoff",
+                 tolerate_error=True)
+    print("a lagging handoff: its stale channel record went after the worker's stats; "
+          "the session's real channels stay")
     c.disconnect()
     fdstore.finish(sp, store)
 

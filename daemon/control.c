@@ -161,13 +161,7 @@ control_fail(struct control_conn *cc, const char *why)
 static struct display *
 control_find_display(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < control.ndisplays; i++)
-		if (control.displays[i].d_conf != NULL &&
-		    !strcmp(control.displays[i].d_name, name))
-			return &control.displays[i];
-	return NULL;
+	return display_find(control.displays, control.ndisplays, name);
 }
 
 static void

@@ -261,6 +261,17 @@ display_policy(struct display *d, const struct conf_display *cd,
 	}
 }
 
+struct display *
+display_find(struct display *ds, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ds[i].d_conf != NULL && strcmp(ds[i].d_name, name) == 0)
+			return &ds[i];
+	return NULL;
+}
+
 void
 display_once_arm(struct display *d, int view_only)
 {

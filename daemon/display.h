@@ -42,6 +42,10 @@ void	display_adopt_worker(struct display *d, struct wproc *w);
 void	display_policy(struct display *d, const struct conf_display *cd,
 	    struct auth_keypool *keys);
 
+/* The configured display of that name among the n of ds, or NULL. */
+struct display *display_find(struct display *ds, size_t n,
+	    const char *name);
+
 /* d's one-time ticket (its password and expiry set) opens one session
  * from now on, view-only or not. */
 void	display_once_arm(struct display *d, int view_only);

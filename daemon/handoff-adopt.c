@@ -102,17 +102,6 @@ ho_take(int *fds, int32_t i)
 	return fd;
 }
 
-static struct display *
-ho_display_find(struct display *ds, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ds[i].d_conf != NULL && strcmp(ds[i].d_name, name) == 0)
-			return &ds[i];
-	return NULL;
-}
-
 /* A producer that could not be adopted: what it handed over closes
  * (its connection was, by producer_adopt()). */
 static void
@@ -280,7 +269,7 @@ ho_relink(struct display *ds, size_t n, const struct ho_item *items,
 
 	for (i = 0; i < nitems; i++) {
 		if (items[i].kind == HO_DISPLAY) {
-			if ((d = ho_display_find(ds, n, items[i].u.d.name)) !=
+			if ((d = display_find(ds, n, items[i].u.d.name)) !=
 			    NULL) {
 				listen_ports(d, &port, &tls_port);
 				memset(&sh, 0, sizeof(sh));
@@ -352,7 +341,7 @@ handoff_adopt(struct display *ds, size_t n)
 	for (i = 0; i < nitems; i = j) {
 		for (j = i + 1; j < nitems && items[j].kind != HO_DISPLAY; j++)
 			;
-		if ((d = ho_display_find(ds, n, items[i].u.d.name)) == NULL) {
+		if ((d = display_find(ds, n, items[i].u.d.name)) == NULL) {
 			log_info("handoff: display \"%s\" is no longer "
 			    "configured; its sessions end", items[i].u.d.name);
 			continue;

@@ -153,7 +153,7 @@ ho_save_display(struct ho_out *o, const struct display *d, unsigned *ns)
 	const struct display_port *p;
 	const struct session_chan *sc;
 	const struct session *s;
-	int i, way;
+	int i, way, ports;
 
 	memset(&hd, 0, sizeof(hd));
 	snprintf(hd.name, sizeof(hd.name), "%s", d->d_name);
@@ -172,7 +172,7 @@ ho_save_display(struct ho_out *o, const struct display *d, unsigned *ns)
 	hd.input_fd = ho_fd(o, d->d_input_fd, 0);
 	hd.agent_fd = ho_fd(o, d->d_agent_fd, 0);
 	ho_rec(o, HO_DISPLAY, &hd, sizeof(hd));
-	if (producer_export(d, &hp) == 0) {
+	if ((ports = producer_export(d, &hp) == 0)) {
 		hp.fd = ho_fd(o, hp.fd, 0);
 		for (i = 0; i < QXLSHM_MAX_SLOTS; i++)
 			hp.slots[i].fd = ho_fd(o, hp.slots[i].fd, 0);
@@ -215,7 +215,7 @@ ho_save_display(struct ho_out *o, const struct display *d, unsigned *ns)
 		for (way = 0; way < AUDIO_WAYS; way++)
 			ho_worker(o, s->s_audio[way], s->s_id, -1);
 	}
-	if (d->d_producer != NULL)
+	if (ports)	/* the PORT records their workers name */
 		for (i = 0; i < d->d_nports; i++)
 			if (ho_session_goes(d->d_ports[i].dp_owner))
 				ho_worker(o, d->d_ports[i].dp_worker,

@@ -105,9 +105,9 @@ tkeep_restore(struct display *ds, size_t n)
 	static struct tkeep_rec rec[TKEEP_MAX];
 	struct spd_err err;
 	struct auth_ticket *t;
+	struct display *d;
 	uint32_t count = 0, k;
 	ssize_t len;
-	size_t i;
 	int fd, once;
 
 	if ((fd = act_take_tickets()) < 0)
@@ -121,30 +121,27 @@ tkeep_restore(struct display *ds, size_t n)
 	}
 	close(fd);
 	for (k = 0; k < count; k++) {
-		for (i = 0; i < n; i++)
-			if (ds[i].d_conf != NULL &&
-			    strcmp(ds[i].d_name, rec[k].tr_display) == 0)
-				break;
-		if (i == n || strcmp(rec[k].tr_conf, tkeep_conf_password(
-		    &ds[i], rec[k].tr_kind)) != 0)
+		if ((d = display_find(ds, n, rec[k].tr_display)) == NULL ||
+		    strcmp(rec[k].tr_conf, tkeep_conf_password(d,
+		    rec[k].tr_kind)) != 0)
 			continue;	/* gone, or its configuration changed */
 		once = rec[k].tr_kind >= TKEEP_ONCE;
-		t = once ? ds[i].d_ticket_once : rec[k].tr_kind == TKEEP_VIEW ?
-		    ds[i].d_ticket_view : ds[i].d_ticket;
-		if (auth_ticket_disabled(ds[i].d_ticket) ||
-		    ds[i].d_conf->cd_sasl ||
+		t = once ? d->d_ticket_once : rec[k].tr_kind == TKEEP_VIEW ?
+		    d->d_ticket_view : d->d_ticket;
+		if (auth_ticket_disabled(d->d_ticket) ||
+		    d->d_conf->cd_sasl ||
 		    auth_ticket_set_password(t, rec[k].tr_password, &err) != 0)
 			continue;
 		auth_ticket_set_expiry(t, (time_t)rec[k].tr_expires);
 		if (once)
 			/* One session again: the .vv not yet opened, or the
 			 * viewer that used it linking anew. */
-			display_once_arm(&ds[i],
+			display_once_arm(d,
 			    rec[k].tr_kind == TKEEP_ONCE_VIEW);
 		else
-			ds[i].d_ticket_runtime[rec[k].tr_kind] = 1;
+			d->d_ticket_runtime[rec[k].tr_kind] = 1;
 		log_info("display \"%s\": %s kept from the previous run",
-		    ds[i].d_name, tkeep_names[rec[k].tr_kind]);
+		    d->d_name, tkeep_names[rec[k].tr_kind]);
 	}
 	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(rec, sizeof(rec));

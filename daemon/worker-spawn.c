@@ -111,7 +111,15 @@ wproc_adopt(enum wproc_role role, struct display *d, struct session *s,
 {
 	struct wproc *w;
 
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
+	/* Its end watched first: a worker stopped below (its IPC socket
+	 * not watched) is then still forgotten once it is gone. */
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->w_pidev = event_new(spiced_base, pidfd, EV_READ,
+	    wproc_adopted_end, w)) == NULL ||
+	    event_add(w->w_pidev, NULL) != 0) {
+		if (w != NULL && w->w_pidev != NULL)
+			event_free(w->w_pidev);
+		free(w);
 		close(fd);
 		close(pidfd);
 		return NULL;
@@ -120,12 +128,6 @@ wproc_adopt(enum wproc_role role, struct display *d, struct session *s,
 	w->w_ready = ready;
 	if (wproc_watch(w, role, d, s, pid, fd) != 0)
 		return NULL;
-	if ((w->w_pidev = event_new(spiced_base, pidfd, EV_READ,
-	    wproc_adopted_end, w)) == NULL ||
-	    event_add(w->w_pidev, NULL) != 0) {
-		wproc_stop(w, "cannot watch its pidfd");
-		return NULL;
-	}
 	return w;
 }
 

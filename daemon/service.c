@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* service: sd_notify for the supervisor; see service.h. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -10,10 +13,21 @@
 #include "producer.h"
 #include "service.h"
 
+#define SVC_BARRIER_US	(5 * 1000 * 1000)
+
 static struct display	*svc_displays;
 static size_t		 svc_ndisplays;
 static struct event	*svc_watchdog;
 static void		(*svc_change_hook)(void);
+
+static uint64_t
+svc_now_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 void
 svc_on_change(void (*hook)(void))
@@ -128,12 +142,20 @@ svc_fdstore_put(int fd, const char *name, int poll)
 int
 svc_barrier(void)
 {
+	uint64_t now, deadline;
 	int rc;
 
 	if (getenv("NOTIFY_SOCKET") == NULL)
 		return 0;
-	/* Five seconds: systemd answers at once unless it is wedged. */
-	if ((rc = sd_notify_barrier(0, 5 * 1000 * 1000)) < 0) {
+	/* Five seconds: systemd answers at once unless it is wedged.  A
+	 * signal (a worker ending as we stop) interrupts the wait: ask
+	 * again, each barrier being a new pipe of its own. */
+	now = svc_now_us();
+	deadline = now + SVC_BARRIER_US;
+	while ((rc = sd_notify_barrier(0, deadline - now)) == -EINTR &&
+	    (now = svc_now_us()) < deadline)
+		;
+	if (rc < 0) {
 		log_warn("systemd did not confirm our notifications: %s",
 		    strerror(-rc));
 		return -1;

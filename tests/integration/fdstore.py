@@ -31,6 +31,9 @@ class FdStore:
         self.fds = []               # [(fd, name)]
         self.polled = set()         # fds dropped once they hang up
         self.lines = []
+        # Called on BARRIER=1 before its fd is closed (the answer), to
+        # play what may happen meanwhile.
+        self.on_barrier = None
         # Read all the time, as systemd does: a full socket (ten
         # datagrams) would block spiced in sd_notify.
         self.lock = threading.Lock()
@@ -67,6 +70,8 @@ class FdStore:
                 os.close(fd)
                 self.fds.remove((fd, n))
                 self.polled.discard(fd)
+        if fields.get("BARRIER") == "1" and self.on_barrier is not None:
+            self.on_barrier()
         if fields.get("FDSTORE") == "1":
             self.fds += [(fd, name) for fd in got]
             if fields.get("FDPOLL") != "0":

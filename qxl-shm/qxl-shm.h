@@ -311,7 +311,7 @@ enum qxlshm_input_type {
  */
 struct qxlshm_input_event {
 	uint16_t	type;		/* QXLSHM_IN_* */
-	uint8_t		display;	/* POSITION: the display channel id */
+	uint8_t		display;	/* POSITION: the viewer's monitor (head) */
 	uint8_t		pad;		/* 0 */
 	uint32_t	buttons;
 	int32_t		x;

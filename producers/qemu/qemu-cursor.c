@@ -23,6 +23,7 @@ struct qcursor {
 	int16_t		 c_x;
 	int16_t		 c_y;
 	int		 c_shown;	/* SET sent and not hidden since */
+	uint32_t	 c_on;		/* consoles showing it, a bit each */
 };
 
 struct qcursor *
@@ -98,11 +99,17 @@ qcursor_define(struct qcursor *c, int32_t w, int32_t h, int32_t hot_x,
 }
 
 void
-qcursor_set(struct qcursor *c, int32_t x, int32_t y, int on)
+qcursor_set(struct qcursor *c, unsigned con, int32_t x, int32_t y, int on)
 {
 	QXLCursorCmd *cmd;
 	uint64_t phys;
 
+	/* A guest moving its pointer to another monitor turns it off on
+	 * the one it leaves, before or after showing it on the next. */
+	if (on)
+		c->c_on |= 1u << con;
+	else if ((c->c_on &= ~(1u << con)) != 0)
+		return;
 	c->c_x = (int16_t)(x < INT16_MIN ? INT16_MIN : x > INT16_MAX ?
 	    INT16_MAX : x);
 	c->c_y = (int16_t)(y < INT16_MIN ? INT16_MIN : y > INT16_MAX ?

@@ -22,8 +22,11 @@ void		 qcursor_free(struct qcursor *);
 int		 qcursor_define(struct qcursor *, int32_t w, int32_t h,
 		    int32_t hot_x, int32_t hot_y, const uint8_t *argb,
 		    size_t size, struct spd_err *err);
-/* MouseSet: the guest put its pointer at x, y, shown or not. */
-void		 qcursor_set(struct qcursor *, int32_t x, int32_t y, int on);
+/* MouseSet of console con: the guest put its pointer at x, y (the
+ * primary's coordinates), shown or not.  With several consoles the
+ * pointer is hidden only once no console shows it. */
+void		 qcursor_set(struct qcursor *, unsigned con, int32_t x,
+		    int32_t y, int on);
 /* spiced lost the cursor (REDRAW): send the shape again. */
 void		 qcursor_redraw(struct qcursor *);
 

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "qemu-input.h"
+#include "qemu-screen.h"
 
 struct qinput {
 	struct qemu	*i_q;
@@ -18,19 +19,20 @@ struct qinput {
 	sd_event_source	*i_io;		/* spiced's input socket */
 	int		 i_abs;		/* Mouse.IsAbsolute */
 	uint32_t	 i_leds;	/* Keyboard.Modifiers */
+	unsigned	 i_con;		/* the pointer's console */
 };
 
 /* A call QEMU answers but nobody waits for. */
 static void
-qinput_call(struct qinput *in, const char *iface, const char *member,
-    const char *sig, uint32_t a, uint32_t b)
+qinput_call(struct qinput *in, unsigned con, const char *iface,
+    const char *member, const char *sig, uint32_t a, uint32_t b)
 {
 	sd_bus *bus = in->i_q->q_bus;
 	sd_bus_message *m = NULL;
 	int r;
 
 	r = sd_bus_message_new_method_call(bus, &m, in->i_q->q_dest,
-	    in->i_q->q_console, iface, member);
+	    in->i_q->q_cons[con].qc_path, iface, member);
 	if (r >= 0)
 		r = sd_bus_message_set_expect_reply(m, 0);
 	if (r >= 0 && sig[0] != '\0')
@@ -48,27 +50,33 @@ static void
 qinput_event(const struct qxlshm_input_event *ev, void *arg)
 {
 	struct qinput *in = arg;
+	int32_t x = ev->x, y = ev->y;
+	int con;
 
 	switch (ev->type) {
 	case QXLSHM_IN_KEY_DOWN:
 	case QXLSHM_IN_KEY_UP:
-		qinput_call(in, QEMU_IFACE ".Keyboard", ev->type ==
+		qinput_call(in, 0, QEMU_IFACE ".Keyboard", ev->type ==
 		    QXLSHM_IN_KEY_DOWN ? "Press" : "Release", "u",
 		    (uint32_t)ev->x & QXLSHM_KEY_MAX, 0);
 		break;
 	case QXLSHM_IN_MOTION:
-		qinput_call(in, QEMU_IFACE ".Mouse", "RelMotion", "ii",
-		    (uint32_t)ev->x, (uint32_t)ev->y);
+		qinput_call(in, in->i_con, QEMU_IFACE ".Mouse", "RelMotion",
+		    "ii", (uint32_t)ev->x, (uint32_t)ev->y);
 		break;
 	case QXLSHM_IN_POSITION:
-		if (ev->x >= 0 && ev->y >= 0)
-			qinput_call(in, QEMU_IFACE ".Mouse", "SetAbsPosition",
-			    "uu", (uint32_t)ev->x, (uint32_t)ev->y);
+		if (x < 0 || y < 0 || (con = qscreen_locate(in->i_q->q_screen,
+		    ev->display, &x, &y)) == -1)
+			break;
+		in->i_con = (unsigned)con;
+		qinput_call(in, in->i_con, QEMU_IFACE ".Mouse",
+		    "SetAbsPosition", "uu", (uint32_t)x, (uint32_t)y);
 		break;
 	case QXLSHM_IN_BUTTON_DOWN:
 	case QXLSHM_IN_BUTTON_UP:
 		if (ev->x >= 1 && ev->x <= 7)
-			qinput_call(in, QEMU_IFACE ".Mouse", ev->type ==
+			qinput_call(in, in->i_con, QEMU_IFACE ".Mouse",
+			    ev->type ==
 			    QXLSHM_IN_BUTTON_DOWN ? "Press" : "Release", "u",
 			    (uint32_t)ev->x - 1, 0);
 		break;
@@ -166,20 +174,22 @@ qinput_new(struct qemu *q, struct spd_err *err)
 	/* Watched before they are read: a change in between is a signal,
 	 * never lost. */
 	if ((r = sd_bus_match_signal(q->q_bus, &in->i_match, q->q_dest,
-	    q->q_console, "org.freedesktop.DBus.Properties",
+	    q->q_cons[0].qc_path, "org.freedesktop.DBus.Properties",
 	    "PropertiesChanged", qinput_changed_cb, in)) < 0) {
 		spd_err_set(err, "watching the console's properties: %s",
 		    strerror(-r));
 		goto fail;
 	}
-	if ((r = sd_bus_get_property_trivial(q->q_bus, q->q_dest, q->q_console,
-	    QEMU_IFACE ".Mouse", "IsAbsolute", &e, 'b', &abs)) < 0) {
+	if ((r = sd_bus_get_property_trivial(q->q_bus, q->q_dest,
+	    q->q_cons[0].qc_path, QEMU_IFACE ".Mouse", "IsAbsolute", &e, 'b',
+	    &abs)) < 0) {
 		spd_err_set(err, "reading the console's Mouse.IsAbsolute: %s",
 		    e.message != NULL ? e.message : strerror(-r));
 		goto fail;
 	}
-	(void)sd_bus_get_property_trivial(q->q_bus, q->q_dest, q->q_console,
-	    QEMU_IFACE ".Keyboard", "Modifiers", &e, 'u', &leds);
+	(void)sd_bus_get_property_trivial(q->q_bus, q->q_dest,
+	    q->q_cons[0].qc_path, QEMU_IFACE ".Keyboard", "Modifiers", &e, 'u',
+	    &leds);
 	sd_bus_error_free(&e);
 	in->i_abs = abs != 0;
 	if (qxlshm_input_open(q->q_shm, in->i_abs ? QXLSHM_INPUT_ABSOLUTE :

@@ -28,6 +28,8 @@
 
 struct qlisten {
 	struct qemu	*l_q;
+	unsigned	 l_con;		/* the console, in q->q_cons */
+	const char	*l_path;	/* its object path */
 	sd_bus		*l_bus;		/* QEMU's calls to us */
 	sd_bus_slot	*l_vtable;
 	sd_bus_slot	*l_map_vtable;	/* Listener.Unix.Map */
@@ -74,11 +76,12 @@ qlisten_follow(struct qlisten *l)
 	struct spd_err err;
 	uint32_t w, h;
 
-	qscreen_size(l->l_q->q_screen, &w, &h);
+	qscreen_size(l->l_q->q_screen, l->l_con, &w, &h);
 	if (w == 0 || l->l_cw == 0 || l->l_ch == 0 ||
 	    (w == l->l_cw && h == l->l_ch))
 		return;
-	if (qscreen_resize(l->l_q->q_screen, l->l_cw, l->l_ch, &err) == -1)
+	if (qscreen_resize(l->l_q->q_screen, l->l_con, l->l_cw, l->l_ch,
+	    &err) == -1)
 		log_warn("console size change: %s", err.msg);
 }
 
@@ -98,7 +101,8 @@ qlisten_scanout(sd_bus_message *m, void *arg, sd_bus_error *ret)
 	log_debug("Scanout %ux%u stride %u format 0x%x, %zu bytes", w, h,
 	    px.qp_stride, px.qp_format, px.qp_size);
 	qmap_end(l->l_map);
-	if (qscreen_scanout(l->l_q->q_screen, w, h, &px, &err) == -1)
+	if (qscreen_scanout(l->l_q->q_screen, l->l_con, w, h, &px, &err) ==
+	    -1)
 		return qlisten_refuse(l, m, "Scanout", &err);
 	qlisten_follow(l);
 	return sd_bus_reply_method_return(m, NULL);
@@ -119,18 +123,18 @@ qlisten_update(sd_bus_message *m, void *arg, sd_bus_error *ret)
 	if ((r = sd_bus_message_read(m, "iiii", &x, &y, &w, &h)) < 0 ||
 	    (r = qlisten_read_pixels(m, &px)) < 0)
 		return r;
-	rc = qscreen_update(scr, x, y, w, h, &px, &err);
+	rc = qscreen_update(scr, l->l_con, x, y, w, h, &px, &err);
 	/* Outside: the guest changed mode and QEMU sent no Scanout.  The
 	 * primary grows to take it; the console's Width and Height
 	 * (PropertiesChanged, on the other connection) set the exact size
 	 * when they come.  Asking QEMU now could deadlock: it may be
 	 * waiting for us (a listener's set-up). */
-	qscreen_size(scr, &cw, &ch);
+	qscreen_size(scr, l->l_con, &cw, &ch);
 	if (rc == QSCREEN_OUTSIDE && x >= 0 && y >= 0 && w > 0 && h > 0 &&
-	    qscreen_resize(scr, (uint32_t)x + (uint32_t)w > cw ?
+	    qscreen_resize(scr, l->l_con, (uint32_t)x + (uint32_t)w > cw ?
 	    (uint32_t)x + (uint32_t)w : cw, (uint32_t)y + (uint32_t)h > ch ?
 	    (uint32_t)y + (uint32_t)h : ch, &err) == 0 &&
-	    (rc = qscreen_update(scr, x, y, w, h, &px, &err)) == 0)
+	    (rc = qscreen_update(scr, l->l_con, x, y, w, h, &px, &err)) == 0)
 		qlisten_follow(l);
 	if (rc != 0)
 		return qlisten_refuse(l, m, "Update", &err);
@@ -178,11 +182,17 @@ qlisten_dmabuf(sd_bus_message *m, void *arg, sd_bus_error *ret)
 static int
 qlisten_disable(sd_bus_message *m, void *arg, sd_bus_error *ret)
 {
-	(void)arg;
+	struct qlisten *l = arg;
+	struct spd_err err;
+
 	(void)ret;
-	/* The console has no picture for now (a mode change): the viewers
-	 * keep the last one until the next Scanout. */
-	log_debug("console disabled");
+	/* The console has no picture for now: a mode change, or a monitor
+	 * the guest turned off.  With several consoles its head goes
+	 * until the next Scanout; one keeps its last picture. */
+	log_debug("console %u disabled", l->l_q->q_cons[l->l_con].qc_id);
+	qmap_end(l->l_map);
+	if (qscreen_resize(l->l_q->q_screen, l->l_con, 0, 0, &err) == -1)
+		log_warn("console disabled: %s", err.msg);
 	return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -190,13 +200,16 @@ static int
 qlisten_mouse_set(sd_bus_message *m, void *arg, sd_bus_error *ret)
 {
 	struct qlisten *l = arg;
-	int32_t x, y, on;
+	int32_t x, y, on, ox, oy;
 	int r;
 
 	(void)ret;
 	if ((r = sd_bus_message_read(m, "iii", &x, &y, &on)) < 0)
 		return r;
-	qcursor_set(l->l_q->q_cursor, x, y, on != 0);
+	/* The console's own coordinates; the cursor's are the primary's. */
+	qscreen_origin(l->l_q->q_screen, l->l_con, &ox, &oy);
+	qcursor_set(l->l_q->q_cursor, l->l_con,
+	    x < INT32_MAX - ox ? x + ox : INT32_MAX, y + oy, on != 0);
 	return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -234,8 +247,8 @@ qlisten_scanout_map(sd_bus_message *m, void *arg, sd_bus_error *ret)
 		return r;
 	log_debug("ScanoutMap %ux%u stride %u format 0x%x at offset %u", w,
 	    h, stride, format, offset);
-	if (qmap_scanout(l->l_map, l->l_q->q_screen, fd, offset, w, h, stride,
-	    format, &err) == -1)
+	if (qmap_scanout(l->l_map, l->l_q->q_screen, l->l_con, fd, offset, w,
+	    h, stride, format, &err) == -1)
 		return qlisten_refuse(l, m, "ScanoutMap", &err);
 	qlisten_follow(l);
 	return sd_bus_reply_method_return(m, NULL);
@@ -252,7 +265,8 @@ qlisten_update_map(sd_bus_message *m, void *arg, sd_bus_error *ret)
 	(void)ret;
 	if ((r = sd_bus_message_read(m, "iiii", &x, &y, &w, &h)) < 0)
 		return r;
-	if (qmap_update(l->l_map, l->l_q->q_screen, x, y, w, h, &err) == -1)
+	if (qmap_update(l->l_map, l->l_q->q_screen, l->l_con, x, y, w, h,
+	    &err) == -1)
 		return qlisten_refuse(l, m, "UpdateMap", &err);
 	return sd_bus_reply_method_return(m, NULL);
 }
@@ -302,10 +316,11 @@ qlisten_registered(sd_bus_message *m, void *arg, sd_bus_error *ret)
 	(void)ret;
 	l->l_call = sd_bus_slot_unref(l->l_call);
 	if ((e = sd_bus_message_get_error(m)) != NULL)
-		qemu_quit(l->l_q, 1, "QEMU refused our display listener: %s",
-		    e->message != NULL ? e->message : e->name);
+		qemu_quit(l->l_q, 1, "QEMU refused our display listener on %s:"
+		    " %s", l->l_path, e->message != NULL ? e->message :
+		    e->name);
 	else
-		log_debug("display listener registered");
+		log_debug("display listener on %s registered", l->l_path);
 	return 0;
 }
 
@@ -317,12 +332,13 @@ qlisten_gone(sd_bus_message *m, void *arg, sd_bus_error *ret)
 
 	(void)m;
 	(void)ret;
-	qemu_quit(l->l_q, 1, "QEMU closed the display listener's connection");
+	qemu_quit(l->l_q, 1, "QEMU closed the display listener's connection "
+	    "(%s)", l->l_path);
 	return 0;
 }
 
 struct qlisten *
-qlisten_new(struct qemu *q, struct spd_err *err)
+qlisten_new(struct qemu *q, unsigned con, struct spd_err *err)
 {
 	sd_bus_message *call = NULL;
 	struct qlisten *l;
@@ -333,6 +349,8 @@ qlisten_new(struct qemu *q, struct spd_err *err)
 		return NULL;
 	}
 	l->l_q = q;
+	l->l_con = con;
+	l->l_path = q->q_cons[con].qc_path;
 	if ((l->l_map = qmap_new((uint64_t)q->q_max_w * q->q_max_h)) == NULL) {
 		spd_err_set(err, "out of memory");
 		goto fail;
@@ -362,7 +380,7 @@ qlisten_new(struct qemu *q, struct spd_err *err)
 		goto fail;
 	}
 	if ((r = sd_bus_match_signal(q->q_bus, &l->l_match, q->q_dest,
-	    q->q_console, "org.freedesktop.DBus.Properties",
+	    l->l_path, "org.freedesktop.DBus.Properties",
 	    "PropertiesChanged", qlisten_console_changed, l)) < 0) {
 		spd_err_set(err, "watching the console's size: %s",
 		    strerror(-r));
@@ -370,7 +388,7 @@ qlisten_new(struct qemu *q, struct spd_err *err)
 	}
 	/* The call carries a copy of the fd (sd-bus dups it). */
 	if ((r = sd_bus_message_new_method_call(q->q_bus, &call, q->q_dest,
-	    q->q_console, QEMU_IFACE ".Console", "RegisterListener")) < 0 ||
+	    l->l_path, QEMU_IFACE ".Console", "RegisterListener")) < 0 ||
 	    (r = sd_bus_message_append(call, "h", sv[1])) < 0 ||
 	    (r = sd_bus_call_async(q->q_bus, &l->l_call, call,
 	    qlisten_registered, l, 0)) < 0) {

@@ -14,7 +14,9 @@
 #include "err.h"
 #include "qemu.h"
 
-struct qlisten	*qlisten_new(struct qemu *q, struct spd_err *err);
+/* The listener of console con (its index in q->q_cons). */
+struct qlisten	*qlisten_new(struct qemu *q, unsigned con,
+		    struct spd_err *err);
 void		 qlisten_free(struct qlisten *);
 
 #endif

@@ -86,8 +86,8 @@ qmap_read(struct qmap *m, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
 }
 
 int
-qmap_scanout(struct qmap *m, struct qscreen *s, int fd, uint32_t offset,
-    uint32_t w, uint32_t h, uint32_t stride, uint32_t format,
+qmap_scanout(struct qmap *m, struct qscreen *s, unsigned con, int fd,
+    uint32_t offset, uint32_t w, uint32_t h, uint32_t stride, uint32_t format,
     struct spd_err *err)
 {
 	struct qscreen_pixels px;
@@ -120,7 +120,7 @@ qmap_scanout(struct qmap *m, struct qscreen *s, int fd, uint32_t offset,
 	px.qp_format = format;
 	px.qp_data = m->m_buf;
 	px.qp_size = (size_t)px.qp_stride * h;
-	if (qscreen_scanout(s, w, h, &px, err) == -1)
+	if (qscreen_scanout(s, con, w, h, &px, err) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -129,8 +129,8 @@ fail:
 }
 
 int
-qmap_update(struct qmap *m, struct qscreen *s, int32_t x, int32_t y,
-    int32_t w, int32_t h, struct spd_err *err)
+qmap_update(struct qmap *m, struct qscreen *s, unsigned con, int32_t x,
+    int32_t y, int32_t w, int32_t h, struct spd_err *err)
 {
 	struct qscreen_pixels px;
 
@@ -143,5 +143,5 @@ qmap_update(struct qmap *m, struct qscreen *s, int32_t x, int32_t y,
 	px.qp_format = m->m_format;
 	px.qp_data = m->m_buf;
 	px.qp_size = (size_t)px.qp_stride * (uint32_t)h;
-	return qscreen_update(s, x, y, w, h, &px, err) == 0 ? 0 : -1;
+	return qscreen_update(s, con, x, y, w, h, &px, err) == 0 ? 0 : -1;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qemu-map: the console's picture from QEMU's shared memory, the
- * optional Listener.Unix.Map interface of QEMU 9.2 and later: ScanoutMap
+ * optional Listener.Unix.Map interface of QEMU 9.2 and later (one per console): ScanoutMap
  * hands over a memfd holding the console's surface, UpdateMap says which
  * rectangle of it changed, and no pixels travel in D-Bus messages.
  *
@@ -31,12 +31,14 @@ void		 qmap_free(struct qmap *);
  * bytes apart from offset in fd (the map takes a copy of fd); the whole
  * of it is read and shown.  0, or -1 with err (the previous map, if
  * any, is dropped either way). */
-int		 qmap_scanout(struct qmap *, struct qscreen *, int fd,
+int		 qmap_scanout(struct qmap *, struct qscreen *, unsigned con,
+		    int fd,
 		    uint32_t offset, uint32_t w, uint32_t h, uint32_t stride,
 		    uint32_t format, struct spd_err *err);
 /* UpdateMap: the w x h rectangle at x, y changed.  0, or -1 with err
  * (no map, a rectangle outside it, a file that ends too soon). */
-int		 qmap_update(struct qmap *, struct qscreen *, int32_t x,
+int		 qmap_update(struct qmap *, struct qscreen *, unsigned con,
+		    int32_t x,
 		    int32_t y, int32_t w, int32_t h, struct spd_err *err);
 /* Pixels came inline again (Scanout): the map is no longer the picture. */
 void		 qmap_end(struct qmap *);

@@ -22,12 +22,22 @@
 
 #define QSCREEN_BUSY_US		5000	/* look again when spiced lags */
 
+/* A console's place in the primary. */
+struct qscreen_head {
+	uint32_t		 h_w;		/* 0 x 0: no picture */
+	uint32_t		 h_h;
+	uint32_t		 h_x;		/* its left edge; tops are 0 */
+};
+
 struct qscreen {
 	struct qemu		*s_q;
 	uint8_t			*s_fb;		/* the primary, in the data slot */
 	pixman_image_t		*s_img;		/* over s_fb */
 	uint32_t		 s_w;
 	uint32_t		 s_h;
+	struct qscreen_head	 s_head[QEMU_MAX_CONSOLES];
+	unsigned		 s_shown[QEMU_MAX_CONSOLES]; /* HEADS' order */
+	unsigned		 s_nshown;	/* 0: no HEADS sent */
 	pixman_region32_t	 s_damage;	/* not yet sent */
 	sd_event_source		*s_timer;
 	uint64_t		 s_last_us;	/* the last flush */
@@ -75,10 +85,36 @@ qscreen_free(struct qscreen *s)
 }
 
 void
-qscreen_size(const struct qscreen *s, uint32_t *w, uint32_t *h)
+qscreen_size(const struct qscreen *s, unsigned con, uint32_t *w, uint32_t *h)
 {
-	*w = s->s_w;
-	*h = s->s_h;
+	*w = s->s_head[con].h_w;
+	*h = s->s_head[con].h_h;
+}
+
+void
+qscreen_origin(const struct qscreen *s, unsigned con, int32_t *x, int32_t *y)
+{
+	*x = (int32_t)s->s_head[con].h_x;
+	*y = 0;
+}
+
+int
+qscreen_locate(const struct qscreen *s, uint32_t head, int32_t *x, int32_t *y)
+{
+	const struct qscreen_head *hd;
+	unsigned i;
+
+	if (s->s_nshown > 0)
+		return head < s->s_nshown ? (int)s->s_shown[head] : -1;
+	for (i = 0; i < s->s_q->q_ncons; i++) {
+		hd = &s->s_head[i];
+		if (*x >= (int32_t)hd->h_x && *x < (int32_t)(hd->h_x +
+		    hd->h_w) && *y >= 0 && *y < (int32_t)hd->h_h) {
+			*x -= (int32_t)hd->h_x;
+			return (int)i;
+		}
+	}
+	return -1;
 }
 
 /* Flush when the 1/QSCREEN_FPS since the last one has passed. */
@@ -148,7 +184,7 @@ qscreen_source(struct qscreen *s, uint32_t w, uint32_t h,
 	    (uint32_t *)(uintptr_t)data, (int)stride);
 }
 
-/* Convert w x h pixels into the primary at x, y. */
+/* Convert w x h pixels into the primary at x, y (the primary's). */
 static int
 qscreen_put(struct qscreen *s, int32_t x, int32_t y, uint32_t w, uint32_t h,
     const struct qscreen_pixels *px, struct spd_err *err)
@@ -167,34 +203,110 @@ qscreen_put(struct qscreen *s, int32_t x, int32_t y, uint32_t w, uint32_t h,
 	return 0;
 }
 
-int
-qscreen_resize(struct qscreen *s, uint32_t w, uint32_t h, struct spd_err *err)
+/* Tell spiced which area of the primary each console is, when there
+ * are several (one is the whole primary, HEADS or not). */
+static void
+qscreen_send_heads(struct qscreen *s)
 {
 	struct qxlshm *shm = s->s_q->q_shm;
-	pixman_image_t *img;
-	uint8_t *fb;
+	struct qxlshm_head heads[QEMU_MAX_CONSOLES];
+	unsigned i, n = 0;
 
-	if (w == s->s_w && h == s->s_h)
+	s->s_nshown = 0;
+	if (s->s_q->q_ncons == 1 || !(qxlshm_features(shm) & QXLSHM_F_HEADS))
+		return;
+	for (i = 0; i < s->s_q->q_ncons; i++) {
+		if (s->s_head[i].h_w == 0)
+			continue;
+		heads[n].x = s->s_head[i].h_x;
+		heads[n].y = 0;
+		heads[n].width = s->s_head[i].h_w;
+		heads[n].height = s->s_head[i].h_h;
+		s->s_shown[n++] = i;
+	}
+	if (qxlshm_set_heads(shm, n, heads) == -1)
+		qemu_quit(s->s_q, 1, "telling spiced the monitors: %s",
+		    qxlshm_error(shm));
+	else
+		s->s_nshown = n;
+}
+
+/* Place the consoles side by side in order; the primary's size. */
+static void
+qscreen_layout(struct qscreen *s, uint32_t *w, uint32_t *h)
+{
+	unsigned i;
+
+	*w = *h = 0;
+	for (i = 0; i < s->s_q->q_ncons; i++) {
+		s->s_head[i].h_x = *w;
+		*w += s->s_head[i].h_w;
+		if (s->s_head[i].h_h > *h)
+			*h = s->s_head[i].h_h;
+	}
+}
+
+int
+qscreen_resize(struct qscreen *s, unsigned con, uint32_t w, uint32_t h,
+    struct spd_err *err)
+{
+	struct qxlshm *shm = s->s_q->q_shm;
+	struct qscreen_head old[QEMU_MAX_CONSOLES], *hd = &s->s_head[con];
+	pixman_image_t *img;
+	uint32_t pw, ph;
+	uint8_t *fb;
+	unsigned i;
+
+	if (w == hd->h_w && h == hd->h_h)
 		return 0;
-	if (w == 0 || h == 0 || w > s->s_q->q_max_w || h > s->s_q->q_max_h)
+	if (w == 0 || h == 0) {
+		/* Dark: with one console the viewers keep the last picture
+		 * until the next Scanout (a mode change). */
+		if (s->s_q->q_ncons == 1)
+			return 0;
+		w = h = 0;
+	} else if (w > s->s_q->q_max_w || h > s->s_q->q_max_h)
 		return spd_err_set(err, "console %ux%u is not within 1x1.."
 		    "%ux%u (--max-size)", w, h, s->s_q->q_max_w,
 		    s->s_q->q_max_h);
-	/* The new memory before the old goes: what both sizes share is
+	memcpy(old, s->s_head, sizeof(old));
+	hd->h_w = w;
+	hd->h_h = h;
+	qscreen_layout(s, &pw, &ph);
+	if (pw > QXLSHM_MAX_WIDTH) {
+		memcpy(s->s_head, old, sizeof(old));
+		return spd_err_set(err, "console %ux%u: the consoles side by "
+		    "side would be %u pixels wide, more than qxl-shm's %u",
+		    w, h, pw, QXLSHM_MAX_WIDTH);
+	}
+	if (pw == 0) {
+		/* Every console dark: the last picture stays. */
+		log_info("every console is dark");
+		return 0;
+	}
+	/* The new memory before the old goes: what both layouts share is
 	 * kept (updates of the new mode may already be in it). */
-	if ((fb = qxlshm_alloc(shm, QEMU_DATA_SLOT, (size_t)w * h * 4,
-	    NULL)) == NULL)
-		return spd_err_set(err, "primary %ux%u: %s", w, h,
+	if ((fb = qxlshm_alloc(shm, QEMU_DATA_SLOT, (size_t)pw * ph * 4,
+	    NULL)) == NULL) {
+		memcpy(s->s_head, old, sizeof(old));
+		return spd_err_set(err, "primary %ux%u: %s", pw, ph,
 		    qxlshm_error(shm));
-	memset(fb, 0, (size_t)w * h * 4);
-	if ((img = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, (int)w,
-	    (int)h, (uint32_t *)fb, (int)w * 4)) == NULL) {
+	}
+	memset(fb, 0, (size_t)pw * ph * 4);
+	if ((img = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, (int)pw,
+	    (int)ph, (uint32_t *)fb, (int)pw * 4)) == NULL) {
 		qxlshm_free(shm, fb);
+		memcpy(s->s_head, old, sizeof(old));
 		return spd_err_set(err, "out of memory");
 	}
 	if (s->s_fb != NULL) {
-		pixman_image_composite32(PIXMAN_OP_SRC, s->s_img, NULL, img,
-		    0, 0, 0, 0, 0, 0, (int32_t)w, (int32_t)h);
+		for (i = 0; i < s->s_q->q_ncons; i++)
+			pixman_image_composite32(PIXMAN_OP_SRC, s->s_img, NULL,
+			    img, (int32_t)old[i].h_x, 0, 0, 0,
+			    (int32_t)s->s_head[i].h_x, 0, (int32_t)(
+			    old[i].h_w < s->s_head[i].h_w ? old[i].h_w :
+			    s->s_head[i].h_w), (int32_t)(old[i].h_h <
+			    s->s_head[i].h_h ? old[i].h_h : s->s_head[i].h_h));
 		if (qxlshm_destroy_primary(shm) == -1) {
 			pixman_image_unref(img);
 			qxlshm_free(shm, fb);
@@ -207,39 +319,52 @@ qscreen_resize(struct qscreen *s, uint32_t w, uint32_t h, struct spd_err *err)
 	}
 	s->s_fb = fb;
 	s->s_img = img;
-	s->s_w = w;
-	s->s_h = h;
+	s->s_w = pw;
+	s->s_h = ph;
 	/* The primary's creation carries all of it. */
 	pixman_region32_clear(&s->s_damage);
-	if (qxlshm_create_primary(shm, w, h, (int32_t)(w * 4),
+	if (qxlshm_create_primary(shm, pw, ph, (int32_t)(pw * 4),
 	    SPICE_SURFACE_FMT_32_xRGB, qxlshm_phys(shm, fb)) == -1) {
-		qemu_quit(s->s_q, 1, "creating the %ux%u primary: %s", w, h,
+		qemu_quit(s->s_q, 1, "creating the %ux%u primary: %s", pw, ph,
 		    qxlshm_error(shm));
 		return spd_err_set(err, "spiced refused the primary");
 	}
-	log_info("console %ux%u", w, h);
+	if (s->s_q->q_ncons == 1)
+		log_info("console %ux%u", w, h);
+	else
+		log_info("console %u: %ux%u; the primary %ux%u",
+		    s->s_q->q_cons[con].qc_id, w, h, pw, ph);
+	qscreen_send_heads(s);
 	return 0;
 }
 
 int
-qscreen_scanout(struct qscreen *s, uint32_t w, uint32_t h,
+qscreen_scanout(struct qscreen *s, unsigned con, uint32_t w, uint32_t h,
     const struct qscreen_pixels *px, struct spd_err *err)
 {
-	if (qscreen_resize(s, w, h, err) == -1 ||
-	    qscreen_put(s, 0, 0, w, h, px, err) == -1)
+	const struct qscreen_head *hd = &s->s_head[con];
+
+	if (w == 0 || h == 0)
+		return spd_err_set(err, "an empty %ux%u scanout", w, h);
+	if (qscreen_resize(s, con, w, h, err) == -1 ||
+	    qscreen_put(s, (int32_t)hd->h_x, 0, w, h, px, err) == -1)
 		return -1;
-	qscreen_damage(s, 0, 0, (int32_t)w, (int32_t)h);
+	qscreen_damage(s, (int32_t)hd->h_x, 0, (int32_t)w, (int32_t)h);
 	return 0;
 }
 
 int
-qscreen_update(struct qscreen *s, int32_t x, int32_t y, int32_t w, int32_t h,
-    const struct qscreen_pixels *px, struct spd_err *err)
+qscreen_update(struct qscreen *s, unsigned con, int32_t x, int32_t y,
+    int32_t w, int32_t h, const struct qscreen_pixels *px,
+    struct spd_err *err)
 {
-	if (s->s_fb == NULL)
+	const struct qscreen_head *hd = &s->s_head[con];
+
+	if (hd->h_w == 0)
 		return spd_err_set(err, "update before any scanout");
-	if (qcheck_rect(x, y, w, h, s->s_w, s->s_h, err) == -1)
+	if (qcheck_rect(x, y, w, h, hd->h_w, hd->h_h, err) == -1)
 		return QSCREEN_OUTSIDE;
+	x += (int32_t)hd->h_x;
 	if (qscreen_put(s, x, y, (uint32_t)w, (uint32_t)h, px, err) == -1)
 		return -1;
 	qscreen_damage(s, x, y, w, h);

@@ -6,7 +6,11 @@
  * shared with spiced, and only the damaged rectangles are sent, as
  * DRAW_COPY of that memory, at most QSCREEN_FPS times a second and no
  * faster than spiced releases them: updates that come faster merge.
- * A console of another size is a new primary.
+ * With several consoles (a VM with several monitors) the primary holds
+ * them side by side, top-aligned, in the order given, each a head of it
+ * (qxl-shm HEADS: a viewer opens a window for each); a console of another
+ * size, or one that goes dark, is a new primary with the others' pictures
+ * kept.
  */
 #ifndef QEMU_SCREEN_H
 #define QEMU_SCREEN_H
@@ -32,30 +36,42 @@ struct qscreen_pixels {
 	size_t		 qp_size;
 };
 
-/* With q->q_shm attached. */
+/* With q->q_shm attached, for q->q_ncons consoles.  The functions below
+ * take a console's index in q->q_cons. */
 struct qscreen	*qscreen_new(struct qemu *q, struct spd_err *err);
 void		 qscreen_free(struct qscreen *);
 
 /* Listener.Scanout: the whole console, w x h.  0, or -1 with err (the
  * call is refused; bad input is only logged by the caller). */
-int		 qscreen_scanout(struct qscreen *, uint32_t w, uint32_t h,
-		    const struct qscreen_pixels *, struct spd_err *err);
+int		 qscreen_scanout(struct qscreen *, unsigned con, uint32_t w,
+		    uint32_t h, const struct qscreen_pixels *,
+		    struct spd_err *err);
 /* The console is w x h now: a new primary, with what the old and new
  * sizes share kept (QEMU 7.2 sends no Scanout when a guest changes mode:
  * an Update that does not fit, then its Console's Width and Height, say
- * so).  0, or -1 with err. */
-int		 qscreen_resize(struct qscreen *, uint32_t w, uint32_t h,
-		    struct spd_err *err);
-/* Listener.Update: the w x h rectangle at x, y.  QSCREEN_OUTSIDE when it
- * does not fit the primary (the console may have grown). */
+ * so).  0 x 0: the console went dark (Listener.Disable), its head goes
+ * (with one console the last picture stays instead).  0, or -1 with err. */
+int		 qscreen_resize(struct qscreen *, unsigned con, uint32_t w,
+		    uint32_t h, struct spd_err *err);
+/* Listener.Update: the w x h rectangle at x, y of the console.
+ * QSCREEN_OUTSIDE when it does not fit (the console may have grown). */
 #define QSCREEN_OUTSIDE		(-2)
-int		 qscreen_update(struct qscreen *, int32_t x, int32_t y,
-		    int32_t w, int32_t h, const struct qscreen_pixels *,
-		    struct spd_err *err);
+int		 qscreen_update(struct qscreen *, unsigned con, int32_t x,
+		    int32_t y, int32_t w, int32_t h,
+		    const struct qscreen_pixels *, struct spd_err *err);
 /* spiced lost the picture (REDRAW): send all of it again. */
 void		 qscreen_redraw(struct qscreen *);
-/* The size of the primary now (0 x 0 before the first Scanout). */
-void		 qscreen_size(const struct qscreen *, uint32_t *w,
+/* A console's size now (0 x 0 before its first Scanout), and where it
+ * lies in the primary. */
+void		 qscreen_size(const struct qscreen *, unsigned con, uint32_t *w,
 		    uint32_t *h);
+void		 qscreen_origin(const struct qscreen *, unsigned con,
+		    int32_t *x, int32_t *y);
+/* A viewer's position x, y on its monitor `head`: the console it lies
+ * in, x and y made the console's own; -1 when it lies in none.  Without
+ * HEADS sent (one console, or a spiced without F_HEADS) the viewer's one
+ * monitor is the whole primary. */
+int		 qscreen_locate(const struct qscreen *, uint32_t head,
+		    int32_t *x, int32_t *y);
 
 #endif

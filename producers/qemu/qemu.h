@@ -18,6 +18,7 @@
 #define QEMU_BUS_NAME		"org.qemu"	/* QEMU's name on a bus */
 #define QEMU_CMD_SLOT		0	/* device region, commands, cursors */
 #define QEMU_DATA_SLOT		1	/* the primary's pixels */
+#define QEMU_MAX_CONSOLES	QXLSHM_MAX_HEADS	/* a head each */
 
 struct qscreen;
 struct qcursor;
@@ -28,19 +29,26 @@ struct qports;
 struct qaudio;
 struct qmic;
 
+/* One of QEMU's consoles the bridge shows: a monitor of the VM. */
+struct qemu_con {
+	uint32_t	 qc_id;		/* QEMU's console number */
+	char		 qc_path[64];	/* its object path */
+	struct qlisten	*qc_listen;
+};
+
 struct qemu {
 	sd_event	*q_event;
 	sd_bus		*q_bus;		/* the display connection */
 	const char	*q_dest;	/* QEMU's bus name: NULL peer to peer,
 					   QEMU_BUS_NAME on a bus */
-	char		 q_console[64];	/* its object path */
+	struct qemu_con	 q_cons[QEMU_MAX_CONSOLES];	/* shown, in order */
+	unsigned	 q_ncons;	/* 1..QEMU_MAX_CONSOLES */
 	struct qxlshm	*q_shm;
-	uint32_t	 q_max_w;	/* largest primary the memory takes */
+	uint32_t	 q_max_w;	/* largest console the bridge takes */
 	uint32_t	 q_max_h;
 	struct qscreen	*q_screen;
 	struct qcursor	*q_cursor;
 	struct qinput	*q_input;
-	struct qlisten	*q_listen;
 	struct qagent	*q_agent;	/* NULL: QEMU has no agent chardev */
 	struct qports	*q_ports;	/* its other chardevs, or NULL */
 	struct qaudio	*q_audio;

@@ -4,7 +4,7 @@
  *
  *   spiced-qemu --socket PRODUCER_SOCKET
  *               (--qmp QMP_SOCKET | --fd N | --dbus ADDRESS)
- *               [--console N] [--name NAME] [--max-size WxH] [-v]
+ *               [--console N]... [--name NAME] [--max-size WxH] [-v]
  *
  * With --qmp, QEMU (started with -display dbus,p2p=yes and a QMP socket)
  * is handed one end of a socket pair as a D-Bus display client; with --fd,
@@ -12,8 +12,9 @@
  * QEMU serves that connection.  With --dbus, QEMU (-display
  * dbus,addr=ADDRESS) is on the D-Bus bus at ADDRESS as org.qemu: the
  * mode QEMU 7.2's audio needs (its peer-to-peer audio registration
- * crashes it, so the bridge asks for sound only on a bus).  Then the console's picture, cursor and input
- * then flow between it and spiced (see qemu-listener.h, qemu-screen.h,
+ * crashes it, so the bridge asks for sound only on a bus).  Then the consoles'
+ * pictures (a monitor each, qemu-console.h), cursor and input flow
+ * between it and spiced (see qemu-listener.h, qemu-screen.h,
  * qemu-cursor.h, qemu-input.h).  Exits 0 on SIGINT/SIGTERM, 1 when QEMU or
  * spiced goes away (for systemd to restart it), 2 on bad usage.
  */
@@ -33,6 +34,7 @@
 #include "qemu-audio.h"
 #include "qemu-mic.h"
 #include "qemu-chardev.h"
+#include "qemu-console.h"
 #include "qemu-cursor.h"
 #include "qemu-input.h"
 #include "qemu-listener.h"
@@ -100,7 +102,7 @@ qemu_usage(void)
 {
 	fprintf(stderr, "usage: spiced-qemu --socket PRODUCER_SOCKET "
 	    "(--qmp QMP_SOCKET | --fd N | --dbus ADDRESS)\n"
-	    "                   [--console N] [--name NAME] "
+	    "                   [--console N]... [--name NAME] "
 	    "[--max-size WxH] [-v]\n");
 	exit(2);
 }
@@ -191,43 +193,26 @@ qemu_bus_open(struct qemu *q, int fd, const char *address,
 	return fd >= 0 ? 0 : qemu_bus_wait_name(q, err);
 }
 
-/* The console exists and what it is, for the log. */
-static int
-qemu_console_check(struct qemu *q, struct spd_err *err)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	char *label = NULL;
-	int r;
-
-	if ((r = sd_bus_get_property_string(q->q_bus, q->q_dest, q->q_console,
-	    QEMU_IFACE ".Console", "Label", &e, &label)) < 0) {
-		spd_err_set(err, "QEMU's console %s: %s", q->q_console,
-		    e.message != NULL ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
-		return -1;
-	}
-	log_info("QEMU console %s (%s)", q->q_console, label);
-	free(label);
-	return 0;
-}
-
 /* spiced: the producer connection, its slots and the rings. */
 static int
 qemu_shm_open(struct qemu *q, const char *sock, const char *name,
     struct spd_err *err)
 {
 	char msg[QXLSHM_ERRLEN];
-	uint64_t data;
+	uint64_t data, w;
 
 	if ((q->q_shm = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
 	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_PORTS | QXLSHM_F_AUDIO |
-	    QXLSHM_F_RECORD,
+	    QXLSHM_F_RECORD | QXLSHM_F_HEADS,
 	    msg, sizeof(msg))) == NULL)
 		return spd_err_set(err, "%s", msg);
-	/* Sparse memory: only what the console's size touches is used;
-	 * room for two primaries, the old one and the next, while the size
-	 * changes. */
-	data = 2 * (uint64_t)q->q_max_w * q->q_max_h * 4 + QEMU_DATA_EXTRA;
+	/* Sparse memory: only what the consoles' sizes touch is used;
+	 * room for two primaries, the old one and the next, while a size
+	 * changes.  Consoles lie side by side. */
+	w = (uint64_t)q->q_max_w * q->q_ncons;
+	if (w > QXLSHM_MAX_WIDTH)
+		w = QXLSHM_MAX_WIDTH;
+	data = 2 * w * q->q_max_h * 4 + QEMU_DATA_EXTRA;
 	if (qxlshm_slot_create(q->q_shm, QEMU_CMD_SLOT, QEMU_CMD_SIZE) == -1 ||
 	    qxlshm_slot_create(q->q_shm, QEMU_DATA_SLOT, data) == -1 ||
 	    qxlshm_attach(q->q_shm, QEMU_CMD_SLOT) == -1)
@@ -280,9 +265,11 @@ main(int argc, char **argv)
 	struct spd_err err;
 	struct qemu q;
 	sigset_t ss;
+	uint32_t want[QEMU_MAX_CONSOLES];
+	unsigned nwant = 0, i;
 	char *end;
 	long v;
-	int c, fd = -1, sv[2], console = 0, verbose = 0;
+	int c, fd = -1, sv[2], verbose = 0;
 
 	memset(&q, 0, sizeof(q));
 	q.q_max_w = 3840;
@@ -309,9 +296,10 @@ main(int argc, char **argv)
 		case 'c':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 0 || v > 255)
+			if (errno != 0 || *end != '\0' || v < 0 ||
+			    v > 65535 || nwant == QEMU_MAX_CONSOLES)
 				qemu_usage();
-			console = (int)v;
+			want[nwant++] = (uint32_t)v;
 			break;
 		case 'n':
 			name = optarg;
@@ -339,8 +327,6 @@ main(int argc, char **argv)
 		    "user");
 		return 2;
 	}
-	snprintf(q.q_console, sizeof(q.q_console),
-	    "/org/qemu/Display1/Console_%d", console);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGINT);
@@ -371,7 +357,7 @@ main(int argc, char **argv)
 		fd = sv[0];
 	}
 	if (qemu_bus_open(&q, fd, address, &err) == -1 ||
-	    qemu_console_check(&q, &err) == -1 ||
+	    qconsole_pick(&q, want, nwant, &err) == -1 ||
 	    qemu_shm_open(&q, sock, name, &err) == -1 ||
 	    (q.q_screen = qscreen_new(&q, &err)) == NULL ||
 	    (q.q_cursor = qcursor_new(&q, &err)) == NULL ||
@@ -386,13 +372,22 @@ main(int argc, char **argv)
 		log_err("%s", err.msg);
 		goto out;
 	}
-	if ((q.q_listen = qlisten_new(&q, &err)) == NULL ||
-	    (q.q_audio = qaudio_new(&q, &err)) == NULL ||
+	for (i = 0; i < q.q_ncons; i++)
+		if ((q.q_cons[i].qc_listen = qlisten_new(&q, i, &err)) ==
+		    NULL) {
+			log_err("%s", err.msg);
+			goto out;
+		}
+	if ((q.q_audio = qaudio_new(&q, &err)) == NULL ||
 	    (q.q_mic = qmic_new(&q, &err)) == NULL) {
 		log_err("%s", err.msg);
 		goto out;
 	}
-	log_info("QEMU's %s attached to %s", q.q_console, sock);
+	if (q.q_ncons == 1)
+		log_info("QEMU's %s attached to %s", q.q_cons[0].qc_path, sock);
+	else
+		log_info("QEMU's %u consoles attached to %s as %u monitors",
+		    q.q_ncons, sock, q.q_ncons);
 	q.q_status = 0;
 	(void)sd_event_loop(q.q_event);
 out:
@@ -400,7 +395,8 @@ out:
 	qaudio_free(q.q_audio);
 	qports_free(&q);
 	qagent_free(q.q_agent);
-	qlisten_free(q.q_listen);
+	for (i = 0; i < q.q_ncons; i++)
+		qlisten_free(q.q_cons[i].qc_listen);
 	qinput_free(q.q_input);
 	qcursor_free(q.q_cursor);
 	qscreen_free(q.q_screen);

@@ -176,6 +176,8 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 {
 	struct xi *i = arg;
 	struct x11 *x = i->i_x;
+	const struct qxlshm_head *hd;
+	int32_t px, py;
 	uint16_t code;
 
 	switch (ev->type) {
@@ -201,11 +203,25 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 		    xi_clamp(ev->y, INT16_MIN, INT16_MAX));
 		break;
 	case QXLSHM_IN_POSITION:
+		/* Relative to the viewer's monitor: the head told as its
+		 * number (without heads one, the whole screen). */
+		if (x->x_nheads > 0 && ev->display >= x->x_nheads)
+			return;
+		if (x->x_nheads > 0) {
+			hd = &x->x_heads[ev->display];
+			px = xi_clamp(ev->x, 0, (int32_t)hd->width - 1) +
+			    (int32_t)hd->x;
+			py = xi_clamp(ev->y, 0, (int32_t)hd->height - 1) +
+			    (int32_t)hd->y;
+		} else if (ev->display == 0) {
+			px = ev->x;
+			py = ev->y;
+		} else
+			return;
 		i->i_played |= XI_PLAYED_POINTER;
-		/* One screen: every display channel's origin is 0,0. */
 		xi_fake(i, XCB_MOTION_NOTIFY, 0, x->x_root,
-		    xi_clamp(ev->x, 0, (int32_t)x->x_width - 1),
-		    xi_clamp(ev->y, 0, (int32_t)x->x_height - 1));
+		    xi_clamp(px, 0, (int32_t)x->x_width - 1),
+		    xi_clamp(py, 0, (int32_t)x->x_height - 1));
 		break;
 	case QXLSHM_IN_BUTTON_DOWN:
 	case QXLSHM_IN_BUTTON_UP:

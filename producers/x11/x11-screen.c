@@ -53,11 +53,8 @@ struct xs {
 	int64_t			 s_last;	/* the last update, ms */
 	int64_t			 s_input;	/* the last input played, ms */
 	struct xm		*s_moves;	/* window moves, as hints */
-	/* The heads told for this primary (0: none, i.e. one, all of it)
-	 * and when to look at the monitors again (RANDR has no event for
-	 * a change of monitors alone). */
-	struct qxlshm_head	 s_heads[QXLSHM_MAX_HEADS];
-	uint32_t		 s_nheads;
+	/* When to look at the monitors again (RANDR has no event for a
+	 * change of monitors alone); those told are x->x_heads. */
 	int64_t			 s_heads_next;
 };
 
@@ -223,7 +220,7 @@ xs_heads(struct xs *s)
 	if (!(qxlshm_features(x->x_q) & QXLSHM_F_HEADS))
 		return 0;
 	n = xr_monitors(x, h);
-	if (n <= 1 && s->s_nheads == 0)
+	if (n <= 1 && x->x_nheads == 0)
 		return 0;
 	if (n == 0) {
 		h[0].x = h[0].y = 0;
@@ -231,7 +228,7 @@ xs_heads(struct xs *s)
 		h[0].height = s->s_ph;
 		n = 1;
 	}
-	if (n == s->s_nheads && memcmp(h, s->s_heads, n * sizeof(*h)) == 0)
+	if (n == x->x_nheads && memcmp(h, x->x_heads, n * sizeof(*h)) == 0)
 		return 0;
 	if (qxlshm_set_heads(x->x_q, n, h) == -1) {
 		x11_log("heads: %s", qxlshm_error(x->x_q));
@@ -239,8 +236,8 @@ xs_heads(struct xs *s)
 	}
 	if (x->x_verbose)
 		x11_log("%u heads", n);
-	memcpy(s->s_heads, h, n * sizeof(*h));
-	s->s_nheads = n;
+	memcpy(x->x_heads, h, n * sizeof(*h));
+	x->x_nheads = n;
 	return 0;
 }
 
@@ -284,7 +281,7 @@ xs_primary_create(struct xs *s, char *err, size_t errlen)
 	s->s_primary = px;
 	s->s_pw = w;
 	s->s_ph = h;
-	s->s_nheads = 0;
+	x->x_nheads = 0;
 	if (x->x_verbose)
 		x11_log("primary %ux%u", w, h);
 	return xs_heads(s) == -1 ? x11_errf(err, errlen, "heads: %s",

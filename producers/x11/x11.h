@@ -22,6 +22,10 @@ struct x11 {
 	int			 x_verbose;
 	uint32_t		 x_width;	/* the root window's size now */
 	uint32_t		 x_height;
+	/* The heads spiced was told for the primary (0: none, i.e. one,
+	 * all of it): a viewer's position is relative to its head. */
+	struct qxlshm_head	 x_heads[QXLSHM_MAX_HEADS];
+	uint32_t		 x_nheads;
 };
 
 /* "spiced-x11: " and the message on stderr. */

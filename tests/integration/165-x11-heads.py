@@ -12,14 +12,24 @@ import os
 
 import common
 import rawspice
+import spice_client
 import xsession
 from common import check
+from spice_client import Spice
 
 W, H = 1200, 600
 
 
 def xrandr(x, *args):
     subprocess.run(["xrandr"] + list(args), env=x.env, check=True, timeout=10)
+
+
+def pointer(x):
+    """Where the X server's pointer is."""
+    out = subprocess.run(["xdotool", "getmouselocation", "--shell"], env=x.env,
+                         capture_output=True, text=True, timeout=10).stdout
+    v = dict(line.split("=", 1) for line in out.split())
+    return int(v["X"]), int(v["Y"])
 
 
 def heads(d):
@@ -45,6 +55,18 @@ def main():
     want = [(0, 0, 600, 600), (600, 0, 600, 600)]
     d.pump(10, until=lambda c: heads(c) == want)
     check(d.monitors_max == 2, "max_allowed %d" % d.monitors_max)
+
+    # Positions on each monitor land on that monitor of the X screen.
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_channels([spice_client.CHANNEL_INPUTS], 10)
+    main_ch = c.channel(spice_client.CHANNEL_MAIN)
+    c.wait_until(lambda: main_ch.get_property("mouse-mode") == 2, 10, "client mouse mode")
+    inputs = c.channel(spice_client.CHANNEL_INPUTS)
+    for (mx, my, mon), want_at in (((10, 20, 1), (610, 20)), ((30, 40, 0), (30, 40))):
+        Spice.InputsChannel.position(inputs, mx, my, mon, 0)
+        c.wait_until(lambda: pointer(x) == want_at, 10,
+                     "the X pointer at %r after %r on monitor %d" % (want_at, (mx, my), mon))
+    c.disconnect()
 
     vv = os.path.join(x.dir, "x11.vv")
     with open(vv, "w") as f:

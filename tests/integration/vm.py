@@ -332,10 +332,11 @@ class Qemu:
             theirs.close()
         return ours
 
-    def screendump(self):
-        """The console as QEMU shows it: (width, height, rgb)."""
+    def screendump(self, device=None):
+        """The console as QEMU shows it: (width, height, rgb); that of the
+        display device with id device if given."""
         path = os.path.join(self.dir, "screen.ppm")
-        self.qmp("screendump", filename=path)
+        self.qmp("screendump", filename=path, **({"device": device} if device else {}))
         return ppm.read_ppm(path)
 
     def text_screen(self):

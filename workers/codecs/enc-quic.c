@@ -14,10 +14,20 @@
  * The output grows a row at a time by the most a row can take, so an
  * image costs the memory of what it compresses to, not of its worst
  * case.
+ *
+ * A row's residuals do not depend on the model (the prediction is made
+ * of the image's own pixels): they are worked out for the whole row
+ * first, four pixels at a time with SSE2, together with where a run may
+ * start; the coding loop, which the model and the bit writer make
+ * serial, then only looks them up.
  */
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "enc.h"
 #include "quic-model.h"
@@ -38,6 +48,10 @@ struct enc_quic {
 	 * first residual of the row above).  Pixels inside a run leave
 	 * theirs as the row above had them, as the decoder does. */
 	uint8_t			*eq_res[3];
+	/* The current row's folded residuals, pixel i at 4 * i in the
+	 * pixel's byte order (B, G, R), and at 4 * i + 3 whether a run may
+	 * start there (see enc_quic_residual()). */
+	uint8_t			*eq_fr;
 };
 
 /* The bit writer: words go to eq_out at used. */
@@ -61,6 +75,10 @@ enc_quic_new(void)
 			enc_quic_free(eq);
 			return NULL;
 		}
+	if ((eq->eq_fr = malloc((size_t)ENC_MAX_DIM * 4)) == NULL) {
+		enc_quic_free(eq);
+		return NULL;
+	}
 	(void)quic_family();
 	return eq;
 }
@@ -74,6 +92,7 @@ enc_quic_free(struct enc_quic *eq)
 		return;
 	for (c = 0; c < 3; c++)
 		free(eq->eq_res[c]);
+	free(eq->eq_fr);
 	free(eq);
 }
 
@@ -131,30 +150,131 @@ enc_quic_run(struct enc_quic *eq, struct enc_quic_out *o, uint32_t n)
 	quic_state_run_end(s);
 }
 
-/* Code channel c (byte b_ of a pixel) of pixel i of cur against
- * PRED, in the bucket of the channel's previous residual, ctx_c. */
-#define ENC_QUIC_CHANNEL(c, b, i, PRED) do {				\
-	const int b_ = (b);						\
-	uint8_t r_ = f->qf_fold[(uint8_t)(cur[4 * (i) + b_] - (PRED))];	\
-	uint32_t cl_ = f->qf_codelen[r_][eq->eq_best[c][ctx_##c]];	\
+/* Channel c (byte b of a pixel) of pixel i: its codeword and length
+ * (code | len << QUIC_LEN_SHIFT) in the bucket of the channel's previous
+ * residual, ctx_c, which it then becomes. */
+#define ENC_QUIC_CHANNEL(c, b, i, cl) do {				\
+	const uint8_t r_ = fr[4 * (i) + (b)];				\
+	(cl) = f->qf_codelen[r_][eq->eq_best[c][ctx_##c]];		\
 	ctx_##c = r_;							\
 	eq->eq_res[c][(i) + 1] = r_;					\
-	enc_quic_put(o, cl_ & ((1u << QUIC_LEN_SHIFT) - 1),		\
-	    cl_ >> QUIC_LEN_SHIFT);					\
 } while (0)
-/* Pixel i: R, G, B in turn. */
-#define ENC_QUIC_PIXEL(i, PRED) do {					\
-	ENC_QUIC_CHANNEL(0, 2, i, PRED);				\
-	ENC_QUIC_CHANNEL(1, 1, i, PRED);				\
-	ENC_QUIC_CHANNEL(2, 0, i, PRED);				\
+#define ENC_QUIC_CODE(cl)	((cl) & ((1u << QUIC_LEN_SHIFT) - 1))
+#define ENC_QUIC_LEN(cl)	((cl) >> QUIC_LEN_SHIFT)
+/* Pixel i: R, G, B in turn, in one write when they fit 32 bits (most
+ * do: a photograph's codewords are a few bits each). */
+#define ENC_QUIC_PIXEL(i) do {						\
+	uint32_t c0_, c1_, c2_, l1_, l2_, l_;				\
+	ENC_QUIC_CHANNEL(0, 2, i, c0_);					\
+	ENC_QUIC_CHANNEL(1, 1, i, c1_);					\
+	ENC_QUIC_CHANNEL(2, 0, i, c2_);					\
+	l1_ = ENC_QUIC_LEN(c1_);					\
+	l2_ = ENC_QUIC_LEN(c2_);					\
+	l_ = ENC_QUIC_LEN(c0_) + l1_ + l2_;				\
+	if (l_ <= 32)							\
+		enc_quic_put(o, (uint32_t)((((uint64_t)ENC_QUIC_CODE(c0_) \
+		    << l1_ | ENC_QUIC_CODE(c1_)) << l2_) |		\
+		    ENC_QUIC_CODE(c2_)), l_);				\
+	else {								\
+		enc_quic_put(o, ENC_QUIC_CODE(c0_), ENC_QUIC_LEN(c0_));	\
+		enc_quic_put(o, ENC_QUIC_CODE(c1_), l1_);		\
+		enc_quic_put(o, ENC_QUIC_CODE(c2_), l2_);		\
+	}								\
 } while (0)
 
-/* Predictions: left on the first row; above for a row's first pixel;
- * the mean of left and above elsewhere. */
-#define ENC_QUIC_LEFT(i)	cur[4 * ((i) - 1) + b_]
-#define ENC_QUIC_ABOVE(i)	prev[4 * (i) + b_]
-#define ENC_QUIC_MEAN(i)	\
-	((ENC_QUIC_LEFT(i) + ENC_QUIC_ABOVE(i)) >> 1)
+/* Pixels a and b of row alike in R, G and B (X aside). */
+static inline int
+enc_quic_same(const uint8_t *row, int a, int b)
+{
+	uint32_t pa, pb;
+
+	memcpy(&pa, row + 4 * a, 4);
+	memcpy(&pb, row + 4 * b, 4);
+	return ((pa ^ pb) & htole32(0x00ffffffu)) == 0;
+}
+
+/* Residual d (mod 256) folded: 0, -1, 1, -2, ... to 0, 1, 2, 3, ... */
+static inline uint8_t
+enc_quic_fold(uint8_t d)
+{
+	return (uint8_t)((d << 1) ^ (uint8_t)-(d >> 7));
+}
+
+/* Pixel i of the row (prev NULL for the first row): each channel's
+ * folded residual against its prediction (left on the first row; above
+ * for a row's first pixel; the mean of left and above elsewhere), and
+ * at byte 3 whether a run may start there (the row above repeats at i,
+ * and this row did just before). */
+static inline void
+enc_quic_residual(uint8_t *fr, const uint8_t *prev, const uint8_t *cur,
+    uint32_t i)
+{
+	unsigned b, pred;
+
+	for (b = 0; b < 3; b++) {
+		if (prev == NULL)
+			pred = i == 0 ? 0 : cur[4 * (i - 1) + b];
+		else if (i == 0)
+			pred = prev[b];
+		else
+			pred = (cur[4 * (i - 1) + b] + prev[4 * i + b]) >> 1;
+		fr[4 * i + b] = enc_quic_fold((uint8_t)(cur[4 * i + b] -
+		    pred));
+	}
+	fr[4 * i + 3] = prev != NULL && i >= 2 &&
+	    enc_quic_same(prev, (int)i - 1, (int)i) &&
+	    enc_quic_same(cur, (int)i - 1, (int)i - 2);
+}
+
+/* The whole row's residuals and run starts into fr. */
+static void
+enc_quic_residuals(uint8_t *fr, const uint8_t *prev, const uint8_t *cur,
+    uint32_t w)
+{
+	uint32_t i = 0;
+
+	for (; i < 2 && i < w; i++)
+		enc_quic_residual(fr, prev, cur, i);
+#if defined(__SSE2__)
+	{
+		const __m128i rgb = _mm_set1_epi32(0x00ffffff);
+		const __m128i run = _mm_set1_epi32((int)0xff000000u);
+		const __m128i one = _mm_set1_epi8(1), zero = _mm_setzero_si128();
+		__m128i l, a, c, p, d, f, r;
+
+		for (; i + 4 <= w; i += 4) {
+			l = _mm_loadu_si128((const void *)(cur + 4 * (i - 1)));
+			c = _mm_loadu_si128((const void *)(cur + 4 * i));
+			if (prev == NULL) {
+				p = l;
+				r = zero;
+			} else {
+				a = _mm_loadu_si128((const void *)(prev +
+				    4 * i));
+				/* floor((l + a) / 2): pavgb rounds up. */
+				p = _mm_sub_epi8(_mm_avg_epu8(l, a),
+				    _mm_and_si128(_mm_xor_si128(l, a), one));
+				r = _mm_and_si128(_mm_cmpeq_epi32(
+				    _mm_and_si128(_mm_loadu_si128((const void *)
+				    (prev + 4 * (i - 1))), rgb),
+				    _mm_and_si128(a, rgb)),
+				    _mm_cmpeq_epi32(_mm_and_si128(l, rgb),
+				    _mm_and_si128(_mm_loadu_si128((const void *)
+				    (cur + 4 * (i - 2))), rgb)));
+			}
+			d = _mm_sub_epi8(c, p);
+			f = _mm_xor_si128(_mm_add_epi8(d, d),
+			    _mm_cmpgt_epi8(zero, d));
+			/* Byte 3: not 0 where a run may start. */
+			f = _mm_or_si128(_mm_and_si128(f, rgb),
+			    _mm_and_si128(r, run));
+			_mm_storeu_si128((void *)(fr + 4 * i), f);
+		}
+	}
+#endif
+	for (; i < w; i++)
+		enc_quic_residual(fr, prev, cur, i);
+}
 
 /* Count the residuals of pixel i in the buckets of pixel i - 1's. */
 static void
@@ -176,28 +296,18 @@ enc_quic_update(struct enc_quic *eq, const struct quic_family *f, int i)
 	}
 }
 
-/* Pixels a and b of row alike in R, G and B (X aside). */
-static inline int
-enc_quic_same(const uint8_t *row, int a, int b)
-{
-	uint32_t pa, pb;
-
-	memcpy(&pa, row + 4 * a, 4);
-	memcpy(&pb, row + 4 * b, 4);
-	return ((pa ^ pb) & htole32(0x00ffffffu)) == 0;
-}
-
 /*
- * Pixels [i, end) of a row (prev NULL for the first): codes with model
+ * Pixels [i, end) of row cur, its residuals in eq_fr: codes with model
  * updates at the wait schedule's pixels, and runs where the row above
  * repeats and so did this one.  The schedule carries over between
  * segments and rows through the state's waitcnt.
  */
 static void
 enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
-    const uint8_t *prev, const uint8_t *cur, int i, int end)
+    const uint8_t *cur, int i, int end)
 {
 	const struct quic_family *f = quic_family();
+	const uint8_t *fr = eq->eq_fr;
 	struct quic_state *s = &eq->eq_state;
 	/* The writer in registers: a local nothing else points to. */
 	struct enc_quic_out lo = *out, *o = &lo;
@@ -208,10 +318,7 @@ enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
 	uint32_t n;
 
 	if (i == 0) {
-		if (prev == NULL)
-			ENC_QUIC_PIXEL(0, 0);
-		else
-			ENC_QUIC_PIXEL(0, ENC_QUIC_ABOVE(0));
+		ENC_QUIC_PIXEL(0);
 		if (s->qs_waitcnt != 0)
 			s->qs_waitcnt--;
 		else {
@@ -222,21 +329,17 @@ enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
 	} else
 		stop = i + (int)s->qs_waitcnt;
 
-/* Whether pixel i starts a run: the row above repeats there, and this
- * row repeated just before. */
+/* Whether pixel i starts a run: the row above repeats there, this row
+ * repeated just before, and no run ended there. */
 #define ENC_QUIC_RUNS(i)						\
-	(prev != NULL && enc_quic_same(prev, (i) - 1, (i)) &&		\
-	    run_index != (i) && (i) > 2 && enc_quic_same(cur, (i) - 1, (i) - 2))
+	(fr[4 * (i) + 3] != 0 && run_index != (i) && (i) > 2)
 
 	for (;;) {
 		while (stop < end) {
 			for (; i <= stop; i++) {
 				if (ENC_QUIC_RUNS(i))
 					goto run;
-				if (prev == NULL)
-					ENC_QUIC_PIXEL(i, ENC_QUIC_LEFT(i));
-				else
-					ENC_QUIC_PIXEL(i, ENC_QUIC_MEAN(i));
+				ENC_QUIC_PIXEL(i);
 			}
 			enc_quic_update(eq, f, stop);
 			stop = i + (int)quic_state_wait(s);
@@ -244,10 +347,7 @@ enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
 		for (; i < end; i++) {
 			if (ENC_QUIC_RUNS(i))
 				goto run;
-			if (prev == NULL)
-				ENC_QUIC_PIXEL(i, ENC_QUIC_LEFT(i));
-			else
-				ENC_QUIC_PIXEL(i, ENC_QUIC_MEAN(i));
+			ENC_QUIC_PIXEL(i);
 		}
 		s->qs_waitcnt = (uint32_t)(stop - end);
 		*out = lo;
@@ -280,9 +380,10 @@ enc_quic_row(struct enc_quic *eq, struct enc_quic_out *o,
 	struct quic_state *s = &eq->eq_state;
 	uint32_t pos = 0;
 
+	enc_quic_residuals(eq->eq_fr, prev, cur, width);
 	while (s->qs_wmidx < QUIC_WMI_MAX && s->qs_wmileft <= width) {
 		if (s->qs_wmileft != 0) {
-			enc_quic_segment(eq, o, prev, cur, (int)pos,
+			enc_quic_segment(eq, o, cur, (int)pos,
 			    (int)(pos + s->qs_wmileft));
 			width -= s->qs_wmileft;
 			pos += s->qs_wmileft;
@@ -290,7 +391,7 @@ enc_quic_row(struct enc_quic *eq, struct enc_quic_out *o,
 		quic_state_next_wmi(s);
 	}
 	if (width != 0) {
-		enc_quic_segment(eq, o, prev, cur, (int)pos, (int)(pos + width));
+		enc_quic_segment(eq, o, cur, (int)pos, (int)(pos + width));
 		if (s->qs_wmidx < QUIC_WMI_MAX)
 			s->qs_wmileft -= width;
 	}

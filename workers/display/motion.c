@@ -14,6 +14,12 @@
 #define MOTION_BUSY	4		/* colour changes an anchor needs */
 #define MOTION_MIN_VOTES 4		/* ... and a shift tried at the end */
 #define MOTION_LATE_TRIES 8
+/* The anchors' filter: bits per anchor, and its bounds (64 Kibit to
+ * 4 Mibit: 8 KiB to 512 KiB), powers of 2. */
+#define MOTION_FILTER_BITS	32
+#define MOTION_FILTER_MIN_LOG	16
+#define MOTION_FILTER_MIN	((size_t)1 << MOTION_FILTER_MIN_LOG)
+#define MOTION_FILTER_MAX	((size_t)1 << 22)
 
 struct motion_anchor {
 	uint64_t	ma_hash;
@@ -171,6 +177,65 @@ motion_inside(const struct motion_rect *r, int n, int32_t x, int32_t y)
  * time cost page faults and the kernel's zeroing of every page.  Only
  * the part a call uses is cleared.
  */
+/* A position of a scanned row whose segment passed the filter. */
+struct motion_cand {
+	uint64_t	mc_hash;
+	int32_t		mc_x;		/* the segment's last pixel */
+};
+
+#define MOTION_LANES	4
+
+/*
+ * The positions x in [x0 + MOTION_SEG - 1, x1) of row whose segment
+ * (the MOTION_SEG pixels ending at x) passes the filter, in order, into
+ * cand; returns how many.  The rolling hash is a chain of multiplies:
+ * the row goes in MOTION_LANES parts side by side, each with a chain of
+ * its own, so that they overlap.
+ */
+static size_t
+motion_candidates(const uint8_t *row, int32_t x0, int32_t x1,
+    const uint64_t *filter, unsigned fshift, uint64_t pw,
+    struct motion_cand *cand)
+{
+	int32_t first = x0 + MOTION_SEG - 1, n = x1 - first, len, j, x;
+	int32_t start[MOTION_LANES], end[MOTION_LANES];
+	size_t cnt[MOTION_LANES], total = 0;
+	uint64_t h[MOTION_LANES];
+	int k;
+
+	if (n <= 0)
+		return 0;
+	len = (n + MOTION_LANES - 1) / MOTION_LANES;
+	for (k = 0; k < MOTION_LANES; k++) {
+		start[k] = first + k * len < x1 ? first + k * len : x1;
+		end[k] = start[k] + len < x1 ? start[k] + len : x1;
+		cnt[k] = 0;
+		h[k] = start[k] < end[k] ? motion_seg_hash(row,
+		    start[k] - MOTION_SEG + 1) : 0;
+	}
+	for (j = 0; j < len; j++)
+		for (k = 0; k < MOTION_LANES; k++) {
+			x = start[k] + j;
+			if (x >= end[k])
+				continue;
+			if (j > 0)
+				h[k] = h[k] * MOTION_B + motion_px(row, x) + 1 -
+				    pw * (motion_px(row, x - MOTION_SEG) + 1);
+			if (filter[(h[k] >> fshift) >> 6] & 1ull <<
+			    ((h[k] >> fshift) & 63))
+				cand[start[k] - first + (int32_t)cnt[k]++] =
+				    (struct motion_cand){ h[k], x };
+		}
+	/* Each lane's run of candidates after the one before. */
+	for (k = 0; k < MOTION_LANES; k++) {
+		if (cnt[k] != 0 && start[k] - first != (int32_t)total)
+			memmove(&cand[total], &cand[start[k] - first],
+			    cnt[k] * sizeof(*cand));
+		total += cnt[k];
+	}
+	return total;
+}
+
 static void	*motion_scratch;
 static size_t	 motion_scratch_len;
 
@@ -206,8 +271,10 @@ motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	uint8_t *scratch;
 	struct motion_anchor *tab;
 	struct motion_vote *votes, *v;
+	struct motion_cand *cand;
 	uint64_t *filter, pw = motion_pow(), hash;
-	size_t nslots, mask, i, na;
+	size_t nslots, mask, i, na, nbits, nc, k;
+	unsigned fshift;
 	int32_t x, y, sx, x0, x1;
 	int nv = 0, found = 0;
 	const uint8_t *row;
@@ -219,14 +286,25 @@ motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	for (nslots = 64; nslots < 2 * na; nslots *= 2)
 		;
 	mask = nslots - 1;
+	/* The filter keeps most scanned positions out of the table (a
+	 * cache miss each): MOTION_FILTER_BITS bits an anchor, so that a
+	 * picture whose every row is new (a photograph) fills a few
+	 * percent of it. */
+	for (nbits = MOTION_FILTER_MIN, fshift = 64 - MOTION_FILTER_MIN_LOG;
+	    nbits < MOTION_FILTER_BITS * na && nbits < MOTION_FILTER_MAX;
+	    nbits *= 2, fshift--)
+		;
 	if ((scratch = motion_scratch_get(nslots * sizeof(*tab) +
-	    1024 * sizeof(*filter) + MOTION_VOTES * sizeof(*votes))) == NULL)
+	    nbits / 8 + (size_t)w * sizeof(*cand) +
+	    MOTION_VOTES * sizeof(*votes))) == NULL)
 		return -1;
 	/* Each part's size is a multiple of the next one's alignment. */
 	tab = (struct motion_anchor *)scratch;
 	filter = (uint64_t *)(scratch + nslots * sizeof(*tab));
+	cand = (struct motion_cand *)(scratch + nslots * sizeof(*tab) +
+	    nbits / 8);
 	votes = (struct motion_vote *)(scratch + nslots * sizeof(*tab) +
-	    1024 * sizeof(*filter));
+	    nbits / 8 + (size_t)w * sizeof(*cand));
 	/* Anchors; slot empty when ma_hash == 0 (hashes are never 0 in
 	 * practice; one that is only misses an anchor). */
 	for (y = 0; y < h; y++) {
@@ -252,13 +330,13 @@ motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 				tab[i].ma_x = -1;
 			else
 				tab[i] = (struct motion_anchor){ hash, x, y };
-			filter[(hash >> 48) & 1023] |= 1ull << ((hash >> 42) & 63);
+			filter[(hash >> fshift) >> 6] |= 1ull <<
+			    ((hash >> fshift) & 63);
 		}
 	}
 	/* The new content, every position of the rows scanned. */
 	for (y = 0; y < h && found < max; y += MOTION_SCAN) {
 		row = new + y * nstride;
-		hash = 0;
 		/* Segments ending in the row's change, or just after it. */
 		x0 = 0;
 		x1 = w;
@@ -270,17 +348,13 @@ motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 			x1 = hi[y] + MOTION_SEG - 1 < w ? hi[y] + MOTION_SEG -
 			    1 : w;
 		}
-		for (x = x0; x < x1 && found < max; x++) {
-			hash = hash * MOTION_B + motion_px(row, x) + 1;
-			if (x >= x0 + MOTION_SEG)
-				hash -= pw * (motion_px(row, x - MOTION_SEG) + 1);
-			if (x < x0 + MOTION_SEG - 1 || !(filter[(hash >> 48) &
-			    1023] & 1ull << ((hash >> 42) & 63)))
-				continue;
+		nc = motion_candidates(row, x0, x1, filter, fshift, pw, cand);
+		for (k = 0; k < nc && found < max; k++) {
+			hash = cand[k].mc_hash;
 			for (i = hash & mask; tab[i].ma_hash != 0 &&
 			    tab[i].ma_hash != hash; i = (i + 1) & mask)
 				;
-			sx = x + 1 - MOTION_SEG;
+			sx = cand[k].mc_x + 1 - MOTION_SEG;
 			if (tab[i].ma_hash != hash || tab[i].ma_x < 0 ||
 			    (tab[i].ma_x == sx && tab[i].ma_y == y) ||
 			    motion_inside(r, found, sx, y))

@@ -19,7 +19,8 @@
  * for other moves (and other parts of the same one) until enough are
  * found.
  * Cost: a rolling-hash pass over a quarter of the new rows, a lookup in
- * a 64 Kibit filter per position, comparisons over the rectangle found;
+ * a filter of 32 bits an anchor per position (so a position that is no
+ * anchor's seldom reaches the table), comparisons over the rectangle found;
  * the scan ends once a shift holds.
  */
 #ifndef SPICED_MOTION_H

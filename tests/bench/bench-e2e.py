@@ -16,7 +16,9 @@ between the kick and the client's result line:
   reference  server = the ref-server process minus its feeder thread
              ("bench-feeder", from /proc/PID/task); total = the process.
 
-CPU is utime + stime from /proc/PID/stat.  Peak RSS is VmHWM summed over
+CPU is the scheduler's count of each thread's time on a CPU, in ns
+(/proc/PID/task/TID/schedstat; utime + stime, in 10 ms ticks, where a
+kernel has no schedstat).  Peak RSS is VmHWM summed over
 the processes; the preloaded frames (held by bench-producer and by
 ref-server's feeder) are taken out of both totals and of ref-server's
 server figure.  Memory a producer shares
@@ -65,8 +67,27 @@ def stat_fields(path):
     return st[st.rindex(")") + 2:].split()
 
 
+def task_ns(pid, tid):
+    """A thread's time on a CPU so far, in ns (the scheduler's count)."""
+    try:
+        with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def cpu_s(pid, tid=None):
-    """utime + stime of a process (or one of its threads), in seconds."""
+    """CPU time of a process (the sum of its threads) or of one of its
+    threads, in seconds, from the scheduler's nanosecond counts
+    (/proc/PID/task/TID/schedstat): utime + stime come in 10 ms ticks,
+    too coarse for runs of a tenth of a second.  A process without
+    schedstat (a kernel without it) falls back to utime + stime."""
+    try:
+        tids = [tid] if tid is not None else [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+    except OSError:
+        return 0.0
+    if os.path.exists("/proc/%d/task/%d/schedstat" % (pid, tids[0])):
+        return sum(task_ns(pid, t) for t in tids) / 1e9
     path = "/proc/%d/stat" % pid if tid is None else "/proc/%d/task/%d/stat" % (pid, tid)
     f = stat_fields(path)
     return 0.0 if f is None else (int(f[11]) + int(f[12])) / TICK

@@ -193,13 +193,6 @@ enc_quic_same(const uint8_t *row, int a, int b)
 	return ((pa ^ pb) & htole32(0x00ffffffu)) == 0;
 }
 
-/* Residual d (mod 256) folded: 0, -1, 1, -2, ... to 0, 1, 2, 3, ... */
-static inline uint8_t
-enc_quic_fold(uint8_t d)
-{
-	return (uint8_t)((d << 1) ^ (uint8_t)-(d >> 7));
-}
-
 /* Pixel i of the row (prev NULL for the first row): each channel's
  * folded residual against its prediction (left on the first row; above
  * for a row's first pixel; the mean of left and above elsewhere), and
@@ -209,6 +202,7 @@ static inline void
 enc_quic_residual(uint8_t *fr, const uint8_t *prev, const uint8_t *cur,
     uint32_t i)
 {
+	const struct quic_family *f = quic_family();
 	unsigned b, pred;
 
 	for (b = 0; b < 3; b++) {
@@ -218,8 +212,7 @@ enc_quic_residual(uint8_t *fr, const uint8_t *prev, const uint8_t *cur,
 			pred = prev[b];
 		else
 			pred = (cur[4 * (i - 1) + b] + prev[4 * i + b]) >> 1;
-		fr[4 * i + b] = enc_quic_fold((uint8_t)(cur[4 * i + b] -
-		    pred));
+		fr[4 * i + b] = f->qf_fold[(uint8_t)(cur[4 * i + b] - pred)];
 	}
 	fr[4 * i + 3] = prev != NULL && i >= 2 &&
 	    enc_quic_same(prev, (int)i - 1, (int)i) &&
@@ -262,6 +255,7 @@ enc_quic_residuals(uint8_t *fr, const uint8_t *prev, const uint8_t *cur,
 				    _mm_and_si128(_mm_loadu_si128((const void *)
 				    (cur + 4 * (i - 2))), rgb)));
 			}
+			/* Folded as qf_fold: 2d, or -2d - 1 below 0. */
 			d = _mm_sub_epi8(c, p);
 			f = _mm_xor_si128(_mm_add_epi8(d, d),
 			    _mm_cmpgt_epi8(zero, d));

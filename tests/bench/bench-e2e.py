@@ -46,7 +46,8 @@ import sys
 import tempfile
 import time
 
-TICK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import common       # noqa: E402  (tests/integration/common.py)
 PASSWORD = "bench"
 
 
@@ -65,32 +66,6 @@ def stat_fields(path):
     except OSError:
         return None
     return st[st.rindex(")") + 2:].split()
-
-
-def task_ns(pid, tid):
-    """A thread's time on a CPU so far, in ns (the scheduler's count)."""
-    try:
-        with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def cpu_s(pid, tid=None):
-    """CPU time of a process (the sum of its threads) or of one of its
-    threads, in seconds, from the scheduler's nanosecond counts
-    (/proc/PID/task/TID/schedstat): utime + stime come in 10 ms ticks,
-    too coarse for runs of a tenth of a second.  A process without
-    schedstat (a kernel without it) falls back to utime + stime."""
-    try:
-        tids = [tid] if tid is not None else [int(t) for t in os.listdir("/proc/%d/task" % pid)]
-    except OSError:
-        return 0.0
-    if os.path.exists("/proc/%d/task/%d/schedstat" % (pid, tids[0])):
-        return sum(task_ns(pid, t) for t in tids) / 1e9
-    path = "/proc/%d/stat" % pid if tid is None else "/proc/%d/task/%d/stat" % (pid, tid)
-    f = stat_fields(path)
-    return 0.0 if f is None else (int(f[11]) + int(f[12])) / TICK
 
 
 def hwm_kb(pid):
@@ -196,9 +171,9 @@ def measure(run, client, server_pids, producer_pids, feeder=None):
     def sample():
         out = {}
         for pid in server_pids() + producer_pids:
-            out[pid] = cpu_s(pid)
+            out[pid] = common.cpu_seconds(pid)
         if feeder:
-            out["feeder"] = cpu_s(feeder[0], feeder[1])
+            out["feeder"] = common.cpu_seconds(feeder[0], feeder[1])
         return out
 
     read_line(client, r"^ready", 30, "the client's initial screen")

@@ -19,7 +19,8 @@ A console going dark (Listener.Disable, a monitor the guest turns off,
 which QEMU 7.2's VGA cards never send), played with fakeqemu.py's two
 consoles: its head goes, the primary is the other console alone with its
 picture kept; a Scanout brings the head back beside it, at its new
-size."""
+size.  The guest's pointer on the second monitor is placed on the
+second head, and hidden only when no monitor shows it."""
 
 import os
 import re
@@ -133,6 +134,24 @@ def dark_console(sp, uid):
         rgb[((20 + y) * 200 + 10) * 3:((20 + y) * 200 + 50) * 3] = patch[y * 120:(y + 1) * 120]
     shows([a, (200, 100, bytes(rgb))], [(0, 0, 320, 200), (320, 0, 200, 100)],
           "an update of the second console")
+
+    # The guest's pointer on the second monitor is at the second head's
+    # place on the primary; the first monitor turning its pointer off
+    # (the guest moved it away) does not hide it, the second's does.
+    d.call("Listener", "CursorDefine", "(iiiiay)",
+           (8, 8, 1, 1, bytes([0x20, 0x40, 0x80, 0xff]) * 64), console=1)
+    c.wait_until(lambda: c.cursors, 10, "the cursor shape")
+    d.call("Listener", "MouseSet", "(iii)", (10, 20, 1), console=1)
+    c.wait_until(lambda: (320 + 10, 20) in c.cursor_moves, 10,
+                 "the pointer at 330,20 (10,20 on the second monitor): %r" % c.cursor_moves)
+    hides = c.cursor_hides      # a viewer's CURSOR_INIT before any shape hides it
+    d.call("Listener", "MouseSet", "(iii)", (5, 5, 0), console=0)
+    d.call("Listener", "MouseSet", "(iii)", (12, 20, 1), console=1)
+    c.wait_until(lambda: (320 + 12, 20) in c.cursor_moves, 10, "the pointer at 332,20")
+    check(c.cursor_hides == hides, "the pointer hidden while the second monitor shows it")
+    d.call("Listener", "MouseSet", "(iii)", (12, 20, 0), console=1)
+    c.wait_until(lambda: c.cursor_hides == hides + 1, 10,
+                 "the pointer hidden by the second monitor")
     c.disconnect()
     bridge.terminate()
     check(bridge.wait(10) == 0, "the bridge's exit status on SIGTERM")

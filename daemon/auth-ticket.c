@@ -298,6 +298,17 @@ auth_keypool_take_shared(struct auth_keypool *kp)
 	return kp->kp_shared;
 }
 
+void
+auth_keypool_share(struct auth_keypool *kp, struct auth_key *key)
+{
+	if (kp->kp_shared != NULL)
+		return;
+	kp->kp_shared = key;
+	key->ak_refs++;
+	kp->kp_shared_uses = 1;
+	kp->kp_shared_born = time(NULL);
+}
+
 struct auth_key *
 auth_keypool_take(struct auth_keypool *kp, struct auth_key_waiter *w,
     auth_key_ready_cb cb, void *arg)

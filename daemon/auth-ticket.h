@@ -100,6 +100,11 @@ struct auth_key *auth_keypool_take(struct auth_keypool *,
 #define AUTH_SHARED_MAX_USES	1000
 #define AUTH_SHARED_MAX_AGE	600	/* s */
 struct auth_key *auth_keypool_take_shared(struct auth_keypool *);
+/* A key taken as a plain link does, for a TLS link, because no shared
+ * one was due (the pool was empty): it becomes the shared key if there is
+ * none, so that the TLS links after it share it instead of each waiting
+ * for a key of its own while the pool refills. */
+void	 auth_keypool_share(struct auth_keypool *, struct auth_key *);
 
 /* Withdraw w if it is queued; harmless otherwise. */
 void	 auth_keypool_cancel(struct auth_keypool *, struct auth_key_waiter *w);

@@ -487,6 +487,8 @@ link_key_ready(struct auth_key *key, void *arg)
 	struct link_conn *lc = arg;
 
 	lc->lc_key = key;
+	if (link_secure(lc))
+		auth_keypool_share(lc->lc_policy->keys, key);
 	link_send_reply(lc);
 }
 
@@ -671,7 +673,7 @@ link_on_mess(struct link_conn *lc)
 	lc->lc_key = auth_keypool_take(lc->lc_policy->keys, &lc->lc_waiter,
 	    link_key_ready, lc);
 	if (lc->lc_key != NULL)
-		link_send_reply(lc);
+		link_key_ready(lc->lc_key, lc);
 }
 
 /* Read the next part of a SASL message, where auth-sasl.c wants it. */

@@ -323,6 +323,37 @@ test_shared(struct event_base *base)
 	auth_keypool_free(kp);
 }
 
+/* A TLS link that had to take a key of its own (the pool was empty)
+ * makes it the shared one: the TLS links after it share it. */
+static void
+test_share_own(struct event_base *base)
+{
+	struct auth_keypool *kp;
+	struct auth_key *own, *a, *b;
+	struct spd_err err;
+
+	kp = auth_keypool_new(base, 2, &err);
+	ASSERT_TRUE(kp != NULL);
+	ASSERT_TRUE(auth_keypool_take_shared(kp) == NULL);
+	LOOP_UNTIL(base, auth_keypool_ready(kp) == 2);
+	own = auth_keypool_take(kp, NULL, NULL, NULL);
+	ASSERT_TRUE(own != NULL);
+	auth_keypool_share(kp, own);
+	a = auth_keypool_take_shared(kp);
+	ASSERT_TRUE(a == own);
+	/* A second one offered while there is a shared key stays its
+	 * link's. */
+	b = auth_keypool_take(kp, NULL, NULL, NULL);
+	ASSERT_TRUE(b != NULL && b != own);
+	auth_keypool_share(kp, b);
+	ASSERT_TRUE(auth_keypool_take_shared(kp) == own);
+	auth_key_free(own);	/* the other links' references */
+	auth_key_free(own);
+	auth_key_free(a);
+	auth_key_free(b);
+	auth_keypool_free(kp);
+}
+
 int
 main(void)
 {
@@ -335,6 +366,7 @@ main(void)
 	test_ticket(base);
 	test_source(base);
 	test_shared(base);
+	test_share_own(base);
 	event_base_free(base);
 	printf("test-auth-ticket: ok\n");
 	return 0;

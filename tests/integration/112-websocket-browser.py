@@ -196,6 +196,8 @@ def main():
             # Re-read the offset each time: the layout settles (a
             # scrollbar comes and goes) while the client starts.
             rect = dt.eval(rect_js)
+            if not rect:
+                return False    # the canvas is being made again
             x, y = pos[0], pos[1] = rect[2], rect[3]
             r = dt.call("Page.captureScreenshot", format="png",
                         captureBeyondViewport=True,

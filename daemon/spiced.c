@@ -235,9 +235,10 @@ static struct event	*spiced_switch_ev;
 static int	spiced_handed;
 
 /* A handoff first lets the handshakes under way finish (their sessions
- * are then handed over too), polling every SPICED_DRAIN_TICK_MS for at
- * most SPICED_DRAIN_MS: new links wait in the listeners meanwhile. */
-#define SPICED_DRAIN_MS		1000
+ * are then handed over too), polling every SPICED_DRAIN_TICK_MS for as
+ * long as the longest link-timeout, so that no login is cut by a restart:
+ * it ends, or times out as it would have anyway (a SASL password being
+ * typed takes seconds).  New links wait in the listeners meanwhile. */
 #define SPICED_DRAIN_TICK_MS	10
 
 static struct event	*spiced_drain_ev;
@@ -269,8 +270,8 @@ spiced_hand_over(void)
 	unsigned left = link_count(NULL);
 
 	if (left > 0)
-		log_info("handoff: %u handshake%s still under way after %d ms "
-		    "cut", left, left == 1 ? "" : "s", SPICED_DRAIN_MS);
+		log_info("handoff: %u handshake%s still under way at the "
+		    "link-timeout cut", left, left == 1 ? "" : "s");
 	link_abort_all();
 	if (handoff_save(spiced_displays, CONF_MAX_DISPLAYS,
 	    spiced_conn_counter) >= 0) {
@@ -308,7 +309,12 @@ spiced_drain(void)
 	for (i = 0; i < spiced_conf.c_ndisplays; i++)
 		if (spiced_displays[i].d_conf != NULL)
 			listen_pause(&spiced_displays[i]);
-	spiced_drain_left_ms = SPICED_DRAIN_MS;
+	spiced_drain_left_ms = 0;
+	for (i = 0; i < spiced_conf.c_ndisplays; i++)
+		if (spiced_conf.c_displays[i].cd_link_timeout * 1000 >
+		    spiced_drain_left_ms)
+			spiced_drain_left_ms =
+			    spiced_conf.c_displays[i].cd_link_timeout * 1000;
 	if ((spiced_drain_ev = evtimer_new(spiced_base, spiced_drain_cb,
 	    NULL)) == NULL) {
 		spiced_hand_over();

@@ -18,7 +18,8 @@ four sessions with their channels, the WebSocket one answers a ping.  `spicectl 
 (the new supervisor stops a worker that is not its child), a viewer that
 leaves ends its session in the new supervisor's log, and a new login
 works.  A second restart hands over the workers the first adopted, and
-the session of a login under way at SIGTERM, which it lets finish (a
+the session of a login under way at SIGTERM, which it lets finish (for
+up to link-timeout: this one takes 1.5 s; a
 signal while spiced waits for the fd store to confirm is no failure); then
 the supervisor is killed (kill -9) and the next one adopts the standby
 it kept in the store.
@@ -174,7 +175,9 @@ def main():
         time.sleep(0.1)
     store.on_barrier = interrupt
     sp.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.2)
+    # Slower than a round trip (a password being typed): the supervisor
+    # waits for it up to link-timeout.
+    time.sleep(1.5)
     raw.sendall(struct.pack("<I", 1) + rawlink.encrypt_ticket(key, "pw"))
     check(struct.unpack("<I", rawlink.recv_exact(raw, 4))[0] == 0,
           "the login under way at SIGTERM was refused")

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "activation.h"
@@ -324,6 +325,15 @@ out:
 	return rc;
 }
 
+static uint64_t
+ho_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* The standby: kept current while the supervisor runs. */
 static struct {
 	struct display		*ds;
@@ -331,6 +341,7 @@ static struct {
 	const uint32_t		*conn_counter;
 	const int		*keep;
 	struct event		*ev;
+	uint64_t		 last_ms;	/* the last write, monotonic */
 } ho_standby;
 
 int
@@ -369,6 +380,7 @@ ho_standby_cb(evutil_socket_t fd, short what, void *arg)
 		svc_fdstore_forget(ACT_HANDOFF_NAME);
 		return;
 	}
+	ho_standby.last_ms = ho_now_ms();
 	if ((sessions = ho_store(ho_standby.ds, ho_standby.n,
 	    *ho_standby.conn_counter, &nfds, &why)) < 0)
 		log_warn("handoff: standby not kept: %s (%s); a "
@@ -379,15 +391,22 @@ ho_standby_cb(evutil_socket_t fd, short what, void *arg)
 		    sessions, sessions == 1 ? "" : "s", nfds);
 }
 
-/* A change of what runs: store it again soon, changes of a burst (a
- * viewer's channels linking) together. */
+/* A change of what runs: store it again at the next turn of the loop
+ * (never from inside the change itself), or, within HO_STANDBY_MS of the
+ * last write, that long after it: a burst of changes (a viewer's channels
+ * linking) costs one write at its start and one at its end, and a session
+ * alone is kept at once. */
 static void
 ho_standby_touch(void)
 {
-	struct timeval tv = { 0, HO_STANDBY_MS * 1000 };
+	uint64_t now = ho_now_ms(), due = ho_standby.last_ms + HO_STANDBY_MS;
+	struct timeval wait = { 0, 0 };
 
-	if (ho_standby.ev != NULL && !evtimer_pending(ho_standby.ev, NULL))
-		evtimer_add(ho_standby.ev, &tv);
+	if (ho_standby.ev == NULL || evtimer_pending(ho_standby.ev, NULL))
+		return;
+	if (due > now)
+		wait.tv_usec = (suseconds_t)((due - now) * 1000);
+	evtimer_add(ho_standby.ev, &wait);
 }
 
 int

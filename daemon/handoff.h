@@ -42,8 +42,9 @@ int	handoff_save(struct display *ds, size_t n, uint32_t conn_counter);
 /*
  * The standby: while the supervisor runs under systemd with
  * keep-sessions, the same handoff is kept current in the fd store,
- * written again HO_STANDBY_MS after any change of what runs
- * (svc_changed()).  A supervisor that dies (a crash, kill -9, the
+ * written again at the next turn of the loop after any change of what
+ * runs (svc_changed()), or HO_STANDBY_MS after the last write within a
+ * burst of changes.  A supervisor that dies (a crash, kill -9, the
  * watchdog) is restarted by systemd and adopts it as after a restart: the
  * sessions whose workers it names go on; those started within that last
  * moment end.  Its in-flight copies keep the sockets it names open

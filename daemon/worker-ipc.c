@@ -316,6 +316,15 @@ wproc_ipc_read(evutil_socket_t fd, short what, void *arg)
 		wproc_stop(w, "bad IPC message");
 		return;
 	}
+	if (w->w_ready_unsure) {
+		w->w_ready_unsure = 0;
+		if (m.hdr.ih_type != IPC_W2D_READY) {
+			w->w_ready = 1;
+			log_debug("%s worker pid %ld got ready under the "
+			    "previous supervisor", wproc_role_name(w->w_role),
+			    (long)w->w_pid);
+		}
+	}
 	if ((p = wproc_permit_find(w, m.hdr.ih_type)) == NULL) {
 		log_warn("%s worker pid %ld sent message type %u, not allowed "
 		    "for its role and state; stopping it",

@@ -43,6 +43,10 @@ struct wproc {
 	int			 w_fd;		/* IPC socket, -1 once closed */
 	struct event		*w_ev;
 	int			 w_ready;
+	/* Adopted as not ready: the previous supervisor may have taken its
+	 * READY after the record was written, so a message only a ready
+	 * worker sends says it is. */
+	int			 w_ready_unsure;
 	/* Started by an earlier supervisor (handoff.h): not our child, so
 	 * its end is seen on w_pidfd, and signals go through it. */
 	int			 w_pidfd;	/* -1 for our own children */

@@ -126,6 +126,7 @@ wproc_adopt(enum wproc_role role, struct display *d, struct session *s,
 	}
 	w->w_pidfd = pidfd;
 	w->w_ready = ready;
+	w->w_ready_unsure = !ready;
 	if (wproc_watch(w, role, d, s, pid, fd) != 0)
 		return NULL;
 	return w;

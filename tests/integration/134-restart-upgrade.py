@@ -15,7 +15,9 @@ Then a handoff that lags what runs, as a standby written before a
 channel closed (whose close went to the supervisor that died): the
 channel record it names, which its display worker no longer has, goes
 once that worker's stats say so; the session and its real channels
-stay."""
+stay.  And one written between the workers' start and their READY (which
+the supervisor that died read): they are adopted, and taken as ready at
+the first message only a ready worker sends, not stopped for it."""
 
 import array
 import os
@@ -105,6 +107,18 @@ def stale_channel(session, conn):
     return change
 
 
+def not_ready(head, recs):
+    """Every worker recorded as not ready yet: a standby written between a
+    worker's start and its READY, which the supervisor that then died
+    read."""
+    out = []
+    for kind, body in recs:
+        if kind == HO_WORKER:
+            body = body[:8] + struct.pack("<I", 0) + body[12:]
+        out.append((kind, body))
+    return head, out
+
+
 def main():
     fdstore.become_subreaper()
     d = common.tmpdir()
@@ -173,6 +187,26 @@ def main():
                  tolerate_error=True)
     print("a lagging handoff: its stale channel record went after the worker's stats; "
           "the session's real channels stay")
+
+    # A handoff that names the workers as not ready yet: the first message
+    # a worker sends after adoption other than READY (its stats, every
+    # second) says it got ready under the supervisor that died.
+    mark = sp.log_mark()
+    workers = sp.workers("main") + sp.workers("display")
+    sp.proc.send_signal(signal.SIGTERM)
+    check(sp.proc.wait(timeout=15) == 0, "spiced exited with %s" % sp.proc.returncode)
+    rewrite(store, not_ready)
+    sp.restart(activate=store.activate())
+    sp.wait_log(r'display "t": 1 session kept from the previous run', 5, mark)
+    sp.wait_log(r"main worker pid \d+ got ready under the previous supervisor", 5, mark)
+    sp.wait_log(r"display worker pid \d+ got ready under the previous supervisor", 5, mark)
+    check("not allowed" not in sp.log_text()[mark:], "an adopted worker was stopped:\n%s"
+          % sp.log_text()[mark:][-1500:])
+    check(all(alive(p) for p in workers), "an adopted worker ended")
+    c.clear_invalidates()
+    c.wait_until(lambda: len(c.invalidates) >= 3, 15, "frames after adopting unready workers",
+                 tolerate_error=True)
+    print("workers recorded before their READY: adopted, and taken as ready at their stats")
     c.disconnect()
     fdstore.finish(sp, store)
 

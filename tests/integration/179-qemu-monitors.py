@@ -103,6 +103,10 @@ def dark_console(sp, uid):
     d = fakeqemu.Display(ours, consoles=2)
     c = spice_client.connect(port=sp.port, password="pw")
     c.wait_until(lambda: len(d.listeners) == 2, 20, "the bridge's two display listeners")
+    # Every channel linked before the raw client's blocking calls, which
+    # do not run spice-gtk's loop (a link waiting there would time out).
+    c.wait_channels([spice_client.CHANNEL_DISPLAY, spice_client.CHANNEL_INPUTS,
+                     spice_client.CHANNEL_CURSOR], 20)
     m = rawspice.open_session(sp.port, "pw")
     raw = rawspice.display_client(sp.port, "pw", m.session_id,
                                   extra_caps=(rawspice.DISPLAY_CAP_MONITORS_CONFIG,))
@@ -189,7 +193,9 @@ def main():
     sp.wait_log(r"QEMU's 2 consoles attached to .* as 2 monitors", 10, mark)
 
     c = spice_client.connect(port=sp.port, password="pw")
-    c.wait_channels([spice_client.CHANNEL_DISPLAY, spice_client.CHANNEL_INPUTS], 10)
+    # All linked before the raw clients' blocking calls (see dark_console).
+    c.wait_channels([spice_client.CHANNEL_DISPLAY, spice_client.CHANNEL_INPUTS,
+                     spice_client.CHANNEL_CURSOR], 20)
     c.wait_until(lambda: prompt_shown(q), 60, "the guest's prompt on the first monitor")
     (w0, h0, _a), (w1, h1, _b) = shows_both(c, q, "both monitors after the guest's mode change")
     check((w0, h0) == (720, 400), "first console %dx%d, want the guest's text mode" % (w0, h0))
@@ -241,7 +247,8 @@ def main():
     bridge = vm.start_bridge(sp, q, uid, "--console", "1")
     sp.wait_log(r"QEMU's /org/qemu/Display1/Console_1 attached", 10, mark)
     c = spice_client.connect(port=sp.port, password="pw")
-    c.wait_channels([spice_client.CHANNEL_DISPLAY], 10)
+    c.wait_channels([spice_client.CHANNEL_DISPLAY, spice_client.CHANNEL_INPUTS,
+                     spice_client.CHANNEL_CURSOR], 20)
 
     def only_second():
         w, h, rgb = q.screendump("sec")

@@ -290,6 +290,33 @@ enc_quic_update(struct enc_quic *eq, const struct quic_family *f, int i)
 	}
 }
 
+/* How many pixels from i on (before end) repeat pixel i - 1 of the row,
+ * four at a time where SSE2 is. */
+static inline uint32_t
+enc_quic_run_length(const uint8_t *cur, int i, int end)
+{
+	int j = i;
+#if defined(__SSE2__)
+	const __m128i rgb = _mm_set1_epi32(0x00ffffff);
+	__m128i v;
+	uint32_t px;
+	int eq;
+
+	memcpy(&px, cur + 4 * (i - 1), 4);
+	v = _mm_and_si128(_mm_set1_epi32((int)px), rgb);
+	for (; j + 4 <= end; j += 4) {
+		eq = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(
+		    _mm_and_si128(_mm_loadu_si128((const void *)(cur + 4 * j)),
+		    rgb), v)));
+		if (eq != 0xf)
+			return (uint32_t)(j - i + __builtin_ctz((unsigned)~eq));
+	}
+#endif
+	while (j < end && enc_quic_same(cur, j, i - 1))
+		j++;
+	return (uint32_t)(j - i);
+}
+
 /*
  * Pixels [i, end) of row cur, its residuals in eq_fr: codes with model
  * updates at the wait schedule's pixels, and runs where the row above
@@ -349,13 +376,13 @@ enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
 run:
 		run_index = i;
 		s->qs_waitcnt = (uint32_t)(stop - i);
-		for (n = 0; enc_quic_same(cur, i, i - 1); n++)
-			if (++i == end) {
-				enc_quic_run(eq, o, n + 1);
-				*out = lo;
-				return;
-			}
+		n = enc_quic_run_length(cur, i, end);
+		i += (int)n;
 		enc_quic_run(eq, o, n);
+		if (i == end) {
+			*out = lo;
+			return;
+		}
 		/* A run leaves residuals alone: the next pixel's context
 		 * is what the row above left at its place. */
 		ctx_0 = eq->eq_res[0][i];

@@ -8,7 +8,8 @@ with the MONITORS_CONFIG cap is told two heads side by side, each the
 size QEMU gives that console, and the spice-gtk viewer's primary shows
 each console's picture, pixel for pixel QEMU's screendump of it, after
 the first console changed mode under the second's (a new primary that
-kept the other console's picture).  With the USB tablet active, a
+kept the other console's picture); remote-viewer under Xvfb opens a
+window for each, showing that console.  With the USB tablet active, a
 position spice-gtk makes on monitor 1 reaches QEMU's input layer as an
 absolute position of console 1 in that console's scale, one on monitor
 0 as console 0's.  Keys typed still reach the guest.  --console 1 shows
@@ -31,6 +32,7 @@ import fakeqemu
 import rawspice
 import spice_client
 import vm
+import xsession
 from common import check
 from spice_client import Spice
 
@@ -161,6 +163,40 @@ def dark_console(sp, uid):
     check(bridge.wait(10) == 0, "the bridge's exit status on SIGTERM")
 
 
+def patch(w, h, rgb, pw=64, ph=16):
+    """A pw x ph piece of a picture where it is not all black (its first
+    non-black row and column), as RGB bytes."""
+    y0 = next(y for y in range(h) if any(rgb[y * w * 3:(y + 1) * w * 3]))
+    x0 = next(x for x in range(w) if any(rgb[(y * w + x) * 3] or rgb[(y * w + x) * 3 + 1] or
+                                         rgb[(y * w + x) * 3 + 2]
+                                         for y in range(y0, min(h, y0 + ph))))
+    x0, y0 = min(x0, w - pw), min(y0, h - ph)
+    return crop(rgb[y0 * w * 3:], w, x0, pw, ph)
+
+
+def remote_viewer_windows(sp, q):
+    xsession.need("remote-viewer", "xdotool")
+    x = xsession.Xvfb(1600, 1000)
+    vv = os.path.join(x.dir, "vm.vv")
+    with open(vv, "w") as f:
+        f.write("[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=%d\npassword=pw\n"
+                "delete-this-file=0\n" % sp.port)
+    viewer = x.spawn(["remote-viewer", vv])
+    common.wait_for(lambda: viewer.poll() is None and len(x.windows_of(viewer.pid)) >= 2, 30,
+                    "remote-viewer's two windows", interval=0.5)
+    for k, w in enumerate(x.windows_of(viewer.pid)):
+        subprocess.run(["xdotool", "windowmove", str(w), str(10 + 780 * k), "10"], env=x.env,
+                       check=True)
+
+    def shown():
+        check(viewer.poll() is None, "remote-viewer exited (status %s)" % viewer.returncode)
+        shot = x.screenshot()
+        return all(shot.find(patch(w, h, rgb), 64, 16) is not None for w, h, rgb in dumps(q))
+    common.wait_for(shown, 30, "each console's picture in a window of its own", interval=1)
+    viewer.terminate()
+    viewer.wait(10)
+
+
 def prompt_shown(q):
     rows = q.text_screen()
     while rows and not rows[-1]:
@@ -211,6 +247,10 @@ def main():
     heads = [(x, y, w, h) for (_i, _s, w, h, x, y, _f) in d.monitors]
     check(heads == [(0, 0, w0, h0), (w0, 0, w1, h1)],
           "heads %r, want the consoles %dx%d and %dx%d side by side" % (heads, w0, h0, w1, h1))
+
+    # remote-viewer opens a window for each monitor, each with its
+    # console's picture (no window manager: placed side by side).
+    remote_viewer_windows(sp, q)
 
     # Keys still reach the guest (the first console's keyboard).
     inputs = c.channel(spice_client.CHANNEL_INPUTS)

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "activation.h"
@@ -16,6 +15,7 @@
 #include "handoff.h"
 #include "handoff-fmt.h"
 #include "log.h"
+#include "mono-time.h"
 #include "ports.h"
 #include "producer.h"
 #include "service.h"
@@ -325,15 +325,6 @@ out:
 	return rc;
 }
 
-static uint64_t
-ho_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The standby: kept current while the supervisor runs. */
 static struct {
 	struct display		*ds;
@@ -380,7 +371,7 @@ ho_standby_cb(evutil_socket_t fd, short what, void *arg)
 		svc_fdstore_forget(ACT_HANDOFF_NAME);
 		return;
 	}
-	ho_standby.last_ms = ho_now_ms();
+	ho_standby.last_ms = mono_ns() / 1000000;
 	if ((sessions = ho_store(ho_standby.ds, ho_standby.n,
 	    *ho_standby.conn_counter, &nfds, &why)) < 0)
 		log_warn("handoff: standby not kept: %s (%s); a "
@@ -399,7 +390,7 @@ ho_standby_cb(evutil_socket_t fd, short what, void *arg)
 static void
 ho_standby_touch(void)
 {
-	uint64_t now = ho_now_ms(), due = ho_standby.last_ms + HO_STANDBY_MS;
+	uint64_t now = mono_ns() / 1000000, due = ho_standby.last_ms + HO_STANDBY_MS;
 	struct timeval wait = { 0, 0 };
 
 	if (ho_standby.ev == NULL || evtimer_pending(ho_standby.ev, NULL))

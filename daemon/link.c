@@ -42,6 +42,7 @@
 #include "link-ws.h"
 #include "ws.h"
 #include "log.h"
+#include "mono-time.h"
 #include "sbuf.h"
 #include "spice-link.h"
 
@@ -159,15 +160,6 @@ link_same_addr(const char *a, const char *b)
 	size_t la = link_addr_len(a);
 
 	return la == link_addr_len(b) && memcmp(a, b, la) == 0;
-}
-
-static uint64_t
-link_now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
 static void	link_read_cb(evutil_socket_t, short, void *);
@@ -353,7 +345,7 @@ link_expect(struct link_conn *lc, enum link_state state, size_t need)
 	lc->lc_have = 0;
 	lc->lc_need = need;
 	lc->lc_rbuf = NULL;
-	lc->lc_quiet_since = link_now_ns();
+	lc->lc_quiet_since = mono_ns();
 	event_del(lc->lc_wev);
 	event_add(lc->lc_rev, NULL);
 	/* A TLS record may have carried this step's bytes along with the
@@ -963,7 +955,7 @@ link_read_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	lc->lc_have += (size_t)n;
-	lc->lc_quiet_since = link_now_ns();
+	lc->lc_quiet_since = mono_ns();
 	if (lc->lc_have < lc->lc_need) {
 		if (link_pending(lc))
 			event_active(lc->lc_rev, EV_READ, 0);
@@ -1131,7 +1123,7 @@ link_evict(const struct link_policy *policy, const char *addr,
     const char *peer, const char *cap, unsigned int limit)
 {
 	struct link_conn *lc, *victim = NULL;
-	uint64_t now = link_now_ns();
+	uint64_t now = mono_ns();
 	int rank, best = 0;
 
 	TAILQ_FOREACH(lc, &link_conns, lc_entry) {
@@ -1159,7 +1151,7 @@ link_evict(const struct link_policy *policy, const char *addr,
 		link_log_refused(victim, "evicted in %s after %llu ms quiet "
 		    "to make room for %s: %s %u reached",
 		    link_state_names[victim->lc_state],
-		    (unsigned long long)((link_now_ns() -
+		    (unsigned long long)((mono_ns() -
 		    victim->lc_quiet_since) / 1000000u), peer, cap, limit);
 	link_free(victim, 1);
 	return 0;
@@ -1265,7 +1257,7 @@ link_start_layer(struct event_base *base, int fd, const char *peer,
 	timeout = policy->timeout_sec > 0 ? policy->timeout_sec :
 	    LINK_TIMEOUT_DEFAULT;
 	link_arm(lc, timeout * 1000L);
-	lc->lc_quiet_since = link_now_ns();
+	lc->lc_quiet_since = mono_ns();
 	TAILQ_INSERT_TAIL(&link_conns, lc, lc_entry);
 	if (lc->lc_bottom.ll_ops->llo_handshake != NULL) {
 		/* Servers speak second: wait for the client's first bytes

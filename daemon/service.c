@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* service: sd_notify for the supervisor; see service.h. */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "mono-time.h"
 #include "producer.h"
 #include "service.h"
 
@@ -19,15 +18,6 @@ static struct display	*svc_displays;
 static size_t		 svc_ndisplays;
 static struct event	*svc_watchdog;
 static void		(*svc_change_hook)(void);
-
-static uint64_t
-svc_now_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 void
 svc_on_change(void (*hook)(void))
@@ -150,10 +140,10 @@ svc_barrier(void)
 	/* Five seconds: systemd answers at once unless it is wedged.  A
 	 * signal (a worker ending as we stop) interrupts the wait: ask
 	 * again, each barrier being a new pipe of its own. */
-	now = svc_now_us();
+	now = mono_ns() / 1000;
 	deadline = now + SVC_BARRIER_US;
 	while ((rc = sd_notify_barrier(0, deadline - now)) == -EINTR &&
-	    (now = svc_now_us()) < deadline)
+	    (now = mono_ns() / 1000) < deadline)
 		;
 	if (rc < 0) {
 		log_warn("systemd did not confirm our notifications: %s",

@@ -13,6 +13,7 @@
 #include <spice/enums.h>
 
 #include "log.h"
+#include "mono-time.h"
 #include "producer.h"
 #include "session.h"
 #include "keygen.h"
@@ -203,7 +204,6 @@ wproc_ipc_stats(struct wproc *w, struct ipc_msg *m, const char **why)
 {
 	static struct ipc_stats st;
 	struct session_chan *sc;
-	struct timespec ts;
 	uint64_t now;
 	uint32_t i;
 
@@ -212,8 +212,7 @@ wproc_ipc_stats(struct wproc *w, struct ipc_msg *m, const char **why)
 		*why = "stats of more connections than a message holds";
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	now = mono_ns();
 	w->w_cpu_ns[0] = w->w_cpu_ns[1];
 	w->w_cpu_at[0] = w->w_cpu_at[1];
 	w->w_cpu_ns[1] = st.cpu_ns;

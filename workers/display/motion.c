@@ -178,6 +178,29 @@ motion_inside(const struct motion_rect *r, int n, int32_t x, int32_t y)
 	return 0;
 }
 
+/* The first segment start from a on in [a, b) of row y outside the n
+ * rectangles found, or b; *end: where that run outside them ends. */
+static int32_t
+motion_gap(const struct motion_rect *r, int n, int32_t y, int32_t a,
+    int32_t b, int32_t *end)
+{
+	int i, moved = 1;
+
+	while (moved && a < b)
+		for (i = 0, moved = 0; i < n; i++)
+			if (y >= r[i].mr_y1 && y < r[i].mr_y2 &&
+			    a >= r[i].mr_x1 && a < r[i].mr_x2) {
+				a = r[i].mr_x2;
+				moved = 1;
+			}
+	*end = b;
+	for (i = 0; i < n; i++)
+		if (y >= r[i].mr_y1 && y < r[i].mr_y2 && r[i].mr_x1 > a &&
+		    r[i].mr_x1 < *end)
+			*end = r[i].mr_x1;
+	return a < b ? a : b;
+}
+
 /*
  * The search's tables, kept from one call to the next (one thread): a
  * display worker searches every frame, and megabytes taken fresh each
@@ -197,17 +220,19 @@ struct motion_cand {
  * (the MOTION_SEG pixels ending at x) passes the filter, in order, into
  * cand; returns how many.  The rolling hash is a chain of multiplies:
  * the row goes in MOTION_LANES parts side by side, each with a chain of
- * its own, so that they overlap.
+ * its own, so that they overlap.  next, the row scanned after this one
+ * (or NULL), is asked of memory meanwhile: rows MOTION_SCAN apart are
+ * too short a stream for the hardware's prefetcher to find.
  */
 static size_t
-motion_candidates(const uint8_t *row, int32_t x0, int32_t x1,
-    const uint64_t *filter, unsigned fshift, uint64_t pw,
+motion_candidates(const uint8_t *row, const uint8_t *next, int32_t x0,
+    int32_t x1, const uint64_t *filter, unsigned fshift, uint64_t pw,
     struct motion_cand *cand)
 {
 	int32_t first = x0 + MOTION_SEG - 1, n = x1 - first, len, j, x;
-	int32_t start[MOTION_LANES], end[MOTION_LANES];
+	int32_t start[MOTION_LANES], end[MOTION_LANES], common;
 	size_t cnt[MOTION_LANES], total = 0;
-	uint64_t h[MOTION_LANES];
+	uint64_t h[MOTION_LANES], f;
 	int k;
 
 	if (n <= 0)
@@ -220,19 +245,27 @@ motion_candidates(const uint8_t *row, int32_t x0, int32_t x1,
 		h[k] = start[k] < end[k] ? motion_seg_hash(row,
 		    start[k] - MOTION_SEG + 1) : 0;
 	}
-	for (j = 0; j < len; j++)
+	/* Only the last lane can be short: up to its end, every lane
+	 * steps without a bounds check. */
+	common = end[MOTION_LANES - 1] - start[MOTION_LANES - 1];
+	for (j = 0; j < len; j++) {
+		if (next != NULL && j % 16 == 0)
+			for (k = 0; k < MOTION_LANES; k++)
+				__builtin_prefetch(next + (size_t)(start[k] +
+				    j) * 4);
 		for (k = 0; k < MOTION_LANES; k++) {
 			x = start[k] + j;
-			if (x >= end[k])
+			if (j >= common && x >= end[k])
 				continue;
 			if (j > 0)
 				h[k] = h[k] * MOTION_B + motion_px(row, x) + 1 -
 				    pw * (motion_px(row, x - MOTION_SEG) + 1);
-			if (filter[(h[k] >> fshift) >> 6] & 1ull <<
-			    ((h[k] >> fshift) & 63))
+			f = h[k] >> fshift;
+			if (filter[f >> 6] & 1ull << (f & 63))
 				cand[start[k] - first + (int32_t)cnt[k]++] =
 				    (struct motion_cand){ h[k], x };
 		}
+	}
 	/* Each lane's run of candidates after the one before. */
 	for (k = 0; k < MOTION_LANES; k++) {
 		if (cnt[k] != 0 && start[k] - first != (int32_t)total)
@@ -270,21 +303,136 @@ motion_find(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	    r, max);
 }
 
+/* One search: its inputs, tables and results. */
+struct motion_search {
+	const uint8_t		*ms_old, *ms_new;
+	ptrdiff_t		 ms_ostride, ms_nstride;
+	int32_t			 ms_w, ms_h;
+	struct motion_anchor	*ms_tab;
+	size_t			 ms_mask;
+	uint64_t		*ms_filter;
+	unsigned		 ms_fshift;
+	struct motion_vote	*ms_votes;
+	int			 ms_nv;
+	struct motion_rect	*ms_r;
+	int			 ms_found, ms_max;
+};
+
+static size_t
+motion_slot(const struct motion_search *ms, uint64_t hash)
+{
+	size_t i;
+
+	for (i = hash & ms->ms_mask; ms->ms_tab[i].ma_hash != 0 &&
+	    ms->ms_tab[i].ma_hash != hash; i = (i + 1) & ms->ms_mask)
+		;
+	return i;
+}
+
+/* The anchors of old row y between segment starts x0 and x1.  The
+ * row's are hashed first, their slots asked of memory, then filled: the
+ * table is megabytes, a miss a slot, and misses taken together
+ * overlap. */
+static void
+motion_anchor_row(struct motion_search *ms, int32_t y, int32_t x0,
+    int32_t x1)
+{
+	const uint8_t *row = ms->ms_old + y * ms->ms_ostride;
+	uint64_t rh[MOTION_MAX_DIM / MOTION_AX + 1], hash, f;
+	int32_t rx[MOTION_MAX_DIM / MOTION_AX + 1], x;
+	struct motion_anchor *a;
+	int n = 0, k;
+
+	for (x = x0; x + MOTION_SEG <= x1; x += MOTION_AX) {
+		if (y + 1 < ms->ms_h)	/* the next row's, as in the scan */
+			__builtin_prefetch(row + ms->ms_ostride +
+			    (ptrdiff_t)x * 4);
+		if (motion_busy(row, x) &&
+		    (hash = motion_seg_hash(row, x)) != 0) {
+			__builtin_prefetch(&ms->ms_tab[hash & ms->ms_mask], 1);
+			rh[n] = hash;
+			rx[n++] = x;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		a = &ms->ms_tab[motion_slot(ms, rh[k])];
+		if (a->ma_hash == rh[k])
+			a->ma_x = -1;
+		else
+			*a = (struct motion_anchor){ rh[k], rx[k], y };
+		f = rh[k] >> ms->ms_fshift;
+		ms->ms_filter[f >> 6] |= 1ull << (f & 63);
+	}
+}
+
+/* The votes of new row y's candidates. */
+static void
+motion_vote_row(struct motion_search *ms, int32_t y,
+    const struct motion_cand *cand, size_t nc)
+{
+	const struct motion_anchor *a;
+	struct motion_vote *v;
+	int32_t sx;
+	size_t k;
+
+	for (k = 0; k < nc && ms->ms_found < ms->ms_max; k++) {
+		a = &ms->ms_tab[motion_slot(ms, cand[k].mc_hash)];
+		sx = cand[k].mc_x + 1 - MOTION_SEG;
+		if (a->ma_hash != cand[k].mc_hash || a->ma_x < 0 ||
+		    (a->ma_x == sx && a->ma_y == y) ||
+		    motion_inside(ms->ms_r, ms->ms_found, sx, y))
+			continue;	/* no anchor, in place, known */
+		/* A shift with enough votes is tried at once; it counts
+		 * again from nothing if it held (another part may have moved
+		 * alike), never again if not. */
+		if ((v = motion_vote(ms->ms_votes, &ms->ms_nv, sx - a->ma_x,
+		    y - a->ma_y, sx, y)) == NULL || v->mv_n != MOTION_ENOUGH)
+			continue;
+		if (motion_grow(ms->ms_old, ms->ms_ostride, ms->ms_new,
+		    ms->ms_nstride, ms->ms_w, ms->ms_h, v,
+		    &ms->ms_r[ms->ms_found])) {
+			ms->ms_found++;
+			v->mv_n = 1;
+			v->mv_x = -1;	/* re-seeded by the next vote */
+		} else
+			v->mv_n = -1;
+	}
+}
+
+/* Segment starts [x0, x1) of row y: those touching the row's change
+ * (for anchors, grid: on their grid, and one more), or 0 when it did
+ * not change. */
+static int
+motion_span(const int32_t *lo, const int32_t *hi, int32_t w, int32_t y,
+    int grid, int32_t *x0, int32_t *x1)
+{
+	*x0 = 0;
+	*x1 = w - MOTION_SEG + 1;
+	if (lo == NULL)
+		return 1;
+	if (hi[y] <= lo[y])
+		return 0;
+	if (lo[y] - MOTION_SEG + 1 > 0)
+		*x0 = grid ? (lo[y] - MOTION_SEG + 1) / MOTION_AX * MOTION_AX :
+		    lo[y] - MOTION_SEG + 1;
+	if (hi[y] + grid < w - MOTION_SEG + 1)
+		*x1 = hi[y] + grid;
+	return 1;
+}
+
 int
 motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
     ptrdiff_t nstride, int32_t w, int32_t h, const int32_t *lo,
     const int32_t *hi, struct motion_rect *r, int max)
 {
-	uint8_t *scratch;
-	struct motion_anchor *tab;
-	struct motion_vote *votes, *v;
+	struct motion_search ms = { old, new, ostride, nstride, w, h, NULL,
+	    0, NULL, 0, NULL, 0, r, 0, max };
 	struct motion_cand *cand;
-	uint64_t *filter, pw = motion_pow(), hash;
-	size_t nslots, mask, i, na, nbits, nc, k;
-	unsigned fshift;
-	int32_t x, y, sx, x0, x1;
-	int nv = 0, found = 0;
-	const uint8_t *row;
+	const uint8_t *row, *next;
+	size_t nslots, i, na, nbits;
+	int32_t x, y, x0, x1, sa, sb;
+	uint64_t pw = motion_pow();
+	uint8_t *scratch;
 
 	if (w < MOTION_MIN_W || h < MOTION_MIN_H || w > MOTION_MAX_DIM ||
 	    h > MOTION_MAX_DIM || max < 1)
@@ -292,107 +440,58 @@ motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	na = (size_t)h * ((size_t)w / MOTION_AX + 1);
 	for (nslots = 64; nslots < 2 * na; nslots *= 2)
 		;
-	mask = nslots - 1;
+	ms.ms_mask = nslots - 1;
 	/* The filter keeps most scanned positions out of the table (a
 	 * cache miss each): MOTION_FILTER_BITS bits an anchor, so that a
 	 * picture whose every row is new (a photograph) fills a few
 	 * percent of it. */
-	for (nbits = MOTION_FILTER_MIN, fshift = 64 - MOTION_FILTER_MIN_LOG;
-	    nbits < MOTION_FILTER_BITS * na && nbits < MOTION_FILTER_MAX;
-	    nbits *= 2, fshift--)
+	for (nbits = MOTION_FILTER_MIN, ms.ms_fshift = 64 -
+	    MOTION_FILTER_MIN_LOG; nbits < MOTION_FILTER_BITS * na &&
+	    nbits < MOTION_FILTER_MAX; nbits *= 2, ms.ms_fshift--)
 		;
-	if ((scratch = motion_scratch_get(nslots * sizeof(*tab) +
+	if ((scratch = motion_scratch_get(nslots * sizeof(*ms.ms_tab) +
 	    nbits / 8 + (size_t)w * sizeof(*cand) +
-	    MOTION_VOTES * sizeof(*votes))) == NULL)
+	    MOTION_VOTES * sizeof(*ms.ms_votes))) == NULL)
 		return -1;
 	/* Each part's size is a multiple of the next one's alignment. */
-	tab = (struct motion_anchor *)scratch;
-	filter = (uint64_t *)(scratch + nslots * sizeof(*tab));
-	cand = (struct motion_cand *)(scratch + nslots * sizeof(*tab) +
+	ms.ms_tab = (struct motion_anchor *)scratch;
+	ms.ms_filter = (uint64_t *)(scratch + nslots * sizeof(*ms.ms_tab));
+	cand = (struct motion_cand *)(scratch + nslots * sizeof(*ms.ms_tab) +
 	    nbits / 8);
-	votes = (struct motion_vote *)(scratch + nslots * sizeof(*tab) +
-	    nbits / 8 + (size_t)w * sizeof(*cand));
+	ms.ms_votes = (struct motion_vote *)(scratch + nslots *
+	    sizeof(*ms.ms_tab) + nbits / 8 + (size_t)w * sizeof(*cand));
 	/* Anchors; slot empty when ma_hash == 0 (hashes are never 0 in
 	 * practice; one that is only misses an anchor). */
-	for (y = 0; y < h; y++) {
-		/* Segments that touch the row's change, on the grid. */
-		x0 = 0;
-		x1 = w;
-		if (lo != NULL) {
-			if (hi[y] <= lo[y])
-				continue;
-			x0 = lo[y] - MOTION_SEG + 1 > 0 ? (lo[y] - MOTION_SEG +
-			    1) / MOTION_AX * MOTION_AX : 0;
-			x1 = hi[y] + MOTION_SEG < w ? hi[y] + MOTION_SEG : w;
-		}
-		for (x = x0; x + MOTION_SEG <= x1; x += MOTION_AX) {
-			row = old + y * ostride;
-			if (!motion_busy(row, x) ||
-			    (hash = motion_seg_hash(row, x)) == 0)
-				continue;
-			for (i = hash & mask; tab[i].ma_hash != 0 &&
-			    tab[i].ma_hash != hash; i = (i + 1) & mask)
-				;
-			if (tab[i].ma_hash == hash)
-				tab[i].ma_x = -1;
-			else
-				tab[i] = (struct motion_anchor){ hash, x, y };
-			filter[(hash >> fshift) >> 6] |= 1ull <<
-			    ((hash >> fshift) & 63);
-		}
-	}
-	/* The new content, every position of the rows scanned. */
-	for (y = 0; y < h && found < max; y += MOTION_SCAN) {
+	for (y = 0; y < h; y++)
+		if (motion_span(lo, hi, w, y, 1, &x0, &x1))
+			motion_anchor_row(&ms, y, x0, x1 + MOTION_SEG - 1);
+	/* The new content, every position of the rows scanned, but for
+	 * segments starting inside a move found already (they would be
+	 * passed over): the row is hashed around them. */
+	for (y = 0; y < h && ms.ms_found < max; y += MOTION_SCAN) {
+		if (!motion_span(lo, hi, w, y, 0, &x0, &x1))
+			continue;
 		row = new + y * nstride;
-		/* Segments ending in the row's change, or just after it. */
-		x0 = 0;
-		x1 = w;
-		if (lo != NULL) {
-			if (hi[y] <= lo[y])
-				continue;
-			x0 = lo[y] - MOTION_SEG + 1 > 0 ? lo[y] - MOTION_SEG + 1 :
-			    0;
-			x1 = hi[y] + MOTION_SEG - 1 < w ? hi[y] + MOTION_SEG -
-			    1 : w;
-		}
-		nc = motion_candidates(row, x0, x1, filter, fshift, pw, cand);
-		for (k = 0; k < nc && found < max; k++) {
-			hash = cand[k].mc_hash;
-			for (i = hash & mask; tab[i].ma_hash != 0 &&
-			    tab[i].ma_hash != hash; i = (i + 1) & mask)
-				;
-			sx = cand[k].mc_x + 1 - MOTION_SEG;
-			if (tab[i].ma_hash != hash || tab[i].ma_x < 0 ||
-			    (tab[i].ma_x == sx && tab[i].ma_y == y) ||
-			    motion_inside(r, found, sx, y))
-				continue;	/* no anchor, in place, known */
-			/* A shift with enough votes is tried at once; it
-			 * counts again from nothing if it held (another part
-			 * may have moved alike), never again if not. */
-			if ((v = motion_vote(votes, &nv, sx - tab[i].ma_x,
-			    y - tab[i].ma_y, sx, y)) == NULL ||
-			    v->mv_n != MOTION_ENOUGH)
-				continue;
-			if (motion_grow(old, ostride, new, nstride, w, h, v,
-			    &r[found])) {
-				found++;
-				v->mv_n = 1;
-				v->mv_x = -1;	/* re-seeded by the next vote */
-			} else
-				v->mv_n = -1;
-		}
+		next = y + MOTION_SCAN < h ? row + MOTION_SCAN * nstride : NULL;
+		for (sa = motion_gap(r, ms.ms_found, y, x0, x1, &sb); sa < x1 &&
+		    ms.ms_found < max; sa = motion_gap(r, ms.ms_found, y, sb,
+		    x1, &sb))
+			motion_vote_row(&ms, y, cand, motion_candidates(row,
+			    next, sa, sb + MOTION_SEG - 1, ms.ms_filter,
+			    ms.ms_fshift, pw, cand));
 	}
 	/* Small moves never got MOTION_ENOUGH votes: a few of those with
 	 * some are tried at the end. */
-	for (i = 0, x = 0; i < MOTION_VOTES && found < max &&
+	for (i = 0, x = 0; i < MOTION_VOTES && ms.ms_found < max &&
 	    x < MOTION_LATE_TRIES; i++)
-		if (votes[i].mv_n >= MOTION_MIN_VOTES && votes[i].mv_x >= 0) {
+		if (ms.ms_votes[i].mv_n >= MOTION_MIN_VOTES &&
+		    ms.ms_votes[i].mv_x >= 0) {
 			x++;
 			if (motion_grow(old, ostride, new, nstride, w, h,
-			    &votes[i], &r[found]) &&
-			    !motion_inside(r, found, votes[i].mv_x,
-			    votes[i].mv_y))
-				found++;
+			    &ms.ms_votes[i], &r[ms.ms_found]) &&
+			    !motion_inside(r, ms.ms_found,
+			    ms.ms_votes[i].mv_x, ms.ms_votes[i].mv_y))
+				ms.ms_found++;
 		}
-	return found;
+	return ms.ms_found;
 }

@@ -18,10 +18,12 @@
  * give the rectangle (the intersection of the spans).  The scan goes on
  * for other moves (and other parts of the same one) until enough are
  * found.
- * Cost: a rolling-hash pass over a quarter of the new rows, a lookup in
- * a filter of 32 bits an anchor per position (so a position that is no
- * anchor's seldom reaches the table), comparisons over the rectangle found;
- * the scan ends once a shift holds.
+ * Cost: a rolling-hash pass over a quarter of the new rows (but for
+ * what moves found already cover), a lookup in a filter of 32 bits an
+ * anchor per position (so a position that is no anchor's seldom reaches
+ * the table), comparisons over the rectangles found; the scan ends once
+ * max moves are found.  Memory the hardware would not fetch ahead (the
+ * table's slots, rows MOTION_SCAN apart) is prefetched.
  */
 #ifndef SPICED_MOTION_H
 #define SPICED_MOTION_H

@@ -160,9 +160,9 @@ enc_quic_run(struct enc_quic *eq, struct enc_quic_out *o, uint32_t n)
  * residual, ctx_c, which it then becomes. */
 #define ENC_QUIC_CHANNEL(c, b, i, cl) do {				\
 	const uint8_t r_ = fr[4 * (i) + (b)];				\
-	(cl) = f->qf_codelen[r_][eq->eq_best[c][ctx_##c]];		\
+	(cl) = f->qf_codelen[r_][best_##c[ctx_##c]];			\
 	ctx_##c = r_;							\
-	eq->eq_res[c][(i) + 1] = r_;					\
+	res_##c[(i) + 1] = r_;						\
 } while (0)
 #define ENC_QUIC_CODE(cl)	((cl) & ((1u << QUIC_LEN_SHIFT) - 1))
 #define ENC_QUIC_LEN(cl)	((cl) >> QUIC_LEN_SHIFT)
@@ -340,6 +340,13 @@ enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
 	/* Each channel's previous residual, the context of its next. */
 	uint8_t ctx_0 = eq->eq_res[0][i], ctx_1 = eq->eq_res[1][i],
 	    ctx_2 = eq->eq_res[2][i];
+	/* The tables in locals: a byte stored through eq's pointers may
+	 * alias anything, so eq's fields would be loaded again after each
+	 * (three a pixel). */
+	uint8_t *const res_0 = eq->eq_res[0], *const res_1 = eq->eq_res[1],
+	    *const res_2 = eq->eq_res[2];
+	const uint8_t *const best_0 = eq->eq_best[0],
+	    *const best_1 = eq->eq_best[1], *const best_2 = eq->eq_best[2];
 	int stop, run_index = 0;
 	uint32_t n;
 
@@ -390,9 +397,9 @@ run:
 		}
 		/* A run leaves residuals alone: the next pixel's context
 		 * is what the row above left at its place. */
-		ctx_0 = eq->eq_res[0][i];
-		ctx_1 = eq->eq_res[1][i];
-		ctx_2 = eq->eq_res[2][i];
+		ctx_0 = res_0[i];
+		ctx_1 = res_1[i];
+		ctx_2 = res_2[i];
 		stop = i + (int)s->qs_waitcnt;
 	}
 #undef ENC_QUIC_RUNS

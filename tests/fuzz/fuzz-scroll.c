@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-scroll: scroll_find() (workers/display/scroll.c) and motion_find()
- * (workers/display/motion.c) on producer-controlled pixels: the input's first two
- * bytes give the width (1..64) and height (1..200) of two areas, filled
+ * (workers/display/motion.c) on producer-controlled pixels: the input's
+ * first two bytes give the width (1..64, or 256..319 for a first byte of
+ * 192 on) and height (1..200, or 256..311 for a second byte of 200 on:
+ * areas the move search probes first) of two areas, filled
  * from the rest of the input (repeated, and the second area also as the
  * first shifted by the third byte's rows and pixels, so that real moves
  * are found too).  With the first byte odd, the searches are also run
@@ -37,8 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 4)
 		return 0;
-	w = data[0] % 64 + 1;
-	h = data[1] % 200 + 1;
+	w = data[0] < 192 ? data[0] % 64 + 1 : 256 + data[0] % 64;
+	h = data[1] < 200 ? data[1] + 1 : 256 + (data[1] - 200);
 	shift = data[2] % 64;
 	dx = data[2] / 64;
 	data += 3;

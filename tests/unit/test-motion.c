@@ -3,7 +3,10 @@
  * test-motion: motion_find() on a picture moved over a noisy background
  * (down-right and up-left, by odd amounts), partly off the area, next to
  * what must not count: nothing moved, new content, one colour; and
- * motion_find_in() kept to the changed spans finding the same.
+ * motion_find_in() kept to the changed spans finding the same.  Areas
+ * large enough to be probed first (motion.c): a window dragged over new
+ * content, and the smallest thing the probe is sure to see, are found
+ * as without the probe; all new content ends at the probe.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,8 +15,8 @@
 #include "motion.h"
 #include "test-helper.h"
 
-#define W	300
-#define H	200
+/* The area: 300 x 200, then one the search probes first. */
+static int	W = 300, H = 200;
 
 static uint32_t
 noise(int x, int y, uint32_t seed)
@@ -37,6 +40,58 @@ draw(uint32_t *a, uint32_t bg, int px, int py, int pw, int ph)
 			a[y * W + x] = x >= px && x < px + pw && y >= py &&
 			    y < py + ph ? noise(x - px, y - py, 99) :
 			    noise(x, y, bg);
+}
+
+/* A pw x ph picture at (px, py) moved by (dx, dy) over a background that
+ * is new everywhere else, in a 1280 x 720 area: found whole. */
+static void
+big_move(int px, int py, int pw, int ph, int dx, int dy)
+{
+	uint32_t *old = malloc((size_t)W * H * 4), *new = malloc((size_t)W *
+	    H * 4);
+	struct motion_rect m;
+
+	ASSERT_TRUE(old != NULL && new != NULL);
+	draw(old, 11, px, py, pw, ph);
+	draw(new, 12, px + dx, py + dy, pw, ph);
+	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &m, 1), 1);
+	ASSERT_INT_EQ(m.mr_dx, dx);
+	ASSERT_INT_EQ(m.mr_dy, dy);
+	ASSERT_INT_EQ(m.mr_x1, px + dx);
+	ASSERT_INT_EQ(m.mr_y1, py + dy);
+	ASSERT_INT_EQ(m.mr_x2, px + dx + pw);
+	ASSERT_INT_EQ(m.mr_y2, py + dy + ph);
+	free(old);
+	free(new);
+}
+
+static void
+big_area(void)
+{
+	uint32_t *old, *new;
+	struct motion_rect m;
+	int dy;
+
+	W = 1280;
+	H = 720;
+	/* A window dragged by (9, 3), as the desktop benchmark does. */
+	big_move(400, 200, 300, 200, 9, 3);
+	/* The smallest sure to pass the probe (two anchors in a row, a run
+	 * of scanned rows inside), at every vertical shift modulo the
+	 * probe's anchor rows, placed across a run's start. */
+	for (dy = -5; dy <= 5; dy++)
+		big_move(611, 100 + 3 * dy, 160, 80, 7, dy);
+	/* All new: the probe finds nothing, and that is the answer. */
+	old = malloc((size_t)W * H * 4);
+	new = malloc((size_t)W * H * 4);
+	ASSERT_TRUE(old != NULL && new != NULL);
+	draw(old, 13, 0, 0, 0, 0);
+	draw(new, 14, 0, 0, 0, 0);
+	ASSERT_INT_EQ(motion_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &m, 1), 0);
+	free(old);
+	free(new);
 }
 
 int
@@ -142,6 +197,7 @@ main(void)
 	    W, H, &m, 1), 0);
 	free(old);
 	free(new);
+	big_area();
 	printf("test-motion: ok\n");
 	return 0;
 }

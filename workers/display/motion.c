@@ -14,6 +14,18 @@
 #define MOTION_BUSY	4		/* colour changes an anchor needs */
 #define MOTION_MIN_VOTES 4		/* ... and a shift tried at the end */
 #define MOTION_LATE_TRIES 8
+/* Areas at least MOTION_PROBE_MIN each way are probed first: anchors
+ * on every MOTION_PROBE_AY-th row, new rows scanned in runs of that many
+ * every MOTION_PROBE_STEP rows (whatever the vertical shift, one row of
+ * a run lands on an anchor row), about a quarter of the search.  With
+ * no shift seen MOTION_PROBE_VOTES times the search ends there: what
+ * moved, if anything, is too small to be worth it (a new photograph,
+ * most of a redraw).  Else the rest of the anchors and the full scan
+ * follow. */
+#define MOTION_PROBE_MIN	256
+#define MOTION_PROBE_AY		4
+#define MOTION_PROBE_STEP	64
+#define MOTION_PROBE_VOTES	2
 /* The anchors' filter: bits per anchor, and its bounds (64 Kibit to
  * 4 Mibit: 8 KiB to 512 KiB), powers of 2. */
 #define MOTION_FILTER_BITS	32
@@ -316,6 +328,8 @@ struct motion_search {
 	int			 ms_nv;
 	struct motion_rect	*ms_r;
 	int			 ms_found, ms_max;
+	int			 ms_probe;	/* count votes, try nothing */
+	int32_t			 ms_most;	/* the most votes a shift got */
 };
 
 static size_t
@@ -329,13 +343,13 @@ motion_slot(const struct motion_search *ms, uint64_t hash)
 	return i;
 }
 
-/* The anchors of old row y between segment starts x0 and x1.  The
- * row's are hashed first, their slots asked of memory, then filled: the
- * table is megabytes, a miss a slot, and misses taken together
- * overlap. */
+/* The anchors of old row y between segment starts x0 and x1 (the next
+ * row to come is step rows on).  The row's are hashed first, their
+ * slots asked of memory, then filled: the table is megabytes, a miss a
+ * slot, and misses taken together overlap. */
 static void
-motion_anchor_row(struct motion_search *ms, int32_t y, int32_t x0,
-    int32_t x1)
+motion_anchor_row(struct motion_search *ms, int32_t y, int32_t step,
+    int32_t x0, int32_t x1)
 {
 	const uint8_t *row = ms->ms_old + y * ms->ms_ostride;
 	uint64_t rh[MOTION_MAX_DIM / MOTION_AX + 1], hash, f;
@@ -344,8 +358,8 @@ motion_anchor_row(struct motion_search *ms, int32_t y, int32_t x0,
 	int n = 0, k;
 
 	for (x = x0; x + MOTION_SEG <= x1; x += MOTION_AX) {
-		if (y + 1 < ms->ms_h)	/* the next row's, as in the scan */
-			__builtin_prefetch(row + ms->ms_ostride +
+		if (y + step < ms->ms_h)  /* the next row's, as in the scan */
+			__builtin_prefetch(row + step * ms->ms_ostride +
 			    (ptrdiff_t)x * 4);
 		if (motion_busy(row, x) &&
 		    (hash = motion_seg_hash(row, x)) != 0) {
@@ -386,7 +400,11 @@ motion_vote_row(struct motion_search *ms, int32_t y,
 		 * again from nothing if it held (another part may have moved
 		 * alike), never again if not. */
 		if ((v = motion_vote(ms->ms_votes, &ms->ms_nv, sx - a->ma_x,
-		    y - a->ma_y, sx, y)) == NULL || v->mv_n != MOTION_ENOUGH)
+		    y - a->ma_y, sx, y)) == NULL)
+			continue;
+		if (v->mv_n > ms->ms_most)
+			ms->ms_most = v->mv_n;
+		if (ms->ms_probe || v->mv_n != MOTION_ENOUGH)
 			continue;
 		if (motion_grow(ms->ms_old, ms->ms_ostride, ms->ms_new,
 		    ms->ms_nstride, ms->ms_w, ms->ms_h, v,
@@ -420,19 +438,63 @@ motion_span(const int32_t *lo, const int32_t *hi, int32_t w, int32_t y,
 	return 1;
 }
 
+/* Old rows y = y0, y0 + step, ... get their anchors. */
+static void
+motion_anchors(struct motion_search *ms, const int32_t *lo,
+    const int32_t *hi, int32_t y0, int32_t step)
+{
+	int32_t y, x0, x1;
+
+	for (y = y0; y < ms->ms_h; y += step)
+		if (motion_span(lo, hi, ms->ms_w, y, 1, &x0, &x1))
+			motion_anchor_row(ms, y, step, x0, x1 + MOTION_SEG -
+			    1);
+}
+
+/* The row scanned after y: runs of run rows every step. */
+static int32_t
+motion_next_row(int32_t y, int32_t step, int32_t run)
+{
+	return (y + 1) % step < run ? y + 1 : y - y % step + step;
+}
+
+/* New rows in runs of run every step rows, every position of them but
+ * for segments starting inside a move found already (they would be
+ * passed over): the row is hashed around them. */
+static void
+motion_scan(struct motion_search *ms, const int32_t *lo, const int32_t *hi,
+    uint64_t pw, struct motion_cand *cand, int32_t step, int32_t run)
+{
+	const uint8_t *row, *next;
+	int32_t y, ny, x0, x1, sa, sb;
+
+	for (y = 0; y < ms->ms_h && ms->ms_found < ms->ms_max; y = ny) {
+		ny = motion_next_row(y, step, run);
+		if (!motion_span(lo, hi, ms->ms_w, y, 0, &x0, &x1))
+			continue;
+		row = ms->ms_new + y * ms->ms_nstride;
+		next = ny < ms->ms_h ? ms->ms_new + ny * ms->ms_nstride : NULL;
+		for (sa = motion_gap(ms->ms_r, ms->ms_found, y, x0, x1, &sb);
+		    sa < x1 && ms->ms_found < ms->ms_max;
+		    sa = motion_gap(ms->ms_r, ms->ms_found, y, sb, x1, &sb))
+			motion_vote_row(ms, y, cand, motion_candidates(row,
+			    next, sa, sb + MOTION_SEG - 1, ms->ms_filter,
+			    ms->ms_fshift, pw, cand));
+	}
+}
+
 int
 motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
     ptrdiff_t nstride, int32_t w, int32_t h, const int32_t *lo,
     const int32_t *hi, struct motion_rect *r, int max)
 {
 	struct motion_search ms = { old, new, ostride, nstride, w, h, NULL,
-	    0, NULL, 0, NULL, 0, r, 0, max };
+	    0, NULL, 0, NULL, 0, r, 0, max, 0, 0 };
 	struct motion_cand *cand;
-	const uint8_t *row, *next;
 	size_t nslots, i, na, nbits;
-	int32_t x, y, x0, x1, sa, sb;
 	uint64_t pw = motion_pow();
 	uint8_t *scratch;
+	int32_t y, x;
 
 	if (w < MOTION_MIN_W || h < MOTION_MIN_H || w > MOTION_MAX_DIM ||
 	    h > MOTION_MAX_DIM || max < 1)
@@ -460,26 +522,23 @@ motion_find_in(const uint8_t *old, ptrdiff_t ostride, const uint8_t *new,
 	    nbits / 8);
 	ms.ms_votes = (struct motion_vote *)(scratch + nslots *
 	    sizeof(*ms.ms_tab) + nbits / 8 + (size_t)w * sizeof(*cand));
-	/* Anchors; slot empty when ma_hash == 0 (hashes are never 0 in
-	 * practice; one that is only misses an anchor). */
-	for (y = 0; y < h; y++)
-		if (motion_span(lo, hi, w, y, 1, &x0, &x1))
-			motion_anchor_row(&ms, y, x0, x1 + MOTION_SEG - 1);
-	/* The new content, every position of the rows scanned, but for
-	 * segments starting inside a move found already (they would be
-	 * passed over): the row is hashed around them. */
-	for (y = 0; y < h && ms.ms_found < max; y += MOTION_SCAN) {
-		if (!motion_span(lo, hi, w, y, 0, &x0, &x1))
-			continue;
-		row = new + y * nstride;
-		next = y + MOTION_SCAN < h ? row + MOTION_SCAN * nstride : NULL;
-		for (sa = motion_gap(r, ms.ms_found, y, x0, x1, &sb); sa < x1 &&
-		    ms.ms_found < max; sa = motion_gap(r, ms.ms_found, y, sb,
-		    x1, &sb))
-			motion_vote_row(&ms, y, cand, motion_candidates(row,
-			    next, sa, sb + MOTION_SEG - 1, ms.ms_filter,
-			    ms.ms_fshift, pw, cand));
-	}
+	/* Anchors (slot empty when ma_hash == 0: hashes are never 0 in
+	 * practice; one that is only misses an anchor), then the scan. */
+	if (w >= MOTION_PROBE_MIN && h >= MOTION_PROBE_MIN) {
+		ms.ms_probe = 1;
+		motion_anchors(&ms, lo, hi, 0, MOTION_PROBE_AY);
+		motion_scan(&ms, lo, hi, pw, cand, MOTION_PROBE_STEP,
+		    MOTION_PROBE_AY);
+		if (ms.ms_most < MOTION_PROBE_VOTES)
+			return 0;
+		ms.ms_probe = 0;
+		ms.ms_nv = 0;
+		memset(ms.ms_votes, 0, MOTION_VOTES * sizeof(*ms.ms_votes));
+		for (y = 1; y < MOTION_PROBE_AY; y++)
+			motion_anchors(&ms, lo, hi, y, MOTION_PROBE_AY);
+	} else
+		motion_anchors(&ms, lo, hi, 0, 1);
+	motion_scan(&ms, lo, hi, pw, cand, MOTION_SCAN, 1);
 	/* Small moves never got MOTION_ENOUGH votes: a few of those with
 	 * some are tried at the end. */
 	for (i = 0, x = 0; i < MOTION_VOTES && ms.ms_found < max &&

@@ -18,6 +18,10 @@
  * give the rectangle (the intersection of the spans).  The scan goes on
  * for other moves (and other parts of the same one) until enough are
  * found.
+ * Areas of 256 x 256 or more are probed first with a quarter of the
+ * work (motion.c: MOTION_PROBE_*), and the search ends there when nothing
+ * of at least about 160 x 80 pixels can have moved: a new photograph
+ * costs that quarter.
  * Cost: a rolling-hash pass over a quarter of the new rows (but for
  * what moves found already cover), a lookup in a filter of 32 bits an
  * anchor per position (so a position that is no anchor's seldom reaches

@@ -16,6 +16,12 @@ between the kick and the client's result line:
   reference  server = the ref-server process minus its feeder thread
              ("bench-feeder", from /proc/PID/task); total = the process.
 
+The kick waits until the server is idle after the client's login (its
+CPU grew less than 1 ms in 200 ms; 20 s at most): spiced's key
+generator refills its pool of ticket keys after a login, the
+reference's worker takes up its new client, costs per login that would
+otherwise fall into the figures by chance.
+
 CPU is the scheduler's count of each thread's time on a CPU, in ns
 (/proc/PID/task/TID/schedstat; utime + stime, in 10 ms ticks, where a
 kernel has no schedstat).  Peak RSS is VmHWM summed over
@@ -166,6 +172,24 @@ class Run:
                     p.wait()
 
 
+def settle(server_pids, what):
+    """Wait until the server is idle: its CPU grew less than 1 ms in
+    200 ms.  What the client's own login set off ends first (spiced's
+    key generator refilling its pool of ticket keys, the reference's
+    worker taking up its new client): a cost per login, not per frame,
+    on either side, and running beside the frames it would take CPU from
+    them."""
+    end = time.monotonic() + 20
+    last = sum(common.cpu_seconds(p) for p in server_pids())
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        now = sum(common.cpu_seconds(p) for p in server_pids())
+        if now - last < 0.001:
+            return
+        last = now
+    raise RuntimeError("%s did not settle within 20 s of the client's login" % what)
+
+
 def measure(run, client, server_pids, producer_pids, feeder=None):
     """Kick the feeder through the client and take the readings."""
     def sample():
@@ -177,6 +201,7 @@ def measure(run, client, server_pids, producer_pids, feeder=None):
         return out
 
     read_line(client, r"^ready", 30, "the client's initial screen")
+    settle(server_pids, "the server")
     a = sample()
     client.stdin.write("go\n")
     client.stdin.flush()
@@ -210,11 +235,13 @@ def percentile(xs, q):
     return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
 
 
-def measure_latency(viewer, feeder, nframes, who):
-    """Kick through the viewer; each frame's latency, from the feeder's
-    "times" (when it was posted) to the viewer's "marks" (when its marker,
-    or a later frame's that carried it too, reached spice-gtk's screen)."""
+def measure_latency(viewer, feeder, nframes, who, server_pids):
+    """Kick through the viewer once the server settled; each frame's
+    latency, from the feeder's "times" (when it was posted) to the
+    viewer's "marks" (when its marker, or a later frame's that carried it
+    too, reached spice-gtk's screen)."""
     read_line(viewer, r"^ready", 60, "the viewer's initial screen")
+    settle(server_pids, who)
     viewer.stdin.write("go\n")
     viewer.stdin.flush()
     marks = read_line(viewer, r"^marks ?(.*)", 300, "the viewer's marks").group(1)
@@ -272,7 +299,8 @@ def run_spiced(opt, frames, fps, damage, nframes, latency=False):
         if latency:
             viewer = run.start(viewer_cmd(opt, port, frames, prod.pid), stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
-            return measure_latency(viewer, prod, nframes, "bench-producer")
+            return measure_latency(viewer, prod, nframes, "bench-producer",
+                                   lambda: [sp.pid] + children(sp.pid))
         # Extra viewers watch the same display (their own sessions); only
         # the last one kicks the feeder and is measured.
         for _ in range(opt.viewers - 1):
@@ -324,7 +352,8 @@ def run_reference(opt, frames, fps, damage, config, nframes, latency=False):
         if latency:
             viewer = run.start(viewer_cmd(opt, port, frames, ref.pid), stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
-            return measure_latency(viewer, ref, nframes, "ref-server (%s)" % config)
+            return measure_latency(viewer, ref, nframes, "ref-server (%s)" % config,
+                                   lambda: [ref.pid])
         preload_kb = int(m.group(1)) // 1024
         feeder = thread_named(ref.pid, "bench-feeder")
         if feeder is None:

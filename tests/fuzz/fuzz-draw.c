@@ -3,14 +3,16 @@
  * fuzz-draw: the QXL drawable parser and the renderer together
  * (workers/qxl/qxl-draw.c, workers/render-*.c) on arbitrary producer
  * memory: whatever parses is drawn, as the display worker would, onto a
- * 64x48 xRGB primary with a 16x8 ARGB off-screen surface 1 beside it.
+ * 320x48 xRGB primary (wide enough for a row's changes to be split into
+ * several spans, render-diff.c) with a 16x8 ARGB off-screen surface 1
+ * beside it, damage and moves reported as to the display worker.
  *
  * Input: the bytes of memory slot 0, generation 0 (a QXLPHYSICAL is its
  * offset), with a QXLDrawable at offset 0; copied into an exact-size heap
  * buffer so that ASan sees any read past the slot.  Invariants: the
  * parser returns 0 or one of its error codes with a message; the renderer
  * returns 0, RENDER_SKIP or -1, with a message unless 0; the surfaces keep
- * their sizes; nothing leaks.
+ * their sizes; damage and moves lie within the primary; nothing leaks.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,7 +26,33 @@
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 
+#define FUZZ_PW	320
+#define FUZZ_PH	48
+
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+fuzz_inside(const pixman_region32_t *area)
+{
+	const pixman_box32_t *e = pixman_region32_extents(
+	    (pixman_region32_t *)area);
+
+	FUZZ_CHECK(!pixman_region32_not_empty((pixman_region32_t *)area) ||
+	    (e->x1 >= 0 && e->y1 >= 0 && e->x2 <= FUZZ_PW &&
+	    e->y2 <= FUZZ_PH));
+}
+
+static void
+fuzz_damage(void *arg, const pixman_region32_t *area)
+{
+	fuzz_inside(area);
+}
+
+static void
+fuzz_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
+{
+	fuzz_inside(dst);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,8 +76,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0 || rc == QXL_CMD_EFAULT ||
 	    rc == QXL_CMD_EUNSUPPORTED);
 	if (rc == 0) {
-		FUZZ_CHECK((r = render_new(NULL, NULL)) != NULL);
-		FUZZ_CHECK(render_surface_create(r, 0, 64, 48,
+		FUZZ_CHECK((r = render_new(fuzz_damage, NULL)) != NULL);
+		render_set_damage(r, fuzz_damage, fuzz_move, NULL);
+		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,
 		    SPICE_SURFACE_FMT_32_ARGB, NULL, 0, &err) == 0);
@@ -57,7 +86,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = render_draw(r, &d, &err);
 		FUZZ_CHECK(rc == 0 || rc == RENDER_SKIP || rc == -1);
 		FUZZ_CHECK(rc == 0 || err.msg[0] != '\0');
-		FUZZ_CHECK(pixman_image_get_width(render_surface(r, 0)) == 64);
+		FUZZ_CHECK(pixman_image_get_width(render_surface(r, 0)) ==
+		    FUZZ_PW);
 		FUZZ_CHECK(pixman_image_get_height(render_surface(r, 1)) == 8);
 		render_free(r);
 		qxl_cmd_draw_free(&d);

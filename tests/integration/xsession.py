@@ -15,6 +15,7 @@ import os
 import shutil
 import struct
 import subprocess
+import time
 
 import common
 
@@ -130,9 +131,17 @@ class Xvfb:
         return [int(w) for w in out.split()]
 
     def screenshot(self):
-        data = subprocess.run(["xwd", "-root", "-silent", "-display", self.display],
-                              check=True, stdout=subprocess.PIPE).stdout
-        return parse_xwd(data)
+        # xwd's GetImage of the root can fail with BadMatch while a
+        # client's window is being mapped or reconfigured (seen once in a
+        # loaded run as remote-viewer opened): asked again, not failed.
+        for attempt in range(3):
+            r = subprocess.run(["xwd", "-root", "-silent", "-display", self.display],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if r.returncode == 0:
+                return parse_xwd(r.stdout)
+            time.sleep(0.2)
+        raise RuntimeError("xwd -root of %s failed %d times: %s"
+                           % (self.display, attempt + 1, r.stderr.decode(errors="replace").strip()))
 
 
 XORG_DUMMY_CONF = """Section "ServerFlags"

@@ -3,8 +3,8 @@
  * render-int: what the renderer's files share (render.c: surfaces, FILL,
  * COPY, COPY_BITS; render-draw.c: a parsed drawable to the calls below;
  * render-rop.c: raster operations; render-blend.c: TRANSPARENT,
- * ALPHA_BLEND, COMPOSITE; render-text.c; render-stroke.c).  Other modules
- * use render.h.
+ * ALPHA_BLEND, COMPOSITE; render-text.c; render-stroke.c; render-diff.c:
+ * what a copy changes).  Other modules use render.h.
  *
  * The functions here draw over an area already made of bbox, surface,
  * clip and mask (render_target_region, render_mask_region); they report
@@ -28,6 +28,21 @@ struct render {
  * *out; the caller finishes it. */
 void	 render_target_region(pixman_image_t *dst, const pixman_box32_t *bbox,
 	    const pixman_region32_t *clip, pixman_region32_t *out);
+/*
+ * The part of area that an unscaled copy of img (src_area sa drawn at
+ * bbox) would change in dst; both are 32-bit images.  Initialises *out.
+ * Each rectangle of area is walked row by row; a row's changes are split
+ * where enough pixels between them are equal, and consecutive rows whose
+ * changed spans overlap (and are alike) make one box of their union, so a
+ * window moved over pixels the primary already has (spiced-x11 sends the
+ * damage of a move after the copy; render_copy() copies the moves it
+ * finds first) costs only the strips it uncovered.  0, or -1 without
+ * memory (render-diff.c).
+ */
+int	 render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
+	    const pixman_box32_t *bbox, const pixman_box32_t *sa,
+	    pixman_region32_t *area, pixman_region32_t *out);
+
 /* Coordinates far outside any surface are a broken command. */
 int	 render_box_sane(const pixman_box32_t *, const char *what,
 	    struct spd_err *);

@@ -38,6 +38,13 @@ latency is from its post to the moment spice-gtk drew its marker (or a
 later frame's, when the server merged it into that one); the viewer then
 compares its whole picture with the last frame.  A lossless run that
 does not end on the last frame exactly is an error, not a figure.
+
+Both servers run lossless unless told otherwise: ref-server turns
+libspice-server's video streaming off, and spiced gets
+"streaming-video = off" unless --spiced-conf names streaming-video (its
+default, filter, would send a video as MJPEG, whose last frame is then
+resent losslessly: an exact final picture would not show that the
+frames before were lossy).
 """
 
 import argparse
@@ -275,6 +282,11 @@ def run_spiced(opt, frames, fps, damage, nframes, latency=False):
                  "producer-socket = %s/bench.qxl" % d,
                  'password = "%s"' % PASSWORD] + [
                      l.strip() for l in opt.spiced_conf.split(";") if l.strip()]
+        # Lossless unless asked otherwise: the reference streams no video
+        # (ref-server turns libspice-server's streaming off), and spiced's
+        # default streaming-video (filter) would send a video as MJPEG.
+        if "streaming-video" not in opt.spiced_conf:
+            lines.append("streaming-video = off")
         if os.geteuid() == 0:
             uid = 61000 + os.getpid() % 3000
             lines.append("worker-user = %d:%d" % (uid, uid))
@@ -412,7 +424,8 @@ def print_latency(opt, frames, fps, damage, nframes, configs):
         " %10d %7s" % (r["merged"], "") for r in refs))
     print("  final picture: spiced %s; %s" % (s["final"], "; ".join(
         "ref %s %s" % (c, r["final"]) for c, r in zip(configs, refs))))
-    lossy = "jpeg" in opt.spiced_conf
+    lossy = "jpeg" in opt.spiced_conf or re.search(
+        r"streaming-video\s*=\s*(filter|all)", opt.spiced_conf) is not None
     for who, r in [("spiced", s)] + [("ref " + c, r) for c, r in zip(configs, refs)]:
         if r["final"].startswith("timeout"):
             raise RuntimeError("%s: the viewer never got the last frame: no figure" % who)
@@ -444,7 +457,9 @@ def main():
                          "(libspice-server's default), jpeg (auto_glz, JPEG always)")
     ap.add_argument("--spiced-conf", default="",
                     help="lines for spiced's display section, separated by ';' "
-                         "(e.g. 'jpeg-wan-compression = always')")
+                         "(e.g. 'jpeg-wan-compression = always'; without a "
+                         "streaming-video line, 'streaming-video = off' as the "
+                         "reference has it)")
     ap.add_argument("--idle-ms", type=int, default=1500,
                     help="display quiet this long = done (1500)")
     ap.add_argument("--no-latency", action="store_true",
@@ -466,6 +481,9 @@ def main():
                                  "chunks of <= %d bytes for spiced" % opt.chunk_bytes))
         if opt.viewers > 1:
             print("spiced serves %d viewers at once, the reference one" % opt.viewers)
+        print("video streams: %s" % ("spiced as --spiced-conf says, the reference's off"
+                                     if "streaming-video" in opt.spiced_conf else
+                                     "off on both sides (lossless)"))
         configs = opt.ref.split(",")
         for mode in opt.modes.split(","):
             for fps in [int(x) for x in opt.fps.split(",")]:

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mono-time.h"
 
 #define LOG_RL_WINDOW		10	/* s */
 #define LOG_RL_PER_SOURCE	10	/* lines per kind and source */
@@ -110,10 +111,7 @@ log_vplain(const char *prefix, const char *fmt, va_list ap)
 static int64_t
 log_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
+	return (int64_t)(mono_ns() / 1000000000u);
 }
 
 static uint32_t

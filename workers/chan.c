@@ -47,6 +47,7 @@
 #include "err.h"
 #include "ipc.h"
 #include "log.h"
+#include "mono-time.h"
 #include "sbuf.h"
 #include "tcp-rate.h"
 #include "ws.h"
@@ -163,21 +164,12 @@ chan_set_display(const char *name)
 	snprintf(chan_display, sizeof(chan_display), "%s", name);
 }
 
-static uint64_t
-chan_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint32_t
 chan_mm_time(void)
 {
 	/* Truncation to u32 is the protocol's: it wraps after 49 days and
 	 * clients compare it modulo 2^32. */
-	return (uint32_t)(chan_now_ns() / 1000000u);
+	return (uint32_t)(mono_ns() / 1000000u);
 }
 
 /* Every connection of this worker, for its stats. */
@@ -231,7 +223,7 @@ chan_release(struct chan *c)
 uint64_t
 chan_link_rate(struct chan *c)
 {
-	uint64_t now = chan_now_ns(), r, acked, dt = now - c->c_rate_ns;
+	uint64_t now = mono_ns(), r, acked, dt = now - c->c_rate_ns;
 	uint32_t notsent;
 
 	if (c->c_fd >= 0 && c->c_info.transport != IPC_TRANSPORT_RELAYED &&
@@ -264,7 +256,7 @@ chan_link_rate(struct chan *c)
 static void
 chan_drain_sample(struct chan *c, size_t n)
 {
-	uint64_t now = chan_now_ns(), dt;
+	uint64_t now = mono_ns(), dt;
 
 	if (chan_outq(c) == 0) {
 		c->c_backlog_ns = 0;
@@ -893,7 +885,7 @@ chan_ping(struct chan *c)
 	struct obuf *ob;
 
 	c->c_ping_id++;
-	c->c_ping_ns = chan_now_ns();
+	c->c_ping_ns = mono_ns();
 	ob = chan_msg_begin(c, SPICE_MSG_PING);
 	obuf_put_u32le(ob, c->c_ping_id);
 	obuf_put_u64le(ob, c->c_ping_ns);
@@ -937,7 +929,7 @@ chan_common(struct chan *c, uint16_t type, struct sbuf *body,
 			return -1;
 		}
 		if (u32 == c->c_ping_id && u64 == c->c_ping_ns) {
-			u64 = (chan_now_ns() - c->c_ping_ns) / 1000u;
+			u64 = (mono_ns() - c->c_ping_ns) / 1000u;
 			c->c_rtt_us = u64 > UINT32_MAX ? UINT32_MAX :
 			    (uint32_t)u64;
 			log_debug("display %s conn %u: round trip %llu us",

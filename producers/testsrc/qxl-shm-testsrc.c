@@ -28,6 +28,7 @@
 
 #include "libqxlshm.h"
 #include "log.h"
+#include "mono-time.h"
 #include "image.h"
 #include "scene.h"
 
@@ -334,10 +335,7 @@ static const struct scene_ops ts_ops_template = {
 static int64_t
 ts_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(mono_ns() / 1000000u);
 }
 
 /* Handle releases and control messages until deadline (ms) or a signal;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mono-time.h"
 #include "x11.h"
 #include "x11-agent.h"
 #include "x11-clipboard.h"
@@ -53,10 +54,7 @@ x11_errf(char *err, size_t errlen, const char *fmt, ...)
 int64_t
 x11_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(mono_ns() / 1000000u);
 }
 
 int

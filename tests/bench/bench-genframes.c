@@ -206,7 +206,9 @@ gen_frame_video(struct gen *g, int f)
 			    (uint32_t)(30 + x * 60 / g->g_w) << 16 |
 			    (uint32_t)(60 + y * 80 / g->g_h) << 8 | 140;
 	gen_window(g, g->g_w / 4 - 1, g->g_h / 4 - 29, 642, 390, "doc");
-	/* The picture pans a little every frame, as a camera does. */
+	/* A new picture every frame: its colour fields slide at different
+	 * speeds and its noise is new, so nothing in it repeats or moves
+	 * whole (the worst case for a lossless encoder). */
 	gen_photo(g, g->g_w / 4, g->g_h / 4, 640, 360, (uint32_t)f * 3);
 }
 

@@ -720,8 +720,14 @@ chan_queued(struct chan *c)
 	}
 	if (!chan_can_send(c))
 		c->c_blocked = 1;
+	/* Written at the end of this turn of the loop, with whatever else
+	 * the turn queues, not a turn later once epoll has said that the
+	 * socket is writable (it nearly always is): a round through the
+	 * kernel and two epoll_ctl() fewer per burst, and the bytes leave
+	 * sooner.  The writer waits for EV_WRITE only when the socket is
+	 * full. */
 	if (!event_pending(c->c_wev, EV_WRITE, NULL))
-		event_add(c->c_wev, NULL);
+		event_active(c->c_wev, EV_WRITE, 1);
 }
 
 /* Frame and queue one message whose body is in c_body. */
@@ -1197,5 +1203,7 @@ chan_write_cb(evutil_socket_t fd, short what, void *arg)
 		c->c_outq_full = 0;
 	if (chan_outq(c) == 0)
 		event_del(c->c_wev);
+	else if (!event_pending(c->c_wev, EV_WRITE, NULL))
+		event_add(c->c_wev, NULL);	/* run as active: now wait */
 	chan_check_writable(c, prev);
 }

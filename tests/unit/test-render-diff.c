@@ -46,21 +46,23 @@ noise(int x, int y, uint32_t seed)
 }
 
 static pixman_image_t *
-image(uint32_t *px)
+image(uint32_t *px, int w, int h)
 {
-	pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H,
-	    px, W * 4);
+	pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h,
+	    px, w * 4);
 
 	ASSERT_TRUE(img != NULL);
 	return img;
 }
 
-/* render_changed_rows() of b over a (whole images) is exactly want. */
+/* render_changed_rows() of b over a (whole w x h images) is exactly
+ * want. */
 static void
-check_changed(uint32_t *a, uint32_t *b, const pixman_box32_t *want, int n)
+check_changed_wh(uint32_t *a, uint32_t *b, int wd, int ht,
+    const pixman_box32_t *want, int n)
 {
-	pixman_image_t *ia = image(a), *ib = image(b);
-	pixman_box32_t all = { 0, 0, W, H };
+	pixman_image_t *ia = image(a, wd, ht), *ib = image(b, wd, ht);
+	pixman_box32_t all = { 0, 0, wd, ht };
 	pixman_region32_t area, out, w;
 
 	pixman_region32_init_rects(&area, &all, 1);
@@ -73,6 +75,12 @@ check_changed(uint32_t *a, uint32_t *b, const pixman_box32_t *want, int n)
 	pixman_region32_fini(&area);
 	pixman_image_unref(ia);
 	pixman_image_unref(ib);
+}
+
+static void
+check_changed(uint32_t *a, uint32_t *b, const pixman_box32_t *want, int n)
+{
+	check_changed_wh(a, b, W, H, want, n);
 }
 
 static void
@@ -124,9 +132,7 @@ test_spans_cap(void)
 	enum { WW = 64 * 64 };
 	uint32_t *a = calloc((size_t)WW * 2, 4), *b = calloc((size_t)WW * 2,
 	    4);
-	pixman_image_t *ia, *ib;
-	pixman_box32_t all = { 0, 0, WW, 2 }, want[16];
-	pixman_region32_t area, out, w;
+	pixman_box32_t want[16];
 	int k;
 
 	ASSERT_TRUE(a != NULL && b != NULL);
@@ -137,19 +143,7 @@ test_spans_cap(void)
 	for (k = 0; k < 15; k++)
 		want[k] = (pixman_box32_t){ k * 192, 1, k * 192 + 1, 2 };
 	want[15] = (pixman_box32_t){ 15 * 192, 1, 21 * 192 + 1, 2 };
-	ia = pixman_image_create_bits(PIXMAN_x8r8g8b8, WW, 2, a, WW * 4);
-	ib = pixman_image_create_bits(PIXMAN_x8r8g8b8, WW, 2, b, WW * 4);
-	ASSERT_TRUE(ia != NULL && ib != NULL);
-	pixman_region32_init_rects(&area, &all, 1);
-	ASSERT_INT_EQ(render_changed_rows(ia, ib, &all, &all, &area, &out),
-	    0);
-	pixman_region32_init_rects(&w, want, 16);
-	ASSERT_TRUE(pixman_region32_equal(&w, &out));
-	pixman_region32_fini(&w);
-	pixman_region32_fini(&out);
-	pixman_region32_fini(&area);
-	pixman_image_unref(ia);
-	pixman_image_unref(ib);
+	check_changed_wh(a, b, WW, 2, want, 16);
 	free(a);
 	free(b);
 }

@@ -343,7 +343,7 @@ motion_slot(const struct motion_search *ms, uint64_t hash)
 	return i;
 }
 
-/* The anchors of old row y between segment starts x0 and x1 (the next
+/* The anchors of old row y, segments starting in [x0, x1) (the next
  * row to come is step rows on).  The row's are hashed first, their
  * slots asked of memory, then filled: the table is megabytes, a miss a
  * slot, and misses taken together overlap. */
@@ -357,7 +357,7 @@ motion_anchor_row(struct motion_search *ms, int32_t y, int32_t step,
 	struct motion_anchor *a;
 	int n = 0, k;
 
-	for (x = x0; x + MOTION_SEG <= x1; x += MOTION_AX) {
+	for (x = x0; x < x1; x += MOTION_AX) {
 		if (y + step < ms->ms_h)  /* the next row's, as in the scan */
 			__builtin_prefetch(row + step * ms->ms_ostride +
 			    (ptrdiff_t)x * 4);
@@ -418,8 +418,8 @@ motion_vote_row(struct motion_search *ms, int32_t y,
 }
 
 /* Segment starts [x0, x1) of row y: those touching the row's change
- * (for anchors, grid: on their grid, and one more), or 0 when it did
- * not change. */
+ * (for anchors, grid: from a point of their grid), or 0 when it did not
+ * change. */
 static int
 motion_span(const int32_t *lo, const int32_t *hi, int32_t w, int32_t y,
     int grid, int32_t *x0, int32_t *x1)
@@ -433,8 +433,8 @@ motion_span(const int32_t *lo, const int32_t *hi, int32_t w, int32_t y,
 	if (lo[y] - MOTION_SEG + 1 > 0)
 		*x0 = grid ? (lo[y] - MOTION_SEG + 1) / MOTION_AX * MOTION_AX :
 		    lo[y] - MOTION_SEG + 1;
-	if (hi[y] + grid < w - MOTION_SEG + 1)
-		*x1 = hi[y] + grid;
+	if (hi[y] < w - MOTION_SEG + 1)
+		*x1 = hi[y];
 	return 1;
 }
 
@@ -447,8 +447,7 @@ motion_anchors(struct motion_search *ms, const int32_t *lo,
 
 	for (y = y0; y < ms->ms_h; y += step)
 		if (motion_span(lo, hi, ms->ms_w, y, 1, &x0, &x1))
-			motion_anchor_row(ms, y, step, x0, x1 + MOTION_SEG -
-			    1);
+			motion_anchor_row(ms, y, step, x0, x1);
 }
 
 /* The row scanned after y: runs of run rows every step. */

@@ -49,6 +49,33 @@ draw_screen(uint32_t *px, int first)
 		draw_line(px, l * LINE, (first + l) % 5 == 3 ? -1 : first + l);
 }
 
+/* Background outside columns [x1, x2) of every row. */
+static void
+blank_outside(uint32_t *px, int x1, int x2)
+{
+	int y, x;
+
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			if (x < x1 || x >= x2)
+				px[y * W + x] = 0x101010;
+}
+
+/* rows rows of noise of seed s (photograph-like: every pixel its own). */
+static void
+draw_noise(uint32_t *px, int rows, uint32_t s)
+{
+	uint32_t h = s * 2654435761u;
+	int i;
+
+	for (i = 0; i < rows * W; i++) {
+		h ^= h << 13;
+		h ^= h >> 17;
+		h ^= h << 5;
+		px[i] = h & 0xffffff;
+	}
+}
+
 int
 main(void)
 {
@@ -113,6 +140,31 @@ main(void)
 		ASSERT_INT_EQ(b.sb_dy, -3 * LINE);
 		free(big);
 	}
+	/* Text only where the first, quick pass reads no row (its four
+	 * words: columns 0-1, 66-67, 132-133 and 198-199 at this width):
+	 * every row has the same quick key, which must not rule the scroll
+	 * out (the rows are told apart by the full pass). */
+	draw_screen(old, 0);
+	draw_screen(new, 2);
+	blank_outside(old, 2, 60);
+	blank_outside(new, 2, 60);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &b), 1);
+	ASSERT_INT_EQ(b.sb_dy, -2 * LINE);
+	/* Photograph-like rows (each row's quick key its own): a scroll is
+	 * found, a new picture is not. */
+	draw_noise(old, H, 1);
+	memcpy(new, old + 24 * W, (size_t)(H - 24) * W * 4);
+	draw_noise(new + (H - 24) * W, 24, 2);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &b), 1);
+	ASSERT_INT_EQ(b.sb_dy, -24);
+	ASSERT_INT_EQ(b.sb_y1, 0);
+	ASSERT_INT_EQ(b.sb_y2, H - 24);
+	draw_noise(new, H, 3);
+	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,
+	    W, H, &b), 0);
+	draw_screen(old, 0);
 	/* Nothing moved: no scroll. */
 	draw_screen(new, 0);
 	ASSERT_INT_EQ(scroll_find((uint8_t *)old, W * 4, (uint8_t *)new, W * 4,

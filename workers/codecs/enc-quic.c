@@ -43,21 +43,25 @@ struct enc_quic {
 	/* The best code of each residual's bucket, per channel: one load
 	 * per codeword instead of two, kept up to date at each update. */
 	uint8_t			 eq_best[3][256];
-	/* Folded residuals of the current row of each channel, at index
-	 * 1..width, with [0] the context of a row's first pixel (the
-	 * first residual of the row above).  Pixels inside a run leave
-	 * theirs as the row above had them, as the decoder does. */
-	uint8_t			*eq_res[3];
-	/* The current row's folded residuals, pixel i at 4 * i in the
-	 * pixel's byte order (B, G, R), and at 4 * i + 3 whether a run may
-	 * start there (see enc_quic_residual()). */
+	/* The residuals the model sees: pixel i's at 4 * (i + 1) in the
+	 * pixel's byte order (B, G, R), with [0] the context of a row's
+	 * first pixel (the first residual of the row above).  Pixels
+	 * inside a run leave theirs as the row above had them, as the
+	 * decoder does.  Copied from eq_fr a stretch of coded pixels at a
+	 * time, not a byte at a time in the coding loop. */
+	uint8_t			*eq_res;
+	/* The current row's folded residuals, laid out as eq_res's, and at
+	 * byte 3 of each whether a run may start there (see
+	 * enc_quic_residual()).  The entry before a stretch of coded
+	 * pixels is set to their first context (eq_res's), so that the
+	 * coding loop reads each pixel's context as the entry before it. */
 	uint8_t			*eq_fr;
 };
 
-/* The bit writer: words go to eq_out at used. */
+/* The bit writer: words go to qo_at, the next in qo_data. */
 struct enc_quic_out {
 	uint8_t		*qo_data;
-	size_t		 qo_used;
+	uint8_t		*qo_at;
 	uint64_t	 qo_acc;	/* pending bits, the newest lowest */
 	uint32_t	 qo_n;		/* how many, below 32 */
 };
@@ -66,16 +70,11 @@ struct enc_quic *
 enc_quic_new(void)
 {
 	struct enc_quic *eq;
-	int c;
 
 	if ((eq = calloc(1, sizeof(*eq))) == NULL)
 		return NULL;
-	for (c = 0; c < 3; c++)
-		if ((eq->eq_res[c] = calloc(ENC_MAX_DIM + 1, 1)) == NULL) {
-			enc_quic_free(eq);
-			return NULL;
-		}
-	if ((eq->eq_fr = malloc((size_t)ENC_MAX_DIM * 4)) == NULL) {
+	if ((eq->eq_res = calloc(ENC_MAX_DIM + 1, 4)) == NULL ||
+	    (eq->eq_fr = malloc((ENC_MAX_DIM + 1) * 4)) == NULL) {
 		enc_quic_free(eq);
 		return NULL;
 	}
@@ -86,12 +85,9 @@ enc_quic_new(void)
 void
 enc_quic_free(struct enc_quic *eq)
 {
-	int c;
-
 	if (eq == NULL)
 		return;
-	for (c = 0; c < 3; c++)
-		free(eq->eq_res[c]);
+	free(eq->eq_res);
 	free(eq->eq_fr);
 	free(eq);
 }
@@ -123,8 +119,8 @@ enc_quic_put(struct enc_quic_out *o, uint32_t code, uint32_t len)
 	full = o->qo_n >> 5;
 	o->qo_n -= full << 5;
 	w = htole32((uint32_t)(o->qo_acc >> o->qo_n));
-	memcpy(o->qo_data + o->qo_used, &w, 4);
-	o->qo_used += 4 * full;
+	memcpy(o->qo_at, &w, 4);
+	o->qo_at += 4 * full;
 }
 
 static inline void
@@ -156,34 +152,33 @@ enc_quic_run(struct enc_quic *eq, struct enc_quic_out *o, uint32_t n)
 }
 
 /* Channel c (byte b of a pixel) of pixel i: its codeword and length
- * (code | len << QUIC_LEN_SHIFT) in the bucket of the channel's previous
- * residual, ctx_c, which it then becomes. */
-#define ENC_QUIC_CHANNEL(c, b, i, cl) do {				\
-	const uint8_t r_ = fr[4 * (i) + (b)];				\
-	(cl) = f->qf_codelen[r_][best_##c[ctx_##c]];			\
-	ctx_##c = r_;							\
-	res_##c[(i) + 1] = r_;						\
-} while (0)
-#define ENC_QUIC_CODE(cl)	((cl) & ((1u << QUIC_LEN_SHIFT) - 1))
-#define ENC_QUIC_LEN(cl)	((cl) >> QUIC_LEN_SHIFT)
+ * (code << QUIC_CODE_SHIFT | len) in the bucket of its context, the
+ * entry before it. */
+#define ENC_QUIC_CHANNEL(c, b, i, cl)					\
+	((cl) = f->qf_codelen[fr[4 * (i) + (b)]]			\
+	    [best[256 * (c) + fr[4 * (i) - 4 + (b)]]])
+#define ENC_QUIC_CODE(cl)	((cl) >> QUIC_CODE_SHIFT)
+#define ENC_QUIC_LEN(cl)	((cl) & ((1u << QUIC_CODE_SHIFT) - 1))
 /* Pixel i: R, G, B in turn, in one write when they fit 32 bits (most
- * do: a photograph's codewords are a few bits each). */
+ * do: a photograph's codewords are a few bits each).  A length is the
+ * word's low bits: the three add up there without a carry into the
+ * codes, and a shift by the word itself is a shift by its length (the
+ * processor takes a 64-bit shift's count modulo 64; no length reaches
+ * it), so only the total is masked. */
 #define ENC_QUIC_PIXEL(i) do {						\
-	uint32_t c0_, c1_, c2_, l1_, l2_, l_;				\
+	uint32_t c0_, c1_, c2_, l_;					\
 	ENC_QUIC_CHANNEL(0, 2, i, c0_);					\
 	ENC_QUIC_CHANNEL(1, 1, i, c1_);					\
 	ENC_QUIC_CHANNEL(2, 0, i, c2_);					\
-	l1_ = ENC_QUIC_LEN(c1_);					\
-	l2_ = ENC_QUIC_LEN(c2_);					\
-	l_ = ENC_QUIC_LEN(c0_) + l1_ + l2_;				\
+	l_ = ENC_QUIC_LEN(c0_ + c1_ + c2_);				\
 	if (l_ <= 32)							\
 		enc_quic_put(o, (uint32_t)((((uint64_t)ENC_QUIC_CODE(c0_) \
-		    << l1_ | ENC_QUIC_CODE(c1_)) << l2_) |		\
+		    << (c1_ & 63) | ENC_QUIC_CODE(c1_)) << (c2_ & 63)) | \
 		    ENC_QUIC_CODE(c2_)), l_);				\
 	else {								\
 		enc_quic_put(o, ENC_QUIC_CODE(c0_), ENC_QUIC_LEN(c0_));	\
-		enc_quic_put(o, ENC_QUIC_CODE(c1_), l1_);		\
-		enc_quic_put(o, ENC_QUIC_CODE(c2_), l2_);		\
+		enc_quic_put(o, ENC_QUIC_CODE(c1_), ENC_QUIC_LEN(c1_));	\
+		enc_quic_put(o, ENC_QUIC_CODE(c2_), ENC_QUIC_LEN(c2_));	\
 	}								\
 } while (0)
 
@@ -275,19 +270,21 @@ enc_quic_residuals(uint8_t *fr, const uint8_t *prev, const uint8_t *cur,
 		enc_quic_residual(fr, prev, cur, i);
 }
 
-/* Count the residuals of pixel i in the buckets of pixel i - 1's. */
+/* Count a pixel's residuals (the entry at px, as eq_fr's) in the
+ * buckets of its contexts (the entry before). */
 static void
-enc_quic_update(struct enc_quic *eq, const struct quic_family *f, int i)
+enc_quic_update(struct enc_quic *eq, const struct quic_family *f,
+    const uint8_t *px)
 {
 	struct quic_bucket *b;
 	uint32_t best, k;
 	int c;
 
 	for (c = 0; c < 3; c++) {
-		k = f->qf_bucket[eq->eq_res[c][i]];
+		k = f->qf_bucket[px[2 - c - 4]];
 		b = &eq->eq_buckets[c][k];
 		best = b->qb_best;
-		quic_bucket_update(b, &eq->eq_state, eq->eq_res[c][i + 1]);
+		quic_bucket_update(b, &eq->eq_state, px[2 - c]);
 		if (b->qb_best != best)
 			memset(&eq->eq_best[c][f->qf_bucket_first[k]],
 			    (int)b->qb_best, (size_t)(f->qf_bucket_last[k] -
@@ -322,6 +319,23 @@ enc_quic_run_length(const uint8_t *cur, int i, int end)
 	return (uint32_t)(j - i);
 }
 
+/* Pixels [from, to)'s residuals (fr) into the model's (res), both
+ * pixel i's at 4 * i: runs make
+ * many short stretches in a desktop, too short for a call to memcpy. */
+static inline void
+enc_quic_keep(uint8_t *res, const uint8_t *fr, int from, int to)
+{
+	int k = from;
+
+#if defined(__SSE2__)
+	for (; k + 4 <= to; k += 4)
+		_mm_storeu_si128((void *)(res + 4 * k),
+		    _mm_loadu_si128((const void *)(fr + 4 * k)));
+#endif
+	for (; k < to; k++)
+		memcpy(res + 4 * k, fr + 4 * k, 4);
+}
+
 /*
  * Pixels [i, end) of row cur, its residuals in eq_fr: codes with model
  * updates at the wait schedule's pixels, and runs where the row above
@@ -333,48 +347,59 @@ enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
     const uint8_t *cur, int i, int end)
 {
 	const struct quic_family *f = quic_family();
-	const uint8_t *fr = eq->eq_fr;
+	/* Pixel i's entry at fr[4 * i], its context the one before. */
+	uint8_t *const fr = eq->eq_fr + 4, *const res = eq->eq_res + 4;
 	struct quic_state *s = &eq->eq_state;
 	/* The writer in registers: a local nothing else points to. */
 	struct enc_quic_out lo = *out, *o = &lo;
-	/* Each channel's previous residual, the context of its next. */
-	uint8_t ctx_0 = eq->eq_res[0][i], ctx_1 = eq->eq_res[1][i],
-	    ctx_2 = eq->eq_res[2][i];
-	/* The tables in locals: a byte stored through eq's pointers may
-	 * alias anything, so eq's fields would be loaded again after each
-	 * (three a pixel). */
-	uint8_t *const res_0 = eq->eq_res[0], *const res_1 = eq->eq_res[1],
-	    *const res_2 = eq->eq_res[2];
-	const uint8_t *const best_0 = eq->eq_best[0],
-	    *const best_1 = eq->eq_best[1], *const best_2 = eq->eq_best[2];
-	int stop, run_index = 0;
+	/* The table in a local: a byte stored through eq's pointers may
+	 * alias anything, so eq's field would be loaded again after each
+	 * store.  One pointer for the three channels: the loop needs every
+	 * register it can get. */
+	const uint8_t *const best = eq->eq_best[0];
+	int stop, from = i, run_index = 0;
 	uint32_t n;
-
-	if (i == 0) {
-		ENC_QUIC_PIXEL(0);
-		if (s->qs_waitcnt != 0)
-			s->qs_waitcnt--;
-		else {
-			s->qs_waitcnt = quic_state_wait(s);
-			enc_quic_update(eq, f, 0);
-		}
-		stop = ++i + (int)s->qs_waitcnt;
-	} else
-		stop = i + (int)s->qs_waitcnt;
 
 /* Whether pixel i starts a run: the row above repeats there, this row
  * repeated just before, and no run ended there. */
 #define ENC_QUIC_RUNS(i)						\
 	(fr[4 * (i) + 3] != 0 && run_index != (i) && (i) > 2)
+/* Pixel i, then counted in the buckets of its contexts. */
+#define ENC_QUIC_PIXEL_COUNTED(i) do {					\
+	ENC_QUIC_PIXEL(i);						\
+	enc_quic_update(eq, f, fr + 4 * (i));				\
+} while (0)
+/* The coded pixels [from, to)'s residuals into res. */
+#define ENC_QUIC_KEEP(to)	enc_quic_keep(res, fr, from, to)
+/* A stretch of coded pixels starts at i: its first context is the
+ * model's (what the row above left there, after a run). */
+#define ENC_QUIC_CONTEXT(i)	memcpy(fr + 4 * ((i) - 1), res + 4 * ((i) - 1), 4)
+
+	ENC_QUIC_CONTEXT(i);
+
+	if (i == 0) {
+		if (s->qs_waitcnt != 0) {
+			s->qs_waitcnt--;
+			ENC_QUIC_PIXEL(0);
+		} else {
+			s->qs_waitcnt = quic_state_wait(s);
+			ENC_QUIC_PIXEL_COUNTED(0);
+		}
+		stop = ++i + (int)s->qs_waitcnt;
+	} else
+		stop = i + (int)s->qs_waitcnt;
 
 	for (;;) {
 		while (stop < end) {
-			for (; i <= stop; i++) {
+			for (; i < stop; i++) {
 				if (ENC_QUIC_RUNS(i))
 					goto run;
 				ENC_QUIC_PIXEL(i);
 			}
-			enc_quic_update(eq, f, stop);
+			if (ENC_QUIC_RUNS(i))
+				goto run;
+			ENC_QUIC_PIXEL_COUNTED(i);
+			i++;
 			stop = i + (int)quic_state_wait(s);
 		}
 		for (; i < end; i++) {
@@ -382,10 +407,12 @@ enc_quic_segment(struct enc_quic *eq, struct enc_quic_out *out,
 				goto run;
 			ENC_QUIC_PIXEL(i);
 		}
+		ENC_QUIC_KEEP(end);
 		s->qs_waitcnt = (uint32_t)(stop - end);
 		*out = lo;
 		return;
 run:
+		ENC_QUIC_KEEP(i);
 		run_index = i;
 		s->qs_waitcnt = (uint32_t)(stop - i);
 		n = enc_quic_run_length(cur, i, end);
@@ -397,12 +424,14 @@ run:
 		}
 		/* A run leaves residuals alone: the next pixel's context
 		 * is what the row above left at its place. */
-		ctx_0 = res_0[i];
-		ctx_1 = res_1[i];
-		ctx_2 = res_2[i];
+		ENC_QUIC_CONTEXT(i);
+		from = i;
 		stop = i + (int)s->qs_waitcnt;
 	}
 #undef ENC_QUIC_RUNS
+#undef ENC_QUIC_PIXEL_COUNTED
+#undef ENC_QUIC_KEEP
+#undef ENC_QUIC_CONTEXT
 }
 
 /* A row, in segments where the wait mask grows. */
@@ -413,7 +442,7 @@ enc_quic_row(struct enc_quic *eq, struct enc_quic_out *o,
 	struct quic_state *s = &eq->eq_state;
 	uint32_t pos = 0;
 
-	enc_quic_residuals(eq->eq_fr, prev, cur, width);
+	enc_quic_residuals(eq->eq_fr + 4, prev, cur, width);
 	while (s->qs_wmidx < QUIC_WMI_MAX && s->qs_wmileft <= width) {
 		if (s->qs_wmileft != 0) {
 			enc_quic_segment(eq, o, cur, (int)pos,
@@ -435,7 +464,7 @@ enc_quic_encode(struct enc_quic *eq, struct obuf *out,
     const struct enc_src *src, struct spd_err *err)
 {
 	struct enc_quic_out o;
-	size_t start, base, rowmax;
+	size_t start, base, rowmax, used;
 	const uint8_t *prev, *cur;
 	uint32_t y, w;
 	int c;
@@ -455,14 +484,17 @@ enc_quic_encode(struct enc_quic *eq, struct obuf *out,
 	for (c = 0; c < 3; c++) {
 		quic_buckets_init(eq->eq_buckets[c]);
 		memset(eq->eq_best[c], QUIC_NCODES - 1, 256);
-		eq->eq_res[c][0] = 0;
 	}
+	memset(eq->eq_res, 0, 4);
 	memset(&o, 0, sizeof(o));
+	o.qo_data = o.qo_at = out->ob_data + base;
 	for (y = 0, prev = NULL; y < src->es_height; y++, prev = cur) {
 		/* Room for the row's worst case; the buffer may move. */
-		if (obuf_reserve(out, o.qo_used + rowmax) != 0)
+		used = (size_t)(o.qo_at - o.qo_data);
+		if (obuf_reserve(out, used + rowmax) != 0)
 			goto fail;
 		o.qo_data = out->ob_data + base;
+		o.qo_at = o.qo_data + used;
 		if (y == 0) {
 			enc_quic_put32(&o, QUIC_MAGIC);
 			enc_quic_put32(&o, QUIC_VERSION);
@@ -470,21 +502,20 @@ enc_quic_encode(struct enc_quic *eq, struct obuf *out,
 			enc_quic_put32(&o, src->es_width);
 			enc_quic_put32(&o, src->es_height);
 		} else
-			for (c = 0; c < 3; c++)
-				eq->eq_res[c][0] = eq->eq_res[c][1];
+			memcpy(eq->eq_res, eq->eq_res + 4, 4);
 		cur = src->es_data + (size_t)y * src->es_stride;
 		enc_quic_row(eq, &o, prev, cur, src->es_width);
 	}
 	if (o.qo_n != 0) {
 		w = htole32((uint32_t)(o.qo_acc << (32 - o.qo_n)));
-		memcpy(o.qo_data + o.qo_used, &w, 4);
-		o.qo_used += 4;
+		memcpy(o.qo_at, &w, 4);
+		o.qo_at += 4;
 	}
-	memset(o.qo_data + o.qo_used, 0, 4);
-	o.qo_used += 4;
-	if (obuf_append_space(out, o.qo_used) == NULL)
+	memset(o.qo_at, 0, 4);
+	used = (size_t)(o.qo_at + 4 - o.qo_data);
+	if (obuf_append_space(out, used) == NULL)
 		goto fail;
-	obuf_patch_u32le(out, start, (uint32_t)o.qo_used);
+	obuf_patch_u32le(out, start, (uint32_t)used);
 	return 0;
 
 fail:

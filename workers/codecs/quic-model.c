@@ -113,8 +113,8 @@ quic_family_build(struct quic_family *f)
 				f->qf_code[n][l] = n - f->qf_ngr[l];
 				f->qf_len[n][l] = (uint8_t)f->qf_notgr_len[l];
 			}
-			f->qf_codelen[n][l] = f->qf_code[n][l] |
-			    (uint32_t)f->qf_len[n][l] << QUIC_LEN_SHIFT;
+			f->qf_codelen[n][l] = f->qf_code[n][l] <<
+			    QUIC_CODE_SHIFT | f->qf_len[n][l];
 		}
 	}
 	for (n = 0; n < 256; n++) {

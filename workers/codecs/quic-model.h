@@ -31,7 +31,9 @@
 #define QUIC_VERSION		0u
 #define QUIC_TYPE_RGB32		4u
 
-#define QUIC_LEN_SHIFT		27
+/* The encoder's codeword table: code << QUIC_CODE_SHIFT | length; the
+ * lengths (26 at most) of three codewords add up below the codes. */
+#define QUIC_CODE_SHIFT		7
 
 /* Codes in the family (one per bit of a channel) and buckets. */
 #define QUIC_NCODES		8
@@ -47,7 +49,7 @@
 struct quic_family {
 	uint32_t	qf_code[256][QUIC_NCODES];
 	uint8_t		qf_len[256][QUIC_NCODES];
-	/* Both in one word for the encoder: code | len << QUIC_LEN_SHIFT. */
+	/* Both in one word for the encoder, see QUIC_CODE_SHIFT. */
 	uint32_t	qf_codelen[256][QUIC_NCODES];
 	uint32_t	qf_ngr[QUIC_NCODES];	/* residuals with a GR code */
 	uint32_t	qf_notgr_len[QUIC_NCODES];	/* escape codeword bits */

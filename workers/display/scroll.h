@@ -8,10 +8,13 @@
  * row of the new content whose hash matches exactly one old row votes
  * for a shift; the shift with the most votes is checked row by row with
  * memcmp, and its longest run of equal rows is the band that a COPY_BITS
- * can move, leaving only the rest to be sent as pixels.  Cost: a sampled
- * hash pass over the old rows and half the new ones, and one
- * comparison pass over the band; no per-row allocation.  The caller
- * searches only where the content changed.
+ * can move, leaving only the rest to be sent as pixels.  A first pass
+ * does the same with four words of each row: when even counting every
+ * row it could not tell apart no shift gets enough votes (a new
+ * photograph, a video's next frame), the search ends there.  Cost: a
+ * sampled hash pass over the old rows and half the new ones (or four
+ * words of each), and one comparison pass over the band; no per-row
+ * allocation.  The caller searches only where the content changed.
  */
 #ifndef SPICED_SCROLL_H
 #define SPICED_SCROLL_H

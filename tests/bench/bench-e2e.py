@@ -31,6 +31,11 @@ server figure.  Memory a producer shares
 with a spiced worker (the memfd slots) counts in both.  Every process is
 stopped by pid.  Prints one table per case and the ratios spiced/ref.
 
+With --repeat N each case runs N times, spiced and the reference in
+turn, so that a slow spell of a shared machine falls on both: the table
+shows each side's median and each ratio's median and range over the
+pairs of runs (the image counts and processes are the first run's).
+
 Then, unless --no-latency, each case runs again on both servers with
 spice-gtk as the only viewer (tests/bench/bench-viewer.py) and a marker
 in every frame (bench-frames.h), posted after the frame: each frame's
@@ -235,6 +240,11 @@ def viewer_cmd(opt, port, frames, kick_pid):
                                              "bench-viewer.py"),
             "--port", str(port), "--password", PASSWORD, "--frames", frames,
             "--kick-pid", str(kick_pid), "--idle-ms", str(opt.idle_ms)]
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
 def percentile(xs, q):
@@ -462,6 +472,10 @@ def main():
                          "reference has it)")
     ap.add_argument("--idle-ms", type=int, default=1500,
                     help="display quiet this long = done (1500)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run each case this many times, spiced and the reference "
+                         "in turn; print medians, and each ratio's median and "
+                         "range over the pairs of runs (1)")
     ap.add_argument("--no-latency", action="store_true",
                     help="skip the latency runs (spice-gtk as the viewer, markers in "
                          "the frames, the final picture compared)")
@@ -488,19 +502,28 @@ def main():
         for mode in opt.modes.split(","):
             for fps in [int(x) for x in opt.fps.split(",")]:
                 damage = mode == "damage"
-                s = derive(run_spiced(opt, frames, fps, damage, nframes))
-                refs = [derive(run_reference(opt, frames, fps, damage, c, nframes))
-                        for c in configs]
+                runs = []
+                for _ in range(max(1, opt.repeat)):
+                    runs.append((derive(run_spiced(opt, frames, fps, damage, nframes)),
+                                 [derive(run_reference(opt, frames, fps, damage, c, nframes))
+                                  for c in configs]))
+                s, refs = runs[0]
                 print()
-                print("%s frames, %s (every frame played on both sides):" % (
-                    mode, "max rate" if fps == 0 else "%d fps" % fps))
+                print("%s frames, %s (every frame played on both sides%s):" % (
+                    mode, "max rate" if fps == 0 else "%d fps" % fps,
+                    "" if len(runs) == 1 else "; medians of %d runs each, ratios "
+                    "of runs taken in turn: median (lowest-highest)" % len(runs)))
                 print("  %-40s %10s" % ("", "spiced") + "".join(
                     " %10s %7s" % ("ref " + c, "ratio") for c in configs))
                 for key, label, fmt in ROWS:
-                    line = "  %-40s %10s" % (label, fmt % s[key])
-                    for r in refs:
-                        ratio = s[key] / r[key] if r[key] else float("nan")
-                        line += " %10s %7.2f" % (fmt % r[key], ratio)
+                    line = "  %-40s %10s" % (label, fmt % median([sr[key] for sr, _ in runs]))
+                    for i in range(len(configs)):
+                        ratios = [sr[key] / rr[i][key] if rr[i][key] else float("nan")
+                                  for sr, rr in runs]
+                        line += " %10s %7.2f" % (fmt % median([rr[i][key] for _, rr in runs]),
+                                                 median(ratios))
+                        if len(runs) > 1:
+                            line += " (%.2f-%.2f)" % (min(ratios), max(ratios))
                     print(line)
                 print("  %-40s %10s" % ("images bitmap/lz4/other", "%s/%s/%s" % (
                     s["img_bitmap"], s["img_lz4"], s["img_other"])) + "".join(

@@ -208,7 +208,8 @@ bench_jpeg(const struct enc_src *src, struct obuf *ob, int n)
 	for (i = 0; i < n; i++)
 		if (tjCompress2(tj, src->es_data, (int)src->es_width,
 		    (int)src->es_stride, (int)src->es_height, TJPF_BGRX, &out,
-		    &len, TJSAMP_420, ENC_JPEG_QUALITY, 0) != 0) {
+		    &len, TJSAMP_420, ENC_JPEG_QUALITY,
+		    TJFLAG_ACCURATEDCT) != 0) {	/* as enc-jpeg asks */
 			fprintf(stderr, "bench-enc: %s\n", tjGetErrorStr2(tj));
 			break;
 		}

@@ -137,7 +137,7 @@ def main():
         diff = sum(1 for i in range(0, len(want), 3) if got[i:i + 3] != want[i:i + 3])
         se = sum((a - b) ** 2 for a, b in zip(got, want))
         psnr = 10 * math.log10(255 * 255 * len(want) / se) if se else float("inf")
-        print("final differs %d psnr %.2f" % (diff, psnr), flush=True)
+        print("final differs %d psnr %.3f" % (diff, psnr), flush=True)
     # Stay until the driver has read it all and closes stdin.
     sys.stdin.read()
 

@@ -489,6 +489,7 @@ class DisplayChannel(Channel):
         self.monitors = None        # the last MONITORS_CONFIG's heads
         self.monitors_max = 0
         self.draws = 0              # DRAW_COPYs
+        self.copies = []            # each one's (top, left, bottom, right, image type)
         self.drawn = 0              # their pixels
         self.fills = 0              # DRAW_FILLs
         self.copy_bits = 0          # COPY_BITS
@@ -707,6 +708,7 @@ class DisplayChannel(Channel):
         if ptr == 0 or ptr + 18 > len(body):
             raise ProtocolError("DRAW_COPY image pointer %d in a %d byte body" % (ptr, len(body)))
         iw, ih, rows = self._image(body, ptr)
+        self.copies.append((top, left, bottom, right, body[ptr + 8]))
         if not (0 <= sl < sr <= iw and 0 <= st < sb <= ih):
             raise ProtocolError("src_area %r outside the %dx%d image" % ((st, sl, sb, sr), iw, ih))
         fb, W = self.fb, self.width

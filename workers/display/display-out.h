@@ -37,6 +37,10 @@
 #define DOUT_MAX_MOVE_RECTS	16
 /* Uncompressed bytes of one DRAW_COPY band during updates. */
 #define DOUT_BAND_BYTES		(1024u * 1024)
+/* ... in bands of a multiple of this many rows (see dout_send_band),
+ * and this many times the bytes for a photograph sent as JPEG. */
+#define DOUT_BAND_ALIGN		16
+#define DOUT_JPEG_BAND_FACTOR	8
 /* The first picture goes out as one DRAW_COPY up to this many
  * uncompressed bytes (bigger primaries go band by band). */
 #define DOUT_INIT_MAX		(32u * 1024 * 1024)

@@ -893,12 +893,18 @@ dout_send_band(struct dout_client *dc, pixman_image_t *prim, size_t maxbytes)
 		return 0;
 	band = rects[0];
 	rowbytes = (size_t)(band.x2 - band.x1) * 4;
-	/* A photograph that goes as JPEG is a tenth of its pixels' bytes or
-	 * less, so its bands may cover more: a screen goes whole, and
-	 * spice-gtk's decoder smooths its colours across what would have
-	 * been band edges (it decodes each image on its own). */
-	if (dout_codec(dc, prim, &band) == DOUT_JPEG)
+	/* A photograph is sent in fewer bytes than its pixels take, so its
+	 * bands may cover more (see DOUT_QUIC_BAND_FACTOR). */
+	switch (dout_codec(dc, prim, &band)) {
+	case DOUT_JPEG:
 		maxbytes *= DOUT_JPEG_BAND_FACTOR;
+		break;
+	case DOUT_QUIC:
+		maxbytes *= DOUT_QUIC_BAND_FACTOR;
+		break;
+	default:
+		break;
+	}
 	/* Whole rows of 16, the height of a JPEG block row at 4:2:0, up to
 	 * 15 past maxbytes: a picture sent in bands is then cut into the
 	 * same blocks as if it went whole, and a JPEG band's last blocks

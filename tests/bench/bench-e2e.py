@@ -267,8 +267,11 @@ def measure_latency(viewer, feeder, nframes, who, server_pids):
                                        "%s's times" % who).group(1).split(",")]
     played(feeder, nframes, who)
     seen = dict((int(k), int(t)) for k, t in (m.split(":") for m in marks.split(",") if m))
+    # Frame 0 is the picture the viewer showed before the kick: posting
+    # it again changes nothing on screen, and a redraw of its marker
+    # seen before that post made a negative "latency" of it.
     lat, merged, later = [], 0, None
-    for k in range(nframes - 1, -1, -1):
+    for k in range(nframes - 1, 0, -1):
         if k in seen:
             later = seen[k]
         elif later is None:

@@ -112,7 +112,7 @@ qd_update(struct qd *q, const struct quic_family *f, int i)
 	int c;
 
 	for (c = 0; c < 3; c++)
-		quic_bucket_update(&q->qd_buckets[c][f->qf_bucket[
+		quic_bucket_update(f, &q->qd_buckets[c][f->qf_bucket[
 		    q->qd_res[c][i]]], &q->qd_state, q->qd_res[c][i + 1]);
 }
 

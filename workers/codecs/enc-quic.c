@@ -284,7 +284,7 @@ enc_quic_update(struct enc_quic *eq, const struct quic_family *f,
 		k = f->qf_bucket[px[2 - c - 4]];
 		b = &eq->eq_buckets[c][k];
 		best = b->qb_best;
-		quic_bucket_update(b, &eq->eq_state, px[2 - c]);
+		quic_bucket_update(f, b, &eq->eq_state, px[2 - c]);
 		if (b->qb_best != best)
 			memset(&eq->eq_best[c][f->qf_bucket_first[k]],
 			    (int)b->qb_best, (size_t)(f->qf_bucket_last[k] -

@@ -59,6 +59,7 @@ import select
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -240,11 +241,6 @@ def viewer_cmd(opt, port, frames, kick_pid):
                                              "bench-viewer.py"),
             "--port", str(port), "--password", PASSWORD, "--frames", frames,
             "--kick-pid", str(kick_pid), "--idle-ms", str(opt.idle_ms)]
-
-
-def median(xs):
-    xs = sorted(xs)
-    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
 def percentile(xs, q):
@@ -519,12 +515,12 @@ def main():
                 print("  %-40s %10s" % ("", "spiced") + "".join(
                     " %10s %7s" % ("ref " + c, "ratio") for c in configs))
                 for key, label, fmt in ROWS:
-                    line = "  %-40s %10s" % (label, fmt % median([sr[key] for sr, _ in runs]))
+                    line = "  %-40s %10s" % (label, fmt % statistics.median([sr[key] for sr, _ in runs]))
                     for i in range(len(configs)):
                         ratios = [sr[key] / rr[i][key] if rr[i][key] else float("nan")
                                   for sr, rr in runs]
-                        line += " %10s %7.2f" % (fmt % median([rr[i][key] for _, rr in runs]),
-                                                 median(ratios))
+                        line += " %10s %7.2f" % (fmt % statistics.median([rr[i][key] for _, rr in runs]),
+                                                 statistics.median(ratios))
                         if len(runs) > 1:
                             line += " (%.2f-%.2f)" % (min(ratios), max(ratios))
                     print(line)

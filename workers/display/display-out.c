@@ -905,8 +905,8 @@ dout_send_band(struct dout_client *dc, pixman_image_t *prim, size_t maxbytes)
 	default:
 		break;
 	}
-	/* Whole rows of 16, the height of a JPEG block row at 4:2:0, up to
-	 * 15 past maxbytes: a picture sent in bands is then cut into the
+	/* maxbytes rounded up to whole 16-row blocks, the height of a JPEG
+	 * block row at 4:2:0: a picture sent in bands is then cut into the
 	 * same blocks as if it went whole, and a JPEG band's last blocks
 	 * are not padded (which lost detail along each band's bottom). */
 	rows = (maxbytes / rowbytes + DOUT_BAND_ALIGN - 1) &

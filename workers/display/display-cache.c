@@ -84,6 +84,25 @@ dcache_has(struct dcache *k, uint64_t id)
 	return 1;
 }
 
+static uint64_t *
+dcache_seen(struct dcache *k, uint64_t id)
+{
+	return &k->dk_seen[id & (DCACHE_SEEN - 1)];
+}
+
+int
+dcache_admit(struct dcache *k, uint64_t id)
+{
+	uint64_t *s = dcache_seen(k, id);
+
+	if (*s == id)
+		return 1;
+	/* A collision forgets the other image: it is then cached a
+	 * sending later, nothing worse. */
+	*s = id;
+	return 0;
+}
+
 int
 dcache_add(struct dcache *k, uint64_t id, uint64_t px, uint64_t *evicted)
 {
@@ -98,6 +117,8 @@ dcache_add(struct dcache *k, uint64_t id, uint64_t px, uint64_t *evicted)
 			if (k->dk_e[i].used < k->dk_e[lru].used)
 				lru = i;
 		evicted[n++] = k->dk_e[lru].id;
+		/* It came back once: let it in again next time. */
+		*dcache_seen(k, k->dk_e[lru].id) = k->dk_e[lru].id;
 		k->dk_used -= k->dk_e[lru].px;
 		k->dk_e[lru] = k->dk_e[--k->dk_n];
 	}

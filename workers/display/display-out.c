@@ -585,8 +585,9 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 		return 0;
 	}
 	codec = dout_codec(dc, prim, b);
-	/* A lossless image of some size goes to the viewer's cache, and
-	 * once there is sent again by name. */
+	/* A lossless image of some size sent a second time goes to the
+	 * viewer's cache (display-cache.h), and once there is sent again
+	 * by name. */
 	px = (uint64_t)(b->x2 - b->x1) * (uint64_t)(b->y2 - b->y1);
 	if (codec != DOUT_JPEG && px >= DCACHE_MIN_PX &&
 	    dc->dc_pixmaps.dk_cap != 0) {
@@ -596,7 +597,8 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 			dout_send_from_cache(dc, b, id);
 			return 0;
 		}
-		if ((n = dcache_add(&dc->dc_pixmaps, id, px, evicted)) < 0)
+		if (!dcache_admit(&dc->dc_pixmaps, id) ||
+		    (n = dcache_add(&dc->dc_pixmaps, id, px, evicted)) < 0)
 			id = 0;
 	}
 	if (codec == DOUT_GLZ) {

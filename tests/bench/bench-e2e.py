@@ -34,13 +34,15 @@ stopped by pid.  Prints one table per case and the ratios spiced/ref.
 With --repeat N each case runs N times, spiced and the reference in
 turn, so that a slow spell of a shared machine falls on both: the table
 shows each side's median and each ratio's median and range over the
-pairs of runs (the image counts and processes are the first run's).
+pairs of runs (the image counts and processes are the first run's); the
+latency runs are repeated the same way.
 
 Then, unless --no-latency, each case runs again on both servers with
 spice-gtk as the only viewer (tests/bench/bench-viewer.py) and a marker
-in every frame (bench-frames.h), posted after the frame: each frame's
-latency is from its post to the moment spice-gtk drew its marker (or a
-later frame's, when the server merged it into that one); the viewer then
+in every frame (bench-frames.h: its bottom-right corner, posted after the
+frame): each frame's latency is from the moment the feeder began to post
+it to the moment spice-gtk drew its marker (or a later frame's, when the
+server merged it into that one); the viewer then
 compares its whole picture with the last frame.  A lossless run that
 does not end on the last frame exactly is an error, not a figure.
 
@@ -419,30 +421,41 @@ def derive(r):
 def print_latency(opt, frames, fps, damage, nframes, configs):
     """Latency runs: spice-gtk as the only viewer, markers in the frames;
     p50/p95 from post to screen, frames merged into later ones, and the
-    final picture.  A lossless run whose final picture differs, or that
-    did not finish, is an error."""
-    s = run_spiced(opt, frames, fps, damage, nframes, latency=True)
-    refs = [run_reference(opt, frames, fps, damage, c, nframes, latency=True) for c in configs]
-    print("  latency, spice-gtk viewer (markers in the frames):")
-    for key, label in (("lat_p50", "frame latency p50 (ms)"), ("lat_p95", "frame latency p95 (ms)")):
-        line = "  %-40s %10.1f" % (label, s[key])
-        for r in refs:
-            line += " %10.1f %7.2f" % (r[key], s[key] / r[key] if r[key] else float("nan"))
-        print(line)
-    print("  %-40s %10d" % ("frames merged into later ones", s["merged"]) + "".join(
-        " %10d %7s" % (r["merged"], "") for r in refs))
-    print("  final picture: spiced %s; %s" % (s["final"], "; ".join(
-        "ref %s %s" % (c, r["final"]) for c, r in zip(configs, refs))))
+    final picture.  With --repeat, as many runs of each side in turn:
+    medians, and each ratio's median and range.  A lossless run whose
+    final picture differs, or that did not finish, is an error."""
     lossy = "jpeg" in opt.spiced_conf or re.search(
         r"streaming-video\s*=\s*(filter|all)", opt.spiced_conf) is not None
-    for who, r in [("spiced", s)] + [("ref " + c, r) for c, r in zip(configs, refs)]:
-        if r["final"].startswith("timeout"):
-            raise RuntimeError("%s: the viewer never got the last frame: no figure" % who)
-        exact_wanted = not (lossy if who == "spiced" else who == "ref jpeg")
-        if exact_wanted and r["final"] != "exact":
-            raise RuntimeError("%s: the final picture is not the last frame (%s): no figure"
-                               % (who, r["final"]))
-
+    runs = []
+    for _ in range(max(1, opt.repeat)):
+        s = run_spiced(opt, frames, fps, damage, nframes, latency=True)
+        refs = [run_reference(opt, frames, fps, damage, c, nframes, latency=True)
+                for c in configs]
+        for who, r in [("spiced", s)] + [("ref " + c, r) for c, r in zip(configs, refs)]:
+            if r["final"].startswith("timeout"):
+                raise RuntimeError("%s: the viewer never got the last frame: no figure" % who)
+            exact_wanted = not (lossy if who == "spiced" else who == "ref jpeg")
+            if exact_wanted and r["final"] != "exact":
+                raise RuntimeError("%s: the final picture is not the last frame (%s): no figure"
+                                   % (who, r["final"]))
+        runs.append((s, refs))
+    print("  latency, spice-gtk viewer (markers in the frames%s):" % (
+        "" if len(runs) == 1 else "; medians of %d runs each" % len(runs)))
+    for key, label in (("lat_p50", "frame latency p50 (ms)"), ("lat_p95", "frame latency p95 (ms)"),
+                       ("merged", "frames merged into later ones")):
+        line = "  %-40s %10.1f" % (label, statistics.median([sr[key] for sr, _ in runs]))
+        for i in range(len(configs)):
+            line += " %10.1f" % statistics.median([rr[i][key] for _, rr in runs])
+            if key == "merged":
+                continue
+            ratios = [sr[key] / rr[i][key] if rr[i][key] else float("nan") for sr, rr in runs]
+            line += " %7.2f" % statistics.median(ratios)
+            if len(runs) > 1:
+                line += " (%.2f-%.2f)" % (min(ratios), max(ratios))
+        print(line)
+    print("  final picture: spiced %s; %s" % (", ".join(sr["final"] for sr, _ in runs), "; ".join(
+        "ref %s %s" % (c, ", ".join(rr[i]["final"] for _, rr in runs))
+        for i, c in enumerate(configs))))
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

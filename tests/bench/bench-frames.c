@@ -141,8 +141,9 @@ bench_mark_color(int k)
 struct bench_rect
 bench_frames_mark_rect(const struct bench_frames *bf)
 {
-	struct bench_rect r = { bf->bf_width - BENCH_MARK_SIZE, 0,
-	    BENCH_MARK_SIZE, BENCH_MARK_SIZE };
+	struct bench_rect r = { bf->bf_width - BENCH_MARK_SIZE,
+	    bf->bf_height - BENCH_MARK_SIZE, BENCH_MARK_SIZE,
+	    BENCH_MARK_SIZE };
 
 	return r;
 }

@@ -51,11 +51,17 @@ void	bench_frames_copy(const struct bench_frames *bf, int k,
 
 /*
  * Latency runs: every frame gets a marker, a BENCH_MARK_SIZE block at the
- * top-right corner of colour bench_mark_color(k) (distinct for every k),
- * stamped into its pixels after the damage was found; a feeder posts the
- * marker rectangle after each frame's own, so a viewer knows which frame
- * reached it and when.  Call after bench_frames_load; frames at least
- * BENCH_MARK_SIZE wide and high.
+ * bottom-right corner of colour bench_mark_color(k) (distinct for every
+ * k), stamped into its pixels after the damage was found; a feeder posts
+ * the marker rectangle after each frame's own, so a viewer knows which
+ * frame reached it and when.  The bottom-right corner because a server
+ * may send a frame's changes in screen order (spiced does): a marker at
+ * the top would reach the viewer before the frame it stands for.  A
+ * frame's time is taken when its command is handed to the server (its
+ * pixels copied: the feeder's own work), not after the marker's: the
+ * server may run at once on the feeder's CPU, and its work must count.
+ * Call after bench_frames_load; frames at least BENCH_MARK_SIZE wide and
+ * high.
  */
 #define BENCH_MARK_SIZE	16
 void	bench_frames_mark(struct bench_frames *bf);

@@ -14,7 +14,7 @@
  *
  * With --marker (latency runs, bench-frames.h), each frame is followed by
  * its marker and, before "played", a line "times NS,NS,..." gives when
- * each frame (and its marker) was on the ring, CLOCK_MONOTONIC.
+ * each frame's command went on the ring (its pixels copied), CLOCK_MONOTONIC.
  *
  *	bench-producer --socket PATH --frames DIR [--fps N] [--damage]
  *	    [--chunk-bytes N] [--marker]
@@ -70,7 +70,7 @@ bp_alloc(struct qxlshm *q, uint32_t slot, size_t size, uint64_t *phys,
 /* One DRAW_COPY of rectangle r of frame k. */
 static int
 bp_post(struct qxlshm *q, const struct bench_frames *bf, int k,
-    const struct bench_rect *r)
+    const struct bench_rect *r, int64_t *queued)
 {
 	QXLRect bbox = { .top = (int32_t)r->r_y, .left = (int32_t)r->r_x,
 	    .bottom = (int32_t)(r->r_y + r->r_h),
@@ -124,6 +124,8 @@ bp_post(struct qxlshm *q, const struct bench_frames *bf, int k,
 	d->u.copy.src_area.right = (int32_t)r->r_w;
 	d->u.copy.src_area.bottom = (int32_t)r->r_h;
 	d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	if (queued != NULL)
+		*queued = bench_now_ns();
 	if (qxlshm_push_cmd(q, QXL_CMD_DRAW, dphys, BP_WAIT_MS) == -1) {
 		fprintf(stderr, "bench-producer: push: %s\n", qxlshm_error(q));
 		return -1;
@@ -224,11 +226,9 @@ main(int argc, char **argv)
 	for (k = 0; k < bf.bf_count && !bp_stop; k++) {
 		bench_pace(t0, k, fps);
 		r = bench_frames_rect(&bf, k, damage);
-		if (bp_post(q, &bf, k, &r) == -1 ||
-		    (marker && bp_post(q, &bf, k, &mr) == -1))
+		if (bp_post(q, &bf, k, &r, marker ? &times[k] : NULL) == -1 ||
+		    (marker && bp_post(q, &bf, k, &mr, NULL) == -1))
 			goto fail;
-		if (marker)
-			times[k] = bench_now_ns();
 		(void)qxlshm_poll_releases(q);
 	}
 	if (marker)

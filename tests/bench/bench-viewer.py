@@ -3,7 +3,7 @@
 """bench-viewer: the picture-checking client of the end-to-end benchmark's
 latency runs.  spice-gtk (the client users run) watches the display; the
 feeder stamps each frame with a marker (bench-frames.h: a 16x16 block at
-the top-right corner, colour bench_mark_color(k)) and posts it right
+the bottom-right corner, colour bench_mark_color(k)) and posts it right
 after the frame.  Each time spice-gtk has drawn over the marker, the
 viewer reads it (the nearest marker colour, so that a JPEG of it still
 counts) and notes, CLOCK_MONOTONIC, when frame k reached the screen.  At the end it compares the whole picture with the last frame.
@@ -73,7 +73,7 @@ def main():
     # The last frame as the feeder plays it: marker included.
     want = bytearray(last)
     c = mark_color(nframes - 1)
-    for y in range(MARK):
+    for y in range(h - MARK, h):
         for x in range(w - MARK, w):
             want[(y * w + x) * 3:(y * w + x) * 3 + 3] = bytes((c >> 16, c >> 8 & 255, c & 255))
     colors = [(mark_color(k) >> 16, mark_color(k) >> 8 & 255, mark_color(k) & 255)
@@ -92,7 +92,7 @@ def main():
         p = cl.primary
         if p is None:
             return None
-        addr = p["address"] + 8 * p["stride"] + (w - MARK // 2) * 4
+        addr = p["address"] + (h - MARK // 2) * p["stride"] + (w - MARK // 2) * 4
         b, g, r, _ = ctypes.string_at(addr, 4)
         # The nearest marker colour, within what a lossy codec changes
         # of a flat 16x16 block (the markers differ far more).
@@ -102,7 +102,7 @@ def main():
 
     def on_invalidate(channel, x, y, iw, ih):
         now = time.monotonic_ns()
-        if x + iw > w - MARK and y < MARK:
+        if x + iw > w - MARK and y + ih > h - MARK:
             k = marker()
             if k is not None and k not in seen:
                 seen[k] = now

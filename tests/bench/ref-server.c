@@ -12,7 +12,7 @@
  *	    [--jpeg never|auto|always] [--marker]
  *
  * --marker: as bench-producer's (the markers of bench-frames.h and the
- * "times" line of when each frame was queued).
+ * "times" line of when each frame was handed to libspice-server).
  *
  * Like bench-producer: the primary starts as the first frame, the feeder
  * waits for SIGUSR1, plays every frame once, prints "played N" and the
@@ -406,9 +406,9 @@ static const QXLInterface rs_qxl_if = {
 };
 
 /* Fill free buffer b with a DRAW_COPY of rectangle r of frame k and queue
- * it. */
+ * it; *queued (if not NULL) is when it was handed to libspice-server. */
 static void
-rs_post(int b, int k, const struct bench_rect *r)
+rs_post(int b, int k, const struct bench_rect *r, int64_t *queued)
 {
 	const struct bench_frames *bf = rs_dev.d_frames;
 	struct rs_cmd *c = (struct rs_cmd *)rs_dev.d_buf[b];
@@ -445,6 +445,8 @@ rs_post(int b, int k, const struct bench_rect *r)
 	d->u.copy.src_area.bottom = (int32_t)r->r_h;
 	d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
 
+	if (queued != NULL)
+		*queued = bench_now_ns();
 	pthread_mutex_lock(&rs_dev.d_lock);
 	rs_dev.d_queue[(rs_dev.d_qhead + rs_dev.d_qlen) % RS_INFLIGHT] = b;
 	rs_dev.d_qlen++;
@@ -502,7 +504,8 @@ rs_feeder(void *arg)
 			break;
 		}
 		r = bench_frames_rect(bf, k, rs_dev.d_damage);
-		rs_post(b, k, &r);
+		rs_post(b, k, &r, rs_dev.d_times != NULL ?
+		    &rs_dev.d_times[k] : NULL);
 		if (!rs_dev.d_marker)
 			continue;
 		if ((b = rs_take_buffer()) == -1) {
@@ -511,8 +514,7 @@ rs_feeder(void *arg)
 			break;
 		}
 		r = bench_frames_mark_rect(bf);
-		rs_post(b, k, &r);
-		rs_dev.d_times[k] = bench_now_ns();
+		rs_post(b, k, &r, NULL);
 	}
 	if (rs_dev.d_marker)
 		bench_frames_print_times(rs_dev.d_times, k);

@@ -443,10 +443,12 @@ def print_latency(opt, frames, fps, damage, nframes, configs):
         "" if len(runs) == 1 else "; medians of %d runs each" % len(runs)))
     for key, label in (("lat_p50", "frame latency p50 (ms)"), ("lat_p95", "frame latency p95 (ms)"),
                        ("merged", "frames merged into later ones")):
-        line = "  %-40s %10.1f" % (label, statistics.median([sr[key] for sr, _ in runs]))
+        fmt = " %10g" if key == "merged" else " %10.1f"
+        line = "  %-40s" % label + fmt % statistics.median([sr[key] for sr, _ in runs])
         for i in range(len(configs)):
-            line += " %10.1f" % statistics.median([rr[i][key] for _, rr in runs])
+            line += fmt % statistics.median([rr[i][key] for _, rr in runs])
             if key == "merged":
+                line += " %7s" % ""
                 continue
             ratios = [sr[key] / rr[i][key] if rr[i][key] else float("nan") for sr, rr in runs]
             line += " %7.2f" % statistics.median(ratios)

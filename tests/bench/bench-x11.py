@@ -33,6 +33,7 @@ import select
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -108,10 +109,21 @@ class BenchError(Exception):
 class Side:
     """An X server served over SPICE: env (DISPLAY), port, pids()."""
 
-    def screenshot(self):
-        data = subprocess.run(["xwd", "-root", "-silent"], env=self.env, check=True,
-                              stdout=subprocess.PIPE).stdout
-        return xsession.parse_xwd(data)
+    def screenshot(self, c):
+        """xwd of the root while the client keeps reading: Xspice's X
+        server waits for room in libspice-server's command ring, which
+        only the client's reading makes, so a screenshot taken without
+        reading waited for libspice-server to give the client up (30 s,
+        then its display channel closed: the "lost updates" of earlier
+        runs)."""
+        with tempfile.TemporaryFile() as f:
+            p = subprocess.Popen(["xwd", "-root", "-silent"], env=self.env, stdout=f)
+            while p.poll() is None:
+                pump(c, 0.002)
+            if p.returncode != 0:
+                raise BenchError("%s: xwd -root failed" % self.name)
+            f.seek(0)
+            return xsession.parse_xwd(f.read())
 
     def cpu(self):
         return sum(self.cpu_parts().values())
@@ -219,7 +231,7 @@ def settle(c, side, what, timeout=30):
         c.wait_until(lambda: time.monotonic() - t > (1.0 if side.lossy else 0.1), 2,
                      "a quiet moment")
         snap = c.snapshot()
-        shot = side.screenshot().rgb
+        shot = side.screenshot(c).rgb
         n = sum(1 for i in range(0, min(len(snap), len(shot)), 3)
                 if snap[i:i + 3] != shot[i:i + 3] and (
                     not side.lossy or max(abs(snap[i + k] - shot[i + k])

@@ -12,9 +12,9 @@
  * An image goes to the cache only the second time it is sent: most
  * images are never sent again (each frame of a video, a page being
  * typed), and each one a viewer keeps costs it a new allocation
- * (spice-gtk: a page fault per 4 KiB, 5-7 ms a 640x360 frame on a
- * virtual machine, three times the frame's decoding) and pushes out
- * images that do come back.  The ids of images sent once are
+ * (spice-gtk: a page fault per 4 KiB, about 5 ms a 640x360 frame on a
+ * virtual machine, as long as decoding it) and pushes out images that
+ * do come back.  The ids of images sent once are
  * remembered in a small table, as are those the viewer dropped.
  */
 #ifndef SPICED_DISPLAY_CACHE_H

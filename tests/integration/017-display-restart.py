@@ -72,16 +72,19 @@ def main():
     prod = sp.start_producer("--image", img, "--verbose")
     a = spice_client.connect(port=sp.port, password="pw")
     a.wait_pixels(picture, timeout=10)
+    # (A worker between fork and exec still has spiced's command line.)
+    mains_a = set(common.wait_for(lambda: len(sp.workers("main")) == 1 and
+                                  sp.workers("main"), 5, "a's main worker"))
     b = spice_client.connect(port=sp.port, password="pw",
                              connect_types=[spice_client.CHANNEL_MAIN])
     b.wait_channels([spice_client.CHANNEL_MAIN])
 
-    # A main worker dies: its session only.
-    # (A worker between fork and exec still has spiced's command line.)
-    mains_before = set(common.wait_for(lambda: len(sp.workers("main")) == 2 and
-                                       sp.workers("main"), 5, "two main workers"))
+    # A main worker dies: its session only.  b's is the one a's is not
+    # (not the highest pid: pids wrap, as a CI run found).
+    mains = set(common.wait_for(lambda: len(sp.workers("main")) == 2 and
+                                sp.workers("main"), 5, "two main workers"))
     mark = sp.log_mark()
-    victim = max(mains_before)      # b's, started last
+    victim = (mains - mains_a).pop()
     os.kill(victim, signal.SIGKILL)
     sp.wait_log(r"session \d+ ended: main worker ended \(killed by signal 9", 5, mark)
     b.wait_until(lambda: b.disconnected or b.closed_channels(), 10, "b to lose its session")

@@ -84,27 +84,59 @@ dcache_has(struct dcache *k, uint64_t id)
 	return 1;
 }
 
-static uint64_t *
-dcache_seen(struct dcache *k, uint64_t id)
+/* Sampled: DCACHE_KEY_ROWS rows spread over the image, the first and
+ * the last included, DCACHE_KEY_WORDS words spread over each. */
+#define DCACHE_KEY_ROWS		8
+#define DCACHE_KEY_WORDS	8
+uint64_t
+dcache_key(const struct enc_src *src)
 {
-	return &k->dk_seen[id & (DCACHE_SEEN - 1)];
+	const uint64_t m = 0xff51afd7ed558ccdull;
+	size_t rowlen = (size_t)src->es_width * 4, span, n, i, j;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ src->es_width ^
+	    (uint64_t)src->es_height << 32, v;
+	const uint8_t *row;
+
+	n = rowlen < 8 ? rowlen : 8;
+	span = rowlen - n;
+	for (i = 0; i < DCACHE_KEY_ROWS; i++) {
+		row = src->es_data + (size_t)(src->es_height - 1) * i /
+		    (DCACHE_KEY_ROWS - 1) * src->es_stride;
+		for (j = 0; j < DCACHE_KEY_WORDS; j++) {
+			v = 0;
+			memcpy(&v, row + span * j / (DCACHE_KEY_WORDS - 1), n);
+			h = dcache_mix(h, v, m);
+		}
+	}
+	return h ^ h >> 32;
+}
+
+static uint64_t *
+dcache_slot(struct dcache *k, uint64_t key)
+{
+	return &k->dk_seen[key & (DCACHE_SEEN - 1)];
 }
 
 int
-dcache_admit(struct dcache *k, uint64_t id)
+dcache_seen(struct dcache *k, uint64_t key)
 {
-	uint64_t *s = dcache_seen(k, id);
+	uint64_t *s = dcache_slot(k, key);
+	unsigned i;
 
-	if (*s == id)
+	if (*s == key)
 		return 1;
+	for (i = 0; i < k->dk_n; i++)
+		if (k->dk_e[i].key == key)
+			return 1;
 	/* A collision forgets the other image: it is then cached a
 	 * sending later, nothing worse. */
-	*s = id;
+	*s = key;
 	return 0;
 }
 
 int
-dcache_add(struct dcache *k, uint64_t id, uint64_t px, uint64_t *evicted)
+dcache_add(struct dcache *k, uint64_t id, uint64_t key, uint64_t px,
+    uint64_t *evicted)
 {
 	unsigned i, lru;
 	int n = 0;
@@ -118,12 +150,13 @@ dcache_add(struct dcache *k, uint64_t id, uint64_t px, uint64_t *evicted)
 				lru = i;
 		evicted[n++] = k->dk_e[lru].id;
 		/* It came back once: let it in again next time. */
-		*dcache_seen(k, k->dk_e[lru].id) = k->dk_e[lru].id;
+		*dcache_slot(k, k->dk_e[lru].key) = k->dk_e[lru].key;
 		k->dk_used -= k->dk_e[lru].px;
 		k->dk_e[lru] = k->dk_e[--k->dk_n];
 	}
 	k->dk_e[k->dk_n].id = id;
 	k->dk_e[k->dk_n].px = px;
+	k->dk_e[k->dk_n].key = key;
 	k->dk_e[k->dk_n].used = ++k->dk_clock;
 	k->dk_n++;
 	k->dk_used += px;

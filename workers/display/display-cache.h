@@ -14,8 +14,12 @@
  * typed), and each one a viewer keeps costs it a new allocation
  * (spice-gtk: a page fault per 4 KiB, about 5 ms a 640x360 frame on a
  * virtual machine, as long as decoding it) and pushes out images that
- * do come back.  The ids of images sent once are
- * remembered in a small table, as are those the viewer dropped.
+ * do come back.  Images sent once are remembered by a sampled key
+ * (64 words of 8 rows) in a small table, as are those the viewer
+ * dropped: an image whose key is not there is sent as it is without
+ * reading it whole (hashing every image was 6% of the display worker on
+ * a video); one whose key is (sent before, held, or sharing the samples
+ * of one that was) is hashed whole and looked up by that id.
  */
 #ifndef SPICED_DISPLAY_CACHE_H
 #define SPICED_DISPLAY_CACHE_H
@@ -30,7 +34,7 @@
 						   whatever it announces */
 #define DCACHE_MIN_PX		(64 * 64)	/* smaller images are cheap
 						   enough to send again */
-#define DCACHE_SEEN		512	/* ids of images sent once (a
+#define DCACHE_SEEN		512	/* keys of images sent once (a
 						   power of two) */
 
 struct dcache {
@@ -42,28 +46,35 @@ struct dcache {
 		uint64_t	id;
 		uint64_t	px;
 		uint64_t	used;	/* dk_clock when last sent */
+		uint64_t	key;	/* dcache_key */
 	}		dk_e[DCACHE_MAX];
-	uint64_t	dk_seen[DCACHE_SEEN];	/* by id's low bits; 0: none */
+	uint64_t	dk_seen[DCACHE_SEEN];	/* by key's low bits; 0: none */
 };
 
 /* The viewer announced cap pixels (0: no cache). */
 void	dcache_init(struct dcache *, uint64_t cap);
 /* The id naming src's content (and size). */
 uint64_t dcache_hash(const struct enc_src *);
+/* A key of src from a sample of its pixels (and its size): equal images
+ * have equal keys; different ones almost always different keys. */
+uint64_t dcache_key(const struct enc_src *);
+/*
+ * Whether an image with this key may have been sent to the viewer
+ * before (then hash it and look it up): it was sent once, was dropped,
+ * or the viewer holds one with this key.  If not, it is remembered as
+ * sent once.
+ */
+int	dcache_seen(struct dcache *, uint64_t key);
 /* Whether the viewer holds id (it counts as used now). */
 int	dcache_has(struct dcache *, uint64_t id);
 /*
- * Whether id, which the viewer does not hold, is worth caching: it was
- * sent before (or dropped).  If not, it is remembered as sent once.
- */
-int	dcache_admit(struct dcache *, uint64_t id);
-/*
- * The viewer is about to be sent id (px pixels) with CACHE_ME.  The ids
+ * The viewer is about to be sent id (px pixels, key as dcache_key) with
+ * CACHE_ME.  The ids
  * it must drop first go to evicted (at most DCACHE_MAX); their number is
  * returned, or -1 when the image does not fit at all (send it without
  * CACHE_ME).
  */
-int	dcache_add(struct dcache *, uint64_t id, uint64_t px,
+int	dcache_add(struct dcache *, uint64_t id, uint64_t key, uint64_t px,
 	    uint64_t *evicted);
 /* id was not sent after all. */
 void	dcache_forget(struct dcache *, uint64_t id);

@@ -574,7 +574,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	struct chan_shared *body;
 	enum dout_codec codec;
 	struct enc_src src;
-	uint64_t id = 0, evicted[DCACHE_MAX], px;
+	uint64_t id = 0, key, evicted[DCACHE_MAX], px;
 	uint32_t color;
 	int n = -1;
 
@@ -592,14 +592,17 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	if (codec != DOUT_JPEG && px >= DCACHE_MIN_PX &&
 	    dc->dc_pixmaps.dk_cap != 0) {
 		render_box_src(prim, b, &src);
-		id = dcache_hash(&src);
-		if (dcache_has(&dc->dc_pixmaps, id)) {
-			dout_send_from_cache(dc, b, id);
-			return 0;
+		key = dcache_key(&src);
+		if (dcache_seen(&dc->dc_pixmaps, key)) {
+			id = dcache_hash(&src);
+			if (dcache_has(&dc->dc_pixmaps, id)) {
+				dout_send_from_cache(dc, b, id);
+				return 0;
+			}
+			if ((n = dcache_add(&dc->dc_pixmaps, id, key, px,
+			    evicted)) < 0)
+				id = 0;
 		}
-		if (!dcache_admit(&dc->dc_pixmaps, id) ||
-		    (n = dcache_add(&dc->dc_pixmaps, id, px, evicted)) < 0)
-			id = 0;
 	}
 	if (codec == DOUT_GLZ) {
 		/* This client's window: its own image, sent now.  One too

@@ -117,11 +117,7 @@ class Side:
         then its display channel closed: the "lost updates" of earlier
         runs)."""
         with tempfile.TemporaryFile() as f:
-            p = subprocess.Popen(["xwd", "-root", "-silent"], env=self.env, stdout=f)
-            while p.poll() is None:
-                pump(c, 0.002)
-            if p.returncode != 0:
-                raise BenchError("%s: xwd -root failed" % self.name)
+            run_bg(c, self, ["xwd", "-root", "-silent"], stdout=f)
             f.seek(0)
             return xsession.parse_xwd(f.read())
 
@@ -199,9 +195,9 @@ def pump(c, secs):
     c.wait_until(lambda: time.monotonic() - t >= secs, secs + 1, "a pause")
 
 
-def run_bg(c, side, argv):
+def run_bg(c, side, argv, stdout=None):
     """An X client run to its end while the client keeps reading."""
-    p = subprocess.Popen(argv, env=side.env)
+    p = subprocess.Popen(argv, env=side.env, stdout=stdout)
     while p.poll() is None:
         pump(c, 0.002)
     if p.returncode != 0:

@@ -69,10 +69,9 @@ int	dcache_seen(struct dcache *, uint64_t key);
 int	dcache_has(struct dcache *, uint64_t id);
 /*
  * The viewer is about to be sent id (px pixels, key as dcache_key) with
- * CACHE_ME.  The ids
- * it must drop first go to evicted (at most DCACHE_MAX); their number is
- * returned, or -1 when the image does not fit at all (send it without
- * CACHE_ME).
+ * CACHE_ME.  The ids it must drop first go to evicted (at most
+ * DCACHE_MAX); their number is returned, or -1 when the image does not
+ * fit at all (send it without CACHE_ME).
  */
 int	dcache_add(struct dcache *, uint64_t id, uint64_t key, uint64_t px,
 	    uint64_t *evicted);

@@ -457,12 +457,16 @@ rs_post(int b, int k, const struct bench_rect *r, int64_t *queued)
 		spice_qxl_wakeup(&rs_dev.d_qxl);
 }
 
-/* A free buffer, waiting for releases; -1 after 10 s without one. */
+/* A free buffer, waiting for releases; -1 after 10 s without one.  With
+ * none free it tells the server it is out of memory, as a QXL guest driver
+ * does (QXL_IO_NOTIFY_OOM): libspice-server holds a drawable that is
+ * still on screen until something covers it or it is asked to let go, so
+ * a long run of small updates would otherwise hold every buffer. */
 static int
 rs_take_buffer(void)
 {
 	struct timespec dl;
-	int b;
+	int b, oom = 0;
 
 	clock_gettime(CLOCK_REALTIME, &dl);
 	dl.tv_sec += 10;
@@ -474,6 +478,13 @@ rs_take_buffer(void)
 				pthread_mutex_unlock(&rs_dev.d_lock);
 				return b;
 			}
+		if (!oom) {
+			oom = 1;
+			pthread_mutex_unlock(&rs_dev.d_lock);
+			spice_qxl_oom(&rs_dev.d_qxl);
+			pthread_mutex_lock(&rs_dev.d_lock);
+			continue;
+		}
 		if (pthread_cond_timedwait(&rs_dev.d_cond, &rs_dev.d_lock,
 		    &dl) == ETIMEDOUT) {
 			pthread_mutex_unlock(&rs_dev.d_lock);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "control-msg.h"
+#include "spice-link.h"
 
 #ifndef SPICECTL_SOCKET_PATH
 #define SPICECTL_SOCKET_PATH	"/run/spiced/control"
@@ -70,12 +71,6 @@ struct spicectl_json {
 	int		 nchannels;	/* in the open session */
 };
 
-static const char *spicectl_channel_names[] = {
-	[1] = "main", [2] = "display", [3] = "inputs", [4] = "cursor",
-	[5] = "playback", [6] = "record", [7] = "tunnel", [8] = "smartcard",
-	[9] = "usbredir", [10] = "port", [11] = "webdav",
-};
-
 static void __attribute__((noreturn))
 spicectl_usage(int status)
 {
@@ -107,16 +102,6 @@ spicectl_die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(SPICECTL_EXIT_FAIL);
-}
-
-static const char *
-spicectl_channel_name(uint8_t type)
-{
-	if (type < sizeof(spicectl_channel_names) /
-	    sizeof(spicectl_channel_names[0]) &&
-	    spicectl_channel_names[type] != NULL)
-		return spicectl_channel_names[type];
-	return "unknown";
 }
 
 /* A whole decimal number in 0..hi, or exit with a usage error. */
@@ -442,14 +427,14 @@ spicectl_json_rep(struct spicectl_json *js, const struct control_rep *r)
 		    ",\"bytes_in_per_s\":%" PRIu64 ",\"msgs_out_per_s\":%" PRIu32
 		    ",\"queue_bytes\":%" PRIu32 ",\"rtt_us\":%" PRIu32 "}",
 		    js->nchannels++ ? "," : "", r->cstats.session,
-		    r->cstats.conn, spicectl_channel_name(r->cstats.type),
+		    r->cstats.conn, spice_channel_name(r->cstats.type),
 		    r->cstats.id, r->cstats.bytes_out, r->cstats.bytes_in,
 		    r->cstats.msgs_out, r->cstats.outq, r->cstats.rtt_us);
 		break;
 	case CONTROL_REP_CHANNEL:
 		printf("%s{\"type\":\"%s\",\"type_id\":%u,\"id\":%u,"
 		    "\"conn\":%" PRIu32 ",\"peer\":",
-		    js->nchannels++ ? "," : "", spicectl_channel_name(c->type),
+		    js->nchannels++ ? "," : "", spice_channel_name(c->type),
 		    c->type, c->id, c->conn);
 		spicectl_json_str(c->peer);
 		printf(",\"transport\":");
@@ -479,7 +464,7 @@ spicectl_text_rep(const struct control_rep *r)
 	case CONTROL_REP_CHANNEL_STATS:
 		printf("  session %" PRIu32 " %s:%u: %.1f kB/s out, %.1f kB/s "
 		    "in, %" PRIu32 " msg/s, queue %" PRIu32 " B",
-		    r->cstats.session, spicectl_channel_name(r->cstats.type),
+		    r->cstats.session, spice_channel_name(r->cstats.type),
 		    r->cstats.id, r->cstats.bytes_out / 1000.0,
 		    r->cstats.bytes_in / 1000.0, r->cstats.msgs_out,
 		    r->cstats.outq);
@@ -519,7 +504,7 @@ spicectl_text_rep(const struct control_rep *r)
 	case CONTROL_REP_CHANNEL:
 		spicectl_fmt_time(c->since, when, sizeof(when));
 		snprintf(chan, sizeof(chan), "%s:%u",
-		    spicectl_channel_name(c->type), c->id);
+		    spice_channel_name(c->type), c->id);
 		printf("    %-12s conn %-6" PRIu32 " %-22s %-12s since %s\n",
 		    chan, c->conn, c->peer, c->transport, when);
 		break;
@@ -599,7 +584,7 @@ spicectl_print_vv(const struct spicectl_opts *o, const struct control_vv *v)
 		printf("secure-channels=");
 		for (i = 0, sep = ""; i < 32; i++)
 			if (v->secure & (1u << i)) {
-				printf("%s%s", sep, spicectl_channel_name(
+				printf("%s%s", sep, spice_channel_name(
 				    (uint8_t)i));
 				sep = ";";
 			}

@@ -18,6 +18,7 @@
 #include <spice/enums.h>
 
 #include "conf.h"
+#include "spice-link.h"
 
 #define CONF_MAX_FILE		(256 * 1024)
 #define CONF_DEF_MAX_CLIENTS	16
@@ -260,32 +261,19 @@ bad:
 	    "or :PORT, got \"%s\"", ctx->name, it->ci_line, it->ci_key, v);
 }
 
-/* Channel names as spice-gtk's secure-channels property spells them. */
-static const struct {
-	const char	*name;
-	int		 type;
-} conf_channel_names[] = {
-	{ "main",	SPICE_CHANNEL_MAIN },
-	{ "display",	SPICE_CHANNEL_DISPLAY },
-	{ "inputs",	SPICE_CHANNEL_INPUTS },
-	{ "cursor",	SPICE_CHANNEL_CURSOR },
-	{ "playback",	SPICE_CHANNEL_PLAYBACK },
-	{ "record",	SPICE_CHANNEL_RECORD },
-	{ "smartcard",	SPICE_CHANNEL_SMARTCARD },
-	{ "usbredir",	SPICE_CHANNEL_USBREDIR },
-	{ "port",	SPICE_CHANNEL_PORT },
-	{ "webdav",	SPICE_CHANNEL_WEBDAV },
-};
+/* Channel types secure-channels can name: those spice_channel_name()
+ * knows, by its names (spice-gtk's secure-channels spelling). */
+#define CONF_CHANNEL_LAST	31
 
 uint32_t
 conf_all_channels(void)
 {
 	uint32_t mask = 0;
-	size_t i;
+	int t;
 
-	for (i = 0; i < sizeof(conf_channel_names) /
-	    sizeof(conf_channel_names[0]); i++)
-		mask |= 1u << conf_channel_names[i].type;
+	for (t = 1; t <= CONF_CHANNEL_LAST; t++)
+		if (strcmp(spice_channel_name((uint32_t)t), "unknown") != 0)
+			mask |= 1u << t;
 	return mask;
 }
 
@@ -293,7 +281,7 @@ int
 conf_parse_channels(const char *value, uint32_t *mask, struct spd_err *err)
 {
 	char buf[CONF_MAX_LINE + 1], *tok, *save = NULL, *e;
-	size_t i;
+	int t;
 
 	if (strlen(value) >= sizeof(buf))
 		return spd_err_set(err, "value too long");
@@ -314,17 +302,16 @@ conf_parse_channels(const char *value, uint32_t *mask, struct spd_err *err)
 		}
 		if (!strcmp(tok, "none"))
 			continue;
-		for (i = 0; i < sizeof(conf_channel_names) /
-		    sizeof(conf_channel_names[0]); i++)
-			if (!strcmp(tok, conf_channel_names[i].name))
+		for (t = 1; t <= CONF_CHANNEL_LAST; t++)
+			if ((conf_all_channels() & (1u << t)) &&
+			    !strcmp(tok, spice_channel_name((uint32_t)t)))
 				break;
-		if (i == sizeof(conf_channel_names) /
-		    sizeof(conf_channel_names[0]))
+		if (t > CONF_CHANNEL_LAST)
 			return spd_err_set(err, "unknown channel \"%s\" (main, "
 			    "display, inputs, cursor, playback, record, "
 			    "smartcard, usbredir, port, webdav, all, "
 			    "default, none)", tok);
-		*mask |= 1u << conf_channel_names[i].type;
+		*mask |= 1u << t;
 	}
 	return 0;
 }

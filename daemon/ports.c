@@ -3,7 +3,7 @@
  * ports: see ports.h.  Channel ids follow the order ports are added:
  * usbredir 0, 1, ... for USB slots; port 0, 1, ... for named ports; the
  * one named QXLSHM_PORT_WEBDAV is webdav 0 (what spice-gtk's folder
- * sharing opens).
+ * sharing opens); a smartcard reader is smartcard 0.
  */
 #include <sys/socket.h>
 
@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "ports.h"
+#include "spice-link.h"
 #include "worker-proc.h"
 
 static int
@@ -60,6 +61,8 @@ ports_add(struct display *d, const struct qxlshm_port *qp, int fd,
 	else if (qp->kind == QXLSHM_PORT_NAMED)
 		type = strcmp(qp->name, QXLSHM_PORT_WEBDAV) == 0 ?
 		    SPICE_CHANNEL_WEBDAV : SPICE_CHANNEL_PORT;
+	else if (qp->kind == QXLSHM_PORT_SMARTCARD)
+		type = SPICE_CHANNEL_SMARTCARD;
 	else
 		return *why = "PORT of an unknown kind", -1;
 	if (!ports_is_stream(fd))
@@ -73,6 +76,8 @@ ports_add(struct display *d, const struct qxlshm_port *qp, int fd,
 	}
 	if (type == SPICE_CHANNEL_WEBDAV && id > 0)
 		return *why = "a second webdav PORT", -1;
+	if (type == SPICE_CHANNEL_SMARTCARD && id > 0)
+		return *why = "a second smartcard PORT", -1;
 	p = &d->d_ports[d->d_nports++];
 	memset(p, 0, sizeof(*p));
 	p->dp_fd = fd;
@@ -82,8 +87,7 @@ ports_add(struct display *d, const struct qxlshm_port *qp, int fd,
 	p->dp_type = type;
 	p->dp_id = id;
 	log_info("display \"%s\": port \"%s\" serves %s channel %u (device "
-	    "%s)", d->d_name, p->dp_name, type == SPICE_CHANNEL_USBREDIR ?
-	    "usbredir" : type == SPICE_CHANNEL_WEBDAV ? "webdav" : "port", id,
+	    "%s)", d->d_name, p->dp_name, spice_channel_name(type), id,
 	    p->dp_opened ? "open" : "closed");
 	return 0;
 }

@@ -1,18 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ports: a producer's byte streams (qxl-shm MSG_PORT: USB redirection
- * slots, named ports) as SPICE usbredir, port and webdav channels.  Each
+ * slots, named ports, a smartcard reader) as SPICE usbredir, port, webdav
+ * and smartcard channels.  Each
  * stream serves one session's channel at a time, through a vmc worker of
  * its own that holds the stream and the client (workers/role-vmc.c).
  */
 #ifndef SPICED_PORTS_H
 #define SPICED_PORTS_H
 
+#include <spice/enums.h>
+
 #include "ipc-msg.h"
 #include "link.h"
 #include "spiced.h"
 
 struct session;
+
+/* Is a channel of this type served from a port?  (Inline: the IPC
+ * fuzz target links worker-ipc.c without the rest.) */
+static inline int
+ports_is_channel(uint8_t type)
+{
+	return type == SPICE_CHANNEL_USBREDIR || type == SPICE_CHANNEL_PORT ||
+	    type == SPICE_CHANNEL_WEBDAV || type == SPICE_CHANNEL_SMARTCARD;
+}
 
 /* MSG_PORT: take fd (on success) as the display's next port.  0, or -1
  * with why (the producer is dropped). */

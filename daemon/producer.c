@@ -545,6 +545,10 @@ producer_on_port(struct producer *p, struct sbuf *sb, int *fds, int nfds,
 		return *why = "PORT needs its payload and one fd", -1;
 	if (!(p->p_features & QXLSHM_F_PORTS))
 		return *why = "PORT without the ports feature", -1;
+	if (qp.kind == QXLSHM_PORT_SMARTCARD &&
+	    !(p->p_features & QXLSHM_F_SMARTCARD))
+		return *why = "smartcard PORT without the smartcard feature",
+		    -1;
 	if (ports_add(d, &qp, fds[0], why) != 0)
 		return -1;
 	fds[0] = -1;

@@ -195,6 +195,7 @@ session_link_admit(const struct link_info *li, void *arg)
 	case SPICE_CHANNEL_USBREDIR:
 	case SPICE_CHANNEL_PORT:
 	case SPICE_CHANNEL_WEBDAV:
+	case SPICE_CHANNEL_SMARTCARD:
 		return session_port_admit(li, d);
 	case SPICE_CHANNEL_PLAYBACK:
 	case SPICE_CHANNEL_RECORD:
@@ -571,9 +572,7 @@ session_link_handoff(int fd, const struct link_info *li, void *arg)
 		session_new_inputs(fd, li, d);
 		return;
 	}
-	if (li->channel_type == SPICE_CHANNEL_USBREDIR ||
-	    li->channel_type == SPICE_CHANNEL_PORT ||
-	    li->channel_type == SPICE_CHANNEL_WEBDAV) {
+	if (ports_is_channel(li->channel_type)) {
 		session_new_port(fd, li, d);
 		return;
 	}

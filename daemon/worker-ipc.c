@@ -12,6 +12,7 @@
 
 #include <spice/enums.h>
 
+#include "ports.h"
 #include "log.h"
 #include "mono-time.h"
 #include "producer.h"
@@ -150,8 +151,7 @@ wproc_serves(const struct wproc *w, uint8_t t, uint32_t session)
 	case WPROC_RECORD:
 		return t == SPICE_CHANNEL_RECORD;
 	case WPROC_VMC:
-		return t == SPICE_CHANNEL_USBREDIR || t == SPICE_CHANNEL_PORT ||
-		    t == SPICE_CHANNEL_WEBDAV;
+		return ports_is_channel(t);
 	default:
 		return 0;
 	}

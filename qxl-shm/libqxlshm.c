@@ -802,6 +802,12 @@ qxlshm_port_add(struct qxlshm *q, uint32_t kind, const char *name,
 		return qxlshm_seterr(q, "the server did not grant ports "
 		    "(QXLSHM_F_PORTS)");
 	}
+	if (kind == QXLSHM_PORT_SMARTCARD &&
+	    !(q->q_features & QXLSHM_F_SMARTCARD)) {
+		errno = ENOTSUP;
+		return qxlshm_seterr(q, "the server did not grant smartcard "
+		    "ports (QXLSHM_F_SMARTCARD)");
+	}
 	if (q->q_nports == QXLSHM_MAX_PORTS) {
 		errno = ENOSPC;
 		return qxlshm_seterr(q, "already %d ports", QXLSHM_MAX_PORTS);

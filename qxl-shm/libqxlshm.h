@@ -84,8 +84,9 @@ int		 qxlshm_audio_open(struct qxlshm *q);
 int		 qxlshm_record_open(struct qxlshm *q);
 /* A byte stream port (QXLSHM_F_PORTS granted): fd (an AF_UNIX
  * SOCK_STREAM socket; sent, not closed here) carries the device's bytes;
- * kind QXLSHM_PORT_*, name unique, opened whether the device end is
- * open now.  Returns the port's number, or -1. */
+ * kind QXLSHM_PORT_* (SMARTCARD only with QXLSHM_F_SMARTCARD granted),
+ * name unique, opened whether the device end is open now.  Returns the
+ * port's number, or -1. */
 int		 qxlshm_port_add(struct qxlshm *q, uint32_t kind,
 		    const char *name, int opened, int fd);
 /* The device end of port opened or closed. */

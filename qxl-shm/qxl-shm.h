@@ -18,7 +18,7 @@
 
 #define QXLSHM_MAGIC		0x4d485351u	/* "QSHM" little-endian */
 #define QXLSHM_VERSION_MAJOR	1
-#define QXLSHM_VERSION_MINOR	2
+#define QXLSHM_VERSION_MINOR	3
 
 /* Limits the server enforces. */
 #define QXLSHM_MAX_SLOTS	8		/* slot ids 0..7 */
@@ -111,10 +111,13 @@ enum qxlshm_type {
 						   (MSG_RECORD) */
 #define QXLSHM_F_HEADS		(1ull << 6)	/* the primary shows several
 						   monitors (MSG_HEADS) */
+#define QXLSHM_F_SMARTCARD	(1ull << 7)	/* a PORT may be a smartcard
+						   reader (1.3; with
+						   QXLSHM_F_PORTS) */
 #define QXLSHM_F_SUPPORTED	(QXLSHM_F_REDRAW | QXLSHM_F_INPUT | \
 				 QXLSHM_F_AGENT | QXLSHM_F_PORTS | \
 				 QXLSHM_F_AUDIO | QXLSHM_F_RECORD | \
-				 QXLSHM_F_HEADS)
+				 QXLSHM_F_HEADS | QXLSHM_F_SMARTCARD)
 
 struct qxlshm_hello {
 	uint32_t	magic;		/* QXLSHM_MAGIC */
@@ -222,12 +225,14 @@ struct qxlshm_agent_chunk {
 #define QXLSHM_AGENT_MAX_CHUNK		4096
 
 /* QXLSHM_MSG_PORT, with one AF_UNIX SOCK_STREAM socket: a device's byte
- * stream, both ways, relayed unchanged to the one client that opens its
- * SPICE channel: a USB redirection slot (the usbredir protocol; SPICE
- * usbredir channels 0, 1, ... in order) or a named port (SPICE port
- * channels, the one named QXLSHM_PORT_WEBDAV a webdav channel).  Ports
- * are numbered 0.. in the order they are added, at most
- * QXLSHM_MAX_PORTS. */
+ * stream, both ways, relayed to the one client that opens its SPICE
+ * channel: a USB redirection slot (the usbredir protocol; SPICE usbredir
+ * channels 0, 1, ... in order), a named port (SPICE port channels, the
+ * one named QXLSHM_PORT_WEBDAV a webdav channel), both unchanged, or a
+ * smartcard reader (the VSCard protocol of QEMU's ccid-card-passthru,
+ * headers in network order; SPICE smartcard channel 0, at most one;
+ * PROTOCOL.md 2.6).  Ports are numbered 0.. in the order they are added,
+ * at most QXLSHM_MAX_PORTS. */
 struct qxlshm_port {
 	uint32_t	kind;		/* QXLSHM_PORT_* */
 	uint32_t	opened;		/* 1: the device end is open */
@@ -235,6 +240,7 @@ struct qxlshm_port {
 } __attribute__((packed));
 #define QXLSHM_PORT_USBREDIR	1
 #define QXLSHM_PORT_NAMED	2
+#define QXLSHM_PORT_SMARTCARD	3
 #define QXLSHM_MAX_PORTS	8
 #define QXLSHM_PORT_WEBDAV	"org.spice-space.webdav.0"
 

@@ -307,3 +307,24 @@ spice_link_err_str(uint32_t e)
 		return "unknown error";
 	return names[e];
 }
+
+const char *
+spice_channel_name(uint32_t type)
+{
+	static const char *names[] = {
+		[SPICE_CHANNEL_MAIN] = "main",
+		[SPICE_CHANNEL_DISPLAY] = "display",
+		[SPICE_CHANNEL_INPUTS] = "inputs",
+		[SPICE_CHANNEL_CURSOR] = "cursor",
+		[SPICE_CHANNEL_PLAYBACK] = "playback",
+		[SPICE_CHANNEL_RECORD] = "record",
+		[SPICE_CHANNEL_SMARTCARD] = "smartcard",
+		[SPICE_CHANNEL_USBREDIR] = "usbredir",
+		[SPICE_CHANNEL_PORT] = "port",
+		[SPICE_CHANNEL_WEBDAV] = "webdav",
+	};
+
+	if (type >= sizeof(names) / sizeof(names[0]) || names[type] == NULL)
+		return "unknown";
+	return names[type];
+}

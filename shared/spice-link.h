@@ -145,5 +145,8 @@ void	 spice_link_mess_build(struct obuf *, const struct spice_link_mess *);
 
 /* Name of a SpiceLinkErr value for logs ("permission denied"). */
 const char *spice_link_err_str(uint32_t);
+/* Name of a SPICE channel type for logs ("usbredir"), as spiced.conf
+ * names them; "unknown" for others. */
+const char *spice_channel_name(uint32_t type);
 
 #endif

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * role-vmc: one byte-stream channel of a session (SPICE's spicevmc
- * family: usbredir, port, webdav) joined to the producer's stream for it
- * (qxl-shm MSG_PORT, e.g. a QEMU chardev): SPICEVMC_DATA from the client
- * is written to the stream, what the stream says goes to the client as
- * SPICEVMC_DATA.  The bytes are the device's business (usbredir, webdav
- * framing, a guest program's) and are relayed unchanged; both ways are
+ * family: usbredir, port, webdav, smartcard) joined to the producer's
+ * stream for it (qxl-shm MSG_PORT, e.g. a QEMU chardev): SPICEVMC_DATA
+ * from the client is written to the stream, what the stream says goes to
+ * the client as SPICEVMC_DATA.  The bytes are the device's business
+ * (usbredir, webdav framing, a guest program's) and are relayed
+ * unchanged, except a smartcard's, whose VSCard messages are checked and
+ * their headers rewritten on the way (vmc-smartcard.h); both ways are
  * bounded: a full stream stops reading the client, a client that does
  * not read (its ACK window full) stops reading the stream.  A port
  * channel also gets PORT_INIT (its name, whether the device end is
  * open) and PORT_EVENT when that changes.
  *
  * Sequence: IPC_D2W_PORT_ATTACH (the stream) then IPC_D2W_CLIENT; the
- * worker exits when either end closes.
+ * worker exits when either end closes, once what the client sent is
+ * written to the stream (VMC_DRAIN_SECS at most).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +31,8 @@
 #include "ipc.h"
 #include "log.h"
 #include "sbuf.h"
+#include "spice-link.h"
+#include "vmc-smartcard.h"
 #include "worker.h"
 
 #define VMC_MAX_MSG	(64u * 1024)	/* a client message's body */
@@ -36,6 +41,10 @@
 /* The client is paused at VMC_OUT_MAX, but what one read from it held is
  * still delivered: at most a read's bytes and a message begun before. */
 #define VMC_OUT_ROOM	(VMC_OUT_MAX + 2 * VMC_MAX_MSG + 64u * 1024)
+/* A smartcard device's bytes not yet a whole message, and one read. */
+#define VMC_IN_ROOM	(VSC_MAX_MSG + VMC_READ)
+/* Seconds a closed client's last bytes may take to reach the stream. */
+#define VMC_DRAIN_SECS	2
 
 struct role_vmc {
 	struct worker	*v_w;
@@ -49,11 +58,20 @@ struct role_vmc {
 	uint8_t		*v_out;		/* client -> stream */
 	size_t		 v_outlen;
 	int		 v_paused;	/* client reading stopped */
+	int		 v_closed;	/* the client went; draining v_out */
+	struct event	*v_drain_ev;	/* ... until this fires */
+	/* A smartcard channel: its reader, and the device's bytes (v_in,
+	 * VMC_IN_ROOM) that are not a whole message yet. */
+	int		 v_smartcard;
+	struct vsc	 v_vsc;
+	uint8_t		*v_in;
+	size_t		 v_inlen;
 };
 
 static struct role_vmc role_vmc_state;
 
 static void	vmc_update(struct role_vmc *);
+static void	vmc_rev_smartcard(struct role_vmc *, int);
 
 static void
 vmc_stop(struct role_vmc *v, const char *why)
@@ -84,6 +102,44 @@ vmc_wev_cb(evutil_socket_t fd, short what, void *arg)
 	vmc_update(v);
 }
 
+/* A smartcard device's messages, each to the client as one
+ * SMARTCARD_DATA (those of one read all go: the ACK window is not held
+ * to the message). */
+static void
+vmc_rev_smartcard(struct role_vmc *v, int fd)
+{
+	uint8_t out[VSC_MAX_MSG];
+	const char *why = NULL;
+	size_t used, outlen, off = 0;
+	ssize_t n;
+	int rc;
+
+	n = read(fd, v->v_in + v->v_inlen, VMC_IN_ROOM - v->v_inlen);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		vmc_stop(v, "the device's stream closed");
+		return;
+	}
+	v->v_inlen += (size_t)n;
+	while ((rc = vsc_from_device(v->v_in + off, v->v_inlen - off, &used,
+	    out, &outlen, &why)) == 1) {
+		off += used;
+		if (outlen > 0)
+			chan_send(v->v_chan, SPICE_MSG_SMARTCARD_DATA, out,
+			    outlen);
+	}
+	if (rc < 0) {
+		log_warn("session %u: %s: %s", v->v_session, v->v_port.name,
+		    why);
+		vmc_stop(v, why);
+		return;
+	}
+	v->v_inlen -= off;
+	memmove(v->v_in, v->v_in + off, v->v_inlen);
+	vmc_update(v);
+}
+
 /* What the device said, to the client. */
 static void
 vmc_rev_cb(evutil_socket_t fd, short what, void *arg)
@@ -96,6 +152,10 @@ vmc_rev_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (v->v_chan == NULL || !chan_can_send(v->v_chan))
 		return;
+	if (v->v_smartcard) {
+		vmc_rev_smartcard(v, fd);
+		return;
+	}
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -116,7 +176,16 @@ vmc_update(struct role_vmc *v)
 {
 	int pause;
 
-	if (v->v_fd < 0 || v->v_chan == NULL)
+	if (v->v_fd < 0)
+		return;
+	if (v->v_closed) {
+		if (v->v_outlen == 0)
+			worker_exit(v->v_w, 0, "byte-stream channel closed");
+		else
+			event_add(v->v_wev, NULL);
+		return;
+	}
+	if (v->v_chan == NULL)
 		return;
 	if (chan_can_send(v->v_chan))
 		event_add(v->v_rev, NULL);
@@ -133,6 +202,34 @@ vmc_update(struct role_vmc *v)
 	}
 }
 
+/* A port channel (port, webdav), which has PORT_INIT and events? */
+static int
+vmc_is_port(const struct role_vmc *v)
+{
+	return v->v_port.channel_type == SPICE_CHANNEL_PORT ||
+	    v->v_port.channel_type == SPICE_CHANNEL_WEBDAV;
+}
+
+/* A client's VSCard message: to the device, or answered here. */
+static int
+vmc_msg_smartcard(struct role_vmc *v, struct sbuf *body, const char **why)
+{
+	struct vsc_act act;
+
+	if (vsc_from_client(&v->v_vsc, sbuf_ptr(body), sbuf_left(body),
+	    v->v_out + v->v_outlen, &act, why) != 0)
+		return -1;
+	if (act.note != NULL)
+		log_debug("session %u: %s: %s dropped", v->v_session,
+		    v->v_port.name, act.note);
+	if (act.reply_len > 0)
+		chan_send(v->v_chan, SPICE_MSG_SMARTCARD_DATA, act.reply,
+		    act.reply_len);
+	v->v_outlen += act.dev_len;
+	vmc_update(v);
+	return 0;
+}
+
 static int
 vmc_msg(struct chan *c, uint16_t type, struct sbuf *body, const char **why)
 {
@@ -141,21 +238,23 @@ vmc_msg(struct chan *c, uint16_t type, struct sbuf *body, const char **why)
 	uint8_t event;
 
 	switch (type) {
-	case SPICE_MSGC_SPICEVMC_DATA:
+	case SPICE_MSGC_SPICEVMC_DATA:	/* = SMARTCARD_DATA */
 		/* The cap is soft: messages already read are kept (the
 		 * client is paused below). */
-		if (len == 0)
-			return 0;
 		if (v->v_outlen + len > VMC_OUT_ROOM) {
 			*why = "internal: more than one read past the pause";
 			return -1;
 		}
+		if (v->v_smartcard)
+			return vmc_msg_smartcard(v, body, why);
+		if (len == 0)
+			return 0;
 		memcpy(v->v_out + v->v_outlen, sbuf_ptr(body), len);
 		v->v_outlen += len;
 		vmc_update(v);
 		return 0;
 	case SPICE_MSGC_PORT_EVENT:
-		if (v->v_port.channel_type == SPICE_CHANNEL_USBREDIR ||
+		if (!vmc_is_port(v) ||
 		    sbuf_get_u8(body, &event) != 0 || sbuf_left(body) != 0) {
 			*why = "protocol error: bad PORT_EVENT";
 			return -1;
@@ -184,8 +283,31 @@ vmc_closed(struct chan *c, const char *reason)
 {
 	struct role_vmc *v = chan_arg(c);
 
+	struct timeval tv = { VMC_DRAIN_SECS, 0 };
+
 	v->v_chan = NULL;
 	worker_conn_closed(v->v_w, v->v_session, v->v_conn, reason);
+	/* A reader whose client went is taken out, as a card reader
+	 * unplugged, so the device's next client starts from none. */
+	if (v->v_smartcard)
+		v->v_outlen += vsc_client_gone(&v->v_vsc,
+		    v->v_out + v->v_outlen);
+	v->v_closed = 1;
+	event_del(v->v_rev);
+	evtimer_add(v->v_drain_ev, &tv);
+	vmc_update(v);
+}
+
+static void
+vmc_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct role_vmc *v = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("session %u: %s: the device did not take the closed "
+	    "client's last %zu bytes in %d s", v->v_session, v->v_port.name,
+	    v->v_outlen, VMC_DRAIN_SECS);
 	worker_exit(v->v_w, 0, "byte-stream channel closed");
 }
 
@@ -198,8 +320,7 @@ static const struct chan_ops vmc_chan_ops = {
 static void
 vmc_port_event(struct role_vmc *v, uint8_t event)
 {
-	if (v->v_chan != NULL && v->v_port.channel_type !=
-	    SPICE_CHANNEL_USBREDIR)
+	if (v->v_chan != NULL && vmc_is_port(v))
 		chan_send(v->v_chan, SPICE_MSG_PORT_EVENT, &event, 1);
 }
 
@@ -242,11 +363,9 @@ vmc_client(struct role_vmc *v, struct ipc_msg *msg, struct spd_err *err)
 		return -1;
 	chan_set_ack(v->v_chan, 20);
 	log_info("session %u conn %u: %s channel %u for \"%s\" from %s",
-	    v->v_session, v->v_conn, ic.channel_type ==
-	    SPICE_CHANNEL_USBREDIR ? "usbredir" : ic.channel_type ==
-	    SPICE_CHANNEL_WEBDAV ? "webdav" : "port", ic.channel_id,
-	    v->v_port.name, ic.peer);
-	if (v->v_port.channel_type != SPICE_CHANNEL_USBREDIR)
+	    v->v_session, v->v_conn, spice_channel_name(ic.channel_type),
+	    ic.channel_id, v->v_port.name, ic.peer);
+	if (vmc_is_port(v))
 		vmc_port_init(v);
 	vmc_update(v);
 	return 0;
@@ -267,6 +386,11 @@ vmc_ipc(struct worker *w, struct ipc_msg *msg, struct spd_err *err)
 			return spd_err_set(err, "vmc: unterminated port name");
 		v->v_fd = msg->fds[0];
 		msg->fds[0] = -1;
+		v->v_smartcard = v->v_port.channel_type ==
+		    SPICE_CHANNEL_SMARTCARD;
+		if (v->v_smartcard &&
+		    (v->v_in = malloc(VMC_IN_ROOM)) == NULL)
+			return spd_err_set(err, "vmc: out of memory");
 		if (event_assign(v->v_rev, w->wk_base, v->v_fd,
 		    EV_READ | EV_PERSIST, vmc_rev_cb, v) != 0 ||
 		    event_assign(v->v_wev, w->wk_base, v->v_fd, EV_WRITE,
@@ -301,7 +425,10 @@ vmc_start(struct worker *w, struct spd_err *err)
 	memset(v, 0, sizeof(*v));
 	v->v_w = w;
 	v->v_fd = -1;
-	if ((v->v_out = malloc(VMC_OUT_ROOM)) == NULL ||
+	/* v_out: room for a closed smartcard client's ReaderRemove too. */
+	if ((v->v_out = malloc(VMC_OUT_ROOM + VSC_HDR_LEN)) == NULL ||
+	    (v->v_drain_ev = evtimer_new(w->wk_base, vmc_drain_cb, v)) ==
+	    NULL ||
 	    (v->v_rev = event_new(w->wk_base, -1, 0, vmc_rev_cb, v)) == NULL ||
 	    (v->v_wev = event_new(w->wk_base, -1, 0, vmc_wev_cb, v)) == NULL)
 		return spd_err_set(err, "vmc: out of memory");

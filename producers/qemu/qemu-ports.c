@@ -36,6 +36,19 @@ qports_changed_cb(sd_bus_message *m, void *arg, sd_bus_error *ret)
 	return 0;
 }
 
+/* The port kind a chardev's name asks for. */
+static uint32_t
+qports_kind(const char *name)
+{
+	if (strncmp(name, QPORTS_USBREDIR_PREFIX,
+	    strlen(QPORTS_USBREDIR_PREFIX)) == 0)
+		return QXLSHM_PORT_USBREDIR;
+	if (strncmp(name, QPORTS_SMARTCARD_PREFIX,
+	    strlen(QPORTS_SMARTCARD_PREFIX)) == 0)
+		return QXLSHM_PORT_SMARTCARD;
+	return QXLSHM_PORT_NAMED;
+}
+
 int
 qports_add(struct qemu *q, const struct qchardev *cd, struct spd_err *err)
 {
@@ -51,9 +64,7 @@ qports_add(struct qemu *q, const struct qchardev *cd, struct spd_err *err)
 	if (ps->ps_n == QXLSHM_MAX_PORTS)
 		return spd_err_set(err, "chardev %s: more than %d ports",
 		    cd->cd_name, QXLSHM_MAX_PORTS);
-	kind = strncmp(cd->cd_name, QPORTS_USBREDIR_PREFIX,
-	    strlen(QPORTS_USBREDIR_PREFIX)) == 0 ? QXLSHM_PORT_USBREDIR :
-	    QXLSHM_PORT_NAMED;
+	kind = qports_kind(cd->cd_name);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		return spd_err_set(err, "socketpair: %s", strerror(errno));
 	/* One end to QEMU, the other to spiced: both hold copies. */
@@ -76,7 +87,8 @@ qports_add(struct qemu *q, const struct qchardev *cd, struct spd_err *err)
 		    strerror(-r));
 	ps->ps_n++;
 	log_info("port %s: %s (device %s)", cd->cd_name, kind ==
-	    QXLSHM_PORT_USBREDIR ? "USB redirection" : "named port",
+	    QXLSHM_PORT_USBREDIR ? "USB redirection" : kind ==
+	    QXLSHM_PORT_SMARTCARD ? "smartcard reader" : "named port",
 	    open ? "open" : "closed");
 	return 0;
 }

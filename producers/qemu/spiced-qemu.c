@@ -203,7 +203,7 @@ qemu_shm_open(struct qemu *q, const char *sock, const char *name,
 
 	if ((q->q_shm = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
 	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_PORTS | QXLSHM_F_AUDIO |
-	    QXLSHM_F_RECORD | QXLSHM_F_HEADS,
+	    QXLSHM_F_RECORD | QXLSHM_F_HEADS | QXLSHM_F_SMARTCARD,
 	    msg, sizeof(msg))) == NULL)
 		return spd_err_set(err, "%s", msg);
 	/* Sparse memory: only what the consoles' sizes touch is used;

@@ -38,6 +38,10 @@
  *   port-raw KIND NAME         MSG_PORT with kind and name as given,
  *                              unchecked (NAME "\\x01" for a control
  *                              character)
+ *   port-sock smartcard NAME PATH
+ *                              a smartcard port whose device end is a
+ *                              connection to the UNIX socket PATH (the
+ *                              test plays the device), not echoed
  * Sound (qxl-shm 2.7, 2.8), datagrams as given, unchecked:
  *   audio-open | record-open    MSG_AUDIO / MSG_RECORD of a socket pair
  *   audio-raw | record-raw N TYPE WORD... HEX
@@ -62,6 +66,7 @@
  * REASON" and exits 4; end of input detaches and exits 0.
  */
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -361,6 +366,29 @@ cp_port(uint32_t kind, const char *name, int raw)
 	return rc == -1 ? -1 : 0;
 }
 
+/* A port of kind whose device end is a connection to the stream socket
+ * at path. */
+static int
+cp_port_sock(uint32_t kind, const char *name, const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path) ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return -1;
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		close(fd);
+		return -1;
+	}
+	rc = qxlshm_port_add(cp_q, kind, name, 1, fd);
+	close(fd);
+	return rc == -1 ? -1 : 0;
+}
+
 /* "N TYPE WORD... HEX" as one datagram to fd. */
 static int
 cp_audio_raw(int fd, const char *args)
@@ -433,7 +461,7 @@ cp_command(const char *line)
 	struct cp_window win;
 	uint64_t id, phys;
 	uint32_t rgb;
-	char name[64];
+	char name[64], path[108];
 	int x, y, w, h, n, i, rv;
 	const uint32_t mono = 2 * CP_MONO * CP_MONO / 8;
 
@@ -451,6 +479,8 @@ cp_command(const char *line)
 		return cp_port(QXLSHM_PORT_USBREDIR, name, 0);
 	if (sscanf(line, "port named %63s", name) == 1)
 		return cp_port(QXLSHM_PORT_NAMED, name, 0);
+	if (sscanf(line, "port-sock smartcard %63s %107s", name, path) == 2)
+		return cp_port_sock(QXLSHM_PORT_SMARTCARD, name, path);
 	if (sscanf(line, "port-raw %u %63s", &rgb, name) == 2)
 		return cp_port(rgb, name, 1);
 	if (sscanf(line, "port-state %d %d", &x, &y) == 2)
@@ -567,7 +597,7 @@ main(int argc, char **argv)
 	qs.width = 320;
 	qs.height = 240;
 	qs.features = QXLSHM_F_PORTS | QXLSHM_F_AUDIO | QXLSHM_F_RECORD |
-	    QXLSHM_F_HEADS;
+	    QXLSHM_F_HEADS | QXLSHM_F_SMARTCARD;
 	if ((cp_q = qxlshm_open(sock, "script-producer", &qs, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "script-producer: %s\n", err);

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuzz-vsc: the smartcard channel's VSCard checks (workers/vmc-smartcard.c)
+ * both ways: a client's SMARTCARD_DATA bodies and a device's byte stream.
+ *
+ * Input byte 0: bit 0 picks the device's side, bits 1.. the piece size
+ * (1..128) the device's stream arrives in.  Client side: the rest is
+ * messages, each a u16le length and that many bytes (the last one what
+ * is left).  Device side: the rest is the stream.
+ *
+ * Invariants: client side, what goes to the device is a whole VSCard
+ * message whose network-order length is its size, never more than the
+ * client sent, with reader 0; spiced's own answers are 16-byte errors;
+ * ReaderAdd and ReaderRemove reach the device alternately, starting with
+ * Add, and a reader added is removed when the client goes.  Device side:
+ * every message taken is its header plus its length, at most
+ * VSC_MAX_MSG, the client's copy the same message in little-endian with
+ * reader 0; fed in pieces, the stream gives what it gives whole.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/enums.h>
+
+#include "vmc-smartcard.h"
+
+#define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint32_t
+fuzz_be(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t
+fuzz_le(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[1] << 8 | p[0];
+}
+
+static void
+fuzz_client(const uint8_t *p, size_t n)
+{
+	static uint8_t dev[VSC_MAX_MSG];
+	struct vsc vs;
+	struct vsc_act act;
+	const char *why;
+	size_t len;
+	int added = 0;
+	uint32_t type;
+
+	memset(&vs, 0, sizeof(vs));
+	while (n > 0) {
+		if (n >= 2) {
+			len = (size_t)p[0] | (size_t)p[1] << 8;
+			p += 2;
+			n -= 2;
+			if (len > n)
+				len = n;
+		} else
+			len = n;
+		why = NULL;
+		if (vsc_from_client(&vs, p, len, dev, &act, &why) != 0) {
+			FUZZ_CHECK(why != NULL);
+			break;
+		}
+		FUZZ_CHECK(act.dev_len <= len);
+		if (act.dev_len > 0) {
+			FUZZ_CHECK(act.dev_len >= VSC_HDR_LEN);
+			FUZZ_CHECK(fuzz_be(dev + 8) == act.dev_len - VSC_HDR_LEN);
+			FUZZ_CHECK(fuzz_be(dev + 4) == VSC_READER);
+			type = fuzz_be(dev);
+			if (type == SPICE_VSC_MESSAGE_TYPE_ReaderAdd) {
+				FUZZ_CHECK(!added);
+				added = 1;
+			} else if (type ==
+			    SPICE_VSC_MESSAGE_TYPE_ReaderRemove) {
+				FUZZ_CHECK(added);
+				added = 0;
+			} else
+				FUZZ_CHECK(memcmp(dev + VSC_HDR_LEN,
+				    p + VSC_HDR_LEN, act.dev_len -
+				    VSC_HDR_LEN) == 0);
+		}
+		FUZZ_CHECK(act.reply_len == 0 ||
+		    (act.reply_len == VSC_HDR_LEN + 4 &&
+		    fuzz_le(act.reply) == SPICE_VSC_MESSAGE_TYPE_Error));
+		p += len;
+		n -= len;
+	}
+	len = vsc_client_gone(&vs, dev);
+	FUZZ_CHECK(len == (added ? VSC_HDR_LEN : 0));
+	FUZZ_CHECK(vsc_client_gone(&vs, dev) == 0);
+}
+
+/* Take messages from buf[0..n) as the worker does from what it has
+ * read; their bytes summed into *sum.  Returns the bytes taken, or
+ * (size_t)-1 on a refusal. */
+static size_t
+fuzz_take(const uint8_t *buf, size_t n, uint32_t *sum, unsigned *count)
+{
+	static uint8_t out[VSC_MAX_MSG];
+	const char *why = NULL;
+	size_t off = 0, used, outlen, i;
+	int rc;
+
+	while ((rc = vsc_from_device(buf + off, n - off, &used, out, &outlen,
+	    &why)) == 1) {
+		FUZZ_CHECK(used >= VSC_HDR_LEN && used <= n - off &&
+		    used <= VSC_MAX_MSG);
+		FUZZ_CHECK(used == VSC_HDR_LEN + fuzz_be(buf + off + 8));
+		if (outlen > 0) {
+			FUZZ_CHECK(outlen == used);
+			FUZZ_CHECK(fuzz_le(out) == fuzz_be(buf + off));
+			FUZZ_CHECK(fuzz_le(out + 4) == VSC_READER);
+			FUZZ_CHECK(fuzz_le(out + 8) == used - VSC_HDR_LEN);
+			FUZZ_CHECK(memcmp(out + VSC_HDR_LEN, buf + off +
+			    VSC_HDR_LEN, used - VSC_HDR_LEN) == 0);
+		} else
+			FUZZ_CHECK(fuzz_be(buf + off) ==
+			    SPICE_VSC_MESSAGE_TYPE_Init);
+		for (i = 0; i < outlen; i++)
+			*sum = *sum * 31 + out[i];
+		(*count)++;
+		off += used;
+	}
+	if (rc < 0) {
+		FUZZ_CHECK(why != NULL);
+		return (size_t)-1;
+	}
+	return off;
+}
+
+static void
+fuzz_device(const uint8_t *p, size_t n, size_t piece)
+{
+	static uint8_t in[VSC_MAX_MSG + 128];
+	uint32_t sum_whole = 0, sum_pieces = 0;
+	unsigned count_whole = 0, count_pieces = 0;
+	size_t inlen = 0, off = 0, take, got;
+	int bad_whole = 0, bad_pieces = 0;
+
+	/* Whole, as far as it goes. */
+	got = fuzz_take(p, n, &sum_whole, &count_whole);
+	bad_whole = got == (size_t)-1;
+	/* In pieces, keeping what is not a whole message yet. */
+	while (off < n) {
+		take = n - off < piece ? n - off : piece;
+		if (take > sizeof(in) - inlen)
+			take = sizeof(in) - inlen;
+		memcpy(in + inlen, p + off, take);
+		inlen += take;
+		off += take;
+		got = fuzz_take(in, inlen, &sum_pieces, &count_pieces);
+		if (got == (size_t)-1) {
+			bad_pieces = 1;
+			break;
+		}
+		inlen -= got;
+		memmove(in, in + got, inlen);
+	}
+	FUZZ_CHECK(bad_whole == bad_pieces);
+	FUZZ_CHECK(count_whole == count_pieces && sum_whole == sum_pieces);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	if (data[0] & 1)
+		fuzz_device(data + 1, size - 1, (size_t)(data[0] >> 1) + 1);
+	else
+		fuzz_client(data + 1, size - 1);
+	return 0;
+}

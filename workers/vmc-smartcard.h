@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vmc-smartcard: the smartcard channel's messages between a client and a
+ * VSCard device (QEMU's ccid-card-passthru, through a qxl-shm smartcard
+ * port), for role-vmc.  Both sides speak VSCard: a 12-byte header {u32
+ * type, u32 reader_id, u32 length} then length bytes; the client's in
+ * little-endian, one message per SMARTCARD_DATA; the device's in network
+ * order, one after another on its byte stream (SPICE-NOTES 3.8,
+ * qxl-shm/PROTOCOL.md 2.6).  The device is one reader, id 0 on both
+ * sides.  What a message carries after its header is the card's and the
+ * device's business and passes unchanged; headers are checked and
+ * rewritten, never trusted: a client's length must be its message's, a
+ * device's is capped.
+ */
+#ifndef SPICED_VMC_SMARTCARD_H
+#define SPICED_VMC_SMARTCARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VSC_HDR_LEN	12
+/* Largest message either way, header included: a client message's most
+ * (role-vmc's VMC_MAX_MSG).  Short APDUs (261 bytes) and their answers
+ * (258), ATRs (33) and reader names fit many times over; only the
+ * largest extended APDUs (65,544) would not. */
+#define VSC_MAX_MSG	(64u * 1024)
+#define VSC_MAX_DATA	(VSC_MAX_MSG - VSC_HDR_LEN)
+/* The device's one reader. */
+#define VSC_READER	0u
+/* reader_id of an answer about no reader (VSCARD_UNDEFINED_READER_ID). */
+#define VSC_NO_READER	0xffffffffu
+/* VSC_Error codes spiced sends itself. */
+#define VSC_E_GENERAL		1u
+#define VSC_E_NO_MORE_READERS	2u
+
+struct vsc {
+	int	vs_reader;	/* ReaderAdd sent to the device, no Remove */
+};
+
+/* What one client message asks for: dev_len bytes written at the
+ * caller's dev (to go to the device), and an answer to the client when
+ * reply_len is not 0.  note: a message dropped, for a debug log line. */
+struct vsc_act {
+	size_t		 dev_len;
+	uint8_t		 reply[VSC_HDR_LEN + 4];
+	size_t		 reply_len;
+	const char	*note;
+};
+
+/* A client's SMARTCARD_DATA body of len bytes; dev has room for len
+ * bytes.  0 with *act filled, or -1 with *why (a protocol error: the
+ * channel closes). */
+int	vsc_from_client(struct vsc *, const uint8_t *body, size_t len,
+	    uint8_t *dev, struct vsc_act *act, const char **why);
+
+/* The first message of the device's stream buf[0..len): 1 with *used its
+ * bytes and out[0..*outlen) the client's SMARTCARD_DATA body (out has room
+ * for VSC_MAX_MSG; *outlen 0 for a message clients are not sent, the
+ * device's Init); 0 when the message is not whole yet; -1 with *why when
+ * its length is over VSC_MAX_DATA. */
+int	vsc_from_device(const uint8_t *buf, size_t len, size_t *used,
+	    uint8_t *out, size_t *outlen, const char **why);
+
+/* The client is gone: the device's ReaderRemove into dev if its reader
+ * was added (VSC_HDR_LEN bytes, returned), else 0. */
+size_t	vsc_client_gone(struct vsc *, uint8_t dev[VSC_HDR_LEN]);
+
+#endif

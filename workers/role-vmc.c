@@ -15,7 +15,8 @@
  *
  * Sequence: IPC_D2W_PORT_ATTACH (the stream) then IPC_D2W_CLIENT; the
  * worker exits when either end closes, once what the client sent is
- * written to the stream (VMC_DRAIN_SECS at most).
+ * written to the stream and a smartcard device answered the removal of
+ * the client's reader (VMC_DRAIN_SECS at most).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@ struct role_vmc {
 	size_t		 v_outlen;
 	int		 v_paused;	/* client reading stopped */
 	int		 v_closed;	/* the client went; draining v_out */
+	int		 v_await;	/* ... and a device's answer to come */
 	struct event	*v_drain_ev;	/* ... until this fires */
 	/* A smartcard channel: its reader, and the device's bytes (v_in,
 	 * VMC_IN_ROOM) that are not a whole message yet. */
@@ -104,7 +106,8 @@ vmc_wev_cb(evutil_socket_t fd, short what, void *arg)
 
 /* A smartcard device's messages, each to the client as one
  * SMARTCARD_DATA (those of one read all go: the ACK window is not held
- * to the message). */
+ * to the message); once the client went, the answer to its reader's
+ * removal, which is nobody's. */
 static void
 vmc_rev_smartcard(struct role_vmc *v, int fd)
 {
@@ -122,9 +125,13 @@ vmc_rev_smartcard(struct role_vmc *v, int fd)
 		return;
 	}
 	v->v_inlen += (size_t)n;
-	while ((rc = vsc_from_device(v->v_in + off, v->v_inlen - off, &used,
-	    out, &outlen, &why)) == 1) {
+	while ((rc = vsc_from_device(&v->v_vsc, v->v_in + off,
+	    v->v_inlen - off, &used, out, &outlen, &why)) == 1) {
 		off += used;
+		if (v->v_chan == NULL) {
+			v->v_await = 0;
+			break;
+		}
 		if (outlen > 0)
 			chan_send(v->v_chan, SPICE_MSG_SMARTCARD_DATA, out,
 			    outlen);
@@ -150,12 +157,13 @@ vmc_rev_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t n;
 
 	(void)what;
-	if (v->v_chan == NULL || !chan_can_send(v->v_chan))
-		return;
-	if (v->v_smartcard) {
+	if (v->v_smartcard && (v->v_await || (v->v_chan != NULL &&
+	    chan_can_send(v->v_chan)))) {
 		vmc_rev_smartcard(v, fd);
 		return;
 	}
+	if (v->v_chan == NULL || !chan_can_send(v->v_chan))
+		return;
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -179,10 +187,14 @@ vmc_update(struct role_vmc *v)
 	if (v->v_fd < 0)
 		return;
 	if (v->v_closed) {
-		if (v->v_outlen == 0)
+		if (v->v_outlen == 0 && !v->v_await)
 			worker_exit(v->v_w, 0, "byte-stream channel closed");
-		else
+		if (v->v_outlen > 0)
 			event_add(v->v_wev, NULL);
+		if (v->v_await)
+			event_add(v->v_rev, NULL);
+		else
+			event_del(v->v_rev);
 		return;
 	}
 	if (v->v_chan == NULL)
@@ -284,16 +296,20 @@ vmc_closed(struct chan *c, const char *reason)
 	struct role_vmc *v = chan_arg(c);
 
 	struct timeval tv = { VMC_DRAIN_SECS, 0 };
+	size_t n;
 
 	v->v_chan = NULL;
 	worker_conn_closed(v->v_w, v->v_session, v->v_conn, reason);
 	/* A reader whose client went is taken out, as a card reader
-	 * unplugged, so the device's next client starts from none. */
-	if (v->v_smartcard)
-		v->v_outlen += vsc_client_gone(&v->v_vsc,
-		    v->v_out + v->v_outlen);
+	 * unplugged, so the device's next client starts from none; the
+	 * device's answer is read here, not by that next client's worker
+	 * (which would pass it on as the answer to something it asked). */
+	if (v->v_smartcard && (n = vsc_client_gone(&v->v_vsc,
+	    v->v_out + v->v_outlen)) > 0) {
+		v->v_outlen += n;
+		v->v_await = 1;
+	}
 	v->v_closed = 1;
-	event_del(v->v_rev);
 	evtimer_add(v->v_drain_ev, &tv);
 	vmc_update(v);
 }
@@ -306,8 +322,9 @@ vmc_drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_warn("session %u: %s: the device did not take the closed "
-	    "client's last %zu bytes in %d s", v->v_session, v->v_port.name,
-	    v->v_outlen, VMC_DRAIN_SECS);
+	    "client's last %zu bytes, or answer its reader's removal, in "
+	    "%d s", v->v_session, v->v_port.name, v->v_outlen,
+	    VMC_DRAIN_SECS);
 	worker_exit(v->v_w, 0, "byte-stream channel closed");
 }
 

@@ -7,8 +7,11 @@
  * the client's ReaderAdd becomes the device's (without the client's
  * reader name, which QEMU does not read), a second one is answered
  * here, and a client that goes takes its reader along (ReaderRemove).
- * The device answers everything else itself (VSC_Error with its code),
- * and its Init, meant for whoever connects to it, stays here.
+ * The device answers everything else itself (VSC_Error with its code);
+ * its Init, meant for whoever connects to it, stays here, and so does
+ * what it says before a client spoke to it: the answer to the previous
+ * client's last words (its ReaderRemove), which this client never
+ * asked.
  */
 #include <string.h>
 
@@ -69,13 +72,28 @@ vsc_reply_error(struct vsc_act *act, uint32_t reader, uint32_t code)
 	act->reply_len = VSC_HDR_LEN + 4;
 }
 
+static int	vsc_client_msg(struct vsc *, const uint8_t *, size_t,
+		    uint8_t *, struct vsc_act *, const char **);
+
 int
 vsc_from_client(struct vsc *vs, const uint8_t *body, size_t len,
     uint8_t *dev, struct vsc_act *act, const char **why)
 {
-	uint32_t type, reader, length;
+	int rc;
 
 	memset(act, 0, sizeof(*act));
+	if ((rc = vsc_client_msg(vs, body, len, dev, act, why)) == 0 &&
+	    act->dev_len > 0)
+		vs->vs_spoken = 1;
+	return rc;
+}
+
+static int
+vsc_client_msg(struct vsc *vs, const uint8_t *body, size_t len,
+    uint8_t *dev, struct vsc_act *act, const char **why)
+{
+	uint32_t type, reader, length;
+
 	if (len < VSC_HDR_LEN || len > VSC_MAX_MSG) {
 		*why = "protocol error: SMARTCARD_DATA shorter than a VSCard "
 		    "header or over 64 KiB";
@@ -130,8 +148,8 @@ vsc_from_client(struct vsc *vs, const uint8_t *body, size_t len,
 }
 
 int
-vsc_from_device(const uint8_t *buf, size_t len, size_t *used,
-    uint8_t *out, size_t *outlen, const char **why)
+vsc_from_device(const struct vsc *vs, const uint8_t *buf, size_t len,
+    size_t *used, uint8_t *out, size_t *outlen, const char **why)
 {
 	uint32_t type, length;
 
@@ -147,7 +165,7 @@ vsc_from_device(const uint8_t *buf, size_t len, size_t *used,
 	if (len - VSC_HDR_LEN < length)
 		return 0;
 	*used = VSC_HDR_LEN + length;
-	if (type == SPICE_VSC_MESSAGE_TYPE_Init)
+	if (type == SPICE_VSC_MESSAGE_TYPE_Init || !vs->vs_spoken)
 		return 1;
 	/* The device's reader id is its own; the client knows the reader
 	 * by the one spiced gave it, which is the same single id. */

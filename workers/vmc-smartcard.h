@@ -35,6 +35,7 @@
 
 struct vsc {
 	int	vs_reader;	/* ReaderAdd sent to the device, no Remove */
+	int	vs_spoken;	/* the client sent the device something */
 };
 
 /* What one client message asks for: dev_len bytes written at the
@@ -55,11 +56,13 @@ int	vsc_from_client(struct vsc *, const uint8_t *body, size_t len,
 
 /* The first message of the device's stream buf[0..len): 1 with *used its
  * bytes and out[0..*outlen) the client's SMARTCARD_DATA body (out has room
- * for VSC_MAX_MSG; *outlen 0 for a message clients are not sent, the
- * device's Init); 0 when the message is not whole yet; -1 with *why when
- * its length is over VSC_MAX_DATA. */
-int	vsc_from_device(const uint8_t *buf, size_t len, size_t *used,
-	    uint8_t *out, size_t *outlen, const char **why);
+ * for VSC_MAX_MSG; *outlen 0 for a message this client is not sent: the
+ * device's Init, and anything before the client first sent the device a
+ * message, which answers the client before, such as its ReaderRemove);
+ * 0 when the message is not whole yet; -1 with *why when its length is
+ * over VSC_MAX_DATA. */
+int	vsc_from_device(const struct vsc *, const uint8_t *buf, size_t len,
+	    size_t *used, uint8_t *out, size_t *outlen, const char **why);
 
 /* The client is gone: the device's ReaderRemove into dev if its reader
  * was added (VSC_HDR_LEN bytes, returned), else 0. */

@@ -3,8 +3,9 @@
  * fuzz-vsc: the smartcard channel's VSCard checks (workers/vmc-smartcard.c)
  * both ways: a client's SMARTCARD_DATA bodies and a device's byte stream.
  *
- * Input byte 0: bit 0 picks the device's side, bits 1.. the piece size
- * (1..128) the device's stream arrives in.  Client side: the rest is
+ * Input byte 0: bit 0 picks the device's side, bit 1 whether the client
+ * has spoken to the device, bits 2.. the piece size (1..64) the device's
+ * stream arrives in.  Client side: the rest is
  * messages, each a u16le length and that many bytes (the last one what
  * is left).  Device side: the rest is the stream.
  *
@@ -15,7 +16,8 @@
  * Add, and a reader added is removed when the client goes.  Device side:
  * every message taken is its header plus its length, at most
  * VSC_MAX_MSG, the client's copy the same message in little-endian with
- * reader 0; fed in pieces, the stream gives what it gives whole.
+ * reader 0, none before the client spoke; fed in pieces, the stream
+ * gives what it gives whole.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -102,15 +104,16 @@ fuzz_client(const uint8_t *p, size_t n)
  * read; their bytes summed into *sum.  Returns the bytes taken, or
  * (size_t)-1 on a refusal. */
 static size_t
-fuzz_take(const uint8_t *buf, size_t n, uint32_t *sum, unsigned *count)
+fuzz_take(const struct vsc *vs, const uint8_t *buf, size_t n, uint32_t *sum,
+    unsigned *count)
 {
 	static uint8_t out[VSC_MAX_MSG];
 	const char *why = NULL;
 	size_t off = 0, used, outlen, i;
 	int rc;
 
-	while ((rc = vsc_from_device(buf + off, n - off, &used, out, &outlen,
-	    &why)) == 1) {
+	while ((rc = vsc_from_device(vs, buf + off, n - off, &used, out,
+	    &outlen, &why)) == 1) {
 		FUZZ_CHECK(used >= VSC_HDR_LEN && used <= n - off &&
 		    used <= VSC_MAX_MSG);
 		FUZZ_CHECK(used == VSC_HDR_LEN + fuzz_be(buf + off + 8));
@@ -122,7 +125,7 @@ fuzz_take(const uint8_t *buf, size_t n, uint32_t *sum, unsigned *count)
 			FUZZ_CHECK(memcmp(out + VSC_HDR_LEN, buf + off +
 			    VSC_HDR_LEN, used - VSC_HDR_LEN) == 0);
 		} else
-			FUZZ_CHECK(fuzz_be(buf + off) ==
+			FUZZ_CHECK(!vs->vs_spoken || fuzz_be(buf + off) ==
 			    SPICE_VSC_MESSAGE_TYPE_Init);
 		for (i = 0; i < outlen; i++)
 			*sum = *sum * 31 + out[i];
@@ -137,8 +140,9 @@ fuzz_take(const uint8_t *buf, size_t n, uint32_t *sum, unsigned *count)
 }
 
 static void
-fuzz_device(const uint8_t *p, size_t n, size_t piece)
+fuzz_device(const uint8_t *p, size_t n, size_t piece, int spoken)
 {
+	struct vsc vs = { .vs_spoken = spoken };
 	static uint8_t in[VSC_MAX_MSG + 128];
 	uint32_t sum_whole = 0, sum_pieces = 0;
 	unsigned count_whole = 0, count_pieces = 0;
@@ -146,7 +150,7 @@ fuzz_device(const uint8_t *p, size_t n, size_t piece)
 	int bad_whole = 0, bad_pieces = 0;
 
 	/* Whole, as far as it goes. */
-	got = fuzz_take(p, n, &sum_whole, &count_whole);
+	got = fuzz_take(&vs, p, n, &sum_whole, &count_whole);
 	bad_whole = got == (size_t)-1;
 	/* In pieces, keeping what is not a whole message yet. */
 	while (off < n) {
@@ -156,7 +160,7 @@ fuzz_device(const uint8_t *p, size_t n, size_t piece)
 		memcpy(in + inlen, p + off, take);
 		inlen += take;
 		off += take;
-		got = fuzz_take(in, inlen, &sum_pieces, &count_pieces);
+		got = fuzz_take(&vs, in, inlen, &sum_pieces, &count_pieces);
 		if (got == (size_t)-1) {
 			bad_pieces = 1;
 			break;
@@ -174,7 +178,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (data[0] & 1)
-		fuzz_device(data + 1, size - 1, (size_t)(data[0] >> 1) + 1);
+		fuzz_device(data + 1, size - 1, (size_t)(data[0] >> 2) + 1,
+		    (data[0] >> 1) & 1);
 	else
 		fuzz_client(data + 1, size - 1);
 	return 0;

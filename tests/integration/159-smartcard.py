@@ -8,7 +8,8 @@ The viewer's reader reaches the device as ReaderAdd (reader 0, no name),
 its card as an ATR once the device answered; an APDU from the device
 is answered by the card (SELECT of the CAC applet 90 00 or 61 xx, of an
 unknown applet 6A 82); the viewer leaving removes its reader.  Raw
-clients: a second ReaderAdd is answered by spiced (no more readers), a
+clients: the device's answer to the viewer's reader removal is not the
+next client's, a second ReaderAdd is answered by spiced (no more readers), a
 VSCard length that is not the message's size and a message for another
 reader end that channel only, with a log line; a device announcing a
 message over 64 KiB ends the channel, spiced and the session stay."""
@@ -30,6 +31,7 @@ MSG_DATA = 101
 (VSC_INIT, VSC_ERROR, VSC_READER_ADD, VSC_READER_REMOVE, VSC_ATR,
  VSC_CARD_REMOVE, VSC_APDU) = range(1, 8)
 NO_READER = 0xffffffff
+NOT_AVAILABLE = 9
 NAME = "org.spice-space.smartcard.0"
 # SELECT by name of the CAC PKI applet libcacard emulates, and of none.
 SELECT_CAC = bytes.fromhex("00a4040007a0000000790100")
@@ -103,7 +105,15 @@ def nss_db(d):
 
 
 def sc_link(sp, sid):
-    res, s, mini, _ = rawspice.link(sp.port, "pw", CH_SMARTCARD, connection_id=sid)
+    """Link the smartcard channel; while the last client's worker still
+    ends (it waits for the device's answer to its reader's removal) the
+    channel is not available yet."""
+    end = time.monotonic() + 5
+    while True:
+        res, s, mini, _ = rawspice.link(sp.port, "pw", CH_SMARTCARD, connection_id=sid)
+        if res != NOT_AVAILABLE or time.monotonic() > end:
+            break
+        time.sleep(0.05)
     check(res == 0, "smartcard link: %s" % rawlink.ERR.get(res, res))
     return rawspice.Channel(s, mini=mini)
 
@@ -148,6 +158,11 @@ def viewer(sp, dev, db):
           "the card answered SELECT of no applet with %r" % ((t, r, resp),))
     c.disconnect()
     check(dev.recv(10)[:2] == (VSC_READER_REMOVE, 0), "the viewer left, its reader stayed")
+    # The device answers the removal, as QEMU does: nobody's answer, read
+    # before the next client's worker could pass it on as the answer to
+    # that client's ReaderAdd (checked below: its first answer is
+    # spiced's own).
+    dev.send(VSC_ERROR, struct.pack(">I", 0))
 
 
 def main():

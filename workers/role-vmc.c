@@ -15,8 +15,8 @@
  *
  * Sequence: IPC_D2W_PORT_ATTACH (the stream) then IPC_D2W_CLIENT; the
  * worker exits when either end closes, once what the client sent is
- * written to the stream and a smartcard device answered the removal of
- * the client's reader (VMC_DRAIN_SECS at most).
+ * written to the stream and a smartcard device gave the answers it owed
+ * (VMC_DRAIN_SECS at most).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -60,7 +60,7 @@ struct role_vmc {
 	size_t		 v_outlen;
 	int		 v_paused;	/* client reading stopped */
 	int		 v_closed;	/* the client went; draining v_out */
-	int		 v_await;	/* ... and a device's answer to come */
+	int		 v_await;	/* ... and device answers to come */
 	struct event	*v_drain_ev;	/* ... until this fires */
 	/* A smartcard channel: its reader, and the device's bytes (v_in,
 	 * VMC_IN_ROOM) that are not a whole message yet. */
@@ -106,12 +106,12 @@ vmc_wev_cb(evutil_socket_t fd, short what, void *arg)
 
 /* A smartcard device's messages, each to the client as one
  * SMARTCARD_DATA (those of one read all go: the ACK window is not held
- * to the message); once the client went, the answer to its reader's
- * removal, which is nobody's. */
+ * to the message); once the client went, the answers it was owed,
+ * which are nobody's now. */
 static void
 vmc_rev_smartcard(struct role_vmc *v, int fd)
 {
-	uint8_t out[VSC_MAX_MSG];
+	static uint8_t out[VSC_MAX_MSG];
 	const char *why = NULL;
 	size_t used, outlen, off = 0;
 	ssize_t n;
@@ -129,8 +129,9 @@ vmc_rev_smartcard(struct role_vmc *v, int fd)
 	    v->v_inlen - off, &used, out, &outlen, &why)) == 1) {
 		off += used;
 		if (v->v_chan == NULL) {
-			v->v_await = 0;
-			break;
+			if (!(v->v_await = vsc_awaiting(&v->v_vsc)))
+				break;
+			continue;
 		}
 		if (outlen > 0)
 			chan_send(v->v_chan, SPICE_MSG_SMARTCARD_DATA, out,
@@ -184,8 +185,6 @@ vmc_update(struct role_vmc *v)
 {
 	int pause;
 
-	if (v->v_fd < 0)
-		return;
 	if (v->v_closed) {
 		if (v->v_outlen == 0 && !v->v_await)
 			worker_exit(v->v_w, 0, "byte-stream channel closed");
@@ -197,7 +196,7 @@ vmc_update(struct role_vmc *v)
 			event_del(v->v_rev);
 		return;
 	}
-	if (v->v_chan == NULL)
+	if (v->v_fd < 0 || v->v_chan == NULL)
 		return;
 	if (chan_can_send(v->v_chan))
 		event_add(v->v_rev, NULL);
@@ -294,20 +293,19 @@ static void
 vmc_closed(struct chan *c, const char *reason)
 {
 	struct role_vmc *v = chan_arg(c);
-
 	struct timeval tv = { VMC_DRAIN_SECS, 0 };
-	size_t n;
 
 	v->v_chan = NULL;
 	worker_conn_closed(v->v_w, v->v_session, v->v_conn, reason);
 	/* A reader whose client went is taken out, as a card reader
 	 * unplugged, so the device's next client starts from none; the
-	 * device's answer is read here, not by that next client's worker
-	 * (which would pass it on as the answer to something it asked). */
-	if (v->v_smartcard && (n = vsc_client_gone(&v->v_vsc,
-	    v->v_out + v->v_outlen)) > 0) {
-		v->v_outlen += n;
-		v->v_await = 1;
+	 * device's answers still owed this client are read here, not by
+	 * the next client's worker (which would pass them on as answers to
+	 * what it asked). */
+	if (v->v_smartcard) {
+		v->v_outlen += vsc_client_gone(&v->v_vsc,
+		    v->v_out + v->v_outlen);
+		v->v_await = vsc_awaiting(&v->v_vsc);
 	}
 	v->v_closed = 1;
 	evtimer_add(v->v_drain_ev, &tv);

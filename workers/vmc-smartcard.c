@@ -75,6 +75,19 @@ vsc_reply_error(struct vsc_act *act, uint32_t reader, uint32_t code)
 static int	vsc_client_msg(struct vsc *, const uint8_t *, size_t,
 		    uint8_t *, struct vsc_act *, const char **);
 
+/* A message to the device that it answers (with a VSC_Error) counted. */
+static void
+vsc_count_request(struct vsc *vs, const uint8_t *dev)
+{
+	uint32_t type = vsc_get_be(dev);
+
+	if (type == SPICE_VSC_MESSAGE_TYPE_ReaderAdd ||
+	    type == SPICE_VSC_MESSAGE_TYPE_ReaderRemove ||
+	    type == SPICE_VSC_MESSAGE_TYPE_ATR ||
+	    type == SPICE_VSC_MESSAGE_TYPE_CardRemove)
+		vs->vs_pending++;
+}
+
 int
 vsc_from_client(struct vsc *vs, const uint8_t *body, size_t len,
     uint8_t *dev, struct vsc_act *act, const char **why)
@@ -83,8 +96,10 @@ vsc_from_client(struct vsc *vs, const uint8_t *body, size_t len,
 
 	memset(act, 0, sizeof(*act));
 	if ((rc = vsc_client_msg(vs, body, len, dev, act, why)) == 0 &&
-	    act->dev_len > 0)
+	    act->dev_len > 0) {
 		vs->vs_spoken = 1;
+		vsc_count_request(vs, dev);
+	}
 	return rc;
 }
 
@@ -148,7 +163,7 @@ vsc_client_msg(struct vsc *vs, const uint8_t *body, size_t len,
 }
 
 int
-vsc_from_device(const struct vsc *vs, const uint8_t *buf, size_t len,
+vsc_from_device(struct vsc *vs, const uint8_t *buf, size_t len,
     size_t *used, uint8_t *out, size_t *outlen, const char **why)
 {
 	uint32_t type, length;
@@ -167,6 +182,8 @@ vsc_from_device(const struct vsc *vs, const uint8_t *buf, size_t len,
 	*used = VSC_HDR_LEN + length;
 	if (type == SPICE_VSC_MESSAGE_TYPE_Init || !vs->vs_spoken)
 		return 1;
+	if (type == SPICE_VSC_MESSAGE_TYPE_Error && vs->vs_pending > 0)
+		vs->vs_pending--;
 	/* The device's reader id is its own; the client knows the reader
 	 * by the one spiced gave it, which is the same single id. */
 	vsc_put_le(out, type);
@@ -183,5 +200,12 @@ vsc_client_gone(struct vsc *vs, uint8_t dev[VSC_HDR_LEN])
 	if (!vs->vs_reader)
 		return 0;
 	vs->vs_reader = 0;
+	vs->vs_pending++;
 	return vsc_dev_hdr(dev, SPICE_VSC_MESSAGE_TYPE_ReaderRemove, 0);
+}
+
+int
+vsc_awaiting(const struct vsc *vs)
+{
+	return vs->vs_pending > 0;
 }

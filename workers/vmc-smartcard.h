@@ -34,8 +34,12 @@
 #define VSC_E_NO_MORE_READERS	2u
 
 struct vsc {
-	int	vs_reader;	/* ReaderAdd sent to the device, no Remove */
-	int	vs_spoken;	/* the client sent the device something */
+	int		vs_reader;	/* ReaderAdd sent to the device, no
+					   Remove */
+	int		vs_spoken;	/* the client sent the device
+					   something */
+	uint32_t	vs_pending;	/* messages the device owes an
+					   answer (VSC_Error) */
 };
 
 /* What one client message asks for: dev_len bytes written at the
@@ -61,11 +65,16 @@ int	vsc_from_client(struct vsc *, const uint8_t *body, size_t len,
  * message, which answers the client before, such as its ReaderRemove);
  * 0 when the message is not whole yet; -1 with *why when its length is
  * over VSC_MAX_DATA. */
-int	vsc_from_device(const struct vsc *, const uint8_t *buf, size_t len,
+int	vsc_from_device(struct vsc *, const uint8_t *buf, size_t len,
 	    size_t *used, uint8_t *out, size_t *outlen, const char **why);
 
 /* The client is gone: the device's ReaderRemove into dev if its reader
  * was added (VSC_HDR_LEN bytes, returned), else 0. */
 size_t	vsc_client_gone(struct vsc *, uint8_t dev[VSC_HDR_LEN]);
+/* Does the device still owe answers to what this client (or its going)
+ * sent it?  The device answers each ReaderAdd, ReaderRemove, ATR and
+ * CardRemove with a VSC_Error; a worker whose client went reads them, so
+ * that the next client's does not take them for its own. */
+int	vsc_awaiting(const struct vsc *);
 
 #endif

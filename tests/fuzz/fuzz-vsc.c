@@ -13,11 +13,13 @@
  * message whose network-order length is its size, never more than the
  * client sent, with reader 0; spiced's own answers are 16-byte errors;
  * ReaderAdd and ReaderRemove reach the device alternately, starting with
- * Add, and a reader added is removed when the client goes.  Device side:
+ * Add, and a reader added is removed when the client goes; the device is
+ * owed an answer for each ReaderAdd, ReaderRemove, ATR and CardRemove
+ * it got.  Device side:
  * every message taken is its header plus its length, at most
  * VSC_MAX_MSG, the client's copy the same message in little-endian with
- * reader 0, none before the client spoke; fed in pieces, the stream
- * gives what it gives whole.
+ * reader 0, none before the client spoke; only a VSC_Error pays off an
+ * answer owed; fed in pieces, the stream gives what it gives whole.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,7 +56,7 @@ fuzz_client(const uint8_t *p, size_t n)
 	const char *why;
 	size_t len;
 	int added = 0;
-	uint32_t type;
+	uint32_t type, owed = 0;
 
 	memset(&vs, 0, sizeof(vs));
 	while (n > 0) {
@@ -77,6 +79,11 @@ fuzz_client(const uint8_t *p, size_t n)
 			FUZZ_CHECK(fuzz_be(dev + 8) == act.dev_len - VSC_HDR_LEN);
 			FUZZ_CHECK(fuzz_be(dev + 4) == VSC_READER);
 			type = fuzz_be(dev);
+			if (type == SPICE_VSC_MESSAGE_TYPE_ReaderAdd ||
+			    type == SPICE_VSC_MESSAGE_TYPE_ReaderRemove ||
+			    type == SPICE_VSC_MESSAGE_TYPE_ATR ||
+			    type == SPICE_VSC_MESSAGE_TYPE_CardRemove)
+				owed++;
 			if (type == SPICE_VSC_MESSAGE_TYPE_ReaderAdd) {
 				FUZZ_CHECK(!added);
 				added = 1;
@@ -95,25 +102,35 @@ fuzz_client(const uint8_t *p, size_t n)
 		p += len;
 		n -= len;
 	}
+	FUZZ_CHECK(vsc_awaiting(&vs) == (owed > 0));
 	len = vsc_client_gone(&vs, dev);
 	FUZZ_CHECK(len == (added ? VSC_HDR_LEN : 0));
 	FUZZ_CHECK(vsc_client_gone(&vs, dev) == 0);
+	FUZZ_CHECK(vsc_awaiting(&vs) == (owed + (len > 0) > 0));
 }
 
 /* Take messages from buf[0..n) as the worker does from what it has
  * read; their bytes summed into *sum.  Returns the bytes taken, or
  * (size_t)-1 on a refusal. */
 static size_t
-fuzz_take(const struct vsc *vs, const uint8_t *buf, size_t n, uint32_t *sum,
+fuzz_take(struct vsc *vs, const uint8_t *buf, size_t n, uint32_t *sum,
     unsigned *count)
 {
 	static uint8_t out[VSC_MAX_MSG];
 	const char *why = NULL;
 	size_t off = 0, used, outlen, i;
+	uint32_t pending;
 	int rc;
 
-	while ((rc = vsc_from_device(vs, buf + off, n - off, &used, out,
-	    &outlen, &why)) == 1) {
+	for (;;) {
+		pending = vs->vs_pending;
+		if ((rc = vsc_from_device(vs, buf + off, n - off, &used, out,
+		    &outlen, &why)) != 1)
+			break;
+		/* Only an answer (VSC_Error) pays off what is owed. */
+		FUZZ_CHECK(vs->vs_pending == pending ||
+		    (vs->vs_pending + 1 == pending && fuzz_be(buf + off) ==
+		    SPICE_VSC_MESSAGE_TYPE_Error));
 		FUZZ_CHECK(used >= VSC_HDR_LEN && used <= n - off &&
 		    used <= VSC_MAX_MSG);
 		FUZZ_CHECK(used == VSC_HDR_LEN + fuzz_be(buf + off + 8));
@@ -142,7 +159,8 @@ fuzz_take(const struct vsc *vs, const uint8_t *buf, size_t n, uint32_t *sum,
 static void
 fuzz_device(const uint8_t *p, size_t n, size_t piece, int spoken)
 {
-	struct vsc vs = { .vs_spoken = spoken };
+	struct vsc vs = { .vs_spoken = spoken, .vs_pending = 2 };
+	struct vsc vs_pieces = vs;
 	static uint8_t in[VSC_MAX_MSG + 128];
 	uint32_t sum_whole = 0, sum_pieces = 0;
 	unsigned count_whole = 0, count_pieces = 0;
@@ -160,7 +178,8 @@ fuzz_device(const uint8_t *p, size_t n, size_t piece, int spoken)
 		memcpy(in + inlen, p + off, take);
 		inlen += take;
 		off += take;
-		got = fuzz_take(&vs, in, inlen, &sum_pieces, &count_pieces);
+		got = fuzz_take(&vs_pieces, in, inlen, &sum_pieces,
+		    &count_pieces);
 		if (got == (size_t)-1) {
 			bad_pieces = 1;
 			break;
@@ -170,6 +189,7 @@ fuzz_device(const uint8_t *p, size_t n, size_t piece, int spoken)
 	}
 	FUZZ_CHECK(bad_whole == bad_pieces);
 	FUZZ_CHECK(count_whole == count_pieces && sum_whole == sum_pieces);
+	FUZZ_CHECK(vs.vs_pending == vs_pieces.vs_pending);
 }
 
 int

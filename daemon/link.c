@@ -450,17 +450,29 @@ link_fail_result(struct link_conn *lc, uint32_t code)
 	link_send(lc, LINK_S_ERROR, LINK_S_LINGER);
 }
 
+/* The channel caps spiced offers a channel of this type: those a client
+ * decides by (the record channel's Opus: spice-gtk sends Opus only to a
+ * server that has it).  Caps the client announces for the server to
+ * follow need none. */
+static uint32_t
+link_channel_caps(uint8_t type)
+{
+	return type == SPICE_CHANNEL_RECORD ? 1u << SPICE_RECORD_CAP_OPUS : 0;
+}
+
 static void
 link_send_reply(struct link_conn *lc)
 {
 	const uint32_t common = lc->lc_policy->sasl != NULL ?
 	    LINK_SASL_COMMON_CAPS : LINK_SERVER_COMMON_CAPS;
+	const uint32_t channel = link_channel_caps(
+	    lc->lc_mess.lm_channel_type);
 
 	obuf_reset(&lc->lc_out);
 	/* SASL needs no key: zeros, as the reference server sends. */
 	spice_link_reply_build(&lc->lc_out, SPICE_LINK_ERR_OK,
 	    lc->lc_key != NULL ? auth_key_pubkey(lc->lc_key) : NULL, &common,
-	    1, NULL, 0);
+	    1, &channel, channel != 0 ? 1 : 0);
 	if (lc->lc_out.ob_failed) {
 		link_log_refused(lc, "cannot build link reply");
 		link_free(lc, 1);

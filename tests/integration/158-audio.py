@@ -11,7 +11,12 @@ less) and one that does not gets raw PCM; the viewer is told RECORD_START only o
 the producer listens, and its samples reach the producer byte for byte;
 the capture volume and mute reach the viewer; a second viewer takes the
 microphone (spiced sends SYNC, the producer answers START, the first
-viewer is told RECORD_STOP).  Hostile datagrams (a START of three
+viewer is told RECORD_STOP); for a producer at 16 kHz mono the viewer
+is told 48 kHz stereo and sends Opus (spiced offers it), which spiced
+decodes to 16 kHz mono: the producer hears the viewer's 440 Hz tone; a
+raw client's Opus packets that do not decode are dropped, its raw
+48 kHz stereo reaches the producer as 16 kHz mono of the same tone, and
+a mode not offered ends its record channel only.  Hostile datagrams (a START of three
 channels, DATA of half a frame) end that way's sound of that session
 with the reason while spiced, the producer and the sessions stay; a
 second RECORD drops the producer with the reason."""
@@ -32,6 +37,9 @@ AUDIO_DATA, AUDIO_STOP, AUDIO_VOLUME, AUDIO_START, AUDIO_SYNC = 1, 2, 3, 4, 5
 FMT_S16 = 1
 MSG_PLAYBACK_DATA, MSG_PLAYBACK_MODE, MSG_PLAYBACK_START = 101, 102, 103
 MODE_RAW, MODE_OPUS = 1, 3
+CH_RECORD = 6
+MSG_RECORD_START = 101
+MSG_RECORD_DATA, MSG_RECORD_MODE = 101, 102
 
 
 def record_recv(prod):
@@ -66,6 +74,15 @@ def play_tone(prod, hz, seconds):
     raw = a.tobytes()
     for off in range(0, len(raw), 16384):
         prod.say("audio-raw 2 %d 2 48000 %s" % (AUDIO_DATA, raw[off:off + 16384].hex()))
+
+
+def sine(hz, channels, rate, seconds):
+    """seconds of a sine at hz as S16LE."""
+    import math
+    a = array.array("h")
+    for i in range(int(rate * seconds)):
+        a.extend([int(12000 * math.sin(2 * math.pi * hz * i / rate))] * channels)
+    return a.tobytes()
 
 
 def pitch(pcm, channels, rate):
@@ -110,7 +127,14 @@ def raw_sound(ch, seconds):
     """(mode, start, data bodies) of seconds of sound on raw channel ch."""
     mode, start, data = None, None, []
     end = time.monotonic() + 10
-    while time.monotonic() < end and sum(len(d) for d in data) < seconds * 48000 * 4 // 8:
+
+    def have():
+        # Opus packets are 10 ms each; raw bodies 48 kHz stereo S16.
+        if mode == MODE_OPUS:
+            return len(data) / 100
+        return sum(len(d) for d in data) / (48000 * 4)
+
+    while time.monotonic() < end and have() < seconds:
         try:
             mtype, body = ch.next_message(1)
         except TimeoutError:
@@ -186,11 +210,59 @@ def main():
     b.wait_channels([spice_client.CHANNEL_RECORD])
     check(record_recv(prod)[0] == AUDIO_SYNC, "no SYNC for the second viewer")
     a.wait_until(lambda: a.record_stops >= 1, 10, "RECORD_STOP at the first viewer")
+    # The producer listens at 16 kHz mono, a rate Opus has: the viewer
+    # is told 48 kHz stereo (spice-gtk's Opus encoder takes nothing
+    # else) and sends Opus (spiced offers it), which spiced decodes to
+    # 16 kHz mono: the producer hears the viewer's tone.
+    mark = sp.log_mark()
     start(prod, 1, 16000)
     b.wait_until(lambda: b.record_starts, 10, "RECORD_START at the second viewer")
-    check(b.record_starts == [(FMT_S16, 1, 16000)], "second viewer's start %r" % b.record_starts)
-    b.send_record(mic[:7680])
-    check(recv_samples(prod, 7680, b) == mic[:7680], "the second viewer's samples differ")
+    check(b.record_starts == [(FMT_S16, 2, 48000)], "second viewer's start %r" % b.record_starts)
+    b.send_record(sine(440, 2, 48000, 0.6))
+    sp.wait_log(r"record: the viewer sends Opus for 16000 Hz, 1 channels", 5, mark,
+                client=b)
+    # All of it (0.6 s: 60 whole 10 ms packets), so none is left over.
+    got = recv_samples(prod, 19200, b)
+    check(len(got) == 19200, "%d bytes of 16 kHz mono for 0.6 s" % len(got))
+    hz = pitch(got[3200:], 1, 16000)
+    check(abs(hz - 440) < 440 * 0.03, "the producer heard %.0f Hz of the viewer's 440 Hz" % hz)
+    # A raw record client that sends what does not decode: those packets
+    # go, the channel and the microphone stay.
+    m0 = rawspice.open_session(sp.port, "pw")
+    res, sock, mini, _ = rawspice.link(sp.port, "pw", CH_RECORD, connection_id=m0.session_id)
+    check(res == 0, "raw record link: %d" % res)
+    rec_ch = rawspice.Channel(sock, mini=mini)
+    sp.wait_log(r"the microphone goes to session %d" % m0.session_id, 5, mark)
+    start(prod, 1, 16000)
+    while True:
+        mtype, body = rec_ch.next_message(10)
+        if mtype == MSG_RECORD_START:
+            break
+    check(struct.unpack("<IHI", body) == (2, FMT_S16, 48000), "raw RECORD_START %r" % body)
+    mark = sp.log_mark()
+    rec_ch.send(MSG_RECORD_MODE, struct.pack("<IH", 0, MODE_OPUS))
+    rec_ch.send(MSG_RECORD_DATA, struct.pack("<I", 0) + b"\xff" * 40)
+    sp.wait_log(r"record: 1 Opus packets dropped", 5, mark)
+    # Raw 48 kHz stereo from a viewer without Opus: averaged down to the
+    # producer's 16 kHz mono, the same tone.
+    rec_ch.send(MSG_RECORD_MODE, struct.pack("<IH", 0, MODE_RAW))
+    tone48 = sine(660, 2, 48000, 0.3)
+    for off in range(0, len(tone48), 3840):
+        rec_ch.send(MSG_RECORD_DATA, struct.pack("<I", 0) + tone48[off:off + 3840])
+    got = b""
+    while len(got) < len(tone48) // 6:
+        t, data = record_recv(prod)
+        if t == AUDIO_DATA:
+            got += data
+    check(len(got) == len(tone48) // 6, "%d bytes of 16 kHz mono for %d of 48 kHz stereo"
+          % (len(got), len(tone48)))
+    hz = pitch(got, 1, 16000)
+    check(abs(hz - 660) < 660 * 0.03, "the producer heard %.0f Hz of a raw 660 Hz" % hz)
+    rec_ch.send(MSG_RECORD_MODE, struct.pack("<IH", 0, 7))
+    sp.wait_log(r"RECORD_MODE of a mode not offered", 5, mark)
+    rec_ch.expect_closed()
+    check(m0.is_open(0.2), "the session went with its record channel")
+    m0.close()
 
     # Raw playback viewers (the newest has the sound): with the Opus cap
     # 48 kHz goes as 10 ms Opus packets that decode to the tone, without

@@ -4,12 +4,14 @@
  * the producer's record port (qxl-shm MSG_RECORD, PROTOCOL.md 2.8) while
  * the supervisor gives this session the microphone (the newest record
  * channel has it).  The viewer is told START when the producer listens
- * (in the producer's format, raw S16: no Opus is offered), STOP when it
+ * (S16, in a format the viewer can send: record-convert.h), STOP when it
  * stops or this session loses the microphone, and the capture volume.
- * Its DATA goes to the producer as it comes, cut into datagrams; sound
- * is real time, so what the port cannot take at once is dropped.  The
- * producer's datagrams are checked; a bad one ends this worker's
- * microphone.
+ * Its DATA goes to the producer as it comes, in the producer's format,
+ * cut into datagrams: raw S16, or Opus packets (SPICE_RECORD_CAP_OPUS is
+ * offered) decoded here, so the producer always gets PCM.  Sound is real
+ * time, so what the port cannot take at once is dropped, and so is a
+ * packet that does not decode.  The producer's datagrams are checked; a
+ * bad one ends this worker's microphone.
  */
 #include <sys/socket.h>
 
@@ -27,6 +29,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "qxl-shm.h"
+#include "record-convert.h"
 #include "sbuf.h"
 #include "worker.h"
 
@@ -45,6 +48,9 @@ struct role_record {
 	uint32_t	 r_rate;	/* 0: it is not listening */
 	int		 r_told;	/* the viewer was sent START */
 	uint64_t	 r_dropped;
+	struct rconv	*r_conv;	/* from the viewer's format, made
+					   at the producer's START */
+	uint64_t	 r_undecoded;
 };
 
 static struct role_record role_record_state;
@@ -70,6 +76,8 @@ record_detach(struct role_record *r, const char *why)
 	close(r->r_fd);
 	r->r_fd = -1;
 	r->r_rate = r->r_channels = 0;
+	rconv_free(r->r_conv);
+	r->r_conv = NULL;
 	record_stop(r);
 }
 
@@ -79,13 +87,16 @@ static void
 record_start(struct role_record *r)
 {
 	struct obuf *ob;
+	uint32_t rate, channels;
 
-	if (r->r_chan == NULL || r->r_fd < 0 || r->r_rate == 0)
+	if (r->r_chan == NULL || r->r_fd < 0 || r->r_rate == 0 ||
+	    r->r_conv == NULL)
 		return;
+	rconv_viewer(r->r_conv, &rate, &channels);
 	ob = chan_msg_begin(r->r_chan, SPICE_MSG_RECORD_START);
-	obuf_put_u32le(ob, r->r_channels);
+	obuf_put_u32le(ob, channels);
 	obuf_put_u16le(ob, SPICE_AUDIO_FMT_S16);
-	obuf_put_u32le(ob, r->r_rate);
+	obuf_put_u32le(ob, rate);
 	chan_msg_end(r->r_chan);
 	r->r_told = 1;
 }
@@ -107,6 +118,9 @@ record_datagram(struct role_record *r, const uint8_t *buf, size_t n,
 		record_stop(r);
 		r->r_channels = m.am_data.channels;
 		r->r_rate = m.am_data.frequency;
+		rconv_free(r->r_conv);
+		if ((r->r_conv = rconv_new(r->r_rate, r->r_channels)) == NULL)
+			return *why = "out of memory", -1;
 		record_start(r);
 		return 0;
 	case QXLSHM_AUDIO_STOP:
@@ -193,6 +207,25 @@ record_data(struct role_record *r, const uint8_t *pcm, size_t len)
 	}
 }
 
+/* One RECORD_DATA body, in the producer's format, to it. */
+static void
+record_viewer_data(struct role_record *r, const uint8_t *in, size_t len)
+{
+	const uint8_t *out;
+	const char *why = NULL;
+	long n;
+
+	if ((n = rconv_data(r->r_conv, in, len, &out, &why)) < 0) {
+		if (r->r_undecoded++ % 100 == 0)
+			log_info("session %u: record: %llu Opus packets "
+			    "dropped (%s)", r->r_session,
+			    (unsigned long long)r->r_undecoded, why);
+		return;
+	}
+	if (n > 0)
+		record_data(r, out, (size_t)n);
+}
+
 static int
 record_msg(struct chan *c, uint16_t type, struct sbuf *body,
     const char **why)
@@ -206,10 +239,19 @@ record_msg(struct chan *c, uint16_t type, struct sbuf *body,
 		if (sbuf_get_u32le(body, &time) != 0 ||
 		    sbuf_get_u16le(body, &mode) != 0)
 			return *why = "protocol error: a short RECORD_MODE", -1;
-		/* Opus is not offered: raw is all a viewer may send. */
-		if (mode != SPICE_AUDIO_DATA_MODE_RAW)
+		if (mode != SPICE_AUDIO_DATA_MODE_RAW &&
+		    mode != SPICE_AUDIO_DATA_MODE_OPUS)
 			return *why = "protocol error: RECORD_MODE of a mode "
 			    "not offered", -1;
+		/* A MODE for a START taken back since applies to none. */
+		if (r->r_conv != NULL) {
+			rconv_mode(r->r_conv, mode ==
+			    SPICE_AUDIO_DATA_MODE_OPUS);
+			log_info("session %u: record: the viewer sends %s "
+			    "for %u Hz, %u channels", r->r_session, mode ==
+			    SPICE_AUDIO_DATA_MODE_OPUS ? "Opus" : "raw samples",
+			    r->r_rate, r->r_channels);
+		}
 		return 0;
 	case SPICE_MSGC_RECORD_START_MARK:
 		if (sbuf_get_u32le(body, &time) != 0 || sbuf_left(body) != 0)
@@ -220,8 +262,9 @@ record_msg(struct chan *c, uint16_t type, struct sbuf *body,
 		if (sbuf_get_u32le(body, &time) != 0)
 			return *why = "protocol error: a short RECORD_DATA", -1;
 		/* Late data for a START taken back is not an error. */
-		if (r->r_told && r->r_fd >= 0)
-			record_data(r, sbuf_ptr(body), sbuf_left(body));
+		if (r->r_told && r->r_fd >= 0 && r->r_conv != NULL)
+			record_viewer_data(r, sbuf_ptr(body),
+			    sbuf_left(body));
 		return 0;
 	default:
 		return *why = "protocol error: an unknown message on the "

@@ -16,8 +16,10 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -184,20 +186,18 @@ int
 tls_ktls_available(void)
 {
 	static int known = -1;
-	char buf[256];
-	ssize_t n;
 	int fd;
 
 	if (known != -1)
 		return known;
 	known = 0;
-	if ((fd = open("/proc/sys/net/ipv4/tcp_available_ulp",
-	    O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return known;
-	if ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		known = strstr(buf, "tls") != NULL;
-	}
+	/* The ULP is looked up (and its module loaded) before the socket's
+	 * state is checked: a socket that is not connected gets ENOTCONN
+	 * from a kernel that has it, ENOENT from one that has not. */
+	known = setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3) == 0 ||
+	    errno != ENOENT;
 	close(fd);
 	return known;
 }

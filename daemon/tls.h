@@ -59,8 +59,8 @@ struct link_conn *tls_link_start(struct tls_server *, struct event_base *,
 	    int fd, const char *peer, const struct link_policy *policy,
 	    link_admit_cb admit, link_handoff_cb handoff, void *arg);
 
-/* Nonzero if this kernel offers the `tls` ULP (looked up once, from
- * /proc/sys/net/ipv4/tcp_available_ulp). */
+/* Nonzero if this kernel offers the `tls` ULP (asked once, of a TCP
+ * socket: not from /proc/sys, which the hardened units hide). */
 int	 tls_ktls_available(void);
 
 #endif

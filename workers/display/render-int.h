@@ -22,6 +22,10 @@ struct render {
 	render_damage_fn	 r_damage;
 	render_move_fn		 r_move;
 	void			*r_arg;
+	/* Scroll searches in a row that found nothing, and how many more
+	 * to skip (render_find_move). */
+	unsigned		 r_scroll_misses;
+	unsigned		 r_scroll_skip;
 };
 
 /* bbox within the surface dst, within clip if not NULL.  Initialises

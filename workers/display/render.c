@@ -710,6 +710,10 @@ render_copy_bits(struct render *r, uint32_t surface,
 
 /* Moves looked for in one bitmap. */
 #define RENDER_MAX_MOVES	4
+/* Fruitless scroll searches in a row after which it runs once in
+ * RENDER_SCROLL_RETRY bitmaps (render_find_move). */
+#define RENDER_SCROLL_MISSES	4
+#define RENDER_SCROLL_RETRY	8
 
 /* Each row of box e: the columns (from e->x1) between which region has
  * rectangles, in *lo and *hi (one allocation: free *lo).  -1 without
@@ -815,8 +819,21 @@ render_find_move(struct render *r, pixman_image_t *dst, pixman_image_t *img,
 	 * without memory for it: they then look everywhere). */
 	if (render_spans(changed, e, &lo, &hi) != 0)
 		lo = hi = NULL;
-	if (scroll_find_in(old, dstride, new, sstride, e->x2 - e->x1,
-	    e->y2 - e->y1, lo, hi, &b) == 1) {
+	/* Damage where whole rows never shift (a window moved beside a
+	 * terminal, a video) makes the scroll search find nothing, frame
+	 * after frame, at the price of hashing every changed row: after
+	 * RENDER_SCROLL_MISSES such searches it runs one frame in
+	 * RENDER_SCROLL_RETRY, until it finds a scroll again.  Nothing is
+	 * lost meanwhile but CPU: the motion search below finds whole-row
+	 * shifts too, at a higher cost. */
+	if (r->r_scroll_skip > 0)
+		r->r_scroll_skip--;
+	else if (scroll_find_in(old, dstride, new, sstride, e->x2 - e->x1,
+	    e->y2 - e->y1, lo, hi, &b) != 1) {
+		if (++r->r_scroll_misses >= RENDER_SCROLL_MISSES)
+			r->r_scroll_skip = RENDER_SCROLL_RETRY - 1;
+	} else {
+		r->r_scroll_misses = 0;
 		free(lo);
 		band = (pixman_box32_t){ e->x1, e->y1 + b.sb_y1, e->x2,
 		    e->y1 + b.sb_y2 };

@@ -6,7 +6,8 @@
  * joined), and through render_copy() a window moved by a damage-only
  * producer (resent whole, over a busy background): the move is reported
  * as one and the damage is only the strips it uncovered, not the
- * window's width.
+ * window's width; a scroll after frames that never scrolled (when the
+ * scroll search runs only now and then) is still a move.
  */
 #include <spice/enums.h>
 
@@ -213,12 +214,85 @@ test_moved_window(void)
 	free(new);
 }
 
+/* The whole primary resent from px through render_copy(). */
+static void
+resend(struct render *r, const uint32_t *px)
+{
+	pixman_box32_t all = { 0, 0, W, H };
+	struct render_src src;
+	struct spd_err err;
+
+	memset(&src, 0, sizeof(src));
+	src.rs_bitmap.rb_format = SPICE_BITMAP_FMT_32BIT;
+	src.rs_bitmap.rb_width = W;
+	src.rs_bitmap.rb_height = H;
+	src.rs_bitmap.rb_stride = W * 4;
+	src.rs_bitmap.rb_data = (const uint8_t *)px;
+	src.rs_bitmap.rb_size = (size_t)W * H * 4;
+	ASSERT_INT_EQ(render_copy(r, 0, &all, NULL, &src, &all,
+	    SPICE_ROPD_OP_PUT, SPICE_IMAGE_SCALE_MODE_NEAREST, &err), 0);
+}
+
+/* After frames whose damage never scrolls (the scroll search then runs
+ * only now and then), a scroll is still sent as a move: the motion
+ * search finds it, and the damage is the new rows alone. */
+static void
+test_scroll_after_misses(void)
+{
+	uint32_t *px = malloc((size_t)W * H * 4);
+	pixman_box32_t band = { 0, 0, W, H - 16 }, strip = { 0, H - 16, W, H };
+	pixman_region32_t w;
+	struct render *r;
+	struct spd_err err;
+	int i, x, y;
+
+	ASSERT_TRUE(px != NULL);
+	desktop(px, 300, 100, 400, 300);
+	ASSERT_TRUE((r = render_new(NULL, NULL)) != NULL);
+	ASSERT_INT_EQ(render_surface_create(r, 0, W, H,
+	    SPICE_SURFACE_FMT_32_xRGB, (const uint8_t *)px, W * 4, &err), 0);
+	render_set_damage(r, on_damage, on_move, NULL);
+	pixman_region32_init(&moved);
+	pixman_region32_init(&damage);
+	/* Eight frames of a box of new noise: nothing scrolls. */
+	for (i = 0; i < 8; i++) {
+		for (y = 200; y < 300; y++)
+			for (x = 100; x < 300; x++)
+				px[y * W + x] = noise(x, y, 200 + (uint32_t)i);
+		resend(r, px);
+	}
+	ASSERT_TRUE(!pixman_region32_not_empty(&moved));
+	/* Everything up 16 rows, new rows at the bottom. */
+	memmove(px, px + 16 * W, (size_t)W * (H - 16) * 4);
+	for (y = H - 16; y < H; y++)
+		for (x = 0; x < W; x++)
+			px[y * W + x] = noise(x, y, 300);
+	pixman_region32_fini(&damage);
+	pixman_region32_init(&damage);
+	resend(r, px);
+	ASSERT_INT_EQ(moved_dx, 0);
+	ASSERT_INT_EQ(moved_dy, -16);
+	pixman_region32_init_rects(&w, &band, 1);
+	ASSERT_TRUE(pixman_region32_equal(&w, &moved));
+	pixman_region32_fini(&w);
+	pixman_region32_init_rects(&w, &strip, 1);
+	ASSERT_TRUE(pixman_region32_equal(&w, &damage));
+	pixman_region32_fini(&w);
+	ASSERT_TRUE(memcmp(pixman_image_get_data(render_surface(r, 0)), px,
+	    (size_t)W * H * 4) == 0);
+	pixman_region32_fini(&damage);
+	pixman_region32_fini(&moved);
+	render_free(r);
+	free(px);
+}
+
 int
 main(void)
 {
 	test_spans();
 	test_spans_cap();
 	test_moved_window();
+	test_scroll_after_misses();
 	printf("test-render-diff: ok\n");
 	return 0;
 }

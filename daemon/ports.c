@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "ports.h"
+#include "session.h"
 #include "spice-link.h"
 #include "worker-proc.h"
 
@@ -210,11 +211,27 @@ ports_start(struct display *d, struct display_port *p, struct session *s,
 void
 ports_release(struct display *d, struct session *s)
 {
+	struct display_port *p;
+	struct wproc *w;
 	int i;
 
-	for (i = 0; i < d->d_nports; i++)
-		if (d->d_ports[i].dp_owner == s)
-			ports_stop(&d->d_ports[i], "its session ended");
+	for (i = 0; i < d->d_nports; i++) {
+		p = &d->d_ports[i];
+		if (p->dp_owner != s)
+			continue;
+		p->dp_owner = NULL;
+		if ((w = p->dp_worker) == NULL)
+			continue;
+		/* Not stopped: asked to close its client, it ends once what
+		 * it owes the device went (a smartcard reader's removal,
+		 * without which the VM keeps the viewer's card; a usbredir
+		 * stream's last bytes), 2 s at most (role-vmc.c).  The port
+		 * serves no one until then (ports_gone). */
+		w->w_session = NULL;
+		w->w_released = 1;
+		(void)wproc_send(w, IPC_D2W_SESSION_CLOSE, s->s_id, 0, NULL, 0,
+		    NULL, 0);
+	}
 }
 
 void

@@ -2,9 +2,9 @@
 /*
  * ports: a producer's byte streams (qxl-shm MSG_PORT: USB redirection
  * slots, named ports, a smartcard reader) as SPICE usbredir, port, webdav
- * and smartcard channels.  Each
- * stream serves one session's channel at a time, through a vmc worker of
- * its own that holds the stream and the client (workers/role-vmc.c).
+ * and smartcard channels.  Each stream serves one session's channel at a
+ * time, through a vmc worker of its own that holds the stream and the
+ * client (workers/role-vmc.c).
  */
 #ifndef SPICED_PORTS_H
 #define SPICED_PORTS_H
@@ -44,7 +44,8 @@ void	ports_channels(const struct display *, struct ipc_channels *);
  * connection conn) from port p.  0, or -1 (logged; fd closed). */
 int	ports_start(struct display *, struct display_port *, struct session *,
 	    uint32_t sid, int fd, const struct link_info *, uint32_t conn);
-/* Session s is ending: its port channels close and the ports are free. */
+/* Session s is ending: its port channels close; each port is free once
+ * its worker, which closes its client itself, is gone. */
 void	ports_release(struct display *, struct session *);
 /* A restart (handoff.h): w, the last supervisor's worker of port p, is
  * session s's again. */

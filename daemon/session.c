@@ -124,6 +124,12 @@ session_port_admit(const struct link_info *li, struct display *d)
 		    p->dp_owner->s_id);
 		return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 	}
+	if (p->dp_worker != NULL) {
+		log_info("display \"%s\": session %u asked for \"%s\", whose "
+		    "last session's channel is still closing", d->d_name,
+		    s->s_id, p->dp_name);
+		return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+	}
 	if (s->s_nconns >= SESSION_MAX_CHANNELS)
 		return SPICE_LINK_ERR_ERROR;
 	return SPICE_LINK_ERR_OK;

@@ -67,6 +67,8 @@ wproc_ipc_conn_closed(struct wproc *w, struct ipc_msg *m, const char **why)
 		*why = "unterminated reason";
 		return -1;
 	}
+	if (w->w_released)
+		return 0;
 	if ((w->w_role == WPROC_MAIN || w->w_role == WPROC_INPUTS ||
 	    w->w_role == WPROC_VMC || w->w_role == WPROC_PLAYBACK ||
 	    w->w_role == WPROC_RECORD) &&

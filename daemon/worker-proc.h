@@ -53,6 +53,10 @@ struct wproc {
 	struct event		*w_pidev;
 	struct display		*w_display;
 	struct session		*w_session;	/* main and inputs workers */
+	/* Its session ended and it was asked to close its channel
+	 * (IPC_D2W_SESSION_CLOSE): it ends by itself, and what it reports
+	 * of that channel is news to no one (ports_release). */
+	int			 w_released;
 	wproc_gone_cb		 w_gone;	/* or NULL */
 	void			*w_gone_arg;
 	/* Its CPU time from its last two IPC_W2D_STATS, and when (CLOCK_-

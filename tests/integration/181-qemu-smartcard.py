@@ -6,9 +6,10 @@ org.spice-space.smartcard.0, is the smartcard channel.  A raw client's
 reader and card reach QEMU, which answers them itself (VSC_Error with
 code 0: the reader attached to the CCID device, the card's ATR taken,
 as usb-ccid's own log says); the client leaving detaches the reader
-from the VM (spiced's ReaderRemove), and the next session's reader and
-card are taken again, their answers the first this client gets (QEMU's
-answer to the removal went to nobody)."""
+from the VM (spiced's ReaderRemove), whether its smartcard channel
+closes or its whole session ends first, and the next session's reader
+and card are taken again, their answers the first this client gets
+(QEMU's answer to the removal went to nobody)."""
 
 import os
 import re
@@ -87,14 +88,21 @@ def main():
     m, ch = link(sp)
     reader_and_card(ch, "first session")
     check(ccid_log(q) == ["Attach"], "QEMU's CCID reader: %r" % ccid_log(q))
-    ch.close()
+    # The viewer goes, its main channel first (the session ends while
+    # its smartcard channel is open): its reader is unplugged from the
+    # VM all the same.
     m.close()
-    # The viewer went: its reader is unplugged from the VM.
     common.wait_for(lambda: ccid_log(q) == ["Attach", "Detach"], 10,
-                    "QEMU detaching the reader of the client that left")
+                    "QEMU detaching the reader of the session that ended")
+    ch.close()
     m, ch = link(sp)
     reader_and_card(ch, "second session")
     check(ccid_log(q) == ["Attach", "Detach", "Attach"], "QEMU's CCID reader: %r" % ccid_log(q))
+    # This one closes its smartcard channel first.
+    ch.close()
+    common.wait_for(lambda: ccid_log(q) == ["Attach", "Detach", "Attach", "Detach"], 10,
+                    "QEMU detaching the reader of the channel that closed")
+    m.close()
     check(sp.alive(), "spiced went")
 
 

@@ -104,6 +104,21 @@ vmc_wev_cb(evutil_socket_t fd, short what, void *arg)
 	vmc_update(v);
 }
 
+/* A VSCard message to the client, as SMARTCARD_DATA: its header; the
+ * caller puts its len bytes and ends it (chan_msg_end). */
+static struct obuf *
+vmc_vsc_begin(struct role_vmc *v, uint32_t type, uint32_t reader,
+    uint32_t len)
+{
+	struct obuf *ob;
+
+	ob = chan_msg_begin(v->v_chan, SPICE_MSG_SMARTCARD_DATA);
+	obuf_put_u32le(ob, type);
+	obuf_put_u32le(ob, reader);
+	obuf_put_u32le(ob, len);
+	return ob;
+}
+
 /* A smartcard device's messages, each to the client as one
  * SMARTCARD_DATA (those of one read all go: the ACK window is not held
  * to the message); once the client went, the answers it was owed,
@@ -111,9 +126,9 @@ vmc_wev_cb(evutil_socket_t fd, short what, void *arg)
 static void
 vmc_rev_smartcard(struct role_vmc *v, int fd)
 {
-	static uint8_t out[VSC_MAX_MSG];
+	struct vsc_msg m;
 	const char *why = NULL;
-	size_t used, outlen, off = 0;
+	size_t used, off = 0;
 	ssize_t n;
 	int rc;
 
@@ -126,16 +141,18 @@ vmc_rev_smartcard(struct role_vmc *v, int fd)
 	}
 	v->v_inlen += (size_t)n;
 	while ((rc = vsc_from_device(&v->v_vsc, v->v_in + off,
-	    v->v_inlen - off, &used, out, &outlen, &why)) == 1) {
+	    v->v_inlen - off, &used, &m, &why)) == 1) {
 		off += used;
 		if (v->v_chan == NULL) {
 			if (!(v->v_await = vsc_awaiting(&v->v_vsc)))
 				break;
 			continue;
 		}
-		if (outlen > 0)
-			chan_send(v->v_chan, SPICE_MSG_SMARTCARD_DATA, out,
-			    outlen);
+		if (m.vm_to_client) {
+			obuf_put_bytes(vmc_vsc_begin(v, m.vm_type, VSC_READER,
+			    m.vm_len), m.vm_data, m.vm_len);
+			chan_msg_end(v->v_chan);
+		}
 	}
 	if (rc < 0) {
 		log_warn("session %u: %s: %s", v->v_session, v->v_port.name,
@@ -227,15 +244,17 @@ vmc_msg_smartcard(struct role_vmc *v, struct sbuf *body, const char **why)
 {
 	struct vsc_act act;
 
-	if (vsc_from_client(&v->v_vsc, sbuf_ptr(body), sbuf_left(body),
-	    v->v_out + v->v_outlen, &act, why) != 0)
+	if (vsc_from_client(&v->v_vsc, body, v->v_out + v->v_outlen, &act,
+	    why) != 0)
 		return -1;
 	if (act.note != NULL)
 		log_debug("session %u: %s: %s dropped", v->v_session,
 		    v->v_port.name, act.note);
-	if (act.reply_len > 0)
-		chan_send(v->v_chan, SPICE_MSG_SMARTCARD_DATA, act.reply,
-		    act.reply_len);
+	if (act.reply) {
+		obuf_put_u32le(vmc_vsc_begin(v, SPICE_VSC_MESSAGE_TYPE_Error,
+		    act.reply_reader, 4), act.reply_code);
+		chan_msg_end(v->v_chan);
+	}
 	v->v_outlen += act.dev_len;
 	vmc_update(v);
 	return 0;

@@ -19,29 +19,6 @@
 
 #include "vmc-smartcard.h"
 
-static uint32_t
-vsc_get_le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint32_t
-vsc_get_be(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static void
-vsc_put_le(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static void
 vsc_put_be(uint8_t *p, uint32_t v)
 {
@@ -65,22 +42,18 @@ vsc_dev_hdr(uint8_t *dev, uint32_t type, uint32_t length)
 static void
 vsc_reply_error(struct vsc_act *act, uint32_t reader, uint32_t code)
 {
-	vsc_put_le(act->reply, SPICE_VSC_MESSAGE_TYPE_Error);
-	vsc_put_le(act->reply + 4, reader);
-	vsc_put_le(act->reply + 8, 4);
-	vsc_put_le(act->reply + 12, code);
-	act->reply_len = VSC_HDR_LEN + 4;
+	act->reply = 1;
+	act->reply_reader = reader;
+	act->reply_code = code;
 }
 
-static int	vsc_client_msg(struct vsc *, const uint8_t *, size_t,
-		    uint8_t *, struct vsc_act *, const char **);
+static int	vsc_client_msg(struct vsc *, struct sbuf *, uint8_t *,
+		    struct vsc_act *, uint32_t *, const char **);
 
 /* A message to the device that it answers (with a VSC_Error) counted. */
 static void
-vsc_count_request(struct vsc *vs, const uint8_t *dev)
+vsc_count_request(struct vsc *vs, uint32_t type)
 {
-	uint32_t type = vsc_get_be(dev);
-
 	if (type == SPICE_VSC_MESSAGE_TYPE_ReaderAdd ||
 	    type == SPICE_VSC_MESSAGE_TYPE_ReaderRemove ||
 	    type == SPICE_VSC_MESSAGE_TYPE_ATR ||
@@ -89,35 +62,38 @@ vsc_count_request(struct vsc *vs, const uint8_t *dev)
 }
 
 int
-vsc_from_client(struct vsc *vs, const uint8_t *body, size_t len,
-    uint8_t *dev, struct vsc_act *act, const char **why)
+vsc_from_client(struct vsc *vs, struct sbuf *body, uint8_t *dev,
+    struct vsc_act *act, const char **why)
 {
+	uint32_t type = 0;
 	int rc;
 
 	memset(act, 0, sizeof(*act));
-	if ((rc = vsc_client_msg(vs, body, len, dev, act, why)) == 0 &&
+	if ((rc = vsc_client_msg(vs, body, dev, act, &type, why)) == 0 &&
 	    act->dev_len > 0) {
 		vs->vs_spoken = 1;
-		vsc_count_request(vs, dev);
+		vsc_count_request(vs, type);
 	}
 	return rc;
 }
 
 static int
-vsc_client_msg(struct vsc *vs, const uint8_t *body, size_t len,
-    uint8_t *dev, struct vsc_act *act, const char **why)
+vsc_client_msg(struct vsc *vs, struct sbuf *body, uint8_t *dev,
+    struct vsc_act *act, uint32_t *typep, const char **why)
 {
 	uint32_t type, reader, length;
+	const uint8_t *data;
 
-	if (len < VSC_HDR_LEN || len > VSC_MAX_MSG) {
+	if (sbuf_left(body) > VSC_MAX_MSG || sbuf_get_u32le(body, &type) != 0 ||
+	    sbuf_get_u32le(body, &reader) != 0 ||
+	    sbuf_get_u32le(body, &length) != 0) {
 		*why = "protocol error: SMARTCARD_DATA shorter than a VSCard "
 		    "header or over 64 KiB";
 		return -1;
 	}
-	type = vsc_get_le(body);
-	reader = vsc_get_le(body + 4);
-	length = vsc_get_le(body + 8);
-	if (length != len - VSC_HDR_LEN) {
+	*typep = type;
+	if (length != sbuf_left(body) ||
+	    sbuf_get_direct(body, &data, length) != 0) {
 		*why = "protocol error: SMARTCARD_DATA whose VSCard length is "
 		    "not its size";
 		return -1;
@@ -153,8 +129,8 @@ vsc_client_msg(struct vsc *vs, const uint8_t *body, size_t len,
 			return -1;
 		}
 		vsc_dev_hdr(dev, type, length);
-		memcpy(dev + VSC_HDR_LEN, body + VSC_HDR_LEN, length);
-		act->dev_len = len;
+		memcpy(dev + VSC_HDR_LEN, data, length);
+		act->dev_len = VSC_HDR_LEN + (size_t)length;
 		return 0;
 	default:
 		act->note = "a VSCard message of an unknown type";
@@ -164,33 +140,31 @@ vsc_client_msg(struct vsc *vs, const uint8_t *body, size_t len,
 
 int
 vsc_from_device(struct vsc *vs, const uint8_t *buf, size_t len,
-    size_t *used, uint8_t *out, size_t *outlen, const char **why)
+    size_t *used, struct vsc_msg *m, const char **why)
 {
-	uint32_t type, length;
+	struct sbuf sb;
+	uint32_t reader;
 
-	*outlen = 0;
-	if (len < VSC_HDR_LEN)
+	memset(m, 0, sizeof(*m));
+	sbuf_init(&sb, buf, len);
+	if (sbuf_get_u32be(&sb, &m->vm_type) != 0 ||
+	    sbuf_get_u32be(&sb, &reader) != 0 ||
+	    sbuf_get_u32be(&sb, &m->vm_len) != 0)
 		return 0;
-	type = vsc_get_be(buf);
-	length = vsc_get_be(buf + 8);
-	if (length > VSC_MAX_DATA) {
+	if (m->vm_len > VSC_MAX_DATA) {
 		*why = "the smartcard device sent a VSCard message over 64 KiB";
 		return -1;
 	}
-	if (len - VSC_HDR_LEN < length)
+	if (sbuf_get_direct(&sb, &m->vm_data, m->vm_len) != 0)
 		return 0;
-	*used = VSC_HDR_LEN + length;
-	if (type == SPICE_VSC_MESSAGE_TYPE_Init || !vs->vs_spoken)
-		return 1;
-	if (type == SPICE_VSC_MESSAGE_TYPE_Error && vs->vs_pending > 0)
-		vs->vs_pending--;
+	*used = VSC_HDR_LEN + m->vm_len;
 	/* The device's reader id is its own; the client knows the reader
 	 * by the one spiced gave it, which is the same single id. */
-	vsc_put_le(out, type);
-	vsc_put_le(out + 4, VSC_READER);
-	vsc_put_le(out + 8, length);
-	memcpy(out + VSC_HDR_LEN, buf + VSC_HDR_LEN, length);
-	*outlen = VSC_HDR_LEN + length;
+	m->vm_to_client = m->vm_type != SPICE_VSC_MESSAGE_TYPE_Init &&
+	    vs->vs_spoken;
+	if (m->vm_to_client && m->vm_type == SPICE_VSC_MESSAGE_TYPE_Error &&
+	    vs->vs_pending > 0)
+		vs->vs_pending--;
 	return 1;
 }
 

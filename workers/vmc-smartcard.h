@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sbuf.h"
+
 #define VSC_HDR_LEN	12
 /* Largest message either way, header included: a client message's most
  * (role-vmc's VMC_MAX_MSG).  Short APDUs (261 bytes) and their answers
@@ -43,30 +45,38 @@ struct vsc {
 };
 
 /* What one client message asks for: dev_len bytes written at the
- * caller's dev (to go to the device), and an answer to the client when
- * reply_len is not 0.  note: a message dropped, for a debug log line. */
+ * caller's dev (to go to the device), and, when reply, spiced's own
+ * VSC_Error for the client (reply_reader, reply_code).  note: a message
+ * dropped, for a debug log line. */
 struct vsc_act {
 	size_t		 dev_len;
-	uint8_t		 reply[VSC_HDR_LEN + 4];
-	size_t		 reply_len;
+	int		 reply;
+	uint32_t	 reply_reader;
+	uint32_t	 reply_code;
 	const char	*note;
 };
 
-/* A client's SMARTCARD_DATA body of len bytes; dev has room for len
- * bytes.  0 with *act filled, or -1 with *why (a protocol error: the
- * channel closes). */
-int	vsc_from_client(struct vsc *, const uint8_t *body, size_t len,
-	    uint8_t *dev, struct vsc_act *act, const char **why);
+/* One message of the device's: its type, length and data (borrowed from
+ * the stream's bytes); to_client: the client is sent it (with reader
+ * VSC_READER), not for the device's Init, nor before the client first
+ * sent the device a message (such answers are the previous client's). */
+struct vsc_msg {
+	uint32_t	 vm_type;
+	uint32_t	 vm_len;
+	const uint8_t	*vm_data;
+	int		 vm_to_client;
+};
+
+/* A client's SMARTCARD_DATA body; dev has room for its bytes.  0 with
+ * *act filled, or -1 with *why (a protocol error: the channel closes). */
+int	vsc_from_client(struct vsc *, struct sbuf *body, uint8_t *dev,
+	    struct vsc_act *act, const char **why);
 
 /* The first message of the device's stream buf[0..len): 1 with *used its
- * bytes and out[0..*outlen) the client's SMARTCARD_DATA body (out has room
- * for VSC_MAX_MSG; *outlen 0 for a message this client is not sent: the
- * device's Init, and anything before the client first sent the device a
- * message, which answers the client before, such as its ReaderRemove);
- * 0 when the message is not whole yet; -1 with *why when its length is
- * over VSC_MAX_DATA. */
+ * bytes and *m; 0 when it is not whole yet; -1 with *why when its length
+ * is over VSC_MAX_DATA. */
 int	vsc_from_device(struct vsc *, const uint8_t *buf, size_t len,
-	    size_t *used, uint8_t *out, size_t *outlen, const char **why);
+	    size_t *used, struct vsc_msg *m, const char **why);
 
 /* The client is gone: the device's ReaderRemove into dev if its reader
  * was added (VSC_HDR_LEN bytes, returned), else 0. */

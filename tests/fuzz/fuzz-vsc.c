@@ -40,19 +40,13 @@ fuzz_be(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint32_t
-fuzz_le(const uint8_t *p)
-{
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[1] << 8 | p[0];
-}
-
 static void
 fuzz_client(const uint8_t *p, size_t n)
 {
 	static uint8_t dev[VSC_MAX_MSG];
 	struct vsc vs;
 	struct vsc_act act;
+	struct sbuf sb;
 	const char *why;
 	size_t len;
 	int added = 0;
@@ -69,7 +63,8 @@ fuzz_client(const uint8_t *p, size_t n)
 		} else
 			len = n;
 		why = NULL;
-		if (vsc_from_client(&vs, p, len, dev, &act, &why) != 0) {
+		sbuf_init(&sb, p, len);
+		if (vsc_from_client(&vs, &sb, dev, &act, &why) != 0) {
 			FUZZ_CHECK(why != NULL);
 			break;
 		}
@@ -96,9 +91,9 @@ fuzz_client(const uint8_t *p, size_t n)
 				    p + VSC_HDR_LEN, act.dev_len -
 				    VSC_HDR_LEN) == 0);
 		}
-		FUZZ_CHECK(act.reply_len == 0 ||
-		    (act.reply_len == VSC_HDR_LEN + 4 &&
-		    fuzz_le(act.reply) == SPICE_VSC_MESSAGE_TYPE_Error));
+		FUZZ_CHECK(!act.reply || act.reply_code == VSC_E_GENERAL ||
+		    act.reply_code == VSC_E_NO_MORE_READERS);
+		FUZZ_CHECK(!act.reply || act.dev_len == 0);
 		p += len;
 		n -= len;
 	}
@@ -116,16 +111,16 @@ static size_t
 fuzz_take(struct vsc *vs, const uint8_t *buf, size_t n, uint32_t *sum,
     unsigned *count)
 {
-	static uint8_t out[VSC_MAX_MSG];
+	struct vsc_msg m;
 	const char *why = NULL;
-	size_t off = 0, used, outlen, i;
+	size_t off = 0, used, i;
 	uint32_t pending;
 	int rc;
 
 	for (;;) {
 		pending = vs->vs_pending;
-		if ((rc = vsc_from_device(vs, buf + off, n - off, &used, out,
-		    &outlen, &why)) != 1)
+		if ((rc = vsc_from_device(vs, buf + off, n - off, &used, &m,
+		    &why)) != 1)
 			break;
 		/* Only an answer (VSC_Error) pays off what is owed. */
 		FUZZ_CHECK(vs->vs_pending == pending ||
@@ -134,18 +129,16 @@ fuzz_take(struct vsc *vs, const uint8_t *buf, size_t n, uint32_t *sum,
 		FUZZ_CHECK(used >= VSC_HDR_LEN && used <= n - off &&
 		    used <= VSC_MAX_MSG);
 		FUZZ_CHECK(used == VSC_HDR_LEN + fuzz_be(buf + off + 8));
-		if (outlen > 0) {
-			FUZZ_CHECK(outlen == used);
-			FUZZ_CHECK(fuzz_le(out) == fuzz_be(buf + off));
-			FUZZ_CHECK(fuzz_le(out + 4) == VSC_READER);
-			FUZZ_CHECK(fuzz_le(out + 8) == used - VSC_HDR_LEN);
-			FUZZ_CHECK(memcmp(out + VSC_HDR_LEN, buf + off +
-			    VSC_HDR_LEN, used - VSC_HDR_LEN) == 0);
-		} else
-			FUZZ_CHECK(!vs->vs_spoken || fuzz_be(buf + off) ==
-			    SPICE_VSC_MESSAGE_TYPE_Init);
-		for (i = 0; i < outlen; i++)
-			*sum = *sum * 31 + out[i];
+		FUZZ_CHECK(m.vm_type == fuzz_be(buf + off));
+		FUZZ_CHECK(m.vm_len == used - VSC_HDR_LEN);
+		FUZZ_CHECK(m.vm_data == buf + off + VSC_HDR_LEN);
+		FUZZ_CHECK(m.vm_to_client == (vs->vs_spoken && m.vm_type !=
+		    SPICE_VSC_MESSAGE_TYPE_Init));
+		if (m.vm_to_client) {
+			*sum = *sum * 31 + m.vm_type;
+			for (i = 0; i < m.vm_len; i++)
+				*sum = *sum * 31 + m.vm_data[i];
+		}
 		(*count)++;
 		off += used;
 	}

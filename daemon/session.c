@@ -722,8 +722,13 @@ session_end(struct session *s, const char *reason)
 	LIST_REMOVE(s, s_entry);
 	d->d_nsessions--;
 	if (d->d_agent_owner == s) {
-		/* Its main worker is stopped below: no DETACH needed. */
+		/* Its main worker is stopped below: no DETACH needed.  The
+		 * agent hears its client left (it drops what that client
+		 * began: a message half sent, files half written) before
+		 * the next owner's first byte. */
 		d->d_agent_owner = NULL;
+		if (d->d_agent_fd >= 0)
+			session_agent_tell_gone(d);
 		session_agent_update(d);
 	}
 	log_info("display \"%s\": session %u ended: %s", d->d_name, s->s_id,

@@ -85,9 +85,14 @@ else
 		HOME=$dir $as_producer $client >/dev/null 2>&1 &
 		pids="$!${pids:+ $pids}"
 	done
-	$as_producer ./producers/x11/spiced-x11 --socket "$dir/demo.qxl" &
+	# Files dropped on the viewer's window land here.
+	mkdir "$dir/Downloads"
+	[ -z "$as_producer" ] || chown 65534:65534 "$dir/Downloads"
+	$as_producer ./producers/x11/spiced-x11 --socket "$dir/demo.qxl" \
+	    --file-dir "$dir/Downloads" &
 	pids="$!${pids:+ $pids}"
 	echo "The X session is $DISPLAY (run more X clients there)."
+	echo "Files dropped on the viewer's window go to $dir/Downloads."
 fi
 echo
 echo "spiced demo is running.  Open it with:"

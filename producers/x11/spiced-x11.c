@@ -28,6 +28,7 @@
 #include "x11-cursor.h"
 #include "x11-input.h"
 #include "x11-screen.h"
+#include "x11-xfer.h"
 
 static volatile sig_atomic_t x11_stop;
 
@@ -82,7 +83,7 @@ x11_usage(void)
 {
 	fprintf(stderr, "usage: spiced-x11 --socket PRODUCER_SOCKET "
 	    "[--display DISPLAY] [--name NAME] [--reconnect SECONDS] "
-	    "[--verbose]\n");
+	    "[--file-dir DIR | --no-file-transfer] [--verbose]\n");
 	exit(2);
 }
 
@@ -282,20 +283,23 @@ main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "reconnect", required_argument, NULL, 'r' },
+		{ "file-dir", required_argument, NULL, 'f' },
+		{ "no-file-transfer", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *sock = NULL, *name = "spiced-x11";
+	const char *sock = NULL, *name = "spiced-x11", *file_dir = NULL;
+	char err[512];
 	struct sigaction sa;
 	struct x11 x;
 	int64_t deadline;
 	char *end;
 	long reconnect = 0;
-	int c, screen, rv = 1;
+	int c, screen, rv = 1, no_files = 0;
 
 	memset(&x, 0, sizeof(x));
 	x.x_display = getenv("DISPLAY");
-	while ((c = getopt_long(argc, argv, "s:d:n:r:vh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:d:n:r:f:Fvh", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'r':
@@ -320,6 +324,12 @@ main(int argc, char **argv)
 		case 'v':
 			x.x_verbose = 1;
 			break;
+		case 'f':
+			file_dir = optarg;
+			break;
+		case 'F':
+			no_files = 1;
+			break;
 		default:
 			x11_usage();
 		}
@@ -337,6 +347,19 @@ main(int argc, char **argv)
 		    "session's user");
 		return 2;
 	}
+
+	/* Files the client sends: a directory given must open; the
+	 * default may be missing (file transfer off, said once). */
+	x.x_xfer_dirfd = -1;
+	if (!no_files && (x.x_xfer_dirfd = xf_dir_open(file_dir,
+	    &x.x_xfer_dir, err, sizeof(err))) < 0) {
+		x11_log("file transfer: %s; %s", err, file_dir != NULL ?
+		    "stopping" : "file transfer disabled");
+		if (file_dir != NULL)
+			return 2;
+	} else if (!no_files)
+		x11_log("file transfer: files from viewers are saved in %s",
+		    x.x_xfer_dir);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = x11_on_signal;
@@ -378,5 +401,7 @@ main(int argc, char **argv)
 out:
 	if (x.x_c != NULL)
 		xcb_disconnect(x.x_c);
+	if (x.x_xfer_dirfd >= 0)
+		close(x.x_xfer_dirfd);
 	return rv;
 }

@@ -21,6 +21,7 @@
 #include "vdagent-stream.h"
 #include "x11-agent.h"
 #include "x11-randr.h"
+#include "x11-xfer.h"
 
 struct xa_out {
 	struct xa_out	*o_next;
@@ -39,6 +40,7 @@ struct xa {
 	xa_clipboard_fn	 a_clip;
 	xa_gone_fn	 a_gone;
 	void		*a_arg;
+	struct xf	*a_xfer;	/* files the client sends */
 	int		 a_resize_said;	/* "cannot resize" logged */
 };
 
@@ -50,13 +52,17 @@ xa_new(struct x11 *x, char *err, size_t errlen)
 {
 	struct xa *a;
 
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->a_xfer = xf_new(x->x_xfer_dirfd, x->x_xfer_dir,
+	    x->x_verbose)) == NULL) {
 		x11_errf(err, errlen, "out of memory");
+		free(a);
 		return NULL;
 	}
 	a->a_x = x;
 	if ((a->a_fd = qxlshm_agent_open(x->x_q)) == -1) {
 		x11_errf(err, errlen, "agent: %s", qxlshm_error(x->x_q));
+		xf_free(a->a_xfer);
 		free(a);
 		return NULL;
 	}
@@ -161,8 +167,10 @@ xa_client_selections(const struct xa *a)
 	    VD_AGENT_CAP_CLIPBOARD_SELECTION);
 }
 
-/* What we can do: the clipboard (by demand, by selection, LF line ends)
- * and monitor configuration (answered, applied where RANDR allows). */
+/* What we can do: the clipboard (by demand, by selection, LF line ends),
+ * monitor configuration (answered, applied where RANDR allows) and files
+ * from the client, with detailed errors (or file transfer disabled: a
+ * client that saw no DISABLED would wait for an answer forever). */
 static void
 xa_announce(struct xa *a, uint32_t request)
 {
@@ -173,6 +181,9 @@ xa_announce(struct xa *a, uint32_t request)
 	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_CLIPBOARD_BY_DEMAND);
 	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_CLIPBOARD_SELECTION);
 	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_GUEST_LINEEND_LF);
+	VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS);
+	if (!xf_enabled(a->a_xfer))
+		VD_AGENT_SET_CAPABILITY(&msg[1], VD_AGENT_CAP_FILE_XFER_DISABLED);
 	xa_send(a, VD_AGENT_ANNOUNCE_CAPABILITIES, NULL, 0, msg,
 	    sizeof(msg));
 }
@@ -183,6 +194,32 @@ xa_reply(struct xa *a, uint32_t type, uint32_t error)
 	uint32_t msg[2] = { type, error };
 
 	xa_send(a, VD_AGENT_REPLY, NULL, 0, msg, sizeof(msg));
+}
+
+/* A FILE_XFER_STATUS, with its detail for a client that reads them. */
+static void
+xa_xfer_status(struct xa *a, const struct xf_status *st)
+{
+	struct obuf ob;
+
+	obuf_init(&ob);
+	obuf_put_u32le(&ob, st->id);
+	obuf_put_u32le(&ob, st->result);
+	if (VD_AGENT_HAS_CAPABILITY(&a->a_client_caps, 1,
+	    VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS)) {
+		if (st->result == VD_AGENT_FILE_XFER_STATUS_NOT_ENOUGH_SPACE)
+			obuf_put_u64le(&ob, st->free_space);
+		else if (st->result == VD_AGENT_FILE_XFER_STATUS_ERROR) {
+			obuf_put_u8(&ob, VD_AGENT_FILE_XFER_STATUS_ERROR_GLIB_IO);
+			obuf_put_u32le(&ob, st->io_error);
+		}
+	}
+	if (ob.ob_failed)
+		x11_log("agent: out of memory for a file transfer's status");
+	else
+		xa_send(a, VD_AGENT_FILE_XFER_STATUS, NULL, 0, ob.ob_data,
+		    (uint32_t)ob.ob_len);
+	obuf_free(&ob);
 }
 
 /* MONITORS_CONFIG: one X screen, so the first monitor with a size says
@@ -230,6 +267,7 @@ xa_on_msg(void *arg, uint32_t type, uint64_t opaque, const uint8_t *data,
     uint32_t size, struct spd_err *err)
 {
 	struct xa *a = arg;
+	struct xf_status st;
 	struct sbuf body;
 	uint8_t sel = VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD;
 	uint32_t request;
@@ -263,9 +301,15 @@ xa_on_msg(void *arg, uint32_t type, uint64_t opaque, const uint8_t *data,
 		if (a->a_clip != NULL)
 			a->a_clip(a->a_arg, type, sel, &body);
 		return 0;
+	case VD_AGENT_FILE_XFER_START:
+	case VD_AGENT_FILE_XFER_DATA:
+	case VD_AGENT_FILE_XFER_STATUS:
+		if (xf_on_msg(a->a_xfer, type, &body, &st))
+			xa_xfer_status(a, &st);
+		return 0;
 	default:
-		/* File transfer, display config, audio volume...: not
-		 * offered; the client should not send them. */
+		/* Display config, audio volume...: not offered; the client
+		 * should not send them. */
 		if (a->a_x->x_verbose)
 			x11_log("agent: message type %u ignored", type);
 		return 0;
@@ -284,6 +328,7 @@ xa_server_msg(struct xa *a, struct sbuf *sb)
 		if (a->a_x->x_verbose)
 			x11_log("agent: the client went away");
 		vds_reset(&a->a_in);
+		xf_client_gone(a->a_xfer);
 		a->a_client_caps = 0;
 		if (a->a_gone != NULL)
 			a->a_gone(a->a_arg, 1);
@@ -377,6 +422,7 @@ xa_free(struct xa *a)
 		free(o);
 	}
 	vds_free(&a->a_in);
+	xf_free(a->a_xfer);
 	close(a->a_fd);
 	free(a);
 }

@@ -26,6 +26,9 @@ struct x11 {
 	 * all of it): a viewer's position is relative to its head. */
 	struct qxlshm_head	 x_heads[QXLSHM_MAX_HEADS];
 	uint32_t		 x_nheads;
+	/* Where files from the client go (-1: file transfer disabled). */
+	int			 x_xfer_dirfd;
+	const char		*x_xfer_dir;
 };
 
 /* "spiced-x11: " and the message on stderr. */

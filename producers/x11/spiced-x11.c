@@ -289,7 +289,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sock = NULL, *name = "spiced-x11", *file_dir = NULL;
-	char err[512];
+	struct spd_err err;
 	struct sigaction sa;
 	struct x11 x;
 	int64_t deadline;
@@ -352,8 +352,8 @@ main(int argc, char **argv)
 	 * default may be missing (file transfer off, said once). */
 	x.x_xfer_dirfd = -1;
 	if (!no_files && (x.x_xfer_dirfd = xf_dir_open(file_dir,
-	    &x.x_xfer_dir, err, sizeof(err))) < 0) {
-		x11_log("file transfer: %s; %s", err, file_dir != NULL ?
+	    &x.x_xfer_dir, &err)) < 0) {
+		x11_log("file transfer: %s; %s", err.msg, file_dir != NULL ?
 		    "stopping" : "file transfer disabled");
 		if (file_dir != NULL)
 			return 2;

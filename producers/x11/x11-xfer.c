@@ -40,7 +40,7 @@ struct xf {
 };
 
 int
-xf_dir_open(const char *dir, const char **name, char *err, size_t errlen)
+xf_dir_open(const char *dir, const char **name, struct spd_err *err)
 {
 	static char def[4096];
 	const char *home;
@@ -52,16 +52,16 @@ xf_dir_open(const char *dir, const char **name, char *err, size_t errlen)
 		dir = NULL;
 	if (dir == NULL) {
 		if ((home = getenv("HOME")) == NULL || *home != '/')
-			return x11_errf(err, errlen, "no HOME to save files in "
+			return spd_err_set(err, "no HOME to save files in "
 			    "(give --file-dir)");
 		if (snprintf(def, sizeof(def), "%s/Downloads", home) >=
 		    (int)sizeof(def))
-			return x11_errf(err, errlen, "HOME is too long");
+			return spd_err_set(err, "HOME is too long");
 		dir = stat(def, &sb) == 0 && S_ISDIR(sb.st_mode) ? def : home;
 	}
 	*name = dir;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return x11_errf(err, errlen, "%s: %s", dir, strerror(errno));
+		return spd_err_errno(err, "%s", dir);
 	return fd;
 }
 

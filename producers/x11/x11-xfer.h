@@ -12,9 +12,9 @@
 #ifndef X11_XFER_H
 #define X11_XFER_H
 
-#include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "sbuf.h"
 
 /* Transfers under way at once (spice-gtk starts one per file dropped). */
@@ -36,8 +36,8 @@ struct xf;
  * else ~), its name in *name (static or dir itself).  -1 with the reason
  * in err when it cannot be opened.
  */
-int		 xf_dir_open(const char *dir, const char **name, char *err,
-		    size_t errlen);
+int		 xf_dir_open(const char *dir, const char **name,
+		    struct spd_err *err);
 
 /* Files go into the directory open as dirfd (named dir in logs; both
  * kept by the caller); dirfd -1: file transfer disabled, every START

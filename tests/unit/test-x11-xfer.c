@@ -22,7 +22,7 @@
 #include "x11-xfer.h"
 #include "x11-xfer-meta.h"
 
-/* spiced-x11's log (spiced-x11.c): kept for the assertions below. */
+/* spiced-x11's log (spiced-x11.c) goes here: the assertions read it. */
 static char last_log[1024];
 
 void
@@ -33,17 +33,6 @@ x11_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_log, sizeof(last_log), fmt, ap);
 	va_end(ap);
-}
-
-int
-x11_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 static enum xfm_verdict
@@ -247,11 +236,11 @@ test_files(void)
 	const char *name;
 	struct xf_status st;
 	struct xf *f;
-	char err[256];
+	struct spd_err err;
 	int dirfd, i;
 
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
-	ASSERT_TRUE((dirfd = xf_dir_open(dir, &name, err, sizeof(err))) >= 0);
+	ASSERT_TRUE((dirfd = xf_dir_open(dir, &name, &err)) >= 0);
 	ASSERT_STR_EQ(name, dir);
 	ASSERT_TRUE((f = xf_new(dirfd, dir, 0)) != NULL);
 	ASSERT_TRUE(xf_enabled(f));
@@ -349,9 +338,8 @@ test_files(void)
 	xf_free(f);
 
 	/* A directory that is not there. */
-	ASSERT_INT_EQ(xf_dir_open("/nonexistent/dir", &name, err,
-	    sizeof(err)), -1);
-	ASSERT_STR_CONTAINS(err, "/nonexistent/dir: No such file");
+	ASSERT_INT_EQ(xf_dir_open("/nonexistent/dir", &name, &err), -1);
+	ASSERT_STR_CONTAINS(err.msg, "/nonexistent/dir: No such file");
 
 	unlink(link);
 	unlinkat(dirfd, "f.bin", 0);

@@ -23,7 +23,8 @@ SPICED_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
 # evdev keymap; QEMU (TCG) with its D-Bus display for spiced-qemu, and a
 # D-Bus daemon for its bus mode (QEMU 7.2's audio), libdrm's headers for
 # the guest's cursor helper; NSS's certutil for the certificates of
-# spice-gtk's software smartcard.
+# spice-gtk's software smartcard; PulseAudio and pacat, a real sound
+# server playing into spiced-x11's FIFO.
 SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  libclang-rt-14-dev mandoc procps python3-cryptography python3-lz4
  sasl2-bin libsasl2-modules libsasl2-modules-gssapi-mit krb5-kdc
@@ -31,7 +32,7 @@ SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  x11-apps xauth x11-utils x11-xserver-utils xterm xdotool xclip
  python3-xlib xserver-xorg-core xserver-xorg-video-dummy x11-xkb-utils
  qemu-system-x86 dbus-daemon libdrm-dev mmdebstrap systemd-container
- libnss3-tools"
+ libnss3-tools pulseaudio pulseaudio-utils"
 
 # The benchmarks' references: libspice-server (make bench-e2e) and Xspice
 # (make bench-x11).  Not needed to build or test spiced.

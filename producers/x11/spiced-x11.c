@@ -28,6 +28,7 @@
 #include "x11-cursor.h"
 #include "x11-input.h"
 #include "x11-screen.h"
+#include "x11-sound.h"
 #include "x11-xfer.h"
 
 static volatile sig_atomic_t x11_stop;
@@ -83,7 +84,8 @@ x11_usage(void)
 {
 	fprintf(stderr, "usage: spiced-x11 --socket PRODUCER_SOCKET "
 	    "[--display DISPLAY] [--name NAME] [--reconnect SECONDS] "
-	    "[--file-dir DIR | --no-file-transfer] [--verbose]\n");
+	    "[--file-dir DIR | --no-file-transfer] [--audio-fifo PATH "
+	    "[--audio-format RATE:CHANNELS]] [--verbose]\n");
 	exit(2);
 }
 
@@ -129,8 +131,8 @@ static int
 x11_run(struct x11 *x, struct x11_parts *p)
 {
 	xcb_generic_event_t *ev;
-	struct pollfd pfd[5];
-	int due, cdue, n, i, agent, played;
+	struct pollfd pfd[6];
+	int due, cdue, n, i, agent, snd, played;
 
 	for (;;) {
 		while ((ev = xcb_poll_for_event(x->x_c)) != NULL) {
@@ -164,6 +166,13 @@ x11_run(struct x11 *x, struct x11_parts *p)
 		}
 		if (due < 0 || (cdue >= 0 && cdue < due))
 			due = cdue;
+		if (x->x_snd != NULL &&
+		    (cdue = xsnd_due_ms(x->x_snd)) == 0) {
+			xsnd_idle(x->x_snd);
+			continue;
+		}
+		if (due < 0 || (cdue >= 0 && cdue < due))
+			due = cdue;
 		xcb_flush(x->x_c);
 		n = 0;
 		pfd[n++].fd = xcb_get_file_descriptor(x->x_c);
@@ -180,6 +189,12 @@ x11_run(struct x11 *x, struct x11_parts *p)
 			pfd[n++].events = POLLIN |
 			    (xa_want_write(p->p_agent) ? POLLOUT : 0);
 		}
+		snd = -1;
+		if (x->x_snd != NULL) {
+			snd = n;
+			pfd[n].fd = xsnd_fd(x->x_snd);
+			pfd[n++].events = POLLIN;
+		}
 		if (poll(pfd, (nfds_t)n, due) == -1 &&
 		    errno != EINTR) {
 			x11_log("poll: %s", strerror(errno));
@@ -192,6 +207,10 @@ x11_run(struct x11 *x, struct x11_parts *p)
 				return X11_SPICED_GONE;
 			xcb_flush(x->x_c);
 			pfd[agent].revents = 0;
+		}
+		if (snd >= 0 && pfd[snd].revents != 0) {
+			xsnd_read(x->x_snd);
+			pfd[snd].revents = 0;
 		}
 		for (i = 1; i < n; i++)
 			if (pfd[i].revents != 0)
@@ -223,6 +242,7 @@ static int
 x11_attach(struct x11 *x, const char *sock, const char *name)
 {
 	char err[QXLSHM_ERRLEN];
+	int snd_port = -1;
 	struct x11_parts p;
 	int rv = -1;
 
@@ -236,7 +256,8 @@ x11_attach(struct x11 *x, const char *sock, const char *name)
 		goto out;
 	}
 	if ((x->x_q = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
-	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_HEADS, err,
+	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_HEADS |
+	    (x->x_snd != NULL ? QXLSHM_F_AUDIO : 0), err,
 	    sizeof(err))) == NULL) {
 		x11_log("%s", err);
 		rv = X11_SPICED_ABSENT;
@@ -259,11 +280,22 @@ x11_attach(struct x11 *x, const char *sock, const char *name)
 		x11_log("%s", err);
 		goto out;
 	}
+	/* The sound: spiced's audio port for this attachment. */
+	if (x->x_snd != NULL) {
+		if (!(qxlshm_features(x->x_q) & QXLSHM_F_AUDIO))
+			x11_log("sound: spiced takes none from this producer; "
+			    "the FIFO is read and dropped");
+		else if ((snd_port = qxlshm_audio_open(x->x_q)) == -1)
+			x11_log("sound: %s", qxlshm_error(x->x_q));
+		xsnd_set_port(x->x_snd, snd_port);
+	}
 	x11_log("X display %s (%ux%u) attached to %s", x->x_display,
 	    x->x_width, x->x_height, sock);
 	if ((rv = x11_run(x, &p)) == 0)
 		x11_log("stopping on signal");
 out:
+	if (x->x_snd != NULL)
+		xsnd_set_port(x->x_snd, -1);
 	qxlshm_close(x->x_q);	/* sends DETACH */
 	x->x_q = NULL;
 	xcl_free(p.p_clip);
@@ -285,10 +317,14 @@ main(int argc, char **argv)
 		{ "reconnect", required_argument, NULL, 'r' },
 		{ "file-dir", required_argument, NULL, 'f' },
 		{ "no-file-transfer", no_argument, NULL, 'F' },
+		{ "audio-fifo", required_argument, NULL, 'a' },
+		{ "audio-format", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *sock = NULL, *name = "spiced-x11", *file_dir = NULL;
+	const char *sock = NULL, *name = "spiced-x11", *file_dir = NULL,
+	    *fifo = NULL;
+	unsigned long rate = 48000, channels = 2;
 	struct spd_err err;
 	struct sigaction sa;
 	struct x11 x;
@@ -299,7 +335,8 @@ main(int argc, char **argv)
 
 	memset(&x, 0, sizeof(x));
 	x.x_display = getenv("DISPLAY");
-	while ((c = getopt_long(argc, argv, "s:d:n:r:f:Fvh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:d:n:r:f:Fa:A:vh", longopts,
+	    NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'r':
@@ -329,6 +366,22 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			no_files = 1;
+			break;
+		case 'a':
+			fifo = optarg;
+			break;
+		case 'A':
+			errno = 0;
+			rate = strtoul(optarg, &end, 10);
+			channels = *end == ':' ? strtoul(end + 1, &end, 10) :
+			    0;
+			if (errno != 0 || *end != '\0' || rate < 8000 ||
+			    rate > 192000 || channels < 1 || channels > 2) {
+				x11_log("--audio-format: %s is not RATE:"
+				    "CHANNELS, 8000..192000 Hz and 1 or 2 "
+				    "channels (e.g. 44100:2)", optarg);
+				return 2;
+			}
 			break;
 		default:
 			x11_usage();
@@ -360,6 +413,17 @@ main(int argc, char **argv)
 	} else if (!no_files)
 		x11_log("file transfer: files from viewers are saved in %s",
 		    x.x_xfer_dir);
+	if (fifo != NULL) {
+		if ((x.x_snd = xsnd_new(fifo, (uint32_t)rate,
+		    (uint32_t)channels, &err)) == NULL) {
+			x11_log("sound: %s; stopping", err.msg);
+			rv = 2;
+			goto out;
+		}
+		x11_log("sound: the session's sound from %s (S16LE, %lu Hz, "
+		    "%lu channel%s)", fifo, rate, channels,
+		    channels == 1 ? "" : "s");
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = x11_on_signal;
@@ -403,5 +467,6 @@ out:
 		xcb_disconnect(x.x_c);
 	if (x.x_xfer_dirfd >= 0)
 		close(x.x_xfer_dirfd);
+	xsnd_free(x.x_snd);
 	return rv;
 }

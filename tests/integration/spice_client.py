@@ -170,6 +170,7 @@ class Client:
         self.pcm = bytearray()
         self.record_starts = []
         self.record_stops = 0
+        self.playback_stops = 0
         self._record_bufs = []
         self.channels = {}
         self.events = []
@@ -206,6 +207,7 @@ class Client:
         if key[0] == CHANNEL_PLAYBACK:
             GObject.Object.connect(channel, "playback-start", self._on_playback_start)
             GObject.Object.connect(channel, "playback-data", self._on_playback_data)
+            GObject.Object.connect(channel, "playback-stop", self._on_playback_stop)
         if key[0] == CHANNEL_RECORD:
             GObject.Object.connect(channel, "record-start", self._on_record_start)
             GObject.Object.connect(channel, "record-stop", self._on_record_stop)
@@ -262,6 +264,9 @@ class Client:
 
     def _on_playback_data(self, channel, data, size):
         self.pcm.extend(ctypes.string_at(data, size))
+
+    def _on_playback_stop(self, channel):
+        self.playback_stops += 1
 
     def _on_record_start(self, channel, fmt, channels, rate):
         self.record_starts.append((fmt, channels, rate))

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* x11-sound: see x11-sound.h. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qxl-shm.h"
+#include "x11.h"
+#include "x11-sound.h"
+
+/* Reads per readiness: 16 datagrams of 16 KiB, 1.4 s of 48 kHz
+ * stereo; what is left waits for the next turn of the loop. */
+#define XSND_MAX_READS	16
+
+struct xsnd {
+	int		 s_fd;		/* the FIFO's read end */
+	int		 s_keep;	/* a write end of our own: no EOF */
+	int		 s_port;	/* spiced's audio port, or -1 */
+	uint32_t	 s_rate;
+	uint32_t	 s_channels;
+	uint8_t		 s_part[4];	/* a frame begun, bytes of */
+	uint32_t	 s_npart;
+	int		 s_playing;
+	int64_t		 s_last_ms;	/* when the last frame came */
+	uint64_t	 s_dropped;	/* datagrams spiced had no room for */
+};
+
+struct xsnd *
+xsnd_new(const char *path, uint32_t rate, uint32_t channels,
+    struct spd_err *err)
+{
+	struct xsnd *s;
+	struct stat sb;
+
+	if (rate < 8000 || rate > 192000 || channels < 1 || channels > 2) {
+		spd_err_set(err, "%u Hz, %u channels: not 8000..192000 Hz "
+		    "and 1 or 2 channels", rate, channels);
+		return NULL;
+	}
+	if (lstat(path, &sb) != 0) {
+		if (errno != ENOENT || mkfifo(path, 0600) != 0) {
+			spd_err_errno(err, "%s", path);
+			return NULL;
+		}
+	} else if (!S_ISFIFO(sb.st_mode)) {
+		spd_err_set(err, "%s: not a FIFO", path);
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		spd_err_set(err, "out of memory");
+		return NULL;
+	}
+	s->s_port = -1;
+	s->s_rate = rate;
+	s->s_channels = channels;
+	/* Our own write end keeps the read end from seeing EOF whenever
+	 * the sound server closes its own: no busy loop meanwhile. */
+	if ((s->s_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+	    (s->s_keep = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		spd_err_errno(err, "%s", path);
+		if (s->s_fd >= 0)
+			close(s->s_fd);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+xsnd_fd(const struct xsnd *s)
+{
+	return s->s_fd;
+}
+
+void
+xsnd_set_port(struct xsnd *s, int port)
+{
+	if (s->s_port >= 0)
+		close(s->s_port);
+	s->s_port = port;
+	s->s_playing = 0;
+}
+
+static void
+xsnd_send(struct xsnd *s, const void *buf, size_t len)
+{
+	if (s->s_port < 0)
+		return;
+	if (send(s->s_port, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    (ssize_t)len)
+		return;
+	if (errno == EAGAIN || errno == EINTR) {
+		/* Sound is real time: what spiced cannot take now is
+		 * dropped, never queued. */
+		s->s_dropped++;
+		return;
+	}
+	x11_log("sound: spiced's audio port: %s; the sound stops",
+	    strerror(errno));
+	close(s->s_port);
+	s->s_port = -1;
+}
+
+void
+xsnd_read(struct xsnd *s)
+{
+	uint8_t buf[sizeof(struct qxlshm_audio_data) + QXLSHM_AUDIO_MAX_DATA];
+	uint8_t *data = buf + sizeof(struct qxlshm_audio_data);
+	struct qxlshm_audio_data h;
+	size_t frame = 2u * s->s_channels, room, want, total, whole;
+	ssize_t n;
+	int i;
+
+	h.type = QXLSHM_AUDIO_DATA;
+	h.channels = s->s_channels;
+	h.frequency = s->s_rate;
+	memcpy(buf, &h, sizeof(h));
+	/* Whole frames of the datagram's room. */
+	room = QXLSHM_AUDIO_MAX_DATA - QXLSHM_AUDIO_MAX_DATA % frame;
+	for (i = 0; i < XSND_MAX_READS; i++) {
+		memcpy(data, s->s_part, s->s_npart);
+		want = room - s->s_npart;
+		n = read(s->s_fd, data + s->s_npart, want);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				x11_log("sound: reading the FIFO: %s",
+				    strerror(errno));
+			return;
+		}
+		total = s->s_npart + (size_t)n;
+		whole = total - total % frame;
+		s->s_npart = (uint32_t)(total - whole);
+		memcpy(s->s_part, data + whole, s->s_npart);
+		if (whole > 0) {
+			xsnd_send(s, buf, sizeof(h) + whole);
+			s->s_playing = 1;
+			s->s_last_ms = x11_now_ms();
+		}
+		if ((size_t)n < want)
+			return;		/* the FIFO is empty */
+	}
+}
+
+int
+xsnd_due_ms(const struct xsnd *s)
+{
+	int64_t left;
+
+	if (!s->s_playing)
+		return -1;
+	left = s->s_last_ms + XSND_IDLE_MS - x11_now_ms();
+	return left <= 0 ? 0 : (int)left;
+}
+
+void
+xsnd_idle(struct xsnd *s)
+{
+	uint32_t stop = QXLSHM_AUDIO_STOP;
+
+	xsnd_send(s, &stop, sizeof(stop));
+	s->s_playing = 0;
+	if (s->s_dropped > 0)
+		x11_log("sound: %llu datagrams dropped while it played "
+		    "(spiced had no room for them)",
+		    (unsigned long long)s->s_dropped);
+	s->s_dropped = 0;
+}
+
+void
+xsnd_free(struct xsnd *s)
+{
+	if (s == NULL)
+		return;
+	xsnd_set_port(s, -1);
+	close(s->s_keep);
+	close(s->s_fd);
+	free(s);
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The X session's sound through spiced-x11 --audio-fifo, heard by the
+real spice-gtk client: what the session's sound server writes into the
+FIFO (raw S16LE, as PulseAudio's module-pipe-sink does; here written by
+the test, in real time and cut in the middle of frames) at 44.1 kHz is
+the viewer's playback PCM byte for byte; 200 ms of silence stops the
+viewer's playback, and the next sound starts it again.  Then, at the
+default 48 kHz (Opus to spice-gtk), a real PulseAudio playing a 440 Hz
+tone into its pipe sink: the viewer hears 440 Hz.  A FIFO path that is
+a regular file, or a format out of range, stops spiced-x11 at start with
+the reason."""
+
+import array
+import math
+import os
+import subprocess
+import time
+
+import common
+import spice_client
+import xsession
+from common import check
+
+W, H = 320, 240
+FMT_S16 = 1
+
+
+def tone(hz, seconds, rate, channels):
+    n = int(rate * seconds)
+    a = array.array("h", (int(12000 * math.sin(2 * math.pi * hz * i / rate))
+                          for i in range(n) for _ in range(channels)))
+    return a.tobytes()
+
+
+def pitch(pcm, channels, rate):
+    """A tone's frequency in S16LE pcm, from rising crossings of the mean."""
+    a = array.array("h")
+    a.frombytes(bytes(pcm[:len(pcm) - len(pcm) % (2 * channels)]))
+    x = a[::channels]
+    mean = sum(x) / max(1, len(x))
+    rises = sum(1 for i in range(1, len(x)) if x[i - 1] < mean <= x[i])
+    return rises * rate / max(1, len(x))
+
+
+def tone_at(pcm):
+    """Where sound louder than a whisper begins in S16LE pcm (its length
+    when nowhere)."""
+    a = array.array("h")
+    a.frombytes(bytes(pcm[:len(pcm) - len(pcm) % 2]))
+    for i, v in enumerate(a):
+        if abs(v) > 3000:
+            return i * 2 - i * 2 % 4
+    return len(pcm)
+
+
+def play(c, fifo, pcm, rate, channels, cut=7):
+    """pcm into fifo in 10 ms writes at real time, each cut after `cut`
+    bytes (mid-frame), while the client runs."""
+    step = rate // 100 * 2 * channels
+    fd = os.open(fifo, os.O_WRONLY)
+    try:
+        t0 = time.monotonic()
+        for i, off in enumerate(range(0, len(pcm), step)):
+            chunk = pcm[off:off + step]
+            os.write(fd, chunk[:cut])
+            os.write(fd, chunk[cut:])
+            c.wait_until(lambda: time.monotonic() >= t0 + (i + 1) / 100, 1, "the next 10 ms")
+    finally:
+        os.close(fd)
+
+
+def refused(sp, x, uid, args, reason):
+    mark = sp.log_mark()
+    p = subprocess.run([common.SPICED_X11, "--socket", sp.producer_socket,
+                        "--display", x.display] + args, env=x.env,
+                       capture_output=True, text=True, timeout=10,
+                       preexec_fn=common.demote_fn(uid))
+    check(p.returncode == 2 and reason in p.stderr,
+          "spiced-x11 %s: status %d, %r" % (" ".join(args), p.returncode, p.stderr))
+    del mark
+
+
+def pulseaudio_part(sp, x, uid, fifo):
+    """A real PulseAudio as the session's user, its pipe sink on the FIFO
+    spiced-x11 reads (paced by its own clock), playing a tone."""
+    home = os.path.join(common.tmpdir(), "pa-home")
+    os.mkdir(home, 0o700)
+    if uid is not None:
+        os.chown(home, uid, uid)
+    env = dict(os.environ, HOME=home, XDG_RUNTIME_DIR=home, XDG_CONFIG_HOME=home)
+    sock = os.path.join(home, "native")
+    pa = subprocess.Popen(
+        ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
+         "--system=no", "-L", "module-native-protocol-unix socket=%s" % sock,
+         "-L", "module-pipe-sink file=%s format=s16le rate=48000 channels=2 "
+         "use_system_clock_for_timing=yes" % fifo],
+        env=env, stdout=sp.log, stderr=subprocess.STDOUT, preexec_fn=common.demote_fn(uid))
+    common._procs.append(pa)
+    common.wait_for(lambda: os.path.exists(sock), 10, "PulseAudio's socket")
+    return pa, env, sock
+
+
+def main():
+    x = xsession.Xvfb(W, H)
+    uid = common.producer_uid()
+    run = os.path.join(common.tmpdir(), "run")
+    os.mkdir(run)
+    if uid is not None:
+        os.chown(run, uid, uid)
+    fifo = os.path.join(run, "sound.fifo")
+    sp = common.Spiced(password="pw", extra=common.producer_conf(uid))
+    common.wait_producer_socket(sp)
+
+    plain = os.path.join(run, "plain")
+    open(plain, "w").close()
+    refused(sp, x, uid, ["--audio-fifo", plain], "not a FIFO")
+    refused(sp, x, uid, ["--audio-fifo", fifo, "--audio-format", "7:2"], "not RATE:CHANNELS")
+    refused(sp, x, uid, ["--audio-fifo", fifo, "--audio-format", "44100:3"], "not RATE:CHANNELS")
+
+    mark = sp.log_mark()
+    x11 = xsession.start_spiced_x11(sp, x, uid, "--audio-fifo", fifo, "--audio-format", "44100:2")
+    sp.wait_log(r"spiced-x11: sound: the session's sound from %s \(S16LE, 44100 Hz, 2 channels\)"
+                % fifo, 5, mark)
+    check(os.path.exists(fifo) and os.stat(fifo).st_mode & 0o777 == 0o600,
+          "the FIFO was not made 0600")
+    a = spice_client.connect(port=sp.port, password="pw", audio=True)
+    a.wait_channels([spice_client.CHANNEL_PLAYBACK])
+    sp.wait_log(r"the sound goes to session|playback channel", 10)
+
+    # Byte for byte, at 44.1 kHz (raw to spice-gtk), cut mid-frame.
+    pcm = tone(440, 0.3, 44100, 2)
+    play(a, fifo, pcm, 44100, 2)
+    a.wait_until(lambda: len(a.pcm) >= len(pcm), 10, "the session's sound")
+    check(a.playback_starts == [(FMT_S16, 2, 44100)], "playback starts %r" % a.playback_starts)
+    check(bytes(a.pcm) == pcm, "the viewer's PCM differs from the FIFO's (%d bytes of %d)"
+          % (len(a.pcm), len(pcm)))
+    a.wait_until(lambda: a.playback_stops >= 1, 5, "playback to stop after the silence")
+    n = len(a.pcm)
+    play(a, fifo, pcm[:17640], 44100, 2)
+    a.wait_until(lambda: len(a.pcm) - n >= 17640, 10, "the next sound")
+    check(bytes(a.pcm[n:]) == pcm[:17640], "the second sound differs")
+    check(len(a.playback_starts) == 2, "playback starts %r" % a.playback_starts)
+
+    a.disconnect()
+
+    # The default format, from a real PulseAudio.
+    x11.terminate()
+    check(x11.wait(timeout=15) == 0, "spiced-x11 did not stop on SIGTERM")
+    mark = sp.log_mark()
+    xsession.start_spiced_x11(sp, x, uid, "--audio-fifo", fifo)
+    sp.wait_log(r"sound: the session's sound from %s \(S16LE, 48000 Hz, 2 channels\)"
+                % fifo, 5, mark)
+    pa, env, sock = pulseaudio_part(sp, x, uid, fifo)
+    a = spice_client.connect(port=sp.port, password="pw", audio=True)
+    a.wait_channels([spice_client.CHANNEL_PLAYBACK])
+    played = subprocess.Popen(["pacat", "--server=unix:" + sock, "--playback", "--raw",
+                               "--format=s16le", "--rate=48000", "--channels=2"],
+                              env=env, stdin=subprocess.PIPE, preexec_fn=common.demote_fn(uid))
+    common._procs.append(played)
+    played.stdin.write(tone(440, 1.0, 48000, 2))
+    played.stdin.close()
+    # The pipe sink writes silence until the tone: measured from where
+    # the tone begins, for half a second.
+    a.wait_until(lambda: len(a.pcm) - tone_at(a.pcm) >= 48000 * 4 * 6 // 10, 15,
+                 "PulseAudio's tone")
+    check(a.playback_starts[0] == (FMT_S16, 2, 48000), "playback starts %r" % a.playback_starts)
+    begin = tone_at(a.pcm) + 48000 * 4 // 20
+    hz = pitch(a.pcm[begin:begin + 48000 * 4 // 2], 2, 48000)
+    check(abs(hz - 440) < 440 * 0.03, "the viewer heard %.0f Hz of PulseAudio's 440" % hz)
+    played.wait(timeout=15)
+    pa.terminate()
+    pa.wait(timeout=10)
+    print("sound: the FIFO's bytes exact at 44.1 kHz; PulseAudio's tone heard at %.0f Hz" % hz)
+    a.disconnect()
+
+
+common.run(main)

@@ -26,7 +26,9 @@
 #include "x11-agent.h"
 #include "x11-clipboard.h"
 #include "x11-cursor.h"
+#include "x11-fifo.h"
 #include "x11-input.h"
+#include "x11-mic.h"
 #include "x11-screen.h"
 #include "x11-sound.h"
 #include "x11-xfer.h"
@@ -85,7 +87,8 @@ x11_usage(void)
 	fprintf(stderr, "usage: spiced-x11 --socket PRODUCER_SOCKET "
 	    "[--display DISPLAY] [--name NAME] [--reconnect SECONDS] "
 	    "[--file-dir DIR | --no-file-transfer] [--audio-fifo PATH "
-	    "[--audio-format RATE:CHANNELS]] [--verbose]\n");
+	    "[--audio-format RATE:CHANNELS]] [--mic-fifo PATH "
+	    "[--mic-format RATE:CHANNELS]] [--verbose]\n");
 	exit(2);
 }
 
@@ -131,8 +134,8 @@ static int
 x11_run(struct x11 *x, struct x11_parts *p)
 {
 	xcb_generic_event_t *ev;
-	struct pollfd pfd[6];
-	int due, cdue, n, i, agent, snd, played;
+	struct pollfd pfd[7];
+	int due, cdue, n, i, agent, snd, mic, played;
 
 	for (;;) {
 		while ((ev = xcb_poll_for_event(x->x_c)) != NULL) {
@@ -173,6 +176,13 @@ x11_run(struct x11 *x, struct x11_parts *p)
 		}
 		if (due < 0 || (cdue >= 0 && cdue < due))
 			due = cdue;
+		if (x->x_mic != NULL &&
+		    (cdue = xmic_due_ms(x->x_mic)) == 0) {
+			xmic_check(x->x_mic);
+			continue;
+		}
+		if (due < 0 || (cdue >= 0 && cdue < due))
+			due = cdue;
 		xcb_flush(x->x_c);
 		n = 0;
 		pfd[n++].fd = xcb_get_file_descriptor(x->x_c);
@@ -195,6 +205,12 @@ x11_run(struct x11 *x, struct x11_parts *p)
 			pfd[n].fd = xsnd_fd(x->x_snd);
 			pfd[n++].events = POLLIN;
 		}
+		mic = -1;
+		if (x->x_mic != NULL && xmic_port_fd(x->x_mic) >= 0) {
+			mic = n;
+			pfd[n].fd = xmic_port_fd(x->x_mic);
+			pfd[n++].events = POLLIN;
+		}
 		if (poll(pfd, (nfds_t)n, due) == -1 &&
 		    errno != EINTR) {
 			x11_log("poll: %s", strerror(errno));
@@ -211,6 +227,10 @@ x11_run(struct x11 *x, struct x11_parts *p)
 		if (snd >= 0 && pfd[snd].revents != 0) {
 			xsnd_read(x->x_snd);
 			pfd[snd].revents = 0;
+		}
+		if (mic >= 0 && pfd[mic].revents != 0) {
+			xmic_handle(x->x_mic);
+			pfd[mic].revents = 0;
 		}
 		for (i = 1; i < n; i++)
 			if (pfd[i].revents != 0)
@@ -242,7 +262,7 @@ static int
 x11_attach(struct x11 *x, const char *sock, const char *name)
 {
 	char err[QXLSHM_ERRLEN];
-	int snd_port = -1;
+	int snd_port = -1, mic_port = -1;
 	struct x11_parts p;
 	int rv = -1;
 
@@ -257,7 +277,8 @@ x11_attach(struct x11 *x, const char *sock, const char *name)
 	}
 	if ((x->x_q = qxlshm_connect_features(sock, name, QXLSHM_F_REDRAW |
 	    QXLSHM_F_INPUT | QXLSHM_F_AGENT | QXLSHM_F_HEADS |
-	    (x->x_snd != NULL ? QXLSHM_F_AUDIO : 0), err,
+	    (x->x_snd != NULL ? QXLSHM_F_AUDIO : 0) |
+	    (x->x_mic != NULL ? QXLSHM_F_RECORD : 0), err,
 	    sizeof(err))) == NULL) {
 		x11_log("%s", err);
 		rv = X11_SPICED_ABSENT;
@@ -289,6 +310,14 @@ x11_attach(struct x11 *x, const char *sock, const char *name)
 			x11_log("sound: %s", qxlshm_error(x->x_q));
 		xsnd_set_port(x->x_snd, snd_port);
 	}
+	if (x->x_mic != NULL) {
+		if (!(qxlshm_features(x->x_q) & QXLSHM_F_RECORD))
+			x11_log("microphone: spiced gives none to this "
+			    "producer");
+		else if ((mic_port = qxlshm_record_open(x->x_q)) == -1)
+			x11_log("microphone: %s", qxlshm_error(x->x_q));
+		xmic_set_port(x->x_mic, mic_port);
+	}
 	x11_log("X display %s (%ux%u) attached to %s", x->x_display,
 	    x->x_width, x->x_height, sock);
 	if ((rv = x11_run(x, &p)) == 0)
@@ -296,6 +325,8 @@ x11_attach(struct x11 *x, const char *sock, const char *name)
 out:
 	if (x->x_snd != NULL)
 		xsnd_set_port(x->x_snd, -1);
+	if (x->x_mic != NULL)
+		xmic_set_port(x->x_mic, -1);
 	qxlshm_close(x->x_q);	/* sends DETACH */
 	x->x_q = NULL;
 	xcl_free(p.p_clip);
@@ -319,12 +350,15 @@ main(int argc, char **argv)
 		{ "no-file-transfer", no_argument, NULL, 'F' },
 		{ "audio-fifo", required_argument, NULL, 'a' },
 		{ "audio-format", required_argument, NULL, 'A' },
+		{ "mic-fifo", required_argument, NULL, 'm' },
+		{ "mic-format", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sock = NULL, *name = "spiced-x11", *file_dir = NULL,
-	    *fifo = NULL;
-	unsigned long rate = 48000, channels = 2;
+	    *fifo = NULL, *mic_fifo = NULL;
+	uint32_t rate = 48000, channels = 2, mic_rate = 48000,
+	    mic_channels = 2;
 	struct spd_err err;
 	struct sigaction sa;
 	struct x11 x;
@@ -335,7 +369,7 @@ main(int argc, char **argv)
 
 	memset(&x, 0, sizeof(x));
 	x.x_display = getenv("DISPLAY");
-	while ((c = getopt_long(argc, argv, "s:d:n:r:f:Fa:A:vh", longopts,
+	while ((c = getopt_long(argc, argv, "s:d:n:r:f:Fa:A:m:M:vh", longopts,
 	    NULL)) !=
 	    -1) {
 		switch (c) {
@@ -371,15 +405,19 @@ main(int argc, char **argv)
 			fifo = optarg;
 			break;
 		case 'A':
-			errno = 0;
-			rate = strtoul(optarg, &end, 10);
-			channels = *end == ':' ? strtoul(end + 1, &end, 10) :
-			    0;
-			if (errno != 0 || *end != '\0' || rate < 8000 ||
-			    rate > 192000 || channels < 1 || channels > 2) {
-				x11_log("--audio-format: %s is not RATE:"
-				    "CHANNELS, 8000..192000 Hz and 1 or 2 "
-				    "channels (e.g. 44100:2)", optarg);
+			if (xfifo_parse_format(optarg, &rate, &channels,
+			    &err) != 0) {
+				x11_log("--audio-format: %s", err.msg);
+				return 2;
+			}
+			break;
+		case 'm':
+			mic_fifo = optarg;
+			break;
+		case 'M':
+			if (xfifo_parse_format(optarg, &mic_rate,
+			    &mic_channels, &err) != 0) {
+				x11_log("--mic-format: %s", err.msg);
 				return 2;
 			}
 			break;
@@ -414,15 +452,26 @@ main(int argc, char **argv)
 		x11_log("file transfer: files from viewers are saved in %s",
 		    x.x_xfer_dir);
 	if (fifo != NULL) {
-		if ((x.x_snd = xsnd_new(fifo, (uint32_t)rate,
-		    (uint32_t)channels, &err)) == NULL) {
+		if ((x.x_snd = xsnd_new(fifo, rate, channels, &err)) ==
+		    NULL) {
 			x11_log("sound: %s; stopping", err.msg);
 			rv = 2;
 			goto out;
 		}
-		x11_log("sound: the session's sound from %s (S16LE, %lu Hz, "
-		    "%lu channel%s)", fifo, rate, channels,
+		x11_log("sound: the session's sound from %s (S16LE, %u Hz, "
+		    "%u channel%s)", fifo, rate, channels,
 		    channels == 1 ? "" : "s");
+	}
+	if (mic_fifo != NULL) {
+		if ((x.x_mic = xmic_new(mic_fifo, mic_rate, mic_channels,
+		    &err)) == NULL) {
+			x11_log("microphone: %s; stopping", err.msg);
+			rv = 2;
+			goto out;
+		}
+		x11_log("microphone: the viewer's microphone into %s (S16LE, "
+		    "%u Hz, %u channel%s)", mic_fifo, mic_rate, mic_channels,
+		    mic_channels == 1 ? "" : "s");
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -468,5 +517,6 @@ out:
 	if (x.x_xfer_dirfd >= 0)
 		close(x.x_xfer_dirfd);
 	xsnd_free(x.x_snd);
+	xmic_free(x.x_mic);
 	return rv;
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* x11-sound: see x11-sound.h. */
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +10,7 @@
 
 #include "qxl-shm.h"
 #include "x11.h"
+#include "x11-fifo.h"
 #include "x11-sound.h"
 
 /* Reads per readiness: 16 datagrams of 16 KiB, 1.4 s of 48 kHz
@@ -35,22 +35,9 @@ xsnd_new(const char *path, uint32_t rate, uint32_t channels,
     struct spd_err *err)
 {
 	struct xsnd *s;
-	struct stat sb;
 
-	if (rate < 8000 || rate > 192000 || channels < 1 || channels > 2) {
-		spd_err_set(err, "%u Hz, %u channels: not 8000..192000 Hz "
-		    "and 1 or 2 channels", rate, channels);
+	if (xfifo_make(path, err) != 0)
 		return NULL;
-	}
-	if (lstat(path, &sb) != 0) {
-		if (errno != ENOENT || mkfifo(path, 0600) != 0) {
-			spd_err_errno(err, "%s", path);
-			return NULL;
-		}
-	} else if (!S_ISFIFO(sb.st_mode)) {
-		spd_err_set(err, "%s: not a FIFO", path);
-		return NULL;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		spd_err_set(err, "out of memory");
 		return NULL;

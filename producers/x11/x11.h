@@ -29,8 +29,10 @@ struct x11 {
 	/* Where files from the client go (-1: file transfer disabled). */
 	int			 x_xfer_dirfd;
 	const char		*x_xfer_dir;
-	/* The session's sound (NULL: none given). */
+	/* The session's sound and the viewer's microphone (NULL: none
+	 * given). */
 	struct xsnd		*x_snd;
+	struct xmic		*x_mic;
 };
 
 /* "spiced-x11: " and the message on stderr. */

@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The X session's sound through spiced-x11 --audio-fifo, heard by the
-real spice-gtk client: what the session's sound server writes into the
-FIFO (raw S16LE, as PulseAudio's module-pipe-sink does; here written by
-the test, in real time and cut in the middle of frames) at 44.1 kHz is
-the viewer's playback PCM byte for byte; 200 ms of silence stops the
-viewer's playback, and the next sound starts it again.  Then, at the
-default 48 kHz (Opus to spice-gtk), a real PulseAudio playing a 440 Hz
-tone into its pipe sink: the viewer hears 440 Hz.  A FIFO path that is
-a regular file, or a format out of range, stops spiced-x11 at start with
-the reason."""
+"""The X session's sound both ways through spiced-x11 --audio-fifo and
+--mic-fifo, with the real spice-gtk client: what the session's sound
+server writes into the sound FIFO (raw S16LE, as PulseAudio's
+module-pipe-sink does; here written by the test, in real time and cut in
+the middle of frames) at 44.1 kHz is the viewer's playback PCM byte for
+byte; 200 ms of silence stops the viewer's playback, and the next sound
+starts it again.  The viewer's microphone opens (RECORD_START) only once
+a reader holds the microphone FIFO, its sound arrives there byte for
+byte, and it closes (RECORD_STOP) when the reader goes.  Then, at the
+default 48 kHz (Opus both ways with spice-gtk), a real PulseAudio: a
+440 Hz tone played into its pipe sink is heard by the viewer at 440 Hz,
+and the viewer's 600 Hz tone is recorded from its pipe source at
+600 Hz.  A FIFO path that is a regular file, or a format out of range,
+stops spiced-x11 at start with the reason."""
 
 import array
 import math
@@ -81,7 +85,7 @@ def refused(sp, x, uid, args, reason):
     del mark
 
 
-def pulseaudio_part(sp, x, uid, fifo):
+def pulseaudio_part(sp, x, uid, fifo, mic):
     """A real PulseAudio as the session's user, its pipe sink on the FIFO
     spiced-x11 reads (paced by its own clock), playing a tone."""
     home = os.path.join(common.tmpdir(), "pa-home")
@@ -94,7 +98,8 @@ def pulseaudio_part(sp, x, uid, fifo):
         ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
          "--system=no", "-L", "module-native-protocol-unix socket=%s" % sock,
          "-L", "module-pipe-sink file=%s format=s16le rate=48000 channels=2 "
-         "use_system_clock_for_timing=yes" % fifo],
+         "use_system_clock_for_timing=yes" % fifo,
+         "-L", "module-pipe-source file=%s format=s16le rate=48000 channels=2" % mic],
         env=env, stdout=sp.log, stderr=subprocess.STDOUT, preexec_fn=common.demote_fn(uid))
     common._procs.append(pa)
     common.wait_for(lambda: os.path.exists(sock), 10, "PulseAudio's socket")
@@ -109,6 +114,7 @@ def main():
     if uid is not None:
         os.chown(run, uid, uid)
     fifo = os.path.join(run, "sound.fifo")
+    mic = os.path.join(run, "mic.fifo")
     sp = common.Spiced(password="pw", extra=common.producer_conf(uid))
     common.wait_producer_socket(sp)
 
@@ -117,15 +123,21 @@ def main():
     refused(sp, x, uid, ["--audio-fifo", plain], "not a FIFO")
     refused(sp, x, uid, ["--audio-fifo", fifo, "--audio-format", "7:2"], "not RATE:CHANNELS")
     refused(sp, x, uid, ["--audio-fifo", fifo, "--audio-format", "44100:3"], "not RATE:CHANNELS")
+    refused(sp, x, uid, ["--mic-fifo", plain], "not a FIFO")
+    os.mkfifo(mic, 0o600)   # the test plays the sound server: its FIFO
+    if uid is not None:
+        os.chown(mic, uid, uid)
+    refused(sp, x, uid, ["--mic-fifo", mic, "--mic-format", "200000:1"], "not RATE:CHANNELS")
 
     mark = sp.log_mark()
-    x11 = xsession.start_spiced_x11(sp, x, uid, "--audio-fifo", fifo, "--audio-format", "44100:2")
+    x11 = xsession.start_spiced_x11(sp, x, uid, "--audio-fifo", fifo, "--audio-format", "44100:2",
+                                    "--mic-fifo", mic, "--mic-format", "44100:2")
     sp.wait_log(r"spiced-x11: sound: the session's sound from %s \(S16LE, 44100 Hz, 2 channels\)"
                 % fifo, 5, mark)
     check(os.path.exists(fifo) and os.stat(fifo).st_mode & 0o777 == 0o600,
           "the FIFO was not made 0600")
     a = spice_client.connect(port=sp.port, password="pw", audio=True)
-    a.wait_channels([spice_client.CHANNEL_PLAYBACK])
+    a.wait_channels([spice_client.CHANNEL_PLAYBACK, spice_client.CHANNEL_RECORD])
     sp.wait_log(r"the sound goes to session|playback channel", 10)
 
     # Byte for byte, at 44.1 kHz (raw to spice-gtk), cut mid-frame.
@@ -142,16 +154,46 @@ def main():
     check(bytes(a.pcm[n:]) == pcm[:17640], "the second sound differs")
     check(len(a.playback_starts) == 2, "playback starts %r" % a.playback_starts)
 
+    # The microphone: closed while nothing reads its FIFO, open while the
+    # test reads it as a sound server would, its sound byte for byte.
+    t = time.monotonic()
+    a.wait_until(lambda: a.record_starts or time.monotonic() > t + 1.5, 5, "a second and a half")
+    check(a.record_starts == [], "the microphone opened with no reader: %r" % a.record_starts)
+    reader = os.open(mic, os.O_RDONLY | os.O_NONBLOCK)
+    a.wait_until(lambda: a.record_starts, 5, "RECORD_START once the FIFO has a reader")
+    check(a.record_starts == [(FMT_S16, 2, 44100)], "record starts %r" % a.record_starts)
+    # spice-gtk sends whole buffers of its own size only: 15360 bytes is
+    # a multiple of any it uses.
+    voice = tone(550, 0.2, 44100, 2)[:2 * 15360]
+    a.send_record(voice)
+    heard = bytearray()
+
+    def drain():
+        try:
+            heard.extend(os.read(reader, 65536))
+        except BlockingIOError:
+            pass
+        return len(heard) >= len(voice)
+    a.wait_until(drain, 10, "the viewer's microphone in the FIFO")
+    check(bytes(heard) == voice, "the FIFO got %d bytes, not the viewer's %d"
+          % (len(heard), len(voice)))
+    os.close(reader)
+    # The reader gone: the next write finds out, and the viewer's
+    # microphone closes.
+    a.send_record(voice[:15360])
+    a.wait_until(lambda: a.record_stops >= 1, 5, "RECORD_STOP once the reader went")
+    os.unlink(mic)          # PulseAudio's pipe source makes its own
+
     a.disconnect()
 
     # The default format, from a real PulseAudio.
     x11.terminate()
     check(x11.wait(timeout=15) == 0, "spiced-x11 did not stop on SIGTERM")
     mark = sp.log_mark()
-    xsession.start_spiced_x11(sp, x, uid, "--audio-fifo", fifo)
+    xsession.start_spiced_x11(sp, x, uid, "--audio-fifo", fifo, "--mic-fifo", mic)
     sp.wait_log(r"sound: the session's sound from %s \(S16LE, 48000 Hz, 2 channels\)"
                 % fifo, 5, mark)
-    pa, env, sock = pulseaudio_part(sp, x, uid, fifo)
+    pa, env, sock = pulseaudio_part(sp, x, uid, fifo, mic)
     a = spice_client.connect(port=sp.port, password="pw", audio=True)
     a.wait_channels([spice_client.CHANNEL_PLAYBACK])
     played = subprocess.Popen(["pacat", "--server=unix:" + sock, "--playback", "--raw",
@@ -169,9 +211,41 @@ def main():
     hz = pitch(a.pcm[begin:begin + 48000 * 4 // 2], 2, 48000)
     check(abs(hz - 440) < 440 * 0.03, "the viewer heard %.0f Hz of PulseAudio's 440" % hz)
     played.wait(timeout=15)
+
+    # The viewer's 600 Hz, recorded from PulseAudio's pipe source.
+    a.wait_until(lambda: a.record_starts, 10, "RECORD_START from PulseAudio's pipe source")
+    check(a.record_starts[-1] == (FMT_S16, 2, 48000), "record starts %r" % a.record_starts)
+    rec = subprocess.Popen(["parecord", "--server=unix:" + sock, "--raw", "--format=s16le",
+                            "--rate=48000", "--channels=2", "--latency-msec=20"],
+                           env=env, stdout=subprocess.PIPE, preexec_fn=common.demote_fn(uid))
+    common._procs.append(rec)
+    os.set_blocking(rec.stdout.fileno(), False)
+    got = bytearray()
+    voice = tone(600, 0.01, 48000, 2)       # 10 ms, 6 whole periods: one Opus frame
+    t0 = time.monotonic()
+
+    def recorded():
+        n = int((time.monotonic() - t0) * 100) + 5
+        while sent[0] < n:
+            a.send_record(voice)
+            sent[0] += 1
+        try:
+            got.extend(rec.stdout.read() or b"")
+        except BlockingIOError:
+            pass
+        return len(got) - tone_at(got) >= 48000 * 4 * 6 // 10
+    sent = [0]
+    a.wait_until(recorded, 15, "the viewer's tone recorded from PulseAudio")
+    begin = tone_at(got) + 48000 * 4 // 20
+    mic_hz = pitch(got[begin:begin + 48000 * 4 // 2], 2, 48000)
+    rec.kill()
+    rec.wait()
+    check(abs(mic_hz - 600) < 600 * 0.03, "PulseAudio recorded %.0f Hz of the viewer's 600"
+          % mic_hz)
     pa.terminate()
     pa.wait(timeout=10)
-    print("sound: the FIFO's bytes exact at 44.1 kHz; PulseAudio's tone heard at %.0f Hz" % hz)
+    print("sound: the FIFOs' bytes exact at 44.1 kHz both ways; PulseAudio's tone heard "
+          "at %.0f Hz, the viewer's recorded at %.0f Hz" % (hz, mic_hz))
     a.disconnect()
 
 

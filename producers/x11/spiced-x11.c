@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "mono-time.h"
 #include "x11.h"
 #include "x11-agent.h"
 #include "x11-clipboard.h"
@@ -53,12 +52,6 @@ x11_errf(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-int64_t
-x11_now_ms(void)
-{
-	return (int64_t)(mono_ns() / 1000000u);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <xcb/xcb.h>
 
 #include "libqxlshm.h"
+#include "mono-time.h"
 
 struct x11 {
 	xcb_connection_t	*x_c;
@@ -43,7 +44,11 @@ int	x11_errf(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
 /* CLOCK_MONOTONIC in milliseconds. */
-int64_t	x11_now_ms(void);
+static inline int64_t
+x11_now_ms(void)
+{
+	return (int64_t)(mono_ns() / 1000000u);
+}
 
 /* The first event code of extension ext, or -1 (message in err) when the
  * X server lacks it. */

@@ -127,8 +127,8 @@ static int
 x11_run(struct x11 *x, struct x11_parts *p)
 {
 	xcb_generic_event_t *ev;
-	struct pollfd pfd[7];
-	int due, cdue, n, i, agent, snd, mic, played;
+	struct pollfd pfd[8];
+	int due, cdue, n, i, agent, snd, mic, micw, played;
 
 	for (;;) {
 		while ((ev = xcb_poll_for_event(x->x_c)) != NULL) {
@@ -164,7 +164,7 @@ x11_run(struct x11 *x, struct x11_parts *p)
 			due = cdue;
 		if (x->x_snd != NULL &&
 		    (cdue = xsnd_due_ms(x->x_snd)) == 0) {
-			xsnd_idle(x->x_snd);
+			xsnd_tick(x->x_snd);
 			continue;
 		}
 		if (due < 0 || (cdue >= 0 && cdue < due))
@@ -198,11 +198,16 @@ x11_run(struct x11 *x, struct x11_parts *p)
 			pfd[n].fd = xsnd_fd(x->x_snd);
 			pfd[n++].events = POLLIN;
 		}
-		mic = -1;
+		mic = micw = -1;
 		if (x->x_mic != NULL && xmic_port_fd(x->x_mic) >= 0) {
 			mic = n;
 			pfd[n].fd = xmic_port_fd(x->x_mic);
 			pfd[n++].events = POLLIN;
+		}
+		if (x->x_mic != NULL && xmic_fifo_fd(x->x_mic) >= 0) {
+			micw = n;
+			pfd[n].fd = xmic_fifo_fd(x->x_mic);
+			pfd[n++].events = 0;	/* POLLERR: the reader left */
 		}
 		if (poll(pfd, (nfds_t)n, due) == -1 &&
 		    errno != EINTR) {
@@ -224,6 +229,10 @@ x11_run(struct x11 *x, struct x11_parts *p)
 		if (mic >= 0 && pfd[mic].revents != 0) {
 			xmic_handle(x->x_mic);
 			pfd[mic].revents = 0;
+		}
+		if (micw >= 0 && pfd[micw].revents != 0) {
+			xmic_fifo_error(x->x_mic);
+			pfd[micw].revents = 0;
 		}
 		for (i = 1; i < n; i++)
 			if (pfd[i].revents != 0)

@@ -229,6 +229,19 @@ xmic_port_fd(const struct xmic *m)
 	return m->m_port;
 }
 
+int
+xmic_fifo_fd(const struct xmic *m)
+{
+	return m->m_fd;
+}
+
+void
+xmic_fifo_error(struct xmic *m)
+{
+	if (m->m_fd >= 0)
+		xmic_reader_gone(m);
+}
+
 void
 xmic_free(struct xmic *m)
 {

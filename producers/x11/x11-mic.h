@@ -7,7 +7,8 @@
  * the viewer's sound there, in writes of at most PIPE_BUF bytes of whole
  * frames, each whole or dropped when the reader lags: the stream never
  * loses its frame alignment and spiced-x11 never waits.  When the reader
- * closes, STOP, and the path is looked at again every second.
+ * closes (POLLERR on the write end), STOP, and the path is looked at
+ * again every second.
  */
 #ifndef X11_MIC_H
 #define X11_MIC_H
@@ -34,6 +35,12 @@ void		 xmic_set_port(struct xmic *, int port);
  * then); -1 when none. */
 int		 xmic_port_fd(const struct xmic *);
 void		 xmic_handle(struct xmic *);
+/* The FIFO's write end while a reader holds it, or -1: polled for
+ * POLLERR (no events asked), which says the reader closed it
+ * (xmic_fifo_error then), so the viewer's microphone closes at once, not
+ * at its next sound. */
+int		 xmic_fifo_fd(const struct xmic *);
+void		 xmic_fifo_error(struct xmic *);
 /* Milliseconds until the FIFO is looked at for a reader (0: now,
  * xmic_check then), or -1. */
 int		 xmic_due_ms(const struct xmic *);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* x11-sound: see x11-sound.h. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +19,10 @@
 #define XSND_MAX_READS	16
 
 struct xsnd {
+	char		*s_path;
 	int		 s_fd;		/* the FIFO's read end */
 	int		 s_keep;	/* a write end of our own: no EOF */
+	int64_t		 s_check_ms;	/* next look at the path */
 	int		 s_port;	/* spiced's audio port, or -1 */
 	uint32_t	 s_rate;
 	uint32_t	 s_channels;
@@ -28,7 +31,31 @@ struct xsnd {
 	int		 s_playing;
 	int64_t		 s_last_ms;	/* when the last frame came */
 	uint64_t	 s_dropped;	/* datagrams spiced had no room for */
+	int		 s_said;	/* "cannot reopen" logged */
 };
+
+/* Open the FIFO at s_path (made when missing) into s_fd and s_keep. */
+static int
+xsnd_open(struct xsnd *s, struct spd_err *err)
+{
+	int fd, keep;
+
+	if (xfifo_make(s->s_path, err) != 0)
+		return -1;
+	/* Our own write end keeps the read end from seeing EOF whenever
+	 * the sound server closes its own: no busy loop meanwhile. */
+	if ((fd = open(s->s_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return spd_err_errno(err, "%s", s->s_path);
+	if ((keep = open(s->s_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		spd_err_errno(err, "%s", s->s_path);
+		close(fd);
+		return -1;
+	}
+	s->s_fd = fd;
+	s->s_keep = keep;
+	s->s_npart = 0;
+	return 0;
+}
 
 struct xsnd *
 xsnd_new(const char *path, uint32_t rate, uint32_t channels,
@@ -36,25 +63,21 @@ xsnd_new(const char *path, uint32_t rate, uint32_t channels,
 {
 	struct xsnd *s;
 
-	if (xfifo_make(path, err) != 0)
-		return NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->s_path = strdup(path)) == NULL) {
+		free(s);
 		spd_err_set(err, "out of memory");
 		return NULL;
 	}
 	s->s_port = -1;
 	s->s_rate = rate;
 	s->s_channels = channels;
-	/* Our own write end keeps the read end from seeing EOF whenever
-	 * the sound server closes its own: no busy loop meanwhile. */
-	if ((s->s_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
-	    (s->s_keep = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		spd_err_errno(err, "%s", path);
-		if (s->s_fd >= 0)
-			close(s->s_fd);
+	if (xsnd_open(s, err) != 0) {
+		free(s->s_path);
 		free(s);
 		return NULL;
 	}
+	s->s_check_ms = x11_now_ms() + XSND_CHECK_MS;
 	return s;
 }
 
@@ -138,19 +161,50 @@ xsnd_due_ms(const struct xsnd *s)
 {
 	int64_t left;
 
-	if (!s->s_playing)
-		return -1;
-	left = s->s_last_ms + XSND_IDLE_MS - x11_now_ms();
+	left = (s->s_playing ? s->s_last_ms + XSND_IDLE_MS : s->s_check_ms) -
+	    x11_now_ms();
 	return left <= 0 ? 0 : (int)left;
 }
 
+/* Still the FIFO at the path?  A sound server that made it removes it
+ * when it stops (PulseAudio's pipe sink) and makes another when it
+ * starts again, which a read end of the old one would never hear. */
+static void
+xsnd_check(struct xsnd *s)
+{
+	struct spd_err err;
+	struct stat now, held;
+	int fd = s->s_fd, keep = s->s_keep;
+
+	s->s_check_ms = x11_now_ms() + XSND_CHECK_MS;
+	if (stat(s->s_path, &now) == 0 && fstat(fd, &held) == 0 &&
+	    now.st_ino == held.st_ino && now.st_dev == held.st_dev)
+		return;
+	if (xsnd_open(s, &err) != 0) {
+		if (!s->s_said)
+			x11_log("sound: %s; trying again every second",
+			    err.msg);
+		s->s_said = 1;
+		return;
+	}
+	x11_log("sound: %s is another FIFO now: reading that one", s->s_path);
+	s->s_said = 0;
+	close(keep);
+	close(fd);
+}
+
 void
-xsnd_idle(struct xsnd *s)
+xsnd_tick(struct xsnd *s)
 {
 	uint32_t stop = QXLSHM_AUDIO_STOP;
 
+	if (!s->s_playing) {
+		xsnd_check(s);
+		return;
+	}
 	xsnd_send(s, &stop, sizeof(stop));
 	s->s_playing = 0;
+	s->s_check_ms = x11_now_ms() + XSND_CHECK_MS;
 	if (s->s_dropped > 0)
 		x11_log("sound: %llu datagrams dropped while it played "
 		    "(spiced had no room for them)",
@@ -166,5 +220,6 @@ xsnd_free(struct xsnd *s)
 	xsnd_set_port(s, -1);
 	close(s->s_keep);
 	close(s->s_fd);
+	free(s->s_path);
 	free(s);
 }

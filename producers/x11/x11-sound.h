@@ -7,7 +7,8 @@
  * once, in whole frames.  200 ms without a frame is a STOP, so viewers
  * close their playback.  The FIFO outlives attachments to spiced: with
  * no port its sound is read and dropped, so that the sound server never
- * blocks.
+ * blocks.  A new FIFO at the path (a sound server started again) is
+ * found within a second of silence.
  */
 #ifndef X11_SOUND_H
 #define X11_SOUND_H
@@ -18,6 +19,9 @@
 
 /* Silence this long after the last frame is a STOP. */
 #define XSND_IDLE_MS	200
+/* While silent, the path is looked at this often: a sound server that
+ * starts again may have made a new FIFO there. */
+#define XSND_CHECK_MS	1000
 
 struct xsnd;
 
@@ -33,9 +37,10 @@ void		 xsnd_set_port(struct xsnd *, int port);
 /* Read what waits and send it (a port that fails is closed, logged, and
  * the sound dropped until the next). */
 void		 xsnd_read(struct xsnd *);
-/* Milliseconds until a STOP is due (0: now, xsnd_idle then), or -1. */
+/* Milliseconds until xsnd_tick is due (0: now): the STOP after the
+ * last frame, or the next look at the path. */
 int		 xsnd_due_ms(const struct xsnd *);
-void		 xsnd_idle(struct xsnd *);
+void		 xsnd_tick(struct xsnd *);
 void		 xsnd_free(struct xsnd *);
 
 #endif

@@ -12,12 +12,14 @@ byte, and it closes (RECORD_STOP) when the reader goes.  Then, at the
 default 48 kHz (Opus both ways with spice-gtk), a real PulseAudio: a
 440 Hz tone played into its pipe sink is heard by the viewer at 440 Hz,
 and the viewer's 600 Hz tone is recorded from its pipe source at
-600 Hz.  A FIFO path that is a regular file, or a format out of range,
+600 Hz; PulseAudio stopped and started again with new FIFOs, both ways
+work again.  A FIFO path that is a regular file, or a format out of range,
 stops spiced-x11 at start with the reason."""
 
 import array
 import math
 import os
+import re
 import subprocess
 import time
 
@@ -85,11 +87,12 @@ def refused(sp, x, uid, args, reason):
     del mark
 
 
-def pulseaudio_part(sp, x, uid, fifo, mic):
-    """A real PulseAudio as the session's user, its pipe sink on the FIFO
-    spiced-x11 reads (paced by its own clock), playing a tone."""
+def start_pulseaudio(sp, uid, fifo, mic):
+    """A real PulseAudio as the session's user: its pipe sink on the FIFO
+    spiced-x11 reads (paced by its own clock), its pipe source on the one
+    it writes."""
     home = os.path.join(common.tmpdir(), "pa-home")
-    os.mkdir(home, 0o700)
+    os.makedirs(home, 0o700, exist_ok=True)
     if uid is not None:
         os.chown(home, uid, uid)
     env = dict(os.environ, HOME=home, XDG_RUNTIME_DIR=home, XDG_CONFIG_HOME=home)
@@ -104,6 +107,56 @@ def pulseaudio_part(sp, x, uid, fifo, mic):
     common._procs.append(pa)
     common.wait_for(lambda: os.path.exists(sock), 10, "PulseAudio's socket")
     return pa, env, sock
+
+
+def pa_client(argv, env, sock, uid, **kw):
+    p = subprocess.Popen([argv[0], "--server=unix:" + sock, "--raw", "--format=s16le",
+                          "--rate=48000", "--channels=2"] + argv[1:],
+                         env=env, preexec_fn=common.demote_fn(uid), **kw)
+    common._procs.append(p)
+    return p
+
+
+def heard(a, env, sock, uid, hz):
+    """What the viewer hears of hz played by PulseAudio (pacat), measured
+    from where the tone begins (the pipe sink writes silence before)."""
+    n = len(a.pcm)
+    played = pa_client(["pacat", "--playback"], env, sock, uid, stdin=subprocess.PIPE)
+    played.stdin.write(tone(hz, 1.0, 48000, 2))
+    played.stdin.close()
+    a.wait_until(lambda: len(a.pcm) - n - tone_at(a.pcm[n:]) >= 48000 * 4 * 6 // 10, 15,
+                 "PulseAudio's tone")
+    check(a.playback_starts[-1] == (FMT_S16, 2, 48000), "playback starts %r" % a.playback_starts)
+    begin = n + tone_at(a.pcm[n:]) + 48000 * 4 // 20
+    played.wait(timeout=15)
+    return pitch(a.pcm[begin:begin + 48000 * 4 // 2], 2, 48000)
+
+
+def recorded(a, env, sock, uid, hz):
+    """What PulseAudio records (parecord) of the viewer's hz (hz * 10 ms a
+    whole number of periods: spice-gtk's Opus frames, sent in real
+    time)."""
+    rec = pa_client(["parecord", "--latency-msec=20"], env, sock, uid, stdout=subprocess.PIPE)
+    os.set_blocking(rec.stdout.fileno(), False)
+    got = bytearray()
+    voice = tone(hz, 0.01, 48000, 2)
+    t0 = time.monotonic()
+    sent = [0]
+
+    def enough():
+        while sent[0] < int((time.monotonic() - t0) * 100) + 5:
+            a.send_record(voice)
+            sent[0] += 1
+        try:
+            got.extend(rec.stdout.read() or b"")
+        except BlockingIOError:
+            pass
+        return len(got) - tone_at(got) >= 48000 * 4 * 6 // 10
+    a.wait_until(enough, 15, "the viewer's tone recorded from PulseAudio")
+    rec.kill()
+    rec.wait()
+    begin = tone_at(got) + 48000 * 4 // 20
+    return pitch(got[begin:begin + 48000 * 4 // 2], 2, 48000)
 
 
 def main():
@@ -166,17 +219,17 @@ def main():
     # a multiple of any it uses.
     voice = tone(550, 0.2, 44100, 2)[:2 * 15360]
     a.send_record(voice)
-    heard = bytearray()
+    in_fifo = bytearray()
 
     def drain():
         try:
-            heard.extend(os.read(reader, 65536))
+            in_fifo.extend(os.read(reader, 65536))
         except BlockingIOError:
             pass
-        return len(heard) >= len(voice)
+        return len(in_fifo) >= len(voice)
     a.wait_until(drain, 10, "the viewer's microphone in the FIFO")
-    check(bytes(heard) == voice, "the FIFO got %d bytes, not the viewer's %d"
-          % (len(heard), len(voice)))
+    check(bytes(in_fifo) == voice, "the FIFO got %d bytes, not the viewer's %d"
+          % (len(in_fifo), len(voice)))
     os.close(reader)
     # The reader gone: the next write finds out, and the viewer's
     # microphone closes.
@@ -193,59 +246,44 @@ def main():
     xsession.start_spiced_x11(sp, x, uid, "--audio-fifo", fifo, "--mic-fifo", mic)
     sp.wait_log(r"sound: the session's sound from %s \(S16LE, 48000 Hz, 2 channels\)"
                 % fifo, 5, mark)
-    pa, env, sock = pulseaudio_part(sp, x, uid, fifo, mic)
+    pa, env, sock = start_pulseaudio(sp, uid, fifo, mic)
     a = spice_client.connect(port=sp.port, password="pw", audio=True)
-    a.wait_channels([spice_client.CHANNEL_PLAYBACK])
-    played = subprocess.Popen(["pacat", "--server=unix:" + sock, "--playback", "--raw",
-                               "--format=s16le", "--rate=48000", "--channels=2"],
-                              env=env, stdin=subprocess.PIPE, preexec_fn=common.demote_fn(uid))
-    common._procs.append(played)
-    played.stdin.write(tone(440, 1.0, 48000, 2))
-    played.stdin.close()
-    # The pipe sink writes silence until the tone: measured from where
-    # the tone begins, for half a second.
-    a.wait_until(lambda: len(a.pcm) - tone_at(a.pcm) >= 48000 * 4 * 6 // 10, 15,
-                 "PulseAudio's tone")
-    check(a.playback_starts[0] == (FMT_S16, 2, 48000), "playback starts %r" % a.playback_starts)
-    begin = tone_at(a.pcm) + 48000 * 4 // 20
-    hz = pitch(a.pcm[begin:begin + 48000 * 4 // 2], 2, 48000)
+    a.wait_channels([spice_client.CHANNEL_PLAYBACK, spice_client.CHANNEL_RECORD])
+    hz = heard(a, env, sock, uid, 440)
     check(abs(hz - 440) < 440 * 0.03, "the viewer heard %.0f Hz of PulseAudio's 440" % hz)
-    played.wait(timeout=15)
-
-    # The viewer's 600 Hz, recorded from PulseAudio's pipe source.
     a.wait_until(lambda: a.record_starts, 10, "RECORD_START from PulseAudio's pipe source")
     check(a.record_starts[-1] == (FMT_S16, 2, 48000), "record starts %r" % a.record_starts)
-    rec = subprocess.Popen(["parecord", "--server=unix:" + sock, "--raw", "--format=s16le",
-                            "--rate=48000", "--channels=2", "--latency-msec=20"],
-                           env=env, stdout=subprocess.PIPE, preexec_fn=common.demote_fn(uid))
-    common._procs.append(rec)
-    os.set_blocking(rec.stdout.fileno(), False)
-    got = bytearray()
-    voice = tone(600, 0.01, 48000, 2)       # 10 ms, 6 whole periods: one Opus frame
-    t0 = time.monotonic()
-
-    def recorded():
-        n = int((time.monotonic() - t0) * 100) + 5
-        while sent[0] < n:
-            a.send_record(voice)
-            sent[0] += 1
-        try:
-            got.extend(rec.stdout.read() or b"")
-        except BlockingIOError:
-            pass
-        return len(got) - tone_at(got) >= 48000 * 4 * 6 // 10
-    sent = [0]
-    a.wait_until(recorded, 15, "the viewer's tone recorded from PulseAudio")
-    begin = tone_at(got) + 48000 * 4 // 20
-    mic_hz = pitch(got[begin:begin + 48000 * 4 // 2], 2, 48000)
-    rec.kill()
-    rec.wait()
+    mic_hz = recorded(a, env, sock, uid, 600)
     check(abs(mic_hz - 600) < 600 * 0.03, "PulseAudio recorded %.0f Hz of the viewer's 600"
           % mic_hz)
+
+    # PulseAudio stops (its pipe source takes its FIFO away; a pipe sink
+    # that made its own does too, as here) and starts again with new
+    # FIFOs: both ways work again.
+    pa.terminate()
+    pa.wait(timeout=10)
+    a.wait_until(lambda: a.record_stops >= 1, 10, "RECORD_STOP when PulseAudio stopped")
+    os.unlink(fifo)
+    starts = len(a.record_starts)
+    mark = sp.log_mark()
+    pa, env, sock = start_pulseaudio(sp, uid, fifo, mic)
+    # spiced-x11 finds the new FIFO within a second of silence (what
+    # PulseAudio plays before is the FIFO's to hold, then its own to drop).
+    a.wait_until(lambda: re.search(r"sound: %s is another FIFO now" % re.escape(fifo),
+                                   sp.log_text()[mark:]), 5, "spiced-x11 to read the new FIFO")
+    hz2 = heard(a, env, sock, uid, 500)
+    check(abs(hz2 - 500) < 500 * 0.03, "after PulseAudio restarted the viewer heard %.0f Hz of "
+          "its 500" % hz2)
+    a.wait_until(lambda: len(a.record_starts) > starts, 10,
+                 "RECORD_START from the restarted PulseAudio")
+    mic_hz2 = recorded(a, env, sock, uid, 700)
+    check(abs(mic_hz2 - 700) < 700 * 0.03, "the restarted PulseAudio recorded %.0f Hz of the "
+          "viewer's 700" % mic_hz2)
     pa.terminate()
     pa.wait(timeout=10)
     print("sound: the FIFOs' bytes exact at 44.1 kHz both ways; PulseAudio's tone heard "
-          "at %.0f Hz, the viewer's recorded at %.0f Hz" % (hz, mic_hz))
+          "at %.0f Hz, the viewer's recorded at %.0f Hz; after PulseAudio restarted, %.0f "
+          "and %.0f Hz" % (hz, mic_hz, hz2, mic_hz2))
     a.disconnect()
 
 

@@ -18,7 +18,7 @@
 #include "sbuf.h"
 
 /* Transfers under way at once (spice-gtk starts one per file dropped). */
-#define XF_MAX_TASKS	32
+#define XF_MAX_TASKS	128
 
 /* An answer to the client: a VD_AGENT_FILE_XFER_STATUS. */
 struct xf_status {

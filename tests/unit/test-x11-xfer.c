@@ -233,6 +233,7 @@ static void
 test_files(void)
 {
 	char dir[] = "/tmp/test-x11-xfer.XXXXXX", outside[600], link[600];
+	char many[32];
 	const char *name;
 	struct xf_status st;
 	struct xf *f;
@@ -314,12 +315,14 @@ test_files(void)
 	ASSERT_INT_EQ(st.result, VD_AGENT_FILE_XFER_STATUS_ERROR);
 	ASSERT_STR_CONTAINS(last_log, "a transfer of that id is under way");
 	for (i = 1; i < XF_MAX_TASKS; i++) {
-		ASSERT_INT_EQ(start(f, 100 + i, "many", 1, &st), 1);
+		snprintf(many, sizeof(many), "many-%d", i);
+		ASSERT_INT_EQ(start(f, 100 + i, many, 1, &st), 1);
 		ASSERT_INT_EQ(st.result,
 		    VD_AGENT_FILE_XFER_STATUS_CAN_SEND_DATA);
 	}
-	ASSERT_INT_EQ(start(f, 200, "one-too-many", 1, &st), 1);
+	ASSERT_INT_EQ(start(f, 100 + XF_MAX_TASKS, "one-too-many", 1, &st), 1);
 	ASSERT_INT_EQ(st.result, VD_AGENT_FILE_XFER_STATUS_ERROR);
+	ASSERT_STR_CONTAINS(last_log, "transfers are under way already");
 	ASSERT_TRUE(!exists(dirfd, "one-too-many"));
 
 	/* The client goes away: every part is removed, what was saved

@@ -106,10 +106,58 @@ def _ephemeral_range():
         return 32768, 60999
 
 
+# Ports given to this test, reserved against the other tests running at
+# the same time (make check -j): a file each, naming our pid, in a
+# directory they share; a reservation whose test is gone is taken over.
+_PORTS_DIR = "/tmp/spiced-test-ports"
+
+
+def _reserve_port(port):
+    try:
+        os.makedirs(_PORTS_DIR, exist_ok=True)
+        os.chmod(_PORTS_DIR, 0o1777)
+    except OSError:
+        pass
+    path = os.path.join(_PORTS_DIR, str(port))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                with open(path) as f:
+                    owner = int(f.read() or 0)
+                os.kill(owner, 0)
+                return False        # another test's, alive
+            except (OSError, ValueError):
+                try:                # its test is gone: take it over
+                    os.unlink(path)
+                except OSError:
+                    return False
+                continue
+        except OSError:
+            return True             # no shared directory: as before
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+    return False
+
+
+@atexit.register
+def _release_ports():
+    for port in _ports_given:
+        try:
+            with open(os.path.join(_PORTS_DIR, str(port))) as f:
+                if int(f.read() or 0) == os.getpid():
+                    os.unlink(os.path.join(_PORTS_DIR, str(port)))
+        except (OSError, ValueError):
+            pass
+
+
 def free_port():
-    """A loopback TCP port free now, below the kernel's ephemeral range:
-    a port bind(0) hands out is one every outgoing connection of a
-    parallel test may take before the server binds it."""
+    """A loopback TCP port free now, below the kernel's ephemeral range (a
+    port bind(0) hands out is one every outgoing connection of a parallel
+    test may take before the server binds it), and given to no other test
+    running (two tests picking the same free port would race to bind it)."""
     lo, _hi = _ephemeral_range()
     for _ in range(200):
         port = random.SystemRandom().randrange(max(1024, lo - 20000), lo)
@@ -118,12 +166,13 @@ def free_port():
         s = socket.socket()
         try:
             s.bind(("127.0.0.1", port))
-            _ports_given.add(port)
-            return port
         except OSError:
             continue
         finally:
             s.close()
+        if _reserve_port(port):
+            _ports_given.add(port)
+            return port
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]

@@ -8,6 +8,7 @@
 #include <opus/opus.h>
 
 #include "record-convert.h"
+#include "sbuf.h"
 
 /* What the viewer is told when the producer's rate is an Opus one. */
 #define RCONV_VIEWER_RATE	48000
@@ -95,17 +96,19 @@ rconv_raw(struct rconv *rc, const uint8_t *in, size_t len)
 {
 	uint32_t k = rc->rc_vrate / rc->rc_rate, vch = rc->rc_vchannels;
 	size_t nin = len / (2u * vch * k), i, j, c;
-	const uint8_t *p;
+	struct sbuf sb;
 	int32_t sum[2];
-	int16_t v;
+	uint16_t u;
 
+	sbuf_init(&sb, in, len);
 	for (i = 0; i < nin; i++) {
 		sum[0] = sum[1] = 0;
 		for (j = 0; j < k; j++)
 			for (c = 0; c < vch; c++) {
-				p = in + ((i * k + j) * vch + c) * 2;
-				v = (int16_t)(p[0] | p[1] << 8);
-				sum[c] += v;
+				/* nin counts whole frames: never short. */
+				if (sbuf_get_u16le(&sb, &u) != 0)
+					return (long)(i * 2 * rc->rc_channels);
+				sum[c] += (int16_t)u;
 			}
 		if (rc->rc_channels == 1)
 			rc->rc_out[i] = (opus_int16)((sum[0] + sum[1]) /

@@ -122,6 +122,13 @@ x11_dispatch(struct x11 *x, struct x11_parts *p, xcb_generic_event_t *ev)
 /* Between attempts to reach spiced again (--reconnect). */
 #define X11_RETRY_MS		250
 
+/* The sooner of two timeouts in ms (-1: none). */
+static int
+x11_sooner(int a, int b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
 /* Until a signal, the X server's end or spiced's: 0 on a signal. */
 static int
 x11_run(struct x11 *x, struct x11_parts *p)
@@ -153,29 +160,25 @@ x11_run(struct x11 *x, struct x11_parts *p)
 			xc_update(p->p_cursor, 0);
 			continue;
 		}
-		if (due < 0 || (cdue >= 0 && cdue < due))
-			due = cdue;
+		due = x11_sooner(due, cdue);
 		if (p->p_clip != NULL &&
 		    (cdue = xcl_due_ms(p->p_clip)) == 0) {
 			xcl_expire(p->p_clip);
 			continue;
 		}
-		if (due < 0 || (cdue >= 0 && cdue < due))
-			due = cdue;
+		due = x11_sooner(due, cdue);
 		if (x->x_snd != NULL &&
 		    (cdue = xsnd_due_ms(x->x_snd)) == 0) {
 			xsnd_tick(x->x_snd);
 			continue;
 		}
-		if (due < 0 || (cdue >= 0 && cdue < due))
-			due = cdue;
+		due = x11_sooner(due, cdue);
 		if (x->x_mic != NULL &&
 		    (cdue = xmic_due_ms(x->x_mic)) == 0) {
 			xmic_check(x->x_mic);
 			continue;
 		}
-		if (due < 0 || (cdue >= 0 && cdue < due))
-			due = cdue;
+		due = x11_sooner(due, cdue);
 		xcb_flush(x->x_c);
 		n = 0;
 		pfd[n++].fd = xcb_get_file_descriptor(x->x_c);

@@ -28,15 +28,12 @@ xfifo_parse_format(const char *s, uint32_t *rate, uint32_t *channels,
 }
 
 int
-xfifo_make(const char *path, struct spd_err *err)
+xfifo_check(const char *path, struct spd_err *err)
 {
 	struct stat sb;
 
-	if (lstat(path, &sb) != 0) {
-		if (errno != ENOENT || mkfifo(path, 0600) != 0)
-			return spd_err_errno(err, "%s", path);
-		return 0;
-	}
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? 0 : spd_err_errno(err, "%s", path);
 	if (!S_ISFIFO(sb.st_mode))
 		return spd_err_set(err, "%s: not a FIFO", path);
 	return 0;

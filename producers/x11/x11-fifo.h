@@ -15,8 +15,8 @@
 int	xfifo_parse_format(const char *s, uint32_t *rate, uint32_t *channels,
 	    struct spd_err *err);
 
-/* The FIFO at path, made (mode 0600) when missing; -1 with the reason in
- * err when it cannot be, or something else is there. */
-int	xfifo_make(const char *path, struct spd_err *err);
+/* Nothing or a FIFO at path (a link is not followed): 0; -1 with the
+ * reason in err for anything else. */
+int	xfifo_check(const char *path, struct spd_err *err);
 
 #endif

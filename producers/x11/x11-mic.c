@@ -13,6 +13,7 @@
 #include "qxl-shm.h"
 #include "sbuf.h"
 #include "x11.h"
+#include "x11-fifo.h"
 #include "x11-mic.h"
 
 /* xmic_none's reason for something at the path that is no FIFO. */
@@ -37,15 +38,12 @@ xmic_new(const char *path, uint32_t rate, uint32_t channels,
     struct spd_err *err)
 {
 	struct xmic *m;
-	struct stat sb;
 
 	/* PulseAudio's pipe source makes the FIFO itself (and refuses one
 	 * that is there): it may come later; it must be a FIFO if it is
 	 * here now. */
-	if (lstat(path, &sb) == 0 && !S_ISFIFO(sb.st_mode)) {
-		spd_err_set(err, "%s: not a FIFO", path);
+	if (xfifo_check(path, err) != 0)
 		return NULL;
-	}
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->m_path = strdup(path)) == NULL) {
 		free(m);

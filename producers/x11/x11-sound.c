@@ -40,8 +40,10 @@ xsnd_open(struct xsnd *s, struct spd_err *err)
 {
 	int fd, keep;
 
-	if (xfifo_make(s->s_path, err) != 0)
+	if (xfifo_check(s->s_path, err) != 0)
 		return -1;
+	if (mkfifo(s->s_path, 0600) != 0 && errno != EEXIST)
+		return spd_err_errno(err, "%s", s->s_path);
 	/* Our own write end keeps the read end from seeing EOF whenever
 	 * the sound server closes its own: no busy loop meanwhile. */
 	if ((fd = open(s->s_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)

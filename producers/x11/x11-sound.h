@@ -25,8 +25,9 @@
 
 struct xsnd;
 
-/* The FIFO at path (xfifo_make), in frames of channels at rate Hz (as
- * xfifo_parse_format took them).  NULL with the reason in err. */
+/* The FIFO at path (made, mode 0600, when nothing is there), in frames
+ * of channels at rate Hz (as xfifo_parse_format took them).  NULL with
+ * the reason in err. */
 struct xsnd	*xsnd_new(const char *path, uint32_t rate, uint32_t channels,
 		    struct spd_err *err);
 /* The FIFO's read end: readable when sound waits (xsnd_read then). */

@@ -455,7 +455,7 @@ auth_ticket_check(const struct auth_ticket *at, const struct auth_key *key,
     const uint8_t ticket[SPICE_LINK_TICKET_LEN], struct spd_err *err)
 {
 	uint8_t plain[SPICE_LINK_TICKET_LEN], got[AUTH_TICKET_CMP_LEN];
-	struct spd_err derr;
+	struct spd_err derr, derr2;
 	size_t plainlen, n;
 	const uint8_t *nul;
 	int decrypted, match;
@@ -467,6 +467,27 @@ auth_ticket_check(const struct auth_ticket *at, const struct auth_key *key,
 	 * refusal takes does not tell which check failed. */
 	decrypted = auth_ticket_decrypt(key, ticket, plain, sizeof(plain),
 	    &plainlen, &derr) == 0;
+	if (ticket[SPICE_LINK_TICKET_LEN - 1] == 0) {
+		/* spice-html5 writes the ciphertext without its leading zero
+		 * bytes and pads at the end (1 ticket in 256): read it also
+		 * as the number it meant. Both are tried whatever the first
+		 * gave, so that the time taken depends on public bytes only. */
+		uint8_t shifted[SPICE_LINK_TICKET_LEN];
+		uint8_t plain2[SPICE_LINK_TICKET_LEN];
+		size_t plainlen2;
+		int decrypted2;
+
+		shifted[0] = 0;
+		memcpy(shifted + 1, ticket, SPICE_LINK_TICKET_LEN - 1);
+		decrypted2 = auth_ticket_decrypt(key, shifted, plain2,
+		    sizeof(plain2), &plainlen2, &derr2) == 0;
+		if (!decrypted && decrypted2) {
+			memcpy(plain, plain2, plainlen2);
+			plainlen = plainlen2;
+			decrypted = 1;
+		}
+		OPENSSL_cleanse(plain2, sizeof(plain2));
+	}
 	nul = decrypted ? memchr(plain, '\0', plainlen) : NULL;
 	memset(got, 0, sizeof(got));
 	if (nul != NULL) {

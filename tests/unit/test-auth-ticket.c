@@ -130,6 +130,7 @@ test_ticket(struct event_base *base)
 	struct auth_ticket *at;
 	struct spd_err err;
 	uint8_t t[SPICE_LINK_TICKET_LEN], plain[86];
+	int i;
 
 	kp = auth_keypool_new(base, 2, &err);
 	ASSERT_TRUE(kp != NULL);
@@ -167,6 +168,28 @@ test_ticket(struct event_base *base)
 	memset(t, 0x41, sizeof(t));
 	ASSERT_INT_EQ(auth_ticket_check(at, key, t, &err),
 	    SPICE_LINK_ERR_PERMISSION_DENIED);
+	/* spice-html5's form of a ciphertext whose first byte is zero (1 in
+	 * 256): the other 127 bytes first, then a zero. Accepted; the same
+	 * shift of a ciphertext that needed none is not. */
+	for (i = 0; i < 100000; i++) {
+		ASSERT_INT_EQ(test_ticket_encrypt(auth_key_pubkey(key),
+		    "s3cret", t), 0);
+		if (t[0] == 0)
+			break;
+	}
+	ASSERT_TRUE(t[0] == 0);
+	memmove(t, t + 1, sizeof(t) - 1);
+	t[sizeof(t) - 1] = 0;
+	ASSERT_INT_EQ(auth_ticket_check(at, key, t, &err), SPICE_LINK_ERR_OK);
+	do
+		ASSERT_INT_EQ(test_ticket_encrypt(auth_key_pubkey(key),
+		    "s3cret", t), 0);
+	while (t[0] == 0);
+	memmove(t, t + 1, sizeof(t) - 1);
+	t[sizeof(t) - 1] = 0;
+	ASSERT_INT_EQ(auth_ticket_check(at, key, t, &err),
+	    SPICE_LINK_ERR_PERMISSION_DENIED);
+	ASSERT_STR_CONTAINS(err.msg, "decrypt");
 	/* The right password with no NUL, and followed by junk after it. */
 	ASSERT_INT_EQ(test_ticket_encrypt_raw(auth_key_pubkey(key), "s3cret",
 	    6, t), 0);

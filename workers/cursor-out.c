@@ -31,6 +31,10 @@ struct cout_client {
 	uint64_t		 cl_cache[COUT_CACHE_MAX];	/* FIFO */
 	unsigned		 cl_ncache;
 	unsigned		 cl_cache_head;
+	/* Every shape whole: spice-html5 (the browser client, over
+	 * WebSocket) cannot read FROM_CACHE and drops such a SET, so a shape
+	 * that comes back (an arrow after an I-beam) would never show. */
+	int			 cl_no_cache;
 	int			 cl_move_owed;
 	int			 cl_busy;
 	int			 cl_dead;
@@ -86,11 +90,11 @@ cout_cached(const struct cout_client *cl, uint64_t unique)
 	return 0;
 }
 
-/* The Cursor structure of the current shape: the header only when the
- * client has it cached, else all of it, to be cached when it has an id
- * (0 is "no id" to us: such shapes are sent whole each time). */
+/* The Cursor structure of the current shape, with the cache flags
+ * cout_cache_take() gave: the header only when FROM_CACHE, else all of
+ * it. */
 static void
-cout_put_shape(const struct cout *co, struct obuf *ob, int cached)
+cout_put_shape(const struct cout *co, struct obuf *ob, uint16_t flags)
 {
 	const struct qxl_cmd_cursor *s = &co->co_shape;
 
@@ -98,22 +102,22 @@ cout_put_shape(const struct cout *co, struct obuf *ob, int cached)
 		obuf_put_u16le(ob, SPICE_CURSOR_FLAGS_NONE);
 		return;
 	}
-	obuf_put_u16le(ob, cached ? SPICE_CURSOR_FLAGS_FROM_CACHE :
-	    s->unique != 0 ? SPICE_CURSOR_FLAGS_CACHE_ME : 0);
+	obuf_put_u16le(ob, flags);
 	obuf_put_u64le(ob, s->unique);
 	obuf_put_u8(ob, s->shape);
 	obuf_put_u16le(ob, s->width);
 	obuf_put_u16le(ob, s->height);
 	obuf_put_u16le(ob, s->hot_x);
 	obuf_put_u16le(ob, s->hot_y);
-	if (!cached)
+	if (flags != SPICE_CURSOR_FLAGS_FROM_CACHE)
 		obuf_put_bytes(ob, s->data, s->data_size);
 }
 
 /*
- * Before a message with the current shape: 1 if cl has it cached;
- * otherwise 0, and its id (if any) is remembered, the oldest one being
- * invalidated first when the cache is full; -1 when cl closed meanwhile.
+ * Before a message with the current shape, its cache flags for cl:
+ * FROM_CACHE if cl has it; CACHE_ME if it has an id (0 is "no id" to
+ * us), remembered, the oldest one being invalidated first when the cache
+ * is full; 0 for a shape sent whole; -1 when cl closed meanwhile.
  */
 static int
 cout_cache_take(struct cout_client *cl)
@@ -122,10 +126,10 @@ cout_cache_take(struct cout_client *cl)
 	struct obuf *ob;
 	unsigned slot;
 
-	if (s->data == NULL || s->unique == 0)
+	if (s->data == NULL || s->unique == 0 || cl->cl_no_cache)
 		return 0;
 	if (cout_cached(cl, s->unique))
-		return 1;
+		return SPICE_CURSOR_FLAGS_FROM_CACHE;
 	if (cl->cl_ncache < COUT_CACHE_MAX)
 		slot = cl->cl_ncache++;
 	else {
@@ -138,7 +142,7 @@ cout_cache_take(struct cout_client *cl)
 			return -1;
 	}
 	cl->cl_cache[slot] = s->unique;
-	return 0;
+	return SPICE_CURSOR_FLAGS_CACHE_ME;
 }
 
 static void
@@ -146,9 +150,9 @@ cout_send_init(struct cout_client *cl)
 {
 	struct cout *co = cl->cl_cout;
 	struct obuf *ob;
-	int cached;
+	int flags;
 
-	if ((cached = cout_cache_take(cl)) < 0)
+	if ((flags = cout_cache_take(cl)) < 0)
 		return;
 	ob = chan_msg_begin(cl->cl_chan, SPICE_MSG_CURSOR_INIT);
 	obuf_put_u16le(ob, (uint16_t)co->co_x);
@@ -156,7 +160,7 @@ cout_send_init(struct cout_client *cl)
 	obuf_put_u16le(ob, co->co_trail_len);
 	obuf_put_u16le(ob, co->co_trail_freq);
 	obuf_put_u8(ob, (uint8_t)co->co_visible);
-	cout_put_shape(co, ob, cached);
+	cout_put_shape(co, ob, (uint16_t)flags);
 	chan_msg_end(cl->cl_chan);
 }
 
@@ -165,15 +169,15 @@ cout_send_set(struct cout_client *cl)
 {
 	struct cout *co = cl->cl_cout;
 	struct obuf *ob;
-	int cached;
+	int flags;
 
-	if ((cached = cout_cache_take(cl)) < 0)
+	if ((flags = cout_cache_take(cl)) < 0)
 		return;
 	ob = chan_msg_begin(cl->cl_chan, SPICE_MSG_CURSOR_SET);
 	obuf_put_u16le(ob, (uint16_t)co->co_x);
 	obuf_put_u16le(ob, (uint16_t)co->co_y);
 	obuf_put_u8(ob, (uint8_t)co->co_visible);
-	cout_put_shape(co, ob, cached);
+	cout_put_shape(co, ob, (uint16_t)flags);
 	chan_msg_end(cl->cl_chan);
 }
 
@@ -329,6 +333,7 @@ cout_client_add(struct cout *co, int fd, uint32_t session, uint32_t conn,
 	cl->cl_cout = co;
 	cl->cl_session = session;
 	cl->cl_conn = conn;
+	cl->cl_no_cache = info->framing == IPC_FRAMING_WEBSOCKET;
 	if ((cl->cl_chan = chan_new(co->co_wk->wk_base, fd, session, conn,
 	    info, COUT_MAX_CLIENT_MSG, &cout_chan_ops, cl, err)) == NULL) {
 		free(cl);

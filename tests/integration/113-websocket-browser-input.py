@@ -11,8 +11,9 @@ the canvas lands at the same X root coordinates, the wheel scrolls
 (buttons 4 and 5).  The X cursor (set by the test with XFIXES-visible
 shapes) becomes the canvas's CSS cursor, its hot spot included, and an
 earlier shape set again (which spiced could send as FROM_CACHE, a form
-spice-html5 cannot read) still does.  Skips (77) when chromium or
-spice-html5 is missing."""
+spice-html5 cannot read) still does.  A file dropped on the page (a real
+drop event with a file from disk) is saved whole by spiced-x11.  Skips
+(77) when chromium or spice-html5 is missing."""
 
 import os
 import re
@@ -81,7 +82,10 @@ def main():
     sp = common.Spiced(password="pw", extra=common.producer_conf(uid))
     common.wait_producer_socket(sp)
     subprocess.run(["xsetroot", "-solid", "#336699"], env=x.env, check=True)
-    xsession.start_spiced_x11(sp, x, uid)
+    files = os.path.join(sp.dir, "files")
+    os.mkdir(files)
+    os.chown(files, uid, -1)
+    xsession.start_spiced_x11(sp, x, uid, "--file-dir", files)
     log = os.path.join(x.dir, "xev-out.log")
     x.spawn(["stdbuf", "-oL", "xev", "-geometry", "%dx%d+0+0" % (W, H),
              "-event", "keyboard", "-event", "button"], log_name="xev-out")
@@ -164,6 +168,22 @@ def main():
               "cursors set again differ: %s" % [c[-40:] for c in seen])
         check(re.search(r"\) \d+ \d+, default$", seen[1]), "hot spot in %.80r" % seen[1][-40:])
         d.close()
+
+        # A file dropped on the page (a real drag's drop event, with the
+        # file from disk) is saved by spiced-x11, the agent.
+        data = bytes((i * 7 + i // 251) & 255 for i in range(300000))
+        src = os.path.join(sp.dir, "report.txt")
+        with open(src, "wb") as f:
+            f.write(data)
+        drag = {"items": [], "files": [src], "dragOperationsMask": 1}
+        for kind in ("dragEnter", "dragOver", "drop"):
+            dt.call("Input.dispatchDragEvent", type=kind, x=left + 50, y=top + 50,
+                    data=drag)
+        dst = os.path.join(files, "report.txt")
+        common.wait_for(lambda: os.path.exists(dst) and os.path.getsize(dst) == len(data),
+                        20, "the dropped file in %s (has %s)" % (files, os.listdir(files)))
+        with open(dst, "rb") as f:
+            check(f.read() == data, "the saved file differs from the dropped one")
     finally:
         br.close()
     sp.stop()

@@ -176,9 +176,12 @@ class Browser:
                                timeout, "a %dx%d canvas in the page" % (w, h))
 
     def screenshot(self, x, y, w, h):
-        """(w, h, RGB bytes) of the page's rectangle at (x, y)."""
+        """(w, h, RGB bytes) of the page's rectangle at (x, y), which must
+        be in the viewport: capturing beyond it resizes the viewport for a
+        moment, and spice-html5 answers a resize by asking the agent for a
+        new desktop size."""
         r = self.dt.call("Page.captureScreenshot", format="png",
-                         captureBeyondViewport=True,
+                         captureBeyondViewport=False,
                          clip={"x": x, "y": y, "width": w, "height": h, "scale": 1})
         return png_rgb(base64.b64decode(r["data"]))
 

@@ -147,6 +147,29 @@ listen_add(struct display *d, int fd, int tls, int own_path,
 	return 0;
 }
 
+/*
+ * 1 when this process's network namespace has no interface but the
+ * loopback (systemd's PrivateNetwork=yes): a socket spiced binds there is
+ * reachable from that namespace only.  Read from /proc/self/net/dev, an
+ * interface a line after two header lines; 0 when it cannot be read.
+ */
+static int
+listen_netns_isolated(void)
+{
+	char line[256], name[64];
+	int n = 0, others = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/net/dev", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (++n > 2 && sscanf(line, " %63[^:]:", name) == 1 &&
+		    strcmp(name, "lo") != 0)
+			others++;
+	fclose(f);
+	return n > 2 && others == 0;
+}
+
 /* A TCP listener on host:portnum; tls: the display's TLS port. */
 static int
 listen_tcp(struct display *d, const char *host, int portnum, int tls,
@@ -182,6 +205,13 @@ listen_tcp(struct display *d, const char *host, int portnum, int tls,
 	freeaddrinfo(res);
 	if (fd < 0)
 		return -1;
+	if (listen_netns_isolated())
+		log_warn("display \"%s\": %s %s:%s is bound in a network "
+		    "namespace with only the loopback interface (systemd's "
+		    "PrivateNetwork=yes?): nothing outside spiced's unit can "
+		    "reach it; give that port to systemd instead (a "
+		    "ListenStream= of the socket unit)", d->d_name,
+		    tls ? "tls-port" : "listen", host, port);
 	return listen_add(d, fd, tls, 0, LISTEN_BOUND, err);
 }
 

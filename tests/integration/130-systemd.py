@@ -11,8 +11,11 @@ sockets and a TLS link on the third, without binding its own, send READY=1, STAT
 sessions, WATCHDOG=1 keep-alives, and STOPPING=1; hide the systemd
 variables from its workers; and leave the socket file systemd owns in
 place.  A socket named after no display, one left unnamed, and one that is
-not listening each stop spiced at start with a message naming the fd."""
+not listening each stop spiced at start with a message naming the fd.
+A listener spiced binds itself in a network namespace with only the
+loopback interface (PrivateNetwork=yes) is warned about."""
 
+import ctypes
 import os
 import socket
 import ssl
@@ -189,6 +192,21 @@ def main():
     idle = socket.socket()
     idle.bind(("127.0.0.1", 0))
     refused_at_start([(idle, "t")], 'fd 3 ("t") is not a listening stream socket')
+
+    # PrivateNetwork=yes without systemd's socket: spiced binds its own
+    # listener in a namespace nothing outside reaches, and says so (in a
+    # new network namespace of the test's making, root only).
+    if common.AS_ROOT:
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def private_network():
+            if libc.unshare(0x40000000) != 0:   # CLONE_NEWNET
+                os._exit(99)
+        alone = common.Spiced(name="iso", child_setup=private_network)
+        alone.wait_log(r'display "iso": listen 127\.0\.0\.1:%d is bound in a network '
+                       r"namespace with only the loopback interface" % alone.port, 5)
+        alone.stop()
+        check("only the loopback" not in sp.log_text(), "a warning with the host's network")
 
 
 common.run(main)

@@ -28,7 +28,8 @@ each taking only its own password.  The sysusers.d and tmpfiles.d files
 made their accounts and directories at boot; a third tenant's socket unit
 (spiced@gamma.socket, a TCP port added by a drop-in) starts its supervisor
 at the first link, which then runs its ticket-key helper as the
-spiced-keygen user.  Stopping the units ends them
+spiced-keygen user; with PrivateNetwork=yes (a drop-in) it and its
+workers share a network namespace apart from the host's.  Stopping the units ends them
 cleanly (spiced exits 0).  The supervisor runs as the user spiced with
 no_new_privs and only CAP_SETUID, CAP_SETGID, CAP_SYS_CHROOT and CAP_KILL,
 yet starts its workers under their own uids, and the bridge (another uid)
@@ -254,6 +255,9 @@ def in_container(ct, q, qmp, port, uid, conf_path):
              "password = gamma-pw\n" % (gport, WORKER_UID + 20, WORKER_UID + 20))
     ct.write("/etc/systemd/system/spiced@gamma.socket.d/port.conf",
              "[Socket]\nListenStream=127.0.0.1:%d\n" % gport)
+    # Every listener from systemd: the tenant can do without a network.
+    ct.write("/etc/systemd/system/spiced@gamma.service.d/net.conf",
+             "[Service]\nPrivateNetwork=yes\n")
     ct.systemctl("daemon-reload")
     ct.systemctl("start", "spiced@gamma.socket")
     check(ct.show("spiced@gamma.service", "ActiveState") == "inactive",
@@ -267,6 +271,19 @@ def in_container(ct, q, qmp, port, uid, conf_path):
     check(int(keygen[2]) in uids and WORKER_UID + 20 in uids,
           "gamma's helpers run as %r, want spiced-keygen (%s) and %d among them"
           % (uids, keygen[2], WORKER_UID + 20))
+    # With PrivateNetwork=yes the supervisor and its workers share a
+    # network namespace of their own, the link came through systemd's
+    # socket, and nothing was bound in that namespace.
+    gpid = int(ct.show("spiced@gamma.service", "MainPID"))
+    nets = ct.run(["sh", "-c", "readlink /proc/1/ns/net /proc/%d/ns/net; "
+                   "for s in /proc/[0-9]*/status; do grep -q '^PPid:[[:space:]]*%d$' "
+                   "\"$s\" 2>/dev/null && readlink \"${s%%/status}/ns/net\"; done; true"
+                   % (gpid, gpid)]).stdout.split()
+    check(len(nets) >= 4 and nets[1] != nets[0] and set(nets[2:]) == {nets[1]},
+          "network namespaces of the container, gamma's supervisor and its "
+          "children: %s" % nets)
+    check("only the loopback" not in ct.journal("spiced@gamma.service"),
+          "gamma bound a listener of its own")
     ct.systemctl("stop", "spiced@gamma.socket", "spiced@gamma.service")
 
     # Stopping: both end cleanly, the bridge first.

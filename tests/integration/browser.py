@@ -133,9 +133,10 @@ class DevTools:
 
 class Browser:
     """chromium on spice-html5's spice_auto.html for a spiced port and
-    password; self.dt is the page's DevTools session."""
+    password (extra_args: more chromium options); self.dt is the page's
+    DevTools session."""
 
-    def __init__(self, workdir, port, password):
+    def __init__(self, workdir, port, password, extra_args=()):
         # spice-html5 is ES modules: file:// will not load them, http will.
         class Quiet(http.server.SimpleHTTPRequestHandler):
             def log_message(self, *args):
@@ -152,7 +153,7 @@ class Browser:
              "--disable-component-update", "--disable-sync",
              "--user-data-dir=" + self.profile, "--remote-debugging-port=%d" % dport,
              "--force-color-profile=srgb", "--force-device-scale-factor=1",
-             "--window-size=800,600", "about:blank"],
+             "--window-size=800,600"] + list(extra_args) + ["about:blank"],
             stdout=self.log, stderr=subprocess.STDOUT)
         common._procs.append(self.proc)
         try:

@@ -10,9 +10,9 @@ TCP measures the link below 10 Mbit/s) gets them as JPEG, both at once;
 never: the slow viewer gets no JPEG either; image-compression=off sends
 plain bitmaps to a viewer that can decode LZ4."""
 
-import math
 
 import common
+import ppm
 import rawspice
 import spice_client
 from common import check
@@ -20,30 +20,6 @@ from common import check
 W, H = 320, 240
 JPEG, LZ4, QUIC, BITMAP = (rawspice.IMAGE_JPEG, rawspice.IMAGE_LZ4, rawspice.IMAGE_QUIC,
                            rawspice.IMAGE_BITMAP)
-
-
-def photo(model, x0, y0, w, h, s):
-    """script-producer's photo into model (R,G,B bytes)."""
-    for y in range(h):
-        for x in range(w):
-            o = ((y0 + y) * W + x0 + x) * 3
-            model[o:o + 3] = bytes((int(128 + 100 * math.sin(x / 9.0 + s) * math.cos(y / 11.0)),
-                                    int(128 + 100 * math.sin(y / 7.0) * math.cos(x / 13.0 + s)),
-                                    int(128 + 100 * math.sin((x + y) / 10.0))))
-
-
-def noise(model, x0, y0, w, h, seed):
-    m = 0xffffffff
-    for y in range(h):
-        for x in range(w):
-            v = ((x * 73856093) & m ^ (y * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
-            o = ((y0 + y) * W + x0 + x) * 3
-            model[o:o + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
-
-
-def psnr(a, b):
-    se = sum((x - y) * (x - y) for x, y in zip(a, b))
-    return 99.0 if se == 0 else 10 * math.log10(255 * 255 * len(a) / se)
 
 
 def rows(rgb, y0, y1):
@@ -85,20 +61,20 @@ def main():
     c.wait_channels([spice_client.CHANNEL_CURSOR, spice_client.CHANNEL_INPUTS])
     model = bytearray(W * H * 3)
     prod.say("photo 0 0 320 160 1")
-    photo(model, 0, 0, 320, 160, 1)
+    common.script_photo(model, W, 0, 0, 320, 160, 1)
     d.pump(10, until=lambda d: d.images.get(JPEG, 0) > 0)
     d.settle(0.3)
     check(d.images.get(LZ4, 0) == 0 and d.images.get(QUIC, 0) == 0,
           "a photograph went lossless too: %r" % d.images)
-    got = c.wait_until(lambda: c.primary and psnr(rows(c.snapshot(), 0, 160),
+    got = c.wait_until(lambda: c.primary and ppm.psnr(rows(c.snapshot(), 0, 160),
                                                   rows(model, 0, 160)) >= 35 and c.snapshot(),
                        10, "spice-gtk's picture of the photograph within 35 dB")
     print("photograph: spice-gtk %.1f dB, raw client %.1f dB" % (
-        psnr(rows(got, 0, 160), rows(model, 0, 160)), psnr(rows(d.rgb(), 0, 160), rows(model, 0, 160))))
-    check(psnr(rows(d.rgb(), 0, 160), rows(model, 0, 160)) >= 35, "the raw client's JPEG is poor")
+        ppm.psnr(rows(got, 0, 160), rows(model, 0, 160)), ppm.psnr(rows(d.rgb(), 0, 160), rows(model, 0, 160))))
+    check(ppm.psnr(rows(d.rgb(), 0, 160), rows(model, 0, 160)) >= 35, "the raw client's JPEG is poor")
     n = d.images.get(JPEG, 0)
     prod.say("bitmap 0 160 320 80 2")
-    noise(model, 0, 160, 320, 80, 2)
+    common.script_noise(model, W, 0, 160, 320, 80, 2)
     got = c.wait_until(lambda: rows(c.snapshot(), 160, 240) == rows(model, 160, 240) and c.snapshot(),
                        10, "the drawing exact at spice-gtk")
     d.settle(0.3)
@@ -118,7 +94,7 @@ def main():
     check(fast.images.get(JPEG, 0) == 0 and fast.images.get(QUIC, 0) > 0,
           "the fast viewer got %r" % fast.images)
     model = bytearray(W * H * 3)
-    photo(model, 0, 0, 320, 240, last)
+    common.script_photo(model, W, 0, 0, 320, 240, last)
     check(fast.rgb() == bytes(model), "the fast viewer's picture is not exact")
     print("auto: the slow viewer got JPEG after %d photographs" % (last - 9))
     sp.stop()

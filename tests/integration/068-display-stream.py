@@ -15,7 +15,6 @@ at once.  A drawing redrawn as often (sharp edges) is no stream under the
 default filter; with streaming-video = off a photograph is none
 either."""
 
-import math
 import time
 
 import common
@@ -24,24 +23,6 @@ import spice_client
 from common import check
 
 W, H = 320, 240
-
-
-def photo(model, x0, y0, w, h, s):
-    for y in range(h):
-        for x in range(w):
-            o = ((y0 + y) * W + x0 + x) * 3
-            model[o:o + 3] = bytes((int(128 + 100 * math.sin(x / 9.0 + s) * math.cos(y / 11.0)),
-                                    int(128 + 100 * math.sin(y / 7.0) * math.cos(x / 13.0 + s)),
-                                    int(128 + 100 * math.sin((x + y) / 10.0))))
-
-
-def noise(model, x0, y0, w, h, seed):
-    m = 0xffffffff
-    for y in range(h):
-        for x in range(w):
-            v = ((x * 73856093) & m ^ (y * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
-            o = ((y0 + y) * W + x0 + x) * 3
-            model[o:o + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
 
 
 def play(prod, viewers, cmd, frames, slow=None):
@@ -65,7 +46,7 @@ def main():
     prod = common.ScriptProducer(sp)
     model = bytearray(W * H * 3)
     prod.say("bitmap 0 0 320 240 7")
-    noise(model, 0, 0, 320, 240, 7)
+    common.script_noise(model, W, 0, 0, 320, 240, 7)
     m = rawspice.open_session(sp.port, "pw")
     d = rawspice.display_client(sp.port, "pw", m.session_id)
     d.wait_mark(10)
@@ -80,7 +61,7 @@ def main():
     # Video: a stream within a few frames, frames instead of images.
     draws0 = d.draws
     play(prod, [d], "photo 40 40 200 150 %d", 40, slow=slow)
-    photo(model, 40, 40, 200, 150, 40)
+    common.script_photo(model, W, 40, 40, 200, 150, 40)
     check(d.stream_creates == 1, "%d streams for one video" % d.stream_creates)
     check(d.stream_frames >= 20 and d.draws - draws0 <= 8,
           "the video went as %d frames and %d images" % (d.stream_frames, d.draws - draws0))
@@ -122,7 +103,7 @@ def main():
           % (sum(before) / len(before), sum(after) / len(after)))
     d.pump(5, until=lambda d: d.stream_destroys == 2)
     r.pump(5, until=lambda r: r.stream_destroys == 1)
-    photo(model, 40, 40, 200, 150, 12)
+    common.script_photo(model, W, 40, 40, 200, 150, 12)
     c.wait_pixels(bytes(model), 10)
     r.close()
 
@@ -131,7 +112,7 @@ def main():
     check(d.stream_creates == 3, "no third stream")
     prod.say("copybits 0 0 100 100 60 60")
     d.pump(2, until=lambda d: d.stream_destroys == 3)
-    photo(model, 40, 40, 200, 150, 8)
+    common.script_photo(model, W, 40, 40, 200, 150, 8)
     old = bytes(model)
     for y in range(60):
         o = ((100 + y) * W + 100) * 3
@@ -153,13 +134,13 @@ def main():
     check(d.draws - draws0 <= 2, "after the move the video went as %d images"
           % (d.draws - draws0))
     d.pump(5, until=lambda d: d.stream_destroys == 5)
-    photo(model, 40, 40, 200, 150, 8)
+    common.script_photo(model, W, 40, 40, 200, 150, 8)
     old = bytes(model)
     for y in range(150):
         o = ((60 + y) * W + 70) * 3
         i = ((40 + y) * W + 40) * 3
         model[o:o + 200 * 3] = old[i:i + 200 * 3]
-    photo(model, 70, 60, 200, 150, 6)
+    common.script_photo(model, W, 70, 60, 200, 150, 6)
     try:
         d.pump(5, until=lambda d: d.rgb() == bytes(model))
     except TimeoutError:

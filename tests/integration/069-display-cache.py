@@ -17,15 +17,6 @@ from common import check
 W, H = 320, 240
 
 
-def noise(model, x0, y0, w, h, seed):
-    m = 0xffffffff
-    for y in range(h):
-        for x in range(w):
-            v = ((x * 73856093) & m ^ (y * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
-            o = ((y0 + y) * W + x0 + x) * 3
-            model[o:o + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
-
-
 def main():
     sp = common.Spiced(password="pw")
     common.wait_producer_socket(sp)
@@ -45,7 +36,7 @@ def main():
 
     def show(seed):
         prod.say("bitmap 0 0 200 150 %d" % seed)
-        noise(model, 0, 0, 200, 150, seed)
+        common.script_noise(model, W, 0, 0, 200, 150, seed)
         c.wait_pixels(bytes(model), 10)
         for v in (d, small):
             v.settle(0.3)

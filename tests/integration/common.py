@@ -13,6 +13,7 @@ Exit codes follow automake: 0 pass, 1 fail, 77 skip.
 import atexit
 import fcntl
 import glob
+import math
 import os
 import random
 import re
@@ -559,6 +560,28 @@ class ScriptProducer:
             check(got != "" and not got.startswith(("dropped", "unknown")),
                   "script-producer: %r answered %r" % (line, got))
             out.append(got)
+
+
+def script_photo(model, width, x0, y0, w, h, s):
+    """What script-producer's `photo X0 Y0 W H S` draws, into model (the
+    RGB bytes of a picture width pixels wide)."""
+    for y in range(h):
+        cy, sy = math.cos(y / 11.0), math.sin(y / 7.0)
+        for x in range(w):
+            o = ((y0 + y) * width + x0 + x) * 3
+            model[o:o + 3] = bytes((int(128 + 100 * math.sin(x / 9.0 + s) * cy),
+                                    int(128 + 100 * sy * math.cos(x / 13.0 + s)),
+                                    int(128 + 100 * math.sin((x + y) / 10.0))))
+
+
+def script_noise(model, width, x0, y0, w, h, seed):
+    """What script-producer's `bitmap X0 Y0 W H SEED` draws, into model."""
+    m = 0xffffffff
+    for y in range(h):
+        for x in range(w):
+            v = ((x * 73856093) & m ^ (y * 19349663) & m ^ (seed * 83492791) & m) & 0xffffff
+            o = ((y0 + y) * width + x0 + x) * 3
+            model[o:o + 3] = bytes((v >> 16, (v >> 8) & 255, v & 255))
 
 
 def pattern_rgb(width, height, seed=1):

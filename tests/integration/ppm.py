@@ -4,6 +4,8 @@ the integration tests.  Pictures are (width, height, rgb) with rgb the
 width*height*3 bytes of the rows, top row first, as spice_client's
 snapshot() returns them."""
 
+import math
+
 
 def write_ppm(path, width, height, rgb):
     """Write rgb (width*height*3 bytes) as a P6 file."""
@@ -94,3 +96,10 @@ def describe_diff(d):
         return "pictures are equal"
     return ("%d pixels differ, first at %s (%s vs %s), within %s"
             % (d["count"], d["first"], d["pixels"][0], d["pixels"][1], d["bbox"]))
+
+
+def psnr(a, b):
+    """Peak signal-to-noise ratio of two equal-sized pictures in dB (99 for
+    identical ones): how close a lossy picture came."""
+    se = sum((x - y) * (x - y) for x, y in zip(a, b))
+    return 99.0 if se == 0 else 10 * math.log10(255 * 255 * len(a) / se)

@@ -69,7 +69,7 @@ ho_display_end(const struct ho_check *c, struct spd_err *err)
 		    "session of it", c->d->name);
 	for (i = 0; i < c->nports; i++)
 		if (!ho_owner_ok(c, c->port_owner[i]) ||
-		    (c->port_owner[i] != 0) != c->port_worker[i])
+		    (c->port_owner[i] != 0 && !c->port_worker[i]))
 			return spd_err_set(err, "display \"%s\": port %u's "
 			    "owner and worker disagree", c->d->name, i);
 	for (i = 0; i < c->nsessions; i++)
@@ -106,11 +106,10 @@ ho_check_worker(struct ho_check *c, const struct ho_worker *w,
 			    "worker, or one bound to a session");
 		return 0;
 	}
-	if ((si = ho_session_idx(c, w->session)) < 0)
-		return spd_err_set(err, "a worker of role %u names unknown "
-		    "session %u", w->role, w->session);
 	if (w->role == WPROC_VMC) {
-		if (w->port < 0 || (uint32_t)w->port >= c->nports ||
+		/* Session 0: a port's worker whose session went. */
+		if ((w->session != 0 && ho_session_idx(c, w->session) < 0) ||
+		    w->port < 0 || (uint32_t)w->port >= c->nports ||
 		    c->port_worker[w->port] ||
 		    c->port_owner[w->port] != w->session)
 			return spd_err_set(err, "a vmc worker names no port "
@@ -118,6 +117,9 @@ ho_check_worker(struct ho_check *c, const struct ho_worker *w,
 		c->port_worker[w->port] = 1;
 		return 0;
 	}
+	if ((si = ho_session_idx(c, w->session)) < 0)
+		return spd_err_set(err, "a worker of role %u names unknown "
+		    "session %u", w->role, w->session);
 	bit = (uint8_t)(1u << w->role);
 	if (w->port != -1)
 		return spd_err_set(err, "a worker of role %u names a port",

@@ -216,11 +216,15 @@ ho_save_display(struct ho_out *o, const struct display *d, unsigned *ns)
 		for (way = 0; way < AUDIO_WAYS; way++)
 			ho_worker(o, s->s_audio[way], s->s_id, -1);
 	}
-	if (ports)	/* the PORT records their workers name */
+	/* The PORT records their workers name; a worker whose session went
+	 * (it still hands the device what its client owed, role-vmc.c) goes
+	 * without one, so that the next supervisor keeps the port from new
+	 * sessions until it ends, as this one does. */
+	if (ports)
 		for (i = 0; i < d->d_nports; i++)
-			if (ho_session_goes(d->d_ports[i].dp_owner))
-				ho_worker(o, d->d_ports[i].dp_worker,
-				    d->d_ports[i].dp_owner->s_id, i);
+			ho_worker(o, d->d_ports[i].dp_worker,
+			    ho_session_goes(d->d_ports[i].dp_owner) ?
+			    d->d_ports[i].dp_owner->s_id : 0, i);
 }
 
 /* The head and records into a sealed memfd. */

@@ -443,7 +443,11 @@ vmc_ipc(struct worker *w, struct ipc_msg *msg, struct spd_err *err)
 		return 0;
 	case IPC_D2W_CONN_CLOSE:
 	case IPC_D2W_SESSION_CLOSE:
-		vmc_stop(v, "closed by the supervisor");
+		/* A client already gone (its channel closed before its main
+		 * channel): what it owes the device is still going, and the
+		 * worker ends by itself once it went (vmc_update). */
+		if (!v->v_closed)
+			vmc_stop(v, "closed by the supervisor");
 		return 0;
 	default:
 		return spd_err_set(err, "message type %u is not for the vmc "

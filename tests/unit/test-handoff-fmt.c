@@ -204,6 +204,16 @@ main(void)
 	REFUSED((f.w[5].role = WPROC_RECORD, f.w[5].port = -1), 17,
 	    "owner and worker disagree");
 	REFUSED(f.w[3].port = 0, 17, "role 3 names a port");
+	/* A port's worker whose session went (it drains): no owner, no
+	 * session; it must still name the port, and a port with an owner
+	 * cannot have it. */
+	whole.port.owner = 0;
+	whole.w[5].session = 0;
+	full_build(&whole, &out);
+	ASSERT_INT_EQ(parse(&out, 17, reason, sizeof(reason)), 0);
+	REFUSED(f.w[5].session = 0, 17, "vmc worker names no port");
+	REFUSED((f.port.owner = 0, f.w[5].session = 0, f.w[5].port = 1), 17,
+	    "vmc worker names no port");
 	puts("test-handoff-fmt: ok");
 	return 0;
 }

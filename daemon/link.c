@@ -452,12 +452,20 @@ link_fail_result(struct link_conn *lc, uint32_t code)
 
 /* The channel caps spiced offers a channel of this type: those a client
  * decides by (the record channel's Opus: spice-gtk sends Opus only to a
- * server that has it).  Caps the client announces for the server to
- * follow need none. */
+ * server that has it; the display channel's preferred compression, which
+ * it sends only to a server that takes it).  Caps the client announces
+ * for the server to follow need none. */
 static uint32_t
 link_channel_caps(uint8_t type)
 {
-	return type == SPICE_CHANNEL_RECORD ? 1u << SPICE_RECORD_CAP_OPUS : 0;
+	switch (type) {
+	case SPICE_CHANNEL_RECORD:
+		return 1u << SPICE_RECORD_CAP_OPUS;
+	case SPICE_CHANNEL_DISPLAY:
+		return 1u << SPICE_DISPLAY_CAP_PREF_COMPRESSION;
+	default:
+		return 0;
+	}
 }
 
 static void

@@ -81,7 +81,9 @@ struct dout_client {
 	uint32_t		 dc_session;
 	uint32_t		 dc_conn;
 	enum dout_state		 dc_state;
-	enum dout_lossless	 dc_lossless;	/* fixed at its link */
+	enum dout_lossless	 dc_lossless;	/* the display's, or the
+						   client's preference */
+	uint32_t		 dc_glz_window;	/* its DISPLAY_INIT's */
 	int			 dc_surface;	/* SURFACE_CREATE sent */
 	int			 dc_need_mark;	/* MARK after the damage */
 	uint32_t		 dc_stream;	/* stream id + 1 it was told
@@ -414,6 +416,19 @@ dout_lossless(uint32_t flags, int lz4_cap)
 		return DOUT_LL_AUTO_LZ;
 	return DOUT_LL_AUTO;
 }
+
+/* A client's PREFERRED_COMPRESSION (SpiceImageCompression) as the
+ * image-compression setting of the same name would say it; 0 is
+ * auto_glz, spiced's default. */
+static const uint32_t dout_pref_flags[] = {
+	[SPICE_IMAGE_COMPRESSION_OFF] = IPC_INIT_IMAGES_RAW,
+	[SPICE_IMAGE_COMPRESSION_AUTO_GLZ] = 0,
+	[SPICE_IMAGE_COMPRESSION_AUTO_LZ] = IPC_INIT_IMAGES_AUTO_LZ,
+	[SPICE_IMAGE_COMPRESSION_QUIC] = IPC_INIT_IMAGES_QUIC,
+	[SPICE_IMAGE_COMPRESSION_GLZ] = IPC_INIT_IMAGES_GLZ,
+	[SPICE_IMAGE_COMPRESSION_LZ] = IPC_INIT_IMAGES_LZ,
+	[SPICE_IMAGE_COMPRESSION_LZ4] = IPC_INIT_IMAGES_LZ4,
+};
 
 static const uint8_t dout_image_type[] = {
 	[DOUT_BITMAP] = SPICE_IMAGE_TYPE_BITMAP,
@@ -1018,6 +1033,47 @@ dout_client_start_surface(struct dout_client *dc)
 	dout_client_unbusy(dc);
 }
 
+/* GLZ needs the client's window (spice-html5 has none): made when dc
+ * first gets GLZ, else LZ4 (LZ without the cap) instead. */
+static void
+dout_glz_setup(struct dout_client *dc)
+{
+	uint32_t w = dc->dc_glz_window;
+
+	if (dc->dc_lossless != DOUT_LL_GLZ || dc->dc_glz != NULL)
+		return;
+	if (w == 0 || (dc->dc_glz = enc_glz_new(w < DOUT_GLZ_WINDOW_MAX ?
+	    w : DOUT_GLZ_WINDOW_MAX)) == NULL)
+		dc->dc_lossless = dout_codec_no_glz(dc) == DOUT_LZ4 ?
+		    DOUT_LL_LZ4 : DOUT_LL_LZ;
+}
+
+/* PREFERRED_COMPRESSION (u8 SpiceImageCompression), what remote-viewer's
+ * --spice-preferred-compression sends: the client's lossless images
+ * from now on, as image-compression would make them for it. */
+static int
+dout_msg_pref(struct dout_client *dc, struct sbuf *body, const char **why)
+{
+	uint8_t c;
+
+	if (sbuf_get_u8(body, &c) != 0 || sbuf_left(body) != 0) {
+		*why = "PREFERRED_COMPRESSION is not 1 byte";
+		return -1;
+	}
+	if (c == SPICE_IMAGE_COMPRESSION_INVALID ||
+	    c >= sizeof(dout_pref_flags) / sizeof(dout_pref_flags[0])) {
+		*why = "PREFERRED_COMPRESSION of an unknown kind";
+		return -1;
+	}
+	dc->dc_lossless = dout_lossless(dout_pref_flags[c],
+	    chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION));
+	dout_glz_setup(dc);
+	log_info("display \"%s\": conn %u prefers %s images",
+	    dc->dc_dout->d_wk->wk_display, dc->dc_conn,
+	    dout_lossless_names[dc->dc_lossless]);
+	return 0;
+}
+
 static void
 dout_init_timeout(evutil_socket_t fd, short ev, void *arg)
 {
@@ -1051,12 +1107,8 @@ dout_msg_init(struct dout_client *dc, struct sbuf *body, const char **why)
 	}
 	evtimer_del(dc->dc_init_ev);
 	dc->dc_state = DC_ACTIVE;
-	/* GLZ needs the client's window (spice-html5 has none). */
-	if (dc->dc_lossless == DOUT_LL_GLZ && (glz_window == 0 ||
-	    (dc->dc_glz = enc_glz_new(glz_window < DOUT_GLZ_WINDOW_MAX ?
-	    glz_window : DOUT_GLZ_WINDOW_MAX)) == NULL))
-		dc->dc_lossless = dout_codec_no_glz(dc) == DOUT_LZ4 ?
-		    DOUT_LL_LZ4 : DOUT_LL_LZ;
+	dc->dc_glz_window = glz_window;
+	dout_glz_setup(dc);
 	/* Its pixmap cache, in pixels (as spice-gtk counts them). */
 	dcache_init(&dc->dc_pixmaps, (int64_t)cache_size > 0 ? cache_size : 0);
 	log_debug("display \"%s\": conn %u initialised (%s images%s)",
@@ -1084,9 +1136,11 @@ dout_msg(struct chan *ch, uint16_t type, struct sbuf *body, const char **why)
 	case SPICE_MSGC_DISPLAY_STREAM_REPORT:
 		return dout_msg_report(dc, body, why);
 	case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
+		return dout_msg_pref(dc, body, why);
 	case SPICE_MSGC_DISPLAY_GL_DRAW_DONE:
 	case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE:
-		/* Known, and no preference caps are advertised. */
+		/* Known, and their caps are not advertised (MJPEG is the one
+		 * video codec). */
 		return 0;
 	default:
 		*why = "unknown display message type";

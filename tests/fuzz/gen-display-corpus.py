@@ -46,6 +46,9 @@ SEEDS = {
     "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),
     "bad-init": b"\x00\x07" + client(mini(INIT, b"\0" * 13)),
     "unknown": b"\x00\x07" + init() + client(mini(999, b"x")),
+    "preferences": b"\x01\x3f" + init() + b"".join(
+        client(mini(PREF, bytes((kind,)))) + draw(kind, 0, 0, 40 + kind)
+        for kind in (5, 6, 7, 1, 4, 3, 2, 5)) + client(mini(PREF, b"\x09")),
 }
 
 os.makedirs(OUT, exist_ok=True)

@@ -102,6 +102,19 @@ role_main_send_init(struct role_main *rm)
 	obuf_put_u32le(ob, chan_mm_time() - ROLE_MAIN_MM_DELAY);
 	obuf_put_u32le(ob, 0);			/* ram_hint */
 	chan_msg_end(rm->rm_chan);
+	/* The display's name as the guest's, NUL included as the reference
+	 * server sends it: remote-viewer titles its window with it. */
+	if (rm->rm_chan != NULL &&
+	    chan_has_cap(rm->rm_chan, SPICE_MAIN_CAP_NAME_AND_UUID)) {
+		size_t len = strnlen(rm->rm_w->wk_display,
+		    sizeof(rm->rm_w->wk_display) - 1) + 1;
+
+		ob = chan_msg_begin(rm->rm_chan, SPICE_MSG_MAIN_NAME);
+		obuf_put_u32le(ob, (uint32_t)len);
+		obuf_put_bytes(ob, rm->rm_w->wk_display, len - 1);
+		obuf_put_u8(ob, 0);
+		chan_msg_end(rm->rm_chan);
+	}
 }
 
 static int

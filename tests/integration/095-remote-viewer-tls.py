@@ -5,9 +5,11 @@ whose every channel must be secured, given only the TLS port (a
 virt-viewer .vv file with the password and the CA).  The picture never
 changes, so it shows only if the whole first screen, DISPLAY_MARK
 included, completes over TLS; the test finds it pixel-exact in an xwd
-screenshot of the X screen."""
+screenshot of the X screen.  The window is titled with the display's
+name (MAIN_NAME; the .vv file gives no title)."""
 
 import os
+import subprocess
 import time
 
 import common
@@ -25,17 +27,16 @@ def vv_file(path, tport, pki, password):
     with open(path, "w") as f:
         f.write("[virt-viewer]\ntype=spice\nhost=127.0.0.1\n"
                 "tls-port=%d\npassword=%s\nca=%s\n"
-                "secure-channels=all\ndelete-this-file=0\n"
-                "title=spiced test\n" % (tport, password, ca))
+                "secure-channels=all\ndelete-this-file=0\n" % (tport, password, ca))
 
 
 def main():
-    xsession.need("remote-viewer")
+    xsession.need("remote-viewer", "xdotool")
     x = xsession.Xvfb(1280, 1024)
     d = common.tmpdir()
     pki = tlsutil.make_pki(d)
     tport = common.free_port()
-    sp = common.Spiced(password="pw", extra=tlsutil.tls_conf(
+    sp = common.Spiced(name="console", password="pw", extra=tlsutil.tls_conf(
         pki, tport, ["secure-channels = all", "tls-ktls = no"]))
     img = os.path.join(sp.dir, "static.ppm")
     picture = common.pattern_rgb(W, H, seed=11)
@@ -63,6 +64,13 @@ def main():
     # Still there a moment later: no error dialog replaced it.
     time.sleep(1)
     check(x.screenshot().find(picture, W, H) is not None, "the picture went away")
+    # The window is titled with the display's name (MAIN_NAME), as with
+    # a VM's name from libspice-server.
+    titles = [subprocess.run(["xdotool", "getwindowname", str(w)], env=x.env,
+                             capture_output=True, text=True).stdout.strip()
+              for w in x.windows_of(viewer.pid)]
+    check(any(t.startswith("console") for t in titles), "remote-viewer's windows are "
+          "titled %r" % titles)
     viewer.terminate()
     viewer.wait(5)
     sp.stop()

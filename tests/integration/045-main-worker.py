@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Main worker on its own, driven as the supervisor would drive it: INIT
-and READY with the sandbox in force; MAIN_INIT's fields; CHANNELS_LIST
+and READY with the sandbox in force; MAIN_INIT's fields, then MAIN_NAME
+(the display's name, to a client with NAME_AND_UUID); CHANNELS_LIST
 only after ATTACH_CHANNELS, from a CHANNELS that came before or after the
 client, and for a later CHANNELS only what it adds; MOUSE_MODE; PING; AGENT_DATA
 without an agent dropped but bounded; protocol errors (a 4 GiB header,
@@ -12,13 +13,12 @@ on IPC makes it exit 0."""
 
 import os
 import struct
-import subprocess
 
 import common
 import ipcdrive
 from common import check
 
-from mainclient import CONN, SESSION, MainClient, expect_session_end
+from mainclient import SESSION, MainClient, expect_session_end
 
 MSG_PING, MSG_MAIN_INIT, MSG_CHANNELS_LIST, MSG_MOUSE_MODE = 4, 103, 104, 105
 MSGC_PONG, MSGC_FLUSH_MARK = 3, 4
@@ -47,6 +47,8 @@ def main():
     ipcdrive.send(ipc, "IPC_D2W_CHANNELS", channels_payload([(1, 0), (2, 0), (3, 0), (4, 0)]), session=SESSION)
     c = MainClient(ipc)
     init = struct.unpack("<8I", c.expect(MSG_MAIN_INIT))
+    check(c.nothing_pending() and c.names == [struct.pack("<I", 4) + b"vm1\0"],
+          "MAIN_NAME after MAIN_INIT: %r" % c.names)
     check(init[0] == SESSION, "INIT session id %d" % init[0])
     check(init[1] == 1, "display_channels_hint %d" % init[1])
     check(init[2] == 3 and init[3] == 2, "mouse modes %d/%d, want 3/2" % init[2:4])

@@ -10,7 +10,7 @@ import ipcdrive
 from common import check
 
 SESSION, CONN = 4242, 7
-MSG_PING, MSGC_PONG = 4, 3
+MSG_PING, MSGC_PONG, MSG_MAIN_NAME = 4, 3, 113
 
 
 class MainClient:
@@ -20,6 +20,7 @@ class MainClient:
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(5)
         self.mini = mini
+        self.names = []     # MAIN_NAME bodies, taken aside as they come
         payload = ipcdrive.client_payload(1, mini_header=mini, common_caps=[0xf],
                                           channel_caps=[0xf], peer=b"127.0.0.1:5555")
         ipcdrive.send(ipc, "IPC_D2W_CLIENT", payload, [theirs.fileno()], SESSION, CONN)
@@ -47,14 +48,24 @@ class MainClient:
             _, typ, size, _ = struct.unpack("<QHII", self.recv_exact(18))
         return typ, self.recv_exact(size)
 
+    def _aside(self, typ, body):
+        """PINGs are answered as a client does (the worker pings once at
+        the start, then every 10 s) and MAIN_NAME kept in self.names:
+        True for those, which the tests' sequences leave out."""
+        if typ == MSG_PING:
+            self.send(MSGC_PONG, body[:12])
+        elif typ == MSG_MAIN_NAME:
+            self.names.append(body)
+        else:
+            return False
+        return True
+
     def recv(self):
-        """The next message but PINGs, which are answered as a client
-        does (the worker pings once at the start, then every 10 s)."""
+        """The next message but those _aside() takes."""
         while True:
             typ, body = self.recv_any()
-            if typ != MSG_PING:
+            if not self._aside(typ, body):
                 return typ, body
-            self.send(MSGC_PONG, body[:12])
 
     def expect(self, typ):
         t, body = self.recv()
@@ -63,17 +74,17 @@ class MainClient:
 
     def closed(self):
         """True when the server closed the connection with nothing but
-        PINGs before its end."""
+        what _aside() takes before its end."""
         try:
             while True:
                 typ, _ = self.recv_any()
-                if typ != MSG_PING:
+                if typ not in (MSG_PING, MSG_MAIN_NAME):
                     return False
         except (EOFError, ConnectionResetError):
             return True
 
     def nothing_pending(self, wait=0.3):
-        """No message but PINGs (answered) within wait seconds."""
+        """No message but those _aside() takes within wait seconds."""
         hdr = 6 if self.mini else 18
         while True:
             r, _, _ = select.select([self.sock], [], [], wait)
@@ -83,10 +94,9 @@ class MainClient:
             if len(head) < hdr:
                 return False
             typ = struct.unpack_from("<H", head, 0 if self.mini else 8)[0]
-            if typ != MSG_PING:
+            if typ not in (MSG_PING, MSG_MAIN_NAME):
                 return False
-            _, body = self.recv_any()
-            self.send(MSGC_PONG, body[:12])
+            self._aside(*self.recv_any())
 
 
 

@@ -31,9 +31,10 @@ struct cout_client {
 	uint64_t		 cl_cache[COUT_CACHE_MAX];	/* FIFO */
 	unsigned		 cl_ncache;
 	unsigned		 cl_cache_head;
-	/* Every shape whole: spice-html5 (the browser client, over
-	 * WebSocket) cannot read FROM_CACHE and drops such a SET, so a shape
-	 * that comes back (an arrow after an I-beam) would never show. */
+	/* Every shape whole, and INIT's again as a SET: spice-html5 (the
+	 * browser client, over WebSocket) cannot read FROM_CACHE and drops
+	 * such a SET, so a shape that comes back (an arrow after an I-beam)
+	 * would never show, and it ignores INIT's shape. */
 	int			 cl_no_cache;
 	int			 cl_move_owed;
 	int			 cl_busy;
@@ -345,6 +346,10 @@ cout_client_add(struct cout *co, int fd, uint32_t session, uint32_t conn,
 	chan_set_ack(cl->cl_chan, 20);
 	cl->cl_busy++;
 	cout_send_init(cl);
+	/* spice-html5 ignores INIT's shape too: the current one again as a
+	 * SET, so a browser shows it before the next change. */
+	if (cl->cl_no_cache && cl->cl_chan != NULL && co->co_shape.data != NULL)
+		cout_send_set(cl);
 	if (--cl->cl_busy == 0 && cl->cl_dead)
 		free(cl);
 	return 0;

@@ -8,8 +8,9 @@ Input.dispatchKeyEvent and Input.dispatchMouseEvent on the page, so
 spice-html5's own handlers map them to scancodes and positions): typed
 text with Shift reaches xev with the right keysyms and text, a click on
 the canvas lands at the same X root coordinates, the wheel scrolls
-(buttons 4 and 5).  The X cursor (set by the test with XFIXES-visible
-shapes) becomes the canvas's CSS cursor, its hot spot included, and an
+(buttons 4 and 5).  The X cursor becomes the page's CSS cursor at once
+(spice-html5 ignores CURSOR_INIT's shape: spiced sends it again), and so
+do the shapes the test sets, hot spot included, and an
 earlier shape set again (which spiced could send as FROM_CACHE, a form
 spice-html5 cannot read) still does.  A file dropped on the page (a real
 drop event with a file from disk) is saved whole by spiced-x11.  Skips
@@ -140,8 +141,7 @@ def main():
         # The cursor: xev's, set by the test's own X connection (X
         # refuses XFIXES the image of a cursor whose client has exited,
         # as xsetroot's), is the page's CSS cursor, a PNG with its hot
-        # spot.  spice-html5 ignores the shape in CURSOR_INIT: only shapes
-        # set later show.
+        # spot.
         d = Xlib.display.Display(x.display)
         win = d.create_resource_object("window", int(re.search(
             r"Outer window is (0x[0-9a-f]+)", xev_log(log)).group(1), 16))
@@ -159,7 +159,10 @@ def main():
             return common.wait_for(lambda: (lambda c: c if c != seen[-1] and
                                             "url(" in c else None)(css_cursor()),
                                    10, "the %s cursor on the page" % name)
+        # The shape current when the page linked shows from the start
+        # (spice-html5 ignores CURSOR_INIT's; spiced sends it again).
         seen = [css_cursor()]
+        check(seen[0].startswith('url("data:image/png,'), "the first cursor: %.60r" % seen[0])
         for name in ("watch", "left_ptr", "watch", "left_ptr"):
             seen.append(cursor_is(name))
         check(all(c.startswith('url("data:image/png,') for c in seen[1:]),

@@ -56,7 +56,10 @@ $ids
 password = $password
 CONF
 
-./daemon/spiced --foreground --config "$dir/spiced.conf" \
+# In a session of its own: a Ctrl-C in the terminal reaches the script,
+# which stops spiced by pid, and spiced its workers (not the terminal's
+# SIGINT killing each at once).
+setsid ./daemon/spiced --foreground --config "$dir/spiced.conf" \
 	--worker ./workers/spiced-worker &
 spiced_pid=$!
 pids=$spiced_pid
@@ -97,5 +100,12 @@ fi
 echo
 echo "spiced demo is running.  Open it with:"
 echo "    remote-viewer spice://127.0.0.1:$port    (password: $password)"
+if [ -f /usr/share/spice-html5/spice_auto.html ]; then
+	# spice-html5 speaks WebSocket to the same port; it needs its files
+	# served over http (ES modules), which the demo does not do for you.
+	echo "or in a browser (spice-html5): serve its files, e.g."
+	echo "    (cd /usr/share/spice-html5 && python3 -m http.server 8080)"
+	echo "and open http://127.0.0.1:8080/spice_auto.html?host=127.0.0.1&port=$port&password=$password"
+fi
 echo "Ctrl-C stops it."
 wait "$spiced_pid"

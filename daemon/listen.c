@@ -208,9 +208,9 @@ listen_tcp(struct display *d, const char *host, int portnum, int tls,
 	if (listen_netns_isolated())
 		log_warn("display \"%s\": %s %s:%s is bound in a network "
 		    "namespace with only the loopback interface (systemd's "
-		    "PrivateNetwork=yes?): nothing outside spiced's unit can "
-		    "reach it; give that port to systemd instead (a "
-		    "ListenStream= of the socket unit)", d->d_name,
+		    "PrivateNetwork=yes?): only processes in that namespace "
+		    "can reach it; under a unit, give that port to systemd "
+		    "instead (a ListenStream= of the socket unit)", d->d_name,
 		    tls ? "tls-port" : "listen", host, port);
 	return listen_add(d, fd, tls, 0, LISTEN_BOUND, err);
 }

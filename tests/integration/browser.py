@@ -12,6 +12,7 @@ import http.server
 import json
 import os
 import shutil
+import ssl
 import struct
 import subprocess
 import threading
@@ -136,13 +137,21 @@ class Browser:
     password (extra_args: more chromium options); self.dt is the page's
     DevTools session."""
 
-    def __init__(self, workdir, port, password, extra_args=()):
+    def __init__(self, workdir, port, password, extra_args=(), tls=None):
+        """tls: (certificate, key) files to serve the page over https, so
+        that spice-html5 connects with wss:// (chromium is told to take
+        any certificate)."""
         # spice-html5 is ES modules: file:// will not load them, http will.
         class Quiet(http.server.SimpleHTTPRequestHandler):
             def log_message(self, *args):
                 pass
         handler = functools.partial(Quiet, directory=HTML5)
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        if tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            extra_args = list(extra_args) + ["--ignore-certificate-errors"]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         dport = common.free_port()
         self.profile = os.path.join(workdir, "chromium")
@@ -158,8 +167,9 @@ class Browser:
         common._procs.append(self.proc)
         try:
             self.dt = DevTools(dport)
-            page = ("http://127.0.0.1:%d/spice_auto.html?host=127.0.0.1&port=%d"
-                    "&password=%s" % (self.httpd.server_address[1], port, password))
+            page = ("%s://127.0.0.1:%d/spice_auto.html?host=127.0.0.1&port=%d"
+                    "&password=%s" % ("https" if tls else "http",
+                                      self.httpd.server_address[1], port, password))
             self.dt.call("Page.enable")
             self.dt.call("Page.navigate", url=page)
         except BaseException:

@@ -113,16 +113,28 @@ class DevTools:
         path = "/" + url.split("/", 3)[3]
         self.ws = wsclient.WSSocket(port, protocol=None, path=path)
         self.next_id = 0
+        self.dialogs = []       # what the page's dialogs said
 
     def call(self, method, timeout=20, **params):
         self.next_id += 1
-        self.ws.send_text(json.dumps({"id": self.next_id, "method": method,
+        want = self.next_id
+        self.ws.send_text(json.dumps({"id": want, "method": method,
                                       "params": params}))
         end = time.monotonic() + timeout
         while True:
             msg = json.loads(self.ws.next_text(max(0.1, end - time.monotonic())))
-            if msg.get("id") != self.next_id:
-                continue        # an event
+            if msg.get("method") == "Page.javascriptDialogOpening":
+                # spice-html5 prompts for a password when a link is
+                # refused; the dialog would block the page (and every
+                # call) until dismissed.  Kept for the tests' messages.
+                self.dialogs.append(msg["params"].get("message", ""))
+                self.next_id += 1
+                self.ws.send_text(json.dumps({
+                    "id": self.next_id, "method": "Page.handleJavaScriptDialog",
+                    "params": {"accept": False}}))
+                continue
+            if msg.get("id") != want:
+                continue        # an event, or a dismissal's answer
             check("error" not in msg, "%s: %s" % (method, msg.get("error")))
             return msg["result"]
 
@@ -182,9 +194,16 @@ class Browser:
 
     def wait_canvas(self, w, h, timeout=60):
         """The canvas once it has the primary's size."""
-        return common.wait_for(lambda: (lambda r: r if r and r[0] == w and r[1] == h
-                                        else None)(self.canvas_rect()),
-                               timeout, "a %dx%d canvas in the page" % (w, h))
+        try:
+            return common.wait_for(lambda: (lambda r: r if r and r[0] == w and r[1] == h
+                                            else None)(self.canvas_rect()),
+                                   timeout, "a %dx%d canvas in the page" % (w, h))
+        except common.TestFailure:
+            d = self.dt.dialogs
+            check(not d, "no %dx%d canvas; the page asked %s (spice-html5 prompts for "
+                  "a password when a link is refused)" % (w, h, ", ".join(
+                      "%r %d times" % (m, d.count(m)) for m in sorted(set(d)))))
+            raise
 
     def screenshot(self, x, y, w, h):
         """(w, h, RGB bytes) of the page's rectangle at (x, y), which must

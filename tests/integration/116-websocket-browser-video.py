@@ -49,23 +49,25 @@ def main():
         sp.wait_log(r"stream \d+ of 200x150 at 40,40", 1, mark)
         check("cannot decode the stream" not in sp.log_text()[mark:],
               "spiced found spice-html5 unable to take the stream")
-        # What the canvas showed after frame 30 was a frame of the
-        # stream (the first few frames go as images, before the stream
-        # starts), as a JPEG shows it; which one depends on the load.
+        # What the canvas showed after frame 30 was a frame as a JPEG
+        # shows it: close to one of the frames, and equal to none (the
+        # frames before the stream went lossless; and the photographs
+        # repeat, frame k+25 looks much like frame k, so closeness alone
+        # would not tell).
         best = 0.0
-        for k in range(5, 31):
+        for k in range(1, 31):
             frame = bytearray(model)
             common.script_photo(frame, W, *BOX, k)
             best = max(best, ppm.psnr(seen, frame))
-        check(best >= 28, "mid-video the canvas is %.1f dB from any frame of the stream"
-              % best)
+        check(32 <= best < 60, "mid-video the canvas is %.1f dB from the closest frame "
+              "(a JPEG frame is within 32-60 dB)" % best)
         common.script_photo(model, W, *BOX, 40)
         common.wait_for(lambda: canvas() == bytes(model), 10,
                         "the exact picture after the stream")
         frames = int(sp.wait_log(r"stream \d+ ends \(.*\) after (\d+) frames", 5,
                                  mark).group(1))
         check(frames >= 20, "the stream had %d frames" % frames)
-        print("# %d stream frames; mid-video %.1f dB from a frame of the stream; exact after"
+        print("# %d stream frames; mid-video %.1f dB from the closest frame, a JPEG one; exact after"
               % (frames, best))
         check(rect == br.canvas_rect(), "the canvas moved or changed: %s" % br.canvas_rect())
     finally:

@@ -96,7 +96,12 @@ def main():
     dt = br.dt
     try:
         rect = br.wait_canvas(W, H)
-        sp.wait_log(r"channel 3:0 linked", 15)
+        # spice-html5 drops input until its inputs channel is ready (it
+        # had INPUTS_INIT), some time after spiced linked it.
+        common.wait_for(lambda: br.dt.eval(
+            "!!(window.spice_connection && window.spice_connection.inputs && "
+            "window.spice_connection.inputs.state === 'ready')"), 20,
+            "spice-html5's inputs channel to be ready")
         left, top = rect[2], rect[3]
 
         # A click on the canvas: the pointer goes there (client mouse

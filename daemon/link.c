@@ -452,8 +452,9 @@ link_fail_result(struct link_conn *lc, uint32_t code)
 
 /* The channel caps spiced offers a channel of this type: those a client
  * decides by (the record channel's Opus: spice-gtk sends Opus only to a
- * server that has it; the display channel's preferred compression, which
- * it sends only to a server that takes it).  Caps the client announces
+ * server that has it; the display channel's preferred compression and
+ * the inputs channel's KEY_SCANCODE, which it sends only to a server
+ * that takes them).  Caps the client announces
  * for the server to follow need none. */
 static uint32_t
 link_channel_caps(uint8_t type)
@@ -463,6 +464,10 @@ link_channel_caps(uint8_t type)
 		return 1u << SPICE_RECORD_CAP_OPUS;
 	case SPICE_CHANNEL_DISPLAY:
 		return 1u << SPICE_DISPLAY_CAP_PREF_COMPRESSION;
+	case SPICE_CHANNEL_INPUTS:
+		/* A key pressed and released in one message (spice-gtk's
+		 * key_press_and_release: its "send key" menu). */
+		return 1u << SPICE_INPUTS_CAP_KEY_SCANCODE;
 	default:
 		return 0;
 	}

@@ -7,7 +7,9 @@ change (a new background and an xterm) is seen pixel-exact too, and so
 is a window of noise moved five times, for a fraction of its pixels'
 bytes (moves go as copies).  Typed
 text with Shift and punctuation reaches an X client that logs what it gets
-(xev: keysyms and the text XLookupString makes of them), and so do keys
+(xev: keysyms and the text XLookupString makes of them; spice-gtk sends
+each key pressed and released as one KEY_SCANCODE, which spiced offers),
+and so do keys
 with the 0xE0 prefix; clicks arrive at
 the right root coordinates in client mouse mode, relative motion moves the
 pointer in server mode.  The keyboard's lock state (Caps Lock) goes from

@@ -455,7 +455,7 @@ auth_ticket_check(const struct auth_ticket *at, const struct auth_key *key,
     const uint8_t ticket[SPICE_LINK_TICKET_LEN], struct spd_err *err)
 {
 	uint8_t plain[SPICE_LINK_TICKET_LEN], got[AUTH_TICKET_CMP_LEN];
-	struct spd_err derr, derr2;
+	struct spd_err derr;
 	size_t plainlen, n;
 	const uint8_t *nul;
 	int decrypted, match;
@@ -480,7 +480,7 @@ auth_ticket_check(const struct auth_ticket *at, const struct auth_key *key,
 		shifted[0] = 0;
 		memcpy(shifted + 1, ticket, SPICE_LINK_TICKET_LEN - 1);
 		decrypted2 = auth_ticket_decrypt(key, shifted, plain2,
-		    sizeof(plain2), &plainlen2, &derr2) == 0;
+		    sizeof(plain2), &plainlen2, &derr) == 0;
 		if (!decrypted && decrypted2) {
 			memcpy(plain, plain2, plainlen2);
 			plainlen = plainlen2;

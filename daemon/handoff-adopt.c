@@ -149,8 +149,6 @@ ho_adopt_worker(struct display *d, const struct ho_worker *hw, int *fds)
 		break;
 	case WPROC_VMC:
 		ports_adopt(&d->d_ports[hw->port], s, w);
-		if (s == NULL)		/* its session went: it drains */
-			w->w_released = 1;
 		break;
 	default:
 		break;

@@ -241,4 +241,6 @@ ports_adopt(struct display_port *p, struct session *s, struct wproc *w)
 	p->dp_owner = s;
 	w->w_gone = ports_gone;
 	w->w_gone_arg = p;
+	/* No session: released, as ports_release() left it; it drains. */
+	w->w_released = s == NULL;
 }

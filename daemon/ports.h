@@ -48,7 +48,7 @@ int	ports_start(struct display *, struct display_port *, struct session *,
  * its worker, which closes its client itself, is gone. */
 void	ports_release(struct display *, struct session *);
 /* A restart (handoff.h): w, the last supervisor's worker of port p, is
- * session s's again. */
+ * session s's again, or (s NULL) still draining for a session that went. */
 void	ports_adopt(struct display_port *, struct session *, struct wproc *);
 
 #endif

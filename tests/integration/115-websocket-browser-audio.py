@@ -12,6 +12,7 @@ chromium or spice-html5 is missing."""
 import array
 import json
 import math
+import threading
 import time
 
 import browser
@@ -25,7 +26,8 @@ LEAD = 0.3
 
 # The page's audio element through an analyser, hooked as soon as
 # spice-html5 adds the element (at the first sound): every 100 ms the
-# strongest frequency and its level go to window.peaks.
+# strongest frequency, its level and where the element is go to
+# window.peaks.
 ANALYSE_JS = """(() => {
     window.peaks = [];
     const hook = (a) => {
@@ -41,7 +43,7 @@ ANALYSE_JS = """(() => {
             for (let i = 2; i < f.length; i++)
                 if (f[i] > f[m])
                     m = i;
-            window.peaks.push([m * ctx.sampleRate / an.fftSize, f[m]]);
+            window.peaks.push([m * ctx.sampleRate / an.fftSize, f[m], a.currentTime]);
         }, 100);
     };
     new MutationObserver((changes, obs) => {
@@ -54,42 +56,76 @@ ANALYSE_JS = """(() => {
     return 48000 / 16384;
 })()"""
 
-# Whether the page's audio element played what it has (but the last few
-# hundred milliseconds, which a browser keeps until more comes), and
-# where it is.  (spice-html5 drops what arrives before its MediaSource
-# opens: the start of the first tone.)
-PLAYED_JS = """(() => {
-    const a = document.querySelector('#spice-screen audio');
-    const b = a.buffered;
-    return b.length > 0 && a.currentTime >= b.end(b.length - 1) - 0.4;
-})()"""
+# Where the page's audio element is in what it has.  (spice-html5 drops
+# what arrives before its MediaSource opens: the start of the first tone.)
 WHERE_JS = """(() => {
     const a = document.querySelector('#spice-screen audio');
     const b = a.buffered;
     const r = [];
     for (let i = 0; i < b.length; i++)
         r.push(b.start(i).toFixed(2) + '-' + b.end(i).toFixed(2));
-    return 'at ' + a.currentTime.toFixed(2) + ' s of ' + r.join(', ');
+    return "at " + a.currentTime.toFixed(2) + " s of " + r.join(", ") +
+        " (readyState " + a.readyState + (a.paused ? ", paused)" : ")");
 })()"""
 
 
-def play(prod, hz, seconds):
-    """seconds of a sine at hz, paced as a sound card would send it, but
-    LEAD seconds ahead (a loaded machine that stalls this test for a
-    second must not leave a gap: spiced stamps each packet as it goes,
-    and spice-html5 starts a new stretch of audio after a second
-    without any)."""
+class Sound(threading.Thread):
+    """The producer's sound card: what it is given, then silence until
+    stopped, as 48 kHz stereo S16 in 80 ms chunks paced as a sound card
+    sends them, but LEAD seconds ahead (a loaded machine that stalls
+    this test for a moment must not leave a gap: spiced stamps each
+    packet as it goes, and spice-html5 starts a new stretch of audio
+    after a second without any).  A thread of its own, so that waiting
+    on the browser never holds the sound back."""
+
+    def __init__(self, prod, raw):
+        super().__init__(daemon=True)
+        self.prod = prod
+        self.raw = raw
+        self.done = threading.Event()
+        self.error = None
+        self.late = 0.0         # the most a chunk was sent after its time
+
+    def run(self):
+        t0 = time.monotonic()
+        off = 0
+        try:
+            while not self.done.is_set():
+                chunk = self.raw[off:off + CHUNK] or bytes(CHUNK)
+                self.prod.say("audio-raw 2 %d 2 %d %s"
+                              % (AUDIO_DATA, RATE, chunk.hex()))
+                off += CHUNK
+                ahead = t0 + off / (RATE * 4) - LEAD - time.monotonic()
+                self.late = max(self.late, -ahead - LEAD - CHUNK / (RATE * 4))
+                if ahead > 0:
+                    self.done.wait(ahead)
+        except Exception as e:          # noqa: BLE001 (told to the test)
+            self.error = e
+
+    def stop(self):
+        self.done.set()
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+def tone(hz, seconds):
     a = array.array("h")
     for i in range(int(RATE * seconds)):
         v = int(12000 * math.sin(2 * math.pi * hz * i / RATE))
         a.extend((v, v))
-    raw = a.tobytes()
-    t0 = time.monotonic()
-    for off in range(0, len(raw), CHUNK):
-        prod.say("audio-raw 2 %d 2 %d %s" % (AUDIO_DATA, RATE, raw[off:off + CHUNK].hex()))
-        ahead = t0 + (off + CHUNK) / (RATE * 4) - LEAD - time.monotonic()
-        if ahead > 0:
-            time.sleep(ahead)
+    return a.tobytes()
+
+
+def which(f, level, step):
+    """The tone a reading of the analyser is (440, 660), None for another
+    loud sound, 0 for a quiet one."""
+    if level is None or level <= -40:
+        return 0
+    for hz in (440, 660):
+        if abs(f - hz) <= 2 * step:
+            return hz
+    return None
 
 
 def main():
@@ -102,30 +138,44 @@ def main():
     try:
         sp.wait_log(r"channel 5:0 linked", 20)
         step = br.dt.eval(ANALYSE_JS)
-        # The two tones back to back, as a sound card sends them (a pause
-        # of a second in the stream is a gap in spice-html5's buffered
-        # audio, where the browser stops).
-        play(prod, 440, 1.5)
-        play(prod, 660, 1.5)
-        # A loaded browser plays behind: until it played what it has.
-        common.wait_for(lambda: br.dt.eval(PLAYED_JS), 20,
-                        "the page to play what it was sent (%s)" % br.dt.eval(WHERE_JS),
-                        interval=0.2)
-        time.sleep(0.2)
-        peaks = json.loads(br.dt.eval("JSON.stringify(window.peaks)"))
+        # The two tones back to back, then silence, as a sound card sends
+        # them, until the page heard the second tone end: a browser that
+        # ran dry waits for more than a few hundred milliseconds of sound
+        # before it plays again, and only spice-html5's next packet moves
+        # it over a gap in its buffered audio.
+        sound = Sound(prod, tone(440, 1.5) + tone(660, 1.5))
+        sound.start()
+        try:
+            end = time.monotonic() + 25
+            while True:
+                peaks = json.loads(br.dt.eval("JSON.stringify(window.peaks)"))
+                read = [which(f, level, step) for f, level, _ in peaks]
+                # Silence played (the element moving on, not stalled)
+                # after the second tone.
+                after = [i for i in range(1, len(read)) if 660 in read[:i] and
+                         read[i] == 0 and peaks[i][2] > peaks[i - 1][2]]
+                if len(after) >= 3:
+                    break
+                if time.monotonic() > end:
+                    raise common.TestFailure(
+                        "the page did not play what it was sent (%s; heard %s) ; "
+                        "the sound was up to %.2f s late)" % (br.dt.eval(WHERE_JS), read, sound.late))
+                time.sleep(0.3)
+        finally:
+            sound.stop()
         # Loud readings: the first tone, then the second, nothing else
         # (the analyser looks back 0.37 s: at the change either may be
         # the stronger).
-        heard = [f for f, level in peaks if level is not None and level > -40]
-        tone = [440 if abs(f - 440) <= 2 * step else 660 if abs(f - 660) <= 2 * step
-                else None for f in heard]
-        at = {hz: [i for i, t in enumerate(tone) if t == hz] for hz in (440, 660)}
-        check(None not in tone and len(at[440]) >= 3 and len(at[660]) >= 3 and
+        heard = [f for (f, _, _), r in zip(peaks, read) if r != 0]
+        tones = [r for r in read if r != 0]
+        at = {hz: [i for i, t in enumerate(tones) if t == hz] for hz in (440, 660)}
+        check(None not in tones and len(at[440]) >= 3 and len(at[660]) >= 3 and
               at[440][0] < at[660][0] and at[440][-1] < at[660][-1],
               "the page heard %s for 440 Hz then 660 Hz (bins of %.1f Hz)"
               % ([round(f) for f in heard], step))
-        print("# the page heard 440 Hz in %d readings, then 660 Hz in %d, of %d"
-              % (tone.count(440), tone.count(660), len(peaks)))
+        print("# the page heard 440 Hz in %d readings, then 660 Hz in %d, of %d "
+              "(the sound was up to %.2f s late)"
+              % (tones.count(440), tones.count(660), len(peaks), sound.late))
     finally:
         br.close()
     sp.stop()

@@ -389,15 +389,29 @@ cp_port_sock(uint32_t kind, const char *name, const char *path)
 	return rc == -1 ? -1 : 0;
 }
 
-/* "N TYPE WORD... HEX" as one datagram to fd. */
+/* A hex digit's value, or -1. */
+static int
+cp_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "N TYPE WORD... HEX" as one datagram to fd.  (The hex is read a digit
+ * at a time, not by sscanf: 30 kB a line, in real time, on a loaded
+ * machine.) */
 static int
 cp_audio_raw(int fd, const char *args)
 {
 	uint8_t buf[QXLSHM_AUDIO_MAX_DATA + 64];
 	uint32_t v;
 	size_t len = 0;
-	int n, used, i;
-	unsigned int byte;
+	int n, used, i, hi, lo;
 
 	if (fd < 0 || sscanf(args, "%d%n", &n, &used) != 1 || n < 0 || n > 8)
 		return -1;
@@ -411,9 +425,10 @@ cp_audio_raw(int fd, const char *args)
 	}
 	args += strspn(args, " ");
 	if (strcmp(args, "-") != 0)
-		for (; sscanf(args, "%2x", &byte) == 1 && len < sizeof(buf);
+		for (; (hi = cp_hex_digit(args[0])) >= 0 &&
+		    (lo = cp_hex_digit(args[1])) >= 0 && len < sizeof(buf);
 		    args += 2)
-			buf[len++] = (uint8_t)byte;
+			buf[len++] = (uint8_t)(hi << 4 | lo);
 	return send(fd, buf, len, 0) == (ssize_t)len ? 0 : -1;
 }
 

@@ -107,6 +107,20 @@ playback_start(struct role_playback *p, uint32_t channels, uint32_t rate)
 	p->p_rate = rate;
 }
 
+/* Whether the client can take a packet now; counts (and now and then
+ * logs) the packets dropped because it cannot. */
+static int
+playback_can_send(struct role_playback *p)
+{
+	if (chan_can_send(p->p_chan))
+		return 1;
+	if (p->p_dropped++ % 100 == 0)
+		log_debug("session %u: audio: %llu packets dropped for a slow "
+		    "client", p->p_session,
+		    (unsigned long long)p->p_dropped);
+	return 0;
+}
+
 /* One Opus packet to the client, or dropped if it cannot take it now. */
 static void
 playback_packet(const uint8_t *packet, size_t len, void *arg)
@@ -114,10 +128,8 @@ playback_packet(const uint8_t *packet, size_t len, void *arg)
 	struct role_playback *p = arg;
 	struct obuf *ob;
 
-	if (!chan_can_send(p->p_chan)) {
-		p->p_dropped++;
+	if (!playback_can_send(p))
 		return;
-	}
 	ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_DATA);
 	obuf_put_u32le(ob, chan_mm_time());
 	obuf_put_bytes(ob, packet, len);
@@ -150,13 +162,8 @@ playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
 				return *why = "the Opus encoder failed", -1;
 			return 0;
 		}
-		if (!chan_can_send(p->p_chan)) {
-			if (p->p_dropped++ % 100 == 0)
-				log_debug("session %u: audio: %llu packets "
-				    "dropped for a slow client", p->p_session,
-				    (unsigned long long)p->p_dropped);
+		if (!playback_can_send(p))
 			return 0;
-		}
 		ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_DATA);
 		obuf_put_u32le(ob, chan_mm_time());
 		obuf_put_bytes(ob, m.am_pcm, m.am_pcm_len);
@@ -222,6 +229,10 @@ playback_closed(struct chan *c, const char *reason)
 	struct role_playback *p = chan_arg(c);
 
 	p->p_chan = NULL;
+	if (p->p_dropped != 0)
+		log_info("session %u: audio: %llu packets were dropped for a "
+		    "slow client", p->p_session,
+		    (unsigned long long)p->p_dropped);
 	worker_conn_closed(p->p_w, p->p_session, p->p_conn, reason);
 	worker_exit(p->p_w, 0, "playback channel closed");
 }

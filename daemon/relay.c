@@ -78,7 +78,9 @@ relay_demote(int client_fd, int pair_fd, const struct relay_conf *rc,
 			return spd_err_prefix(err, "chroot");
 		if (privdrop_ids(rc->rc_uid, rc->rc_gid, err) != 0)
 			return spd_err_prefix(err, "ids");
-	}
+	} else if (rc->rc_chroot != NULL && rc->rc_chroot[0] != '\0' &&
+	    privdrop_userns(rc->rc_chroot, err) < 0)
+		return spd_err_prefix(err, "user namespace");
 	/* No parent-death signal: a relay lives as long as its two
 	 * sockets, so that it outlives a supervisor restart with its
 	 * worker (handoff.h); a supervisor that dies without handing its

@@ -53,7 +53,8 @@ struct relay_conf {
 	int		 rc_privileged;	/* root: chroot and change ids */
 	uid_t		 rc_uid;
 	gid_t		 rc_gid;
-	const char	*rc_chroot;	/* empty root-owned dir, or NULL */
+	const char	*rc_chroot;	/* empty dir (unprivileged: entered in a
+					 * user namespace), or NULL */
 	int		 rc_debug;
 };
 

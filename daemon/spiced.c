@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@
 #include "listen.h"
 #include "log.h"
 #include "log-journal.h"
+#include "privdrop.h"
 #include "reload.h"
 #include "sandbox.h"
 #include "relay.h"
@@ -77,7 +79,8 @@ spiced_usage(int status)
 	exit(status);
 }
 
-/* The empty, root-owned directory workers chroot into. */
+/* The empty directory workers chroot into, owned by root or by spiced's
+ * uid and writable by nobody. */
 static int
 spiced_make_chroot(const char *run_dir, struct spd_err *err)
 {
@@ -99,6 +102,48 @@ spiced_make_chroot(const char *run_dir, struct spd_err *err)
 		    "or spiced's uid %ld, and not writable",
 		    spiced_opts.so_chroot, (long)geteuid());
 	return 0;
+}
+
+/*
+ * Unprivileged: whether this kernel (and container) lets a worker build
+ * its walls in a user namespace (privdrop_userns()), tried once in a child
+ * exactly as a worker will.  0, or -1 with why in err: then workers keep
+ * the host's root and network.
+ */
+static int
+spiced_userns_works(struct spd_err *err)
+{
+	struct spd_err child_err;
+	ssize_t n;
+	pid_t pid;
+	int pfd[2], status;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return spd_err_errno(err, "pipe");
+	if ((pid = fork()) < 0) {
+		(void)close(pfd[0]);
+		(void)close(pfd[1]);
+		return spd_err_errno(err, "fork");
+	}
+	if (pid == 0) {
+		(void)close(pfd[0]);
+		memset(&child_err, 0, sizeof(child_err));
+		if (privdrop_userns(spiced_opts.so_chroot, &child_err) >= 0)
+			_exit(0);
+		(void)!write(pfd[1], child_err.msg, strlen(child_err.msg));
+		_exit(1);
+	}
+	(void)close(pfd[1]);
+	memset(err, 0, sizeof(*err));
+	n = read(pfd[0], err->msg, sizeof(err->msg) - 1);
+	(void)close(pfd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return spd_err_errno(err, "waitpid");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (n <= 0)
+		spd_err_set(err, "the trial ended with status %d", status);
+	return -1;
 }
 
 /* What the supervisor uses once it runs: starting workers and relays under
@@ -172,7 +217,10 @@ spiced_seccomp(void)
 {
 	struct spd_err err;
 
-	if (sandbox_seccomp_load(SANDBOX_ROLE_SUPERVISOR, 0, &err) != 0)
+	if (sandbox_seccomp_load(!spiced_opts.so_privileged &&
+	    spiced_opts.so_chroot[0] != '\0' ?
+	    SANDBOX_ROLE_SUPERVISOR_USERNS : SANDBOX_ROLE_SUPERVISOR, 0,
+	    &err) != 0)
 		log_fatal("supervisor seccomp filter: %s", err.msg);
 	log_info("seccomp: supervisor allowlist in force (a refused call "
 	    "fails with ENOSYS)");
@@ -523,14 +571,22 @@ main(int argc, char *argv[])
 	if (access(spiced_opts.so_worker_path, X_OK) != 0)
 		log_fatal("worker binary %s: %s", spiced_opts.so_worker_path,
 		    strerror(errno));
-	if (spiced_opts.so_privileged &&
-	    spiced_make_chroot(spiced_conf.c_run_dir, &err) != 0)
+	if (spiced_make_chroot(spiced_conf.c_run_dir, &err) != 0)
 		log_fatal("%s", err.msg);
-	else if (!spiced_opts.so_privileged)
+	if (!spiced_opts.so_privileged && spiced_userns_works(&err) == 0)
 		log_info("running as uid %ld without CAP_SETUID, CAP_SETGID "
 		    "and CAP_SYS_CHROOT: workers keep this uid (no "
-		    "per-display uid, no chroot); they are still sandboxed "
-		    "with no_new_privs and seccomp", (long)geteuid());
+		    "per-display uid), each in a user namespace of its own "
+		    "with an empty root and no network, and sandboxed with "
+		    "no_new_privs and seccomp", (long)geteuid());
+	else if (!spiced_opts.so_privileged) {
+		log_info("running as uid %ld without CAP_SETUID, CAP_SETGID "
+		    "and CAP_SYS_CHROOT: workers keep this uid, the host's "
+		    "root and network (no user namespace: %s); they are "
+		    "still sandboxed with no_new_privs and seccomp",
+		    (long)geteuid(), err.msg);
+		spiced_opts.so_chroot[0] = '\0';
+	}
 	signal(SIGPIPE, SIG_IGN);
 	spiced_raise_nofile();
 	/* Before daemonizing: systemd's sockets are for this pid. */

@@ -188,11 +188,12 @@ wproc_spawn(enum wproc_role role, struct display *d, struct session *s,
 		    (unsigned)ids->gid);
 		argv[argc++] = arg_uid;
 		argv[argc++] = arg_gid;
-		if (spiced_opts.so_chroot[0] != '\0') {
-			snprintf(arg_chroot, sizeof(arg_chroot),
-			    "--chroot=%s", spiced_opts.so_chroot);
-			argv[argc++] = arg_chroot;
-		}
+	}
+	/* Unprivileged, a chroot means a user namespace (sandbox.h). */
+	if (spiced_opts.so_chroot[0] != '\0') {
+		snprintf(arg_chroot, sizeof(arg_chroot), "--chroot=%s",
+		    spiced_opts.so_chroot);
+		argv[argc++] = arg_chroot;
 	}
 	if (cd != NULL && cd->cd_worker_memory_mib != 0) {
 		snprintf(arg_mem, sizeof(arg_mem), "--memory=%llu",

@@ -7,9 +7,11 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <grp.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -156,7 +158,8 @@ privdrop_chroot(const char *dir, uid_t run_uid, struct spd_err *err)
 	 * process's uid until privdrop_ids()), never by the uid that will
 	 * live in it: nobody there may plant anything in its own root. */
 	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_uid != 0 && st.st_uid == run_uid) ||
+	    (st.st_uid != 0 && st.st_uid == run_uid &&
+	    run_uid != (uid_t)-1) ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return spd_err_set(err, "%s must be owned by root or by "
 		    "spiced's own uid, not by uid %u, and not group- or "
@@ -167,6 +170,54 @@ privdrop_chroot(const char *dir, uid_t run_uid, struct spd_err *err)
 	if (chdir("/") != 0)
 		return spd_err_errno(err, "chdir / after chroot");
 	return 0;
+}
+
+/* Write text to a /proc/self file; -1 with err. */
+static int
+privdrop_write_proc(const char *path, const char *text, struct spd_err *err)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return spd_err_errno(err, "open %s", path);
+	n = write(fd, text, len);
+	if (n != (ssize_t)len) {
+		spd_err_errno(err, "write %s", path);
+		(void)close(fd);
+		return -1;
+	}
+	if (close(fd) != 0)
+		return spd_err_errno(err, "close %s", path);
+	return 0;
+}
+
+int
+privdrop_userns(const char *dir, struct spd_err *err)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+	int ns;
+
+	if (unshare(CLONE_NEWUSER) != 0)
+		return spd_err_errno(err, "unshare(CLONE_NEWUSER)");
+	/* setgroups must be denied before an unprivileged gid_map. */
+	if (privdrop_write_proc("/proc/self/setgroups", "deny", err) != 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	if (privdrop_write_proc("/proc/self/uid_map", map, err) != 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	if (privdrop_write_proc("/proc/self/gid_map", map, err) != 0)
+		return -1;
+	ns = CLONE_NEWUSER | privdrop_namespaces();
+	if (privdrop_chroot(dir, (uid_t)-1, err) != 0)
+		return -1;
+	if (caps_clear(err) != 0)
+		return -1;
+	return ns;
 }
 
 int

@@ -40,8 +40,20 @@ int	privdrop_namespaces(void);
 /* chroot(dir) then chdir("/").  dir must be a directory owned by root or
  * by this process's uid (spiced's service user), not by run_uid (the uid
  * that will run inside), and neither group- nor world-writable, so the
- * demoted worker cannot plant anything in its own root. */
+ * demoted worker cannot plant anything in its own root.  run_uid
+ * (uid_t)-1: the process inside keeps the owner's uid (privdrop_userns()),
+ * and only its seccomp filter keeps it from writing there. */
 int	privdrop_chroot(const char *dir, uid_t run_uid, struct spd_err *err);
+
+/* An ordinary user's way to the walls privileged workers get: a user
+ * namespace of its own (uid and gid mapped to themselves, setgroups
+ * denied), in which new network, IPC and UTS namespaces and chroot(dir)
+ * need no privilege on the host; then every capability the namespace gave
+ * is cleared.  Files and signals keep working as before: the ids are the
+ * same ones.  Returns the CLONE_NEW* mask entered, or -1 with err (the
+ * kernel or a container refusing user namespaces, a map not written, the
+ * chroot). */
+int	privdrop_userns(const char *dir, struct spd_err *err);
 
 /* setgroups(0, NULL), setresgid(gid x3), setresuid(uid x3), every
  * capability cleared (caps_clear()), then verify

@@ -179,7 +179,8 @@ static const struct sandbox_rules sandbox_policy_relay[] = {
  * processes' memory, mount and its relatives, module loading, bpf,
  * perf_event_open, userfaultfd, keyctl, kexec, reboot, swap, clock
  * setting, io_uring, personality, setns and any namespace but the three
- * the workers enter; ioctl beyond what terminals and sockets answer;
+ * the workers enter and the user namespace they enter those in when the
+ * supervisor is unprivileged; ioctl beyond what terminals and sockets answer;
  * no uid or gid change to 0 (a service user holding CAP_SETUID would
  * otherwise become root).  A refused call fails with ENOSYS rather than
  * ending the supervisor and every session with it.
@@ -269,15 +270,31 @@ static const struct sandbox_rule sandbox_rules_supervisor[] = {
 	ALLOW1(unshare, ARG(0, SCMP_CMP_MASKED_EQ, ~(uint64_t)NS_WORKERS, 0)),
 };
 
+/* An unprivileged supervisor's workers and relays make their walls in a
+ * user namespace of their own (privdrop_userns()): the user namespace
+ * alone, then the three above inside it.  Only that supervisor's filter
+ * has it: a privileged one's workers need none, and a user namespace
+ * opens much of the kernel to whoever holds one. */
+static const struct sandbox_rule sandbox_rules_supervisor_userns[] = {
+	ALLOW1(unshare, EQ(0, CLONE_NEWUSER)),
+};
+
 static const struct sandbox_rules sandbox_policy_supervisor[] = {
 	GROUP("supervisor", sandbox_rules_supervisor),
+	{ NULL, NULL, 0 },
+};
+
+static const struct sandbox_rules sandbox_policy_supervisor_userns[] = {
+	GROUP("supervisor", sandbox_rules_supervisor),
+	GROUP("supervisor-userns", sandbox_rules_supervisor_userns),
 	{ NULL, NULL, 0 },
 };
 
 uint32_t
 sandbox_policy_default(enum sandbox_role role)
 {
-	return role == SANDBOX_ROLE_SUPERVISOR ? SCMP_ACT_ERRNO(ENOSYS) :
+	return role == SANDBOX_ROLE_SUPERVISOR ||
+	    role == SANDBOX_ROLE_SUPERVISOR_USERNS ? SCMP_ACT_ERRNO(ENOSYS) :
 	    SCMP_ACT_KILL_PROCESS;
 }
 
@@ -287,6 +304,8 @@ sandbox_policy(enum sandbox_role role)
 	switch (role) {
 	case SANDBOX_ROLE_SUPERVISOR:
 		return sandbox_policy_supervisor;
+	case SANDBOX_ROLE_SUPERVISOR_USERNS:
+		return sandbox_policy_supervisor_userns;
 	case SANDBOX_ROLE_MAIN:
 		return sandbox_policy_main;
 	case SANDBOX_ROLE_DISPLAY:

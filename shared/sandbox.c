@@ -146,8 +146,19 @@ sandbox_seccomp_load(enum sandbox_role role, int trap, struct spd_err *err)
 	}
 	seccomp_release(ctx);
 	log_debug("seccomp filter loaded (%s)", trap ? "trap" :
-	    role == SANDBOX_ROLE_SUPERVISOR ? "ENOSYS" : "kill");
+	    sandbox_policy_default(role) == SCMP_ACT_KILL_PROCESS ? "kill" :
+	    "ENOSYS");
 	return 0;
+}
+
+static void
+sandbox_log_ns(int ns)
+{
+	log_debug("namespaces entered: %s%s%s%s",
+	    (ns & CLONE_NEWUSER) ? "user " : "",
+	    (ns & CLONE_NEWNET) ? "net " : "",
+	    (ns & CLONE_NEWIPC) ? "ipc " : "",
+	    (ns & CLONE_NEWUTS) ? "uts" : "");
 }
 
 int
@@ -160,15 +171,15 @@ sandbox_enter(const struct sandbox_conf *sc, struct spd_err *err)
 	if (sc->sc_privileged) {
 		/* Namespaces need CAP_SYS_ADMIN: enter them before the ids
 		 * change takes every capability away. */
-		ns = privdrop_namespaces();
-		log_debug("namespaces entered: %s%s%s",
-		    (ns & CLONE_NEWNET) ? "net " : "",
-		    (ns & CLONE_NEWIPC) ? "ipc " : "",
-		    (ns & CLONE_NEWUTS) ? "uts" : "");
+		sandbox_log_ns(privdrop_namespaces());
 		if (privdrop_chroot(sc->sc_chroot, sc->sc_uid, err) != 0)
 			return spd_err_prefix(err, "chroot");
 		if (privdrop_ids(sc->sc_uid, sc->sc_gid, err) != 0)
 			return spd_err_prefix(err, "ids");
+	} else if (sc->sc_chroot != NULL) {
+		if ((ns = privdrop_userns(sc->sc_chroot, err)) < 0)
+			return spd_err_prefix(err, "user namespace");
+		sandbox_log_ns(ns);
 	}
 	/* After the ids: a credential change resets the dumpable flag to
 	 * the fs.suid_dumpable sysctl, so setting it earlier would not

@@ -6,7 +6,9 @@
  *
  * Order in sandbox_enter(): rlimits -> [privileged: namespaces while the
  * capability to create them is still held, chroot, setgroups/setresgid/
- * setresuid + verification] -> no_new_privs, not dumpable -> seccomp.
+ * setresuid + verification | unprivileged with a chroot: a user namespace
+ * of the same ids, namespaces and chroot in it, capabilities cleared] ->
+ * no_new_privs, not dumpable -> seccomp.
  * A failure message begins with the name of the step that failed
  * ("rlimits: ...", "chroot: ...", "ids: ...", "no_new_privs: ...",
  * "seccomp: ..."); the caller treats it as fatal.
@@ -32,6 +34,9 @@ enum sandbox_role {
 	SANDBOX_ROLE_PLAYBACK,	/* workers/audio/role-playback.c */
 	SANDBOX_ROLE_RECORD,	/* workers/audio/role-record.c */
 	SANDBOX_ROLE_SUPERVISOR,	/* daemon/spiced.c, once it serves */
+	/* The same, unprivileged, for workers that enter user namespaces
+	 * (privdrop_userns()): unshare of a user namespace too. */
+	SANDBOX_ROLE_SUPERVISOR_USERNS,
 };
 
 /* File descriptors a worker may hold: the display worker serves every
@@ -46,7 +51,10 @@ struct sandbox_conf {
 	int			 sc_privileged;
 	uid_t			 sc_uid;
 	gid_t			 sc_gid;
-	const char		*sc_chroot;	/* absolute, root-owned */
+	/* Absolute, empty, owned by root or the supervisor's uid.
+	 * Unprivileged: NULL (no chroot), or the way into a user namespace
+	 * (privdrop_userns()). */
+	const char		*sc_chroot;
 	int			 sc_trap;	/* SCMP_ACT_TRAP + log, debug */
 	unsigned		 sc_nofile;	/* RLIMIT_NOFILE */
 	uint64_t		 sc_data_max;	/* RLIMIT_DATA bytes, 0: as is */

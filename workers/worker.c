@@ -466,7 +466,7 @@ main(int argc, char **argv)
 	/* A root worker that keeps root is never acceptable: refuse to run
 	 * rather than fall back to an unprivileged-style sandbox. */
 	sc.sc_privileged = geteuid() == 0 || wo.wo_have_uid ||
-	    wo.wo_have_gid || wo.wo_chroot != NULL;
+	    wo.wo_have_gid;
 	if (sc.sc_privileged && (!wo.wo_have_uid || !wo.wo_have_gid ||
 	    wo.wo_chroot == NULL))
 		log_fatal("sandbox: running as root (or with ids) needs "
@@ -480,7 +480,8 @@ main(int argc, char **argv)
 	if (sandbox_enter(&sc, &err) != 0)
 		log_fatal("sandbox: %s", err.msg);
 	log_debug("sandbox in force (%s, %s)", sc.sc_privileged ?
-	    "privileged: chroot and ids changed" : "unprivileged",
+	    "privileged: chroot and ids changed" : sc.sc_chroot != NULL ?
+	    "unprivileged: chroot in a user namespace" : "unprivileged",
 	    wo.wo_trap ? "seccomp trap" : "seccomp kill");
 
 	/* Only now: the first byte from the supervisor. */

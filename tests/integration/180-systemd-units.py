@@ -68,7 +68,8 @@ def same_as_qemu(c, q, what, timeout=30):
 # CAP_KILL, SETGID, SETUID, SYS_CHROOT.
 SPICED_CAPS = 1 << 5 | 1 << 6 | 1 << 7 | 1 << 18
 # systemd-analyze security's exposure at most, for every unit.
-EXPOSURE = {"spiced-qemu@.service": 2.0, "spiced.service": 2.0, "spiced@.service": 2.0}
+EXPOSURE = {"spiced-qemu@.service": 2.0, "spiced.service": 2.0, "spiced@.service": 2.0,
+            "spiced-tenant@.service": 2.0}
 
 # The displays' workers: uids no one else uses in the container.
 WORKER_UID = 64001
@@ -132,6 +133,8 @@ def main():
     conf_path = os.path.join(ct.prefix, "etc/spiced.conf")
     ct.write(conf_path, conf(port, uid))
     ct.enable("spiced.service")
+    # The capless tenant's user, made at boot the way spiced(8) says.
+    ct.write("/etc/sysusers.d/spiced-delta.conf", 'u spiced-delta - "spiced tenant delta"\n')
     for unit, most in EXPOSURE.items():
         e = exposure(ct.path(os.path.join(ct.prefix, "lib/systemd/system", unit)))
         print("systemd-analyze security: %s %.1f" % (unit, e))
@@ -141,7 +144,7 @@ def main():
         in_container(ct, q, qmp, port, uid, conf_path)
     except Exception:
         for unit in ("spiced.service", "spiced-qemu@vm.service", "spiced@alpha.service",
-                     "spiced@gamma.service"):
+                     "spiced@gamma.service", "spiced-tenant@delta.service"):
             print("---- journal of %s ----\n%s" % (unit, ct.journal(unit)[-3000:]))
         raise
 
@@ -285,6 +288,7 @@ def in_container(ct, q, qmp, port, uid, conf_path):
     check("only the loopback" not in ct.journal("spiced@gamma.service"),
           "gamma bound a listener of its own")
     ct.systemctl("stop", "spiced@gamma.socket", "spiced@gamma.service")
+    capless_tenant(ct)
 
     # Stopping: both end cleanly, the bridge first.
     ct.systemctl("stop", "spiced-qemu@vm.service")
@@ -302,6 +306,62 @@ def in_container(ct, q, qmp, port, uid, conf_path):
         check(False, "port %d still accepts after systemctl stop" % port)
     except ConnectionRefusedError:
         pass
+
+
+def capless_tenant(ct):
+    """spiced-tenant@delta.service: the tenant's supervisor as its own user
+    (spiced-delta, from a sysusers.d line) with no capability at all; its
+    workers keep that uid, each in a user namespace of its own with the
+    run directory's empty root and a network namespace of its own; a
+    restart keeps the session."""
+    dport = common.free_port()
+    path = os.path.join(ct.prefix, "etc/spiced/delta.conf")
+    ct.write(path, "run-dir = /run/spiced-delta\n[display \"delta\"]\n"
+             "listen = 127.0.0.1:%d\nproducer-socket = /run/spiced-delta/delta.qxl\n"
+             "password = delta-pw\n" % dport)
+    ct.run(["chgrp", "spiced-delta", path])
+    os.chmod(ct.path(path), 0o640)
+    unit = "spiced-tenant@delta.service"
+    ct.systemctl("start", unit)
+    check(ct.show(unit, "ActiveState") == "active", "%s: %s" % (unit, ct.journal(unit)[-1500:]))
+    duid = ct.run(["getent", "passwd", "spiced-delta"]).stdout.split(":")[2]
+    pid = int(ct.show(unit, "MainPID"))
+    st = ct.status(pid)
+    check(st["Uid"].split() == [duid] * 4 and int(st["CapEff"], 16) == 0 and
+          int(st["CapPrm"], 16) == 0 and int(st["CapBnd"], 16) == 0 and
+          st["NoNewPrivs"] == "1" and st["Seccomp"] == "2",
+          "delta's supervisor: Uid %s (want %s) CapEff %s CapPrm %s CapBnd %s NoNewPrivs %s "
+          "Seccomp %s" % (st["Uid"], duid, st["CapEff"], st["CapPrm"], st["CapBnd"],
+                          st["NoNewPrivs"], st["Seccomp"]))
+    check("each in a user namespace of its own" in ct.journal(unit),
+          "delta's workers have no user namespace: %s" % ct.journal(unit)[-1500:])
+    res, s = rawlink.link(dport, "delta-pw", keep=True, timeout=30)
+    check(res == 0, "delta: link refused: %s" % rawlink.ERR.get(res, res))
+    # Each child (the ticket-key helper, the main worker): the tenant's
+    # uid, the empty root, user and network namespaces not the
+    # supervisor's.
+    kids = ct.run(["sh", "-c", "for s in /proc/[0-9]*/status; do "
+                   "grep -q '^PPid:[[:space:]]*%d$' \"$s\" 2>/dev/null || continue; "
+                   "p=${s%%/status}; echo $(awk '/^Uid:/ {print $2}' $s) $(readlink $p/root) "
+                   "$(readlink $p/ns/user) $(readlink $p/ns/net); done; "
+                   "readlink /proc/%d/ns/user /proc/%d/ns/net" % (pid, pid, pid)]).stdout.split()
+    own_user, own_net = kids[-2:]
+    rows = [kids[i:i + 4] for i in range(0, len(kids) - 2, 4)]
+    check(len(rows) >= 2 and all(r[0] == duid and r[1] == "/run/spiced-delta/empty" and
+                                 r[2] != own_user and r[3] != own_net for r in rows),
+          "delta's children (uid, root, user ns, net ns) %s; the supervisor's %s %s"
+          % (rows, own_user, own_net))
+    # Signalling its workers needs no CAP_KILL: a restart hands the session on.
+    ct.systemctl("restart", unit)
+    common.wait_for(lambda: 'display "delta": 1 session kept from the previous run' in
+                    ct.journal(unit), 20, "delta's session to be kept across the restart")
+    res, s2 = rawlink.link(dport, "delta-pw", keep=True, timeout=30)
+    check(res == 0, "delta: link after the restart refused: %s" % rawlink.ERR.get(res, res))
+    s.close()
+    s2.close()
+    ct.systemctl("stop", unit)
+    print("spiced-tenant@delta: uid %s, no capability; %d children each in its own user and "
+          "network namespace, chrooted; a restart kept the session" % (duid, len(rows)))
 
 
 def spiced_procs(ct):

@@ -7,8 +7,8 @@
 #include <sys/types.h>
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -158,8 +158,7 @@ privdrop_chroot(const char *dir, uid_t run_uid, struct spd_err *err)
 	 * process's uid until privdrop_ids()), never by the uid that will
 	 * live in it: nobody there may plant anything in its own root. */
 	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_uid != 0 && st.st_uid == run_uid &&
-	    run_uid != (uid_t)-1) ||
+	    (st.st_uid != 0 && st.st_uid == run_uid) ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return spd_err_set(err, "%s must be owned by root or by "
 		    "spiced's own uid, not by uid %u, and not group- or "

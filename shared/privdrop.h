@@ -41,8 +41,9 @@ int	privdrop_namespaces(void);
  * by this process's uid (spiced's service user), not by run_uid (the uid
  * that will run inside), and neither group- nor world-writable, so the
  * demoted worker cannot plant anything in its own root.  run_uid
- * (uid_t)-1: the process inside keeps the owner's uid (privdrop_userns()),
- * and only its seccomp filter keeps it from writing there. */
+ * (uid_t)-1, which no file has: the process inside keeps the owner's uid
+ * (privdrop_userns()), and only its seccomp filter keeps it from writing
+ * there. */
 int	privdrop_chroot(const char *dir, uid_t run_uid, struct spd_err *err);
 
 /* An ordinary user's way to the walls privileged workers get: a user

@@ -310,19 +310,26 @@ def in_container(ct, q, qmp, port, uid, conf_path):
 
 def capless_tenant(ct):
     """spiced-tenant@delta.service: the tenant's supervisor as its own user
-    (spiced-delta, from a sysusers.d line) with no capability at all; its
-    workers keep that uid, each in a user namespace of its own with the
-    run directory's empty root and a network namespace of its own; a
-    restart keeps the session."""
+    (spiced-delta, from a sysusers.d line) with no capability at all,
+    started by spiced@delta.socket (a drop-in naming it); its workers keep
+    that uid, each in a user namespace of its own with the run
+    directory's empty root and a network namespace of its own; a restart
+    keeps the session."""
     dport = common.free_port()
     path = os.path.join(ct.prefix, "etc/spiced/delta.conf")
     ct.write(path, "run-dir = /run/spiced-delta\n[display \"delta\"]\n"
-             "listen = 127.0.0.1:%d\nproducer-socket = /run/spiced-delta/delta.qxl\n"
+             "listen = 127.0.0.1:%d\nunix-socket = /run/spiced-sockets/delta.sock\n"
+             "producer-socket = /run/spiced-delta/delta.qxl\n"
              "password = delta-pw\n" % dport)
     ct.run(["chgrp", "spiced-delta", path])
     os.chmod(ct.path(path), 0o640)
     unit = "spiced-tenant@delta.service"
-    ct.systemctl("start", unit)
+    ct.write("/etc/systemd/system/spiced@delta.socket.d/tenant.conf",
+             "[Socket]\nListenStream=127.0.0.1:%d\nService=%s\n" % (dport, unit))
+    ct.systemctl("daemon-reload")
+    ct.systemctl("start", "spiced@delta.socket")
+    res, s = rawlink.link(dport, "delta-pw", keep=True, timeout=30)
+    check(res == 0, "delta: link refused: %s" % rawlink.ERR.get(res, res))
     check(ct.show(unit, "ActiveState") == "active", "%s: %s" % (unit, ct.journal(unit)[-1500:]))
     duid = ct.run(["getent", "passwd", "spiced-delta"]).stdout.split(":")[2]
     pid = int(ct.show(unit, "MainPID"))
@@ -335,8 +342,6 @@ def capless_tenant(ct):
                           st["NoNewPrivs"], st["Seccomp"]))
     check("each in a user namespace of its own" in ct.journal(unit),
           "delta's workers have no user namespace: %s" % ct.journal(unit)[-1500:])
-    res, s = rawlink.link(dport, "delta-pw", keep=True, timeout=30)
-    check(res == 0, "delta: link refused: %s" % rawlink.ERR.get(res, res))
     # Each child (the ticket-key helper, the main worker): the tenant's
     # uid, the empty root, user and network namespaces not the
     # supervisor's.
@@ -359,9 +364,10 @@ def capless_tenant(ct):
     check(res == 0, "delta: link after the restart refused: %s" % rawlink.ERR.get(res, res))
     s.close()
     s2.close()
-    ct.systemctl("stop", unit)
-    print("spiced-tenant@delta: uid %s, no capability; %d children each in its own user and "
-          "network namespace, chrooted; a restart kept the session" % (duid, len(rows)))
+    ct.systemctl("stop", "spiced@delta.socket", unit)
+    print("spiced-tenant@delta, started by its socket: uid %s, no capability; %d children each "
+          "in its own user and network namespace, chrooted; a restart kept the session"
+          % (duid, len(rows)))
 
 
 def spiced_procs(ct):

@@ -30,6 +30,7 @@
 #include "display-stream.h"
 #include "enc.h"
 #include "log.h"
+#include "mono-time.h"
 
 /* What an image is sent as (also the cache key with its box). */
 enum dout_codec {
@@ -48,7 +49,8 @@ enum dout_lossless {
 	DOUT_LL_LZ4,		/* lz4/glz */
 	DOUT_LL_LZ,		/* lz, or lz4/glz without the LZ4 cap */
 	DOUT_LL_QUIC,		/* quic */
-	DOUT_LL_AUTO,		/* QUIC for natural images, LZ4 for drawings */
+	DOUT_LL_AUTO,		/* QUIC for natural images, LZ4 for drawings
+				   (GLZ on a slow link): auto_glz */
 	DOUT_LL_AUTO_LZ,	/* QUIC for natural images, LZ for drawings:
 				   auto_lz, or auto without the LZ4 cap */
 	DOUT_LL_GLZ,		/* glz, to a client with a GLZ window */
@@ -69,6 +71,12 @@ static const char *const dout_lossless_names[] = {
  * the reference server's line between LAN and WAN) gets JPEG. */
 #define DOUT_WAN_RATE		(10u * 1000 * 1000 / 8)
 
+/* auto_glz: a viewer once found on a slow link keeps GLZ this long after
+ * the last such finding: a link does not change its class from one image
+ * to the next, but one measurement may miss (a burst into a socket buffer
+ * the link just emptied), and each switch wastes the window's use. */
+#define DOUT_SLOW_HOLD_NS	(10ull * 1000 * 1000 * 1000)
+
 enum dout_state {
 	DC_WAIT_INIT,		/* linked, DISPLAY_INIT not yet seen */
 	DC_ACTIVE,		/* initialised */
@@ -84,6 +92,7 @@ struct dout_client {
 	enum dout_lossless	 dc_lossless;	/* the display's, or the
 						   client's preference */
 	uint32_t		 dc_glz_window;	/* its DISPLAY_INIT's */
+	uint64_t		 dc_slow_until;	/* auto_glz: GLZ until (mono) */
 	int			 dc_surface;	/* SURFACE_CREATE sent */
 	int			 dc_need_mark;	/* MARK after the damage */
 	uint32_t		 dc_stream;	/* stream id + 1 it was told
@@ -92,7 +101,8 @@ struct dout_client {
 	int			 dc_stream_low;	/* it gets ENC_STREAM_LOW frames */
 	uint32_t		 dc_report_id;	/* STREAM_ACTIVATE_REPORT's */
 	struct dcache		 dc_pixmaps;	/* what its cache holds */
-	struct enc_glz		*dc_glz;	/* its GLZ window (DOUT_LL_GLZ) */
+	struct enc_glz		*dc_glz;	/* its GLZ window (DOUT_LL_GLZ,
+						   or auto on a slow link) */
 	pixman_region32_t	 dc_damage;	/* not yet sent */
 	struct event		*dc_init_ev;	/* INIT deadline */
 	int			 dc_busy;
@@ -346,11 +356,35 @@ dout_cache_add(struct dout *d, const pixman_box32_t *b, enum dout_codec codec,
 	d->d_ncache++;
 }
 
+/* Whether TCP measured client dc's link below DOUT_WAN_RATE. */
+static int
+dout_slow_link(const struct dout_client *dc)
+{
+	uint64_t rate = chan_link_rate(dc->dc_chan);
+
+	return rate != 0 && rate < DOUT_WAN_RATE;
+}
+
+/* Client dc's GLZ window, made the first time it is needed; 0 when it
+ * announced none (spice-html5) or there is no memory for it. */
+static int
+dout_glz_window(struct dout_client *dc)
+{
+	uint32_t w = dc->dc_glz_window;
+
+	if (dc->dc_glz == NULL && w != 0)
+		dc->dc_glz = enc_glz_new(w < DOUT_GLZ_WINDOW_MAX ? w :
+		    DOUT_GLZ_WINDOW_MAX);
+	return dc->dc_glz != NULL;
+}
+
 /* The codec for box to client dc: JPEG for a photograph where the
  * display allows lossy images for this client's link, else the lossless
  * one that pays: QUIC for natural images, LZ4 for the rest (LZ to a
- * client without LZ4, such as spice-html5); what image-compression says
- * first. */
+ * client without LZ4, such as spice-html5), or GLZ for the rest on a
+ * slow link, where its window's savings (a scrolled or retyped text
+ * refers to what the client has) are worth its encoding time; what
+ * image-compression says first. */
 static enum dout_codec
 dout_codec(struct dout_client *dc, pixman_image_t *prim,
     const pixman_box32_t *b)
@@ -359,10 +393,9 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 	enum enc_kind kind = ENC_DRAWING;
 	int lossy;
 	struct enc_src src;
-	uint64_t rate;
 
-	lossy = (flags & IPC_INIT_JPEG_ALWAYS) || ((flags & IPC_INIT_JPEG_AUTO) &&
-	    (rate = chan_link_rate(dc->dc_chan)) != 0 && rate < DOUT_WAN_RATE);
+	lossy = (flags & IPC_INIT_JPEG_ALWAYS) ||
+	    ((flags & IPC_INIT_JPEG_AUTO) && dout_slow_link(dc));
 	if (lossy || dc->dc_lossless == DOUT_LL_AUTO ||
 	    dc->dc_lossless == DOUT_LL_AUTO_LZ) {
 		render_box_src(prim, b, &src);
@@ -384,7 +417,17 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 	case DOUT_LL_AUTO_LZ:
 		return kind != ENC_DRAWING ? DOUT_QUIC : DOUT_LZ;
 	default:
-		return kind != ENC_DRAWING ? DOUT_QUIC : DOUT_LZ4;
+		if (kind != ENC_DRAWING)
+			return DOUT_QUIC;
+		if (dout_slow_link(dc))
+			dc->dc_slow_until = mono_ns() + DOUT_SLOW_HOLD_NS;
+		if (mono_ns() >= dc->dc_slow_until)
+			return DOUT_LZ4;
+		if (dc->dc_glz == NULL && dout_glz_window(dc))
+			log_info("display \"%s\": conn %u is on a slow link: GLZ "
+			    "for drawings", dc->dc_dout->d_wk->wk_display,
+			    dc->dc_conn);
+		return dc->dc_glz != NULL ? DOUT_GLZ : DOUT_LZ4;
 	}
 }
 
@@ -784,7 +827,6 @@ dout_client_stream(struct dout_client *dc, pixman_image_t *prim)
 	struct dstream *ds = &d->d_stream;
 	struct chan_shared *body;
 	pixman_region32_t box;
-	uint64_t rate;
 	int low;
 
 	if (!ds->ds_on)
@@ -803,8 +845,7 @@ dout_client_stream(struct dout_client *dc, pixman_image_t *prim)
 		pixman_region32_fini(&box);
 	}
 	/* A slow link gets the low quality too. */
-	rate = chan_link_rate(dc->dc_chan);
-	low = dc->dc_stream_low || (rate != 0 && rate < DOUT_WAN_RATE);
+	low = dc->dc_stream_low || dout_slow_link(dc);
 	if (dc->dc_dead || dc->dc_frame == ds->ds_frame ||
 	    !chan_can_send(dc->dc_chan) ||
 	    (body = dout_frame_body(d, prim, low)) == NULL)
@@ -1038,12 +1079,7 @@ dout_client_start_surface(struct dout_client *dc)
 static void
 dout_glz_setup(struct dout_client *dc)
 {
-	uint32_t w = dc->dc_glz_window;
-
-	if (dc->dc_lossless != DOUT_LL_GLZ || dc->dc_glz != NULL)
-		return;
-	if (w == 0 || (dc->dc_glz = enc_glz_new(w < DOUT_GLZ_WINDOW_MAX ?
-	    w : DOUT_GLZ_WINDOW_MAX)) == NULL)
+	if (dc->dc_lossless == DOUT_LL_GLZ && !dout_glz_window(dc))
 		dc->dc_lossless = dout_codec_no_glz(dc) == DOUT_LZ4 ?
 		    DOUT_LL_LZ4 : DOUT_LL_LZ;
 }

@@ -56,8 +56,7 @@ ANALYSE_JS = """(() => {
     return 48000 / 16384;
 })()"""
 
-# Where the page's audio element is in what it has.  (spice-html5 drops
-# what arrives before its MediaSource opens: the start of the first tone.)
+# Where the page's audio element is in what it has.
 WHERE_JS = """(() => {
     const a = document.querySelector('#spice-screen audio');
     const b = a.buffered;
@@ -138,12 +137,14 @@ def main():
     try:
         sp.wait_log(r"channel 5:0 linked", 20)
         step = br.dt.eval(ANALYSE_JS)
-        # The two tones back to back, then silence, as a sound card sends
+        # Silence (spice-html5 drops what comes before its MediaSource
+        # opens, which a loaded browser takes a second or more to do), the
+        # two tones back to back, then silence, as a sound card sends
         # them, until the page heard the second tone end: a browser that
         # ran dry waits for more than a few hundred milliseconds of sound
         # before it plays again, and only spice-html5's next packet moves
         # it over a gap in its buffered audio.
-        sound = Sound(prod, tone(440, 1.5) + tone(660, 1.5))
+        sound = Sound(prod, bytes(RATE * 4 * 3 // 2) + tone(440, 1.5) + tone(660, 1.5))
         sound.start()
         try:
             end = time.monotonic() + 25

@@ -573,6 +573,49 @@ cp_command(const char *line)
 	return 1;
 }
 
+/*
+ * Standard input a line at a time, read in blocks (an audio-raw line is
+ * 30 kB: unbuffered stdio would make that 30000 reads) into a buffer of
+ * our own, so that poll(2) on fd 0 is asked only when no whole line is
+ * buffered.
+ */
+static char cp_in[4 * QXLSHM_AUDIO_MAX_DATA + 1024];
+static size_t cp_in_len;
+
+/* The next whole line, its newline replaced by NUL, moved to line; 1 if
+ * there was one, 0 if not yet, -1 at end of input (or a line too long). */
+static int
+cp_next_line(char *line, size_t size)
+{
+	char *nl = memchr(cp_in, '\n', cp_in_len);
+	size_t n;
+
+	if (nl == NULL)
+		return cp_in_len == sizeof(cp_in) ? -1 : 0;
+	n = (size_t)(nl - cp_in);
+	if (n >= size)
+		return -1;
+	memcpy(line, cp_in, n);
+	line[n] = '\0';
+	cp_in_len -= n + 1;
+	memmove(cp_in, nl + 1, cp_in_len);
+	return 1;
+}
+
+/* Read what standard input has; -1 at its end. */
+static int
+cp_read_stdin(void)
+{
+	ssize_t n = read(0, cp_in + cp_in_len, sizeof(cp_in) - cp_in_len);
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n <= 0)
+		return -1;
+	cp_in_len += (size_t)n;
+	return 0;
+}
+
 /* A line of commands separated by ";": 0, -1 or 1 (an unknown one). */
 static int
 cp_line(char *line)
@@ -606,8 +649,6 @@ main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* Unbuffered: poll(2) on fd 0 must see every line not yet read. */
-	setvbuf(stdin, NULL, _IONBF, 0);
 	memset(&qs, 0, sizeof(qs));
 	qs.width = 320;
 	qs.height = 240;
@@ -626,13 +667,17 @@ main(int argc, char **argv)
 		if (qxlshm_wait(cp_q, 0) == -1)
 			break;
 		cp_echo();
-		if (poll(&pfd, 1, 20) < 1)
-			continue;
-		if (fgets(line, sizeof(line), stdin) == NULL) {
+		if ((rv = cp_next_line(line, sizeof(line))) == 0) {
+			if (poll(&pfd, 1, 20) < 1)
+				continue;
+			if (cp_read_stdin() == 0)
+				continue;
+			rv = -1;
+		}
+		if (rv == -1) {
 			qxlshm_close(cp_q);
 			return 0;
 		}
-		line[strcspn(line, "\n")] = '\0';
 		if ((rv = cp_line(line)) == 1)
 			printf("unknown command: %s\n", line);
 		else if (rv == -1)

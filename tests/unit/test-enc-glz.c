@@ -9,7 +9,8 @@
  * that repeats an image eight images back; the window's eviction (the
  * header lets the client drop what the encoder dropped, and nothing
  * dropped is referred to again); the refusals, which leave the window as
- * it was; the bound kept.
+ * it was; the bound kept; two pages of text shown in turn, the second
+ * showing of each a small fraction of the first.
  */
 #include <stdio.h>
 
@@ -264,6 +265,72 @@ test_many_images(void)
 	glz_dec_free(d);
 }
 
+/* A page of text: black glyphs on white in 8x14 cells, half of them
+ * spaces, the glyphs 40 shapes of strokes (bars across, half-height
+ * uprights), picked by an LCG from seed; line changed (or -1) picked
+ * from another seed. */
+static struct img
+page(uint32_t w, uint32_t h, uint32_t seed, int changed)
+{
+	struct img m = { NULL, (size_t)w * 4, w, h };
+	uint32_t r, g, x, y, gx, gy, line, col, white = 0x00ffffff;
+	uint32_t *px;
+
+	ASSERT_TRUE((m.data = malloc(m.stride * h)) != NULL);
+	px = (uint32_t *)(void *)m.data;
+	for (x = 0; x < w * h; x++)
+		px[x] = white;
+	for (line = 0; line < h / 14; line++) {
+		r = (int)line == changed ? seed * 7919u + line : seed + line;
+		for (col = 0; col < w / 8; col++) {
+			r = r * 1103515245u + 12345u;
+			if ((r >> 16) & 1)
+				continue;
+			g = (r >> 17) % 40 * 2654435761u;
+			for (gy = 0; gy < 10; gy++)
+				for (gx = 0; gx < 6; gx++) {
+					int bar = (gy == 0 && (g & 1)) ||
+					    (gy == 4 && (g & 2)) ||
+					    (gy == 8 && (g & 4));
+					int up = (gx == 0 && ((gy < 5 && (g & 8)) ||
+					    (gy >= 4 && (g & 16)))) ||
+					    (gx == 5 && ((gy < 5 && (g & 32)) ||
+					    (gy >= 4 && (g & 64))));
+					y = line * 14 + 2 + gy;
+					if (bar || up)
+						px[y * w + col * 8 + 1 + gx] = 0;
+				}
+		}
+	}
+	return m;
+}
+
+/* Two documents shown in turn (A, B, A with a line changed, B): the
+ * second showing of each costs a fraction of the first, though a few
+ * dozen glyphs make every short stretch of either common in both. */
+static void
+test_pages_in_turn(void)
+{
+	struct enc_glz *eg = enc_glz_new(4u << 20);
+	struct glz_dec *d = glz_dec_new();
+	struct img a = page(640, 480, 1, -1), b = page(640, 480, 2, -1);
+	struct img a2 = page(640, 480, 1, 7);
+	size_t first_a, first_b, again_a, again_b;
+
+	first_a = trip(eg, d, &a, NULL, NULL);
+	first_b = trip(eg, d, &b, NULL, NULL);
+	again_a = trip(eg, d, &a2, NULL, NULL);
+	again_b = trip(eg, d, &b, NULL, NULL);
+	ASSERT_TRUE(first_a > 30000 && first_b > 30000);
+	ASSERT_TRUE(again_a * 10 < first_b);
+	ASSERT_TRUE(again_b * 10 < first_b);
+	free(a.data);
+	free(b.data);
+	free(a2.data);
+	enc_glz_free(eg);
+	glz_dec_free(d);
+}
+
 int
 main(void)
 {
@@ -273,6 +340,7 @@ main(void)
 	test_eviction();
 	test_refusals();
 	test_many_images();
+	test_pages_in_turn();
 	printf("test-enc-glz: ok\n");
 	return 0;
 }

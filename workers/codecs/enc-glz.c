@@ -34,10 +34,13 @@
  * (an image's first pixel follows the previous image's last) that had it.
  * A candidate is resolved to its image, dropped if that image left the
  * window, and checked pixel by pixel, so stale entries cost nothing but
- * the look-up.  Two more candidates come first: where the last copy
- * came from, carried on (content that returns with a few pixels
- * changed), and the same place in the image before when it was as wide
- * (a box sent again); the longest match wins.
+ * the look-up.  More candidates come first: where the last copy came
+ * from, carried on (content that returns with a few pixels changed), the
+ * same place in the image before when it was as wide (a box sent again),
+ * and, now and then while nothing matches, the same place in the older
+ * images as wide (two documents shown in turn: a page of text is made of
+ * a few dozen glyphs, so the hash's last position of any three pixels is
+ * rarely in the page that returns); the longest match wins.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,11 @@
 #define GLZ_HASH_SIZE		(1u << GLZ_HASH_LOG)
 #define GLZ_MAX_OFFSET		((1u << 25) - 1)	/* 25 bits */
 #define GLZ_MAX_DIST		((1u << 24) - 1)	/* long form */
+/* Older images as wide as this one searched at the same place where
+ * nothing else matches, once a row at most (the copy found then is
+ * carried on by the last copy's candidate): new content, noise at worst,
+ * would pay for their look-ups at every pixel. */
+#define GLZ_OLDER		3
 
 struct glz_image {
 	uint64_t	 gi_id;
@@ -244,8 +252,10 @@ enc_glz_encode(struct enc_glz *eg, struct obuf *out,
     const struct enc_src *src, struct spd_err *err)
 {
 	struct glz_image *cur;
-	const struct glz_image *prev = NULL, *rep_img = NULL, *g2;
-	size_t bound, n, i, lit = 0, len, best, start, cap;
+	const struct glz_image *prev = NULL, *rep_img = NULL, *g2, *g;
+	const struct glz_image *older[GLZ_OLDER];
+	size_t bound, n, i, lit = 0, len, best, start, cap, probe = 0;
+	unsigned nolder = 0, k;
 	uint64_t pos, head, rep = 0;
 	uint32_t *px, h, ofs = 0, dist = 0, o2, d2;
 	uint8_t *o, *base;
@@ -288,6 +298,11 @@ enc_glz_encode(struct enc_glz *eg, struct obuf *out,
 		    ENC_GLZ_MAX_IMAGES];
 		if (prev->gi_w != src->es_width)
 			prev = NULL;
+	}
+	for (k = eg->eg_count; k > 1 && nolder < GLZ_OLDER; k--) {
+		g = &eg->eg_img[(eg->eg_first + k - 2) % ENC_GLZ_MAX_IMAGES];
+		if (g->gi_w == src->es_width)
+			older[nolder++] = g;
 	}
 
 	o = base + 4;
@@ -335,6 +350,28 @@ enc_glz_encode(struct enc_glz *eg, struct obuf *out,
 					dist = d2;
 					rep = eg->eg_next_base - prev->gi_base;
 					rep_img = prev;
+				}
+				if (i >= probe && best < LZB_MIN_MATCH) {
+					probe = (i / src->es_width + 1) *
+					    src->es_width;
+					for (k = 0; k < nolder; k++) {
+						/* A copy, or nothing: a shorter
+						 * match would only take rep from
+						 * a better source. */
+						g = older[k];
+						if (i >= g->gi_n || (len =
+						    glz_match(eg, px, n, i,
+						    g->gi_base + i, g, &o2, &d2,
+						    &g2)) < LZB_MIN_MATCH)
+							continue;
+						best = len;
+						ofs = o2;
+						dist = d2;
+						rep = eg->eg_next_base -
+						    g->gi_base;
+						rep_img = g;
+						break;
+					}
 				}
 				h = lzb_hash(px + i, GLZ_HASH_LOG);
 				pos = eg->eg_hash[h];

@@ -22,7 +22,7 @@ from common import check
 
 W, H = 640, 480
 RATE = 150000
-GLZ_RGB = 100
+GLZ_RGB = 102
 
 
 class SlowLink:
@@ -132,7 +132,9 @@ def main():
         prod = sp.start_producer("--frames", pages, "--fps", "10")
         sp.wait_log(r'display "t": conn \d+ is on a slow link: GLZ for drawings', 30, mark)
         m = rawspice.open_session(sp.port, "pw")
-        fast = rawspice.display_client(sp.port, "pw", m.session_id)
+        # With a GLZ window, as spice-gtk has: a GLZ image would end it.
+        fast = rawspice.display_client(sp.port, "pw", m.session_id, init=False)
+        fast.send_init(glz_window=3145728)
         fast.wait_mark(10)
         show(page(1), "a")
         b = show(page(2), "b")

@@ -506,7 +506,10 @@ class DisplayChannel(Channel):
         self.from_cache = 0
         self.invals = 0
 
-    def send_init(self, cache_id=1, cache_size=20971520, glz_id=1, glz_window=3145728):
+    def send_init(self, cache_id=1, cache_size=20971520, glz_id=1, glz_window=0):
+        """DISPLAY_INIT; no GLZ window unless asked: this client decodes
+        no GLZ, and spiced sends it GLZ wherever it has a window (glz, or
+        auto_glz once its link measures slow)."""
         self.send(MSGC_DISPLAY_INIT, struct.pack("<BqBi", cache_id, cache_size,
                                                  glz_id, glz_window))
 

@@ -5,13 +5,13 @@
  * with a 64x48 primary that changes while the client talks: its
  * DISPLAY_INIT (cache size, caps), stream reports, unknown messages, and
  * whatever the picture makes it send (images, fills, copies, streams,
- * FROM_CACHE).
+ * FROM_CACHE, the producer's fills).
  *
  * Input byte 0: bit 0 the LZ4 cap, bit 1 the stream-report cap, bits 2-4
  * the worker flags (JPEG always, streaming all, GLZ images); byte 1 the write chunk
  * (1..256 bytes).  Then records of a kind byte and a length byte: kind 0
  * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
- * y, size), 2 a move (dx, dy).
+ * y, size), 2 a move (dx, dy), 3 a solid fill (fz_fill).
  *
  * Invariant: the channel closes with a reason, and everything sent to
  * the client is read.  The worker's frame (worker.c) is replaced by
@@ -136,6 +136,25 @@ fz_draw(struct render *r, const uint8_t *p)
 	    SPICE_IMAGE_SCALE_MODE_NEAREST, &err);
 }
 
+/* A solid fill: ROP descriptor p[0] | p[1] << 8 (its 11 bits), at
+ * p[2], p[3], through a clip of two boxes when bit 7 of p[1] is set. */
+static void
+fz_fill(struct render *r, const uint8_t *p)
+{
+	pixman_box32_t bbox, two[2] = { { 0, 0, FW / 2, FH / 2 },
+	    { FW / 2 + 3, FH / 3, FW, FH } };
+	pixman_region32_t clip;
+	struct spd_err err;
+	uint16_t ropd = (uint16_t)((p[0] | p[1] << 8) & 0x7ff);
+
+	bbox = (pixman_box32_t){ p[2] % FW, p[3] % FH, p[2] % FW + 1 +
+	    p[0] % FW, p[3] % FH + 1 + p[1] % FH };
+	pixman_region32_init_rects(&clip, two, 2);
+	(void)render_fill(r, 0, &bbox, p[1] & 0x80 ? &clip : NULL,
+	    (uint32_t)p[0] * 0x10305u, ropd, &err);
+	pixman_region32_fini(&clip);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -159,6 +178,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK((r = render_new(NULL, NULL)) != NULL);
 	FUZZ_CHECK((d = dout_new(&w, r, &err)) != NULL);
 	render_set_damage(r, dout_damage, dout_move, d);
+	render_set_fill(r, dout_fill);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);
@@ -180,7 +200,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		len = data[off + 1];
 		if (len > size - off - 2)
 			len = size - off - 2;
-		switch (data[off] % 3) {
+		switch (data[off] % 4) {
 		case 0:
 			for (n = 0; n < len; n += chunk)
 				if (write(cl[1], data + off + 2 + n, len - n <
@@ -190,6 +210,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 1:
 			if (len >= 4)
 				fz_draw(r, data + off + 2);
+			break;
+		case 3:
+			if (len >= 4)
+				fz_fill(r, data + off + 2);
 			break;
 		default:
 			if (len >= 2) {

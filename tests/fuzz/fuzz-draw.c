@@ -12,7 +12,8 @@
  * buffer so that ASan sees any read past the slot.  Invariants: the
  * parser returns 0 or one of its error codes with a message; the renderer
  * returns 0, RENDER_SKIP or -1, with a message unless 0; the surfaces keep
- * their sizes; damage and moves lie within the primary; nothing leaks.
+ * their sizes; damage, moves and fills lie within the primary (a fill
+ * never empty, never a no-op); nothing leaks.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,6 +55,15 @@ fuzz_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
 	fuzz_inside(dst);
 }
 
+static void
+fuzz_fill(void *arg, const pixman_region32_t *area, uint32_t color,
+    uint8_t rop3)
+{
+	fuzz_inside(area);
+	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
+	FUZZ_CHECK(rop3 != 0xaa && color <= 0xffffff);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -78,6 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		FUZZ_CHECK((r = render_new(fuzz_damage, NULL)) != NULL);
 		render_set_damage(r, fuzz_damage, fuzz_move, NULL);
+		render_set_fill(r, fuzz_fill);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,

@@ -5,7 +5,8 @@ them, seen by spice-gtk (pixels) and by a raw client (messages):
 COPY_BITS from the producer reaches viewers as COPY_BITS (plain and
 clipped, overlapping both ways), also when the moved area still had
 damage not yet sent (the copy is followed by what the viewer's own copy
-got wrong); a solid area goes out as DRAW_FILL; a bitmap that repeats
+got wrong), but never clipped to a WebSocket viewer (spice-html5 copies
+the whole box); a solid area goes out as DRAW_FILL; a bitmap that repeats
 what is on screen sends nothing; a bitmap that repeats it scrolled (a
 damage-only producer's scroll) goes as COPY_BITS and the new rows only,
 and so does a window it shows dragged (the uncovered background only); a viewer that stops reading while the
@@ -14,8 +15,10 @@ full, and ends with the exact picture.  The picture is modelled here and
 compared pixel for pixel."""
 
 import common
+import rawlink
 import rawspice
 import spice_client
+import wsclient
 from common import check
 
 W, H = 320, 240
@@ -98,6 +101,15 @@ def main():
     check(d.fills >= 1 and d.draws == 0, "black primary: %d fills, %d copies" % (d.fills, d.draws))
     c = spice_client.connect(port=sp.port, password="pw")
     c.wait_primary(10)
+    # spice-html5's kind (WebSocket): it copies a COPY_BITS' whole box,
+    # clip or not, so it gets no clipped one.
+    mw = rawspice.open_session(sp.port, "pw")
+    res, ws = wsclient.link(sp.port, "pw", channel_type=rawlink.CHANNEL_DISPLAY,
+                            connection_id=mw.session_id, channel_caps=(0,))
+    check(res == 0, "WebSocket display link: %s" % rawlink.ERR.get(res, res))
+    web = rawspice.DisplayChannel(ws, mini=True)
+    web.send_init()
+    web.wait_mark(10)
 
     run(prod, model, "bitmap 0 0 320 240 1")
     c.wait_pixels(bytes(model.px), 10)
@@ -121,6 +133,11 @@ def main():
     same(d, model, "clipped move")
     check(d.copy_bits == n0 + 1 and d.draws == draws0, "clipped move went as %d COPY_BITS, %d DRAW_COPY"
           % (d.copy_bits - n0, d.draws - draws0))
+    web.settle(0.3)
+    same(web, model, "WebSocket viewer after the moves")
+    check(web.copy_bits == 1 and web.copy_bits_clipped == 0,
+          "WebSocket viewer: %d COPY_BITS, %d clipped; want the plain one only"
+          % (web.copy_bits, web.copy_bits_clipped))
 
     # Damage not yet sent inside the source when the move comes: the new
     # bitmap is moved on the server, so the viewers get the copy and then

@@ -74,6 +74,32 @@ ROPD_OP_PUT = 8
 CLIP_NONE, CLIP_RECTS = 0, 1
 BRUSH_SOLID = 1
 
+# ROP descriptors (SpiceROPDescriptor) and what each one spiced sends in a
+# DRAW_FILL means for the brush b and the destination d (spice-common's
+# canvas reads them so; 066-display-draw-types checks spice-gtk does):
+# one plain spelling per function.  Any other is a protocol error here.
+ROPD_INVERS_BRUSH, ROPD_INVERS_DEST = 2, 4
+ROPD_OP_OR, ROPD_OP_AND, ROPD_OP_XOR = 16, 32, 64
+ROPD_OP_BLACKNESS, ROPD_OP_WHITENESS, ROPD_OP_INVERS = 128, 256, 512
+ROPD_INVERS_RES = 1024
+FILL_ROPS = {
+    ROPD_OP_BLACKNESS: lambda b, d: 0,
+    ROPD_OP_WHITENESS: lambda b, d: 0xffffffff,
+    ROPD_OP_INVERS: lambda b, d: ~d,
+    ROPD_OP_PUT: lambda b, d: b,
+    ROPD_OP_PUT | ROPD_INVERS_BRUSH: lambda b, d: ~b,
+    ROPD_OP_AND: lambda b, d: b & d,
+    ROPD_OP_AND | ROPD_INVERS_DEST: lambda b, d: b & ~d,
+    ROPD_OP_AND | ROPD_INVERS_BRUSH: lambda b, d: ~b & d,
+    ROPD_OP_AND | ROPD_INVERS_RES: lambda b, d: ~(b & d),
+    ROPD_OP_OR: lambda b, d: b | d,
+    ROPD_OP_OR | ROPD_INVERS_DEST: lambda b, d: b | ~d,
+    ROPD_OP_OR | ROPD_INVERS_BRUSH: lambda b, d: ~b | d,
+    ROPD_OP_OR | ROPD_INVERS_RES: lambda b, d: ~(b | d),
+    ROPD_OP_XOR: lambda b, d: b ^ d,
+    ROPD_OP_XOR | ROPD_INVERS_RES: lambda b, d: ~(b ^ d),
+}
+
 LZ4_HISTORY = 64 * 1024
 
 
@@ -492,7 +518,10 @@ class DisplayChannel(Channel):
         self.copies = []            # each one's (top, left, bottom, right, image type)
         self.drawn = 0              # their pixels
         self.fills = 0              # DRAW_FILLs
+        self.fill_rops = {}         # their ROP descriptors -> count
+        self.fill_clipped = 0       # ... with clip rectangles
         self.copy_bits = 0          # COPY_BITS
+        self.copy_bits_clipped = 0  # ... with clip rectangles
         self.images = {}            # image type -> count
         self.unknown = []           # message types not understood
         self.lz4_formats = set()    # (top_down, format) of LZ4 images
@@ -666,17 +695,30 @@ class DisplayChannel(Channel):
             raise ProtocolError("DRAW_FILL fixed part cut")
         btype, color, rop = struct.unpack_from("<BIH", body, pos)
         mptr = struct.unpack_from("<I", body, pos + 7 + 9)[0]
-        if btype != BRUSH_SOLID or rop != ROPD_OP_PUT or mptr != 0:
+        if btype != BRUSH_SOLID or rop not in FILL_ROPS or mptr != 0:
             raise ProtocolError("DRAW_FILL brush %d rop %#x mask %d: only solid "
-                                "OP_PUT without a mask is decoded" % (btype, rop, mptr))
-        px = struct.pack("<I", color & 0xffffff)
+                                "brushes, a plain descriptor and no mask are decoded"
+                                % (btype, rop, mptr))
+        self.fill_rops[rop] = self.fill_rops.get(rop, 0) + 1
+        self.fill_clipped += clip_rects is not None
         top, left, bottom, right = box
+        if rop == ROPD_OP_PUT:
+            px = struct.pack("<I", color & 0xffffff)
+            for y in range(top, bottom):
+                for x0, x1 in self._spans(box, clip_rects, y):
+                    self.fb[(y * self.width + x0) * 4:(y * self.width + x1) * 4] = px * (x1 - x0)
+            return
+        f, W = FILL_ROPS[rop], self.width
         for y in range(top, bottom):
             for x0, x1 in self._spans(box, clip_rects, y):
-                self.fb[(y * self.width + x0) * 4:(y * self.width + x1) * 4] = px * (x1 - x0)
+                n = x1 - x0
+                old = struct.unpack_from("<%dI" % n, self.fb, (y * W + x0) * 4)
+                struct.pack_into("<%dI" % n, self.fb, (y * W + x0) * 4,
+                                 *[f(color, d) & 0xffffffff for d in old])
 
     def _copy_bits(self, body):
         box, clip_rects, pos = self._base("COPY_BITS", body)
+        self.copy_bits_clipped += clip_rects is not None
         if pos + 8 != len(body):
             raise ProtocolError("COPY_BITS of %d bytes, want %d" % (len(body), pos + 8))
         sx, sy = struct.unpack_from("<ii", body, pos)

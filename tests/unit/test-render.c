@@ -3,8 +3,8 @@
  * Unit tests for workers/display/render.c: surfaces created from both memory
  * orders, FILL, COPY (bitmap, surface, self-overlapping, scaled,
  * clipped, resent unchanged) and COPY_BITS checked pixel by pixel
- * against expectations computed here without pixman, the damage and
- * moves reported for the primary, and refusals.
+ * against expectations computed here without pixman, the damage, moves
+ * and fills reported for the primary, and refusals.
  */
 #include <spice/enums.h>
 
@@ -615,6 +615,85 @@ test_copy_bits_overlap(void)
 	pixman_region32_fini(&clip);
 }
 
+static pixman_region32_t filled;
+static uint32_t fill_color;
+static uint8_t fill_rop3;
+static int nfill;
+
+static void
+on_fill(void *arg, const pixman_region32_t *area, uint32_t color,
+    uint8_t rop3)
+{
+	ASSERT_TRUE(arg == &damage);
+	pixman_region32_copy(&filled, (pixman_region32_t *)area);
+	fill_color = color;
+	fill_rop3 = rop3;
+	nfill++;
+}
+
+/* With a fill callback, solid fills of the xRGB primary go to it (area,
+ * colour without its top byte, the ROP as a function of brush and
+ * destination) instead of being damage; other drawing stays damage. */
+static void
+test_fill_callback(void)
+{
+	static const pixman_box32_t cl[] = {
+		{ 0, 0, 15, 15 }, { 20, 10, 40, 12 },
+	};
+	pixman_box32_t bbox = { 5, 8, 100, 14 }, want[2] = {
+		{ 5, 8, 15, 14 }, { 20, 10, 40, 12 } };
+	pixman_region32_t clip, w;
+	struct render *r;
+	struct spd_err err;
+
+	pixman_region32_init(&filled);
+	r = make_primary(0);
+	render_set_damage(r, on_damage, NULL, &damage);
+	render_set_fill(r, on_fill);
+	damage_reset();
+	pixman_region32_init_rects(&clip, cl, 2);
+	ASSERT_INT_EQ(render_fill(r, 0, &bbox, &clip, 0xff0f0f0f,
+	    SPICE_ROPD_OP_XOR, &err), 0);
+	ASSERT_INT_EQ(nfill, 1);
+	ASSERT_INT_EQ(ndamage, 0);
+	ASSERT_INT_EQ(fill_color, 0x0f0f0f);
+	ASSERT_INT_EQ(fill_rop3, 0x5a);		/* P ^ D */
+	pixman_region32_init_rects(&w, want, 2);
+	ASSERT_TRUE(pixman_region32_equal(&w, &filled));
+	ASSERT_INT_EQ(RGB(px(r, 0, 6, 9)), pattern(6, 9) ^ 0x0f0f0f);
+	pixman_region32_fini(&w);
+	pixman_region32_fini(&clip);
+
+	/* INVERS and a PUT of the inverted brush. */
+	bbox = (pixman_box32_t){ 1, 1, 3, 3 };
+	ASSERT_INT_EQ(render_fill(r, 0, &bbox, NULL, 0, SPICE_ROPD_OP_INVERS,
+	    &err), 0);
+	ASSERT_INT_EQ(fill_rop3, 0x55);
+	ASSERT_INT_EQ(render_fill(r, 0, &bbox, NULL, 0x123456,
+	    SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH, &err), 0);
+	ASSERT_INT_EQ(fill_rop3, 0x0f);
+	ASSERT_INT_EQ(nfill, 3);
+	ASSERT_INT_EQ(ndamage, 0);
+	/* A copy is damage as before. */
+	ASSERT_INT_EQ(render_copy_bits(r, 0, &bbox, NULL, 10, 10, &err), 0);
+	ASSERT_INT_EQ(ndamage, 1);
+	ASSERT_INT_EQ(nfill, 3);
+	render_free(r);
+
+	/* An ARGB primary: damage, its alpha byte being the colour's. */
+	ASSERT_TRUE((r = render_new(on_damage, &damage)) != NULL);
+	render_set_fill(r, on_fill);
+	ASSERT_INT_EQ(render_surface_create(r, 0, 8, 8,
+	    SPICE_SURFACE_FMT_32_ARGB, NULL, 0, &err), 0);
+	damage_reset();
+	ASSERT_INT_EQ(render_fill(r, 0, &bbox, NULL, 0x80112233,
+	    SPICE_ROPD_OP_PUT, &err), 0);
+	ASSERT_INT_EQ(ndamage, 1);
+	ASSERT_INT_EQ(nfill, 3);
+	render_free(r);
+	pixman_region32_fini(&filled);
+}
+
 int
 main(void)
 {
@@ -622,6 +701,7 @@ main(void)
 	pixman_region32_init(&damage);
 	test_create();
 	test_fill();
+	test_fill_callback();
 	test_copy_bitmap();
 	test_copy_surface();
 	test_copy_unchanged();

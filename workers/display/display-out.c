@@ -8,8 +8,9 @@
  * MONITORS_CONFIG cap is not advertised, so spice-gtk synthesises one
  * monitor covering a new primary, and MONITORS_CONFIG goes out only when
  * the producer tells of its heads (to clients with the cap), and updates are
- * images of the rendered primary (a solid area as DRAW_FILL), never
- * replayed draw commands, except moves, which go out as COPY_BITS.
+ * images of the rendered primary (a solid area as DRAW_FILL), not replayed
+ * draw commands, except moves, which go out as COPY_BITS, and solid fills,
+ * which go out as DRAW_FILL (dout_fill).
  *
  * A client is only ever closed through its chan; chan calls dout_closed()
  * back, possibly from inside a send.  dc_busy keeps the struct alive while
@@ -92,6 +93,9 @@ struct dout_client {
 	enum dout_lossless	 dc_lossless;	/* the display's, or the
 						   client's preference */
 	uint32_t		 dc_glz_window;	/* its DISPLAY_INIT's */
+	int			 dc_box_only;	/* draws a whole box, OP_PUT:
+						   spice-html5 (WebSocket)
+						   ignores clips and ROPs */
 	uint64_t		 dc_slow_until;	/* auto_glz: GLZ until (mono) */
 	int			 dc_surface;	/* SURFACE_CREATE sent */
 	int			 dc_need_mark;	/* MARK after the damage */
@@ -594,21 +598,43 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	return body;
 }
 
-/* DRAW_FILL of box with a solid colour, clip NONE, OP_PUT, no mask; the
- * QMask padded to 17 bytes as DRAW_COPY's is. */
+/* DisplayBase of area of the primary: its extents as the box, its
+ * rectangles as the clip when there are several. */
 static void
-dout_send_fill(struct dout_client *dc, const pixman_box32_t *b,
-    uint32_t color)
+dout_put_base(struct obuf *ob, const pixman_region32_t *area)
+{
+	const pixman_box32_t *ext;
+	pixman_box32_t *rects;
+	int i, n;
+
+	ext = pixman_region32_extents((pixman_region32_t *)area);
+	rects = pixman_region32_rectangles((pixman_region32_t *)area, &n);
+	obuf_put_u32le(ob, 0);			/* surface id */
+	dout_put_rect(ob, ext->y1, ext->x1, ext->y2, ext->x2);
+	if (n == 1)
+		obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
+	else {
+		obuf_put_u8(ob, SPICE_CLIP_TYPE_RECTS);
+		obuf_put_u32le(ob, (uint32_t)n);
+		for (i = 0; i < n; i++)
+			dout_put_rect(ob, rects[i].y1, rects[i].x1,
+			    rects[i].y2, rects[i].x2);
+	}
+}
+
+/* DRAW_FILL of area with a solid colour and the ROP descriptor ropd, no
+ * mask; the QMask padded to 17 bytes as DRAW_COPY's is. */
+static void
+dout_send_fill(struct dout_client *dc, const pixman_region32_t *area,
+    uint32_t color, uint16_t ropd)
 {
 	struct obuf *ob;
 
 	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_FILL);
-	obuf_put_u32le(ob, 0);			/* surface id */
-	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);
-	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
+	dout_put_base(ob, area);
 	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
 	obuf_put_u32le(ob, color);
-	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
+	obuf_put_u16le(ob, ropd);
 	obuf_put_u8(ob, 0);			/* QMask: flags, pos, bitmap */
 	obuf_put_i32le(ob, 0);
 	obuf_put_i32le(ob, 0);
@@ -632,6 +658,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	struct chan_shared *body;
 	enum dout_codec codec;
 	struct enc_src src;
+	pixman_region32_t one;
 	uint64_t id = 0, key, evicted[DCACHE_MAX], px;
 	uint32_t color;
 	int n = -1;
@@ -639,7 +666,10 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	if (dc->dc_chan == NULL)
 		return -1;
 	if (render_box_uniform(prim, b, &color)) {
-		dout_send_fill(dc, b, color & 0xffffff);
+		pixman_region32_init_rect(&one, b->x1, b->y1,
+		    (unsigned)(b->x2 - b->x1), (unsigned)(b->y2 - b->y1));
+		dout_send_fill(dc, &one, color & 0xffffff, SPICE_ROPD_OP_PUT);
+		pixman_region32_fini(&one);
 		return 0;
 	}
 	codec = dout_codec(dc, prim, b);
@@ -1251,6 +1281,7 @@ dout_client_add(struct dout *d, int fd, uint32_t session, uint32_t conn,
 	}
 	dc->dc_lossless = dout_lossless(d->d_wk->wk_flags, chan_has_cap(
 	    dc->dc_chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION));
+	dc->dc_box_only = info->framing == IPC_FRAMING_WEBSOCKET;
 	TAILQ_INSERT_TAIL(&d->d_clients, dc, dc_entry);
 	d->d_nclients++;
 	evtimer_add(dc->dc_init_ev, &tv);
@@ -1386,24 +1417,11 @@ dout_send_copy_bits(struct dout_client *dc, const pixman_region32_t *dst,
     int32_t dx, int32_t dy)
 {
 	const pixman_box32_t *ext;
-	pixman_box32_t *rects;
 	struct obuf *ob;
-	int i, n;
 
 	ext = pixman_region32_extents((pixman_region32_t *)dst);
-	rects = pixman_region32_rectangles((pixman_region32_t *)dst, &n);
 	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_COPY_BITS);
-	obuf_put_u32le(ob, 0);			/* surface id */
-	dout_put_rect(ob, ext->y1, ext->x1, ext->y2, ext->x2);
-	if (n == 1)
-		obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
-	else {
-		obuf_put_u8(ob, SPICE_CLIP_TYPE_RECTS);
-		obuf_put_u32le(ob, (uint32_t)n);
-		for (i = 0; i < n; i++)
-			dout_put_rect(ob, rects[i].y1, rects[i].x1,
-			    rects[i].y2, rects[i].x2);
-	}
+	dout_put_base(ob, dst);
 	obuf_put_i32le(ob, ext->x1 - dx);	/* src_pos */
 	obuf_put_i32le(ob, ext->y1 - dy);
 	chan_msg_end(dc->dc_chan);
@@ -1447,7 +1465,8 @@ dout_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
 		pixman_region32_translate(&stale, dx, dy);
 		pixman_region32_intersect(&stale, &stale, area);
 		if (!chan_can_send(dc->dc_chan) ||
-		    pixman_region32_n_rects(area) > DOUT_MAX_MOVE_RECTS ||
+		    pixman_region32_n_rects(area) > (dc->dc_box_only ? 1 :
+		    DOUT_MAX_MOVE_RECTS) ||
 		    pixman_region32_equal(&stale, area)) {
 			pixman_region32_fini(&stale);
 			dout_damage_client(dc, area);
@@ -1461,6 +1480,82 @@ dout_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
 			dout_damage_client(dc, &stale);
 		}
 		pixman_region32_fini(&stale);
+		dout_client_unbusy(dc);
+	}
+	dout_schedule(d);
+}
+
+/*
+ * The ROP descriptor whose meaning in a FILL is rop3 (a function of the
+ * brush and the destination alone, render_fill_fn), as spice-common's
+ * canvas reads descriptors; indexed by the function's four results
+ * (brush, destination) = (0,0), (0,1), (1,0), (1,1) as bits 0 to 3.  The
+ * producer's own descriptor is not passed on: this is one plain spelling
+ * per function, whatever flags it combined.  None for 0xa (the
+ * destination as it is), which render never reports.
+ */
+static const uint16_t dout_fill_ropd[16] = {
+	[0x0] = SPICE_ROPD_OP_BLACKNESS,
+	[0xf] = SPICE_ROPD_OP_WHITENESS,
+	[0x5] = SPICE_ROPD_OP_INVERS,
+	[0xc] = SPICE_ROPD_OP_PUT,
+	[0x3] = SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH,
+	[0x8] = SPICE_ROPD_OP_AND,
+	[0x4] = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_DEST,
+	[0x2] = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_BRUSH,
+	[0x7] = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_RES,
+	[0xe] = SPICE_ROPD_OP_OR,
+	[0xd] = SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_DEST,
+	[0xb] = SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_BRUSH,
+	[0x1] = SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_RES,
+	[0x6] = SPICE_ROPD_OP_XOR,
+	[0x9] = SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_RES,
+};
+
+/*
+ * The render fill callback: area now holds rop3 of color and what it
+ * held.  A viewer that can take it is sent the fill itself (60 bytes and
+ * 16 a rectangle, where its pixels would cost an image; a text selection
+ * inverted, a box cleared).  Its damage shrinks by area when the result
+ * does not depend on what was there (the colour, its inverse, black,
+ * white), and stays as it was otherwise: a bitwise function of each old
+ * pixel leaves a pixel it had right right and one it had wrong wrong.
+ * Fills across the video stream are damage like any drawing there.
+ */
+void
+dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
+    uint8_t rop3)
+{
+	struct dout *d = arg;
+	struct dout_client *dc, *next;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
+	uint16_t ropd = dout_fill_ropd[fn];
+	int n = pixman_region32_n_rects(a), exact;
+	pixman_box32_t sb;
+
+	sb = d->d_stream.ds_box;
+	if (d->d_stream.ds_on &&
+	    pixman_region32_contains_rectangle(a, &sb) != PIXMAN_REGION_OUT) {
+		dout_damage(d, area);
+		return;
+	}
+	exact = fn == 0x0 || fn == 0xf || fn == 0xc || fn == 0x3;
+	dout_cache_clear(d);
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
+			continue;
+		if (!chan_can_send(dc->dc_chan) || n > DOUT_MAX_FILL_RECTS ||
+		    (dc->dc_box_only && (n > 1 || ropd != SPICE_ROPD_OP_PUT))) {
+			dout_damage_client(dc, area);
+			continue;
+		}
+		dc->dc_busy++;
+		dout_send_fill(dc, area, color, ropd);
+		if (!dc->dc_dead && exact)
+			pixman_region32_subtract(&dc->dc_damage,
+			    &dc->dc_damage, a);
 		dout_client_unbusy(dc);
 	}
 	dout_schedule(d);

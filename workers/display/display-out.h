@@ -35,6 +35,8 @@
 #define DOUT_REPORT_FRAMES	30
 /* A move whose area has more rectangles than this is sent as damage. */
 #define DOUT_MAX_MOVE_RECTS	16
+/* ... and so is a fill. */
+#define DOUT_MAX_FILL_RECTS	64
 /* Uncompressed bytes of one DRAW_COPY band during updates. */
 #define DOUT_BAND_BYTES		(1024u * 1024)
 /* ... in bands of a multiple of this many rows (see dout_send_band).
@@ -91,6 +93,13 @@ void	 dout_damage(void *arg, const pixman_region32_t *);
  * wrong; the others get dst as damage. */
 void	 dout_move(void *arg, const pixman_region32_t *dst, int32_t dx,
 	    int32_t dy);
+/* The render fill callback (arg = the dout): area was filled with
+ * rop3 of color (render_fill_fn).  A client with room in its window is
+ * sent the fill at once (DRAW_FILL with a plain ROP descriptor, the
+ * rectangles as clip); the others, and fills across the video stream,
+ * get area as damage. */
+void	 dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
+	    uint8_t rop3);
 /* The primary now exists (render_surface(r, 0)): announce it to every
  * initialised client and send it whole. */
 void	 dout_primary_created(struct dout *);

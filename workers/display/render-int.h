@@ -21,6 +21,7 @@ struct render {
 	size_t			 r_offscreen;	/* bytes of ids != 0 */
 	render_damage_fn	 r_damage;
 	render_move_fn		 r_move;
+	render_fill_fn		 r_fill;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more
 	 * to skip (render_find_move). */
@@ -89,8 +90,15 @@ uint8_t	 render_ropd_to_rop3(uint16_t ropd, int src_is_brush,
 	    uint16_t inv_first, uint16_t inv_dest);
 
 /* Apply rop3 over area of surface: P the brush (NULL: none, i.e. 0), S
- * src placed on bbox (NULL: none).  Reports the damage. */
+ * src placed on bbox (NULL: none).  render_rop3_area reports the damage;
+ * render_rop3_draw leaves that to its caller (a fill that may go to the
+ * viewers as it is, render_fill). */
 int	 render_rop3_area(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const struct render_brush *brush,
+	    const struct render_src *src, const pixman_box32_t *bbox,
+	    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3,
+	    struct spd_err *);
+int	 render_rop3_draw(struct render *, uint32_t surface,
 	    pixman_region32_t *area, const struct render_brush *brush,
 	    const struct render_src *src, const pixman_box32_t *bbox,
 	    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3,

@@ -162,6 +162,20 @@ render_rop3_area(struct render *r, uint32_t surface, pixman_region32_t *area,
     const pixman_box32_t *bbox, const pixman_box32_t *src_area,
     uint8_t scale_mode, uint8_t rop3, struct spd_err *err)
 {
+	int rc;
+
+	if ((rc = render_rop3_draw(r, surface, area, brush, src, bbox,
+	    src_area, scale_mode, rop3, err)) == 0)
+		render_report(r, surface, area);
+	return rc;
+}
+
+int
+render_rop3_draw(struct render *r, uint32_t surface, pixman_region32_t *area,
+    const struct render_brush *brush, const struct render_src *src,
+    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+    uint8_t scale_mode, uint8_t rop3, struct spd_err *err)
+{
 	pixman_image_t *dst, *img, *ps = NULL, *ss = NULL;
 	pixman_box32_t ext, sa, *box;
 	uint8_t *copy = NULL;
@@ -224,7 +238,6 @@ render_rop3_area(struct render *r, uint32_t surface, pixman_region32_t *area,
 			}
 		}
 	}
-	render_report(r, surface, area);
 	rc = 0;
 out:
 	if (ps != NULL)

@@ -43,6 +43,12 @@ render_set_damage(struct render *r, render_damage_fn damage,
 }
 
 void
+render_set_fill(struct render *r, render_fill_fn fill)
+{
+	r->r_fill = fill;
+}
+
+void
 render_free(struct render *r)
 {
 	if (r == NULL)
@@ -194,6 +200,20 @@ render_report(struct render *r, uint32_t surface, pixman_region32_t *area)
 		r->r_damage(r->r_arg, area);
 }
 
+/* A fill of area of surface dst done: to the fill callback when it is
+ * the xRGB primary, else as damage. */
+static void
+render_fill_report(struct render *r, uint32_t surface, pixman_image_t *dst,
+    pixman_region32_t *area, uint32_t color, uint8_t rop3)
+{
+	if (surface == 0 && r->r_fill != NULL &&
+	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8) {
+		if (pixman_region32_not_empty(area))
+			r->r_fill(r->r_arg, area, color & 0xffffff, rop3);
+	} else
+		render_report(r, surface, area);
+}
+
 int
 render_fill(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
     const pixman_region32_t *clip, uint32_t color, uint16_t rop,
@@ -237,12 +257,16 @@ render_fill(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		if (n > 0)
 			pixman_image_fill_boxes(PIXMAN_OP_SRC, dst, &pc, n,
 			    boxes);
-		render_report(r, surface, &area);
+		render_fill_report(r, surface, dst, &area, color, rop3);
+		break;
+	case 0xaa:	/* the destination as it is */
 		break;
 	default:
 		/* Bitwise with the destination. */
-		rc = render_rop3_area(r, surface, &area, &brush, NULL, NULL,
-		    NULL, 0, rop3, err);
+		if ((rc = render_rop3_draw(r, surface, &area, &brush, NULL,
+		    NULL, NULL, 0, rop3, err)) == 0)
+			render_fill_report(r, surface, dst, &area, color,
+			    rop3);
 		break;
 	}
 	pixman_region32_fini(&area);

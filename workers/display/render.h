@@ -48,6 +48,16 @@ typedef void (*render_damage_fn)(void *arg, const pixman_region32_t *);
 typedef void (*render_move_fn)(void *arg, const pixman_region32_t *dst,
     int32_t dx, int32_t dy);
 
+/* Fill callback: area of the primary (never empty, within it; an xRGB
+ * primary only) now holds rop3 of the solid color (0xRRGGBB) and what it
+ * held: a ROP3 code of the brush and the destination alone (bit P << 2 |
+ * D of it is the result; 0xf0 the colour, 0x0f its inverse, 0x00 black,
+ * 0xff white, the other eleven bitwise with the old pixels, never 0xaa,
+ * which changes nothing).  A viewer can be told to fill instead of being
+ * sent pixels.  The region belongs to render. */
+typedef void (*render_fill_fn)(void *arg, const pixman_region32_t *area,
+    uint32_t color, uint8_t rop3);
+
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
  * stride); rb_size bytes are readable from the lowest row's start. */
@@ -104,6 +114,10 @@ struct render *render_new(render_damage_fn damage, void *arg);
 void	 render_set_damage(struct render *, render_damage_fn damage,
 	    render_move_fn move,
 	    void *arg);
+/* Report solid fills of the primary (FILL, BLACKNESS, WHITENESS,
+ * INVERS) to fill, with render_set_damage's arg, instead of as damage;
+ * NULL: as damage. */
+void	 render_set_fill(struct render *, render_fill_fn fill);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);
 
@@ -133,7 +147,9 @@ pixman_image_t *render_surface(struct render *, uint32_t id);
 /*
  * FILL: paint bbox (clipped to clip when not NULL, and to the surface) of
  * surface with the solid colour (x8r8g8b8 value).  rop is a SPICE_ROPD_*
- * set, any of them (bitwise ones combine with the surface's pixels).
+ * set, any of them (bitwise ones combine with the surface's pixels).  On
+ * an xRGB primary this is reported to the fill callback when there is
+ * one.
  */
 int	 render_fill(struct render *, uint32_t surface,
 	    const pixman_box32_t *bbox, const pixman_region32_t *clip,

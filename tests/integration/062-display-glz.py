@@ -8,7 +8,8 @@ pixels; A changed costs a small fraction of that, because GLZ copies it
 from A in the viewer's window two images back, where LZ (the same three
 pictures with image-compression = lz) pays for it in full again.  A
 client without a GLZ window (spice-html5 announces none) gets LZ: the
-worker says which."""
+worker says which.  At most four viewers of a display have a window;
+a fifth gets LZ4 until one leaves."""
 
 import os
 import random
@@ -89,6 +90,34 @@ def main():
     sp.wait_log(r"initialised \(lz images", 5)
     d.close()
     m.close()
+
+    # Four viewers with a GLZ window each (DOUT_GLZ_WINDOWS): a fifth
+    # that asks for one gets LZ4 instead, which a raw client decodes (a
+    # GLZ image would end it), and the worker says so; once a window is
+    # free, the next viewer has one again.
+    pic = picture(1)
+    viewers = []
+    for k in range(4):
+        viewers.append(spice_client.connect(port=sp.port, password="pw"))
+        viewers[-1].wait_pixels(pic, 30)
+    check("gets no GLZ window" not in sp.log_text(), "four viewers: a window refused")
+    m = rawspice.MainChannel.connect(sp.port, "pw")
+    m.attach()
+    d = rawspice.display_client(sp.port, "pw", m.session_id, init=False)
+    d.send_init(glz_window=4 << 20)
+    sp.wait_log(r"conn \d+ gets no GLZ window: the display's 4 are other viewers'", 10)
+    d.wait_mark(10)
+    check(d.rgb() == pic and set(d.images) == {rawspice.IMAGE_LZ4},
+          "fifth viewer: images %r, picture %s" % (d.images, "exact" if d.rgb() == pic else "wrong"))
+    d.close()
+    m.close()
+    viewers.pop().disconnect()
+    viewers.append(spice_client.connect(port=sp.port, password="pw"))
+    viewers[-1].wait_pixels(pic, 30)
+    check(sp.log_text().count("gets no GLZ window") == 1,
+          "a viewer after one left had no window:\n%s" % sp.log_text())
+    for v in viewers:
+        v.disconnect()
 
 
 common.run(main)

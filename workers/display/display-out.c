@@ -105,6 +105,7 @@ struct dout_client {
 	int			 dc_stream_low;	/* it gets ENC_STREAM_LOW frames */
 	uint32_t		 dc_report_id;	/* STREAM_ACTIVATE_REPORT's */
 	struct dcache		 dc_pixmaps;	/* what its cache holds */
+	int			 dc_glz_refused; /* told there is none left */
 	struct enc_glz		*dc_glz;	/* its GLZ window (DOUT_LL_GLZ,
 						   or auto on a slow link) */
 	pixman_region32_t	 dc_damage;	/* not yet sent */
@@ -125,6 +126,7 @@ struct dout {
 	struct enc_jpeg		*d_jpeg;
 	struct enc_quic		*d_quic;
 	struct enc_lz		*d_lz;
+	unsigned		 d_glz_windows;	/* clients' dc_glz made */
 	uint64_t		 d_image_id;
 	struct dstream		 d_stream;	/* video, as one stream */
 	struct event		*d_stream_ev;	/* its idle check */
@@ -370,16 +372,38 @@ dout_slow_link(const struct dout_client *dc)
 }
 
 /* Client dc's GLZ window, made the first time it is needed; 0 when it
- * announced none (spice-html5) or there is no memory for it. */
+ * announced none (spice-html5), when the display's DOUT_GLZ_WINDOWS are
+ * other viewers' (said once), or there is no memory for it. */
 static int
 dout_glz_window(struct dout_client *dc)
 {
+	struct dout *d = dc->dc_dout;
 	uint32_t w = dc->dc_glz_window;
 
-	if (dc->dc_glz == NULL && w != 0)
-		dc->dc_glz = enc_glz_new(w < DOUT_GLZ_WINDOW_MAX ? w :
-		    DOUT_GLZ_WINDOW_MAX);
+	if (dc->dc_glz != NULL || w == 0)
+		return dc->dc_glz != NULL;
+	if (d->d_glz_windows >= DOUT_GLZ_WINDOWS) {
+		if (!dc->dc_glz_refused)
+			log_info("display \"%s\": conn %u gets no GLZ window: "
+			    "the display's %u are other viewers'",
+			    d->d_wk->wk_display, dc->dc_conn,
+			    DOUT_GLZ_WINDOWS);
+		dc->dc_glz_refused = 1;
+		return 0;
+	}
+	if ((dc->dc_glz = enc_glz_new(w < DOUT_GLZ_WINDOW_MAX ? w :
+	    DOUT_GLZ_WINDOW_MAX)) != NULL)
+		d->d_glz_windows++;
 	return dc->dc_glz != NULL;
+}
+
+/* What a GLZ client gets when GLZ cannot serve: LZ4, or LZ without the
+ * cap. */
+static enum dout_codec
+dout_codec_no_glz(const struct dout_client *dc)
+{
+	return chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ?
+	    DOUT_LZ4 : DOUT_LZ;
 }
 
 /* The codec for box to client dc: JPEG for a photograph where the
@@ -417,7 +441,7 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 	case DOUT_LL_QUIC:
 		return DOUT_QUIC;
 	case DOUT_LL_GLZ:
-		return DOUT_GLZ;
+		return dout_glz_window(dc) ? DOUT_GLZ : dout_codec_no_glz(dc);
 	case DOUT_LL_AUTO_LZ:
 		return kind != ENC_DRAWING ? DOUT_QUIC : DOUT_LZ;
 	default:
@@ -433,15 +457,6 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 			    dc->dc_conn);
 		return dc->dc_glz != NULL ? DOUT_GLZ : DOUT_LZ4;
 	}
-}
-
-/* What a GLZ client gets when GLZ cannot serve: LZ4, or LZ without the
- * cap. */
-static enum dout_codec
-dout_codec_no_glz(const struct dout_client *dc)
-{
-	return chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ?
-	    DOUT_LZ4 : DOUT_LZ;
 }
 
 /* The lossless images client dc gets, from the display's setting and its
@@ -1104,12 +1119,12 @@ dout_client_start_surface(struct dout_client *dc)
 	dout_client_unbusy(dc);
 }
 
-/* GLZ needs the client's window (spice-html5 has none): made when dc
- * first gets GLZ, else LZ4 (LZ without the cap) instead. */
+/* GLZ needs the client's window: one that announced none (spice-html5)
+ * gets LZ4 (LZ without the cap) instead, for good. */
 static void
 dout_glz_setup(struct dout_client *dc)
 {
-	if (dc->dc_lossless == DOUT_LL_GLZ && !dout_glz_window(dc))
+	if (dc->dc_lossless == DOUT_LL_GLZ && dc->dc_glz_window == 0)
 		dc->dc_lossless = dout_codec_no_glz(dc) == DOUT_LZ4 ?
 		    DOUT_LL_LZ4 : DOUT_LL_LZ;
 }
@@ -1233,6 +1248,8 @@ dout_closed(struct chan *ch, const char *reason)
 	d->d_nclients--;
 	event_free(dc->dc_init_ev);
 	pixman_region32_fini(&dc->dc_damage);
+	if (dc->dc_glz != NULL)
+		d->d_glz_windows--;
 	enc_glz_free(dc->dc_glz);
 	dc->dc_glz = NULL;
 	dc->dc_chan = NULL;

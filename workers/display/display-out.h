@@ -62,6 +62,12 @@
 #define DOUT_CACHE		16
 /* Clients per display (all sessions together). */
 #define DOUT_MAX_CLIENTS	64
+/* Viewers of a display with a GLZ window at once (image-compression glz,
+ * or auto_glz on a slow link): each window holds up to 16 MiB of pixels
+ * and costs an encoding of each image of its own, so 64 viewers reading
+ * slowly, on purpose or not, would cost the worker 1 GiB and 64 times the
+ * CPU.  The others get LZ4 (LZ without the cap) until one is free. */
+#define DOUT_GLZ_WINDOWS	4
 
 struct dout;
 

@@ -6,8 +6,12 @@ playing 48 kHz stereo in real time.  spice-html5 plays only Opus (in
 WebM through the browser's MediaSource), so what spiced sends must be
 Opus that spice-html5 can wrap and the browser decode: the page's audio
 element is routed through a WebAudio analyser, and its strongest
-frequency is the producer's tone, 440 Hz, then 660 Hz.  Skips (77) when
-chromium or spice-html5 is missing."""
+frequency is the producer's tone, 440 Hz, then 660 Hz.  Between the
+two the producer sends nothing for 1.5 s (no STOP: a guest that stopped
+feeding its sound card): spice-html5 would start a new stretch of
+sound after the hole and chromium never play it, so spiced tells such a
+viewer STOP and START, and the page plays the second tone in a new
+audio element.  Skips (77) when chromium or spice-html5 is missing."""
 
 import array
 import json
@@ -23,20 +27,23 @@ AUDIO_DATA = 1
 RATE = 48000
 CHUNK = 15360           # 80 ms of 48 kHz stereo S16
 LEAD = 0.3
+PAUSE = 1.5             # no sound at all, after the first tone
 
-# The page's audio element through an analyser, hooked as soon as
-# spice-html5 adds the element (at the first sound): every 100 ms the
-# strongest frequency, its level and where the element is go to
-# window.peaks.
+# The page's audio elements through an analyser, each hooked as soon as
+# spice-html5 adds it (at the first sound, and at each START after a
+# STOP): every 100 ms the strongest frequency, its level and where the
+# newest element is go to window.peaks.
 ANALYSE_JS = """(() => {
     window.peaks = [];
+    let timer = null;
     const hook = (a) => {
         const ctx = new AudioContext();
         const an = ctx.createAnalyser();
         an.fftSize = 16384;
         ctx.createMediaElementSource(a).connect(an);
         an.connect(ctx.destination);
-        setInterval(() => {
+        clearInterval(timer);
+        timer = setInterval(() => {
             const f = new Float32Array(an.frequencyBinCount);
             an.getFloatFrequencyData(f);
             let m = 1;
@@ -46,19 +53,21 @@ ANALYSE_JS = """(() => {
             window.peaks.push([m * ctx.sampleRate / an.fftSize, f[m], a.currentTime]);
         }, 100);
     };
-    new MutationObserver((changes, obs) => {
-        const a = document.querySelector('#spice-screen audio');
-        if (a) {
-            obs.disconnect();
-            hook(a);
-        }
+    const hooked = new Set();
+    new MutationObserver(() => {
+        for (const a of document.querySelectorAll('#spice-screen audio'))
+            if (!hooked.has(a)) {
+                hooked.add(a);
+                hook(a);
+            }
     }).observe(document.getElementById('spice-screen'), {childList: true});
     return 48000 / 16384;
 })()"""
 
-# Where the page's audio element is in what it has.
+# Where the page's last audio element is in what it has.
 WHERE_JS = """(() => {
-    const a = document.querySelector('#spice-screen audio');
+    const all = document.querySelectorAll('#spice-screen audio');
+    const a = all[all.length - 1];
     const b = a.buffered;
     const r = [];
     for (let i = 0; i < b.length; i++)
@@ -74,13 +83,15 @@ class Sound(threading.Thread):
     sends them, but LEAD seconds ahead (a loaded machine that stalls
     this test for a moment must not leave a gap: spiced stamps each
     packet as it goes, and spice-html5 starts a new stretch of audio
-    after a second without any).  A thread of its own, so that waiting
-    on the browser never holds the sound back."""
+    after a second without any), except for PAUSE seconds of nothing at
+    byte pause_at.  A thread of its own, so that waiting on the browser
+    never holds the sound back."""
 
-    def __init__(self, prod, raw):
+    def __init__(self, prod, raw, pause_at):
         super().__init__(daemon=True)
         self.prod = prod
         self.raw = raw
+        self.pause_at = pause_at
         self.done = threading.Event()
         self.error = None
         self.late = 0.0         # the most a chunk was sent after its time
@@ -90,6 +101,10 @@ class Sound(threading.Thread):
         off = 0
         try:
             while not self.done.is_set():
+                if self.pause_at is not None and off >= self.pause_at:
+                    self.pause_at = None
+                    self.done.wait(LEAD + PAUSE)
+                    t0 += PAUSE
                 chunk = self.raw[off:off + CHUNK] or bytes(CHUNK)
                 self.prod.say("audio-raw 2 %d 2 %d %s"
                               % (AUDIO_DATA, RATE, chunk.hex()))
@@ -139,12 +154,15 @@ def main():
         step = br.dt.eval(ANALYSE_JS)
         # Silence (spice-html5 drops what comes before its MediaSource
         # opens, which a loaded browser takes a second or more to do), the
-        # two tones back to back, then silence, as a sound card sends
-        # them, until the page heard the second tone end: a browser that
-        # ran dry waits for more than a few hundred milliseconds of sound
-        # before it plays again, and only spice-html5's next packet moves
-        # it over a gap in its buffered audio.
-        sound = Sound(prod, bytes(RATE * 4 * 3 // 2) + tone(440, 1.5) + tone(660, 1.5))
+        # first tone, nothing for PAUSE seconds, the second tone (longer:
+        # its start is lost while the new element's MediaSource opens),
+        # then silence, as a sound card sends them, until the page heard
+        # the second tone end: a browser that ran dry waits for more than
+        # a few hundred milliseconds of sound before it plays again, and
+        # only spice-html5's next packet moves it over a gap in its
+        # buffered audio.
+        first = bytes(RATE * 4 * 8 // 5) + tone(440, 1.6)     # 40 chunks
+        sound = Sound(prod, first + tone(660, 3), len(first))
         sound.start()
         try:
             end = time.monotonic() + 25

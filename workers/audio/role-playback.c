@@ -32,6 +32,13 @@
 
 #define PLAYBACK_MAX_MSG	256	/* the client sends nothing of size */
 #define PLAYBACK_BATCH		16	/* datagrams read per wakeup */
+/* spice-html5 (WebSocket viewers) plays stamps less than a second apart
+ * as one stream, but starts a new stretch where they jump by a second or
+ * more, and chromium never plays across the hole that leaves in its
+ * buffer: after such a pause without STOP (a guest that stopped feeding
+ * its sound card, a producer that fell behind) such a viewer is told
+ * STOP and START, which gives it a new audio element. */
+#define PLAYBACK_WS_GAP_MS	1000
 
 struct role_playback {
 	struct worker	*p_w;
@@ -45,6 +52,9 @@ struct role_playback {
 	uint32_t	 p_rate;	/* 0: stopped */
 	struct popus	*p_opus;	/* in Opus mode */
 	uint64_t	 p_dropped;
+	int		 p_ws;		/* a WebSocket viewer (spice-html5) */
+	uint32_t	 p_last_ms;	/* the last DATA's stamp, 0: none
+					   since START */
 };
 
 static struct role_playback role_playback_state;
@@ -55,6 +65,7 @@ playback_stop(struct role_playback *p)
 	if (p->p_chan != NULL && p->p_rate != 0)
 		chan_send(p->p_chan, SPICE_MSG_PLAYBACK_STOP, NULL, 0);
 	p->p_rate = p->p_channels = 0;
+	p->p_last_ms = 0;
 	popus_free(p->p_opus);
 	p->p_opus = NULL;
 }
@@ -71,6 +82,20 @@ playback_detach(struct role_playback *p, const char *why)
 	close(p->p_fd);
 	p->p_fd = -1;
 	playback_stop(p);
+}
+
+/* START of the format the client was told. */
+static void
+playback_send_start(struct role_playback *p)
+{
+	struct obuf *ob;
+
+	ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_START);
+	obuf_put_u32le(ob, p->p_channels);
+	obuf_put_u16le(ob, SPICE_AUDIO_FMT_S16);
+	obuf_put_u32le(ob, p->p_rate);
+	obuf_put_u32le(ob, chan_mm_time());
+	chan_msg_end(p->p_chan);
 }
 
 /* MODE (when it changes) and START for a format the client was not
@@ -97,14 +122,29 @@ playback_start(struct role_playback *p, uint32_t channels, uint32_t rate)
 		chan_msg_end(p->p_chan);
 		p->p_mode = mode;
 	}
-	ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_START);
-	obuf_put_u32le(ob, channels);
-	obuf_put_u16le(ob, SPICE_AUDIO_FMT_S16);
-	obuf_put_u32le(ob, rate);
-	obuf_put_u32le(ob, chan_mm_time());
-	chan_msg_end(p->p_chan);
 	p->p_channels = channels;
 	p->p_rate = rate;
+	playback_send_start(p);
+}
+
+/* DATA's stamp, after STOP and START to a WebSocket viewer whose last
+ * DATA is PLAYBACK_WS_GAP_MS old or more. */
+static uint32_t
+playback_stamp(struct role_playback *p)
+{
+	uint32_t now = chan_mm_time();
+
+	if (p->p_ws && p->p_last_ms != 0 &&
+	    now - p->p_last_ms >= PLAYBACK_WS_GAP_MS) {
+		log_debug("session %u: audio: %u ms without sound: STOP and "
+		    "START for a WebSocket viewer", p->p_session,
+		    now - p->p_last_ms);
+		chan_send(p->p_chan, SPICE_MSG_PLAYBACK_STOP, NULL, 0);
+		playback_send_start(p);
+	}
+	/* 0 means none: a clock at 0 is taken for 1 ms later. */
+	p->p_last_ms = now != 0 ? now : 1;
+	return now;
 }
 
 /* Whether the client can take a packet now; counts (and now and then
@@ -127,11 +167,13 @@ playback_packet(const uint8_t *packet, size_t len, void *arg)
 {
 	struct role_playback *p = arg;
 	struct obuf *ob;
+	uint32_t stamp;
 
 	if (!playback_can_send(p))
 		return;
+	stamp = playback_stamp(p);
 	ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_DATA);
-	obuf_put_u32le(ob, chan_mm_time());
+	obuf_put_u32le(ob, stamp);
 	obuf_put_bytes(ob, packet, len);
 	chan_msg_end(p->p_chan);
 }
@@ -143,6 +185,7 @@ playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
 {
 	struct audio_port_msg m;
 	struct obuf *ob;
+	uint32_t stamp;
 	size_t frames;
 
 	if (audio_port_parse(buf, n, &m, why) != 0)
@@ -164,8 +207,9 @@ playback_datagram(struct role_playback *p, const uint8_t *buf, size_t n,
 		}
 		if (!playback_can_send(p))
 			return 0;
+		stamp = playback_stamp(p);
 		ob = chan_msg_begin(p->p_chan, SPICE_MSG_PLAYBACK_DATA);
-		obuf_put_u32le(ob, chan_mm_time());
+		obuf_put_u32le(ob, stamp);
 		obuf_put_bytes(ob, m.am_pcm, m.am_pcm_len);
 		chan_msg_end(p->p_chan);
 		return 0;
@@ -267,6 +311,7 @@ playback_client(struct role_playback *p, struct ipc_msg *msg,
 		return -1;
 	/* A second of 10 ms packets unacknowledged before sound drops. */
 	chan_set_ack(p->p_chan, 100);
+	p->p_ws = ic.framing == IPC_FRAMING_WEBSOCKET;
 	log_info("session %u conn %u: playback channel from %s",
 	    p->p_session, p->p_conn, ic.peer);
 	return 0;

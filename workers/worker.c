@@ -261,6 +261,9 @@ worker_event_base(void)
 	if (strcmp(event_base_get_method(base), "epoll") != 0)
 		log_fatal("event base: backend %s, the sandbox allows epoll "
 		    "only", event_base_get_method(base));
+	/* Two priorities: the supervisor's messages first (see main). */
+	if (event_base_priority_init(base, 2) != 0)
+		log_fatal("event base: no priorities");
 	return base;
 }
 
@@ -456,6 +459,12 @@ main(int argc, char **argv)
 	    EV_READ | EV_PERSIST, worker_ipc_cb, &worker);
 	if (worker_ipc_ev == NULL)
 		log_fatal("event_new for IPC failed");
+	/* What the supervisor said before a client acted on it is taken
+	 * first: an inputs worker given a producer that now takes positions
+	 * (a VM's tablet came) while the main channel tells the client to
+	 * send them must not read the client's first one before that. */
+	if (event_priority_set(worker_ipc_ev, 0) != 0)
+		log_fatal("event_priority_set for IPC failed");
 
 	if (worker.wk_role->wr_prepare != NULL &&
 	    worker.wk_role->wr_prepare(&err) != 0)

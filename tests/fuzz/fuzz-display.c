@@ -11,7 +11,8 @@
  * the worker flags (JPEG always, streaming all, GLZ images); byte 1 the write chunk
  * (1..256 bytes).  Then records of a kind byte and a length byte: kind 0
  * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
- * y, size), 2 a move (dx, dy), 3 a solid fill (fz_fill).
+ * y, size), 2 a move (dx, dy), 3 a solid fill (fz_fill), or a string
+ * when bit 2 of the kind byte is set (fz_text).
  *
  * Invariant: the channel closes with a reason, and everything sent to
  * the client is read.  The worker's frame (worker.c) is replaced by
@@ -31,10 +32,12 @@
 #include <event2/event.h>
 #include <spice/enums.h>
 #include <spice/protocol.h>
+#include <spice/qxl_dev.h>
 
 #include "display-out.h"
 #include "ipc.h"
 #include "log.h"
+#include "qxl-cmd.h"
 #include "render.h"
 #include "worker.h"
 
@@ -155,6 +158,43 @@ fz_fill(struct render *r, const uint8_t *p)
 	pixman_region32_fini(&clip);
 }
 
+/* A string of two glyphs, A4 when bit 0 of p[0] is set, else A1, in
+ * colour p[1] at p[2], p[3], over its box put in a back colour first
+ * when bit 1 is set. */
+static void
+fz_text(struct render *r, const uint8_t *p)
+{
+	static const uint8_t bits[4 * 8] = {
+		0x81, 0x42, 0x24, 0x18, 0xff, 0x0f, 0xf0, 0x3c,
+		0x18, 0x24, 0x42, 0x81, 0x00, 0x7e, 0x66, 0x5a,
+		0xa5, 0x99, 0x81, 0x01, 0x80, 0x10, 0x08, 0xc3,
+		0x3c, 0xe7, 0xdb, 0xbd, 0x7f, 0xfe, 0x11, 0x88,
+	};
+	int32_t x = p[2] % FW, y = p[3] % FH;
+	struct qxl_cmd_glyph g[2] = {
+		{ x, y, 7, 8, bits + 28, -4 }, { x + 5, y + 1, 8, 7, bits, 4 },
+	};
+	struct qxl_cmd_draw dr;
+	struct spd_err err;
+
+	memset(&dr, 0, sizeof(dr));
+	dr.type = QXL_DRAW_TEXT;
+	dr.bbox = (struct qxl_cmd_rect){ x, y, x + 14, y + 8 };
+	dr.clip_type = SPICE_CLIP_TYPE_NONE;
+	dr.text.flags = p[0] & 1 ? SPICE_STRING_FLAGS_RASTER_A4 :
+	    SPICE_STRING_FLAGS_RASTER_A1;
+	dr.text.nglyphs = 2;
+	dr.text.glyphs = g;
+	dr.text.fore.type = SPICE_BRUSH_TYPE_SOLID;
+	dr.text.fore.color = (uint32_t)p[1] * 0x10203u;
+	if (p[0] & 2) {
+		dr.text.back_area = dr.bbox;
+		dr.text.back.type = SPICE_BRUSH_TYPE_SOLID;
+		dr.text.back.color = (uint32_t)p[0] * 0x30201u;
+	}
+	(void)render_draw(r, &dr, &err);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -179,6 +219,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK((d = dout_new(&w, r, &err)) != NULL);
 	render_set_damage(r, dout_damage, dout_move, d);
 	render_set_fill(r, dout_fill);
+	render_set_text(r, dout_text);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);
@@ -212,7 +253,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fz_draw(r, data + off + 2);
 			break;
 		case 3:
-			if (len >= 4)
+			if (len >= 4 && data[off] & 4)
+				fz_text(r, data + off + 2);
+			else if (len >= 4)
 				fz_fill(r, data + off + 2);
 			break;
 		default:

@@ -12,8 +12,10 @@
  * buffer so that ASan sees any read past the slot.  Invariants: the
  * parser returns 0 or one of its error codes with a message; the renderer
  * returns 0, RENDER_SKIP or -1, with a message unless 0; the surfaces keep
- * their sizes; damage, moves and fills lie within the primary (a fill
- * never empty, never a no-op); nothing leaks.
+ * their sizes; damage, moves, fills and strings lie within the primary (a
+ * fill never empty, never a no-op; a string of A1 or A4 glyphs, in
+ * colours of 24 bits, whose DRAW_TEXT body display-draw.c writes at its
+ * size); nothing leaks.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include <spice/enums.h>
 
+#include "display-draw.h"
 #include "qxl-cmd.h"
 #include "render.h"
 #include "slots.h"
@@ -64,6 +67,29 @@ fuzz_fill(void *arg, const pixman_region32_t *area, uint32_t color,
 	FUZZ_CHECK(rop3 != 0xaa && color <= 0xffffff);
 }
 
+static void
+fuzz_text(void *arg, const pixman_region32_t *area,
+    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back)
+{
+	struct obuf ob;
+	size_t base;
+	int n;
+
+	fuzz_inside(area);
+	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
+	FUZZ_CHECK(t->flags & (SPICE_STRING_FLAGS_RASTER_A1 |
+	    SPICE_STRING_FLAGS_RASTER_A4));
+	FUZZ_CHECK(fore <= 0xffffff && (back == NULL || *back <= 0xffffff));
+	/* DisplayBase, then Text's fixed part, then the String. */
+	pixman_region32_rectangles((pixman_region32_t *)area, &n);
+	base = 21 + (n > 1 ? 4 + 16 * (size_t)n : 0);
+	obuf_init(&ob);
+	ddraw_text(&ob, area, t, fore, back);
+	FUZZ_CHECK(ob.ob_failed || ob.ob_len == base + 4 + 16 + 5 +
+	    (back != NULL ? 5 : 1) + 4 + ddraw_text_size(t));
+	obuf_free(&ob);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -89,6 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK((r = render_new(fuzz_damage, NULL)) != NULL);
 		render_set_damage(r, fuzz_damage, fuzz_move, NULL);
 		render_set_fill(r, fuzz_fill);
+		render_set_text(r, fuzz_text);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,

@@ -4,7 +4,9 @@
 (run by hand from the source tree; the output is committed).  Byte 0:
 bit 0 LZ4, bit 1 stream reports, bit 2 JPEG always, bit 3 streaming all;
 byte 1 the write chunk - 1; then records (kind, length, bytes): 0 client
-bytes, 1 a drawing (seed, x, y, size), 2 a move (dx, dy)."""
+bytes, 1 a drawing (seed, x, y, size), 2 a move (dx, dy), 3 a fill
+(descriptor low, high | clip, x, y), 7 a string (A4 | back << 1, colour,
+x, y)."""
 
 import os
 import struct
@@ -29,6 +31,14 @@ def move(dx, dy):
     return bytes([2, 2, dx & 255, dy & 255])
 
 
+def fill(ropd, clip, x, y):
+    return bytes([3, 4, ropd & 255, ropd >> 8 | (0x80 if clip else 0), x, y])
+
+
+def text(a4, back, color, x, y):
+    return bytes([7, 4, a4 | back << 1, color, x, y])
+
+
 def init(cache=20971520):
     return client(mini(INIT, struct.pack("<BqBi", 1, cache, 1, 3145728)))
 
@@ -43,6 +53,10 @@ SEEDS = {
     VIDEO + move(2, 2),
     "small-cache": b"\x01\xff" + init(4096) + draw(1, 0, 0, 200) + draw(2, 0, 0, 200) +
     draw(1, 0, 0, 200),
+    "fills-and-strings": b"\x01\x3f" + init() + draw(3, 0, 0, 63) +
+    fill(8, 0, 3, 4) + fill(64 | 1024, 1, 10, 2) + fill(512, 0, 0, 0) +
+    text(0, 0, 200, 5, 5) + text(1, 0, 90, 40, 30) + text(0, 1, 17, 60, 44) +
+    text(1, 1, 255, 20, 10) + move(2, 1) + text(0, 0, 1, 0, 0),
     "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),
     "bad-init": b"\x00\x07" + client(mini(INIT, b"\0" * 13)),
     "unknown": b"\x00\x07" + init() + client(mini(999, b"x")),

@@ -5,7 +5,8 @@ and seen by spice-gtk pixel for pixel against a rendering modelled here:
 FILL with each ROP descriptor operator (with and without the inversion
 flags), pattern brushes, 1-bit masks (inverted too), ROP3 codes, OPAQUE,
 TRANSPARENT, ALPHA_BLEND, COMPOSITE through a transform, an 8-bit palette
-bitmap, A1 and A8 text, strokes, BLACKNESS, WHITENESS, INVERS, and
+bitmap, A1, A4 and A8 text (spice-gtk draws A1 and A4 strings itself
+from DRAW_TEXT, 074), strokes, BLACKNESS, WHITENESS, INVERS, and
 images the producer compressed: QUIC and LZ exact, JPEG within a few
 levels.  The
 model spells out SPICE's semantics (the named raster operations of
@@ -19,6 +20,7 @@ import math
 import common
 import spice_client
 from common import check
+from rawspice import over
 
 W, H = 320, 240
 M = 0xffffffff
@@ -86,19 +88,6 @@ def photo(i, j, s):
     g = int(128 + 100 * math.sin(j / 7.0) * math.cos(i / 13.0 + s))
     b = int(128 + 100 * math.sin((i + j) / 10.0))
     return r << 16 | g << 8 | b
-
-
-def mul(x, a):
-    t = x * a + 0x80
-    return (t + (t >> 8)) >> 8
-
-
-def over(s, m, d):
-    """pixman's OVER of an opaque colour s through coverage m onto d."""
-    r = 0
-    for sh in (0, 8, 16):
-        r |= min(255, mul(s >> sh & 255, m) + mul(d >> sh & 255, 255 - m)) << sh
-    return r
 
 
 def round_div(a, b):
@@ -172,6 +161,15 @@ class Model:
             self.box(x + k * 12, y - 12, 10, 12,
                      lambda i, j, X, Y, d: rgb if (i * j + i + 2 * j) % 3 == 0 else d)
 
+    def text4(self, x, y, rgb):
+        for k in range(3):
+            self.box(x + k * 11, y - 12, 9, 12,
+                     lambda i, j, X, Y, d, k=k: over(rgb, ((i + 2 * j + 5 * k) & 15) * 16, d))
+
+    def textback(self, x, y, rgb, back):
+        self.box(x, y - 12, 36, 12, lambda i, j, X, Y, d: back)
+        self.text(x, y, rgb)
+
     def text8(self, x, y, rgb):
         for k in range(3):
             self.box(x + k * 10, y - 12, 8, 12,
@@ -203,6 +201,7 @@ WORDS = {("compressed", 0)}
 # Arguments written in hex, per command (position after the name).
 HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3", 4),
        ("opaque", 5), ("opaque", 6), ("transparent", 5), ("text", 2), ("text8", 2),
+       ("text4", 2), ("textback", 2), ("textback", 3),
        ("stroke", 0)}
 
 
@@ -251,6 +250,8 @@ def main():
     batch("text, strokes, BLACKNESS, WHITENESS, INVERS", [
         "text 10 190 ffff00",
         "text8 60 190 ff00ff",
+        "text4 10 210 00ffff",
+        "textback 60 210 ff0000 203040",
         "stroke ffffff 100 170 200 175 150 230 100 170",
         "stroke 00ff00 -50 235 400 200",
         "blackness 210 170 20 20",

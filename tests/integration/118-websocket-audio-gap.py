@@ -56,8 +56,12 @@ def names(msgs):
     return out
 
 
-def run(prod, ch, what, want_restart):
-    """Sound, a short pause, sound, a long pause, sound on ch."""
+def run(sp, prod, ch, session, what, want_restart):
+    """Sound, a short pause, sound, a long pause, sound on ch, once its
+    worker has the channel and the producer's sound (what is played
+    before goes to the viewer before)."""
+    sp.wait_log(r"session %d conn \d+: playback channel from" % session, 5)
+    sp.wait_log(r"the sound goes to session %d" % session, 5)
     sound(prod, 0.2)
     first = heard(ch)
     check(names(first)[-2:] == ["START", "DATA"], "%s: first sound came as %s" % (what, names(first)))
@@ -85,7 +89,7 @@ def main():
     res, ws = wsclient.link(sp.port, "pw", channel_type=CHANNEL_PLAYBACK,
                             connection_id=m.session_id, channel_caps=(0,))
     check(res == 0, "WebSocket playback link: %s" % rawlink.ERR.get(res, res))
-    run(prod, rawspice.Channel(ws, mini=True), "WebSocket viewer", True)
+    run(sp, prod, rawspice.Channel(ws, mini=True), m.session_id, "WebSocket viewer", True)
     sp.wait_log(r"audio: \d+ ms without sound: STOP and START for a WebSocket viewer", 5)
 
     # The newest playback channel has the sound: a plain TCP one now.
@@ -93,7 +97,7 @@ def main():
     res, s, mini, _ = rawspice.link(sp.port, "pw", CHANNEL_PLAYBACK,
                                     connection_id=m2.session_id, channel_caps=(0,))
     check(res == 0, "playback link: %s" % rawlink.ERR.get(res, res))
-    run(prod, rawspice.Channel(s, mini=mini), "TCP viewer", False)
+    run(sp, prod, rawspice.Channel(s, mini=mini), m2.session_id, "TCP viewer", False)
     check(sp.alive(), "spiced died")
 
 

@@ -47,6 +47,7 @@ MSG_DISPLAY_MARK, MSG_DISPLAY_RESET = 102, 103
 MSG_DISPLAY_INVAL_ALL_PALETTES = 108
 MSG_DISPLAY_COPY_BITS = 104
 MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_DRAW_COPY = 302, 304
+MSG_DISPLAY_DRAW_TEXT = 311
 MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
 MSG_DISPLAY_MONITORS_CONFIG = 317
 MSG_DISPLAY_STREAM_CREATE, MSG_DISPLAY_STREAM_DATA = 122, 123
@@ -72,7 +73,23 @@ SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB = 32, 96
 SURFACE_FLAG_PRIMARY = 1
 ROPD_OP_PUT = 8
 CLIP_NONE, CLIP_RECTS = 0, 1
-BRUSH_SOLID = 1
+BRUSH_NONE, BRUSH_SOLID = 0, 1
+STRING_A1, STRING_A4 = 1, 2
+
+
+def mul(x, a):
+    """pixman's x * a / 255 of two 8-bit values, rounded its way."""
+    t = x * a + 0x80
+    return (t + (t >> 8)) >> 8
+
+
+def over(s, m, d):
+    """pixman's OVER of an opaque colour s through coverage m onto d
+    (24-bit colours)."""
+    r = 0
+    for sh in (0, 8, 16):
+        r |= min(255, mul(s >> sh & 255, m) + mul(d >> sh & 255, 255 - m)) << sh
+    return r
 
 # ROP descriptors (SpiceROPDescriptor) and what each one spiced sends in a
 # DRAW_FILL means for the brush b and the destination d (spice-common's
@@ -520,6 +537,7 @@ class DisplayChannel(Channel):
         self.fills = 0              # DRAW_FILLs
         self.fill_rops = {}         # their ROP descriptors -> count
         self.fill_clipped = 0       # ... with clip rectangles
+        self.texts = 0              # DRAW_TEXTs
         self.copy_bits = 0          # COPY_BITS
         self.copy_bits_clipped = 0  # ... with clip rectangles
         self.images = {}            # image type -> count
@@ -569,6 +587,9 @@ class DisplayChannel(Channel):
         elif mtype == MSG_DISPLAY_DRAW_FILL:
             self._draw_fill(body)
             self.fills += 1
+        elif mtype == MSG_DISPLAY_DRAW_TEXT:
+            self._draw_text(body)
+            self.texts += 1
         elif mtype == MSG_DISPLAY_COPY_BITS:
             self._copy_bits(body)
             self.copy_bits += 1
@@ -715,6 +736,72 @@ class DisplayChannel(Channel):
                 old = struct.unpack_from("<%dI" % n, self.fb, (y * W + x0) * 4)
                 struct.pack_into("<%dI" % n, self.fb, (y * W + x0) * 4,
                                  *[f(color, d) & 0xffffffff for d in old])
+
+    def _draw_text(self, body):
+        """DRAW_TEXT as spice-common's canvas draws what spiced sends: the
+        back area put in the back colour, then the fore colour OVER what
+        is there through the glyphs' coverage (the larger where they
+        overlap; A1 bits MSB first, A4 values high nibble first as v *
+        16, rows bottom-up), all within the box and its clip."""
+        box, clip_rects, pos = self._base("DRAW_TEXT", body)
+        if pos + 4 + 16 + 1 > len(body):
+            raise ProtocolError("DRAW_TEXT fixed part cut")
+        sptr = struct.unpack_from("<I", body, pos)[0]
+        bt, bl, bb, br = struct.unpack_from("<iiii", body, pos + 4)
+        pos += 20
+        brushes = []
+        for _ in range(2):
+            btype = body[pos]
+            if btype == BRUSH_SOLID:
+                brushes.append(struct.unpack_from("<I", body, pos + 1)[0] & 0xffffff)
+                pos += 5
+            elif btype == BRUSH_NONE:
+                brushes.append(None)
+                pos += 1
+            else:
+                raise ProtocolError("DRAW_TEXT brush type %d" % btype)
+        fore, back = brushes
+        fmode, bmode = struct.unpack_from("<HH", body, pos)
+        if fore is None or fmode != ROPD_OP_PUT or bmode != ROPD_OP_PUT or sptr != pos + 4:
+            raise ProtocolError("DRAW_TEXT fore %r modes %#x %#x string at %d: only a solid "
+                                "fore brush, OP_PUT and the string after them are decoded"
+                                % (fore, fmode, bmode, sptr))
+        n, flags = struct.unpack_from("<HB", body, sptr)
+        if flags not in (STRING_A1, STRING_A4) or n == 0:
+            raise ProtocolError("DRAW_TEXT string of %d glyphs, flags %#x" % (n, flags))
+        at, cov = sptr + 3, {}
+        for _ in range(n):
+            gx, gy, ox, oy, w, h = struct.unpack_from("<iiiiHH", body, at)
+            at += 20
+            row = (w + 7) // 8 if flags == STRING_A1 else (w + 1) // 2
+            if at + row * h > len(body):
+                raise ProtocolError("DRAW_TEXT glyph beyond the body")
+            for j in range(h):
+                bits = body[at + (h - 1 - j) * row:at + (h - j) * row]
+                for i in range(w):
+                    if flags == STRING_A1:
+                        v = 255 if bits[i >> 3] >> (7 - (i & 7)) & 1 else 0
+                    else:
+                        v = (bits[i >> 1] >> (0 if i & 1 else 4) & 15) << 4
+                    key = (gx + ox + i, gy + oy + j)
+                    if v > cov.get(key, 0):
+                        cov[key] = v
+            at += row * h
+        if at != len(body):
+            raise ProtocolError("DRAW_TEXT of %d bytes, its string ends at %d" % (len(body), at))
+        top, left, bottom, right = box
+        W = self.width
+        for y in range(top, bottom):
+            for x0, x1 in self._spans(box, clip_rects, y):
+                for x in range(x0, x1):
+                    k = (y * W + x) * 4
+                    d = struct.unpack_from("<I", self.fb, k)[0] & 0xffffff
+                    if back is not None and bl <= x < br and bt <= y < bb:
+                        d = back
+                    m = cov.get((x, y), 0)
+                    if m:
+                        d = over(fore, m, d)
+                    struct.pack_into("<I", self.fb, k, d)
 
     def _copy_bits(self, body):
         box, clip_rects, pos = self._base("COPY_BITS", body)

@@ -145,13 +145,16 @@ sd_mask(struct qxlshm *q, void *d, QXLQMask *m, int w, int h, int inv)
 }
 
 /* Glyphs: n of them, w x h, at (x + k * (w + 2), y) as their baseline
- * (origin 0, -h), A1 bit (i, j) = (i * j + i + 2 * j) % 3 == 0, A8 value
- * (i * 16 + j * 8 + k * 40) & 0xff; rows bottom-up in memory. */
+ * (origin 0, -h), bpp 1, 4 or 8: A1 bit (i, j) = (i * j + i + 2 * j) %
+ * 3 == 0, A4 value (i + 2 * j + 5 * k) & 15, A8 value (i * 16 + j * 8 +
+ * k * 40) & 0xff; rows bottom-up in memory but for A4, which says
+ * RASTER_TOP_DOWN.  back: the drawable's box in that colour first (-1:
+ * no back area). */
 static int
-sd_text(struct qxlshm *q, int x, int y, uint32_t rgb, int a8)
+sd_text(struct qxlshm *q, int x, int y, uint32_t rgb, int bpp, int64_t back)
 {
-	const int n = 3, w = a8 ? 8 : 10, h = 12;
-	int row = a8 ? w : (w + 7) / 8, i, j, k;
+	const int n = 3, w = bpp == 8 ? 8 : bpp == 4 ? 9 : 10, h = 12;
+	int row = (w * bpp + 7) / 8, i, j, k, mrow, v;
 	size_t gsize = sizeof(QXLRasterGlyph) + (size_t)row * h, size;
 	QXLRasterGlyph *g;
 	QXLDrawable *d;
@@ -168,7 +171,8 @@ sd_text(struct qxlshm *q, int x, int y, uint32_t rgb, int a8)
 	qxlshm_link(q, d, str);
 	str->data_size = (uint32_t)size;
 	str->length = (uint16_t)n;
-	str->flags = a8 ? SPICE_STRING_FLAGS_RASTER_A8 :
+	str->flags = bpp == 8 ? SPICE_STRING_FLAGS_RASTER_A8 : bpp == 4 ?
+	    SPICE_STRING_FLAGS_RASTER_A4 | SPICE_STRING_FLAGS_RASTER_TOP_DOWN :
 	    SPICE_STRING_FLAGS_RASTER_A1;
 	str->chunk.data_size = (uint32_t)size;
 	for (k = 0; k < n; k++) {
@@ -179,20 +183,31 @@ sd_text(struct qxlshm *q, int x, int y, uint32_t rgb, int a8)
 		g->width = (uint16_t)w;
 		g->height = (uint16_t)h;
 		bits = g->data;
-		for (j = 0; j < h; j++)
+		for (j = 0; j < h; j++) {
+			/* Memory row h - 1 - j holds row j (j for A4). */
+			mrow = bpp == 4 ? j : h - 1 - j;
 			for (i = 0; i < w; i++) {
-				/* Memory row h - 1 - j holds row j. */
-				if (a8)
-					bits[(h - 1 - j) * row + i] = (uint8_t)
+				if (bpp == 8)
+					bits[mrow * row + i] = (uint8_t)
 					    ((i * 16 + j * 8 + k * 40) & 0xff);
-				else if ((i * j + i + 2 * j) % 3 == 0)
-					bits[(h - 1 - j) * row + i / 8] |=
+				else if (bpp == 4) {
+					v = (i + 2 * j + 5 * k) & 15;
+					bits[mrow * row + i / 2] |= (uint8_t)
+					    (i % 2 ? v : v << 4);
+				} else if ((i * j + i + 2 * j) % 3 == 0)
+					bits[mrow * row + i / 8] |=
 					    (uint8_t)(0x80 >> (i % 8));
 			}
+		}
 	}
 	d->u.text.str = sphys;
 	d->u.text.fore_brush.type = SPICE_BRUSH_TYPE_SOLID;
 	d->u.text.fore_brush.u.color = rgb;
+	if (back >= 0) {
+		d->u.text.back_area = d->bbox;
+		d->u.text.back_brush.type = SPICE_BRUSH_TYPE_SOLID;
+		d->u.text.back_brush.u.color = (uint32_t)back;
+	}
 	d->u.text.fore_mode = SPICE_ROPD_OP_PUT;
 	d->u.text.back_mode = SPICE_ROPD_OP_PUT;
 	return sd_push(q, phys);
@@ -341,7 +356,7 @@ script_draw(struct qxlshm *q, const char *line)
 	char codec[8];
 	QXLDrawable *d;
 	uint64_t phys;
-	uint32_t rgb, seed, ropd, code, alpha;
+	uint32_t rgb, back, seed, ropd, code, alpha;
 	int x, y, w, h, v[2 * 16], n, used, px, py, inv;
 	const char *p;
 
@@ -448,11 +463,16 @@ script_draw(struct qxlshm *q, const char *line)
 		return sd_compressed(q, codec, x, y, w, h, seed);
 	if (sscanf(line, "palette %d %d %d %d", &x, &y, &w, &h) == 4)
 		return sd_palette(q, x, y, w, h);
-	/* text8 first: "text %d" would read its 8 as X. */
+	/* text8, text4 and textback first: "text %d" would read their
+	 * 8 or 4 as X, and skip textback's "back". */
 	if (sscanf(line, "text8 %d %d %x", &x, &y, &rgb) == 3)
-		return sd_text(q, x, y, rgb, 1);
+		return sd_text(q, x, y, rgb, 8, -1);
+	if (sscanf(line, "text4 %d %d %x", &x, &y, &rgb) == 3)
+		return sd_text(q, x, y, rgb, 4, -1);
+	if (sscanf(line, "textback %d %d %x %x", &x, &y, &rgb, &back) == 4)
+		return sd_text(q, x, y, rgb, 1, back);
 	if (sscanf(line, "text %d %d %x", &x, &y, &rgb) == 3)
-		return sd_text(q, x, y, rgb, 0);
+		return sd_text(q, x, y, rgb, 1, -1);
 	if (sscanf(line, "stroke %x%n", &rgb, &used) == 1) {
 		p = line + used;
 		for (n = 0; n < 32 && sscanf(p, "%d%n", &v[n], &used) == 1;

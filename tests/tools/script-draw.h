@@ -26,10 +26,14 @@
  *   palette X Y W H               COPY of an 8-bit bitmap, index
  *                                 (i + 2 j) % 5 into red, green, blue,
  *                                 white, grey
- *   text X Y RGB | text8 X Y RGB  TEXT of 3 glyphs 10 (A1) or 8 (A8) x 12
- *                                 on baseline Y, 2 pixels apart, from X:
- *                                 A1 bit (i, j) = (i j + i + 2 j) % 3 == 0,
- *                                 A8 value (16 i + 8 j + 40 k) & 255
+ *   text X Y RGB | text4 X Y RGB | text8 X Y RGB
+ *                                 TEXT of 3 glyphs 10 (A1), 9 (A4) or 8
+ *                                 (A8) x 12 on baseline Y, 2 pixels
+ *                                 apart, from X: A1 bit (i, j) = (i j + i
+ *                                 + 2 j) % 3 == 0, A4 value (i + 2 j + 5
+ *                                 k) & 15 (rows top-down), A8 value (16 i
+ *                                 + 8 j + 40 k) & 255
+ *   textback X Y RGB BACK         text (A1) over its box put in BACK
  *   stroke RGB X0 Y0 X1 Y1 ...    STROKE of an open polyline
  *   blackness|whiteness|invers X Y W H
  *   badtext X Y                   TEXT whose glyph claims 64 bytes of

@@ -575,8 +575,8 @@ test_blend(void)
 }
 
 /* TEXT: an A1 glyph (rows bottom-up, MSB first), an A4 one overlapping
- * it (coverage is the larger), an A8 one; the back brush over
- * back_area first. */
+ * it (coverage is the larger; v * 16, as SPICE's canvas reads A4), an A8
+ * one; the back brush over back_area first. */
 static void
 test_text(void)
 {
@@ -629,7 +629,7 @@ test_text(void)
 			v = (a4[row * 3 + (x - 9) / 2] >> ((x - 9) % 2 ? 0 : 4)) &
 			    0xf;
 			ASSERT_INT_EQ(RGB(px(r, x, y)), ref_over(0x20a0f0,
-			    v * 17, pattern(x, y)));
+			    v * 16, pattern(x, y)));
 		}
 	t_reset(r);
 	d.text.flags = SPICE_STRING_FLAGS_RASTER_A8;
@@ -640,6 +640,123 @@ test_text(void)
 			ASSERT_INT_EQ(RGB(px(r, x, y)), ref_over(0x20a0f0,
 			    a8[(1 - (y - 10)) * 2 + x - 20], pattern(x, y)));
 	render_free(r);
+}
+
+/* What the text and fill callbacks and the damage callback were told. */
+static int ntext, ntfill, ntdamage;
+static uint32_t text_fore, text_back;
+static int text_has_back;
+static pixman_region32_t text_area;
+
+static void
+on_text(void *arg, const pixman_region32_t *area,
+    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back)
+{
+	(void)t;
+	ASSERT_TRUE(arg == &ntext);
+	pixman_region32_copy(&text_area, (pixman_region32_t *)area);
+	text_fore = fore;
+	text_has_back = back != NULL;
+	text_back = back != NULL ? *back : 0;
+	ntext++;
+}
+
+static void
+on_tfill(void *arg, const pixman_region32_t *area, uint32_t color,
+    uint8_t rop3)
+{
+	ASSERT_TRUE(arg == &ntext);
+	ASSERT_INT_EQ(rop3, 0xf0);
+	pixman_region32_copy(&text_area, (pixman_region32_t *)area);
+	text_back = color;
+	ntfill++;
+}
+
+static void
+on_tdamage(void *arg, const pixman_region32_t *area)
+{
+	(void)area;
+	ASSERT_TRUE(arg == &ntext);
+	ntdamage++;
+}
+
+/* With a text callback, a string of A1 or A4 glyphs in solid brushes is
+ * reported to it (the area, the colours without their top byte, the back
+ * only where back_area meets the area); A8 glyphs (which spice-common's
+ * canvas reads a row off), pattern brushes and text off the primary are
+ * damage; a string without a fore brush is the fill of its back. */
+static void
+test_text_callback(void)
+{
+	uint8_t a1[2 * 2] = { 0xc0, 0x80, 0x81, 0x00 };
+	struct qxl_cmd_glyph g = { 2, 3, 9, 2, a1 + 2, -2 };
+	struct qxl_cmd_draw d;
+	struct render *r = t_primary();
+	pixman_box32_t want = { 0, 0, 12, 10 };
+
+	pixman_region32_init(&text_area);
+	render_set_damage(r, on_tdamage, NULL, &ntext);
+	render_set_fill(r, on_tfill);
+	render_set_text(r, on_text);
+	d = t_draw(QXL_DRAW_TEXT, 0, 0, 12, 10);
+	d.text.flags = SPICE_STRING_FLAGS_RASTER_A1;
+	d.text.nglyphs = 1;
+	d.text.glyphs = &g;
+	d.text.fore.type = SPICE_BRUSH_TYPE_SOLID;
+	d.text.fore.color = 0xff20a0f0;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ntext, 1);
+	ASSERT_INT_EQ(ntdamage, 0);
+	ASSERT_INT_EQ(text_fore, 0x20a0f0);
+	ASSERT_INT_EQ(text_has_back, 0);
+	ASSERT_TRUE(pixman_region32_equal(&text_area,
+	    &(pixman_region32_t){ want, NULL }));
+
+	/* A back area beside the box is none; one across it is. */
+	d.text.back.type = SPICE_BRUSH_TYPE_SOLID;
+	d.text.back.color = 0x80101010;
+	d.text.back_area = (struct qxl_cmd_rect){ 20, 0, 30, 10 };
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ntext, 2);
+	ASSERT_INT_EQ(text_has_back, 0);
+	d.text.back_area = (struct qxl_cmd_rect){ 0, 0, 4, 30 };
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ntext, 3);
+	ASSERT_INT_EQ(text_has_back, 1);
+	ASSERT_INT_EQ(text_back, 0x101010);
+	ASSERT_INT_EQ(RGB(px(r, 0, 9)), 0x101010);
+
+	/* A4 too. */
+	d.text.flags = SPICE_STRING_FLAGS_RASTER_A4;
+	g.width = 3;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ntext, 4);
+	ASSERT_INT_EQ(ntdamage, 0);
+
+	/* A8, a pattern brush: damage. */
+	d.text.flags = SPICE_STRING_FLAGS_RASTER_A8;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ntdamage, 1);
+	d.text.flags = SPICE_STRING_FLAGS_RASTER_A1;
+	d.text.back.type = SPICE_BRUSH_TYPE_PATTERN;
+	d.text.back.pat = t_image(SPICE_BITMAP_FMT_32BIT, a1, 1, 1, 4);
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ntdamage, 2);
+	ASSERT_INT_EQ(ntext, 4);
+
+	/* No fore brush: the back area's part, a fill. */
+	d.text.back.type = SPICE_BRUSH_TYPE_SOLID;
+	d.text.fore.type = SPICE_BRUSH_TYPE_NONE;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ntfill, 1);
+	ASSERT_INT_EQ(text_back, 0x101010);
+	want = (pixman_box32_t){ 0, 0, 4, 10 };
+	ASSERT_TRUE(pixman_region32_equal(&text_area,
+	    &(pixman_region32_t){ want, NULL }));
+	ASSERT_INT_EQ(ntext, 4);
+	ASSERT_INT_EQ(ntdamage, 2);
+	render_free(r);
+	pixman_region32_fini(&text_area);
 }
 
 /* A list of the pixels a stroke drew (those that differ from the
@@ -874,6 +991,7 @@ main(void)
 	test_opaque_palette();
 	test_blend();
 	test_text();
+	test_text_callback();
 	test_stroke();
 	test_compressed();
 	test_refusals();

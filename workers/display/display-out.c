@@ -9,8 +9,9 @@
  * monitor covering a new primary, and MONITORS_CONFIG goes out only when
  * the producer tells of its heads (to clients with the cap), and updates are
  * images of the rendered primary (a solid area as DRAW_FILL), not replayed
- * draw commands, except moves, which go out as COPY_BITS, and solid fills,
- * which go out as DRAW_FILL (dout_fill).
+ * draw commands, except moves, which go out as COPY_BITS, solid fills, which
+ * go out as DRAW_FILL (dout_fill), and strings, as DRAW_TEXT (dout_text);
+ * display-draw.c spells those.
  *
  * A client is only ever closed through its chan; chan calls dout_closed()
  * back, possibly from inside a send.  dc_busy keeps the struct alive while
@@ -27,6 +28,7 @@
 
 #include "chan.h"
 #include "display-cache.h"
+#include "display-draw.h"
 #include "display-out.h"
 #include "display-stream.h"
 #include "enc.h"
@@ -308,16 +310,6 @@ dout_send_heads(struct dout_client *dc)
 	chan_msg_end(dc->dc_chan);
 }
 
-static void
-dout_put_rect(struct obuf *ob, int32_t top, int32_t left, int32_t bottom,
-    int32_t right)
-{
-	obuf_put_i32le(ob, top);
-	obuf_put_i32le(ob, left);
-	obuf_put_i32le(ob, bottom);
-	obuf_put_i32le(ob, right);
-}
-
 /* Drop the encoded images: the primary changed under them. */
 static void
 dout_cache_clear(struct dout *d)
@@ -507,10 +499,10 @@ static void
 dout_put_draw_copy(struct obuf *ob, const pixman_box32_t *b)
 {
 	obuf_put_u32le(ob, 0);			/* DisplayBase.surface_id */
-	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);	/* box */
+	ddraw_put_rect(ob, b->y1, b->x1, b->y2, b->x2);	/* box */
 	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
 	obuf_put_u32le(ob, DOUT_DRAW_COPY_FIXED);	/* src_bitmap */
-	dout_put_rect(ob, 0, 0, b->y2 - b->y1, b->x2 - b->x1);	/* src_area */
+	ddraw_put_rect(ob, 0, 0, b->y2 - b->y1, b->x2 - b->x1);	/* src_area */
 	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
 	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
 	obuf_put_u8(ob, 0);			/* QMask: flags, pos, bitmap */
@@ -613,48 +605,13 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	return body;
 }
 
-/* DisplayBase of area of the primary: its extents as the box, its
- * rectangles as the clip when there are several. */
-static void
-dout_put_base(struct obuf *ob, const pixman_region32_t *area)
-{
-	const pixman_box32_t *ext;
-	pixman_box32_t *rects;
-	int i, n;
-
-	ext = pixman_region32_extents((pixman_region32_t *)area);
-	rects = pixman_region32_rectangles((pixman_region32_t *)area, &n);
-	obuf_put_u32le(ob, 0);			/* surface id */
-	dout_put_rect(ob, ext->y1, ext->x1, ext->y2, ext->x2);
-	if (n == 1)
-		obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
-	else {
-		obuf_put_u8(ob, SPICE_CLIP_TYPE_RECTS);
-		obuf_put_u32le(ob, (uint32_t)n);
-		for (i = 0; i < n; i++)
-			dout_put_rect(ob, rects[i].y1, rects[i].x1,
-			    rects[i].y2, rects[i].x2);
-	}
-}
-
-/* DRAW_FILL of area with a solid colour and the ROP descriptor ropd, no
- * mask; the QMask padded to 17 bytes as DRAW_COPY's is. */
+/* DRAW_FILL of area with a solid colour and the ROP descriptor ropd. */
 static void
 dout_send_fill(struct dout_client *dc, const pixman_region32_t *area,
     uint32_t color, uint16_t ropd)
 {
-	struct obuf *ob;
-
-	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_FILL);
-	dout_put_base(ob, area);
-	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
-	obuf_put_u32le(ob, color);
-	obuf_put_u16le(ob, ropd);
-	obuf_put_u8(ob, 0);			/* QMask: flags, pos, bitmap */
-	obuf_put_i32le(ob, 0);
-	obuf_put_i32le(ob, 0);
-	obuf_put_u32le(ob, 0);
-	obuf_put_u32le(ob, 0);
+	ddraw_fill(chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_FILL),
+	    area, color, ropd);
 	chan_msg_end(dc->dc_chan);
 }
 
@@ -758,7 +715,7 @@ dout_send_stream_create(struct dout_client *dc, const struct dstream *ds)
 	obuf_put_u32le(ob, h);
 	obuf_put_u32le(ob, w);			/* source size */
 	obuf_put_u32le(ob, h);
-	dout_put_rect(ob, b->y1, b->x1, b->y2, b->x2);
+	ddraw_put_rect(ob, b->y1, b->x1, b->y2, b->x2);
 	obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
 	chan_msg_end(dc->dc_chan);
 }
@@ -1427,20 +1384,13 @@ dout_damage(void *arg, const pixman_region32_t *area)
 		dout_schedule(d);
 }
 
-/* COPY_BITS of dst from dst - (dx, dy): the bounding box, the
- * rectangles as clip when there are several. */
+/* COPY_BITS of dst from dst - (dx, dy). */
 static void
 dout_send_copy_bits(struct dout_client *dc, const pixman_region32_t *dst,
     int32_t dx, int32_t dy)
 {
-	const pixman_box32_t *ext;
-	struct obuf *ob;
-
-	ext = pixman_region32_extents((pixman_region32_t *)dst);
-	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_COPY_BITS);
-	dout_put_base(ob, dst);
-	obuf_put_i32le(ob, ext->x1 - dx);	/* src_pos */
-	obuf_put_i32le(ob, ext->y1 - dy);
+	ddraw_copy_bits(chan_msg_begin(dc->dc_chan,
+	    SPICE_MSG_DISPLAY_COPY_BITS), dst, dx, dy);
 	chan_msg_end(dc->dc_chan);
 }
 
@@ -1573,6 +1523,56 @@ dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
 		if (!dc->dc_dead && exact)
 			pixman_region32_subtract(&dc->dc_damage,
 			    &dc->dc_damage, a);
+		dout_client_unbusy(dc);
+	}
+	dout_schedule(d);
+}
+
+/*
+ * The render text callback: a string was drawn on area.  A viewer that
+ * can take it is sent the string (DRAW_TEXT) when that costs less than
+ * its pixels: the String at most a quarter of what they are raw (an A1
+ * glyph is a bit a pixel, an A4 one half a byte, 20 bytes of place and
+ * size each; an LZ4 image of text over a background a byte a pixel or
+ * more), and at most DOUT_MAX_TEXT_BYTES.
+ * The result depends on what was there (the glyphs blend over it), so a
+ * viewer's damage stays as it was, as for fills.  Not to WebSocket
+ * viewers (spice-html5 draws no text), nor across the video stream.
+ */
+void
+dout_text(void *arg, const pixman_region32_t *area,
+    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back)
+{
+	struct dout *d = arg;
+	struct dout_client *dc, *next;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	const pixman_box32_t *ext = pixman_region32_extents(a);
+	size_t bytes = ddraw_text_size(t);
+	uint64_t px = (uint64_t)(ext->x2 - ext->x1) *
+	    (uint64_t)(ext->y2 - ext->y1);
+	pixman_box32_t sb;
+
+	sb = d->d_stream.ds_box;
+	if ((d->d_stream.ds_on &&
+	    pixman_region32_contains_rectangle(a, &sb) != PIXMAN_REGION_OUT) ||
+	    bytes > DOUT_MAX_TEXT_BYTES || bytes > px ||
+	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_cache_clear(d);
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
+			continue;
+		if (!chan_can_send(dc->dc_chan) || dc->dc_box_only) {
+			dout_damage_client(dc, area);
+			continue;
+		}
+		dc->dc_busy++;
+		ddraw_text(chan_msg_begin(dc->dc_chan,
+		    SPICE_MSG_DISPLAY_DRAW_TEXT), area, t, fore, back);
+		chan_msg_end(dc->dc_chan);
 		dout_client_unbusy(dc);
 	}
 	dout_schedule(d);

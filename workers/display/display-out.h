@@ -35,8 +35,10 @@
 #define DOUT_REPORT_FRAMES	30
 /* A move whose area has more rectangles than this is sent as damage. */
 #define DOUT_MAX_MOVE_RECTS	16
-/* ... and so is a fill. */
+/* ... and so is a fill or a string. */
 #define DOUT_MAX_FILL_RECTS	64
+/* A string of more bytes than this is sent as damage. */
+#define DOUT_MAX_TEXT_BYTES	(64u * 1024)
 /* Uncompressed bytes of one DRAW_COPY band during updates. */
 #define DOUT_BAND_BYTES		(1024u * 1024)
 /* ... in bands of a multiple of this many rows (see dout_send_band).
@@ -106,6 +108,13 @@ void	 dout_move(void *arg, const pixman_region32_t *dst, int32_t dx,
  * get area as damage. */
 void	 dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
 	    uint8_t rop3);
+/* The render text callback (arg = the dout): a string was drawn on area
+ * (render_text_fn).  A client with room in its window is sent it at once
+ * (DRAW_TEXT) when that costs less than its pixels; the others, strings
+ * across the video stream and WebSocket clients (spice-html5 draws no
+ * text) get area as damage. */
+void	 dout_text(void *arg, const pixman_region32_t *area,
+	    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back);
 /* The primary now exists (render_surface(r, 0)): announce it to every
  * initialised client and send it whole. */
 void	 dout_primary_created(struct dout *);

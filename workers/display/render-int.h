@@ -22,6 +22,7 @@ struct render {
 	render_damage_fn	 r_damage;
 	render_move_fn		 r_move;
 	render_fill_fn		 r_fill;
+	render_text_fn		 r_text;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more
 	 * to skip (render_find_move). */
@@ -55,6 +56,12 @@ int	 render_box_sane(const pixman_box32_t *, const char *what,
  * primary and the area is not empty). */
 void	 render_report(struct render *, uint32_t surface,
 	    pixman_region32_t *area);
+/* A fill of area of surface (image dst) done, rop3 of color and what was
+ * there: to the fill callback when it is the xRGB primary, else as
+ * damage. */
+void	 render_fill_report(struct render *, uint32_t surface,
+	    pixman_image_t *dst, pixman_region32_t *area, uint32_t color,
+	    uint8_t rop3);
 
 /*
  * A source as a pixman image: a bitmap wrapped (or expanded into *copy,

@@ -5,13 +5,17 @@
  * render-int.h.
  *
  * As SPICE's canvas: glyphs may overlap (the coverage is the maximum),
- * A1 rows are MSB first, A4 pixels high nibble first; the back brush is
- * put, the fore brush blended (fore_mode and back_mode are not read: the
- * canvas only knows OP_PUT for text).  Deviations: an A4 value v covers
- * v * 17 / 255 (the canvas uses v * 16, never quite opaque), rows are
- * top-down when the string says RASTER_TOP_DOWN (the canvas ignores the
- * flag), and a pattern brush is tiled from its position on the surface,
- * as for every other drawable.
+ * A1 rows are MSB first, A4 pixels high nibble first, an A4 value v
+ * covers v * 16 / 255 (never quite opaque: what every SPICE client draws,
+ * so a string forwarded to viewers ends as the worker drew it); the back
+ * brush is put, the fore brush blended (fore_mode and back_mode are not
+ * read: the canvas only knows OP_PUT for text).  Deviations: rows are
+ * top-down when the string says RASTER_TOP_DOWN (qxl-draw.c; the canvas
+ * ignores the flag), and a pattern brush is tiled from its position on
+ * the surface, as for every other drawable.
+ *
+ * What changed is reported to the text callback when a viewer could
+ * draw the same from the string (render_text_fn), else as damage.
  */
 #include <stdlib.h>
 
@@ -27,7 +31,7 @@ render_glyph_px(uint16_t flags, const uint8_t *row, int32_t x)
 	if (flags & SPICE_STRING_FLAGS_RASTER_A1)
 		return (row[x >> 3] >> (7 - (x & 7))) & 1 ? 0xff : 0;
 	if (flags & SPICE_STRING_FLAGS_RASTER_A4)
-		return (uint8_t)(((row[x >> 1] >> ((~x & 1) * 4)) & 0xf) * 17);
+		return (uint8_t)(((row[x >> 1] >> ((~x & 1) * 4)) & 0xf) << 4);
 	return row[x];
 }
 
@@ -66,6 +70,31 @@ render_glyphs(const struct qxl_cmd_text *t, const pixman_box32_t *ext,
 	}
 }
 
+/* The string drawn on area of surface dst, back_area's part br in
+ * brush back first: to the text callback when a viewer can draw it from
+ * the string (render_text_fn), else as damage. */
+static void
+render_text_report(struct render *r, uint32_t surface, pixman_image_t *dst,
+    pixman_region32_t *area, const struct qxl_cmd_text *t,
+    const struct render_brush *fore, const struct render_brush *back,
+    pixman_region32_t *br)
+{
+	uint32_t bc = back->rb_type == SPICE_BRUSH_TYPE_SOLID ?
+	    back->rb_color & 0xffffff : 0;	/* NONE draws black */
+	int has_back = pixman_region32_not_empty(br);
+
+	if (surface == 0 && r->r_text != NULL &&
+	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8 &&
+	    fore->rb_type == SPICE_BRUSH_TYPE_SOLID &&
+	    (!has_back || back->rb_type != SPICE_BRUSH_TYPE_PATTERN) &&
+	    (t->flags & (SPICE_STRING_FLAGS_RASTER_A1 |
+	    SPICE_STRING_FLAGS_RASTER_A4)))
+		r->r_text(r->r_arg, area, t, fore->rb_color & 0xffffff,
+		    has_back ? &bc : NULL);
+	else
+		render_report(r, surface, area);
+}
+
 int
 render_text(struct render *r, uint32_t surface, pixman_region32_t *area,
     const struct qxl_cmd_text *t, const struct render_brush *fore,
@@ -81,32 +110,44 @@ render_text(struct render *r, uint32_t surface, pixman_region32_t *area,
 		return spd_err_set(err, "surface %u does not exist", surface);
 	if (!pixman_region32_not_empty(area))
 		return 0;
+	pixman_region32_init(&br);
 	if (t->back_area.left < t->back_area.right &&
 	    t->back_area.top < t->back_area.bottom) {
-		pixman_region32_init_rect(&br, t->back_area.left,
+		pixman_region32_union_rect(&br, &br, t->back_area.left,
 		    t->back_area.top,
 		    (unsigned)(t->back_area.right - t->back_area.left),
 		    (unsigned)(t->back_area.bottom - t->back_area.top));
 		pixman_region32_intersect(&br, &br, area);
-		rc = render_rop3_area(r, surface, &br, back, NULL, NULL, NULL,
-		    0, 0xf0, err);
-		pixman_region32_fini(&br);
-		if (rc != 0)
-			return rc;
 	}
-	if (fore->rb_type == SPICE_BRUSH_TYPE_NONE)
-		return 0;
+	if (pixman_region32_not_empty(&br) &&
+	    (rc = render_rop3_draw(r, surface, &br, back, NULL, NULL, NULL,
+	    0, 0xf0, err)) != 0)
+		goto out;
+	if (fore->rb_type == SPICE_BRUSH_TYPE_NONE) {
+		/* The back area alone: a fill. */
+		if (back->rb_type == SPICE_BRUSH_TYPE_PATTERN)
+			render_report(r, surface, &br);
+		else
+			render_fill_report(r, surface, dst, &br,
+			    back->rb_type == SPICE_BRUSH_TYPE_SOLID ?
+			    back->rb_color : 0, 0xf0);
+		goto out;
+	}
 	ext = *pixman_region32_extents(area);
 	w = ext.x2 - ext.x1;
 	h = ext.y2 - ext.y1;
-	if ((a8 = pixman_image_create_bits(PIXMAN_a8, w, h, NULL, 0)) == NULL)
-		return spd_err_set(err, "out of memory for a %dx%d coverage", w,
+	if ((a8 = pixman_image_create_bits(PIXMAN_a8, w, h, NULL, 0)) ==
+	    NULL) {
+		rc = spd_err_set(err, "out of memory for a %dx%d coverage", w,
 		    h);
+		goto out;
+	}
 	render_glyphs(t, &ext, a8);
 	if ((brush = render_brush_image(r, surface, fore, &copy, err)) ==
 	    NULL) {
 		pixman_image_unref(a8);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	pixman_image_set_clip_region32(dst, area);
 	pixman_image_composite32(PIXMAN_OP_OVER, brush, a8, dst,
@@ -116,6 +157,8 @@ render_text(struct render *r, uint32_t surface, pixman_region32_t *area,
 	pixman_image_unref(brush);
 	pixman_image_unref(a8);
 	free(copy);
-	render_report(r, surface, area);
-	return 0;
+	render_text_report(r, surface, dst, area, t, fore, back, &br);
+out:
+	pixman_region32_fini(&br);
+	return rc;
 }

@@ -49,6 +49,12 @@ render_set_fill(struct render *r, render_fill_fn fill)
 }
 
 void
+render_set_text(struct render *r, render_text_fn text)
+{
+	r->r_text = text;
+}
+
+void
 render_free(struct render *r)
 {
 	if (r == NULL)
@@ -200,9 +206,7 @@ render_report(struct render *r, uint32_t surface, pixman_region32_t *area)
 		r->r_damage(r->r_arg, area);
 }
 
-/* A fill of area of surface dst done: to the fill callback when it is
- * the xRGB primary, else as damage. */
-static void
+void
 render_fill_report(struct render *r, uint32_t surface, pixman_image_t *dst,
     pixman_region32_t *area, uint32_t color, uint8_t rop3)
 {

@@ -58,6 +58,18 @@ typedef void (*render_move_fn)(void *arg, const pixman_region32_t *dst,
 typedef void (*render_fill_fn)(void *arg, const pixman_region32_t *area,
     uint32_t color, uint8_t rop3);
 
+/* Text callback: area of the (xRGB) primary now holds the glyphs of t
+ * (struct qxl_cmd_text, parsed; RASTER_A1 or A4) drawn as SPICE's canvas
+ * draws a string: t's back_area within area put in the solid colour *back
+ * first (back NULL: that part is empty), then the solid colour fore
+ * (0xRRGGBB) blended OVER what was there through the glyphs' coverage
+ * (the larger where glyphs overlap; an A4 value v is v * 16 / 255).  A
+ * viewer can be sent the string instead of pixels.  t and the region
+ * belong to render. */
+struct qxl_cmd_text;
+typedef void (*render_text_fn)(void *arg, const pixman_region32_t *area,
+    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back);
+
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
  * stride); rb_size bytes are readable from the lowest row's start. */
@@ -118,6 +130,11 @@ void	 render_set_damage(struct render *, render_damage_fn damage,
  * INVERS) to fill, with render_set_damage's arg, instead of as damage;
  * NULL: as damage. */
 void	 render_set_fill(struct render *, render_fill_fn fill);
+/* Report TEXT on the primary with solid (or no) brushes and A1 or A4
+ * glyphs to text, with render_set_damage's arg, instead of as damage
+ * (its back area alone, without a fore brush, is a fill); NULL: as
+ * damage. */
+void	 render_set_text(struct render *, render_text_fn text);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);
 

@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Strings a producer draws (TEXT of A1 or A4 glyphs in solid colours,
+with or without a back area) reach viewers as strings, not pixels: a raw
+client that keeps up gets one DRAW_TEXT for each and no image, for fewer
+bytes than the same drawing costs as images (a WebSocket client's, which
+gets images: spice-html5 draws no text).  A8 glyphs, which spice-common's
+canvas reads a row off, go as images.  A raw client that stops reading
+gets strings until its window is full, then images, and ends with the
+same picture; so do spice-gtk, which draws every string itself, and the
+WebSocket client.  Viewers are compared pixel for pixel with each other;
+066 checks spice-gtk's drawing of each kind against a model."""
+
+import random
+
+import common
+import ppm
+import rawlink
+import rawspice
+import spice_client
+import wsclient
+from common import check
+
+W, H = 320, 240
+
+
+def strings(rng, n):
+    """n text lines of the three kinds spiced forwards."""
+    out = []
+    for k in range(n):
+        x, y = rng.randrange(0, W - 40), rng.randrange(12, H)
+        rgb = rng.randrange(1 << 24)
+        kind = k % 3
+        if kind == 0:
+            out.append("text %d %d %06x" % (x, y, rgb))
+        elif kind == 1:
+            out.append("text4 %d %d %06x" % (x, y, rgb))
+        else:
+            out.append("textback %d %d %06x %06x" % (x, y, rgb, rng.randrange(1 << 24)))
+    return out
+
+
+def diff(a, b):
+    return ppm.describe_diff(ppm.diff(a, b, W, H))
+
+
+def main():
+    sp = common.Spiced(password="pw")
+    common.wait_producer_socket(sp)
+    prod = common.ScriptProducer(sp)
+    sessions = [rawspice.open_session(sp.port, "pw") for _ in range(3)]
+    fast = rawspice.display_client(sp.port, "pw", sessions[0].session_id)
+    slow = rawspice.display_client(sp.port, "pw", sessions[1].session_id)
+    res, ws = wsclient.link(sp.port, "pw", channel_type=rawlink.CHANNEL_DISPLAY,
+                            connection_id=sessions[2].session_id, channel_caps=(0,))
+    check(res == 0, "WebSocket display link: %s" % rawlink.ERR.get(res, res))
+    web = rawspice.DisplayChannel(ws, mini=True)
+    web.send_init()
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_primary(10)
+
+    prod.say("bitmap 0 0 320 240 1")
+    for d in (fast, slow, web):
+        d.wait_mark(10)
+        d.settle(0.3)
+    picture = fast.rgb()
+    check(slow.rgb() == picture and web.rgb() == picture, "first picture differs between viewers")
+    c.wait_pixels(picture, 10)
+
+    # Strings in batches of ten; the fast viewer reads after each, the
+    # slow one not at all.
+    rng = random.Random(74)
+    lines = strings(rng, 60)
+    draws0, texts0, seen0, slow_texts0 = fast.draws, fast.texts, len(fast.received), slow.texts
+    web_seen0 = len(web.received)
+    for i in range(0, len(lines), 10):
+        prod.say("; ".join(lines[i:i + 10]))
+        fast.settle(0.15)
+        web.settle(0.05)
+    fast.settle(0.3)
+    web.settle(0.3)
+    check(fast.draws == draws0, "strings sent as %d images to a viewer that keeps up"
+          % (fast.draws - draws0))
+    check(fast.texts - texts0 == len(lines), "%d strings drawn, %d DRAW_TEXT"
+          % (len(lines), fast.texts - texts0))
+    check(web.texts == 0, "the WebSocket viewer got %d DRAW_TEXT" % web.texts)
+    sent = sum(size for _t, size in fast.received[seen0:])
+    as_images = sum(size for _t, size in web.received[web_seen0:])
+    print("%d strings: %d bytes as DRAW_TEXT, %d as images" % (len(lines), sent, as_images))
+    check(sent * 2 < as_images, "%d strings cost %d bytes, as images %d" % (len(lines), sent, as_images))
+    after = fast.rgb()
+    check(after != picture, "the strings changed nothing")
+    check(web.rgb() == after, "WebSocket viewer: %s" % diff(web.rgb(), after))
+    c.wait_pixels(after, 10)
+
+    # A8 glyphs: images.
+    prod.say("text8 100 100 ff00ff")
+    fast.settle(0.3)
+    check(fast.texts - texts0 == len(lines) and fast.draws > draws0,
+          "A8 string: %d more DRAW_TEXT, %d images" % (fast.texts - texts0 - len(lines),
+                                                        fast.draws - draws0))
+    final = fast.rgb()
+    c.wait_pixels(final, 10)
+
+    # The slow viewer was sent strings until its window was full, then
+    # images; once it reads it has the same picture.
+    slow.settle(0.5, timeout=20)
+    check(slow.texts > slow_texts0 and slow.draws > 0,
+          "the viewer that stopped reading got %d strings, %d images" % (slow.texts - slow_texts0,
+                                                                         slow.draws))
+    check(slow.rgb() == final, "viewer that stopped reading: %s" % diff(slow.rgb(), final))
+    web.settle(0.3)
+    check(web.rgb() == final, "WebSocket viewer: %s" % diff(web.rgb(), final))
+    check(sp.alive(), "spiced died")
+
+
+common.run(main)

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* display-draw: drawing messages' bodies; see display-draw.h. */
+#include <spice/enums.h>
+
+#include "display-draw.h"
+#include "qxl-cmd.h"
+
+/* A RasterGlyph's fixed part: render_pos, glyph_origin, width, height. */
+#define DDRAW_GLYPH_HDR	20
+
+void
+ddraw_put_rect(struct obuf *ob, int32_t top, int32_t left, int32_t bottom,
+    int32_t right)
+{
+	obuf_put_i32le(ob, top);
+	obuf_put_i32le(ob, left);
+	obuf_put_i32le(ob, bottom);
+	obuf_put_i32le(ob, right);
+}
+
+void
+ddraw_put_base(struct obuf *ob, const pixman_region32_t *area)
+{
+	const pixman_box32_t *ext;
+	pixman_box32_t *rects;
+	int i, n;
+
+	ext = pixman_region32_extents((pixman_region32_t *)area);
+	rects = pixman_region32_rectangles((pixman_region32_t *)area, &n);
+	obuf_put_u32le(ob, 0);			/* surface id */
+	ddraw_put_rect(ob, ext->y1, ext->x1, ext->y2, ext->x2);
+	if (n == 1)
+		obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
+	else {
+		obuf_put_u8(ob, SPICE_CLIP_TYPE_RECTS);
+		obuf_put_u32le(ob, (uint32_t)n);
+		for (i = 0; i < n; i++)
+			ddraw_put_rect(ob, rects[i].y1, rects[i].x1,
+			    rects[i].y2, rects[i].x2);
+	}
+}
+
+/* No mask: a QMask's flags, pos and null bitmap, padded to 17 bytes as
+ * DRAW_COPY's is. */
+static void
+ddraw_put_no_mask(struct obuf *ob)
+{
+	obuf_put_u8(ob, 0);
+	obuf_put_i32le(ob, 0);
+	obuf_put_i32le(ob, 0);
+	obuf_put_u32le(ob, 0);
+	obuf_put_u32le(ob, 0);
+}
+
+void
+ddraw_fill(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
+    uint16_t ropd)
+{
+	ddraw_put_base(ob, area);
+	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
+	obuf_put_u32le(ob, color);
+	obuf_put_u16le(ob, ropd);
+	ddraw_put_no_mask(ob);
+}
+
+void
+ddraw_copy_bits(struct obuf *ob, const pixman_region32_t *dst, int32_t dx,
+    int32_t dy)
+{
+	const pixman_box32_t *ext;
+
+	ext = pixman_region32_extents((pixman_region32_t *)dst);
+	ddraw_put_base(ob, dst);
+	obuf_put_i32le(ob, ext->x1 - dx);	/* src_pos */
+	obuf_put_i32le(ob, ext->y1 - dy);
+}
+
+/* Bytes of one row of a glyph w pixels wide. */
+static size_t
+ddraw_glyph_row(const struct qxl_cmd_text *t, uint16_t w)
+{
+	return t->flags & SPICE_STRING_FLAGS_RASTER_A1 ? (w + 7u) / 8 :
+	    (w + 1u) / 2;
+}
+
+size_t
+ddraw_text_size(const struct qxl_cmd_text *t)
+{
+	size_t n = 3;		/* length, flags */
+	uint32_t i;
+
+	for (i = 0; i < t->nglyphs; i++)
+		n += DDRAW_GLYPH_HDR + ddraw_glyph_row(t, t->glyphs[i].width) *
+		    t->glyphs[i].height;
+	return n;
+}
+
+void
+ddraw_text(struct obuf *ob, const pixman_region32_t *area,
+    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back)
+{
+	const struct qxl_cmd_glyph *g;
+	size_t row;
+	uint32_t i;
+	int y;
+
+	ddraw_put_base(ob, area);
+	/* Text: the String's pointer (it follows the fixed part: back_area,
+	 * two brushes, two modes), back_area, brushes, modes. */
+	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 + 5 +
+	    (back != NULL ? 5 : 1) + 4));
+	if (back != NULL)
+		ddraw_put_rect(ob, t->back_area.top, t->back_area.left,
+		    t->back_area.bottom, t->back_area.right);
+	else
+		ddraw_put_rect(ob, 0, 0, 0, 0);
+	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
+	obuf_put_u32le(ob, fore);
+	if (back != NULL) {
+		obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
+		obuf_put_u32le(ob, *back);
+	} else
+		obuf_put_u8(ob, SPICE_BRUSH_TYPE_NONE);
+	/* The canvas draws nothing at all when a back area comes with any
+	 * fore mode but PUT. */
+	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
+	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
+	obuf_put_u16le(ob, (uint16_t)t->nglyphs);
+	obuf_put_u8(ob, (uint8_t)(t->flags & (SPICE_STRING_FLAGS_RASTER_A1 |
+	    SPICE_STRING_FLAGS_RASTER_A4)));
+	for (i = 0; i < t->nglyphs; i++) {
+		g = &t->glyphs[i];
+		obuf_put_i32le(ob, g->left);		/* render_pos */
+		obuf_put_i32le(ob, g->top);
+		obuf_put_i32le(ob, 0);			/* glyph_origin */
+		obuf_put_i32le(ob, 0);
+		obuf_put_u16le(ob, g->width);
+		obuf_put_u16le(ob, g->height);
+		row = ddraw_glyph_row(t, g->width);
+		for (y = (int)g->height - 1; y >= 0; y--)
+			obuf_put_bytes(ob, g->bits + (ptrdiff_t)y * g->stride,
+			    row);
+	}
+}

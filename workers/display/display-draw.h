@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * display-draw: the bodies of the display channel's drawing messages that
+ * forward what a producer drew instead of its pixels (DRAW_FILL,
+ * COPY_BITS, DRAW_TEXT), written into a message being built
+ * (chan_msg_begin()).  Layouts from spice-common's spice.proto (SPICE-NOTES
+ * 3.2): a Rect is top, left, bottom, right; a pointer is the offset of
+ * what it points to from the body's start.  display-out decides who gets
+ * which; this file only spells them.
+ */
+#ifndef SPICED_DISPLAY_DRAW_H
+#define SPICED_DISPLAY_DRAW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pixman.h>
+
+#include "sbuf.h"
+
+struct qxl_cmd_text;
+
+/* A Rect. */
+void	 ddraw_put_rect(struct obuf *, int32_t top, int32_t left,
+	    int32_t bottom, int32_t right);
+/* DisplayBase of area of the primary: its extents as the box, its
+ * rectangles as the clip when there are several. */
+void	 ddraw_put_base(struct obuf *, const pixman_region32_t *area);
+
+/* DRAW_FILL of area with the solid colour and the ROP descriptor ropd, no
+ * mask. */
+void	 ddraw_fill(struct obuf *, const pixman_region32_t *area,
+	    uint32_t color, uint16_t ropd);
+/* COPY_BITS of dst from dst - (dx, dy). */
+void	 ddraw_copy_bits(struct obuf *, const pixman_region32_t *dst,
+	    int32_t dx, int32_t dy);
+
+/*
+ * DRAW_TEXT of t's glyphs (A1 or A4) on area in the solid colour fore,
+ * after t's back_area in the solid colour *back (back NULL: no back).
+ * Rows go bottom-up whatever the producer said: spice-common's canvas
+ * reads them so and ignores RASTER_TOP_DOWN.  ddraw_text_size() is the
+ * String's bytes.
+ */
+size_t	 ddraw_text_size(const struct qxl_cmd_text *);
+void	 ddraw_text(struct obuf *, const pixman_region32_t *area,
+	    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back);
+
+#endif

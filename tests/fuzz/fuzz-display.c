@@ -139,23 +139,48 @@ fz_draw(struct render *r, const uint8_t *p)
 	    SPICE_IMAGE_SCALE_MODE_NEAREST, &err);
 }
 
-/* A solid fill: ROP descriptor p[0] | p[1] << 8 (its 11 bits), at
- * p[2], p[3], through a clip of two boxes when bit 7 of p[1] is set. */
+/* A fill: ROP descriptor p[0] | p[1] << 8 (its 11 bits), at p[2],
+ * p[3], through a clip of two boxes when bit 7 of p[1] is set; with a
+ * 4x3 pattern brush when bit 6 is, else solid. */
 static void
 fz_fill(struct render *r, const uint8_t *p)
 {
+	static const uint32_t pat[4 * 3] = {
+		0x102030, 0xffffff, 0x000000, 0x808080, 0x0000ff, 0x00ff00,
+		0xff0000, 0x123456, 0x654321, 0xabcdef, 0x0f0f0f, 0xf0f0f0,
+	};
 	pixman_box32_t bbox, two[2] = { { 0, 0, FW / 2, FH / 2 },
 	    { FW / 2 + 3, FH / 3, FW, FH } };
 	pixman_region32_t clip;
+	struct qxl_cmd_draw dr;
 	struct spd_err err;
 	uint16_t ropd = (uint16_t)((p[0] | p[1] << 8) & 0x7ff);
 
 	bbox = (pixman_box32_t){ p[2] % FW, p[3] % FH, p[2] % FW + 1 +
 	    p[0] % FW, p[3] % FH + 1 + p[1] % FH };
-	pixman_region32_init_rects(&clip, two, 2);
-	(void)render_fill(r, 0, &bbox, p[1] & 0x80 ? &clip : NULL,
-	    (uint32_t)p[0] * 0x10305u, ropd, &err);
-	pixman_region32_fini(&clip);
+	if (!(p[1] & 0x40)) {
+		pixman_region32_init_rects(&clip, two, 2);
+		(void)render_fill(r, 0, &bbox, p[1] & 0x80 ? &clip : NULL,
+		    (uint32_t)p[0] * 0x10305u, ropd, &err);
+		pixman_region32_fini(&clip);
+		return;
+	}
+	memset(&dr, 0, sizeof(dr));
+	dr.type = QXL_DRAW_FILL;
+	dr.bbox = (struct qxl_cmd_rect){ bbox.x1, bbox.y1, bbox.x2, bbox.y2 };
+	dr.clip_type = SPICE_CLIP_TYPE_NONE;
+	dr.rop = ropd;
+	dr.brush.type = SPICE_BRUSH_TYPE_PATTERN;
+	dr.brush.pat.kind = QXL_CMD_SRC_BITMAP;
+	dr.brush.pat.format = SPICE_BITMAP_FMT_32BIT;
+	dr.brush.pat.width = 4;
+	dr.brush.pat.height = 3;
+	dr.brush.pat.stride = 16;
+	dr.brush.pat.pixels = (const uint8_t *)pat;
+	dr.brush.pat.size = sizeof(pat);
+	dr.brush.pos_x = p[2] % 5;
+	dr.brush.pos_y = p[3] % 7;
+	(void)render_draw(r, &dr, &err);
 }
 
 /* A string of two glyphs, A4 when bit 0 of p[0] is set, else A1, in

@@ -58,13 +58,43 @@ fuzz_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
 	fuzz_inside(dst);
 }
 
+/* DisplayBase's bytes for area. */
+static size_t
+fuzz_base_len(const pixman_region32_t *area)
+{
+	int n;
+
+	pixman_region32_rectangles((pixman_region32_t *)area, &n);
+	return 21 + (n > 1 ? 4 + 16 * (size_t)n : 0);
+}
+
 static void
 fuzz_fill(void *arg, const pixman_region32_t *area, uint32_t color,
-    uint8_t rop3)
+    const struct render_pattern *pat, uint8_t rop3)
 {
+	pixman_format_code_t f;
+	struct obuf ob;
+	size_t w, h;
+
 	fuzz_inside(area);
 	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
 	FUZZ_CHECK(rop3 != 0xaa && color <= 0xffffff);
+	if (pat == NULL)
+		return;
+	/* A pattern: 32 bits a pixel, read by the fill, written as the
+	 * fixed part, the image's descriptor and its rows. */
+	f = pixman_image_get_format(pat->rp_img);
+	FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
+	FUZZ_CHECK(((rop3 >> 4) & 0xf) != (rop3 & 0xf));
+	w = (size_t)pixman_image_get_width(pat->rp_img);
+	h = (size_t)pixman_image_get_height(pat->rp_img);
+	if (w * h > 4096)
+		return;
+	obuf_init(&ob);
+	ddraw_fill(&ob, area, 0, pat, 1, SPICE_ROPD_OP_PUT);
+	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == fuzz_base_len(area) + 1 + 4 +
+	    8 + 2 + 17 + 18 + 18 + w * h * 4);
+	obuf_free(&ob);
 }
 
 static void
@@ -72,8 +102,6 @@ fuzz_text(void *arg, const pixman_region32_t *area,
     const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back)
 {
 	struct obuf ob;
-	size_t base;
-	int n;
 
 	fuzz_inside(area);
 	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
@@ -81,11 +109,10 @@ fuzz_text(void *arg, const pixman_region32_t *area,
 	    SPICE_STRING_FLAGS_RASTER_A4));
 	FUZZ_CHECK(fore <= 0xffffff && (back == NULL || *back <= 0xffffff));
 	/* DisplayBase, then Text's fixed part, then the String. */
-	pixman_region32_rectangles((pixman_region32_t *)area, &n);
-	base = 21 + (n > 1 ? 4 + 16 * (size_t)n : 0);
 	obuf_init(&ob);
 	ddraw_text(&ob, area, t, fore, back);
-	FUZZ_CHECK(ob.ob_failed || ob.ob_len == base + 4 + 16 + 5 +
+	FUZZ_CHECK(ob.ob_failed || ob.ob_len == fuzz_base_len(area) + 4 + 16 +
+	    5 +
 	    (back != NULL ? 5 : 1) + 4 + ddraw_text_size(t));
 	obuf_free(&ob);
 }

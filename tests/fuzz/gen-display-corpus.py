@@ -5,7 +5,7 @@
 bit 0 LZ4, bit 1 stream reports, bit 2 JPEG always, bit 3 streaming all;
 byte 1 the write chunk - 1; then records (kind, length, bytes): 0 client
 bytes, 1 a drawing (seed, x, y, size), 2 a move (dx, dy), 3 a fill
-(descriptor low, high | clip, x, y), 7 a string (A4 | back << 1, colour,
+(descriptor low, high | pattern << 6 | clip << 7, x, y), 7 a string (A4 | back << 1, colour,
 x, y)."""
 
 import os
@@ -31,8 +31,9 @@ def move(dx, dy):
     return bytes([2, 2, dx & 255, dy & 255])
 
 
-def fill(ropd, clip, x, y):
-    return bytes([3, 4, ropd & 255, ropd >> 8 | (0x80 if clip else 0), x, y])
+def fill(ropd, clip, x, y, pattern=False):
+    return bytes([3, 4, ropd & 255, ropd >> 8 | (0x40 if pattern else 0) | (0x80 if clip else 0),
+                  x, y])
 
 
 def text(a4, back, color, x, y):
@@ -55,6 +56,7 @@ SEEDS = {
     draw(1, 0, 0, 200),
     "fills-and-strings": b"\x01\x3f" + init() + draw(3, 0, 0, 63) +
     fill(8, 0, 3, 4) + fill(64 | 1024, 1, 10, 2) + fill(512, 0, 0, 0) +
+    fill(8, 0, 7, 9, True) + fill(64 | 2, 0, 1, 30, True) + fill(128, 0, 5, 5, True) +
     text(0, 0, 200, 5, 5) + text(1, 0, 90, 40, 30) + text(0, 1, 17, 60, 44) +
     text(1, 1, 255, 20, 10) + move(2, 1) + text(0, 0, 1, 0, 0),
     "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Solid fills a producer draws (FILL with any ROP descriptor, BLACKNESS,
-WHITENESS, INVERS, a FILL through a mask) reach viewers as fills, not
-pixels: a raw client that keeps up gets one DRAW_FILL for each, in a
-plain descriptor of the same meaning, the mask's area as clip
-rectangles, and no image.  A raw client that stops reading gets fills until its
+"""Fills a producer draws (FILL with a solid or an 8x8 pattern brush and
+any ROP descriptor, BLACKNESS, WHITENESS, INVERS, a FILL through a mask)
+reach viewers as fills, not pixels: a raw client that keeps up gets one
+DRAW_FILL for each, in a plain descriptor of the same meaning, a
+pattern as a small bitmap, the mask's area as clip rectangles, and no
+image.  A raw client that stops reading gets fills until its
 window is full, then the rest as images of what the worker drew, and
 ends with the same picture; so does spice-gtk, which draws every fill
 itself, and a WebSocket client (spice-html5 ignores clips and ROPs),
@@ -33,8 +34,13 @@ def fills(rng, n):
     for k in range(n):
         w, h = rng.randrange(8, 140), rng.randrange(6, 90)
         x, y = rng.randrange(0, W - w), rng.randrange(0, H - h)
-        kind = k % 8
-        if kind < 5:
+        kind = k % 9
+        if kind == 8:
+            op = rng.choice((PUT, XOR, AND | INV_BRUSH, OR | INV_RES))
+            out.append("patfill %d %d %d %d %d %d %d %x" % (x, y, w, h, rng.randrange(100),
+                                                            rng.randrange(-8, 8),
+                                                            rng.randrange(-8, 8), op))
+        elif kind < 5:
             op = (PUT, OR, AND, XOR, XOR)[kind]
             flags = rng.choice((0, INV_BRUSH, INV_DEST, INV_RES, INV_BRUSH | INV_RES))
             out.append("ropfill %d %d %d %d %06x %x" % (x, y, w, h, rng.randrange(1 << 24), op | flags))
@@ -73,8 +79,10 @@ def main():
     # Fills in batches of ten; the fast viewer reads after each, the slow
     # one not at all.
     rng = random.Random(73)
-    lines = fills(rng, 80)
+    lines = fills(rng, 90)
+    patterns = sum(line.startswith("patfill") for line in lines)
     draws0, fills0, seen0, slow_fills0 = fast.draws, fast.fills, len(fast.received), slow.fills
+    patterns0 = fast.fill_patterns
     for i in range(0, len(lines), 10):
         prod.say("; ".join(lines[i:i + 10]))
         fast.settle(0.15)
@@ -86,8 +94,11 @@ def main():
              rawspice.ROPD_OP_XOR, rawspice.ROPD_OP_INVERS, rawspice.ROPD_OP_BLACKNESS,
              rawspice.ROPD_OP_WHITENESS}
     check(plain <= set(fast.fill_rops), "descriptors seen: %s" % sorted(fast.fill_rops))
+    check(fast.fill_patterns - patterns0 == patterns, "%d pattern fills, %d with a pattern brush"
+          % (patterns, fast.fill_patterns - patterns0))
     sent = sum(size for _t, size in fast.received[seen0:])
-    check(sent < 60 * len(lines), "%d fills cost %d bytes" % (len(lines), sent))
+    check(sent < 60 * (len(lines) - patterns) + 400 * patterns,
+          "%d fills (%d with a pattern) cost %d bytes" % (len(lines), patterns, sent))
     after = fast.rgb()
     check(after != picture, "the fills changed nothing")
     c.wait_pixels(after, 10)

@@ -73,7 +73,7 @@ SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB = 32, 96
 SURFACE_FLAG_PRIMARY = 1
 ROPD_OP_PUT = 8
 CLIP_NONE, CLIP_RECTS = 0, 1
-BRUSH_NONE, BRUSH_SOLID = 0, 1
+BRUSH_NONE, BRUSH_SOLID, BRUSH_PATTERN = 0, 1, 2
 STRING_A1, STRING_A4 = 1, 2
 
 
@@ -537,6 +537,7 @@ class DisplayChannel(Channel):
         self.fills = 0              # DRAW_FILLs
         self.fill_rops = {}         # their ROP descriptors -> count
         self.fill_clipped = 0       # ... with clip rectangles
+        self.fill_patterns = 0      # ... with a pattern brush
         self.texts = 0              # DRAW_TEXTs
         self.copy_bits = 0          # COPY_BITS
         self.copy_bits_clipped = 0  # ... with clip rectangles
@@ -709,20 +710,55 @@ class DisplayChannel(Channel):
                 out.append((max(left, cl), min(right, cr)))
         return out
 
+    def _pattern(self, body, ptr):
+        """A pattern brush's image: a plain 32-bit bitmap, as (w, h, rows
+        of 24-bit pixels)."""
+        if ptr + 18 + 18 > len(body):
+            raise ProtocolError("pattern image beyond the body")
+        _id, itype, _fl, w, h = struct.unpack_from("<QBBII", body, ptr)
+        fmt, bflags, bw, bh, stride, pal = struct.unpack_from("<BBIIII", body, ptr + 18)
+        if (itype != IMAGE_BITMAP or fmt != BITMAP_FMT_32BIT or not bflags & BITMAP_TOP_DOWN or
+                (bw, bh) != (w, h) or pal != 0 or stride != 4 * w or
+                ptr + 36 + stride * h != len(body)):
+            raise ProtocolError("pattern image type %d format %d flags %#x %dx%d stride %d: only "
+                                "plain top-down 32-bit bitmaps ending the body are decoded"
+                                % (itype, fmt, bflags, w, h, stride))
+        px = struct.unpack_from("<%dI" % (w * h), body, ptr + 36)
+        return w, h, [[v & 0xffffff for v in px[y * w:(y + 1) * w]] for y in range(h)]
+
     def _draw_fill(self, body):
         box, clip_rects, pos = self._base("DRAW_FILL", body)
-        # Brush SOLID u32 colour, u16 rop, QMask (13 bytes or more).
+        # Brush: SOLID u32 colour, or PATTERN u32 image, i32 x, y; u16
+        # rop, QMask (13 bytes or more).
         if pos + 1 + 4 + 2 + 13 > len(body):
             raise ProtocolError("DRAW_FILL fixed part cut")
-        btype, color, rop = struct.unpack_from("<BIH", body, pos)
+        btype, color = struct.unpack_from("<BI", body, pos)
+        tile = None
+        if btype == BRUSH_PATTERN:
+            px, py = struct.unpack_from("<ii", body, pos + 5)
+            tile = self._pattern(body, color)
+            pos += 8
+        rop = struct.unpack_from("<H", body, pos + 5)[0]
         mptr = struct.unpack_from("<I", body, pos + 7 + 9)[0]
-        if btype != BRUSH_SOLID or rop not in FILL_ROPS or mptr != 0:
-            raise ProtocolError("DRAW_FILL brush %d rop %#x mask %d: only solid "
-                                "brushes, a plain descriptor and no mask are decoded"
+        if btype not in (BRUSH_SOLID, BRUSH_PATTERN) or rop not in FILL_ROPS or mptr != 0:
+            raise ProtocolError("DRAW_FILL brush %d rop %#x mask %d: only solid and "
+                                "pattern brushes, a plain descriptor and no mask are decoded"
                                 % (btype, rop, mptr))
         self.fill_rops[rop] = self.fill_rops.get(rop, 0) + 1
         self.fill_clipped += clip_rects is not None
         top, left, bottom, right = box
+        if tile is not None:
+            self.fill_patterns += 1
+            f, W, (tw, th, rows) = FILL_ROPS[rop], self.width, tile
+            for y in range(top, bottom):
+                row = rows[(y - py) % th]
+                for x0, x1 in self._spans(box, clip_rects, y):
+                    n = x1 - x0
+                    old = struct.unpack_from("<%dI" % n, self.fb, (y * W + x0) * 4)
+                    struct.pack_into("<%dI" % n, self.fb, (y * W + x0) * 4,
+                                     *[f(row[(x0 + i - px) % tw], d) & 0xffffffff
+                                       for i, d in enumerate(old)])
+            return
         if rop == ROPD_OP_PUT:
             px = struct.pack("<I", color & 0xffffff)
             for y in range(top, bottom):

@@ -663,9 +663,10 @@ on_text(void *arg, const pixman_region32_t *area,
 
 static void
 on_tfill(void *arg, const pixman_region32_t *area, uint32_t color,
-    uint8_t rop3)
+    const struct render_pattern *pat, uint8_t rop3)
 {
 	ASSERT_TRUE(arg == &ntext);
+	ASSERT_TRUE(pat == NULL);
 	ASSERT_INT_EQ(rop3, 0xf0);
 	pixman_region32_copy(&text_area, (pixman_region32_t *)area);
 	text_back = color;
@@ -757,6 +758,65 @@ test_text_callback(void)
 	ASSERT_INT_EQ(ntdamage, 2);
 	render_free(r);
 	pixman_region32_fini(&text_area);
+}
+
+static int npfill;
+static uint8_t pfill_rop3;
+static int pfill_has_pat;
+static int32_t pfill_x, pfill_y;
+
+static void
+on_pfill(void *arg, const pixman_region32_t *area, uint32_t color,
+    const struct render_pattern *pat, uint8_t rop3)
+{
+	(void)arg;
+	(void)area;
+	(void)color;
+	npfill++;
+	pfill_rop3 = rop3;
+	pfill_has_pat = pat != NULL;
+	if (pat != NULL) {
+		pfill_x = pat->rp_x;
+		pfill_y = pat->rp_y;
+		ASSERT_INT_EQ(pixman_image_get_width(pat->rp_img), 2);
+		ASSERT_INT_EQ(RGB(pixman_image_get_data(pat->rp_img)[1]),
+		    0x00ff00);
+	}
+}
+
+/* A FILL with a pattern brush is reported to the fill callback with its
+ * image and position when the result reads the brush, without when it
+ * does not (BLACKNESS spelt as a descriptor). */
+static void
+test_pattern_callback(void)
+{
+	static const uint32_t pat[2 * 2] = {
+		0xff0000, 0x00ff00, 0x0000ff, 0xffffff,
+	};
+	struct qxl_cmd_draw d;
+	struct render *r = t_primary();
+
+	render_set_fill(r, on_pfill);
+	d = t_draw(QXL_DRAW_FILL, 3, 4, 20, 9);
+	d.brush.type = SPICE_BRUSH_TYPE_PATTERN;
+	d.brush.pat = t_image(SPICE_BITMAP_FMT_32BIT, pat, 2, 2, 8);
+	d.brush.pos_x = -1;
+	d.brush.pos_y = 5;
+	d.rop = SPICE_ROPD_OP_XOR;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(npfill, 1);
+	ASSERT_INT_EQ(pfill_rop3, 0x5a);
+	ASSERT_INT_EQ(pfill_has_pat, 1);
+	ASSERT_INT_EQ(pfill_x, -1);
+	ASSERT_INT_EQ(pfill_y, 5);
+	/* Pixel (3, 4): pattern pixel ((3 + 1) % 2, (4 - 5) mod 2). */
+	ASSERT_INT_EQ(RGB(px(r, 3, 4)), pattern(3, 4) ^ 0x0000ff);
+	d.rop = SPICE_ROPD_OP_BLACKNESS;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(npfill, 2);
+	ASSERT_INT_EQ(pfill_rop3, 0x00);
+	ASSERT_INT_EQ(pfill_has_pat, 0);
+	render_free(r);
 }
 
 /* A list of the pixels a stroke drew (those that differ from the
@@ -992,6 +1052,7 @@ main(void)
 	test_blend();
 	test_text();
 	test_text_callback();
+	test_pattern_callback();
 	test_stroke();
 	test_compressed();
 	test_refusals();

@@ -622,9 +622,10 @@ static int nfill;
 
 static void
 on_fill(void *arg, const pixman_region32_t *area, uint32_t color,
-    uint8_t rop3)
+    const struct render_pattern *pat, uint8_t rop3)
 {
 	ASSERT_TRUE(arg == &damage);
+	ASSERT_TRUE(pat == NULL);
 	pixman_region32_copy(&filled, (pixman_region32_t *)area);
 	fill_color = color;
 	fill_rop3 = rop3;

@@ -3,7 +3,9 @@
 #include <spice/enums.h>
 
 #include "display-draw.h"
+#include "enc.h"
 #include "qxl-cmd.h"
+#include "render.h"
 
 /* A RasterGlyph's fixed part: render_pos, glyph_origin, width, height. */
 #define DDRAW_GLYPH_HDR	20
@@ -54,13 +56,38 @@ ddraw_put_no_mask(struct obuf *ob)
 
 void
 ddraw_fill(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
-    uint16_t ropd)
+    const struct render_pattern *pat, uint64_t image_id, uint16_t ropd)
 {
+	struct enc_src src;
+	struct spd_err err;
+
 	ddraw_put_base(ob, area);
-	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
-	obuf_put_u32le(ob, color);
+	if (pat == NULL) {
+		obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
+		obuf_put_u32le(ob, color);
+		obuf_put_u16le(ob, ropd);
+		ddraw_put_no_mask(ob);
+		return;
+	}
+	/* Pattern: the image's pointer (after pos, rop and the mask), its
+	 * position; then the image: descriptor and bitmap. */
+	obuf_put_u8(ob, SPICE_BRUSH_TYPE_PATTERN);
+	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 8 + 2 + 17));
+	obuf_put_i32le(ob, pat->rp_x);
+	obuf_put_i32le(ob, pat->rp_y);
 	obuf_put_u16le(ob, ropd);
 	ddraw_put_no_mask(ob);
+	src.es_data = (const uint8_t *)pixman_image_get_data(pat->rp_img);
+	src.es_stride = (size_t)pixman_image_get_stride(pat->rp_img);
+	src.es_width = (uint32_t)pixman_image_get_width(pat->rp_img);
+	src.es_height = (uint32_t)pixman_image_get_height(pat->rp_img);
+	obuf_put_u64le(ob, image_id);
+	obuf_put_u8(ob, SPICE_IMAGE_TYPE_BITMAP);
+	obuf_put_u8(ob, 0);
+	obuf_put_u32le(ob, src.es_width);
+	obuf_put_u32le(ob, src.es_height);
+	if (enc_bitmap_encode(ob, &src, &err) != 0)
+		ob->ob_failed = 1;
 }
 
 void

@@ -27,10 +27,14 @@ void	 ddraw_put_rect(struct obuf *, int32_t top, int32_t left,
  * rectangles as the clip when there are several. */
 void	 ddraw_put_base(struct obuf *, const pixman_region32_t *area);
 
-/* DRAW_FILL of area with the solid colour and the ROP descriptor ropd, no
- * mask. */
+/* DRAW_FILL of area with the solid colour, or the pattern pat when not
+ * NULL (its image, at most ENC_MAX_DIM a side, as a plain 32-bit bitmap
+ * labelled image_id after the fixed part), and the ROP descriptor ropd,
+ * no mask.  An image that cannot be written fails the obuf. */
+struct render_pattern;
 void	 ddraw_fill(struct obuf *, const pixman_region32_t *area,
-	    uint32_t color, uint16_t ropd);
+	    uint32_t color, const struct render_pattern *pat,
+	    uint64_t image_id, uint16_t ropd);
 /* COPY_BITS of dst from dst - (dx, dy). */
 void	 ddraw_copy_bits(struct obuf *, const pixman_region32_t *dst,
 	    int32_t dx, int32_t dy);

@@ -605,13 +605,16 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	return body;
 }
 
-/* DRAW_FILL of area with a solid colour and the ROP descriptor ropd. */
+/* DRAW_FILL of area with a solid colour, or pat, and the ROP descriptor
+ * ropd. */
 static void
 dout_send_fill(struct dout_client *dc, const pixman_region32_t *area,
-    uint32_t color, uint16_t ropd)
+    uint32_t color, const struct render_pattern *pat, uint16_t ropd)
 {
+	struct dout *d = dc->dc_dout;
+
 	ddraw_fill(chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_FILL),
-	    area, color, ropd);
+	    area, color, pat, pat != NULL ? ++d->d_image_id : 0, ropd);
 	chan_msg_end(dc->dc_chan);
 }
 
@@ -640,7 +643,8 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	if (render_box_uniform(prim, b, &color)) {
 		pixman_region32_init_rect(&one, b->x1, b->y1,
 		    (unsigned)(b->x2 - b->x1), (unsigned)(b->y2 - b->y1));
-		dout_send_fill(dc, &one, color & 0xffffff, SPICE_ROPD_OP_PUT);
+		dout_send_fill(dc, &one, color & 0xffffff, NULL,
+		    SPICE_ROPD_OP_PUT);
 		pixman_region32_fini(&one);
 		return 0;
 	}
@@ -1480,18 +1484,21 @@ static const uint16_t dout_fill_ropd[16] = {
 };
 
 /*
- * The render fill callback: area now holds rop3 of color and what it
- * held.  A viewer that can take it is sent the fill itself (60 bytes and
- * 16 a rectangle, where its pixels would cost an image; a text selection
- * inverted, a box cleared).  Its damage shrinks by area when the result
- * does not depend on what was there (the colour, its inverse, black,
- * white), and stays as it was otherwise: a bitwise function of each old
- * pixel leaves a pixel it had right right and one it had wrong wrong.
- * Fills across the video stream are damage like any drawing there.
+ * The render fill callback: area now holds rop3 of the brush (color, or
+ * pat) and what it held.  A viewer that can take it is sent the fill
+ * itself (60 bytes and 16 a rectangle, where its pixels would cost an
+ * image; a text selection inverted, a box cleared; a pattern's image
+ * too, when that is at most DOUT_MAX_PATTERN_BYTES and a quarter of the
+ * area's pixels raw).  Its damage shrinks by area when the result does
+ * not depend on what was there (the brush, its inverse, black, white),
+ * and stays as it was otherwise: a bitwise function of each old pixel
+ * leaves a pixel it had right right and one it had wrong wrong.  Fills
+ * across the video stream are damage like any drawing there; WebSocket
+ * viewers (spice-html5) get only boxes put in one colour.
  */
 void
 dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
-    uint8_t rop3)
+    const struct render_pattern *pat, uint8_t rop3)
 {
 	struct dout *d = arg;
 	struct dout_client *dc, *next;
@@ -1499,11 +1506,18 @@ dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
 	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
 	uint16_t ropd = dout_fill_ropd[fn];
 	int n = pixman_region32_n_rects(a), exact;
+	const pixman_box32_t *ext = pixman_region32_extents(a);
+	uint64_t pat_bytes = 0, px = (uint64_t)(ext->x2 - ext->x1) *
+	    (uint64_t)(ext->y2 - ext->y1);
 	pixman_box32_t sb;
 
+	if (pat != NULL)
+		pat_bytes = (uint64_t)pixman_image_get_width(pat->rp_img) *
+		    (uint64_t)pixman_image_get_height(pat->rp_img) * 4;
 	sb = d->d_stream.ds_box;
-	if (d->d_stream.ds_on &&
-	    pixman_region32_contains_rectangle(a, &sb) != PIXMAN_REGION_OUT) {
+	if ((d->d_stream.ds_on &&
+	    pixman_region32_contains_rectangle(a, &sb) != PIXMAN_REGION_OUT) ||
+	    pat_bytes > DOUT_MAX_PATTERN_BYTES || pat_bytes > px) {
 		dout_damage(d, area);
 		return;
 	}
@@ -1514,12 +1528,13 @@ dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
 		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
 			continue;
 		if (!chan_can_send(dc->dc_chan) || n > DOUT_MAX_FILL_RECTS ||
-		    (dc->dc_box_only && (n > 1 || ropd != SPICE_ROPD_OP_PUT))) {
+		    (dc->dc_box_only && (n > 1 || ropd != SPICE_ROPD_OP_PUT ||
+		    pat != NULL))) {
 			dout_damage_client(dc, area);
 			continue;
 		}
 		dc->dc_busy++;
-		dout_send_fill(dc, area, color, ropd);
+		dout_send_fill(dc, area, color, pat, ropd);
 		if (!dc->dc_dead && exact)
 			pixman_region32_subtract(&dc->dc_damage,
 			    &dc->dc_damage, a);

@@ -37,8 +37,10 @@
 #define DOUT_MAX_MOVE_RECTS	16
 /* ... and so is a fill or a string. */
 #define DOUT_MAX_FILL_RECTS	64
-/* A string of more bytes than this is sent as damage. */
+/* A string of more bytes than this is sent as damage, */
 #define DOUT_MAX_TEXT_BYTES	(64u * 1024)
+/* ... and so is a fill whose pattern's image has more. */
+#define DOUT_MAX_PATTERN_BYTES	(16u * 1024)
 /* Uncompressed bytes of one DRAW_COPY band during updates. */
 #define DOUT_BAND_BYTES		(1024u * 1024)
 /* ... in bands of a multiple of this many rows (see dout_send_band).
@@ -102,12 +104,13 @@ void	 dout_damage(void *arg, const pixman_region32_t *);
 void	 dout_move(void *arg, const pixman_region32_t *dst, int32_t dx,
 	    int32_t dy);
 /* The render fill callback (arg = the dout): area was filled with
- * rop3 of color (render_fill_fn).  A client with room in its window is
- * sent the fill at once (DRAW_FILL with a plain ROP descriptor, the
- * rectangles as clip); the others, and fills across the video stream,
- * get area as damage. */
+ * rop3 of color or pat (render_fill_fn).  A client with room in its
+ * window is sent the fill at once (DRAW_FILL with a plain ROP
+ * descriptor, the rectangles as clip, a pattern's image when small); the
+ * others, fills across the video stream and large patterns get area as
+ * damage. */
 void	 dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
-	    uint8_t rop3);
+	    const struct render_pattern *pat, uint8_t rop3);
 /* The render text callback (arg = the dout): a string was drawn on area
  * (render_text_fn).  A client with room in its window is sent it at once
  * (DRAW_TEXT) when that costs less than its pixels; the others, strings

@@ -146,9 +146,8 @@ render_draw_area(struct render *r, const struct qxl_cmd_draw *dr,
 	switch (dr->type) {
 	case QXL_DRAW_FILL:
 		render_draw_brush(&dr->brush, &b1);
-		rc = render_rop3_area(r, dr->surface_id, &area, &b1, NULL,
-		    NULL, NULL, 0, render_ropd_to_rop3(dr->rop, 1,
-		    SPICE_ROPD_INVERS_BRUSH, SPICE_ROPD_INVERS_DEST), err);
+		rc = render_fill_brush(r, dr->surface_id, &area, &b1, dr->rop,
+		    err);
 		break;
 	case QXL_DRAW_OPAQUE:
 		render_draw_brush(&dr->brush, &b1);

@@ -56,12 +56,17 @@ int	 render_box_sane(const pixman_box32_t *, const char *what,
  * primary and the area is not empty). */
 void	 render_report(struct render *, uint32_t surface,
 	    pixman_region32_t *area);
-/* A fill of area of surface (image dst) done, rop3 of color and what was
- * there: to the fill callback when it is the xRGB primary, else as
- * damage. */
+/* A fill of area of surface (image dst) done, rop3 of the brush (color,
+ * or pat when not NULL) and what was there: to the fill callback when it
+ * is the xRGB primary, else as damage. */
 void	 render_fill_report(struct render *, uint32_t surface,
 	    pixman_image_t *dst, pixman_region32_t *area, uint32_t color,
-	    uint8_t rop3);
+	    const struct render_pattern *pat, uint8_t rop3);
+/* FILL of area with brush (any type) and the ROP descriptor ropd,
+ * reported as a fill (render_fill_report). */
+int	 render_fill_brush(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const struct render_brush *brush,
+	    uint16_t ropd, struct spd_err *);
 
 /*
  * A source as a pixman image: a bitmap wrapped (or expanded into *copy,

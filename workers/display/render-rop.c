@@ -106,6 +106,48 @@ render_rop3_uses(uint8_t code, int bit)
 	return 0;
 }
 
+int
+render_fill_brush(struct render *r, uint32_t surface, pixman_region32_t *area,
+    const struct render_brush *brush, uint16_t ropd, struct spd_err *err)
+{
+	uint8_t rop3 = render_ropd_to_rop3(ropd, 1, SPICE_ROPD_INVERS_BRUSH,
+	    SPICE_ROPD_INVERS_DEST), *copy;
+	struct render_pattern pat;
+	pixman_image_t *dst;
+	pixman_format_code_t f;
+	int rc;
+
+	if ((rc = render_rop3_draw(r, surface, area, brush, NULL, NULL, NULL,
+	    0, rop3, err)) != 0 || rop3 == 0xaa ||
+	    (dst = render_surface(r, surface)) == NULL)
+		return rc;
+	/* A pattern brush goes as its image; one the result does not
+	 * read is as good as any colour. */
+	if (brush->rb_type != SPICE_BRUSH_TYPE_PATTERN ||
+	    !render_rop3_uses(rop3, 4)) {
+		render_fill_report(r, surface, dst, area,
+		    brush->rb_type == SPICE_BRUSH_TYPE_SOLID ? brush->rb_color :
+		    0, NULL, rop3);
+		return 0;
+	}
+	if (surface != 0 || r->r_fill == NULL ||
+	    (pat.rp_img = render_brush_image(r, surface,
+	    brush, &copy, err)) == NULL) {
+		render_report(r, surface, area);
+		return 0;
+	}
+	f = pixman_image_get_format(pat.rp_img);
+	pat.rp_x = brush->rb_x;
+	pat.rp_y = brush->rb_y;
+	if (f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8)
+		render_fill_report(r, surface, dst, area, 0, &pat, rop3);
+	else
+		render_report(r, surface, area);
+	pixman_image_unref(pat.rp_img);
+	free(copy);
+	return 0;
+}
+
 pixman_image_t *
 render_brush_image(struct render *r, uint32_t dst_surface,
     const struct render_brush *b, uint8_t **copy, struct spd_err *err)

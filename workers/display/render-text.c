@@ -130,7 +130,7 @@ render_text(struct render *r, uint32_t surface, pixman_region32_t *area,
 		else
 			render_fill_report(r, surface, dst, &br,
 			    back->rb_type == SPICE_BRUSH_TYPE_SOLID ?
-			    back->rb_color : 0, 0xf0);
+			    back->rb_color : 0, NULL, 0xf0);
 		goto out;
 	}
 	ext = *pixman_region32_extents(area);

@@ -208,12 +208,14 @@ render_report(struct render *r, uint32_t surface, pixman_region32_t *area)
 
 void
 render_fill_report(struct render *r, uint32_t surface, pixman_image_t *dst,
-    pixman_region32_t *area, uint32_t color, uint8_t rop3)
+    pixman_region32_t *area, uint32_t color, const struct render_pattern *pat,
+    uint8_t rop3)
 {
 	if (surface == 0 && r->r_fill != NULL &&
 	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8) {
 		if (pixman_region32_not_empty(area))
-			r->r_fill(r->r_arg, area, color & 0xffffff, rop3);
+			r->r_fill(r->r_arg, area, color & 0xffffff, pat,
+			    rop3);
 	} else
 		render_report(r, surface, area);
 }
@@ -261,7 +263,8 @@ render_fill(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		if (n > 0)
 			pixman_image_fill_boxes(PIXMAN_OP_SRC, dst, &pc, n,
 			    boxes);
-		render_fill_report(r, surface, dst, &area, color, rop3);
+		render_fill_report(r, surface, dst, &area, color, NULL,
+		    rop3);
 		break;
 	case 0xaa:	/* the destination as it is */
 		break;
@@ -270,7 +273,7 @@ render_fill(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		if ((rc = render_rop3_draw(r, surface, &area, &brush, NULL,
 		    NULL, NULL, 0, rop3, err)) == 0)
 			render_fill_report(r, surface, dst, &area, color,
-			    rop3);
+			    NULL, rop3);
 		break;
 	}
 	pixman_region32_fini(&area);

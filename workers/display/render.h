@@ -48,15 +48,25 @@ typedef void (*render_damage_fn)(void *arg, const pixman_region32_t *);
 typedef void (*render_move_fn)(void *arg, const pixman_region32_t *dst,
     int32_t dx, int32_t dy);
 
+/* A fill's pattern brush: an image of 32 bits a pixel (the top byte
+ * unused), tiled so that its pixel 0,0 lies at (rp_x, rp_y) of the
+ * surface. */
+struct render_pattern {
+	pixman_image_t	*rp_img;
+	int32_t		 rp_x;
+	int32_t		 rp_y;
+};
+
 /* Fill callback: area of the primary (never empty, within it; an xRGB
- * primary only) now holds rop3 of the solid color (0xRRGGBB) and what it
- * held: a ROP3 code of the brush and the destination alone (bit P << 2 |
- * D of it is the result; 0xf0 the colour, 0x0f its inverse, 0x00 black,
- * 0xff white, the other eleven bitwise with the old pixels, never 0xaa,
- * which changes nothing).  A viewer can be told to fill instead of being
- * sent pixels.  The region belongs to render. */
+ * primary only) now holds rop3 of the brush, the solid color (0xRRGGBB)
+ * or the pattern pat when not NULL, and what it held: a ROP3 code of the
+ * brush and the destination alone (bit P << 2 | D of it is the result;
+ * 0xf0 the brush, 0x0f its inverse, 0x00 black, 0xff white, the other
+ * eleven bitwise with the old pixels, never 0xaa, which changes
+ * nothing).  A viewer can be told to fill instead of being sent pixels.
+ * The region and the pattern belong to render. */
 typedef void (*render_fill_fn)(void *arg, const pixman_region32_t *area,
-    uint32_t color, uint8_t rop3);
+    uint32_t color, const struct render_pattern *pat, uint8_t rop3);
 
 /* Text callback: area of the (xRGB) primary now holds the glyphs of t
  * (struct qxl_cmd_text, parsed; RASTER_A1 or A4) drawn as SPICE's canvas
@@ -126,9 +136,9 @@ struct render *render_new(render_damage_fn damage, void *arg);
 void	 render_set_damage(struct render *, render_damage_fn damage,
 	    render_move_fn move,
 	    void *arg);
-/* Report solid fills of the primary (FILL, BLACKNESS, WHITENESS,
- * INVERS) to fill, with render_set_damage's arg, instead of as damage;
- * NULL: as damage. */
+/* Report fills of the primary (FILL with a solid or a pattern brush,
+ * BLACKNESS, WHITENESS, INVERS) to fill, with render_set_damage's arg,
+ * instead of as damage; NULL: as damage. */
 void	 render_set_fill(struct render *, render_fill_fn fill);
 /* Report TEXT on the primary with solid (or no) brushes and A1 or A4
  * glyphs to text, with render_set_damage's arg, instead of as damage

@@ -11,8 +11,9 @@
  * the worker flags (JPEG always, streaming all, GLZ images); byte 1 the write chunk
  * (1..256 bytes).  Then records of a kind byte and a length byte: kind 0
  * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
- * y, size), 2 a move (dx, dy), 3 a solid fill (fz_fill), or a string
- * when bit 2 of the kind byte is set (fz_text).
+ * y, size), 2 a move (dx, dy), or a polyline when bit 2 of the kind byte
+ * is set (fz_stroke), 3 a fill (fz_fill), or a string when bit 2 is set
+ * (fz_text).
  *
  * Invariant: the channel closes with a reason, and everything sent to
  * the client is read.  The worker's frame (worker.c) is replaced by
@@ -220,6 +221,37 @@ fz_text(struct render *r, const uint8_t *p)
 	(void)render_draw(r, &dr, &err);
 }
 
+/* A polyline in colour p[0] through (p[1], p[2]) and (p[3], p[4]) and
+ * back, the points on the primary or not, closed when bit 0 of p[0] is
+ * set, with the ROP descriptor XOR when bit 1 is. */
+static void
+fz_stroke(struct render *r, const uint8_t *p)
+{
+	struct qxl_cmd_pointfix pts[3] = {
+		{ (p[1] - 64) * 16, (p[2] - 64) * 16 + 5 },
+		{ (p[3] - 64) * 16 + 8, (p[4] - 64) * 16 },
+		{ (p[1] % FW) * 16, (p[4] % FH) * 16 },
+	};
+	struct qxl_cmd_pathseg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 3,
+	    pts };
+	struct qxl_cmd_draw dr;
+	struct spd_err err;
+
+	memset(&dr, 0, sizeof(dr));
+	dr.type = QXL_DRAW_STROKE;
+	dr.bbox = (struct qxl_cmd_rect){ 0, 0, FW, FH };
+	dr.clip_type = SPICE_CLIP_TYPE_NONE;
+	if (p[0] & 1)
+		seg.flags |= SPICE_PATH_CLOSE;
+	dr.stroke.nsegs = 1;
+	dr.stroke.segs = &seg;
+	dr.stroke.points = pts;
+	dr.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	dr.stroke.brush.color = (uint32_t)p[0] * 0x20103u;
+	dr.stroke.fore_mode = p[0] & 2 ? SPICE_ROPD_OP_XOR : SPICE_ROPD_OP_PUT;
+	(void)render_draw(r, &dr, &err);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -245,6 +277,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_set_damage(r, dout_damage, dout_move, d);
 	render_set_fill(r, dout_fill);
 	render_set_text(r, dout_text);
+	render_set_stroke(r, dout_stroke);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);
@@ -284,6 +317,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fz_fill(r, data + off + 2);
 			break;
 		default:
+			if (len >= 5 && data[off] & 4) {
+				fz_stroke(r, data + off + 2);
+				break;
+			}
 			if (len >= 2) {
 				struct spd_err e;
 				pixman_box32_t b = { 8, 8, 40, 30 };

@@ -15,7 +15,8 @@
  * their sizes; damage, moves, fills and strings lie within the primary (a
  * fill never empty, never a no-op; a string of A1 or A4 glyphs, in
  * colours of 24 bits, whose DRAW_TEXT body display-draw.c writes at its
- * size); nothing leaks.
+ * size; a stroke of lines without dashes in a colour whatever was there,
+ * its DRAW_STROKE body at its size); nothing leaks.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -117,6 +118,32 @@ fuzz_text(void *arg, const pixman_region32_t *area,
 	obuf_free(&ob);
 }
 
+static void
+fuzz_stroke(void *arg, const pixman_region32_t *area,
+    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
+    uint32_t color, uint8_t rop3)
+{
+	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
+	struct obuf ob;
+	uint32_t i;
+
+	fuzz_inside(area);
+	fuzz_inside(drawn);
+	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)drawn));
+	FUZZ_CHECK(color <= 0xffffff);
+	FUZZ_CHECK(fn == 0x0 || fn == 0xf || fn == 0xc || fn == 0x3);
+	FUZZ_CHECK(!(st->line_flags & SPICE_LINE_FLAGS_STYLED));
+	for (i = 0; i < st->nsegs; i++)
+		FUZZ_CHECK(!(st->segs[i].flags & SPICE_PATH_BEZIER) &&
+		    st->segs[i].count > 0);
+	/* DisplayBase, Stroke's fixed part, the Path. */
+	obuf_init(&ob);
+	ddraw_stroke(&ob, area, st, color, SPICE_ROPD_OP_PUT);
+	FUZZ_CHECK(ob.ob_failed || ob.ob_len == fuzz_base_len(area) + 4 + 1 +
+	    5 + 4 + ddraw_stroke_size(st));
+	obuf_free(&ob);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -143,6 +170,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		render_set_damage(r, fuzz_damage, fuzz_move, NULL);
 		render_set_fill(r, fuzz_fill);
 		render_set_text(r, fuzz_text);
+		render_set_stroke(r, fuzz_stroke);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,

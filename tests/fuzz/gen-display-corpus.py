@@ -6,7 +6,8 @@ bit 0 LZ4, bit 1 stream reports, bit 2 JPEG always, bit 3 streaming all;
 byte 1 the write chunk - 1; then records (kind, length, bytes): 0 client
 bytes, 1 a drawing (seed, x, y, size), 2 a move (dx, dy), 3 a fill
 (descriptor low, high | pattern << 6 | clip << 7, x, y), 7 a string (A4 | back << 1, colour,
-x, y)."""
+x, y), 6 a polyline (closed | XOR << 1 and colour, x0, y0, x1, y1; points
+offset by 64)."""
 
 import os
 import struct
@@ -40,6 +41,10 @@ def text(a4, back, color, x, y):
     return bytes([7, 4, a4 | back << 1, color, x, y])
 
 
+def line(flags, x0, y0, x1, y1):
+    return bytes([6, 5, flags, x0 + 64, y0 + 64, x1 + 64, y1 + 64])
+
+
 def init(cache=20971520):
     return client(mini(INIT, struct.pack("<BqBi", 1, cache, 1, 3145728)))
 
@@ -58,7 +63,9 @@ SEEDS = {
     fill(8, 0, 3, 4) + fill(64 | 1024, 1, 10, 2) + fill(512, 0, 0, 0) +
     fill(8, 0, 7, 9, True) + fill(64 | 2, 0, 1, 30, True) + fill(128, 0, 5, 5, True) +
     text(0, 0, 200, 5, 5) + text(1, 0, 90, 40, 30) + text(0, 1, 17, 60, 44) +
-    text(1, 1, 255, 20, 10) + move(2, 1) + text(0, 0, 1, 0, 0),
+    text(1, 1, 255, 20, 10) + move(2, 1) + text(0, 0, 1, 0, 0) +
+    line(0, 3, 4, 50, 30) + line(1, 60, 2, 10, 40) + line(2, 5, 5, 30, 9) +
+    line(0, -20, 10, 90, 12),
     "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),
     "bad-init": b"\x00\x07" + client(mini(INIT, b"\0" * 13)),
     "unknown": b"\x00\x07" + init() + client(mini(999, b"x")),

@@ -20,7 +20,7 @@ import math
 import common
 import spice_client
 from common import check
-from rawspice import over
+from rawspice import over, round_div
 
 W, H = 320, 240
 M = 0xffffffff
@@ -88,11 +88,6 @@ def photo(i, j, s):
     g = int(128 + 100 * math.sin(j / 7.0) * math.cos(i / 13.0 + s))
     b = int(128 + 100 * math.sin((i + j) / 10.0))
     return r << 16 | g << 8 | b
-
-
-def round_div(a, b):
-    """a / b rounded half away from zero (b > 0)."""
-    return (2 * a + b) // (2 * b) if a >= 0 else -((-2 * a + b) // (2 * b))
 
 
 class Model:
@@ -177,12 +172,15 @@ class Model:
 
     def stroke(self, rgb, *xy):
         """Each line without its last pixel, stepped along its longer
-        axis, the other coordinate rounded half away from zero."""
+        axis, the other coordinate rounded, a half away from the start
+        unless the longer axis decreases (X's zero-width lines with
+        their default bias)."""
         for (x0, y0), (x1, y1) in zip(zip(xy[0::2], xy[1::2]), zip(xy[2::2], xy[3::2])):
             dx, dy = x1 - x0, y1 - y0
             n = max(abs(dx), abs(dy))
+            bias = int(dx < 0) if abs(dx) > abs(dy) else int(dy < 0)
             for i in range(n):
-                X, Y = x0 + round_div(i * dx, n), y0 + round_div(i * dy, n)
+                X, Y = x0 + round_div(i * dx, n, bias), y0 + round_div(i * dy, n, bias)
                 if 0 <= X < W and 0 <= Y < H:
                     self.px[Y * W + X] = rgb
 

@@ -47,7 +47,8 @@ MSG_DISPLAY_MARK, MSG_DISPLAY_RESET = 102, 103
 MSG_DISPLAY_INVAL_ALL_PALETTES = 108
 MSG_DISPLAY_COPY_BITS = 104
 MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_DRAW_COPY = 302, 304
-MSG_DISPLAY_DRAW_TEXT = 311
+MSG_DISPLAY_DRAW_STROKE, MSG_DISPLAY_DRAW_TEXT = 310, 311
+PATH_BEGIN, PATH_END, PATH_CLOSE, PATH_BEZIER = 1, 2, 8, 16
 MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
 MSG_DISPLAY_MONITORS_CONFIG = 317
 MSG_DISPLAY_STREAM_CREATE, MSG_DISPLAY_STREAM_DATA = 122, 123
@@ -81,6 +82,12 @@ def mul(x, a):
     """pixman's x * a / 255 of two 8-bit values, rounded its way."""
     t = x * a + 0x80
     return (t + (t >> 8)) >> 8
+
+
+def round_div(a, b, bias):
+    """a / b (b > 0) rounded to the nearest, a half away from zero, or
+    towards it with bias."""
+    return (2 * a + b - bias) // (2 * b) if a >= 0 else -((-2 * a + b - bias) // (2 * b))
 
 
 def over(s, m, d):
@@ -539,6 +546,7 @@ class DisplayChannel(Channel):
         self.fill_clipped = 0       # ... with clip rectangles
         self.fill_patterns = 0      # ... with a pattern brush
         self.texts = 0              # DRAW_TEXTs
+        self.strokes = 0            # DRAW_STROKEs
         self.copy_bits = 0          # COPY_BITS
         self.copy_bits_clipped = 0  # ... with clip rectangles
         self.images = {}            # image type -> count
@@ -588,6 +596,9 @@ class DisplayChannel(Channel):
         elif mtype == MSG_DISPLAY_DRAW_FILL:
             self._draw_fill(body)
             self.fills += 1
+        elif mtype == MSG_DISPLAY_DRAW_STROKE:
+            self._draw_stroke(body)
+            self.strokes += 1
         elif mtype == MSG_DISPLAY_DRAW_TEXT:
             self._draw_text(body)
             self.texts += 1
@@ -772,6 +783,64 @@ class DisplayChannel(Channel):
                 old = struct.unpack_from("<%dI" % n, self.fb, (y * W + x0) * 4)
                 struct.pack_into("<%dI" % n, self.fb, (y * W + x0) * 4,
                                  *[f(color, d) & 0xffffffff for d in old])
+
+    def _draw_stroke(self, body):
+        """DRAW_STROKE as spice-common's canvas draws what spiced sends: a
+        polyline a subpath, each line without its last pixel, stepped
+        along its longer axis with the other coordinate rounded, a half
+        away from the start unless the longer axis decreases (X's
+        zero-width lines), painted with the colour and descriptor within
+        the box and its clip."""
+        box, clip_rects, pos = self._base("DRAW_STROKE", body)
+        if pos + 4 + 1 + 5 + 4 > len(body):
+            raise ProtocolError("DRAW_STROKE fixed part cut")
+        pptr, lflags, btype, color, rop, _back = struct.unpack_from("<IBBIHH", body, pos)
+        if lflags != 0 or btype != BRUSH_SOLID or rop not in FILL_ROPS or pptr != pos + 14:
+            raise ProtocolError("DRAW_STROKE line flags %#x brush %d rop %#x path at %d: only "
+                                "plain lines, a solid brush, a plain descriptor and the path "
+                                "after them are decoded" % (lflags, btype, rop, pptr))
+        nsegs = struct.unpack_from("<I", body, pptr)[0]
+        at, polylines, cur = pptr + 4, [], []
+        for _ in range(nsegs):
+            flags, count = struct.unpack_from("<BI", body, at)
+            at += 5
+            if flags & PATH_BEZIER or at + 8 * count > len(body):
+                raise ProtocolError("DRAW_STROKE segment flags %#x of %d points" % (flags, count))
+            pts = [((x + 7) >> 4, (y + 7) >> 4)
+                   for x, y in struct.iter_unpack("<ii", body[at:at + 8 * count])]
+            at += 8 * count
+            if flags & PATH_BEGIN:
+                if cur:
+                    polylines.append(cur)
+                cur = []
+            cur.extend(pts)
+            if flags & PATH_END:
+                if flags & PATH_CLOSE and cur:
+                    cur.append(cur[0])
+                polylines.append(cur)
+                cur = []
+        if cur:
+            polylines.append(cur)
+        if at != len(body):
+            raise ProtocolError("DRAW_STROKE of %d bytes, its path ends at %d" % (len(body), at))
+        f, W = FILL_ROPS[rop], self.width
+        inside = set()
+        top, left, bottom, right = box
+        for y in range(top, bottom):
+            for x0, x1 in self._spans(box, clip_rects, y):
+                inside.update((x, y) for x in range(x0, x1))
+        for line in polylines:
+            for (x0, y0), (x1, y1) in zip(line, line[1:]):
+                dx, dy = x1 - x0, y1 - y0
+                n = max(abs(dx), abs(dy))
+                bias = int(dx < 0) if abs(dx) > abs(dy) else int(dy < 0)
+                for i in range(n):
+                    x = x0 + round_div(i * dx, n, bias)
+                    y = y0 + round_div(i * dy, n, bias)
+                    if (x, y) in inside:
+                        k = (y * W + x) * 4
+                        d = struct.unpack_from("<I", self.fb, k)[0]
+                        struct.pack_into("<I", self.fb, k, f(color, d) & 0xffffffff)
 
     def _draw_text(self, body):
         """DRAW_TEXT as spice-common's canvas draws what spiced sends: the

@@ -864,6 +864,7 @@ test_stroke(void)
 	    { FX(12) + 3, FX(1) - 7 } };
 	struct qxl_cmd_pointfix far[2] = { { FX(-100000), FX(15) },
 	    { FX(100000), FX(15) } };
+	struct qxl_cmd_pointfix back[2] = { { FX(4), FX(1) }, { FX(0), FX(0) } };
 	struct qxl_cmd_pathseg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 3,
 	    NULL };
 	struct render *r = t_primary();
@@ -911,6 +912,105 @@ test_stroke(void)
 	for (x = 0; x < W; x++)
 		ASSERT_INT_EQ(stroked(r, x, 15), 1);
 	ASSERT_INT_EQ(stroked(r, 0, 14), 0);
+
+	/* Halves: (0, 0) to (4, 1) takes (2, 1); so does (4, 1) to
+	 * (0, 0), x decreasing (X's bias), where rounding away from the
+	 * start would take (2, 0). */
+	seg.pts = back;
+	t_stroke(r, &seg, 1, back, 0, NULL, 0);
+	for (y = 0; y < 3; y++)
+		for (x = 0; x < 6; x++)
+			ASSERT_INT_EQ(stroked(r, x, y), (y == 1 && x >= 2 &&
+			    x <= 4) || (y == 0 && x == 1));
+	render_free(r);
+}
+
+/* What the stroke callback was told. */
+static int nstroke, nsdamage;
+static uint8_t stroke_rop3;
+
+static void
+on_stroke(void *arg, const pixman_region32_t *area,
+    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
+    uint32_t color, uint8_t rop3)
+{
+	(void)arg;
+	(void)st;
+	ASSERT_TRUE(pixman_region32_not_empty((pixman_region32_t *)drawn));
+	ASSERT_TRUE(pixman_region32_contains_rectangle(
+	    (pixman_region32_t *)area, pixman_region32_extents(
+	    (pixman_region32_t *)drawn)) == PIXMAN_REGION_IN);
+	ASSERT_INT_EQ(color, 0x123456);
+	stroke_rop3 = rop3;
+	nstroke++;
+}
+
+static void
+on_sdamage(void *arg, const pixman_region32_t *area)
+{
+	(void)arg;
+	(void)area;
+	nsdamage++;
+}
+
+/* A path that SPICE's canvas would draw the same (lines, not dashed, on
+ * the primary, a colour whatever was there) goes to the stroke callback;
+ * an XOR, a curve, dashes or a point off the primary are damage; points
+ * before any BEGIN are not drawn (the canvas would start a line there),
+ * so not forwarded either. */
+static void
+test_stroke_callback(void)
+{
+	struct qxl_cmd_pointfix pts[4] = { { FX(2), FX(3) },
+	    { FX(10), FX(3) }, { FX(10), FX(9) }, { FX(3), FX(20) } };
+	struct qxl_cmd_pathseg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 3,
+	    pts };
+	struct qxl_cmd_draw d = t_draw(QXL_DRAW_STROKE, 0, 0, W, H);
+	struct render *r = t_primary();
+	int32_t style[2] = { FX(2), FX(1) };
+
+	render_set_damage(r, on_sdamage, NULL, NULL);
+	render_set_stroke(r, on_stroke);
+	d.stroke.nsegs = 1;
+	d.stroke.segs = &seg;
+	d.stroke.points = pts;
+	d.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d.stroke.brush.color = 0xff123456;
+	d.stroke.fore_mode = SPICE_ROPD_OP_PUT;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 1);
+	ASSERT_INT_EQ(stroke_rop3, 0xf0);
+	ASSERT_INT_EQ(nsdamage, 0);
+	d.stroke.fore_mode = SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 2);
+	ASSERT_INT_EQ(stroke_rop3, 0x0f);
+
+	d.stroke.fore_mode = SPICE_ROPD_OP_XOR;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nsdamage, 1);
+	d.stroke.fore_mode = SPICE_ROPD_OP_PUT;
+	seg.flags |= SPICE_PATH_BEZIER;
+	seg.count = 4;		/* BEGIN and one curve */
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nsdamage, 2);
+	seg.flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
+	seg.count = 3;
+	d.stroke.line_flags = SPICE_LINE_FLAGS_STYLED;
+	d.stroke.nstyle = 2;
+	memcpy(d.stroke.style, style, sizeof(style));
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nsdamage, 3);
+	d.stroke.line_flags = 0;
+	d.stroke.nstyle = 0;
+	pts[2].x = FX(W);
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nsdamage, 4);
+	pts[2].x = FX(10);
+	seg.flags = SPICE_PATH_END;
+	t_ok(r, &d);		/* nothing drawn: no BEGIN */
+	ASSERT_INT_EQ(nstroke, 2);
+	ASSERT_INT_EQ(nsdamage, 4);
 	render_free(r);
 }
 
@@ -1053,6 +1153,7 @@ main(void)
 	test_text();
 	test_text_callback();
 	test_pattern_callback();
+	test_stroke_callback();
 	test_stroke();
 	test_compressed();
 	test_refusals();

@@ -102,6 +102,45 @@ ddraw_copy_bits(struct obuf *ob, const pixman_region32_t *dst, int32_t dx,
 	obuf_put_i32le(ob, ext->y1 - dy);
 }
 
+size_t
+ddraw_stroke_size(const struct qxl_cmd_stroke *st)
+{
+	size_t n = 4;		/* num_segments */
+	uint32_t i;
+
+	for (i = 0; i < st->nsegs; i++)
+		n += 1 + 4 + (size_t)st->segs[i].count * 8;
+	return n;
+}
+
+void
+ddraw_stroke(struct obuf *ob, const pixman_region32_t *area,
+    const struct qxl_cmd_stroke *st, uint32_t color, uint16_t ropd)
+{
+	const struct qxl_cmd_pathseg *seg;
+	uint32_t i, k;
+
+	ddraw_put_base(ob, area);
+	/* Stroke: the Path's pointer (after the line attributes' flags, the
+	 * solid brush and two modes), then those; then the Path. */
+	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 1 + 5 + 4));
+	obuf_put_u8(ob, 0);			/* not STYLED */
+	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
+	obuf_put_u32le(ob, color);
+	obuf_put_u16le(ob, ropd);
+	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);	/* back_mode: unused */
+	obuf_put_u32le(ob, st->nsegs);
+	for (i = 0; i < st->nsegs; i++) {
+		seg = &st->segs[i];
+		obuf_put_u8(ob, (uint8_t)seg->flags);
+		obuf_put_u32le(ob, seg->count);
+		for (k = 0; k < seg->count; k++) {
+			obuf_put_i32le(ob, seg->pts[k].x);
+			obuf_put_i32le(ob, seg->pts[k].y);
+		}
+	}
+}
+
 /* Bytes of one row of a glyph w pixels wide. */
 static size_t
 ddraw_glyph_row(const struct qxl_cmd_text *t, uint16_t w)

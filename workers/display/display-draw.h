@@ -50,4 +50,14 @@ size_t	 ddraw_text_size(const struct qxl_cmd_text *);
 void	 ddraw_text(struct obuf *, const pixman_region32_t *area,
 	    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back);
 
+/*
+ * DRAW_STROKE of st's path (its segments' flags and 28.4 points as the
+ * producer sent them; no dashes) on area in the solid colour with the ROP
+ * descriptor ropd.  ddraw_stroke_size() is the Path's bytes.
+ */
+struct qxl_cmd_stroke;
+size_t	 ddraw_stroke_size(const struct qxl_cmd_stroke *);
+void	 ddraw_stroke(struct obuf *, const pixman_region32_t *area,
+	    const struct qxl_cmd_stroke *st, uint32_t color, uint16_t ropd);
+
 #endif

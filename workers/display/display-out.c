@@ -10,8 +10,8 @@
  * the producer tells of its heads (to clients with the cap), and updates are
  * images of the rendered primary (a solid area as DRAW_FILL), not replayed
  * draw commands, except moves, which go out as COPY_BITS, solid fills, which
- * go out as DRAW_FILL (dout_fill), and strings, as DRAW_TEXT (dout_text);
- * display-draw.c spells those.
+ * go out as DRAW_FILL (dout_fill), strings, as DRAW_TEXT (dout_text), and
+ * lines, as DRAW_STROKE (dout_stroke); display-draw.c spells those.
  *
  * A client is only ever closed through its chan; chan calls dout_closed()
  * back, possibly from inside a send.  dc_busy keeps the struct alive while
@@ -1588,6 +1588,65 @@ dout_text(void *arg, const pixman_region32_t *area,
 		ddraw_text(chan_msg_begin(dc->dc_chan,
 		    SPICE_MSG_DISPLAY_DRAW_TEXT), area, t, fore, back);
 		chan_msg_end(dc->dc_chan);
+		dout_client_unbusy(dc);
+	}
+	dout_schedule(d);
+}
+
+/*
+ * The render stroke callback: drawn (where the path crossed area) holds
+ * rop3 of color.  A viewer that can take it is sent the path (DRAW_STROKE)
+ * when the Path costs no more than the pixels drawn raw and a DRAW_FILL
+ * (the least pixels cost), and at most DOUT_MAX_TEXT_BYTES (a line's two
+ * points against each of its pixels),
+ * and its damage shrinks by drawn: the colour does not depend on what
+ * was there.  Not to WebSocket viewers (spice-html5 draws no strokes),
+ * nor across the video stream.
+ */
+void
+dout_stroke(void *arg, const pixman_region32_t *area,
+    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
+    uint32_t color, uint8_t rop3)
+{
+	struct dout *d = arg;
+	struct dout_client *dc, *next;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	pixman_region32_t *dr = (pixman_region32_t *)drawn;
+	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
+	size_t bytes = ddraw_stroke_size(st);
+	uint64_t px = 0;
+	pixman_box32_t sb, *boxes;
+	int i, n;
+
+	boxes = pixman_region32_rectangles(dr, &n);
+	for (i = 0; i < n; i++)
+		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
+		    (uint64_t)(boxes[i].y2 - boxes[i].y1);
+	sb = d->d_stream.ds_box;
+	if ((d->d_stream.ds_on &&
+	    pixman_region32_contains_rectangle(dr, &sb) != PIXMAN_REGION_OUT) ||
+	    bytes > DOUT_MAX_TEXT_BYTES || bytes > 64 + px * 4 ||
+	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS) {
+		dout_damage(d, drawn);
+		return;
+	}
+	dout_cache_clear(d);
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
+			continue;
+		if (!chan_can_send(dc->dc_chan) || dc->dc_box_only) {
+			dout_damage_client(dc, drawn);
+			continue;
+		}
+		dc->dc_busy++;
+		ddraw_stroke(chan_msg_begin(dc->dc_chan,
+		    SPICE_MSG_DISPLAY_DRAW_STROKE), area, st, color,
+		    dout_fill_ropd[fn]);
+		chan_msg_end(dc->dc_chan);
+		if (!dc->dc_dead)
+			pixman_region32_subtract(&dc->dc_damage,
+			    &dc->dc_damage, dr);
 		dout_client_unbusy(dc);
 	}
 	dout_schedule(d);

@@ -118,6 +118,14 @@ void	 dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
  * text) get area as damage. */
 void	 dout_text(void *arg, const pixman_region32_t *area,
 	    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back);
+/* The render stroke callback (arg = the dout): a path was drawn
+ * (render_stroke_fn).  A client with room in its window is sent it at
+ * once (DRAW_STROKE) when that costs less than the pixels; the others,
+ * paths across the video stream and WebSocket clients (spice-html5 draws
+ * no strokes) get the pixels drawn as damage. */
+void	 dout_stroke(void *arg, const pixman_region32_t *area,
+	    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
+	    uint32_t color, uint8_t rop3);
 /* The primary now exists (render_surface(r, 0)): announce it to every
  * initialised client and send it whole. */
 void	 dout_primary_created(struct dout *);

@@ -23,6 +23,7 @@ struct render {
 	render_move_fn		 r_move;
 	render_fill_fn		 r_fill;
 	render_text_fn		 r_text;
+	render_stroke_fn	 r_stroke;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more
 	 * to skip (render_find_move). */

@@ -8,11 +8,16 @@
  * pixel (X's CapNotLast), dashes (STYLED, optionally starting with the
  * gap) run on along a subpath, the brush is applied with fore_mode as a
  * FILL would, and back_mode, width, joins and caps are not read.  Lines
- * are stepped along their longer axis with the other coordinate rounded
- * (half away from zero), each pixel touched once per stroke; Bezier
- * curves are flattened into RENDER_BEZIER_STEPS lines.  Only the part of
- * a line inside the area is stepped, so a huge line costs what it
- * draws.
+ * are stepped along their longer axis with the other coordinate rounded,
+ * a half away from the start unless the longer axis decreases, where it
+ * rounds towards it (X's zero-width lines with their default bias, which
+ * the canvas draws), each pixel touched once per stroke; Bezier curves
+ * are flattened into RENDER_BEZIER_STEPS lines (the canvas subdivides
+ * them adaptively).  Only the part of a line inside the area is stepped,
+ * so a huge line costs what it draws.
+ *
+ * What a viewer would draw the same from the path (render_stroke_fn) is
+ * reported as a stroke, the rest as damage.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -80,11 +85,15 @@ render_plot(struct render_pen *pn, int32_t x, int32_t y, int64_t pos)
 	line[x >> 3] |= (uint8_t)(1u << (x & 7));
 }
 
-/* round(a / b) for b > 0, half away from zero. */
+/* a / b for b > 0 rounded to the nearest, a half away from zero unless
+ * bias, then towards it: the offset along the shorter axis of step i of
+ * a line as X's zero-width Bresenham lines take it (the bias is set for
+ * lines whose longer axis decreases). */
 static int64_t
-render_div_round(int64_t a, int64_t b)
+render_div_round(int64_t a, int64_t b, int bias)
 {
-	return a >= 0 ? (2 * a + b) / (2 * b) : -((-2 * a + b) / (2 * b));
+	return a >= 0 ? (2 * a + b - bias) / (2 * b) :
+	    -((-2 * a + b - bias) / (2 * b));
 }
 
 /* Steps i in [0, n) with lo <= c0 + i * s * step... : the range of i
@@ -123,6 +132,9 @@ render_line_to(struct render_pen *pn, int32_t x, int32_t y)
 	int64_t dx = (int64_t)x - pn->pn_x, dy = (int64_t)y - pn->pn_y;
 	int64_t n = llabs(dx) > llabs(dy) ? llabs(dx) : llabs(dy);
 	int64_t i, i0 = 0, i1 = n;
+	/* X's octants with the bias: x major and decreasing, or y major
+	 * (equal counts as y) and decreasing. */
+	int bias = llabs(dx) > llabs(dy) ? dx < 0 : dy < 0;
 
 	render_clip_steps(pn->pn_x, dx, n, pn->pn_ext.x1, pn->pn_ext.x2, &i0,
 	    &i1);
@@ -130,8 +142,8 @@ render_line_to(struct render_pen *pn, int32_t x, int32_t y)
 	    &i1);
 	for (i = i0; i < i1; i++)
 		render_plot(pn, (int32_t)(pn->pn_x + render_div_round(i * dx,
-		    n)), (int32_t)(pn->pn_y + render_div_round(i * dy, n)),
-		    pn->pn_dashpos + i);
+		    n, bias)), (int32_t)(pn->pn_y + render_div_round(i * dy, n,
+		    bias)), pn->pn_dashpos + i);
 	pn->pn_dashpos += n;
 	pn->pn_x = x;
 	pn->pn_y = y;
@@ -198,6 +210,47 @@ render_path(struct render_pen *pn)
 	}
 }
 
+/*
+ * Would SPICE's canvas draw the same pixels from the path?  Its lines
+ * are X's zero-width lines, which the stepping above follows, each
+ * segment painted on its own (so only raster operations whose result
+ * does not read the destination, where a pixel painted twice is as
+ * painted once); not its Bezier subdivision, nor its dashes (X's wide
+ * dash code); points before a BEGIN start a polyline there, where they
+ * are left out here; and its int arithmetic is only safe for points on
+ * the surface.
+ */
+static int
+render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
+    const struct render_brush *brush, uint8_t rop3)
+{
+	int32_t w = pixman_image_get_width(dst), h = pixman_image_get_height(dst);
+	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
+	const struct qxl_cmd_pathseg *seg;
+	uint32_t i, k;
+	int open = 0, x, y;
+
+	if (pixman_image_get_format(dst) != PIXMAN_x8r8g8b8 ||
+	    brush->rb_type == SPICE_BRUSH_TYPE_PATTERN ||
+	    (st->line_flags & SPICE_LINE_FLAGS_STYLED) ||
+	    !(fn == 0x0 || fn == 0xf || fn == 0xc || fn == 0x3))
+		return 0;
+	for (i = 0; i < st->nsegs; i++) {
+		seg = &st->segs[i];
+		if ((seg->flags & SPICE_PATH_BEZIER) || seg->count == 0 ||
+		    (!open && !(seg->flags & SPICE_PATH_BEGIN)))
+			return 0;
+		open = !(seg->flags & SPICE_PATH_END);
+		for (k = 0; k < seg->count; k++) {
+			x = render_fix_to_int(seg->pts[k].x);
+			y = render_fix_to_int(seg->pts[k].y);
+			if (x < 0 || y < 0 || x >= w || y >= h)
+				return 0;
+		}
+	}
+	return 1;
+}
+
 int
 render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
     const struct qxl_cmd_stroke *st, const struct render_brush *brush,
@@ -207,6 +260,7 @@ render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
 	pixman_region32_t lines;
 	pixman_image_t *dst;
 	unsigned i;
+	uint8_t rop3;
 	int rc;
 
 	if ((dst = render_surface(r, surface)) == NULL)
@@ -227,9 +281,18 @@ render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
 	pixman_image_unref(pn.pn_cov);
 	pixman_region32_translate(&lines, pn.pn_ext.x1, pn.pn_ext.y1);
 	pixman_region32_intersect(&lines, &lines, area);
-	rc = render_rop3_area(r, surface, &lines, brush, NULL, NULL, NULL, 0,
-	    render_ropd_to_rop3(st->fore_mode, 1, SPICE_ROPD_INVERS_BRUSH,
-	    SPICE_ROPD_INVERS_DEST), err);
+	rop3 = render_ropd_to_rop3(st->fore_mode, 1, SPICE_ROPD_INVERS_BRUSH,
+	    SPICE_ROPD_INVERS_DEST);
+	if ((rc = render_rop3_draw(r, surface, &lines, brush, NULL, NULL,
+	    NULL, 0, rop3, err)) == 0 && pixman_region32_not_empty(&lines)) {
+		if (surface == 0 && r->r_stroke != NULL &&
+		    render_stroke_as_drawn(dst, st, brush, rop3))
+			r->r_stroke(r->r_arg, area, &lines, st,
+			    brush->rb_type == SPICE_BRUSH_TYPE_SOLID ?
+			    brush->rb_color & 0xffffff : 0, rop3);
+		else
+			render_report(r, surface, &lines);
+	}
 	pixman_region32_fini(&lines);
 	return rc;
 }

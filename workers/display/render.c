@@ -55,6 +55,12 @@ render_set_text(struct render *r, render_text_fn text)
 }
 
 void
+render_set_stroke(struct render *r, render_stroke_fn stroke)
+{
+	r->r_stroke = stroke;
+}
+
+void
 render_free(struct render *r)
 {
 	if (r == NULL)

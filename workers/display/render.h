@@ -80,6 +80,18 @@ struct qxl_cmd_text;
 typedef void (*render_text_fn)(void *arg, const pixman_region32_t *area,
     const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back);
 
+/* Stroke callback: drawn (never empty, within area) of the (xRGB)
+ * primary now holds rop3 of the solid colour (0xRRGGBB; a function of
+ * the brush alone: 0xf0, 0x0f, 0x00 or 0xff) where the path st (struct
+ * qxl_cmd_stroke, parsed: no Bezier curve, no dashes, every point on the
+ * primary) crosses area, drawn as SPICE's canvas draws it (X's
+ * zero-width lines).  A viewer can be sent the path instead of pixels.
+ * st and the regions belong to render. */
+struct qxl_cmd_stroke;
+typedef void (*render_stroke_fn)(void *arg, const pixman_region32_t *area,
+    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
+    uint32_t color, uint8_t rop3);
+
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
  * stride); rb_size bytes are readable from the lowest row's start. */
@@ -145,6 +157,10 @@ void	 render_set_fill(struct render *, render_fill_fn fill);
  * (its back area alone, without a fore brush, is a fill); NULL: as
  * damage. */
 void	 render_set_text(struct render *, render_text_fn text);
+/* Report STROKE on the primary that a viewer would draw the same from
+ * its path (render_stroke_fn) to stroke, with render_set_damage's arg,
+ * instead of as damage; NULL: as damage. */
+void	 render_set_stroke(struct render *, render_stroke_fn stroke);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);
 

@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Strings a producer draws (TEXT of A1 or A4 glyphs in solid colours,
-with or without a back area) reach viewers as strings, not pixels: a raw
-client that keeps up gets one DRAW_TEXT for each and no image, for fewer
-bytes than the same drawing costs as images (a WebSocket client's, which
-gets images: spice-html5 draws no text).  A8 glyphs, which spice-common's
-canvas reads a row off, go as images.  A raw client that stops reading
-gets strings until its window is full, then images, and ends with the
-same picture; so do spice-gtk, which draws every string itself, and the
-WebSocket client.  Viewers are compared pixel for pixel with each other;
-066 checks spice-gtk's drawing of each kind against a model."""
+"""Strings and lines a producer draws (TEXT of A1 or A4 glyphs in solid
+colours, with or without a back area; STROKE polylines in a solid colour
+on the picture) reach viewers as strings and paths, not pixels: a raw
+client that keeps up gets one DRAW_TEXT or DRAW_STROKE for each and no
+image, for fewer bytes than the same drawing costs as images (a
+WebSocket client's, which gets images: spice-html5 draws neither).  A8
+glyphs, which spice-common's canvas reads a row off, and lines leaving
+the picture go as images.  A raw client that stops reading gets strings
+and paths until its window is full, then images, and ends with the same
+picture; so do spice-gtk, which draws every string and line itself, and
+the WebSocket client, whose images are the worker's own drawing: the
+worker steps lines as spice-gtk does (X's zero-width lines), halves
+included.  066 checks spice-gtk's drawing of each kind against a
+model."""
 
 import random
 
@@ -37,6 +41,23 @@ def strings(rng, n):
             out.append("text4 %d %d %06x" % (x, y, rgb))
         else:
             out.append("textback %d %d %06x %06x" % (x, y, rgb, rng.randrange(1 << 24)))
+    return out
+
+
+def polylines(rng, n):
+    """n stroke lines of 2 to 5 points on the picture, every direction;
+    short steps make halves (ties) common."""
+    out = []
+    for _ in range(n):
+        pts = []
+        for _ in range(rng.randrange(2, 6)):
+            if pts and rng.random() < 0.5:
+                x = min(W - 1, max(0, pts[-2] + rng.randrange(-6, 7)))
+                y = min(H - 1, max(0, pts[-1] + rng.randrange(-6, 7)))
+            else:
+                x, y = rng.randrange(W), rng.randrange(H)
+            pts += [x, y]
+        out.append("stroke %06x %s" % (rng.randrange(1 << 24), " ".join(map(str, pts))))
     return out
 
 
@@ -92,6 +113,38 @@ def main():
     check(after != picture, "the strings changed nothing")
     check(web.rgb() == after, "WebSocket viewer: %s" % diff(web.rgb(), after))
     c.wait_pixels(after, 10)
+
+    # Lines: one DRAW_STROKE each, fewer bytes than as images; the
+    # WebSocket viewer's images of the worker's lines and spice-gtk's own
+    # lines are the same pixels.
+    paths = polylines(rng, 40)
+    draws1, strokes0, seen1, web_seen1 = fast.draws, fast.strokes, len(fast.received), len(web.received)
+    for i in range(0, len(paths), 10):
+        prod.say("; ".join(paths[i:i + 10]))
+        fast.settle(0.15)
+        web.settle(0.05)
+    fast.settle(0.3)
+    web.settle(0.3)
+    check(fast.draws == draws1, "lines sent as %d images to a viewer that keeps up"
+          % (fast.draws - draws1))
+    check(fast.strokes - strokes0 == len(paths), "%d lines drawn, %d DRAW_STROKE"
+          % (len(paths), fast.strokes - strokes0))
+    check(web.strokes == 0, "the WebSocket viewer got %d DRAW_STROKE" % web.strokes)
+    sent = sum(size for _t, size in fast.received[seen1:])
+    as_images = sum(size for _t, size in web.received[web_seen1:])
+    print("%d lines: %d bytes as DRAW_STROKE, %d as images" % (len(paths), sent, as_images))
+    check(sent * 2 < as_images, "%d lines cost %d bytes, as images %d" % (len(paths), sent, as_images))
+    lined = fast.rgb()
+    check(lined != after, "the lines changed nothing")
+    check(web.rgb() == lined, "WebSocket viewer (the worker's lines): %s" % diff(web.rgb(), lined))
+    c.wait_pixels(lined, 10)
+    # A line leaving the picture: images.
+    prod.say("stroke ff8000 10 10 400 100")
+    fast.settle(0.3)
+    check(fast.strokes - strokes0 == len(paths) and fast.draws > draws1,
+          "a line leaving the picture: %d more DRAW_STROKE, %d images"
+          % (fast.strokes - strokes0 - len(paths), fast.draws - draws1))
+    draws0 = fast.draws
 
     # A8 glyphs: images.
     prod.say("text8 100 100 ff00ff")

@@ -9,7 +9,6 @@ logged while the flood's kind is being suppressed."""
 import os
 import re
 import socket
-import struct
 
 import common
 import rawlink

@@ -10,7 +10,6 @@ burst of links stays far below what making the keys costs."""
 
 import os
 import signal
-import time
 
 import common
 import rawlink

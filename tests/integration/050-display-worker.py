@@ -19,7 +19,6 @@ import os
 import select
 import socket
 import struct
-import subprocess
 import time
 
 import common

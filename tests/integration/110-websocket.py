@@ -21,7 +21,7 @@ import rawlink
 import rawspice
 import wsclient
 from common import check
-from wsclient import frame, OP_BINARY, OP_CLOSE, OP_PING, OP_CONT
+from wsclient import frame, OP_CLOSE, OP_PING, OP_CONT
 
 W, H = 64, 48
 

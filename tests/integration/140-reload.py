@@ -17,7 +17,6 @@ import shutil
 import signal
 import socket
 import ssl
-import time
 
 import common
 import ppm

@@ -62,7 +62,7 @@ def parse_xwd(data):
     the window name, ncolors XColor entries of 12 bytes, then the
     pixels, in the byte order the header names."""
     f = struct.unpack(">25I", data[:100])
-    header_size, version, fmt, depth, width, height = f[0], f[1], f[2], f[3], f[4], f[5]
+    header_size, version, fmt, width, height = f[0], f[1], f[2], f[4], f[5]
     byte_order, bpp, bpl, ncolors = f[7], f[11], f[12], f[19]
     red_mask, green_mask, blue_mask = f[14], f[15], f[16]
     if version != 7 or fmt != 2 or bpp not in (24, 32):

@@ -86,6 +86,7 @@ fuzz_fill(void *arg, const pixman_region32_t *area, uint32_t color,
 	 * fixed part, the image's descriptor and its rows. */
 	f = pixman_image_get_format(pat->rp_img);
 	FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
+	FUZZ_CHECK(pixman_image_get_stride(pat->rp_img) > 0);
 	FUZZ_CHECK(((rop3 >> 4) & 0xf) != (rop3 & 0xf));
 	w = (size_t)pixman_image_get_width(pat->rp_img);
 	h = (size_t)pixman_image_get_height(pat->rp_img);

@@ -87,7 +87,8 @@ t_draw(uint8_t type, int32_t l, int32_t t, int32_t r, int32_t b)
 	return d;
 }
 
-/* A top-down 32-bit bitmap image over px (w x h). */
+/* A bitmap image of w x h over pixels, its top row first (stride < 0:
+ * rows upwards in memory). */
 static struct qxl_cmd_image
 t_image(uint8_t fmt, const void *pixels, uint32_t w, uint32_t h,
     int32_t stride)
@@ -101,7 +102,7 @@ t_image(uint8_t fmt, const void *pixels, uint32_t w, uint32_t h,
 	img.height = h;
 	img.stride = stride;
 	img.pixels = pixels;
-	img.size = (size_t)stride * h;
+	img.size = (size_t)(stride < 0 ? -stride : stride) * h;
 	return img;
 }
 
@@ -779,6 +780,7 @@ on_pfill(void *arg, const pixman_region32_t *area, uint32_t color,
 		pfill_x = pat->rp_x;
 		pfill_y = pat->rp_y;
 		ASSERT_INT_EQ(pixman_image_get_width(pat->rp_img), 2);
+		ASSERT_TRUE(pixman_image_get_stride(pat->rp_img) > 0);
 		ASSERT_INT_EQ(RGB(pixman_image_get_data(pat->rp_img)[1]),
 		    0x00ff00);
 	}
@@ -792,6 +794,8 @@ test_pattern_callback(void)
 {
 	static const uint32_t pat[2 * 2] = {
 		0xff0000, 0x00ff00, 0x0000ff, 0xffffff,
+	}, flipped[2 * 2] = {
+		0x0000ff, 0xffffff, 0xff0000, 0x00ff00,
 	};
 	struct qxl_cmd_draw d;
 	struct render *r = t_primary();
@@ -816,6 +820,14 @@ test_pattern_callback(void)
 	ASSERT_INT_EQ(npfill, 2);
 	ASSERT_INT_EQ(pfill_rop3, 0x00);
 	ASSERT_INT_EQ(pfill_has_pat, 0);
+	/* The same pattern bottom-up in memory: the callback gets it
+	 * top-down (its pixel 1 of the top row green as before). */
+	d.brush.pat = t_image(SPICE_BITMAP_FMT_32BIT, flipped + 2, 2, 2, -8);
+	d.rop = SPICE_ROPD_OP_PUT;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(npfill, 3);
+	ASSERT_INT_EQ(pfill_has_pat, 1);
+	ASSERT_INT_EQ(RGB(px(r, 4, 5)), 0x00ff00);
 	render_free(r);
 }
 

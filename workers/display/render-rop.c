@@ -113,7 +113,7 @@ render_fill_brush(struct render *r, uint32_t surface, pixman_region32_t *area,
 	uint8_t rop3 = render_ropd_to_rop3(ropd, 1, SPICE_ROPD_INVERS_BRUSH,
 	    SPICE_ROPD_INVERS_DEST), *copy;
 	struct render_pattern pat;
-	pixman_image_t *dst;
+	pixman_image_t *dst, *flip;
 	pixman_format_code_t f;
 	int rc;
 
@@ -139,7 +139,21 @@ render_fill_brush(struct render *r, uint32_t surface, pixman_region32_t *area,
 	f = pixman_image_get_format(pat.rp_img);
 	pat.rp_x = brush->rb_x;
 	pat.rp_y = brush->rb_y;
-	if (f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8)
+	/* A bottom-up bitmap is wrapped with a negative stride: the
+	 * callback gets its rows top-down, in memory of their own. */
+	if ((f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8) &&
+	    pixman_image_get_stride(pat.rp_img) < 0 &&
+	    (flip = pixman_image_create_bits(f,
+	    pixman_image_get_width(pat.rp_img),
+	    pixman_image_get_height(pat.rp_img), NULL, 0)) != NULL) {
+		pixman_image_composite32(PIXMAN_OP_SRC, pat.rp_img, NULL, flip,
+		    0, 0, 0, 0, 0, 0, pixman_image_get_width(flip),
+		    pixman_image_get_height(flip));
+		pixman_image_unref(pat.rp_img);
+		pat.rp_img = flip;
+	}
+	if ((f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8) &&
+	    pixman_image_get_stride(pat.rp_img) > 0)
 		render_fill_report(r, surface, dst, area, 0, &pat, rop3);
 	else
 		render_report(r, surface, area);

@@ -49,8 +49,8 @@ typedef void (*render_move_fn)(void *arg, const pixman_region32_t *dst,
     int32_t dx, int32_t dy);
 
 /* A fill's pattern brush: an image of 32 bits a pixel (the top byte
- * unused), tiled so that its pixel 0,0 lies at (rp_x, rp_y) of the
- * surface. */
+ * unused; rows top-down, a positive stride), tiled so that its pixel 0,0
+ * lies at (rp_x, rp_y) of the surface. */
 struct render_pattern {
 	pixman_image_t	*rp_img;
 	int32_t		 rp_x;

@@ -141,14 +141,6 @@ ddraw_stroke(struct obuf *ob, const pixman_region32_t *area,
 	}
 }
 
-/* Bytes of one row of a glyph w pixels wide. */
-static size_t
-ddraw_glyph_row(const struct qxl_cmd_text *t, uint16_t w)
-{
-	return t->flags & SPICE_STRING_FLAGS_RASTER_A1 ? (w + 7u) / 8 :
-	    (w + 1u) / 2;
-}
-
 size_t
 ddraw_text_size(const struct qxl_cmd_text *t)
 {
@@ -156,8 +148,8 @@ ddraw_text_size(const struct qxl_cmd_text *t)
 	uint32_t i;
 
 	for (i = 0; i < t->nglyphs; i++)
-		n += DDRAW_GLYPH_HDR + ddraw_glyph_row(t, t->glyphs[i].width) *
-		    t->glyphs[i].height;
+		n += DDRAW_GLYPH_HDR + (size_t)qxl_cmd_glyph_row(t->flags,
+		    t->glyphs[i].width) * t->glyphs[i].height;
 	return n;
 }
 
@@ -202,7 +194,7 @@ ddraw_text(struct obuf *ob, const pixman_region32_t *area,
 		obuf_put_i32le(ob, 0);
 		obuf_put_u16le(ob, g->width);
 		obuf_put_u16le(ob, g->height);
-		row = ddraw_glyph_row(t, g->width);
+		row = qxl_cmd_glyph_row(t->flags, g->width);
 		for (y = (int)g->height - 1; y >= 0; y--)
 			obuf_put_bytes(ob, g->bits + (ptrdiff_t)y * g->stride,
 			    row);

@@ -1483,125 +1483,162 @@ static const uint16_t dout_fill_ropd[16] = {
 	[0x9] = SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_RES,
 };
 
+/* The plain descriptor of rop3, a function of the brush and the
+ * destination (dout_fill_ropd). */
+static uint16_t
+dout_ropd(uint8_t rop3)
+{
+	return dout_fill_ropd[(rop3 & 3) | ((rop3 >> 2) & 0xc)];
+}
+
+/* Does r touch the video stream?  Drawing there is damage like any. */
+static int
+dout_on_stream(const struct dout *d, pixman_region32_t *r)
+{
+	pixman_box32_t sb = d->d_stream.ds_box;
+
+	return d->d_stream.ds_on &&
+	    pixman_region32_contains_rectangle(r, &sb) != PIXMAN_REGION_OUT;
+}
+
+/* Pixels in the extents of r. */
+static uint64_t
+dout_extent_px(pixman_region32_t *r)
+{
+	const pixman_box32_t *e = pixman_region32_extents(r);
+
+	return (uint64_t)(e->x2 - e->x1) * (uint64_t)(e->y2 - e->y1);
+}
+
+/* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
+ * (dd_text, with dd_back) or a path (dd_stroke) on dd_area. */
+struct dout_draw {
+	const pixman_region32_t		*dd_area;
+	uint32_t			 dd_color;
+	uint16_t			 dd_ropd;
+	const struct render_pattern	*dd_pat;
+	const struct qxl_cmd_text	*dd_text;
+	const uint32_t			*dd_back;
+	const struct qxl_cmd_stroke	*dd_stroke;
+};
+
+static void
+dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
+{
+	if (dd->dd_text != NULL) {
+		ddraw_text(chan_msg_begin(dc->dc_chan,
+		    SPICE_MSG_DISPLAY_DRAW_TEXT), dd->dd_area, dd->dd_text,
+		    dd->dd_color, dd->dd_back);
+		chan_msg_end(dc->dc_chan);
+	} else if (dd->dd_stroke != NULL) {
+		ddraw_stroke(chan_msg_begin(dc->dc_chan,
+		    SPICE_MSG_DISPLAY_DRAW_STROKE), dd->dd_area, dd->dd_stroke,
+		    dd->dd_color, dd->dd_ropd);
+		chan_msg_end(dc->dc_chan);
+	} else
+		dout_send_fill(dc, dd->dd_area, dd->dd_color, dd->dd_pat,
+		    dd->dd_ropd);
+}
+
+/*
+ * Send dd to each viewer with room in its window (a WebSocket viewer only
+ * when box_ok: spice-html5 draws nothing but boxes put in one colour,
+ * unclipped); the others get damage as damage.  A viewer sent it keeps
+ * its own damage as it was, but for exact when not NULL (where the
+ * result does not depend on what was there): a bitwise function of each
+ * old pixel, or glyphs blended over it, leave a pixel it had right right
+ * and one it had wrong wrong.
+ */
+static void
+dout_forward(struct dout *d, const pixman_region32_t *damage,
+    const pixman_region32_t *exact, int box_ok, const struct dout_draw *dd)
+{
+	struct dout_client *dc, *next;
+
+	dout_cache_clear(d);
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
+			continue;
+		if (!chan_can_send(dc->dc_chan) ||
+		    (dc->dc_box_only && !box_ok)) {
+			dout_damage_client(dc, damage);
+			continue;
+		}
+		dc->dc_busy++;
+		dout_send_draw(dc, dd);
+		if (!dc->dc_dead && exact != NULL)
+			pixman_region32_subtract(&dc->dc_damage,
+			    &dc->dc_damage, (pixman_region32_t *)exact);
+		dout_client_unbusy(dc);
+	}
+	dout_schedule(d);
+}
+
 /*
  * The render fill callback: area now holds rop3 of the brush (color, or
- * pat) and what it held.  A viewer that can take it is sent the fill
- * itself (60 bytes and 16 a rectangle, where its pixels would cost an
- * image; a text selection inverted, a box cleared; a pattern's image
- * too, when that is at most DOUT_MAX_PATTERN_BYTES and a quarter of the
- * area's pixels raw).  Its damage shrinks by area when the result does
- * not depend on what was there (the brush, its inverse, black, white),
- * and stays as it was otherwise: a bitwise function of each old pixel
- * leaves a pixel it had right right and one it had wrong wrong.  Fills
- * across the video stream are damage like any drawing there; WebSocket
- * viewers (spice-html5) get only boxes put in one colour.
+ * pat) and what it held.  Viewers are sent the fill itself (60 bytes and
+ * 16 a rectangle, where its pixels would cost an image; a text selection
+ * inverted, a box cleared; a pattern's image too, when that is at most
+ * DOUT_MAX_PATTERN_BYTES and a quarter of the area's pixels raw).
  */
 void
 dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
     const struct render_pattern *pat, uint8_t rop3)
 {
 	struct dout *d = arg;
-	struct dout_client *dc, *next;
 	pixman_region32_t *a = (pixman_region32_t *)area;
-	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
-	uint16_t ropd = dout_fill_ropd[fn];
-	int n = pixman_region32_n_rects(a), exact;
-	const pixman_box32_t *ext = pixman_region32_extents(a);
-	uint64_t pat_bytes = 0, px = (uint64_t)(ext->x2 - ext->x1) *
-	    (uint64_t)(ext->y2 - ext->y1);
-	pixman_box32_t sb;
+	struct dout_draw dd = { .dd_area = area, .dd_color = color,
+	    .dd_ropd = dout_ropd(rop3), .dd_pat = pat };
+	int n = pixman_region32_n_rects(a);
+	uint64_t pat_bytes = 0;
 
 	if (pat != NULL)
 		pat_bytes = (uint64_t)pixman_image_get_width(pat->rp_img) *
 		    (uint64_t)pixman_image_get_height(pat->rp_img) * 4;
-	sb = d->d_stream.ds_box;
-	if ((d->d_stream.ds_on &&
-	    pixman_region32_contains_rectangle(a, &sb) != PIXMAN_REGION_OUT) ||
-	    pat_bytes > DOUT_MAX_PATTERN_BYTES || pat_bytes > px) {
+	if (dout_on_stream(d, a) || n > DOUT_MAX_FILL_RECTS ||
+	    pat_bytes > DOUT_MAX_PATTERN_BYTES ||
+	    pat_bytes > dout_extent_px(a)) {
 		dout_damage(d, area);
 		return;
 	}
-	exact = fn == 0x0 || fn == 0xf || fn == 0xc || fn == 0x3;
-	dout_cache_clear(d);
-	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
-		next = TAILQ_NEXT(dc, dc_entry);
-		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
-			continue;
-		if (!chan_can_send(dc->dc_chan) || n > DOUT_MAX_FILL_RECTS ||
-		    (dc->dc_box_only && (n > 1 || ropd != SPICE_ROPD_OP_PUT ||
-		    pat != NULL))) {
-			dout_damage_client(dc, area);
-			continue;
-		}
-		dc->dc_busy++;
-		dout_send_fill(dc, area, color, pat, ropd);
-		if (!dc->dc_dead && exact)
-			pixman_region32_subtract(&dc->dc_damage,
-			    &dc->dc_damage, a);
-		dout_client_unbusy(dc);
-	}
-	dout_schedule(d);
+	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area,
+	    n == 1 && dd.dd_ropd == SPICE_ROPD_OP_PUT && pat == NULL, &dd);
 }
 
 /*
- * The render text callback: a string was drawn on area.  A viewer that
- * can take it is sent the string (DRAW_TEXT) when that costs less than
- * its pixels: the String at most a quarter of what they are raw (an A1
- * glyph is a bit a pixel, an A4 one half a byte, 20 bytes of place and
- * size each; an LZ4 image of text over a background a byte a pixel or
- * more), and at most DOUT_MAX_TEXT_BYTES.
- * The result depends on what was there (the glyphs blend over it), so a
- * viewer's damage stays as it was, as for fills.  Not to WebSocket
- * viewers (spice-html5 draws no text), nor across the video stream.
+ * The render text callback: a string was drawn on area.  Viewers are
+ * sent the string (DRAW_TEXT) when that costs less than its pixels: the
+ * String at most a quarter of what they are raw (an A1 glyph is a bit a
+ * pixel, an A4 one half a byte, 20 bytes of place and size each; an LZ4
+ * image of text over a background a byte a pixel or more), and at most
+ * DOUT_MAX_DRAW_BYTES.  The glyphs blend over what was there.
  */
 void
 dout_text(void *arg, const pixman_region32_t *area,
     const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back)
 {
 	struct dout *d = arg;
-	struct dout_client *dc, *next;
 	pixman_region32_t *a = (pixman_region32_t *)area;
-	const pixman_box32_t *ext = pixman_region32_extents(a);
+	struct dout_draw dd = { .dd_area = area, .dd_color = fore,
+	    .dd_text = t, .dd_back = back };
 	size_t bytes = ddraw_text_size(t);
-	uint64_t px = (uint64_t)(ext->x2 - ext->x1) *
-	    (uint64_t)(ext->y2 - ext->y1);
-	pixman_box32_t sb;
 
-	sb = d->d_stream.ds_box;
-	if ((d->d_stream.ds_on &&
-	    pixman_region32_contains_rectangle(a, &sb) != PIXMAN_REGION_OUT) ||
-	    bytes > DOUT_MAX_TEXT_BYTES || bytes > px ||
+	if (dout_on_stream(d, a) || bytes > DOUT_MAX_DRAW_BYTES ||
+	    bytes > dout_extent_px(a) ||
 	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS) {
 		dout_damage(d, area);
 		return;
 	}
-	dout_cache_clear(d);
-	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
-		next = TAILQ_NEXT(dc, dc_entry);
-		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
-			continue;
-		if (!chan_can_send(dc->dc_chan) || dc->dc_box_only) {
-			dout_damage_client(dc, area);
-			continue;
-		}
-		dc->dc_busy++;
-		ddraw_text(chan_msg_begin(dc->dc_chan,
-		    SPICE_MSG_DISPLAY_DRAW_TEXT), area, t, fore, back);
-		chan_msg_end(dc->dc_chan);
-		dout_client_unbusy(dc);
-	}
-	dout_schedule(d);
+	dout_forward(d, area, NULL, 0, &dd);
 }
 
 /*
  * The render stroke callback: drawn (where the path crossed area) holds
- * rop3 of color.  A viewer that can take it is sent the path (DRAW_STROKE)
- * when the Path costs no more than the pixels drawn raw and a DRAW_FILL
- * (the least pixels cost), and at most DOUT_MAX_TEXT_BYTES (a line's two
- * points against each of its pixels),
- * and its damage shrinks by drawn: the colour does not depend on what
- * was there.  Not to WebSocket viewers (spice-html5 draws no strokes),
- * nor across the video stream.
+ * rop3 of color, whatever was there.  Viewers are sent the path
+ * (DRAW_STROKE) when the Path costs no more than the pixels drawn raw
+ * and a DRAW_FILL (the least pixels cost), and at most
+ * DOUT_MAX_DRAW_BYTES: a line's two points against each of its pixels.
  */
 void
 dout_stroke(void *arg, const pixman_region32_t *area,
@@ -1609,47 +1646,25 @@ dout_stroke(void *arg, const pixman_region32_t *area,
     uint32_t color, uint8_t rop3)
 {
 	struct dout *d = arg;
-	struct dout_client *dc, *next;
-	pixman_region32_t *a = (pixman_region32_t *)area;
 	pixman_region32_t *dr = (pixman_region32_t *)drawn;
-	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
+	struct dout_draw dd = { .dd_area = area, .dd_color = color,
+	    .dd_ropd = dout_ropd(rop3), .dd_stroke = st };
 	size_t bytes = ddraw_stroke_size(st);
 	uint64_t px = 0;
-	pixman_box32_t sb, *boxes;
+	pixman_box32_t *boxes;
 	int i, n;
 
 	boxes = pixman_region32_rectangles(dr, &n);
 	for (i = 0; i < n; i++)
 		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
 		    (uint64_t)(boxes[i].y2 - boxes[i].y1);
-	sb = d->d_stream.ds_box;
-	if ((d->d_stream.ds_on &&
-	    pixman_region32_contains_rectangle(dr, &sb) != PIXMAN_REGION_OUT) ||
-	    bytes > DOUT_MAX_TEXT_BYTES || bytes > 64 + px * 4 ||
-	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS) {
+	if (dout_on_stream(d, dr) || bytes > DOUT_MAX_DRAW_BYTES ||
+	    bytes > 64 + px * 4 || pixman_region32_n_rects(
+	    (pixman_region32_t *)area) > DOUT_MAX_FILL_RECTS) {
 		dout_damage(d, drawn);
 		return;
 	}
-	dout_cache_clear(d);
-	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
-		next = TAILQ_NEXT(dc, dc_entry);
-		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
-			continue;
-		if (!chan_can_send(dc->dc_chan) || dc->dc_box_only) {
-			dout_damage_client(dc, drawn);
-			continue;
-		}
-		dc->dc_busy++;
-		ddraw_stroke(chan_msg_begin(dc->dc_chan,
-		    SPICE_MSG_DISPLAY_DRAW_STROKE), area, st, color,
-		    dout_fill_ropd[fn]);
-		chan_msg_end(dc->dc_chan);
-		if (!dc->dc_dead)
-			pixman_region32_subtract(&dc->dc_damage,
-			    &dc->dc_damage, dr);
-		dout_client_unbusy(dc);
-	}
-	dout_schedule(d);
+	dout_forward(d, drawn, drawn, 0, &dd);
 }
 
 void

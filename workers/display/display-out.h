@@ -37,8 +37,8 @@
 #define DOUT_MAX_MOVE_RECTS	16
 /* ... and so is a fill or a string. */
 #define DOUT_MAX_FILL_RECTS	64
-/* A string of more bytes than this is sent as damage, */
-#define DOUT_MAX_TEXT_BYTES	(64u * 1024)
+/* A string or a path of more bytes than this is sent as damage, */
+#define DOUT_MAX_DRAW_BYTES	(64u * 1024)
 /* ... and so is a fill whose pattern's image has more. */
 #define DOUT_MAX_PATTERN_BYTES	(16u * 1024)
 /* Uncompressed bytes of one DRAW_COPY band during updates. */

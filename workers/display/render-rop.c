@@ -94,8 +94,7 @@ render_rop3_px(uint8_t code, uint32_t p, uint32_t s, uint32_t d)
 	return r;
 }
 
-/* Does code depend on the input whose bit in the index is bit? */
-static int
+int
 render_rop3_uses(uint8_t code, int bit)
 {
 	int i;

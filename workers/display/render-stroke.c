@@ -225,7 +225,6 @@ render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
     const struct render_brush *brush, uint8_t rop3)
 {
 	int32_t w = pixman_image_get_width(dst), h = pixman_image_get_height(dst);
-	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
 	const struct qxl_cmd_pathseg *seg;
 	uint32_t i, k;
 	int open = 0, x, y;
@@ -233,7 +232,7 @@ render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
 	if (pixman_image_get_format(dst) != PIXMAN_x8r8g8b8 ||
 	    brush->rb_type == SPICE_BRUSH_TYPE_PATTERN ||
 	    (st->line_flags & SPICE_LINE_FLAGS_STYLED) ||
-	    !(fn == 0x0 || fn == 0xf || fn == 0xc || fn == 0x3))
+	    render_rop3_uses(rop3, 1))
 		return 0;
 	for (i = 0; i < st->nsegs; i++) {
 		seg = &st->segs[i];

@@ -140,6 +140,10 @@ struct render_mask {
 	int32_t		 rm_y;
 };
 
+/* Does the ROP3 code depend on the input whose bit in its index is bit
+ * (4 the brush, 2 the source, 1 the destination)? */
+int	 render_rop3_uses(uint8_t code, int bit);
+
 /* Create the surface set; damage (may be NULL) is called with arg.
  * Returns NULL on ENOMEM. */
 struct render *render_new(render_damage_fn damage, void *arg);

@@ -342,5 +342,8 @@ void	qxl_cmd_cursor_free(struct qxl_cmd_cursor *);
 
 /* Name of a QXL_DRAW_* type for logs ("fill", "copy"). */
 const char *qxl_cmd_draw_type_name(uint32_t type);
+/* Bytes of one row of a glyph width pixels wide: 1, 4 or 8 bits a pixel
+ * as the string's flags (SPICE_STRING_FLAGS_RASTER_*) say. */
+uint32_t qxl_cmd_glyph_row(uint16_t flags, uint32_t width);
 
 #endif

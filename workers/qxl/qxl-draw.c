@@ -163,9 +163,8 @@ qxl_draw_copy_bits(struct qxl_cmd_copy *c, struct qxl_cmd_draw *out,
 	return 0;
 }
 
-/* The bits of one glyph row: 1, 4 or 8 per pixel as flags say. */
-static uint32_t
-qxl_draw_glyph_row(uint16_t flags, uint32_t width)
+uint32_t
+qxl_cmd_glyph_row(uint16_t flags, uint32_t width)
 {
 	unsigned bpp = (flags & SPICE_STRING_FLAGS_RASTER_A1) ? 1 :
 	    (flags & SPICE_STRING_FLAGS_RASTER_A4) ? 4 : 8;
@@ -212,7 +211,7 @@ qxl_draw_glyphs(struct qxl_cmd_text *t, uint32_t n, uint32_t count,
 		gl->left = (int32_t)(rx + ox);
 		gl->top = (int32_t)(ry + oy);
 		at += sizeof(QXLRasterGlyph);
-		row = qxl_draw_glyph_row(t->flags, gl->width);
+		row = qxl_cmd_glyph_row(t->flags, gl->width);
 		size = row * gl->height;
 		if (n - at < size)
 			return spd_err_set(err, "string: glyph %" PRIu32 " needs "

@@ -119,20 +119,16 @@ render_text(struct render *r, uint32_t surface, pixman_region32_t *area,
 		    (unsigned)(t->back_area.bottom - t->back_area.top));
 		pixman_region32_intersect(&br, &br, area);
 	}
+	if (fore->rb_type == SPICE_BRUSH_TYPE_NONE) {
+		/* The back area alone: a fill. */
+		rc = render_fill_brush(r, surface, &br, back,
+		    SPICE_ROPD_OP_PUT, err);
+		goto out;
+	}
 	if (pixman_region32_not_empty(&br) &&
 	    (rc = render_rop3_draw(r, surface, &br, back, NULL, NULL, NULL,
 	    0, 0xf0, err)) != 0)
 		goto out;
-	if (fore->rb_type == SPICE_BRUSH_TYPE_NONE) {
-		/* The back area alone: a fill. */
-		if (back->rb_type == SPICE_BRUSH_TYPE_PATTERN)
-			render_report(r, surface, &br);
-		else
-			render_fill_report(r, surface, dst, &br,
-			    back->rb_type == SPICE_BRUSH_TYPE_SOLID ?
-			    back->rb_color : 0, NULL, 0xf0);
-		goto out;
-	}
 	ext = *pixman_region32_extents(area);
 	w = ext.x2 - ext.x1;
 	h = ext.y2 - ext.y1;

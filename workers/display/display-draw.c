@@ -42,9 +42,18 @@ ddraw_put_base(struct obuf *ob, const pixman_region32_t *area)
 	}
 }
 
-/* No mask: a QMask's flags, pos and null bitmap, padded to 17 bytes as
- * DRAW_COPY's is. */
-static void
+void
+ddraw_put_image_desc(struct obuf *ob, uint64_t id, uint8_t type,
+    uint8_t flags, uint32_t width, uint32_t height)
+{
+	obuf_put_u64le(ob, id);
+	obuf_put_u8(ob, type);
+	obuf_put_u8(ob, flags);
+	obuf_put_u32le(ob, width);
+	obuf_put_u32le(ob, height);
+}
+
+void
 ddraw_put_no_mask(struct obuf *ob)
 {
 	obuf_put_u8(ob, 0);
@@ -81,11 +90,8 @@ ddraw_fill(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
 	src.es_stride = (size_t)pixman_image_get_stride(pat->rp_img);
 	src.es_width = (uint32_t)pixman_image_get_width(pat->rp_img);
 	src.es_height = (uint32_t)pixman_image_get_height(pat->rp_img);
-	obuf_put_u64le(ob, image_id);
-	obuf_put_u8(ob, SPICE_IMAGE_TYPE_BITMAP);
-	obuf_put_u8(ob, 0);
-	obuf_put_u32le(ob, src.es_width);
-	obuf_put_u32le(ob, src.es_height);
+	ddraw_put_image_desc(ob, image_id, SPICE_IMAGE_TYPE_BITMAP, 0,
+	    src.es_width, src.es_height);
 	if (enc_bitmap_encode(ob, &src, &err) != 0)
 		ob->ob_failed = 1;
 }

@@ -23,6 +23,13 @@ struct qxl_cmd_text;
 /* A Rect. */
 void	 ddraw_put_rect(struct obuf *, int32_t top, int32_t left,
 	    int32_t bottom, int32_t right);
+/* No mask: a QMask's flags, pos and null bitmap, padded to 17 bytes
+ * (SPICE-NOTES 3.2 counts it so; the decoder reads 13). */
+void	 ddraw_put_no_mask(struct obuf *);
+/* A SpiceImage descriptor (18 bytes; without CACHE_ME in flags the id
+ * is only a label). */
+void	 ddraw_put_image_desc(struct obuf *, uint64_t id, uint8_t type,
+	    uint8_t flags, uint32_t width, uint32_t height);
 /* DisplayBase of area of the primary: its extents as the box, its
  * rectangles as the clip when there are several. */
 void	 ddraw_put_base(struct obuf *, const pixman_region32_t *area);

@@ -505,11 +505,7 @@ dout_put_draw_copy(struct obuf *ob, const pixman_box32_t *b)
 	ddraw_put_rect(ob, 0, 0, b->y2 - b->y1, b->x2 - b->x1);	/* src_area */
 	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
 	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
-	obuf_put_u8(ob, 0);			/* QMask: flags, pos, bitmap */
-	obuf_put_i32le(ob, 0);
-	obuf_put_i32le(ob, 0);
-	obuf_put_u32le(ob, 0);
-	obuf_put_u32le(ob, 0);			/* pad to the image */
+	ddraw_put_no_mask(ob);			/* padded to the image */
 }
 
 /* DRAW_COPY of box b from the viewer's cache: image id, FROM_CACHE. */
@@ -521,11 +517,8 @@ dout_send_from_cache(struct dout_client *dc, const pixman_box32_t *b,
 
 	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY);
 	dout_put_draw_copy(ob, b);
-	obuf_put_u64le(ob, id);
-	obuf_put_u8(ob, SPICE_IMAGE_TYPE_FROM_CACHE);
-	obuf_put_u8(ob, 0);
-	obuf_put_u32le(ob, (uint32_t)(b->x2 - b->x1));
-	obuf_put_u32le(ob, (uint32_t)(b->y2 - b->y1));
+	ddraw_put_image_desc(ob, id, SPICE_IMAGE_TYPE_FROM_CACHE, 0,
+	    (uint32_t)(b->x2 - b->x1), (uint32_t)(b->y2 - b->y1));
 	chan_msg_end(dc->dc_chan);
 }
 
@@ -569,12 +562,9 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	dout_put_draw_copy(ob, b);
-	/* SpiceImage descriptor; without CACHE_ME the id is only a label. */
-	obuf_put_u64le(ob, cache_id != 0 ? cache_id : ++d->d_image_id);
-	obuf_put_u8(ob, dout_image_type[codec]);
-	obuf_put_u8(ob, cache_id != 0 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0);
-	obuf_put_u32le(ob, w);
-	obuf_put_u32le(ob, h);
+	ddraw_put_image_desc(ob, cache_id != 0 ? cache_id : ++d->d_image_id,
+	    dout_image_type[codec],
+	    cache_id != 0 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0, w, h);
 	if (ob->ob_failed ||
 	    ob->ob_len != DOUT_DRAW_COPY_FIXED + DOUT_IMAGE_DESC) {
 		log_warn("display \"%s\": building DRAW_COPY failed",

@@ -130,19 +130,24 @@ xf_find(struct xf *f, uint32_t id)
 	return NULL;
 }
 
-/* The task ends without its file: closed and removed. */
+/* The task ends without its file: closed and removed (said once it is:
+ * a reader of the log may look at the directory then). */
 static void
 xf_drop(struct xf *f, struct xf_task *t, const char *why)
 {
-	x11_log("file transfer: \"%s\" (%llu of %llu bytes) %s; removed",
-	    t->t_name, (unsigned long long)t->t_written,
-	    (unsigned long long)t->t_size, why);
 	if (t->t_fd >= 0)
 		close(t->t_fd);
 	t->t_fd = -1;
 	if (unlinkat(f->f_dirfd, t->t_name, 0) != 0 && errno != ENOENT)
-		x11_log("file transfer: removing \"%s\" from %s: %s",
-		    t->t_name, f->f_dir, strerror(errno));
+		x11_log("file transfer: \"%s\" (%llu of %llu bytes) %s; "
+		    "removing it from %s: %s", t->t_name,
+		    (unsigned long long)t->t_written,
+		    (unsigned long long)t->t_size, why, f->f_dir,
+		    strerror(errno));
+	else
+		x11_log("file transfer: \"%s\" (%llu of %llu bytes) %s; "
+		    "removed", t->t_name, (unsigned long long)t->t_written,
+		    (unsigned long long)t->t_size, why);
 }
 
 /* Create the file under its first free name. */

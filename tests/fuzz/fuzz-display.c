@@ -11,8 +11,9 @@
  * the worker flags (JPEG always, streaming all, GLZ images); byte 1 the write chunk
  * (1..256 bytes).  Then records of a kind byte and a length byte: kind 0
  * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
- * y, size), 2 a move (dx, dy), or a polyline when bit 2 of the kind byte
- * is set (fz_stroke), 3 a fill (fz_fill), or a string when bit 2 is set
+ * y, size), or a colour key or alpha blend when bit 2 of the kind byte is
+ * set (fz_blend), 2 a move (dx, dy), or a polyline when bit 2 is set
+ * (fz_stroke), 3 a fill (fz_fill), or a string when bit 2 is set
  * (fz_text).
  *
  * Invariant: the channel closes with a reason, and everything sent to
@@ -138,6 +139,41 @@ fz_draw(struct render *r, const uint8_t *p)
 	sa = (pixman_box32_t){ 0, 0, w, h };
 	(void)render_copy(r, 0, &bbox, NULL, &src, &sa, SPICE_ROPD_OP_PUT,
 	    SPICE_IMAGE_SCALE_MODE_NEAREST, &err);
+}
+
+/* A TRANSPARENT (key 0x030609) when bit 0 of p[0] is set, else an
+ * ALPHA_BLEND of alpha p[1], of a 20x14 source (RGBA when bit 1 is set,
+ * scaled from 10x7 when bit 2 is) at p[2], p[3], partly off the primary
+ * or not. */
+static void
+fz_blend(struct render *r, const uint8_t *p)
+{
+	static uint32_t px[20 * 14];
+	struct qxl_cmd_draw dr;
+	struct spd_err err;
+	int32_t x = p[2] % (FW + 10) - 10, y = p[3] % (FH + 7) - 7;
+	int i;
+
+	for (i = 0; i < 20 * 14; i++)
+		px[i] = (uint32_t)(p[0] * (i % 5 == 0 ? 1 : 7) + i) *
+		    0x01030201u;
+	memset(&dr, 0, sizeof(dr));
+	dr.type = p[0] & 1 ? QXL_DRAW_TRANSPARENT : QXL_DRAW_ALPHA_BLEND;
+	dr.bbox = (struct qxl_cmd_rect){ x, y, x + 20, y + 14 };
+	dr.clip_type = SPICE_CLIP_TYPE_NONE;
+	dr.src.kind = QXL_CMD_SRC_BITMAP;
+	dr.src.format = p[0] & 2 ? SPICE_BITMAP_FMT_RGBA :
+	    SPICE_BITMAP_FMT_32BIT;
+	dr.src.width = 20;
+	dr.src.height = 14;
+	dr.src.stride = 20 * 4;
+	dr.src.pixels = (const uint8_t *)px;
+	dr.src.size = sizeof(px);
+	dr.src_area = p[0] & 4 ? (struct qxl_cmd_rect){ 0, 0, 10, 7 } :
+	    (struct qxl_cmd_rect){ 0, 0, 20, 14 };
+	dr.transparent_color = 0x030609;
+	dr.alpha = p[1];
+	(void)render_draw(r, &dr, &err);
 }
 
 /* A fill: ROP descriptor p[0] | p[1] << 8 (its 11 bits), at p[2],
@@ -278,6 +314,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_set_fill(r, dout_fill);
 	render_set_text(r, dout_text);
 	render_set_stroke(r, dout_stroke);
+	render_set_blend(r, dout_blend);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);
@@ -307,7 +344,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					break;
 			break;
 		case 1:
-			if (len >= 4)
+			if (len >= 4 && data[off] & 4)
+				fz_blend(r, data + off + 2);
+			else if (len >= 4)
 				fz_draw(r, data + off + 2);
 			break;
 		case 3:

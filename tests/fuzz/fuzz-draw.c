@@ -25,6 +25,7 @@
 #include <spice/enums.h>
 
 #include "display-draw.h"
+#include "enc.h"
 #include "qxl-cmd.h"
 #include "render.h"
 #include "slots.h"
@@ -145,6 +146,46 @@ fuzz_stroke(void *arg, const pixman_region32_t *area,
 	obuf_free(&ob);
 }
 
+static void
+fuzz_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    const uint32_t *key, uint8_t alpha)
+{
+	const pixman_box32_t *e = pixman_region32_extents(
+	    (pixman_region32_t *)area);
+	pixman_format_code_t f = pixman_image_get_format(src);
+	struct spd_err err;
+	struct enc_src es;
+	struct obuf ob;
+	size_t w = (size_t)(e->x2 - e->x1), h = (size_t)(e->y2 - e->y1),
+	    start;
+
+	fuzz_inside(area);
+	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
+	FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
+	FUZZ_CHECK((size_t)pixman_image_get_width(src) == w &&
+	    (size_t)pixman_image_get_height(src) == h);
+	FUZZ_CHECK(pixman_image_get_stride(src) >= (int)w * 4);
+	FUZZ_CHECK(key == NULL ? alpha != 0 : *key <= 0xffffff);
+	/* DisplayBase, the fixed part, the descriptor, a plain bitmap
+	 * (RGBA when it has alpha) of every pixel read. */
+	es.es_data = (const uint8_t *)pixman_image_get_data(src);
+	es.es_stride = (size_t)pixman_image_get_stride(src);
+	es.es_width = (uint32_t)w;
+	es.es_height = (uint32_t)h;
+	obuf_init(&ob);
+	ddraw_blend(&ob, area, key, alpha);
+	ddraw_put_image_desc(&ob, 1, SPICE_IMAGE_TYPE_BITMAP, 0, es.es_width,
+	    es.es_height);
+	start = ob.ob_len;
+	FUZZ_CHECK(enc_bitmap_encode(&ob, &es, &err) == 0);
+	if (key == NULL && f == PIXMAN_a8r8g8b8)
+		FUZZ_CHECK(enc_label_rgba(&ob, start, SPICE_IMAGE_TYPE_BITMAP,
+		    &err) == 0);
+	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == fuzz_base_len(area) +
+	    (key != NULL ? 4 + 16 + 8 : 2 + 4 + 16) + 18 + 18 + w * h * 4);
+	obuf_free(&ob);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -172,6 +213,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		render_set_fill(r, fuzz_fill);
 		render_set_text(r, fuzz_text);
 		render_set_stroke(r, fuzz_stroke);
+		render_set_blend(r, fuzz_blend);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,

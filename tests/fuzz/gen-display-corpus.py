@@ -7,7 +7,8 @@ byte 1 the write chunk - 1; then records (kind, length, bytes): 0 client
 bytes, 1 a drawing (seed, x, y, size), 2 a move (dx, dy), 3 a fill
 (descriptor low, high | pattern << 6 | clip << 7, x, y), 7 a string (A4 | back << 1, colour,
 x, y), 6 a polyline (closed | XOR << 1 and colour, x0, y0, x1, y1; points
-offset by 64)."""
+offset by 64), 5 a blend (key | RGBA << 1 | scaled << 2, alpha, x + 10,
+y + 7)."""
 
 import os
 import struct
@@ -45,6 +46,10 @@ def line(flags, x0, y0, x1, y1):
     return bytes([6, 5, flags, x0 + 64, y0 + 64, x1 + 64, y1 + 64])
 
 
+def blend(flags, alpha, x, y):
+    return bytes([5, 4, flags, alpha, x + 10, y + 7])
+
+
 def init(cache=20971520):
     return client(mini(INIT, struct.pack("<BqBi", 1, cache, 1, 3145728)))
 
@@ -66,6 +71,11 @@ SEEDS = {
     text(1, 1, 255, 20, 10) + move(2, 1) + text(0, 0, 1, 0, 0) +
     line(0, 3, 4, 50, 30) + line(1, 60, 2, 10, 40) + line(2, 5, 5, 30, 9) +
     line(0, -20, 10, 90, 12),
+    "blends": b"\x01\x3f" + init() + draw(3, 0, 0, 63) +
+    blend(1, 0, 5, 5) + blend(0, 150, 30, 20) + blend(2, 255, 50, 40) +
+    blend(2, 100, -5, -3) + blend(4, 200, 10, 10) + blend(5, 0, 0, 0) +
+    client(mini(PREF, b"\x01")) + blend(0, 90, 20, 20) + blend(2, 90, 20, 20),
+    "blends-plain": b"\x00\x3f" + init() + blend(0, 120, 3, 3) + blend(3, 77, 40, 30),
     "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),
     "bad-init": b"\x00\x07" + client(mini(INIT, b"\0" * 13)),
     "unknown": b"\x00\x07" + init() + client(mini(999, b"x")),

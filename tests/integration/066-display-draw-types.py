@@ -4,9 +4,10 @@
 and seen by spice-gtk pixel for pixel against a rendering modelled here:
 FILL with each ROP descriptor operator (with and without the inversion
 flags), pattern brushes, 1-bit masks (inverted too), ROP3 codes, OPAQUE,
-TRANSPARENT, ALPHA_BLEND, COMPOSITE through a transform, an 8-bit palette
-bitmap, A1, A4 and A8 text (spice-gtk draws A1 and A4 strings itself
-from DRAW_TEXT, 074), strokes, BLACKNESS, WHITENESS, INVERS, and
+TRANSPARENT, ALPHA_BLEND (of an opaque source, and of one with alpha of
+its own), COMPOSITE through a transform, an 8-bit palette bitmap, A1, A4
+and A8 text (spice-gtk draws A1 and A4 strings, lines, colour keys and
+alpha blends itself from the commands, 074, 075), strokes, BLACKNESS, WHITENESS, INVERS, and
 images the producer compressed: QUIC and LZ exact, JPEG within a few
 levels.  The
 model spells out SPICE's semantics (the named raster operations of
@@ -140,6 +141,13 @@ class Model:
     def alphablend(self, x, y, w, h, s, a):
         self.box(x, y, w, h, lambda i, j, X, Y, d: over(pat(i, j, s), a, d))
 
+    def alphaicon(self, x, y, w, h, s, a):
+        def f(i, j, X, Y, d):
+            sa, c = (37 * i + 23 * j) & 255, pat(i, j, s)
+            pm = sum((c >> sh & 255) * sa // 255 << sh for sh in (0, 8, 16))
+            return over(pm, a, d, sa)
+        self.box(x, y, w, h, f)
+
     def composite(self, x, y, w, h, s):
         self.box(x, y, w, h, lambda i, j, X, Y, d: pat(i // 2, j // 2, s))
 
@@ -244,6 +252,11 @@ def main():
         "alphablend 150 130 50 30 8 96",
         "composite 200 130 40 30 12",
         "palette 240 130 80 30",
+    ])
+    # An icon with alpha of its own, opaque and faded, partly over another.
+    batch("ALPHA_BLEND of an RGBA source", [
+        "alphaicon 250 60 40 30 13 255",
+        "alphaicon 270 75 40 30 13 200",
     ])
     batch("text, strokes, BLACKNESS, WHITENESS, INVERS", [
         "text 10 190 ffff00",

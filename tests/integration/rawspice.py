@@ -48,6 +48,7 @@ MSG_DISPLAY_INVAL_ALL_PALETTES = 108
 MSG_DISPLAY_COPY_BITS = 104
 MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_DRAW_COPY = 302, 304
 MSG_DISPLAY_DRAW_STROKE, MSG_DISPLAY_DRAW_TEXT = 310, 311
+MSG_DISPLAY_DRAW_TRANSPARENT, MSG_DISPLAY_DRAW_ALPHA_BLEND = 312, 313
 PATH_BEGIN, PATH_END, PATH_CLOSE, PATH_BEZIER = 1, 2, 8, 16
 MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
 MSG_DISPLAY_MONITORS_CONFIG = 317
@@ -90,12 +91,12 @@ def round_div(a, b, bias):
     return (2 * a + b - bias) // (2 * b) if a >= 0 else -((-2 * a + b - bias) // (2 * b))
 
 
-def over(s, m, d):
-    """pixman's OVER of an opaque colour s through coverage m onto d
-    (24-bit colours)."""
-    r = 0
+def over(s, m, d, sa=255):
+    """pixman's OVER of colour s (premultiplied by its alpha sa; an
+    opaque one by default) through coverage m onto d (24-bit colours)."""
+    r, a = 0, mul(sa, m)
     for sh in (0, 8, 16):
-        r |= min(255, mul(s >> sh & 255, m) + mul(d >> sh & 255, 255 - m)) << sh
+        r |= min(255, mul(s >> sh & 255, m) + mul(d >> sh & 255, 255 - a)) << sh
     return r
 
 # ROP descriptors (SpiceROPDescriptor) and what each one spiced sends in a
@@ -546,6 +547,10 @@ class DisplayChannel(Channel):
         self.fill_clipped = 0       # ... with clip rectangles
         self.fill_patterns = 0      # ... with a pattern brush
         self.texts = 0              # DRAW_TEXTs
+        self.blends = 0             # DRAW_ALPHA_BLENDs
+        self.keyed = 0              # DRAW_TRANSPARENTs
+        self.image_rgba = False     # the last image decoded has alpha
+        self.pixmap_rgba = set()    # cached ids of images with alpha
         self.strokes = 0            # DRAW_STROKEs
         self.copy_bits = 0          # COPY_BITS
         self.copy_bits_clipped = 0  # ... with clip rectangles
@@ -602,6 +607,12 @@ class DisplayChannel(Channel):
         elif mtype == MSG_DISPLAY_DRAW_TEXT:
             self._draw_text(body)
             self.texts += 1
+        elif mtype == MSG_DISPLAY_DRAW_ALPHA_BLEND:
+            self._draw_blend(body, False)
+            self.blends += 1
+        elif mtype == MSG_DISPLAY_DRAW_TRANSPARENT:
+            self._draw_blend(body, True)
+            self.keyed += 1
         elif mtype == MSG_DISPLAY_COPY_BITS:
             self._copy_bits(body)
             self.copy_bits += 1
@@ -962,6 +973,52 @@ class DisplayChannel(Channel):
                         fb[(dy * W + x0) * 4:(dy * W + x1) * 4] = \
                             row[(sl + x0 - left) * 4:(sl + x1 - left) * 4]
 
+    def _draw_blend(self, body, keyed):
+        """DRAW_TRANSPARENT (u32 image ptr, Rect src_area, u32 src_color,
+        u32 true_color: pixels whose RGB is true_color's are not drawn)
+        or DRAW_ALPHA_BLEND (u8 flags, u8 alpha, u32 image ptr, Rect
+        src_area: OVER through alpha, the image's own alpha premultiplied
+        when it has one), unscaled, as spice-common's canvas draws them."""
+        what = "DRAW_TRANSPARENT" if keyed else "DRAW_ALPHA_BLEND"
+        box, clip_rects, pos = self._base(what, body)
+        if keyed:
+            if pos + 28 > len(body):
+                raise ProtocolError("%s fixed part cut" % what)
+            ptr, st, sl, sb, sr, _src_color, key = struct.unpack_from("<IiiiiII", body, pos)
+            key &= 0xffffff
+        else:
+            if pos + 22 > len(body):
+                raise ProtocolError("%s fixed part cut" % what)
+            flags, alpha, ptr, st, sl, sb, sr = struct.unpack_from("<BBIiiii", body, pos)
+            if flags:
+                raise ProtocolError("%s flags %#x" % (what, flags))
+        top, left, bottom, right = box
+        if (sr - sl, sb - st) != (right - left, bottom - top):
+            raise ProtocolError("%s scales %r to %r" % (what, (st, sl, sb, sr), box))
+        if ptr == 0 or ptr + 18 > len(body):
+            raise ProtocolError("%s image pointer %d in a %d byte body" % (what, ptr, len(body)))
+        iw, ih, rows = self._image(body, ptr)
+        rgba = self.image_rgba
+        if keyed and rgba:
+            raise ProtocolError("%s of an image with alpha" % what)
+        if not (0 <= sl < sr <= iw and 0 <= st < sb <= ih):
+            raise ProtocolError("%s src_area %r outside the %dx%d image" % (what, (st, sl, sb, sr), iw, ih))
+        fb, W = self.fb, self.width
+        for y in range(top, bottom):
+            row = rows[st + y - top]
+            for x0, x1 in self._spans(box, clip_rects, y):
+                for x in range(x0, x1):
+                    k = (sl + x - left) * 4
+                    s = row[k] | row[k + 1] << 8 | row[k + 2] << 16
+                    o = (y * W + x) * 4
+                    if keyed:
+                        if s != key:
+                            fb[o:o + 3] = row[k:k + 3]
+                        continue
+                    d = fb[o] | fb[o + 1] << 8 | fb[o + 2] << 16
+                    v = over(s, alpha, d, row[k + 3] if rgba else 255)
+                    fb[o:o + 3] = bytes((v & 255, v >> 8 & 255, v >> 16))
+
     def _image(self, body, ptr):
         """Decode the image at ptr; returns (width, height, rows) with rows
         top first, each width*4 bytes B,G,R,X."""
@@ -976,6 +1033,7 @@ class DisplayChannel(Channel):
             if self.pixmaps[_id][:2] != (w, h):
                 raise ProtocolError("FROM_CACHE %dx%d of a %dx%d pixmap" % ((w, h) + self.pixmaps[_id][:2]))
             self.from_cache += 1
+            self.image_rgba = _id in self.pixmap_rgba
             return self.pixmaps[_id]
         if itype == IMAGE_BITMAP:
             if pos + 18 > len(body):
@@ -997,6 +1055,7 @@ class DisplayChannel(Channel):
                                     % (len(body) - pos, stride * h))
             data = body[pos:]
             top_down = bool(bflags & BITMAP_TOP_DOWN)
+            self.image_rgba = fmt == BITMAP_FMT_RGBA
         elif itype == IMAGE_LZ4:
             size = struct.unpack_from("<I", body, pos)[0]
             pos += 4
@@ -1004,6 +1063,7 @@ class DisplayChannel(Channel):
                 raise ProtocolError("LZ4 size %d, %d bytes left in the body" % (size, len(body) - pos))
             top_down, fmt, bpp, data = _lz4_decode(body[pos:], w, h)
             self.lz4_formats.add((top_down, fmt))
+            self.image_rgba = fmt == BITMAP_FMT_RGBA
             stride = w * bpp
         elif itype == IMAGE_QUIC:
             size = struct.unpack_from("<I", body, pos)[0]
@@ -1028,6 +1088,8 @@ class DisplayChannel(Channel):
             stride = w * 4
         else:
             raise ProtocolError("image type %d is not decoded here" % itype)
+        if itype not in (IMAGE_BITMAP, IMAGE_LZ4):
+            self.image_rgba = False
         rows = []
         for r in range(h):
             src = data[r * stride:r * stride + w * bpp]
@@ -1040,6 +1102,9 @@ class DisplayChannel(Channel):
             rows.reverse()
         if iflags & IMAGE_CACHE_ME:
             self.pixmaps[_id] = (w, h, rows)
+            self.pixmap_rgba.discard(_id)
+            if self.image_rgba:
+                self.pixmap_rgba.add(_id)
         return w, h, rows
 
     # -- waiting ----------------------------------------------------------

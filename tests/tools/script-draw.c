@@ -107,6 +107,33 @@ sd_pattern(struct qxlshm *q, void *d, int w, int h, uint32_t seed,
 	return img;
 }
 
+/* A w x h RGBA bitmap: alpha (37 i + 23 j) & 255 and pat(i, j, seed)
+ * premultiplied by it, each channel truncated. */
+static uint64_t
+sd_alpha_icon(struct qxlshm *q, void *d, int w, int h, uint32_t seed)
+{
+	uint8_t *data;
+	uint32_t v, a, c, out;
+	uint64_t img;
+	int i, j, sh;
+
+	if ((img = sd_image(q, d, SPICE_BITMAP_FMT_RGBA, w, h, w * 4, &data,
+	    NULL)) == 0)
+		return 0;
+	for (j = 0; j < h; j++)
+		for (i = 0; i < w; i++) {
+			v = sd_pat(i, j, seed);
+			a = (uint32_t)(37 * i + 23 * j) & 255;
+			out = a << 24;
+			for (sh = 0; sh < 24; sh += 8) {
+				c = (v >> sh) & 255;
+				out |= c * a / 255 << sh;
+			}
+			memcpy(data + ((size_t)j * w + i) * 4, &out, 4);
+		}
+	return img;
+}
+
 static int
 sd_push(struct qxlshm *q, uint64_t phys)
 {
@@ -430,6 +457,17 @@ script_draw(struct qxlshm *q, const char *line)
 		if ((d = sd_drawable(q, QXL_DRAW_ALPHA_BLEND, x, y, w, h,
 		    &phys)) == NULL || (d->u.alpha_blend.src_bitmap =
 		    sd_pattern(q, d, w, h, seed, ~0u)) == 0)
+			return -1;
+		d->u.alpha_blend.src_area.right = w;
+		d->u.alpha_blend.src_area.bottom = h;
+		d->u.alpha_blend.alpha = (uint8_t)alpha;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "alphaicon %d %d %d %d %u %u", &x, &y, &w, &h,
+	    &seed, &alpha) == 6) {
+		if ((d = sd_drawable(q, QXL_DRAW_ALPHA_BLEND, x, y, w, h,
+		    &phys)) == NULL || (d->u.alpha_blend.src_bitmap =
+		    sd_alpha_icon(q, d, w, h, seed)) == 0)
 			return -1;
 		d->u.alpha_blend.src_area.right = w;
 		d->u.alpha_blend.src_area.bottom = h;

@@ -16,6 +16,10 @@
  *   transparent X Y W H SEED RGB  TRANSPARENT of a source (SEED) that is
  *                                 RGB, the key, where (i + j) % 3 == 0
  *   alphablend X Y W H SEED A     ALPHA_BLEND of a source with alpha A
+ *   alphaicon X Y W H SEED A      ALPHA_BLEND of an RGBA source: alpha
+ *                                 (37 i + 23 j) & 255, each colour
+ *                                 channel of pat(i, j, SEED) times it /
+ *                                 255 (premultiplied), overall alpha A
  *   composite X Y W H SEED        COMPOSITE (SRC) of a W/2 x H/2 source
  *                                 scaled 2x by its transform, nearest
  *   compressed quic|lz|jpeg X Y W H SEED

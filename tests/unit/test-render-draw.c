@@ -1026,6 +1026,165 @@ test_stroke_callback(void)
 	render_free(r);
 }
 
+/* What the blend callback was told, replayed on the picture a viewer
+ * had (the pattern) as spice-common's canvas draws it. */
+static int nblend, nbdamage, blend_keyed;
+static pixman_format_code_t blend_format;
+static pixman_image_t *replay;
+
+static void
+on_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    const uint32_t *key, uint8_t alpha)
+{
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	const pixman_box32_t *ext = pixman_region32_extents(a);
+	pixman_box32_t *rects;
+	pixman_image_t *mask = NULL;
+	pixman_color_t c = { 0, 0, 0, 0 };
+	uint32_t s, *row;
+	int n, i, x, y, w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
+
+	(void)arg;
+	ASSERT_TRUE(pixman_region32_not_empty(a));
+	ASSERT_INT_EQ(pixman_image_get_width(src), w);
+	ASSERT_INT_EQ(pixman_image_get_height(src), h);
+	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
+	nblend++;
+	blend_keyed = key != NULL;
+	blend_format = pixman_image_get_format(src);
+	if (key != NULL) {
+		rects = pixman_region32_rectangles(a, &n);
+		for (i = 0; i < n; i++)
+			for (y = rects[i].y1; y < rects[i].y2; y++) {
+				row = pixman_image_get_data(src) + (size_t)(y -
+				    ext->y1) * (pixman_image_get_stride(src) /
+				    4);
+				for (x = rects[i].x1; x < rects[i].x2; x++) {
+					s = row[x - ext->x1];
+					if ((s ^ *key) & 0xffffff)
+						pixman_image_get_data(replay)[
+						    y * W + x] = s;
+				}
+			}
+		return;
+	}
+	if (alpha != 0xff) {
+		c.alpha = (uint16_t)(alpha * 0x101);
+		mask = pixman_image_create_solid_fill(&c);
+	}
+	pixman_image_set_clip_region32(replay, a);
+	pixman_image_composite32(PIXMAN_OP_OVER, src, mask, replay, 0, 0, 0,
+	    0, ext->x1, ext->y1, w, h);
+	pixman_image_set_clip_region32(replay, NULL);
+	if (mask != NULL)
+		pixman_image_unref(mask);
+}
+
+static void
+on_bdamage(void *arg, const pixman_region32_t *area)
+{
+	(void)arg;
+	(void)area;
+	nbdamage++;
+}
+
+/* Draw d on the pattern; when it went to the blend callback, the
+ * viewer's replay must equal the worker's picture. */
+static void
+t_blend(struct render *r, const struct qxl_cmd_draw *d)
+{
+	int x, y;
+
+	t_reset(r);
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			pixman_image_get_data(replay)[y * W + x] =
+			    pattern(x, y);
+	t_ok(r, d);
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			ASSERT_INT_EQ(RGB(pixman_image_get_data(replay)[y * W +
+			    x]), RGB(px(r, x, y)));
+}
+
+/* An unscaled colour key or ALPHA_BLEND on the primary goes to the blend
+ * callback with the part of its source over the area (an opaque source
+ * as x8r8g8b8, one with alpha as a8r8g8b8), and a viewer drawing that
+ * the canvas's way gets the worker's pixels, a bbox partly off the
+ * primary and a clip included; a scaled one, or one that reads the
+ * destination's alpha, is damage. */
+static void
+test_blend_callback(void)
+{
+	uint32_t src[6 * 4], rgba[6 * 4];
+	uint8_t a8[8 * 4];
+	struct qxl_cmd_rect clip[2] = { { 0, 0, 3, 30 }, { 4, 0, 40, 2 } };
+	struct qxl_cmd_draw d;
+	struct render *r = t_primary();
+	int i, nb;
+
+	ASSERT_TRUE((replay = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H,
+	    NULL, W * 4)) != NULL);
+	render_set_damage(r, on_bdamage, NULL, NULL);
+	render_set_blend(r, on_blend);
+	for (i = 0; i < 24; i++) {
+		src[i] = i % 3 == 0 ? 0x00ff00ff : 0xff000000u |
+		    (0x1f2e3du * (uint32_t)i);
+		rgba[i] = (uint32_t)(i * 11) << 24 | (uint32_t)(i * 5) << 16 |
+		    (uint32_t)(i * 3) << 8 | (uint32_t)i;
+	}
+	for (i = 0; i < 32; i++)
+		a8[i] = (uint8_t)(i * 9);
+	d = t_draw(QXL_DRAW_TRANSPARENT, 10, 10, 16, 14);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
+	d.transparent_color = 0xffff00ff;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nblend, 1);
+	ASSERT_INT_EQ(blend_keyed, 1);
+	/* Off the primary's top-left corner: the source from (2, 1). */
+	d.bbox = (struct qxl_cmd_rect){ -2, -1, 4, 3 };
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nblend, 2);
+
+	d = t_draw(QXL_DRAW_ALPHA_BLEND, -2, -1, 4, 3);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
+	d.alpha = 0x60;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nblend, 3);
+	ASSERT_INT_EQ(blend_keyed, 0);
+	ASSERT_INT_EQ(blend_format, PIXMAN_x8r8g8b8);
+	d.src = t_image(SPICE_BITMAP_FMT_RGBA, rgba, 6, 4, 24);
+	d.alpha = 0xc0;
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = clip;
+	d.nclip = 2;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nblend, 4);
+	ASSERT_INT_EQ(blend_format, PIXMAN_a8r8g8b8);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	/* An alpha-only source: black through its alpha, not opaque. */
+	d.src = t_image(SPICE_BITMAP_FMT_8BIT_A, a8, 6, 4, 8);
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nblend, 5);
+	ASSERT_INT_EQ(blend_format, PIXMAN_a8r8g8b8);
+
+	nb = nbdamage;
+	d.alpha_flags = SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA;
+	t_ok(r, &d);
+	d.alpha_flags = 0;
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 3, 2 };	/* 2x */
+	t_ok(r, &d);
+	d.type = QXL_DRAW_TRANSPARENT;
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nblend, 5);
+	ASSERT_INT_EQ(nbdamage, nb + 3);
+	pixman_image_unref(replay);
+	render_free(r);
+}
+
 /* A COPY of an image the producer compressed, after the u32 size an
  * encoder wrote first; the stream stays in ob. */
 static struct qxl_cmd_draw
@@ -1166,6 +1325,7 @@ main(void)
 	test_text_callback();
 	test_pattern_callback();
 	test_stroke_callback();
+	test_blend_callback();
 	test_stroke();
 	test_compressed();
 	test_refusals();

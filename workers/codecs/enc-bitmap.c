@@ -3,8 +3,10 @@
  * enc-bitmap: uncompressed SPICE_IMAGE_TYPE_BITMAP data; contracts in
  * enc.h.  Layout from SPICE-NOTES 4.1: we always send 32BIT top-down rows
  * with a packed stride and no palette.  It is the fallback for clients
- * without the LZ4 cap (spice-html5).
+ * without the LZ4 cap (spice-html5).  enc_label_rgba() makes this or an
+ * LZ4 image of pixels with alpha an RGBA one.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <spice/enums.h>
@@ -55,5 +57,24 @@ enc_bitmap_encode(struct obuf *out, const struct enc_src *src,
 		for (row = 0; row < src->es_height; row++)
 			memcpy(dst + row * rowlen,
 			    src->es_data + row * src->es_stride, rowlen);
+	return 0;
+}
+
+int
+enc_label_rgba(struct obuf *out, size_t start, uint8_t type,
+    struct spd_err *err)
+{
+	/* The format byte: first of a bitmap's header; after an LZ4
+	 * image's u32 size and u8 top_down (enc-lz4.c). */
+	size_t at = type == SPICE_IMAGE_TYPE_BITMAP ? start :
+	    type == SPICE_IMAGE_TYPE_LZ4 ? start + 5 : SIZE_MAX;
+
+	if (at == SIZE_MAX)
+		return spd_err_set(err, "image type %u has no RGBA label",
+		    type);
+	if (out->ob_failed || at >= out->ob_len ||
+	    out->ob_data[at] != SPICE_BITMAP_FMT_32BIT)
+		return spd_err_set(err, "no 32-bit image at offset %zu", start);
+	out->ob_data[at] = SPICE_BITMAP_FMT_RGBA;
 	return 0;
 }

@@ -77,6 +77,14 @@ size_t	 enc_bitmap_bound(uint32_t width, uint32_t height);
 int	 enc_bitmap_encode(struct obuf *out, const struct enc_src *src,
 	    struct spd_err *err);
 
+/* Relabel the image data an encoder of type (SPICE_IMAGE_TYPE_BITMAP or
+ * LZ4) appended at out's offset start as SPICE_BITMAP_FMT_RGBA: the same
+ * bytes, each pixel's fourth then its alpha (premultiplied, as pixman's
+ * a8r8g8b8), which the 32-bit format ignores.  Returns 0, or -1 with err
+ * set for another type or data too short to be one. */
+int	 enc_label_rgba(struct obuf *out, size_t start, uint8_t type,
+	    struct spd_err *err);
+
 struct enc_quic;
 
 /* A QUIC encoder (model state and a row of residuals per channel).

@@ -206,3 +206,25 @@ ddraw_text(struct obuf *ob, const pixman_region32_t *area,
 			    row);
 	}
 }
+
+void
+ddraw_blend(struct obuf *ob, const pixman_region32_t *area,
+    const uint32_t *key, uint8_t alpha)
+{
+	const pixman_box32_t *ext;
+
+	ext = pixman_region32_extents((pixman_region32_t *)area);
+	ddraw_put_base(ob, area);
+	if (key == NULL) {
+		obuf_put_u8(ob, 0);		/* alpha_flags */
+		obuf_put_u8(ob, alpha);
+	}
+	/* src_bitmap: after itself, src_area and a key's two colours. */
+	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 +
+	    (key != NULL ? 8 : 0)));
+	ddraw_put_rect(ob, 0, 0, ext->y2 - ext->y1, ext->x2 - ext->x1);
+	if (key != NULL) {
+		obuf_put_u32le(ob, *key);	/* src_color */
+		obuf_put_u32le(ob, *key);	/* true_color: the canvas's */
+	}
+}

@@ -10,8 +10,10 @@
  * the producer tells of its heads (to clients with the cap), and updates are
  * images of the rendered primary (a solid area as DRAW_FILL), not replayed
  * draw commands, except moves, which go out as COPY_BITS, solid fills, which
- * go out as DRAW_FILL (dout_fill), strings, as DRAW_TEXT (dout_text), and
- * lines, as DRAW_STROKE (dout_stroke); display-draw.c spells those.
+ * go out as DRAW_FILL (dout_fill), strings, as DRAW_TEXT (dout_text),
+ * lines, as DRAW_STROKE (dout_stroke), and colour keys and alpha blends,
+ * as DRAW_TRANSPARENT and DRAW_ALPHA_BLEND (dout_blend); display-draw.c
+ * spells those.
  *
  * A client is only ever closed through its chan; chan calls dout_closed()
  * back, possibly from inside a send.  dc_busy keeps the struct alive while
@@ -538,6 +540,29 @@ dout_send_inval(struct dout_client *dc, const uint64_t *ids, int n)
 	chan_msg_end(dc->dc_chan);
 }
 
+/* Append src's image data as codec makes it (a GLZ image with window
+ * glz) to ob: 0, or -1 with err set (enc.h). */
+static int
+dout_encode(struct dout *d, struct obuf *ob, const struct enc_src *src,
+    enum dout_codec codec, struct enc_glz *glz, struct spd_err *err)
+{
+	switch (codec) {
+	case DOUT_JPEG:
+		return enc_jpeg_encode(d->d_jpeg, ob, src, ENC_JPEG_QUALITY,
+		    err);
+	case DOUT_LZ4:
+		return enc_lz4_encode(d->d_lz4, ob, src, err);
+	case DOUT_QUIC:
+		return enc_quic_encode(d->d_quic, ob, src, err);
+	case DOUT_LZ:
+		return enc_lz_encode(d->d_lz, ob, src, err);
+	case DOUT_GLZ:
+		return enc_glz_encode(glz, ob, src, err);
+	default:
+		return enc_bitmap_encode(ob, src, err);
+	}
+}
+
 /*
  * Encode box of the primary as the body of one DRAW_COPY with an image
  * of codec, for the viewers' caches as cache_id when not 0; a GLZ image
@@ -571,20 +596,7 @@ dout_encode_box(struct dout *d, pixman_image_t *prim, const pixman_box32_t *b,
 		    d->d_wk->wk_display);
 		return NULL;
 	}
-	if (codec == DOUT_JPEG)
-		rc = enc_jpeg_encode(d->d_jpeg, ob, &src, ENC_JPEG_QUALITY,
-		    &err);
-	else if (codec == DOUT_LZ4)
-		rc = enc_lz4_encode(d->d_lz4, ob, &src, &err);
-	else if (codec == DOUT_QUIC)
-		rc = enc_quic_encode(d->d_quic, ob, &src, &err);
-	else if (codec == DOUT_LZ)
-		rc = enc_lz_encode(d->d_lz, ob, &src, &err);
-	else if (codec == DOUT_GLZ)
-		rc = enc_glz_encode(glz, ob, &src, &err);
-	else
-		rc = enc_bitmap_encode(ob, &src, &err);
-	if (rc != 0) {
+	if ((rc = dout_encode(d, ob, &src, codec, glz, &err)) != 0) {
 		log_warn("display \"%s\": %ux%u image at %d,%d: %s",
 		    d->d_wk->wk_display, w, h, b->x1, b->y1, err.msg);
 		return NULL;
@@ -1501,7 +1513,8 @@ dout_extent_px(pixman_region32_t *r)
 }
 
 /* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
- * (dd_text, with dd_back) or a path (dd_stroke) on dd_area. */
+ * (dd_text, with dd_back), a path (dd_stroke) or a blend (dd_src, with
+ * dd_key or dd_alpha) on dd_area. */
 struct dout_draw {
 	const pixman_region32_t		*dd_area;
 	uint32_t			 dd_color;
@@ -1510,11 +1523,108 @@ struct dout_draw {
 	const struct qxl_cmd_text	*dd_text;
 	const uint32_t			*dd_back;
 	const struct qxl_cmd_stroke	*dd_stroke;
+	pixman_image_t			*dd_src;
+	const uint32_t			*dd_key;
+	uint8_t				 dd_alpha;
 };
 
-static void
+/* Set in a pixmap id (and key) of an image with alpha, which must not
+ * stand in for an opaque one of the same bytes. */
+#define DOUT_ID_RGBA	(1ull << 63)
+
+/*
+ * DRAW_TRANSPARENT or DRAW_ALPHA_BLEND of dd for client dc: its source
+ * as an image of the codec dc gets for a box of the primary (never lossy
+ * nor GLZ: the result must be the worker's, and a GLZ window wants every
+ * image in order; with alpha, LZ4 or without the cap a plain bitmap),
+ * from or into dc's pixmap cache as any image.  0, or -1 when it could
+ * not be built (logged): then dc gets the area as damage.
+ */
+static int
+dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
+{
+	struct dout *d = dc->dc_dout;
+	struct obuf *ob = &d->d_enc;
+	struct chan_shared *body;
+	struct enc_src src;
+	struct spd_err err;
+	pixman_box32_t all;
+	enum dout_codec codec;
+	uint64_t id = 0, key, evicted[DCACHE_MAX], px, rgba = 0;
+	size_t start;
+	int n = -1, cached = 0;
+
+	all.x1 = all.y1 = 0;
+	all.x2 = pixman_image_get_width(dd->dd_src);
+	all.y2 = pixman_image_get_height(dd->dd_src);
+	render_box_src(dd->dd_src, &all, &src);
+	if (dd->dd_key == NULL &&
+	    pixman_image_get_format(dd->dd_src) == PIXMAN_a8r8g8b8) {
+		rgba = DOUT_ID_RGBA;
+		codec = chan_has_cap(dc->dc_chan,
+		    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ? DOUT_LZ4 :
+		    DOUT_BITMAP;
+	} else if ((codec = dout_codec(dc, dd->dd_src, &all)) == DOUT_JPEG)
+		codec = DOUT_QUIC;
+	else if (codec == DOUT_GLZ)
+		codec = dout_codec_no_glz(dc);
+	px = (uint64_t)all.x2 * (uint64_t)all.y2;
+	if (px >= DCACHE_MIN_PX && dc->dc_pixmaps.dk_cap != 0) {
+		key = dcache_key(&src) ^ rgba;
+		if (dcache_seen(&dc->dc_pixmaps, key)) {
+			id = dcache_hash(&src) ^ rgba;
+			if (dcache_has(&dc->dc_pixmaps, id))
+				cached = 1;
+			else if ((n = dcache_add(&dc->dc_pixmaps, id, key, px,
+			    evicted)) < 0)
+				id = 0;
+		}
+	}
+	chan_body_prepare(ob);
+	obuf_reset(ob);
+	ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);
+	if (cached)
+		ddraw_put_image_desc(ob, id, SPICE_IMAGE_TYPE_FROM_CACHE, 0,
+		    src.es_width, src.es_height);
+	else {
+		ddraw_put_image_desc(ob, id != 0 ? id : ++d->d_image_id,
+		    dout_image_type[codec], id != 0 ?
+		    SPICE_IMAGE_FLAGS_CACHE_ME : 0, src.es_width,
+		    src.es_height);
+		start = ob->ob_len;
+		if (dout_encode(d, ob, &src, codec, NULL, &err) != 0 ||
+		    (rgba && enc_label_rgba(ob, start, dout_image_type[codec],
+		    &err) != 0)) {
+			log_warn("display \"%s\": %ux%u blend source: %s",
+			    d->d_wk->wk_display, src.es_width, src.es_height,
+			    err.msg);
+			goto fail;
+		}
+	}
+	if ((body = chan_shared_new(ob)) == NULL) {
+		log_warn("display \"%s\": building a %ux%u blend failed",
+		    d->d_wk->wk_display, src.es_width, src.es_height);
+		goto fail;
+	}
+	if (n > 0)
+		dout_send_inval(dc, evicted, n);
+	chan_shared_send(dc->dc_chan, dd->dd_key != NULL ?
+	    SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
+	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, body);
+	chan_shared_unref(body);
+	return 0;
+fail:
+	if (id != 0 && !cached)
+		dcache_forget(&dc->dc_pixmaps, id);
+	return -1;
+}
+
+/* Send dd to dc: 0, or -1 when it could not be built. */
+static int
 dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
 {
+	if (dd->dd_src != NULL)
+		return dout_send_blend(dc, dd);
 	if (dd->dd_text != NULL) {
 		ddraw_text(chan_msg_begin(dc->dc_chan,
 		    SPICE_MSG_DISPLAY_DRAW_TEXT), dd->dd_area, dd->dd_text,
@@ -1528,6 +1638,7 @@ dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
 	} else
 		dout_send_fill(dc, dd->dd_area, dd->dd_color, dd->dd_pat,
 		    dd->dd_ropd);
+	return 0;
 }
 
 /*
@@ -1556,8 +1667,9 @@ dout_forward(struct dout *d, const pixman_region32_t *damage,
 			continue;
 		}
 		dc->dc_busy++;
-		dout_send_draw(dc, dd);
-		if (!dc->dc_dead && exact != NULL)
+		if (dout_send_draw(dc, dd) != 0)
+			dout_damage_client(dc, damage);
+		else if (!dc->dc_dead && exact != NULL)
 			pixman_region32_subtract(&dc->dc_damage,
 			    &dc->dc_damage, (pixman_region32_t *)exact);
 		dout_client_unbusy(dc);
@@ -1655,6 +1767,32 @@ dout_stroke(void *arg, const pixman_region32_t *area,
 		return;
 	}
 	dout_forward(d, drawn, drawn, 0, &dd);
+}
+
+/*
+ * The render blend callback: src was put over area with a colour key or
+ * an alpha.  Viewers are sent the source and the operation: an image as
+ * large as the result the first time (often smaller: a sprite's keyed
+ * pixels are one colour, an icon's are not mixed with a photograph
+ * under it), and a name from their pixmap cache when the same source
+ * is drawn again, wherever it lands.
+ */
+void
+dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    const uint32_t *key, uint8_t alpha)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_draw dd = { .dd_area = area, .dd_src = src, .dd_key = key,
+	    .dd_alpha = alpha };
+
+	if (dout_on_stream(d, a) ||
+	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
+	    dout_extent_px(a) > DOUT_MAX_BLEND_PX) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_forward(d, area, NULL, 0, &dd);
 }
 
 void

@@ -41,6 +41,9 @@
 #define DOUT_MAX_DRAW_BYTES	(64u * 1024)
 /* ... and so is a fill whose pattern's image has more. */
 #define DOUT_MAX_PATTERN_BYTES	(16u * 1024)
+/* A blend whose source has more pixels than this is sent as damage (in
+ * bands, as any large picture). */
+#define DOUT_MAX_BLEND_PX	(512u * 512)
 /* Uncompressed bytes of one DRAW_COPY band during updates. */
 #define DOUT_BAND_BYTES		(1024u * 1024)
 /* ... in bands of a multiple of this many rows (see dout_send_band).
@@ -126,6 +129,15 @@ void	 dout_text(void *arg, const pixman_region32_t *area,
 void	 dout_stroke(void *arg, const pixman_region32_t *area,
 	    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
 	    uint32_t color, uint8_t rop3);
+/* The render blend callback (arg = the dout): src was put over area with
+ * a colour key or an alpha (render_blend_fn).  A client with room in its
+ * window is sent the source and the operation at once
+ * (DRAW_TRANSPARENT, DRAW_ALPHA_BLEND), its image from or into the
+ * client's pixmap cache as any image; the others, blends across the
+ * video stream, large ones and WebSocket clients (spice-html5 draws
+ * neither) get area as damage. */
+void	 dout_blend(void *arg, const pixman_region32_t *area,
+	    pixman_image_t *src, const uint32_t *key, uint8_t alpha);
 /* The primary now exists (render_surface(r, 0)): announce it to every
  * initialised client and send it whole. */
 void	 dout_primary_created(struct dout *);

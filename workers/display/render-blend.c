@@ -4,7 +4,10 @@
  * TRANSPARENT (a colour key), ALPHA_BLEND (OVER with a constant alpha)
  * and COMPOSITE (any pixman operator, transforms, filters, repeats and a
  * mask); contracts in render-int.h.  All but the colour key are pixman's
- * own composites.
+ * own composites.  An unscaled colour key or ALPHA_BLEND on the primary is
+ * reported with its source (render_blend_fn), which a viewer draws the
+ * same: spice-common's canvas keys on the RGB as render_transparent does
+ * and blends with the same pixman OVER.
  */
 #include <stdlib.h>
 
@@ -12,6 +15,48 @@
 
 #include "qxl-cmd.h"
 #include "render-int.h"
+
+/*
+ * A colour key (key not NULL) or an ALPHA_BLEND drawn on area of surface
+ * dst from img, whose pixel (ox, oy) lies on area's extents' top-left:
+ * to the blend callback, with the extents' part of img, when forwarded
+ * (fwd: unscaled, and no destination alpha), else as damage.
+ */
+static void
+render_blend_report(struct render *r, uint32_t surface, pixman_image_t *dst,
+    pixman_region32_t *area, int fwd, pixman_image_t *img, int32_t ox,
+    int32_t oy, const uint32_t *key, uint8_t alpha)
+{
+	const pixman_box32_t *ext = pixman_region32_extents(area);
+	pixman_format_code_t pf = pixman_image_get_format(img);
+	pixman_image_t *part = img;
+	int w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
+
+	if (!fwd || surface != 0 || r->r_blend == NULL ||
+	    pixman_image_get_format(dst) != PIXMAN_x8r8g8b8) {
+		render_report(r, surface, area);
+		return;
+	}
+	/* Anything but the extents of a 32-bit image is copied into one,
+	 * with alpha when its format has some (8BIT_A: black through it),
+	 * as pixman reads each format when it blends. */
+	if (ox != 0 || oy != 0 || pixman_image_get_width(img) != w ||
+	    pixman_image_get_height(img) != h || (pf != PIXMAN_x8r8g8b8 &&
+	    pf != PIXMAN_a8r8g8b8)) {
+		pf = PIXMAN_FORMAT_A(pf) > 0 ? PIXMAN_a8r8g8b8 :
+		    PIXMAN_x8r8g8b8;
+		if ((part = pixman_image_create_bits(pf, w, h, NULL, 0)) ==
+		    NULL) {
+			render_report(r, surface, area);
+			return;
+		}
+		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, part, ox,
+		    oy, 0, 0, 0, 0, w, h);
+	}
+	r->r_blend(r->r_arg, area, part, key, alpha);
+	if (part != img)
+		pixman_image_unref(part);
+}
 
 int
 render_transparent(struct render *r, uint32_t surface,
@@ -24,7 +69,7 @@ render_transparent(struct render *r, uint32_t surface,
 	uint32_t *drow, *srow;
 	uint8_t *copy;
 	int32_t sx, sy;
-	int n, i, x, y, skip, dstride, sstride;
+	int n, i, x, y, skip, dstride, sstride, fwd;
 
 	if ((dst = render_surface(r, surface)) == NULL)
 		return spd_err_set(err, "surface %u does not exist", surface);
@@ -42,6 +87,8 @@ render_transparent(struct render *r, uint32_t surface,
 	free(copy);
 	if (ss == NULL)
 		return -1;
+	fwd = bbox->x2 - bbox->x1 == sa.x2 - sa.x1 &&
+	    bbox->y2 - bbox->y1 == sa.y2 - sa.y1;
 	dstride = pixman_image_get_stride(dst) / 4;
 	sstride = pixman_image_get_stride(ss) / 4;
 	box = pixman_region32_rectangles(area, &n);
@@ -54,8 +101,9 @@ render_transparent(struct render *r, uint32_t surface,
 				if ((srow[x] ^ key) & 0xffffff)
 					drow[x] = srow[x];
 		}
+	key &= 0xffffff;
+	render_blend_report(r, surface, dst, area, fwd, ss, 0, 0, &key, 0);
 	pixman_image_unref(ss);
-	render_report(r, surface, area);
 	return 0;
 }
 
@@ -95,6 +143,7 @@ render_alpha_blend(struct render *r, uint32_t surface,
 {
 	pixman_image_t *dst, *img, *mask = NULL, *dview, *keep, *dkeep;
 	pixman_box32_t sa = *src_area;
+	const pixman_box32_t *ext;
 	pixman_color_t c = { 0, 0, 0, 0 };
 	uint8_t *copy;
 	int32_t sx, sy;
@@ -132,9 +181,13 @@ render_alpha_blend(struct render *r, uint32_t surface,
 	if (mask != NULL)
 		pixman_image_unref(mask);
 	render_unview(dview, dkeep);
+	ext = pixman_region32_extents(area);
+	render_blend_report(r, surface, dst, area, bbox->x2 - bbox->x1 ==
+	    sa.x2 - sa.x1 && bbox->y2 - bbox->y1 == sa.y2 - sa.y1 &&
+	    !(flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA), img,
+	    sx + ext->x1 - bbox->x1, sy + ext->y1 - bbox->y1, NULL, alpha);
 	render_unview(img, keep);
 	free(copy);
-	render_report(r, surface, area);
 	return 0;
 }
 

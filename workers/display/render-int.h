@@ -24,6 +24,7 @@ struct render {
 	render_fill_fn		 r_fill;
 	render_text_fn		 r_text;
 	render_stroke_fn	 r_stroke;
+	render_blend_fn		 r_blend;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more
 	 * to skip (render_find_move). */

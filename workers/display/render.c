@@ -61,6 +61,12 @@ render_set_stroke(struct render *r, render_stroke_fn stroke)
 }
 
 void
+render_set_blend(struct render *r, render_blend_fn blend)
+{
+	r->r_blend = blend;
+}
+
+void
 render_free(struct render *r)
 {
 	if (r == NULL)

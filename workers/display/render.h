@@ -92,6 +92,19 @@ typedef void (*render_stroke_fn)(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
     uint32_t color, uint8_t rop3);
 
+/* Blend callback: area (never empty, within it) of the (xRGB) primary
+ * now holds src put over what it held, src's pixel 0,0 on area's
+ * extents' top-left, unscaled: with key not NULL (TRANSPARENT) each
+ * pixel whose RGB is not *key's (0xRRGGBB) replaced by src's, else
+ * (ALPHA_BLEND) src OVER the pixel through the constant alpha (a src in
+ * x8r8g8b8 is opaque, one in a8r8g8b8 has premultiplied alpha of its
+ * own), as SPICE's canvas draws either.  src is the extents' size, rows
+ * top-down, a positive stride.  A viewer can be sent the source and the
+ * operation instead of the result: an icon drawn again costs it a name
+ * from its cache.  src and the region belong to render. */
+typedef void (*render_blend_fn)(void *arg, const pixman_region32_t *area,
+    pixman_image_t *src, const uint32_t *key, uint8_t alpha);
+
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
  * stride); rb_size bytes are readable from the lowest row's start. */
@@ -165,6 +178,10 @@ void	 render_set_text(struct render *, render_text_fn text);
  * its path (render_stroke_fn) to stroke, with render_set_damage's arg,
  * instead of as damage; NULL: as damage. */
 void	 render_set_stroke(struct render *, render_stroke_fn stroke);
+/* Report unscaled TRANSPARENT and ALPHA_BLEND (without DEST_HAS_ALPHA)
+ * on an xRGB primary to blend, with render_set_damage's arg, instead of
+ * as damage; NULL: as damage. */
+void	 render_set_blend(struct render *, render_blend_fn blend);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);
 

@@ -51,6 +51,7 @@ role_display_start(struct worker *wk, struct spd_err *err)
 	render_set_fill(rd->rd_render, dout_fill);
 	render_set_text(rd->rd_render, dout_text);
 	render_set_stroke(rd->rd_render, dout_stroke);
+	render_set_blend(rd->rd_render, dout_blend);
 	if ((rd->rd_cmd = dcmd_new(wk, rd->rd_render, rd->rd_dout,
 	    err)) == NULL) {
 		dout_free(rd->rd_dout);

@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Colour keys and alpha blends a producer draws (TRANSPARENT, and
+ALPHA_BLEND of an opaque source or of one with alpha of its own) reach
+viewers as the source and the operation, not as the result: a raw client
+that keeps up gets one DRAW_TRANSPARENT or DRAW_ALPHA_BLEND for each and
+no image, and a source drawn again (an icon over a photograph, wherever
+it lands) comes from its pixmap cache, for a fraction of the bytes the
+results cost as images (a WebSocket client's, which gets images:
+spice-html5 draws neither).  A client without the LZ4 cap gets the
+sources with alpha as plain RGBA bitmaps.  Every client ends with the
+worker's picture: the raw clients decoding the commands as spice-common's
+canvas does, spice-gtk drawing them itself, the WebSocket client from
+the worker's images; a raw client that stopped reading too, once it
+reads.  066 checks spice-gtk's drawing of each against a model."""
+
+import random
+
+import common
+import ppm
+import rawlink
+import rawspice
+import spice_client
+import wsclient
+from common import check
+
+W, H = 320, 240
+SIDE = 64       # each source is SIDE x SIDE: large enough for the cache
+
+
+def icons(rng, n):
+    """n blends of three sources at random places on the picture."""
+    out = []
+    for k in range(n):
+        x, y = rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE)
+        kind = k % 3
+        if kind == 0:
+            out.append("transparent %d %d %d %d 7 00ff00" % (x, y, SIDE, SIDE))
+        elif kind == 1:
+            out.append("alphablend %d %d %d %d 8 150" % (x, y, SIDE, SIDE))
+        else:
+            out.append("alphaicon %d %d %d %d 9 %d" % (x, y, SIDE, SIDE, rng.choice((255, 200))))
+    return out
+
+
+def diff(a, b):
+    return ppm.describe_diff(ppm.diff(a, b, W, H))
+
+
+def main():
+    sp = common.Spiced(password="pw")
+    common.wait_producer_socket(sp)
+    prod = common.ScriptProducer(sp)
+    sessions = [rawspice.open_session(sp.port, "pw") for _ in range(4)]
+    fast = rawspice.display_client(sp.port, "pw", sessions[0].session_id)
+    plain = rawspice.display_client(sp.port, "pw", sessions[1].session_id, lz4=False)
+    slow = rawspice.display_client(sp.port, "pw", sessions[2].session_id)
+    res, ws = wsclient.link(sp.port, "pw", channel_type=rawlink.CHANNEL_DISPLAY,
+                            connection_id=sessions[3].session_id, channel_caps=(0,))
+    check(res == 0, "WebSocket display link: %s" % rawlink.ERR.get(res, res))
+    web = rawspice.DisplayChannel(ws, mini=True)
+    web.send_init()
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_primary(10)
+
+    prod.say("photo 0 0 320 240 2")
+    for d in (fast, plain, slow, web):
+        d.wait_mark(10)
+        d.settle(0.3)
+    picture = fast.rgb()
+    for name, d in (("no LZ4", plain), ("slow", slow), ("WebSocket", web)):
+        check(d.rgb() == picture, "first picture differs for the %s viewer" % name)
+    c.wait_pixels(picture, 10)
+
+    rng = random.Random(75)
+    lines = icons(rng, 60)
+    draws0, cached0, seen0 = fast.draws, fast.from_cache, len(fast.received)
+    pdraws0, web_seen0, slow_blends0 = plain.draws, len(web.received), slow.blends + slow.keyed
+    for i in range(0, len(lines), 6):
+        prod.say("; ".join(lines[i:i + 6]))
+        for d in (fast, plain):
+            d.settle(0.1)
+        web.settle(0.05)
+    for d in (fast, plain, web):
+        d.settle(0.3)
+    check(fast.draws == draws0 and plain.draws == pdraws0,
+          "blends sent as %d and %d images to viewers that keep up"
+          % (fast.draws - draws0, plain.draws - pdraws0))
+    for name, d in (("LZ4", fast), ("no LZ4", plain)):
+        check(d.keyed == 20 and d.blends == 40,
+              "%s viewer: 20 colour keys and 40 blends drawn, got %d DRAW_TRANSPARENT and "
+              "%d DRAW_ALPHA_BLEND" % (name, d.keyed, d.blends))
+    check(web.keyed == 0 and web.blends == 0, "the WebSocket viewer got %d blends"
+          % (web.keyed + web.blends))
+    # Each source goes as an image twice (the second time into the cache),
+    # then by name.
+    check(fast.from_cache - cached0 == len(lines) - 6,
+          "%d of %d sources came from the cache" % (fast.from_cache - cached0, len(lines)))
+    check((1, rawspice.BITMAP_FMT_RGBA) in fast.lz4_formats,
+          "the icon with alpha did not come as an RGBA LZ4 image: %r" % fast.lz4_formats)
+    check(rawspice.IMAGE_LZ4 not in plain.images and plain.images.get(rawspice.IMAGE_BITMAP),
+          "the viewer without LZ4 got images %r" % plain.images)
+    sent = sum(size for _t, size in fast.received[seen0:])
+    as_images = sum(size for _t, size in web.received[web_seen0:])
+    print("%d blends: %d bytes as sources and operations, %d as images"
+          % (len(lines), sent, as_images))
+    check(sent * 4 < as_images, "%d blends cost %d bytes, as images %d"
+          % (len(lines), sent, as_images))
+    after = fast.rgb()
+    check(after != picture, "the blends changed nothing")
+    check(web.rgb() == after, "WebSocket viewer (the worker's blends): %s"
+          % diff(web.rgb(), after))
+    check(plain.rgb() == after, "viewer without LZ4: %s" % diff(plain.rgb(), after))
+    c.wait_pixels(after, 10)
+
+    # The slow viewer was sent blends until its window was full, then
+    # images; once it reads it has the same picture.
+    slow.settle(0.5, timeout=20)
+    check(slow.blends + slow.keyed > slow_blends0 and slow.draws > 1,
+          "the viewer that stopped reading got %d blends, %d images"
+          % (slow.blends + slow.keyed - slow_blends0, slow.draws))
+    check(slow.rgb() == after, "viewer that stopped reading: %s" % diff(slow.rgb(), after))
+    check(sp.alive(), "spiced died")
+
+
+common.run(main)

@@ -621,6 +621,39 @@ dout_send_fill(struct dout_client *dc, const pixman_region32_t *area,
 }
 
 /*
+ * Where src (px pixels; tag set in its names when it has alpha) stands in
+ * client dc's pixmap cache (display-cache.h): 1 when dc holds it (*id its
+ * name: send FROM_CACHE); else 0 with *id the name to send it with
+ * CACHE_ME (the ids dc must drop first in evicted, *nevicted of them), or
+ * 0 for an image sent as it is (seen for the first time, too small, no
+ * room, or no cache).
+ */
+static int
+dout_cache_lookup(struct dout_client *dc, const struct enc_src *src,
+    uint64_t px, uint64_t tag, uint64_t *id, uint64_t *evicted,
+    int *nevicted)
+{
+	uint64_t key;
+
+	*id = 0;
+	*nevicted = 0;
+	if (px < DCACHE_MIN_PX || dc->dc_pixmaps.dk_cap == 0)
+		return 0;
+	key = dcache_key(src) ^ tag;
+	if (!dcache_seen(&dc->dc_pixmaps, key))
+		return 0;
+	*id = dcache_hash(src) ^ tag;
+	if (dcache_has(&dc->dc_pixmaps, *id))
+		return 1;
+	if ((*nevicted = dcache_add(&dc->dc_pixmaps, *id, key, px,
+	    evicted)) < 0) {
+		*nevicted = 0;
+		*id = 0;
+	}
+	return 0;
+}
+
+/*
  * Send box of the primary to the client as one DRAW_COPY (DRAW_FILL when
  * it is one colour).  Viewers that
  * keep up ask for the same boxes of the same primary in turn, so the body
@@ -636,7 +669,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	enum dout_codec codec;
 	struct enc_src src;
 	pixman_region32_t one;
-	uint64_t id = 0, key, evicted[DCACHE_MAX], px;
+	uint64_t id = 0, evicted[DCACHE_MAX], px;
 	uint32_t color;
 	int n = -1;
 
@@ -655,20 +688,11 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	 * viewer's cache (display-cache.h), and once there is sent again
 	 * by name. */
 	px = (uint64_t)(b->x2 - b->x1) * (uint64_t)(b->y2 - b->y1);
-	if (codec != DOUT_JPEG && px >= DCACHE_MIN_PX &&
-	    dc->dc_pixmaps.dk_cap != 0) {
-		render_box_src(prim, b, &src);
-		key = dcache_key(&src);
-		if (dcache_seen(&dc->dc_pixmaps, key)) {
-			id = dcache_hash(&src);
-			if (dcache_has(&dc->dc_pixmaps, id)) {
-				dout_send_from_cache(dc, b, id);
-				return 0;
-			}
-			if ((n = dcache_add(&dc->dc_pixmaps, id, key, px,
-			    evicted)) < 0)
-				id = 0;
-		}
+	render_box_src(prim, b, &src);
+	if (codec != DOUT_JPEG && dout_cache_lookup(dc, &src, px, 0, &id,
+	    evicted, &n)) {
+		dout_send_from_cache(dc, b, id);
+		return 0;
 	}
 	if (codec == DOUT_GLZ) {
 		/* This client's window: its own image, sent now.  One too
@@ -1550,9 +1574,9 @@ dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
 	struct spd_err err;
 	pixman_box32_t all;
 	enum dout_codec codec;
-	uint64_t id = 0, key, evicted[DCACHE_MAX], px, rgba = 0;
+	uint64_t id, evicted[DCACHE_MAX], px, rgba = 0;
 	size_t start;
-	int n = -1, cached = 0;
+	int n, cached;
 
 	all.x1 = all.y1 = 0;
 	all.x2 = pixman_image_get_width(dd->dd_src);
@@ -1569,17 +1593,7 @@ dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
 	else if (codec == DOUT_GLZ)
 		codec = dout_codec_no_glz(dc);
 	px = (uint64_t)all.x2 * (uint64_t)all.y2;
-	if (px >= DCACHE_MIN_PX && dc->dc_pixmaps.dk_cap != 0) {
-		key = dcache_key(&src) ^ rgba;
-		if (dcache_seen(&dc->dc_pixmaps, key)) {
-			id = dcache_hash(&src) ^ rgba;
-			if (dcache_has(&dc->dc_pixmaps, id))
-				cached = 1;
-			else if ((n = dcache_add(&dc->dc_pixmaps, id, key, px,
-			    evicted)) < 0)
-				id = 0;
-		}
-	}
+	cached = dout_cache_lookup(dc, &src, px, rgba, &id, evicted, &n);
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);

@@ -1550,6 +1550,14 @@ struct dout_draw {
 	pixman_image_t			*dd_src;
 	const uint32_t			*dd_key;
 	uint8_t				 dd_alpha;
+	struct dout_memo		*dd_memo;
+};
+
+/* A blend's source encoded once for all its viewers: the image data
+ * (after the descriptor) each codec made of it, and whether it has. */
+struct dout_memo {
+	struct obuf	m_data[DOUT_GLZ + 1];
+	int		m_state[DOUT_GLZ + 1];	/* 0 not yet, 1 made, -1 failed */
 };
 
 /* Set in a pixmap id (and key) of an image with alpha, which must not
@@ -1561,21 +1569,21 @@ struct dout_draw {
  * as an image of the codec dc gets for a box of the primary (never lossy
  * nor GLZ: the result must be the worker's, and a GLZ window wants every
  * image in order; with alpha, LZ4 or without the cap a plain bitmap),
- * from or into dc's pixmap cache as any image.  0, or -1 when it could
+ * from or into dc's pixmap cache as any image, encoded once for all
+ * viewers that get the same codec (dd's memo).  0, or -1 when it could
  * not be built (logged): then dc gets the area as damage.
  */
 static int
 dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
 {
 	struct dout *d = dc->dc_dout;
-	struct obuf *ob = &d->d_enc;
+	struct obuf *ob = &d->d_enc, *m;
 	struct chan_shared *body;
 	struct enc_src src;
 	struct spd_err err;
 	pixman_box32_t all;
 	enum dout_codec codec;
 	uint64_t id, evicted[DCACHE_MAX], px, rgba = 0;
-	size_t start;
 	int n, cached;
 
 	all.x1 = all.y1 = 0;
@@ -1605,15 +1613,21 @@ dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
 		    dout_image_type[codec], id != 0 ?
 		    SPICE_IMAGE_FLAGS_CACHE_ME : 0, src.es_width,
 		    src.es_height);
-		start = ob->ob_len;
-		if (dout_encode(d, ob, &src, codec, NULL, &err) != 0 ||
-		    (rgba && enc_label_rgba(ob, start, dout_image_type[codec],
-		    &err) != 0)) {
-			log_warn("display \"%s\": %ux%u blend source: %s",
-			    d->d_wk->wk_display, src.es_width, src.es_height,
-			    err.msg);
-			goto fail;
+		m = &dd->dd_memo->m_data[codec];
+		if (dd->dd_memo->m_state[codec] == 0) {
+			if (dout_encode(d, m, &src, codec, NULL, &err) != 0 ||
+			    (rgba && enc_label_rgba(m, 0, dout_image_type[codec],
+			    &err) != 0)) {
+				log_warn("display \"%s\": %ux%u blend source: %s",
+				    d->d_wk->wk_display, src.es_width,
+				    src.es_height, err.msg);
+				dd->dd_memo->m_state[codec] = -1;
+			} else
+				dd->dd_memo->m_state[codec] = 1;
 		}
+		if (dd->dd_memo->m_state[codec] < 0)
+			goto fail;
+		obuf_put_bytes(ob, m->ob_data, m->ob_len);
 	}
 	if ((body = chan_shared_new(ob)) == NULL) {
 		log_warn("display \"%s\": building a %ux%u blend failed",
@@ -1797,8 +1811,10 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 {
 	struct dout *d = arg;
 	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_memo memo;
 	struct dout_draw dd = { .dd_area = area, .dd_src = src, .dd_key = key,
-	    .dd_alpha = alpha };
+	    .dd_alpha = alpha, .dd_memo = &memo };
+	unsigned i;
 
 	if (dout_on_stream(d, a) ||
 	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
@@ -1806,7 +1822,12 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 		dout_damage(d, area);
 		return;
 	}
+	memset(&memo, 0, sizeof(memo));
+	for (i = 0; i <= DOUT_GLZ; i++)
+		obuf_init(&memo.m_data[i]);
 	dout_forward(d, area, NULL, 0, &dd);
+	for (i = 0; i <= DOUT_GLZ; i++)
+		obuf_free(&memo.m_data[i]);
 }
 
 void

@@ -8,11 +8,13 @@
  * FROM_CACHE, the producer's fills).
  *
  * Input byte 0: bit 0 the LZ4 cap, bit 1 the stream-report cap, bits 2-4
- * the worker flags (JPEG always, streaming all, GLZ images); byte 1 the write chunk
+ * the worker flags (JPEG always, streaming all, GLZ images), bit 5 no
+ * composite cap; byte 1 the write chunk
  * (1..256 bytes).  Then records of a kind byte and a length byte: kind 0
  * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
  * y, size), or a colour key or alpha blend when bit 2 of the kind byte is
- * set (fz_blend), 2 a move (dx, dy), or a polyline when bit 2 is set
+ * set (fz_blend), a composite when bit 3 is (fz_composite), 2 a move
+ * (dx, dy), or a polyline when bit 2 is set
  * (fz_stroke), 3 a fill (fz_fill), or a string when bit 2 is set
  * (fz_text).
  *
@@ -176,6 +178,57 @@ fz_blend(struct render *r, const uint8_t *p)
 	(void)render_draw(r, &dr, &err);
 }
 
+/* A COMPOSITE with operator p[1] % 14 of a 1x1 source repeated (bit 0 of
+ * p[0]) or a 12x8 RGBA one, through a 12x8 8BIT_A mask when bit 1 is set,
+ * with a translating source transform when bit 2 is, onto a 12x8 bbox at
+ * p[2], p[3], partly off the primary or not. */
+static void
+fz_composite(struct render *r, const uint8_t *p)
+{
+	static uint32_t px[12 * 8];
+	static uint8_t m8[12 * 8];
+	static const int32_t shift[6] = { 0x10000, 0, 0x20000, 0, 0x10000, 0 };
+	struct qxl_cmd_draw dr;
+	struct spd_err err;
+	int32_t x = p[2] % (FW + 6) - 6, y = p[3] % (FH + 4) - 4;
+	int i;
+
+	for (i = 0; i < 12 * 8; i++) {
+		px[i] = (uint32_t)(p[0] + i * 29) * 0x01020304u;
+		m8[i] = (uint8_t)(p[1] + i * 11);
+	}
+	memset(&dr, 0, sizeof(dr));
+	dr.type = QXL_DRAW_COMPOSITE;
+	dr.bbox = (struct qxl_cmd_rect){ x, y, x + 12, y + 8 };
+	dr.clip_type = SPICE_CLIP_TYPE_NONE;
+	dr.src.kind = QXL_CMD_SRC_BITMAP;
+	dr.src.format = p[0] & 1 ? SPICE_BITMAP_FMT_32BIT :
+	    SPICE_BITMAP_FMT_RGBA;
+	dr.src.width = p[0] & 1 ? 1 : 12;
+	dr.src.height = p[0] & 1 ? 1 : 8;
+	dr.src.stride = (int32_t)dr.src.width * 4;
+	dr.src.pixels = (const uint8_t *)px;
+	dr.src.size = (size_t)dr.src.stride * dr.src.height;
+	dr.composite.flags = p[1] % 14 | (p[0] & 1 ? 1u << 14 : 0);
+	if (p[0] & 2) {
+		dr.composite.flags |= SPICE_COMPOSITE_HAS_MASK;
+		dr.composite.has_mask = 1;
+		dr.composite.mask.kind = QXL_CMD_SRC_BITMAP;
+		dr.composite.mask.format = SPICE_BITMAP_FMT_8BIT_A;
+		dr.composite.mask.width = 12;
+		dr.composite.mask.height = 8;
+		dr.composite.mask.stride = 12;
+		dr.composite.mask.pixels = m8;
+		dr.composite.mask.size = sizeof(m8);
+	}
+	if (p[0] & 4) {
+		dr.composite.flags |= SPICE_COMPOSITE_HAS_SRC_TRANSFORM;
+		dr.composite.has_src_transform = 1;
+		memcpy(dr.composite.src_transform, shift, sizeof(shift));
+	}
+	(void)render_draw(r, &dr, &err);
+}
+
 /* A fill: ROP descriptor p[0] | p[1] << 8 (its 11 bits), at p[2],
  * p[3], through a clip of two boxes when bit 7 of p[1] is set; with a
  * 4x3 pattern brush when bit 6 is, else solid. */
@@ -315,6 +368,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_set_text(r, dout_text);
 	render_set_stroke(r, dout_stroke);
 	render_set_blend(r, dout_blend);
+	render_set_composite(r, dout_composite);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);
@@ -326,7 +380,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ic.channel_type = SPICE_CHANNEL_DISPLAY;
 	ic.mini_header = 1;
 	ic.channel_caps[0] = (data[0] & 1 ? 1u << SPICE_DISPLAY_CAP_LZ4_COMPRESSION :
-	    0) | (data[0] & 2 ? 1u << SPICE_DISPLAY_CAP_STREAM_REPORT : 0);
+	    0) | (data[0] & 2 ? 1u << SPICE_DISPLAY_CAP_STREAM_REPORT : 0) |
+	    (data[0] & 32 ? 0 : 1u << SPICE_DISPLAY_CAP_COMPOSITE);
 	ic.n_channel_caps = 1;
 	snprintf(ic.peer, sizeof(ic.peer), "fuzz");
 	FUZZ_CHECK(dout_client_add(d, cl[0], 1, 2, &ic, &err) == 0);
@@ -344,7 +399,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					break;
 			break;
 		case 1:
-			if (len >= 4 && data[off] & 4)
+			if (len >= 4 && data[off] & 8)
+				fz_composite(r, data + off + 2);
+			else if (len >= 4 && data[off] & 4)
 				fz_blend(r, data + off + 2);
 			else if (len >= 4)
 				fz_draw(r, data + off + 2);

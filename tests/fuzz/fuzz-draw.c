@@ -186,6 +186,77 @@ fuzz_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	obuf_free(&ob);
 }
 
+/* The plain bitmap of a 32-bit image, descriptor first, labelled RGBA
+ * when it has alpha. */
+static void
+fuzz_put_bitmap(struct obuf *ob, pixman_image_t *img)
+{
+	struct spd_err err;
+	struct enc_src es;
+	size_t start;
+
+	es.es_data = (const uint8_t *)pixman_image_get_data(img);
+	es.es_stride = (size_t)pixman_image_get_stride(img);
+	es.es_width = (uint32_t)pixman_image_get_width(img);
+	es.es_height = (uint32_t)pixman_image_get_height(img);
+	ddraw_put_image_desc(ob, 1, SPICE_IMAGE_TYPE_BITMAP, 0, es.es_width,
+	    es.es_height);
+	start = ob->ob_len;
+	FUZZ_CHECK(enc_bitmap_encode(ob, &es, &err) == 0);
+	if (pixman_image_get_format(img) == PIXMAN_a8r8g8b8)
+		FUZZ_CHECK(enc_label_rgba(ob, start, SPICE_IMAGE_TYPE_BITMAP,
+		    &err) == 0);
+}
+
+static void
+fuzz_composite(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, pixman_image_t *src, pixman_image_t *mask,
+    const struct qxl_cmd_composite *c)
+{
+	pixman_image_t *img[2] = { src, mask };
+	pixman_format_code_t f;
+	struct obuf ob;
+	size_t want, mask_at = 0, w, h;
+	int i, n;
+
+	fuzz_inside(area);
+	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
+	FUZZ_CHECK(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= FUZZ_PW &&
+	    bbox->y2 <= FUZZ_PH && bbox->x1 < bbox->x2 && bbox->y1 < bbox->y2);
+	FUZZ_CHECK(!c->has_src_transform && !c->has_mask_transform);
+	pixman_region32_rectangles((pixman_region32_t *)area, &n);
+	want = 21 + 4 + 16 * (size_t)n + 4 + 4 + (mask != NULL ? 4 : 0) + 8;
+	for (i = 0; i < 2; i++) {
+		if (img[i] == NULL)
+			continue;
+		f = pixman_image_get_format(img[i]);
+		FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
+		w = (size_t)pixman_image_get_width(img[i]);
+		h = (size_t)pixman_image_get_height(img[i]);
+		FUZZ_CHECK(pixman_image_get_stride(img[i]) >= (int)w * 4);
+		if (w * h > 65536)
+			return;
+		want += 18 + 18 + w * h * 4;
+	}
+	/* DisplayBase with the bbox and the area as clip (or none when it
+	 * is the bbox), the fixed part, the source, the mask. */
+	obuf_init(&ob);
+	ddraw_composite(&ob, area, bbox, c, mask != NULL, &mask_at);
+	if (n == 1 && memcmp(pixman_region32_extents(
+	    (pixman_region32_t *)area), bbox, sizeof(*bbox)) == 0)
+		want -= 4 + 16;
+	fuzz_put_bitmap(&ob, src);
+	if (mask != NULL) {
+		ddraw_point_here(&ob, mask_at);
+		FUZZ_CHECK((ob.ob_data[mask_at] | ob.ob_data[mask_at + 1] << 8 |
+		    ob.ob_data[mask_at + 2] << 16 |
+		    (uint32_t)ob.ob_data[mask_at + 3] << 24) == ob.ob_len);
+		fuzz_put_bitmap(&ob, mask);
+	}
+	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == want);
+	obuf_free(&ob);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -214,6 +285,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		render_set_text(r, fuzz_text);
 		render_set_stroke(r, fuzz_stroke);
 		render_set_blend(r, fuzz_blend);
+		render_set_composite(r, fuzz_composite);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,

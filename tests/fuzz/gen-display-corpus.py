@@ -8,7 +8,8 @@ bytes, 1 a drawing (seed, x, y, size), 2 a move (dx, dy), 3 a fill
 (descriptor low, high | pattern << 6 | clip << 7, x, y), 7 a string (A4 | back << 1, colour,
 x, y), 6 a polyline (closed | XOR << 1 and colour, x0, y0, x1, y1; points
 offset by 64), 5 a blend (key | RGBA << 1 | scaled << 2, alpha, x + 10,
-y + 7)."""
+y + 7), 9 a composite (1x1 source | mask << 1 | transform << 2, op, x + 6,
+y + 4); byte 0 bit 5: no composite cap."""
 
 import os
 import struct
@@ -50,6 +51,10 @@ def blend(flags, alpha, x, y):
     return bytes([5, 4, flags, alpha, x + 10, y + 7])
 
 
+def composite(flags, op, x, y):
+    return bytes([9, 4, flags, op, x + 6, y + 4])
+
+
 def init(cache=20971520):
     return client(mini(INIT, struct.pack("<BqBi", 1, cache, 1, 3145728)))
 
@@ -76,6 +81,10 @@ SEEDS = {
     blend(2, 100, -5, -3) + blend(4, 200, 10, 10) + blend(5, 0, 0, 0) +
     client(mini(PREF, b"\x01")) + blend(0, 90, 20, 20) + blend(2, 90, 20, 20),
     "blends-plain": b"\x00\x3f" + init() + blend(0, 120, 3, 3) + blend(3, 77, 40, 30),
+    "composites": b"\x01\x3f" + init() + draw(3, 0, 0, 63) +
+    composite(3, 3, 5, 5) + composite(2, 1, 20, 10) + composite(0, 12, 40, 30) +
+    composite(6, 3, 10, 10) + composite(1, 3, -3, 2) + composite(3, 3, 5, 5),
+    "composites-nocap": b"\x21\x3f" + init() + composite(3, 3, 5, 5) + composite(2, 3, 9, 9),
     "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),
     "bad-init": b"\x00\x07" + client(mini(INIT, b"\0" * 13)),
     "unknown": b"\x00\x07" + init() + client(mini(999, b"x")),

@@ -5,9 +5,11 @@ and seen by spice-gtk pixel for pixel against a rendering modelled here:
 FILL with each ROP descriptor operator (with and without the inversion
 flags), pattern brushes, 1-bit masks (inverted too), ROP3 codes, OPAQUE,
 TRANSPARENT, ALPHA_BLEND (of an opaque source, and of one with alpha of
-its own), COMPOSITE through a transform, an 8-bit palette bitmap, A1, A4
-and A8 text (spice-gtk draws A1 and A4 strings, lines, colour keys and
-alpha blends itself from the commands, 074, 075), strokes, BLACKNESS, WHITENESS, INVERS, and
+its own), COMPOSITE through a transform and through an alpha mask (OVER
+and SRC), an 8-bit palette bitmap, A1, A4
+and A8 text (spice-gtk draws A1 and A4 strings, lines, colour keys, alpha
+blends and composites without transforms itself from the commands, 074,
+075), strokes, BLACKNESS, WHITENESS, INVERS, and
 images the producer compressed: QUIC and LZ exact, JPEG within a few
 levels.  The
 model spells out SPICE's semantics (the named raster operations of
@@ -143,10 +145,24 @@ class Model:
 
     def alphaicon(self, x, y, w, h, s, a):
         def f(i, j, X, Y, d):
-            sa, c = (37 * i + 23 * j) & 255, pat(i, j, s)
-            pm = sum((c >> sh & 255) * sa // 255 << sh for sh in (0, 8, 16))
-            return over(pm, a, d, sa)
+            c, sa = self.icon_px(i, j, s)
+            return over(c, a, d, sa)
         self.box(x, y, w, h, f)
+
+    @staticmethod
+    def icon_px(i, j, s):
+        """alphaicon's source pixel: (premultiplied colour, alpha)."""
+        sa, c = (37 * i + 23 * j) & 255, pat(i, j, s)
+        return sum((c >> sh & 255) * sa // 255 << sh for sh in (0, 8, 16)), sa
+
+    def compositemask(self, x, y, w, h, s, op):
+        def f(i, j, X, Y, d):
+            c, sa = self.icon_px(i, j, s)
+            return over(c, (8 * i + 4 * j) & 255, d if op == 3 else 0, sa)
+        self.box(x, y, w, h, f)
+
+    def compositetext(self, x, y, w, h, rgb):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: over(rgb, (8 * i + 4 * j) & 255, d))
 
     def composite(self, x, y, w, h, s):
         self.box(x, y, w, h, lambda i, j, X, Y, d: pat(i // 2, j // 2, s))
@@ -206,6 +222,7 @@ class Model:
 WORDS = {("compressed", 0)}
 # Arguments written in hex, per command (position after the name).
 HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3", 4),
+       ("compositetext", 4),
        ("opaque", 5), ("opaque", 6), ("transparent", 5), ("text", 2), ("text8", 2),
        ("text4", 2), ("textback", 2), ("textback", 3),
        ("stroke", 0)}
@@ -257,6 +274,13 @@ def main():
     batch("ALPHA_BLEND of an RGBA source", [
         "alphaicon 250 60 40 30 13 255",
         "alphaicon 270 75 40 30 13 200",
+    ])
+    # COMPOSITE without transforms, through an alpha mask: an RGBA icon
+    # OVER and SRC, and a colour (a 1x1 source, repeated) as text is.
+    batch("COMPOSITE through a mask", [
+        "compositemask 250 160 40 30 14 3",
+        "compositemask 270 175 30 20 15 1",
+        "compositetext 200 100 50 25 ff8040",
     ])
     batch("text, strokes, BLACKNESS, WHITENESS, INVERS", [
         "text 10 190 ffff00",

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Colour keys and alpha blends a producer draws (TRANSPARENT, and
-ALPHA_BLEND of an opaque source or of one with alpha of its own) reach
-viewers as the source and the operation, not as the result: a raw client
-that keeps up gets one DRAW_TRANSPARENT or DRAW_ALPHA_BLEND for each and
-no image, and a source drawn again (an icon over a photograph, wherever
-it lands) comes from its pixmap cache, for a fraction of the bytes the
-results cost as images (a WebSocket client's, which gets images:
-spice-html5 draws neither).  A client without the LZ4 cap gets the
+"""Colour keys, alpha blends and composites a producer draws
+(TRANSPARENT, ALPHA_BLEND of an opaque source or of one with alpha of its
+own, COMPOSITE through an alpha mask without transforms: an icon, or
+anti-aliased text as X drivers draw it, a colour through a glyph mask)
+reach viewers as the images and the operation, not as the result: a raw
+client that keeps up gets one DRAW_TRANSPARENT, DRAW_ALPHA_BLEND or
+DRAW_COMPOSITE for each and no image, and an image drawn again (an icon
+over a photograph, wherever it lands) comes from its pixmap cache, for a
+fraction of the bytes the results cost as images (a WebSocket client's,
+which gets images: spice-html5 draws none of them, nor announces
+composites).  A client without the LZ4 cap gets the
 sources with alpha as plain RGBA bitmaps.  Every client ends with the
 worker's picture: the raw clients decoding the commands as spice-common's
 canvas does, spice-gtk drawing them itself, the WebSocket client from
@@ -52,9 +55,11 @@ def main():
     common.wait_producer_socket(sp)
     prod = common.ScriptProducer(sp)
     sessions = [rawspice.open_session(sp.port, "pw") for _ in range(4)]
-    fast = rawspice.display_client(sp.port, "pw", sessions[0].session_id)
-    plain = rawspice.display_client(sp.port, "pw", sessions[1].session_id, lz4=False)
-    slow = rawspice.display_client(sp.port, "pw", sessions[2].session_id)
+    comp = (rawspice.DISPLAY_CAP_COMPOSITE,)
+    fast = rawspice.display_client(sp.port, "pw", sessions[0].session_id, extra_caps=comp)
+    plain = rawspice.display_client(sp.port, "pw", sessions[1].session_id, lz4=False,
+                                    extra_caps=comp)
+    slow = rawspice.display_client(sp.port, "pw", sessions[2].session_id, extra_caps=comp)
     res, ws = wsclient.link(sp.port, "pw", channel_type=rawlink.CHANNEL_DISPLAY,
                             connection_id=sessions[3].session_id, channel_caps=(0,))
     check(res == 0, "WebSocket display link: %s" % rawlink.ERR.get(res, res))
@@ -112,6 +117,50 @@ def main():
           % diff(web.rgb(), after))
     check(plain.rgb() == after, "viewer without LZ4: %s" % diff(plain.rgb(), after))
     c.wait_pixels(after, 10)
+
+    # Composites: an RGBA icon through an alpha mask (OVER, and SRC), and
+    # text-like runs: one colour through a mask of 64x64 (the cache's
+    # least), the same mask each time.
+    runs = []
+    for k in range(24):
+        x, y = rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE)
+        if k % 4 == 0:
+            runs.append("compositemask %d %d %d %d 11 %d" % (x, y, SIDE, SIDE,
+                                                             3 if k % 8 else 1))
+        else:
+            runs.append("compositetext %d %d %d %d %06x" % (x, y, SIDE, SIDE,
+                                                            rng.randrange(1 << 24)))
+    draws1, comps0, cached1 = fast.draws, fast.composites, fast.from_cache
+    seen1, web_seen1 = len(fast.received), len(web.received)
+    for i in range(0, len(runs), 6):
+        prod.say("; ".join(runs[i:i + 6]))
+        for d in (fast, plain):
+            d.settle(0.1)
+        web.settle(0.05)
+    for d in (fast, plain, web):
+        d.settle(0.3)
+    check(fast.draws == draws1, "composites sent as %d images to a viewer that keeps up"
+          % (fast.draws - draws1))
+    check(fast.composites - comps0 == len(runs) and plain.composites == len(runs),
+          "%d composites drawn, got %d and %d DRAW_COMPOSITE" % (
+              len(runs), fast.composites - comps0, plain.composites))
+    check(web.composites == 0, "the WebSocket viewer got %d composites" % web.composites)
+    check(fast.from_cache - cached1 >= len(runs) - 4,
+          "%d images of %d composites came from the cache" % (fast.from_cache - cached1,
+                                                            len(runs)))
+    sent = sum(size for _t, size in fast.received[seen1:])
+    as_images = sum(size for _t, size in web.received[web_seen1:])
+    print("%d composites: %d bytes as images and operations, %d as results"
+          % (len(runs), sent, as_images))
+    check(sent * 4 < as_images, "%d composites cost %d bytes, as images %d"
+          % (len(runs), sent, as_images))
+    composed = fast.rgb()
+    check(composed != after, "the composites changed nothing")
+    check(web.rgb() == composed, "WebSocket viewer (the worker's composites): %s"
+          % diff(web.rgb(), composed))
+    check(plain.rgb() == composed, "viewer without LZ4: %s" % diff(plain.rgb(), composed))
+    c.wait_pixels(composed, 10)
+    after = composed
 
     # The slow viewer was sent blends until its window was full, then
     # images; once it reads it has the same picture.

@@ -49,6 +49,10 @@ MSG_DISPLAY_COPY_BITS = 104
 MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_DRAW_COPY = 302, 304
 MSG_DISPLAY_DRAW_STROKE, MSG_DISPLAY_DRAW_TEXT = 310, 311
 MSG_DISPLAY_DRAW_TRANSPARENT, MSG_DISPLAY_DRAW_ALPHA_BLEND = 312, 313
+MSG_DISPLAY_DRAW_COMPOSITE = 318
+# SpiceComposite flags (pixman's operators, repeats; what this client draws).
+COMPOSITE_OP_SRC, COMPOSITE_OP_OVER = 1, 3
+COMPOSITE_HAS_MASK = 1 << 19
 PATH_BEGIN, PATH_END, PATH_CLOSE, PATH_BEZIER = 1, 2, 8, 16
 MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
 MSG_DISPLAY_MONITORS_CONFIG = 317
@@ -63,6 +67,7 @@ MSGC_DISPLAY_INIT = 101
 # Caps.
 COMMON_CAP_MINI_HEADER = 3
 DISPLAY_CAP_LZ4_COMPRESSION = 5
+DISPLAY_CAP_COMPOSITE = 2
 
 # Images (4.1).
 IMAGE_BITMAP, IMAGE_QUIC, IMAGE_FROM_CACHE, IMAGE_JPEG, IMAGE_LZ4 = 0, 1, 103, 105, 109
@@ -549,6 +554,7 @@ class DisplayChannel(Channel):
         self.texts = 0              # DRAW_TEXTs
         self.blends = 0             # DRAW_ALPHA_BLENDs
         self.keyed = 0              # DRAW_TRANSPARENTs
+        self.composites = 0         # DRAW_COMPOSITEs
         self.image_rgba = False     # the last image decoded has alpha
         self.pixmap_rgba = set()    # cached ids of images with alpha
         self.strokes = 0            # DRAW_STROKEs
@@ -613,6 +619,9 @@ class DisplayChannel(Channel):
         elif mtype == MSG_DISPLAY_DRAW_TRANSPARENT:
             self._draw_blend(body, True)
             self.keyed += 1
+        elif mtype == MSG_DISPLAY_DRAW_COMPOSITE:
+            self._draw_composite(body)
+            self.composites += 1
         elif mtype == MSG_DISPLAY_COPY_BITS:
             self._copy_bits(body)
             self.copy_bits += 1
@@ -1019,9 +1028,68 @@ class DisplayChannel(Channel):
                     v = over(s, alpha, d, row[k + 3] if rgba else 255)
                     fb[o:o + 3] = bytes((v & 255, v >> 8 & 255, v >> 16))
 
-    def _image(self, body, ptr):
-        """Decode the image at ptr; returns (width, height, rows) with rows
-        top first, each width*4 bytes B,G,R,X."""
+    def _draw_composite(self, body):
+        """DRAW_COMPOSITE: u32 flags, u32 src image ptr, [u32 mask ptr],
+        Point16 src_origin, mask_origin; drawn here for OVER and SRC
+        through an optional mask's alpha, repeats none or normal, no
+        transforms nor component alpha (else a protocol error here), as
+        pixman composites."""
+        what = "DRAW_COMPOSITE"
+        box, clip_rects, pos = self._base(what, body)
+        if pos + 8 > len(body):
+            raise ProtocolError("%s fixed part cut" % what)
+        flags, sptr = struct.unpack_from("<II", body, pos)
+        pos += 8
+        mptr = None
+        if flags & COMPOSITE_HAS_MASK:
+            mptr = struct.unpack_from("<I", body, pos)[0]
+            pos += 4
+        op, srep, mrep = flags & 0xff, flags >> 14 & 3, flags >> 16 & 3
+        if op not in (COMPOSITE_OP_SRC, COMPOSITE_OP_OVER) or srep > 1 or mrep > 1 or \
+                flags & ~(0xff | 0x3f << 8 | 0xf << 14 | COMPOSITE_HAS_MASK):
+            raise ProtocolError("%s flags %#x are not drawn here" % (what, flags))
+        if pos + 8 > len(body):
+            raise ProtocolError("%s origins cut" % what)
+        sx, sy, mx, my = struct.unpack_from("<hhhh", body, pos)
+        if mptr is not None and not sptr < mptr <= len(body):
+            raise ProtocolError("%s mask pointer %d, source at %d" % (what, mptr, sptr))
+        sw, sh, srows = self._image(body, sptr, mptr)
+        salpha = self.image_rgba
+        if mptr is not None:
+            mw, mh, mrows = self._image(body, mptr)
+            malpha = self.image_rgba
+
+        def sample(rows, w, h, rep, x, y):
+            if rep:
+                x, y = x % w, y % h
+            elif not (0 <= x < w and 0 <= y < h):
+                return None
+            return rows[y][x * 4:x * 4 + 4]
+
+        top, left, bottom, right = box
+        fb, W = self.fb, self.width
+        for y in range(top, bottom):
+            for x0, x1 in self._spans(box, clip_rects, y):
+                for x in range(x0, x1):
+                    p = sample(srows, sw, sh, srep, sx + x - left, sy + y - top)
+                    s, sa = (0, 0) if p is None else \
+                        (p[0] | p[1] << 8 | p[2] << 16, p[3] if salpha else 255)
+                    m = 255
+                    if mptr is not None:
+                        q = sample(mrows, mw, mh, mrep, mx + x - left, my + y - top)
+                        m = 0 if q is None else q[3] if malpha else 255
+                    o = (y * W + x) * 4
+                    if op == COMPOSITE_OP_SRC:
+                        v = over(s, m, 0, sa)
+                    else:
+                        v = over(s, m, fb[o] | fb[o + 1] << 8 | fb[o + 2] << 16, sa)
+                    fb[o:o + 3] = bytes((v & 255, v >> 8 & 255, v >> 16))
+
+    def _image(self, body, ptr, end=None):
+        """Decode the image at ptr, whose bytes end at end (the body's end
+        by default); returns (width, height, rows) with rows top first,
+        each width*4 bytes B,G,R,X."""
+        end = len(body) if end is None else end
         _id, itype, iflags, w, h = struct.unpack_from("<QBBII", body, ptr)
         pos = ptr + 18
         self.images[itype] = self.images.get(itype, 0) + 1
@@ -1036,7 +1104,7 @@ class DisplayChannel(Channel):
             self.image_rgba = _id in self.pixmap_rgba
             return self.pixmaps[_id]
         if itype == IMAGE_BITMAP:
-            if pos + 18 > len(body):
+            if pos + 18 > end:
                 raise ProtocolError("BITMAP header cut")
             fmt, bflags, x, y, stride, pal = struct.unpack_from("<BBIIII", body, pos)
             pos += 18
@@ -1050,41 +1118,41 @@ class DisplayChannel(Channel):
             if stride < w * bpp:
                 raise ProtocolError("BITMAP stride %d for width %d" % (stride, w))
             # The pixels are inline; spice.proto puts them at the end.
-            if len(body) - pos != stride * h:
+            if end - pos != stride * h:
                 raise ProtocolError("BITMAP has %d pixel bytes, want stride*h = %d"
-                                    % (len(body) - pos, stride * h))
-            data = body[pos:]
+                                    % (end - pos, stride * h))
+            data = body[pos:end]
             top_down = bool(bflags & BITMAP_TOP_DOWN)
             self.image_rgba = fmt == BITMAP_FMT_RGBA
         elif itype == IMAGE_LZ4:
             size = struct.unpack_from("<I", body, pos)[0]
             pos += 4
-            if pos + size != len(body):
-                raise ProtocolError("LZ4 size %d, %d bytes left in the body" % (size, len(body) - pos))
-            top_down, fmt, bpp, data = _lz4_decode(body[pos:], w, h)
+            if pos + size != end:
+                raise ProtocolError("LZ4 size %d, %d bytes left in the body" % (size, end - pos))
+            top_down, fmt, bpp, data = _lz4_decode(body[pos:end], w, h)
             self.lz4_formats.add((top_down, fmt))
             self.image_rgba = fmt == BITMAP_FMT_RGBA
             stride = w * bpp
         elif itype == IMAGE_QUIC:
             size = struct.unpack_from("<I", body, pos)[0]
             pos += 4
-            if pos + size != len(body):
-                raise ProtocolError("QUIC size %d, %d bytes left in the body" % (size, len(body) - pos))
-            data, bpp, top_down = quic_decode(body[pos:], w, h), 4, True
+            if pos + size != end:
+                raise ProtocolError("QUIC size %d, %d bytes left in the body" % (size, end - pos))
+            data, bpp, top_down = quic_decode(body[pos:end], w, h), 4, True
             stride = w * 4
         elif itype == IMAGE_LZ_RGB:
             size = struct.unpack_from("<I", body, pos)[0]
             pos += 4
-            if pos + size != len(body):
-                raise ProtocolError("LZ size %d, %d bytes left in the body" % (size, len(body) - pos))
-            data, bpp, top_down = lz_decode(body[pos:], w, h), 4, True
+            if pos + size != end:
+                raise ProtocolError("LZ size %d, %d bytes left in the body" % (size, end - pos))
+            data, bpp, top_down = lz_decode(body[pos:end], w, h), 4, True
             stride = w * 4
         elif itype == IMAGE_JPEG:
             size = struct.unpack_from("<I", body, pos)[0]
             pos += 4
-            if pos + size != len(body):
-                raise ProtocolError("JPEG size %d, %d bytes left in the body" % (size, len(body) - pos))
-            data, bpp, top_down = _jpeg_decode(bytes(body[pos:]), w, h), 4, True
+            if pos + size != end:
+                raise ProtocolError("JPEG size %d, %d bytes left in the body" % (size, end - pos))
+            data, bpp, top_down = _jpeg_decode(bytes(body[pos:end]), w, h), 4, True
             stride = w * 4
         else:
             raise ProtocolError("image type %d is not decoded here" % itype)

@@ -134,6 +134,24 @@ sd_alpha_icon(struct qxlshm *q, void *d, int w, int h, uint32_t seed)
 	return img;
 }
 
+/* A w x h 8BIT_A bitmap of value (8 i + 4 j) & 255, rows of w bytes
+ * padded to 4. */
+static uint64_t
+sd_a8_mask(struct qxlshm *q, void *d, int w, int h)
+{
+	uint8_t *data;
+	uint64_t img;
+	int i, j, stride = (w + 3) & ~3;
+
+	if ((img = sd_image(q, d, SPICE_BITMAP_FMT_8BIT_A, w, h, stride,
+	    &data, NULL)) == 0)
+		return 0;
+	for (j = 0; j < h; j++)
+		for (i = 0; i < w; i++)
+			data[j * stride + i] = (uint8_t)((8 * i + 4 * j) & 255);
+	return img;
+}
+
 static int
 sd_push(struct qxlshm *q, uint64_t phys)
 {
@@ -472,6 +490,31 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.alpha_blend.src_area.right = w;
 		d->u.alpha_blend.src_area.bottom = h;
 		d->u.alpha_blend.alpha = (uint8_t)alpha;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "compositemask %d %d %d %d %u %u", &x, &y, &w, &h,
+	    &seed, &code) == 6) {
+		if ((d = sd_drawable(q, QXL_DRAW_COMPOSITE, x, y, w, h,
+		    &phys)) == NULL || (d->u.composite.src = sd_alpha_icon(q,
+		    d, w, h, seed)) == 0 || (d->u.composite.mask =
+		    sd_a8_mask(q, d, w, h)) == 0)
+			return -1;
+		d->u.composite.flags = (code & 0xff) | SPICE_COMPOSITE_HAS_MASK;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "compositetext %d %d %d %d %x", &x, &y, &w, &h,
+	    &rgb) == 5) {
+		uint8_t *data;
+
+		if ((d = sd_drawable(q, QXL_DRAW_COMPOSITE, x, y, w, h,
+		    &phys)) == NULL || (d->u.composite.src = sd_image(q, d,
+		    SPICE_BITMAP_FMT_32BIT, 1, 1, 4, &data, NULL)) == 0 ||
+		    (d->u.composite.mask = sd_a8_mask(q, d, w, h)) == 0)
+			return -1;
+		rgb |= 0xff000000u;
+		memcpy(data, &rgb, 4);
+		d->u.composite.flags = QXL_OP_OVER | SPICE_COMPOSITE_HAS_MASK |
+		    1u << 14;		/* src repeat NORMAL (pixman's 1) */
 		return sd_push(q, phys);
 	}
 	if (sscanf(line, "composite %d %d %d %d %u", &x, &y, &w, &h,

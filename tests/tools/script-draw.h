@@ -22,6 +22,14 @@
  *                                 255 (premultiplied), overall alpha A
  *   composite X Y W H SEED        COMPOSITE (SRC) of a W/2 x H/2 source
  *                                 scaled 2x by its transform, nearest
+ *   compositemask X Y W H SEED OP COMPOSITE with operator OP (pixman's
+ *                                 number) of alphaicon's W x H source
+ *                                 through a W x H 8BIT_A mask of value
+ *                                 (8 i + 4 j) & 255, no transform
+ *   compositetext X Y W H RGB     COMPOSITE OVER of a 1x1 source of colour
+ *                                 RGB (opaque), repeated, through that
+ *                                 mask: anti-aliased text as X drivers
+ *                                 draw it
  *   compressed quic|lz|jpeg X Y W H SEED
  *                                 COPY of a W x H picture (SEED; for
  *                                 JPEG at quality 90, script-producer's

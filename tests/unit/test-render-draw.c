@@ -1185,6 +1185,117 @@ test_blend_callback(void)
 	render_free(r);
 }
 
+/* What the composite callback was told, replayed on the picture a
+ * viewer had as spice-common's canvas draws it: the operation into a copy
+ * of the bbox, which then goes onto the area. */
+static int ncomposite;
+static pixman_format_code_t comp_src_format;
+
+static void
+on_composite(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, pixman_image_t *src, pixman_image_t *mask,
+    const struct qxl_cmd_composite *c)
+{
+	int w = bbox->x2 - bbox->x1, h = bbox->y2 - bbox->y1;
+	pixman_image_t *d;
+
+	(void)arg;
+	ASSERT_TRUE(pixman_region32_not_empty((pixman_region32_t *)area));
+	ASSERT_TRUE(!c->has_src_transform && !c->has_mask_transform);
+	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
+	ASSERT_TRUE(mask == NULL || pixman_image_get_stride(mask) > 0);
+	ncomposite++;
+	comp_src_format = pixman_image_get_format(src);
+	ASSERT_TRUE((d = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, NULL,
+	    0)) != NULL);
+	pixman_image_composite32(PIXMAN_OP_SRC, replay, NULL, d, bbox->x1,
+	    bbox->y1, 0, 0, 0, 0, w, h);
+	pixman_image_set_repeat(src, (pixman_repeat_t)((c->flags >> 14) & 3));
+	if (mask != NULL) {
+		pixman_image_set_repeat(mask,
+		    (pixman_repeat_t)((c->flags >> 16) & 3));
+		pixman_image_set_component_alpha(mask,
+		    (c->flags & SPICE_COMPOSITE_COMPONENT_ALPHA) != 0);
+	}
+	pixman_image_composite32((pixman_op_t)(c->flags & 0xff), src, mask, d,
+	    c->src_x, c->src_y, c->mask_x, c->mask_y, 0, 0, w, h);
+	pixman_image_set_clip_region32(replay, (pixman_region32_t *)area);
+	pixman_image_composite32(PIXMAN_OP_SRC, d, NULL, replay, 0, 0, 0, 0,
+	    bbox->x1, bbox->y1, w, h);
+	pixman_image_set_clip_region32(replay, NULL);
+	pixman_image_unref(d);
+}
+
+/* COMPOSITE without transforms, its bbox on the primary, goes to the
+ * composite callback with whole 32-bit images (an 8BIT_A mask as alpha,
+ * a SOURCE_OPAQUE source as x8r8g8b8), and a viewer compositing them the
+ * canvas's way gets the worker's pixels (a repeated 1x1 source through a
+ * mask, as text is drawn; an RGBA source with the operator ADD, clipped;
+ * component alpha); with a transform, or a bbox off the primary, it is
+ * damage. */
+static void
+test_composite_callback(void)
+{
+	uint32_t one = 0xff3060c0u, rgba[5 * 4];
+	uint8_t m8[8 * 4];
+	int32_t xf[6] = { 0x10000, 0, 0, 0, 0x10000, 0x10000 };
+	struct qxl_cmd_rect clip[2] = { { 0, 0, 12, 30 }, { 14, 0, 40, 9 } };
+	struct qxl_cmd_draw d;
+	struct render *r = t_primary();
+	int i, nb;
+
+	ASSERT_TRUE((replay = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H,
+	    NULL, W * 4)) != NULL);
+	render_set_damage(r, on_bdamage, NULL, NULL);
+	render_set_composite(r, on_composite);
+	for (i = 0; i < 32; i++)
+		m8[i] = (uint8_t)(i * 8);
+	for (i = 0; i < 20; i++)
+		rgba[i] = (uint32_t)(i * 12) << 24 | (uint32_t)(i * 7) << 16 |
+		    (uint32_t)(i * 3) << 8 | (uint32_t)(i * 2);
+	d = t_draw(QXL_DRAW_COMPOSITE, 4, 3, 12, 7);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, &one, 1, 1, 4);
+	d.composite.flags = PIXMAN_OP_OVER | SPICE_COMPOSITE_HAS_MASK |
+	    PIXMAN_REPEAT_NORMAL << 14;
+	d.composite.has_mask = 1;
+	d.composite.mask = t_image(SPICE_BITMAP_FMT_8BIT_A, m8, 8, 4, 8);
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncomposite, 1);
+	ASSERT_INT_EQ(comp_src_format, PIXMAN_x8r8g8b8);
+
+	d = t_draw(QXL_DRAW_COMPOSITE, 8, 5, 18, 11);
+	d.src = t_image(SPICE_BITMAP_FMT_RGBA, rgba, 5, 4, 20);
+	d.composite.flags = PIXMAN_OP_ADD | PIXMAN_REPEAT_REFLECT << 14;
+	d.composite.src_x = 2;
+	d.composite.src_y = 1;
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = clip;
+	d.nclip = 2;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncomposite, 2);
+	ASSERT_INT_EQ(comp_src_format, PIXMAN_a8r8g8b8);
+	d.composite.flags |= SPICE_COMPOSITE_SOURCE_OPAQUE |
+	    SPICE_COMPOSITE_HAS_MASK | SPICE_COMPOSITE_COMPONENT_ALPHA;
+	d.composite.has_mask = 1;
+	d.composite.mask = t_image(SPICE_BITMAP_FMT_RGBA, rgba, 5, 4, 20);
+	d.composite.mask_x = -1;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncomposite, 3);
+	ASSERT_INT_EQ(comp_src_format, PIXMAN_x8r8g8b8);
+
+	nb = nbdamage;
+	d.composite.has_src_transform = 1;
+	memcpy(d.composite.src_transform, xf, sizeof(xf));
+	t_ok(r, &d);
+	d.composite.has_src_transform = 0;
+	d.bbox = (struct qxl_cmd_rect){ -3, 5, 7, 11 };
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ncomposite, 3);
+	ASSERT_INT_EQ(nbdamage, nb + 2);
+	pixman_image_unref(replay);
+	render_free(r);
+}
+
 /* A COPY of an image the producer compressed, after the u32 size an
  * encoder wrote first; the stream stays in ob. */
 static struct qxl_cmd_draw
@@ -1326,6 +1437,7 @@ main(void)
 	test_pattern_callback();
 	test_stroke_callback();
 	test_blend_callback();
+	test_composite_callback();
 	test_stroke();
 	test_compressed();
 	test_refusals();

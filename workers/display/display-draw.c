@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* display-draw: drawing messages' bodies; see display-draw.h. */
+#include <string.h>
+
 #include <spice/enums.h>
 
 #include "display-draw.h"
@@ -23,15 +25,21 @@ ddraw_put_rect(struct obuf *ob, int32_t top, int32_t left, int32_t bottom,
 void
 ddraw_put_base(struct obuf *ob, const pixman_region32_t *area)
 {
-	const pixman_box32_t *ext;
+	ddraw_put_base_in(ob, pixman_region32_extents(
+	    (pixman_region32_t *)area), area);
+}
+
+void
+ddraw_put_base_in(struct obuf *ob, const pixman_box32_t *box,
+    const pixman_region32_t *area)
+{
 	pixman_box32_t *rects;
 	int i, n;
 
-	ext = pixman_region32_extents((pixman_region32_t *)area);
 	rects = pixman_region32_rectangles((pixman_region32_t *)area, &n);
 	obuf_put_u32le(ob, 0);			/* surface id */
-	ddraw_put_rect(ob, ext->y1, ext->x1, ext->y2, ext->x2);
-	if (n == 1)
+	ddraw_put_rect(ob, box->y1, box->x1, box->y2, box->x2);
+	if (n == 1 && memcmp(&rects[0], box, sizeof(*box)) == 0)
 		obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
 	else {
 		obuf_put_u8(ob, SPICE_CLIP_TYPE_RECTS);
@@ -227,4 +235,43 @@ ddraw_blend(struct obuf *ob, const pixman_region32_t *area,
 		obuf_put_u32le(ob, *key);	/* src_color */
 		obuf_put_u32le(ob, *key);	/* true_color: the canvas's */
 	}
+}
+
+void
+ddraw_point_here(struct obuf *ob, size_t at)
+{
+	uint32_t v = (uint32_t)ob->ob_len;
+
+	if (ob->ob_failed || at + 4 > ob->ob_len)
+		return;
+	ob->ob_data[at] = (uint8_t)v;
+	ob->ob_data[at + 1] = (uint8_t)(v >> 8);
+	ob->ob_data[at + 2] = (uint8_t)(v >> 16);
+	ob->ob_data[at + 3] = (uint8_t)(v >> 24);
+}
+
+void
+ddraw_composite(struct obuf *ob, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, const struct qxl_cmd_composite *c,
+    int has_mask, size_t *mask_at)
+{
+	uint32_t flags = c->flags & ~(uint32_t)(SPICE_COMPOSITE_HAS_MASK |
+	    SPICE_COMPOSITE_HAS_SRC_TRANSFORM |
+	    SPICE_COMPOSITE_HAS_MASK_TRANSFORM |
+	    SPICE_COMPOSITE_SOURCE_OPAQUE | SPICE_COMPOSITE_MASK_OPAQUE |
+	    SPICE_COMPOSITE_DEST_OPAQUE);
+
+	ddraw_put_base_in(ob, bbox, area);
+	obuf_put_u32le(ob, flags | (has_mask ? SPICE_COMPOSITE_HAS_MASK : 0));
+	/* src_bitmap: after itself, the mask's pointer and two Point16s. */
+	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + (has_mask ? 4 : 0) +
+	    8));
+	if (has_mask) {
+		*mask_at = ob->ob_len;
+		obuf_put_u32le(ob, 0);
+	}
+	obuf_put_u16le(ob, (uint16_t)c->src_x);
+	obuf_put_u16le(ob, (uint16_t)c->src_y);
+	obuf_put_u16le(ob, (uint16_t)c->mask_x);
+	obuf_put_u16le(ob, (uint16_t)c->mask_y);
 }

@@ -2,8 +2,8 @@
 /*
  * display-draw: the bodies of the display channel's drawing messages that
  * forward what a producer drew instead of its pixels (DRAW_FILL,
- * COPY_BITS, DRAW_TEXT, DRAW_STROKE, DRAW_TRANSPARENT, DRAW_ALPHA_BLEND),
- * written into a message being built
+ * COPY_BITS, DRAW_TEXT, DRAW_STROKE, DRAW_TRANSPARENT, DRAW_ALPHA_BLEND,
+ * DRAW_COMPOSITE), written into a message being built
  * (chan_msg_begin()).  Layouts from spice-common's spice.proto (SPICE-NOTES
  * 3.2): a Rect is top, left, bottom, right; a pointer is the offset of
  * what it points to from the body's start.  display-out decides who gets
@@ -34,6 +34,12 @@ void	 ddraw_put_image_desc(struct obuf *, uint64_t id, uint8_t type,
 /* DisplayBase of area of the primary: its extents as the box, its
  * rectangles as the clip when there are several. */
 void	 ddraw_put_base(struct obuf *, const pixman_region32_t *area);
+/* The same with box as the box (area within it): no clip when area is
+ * the whole box. */
+void	 ddraw_put_base_in(struct obuf *, const pixman_box32_t *box,
+	    const pixman_region32_t *area);
+/* Make the u32 pointer written at offset at name what comes next. */
+void	 ddraw_point_here(struct obuf *, size_t at);
 
 /* DRAW_FILL of area with the solid colour, or the pattern pat when not
  * NULL (its image, at most ENC_MAX_DIM a side, as a plain 32-bit bitmap
@@ -77,5 +83,17 @@ void	 ddraw_stroke(struct obuf *, const pixman_region32_t *area,
  */
 void	 ddraw_blend(struct obuf *, const pixman_region32_t *area,
 	    const uint32_t *key, uint8_t alpha);
+
+/*
+ * The fixed part of DRAW_COMPOSITE of c (no transforms: their flags
+ * cleared, as are the OPAQUE ones, which the images' own formats say) on
+ * area within bbox: its source's pointer names what follows (the caller
+ * appends the source image next); with a mask, the offset of its pointer
+ * goes to *mask_at, for ddraw_point_here() once the source is written.
+ */
+struct qxl_cmd_composite;
+void	 ddraw_composite(struct obuf *, const pixman_region32_t *area,
+	    const pixman_box32_t *bbox, const struct qxl_cmd_composite *c,
+	    int has_mask, size_t *mask_at);
 
 #endif

@@ -11,9 +11,9 @@
  * images of the rendered primary (a solid area as DRAW_FILL), not replayed
  * draw commands, except moves, which go out as COPY_BITS, solid fills, which
  * go out as DRAW_FILL (dout_fill), strings, as DRAW_TEXT (dout_text),
- * lines, as DRAW_STROKE (dout_stroke), and colour keys and alpha blends,
- * as DRAW_TRANSPARENT and DRAW_ALPHA_BLEND (dout_blend); display-draw.c
- * spells those.
+ * lines, as DRAW_STROKE (dout_stroke), colour keys and alpha blends, as
+ * DRAW_TRANSPARENT and DRAW_ALPHA_BLEND (dout_blend), and composites, as
+ * DRAW_COMPOSITE (dout_composite); display-draw.c spells those.
  *
  * A client is only ever closed through its chan; chan calls dout_closed()
  * back, possibly from inside a send.  dc_busy keeps the struct alive while
@@ -1536,9 +1536,21 @@ dout_extent_px(pixman_region32_t *r)
 	return (uint64_t)(e->x2 - e->x1) * (uint64_t)(e->y2 - e->y1);
 }
 
+/* An image a forwarded drawing carries (a blend's source, a composite's
+ * source or mask): its pixels, whether their alpha counts, and what each
+ * codec made of them, made once for all the viewers that get that codec
+ * (0 not yet, 1 made, -1 failed). */
+struct dout_img {
+	pixman_image_t	*di_img;
+	int		 di_alpha;
+	struct obuf	 di_data[DOUT_GLZ + 1];
+	int		 di_state[DOUT_GLZ + 1];
+};
+
 /* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
- * (dd_text, with dd_back), a path (dd_stroke) or a blend (dd_src, with
- * dd_key or dd_alpha) on dd_area. */
+ * (dd_text, with dd_back), a path (dd_stroke), a blend (dd_img[0], with
+ * dd_key or dd_alpha) or a composite (dd_comp, its source dd_img[0] and
+ * mask dd_img[1] or NULL, on dd_bbox) on dd_area. */
 struct dout_draw {
 	const pixman_region32_t		*dd_area;
 	uint32_t			 dd_color;
@@ -1547,111 +1559,196 @@ struct dout_draw {
 	const struct qxl_cmd_text	*dd_text;
 	const uint32_t			*dd_back;
 	const struct qxl_cmd_stroke	*dd_stroke;
-	pixman_image_t			*dd_src;
+	struct dout_img			*dd_img[2];
 	const uint32_t			*dd_key;
 	uint8_t				 dd_alpha;
-	struct dout_memo		*dd_memo;
+	const struct qxl_cmd_composite	*dd_comp;
+	const pixman_box32_t		*dd_bbox;
 };
 
-/* A blend's source encoded once for all its viewers: the image data
- * (after the descriptor) each codec made of it, and whether it has. */
-struct dout_memo {
-	struct obuf	m_data[DOUT_GLZ + 1];
-	int		m_state[DOUT_GLZ + 1];	/* 0 not yet, 1 made, -1 failed */
-};
+static void
+dout_img_init(struct dout_img *di, pixman_image_t *img, int alpha)
+{
+	unsigned i;
+
+	memset(di, 0, sizeof(*di));
+	di->di_img = img;
+	di->di_alpha = alpha;
+	for (i = 0; i <= DOUT_GLZ; i++)
+		obuf_init(&di->di_data[i]);
+}
+
+static void
+dout_img_fini(struct dout_img *di)
+{
+	unsigned i;
+
+	for (i = 0; i <= DOUT_GLZ; i++)
+		obuf_free(&di->di_data[i]);
+}
 
 /* Set in a pixmap id (and key) of an image with alpha, which must not
  * stand in for an opaque one of the same bytes. */
 #define DOUT_ID_RGBA	(1ull << 63)
 
 /*
- * DRAW_TRANSPARENT or DRAW_ALPHA_BLEND of dd for client dc: its source
- * as an image of the codec dc gets for a box of the primary (never lossy
- * nor GLZ: the result must be the worker's, and a GLZ window wants every
- * image in order; with alpha, LZ4 or without the cap a plain bitmap),
- * from or into dc's pixmap cache as any image, encoded once for all
- * viewers that get the same codec (dd's memo).  0, or -1 when it could
- * not be built (logged): then dc gets the area as damage.
+ * Append di for client dc to ob: its descriptor, and its data as the
+ * codec dc gets for a box of the primary (never lossy nor GLZ: the result
+ * must be the worker's, and a GLZ window wants every image in order; with
+ * alpha, LZ4 RGBA or without the cap a plain RGBA bitmap), or FROM_CACHE
+ * (1 is returned) when dc holds it.  *id is its name in dc's cache (0:
+ * none), the ids dc must drop first go to evicted (*n of them).  -1 when
+ * it cannot be encoded (logged), its name forgotten.
  */
 static int
-dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
+dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
+    uint64_t *id, uint64_t *evicted, int *n)
 {
 	struct dout *d = dc->dc_dout;
-	struct obuf *ob = &d->d_enc, *m;
-	struct chan_shared *body;
 	struct enc_src src;
 	struct spd_err err;
+	struct obuf *m;
 	pixman_box32_t all;
 	enum dout_codec codec;
-	uint64_t id, evicted[DCACHE_MAX], px, rgba = 0;
-	int n, cached;
+	uint64_t tag = di->di_alpha ? DOUT_ID_RGBA : 0;
 
 	all.x1 = all.y1 = 0;
-	all.x2 = pixman_image_get_width(dd->dd_src);
-	all.y2 = pixman_image_get_height(dd->dd_src);
-	render_box_src(dd->dd_src, &all, &src);
-	if (dd->dd_key == NULL &&
-	    pixman_image_get_format(dd->dd_src) == PIXMAN_a8r8g8b8) {
-		rgba = DOUT_ID_RGBA;
+	all.x2 = pixman_image_get_width(di->di_img);
+	all.y2 = pixman_image_get_height(di->di_img);
+	render_box_src(di->di_img, &all, &src);
+	if (di->di_alpha)
 		codec = chan_has_cap(dc->dc_chan,
 		    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ? DOUT_LZ4 :
 		    DOUT_BITMAP;
-	} else if ((codec = dout_codec(dc, dd->dd_src, &all)) == DOUT_JPEG)
+	else if ((codec = dout_codec(dc, di->di_img, &all)) == DOUT_JPEG)
 		codec = DOUT_QUIC;
 	else if (codec == DOUT_GLZ)
 		codec = dout_codec_no_glz(dc);
-	px = (uint64_t)all.x2 * (uint64_t)all.y2;
-	cached = dout_cache_lookup(dc, &src, px, rgba, &id, evicted, &n);
+	if (dout_cache_lookup(dc, &src, (uint64_t)all.x2 * (uint64_t)all.y2,
+	    tag, id, evicted, n)) {
+		ddraw_put_image_desc(ob, *id, SPICE_IMAGE_TYPE_FROM_CACHE, 0,
+		    src.es_width, src.es_height);
+		return 1;
+	}
+	m = &di->di_data[codec];
+	if (di->di_state[codec] == 0) {
+		if (dout_encode(d, m, &src, codec, NULL, &err) != 0 ||
+		    (di->di_alpha && enc_label_rgba(m, 0,
+		    dout_image_type[codec], &err) != 0)) {
+			log_warn("display \"%s\": %ux%u image of a drawing: %s",
+			    d->d_wk->wk_display, src.es_width, src.es_height,
+			    err.msg);
+			di->di_state[codec] = -1;
+		} else
+			di->di_state[codec] = 1;
+	}
+	if (di->di_state[codec] < 0) {
+		if (*id != 0)
+			dcache_forget(&dc->dc_pixmaps, *id);
+		return -1;
+	}
+	ddraw_put_image_desc(ob, *id != 0 ? *id : ++d->d_image_id,
+	    dout_image_type[codec], *id != 0 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0,
+	    src.es_width, src.es_height);
+	obuf_put_bytes(ob, m->ob_data, m->ob_len);
+	return 0;
+}
+
+/*
+ * Send a forwarded drawing built in ob (its images put with
+ * dout_put_image: rc[i] what that returned, id[i] their names, evicted[i]
+ * and n[i] what dc must drop first) to dc as a message of type: 0, or -1
+ * when no body could be made (logged; names given with CACHE_ME
+ * forgotten).
+ */
+static int
+dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
+    unsigned nimg, const int *rc, const uint64_t *id, uint64_t **evicted,
+    const int *n)
+{
+	struct chan_shared *body;
+	unsigned i;
+
+	if ((body = chan_shared_new(ob)) == NULL) {
+		log_warn("display \"%s\": building a drawing failed",
+		    dc->dc_dout->d_wk->wk_display);
+		for (i = 0; i < nimg; i++)
+			if (rc[i] == 0 && id[i] != 0)
+				dcache_forget(&dc->dc_pixmaps, id[i]);
+		return -1;
+	}
+	for (i = 0; i < nimg; i++)
+		if (n[i] > 0)
+			dout_send_inval(dc, evicted[i], n[i]);
+	chan_shared_send(dc->dc_chan, type, body);
+	chan_shared_unref(body);
+	return 0;
+}
+
+/* DRAW_TRANSPARENT or DRAW_ALPHA_BLEND of dd for client dc, its source
+ * from dout_put_image.  0, or -1 when it could not be built (logged):
+ * then dc gets the area as damage. */
+static int
+dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
+{
+	struct obuf *ob = &dc->dc_dout->d_enc;
+	uint64_t id, ev[DCACHE_MAX], *evp = ev;
+	int rc, n;
+
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);
-	if (cached)
-		ddraw_put_image_desc(ob, id, SPICE_IMAGE_TYPE_FROM_CACHE, 0,
-		    src.es_width, src.es_height);
-	else {
-		ddraw_put_image_desc(ob, id != 0 ? id : ++d->d_image_id,
-		    dout_image_type[codec], id != 0 ?
-		    SPICE_IMAGE_FLAGS_CACHE_ME : 0, src.es_width,
-		    src.es_height);
-		m = &dd->dd_memo->m_data[codec];
-		if (dd->dd_memo->m_state[codec] == 0) {
-			if (dout_encode(d, m, &src, codec, NULL, &err) != 0 ||
-			    (rgba && enc_label_rgba(m, 0, dout_image_type[codec],
-			    &err) != 0)) {
-				log_warn("display \"%s\": %ux%u blend source: %s",
-				    d->d_wk->wk_display, src.es_width,
-				    src.es_height, err.msg);
-				dd->dd_memo->m_state[codec] = -1;
-			} else
-				dd->dd_memo->m_state[codec] = 1;
-		}
-		if (dd->dd_memo->m_state[codec] < 0)
-			goto fail;
-		obuf_put_bytes(ob, m->ob_data, m->ob_len);
-	}
-	if ((body = chan_shared_new(ob)) == NULL) {
-		log_warn("display \"%s\": building a %ux%u blend failed",
-		    d->d_wk->wk_display, src.es_width, src.es_height);
-		goto fail;
-	}
-	if (n > 0)
-		dout_send_inval(dc, evicted, n);
-	chan_shared_send(dc->dc_chan, dd->dd_key != NULL ?
+	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0)
+		return -1;
+	return dout_send_images(dc, ob, dd->dd_key != NULL ?
 	    SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
-	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, body);
-	chan_shared_unref(body);
-	return 0;
-fail:
-	if (id != 0 && !cached)
-		dcache_forget(&dc->dc_pixmaps, id);
-	return -1;
+	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, 1, &rc, &id, &evp, &n);
+}
+
+/* DRAW_COMPOSITE of dd for client dc (one that announced the cap), its
+ * source and mask from dout_put_image.  0, or -1 as dout_send_blend. */
+static int
+dout_send_composite(struct dout_client *dc, const struct dout_draw *dd)
+{
+	struct obuf *ob = &dc->dc_dout->d_enc;
+	uint64_t id[2] = { 0, 0 }, ev0[DCACHE_MAX], ev1[DCACHE_MAX];
+	uint64_t *evp[2] = { ev0, ev1 };
+	int rc[2] = { -1, -1 }, n[2] = { 0, 0 }, i;
+	size_t mask_at = 0;
+
+	chan_body_prepare(ob);
+	obuf_reset(ob);
+	ddraw_composite(ob, dd->dd_area, dd->dd_bbox, dd->dd_comp,
+	    dd->dd_img[1] != NULL, &mask_at);
+	if ((rc[0] = dout_put_image(dc, ob, dd->dd_img[0], &id[0], ev0,
+	    &n[0])) < 0)
+		return -1;
+	if (dd->dd_img[1] != NULL) {
+		ddraw_point_here(ob, mask_at);
+		rc[1] = dout_put_image(dc, ob, dd->dd_img[1], &id[1], ev1,
+		    &n[1]);
+		/* The mask's room in the cache must not have cost the
+		 * source's. */
+		for (i = 0; rc[1] >= 0 && i < n[1]; i++)
+			if (ev1[i] == id[0])
+				rc[1] = -1;
+		if (rc[1] < 0) {
+			if (rc[0] == 0 && id[0] != 0)
+				dcache_forget(&dc->dc_pixmaps, id[0]);
+			return -1;
+		}
+	}
+	return dout_send_images(dc, ob, SPICE_MSG_DISPLAY_DRAW_COMPOSITE,
+	    dd->dd_img[1] != NULL ? 2 : 1, rc, id, evp, n);
 }
 
 /* Send dd to dc: 0, or -1 when it could not be built. */
 static int
 dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
 {
-	if (dd->dd_src != NULL)
+	if (dd->dd_comp != NULL)
+		return dout_send_composite(dc, dd);
+	if (dd->dd_img[0] != NULL)
 		return dout_send_blend(dc, dd);
 	if (dd->dd_text != NULL) {
 		ddraw_text(chan_msg_begin(dc->dc_chan,
@@ -1672,7 +1769,8 @@ dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
 /*
  * Send dd to each viewer with room in its window (a WebSocket viewer only
  * when box_ok: spice-html5 draws nothing but boxes put in one colour,
- * unclipped); the others get damage as damage.  A viewer sent it keeps
+ * unclipped; a composite to those that announced the cap); the others get
+ * damage as damage.  A viewer sent it keeps
  * its own damage as it was, but for exact when not NULL (where the
  * result does not depend on what was there): a bitwise function of each
  * old pixel, or glyphs blended over it, leave a pixel it had right right
@@ -1690,7 +1788,8 @@ dout_forward(struct dout *d, const pixman_region32_t *damage,
 		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
 			continue;
 		if (!chan_can_send(dc->dc_chan) ||
-		    (dc->dc_box_only && !box_ok)) {
+		    (dc->dc_box_only && !box_ok) || (dd->dd_comp != NULL &&
+		    !chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_COMPOSITE))) {
 			dout_damage_client(dc, damage);
 			continue;
 		}
@@ -1811,10 +1910,9 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 {
 	struct dout *d = arg;
 	pixman_region32_t *a = (pixman_region32_t *)area;
-	struct dout_memo memo;
-	struct dout_draw dd = { .dd_area = area, .dd_src = src, .dd_key = key,
-	    .dd_alpha = alpha, .dd_memo = &memo };
-	unsigned i;
+	struct dout_img img;
+	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
+	    .dd_key = key, .dd_alpha = alpha };
 
 	if (dout_on_stream(d, a) ||
 	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
@@ -1822,12 +1920,51 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 		dout_damage(d, area);
 		return;
 	}
-	memset(&memo, 0, sizeof(memo));
-	for (i = 0; i <= DOUT_GLZ; i++)
-		obuf_init(&memo.m_data[i]);
+	dout_img_init(&img, src, key == NULL &&
+	    pixman_image_get_format(src) == PIXMAN_a8r8g8b8);
 	dout_forward(d, area, NULL, 0, &dd);
-	for (i = 0; i <= DOUT_GLZ; i++)
-		obuf_free(&memo.m_data[i]);
+	dout_img_fini(&img);
+}
+
+/*
+ * The render composite callback: src (through mask) was composited onto
+ * bbox within area.  Viewers that announced the cap are sent the images
+ * and the operation (a glyph run's mask, an icon: often in their cache);
+ * the others, composites across the video stream and those whose images
+ * together pass DOUT_MAX_BLEND_PX get area as damage.
+ */
+void
+dout_composite(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, pixman_image_t *src, pixman_image_t *mask,
+    const struct qxl_cmd_composite *c)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_img img[2];
+	struct dout_draw dd = { .dd_area = area, .dd_comp = c,
+	    .dd_bbox = bbox, .dd_img = { &img[0], mask != NULL ? &img[1] :
+	    NULL } };
+	uint64_t px = (uint64_t)pixman_image_get_width(src) *
+	    (uint64_t)pixman_image_get_height(src);
+
+	if (mask != NULL)
+		px += (uint64_t)pixman_image_get_width(mask) *
+		    (uint64_t)pixman_image_get_height(mask);
+	if (dout_on_stream(d, a) ||
+	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
+	    px > DOUT_MAX_BLEND_PX) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_img_init(&img[0], src,
+	    pixman_image_get_format(src) == PIXMAN_a8r8g8b8);
+	if (mask != NULL)
+		dout_img_init(&img[1], mask,
+		    pixman_image_get_format(mask) == PIXMAN_a8r8g8b8);
+	dout_forward(d, area, NULL, 0, &dd);
+	dout_img_fini(&img[0]);
+	if (mask != NULL)
+		dout_img_fini(&img[1]);
 }
 
 void

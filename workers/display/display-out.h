@@ -41,8 +41,8 @@
 #define DOUT_MAX_DRAW_BYTES	(64u * 1024)
 /* ... and so is a fill whose pattern's image has more. */
 #define DOUT_MAX_PATTERN_BYTES	(16u * 1024)
-/* A blend whose source has more pixels than this is sent as damage (in
- * bands, as any large picture). */
+/* A blend whose source, or a composite whose images together, have more
+ * pixels than this is sent as damage (in bands, as any large picture). */
 #define DOUT_MAX_BLEND_PX	(512u * 512)
 /* Uncompressed bytes of one DRAW_COPY band during updates. */
 #define DOUT_BAND_BYTES		(1024u * 1024)
@@ -138,6 +138,15 @@ void	 dout_stroke(void *arg, const pixman_region32_t *area,
  * neither) get area as damage. */
 void	 dout_blend(void *arg, const pixman_region32_t *area,
 	    pixman_image_t *src, const uint32_t *key, uint8_t alpha);
+/* The render composite callback (arg = the dout): src, through mask,
+ * was composited onto bbox (render_composite_fn).  A client with room in
+ * its window and the COMPOSITE cap is sent the images and the operation
+ * at once (DRAW_COMPOSITE), each from or into its pixmap cache; the
+ * others, composites across the video stream and those whose images
+ * pass DOUT_MAX_BLEND_PX get area as damage. */
+void	 dout_composite(void *arg, const pixman_region32_t *area,
+	    const pixman_box32_t *bbox, pixman_image_t *src,
+	    pixman_image_t *mask, const struct qxl_cmd_composite *c);
 /* The primary now exists (render_surface(r, 0)): announce it to every
  * initialised client and send it whole. */
 void	 dout_primary_created(struct dout *);

@@ -5,9 +5,10 @@
  * and COMPOSITE (any pixman operator, transforms, filters, repeats and a
  * mask); contracts in render-int.h.  All but the colour key are pixman's
  * own composites.  An unscaled colour key or ALPHA_BLEND on the primary is
- * reported with its source (render_blend_fn), which a viewer draws the
- * same: spice-common's canvas keys on the RGB as render_transparent does
- * and blends with the same pixman OVER.
+ * reported with its source (render_blend_fn), a COMPOSITE without
+ * transforms with its images (render_composite_fn), which a viewer draws
+ * the same: spice-common's canvas keys on the RGB as render_transparent
+ * does and composites with the same pixman calls.
  */
 #include <stdlib.h>
 
@@ -15,6 +16,39 @@
 
 #include "qxl-cmd.h"
 #include "render-int.h"
+
+/*
+ * The w x h pixels of img from (ox, oy) as an image of 32 bits a pixel,
+ * rows top-down: img itself (referenced) when it is one already, else a
+ * copy, with alpha when img's format has some (8BIT_A: black through
+ * it), as pixman reads each format when it composites.  NULL on ENOMEM.
+ */
+static pixman_image_t *
+render_as32(pixman_image_t *img, int32_t ox, int32_t oy, int w, int h)
+{
+	pixman_format_code_t pf = pixman_image_get_format(img);
+	pixman_image_t *out;
+
+	if (ox == 0 && oy == 0 && pixman_image_get_width(img) == w &&
+	    pixman_image_get_height(img) == h &&
+	    pixman_image_get_stride(img) > 0 && (pf == PIXMAN_x8r8g8b8 ||
+	    pf == PIXMAN_a8r8g8b8))
+		return pixman_image_ref(img);
+	pf = PIXMAN_FORMAT_A(pf) > 0 ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8;
+	if ((out = pixman_image_create_bits(pf, w, h, NULL, 0)) != NULL)
+		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, out, ox, oy,
+		    0, 0, 0, 0, w, h);
+	return out;
+}
+
+/* Whether viewers can be sent what was drawn on surface (image dst):
+ * the primary, xRGB, when there is a callback for it (has_cb). */
+static int
+render_forwards(uint32_t surface, pixman_image_t *dst, int has_cb)
+{
+	return surface == 0 && has_cb &&
+	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8;
+}
 
 /*
  * A colour key (key not NULL) or an ALPHA_BLEND drawn on area of surface
@@ -28,34 +62,47 @@ render_blend_report(struct render *r, uint32_t surface, pixman_image_t *dst,
     int32_t oy, const uint32_t *key, uint8_t alpha)
 {
 	const pixman_box32_t *ext = pixman_region32_extents(area);
-	pixman_format_code_t pf = pixman_image_get_format(img);
-	pixman_image_t *part = img;
-	int w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
+	pixman_image_t *part;
 
-	if (!fwd || surface != 0 || r->r_blend == NULL ||
-	    pixman_image_get_format(dst) != PIXMAN_x8r8g8b8) {
+	if (!fwd || !render_forwards(surface, dst, r->r_blend != NULL) ||
+	    (part = render_as32(img, ox, oy, ext->x2 - ext->x1,
+	    ext->y2 - ext->y1)) == NULL) {
 		render_report(r, surface, area);
 		return;
 	}
-	/* Anything but the extents of a 32-bit image is copied into one,
-	 * with alpha when its format has some (8BIT_A: black through it),
-	 * as pixman reads each format when it blends. */
-	if (ox != 0 || oy != 0 || pixman_image_get_width(img) != w ||
-	    pixman_image_get_height(img) != h || (pf != PIXMAN_x8r8g8b8 &&
-	    pf != PIXMAN_a8r8g8b8)) {
-		pf = PIXMAN_FORMAT_A(pf) > 0 ? PIXMAN_a8r8g8b8 :
-		    PIXMAN_x8r8g8b8;
-		if ((part = pixman_image_create_bits(pf, w, h, NULL, 0)) ==
-		    NULL) {
-			render_report(r, surface, area);
-			return;
-		}
-		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, part, ox,
-		    oy, 0, 0, 0, 0, w, h);
-	}
 	r->r_blend(r->r_arg, area, part, key, alpha);
-	if (part != img)
-		pixman_image_unref(part);
+	pixman_image_unref(part);
+}
+
+/*
+ * A COMPOSITE drawn on area of surface dst from s (through m when not
+ * NULL): to the composite callback with both whole when a viewer draws
+ * the same (no transforms, bbox inside the primary: spice-common's canvas
+ * composites into a copy of the bbox), else as damage.
+ */
+static void
+render_composite_report(struct render *r, uint32_t surface,
+    pixman_image_t *dst, pixman_region32_t *area, const pixman_box32_t *bbox,
+    pixman_image_t *s, pixman_image_t *m, const struct qxl_cmd_composite *cp)
+{
+	pixman_image_t *s32 = NULL, *m32 = NULL;
+
+	if (render_forwards(surface, dst, r->r_composite != NULL) &&
+	    !cp->has_src_transform && !cp->has_mask_transform &&
+	    bbox->x1 >= 0 && bbox->y1 >= 0 &&
+	    bbox->x2 <= pixman_image_get_width(dst) &&
+	    bbox->y2 <= pixman_image_get_height(dst) &&
+	    (s32 = render_as32(s, 0, 0, pixman_image_get_width(s),
+	    pixman_image_get_height(s))) != NULL && (m == NULL ||
+	    (m32 = render_as32(m, 0, 0, pixman_image_get_width(m),
+	    pixman_image_get_height(m))) != NULL))
+		r->r_composite(r->r_arg, area, bbox, s32, m32, cp);
+	else
+		render_report(r, surface, area);
+	if (s32 != NULL)
+		pixman_image_unref(s32);
+	if (m32 != NULL)
+		pixman_image_unref(m32);
 }
 
 int
@@ -265,7 +312,7 @@ render_composite(struct render *r, uint32_t surface, pixman_region32_t *area,
 	    bbox->x2 - bbox->x1, bbox->y2 - bbox->y1);
 	pixman_image_set_clip_region32(dview, NULL);
 	render_unview(dview, dkeep);
-	render_report(r, surface, area);
+	render_composite_report(r, surface, dst, area, bbox, s, m, cp);
 	rc = 0;
 out:
 	if (m != NULL)

@@ -25,6 +25,7 @@ struct render {
 	render_text_fn		 r_text;
 	render_stroke_fn	 r_stroke;
 	render_blend_fn		 r_blend;
+	render_composite_fn	 r_composite;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more
 	 * to skip (render_find_move). */

@@ -67,6 +67,12 @@ render_set_blend(struct render *r, render_blend_fn blend)
 }
 
 void
+render_set_composite(struct render *r, render_composite_fn composite)
+{
+	r->r_composite = composite;
+}
+
+void
 render_free(struct render *r)
 {
 	if (r == NULL)

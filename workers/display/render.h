@@ -105,6 +105,20 @@ typedef void (*render_stroke_fn)(void *arg, const pixman_region32_t *area,
 typedef void (*render_blend_fn)(void *arg, const pixman_region32_t *area,
     pixman_image_t *src, const uint32_t *key, uint8_t alpha);
 
+/* Composite callback: area (never empty, within it) of the (xRGB) primary
+ * now holds pixman's composite of src, through mask when not NULL, with
+ * c's operator, repeats, filters, component alpha and origins (struct
+ * qxl_cmd_composite, parsed; no transforms) onto bbox, inside the
+ * primary, as SPICE's canvas draws it.  src and mask are whole images of
+ * 32 bits a pixel (a8r8g8b8 when they have alpha, else x8r8g8b8), rows
+ * top-down, a positive stride.  A viewer can be sent the images (an
+ * icon's or a glyph run's, often in its cache) instead of the result.
+ * They, c, bbox and the region belong to render. */
+struct qxl_cmd_composite;
+typedef void (*render_composite_fn)(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, pixman_image_t *src, pixman_image_t *mask,
+    const struct qxl_cmd_composite *c);
+
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
  * stride); rb_size bytes are readable from the lowest row's start. */
@@ -182,6 +196,10 @@ void	 render_set_stroke(struct render *, render_stroke_fn stroke);
  * on an xRGB primary to blend, with render_set_damage's arg, instead of
  * as damage; NULL: as damage. */
 void	 render_set_blend(struct render *, render_blend_fn blend);
+/* Report COMPOSITE on the xRGB primary without transforms, its bbox
+ * inside the primary, to composite, with render_set_damage's arg,
+ * instead of as damage; NULL: as damage. */
+void	 render_set_composite(struct render *, render_composite_fn composite);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);
 

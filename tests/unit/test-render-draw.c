@@ -1236,6 +1236,7 @@ on_composite(void *arg, const pixman_region32_t *area,
 static void
 test_composite_callback(void)
 {
+	static uint32_t big[1025 * 1024];
 	uint32_t one = 0xff3060c0u, rgba[5 * 4];
 	uint8_t m8[8 * 4];
 	int32_t xf[6] = { 0x10000, 0, 0, 0, 0x10000, 0x10000 };
@@ -1290,8 +1291,14 @@ test_composite_callback(void)
 	d.composite.has_src_transform = 0;
 	d.bbox = (struct qxl_cmd_rect){ -3, 5, 7, 11 };
 	t_ok(r, &d);
+	/* Images over RENDER_REPORT_MAX_PX together: not copied for the
+	 * viewers. */
+	d = t_draw(QXL_DRAW_COMPOSITE, 0, 0, 4, 4);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, big, 1025, 1024, 1025 * 4);
+	d.composite.flags = PIXMAN_OP_OVER;
+	t_ok(r, &d);
 	ASSERT_INT_EQ(ncomposite, 3);
-	ASSERT_INT_EQ(nbdamage, nb + 2);
+	ASSERT_INT_EQ(nbdamage, nb + 3);
 	pixman_image_unref(replay);
 	render_free(r);
 }

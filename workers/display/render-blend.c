@@ -65,8 +65,9 @@ render_blend_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 	pixman_image_t *part;
 
 	if (!fwd || !render_forwards(surface, dst, r->r_blend != NULL) ||
-	    (part = render_as32(img, ox, oy, ext->x2 - ext->x1,
-	    ext->y2 - ext->y1)) == NULL) {
+	    (uint64_t)(ext->x2 - ext->x1) * (uint64_t)(ext->y2 - ext->y1) >
+	    RENDER_REPORT_MAX_PX || (part = render_as32(img, ox, oy,
+	    ext->x2 - ext->x1, ext->y2 - ext->y1)) == NULL) {
 		render_report(r, surface, area);
 		return;
 	}
@@ -86,8 +87,14 @@ render_composite_report(struct render *r, uint32_t surface,
     pixman_image_t *s, pixman_image_t *m, const struct qxl_cmd_composite *cp)
 {
 	pixman_image_t *s32 = NULL, *m32 = NULL;
+	uint64_t px = (uint64_t)pixman_image_get_width(s) *
+	    (uint64_t)pixman_image_get_height(s);
 
+	if (m != NULL)
+		px += (uint64_t)pixman_image_get_width(m) *
+		    (uint64_t)pixman_image_get_height(m);
 	if (render_forwards(surface, dst, r->r_composite != NULL) &&
+	    px <= RENDER_REPORT_MAX_PX &&
 	    !cp->has_src_transform && !cp->has_mask_transform &&
 	    bbox->x1 >= 0 && bbox->y1 >= 0 &&
 	    bbox->x2 <= pixman_image_get_width(dst) &&

@@ -34,6 +34,10 @@
 #define RENDER_MAX_OFFSCREEN	(256u * 1024 * 1024)
 /* Largest off-screen surface side, as for the primary. */
 #define RENDER_MAX_DIM		8192
+/* A blend or composite whose images have more pixels than this goes to
+ * the damage callback, not its own: copying them for viewers would cost
+ * more than the result (display-out sends fewer still). */
+#define RENDER_REPORT_MAX_PX	(1u << 20)
 
 struct render;
 
@@ -193,12 +197,13 @@ void	 render_set_text(struct render *, render_text_fn text);
  * instead of as damage; NULL: as damage. */
 void	 render_set_stroke(struct render *, render_stroke_fn stroke);
 /* Report unscaled TRANSPARENT and ALPHA_BLEND (without DEST_HAS_ALPHA)
- * on an xRGB primary to blend, with render_set_damage's arg, instead of
- * as damage; NULL: as damage. */
+ * on an xRGB primary, of at most RENDER_REPORT_MAX_PX pixels, to blend,
+ * with render_set_damage's arg, instead of as damage; NULL: as damage. */
 void	 render_set_blend(struct render *, render_blend_fn blend);
 /* Report COMPOSITE on the xRGB primary without transforms, its bbox
- * inside the primary, to composite, with render_set_damage's arg,
- * instead of as damage; NULL: as damage. */
+ * inside the primary, its images of at most RENDER_REPORT_MAX_PX pixels
+ * together, to composite, with render_set_damage's arg, instead of as
+ * damage; NULL: as damage. */
 void	 render_set_composite(struct render *, render_composite_fn composite);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);

@@ -54,12 +54,17 @@ def main():
     sp = common.Spiced(password="pw")
     common.wait_producer_socket(sp)
     prod = common.ScriptProducer(sp)
-    sessions = [rawspice.open_session(sp.port, "pw") for _ in range(4)]
+    sessions = [rawspice.open_session(sp.port, "pw") for _ in range(5)]
     comp = (rawspice.DISPLAY_CAP_COMPOSITE,)
     fast = rawspice.display_client(sp.port, "pw", sessions[0].session_id, extra_caps=comp)
     plain = rawspice.display_client(sp.port, "pw", sessions[1].session_id, lz4=False,
                                     extra_caps=comp)
     slow = rawspice.display_client(sp.port, "pw", sessions[2].session_id, extra_caps=comp)
+    # A pixmap cache with room for one 64x64 image: a composite's source
+    # and mask cannot both be kept there.
+    tiny = rawspice.display_client(sp.port, "pw", sessions[4].session_id, extra_caps=comp,
+                                   init=False)
+    tiny.send_init(cache_size=SIDE * SIDE + 100)
     res, ws = wsclient.link(sp.port, "pw", channel_type=rawlink.CHANNEL_DISPLAY,
                             connection_id=sessions[3].session_id, channel_caps=(0,))
     check(res == 0, "WebSocket display link: %s" % rawlink.ERR.get(res, res))
@@ -69,7 +74,7 @@ def main():
     c.wait_primary(10)
 
     prod.say("photo 0 0 320 240 2")
-    for d in (fast, plain, slow, web):
+    for d in (fast, plain, slow, web, tiny):
         d.wait_mark(10)
         d.settle(0.3)
     picture = fast.rgb()
@@ -83,10 +88,10 @@ def main():
     pdraws0, web_seen0, slow_blends0 = plain.draws, len(web.received), slow.blends + slow.keyed
     for i in range(0, len(lines), 6):
         prod.say("; ".join(lines[i:i + 6]))
-        for d in (fast, plain):
+        for d in (fast, plain, tiny):
             d.settle(0.1)
         web.settle(0.05)
-    for d in (fast, plain, web):
+    for d in (fast, plain, web, tiny):
         d.settle(0.3)
     check(fast.draws == draws0 and plain.draws == pdraws0,
           "blends sent as %d and %d images to viewers that keep up"
@@ -132,12 +137,13 @@ def main():
                                                             rng.randrange(1 << 24)))
     draws1, comps0, cached1 = fast.draws, fast.composites, fast.from_cache
     seen1, web_seen1 = len(fast.received), len(web.received)
+    tiny_comps0, tiny_draws0 = tiny.composites, tiny.draws
     for i in range(0, len(runs), 6):
         prod.say("; ".join(runs[i:i + 6]))
-        for d in (fast, plain):
+        for d in (fast, plain, tiny):
             d.settle(0.1)
         web.settle(0.05)
-    for d in (fast, plain, web):
+    for d in (fast, plain, web, tiny):
         d.settle(0.3)
     check(fast.draws == draws1, "composites sent as %d images to a viewer that keeps up"
           % (fast.draws - draws1))
@@ -159,6 +165,15 @@ def main():
     check(web.rgb() == composed, "WebSocket viewer (the worker's composites): %s"
           % diff(web.rgb(), composed))
     check(plain.rgb() == composed, "viewer without LZ4: %s" % diff(plain.rgb(), composed))
+    # The small cache: composites whose images it could not hold both
+    # came as pixels; what it was told to drop it held (rawspice refuses
+    # any other INVAL_LIST).
+    check(tiny.rgb() == composed, "viewer with a small cache: %s" % diff(tiny.rgb(), composed))
+    check(0 < tiny.composites - tiny_comps0 < len(runs) and tiny.draws > tiny_draws0,
+          "viewer with a small cache: %d composites, %d images" % (
+              tiny.composites - tiny_comps0, tiny.draws - tiny_draws0))
+    print("viewer with a small cache: %d composites, %d images, %d dropped from its cache"
+          % (tiny.composites - tiny_comps0, tiny.draws - tiny_draws0, tiny.invals))
     c.wait_pixels(composed, 10)
     after = composed
 

@@ -710,8 +710,11 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	}
 	if ((body = dout_cache_find(d, b, codec, id)) == NULL &&
 	    (body = dout_encode_box(d, prim, b, codec, id, NULL)) == NULL) {
+		/* Its name forgotten, and what left for it dropped. */
 		if (id != 0)
 			dcache_forget(&dc->dc_pixmaps, id);
+		if (n > 0)
+			dout_send_inval(dc, evicted, n);
 		return -1;
 	}
 	if (n > 0)
@@ -1598,7 +1601,7 @@ dout_img_fini(struct dout_img *di)
  * alpha, LZ4 RGBA or without the cap a plain RGBA bitmap), or FROM_CACHE
  * (1 is returned) when dc holds it.  *id is its name in dc's cache (0:
  * none), the ids dc must drop first go to evicted (*n of them).  -1 when
- * it cannot be encoded (logged), its name forgotten.
+ * it cannot be encoded (logged; dout_abort_images() undoes the rest).
  */
 static int
 dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
@@ -1642,11 +1645,8 @@ dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
 		} else
 			di->di_state[codec] = 1;
 	}
-	if (di->di_state[codec] < 0) {
-		if (*id != 0)
-			dcache_forget(&dc->dc_pixmaps, *id);
+	if (di->di_state[codec] < 0)
 		return -1;
-	}
 	ddraw_put_image_desc(ob, *id != 0 ? *id : ++d->d_image_id,
 	    dout_image_type[codec], *id != 0 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0,
 	    src.es_width, src.es_height);
@@ -1655,11 +1655,40 @@ dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
 }
 
 /*
+ * A forwarded drawing's nimg images put with dout_put_image (rc[i] what
+ * that returned, id[i] their names, evicted[i] and n[i] what dc was to
+ * drop first) will not be sent: the names given with CACHE_ME are
+ * forgotten, and dc is told to drop what left the books for them
+ * (INVAL_LIST), but for those names, which it never got.
+ */
+static void
+dout_abort_images(struct dout_client *dc, unsigned nimg, const int *rc,
+    const uint64_t *id, uint64_t **evicted, const int *n)
+{
+	uint64_t keep[DCACHE_MAX];
+	unsigned i, j;
+	int k, nk;
+
+	for (i = 0; i < nimg; i++)
+		if (rc[i] != 1 && id[i] != 0)
+			dcache_forget(&dc->dc_pixmaps, id[i]);
+	for (i = 0; i < nimg; i++) {
+		for (k = nk = 0; k < n[i]; k++) {
+			for (j = 0; j < nimg; j++)
+				if (rc[j] != 1 && evicted[i][k] == id[j])
+					break;
+			if (j == nimg)
+				keep[nk++] = evicted[i][k];
+		}
+		if (nk > 0)
+			dout_send_inval(dc, keep, nk);
+	}
+}
+
+/*
  * Send a forwarded drawing built in ob (its images put with
- * dout_put_image: rc[i] what that returned, id[i] their names, evicted[i]
- * and n[i] what dc must drop first) to dc as a message of type: 0, or -1
- * when no body could be made (logged; names given with CACHE_ME
- * forgotten).
+ * dout_put_image, as dout_abort_images says) to dc as a message of type:
+ * 0, or -1 when no body could be made (logged, the images aborted).
  */
 static int
 dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
@@ -1672,9 +1701,7 @@ dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
 	if ((body = chan_shared_new(ob)) == NULL) {
 		log_warn("display \"%s\": building a drawing failed",
 		    dc->dc_dout->d_wk->wk_display);
-		for (i = 0; i < nimg; i++)
-			if (rc[i] == 0 && id[i] != 0)
-				dcache_forget(&dc->dc_pixmaps, id[i]);
+		dout_abort_images(dc, nimg, rc, id, evicted, n);
 		return -1;
 	}
 	for (i = 0; i < nimg; i++)
@@ -1698,8 +1725,10 @@ dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);
-	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0)
+	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0) {
+		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
 		return -1;
+	}
 	return dout_send_images(dc, ob, dd->dd_key != NULL ?
 	    SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
 	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, 1, &rc, &id, &evp, &n);
@@ -1721,20 +1750,21 @@ dout_send_composite(struct dout_client *dc, const struct dout_draw *dd)
 	ddraw_composite(ob, dd->dd_area, dd->dd_bbox, dd->dd_comp,
 	    dd->dd_img[1] != NULL, &mask_at);
 	if ((rc[0] = dout_put_image(dc, ob, dd->dd_img[0], &id[0], ev0,
-	    &n[0])) < 0)
+	    &n[0])) < 0) {
+		dout_abort_images(dc, 1, rc, id, evp, n);
 		return -1;
+	}
 	if (dd->dd_img[1] != NULL) {
 		ddraw_point_here(ob, mask_at);
 		rc[1] = dout_put_image(dc, ob, dd->dd_img[1], &id[1], ev1,
 		    &n[1]);
 		/* The mask's room in the cache must not have cost the
-		 * source's. */
+		 * source's name (a cache too small for both). */
 		for (i = 0; rc[1] >= 0 && i < n[1]; i++)
 			if (ev1[i] == id[0])
 				rc[1] = -1;
 		if (rc[1] < 0) {
-			if (rc[0] == 0 && id[0] != 0)
-				dcache_forget(&dc->dc_pixmaps, id[0]);
+			dout_abort_images(dc, 2, rc, id, evp, n);
 			return -1;
 		}
 	}

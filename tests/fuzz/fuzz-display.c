@@ -13,7 +13,8 @@
  * (1..256 bytes).  Then records of a kind byte and a length byte: kind 0
  * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
  * y, size), or a colour key or alpha blend when bit 2 of the kind byte is
- * set (fz_blend), a composite when bit 3 is (fz_composite), 2 a move
+ * set (fz_blend), a composite when bit 3 is (fz_composite), a copy with
+ * a ROP descriptor when bit 4 is (fz_rop_copy), 2 a move
  * (dx, dy), or a polyline when bit 2 is set
  * (fz_stroke), 3 a fill (fz_fill), or a string when bit 2 is set
  * (fz_text).
@@ -229,6 +230,35 @@ fz_composite(struct render *r, const uint8_t *p)
 	(void)render_draw(r, &dr, &err);
 }
 
+/* A COPY of a bitmap of seed p[0], (p[3] & 31) % 24 + 1 square, at p[1],
+ * p[2] (partly off the primary or not), with the ROP descriptor p[0] |
+ * (p[3] >> 5) << 8. */
+static void
+fz_rop_copy(struct render *r, const uint8_t *p)
+{
+	static uint32_t px[24 * 24];
+	struct render_src src;
+	pixman_box32_t bbox, sa;
+	struct spd_err err;
+	int n = (p[3] & 31) % 24 + 1, i;
+
+	for (i = 0; i < n * n; i++)
+		px[i] = (uint32_t)(p[0] * 7 + i * 13) * 0x01030507u;
+	memset(&src, 0, sizeof(src));
+	src.rs_bitmap.rb_format = SPICE_BITMAP_FMT_32BIT;
+	src.rs_bitmap.rb_width = (uint32_t)n;
+	src.rs_bitmap.rb_height = (uint32_t)n;
+	src.rs_bitmap.rb_stride = n * 4;
+	src.rs_bitmap.rb_data = (const uint8_t *)px;
+	src.rs_bitmap.rb_size = (size_t)n * n * 4;
+	bbox = (pixman_box32_t){ p[1] % (FW + 8) - 8, p[2] % (FH + 8) - 8,
+	    p[1] % (FW + 8) - 8 + n, p[2] % (FH + 8) - 8 + n };
+	sa = (pixman_box32_t){ 0, 0, n, n };
+	(void)render_copy(r, 0, &bbox, NULL, &src, &sa,
+	    (uint16_t)(p[0] | (p[3] >> 5) << 8),
+	    SPICE_IMAGE_SCALE_MODE_NEAREST, &err);
+}
+
 /* A fill: ROP descriptor p[0] | p[1] << 8 (its 11 bits), at p[2],
  * p[3], through a clip of two boxes when bit 7 of p[1] is set; with a
  * 4x3 pattern brush when bit 6 is, else solid. */
@@ -369,6 +399,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_set_stroke(r, dout_stroke);
 	render_set_blend(r, dout_blend);
 	render_set_composite(r, dout_composite);
+	render_set_copy(r, dout_copy);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);
@@ -399,7 +430,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					break;
 			break;
 		case 1:
-			if (len >= 4 && data[off] & 8)
+			if (len >= 4 && data[off] & 16)
+				fz_rop_copy(r, data + off + 2);
+			else if (len >= 4 && data[off] & 8)
 				fz_composite(r, data + off + 2);
 			else if (len >= 4 && data[off] & 4)
 				fz_blend(r, data + off + 2);

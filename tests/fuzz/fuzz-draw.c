@@ -257,6 +257,32 @@ fuzz_composite(void *arg, const pixman_region32_t *area,
 	obuf_free(&ob);
 }
 
+static void
+fuzz_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    uint8_t rop3)
+{
+	const pixman_box32_t *e = pixman_region32_extents(
+	    (pixman_region32_t *)area);
+	pixman_format_code_t f = pixman_image_get_format(src);
+	struct obuf ob;
+	size_t w = (size_t)(e->x2 - e->x1), h = (size_t)(e->y2 - e->y1);
+
+	fuzz_inside(area);
+	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
+	FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
+	FUZZ_CHECK((size_t)pixman_image_get_width(src) == w &&
+	    (size_t)pixman_image_get_height(src) == h);
+	FUZZ_CHECK(rop3 != 0xcc && rop3 != 0xaa);
+	FUZZ_CHECK(((rop3 >> 4) & 0xf) == (rop3 & 0xf));	/* no brush */
+	/* DisplayBase, Copy's fixed part, the bitmap. */
+	obuf_init(&ob);
+	ddraw_copy(&ob, area, SPICE_ROPD_OP_XOR);
+	fuzz_put_bitmap(&ob, src);
+	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == fuzz_base_len(area) + 4 + 16 +
+	    2 + 1 + 17 + 18 + 18 + w * h * 4);
+	obuf_free(&ob);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -286,6 +312,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		render_set_stroke(r, fuzz_stroke);
 		render_set_blend(r, fuzz_blend);
 		render_set_composite(r, fuzz_composite);
+		render_set_copy(r, fuzz_copy);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,

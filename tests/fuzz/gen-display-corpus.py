@@ -9,7 +9,8 @@ bytes, 1 a drawing (seed, x, y, size), 2 a move (dx, dy), 3 a fill
 x, y), 6 a polyline (closed | XOR << 1 and colour, x0, y0, x1, y1; points
 offset by 64), 5 a blend (key | RGBA << 1 | scaled << 2, alpha, x + 10,
 y + 7), 9 a composite (1x1 source | mask << 1 | transform << 2, op, x + 6,
-y + 4); byte 0 bit 5: no composite cap."""
+y + 4), 17 a copy with a ROP (seed and descriptor low, x + 8, y + 8,
+descriptor high << 5 | size - 1); byte 0 bit 5: no composite cap."""
 
 import os
 import struct
@@ -55,6 +56,10 @@ def composite(flags, op, x, y):
     return bytes([9, 4, flags, op, x + 6, y + 4])
 
 
+def rop_copy(ropd, x, y, size):
+    return bytes([17, 4, ropd & 255, x + 8, y + 8, (ropd >> 8) << 5 | (size - 1)])
+
+
 def init(cache=20971520):
     return client(mini(INIT, struct.pack("<BqBi", 1, cache, 1, 3145728)))
 
@@ -84,6 +89,10 @@ SEEDS = {
     "composites": b"\x01\x3f" + init() + draw(3, 0, 0, 63) +
     composite(3, 3, 5, 5) + composite(2, 1, 20, 10) + composite(0, 12, 40, 30) +
     composite(6, 3, 10, 10) + composite(1, 3, -3, 2) + composite(3, 3, 5, 5),
+    "rop-copies": b"\x01\x3f" + init() + draw(3, 0, 0, 63) +
+    rop_copy(32, 5, 5, 20) + rop_copy(64, 5, 5, 20) + rop_copy(32, 5, 5, 20) +
+    rop_copy(64 | 1, -3, 10, 12) + rop_copy(8 | 1, 30, 20, 16) + rop_copy(16 | 4, 50, 40, 24) +
+    rop_copy(8, 10, 10, 8) + rop_copy(64 | 1024, 2, 2, 10) + rop_copy(512, 7, 7, 6),
     "composites-nocap": b"\x21\x3f" + init() + composite(3, 3, 5, 5) + composite(2, 3, 9, 9),
     "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),
     "bad-init": b"\x00\x07" + client(mini(INIT, b"\0" * 13)),

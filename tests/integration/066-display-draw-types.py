@@ -130,6 +130,10 @@ class Model:
     def maskfill(self, x, y, w, h, rgb, inv):
         self.box(x, y, w, h, lambda i, j, X, Y, d: rgb if ((i >> 2) ^ (j >> 2) ^ inv) & 1 else d)
 
+    def ropcopy(self, x, y, w, h, s, desc):
+        op = ropd(desc, INV_SRC, INV_DEST)
+        self.box(x, y, w, h, lambda i, j, X, Y, d: op(pat(i, j, s), d))
+
     def rop3(self, x, y, w, h, code, s):
         self.box(x, y, w, h, lambda i, j, X, Y, d: rop3(code, pat(X % 8, Y % 8, s + 1), pat(i, j, s), d))
 
@@ -222,7 +226,7 @@ class Model:
 WORDS = {("compressed", 0)}
 # Arguments written in hex, per command (position after the name).
 HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3", 4),
-       ("compositetext", 4),
+       ("compositetext", 4), ("ropcopy", 5),
        ("opaque", 5), ("opaque", 6), ("transparent", 5), ("text", 2), ("text8", 2),
        ("text4", 2), ("textback", 2), ("textback", 3),
        ("stroke", 0)}
@@ -260,6 +264,12 @@ def main():
         "maskfill 120 70 45 30 ff8000 0",
         "maskfill 165 70 45 30 0080ff 1",
     ])
+    # COPY with each operator and inversion: the worker's, and spice-gtk's
+    # own drawing of the copies forwarded.
+    batch("COPY with ROP descriptors", ["ropcopy %d %d 40 12 %d %x" % (
+        40 * a, 70 + 12 * b, 20 + a, op | fl)
+        for a, op in enumerate((OR, AND, XOR, PUT))
+        for b, fl in enumerate((0, INV_SRC, INV_DEST, INV_RES))])
     batch("ROP3", ["rop3 %d 100 40 24 %x 11" % (40 * k, code)
                    for k, code in enumerate((0xb8, 0x66, 0x1e, 0xe2, 0x5a, 0x96, 0xcc, 0x00))])
     batch("OPAQUE, TRANSPARENT, ALPHA_BLEND, COMPOSITE, palette", [

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Colour keys, alpha blends and composites a producer draws
-(TRANSPARENT, ALPHA_BLEND of an opaque source or of one with alpha of its
-own, COMPOSITE through an alpha mask without transforms: an icon, or
-anti-aliased text as X drivers draw it, a colour through a glyph mask)
-reach viewers as the images and the operation, not as the result: a raw
-client that keeps up gets one DRAW_TRANSPARENT, DRAW_ALPHA_BLEND or
-DRAW_COMPOSITE for each and no image, and an image drawn again (an icon
+"""Colour keys, alpha blends, composites and copies with a raster
+operation a producer draws (TRANSPARENT, ALPHA_BLEND of an opaque source
+or of one with alpha of its own, COMPOSITE through an alpha mask without
+transforms: an icon, or anti-aliased text as X drivers draw it, a colour
+through a glyph mask; COPY with AND and XOR: an icon as Windows draws
+it) reach viewers as the images and the operation, not as the result: a
+raw client that keeps up gets one DRAW_TRANSPARENT, DRAW_ALPHA_BLEND,
+DRAW_COMPOSITE or DRAW_COPY with the operation for each and no image, and an image drawn again (an icon
 over a photograph, wherever it lands) comes from its pixmap cache, for a
 fraction of the bytes the results cost as images (a WebSocket client's,
 which gets images: spice-html5 draws none of them, nor announces
@@ -29,6 +30,7 @@ from common import check
 
 W, H = 320, 240
 SIDE = 64       # each source is SIDE x SIDE: large enough for the cache
+ROPD_AND, ROPD_XOR = 1 << 5, 1 << 6
 
 
 def icons(rng, n):
@@ -176,6 +178,44 @@ def main():
           % (tiny.composites - tiny_comps0, tiny.draws - tiny_draws0, tiny.invals))
     c.wait_pixels(composed, 10)
     after = composed
+
+    # Copies with raster operations: icons as Windows draws them, their
+    # AND mask then their XOR image, the same two sources each time.
+    icons2 = []
+    for k in range(20):
+        x, y = rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE)
+        icons2 += ["ropcopy %d %d %d %d 21 %x" % (x, y, SIDE, SIDE, ROPD_AND),
+                   "ropcopy %d %d %d %d 22 %x" % (x, y, SIDE, SIDE, ROPD_XOR)]
+    plain_draws2 = fast.draws - fast.rop_copies
+    rops0, cached2 = fast.rop_copies, fast.from_cache
+    seen2, web_seen2 = len(fast.received), len(web.received)
+    for i in range(0, len(icons2), 6):
+        prod.say("; ".join(icons2[i:i + 6]))
+        for d in (fast, plain, tiny):
+            d.settle(0.1)
+        web.settle(0.05)
+    for d in (fast, plain, web, tiny):
+        d.settle(0.3)
+    check(fast.draws - fast.rop_copies == plain_draws2 and
+          fast.rop_copies - rops0 == len(icons2),
+          "%d copies with a ROP: %d DRAW_COPY with it, %d images" % (
+              len(icons2), fast.rop_copies - rops0,
+              fast.draws - fast.rop_copies - plain_draws2))
+    check(fast.from_cache - cached2 >= len(icons2) - 4,
+          "%d of %d sources came from the cache" % (fast.from_cache - cached2, len(icons2)))
+    sent = sum(size for _t, size in fast.received[seen2:])
+    as_images = sum(size for _t, size in web.received[web_seen2:])
+    print("%d copies with a ROP: %d bytes as sources and operations, %d as results"
+          % (len(icons2), sent, as_images))
+    check(sent * 4 < as_images, "%d copies cost %d bytes, as images %d"
+          % (len(icons2), sent, as_images))
+    copied = fast.rgb()
+    check(copied != after, "the copies changed nothing")
+    for name, d in (("WebSocket (the worker's copies)", web), ("no LZ4", plain),
+                    ("small cache", tiny)):
+        check(d.rgb() == copied, "%s viewer: %s" % (name, diff(d.rgb(), copied)))
+    c.wait_pixels(copied, 10)
+    after = copied
 
     # The slow viewer was sent blends until its window was full, then
     # images; once it reads it has the same picture.

@@ -434,6 +434,17 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
 		return sd_push(q, phys);
 	}
+	if (sscanf(line, "ropcopy %d %d %d %d %u %x", &x, &y, &w, &h, &seed,
+	    &ropd) == 6) {
+		if ((d = sd_drawable(q, QXL_DRAW_COPY, x, y, w, h, &phys)) ==
+		    NULL || (d->u.copy.src_bitmap = sd_pattern(q, d, w, h, seed,
+		    ~0u)) == 0)
+			return -1;
+		d->u.copy.src_area.right = w;
+		d->u.copy.src_area.bottom = h;
+		d->u.copy.rop_descriptor = (uint16_t)ropd;
+		return sd_push(q, phys);
+	}
 	if (sscanf(line, "rop3 %d %d %d %d %x %u", &x, &y, &w, &h, &code,
 	    &seed) == 6) {
 		if ((d = sd_drawable(q, QXL_DRAW_ROP3, x, y, w, h, &phys)) ==

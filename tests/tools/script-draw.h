@@ -10,6 +10,8 @@
  *   maskfill X Y W H RGB INV      FILL through a W x H 1-bit mask, bit
  *                                 (i, j) = ((i >> 2) ^ (j >> 2)) & 1, INV
  *                                 1 for SPICE_MASK_FLAGS_INVERS
+ *   ropcopy X Y W H SEED ROPD     COPY of a W x H source (SEED) with a ROP
+ *                                 descriptor
  *   rop3 X Y W H CODE SEED        ROP3 of a W x H source (SEED) and an
  *                                 8 x 8 pattern brush (SEED + 1) at 0,0
  *   opaque X Y W H SEED RGB ROPD  OPAQUE of a source (SEED) and a colour

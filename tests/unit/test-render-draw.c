@@ -1303,6 +1303,105 @@ test_composite_callback(void)
 	render_free(r);
 }
 
+/* What the copy callback was told, replayed on the picture a viewer had:
+ * bit S << 1 | D of rop3 for each bit of each pixel of the area. */
+static int ncopy;
+
+static void
+on_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    uint8_t rop3)
+{
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	const pixman_box32_t *ext = pixman_region32_extents(a);
+	pixman_box32_t *rects;
+	uint32_t s, d, v, *p;
+	int n, i, x, y, b;
+
+	(void)arg;
+	ASSERT_TRUE(pixman_region32_not_empty(a));
+	ASSERT_INT_EQ(pixman_image_get_width(src), ext->x2 - ext->x1);
+	ASSERT_INT_EQ(pixman_image_get_height(src), ext->y2 - ext->y1);
+	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
+	ASSERT_TRUE(rop3 != 0xcc && rop3 != 0xaa);
+	ncopy++;
+	rects = pixman_region32_rectangles(a, &n);
+	for (i = 0; i < n; i++)
+		for (y = rects[i].y1; y < rects[i].y2; y++)
+			for (x = rects[i].x1; x < rects[i].x2; x++) {
+				s = pixman_image_get_data(src)[(y - ext->y1) *
+				    (pixman_image_get_stride(src) / 4) + x -
+				    ext->x1];
+				p = &pixman_image_get_data(replay)[y * W + x];
+				d = *p;
+				for (v = 0, b = 0; b < 24; b++)
+					v |= (uint32_t)(rop3 >> ((s >> b & 1) << 1 |
+					    (d >> b & 1)) & 1) << b;
+				*p = v;
+			}
+}
+
+/* COPY and BLEND with a raster operation, unscaled, go to the copy
+ * callback with the part of their source over the area (a 16-bit source
+ * as the 32 bits pixman reads it, a bbox off the corner, a clip), and a
+ * viewer applying the operation gets the worker's pixels; OP_PUT of the
+ * source as it is, a scaled one and one from the primary itself are
+ * damage. */
+static void
+test_copy_callback(void)
+{
+	uint32_t src[6 * 4];
+	uint16_t s16[6 * 4];
+	struct qxl_cmd_rect clip[2] = { { 0, 0, 3, 30 }, { 4, 0, 40, 2 } };
+	struct qxl_cmd_draw d;
+	struct render *r = t_primary();
+	int i, nb;
+
+	ASSERT_TRUE((replay = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H,
+	    NULL, W * 4)) != NULL);
+	render_set_damage(r, on_bdamage, NULL, NULL);
+	render_set_copy(r, on_copy);
+	for (i = 0; i < 24; i++) {
+		src[i] = 0x9e3779b9u * (uint32_t)(i + 1);
+		s16[i] = (uint16_t)(0x1357 * (i + 1));
+	}
+	d = t_draw(QXL_DRAW_COPY, 10, 10, 16, 14);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
+	d.rop = SPICE_ROPD_OP_XOR;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy, 1);
+	d.type = QXL_DRAW_BLEND;
+	d.rop = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_SRC;
+	d.bbox = (struct qxl_cmd_rect){ -2, -1, 4, 3 };
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = clip;
+	d.nclip = 2;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy, 2);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.rop = SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_SRC;
+	d.src = t_image(SPICE_BITMAP_FMT_16BIT, s16, 6, 4, 12);
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy, 3);
+
+	nb = nbdamage;
+	d.rop = SPICE_ROPD_OP_PUT;
+	t_ok(r, &d);
+	d.rop = SPICE_ROPD_OP_OR;
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 3, 2 };	/* 2x */
+	t_ok(r, &d);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
+	d.src.kind = QXL_CMD_SRC_SURFACE;
+	d.src.surface_id = 0;
+	d.src.width = W;
+	d.src.height = H;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ncopy, 3);
+	ASSERT_TRUE(nbdamage >= nb + 3);
+	pixman_image_unref(replay);
+	render_free(r);
+}
+
 /* A COPY of an image the producer compressed, after the u32 size an
  * encoder wrote first; the stream stays in ob. */
 static struct qxl_cmd_draw
@@ -1445,6 +1544,7 @@ main(void)
 	test_stroke_callback();
 	test_blend_callback();
 	test_composite_callback();
+	test_copy_callback();
 	test_stroke();
 	test_compressed();
 	test_refusals();

@@ -216,6 +216,22 @@ ddraw_text(struct obuf *ob, const pixman_region32_t *area,
 }
 
 void
+ddraw_copy(struct obuf *ob, const pixman_region32_t *area, uint16_t ropd)
+{
+	const pixman_box32_t *ext;
+
+	ext = pixman_region32_extents((pixman_region32_t *)area);
+	ddraw_put_base(ob, area);
+	/* src_bitmap: after itself, src_area, the descriptor, the scale
+	 * mode and the mask. */
+	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 + 2 + 1 + 17));
+	ddraw_put_rect(ob, 0, 0, ext->y2 - ext->y1, ext->x2 - ext->x1);
+	obuf_put_u16le(ob, ropd);
+	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
+	ddraw_put_no_mask(ob);
+}
+
+void
 ddraw_blend(struct obuf *ob, const pixman_region32_t *area,
     const uint32_t *key, uint8_t alpha)
 {

@@ -12,8 +12,10 @@
  * draw commands, except moves, which go out as COPY_BITS, solid fills, which
  * go out as DRAW_FILL (dout_fill), strings, as DRAW_TEXT (dout_text),
  * lines, as DRAW_STROKE (dout_stroke), colour keys and alpha blends, as
- * DRAW_TRANSPARENT and DRAW_ALPHA_BLEND (dout_blend), and composites, as
- * DRAW_COMPOSITE (dout_composite); display-draw.c spells those.
+ * DRAW_TRANSPARENT and DRAW_ALPHA_BLEND (dout_blend), composites, as
+ * DRAW_COMPOSITE (dout_composite), and copies with a raster operation,
+ * as DRAW_COPY with their source (dout_copy); display-draw.c spells
+ * those.
  *
  * A client is only ever closed through its chan; chan calls dout_closed()
  * back, possibly from inside a send.  dc_busy keeps the struct alive while
@@ -1552,8 +1554,9 @@ struct dout_img {
 
 /* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
  * (dd_text, with dd_back), a path (dd_stroke), a blend (dd_img[0], with
- * dd_key or dd_alpha) or a composite (dd_comp, its source dd_img[0] and
- * mask dd_img[1] or NULL, on dd_bbox) on dd_area. */
+ * dd_key or dd_alpha), a composite (dd_comp, its source dd_img[0] and
+ * mask dd_img[1] or NULL, on dd_bbox) or a copy with a raster operation
+ * (dd_copy: dd_img[0] with the descriptor dd_ropd) on dd_area. */
 struct dout_draw {
 	const pixman_region32_t		*dd_area;
 	uint32_t			 dd_color;
@@ -1567,6 +1570,7 @@ struct dout_draw {
 	uint8_t				 dd_alpha;
 	const struct qxl_cmd_composite	*dd_comp;
 	const pixman_box32_t		*dd_bbox;
+	int				 dd_copy;
 };
 
 static void
@@ -1734,6 +1738,26 @@ dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
 	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, 1, &rc, &id, &evp, &n);
 }
 
+/* DRAW_COPY with a raster operation of dd for client dc, its source from
+ * dout_put_image.  0, or -1 as dout_send_blend. */
+static int
+dout_send_rop_copy(struct dout_client *dc, const struct dout_draw *dd)
+{
+	struct obuf *ob = &dc->dc_dout->d_enc;
+	uint64_t id, ev[DCACHE_MAX], *evp = ev;
+	int rc, n;
+
+	chan_body_prepare(ob);
+	obuf_reset(ob);
+	ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
+	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0) {
+		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
+		return -1;
+	}
+	return dout_send_images(dc, ob, SPICE_MSG_DISPLAY_DRAW_COPY, 1, &rc,
+	    &id, &evp, &n);
+}
+
 /* DRAW_COMPOSITE of dd for client dc (one that announced the cap), its
  * source and mask from dout_put_image.  0, or -1 as dout_send_blend. */
 static int
@@ -1778,6 +1802,8 @@ dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
 {
 	if (dd->dd_comp != NULL)
 		return dout_send_composite(dc, dd);
+	if (dd->dd_copy)
+		return dout_send_rop_copy(dc, dd);
 	if (dd->dd_img[0] != NULL)
 		return dout_send_blend(dc, dd);
 	if (dd->dd_text != NULL) {
@@ -1953,6 +1979,42 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	dout_img_init(&img, src, key == NULL &&
 	    pixman_image_get_format(src) == PIXMAN_a8r8g8b8);
 	dout_forward(d, area, NULL, 0, &dd);
+	dout_img_fini(&img);
+}
+
+/*
+ * The render copy callback: area holds rop3 of src and what was there.
+ * Viewers are sent the source and a plain descriptor of the operation
+ * (DRAW_COPY; the same table as fills', the source in the brush's place:
+ * the canvas reads INVERS_SRC for a copy's first input), the source from
+ * or into their pixmap cache: a masked icon drawn again with its two
+ * copies costs two names.
+ */
+void
+dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    uint8_t rop3)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_img img;
+	uint16_t ropd = dout_fill_ropd[rop3 & 0xf];
+	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
+	    .dd_copy = 1 };
+
+	if (ropd & SPICE_ROPD_INVERS_BRUSH)
+		ropd = (uint16_t)((ropd & ~SPICE_ROPD_INVERS_BRUSH) |
+		    SPICE_ROPD_INVERS_SRC);
+	dd.dd_ropd = ropd;
+	if (ropd == 0 || dout_on_stream(d, a) ||
+	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
+	    dout_extent_px(a) > DOUT_MAX_BLEND_PX) {
+		dout_damage(d, area);
+		return;
+	}
+	/* Bitwise on each pixel's bits: its RGB does not depend on the
+	 * fourth byte, so the source goes as 32-bit whatever its format. */
+	dout_img_init(&img, src, 0);
+	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0, &dd);
 	dout_img_fini(&img);
 }
 

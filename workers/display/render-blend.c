@@ -18,39 +18,6 @@
 #include "render-int.h"
 
 /*
- * The w x h pixels of img from (ox, oy) as an image of 32 bits a pixel,
- * rows top-down: img itself (referenced) when it is one already, else a
- * copy, with alpha when img's format has some (8BIT_A: black through
- * it), as pixman reads each format when it composites.  NULL on ENOMEM.
- */
-static pixman_image_t *
-render_as32(pixman_image_t *img, int32_t ox, int32_t oy, int w, int h)
-{
-	pixman_format_code_t pf = pixman_image_get_format(img);
-	pixman_image_t *out;
-
-	if (ox == 0 && oy == 0 && pixman_image_get_width(img) == w &&
-	    pixman_image_get_height(img) == h &&
-	    pixman_image_get_stride(img) > 0 && (pf == PIXMAN_x8r8g8b8 ||
-	    pf == PIXMAN_a8r8g8b8))
-		return pixman_image_ref(img);
-	pf = PIXMAN_FORMAT_A(pf) > 0 ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8;
-	if ((out = pixman_image_create_bits(pf, w, h, NULL, 0)) != NULL)
-		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, out, ox, oy,
-		    0, 0, 0, 0, w, h);
-	return out;
-}
-
-/* Whether viewers can be sent what was drawn on surface (image dst):
- * the primary, xRGB, when there is a callback for it (has_cb). */
-static int
-render_forwards(uint32_t surface, pixman_image_t *dst, int has_cb)
-{
-	return surface == 0 && has_cb &&
-	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8;
-}
-
-/*
  * A colour key (key not NULL) or an ALPHA_BLEND drawn on area of surface
  * dst from img, whose pixel (ox, oy) lies on area's extents' top-left:
  * to the blend callback, with the extents' part of img, when forwarded

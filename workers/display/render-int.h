@@ -26,6 +26,7 @@ struct render {
 	render_stroke_fn	 r_stroke;
 	render_blend_fn		 r_blend;
 	render_composite_fn	 r_composite;
+	render_copy_fn		 r_copy;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more
 	 * to skip (render_find_move). */
@@ -51,6 +52,20 @@ void	 render_target_region(pixman_image_t *dst, const pixman_box32_t *bbox,
 int	 render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 	    const pixman_box32_t *bbox, const pixman_box32_t *sa,
 	    pixman_region32_t *area, pixman_region32_t *out);
+
+/*
+ * The w x h pixels of img from (ox, oy) as an image of 32 bits a pixel,
+ * rows top-down, for a viewer to be sent: img itself (referenced) when it
+ * is one already, else a copy, with alpha when img's format has some
+ * (8BIT_A: black through it), as pixman reads each format when it
+ * composites.  NULL on ENOMEM.
+ */
+pixman_image_t *render_as32(pixman_image_t *img, int32_t ox, int32_t oy,
+	    int w, int h);
+/* Whether viewers can be sent what was drawn on surface (image dst)
+ * rather than its pixels: the primary, xRGB, when there is a callback
+ * for it (has_cb). */
+int	 render_forwards(uint32_t surface, pixman_image_t *dst, int has_cb);
 
 /* Coordinates far outside any surface are a broken command. */
 int	 render_box_sane(const pixman_box32_t *, const char *what,

@@ -33,6 +33,31 @@ render_new(render_damage_fn damage, void *arg)
 	return r;
 }
 
+pixman_image_t *
+render_as32(pixman_image_t *img, int32_t ox, int32_t oy, int w, int h)
+{
+	pixman_format_code_t pf = pixman_image_get_format(img);
+	pixman_image_t *out;
+
+	if (ox == 0 && oy == 0 && pixman_image_get_width(img) == w &&
+	    pixman_image_get_height(img) == h &&
+	    pixman_image_get_stride(img) > 0 && (pf == PIXMAN_x8r8g8b8 ||
+	    pf == PIXMAN_a8r8g8b8))
+		return pixman_image_ref(img);
+	pf = PIXMAN_FORMAT_A(pf) > 0 ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8;
+	if ((out = pixman_image_create_bits(pf, w, h, NULL, 0)) != NULL)
+		pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, out, ox, oy,
+		    0, 0, 0, 0, w, h);
+	return out;
+}
+
+int
+render_forwards(uint32_t surface, pixman_image_t *dst, int has_cb)
+{
+	return surface == 0 && has_cb &&
+	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8;
+}
+
 void
 render_set_damage(struct render *r, render_damage_fn damage,
     render_move_fn move, void *arg)
@@ -70,6 +95,12 @@ void
 render_set_composite(struct render *r, render_composite_fn composite)
 {
 	r->r_composite = composite;
+}
+
+void
+render_set_copy(struct render *r, render_copy_fn copy)
+{
+	r->r_copy = copy;
 }
 
 void
@@ -929,6 +960,45 @@ render_is_32bit(pixman_image_t *img)
 	return f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8;
 }
 
+/*
+ * A COPY with the raster operation rop3 drawn on area of surface dst from
+ * src (src_area on bbox): to the copy callback with the extents' part of
+ * the source when a viewer draws the same (unscaled, not the destination
+ * itself, which no longer holds what was copied), else as damage.
+ */
+static void
+render_copy_report(struct render *r, uint32_t surface, pixman_image_t *dst,
+    pixman_region32_t *area, const struct render_src *src,
+    const pixman_box32_t *bbox, const pixman_box32_t *src_area, uint8_t rop3)
+{
+	const pixman_box32_t *ext = pixman_region32_extents(area);
+	pixman_box32_t sa = *src_area;
+	pixman_image_t *img, *part = NULL;
+	struct spd_err err;
+	uint8_t *copy = NULL;
+	int skip, w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
+
+	if (render_forwards(surface, dst, r->r_copy != NULL) &&
+	    rop3 != 0xaa && (!src->rs_is_surface ||
+	    src->rs_surface != surface) &&
+	    bbox->x2 - bbox->x1 == sa.x2 - sa.x1 &&
+	    bbox->y2 - bbox->y1 == sa.y2 - sa.y1 &&
+	    (uint64_t)w * (uint64_t)h <= RENDER_REPORT_MAX_PX &&
+	    (img = render_src_image(r, surface, src, &sa, &copy, &skip,
+	    &err)) != NULL) {
+		part = render_as32(img, sa.x1 + ext->x1 - bbox->x1,
+		    sa.y1 + ext->y1 - bbox->y1, w, h);
+		pixman_image_unref(img);
+		free(copy);
+	}
+	if (part == NULL) {
+		render_report(r, surface, area);
+		return;
+	}
+	r->r_copy(r->r_arg, area, part, rop3);
+	pixman_image_unref(part);
+}
+
 int
 render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
     const pixman_region32_t *clip, const struct render_src *src,
@@ -975,8 +1045,10 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	    SPICE_ROPD_INVERS_DEST);
 	if (rop3 != 0xcc) {
 		/* Anything but the source as it is: bitwise. */
-		rc = render_rop3_area(r, surface, &area, NULL, src, bbox, &sa,
-		    scale_mode, rop3, err);
+		if ((rc = render_rop3_draw(r, surface, &area, NULL, src, bbox,
+		    &sa, scale_mode, rop3, err)) == 0)
+			render_copy_report(r, surface, dst, &area, src, bbox,
+			    &sa, rop3);
 		pixman_region32_fini(&area);
 		return rc;
 	}

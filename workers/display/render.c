@@ -989,14 +989,16 @@ render_copy_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 		part = render_as32(img, sa.x1 + ext->x1 - bbox->x1,
 		    sa.y1 + ext->y1 - bbox->y1, w, h);
 		pixman_image_unref(img);
-		free(copy);
 	}
-	if (part == NULL) {
+	if (part == NULL)
 		render_report(r, surface, area);
-		return;
+	else {
+		r->r_copy(r->r_arg, area, part, rop3);
+		pixman_image_unref(part);
 	}
-	r->r_copy(r->r_arg, area, part, rop3);
-	pixman_image_unref(part);
+	/* Last: part may be img itself, over the bits of copy (a bitmap
+	 * render_src_image expanded). */
+	free(copy);
 }
 
 int

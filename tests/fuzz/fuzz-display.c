@@ -14,7 +14,8 @@
  * client bytes (mini headers), 1 a drawing (the next 4 bytes: seed, x,
  * y, size), or a colour key or alpha blend when bit 2 of the kind byte is
  * set (fz_blend), a composite when bit 3 is (fz_composite), a copy with
- * a ROP descriptor when bit 4 is (fz_rop_copy), 2 a move
+ * a ROP descriptor when bit 4 is, a ROP3 with a solid brush (code p[1])
+ * when bit 5 is too (fz_rop_copy), 2 a move
  * (dx, dy), or a polyline when bit 2 is set
  * (fz_stroke), 3 a fill (fz_fill), or a string when bit 2 is set
  * (fz_text).
@@ -234,7 +235,7 @@ fz_composite(struct render *r, const uint8_t *p)
  * p[2] (partly off the primary or not), with the ROP descriptor p[0] |
  * (p[3] >> 5) << 8. */
 static void
-fz_rop_copy(struct render *r, const uint8_t *p)
+fz_rop_copy(struct render *r, const uint8_t *p, int rop3)
 {
 	static uint32_t px[24 * 24];
 	struct render_src src;
@@ -254,6 +255,27 @@ fz_rop_copy(struct render *r, const uint8_t *p)
 	bbox = (pixman_box32_t){ p[1] % (FW + 8) - 8, p[2] % (FH + 8) - 8,
 	    p[1] % (FW + 8) - 8 + n, p[2] % (FH + 8) - 8 + n };
 	sa = (pixman_box32_t){ 0, 0, n, n };
+	if (rop3) {
+		struct qxl_cmd_draw dr;
+
+		memset(&dr, 0, sizeof(dr));
+		dr.type = QXL_DRAW_ROP3;
+		dr.bbox = (struct qxl_cmd_rect){ bbox.x1, bbox.y1, bbox.x2,
+		    bbox.y2 };
+		dr.clip_type = SPICE_CLIP_TYPE_NONE;
+		dr.src.kind = QXL_CMD_SRC_BITMAP;
+		dr.src.format = SPICE_BITMAP_FMT_32BIT;
+		dr.src.width = dr.src.height = (uint32_t)n;
+		dr.src.stride = n * 4;
+		dr.src.pixels = (const uint8_t *)px;
+		dr.src.size = (size_t)n * n * 4;
+		dr.src_area = (struct qxl_cmd_rect){ 0, 0, n, n };
+		dr.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		dr.brush.color = (uint32_t)p[0] * 0x030507u;
+		dr.rop3 = p[1];
+		(void)render_draw(r, &dr, &err);
+		return;
+	}
 	(void)render_copy(r, 0, &bbox, NULL, &src, &sa,
 	    (uint16_t)(p[0] | (p[3] >> 5) << 8),
 	    SPICE_IMAGE_SCALE_MODE_NEAREST, &err);
@@ -431,7 +453,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 1:
 			if (len >= 4 && data[off] & 16)
-				fz_rop_copy(r, data + off + 2);
+				fz_rop_copy(r, data + off + 2,
+				    data[off] & 32);
 			else if (len >= 4 && data[off] & 8)
 				fz_composite(r, data + off + 2);
 			else if (len >= 4 && data[off] & 4)

@@ -259,7 +259,7 @@ fuzz_composite(void *arg, const pixman_region32_t *area,
 
 static void
 fuzz_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    uint8_t rop3)
+    uint32_t color, uint8_t rop3)
 {
 	const pixman_box32_t *e = pixman_region32_extents(
 	    (pixman_region32_t *)area);
@@ -272,14 +272,20 @@ fuzz_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
 	FUZZ_CHECK((size_t)pixman_image_get_width(src) == w &&
 	    (size_t)pixman_image_get_height(src) == h);
-	FUZZ_CHECK(rop3 != 0xcc && rop3 != 0xaa);
-	FUZZ_CHECK(((rop3 >> 4) & 0xf) == (rop3 & 0xf));	/* no brush */
-	/* DisplayBase, Copy's fixed part, the bitmap. */
+	FUZZ_CHECK(rop3 != 0xaa && color <= 0xffffff);
+	/* A code that reads the brush reads all three inputs. */
+	FUZZ_CHECK(!render_rop3_uses(rop3, 4) || (render_rop3_uses(rop3, 2) &&
+	    render_rop3_uses(rop3, 1)));
+	/* DisplayBase, Copy's or Rop3's fixed part, the bitmap. */
 	obuf_init(&ob);
-	ddraw_copy(&ob, area, SPICE_ROPD_OP_XOR);
+	if (((rop3 >> 4) & 0xf) == (rop3 & 0xf))	/* no brush read */
+		ddraw_copy(&ob, area, SPICE_ROPD_OP_XOR);
+	else
+		ddraw_rop3(&ob, area, color, rop3);
 	fuzz_put_bitmap(&ob, src);
 	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == fuzz_base_len(area) + 4 + 16 +
-	    2 + 1 + 17 + 18 + 18 + w * h * 4);
+	    (((rop3 >> 4) & 0xf) == (rop3 & 0xf) ? 2 : 5 + 1) + 1 + 17 + 18 +
+	    18 + w * h * 4);
 	obuf_free(&ob);
 }
 

@@ -10,7 +10,8 @@ x, y), 6 a polyline (closed | XOR << 1 and colour, x0, y0, x1, y1; points
 offset by 64), 5 a blend (key | RGBA << 1 | scaled << 2, alpha, x + 10,
 y + 7), 9 a composite (1x1 source | mask << 1 | transform << 2, op, x + 6,
 y + 4), 17 a copy with a ROP (seed and descriptor low, x + 8, y + 8,
-descriptor high << 5 | size - 1); byte 0 bit 5: no composite cap."""
+descriptor high << 5 | size - 1), 49 a ROP3 with a solid brush (seed, x +
+8 and code, y + 8, size - 1); byte 0 bit 5: no composite cap."""
 
 import os
 import struct
@@ -60,6 +61,11 @@ def rop_copy(ropd, x, y, size):
     return bytes([17, 4, ropd & 255, x + 8, y + 8, (ropd >> 8) << 5 | (size - 1)])
 
 
+def rop3(seed, code, y, size):
+    """(Its x is the code's, offset by 8.)"""
+    return bytes([49, 4, seed, code, y + 8, size - 1])
+
+
 def init(cache=20971520):
     return client(mini(INIT, struct.pack("<BqBi", 1, cache, 1, 3145728)))
 
@@ -93,6 +99,9 @@ SEEDS = {
     rop_copy(32, 5, 5, 20) + rop_copy(64, 5, 5, 20) + rop_copy(32, 5, 5, 20) +
     rop_copy(64 | 1, -3, 10, 12) + rop_copy(8 | 1, 30, 20, 16) + rop_copy(16 | 4, 50, 40, 24) +
     rop_copy(8, 10, 10, 8) + rop_copy(64 | 1024, 2, 2, 10) + rop_copy(512, 7, 7, 6),
+    "rop3": b"\x01\x3f" + init() + draw(3, 0, 0, 63) +
+    rop3(5, 0xb8, 5, 20) + rop3(9, 0x5a, 10, 12) + rop3(5, 0xb8, 5, 20) + rop3(2, 0xf0, 30, 8) +
+    rop3(7, 0x33, 0, 24) + rop3(1, 0xaa, 3, 4),
     "composites-nocap": b"\x21\x3f" + init() + composite(3, 3, 5, 5) + composite(2, 3, 9, 9),
     "before-init": b"\x00\x07" + client(mini(STREAM_REPORT, b"\0" * 32)),
     "bad-init": b"\x00\x07" + client(mini(INIT, b"\0" * 13)),

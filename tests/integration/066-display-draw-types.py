@@ -134,6 +134,9 @@ class Model:
         op = ropd(desc, INV_SRC, INV_DEST)
         self.box(x, y, w, h, lambda i, j, X, Y, d: op(pat(i, j, s), d))
 
+    def rop3solid(self, x, y, w, h, code, s, rgb):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: rop3(code, rgb, pat(i, j, s), d))
+
     def rop3(self, x, y, w, h, code, s):
         self.box(x, y, w, h, lambda i, j, X, Y, d: rop3(code, pat(X % 8, Y % 8, s + 1), pat(i, j, s), d))
 
@@ -226,7 +229,7 @@ class Model:
 WORDS = {("compressed", 0)}
 # Arguments written in hex, per command (position after the name).
 HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3", 4),
-       ("compositetext", 4), ("ropcopy", 5),
+       ("compositetext", 4), ("ropcopy", 5), ("rop3solid", 4), ("rop3solid", 6),
        ("opaque", 5), ("opaque", 6), ("transparent", 5), ("text", 2), ("text8", 2),
        ("text4", 2), ("textback", 2), ("textback", 3),
        ("stroke", 0)}
@@ -270,6 +273,10 @@ def main():
         40 * a, 70 + 12 * b, 20 + a, op | fl)
         for a, op in enumerate((OR, AND, XOR, PUT))
         for b, fl in enumerate((0, INV_SRC, INV_DEST, INV_RES))])
+    # ROP3 with a solid brush: spice-gtk draws these itself.
+    batch("ROP3 with a solid brush", ["rop3solid %d 190 40 20 %x %d %06x" % (
+        40 * k, code, 30 + k, 0x3c96f0 ^ (k * 0x111111))
+        for k, code in enumerate((0xb8, 0x66, 0x1e, 0xe2, 0x5a, 0x96, 0x0f, 0xf0))])
     batch("ROP3", ["rop3 %d 100 40 24 %x 11" % (40 * k, code)
                    for k, code in enumerate((0xb8, 0x66, 0x1e, 0xe2, 0x5a, 0x96, 0xcc, 0x00))])
     batch("OPAQUE, TRANSPARENT, ALPHA_BLEND, COMPOSITE, palette", [

@@ -5,9 +5,10 @@ operation a producer draws (TRANSPARENT, ALPHA_BLEND of an opaque source
 or of one with alpha of its own, COMPOSITE through an alpha mask without
 transforms: an icon, or anti-aliased text as X drivers draw it, a colour
 through a glyph mask; COPY with AND and XOR: an icon as Windows draws
-it) reach viewers as the images and the operation, not as the result: a
-raw client that keeps up gets one DRAW_TRANSPARENT, DRAW_ALPHA_BLEND,
-DRAW_COMPOSITE or DRAW_COPY with the operation for each and no image, and an image drawn again (an icon
+it; ROP3 with a solid brush) reach viewers as the images and the
+operation, not as the result: a raw client that keeps up gets one
+DRAW_TRANSPARENT, DRAW_ALPHA_BLEND, DRAW_COMPOSITE, DRAW_COPY with the
+operation or DRAW_ROP3 for each and no image, and an image drawn again (an icon
 over a photograph, wherever it lands) comes from its pixmap cache, for a
 fraction of the bytes the results cost as images (a WebSocket client's,
 which gets images: spice-html5 draws none of them, nor announces
@@ -186,8 +187,14 @@ def main():
         x, y = rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE)
         icons2 += ["ropcopy %d %d %d %d 21 %x" % (x, y, SIDE, SIDE, ROPD_AND),
                    "ropcopy %d %d %d %d 22 %x" % (x, y, SIDE, SIDE, ROPD_XOR)]
+    # ... and ROP3 codes that read a solid brush, the source and what is
+    # there (the ones spice-common's canvas draws), as DRAW_ROP3.
+    rop3s = ["rop3solid %d %d %d %d %x 23 %06x" % (
+        rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE), SIDE, SIDE,
+        (0xb8, 0xe2, 0x96)[k % 3], rng.randrange(1 << 24)) for k in range(9)]
+    icons2 += rop3s
     plain_draws2 = fast.draws - fast.rop_copies
-    rops0, cached2 = fast.rop_copies, fast.from_cache
+    rops0, rop3s0, cached2 = fast.rop_copies, fast.rop3s, fast.from_cache
     seen2, web_seen2 = len(fast.received), len(web.received)
     for i in range(0, len(icons2), 6):
         prod.say("; ".join(icons2[i:i + 6]))
@@ -197,15 +204,16 @@ def main():
     for d in (fast, plain, web, tiny):
         d.settle(0.3)
     check(fast.draws - fast.rop_copies == plain_draws2 and
-          fast.rop_copies - rops0 == len(icons2),
-          "%d copies with a ROP: %d DRAW_COPY with it, %d images" % (
-              len(icons2), fast.rop_copies - rops0,
-              fast.draws - fast.rop_copies - plain_draws2))
-    check(fast.from_cache - cached2 >= len(icons2) - 4,
+          fast.rop_copies - rops0 == len(icons2) - len(rop3s) and
+          fast.rop3s - rop3s0 == len(rop3s),
+          "%d copies with a ROP and %d ROP3: %d DRAW_COPY with it, %d DRAW_ROP3, %d images" % (
+              len(icons2) - len(rop3s), len(rop3s), fast.rop_copies - rops0,
+              fast.rop3s - rop3s0, fast.draws - fast.rop_copies - plain_draws2))
+    check(fast.from_cache - cached2 >= len(icons2) - 6,     # three sources
           "%d of %d sources came from the cache" % (fast.from_cache - cached2, len(icons2)))
     sent = sum(size for _t, size in fast.received[seen2:])
     as_images = sum(size for _t, size in web.received[web_seen2:])
-    print("%d copies with a ROP: %d bytes as sources and operations, %d as results"
+    print("%d raster operations: %d bytes as sources and operations, %d as results"
           % (len(icons2), sent, as_images))
     check(sent * 4 < as_images, "%d copies cost %d bytes, as images %d"
           % (len(icons2), sent, as_images))

@@ -50,6 +50,8 @@ MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_DRAW_COPY = 302, 304
 MSG_DISPLAY_DRAW_STROKE, MSG_DISPLAY_DRAW_TEXT = 310, 311
 MSG_DISPLAY_DRAW_TRANSPARENT, MSG_DISPLAY_DRAW_ALPHA_BLEND = 312, 313
 MSG_DISPLAY_DRAW_COMPOSITE = 318
+MSG_DISPLAY_DRAW_ROP3 = 309
+BRUSH_SOLID = 1
 # SpiceComposite flags (pixman's operators, repeats; what this client draws).
 COMPOSITE_OP_SRC, COMPOSITE_OP_OVER = 1, 3
 COMPOSITE_HAS_MASK = 1 << 19
@@ -558,6 +560,7 @@ class DisplayChannel(Channel):
         self.keyed = 0              # DRAW_TRANSPARENTs
         self.composites = 0         # DRAW_COMPOSITEs
         self.rop_copies = 0         # DRAW_COPYs with a raster operation
+        self.rop3s = 0              # DRAW_ROP3s
         self.image_rgba = False     # the last image decoded has alpha
         self.pixmap_rgba = set()    # cached ids of images with alpha
         self.strokes = 0            # DRAW_STROKEs
@@ -622,6 +625,9 @@ class DisplayChannel(Channel):
         elif mtype == MSG_DISPLAY_DRAW_TRANSPARENT:
             self._draw_blend(body, True)
             self.keyed += 1
+        elif mtype == MSG_DISPLAY_DRAW_ROP3:
+            self._draw_rop3(body)
+            self.rop3s += 1
         elif mtype == MSG_DISPLAY_DRAW_COMPOSITE:
             self._draw_composite(body)
             self.composites += 1
@@ -1042,6 +1048,38 @@ class DisplayChannel(Channel):
                         continue
                     d = fb[o] | fb[o + 1] << 8 | fb[o + 2] << 16
                     v = over(s, alpha, d, row[k + 3] if rgba else 255)
+                    fb[o:o + 3] = bytes((v & 255, v >> 8 & 255, v >> 16))
+
+    def _draw_rop3(self, body):
+        """DRAW_ROP3: u32 image ptr, Rect src_area, Brush (a solid one
+        here: u8 type, u32 colour), u8 code, u8 scale mode, QMask (none);
+        unscaled; bit P << 2 | S << 1 | D of the code is each result bit."""
+        what = "DRAW_ROP3"
+        box, clip_rects, pos = self._base(what, body)
+        if pos + 27 > len(body):
+            raise ProtocolError("%s fixed part cut" % what)
+        ptr, st, sl, sb, sr, btype, color, code, _scale = struct.unpack_from(
+            "<IiiiiBIBB", body, pos)
+        mflags, mx, my, mptr = struct.unpack_from("<BiiI", body, pos + 27)
+        top, left, bottom, right = box
+        if btype != BRUSH_SOLID or mptr != 0 or (sr - sl, sb - st) != (right - left, bottom - top):
+            raise ProtocolError("%s brush %d, mask %d, src_area %r: not drawn here"
+                                % (what, btype, mptr, (st, sl, sb, sr)))
+        iw, ih, rows = self._image(body, ptr)
+        if not (0 <= sl < sr <= iw and 0 <= st < sb <= ih):
+            raise ProtocolError("%s src_area outside the %dx%d image" % (what, iw, ih))
+        fb, W = self.fb, self.width
+        for y in range(top, bottom):
+            row = rows[st + y - top]
+            for x0, x1 in self._spans(box, clip_rects, y):
+                for x in range(x0, x1):
+                    k, o = (sl + x - left) * 4, (y * W + x) * 4
+                    s = row[k] | row[k + 1] << 8 | row[k + 2] << 16
+                    d = fb[o] | fb[o + 1] << 8 | fb[o + 2] << 16
+                    v = 0
+                    for b in range(24):
+                        if code >> ((color >> b & 1) << 2 | (s >> b & 1) << 1 | (d >> b & 1)) & 1:
+                            v |= 1 << b
                     fb[o:o + 3] = bytes((v & 255, v >> 8 & 255, v >> 16))
 
     def _draw_composite(self, body):

@@ -445,6 +445,19 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.copy.rop_descriptor = (uint16_t)ropd;
 		return sd_push(q, phys);
 	}
+	if (sscanf(line, "rop3solid %d %d %d %d %x %u %x", &x, &y, &w, &h,
+	    &code, &seed, &rgb) == 7) {
+		if ((d = sd_drawable(q, QXL_DRAW_ROP3, x, y, w, h, &phys)) ==
+		    NULL || (d->u.rop3.src_bitmap = sd_pattern(q, d, w, h, seed,
+		    ~0u)) == 0)
+			return -1;
+		d->u.rop3.src_area.right = w;
+		d->u.rop3.src_area.bottom = h;
+		d->u.rop3.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		d->u.rop3.brush.u.color = rgb;
+		d->u.rop3.rop3 = (uint8_t)code;
+		return sd_push(q, phys);
+	}
 	if (sscanf(line, "rop3 %d %d %d %d %x %u", &x, &y, &w, &h, &code,
 	    &seed) == 6) {
 		if ((d = sd_drawable(q, QXL_DRAW_ROP3, x, y, w, h, &phys)) ==

@@ -12,6 +12,9 @@
  *                                 1 for SPICE_MASK_FLAGS_INVERS
  *   ropcopy X Y W H SEED ROPD     COPY of a W x H source (SEED) with a ROP
  *                                 descriptor
+ *   rop3solid X Y W H CODE SEED RGB
+ *                                 ROP3 of a W x H source (SEED) and a
+ *                                 solid brush of colour RGB
  *   rop3 X Y W H CODE SEED        ROP3 of a W x H source (SEED) and an
  *                                 8 x 8 pattern brush (SEED + 1) at 0,0
  *   opaque X Y W H SEED RGB ROPD  OPAQUE of a source (SEED) and a colour

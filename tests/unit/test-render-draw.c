@@ -1309,7 +1309,7 @@ static int ncopy;
 
 static void
 on_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    uint8_t rop3)
+    uint32_t color, uint8_t rop3)
 {
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	const pixman_box32_t *ext = pixman_region32_extents(a);
@@ -1322,7 +1322,7 @@ on_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	ASSERT_INT_EQ(pixman_image_get_width(src), ext->x2 - ext->x1);
 	ASSERT_INT_EQ(pixman_image_get_height(src), ext->y2 - ext->y1);
 	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
-	ASSERT_TRUE(rop3 != 0xcc && rop3 != 0xaa);
+	ASSERT_TRUE(rop3 != 0xaa && color <= 0xffffff);
 	ncopy++;
 	rects = pixman_region32_rectangles(a, &n);
 	for (i = 0; i < n; i++)
@@ -1334,18 +1334,21 @@ on_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 				p = &pixman_image_get_data(replay)[y * W + x];
 				d = *p;
 				for (v = 0, b = 0; b < 24; b++)
-					v |= (uint32_t)(rop3 >> ((s >> b & 1) << 1 |
-					    (d >> b & 1)) & 1) << b;
+					v |= (uint32_t)(rop3 >> ((color >> b & 1) <<
+					    2 | (s >> b & 1) << 1 | (d >> b & 1)) &
+					    1) << b;
 				*p = v;
 			}
 }
 
 /* COPY and BLEND with a raster operation, unscaled, go to the copy
  * callback with the part of their source over the area (a 16-bit source
- * as the 32 bits pixman reads it, a bbox off the corner, a clip), and a
- * viewer applying the operation gets the worker's pixels; OP_PUT of the
- * source as it is, a scaled one and one from the primary itself are
- * damage. */
+ * as the 32 bits pixman reads it, a bbox off the corner, a clip), and so
+ * do ROP3 and OPAQUE with a solid brush whose code reads all three inputs
+ * (or not the brush); a viewer applying the operation gets the worker's
+ * pixels.  OP_PUT of the source as it is, a scaled one, one from the
+ * primary itself, and a ROP3 reading the brush but not all three inputs
+ * (which spice-common's canvas does not draw) are damage. */
 static void
 test_copy_callback(void)
 {
@@ -1384,6 +1387,34 @@ test_copy_callback(void)
 	t_blend(r, &d);
 	ASSERT_INT_EQ(ncopy, 3);
 
+	/* ROP3 0xb8 (PSDPxax) and 0x66 (DSx, a copy) with a solid brush go
+	 * to the callback; 0x5a, 0x3c and an OPAQUE XOR (P and S: no D) are
+	 * damage. */
+	d = t_draw(QXL_DRAW_ROP3, 5, 6, 11, 10);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
+	d.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d.brush.color = 0xff5a3c96u;
+	d.rop3 = 0xb8;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy, 4);
+	d.rop3 = 0x66;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy, 5);
+	nb = nbdamage;
+	d.rop3 = 0x5a;		/* PDx: no source; the canvas has no 0x5a */
+	t_ok(r, &d);
+	d.rop3 = 0x3c;		/* PSx: no destination */
+	t_ok(r, &d);
+	d.type = QXL_DRAW_OPAQUE;
+	d.rop = SPICE_ROPD_OP_XOR;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ncopy, 5);
+	ASSERT_INT_EQ(nbdamage, nb + 3);
+
+	d = t_draw(QXL_DRAW_BLEND, -2, -1, 4, 3);
+	d.src = t_image(SPICE_BITMAP_FMT_16BIT, s16, 6, 4, 12);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
 	nb = nbdamage;
 	d.rop = SPICE_ROPD_OP_PUT;
 	t_ok(r, &d);
@@ -1396,7 +1427,7 @@ test_copy_callback(void)
 	d.src.width = W;
 	d.src.height = H;
 	t_ok(r, &d);
-	ASSERT_INT_EQ(ncopy, 3);
+	ASSERT_INT_EQ(ncopy, 5);
 	ASSERT_TRUE(nbdamage >= nb + 3);
 	pixman_image_unref(replay);
 	render_free(r);

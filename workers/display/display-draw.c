@@ -232,6 +232,25 @@ ddraw_copy(struct obuf *ob, const pixman_region32_t *area, uint16_t ropd)
 }
 
 void
+ddraw_rop3(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
+    uint8_t rop3)
+{
+	const pixman_box32_t *ext;
+
+	ext = pixman_region32_extents((pixman_region32_t *)area);
+	ddraw_put_base(ob, area);
+	/* src_bitmap: after itself, src_area, a solid Brush, the code, the
+	 * scale mode and the mask. */
+	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 + 5 + 1 + 1 + 17));
+	ddraw_put_rect(ob, 0, 0, ext->y2 - ext->y1, ext->x2 - ext->x1);
+	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
+	obuf_put_u32le(ob, color);
+	obuf_put_u8(ob, rop3);
+	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
+	ddraw_put_no_mask(ob);
+}
+
+void
 ddraw_blend(struct obuf *ob, const pixman_region32_t *area,
     const uint32_t *key, uint8_t alpha)
 {

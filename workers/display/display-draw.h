@@ -3,7 +3,7 @@
  * display-draw: the bodies of the display channel's drawing messages that
  * forward what a producer drew instead of its pixels (DRAW_FILL,
  * COPY_BITS, DRAW_TEXT, DRAW_STROKE, DRAW_TRANSPARENT, DRAW_ALPHA_BLEND,
- * DRAW_COMPOSITE, DRAW_COPY with a raster operation), written into a message being built
+ * DRAW_COMPOSITE, DRAW_COPY with a raster operation, DRAW_ROP3), written into a message being built
  * (chan_msg_begin()).  Layouts from spice-common's spice.proto (SPICE-NOTES
  * 3.2): a Rect is top, left, bottom, right; a pointer is the offset of
  * what it points to from the body's start.  display-out decides who gets
@@ -79,6 +79,11 @@ void	 ddraw_stroke(struct obuf *, const pixman_region32_t *area,
  * the image (descriptor and data) next. */
 void	 ddraw_copy(struct obuf *, const pixman_region32_t *area,
 	    uint16_t ropd);
+/* The fixed part of DRAW_ROP3 of an image the size of area's extents
+ * drawn on them with the solid colour as the brush and the ROP3 code
+ * rop3, no mask: the caller appends the image next. */
+void	 ddraw_rop3(struct obuf *, const pixman_region32_t *area,
+	    uint32_t color, uint8_t rop3);
 /*
  * The fixed part of DRAW_TRANSPARENT (key not NULL: pixels whose RGB is
  * *key's are not drawn) or DRAW_ALPHA_BLEND (OVER through the constant

@@ -13,9 +13,8 @@
  * go out as DRAW_FILL (dout_fill), strings, as DRAW_TEXT (dout_text),
  * lines, as DRAW_STROKE (dout_stroke), colour keys and alpha blends, as
  * DRAW_TRANSPARENT and DRAW_ALPHA_BLEND (dout_blend), composites, as
- * DRAW_COMPOSITE (dout_composite), and copies with a raster operation,
- * as DRAW_COPY with their source (dout_copy); display-draw.c spells
- * those.
+ * DRAW_COMPOSITE (dout_composite), and raster operations of a source, as
+ * DRAW_COPY or DRAW_ROP3 (dout_copy); display-draw.c spells those.
  *
  * A client is only ever closed through its chan; chan calls dout_closed()
  * back, possibly from inside a send.  dc_busy keeps the struct alive while
@@ -1555,8 +1554,9 @@ struct dout_img {
 /* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
  * (dd_text, with dd_back), a path (dd_stroke), a blend (dd_img[0], with
  * dd_key or dd_alpha), a composite (dd_comp, its source dd_img[0] and
- * mask dd_img[1] or NULL, on dd_bbox) or a copy with a raster operation
- * (dd_copy: dd_img[0] with the descriptor dd_ropd) on dd_area. */
+ * mask dd_img[1] or NULL, on dd_bbox) or a raster operation (dd_copy:
+ * dd_img[0] with the descriptor dd_ropd, or when it is 0 the code dd_rop3
+ * and the brush colour dd_color) on dd_area. */
 struct dout_draw {
 	const pixman_region32_t		*dd_area;
 	uint32_t			 dd_color;
@@ -1571,6 +1571,7 @@ struct dout_draw {
 	const struct qxl_cmd_composite	*dd_comp;
 	const pixman_box32_t		*dd_bbox;
 	int				 dd_copy;
+	uint8_t				 dd_rop3;
 };
 
 static void
@@ -1738,8 +1739,9 @@ dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
 	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, 1, &rc, &id, &evp, &n);
 }
 
-/* DRAW_COPY with a raster operation of dd for client dc, its source from
- * dout_put_image.  0, or -1 as dout_send_blend. */
+/* DRAW_COPY with a raster operation (DRAW_ROP3 when it reads the brush)
+ * of dd for client dc, its source from dout_put_image.  0, or -1 as
+ * dout_send_blend. */
 static int
 dout_send_rop_copy(struct dout_client *dc, const struct dout_draw *dd)
 {
@@ -1749,12 +1751,16 @@ dout_send_rop_copy(struct dout_client *dc, const struct dout_draw *dd)
 
 	chan_body_prepare(ob);
 	obuf_reset(ob);
-	ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
+	if (dd->dd_ropd != 0)
+		ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
+	else
+		ddraw_rop3(ob, dd->dd_area, dd->dd_color, dd->dd_rop3);
 	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0) {
 		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
 		return -1;
 	}
-	return dout_send_images(dc, ob, SPICE_MSG_DISPLAY_DRAW_COPY, 1, &rc,
+	return dout_send_images(dc, ob, dd->dd_ropd != 0 ?
+	    SPICE_MSG_DISPLAY_DRAW_COPY : SPICE_MSG_DISPLAY_DRAW_ROP3, 1, &rc,
 	    &id, &evp, &n);
 }
 
@@ -1983,29 +1989,32 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 }
 
 /*
- * The render copy callback: area holds rop3 of src and what was there.
- * Viewers are sent the source and a plain descriptor of the operation
- * (DRAW_COPY; the same table as fills', the source in the brush's place:
- * the canvas reads INVERS_SRC for a copy's first input), the source from
- * or into their pixmap cache: a masked icon drawn again with its two
- * copies costs two names.
+ * The render copy callback: area holds rop3 of the brush colour, src and
+ * what was there.  Viewers are sent the source and the operation: a plain
+ * descriptor of it in a DRAW_COPY when it does not read the brush (the
+ * same table as fills', the source in the brush's place: the canvas reads
+ * INVERS_SRC for a copy's first input), else DRAW_ROP3 with the colour;
+ * the source from or into their pixmap cache: a masked icon drawn again
+ * with its two copies costs two names.
  */
 void
 dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    uint8_t rop3)
+    uint32_t color, uint8_t rop3)
 {
 	struct dout *d = arg;
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	struct dout_img img;
 	uint16_t ropd = dout_fill_ropd[rop3 & 0xf];
 	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
-	    .dd_copy = 1 };
+	    .dd_copy = 1, .dd_color = color, .dd_rop3 = rop3 };
 
 	if (ropd & SPICE_ROPD_INVERS_BRUSH)
 		ropd = (uint16_t)((ropd & ~SPICE_ROPD_INVERS_BRUSH) |
 		    SPICE_ROPD_INVERS_SRC);
-	dd.dd_ropd = ropd;
-	if (ropd == 0 || dout_on_stream(d, a) ||
+	/* One that reads the brush goes as DRAW_ROP3, its code as it is
+	 * (the canvas numbers them as render does); the others as copies. */
+	dd.dd_ropd = render_rop3_uses(rop3, 4) ? 0 : ropd;
+	if ((ropd == 0 && !render_rop3_uses(rop3, 4)) || dout_on_stream(d, a) ||
 	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
 	    dout_extent_px(a) > DOUT_MAX_BLEND_PX) {
 		dout_damage(d, area);

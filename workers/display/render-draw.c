@@ -137,6 +137,7 @@ render_draw_area(struct render *r, const struct qxl_cmd_draw *dr,
 	struct render_src msrc;
 	pixman_region32_t area;
 	pixman_image_t *dst;
+	uint8_t rop3;
 	int rc;
 
 	if ((dst = render_surface(r, dr->surface_id)) == NULL)
@@ -150,15 +151,20 @@ render_draw_area(struct render *r, const struct qxl_cmd_draw *dr,
 		    err);
 		break;
 	case QXL_DRAW_OPAQUE:
-		render_draw_brush(&dr->brush, &b1);
-		rc = render_rop3_area(r, dr->surface_id, &area, &b1, src,
-		    bbox, sa, dr->scale_mode, render_draw_opaque_rop3(dr->rop),
-		    err);
-		break;
 	case QXL_DRAW_ROP3:
 		render_draw_brush(&dr->brush, &b1);
-		rc = render_rop3_area(r, dr->surface_id, &area, &b1, src,
-		    bbox, sa, dr->scale_mode, dr->rop3, err);
+		rop3 = dr->type == QXL_DRAW_ROP3 ? dr->rop3 :
+		    render_draw_opaque_rop3(dr->rop);
+		if (b1.rb_type == SPICE_BRUSH_TYPE_PATTERN)
+			rc = render_rop3_area(r, dr->surface_id, &area, &b1,
+			    src, bbox, sa, dr->scale_mode, rop3, err);
+		else if ((rc = render_rop3_draw(r, dr->surface_id, &area,
+		    &b1, src, bbox, sa, dr->scale_mode, rop3, err)) == 0)
+			/* A solid brush (or none, black): a viewer can be
+			 * sent the operation. */
+			render_copy_report(r, dr->surface_id, &area, src, bbox,
+			    sa, b1.rb_type == SPICE_BRUSH_TYPE_SOLID ?
+			    b1.rb_color : 0, rop3);
 		break;
 	case QXL_DRAW_TRANSPARENT:
 		rc = render_transparent(r, dr->surface_id, &area, src, bbox,

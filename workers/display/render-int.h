@@ -67,6 +67,17 @@ pixman_image_t *render_as32(pixman_image_t *img, int32_t ox, int32_t oy,
  * for it (has_cb). */
 int	 render_forwards(uint32_t surface, pixman_image_t *dst, int has_cb);
 
+/*
+ * A raster operation rop3 of the brush colour, src (src_area on bbox) and
+ * the destination drawn on area of surface: to the copy callback with the
+ * extents' part of the source when a viewer draws the same (unscaled, not
+ * from the destination itself, which no longer holds what was read),
+ * else as damage.
+ */
+void	 render_copy_report(struct render *, uint32_t surface,
+	    pixman_region32_t *area, const struct render_src *src,
+	    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+	    uint32_t color, uint8_t rop3);
 /* Coordinates far outside any surface are a broken command. */
 int	 render_box_sane(const pixman_box32_t *, const char *what,
 	    struct spd_err *);

@@ -960,17 +960,13 @@ render_is_32bit(pixman_image_t *img)
 	return f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8;
 }
 
-/*
- * A COPY with the raster operation rop3 drawn on area of surface dst from
- * src (src_area on bbox): to the copy callback with the extents' part of
- * the source when a viewer draws the same (unscaled, not the destination
- * itself, which no longer holds what was copied), else as damage.
- */
-static void
-render_copy_report(struct render *r, uint32_t surface, pixman_image_t *dst,
+void
+render_copy_report(struct render *r, uint32_t surface,
     pixman_region32_t *area, const struct render_src *src,
-    const pixman_box32_t *bbox, const pixman_box32_t *src_area, uint8_t rop3)
+    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+    uint32_t color, uint8_t rop3)
 {
+	pixman_image_t *dst = render_surface(r, surface);
 	const pixman_box32_t *ext = pixman_region32_extents(area);
 	pixman_box32_t sa = *src_area;
 	pixman_image_t *img, *part = NULL;
@@ -978,8 +974,13 @@ render_copy_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 	uint8_t *copy = NULL;
 	int skip, w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
 
-	if (render_forwards(surface, dst, r->r_copy != NULL) &&
-	    rop3 != 0xaa && (!src->rs_is_surface ||
+	/* A code that reads the brush is drawn by spice-common's canvas only
+	 * when it reads all three inputs (its rop3.c has those 218, and
+	 * aborts on the others). */
+	if (dst != NULL && render_forwards(surface, dst, r->r_copy != NULL) &&
+	    rop3 != 0xaa && (!render_rop3_uses(rop3, 4) ||
+	    (render_rop3_uses(rop3, 2) && render_rop3_uses(rop3, 1))) &&
+	    (!src->rs_is_surface ||
 	    src->rs_surface != surface) &&
 	    bbox->x2 - bbox->x1 == sa.x2 - sa.x1 &&
 	    bbox->y2 - bbox->y1 == sa.y2 - sa.y1 &&
@@ -993,7 +994,7 @@ render_copy_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 	if (part == NULL)
 		render_report(r, surface, area);
 	else {
-		r->r_copy(r->r_arg, area, part, rop3);
+		r->r_copy(r->r_arg, area, part, color & 0xffffff, rop3);
 		pixman_image_unref(part);
 	}
 	/* Last: part may be img itself, over the bits of copy (a bitmap
@@ -1049,8 +1050,8 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		/* Anything but the source as it is: bitwise. */
 		if ((rc = render_rop3_draw(r, surface, &area, NULL, src, bbox,
 		    &sa, scale_mode, rop3, err)) == 0)
-			render_copy_report(r, surface, dst, &area, src, bbox,
-			    &sa, rop3);
+			render_copy_report(r, surface, &area, src, bbox, &sa,
+			    0, rop3);
 		pixman_region32_fini(&area);
 		return rc;
 	}

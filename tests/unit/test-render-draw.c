@@ -1401,6 +1401,13 @@ test_copy_callback(void)
 	d.rop3 = 0x66;
 	t_blend(r, &d);
 	ASSERT_INT_EQ(ncopy, 5);
+	/* Clipped to nothing: nothing drawn, nothing reported. */
+	d.rop3 = 0xb8;
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.nclip = 0;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ncopy, 5);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
 	nb = nbdamage;
 	d.rop3 = 0x5a;		/* PDx: no source; the canvas has no 0x5a */
 	t_ok(r, &d);

@@ -974,6 +974,8 @@ render_copy_report(struct render *r, uint32_t surface,
 	uint8_t *copy = NULL;
 	int skip, w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
 
+	if (!pixman_region32_not_empty(area))
+		return;		/* nothing was drawn */
 	/* A code that reads the brush is drawn by spice-common's canvas only
 	 * when it reads all three inputs (its rop3.c has those 218, and
 	 * aborts on the others). */

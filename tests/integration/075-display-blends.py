@@ -117,7 +117,7 @@ def main():
     as_images = sum(size for _t, size in web.received[web_seen0:])
     print("%d blends: %d bytes as sources and operations, %d as images"
           % (len(lines), sent, as_images))
-    check(sent * 4 < as_images, "%d blends cost %d bytes, as images %d"
+    check(sent * 2 < as_images, "%d blends cost %d bytes, as images %d"
           % (len(lines), sent, as_images))
     after = fast.rgb()
     check(after != picture, "the blends changed nothing")
@@ -161,7 +161,7 @@ def main():
     as_images = sum(size for _t, size in web.received[web_seen1:])
     print("%d composites: %d bytes as images and operations, %d as results"
           % (len(runs), sent, as_images))
-    check(sent * 4 < as_images, "%d composites cost %d bytes, as images %d"
+    check(sent * 2 < as_images, "%d composites cost %d bytes, as images %d"
           % (len(runs), sent, as_images))
     composed = fast.rgb()
     check(composed != after, "the composites changed nothing")
@@ -215,7 +215,7 @@ def main():
     as_images = sum(size for _t, size in web.received[web_seen2:])
     print("%d raster operations: %d bytes as sources and operations, %d as results"
           % (len(icons2), sent, as_images))
-    check(sent * 4 < as_images, "%d copies cost %d bytes, as images %d"
+    check(sent * 2 < as_images, "%d copies cost %d bytes, as images %d"
           % (len(icons2), sent, as_images))
     copied = fast.rgb()
     check(copied != after, "the copies changed nothing")

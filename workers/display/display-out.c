@@ -1717,55 +1717,42 @@ dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
 	return 0;
 }
 
-/* DRAW_TRANSPARENT or DRAW_ALPHA_BLEND of dd for client dc, its source
- * from dout_put_image.  0, or -1 when it could not be built (logged):
- * then dc gets the area as damage. */
+/*
+ * A drawing of one image for client dc: DRAW_TRANSPARENT or
+ * DRAW_ALPHA_BLEND (a blend), DRAW_COPY with a raster operation or
+ * DRAW_ROP3 (dd_copy), its image from dout_put_image.  0, or -1 when it
+ * could not be built (logged): then dc gets the area as damage.
+ */
 static int
-dout_send_blend(struct dout_client *dc, const struct dout_draw *dd)
+dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd)
 {
 	struct obuf *ob = &dc->dc_dout->d_enc;
 	uint64_t id, ev[DCACHE_MAX], *evp = ev;
+	uint16_t type;
 	int rc, n;
 
 	chan_body_prepare(ob);
 	obuf_reset(ob);
-	ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);
-	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0) {
-		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
-		return -1;
-	}
-	return dout_send_images(dc, ob, dd->dd_key != NULL ?
-	    SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
-	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, 1, &rc, &id, &evp, &n);
-}
-
-/* DRAW_COPY with a raster operation (DRAW_ROP3 when it reads the brush)
- * of dd for client dc, its source from dout_put_image.  0, or -1 as
- * dout_send_blend. */
-static int
-dout_send_rop_copy(struct dout_client *dc, const struct dout_draw *dd)
-{
-	struct obuf *ob = &dc->dc_dout->d_enc;
-	uint64_t id, ev[DCACHE_MAX], *evp = ev;
-	int rc, n;
-
-	chan_body_prepare(ob);
-	obuf_reset(ob);
-	if (dd->dd_ropd != 0)
+	if (!dd->dd_copy) {
+		ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);
+		type = dd->dd_key != NULL ? SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
+		    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
+	} else if (dd->dd_ropd != 0) {
 		ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
-	else
+		type = SPICE_MSG_DISPLAY_DRAW_COPY;
+	} else {
 		ddraw_rop3(ob, dd->dd_area, dd->dd_color, dd->dd_rop3);
+		type = SPICE_MSG_DISPLAY_DRAW_ROP3;
+	}
 	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0) {
 		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
 		return -1;
 	}
-	return dout_send_images(dc, ob, dd->dd_ropd != 0 ?
-	    SPICE_MSG_DISPLAY_DRAW_COPY : SPICE_MSG_DISPLAY_DRAW_ROP3, 1, &rc,
-	    &id, &evp, &n);
+	return dout_send_images(dc, ob, type, 1, &rc, &id, &evp, &n);
 }
 
 /* DRAW_COMPOSITE of dd for client dc (one that announced the cap), its
- * source and mask from dout_put_image.  0, or -1 as dout_send_blend. */
+ * source and mask from dout_put_image.  0, or -1 as dout_send_one_image. */
 static int
 dout_send_composite(struct dout_client *dc, const struct dout_draw *dd)
 {
@@ -1808,10 +1795,8 @@ dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
 {
 	if (dd->dd_comp != NULL)
 		return dout_send_composite(dc, dd);
-	if (dd->dd_copy)
-		return dout_send_rop_copy(dc, dd);
 	if (dd->dd_img[0] != NULL)
-		return dout_send_blend(dc, dd);
+		return dout_send_one_image(dc, dd);
 	if (dd->dd_text != NULL) {
 		ddraw_text(chan_msg_begin(dc->dc_chan,
 		    SPICE_MSG_DISPLAY_DRAW_TEXT), dd->dd_area, dd->dd_text,
@@ -1958,6 +1943,17 @@ dout_stroke(void *arg, const pixman_region32_t *area,
 	dout_forward(d, drawn, drawn, 0, &dd);
 }
 
+/* Whether a drawing of images of px pixels on a can be forwarded at all:
+ * not across the video stream, within the clip's rectangles and the
+ * images' cap; else it is damage. */
+static int
+dout_images_fit(const struct dout *d, pixman_region32_t *a, uint64_t px)
+{
+	return !dout_on_stream(d, a) &&
+	    pixman_region32_n_rects(a) <= DOUT_MAX_FILL_RECTS &&
+	    px <= DOUT_MAX_BLEND_PX;
+}
+
 /*
  * The render blend callback: src was put over area with a colour key or
  * an alpha.  Viewers are sent the source and the operation: an image as
@@ -1976,9 +1972,7 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
 	    .dd_key = key, .dd_alpha = alpha };
 
-	if (dout_on_stream(d, a) ||
-	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
-	    dout_extent_px(a) > DOUT_MAX_BLEND_PX) {
+	if (!dout_images_fit(d, a, dout_extent_px(a))) {
 		dout_damage(d, area);
 		return;
 	}
@@ -2014,9 +2008,8 @@ dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	/* One that reads the brush goes as DRAW_ROP3, its code as it is
 	 * (the canvas numbers them as render does); the others as copies. */
 	dd.dd_ropd = render_rop3_uses(rop3, 4) ? 0 : ropd;
-	if ((ropd == 0 && !render_rop3_uses(rop3, 4)) || dout_on_stream(d, a) ||
-	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
-	    dout_extent_px(a) > DOUT_MAX_BLEND_PX) {
+	if ((ropd == 0 && !render_rop3_uses(rop3, 4)) ||
+	    !dout_images_fit(d, a, dout_extent_px(a))) {
 		dout_damage(d, area);
 		return;
 	}
@@ -2051,9 +2044,7 @@ dout_composite(void *arg, const pixman_region32_t *area,
 	if (mask != NULL)
 		px += (uint64_t)pixman_image_get_width(mask) *
 		    (uint64_t)pixman_image_get_height(mask);
-	if (dout_on_stream(d, a) ||
-	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS ||
-	    px > DOUT_MAX_BLEND_PX) {
+	if (!dout_images_fit(d, a, px)) {
 		dout_damage(d, area);
 		return;
 	}

@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * display-out-forward: drawings the producer made, sent to the viewers as
+ * the operation (display-draw.c spells each) when that costs less than
+ * its result as an image: fills, strings, lines, colour keys and alpha
+ * blends, composites and raster operations of a source; the images those
+ * carry encoded once per codec for every viewer and kept in the viewers'
+ * pixmap caches.  A viewer that cannot take one (no room in its window,
+ * no cap, damage pending under it) gets the result as damage instead.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <spice/enums.h>
+#include <spice/protocol.h>
+
+#include "display-draw.h"
+#include "display-out-int.h"
+#include "log.h"
+
+/*
+ * The ROP descriptor whose meaning in a FILL is rop3 (a function of the
+ * brush and the destination alone, render_fill_fn), as spice-common's
+ * canvas reads descriptors; indexed by the function's four results
+ * (brush, destination) = (0,0), (0,1), (1,0), (1,1) as bits 0 to 3.  The
+ * producer's own descriptor is not passed on: this is one plain spelling
+ * per function, whatever flags it combined.  None for 0xa (the
+ * destination as it is), which render never reports.
+ */
+static const uint16_t dout_fill_ropd[16] = {
+	[0x0] = SPICE_ROPD_OP_BLACKNESS,
+	[0xf] = SPICE_ROPD_OP_WHITENESS,
+	[0x5] = SPICE_ROPD_OP_INVERS,
+	[0xc] = SPICE_ROPD_OP_PUT,
+	[0x3] = SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH,
+	[0x8] = SPICE_ROPD_OP_AND,
+	[0x4] = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_DEST,
+	[0x2] = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_BRUSH,
+	[0x7] = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_RES,
+	[0xe] = SPICE_ROPD_OP_OR,
+	[0xd] = SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_DEST,
+	[0xb] = SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_BRUSH,
+	[0x1] = SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_RES,
+	[0x6] = SPICE_ROPD_OP_XOR,
+	[0x9] = SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_RES,
+};
+
+/* The plain descriptor of rop3, a function of the brush and the
+ * destination (dout_fill_ropd). */
+static uint16_t
+dout_ropd(uint8_t rop3)
+{
+	return dout_fill_ropd[(rop3 & 3) | ((rop3 >> 2) & 0xc)];
+}
+
+/* Does r touch the video stream?  Drawing there is damage like any. */
+static int
+dout_on_stream(const struct dout *d, pixman_region32_t *r)
+{
+	pixman_box32_t sb = d->d_stream.ds_box;
+
+	return d->d_stream.ds_on &&
+	    pixman_region32_contains_rectangle(r, &sb) != PIXMAN_REGION_OUT;
+}
+
+/* Pixels in the extents of r. */
+static uint64_t
+dout_extent_px(pixman_region32_t *r)
+{
+	const pixman_box32_t *e = pixman_region32_extents(r);
+
+	return (uint64_t)(e->x2 - e->x1) * (uint64_t)(e->y2 - e->y1);
+}
+
+/* An image a forwarded drawing carries (a blend's source, a composite's
+ * source or mask): its pixels, whether their alpha counts, and what each
+ * codec made of them, made once for all the viewers that get that codec
+ * (0 not yet, 1 made, -1 failed). */
+struct dout_img {
+	pixman_image_t	*di_img;
+	int		 di_alpha;
+	struct obuf	 di_data[DOUT_GLZ + 1];
+	int		 di_state[DOUT_GLZ + 1];
+};
+
+/* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
+ * (dd_text, with dd_back), a path (dd_stroke), a blend (dd_img[0], with
+ * dd_key or dd_alpha), a composite (dd_comp, its source dd_img[0] and
+ * mask dd_img[1] or NULL, on dd_bbox) or a raster operation (dd_copy:
+ * dd_img[0] with the descriptor dd_ropd, or when it is 0 the code dd_rop3
+ * and the brush colour dd_color) on dd_area. */
+struct dout_draw {
+	const pixman_region32_t		*dd_area;
+	uint32_t			 dd_color;
+	uint16_t			 dd_ropd;
+	const struct render_pattern	*dd_pat;
+	const struct qxl_cmd_text	*dd_text;
+	const uint32_t			*dd_back;
+	const struct qxl_cmd_stroke	*dd_stroke;
+	struct dout_img			*dd_img[2];
+	const uint32_t			*dd_key;
+	uint8_t				 dd_alpha;
+	const struct qxl_cmd_composite	*dd_comp;
+	const pixman_box32_t		*dd_bbox;
+	int				 dd_copy;
+	uint8_t				 dd_rop3;
+};
+
+static void
+dout_img_init(struct dout_img *di, pixman_image_t *img, int alpha)
+{
+	unsigned i;
+
+	memset(di, 0, sizeof(*di));
+	di->di_img = img;
+	di->di_alpha = alpha;
+	for (i = 0; i <= DOUT_GLZ; i++)
+		obuf_init(&di->di_data[i]);
+}
+
+static void
+dout_img_fini(struct dout_img *di)
+{
+	unsigned i;
+
+	for (i = 0; i <= DOUT_GLZ; i++)
+		obuf_free(&di->di_data[i]);
+}
+
+/* Set in a pixmap id (and key) of an image with alpha, which must not
+ * stand in for an opaque one of the same bytes. */
+#define DOUT_ID_RGBA	(1ull << 63)
+
+/*
+ * Append di for client dc to ob: its descriptor, and its data as the
+ * codec dc gets for a box of the primary (never lossy nor GLZ: the result
+ * must be the worker's, and a GLZ window wants every image in order; with
+ * alpha, LZ4 RGBA or without the cap a plain RGBA bitmap), or FROM_CACHE
+ * (1 is returned) when dc holds it.  *id is its name in dc's cache (0:
+ * none), the ids dc must drop first go to evicted (*n of them).  -1 when
+ * it cannot be encoded (logged; dout_abort_images() undoes the rest).
+ */
+static int
+dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
+    uint64_t *id, uint64_t *evicted, int *n)
+{
+	struct dout *d = dc->dc_dout;
+	struct enc_src src;
+	struct spd_err err;
+	struct obuf *m;
+	pixman_box32_t all;
+	enum dout_codec codec;
+	uint64_t tag = di->di_alpha ? DOUT_ID_RGBA : 0;
+
+	all.x1 = all.y1 = 0;
+	all.x2 = pixman_image_get_width(di->di_img);
+	all.y2 = pixman_image_get_height(di->di_img);
+	render_box_src(di->di_img, &all, &src);
+	if (di->di_alpha)
+		codec = chan_has_cap(dc->dc_chan,
+		    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ? DOUT_LZ4 :
+		    DOUT_BITMAP;
+	else if ((codec = dout_codec(dc, di->di_img, &all)) == DOUT_JPEG)
+		codec = DOUT_QUIC;
+	else if (codec == DOUT_GLZ)
+		codec = dout_codec_no_glz(dc);
+	if (dout_cache_lookup(dc, &src, (uint64_t)all.x2 * (uint64_t)all.y2,
+	    tag, id, evicted, n)) {
+		ddraw_put_image_desc(ob, *id, SPICE_IMAGE_TYPE_FROM_CACHE, 0,
+		    src.es_width, src.es_height);
+		return 1;
+	}
+	m = &di->di_data[codec];
+	if (di->di_state[codec] == 0) {
+		if (dout_encode(d, m, &src, codec, NULL, &err) != 0 ||
+		    (di->di_alpha && enc_label_rgba(m, 0,
+		    dout_image_type[codec], &err) != 0)) {
+			log_warn("display \"%s\": %ux%u image of a drawing: %s",
+			    d->d_wk->wk_display, src.es_width, src.es_height,
+			    err.msg);
+			di->di_state[codec] = -1;
+		} else
+			di->di_state[codec] = 1;
+	}
+	if (di->di_state[codec] < 0)
+		return -1;
+	ddraw_put_image_desc(ob, *id != 0 ? *id : ++d->d_image_id,
+	    dout_image_type[codec], *id != 0 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0,
+	    src.es_width, src.es_height);
+	obuf_put_bytes(ob, m->ob_data, m->ob_len);
+	return 0;
+}
+
+/*
+ * A forwarded drawing's nimg images put with dout_put_image (rc[i] what
+ * that returned, id[i] their names, evicted[i] and n[i] what dc was to
+ * drop first) will not be sent: the names given with CACHE_ME are
+ * forgotten, and dc is told to drop what left the books for them
+ * (INVAL_LIST), but for those names, which it never got.
+ */
+static void
+dout_abort_images(struct dout_client *dc, unsigned nimg, const int *rc,
+    const uint64_t *id, uint64_t **evicted, const int *n)
+{
+	uint64_t keep[DCACHE_MAX];
+	unsigned i, j;
+	int k, nk;
+
+	for (i = 0; i < nimg; i++)
+		if (rc[i] != 1 && id[i] != 0)
+			dcache_forget(&dc->dc_pixmaps, id[i]);
+	for (i = 0; i < nimg; i++) {
+		for (k = nk = 0; k < n[i]; k++) {
+			for (j = 0; j < nimg; j++)
+				if (rc[j] != 1 && evicted[i][k] == id[j])
+					break;
+			if (j == nimg)
+				keep[nk++] = evicted[i][k];
+		}
+		if (nk > 0)
+			dout_send_inval(dc, keep, nk);
+	}
+}
+
+/*
+ * Send a forwarded drawing built in ob (its images put with
+ * dout_put_image, as dout_abort_images says) to dc as a message of type:
+ * 0, or -1 when no body could be made (logged, the images aborted).
+ */
+static int
+dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
+    unsigned nimg, const int *rc, const uint64_t *id, uint64_t **evicted,
+    const int *n)
+{
+	struct chan_shared *body;
+	unsigned i;
+
+	if ((body = chan_shared_new(ob)) == NULL) {
+		log_warn("display \"%s\": building a drawing failed",
+		    dc->dc_dout->d_wk->wk_display);
+		dout_abort_images(dc, nimg, rc, id, evicted, n);
+		return -1;
+	}
+	for (i = 0; i < nimg; i++)
+		if (n[i] > 0)
+			dout_send_inval(dc, evicted[i], n[i]);
+	chan_shared_send(dc->dc_chan, type, body);
+	chan_shared_unref(body);
+	return 0;
+}
+
+/*
+ * A drawing of one image for client dc: DRAW_TRANSPARENT or
+ * DRAW_ALPHA_BLEND (a blend), DRAW_COPY with a raster operation or
+ * DRAW_ROP3 (dd_copy), its image from dout_put_image.  0, or -1 when it
+ * could not be built (logged): then dc gets the area as damage.
+ */
+static int
+dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd)
+{
+	struct obuf *ob = &dc->dc_dout->d_enc;
+	uint64_t id, ev[DCACHE_MAX], *evp = ev;
+	uint16_t type;
+	int rc, n;
+
+	chan_body_prepare(ob);
+	obuf_reset(ob);
+	if (!dd->dd_copy) {
+		ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);
+		type = dd->dd_key != NULL ? SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
+		    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
+	} else if (dd->dd_ropd != 0) {
+		ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
+		type = SPICE_MSG_DISPLAY_DRAW_COPY;
+	} else {
+		ddraw_rop3(ob, dd->dd_area, dd->dd_color, dd->dd_rop3);
+		type = SPICE_MSG_DISPLAY_DRAW_ROP3;
+	}
+	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0) {
+		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
+		return -1;
+	}
+	return dout_send_images(dc, ob, type, 1, &rc, &id, &evp, &n);
+}
+
+/* DRAW_COMPOSITE of dd for client dc (one that announced the cap), its
+ * source and mask from dout_put_image.  0, or -1 as dout_send_one_image. */
+static int
+dout_send_composite(struct dout_client *dc, const struct dout_draw *dd)
+{
+	struct obuf *ob = &dc->dc_dout->d_enc;
+	uint64_t id[2] = { 0, 0 }, ev0[DCACHE_MAX], ev1[DCACHE_MAX];
+	uint64_t *evp[2] = { ev0, ev1 };
+	int rc[2] = { -1, -1 }, n[2] = { 0, 0 }, i;
+	size_t mask_at = 0;
+
+	chan_body_prepare(ob);
+	obuf_reset(ob);
+	ddraw_composite(ob, dd->dd_area, dd->dd_bbox, dd->dd_comp,
+	    dd->dd_img[1] != NULL, &mask_at);
+	if ((rc[0] = dout_put_image(dc, ob, dd->dd_img[0], &id[0], ev0,
+	    &n[0])) < 0) {
+		dout_abort_images(dc, 1, rc, id, evp, n);
+		return -1;
+	}
+	if (dd->dd_img[1] != NULL) {
+		ddraw_point_here(ob, mask_at);
+		rc[1] = dout_put_image(dc, ob, dd->dd_img[1], &id[1], ev1,
+		    &n[1]);
+		/* The mask's room in the cache must not have cost the
+		 * source's name (a cache too small for both). */
+		for (i = 0; rc[1] >= 0 && i < n[1]; i++)
+			if (ev1[i] == id[0])
+				rc[1] = -1;
+		if (rc[1] < 0) {
+			dout_abort_images(dc, 2, rc, id, evp, n);
+			return -1;
+		}
+	}
+	return dout_send_images(dc, ob, SPICE_MSG_DISPLAY_DRAW_COMPOSITE,
+	    dd->dd_img[1] != NULL ? 2 : 1, rc, id, evp, n);
+}
+
+/* Send dd to dc: 0, or -1 when it could not be built. */
+static int
+dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
+{
+	if (dd->dd_comp != NULL)
+		return dout_send_composite(dc, dd);
+	if (dd->dd_img[0] != NULL)
+		return dout_send_one_image(dc, dd);
+	if (dd->dd_text != NULL) {
+		ddraw_text(chan_msg_begin(dc->dc_chan,
+		    SPICE_MSG_DISPLAY_DRAW_TEXT), dd->dd_area, dd->dd_text,
+		    dd->dd_color, dd->dd_back);
+		chan_msg_end(dc->dc_chan);
+	} else if (dd->dd_stroke != NULL) {
+		ddraw_stroke(chan_msg_begin(dc->dc_chan,
+		    SPICE_MSG_DISPLAY_DRAW_STROKE), dd->dd_area, dd->dd_stroke,
+		    dd->dd_color, dd->dd_ropd);
+		chan_msg_end(dc->dc_chan);
+	} else
+		dout_send_fill(dc, dd->dd_area, dd->dd_color, dd->dd_pat,
+		    dd->dd_ropd);
+	return 0;
+}
+
+/*
+ * Send dd to each viewer with room in its window (a WebSocket viewer only
+ * when box_ok: spice-html5 draws nothing but boxes put in one colour,
+ * unclipped; a composite to those that announced the cap); the others get
+ * damage as damage.  A viewer sent it keeps
+ * its own damage as it was, but for exact when not NULL (where the
+ * result does not depend on what was there): a bitwise function of each
+ * old pixel, or glyphs blended over it, leave a pixel it had right right
+ * and one it had wrong wrong.
+ */
+static void
+dout_forward(struct dout *d, const pixman_region32_t *damage,
+    const pixman_region32_t *exact, int box_ok, const struct dout_draw *dd)
+{
+	struct dout_client *dc, *next;
+
+	dout_cache_clear(d);
+	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
+		next = TAILQ_NEXT(dc, dc_entry);
+		if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
+			continue;
+		if (!chan_can_send(dc->dc_chan) ||
+		    (dc->dc_box_only && !box_ok) || (dd->dd_comp != NULL &&
+		    !chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_COMPOSITE))) {
+			dout_damage_client(dc, damage);
+			continue;
+		}
+		dc->dc_busy++;
+		if (dout_send_draw(dc, dd) != 0)
+			dout_damage_client(dc, damage);
+		else if (!dc->dc_dead && exact != NULL)
+			pixman_region32_subtract(&dc->dc_damage,
+			    &dc->dc_damage, (pixman_region32_t *)exact);
+		dout_client_unbusy(dc);
+	}
+	dout_schedule(d);
+}
+
+/*
+ * The render fill callback: area now holds rop3 of the brush (color, or
+ * pat) and what it held.  Viewers are sent the fill itself (60 bytes and
+ * 16 a rectangle, where its pixels would cost an image; a text selection
+ * inverted, a box cleared; a pattern's image too, when that is at most
+ * DOUT_MAX_PATTERN_BYTES and a quarter of the area's pixels raw).
+ */
+void
+dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
+    const struct render_pattern *pat, uint8_t rop3)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_draw dd = { .dd_area = area, .dd_color = color,
+	    .dd_ropd = dout_ropd(rop3), .dd_pat = pat };
+	int n = pixman_region32_n_rects(a);
+	uint64_t pat_bytes = 0;
+
+	if (pat != NULL)
+		pat_bytes = (uint64_t)pixman_image_get_width(pat->rp_img) *
+		    (uint64_t)pixman_image_get_height(pat->rp_img) * 4;
+	if (dout_on_stream(d, a) || n > DOUT_MAX_FILL_RECTS ||
+	    pat_bytes > DOUT_MAX_PATTERN_BYTES ||
+	    pat_bytes > dout_extent_px(a)) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area,
+	    n == 1 && dd.dd_ropd == SPICE_ROPD_OP_PUT && pat == NULL, &dd);
+}
+
+/*
+ * The render text callback: a string was drawn on area.  Viewers are
+ * sent the string (DRAW_TEXT) when that costs less than its pixels: the
+ * String at most a quarter of what they are raw (an A1 glyph is a bit a
+ * pixel, an A4 one half a byte, 20 bytes of place and size each; an LZ4
+ * image of text over a background a byte a pixel or more), and at most
+ * DOUT_MAX_DRAW_BYTES.  The glyphs blend over what was there.
+ */
+void
+dout_text(void *arg, const pixman_region32_t *area,
+    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_draw dd = { .dd_area = area, .dd_color = fore,
+	    .dd_text = t, .dd_back = back };
+	size_t bytes = ddraw_text_size(t);
+
+	if (dout_on_stream(d, a) || bytes > DOUT_MAX_DRAW_BYTES ||
+	    bytes > dout_extent_px(a) ||
+	    pixman_region32_n_rects(a) > DOUT_MAX_FILL_RECTS) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_forward(d, area, NULL, 0, &dd);
+}
+
+/*
+ * The render stroke callback: drawn (where the path crossed area) holds
+ * rop3 of color, whatever was there.  Viewers are sent the path
+ * (DRAW_STROKE) when the Path costs no more than the pixels drawn raw
+ * and a DRAW_FILL (the least pixels cost), and at most
+ * DOUT_MAX_DRAW_BYTES: a line's two points against each of its pixels.
+ */
+void
+dout_stroke(void *arg, const pixman_region32_t *area,
+    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
+    uint32_t color, uint8_t rop3)
+{
+	struct dout *d = arg;
+	pixman_region32_t *dr = (pixman_region32_t *)drawn;
+	struct dout_draw dd = { .dd_area = area, .dd_color = color,
+	    .dd_ropd = dout_ropd(rop3), .dd_stroke = st };
+	size_t bytes = ddraw_stroke_size(st);
+	uint64_t px = 0;
+	pixman_box32_t *boxes;
+	int i, n;
+
+	boxes = pixman_region32_rectangles(dr, &n);
+	for (i = 0; i < n; i++)
+		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
+		    (uint64_t)(boxes[i].y2 - boxes[i].y1);
+	if (dout_on_stream(d, dr) || bytes > DOUT_MAX_DRAW_BYTES ||
+	    bytes > 64 + px * 4 || pixman_region32_n_rects(
+	    (pixman_region32_t *)area) > DOUT_MAX_FILL_RECTS) {
+		dout_damage(d, drawn);
+		return;
+	}
+	dout_forward(d, drawn, drawn, 0, &dd);
+}
+
+/* Whether a drawing of images of px pixels on a can be forwarded at all:
+ * not across the video stream, within the clip's rectangles and the
+ * images' cap; else it is damage. */
+static int
+dout_images_fit(const struct dout *d, pixman_region32_t *a, uint64_t px)
+{
+	return !dout_on_stream(d, a) &&
+	    pixman_region32_n_rects(a) <= DOUT_MAX_FILL_RECTS &&
+	    px <= DOUT_MAX_BLEND_PX;
+}
+
+/*
+ * The render blend callback: src was put over area with a colour key or
+ * an alpha.  Viewers are sent the source and the operation: an image as
+ * large as the result the first time (often smaller: a sprite's keyed
+ * pixels are one colour, an icon's are not mixed with a photograph
+ * under it), and a name from their pixmap cache when the same source
+ * is drawn again, wherever it lands.
+ */
+void
+dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    const uint32_t *key, uint8_t alpha)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_img img;
+	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
+	    .dd_key = key, .dd_alpha = alpha };
+
+	if (!dout_images_fit(d, a, dout_extent_px(a))) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_img_init(&img, src, key == NULL &&
+	    pixman_image_get_format(src) == PIXMAN_a8r8g8b8);
+	dout_forward(d, area, NULL, 0, &dd);
+	dout_img_fini(&img);
+}
+
+/*
+ * The render copy callback: area holds rop3 of the brush colour, src and
+ * what was there.  Viewers are sent the source and the operation: a plain
+ * descriptor of it in a DRAW_COPY when it does not read the brush (the
+ * same table as fills', the source in the brush's place: the canvas reads
+ * INVERS_SRC for a copy's first input), else DRAW_ROP3 with the colour;
+ * the source from or into their pixmap cache: a masked icon drawn again
+ * with its two copies costs two names.
+ */
+void
+dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    uint32_t color, uint8_t rop3)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_img img;
+	uint16_t ropd = dout_fill_ropd[rop3 & 0xf];
+	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
+	    .dd_copy = 1, .dd_color = color, .dd_rop3 = rop3 };
+
+	if (ropd & SPICE_ROPD_INVERS_BRUSH)
+		ropd = (uint16_t)((ropd & ~SPICE_ROPD_INVERS_BRUSH) |
+		    SPICE_ROPD_INVERS_SRC);
+	/* One that reads the brush goes as DRAW_ROP3, its code as it is
+	 * (the canvas numbers them as render does); the others as copies. */
+	dd.dd_ropd = render_rop3_uses(rop3, 4) ? 0 : ropd;
+	if ((ropd == 0 && !render_rop3_uses(rop3, 4)) ||
+	    !dout_images_fit(d, a, dout_extent_px(a))) {
+		dout_damage(d, area);
+		return;
+	}
+	/* Bitwise on each pixel's bits: its RGB does not depend on the
+	 * fourth byte, so the source goes as 32-bit whatever its format. */
+	dout_img_init(&img, src, 0);
+	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0, &dd);
+	dout_img_fini(&img);
+}
+
+/*
+ * The render composite callback: src (through mask) was composited onto
+ * bbox within area.  Viewers that announced the cap are sent the images
+ * and the operation (a glyph run's mask, an icon: often in their cache);
+ * the others, composites across the video stream and those whose images
+ * together pass DOUT_MAX_BLEND_PX get area as damage.
+ */
+void
+dout_composite(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, pixman_image_t *src, pixman_image_t *mask,
+    const struct qxl_cmd_composite *c)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_img img[2];
+	struct dout_draw dd = { .dd_area = area, .dd_comp = c,
+	    .dd_bbox = bbox, .dd_img = { &img[0], mask != NULL ? &img[1] :
+	    NULL } };
+	uint64_t px = (uint64_t)pixman_image_get_width(src) *
+	    (uint64_t)pixman_image_get_height(src);
+
+	if (mask != NULL)
+		px += (uint64_t)pixman_image_get_width(mask) *
+		    (uint64_t)pixman_image_get_height(mask);
+	if (!dout_images_fit(d, a, px)) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_img_init(&img[0], src,
+	    pixman_image_get_format(src) == PIXMAN_a8r8g8b8);
+	if (mask != NULL)
+		dout_img_init(&img[1], mask,
+		    pixman_image_get_format(mask) == PIXMAN_a8r8g8b8);
+	dout_forward(d, area, NULL, 0, &dd);
+	dout_img_fini(&img[0]);
+	if (mask != NULL)
+		dout_img_fini(&img[1]);
+}
+

@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""soak-display: a display drawn without end by every kind of QXL command
+while viewers come and go; what the display worker and the supervisor
+hold is sampled from /proc, and a worker whose memory or descriptors keep
+growing after the warm-up is a leak.
+
+    soak-display.py [--minutes M] [--seed S]
+
+A script-producer (tests/tools) draws random batches of every draw type
+it knows (fills with ROPs and patterns, copies, photographs, moves,
+colour keys, alpha blends, composites, raster operations, compressed
+images, strings, lines) on a 320x240 primary.  spice-gtk watches the
+whole time; raw viewers (LZ4 with composites, no LZ4, a tiny pixmap
+cache, WebSocket) are closed and opened again in turn, so that viewers'
+caches, forwarded drawings' images and encoded boxes are made and
+dropped all along.  Every minute it prints the display worker's RSS and
+open descriptors and the supervisor's; at the end spice-gtk must show
+what a viewer that linked last shows (the worker's picture), as must
+every raw viewer (each decoding the commands as spice-common does), and the
+worker's RSS must not have grown by more than --max-growth-kib over the
+second half of the run nor its descriptors at all (exit status 1
+otherwise).  Not part of make check: `make soak-display`
+(SOAK_MINUTES, default 10)."""
+
+import argparse
+import os
+import random
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import common  # noqa: E402
+import rawlink  # noqa: E402
+import rawspice  # noqa: E402
+import spice_client  # noqa: E402
+import wsclient  # noqa: E402
+from common import check  # noqa: E402
+
+W, H = 320, 240
+
+
+def rss_kib(pid):
+    return int(common.status_fields(pid)["VmRSS"].split()[0])
+
+
+def nfds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def box(rng, wmax=96, hmax=80):
+    w, h = rng.randrange(8, wmax), rng.randrange(8, hmax)
+    return rng.randrange(0, W - w), rng.randrange(0, H - h), w, h
+
+
+def draw_line(rng):
+    """One random drawing, as a script-producer line."""
+    x, y, w, h = box(rng)
+    s = rng.randrange(1, 40)
+    rgb = "%06x" % rng.randrange(1 << 24)
+    kind = rng.randrange(22)
+    if kind == 0:
+        return "fill %d %d %d %d %s" % (x, y, w, h, rgb)
+    if kind == 1:
+        return "ropfill %d %d %d %d %s %x" % (x, y, w, h, rgb, rng.choice((1, 2, 4, 8, 0x20, 0x40)))
+    if kind == 2:
+        return "patfill %d %d %d %d %d 0 0 %x" % (x, y, w, h, s, rng.choice((1, 0x40)))
+    if kind == 3:
+        return "maskfill %d %d %d %d %s %d" % (x, y, w, h, rgb, rng.randrange(2))
+    if kind == 4:
+        return "bitmap %d %d %d %d %d" % (x, y, w, h, s % 6)
+    if kind == 5:
+        return "photo %d %d %d %d %d" % (x, y, w, h, s)
+    if kind == 6:
+        dx, dy = rng.randrange(-20, 21), rng.randrange(-20, 21)
+        sx, sy = min(max(x + dx, 0), W - w), min(max(y + dy, 0), H - h)
+        return "copybits %d %d %d %d %d %d" % (sx, sy, x, y, w, h)
+    if kind == 7:
+        return "transparent %d %d 64 64 %d 00ff00" % (x % (W - 64), y % (H - 64), s % 4)
+    if kind == 8:
+        return "alphablend %d %d 64 64 %d %d" % (x % (W - 64), y % (H - 64), s % 4,
+                                                 rng.randrange(256))
+    if kind == 9:
+        return "alphaicon %d %d 64 64 %d %d" % (x % (W - 64), y % (H - 64), s % 4,
+                                                rng.choice((255, 128)))
+    if kind == 10:
+        return "compositemask %d %d 64 64 %d %d" % (x % (W - 64), y % (H - 64), s % 4,
+                                                   rng.choice((1, 3)))
+    if kind == 11:
+        return "compositetext %d %d 64 64 %s" % (x % (W - 64), y % (H - 64), rgb)
+    if kind == 12:
+        return "composite %d %d %d %d %d" % (x, y, w & ~1, h & ~1, s)
+    if kind == 13:
+        return "ropcopy %d %d 64 64 %d %x" % (x % (W - 64), y % (H - 64), s % 4,
+                                              rng.choice((0x21, 0x41, 0x22, 0x81)))
+    if kind == 14:
+        return "rop3solid %d %d 48 48 %x %d %s" % (x % (W - 48), y % (H - 48),
+                                                   rng.choice((0xb8, 0xe2, 0x96, 0x1e)), s % 4, rgb)
+    if kind == 15:
+        return "rop3 %d %d %d %d %x %d" % (x, y, w, h, rng.randrange(256), s)
+    if kind == 16:
+        return "opaque %d %d %d %d %d %s %x" % (x, y, w, h, s, rgb, rng.choice((1, 0x20, 0x40)))
+    if kind == 17:
+        return "compressed %s %d %d %d %d %d" % (rng.choice(("quic", "lz", "jpeg")), x, y, w, h, s)
+    if kind == 18:
+        return "%s %d %d %s" % (rng.choice(("text", "text4", "text8")), x, max(y, 12), rgb)
+    if kind == 19:
+        return "textback %d %d %s %06x" % (x, max(y, 12), rgb, rng.randrange(1 << 24))
+    if kind == 20:
+        pts = " ".join("%d %d" % (rng.randrange(W), rng.randrange(H)) for _ in range(4))
+        return "stroke %s %s" % (rgb, pts)
+    return "%s %d %d %d %d" % (rng.choice(("blackness", "whiteness", "invers")), x, y, w, h)
+
+
+class Viewers:
+    """The raw viewers, each of its own session, opened again in turn."""
+
+    KINDS = ("lz4", "nolz4", "tiny", "ws")
+
+    def __init__(self, sp):
+        self.sp = sp
+        self.open = {}
+        for k in self.KINDS:
+            self.open[k] = self.connect(k)
+
+    def connect(self, kind):
+        sess = rawspice.open_session(self.sp.port, "pw")
+        comp = (rawspice.DISPLAY_CAP_COMPOSITE,)
+        if kind == "ws":
+            res, ws = wsclient.link(self.sp.port, "pw", channel_type=rawlink.CHANNEL_DISPLAY,
+                                    connection_id=sess.session_id, channel_caps=(0,))
+            check(res == 0, "WebSocket display link: %s" % rawlink.ERR.get(res, res))
+            d = rawspice.DisplayChannel(ws, mini=True)
+            d.send_init()
+        elif kind == "tiny":
+            d = rawspice.display_client(self.sp.port, "pw", sess.session_id, extra_caps=comp,
+                                        init=False)
+            d.send_init(cache_size=64 * 64 + 100)
+        else:
+            d = rawspice.display_client(self.sp.port, "pw", sess.session_id,
+                                        lz4=kind == "lz4", extra_caps=comp)
+        d.wait_mark(10)
+        return sess, d
+
+    def pump(self):
+        for _s, d in self.open.values():
+            d.settle(0.02, timeout=2)
+
+    def cycle(self, kind):
+        sess, d = self.open.pop(kind)
+        d.close()
+        sess.close()
+        self.open[kind] = self.connect(kind)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float,
+                    default=float(os.environ.get("SOAK_MINUTES", "10")))
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-growth-kib", type=int, default=2048)
+    args = ap.parse_args()
+
+    sp = common.Spiced(password="pw")
+    common.wait_producer_socket(sp)
+    prod = common.ScriptProducer(sp)
+    c = spice_client.connect(port=sp.port, password="pw")
+    c.wait_primary(10)
+    viewers = Viewers(sp)
+    worker = sp.workers("display")
+    check(len(worker) == 1, "display workers: %r" % worker)
+    worker = worker[0]
+    rng = random.Random(args.seed)
+    start = time.monotonic()
+    end = start + args.minutes * 60
+    samples, rounds, drawn, next_sample = [], 0, 0, start
+    print("minute  worker RSS KiB  fds  supervisor RSS KiB  fds  drawings")
+    while True:
+        now = time.monotonic()
+        if now >= next_sample or now >= end:
+            s = (now - start, rss_kib(worker), nfds(worker), rss_kib(sp.pid), nfds(sp.pid))
+            samples.append(s)
+            print("%6.1f  %14d  %3d  %18d  %3d  %8d" % (s[0] / 60, s[1], s[2], s[3], s[4], drawn),
+                  flush=True)
+            next_sample = now + 60
+            if now >= end:
+                break
+        batch = [draw_line(rng) for _ in range(rng.randrange(1, 8))]
+        prod.say("; ".join(batch))
+        drawn += len(batch)
+        viewers.pump()
+        for _ in range(5):
+            spice_client._iterate(0.002)
+        rounds += 1
+        if rounds % 25 == 0:
+            viewers.cycle(Viewers.KINDS[rounds // 25 % len(Viewers.KINDS)])
+        check(sp.alive(), "spiced died")
+        check(worker in sp.workers("display"), "the display worker died")
+
+    # The end: a viewer that links now gets the worker's picture whole.
+    viewers.cycle("lz4")
+    last = viewers.open["lz4"][1]
+    last.settle(0.5)
+    c.wait_pixels(last.rgb(), 15)
+    for kind, (_s, d) in viewers.open.items():
+        d.settle(0.3)
+        check(d.rgb() == last.rgb(), "the %s viewer's picture is not the worker's" % kind)
+    half = [s for s in samples if s[0] >= samples[-1][0] / 2]
+    growth = half[-1][1] - half[0][1]
+    fd_growth = half[-1][2] - half[0][2]
+    print("%d drawings in %d batches over %.1f min, %d viewers' cycles; worker RSS %+d KiB, "
+          "descriptors %+d over the second half"
+          % (drawn, rounds, samples[-1][0] / 60, rounds // 25, growth, fd_growth))
+    log = sp.log_text()
+    for bad in ("ERROR", "AddressSanitizer", "fault"):
+        check(bad not in log, "spiced's log has %r" % bad)
+    check(growth <= args.max_growth_kib, "the display worker grew by %d KiB" % growth)
+    check(fd_growth <= 0, "the display worker holds %d more descriptors" % fd_growth)
+    print("soak-display: OK")
+
+
+if __name__ == "__main__":
+    common.run(main)

@@ -5,7 +5,8 @@ any ROP descriptor, BLACKNESS, WHITENESS, INVERS, a FILL through a mask)
 reach viewers as fills, not pixels: a raw client that keeps up gets one
 DRAW_FILL for each, in a plain descriptor of the same meaning, a
 pattern as a small bitmap, the mask's area as clip rectangles, and no
-image.  A raw client that stops reading gets fills until its
+image; a COPY of a bitmap of one colour is a fill too.  A raw client
+that stops reading gets fills until its
 window is full, then the rest as images of what the worker drew, and
 ends with the same picture; so does spice-gtk, which draws every fill
 itself, and a WebSocket client (spice-html5 ignores clips and ROPs),
@@ -111,6 +112,22 @@ def main():
           "masked fill: %d clipped fills, %d images" % (fast.fill_clipped - clipped0,
                                                          fast.draws - draws0))
     masked = fast.rgb()
+    c.wait_pixels(masked, 10)
+
+    # A bitmap of one colour (what a damage-only producer reads of a new
+    # background) is a fill too; sent again over itself, it is nothing.
+    fills0, seen0 = fast.fills, len(fast.received)
+    prod.say("solid 10 150 300 80 3366cc")
+    fast.settle(0.3)
+    check(fast.fills == fills0 + 1 and fast.draws == draws0,
+          "one-colour bitmap: %d fills, %d images" % (fast.fills - fills0, fast.draws - draws0))
+    prod.say("solid 10 150 300 80 3366cc")
+    fast.settle(0.3)
+    check(len(fast.received) == seen0 + 1, "the same one-colour bitmap again: %d messages"
+          % (len(fast.received) - seen0 - 1))
+    masked = fast.rgb()
+    check(masked[(160 * W + 20) * 3:(160 * W + 21) * 3] == bytes((0x33, 0x66, 0xcc)),
+          "the one-colour bitmap's area is not its colour")
     c.wait_pixels(masked, 10)
 
     # The slow viewer was sent fills until its window was full, then

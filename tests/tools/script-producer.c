@@ -27,6 +27,7 @@
  *                     r = 128 + 100 sin(x / 9 + S) cos(y / 11),
  *                     g = 128 + 100 sin(y / 7) cos(x / 13 + S),
  *                     b = 128 + 100 sin((x + y) / 10)
+ *   solid X Y W H RGB COPY of a W x H bitmap of one colour (RGB in hex)
  *   copybits SX SY X Y W H [CX CY CW CH]...
  *                     COPY_BITS of the W x H area at SX,SY to X,Y, clipped
  *                     to up to 4 rectangles when given
@@ -235,9 +236,16 @@ struct cp_window {
 	uint32_t	seed;
 };
 
+/* What a plain bitmap shows. */
+enum cp_kind {
+	CP_PATTERN,		/* cp_pattern of the seed */
+	CP_PHOTO,		/* cp_photo of the seed */
+	CP_SOLID,		/* the seed as its one colour */
+};
+
 static int
-cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy, int photo,
-    const struct cp_window *win)
+cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy,
+    enum cp_kind kind, const struct cp_window *win)
 {
 	QXLDrawable *d;
 	QXLImage *img;
@@ -259,8 +267,9 @@ cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy, int photo,
 			px[j * w + i] = win != NULL ? (x + i >= win->x &&
 			    x + i < win->x + win->w && y + j >= win->y &&
 			    y + j < win->y + win->h ? cp_pattern(x + i - win->x,
-			    y + j - win->y, win->seed) : cp_pattern(x + i, y + j,
-			    win->bg)) : photo ? cp_photo(i, j, seed) :
+			    y + j - win->y, win->seed) : cp_pattern(x + i,
+			    y + j, win->bg)) : kind == CP_PHOTO ?
+			    cp_photo(i, j, seed) : kind == CP_SOLID ? seed :
 			    cp_pattern(i, j + oy, seed);
 	img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
 	img->descriptor.width = (uint32_t)w;
@@ -504,14 +513,16 @@ cp_command(const char *line)
 		return cp_fill(x, y, w, h, rgb);
 	if (sscanf(line, "bitmap %d %d %d %d %u %d", &x, &y, &w, &h, &rgb,
 	    &n) == 6)
-		return cp_bitmap(x, y, w, h, rgb, n, 0, NULL);
+		return cp_bitmap(x, y, w, h, rgb, n, CP_PATTERN, NULL);
 	if (sscanf(line, "bitmap %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
-		return cp_bitmap(x, y, w, h, rgb, 0, 0, NULL);
+		return cp_bitmap(x, y, w, h, rgb, 0, CP_PATTERN, NULL);
 	if (sscanf(line, "photo %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
-		return cp_bitmap(x, y, w, h, rgb, 0, 1, NULL);
+		return cp_bitmap(x, y, w, h, rgb, 0, CP_PHOTO, NULL);
+	if (sscanf(line, "solid %d %d %d %d %x", &x, &y, &w, &h, &rgb) == 5)
+		return cp_bitmap(x, y, w, h, rgb, 0, CP_SOLID, NULL);
 	if (sscanf(line, "scene %d %d %d %d %u %d %d %d %d %u", &x, &y, &w,
 	    &h, &win.bg, &win.x, &win.y, &win.w, &win.h, &win.seed) == 10)
-		return cp_bitmap(x, y, w, h, 0, 0, 0, &win);
+		return cp_bitmap(x, y, w, h, 0, 0, CP_PATTERN, &win);
 	if (strncmp(line, "copybits ", 9) == 0)
 		return cp_copy_bits(line + 9);
 	if (strncmp(line, "heads ", 6) == 0)

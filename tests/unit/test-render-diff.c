@@ -7,7 +7,8 @@
  * producer (resent whole, over a busy background): the move is reported
  * as one and the damage is only the strips it uncovered, not the
  * window's width; a scroll after frames that never scrolled (when the
- * scroll search runs only now and then) is still a move.
+ * scroll search runs only now and then) is still a move; a copy of a
+ * bitmap of one colour is a fill.
  */
 #include <spice/enums.h>
 
@@ -214,6 +215,93 @@ test_moved_window(void)
 	free(new);
 }
 
+static pixman_region32_t filled;
+static uint32_t fill_color;
+static int fills;
+
+static void
+on_fill(void *arg, const pixman_region32_t *area, uint32_t color,
+    const struct render_pattern *pat, uint8_t rop3)
+{
+	ASSERT_TRUE(pat == NULL);
+	ASSERT_INT_EQ(rop3, 0xf0);
+	pixman_region32_union(&filled, &filled, (pixman_region32_t *)area);
+	fill_color = color;
+	fills++;
+}
+
+/* A COPY of a bitmap of one colour (a damage-only producer's new
+ * background) is told as a fill of its area, clipped, and stores the
+ * source's pixels as they are; sent again over what it drew, it is
+ * nothing; one pixel of another colour makes it a copy again. */
+static void
+test_uniform_copy(void)
+{
+	uint32_t *old = malloc((size_t)W * H * 4), *bg = malloc(200 * 100 * 4);
+	pixman_box32_t bbox = { 50, 40, 250, 140 }, sa = { 0, 0, 200, 100 };
+	pixman_box32_t clip_box = { 60, 40, 250, 130 };
+	pixman_region32_t clip, w;
+	struct render_src src;
+	struct render *r;
+	struct spd_err err;
+	const uint32_t *prim;
+	int x, y;
+
+	ASSERT_TRUE(old != NULL && bg != NULL);
+	desktop(old, 300, 100, 400, 300);
+	for (x = 0; x < 200 * 100; x++)
+		bg[x] = 0x12345678;	/* the X byte kept as it is */
+	ASSERT_TRUE((r = render_new(NULL, NULL)) != NULL);
+	ASSERT_INT_EQ(render_surface_create(r, 0, W, H,
+	    SPICE_SURFACE_FMT_32_xRGB, (const uint8_t *)old, W * 4, &err), 0);
+	render_set_damage(r, on_damage, on_move, NULL);
+	render_set_fill(r, on_fill);
+	pixman_region32_init(&damage);
+	pixman_region32_init(&moved);
+	pixman_region32_init(&filled);
+	pixman_region32_init_rects(&clip, &clip_box, 1);
+	memset(&src, 0, sizeof(src));
+	src.rs_bitmap.rb_format = SPICE_BITMAP_FMT_32BIT;
+	src.rs_bitmap.rb_width = 200;
+	src.rs_bitmap.rb_height = 100;
+	src.rs_bitmap.rb_stride = 200 * 4;
+	src.rs_bitmap.rb_data = (const uint8_t *)bg;
+	src.rs_bitmap.rb_size = 200 * 100 * 4;
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, &clip, &src, &sa,
+	    SPICE_ROPD_OP_PUT, SPICE_IMAGE_SCALE_MODE_NEAREST, &err), 0);
+	ASSERT_INT_EQ(fills, 1);
+	ASSERT_INT_EQ(fill_color, 0x345678);
+	ASSERT_TRUE(pixman_region32_equal(&clip, &filled));
+	ASSERT_TRUE(!pixman_region32_not_empty(&damage));
+	prim = pixman_image_get_data(render_surface(r, 0));
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			ASSERT_INT_EQ(prim[y * W + x], x >= 60 && x < 250 &&
+			    y >= 40 && y < 130 ? 0x12345678u : old[y * W + x]);
+	/* Again over itself: no news. */
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, &clip, &src, &sa,
+	    SPICE_ROPD_OP_PUT, SPICE_IMAGE_SCALE_MODE_NEAREST, &err), 0);
+	ASSERT_INT_EQ(fills, 1);
+	ASSERT_TRUE(!pixman_region32_not_empty(&damage));
+	/* Not one colour: a copy, whose change is damage. */
+	bg[99 * 200 + 150] = 0x12345679;
+	ASSERT_INT_EQ(render_copy(r, 0, &bbox, NULL, &src, &sa,
+	    SPICE_ROPD_OP_PUT, SPICE_IMAGE_SCALE_MODE_NEAREST, &err), 0);
+	ASSERT_INT_EQ(fills, 1);
+	pixman_region32_init_rect(&w, 50, 40, 200, 100);
+	pixman_region32_subtract(&w, &w, &clip);
+	pixman_region32_union_rect(&w, &w, 200, 139, 1, 1);
+	ASSERT_TRUE(pixman_region32_equal(&w, &damage));
+	pixman_region32_fini(&w);
+	pixman_region32_fini(&clip);
+	pixman_region32_fini(&filled);
+	pixman_region32_fini(&damage);
+	pixman_region32_fini(&moved);
+	render_free(r);
+	free(old);
+	free(bg);
+}
+
 /* The whole primary resent from px through render_copy(). */
 static void
 resend(struct render *r, const uint32_t *px)
@@ -293,6 +381,7 @@ main(void)
 	test_spans_cap();
 	test_moved_window();
 	test_scroll_after_misses();
+	test_uniform_copy();
 	printf("test-render-diff: ok\n");
 	return 0;
 }

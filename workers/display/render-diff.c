@@ -205,3 +205,31 @@ fail:
 	free(bx.rb_box);
 	return -1;
 }
+
+int
+render_uniform_copy(pixman_image_t *dst, pixman_image_t *img,
+    const pixman_box32_t *sa, pixman_region32_t *area, uint32_t *pixel,
+    int *changed)
+{
+	const uint8_t *dbase = (const uint8_t *)pixman_image_get_data(dst);
+	const uint8_t *srow = (const uint8_t *)pixman_image_get_data(img) +
+	    (ptrdiff_t)sa->y1 * pixman_image_get_stride(img) +
+	    (ptrdiff_t)sa->x1 * 4;
+	ptrdiff_t dstride = pixman_image_get_stride(dst);
+	pixman_box32_t *rects;
+	int32_t y;
+	int i, n;
+
+	if (!render_box_uniform(img, sa, pixel))
+		return 0;
+	/* Against a row of the source, which is as wide as any of the
+	 * area's rectangles: the copy is unscaled, the area inside it. */
+	*changed = 0;
+	rects = pixman_region32_rectangles(area, &n);
+	for (i = 0; i < n && !*changed; i++)
+		for (y = rects[i].y1; y < rects[i].y2 && !*changed; y++)
+			*changed = memcmp(dbase + (ptrdiff_t)y * dstride +
+			    (ptrdiff_t)rects[i].x1 * 4, srow,
+			    (size_t)(rects[i].x2 - rects[i].x1) * 4) != 0;
+	return 1;
+}

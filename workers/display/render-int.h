@@ -52,6 +52,15 @@ void	 render_target_region(pixman_image_t *dst, const pixman_box32_t *bbox,
 int	 render_changed_rows(pixman_image_t *dst, pixman_image_t *img,
 	    const pixman_box32_t *bbox, const pixman_box32_t *sa,
 	    pixman_region32_t *area, pixman_region32_t *out);
+/*
+ * Is the unscaled copy of area sa of img onto area of dst (32-bit both,
+ * area inside the copy's bbox) a fill?  1 when sa is one pixel value
+ * (*pixel, its four bytes as they are), *changed 0 when dst already holds
+ * it all over area; 0 when sa is not one colour (render-diff.c).
+ */
+int	 render_uniform_copy(pixman_image_t *dst, pixman_image_t *img,
+	    const pixman_box32_t *sa, pixman_region32_t *area,
+	    uint32_t *pixel, int *changed);
 
 /*
  * The w x h pixels of img from (ox, oy) as an image of 32 bits a pixel,

@@ -1013,9 +1013,10 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	pixman_image_t *dst, *img;
 	pixman_region32_t area;
 	pixman_region32_t changed;
-	pixman_box32_t sa;
+	pixman_box32_t sa, *boxes;
+	uint32_t pixel;
 	uint8_t *copy = NULL, rop3;
-	int skip, dw, dh, sw, sh, rc;
+	int skip, dw, dh, sw, sh, rc, news, i, n;
 	int32_t sx, sy;
 
 	if ((dst = render_surface(r, surface)) == NULL)
@@ -1067,6 +1068,29 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	dh = bbox->y2 - bbox->y1;
 	sw = sa.x2 - sa.x1;
 	sh = sa.y2 - sa.y1;
+	/* A bitmap of one colour (what a damage-only producer reads of a
+	 * new desktop background, or of an area cleared) is a fill: stored
+	 * as the copy would store it and told as a fill, so that neither the
+	 * row by row comparison below, nor composing it, nor display-out's
+	 * search for one colour in the damage and the encoding run. */
+	if (!src->rs_is_surface && surface == 0 && r->r_fill != NULL &&
+	    dw == sw && dh == sh && render_is_32bit(img) &&
+	    pixman_image_get_format(img) == pixman_image_get_format(dst) &&
+	    render_uniform_copy(dst, img, &sa, &area, &pixel, &news)) {
+		boxes = pixman_region32_rectangles(&area, &n);
+		for (i = 0; news && i < n; i++)
+			pixman_fill(pixman_image_get_data(dst),
+			    pixman_image_get_stride(dst) / 4, 32, boxes[i].x1,
+			    boxes[i].y1, boxes[i].x2 - boxes[i].x1,
+			    boxes[i].y2 - boxes[i].y1, pixel);
+		if (news)
+			render_fill_report(r, surface, dst, &area, pixel,
+			    NULL, 0xf0);
+		pixman_image_unref(img);
+		free(copy);
+		pixman_region32_fini(&area);
+		return 0;
+	}
 	/* Only what differs is news to the viewers (and needs drawing); a
 	 * failed comparison (no memory) reports the whole area.  Within
 	 * what differs, scrolls and moves in what a damage-only producer

@@ -117,6 +117,12 @@ pixman_image_t *render_src_image(struct render *, uint32_t dst_surface,
 	    const struct render_src *, pixman_box32_t *area, uint8_t **copy,
 	    int *skip, struct spd_err *);
 
+/* A private image over the pixels of surface s (a snapshot of *area
+ * when same: a copy within one surface, *area then rebased to it).  NULL
+ * with err set without memory (render-src.c). */
+pixman_image_t *render_surface_source(pixman_image_t *s, int same,
+	    pixman_box32_t *area, struct spd_err *);
+
 /* Make img, a source whose src_area is drawn onto bbox, sample
  * bbox-relative points: a scale when the sizes differ (scale_mode's
  * filter, edges padded).  Returns the offset to composite img from for

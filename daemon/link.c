@@ -38,7 +38,7 @@
 #include <spice/protocol.h>
 
 #include "auth-sasl.h"
-#include "link.h"
+#include "link-int.h"
 #include "link-ws.h"
 #include "ws.h"
 #include "log.h"
@@ -64,24 +64,8 @@
 	(1u << SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION | \
 	 1u << SPICE_COMMON_CAP_AUTH_SASL | \
 	 1u << SPICE_COMMON_CAP_MINI_HEADER)
-enum link_state {
-	LINK_S_LAYER,		/* the layer's own handshake (TLS) */
-	LINK_S_WS_HTTP,		/* reading a WebSocket upgrade request */
-	LINK_S_WS_REPLY,	/* writing its 101 reply */
-	LINK_S_HEADER,		/* reading SpiceLinkHeader */
-	LINK_S_MESS,		/* reading SpiceLinkMess + caps */
-	LINK_S_KEYWAIT,		/* waiting for a key pair from the pool */
-	LINK_S_REPLY,		/* writing SpiceLinkReply */
-	LINK_S_MECH,		/* reading the auth mechanism u32 */
-	LINK_S_TICKET,		/* reading the encrypted ticket */
-	LINK_S_SASL_OUT,	/* writing a SASL message */
-	LINK_S_SASL_IN,		/* reading a SASL message (auth-sasl.c) */
-	LINK_S_RESULT,		/* writing the link result */
-	LINK_S_ERROR,		/* writing an error reply or failed result */
-	LINK_S_LINGER,		/* refused; draining input until close */
-};
 
-static const char *link_state_names[] = {
+const char *const link_state_names[] = {
 	[LINK_S_LAYER] = "TLS handshake",
 	[LINK_S_WS_HTTP] = "WebSocket upgrade request",
 	[LINK_S_WS_REPLY] = "WebSocket upgrade reply",
@@ -98,69 +82,7 @@ static const char *link_state_names[] = {
 	[LINK_S_LINGER] = "linger",
 };
 
-struct link_conn;
-
-struct link_conn {
-	TAILQ_ENTRY(link_conn)	 lc_entry;
-	const struct link_policy *lc_policy;
-	struct link_layer	 lc_bottom;	/* owns the socket */
-	struct link_layer	*lc_top;	/* where the link reads */
-	int			 lc_fd;
-	char			 lc_peer[IPC_ADDR_LEN];
-	enum link_state		 lc_state;
-	struct event		*lc_rev;	/* EV_READ | EV_PERSIST */
-	struct event		*lc_wev;	/* EV_WRITE | EV_PERSIST */
-	struct event		*lc_timer;	/* the deadline */
-	struct timespec		 lc_deadline;	/* CLOCK_MONOTONIC */
-	/* Since when the client has sent nothing while it was its turn
-	 * (CLOCK_MONOTONIC, ns): what eviction ranks by. */
-	uint64_t		 lc_quiet_since;
-	int			 lc_auth_timer;	/* the ticket deadline is on */
-
-	/* Input: the current step wants exactly lc_need bytes. */
-	uint8_t			 lc_in[SPICE_LINK_MAX_SIZE];
-	size_t			 lc_have;
-	size_t			 lc_need;
-	size_t			 lc_drained;	/* bytes dropped in linger */
-
-	/* Output, and where to go once it is written. */
-	struct obuf		 lc_out;
-	size_t			 lc_outoff;
-	enum link_state		 lc_next;
-
-	struct spice_link_mess	 lc_mess;
-	struct auth_key		*lc_key;
-	struct auth_key_waiter	 lc_waiter;
-	uint32_t		 lc_result;
-	struct auth_sasl	*lc_sasl;	/* SASL exchange, or NULL */
-	uint8_t			*lc_rbuf;	/* read here, not lc_in */
-	struct link_info	 lc_info;
-
-	link_admit_cb		 lc_admit;
-	link_handoff_cb		 lc_handoff;
-	void			*lc_arg;
-};
-
-static TAILQ_HEAD(, link_conn) link_conns = TAILQ_HEAD_INITIALIZER(link_conns);
-
-/* Bytes of the address in a peer name ("HOST:PORT", "[V6]:PORT", as
- * listen.c writes them): all but the part after the last ':'. */
-static size_t
-link_addr_len(const char *peer)
-{
-	const char *colon = strrchr(peer, ':');
-
-	return colon != NULL ? (size_t)(colon - peer) : strlen(peer);
-}
-
-/* Do two peer names name the same address? */
-static int
-link_same_addr(const char *a, const char *b)
-{
-	size_t la = link_addr_len(a);
-
-	return la == link_addr_len(b) && memcmp(a, b, la) == 0;
-}
+struct link_conn_list link_conns = TAILQ_HEAD_INITIALIZER(link_conns);
 
 static void	link_read_cb(evutil_socket_t, short, void *);
 static void	link_write_cb(evutil_socket_t, short, void *);
@@ -294,7 +216,7 @@ link_layers_free(struct link_conn *lc)
 	lc->lc_top = NULL;
 }
 
-static void __attribute__((format(printf, 2, 3)))
+void
 link_log_refused(struct link_conn *lc, const char *fmt, ...)
 {
 	char why[SPD_ERR_LEN];
@@ -317,7 +239,7 @@ link_log_refused(struct link_conn *lc, const char *fmt, ...)
 }
 
 /* Tear down all state; the caller returns at once. */
-static void
+void
 link_free(struct link_conn *lc, int close_fd)
 {
 	TAILQ_REMOVE(&link_conns, lc, lc_entry);
@@ -1087,137 +1009,6 @@ link_timer_cb(evutil_socket_t fd, short events, void *arg)
 	link_free(lc, 1);
 }
 
-unsigned int
-link_count(const struct link_policy *policy)
-{
-	struct link_conn *lc;
-	unsigned int n = 0;
-
-	TAILQ_FOREACH(lc, &link_conns, lc_entry)
-		if (policy == NULL || lc->lc_policy == policy)
-			n++;
-	return n;
-}
-
-/*
- * Whether a connection may be evicted to admit a new one when a pre-auth
- * cap is full; lower goes first, -1 never.  First the ones already
- * refused (lingering); then those whose client has been quiet for more
- * than the policy's grace in any step of its own: a TLS or WebSocket
- * handshake, the link, or the ticket after our reply (a held connection
- * that got its key and went silent is the flood's cheapest trick).
- * Among those the one quiet longest goes.  A real client answers each
- * step within a round trip, so it is never quiet for long, and the grace
- * keeps one just accepted (its first bytes not yet read) from being
- * taken for idle by the next arrival of the same loop turn.  Never
- * evicted: connections waiting on us (for a key, for a write to finish,
- * for the handoff); they move on by themselves, and the deadlines bound
- * them.
- */
-static int
-link_evict_rank(const struct link_conn *lc, uint64_t now)
-{
-	switch (lc->lc_state) {
-	case LINK_S_LINGER:
-	case LINK_S_ERROR:
-		return 0;
-	case LINK_S_LAYER:
-	case LINK_S_WS_HTTP:
-	case LINK_S_HEADER:
-	case LINK_S_MESS:
-	case LINK_S_MECH:
-	case LINK_S_TICKET:
-	case LINK_S_SASL_IN:
-		if (now - lc->lc_quiet_since <
-		    (uint64_t)lc->lc_policy->quiet_grace_ms * 1000000u)
-			return -1;
-		return 1;
-	default:
-		return -1;
-	}
-}
-
-/*
- * A cap is full: close the connection of policy (and of address addr,
- * when not NULL) that is cheapest to evict, to make room for peer; the
- * cap stays a hard bound.  0 if room was made, -1 (logged) if every such
- * connection is waiting on us.
- */
-static int
-link_evict(const struct link_policy *policy, const char *addr,
-    const char *peer, const char *cap, unsigned int limit)
-{
-	struct link_conn *lc, *victim = NULL;
-	uint64_t now = mono_ns();
-	int rank, best = 0;
-
-	TAILQ_FOREACH(lc, &link_conns, lc_entry) {
-		if (lc->lc_policy != policy ||
-		    (rank = link_evict_rank(lc, now)) < 0)
-			continue;
-		if (addr != NULL && !link_same_addr(lc->lc_peer, addr))
-			continue;
-		if (victim == NULL || rank < best ||
-		    (rank == best &&
-		    lc->lc_quiet_since < victim->lc_quiet_since)) {
-			victim = lc;
-			best = rank;
-		}
-	}
-	if (victim == NULL) {
-		log_warn("display \"%s\": link from %s refused: %s %u "
-		    "reached and none to evict (every connection is "
-		    "waiting on the server or was active in the last %u ms)",
-		    policy->display, peer, cap, limit, policy->quiet_grace_ms);
-		return -1;
-	}
-	/* A lingering one had its refusal logged already. */
-	if (best > 0)
-		link_log_refused(victim, "evicted in %s after %llu ms quiet "
-		    "to make room for %s: %s %u reached",
-		    link_state_names[victim->lc_state],
-		    (unsigned long long)((mono_ns() -
-		    victim->lc_quiet_since) / 1000000u), peer, cap, limit);
-	link_free(victim, 1);
-	return 0;
-}
-
-/* Connections of policy from the address of peer. */
-static unsigned int
-link_count_addr(const struct link_policy *policy, const char *peer)
-{
-	struct link_conn *lc;
-	unsigned int n = 0;
-
-	TAILQ_FOREACH(lc, &link_conns, lc_entry)
-		if (lc->lc_policy == policy &&
-		    link_same_addr(lc->lc_peer, peer))
-			n++;
-	return n;
-}
-
-/*
- * Make room for a link from peer under both caps: the address's own
- * (max-preauth-per-address; UNIX peers, all named "unix", are exempt),
- * then the display's.  0, or -1 (logged) to refuse peer.
- */
-static int
-link_admit_preauth(const struct link_policy *policy, const char *peer)
-{
-	int per_addr = policy->max_preauth_per_addr > 0 &&
-	    strcmp(peer, "unix") != 0;
-
-	if (per_addr && link_count_addr(policy, peer) >=
-	    policy->max_preauth_per_addr && link_evict(policy, peer, peer,
-	    "max-preauth-per-address", policy->max_preauth_per_addr) != 0)
-		return -1;
-	if (link_count(policy) >= policy->max_preauth &&
-	    link_evict(policy, NULL, peer, "max-preauth",
-	    policy->max_preauth) != 0)
-		return -1;
-	return 0;
-}
-
 struct link_conn *
 link_start(struct event_base *base, int fd, const char *peer,
     const struct link_policy *policy, link_admit_cb admit,
@@ -1330,3 +1121,4 @@ link_abort_policy(const struct link_policy *policy)
 {
 	link_abort_matching(policy, "display removed");
 }
+

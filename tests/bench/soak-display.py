@@ -8,9 +8,9 @@ growing after the warm-up is a leak.
     soak-display.py [--minutes M] [--seed S]
 
 A script-producer (tests/tools) draws random batches of every draw type
-it knows (fills with ROPs and patterns, copies, photographs, moves,
-colour keys, alpha blends, composites, raster operations, compressed
-images, strings, lines) on a 320x240 primary.  spice-gtk watches the
+it knows (fills with ROPs and patterns, copies, photographs, bitmaps of
+one colour, moves, colour keys, alpha blends, composites, raster
+operations, compressed images, strings, lines) on a 320x240 primary.  spice-gtk watches the
 whole time; raw viewers (LZ4 with composites, no LZ4, a tiny pixmap
 cache, WebSocket) are closed and opened again in turn, so that viewers'
 caches, forwarded drawings' images and encoded boxes are made and
@@ -60,7 +60,7 @@ def draw_line(rng):
     x, y, w, h = box(rng)
     s = rng.randrange(1, 40)
     rgb = "%06x" % rng.randrange(1 << 24)
-    kind = rng.randrange(22)
+    kind = rng.randrange(23)
     if kind == 0:
         return "fill %d %d %d %d %s" % (x, y, w, h, rgb)
     if kind == 1:
@@ -111,6 +111,8 @@ def draw_line(rng):
     if kind == 20:
         pts = " ".join("%d %d" % (rng.randrange(W), rng.randrange(H)) for _ in range(4))
         return "stroke %s %s" % (rgb, pts)
+    if kind == 21:
+        return "solid %d %d %d %d %s" % (x, y, w, h, rgb)
     return "%s %d %d %d %d" % (rng.choice(("blackness", "whiteness", "invers")), x, y, w, h)
 
 

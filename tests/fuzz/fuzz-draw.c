@@ -81,6 +81,8 @@ fuzz_fill(void *arg, const pixman_region32_t *area, uint32_t color,
 	fuzz_inside(area);
 	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
 	FUZZ_CHECK(rop3 != 0xaa && color <= 0xffffff);
+	/* A code that reads a source is the copy callback's. */
+	FUZZ_CHECK(!render_rop3_uses(rop3, 2));
 	if (pat == NULL)
 		return;
 	/* A pattern: 32 bits a pixel, read by the fill, written as the
@@ -259,13 +261,14 @@ fuzz_composite(void *arg, const pixman_region32_t *area,
 
 static void
 fuzz_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    uint32_t color, uint8_t rop3)
+    uint32_t color, const struct render_pattern *pat, uint8_t rop3)
 {
 	const pixman_box32_t *e = pixman_region32_extents(
 	    (pixman_region32_t *)area);
 	pixman_format_code_t f = pixman_image_get_format(src);
 	struct obuf ob;
 	size_t w = (size_t)(e->x2 - e->x1), h = (size_t)(e->y2 - e->y1);
+	size_t pat_at = 0, pat_len = 0;
 
 	fuzz_inside(area);
 	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
@@ -273,19 +276,37 @@ fuzz_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	FUZZ_CHECK((size_t)pixman_image_get_width(src) == w &&
 	    (size_t)pixman_image_get_height(src) == h);
 	FUZZ_CHECK(rop3 != 0xaa && color <= 0xffffff);
-	/* A code that reads the brush reads all three inputs. */
-	FUZZ_CHECK(!render_rop3_uses(rop3, 4) || (render_rop3_uses(rop3, 2) &&
-	    render_rop3_uses(rop3, 1)));
-	/* DisplayBase, Copy's or Rop3's fixed part, the bitmap. */
+	/* A code that does not read the source is a fill. */
+	FUZZ_CHECK(render_rop3_uses(rop3, 2));
+	/* A pattern only where it is read, as fills take one. */
+	if (pat != NULL) {
+		f = pixman_image_get_format(pat->rp_img);
+		FUZZ_CHECK(render_rop3_uses(rop3, 4) && color == 0);
+		FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
+		FUZZ_CHECK(pixman_image_get_stride(pat->rp_img) > 0);
+		pat_len = 8 + 18 + 18 + (size_t)pixman_image_get_width(
+		    pat->rp_img) * (size_t)pixman_image_get_height(
+		    pat->rp_img) * 4;
+		if (pat_len > 16384 + 44)
+			return;
+	}
+	/* DisplayBase, Copy's, Rop3's or Opaque's fixed part, the bitmap,
+	 * a pattern's position and image. */
 	obuf_init(&ob);
-	if (((rop3 >> 4) & 0xf) == (rop3 & 0xf))	/* no brush read */
+	if (!render_rop3_uses(rop3, 4))
 		ddraw_copy(&ob, area, SPICE_ROPD_OP_XOR);
+	else if (render_rop3_uses(rop3, 1))
+		ddraw_rop3(&ob, area, color, pat, &pat_at, rop3);
 	else
-		ddraw_rop3(&ob, area, color, rop3);
+		ddraw_opaque(&ob, area, color, pat, &pat_at, SPICE_ROPD_OP_XOR);
 	fuzz_put_bitmap(&ob, src);
+	if (pat != NULL) {
+		ddraw_point_here(&ob, pat_at);
+		ddraw_put_pattern(&ob, pat, 1);
+	}
 	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == fuzz_base_len(area) + 4 + 16 +
-	    (((rop3 >> 4) & 0xf) == (rop3 & 0xf) ? 2 : 5 + 1) + 1 + 17 + 18 +
-	    18 + w * h * 4);
+	    (!render_rop3_uses(rop3, 4) ? 2 : render_rop3_uses(rop3, 1) ?
+	    5 + 1 : 5 + 2) + 1 + 17 + 18 + 18 + w * h * 4 + pat_len);
 	obuf_free(&ob);
 }
 

@@ -137,12 +137,18 @@ class Model:
     def rop3solid(self, x, y, w, h, code, s, rgb):
         self.box(x, y, w, h, lambda i, j, X, Y, d: rop3(code, rgb, pat(i, j, s), d))
 
-    def rop3(self, x, y, w, h, code, s):
-        self.box(x, y, w, h, lambda i, j, X, Y, d: rop3(code, pat(X % 8, Y % 8, s + 1), pat(i, j, s), d))
+    def rop3(self, x, y, w, h, code, s, px=0, py=0):
+        self.box(x, y, w, h, lambda i, j, X, Y, d: rop3(
+            code, pat((X - px) % 8, (Y - py) % 8, s + 1), pat(i, j, s), d))
 
     def opaque(self, x, y, w, h, s, rgb, desc):
         op = ropd(desc, INV_BRUSH, INV_SRC)
         self.box(x, y, w, h, lambda i, j, X, Y, d: op(rgb, pat(i, j, s)))
+
+    def patopaque(self, x, y, w, h, s, desc, px, py):
+        op = ropd(desc, INV_BRUSH, INV_SRC)
+        self.box(x, y, w, h, lambda i, j, X, Y, d: op(
+            pat((X - px) % 8, (Y - py) % 8, s + 1), pat(i, j, s)))
 
     def transparent(self, x, y, w, h, s, key):
         self.box(x, y, w, h, lambda i, j, X, Y, d: d if (i + j) % 3 == 0 else pat(i, j, s))
@@ -230,7 +236,7 @@ WORDS = {("compressed", 0)}
 # Arguments written in hex, per command (position after the name).
 HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3", 4),
        ("compositetext", 4), ("ropcopy", 5), ("rop3solid", 4), ("rop3solid", 6),
-       ("opaque", 5), ("opaque", 6), ("transparent", 5), ("text", 2), ("text8", 2),
+       ("opaque", 5), ("opaque", 6), ("patopaque", 5), ("transparent", 5), ("text", 2), ("text8", 2),
        ("text4", 2), ("textback", 2), ("textback", 3),
        ("stroke", 0)}
 
@@ -273,12 +279,24 @@ def main():
         40 * a, 70 + 12 * b, 20 + a, op | fl)
         for a, op in enumerate((OR, AND, XOR, PUT))
         for b, fl in enumerate((0, INV_SRC, INV_DEST, INV_RES))])
-    # ROP3 with a solid brush: spice-gtk draws these itself.
+    # ROP3 with a solid brush: spice-gtk draws these itself (DRAW_ROP3,
+    # DRAW_OPAQUE for 0xc0, DRAW_FILL for 0x5a and 0x0f).
     batch("ROP3 with a solid brush", ["rop3solid %d 190 40 20 %x %d %06x" % (
         40 * k, code, 30 + k, 0x3c96f0 ^ (k * 0x111111))
-        for k, code in enumerate((0xb8, 0x66, 0x1e, 0xe2, 0x5a, 0x96, 0x0f, 0xf0))])
+        for k, code in enumerate((0xb8, 0x66, 0x1e, 0xe2, 0x5a, 0x96, 0x0f, 0xc0))])
+    # ... and with a pattern brush (DRAW_ROP3, DRAW_OPAQUE for 0x3c,
+    # DRAW_FILL for 0x5a), off the tiles' grid and from a brush position
+    # left of and above the box and right of and below it.
     batch("ROP3", ["rop3 %d 100 40 24 %x 11" % (40 * k, code)
-                   for k, code in enumerate((0xb8, 0x66, 0x1e, 0xe2, 0x5a, 0x96, 0xcc, 0x00))])
+                   for k, code in enumerate((0xb8, 0x66, 0x1e, 0xe2, 0x5a, 0x96, 0xcc, 0x00))] +
+          ["rop3 %d %d 37 9 %x 11 %d %d" % (3 + 40 * k, 103 + 3 * (k & 1), code, px, py)
+           for k, (code, px, py) in enumerate(((0xb8, 2, 5), (0x3c, 45, 120), (0x5a, -3, 1),
+                                                (0xe2, 300, -7), (0x96, 0, 0)))])
+    batch("OPAQUE with a pattern brush", [
+        "patopaque 200 110 37 11 16 %x 3 -2" % (XOR | INV_SRC),
+        "patopaque 240 113 41 9 16 %x 255 250" % (AND | INV_RES),
+        "patopaque 283 104 30 14 16 %x 0 0" % PUT,
+    ])
     batch("OPAQUE, TRANSPARENT, ALPHA_BLEND, COMPOSITE, palette", [
         "opaque 0 130 50 30 4 0f0ff0 %x" % (XOR | INV_SRC),
         "opaque 50 130 50 30 5 00ff00 %x" % (AND | INV_RES),

@@ -5,10 +5,11 @@ operation a producer draws (TRANSPARENT, ALPHA_BLEND of an opaque source
 or of one with alpha of its own, COMPOSITE through an alpha mask without
 transforms: an icon, or anti-aliased text as X drivers draw it, a colour
 through a glyph mask; COPY with AND and XOR: an icon as Windows draws
-it; ROP3 with a solid brush) reach viewers as the images and the
-operation, not as the result: a raw client that keeps up gets one
+it; ROP3 and OPAQUE with a solid brush) reach viewers as the images and
+the operation, not as the result: a raw client that keeps up gets one
 DRAW_TRANSPARENT, DRAW_ALPHA_BLEND, DRAW_COMPOSITE, DRAW_COPY with the
-operation or DRAW_ROP3 for each and no image, and an image drawn again (an icon
+operation, DRAW_ROP3 or DRAW_OPAQUE for each and no image (a DRAW_FILL
+for a code that does not read the source), and an image drawn again (an icon
 over a photograph, wherever it lands) comes from its pixmap cache, for a
 fraction of the bytes the results cost as images (a WebSocket client's,
 which gets images: spice-html5 draws none of them, nor announces
@@ -31,7 +32,8 @@ from common import check
 
 W, H = 320, 240
 SIDE = 64       # each source is SIDE x SIDE: large enough for the cache
-ROPD_AND, ROPD_XOR = 1 << 5, 1 << 6
+ROPD_INVERS_SRC, ROPD_PUT, ROPD_OR, ROPD_AND, ROPD_XOR = 1, 1 << 3, 1 << 4, 1 << 5, 1 << 6
+ROPD_INVERS_RES = 1 << 10
 
 
 def icons(rng, n):
@@ -192,9 +194,36 @@ def main():
     rop3s = ["rop3solid %d %d %d %d %x 23 %06x" % (
         rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE), SIDE, SIDE,
         (0xb8, 0xe2, 0x96)[k % 3], rng.randrange(1 << 24)) for k in range(9)]
+    # ... and with an 8x8 pattern brush (its image follows the source's).
+    patterned = ["rop3 %d %d %d %d %x 27 %d %d" % (
+        rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE), SIDE, SIDE, code,
+        rng.randrange(-20, 20), rng.randrange(-20, 20)) for code in (0xb8, 0x1e)]
+    rop3s += patterned
     icons2 += rop3s
+    # ... OPAQUE, and ROP3 codes that read the brush and the source but
+    # not what is there, as DRAW_OPAQUE (the canvas's rop3.c has none of
+    # those); codes that do not read the source as fills (no image).
+    opaques = ["opaque %d %d %d %d 24 %06x %x" % (
+        rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE), SIDE, SIDE,
+        rng.randrange(1 << 24), desc) for desc in (
+            ROPD_XOR | ROPD_INVERS_SRC, ROPD_AND | ROPD_INVERS_RES, ROPD_OR)]
+    opaques += ["rop3solid %d %d %d %d %x 24 %06x" % (
+        rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE), SIDE, SIDE,
+        code, rng.randrange(1 << 24)) for code in (0xc0, 0x3c, 0xfc)]
+    opaques.append("patopaque %d %d %d %d 27 %x 5 -3" % (
+        rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE), SIDE, SIDE,
+        ROPD_XOR | ROPD_INVERS_SRC))
+    patterned += opaques[-1:]
+    fills = ["rop3solid %d %d %d %d %x 25 %06x" % (
+        rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE), SIDE, SIDE,
+        code, rng.randrange(1 << 24)) for code in (0x5a, 0x0f, 0x55)]
+    fills.append("opaque %d %d %d %d 26 %06x %x" % (
+        rng.randrange(0, W - SIDE), rng.randrange(0, H - SIDE), SIDE, SIDE,
+        rng.randrange(1 << 24), ROPD_PUT))
+    icons2 += opaques + fills
     plain_draws2 = fast.draws - fast.rop_copies
     rops0, rop3s0, cached2 = fast.rop_copies, fast.rop3s, fast.from_cache
+    opaques0, fills0, pats0 = fast.opaques, fast.fills, fast.rop_patterns
     seen2, web_seen2 = len(fast.received), len(web.received)
     for i in range(0, len(icons2), 6):
         prod.say("; ".join(icons2[i:i + 6]))
@@ -203,13 +232,20 @@ def main():
         web.settle(0.05)
     for d in (fast, plain, web, tiny):
         d.settle(0.3)
+    ncopies = len(icons2) - len(rop3s) - len(opaques) - len(fills)
     check(fast.draws - fast.rop_copies == plain_draws2 and
-          fast.rop_copies - rops0 == len(icons2) - len(rop3s) and
-          fast.rop3s - rop3s0 == len(rop3s),
-          "%d copies with a ROP and %d ROP3: %d DRAW_COPY with it, %d DRAW_ROP3, %d images" % (
-              len(icons2) - len(rop3s), len(rop3s), fast.rop_copies - rops0,
-              fast.rop3s - rop3s0, fast.draws - fast.rop_copies - plain_draws2))
-    check(fast.from_cache - cached2 >= len(icons2) - 6,     # three sources
+          fast.rop_copies - rops0 == ncopies and
+          fast.rop3s - rop3s0 == len(rop3s) and fast.opaques - opaques0 == len(opaques) and
+          fast.fills - fills0 == len(fills) and fast.rop_patterns - pats0 == len(patterned),
+          "%d copies with a ROP, %d ROP3, %d OPAQUE (%d with a pattern) and %d fills: "
+          "%d DRAW_COPY with it, %d DRAW_ROP3, %d DRAW_OPAQUE (%d with a pattern), "
+          "%d DRAW_FILL, %d images" % (
+              ncopies, len(rop3s), len(opaques), len(patterned), len(fills),
+              fast.rop_copies - rops0, fast.rop3s - rop3s0, fast.opaques - opaques0,
+              fast.rop_patterns - pats0, fast.fills - fills0,
+              fast.draws - fast.rop_copies - plain_draws2))
+    # Five sources, each sent twice before a viewer is told to keep it.
+    check(fast.from_cache - cached2 >= len(icons2) - len(fills) - 2 * 5,
           "%d of %d sources came from the cache" % (fast.from_cache - cached2, len(icons2)))
     sent = sum(size for _t, size in fast.received[seen2:])
     as_images = sum(size for _t, size in web.received[web_seen2:])

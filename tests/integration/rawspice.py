@@ -50,6 +50,7 @@ MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_DRAW_COPY = 302, 304
 MSG_DISPLAY_DRAW_STROKE, MSG_DISPLAY_DRAW_TEXT = 310, 311
 MSG_DISPLAY_DRAW_TRANSPARENT, MSG_DISPLAY_DRAW_ALPHA_BLEND = 312, 313
 MSG_DISPLAY_DRAW_COMPOSITE = 318
+MSG_DISPLAY_DRAW_OPAQUE = 303
 MSG_DISPLAY_DRAW_ROP3 = 309
 BRUSH_SOLID = 1
 # SpiceComposite flags (pixman's operators, repeats; what this client draws).
@@ -561,6 +562,8 @@ class DisplayChannel(Channel):
         self.composites = 0         # DRAW_COMPOSITEs
         self.rop_copies = 0         # DRAW_COPYs with a raster operation
         self.rop3s = 0              # DRAW_ROP3s
+        self.opaques = 0            # DRAW_OPAQUEs
+        self.rop_patterns = 0       # DRAW_ROP3s and DRAW_OPAQUEs with a pattern
         self.image_rgba = False     # the last image decoded has alpha
         self.pixmap_rgba = set()    # cached ids of images with alpha
         self.strokes = 0            # DRAW_STROKEs
@@ -628,6 +631,9 @@ class DisplayChannel(Channel):
         elif mtype == MSG_DISPLAY_DRAW_ROP3:
             self._draw_rop3(body)
             self.rop3s += 1
+        elif mtype == MSG_DISPLAY_DRAW_OPAQUE:
+            self._draw_rop3(body, True)
+            self.opaques += 1
         elif mtype == MSG_DISPLAY_DRAW_COMPOSITE:
             self._draw_composite(body)
             self.composites += 1
@@ -1050,22 +1056,46 @@ class DisplayChannel(Channel):
                     v = over(s, alpha, d, row[k + 3] if rgba else 255)
                     fb[o:o + 3] = bytes((v & 255, v >> 8 & 255, v >> 16))
 
-    def _draw_rop3(self, body):
-        """DRAW_ROP3: u32 image ptr, Rect src_area, Brush (a solid one
-        here: u8 type, u32 colour), u8 code, u8 scale mode, QMask (none);
-        unscaled; bit P << 2 | S << 1 | D of the code is each result bit."""
-        what = "DRAW_ROP3"
+    def _draw_rop3(self, body, opaque=False):
+        """DRAW_ROP3: u32 image ptr, Rect src_area, Brush (u8 type, then
+        a u32 colour, or a PATTERN's u32 image ptr and Point), u8 code, u8
+        scale mode, QMask (none); unscaled; bit P << 2 | S << 1 | D of the
+        code is each result bit, the pattern tiled from its Point as in a
+        fill.  DRAW_OPAQUE (opaque): the same with a u16 ROP descriptor
+        for the code, read as a fill's with the source for the
+        destination."""
+        what = "DRAW_OPAQUE" if opaque else "DRAW_ROP3"
         box, clip_rects, pos = self._base(what, body)
-        if pos + 27 > len(body):
+        if pos + 21 > len(body):
             raise ProtocolError("%s fixed part cut" % what)
-        ptr, st, sl, sb, sr, btype, color, code, _scale = struct.unpack_from(
-            "<IiiiiBIBB", body, pos)
-        mflags, mx, my, mptr = struct.unpack_from("<BiiI", body, pos + 27)
+        ptr, st, sl, sb, sr, btype, color = struct.unpack_from("<IiiiiBI", body, pos)
+        tile, pos = None, pos + 25
+        if btype == BRUSH_PATTERN:
+            pptr = color
+            px, py = struct.unpack_from("<ii", body, pos)
+            pos += 8
+        fixed = 3 if opaque else 2
+        if pos + fixed + 13 > len(body):
+            raise ProtocolError("%s fixed part cut" % what)
+        code = struct.unpack_from("<H" if opaque else "<B", body, pos)[0]
+        mflags, mx, my, mptr = struct.unpack_from("<BiiI", body, pos + fixed)
         top, left, bottom, right = box
-        if btype != BRUSH_SOLID or mptr != 0 or (sr - sl, sb - st) != (right - left, bottom - top):
+        if btype not in (BRUSH_SOLID, BRUSH_PATTERN) or mptr != 0 or \
+                (sr - sl, sb - st) != (right - left, bottom - top):
             raise ProtocolError("%s brush %d, mask %d, src_area %r: not drawn here"
                                 % (what, btype, mptr, (st, sl, sb, sr)))
-        iw, ih, rows = self._image(body, ptr)
+        if btype == BRUSH_PATTERN:
+            if not ptr < pptr <= len(body):
+                raise ProtocolError("%s pattern pointer %d, source at %d" % (what, pptr, ptr))
+            tile = self._pattern(body, pptr)
+            self.rop_patterns += 1
+        if opaque:
+            if code not in FILL_ROPS:
+                raise ProtocolError("DRAW_OPAQUE rop %#x" % code)
+            f = FILL_ROPS[code]
+            # As a code: bit P << 2 | S << 1 | D of the result, D unread.
+            code = sum(1 << i for i in range(8) if f(-(i >> 2 & 1), -(i >> 1 & 1)) & 1)
+        iw, ih, rows = self._image(body, ptr, pptr if tile is not None else None)
         if not (0 <= sl < sr <= iw and 0 <= st < sb <= ih):
             raise ProtocolError("%s src_area outside the %dx%d image" % (what, iw, ih))
         fb, W = self.fb, self.width
@@ -1076,6 +1106,9 @@ class DisplayChannel(Channel):
                     k, o = (sl + x - left) * 4, (y * W + x) * 4
                     s = row[k] | row[k + 1] << 8 | row[k + 2] << 16
                     d = fb[o] | fb[o + 1] << 8 | fb[o + 2] << 16
+                    if tile is not None:
+                        tw, th, trows = tile
+                        color = trows[(y - py) % th][(x - px) % tw]
                     v = 0
                     for b in range(24):
                         if code >> ((color >> b & 1) << 2 | (s >> b & 1) << 1 | (d >> b & 1)) & 1:

@@ -458,12 +458,13 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.rop3.rop3 = (uint8_t)code;
 		return sd_push(q, phys);
 	}
-	if (sscanf(line, "rop3 %d %d %d %d %x %u", &x, &y, &w, &h, &code,
-	    &seed) == 6) {
+	px = py = 0;
+	if ((n = sscanf(line, "rop3 %d %d %d %d %x %u %d %d", &x, &y, &w, &h,
+	    &code, &seed, &px, &py)) == 6 || n == 8) {
 		if ((d = sd_drawable(q, QXL_DRAW_ROP3, x, y, w, h, &phys)) ==
 		    NULL || (d->u.rop3.src_bitmap = sd_pattern(q, d, w, h, seed,
 		    ~0u)) == 0 || sd_pattern_brush(q, d, &d->u.rop3.brush,
-		    seed + 1, 0, 0) != 0)
+		    seed + 1, px, py) != 0)
 			return -1;
 		d->u.rop3.src_area.right = w;
 		d->u.rop3.src_area.bottom = h;
@@ -480,6 +481,18 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.opaque.src_area.bottom = h;
 		d->u.opaque.brush.type = SPICE_BRUSH_TYPE_SOLID;
 		d->u.opaque.brush.u.color = rgb;
+		d->u.opaque.rop_descriptor = (uint16_t)ropd;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "patopaque %d %d %d %d %u %x %d %d", &x, &y, &w, &h,
+	    &seed, &ropd, &px, &py) == 8) {
+		if ((d = sd_drawable(q, QXL_DRAW_OPAQUE, x, y, w, h, &phys)) ==
+		    NULL || (d->u.opaque.src_bitmap = sd_pattern(q, d, w, h,
+		    seed, ~0u)) == 0 || sd_pattern_brush(q, d,
+		    &d->u.opaque.brush, seed + 1, px, py) != 0)
+			return -1;
+		d->u.opaque.src_area.right = w;
+		d->u.opaque.src_area.bottom = h;
 		d->u.opaque.rop_descriptor = (uint16_t)ropd;
 		return sd_push(q, phys);
 	}

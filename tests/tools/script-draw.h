@@ -15,9 +15,14 @@
  *   rop3solid X Y W H CODE SEED RGB
  *                                 ROP3 of a W x H source (SEED) and a
  *                                 solid brush of colour RGB
- *   rop3 X Y W H CODE SEED        ROP3 of a W x H source (SEED) and an
- *                                 8 x 8 pattern brush (SEED + 1) at 0,0
+ *   rop3 X Y W H CODE SEED [PX PY]
+ *                                 ROP3 of a W x H source (SEED) and an
+ *                                 8 x 8 pattern brush (SEED + 1) at PX,PY
+ *                                 (0,0)
  *   opaque X Y W H SEED RGB ROPD  OPAQUE of a source (SEED) and a colour
+ *   patopaque X Y W H SEED ROPD PX PY
+ *                                 OPAQUE of a source (SEED) and rop's
+ *                                 pattern brush
  *   transparent X Y W H SEED RGB  TRANSPARENT of a source (SEED) that is
  *                                 RGB, the key, where (i + j) % 3 == 0
  *   alphablend X Y W H SEED A     ALPHA_BLEND of a source with alpha A

@@ -1304,34 +1304,39 @@ test_composite_callback(void)
 }
 
 /* What the copy callback was told, replayed on the picture a viewer had:
- * bit S << 1 | D of rop3 for each bit of each pixel of the area. */
-static int ncopy;
+ * bit P << 2 | S << 1 | D of rop3 for each bit of each pixel of the area;
+ * the fill callback's the same without a source. */
+static int ncopy, ncopy_pat, nrfill;
 
 static void
-on_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    uint32_t color, uint8_t rop3)
+t_replay_rop3(const pixman_region32_t *area, pixman_image_t *src,
+    uint32_t color, const struct render_pattern *pat, uint8_t rop3)
 {
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	const pixman_box32_t *ext = pixman_region32_extents(a);
 	pixman_box32_t *rects;
 	uint32_t s, d, v, *p;
-	int n, i, x, y, b;
+	int n, i, x, y, b, pw, ph;
 
-	(void)arg;
-	ASSERT_TRUE(pixman_region32_not_empty(a));
-	ASSERT_INT_EQ(pixman_image_get_width(src), ext->x2 - ext->x1);
-	ASSERT_INT_EQ(pixman_image_get_height(src), ext->y2 - ext->y1);
-	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
-	ASSERT_TRUE(rop3 != 0xaa && color <= 0xffffff);
-	ncopy++;
 	rects = pixman_region32_rectangles(a, &n);
 	for (i = 0; i < n; i++)
 		for (y = rects[i].y1; y < rects[i].y2; y++)
 			for (x = rects[i].x1; x < rects[i].x2; x++) {
-				s = pixman_image_get_data(src)[(y - ext->y1) *
+				s = src == NULL ? 0 :
+				    pixman_image_get_data(src)[(y - ext->y1) *
 				    (pixman_image_get_stride(src) / 4) + x -
 				    ext->x1];
 				p = &pixman_image_get_data(replay)[y * W + x];
+				if (pat != NULL) {
+					pw = pixman_image_get_width(pat->rp_img);
+					ph = pixman_image_get_height(
+					    pat->rp_img);
+					color = pixman_image_get_data(
+					    pat->rp_img)[(((y - pat->rp_y) %
+					    ph + ph) % ph) * (pixman_image_get_stride(
+					    pat->rp_img) / 4) + ((x - pat->rp_x) %
+					    pw + pw) % pw];
+				}
 				d = *p;
 				for (v = 0, b = 0; b < 24; b++)
 					v |= (uint32_t)(rop3 >> ((color >> b & 1) <<
@@ -1341,20 +1346,50 @@ on_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 			}
 }
 
+static void
+on_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
+    uint32_t color, const struct render_pattern *pat, uint8_t rop3)
+{
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	const pixman_box32_t *ext = pixman_region32_extents(a);
+
+	(void)arg;
+	ASSERT_TRUE(pixman_region32_not_empty(a));
+	ASSERT_INT_EQ(pixman_image_get_width(src), ext->x2 - ext->x1);
+	ASSERT_INT_EQ(pixman_image_get_height(src), ext->y2 - ext->y1);
+	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
+	ASSERT_TRUE(rop3 != 0xaa && color <= 0xffffff);
+	ASSERT_TRUE(render_rop3_uses(rop3, 2));
+	ncopy++;
+	if (pat != NULL)
+		ncopy_pat++;
+	t_replay_rop3(area, src, color, pat, rop3);
+}
+
+static void
+on_rfill(void *arg, const pixman_region32_t *area, uint32_t color,
+    const struct render_pattern *pat, uint8_t rop3)
+{
+	(void)arg;
+	ASSERT_TRUE(!render_rop3_uses(rop3, 2));
+	nrfill++;
+	t_replay_rop3(area, NULL, color, pat, rop3);
+}
+
 /* COPY and BLEND with a raster operation, unscaled, go to the copy
  * callback with the part of their source over the area (a 16-bit source
  * as the 32 bits pixman reads it, a bbox off the corner, a clip), and so
- * do ROP3 and OPAQUE with a solid brush whose code reads all three inputs
- * (or not the brush); a viewer applying the operation gets the worker's
- * pixels.  OP_PUT of the source as it is, a scaled one, one from the
- * primary itself, and a ROP3 reading the brush but not all three inputs
- * (which spice-common's canvas does not draw) are damage. */
+ * do ROP3 and OPAQUE with a solid brush whose code reads the source; one
+ * that does not goes to the fill callback; a viewer applying the
+ * operation gets the worker's pixels.  OP_PUT of the source as it is, a
+ * scaled one and one from the primary itself are damage. */
 static void
 test_copy_callback(void)
 {
 	uint32_t src[6 * 4];
 	uint16_t s16[6 * 4];
 	struct qxl_cmd_rect clip[2] = { { 0, 0, 3, 30 }, { 4, 0, 40, 2 } };
+	struct qxl_cmd_rect pclip[2] = { { 0, 7, 8, 8 }, { 9, 6, 10, 10 } };
 	struct qxl_cmd_draw d;
 	struct render *r = t_primary();
 	int i, nb;
@@ -1363,6 +1398,7 @@ test_copy_callback(void)
 	    NULL, W * 4)) != NULL);
 	render_set_damage(r, on_bdamage, NULL, NULL);
 	render_set_copy(r, on_copy);
+	render_set_fill(r, on_rfill);
 	for (i = 0; i < 24; i++) {
 		src[i] = 0x9e3779b9u * (uint32_t)(i + 1);
 		s16[i] = (uint16_t)(0x1357 * (i + 1));
@@ -1387,9 +1423,10 @@ test_copy_callback(void)
 	t_blend(r, &d);
 	ASSERT_INT_EQ(ncopy, 3);
 
-	/* ROP3 0xb8 (PSDPxax) and 0x66 (DSx, a copy) with a solid brush go
-	 * to the callback; 0x5a, 0x3c and an OPAQUE XOR (P and S: no D) are
-	 * damage. */
+	/* ROP3 0xb8 (PSDPxax), 0x66 (DSx, a copy), 0x3c (PSx: no
+	 * destination) and an OPAQUE XOR (P and S) with a solid brush go to
+	 * the copy callback; 0x5a (PDx: no source) and an OPAQUE that puts
+	 * the brush to the fill callback. */
 	d = t_draw(QXL_DRAW_ROP3, 5, 6, 11, 10);
 	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
 	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
@@ -1409,15 +1446,55 @@ test_copy_callback(void)
 	ASSERT_INT_EQ(ncopy, 5);
 	d.clip_type = SPICE_CLIP_TYPE_NONE;
 	nb = nbdamage;
-	d.rop3 = 0x5a;		/* PDx: no source; the canvas has no 0x5a */
-	t_ok(r, &d);
-	d.rop3 = 0x3c;		/* PSx: no destination */
-	t_ok(r, &d);
+	d.rop3 = 0x5a;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nrfill, 1);
+	d.rop3 = 0x3c;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy, 6);
 	d.type = QXL_DRAW_OPAQUE;
 	d.rop = SPICE_ROPD_OP_XOR;
-	t_ok(r, &d);
-	ASSERT_INT_EQ(ncopy, 5);
-	ASSERT_INT_EQ(nbdamage, nb + 3);
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy, 7);
+	d.rop = SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nrfill, 2);
+	ASSERT_INT_EQ(nbdamage, nb);
+
+	/* The same with a 3x2 pattern brush placed off the corner, bottom-up
+	 * in memory: with its image, which the viewer tiles from the
+	 * brush's position; clipped too. */
+	d = t_draw(QXL_DRAW_ROP3, 5, 6, 11, 10);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
+	d.brush.type = SPICE_BRUSH_TYPE_PATTERN;
+	d.brush.pat = t_image(SPICE_BITMAP_FMT_32BIT, src + 3, 3, 2, -12);
+	d.brush.pos_x = 7;
+	d.brush.pos_y = -3;
+	d.rop3 = 0xb8;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy_pat, 1);
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = pclip;
+	d.nclip = 2;
+	d.rop3 = 0x3c;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy_pat, 2);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.rop3 = 0x5a;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nrfill, 3);
+	d.type = QXL_DRAW_OPAQUE;
+	d.rop = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_RES;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy_pat, 3);
+	/* 0x66 reads no brush: a copy without its image. */
+	d.type = QXL_DRAW_ROP3;
+	d.rop3 = 0x66;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncopy, 11);
+	ASSERT_INT_EQ(ncopy_pat, 3);
+	ASSERT_INT_EQ(nbdamage, nb);
 
 	d = t_draw(QXL_DRAW_BLEND, -2, -1, 4, 3);
 	d.src = t_image(SPICE_BITMAP_FMT_16BIT, s16, 6, 4, 12);
@@ -1434,7 +1511,7 @@ test_copy_callback(void)
 	d.src.width = W;
 	d.src.height = H;
 	t_ok(r, &d);
-	ASSERT_INT_EQ(ncopy, 5);
+	ASSERT_INT_EQ(ncopy, 11);
 	ASSERT_TRUE(nbdamage >= nb + 3);
 	pixman_image_unref(replay);
 	render_free(r);

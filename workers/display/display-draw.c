@@ -75,9 +75,6 @@ void
 ddraw_fill(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
     const struct render_pattern *pat, uint64_t image_id, uint16_t ropd)
 {
-	struct enc_src src;
-	struct spd_err err;
-
 	ddraw_put_base(ob, area);
 	if (pat == NULL) {
 		obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
@@ -94,6 +91,16 @@ ddraw_fill(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
 	obuf_put_i32le(ob, pat->rp_y);
 	obuf_put_u16le(ob, ropd);
 	ddraw_put_no_mask(ob);
+	ddraw_put_pattern(ob, pat, image_id);
+}
+
+void
+ddraw_put_pattern(struct obuf *ob, const struct render_pattern *pat,
+    uint64_t image_id)
+{
+	struct enc_src src;
+	struct spd_err err;
+
 	src.es_data = (const uint8_t *)pixman_image_get_data(pat->rp_img);
 	src.es_stride = (size_t)pixman_image_get_stride(pat->rp_img);
 	src.es_width = (uint32_t)pixman_image_get_width(pat->rp_img);
@@ -231,23 +238,69 @@ ddraw_copy(struct obuf *ob, const pixman_region32_t *area, uint16_t ropd)
 	ddraw_put_no_mask(ob);
 }
 
-void
-ddraw_rop3(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
-    uint8_t rop3)
+/* p (a pattern's position) moved by whole tiles of size n to the first
+ * at or left of (above) at. */
+static int32_t
+ddraw_tile_origin(int32_t p, int32_t n, int32_t at)
+{
+	int64_t k = ((int64_t)at - p) % n;
+
+	return (int32_t)(at - (k < 0 ? k + n : k));
+}
+
+/* DRAW_ROP3's and DRAW_OPAQUE's fixed part, op_len (1: a ROP3 code, 2: a
+ * ROP descriptor) bytes of op after the brush: the colour, or the
+ * pattern pat (its image's pointer's offset to *pat_at). */
+static void
+ddraw_brush_op(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
+    const struct render_pattern *pat, size_t *pat_at, unsigned op_len,
+    uint16_t op)
 {
 	const pixman_box32_t *ext;
+	unsigned brush_len = pat != NULL ? 1 + 4 + 8 : 1 + 4;
 
 	ext = pixman_region32_extents((pixman_region32_t *)area);
 	ddraw_put_base(ob, area);
-	/* src_bitmap: after itself, src_area, a solid Brush, the code, the
-	 * scale mode and the mask. */
-	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 + 5 + 1 + 1 + 17));
+	/* src_bitmap: after itself, src_area, the Brush, the operation,
+	 * the scale mode and the mask. */
+	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 + brush_len +
+	    op_len + 1 + 17));
 	ddraw_put_rect(ob, 0, 0, ext->y2 - ext->y1, ext->x2 - ext->x1);
-	obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
-	obuf_put_u32le(ob, color);
-	obuf_put_u8(ob, rop3);
+	if (pat != NULL) {
+		/* The pattern's origin at or before the box's corner: the
+		 * canvas's rop3.c starts a row's tile at (left - x) % width,
+		 * a C remainder, wrong when negative. */
+		obuf_put_u8(ob, SPICE_BRUSH_TYPE_PATTERN);
+		*pat_at = ob->ob_len;
+		obuf_put_u32le(ob, 0);
+		obuf_put_i32le(ob, ddraw_tile_origin(pat->rp_x,
+		    pixman_image_get_width(pat->rp_img), ext->x1));
+		obuf_put_i32le(ob, ddraw_tile_origin(pat->rp_y,
+		    pixman_image_get_height(pat->rp_img), ext->y1));
+	} else {
+		obuf_put_u8(ob, SPICE_BRUSH_TYPE_SOLID);
+		obuf_put_u32le(ob, color);
+	}
+	if (op_len == 1)
+		obuf_put_u8(ob, (uint8_t)op);
+	else
+		obuf_put_u16le(ob, op);
 	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
 	ddraw_put_no_mask(ob);
+}
+
+void
+ddraw_rop3(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
+    const struct render_pattern *pat, size_t *pat_at, uint8_t rop3)
+{
+	ddraw_brush_op(ob, area, color, pat, pat_at, 1, rop3);
+}
+
+void
+ddraw_opaque(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
+    const struct render_pattern *pat, size_t *pat_at, uint16_t ropd)
+{
+	ddraw_brush_op(ob, area, color, pat, pat_at, 2, ropd);
 }
 
 void

@@ -3,7 +3,8 @@
  * display-draw: the bodies of the display channel's drawing messages that
  * forward what a producer drew instead of its pixels (DRAW_FILL,
  * COPY_BITS, DRAW_TEXT, DRAW_STROKE, DRAW_TRANSPARENT, DRAW_ALPHA_BLEND,
- * DRAW_COMPOSITE, DRAW_COPY with a raster operation, DRAW_ROP3), written into a message being built
+ * DRAW_COMPOSITE, DRAW_COPY with a raster operation, DRAW_ROP3,
+ * DRAW_OPAQUE), written into a message being built
  * (chan_msg_begin()).  Layouts from spice-common's spice.proto (SPICE-NOTES
  * 3.2): a Rect is top, left, bottom, right; a pointer is the offset of
  * what it points to from the body's start.  display-out decides who gets
@@ -49,6 +50,10 @@ struct render_pattern;
 void	 ddraw_fill(struct obuf *, const pixman_region32_t *area,
 	    uint32_t color, const struct render_pattern *pat,
 	    uint64_t image_id, uint16_t ropd);
+/* A pattern's image as a plain 32-bit bitmap labelled image_id (a
+ * SpiceImage, descriptor and data); failing, it fails the obuf. */
+void	 ddraw_put_pattern(struct obuf *, const struct render_pattern *pat,
+	    uint64_t image_id);
 /* COPY_BITS of dst from dst - (dx, dy). */
 void	 ddraw_copy_bits(struct obuf *, const pixman_region32_t *dst,
 	    int32_t dx, int32_t dy);
@@ -80,10 +85,18 @@ void	 ddraw_stroke(struct obuf *, const pixman_region32_t *area,
 void	 ddraw_copy(struct obuf *, const pixman_region32_t *area,
 	    uint16_t ropd);
 /* The fixed part of DRAW_ROP3 of an image the size of area's extents
- * drawn on them with the solid colour as the brush and the ROP3 code
- * rop3, no mask: the caller appends the image next. */
+ * drawn on them with the solid colour, or the pattern pat when not NULL,
+ * as the brush and the ROP3 code rop3, no mask: the caller appends the
+ * image next, then with a pattern ddraw_point_here(*pat_at) and
+ * ddraw_put_pattern(). */
 void	 ddraw_rop3(struct obuf *, const pixman_region32_t *area,
-	    uint32_t color, uint8_t rop3);
+	    uint32_t color, const struct render_pattern *pat, size_t *pat_at,
+	    uint8_t rop3);
+/* The same of DRAW_OPAQUE: the image put, then the brush drawn over it
+ * with the ROP descriptor ropd (the image in the destination's place). */
+void	 ddraw_opaque(struct obuf *, const pixman_region32_t *area,
+	    uint32_t color, const struct render_pattern *pat, size_t *pat_at,
+	    uint16_t ropd);
 /*
  * The fixed part of DRAW_TRANSPARENT (key not NULL: pixels whose RGB is
  * *key's are not drawn) or DRAW_ALPHA_BLEND (OVER through the constant

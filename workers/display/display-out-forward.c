@@ -53,6 +53,24 @@ dout_ropd(uint8_t rop3)
 	return dout_fill_ropd[(rop3 & 3) | ((rop3 >> 2) & 0xc)];
 }
 
+/* The plain descriptor of rop3, a function of the brush and the source
+ * (not the destination), as DRAW_OPAQUE reads one: the source is put,
+ * then the brush drawn over it as a fill would be. */
+static uint16_t
+dout_opaque_ropd(uint8_t rop3)
+{
+	return dout_fill_ropd[(rop3 & 1) | ((rop3 >> 1) & 2) |
+	    ((rop3 >> 2) & 4) | ((rop3 >> 3) & 8)];
+}
+
+/* A pattern's bytes as a plain bitmap. */
+static uint64_t
+dout_pattern_bytes(const struct render_pattern *pat)
+{
+	return (uint64_t)pixman_image_get_width(pat->rp_img) *
+	    (uint64_t)pixman_image_get_height(pat->rp_img) * 4;
+}
+
 /* Does r touch the video stream?  Drawing there is damage like any. */
 static int
 dout_on_stream(const struct dout *d, pixman_region32_t *r)
@@ -86,9 +104,10 @@ struct dout_img {
 /* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
  * (dd_text, with dd_back), a path (dd_stroke), a blend (dd_img[0], with
  * dd_key or dd_alpha), a composite (dd_comp, its source dd_img[0] and
- * mask dd_img[1] or NULL, on dd_bbox) or a raster operation (dd_copy:
- * dd_img[0] with the descriptor dd_ropd, or when it is 0 the code dd_rop3
- * and the brush colour dd_color) on dd_area. */
+ * mask dd_img[1] or NULL, on dd_bbox) or a raster operation of dd_img[0]
+ * (dd_op: DRAW_COPY with the descriptor dd_ropd, DRAW_ROP3 with the code
+ * dd_rop3 and the brush colour dd_color or pattern dd_pat, DRAW_OPAQUE
+ * with dd_ropd and that brush) on dd_area. */
 struct dout_draw {
 	const pixman_region32_t		*dd_area;
 	uint32_t			 dd_color;
@@ -102,7 +121,7 @@ struct dout_draw {
 	uint8_t				 dd_alpha;
 	const struct qxl_cmd_composite	*dd_comp;
 	const pixman_box32_t		*dd_bbox;
-	int				 dd_copy;
+	uint16_t			 dd_op;
 	uint8_t				 dd_rop3;
 };
 
@@ -251,34 +270,47 @@ dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
 
 /*
  * A drawing of one image for client dc: DRAW_TRANSPARENT or
- * DRAW_ALPHA_BLEND (a blend), DRAW_COPY with a raster operation or
- * DRAW_ROP3 (dd_copy), its image from dout_put_image.  0, or -1 when it
- * could not be built (logged): then dc gets the area as damage.
+ * DRAW_ALPHA_BLEND (a blend), DRAW_COPY with a raster operation,
+ * DRAW_ROP3 or DRAW_OPAQUE (dd_op), its image from dout_put_image.  0, or
+ * -1 when it could not be built (logged): then dc gets the area as
+ * damage.
  */
 static int
 dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd)
 {
 	struct obuf *ob = &dc->dc_dout->d_enc;
 	uint64_t id, ev[DCACHE_MAX], *evp = ev;
-	uint16_t type;
+	uint16_t type = dd->dd_op;
+	size_t pat_at = 0;
 	int rc, n;
 
 	chan_body_prepare(ob);
 	obuf_reset(ob);
-	if (!dd->dd_copy) {
+	switch (type) {
+	case 0:
 		ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);
 		type = dd->dd_key != NULL ? SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
 		    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
-	} else if (dd->dd_ropd != 0) {
+		break;
+	case SPICE_MSG_DISPLAY_DRAW_COPY:
 		ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
-		type = SPICE_MSG_DISPLAY_DRAW_COPY;
-	} else {
-		ddraw_rop3(ob, dd->dd_area, dd->dd_color, dd->dd_rop3);
-		type = SPICE_MSG_DISPLAY_DRAW_ROP3;
+		break;
+	case SPICE_MSG_DISPLAY_DRAW_ROP3:
+		ddraw_rop3(ob, dd->dd_area, dd->dd_color, dd->dd_pat, &pat_at,
+		    dd->dd_rop3);
+		break;
+	default:
+		ddraw_opaque(ob, dd->dd_area, dd->dd_color, dd->dd_pat,
+		    &pat_at, dd->dd_ropd);
+		break;
 	}
 	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0) {
 		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
 		return -1;
+	}
+	if (dd->dd_pat != NULL && type != SPICE_MSG_DISPLAY_DRAW_COPY) {
+		ddraw_point_here(ob, pat_at);
+		ddraw_put_pattern(ob, dd->dd_pat, ++dc->dc_dout->d_image_id);
 	}
 	return dout_send_images(dc, ob, type, 1, &rc, &id, &evp, &n);
 }
@@ -399,11 +431,8 @@ dout_fill(void *arg, const pixman_region32_t *area, uint32_t color,
 	struct dout_draw dd = { .dd_area = area, .dd_color = color,
 	    .dd_ropd = dout_ropd(rop3), .dd_pat = pat };
 	int n = pixman_region32_n_rects(a);
-	uint64_t pat_bytes = 0;
+	uint64_t pat_bytes = pat != NULL ? dout_pattern_bytes(pat) : 0;
 
-	if (pat != NULL)
-		pat_bytes = (uint64_t)pixman_image_get_width(pat->rp_img) *
-		    (uint64_t)pixman_image_get_height(pat->rp_img) * 4;
 	if (dout_on_stream(d, a) || n > DOUT_MAX_FILL_RECTS ||
 	    pat_bytes > DOUT_MAX_PATTERN_BYTES ||
 	    pat_bytes > dout_extent_px(a)) {
@@ -519,28 +548,39 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
  * what was there.  Viewers are sent the source and the operation: a plain
  * descriptor of it in a DRAW_COPY when it does not read the brush (the
  * same table as fills', the source in the brush's place: the canvas reads
- * INVERS_SRC for a copy's first input), else DRAW_ROP3 with the colour;
- * the source from or into their pixmap cache: a masked icon drawn again
- * with its two copies costs two names.
+ * INVERS_SRC for a copy's first input); DRAW_ROP3 with the colour when it
+ * reads all three inputs (spice-common's rop3.c draws those 218 codes,
+ * numbered as render numbers them, and aborts on the others);
+ * DRAW_OPAQUE with the colour and a plain descriptor of the brush and the
+ * source when it does not read the destination; a pattern brush's image
+ * (at most DOUT_MAX_PATTERN_BYTES) after the source.  The source from or
+ * into their pixmap cache: a masked icon drawn again with its two copies
+ * costs two names.
  */
 void
 dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    uint32_t color, uint8_t rop3)
+    uint32_t color, const struct render_pattern *pat, uint8_t rop3)
 {
 	struct dout *d = arg;
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	struct dout_img img;
-	uint16_t ropd = dout_fill_ropd[rop3 & 0xf];
 	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
-	    .dd_copy = 1, .dd_color = color, .dd_rop3 = rop3 };
+	    .dd_color = color, .dd_pat = pat, .dd_rop3 = rop3 };
 
-	if (ropd & SPICE_ROPD_INVERS_BRUSH)
-		ropd = (uint16_t)((ropd & ~SPICE_ROPD_INVERS_BRUSH) |
-		    SPICE_ROPD_INVERS_SRC);
-	/* One that reads the brush goes as DRAW_ROP3, its code as it is
-	 * (the canvas numbers them as render does); the others as copies. */
-	dd.dd_ropd = render_rop3_uses(rop3, 4) ? 0 : ropd;
-	if ((ropd == 0 && !render_rop3_uses(rop3, 4)) ||
+	if (!render_rop3_uses(rop3, 4)) {
+		dd.dd_op = SPICE_MSG_DISPLAY_DRAW_COPY;
+		dd.dd_ropd = dout_fill_ropd[rop3 & 0xf];
+		if (dd.dd_ropd & SPICE_ROPD_INVERS_BRUSH)
+			dd.dd_ropd = (uint16_t)((dd.dd_ropd &
+			    ~SPICE_ROPD_INVERS_BRUSH) | SPICE_ROPD_INVERS_SRC);
+	} else if (render_rop3_uses(rop3, 1))
+		dd.dd_op = SPICE_MSG_DISPLAY_DRAW_ROP3;
+	else {
+		dd.dd_op = SPICE_MSG_DISPLAY_DRAW_OPAQUE;
+		dd.dd_ropd = dout_opaque_ropd(rop3);
+	}
+	if ((dd.dd_op != SPICE_MSG_DISPLAY_DRAW_ROP3 && dd.dd_ropd == 0) ||
+	    (pat != NULL && dout_pattern_bytes(pat) > DOUT_MAX_PATTERN_BYTES) ||
 	    !dout_images_fit(d, a, dout_extent_px(a))) {
 		dout_damage(d, area);
 		return;

@@ -139,15 +139,16 @@ void	 dout_stroke(void *arg, const pixman_region32_t *area,
 void	 dout_blend(void *arg, const pixman_region32_t *area,
 	    pixman_image_t *src, const uint32_t *key, uint8_t alpha);
 /* The render copy callback (arg = the dout): area holds rop3 of the
- * brush colour, src and what it held (render_copy_fn).  A client with
- * room in its window is sent the source and the operation at once
- * (DRAW_COPY with a plain ROP descriptor, or DRAW_ROP3 when it reads the
- * brush; the rectangles as clip), the source from or into its pixmap
- * cache; the others (WebSocket clients: spice-html5 ignores ROPs),
- * operations across the video stream and large ones get area as
- * damage. */
+ * brush (colour or pattern), src and what it held (render_copy_fn).  A
+ * client with room in its window is sent the source and the operation at
+ * once (DRAW_COPY with a plain ROP descriptor when it does not read the
+ * brush, DRAW_ROP3 when it reads all three inputs, else DRAW_OPAQUE; the
+ * rectangles as clip), the source from or into its pixmap cache; the
+ * others (WebSocket clients: spice-html5 ignores ROPs), operations across
+ * the video stream and large ones get area as damage. */
 void	 dout_copy(void *arg, const pixman_region32_t *area,
-	    pixman_image_t *src, uint32_t color, uint8_t rop3);
+	    pixman_image_t *src, uint32_t color,
+	    const struct render_pattern *pat, uint8_t rop3);
 /* The render composite callback (arg = the dout): src, through mask,
  * was composited onto bbox (render_composite_fn).  A client with room in
  * its window and the COMPOSITE cap is sent the images and the operation

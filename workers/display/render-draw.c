@@ -155,16 +155,10 @@ render_draw_area(struct render *r, const struct qxl_cmd_draw *dr,
 		render_draw_brush(&dr->brush, &b1);
 		rop3 = dr->type == QXL_DRAW_ROP3 ? dr->rop3 :
 		    render_draw_opaque_rop3(dr->rop);
-		if (b1.rb_type == SPICE_BRUSH_TYPE_PATTERN)
-			rc = render_rop3_area(r, dr->surface_id, &area, &b1,
-			    src, bbox, sa, dr->scale_mode, rop3, err);
-		else if ((rc = render_rop3_draw(r, dr->surface_id, &area,
-		    &b1, src, bbox, sa, dr->scale_mode, rop3, err)) == 0)
-			/* A solid brush (or none, black): a viewer can be
-			 * sent the operation. */
+		if ((rc = render_rop3_draw(r, dr->surface_id, &area, &b1,
+		    src, bbox, sa, dr->scale_mode, rop3, err)) == 0)
 			render_copy_report(r, dr->surface_id, &area, src, bbox,
-			    sa, b1.rb_type == SPICE_BRUSH_TYPE_SOLID ?
-			    b1.rb_color : 0, rop3);
+			    sa, &b1, rop3);
 		break;
 	case QXL_DRAW_TRANSPARENT:
 		rc = render_transparent(r, dr->surface_id, &area, src, bbox,

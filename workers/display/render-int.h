@@ -77,16 +77,18 @@ pixman_image_t *render_as32(pixman_image_t *img, int32_t ox, int32_t oy,
 int	 render_forwards(uint32_t surface, pixman_image_t *dst, int has_cb);
 
 /*
- * A raster operation rop3 of the brush colour, src (src_area on bbox) and
- * the destination drawn on area of surface: to the copy callback with the
- * extents' part of the source when a viewer draws the same (unscaled, not
- * from the destination itself, which no longer holds what was read),
- * else as damage.
+ * A raster operation rop3 of brush (NULL for a copy, which has none), src
+ * (src_area on bbox) and the destination drawn on area of surface: a code
+ * that does not read the source to the fill callback; the others to the
+ * copy callback with the extents' part of the source when a viewer draws
+ * the same (unscaled, not from the destination itself, which no longer
+ * holds what was read; a pattern brush's image when it is read), else as
+ * damage.
  */
 void	 render_copy_report(struct render *, uint32_t surface,
 	    pixman_region32_t *area, const struct render_src *src,
 	    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
-	    uint32_t color, uint8_t rop3);
+	    const struct render_brush *brush, uint8_t rop3);
 /* Coordinates far outside any surface are a broken command. */
 int	 render_box_sane(const pixman_box32_t *, const char *what,
 	    struct spd_err *);
@@ -100,8 +102,14 @@ void	 render_report(struct render *, uint32_t surface,
 void	 render_fill_report(struct render *, uint32_t surface,
 	    pixman_image_t *dst, pixman_region32_t *area, uint32_t color,
 	    const struct render_pattern *pat, uint8_t rop3);
+/* A fill of area of surface (image dst) done, rop3 of brush (any type;
+ * NULL: none) and what was there: render_fill_report with the brush's
+ * colour or pattern. */
+void	 render_brush_report(struct render *, uint32_t surface,
+	    pixman_image_t *dst, pixman_region32_t *area,
+	    const struct render_brush *brush, uint8_t rop3);
 /* FILL of area with brush (any type) and the ROP descriptor ropd,
- * reported as a fill (render_fill_report). */
+ * reported as a fill (render_brush_report). */
 int	 render_fill_brush(struct render *, uint32_t surface,
 	    pixman_region32_t *area, const struct render_brush *brush,
 	    uint16_t ropd, struct spd_err *);
@@ -146,14 +154,8 @@ uint8_t	 render_ropd_to_rop3(uint16_t ropd, int src_is_brush,
 	    uint16_t inv_first, uint16_t inv_dest);
 
 /* Apply rop3 over area of surface: P the brush (NULL: none, i.e. 0), S
- * src placed on bbox (NULL: none).  render_rop3_area reports the damage;
- * render_rop3_draw leaves that to its caller (a fill that may go to the
- * viewers as it is, render_fill). */
-int	 render_rop3_area(struct render *, uint32_t surface,
-	    pixman_region32_t *area, const struct render_brush *brush,
-	    const struct render_src *src, const pixman_box32_t *bbox,
-	    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3,
-	    struct spd_err *);
+ * src placed on bbox (NULL: none); reporting it is the caller's (a fill,
+ * a copy that may go to the viewers as it is). */
 int	 render_rop3_draw(struct render *, uint32_t surface,
 	    pixman_region32_t *area, const struct render_brush *brush,
 	    const struct render_src *src, const pixman_box32_t *bbox,
@@ -170,6 +172,14 @@ pixman_image_t *render_scratch(pixman_image_t *img, int32_t sx, int32_t sy,
  * error (err set). */
 pixman_image_t *render_brush_image(struct render *, uint32_t dst_surface,
 	    const struct render_brush *, uint8_t **copy, struct spd_err *);
+/* A pattern brush's image as the fill and copy callbacks take it (32 bits
+ * a pixel, rows top-down), its bits in *copy when they had to be
+ * expanded: 0, or -1 when the pattern cannot be passed so (the drawing
+ * is damage then).  render_pattern_put() frees them after. */
+int	 render_pattern_get(struct render *, uint32_t surface,
+	    const struct render_brush *, struct render_pattern *,
+	    uint8_t **copy);
+void	 render_pattern_put(struct render_pattern *, uint8_t *copy);
 
 struct qxl_cmd_composite;
 struct qxl_cmd_text;

@@ -110,55 +110,85 @@ render_fill_brush(struct render *r, uint32_t surface, pixman_region32_t *area,
     const struct render_brush *brush, uint16_t ropd, struct spd_err *err)
 {
 	uint8_t rop3 = render_ropd_to_rop3(ropd, 1, SPICE_ROPD_INVERS_BRUSH,
-	    SPICE_ROPD_INVERS_DEST), *copy;
-	struct render_pattern pat;
-	pixman_image_t *dst, *flip;
-	pixman_format_code_t f;
+	    SPICE_ROPD_INVERS_DEST);
+	pixman_image_t *dst;
 	int rc;
 
 	if ((rc = render_rop3_draw(r, surface, area, brush, NULL, NULL, NULL,
 	    0, rop3, err)) != 0 || rop3 == 0xaa ||
 	    (dst = render_surface(r, surface)) == NULL)
 		return rc;
+	render_brush_report(r, surface, dst, area, brush, rop3);
+	return 0;
+}
+
+void
+render_brush_report(struct render *r, uint32_t surface, pixman_image_t *dst,
+    pixman_region32_t *area, const struct render_brush *brush, uint8_t rop3)
+{
+	struct render_pattern pat;
+	uint8_t *copy;
+
 	/* A pattern brush goes as its image; one the result does not
 	 * read is as good as any colour. */
-	if (brush->rb_type != SPICE_BRUSH_TYPE_PATTERN ||
+	if (brush == NULL || brush->rb_type != SPICE_BRUSH_TYPE_PATTERN ||
 	    !render_rop3_uses(rop3, 4)) {
-		render_fill_report(r, surface, dst, area,
+		render_fill_report(r, surface, dst, area, brush != NULL &&
 		    brush->rb_type == SPICE_BRUSH_TYPE_SOLID ? brush->rb_color :
 		    0, NULL, rop3);
-		return 0;
+		return;
 	}
 	if (surface != 0 || r->r_fill == NULL ||
-	    (pat.rp_img = render_brush_image(r, surface,
-	    brush, &copy, err)) == NULL) {
+	    render_pattern_get(r, surface, brush, &pat, &copy) != 0) {
 		render_report(r, surface, area);
-		return 0;
+		return;
 	}
-	f = pixman_image_get_format(pat.rp_img);
-	pat.rp_x = brush->rb_x;
-	pat.rp_y = brush->rb_y;
+	render_fill_report(r, surface, dst, area, 0, &pat, rop3);
+	render_pattern_put(&pat, copy);
+}
+
+int
+render_pattern_get(struct render *r, uint32_t surface,
+    const struct render_brush *brush, struct render_pattern *pat,
+    uint8_t **copy)
+{
+	pixman_format_code_t f;
+	pixman_image_t *flip;
+	struct spd_err err;
+
+	if ((pat->rp_img = render_brush_image(r, surface, brush, copy,
+	    &err)) == NULL)
+		return -1;
+	f = pixman_image_get_format(pat->rp_img);
+	pat->rp_x = brush->rb_x;
+	pat->rp_y = brush->rb_y;
 	/* A bottom-up bitmap is wrapped with a negative stride: the
 	 * callback gets its rows top-down, in memory of their own. */
 	if ((f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8) &&
-	    pixman_image_get_stride(pat.rp_img) < 0 &&
+	    pixman_image_get_stride(pat->rp_img) < 0 &&
 	    (flip = pixman_image_create_bits(f,
-	    pixman_image_get_width(pat.rp_img),
-	    pixman_image_get_height(pat.rp_img), NULL, 0)) != NULL) {
-		pixman_image_composite32(PIXMAN_OP_SRC, pat.rp_img, NULL, flip,
+	    pixman_image_get_width(pat->rp_img),
+	    pixman_image_get_height(pat->rp_img), NULL, 0)) != NULL) {
+		pixman_image_composite32(PIXMAN_OP_SRC, pat->rp_img, NULL, flip,
 		    0, 0, 0, 0, 0, 0, pixman_image_get_width(flip),
 		    pixman_image_get_height(flip));
-		pixman_image_unref(pat.rp_img);
-		pat.rp_img = flip;
+		pixman_image_unref(pat->rp_img);
+		pat->rp_img = flip;
 	}
 	if ((f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8) &&
-	    pixman_image_get_stride(pat.rp_img) > 0)
-		render_fill_report(r, surface, dst, area, 0, &pat, rop3);
-	else
-		render_report(r, surface, area);
-	pixman_image_unref(pat.rp_img);
+	    pixman_image_get_stride(pat->rp_img) > 0)
+		return 0;
+	render_pattern_put(pat, *copy);
+	*copy = NULL;
+	return -1;
+}
+
+void
+render_pattern_put(struct render_pattern *pat, uint8_t *copy)
+{
+	pixman_image_unref(pat->rp_img);
+	pat->rp_img = NULL;
 	free(copy);
-	return 0;
 }
 
 pixman_image_t *
@@ -209,20 +239,6 @@ render_scratch(pixman_image_t *img, int32_t sx, int32_t sy,
 	pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, t, sx, sy, 0, 0,
 	    0, 0, w, h);
 	return t;
-}
-
-int
-render_rop3_area(struct render *r, uint32_t surface, pixman_region32_t *area,
-    const struct render_brush *brush, const struct render_src *src,
-    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
-    uint8_t scale_mode, uint8_t rop3, struct spd_err *err)
-{
-	int rc;
-
-	if ((rc = render_rop3_draw(r, surface, area, brush, src, bbox,
-	    src_area, scale_mode, rop3, err)) == 0)
-		render_report(r, surface, area);
-	return rc;
 }
 
 int

@@ -628,24 +628,36 @@ void
 render_copy_report(struct render *r, uint32_t surface,
     pixman_region32_t *area, const struct render_src *src,
     const pixman_box32_t *bbox, const pixman_box32_t *src_area,
-    uint32_t color, uint8_t rop3)
+    const struct render_brush *brush, uint8_t rop3)
 {
 	pixman_image_t *dst = render_surface(r, surface);
 	const pixman_box32_t *ext = pixman_region32_extents(area);
 	pixman_box32_t sa = *src_area;
 	pixman_image_t *img, *part = NULL;
+	struct render_pattern pat = { NULL, 0, 0 };
 	struct spd_err err;
-	uint8_t *copy = NULL;
+	uint8_t *copy = NULL, *pat_copy = NULL;
+	uint32_t color = 0;
 	int skip, w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
 
-	if (!pixman_region32_not_empty(area))
+	if (!pixman_region32_not_empty(area) || rop3 == 0xaa || dst == NULL)
 		return;		/* nothing was drawn */
-	/* A code that reads the brush is drawn by spice-common's canvas only
-	 * when it reads all three inputs (its rop3.c has those 218, and
-	 * aborts on the others). */
-	if (dst != NULL && render_forwards(surface, dst, r->r_copy != NULL) &&
-	    rop3 != 0xaa && (!render_rop3_uses(rop3, 4) ||
-	    (render_rop3_uses(rop3, 2) && render_rop3_uses(rop3, 1))) &&
+	/* What does not read the source is a fill: a constant, the
+	 * destination inverted, the brush with it. */
+	if (!render_rop3_uses(rop3, 2)) {
+		render_brush_report(r, surface, dst, area, brush, rop3);
+		return;
+	}
+	if (brush != NULL && brush->rb_type == SPICE_BRUSH_TYPE_SOLID)
+		color = brush->rb_color & 0xffffff;
+	if (brush != NULL && brush->rb_type == SPICE_BRUSH_TYPE_PATTERN &&
+	    render_rop3_uses(rop3, 4) && (!render_forwards(surface, dst,
+	    r->r_copy != NULL) || render_pattern_get(r, surface, brush, &pat,
+	    &pat_copy) != 0)) {
+		render_report(r, surface, area);
+		return;
+	}
+	if (render_forwards(surface, dst, r->r_copy != NULL) &&
 	    (!src->rs_is_surface ||
 	    src->rs_surface != surface) &&
 	    bbox->x2 - bbox->x1 == sa.x2 - sa.x1 &&
@@ -660,12 +672,15 @@ render_copy_report(struct render *r, uint32_t surface,
 	if (part == NULL)
 		render_report(r, surface, area);
 	else {
-		r->r_copy(r->r_arg, area, part, color & 0xffffff, rop3);
+		r->r_copy(r->r_arg, area, part, color,
+		    pat.rp_img != NULL ? &pat : NULL, rop3);
 		pixman_image_unref(part);
 	}
 	/* Last: part may be img itself, over the bits of copy (a bitmap
 	 * render_src_image expanded). */
 	free(copy);
+	if (pat.rp_img != NULL)
+		render_pattern_put(&pat, pat_copy);
 }
 
 int
@@ -718,7 +733,7 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		if ((rc = render_rop3_draw(r, surface, &area, NULL, src, bbox,
 		    &sa, scale_mode, rop3, err)) == 0)
 			render_copy_report(r, surface, &area, src, bbox, &sa,
-			    0, rop3);
+			    NULL, rop3);
 		pixman_region32_fini(&area);
 		return rc;
 	}

@@ -124,18 +124,20 @@ typedef void (*render_composite_fn)(void *arg, const pixman_region32_t *area,
     const struct qxl_cmd_composite *c);
 
 /* Copy callback: area (never empty, within it) of the (xRGB) primary now
- * holds rop3 of the brush colour (0xRRGGBB; 0 for a copy, which has
- * none), src and what it held, bit P << 2 | S << 1 | D of rop3 the result
+ * holds rop3 of the brush (the colour 0xRRGGBB, or the pattern pat when
+ * not NULL; colour 0 for a copy, which has none), src and what it held,
+ * bit P << 2 | S << 1 | D of rop3 the result
  * (a COPY or BLEND with a raster operation: never 0xcc, the source as it
- * is; an OPAQUE or ROP3 with a solid brush or none, when its code reads
- * all three inputs, the codes SPICE's canvas draws; never 0xaa), src's
+ * is; an OPAQUE or ROP3 with any brush; always a code that
+ * reads the source: the others are fills), src's
  * pixel 0,0 on area's extents' top-left, unscaled, bitwise on each pixel
  * as SPICE's canvas draws it.  src is the extents' size in 32 bits a
  * pixel, rows top-down, a positive stride.  A viewer can be sent the
  * source (often in its cache: a Windows icon is two such copies of its
  * masks) instead of the result.  src and the region belong to render. */
 typedef void (*render_copy_fn)(void *arg, const pixman_region32_t *area,
-    pixman_image_t *src, uint32_t color, uint8_t rop3);
+    pixman_image_t *src, uint32_t color, const struct render_pattern *pat,
+    uint8_t rop3);
 
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
@@ -220,7 +222,7 @@ void	 render_set_blend(struct render *, render_blend_fn blend);
  * damage; NULL: as damage. */
 void	 render_set_composite(struct render *, render_composite_fn composite);
 /* Report unscaled COPY and BLEND with a raster operation (not OP_PUT of
- * the source as it is), OPAQUE and ROP3 with a solid brush or none, on an
+ * the source as it is), OPAQUE and ROP3 reading their source, on an
  * xRGB primary, from a bitmap or another surface, of at most
  * RENDER_REPORT_MAX_PX pixels, to copy, with render_set_damage's arg,
  * instead of as damage; NULL: as damage. */

@@ -1390,6 +1390,7 @@ test_copy_callback(void)
 	uint16_t s16[6 * 4];
 	struct qxl_cmd_rect clip[2] = { { 0, 0, 3, 30 }, { 4, 0, 40, 2 } };
 	struct qxl_cmd_rect pclip[2] = { { 0, 7, 8, 8 }, { 9, 6, 10, 10 } };
+	static uint32_t big[1025 * 1024];
 	struct qxl_cmd_draw d;
 	struct render *r = t_primary();
 	int i, nb;
@@ -1495,6 +1496,15 @@ test_copy_callback(void)
 	ASSERT_INT_EQ(ncopy, 11);
 	ASSERT_INT_EQ(ncopy_pat, 3);
 	ASSERT_INT_EQ(nbdamage, nb);
+	/* A pattern over RENDER_REPORT_MAX_PX is not copied for the
+	 * viewers: damage. */
+	d.rop3 = 0xb8;
+	d.brush.pat = t_image(SPICE_BITMAP_FMT_32BIT, big, 1025, 1024,
+	    1025 * 4);
+	t_ok(r, &d);
+	ASSERT_INT_EQ(ncopy, 11);
+	ASSERT_INT_EQ(nbdamage, nb + 1);
+	nb = nbdamage;
 
 	d = t_draw(QXL_DRAW_BLEND, -2, -1, 4, 3);
 	d.src = t_image(SPICE_BITMAP_FMT_16BIT, s16, 6, 4, 12);

@@ -152,11 +152,23 @@ render_pattern_get(struct render *r, uint32_t surface,
     const struct render_brush *brush, struct render_pattern *pat,
     uint8_t **copy)
 {
+	const struct render_src *ps = &brush->rb_pat;
 	pixman_format_code_t f;
-	pixman_image_t *flip;
+	pixman_image_t *flip, *s;
 	struct spd_err err;
+	uint64_t px;
 
-	if ((pat->rp_img = render_brush_image(r, surface, brush, copy,
+	/* Not a huge one a second time (its drawing expanded it once). */
+	*copy = NULL;
+	if (ps->rs_is_surface)
+		px = (s = render_surface(r, ps->rs_surface)) == NULL ? 0 :
+		    (uint64_t)pixman_image_get_width(s) *
+		    (uint64_t)pixman_image_get_height(s);
+	else
+		px = (uint64_t)ps->rs_bitmap.rb_width *
+		    ps->rs_bitmap.rb_height;
+	if (px > RENDER_REPORT_MAX_PX ||
+	    (pat->rp_img = render_brush_image(r, surface, brush, copy,
 	    &err)) == NULL)
 		return -1;
 	f = pixman_image_get_format(pat->rp_img);

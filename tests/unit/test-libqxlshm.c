@@ -76,7 +76,8 @@ fake_send(struct fake *f, uint32_t type, const void *p, uint32_t len)
 	struct spd_err err;
 
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), p, len);
+	if (len > 0)
+		memcpy(buf + sizeof(h), p, len);
 	(void)fdpass_send(f->f_sock, buf, sizeof(h) + len, NULL, 0, &err);
 }
 

@@ -690,7 +690,9 @@ on_tdamage(void *arg, const pixman_region32_t *area)
 static void
 test_text_callback(void)
 {
-	uint8_t a1[2 * 2] = { 0xc0, 0x80, 0x81, 0x00 };
+	/* Two A1 rows; the rest for the 3-pixel A8 rows the glyph is read
+	 * as below (the parser would refuse it short). */
+	uint8_t a1[2 * 4] = { 0xc0, 0x80, 0x81, 0x00 };
 	struct qxl_cmd_glyph g = { 2, 3, 9, 2, a1 + 2, -2 };
 	struct qxl_cmd_draw d;
 	struct render *r = t_primary();

@@ -337,6 +337,7 @@ static struct {
 	const int		*keep;
 	struct event		*ev;
 	uint64_t		 last_ms;	/* the last write, monotonic */
+	int			 at_once;	/* ev is due at the next turn */
 } ho_standby;
 
 int
@@ -376,6 +377,7 @@ ho_standby_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	ho_standby.last_ms = mono_ns() / 1000000;
+	ho_standby.at_once = 0;
 	if ((sessions = ho_store(ho_standby.ds, ho_standby.n,
 	    *ho_standby.conn_counter, &nfds, &why)) < 0)
 		log_warn("handoff: standby not kept: %s (%s); a "
@@ -389,18 +391,26 @@ ho_standby_cb(evutil_socket_t fd, short what, void *arg)
 /* A change of what runs: store it again at the next turn of the loop
  * (never from inside the change itself), or, within HO_STANDBY_MS of the
  * last write, that long after it: a burst of changes (a viewer's channels
- * linking) costs one write at its start and one at its end, and a session
- * alone is kept at once. */
+ * linking) costs one write at its start and one at its end, and a change
+ * alone is kept at once.  A change at_once (a session begun) is kept at
+ * the next turn whatever the burst: a login storm costs a write per turn
+ * of the loop that began sessions. */
 static void
-ho_standby_touch(void)
+ho_standby_touch(int at_once)
 {
 	uint64_t now = mono_ns() / 1000000, due = ho_standby.last_ms + HO_STANDBY_MS;
 	struct timeval wait = { 0, 0 };
 
-	if (ho_standby.ev == NULL || evtimer_pending(ho_standby.ev, NULL))
+	if (ho_standby.ev == NULL)
 		return;
-	if (due > now)
+	if (evtimer_pending(ho_standby.ev, NULL)) {
+		if (!at_once || ho_standby.at_once)
+			return;
+		evtimer_del(ho_standby.ev);
+	}
+	if (due > now && !at_once)
 		wait.tv_usec = (suseconds_t)((due - now) * 1000);
+	ho_standby.at_once = wait.tv_usec == 0;
 	evtimer_add(ho_standby.ev, &wait);
 }
 
@@ -418,6 +428,6 @@ handoff_standby_start(struct display *ds, size_t n,
 	    NULL)
 		return -1;
 	svc_on_change(ho_standby_touch);
-	ho_standby_touch();
+	ho_standby_touch(0);
 	return 0;
 }

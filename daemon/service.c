@@ -17,10 +17,10 @@
 static struct display	*svc_displays;
 static size_t		 svc_ndisplays;
 static struct event	*svc_watchdog;
-static void		(*svc_change_hook)(void);
+static void		(*svc_change_hook)(int at_once);
 
 void
-svc_on_change(void (*hook)(void))
+svc_on_change(void (*hook)(int at_once))
 {
 	svc_change_hook = hook;
 }
@@ -29,7 +29,14 @@ void
 svc_changed(void)
 {
 	if (svc_change_hook != NULL)
-		svc_change_hook();
+		svc_change_hook(0);
+}
+
+void
+svc_changed_now(void)
+{
+	if (svc_change_hook != NULL)
+		svc_change_hook(1);
 }
 
 static void

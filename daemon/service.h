@@ -24,9 +24,12 @@ void	svc_status(void);
 /* What the supervisor runs changed (a worker, a session, something a
  * producer handed over): call the hook set with svc_on_change(), which
  * is how the modules that make the changes tell handoff-save.c without
- * calling it (it calls them). */
+ * calling it (it calls them).  svc_changed_now() for a change that must
+ * not wait for the end of a burst of them (a session begun): the hook
+ * gets at_once set. */
 void	svc_changed(void);
-void	svc_on_change(void (*hook)(void));
+void	svc_changed_now(void);
+void	svc_on_change(void (*hook)(int at_once));
 /* A reload begins (RELOADING=1) or ends (READY=1 and a new STATUS). */
 void	svc_reloading(int begin);
 /* Send STOPPING and stop the watchdog. */

@@ -471,6 +471,9 @@ session_new_main(int fd, const struct link_info *li, struct display *d)
 	    s->s_id, li->client.peer);
 	session_agent_update(d);
 	svc_status();
+	/* Kept for the next supervisor at the next turn of the loop, not at
+	 * the end of a burst of logins: a crash meanwhile would end it. */
+	svc_changed_now();
 }
 
 /* wproc's exit callback for an inputs worker: the channel is gone, the

@@ -21,8 +21,9 @@ works.  A second restart hands over the workers the first adopted, and
 the session of a login under way at SIGTERM, which it lets finish (for
 up to link-timeout: this one takes 1.5 s; a
 signal while spiced waits for the fd store to confirm is no failure); then
-the supervisor is killed (kill -9) 20 ms after a new login and the next
-one adopts the standby it kept in the store, that session included.
+the supervisor is killed (kill -9) 20 ms after two logins in a row and
+the next one adopts the standby it kept in the store, both sessions
+included.
 With keep-sessions = no (a reload), SIGTERM makes that supervisor stop
 them itself, not its children, and wait for them before it exits.
 (131 and 180 drop the fd store as `systemctl stop` does: every worker
@@ -197,22 +198,30 @@ def main():
     # since the last change is, and the next supervisor (systemd's
     # Restart=) adopts it.
     # A session that logged in just before (20 ms: a change is stored at
-    # the next turn of the supervisor's loop) is in it.
+    # the next turn of the supervisor's loop) is in it, and so is one that
+    # logged in right after that store, when a burst of other changes
+    # waits up to 100 ms for the next (a session's start does not).
     time.sleep(0.5)
     mark = sp.log_mark()
     late = rawspice.open_session(sp.port, "pw")
     sp.wait_log(r"session %d started" % late.session_id, 5, mark)
+    t0 = time.monotonic()
+    late2 = rawspice.open_session(sp.port, "pw")
+    sp.wait_log(r"session %d started" % late2.session_id, 5, mark)
     time.sleep(0.02)
     sp.proc.kill()
+    print("kill -9 %.0f ms after the first of two logins" % ((time.monotonic() - t0) * 1000))
     sp.proc.wait(timeout=15)
     check("handoff" in store.names(), "no standby in the fd store: %r" % store.names())
     for c in viewers[1:]:
         frames_flow(c, "frames while the killed supervisor is gone")
     sp.restart(activate=store.activate())
-    sp.wait_log(r'display "t": 4 sessions kept from the previous run', 5, mark)
+    sp.wait_log(r'display "t": 5 sessions kept from the previous run', 5, mark)
     mark = sp.log_mark()
     late.close()
+    late2.close()
     sp.wait_log(r"session %d ended" % late.session_id, 10, mark)
+    sp.wait_log(r"session %d ended" % late2.session_id, 10, mark)
     frames_flow(tls, "frames to the TLS viewer after kill -9 of the supervisor")
     ws.raw_send(wsclient.frame(b"killed", wsclient.OP_PING))
     check(ws.wait_pong() == b"killed", "the WebSocket viewer's worker is gone")

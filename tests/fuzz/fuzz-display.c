@@ -422,6 +422,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_set_blend(r, dout_blend);
 	render_set_composite(r, dout_composite);
 	render_set_copy(r, dout_copy);
+	render_set_scaled(r, dout_scaled);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);

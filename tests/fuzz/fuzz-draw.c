@@ -310,6 +310,44 @@ fuzz_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	obuf_free(&ob);
 }
 
+static void
+fuzz_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
+    pixman_image_t *src)
+{
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	const pixman_box32_t *e = pixman_region32_extents(a);
+	pixman_format_code_t f = pixman_image_get_format(src);
+	size_t w = (size_t)pixman_image_get_width(src);
+	size_t h = (size_t)pixman_image_get_height(src), base;
+	pixman_box32_t *rects;
+	struct obuf ob;
+	int n;
+
+	fuzz_inside(area);
+	FUZZ_CHECK(pixman_region32_not_empty(a));
+	FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
+	FUZZ_CHECK(pixman_image_get_stride(src) > 0);
+	/* bbox on the primary, the area within it, the source smaller. */
+	FUZZ_CHECK(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= FUZZ_PW &&
+	    bbox->y2 <= FUZZ_PH);
+	FUZZ_CHECK(e->x1 >= bbox->x1 && e->y1 >= bbox->y1 &&
+	    e->x2 <= bbox->x2 && e->y2 <= bbox->y2);
+	FUZZ_CHECK((uint64_t)w * h < (uint64_t)(bbox->x2 - bbox->x1) *
+	    (uint64_t)(bbox->y2 - bbox->y1));
+	/* DisplayBase with bbox (a clip unless the area is all of it),
+	 * Copy's fixed part, the bitmap. */
+	rects = pixman_region32_rectangles(a, &n);
+	base = 21 + (n == 1 && rects[0].x1 == bbox->x1 &&
+	    rects[0].y1 == bbox->y1 && rects[0].x2 == bbox->x2 &&
+	    rects[0].y2 == bbox->y2 ? 0 : 4 + 16 * (size_t)n);
+	obuf_init(&ob);
+	ddraw_copy_scaled(&ob, area, bbox, (int32_t)w, (int32_t)h);
+	fuzz_put_bitmap(&ob, src);
+	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == base + 4 + 16 + 2 + 1 + 17 +
+	    18 + 18 + w * h * 4);
+	obuf_free(&ob);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -340,6 +378,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		render_set_blend(r, fuzz_blend);
 		render_set_composite(r, fuzz_composite);
 		render_set_copy(r, fuzz_copy);
+		render_set_scaled(r, fuzz_scaled);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,

@@ -145,6 +145,14 @@ class Model:
         op = ropd(desc, INV_BRUSH, INV_SRC)
         self.box(x, y, w, h, lambda i, j, X, Y, d: op(rgb, pat(i, j, s)))
 
+    def scaled(self, x, y, w, h, sw, sh, s, mode):
+        """Nearest: pixman with SPICE's canvas's truncated scale factor,
+        a pixel's centre mapped, the sample just left of it."""
+        fx, fy = (sw << 16) // w, (sh << 16) // h
+        xs = [(((fx * ((i << 16) + 0x8000)) >> 16) - 1) >> 16 for i in range(w)]
+        ys = [(((fy * ((j << 16) + 0x8000)) >> 16) - 1) >> 16 for j in range(h)]
+        self.box(x, y, w, h, lambda i, j, X, Y, d: pat(xs[i], ys[j], s))
+
     def patopaque(self, x, y, w, h, s, desc, px, py):
         op = ropd(desc, INV_BRUSH, INV_SRC)
         self.box(x, y, w, h, lambda i, j, X, Y, d: op(
@@ -352,6 +360,15 @@ def main():
         for x in range(200, 300):
             k = (y * W + x) * 3
             model.px[y * W + x] = got[k] << 16 | got[k + 1] << 8 | got[k + 2]
+
+    # Copies stretched, nearest (spice-gtk draws them from the source:
+    # 2x, and ratios the canvas's truncated factor rounds).
+    batch("scaled copies", [
+        "scaled 10 70 80 60 40 30 31 1",
+        "scaled 100 70 70 45 40 30 32 1",
+        "scaled 180 70 53 60 17 20 33 1",
+        "scaled 240 70 64 40 25 13 34 1",
+    ])
 
     # A producer fault: dropped with its reason, the display goes on.
     prod.say("badtext 5 5")

@@ -9,7 +9,8 @@ it; ROP3 and OPAQUE with a solid brush) reach viewers as the images and
 the operation, not as the result: a raw client that keeps up gets one
 DRAW_TRANSPARENT, DRAW_ALPHA_BLEND, DRAW_COMPOSITE, DRAW_COPY with the
 operation, DRAW_ROP3 or DRAW_OPAQUE for each and no image (a DRAW_FILL
-for a code that does not read the source), and an image drawn again (an icon
+for a code that does not read the source; a copy stretched with nearest
+sampling as DRAW_COPY of the source), and an image drawn again (an icon
 over a photograph, wherever it lands) comes from its pixmap cache, for a
 fraction of the bytes the results cost as images (a WebSocket client's,
 which gets images: spice-html5 draws none of them, nor announces
@@ -260,6 +261,34 @@ def main():
         check(d.rgb() == copied, "%s viewer: %s" % (name, diff(d.rgb(), copied)))
     c.wait_pixels(copied, 10)
     after = copied
+
+    # Copies stretched with nearest sampling: the source and the scale,
+    # not the larger result; interpolated, or made smaller, images.
+    stretched = ["scaled 10 10 128 96 32 24 35 1", "scaled 150 20 100 70 40 30 35 1",
+                 "scaled 40 120 90 90 30 30 36 1"]
+    as_pixels = ["scaled 200 120 80 60 40 30 37 0", "scaled 260 10 40 30 80 60 38 1"]
+    scaled0, draws3 = fast.scaled, fast.draws
+    seen3, web_seen3 = len(fast.received), len(web.received)
+    prod.say("; ".join(stretched + as_pixels))
+    for d in (fast, plain, web, tiny):
+        d.settle(0.3)
+    check(fast.scaled - scaled0 == len(stretched) and
+          fast.draws - draws3 >= len(stretched) + len(as_pixels),
+          "%d nearest stretches: %d scaled DRAW_COPY, %d DRAW_COPY in all" % (
+              len(stretched), fast.scaled - scaled0, fast.draws - draws3))
+    check(web.scaled == 0, "the WebSocket viewer got %d scaled copies" % web.scaled)
+    sent = sum(size for _t, size in fast.received[seen3:])
+    as_images = sum(size for _t, size in web.received[web_seen3:])
+    print("%d stretched copies and %d as pixels: %d bytes, as results %d"
+          % (len(stretched), len(as_pixels), sent, as_images))
+    check(sent < as_images, "stretched copies cost %d bytes, as images %d" % (sent, as_images))
+    stretched_pic = fast.rgb()
+    check(stretched_pic != after, "the stretched copies changed nothing")
+    for name, d in (("WebSocket (the worker's copies)", web), ("no LZ4", plain),
+                    ("small cache", tiny)):
+        check(d.rgb() == stretched_pic, "%s viewer: %s" % (name, diff(d.rgb(), stretched_pic)))
+    c.wait_pixels(stretched_pic, 10)
+    after = stretched_pic
 
     # The slow viewer was sent blends until its window was full, then
     # images; once it reads it has the same picture.

@@ -76,6 +76,7 @@ DISPLAY_CAP_COMPOSITE = 2
 IMAGE_BITMAP, IMAGE_QUIC, IMAGE_FROM_CACHE, IMAGE_JPEG, IMAGE_LZ4 = 0, 1, 103, 105, 109
 IMAGE_LZ_RGB = 101
 IMAGE_CACHE_ME = 1
+IMAGE_SCALE_NEAREST = 1
 MSG_DISPLAY_INVAL_LIST = 105
 BITMAP_FMT_24BIT, BITMAP_FMT_32BIT, BITMAP_FMT_RGBA = 7, 8, 9
 BITMAP_TOP_DOWN = 4
@@ -563,6 +564,7 @@ class DisplayChannel(Channel):
         self.rop_copies = 0         # DRAW_COPYs with a raster operation
         self.rop3s = 0              # DRAW_ROP3s
         self.opaques = 0            # DRAW_OPAQUEs
+        self.scaled = 0             # DRAW_COPYs that stretch their image
         self.rop_patterns = 0       # DRAW_ROP3s and DRAW_OPAQUEs with a pattern
         self.image_rgba = False     # the last image decoded has alpha
         self.pixmap_rgba = set()    # cached ids of images with alpha
@@ -977,8 +979,11 @@ class DisplayChannel(Channel):
             raise ProtocolError("DRAW_COPY with a mask")
         bw, bh = right - left, bottom - top
         self.drawn += bw * bh
-        if (sr - sl, sb - st) != (bw, bh):
-            raise ProtocolError("DRAW_COPY scales %r to %r" % ((st, sl, sb, sr), (top, left, bottom, right)))
+        scaled = (sr - sl, sb - st) != (bw, bh)
+        if scaled and (rop != ROPD_OP_PUT or scale != IMAGE_SCALE_NEAREST):
+            raise ProtocolError("DRAW_COPY scales %r to %r with rop %#x, mode %d: only nearest "
+                                "copies are drawn here" % ((st, sl, sb, sr), (top, left, bottom, right),
+                                                          rop, scale))
         if ptr == 0 or ptr + 18 > len(body):
             raise ProtocolError("DRAW_COPY image pointer %d in a %d byte body" % (ptr, len(body)))
         iw, ih, rows = self._image(body, ptr)
@@ -986,6 +991,19 @@ class DisplayChannel(Channel):
         if not (0 <= sl < sr <= iw and 0 <= st < sb <= ih):
             raise ProtocolError("src_area %r outside the %dx%d image" % ((st, sl, sb, sr), iw, ih))
         fb, W = self.fb, self.width
+        if scaled:
+            # As spice-common's canvas: pixman with the scale factor
+            # truncated to 16.16, a pixel's centre mapped, nearest.
+            self.scaled += 1
+            fx, fy = ((sr - sl) << 16) // bw, ((sb - st) << 16) // bh
+            xs = [sl + ((((fx * ((i << 16) + 0x8000)) >> 16) - 1) >> 16) for i in range(bw)]
+            for y in range(top, bottom):
+                row = rows[st + ((((fy * (((y - top) << 16) + 0x8000)) >> 16) - 1) >> 16)]
+                for x0, x1 in self._spans((top, left, bottom, right), clip_rects, y):
+                    for x in range(x0, x1):
+                        k, o = xs[x - left] * 4, (y * W + x) * 4
+                        fb[o:o + 3] = row[k:k + 3]
+            return
         if rop != ROPD_OP_PUT:
             self.rop_copies += 1
             for y in range(top, bottom):

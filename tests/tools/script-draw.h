@@ -12,6 +12,10 @@
  *                                 1 for SPICE_MASK_FLAGS_INVERS
  *   ropcopy X Y W H SEED ROPD     COPY of a W x H source (SEED) with a ROP
  *                                 descriptor
+ *   scaled X Y W H SW SH SEED MODE
+ *                                 COPY of an SW x SH source (SEED)
+ *                                 stretched over W x H, scale mode MODE
+ *                                 (0 interpolate, 1 nearest)
  *   rop3solid X Y W H CODE SEED RGB
  *                                 ROP3 of a W x H source (SEED) and a
  *                                 solid brush of colour RGB

@@ -1529,6 +1529,102 @@ test_copy_callback(void)
 	render_free(r);
 }
 
+/* What the scaled copy callback was told, replayed the way SPICE's canvas
+ * stretches (pixman, the scale factor truncated, NEAREST, no repeat). */
+static int nscaled;
+
+static void
+on_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
+    pixman_image_t *src)
+{
+	int sw = pixman_image_get_width(src), sh = pixman_image_get_height(src);
+	int dw = bbox->x2 - bbox->x1, dh = bbox->y2 - bbox->y1;
+	pixman_transform_t xf;
+
+	(void)arg;
+	ASSERT_TRUE(pixman_region32_not_empty((pixman_region32_t *)area));
+	ASSERT_TRUE((int64_t)sw * sh < (int64_t)dw * dh);
+	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
+	ASSERT_TRUE(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= W &&
+	    bbox->y2 <= H);
+	nscaled++;
+	pixman_transform_init_scale(&xf,
+	    (pixman_fixed_t)(((int64_t)sw << 16) / dw),
+	    (pixman_fixed_t)(((int64_t)sh << 16) / dh));
+	pixman_image_set_transform(src, &xf);
+	pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
+	pixman_image_set_clip_region32(replay, (pixman_region32_t *)area);
+	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, replay, 0, 0, 0, 0,
+	    bbox->x1, bbox->y1, dw, dh);
+	pixman_image_set_clip_region32(replay, NULL);
+	pixman_image_set_transform(src, NULL);
+}
+
+/* A COPY stretched with nearest sampling, its bbox on the primary, goes
+ * to the scaled callback with the source area's pixels (a 16-bit source
+ * as 32 bits, the part of a larger bitmap, clipped; ratios the truncated
+ * factor rounds), and a viewer stretching it as the canvas does gets the
+ * worker's pixels; interpolated, made smaller, a bbox off the primary or
+ * a source on the primary itself are damage. */
+static void
+test_scaled_callback(void)
+{
+	uint32_t src[7 * 5];
+	uint16_t s16[7 * 5];
+	struct qxl_cmd_rect clip[2] = { { 0, 0, 9, 30 }, { 12, 3, 40, 11 } };
+	struct qxl_cmd_draw d;
+	struct render *r = t_primary();
+	int i, nb;
+
+	ASSERT_TRUE((replay = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H,
+	    NULL, W * 4)) != NULL);
+	render_set_damage(r, on_bdamage, NULL, NULL);
+	render_set_scaled(r, on_scaled);
+	for (i = 0; i < 35; i++) {
+		src[i] = 0x9e3779b9u * (uint32_t)(i + 1);
+		s16[i] = (uint16_t)(0x1357 * (i + 1));
+	}
+	d = t_draw(QXL_DRAW_COPY, 2, 3, 16, 13);	/* 7x5 to 14x10 */
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 7, 5, 28);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 7, 5 };
+	d.rop = SPICE_ROPD_OP_PUT;
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nscaled, 1);
+	d.bbox = (struct qxl_cmd_rect){ 5, 1, 38, 29 };	/* 5x4 to 33x28 */
+	d.src_area = (struct qxl_cmd_rect){ 1, 1, 6, 5 };
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = clip;
+	d.nclip = 2;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nscaled, 2);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.type = QXL_DRAW_BLEND;
+	d.src = t_image(SPICE_BITMAP_FMT_16BIT, s16, 7, 5, 14);
+	d.bbox = (struct qxl_cmd_rect){ 0, 0, 11, 17 };	/* 5x4 to 11x17 */
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nscaled, 3);
+
+	nb = nbdamage;
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+	t_ok(r, &d);
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST;
+	d.bbox = (struct qxl_cmd_rect){ 0, 0, 4, 3 };	/* smaller */
+	t_ok(r, &d);
+	d.bbox = (struct qxl_cmd_rect){ -2, 0, 11, 17 };	/* off the primary */
+	t_ok(r, &d);
+	d.bbox = (struct qxl_cmd_rect){ 0, 0, 11, 17 };
+	d.src.kind = QXL_CMD_SRC_SURFACE;
+	d.src.surface_id = 0;
+	d.src.width = W;
+	d.src.height = H;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nscaled, 3);
+	ASSERT_INT_EQ(nbdamage, nb + 4);
+	pixman_image_unref(replay);
+	render_free(r);
+}
+
 /* A COPY of an image the producer compressed, after the u32 size an
  * encoder wrote first; the stream stays in ob. */
 static struct qxl_cmd_draw
@@ -1672,6 +1768,7 @@ main(void)
 	test_blend_callback();
 	test_composite_callback();
 	test_copy_callback();
+	test_scaled_callback();
 	test_stroke();
 	test_compressed();
 	test_refusals();

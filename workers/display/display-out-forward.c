@@ -107,7 +107,8 @@ struct dout_img {
  * mask dd_img[1] or NULL, on dd_bbox) or a raster operation of dd_img[0]
  * (dd_op: DRAW_COPY with the descriptor dd_ropd, DRAW_ROP3 with the code
  * dd_rop3 and the brush colour dd_color or pattern dd_pat, DRAW_OPAQUE
- * with dd_ropd and that brush) on dd_area. */
+ * with dd_ropd and that brush) on dd_area, or dd_img[0] stretched over
+ * dd_bbox (dd_op DRAW_COPY with dd_scaled). */
 struct dout_draw {
 	const pixman_region32_t		*dd_area;
 	uint32_t			 dd_color;
@@ -123,6 +124,7 @@ struct dout_draw {
 	const pixman_box32_t		*dd_bbox;
 	uint16_t			 dd_op;
 	uint8_t				 dd_rop3;
+	int				 dd_scaled;
 };
 
 static void
@@ -293,7 +295,12 @@ dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd)
 		    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
 		break;
 	case SPICE_MSG_DISPLAY_DRAW_COPY:
-		ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
+		if (dd->dd_scaled)
+			ddraw_copy_scaled(ob, dd->dd_area, dd->dd_bbox,
+			    pixman_image_get_width(dd->dd_img[0]->di_img),
+			    pixman_image_get_height(dd->dd_img[0]->di_img));
+		else
+			ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
 		break;
 	case SPICE_MSG_DISPLAY_DRAW_ROP3:
 		ddraw_rop3(ob, dd->dd_area, dd->dd_color, dd->dd_pat, &pat_at,
@@ -589,6 +596,33 @@ dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	 * fourth byte, so the source goes as 32-bit whatever its format. */
 	dout_img_init(&img, src, 0);
 	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0, &dd);
+	dout_img_fini(&img);
+}
+
+/*
+ * The render scaled copy callback: src was stretched over bbox, nearest,
+ * on area.  Viewers are sent the source and the operation (DRAW_COPY
+ * with a src_area of another size than its box), which costs less than
+ * the larger result; the source from or into their pixmap cache.
+ */
+void
+dout_scaled(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, pixman_image_t *src)
+{
+	struct dout *d = arg;
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	struct dout_img img;
+	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
+	    .dd_op = SPICE_MSG_DISPLAY_DRAW_COPY, .dd_bbox = bbox,
+	    .dd_scaled = 1 };
+
+	if (!dout_images_fit(d, a, (uint64_t)pixman_image_get_width(src) *
+	    (uint64_t)pixman_image_get_height(src))) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_img_init(&img, src, 0);
+	dout_forward(d, area, area, 0, &dd);
 	dout_img_fini(&img);
 }
 

@@ -27,6 +27,7 @@ struct render {
 	render_blend_fn		 r_blend;
 	render_composite_fn	 r_composite;
 	render_copy_fn		 r_copy;
+	render_scaled_fn	 r_scaled;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more
 	 * to skip (render_find_move). */

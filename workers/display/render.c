@@ -104,6 +104,54 @@ render_set_copy(struct render *r, render_copy_fn copy)
 }
 
 void
+render_set_scaled(struct render *r, render_scaled_fn scaled)
+{
+	r->r_scaled = scaled;
+}
+
+/*
+ * A COPY of sa of img (its transform reset here) scaled to bbox was drawn
+ * on area of surface dst: to the scaled callback when a viewer draws the
+ * same from the source (render_scaled_fn: nearest sampling, which never
+ * reads outside sa, computed with the canvas's transform, which is
+ * render_src_place's; scaled up, the source cheaper than the result; not
+ * from the primary itself), else as damage.
+ */
+static void
+render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
+    pixman_region32_t *area, const pixman_box32_t *bbox,
+    const struct render_src *src, pixman_image_t *img,
+    const pixman_box32_t *sa, uint8_t scale_mode)
+{
+	uint64_t spx = (uint64_t)(sa->x2 - sa->x1) * (uint64_t)(sa->y2 - sa->y1);
+	uint64_t dpx = (uint64_t)(bbox->x2 - bbox->x1) *
+	    (uint64_t)(bbox->y2 - bbox->y1);
+	pixman_image_t *part;
+
+	if (!render_forwards(surface, dst, r->r_scaled != NULL) ||
+	    scale_mode != SPICE_IMAGE_SCALE_MODE_NEAREST ||
+	    (src->rs_is_surface && src->rs_surface == surface) ||
+	    bbox->x1 < 0 || bbox->y1 < 0 ||
+	    bbox->x2 > pixman_image_get_width(dst) ||
+	    bbox->y2 > pixman_image_get_height(dst) ||
+	    spx >= dpx || spx > RENDER_REPORT_MAX_PX ||
+	    !pixman_region32_not_empty(area)) {
+		render_report(r, surface, area);
+		return;
+	}
+	pixman_image_set_transform(img, NULL);
+	pixman_image_set_filter(img, PIXMAN_FILTER_NEAREST, NULL, 0);
+	pixman_image_set_repeat(img, PIXMAN_REPEAT_NONE);
+	if ((part = render_as32(img, sa->x1, sa->y1, sa->x2 - sa->x1,
+	    sa->y2 - sa->y1)) == NULL) {
+		render_report(r, surface, area);
+		return;
+	}
+	r->r_scaled(r->r_arg, area, bbox, part);
+	pixman_image_unref(part);
+}
+
+void
 render_free(struct render *r)
 {
 	if (r == NULL)
@@ -806,9 +854,13 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst, sx, sy, 0, 0,
 	    bbox->x1, bbox->y1, dw, dh);
 	pixman_image_set_clip_region32(dst, NULL);
+	if (dw != sw || dh != sh)
+		render_scaled_report(r, surface, dst, &area, bbox, src, img,
+		    &sa, scale_mode);
+	else
+		render_report(r, surface, &area);
 	pixman_image_unref(img);
 	free(copy);
-	render_report(r, surface, &area);
 	pixman_region32_fini(&area);
 	return 0;
 }

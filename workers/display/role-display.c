@@ -54,6 +54,7 @@ role_display_start(struct worker *wk, struct spd_err *err)
 	render_set_blend(rd->rd_render, dout_blend);
 	render_set_composite(rd->rd_render, dout_composite);
 	render_set_copy(rd->rd_render, dout_copy);
+	render_set_scaled(rd->rd_render, dout_scaled);
 	if ((rd->rd_cmd = dcmd_new(wk, rd->rd_render, rd->rd_dout,
 	    err)) == NULL) {
 		dout_free(rd->rd_dout);

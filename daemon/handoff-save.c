@@ -370,13 +370,14 @@ ho_standby_cb(evutil_socket_t fd, short what, void *arg)
 {
 	const char *why;
 	unsigned nfds = 0;
+	uint64_t t0 = mono_ns();
 	int sessions;
 
 	if (!*ho_standby.keep) {
 		svc_fdstore_forget(ACT_HANDOFF_NAME);
 		return;
 	}
-	ho_standby.last_ms = mono_ns() / 1000000;
+	ho_standby.last_ms = t0 / 1000000;
 	ho_standby.at_once = 0;
 	if ((sessions = ho_store(ho_standby.ds, ho_standby.n,
 	    *ho_standby.conn_counter, &nfds, &why)) < 0)
@@ -384,8 +385,9 @@ ho_standby_cb(evutil_socket_t fd, short what, void *arg)
 		    "supervisor that dies ends every session", why,
 		    strerror(errno));
 	else
-		log_debug("handoff: standby of %d session%s, %u descriptors",
-		    sessions, sessions == 1 ? "" : "s", nfds);
+		log_debug("handoff: standby of %d session%s, %u descriptors "
+		    "(%llu us)", sessions, sessions == 1 ? "" : "s", nfds,
+		    (unsigned long long)((mono_ns() - t0) / 1000));
 }
 
 /* A change of what runs: store it again at the next turn of the loop

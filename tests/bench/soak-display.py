@@ -62,7 +62,7 @@ def draw_line(rng):
     x, y, w, h = box(rng)
     s = rng.randrange(1, 40)
     rgb = "%06x" % rng.randrange(1 << 24)
-    kind = rng.randrange(23)
+    kind = rng.randrange(25)
     if kind == 0:
         return "fill %d %d %d %d %s" % (x, y, w, h, rgb)
     if kind == 1:
@@ -101,7 +101,8 @@ def draw_line(rng):
         return "rop3solid %d %d 48 48 %x %d %s" % (x % (W - 48), y % (H - 48),
                                                    rng.choice((0xb8, 0xe2, 0x96, 0x1e)), s % 4, rgb)
     if kind == 15:
-        return "rop3 %d %d %d %d %x %d" % (x, y, w, h, rng.randrange(256), s)
+        return "rop3 %d %d %d %d %x %d %d %d" % (x, y, w, h, rng.randrange(256), s,
+                                                rng.randrange(-40, 40), rng.randrange(-40, 40))
     if kind == 16:
         return "opaque %d %d %d %d %d %s %x" % (x, y, w, h, s, rgb, rng.choice((1, 0x20, 0x40)))
     if kind == 17:
@@ -115,6 +116,12 @@ def draw_line(rng):
         return "stroke %s %s" % (rgb, pts)
     if kind == 21:
         return "solid %d %d %d %d %s" % (x, y, w, h, rgb)
+    if kind == 22:
+        return "scaled %d %d %d %d %d %d %d %d" % (x, y, w, h, rng.randrange(1, 2 * w),
+                                                  rng.randrange(1, 2 * h), s, rng.randrange(2))
+    if kind == 23:
+        return "patopaque %d %d %d %d %d %x %d %d" % (x, y, w, h, s, rng.choice((1, 0x20, 0x40, 8)),
+                                                      rng.randrange(-40, 40), rng.randrange(-40, 40))
     return "%s %d %d %d %d" % (rng.choice(("blackness", "whiteness", "invers")), x, y, w, h)
 
 

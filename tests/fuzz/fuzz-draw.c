@@ -312,7 +312,7 @@ fuzz_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 
 static void
 fuzz_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
-    pixman_image_t *src)
+    pixman_image_t *src, uint8_t rop3)
 {
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	const pixman_box32_t *e = pixman_region32_extents(a);
@@ -327,6 +327,8 @@ fuzz_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox
 	FUZZ_CHECK(pixman_region32_not_empty(a));
 	FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
 	FUZZ_CHECK(pixman_image_get_stride(src) > 0);
+	/* A copy's code: the source read, no brush. */
+	FUZZ_CHECK(render_rop3_uses(rop3, 2) && !render_rop3_uses(rop3, 4));
 	/* bbox on the primary, the area within it, the source smaller. */
 	FUZZ_CHECK(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= FUZZ_PW &&
 	    bbox->y2 <= FUZZ_PH);
@@ -341,7 +343,8 @@ fuzz_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox
 	    rects[0].y1 == bbox->y1 && rects[0].x2 == bbox->x2 &&
 	    rects[0].y2 == bbox->y2 ? 0 : 4 + 16 * (size_t)n);
 	obuf_init(&ob);
-	ddraw_copy_scaled(&ob, area, bbox, (int32_t)w, (int32_t)h);
+	ddraw_copy_scaled(&ob, area, bbox, (int32_t)w, (int32_t)h,
+	    SPICE_ROPD_OP_PUT);
 	fuzz_put_bitmap(&ob, src);
 	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == base + 4 + 16 + 2 + 1 + 17 +
 	    18 + 18 + w * h * 4);

@@ -145,13 +145,14 @@ class Model:
         op = ropd(desc, INV_BRUSH, INV_SRC)
         self.box(x, y, w, h, lambda i, j, X, Y, d: op(rgb, pat(i, j, s)))
 
-    def scaled(self, x, y, w, h, sw, sh, s, mode):
+    def scaled(self, x, y, w, h, sw, sh, s, mode, desc=PUT):
         """Nearest: pixman with SPICE's canvas's truncated scale factor,
         a pixel's centre mapped, the sample just left of it."""
         fx, fy = (sw << 16) // w, (sh << 16) // h
         xs = [(((fx * ((i << 16) + 0x8000)) >> 16) - 1) >> 16 for i in range(w)]
         ys = [(((fy * ((j << 16) + 0x8000)) >> 16) - 1) >> 16 for j in range(h)]
-        self.box(x, y, w, h, lambda i, j, X, Y, d: pat(xs[i], ys[j], s))
+        op = ropd(desc, INV_SRC, INV_DEST)
+        self.box(x, y, w, h, lambda i, j, X, Y, d: op(pat(xs[i], ys[j], s), d))
 
     def patopaque(self, x, y, w, h, s, desc, px, py):
         op = ropd(desc, INV_BRUSH, INV_SRC)
@@ -244,7 +245,7 @@ WORDS = {("compressed", 0)}
 # Arguments written in hex, per command (position after the name).
 HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3", 4),
        ("compositetext", 4), ("ropcopy", 5), ("rop3solid", 4), ("rop3solid", 6),
-       ("opaque", 5), ("opaque", 6), ("patopaque", 5), ("transparent", 5), ("text", 2), ("text8", 2),
+       ("opaque", 5), ("opaque", 6), ("patopaque", 5), ("scaled", 8), ("transparent", 5), ("text", 2), ("text8", 2),
        ("text4", 2), ("textback", 2), ("textback", 3),
        ("stroke", 0)}
 
@@ -368,6 +369,8 @@ def main():
         "scaled 100 70 70 45 40 30 32 1",
         "scaled 180 70 53 60 17 20 33 1",
         "scaled 240 70 64 40 25 13 34 1",
+        "scaled 20 140 70 45 40 30 35 1 %x" % (XOR | INV_SRC),
+        "scaled 120 140 53 60 17 20 36 1 %x" % AND,
     ])
 
     # A producer fault: dropped with its reason, the display goes on.

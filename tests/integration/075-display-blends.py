@@ -262,10 +262,12 @@ def main():
     c.wait_pixels(copied, 10)
     after = copied
 
-    # Copies stretched with nearest sampling: the source and the scale,
-    # not the larger result; interpolated, or made smaller, images.
+    # Copies stretched with nearest sampling (one with a raster
+    # operation): the source and the scale, not the larger result;
+    # interpolated, or made smaller, images.
     stretched = ["scaled 10 10 128 96 32 24 35 1", "scaled 150 20 100 70 40 30 35 1",
-                 "scaled 40 120 90 90 30 30 36 1"]
+                 "scaled 40 120 90 90 30 30 36 1", "scaled 60 60 96 72 32 24 35 1 %x"
+                 % (ROPD_XOR | ROPD_INVERS_SRC)]
     as_pixels = ["scaled 200 120 80 60 40 30 37 0", "scaled 260 10 40 30 80 60 38 1"]
     scaled0, draws3 = fast.scaled, fast.draws
     seen3, web_seen3 = len(fast.received), len(web.received)

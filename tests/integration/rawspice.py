@@ -980,10 +980,10 @@ class DisplayChannel(Channel):
         bw, bh = right - left, bottom - top
         self.drawn += bw * bh
         scaled = (sr - sl, sb - st) != (bw, bh)
-        if scaled and (rop != ROPD_OP_PUT or scale != IMAGE_SCALE_NEAREST):
-            raise ProtocolError("DRAW_COPY scales %r to %r with rop %#x, mode %d: only nearest "
+        if scaled and scale != IMAGE_SCALE_NEAREST:
+            raise ProtocolError("DRAW_COPY scales %r to %r in mode %d: only nearest "
                                 "copies are drawn here" % ((st, sl, sb, sr), (top, left, bottom, right),
-                                                          rop, scale))
+                                                          scale))
         if ptr == 0 or ptr + 18 > len(body):
             raise ProtocolError("DRAW_COPY image pointer %d in a %d byte body" % (ptr, len(body)))
         iw, ih, rows = self._image(body, ptr)
@@ -1002,7 +1002,12 @@ class DisplayChannel(Channel):
                 for x0, x1 in self._spans((top, left, bottom, right), clip_rects, y):
                     for x in range(x0, x1):
                         k, o = xs[x - left] * 4, (y * W + x) * 4
-                        fb[o:o + 3] = row[k:k + 3]
+                        if rop == ROPD_OP_PUT:
+                            fb[o:o + 3] = row[k:k + 3]
+                            continue
+                        v = op(row[k] | row[k + 1] << 8 | row[k + 2] << 16,
+                               fb[o] | fb[o + 1] << 8 | fb[o + 2] << 16)
+                        fb[o:o + 3] = bytes((v & 255, v >> 8 & 255, v >> 16 & 255))
             return
         if rop != ROPD_OP_PUT:
             self.rop_copies += 1

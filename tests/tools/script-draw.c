@@ -445,15 +445,16 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.copy.rop_descriptor = (uint16_t)ropd;
 		return sd_push(q, phys);
 	}
-	if (sscanf(line, "scaled %d %d %d %d %d %d %u %d", &x, &y, &w, &h, &px,
-	    &py, &seed, &inv) == 8) {
+	ropd = SPICE_ROPD_OP_PUT;
+	if ((n = sscanf(line, "scaled %d %d %d %d %d %d %u %d %x", &x, &y, &w,
+	    &h, &px, &py, &seed, &inv, &ropd)) == 8 || n == 9) {
 		if ((d = sd_drawable(q, QXL_DRAW_COPY, x, y, w, h, &phys)) ==
 		    NULL || (d->u.copy.src_bitmap = sd_pattern(q, d, px, py,
 		    seed, ~0u)) == 0)
 			return -1;
 		d->u.copy.src_area.right = px;
 		d->u.copy.src_area.bottom = py;
-		d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+		d->u.copy.rop_descriptor = (uint16_t)ropd;
 		d->u.copy.scale_mode = (uint8_t)inv;
 		return sd_push(q, phys);
 	}

@@ -12,10 +12,11 @@
  *                                 1 for SPICE_MASK_FLAGS_INVERS
  *   ropcopy X Y W H SEED ROPD     COPY of a W x H source (SEED) with a ROP
  *                                 descriptor
- *   scaled X Y W H SW SH SEED MODE
+ *   scaled X Y W H SW SH SEED MODE [ROPD]
  *                                 COPY of an SW x SH source (SEED)
  *                                 stretched over W x H, scale mode MODE
- *                                 (0 interpolate, 1 nearest)
+ *                                 (0 interpolate, 1 nearest), ROP
+ *                                 descriptor ROPD (OP_PUT)
  *   rop3solid X Y W H CODE SEED RGB
  *                                 ROP3 of a W x H source (SEED) and a
  *                                 solid brush of colour RGB

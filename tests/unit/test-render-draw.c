@@ -1535,11 +1535,14 @@ static int nscaled;
 
 static void
 on_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
-    pixman_image_t *src)
+    pixman_image_t *src, uint8_t rop3)
 {
 	int sw = pixman_image_get_width(src), sh = pixman_image_get_height(src);
 	int dw = bbox->x2 - bbox->x1, dh = bbox->y2 - bbox->y1;
+	const pixman_box32_t *e = pixman_region32_extents(
+	    (pixman_region32_t *)area);
 	pixman_transform_t xf;
+	pixman_image_t *big;
 
 	(void)arg;
 	ASSERT_TRUE(pixman_region32_not_empty((pixman_region32_t *)area));
@@ -1553,19 +1556,23 @@ on_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
 	    (pixman_fixed_t)(((int64_t)sh << 16) / dh));
 	pixman_image_set_transform(src, &xf);
 	pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
-	pixman_image_set_clip_region32(replay, (pixman_region32_t *)area);
-	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, replay, 0, 0, 0, 0,
-	    bbox->x1, bbox->y1, dw, dh);
-	pixman_image_set_clip_region32(replay, NULL);
+	/* Stretched over the area's extents, then combined. */
+	ASSERT_TRUE((big = pixman_image_create_bits(PIXMAN_x8r8g8b8,
+	    e->x2 - e->x1, e->y2 - e->y1, NULL, 0)) != NULL);
+	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, big,
+	    e->x1 - bbox->x1, e->y1 - bbox->y1, 0, 0, 0, 0, e->x2 - e->x1,
+	    e->y2 - e->y1);
 	pixman_image_set_transform(src, NULL);
+	t_replay_rop3(area, big, 0, NULL, rop3);
+	pixman_image_unref(big);
 }
 
 /* A COPY stretched with nearest sampling, its bbox on the primary, goes
  * to the scaled callback with the source area's pixels (a 16-bit source
  * as 32 bits, the part of a larger bitmap, clipped; ratios the truncated
- * factor rounds), and a viewer stretching it as the canvas does gets the
- * worker's pixels; interpolated, made smaller, a bbox off the primary or
- * a source on the primary itself are damage. */
+ * factor rounds; a raster operation), and a viewer stretching it as the
+ * canvas does gets the worker's pixels; interpolated, made smaller, a
+ * bbox off the primary or a source on the primary itself are damage. */
 static void
 test_scaled_callback(void)
 {
@@ -1604,6 +1611,13 @@ test_scaled_callback(void)
 	d.bbox = (struct qxl_cmd_rect){ 0, 0, 11, 17 };	/* 5x4 to 11x17 */
 	t_blend(r, &d);
 	ASSERT_INT_EQ(nscaled, 3);
+	/* With a raster operation (the source inverted, XOR), clipped. */
+	d.rop = SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_SRC;
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nscaled, 4);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.rop = SPICE_ROPD_OP_PUT;
 
 	nb = nbdamage;
 	d.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
@@ -1619,7 +1633,7 @@ test_scaled_callback(void)
 	d.src.width = W;
 	d.src.height = H;
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nscaled, 3);
+	ASSERT_INT_EQ(nscaled, 4);
 	ASSERT_INT_EQ(nbdamage, nb + 4);
 	pixman_image_unref(replay);
 	render_free(r);

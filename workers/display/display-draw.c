@@ -291,14 +291,14 @@ ddraw_brush_op(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
 
 void
 ddraw_copy_scaled(struct obuf *ob, const pixman_region32_t *area,
-    const pixman_box32_t *bbox, int32_t width, int32_t height)
+    const pixman_box32_t *bbox, int32_t width, int32_t height, uint16_t ropd)
 {
 	ddraw_put_base_in(ob, bbox, area);
 	/* src_bitmap: after itself, src_area, the descriptor, the scale
 	 * mode and the mask. */
 	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 + 2 + 1 + 17));
 	ddraw_put_rect(ob, 0, 0, height, width);
-	obuf_put_u16le(ob, SPICE_ROPD_OP_PUT);
+	obuf_put_u16le(ob, ropd);
 	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
 	ddraw_put_no_mask(ob);
 }

@@ -85,10 +85,11 @@ void	 ddraw_stroke(struct obuf *, const pixman_region32_t *area,
 void	 ddraw_copy(struct obuf *, const pixman_region32_t *area,
 	    uint16_t ropd);
 /* The fixed part of DRAW_COPY of a width x height image stretched over
- * bbox (area within it), nearest, OP_PUT, no mask: the caller appends the
- * image next. */
+ * bbox (area within it), nearest, with the ROP descriptor ropd, no mask:
+ * the caller appends the image next. */
 void	 ddraw_copy_scaled(struct obuf *, const pixman_region32_t *area,
-	    const pixman_box32_t *bbox, int32_t width, int32_t height);
+	    const pixman_box32_t *bbox, int32_t width, int32_t height,
+	    uint16_t ropd);
 /* The fixed part of DRAW_ROP3 of an image the size of area's extents
  * drawn on them with the solid colour, or the pattern pat when not NULL,
  * as the brush and the ROP3 code rop3, no mask: the caller appends the

@@ -53,6 +53,21 @@ dout_ropd(uint8_t rop3)
 	return dout_fill_ropd[(rop3 & 3) | ((rop3 >> 2) & 0xc)];
 }
 
+/* The plain descriptor of rop3, a function of the source and the
+ * destination, as DRAW_COPY reads one: the fills' table with the source
+ * in the brush's place (the canvas reads INVERS_SRC for a copy's first
+ * input); 0 for none (the destination as it is). */
+static uint16_t
+dout_copy_ropd(uint8_t rop3)
+{
+	uint16_t ropd = dout_fill_ropd[rop3 & 0xf];
+
+	if (ropd & SPICE_ROPD_INVERS_BRUSH)
+		ropd = (uint16_t)((ropd & ~SPICE_ROPD_INVERS_BRUSH) |
+		    SPICE_ROPD_INVERS_SRC);
+	return ropd;
+}
+
 /* The plain descriptor of rop3, a function of the brush and the source
  * (not the destination), as DRAW_OPAQUE reads one: the source is put,
  * then the brush drawn over it as a fill would be. */
@@ -298,7 +313,8 @@ dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd)
 		if (dd->dd_scaled)
 			ddraw_copy_scaled(ob, dd->dd_area, dd->dd_bbox,
 			    pixman_image_get_width(dd->dd_img[0]->di_img),
-			    pixman_image_get_height(dd->dd_img[0]->di_img));
+			    pixman_image_get_height(dd->dd_img[0]->di_img),
+			    dd->dd_ropd);
 		else
 			ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
 		break;
@@ -554,8 +570,8 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
  * The render copy callback: area holds rop3 of the brush colour, src and
  * what was there.  Viewers are sent the source and the operation: a plain
  * descriptor of it in a DRAW_COPY when it does not read the brush (the
- * same table as fills', the source in the brush's place: the canvas reads
- * INVERS_SRC for a copy's first input); DRAW_ROP3 with the colour when it
+ * same table as fills', the source in the brush's place, dout_copy_ropd);
+ * DRAW_ROP3 with the colour when it
  * reads all three inputs (spice-common's rop3.c draws those 218 codes,
  * numbered as render numbers them, and aborts on the others);
  * DRAW_OPAQUE with the colour and a plain descriptor of the brush and the
@@ -576,10 +592,7 @@ dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 
 	if (!render_rop3_uses(rop3, 4)) {
 		dd.dd_op = SPICE_MSG_DISPLAY_DRAW_COPY;
-		dd.dd_ropd = dout_fill_ropd[rop3 & 0xf];
-		if (dd.dd_ropd & SPICE_ROPD_INVERS_BRUSH)
-			dd.dd_ropd = (uint16_t)((dd.dd_ropd &
-			    ~SPICE_ROPD_INVERS_BRUSH) | SPICE_ROPD_INVERS_SRC);
+		dd.dd_ropd = dout_copy_ropd(rop3);
 	} else if (render_rop3_uses(rop3, 1))
 		dd.dd_op = SPICE_MSG_DISPLAY_DRAW_ROP3;
 	else {
@@ -600,29 +613,32 @@ dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 }
 
 /*
- * The render scaled copy callback: src was stretched over bbox, nearest,
- * on area.  Viewers are sent the source and the operation (DRAW_COPY
- * with a src_area of another size than its box), which costs less than
- * the larger result; the source from or into their pixmap cache.
+ * The render scaled copy callback: rop3 of src stretched over bbox,
+ * nearest, and what was there, on area.  Viewers are sent the source and
+ * the operation (DRAW_COPY with a src_area of another size than its box,
+ * a plain descriptor of rop3), which costs less than the larger result;
+ * the source from or into their pixmap cache.
  */
 void
 dout_scaled(void *arg, const pixman_region32_t *area,
-    const pixman_box32_t *bbox, pixman_image_t *src)
+    const pixman_box32_t *bbox, pixman_image_t *src, uint8_t rop3)
 {
 	struct dout *d = arg;
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	struct dout_img img;
 	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
 	    .dd_op = SPICE_MSG_DISPLAY_DRAW_COPY, .dd_bbox = bbox,
-	    .dd_scaled = 1 };
+	    .dd_scaled = 1, .dd_ropd = dout_copy_ropd(rop3) };
 
-	if (!dout_images_fit(d, a, (uint64_t)pixman_image_get_width(src) *
+	if (dd.dd_ropd == 0 || !dout_images_fit(d, a,
+	    (uint64_t)pixman_image_get_width(src) *
 	    (uint64_t)pixman_image_get_height(src))) {
 		dout_damage(d, area);
 		return;
 	}
 	dout_img_init(&img, src, 0);
-	dout_forward(d, area, area, 0, &dd);
+	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0,
+	    &dd);
 	dout_img_fini(&img);
 }
 

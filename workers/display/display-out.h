@@ -150,12 +150,13 @@ void	 dout_copy(void *arg, const pixman_region32_t *area,
 	    pixman_image_t *src, uint32_t color,
 	    const struct render_pattern *pat, uint8_t rop3);
 /* The render scaled copy callback (arg = the dout): src was stretched
- * over bbox (render_scaled_fn).  A client with room in its window is sent
- * the source and DRAW_COPY with the scale (no WebSocket client:
+ * over bbox with a copy's raster operation (render_scaled_fn).  A client
+ * with room in its window is sent the source and DRAW_COPY with the scale
+ * and a plain descriptor (no WebSocket client:
  * spice-html5 does not scale); the others and copies across the video
  * stream get area as damage. */
 void	 dout_scaled(void *arg, const pixman_region32_t *area,
-	    const pixman_box32_t *bbox, pixman_image_t *src);
+	    const pixman_box32_t *bbox, pixman_image_t *src, uint8_t rop3);
 /* The render composite callback (arg = the dout): src, through mask,
  * was composited onto bbox (render_composite_fn).  A client with room in
  * its window and the COMPOSITE cap is sent the images and the operation

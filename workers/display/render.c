@@ -110,23 +110,28 @@ render_set_scaled(struct render *r, render_scaled_fn scaled)
 }
 
 /*
- * A COPY of sa of img (its transform reset here) scaled to bbox was drawn
- * on area of surface dst: to the scaled callback when a viewer draws the
- * same from the source (render_scaled_fn: nearest sampling, which never
- * reads outside sa, computed with the canvas's transform, which is
- * render_src_place's; scaled up, the source cheaper than the result; not
- * from the primary itself), else as damage.
+ * A COPY of sa of src scaled to bbox with rop3 (a copy's code) was drawn
+ * on area of surface dst, img the source as render_src_image gave it (its
+ * transform reset here), or NULL to get it again: to the scaled callback
+ * when a viewer draws the same from the source (render_scaled_fn: nearest
+ * sampling, which never reads outside sa, computed with the canvas's
+ * transform, which is render_src_place's; scaled up, the source cheaper
+ * than the result; not from the primary itself), else as damage.
  */
 static void
 render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
     pixman_region32_t *area, const pixman_box32_t *bbox,
     const struct render_src *src, pixman_image_t *img,
-    const pixman_box32_t *sa, uint8_t scale_mode)
+    const pixman_box32_t *sa, uint8_t scale_mode, uint8_t rop3)
 {
 	uint64_t spx = (uint64_t)(sa->x2 - sa->x1) * (uint64_t)(sa->y2 - sa->y1);
 	uint64_t dpx = (uint64_t)(bbox->x2 - bbox->x1) *
 	    (uint64_t)(bbox->y2 - bbox->y1);
+	pixman_box32_t a = *sa;
 	pixman_image_t *part;
+	struct spd_err err;
+	uint8_t *copy = NULL;
+	int skip;
 
 	if (!render_forwards(surface, dst, r->r_scaled != NULL) ||
 	    scale_mode != SPICE_IMAGE_SCALE_MODE_NEAREST ||
@@ -139,16 +144,26 @@ render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 		render_report(r, surface, area);
 		return;
 	}
-	pixman_image_set_transform(img, NULL);
-	pixman_image_set_filter(img, PIXMAN_FILTER_NEAREST, NULL, 0);
-	pixman_image_set_repeat(img, PIXMAN_REPEAT_NONE);
-	if ((part = render_as32(img, sa->x1, sa->y1, sa->x2 - sa->x1,
-	    sa->y2 - sa->y1)) == NULL) {
+	if (img != NULL)
+		pixman_image_ref(img);
+	else if ((img = render_src_image(r, surface, src, &a, &copy, &skip,
+	    &err)) == NULL) {
 		render_report(r, surface, area);
 		return;
 	}
-	r->r_scaled(r->r_arg, area, bbox, part);
-	pixman_image_unref(part);
+	pixman_image_set_transform(img, NULL);
+	pixman_image_set_filter(img, PIXMAN_FILTER_NEAREST, NULL, 0);
+	pixman_image_set_repeat(img, PIXMAN_REPEAT_NONE);
+	if ((part = render_as32(img, a.x1, a.y1, a.x2 - a.x1,
+	    a.y2 - a.y1)) == NULL)
+		render_report(r, surface, area);
+	else {
+		r->r_scaled(r->r_arg, area, bbox, part, rop3);
+		pixman_image_unref(part);
+	}
+	pixman_image_unref(img);
+	/* Last: part may be img itself, over the bits of copy. */
+	free(copy);
 }
 
 void
@@ -778,8 +793,14 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	    SPICE_ROPD_INVERS_DEST);
 	if (rop3 != 0xcc) {
 		/* Anything but the source as it is: bitwise. */
-		if ((rc = render_rop3_draw(r, surface, &area, NULL, src, bbox,
-		    &sa, scale_mode, rop3, err)) == 0)
+		rc = render_rop3_draw(r, surface, &area, NULL, src, bbox, &sa,
+		    scale_mode, rop3, err);
+		if (rc == 0 && (bbox->x2 - bbox->x1 != sa.x2 - sa.x1 ||
+		    bbox->y2 - bbox->y1 != sa.y2 - sa.y1) &&
+		    render_rop3_uses(rop3, 2))
+			render_scaled_report(r, surface, dst, &area, bbox, src,
+			    NULL, &sa, scale_mode, rop3);
+		else if (rc == 0)
 			render_copy_report(r, surface, &area, src, bbox, &sa,
 			    NULL, rop3);
 		pixman_region32_fini(&area);
@@ -856,7 +877,7 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	pixman_image_set_clip_region32(dst, NULL);
 	if (dw != sw || dh != sh)
 		render_scaled_report(r, surface, dst, &area, bbox, src, img,
-		    &sa, scale_mode);
+		    &sa, scale_mode, 0xcc);
 	else
 		render_report(r, surface, &area);
 	pixman_image_unref(img);

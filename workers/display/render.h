@@ -140,15 +140,16 @@ typedef void (*render_copy_fn)(void *arg, const pixman_region32_t *area,
     uint8_t rop3);
 
 /* Scaled copy callback: area (never empty) of bbox, which lies within the
- * (xRGB) primary, now holds src, 32 bits a pixel (rows top-down, a
- * positive stride; its RGB is what counts), of fewer pixels than bbox,
- * stretched over bbox by nearest sampling as SPICE's canvas samples it:
- * pixman with the scale factor (src's width << 16) / bbox's width
- * truncated (height likewise), pixel centres mapped, NEAREST.  A viewer
- * can be sent src and the operation instead of the larger result.  src
- * and the region belong to render. */
+ * (xRGB) primary, now holds rop3 of src and what it held (a copy's code,
+ * which reads the source and no brush; 0xcc: src as it is), src 32 bits a
+ * pixel (rows top-down, a positive stride; its RGB is what counts), of
+ * fewer pixels than bbox, stretched over bbox by nearest sampling as
+ * SPICE's canvas samples it: pixman with the scale factor (src's width <<
+ * 16) / bbox's width truncated (height likewise), pixel centres mapped,
+ * NEAREST.  A viewer can be sent src and the operation instead of the
+ * larger result.  src and the region belong to render. */
 typedef void (*render_scaled_fn)(void *arg, const pixman_region32_t *area,
-    const pixman_box32_t *bbox, pixman_image_t *src);
+    const pixman_box32_t *bbox, pixman_image_t *src, uint8_t rop3);
 
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
@@ -238,7 +239,8 @@ void	 render_set_composite(struct render *, render_composite_fn composite);
  * RENDER_REPORT_MAX_PX pixels, to copy, with render_set_damage's arg,
  * instead of as damage; NULL: as damage. */
 void	 render_set_copy(struct render *, render_copy_fn copy);
-/* Report a COPY or BLEND of a source as it is, scaled up with
+/* Report a COPY or BLEND reading its source (as it is, or with a raster
+ * operation), scaled up with
  * SPICE_IMAGE_SCALE_MODE_NEAREST, its bbox on an xRGB primary, from a
  * bitmap or another surface, of at most RENDER_REPORT_MAX_PX source
  * pixels, to scaled, with render_set_damage's arg, instead of as damage;

@@ -44,6 +44,43 @@ from common import check  # noqa: E402
 W, H = 320, 240
 
 
+def line_box(line):
+    """The box a script-producer line draws in (None: a stroke, or one
+    this does not know)."""
+    f = line.split()
+    try:
+        if f[0] == "copybits":
+            return int(f[3]), int(f[4]), int(f[5]), int(f[6])
+        if f[0] in ("text", "text4", "text8", "textback"):
+            return int(f[1]), int(f[2]) - 12, 40, 14
+        if f[0] != "stroke":
+            return int(f[1]), int(f[2]), int(f[3]), int(f[4])
+    except (ValueError, IndexError):
+        pass
+    return None
+
+
+def explain(got, want, lines):
+    """Where spice-gtk's picture differs from the worker's, and the last
+    drawings over those pixels."""
+    pts = [(k // 3 % W, k // 3 // W) for k in range(0, len(want), 3) if got[k:k + 3] != want[k:k + 3]]
+    if not pts:
+        return
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    print("%d pixels differ within (%d,%d)-(%d,%d), e.g. (%d,%d): %s, the worker's %s"
+          % (len(pts), x0, y0, x1, y1, pts[0][0], pts[0][1],
+             got[(pts[0][1] * W + pts[0][0]) * 3:][:3].hex(),
+             want[(pts[0][1] * W + pts[0][0]) * 3:][:3].hex()))
+    hits = []
+    for i, l in enumerate(lines):
+        b = line_box(l)
+        if b and b[0] <= x1 and b[0] + b[2] > x0 and b[1] <= y1 and b[1] + b[3] > y0:
+            hits.append((i, l))
+    for i, l in hits[-8:]:
+        print("drawing %d of %d over them: %s" % (i, len(lines), l))
+
+
 def rss_kib(pid):
     return int(common.status_fields(pid)["VmRSS"].split()[0])
 
@@ -186,7 +223,7 @@ def main():
     rng = random.Random(args.seed)
     start = time.monotonic()
     end = start + args.minutes * 60
-    samples, rounds, drawn, next_sample = [], 0, 0, start
+    samples, rounds, drawn, next_sample, lines = [], 0, 0, start, []
     print("minute  worker RSS KiB  fds  supervisor RSS KiB  fds  drawings")
     while True:
         now = time.monotonic()
@@ -199,6 +236,7 @@ def main():
             if now >= end:
                 break
         batch = [draw_line(rng) for _ in range(rng.randrange(1, 8))]
+        lines.extend(batch)
         prod.say("; ".join(batch))
         drawn += len(batch)
         viewers.pump()
@@ -214,7 +252,11 @@ def main():
     viewers.cycle("lz4")
     last = viewers.open["lz4"][1]
     last.settle(0.5)
-    c.wait_pixels(last.rgb(), 15)
+    try:
+        c.wait_pixels(last.rgb(), 15)
+    except spice_client.SpiceTimeout:
+        explain(c.snapshot(), last.rgb(), lines)
+        raise
     for kind, (_s, d) in viewers.open.items():
         d.settle(0.3)
         check(d.rgb() == last.rgb(), "the %s viewer's picture is not the worker's" % kind)

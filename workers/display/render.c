@@ -109,10 +109,31 @@ render_set_scaled(struct render *r, render_scaled_fn scaled)
 	r->r_scaled = scaled;
 }
 
+/* The w x h part at (dx, dy) within area sa of src in 32 bits a pixel
+ * (render_as32), for a callback; NULL if it cannot be had.  Its bits may
+ * be those of *copy, freed after the part. */
+static pixman_image_t *
+render_src_part(struct render *r, uint32_t surface,
+    const struct render_src *src, const pixman_box32_t *sa, int32_t dx,
+    int32_t dy, int w, int h, uint8_t **copy)
+{
+	pixman_box32_t a = *sa;
+	pixman_image_t *img, *part;
+	struct spd_err err;
+	int skip;
+
+	*copy = NULL;
+	if ((img = render_src_image(r, surface, src, &a, copy, &skip,
+	    &err)) == NULL)
+		return NULL;
+	part = render_as32(img, a.x1 + dx, a.y1 + dy, w, h);
+	pixman_image_unref(img);
+	return part;
+}
+
 /*
  * A COPY of sa of src scaled to bbox with rop3 (a copy's code) was drawn
- * on area of surface dst, img the source as render_src_image gave it (its
- * transform reset here), or NULL to get it again: to the scaled callback
+ * on area of surface dst: to the scaled callback
  * when a viewer draws the same from the source (render_scaled_fn: nearest
  * sampling, which never reads outside sa, computed with the canvas's
  * transform, which is render_src_place's; scaled up, the source cheaper
@@ -121,17 +142,14 @@ render_set_scaled(struct render *r, render_scaled_fn scaled)
 static void
 render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
     pixman_region32_t *area, const pixman_box32_t *bbox,
-    const struct render_src *src, pixman_image_t *img,
-    const pixman_box32_t *sa, uint8_t scale_mode, uint8_t rop3)
+    const struct render_src *src, const pixman_box32_t *sa,
+    uint8_t scale_mode, uint8_t rop3)
 {
 	uint64_t spx = (uint64_t)(sa->x2 - sa->x1) * (uint64_t)(sa->y2 - sa->y1);
 	uint64_t dpx = (uint64_t)(bbox->x2 - bbox->x1) *
 	    (uint64_t)(bbox->y2 - bbox->y1);
-	pixman_box32_t a = *sa;
 	pixman_image_t *part;
-	struct spd_err err;
-	uint8_t *copy = NULL;
-	int skip;
+	uint8_t *copy;
 
 	if (!render_forwards(surface, dst, r->r_scaled != NULL) ||
 	    scale_mode != SPICE_IMAGE_SCALE_MODE_NEAREST ||
@@ -144,25 +162,13 @@ render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 		render_report(r, surface, area);
 		return;
 	}
-	if (img != NULL)
-		pixman_image_ref(img);
-	else if ((img = render_src_image(r, surface, src, &a, &copy, &skip,
-	    &err)) == NULL) {
-		render_report(r, surface, area);
-		return;
-	}
-	pixman_image_set_transform(img, NULL);
-	pixman_image_set_filter(img, PIXMAN_FILTER_NEAREST, NULL, 0);
-	pixman_image_set_repeat(img, PIXMAN_REPEAT_NONE);
-	if ((part = render_as32(img, a.x1, a.y1, a.x2 - a.x1,
-	    a.y2 - a.y1)) == NULL)
+	if ((part = render_src_part(r, surface, src, sa, 0, 0,
+	    sa->x2 - sa->x1, sa->y2 - sa->y1, &copy)) == NULL)
 		render_report(r, surface, area);
 	else {
 		r->r_scaled(r->r_arg, area, bbox, part, rop3);
 		pixman_image_unref(part);
 	}
-	pixman_image_unref(img);
-	/* Last: part may be img itself, over the bits of copy. */
 	free(copy);
 }
 
@@ -695,13 +701,12 @@ render_copy_report(struct render *r, uint32_t surface,
 {
 	pixman_image_t *dst = render_surface(r, surface);
 	const pixman_box32_t *ext = pixman_region32_extents(area);
-	pixman_box32_t sa = *src_area;
-	pixman_image_t *img, *part = NULL;
+	const pixman_box32_t *sa = src_area;
+	pixman_image_t *part = NULL;
 	struct render_pattern pat = { NULL, 0, 0 };
-	struct spd_err err;
 	uint8_t *copy = NULL, *pat_copy = NULL;
 	uint32_t color = 0;
-	int skip, w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
+	int fwd, w = ext->x2 - ext->x1, h = ext->y2 - ext->y1;
 
 	if (!pixman_region32_not_empty(area) || rop3 == 0xaa || dst == NULL)
 		return;		/* nothing was drawn */
@@ -711,27 +716,21 @@ render_copy_report(struct render *r, uint32_t surface,
 		render_brush_report(r, surface, dst, area, brush, rop3);
 		return;
 	}
+	fwd = render_forwards(surface, dst, r->r_copy != NULL);
 	if (brush != NULL && brush->rb_type == SPICE_BRUSH_TYPE_SOLID)
 		color = brush->rb_color & 0xffffff;
 	if (brush != NULL && brush->rb_type == SPICE_BRUSH_TYPE_PATTERN &&
-	    render_rop3_uses(rop3, 4) && (!render_forwards(surface, dst,
-	    r->r_copy != NULL) || render_pattern_get(r, surface, brush, &pat,
-	    &pat_copy) != 0)) {
+	    render_rop3_uses(rop3, 4) && (!fwd || render_pattern_get(r,
+	    surface, brush, &pat, &pat_copy) != 0)) {
 		render_report(r, surface, area);
 		return;
 	}
-	if (render_forwards(surface, dst, r->r_copy != NULL) &&
-	    (!src->rs_is_surface ||
-	    src->rs_surface != surface) &&
-	    bbox->x2 - bbox->x1 == sa.x2 - sa.x1 &&
-	    bbox->y2 - bbox->y1 == sa.y2 - sa.y1 &&
-	    (uint64_t)w * (uint64_t)h <= RENDER_REPORT_MAX_PX &&
-	    (img = render_src_image(r, surface, src, &sa, &copy, &skip,
-	    &err)) != NULL) {
-		part = render_as32(img, sa.x1 + ext->x1 - bbox->x1,
-		    sa.y1 + ext->y1 - bbox->y1, w, h);
-		pixman_image_unref(img);
-	}
+	if (fwd && (!src->rs_is_surface || src->rs_surface != surface) &&
+	    bbox->x2 - bbox->x1 == sa->x2 - sa->x1 &&
+	    bbox->y2 - bbox->y1 == sa->y2 - sa->y1 &&
+	    (uint64_t)w * (uint64_t)h <= RENDER_REPORT_MAX_PX)
+		part = render_src_part(r, surface, src, sa, ext->x1 - bbox->x1,
+		    ext->y1 - bbox->y1, w, h, &copy);
 	if (part == NULL)
 		render_report(r, surface, area);
 	else {
@@ -739,8 +738,6 @@ render_copy_report(struct render *r, uint32_t surface,
 		    pat.rp_img != NULL ? &pat : NULL, rop3);
 		pixman_image_unref(part);
 	}
-	/* Last: part may be img itself, over the bits of copy (a bitmap
-	 * render_src_image expanded). */
 	free(copy);
 	if (pat.rp_img != NULL)
 		render_pattern_put(&pat, pat_copy);
@@ -799,7 +796,7 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		    bbox->y2 - bbox->y1 != sa.y2 - sa.y1) &&
 		    render_rop3_uses(rop3, 2))
 			render_scaled_report(r, surface, dst, &area, bbox, src,
-			    NULL, &sa, scale_mode, rop3);
+			    &sa, scale_mode, rop3);
 		else if (rc == 0)
 			render_copy_report(r, surface, &area, src, bbox, &sa,
 			    NULL, rop3);
@@ -876,8 +873,8 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	    bbox->x1, bbox->y1, dw, dh);
 	pixman_image_set_clip_region32(dst, NULL);
 	if (dw != sw || dh != sh)
-		render_scaled_report(r, surface, dst, &area, bbox, src, img,
-		    &sa, scale_mode, 0xcc);
+		render_scaled_report(r, surface, dst, &area, bbox, src, &sa,
+		    scale_mode, 0xcc);
 	else
 		render_report(r, surface, &area);
 	pixman_image_unref(img);

@@ -123,7 +123,9 @@ struct dout_img {
  * (dd_op: DRAW_COPY with the descriptor dd_ropd, DRAW_ROP3 with the code
  * dd_rop3 and the brush colour dd_color or pattern dd_pat, DRAW_OPAQUE
  * with dd_ropd and that brush) on dd_area, or dd_img[0] stretched over
- * dd_bbox (dd_op DRAW_COPY with dd_scaled). */
+ * dd_bbox (dd_op DRAW_COPY with dd_scaled).  dd_linear: its result mixes
+ * what was there linearly (glyphs, blends, composites), so that JPEG's
+ * error there stays as small (display-out-lossy.c). */
 struct dout_draw {
 	const pixman_region32_t		*dd_area;
 	uint32_t			 dd_color;
@@ -140,6 +142,7 @@ struct dout_draw {
 	uint16_t			 dd_op;
 	uint8_t				 dd_rop3;
 	int				 dd_scaled;
+	int				 dd_linear;
 };
 
 static void
@@ -196,9 +199,7 @@ dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
 		codec = chan_has_cap(dc->dc_chan,
 		    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ? DOUT_LZ4 :
 		    DOUT_BITMAP;
-	else if ((codec = dout_codec(dc, di->di_img, &all)) == DOUT_JPEG)
-		codec = DOUT_QUIC;
-	else if (codec == DOUT_GLZ)
+	else if ((codec = dout_codec(dc, di->di_img, &all, 0)) == DOUT_GLZ)
 		codec = dout_codec_no_glz(dc);
 	if (dout_cache_lookup(dc, &src, (uint64_t)all.x2 * (uint64_t)all.y2,
 	    tag, id, evicted, n)) {
@@ -430,9 +431,12 @@ dout_forward(struct dout *d, const pixman_region32_t *damage,
 		dc->dc_busy++;
 		if (dout_send_draw(dc, dd) != 0)
 			dout_damage_client(dc, damage);
-		else if (!dc->dc_dead && exact != NULL)
-			pixman_region32_subtract(&dc->dc_damage,
-			    &dc->dc_damage, (pixman_region32_t *)exact);
+		else if (!dc->dc_dead) {
+			if (exact != NULL)
+				pixman_region32_subtract(&dc->dc_damage,
+				    &dc->dc_damage, (pixman_region32_t *)exact);
+			dout_lossy_drawn(dc, damage, exact, dd->dd_linear);
+		}
 		dout_client_unbusy(dc);
 	}
 	dout_schedule(d);
@@ -481,7 +485,7 @@ dout_text(void *arg, const pixman_region32_t *area,
 	struct dout *d = arg;
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	struct dout_draw dd = { .dd_area = area, .dd_color = fore,
-	    .dd_text = t, .dd_back = back };
+	    .dd_text = t, .dd_back = back, .dd_linear = 1 };
 	size_t bytes = ddraw_text_size(t);
 
 	if (dout_on_stream(d, a) || bytes > DOUT_MAX_DRAW_BYTES ||
@@ -554,7 +558,7 @@ dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	struct dout_img img;
 	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
-	    .dd_key = key, .dd_alpha = alpha };
+	    .dd_key = key, .dd_alpha = alpha, .dd_linear = 1 };
 
 	if (!dout_images_fit(d, a, dout_extent_px(a))) {
 		dout_damage(d, area);
@@ -659,7 +663,7 @@ dout_composite(void *arg, const pixman_region32_t *area,
 	struct dout_img img[2];
 	struct dout_draw dd = { .dd_area = area, .dd_comp = c,
 	    .dd_bbox = bbox, .dd_img = { &img[0], mask != NULL ? &img[1] :
-	    NULL } };
+	    NULL }, .dd_linear = 1 };
 	uint64_t px = (uint64_t)pixman_image_get_width(src) *
 	    (uint64_t)pixman_image_get_height(src);
 

@@ -128,15 +128,15 @@ dout_codec_no_glz(const struct dout_client *dc)
  * image-compression says first. */
 enum dout_codec
 dout_codec(struct dout_client *dc, pixman_image_t *prim,
-    const pixman_box32_t *b)
+    const pixman_box32_t *b, int lossy_ok)
 {
 	uint32_t flags = dc->dc_dout->d_wk->wk_flags;
 	enum enc_kind kind = ENC_DRAWING;
 	int lossy;
 	struct enc_src src;
 
-	lossy = (flags & IPC_INIT_JPEG_ALWAYS) ||
-	    ((flags & IPC_INIT_JPEG_AUTO) && dout_slow_link(dc));
+	lossy = lossy_ok && ((flags & IPC_INIT_JPEG_ALWAYS) ||
+	    ((flags & IPC_INIT_JPEG_AUTO) && dout_slow_link(dc)));
 	if (lossy || dc->dc_lossless == DOUT_LL_AUTO ||
 	    dc->dc_lossless == DOUT_LL_AUTO_LZ) {
 		render_box_src(prim, b, &src);
@@ -348,7 +348,7 @@ dout_cache_lookup(struct dout_client *dc, const struct enc_src *src,
  */
 int
 dout_send_box(struct dout_client *dc, pixman_image_t *prim,
-    const pixman_box32_t *b)
+    const pixman_box32_t *b, int lossy_ok)
 {
 	struct dout *d = dc->dc_dout;
 	struct chan_shared *body;
@@ -367,9 +367,10 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 		dout_send_fill(dc, &one, color & 0xffffff, NULL,
 		    SPICE_ROPD_OP_PUT);
 		pixman_region32_fini(&one);
+		dout_lossy_sent(dc, b, 0);
 		return 0;
 	}
-	codec = dout_codec(dc, prim, b);
+	codec = dout_codec(dc, prim, b, lossy_ok);
 	/* A lossless image of some size sent a second time goes to the
 	 * viewer's cache (display-cache.h), and once there is sent again
 	 * by name. */
@@ -378,6 +379,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	if (codec != DOUT_JPEG && dout_cache_lookup(dc, &src, px, 0, &id,
 	    evicted, &n)) {
 		dout_send_from_cache(dc, b, id);
+		dout_lossy_sent(dc, b, 0);
 		return 0;
 	}
 	if (codec == DOUT_GLZ) {
@@ -390,6 +392,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 			chan_shared_send(dc->dc_chan,
 			    SPICE_MSG_DISPLAY_DRAW_COPY, body);
 			chan_shared_unref(body);
+			dout_lossy_sent(dc, b, 0);
 			return 0;
 		}
 		codec = dout_codec_no_glz(dc);
@@ -406,6 +409,7 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	if (n > 0)
 		dout_send_inval(dc, evicted, n);
 	chan_shared_send(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY, body);
+	dout_lossy_sent(dc, b, codec == DOUT_JPEG);
 	if (dout_cache_find(d, b, codec, id) == body)
 		return 0;
 	if (d->d_nclients > 1)

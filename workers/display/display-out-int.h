@@ -73,6 +73,10 @@ struct dout_client {
 	struct enc_glz		*dc_glz;	/* its GLZ window (DOUT_LL_GLZ,
 						   or auto on a slow link) */
 	pixman_region32_t	 dc_damage;	/* not yet sent */
+	pixman_region32_t	 dc_lossy;	/* holds as JPEG made it */
+	uint64_t		 dc_lossy_at;	/* its last JPEG (mono) */
+	int			 dc_refine;	/* dc_lossy goes again
+						   losslessly */
 	struct event		*dc_init_ev;	/* INIT deadline */
 	int			 dc_busy;
 	int			 dc_dead;
@@ -94,6 +98,7 @@ struct dout {
 	uint64_t		 d_image_id;
 	struct dstream		 d_stream;	/* video, as one stream */
 	struct event		*d_stream_ev;	/* its idle check */
+	struct event		*d_refine_ev;	/* lossy pixels' quiet check */
 	/* STREAM_DATA of a frame, at each quality (normal, low), and the
 	 * frame each body is of. */
 	struct chan_shared	*d_frame_body[2];
@@ -148,9 +153,9 @@ void	dout_cache_clear(struct dout *d);
 /* Whether TCP measured dc's link below the WAN rate. */
 int	dout_slow_link(const struct dout_client *dc);
 /* The codec of box b of the primary prim for dc (its GLZ window made the
- * first time it is needed). */
+ * first time it is needed), never JPEG unless lossy_ok. */
 enum dout_codec dout_codec(struct dout_client *dc, pixman_image_t *prim,
-	    const pixman_box32_t *b);
+	    const pixman_box32_t *b, int lossy_ok);
 /* What dc gets when GLZ cannot serve: LZ4, or LZ without the cap. */
 enum dout_codec dout_codec_no_glz(const struct dout_client *dc);
 /* Append src's image data as codec makes it (GLZ with window glz) to ob:
@@ -172,9 +177,31 @@ void	dout_send_inval(struct dout_client *dc, const uint64_t *ids, int n);
 void	dout_send_fill(struct dout_client *dc, const pixman_region32_t *area,
 	    uint32_t color, const struct render_pattern *pat, uint16_t ropd);
 /* Box b of the primary to dc as one DRAW_COPY (DRAW_FILL when of one
- * colour): 0, or -1 when nothing could be sent (logged). */
+ * colour), never as JPEG unless lossy_ok: 0, or -1 when nothing could be
+ * sent (logged). */
 int	dout_send_box(struct dout_client *dc, pixman_image_t *prim,
-	    const pixman_box32_t *b);
+	    const pixman_box32_t *b, int lossy_ok);
+
+/* display-out-lossy.c */
+
+/* Box b went to dc as JPEG (lossy) or losslessly. */
+void	dout_lossy_sent(struct dout_client *dc, const pixman_box32_t *b,
+	    int lossy);
+/* A drawing went to dc on area, its result there independent of what was
+ * there on exact (NULL: none), elsewhere linear in it (glyphs, blends,
+ * composites) or, not linear, a raster operation: lossy pixels that one
+ * reads become dc's damage. */
+void	dout_lossy_drawn(struct dout_client *dc,
+	    const pixman_region32_t *area, const pixman_region32_t *exact,
+	    int linear);
+/* dc copied dst from dst - (dx, dy): its lossy pixels moved too. */
+void	dout_lossy_moved(struct dout_client *dc, const pixman_region32_t *dst,
+	    int32_t dx, int32_t dy);
+/* The quiet check (an event callback, arg the dout): viewers whose last
+ * JPEG is old enough get their lossy pixels again. */
+void	dout_refine_cb(evutil_socket_t fd, short ev, void *arg);
+/* What of dc's lossy pixels to send again losslessly now, NULL: none. */
+pixman_region32_t *dout_refine_region(struct dout_client *dc);
 
 /* display-out-stream.c */
 

@@ -93,9 +93,13 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	    DSTREAM_FILTER);
 	if ((d->d_flush_ev = event_new(wk->wk_base, -1, 0, dout_flush_cb,
 	    d)) == NULL || (d->d_stream_ev = event_new(wk->wk_base, -1,
-	    EV_PERSIST, dout_stream_idle_cb, d)) == NULL) {
+	    EV_PERSIST, dout_stream_idle_cb, d)) == NULL ||
+	    (d->d_refine_ev = evtimer_new(wk->wk_base, dout_refine_cb,
+	    d)) == NULL) {
 		if (d->d_flush_ev != NULL)
 			event_free(d->d_flush_ev);
+		if (d->d_stream_ev != NULL)
+			event_free(d->d_stream_ev);
 		dout_encoders_free(d);
 		free(d);
 		spd_err_set(err, "display-out: event_new failed");
@@ -115,6 +119,7 @@ dout_free(struct dout *d)
 		chan_close(dc->dc_chan, "display worker stopping");
 	event_free(d->d_flush_ev);
 	event_free(d->d_stream_ev);
+	event_free(d->d_refine_ev);
 	dout_frame_bodies_drop(d);
 	dout_encoders_free(d);
 	dout_cache_clear(d);
@@ -219,25 +224,27 @@ static const uint32_t dout_pref_flags[] = {
 };
 
 /*
- * Send the next band of the first rectangle of the client's damage and
- * remove it from the damage.  Returns the uncompressed bytes covered.
+ * Send the client the next band of the first rectangle of from (its
+ * damage, or its lossy pixels again with lossy_ok 0) and remove it from
+ * from.  Returns the uncompressed bytes covered.
  */
 static size_t
-dout_send_band(struct dout_client *dc, pixman_image_t *prim, size_t maxbytes)
+dout_send_band(struct dout_client *dc, pixman_image_t *prim,
+    pixman_region32_t *from, size_t maxbytes, int lossy_ok)
 {
 	pixman_region32_t sent;
 	pixman_box32_t *rects, band;
 	size_t rowbytes, rows;
 	int n;
 
-	rects = pixman_region32_rectangles(&dc->dc_damage, &n);
+	rects = pixman_region32_rectangles(from, &n);
 	if (n == 0)
 		return 0;
 	band = rects[0];
 	rowbytes = (size_t)(band.x2 - band.x1) * 4;
 	/* A photograph is sent in fewer bytes than its pixels take, so its
 	 * bands may cover more (see DOUT_QUIC_BAND_FACTOR). */
-	switch (dout_codec(dc, prim, &band)) {
+	switch (dout_codec(dc, prim, &band, lossy_ok)) {
 	case DOUT_JPEG:
 		maxbytes *= DOUT_JPEG_BAND_FACTOR;
 		break;
@@ -256,25 +263,29 @@ dout_send_band(struct dout_client *dc, pixman_image_t *prim, size_t maxbytes)
 	if ((size_t)(band.y2 - band.y1) > rows)
 		band.y2 = band.y1 + (int32_t)rows;
 	/* A band that cannot be encoded is dropped, not retried forever. */
-	(void)dout_send_box(dc, prim, &band);
+	(void)dout_send_box(dc, prim, &band, lossy_ok);
+	if (dc->dc_dead)
+		return rowbytes * (size_t)(band.y2 - band.y1);
 	pixman_region32_init_rect(&sent, band.x1, band.y1,
 	    (unsigned)(band.x2 - band.x1), (unsigned)(band.y2 - band.y1));
-	pixman_region32_subtract(&dc->dc_damage, &dc->dc_damage, &sent);
+	pixman_region32_subtract(from, from, &sent);
 	pixman_region32_fini(&sent);
 	return rowbytes * (size_t)(band.y2 - band.y1);
 }
 
 /*
- * Send what the window allows of the client's damage, at most
- * DOUT_ROUND_BYTES of pixels.  Returns 1 if the client still has damage it
+ * Send what the window allows of the client's damage, then of its lossy
+ * pixels again when they are due (dout_refine_region), at most
+ * DOUT_ROUND_BYTES of pixels.  Returns 1 if the client still has some it
  * could send now (the round budget ran out).
  */
 static int
 dout_client_flush(struct dout_client *dc)
 {
 	pixman_image_t *prim;
+	pixman_region32_t *from;
 	size_t budget = DOUT_ROUND_BYTES, done;
-	int more = 0;
+	int more = 0, lossy_ok;
 
 	if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
 		return 0;
@@ -282,13 +293,20 @@ dout_client_flush(struct dout_client *dc)
 		return 0;
 	dc->dc_busy++;
 	dout_client_stream(dc, prim);
-	while (!dc->dc_dead && pixman_region32_not_empty(&dc->dc_damage) &&
-	    chan_can_send(dc->dc_chan)) {
+	while (!dc->dc_dead && chan_can_send(dc->dc_chan)) {
+		if (pixman_region32_not_empty(&dc->dc_damage)) {
+			from = &dc->dc_damage;
+			lossy_ok = 1;
+		} else if ((from = dout_refine_region(dc)) != NULL)
+			lossy_ok = 0;
+		else
+			break;
 		if (budget == 0) {
 			more = 1;
 			break;
 		}
-		done = dout_send_band(dc, prim, DOUT_BAND_BYTES);
+		done = dout_send_band(dc, prim, from, DOUT_BAND_BYTES,
+		    lossy_ok);
 		budget = done >= budget ? 0 : budget - done;
 	}
 	if (!dc->dc_dead && dc->dc_need_mark &&
@@ -344,8 +362,10 @@ dout_client_start_surface(struct dout_client *dc)
 	dout_send_heads(dc);
 	dc->dc_surface = 1;
 	pixman_region32_reset(&dc->dc_damage, &all);
+	pixman_region32_clear(&dc->dc_lossy);
+	dc->dc_refine = 0;
 	if ((size_t)all.x2 * (size_t)all.y2 * 4 <= DOUT_INIT_MAX) {
-		(void)dout_send_box(dc, prim, &all);
+		(void)dout_send_box(dc, prim, &all, 1);
 		pixman_region32_clear(&dc->dc_damage);
 		dout_send_small(dc, SPICE_MSG_DISPLAY_MARK, NULL, 0);
 	} else {
@@ -484,6 +504,7 @@ dout_closed(struct chan *ch, const char *reason)
 	d->d_nclients--;
 	event_free(dc->dc_init_ev);
 	pixman_region32_fini(&dc->dc_damage);
+	pixman_region32_fini(&dc->dc_lossy);
 	if (dc->dc_glz != NULL)
 		d->d_glz_windows--;
 	enc_glz_free(dc->dc_glz);
@@ -517,10 +538,12 @@ dout_client_add(struct dout *d, int fd, uint32_t session, uint32_t conn,
 	dc->dc_conn = conn;
 	dc->dc_state = DC_WAIT_INIT;
 	pixman_region32_init(&dc->dc_damage);
+	pixman_region32_init(&dc->dc_lossy);
 	if ((dc->dc_init_ev = evtimer_new(d->d_wk->wk_base, dout_init_timeout,
 	    dc)) == NULL) {
 		close(fd);
 		pixman_region32_fini(&dc->dc_damage);
+		pixman_region32_fini(&dc->dc_lossy);
 		free(dc);
 		return spd_err_set(err, "evtimer_new failed");
 	}
@@ -529,6 +552,7 @@ dout_client_add(struct dout *d, int fd, uint32_t session, uint32_t conn,
 		/* chan_new took the fd either way. */
 		event_free(dc->dc_init_ev);
 		pixman_region32_fini(&dc->dc_damage);
+		pixman_region32_fini(&dc->dc_lossy);
 		free(dc);
 		return -1;
 	}
@@ -720,6 +744,7 @@ dout_move(void *arg, const pixman_region32_t *dst, int32_t dx, int32_t dy)
 		}
 		dc->dc_busy++;
 		dout_send_copy_bits(dc, area, dx, dy);
+		dout_lossy_moved(dc, area, dx, dy);
 		if (!dc->dc_dead) {
 			pixman_region32_subtract(&dc->dc_damage,
 			    &dc->dc_damage, area);
@@ -773,6 +798,7 @@ dout_primary_destroyed(struct dout *d)
 		if (!dc->dc_surface)
 			continue;
 		pixman_region32_clear(&dc->dc_damage);
+		pixman_region32_clear(&dc->dc_lossy);
 		dc->dc_surface = 0;
 		dc->dc_need_mark = 0;
 		dout_send_small(dc, SPICE_MSG_DISPLAY_SURFACE_DESTROY, body,

@@ -7,6 +7,10 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -86,8 +90,37 @@ struct fixture {
 	int			 mini;
 };
 
+/* A connected pair over TCP on loopback, the client's end reading into a
+ * small buffer (so that the kernel holds back what it cannot send), the
+ * server's taking 256 kB at once (the cap is twice net.core.wmem_max,
+ * 212992 by default). */
 static void
-fx_open(struct fixture *fx, int mini)
+tcp_pair(int sv[2])
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int l, small = 4096, big = 1 << 20;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ASSERT_TRUE((l = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	ASSERT_INT_EQ(bind(l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ASSERT_INT_EQ(listen(l, 1), 0);
+	ASSERT_INT_EQ(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	ASSERT_TRUE((sv[1] = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	ASSERT_INT_EQ(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof(small)), 0);
+	ASSERT_INT_EQ(connect(sv[1], (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ASSERT_TRUE((sv[0] = accept(l, NULL, NULL)) >= 0);
+	ASSERT_INT_EQ(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big,
+	    sizeof(big)), 0);
+	ASSERT_TRUE(fcntl(sv[0], F_SETFL, O_NONBLOCK) == 0);
+	close(l);
+}
+
+static void
+fx_open_on(struct fixture *fx, int mini, int tcp)
 {
 	struct ipc_client ic;
 	struct spd_err err;
@@ -100,7 +133,10 @@ fx_open(struct fixture *fx, int mini)
 	ic.n_channel_caps = 1;
 	memcpy(ic.channel_caps, &(uint32_t){ 0x5 }, 4);
 	snprintf(ic.peer, sizeof(ic.peer), "test");
-	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if (tcp)
+		tcp_pair(sv);
+	else
+		ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fx->base = event_base_new();
 	ASSERT_TRUE(fx->base != NULL);
 	fx->chan = chan_new(fx->base, sv[0], 7, 9, &ic, MAX_MSG, &t_ops,
@@ -109,6 +145,12 @@ fx_open(struct fixture *fx, int mini)
 	fx->client = sv[1];
 	fx->mini = mini;
 	ASSERT_TRUE(fcntl(fx->client, F_SETFL, O_NONBLOCK) == 0);
+}
+
+static void
+fx_open(struct fixture *fx, int mini)
+{
+	fx_open_on(fx, mini, 0);
 }
 
 static void
@@ -564,6 +606,7 @@ test_outq_bound(void)
 	}
 	ASSERT_INT_EQ(chan_can_send(fx.chan), 0);
 	ASSERT_TRUE(chan_outq(fx.chan) >= CHAN_OUTQ_MAX);
+	ASSERT_INT_EQ(chan_idle(fx.chan), 0);
 	ASSERT_INT_EQ(seen.writable, 0);
 	/* Draining reopens it and says so once. */
 	for (i = 0; i < 10000 && chan_outq(fx.chan) > 0; i++) {
@@ -573,7 +616,42 @@ test_outq_bound(void)
 	}
 	ASSERT_INT_EQ(chan_outq(fx.chan), 0);
 	ASSERT_INT_EQ(chan_can_send(fx.chan), 1);
+	ASSERT_INT_EQ(chan_idle(fx.chan), 1);
 	ASSERT_INT_EQ(seen.writable, 1);
+	fx_close(&fx);
+}
+
+/* On TCP a connection is idle only once the kernel has sent what it was
+ * given: not while the bytes wait in its buffer, the queue empty. */
+static void
+test_idle_tcp(void)
+{
+	struct fixture fx;
+	struct obuf *ob;
+	static uint8_t sink[1 << 16];
+	int i, held = 0;
+
+	fx_open_on(&fx, 1, 1);
+	ASSERT_INT_EQ(chan_idle(fx.chan), 1);
+	ob = chan_msg_begin(fx.chan, 160);
+	memset(obuf_append_space(ob, 256 * 1024), 1, 256 * 1024);
+	chan_msg_end(fx.chan);
+	ASSERT_INT_EQ(chan_idle(fx.chan), 0);
+	for (i = 0; i < 100 && !held; i++) {
+		pump(&fx);
+		held = chan_outq(fx.chan) == 0;
+	}
+	/* The client's 4 kB window holds most of it back in the kernel (its
+	 * first window lets some 64 kB go). */
+	ASSERT_INT_EQ(held, 1);
+	ASSERT_INT_EQ(chan_idle(fx.chan), 0);
+	for (i = 0; i < 10000 && !chan_idle(fx.chan); i++) {
+		while (read(fx.client, sink, sizeof(sink)) > 0)
+			;
+		pump(&fx);
+		usleep(1000);
+	}
+	ASSERT_INT_EQ(chan_idle(fx.chan), 1);
 	fx_close(&fx);
 }
 
@@ -780,6 +858,7 @@ main(void)
 	test_oversize();
 	test_ack_window();
 	test_outq_bound();
+	test_idle_tcp();
 	test_body_recycling();
 	test_shared_body();
 	test_ping_pong();

@@ -75,7 +75,7 @@ struct dout_client {
 	pixman_region32_t	 dc_damage;	/* not yet sent */
 	pixman_region32_t	 dc_lossy;	/* holds as JPEG made it */
 	uint64_t		 dc_lossy_at;	/* its last JPEG (mono) */
-	int			 dc_refine;	/* dc_lossy goes again
+	int			 dc_refine;	/* dc_lossy is going again
 						   losslessly */
 	struct event		*dc_init_ev;	/* INIT deadline */
 	int			 dc_busy;
@@ -136,6 +136,11 @@ _Static_assert(DOUT_DRAW_COPY_FIELDS + 4 == DOUT_DRAW_COPY_FIXED,
  * changes) to dc, if it is still open. */
 void	dout_send_small(struct dout_client *dc, uint16_t type,
 	    const void *body, size_t len);
+/* Send dc the next band (at most about maxbytes of pixels) of the first
+ * rectangle of from (its damage, or its lossy pixels again with lossy_ok
+ * 0), removed from from; returns the pixels' bytes it covered. */
+size_t	dout_send_band(struct dout_client *dc, pixman_image_t *prim,
+	    pixman_region32_t *from, size_t maxbytes, int lossy_ok);
 /* Add area to dc's damage, its rectangles bounded (DOUT_MAX_RECTS). */
 void	dout_damage_client(struct dout_client *dc,
 	    const pixman_region32_t *area);
@@ -200,8 +205,9 @@ void	dout_lossy_moved(struct dout_client *dc, const pixman_region32_t *dst,
 /* The quiet check (an event callback, arg the dout): viewers whose last
  * JPEG is old enough get their lossy pixels again. */
 void	dout_refine_cb(evutil_socket_t fd, short ev, void *arg);
-/* What of dc's lossy pixels to send again losslessly now, NULL: none. */
-pixman_region32_t *dout_refine_region(struct dout_client *dc);
+/* Once dc is owed no damage: a band of its lossy pixels again, lossless,
+ * if they are due and its link has nothing else on its way. */
+void	dout_refine_step(struct dout_client *dc, pixman_image_t *prim);
 
 /* display-out-stream.c */
 

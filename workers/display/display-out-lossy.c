@@ -14,10 +14,14 @@
  * lossy.  A copy within the primary moves the lossy pixels with it.
  *
  * The reference server leaves a lossy picture as it is until it is drawn
- * over.  spiced sends it again in the codec the viewer gets for lossless
- * images DOUT_REFINE_NS (a second) after its last JPEG, once the viewer has nothing
- * else owed: a photograph on a slow link goes small first and sharp when
- * the link is free again, as VNC's lossless refresh does.
+ * over.  Under jpeg-wan-compression=auto, where JPEG is for a viewer
+ * whose link is slow, spiced sends it again in the codec the viewer gets
+ * for lossless images a second after its last JPEG, once it is owed
+ * nothing else, a band at a time when its link has sent all it had (so
+ * that an update made meanwhile waits behind one band at most): a
+ * photograph goes small first and sharp when the link is free, as VNC's
+ * lossless refresh does.  Under "always" lossy is what the operator
+ * asked for, and it stays.
  */
 #include <spice/protocol.h>
 
@@ -25,8 +29,14 @@
 #include "mono-time.h"
 
 /* Quiet time after a viewer's last JPEG before its lossy pixels go again
- * losslessly. */
-#define DOUT_REFINE_NS	(1000ull * 1000 * 1000)
+ * losslessly (jpeg-wan-compression=auto), */
+#define DOUT_REFINE_NS		(1000ull * 1000 * 1000)
+/* ... in bands of about this much of the link's time, */
+#define DOUT_REFINE_BAND_NS	(100ull * 1000 * 1000)
+/* ... and at least this many bytes of pixels, */
+#define DOUT_REFINE_BAND_MIN	(64u * 1024)
+/* ... each when the link has sent the one before: checked this often. */
+#define DOUT_REFINE_POLL_NS	(20ull * 1000 * 1000)
 
 static void
 dout_refine_arm(struct dout *d, uint64_t ns)
@@ -62,6 +72,10 @@ dout_lossy_sent(struct dout_client *dc, const pixman_box32_t *b, int lossy)
 	}
 	pixman_region32_union_rect(&dc->dc_lossy, &dc->dc_lossy, b->x1,
 	    b->y1, (unsigned)(b->x2 - b->x1), (unsigned)(b->y2 - b->y1));
+	/* jpeg-wan-compression=always: lossy is what was asked for, as the
+	 * reference server keeps it. */
+	if (!(d->d_wk->wk_flags & IPC_INIT_JPEG_AUTO))
+		return;
 	dc->dc_lossy_at = mono_ns();
 	dc->dc_refine = 0;
 	if (!evtimer_pending(d->d_refine_ev, NULL))
@@ -119,16 +133,18 @@ dout_refine_cb(evutil_socket_t fd, short ev, void *arg)
 	int any = 0;
 
 	TAILQ_FOREACH(dc, &d->d_clients, dc_entry) {
-		if (dc->dc_refine || !pixman_region32_not_empty(&dc->dc_lossy))
-			continue;
-		if (now - dc->dc_lossy_at >= DOUT_REFINE_NS) {
+		if (!pixman_region32_not_empty(&dc->dc_lossy))
+			dc->dc_refine = 0;
+		else if (dc->dc_refine)
+			any = 1;	/* dout_refine_step looks again */
+		else if (now - dc->dc_lossy_at >= DOUT_REFINE_NS) {
 			dc->dc_refine = 1;
 			any = 1;
-			continue;
+		} else {
+			left = DOUT_REFINE_NS - (now - dc->dc_lossy_at);
+			if (wait == 0 || left < wait)
+				wait = left;
 		}
-		left = DOUT_REFINE_NS - (now - dc->dc_lossy_at);
-		if (wait == 0 || left < wait)
-			wait = left;
 	}
 	if (wait != 0)
 		dout_refine_arm(d, wait);
@@ -136,21 +152,43 @@ dout_refine_cb(evutil_socket_t fd, short ev, void *arg)
 		dout_schedule(d);
 }
 
-/* The lossy pixels dc may be sent again now: none while it is owed
- * damage, and none under the video stream, whose frames are lossy anyway
- * and whose box is owed when it ends. */
-pixman_region32_t *
-dout_refine_region(struct dout_client *dc)
+/* The pixels of one band again: what the link carries in about
+ * DOUT_REFINE_BAND_NS as QUIC makes them (half their bytes), so that an
+ * update made meanwhile waits no longer behind it; within
+ * DOUT_REFINE_BAND_MIN (a QUIC model learns over so many) and
+ * DOUT_BAND_BYTES. */
+static size_t
+dout_refine_bytes(struct dout_client *dc)
 {
-	const struct dstream *ds = &dc->dc_dout->d_stream;
+	uint64_t b = chan_link_rate(dc->dc_chan) * 2 * DOUT_REFINE_BAND_NS /
+	    1000000000u;
+
+	return b < DOUT_REFINE_BAND_MIN ? DOUT_REFINE_BAND_MIN :
+	    b > DOUT_BAND_BYTES ? DOUT_BAND_BYTES : (size_t)b;
+}
+
+void
+dout_refine_step(struct dout_client *dc, pixman_image_t *prim)
+{
+	struct dout *d = dc->dc_dout;
+	const struct dstream *ds = &d->d_stream;
 
 	if (!dc->dc_refine || pixman_region32_not_empty(&dc->dc_damage))
-		return NULL;
+		return;
+	/* The video's frames are lossy anyway; its box is owed when it
+	 * ends. */
 	if (ds->ds_on)
 		dout_cut(&dc->dc_lossy, &ds->ds_box);
+	if (pixman_region32_not_empty(&dc->dc_lossy) &&
+	    chan_can_send(dc->dc_chan) && chan_idle(dc->dc_chan))
+		(void)dout_send_band(dc, prim, &dc->dc_lossy,
+		    dout_refine_bytes(dc), 0);
+	if (dc->dc_dead)
+		return;
 	if (!pixman_region32_not_empty(&dc->dc_lossy)) {
 		dc->dc_refine = 0;
-		return NULL;
+		return;
 	}
-	return &dc->dc_lossy;
+	/* Nothing says when the link has sent what it holds: look again. */
+	dout_refine_arm(d, DOUT_REFINE_POLL_NS);
 }

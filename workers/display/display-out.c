@@ -223,12 +223,7 @@ static const uint32_t dout_pref_flags[] = {
 	[SPICE_IMAGE_COMPRESSION_LZ4] = IPC_INIT_IMAGES_LZ4,
 };
 
-/*
- * Send the client the next band of the first rectangle of from (its
- * damage, or its lossy pixels again with lossy_ok 0) and remove it from
- * from.  Returns the uncompressed bytes covered.
- */
-static size_t
+size_t
 dout_send_band(struct dout_client *dc, pixman_image_t *prim,
     pixman_region32_t *from, size_t maxbytes, int lossy_ok)
 {
@@ -274,18 +269,17 @@ dout_send_band(struct dout_client *dc, pixman_image_t *prim,
 }
 
 /*
- * Send what the window allows of the client's damage, then of its lossy
- * pixels again when they are due (dout_refine_region), at most
- * DOUT_ROUND_BYTES of pixels.  Returns 1 if the client still has some it
- * could send now (the round budget ran out).
+ * Send what the window allows of the client's damage, at most
+ * DOUT_ROUND_BYTES of pixels, then what is due of its lossy pixels again
+ * (dout_refine_step).  Returns 1 if the client still has damage it could
+ * send now (the round budget ran out).
  */
 static int
 dout_client_flush(struct dout_client *dc)
 {
 	pixman_image_t *prim;
-	pixman_region32_t *from;
 	size_t budget = DOUT_ROUND_BYTES, done;
-	int more = 0, lossy_ok;
+	int more = 0;
 
 	if (dc->dc_state != DC_ACTIVE || !dc->dc_surface)
 		return 0;
@@ -293,20 +287,14 @@ dout_client_flush(struct dout_client *dc)
 		return 0;
 	dc->dc_busy++;
 	dout_client_stream(dc, prim);
-	while (!dc->dc_dead && chan_can_send(dc->dc_chan)) {
-		if (pixman_region32_not_empty(&dc->dc_damage)) {
-			from = &dc->dc_damage;
-			lossy_ok = 1;
-		} else if ((from = dout_refine_region(dc)) != NULL)
-			lossy_ok = 0;
-		else
-			break;
+	while (!dc->dc_dead && pixman_region32_not_empty(&dc->dc_damage) &&
+	    chan_can_send(dc->dc_chan)) {
 		if (budget == 0) {
 			more = 1;
 			break;
 		}
-		done = dout_send_band(dc, prim, from, DOUT_BAND_BYTES,
-		    lossy_ok);
+		done = dout_send_band(dc, prim, &dc->dc_damage,
+		    DOUT_BAND_BYTES, 1);
 		budget = done >= budget ? 0 : budget - done;
 	}
 	if (!dc->dc_dead && dc->dc_need_mark &&
@@ -314,6 +302,8 @@ dout_client_flush(struct dout_client *dc)
 		dc->dc_need_mark = 0;
 		dout_send_small(dc, SPICE_MSG_DISPLAY_MARK, NULL, 0);
 	}
+	if (!dc->dc_dead && !more)
+		dout_refine_step(dc, prim);
 	dout_client_unbusy(dc);
 	return more;
 }

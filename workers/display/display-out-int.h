@@ -141,6 +141,9 @@ void	dout_send_small(struct dout_client *dc, uint16_t type,
  * 0), removed from from; returns the pixels' bytes it covered. */
 size_t	dout_send_band(struct dout_client *dc, pixman_image_t *prim,
 	    pixman_region32_t *from, size_t maxbytes, int lossy_ok);
+/* r grown (to a grid, at last to its extents) until it has at most
+ * DOUT_MAX_RECTS rectangles. */
+void	dout_region_bound(pixman_region32_t *r);
 /* Add area to dc's damage, its rectangles bounded (DOUT_MAX_RECTS). */
 void	dout_damage_client(struct dout_client *dc,
 	    const pixman_region32_t *area);

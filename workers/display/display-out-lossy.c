@@ -70,8 +70,11 @@ dout_lossy_sent(struct dout_client *dc, const pixman_box32_t *b, int lossy)
 		dout_cut(&dc->dc_lossy, b);
 		return;
 	}
+	/* Grown, not cut, to a bounded shape: a pixel taken for lossy
+	 * costs a refresh, one missed a wrong picture. */
 	pixman_region32_union_rect(&dc->dc_lossy, &dc->dc_lossy, b->x1,
 	    b->y1, (unsigned)(b->x2 - b->x1), (unsigned)(b->y2 - b->y1));
+	dout_region_bound(&dc->dc_lossy);
 	/* jpeg-wan-compression=always: lossy is what was asked for, as the
 	 * reference server keeps it. */
 	if (!(d->d_wk->wk_flags & IPC_INIT_JPEG_AUTO))
@@ -122,6 +125,7 @@ dout_lossy_moved(struct dout_client *dc, const pixman_region32_t *dst,
 	    (pixman_region32_t *)dst);
 	pixman_region32_union(&dc->dc_lossy, &dc->dc_lossy, &moved);
 	pixman_region32_fini(&moved);
+	dout_region_bound(&dc->dc_lossy);
 }
 
 void

@@ -615,26 +615,33 @@ dout_coarsen(pixman_region32_t *r, int32_t tile)
 	return 0;
 }
 
-/* Add area to the client's damage, bounded by construction: too many
- * rectangles are grown to a grid of DOUT_TILE pixels (then twice, four
- * times that), and at last to their extents. */
+/* r grown until it has at most DOUT_MAX_RECTS rectangles: too many are
+ * grown to a grid of DOUT_TILE pixels (then twice, four times that), and
+ * at last to their extents. */
 void
-dout_damage_client(struct dout_client *dc, const pixman_region32_t *area)
+dout_region_bound(pixman_region32_t *r)
 {
 	pixman_box32_t ext;
 	int32_t tile;
 
+	for (tile = DOUT_TILE; tile <= 4 * DOUT_TILE &&
+	    pixman_region32_n_rects(r) > DOUT_MAX_RECTS; tile *= 2)
+		if (dout_coarsen(r, tile) != 0)
+			break;
+	if (pixman_region32_n_rects(r) > DOUT_MAX_RECTS) {
+		ext = *pixman_region32_extents(r);
+		pixman_region32_reset(r, &ext);
+	}
+}
+
+/* Add area to the client's damage, bounded by construction
+ * (dout_region_bound). */
+void
+dout_damage_client(struct dout_client *dc, const pixman_region32_t *area)
+{
 	pixman_region32_union(&dc->dc_damage, &dc->dc_damage,
 	    (pixman_region32_t *)area);
-	for (tile = DOUT_TILE; tile <= 4 * DOUT_TILE &&
-	    pixman_region32_n_rects(&dc->dc_damage) > DOUT_MAX_RECTS;
-	    tile *= 2)
-		if (dout_coarsen(&dc->dc_damage, tile) != 0)
-			break;
-	if (pixman_region32_n_rects(&dc->dc_damage) > DOUT_MAX_RECTS) {
-		ext = *pixman_region32_extents(&dc->dc_damage);
-		pixman_region32_reset(&dc->dc_damage, &ext);
-	}
+	dout_region_bound(&dc->dc_damage);
 }
 
 void

@@ -9,7 +9,8 @@
  *
  * Invariants: the encoder accepts every image of a valid size, writes at
  * most enc_lz_bound() bytes, and the stream decodes to the source's R, G
- * and B exactly.
+ * and B exactly; the same image's alpha plane (enc_lz_encode_alpha), at
+ * most enc_lz_alpha_bound() bytes, to its alpha bytes exactly.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,6 +86,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (x = 0; x < w; x++)
 			FUZZ_CHECK(memcmp(dec + ((size_t)y * w + x) * 4,
 			    img + y * stride + (size_t)x * 4, 3) == 0);
+	free(dec);
+	obuf_reset(&ob);
+	FUZZ_CHECK(enc_lz_encode_alpha(ez, &ob, &src, &err) == 0);
+	FUZZ_CHECK(ob.ob_len <= enc_lz_alpha_bound(w, h));
+	FUZZ_CHECK(lz_decode_alpha(ob.ob_data, ob.ob_len, LZ_DECODE_MAX_PX,
+	    &dw, &dh, &dec, why) == 0);
+	FUZZ_CHECK(dw == w && dh == h);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			FUZZ_CHECK(dec[((size_t)y * w + x) * 4 + 3] ==
+			    img[y * stride + (size_t)x * 4 + 3] &&
+			    dec[((size_t)y * w + x) * 4] == 0);
 	free(dec);
 	obuf_free(&ob);
 	free(img);

@@ -6,7 +6,9 @@ they get.  always: a photograph goes as JPEG (spice-gtk's picture within
 35 dB PSNR of it) and a drawing of sharp edges stays lossless (exact);
 an XOR fill over the JPEG's pixels is followed by an image of its
 result there (XOR turns a level off by one into one off by 255), and
-the rest stays lossy, as the reference server keeps it;
+the rest stays lossy, as the reference server keeps it; a photograph
+with alpha blended over white goes as JPEG_ALPHA (the colour JPEG, the
+alpha plane LZ, exact), which spice-gtk decodes;
 auto: a viewer reading at full speed gets the same photographs
 losslessly (exact) while a viewer on a slow link (it reads 300 KB/s:
 TCP measures the link below 10 Mbit/s) gets them as JPEG, both at once,
@@ -25,6 +27,7 @@ from common import check
 W, H = 320, 240
 JPEG, LZ4, QUIC, BITMAP = (rawspice.IMAGE_JPEG, rawspice.IMAGE_LZ4, rawspice.IMAGE_QUIC,
                            rawspice.IMAGE_BITMAP)
+JPEG_ALPHA = rawspice.IMAGE_JPEG_ALPHA
 
 
 def rows(rgb, y0, y1):
@@ -60,6 +63,19 @@ def setup(jpeg, extra=""):
     d = rawspice.display_client(sp.port, "pw", m.session_id)
     d.wait_mark(10)
     return sp, prod, m, d
+
+
+def model_alpha_photo(model, x0, y0, w, h, s):
+    """script-producer's `alphaphoto X0 Y0 W H S 255` over white: its
+    premultiplied colour plus 255 - alpha."""
+    photo = bytearray(w * h * 3)
+    common.script_photo(photo, w, 0, 0, w, h, s)
+    for y in range(h):
+        for x in range(w):
+            a = 96 + 159 * (x + y) // (w + h)
+            o = (y * w + x) * 3
+            model[((y0 + y) * W + x0 + x) * 3:((y0 + y) * W + x0 + x) * 3 + 3] = bytes(
+                photo[o + i] * a // 255 + 255 - a for i in range(3))
 
 
 def slow_photos(prod, d, frames, until=None, fast=None):
@@ -121,6 +137,21 @@ def main():
     # Noise is no photograph: lossless, and natural enough for QUIC.
     check(d.images.get(JPEG, 0) == n and d.images.get(QUIC, 0) > 0,
           "noise was sent as %r" % d.images)
+    # A photograph with alpha over white: JPEG_ALPHA, spice-gtk decodes it.
+    prod.say("fill 0 0 320 240 ffffff")
+    model[:] = b"\xff" * (W * H * 3)
+    prod.say("alphaphoto 20 20 200 150 3 255")
+    model_alpha_photo(model, 20, 20, 200, 150, 3)
+    d.pump(10, until=lambda d: d.blends > 0)
+    d.settle(0.3)
+    check(d.blends == 1 and d.images.get(JPEG_ALPHA, 0) == 1,
+          "the blended photograph: %d blends, images %r" % (d.blends, d.images))
+    raw_db = ppm.psnr(d.rgb(), bytes(model))
+    check(raw_db >= 35, "the raw client's JPEG_ALPHA blend is poor: %.1f dB" % raw_db)
+    gtk_db = c.wait_until(lambda: 35 <= ppm.psnr(c.snapshot(), bytes(model)) < 99 and
+                          ppm.psnr(c.snapshot(), bytes(model)), 10,
+                          "spice-gtk's blended photograph within 35 dB")
+    print("JPEG_ALPHA: spice-gtk %.1f dB, raw client %.1f dB" % (gtk_db, raw_db))
     c.disconnect()
     sp.stop()
 

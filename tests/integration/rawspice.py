@@ -74,6 +74,7 @@ DISPLAY_CAP_COMPOSITE = 2
 
 # Images (4.1).
 IMAGE_BITMAP, IMAGE_QUIC, IMAGE_FROM_CACHE, IMAGE_JPEG, IMAGE_LZ4 = 0, 1, 103, 105, 109
+IMAGE_JPEG_ALPHA = 108
 IMAGE_LZ_RGB = 101
 IMAGE_CACHE_ME = 1
 IMAGE_SCALE_NEAREST = 1
@@ -482,6 +483,11 @@ def quic_decode(data, w, h):
 
 def lz_decode(data, w, h):
     return _image_decode("lz", data, w, h)
+
+
+def lz_alpha_decode(data, w, h):
+    """An LZ XXXA stream as 0,0,0,A pixels."""
+    return _image_decode("lzalpha", data, w, h)
 
 
 def _lz4_decode(payload, width, height):
@@ -1264,9 +1270,25 @@ class DisplayChannel(Channel):
                 raise ProtocolError("JPEG size %d, %d bytes left in the body" % (size, end - pos))
             data, bpp, top_down = _jpeg_decode(bytes(body[pos:end]), w, h), 4, True
             stride = w * 4
+        elif itype == IMAGE_JPEG_ALPHA:
+            # u8 flags, u32 jpeg_size, u32 data_size: the JPEG of the
+            # colour, then the LZ XXXA stream of the alpha (spice-gtk
+            # refuses a plane of another orientation than the flags say).
+            aflags, jsize, size = struct.unpack_from("<BII", body, pos)
+            pos += 9
+            if pos + size != end or jsize > size:
+                raise ProtocolError("JPEG_ALPHA sizes %d/%d, %d bytes left in the body"
+                                    % (jsize, size, end - pos))
+            if not aflags & 1:
+                raise ProtocolError("JPEG_ALPHA not top-down")
+            color = bytearray(_jpeg_decode(bytes(body[pos:pos + jsize]), w, h))
+            color[3::4] = lz_alpha_decode(bytes(body[pos + jsize:end]), w, h)[3::4]
+            data, bpp, top_down = bytes(color), 4, True
+            stride = w * 4
+            self.image_rgba = True
         else:
             raise ProtocolError("image type %d is not decoded here" % itype)
-        if itype not in (IMAGE_BITMAP, IMAGE_LZ4):
+        if itype not in (IMAGE_BITMAP, IMAGE_LZ4, IMAGE_JPEG_ALPHA):
             self.image_rgba = False
         rows = []
         for r in range(h):

@@ -3,11 +3,12 @@
  * image-dec: spiced's decoders of its lossless codecs (workers/codecs/dec-quic.c,
  * dec-lz.c) for the Python tests' raw clients.
  *
- *	image-dec quic|lz
+ *	image-dec quic|lz|lzalpha
  *
  * Reads the stream (what follows SpiceQUICData's or SpiceLZRGBData's
- * size) on stdin; writes "WIDTH HEIGHT\n" and the pixels, rows top
- * first, B,G,R,0 each, on stdout; exits 1 saying why on stderr when the
+ * size, or a JPEG_ALPHA image's alpha plane) on stdin; writes "WIDTH
+ * HEIGHT\n" and the pixels, rows top first, B,G,R,0 each (0,0,0,A for
+ * lzalpha), on stdout; exits 1 saying why on stderr when the
  * stream does not decode.
  */
 #include <stdint.h>
@@ -33,8 +34,10 @@ main(int argc, char **argv)
 		decode = quic_decode;
 	else if (argc == 2 && strcmp(argv[1], "lz") == 0)
 		decode = lz_decode;
+	else if (argc == 2 && strcmp(argv[1], "lzalpha") == 0)
+		decode = lz_decode_alpha;
 	else {
-		fprintf(stderr, "usage: image-dec quic|lz\n");
+		fprintf(stderr, "usage: image-dec quic|lz|lzalpha\n");
 		return 2;
 	}
 	for (;;) {

@@ -108,9 +108,11 @@ sd_pattern(struct qxlshm *q, void *d, int w, int h, uint32_t seed,
 }
 
 /* A w x h RGBA bitmap: alpha (37 i + 23 j) & 255 and pat(i, j, seed)
- * premultiplied by it, each channel truncated. */
+ * premultiplied by it, each channel truncated; or (photo) alpha
+ * 96 + 159 (i + j) / (w + h) and photo(i, j, seed) premultiplied. */
 static uint64_t
-sd_alpha_icon(struct qxlshm *q, void *d, int w, int h, uint32_t seed)
+sd_alpha_icon(struct qxlshm *q, void *d, int w, int h, uint32_t seed,
+    int photo)
 {
 	uint8_t *data;
 	uint32_t v, a, c, out;
@@ -122,8 +124,9 @@ sd_alpha_icon(struct qxlshm *q, void *d, int w, int h, uint32_t seed)
 		return 0;
 	for (j = 0; j < h; j++)
 		for (i = 0; i < w; i++) {
-			v = sd_pat(i, j, seed);
-			a = (uint32_t)(37 * i + 23 * j) & 255;
+			v = photo ? sd_photo(i, j, seed) : sd_pat(i, j, seed);
+			a = photo ? 96 + 159 * (uint32_t)(i + j) /
+			    (uint32_t)(w + h) : (uint32_t)(37 * i + 23 * j) & 255;
 			out = a << 24;
 			for (sh = 0; sh < 24; sh += 8) {
 				c = (v >> sh) & 255;
@@ -402,7 +405,7 @@ script_draw(struct qxlshm *q, const char *line)
 	QXLDrawable *d;
 	uint64_t phys;
 	uint32_t rgb, back, seed, ropd, code, alpha;
-	int x, y, w, h, v[2 * 16], n, used, px, py, inv;
+	int x, y, w, h, v[2 * 16], n, used, px, py, inv, photo;
 	const char *p;
 
 	if (sscanf(line, "ropfill %d %d %d %d %x %x", &x, &y, &w, &h, &rgb,
@@ -531,11 +534,13 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.alpha_blend.alpha = (uint8_t)alpha;
 		return sd_push(q, phys);
 	}
+	photo = 0;
 	if (sscanf(line, "alphaicon %d %d %d %d %u %u", &x, &y, &w, &h,
-	    &seed, &alpha) == 6) {
+	    &seed, &alpha) == 6 || (photo = sscanf(line, "alphaphoto %d %d %d "
+	    "%d %u %u", &x, &y, &w, &h, &seed, &alpha) == 6)) {
 		if ((d = sd_drawable(q, QXL_DRAW_ALPHA_BLEND, x, y, w, h,
 		    &phys)) == NULL || (d->u.alpha_blend.src_bitmap =
-		    sd_alpha_icon(q, d, w, h, seed)) == 0)
+		    sd_alpha_icon(q, d, w, h, seed, photo)) == 0)
 			return -1;
 		d->u.alpha_blend.src_area.right = w;
 		d->u.alpha_blend.src_area.bottom = h;
@@ -546,7 +551,7 @@ script_draw(struct qxlshm *q, const char *line)
 	    &seed, &code) == 6) {
 		if ((d = sd_drawable(q, QXL_DRAW_COMPOSITE, x, y, w, h,
 		    &phys)) == NULL || (d->u.composite.src = sd_alpha_icon(q,
-		    d, w, h, seed)) == 0 || (d->u.composite.mask =
+		    d, w, h, seed, 0)) == 0 || (d->u.composite.mask =
 		    sd_a8_mask(q, d, w, h)) == 0)
 			return -1;
 		d->u.composite.flags = (code & 0xff) | SPICE_COMPOSITE_HAS_MASK;

@@ -35,6 +35,9 @@
  *                                 (37 i + 23 j) & 255, each colour
  *                                 channel of pat(i, j, SEED) times it /
  *                                 255 (premultiplied), overall alpha A
+ *   alphaphoto X Y W H SEED A     the same of a photograph: alpha
+ *                                 96 + 159 (i + j) / (W + H), colour
+ *                                 script-producer's photo of SEED
  *   composite X Y W H SEED        COMPOSITE (SRC) of a W/2 x H/2 source
  *                                 scaled 2x by its transform, nearest
  *   compositemask X Y W H SEED OP COMPOSITE with operator OP (pixman's

@@ -5,7 +5,8 @@
  * longer than one copy's first byte says), repeating text-like rows
  * (copies across rows), copies from further back than 8192 pixels (the
  * far form), single pixels, rows and columns, contiguous and strided;
- * the bound kept; sizes against raw pixels; the refusals.
+ * the bound kept; sizes against raw pixels; the refusals; the same for
+ * XXXA alpha planes (each pixel's fourth byte alone).
  */
 #include <spice/enums.h>
 
@@ -33,10 +34,11 @@ pixel(uint32_t x, uint32_t y, uint32_t w, int kind)
 	}
 }
 
-/* Encode w x h (rows pad bytes apart beyond w*4), decode, compare; the
- * encoded size. */
+/* Encode w x h (rows pad bytes apart beyond w*4), its colour or (alpha)
+ * its alpha plane, decode, compare; the encoded size. */
 static size_t
-round_trip(struct enc_lz *ez, uint32_t w, uint32_t h, size_t pad, int kind)
+round_trip(struct enc_lz *ez, uint32_t w, uint32_t h, size_t pad, int kind,
+    int alpha)
 {
 	struct enc_src src;
 	struct spd_err err;
@@ -59,13 +61,21 @@ round_trip(struct enc_lz *ez, uint32_t w, uint32_t h, size_t pad, int kind)
 	src.es_height = h;
 	obuf_init(&ob);
 	obuf_put_bytes(&ob, "pre", 3);
-	ASSERT_INT_EQ(enc_lz_encode(ez, &ob, &src, &err), 0);
+	if (alpha) {
+		ASSERT_INT_EQ(enc_lz_encode_alpha(ez, &ob, &src, &err), 0);
+		len = ob.ob_len - 3;
+		ASSERT_TRUE(len <= enc_lz_alpha_bound(w, h));
+		size = (uint32_t)len;
+	} else {
+		ASSERT_INT_EQ(enc_lz_encode(ez, &ob, &src, &err), 0);
+		len = ob.ob_len - 3;
+		ASSERT_TRUE(len <= enc_lz_bound(w, h));
+		memcpy(&size, ob.ob_data + 3, 4);
+		ASSERT_INT_EQ(size, len - 4);
+	}
 	ASSERT_MEM_EQ(ob.ob_data, "pre", 3);
-	len = ob.ob_len - 3;
-	ASSERT_TRUE(len <= enc_lz_bound(w, h));
-	memcpy(&size, ob.ob_data + 3, 4);
-	ASSERT_INT_EQ(size, len - 4);
-	if (lz_decode(ob.ob_data + 7, size, LZ_DECODE_MAX_PX, &dw, &dh, &dec, why) != 0) {
+	if ((alpha ? lz_decode_alpha : lz_decode)(ob.ob_data + ob.ob_len -
+	    size, size, LZ_DECODE_MAX_PX, &dw, &dh, &dec, why) != 0) {
 		fprintf(stderr, "%ux%u kind %d: %s\n", w, h, kind, why);
 		ASSERT_TRUE(0);
 	}
@@ -75,7 +85,7 @@ round_trip(struct enc_lz *ez, uint32_t w, uint32_t h, size_t pad, int kind)
 		for (x = 0; x < w; x++) {
 			memcpy(&v, img + y * stride + x * 4, 4);
 			ASSERT_INT_EQ(((uint32_t *)(void *)dec)[y * w + x],
-			    v & 0x00ffffff);
+			    v & (alpha ? 0xff000000u : 0x00ffffffu));
 		}
 	free(dec);
 	free(img);
@@ -95,24 +105,34 @@ main(void)
 	struct obuf ob;
 	size_t i, raw;
 	uint8_t px[16];
-	int kind;
+	int kind, alpha;
 
 	test_seed();
 	ASSERT_TRUE((ez = enc_lz_new()) != NULL);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		for (kind = 0; kind < KINDS; kind++) {
-			(void)round_trip(ez, sizes[i][0], sizes[i][1], 0, kind);
-			(void)round_trip(ez, sizes[i][0], sizes[i][1], 12, kind);
-		}
+		for (kind = 0; kind < KINDS; kind++)
+			for (alpha = 0; alpha < 2; alpha++) {
+				(void)round_trip(ez, sizes[i][0], sizes[i][1],
+				    0, kind, alpha);
+				(void)round_trip(ez, sizes[i][0], sizes[i][1],
+				    12, kind, alpha);
+			}
 	/* What it is for: text and flat areas shrink, noise grows by its
 	 * control bytes only, a picture repeated from 9000 pixels back is
 	 * copies. */
 	raw = (size_t)640 * 480 * 4;
-	ASSERT_TRUE(round_trip(ez, 640, 480, 0, FLAT) < raw / 500);
-	ASSERT_TRUE(round_trip(ez, 640, 480, 0, TEXT) < raw / 10);
-	ASSERT_TRUE(round_trip(ez, 640, 480, 0, NOISE) <=
+	ASSERT_TRUE(round_trip(ez, 640, 480, 0, FLAT, 0) < raw / 500);
+	ASSERT_TRUE(round_trip(ez, 640, 480, 0, TEXT, 0) < raw / 10);
+	ASSERT_TRUE(round_trip(ez, 640, 480, 0, NOISE, 0) <=
 	    enc_lz_bound(640, 480));
-	ASSERT_TRUE(round_trip(ez, 1000, 90, 0, FAR) < (size_t)9000 * 3 + 2000);
+	ASSERT_TRUE(round_trip(ez, 1000, 90, 0, FAR, 0) <
+	    (size_t)9000 * 3 + 2000);
+	/* An alpha plane of one value (TEXT's) is a run; noise's costs a
+	 * byte a pixel and its control bytes. */
+	ASSERT_TRUE(round_trip(ez, 640, 480, 0, TEXT, 1) < raw / 500);
+	ASSERT_TRUE(round_trip(ez, 640, 480, 0, NOISE, 1) <=
+	    enc_lz_alpha_bound(640, 480));
+	ASSERT_TRUE(enc_lz_alpha_bound(640, 480) < raw / 3);
 
 	/* Refused, nothing appended. */
 	memset(px, 0, sizeof(px));

@@ -13,12 +13,14 @@ lzd_be32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-int
-lz_decode(const uint8_t *data, size_t len, uint64_t max_px,
+/* lz_decode, of an RGB32 stream (alpha 0) or an XXXA one (alpha 1: a
+ * literal is one byte, the alpha; a copy's length is stored less 3). */
+static int
+lzd_decode(const uint8_t *data, size_t len, uint64_t max_px, int alpha,
     uint32_t *width, uint32_t *height, uint8_t **pixels, char *why)
 {
 	const uint8_t *p = data, *end = data + len;
-	uint32_t *out, w, h, c, run, dist, b, i;
+	uint32_t *out, w, h, c, run, dist, b, i, bpp = alpha ? 1 : 3;
 	uint64_t n, at = 0;
 
 	*pixels = NULL;
@@ -29,7 +31,7 @@ lz_decode(const uint8_t *data, size_t len, uint64_t max_px,
 	w = lzd_be32(p + 12);
 	h = lzd_be32(p + 16);
 	if (lzd_be32(p) != 0x20205a4cu || lzd_be32(p + 4) != 0x00010001u ||
-	    lzd_be32(p + 8) != 8 || w == 0 || h == 0 ||
+	    lzd_be32(p + 8) != (alpha ? 10u : 8u) || w == 0 || h == 0 ||
 	    (uint64_t)w * h > LZ_DECODE_MAX_PX || (uint64_t)w * h > max_px ||
 	    lzd_be32(p + 20) != w * 4 || lzd_be32(p + 24) > 1) {
 		snprintf(why, 128, "lz: bad header (type %u, %ux%u, stride %u)",
@@ -48,10 +50,11 @@ lz_decode(const uint8_t *data, size_t len, uint64_t max_px,
 		c = *p++;
 		if (c < 32) {
 			run = c + 1;
-			if (at + run > n || (size_t)(end - p) < (size_t)run * 3)
+			if (at + run > n || (size_t)(end - p) < (size_t)run * bpp)
 				goto bad;
-			for (i = 0; i < run; i++, p += 3)
-				out[at++] = p[0] | (uint32_t)p[1] << 8 |
+			for (i = 0; i < run; i++, p += bpp)
+				out[at++] = alpha ? (uint32_t)p[0] << 24 :
+				    p[0] | (uint32_t)p[1] << 8 |
 				    (uint32_t)p[2] << 16;
 			continue;
 		}
@@ -73,7 +76,7 @@ lz_decode(const uint8_t *data, size_t len, uint64_t max_px,
 			dist = ((uint32_t)p[0] << 8 | p[1]) + 8191;
 			p += 2;
 		}
-		run += 1;
+		run += alpha ? 3 : 1;
 		dist += 1;
 		if (dist > at || at + run > n)
 			goto bad;
@@ -106,4 +109,18 @@ bad:
 	    (unsigned long long)at);
 	free(out);
 	return -1;
+}
+
+int
+lz_decode(const uint8_t *data, size_t len, uint64_t max_px,
+    uint32_t *width, uint32_t *height, uint8_t **pixels, char *why)
+{
+	return lzd_decode(data, len, max_px, 0, width, height, pixels, why);
+}
+
+int
+lz_decode_alpha(const uint8_t *data, size_t len, uint64_t max_px,
+    uint32_t *width, uint32_t *height, uint8_t **pixels, char *why)
+{
+	return lzd_decode(data, len, max_px, 1, width, height, pixels, why);
 }

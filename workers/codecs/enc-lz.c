@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * enc-lz: SPICE LZ images (SPICE_IMAGE_TYPE_LZ_RGB, RGB32); contract in
- * enc.h.  For clients without LZ4 (spice-html5) and for image-compression
- * lz and auto_lz.
+ * enc-lz: SPICE LZ images (SPICE_IMAGE_TYPE_LZ_RGB, RGB32) and the alpha
+ * planes of JPEG_ALPHA images (XXXA); contract in enc.h.  For clients
+ * without LZ4 (spice-html5), for image-compression lz and auto_lz, and
+ * for enc-jpeg-alpha.c.
  *
  * Format (spice-common's lz_common.h and lz_decompress_tmpl.c, read for
  * their meaning): seven big-endian u32s, magic "LZ  " (0x20205a4c),
@@ -18,7 +19,12 @@
  *            adds 8192.  A copy may overlap what it writes (distance 1
  *            is a run of one pixel).
  * Copies are at least LZ_MIN_MATCH pixels; only R, G and B are compared
- * (X decodes as 0).
+ * (X decodes as 0).  An XXXA stream (image type 10) is the same over
+ * the pixels' alpha bytes alone: a literal is one byte, and a copy's
+ * length is stored less 3 where RGB32's is less 1 (the decoder adds the
+ * bias of a one-byte pixel's minimum match), and one from further back
+ * than 8192 pixels is at least LZ_ALPHA_FAR_MIN long, so that no copy
+ * costs more than the literals it stands for.
  *
  * Method (fastlz's, in pixels): a hash of the next three pixels names the
  * last position that had the same hash; a candidate that really matches
@@ -37,10 +43,12 @@
 #define LZ_MAGIC		0x20205a4cu
 #define LZ_VERSION		0x00010001u
 #define LZ_TYPE_RGB32		8u
+#define LZ_TYPE_XXXA		10u
 #define LZ_HEADER		28	/* seven u32s */
 #define LZ_MAX_LITERALS		LZB_MAX_LITERALS
 #define LZ_MIN_MATCH		LZB_MIN_MATCH
 #define LZ_NEAR			8191	/* distances below 8192 + 1 */
+#define LZ_ALPHA_FAR_MIN	5	/* an XXXA copy from further back */
 #define LZ_MAX_DISTANCE		(65535 + LZ_NEAR + 1)
 #define LZ_HASH_LOG		16
 #define LZ_HASH_SIZE		(1u << LZ_HASH_LOG)
@@ -66,25 +74,40 @@ enc_lz_free(struct enc_lz *ez)
 	free(ez);
 }
 
-size_t
-enc_lz_bound(uint32_t width, uint32_t height)
+/* The stream's bytes at most: header, literals of bpp bytes a pixel and
+ * a control byte per 32 of them; 0 for bad dimensions. */
+static size_t
+enc_lz_stream_bound(uint32_t width, uint32_t height, unsigned bpp)
 {
 	uint64_t n = (uint64_t)width * height;
 
 	if (width == 0 || height == 0 || width > ENC_MAX_DIM ||
 	    height > ENC_MAX_DIM)
 		return 0;
-	/* Literals: 3 bytes a pixel and a control byte per 32 of them. */
-	return (size_t)(4 + LZ_HEADER + n * 3 + (n + LZ_MAX_LITERALS - 1) /
+	return (size_t)(LZ_HEADER + n * bpp + (n + LZ_MAX_LITERALS - 1) /
 	    LZ_MAX_LITERALS);
 }
 
-/* A copy of len (>= LZ_MIN_MATCH) pixels from dist back, at o; the bytes
- * used (at most 7 + len / 255). */
-static size_t
-enc_lz_copy(uint8_t *o, size_t len, size_t dist)
+size_t
+enc_lz_bound(uint32_t width, uint32_t height)
 {
-	size_t stored = len - 1, d = dist - 1, k = 0, rest;
+	size_t b = enc_lz_stream_bound(width, height, 3);
+
+	return b == 0 ? 0 : 4 + b;
+}
+
+size_t
+enc_lz_alpha_bound(uint32_t width, uint32_t height)
+{
+	return enc_lz_stream_bound(width, height, 1);
+}
+
+/* A copy of len (>= LZ_MIN_MATCH) pixels from dist back, at o, its
+ * length stored less bias; the bytes used (at most 7 + len / 255). */
+static size_t
+enc_lz_copy(uint8_t *o, size_t len, size_t dist, size_t bias)
+{
+	size_t stored = len - bias, d = dist - 1, k = 0, rest;
 	uint8_t far = d >= LZ_NEAR;
 
 	if (stored < 6)
@@ -106,15 +129,48 @@ enc_lz_copy(uint8_t *o, size_t len, size_t dist)
 	return k;
 }
 
-int
-enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
-    struct spd_err *err)
+/* The alpha bytes of src, row after row, into px. */
+static void
+enc_lz_pack_alpha(const struct enc_src *src, uint32_t *px)
 {
-	size_t bound, n, i, lit = 0, len, ref, start;
+	const uint8_t *row;
+	uint32_t x, y;
+
+	for (y = 0; y < src->es_height; y++) {
+		row = src->es_data + (size_t)y * src->es_stride;
+		for (x = 0; x < src->es_width; x++)
+			*px++ = row[x * 4 + 3];
+	}
+}
+
+/* n literal alpha bytes (1..LZ_MAX_LITERALS) from p, at o; the bytes
+ * used (1 + n). */
+static size_t
+enc_lz_alpha_literals(uint8_t *o, const uint32_t *p, size_t n)
+{
+	size_t i;
+
+	o[0] = (uint8_t)(n - 1);
+	for (i = 0; i < n; i++)
+		o[1 + i] = (uint8_t)p[i];
+	return 1 + n;
+}
+
+/*
+ * Append to out the LZ stream (header, literals and copies) of src's
+ * colour (alpha 0) or of its alpha bytes (alpha 1, XXXA), at most bound
+ * bytes; *olen its length.  0, or -1 with err set and out unchanged.
+ */
+static int
+enc_lz_stream(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
+    int alpha, size_t bound, size_t *olen, struct spd_err *err)
+{
+	size_t n, i, lit = 0, len, ref, start, bias = alpha ? 3 : 1;
+	size_t (*literals)(uint8_t *, const uint32_t *, size_t) =
+	    alpha ? enc_lz_alpha_literals : lzb_literals;
 	uint32_t *px, h;
 	uint8_t *o, *base;
 
-	bound = enc_lz_bound(src->es_width, src->es_height);
 	if (bound == 0 || src->es_stride < (size_t)src->es_width * 4)
 		return spd_err_set(err, "lz: %ux%u image with stride %zu",
 		    src->es_width, src->es_height, src->es_stride);
@@ -127,15 +183,18 @@ enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
 		ez->ez_cap = n;
 	}
 	px = ez->ez_px;
-	lzb_pack(src, px);
+	if (alpha)
+		enc_lz_pack_alpha(src, px);
+	else
+		lzb_pack(src, px);
 	start = out->ob_len;
 	if ((base = obuf_append_space(out, bound)) == NULL)
 		return spd_err_set(err, "lz: output of up to %zu bytes over "
 		    "its cap", bound);
-	o = base + 4;
+	o = base;
 	lzb_put32(o, LZ_MAGIC);
 	lzb_put32(o + 4, LZ_VERSION);
-	lzb_put32(o + 8, LZ_TYPE_RGB32);
+	lzb_put32(o + 8, alpha ? LZ_TYPE_XXXA : LZ_TYPE_RGB32);
 	lzb_put32(o + 12, src->es_width);
 	lzb_put32(o + 16, src->es_height);
 	lzb_put32(o + 20, src->es_width * 4);
@@ -164,19 +223,22 @@ enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
 				    px[i + len])
 					len++;
 		}
-		if (len < LZ_MIN_MATCH) {
+		/* A one-byte pixel's far copy takes 4 bytes: shorter than 5
+		 * it would cost more than the literals (and the bound). */
+		if (len < LZ_MIN_MATCH || (alpha && len < LZ_ALPHA_FAR_MIN &&
+		    i - ref - 1 >= LZ_NEAR)) {
 			if (++lit == LZ_MAX_LITERALS || i + 1 == n) {
-				o += lzb_literals(o, px + i + 1 - lit, lit);
+				o += literals(o, px + i + 1 - lit, lit);
 				lit = 0;
 			}
 			i++;
 			continue;
 		}
 		if (lit > 0) {
-			o += lzb_literals(o, px + i - lit, lit);
+			o += literals(o, px + i - lit, lit);
 			lit = 0;
 		}
-		o += enc_lz_copy(o, len, i - ref);
+		o += enc_lz_copy(o, len, i - ref, bias);
 		/* Positions inside the copy join the table only at its end:
 		 * fastlz's trade of ratio for speed. */
 		i += len;
@@ -187,12 +249,36 @@ enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
 			    1;
 		}
 	}
-	/* The u32 LE size, then the stream; the rest of the reserve goes. */
-	len = (size_t)(o - (base + 4));
-	base[0] = (uint8_t)len;
-	base[1] = (uint8_t)(len >> 8);
-	base[2] = (uint8_t)(len >> 16);
-	base[3] = (uint8_t)(len >> 24);
-	obuf_truncate(out, start + 4 + len);
+	/* The rest of the reserve goes. */
+	*olen = (size_t)(o - base);
+	obuf_truncate(out, start + *olen);
 	return 0;
+}
+
+int
+enc_lz_encode(struct enc_lz *ez, struct obuf *out, const struct enc_src *src,
+    struct spd_err *err)
+{
+	size_t start = out->ob_len, len;
+
+	/* The u32 LE size, then the stream. */
+	if (obuf_append_space(out, 4) == NULL)
+		return spd_err_set(err, "lz: output over its cap");
+	if (enc_lz_stream(ez, out, src, 0, enc_lz_stream_bound(src->es_width,
+	    src->es_height, 3), &len, err) != 0) {
+		obuf_truncate(out, start);
+		return -1;
+	}
+	obuf_patch_u32le(out, start, (uint32_t)len);
+	return 0;
+}
+
+int
+enc_lz_encode_alpha(struct enc_lz *ez, struct obuf *out,
+    const struct enc_src *src, struct spd_err *err)
+{
+	size_t len;
+
+	return enc_lz_stream(ez, out, src, 1, enc_lz_alpha_bound(
+	    src->es_width, src->es_height), &len, err);
 }

@@ -5,7 +5,8 @@
  * Lossless: QUIC for what enc_classify() finds natural, LZ4 for the
  * rest (LZ to clients without LZ4, GLZ with image-compression glz),
  * plain bitmaps when asked; lossy:
- * JPEG, for what it calls a photograph when the display allows it.
+ * JPEG, for what it calls a photograph when the display allows it, and
+ * JPEG_ALPHA for one with alpha that a drawing blends in.
  *
  * Each encoder appends to an obuf the bytes of a SpiceImage that follow its
  * 18-byte descriptor, for one kind of image type; the caller writes the
@@ -124,6 +125,15 @@ size_t	 enc_lz_bound(uint32_t width, uint32_t height);
 int	 enc_lz_encode(struct enc_lz *, struct obuf *out,
 	    const struct enc_src *src, struct spd_err *err);
 
+/* Most bytes enc_lz_encode_alpha() appends, or 0 as for enc_lz4_bound(). */
+size_t	 enc_lz_alpha_bound(uint32_t width, uint32_t height);
+
+/* Append the LZ XXXA stream of src's alpha bytes (header and items, no
+ * size before it: JPEG_ALPHA's alpha plane), which decodes to them
+ * exactly.  Returns 0, or -1 with err set and out unchanged. */
+int	 enc_lz_encode_alpha(struct enc_lz *, struct obuf *out,
+	    const struct enc_src *src, struct spd_err *err);
+
 struct enc_glz;
 
 /* Images a GLZ window holds at most, whatever their size. */
@@ -168,6 +178,15 @@ void	 enc_jpeg_free(struct enc_jpeg *);
  * Returns 0, or -1 with err set and out unchanged. */
 int	 enc_jpeg_encode(struct enc_jpeg *, struct obuf *out,
 	    const struct enc_src *src, int quality, struct spd_err *err);
+
+/* Append the SPICE_IMAGE_TYPE_JPEG_ALPHA data of src (its alpha bytes
+ * count): u8 flags (TOP_DOWN), u32 LE jpeg_size, u32 LE data_size, then
+ * data_size bytes: the JFIF stream of its colour (4:2:0, quality
+ * 1..100) and the LZ XXXA stream of its alpha (exact).  Returns 0, or -1
+ * with err set and out unchanged. */
+int	 enc_jpeg_alpha_encode(struct enc_jpeg *, struct enc_lz *,
+	    struct obuf *out, const struct enc_src *src, int quality,
+	    struct spd_err *err);
 
 /* Images narrower or lower than this are never called photographs. */
 #define ENC_PHOTO_MIN		32

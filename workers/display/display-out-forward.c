@@ -112,8 +112,8 @@ dout_extent_px(pixman_region32_t *r)
 struct dout_img {
 	pixman_image_t	*di_img;
 	int		 di_alpha;
-	struct obuf	 di_data[DOUT_GLZ + 1];
-	int		 di_state[DOUT_GLZ + 1];
+	struct obuf	 di_data[DOUT_NCODECS];
+	int		 di_state[DOUT_NCODECS];
 };
 
 /* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
@@ -153,7 +153,7 @@ dout_img_init(struct dout_img *di, pixman_image_t *img, int alpha)
 	memset(di, 0, sizeof(*di));
 	di->di_img = img;
 	di->di_alpha = alpha;
-	for (i = 0; i <= DOUT_GLZ; i++)
+	for (i = 0; i < DOUT_NCODECS; i++)
 		obuf_init(&di->di_data[i]);
 }
 
@@ -162,7 +162,7 @@ dout_img_fini(struct dout_img *di)
 {
 	unsigned i;
 
-	for (i = 0; i <= DOUT_GLZ; i++)
+	for (i = 0; i < DOUT_NCODECS; i++)
 		obuf_free(&di->di_data[i]);
 }
 
@@ -178,10 +178,14 @@ dout_img_fini(struct dout_img *di)
  * (1 is returned) when dc holds it.  *id is its name in dc's cache (0:
  * none), the ids dc must drop first go to evicted (*n of them).  -1 when
  * it cannot be encoded (logged; dout_abort_images() undoes the rest).
+ * With lossy_ok (the drawing mixes its source linearly), a photograph
+ * goes as JPEG, or JPEG_ALPHA with alpha, where dc's link takes JPEG
+ * (*lossy set): never with CACHE_ME, since a name stands for exact
+ * pixels.
  */
 static int
 dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
-    uint64_t *id, uint64_t *evicted, int *n)
+    int lossy_ok, int *lossy, uint64_t *id, uint64_t *evicted, int *n)
 {
 	struct dout *d = dc->dc_dout;
 	struct enc_src src;
@@ -195,14 +199,27 @@ dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
 	all.x2 = pixman_image_get_width(di->di_img);
 	all.y2 = pixman_image_get_height(di->di_img);
 	render_box_src(di->di_img, &all, &src);
-	if (di->di_alpha)
+	*lossy = lossy_ok && dout_codec(dc, di->di_img, &all, 1) == DOUT_JPEG;
+	if (*lossy) {
+		codec = di->di_alpha ? DOUT_JPEG_ALPHA : DOUT_JPEG;
+		*n = 0;
+		*id = dcache_hash(&src) ^ tag;
+		if (dcache_has(&dc->dc_pixmaps, *id)) {
+			*lossy = 0;
+			ddraw_put_image_desc(ob, *id,
+			    SPICE_IMAGE_TYPE_FROM_CACHE, 0, src.es_width,
+			    src.es_height);
+			return 1;
+		}
+		*id = 0;
+	} else if (di->di_alpha)
 		codec = chan_has_cap(dc->dc_chan,
 		    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ? DOUT_LZ4 :
 		    DOUT_BITMAP;
 	else if ((codec = dout_codec(dc, di->di_img, &all, 0)) == DOUT_GLZ)
 		codec = dout_codec_no_glz(dc);
-	if (dout_cache_lookup(dc, &src, (uint64_t)all.x2 * (uint64_t)all.y2,
-	    tag, id, evicted, n)) {
+	if (!*lossy && dout_cache_lookup(dc, &src, (uint64_t)all.x2 *
+	    (uint64_t)all.y2, tag, id, evicted, n)) {
 		ddraw_put_image_desc(ob, *id, SPICE_IMAGE_TYPE_FROM_CACHE, 0,
 		    src.es_width, src.es_height);
 		return 1;
@@ -210,8 +227,8 @@ dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
 	m = &di->di_data[codec];
 	if (di->di_state[codec] == 0) {
 		if (dout_encode(d, m, &src, codec, NULL, &err) != 0 ||
-		    (di->di_alpha && enc_label_rgba(m, 0,
-		    dout_image_type[codec], &err) != 0)) {
+		    (di->di_alpha && codec != DOUT_JPEG_ALPHA &&
+		    enc_label_rgba(m, 0, dout_image_type[codec], &err) != 0)) {
 			log_warn("display \"%s\": %ux%u image of a drawing: %s",
 			    d->d_wk->wk_display, src.es_width, src.es_height,
 			    err.msg);
@@ -289,12 +306,13 @@ dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
 /*
  * A drawing of one image for client dc: DRAW_TRANSPARENT or
  * DRAW_ALPHA_BLEND (a blend), DRAW_COPY with a raster operation,
- * DRAW_ROP3 or DRAW_OPAQUE (dd_op), its image from dout_put_image.  0, or
- * -1 when it could not be built (logged): then dc gets the area as
- * damage.
+ * DRAW_ROP3 or DRAW_OPAQUE (dd_op), its image from dout_put_image (lossy
+ * only for an alpha blend: *lossy).  0, or -1 when it could not be built
+ * (logged): then dc gets the area as damage.
  */
 static int
-dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd)
+dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd,
+    int *lossy)
 {
 	struct obuf *ob = &dc->dc_dout->d_enc;
 	uint64_t id, ev[DCACHE_MAX], *evp = ev;
@@ -328,7 +346,9 @@ dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd)
 		    &pat_at, dd->dd_ropd);
 		break;
 	}
-	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], &id, ev, &n)) < 0) {
+	/* A colour key must meet the very colours it was given. */
+	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], dd->dd_op == 0 &&
+	    dd->dd_key == NULL, lossy, &id, ev, &n)) < 0) {
 		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
 		return -1;
 	}
@@ -340,29 +360,32 @@ dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd)
 }
 
 /* DRAW_COMPOSITE of dd for client dc (one that announced the cap), its
- * source and mask from dout_put_image.  0, or -1 as dout_send_one_image. */
+ * source (lossy where it may be: *lossy) and its mask (exact: the shape of
+ * glyphs and edges) from dout_put_image.  0, or -1 as
+ * dout_send_one_image. */
 static int
-dout_send_composite(struct dout_client *dc, const struct dout_draw *dd)
+dout_send_composite(struct dout_client *dc, const struct dout_draw *dd,
+    int *lossy)
 {
 	struct obuf *ob = &dc->dc_dout->d_enc;
 	uint64_t id[2] = { 0, 0 }, ev0[DCACHE_MAX], ev1[DCACHE_MAX];
 	uint64_t *evp[2] = { ev0, ev1 };
-	int rc[2] = { -1, -1 }, n[2] = { 0, 0 }, i;
+	int rc[2] = { -1, -1 }, n[2] = { 0, 0 }, i, exact;
 	size_t mask_at = 0;
 
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	ddraw_composite(ob, dd->dd_area, dd->dd_bbox, dd->dd_comp,
 	    dd->dd_img[1] != NULL, &mask_at);
-	if ((rc[0] = dout_put_image(dc, ob, dd->dd_img[0], &id[0], ev0,
-	    &n[0])) < 0) {
+	if ((rc[0] = dout_put_image(dc, ob, dd->dd_img[0], 1, lossy, &id[0],
+	    ev0, &n[0])) < 0) {
 		dout_abort_images(dc, 1, rc, id, evp, n);
 		return -1;
 	}
 	if (dd->dd_img[1] != NULL) {
 		ddraw_point_here(ob, mask_at);
-		rc[1] = dout_put_image(dc, ob, dd->dd_img[1], &id[1], ev1,
-		    &n[1]);
+		rc[1] = dout_put_image(dc, ob, dd->dd_img[1], 0, &exact,
+		    &id[1], ev1, &n[1]);
 		/* The mask's room in the cache must not have cost the
 		 * source's name (a cache too small for both). */
 		for (i = 0; rc[1] >= 0 && i < n[1]; i++)
@@ -377,14 +400,17 @@ dout_send_composite(struct dout_client *dc, const struct dout_draw *dd)
 	    dd->dd_img[1] != NULL ? 2 : 1, rc, id, evp, n);
 }
 
-/* Send dd to dc: 0, or -1 when it could not be built. */
+/* Send dd to dc (*lossy set when an image went lossy): 0, or -1 when it
+ * could not be built. */
 static int
-dout_send_draw(struct dout_client *dc, const struct dout_draw *dd)
+dout_send_draw(struct dout_client *dc, const struct dout_draw *dd,
+    int *lossy)
 {
+	*lossy = 0;
 	if (dd->dd_comp != NULL)
-		return dout_send_composite(dc, dd);
+		return dout_send_composite(dc, dd, lossy);
 	if (dd->dd_img[0] != NULL)
-		return dout_send_one_image(dc, dd);
+		return dout_send_one_image(dc, dd, lossy);
 	if (dd->dd_text != NULL) {
 		ddraw_text(chan_msg_begin(dc->dc_chan,
 		    SPICE_MSG_DISPLAY_DRAW_TEXT), dd->dd_area, dd->dd_text,
@@ -416,6 +442,7 @@ dout_forward(struct dout *d, const pixman_region32_t *damage,
     const pixman_region32_t *exact, int box_ok, const struct dout_draw *dd)
 {
 	struct dout_client *dc, *next;
+	int lossy;
 
 	dout_cache_clear(d);
 	for (dc = TAILQ_FIRST(&d->d_clients); dc != NULL; dc = next) {
@@ -429,13 +456,15 @@ dout_forward(struct dout *d, const pixman_region32_t *damage,
 			continue;
 		}
 		dc->dc_busy++;
-		if (dout_send_draw(dc, dd) != 0)
+		if (dout_send_draw(dc, dd, &lossy) != 0)
 			dout_damage_client(dc, damage);
 		else if (!dc->dc_dead) {
 			if (exact != NULL)
 				pixman_region32_subtract(&dc->dc_damage,
 				    &dc->dc_damage, (pixman_region32_t *)exact);
 			dout_lossy_drawn(dc, damage, exact, dd->dd_linear);
+			if (lossy)
+				dout_lossy_add(dc, damage);
 		}
 		dout_client_unbusy(dc);
 	}

@@ -172,13 +172,14 @@ dout_codec(struct dout_client *dc, pixman_image_t *prim,
 	}
 }
 
-const uint8_t dout_image_type[DOUT_GLZ + 1] = {
+const uint8_t dout_image_type[DOUT_NCODECS] = {
 	[DOUT_BITMAP] = SPICE_IMAGE_TYPE_BITMAP,
 	[DOUT_LZ4] = SPICE_IMAGE_TYPE_LZ4,
 	[DOUT_QUIC] = SPICE_IMAGE_TYPE_QUIC,
 	[DOUT_LZ] = SPICE_IMAGE_TYPE_LZ_RGB,
 	[DOUT_JPEG] = SPICE_IMAGE_TYPE_JPEG,
 	[DOUT_GLZ] = SPICE_IMAGE_TYPE_GLZ_RGB,
+	[DOUT_JPEG_ALPHA] = SPICE_IMAGE_TYPE_JPEG_ALPHA,
 };
 
 /* The fixed part of a DRAW_COPY of box b, its image's descriptor after
@@ -236,6 +237,9 @@ dout_encode(struct dout *d, struct obuf *ob, const struct enc_src *src,
 	case DOUT_JPEG:
 		return enc_jpeg_encode(d->d_jpeg, ob, src, ENC_JPEG_QUALITY,
 		    err);
+	case DOUT_JPEG_ALPHA:
+		return enc_jpeg_alpha_encode(d->d_jpeg, d->d_lz, ob, src,
+		    ENC_JPEG_QUALITY, err);
 	case DOUT_LZ4:
 		return enc_lz4_encode(d->d_lz4, ob, src, err);
 	case DOUT_QUIC:

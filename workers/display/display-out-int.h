@@ -27,6 +27,9 @@ enum dout_codec {
 	DOUT_JPEG,		/* lossy, for photographs when allowed */
 	DOUT_GLZ,		/* lossless, encoded for one client (its
 				   window): never shared nor cached */
+	DOUT_JPEG_ALPHA,	/* lossy colour, exact alpha: a forwarded
+				   drawing's source with alpha */
+	DOUT_NCODECS
 };
 
 /* How a client gets lossless images: image-compression and its caps. */
@@ -155,7 +158,7 @@ void	dout_client_unbusy(struct dout_client *dc);
 /* display-out-image.c */
 
 /* SpiceImageType of each dout_codec. */
-extern const uint8_t dout_image_type[DOUT_GLZ + 1];
+extern const uint8_t dout_image_type[DOUT_NCODECS];
 /* Drop the images encoded for other viewers: the primary changed. */
 void	dout_cache_clear(struct dout *d);
 /* Whether TCP measured dc's link below the WAN rate. */
@@ -195,6 +198,9 @@ int	dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 /* Box b went to dc as JPEG (lossy) or losslessly. */
 void	dout_lossy_sent(struct dout_client *dc, const pixman_box32_t *b,
 	    int lossy);
+/* A drawing went to dc on area with a lossy source: its result there is
+ * lossy. */
+void	dout_lossy_add(struct dout_client *dc, const pixman_region32_t *area);
 /* A drawing went to dc on area, its result there independent of what was
  * there on exact (NULL: none), elsewhere linear in it (glyphs, blends,
  * composites) or, not linear, a raster operation: lossy pixels that one

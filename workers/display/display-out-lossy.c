@@ -86,6 +86,14 @@ dout_lossy_sent(struct dout_client *dc, const pixman_box32_t *b, int lossy)
 }
 
 void
+dout_lossy_add(struct dout_client *dc, const pixman_region32_t *area)
+{
+	pixman_box32_t b = *pixman_region32_extents((pixman_region32_t *)area);
+
+	dout_lossy_sent(dc, &b, 1);
+}
+
+void
 dout_lossy_drawn(struct dout_client *dc, const pixman_region32_t *area,
     const pixman_region32_t *exact, int linear)
 {

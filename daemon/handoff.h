@@ -45,11 +45,11 @@ int	handoff_save(struct display *ds, size_t n, uint32_t conn_counter);
  * written again at the next turn of the loop after any change of what
  * runs (svc_changed()), or HO_STANDBY_MS after the last write within a
  * burst of changes, but at the next turn whatever the burst after a
- * session began (svc_changed_now()).  A supervisor that dies (a crash,
- * kill -9, the watchdog) is restarted by systemd and adopts it as after a
- * restart: the sessions whose workers it names go on; one begun in the
- * turn of the loop that crashed ends, and channels linked to a session
- * since the last write serve on unrecorded.  Its in-flight copies keep the sockets it names open
+ * session began or a channel linked (svc_changed_now()).  A supervisor
+ * that dies (a crash, kill -9, the watchdog) is restarted by systemd and
+ * adopts it as after a restart: the sessions whose workers it names go
+ * on; one begun, or a channel linked, in the turn of the loop that
+ * crashed is not in it (the channel serves on unrecorded).  Its in-flight copies keep the sockets it names open
  * meanwhile, so what the supervisor drops is also signalled (workers get
  * SIGTERM) rather than left to notice a close.  conn_counter and keep
  * (keep-sessions) are read at each write.  -1 if out of memory.

@@ -25,8 +25,8 @@ void	svc_status(void);
  * producer handed over): call the hook set with svc_on_change(), which
  * is how the modules that make the changes tell handoff-save.c without
  * calling it (it calls them).  svc_changed_now() for a change that must
- * not wait for the end of a burst of them (a session begun): the hook
- * gets at_once set. */
+ * not wait for the end of a burst of them (a session begun, a channel
+ * linked): the hook gets at_once set. */
 void	svc_changed(void);
 void	svc_changed_now(void);
 void	svc_on_change(void (*hook)(int at_once));

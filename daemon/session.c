@@ -406,7 +406,10 @@ session_chan_add(struct session *s, uint32_t conn, const struct link_info *li)
 	snprintf(sc->sc_peer, sizeof(sc->sc_peer), "%s", li->client.peer);
 	sc->sc_since = time(NULL);
 	TAILQ_INSERT_TAIL(&s->s_chans, sc, sc_entry);
-	svc_changed();
+	/* Kept at once, as a session's start: a channel missing from the
+	 * record would serve on after a crash with no supervisor that
+	 * knows of it (its relay stopped by none). */
+	svc_changed_now();
 }
 
 static void

@@ -21,9 +21,9 @@ works.  A second restart hands over the workers the first adopted, and
 the session of a login under way at SIGTERM, which it lets finish (for
 up to link-timeout: this one takes 1.5 s; a
 signal while spiced waits for the fd store to confirm is no failure); then
-the supervisor is killed (kill -9) 20 ms after two logins in a row and
-the next one adopts the standby it kept in the store, both sessions
-included.
+the supervisor is killed (kill -9) 20 ms after two logins in a row and a
+channel joining the first, and the next one adopts the standby it kept
+in the store, both sessions and that channel included.
 With keep-sessions = no (a reload), SIGTERM makes that supervisor stop
 them itself, not its children, and wait for them before it exits.
 (131 and 180 drop the fd store as `systemctl stop` does: every worker
@@ -208,6 +208,10 @@ def main():
     t0 = time.monotonic()
     late2 = rawspice.open_session(sp.port, "pw")
     sp.wait_log(r"session %d started" % late2.session_id, 5, mark)
+    # ... and a channel that joins the first of them within that burst.
+    res, joined = rawlink.link(sp.port, "pw", rawlink.CHANNEL_CURSOR, late.session_id, keep=True)
+    check(res == 0, "cursor link: %s" % rawlink.ERR.get(res, res))
+    sp.wait_log(r"session %d: channel type 4 from" % late.session_id, 5, mark)
     time.sleep(0.02)
     sp.proc.kill()
     print("kill -9 %.0f ms after the first of two logins" % ((time.monotonic() - t0) * 1000))
@@ -217,7 +221,12 @@ def main():
         frames_flow(c, "frames while the killed supervisor is gone")
     sp.restart(activate=store.activate())
     sp.wait_log(r'display "t": 5 sessions kept from the previous run', 5, mark)
+    kept = {s["id"]: len(s["channels"]) for disp in sp.list_json()["displays"]
+            for s in disp["sessions"]}
+    check(kept.get(late.session_id) == 2 and kept.get(late2.session_id) == 1,
+          "the late sessions' channels after kill -9: %r" % kept)
     mark = sp.log_mark()
+    joined.close()
     late.close()
     late2.close()
     sp.wait_log(r"session %d ended" % late.session_id, 10, mark)

@@ -32,7 +32,7 @@ SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  x11-apps xauth x11-utils x11-xserver-utils xterm xdotool xclip
  python3-xlib xserver-xorg-core xserver-xorg-video-dummy x11-xkb-utils
  qemu-system-x86 dbus-daemon libdrm-dev mmdebstrap systemd-container
- libnss3-tools pulseaudio pulseaudio-utils"
+ libnss3-tools pulseaudio pulseaudio-utils iproute2"
 
 # The benchmarks' references: libspice-server (make bench-e2e) and Xspice
 # (make bench-x11).  Not needed to build or test spiced.

@@ -139,11 +139,12 @@ _Static_assert(DOUT_DRAW_COPY_FIELDS + 4 == DOUT_DRAW_COPY_FIXED,
  * changes) to dc, if it is still open. */
 void	dout_send_small(struct dout_client *dc, uint16_t type,
 	    const void *body, size_t len);
-/* Send dc the next band (at most about maxbytes of pixels) of the first
- * rectangle of from (its damage, or its lossy pixels again with lossy_ok
- * 0), removed from from; returns the pixels' bytes it covered. */
+/* Send dc the next band of the first rectangle of from (its damage; or,
+ * refresh set, its lossy pixels again, lossless), removed from from:
+ * maxbytes of pixels, more for a photograph but in a refresh, in whole
+ * DOUT_BAND_ALIGN rows; returns the pixels' bytes it covered. */
 size_t	dout_send_band(struct dout_client *dc, pixman_image_t *prim,
-	    pixman_region32_t *from, size_t maxbytes, int lossy_ok);
+	    pixman_region32_t *from, size_t maxbytes, int refresh);
 /* r grown (to a grid, at last to its extents) until it has at most
  * DOUT_MAX_RECTS rectangles. */
 void	dout_region_bound(pixman_region32_t *r);

@@ -6,7 +6,7 @@
  * once the display has been quiet for that viewer a while.
  *
  * A raster operation that reads the destination (an XOR, an AND with a
- * mask) turns a level off by one into one off by a hundred (127 and 128
+ * mask) turns a level off by one into one off by up to 255 (127 and 128
  * differ in every bit), so the lossy pixels under it go again as an
  * image of the result, as the reference server sends a drawing's lossy
  * dependencies losslessly before it.  Glyphs, blends and composites mix
@@ -194,7 +194,7 @@ dout_refine_step(struct dout_client *dc, pixman_image_t *prim)
 	if (pixman_region32_not_empty(&dc->dc_lossy) &&
 	    chan_can_send(dc->dc_chan) && chan_idle(dc->dc_chan))
 		(void)dout_send_band(dc, prim, &dc->dc_lossy,
-		    dout_refine_bytes(dc), 0);
+		    dout_refine_bytes(dc), 1);
 	if (dc->dc_dead)
 		return;
 	if (!pixman_region32_not_empty(&dc->dc_lossy)) {

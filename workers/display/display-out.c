@@ -225,7 +225,7 @@ static const uint32_t dout_pref_flags[] = {
 
 size_t
 dout_send_band(struct dout_client *dc, pixman_image_t *prim,
-    pixman_region32_t *from, size_t maxbytes, int lossy_ok)
+    pixman_region32_t *from, size_t maxbytes, int refresh)
 {
 	pixman_region32_t sent;
 	pixman_box32_t *rects, band;
@@ -238,17 +238,19 @@ dout_send_band(struct dout_client *dc, pixman_image_t *prim,
 	band = rects[0];
 	rowbytes = (size_t)(band.x2 - band.x1) * 4;
 	/* A photograph is sent in fewer bytes than its pixels take, so its
-	 * bands may cover more (see DOUT_QUIC_BAND_FACTOR). */
-	switch (dout_codec(dc, prim, &band, lossy_ok)) {
-	case DOUT_JPEG:
-		maxbytes *= DOUT_JPEG_BAND_FACTOR;
-		break;
-	case DOUT_QUIC:
-		maxbytes *= DOUT_QUIC_BAND_FACTOR;
-		break;
-	default:
-		break;
-	}
+	 * bands may cover more (see DOUT_QUIC_BAND_FACTOR); a refresh's are
+	 * sized for the link's time already. */
+	if (!refresh)
+		switch (dout_codec(dc, prim, &band, 1)) {
+		case DOUT_JPEG:
+			maxbytes *= DOUT_JPEG_BAND_FACTOR;
+			break;
+		case DOUT_QUIC:
+			maxbytes *= DOUT_QUIC_BAND_FACTOR;
+			break;
+		default:
+			break;
+		}
 	/* maxbytes rounded up to whole 16-row blocks, the height of a JPEG
 	 * block row at 4:2:0: a picture sent in bands is then cut into the
 	 * same blocks as if it went whole, and a JPEG band's last blocks
@@ -258,7 +260,7 @@ dout_send_band(struct dout_client *dc, pixman_image_t *prim,
 	if ((size_t)(band.y2 - band.y1) > rows)
 		band.y2 = band.y1 + (int32_t)rows;
 	/* A band that cannot be encoded is dropped, not retried forever. */
-	(void)dout_send_box(dc, prim, &band, lossy_ok);
+	(void)dout_send_box(dc, prim, &band, !refresh);
 	if (dc->dc_dead)
 		return rowbytes * (size_t)(band.y2 - band.y1);
 	pixman_region32_init_rect(&sent, band.x1, band.y1,
@@ -294,7 +296,7 @@ dout_client_flush(struct dout_client *dc)
 			break;
 		}
 		done = dout_send_band(dc, prim, &dc->dc_damage,
-		    DOUT_BAND_BYTES, 1);
+		    DOUT_BAND_BYTES, 0);
 		budget = done >= budget ? 0 : budget - done;
 	}
 	if (!dc->dc_dead && dc->dc_need_mark &&

@@ -18,10 +18,10 @@
  * whose link is slow, spiced sends it again in the codec the viewer gets
  * for lossless images a second after its last JPEG, once it is owed
  * nothing else, a band at a time when its link has sent all it had (so
- * that an update made meanwhile waits behind one band at most): a
- * photograph goes small first and sharp when the link is free, as VNC's
- * lossless refresh does.  Under "always" lossy is what the operator
- * asked for, and it stays.
+ * that an update made meanwhile finds at most one band ahead of it that
+ * TCP has not sent): a photograph goes small first and sharp when the
+ * link is free, as VNC's lossless refresh does.  Under "always" lossy is
+ * what the operator asked for, and it stays.
  */
 #include <spice/protocol.h>
 

@@ -4,7 +4,8 @@
  * viewers (struct dout_client) and what they are sent from (struct dout).
  * display-out.c keeps the viewers and their messages, display-out-image.c
  * makes and sends images of the primary, display-out-stream.c the video
- * stream, display-out-forward.c the drawings forwarded as they were made.
+ * stream, display-out-forward.c the drawings forwarded as they were made,
+ * display-out-lossy.c what each viewer holds lossy and its refresh.
  * Not for other modules: display-out.h is their contract.
  */
 #ifndef SPICED_DISPLAY_OUT_INT_H

@@ -4,7 +4,9 @@
  * sending it at their pace, moves as COPY_BITS, the primary and its
  * heads); contracts in display-out.h.  Images are made in
  * display-out-image.c, the video stream sent in display-out-stream.c,
- * forwarded drawings in display-out-forward.c (display-out-int.h).
+ * forwarded drawings in display-out-forward.c, and what each viewer holds
+ * as JPEG made it kept and refreshed in display-out-lossy.c
+ * (display-out-int.h).
  *
  * Protocol facts from SPICE-NOTES 3.2 (message layouts, start sequence),
  * 4.1/4.2 (images) and 9 (what must not hurt us).  Deviations from the

@@ -60,16 +60,15 @@ chan_link_rate(struct chan *c)
 int
 chan_idle(const struct chan *c)
 {
-	uint64_t acked;
-	uint32_t notsent;
+	int delivered;
 
 	if (chan_outq(c) != 0)
 		return 0;
 	/* Not TCP (a UNIX socket, a relay's): the queue is all we see. */
 	if (c->c_fd < 0 || c->c_info.transport == IPC_TRANSPORT_RELAYED ||
-	    tcp_progress(c->c_fd, &acked, &notsent) != 0)
+	    (delivered = tcp_delivered(c->c_fd)) < 0)
 		return 1;
-	return notsent == 0;
+	return delivered;
 }
 
 /* After a write wakeup that wrote n bytes: while the kernel keeps

@@ -71,8 +71,10 @@ void	 chan_set_ack(struct chan *, uint32_t window);
 int	 chan_can_send(const struct chan *);
 /* Bytes queued for the client and not yet written. */
 size_t	 chan_outq(const struct chan *);
-/* 1 if nothing is waiting to go to the client: the queue empty and, on
- * TCP, every byte written on its way (none held back by the kernel). */
+/* 1 if nothing is on its way to the client: the queue empty and, on
+ * TCP, every byte written acknowledged (none held back by the kernel,
+ * none in a queue on the way: a byte TCP has sent may still wait in a
+ * router's, or a local qdisc's, queue in front of the next one). */
 int	 chan_idle(const struct chan *);
 /* The client link's bandwidth in bytes/s: the lower of what TCP last
  * measured while the link, not spiced, was the limit (TCP_INFO's delivery

@@ -43,3 +43,17 @@ tcp_progress(int fd, uint64_t *acked, uint32_t *notsent)
 	*notsent = ti.tcpi_notsent_bytes;
 	return 0;
 }
+
+int
+tcp_delivered(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_notsent_bytes) +
+	    sizeof(ti.tcpi_notsent_bytes))
+		return -1;
+	return ti.tcpi_notsent_bytes == 0 && ti.tcpi_unacked == 0;
+}

@@ -17,5 +17,9 @@ uint64_t	tcp_rate(int fd);
  * (waiting for the window: the link or the peer is the limit).  0, or
  * -1 when fd is not a TCP socket. */
 int		tcp_progress(int fd, uint64_t *acked, uint32_t *notsent);
+/* 1 when every byte written to fd has been acknowledged (nothing waits
+ * in the socket, a queue on the way or the link), 0 when some has not,
+ * -1 when fd is not a TCP socket. */
+int		tcp_delivered(int fd);
 
 #endif

@@ -621,8 +621,9 @@ test_outq_bound(void)
 	fx_close(&fx);
 }
 
-/* On TCP a connection is idle only once the kernel has sent what it was
- * given: not while the bytes wait in its buffer, the queue empty. */
+/* On TCP a connection is idle only once what it was given is delivered
+ * (acknowledged): not while the bytes wait in the kernel's buffer, the
+ * queue empty. */
 static void
 test_idle_tcp(void)
 {

@@ -17,9 +17,10 @@
  * over.  Under jpeg-wan-compression=auto, where JPEG is for a viewer
  * whose link is slow, spiced sends it again in the codec the viewer gets
  * for lossless images a second after its last JPEG, once it is owed
- * nothing else, a band at a time when its link has sent all it had (so
- * that an update made meanwhile finds at most one band ahead of it that
- * TCP has not sent): a photograph goes small first and sharp when the
+ * nothing else, a band at a time, each once its link has delivered all
+ * it had (TCP saw it acknowledged: sent is not enough, since a queue on
+ * the way may hold it), so that an update made meanwhile waits behind
+ * one band at most: a photograph goes small first and sharp when the
  * link is free, as VNC's lossless refresh does.  Under "always" lossy is
  * what the operator asked for, and it stays.
  */
@@ -35,7 +36,8 @@
 #define DOUT_REFINE_BAND_NS	(100ull * 1000 * 1000)
 /* ... and at least this many bytes of pixels, */
 #define DOUT_REFINE_BAND_MIN	(64u * 1024)
-/* ... each when the link has sent the one before: checked this often. */
+/* ... each when the link has delivered the one before: checked this
+ * often. */
 #define DOUT_REFINE_POLL_NS	(20ull * 1000 * 1000)
 
 static void
@@ -201,6 +203,6 @@ dout_refine_step(struct dout_client *dc, pixman_image_t *prim)
 		dc->dc_refine = 0;
 		return;
 	}
-	/* Nothing says when the link has sent what it holds: look again. */
+	/* Nothing says when the link has delivered what it had: look again. */
 	dout_refine_arm(d, DOUT_REFINE_POLL_NS);
 }

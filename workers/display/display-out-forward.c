@@ -199,7 +199,11 @@ dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
 	all.x2 = pixman_image_get_width(di->di_img);
 	all.y2 = pixman_image_get_height(di->di_img);
 	render_box_src(di->di_img, &all, &src);
-	*lossy = lossy_ok && dout_codec(dc, di->di_img, &all, 1) == DOUT_JPEG;
+	/* One codec decision: JPEG where allowed, else the lossless codec
+	 * (an image with alpha has its own, LZ4 RGBA or a plain bitmap). */
+	codec = lossy_ok || !di->di_alpha ?
+	    dout_codec(dc, di->di_img, &all, lossy_ok) : DOUT_BITMAP;
+	*lossy = codec == DOUT_JPEG;
 	if (*lossy) {
 		codec = di->di_alpha ? DOUT_JPEG_ALPHA : DOUT_JPEG;
 		*n = 0;
@@ -216,7 +220,7 @@ dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
 		codec = chan_has_cap(dc->dc_chan,
 		    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ? DOUT_LZ4 :
 		    DOUT_BITMAP;
-	else if ((codec = dout_codec(dc, di->di_img, &all, 0)) == DOUT_GLZ)
+	else if (codec == DOUT_GLZ)
 		codec = dout_codec_no_glz(dc);
 	if (!*lossy && dout_cache_lookup(dc, &src, (uint64_t)all.x2 *
 	    (uint64_t)all.y2, tag, id, evicted, n)) {

@@ -70,6 +70,20 @@ fuzz_base_len(const pixman_region32_t *area)
 	return 21 + (n > 1 ? 4 + 16 * (size_t)n : 0);
 }
 
+/* The length of a DisplayBase with box bbox and area within it (a clip
+ * unless the area is all of it). */
+static size_t
+fuzz_base_len_in(const pixman_region32_t *area, const pixman_box32_t *bbox)
+{
+	pixman_box32_t *rects;
+	int n;
+
+	rects = pixman_region32_rectangles((pixman_region32_t *)area, &n);
+	return 21 + (n == 1 && rects[0].x1 == bbox->x1 &&
+	    rects[0].y1 == bbox->y1 && rects[0].x2 == bbox->x2 &&
+	    rects[0].y2 == bbox->y2 ? 0 : 4 + 16 * (size_t)n);
+}
+
 static void
 fuzz_fill(void *arg, const pixman_region32_t *area, uint32_t color,
     const struct render_pattern *pat, uint8_t rop3)
@@ -150,7 +164,7 @@ fuzz_stroke(void *arg, const pixman_region32_t *area,
 
 static void
 fuzz_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    const uint32_t *key, uint8_t alpha)
+    const pixman_box32_t *bbox, const uint32_t *key, uint8_t alpha)
 {
 	const pixman_box32_t *e = pixman_region32_extents(
 	    (pixman_region32_t *)area);
@@ -164,8 +178,21 @@ fuzz_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	fuzz_inside(area);
 	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
 	FUZZ_CHECK(f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8);
-	FUZZ_CHECK((size_t)pixman_image_get_width(src) == w &&
-	    (size_t)pixman_image_get_height(src) == h);
+	if (bbox == NULL)
+		FUZZ_CHECK((size_t)pixman_image_get_width(src) == w &&
+		    (size_t)pixman_image_get_height(src) == h);
+	else {
+		/* Stretched larger over bbox, on the primary, the area
+		 * within it. */
+		FUZZ_CHECK(bbox->x1 >= 0 && bbox->y1 >= 0 &&
+		    bbox->x2 <= FUZZ_PW && bbox->y2 <= FUZZ_PH);
+		FUZZ_CHECK(e->x1 >= bbox->x1 && e->y1 >= bbox->y1 &&
+		    e->x2 <= bbox->x2 && e->y2 <= bbox->y2);
+		w = (size_t)pixman_image_get_width(src);
+		h = (size_t)pixman_image_get_height(src);
+		FUZZ_CHECK((uint64_t)w * h < (uint64_t)(bbox->x2 - bbox->x1) *
+		    (uint64_t)(bbox->y2 - bbox->y1));
+	}
 	FUZZ_CHECK(pixman_image_get_stride(src) >= (int)w * 4);
 	FUZZ_CHECK(key == NULL ? alpha != 0 : *key <= 0xffffff);
 	/* DisplayBase, the fixed part, the descriptor, a plain bitmap
@@ -175,7 +202,7 @@ fuzz_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	es.es_width = (uint32_t)w;
 	es.es_height = (uint32_t)h;
 	obuf_init(&ob);
-	ddraw_blend(&ob, area, key, alpha);
+	ddraw_blend(&ob, area, bbox, (int32_t)w, (int32_t)h, key, alpha);
 	ddraw_put_image_desc(&ob, 1, SPICE_IMAGE_TYPE_BITMAP, 0, es.es_width,
 	    es.es_height);
 	start = ob.ob_len;
@@ -183,7 +210,8 @@ fuzz_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	if (key == NULL && f == PIXMAN_a8r8g8b8)
 		FUZZ_CHECK(enc_label_rgba(&ob, start, SPICE_IMAGE_TYPE_BITMAP,
 		    &err) == 0);
-	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == fuzz_base_len(area) +
+	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == (bbox == NULL ?
+	    fuzz_base_len(area) : fuzz_base_len_in(area, bbox)) +
 	    (key != NULL ? 4 + 16 + 8 : 2 + 4 + 16) + 18 + 18 + w * h * 4);
 	obuf_free(&ob);
 }
@@ -218,16 +246,19 @@ fuzz_composite(void *arg, const pixman_region32_t *area,
 	pixman_image_t *img[2] = { src, mask };
 	pixman_format_code_t f;
 	struct obuf ob;
-	size_t want, mask_at = 0, w, h;
+	size_t want, mask_at = 0, w, h, px = 0;
 	int i, n;
 
 	fuzz_inside(area);
 	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)area));
 	FUZZ_CHECK(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= FUZZ_PW &&
 	    bbox->y2 <= FUZZ_PH && bbox->x1 < bbox->x2 && bbox->y1 < bbox->y2);
-	FUZZ_CHECK(!c->has_src_transform && !c->has_mask_transform);
+	/* The fixed part: flags, the pointers, the transforms (a mask's
+	 * only with a mask), the origins. */
 	pixman_region32_rectangles((pixman_region32_t *)area, &n);
-	want = 21 + 4 + 16 * (size_t)n + 4 + 4 + (mask != NULL ? 4 : 0) + 8;
+	want = 21 + 4 + 16 * (size_t)n + 4 + 4 + (mask != NULL ? 4 : 0) +
+	    (c->has_src_transform ? 24 : 0) +
+	    (mask != NULL && c->has_mask_transform ? 24 : 0) + 8;
 	for (i = 0; i < 2; i++) {
 		if (img[i] == NULL)
 			continue;
@@ -236,10 +267,14 @@ fuzz_composite(void *arg, const pixman_region32_t *area,
 		w = (size_t)pixman_image_get_width(img[i]);
 		h = (size_t)pixman_image_get_height(img[i]);
 		FUZZ_CHECK(pixman_image_get_stride(img[i]) >= (int)w * 4);
+		px += w * h;
 		if (w * h > 65536)
 			return;
 		want += 18 + 18 + w * h * 4;
 	}
+	/* Transformed, the images are no larger than the result. */
+	FUZZ_CHECK((!c->has_src_transform && !c->has_mask_transform) ||
+	    px <= (size_t)(bbox->x2 - bbox->x1) * (size_t)(bbox->y2 - bbox->y1));
 	/* DisplayBase with the bbox and the area as clip (or none when it
 	 * is the bbox), the fixed part, the source, the mask. */
 	obuf_init(&ob);
@@ -312,16 +347,15 @@ fuzz_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 
 static void
 fuzz_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
-    pixman_image_t *src, uint8_t rop3)
+    pixman_image_t *src, const pixman_box32_t *sa, uint8_t scale_mode,
+    uint8_t rop3)
 {
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	const pixman_box32_t *e = pixman_region32_extents(a);
 	pixman_format_code_t f = pixman_image_get_format(src);
 	size_t w = (size_t)pixman_image_get_width(src);
 	size_t h = (size_t)pixman_image_get_height(src), base;
-	pixman_box32_t *rects;
 	struct obuf ob;
-	int n;
 
 	fuzz_inside(area);
 	FUZZ_CHECK(pixman_region32_not_empty(a));
@@ -336,15 +370,21 @@ fuzz_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox
 	    e->x2 <= bbox->x2 && e->y2 <= bbox->y2);
 	FUZZ_CHECK((uint64_t)w * h < (uint64_t)(bbox->x2 - bbox->x1) *
 	    (uint64_t)(bbox->y2 - bbox->y1));
-	/* DisplayBase with bbox (a clip unless the area is all of it),
-	 * Copy's fixed part, the bitmap. */
-	rects = pixman_region32_rectangles(a, &n);
-	base = 21 + (n == 1 && rects[0].x1 == bbox->x1 &&
-	    rects[0].y1 == bbox->y1 && rects[0].x2 == bbox->x2 &&
-	    rects[0].y2 == bbox->y2 ? 0 : 4 + 16 * (size_t)n);
+	/* The source area within the image: all of it when nearest, within
+	 * a pixel of its edges when interpolated. */
+	FUZZ_CHECK(sa->x1 >= 0 && sa->y1 >= 0 && sa->x1 < sa->x2 &&
+	    sa->y1 < sa->y2 && (size_t)sa->x2 <= w && (size_t)sa->y2 <= h);
+	if (scale_mode == SPICE_IMAGE_SCALE_MODE_NEAREST)
+		FUZZ_CHECK(sa->x1 == 0 && sa->y1 == 0 && (size_t)sa->x2 == w &&
+		    (size_t)sa->y2 == h);
+	else
+		FUZZ_CHECK(scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE &&
+		    sa->x1 <= 1 && sa->y1 <= 1 && (size_t)sa->x2 + 1 >= w &&
+		    (size_t)sa->y2 + 1 >= h);
+	/* DisplayBase with bbox, Copy's fixed part, the bitmap. */
+	base = fuzz_base_len_in(area, bbox);
 	obuf_init(&ob);
-	ddraw_copy_scaled(&ob, area, bbox, (int32_t)w, (int32_t)h,
-	    SPICE_ROPD_OP_PUT);
+	ddraw_copy_scaled(&ob, area, bbox, sa, scale_mode, SPICE_ROPD_OP_PUT);
 	fuzz_put_bitmap(&ob, src);
 	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == base + 4 + 16 + 2 + 1 + 17 +
 	    18 + 18 + w * h * 4);

@@ -9,8 +9,8 @@ it; ROP3 and OPAQUE with a solid brush) reach viewers as the images and
 the operation, not as the result: a raw client that keeps up gets one
 DRAW_TRANSPARENT, DRAW_ALPHA_BLEND, DRAW_COMPOSITE, DRAW_COPY with the
 operation, DRAW_ROP3 or DRAW_OPAQUE for each and no image (a DRAW_FILL
-for a code that does not read the source; a copy stretched with nearest
-sampling as DRAW_COPY of the source), and an image drawn again (an icon
+for a code that does not read the source; a copy stretched larger as
+DRAW_COPY of the source, nearest or interpolated), and an image drawn again (an icon
 over a photograph, wherever it lands) comes from its pixmap cache, for a
 fraction of the bytes the results cost as images (a WebSocket client's,
 which gets images: spice-html5 draws none of them, nor announces
@@ -262,27 +262,54 @@ def main():
     c.wait_pixels(copied, 10)
     after = copied
 
-    # Copies stretched with nearest sampling (one with a raster
-    # operation): the source and the scale, not the larger result;
-    # interpolated, or made smaller, images.
+    # Copies stretched larger, nearest or interpolated (one of each with
+    # a raster operation; interpolated, the whole source, whose edges
+    # fade as in spice-common's canvas, a part inside a larger source,
+    # which brings the pixel around it, and a part of an RGBA source at
+    # its edge): the source and the scale, not the larger result; made
+    # smaller, an image.
     stretched = ["scaled 10 10 128 96 32 24 35 1", "scaled 150 20 100 70 40 30 35 1",
                  "scaled 40 120 90 90 30 30 36 1", "scaled 60 60 96 72 32 24 35 1 %x"
                  % (ROPD_XOR | ROPD_INVERS_SRC)]
-    as_pixels = ["scaled 200 120 80 60 40 30 37 0", "scaled 260 10 40 30 80 60 38 1"]
-    scaled0, draws3 = fast.scaled, fast.draws
+    smooth = ["scaled 200 120 80 60 40 30 37 0",
+              "scaledpart 220 40 90 70 40 30 39 0 5 4 30 20 0",
+              "scaledpart 10 140 96 80 48 40 40 0 0 8 24 20 1",
+              "scaled 120 150 100 60 40 24 41 0 %x" % ROPD_XOR]
+    stretched += smooth
+    # A colour key and an alpha blend stretched larger (the canvas
+    # stretches both by nearest sampling): the source and the scale.
+    blends = ["transparent 30 200 90 36 43 ff00ff 30 12", "alphaicon 150 90 96 64 44 200 32 32"]
+    # Composites through transforms (an icon and its mask enlarged 4x,
+    # bilinear; turned and enlarged, nearest, partly beyond the source):
+    # the images and the transforms.
+    turned = ["compositexf 40 40 80 60 20 15 45 1 1 16384 0 0 0 16384 0",
+              "compositexf 180 150 90 80 30 20 46 0 1 29491 -16384 65536 16384 29491 -65536"]
+    as_pixels = ["scaled 260 10 40 30 80 60 38 1"]
+    scaled0, smooth0, draws3 = fast.scaled, fast.scaled_smooth, fast.draws
+    sblends0, comps3 = fast.scaled_blends, fast.composites
     seen3, web_seen3 = len(fast.received), len(web.received)
-    prod.say("; ".join(stretched + as_pixels))
+    prod.say("; ".join(stretched + blends + turned + as_pixels))
     for d in (fast, plain, web, tiny):
         d.settle(0.3)
     check(fast.scaled - scaled0 == len(stretched) and
           fast.draws - draws3 >= len(stretched) + len(as_pixels),
-          "%d nearest stretches: %d scaled DRAW_COPY, %d DRAW_COPY in all" % (
+          "%d stretches: %d scaled DRAW_COPY, %d DRAW_COPY in all" % (
               len(stretched), fast.scaled - scaled0, fast.draws - draws3))
+    check(fast.scaled_blends - sblends0 == len(blends),
+          "%d stretched blends: %d stretched DRAW_TRANSPARENT or DRAW_ALPHA_BLEND" % (
+              len(blends), fast.scaled_blends - sblends0))
+    check(fast.composites - comps3 == len(turned),
+          "%d composites through transforms: %d DRAW_COMPOSITE" % (
+              len(turned), fast.composites - comps3))
+    check(fast.scaled_smooth - smooth0 == len(smooth),
+          "%d interpolated stretches: %d interpolated DRAW_COPY" % (
+              len(smooth), fast.scaled_smooth - smooth0))
     check(web.scaled == 0, "the WebSocket viewer got %d scaled copies" % web.scaled)
     sent = sum(size for _t, size in fast.received[seen3:])
     as_images = sum(size for _t, size in web.received[web_seen3:])
-    print("%d stretched copies and %d as pixels: %d bytes, as results %d"
-          % (len(stretched), len(as_pixels), sent, as_images))
+    print("%d stretched copies, %d stretched blends, %d transformed composites and %d as "
+          "pixels: %d bytes, as results %d" % (len(stretched), len(blends), len(turned),
+                                               len(as_pixels), sent, as_images))
     check(sent < as_images, "stretched copies cost %d bytes, as images %d" % (sent, as_images))
     stretched_pic = fast.rgb()
     check(stretched_pic != after, "the stretched copies changed nothing")

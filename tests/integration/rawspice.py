@@ -56,6 +56,8 @@ BRUSH_SOLID = 1
 # SpiceComposite flags (pixman's operators, repeats; what this client draws).
 COMPOSITE_OP_SRC, COMPOSITE_OP_OVER = 1, 3
 COMPOSITE_HAS_MASK = 1 << 19
+COMPOSITE_HAS_SRC_TRANSFORM, COMPOSITE_HAS_MASK_TRANSFORM = 1 << 20, 1 << 21
+COMPOSITE_HAS_TRANSFORMS = COMPOSITE_HAS_SRC_TRANSFORM | COMPOSITE_HAS_MASK_TRANSFORM
 PATH_BEGIN, PATH_END, PATH_CLOSE, PATH_BEZIER = 1, 2, 8, 16
 MSG_DISPLAY_SURFACE_CREATE, MSG_DISPLAY_SURFACE_DESTROY = 314, 315
 MSG_DISPLAY_MONITORS_CONFIG = 317
@@ -77,6 +79,7 @@ IMAGE_BITMAP, IMAGE_QUIC, IMAGE_FROM_CACHE, IMAGE_JPEG, IMAGE_LZ4 = 0, 1, 103, 1
 IMAGE_JPEG_ALPHA = 108
 IMAGE_LZ_RGB = 101
 IMAGE_CACHE_ME = 1
+IMAGE_SCALE_INTERPOLATE = 0
 IMAGE_SCALE_NEAREST = 1
 MSG_DISPLAY_INVAL_LIST = 105
 BITMAP_FMT_24BIT, BITMAP_FMT_32BIT, BITMAP_FMT_RGBA = 7, 8, 9
@@ -490,6 +493,56 @@ def lz_alpha_decode(data, w, h):
     return _image_decode("lzalpha", data, w, h)
 
 
+def _nearest(n_src, n_dst, origin):
+    """The source pixel each of n_dst pixels reads when n_src pixels from
+    origin are stretched over them as spice-common's canvas has pixman do
+    it (a model of that arithmetic): the scale factor truncated to 16.16,
+    a destination pixel's centre mapped through it and the translation
+    (the half pixel rounded as pixman's transform rounds it), the pixel
+    just left of the point."""
+    f = (n_src << 16) // n_dst
+    half = (f * 0x8000 + 0x8000) >> 16
+    return [origin + ((f * i + half - 1) >> 16) for i in range(n_dst)]
+
+
+def _transformed(t, u, v):
+    """The point pixman samples for pixel (u, v) of an image under the
+    16.16 transform t (a model of that arithmetic): the pixel's centre
+    through the matrix, each coordinate's half-pixel products rounded as
+    pixman's transform rounds them; 16.16 results."""
+    if t is None:
+        t = (0x10000, 0, 0, 0, 0x10000, 0)
+    return (t[0] * u + t[1] * v + t[2] + ((t[0] * 0x8000 + t[1] * 0x8000 + 0x8000) >> 16),
+            t[3] * u + t[4] * v + t[5] + ((t[3] * 0x8000 + t[4] * 0x8000 + 0x8000) >> 16))
+
+
+def _sample(rows, w, h, alpha, rep, filt, t, u, v):
+    """Pixel (u, v) of a composite's image (rows of B,G,R,X or A bytes)
+    as pixman samples it under the transform t: filter 0 the nearest
+    pixel (the one just left of and above the point), 1 bilinear (the
+    four pixels around the point less half a pixel, 7-bit weights, each
+    channel's weighted sum shifted right by 14), repeat 0 none (beyond
+    the image transparent black) or 1 normal; (B, G, R, A), premultiplied
+    as stored, an image without alpha opaque."""
+    def px(x, y):
+        if rep:
+            x, y = x % w, y % h
+        elif not (0 <= x < w and 0 <= y < h):
+            return (0, 0, 0, 0)
+        k = x * 4
+        return (rows[y][k], rows[y][k + 1], rows[y][k + 2], rows[y][k + 3] if alpha else 255)
+
+    fx, fy = _transformed(t, u, v)
+    if filt == 0:
+        return px((fx - 1) >> 16, (fy - 1) >> 16)
+    fx, fy = fx - 0x8000, fy - 0x8000
+    wx, wy = fx >> 9 & 127, fy >> 9 & 127
+    x, y = fx >> 16, fy >> 16
+    tl, tr, bl, br = px(x, y), px(x + 1, y), px(x, y + 1), px(x + 1, y + 1)
+    return tuple((tl[c] * (128 - wx) * (128 - wy) + tr[c] * wx * (128 - wy) +
+                  bl[c] * (128 - wx) * wy + br[c] * wx * wy) >> 14 for c in range(4))
+
+
 def _lz4_decode(payload, width, height):
     """LZ4 image payload (after the u32 size): u8 top_down, u8 format,
     then blocks of u32 big-endian size + LZ4 block, one stream.  Returns
@@ -571,6 +624,8 @@ class DisplayChannel(Channel):
         self.rop3s = 0              # DRAW_ROP3s
         self.opaques = 0            # DRAW_OPAQUEs
         self.scaled = 0             # DRAW_COPYs that stretch their image
+        self.scaled_smooth = 0      # of them, interpolated
+        self.scaled_blends = 0      # DRAW_TRANSPARENT and DRAW_ALPHA_BLEND that stretch
         self.rop_patterns = 0       # DRAW_ROP3s and DRAW_OPAQUEs with a pattern
         self.image_rgba = False     # the last image decoded has alpha
         self.pixmap_rgba = set()    # cached ids of images with alpha
@@ -986,10 +1041,9 @@ class DisplayChannel(Channel):
         bw, bh = right - left, bottom - top
         self.drawn += bw * bh
         scaled = (sr - sl, sb - st) != (bw, bh)
-        if scaled and scale != IMAGE_SCALE_NEAREST:
-            raise ProtocolError("DRAW_COPY scales %r to %r in mode %d: only nearest "
-                                "copies are drawn here" % ((st, sl, sb, sr), (top, left, bottom, right),
-                                                          scale))
+        if scaled and scale not in (IMAGE_SCALE_NEAREST, IMAGE_SCALE_INTERPOLATE):
+            raise ProtocolError("DRAW_COPY scales %r to %r in mode %d" % (
+                (st, sl, sb, sr), (top, left, bottom, right), scale))
         if ptr == 0 or ptr + 18 > len(body):
             raise ProtocolError("DRAW_COPY image pointer %d in a %d byte body" % (ptr, len(body)))
         iw, ih, rows = self._image(body, ptr)
@@ -997,14 +1051,18 @@ class DisplayChannel(Channel):
         if not (0 <= sl < sr <= iw and 0 <= st < sb <= ih):
             raise ProtocolError("src_area %r outside the %dx%d image" % ((st, sl, sb, sr), iw, ih))
         fb, W = self.fb, self.width
-        if scaled:
-            # As spice-common's canvas: pixman with the scale factor
-            # truncated to 16.16, a pixel's centre mapped, nearest.
+        if scaled and scale == IMAGE_SCALE_INTERPOLATE:
             self.scaled += 1
-            fx, fy = ((sr - sl) << 16) // bw, ((sb - st) << 16) // bh
-            xs = [sl + ((((fx * ((i << 16) + 0x8000)) >> 16) - 1) >> 16) for i in range(bw)]
+            self.scaled_smooth += 1
+            self._copy_bilinear(rows, iw, ih, (st, sl, sb, sr), (top, left, bottom, right),
+                                clip_rects, op if rop != ROPD_OP_PUT else None)
+            return
+        if scaled:
+            self.scaled += 1
+            xs = _nearest(sr - sl, bw, sl)
+            ys = _nearest(sb - st, bh, st)
             for y in range(top, bottom):
-                row = rows[st + ((((fy * (((y - top) << 16) + 0x8000)) >> 16) - 1) >> 16)]
+                row = rows[ys[y - top]]
                 for x0, x1 in self._spans((top, left, bottom, right), clip_rects, y):
                     for x in range(x0, x1):
                         k, o = xs[x - left] * 4, (y * W + x) * 4
@@ -1039,12 +1097,66 @@ class DisplayChannel(Channel):
                         fb[(dy * W + x0) * 4:(dy * W + x1) * 4] = \
                             row[(sl + x0 - left) * 4:(sl + x1 - left) * 4]
 
+    def _copy_bilinear(self, rows, iw, ih, src, box, clip_rects, op):
+        """src (top, left, bottom, right) of an iw x ih image stretched
+        over box interpolated, as spice-common's canvas has pixman do it
+        (this is a model of that arithmetic, not pixman): the scale
+        factor truncated to 16.16 and the translation by src's corner;
+        a destination pixel's centre mapped through it (the half pixel
+        rounded as pixman's transform rounds it), less half a pixel, gives
+        the top-left of the four pixels read and 7-bit weights; each
+        channel is the weighted sum shifted right by 14; pixels beyond
+        the image are transparent black (REPEAT_NONE), so edges fade;
+        the pixels' own bytes are used, premultiplied when they have
+        alpha.  op: a raster operation on the result, or None."""
+        st, sl, sb, sr = src
+        top, left, bottom, right = box
+        bw, bh = right - left, bottom - top
+
+        def taps(n_src, n_dst, origin, size):
+            f = (n_src << 16) // n_dst
+            half = (f * 0x8000 + 0x8000) >> 16
+            out = []
+            for i in range(n_dst):
+                v = f * i + half + (origin << 16) - 0x8000
+                p, w = v >> 16, (v >> 9) & 127
+                out.append((p if 0 <= p < size else None, 128 - w,
+                            p + 1 if 0 <= p + 1 < size else None, w))
+            return out
+
+        xt = taps(sr - sl, bw, sl, iw)
+        yt = taps(sb - st, bh, st, ih)
+        fb, W = self.fb, self.width
+        zero = bytes(4 * iw)
+        for y in range(top, bottom):
+            y0, wy0, y1, wy1 = yt[y - top]
+            r0 = rows[y0] if y0 is not None else zero
+            r1 = rows[y1] if y1 is not None else zero
+            for x0, x1 in self._spans(box, clip_rects, y):
+                for x in range(x0, x1):
+                    a, wx0, b, wx1 = xt[x - left]
+                    px = []
+                    for c in range(3):
+                        tl = r0[a * 4 + c] if a is not None else 0
+                        tr = r0[b * 4 + c] if b is not None else 0
+                        bl = r1[a * 4 + c] if a is not None else 0
+                        br = r1[b * 4 + c] if b is not None else 0
+                        px.append((tl * wx0 * wy0 + tr * wx1 * wy0 + bl * wx0 * wy1 +
+                                   br * wx1 * wy1) >> 14)
+                    o = (y * W + x) * 4
+                    if op is not None:
+                        v = op(px[0] | px[1] << 8 | px[2] << 16,
+                               fb[o] | fb[o + 1] << 8 | fb[o + 2] << 16)
+                        px = [v & 255, v >> 8 & 255, v >> 16 & 255]
+                    fb[o:o + 3] = bytes(px)
+
     def _draw_blend(self, body, keyed):
         """DRAW_TRANSPARENT (u32 image ptr, Rect src_area, u32 src_color,
         u32 true_color: pixels whose RGB is true_color's are not drawn)
         or DRAW_ALPHA_BLEND (u8 flags, u8 alpha, u32 image ptr, Rect
         src_area: OVER through alpha, the image's own alpha premultiplied
-        when it has one), unscaled, as spice-common's canvas draws them."""
+        when it has one), unscaled or stretched by nearest sampling, as
+        spice-common's canvas draws them."""
         what = "DRAW_TRANSPARENT" if keyed else "DRAW_ALPHA_BLEND"
         box, clip_rects, pos = self._base(what, body)
         if keyed:
@@ -1059,8 +1171,10 @@ class DisplayChannel(Channel):
             if flags:
                 raise ProtocolError("%s flags %#x" % (what, flags))
         top, left, bottom, right = box
+        xs = _nearest(sr - sl, right - left, sl)
+        ys = _nearest(sb - st, bottom - top, st)
         if (sr - sl, sb - st) != (right - left, bottom - top):
-            raise ProtocolError("%s scales %r to %r" % (what, (st, sl, sb, sr), box))
+            self.scaled_blends += 1
         if ptr == 0 or ptr + 18 > len(body):
             raise ProtocolError("%s image pointer %d in a %d byte body" % (what, ptr, len(body)))
         iw, ih, rows = self._image(body, ptr)
@@ -1071,10 +1185,10 @@ class DisplayChannel(Channel):
             raise ProtocolError("%s src_area %r outside the %dx%d image" % (what, (st, sl, sb, sr), iw, ih))
         fb, W = self.fb, self.width
         for y in range(top, bottom):
-            row = rows[st + y - top]
+            row = rows[ys[y - top]]
             for x0, x1 in self._spans(box, clip_rects, y):
                 for x in range(x0, x1):
-                    k = (sl + x - left) * 4
+                    k = xs[x - left] * 4
                     s = row[k] | row[k + 1] << 8 | row[k + 2] << 16
                     o = (y * W + x) * 4
                     if keyed:
@@ -1146,9 +1260,10 @@ class DisplayChannel(Channel):
 
     def _draw_composite(self, body):
         """DRAW_COMPOSITE: u32 flags, u32 src image ptr, [u32 mask ptr],
-        Point16 src_origin, mask_origin; drawn here for OVER and SRC
-        through an optional mask's alpha, repeats none or normal, no
-        transforms nor component alpha (else a protocol error here), as
+        [src transform], [mask transform] (six 16.16 values each), Point16
+        src_origin, mask_origin; drawn here for OVER and SRC through an
+        optional mask's alpha, filters nearest or bilinear, repeats none
+        or normal, no component alpha (else a protocol error here), as
         pixman composites."""
         what = "DRAW_COMPOSITE"
         box, clip_rects, pos = self._base(what, body)
@@ -1161,9 +1276,22 @@ class DisplayChannel(Channel):
             mptr = struct.unpack_from("<I", body, pos)[0]
             pos += 4
         op, srep, mrep = flags & 0xff, flags >> 14 & 3, flags >> 16 & 3
+        sfilt, mfilt = flags >> 8 & 7, flags >> 11 & 7
         if op not in (COMPOSITE_OP_SRC, COMPOSITE_OP_OVER) or srep > 1 or mrep > 1 or \
-                flags & ~(0xff | 0x3f << 8 | 0xf << 14 | COMPOSITE_HAS_MASK):
+                sfilt > 1 or mfilt > 1 or flags & ~(0xff | 0x3f << 8 | 0xf << 14 |
+                                                    COMPOSITE_HAS_MASK | COMPOSITE_HAS_TRANSFORMS):
             raise ProtocolError("%s flags %#x are not drawn here" % (what, flags))
+        sxf = mxf = None
+        for has in (COMPOSITE_HAS_SRC_TRANSFORM, COMPOSITE_HAS_MASK_TRANSFORM):
+            if flags & has:
+                if pos + 24 > len(body):
+                    raise ProtocolError("%s transform cut" % what)
+                t = struct.unpack_from("<6i", body, pos)
+                pos += 24
+                if has == COMPOSITE_HAS_SRC_TRANSFORM:
+                    sxf = t
+                else:
+                    mxf = t
         if pos + 8 > len(body):
             raise ProtocolError("%s origins cut" % what)
         sx, sy, mx, my = struct.unpack_from("<hhhh", body, pos)
@@ -1175,25 +1303,18 @@ class DisplayChannel(Channel):
             mw, mh, mrows = self._image(body, mptr)
             malpha = self.image_rgba
 
-        def sample(rows, w, h, rep, x, y):
-            if rep:
-                x, y = x % w, y % h
-            elif not (0 <= x < w and 0 <= y < h):
-                return None
-            return rows[y][x * 4:x * 4 + 4]
-
         top, left, bottom, right = box
         fb, W = self.fb, self.width
         for y in range(top, bottom):
             for x0, x1 in self._spans(box, clip_rects, y):
                 for x in range(x0, x1):
-                    p = sample(srows, sw, sh, srep, sx + x - left, sy + y - top)
-                    s, sa = (0, 0) if p is None else \
-                        (p[0] | p[1] << 8 | p[2] << 16, p[3] if salpha else 255)
+                    p = _sample(srows, sw, sh, salpha, srep, sfilt, sxf,
+                                sx + x - left, sy + y - top)
+                    s, sa = p[0] | p[1] << 8 | p[2] << 16, p[3]
                     m = 255
                     if mptr is not None:
-                        q = sample(mrows, mw, mh, mrep, mx + x - left, my + y - top)
-                        m = 0 if q is None else q[3] if malpha else 255
+                        m = _sample(mrows, mw, mh, malpha, mrep, mfilt, mxf,
+                                    mx + x - left, my + y - top)[3]
                     o = (y * W + x) * 4
                     if op == COMPOSITE_OP_SRC:
                         v = over(s, m, 0, sa)

@@ -406,6 +406,7 @@ script_draw(struct qxlshm *q, const char *line)
 	uint64_t phys;
 	uint32_t rgb, back, seed, ropd, code, alpha;
 	int x, y, w, h, v[2 * 16], n, used, px, py, inv, photo;
+	int sx, sy, sw, sh, icon;
 	const char *p;
 
 	if (sscanf(line, "ropfill %d %d %d %d %x %x", &x, &y, &w, &h, &rgb,
@@ -461,6 +462,22 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.copy.scale_mode = (uint8_t)inv;
 		return sd_push(q, phys);
 	}
+	if (sscanf(line, "scaledpart %d %d %d %d %d %d %u %d %d %d %d %d %d",
+	    &x, &y, &w, &h, &px, &py, &seed, &inv, &sx, &sy, &sw, &sh,
+	    &icon) == 13) {
+		if ((d = sd_drawable(q, QXL_DRAW_COPY, x, y, w, h, &phys)) ==
+		    NULL || (d->u.copy.src_bitmap = icon ? sd_alpha_icon(q, d,
+		    px, py, seed, 0) : sd_pattern(q, d, px, py, seed,
+		    ~0u)) == 0)
+			return -1;
+		d->u.copy.src_area.left = sx;
+		d->u.copy.src_area.top = sy;
+		d->u.copy.src_area.right = sx + sw;
+		d->u.copy.src_area.bottom = sy + sh;
+		d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+		d->u.copy.scale_mode = (uint8_t)inv;
+		return sd_push(q, phys);
+	}
 	if (sscanf(line, "rop3solid %d %d %d %d %x %u %x", &x, &y, &w, &h,
 	    &code, &seed, &rgb) == 7) {
 		if ((d = sd_drawable(q, QXL_DRAW_ROP3, x, y, w, h, &phys)) ==
@@ -512,14 +529,18 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.opaque.rop_descriptor = (uint16_t)ropd;
 		return sd_push(q, phys);
 	}
-	if (sscanf(line, "transparent %d %d %d %d %u %x", &x, &y, &w, &h,
-	    &seed, &rgb) == 6) {
+	if ((n = sscanf(line, "transparent %d %d %d %d %u %x %d %d", &x, &y,
+	    &w, &h, &seed, &rgb, &sw, &sh)) == 6 || n == 8) {
+		if (n == 6) {
+			sw = w;
+			sh = h;
+		}
 		if ((d = sd_drawable(q, QXL_DRAW_TRANSPARENT, x, y, w, h,
 		    &phys)) == NULL || (d->u.transparent.src_bitmap =
-		    sd_pattern(q, d, w, h, seed, rgb)) == 0)
+		    sd_pattern(q, d, sw, sh, seed, rgb)) == 0)
 			return -1;
-		d->u.transparent.src_area.right = w;
-		d->u.transparent.src_area.bottom = h;
+		d->u.transparent.src_area.right = sw;
+		d->u.transparent.src_area.bottom = sh;
 		d->u.transparent.true_color = rgb;
 		return sd_push(q, phys);
 	}
@@ -535,15 +556,23 @@ script_draw(struct qxlshm *q, const char *line)
 		return sd_push(q, phys);
 	}
 	photo = 0;
-	if (sscanf(line, "alphaicon %d %d %d %d %u %u", &x, &y, &w, &h,
-	    &seed, &alpha) == 6 || (photo = sscanf(line, "alphaphoto %d %d %d "
-	    "%d %u %u", &x, &y, &w, &h, &seed, &alpha) == 6)) {
+	if ((n = sscanf(line, "alphaicon %d %d %d %d %u %u %d %d", &x, &y, &w,
+	    &h, &seed, &alpha, &sw, &sh)) != 6 && n != 8) {
+		photo = 1;
+		n = sscanf(line, "alphaphoto %d %d %d %d %u %u %d %d", &x, &y,
+		    &w, &h, &seed, &alpha, &sw, &sh);
+	}
+	if (n == 6 || n == 8) {
+		if (n == 6) {
+			sw = w;
+			sh = h;
+		}
 		if ((d = sd_drawable(q, QXL_DRAW_ALPHA_BLEND, x, y, w, h,
 		    &phys)) == NULL || (d->u.alpha_blend.src_bitmap =
-		    sd_alpha_icon(q, d, w, h, seed, photo)) == 0)
+		    sd_alpha_icon(q, d, sw, sh, seed, photo)) == 0)
 			return -1;
-		d->u.alpha_blend.src_area.right = w;
-		d->u.alpha_blend.src_area.bottom = h;
+		d->u.alpha_blend.src_area.right = sw;
+		d->u.alpha_blend.src_area.bottom = sh;
 		d->u.alpha_blend.alpha = (uint8_t)alpha;
 		return sd_push(q, phys);
 	}
@@ -591,6 +620,33 @@ script_draw(struct qxlshm *q, const char *line)
 		d->u.composite.flags = QXL_OP_SOURCE |
 		    SPICE_COMPOSITE_HAS_SRC_TRANSFORM;
 		d->u.composite.src_transform = xphys;
+		return sd_push(q, phys);
+	}
+	if (sscanf(line, "compositexf %d %d %d %d %d %d %u %d %d %d %d %d %d "
+	    "%d %d", &x, &y, &w, &h, &sw, &sh, &seed, &inv, &icon, &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5]) == 15) {
+		int32_t *xf;
+		uint64_t xphys;
+
+		if ((d = sd_drawable(q, QXL_DRAW_COMPOSITE, x, y, w, h,
+		    &phys)) == NULL || (d->u.composite.src = sd_alpha_icon(q,
+		    d, sw, sh, seed, 0)) == 0 || (d->u.composite.mask =
+		    icon ? sd_a8_mask(q, d, sw, sh) : sd_a8_mask(q, d, w, h)) ==
+		    0 || (xf = qxlshm_alloc(q, SD_SLOT, 6 * sizeof(*xf),
+		    &xphys)) == NULL)
+			return -1;
+		qxlshm_link(q, d, xf);
+		for (n = 0; n < 6; n++)
+			xf[n] = v[n];
+		d->u.composite.flags = QXL_OP_OVER | SPICE_COMPOSITE_HAS_MASK |
+		    SPICE_COMPOSITE_HAS_SRC_TRANSFORM | (uint32_t)(inv & 1) << 8;
+		d->u.composite.src_transform = xphys;
+		if (icon) {
+			d->u.composite.flags |=
+			    SPICE_COMPOSITE_HAS_MASK_TRANSFORM |
+			    (uint32_t)(inv & 1) << 11;
+			d->u.composite.mask_transform = xphys;
+		}
 		return sd_push(q, phys);
 	}
 	if (sscanf(line, "compressed %7s %d %d %d %d %u", codec, &x, &y, &w,

@@ -17,6 +17,12 @@
  *                                 stretched over W x H, scale mode MODE
  *                                 (0 interpolate, 1 nearest), ROP
  *                                 descriptor ROPD (OP_PUT)
+ *   scaledpart X Y W H PW PH SEED MODE SX SY SW SH ICON
+ *                                 COPY of the SW x SH area at SX,SY of a
+ *                                 PW x PH source stretched over W x H,
+ *                                 scale mode MODE; the source pat(i, j,
+ *                                 SEED), or with ICON 1 alphaicon's RGBA
+ *                                 source
  *   rop3solid X Y W H CODE SEED RGB
  *                                 ROP3 of a W x H source (SEED) and a
  *                                 solid brush of colour RGB
@@ -28,15 +34,20 @@
  *   patopaque X Y W H SEED ROPD PX PY
  *                                 OPAQUE of a source (SEED) and rop's
  *                                 pattern brush
- *   transparent X Y W H SEED RGB  TRANSPARENT of a source (SEED) that is
- *                                 RGB, the key, where (i + j) % 3 == 0
+ *   transparent X Y W H SEED RGB [SW SH]
+ *                                 TRANSPARENT of a source (SEED) that is
+ *                                 RGB, the key, where (i + j) % 3 == 0;
+ *                                 SW x SH stretched over W x H (W x H)
  *   alphablend X Y W H SEED A     ALPHA_BLEND of a source with alpha A
- *   alphaicon X Y W H SEED A      ALPHA_BLEND of an RGBA source: alpha
+ *   alphaicon X Y W H SEED A [SW SH]
+ *                                 ALPHA_BLEND of an RGBA source: alpha
  *                                 (37 i + 23 j) & 255, each colour
  *                                 channel of pat(i, j, SEED) times it /
- *                                 255 (premultiplied), overall alpha A
- *   alphaphoto X Y W H SEED A     the same of a photograph: alpha
- *                                 96 + 159 (i + j) / (W + H), colour
+ *                                 255 (premultiplied), overall alpha A;
+ *                                 SW x SH stretched over W x H (W x H)
+ *   alphaphoto X Y W H SEED A [SW SH]
+ *                                 the same of a photograph: alpha
+ *                                 96 + 159 (i + j) / (SW + SH), colour
  *                                 script-producer's photo of SEED
  *   composite X Y W H SEED        COMPOSITE (SRC) of a W/2 x H/2 source
  *                                 scaled 2x by its transform, nearest
@@ -44,6 +55,13 @@
  *                                 number) of alphaicon's W x H source
  *                                 through a W x H 8BIT_A mask of value
  *                                 (8 i + 4 j) & 255, no transform
+ *   compositexf X Y W H SW SH SEED FILTER MASKXF T0 T1 T2 T3 T4 T5
+ *                                 COMPOSITE OVER of alphaicon's SW x SH
+ *                                 source under the 16.16 transform T0..T5
+ *                                 (decimal), filter FILTER (0 nearest, 1
+ *                                 bilinear), through compositemask's mask:
+ *                                 W x H untransformed, or (MASKXF 1) SW x
+ *                                 SH under the same transform and filter
  *   compositetext X Y W H RGB     COMPOSITE OVER of a 1x1 source of colour
  *                                 RGB (opaque), repeated, through that
  *                                 mask: anti-aliased text as X drivers

@@ -1030,13 +1030,38 @@ test_stroke_callback(void)
 
 /* What the blend callback was told, replayed on the picture a viewer
  * had (the pattern) as spice-common's canvas draws it. */
-static int nblend, nbdamage, blend_keyed;
+static int nblend, nblend_scaled, nbdamage, blend_keyed;
 static pixman_format_code_t blend_format;
 static pixman_image_t *replay;
 
+/* src stretched over bbox as the canvas stretches (nearest), made the
+ * size of ext (a new image, pixel 0,0 on ext's top-left). */
+static pixman_image_t *
+t_stretch(pixman_image_t *src, const pixman_box32_t *bbox,
+    const pixman_box32_t *ext)
+{
+	pixman_transform_t xf;
+	pixman_image_t *big;
+
+	pixman_transform_init_scale(&xf,
+	    (pixman_fixed_t)(((int64_t)pixman_image_get_width(src) << 16) /
+	    (bbox->x2 - bbox->x1)),
+	    (pixman_fixed_t)(((int64_t)pixman_image_get_height(src) << 16) /
+	    (bbox->y2 - bbox->y1)));
+	pixman_image_set_transform(src, &xf);
+	pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
+	ASSERT_TRUE((big = pixman_image_create_bits(pixman_image_get_format(
+	    src), ext->x2 - ext->x1, ext->y2 - ext->y1, NULL, 0)) != NULL);
+	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, big,
+	    ext->x1 - bbox->x1, ext->y1 - bbox->y1, 0, 0, 0, 0,
+	    ext->x2 - ext->x1, ext->y2 - ext->y1);
+	pixman_image_set_transform(src, NULL);
+	return big;
+}
+
 static void
 on_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    const uint32_t *key, uint8_t alpha)
+    const pixman_box32_t *bbox, const uint32_t *key, uint8_t alpha)
 {
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	const pixman_box32_t *ext = pixman_region32_extents(a);
@@ -1048,8 +1073,19 @@ on_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 
 	(void)arg;
 	ASSERT_TRUE(pixman_region32_not_empty(a));
-	ASSERT_INT_EQ(pixman_image_get_width(src), w);
-	ASSERT_INT_EQ(pixman_image_get_height(src), h);
+	if (bbox == NULL) {
+		ASSERT_INT_EQ(pixman_image_get_width(src), w);
+		ASSERT_INT_EQ(pixman_image_get_height(src), h);
+		src = pixman_image_ref(src);
+	} else {
+		ASSERT_TRUE((int64_t)pixman_image_get_width(src) *
+		    pixman_image_get_height(src) < (int64_t)(bbox->x2 -
+		    bbox->x1) * (bbox->y2 - bbox->y1));
+		ASSERT_TRUE(bbox->x1 >= 0 && bbox->y1 >= 0 &&
+		    bbox->x2 <= W && bbox->y2 <= H);
+		nblend_scaled++;
+		src = t_stretch(src, bbox, ext);
+	}
 	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
 	nblend++;
 	blend_keyed = key != NULL;
@@ -1068,6 +1104,7 @@ on_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 						    y * W + x] = s;
 				}
 			}
+		pixman_image_unref(src);
 		return;
 	}
 	if (alpha != 0xff) {
@@ -1080,6 +1117,7 @@ on_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	pixman_image_set_clip_region32(replay, NULL);
 	if (mask != NULL)
 		pixman_image_unref(mask);
+	pixman_image_unref(src);
 }
 
 static void
@@ -1109,18 +1147,20 @@ t_blend(struct render *r, const struct qxl_cmd_draw *d)
 			    x]), RGB(px(r, x, y)));
 }
 
-/* An unscaled colour key or ALPHA_BLEND on the primary goes to the blend
- * callback with the part of its source over the area (an opaque source
- * as x8r8g8b8, one with alpha as a8r8g8b8), and a viewer drawing that
- * the canvas's way gets the worker's pixels, a bbox partly off the
- * primary and a clip included; a scaled one, or one that reads the
- * destination's alpha, is damage. */
+/* A colour key or ALPHA_BLEND on the primary goes to the blend callback:
+ * unscaled with the part of its source over the area (an opaque source
+ * as x8r8g8b8, one with alpha as a8r8g8b8), stretched larger with its
+ * source area, and a viewer drawing that the canvas's way gets the
+ * worker's pixels, a bbox partly off the primary (unscaled) and a clip
+ * included; one made smaller, one stretched with a bbox off the primary,
+ * or one that reads the destination's alpha, is damage. */
 static void
 test_blend_callback(void)
 {
 	uint32_t src[6 * 4], rgba[6 * 4];
 	uint8_t a8[8 * 4];
 	struct qxl_cmd_rect clip[2] = { { 0, 0, 3, 30 }, { 4, 0, 40, 2 } };
+	struct qxl_cmd_rect clip2[2] = { { 0, 0, 9, 30 }, { 12, 3, 40, 11 } };
 	struct qxl_cmd_draw d;
 	struct render *r = t_primary();
 	int i, nb;
@@ -1172,16 +1212,37 @@ test_blend_callback(void)
 	ASSERT_INT_EQ(nblend, 5);
 	ASSERT_INT_EQ(blend_format, PIXMAN_a8r8g8b8);
 
+	/* Stretched larger, nearest as the canvas stretches blends: the
+	 * source area's pixels (part of the source, clipped, with alpha;
+	 * a colour key; ratios the truncated factor rounds). */
+	d = t_draw(QXL_DRAW_ALPHA_BLEND, 3, 2, 20, 13);
+	d.src = t_image(SPICE_BITMAP_FMT_RGBA, rgba, 6, 4, 24);
+	d.src_area = (struct qxl_cmd_rect){ 1, 1, 4, 3 };	/* 3x2 */
+	d.alpha = 0xb0;
+	t_blend(r, &d);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = clip2;
+	d.nclip = 2;
+	t_blend(r, &d);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.type = QXL_DRAW_TRANSPARENT;
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 6, 4 };
+	d.bbox = (struct qxl_cmd_rect){ 5, 7, 22, 30 };	/* 17x23 */
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nblend, 8);
+	ASSERT_INT_EQ(nblend_scaled, 3);
+
 	nb = nbdamage;
+	d.bbox = (struct qxl_cmd_rect){ 5, 7, 9, 10 };	/* smaller */
+	t_ok(r, &d);
+	d.bbox = (struct qxl_cmd_rect){ -5, 7, 22, 30 };	/* off the primary */
+	t_ok(r, &d);
+	d.type = QXL_DRAW_ALPHA_BLEND;
+	d.bbox = (struct qxl_cmd_rect){ 5, 7, 22, 30 };
 	d.alpha_flags = SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA;
 	t_ok(r, &d);
-	d.alpha_flags = 0;
-	d.src_area = (struct qxl_cmd_rect){ 0, 0, 3, 2 };	/* 2x */
-	t_ok(r, &d);
-	d.type = QXL_DRAW_TRANSPARENT;
-	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 6, 4, 24);
-	t_ok(r, &d);
-	ASSERT_INT_EQ(nblend, 5);
+	ASSERT_INT_EQ(nblend, 8);
 	ASSERT_INT_EQ(nbdamage, nb + 3);
 	pixman_image_unref(replay);
 	render_free(r);
@@ -1190,8 +1251,31 @@ test_blend_callback(void)
 /* What the composite callback was told, replayed on the picture a
  * viewer had as spice-common's canvas draws it: the operation into a copy
  * of the bbox, which then goes onto the area. */
-static int ncomposite;
+static int ncomposite, ncomposite_xf;
 static pixman_format_code_t comp_src_format;
+
+/* A composite image's transform (t: six 16.16 values, or NULL), filter
+ * and repeat set as the canvas sets them: the matrix as it comes, the
+ * filter and repeat as pixman's numbers. */
+static void
+t_canvas_sampling(pixman_image_t *img, const int32_t *t, unsigned filter,
+    unsigned repeat)
+{
+	pixman_transform_t xf;
+
+	if (t != NULL) {
+		pixman_transform_init_identity(&xf);
+		xf.matrix[0][0] = t[0];
+		xf.matrix[0][1] = t[1];
+		xf.matrix[0][2] = t[2];
+		xf.matrix[1][0] = t[3];
+		xf.matrix[1][1] = t[4];
+		xf.matrix[1][2] = t[5];
+		pixman_image_set_transform(img, &xf);
+	}
+	pixman_image_set_filter(img, (pixman_filter_t)filter, NULL, 0);
+	pixman_image_set_repeat(img, (pixman_repeat_t)repeat);
+}
 
 static void
 on_composite(void *arg, const pixman_region32_t *area,
@@ -1203,7 +1287,6 @@ on_composite(void *arg, const pixman_region32_t *area,
 
 	(void)arg;
 	ASSERT_TRUE(pixman_region32_not_empty((pixman_region32_t *)area));
-	ASSERT_TRUE(!c->has_src_transform && !c->has_mask_transform);
 	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
 	ASSERT_TRUE(mask == NULL || pixman_image_get_stride(mask) > 0);
 	ncomposite++;
@@ -1212,15 +1295,22 @@ on_composite(void *arg, const pixman_region32_t *area,
 	    0)) != NULL);
 	pixman_image_composite32(PIXMAN_OP_SRC, replay, NULL, d, bbox->x1,
 	    bbox->y1, 0, 0, 0, 0, w, h);
-	pixman_image_set_repeat(src, (pixman_repeat_t)((c->flags >> 14) & 3));
+	if (c->has_src_transform)
+		ncomposite_xf++;
+	t_canvas_sampling(src, c->has_src_transform ? c->src_transform : NULL,
+	    (c->flags >> 8) & 7, (c->flags >> 14) & 3);
 	if (mask != NULL) {
-		pixman_image_set_repeat(mask,
-		    (pixman_repeat_t)((c->flags >> 16) & 3));
+		t_canvas_sampling(mask, c->has_mask_transform ?
+		    c->mask_transform : NULL, (c->flags >> 11) & 7,
+		    (c->flags >> 16) & 3);
 		pixman_image_set_component_alpha(mask,
 		    (c->flags & SPICE_COMPOSITE_COMPONENT_ALPHA) != 0);
 	}
 	pixman_image_composite32((pixman_op_t)(c->flags & 0xff), src, mask, d,
 	    c->src_x, c->src_y, c->mask_x, c->mask_y, 0, 0, w, h);
+	pixman_image_set_transform(src, NULL);
+	if (mask != NULL)
+		pixman_image_set_transform(mask, NULL);
 	pixman_image_set_clip_region32(replay, (pixman_region32_t *)area);
 	pixman_image_composite32(PIXMAN_OP_SRC, d, NULL, replay, 0, 0, 0, 0,
 	    bbox->x1, bbox->y1, w, h);
@@ -1228,13 +1318,13 @@ on_composite(void *arg, const pixman_region32_t *area,
 	pixman_image_unref(d);
 }
 
-/* COMPOSITE without transforms, its bbox on the primary, goes to the
- * composite callback with whole 32-bit images (an 8BIT_A mask as alpha,
- * a SOURCE_OPAQUE source as x8r8g8b8), and a viewer compositing them the
- * canvas's way gets the worker's pixels (a repeated 1x1 source through a
- * mask, as text is drawn; an RGBA source with the operator ADD, clipped;
- * component alpha); with a transform, or a bbox off the primary, it is
- * damage. */
+/* COMPOSITE, its bbox on the primary, goes to the composite callback
+ * with whole 32-bit images (an 8BIT_A mask as alpha, a SOURCE_OPAQUE
+ * source as x8r8g8b8), and a viewer compositing them the canvas's way
+ * gets the worker's pixels (a repeated 1x1 source through a mask, as text
+ * is drawn; an RGBA source with the operator ADD, clipped; component
+ * alpha; transforms and bilinear filters); with a transform and images
+ * larger than the bbox, or with a bbox off the primary, it is damage. */
 static void
 test_composite_callback(void)
 {
@@ -1242,6 +1332,7 @@ test_composite_callback(void)
 	uint32_t one = 0xff3060c0u, rgba[5 * 4];
 	uint8_t m8[8 * 4];
 	int32_t xf[6] = { 0x10000, 0, 0, 0, 0x10000, 0x10000 };
+	int32_t xturn[6] = { 0x8000, -0x4000, 0x20000, 0x4000, 0x8000, -0x8000 };
 	struct qxl_cmd_rect clip[2] = { { 0, 0, 12, 30 }, { 14, 0, 40, 9 } };
 	struct qxl_cmd_draw d;
 	struct render *r = t_primary();
@@ -1286,11 +1377,26 @@ test_composite_callback(void)
 	ASSERT_INT_EQ(ncomposite, 3);
 	ASSERT_INT_EQ(comp_src_format, PIXMAN_x8r8g8b8);
 
-	nb = nbdamage;
+	/* Transformed: moved a row; turned and enlarged, bilinear, the
+	 * source's edges fading, the mask's padded. */
 	d.composite.has_src_transform = 1;
 	memcpy(d.composite.src_transform, xf, sizeof(xf));
+	t_blend(r, &d);
+	d.composite.flags = PIXMAN_OP_OVER | SPICE_COMPOSITE_HAS_MASK |
+	    1u << 8 | 1u << 11 | PIXMAN_REPEAT_PAD << 16;
+	d.composite.mask = t_image(SPICE_BITMAP_FMT_8BIT_A, m8, 8, 4, 8);
+	d.composite.has_mask_transform = 1;
+	memcpy(d.composite.src_transform, xturn, sizeof(xturn));
+	memcpy(d.composite.mask_transform, xturn, sizeof(xturn));
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncomposite, 5);
+	ASSERT_INT_EQ(ncomposite_xf, 2);
+
+	nb = nbdamage;
+	d.bbox = (struct qxl_cmd_rect){ 8, 5, 12, 8 };	/* images larger */
 	t_ok(r, &d);
 	d.composite.has_src_transform = 0;
+	d.composite.has_mask_transform = 0;
 	d.bbox = (struct qxl_cmd_rect){ -3, 5, 7, 11 };
 	t_ok(r, &d);
 	/* Images over RENDER_REPORT_MAX_PX together: not copied for the
@@ -1299,7 +1405,7 @@ test_composite_callback(void)
 	d.src = t_image(SPICE_BITMAP_FMT_32BIT, big, 1025, 1024, 1025 * 4);
 	d.composite.flags = PIXMAN_OP_OVER;
 	t_ok(r, &d);
-	ASSERT_INT_EQ(ncomposite, 3);
+	ASSERT_INT_EQ(ncomposite, 5);
 	ASSERT_INT_EQ(nbdamage, nb + 3);
 	pixman_image_unref(replay);
 	render_free(r);
@@ -1530,12 +1636,14 @@ test_copy_callback(void)
 }
 
 /* What the scaled copy callback was told, replayed the way SPICE's canvas
- * stretches (pixman, the scale factor truncated, NEAREST, no repeat). */
-static int nscaled;
+ * stretches (pixman, the scale factor truncated, translated by the source
+ * area's corner, no repeat, NEAREST or FILTER_GOOD). */
+static int nscaled, nscaled_smooth;
 
 static void
 on_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
-    pixman_image_t *src, uint8_t rop3)
+    pixman_image_t *src, const pixman_box32_t *sa, uint8_t scale_mode,
+    uint8_t rop3)
 {
 	int sw = pixman_image_get_width(src), sh = pixman_image_get_height(src);
 	int dw = bbox->x2 - bbox->x1, dh = bbox->y2 - bbox->y1;
@@ -1550,12 +1658,21 @@ on_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
 	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
 	ASSERT_TRUE(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= W &&
 	    bbox->y2 <= H);
+	ASSERT_TRUE(sa->x1 >= 0 && sa->y1 >= 0 && sa->x2 <= sw &&
+	    sa->y2 <= sh && sa->x1 < sa->x2 && sa->y1 < sa->y2);
 	nscaled++;
+	if (scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE)
+		nscaled_smooth++;
 	pixman_transform_init_scale(&xf,
-	    (pixman_fixed_t)(((int64_t)sw << 16) / dw),
-	    (pixman_fixed_t)(((int64_t)sh << 16) / dh));
+	    (pixman_fixed_t)(((int64_t)(sa->x2 - sa->x1) << 16) / dw),
+	    (pixman_fixed_t)(((int64_t)(sa->y2 - sa->y1) << 16) / dh));
+	pixman_transform_translate(&xf, NULL, pixman_int_to_fixed(sa->x1),
+	    pixman_int_to_fixed(sa->y1));
 	pixman_image_set_transform(src, &xf);
-	pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
+	pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
+	pixman_image_set_filter(src, scale_mode ==
+	    SPICE_IMAGE_SCALE_MODE_NEAREST ? PIXMAN_FILTER_NEAREST :
+	    PIXMAN_FILTER_GOOD, NULL, 0);
 	/* Stretched over the area's extents, then combined. */
 	ASSERT_TRUE((big = pixman_image_create_bits(PIXMAN_x8r8g8b8,
 	    e->x2 - e->x1, e->y2 - e->y1, NULL, 0)) != NULL);
@@ -1567,16 +1684,19 @@ on_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
 	pixman_image_unref(big);
 }
 
-/* A COPY stretched with nearest sampling, its bbox on the primary, goes
- * to the scaled callback with the source area's pixels (a 16-bit source
- * as 32 bits, the part of a larger bitmap, clipped; ratios the truncated
- * factor rounds; a raster operation), and a viewer stretching it as the
- * canvas does gets the worker's pixels; interpolated, made smaller, a
- * bbox off the primary or a source on the primary itself are damage. */
+/* A COPY stretched larger, its bbox on the primary, goes to the scaled
+ * callback with the source area's pixels (a 16-bit source as 32 bits,
+ * the part of a larger bitmap, clipped; ratios the truncated factor
+ * rounds; a raster operation), and, interpolated, with the pixel around
+ * the area that bilinear sampling reads where the bitmap has it (an
+ * RGBA source with its alpha, whose edges fade as they do in the
+ * canvas); a viewer stretching it as the canvas does gets the worker's
+ * pixels.  Made smaller, a bbox off the primary or a source on the
+ * primary itself are damage. */
 static void
 test_scaled_callback(void)
 {
-	uint32_t src[7 * 5];
+	uint32_t src[7 * 5], rgba[7 * 5];
 	uint16_t s16[7 * 5];
 	struct qxl_cmd_rect clip[2] = { { 0, 0, 9, 30 }, { 12, 3, 40, 11 } };
 	struct qxl_cmd_draw d;
@@ -1619,11 +1739,45 @@ test_scaled_callback(void)
 	d.clip_type = SPICE_CLIP_TYPE_NONE;
 	d.rop = SPICE_ROPD_OP_PUT;
 
-	nb = nbdamage;
+	/* Interpolated: inside a larger bitmap (a pixel around on every
+	 * side), at its edges (none beyond), 16-bit, with alpha, with a
+	 * raster operation, clipped. */
 	d.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 7, 5, 28);
+	d.src_area = (struct qxl_cmd_rect){ 2, 1, 5, 4 };	/* 3x3 */
+	d.bbox = (struct qxl_cmd_rect){ 3, 4, 33, 29 };
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nscaled_smooth, 1);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 7, 5 };
+	d.bbox = (struct qxl_cmd_rect){ 1, 2, 39, 27 };
+	t_blend(r, &d);
+	d.src = t_image(SPICE_BITMAP_FMT_16BIT, s16, 7, 5, 14);
+	d.src_area = (struct qxl_cmd_rect){ 1, 1, 6, 5 };
+	d.bbox = (struct qxl_cmd_rect){ 0, 0, 23, 17 };
+	t_blend(r, &d);
+	for (i = 0; i < 35; i++)	/* premultiplied, alpha 0 to 238 */
+		rgba[i] = (uint32_t)(i * 7) << 24 | (src[i] & 0xffffff &
+		    (0x010101u * (uint32_t)(i * 7)));
+	d.src = t_image(SPICE_BITMAP_FMT_RGBA, rgba, 7, 5, 28);
+	d.src_area = (struct qxl_cmd_rect){ 0, 1, 5, 4 };
+	d.bbox = (struct qxl_cmd_rect){ 2, 2, 31, 25 };
+	t_blend(r, &d);
+	d.src = t_image(SPICE_BITMAP_FMT_32BIT, src, 7, 5, 28);
+	d.rop = SPICE_ROPD_OP_XOR;
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(nscaled_smooth, 5);
+	ASSERT_INT_EQ(nscaled, 9);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.rop = SPICE_ROPD_OP_PUT;
+	d.src = t_image(SPICE_BITMAP_FMT_16BIT, s16, 7, 5, 14);
+	d.src_area = (struct qxl_cmd_rect){ 1, 1, 6, 5 };
+
+	nb = nbdamage;
+	d.bbox = (struct qxl_cmd_rect){ 0, 0, 5, 3 };	/* smaller */
 	t_ok(r, &d);
 	d.scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST;
-	d.bbox = (struct qxl_cmd_rect){ 0, 0, 4, 3 };	/* smaller */
+	d.bbox = (struct qxl_cmd_rect){ 0, 0, 4, 3 };
 	t_ok(r, &d);
 	d.bbox = (struct qxl_cmd_rect){ -2, 0, 11, 17 };	/* off the primary */
 	t_ok(r, &d);
@@ -1633,7 +1787,7 @@ test_scaled_callback(void)
 	d.src.width = W;
 	d.src.height = H;
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nscaled, 4);
+	ASSERT_INT_EQ(nscaled, 9);
 	ASSERT_INT_EQ(nbdamage, nb + 4);
 	pixman_image_unref(replay);
 	render_free(r);

@@ -291,15 +291,17 @@ ddraw_brush_op(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
 
 void
 ddraw_copy_scaled(struct obuf *ob, const pixman_region32_t *area,
-    const pixman_box32_t *bbox, int32_t width, int32_t height, uint16_t ropd)
+    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+    uint8_t scale_mode, uint16_t ropd)
 {
 	ddraw_put_base_in(ob, bbox, area);
 	/* src_bitmap: after itself, src_area, the descriptor, the scale
 	 * mode and the mask. */
 	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 + 2 + 1 + 17));
-	ddraw_put_rect(ob, 0, 0, height, width);
+	ddraw_put_rect(ob, src_area->y1, src_area->x1, src_area->y2,
+	    src_area->x2);
 	obuf_put_u16le(ob, ropd);
-	obuf_put_u8(ob, SPICE_IMAGE_SCALE_MODE_NEAREST);
+	obuf_put_u8(ob, scale_mode);
 	ddraw_put_no_mask(ob);
 }
 
@@ -319,12 +321,13 @@ ddraw_opaque(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
 
 void
 ddraw_blend(struct obuf *ob, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, int32_t width, int32_t height,
     const uint32_t *key, uint8_t alpha)
 {
-	const pixman_box32_t *ext;
-
-	ext = pixman_region32_extents((pixman_region32_t *)area);
-	ddraw_put_base(ob, area);
+	if (bbox != NULL)
+		ddraw_put_base_in(ob, bbox, area);
+	else
+		ddraw_put_base(ob, area);
 	if (key == NULL) {
 		obuf_put_u8(ob, 0);		/* alpha_flags */
 		obuf_put_u8(ob, alpha);
@@ -332,7 +335,7 @@ ddraw_blend(struct obuf *ob, const pixman_region32_t *area,
 	/* src_bitmap: after itself, src_area and a key's two colours. */
 	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 +
 	    (key != NULL ? 8 : 0)));
-	ddraw_put_rect(ob, 0, 0, ext->y2 - ext->y1, ext->x2 - ext->x1);
+	ddraw_put_rect(ob, 0, 0, height, width);
 	if (key != NULL) {
 		obuf_put_u32le(ob, *key);	/* src_color */
 		obuf_put_u32le(ob, *key);	/* true_color: the canvas's */
@@ -362,16 +365,28 @@ ddraw_composite(struct obuf *ob, const pixman_region32_t *area,
 	    SPICE_COMPOSITE_HAS_MASK_TRANSFORM |
 	    SPICE_COMPOSITE_SOURCE_OPAQUE | SPICE_COMPOSITE_MASK_OPAQUE |
 	    SPICE_COMPOSITE_DEST_OPAQUE);
+	int mask_xf = has_mask && c->has_mask_transform, i;
 
+	if (has_mask)
+		flags |= SPICE_COMPOSITE_HAS_MASK;
+	if (c->has_src_transform)
+		flags |= SPICE_COMPOSITE_HAS_SRC_TRANSFORM;
+	if (mask_xf)
+		flags |= SPICE_COMPOSITE_HAS_MASK_TRANSFORM;
 	ddraw_put_base_in(ob, bbox, area);
-	obuf_put_u32le(ob, flags | (has_mask ? SPICE_COMPOSITE_HAS_MASK : 0));
-	/* src_bitmap: after itself, the mask's pointer and two Point16s. */
+	obuf_put_u32le(ob, flags);
+	/* src_bitmap: after itself, the mask's pointer, the transforms
+	 * (six 16.16 values each) and two Point16s. */
 	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + (has_mask ? 4 : 0) +
-	    8));
+	    (c->has_src_transform ? 24 : 0) + (mask_xf ? 24 : 0) + 8));
 	if (has_mask) {
 		*mask_at = ob->ob_len;
 		obuf_put_u32le(ob, 0);
 	}
+	for (i = 0; c->has_src_transform && i < 6; i++)
+		obuf_put_u32le(ob, (uint32_t)c->src_transform[i]);
+	for (i = 0; mask_xf && i < 6; i++)
+		obuf_put_u32le(ob, (uint32_t)c->mask_transform[i]);
 	obuf_put_u16le(ob, (uint16_t)c->src_x);
 	obuf_put_u16le(ob, (uint16_t)c->src_y);
 	obuf_put_u16le(ob, (uint16_t)c->mask_x);

@@ -84,12 +84,12 @@ void	 ddraw_stroke(struct obuf *, const pixman_region32_t *area,
  * the image (descriptor and data) next. */
 void	 ddraw_copy(struct obuf *, const pixman_region32_t *area,
 	    uint16_t ropd);
-/* The fixed part of DRAW_COPY of a width x height image stretched over
- * bbox (area within it), nearest, with the ROP descriptor ropd, no mask:
- * the caller appends the image next. */
+/* The fixed part of DRAW_COPY of src_area of an image stretched over
+ * bbox (area within it) with scale_mode (SPICE_IMAGE_SCALE_MODE_*) and
+ * the ROP descriptor ropd, no mask: the caller appends the image next. */
 void	 ddraw_copy_scaled(struct obuf *, const pixman_region32_t *area,
-	    const pixman_box32_t *bbox, int32_t width, int32_t height,
-	    uint16_t ropd);
+	    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+	    uint8_t scale_mode, uint16_t ropd);
 /* The fixed part of DRAW_ROP3 of an image the size of area's extents
  * drawn on them with the solid colour, or the pattern pat when not NULL,
  * as the brush and the ROP3 code rop3, no mask: the caller appends the
@@ -106,17 +106,18 @@ void	 ddraw_opaque(struct obuf *, const pixman_region32_t *area,
 /*
  * The fixed part of DRAW_TRANSPARENT (key not NULL: pixels whose RGB is
  * *key's are not drawn) or DRAW_ALPHA_BLEND (OVER through the constant
- * alpha, no flags) of an image the size of area's extents drawn on them,
- * whose pointer names what follows: the caller appends the image
- * (descriptor and data) next.
+ * alpha, no flags) of a width x height image drawn on area's extents
+ * (bbox NULL: the image is their size) or stretched over bbox (area
+ * within it), whose pointer names what follows: the caller appends the
+ * image (descriptor and data) next.
  */
 void	 ddraw_blend(struct obuf *, const pixman_region32_t *area,
+	    const pixman_box32_t *bbox, int32_t width, int32_t height,
 	    const uint32_t *key, uint8_t alpha);
 
 /*
- * The fixed part of DRAW_COMPOSITE of c (no transforms: their flags
- * cleared, as are the OPAQUE ones, which the images' own formats say) on
- * area within bbox: its source's pointer names what follows (the caller
+ * The fixed part of DRAW_COMPOSITE of c (its transforms too; the OPAQUE
+ * flags cleared, which the images' own formats say) on area within bbox: its source's pointer names what follows (the caller
  * appends the source image next); with a mask, the offset of its pointer
  * goes to *mask_at, for ddraw_point_here() once the source is written.
  */

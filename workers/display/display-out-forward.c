@@ -123,7 +123,8 @@ struct dout_img {
  * (dd_op: DRAW_COPY with the descriptor dd_ropd, DRAW_ROP3 with the code
  * dd_rop3 and the brush colour dd_color or pattern dd_pat, DRAW_OPAQUE
  * with dd_ropd and that brush) on dd_area, or dd_img[0] stretched over
- * dd_bbox (dd_op DRAW_COPY with dd_scaled).  dd_linear: its result mixes
+ * dd_bbox (dd_op DRAW_COPY with dd_scaled: dd_src_area of the image with
+ * the scale mode dd_scaled).  dd_linear: its result mixes
  * what was there linearly (glyphs, blends, composites), so that JPEG's
  * error there stays as small (display-out-lossy.c). */
 struct dout_draw {
@@ -141,7 +142,8 @@ struct dout_draw {
 	const pixman_box32_t		*dd_bbox;
 	uint16_t			 dd_op;
 	uint8_t				 dd_rop3;
-	int				 dd_scaled;
+	const pixman_box32_t		*dd_src_area;
+	uint8_t				 dd_scaled;
 	int				 dd_linear;
 };
 
@@ -328,16 +330,17 @@ dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd,
 	obuf_reset(ob);
 	switch (type) {
 	case 0:
-		ddraw_blend(ob, dd->dd_area, dd->dd_key, dd->dd_alpha);
+		ddraw_blend(ob, dd->dd_area, dd->dd_bbox,
+		    pixman_image_get_width(dd->dd_img[0]->di_img),
+		    pixman_image_get_height(dd->dd_img[0]->di_img),
+		    dd->dd_key, dd->dd_alpha);
 		type = dd->dd_key != NULL ? SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
 		    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
 		break;
 	case SPICE_MSG_DISPLAY_DRAW_COPY:
-		if (dd->dd_scaled)
+		if (dd->dd_src_area != NULL)
 			ddraw_copy_scaled(ob, dd->dd_area, dd->dd_bbox,
-			    pixman_image_get_width(dd->dd_img[0]->di_img),
-			    pixman_image_get_height(dd->dd_img[0]->di_img),
-			    dd->dd_ropd);
+			    dd->dd_src_area, dd->dd_scaled, dd->dd_ropd);
 		else
 			ddraw_copy(ob, dd->dd_area, dd->dd_ropd);
 		break;
@@ -577,23 +580,26 @@ dout_images_fit(const struct dout *d, pixman_region32_t *a, uint64_t px)
 
 /*
  * The render blend callback: src was put over area with a colour key or
- * an alpha.  Viewers are sent the source and the operation: an image as
- * large as the result the first time (often smaller: a sprite's keyed
- * pixels are one colour, an icon's are not mixed with a photograph
- * under it), and a name from their pixmap cache when the same source
- * is drawn again, wherever it lands.
+ * an alpha, stretched over bbox when not NULL.  Viewers are sent the
+ * source and the operation: an image as large as the result the first
+ * time (often smaller: a sprite's keyed pixels are one colour, an icon's
+ * are not mixed with a photograph under it; stretched, smaller), and a
+ * name from their pixmap cache when the same source is drawn again,
+ * wherever it lands.
  */
 void
 dout_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
-    const uint32_t *key, uint8_t alpha)
+    const pixman_box32_t *bbox, const uint32_t *key, uint8_t alpha)
 {
 	struct dout *d = arg;
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	struct dout_img img;
 	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
-	    .dd_key = key, .dd_alpha = alpha, .dd_linear = 1 };
+	    .dd_key = key, .dd_alpha = alpha, .dd_bbox = bbox,
+	    .dd_linear = 1 };
 
-	if (!dout_images_fit(d, a, dout_extent_px(a))) {
+	if (!dout_images_fit(d, a, (uint64_t)pixman_image_get_width(src) *
+	    (uint64_t)pixman_image_get_height(src))) {
 		dout_damage(d, area);
 		return;
 	}
@@ -650,22 +656,25 @@ dout_copy(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 }
 
 /*
- * The render scaled copy callback: rop3 of src stretched over bbox,
- * nearest, and what was there, on area.  Viewers are sent the source and
- * the operation (DRAW_COPY with a src_area of another size than its box,
- * a plain descriptor of rop3), which costs less than the larger result;
- * the source from or into their pixmap cache.
+ * The render scaled copy callback: rop3 of src_area of src stretched over
+ * bbox, and what was there, on area.  Viewers are sent the source and the
+ * operation (DRAW_COPY with a src_area of another size than its box, the
+ * scale mode, a plain descriptor of rop3), which costs less than the
+ * larger result; the source from or into their pixmap cache, its alpha
+ * kept where interpolation weighs it (render_scaled_fn).
  */
 void
 dout_scaled(void *arg, const pixman_region32_t *area,
-    const pixman_box32_t *bbox, pixman_image_t *src, uint8_t rop3)
+    const pixman_box32_t *bbox, pixman_image_t *src,
+    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3)
 {
 	struct dout *d = arg;
 	pixman_region32_t *a = (pixman_region32_t *)area;
 	struct dout_img img;
 	struct dout_draw dd = { .dd_area = area, .dd_img = { &img, NULL },
 	    .dd_op = SPICE_MSG_DISPLAY_DRAW_COPY, .dd_bbox = bbox,
-	    .dd_scaled = 1, .dd_ropd = dout_copy_ropd(rop3) };
+	    .dd_src_area = src_area, .dd_scaled = scale_mode,
+	    .dd_ropd = dout_copy_ropd(rop3) };
 
 	if (dd.dd_ropd == 0 || !dout_images_fit(d, a,
 	    (uint64_t)pixman_image_get_width(src) *
@@ -673,7 +682,9 @@ dout_scaled(void *arg, const pixman_region32_t *area,
 		dout_damage(d, area);
 		return;
 	}
-	dout_img_init(&img, src, 0);
+	dout_img_init(&img, src, scale_mode ==
+	    SPICE_IMAGE_SCALE_MODE_INTERPOLATE &&
+	    pixman_image_get_format(src) == PIXMAN_a8r8g8b8);
 	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0,
 	    &dd);
 	dout_img_fini(&img);

@@ -130,14 +130,16 @@ void	 dout_stroke(void *arg, const pixman_region32_t *area,
 	    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
 	    uint32_t color, uint8_t rop3);
 /* The render blend callback (arg = the dout): src was put over area with
- * a colour key or an alpha (render_blend_fn).  A client with room in its
+ * a colour key or an alpha, stretched over bbox when not NULL
+ * (render_blend_fn).  A client with room in its
  * window is sent the source and the operation at once
  * (DRAW_TRANSPARENT, DRAW_ALPHA_BLEND), its image from or into the
  * client's pixmap cache as any image; the others, blends across the
  * video stream, large ones and WebSocket clients (spice-html5 draws
  * neither) get area as damage. */
 void	 dout_blend(void *arg, const pixman_region32_t *area,
-	    pixman_image_t *src, const uint32_t *key, uint8_t alpha);
+	    pixman_image_t *src, const pixman_box32_t *bbox,
+	    const uint32_t *key, uint8_t alpha);
 /* The render copy callback (arg = the dout): area holds rop3 of the
  * brush (colour or pattern), src and what it held (render_copy_fn).  A
  * client with room in its window is sent the source and the operation at
@@ -149,14 +151,15 @@ void	 dout_blend(void *arg, const pixman_region32_t *area,
 void	 dout_copy(void *arg, const pixman_region32_t *area,
 	    pixman_image_t *src, uint32_t color,
 	    const struct render_pattern *pat, uint8_t rop3);
-/* The render scaled copy callback (arg = the dout): src was stretched
- * over bbox with a copy's raster operation (render_scaled_fn).  A client
- * with room in its window is sent the source and DRAW_COPY with the scale
- * and a plain descriptor (no WebSocket client:
- * spice-html5 does not scale); the others and copies across the video
- * stream get area as damage. */
+/* The render scaled copy callback (arg = the dout): src_area of src was
+ * stretched over bbox with a copy's raster operation (render_scaled_fn).
+ * A client with room in its window is sent the source and DRAW_COPY with
+ * the scale and a plain descriptor (no WebSocket client: spice-html5
+ * does not scale); the others and copies across the video stream get
+ * area as damage. */
 void	 dout_scaled(void *arg, const pixman_region32_t *area,
-	    const pixman_box32_t *bbox, pixman_image_t *src, uint8_t rop3);
+	    const pixman_box32_t *bbox, pixman_image_t *src,
+	    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3);
 /* The render composite callback (arg = the dout): src, through mask,
  * was composited onto bbox (render_composite_fn).  A client with room in
  * its window and the COMPOSITE cap is sent the images and the operation

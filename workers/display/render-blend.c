@@ -4,11 +4,11 @@
  * TRANSPARENT (a colour key), ALPHA_BLEND (OVER with a constant alpha)
  * and COMPOSITE (any pixman operator, transforms, filters, repeats and a
  * mask); contracts in render-int.h.  All but the colour key are pixman's
- * own composites.  An unscaled colour key or ALPHA_BLEND on the primary is
- * reported with its source (render_blend_fn), a COMPOSITE without
- * transforms with its images (render_composite_fn), which a viewer draws
- * the same: spice-common's canvas keys on the RGB as render_transparent
- * does and composites with the same pixman calls.
+ * own composites.  A colour key or ALPHA_BLEND on the primary, unscaled or
+ * scaled up, is reported with its source (render_blend_fn), a COMPOSITE
+ * with its images (render_composite_fn), which a viewer draws the same:
+ * spice-common's canvas keys on the RGB as render_transparent does and
+ * composites and stretches with the same pixman calls.
  */
 #include <stdlib.h>
 
@@ -19,34 +19,52 @@
 
 /*
  * A colour key (key not NULL) or an ALPHA_BLEND drawn on area of surface
- * dst from img, whose pixel (ox, oy) lies on area's extents' top-left:
- * to the blend callback, with the extents' part of img, when forwarded
- * (fwd: unscaled, and no destination alpha), else as damage.
+ * dst from the source img: to the blend callback when forwarded (fwd: no
+ * destination alpha), else as damage.  Unscaled (bbox NULL), with the
+ * extents' part of img, whose pixel (ox, oy) lies on the extents'
+ * top-left; scaled from sa of img onto bbox, with sa, when that is fewer
+ * pixels than bbox and bbox lies on the primary.
  */
 static void
 render_blend_report(struct render *r, uint32_t surface, pixman_image_t *dst,
     pixman_region32_t *area, int fwd, pixman_image_t *img, int32_t ox,
-    int32_t oy, const uint32_t *key, uint8_t alpha)
+    int32_t oy, const pixman_box32_t *bbox, const pixman_box32_t *sa,
+    const uint32_t *key, uint8_t alpha)
 {
 	const pixman_box32_t *ext = pixman_region32_extents(area);
+	pixman_box32_t b = *ext;
 	pixman_image_t *part;
 
+	if (bbox != NULL) {
+		b = *sa;
+		ox = sa->x1;
+		oy = sa->y1;
+		fwd = fwd && bbox->x1 >= 0 && bbox->y1 >= 0 &&
+		    bbox->x2 <= pixman_image_get_width(dst) &&
+		    bbox->y2 <= pixman_image_get_height(dst) &&
+		    (uint64_t)(b.x2 - b.x1) * (uint64_t)(b.y2 - b.y1) <
+		    (uint64_t)(bbox->x2 - bbox->x1) *
+		    (uint64_t)(bbox->y2 - bbox->y1);
+	}
 	if (!fwd || !render_forwards(surface, dst, r->r_blend != NULL) ||
-	    (uint64_t)(ext->x2 - ext->x1) * (uint64_t)(ext->y2 - ext->y1) >
+	    (uint64_t)(b.x2 - b.x1) * (uint64_t)(b.y2 - b.y1) >
 	    RENDER_REPORT_MAX_PX || (part = render_as32(img, ox, oy,
-	    ext->x2 - ext->x1, ext->y2 - ext->y1)) == NULL) {
+	    b.x2 - b.x1, b.y2 - b.y1)) == NULL) {
 		render_report(r, surface, area);
 		return;
 	}
-	r->r_blend(r->r_arg, area, part, key, alpha);
+	r->r_blend(r->r_arg, area, part, bbox, key, alpha);
 	pixman_image_unref(part);
 }
 
 /*
  * A COMPOSITE drawn on area of surface dst from s (through m when not
  * NULL): to the composite callback with both whole when a viewer draws
- * the same (no transforms, bbox inside the primary: spice-common's canvas
- * composites into a copy of the bbox), else as damage.
+ * the same (bbox inside the primary: spice-common's canvas composites into
+ * a copy of the bbox, with the same transforms, filters and repeats);
+ * with a transform, only when the images have no more pixels than bbox
+ * (a thumbnail of a large picture costs less as the result); else as
+ * damage.
  */
 static void
 render_composite_report(struct render *r, uint32_t surface,
@@ -60,12 +78,19 @@ render_composite_report(struct render *r, uint32_t surface,
 	if (m != NULL)
 		px += (uint64_t)pixman_image_get_width(m) *
 		    (uint64_t)pixman_image_get_height(m);
+	/* The viewers get the images as they are: a copy through the
+	 * transform the drawing used would be transformed twice. */
+	pixman_image_set_transform(s, NULL);
+	if (m != NULL)
+		pixman_image_set_transform(m, NULL);
 	if (render_forwards(surface, dst, r->r_composite != NULL) &&
 	    px <= RENDER_REPORT_MAX_PX &&
-	    !cp->has_src_transform && !cp->has_mask_transform &&
 	    bbox->x1 >= 0 && bbox->y1 >= 0 &&
 	    bbox->x2 <= pixman_image_get_width(dst) &&
 	    bbox->y2 <= pixman_image_get_height(dst) &&
+	    ((!cp->has_src_transform && !cp->has_mask_transform) ||
+	    px <= (uint64_t)(bbox->x2 - bbox->x1) *
+	    (uint64_t)(bbox->y2 - bbox->y1)) &&
 	    (s32 = render_as32(s, 0, 0, pixman_image_get_width(s),
 	    pixman_image_get_height(s))) != NULL && (m == NULL ||
 	    (m32 = render_as32(m, 0, 0, pixman_image_get_width(m),
@@ -90,7 +115,7 @@ render_transparent(struct render *r, uint32_t surface,
 	uint32_t *drow, *srow;
 	uint8_t *copy;
 	int32_t sx, sy;
-	int n, i, x, y, skip, dstride, sstride, fwd;
+	int n, i, x, y, skip, dstride, sstride, scaled;
 
 	if ((dst = render_surface(r, surface)) == NULL)
 		return spd_err_set(err, "surface %u does not exist", surface);
@@ -104,12 +129,13 @@ render_transparent(struct render *r, uint32_t surface,
 	    &sy);
 	ss = render_scratch(img, sx + ext.x1 - bbox->x1, sy + ext.y1 - bbox->y1,
 	    &ext, err);
-	pixman_image_unref(img);
-	free(copy);
-	if (ss == NULL)
+	if (ss == NULL) {
+		pixman_image_unref(img);
+		free(copy);
 		return -1;
-	fwd = bbox->x2 - bbox->x1 == sa.x2 - sa.x1 &&
-	    bbox->y2 - bbox->y1 == sa.y2 - sa.y1;
+	}
+	scaled = bbox->x2 - bbox->x1 != sa.x2 - sa.x1 ||
+	    bbox->y2 - bbox->y1 != sa.y2 - sa.y1;
 	dstride = pixman_image_get_stride(dst) / 4;
 	sstride = pixman_image_get_stride(ss) / 4;
 	box = pixman_region32_rectangles(area, &n);
@@ -123,8 +149,14 @@ render_transparent(struct render *r, uint32_t surface,
 					drow[x] = srow[x];
 		}
 	key &= 0xffffff;
-	render_blend_report(r, surface, dst, area, fwd, ss, 0, 0, &key, 0);
+	/* Scaled, the viewer stretches the source itself (the part of img
+	 * at sa: the transform on img does not apply to a copy of it). */
+	pixman_image_set_transform(img, NULL);
+	render_blend_report(r, surface, dst, area, 1, scaled ? img : ss, 0, 0,
+	    scaled ? bbox : NULL, &sa, &key, 0);
 	pixman_image_unref(ss);
+	pixman_image_unref(img);
+	free(copy);
 	return 0;
 }
 
@@ -168,7 +200,7 @@ render_alpha_blend(struct render *r, uint32_t surface,
 	pixman_color_t c = { 0, 0, 0, 0 };
 	uint8_t *copy;
 	int32_t sx, sy;
-	int skip;
+	int skip, scaled;
 
 	if ((dst = render_surface(r, surface)) == NULL)
 		return spd_err_set(err, "surface %u does not exist", surface);
@@ -203,10 +235,13 @@ render_alpha_blend(struct render *r, uint32_t surface,
 		pixman_image_unref(mask);
 	render_unview(dview, dkeep);
 	ext = pixman_region32_extents(area);
-	render_blend_report(r, surface, dst, area, bbox->x2 - bbox->x1 ==
-	    sa.x2 - sa.x1 && bbox->y2 - bbox->y1 == sa.y2 - sa.y1 &&
+	scaled = bbox->x2 - bbox->x1 != sa.x2 - sa.x1 ||
+	    bbox->y2 - bbox->y1 != sa.y2 - sa.y1;
+	pixman_image_set_transform(img, NULL);
+	render_blend_report(r, surface, dst, area,
 	    !(flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA), img,
-	    sx + ext->x1 - bbox->x1, sy + ext->y1 - bbox->y1, NULL, alpha);
+	    sx + ext->x1 - bbox->x1, sy + ext->y1 - bbox->y1,
+	    scaled ? bbox : NULL, &sa, NULL, alpha);
 	render_unview(img, keep);
 	free(copy);
 	return 0;
@@ -228,14 +263,16 @@ render_transform(pixman_image_t *img, const int32_t *t)
 	pixman_image_set_transform(img, &xf);
 }
 
-/* Filter (0 nearest, 1 bilinear: qxl-cmd allows no other) and repeat
- * (pixman's numbers) of a composite image, from the flags at shift. */
+/* Filter and repeat of a composite image, from the flags at shift: both
+ * pixman's numbers, as SPICE's canvas reads them (filter 0 FAST, which
+ * samples the nearest pixel, or 1 GOOD, bilinear: qxl-cmd allows no
+ * other). */
 static void
 render_sampling(pixman_image_t *img, uint32_t flags, int fshift,
     int rshift)
 {
-	pixman_image_set_filter(img, ((flags >> fshift) & 7) == 0 ?
-	    PIXMAN_FILTER_NEAREST : PIXMAN_FILTER_BILINEAR, NULL, 0);
+	pixman_image_set_filter(img, (pixman_filter_t)((flags >> fshift) & 7),
+	    NULL, 0);
 	pixman_image_set_repeat(img, (pixman_repeat_t)((flags >> rshift) & 3));
 }
 

@@ -127,14 +127,19 @@ pixman_image_t *render_src_image(struct render *, uint32_t dst_surface,
 	    int *skip, struct spd_err *);
 
 /* A private image over the pixels of surface s (a snapshot of *area
- * when same: a copy within one surface, *area then rebased to it).  NULL
- * with err set without memory (render-src.c). */
+ * and the pixel around it when same: a copy within one surface, *area
+ * then rebased to it).  NULL with err set without memory (render-src.c). */
 pixman_image_t *render_surface_source(pixman_image_t *s, int same,
 	    pixman_box32_t *area, struct spd_err *);
 
+/* b grown by a pixel each way within a w x h source (what bilinear
+ * sampling of b may read). */
+void	 render_box_grow1(const pixman_box32_t *b, int w, int h,
+	    pixman_box32_t *out);
+
 /* Make img, a source whose src_area is drawn onto bbox, sample
- * bbox-relative points: a scale when the sizes differ (scale_mode's
- * filter, edges padded).  Returns the offset to composite img from for
+ * bbox-relative points: a scale when the sizes differ, as SPICE's canvas
+ * scales (render_scaled_fn).  Returns the offset to composite img from for
  * bbox's top-left: src_area's corner when unscaled, 0 when scaled. */
 void	 render_src_place(pixman_image_t *img, const pixman_box32_t *bbox,
 	    const pixman_box32_t *src_area, uint8_t scale_mode,

@@ -230,7 +230,8 @@ render_bitmap_image(const struct render_bitmap *bm, uint8_t **copy,
 
 /*
  * A private image over a surface's pixels.  For a copy within one surface
- * it is a snapshot of src_area (pixman does not define overlapping
+ * it is a snapshot of src_area and the pixel around it that interpolation
+ * reads, where the surface has it (pixman does not define overlapping
  * composites); *area is then rebased to the snapshot.
  */
 pixman_image_t *
@@ -238,27 +239,39 @@ render_surface_source(pixman_image_t *s, int same, pixman_box32_t *area,
     struct spd_err *err)
 {
 	pixman_image_t *img;
+	pixman_box32_t g;
 	int w, h;
 
 	if (!same)
 		return pixman_image_create_bits(pixman_image_get_format(s),
 		    pixman_image_get_width(s), pixman_image_get_height(s),
 		    pixman_image_get_data(s), pixman_image_get_stride(s));
-	w = area->x2 - area->x1;
-	h = area->y2 - area->y1;
+	render_box_grow1(area, pixman_image_get_width(s),
+	    pixman_image_get_height(s), &g);
+	w = g.x2 - g.x1;
+	h = g.y2 - g.y1;
 	if ((img = pixman_image_create_bits(pixman_image_get_format(s), w, h,
 	    NULL, 0)) == NULL) {
 		spd_err_set(err, "out of memory for a %dx%d snapshot",
 		    w, h);
 		return NULL;
 	}
-	pixman_image_composite32(PIXMAN_OP_SRC, s, NULL, img, area->x1,
-	    area->y1, 0, 0, 0, 0, w, h);
-	area->x1 = 0;
-	area->y1 = 0;
-	area->x2 = w;
-	area->y2 = h;
+	pixman_image_composite32(PIXMAN_OP_SRC, s, NULL, img, g.x1, g.y1, 0,
+	    0, 0, 0, w, h);
+	area->x1 -= g.x1;
+	area->y1 -= g.y1;
+	area->x2 -= g.x1;
+	area->y2 -= g.y1;
 	return img;
+}
+
+void
+render_box_grow1(const pixman_box32_t *b, int w, int h, pixman_box32_t *out)
+{
+	out->x1 = b->x1 > 0 ? b->x1 - 1 : 0;
+	out->y1 = b->y1 > 0 ? b->y1 - 1 : 0;
+	out->x2 = b->x2 < w ? b->x2 + 1 : w;
+	out->y2 = b->y2 < h ? b->y2 + 1 : h;
 }
 
 /* Does area lie within the source (a surface's size is known here
@@ -333,8 +346,12 @@ render_src_place(pixman_image_t *img, const pixman_box32_t *bbox,
 		*sy = sa->y1;
 		return;
 	}
-	/* Map bbox-relative destination points onto src_area:
-	 * x_src = sa.x1 + x * sw / dw, likewise for y. */
+	/* As SPICE's canvas stretches (the reference's rendering and the
+	 * viewers'): x_src = sa.x1 + x * sw / dw with the factor truncated
+	 * to 16.16 (pixman_double_to_fixed truncates, and the exact
+	 * quotient is never within a double's error of the next step),
+	 * likewise for y; nothing beyond the source (REPEAT_NONE: an
+	 * interpolated edge fades), FILTER_GOOD for interpolation. */
 	pixman_transform_init_identity(&xf);
 	xf.matrix[0][0] = pixman_double_to_fixed((double)sw / dw);
 	xf.matrix[0][2] = pixman_int_to_fixed(sa->x1);
@@ -343,10 +360,8 @@ render_src_place(pixman_image_t *img, const pixman_box32_t *bbox,
 	pixman_image_set_transform(img, &xf);
 	pixman_image_set_filter(img, scale_mode ==
 	    SPICE_IMAGE_SCALE_MODE_NEAREST ? PIXMAN_FILTER_NEAREST :
-	    PIXMAN_FILTER_BILINEAR, NULL, 0);
-	/* Edge samples repeat the border instead of fading to
-	 * transparent. */
-	pixman_image_set_repeat(img, PIXMAN_REPEAT_PAD);
+	    PIXMAN_FILTER_GOOD, NULL, 0);
+	pixman_image_set_repeat(img, PIXMAN_REPEAT_NONE);
 	*sx = 0;
 	*sy = 0;
 }

@@ -7,8 +7,8 @@
  * Semantics follow SPICE's canvas (SPICE-NOTES 3.2, 5.4): a drawable
  * touches bbox intersected with its clip rects; OP_PUT replaces pixels
  * (PIXMAN_OP_SRC, the alpha byte is copied, not blended); COPY scales
- * src_area onto bbox.  Deviation: bilinear scaling may sample pixels just
- * outside src_area.
+ * src_area onto bbox as the canvas does (interpolation reads the pixels
+ * around src_area, and an edge of the source fades).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -133,11 +133,11 @@ render_src_part(struct render *r, uint32_t surface,
 
 /*
  * A COPY of sa of src scaled to bbox with rop3 (a copy's code) was drawn
- * on area of surface dst: to the scaled callback
- * when a viewer draws the same from the source (render_scaled_fn: nearest
- * sampling, which never reads outside sa, computed with the canvas's
- * transform, which is render_src_place's; scaled up, the source cheaper
- * than the result; not from the primary itself), else as damage.
+ * on area of surface dst: to the scaled callback when a viewer draws the
+ * same from the source (render_scaled_fn: the canvas's stretch, which is
+ * render_src_place's, from sa and, interpolated, the pixel around it;
+ * scaled up, the source cheaper than the result; not from the primary
+ * itself), else as damage.
  */
 static void
 render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
@@ -145,14 +145,24 @@ render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
     const struct render_src *src, const pixman_box32_t *sa,
     uint8_t scale_mode, uint8_t rop3)
 {
-	uint64_t spx = (uint64_t)(sa->x2 - sa->x1) * (uint64_t)(sa->y2 - sa->y1);
-	uint64_t dpx = (uint64_t)(bbox->x2 - bbox->x1) *
+	pixman_box32_t g = *sa, in;
+	uint64_t spx, dpx = (uint64_t)(bbox->x2 - bbox->x1) *
 	    (uint64_t)(bbox->y2 - bbox->y1);
-	pixman_image_t *part;
+	pixman_image_t *part, *s = NULL;
 	uint8_t *copy;
 
+	if (src->rs_is_surface)
+		s = render_surface(r, src->rs_surface);
+	if (scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE)
+		render_box_grow1(sa, s != NULL ? pixman_image_get_width(s) :
+		    (int)src->rs_bitmap.rb_width, s != NULL ?
+		    pixman_image_get_height(s) : (int)src->rs_bitmap.rb_height,
+		    &g);
+	spx = (uint64_t)(g.x2 - g.x1) * (uint64_t)(g.y2 - g.y1);
 	if (!render_forwards(surface, dst, r->r_scaled != NULL) ||
-	    scale_mode != SPICE_IMAGE_SCALE_MODE_NEAREST ||
+	    (src->rs_is_surface && s == NULL) ||
+	    (scale_mode != SPICE_IMAGE_SCALE_MODE_NEAREST &&
+	    scale_mode != SPICE_IMAGE_SCALE_MODE_INTERPOLATE) ||
 	    (src->rs_is_surface && src->rs_surface == surface) ||
 	    bbox->x1 < 0 || bbox->y1 < 0 ||
 	    bbox->x2 > pixman_image_get_width(dst) ||
@@ -162,11 +172,15 @@ render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 		render_report(r, surface, area);
 		return;
 	}
-	if ((part = render_src_part(r, surface, src, sa, 0, 0,
-	    sa->x2 - sa->x1, sa->y2 - sa->y1, &copy)) == NULL)
+	if ((part = render_src_part(r, surface, src, &g, 0, 0,
+	    g.x2 - g.x1, g.y2 - g.y1, &copy)) == NULL)
 		render_report(r, surface, area);
 	else {
-		r->r_scaled(r->r_arg, area, bbox, part, rop3);
+		in.x1 = sa->x1 - g.x1;
+		in.y1 = sa->y1 - g.y1;
+		in.x2 = sa->x2 - g.x1;
+		in.y2 = sa->y2 - g.y1;
+		r->r_scaled(r->r_arg, area, bbox, part, &in, scale_mode, rop3);
 		pixman_image_unref(part);
 	}
 	free(copy);

@@ -97,22 +97,26 @@ typedef void (*render_stroke_fn)(void *arg, const pixman_region32_t *area,
     uint32_t color, uint8_t rop3);
 
 /* Blend callback: area (never empty, within it) of the (xRGB) primary
- * now holds src put over what it held, src's pixel 0,0 on area's
- * extents' top-left, unscaled: with key not NULL (TRANSPARENT) each
- * pixel whose RGB is not *key's (0xRRGGBB) replaced by src's, else
- * (ALPHA_BLEND) src OVER the pixel through the constant alpha (a src in
- * x8r8g8b8 is opaque, one in a8r8g8b8 has premultiplied alpha of its
- * own), as SPICE's canvas draws either.  src is the extents' size, rows
- * top-down, a positive stride.  A viewer can be sent the source and the
- * operation instead of the result: an icon drawn again costs it a name
- * from its cache.  src and the region belong to render. */
+ * now holds src put over what it held: with bbox NULL, src's pixel 0,0
+ * on area's extents' top-left, unscaled, src the extents' size; else
+ * all of src stretched over bbox (within the primary), fewer pixels than
+ * bbox, by nearest sampling as SPICE's canvas stretches
+ * (render_scaled_fn).  With key not NULL (TRANSPARENT) each pixel whose
+ * RGB is not *key's (0xRRGGBB) replaced by src's, else (ALPHA_BLEND) src
+ * OVER the pixel through the constant alpha (a src in x8r8g8b8 is opaque,
+ * one in a8r8g8b8 has premultiplied alpha of its own), as SPICE's canvas
+ * draws either.  src's rows top-down, a positive stride.  A viewer can be
+ * sent the source and the operation instead of the result: an icon drawn
+ * again costs it a name from its cache.  src and the region belong to
+ * render. */
 typedef void (*render_blend_fn)(void *arg, const pixman_region32_t *area,
-    pixman_image_t *src, const uint32_t *key, uint8_t alpha);
+    pixman_image_t *src, const pixman_box32_t *bbox, const uint32_t *key,
+    uint8_t alpha);
 
 /* Composite callback: area (never empty, within it) of the (xRGB) primary
  * now holds pixman's composite of src, through mask when not NULL, with
- * c's operator, repeats, filters, component alpha and origins (struct
- * qxl_cmd_composite, parsed; no transforms) onto bbox, inside the
+ * c's operator, transforms, repeats, filters, component alpha and
+ * origins (struct qxl_cmd_composite, parsed) onto bbox, inside the
  * primary, as SPICE's canvas draws it.  src and mask are whole images of
  * 32 bits a pixel (a8r8g8b8 when they have alpha, else x8r8g8b8), rows
  * top-down, a positive stride.  A viewer can be sent the images (an
@@ -140,16 +144,25 @@ typedef void (*render_copy_fn)(void *arg, const pixman_region32_t *area,
     uint8_t rop3);
 
 /* Scaled copy callback: area (never empty) of bbox, which lies within the
- * (xRGB) primary, now holds rop3 of src and what it held (a copy's code,
- * which reads the source and no brush; 0xcc: src as it is), src 32 bits a
- * pixel (rows top-down, a positive stride; its RGB is what counts), of
- * fewer pixels than bbox, stretched over bbox by nearest sampling as
- * SPICE's canvas samples it: pixman with the scale factor (src's width <<
- * 16) / bbox's width truncated (height likewise), pixel centres mapped,
- * NEAREST.  A viewer can be sent src and the operation instead of the
- * larger result.  src and the region belong to render. */
+ * (xRGB) primary, now holds rop3 of a stretched source and what it held
+ * (a copy's code, which reads the source and no brush; 0xcc: the source
+ * as it is).  The source is src_area of src, 32 bits a pixel (rows
+ * top-down, a positive stride), fewer pixels in all than bbox, stretched
+ * over bbox as SPICE's canvas stretches: pixman with the scale factor
+ * (src_area's width << 16) / bbox's width truncated (height likewise),
+ * translated by src_area's corner, REPEAT_NONE, NEAREST or (scale_mode
+ * SPICE_IMAGE_SCALE_MODE_INTERPOLATE) FILTER_GOOD.  Interpolation reads
+ * one pixel around src_area: src holds it wherever the producer's source
+ * had it, so that a viewer that stretches src as the canvas does reads
+ * what the worker read (beyond src, both read transparent), and src is
+ * a8r8g8b8 when the source's alpha counts (an RGBA bitmap, an ARGB
+ * surface), x8r8g8b8 otherwise; nearest sampling reads src_area only,
+ * which is then all of src, and only its RGB counts.  A viewer can be
+ * sent src and the operation instead of the larger result.  src and the
+ * region belong to render. */
 typedef void (*render_scaled_fn)(void *arg, const pixman_region32_t *area,
-    const pixman_box32_t *bbox, pixman_image_t *src, uint8_t rop3);
+    const pixman_box32_t *bbox, pixman_image_t *src,
+    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3);
 
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
@@ -224,13 +237,14 @@ void	 render_set_text(struct render *, render_text_fn text);
  * its path (render_stroke_fn) to stroke, with render_set_damage's arg,
  * instead of as damage; NULL: as damage. */
 void	 render_set_stroke(struct render *, render_stroke_fn stroke);
-/* Report unscaled TRANSPARENT and ALPHA_BLEND (without DEST_HAS_ALPHA)
- * on an xRGB primary, of at most RENDER_REPORT_MAX_PX pixels, to blend,
+/* Report TRANSPARENT and ALPHA_BLEND (without DEST_HAS_ALPHA) on an xRGB
+ * primary, unscaled or scaled up (in pixels in all) with a bbox on the
+ * primary, of at most RENDER_REPORT_MAX_PX pixels, to blend,
  * with render_set_damage's arg, instead of as damage; NULL: as damage. */
 void	 render_set_blend(struct render *, render_blend_fn blend);
-/* Report COMPOSITE on the xRGB primary without transforms, its bbox
- * inside the primary, its images of at most RENDER_REPORT_MAX_PX pixels
- * together, to composite, with render_set_damage's arg, instead of as
+/* Report COMPOSITE on the xRGB primary, its bbox inside the primary, its
+ * images of at most RENDER_REPORT_MAX_PX pixels together (with a
+ * transform, and at most bbox's pixels), to composite, with render_set_damage's arg, instead of as
  * damage; NULL: as damage. */
 void	 render_set_composite(struct render *, render_composite_fn composite);
 /* Report unscaled COPY and BLEND with a raster operation (not OP_PUT of
@@ -240,11 +254,10 @@ void	 render_set_composite(struct render *, render_composite_fn composite);
  * instead of as damage; NULL: as damage. */
 void	 render_set_copy(struct render *, render_copy_fn copy);
 /* Report a COPY or BLEND reading its source (as it is, or with a raster
- * operation), scaled up with
- * SPICE_IMAGE_SCALE_MODE_NEAREST, its bbox on an xRGB primary, from a
- * bitmap or another surface, of at most RENDER_REPORT_MAX_PX source
- * pixels, to scaled, with render_set_damage's arg, instead of as damage;
- * NULL: as damage. */
+ * operation), scaled up (in pixels in all) nearest or interpolated, its
+ * bbox on an xRGB primary, from a bitmap or another surface, of at most
+ * RENDER_REPORT_MAX_PX source pixels, to scaled, with
+ * render_set_damage's arg, instead of as damage; NULL: as damage. */
 void	 render_set_scaled(struct render *, render_scaled_fn scaled);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);

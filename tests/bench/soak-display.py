@@ -9,7 +9,8 @@ growing after the warm-up is a leak.
 
 A script-producer (tests/tools) draws random batches of every draw type
 it knows (fills with ROPs and patterns, copies, photographs, bitmaps of
-one colour, moves, colour keys, alpha blends, composites, raster
+one colour, moves, colour keys, alpha blends, composites, stretches and
+transforms of each, raster
 operations, compressed images, strings, lines) on a 320x240 primary.  spice-gtk watches the
 whole time (asking for auto_lz: a GLZ window fills for minutes, by
 design, and would read as growth); raw viewers (LZ4 with composites, no LZ4, a tiny pixmap
@@ -102,7 +103,7 @@ def draw_line(rng):
     x, y, w, h = box(rng)
     s = rng.randrange(1, 40)
     rgb = "%06x" % rng.randrange(1 << 24)
-    kind = rng.randrange(25)
+    kind = rng.randrange(29)
     if kind == 0:
         return "fill %d %d %d %d %s" % (x, y, w, h, rgb)
     if kind == 1:
@@ -162,6 +163,26 @@ def draw_line(rng):
     if kind == 23:
         return "patopaque %d %d %d %d %d %x %d %d" % (x, y, w, h, s, rng.choice((1, 0x20, 0x40, 8)),
                                                       rng.randrange(-40, 40), rng.randrange(-40, 40))
+    if kind == 24:
+        pw, ph = rng.randrange(1, 64), rng.randrange(1, 64)
+        sx, sy = rng.randrange(pw), rng.randrange(ph)
+        return "scaledpart %d %d %d %d %d %d %d %d %d %d %d %d %d" % (
+            x, y, w, h, pw, ph, s, rng.randrange(2), sx, sy, rng.randrange(1, pw - sx + 1),
+            rng.randrange(1, ph - sy + 1), rng.randrange(2))
+    if kind == 25:
+        return "transparent %d %d %d %d %d 00ff00 %d %d" % (x, y, w, h, s % 4, rng.randrange(1, 2 * w),
+                                                           rng.randrange(1, 2 * h))
+    if kind == 26:
+        return "%s %d %d %d %d %d %d %d %d" % (rng.choice(("alphaicon", "alphaphoto")), x, y, w, h,
+                                               s % 4, rng.randrange(256), rng.randrange(1, 2 * w),
+                                               rng.randrange(1, 2 * h))
+    if kind == 27:
+        t = (rng.randrange(0x2000, 0x20000), rng.randrange(-0x8000, 0x8000),
+             rng.randrange(-0x100000, 0x100000), rng.randrange(-0x8000, 0x8000),
+             rng.randrange(0x2000, 0x20000), rng.randrange(-0x100000, 0x100000))
+        return "compositexf %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d" % (
+            (x, y, w, h, rng.randrange(1, 40), rng.randrange(1, 40), s, rng.randrange(2),
+             rng.randrange(2)) + t)
     return "%s %d %d %d %d" % (rng.choice(("blackness", "whiteness", "invers")), x, y, w, h)
 
 

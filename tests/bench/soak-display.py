@@ -154,6 +154,8 @@ def draw_line(rng):
         return "textback %d %d %s %06x" % (x, max(y, 12), rgb, rng.randrange(1 << 24))
     if kind == 20:
         pts = " ".join("%d %d" % (rng.randrange(W), rng.randrange(H)) for _ in range(4))
+        if rng.randrange(2):
+            return "ropstroke %s %x %s" % (rgb, rng.choice((0x40, 0x10, 0x20, 0x200)), pts)
         return "stroke %s %s" % (rgb, pts)
     if kind == 21:
         return "solid %d %d %d %d %s" % (x, y, w, h, rgb)

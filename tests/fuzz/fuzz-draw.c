@@ -149,7 +149,10 @@ fuzz_stroke(void *arg, const pixman_region32_t *area,
 	fuzz_inside(drawn);
 	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)drawn));
 	FUZZ_CHECK(color <= 0xffffff);
-	FUZZ_CHECK(fn == 0x0 || fn == 0xf || fn == 0xc || fn == 0x3);
+	/* A function of the brush and the destination (not the identity,
+	 * which draws nothing). */
+	FUZZ_CHECK(fn != 0xa && rop3 == ((fn & 3) | (fn & 3) << 2 |
+	    (fn & 0xc) << 2 | (fn & 0xc) << 4));
 	FUZZ_CHECK(!(st->line_flags & SPICE_LINE_FLAGS_STYLED));
 	for (i = 0; i < st->nsegs; i++)
 		FUZZ_CHECK(!(st->segs[i].flags & SPICE_PATH_BEZIER) &&

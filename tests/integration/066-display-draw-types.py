@@ -217,10 +217,17 @@ class Model:
                      lambda i, j, X, Y, d, k=k: over(rgb, (i * 16 + j * 8 + k * 40) & 255, d))
 
     def stroke(self, rgb, *xy):
+        self.ropstroke(rgb, PUT, *xy)
+
+    def ropstroke(self, rgb, desc, *xy):
         """Each line without its last pixel, stepped along its longer
         axis, the other coordinate rounded, a half away from the start
         unless the longer axis decreases (X's zero-width lines with
-        their default bias)."""
+        their default bias); the descriptor applied once to each pixel
+        of the stroke, however many lines cross there (the worker's
+        drawing: spice-gtk, which paints each line on its own, is sent
+        an image of such a stroke)."""
+        op, drawn = ropd(desc, INV_BRUSH, INV_DEST), set()
         for (x0, y0), (x1, y1) in zip(zip(xy[0::2], xy[1::2]), zip(xy[2::2], xy[3::2])):
             dx, dy = x1 - x0, y1 - y0
             n = max(abs(dx), abs(dy))
@@ -228,7 +235,9 @@ class Model:
             for i in range(n):
                 X, Y = x0 + round_div(i * dx, n, bias), y0 + round_div(i * dy, n, bias)
                 if 0 <= X < W and 0 <= Y < H:
-                    self.px[Y * W + X] = rgb
+                    drawn.add(Y * W + X)
+        for k in drawn:
+            self.px[k] = op(rgb, self.px[k])
 
     def blackness(self, x, y, w, h):
         self.box(x, y, w, h, lambda i, j, X, Y, d: 0)
@@ -247,7 +256,7 @@ HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3",
        ("compositetext", 4), ("ropcopy", 5), ("rop3solid", 4), ("rop3solid", 6),
        ("opaque", 5), ("opaque", 6), ("patopaque", 5), ("scaled", 8), ("transparent", 5), ("text", 2), ("text8", 2),
        ("text4", 2), ("textback", 2), ("textback", 3),
-       ("stroke", 0)}
+       ("stroke", 0), ("ropstroke", 0), ("ropstroke", 1)}
 
 
 def main():
@@ -333,6 +342,10 @@ def main():
         "textback 60 210 ff0000 203040",
         "stroke ffffff 100 170 200 175 150 230 100 170",
         "stroke 00ff00 -50 235 400 200",
+        # XOR: a closed rectangle (drawn by spice-gtk), lines that cross
+        # (an image).
+        "ropstroke 3c5aa5 %x 20 150 90 150 90 185 20 185 20 150" % XOR,
+        "ropstroke c0ffee %x 200 20 300 60 300 20 200 60" % XOR,
         "blackness 210 170 20 20",
         "whiteness 235 170 20 20",
         "invers 260 170 50 60",

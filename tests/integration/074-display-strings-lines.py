@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Strings and lines a producer draws (TEXT of A1 or A4 glyphs in solid
 colours, with or without a back area; STROKE polylines in a solid colour
-on the picture) reach viewers as strings and paths, not pixels: a raw
+on the picture, in XOR too when no two of its lines paint a pixel) reach
+viewers as strings and paths, not pixels: a raw
 client that keeps up gets one DRAW_TEXT or DRAW_STROKE for each and no
 image, for fewer bytes than the same drawing costs as images (a
 WebSocket client's, which gets images: spice-html5 draws neither).  A8
@@ -144,6 +145,28 @@ def main():
     check(fast.strokes - strokes0 == len(paths) and fast.draws > draws1,
           "a line leaving the picture: %d more DRAW_STROKE, %d images"
           % (fast.strokes - strokes0 - len(paths), fast.draws - draws1))
+    draws0 = fast.draws
+
+    # XOR lines (a rubber band): a closed rectangle, whose corners no two
+    # lines paint, as DRAW_STROKE; lines that cross, which spice-gtk
+    # would paint twice where they cross, as images.  The raw client
+    # paints each line on its own, as the canvas does.
+    strokes1 = fast.strokes
+    prod.say("ropstroke 3c5aa5 40 30 40 130 40 130 120 30 120 30 40")
+    fast.settle(0.3)
+    check(fast.strokes - strokes1 == 1 and fast.draws == draws0,
+          "an XOR rectangle: %d DRAW_STROKE, %d images" % (fast.strokes - strokes1,
+                                                           fast.draws - draws0))
+    prod.say("ropstroke c0ffee 40 200 20 300 60 300 20 200 60")
+    fast.settle(0.3)
+    check(fast.strokes - strokes1 == 1 and fast.draws > draws0,
+          "XOR lines that cross: %d more DRAW_STROKE, %d images" % (
+              fast.strokes - strokes1 - 1, fast.draws - draws0))
+    xored = fast.rgb()
+    web.settle(0.3)
+    check(web.rgb() == xored, "WebSocket viewer (the worker's XOR lines): %s"
+          % diff(web.rgb(), xored))
+    c.wait_pixels(xored, 10)
     draws0 = fast.draws
 
     # A8 glyphs: images.

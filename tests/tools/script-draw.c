@@ -263,7 +263,8 @@ sd_text(struct qxlshm *q, int x, int y, uint32_t rgb, int bpp, int64_t back)
 
 /* An open polyline through the n points of v (pixels). */
 static int
-sd_stroke(struct qxlshm *q, uint32_t rgb, const int *v, int n)
+sd_stroke(struct qxlshm *q, uint32_t rgb, uint16_t ropd, const int *v,
+    int n)
 {
 	QXLDrawable *d;
 	QXLPath *path;
@@ -290,7 +291,7 @@ sd_stroke(struct qxlshm *q, uint32_t rgb, const int *v, int n)
 	d->u.stroke.path = pphys;
 	d->u.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
 	d->u.stroke.brush.u.color = rgb;
-	d->u.stroke.fore_mode = SPICE_ROPD_OP_PUT;
+	d->u.stroke.fore_mode = ropd;
 	d->u.stroke.back_mode = SPICE_ROPD_OP_PUT;
 	return sd_push(q, phys);
 }
@@ -665,12 +666,15 @@ script_draw(struct qxlshm *q, const char *line)
 		return sd_text(q, x, y, rgb, 1, back);
 	if (sscanf(line, "text %d %d %x", &x, &y, &rgb) == 3)
 		return sd_text(q, x, y, rgb, 1, -1);
-	if (sscanf(line, "stroke %x%n", &rgb, &used) == 1) {
+	ropd = SPICE_ROPD_OP_PUT;
+	if (sscanf(line, "stroke %x%n", &rgb, &used) == 1 ||
+	    sscanf(line, "ropstroke %x %x%n", &rgb, &ropd, &used) == 2) {
 		p = line + used;
 		for (n = 0; n < 32 && sscanf(p, "%d%n", &v[n], &used) == 1;
 		    n++)
 			p += used;
-		return n % 2 != 0 ? -1 : sd_stroke(q, rgb, v, n / 2);
+		return n % 2 != 0 ? -1 : sd_stroke(q, rgb, (uint16_t)ropd, v,
+		    n / 2);
 	}
 	if (sscanf(line, "blackness %d %d %d %d", &x, &y, &w, &h) == 4 ||
 	    sscanf(line, "whiteness %d %d %d %d", &x, &y, &w, &h) == 4 ||

@@ -83,6 +83,8 @@
  *                                 + 8 j + 40 k) & 255
  *   textback X Y RGB BACK         text (A1) over its box put in BACK
  *   stroke RGB X0 Y0 X1 Y1 ...    STROKE of an open polyline
+ *   ropstroke RGB ROPD X0 Y0 X1 Y1 ...
+ *                                 the same with the ROP descriptor ROPD
  *   blackness|whiteness|invers X Y W H
  *   badtext X Y                   TEXT whose glyph claims 64 bytes of
  *                                 bits and has 4 (a producer fault)

@@ -968,10 +968,12 @@ on_sdamage(void *arg, const pixman_region32_t *area)
 }
 
 /* A path that SPICE's canvas would draw the same (lines, not dashed, on
- * the primary, a colour whatever was there) goes to the stroke callback;
- * an XOR, a curve, dashes or a point off the primary are damage; points
- * before any BEGIN are not drawn (the canvas would start a line there),
- * so not forwarded either. */
+ * the primary; with a raster operation that reads the destination, no
+ * pixel painted by two lines, as a closed rectangle's corners are not)
+ * goes to the stroke callback; an XOR over lines that cross, a curve,
+ * dashes or a point off the primary are damage; points before any BEGIN
+ * are not drawn (the canvas would start a line there), so not forwarded
+ * either. */
 static void
 test_stroke_callback(void)
 {
@@ -1001,8 +1003,19 @@ test_stroke_callback(void)
 	ASSERT_INT_EQ(stroke_rop3, 0x0f);
 
 	d.stroke.fore_mode = SPICE_ROPD_OP_XOR;
+	seg.flags |= SPICE_PATH_CLOSE;
+	seg.count = 4;
 	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 3);
+	ASSERT_INT_EQ(stroke_rop3, 0x5a);
+	ASSERT_INT_EQ(nsdamage, 0);
+	pts[2].x = FX(1);	/* the third line crosses the first */
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 3);
 	ASSERT_INT_EQ(nsdamage, 1);
+	pts[2].x = FX(10);
+	seg.flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
+	seg.count = 3;
 	d.stroke.fore_mode = SPICE_ROPD_OP_PUT;
 	seg.flags |= SPICE_PATH_BEZIER;
 	seg.count = 4;		/* BEGIN and one curve */
@@ -1023,7 +1036,7 @@ test_stroke_callback(void)
 	pts[2].x = FX(10);
 	seg.flags = SPICE_PATH_END;
 	t_ok(r, &d);		/* nothing drawn: no BEGIN */
-	ASSERT_INT_EQ(nstroke, 2);
+	ASSERT_INT_EQ(nstroke, 3);
 	ASSERT_INT_EQ(nsdamage, 4);
 	render_free(r);
 }

@@ -535,7 +535,7 @@ dout_text(void *arg, const pixman_region32_t *area,
 
 /*
  * The render stroke callback: drawn (where the path crossed area) holds
- * rop3 of color, whatever was there.  Viewers are sent the path
+ * rop3 of color and what was there.  Viewers are sent the path
  * (DRAW_STROKE) when the Path costs no more than the pixels drawn raw
  * and a DRAW_FILL (the least pixels cost), and at most
  * DOUT_MAX_DRAW_BYTES: a line's two points against each of its pixels.
@@ -564,7 +564,8 @@ dout_stroke(void *arg, const pixman_region32_t *area,
 		dout_damage(d, drawn);
 		return;
 	}
-	dout_forward(d, drawn, drawn, 0, &dd);
+	dout_forward(d, drawn, render_rop3_uses(rop3, 1) ? NULL : drawn, 0,
+	    &dd);
 }
 
 /* Whether a drawing of images of px pixels on a can be forwarded at all:

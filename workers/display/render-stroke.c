@@ -11,13 +11,17 @@
  * are stepped along their longer axis with the other coordinate rounded,
  * a half away from the start unless the longer axis decreases, where it
  * rounds towards it (X's zero-width lines with their default bias, which
- * the canvas draws), each pixel touched once per stroke; Bezier curves
+ * the canvas draws), each pixel touched once per stroke (the canvas
+ * paints each line on its own, so a pixel two lines cross twice);
+ * Bezier curves
  * are flattened into RENDER_BEZIER_STEPS lines (the canvas subdivides
  * them adaptively).  Only the part of a line inside the area is stepped,
  * so a huge line costs what it draws.
  *
  * What a viewer would draw the same from the path (render_stroke_fn) is
- * reported as a stroke, the rest as damage.
+ * reported as a stroke, the rest as damage: with a raster operation that
+ * reads the destination (an XOR rubber band), only a path no pixel of
+ * which two of its lines paint.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -40,6 +44,7 @@ struct render_pen {
 	int32_t		 pn_sx;		/* the subpath's first point */
 	int32_t		 pn_sy;
 	int		 pn_open;	/* a subpath has begun */
+	int		 pn_twice;	/* a pixel two lines paint */
 };
 
 static int32_t
@@ -81,7 +86,11 @@ render_plot(struct render_pen *pn, int32_t x, int32_t y, int64_t pos)
 	x -= pn->pn_ext.x1;
 	line = (uint8_t *)pixman_image_get_data(pn->pn_cov) +
 	    (size_t)(y - pn->pn_ext.y1) * pixman_image_get_stride(pn->pn_cov);
-	/* pixman's a1 is LSB first on little-endian hosts. */
+	/* pixman's a1 is LSB first on little-endian hosts.  A line's own
+	 * pixels are distinct (one a step along its longer axis), so a
+	 * pixel met again is another line's. */
+	if (line[x >> 3] & (1u << (x & 7)))
+		pn->pn_twice = 1;
 	line[x >> 3] |= (uint8_t)(1u << (x & 7));
 }
 
@@ -213,16 +222,15 @@ render_path(struct render_pen *pn)
 /*
  * Would SPICE's canvas draw the same pixels from the path?  Its lines
  * are X's zero-width lines, which the stepping above follows, each
- * segment painted on its own (so only raster operations whose result
- * does not read the destination, where a pixel painted twice is as
- * painted once); not its Bezier subdivision, nor its dashes (X's wide
- * dash code); points before a BEGIN start a polyline there, where they
- * are left out here; and its int arithmetic is only safe for points on
- * the surface.
+ * segment painted on its own (so a raster operation that reads the
+ * destination only where no pixel is painted by two lines: twice);
+ * not its Bezier subdivision, nor its dashes (X's wide dash code);
+ * points before a BEGIN start a polyline there, where they are left out
+ * here; and its int arithmetic is only safe for points on the surface.
  */
 static int
 render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
-    const struct render_brush *brush, uint8_t rop3)
+    const struct render_brush *brush, uint8_t rop3, int twice)
 {
 	int32_t w = pixman_image_get_width(dst), h = pixman_image_get_height(dst);
 	const struct qxl_cmd_pathseg *seg;
@@ -232,7 +240,7 @@ render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
 	if (pixman_image_get_format(dst) != PIXMAN_x8r8g8b8 ||
 	    brush->rb_type == SPICE_BRUSH_TYPE_PATTERN ||
 	    (st->line_flags & SPICE_LINE_FLAGS_STYLED) ||
-	    render_rop3_uses(rop3, 1))
+	    (render_rop3_uses(rop3, 1) && twice))
 		return 0;
 	for (i = 0; i < st->nsegs; i++) {
 		seg = &st->segs[i];
@@ -285,7 +293,7 @@ render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
 	if ((rc = render_rop3_draw(r, surface, &lines, brush, NULL, NULL,
 	    NULL, 0, rop3, err)) == 0 && pixman_region32_not_empty(&lines)) {
 		if (surface == 0 && r->r_stroke != NULL &&
-		    render_stroke_as_drawn(dst, st, brush, rop3))
+		    render_stroke_as_drawn(dst, st, brush, rop3, pn.pn_twice))
 			r->r_stroke(r->r_arg, area, &lines, st,
 			    brush->rb_type == SPICE_BRUSH_TYPE_SOLID ?
 			    brush->rb_color & 0xffffff : 0, rop3);

@@ -154,8 +154,12 @@ def draw_line(rng):
         return "textback %d %d %s %06x" % (x, max(y, 12), rgb, rng.randrange(1 << 24))
     if kind == 20:
         pts = " ".join("%d %d" % (rng.randrange(W), rng.randrange(H)) for _ in range(4))
-        if rng.randrange(2):
+        k = rng.randrange(3)
+        if k == 0:
             return "ropstroke %s %x %s" % (rgb, rng.choice((0x40, 0x10, 0x20, 0x200)), pts)
+        if k == 1:
+            return "bezier %s %x %s" % (rgb, rng.choice((8, 0x40)), pts + " %d %d %d %d" % (
+                rng.randrange(-20, W + 20), rng.randrange(H), rng.randrange(W), rng.randrange(H)))
         return "stroke %s %s" % (rgb, pts)
     if kind == 21:
         return "solid %d %d %d %d %s" % (x, y, w, h, rgb)

@@ -155,8 +155,7 @@ fuzz_stroke(void *arg, const pixman_region32_t *area,
 	    (fn & 0xc) << 2 | (fn & 0xc) << 4));
 	FUZZ_CHECK(!(st->line_flags & SPICE_LINE_FLAGS_STYLED));
 	for (i = 0; i < st->nsegs; i++)
-		FUZZ_CHECK(!(st->segs[i].flags & SPICE_PATH_BEZIER) &&
-		    st->segs[i].count > 0);
+		FUZZ_CHECK(st->segs[i].count > 0);
 	/* DisplayBase, Stroke's fixed part, the Path. */
 	obuf_init(&ob);
 	ddraw_stroke(&ob, area, st, color, SPICE_ROPD_OP_PUT);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Strings and lines a producer draws (TEXT of A1 or A4 glyphs in solid
 colours, with or without a back area; STROKE polylines in a solid colour
-on the picture, in XOR too when no two of its lines paint a pixel) reach
+on the picture, Bezier curves flattened as spice-common's canvas
+flattens them, in XOR too when no two of its lines paint a pixel) reach
 viewers as strings and paths, not pixels: a raw
 client that keeps up gets one DRAW_TEXT or DRAW_STROKE for each and no
 image, for fewer bytes than the same drawing costs as images (a
@@ -168,6 +169,31 @@ def main():
           % diff(web.rgb(), xored))
     c.wait_pixels(xored, 10)
     draws0 = fast.draws
+
+    # Bezier curves (one to three a path, an arc in XOR, a tiny one, a
+    # loop back to its start): DRAW_STROKE, the worker flattening them
+    # as the canvas does; the raw client flattens them from its own
+    # model of the canvas's subdivision.
+    curves = []
+    for k in range(12):
+        pts = [rng.randrange(W), rng.randrange(H)]
+        for _ in range(3 * (1 + k % 3)):
+            pts += [rng.randrange(W), rng.randrange(H)]
+        curves.append("bezier %06x 8 %s" % (rng.randrange(1 << 24), " ".join(map(str, pts))))
+    curves.append("bezier 3c5aa5 40 20 220 80 180 160 180 220 220")
+    curves.append("bezier ffffff 8 100 100 101 100 101 101 100 101")
+    curves.append("bezier 00ffff 8 50 200 90 150 10 150 50 200")
+    strokes2 = fast.strokes
+    prod.say("; ".join(curves))
+    fast.settle(0.3)
+    check(fast.strokes - strokes2 == len(curves) and fast.draws == draws0,
+          "%d curves: %d DRAW_STROKE, %d images" % (len(curves), fast.strokes - strokes2,
+                                                     fast.draws - draws0))
+    curved = fast.rgb()
+    web.settle(0.3)
+    check(web.rgb() == curved, "WebSocket viewer (the worker's curves): %s"
+          % diff(web.rgb(), curved))
+    c.wait_pixels(curved, 10)
 
     # A8 glyphs: images.
     prod.say("text8 100 100 ff00ff")

@@ -543,6 +543,40 @@ def _sample(rows, w, h, alpha, rep, filt, t, u, v):
                   bl[c] * (128 - wx) * wy + br[c] * wx * wy) >> 14 for c in range(4))
 
 
+def _bezier(out, p, depth):
+    """Append to out the pixels that end the lines of the cubic Bezier
+    curve p (x0, y0, ..., x3, y3 in 28.4) as spice-common's canvas
+    flattens it (a model of its arithmetic): a line to the end when both
+    control points are near enough the chord (h1, h2 < B2, products of
+    28.4 dot products shifted right by 4, then 3), else split at t = 1/2
+    with C's halving (towards zero) and each half done the same."""
+    def dot(ax, ay, bx, by):
+        return (ax * bx + ay * by) >> 4
+
+    def half(a):
+        return -(-a // 2) if a < 0 else a // 2
+
+    x0, y0, x1, y1, x2, y2, x3, y3 = p
+    a2 = dot(x1 - x0, y1 - y0, x1 - x0, y1 - y0)
+    b2 = dot(x3 - x0, y3 - y0, x3 - x0, y3 - y0)
+    c2 = dot(x2 - x3, y2 - y3, x2 - x3, y2 - y3)
+    ab = dot(x1 - x0, y1 - y0, x3 - x0, y3 - y0)
+    cb = dot(x2 - x3, y2 - y3, x0 - x3, y0 - y3)
+    if ((a2 * b2 - ab * ab) >> 3) < b2 and ((c2 * b2 - cb * cb) >> 3) < b2:
+        out.append(((x3 + 7) >> 4, (y3 + 7) >> 4))
+        return
+    if depth > 64:
+        raise ProtocolError("a curve the canvas would split without end: %r" % (p,))
+    q = [0] * 14
+    for k in (0, 1):
+        p01, p12, p23 = half(p[k] + p[2 + k]), half(p[2 + k] + p[4 + k]), half(p[4 + k] + p[6 + k])
+        p012, p123 = half(p01 + p12), half(p12 + p23)
+        q[k], q[2 + k], q[4 + k], q[6 + k] = p[k], p01, p012, half(p012 + p123)
+        q[8 + k], q[10 + k], q[12 + k] = p123, p23, p[6 + k]
+    _bezier(out, tuple(q[:8]), depth + 1)
+    _bezier(out, tuple(q[6:]), depth + 1)
+
+
 def _lz4_decode(payload, width, height):
     """LZ4 image payload (after the u32 size): u8 top_down, u8 format,
     then blocks of u32 big-endian size + LZ4 block, one stream.  Returns
@@ -902,16 +936,23 @@ class DisplayChannel(Channel):
         for _ in range(nsegs):
             flags, count = struct.unpack_from("<BI", body, at)
             at += 5
-            if flags & PATH_BEZIER or at + 8 * count > len(body):
+            if at + 8 * count > len(body):
                 raise ProtocolError("DRAW_STROKE segment flags %#x of %d points" % (flags, count))
-            pts = [((x + 7) >> 4, (y + 7) >> 4)
-                   for x, y in struct.iter_unpack("<ii", body[at:at + 8 * count])]
+            fix = list(struct.iter_unpack("<ii", body[at:at + 8 * count]))
             at += 8 * count
             if flags & PATH_BEGIN:
                 if cur:
                     polylines.append(cur)
-                cur = []
-            cur.extend(pts)
+                cur = [((fix[0][0] + 7) >> 4, (fix[0][1] + 7) >> 4)]
+                fix = fix[1:]
+            if flags & PATH_BEZIER:
+                if len(fix) % 3 or not cur:
+                    raise ProtocolError("DRAW_STROKE curve of %d points" % len(fix))
+                for k in range(0, len(fix), 3):
+                    _bezier(cur, (cur[-1][0] * 16, cur[-1][1] * 16) + fix[k] + fix[k + 1] +
+                            fix[k + 2], 0)
+            else:
+                cur.extend(((x + 7) >> 4, (y + 7) >> 4) for x, y in fix)
             if flags & PATH_END:
                 if flags & PATH_CLOSE and cur:
                     cur.append(cur[0])

@@ -263,8 +263,8 @@ sd_text(struct qxlshm *q, int x, int y, uint32_t rgb, int bpp, int64_t back)
 
 /* An open polyline through the n points of v (pixels). */
 static int
-sd_stroke(struct qxlshm *q, uint32_t rgb, uint16_t ropd, const int *v,
-    int n)
+sd_stroke(struct qxlshm *q, uint32_t rgb, uint16_t ropd, uint32_t flags,
+    const int *v, int n)
 {
 	QXLDrawable *d;
 	QXLPath *path;
@@ -282,7 +282,7 @@ sd_stroke(struct qxlshm *q, uint32_t rgb, uint16_t ropd, const int *v,
 	path->data_size = (uint32_t)size;
 	path->chunk.data_size = (uint32_t)size;
 	seg = (QXLPathSeg *)path->chunk.data;
-	seg->flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
+	seg->flags = SPICE_PATH_BEGIN | SPICE_PATH_END | flags;
 	seg->count = (uint32_t)n;
 	for (k = 0; k < n; k++) {
 		seg->points[k].x = v[2 * k] * 16;
@@ -667,14 +667,18 @@ script_draw(struct qxlshm *q, const char *line)
 	if (sscanf(line, "text %d %d %x", &x, &y, &rgb) == 3)
 		return sd_text(q, x, y, rgb, 1, -1);
 	ropd = SPICE_ROPD_OP_PUT;
+	inv = 0;
 	if (sscanf(line, "stroke %x%n", &rgb, &used) == 1 ||
-	    sscanf(line, "ropstroke %x %x%n", &rgb, &ropd, &used) == 2) {
+	    sscanf(line, "ropstroke %x %x%n", &rgb, &ropd, &used) == 2 ||
+	    (inv = sscanf(line, "bezier %x %x%n", &rgb, &ropd, &used) == 2)) {
 		p = line + used;
 		for (n = 0; n < 32 && sscanf(p, "%d%n", &v[n], &used) == 1;
 		    n++)
 			p += used;
-		return n % 2 != 0 ? -1 : sd_stroke(q, rgb, (uint16_t)ropd, v,
-		    n / 2);
+		if (n % 2 != 0 || (inv && n / 2 % 3 != 1))
+			return -1;
+		return sd_stroke(q, rgb, (uint16_t)ropd, inv ?
+		    SPICE_PATH_BEZIER : 0, v, n / 2);
 	}
 	if (sscanf(line, "blackness %d %d %d %d", &x, &y, &w, &h) == 4 ||
 	    sscanf(line, "whiteness %d %d %d %d", &x, &y, &w, &h) == 4 ||

@@ -85,6 +85,10 @@
  *   stroke RGB X0 Y0 X1 Y1 ...    STROKE of an open polyline
  *   ropstroke RGB ROPD X0 Y0 X1 Y1 ...
  *                                 the same with the ROP descriptor ROPD
+ *   bezier RGB ROPD X0 Y0 X1 Y1 ...
+ *                                 STROKE of Bezier curves from X0,Y0
+ *                                 (three points a curve: two control
+ *                                 points, its end)
  *   blackness|whiteness|invers X Y W H
  *   badtext X Y                   TEXT whose glyph claims 64 bytes of
  *                                 bits and has 4 (a producer fault)

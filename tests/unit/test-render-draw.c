@@ -970,8 +970,9 @@ on_sdamage(void *arg, const pixman_region32_t *area)
 /* A path that SPICE's canvas would draw the same (lines, not dashed, on
  * the primary; with a raster operation that reads the destination, no
  * pixel painted by two lines, as a closed rectangle's corners are not)
- * goes to the stroke callback; an XOR over lines that cross, a curve,
- * dashes or a point off the primary are damage; points before any BEGIN
+ * goes to the stroke callback, Bezier curves too; an XOR over lines that
+ * cross, a curve the canvas would split without end, dashes or a point
+ * off the primary are damage; points before any BEGIN
  * are not drawn (the canvas would start a line there), so not forwarded
  * either. */
 static void
@@ -979,6 +980,11 @@ test_stroke_callback(void)
 {
 	struct qxl_cmd_pointfix pts[4] = { { FX(2), FX(3) },
 	    { FX(10), FX(3) }, { FX(10), FX(9) }, { FX(3), FX(20) } };
+	struct qxl_cmd_pointfix line2[2] = { { FX(2), FX(3) },
+	    { FX(10), FX(3) } }, dot3[3] = { { FX(10), FX(3) },
+	    { FX(10), FX(3) }, { FX(10), FX(3) } };
+	struct qxl_cmd_pathseg two[2] = { { SPICE_PATH_BEGIN, 2, line2 },
+	    { SPICE_PATH_BEZIER | SPICE_PATH_END, 3, dot3 } };
 	struct qxl_cmd_pathseg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 3,
 	    pts };
 	struct qxl_cmd_draw d = t_draw(QXL_DRAW_STROKE, 0, 0, W, H);
@@ -1018,9 +1024,20 @@ test_stroke_callback(void)
 	seg.count = 3;
 	d.stroke.fore_mode = SPICE_ROPD_OP_PUT;
 	seg.flags |= SPICE_PATH_BEZIER;
-	seg.count = 4;		/* BEGIN and one curve */
+	seg.count = 4;		/* BEGIN and one curve, flattened as the
+				 * canvas flattens it */
 	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 4);
+	ASSERT_INT_EQ(nsdamage, 1);
+	/* A line, then a curve of one point, which the canvas would split
+	 * without end: cut short here, and damage. */
+	d.stroke.segs = two;
+	d.stroke.nsegs = 2;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 4);
 	ASSERT_INT_EQ(nsdamage, 2);
+	d.stroke.segs = &seg;
+	d.stroke.nsegs = 1;
 	seg.flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
 	seg.count = 3;
 	d.stroke.line_flags = SPICE_LINE_FLAGS_STYLED;
@@ -1036,7 +1053,7 @@ test_stroke_callback(void)
 	pts[2].x = FX(10);
 	seg.flags = SPICE_PATH_END;
 	t_ok(r, &d);		/* nothing drawn: no BEGIN */
-	ASSERT_INT_EQ(nstroke, 3);
+	ASSERT_INT_EQ(nstroke, 4);
 	ASSERT_INT_EQ(nsdamage, 4);
 	render_free(r);
 }

@@ -13,10 +13,9 @@
  * rounds towards it (X's zero-width lines with their default bias, which
  * the canvas draws), each pixel touched once per stroke (the canvas
  * paints each line on its own, so a pixel two lines cross twice);
- * Bezier curves
- * are flattened into RENDER_BEZIER_STEPS lines (the canvas subdivides
- * them adaptively).  Only the part of a line inside the area is stepped,
- * so a huge line costs what it draws.
+ * Bezier curves are flattened as the canvas flattens them
+ * (render_bezier_split).  Only the part of a line inside the area is
+ * stepped, so a huge line costs what it draws.
  *
  * What a viewer would draw the same from the path (render_stroke_fn) is
  * reported as a stroke, the rest as damage: with a raster operation that
@@ -31,7 +30,8 @@
 #include "qxl-cmd.h"
 #include "render-int.h"
 
-#define RENDER_BEZIER_STEPS	16
+#define RENDER_BEZIER_DEPTH	16
+#define RENDER_BEZIER_PIECES	(1 << 16)
 
 struct render_pen {
 	const struct qxl_cmd_stroke *pn_st;
@@ -45,6 +45,8 @@ struct render_pen {
 	int32_t		 pn_sy;
 	int		 pn_open;	/* a subpath has begun */
 	int		 pn_twice;	/* a pixel two lines paint */
+	int		 pn_deep;	/* a curve cut short */
+	uint32_t	 pn_pieces;	/* lines of curves so far */
 };
 
 static int32_t
@@ -158,24 +160,85 @@ render_line_to(struct render_pen *pn, int32_t x, int32_t y)
 	pn->pn_y = y;
 }
 
-/* A cubic Bezier curve from the current point (in 28.4: fx, fy). */
-static void
-render_bezier_to(struct render_pen *pn, const struct qxl_cmd_pointfix *p0,
-    const struct qxl_cmd_pointfix *c)
+/* a / 2 as C divides: towards zero. */
+static int64_t
+render_half(int64_t a)
 {
-	double t, u, x, y;
+	return a / 2;
+}
+
+/* (x1 y1) . (x2 y2) of 28.4 vectors, in 28.4 (>> 4, as the canvas). */
+static int64_t
+render_dot(int64_t x1, int64_t y1, int64_t x2, int64_t y2)
+{
+	return (x1 * x2 + y1 * y2) >> 4;
+}
+
+/*
+ * The cubic Bezier curve p[0..3] (28.4 points) as SPICE's canvas
+ * flattens it: straight to p[3] when neither control point lies further
+ * from the chord than the canvas's bound (h1, h2 < B2), else split at
+ * t = 1/2 (midpoints halved towards zero) and each half done the same.
+ * Its recursion has no end for a curve of one point; here it stops
+ * RENDER_BEZIER_DEPTH deep, or after RENDER_BEZIER_PIECES lines in the
+ * stroke, with a straight line, and the stroke is then not one a viewer
+ * would draw the same (pn_deep).  The products are taken in 128 bits:
+ * the canvas's 64 suffice for points on a surface, which are the only
+ * ones forwarded.
+ */
+static void
+render_bezier_split(struct render_pen *pn, const int64_t *p, int depth)
+{
+	int64_t a2, b2, c2, ab, cb, q[14];
+	__int128 h1, h2;
 	int k;
 
-	for (k = 1; k <= RENDER_BEZIER_STEPS; k++) {
-		t = (double)k / RENDER_BEZIER_STEPS;
-		u = 1 - t;
-		x = u * u * u * p0->x + 3 * u * u * t * c[0].x +
-		    3 * u * t * t * c[1].x + t * t * t * c[2].x;
-		y = u * u * u * p0->y + 3 * u * u * t * c[0].y +
-		    3 * u * t * t * c[1].y + t * t * t * c[2].y;
-		render_line_to(pn, render_fix_to_int((int32_t)lround(x)),
-		    render_fix_to_int((int32_t)lround(y)));
+	a2 = render_dot(p[2] - p[0], p[3] - p[1], p[2] - p[0], p[3] - p[1]);
+	b2 = render_dot(p[6] - p[0], p[7] - p[1], p[6] - p[0], p[7] - p[1]);
+	c2 = render_dot(p[4] - p[6], p[5] - p[7], p[4] - p[6], p[5] - p[7]);
+	ab = render_dot(p[2] - p[0], p[3] - p[1], p[6] - p[0], p[7] - p[1]);
+	cb = render_dot(p[4] - p[6], p[5] - p[7], p[0] - p[6], p[1] - p[7]);
+	h1 = ((__int128)a2 * b2 - (__int128)ab * ab) >> 3;
+	h2 = ((__int128)c2 * b2 - (__int128)cb * cb) >> 3;
+	if ((h1 < b2 && h2 < b2) || depth >= RENDER_BEZIER_DEPTH ||
+	    pn->pn_pieces >= RENDER_BEZIER_PIECES) {
+		if (!(h1 < b2 && h2 < b2))
+			pn->pn_deep = 1;
+		pn->pn_pieces++;
+		render_line_to(pn, render_fix_to_int((int32_t)p[6]),
+		    render_fix_to_int((int32_t)p[7]));
+		return;
 	}
+	/* q: p0, p01, p012, p0123, p123, p23, p3 (x, y each). */
+	for (k = 0; k < 2; k++) {
+		int64_t p01 = render_half(p[k] + p[2 + k]);
+		int64_t p12 = render_half(p[2 + k] + p[4 + k]);
+		int64_t p23 = render_half(p[4 + k] + p[6 + k]);
+		int64_t p012 = render_half(p01 + p12);
+		int64_t p123 = render_half(p12 + p23);
+
+		q[k] = p[k];
+		q[2 + k] = p01;
+		q[4 + k] = p012;
+		q[6 + k] = render_half(p012 + p123);
+		q[8 + k] = p123;
+		q[10 + k] = p23;
+		q[12 + k] = p[6 + k];
+	}
+	render_bezier_split(pn, q, depth + 1);
+	render_bezier_split(pn, q + 6, depth + 1);
+}
+
+/* A cubic Bezier curve from the current point through the control
+ * points c[0], c[1] to c[2]; the canvas starts it at the current point
+ * rounded to a pixel. */
+static void
+render_bezier_to(struct render_pen *pn, const struct qxl_cmd_pointfix *c)
+{
+	int64_t p[8] = { (int64_t)pn->pn_x * 16, (int64_t)pn->pn_y * 16,
+	    c[0].x, c[0].y, c[1].x, c[1].y, c[2].x, c[2].y };
+
+	render_bezier_split(pn, p, 0);
 }
 
 static void
@@ -183,7 +246,7 @@ render_path(struct render_pen *pn)
 {
 	const struct qxl_cmd_stroke *st = pn->pn_st;
 	const struct qxl_cmd_pathseg *seg;
-	const struct qxl_cmd_pointfix *p, *end, *last = NULL;
+	const struct qxl_cmd_pointfix *p, *end;
 	uint32_t i;
 
 	for (i = 0; i < st->nsegs; i++) {
@@ -196,25 +259,21 @@ render_path(struct render_pen *pn)
 			pn->pn_y = pn->pn_sy = render_fix_to_int(p->y);
 			pn->pn_dashpos = 0;
 			pn->pn_open = 1;
-			last = p++;
+			p++;
 		}
 		if (!pn->pn_open)
 			continue;	/* points before any BEGIN */
-		if (seg->flags & SPICE_PATH_BEZIER) {
-			/* An open subpath always has a last point. */
-			for (; p + 2 < end; p += 3) {
-				render_bezier_to(pn, last, p);
-				last = p + 2;
-			}
-		} else
-			for (; p < end; last = p++)
+		if (seg->flags & SPICE_PATH_BEZIER)
+			for (; p + 2 < end; p += 3)
+				render_bezier_to(pn, p);
+		else
+			for (; p < end; p++)
 				render_line_to(pn, render_fix_to_int(p->x),
 				    render_fix_to_int(p->y));
 		if (seg->flags & SPICE_PATH_END) {
 			if (seg->flags & SPICE_PATH_CLOSE)
 				render_line_to(pn, pn->pn_sx, pn->pn_sy);
 			pn->pn_open = 0;
-			last = NULL;
 		}
 	}
 }
@@ -223,14 +282,15 @@ render_path(struct render_pen *pn)
  * Would SPICE's canvas draw the same pixels from the path?  Its lines
  * are X's zero-width lines, which the stepping above follows, each
  * segment painted on its own (so a raster operation that reads the
- * destination only where no pixel is painted by two lines: twice);
- * not its Bezier subdivision, nor its dashes (X's wide dash code);
+ * destination only where no pixel is painted by two lines: twice); its
+ * curves are flattened as above unless one was cut short (deep); not
+ * its dashes (X's wide dash code);
  * points before a BEGIN start a polyline there, where they are left out
  * here; and its int arithmetic is only safe for points on the surface.
  */
 static int
 render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
-    const struct render_brush *brush, uint8_t rop3, int twice)
+    const struct render_brush *brush, uint8_t rop3, int twice, int deep)
 {
 	int32_t w = pixman_image_get_width(dst), h = pixman_image_get_height(dst);
 	const struct qxl_cmd_pathseg *seg;
@@ -240,11 +300,11 @@ render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
 	if (pixman_image_get_format(dst) != PIXMAN_x8r8g8b8 ||
 	    brush->rb_type == SPICE_BRUSH_TYPE_PATTERN ||
 	    (st->line_flags & SPICE_LINE_FLAGS_STYLED) ||
-	    (render_rop3_uses(rop3, 1) && twice))
+	    (render_rop3_uses(rop3, 1) && twice) || deep)
 		return 0;
 	for (i = 0; i < st->nsegs; i++) {
 		seg = &st->segs[i];
-		if ((seg->flags & SPICE_PATH_BEZIER) || seg->count == 0 ||
+		if (seg->count == 0 ||
 		    (!open && !(seg->flags & SPICE_PATH_BEGIN)))
 			return 0;
 		open = !(seg->flags & SPICE_PATH_END);
@@ -293,7 +353,8 @@ render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
 	if ((rc = render_rop3_draw(r, surface, &lines, brush, NULL, NULL,
 	    NULL, 0, rop3, err)) == 0 && pixman_region32_not_empty(&lines)) {
 		if (surface == 0 && r->r_stroke != NULL &&
-		    render_stroke_as_drawn(dst, st, brush, rop3, pn.pn_twice))
+		    render_stroke_as_drawn(dst, st, brush, rop3, pn.pn_twice,
+		    pn.pn_deep))
 			r->r_stroke(r->r_arg, area, &lines, st,
 			    brush->rb_type == SPICE_BRUSH_TYPE_SOLID ?
 			    brush->rb_color & 0xffffff : 0, rop3);

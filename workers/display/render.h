@@ -87,8 +87,8 @@ typedef void (*render_text_fn)(void *arg, const pixman_region32_t *area,
 /* Stroke callback: drawn (never empty, within area) of the (xRGB)
  * primary now holds rop3 of the solid colour (0xRRGGBB) and what it held
  * (a function of the brush and the destination) where the path st
- * (struct qxl_cmd_stroke, parsed: no Bezier curve, no dashes, every point
- * on the primary) crosses area, drawn as SPICE's canvas draws it (X's
+ * (struct qxl_cmd_stroke, parsed: lines and Bezier curves, no dashes,
+ * every point on the primary) crosses area, drawn as SPICE's canvas draws it (X's
  * zero-width lines; when rop3 reads the destination, no pixel painted by
  * two lines, which the canvas would paint twice).  A viewer can be sent the path instead of pixels.
  * st and the regions belong to render. */

@@ -158,8 +158,10 @@ def draw_line(rng):
         if k == 0:
             return "ropstroke %s %x %s" % (rgb, rng.choice((0x40, 0x10, 0x20, 0x200)), pts)
         if k == 1:
-            return "bezier %s %x %s" % (rgb, rng.choice((8, 0x40)), pts + " %d %d %d %d" % (
-                rng.randrange(-20, W + 20), rng.randrange(H), rng.randrange(W), rng.randrange(H)))
+            # Two curves from the first point (some off the picture).
+            return "bezier %s %x %s %d %d %d %d %d %d" % (
+                rgb, rng.choice((8, 0x40)), pts, rng.randrange(-20, W + 20), rng.randrange(H),
+                rng.randrange(W), rng.randrange(H), rng.randrange(W), rng.randrange(H))
         return "stroke %s %s" % (rgb, pts)
     if kind == 21:
         return "solid %d %d %d %d %s" % (x, y, w, h, rgb)

@@ -134,8 +134,7 @@ render_transparent(struct render *r, uint32_t surface,
 		free(copy);
 		return -1;
 	}
-	scaled = bbox->x2 - bbox->x1 != sa.x2 - sa.x1 ||
-	    bbox->y2 - bbox->y1 != sa.y2 - sa.y1;
+	scaled = render_scales(bbox, &sa);
 	dstride = pixman_image_get_stride(dst) / 4;
 	sstride = pixman_image_get_stride(ss) / 4;
 	box = pixman_region32_rectangles(area, &n);
@@ -235,8 +234,7 @@ render_alpha_blend(struct render *r, uint32_t surface,
 		pixman_image_unref(mask);
 	render_unview(dview, dkeep);
 	ext = pixman_region32_extents(area);
-	scaled = bbox->x2 - bbox->x1 != sa.x2 - sa.x1 ||
-	    bbox->y2 - bbox->y1 != sa.y2 - sa.y1;
+	scaled = render_scales(bbox, &sa);
 	pixman_image_set_transform(img, NULL);
 	render_blend_report(r, surface, dst, area,
 	    !(flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA), img,

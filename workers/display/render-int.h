@@ -132,6 +132,14 @@ pixman_image_t *render_src_image(struct render *, uint32_t dst_surface,
 pixman_image_t *render_surface_source(pixman_image_t *s, int same,
 	    pixman_box32_t *area, struct spd_err *);
 
+/* Is src_area sa stretched to draw it on bbox (their sizes differ)? */
+static inline int
+render_scales(const pixman_box32_t *bbox, const pixman_box32_t *sa)
+{
+	return bbox->x2 - bbox->x1 != sa->x2 - sa->x1 ||
+	    bbox->y2 - bbox->y1 != sa->y2 - sa->y1;
+}
+
 /* b grown by a pixel each way within a w x h source (what bilinear
  * sampling of b may read). */
 void	 render_box_grow1(const pixman_box32_t *b, int w, int h,

@@ -806,8 +806,7 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		/* Anything but the source as it is: bitwise. */
 		rc = render_rop3_draw(r, surface, &area, NULL, src, bbox, &sa,
 		    scale_mode, rop3, err);
-		if (rc == 0 && (bbox->x2 - bbox->x1 != sa.x2 - sa.x1 ||
-		    bbox->y2 - bbox->y1 != sa.y2 - sa.y1) &&
+		if (rc == 0 && render_scales(bbox, &sa) &&
 		    render_rop3_uses(rop3, 2))
 			render_scaled_report(r, surface, dst, &area, bbox, src,
 			    &sa, scale_mode, rop3);

@@ -152,6 +152,23 @@ def main():
                           ppm.psnr(c.snapshot(), bytes(model)), 10,
                           "spice-gtk's blended photograph within 35 dB")
     print("JPEG_ALPHA: spice-gtk %.1f dB, raw client %.1f dB" % (gtk_db, raw_db))
+    # A part of a photograph stretched larger, interpolated: its source
+    # as JPEG, which the viewers stretch themselves.
+    scaled, jpegs, lossless = d.scaled, d.images.get(JPEG, 0), (d.images.get(LZ4, 0),
+                                                              d.images.get(QUIC, 0))
+    prod.say("scaledpart 10 10 300 220 200 160 1 0 10 5 180 140 2")
+    d.pump(10, until=lambda d: d.scaled > scaled)
+    d.settle(0.3)
+    check(d.scaled == scaled + 1 and d.images.get(JPEG, 0) == jpegs + 1 and
+          (d.images.get(LZ4, 0), d.images.get(QUIC, 0)) == lossless,
+          "the stretched photograph: %d stretches, images %r, before JPEG %d, LZ4 and QUIC %r"
+          % (d.scaled - scaled, d.images, jpegs, lossless))
+    raw = rows(d.rgb(), 10, 230)
+    check(raw != rows(bytes(model), 10, 230), "the stretched photograph drew nothing")
+    gtk_db = c.wait_until(lambda: ppm.psnr(rows(c.snapshot(), 10, 230), raw) >= 40 and
+                          ppm.psnr(rows(c.snapshot(), 10, 230), raw), 10,
+                          "spice-gtk's stretched photograph within 40 dB of the raw client's")
+    print("stretched photograph as JPEG: spice-gtk against the raw client %.1f dB" % gtk_db)
     c.disconnect()
     sp.stop()
 

@@ -84,11 +84,11 @@ sd_image(struct qxlshm *q, void *d, uint8_t fmt, int w, int h, int stride,
 	return iphys;
 }
 
-/* A 32-bit w x h bitmap of pat(i, j, seed); key (if not ~0) where
- * (i + j) % 3 == 0. */
+/* A 32-bit w x h bitmap of pat(i, j, seed), or photo(i, j, seed) with
+ * photo; key (if not ~0) where (i + j) % 3 == 0. */
 static uint64_t
-sd_pattern(struct qxlshm *q, void *d, int w, int h, uint32_t seed,
-    uint32_t key)
+sd_picture(struct qxlshm *q, void *d, int w, int h, uint32_t seed,
+    uint32_t key, int photo)
 {
 	uint8_t *data;
 	uint32_t v;
@@ -100,11 +100,18 @@ sd_pattern(struct qxlshm *q, void *d, int w, int h, uint32_t seed,
 		return 0;
 	for (j = 0; j < h; j++)
 		for (i = 0; i < w; i++) {
-			v = key != ~0u && (i + j) % 3 == 0 ? key :
-			    sd_pat(i, j, seed);
+			v = key != ~0u && (i + j) % 3 == 0 ? key : photo ?
+			    sd_photo(i, j, seed) : sd_pat(i, j, seed);
 			memcpy(data + ((size_t)j * w + i) * 4, &v, 4);
 		}
 	return img;
+}
+
+static uint64_t
+sd_pattern(struct qxlshm *q, void *d, int w, int h, uint32_t seed,
+    uint32_t key)
+{
+	return sd_picture(q, d, w, h, seed, key, 0);
 }
 
 /* A w x h RGBA bitmap: alpha (37 i + 23 j) & 255 and pat(i, j, seed)
@@ -467,9 +474,9 @@ script_draw(struct qxlshm *q, const char *line)
 	    &x, &y, &w, &h, &px, &py, &seed, &inv, &sx, &sy, &sw, &sh,
 	    &icon) == 13) {
 		if ((d = sd_drawable(q, QXL_DRAW_COPY, x, y, w, h, &phys)) ==
-		    NULL || (d->u.copy.src_bitmap = icon ? sd_alpha_icon(q, d,
-		    px, py, seed, 0) : sd_pattern(q, d, px, py, seed,
-		    ~0u)) == 0)
+		    NULL || (d->u.copy.src_bitmap = icon == 1 ?
+		    sd_alpha_icon(q, d, px, py, seed, 0) : sd_picture(q, d, px,
+		    py, seed, ~0u, icon == 2)) == 0)
 			return -1;
 		d->u.copy.src_area.left = sx;
 		d->u.copy.src_area.top = sy;

@@ -22,7 +22,8 @@
  *                                 PW x PH source stretched over W x H,
  *                                 scale mode MODE; the source pat(i, j,
  *                                 SEED), or with ICON 1 alphaicon's RGBA
- *                                 source
+ *                                 source, with 2 script-producer's photo
+ *                                 of SEED
  *   rop3solid X Y W H CODE SEED RGB
  *                                 ROP3 of a W x H source (SEED) and a
  *                                 solid brush of colour RGB

@@ -310,10 +310,24 @@ dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
 }
 
 /*
+ * May dd's image be lossy?  Where the drawing mixes or samples it and puts
+ * the result (an alpha blend, a copy stretched with no raster
+ * operation: JPEG's error stays as small); not where its very colours
+ * count (a colour key must meet the colours it was given, a raster
+ * operation turns a level off by one into any other).
+ */
+static int
+dout_lossy_ok(const struct dout_draw *dd)
+{
+	return (dd->dd_op == 0 && dd->dd_key == NULL) ||
+	    (dd->dd_src_area != NULL && dd->dd_ropd == SPICE_ROPD_OP_PUT);
+}
+
+/*
  * A drawing of one image for client dc: DRAW_TRANSPARENT or
  * DRAW_ALPHA_BLEND (a blend), DRAW_COPY with a raster operation,
  * DRAW_ROP3 or DRAW_OPAQUE (dd_op), its image from dout_put_image (lossy
- * only for an alpha blend: *lossy).  0, or -1 when it could not be built
+ * where dout_lossy_ok: *lossy).  0, or -1 when it could not be built
  * (logged): then dc gets the area as damage.
  */
 static int
@@ -353,9 +367,8 @@ dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd,
 		    &pat_at, dd->dd_ropd);
 		break;
 	}
-	/* A colour key must meet the very colours it was given. */
-	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], dd->dd_op == 0 &&
-	    dd->dd_key == NULL, lossy, &id, ev, &n)) < 0) {
+	if ((rc = dout_put_image(dc, ob, dd->dd_img[0], dout_lossy_ok(dd),
+	    lossy, &id, ev, &n)) < 0) {
 		dout_abort_images(dc, 1, &rc, &id, &evp, &n);
 		return -1;
 	}

@@ -8,8 +8,9 @@ viewers as strings and paths, not pixels: a raw
 client that keeps up gets one DRAW_TEXT or DRAW_STROKE for each and no
 image, for fewer bytes than the same drawing costs as images (a
 WebSocket client's, which gets images: spice-html5 draws neither).  A8
-glyphs, which spice-common's canvas reads a row off, and lines leaving
-the picture go as images.  A raw client that stops reading gets strings
+glyphs, which spice-common's canvas reads a row off, go as the colour
+through their coverage (DRAW_COMPOSITE) to a client that announced
+composites; lines leaving the picture go as images.  A raw client that stops reading gets strings
 and paths until its window is full, then images, and ends with the same
 picture; so do spice-gtk, which draws every string and line itself, and
 the WebSocket client, whose images are the worker's own drawing: the
@@ -72,7 +73,8 @@ def main():
     common.wait_producer_socket(sp)
     prod = common.ScriptProducer(sp)
     sessions = [rawspice.open_session(sp.port, "pw") for _ in range(3)]
-    fast = rawspice.display_client(sp.port, "pw", sessions[0].session_id)
+    fast = rawspice.display_client(sp.port, "pw", sessions[0].session_id,
+                                   extra_caps=(rawspice.DISPLAY_CAP_COMPOSITE,))
     slow = rawspice.display_client(sp.port, "pw", sessions[1].session_id)
     res, ws = wsclient.link(sp.port, "pw", channel_type=rawlink.CHANNEL_DISPLAY,
                             connection_id=sessions[2].session_id, channel_caps=(0,))
@@ -195,12 +197,16 @@ def main():
           % diff(web.rgb(), curved))
     c.wait_pixels(curved, 10)
 
-    # A8 glyphs: images.
+    # A8 glyphs (which spice-common's canvas reads a row off): the colour
+    # through their coverage, a DRAW_COMPOSITE, to a viewer that
+    # announced composites; images to the WebSocket viewer.
+    comps0 = fast.composites
     prod.say("text8 100 100 ff00ff")
     fast.settle(0.3)
-    check(fast.texts - texts0 == len(lines) and fast.draws > draws0,
-          "A8 string: %d more DRAW_TEXT, %d images" % (fast.texts - texts0 - len(lines),
-                                                        fast.draws - draws0))
+    check(fast.texts - texts0 == len(lines) and fast.draws == draws0 and
+          fast.composites == comps0 + 1,
+          "A8 string: %d more DRAW_TEXT, %d DRAW_COMPOSITE, %d images" % (
+              fast.texts - texts0 - len(lines), fast.composites - comps0, fast.draws - draws0))
     final = fast.rgb()
     c.wait_pixels(final, 10)
 

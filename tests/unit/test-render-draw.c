@@ -1514,6 +1514,53 @@ on_rfill(void *arg, const pixman_region32_t *area, uint32_t color,
 	t_replay_rop3(area, NULL, color, pat, rop3);
 }
 
+/* A8 glyphs in a solid colour go to the composite callback (the colour
+ * OVER the surface through their coverage), a back area first to the
+ * fill callback; a viewer drawing both the canvas's way gets the worker's
+ * pixels (two overlapping glyphs, a clip, a back area across them). */
+static void
+test_text_composite(void)
+{
+	uint8_t a8[2][6 * 5];
+	struct qxl_cmd_glyph g[2] = { { 3, 2, 6, 5, a8[0], 6 },
+	    { 6, 4, 6, 5, a8[1], 6 } };
+	struct qxl_cmd_rect clip[2] = { { 0, 0, 7, 30 }, { 8, 5, 40, 8 } };
+	struct qxl_cmd_draw d;
+	struct render *r = t_primary();
+	int i, n0, f0;
+
+	ASSERT_TRUE((replay = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H,
+	    NULL, W * 4)) != NULL);
+	render_set_damage(r, on_bdamage, NULL, NULL);
+	render_set_composite(r, on_composite);
+	render_set_fill(r, on_rfill);
+	for (i = 0; i < 6 * 5; i++) {
+		a8[0][i] = (uint8_t)(i * 9);
+		a8[1][i] = (uint8_t)(255 - i * 7);
+	}
+	d = t_draw(QXL_DRAW_TEXT, 0, 0, 16, 12);
+	d.text.flags = SPICE_STRING_FLAGS_RASTER_A8;
+	d.text.nglyphs = 2;
+	d.text.glyphs = g;
+	d.text.fore.type = SPICE_BRUSH_TYPE_SOLID;
+	d.text.fore.color = 0xff20a0f0;
+	n0 = ncomposite;
+	f0 = nrfill;
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncomposite, n0 + 1);
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = clip;
+	d.nclip = 2;
+	d.text.back.type = SPICE_BRUSH_TYPE_SOLID;
+	d.text.back.color = 0x80305070;
+	d.text.back_area = (struct qxl_cmd_rect){ 2, 3, 12, 9 };
+	t_blend(r, &d);
+	ASSERT_INT_EQ(ncomposite, n0 + 2);
+	ASSERT_INT_EQ(nrfill, f0 + 1);
+	pixman_image_unref(replay);
+	render_free(r);
+}
+
 /* COPY and BLEND with a raster operation, unscaled, go to the copy
  * callback with the part of their source over the area (a 16-bit source
  * as the 32 bits pixman reads it, a bbox off the corner, a clip), and so
@@ -1967,6 +2014,7 @@ main(void)
 	test_composite_callback();
 	test_copy_callback();
 	test_scaled_callback();
+	test_text_composite();
 	test_stroke();
 	test_compressed();
 	test_refusals();

@@ -15,7 +15,11 @@
  * the surface, as for every other drawable.
  *
  * What changed is reported to the text callback when a viewer could
- * draw the same from the string (render_text_fn), else as damage.
+ * draw the same from the string (render_text_fn); else, in a solid
+ * colour, to the composite callback as the colour OVER the surface
+ * through the coverage (what the canvas would draw of A8 glyphs, which
+ * it reads a row off), the back area to the fill callback; else as
+ * damage.
  */
 #include <stdlib.h>
 
@@ -70,28 +74,68 @@ render_glyphs(const struct qxl_cmd_text *t, const pixman_box32_t *ext,
 	}
 }
 
-/* The string drawn on area of surface dst, back_area's part br in
- * brush back first: to the text callback when a viewer can draw it from
- * the string (render_text_fn), else as damage. */
+/*
+ * The solid colour fc put OVER area through the coverage a8 (over ext)
+ * to the composite callback, as the canvas composites: a 1x1 source
+ * repeated through the coverage as an alpha mask on ext.  0, or -1 when
+ * the images cannot be had.
+ */
+static int
+render_text_composite(struct render *r, pixman_region32_t *area,
+    const pixman_box32_t *ext, pixman_image_t *a8, uint32_t fc)
+{
+	struct qxl_cmd_composite c = { .flags = PIXMAN_OP_OVER |
+	    SPICE_COMPOSITE_HAS_MASK | PIXMAN_REPEAT_NORMAL << 14,
+	    .has_mask = 1 };
+	pixman_image_t *src, *mask;
+	uint32_t px = fc | 0xff000000u;
+
+	if ((src = pixman_image_create_bits(PIXMAN_x8r8g8b8, 1, 1, NULL,
+	    0)) == NULL)
+		return -1;
+	*pixman_image_get_data(src) = px;
+	if ((mask = render_as32(a8, 0, 0, ext->x2 - ext->x1,
+	    ext->y2 - ext->y1)) == NULL) {
+		pixman_image_unref(src);
+		return -1;
+	}
+	r->r_composite(r->r_arg, area, ext, src, mask, &c);
+	pixman_image_unref(src);
+	pixman_image_unref(mask);
+	return 0;
+}
+
+/* The string drawn on area of surface dst (its coverage a8 over ext),
+ * back_area's part br in brush back first: to the text callback when a
+ * viewer can draw it from the string (render_text_fn), else in a solid
+ * colour to the fill and composite callbacks, else as damage. */
 static void
 render_text_report(struct render *r, uint32_t surface, pixman_image_t *dst,
     pixman_region32_t *area, const struct qxl_cmd_text *t,
     const struct render_brush *fore, const struct render_brush *back,
-    pixman_region32_t *br)
+    pixman_region32_t *br, const pixman_box32_t *ext, pixman_image_t *a8)
 {
 	uint32_t bc = back->rb_type == SPICE_BRUSH_TYPE_SOLID ?
 	    back->rb_color & 0xffffff : 0;	/* NONE draws black */
 	int has_back = pixman_region32_not_empty(br);
 
-	if (surface == 0 && r->r_text != NULL &&
-	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8 &&
-	    fore->rb_type == SPICE_BRUSH_TYPE_SOLID &&
-	    (!has_back || back->rb_type != SPICE_BRUSH_TYPE_PATTERN) &&
-	    (t->flags & (SPICE_STRING_FLAGS_RASTER_A1 |
-	    SPICE_STRING_FLAGS_RASTER_A4)))
+	if (surface != 0 || pixman_image_get_format(dst) != PIXMAN_x8r8g8b8 ||
+	    fore->rb_type != SPICE_BRUSH_TYPE_SOLID ||
+	    (has_back && back->rb_type == SPICE_BRUSH_TYPE_PATTERN))
+		render_report(r, surface, area);
+	else if (r->r_text != NULL && (t->flags &
+	    (SPICE_STRING_FLAGS_RASTER_A1 | SPICE_STRING_FLAGS_RASTER_A4)))
 		r->r_text(r->r_arg, area, t, fore->rb_color & 0xffffff,
 		    has_back ? &bc : NULL);
-	else
+	else if (r->r_composite != NULL && (!has_back || r->r_fill != NULL) &&
+	    (uint64_t)(ext->x2 - ext->x1) * (uint64_t)(ext->y2 - ext->y1) <=
+	    RENDER_REPORT_MAX_PX) {
+		if (has_back)
+			r->r_fill(r->r_arg, br, bc, NULL, 0xf0);
+		if (render_text_composite(r, area, ext, a8,
+		    fore->rb_color & 0xffffff) != 0)
+			render_report(r, surface, area);
+	} else
 		render_report(r, surface, area);
 }
 
@@ -151,9 +195,10 @@ render_text(struct render *r, uint32_t surface, pixman_region32_t *area,
 	    h);
 	pixman_image_set_clip_region32(dst, NULL);
 	pixman_image_unref(brush);
-	pixman_image_unref(a8);
 	free(copy);
-	render_text_report(r, surface, dst, area, t, fore, back, &br);
+	render_text_report(r, surface, dst, area, t, fore, back, &br, &ext,
+	    a8);
+	pixman_image_unref(a8);
 out:
 	pixman_region32_fini(&br);
 	return rc;

@@ -185,7 +185,7 @@ def main():
     curves.append("bezier 3c5aa5 40 20 220 80 180 160 180 220 220")
     curves.append("bezier ffffff 8 100 100 101 100 101 101 100 101")
     curves.append("bezier 00ffff 8 50 200 90 150 10 150 50 200")
-    strokes2 = fast.strokes
+    strokes2, seen2, web_seen2 = fast.strokes, len(fast.received), len(web.received)
     prod.say("; ".join(curves))
     fast.settle(0.3)
     check(fast.strokes - strokes2 == len(curves) and fast.draws == draws0,
@@ -193,6 +193,9 @@ def main():
                                                      fast.draws - draws0))
     curved = fast.rgb()
     web.settle(0.3)
+    print("%d curves: %d bytes as DRAW_STROKE, %d as images" % (
+        len(curves), sum(size for _t, size in fast.received[seen2:]),
+        sum(size for _t, size in web.received[web_seen2:])))
     check(web.rgb() == curved, "WebSocket viewer (the worker's curves): %s"
           % diff(web.rgb(), curved))
     c.wait_pixels(curved, 10)

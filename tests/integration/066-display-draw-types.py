@@ -23,7 +23,7 @@ import math
 import common
 import spice_client
 from common import check
-from rawspice import over, round_div
+from rawdraw import over, round_div
 
 W, H = 320, 240
 M = 0xffffffff

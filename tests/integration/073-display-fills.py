@@ -18,6 +18,7 @@ import random
 
 import common
 import ppm
+import rawdraw
 import rawlink
 import rawspice
 import spice_client
@@ -91,9 +92,9 @@ def main():
     fast.settle(0.3)
     check(fast.draws == draws0, "fills sent as %d images to a viewer that keeps up" % (fast.draws - draws0))
     check(fast.fills - fills0 == len(lines), "%d fills drawn, %d DRAW_FILL" % (len(lines), fast.fills - fills0))
-    plain = {rawspice.ROPD_OP_PUT, rawspice.ROPD_OP_OR | rawspice.ROPD_INVERS_RES,
-             rawspice.ROPD_OP_XOR, rawspice.ROPD_OP_INVERS, rawspice.ROPD_OP_BLACKNESS,
-             rawspice.ROPD_OP_WHITENESS}
+    plain = {rawdraw.ROPD_OP_PUT, rawdraw.ROPD_OP_OR | rawdraw.ROPD_INVERS_RES,
+             rawdraw.ROPD_OP_XOR, rawdraw.ROPD_OP_INVERS, rawdraw.ROPD_OP_BLACKNESS,
+             rawdraw.ROPD_OP_WHITENESS}
     check(plain <= set(fast.fill_rops), "descriptors seen: %s" % sorted(fast.fill_rops))
     check(fast.fill_patterns - patterns0 == patterns, "%d pattern fills, %d with a pattern brush"
           % (patterns, fast.fill_patterns - patterns0))
@@ -140,7 +141,7 @@ def main():
 
     # spice-html5's kind: whole boxes put in one colour only.
     web.settle(0.3)
-    check(set(web.fill_rops) <= {rawspice.ROPD_OP_PUT} and web.fill_clipped == 0,
+    check(set(web.fill_rops) <= {rawdraw.ROPD_OP_PUT} and web.fill_clipped == 0,
           "WebSocket viewer got descriptors %s, %d clipped" % (sorted(web.fill_rops), web.fill_clipped))
     check(web.rgb() == masked, "WebSocket viewer: %s" % diff(web.rgb(), masked))
     check(sp.alive(), "spiced died")

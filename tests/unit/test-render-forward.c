@@ -331,22 +331,32 @@ static int nblend, nblend_scaled, nbdamage, blend_keyed;
 static pixman_format_code_t blend_format;
 static pixman_image_t *replay;
 
-/* src stretched over bbox as the canvas stretches (nearest), made the
- * size of ext (a new image, pixel 0,0 on ext's top-left). */
+/* Area sa of src (all of it when NULL) stretched over bbox as the canvas
+ * stretches (the scale factor truncated, translated by sa's corner, no
+ * repeat, filter), made the size of ext (a new image, pixel 0,0 on ext's
+ * top-left). */
 static pixman_image_t *
-t_stretch(pixman_image_t *src, const pixman_box32_t *bbox,
+t_stretch(pixman_image_t *src, const pixman_box32_t *sa,
+    pixman_filter_t filter, const pixman_box32_t *bbox,
     const pixman_box32_t *ext)
 {
+	pixman_box32_t all = { 0, 0, pixman_image_get_width(src),
+	    pixman_image_get_height(src) };
 	pixman_transform_t xf;
 	pixman_image_t *big;
 
+	if (sa == NULL)
+		sa = &all;
 	pixman_transform_init_scale(&xf,
-	    (pixman_fixed_t)(((int64_t)pixman_image_get_width(src) << 16) /
+	    (pixman_fixed_t)(((int64_t)(sa->x2 - sa->x1) << 16) /
 	    (bbox->x2 - bbox->x1)),
-	    (pixman_fixed_t)(((int64_t)pixman_image_get_height(src) << 16) /
+	    (pixman_fixed_t)(((int64_t)(sa->y2 - sa->y1) << 16) /
 	    (bbox->y2 - bbox->y1)));
+	pixman_transform_translate(&xf, NULL, pixman_int_to_fixed(sa->x1),
+	    pixman_int_to_fixed(sa->y1));
 	pixman_image_set_transform(src, &xf);
-	pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
+	pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
+	pixman_image_set_filter(src, filter, NULL, 0);
 	ASSERT_TRUE((big = pixman_image_create_bits(pixman_image_get_format(
 	    src), ext->x2 - ext->x1, ext->y2 - ext->y1, NULL, 0)) != NULL);
 	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, big,
@@ -381,7 +391,7 @@ on_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 		ASSERT_TRUE(bbox->x1 >= 0 && bbox->y1 >= 0 &&
 		    bbox->x2 <= W && bbox->y2 <= H);
 		nblend_scaled++;
-		src = t_stretch(src, bbox, ext);
+		src = t_stretch(src, NULL, PIXMAN_FILTER_NEAREST, bbox, ext);
 	}
 	ASSERT_TRUE(pixman_image_get_stride(src) > 0);
 	nblend++;
@@ -991,9 +1001,6 @@ on_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
 {
 	int sw = pixman_image_get_width(src), sh = pixman_image_get_height(src);
 	int dw = bbox->x2 - bbox->x1, dh = bbox->y2 - bbox->y1;
-	const pixman_box32_t *e = pixman_region32_extents(
-	    (pixman_region32_t *)area);
-	pixman_transform_t xf;
 	pixman_image_t *big;
 
 	(void)arg;
@@ -1007,23 +1014,10 @@ on_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox,
 	nscaled++;
 	if (scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE)
 		nscaled_smooth++;
-	pixman_transform_init_scale(&xf,
-	    (pixman_fixed_t)(((int64_t)(sa->x2 - sa->x1) << 16) / dw),
-	    (pixman_fixed_t)(((int64_t)(sa->y2 - sa->y1) << 16) / dh));
-	pixman_transform_translate(&xf, NULL, pixman_int_to_fixed(sa->x1),
-	    pixman_int_to_fixed(sa->y1));
-	pixman_image_set_transform(src, &xf);
-	pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
-	pixman_image_set_filter(src, scale_mode ==
-	    SPICE_IMAGE_SCALE_MODE_NEAREST ? PIXMAN_FILTER_NEAREST :
-	    PIXMAN_FILTER_GOOD, NULL, 0);
 	/* Stretched over the area's extents, then combined. */
-	ASSERT_TRUE((big = pixman_image_create_bits(PIXMAN_x8r8g8b8,
-	    e->x2 - e->x1, e->y2 - e->y1, NULL, 0)) != NULL);
-	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, big,
-	    e->x1 - bbox->x1, e->y1 - bbox->y1, 0, 0, 0, 0, e->x2 - e->x1,
-	    e->y2 - e->y1);
-	pixman_image_set_transform(src, NULL);
+	big = t_stretch(src, sa, scale_mode == SPICE_IMAGE_SCALE_MODE_NEAREST ?
+	    PIXMAN_FILTER_NEAREST : PIXMAN_FILTER_GOOD, bbox,
+	    pixman_region32_extents((pixman_region32_t *)area));
 	t_replay_rop3(area, big, 0, NULL, rop3);
 	pixman_image_unref(big);
 }

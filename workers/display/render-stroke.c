@@ -191,7 +191,7 @@ render_bezier_split(struct render_pen *pn, const int64_t *p, int depth)
 {
 	int64_t a2, b2, c2, ab, cb, q[14];
 	__int128 h1, h2;
-	int k;
+	int k, flat;
 
 	a2 = render_dot(p[2] - p[0], p[3] - p[1], p[2] - p[0], p[3] - p[1]);
 	b2 = render_dot(p[6] - p[0], p[7] - p[1], p[6] - p[0], p[7] - p[1]);
@@ -200,9 +200,10 @@ render_bezier_split(struct render_pen *pn, const int64_t *p, int depth)
 	cb = render_dot(p[4] - p[6], p[5] - p[7], p[0] - p[6], p[1] - p[7]);
 	h1 = ((__int128)a2 * b2 - (__int128)ab * ab) >> 3;
 	h2 = ((__int128)c2 * b2 - (__int128)cb * cb) >> 3;
-	if ((h1 < b2 && h2 < b2) || depth >= RENDER_BEZIER_DEPTH ||
+	flat = h1 < b2 && h2 < b2;
+	if (flat || depth >= RENDER_BEZIER_DEPTH ||
 	    pn->pn_pieces >= RENDER_BEZIER_PIECES) {
-		if (!(h1 < b2 && h2 < b2))
+		if (!flat)
 			pn->pn_deep = 1;
 		pn->pn_pieces++;
 		render_line_to(pn, render_fix_to_int((int32_t)p[6]),

@@ -119,7 +119,7 @@ render_text_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 	    back->rb_color & 0xffffff : 0;	/* NONE draws black */
 	int has_back = pixman_region32_not_empty(br);
 
-	if (surface != 0 || pixman_image_get_format(dst) != PIXMAN_x8r8g8b8 ||
+	if (!render_forwards(surface, dst, 1) ||
 	    fore->rb_type != SPICE_BRUSH_TYPE_SOLID ||
 	    (has_back && back->rb_type == SPICE_BRUSH_TYPE_PATTERN))
 		render_report(r, surface, area);

@@ -17,8 +17,9 @@
  * a ROP descriptor when bit 4 is, a ROP3 with a solid brush (code p[1])
  * when bit 5 is too (fz_rop_copy), 2 a move
  * (dx, dy), or a polyline when bit 2 is set
- * (fz_stroke), 3 a fill (fz_fill), or a string when bit 2 is set
- * (fz_text).
+ * (fz_stroke), or an off-screen surface made, drawn on, copied from or
+ * destroyed when bit 3 is (fz_surface), 3 a fill (fz_fill), or a string
+ * when bit 2 is set (fz_text).
  *
  * Invariant: the channel closes with a reason, and everything sent to
  * the client is read.  The worker's frame (worker.c) is replaced by
@@ -281,6 +282,78 @@ fz_rop_copy(struct render *r, const uint8_t *p, int rop3)
 	    SPICE_IMAGE_SCALE_MODE_NEAREST, &err);
 }
 
+/* Off-screen surfaces (ids 1..20, more than a viewer holds): p[0] & 3
+ * picks 0 create (p[2] % 32 + 1 by p[3] % 24 + 1, ARGB when bit 2 of
+ * p[0] is set) or destroy id 1 + p[1] % 20, 1 a fill on it, 2 a copy
+ * from it onto the primary (at p[2], p[3]; stretched 2x when bit 3 of
+ * p[0] is set, interpolated when bit 4 is too; ROP descriptor XOR when
+ * bit 5 is), 3 a copy of the primary onto it; through render_draw, as
+ * the display worker draws. */
+static void
+fz_surface(struct render *r, const uint8_t *p)
+{
+	struct qxl_cmd_draw dr;
+	struct spd_err err;
+	pixman_image_t *s;
+	uint32_t id = 1 + p[1] % 20u;
+	int w, h, k;
+
+	s = render_surface(r, id);
+	memset(&dr, 0, sizeof(dr));
+	dr.clip_type = SPICE_CLIP_TYPE_NONE;
+	dr.rop = SPICE_ROPD_OP_PUT;
+	switch (p[0] & 3) {
+	case 0:
+		if (s != NULL)
+			(void)render_surface_destroy(r, id, &err);
+		else
+			(void)render_surface_create(r, id, p[2] % 32u + 1,
+			    p[3] % 24u + 1, p[0] & 4 ?
+			    SPICE_SURFACE_FMT_32_ARGB :
+			    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err);
+		return;
+	case 1:
+		dr.type = QXL_DRAW_FILL;
+		dr.surface_id = id;
+		dr.bbox = (struct qxl_cmd_rect){ p[2] % 32, p[3] % 24,
+		    p[2] % 32 + 6, p[3] % 24 + 5 };
+		dr.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		dr.brush.color = (uint32_t)p[2] * 0x010305u;
+		break;
+	case 2:
+		if (s == NULL)
+			return;
+		w = pixman_image_get_width(s);
+		h = pixman_image_get_height(s);
+		k = p[0] & 8 ? 2 : 1;
+		dr.type = QXL_DRAW_COPY;
+		dr.bbox = (struct qxl_cmd_rect){ p[2] % FW, p[3] % FH,
+		    p[2] % FW + w * k, p[3] % FH + h * k };
+		dr.src.kind = QXL_CMD_SRC_SURFACE;
+		dr.src.surface_id = id;
+		dr.src.width = (uint32_t)w;
+		dr.src.height = (uint32_t)h;
+		dr.src_area = (struct qxl_cmd_rect){ 0, 0, w, h };
+		dr.scale_mode = p[0] & 16 ? SPICE_IMAGE_SCALE_MODE_INTERPOLATE :
+		    SPICE_IMAGE_SCALE_MODE_NEAREST;
+		if (p[0] & 32)
+			dr.rop = SPICE_ROPD_OP_XOR;
+		break;
+	default:
+		dr.type = QXL_DRAW_COPY;
+		dr.surface_id = id;
+		dr.bbox = (struct qxl_cmd_rect){ 0, 0, 8, 8 };
+		dr.src.kind = QXL_CMD_SRC_SURFACE;
+		dr.src.surface_id = 0;
+		dr.src.width = FW;
+		dr.src.height = FH;
+		dr.src_area = (struct qxl_cmd_rect){ p[2] % (FW - 8),
+		    p[3] % (FH - 8), p[2] % (FW - 8) + 8, p[3] % (FH - 8) + 8 };
+		break;
+	}
+	(void)render_draw(r, &dr, &err);
+}
+
 /* A fill: ROP descriptor p[0] | p[1] << 8 (its 11 bits), at p[2],
  * p[3], through a clip of two boxes when bit 7 of p[1] is set; with a
  * 4x3 pattern brush when bit 6 is, else solid. */
@@ -423,6 +496,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_set_composite(r, dout_composite);
 	render_set_copy(r, dout_copy);
 	render_set_scaled(r, dout_scaled);
+	render_set_surfaces(r, dout_surface_copy, dout_offscreen);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);
@@ -470,6 +544,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fz_fill(r, data + off + 2);
 			break;
 		default:
+			if (len >= 4 && data[off] & 8) {
+				fz_surface(r, data + off + 2);
+				break;
+			}
 			if (len >= 5 && data[off] & 4) {
 				fz_stroke(r, data + off + 2);
 				break;

@@ -4,8 +4,9 @@
  * (workers/qxl/qxl-draw.c, workers/render-*.c) on arbitrary producer
  * memory: whatever parses is drawn, as the display worker would, onto a
  * 320x48 xRGB primary (wide enough for a row's changes to be split into
- * several spans, render-diff.c) with a 16x8 ARGB off-screen surface 1
- * beside it, damage and moves reported as to the display worker.
+ * several spans, render-diff.c) with 16x8 off-screen surfaces beside it
+ * (1 ARGB, 2 xRGB), damage, moves and the other reports as to the
+ * display worker.
  *
  * Input: the bytes of memory slot 0, generation 0 (a QXLPHYSICAL is its
  * offset), with a QXLDrawable at offset 0; copied into an exact-size heap
@@ -16,7 +17,9 @@
  * fill never empty, never a no-op; a string of A1 or A4 glyphs, in
  * colours of 24 bits, whose DRAW_TEXT body display-draw.c writes at its
  * size; a stroke of lines without dashes in a colour whatever was there,
- * its DRAW_STROKE body at its size); nothing leaks.
+ * its DRAW_STROKE body at its size; a copy from an off-screen surface as
+ * render_surface_copy_fn says, a drawing on one within it); nothing
+ * leaks.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -393,6 +396,58 @@ fuzz_scaled(void *arg, const pixman_region32_t *area, const pixman_box32_t *bbox
 	obuf_free(&ob);
 }
 
+/* A copy from off-screen surface 1 (16x8 ARGB) or 2 (16x8 xRGB): area
+ * within bbox within the primary, the source area within the surface,
+ * unscaled (NEAREST) or stretched, interpolated only from the xRGB one;
+ * a copy's code; its DRAW_COPY at its size. */
+static void
+fuzz_surface_copy(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, uint32_t id, const pixman_box32_t *sa,
+    uint8_t scale_mode, uint8_t rop3)
+{
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	const pixman_box32_t *e = pixman_region32_extents(a);
+	struct obuf ob;
+	size_t base;
+
+	FUZZ_CHECK(pixman_region32_not_empty(a));
+	FUZZ_CHECK(id == 1 || id == 2);
+	FUZZ_CHECK(render_rop3_uses(rop3, 2) && !render_rop3_uses(rop3, 4));
+	FUZZ_CHECK(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= FUZZ_PW &&
+	    bbox->y2 <= FUZZ_PH);
+	FUZZ_CHECK(e->x1 >= bbox->x1 && e->y1 >= bbox->y1 &&
+	    e->x2 <= bbox->x2 && e->y2 <= bbox->y2);
+	FUZZ_CHECK(sa->x1 >= 0 && sa->y1 >= 0 && sa->x1 < sa->x2 &&
+	    sa->y1 < sa->y2 && sa->x2 <= 16 && sa->y2 <= 8);
+	if (bbox->x2 - bbox->x1 == sa->x2 - sa->x1 &&
+	    bbox->y2 - bbox->y1 == sa->y2 - sa->y1)
+		FUZZ_CHECK(scale_mode == SPICE_IMAGE_SCALE_MODE_NEAREST);
+	else
+		FUZZ_CHECK(scale_mode == SPICE_IMAGE_SCALE_MODE_NEAREST ||
+		    (scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE &&
+		    id == 2));
+	base = fuzz_base_len_in(area, bbox);
+	obuf_init(&ob);
+	ddraw_copy_scaled(&ob, area, bbox, sa, scale_mode, SPICE_ROPD_OP_PUT);
+	ddraw_put_surface_image(&ob, 1, id, 16, 8);
+	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == base + 4 + 16 + 2 + 1 + 17 +
+	    18 + 4);
+	obuf_free(&ob);
+}
+
+/* A drawing on an off-screen surface: within it (a destruction is not
+ * told here: render_free drops the callback first). */
+static void
+fuzz_offscreen(void *arg, uint32_t id, const pixman_region32_t *changed)
+{
+	const pixman_box32_t *e;
+
+	FUZZ_CHECK((id == 1 || id == 2) && changed != NULL);
+	e = pixman_region32_extents((pixman_region32_t *)changed);
+	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)changed) &&
+	    e->x1 >= 0 && e->y1 >= 0 && e->x2 <= 16 && e->y2 <= 8);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -424,10 +479,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		render_set_composite(r, fuzz_composite);
 		render_set_copy(r, fuzz_copy);
 		render_set_scaled(r, fuzz_scaled);
+		render_set_surfaces(r, fuzz_surface_copy, fuzz_offscreen);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,
 		    SPICE_SURFACE_FMT_32_ARGB, NULL, 0, &err) == 0);
+		FUZZ_CHECK(render_surface_create(r, 2, 16, 8,
+		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		memset(&err, 0, sizeof(err));
 		rc = render_draw(r, &d, &err);
 		FUZZ_CHECK(rc == 0 || rc == RENDER_SKIP || rc == -1);

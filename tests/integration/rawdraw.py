@@ -169,7 +169,8 @@ class CanvasDraw:
     def _base(self, what, body):
         """DisplayBase: u32 surface, Rect box (top, left, bottom, right),
         Clip.  Returns (box, clip rects or None, offset after it), the box
-        checked against surface 0."""
+        checked against the surface drawn on (rawspice's _target: 0, or
+        the off-screen surface whose framebuffer self.fb is meanwhile)."""
         if len(body) < 21:
             raise ProtocolError("%s of %d bytes" % (what, len(body)))
         sid, top, left, bottom, right, clip = struct.unpack_from("<IiiiiB", body)
@@ -184,7 +185,7 @@ class CanvasDraw:
             pos += 16 * n
         elif clip != CLIP_NONE:
             raise ProtocolError("%s clip type %d" % (what, clip))
-        if sid != 0 or self.fb is None:
+        if sid != self._target or self.fb is None:
             raise ProtocolError("%s to surface %d before SURFACE_CREATE" % (what, sid))
         if not (0 <= left < right <= self.width and 0 <= top < bottom <= self.height):
             raise ProtocolError("%s box %r outside %dx%d"

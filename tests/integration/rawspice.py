@@ -72,6 +72,7 @@ DISPLAY_CAP_COMPOSITE = 2
 IMAGE_BITMAP, IMAGE_QUIC, IMAGE_FROM_CACHE, IMAGE_JPEG, IMAGE_LZ4 = 0, 1, 103, 105, 109
 IMAGE_JPEG_ALPHA = 108
 IMAGE_LZ_RGB = 101
+IMAGE_SURFACE = 104
 IMAGE_CACHE_ME = 1
 MSG_DISPLAY_INVAL_LIST = 105
 BITMAP_FMT_24BIT, BITMAP_FMT_32BIT, BITMAP_FMT_RGBA = 7, 8, 9
@@ -493,6 +494,12 @@ class DisplayChannel(Channel, CanvasDraw):
         self.fb = None
         self.surface_format = None
         self.marks = 0
+        self.surfaces = {}          # off-screen id -> [width, height, framebuffer]
+        self.surface_creates = 0    # SURFACE_CREATEs of off-screen surfaces
+        self.surface_destroys = 0   # ... SURFACE_DESTROYs
+        self.surface_draws = 0      # drawings on off-screen surfaces
+        self.surface_sources = 0    # images that are off-screen surfaces
+        self._target = 0            # the surface being drawn on
         self.monitors = None        # the last MONITORS_CONFIG's heads
         self.monitors_max = 0
         self.draws = 0              # DRAW_COPYs
@@ -540,12 +547,48 @@ class DisplayChannel(Channel, CanvasDraw):
 
     # -- decoding -------------------------------------------------------
     def handle(self, mtype, body):
+        sid = struct.unpack_from("<I", body)[0] if len(body) >= 4 else 0
+        if sid != 0 and mtype in self._DRAWINGS:
+            self._draw_offscreen(sid, mtype, body)
+        else:
+            self._handle(mtype, body)
+
+    # What may draw on an off-screen surface (DisplayBase first).
+    _DRAWINGS = (MSG_DISPLAY_DRAW_COPY, MSG_DISPLAY_DRAW_FILL, MSG_DISPLAY_COPY_BITS)
+
+    def _draw_offscreen(self, sid, mtype, body):
+        """A drawing on off-screen surface sid, made into its framebuffer
+        as into the primary's."""
+        if sid not in self.surfaces:
+            raise ProtocolError("drawing %d on surface %d, not created" % (mtype, sid))
+        saved = self.width, self.height, self.fb, self._target
+        self.width, self.height, self.fb = self.surfaces[sid]
+        self._target = sid
+        try:
+            self._handle(mtype, body)
+        finally:
+            self.width, self.height, self.fb, self._target = saved
+        self.surface_draws += 1
+
+    def _surface_create(self, sid, w, h, fmt, flags):
+        if flags != 0 or sid in self.surfaces or sid > 1 << 16:
+            raise ProtocolError("SURFACE_CREATE of surface %d, flags %d (it has %r)"
+                                % (sid, flags, sorted(self.surfaces)))
+        if fmt not in (SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB):
+            raise ProtocolError("surface %d format %d" % (sid, fmt))
+        if not (0 < w <= 16384 and 0 < h <= 16384):
+            raise ProtocolError("surface %d size %dx%d" % (sid, w, h))
+        self.surfaces[sid] = [w, h, bytearray(w * h * 4)]
+        self.surface_creates += 1
+
+    def _handle(self, mtype, body):
         if mtype == MSG_DISPLAY_SURFACE_CREATE:
             if len(body) != 20:
                 raise ProtocolError("SURFACE_CREATE of %d bytes" % len(body))
             sid, w, h, fmt, flags = struct.unpack("<5I", body)
             if sid != 0:
-                raise ProtocolError("SURFACE_CREATE of surface %d" % sid)
+                self._surface_create(sid, w, h, fmt, flags)
+                return
             if not flags & SURFACE_FLAG_PRIMARY:
                 raise ProtocolError("surface 0 without the PRIMARY flag")
             if fmt not in (SURFACE_FMT_32_xRGB, SURFACE_FMT_32_ARGB):
@@ -555,6 +598,10 @@ class DisplayChannel(Channel, CanvasDraw):
             self.width, self.height, self.surface_format = w, h, fmt
             self.fb = bytearray(w * h * 4)
         elif mtype == MSG_DISPLAY_SURFACE_DESTROY:
+            if len(body) == 4 and struct.unpack("<I", body)[0] in self.surfaces:
+                del self.surfaces[struct.unpack("<I", body)[0]]
+                self.surface_destroys += 1
+                return
             if body != b"\0\0\0\0":
                 raise ProtocolError("SURFACE_DESTROY %r" % body)
             self.fb = None
@@ -694,6 +741,18 @@ class DisplayChannel(Channel, CanvasDraw):
         self.images[itype] = self.images.get(itype, 0) + 1
         if w == 0 or h == 0 or w > 16384 or h > 16384:
             raise ProtocolError("image size %dx%d" % (w, h))
+        if itype == IMAGE_SURFACE:
+            sid = struct.unpack_from("<I", body, pos)[0]
+            if sid not in self.surfaces or sid == self._target:
+                raise ProtocolError("image of surface %d (held: %r, drawing on %d)"
+                                    % (sid, sorted(self.surfaces), self._target))
+            sw, sh, sfb = self.surfaces[sid]
+            if (sw, sh) != (w, h):
+                raise ProtocolError("image of surface %d as %dx%d, it is %dx%d"
+                                    % (sid, w, h, sw, sh))
+            self.surface_sources += 1
+            self.image_rgba = False
+            return w, h, [bytes(sfb[y * w * 4:(y + 1) * w * 4]) for y in range(h)]
         if itype == IMAGE_FROM_CACHE:
             if _id not in self.pixmaps:
                 raise ProtocolError("FROM_CACHE of %#x, not cached" % _id)

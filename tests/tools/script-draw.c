@@ -40,6 +40,19 @@ sd_photo(int i, int j, uint32_t s)
 	return r << 16 | g << 8 | b;
 }
 
+/* Off-screen surfaces the script may make (ids 1 .. SD_MAX_SURF - 1):
+ * their memory, the producer's until each is destroyed; and the surface
+ * drawn on. */
+#define SD_MAX_SURF	8
+static void	*sd_surf_mem[SD_MAX_SURF];
+static uint32_t	 sd_target;
+
+uint32_t
+script_draw_target(void)
+{
+	return sd_target;
+}
+
 static QXLDrawable *
 sd_drawable(struct qxlshm *q, uint8_t type, int x, int y, int w, int h,
     uint64_t *phys)
@@ -50,7 +63,7 @@ sd_drawable(struct qxlshm *q, uint8_t type, int x, int y, int w, int h,
 	if (w <= 0 || h <= 0 || w > 320 || h > 240 ||
 	    (d = qxlshm_alloc_cmd(q, SD_SLOT, sizeof(*d), phys)) == NULL)
 		return NULL;
-	qxlshm_drawable_init(d, 0, type, &bbox);
+	qxlshm_drawable_init(d, sd_target, type, &bbox);
 	return d;
 }
 
@@ -406,6 +419,105 @@ sd_compressed(struct qxlshm *q, const char *codec, int x, int y, int w,
 	return sd_push(q, phys);
 }
 
+/* CREATE surface id (w x h, ARGB with argb, else xRGB) holding
+ * pat(i, j, seed) with alpha 0x80 (ARGB: premultiplied by it, each
+ * channel truncated), or DESTROY it (w 0). */
+static int
+sd_surface(struct qxlshm *q, uint32_t id, int w, int h, uint32_t seed,
+    int argb)
+{
+	QXLSurfaceCmd *sc;
+	uint32_t *px, v;
+	uint64_t phys, mphys;
+	int i, j, sh;
+
+	if (id == 0 || id >= SD_MAX_SURF || (w == 0) != (sd_surf_mem[id] !=
+	    NULL) || w < 0 || h <= 0 || w > 320 || h > 240 ||
+	    (sc = qxlshm_alloc_cmd(q, SD_SLOT, sizeof(*sc), &phys)) == NULL)
+		return -1;
+	sc->surface_id = id;
+	if (w == 0) {
+		sc->type = QXL_SURFACE_CMD_DESTROY;
+		/* The memory is the producer's until the destroy is done. */
+		qxlshm_link(q, sc, sd_surf_mem[id]);
+		sd_surf_mem[id] = NULL;
+		return qxlshm_push_cmd(q, QXL_CMD_SURFACE, phys, 5000);
+	}
+	if ((px = qxlshm_alloc(q, SD_DATA_SLOT, (size_t)w * h * 4, &mphys)) ==
+	    NULL)
+		return -1;
+	for (j = 0; j < h; j++)
+		for (i = 0; i < w; i++) {
+			v = sd_pat(i, j, seed);
+			if (argb) {
+				for (sh = 0; sh < 24; sh += 8)
+					v = (v & ~(255u << sh)) |
+					    ((v >> sh & 255) * 0x80 / 255) << sh;
+				v |= 0x80u << 24;
+			}
+			px[j * w + i] = v;
+		}
+	sc->type = QXL_SURFACE_CMD_CREATE;
+	sc->flags = QXL_SURF_FLAG_KEEP_DATA;
+	sc->u.surface_create.format = argb ? SPICE_SURFACE_FMT_32_ARGB :
+	    SPICE_SURFACE_FMT_32_xRGB;
+	sc->u.surface_create.width = (uint32_t)w;
+	sc->u.surface_create.height = (uint32_t)h;
+	sc->u.surface_create.stride = w * 4;
+	sc->u.surface_create.data = mphys;
+	sd_surf_mem[id] = px;
+	return qxlshm_push_cmd(q, QXL_CMD_SURFACE, phys, 5000);
+}
+
+/* COPY of the sw x sh area at sx, sy of surface id onto x, y, w, h of the
+ * target, scale mode mode, ROP descriptor ropd, clipped to clip (x, y,
+ * w, h) when not NULL. */
+static int
+sd_surface_copy(struct qxlshm *q, uint32_t id, int sx, int sy, int sw, int sh,
+    int x, int y, int w, int h, int mode, uint32_t ropd, const int *clip)
+{
+	QXLDrawable *d;
+	QXLImage *img;
+	QXLClipRects *cr;
+	QXLRect *r;
+	uint64_t phys, iphys, cphys;
+
+	if ((d = sd_drawable(q, QXL_DRAW_COPY, x, y, w, h, &phys)) == NULL ||
+	    (img = qxlshm_alloc(q, SD_SLOT, sizeof(*img), &iphys)) == NULL)
+		return -1;
+	qxlshm_link(q, d, img);
+	if (clip != NULL) {
+		if ((cr = qxlshm_alloc(q, SD_SLOT, sizeof(*cr) + sizeof(*r),
+		    &cphys)) == NULL)
+			return -1;
+		qxlshm_link(q, d, cr);
+		cr->num_rects = 1;
+		cr->chunk.data_size = sizeof(*r);
+		r = (QXLRect *)cr->chunk.data;
+		r->left = clip[0];
+		r->top = clip[1];
+		r->right = clip[0] + clip[2];
+		r->bottom = clip[1] + clip[3];
+		d->clip.type = SPICE_CLIP_TYPE_RECTS;
+		d->clip.data = cphys;
+	}
+	img->descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+	img->descriptor.width = (uint32_t)sw;
+	img->descriptor.height = (uint32_t)sh;
+	img->surface_image.surface_id = id;
+	d->u.copy.src_bitmap = iphys;
+	d->u.copy.src_area.left = sx;
+	d->u.copy.src_area.top = sy;
+	d->u.copy.src_area.right = sx + sw;
+	d->u.copy.src_area.bottom = sy + sh;
+	d->u.copy.rop_descriptor = (uint16_t)ropd;
+	d->u.copy.scale_mode = (uint8_t)mode;
+	/* The copy reads the source surface: said as QXL says it. */
+	d->surfaces_dest[0] = (int32_t)id;
+	d->surfaces_rects[0] = d->u.copy.src_area;
+	return sd_push(q, phys);
+}
+
 int
 script_draw(struct qxlshm *q, const char *line)
 {
@@ -417,6 +529,26 @@ script_draw(struct qxlshm *q, const char *line)
 	int sx, sy, sw, sh, icon;
 	const char *p;
 
+	if (sscanf(line, "target %u", &seed) == 1) {
+		if (seed >= SD_MAX_SURF)
+			return -1;
+		sd_target = seed;
+		return 0;
+	}
+	n = 0;
+	if (sscanf(line, "surface %u %d %d %u %n", &code, &w, &h, &seed, &n) ==
+	    4)
+		return sd_surface(q, code, w, h, seed, n > 0 &&
+		    strcmp(line + n, "argb") == 0);
+	if (sscanf(line, "surfdestroy %u", &code) == 1)
+		return sd_surface(q, code, 0, 1, 0, 0);
+	ropd = SPICE_ROPD_OP_PUT;
+	n = 1;
+	if ((used = sscanf(line, "surfcopy %u %d %d %d %d %d %d %d %d %d %x "
+	    "%d %d %d %d", &code, &sx, &sy, &sw, &sh, &x, &y, &w, &h, &n,
+	    &ropd, &v[0], &v[1], &v[2], &v[3])) >= 9)
+		return sd_surface_copy(q, code, sx, sy, sw, sh, x, y, w, h, n,
+		    ropd, used == 15 ? v : NULL);
 	if (sscanf(line, "ropfill %d %d %d %d %x %x", &x, &y, &w, &h, &rgb,
 	    &ropd) == 6) {
 		if ((d = sd_drawable(q, QXL_DRAW_FILL, x, y, w, h, &phys)) ==

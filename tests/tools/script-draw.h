@@ -90,6 +90,19 @@
  *                                 STROKE of Bezier curves from X0,Y0
  *                                 (three points a curve: two control
  *                                 points, its end)
+ *   surface ID W H SEED [argb]    CREATE off-screen surface ID (1..7) of
+ *                                 W x H holding pat(i, j, SEED) (argb: an
+ *                                 ARGB one, alpha 0x80, each channel times
+ *                                 0x80 / 255)
+ *   surfdestroy ID                DESTROY it
+ *   target ID                     draw what follows on surface ID (0: the
+ *                                 primary), here and in script-producer
+ *   surfcopy ID SX SY SW SH X Y W H [MODE [ROPD [CX CY CW CH]]]
+ *                                 COPY of the SW x SH area at SX,SY of
+ *                                 surface ID onto X,Y,W,H, scale mode
+ *                                 MODE (1 nearest), ROP descriptor ROPD
+ *                                 (OP_PUT), clipped to the rectangle
+ *                                 CX,CY,CW,CH (none)
  *   blackness|whiteness|invers X Y W H
  *   badtext X Y                   TEXT whose glyph claims 64 bytes of
  *                                 bits and has 4 (a producer fault)
@@ -101,5 +114,7 @@ struct qxlshm;
 
 /* Push the drawable line names: 0 pushed, -1 failed, 1 not ours. */
 int	script_draw(struct qxlshm *, const char *line);
+/* The surface drawn on (target's; 0 at first). */
+uint32_t script_draw_target(void);
 
 #endif

@@ -188,7 +188,7 @@ cp_drawable(uint8_t type, int x, int y, int w, int h, uint64_t *phys)
 
 	if ((d = qxlshm_alloc_cmd(cp_q, CP_SLOT, sizeof(*d), phys)) == NULL)
 		return NULL;
-	qxlshm_drawable_init(d, 0, type, &bbox);
+	qxlshm_drawable_init(d, script_draw_target(), type, &bbox);
 	return d;
 }
 

@@ -2,7 +2,8 @@
 /*
  * test-render-forward: what workers/display/render*.c tells display-out
  * of a drawing a viewer can draw the same from its operation (the text,
- * fill, stroke, blend, composite, copy and scaled callbacks): each
+ * fill, stroke, blend, composite, copy, scaled and surface copy
+ * callbacks, and what changed on off-screen surfaces): each
  * drawing made on a patterned primary, what the callback was told
  * replayed the way spice-common's canvas draws it onto the picture a
  * viewer had, and the two pictures compared pixel by pixel; what stays
@@ -1131,6 +1132,219 @@ test_scaled_callback(void)
 	render_free(r);
 }
 
+/* What the surface copy and off-screen callbacks were told. */
+static int nsurf, nsurf_scaled, noff, noff_gone;
+static struct render *surf_r;
+static pixman_region32_t off_changed;
+
+/* A copy from the worker's off-screen surface (not drawn on by the
+ * copy), replayed as the canvas copies from the viewer's. */
+static void
+on_surface_copy(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, uint32_t id, const pixman_box32_t *sa,
+    uint8_t scale_mode, uint8_t rop3)
+{
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	const pixman_box32_t *ext = pixman_region32_extents(a);
+	pixman_image_t *s, *copy, *big;
+	int sw, sh;
+
+	(void)arg;
+	ASSERT_TRUE(id != 0 && (s = render_surface(surf_r, id)) != NULL);
+	sw = pixman_image_get_width(s);
+	sh = pixman_image_get_height(s);
+	ASSERT_TRUE(pixman_region32_not_empty(a));
+	ASSERT_TRUE(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= W &&
+	    bbox->y2 <= H);
+	ASSERT_TRUE(ext->x1 >= bbox->x1 && ext->y1 >= bbox->y1 &&
+	    ext->x2 <= bbox->x2 && ext->y2 <= bbox->y2);
+	ASSERT_TRUE(sa->x1 >= 0 && sa->y1 >= 0 && sa->x2 <= sw &&
+	    sa->y2 <= sh && sa->x1 < sa->x2 && sa->y1 < sa->y2);
+	ASSERT_TRUE(render_rop3_uses(rop3, 2) && !render_rop3_uses(rop3, 4));
+	ASSERT_TRUE((copy = pixman_image_create_bits(pixman_image_get_format(
+	    s), sw, sh, NULL, 0)) != NULL);
+	pixman_image_composite32(PIXMAN_OP_SRC, s, NULL, copy, 0, 0, 0, 0, 0,
+	    0, sw, sh);
+	if (bbox->x2 - bbox->x1 == sa->x2 - sa->x1 &&
+	    bbox->y2 - bbox->y1 == sa->y2 - sa->y1) {
+		ASSERT_INT_EQ(scale_mode, SPICE_IMAGE_SCALE_MODE_NEAREST);
+		ASSERT_TRUE((big = pixman_image_create_bits(PIXMAN_x8r8g8b8,
+		    ext->x2 - ext->x1, ext->y2 - ext->y1, NULL, 0)) != NULL);
+		pixman_image_composite32(PIXMAN_OP_SRC, copy, NULL, big,
+		    sa->x1 + ext->x1 - bbox->x1, sa->y1 + ext->y1 - bbox->y1,
+		    0, 0, 0, 0, ext->x2 - ext->x1, ext->y2 - ext->y1);
+	} else {
+		ASSERT_TRUE(scale_mode == SPICE_IMAGE_SCALE_MODE_NEAREST ||
+		    (scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE &&
+		    pixman_image_get_format(s) == PIXMAN_x8r8g8b8));
+		nsurf_scaled++;
+		big = t_stretch(copy, sa, scale_mode ==
+		    SPICE_IMAGE_SCALE_MODE_NEAREST ? PIXMAN_FILTER_NEAREST :
+		    PIXMAN_FILTER_GOOD, bbox, ext);
+	}
+	nsurf++;
+	t_replay_rop3(area, big, 0, NULL, rop3);
+	pixman_image_unref(big);
+	pixman_image_unref(copy);
+}
+
+static void
+on_offscreen(void *arg, uint32_t id, const pixman_region32_t *changed)
+{
+	(void)arg;
+	ASSERT_INT_EQ(id, 1);
+	if (changed == NULL) {
+		noff_gone++;
+		return;
+	}
+	pixman_region32_union(&off_changed, &off_changed,
+	    (pixman_region32_t *)changed);
+	noff++;
+}
+
+/* A COPY or BLEND from an off-screen surface onto the primary goes to
+ * the surface copy callback with the surface's id and the source area:
+ * unscaled (a box cut to the area when clipped or partly off the
+ * primary, with a raster operation), stretched by nearest sampling or
+ * interpolated, and a viewer copying from its own copy of the surface
+ * the canvas's way gets the worker's pixels; interpolated from an ARGB
+ * surface, or stretched with a bbox off the primary, it is not.  A
+ * drawing on the surface reports all it could touch to the off-screen
+ * callback, even one that failed; its destruction reports NULL. */
+static void
+test_surface_callback(void)
+{
+	uint32_t pix[12 * 10];
+	struct qxl_cmd_rect clip[2] = { { 0, 0, 9, 30 }, { 12, 3, 40, 11 } };
+	struct qxl_cmd_draw d;
+	struct spd_err err;
+	pixman_box32_t e;
+	int i, nb, nc;
+
+	surf_r = t_primary();
+	ASSERT_TRUE((replay = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H,
+	    NULL, W * 4)) != NULL);
+	render_set_damage(surf_r, on_bdamage, NULL, NULL);
+	render_set_surfaces(surf_r, on_surface_copy, on_offscreen);
+	pixman_region32_init(&off_changed);
+	for (i = 0; i < 12 * 10; i++)
+		pix[i] = 0x9e3779b9u * (uint32_t)(i + 1);
+	ASSERT_INT_EQ(render_surface_create(surf_r, 1, 12, 10,
+	    SPICE_SURFACE_FMT_32_xRGB, (const uint8_t *)pix, 48, &err), 0);
+	d = t_draw(QXL_DRAW_COPY, 3, 4, 13, 12);
+	d.src.kind = QXL_CMD_SRC_SURFACE;
+	d.src.surface_id = 1;
+	d.src.width = 12;
+	d.src.height = 10;
+	d.src_area = (struct qxl_cmd_rect){ 1, 2, 11, 10 };
+	d.rop = SPICE_ROPD_OP_PUT;
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+	t_blend(surf_r, &d);
+	ASSERT_INT_EQ(nsurf, 1);
+	/* Clipped, partly off the primary, with XOR of the inverted
+	 * source: the box cut to the area, the source area with it. */
+	d.bbox = (struct qxl_cmd_rect){ 33, 25, 43, 33 };
+	t_blend(surf_r, &d);
+	d.bbox = (struct qxl_cmd_rect){ -3, -2, 7, 6 };
+	t_blend(surf_r, &d);
+	d.bbox = (struct qxl_cmd_rect){ 5, 2, 15, 10 };
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = clip;
+	d.nclip = 2;
+	d.type = QXL_DRAW_BLEND;
+	d.rop = SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_SRC;
+	t_blend(surf_r, &d);
+	ASSERT_INT_EQ(nsurf, 4);
+	ASSERT_INT_EQ(nsurf_scaled, 0);
+	/* Stretched: nearest, interpolated (the pixel around the source
+	 * area read where the surface has it), clipped, with a ROP. */
+	d.type = QXL_DRAW_COPY;
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.rop = SPICE_ROPD_OP_PUT;
+	d.bbox = (struct qxl_cmd_rect){ 2, 1, 37, 29 };
+	d.src_area = (struct qxl_cmd_rect){ 2, 3, 9, 8 };
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST;
+	t_blend(surf_r, &d);
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+	t_blend(surf_r, &d);
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 12, 10 };
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.rop = SPICE_ROPD_OP_AND;
+	t_blend(surf_r, &d);
+	ASSERT_INT_EQ(nsurf, 7);
+	ASSERT_INT_EQ(nsurf_scaled, 3);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.rop = SPICE_ROPD_OP_PUT;
+
+	/* Stretched with a bbox off the primary: damage. */
+	nb = nbdamage;
+	d.bbox = (struct qxl_cmd_rect){ -3, 1, 37, 29 };
+	t_ok(surf_r, &d);
+	ASSERT_INT_EQ(nsurf, 7);
+	ASSERT_INT_EQ(nbdamage, nb + 1);
+
+	/* Drawings on the surface: all they could touch, the surface's
+	 * part of their bbox (a fill, a copy from the primary, one that
+	 * fails: a source area outside its source). */
+	ASSERT_INT_EQ(noff, 0);
+	d = t_draw(QXL_DRAW_FILL, 8, 6, 20, 20);
+	d.surface_id = 1;
+	d.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d.brush.color = 0x123456;
+	d.rop = SPICE_ROPD_OP_PUT;
+	t_ok(surf_r, &d);
+	ASSERT_INT_EQ(noff, 1);
+	e = *pixman_region32_extents(&off_changed);
+	ASSERT_TRUE(e.x1 == 8 && e.y1 == 6 && e.x2 == 12 && e.y2 == 10);
+	pixman_region32_clear(&off_changed);
+	d = t_draw(QXL_DRAW_COPY, 0, 0, 4, 3);
+	d.surface_id = 1;
+	d.src.kind = QXL_CMD_SRC_SURFACE;
+	d.src.surface_id = 0;
+	d.src.width = W;
+	d.src.height = H;
+	d.src_area = (struct qxl_cmd_rect){ W - 4, 0, W, 3 };
+	d.rop = SPICE_ROPD_OP_PUT;
+	t_ok(surf_r, &d);
+	ASSERT_INT_EQ(noff, 2);
+	d.src_area = (struct qxl_cmd_rect){ W - 3, 0, W + 1, 3 };
+	ASSERT_INT_EQ(render_draw(surf_r, &d, &err), -1);
+	ASSERT_INT_EQ(noff, 3);
+	e = *pixman_region32_extents(&off_changed);
+	ASSERT_TRUE(e.x1 == 0 && e.y1 == 0 && e.x2 == 4 && e.y2 == 3);
+
+	/* ARGB: unscaled and nearest from the viewer's; interpolated, the
+	 * result (alpha weighs). */
+	nc = nsurf;
+	ASSERT_INT_EQ(render_surface_destroy(surf_r, 1, &err), 0);
+	ASSERT_INT_EQ(noff_gone, 1);
+	ASSERT_INT_EQ(render_surface_create(surf_r, 1, 12, 10,
+	    SPICE_SURFACE_FMT_32_ARGB, (const uint8_t *)pix, 48, &err), 0);
+	d = t_draw(QXL_DRAW_COPY, 3, 4, 13, 12);
+	d.src.kind = QXL_CMD_SRC_SURFACE;
+	d.src.surface_id = 1;
+	d.src.width = 12;
+	d.src.height = 10;
+	d.src_area = (struct qxl_cmd_rect){ 1, 2, 11, 10 };
+	d.rop = SPICE_ROPD_OP_PUT;
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+	t_blend(surf_r, &d);
+	d.bbox = (struct qxl_cmd_rect){ 2, 1, 37, 29 };
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST;
+	t_blend(surf_r, &d);
+	ASSERT_INT_EQ(nsurf, nc + 2);
+	nb = nbdamage;
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+	t_ok(surf_r, &d);
+	ASSERT_INT_EQ(nsurf, nc + 2);
+	ASSERT_INT_EQ(nbdamage, nb + 1);
+
+	pixman_region32_fini(&off_changed);
+	pixman_image_unref(replay);
+	render_free(surf_r);
+	ASSERT_INT_EQ(noff_gone, 1);	/* its owner is gone: not told */
+}
+
 int
 main(void)
 {
@@ -1143,6 +1357,7 @@ main(void)
 	test_copy_callback();
 	test_scaled_callback();
 	test_text_composite();
+	test_surface_callback();
 	printf("test-render-forward: ok\n");
 	return 0;
 }

@@ -33,11 +33,18 @@ void
 ddraw_put_base_in(struct obuf *ob, const pixman_box32_t *box,
     const pixman_region32_t *area)
 {
+	ddraw_put_base_on(ob, 0, box, area);
+}
+
+void
+ddraw_put_base_on(struct obuf *ob, uint32_t surface, const pixman_box32_t *box,
+    const pixman_region32_t *area)
+{
 	pixman_box32_t *rects;
 	int i, n;
 
 	rects = pixman_region32_rectangles((pixman_region32_t *)area, &n);
-	obuf_put_u32le(ob, 0);			/* surface id */
+	obuf_put_u32le(ob, surface);
 	ddraw_put_rect(ob, box->y1, box->x1, box->y2, box->x2);
 	if (n == 1 && memcmp(&rects[0], box, sizeof(*box)) == 0)
 		obuf_put_u8(ob, SPICE_CLIP_TYPE_NONE);
@@ -59,6 +66,15 @@ ddraw_put_image_desc(struct obuf *ob, uint64_t id, uint8_t type,
 	obuf_put_u8(ob, flags);
 	obuf_put_u32le(ob, width);
 	obuf_put_u32le(ob, height);
+}
+
+void
+ddraw_put_surface_image(struct obuf *ob, uint64_t id, uint32_t surface,
+    uint32_t width, uint32_t height)
+{
+	ddraw_put_image_desc(ob, id, SPICE_IMAGE_TYPE_SURFACE, 0, width,
+	    height);
+	obuf_put_u32le(ob, surface);
 }
 
 void
@@ -225,10 +241,17 @@ ddraw_text(struct obuf *ob, const pixman_region32_t *area,
 void
 ddraw_copy(struct obuf *ob, const pixman_region32_t *area, uint16_t ropd)
 {
+	ddraw_copy_on(ob, 0, area, ropd);
+}
+
+void
+ddraw_copy_on(struct obuf *ob, uint32_t surface, const pixman_region32_t *area,
+    uint16_t ropd)
+{
 	const pixman_box32_t *ext;
 
 	ext = pixman_region32_extents((pixman_region32_t *)area);
-	ddraw_put_base(ob, area);
+	ddraw_put_base_on(ob, surface, ext, area);
 	/* src_bitmap: after itself, src_area, the descriptor, the scale
 	 * mode and the mask. */
 	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 + 2 + 1 + 17));

@@ -39,6 +39,13 @@ void	 ddraw_put_base(struct obuf *, const pixman_region32_t *area);
  * the whole box. */
 void	 ddraw_put_base_in(struct obuf *, const pixman_box32_t *box,
 	    const pixman_region32_t *area);
+/* The same on surface (0: the primary). */
+void	 ddraw_put_base_on(struct obuf *, uint32_t surface,
+	    const pixman_box32_t *box, const pixman_region32_t *area);
+/* A SpiceImage of type SURFACE: the viewer's surface (width x height)
+ * as the source, id a label. */
+void	 ddraw_put_surface_image(struct obuf *, uint64_t id, uint32_t surface,
+	    uint32_t width, uint32_t height);
 /* Make the u32 pointer written at offset at name what comes next. */
 void	 ddraw_point_here(struct obuf *, size_t at);
 
@@ -84,6 +91,9 @@ void	 ddraw_stroke(struct obuf *, const pixman_region32_t *area,
  * the image (descriptor and data) next. */
 void	 ddraw_copy(struct obuf *, const pixman_region32_t *area,
 	    uint16_t ropd);
+/* The same drawn on surface (0: the primary). */
+void	 ddraw_copy_on(struct obuf *, uint32_t surface,
+	    const pixman_region32_t *area, uint16_t ropd);
 /* The fixed part of DRAW_COPY of src_area of an image stretched over
  * bbox (area within it) with scale_mode (SPICE_IMAGE_SCALE_MODE_*) and
  * the ROP descriptor ropd, no mask: the caller appends the image next. */

@@ -105,17 +105,6 @@ dout_extent_px(pixman_region32_t *r)
 	return (uint64_t)(e->x2 - e->x1) * (uint64_t)(e->y2 - e->y1);
 }
 
-/* An image a forwarded drawing carries (a blend's source, a composite's
- * source or mask): its pixels, whether their alpha counts, and what each
- * codec made of them, made once for all the viewers that get that codec
- * (0 not yet, 1 made, -1 failed). */
-struct dout_img {
-	pixman_image_t	*di_img;
-	int		 di_alpha;
-	struct obuf	 di_data[DOUT_NCODECS];
-	int		 di_state[DOUT_NCODECS];
-};
-
 /* A drawing forwarded to viewers: a fill (dd_pat may be NULL), a string
  * (dd_text, with dd_back), a path (dd_stroke), a blend (dd_img[0], with
  * dd_key or dd_alpha), a composite (dd_comp, its source dd_img[0] and
@@ -124,7 +113,8 @@ struct dout_img {
  * dd_rop3 and the brush colour dd_color or pattern dd_pat, DRAW_OPAQUE
  * with dd_ropd and that brush) on dd_area, or dd_img[0] stretched over
  * dd_bbox (dd_op DRAW_COPY with dd_scaled: dd_src_area of the image with
- * the scale mode dd_scaled).  dd_linear: its result mixes
+ * the scale mode dd_scaled), or dd_src_area of the off-screen surface
+ * dd_surf copied so over dd_bbox with dd_ropd.  dd_linear: its result mixes
  * what was there linearly (glyphs, blends, composites), so that JPEG's
  * error there stays as small (display-out-lossy.c). */
 struct dout_draw {
@@ -145,169 +135,8 @@ struct dout_draw {
 	const pixman_box32_t		*dd_src_area;
 	uint8_t				 dd_scaled;
 	int				 dd_linear;
+	struct dout_surf_copy		*dd_surf;
 };
-
-static void
-dout_img_init(struct dout_img *di, pixman_image_t *img, int alpha)
-{
-	unsigned i;
-
-	memset(di, 0, sizeof(*di));
-	di->di_img = img;
-	di->di_alpha = alpha;
-	for (i = 0; i < DOUT_NCODECS; i++)
-		obuf_init(&di->di_data[i]);
-}
-
-static void
-dout_img_fini(struct dout_img *di)
-{
-	unsigned i;
-
-	for (i = 0; i < DOUT_NCODECS; i++)
-		obuf_free(&di->di_data[i]);
-}
-
-/* Set in a pixmap id (and key) of an image with alpha, which must not
- * stand in for an opaque one of the same bytes. */
-#define DOUT_ID_RGBA	(1ull << 63)
-
-/*
- * Append di for client dc to ob: its descriptor, and its data as the
- * codec dc gets for a box of the primary (never lossy nor GLZ: the result
- * must be the worker's, and a GLZ window wants every image in order; with
- * alpha, LZ4 RGBA or without the cap a plain RGBA bitmap), or FROM_CACHE
- * (1 is returned) when dc holds it.  *id is its name in dc's cache (0:
- * none), the ids dc must drop first go to evicted (*n of them).  -1 when
- * it cannot be encoded (logged; dout_abort_images() undoes the rest).
- * With lossy_ok (the drawing mixes its source linearly), a photograph
- * goes as JPEG, or JPEG_ALPHA with alpha, where dc's link takes JPEG
- * (*lossy set): never with CACHE_ME, since a name stands for exact
- * pixels.
- */
-static int
-dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
-    int lossy_ok, int *lossy, uint64_t *id, uint64_t *evicted, int *n)
-{
-	struct dout *d = dc->dc_dout;
-	struct enc_src src;
-	struct spd_err err;
-	struct obuf *m;
-	pixman_box32_t all;
-	enum dout_codec codec;
-	uint64_t tag = di->di_alpha ? DOUT_ID_RGBA : 0;
-
-	all.x1 = all.y1 = 0;
-	all.x2 = pixman_image_get_width(di->di_img);
-	all.y2 = pixman_image_get_height(di->di_img);
-	render_box_src(di->di_img, &all, &src);
-	/* One codec decision: JPEG where allowed, else the lossless codec
-	 * (an image with alpha has its own, LZ4 RGBA or a plain bitmap). */
-	codec = lossy_ok || !di->di_alpha ?
-	    dout_codec(dc, di->di_img, &all, lossy_ok) : DOUT_BITMAP;
-	*lossy = codec == DOUT_JPEG;
-	if (*lossy) {
-		codec = di->di_alpha ? DOUT_JPEG_ALPHA : DOUT_JPEG;
-		*n = 0;
-		*id = dcache_hash(&src) ^ tag;
-		if (dcache_has(&dc->dc_pixmaps, *id)) {
-			*lossy = 0;
-			ddraw_put_image_desc(ob, *id,
-			    SPICE_IMAGE_TYPE_FROM_CACHE, 0, src.es_width,
-			    src.es_height);
-			return 1;
-		}
-		*id = 0;
-	} else if (di->di_alpha)
-		codec = chan_has_cap(dc->dc_chan,
-		    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ? DOUT_LZ4 :
-		    DOUT_BITMAP;
-	else if (codec == DOUT_GLZ)
-		codec = dout_codec_no_glz(dc);
-	if (!*lossy && dout_cache_lookup(dc, &src, (uint64_t)all.x2 *
-	    (uint64_t)all.y2, tag, id, evicted, n)) {
-		ddraw_put_image_desc(ob, *id, SPICE_IMAGE_TYPE_FROM_CACHE, 0,
-		    src.es_width, src.es_height);
-		return 1;
-	}
-	m = &di->di_data[codec];
-	if (di->di_state[codec] == 0) {
-		if (dout_encode(d, m, &src, codec, NULL, &err) != 0 ||
-		    (di->di_alpha && codec != DOUT_JPEG_ALPHA &&
-		    enc_label_rgba(m, 0, dout_image_type[codec], &err) != 0)) {
-			log_warn("display \"%s\": %ux%u image of a drawing: %s",
-			    d->d_wk->wk_display, src.es_width, src.es_height,
-			    err.msg);
-			di->di_state[codec] = -1;
-		} else
-			di->di_state[codec] = 1;
-	}
-	if (di->di_state[codec] < 0)
-		return -1;
-	ddraw_put_image_desc(ob, *id != 0 ? *id : ++d->d_image_id,
-	    dout_image_type[codec], *id != 0 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0,
-	    src.es_width, src.es_height);
-	obuf_put_bytes(ob, m->ob_data, m->ob_len);
-	return 0;
-}
-
-/*
- * A forwarded drawing's nimg images put with dout_put_image (rc[i] what
- * that returned, id[i] their names, evicted[i] and n[i] what dc was to
- * drop first) will not be sent: the names given with CACHE_ME are
- * forgotten, and dc is told to drop what left the books for them
- * (INVAL_LIST), but for those names, which it never got.
- */
-static void
-dout_abort_images(struct dout_client *dc, unsigned nimg, const int *rc,
-    const uint64_t *id, uint64_t **evicted, const int *n)
-{
-	uint64_t keep[DCACHE_MAX];
-	unsigned i, j;
-	int k, nk;
-
-	for (i = 0; i < nimg; i++)
-		if (rc[i] != 1 && id[i] != 0)
-			dcache_forget(&dc->dc_pixmaps, id[i]);
-	for (i = 0; i < nimg; i++) {
-		for (k = nk = 0; k < n[i]; k++) {
-			for (j = 0; j < nimg; j++)
-				if (rc[j] != 1 && evicted[i][k] == id[j])
-					break;
-			if (j == nimg)
-				keep[nk++] = evicted[i][k];
-		}
-		if (nk > 0)
-			dout_send_inval(dc, keep, nk);
-	}
-}
-
-/*
- * Send a forwarded drawing built in ob (its images put with
- * dout_put_image, as dout_abort_images says) to dc as a message of type:
- * 0, or -1 when no body could be made (logged, the images aborted).
- */
-static int
-dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
-    unsigned nimg, const int *rc, const uint64_t *id, uint64_t **evicted,
-    const int *n)
-{
-	struct chan_shared *body;
-	unsigned i;
-
-	if ((body = chan_shared_new(ob)) == NULL) {
-		log_warn("display \"%s\": building a drawing failed",
-		    dc->dc_dout->d_wk->wk_display);
-		dout_abort_images(dc, nimg, rc, id, evicted, n);
-		return -1;
-	}
-	for (i = 0; i < nimg; i++)
-		if (n[i] > 0)
-			dout_send_inval(dc, evicted[i], n[i]);
-	chan_shared_send(dc->dc_chan, type, body);
-	chan_shared_unref(body);
-	return 0;
-}
 
 /*
  * May dd's image be lossy?  Where the drawing mixes or samples it and puts
@@ -421,12 +250,16 @@ dout_send_composite(struct dout_client *dc, const struct dout_draw *dd,
 }
 
 /* Send dd to dc (*lossy set when an image went lossy): 0, or -1 when it
- * could not be built. */
+ * could not be built, 1 when dc should rather get its result (a copy
+ * from an off-screen surface: dout_surf_send). */
 static int
 dout_send_draw(struct dout_client *dc, const struct dout_draw *dd,
     int *lossy)
 {
 	*lossy = 0;
+	if (dd->dd_surf != NULL)
+		return dout_surf_send(dc, dd->dd_surf, dd->dd_area,
+		    dd->dd_bbox, dd->dd_src_area, dd->dd_scaled, dd->dd_ropd);
 	if (dd->dd_comp != NULL)
 		return dout_send_composite(dc, dd, lossy);
 	if (dd->dd_img[0] != NULL)
@@ -702,6 +535,36 @@ dout_scaled(void *arg, const pixman_region32_t *area,
 	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0,
 	    &dd);
 	dout_img_fini(&img);
+}
+
+/*
+ * The render surface copy callback: rop3 of src_area of off-screen
+ * surface id copied over bbox, and what was there, on area.  Viewers are
+ * sent a DRAW_COPY from their own copy of the surface, after the parts
+ * of it the copy reads that they lack (dout_surf_send), when those cost
+ * no more than the result.
+ */
+void
+dout_surface_copy(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, uint32_t id, const pixman_box32_t *src_area,
+    uint8_t scale_mode, uint8_t rop3)
+{
+	struct dout *d = arg;
+	struct dout_surf_copy sc;
+	struct dout_draw dd = { .dd_area = area, .dd_bbox = bbox,
+	    .dd_src_area = src_area, .dd_scaled = scale_mode,
+	    .dd_ropd = dout_copy_ropd(rop3), .dd_surf = &sc };
+
+	if (dd.dd_ropd == 0 ||
+	    !dout_images_fit(d, (pixman_region32_t *)area, 0) ||
+	    dout_surf_copy_init(&sc, d, area, id, bbox, src_area,
+	    scale_mode) != 0) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0,
+	    &dd);
+	dout_surf_copy_fini(&sc);
 }
 
 /*

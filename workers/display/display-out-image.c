@@ -119,6 +119,15 @@ dout_codec_no_glz(const struct dout_client *dc)
 	    DOUT_LZ4 : DOUT_LZ;
 }
 
+int
+dout_link_lossy(const struct dout_client *dc)
+{
+	uint32_t flags = dc->dc_dout->d_wk->wk_flags;
+
+	return (flags & IPC_INIT_JPEG_ALWAYS) ||
+	    ((flags & IPC_INIT_JPEG_AUTO) && dout_slow_link(dc));
+}
+
 /* The codec for box to client dc: JPEG for a photograph where the
  * display allows lossy images for this client's link, else the lossless
  * one that pays: QUIC for natural images, LZ4 for the rest (LZ to a
@@ -130,13 +139,11 @@ enum dout_codec
 dout_codec(struct dout_client *dc, pixman_image_t *prim,
     const pixman_box32_t *b, int lossy_ok)
 {
-	uint32_t flags = dc->dc_dout->d_wk->wk_flags;
 	enum enc_kind kind = ENC_DRAWING;
 	int lossy;
 	struct enc_src src;
 
-	lossy = lossy_ok && ((flags & IPC_INIT_JPEG_ALWAYS) ||
-	    ((flags & IPC_INIT_JPEG_AUTO) && dout_slow_link(dc)));
+	lossy = lossy_ok && dout_link_lossy(dc);
 	if (lossy || dc->dc_lossless == DOUT_LL_AUTO ||
 	    dc->dc_lossless == DOUT_LL_AUTO_LZ) {
 		render_box_src(prim, b, &src);
@@ -423,3 +430,160 @@ dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	return 0;
 }
 
+void
+dout_img_init(struct dout_img *di, pixman_image_t *img, int alpha)
+{
+	unsigned i;
+
+	memset(di, 0, sizeof(*di));
+	di->di_img = img;
+	di->di_alpha = alpha;
+	for (i = 0; i < DOUT_NCODECS; i++)
+		obuf_init(&di->di_data[i]);
+}
+
+void
+dout_img_fini(struct dout_img *di)
+{
+	unsigned i;
+
+	for (i = 0; i < DOUT_NCODECS; i++)
+		obuf_free(&di->di_data[i]);
+}
+
+/*
+ * Append di for client dc to ob: its descriptor, and its data as the
+ * codec dc gets for a box of the primary (never lossy nor GLZ: the result
+ * must be the worker's, and a GLZ window wants every image in order; with
+ * alpha, LZ4 RGBA or without the cap a plain RGBA bitmap), or FROM_CACHE
+ * (1 is returned) when dc holds it.  *id is its name in dc's cache (0:
+ * none), the ids dc must drop first go to evicted (*n of them).  -1 when
+ * it cannot be encoded (logged; dout_abort_images() undoes the rest).
+ * With lossy_ok (the drawing mixes its source linearly), a photograph
+ * goes as JPEG, or JPEG_ALPHA with alpha, where dc's link takes JPEG
+ * (*lossy set): never with CACHE_ME, since a name stands for exact
+ * pixels.
+ */
+int
+dout_put_image(struct dout_client *dc, struct obuf *ob, struct dout_img *di,
+    int lossy_ok, int *lossy, uint64_t *id, uint64_t *evicted, int *n)
+{
+	struct dout *d = dc->dc_dout;
+	struct enc_src src;
+	struct spd_err err;
+	struct obuf *m;
+	pixman_box32_t all;
+	enum dout_codec codec;
+	uint64_t tag = di->di_alpha ? DOUT_ID_RGBA : 0;
+
+	all.x1 = all.y1 = 0;
+	all.x2 = pixman_image_get_width(di->di_img);
+	all.y2 = pixman_image_get_height(di->di_img);
+	render_box_src(di->di_img, &all, &src);
+	/* One codec decision: JPEG where allowed, else the lossless codec
+	 * (an image with alpha has its own, LZ4 RGBA or a plain bitmap). */
+	codec = lossy_ok || !di->di_alpha ?
+	    dout_codec(dc, di->di_img, &all, lossy_ok) : DOUT_BITMAP;
+	*lossy = codec == DOUT_JPEG;
+	if (*lossy) {
+		codec = di->di_alpha ? DOUT_JPEG_ALPHA : DOUT_JPEG;
+		*n = 0;
+		*id = dcache_hash(&src) ^ tag;
+		if (dcache_has(&dc->dc_pixmaps, *id)) {
+			*lossy = 0;
+			ddraw_put_image_desc(ob, *id,
+			    SPICE_IMAGE_TYPE_FROM_CACHE, 0, src.es_width,
+			    src.es_height);
+			return 1;
+		}
+		*id = 0;
+	} else if (di->di_alpha)
+		codec = chan_has_cap(dc->dc_chan,
+		    SPICE_DISPLAY_CAP_LZ4_COMPRESSION) ? DOUT_LZ4 :
+		    DOUT_BITMAP;
+	else if (codec == DOUT_GLZ)
+		codec = dout_codec_no_glz(dc);
+	if (!*lossy && dout_cache_lookup(dc, &src, (uint64_t)all.x2 *
+	    (uint64_t)all.y2, tag, id, evicted, n)) {
+		ddraw_put_image_desc(ob, *id, SPICE_IMAGE_TYPE_FROM_CACHE, 0,
+		    src.es_width, src.es_height);
+		return 1;
+	}
+	m = &di->di_data[codec];
+	if (di->di_state[codec] == 0) {
+		if (dout_encode(d, m, &src, codec, NULL, &err) != 0 ||
+		    (di->di_alpha && codec != DOUT_JPEG_ALPHA &&
+		    enc_label_rgba(m, 0, dout_image_type[codec], &err) != 0)) {
+			log_warn("display \"%s\": %ux%u image of a drawing: %s",
+			    d->d_wk->wk_display, src.es_width, src.es_height,
+			    err.msg);
+			di->di_state[codec] = -1;
+		} else
+			di->di_state[codec] = 1;
+	}
+	if (di->di_state[codec] < 0)
+		return -1;
+	ddraw_put_image_desc(ob, *id != 0 ? *id : ++d->d_image_id,
+	    dout_image_type[codec], *id != 0 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0,
+	    src.es_width, src.es_height);
+	obuf_put_bytes(ob, m->ob_data, m->ob_len);
+	return 0;
+}
+
+/*
+ * A forwarded drawing's nimg images put with dout_put_image (rc[i] what
+ * that returned, id[i] their names, evicted[i] and n[i] what dc was to
+ * drop first) will not be sent: the names given with CACHE_ME are
+ * forgotten, and dc is told to drop what left the books for them
+ * (INVAL_LIST), but for those names, which it never got.
+ */
+void
+dout_abort_images(struct dout_client *dc, unsigned nimg, const int *rc,
+    const uint64_t *id, uint64_t **evicted, const int *n)
+{
+	uint64_t keep[DCACHE_MAX];
+	unsigned i, j;
+	int k, nk;
+
+	for (i = 0; i < nimg; i++)
+		if (rc[i] != 1 && id[i] != 0)
+			dcache_forget(&dc->dc_pixmaps, id[i]);
+	for (i = 0; i < nimg; i++) {
+		for (k = nk = 0; k < n[i]; k++) {
+			for (j = 0; j < nimg; j++)
+				if (rc[j] != 1 && evicted[i][k] == id[j])
+					break;
+			if (j == nimg)
+				keep[nk++] = evicted[i][k];
+		}
+		if (nk > 0)
+			dout_send_inval(dc, keep, nk);
+	}
+}
+
+/*
+ * Send a forwarded drawing built in ob (its images put with
+ * dout_put_image, as dout_abort_images says) to dc as a message of type:
+ * 0, or -1 when no body could be made (logged, the images aborted).
+ */
+int
+dout_send_images(struct dout_client *dc, struct obuf *ob, uint16_t type,
+    unsigned nimg, const int *rc, const uint64_t *id, uint64_t **evicted,
+    const int *n)
+{
+	struct chan_shared *body;
+	unsigned i;
+
+	if ((body = chan_shared_new(ob)) == NULL) {
+		log_warn("display \"%s\": building a drawing failed",
+		    dc->dc_dout->d_wk->wk_display);
+		dout_abort_images(dc, nimg, rc, id, evicted, n);
+		return -1;
+	}
+	for (i = 0; i < nimg; i++)
+		if (n[i] > 0)
+			dout_send_inval(dc, evicted[i], n[i]);
+	chan_shared_send(dc->dc_chan, type, body);
+	chan_shared_unref(body);
+	return 0;
+}

@@ -51,6 +51,14 @@ enum dout_state {
 	DC_ACTIVE,		/* initialised */
 };
 
+/* An off-screen surface as a viewer holds it (display-out-surface.c). */
+struct dout_offscreen {
+	uint32_t		 do_id;
+	uint64_t		 do_bytes;
+	uint64_t		 do_used;	/* its last copy (d_offs_clock) */
+	pixman_region32_t	 do_valid;	/* the worker's pixels there */
+};
+
 struct dout_client {
 	TAILQ_ENTRY(dout_client) dc_entry;
 	struct dout		*dc_dout;
@@ -81,6 +89,9 @@ struct dout_client {
 	uint64_t		 dc_lossy_at;	/* its last JPEG (mono) */
 	int			 dc_refine;	/* dc_lossy is going again
 						   losslessly */
+	struct dout_offscreen	 dc_offs[DOUT_MAX_OFFSCREEN];
+	unsigned		 dc_noffs;
+	uint64_t		 dc_offs_bytes;
 	struct event		*dc_init_ev;	/* INIT deadline */
 	int			 dc_busy;
 	int			 dc_dead;
@@ -99,6 +110,8 @@ struct dout {
 	struct enc_quic		*d_quic;
 	struct enc_lz		*d_lz;
 	unsigned		 d_glz_windows;	/* clients' dc_glz made */
+	uint64_t		 d_offs_clock;	/* copies from off-screen
+						   surfaces forwarded */
 	uint64_t		 d_image_id;
 	struct dstream		 d_stream;	/* video, as one stream */
 	struct event		*d_stream_ev;	/* its idle check */
@@ -165,6 +178,9 @@ extern const uint8_t dout_image_type[DOUT_NCODECS];
 void	dout_cache_clear(struct dout *d);
 /* Whether TCP measured dc's link below the WAN rate. */
 int	dout_slow_link(const struct dout_client *dc);
+/* Whether dc may get photographs as JPEG (jpeg-wan-compression always,
+ * or auto on a slow link). */
+int	dout_link_lossy(const struct dout_client *dc);
 /* The codec of box b of the primary prim for dc (its GLZ window made the
  * first time it is needed), never JPEG unless lossy_ok. */
 enum dout_codec dout_codec(struct dout_client *dc, pixman_image_t *prim,
@@ -194,6 +210,80 @@ void	dout_send_fill(struct dout_client *dc, const pixman_region32_t *area,
  * sent (logged). */
 int	dout_send_box(struct dout_client *dc, pixman_image_t *prim,
 	    const pixman_box32_t *b, int lossy_ok);
+
+/* An image a forwarded drawing carries (a blend's source, a composite's
+ * source or mask, an off-screen surface's part): its pixels, whether
+ * their alpha counts, and what each codec made of them, made once for
+ * all the viewers that get that codec (0 not yet, 1 made, -1 failed). */
+struct dout_img {
+	pixman_image_t	*di_img;
+	int		 di_alpha;
+	struct obuf	 di_data[DOUT_NCODECS];
+	int		 di_state[DOUT_NCODECS];
+};
+/* Set in a pixmap id (and key) of an image with alpha, which must not
+ * stand in for an opaque one of the same bytes. */
+#define DOUT_ID_RGBA	(1ull << 63)
+/* di for img (borrowed), nothing encoded yet; fini frees the encodings. */
+void	dout_img_init(struct dout_img *di, pixman_image_t *img, int alpha);
+void	dout_img_fini(struct dout_img *di);
+/* Append di to ob for dc (FROM_CACHE, or encoded: lossy only with
+ * lossy_ok, *lossy then set): 1 from the cache, 0 encoded, -1 failed;
+ * *id, evicted and *n as the pixmap cache says (display-out-image.c). */
+int	dout_put_image(struct dout_client *dc, struct obuf *ob,
+	    struct dout_img *di, int lossy_ok, int *lossy, uint64_t *id,
+	    uint64_t *evicted, int *n);
+/* nimg images put with dout_put_image will not be sent: undo their
+ * names in dc's cache. */
+void	dout_abort_images(struct dout_client *dc, unsigned nimg,
+	    const int *rc, const uint64_t *id, uint64_t **evicted,
+	    const int *n);
+/* Send the drawing built in ob with its nimg images to dc as type: 0, or
+ * -1 (logged, the images aborted). */
+int	dout_send_images(struct dout_client *dc, struct obuf *ob,
+	    uint16_t type, unsigned nimg, const int *rc, const uint64_t *id,
+	    uint64_t **evicted, const int *n);
+
+/* display-out-surface.c */
+
+/* Parts of an off-screen surface encoded once for all the viewers that
+ * lack the same, per forwarded copy. */
+#define DOUT_SURF_PARTS		16
+
+/* A copy from an off-screen surface being forwarded: the worker's
+ * surface, what of it the copy reads, the result's pixels, and the
+ * parts encoded for viewers so far. */
+struct dout_surf_copy {
+	uint32_t		 dsc_id;
+	pixman_image_t		*dsc_img;
+	pixman_region32_t	 dsc_reads;
+	uint64_t		 dsc_px;
+	unsigned		 dsc_nparts;
+	struct {
+		pixman_box32_t	 box;
+		pixman_image_t	*view;	/* the box of dsc_img, its bits */
+		struct dout_img	 img;
+	}			 dsc_parts[DOUT_SURF_PARTS];
+};
+
+/* sc for a copy of src_area of surface id (scaled with scale_mode when
+ * bbox is of another size) onto area of bbox: 0, or -1 when the
+ * surface is not there. */
+int	dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
+	    const pixman_region32_t *area, uint32_t id,
+	    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
+	    uint8_t scale_mode);
+void	dout_surf_copy_fini(struct dout_surf_copy *sc);
+/* The copy sc to dc (DRAW_COPY of src_area of its surface over bbox with
+ * scale_mode and the descriptor ropd, on area), after the parts of the
+ * surface it lacks: 0 sent, 1 when dc should get the result as damage
+ * instead (the parts would cost more, its link takes photographs as
+ * JPEG, no room), -1 when it could not be built (logged). */
+int	dout_surf_send(struct dout_client *dc, struct dout_surf_copy *sc,
+	    const pixman_region32_t *area, const pixman_box32_t *bbox,
+	    const pixman_box32_t *src_area, uint8_t scale_mode, uint16_t ropd);
+/* dc is closing: forget what it held. */
+void	dout_offscreen_forget(struct dout_client *dc);
 
 /* display-out-lossy.c */
 

@@ -499,6 +499,7 @@ dout_closed(struct chan *ch, const char *reason)
 	event_free(dc->dc_init_ev);
 	pixman_region32_fini(&dc->dc_damage);
 	pixman_region32_fini(&dc->dc_lossy);
+	dout_offscreen_forget(dc);
 	if (dc->dc_glz != NULL)
 		d->d_glz_windows--;
 	enc_glz_free(dc->dc_glz);

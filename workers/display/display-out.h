@@ -76,6 +76,14 @@
  * CPU.  The others get LZ4 (LZ without the cap) until one is free. */
 #define DOUT_GLZ_WINDOWS	4
 
+/* Off-screen surfaces a viewer is made to hold at most (the ones least
+ * recently copied from go first), and their bytes together. */
+#define DOUT_MAX_OFFSCREEN	16
+#define DOUT_OFFSCREEN_BYTES	(64u * 1024 * 1024)
+/* Pixels of an off-screen surface sent to a viewer for one copy from it
+ * at most (beyond, the copy's result goes as damage). */
+#define DOUT_MAX_SYNC_PX	(1u << 20)
+
 struct dout;
 
 /* Create the client set of a display whose surfaces live in render.
@@ -169,6 +177,22 @@ void	 dout_scaled(void *arg, const pixman_region32_t *area,
 void	 dout_composite(void *arg, const pixman_region32_t *area,
 	    const pixman_box32_t *bbox, pixman_image_t *src,
 	    pixman_image_t *mask, const struct qxl_cmd_composite *c);
+/* The render surface copy callback (arg = the dout): rop3 of src_area of
+ * off-screen surface id was drawn over bbox (render_surface_copy_fn).  A
+ * client with room in its window (not WebSocket: spice-html5 keeps no
+ * off-screen surfaces) is sent the parts of the surface the copy reads
+ * that its own copy lacks, onto that copy (created the first time:
+ * SURFACE_CREATE), then DRAW_COPY from it, when those parts have no more
+ * pixels than the result; the others, copies across the video stream and
+ * those whose parts would cost more get area as damage. */
+void	 dout_surface_copy(void *arg, const pixman_region32_t *area,
+	    const pixman_box32_t *bbox, uint32_t id,
+	    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3);
+/* The render off-screen callback (arg = the dout): what viewers hold of
+ * surface id within changed is stale; changed NULL: the surface is gone,
+ * and the viewers that hold it are sent SURFACE_DESTROY. */
+void	 dout_offscreen(void *arg, uint32_t id,
+	    const pixman_region32_t *changed);
 /* The primary now exists (render_surface(r, 0)): announce it to every
  * initialised client and send it whole. */
 void	 dout_primary_created(struct dout *);

@@ -194,6 +194,25 @@ render_draw_area(struct render *r, const struct qxl_cmd_draw *dr,
 	return rc;
 }
 
+/* A drawing on off-screen surface id may have changed all it could
+ * touch: told to the off-screen callback, whatever the drawing did (a
+ * viewer's copy of the surface is then not trusted there). */
+static void
+render_draw_offscreen(struct render *r, uint32_t id,
+    const pixman_box32_t *bbox, const pixman_region32_t *clip)
+{
+	pixman_image_t *dst;
+	pixman_region32_t area;
+
+	if (id == 0 || r->r_offscreen_cb == NULL ||
+	    (dst = render_surface(r, id)) == NULL)
+		return;
+	render_target_region(dst, bbox, clip, &area);
+	if (pixman_region32_not_empty(&area))
+		r->r_offscreen_cb(r->r_arg, id, &area);
+	pixman_region32_fini(&area);
+}
+
 int
 render_draw(struct render *r, const struct qxl_cmd_draw *dr,
     struct spd_err *err)
@@ -240,6 +259,7 @@ render_draw(struct render *r, const struct qxl_cmd_draw *dr,
 		    &sa, err);
 		break;
 	}
+	render_draw_offscreen(r, dr->surface_id, &bbox, has ? &clip : NULL);
 	if (has)
 		pixman_region32_fini(&clip);
 	if (rc != 0)

@@ -28,6 +28,8 @@ struct render {
 	render_composite_fn	 r_composite;
 	render_copy_fn		 r_copy;
 	render_scaled_fn	 r_scaled;
+	render_surface_copy_fn	 r_surf_copy;
+	render_offscreen_fn	 r_offscreen_cb;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more
 	 * to skip (render_find_move). */

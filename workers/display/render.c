@@ -109,6 +109,59 @@ render_set_scaled(struct render *r, render_scaled_fn scaled)
 	r->r_scaled = scaled;
 }
 
+void
+render_set_surfaces(struct render *r, render_surface_copy_fn copy,
+    render_offscreen_fn changed)
+{
+	r->r_surf_copy = copy;
+	r->r_offscreen_cb = changed;
+}
+
+/*
+ * A COPY of sa of src onto bbox with rop3 (a copy's code reading the
+ * source) was drawn on area of surface dst: when src is another,
+ * off-screen surface and dst the xRGB primary, to the surface copy
+ * callback (render_surface_copy_fn; an unscaled copy's box cut to
+ * area's extents, which lie within the primary) and 1; else 0, for the
+ * caller to report it otherwise.
+ */
+static int
+render_surface_copy_report(struct render *r, uint32_t surface,
+    pixman_image_t *dst, pixman_region32_t *area, const pixman_box32_t *bbox,
+    const struct render_src *src, const pixman_box32_t *sa,
+    uint8_t scale_mode, uint8_t rop3)
+{
+	const pixman_box32_t *ext = pixman_region32_extents(area);
+	pixman_box32_t box, in;
+	pixman_image_t *s;
+
+	if (!src->rs_is_surface || src->rs_surface == surface ||
+	    !render_forwards(surface, dst, r->r_surf_copy != NULL) ||
+	    (s = render_surface(r, src->rs_surface)) == NULL ||
+	    !pixman_region32_not_empty(area))
+		return 0;
+	if (!render_scales(bbox, sa)) {
+		box = *ext;
+		in.x1 = sa->x1 + (ext->x1 - bbox->x1);
+		in.y1 = sa->y1 + (ext->y1 - bbox->y1);
+		in.x2 = in.x1 + (ext->x2 - ext->x1);
+		in.y2 = in.y1 + (ext->y2 - ext->y1);
+		r->r_surf_copy(r->r_arg, area, &box, src->rs_surface, &in,
+		    SPICE_IMAGE_SCALE_MODE_NEAREST, rop3);
+		return 1;
+	}
+	if ((scale_mode != SPICE_IMAGE_SCALE_MODE_NEAREST &&
+	    (scale_mode != SPICE_IMAGE_SCALE_MODE_INTERPOLATE ||
+	    pixman_image_get_format(s) != PIXMAN_x8r8g8b8)) ||
+	    bbox->x1 < 0 || bbox->y1 < 0 ||
+	    bbox->x2 > pixman_image_get_width(dst) ||
+	    bbox->y2 > pixman_image_get_height(dst))
+		return 0;
+	r->r_surf_copy(r->r_arg, area, bbox, src->rs_surface, sa, scale_mode,
+	    rop3);
+	return 1;
+}
+
 /* The w x h part at (dx, dy) within area sa of src in 32 bits a pixel
  * (render_as32), for a callback; NULL if it cannot be had.  Its bits may
  * be those of *copy, freed after the part. */
@@ -191,6 +244,7 @@ render_free(struct render *r)
 {
 	if (r == NULL)
 		return;
+	r->r_offscreen_cb = NULL;	/* its owner is going too */
 	render_surface_destroy_all(r);
 	free(r);
 }
@@ -268,6 +322,8 @@ render_surface_destroy(struct render *r, uint32_t id, struct spd_err *err)
 		r->r_offscreen -= render_image_bytes(r->r_surf[id]);
 	pixman_image_unref(r->r_surf[id]);
 	r->r_surf[id] = NULL;
+	if (id != 0 && r->r_offscreen_cb != NULL)
+		r->r_offscreen_cb(r->r_arg, id, NULL);
 	return 0;
 }
 
@@ -806,7 +862,11 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		/* Anything but the source as it is: bitwise. */
 		rc = render_rop3_draw(r, surface, &area, NULL, src, bbox, &sa,
 		    scale_mode, rop3, err);
-		if (rc == 0 && render_scales(bbox, &sa) &&
+		if (rc == 0 && render_rop3_uses(rop3, 2) &&
+		    render_surface_copy_report(r, surface, dst, &area, bbox,
+		    src, &sa, scale_mode, rop3))
+			;
+		else if (rc == 0 && render_scales(bbox, &sa) &&
 		    render_rop3_uses(rop3, 2))
 			render_scaled_report(r, surface, dst, &area, bbox, src,
 			    &sa, scale_mode, rop3);
@@ -885,7 +945,10 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst, sx, sy, 0, 0,
 	    bbox->x1, bbox->y1, dw, dh);
 	pixman_image_set_clip_region32(dst, NULL);
-	if (dw != sw || dh != sh)
+	if (render_surface_copy_report(r, surface, dst, &area, bbox, src, &sa,
+	    scale_mode, 0xcc))
+		;
+	else if (dw != sw || dh != sh)
 		render_scaled_report(r, surface, dst, &area, bbox, src, &sa,
 		    scale_mode, 0xcc);
 	else

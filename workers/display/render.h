@@ -165,6 +165,29 @@ typedef void (*render_scaled_fn)(void *arg, const pixman_region32_t *area,
     const pixman_box32_t *bbox, pixman_image_t *src,
     const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3);
 
+/* Surface copy callback: area (never empty) of bbox, which lies within
+ * the (xRGB) primary, now holds rop3 of src_area of the off-screen
+ * surface id and what it held (a copy's code, which reads the source and
+ * no brush; 0xcc: the source as it is): unscaled when src_area is
+ * bbox's size (scale_mode then NEAREST), else stretched over bbox as
+ * render_scaled_fn says, NEAREST or INTERPOLATE (interpolated only from
+ * an xRGB surface: it reads the pixel around src_area, within the
+ * surface, and an ARGB one's alpha would weigh).  A viewer that holds
+ * the surface's pixels there can be told to copy from its own copy of
+ * the surface instead of being sent pixels.  The region belongs to
+ * render. */
+typedef void (*render_surface_copy_fn)(void *arg,
+    const pixman_region32_t *area, const pixman_box32_t *bbox, uint32_t id,
+    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3);
+
+/* Off-screen callback: off-screen surface id (never 0) may have changed
+ * within changed (a drawing's whole target area, whatever it did, even
+ * when it failed half way), or, changed NULL, was destroyed.  Lets a
+ * viewer's copy of the surface be told apart from the worker's.  The
+ * region belongs to render. */
+typedef void (*render_offscreen_fn)(void *arg, uint32_t id,
+    const pixman_region32_t *changed);
+
 /* A source bitmap: pixels borrowed for the duration of one call.  Row y
  * starts at rb_data + y * rb_stride (bottom-up bitmaps have a negative
  * stride); rb_size bytes are readable from the lowest row's start. */
@@ -260,6 +283,15 @@ void	 render_set_copy(struct render *, render_copy_fn copy);
  * RENDER_REPORT_MAX_PX source pixels, to scaled, with
  * render_set_damage's arg, instead of as damage; NULL: as damage. */
 void	 render_set_scaled(struct render *, render_scaled_fn scaled);
+/* Report COPY and BLEND from an off-screen surface onto the xRGB
+ * primary that a viewer could draw from its own copy of the surface
+ * (render_surface_copy_fn) to copy, and every render_draw on an
+ * off-screen surface and its destruction to changed (the drawing calls
+ * below, which a worker reaches only through render_draw, tell
+ * changed nothing), with render_set_damage's arg,
+ * instead of as the other callbacks; NULL copy: as they. */
+void	 render_set_surfaces(struct render *, render_surface_copy_fn copy,
+	    render_offscreen_fn changed);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);
 

@@ -11,7 +11,8 @@ A script-producer (tests/tools) draws random batches of every draw type
 it knows (fills with ROPs and patterns, copies, photographs, bitmaps of
 one colour, moves, colour keys, alpha blends, composites, stretches and
 transforms of each, raster
-operations, compressed images, strings, lines) on a 320x240 primary.  spice-gtk watches the
+operations, compressed images, strings, lines) on a 320x240 primary,
+and makes, draws on, copies from and destroys off-screen surfaces.  spice-gtk watches the
 whole time (asking for auto_lz: a GLZ window fills for minutes, by
 design, and would read as growth); raw viewers (LZ4 with composites, no LZ4, a tiny pixmap
 cache, WebSocket) are closed and opened again in turn, so that viewers'
@@ -98,8 +99,47 @@ def box(rng, wmax=96, hmax=80):
     return rng.randrange(0, W - w), rng.randrange(0, H - h), w, h
 
 
-def draw_line(rng):
-    """One random drawing, as a script-producer line."""
+# The off-screen surfaces made so far: id -> (width, height).
+SURFACES = {}
+
+
+def surface_line(rng):
+    """Make or destroy an off-screen surface, draw on one (any drawing,
+    clipped to it), or copy from one onto the picture or another
+    surface, as script-producer lines."""
+    op = rng.randrange(6) if SURFACES else 0
+    if op == 0:
+        sid = rng.randrange(1, 8)
+        if sid in SURFACES:
+            del SURFACES[sid]
+            return "surfdestroy %d" % sid
+        w, h = rng.randrange(4, 120), rng.randrange(4, 100)
+        SURFACES[sid] = (w, h)
+        return "surface %d %d %d %d%s" % (sid, w, h, rng.randrange(1, 40),
+                                          " argb" if rng.randrange(4) == 0 else "")
+    sid = rng.choice(sorted(SURFACES))
+    if op == 1:
+        return "target %d; %s; target 0" % (sid, draw_line(rng, False))
+    sw, sh = SURFACES[sid]
+    cw, ch = rng.randrange(1, sw + 1), rng.randrange(1, sh + 1)
+    cx, cy = rng.randrange(sw - cw + 1), rng.randrange(sh - ch + 1)
+    k = rng.choice((1, 1, 1, 2, 3))
+    dw, dh = min(cw * k, W - 1), min(ch * k, H - 1)
+    x, y = rng.randrange(W - dw), rng.randrange(H - dh)
+    line = "surfcopy %d %d %d %d %d %d %d %d %d %d %x" % (
+        sid, cx, cy, cw, ch, x, y, dw, dh, rng.randrange(2),
+        rng.choice((8, 8, 8, 0x40, 0x41, 0x20)))
+    other = [i for i in SURFACES if i != sid]
+    if op == 5 and other:
+        return "target %d; %s; target 0" % (rng.choice(other), line)
+    return line
+
+
+def draw_line(rng, surfaces=True):
+    """One random drawing, as a script-producer line (with surfaces: or
+    an off-screen surface's, one in ten)."""
+    if surfaces and rng.randrange(10) == 0:
+        return surface_line(rng)
     x, y, w, h = box(rng)
     s = rng.randrange(1, 40)
     rgb = "%06x" % rng.randrange(1 << 24)

@@ -17,7 +17,8 @@
  * fill never empty, never a no-op; a string of A1 or A4 glyphs, in
  * colours of 24 bits, whose DRAW_TEXT body display-draw.c writes at its
  * size; a stroke of lines without dashes in a colour whatever was there,
- * its DRAW_STROKE body at its size; a copy from an off-screen surface as
+ * the pixels two lines paint within what it drew, its DRAW_STROKE body
+ * at its size; a copy from an off-screen surface as
  * render_surface_copy_fn says, a drawing on one within it); nothing
  * leaks.
  */
@@ -141,16 +142,29 @@ fuzz_text(void *arg, const pixman_region32_t *area,
 
 static void
 fuzz_stroke(void *arg, const pixman_region32_t *area,
-    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
-    uint32_t color, uint8_t rop3)
+    const pixman_region32_t *drawn, const pixman_region32_t *twice,
+    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3)
 {
 	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
+	pixman_region32_t out;
 	struct obuf ob;
 	uint32_t i;
 
 	fuzz_inside(area);
 	fuzz_inside(drawn);
 	FUZZ_CHECK(pixman_region32_not_empty((pixman_region32_t *)drawn));
+	/* Pixels painted twice: some, all drawn, only under an operation
+	 * that reads the destination. */
+	if (twice != NULL) {
+		FUZZ_CHECK(pixman_region32_not_empty(
+		    (pixman_region32_t *)twice));
+		FUZZ_CHECK(render_rop3_uses(rop3, 1));
+		pixman_region32_init(&out);
+		pixman_region32_subtract(&out, (pixman_region32_t *)twice,
+		    (pixman_region32_t *)drawn);
+		FUZZ_CHECK(!pixman_region32_not_empty(&out));
+		pixman_region32_fini(&out);
+	}
 	FUZZ_CHECK(color <= 0xffffff);
 	/* A function of the brush and the destination (not the identity,
 	 * which draws nothing). */

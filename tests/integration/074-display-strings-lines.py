@@ -3,10 +3,10 @@
 """Strings and lines a producer draws (TEXT of A1 or A4 glyphs in solid
 colours, with or without a back area; STROKE polylines in a solid colour
 on the picture, Bezier curves flattened as spice-common's canvas
-flattens them, in XOR too when no two of its lines paint a pixel) reach
-viewers as strings and paths, not pixels: a raw
-client that keeps up gets one DRAW_TEXT or DRAW_STROKE for each and no
-image, for fewer bytes than the same drawing costs as images (a
+flattens them, in XOR too, lines that cross with the pixels where they
+cross, which spice-gtk paints twice) reach viewers as strings and paths,
+not pixels: a raw client that keeps up gets one DRAW_TEXT or DRAW_STROKE
+for each and no other image, for fewer bytes than the same drawing costs as images (a
 WebSocket client's, which gets images: spice-html5 draws neither).  A8
 glyphs, which spice-common's canvas reads a row off, go as the colour
 through their coverage (DRAW_COMPOSITE) to a client that announced
@@ -152,7 +152,8 @@ def main():
 
     # XOR lines (a rubber band): a closed rectangle, whose corners no two
     # lines paint, as DRAW_STROKE; lines that cross, which spice-gtk
-    # would paint twice where they cross, as images.  The raw client
+    # paints twice where they cross (XORed back) and the worker once, as
+    # DRAW_STROKE and then those few pixels as an image.  The raw client
     # paints each line on its own, as the canvas does.
     strokes1 = fast.strokes
     prod.say("ropstroke 3c5aa5 40 30 40 130 40 130 120 30 120 30 40")
@@ -160,11 +161,13 @@ def main():
     check(fast.strokes - strokes1 == 1 and fast.draws == draws0,
           "an XOR rectangle: %d DRAW_STROKE, %d images" % (fast.strokes - strokes1,
                                                            fast.draws - draws0))
+    drawn0 = fast.drawn
     prod.say("ropstroke c0ffee 40 200 20 300 60 300 20 200 60")
     fast.settle(0.3)
-    check(fast.strokes - strokes1 == 1 and fast.draws > draws0,
-          "XOR lines that cross: %d more DRAW_STROKE, %d images" % (
-              fast.strokes - strokes1 - 1, fast.draws - draws0))
+    check(fast.strokes - strokes1 == 2 and fast.draws > draws0 and
+          fast.drawn - drawn0 <= 8,
+          "XOR lines that cross: %d more DRAW_STROKE, %d images of %d pixels" % (
+              fast.strokes - strokes1 - 1, fast.draws - draws0, fast.drawn - drawn0))
     xored = fast.rgb()
     web.settle(0.3)
     check(web.rgb() == xored, "WebSocket viewer (the worker's XOR lines): %s"

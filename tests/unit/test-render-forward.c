@@ -208,16 +208,33 @@ test_pattern_callback(void)
 }
 
 /* What the stroke callback was told. */
-static int nstroke, nsdamage;
+static int nstroke, nsdamage, stroke_twice_px;
 static uint8_t stroke_rop3;
 
 static void
 on_stroke(void *arg, const pixman_region32_t *area,
-    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
-    uint32_t color, uint8_t rop3)
+    const pixman_region32_t *drawn, const pixman_region32_t *twice,
+    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3)
 {
+	pixman_region32_t out;
+	pixman_box32_t *b;
+	int i, n;
+
 	(void)arg;
 	(void)st;
+	stroke_twice_px = 0;
+	if (twice != NULL) {
+		pixman_region32_init(&out);
+		pixman_region32_subtract(&out, (pixman_region32_t *)twice,
+		    (pixman_region32_t *)drawn);
+		ASSERT_TRUE(!pixman_region32_not_empty(&out));
+		pixman_region32_fini(&out);
+		b = pixman_region32_rectangles((pixman_region32_t *)twice, &n);
+		for (i = 0; i < n; i++)
+			stroke_twice_px += (b[i].x2 - b[i].x1) *
+			    (b[i].y2 - b[i].y1);
+		ASSERT_TRUE(stroke_twice_px > 0);
+	}
 	ASSERT_TRUE(pixman_region32_not_empty((pixman_region32_t *)drawn));
 	ASSERT_TRUE(pixman_region32_contains_rectangle(
 	    (pixman_region32_t *)area, pixman_region32_extents(
@@ -236,11 +253,12 @@ on_sdamage(void *arg, const pixman_region32_t *area)
 }
 
 /* A path that SPICE's canvas would draw the same (lines, not dashed, on
- * the primary; with a raster operation that reads the destination, no
- * pixel painted by two lines, as a closed rectangle's corners are not)
- * goes to the stroke callback, Bezier curves too; an XOR over lines that
- * cross, a curve the canvas would split without end, dashes or a point
- * off the primary are damage; points before any BEGIN
+ * the primary) goes to the stroke callback, Bezier curves too; with a
+ * raster operation that painted twice is not painted once (XOR) the
+ * pixels two lines paint go with it (none at a closed rectangle's
+ * corners; where two lines cross, and near where two meet at a sharp
+ * angle; none under AND, where painting twice is painting once); a curve the canvas would split without end,
+ * dashes or a point off the primary are damage; points before any BEGIN
  * are not drawn (the canvas would start a line there), so not forwarded
  * either. */
 static void
@@ -282,11 +300,18 @@ test_stroke_callback(void)
 	t_ok(r, &d);
 	ASSERT_INT_EQ(nstroke, 3);
 	ASSERT_INT_EQ(stroke_rop3, 0x5a);
+	ASSERT_INT_EQ(stroke_twice_px, 0);
 	ASSERT_INT_EQ(nsdamage, 0);
-	pts[2].x = FX(1);	/* the third line crosses the first */
+	pts[2].x = FX(1);	/* the second line crosses the fourth,
+				 * which meets the third at a sharp angle */
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nstroke, 3);
-	ASSERT_INT_EQ(nsdamage, 1);
+	ASSERT_INT_EQ(nstroke, 4);
+	ASSERT_INT_EQ(stroke_twice_px, 3);
+	d.stroke.fore_mode = SPICE_ROPD_OP_AND;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 5);
+	ASSERT_INT_EQ(stroke_twice_px, 0);
+	ASSERT_INT_EQ(nsdamage, 0);
 	pts[2].x = FX(10);
 	seg.flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
 	seg.count = 3;
@@ -295,15 +320,15 @@ test_stroke_callback(void)
 	seg.count = 4;		/* BEGIN and one curve, flattened as the
 				 * canvas flattens it */
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nstroke, 4);
-	ASSERT_INT_EQ(nsdamage, 1);
+	ASSERT_INT_EQ(nstroke, 6);
+	ASSERT_INT_EQ(nsdamage, 0);
 	/* A line, then a curve of one point, which the canvas would split
 	 * without end: cut short here, and damage. */
 	d.stroke.segs = two;
 	d.stroke.nsegs = 2;
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nstroke, 4);
-	ASSERT_INT_EQ(nsdamage, 2);
+	ASSERT_INT_EQ(nstroke, 6);
+	ASSERT_INT_EQ(nsdamage, 1);
 	d.stroke.segs = &seg;
 	d.stroke.nsegs = 1;
 	seg.flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
@@ -312,17 +337,17 @@ test_stroke_callback(void)
 	d.stroke.nstyle = 2;
 	memcpy(d.stroke.style, style, sizeof(style));
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nsdamage, 3);
+	ASSERT_INT_EQ(nsdamage, 2);
 	d.stroke.line_flags = 0;
 	d.stroke.nstyle = 0;
 	pts[2].x = FX(W);
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nsdamage, 4);
+	ASSERT_INT_EQ(nsdamage, 3);
 	pts[2].x = FX(10);
 	seg.flags = SPICE_PATH_END;
 	t_ok(r, &d);		/* nothing drawn: no BEGIN */
-	ASSERT_INT_EQ(nstroke, 4);
-	ASSERT_INT_EQ(nsdamage, 4);
+	ASSERT_INT_EQ(nstroke, 6);
+	ASSERT_INT_EQ(nsdamage, 3);
 	render_free(r);
 }
 

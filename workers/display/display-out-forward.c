@@ -114,7 +114,9 @@ dout_extent_px(pixman_region32_t *r)
  * with dd_ropd and that brush) on dd_area, or dd_img[0] stretched over
  * dd_bbox (dd_op DRAW_COPY with dd_scaled: dd_src_area of the image with
  * the scale mode dd_scaled), or dd_src_area of the off-screen surface
- * dd_surf copied so over dd_bbox with dd_ropd.  dd_linear: its result mixes
+ * dd_surf copied so over dd_bbox with dd_ropd; dd_fix (NULL: none) the
+ * pixels a viewer draws otherwise, sent as pixels after it.  dd_linear:
+ * its result mixes
  * what was there linearly (glyphs, blends, composites), so that JPEG's
  * error there stays as small (display-out-lossy.c). */
 struct dout_draw {
@@ -136,6 +138,7 @@ struct dout_draw {
 	uint8_t				 dd_scaled;
 	int				 dd_linear;
 	struct dout_surf_copy		*dd_surf;
+	const pixman_region32_t		*dd_fix;
 };
 
 /*
@@ -318,6 +321,8 @@ dout_forward(struct dout *d, const pixman_region32_t *damage,
 			dout_lossy_drawn(dc, damage, exact, dd->dd_linear);
 			if (lossy)
 				dout_lossy_add(dc, damage);
+			if (dd->dd_fix != NULL)
+				dout_damage_client(dc, dd->dd_fix);
 		}
 		dout_client_unbusy(dc);
 	}
@@ -379,34 +384,46 @@ dout_text(void *arg, const pixman_region32_t *area,
 	dout_forward(d, area, NULL, 0, &dd);
 }
 
+/* Pixels of r. */
+static uint64_t
+dout_region_px(const pixman_region32_t *r)
+{
+	const pixman_box32_t *boxes;
+	uint64_t px = 0;
+	int i, n;
+
+	boxes = pixman_region32_rectangles((pixman_region32_t *)r, &n);
+	for (i = 0; i < n; i++)
+		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
+		    (uint64_t)(boxes[i].y2 - boxes[i].y1);
+	return px;
+}
+
 /*
  * The render stroke callback: drawn (where the path crossed area) holds
  * rop3 of color and what was there.  Viewers are sent the path
  * (DRAW_STROKE) when the Path costs no more than the pixels drawn raw
  * and a DRAW_FILL (the least pixels cost), and at most
- * DOUT_MAX_DRAW_BYTES: a line's two points against each of its pixels.
+ * DOUT_MAX_DRAW_BYTES: a line's two points against each of its pixels;
+ * then the pixels they paint otherwise (twice, at most
+ * DOUT_MAX_TWICE_PX: an XOR crosshair's centre) as damage.
  */
 void
 dout_stroke(void *arg, const pixman_region32_t *area,
-    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
-    uint32_t color, uint8_t rop3)
+    const pixman_region32_t *drawn, const pixman_region32_t *twice,
+    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3)
 {
 	struct dout *d = arg;
 	pixman_region32_t *dr = (pixman_region32_t *)drawn;
 	struct dout_draw dd = { .dd_area = area, .dd_color = color,
-	    .dd_ropd = dout_ropd(rop3), .dd_stroke = st };
+	    .dd_ropd = dout_ropd(rop3), .dd_stroke = st, .dd_fix = twice };
 	size_t bytes = ddraw_stroke_size(st);
-	uint64_t px = 0;
-	pixman_box32_t *boxes;
-	int i, n;
+	uint64_t px = dout_region_px(drawn);
 
-	boxes = pixman_region32_rectangles(dr, &n);
-	for (i = 0; i < n; i++)
-		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
-		    (uint64_t)(boxes[i].y2 - boxes[i].y1);
 	if (dout_on_stream(d, dr) || bytes > DOUT_MAX_DRAW_BYTES ||
 	    bytes > 64 + px * 4 || pixman_region32_n_rects(
-	    (pixman_region32_t *)area) > DOUT_MAX_FILL_RECTS) {
+	    (pixman_region32_t *)area) > DOUT_MAX_FILL_RECTS ||
+	    (twice != NULL && dout_region_px(twice) > DOUT_MAX_TWICE_PX)) {
 		dout_damage(d, drawn);
 		return;
 	}

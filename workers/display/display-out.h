@@ -37,7 +37,10 @@
 #define DOUT_MAX_MOVE_RECTS	16
 /* ... and so is a fill or a string. */
 #define DOUT_MAX_FILL_RECTS	64
-/* A string or a path of more bytes than this is sent as damage, */
+/* A path whose lines paint more pixels than this twice (which a viewer
+ * paints once per line: under XOR, not at all) is sent as damage, */
+#define DOUT_MAX_TWICE_PX	64
+/* ... and so is a string or a path of more bytes than this, */
 #define DOUT_MAX_DRAW_BYTES	(64u * 1024)
 /* ... and so is a fill whose pattern's image has more. */
 #define DOUT_MAX_PATTERN_BYTES	(16u * 1024)
@@ -131,12 +134,13 @@ void	 dout_text(void *arg, const pixman_region32_t *area,
 	    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back);
 /* The render stroke callback (arg = the dout): a path was drawn
  * (render_stroke_fn).  A client with room in its window is sent it at
- * once (DRAW_STROKE) when that costs less than the pixels; the others,
+ * once (DRAW_STROKE) when that costs less than the pixels, and the
+ * pixels its lines paint twice as damage; the others,
  * paths across the video stream and WebSocket clients (spice-html5 draws
  * no strokes) get the pixels drawn as damage. */
 void	 dout_stroke(void *arg, const pixman_region32_t *area,
-	    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
-	    uint32_t color, uint8_t rop3);
+	    const pixman_region32_t *drawn, const pixman_region32_t *twice,
+	    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3);
 /* The render blend callback (arg = the dout): src was put over area with
  * a colour key or an alpha, stretched over bbox when not NULL
  * (render_blend_fn).  A client with room in its

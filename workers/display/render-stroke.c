@@ -12,15 +12,17 @@
  * a half away from the start unless the longer axis decreases, where it
  * rounds towards it (X's zero-width lines with their default bias, which
  * the canvas draws), each pixel touched once per stroke (the canvas
- * paints each line on its own, so a pixel two lines cross twice);
+ * paints each line on its own, so a pixel two lines cross twice: those
+ * pixels are noted);
  * Bezier curves are flattened as the canvas flattens them
  * (render_bezier_split).  Only the part of a line inside the area is
  * stepped, so a huge line costs what it draws.
  *
  * What a viewer would draw the same from the path (render_stroke_fn) is
- * reported as a stroke, the rest as damage: with a raster operation that
- * reads the destination (an XOR rubber band), only a path no pixel of
- * which two of its lines paint.
+ * reported as a stroke, the rest as damage; with a raster operation
+ * that painted twice is not painted once (an XOR rubber band, lines
+ * crossing at a crosshair), with the pixels two lines paint, which a
+ * viewer then gets as pixels.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@ struct render_pen {
 	const struct qxl_cmd_stroke *pn_st;
 	pixman_box32_t	 pn_ext;	/* the area's extents */
 	pixman_image_t	*pn_cov;	/* a1 over pn_ext: pixels drawn */
+	pixman_image_t	*pn_dup;	/* ... drawn again, or NULL */
 	int64_t		 pn_dashpos;	/* steps so far in the subpath */
 	int64_t		 pn_cycle;	/* a dash pattern's length, or 0 */
 	int32_t		 pn_x;		/* the current point */
@@ -44,7 +47,7 @@ struct render_pen {
 	int32_t		 pn_sx;		/* the subpath's first point */
 	int32_t		 pn_sy;
 	int		 pn_open;	/* a subpath has begun */
-	int		 pn_twice;	/* a pixel two lines paint */
+	int		 pn_nomem;	/* pn_dup could not be made */
 	int		 pn_deep;	/* a curve cut short */
 	uint32_t	 pn_pieces;	/* lines of curves so far */
 };
@@ -91,8 +94,17 @@ render_plot(struct render_pen *pn, int32_t x, int32_t y, int64_t pos)
 	/* pixman's a1 is LSB first on little-endian hosts.  A line's own
 	 * pixels are distinct (one a step along its longer axis), so a
 	 * pixel met again is another line's. */
-	if (line[x >> 3] & (1u << (x & 7)))
-		pn->pn_twice = 1;
+	if (line[x >> 3] & (1u << (x & 7))) {
+		if (pn->pn_dup == NULL && !pn->pn_nomem &&
+		    (pn->pn_dup = pixman_image_create_bits(PIXMAN_a1,
+		    pn->pn_ext.x2 - pn->pn_ext.x1, pn->pn_ext.y2 -
+		    pn->pn_ext.y1, NULL, 0)) == NULL)
+			pn->pn_nomem = 1;
+		if (pn->pn_dup != NULL)
+			((uint8_t *)pixman_image_get_data(pn->pn_dup))[(size_t)(
+			    y - pn->pn_ext.y1) * pixman_image_get_stride(
+			    pn->pn_dup) + (x >> 3)] |= (uint8_t)(1u << (x & 7));
+	}
 	line[x >> 3] |= (uint8_t)(1u << (x & 7));
 }
 
@@ -280,10 +292,9 @@ render_path(struct render_pen *pn)
 }
 
 /*
- * Would SPICE's canvas draw the same pixels from the path?  Its lines
- * are X's zero-width lines, which the stepping above follows, each
- * segment painted on its own (so a raster operation that reads the
- * destination only where no pixel is painted by two lines: twice); its
+ * Would SPICE's canvas draw the same pixels from the path (but where two
+ * lines paint a pixel, which it paints once per line)?  Its lines
+ * are X's zero-width lines, which the stepping above follows; its
  * curves are flattened as above unless one was cut short (deep); not
  * its dashes (X's wide dash code);
  * points before a BEGIN start a polyline there, where they are left out
@@ -291,7 +302,7 @@ render_path(struct render_pen *pn)
  */
 static int
 render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
-    const struct render_brush *brush, uint8_t rop3, int twice, int deep)
+    const struct render_brush *brush, int deep)
 {
 	int32_t w = pixman_image_get_width(dst), h = pixman_image_get_height(dst);
 	const struct qxl_cmd_pathseg *seg;
@@ -300,8 +311,7 @@ render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
 
 	if (pixman_image_get_format(dst) != PIXMAN_x8r8g8b8 ||
 	    brush->rb_type == SPICE_BRUSH_TYPE_PATTERN ||
-	    (st->line_flags & SPICE_LINE_FLAGS_STYLED) ||
-	    (render_rop3_uses(rop3, 1) && twice) || deep)
+	    (st->line_flags & SPICE_LINE_FLAGS_STYLED) || deep)
 		return 0;
 	for (i = 0; i < st->nsegs; i++) {
 		seg = &st->segs[i];
@@ -319,17 +329,50 @@ render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
 	return 1;
 }
 
+/* Is rop3, a function of the brush and the destination, the same
+ * painted twice as once (bit P << 2 | D of it the result)? */
+static int
+render_rop3_idempotent(uint8_t rop3)
+{
+	int p, d, once;
+
+	for (p = 0; p < 2; p++)
+		for (d = 0; d < 2; d++) {
+			once = rop3 >> (p << 2 | d) & 1;
+			if ((rop3 >> (p << 2 | once) & 1) != once)
+				return 0;
+		}
+	return 1;
+}
+
+/* The pixels of lines that pn met twice, where that changes them
+ * (not rop3 idempotent), into *twice: 1, or 0 (none; *twice not made). */
+static int
+render_stroke_twice(const struct render_pen *pn, pixman_region32_t *lines,
+    uint8_t rop3, pixman_region32_t *twice)
+{
+	if (pn->pn_dup == NULL || render_rop3_idempotent(rop3))
+		return 0;
+	pixman_region32_init_from_image(twice, pn->pn_dup);
+	pixman_region32_translate(twice, pn->pn_ext.x1, pn->pn_ext.y1);
+	pixman_region32_intersect(twice, twice, lines);
+	if (pixman_region32_not_empty(twice))
+		return 1;
+	pixman_region32_fini(twice);
+	return 0;
+}
+
 int
 render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
     const struct qxl_cmd_stroke *st, const struct render_brush *brush,
     struct spd_err *err)
 {
 	struct render_pen pn = { .pn_st = st };
-	pixman_region32_t lines;
+	pixman_region32_t lines, twice;
 	pixman_image_t *dst;
 	unsigned i;
 	uint8_t rop3;
-	int rc;
+	int rc, dup;
 
 	if ((dst = render_surface(r, surface)) == NULL)
 		return spd_err_set(err, "surface %u does not exist", surface);
@@ -353,15 +396,20 @@ render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
 	    SPICE_ROPD_INVERS_DEST);
 	if ((rc = render_rop3_draw(r, surface, &lines, brush, NULL, NULL,
 	    NULL, 0, rop3, err)) == 0 && pixman_region32_not_empty(&lines)) {
-		if (surface == 0 && r->r_stroke != NULL &&
-		    render_stroke_as_drawn(dst, st, brush, rop3, pn.pn_twice,
-		    pn.pn_deep))
-			r->r_stroke(r->r_arg, area, &lines, st,
-			    brush->rb_type == SPICE_BRUSH_TYPE_SOLID ?
-			    brush->rb_color & 0xffffff : 0, rop3);
-		else
+		if (surface == 0 && r->r_stroke != NULL && !pn.pn_nomem &&
+		    render_stroke_as_drawn(dst, st, brush, pn.pn_deep)) {
+			dup = render_stroke_twice(&pn, &lines, rop3, &twice);
+			r->r_stroke(r->r_arg, area, &lines, dup ? &twice :
+			    NULL, st, brush->rb_type ==
+			    SPICE_BRUSH_TYPE_SOLID ? brush->rb_color &
+			    0xffffff : 0, rop3);
+			if (dup)
+				pixman_region32_fini(&twice);
+		} else
 			render_report(r, surface, &lines);
 	}
+	if (pn.pn_dup != NULL)
+		pixman_image_unref(pn.pn_dup);
 	pixman_region32_fini(&lines);
 	return rc;
 }

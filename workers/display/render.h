@@ -88,14 +88,17 @@ typedef void (*render_text_fn)(void *arg, const pixman_region32_t *area,
  * primary now holds rop3 of the solid colour (0xRRGGBB) and what it held
  * (a function of the brush and the destination) where the path st
  * (struct qxl_cmd_stroke, parsed: lines and Bezier curves, no dashes,
- * every point on the primary) crosses area, drawn as SPICE's canvas draws it (X's
- * zero-width lines; when rop3 reads the destination, no pixel painted by
- * two lines, which the canvas would paint twice).  A viewer can be sent the path instead of pixels.
- * st and the regions belong to render. */
+ * every point on the primary) crosses area, drawn as SPICE's canvas
+ * draws it (X's zero-width lines), but for twice (NULL: none; else never
+ * empty, within drawn): pixels two lines paint, which the canvas paints
+ * once per line and the worker once, told when rop3 painted twice is
+ * not rop3 painted once (XOR, INVERS).  A viewer can be sent the path
+ * instead of pixels, and then twice's pixels.  st and the regions belong
+ * to render. */
 struct qxl_cmd_stroke;
 typedef void (*render_stroke_fn)(void *arg, const pixman_region32_t *area,
-    const pixman_region32_t *drawn, const struct qxl_cmd_stroke *st,
-    uint32_t color, uint8_t rop3);
+    const pixman_region32_t *drawn, const pixman_region32_t *twice,
+    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3);
 
 /* Blend callback: area (never empty, within it) of the (xRGB) primary
  * now holds src put over what it held: with bbox NULL, src's pixel 0,0

@@ -287,7 +287,8 @@ fz_rop_copy(struct render *r, const uint8_t *p, int rop3)
  * p[0] is set) or destroy id 1 + p[1] % 20, 1 a fill on it, 2 a copy
  * from it onto the primary (at p[2], p[3]; stretched 2x when bit 3 of
  * p[0] is set, interpolated when bit 4 is too; ROP descriptor XOR when
- * bit 5 is), 3 a copy of the primary onto it; through render_draw, as
+ * bit 5 is; a colour key instead when bit 6 is, an alpha blend when bit
+ * 7 is), 3 a copy of the primary onto it; through render_draw, as
  * the display worker draws. */
 static void
 fz_surface(struct render *r, const uint8_t *p)
@@ -338,6 +339,14 @@ fz_surface(struct render *r, const uint8_t *p)
 		    SPICE_IMAGE_SCALE_MODE_NEAREST;
 		if (p[0] & 32)
 			dr.rop = SPICE_ROPD_OP_XOR;
+		/* Bit 6: a colour key instead, bit 7: an alpha blend. */
+		if (p[0] & 64) {
+			dr.type = QXL_DRAW_TRANSPARENT;
+			dr.transparent_color = (uint32_t)p[1] * 0x010203u;
+		} else if (p[0] & 128) {
+			dr.type = QXL_DRAW_ALPHA_BLEND;
+			dr.alpha = (uint8_t)(p[2] | 1);
+		}
 		break;
 	default:
 		dr.type = QXL_DRAW_COPY;
@@ -496,7 +505,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_set_composite(r, dout_composite);
 	render_set_copy(r, dout_copy);
 	render_set_scaled(r, dout_scaled);
-	render_set_surfaces(r, dout_surface_copy, dout_offscreen);
+	render_set_surfaces(r, dout_surface_copy, dout_surface_blend,
+	    dout_offscreen);
 	FUZZ_CHECK(render_surface_create(r, 0, FW, FH,
 	    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 	dout_primary_created(d);

@@ -18,8 +18,9 @@
  * colours of 24 bits, whose DRAW_TEXT body display-draw.c writes at its
  * size; a stroke of lines without dashes in a colour whatever was there,
  * the pixels two lines paint within what it drew, its DRAW_STROKE body
- * at its size; a copy from an off-screen surface as
- * render_surface_copy_fn says, a drawing on one within it); nothing
+ * at its size; a copy, a colour key or a blend from an off-screen
+ * surface as render_surface_copy_fn and _blend_fn say, a drawing on one
+ * within it); nothing
  * leaks.
  */
 #include <stdint.h>
@@ -221,7 +222,8 @@ fuzz_blend(void *arg, const pixman_region32_t *area, pixman_image_t *src,
 	es.es_width = (uint32_t)w;
 	es.es_height = (uint32_t)h;
 	obuf_init(&ob);
-	ddraw_blend(&ob, area, bbox, (int32_t)w, (int32_t)h, key, alpha);
+	ddraw_blend(&ob, area, bbox, &(pixman_box32_t){ 0, 0, (int32_t)w,
+	    (int32_t)h }, key, alpha);
 	ddraw_put_image_desc(&ob, 1, SPICE_IMAGE_TYPE_BITMAP, 0, es.es_width,
 	    es.es_height);
 	start = ob.ob_len;
@@ -449,6 +451,49 @@ fuzz_surface_copy(void *arg, const pixman_region32_t *area,
 	obuf_free(&ob);
 }
 
+/* A colour key from off-screen surface 1 or 2, or an alpha blend from 2
+ * (xRGB): area on
+ * the primary; unscaled, the source area its extents' size within the
+ * surface; stretched, bbox on the primary and larger; its body at its
+ * size. */
+static void
+fuzz_surface_blend(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, uint32_t id, const pixman_box32_t *sa,
+    const uint32_t *key, uint8_t alpha)
+{
+	pixman_region32_t *a = (pixman_region32_t *)area;
+	const pixman_box32_t *e = pixman_region32_extents(a);
+	struct obuf ob;
+	size_t base;
+
+	fuzz_inside(area);
+	FUZZ_CHECK(pixman_region32_not_empty(a));
+	FUZZ_CHECK(id == 1 || id == 2);
+	FUZZ_CHECK(key == NULL ? alpha != 0 : *key <= 0xffffff);
+	/* An alpha blend from the xRGB surface only. */
+	FUZZ_CHECK(key != NULL || id == 2);
+	FUZZ_CHECK(sa->x1 >= 0 && sa->y1 >= 0 && sa->x1 < sa->x2 &&
+	    sa->y1 < sa->y2 && sa->x2 <= 16 && sa->y2 <= 8);
+	if (bbox == NULL)
+		FUZZ_CHECK(sa->x2 - sa->x1 == e->x2 - e->x1 &&
+		    sa->y2 - sa->y1 == e->y2 - e->y1);
+	else
+		FUZZ_CHECK(bbox->x1 >= 0 && bbox->y1 >= 0 &&
+		    bbox->x2 <= FUZZ_PW && bbox->y2 <= FUZZ_PH &&
+		    e->x1 >= bbox->x1 && e->y1 >= bbox->y1 &&
+		    e->x2 <= bbox->x2 && e->y2 <= bbox->y2 &&
+		    (int64_t)(sa->x2 - sa->x1) * (sa->y2 - sa->y1) <
+		    (int64_t)(bbox->x2 - bbox->x1) * (bbox->y2 - bbox->y1));
+	base = bbox != NULL ? fuzz_base_len_in(area, bbox) :
+	    fuzz_base_len(area);
+	obuf_init(&ob);
+	ddraw_blend(&ob, area, bbox, sa, key, alpha);
+	ddraw_put_surface_image(&ob, 1, id, 16, 8);
+	FUZZ_CHECK(!ob.ob_failed && ob.ob_len == base + (key != NULL ? 28 :
+	    22) + 18 + 4);
+	obuf_free(&ob);
+}
+
 /* A drawing on an off-screen surface: within it (a destruction is not
  * told here: render_free drops the callback first). */
 static void
@@ -493,7 +538,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		render_set_composite(r, fuzz_composite);
 		render_set_copy(r, fuzz_copy);
 		render_set_scaled(r, fuzz_scaled);
-		render_set_surfaces(r, fuzz_surface_copy, fuzz_offscreen);
+		render_set_surfaces(r, fuzz_surface_copy, fuzz_surface_blend,
+		    fuzz_offscreen);
 		FUZZ_CHECK(render_surface_create(r, 0, FUZZ_PW, FUZZ_PH,
 		    SPICE_SURFACE_FMT_32_xRGB, NULL, 0, &err) == 0);
 		FUZZ_CHECK(render_surface_create(r, 1, 16, 8,

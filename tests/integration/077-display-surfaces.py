@@ -6,8 +6,8 @@ from one brings the viewer SURFACE_CREATE and the part the copy reads
 (drawn onto the viewer's surface), then DRAW_COPY from it; later copies
 from what the viewer holds cost a DRAW_COPY alone (unscaled, partly off
 the picture, clipped, stretched by nearest sampling or interpolated, with a
-raster operation), and a drawing on the surface costs the next copy only
-the part it changed.  An ARGB surface is copied the same way but
+raster operation; colour keys and alpha blends too), and a drawing on
+the surface costs the next copy only the part it changed.  An ARGB surface is copied the same way but
 interpolated (its alpha would weigh) as the result; a surface drawn from
 another surface gets the changed part again; a viewer that links late
 gets the surface at its first copy; destroying the surface destroys the
@@ -171,6 +171,41 @@ def main():
     check(fast.surface_sources == sources0,
           "an interpolated copy from an ARGB surface went as a copy from the viewer's")
     same_everywhere("an ARGB surface", ("late", late))
+
+    # Colour keys and alpha blends from surfaces: from the viewer's copy
+    # (unscaled, stretched by nearest sampling; a colour key from the
+    # ARGB surface too).
+    blends = ["surfkey 1 0 0 %d %d 30 150 %d %d ff0000" % (SW, SH, SW, SH),
+              "surfkey 1 10 5 40 30 150 150 120 80 00ff00",
+              "surfalpha 1 0 0 %d %d 200 140 %d %d 128" % (SW, SH, SW, SH),
+              "surfalpha 1 8 8 48 32 20 20 96 64 200",
+              "surfkey 3 0 0 %d %d 120 40 %d %d 000000" % (SW, SH, SW, SH)]
+    sources0, keyed0, alpha0 = fast.surface_sources, fast.keyed, fast.blends
+    seen, web_seen = len(fast.received), len(web.received)
+    prod.say("; ".join(blends))
+    settle(late)
+    check(fast.surface_sources - sources0 == len(blends) and fast.keyed - keyed0 == 3 and
+          fast.blends - alpha0 == 2,
+          "%d colour keys and alpha blends from surfaces: %d from the viewer's, %d "
+          "DRAW_TRANSPARENT, %d DRAW_ALPHA_BLEND" % (
+              len(blends), fast.surface_sources - sources0, fast.keyed - keyed0,
+              fast.blends - alpha0))
+    print("%d keys and blends from surfaces: %d bytes, as results %d"
+          % (len(blends), sent_since(fast, seen), sent_since(web, web_seen)))
+    same_everywhere("keys and blends from surfaces", ("late", late))
+    # An alpha blend from the ARGB surface (spice-gtk's canvas blends
+    # through a surface's alpha whatever the flags say, the worker only
+    # when they say so), or from the xRGB one through its fourth byte:
+    # with the source's pixels.
+    sources0, alpha0 = fast.surface_sources, fast.blends
+    prod.say("surfalpha 3 4 4 40 30 60 100 80 60 160; "
+             "surfalpha 3 0 0 %d %d 150 20 %d %d 200 2; "
+             "surfalpha 1 0 0 %d %d 10 30 %d %d 200 2" % (SW, SH, SW, SH, SW, SH, SW, SH))
+    settle(late)
+    check(fast.surface_sources == sources0 and fast.blends - alpha0 == 3,
+          "alpha blends through a surface's alpha: %d from the viewer's surface, "
+          "%d DRAW_ALPHA_BLEND" % (fast.surface_sources - sources0, fast.blends - alpha0))
+    same_everywhere("blends through a surface's alpha", ("late", late))
 
     # Destroyed: the viewers' go too, and the picture stays.
     prod.say("surfdestroy 1; surfdestroy 2; surfdestroy 3")

@@ -469,20 +469,25 @@ sd_surface(struct qxlshm *q, uint32_t id, int w, int h, uint32_t seed,
 	return qxlshm_push_cmd(q, QXL_CMD_SURFACE, phys, 5000);
 }
 
-/* COPY of the sw x sh area at sx, sy of surface id onto x, y, w, h of the
- * target, scale mode mode, ROP descriptor ropd, clipped to clip (x, y,
+/* A drawable of type (COPY, TRANSPARENT or ALPHA_BLEND) from the sw x sh
+ * area at sx, sy of surface id onto x, y, w, h of the target: a copy
+ * with scale mode mode and ROP descriptor ropd, a colour key ropd (RGB),
+ * or an alpha blend of alpha ropd (flags: mode); clipped to clip (x, y,
  * w, h) when not NULL. */
 static int
-sd_surface_copy(struct qxlshm *q, uint32_t id, int sx, int sy, int sw, int sh,
-    int x, int y, int w, int h, int mode, uint32_t ropd, const int *clip)
+sd_surface_copy(struct qxlshm *q, uint8_t type, uint32_t id, int sx, int sy,
+    int sw, int sh, int x, int y, int w, int h, int mode, uint32_t ropd,
+    const int *clip)
 {
 	QXLDrawable *d;
 	QXLImage *img;
 	QXLClipRects *cr;
 	QXLRect *r;
+	QXLRect sa = { .left = sx, .top = sy, .right = sx + sw,
+	    .bottom = sy + sh };
 	uint64_t phys, iphys, cphys;
 
-	if ((d = sd_drawable(q, QXL_DRAW_COPY, x, y, w, h, &phys)) == NULL ||
+	if ((d = sd_drawable(q, type, x, y, w, h, &phys)) == NULL ||
 	    (img = qxlshm_alloc(q, SD_SLOT, sizeof(*img), &iphys)) == NULL)
 		return -1;
 	qxlshm_link(q, d, img);
@@ -505,16 +510,25 @@ sd_surface_copy(struct qxlshm *q, uint32_t id, int sx, int sy, int sw, int sh,
 	img->descriptor.width = (uint32_t)sw;
 	img->descriptor.height = (uint32_t)sh;
 	img->surface_image.surface_id = id;
-	d->u.copy.src_bitmap = iphys;
-	d->u.copy.src_area.left = sx;
-	d->u.copy.src_area.top = sy;
-	d->u.copy.src_area.right = sx + sw;
-	d->u.copy.src_area.bottom = sy + sh;
-	d->u.copy.rop_descriptor = (uint16_t)ropd;
-	d->u.copy.scale_mode = (uint8_t)mode;
-	/* The copy reads the source surface: said as QXL says it. */
+	if (type == QXL_DRAW_TRANSPARENT) {
+		d->u.transparent.src_bitmap = iphys;
+		d->u.transparent.src_area = sa;
+		d->u.transparent.src_color = ropd;
+		d->u.transparent.true_color = ropd;
+	} else if (type == QXL_DRAW_ALPHA_BLEND) {
+		d->u.alpha_blend.src_bitmap = iphys;
+		d->u.alpha_blend.src_area = sa;
+		d->u.alpha_blend.alpha = (uint8_t)ropd;
+		d->u.alpha_blend.alpha_flags = (uint16_t)mode;
+	} else {
+		d->u.copy.src_bitmap = iphys;
+		d->u.copy.src_area = sa;
+		d->u.copy.rop_descriptor = (uint16_t)ropd;
+		d->u.copy.scale_mode = (uint8_t)mode;
+	}
+	/* The drawing reads the source surface: said as QXL says it. */
 	d->surfaces_dest[0] = (int32_t)id;
-	d->surfaces_rects[0] = d->u.copy.src_area;
+	d->surfaces_rects[0] = sa;
 	return sd_push(q, phys);
 }
 
@@ -547,8 +561,17 @@ script_draw(struct qxlshm *q, const char *line)
 	if ((used = sscanf(line, "surfcopy %u %d %d %d %d %d %d %d %d %d %x "
 	    "%d %d %d %d", &code, &sx, &sy, &sw, &sh, &x, &y, &w, &h, &n,
 	    &ropd, &v[0], &v[1], &v[2], &v[3])) >= 9)
-		return sd_surface_copy(q, code, sx, sy, sw, sh, x, y, w, h, n,
-		    ropd, used == 15 ? v : NULL);
+		return sd_surface_copy(q, QXL_DRAW_COPY, code, sx, sy, sw, sh,
+		    x, y, w, h, n, ropd, used == 15 ? v : NULL);
+	if (sscanf(line, "surfkey %u %d %d %d %d %d %d %d %d %x", &code, &sx,
+	    &sy, &sw, &sh, &x, &y, &w, &h, &rgb) == 10)
+		return sd_surface_copy(q, QXL_DRAW_TRANSPARENT, code, sx, sy,
+		    sw, sh, x, y, w, h, 0, rgb, NULL);
+	n = 0;
+	if (sscanf(line, "surfalpha %u %d %d %d %d %d %d %d %d %u %d", &code,
+	    &sx, &sy, &sw, &sh, &x, &y, &w, &h, &alpha, &n) >= 10)
+		return sd_surface_copy(q, QXL_DRAW_ALPHA_BLEND, code, sx, sy,
+		    sw, sh, x, y, w, h, n, alpha, NULL);
 	if (sscanf(line, "ropfill %d %d %d %d %x %x", &x, &y, &w, &h, &rgb,
 	    &ropd) == 6) {
 		if ((d = sd_drawable(q, QXL_DRAW_FILL, x, y, w, h, &phys)) ==

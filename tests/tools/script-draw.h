@@ -103,6 +103,12 @@
  *                                 MODE (1 nearest), ROP descriptor ROPD
  *                                 (OP_PUT), clipped to the rectangle
  *                                 CX,CY,CW,CH (none)
+ *   surfkey ID SX SY SW SH X Y W H RGB
+ *                                 TRANSPARENT from the same area, key RGB
+ *   surfalpha ID SX SY SW SH X Y W H A [FLAGS]
+ *                                 ALPHA_BLEND from it with alpha A and
+ *                                 alpha_flags FLAGS (0; 2: the source
+ *                                 surface's alpha counts)
  *   blackness|whiteness|invers X Y W H
  *   badtext X Y                   TEXT whose glyph claims 64 bytes of
  *                                 bits and has 4 (a producer fault)

@@ -1213,6 +1213,50 @@ on_surface_copy(void *arg, const pixman_region32_t *area,
 	pixman_image_unref(copy);
 }
 
+/* A colour key or an alpha blend from the worker's off-screen surface,
+ * its alpha not counted, replayed as on_blend replays one. */
+static int nsurf_blend;
+
+static void
+on_surface_blend(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, uint32_t id, const pixman_box32_t *sa,
+    const uint32_t *key, uint8_t alpha)
+{
+	const pixman_box32_t *ext = pixman_region32_extents(
+	    (pixman_region32_t *)area);
+	pixman_image_t *s, *copy, *big;
+	int sw, sh;
+
+	ASSERT_TRUE(id != 0 && (s = render_surface(surf_r, id)) != NULL);
+	sw = pixman_image_get_width(s);
+	sh = pixman_image_get_height(s);
+	ASSERT_TRUE(sa->x1 >= 0 && sa->y1 >= 0 && sa->x2 <= sw &&
+	    sa->y2 <= sh && sa->x1 < sa->x2 && sa->y1 < sa->y2);
+	ASSERT_TRUE((copy = pixman_image_create_bits(PIXMAN_x8r8g8b8, sw, sh,
+	    NULL, 0)) != NULL);
+	pixman_image_composite32(PIXMAN_OP_SRC, s, NULL, copy, 0, 0, 0, 0, 0,
+	    0, sw, sh);
+	if (bbox == NULL) {
+		ASSERT_INT_EQ(sa->x2 - sa->x1, ext->x2 - ext->x1);
+		ASSERT_INT_EQ(sa->y2 - sa->y1, ext->y2 - ext->y1);
+		ASSERT_TRUE((big = pixman_image_create_bits(PIXMAN_x8r8g8b8,
+		    ext->x2 - ext->x1, ext->y2 - ext->y1, NULL, 0)) != NULL);
+		pixman_image_composite32(PIXMAN_OP_SRC, copy, NULL, big,
+		    sa->x1, sa->y1, 0, 0, 0, 0, ext->x2 - ext->x1,
+		    ext->y2 - ext->y1);
+	} else {
+		ASSERT_TRUE(bbox->x1 >= 0 && bbox->y1 >= 0 && bbox->x2 <= W &&
+		    bbox->y2 <= H);
+		ASSERT_TRUE((int64_t)(sa->x2 - sa->x1) * (sa->y2 - sa->y1) <
+		    (int64_t)(bbox->x2 - bbox->x1) * (bbox->y2 - bbox->y1));
+		big = t_stretch(copy, sa, PIXMAN_FILTER_NEAREST, bbox, ext);
+	}
+	nsurf_blend++;
+	on_blend(arg, area, big, NULL, key, alpha);
+	pixman_image_unref(big);
+	pixman_image_unref(copy);
+}
+
 static void
 on_offscreen(void *arg, uint32_t id, const pixman_region32_t *changed)
 {
@@ -1228,7 +1272,9 @@ on_offscreen(void *arg, uint32_t id, const pixman_region32_t *changed)
 }
 
 /* A COPY or BLEND from an off-screen surface onto the primary goes to
- * the surface copy callback with the surface's id and the source area:
+ * the surface copy callback with the surface's id and the source area, a
+ * TRANSPARENT or an ALPHA_BLEND (from an xRGB surface without the flag
+ * that makes its fourth byte alpha) to the surface blend callback:
  * unscaled (a box cut to the area when clipped or partly off the
  * primary, with a raster operation), stretched by nearest sampling or
  * interpolated, and a viewer copying from its own copy of the surface
@@ -1250,7 +1296,9 @@ test_surface_callback(void)
 	ASSERT_TRUE((replay = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H,
 	    NULL, W * 4)) != NULL);
 	render_set_damage(surf_r, on_bdamage, NULL, NULL);
-	render_set_surfaces(surf_r, on_surface_copy, on_offscreen);
+	render_set_surfaces(surf_r, on_surface_copy, on_surface_blend,
+	    on_offscreen);
+	render_set_blend(surf_r, on_blend);
 	pixman_region32_init(&off_changed);
 	for (i = 0; i < 12 * 10; i++)
 		pix[i] = 0x9e3779b9u * (uint32_t)(i + 1);
@@ -1300,6 +1348,40 @@ test_surface_callback(void)
 	ASSERT_INT_EQ(nsurf_scaled, 3);
 	d.clip_type = SPICE_CLIP_TYPE_NONE;
 	d.rop = SPICE_ROPD_OP_PUT;
+
+	/* Colour keys and alpha blends from the surface: unscaled (the
+	 * box cut to a clipped area), stretched. */
+	d.type = QXL_DRAW_TRANSPARENT;
+	d.transparent_color = pix[3 * 12 + 4] & 0xffffff;
+	d.bbox = (struct qxl_cmd_rect){ 3, 4, 13, 12 };
+	d.src_area = (struct qxl_cmd_rect){ 1, 2, 11, 10 };
+	t_blend(surf_r, &d);
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.bbox = (struct qxl_cmd_rect){ 5, 2, 15, 10 };
+	t_blend(surf_r, &d);
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.bbox = (struct qxl_cmd_rect){ -2, -3, 8, 5 };
+	t_blend(surf_r, &d);
+	d.bbox = (struct qxl_cmd_rect){ 2, 1, 37, 29 };
+	d.src_area = (struct qxl_cmd_rect){ 2, 3, 9, 8 };
+	t_blend(surf_r, &d);
+	d.type = QXL_DRAW_ALPHA_BLEND;
+	d.alpha = 0x80;
+	t_blend(surf_r, &d);
+	d.bbox = (struct qxl_cmd_rect){ -3, 6, 4, 11 };
+	d.alpha = 0xff;
+	t_blend(surf_r, &d);
+	ASSERT_INT_EQ(nsurf_blend, 6);
+	nc = nblend;
+	d.alpha_flags = SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA;
+	t_blend(surf_r, &d);	/* its fourth byte as alpha at the viewer */
+	ASSERT_INT_EQ(nsurf_blend, 6);
+	ASSERT_INT_EQ(nblend, nc + 1);
+	d.alpha_flags = 0;
+	d.type = QXL_DRAW_COPY;
+	d.alpha = 0;
+	d.bbox = (struct qxl_cmd_rect){ 2, 1, 37, 29 };
+	d.src_area = (struct qxl_cmd_rect){ 0, 0, 12, 10 };
 
 	/* Stretched with a bbox off the primary: damage. */
 	nb = nbdamage;
@@ -1363,6 +1445,22 @@ test_surface_callback(void)
 	t_ok(surf_r, &d);
 	ASSERT_INT_EQ(nsurf, nc + 2);
 	ASSERT_INT_EQ(nbdamage, nb + 1);
+	/* ... a colour key from it, from the viewer's; an alpha blend, with
+	 * the pixels (the canvas blends through an ARGB surface's alpha
+	 * whatever the flags say), with the flag or without. */
+	nc = nblend;
+	d.type = QXL_DRAW_TRANSPARENT;
+	d.bbox = (struct qxl_cmd_rect){ 3, 4, 13, 12 };
+	d.src_area = (struct qxl_cmd_rect){ 1, 2, 11, 10 };
+	t_blend(surf_r, &d);
+	ASSERT_INT_EQ(nsurf_blend, 7);
+	d.type = QXL_DRAW_ALPHA_BLEND;
+	d.alpha = 0xc0;
+	t_blend(surf_r, &d);
+	d.alpha_flags = SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA;
+	t_blend(surf_r, &d);
+	ASSERT_INT_EQ(nsurf_blend, 7);
+	ASSERT_INT_EQ(nblend, nc + 3);
 
 	pixman_region32_fini(&off_changed);
 	pixman_image_unref(replay);

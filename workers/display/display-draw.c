@@ -344,7 +344,7 @@ ddraw_opaque(struct obuf *ob, const pixman_region32_t *area, uint32_t color,
 
 void
 ddraw_blend(struct obuf *ob, const pixman_region32_t *area,
-    const pixman_box32_t *bbox, int32_t width, int32_t height,
+    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
     const uint32_t *key, uint8_t alpha)
 {
 	if (bbox != NULL)
@@ -358,7 +358,8 @@ ddraw_blend(struct obuf *ob, const pixman_region32_t *area,
 	/* src_bitmap: after itself, src_area and a key's two colours. */
 	obuf_put_u32le(ob, (uint32_t)(ob->ob_len + 4 + 16 +
 	    (key != NULL ? 8 : 0)));
-	ddraw_put_rect(ob, 0, 0, height, width);
+	ddraw_put_rect(ob, src_area->y1, src_area->x1, src_area->y2,
+	    src_area->x2);
 	if (key != NULL) {
 		obuf_put_u32le(ob, *key);	/* src_color */
 		obuf_put_u32le(ob, *key);	/* true_color: the canvas's */

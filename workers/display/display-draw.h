@@ -116,13 +116,13 @@ void	 ddraw_opaque(struct obuf *, const pixman_region32_t *area,
 /*
  * The fixed part of DRAW_TRANSPARENT (key not NULL: pixels whose RGB is
  * *key's are not drawn) or DRAW_ALPHA_BLEND (OVER through the constant
- * alpha, no flags) of a width x height image drawn on area's extents
- * (bbox NULL: the image is their size) or stretched over bbox (area
- * within it), whose pointer names what follows: the caller appends the
- * image (descriptor and data) next.
+ * alpha, no flags: a surface's alpha does not count) of src_area of an
+ * image drawn on area's extents (bbox NULL: src_area is their size) or
+ * stretched over bbox (area within it), whose pointer names what
+ * follows: the caller appends the image (descriptor and data) next.
  */
 void	 ddraw_blend(struct obuf *, const pixman_region32_t *area,
-	    const pixman_box32_t *bbox, int32_t width, int32_t height,
+	    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
 	    const uint32_t *key, uint8_t alpha);
 
 /*

@@ -169,6 +169,9 @@ dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd,
 	struct obuf *ob = &dc->dc_dout->d_enc;
 	uint64_t id, ev[DCACHE_MAX], *evp = ev;
 	uint16_t type = dd->dd_op;
+	pixman_box32_t all = { 0, 0,
+	    pixman_image_get_width(dd->dd_img[0]->di_img),
+	    pixman_image_get_height(dd->dd_img[0]->di_img) };
 	size_t pat_at = 0;
 	int rc, n;
 
@@ -176,10 +179,8 @@ dout_send_one_image(struct dout_client *dc, const struct dout_draw *dd,
 	obuf_reset(ob);
 	switch (type) {
 	case 0:
-		ddraw_blend(ob, dd->dd_area, dd->dd_bbox,
-		    pixman_image_get_width(dd->dd_img[0]->di_img),
-		    pixman_image_get_height(dd->dd_img[0]->di_img),
-		    dd->dd_key, dd->dd_alpha);
+		ddraw_blend(ob, dd->dd_area, dd->dd_bbox, &all, dd->dd_key,
+		    dd->dd_alpha);
 		type = dd->dd_key != NULL ? SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
 		    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
 		break;
@@ -581,6 +582,37 @@ dout_surface_copy(void *arg, const pixman_region32_t *area,
 	}
 	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0,
 	    &dd);
+	dout_surf_copy_fini(&sc);
+}
+
+/*
+ * The render surface blend callback: a colour key or an alpha blend of
+ * src_area of off-screen surface id on area (stretched over bbox when
+ * not NULL).  Viewers are sent DRAW_TRANSPARENT or DRAW_ALPHA_BLEND from
+ * their own copy of the surface, after the parts of it the blend reads
+ * that they lack (dout_surf_send), when those cost no more than the
+ * result.
+ */
+void
+dout_surface_blend(void *arg, const pixman_region32_t *area,
+    const pixman_box32_t *bbox, uint32_t id, const pixman_box32_t *src_area,
+    const uint32_t *key, uint8_t alpha)
+{
+	struct dout *d = arg;
+	struct dout_surf_copy sc;
+	struct dout_draw dd = { .dd_area = area, .dd_bbox = bbox,
+	    .dd_src_area = src_area, .dd_scaled =
+	    SPICE_IMAGE_SCALE_MODE_NEAREST, .dd_surf = &sc, .dd_linear = 1 };
+
+	if (!dout_images_fit(d, (pixman_region32_t *)area, 0) ||
+	    dout_surf_copy_init(&sc, d, area, id, bbox != NULL ? bbox :
+	    pixman_region32_extents((pixman_region32_t *)area), src_area,
+	    SPICE_IMAGE_SCALE_MODE_NEAREST) != 0) {
+		dout_damage(d, area);
+		return;
+	}
+	dout_surf_copy_blend(&sc, key, alpha);
+	dout_forward(d, area, NULL, 0, &dd);
 	dout_surf_copy_fini(&sc);
 }
 

@@ -3,7 +3,8 @@
  * display-out-surface: off-screen surfaces made at the viewers when a
  * producer copies from them, as libspice-server keeps them at its
  * clients.  A viewer is sent a surface only once a copy from it reaches
- * the primary, and then only the parts that copy reads and its own copy
+ * the primary (or a colour key or an alpha blend from one), and then only
+ * the parts that copy reads and its own copy
  * lacks (losslessly: they are sources), so a window's backing surface
  * copied again, or a sheet of icons copied from piece by piece, costs
  * a DRAW_COPY from the viewer's surface rather than the pixels.  What a
@@ -47,6 +48,7 @@ dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
 	int sw, sh;
 
 	memset(sc, 0, sizeof(*sc));
+	sc->dsc_type = SPICE_MSG_DISPLAY_DRAW_COPY;
 	if ((sc->dsc_img = render_surface(d->d_render, id)) == NULL)
 		return -1;
 	sc->dsc_id = id;
@@ -74,6 +76,16 @@ dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
 	pixman_region32_init_rect(&sc->dsc_reads, g.x1, g.y1,
 	    (unsigned)(g.x2 - g.x1), (unsigned)(g.y2 - g.y1));
 	return 0;
+}
+
+void
+dout_surf_copy_blend(struct dout_surf_copy *sc, const uint32_t *key,
+    uint8_t alpha)
+{
+	sc->dsc_type = key != NULL ? SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
+	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
+	sc->dsc_key = key != NULL ? *key : 0;
+	sc->dsc_alpha = alpha;
 }
 
 void
@@ -304,8 +316,13 @@ dout_surf_send(struct dout_client *dc, struct dout_surf_copy *sc,
 		goto out;
 	}
 	o->do_used = ++d->d_offs_clock;
-	ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY);
-	ddraw_copy_scaled(ob, area, bbox, src_area, scale_mode, ropd);
+	ob = chan_msg_begin(dc->dc_chan, sc->dsc_type);
+	if (sc->dsc_type == SPICE_MSG_DISPLAY_DRAW_COPY)
+		ddraw_copy_scaled(ob, area, bbox, src_area, scale_mode, ropd);
+	else
+		ddraw_blend(ob, area, bbox, src_area, sc->dsc_type ==
+		    SPICE_MSG_DISPLAY_DRAW_TRANSPARENT ? &sc->dsc_key : NULL,
+		    sc->dsc_alpha);
 	ddraw_put_surface_image(ob, ++d->d_image_id, sc->dsc_id,
 	    (uint32_t)pixman_image_get_width(sc->dsc_img),
 	    (uint32_t)pixman_image_get_height(sc->dsc_img));

@@ -192,6 +192,14 @@ void	 dout_composite(void *arg, const pixman_region32_t *area,
 void	 dout_surface_copy(void *arg, const pixman_region32_t *area,
 	    const pixman_box32_t *bbox, uint32_t id,
 	    const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3);
+/* The render surface blend callback (arg = the dout): a colour key or an
+ * alpha blend from src_area of off-screen surface id
+ * (render_surface_blend_fn), sent as dout_surface_copy sends a copy
+ * (DRAW_TRANSPARENT, DRAW_ALPHA_BLEND). */
+void	 dout_surface_blend(void *arg, const pixman_region32_t *area,
+	    const pixman_box32_t *bbox, uint32_t id,
+	    const pixman_box32_t *src_area, const uint32_t *key,
+	    uint8_t alpha);
 /* The render off-screen callback (arg = the dout): what viewers hold of
  * surface id within changed is stale; changed NULL: the surface is gone,
  * and the viewers that hold it are sent SURFACE_DESTROY. */

@@ -5,8 +5,10 @@
  * and COMPOSITE (any pixman operator, transforms, filters, repeats and a
  * mask); contracts in render-int.h.  All but the colour key are pixman's
  * own composites.  A colour key or ALPHA_BLEND on the primary, unscaled or
- * scaled up, is reported with its source (render_blend_fn), a COMPOSITE
- * with its images (render_composite_fn), which a viewer draws the same:
+ * scaled up, is reported with its source (render_blend_fn; from another
+ * off-screen surface, with its place there: render_surface_blend_fn), a
+ * COMPOSITE with its images (render_composite_fn), which a viewer draws
+ * the same:
  * spice-common's canvas keys on the RGB as render_transparent does and
  * composites and stretches with the same pixman calls.
  */
@@ -55,6 +57,49 @@ render_blend_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 	}
 	r->r_blend(r->r_arg, area, part, bbox, key, alpha);
 	pixman_image_unref(part);
+}
+
+/*
+ * A colour key (key not NULL) or an ALPHA_BLEND drawn on area of surface
+ * dst from sa of src over bbox: when src is another, off-screen surface
+ * that a viewer's canvas blends as opaque as the worker did (src_alpha
+ * 0) and a viewer draws the same
+ * (fwd; dst the xRGB primary; scaled up, bbox on it), to the surface
+ * blend callback and 1; else 0, for render_blend_report.
+ */
+static int
+render_surface_blend_report(struct render *r, uint32_t surface,
+    pixman_image_t *dst, pixman_region32_t *area, int fwd,
+    const struct render_src *src, const pixman_box32_t *bbox,
+    const pixman_box32_t *sa, int src_alpha, const uint32_t *key,
+    uint8_t alpha)
+{
+	const pixman_box32_t *ext = pixman_region32_extents(area);
+	pixman_box32_t in;
+
+	if (!fwd || src_alpha || !src->rs_is_surface ||
+	    src->rs_surface == surface ||
+	    !render_forwards(surface, dst, r->r_surf_blend != NULL) ||
+	    render_surface(r, src->rs_surface) == NULL ||
+	    !pixman_region32_not_empty(area))
+		return 0;
+	if (!render_scales(bbox, sa)) {
+		in.x1 = sa->x1 + (ext->x1 - bbox->x1);
+		in.y1 = sa->y1 + (ext->y1 - bbox->y1);
+		in.x2 = in.x1 + (ext->x2 - ext->x1);
+		in.y2 = in.y1 + (ext->y2 - ext->y1);
+		r->r_surf_blend(r->r_arg, area, NULL, src->rs_surface, &in, key,
+		    alpha);
+		return 1;
+	}
+	if (bbox->x1 < 0 || bbox->y1 < 0 ||
+	    bbox->x2 > pixman_image_get_width(dst) ||
+	    bbox->y2 > pixman_image_get_height(dst) ||
+	    (uint64_t)(sa->x2 - sa->x1) * (uint64_t)(sa->y2 - sa->y1) >=
+	    (uint64_t)(bbox->x2 - bbox->x1) * (uint64_t)(bbox->y2 - bbox->y1))
+		return 0;
+	r->r_surf_blend(r->r_arg, area, bbox, src->rs_surface, sa, key, alpha);
+	return 1;
 }
 
 /*
@@ -151,8 +196,10 @@ render_transparent(struct render *r, uint32_t surface,
 	/* Scaled, the viewer stretches the source itself (the part of img
 	 * at sa: the transform on img does not apply to a copy of it). */
 	pixman_image_set_transform(img, NULL);
-	render_blend_report(r, surface, dst, area, 1, scaled ? img : ss, 0, 0,
-	    scaled ? bbox : NULL, &sa, &key, 0);
+	if (!render_surface_blend_report(r, surface, dst, area, 1, src, bbox,
+	    &sa, 0, &key, 0))
+		render_blend_report(r, surface, dst, area, 1, scaled ? img :
+		    ss, 0, 0, scaled ? bbox : NULL, &sa, &key, 0);
 	pixman_image_unref(ss);
 	pixman_image_unref(img);
 	free(copy);
@@ -236,10 +283,17 @@ render_alpha_blend(struct render *r, uint32_t surface,
 	ext = pixman_region32_extents(area);
 	scaled = render_scales(bbox, &sa);
 	pixman_image_set_transform(img, NULL);
-	render_blend_report(r, surface, dst, area,
-	    !(flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA), img,
-	    sx + ext->x1 - bbox->x1, sy + ext->y1 - bbox->y1,
-	    scaled ? bbox : NULL, &sa, NULL, alpha);
+	/* From a viewer's ARGB surface the canvas blends through its alpha
+	 * whatever the flags say, from an xRGB one with the flag through
+	 * its fourth byte: only an xRGB one without it blends the same. */
+	if (!render_surface_blend_report(r, surface, dst, area,
+	    !(flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA), src, bbox, &sa,
+	    pixman_image_get_format(img) == PIXMAN_a8r8g8b8 || keep != NULL ||
+	    (flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA), NULL, alpha))
+		render_blend_report(r, surface, dst, area,
+		    !(flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA), img,
+		    sx + ext->x1 - bbox->x1, sy + ext->y1 - bbox->y1,
+		    scaled ? bbox : NULL, &sa, NULL, alpha);
 	render_unview(img, keep);
 	free(copy);
 	return 0;

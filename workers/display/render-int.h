@@ -29,6 +29,7 @@ struct render {
 	render_copy_fn		 r_copy;
 	render_scaled_fn	 r_scaled;
 	render_surface_copy_fn	 r_surf_copy;
+	render_surface_blend_fn	 r_surf_blend;
 	render_offscreen_fn	 r_offscreen_cb;
 	void			*r_arg;
 	/* Scroll searches in a row that found nothing, and how many more

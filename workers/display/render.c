@@ -111,9 +111,10 @@ render_set_scaled(struct render *r, render_scaled_fn scaled)
 
 void
 render_set_surfaces(struct render *r, render_surface_copy_fn copy,
-    render_offscreen_fn changed)
+    render_surface_blend_fn blend, render_offscreen_fn changed)
 {
 	r->r_surf_copy = copy;
+	r->r_surf_blend = blend;
 	r->r_offscreen_cb = changed;
 }
 

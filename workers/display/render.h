@@ -183,6 +183,20 @@ typedef void (*render_surface_copy_fn)(void *arg,
     const pixman_region32_t *area, const pixman_box32_t *bbox, uint32_t id,
     const pixman_box32_t *src_area, uint8_t scale_mode, uint8_t rop3);
 
+/* Surface blend callback: the blend render_blend_fn tells of (a colour
+ * key, or an ALPHA_BLEND from an xRGB surface whose fourth byte does not
+ * count: the canvas blends through an ARGB one's alpha, whatever the
+ * drawing's flags say), drawn
+ * from src_area of the off-screen surface id: unscaled (bbox NULL:
+ * src_area is area's extents' size, its corner on theirs), or stretched
+ * over bbox (within the primary, more pixels than src_area) by nearest
+ * sampling.  A viewer that holds the surface's pixels there can be told
+ * to blend from its own copy of the surface.  The region belongs to
+ * render. */
+typedef void (*render_surface_blend_fn)(void *arg,
+    const pixman_region32_t *area, const pixman_box32_t *bbox, uint32_t id,
+    const pixman_box32_t *src_area, const uint32_t *key, uint8_t alpha);
+
 /* Off-screen callback: off-screen surface id (never 0) may have changed
  * within changed (a drawing's whole target area, whatever it did, even
  * when it failed half way), or, changed NULL, was destroyed.  Lets a
@@ -288,13 +302,14 @@ void	 render_set_copy(struct render *, render_copy_fn copy);
 void	 render_set_scaled(struct render *, render_scaled_fn scaled);
 /* Report COPY and BLEND from an off-screen surface onto the xRGB
  * primary that a viewer could draw from its own copy of the surface
- * (render_surface_copy_fn) to copy, and every render_draw on an
+ * (render_surface_copy_fn) to copy, TRANSPARENT and ALPHA_BLEND from
+ * one (render_surface_blend_fn) to blend, and every render_draw on an
  * off-screen surface and its destruction to changed (the drawing calls
  * below, which a worker reaches only through render_draw, tell
  * changed nothing), with render_set_damage's arg,
  * instead of as the other callbacks; NULL copy: as they. */
 void	 render_set_surfaces(struct render *, render_surface_copy_fn copy,
-	    render_offscreen_fn changed);
+	    render_surface_blend_fn blend, render_offscreen_fn changed);
 /* Free all surfaces and the set. */
 void	 render_free(struct render *);
 

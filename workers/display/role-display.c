@@ -55,7 +55,8 @@ role_display_start(struct worker *wk, struct spd_err *err)
 	render_set_composite(rd->rd_render, dout_composite);
 	render_set_copy(rd->rd_render, dout_copy);
 	render_set_scaled(rd->rd_render, dout_scaled);
-	render_set_surfaces(rd->rd_render, dout_surface_copy, dout_offscreen);
+	render_set_surfaces(rd->rd_render, dout_surface_copy, dout_surface_blend,
+	    dout_offscreen);
 	if ((rd->rd_cmd = dcmd_new(wk, rd->rd_render, rd->rd_dout,
 	    err)) == NULL) {
 		dout_free(rd->rd_dout);

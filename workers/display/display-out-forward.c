@@ -385,21 +385,6 @@ dout_text(void *arg, const pixman_region32_t *area,
 	dout_forward(d, area, NULL, 0, &dd);
 }
 
-/* Pixels of r. */
-static uint64_t
-dout_region_px(const pixman_region32_t *r)
-{
-	const pixman_box32_t *boxes;
-	uint64_t px = 0;
-	int i, n;
-
-	boxes = pixman_region32_rectangles((pixman_region32_t *)r, &n);
-	for (i = 0; i < n; i++)
-		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
-		    (uint64_t)(boxes[i].y2 - boxes[i].y1);
-	return px;
-}
-
 /*
  * The render stroke callback: drawn (where the path crossed area) holds
  * rop3 of color and what was there.  Viewers are sent the path

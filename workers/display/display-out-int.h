@@ -159,6 +159,8 @@ void	dout_send_small(struct dout_client *dc, uint16_t type,
  * DOUT_BAND_ALIGN rows; returns the pixels' bytes it covered. */
 size_t	dout_send_band(struct dout_client *dc, pixman_image_t *prim,
 	    pixman_region32_t *from, size_t maxbytes, int refresh);
+/* Pixels of r. */
+uint64_t dout_region_px(const pixman_region32_t *r);
 /* r grown (to a grid, at last to its extents) until it has at most
  * DOUT_MAX_RECTS rectangles. */
 void	dout_region_bound(pixman_region32_t *r);

@@ -25,20 +25,6 @@
  * extents (what it already holds there is sent again). */
 #define DSURF_MAX_RECTS	8
 
-static uint64_t
-dsurf_region_px(pixman_region32_t *r)
-{
-	const pixman_box32_t *b;
-	uint64_t px = 0;
-	int i, n;
-
-	b = pixman_region32_rectangles(r, &n);
-	for (i = 0; i < n; i++)
-		px += (uint64_t)(b[i].x2 - b[i].x1) *
-		    (uint64_t)(b[i].y2 - b[i].y1);
-	return px;
-}
-
 int
 dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
     const pixman_region32_t *area, uint32_t id, const pixman_box32_t *bbox,
@@ -52,7 +38,7 @@ dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
 	if ((sc->dsc_img = render_surface(d->d_render, id)) == NULL)
 		return -1;
 	sc->dsc_id = id;
-	sc->dsc_px = dsurf_region_px((pixman_region32_t *)area);
+	sc->dsc_px = dout_region_px((pixman_region32_t *)area);
 	sw = pixman_image_get_width(sc->dsc_img);
 	sh = pixman_image_get_height(sc->dsc_img);
 	if (bbox->x2 - bbox->x1 == src_area->x2 - src_area->x1 &&
@@ -256,10 +242,6 @@ dsurf_sync(struct dout_client *dc, struct dout_surf_copy *sc,
 	int i, n, rows;
 
 	rects = pixman_region32_rectangles(need, &n);
-	if (n > DSURF_MAX_RECTS) {
-		rects = pixman_region32_extents(need);
-		n = 1;
-	}
 	for (i = 0; i < n; i++) {
 		rows = (int)(DOUT_BAND_BYTES / 4 /
 		    (uint32_t)(rects[i].x2 - rects[i].x1));
@@ -289,6 +271,7 @@ dout_surf_send(struct dout_client *dc, struct dout_surf_copy *sc,
 	struct dout_offscreen *o = dsurf_find(dc, sc->dsc_id);
 	struct enc_src src;
 	pixman_region32_t need;
+	pixman_box32_t ext;
 	struct obuf *ob;
 	uint64_t px;
 	int rc = 1;
@@ -298,7 +281,11 @@ dout_surf_send(struct dout_client *dc, struct dout_surf_copy *sc,
 		pixman_region32_subtract(&need, &sc->dsc_reads, &o->do_valid);
 	else
 		pixman_region32_copy(&need, &sc->dsc_reads);
-	px = dsurf_region_px(&need);
+	if (pixman_region32_n_rects(&need) > DSURF_MAX_RECTS) {
+		ext = *pixman_region32_extents(&need);
+		pixman_region32_reset(&need, &ext);
+	}
+	px = dout_region_px(&need);
 	/* What it lacks must cost no more than the result, and go as it
 	 * would: where the result would go as JPEG, it does. */
 	if (px > sc->dsc_px || px > DOUT_MAX_SYNC_PX)

@@ -623,6 +623,20 @@ dout_coarsen(pixman_region32_t *r, int32_t tile)
 /* r grown until it has at most DOUT_MAX_RECTS rectangles: too many are
  * grown to a grid of DOUT_TILE pixels (then twice, four times that), and
  * at last to their extents. */
+uint64_t
+dout_region_px(const pixman_region32_t *r)
+{
+	const pixman_box32_t *boxes;
+	uint64_t px = 0;
+	int i, n;
+
+	boxes = pixman_region32_rectangles((pixman_region32_t *)r, &n);
+	for (i = 0; i < n; i++)
+		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
+		    (uint64_t)(boxes[i].y2 - boxes[i].y1);
+	return px;
+}
+
 void
 dout_region_bound(pixman_region32_t *r)
 {

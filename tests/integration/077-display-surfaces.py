@@ -5,15 +5,17 @@ as surfaces of their own, as libspice-server keeps them: the first copy
 from one brings the viewer SURFACE_CREATE and the part the copy reads
 (drawn onto the viewer's surface), then DRAW_COPY from it; later copies
 from what the viewer holds cost a DRAW_COPY alone (unscaled, partly off
-the picture, clipped, stretched by nearest sampling or interpolated, with a
-raster operation; colour keys and alpha blends too), and a drawing on
-the surface costs the next copy only the part it changed.  An ARGB surface is copied the same way but
-interpolated (its alpha would weigh) as the result; a surface drawn from
-another surface gets the changed part again; a viewer that links late
-gets the surface at its first copy; destroying the surface destroys the
-viewers'.  A WebSocket viewer (spice-html5 keeps no off-screen
-surfaces) gets the results as images, the worker's pixels: every
-viewer, spice-gtk too, ends with its picture."""
+the picture, clipped, stretched by nearest sampling or interpolated,
+larger or smaller, with a raster operation), and a drawing on the
+surface costs the next copy only the part it changed; colour keys and
+alpha blends from a surface go the same way.  An ARGB surface is copied
+the same way but interpolated (its alpha would weigh) as the result,
+and so is an alpha blend from it or through an xRGB surface's fourth
+byte; a surface drawn from another surface gets the changed part again;
+a viewer that links late gets the surface at its first copy; destroying
+the surface destroys the viewers'.  A WebSocket viewer (spice-html5
+keeps no off-screen surfaces) gets the results as images, the worker's
+pixels: every viewer, spice-gtk too, ends with its picture."""
 
 import common
 import ppm
@@ -95,7 +97,9 @@ def main():
     first_cost = sent_since(fast, seen)
 
     # Copies from what the viewer holds: unscaled parts, one partly off
-    # the picture, one clipped, stretched (nearest, interpolated), with XOR.
+    # the picture, one clipped, stretched (nearest, interpolated), with
+    # XOR, made smaller (nearest, interpolated: from what it holds, that
+    # costs less than the result too).
     copies = ["surfcopy 1 0 0 %d %d 200 20 %d %d" % (SW, SH, SW, SH),
               "surfcopy 1 10 5 40 30 130 100 40 30",
               "surfcopy 1 0 0 %d %d 260 200 %d %d" % (SW, SH, SW, SH),
@@ -104,7 +108,9 @@ def main():
               "surfcopy 1 20 10 32 24 20 120 96 72 1",
               "surfcopy 1 8 8 48 32 140 150 120 80 0",
               "surfcopy 1 0 0 %d %d 100 60 %d %d 1 %x" % (SW, SH, SW, SH, ROPD_XOR),
-              "surfcopy 1 30 20 40 30 240 110 40 30 1 %x" % (ROPD_XOR | ROPD_INVERS_SRC)]
+              "surfcopy 1 30 20 40 30 240 110 40 30 1 %x" % (ROPD_XOR | ROPD_INVERS_SRC),
+              "surfcopy 1 0 0 %d %d 250 120 48 32 1" % (SW, SH),
+              "surfcopy 1 0 0 %d %d 250 160 40 30 0" % (SW, SH)]
     seen, web_seen = len(fast.received), len(web.received)
     sdraws0, sources0, draws0 = fast.surface_draws, fast.surface_sources, fast.draws
     prod.say("; ".join(copies))

@@ -1277,7 +1277,7 @@ on_offscreen(void *arg, uint32_t id, const pixman_region32_t *changed)
  * that makes its fourth byte alpha) to the surface blend callback:
  * unscaled (a box cut to the area when clipped or partly off the
  * primary, with a raster operation), stretched by nearest sampling or
- * interpolated, and a viewer copying from its own copy of the surface
+ * interpolated, larger or smaller, and a viewer copying from its own copy of the surface
  * the canvas's way gets the worker's pixels; interpolated from an ARGB
  * surface, or stretched with a bbox off the primary, it is not.  A
  * drawing on the surface reports all it could touch to the off-screen
@@ -1344,8 +1344,17 @@ test_surface_callback(void)
 	d.clip_type = SPICE_CLIP_TYPE_RECTS;
 	d.rop = SPICE_ROPD_OP_AND;
 	t_blend(surf_r, &d);
-	ASSERT_INT_EQ(nsurf, 7);
-	ASSERT_INT_EQ(nsurf_scaled, 3);
+	/* Made smaller, nearest and interpolated: a viewer that holds the
+	 * surface copies from it as well. */
+	d.clip_type = SPICE_CLIP_TYPE_NONE;
+	d.rop = SPICE_ROPD_OP_PUT;
+	d.bbox = (struct qxl_cmd_rect){ 20, 10, 27, 15 };
+	t_blend(surf_r, &d);
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST;
+	t_blend(surf_r, &d);
+	d.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+	ASSERT_INT_EQ(nsurf, 9);
+	ASSERT_INT_EQ(nsurf_scaled, 5);
 	d.clip_type = SPICE_CLIP_TYPE_NONE;
 	d.rop = SPICE_ROPD_OP_PUT;
 
@@ -1387,7 +1396,7 @@ test_surface_callback(void)
 	nb = nbdamage;
 	d.bbox = (struct qxl_cmd_rect){ -3, 1, 37, 29 };
 	t_ok(surf_r, &d);
-	ASSERT_INT_EQ(nsurf, 7);
+	ASSERT_INT_EQ(nsurf, 9);
 	ASSERT_INT_EQ(nbdamage, nb + 1);
 
 	/* Drawings on the surface: all they could touch, the surface's

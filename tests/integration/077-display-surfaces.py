@@ -162,6 +162,18 @@ def main():
           "a surface drawn from another: %d drawings on the viewer's, it holds %r"
           % (fast.surface_draws - sdraws0, sorted(fast.surfaces)))
     same_everywhere("a surface drawn from another", ("late", late))
+    # A checkerboard of changes on it: what a viewer holds of it falls
+    # into more pieces than are kept, and the next copy sends it again.
+    dots = ["fill %d %d 1 1 %06x" % (x, y, (x * 7919 + y * 104729) & 0xffffff)
+            for y in range(0, SH, 2) for x in range((y // 2) % 2, SW, 2)][:600]
+    sdraws0, drawn0 = fast.surface_draws, fast.drawn
+    prod.say("target 2; %s; target 0; surfcopy 2 0 0 %d %d 180 170 %d %d"
+             % ("; ".join(dots), SW, SH, SW, SH))
+    settle(late)
+    check(fast.surface_draws > sdraws0 and fast.drawn - drawn0 >= 2 * SW * SH,
+          "after %d dots on the surface: %d drawings on the viewer's, %d pixels drawn"
+          % (len(dots), fast.surface_draws - sdraws0, fast.drawn - drawn0))
+    same_everywhere("a surface dotted all over", ("late", late))
 
     # An ARGB surface: copied unscaled and by nearest sampling from the
     # viewer's, interpolated as the result (its alpha would weigh).

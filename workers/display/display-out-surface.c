@@ -24,6 +24,11 @@
 /* Rectangles of what a viewer lacks sent one by one; more go as their
  * extents (what it already holds there is sent again). */
 #define DSURF_MAX_RECTS	8
+/* Rectangles of what a viewer holds of a surface kept at most: a
+ * producer drawing a checkerboard of changes would make it any number,
+ * so beyond this the viewer is taken to hold nothing (it is sent what a
+ * copy reads again). */
+#define DSURF_MAX_VALID_RECTS	256
 
 int
 dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
@@ -231,6 +236,14 @@ dsurf_send_part(struct dout_client *dc, struct dout_surf_copy *sc,
 	return rc < 0 ? -1 : 0;
 }
 
+/* What o holds, forgotten when it has grown too fragmented to keep. */
+static void
+dsurf_bound(struct dout_offscreen *o)
+{
+	if (pixman_region32_n_rects(&o->do_valid) > DSURF_MAX_VALID_RECTS)
+		pixman_region32_clear(&o->do_valid);
+}
+
 /* need (of the surface, what dc lacks) to dc, in bands of at most
  * DOUT_BAND_BYTES, each added to what o holds once sent: 0, or -1. */
 static int
@@ -302,6 +315,7 @@ dout_surf_send(struct dout_client *dc, struct dout_surf_copy *sc,
 		rc = -1;
 		goto out;
 	}
+	dsurf_bound(o);
 	o->do_used = ++d->d_offs_clock;
 	ob = chan_msg_begin(dc->dc_chan, sc->dsc_type);
 	if (sc->dsc_type == SPICE_MSG_DISPLAY_DRAW_COPY)
@@ -330,10 +344,11 @@ dout_offscreen(void *arg, uint32_t id, const pixman_region32_t *changed)
 	TAILQ_FOREACH(dc, &d->d_clients, dc_entry) {
 		if ((o = dsurf_find(dc, id)) == NULL)
 			continue;
-		if (changed != NULL)
+		if (changed != NULL) {
 			pixman_region32_subtract(&o->do_valid, &o->do_valid,
 			    (pixman_region32_t *)changed);
-		else
+			dsurf_bound(o);
+		} else
 			dsurf_drop(dc, o, 1);
 	}
 }

@@ -3,9 +3,11 @@
  * display-out-int.h: what the parts of display-out share: a display's
  * viewers (struct dout_client) and what they are sent from (struct dout).
  * display-out.c keeps the viewers and their messages, display-out-image.c
- * makes and sends images of the primary, display-out-stream.c the video
- * stream, display-out-forward.c the drawings forwarded as they were made,
- * display-out-lossy.c what each viewer holds lossy and its refresh.
+ * makes and sends images (of the primary, and those forwarded drawings
+ * carry), display-out-stream.c the video stream, display-out-forward.c
+ * the drawings forwarded as they were made, display-out-surface.c the
+ * off-screen surfaces each viewer holds, display-out-lossy.c what each
+ * viewer holds lossy and its refresh.
  * Not for other modules: display-out.h is their contract.
  */
 #ifndef SPICED_DISPLAY_OUT_INT_H

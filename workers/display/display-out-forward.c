@@ -113,8 +113,9 @@ dout_extent_px(pixman_region32_t *r)
  * dd_rop3 and the brush colour dd_color or pattern dd_pat, DRAW_OPAQUE
  * with dd_ropd and that brush) on dd_area, or dd_img[0] stretched over
  * dd_bbox (dd_op DRAW_COPY with dd_scaled: dd_src_area of the image with
- * the scale mode dd_scaled), or dd_src_area of the off-screen surface
- * dd_surf copied so over dd_bbox with dd_ropd; dd_fix (NULL: none) the
+ * the scale mode dd_scaled), or, from the off-screen surface dd_surf
+ * (dd_img NULL), a copy (dd_op DRAW_COPY) or a blend (dd_op 0) of
+ * dd_src_area over dd_bbox (a blend's NULL unscaled); dd_fix (NULL: none) the
  * pixels a viewer draws otherwise, sent as pixels after it.  dd_linear:
  * its result mixes
  * what was there linearly (glyphs, blends, composites), so that JPEG's
@@ -253,17 +254,45 @@ dout_send_composite(struct dout_client *dc, const struct dout_draw *dd,
 	    dd->dd_img[1] != NULL ? 2 : 1, rc, id, evp, n);
 }
 
+/* dd from dc's own copy of the off-screen surface, once dc holds what
+ * it reads: as dout_surf_ready says, 0 sent. */
+static int
+dout_send_from_surface(struct dout_client *dc, const struct dout_draw *dd)
+{
+	const struct dout_surf_copy *sc = dd->dd_surf;
+	struct obuf *ob;
+	int rc;
+
+	if ((rc = dout_surf_ready(dc, dd->dd_surf)) != 0)
+		return rc;
+	if (dd->dd_op == SPICE_MSG_DISPLAY_DRAW_COPY) {
+		ob = chan_msg_begin(dc->dc_chan, SPICE_MSG_DISPLAY_DRAW_COPY);
+		ddraw_copy_scaled(ob, dd->dd_area, dd->dd_bbox,
+		    dd->dd_src_area, dd->dd_scaled, dd->dd_ropd);
+	} else {
+		ob = chan_msg_begin(dc->dc_chan, dd->dd_key != NULL ?
+		    SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
+		    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND);
+		ddraw_blend(ob, dd->dd_area, dd->dd_bbox, dd->dd_src_area,
+		    dd->dd_key, dd->dd_alpha);
+	}
+	ddraw_put_surface_image(ob, ++dc->dc_dout->d_image_id, sc->dsc_id,
+	    (uint32_t)pixman_image_get_width(sc->dsc_img),
+	    (uint32_t)pixman_image_get_height(sc->dsc_img));
+	chan_msg_end(dc->dc_chan);
+	return 0;
+}
+
 /* Send dd to dc (*lossy set when an image went lossy): 0, or -1 when it
- * could not be built, 1 when dc should rather get its result (a copy
- * from an off-screen surface: dout_surf_send). */
+ * could not be built, 1 when dc should rather get its result (a drawing
+ * from an off-screen surface: dout_surf_ready). */
 static int
 dout_send_draw(struct dout_client *dc, const struct dout_draw *dd,
     int *lossy)
 {
 	*lossy = 0;
 	if (dd->dd_surf != NULL)
-		return dout_surf_send(dc, dd->dd_surf, dd->dd_area,
-		    dd->dd_bbox, dd->dd_src_area, dd->dd_scaled, dd->dd_ropd);
+		return dout_send_from_surface(dc, dd);
 	if (dd->dd_comp != NULL)
 		return dout_send_composite(dc, dd, lossy);
 	if (dd->dd_img[0] != NULL)
@@ -540,65 +569,68 @@ dout_scaled(void *arg, const pixman_region32_t *area,
 	dout_img_fini(&img);
 }
 
+/* dd, from src_area of off-screen surface id (dout_send_from_surface),
+ * to the viewers as dout_forward sends (exact as it says); the result as
+ * damage where it cannot go at all. */
+static void
+dout_forward_from_surface(struct dout *d, struct dout_draw *dd, uint32_t id,
+    const pixman_region32_t *exact)
+{
+	pixman_region32_t *a = (pixman_region32_t *)dd->dd_area;
+	struct dout_surf_copy sc;
+
+	if (!dout_images_fit(d, a, 0) || dout_surf_copy_init(&sc, d, a, id,
+	    dd->dd_bbox != NULL ? dd->dd_bbox : pixman_region32_extents(a),
+	    dd->dd_src_area, dd->dd_scaled) != 0) {
+		dout_damage(d, a);
+		return;
+	}
+	dd->dd_surf = &sc;
+	dout_forward(d, a, exact, 0, dd);
+	dout_surf_copy_fini(&sc);
+}
+
 /*
  * The render surface copy callback: rop3 of src_area of off-screen
  * surface id copied over bbox, and what was there, on area.  Viewers are
  * sent a DRAW_COPY from their own copy of the surface, after the parts
- * of it the copy reads that they lack (dout_surf_send), when those cost
- * no more than the result.
+ * of it the copy reads that they lack, when those cost no more than the
+ * result.
  */
 void
 dout_surface_copy(void *arg, const pixman_region32_t *area,
     const pixman_box32_t *bbox, uint32_t id, const pixman_box32_t *src_area,
     uint8_t scale_mode, uint8_t rop3)
 {
-	struct dout *d = arg;
-	struct dout_surf_copy sc;
 	struct dout_draw dd = { .dd_area = area, .dd_bbox = bbox,
 	    .dd_src_area = src_area, .dd_scaled = scale_mode,
-	    .dd_ropd = dout_copy_ropd(rop3), .dd_surf = &sc };
+	    .dd_op = SPICE_MSG_DISPLAY_DRAW_COPY,
+	    .dd_ropd = dout_copy_ropd(rop3) };
 
-	if (dd.dd_ropd == 0 ||
-	    !dout_images_fit(d, (pixman_region32_t *)area, 0) ||
-	    dout_surf_copy_init(&sc, d, area, id, bbox, src_area,
-	    scale_mode) != 0) {
-		dout_damage(d, area);
-		return;
-	}
-	dout_forward(d, area, render_rop3_uses(rop3, 1) ? NULL : area, 0,
-	    &dd);
-	dout_surf_copy_fini(&sc);
+	if (dd.dd_ropd == 0)
+		dout_damage(arg, area);
+	else
+		dout_forward_from_surface(arg, &dd, id,
+		    render_rop3_uses(rop3, 1) ? NULL : area);
 }
 
 /*
  * The render surface blend callback: a colour key or an alpha blend of
  * src_area of off-screen surface id on area (stretched over bbox when
  * not NULL).  Viewers are sent DRAW_TRANSPARENT or DRAW_ALPHA_BLEND from
- * their own copy of the surface, after the parts of it the blend reads
- * that they lack (dout_surf_send), when those cost no more than the
- * result.
+ * their own copy of the surface, as copies are.
  */
 void
 dout_surface_blend(void *arg, const pixman_region32_t *area,
     const pixman_box32_t *bbox, uint32_t id, const pixman_box32_t *src_area,
     const uint32_t *key, uint8_t alpha)
 {
-	struct dout *d = arg;
-	struct dout_surf_copy sc;
 	struct dout_draw dd = { .dd_area = area, .dd_bbox = bbox,
 	    .dd_src_area = src_area, .dd_scaled =
-	    SPICE_IMAGE_SCALE_MODE_NEAREST, .dd_surf = &sc, .dd_linear = 1 };
+	    SPICE_IMAGE_SCALE_MODE_NEAREST, .dd_key = key, .dd_alpha = alpha,
+	    .dd_linear = 1 };
 
-	if (!dout_images_fit(d, (pixman_region32_t *)area, 0) ||
-	    dout_surf_copy_init(&sc, d, area, id, bbox != NULL ? bbox :
-	    pixman_region32_extents((pixman_region32_t *)area), src_area,
-	    SPICE_IMAGE_SCALE_MODE_NEAREST) != 0) {
-		dout_damage(d, area);
-		return;
-	}
-	dout_surf_copy_blend(&sc, key, alpha);
-	dout_forward(d, area, NULL, 0, &dd);
-	dout_surf_copy_fini(&sc);
+	dout_forward_from_surface(arg, &dd, id, NULL);
 }
 
 /*

@@ -258,10 +258,6 @@ int	dout_send_images(struct dout_client *dc, struct obuf *ob,
  * surface, what of it the copy reads, the result's pixels, and the
  * parts encoded for viewers so far. */
 struct dout_surf_copy {
-	uint16_t		 dsc_type;	/* DRAW_COPY, _TRANSPARENT or
-						   _ALPHA_BLEND */
-	uint32_t		 dsc_key;	/* TRANSPARENT's */
-	uint8_t			 dsc_alpha;	/* ALPHA_BLEND's */
 	uint32_t		 dsc_id;
 	pixman_image_t		*dsc_img;
 	pixman_region32_t	 dsc_reads;
@@ -282,18 +278,13 @@ int	dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
 	    const pixman_box32_t *bbox, const pixman_box32_t *src_area,
 	    uint8_t scale_mode);
 void	dout_surf_copy_fini(struct dout_surf_copy *sc);
-/* sc is a colour key (key not NULL) or an alpha blend, not a copy. */
-void	dout_surf_copy_blend(struct dout_surf_copy *sc, const uint32_t *key,
-	    uint8_t alpha);
-/* The copy sc to dc (DRAW_COPY of src_area of its surface over bbox with
- * scale_mode and the descriptor ropd, on area; or the blend sc is,
- * unscaled when bbox is NULL), after the parts of the
- * surface it lacks: 0 sent, 1 when dc should get the result as damage
- * instead (the parts would cost more, its link takes photographs as
- * JPEG, no room), -1 when it could not be built (logged). */
-int	dout_surf_send(struct dout_client *dc, struct dout_surf_copy *sc,
-	    const pixman_region32_t *area, const pixman_box32_t *bbox,
-	    const pixman_box32_t *src_area, uint8_t scale_mode, uint16_t ropd);
+/* Make dc hold what sc reads of its surface (SURFACE_CREATE the first
+ * time, then the parts it lacks), so that a drawing from its copy of the
+ * surface can follow: 0 done, 1 when dc should get the result as damage
+ * instead (the parts would cost more than the result, its link takes
+ * photographs as JPEG, the surface is too large to hold), -1 when they
+ * could not be sent (logged). */
+int	dout_surf_ready(struct dout_client *dc, struct dout_surf_copy *sc);
 /* dc is closing: forget what it held. */
 void	dout_offscreen_forget(struct dout_client *dc);
 

@@ -39,7 +39,6 @@ dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
 	int sw, sh;
 
 	memset(sc, 0, sizeof(*sc));
-	sc->dsc_type = SPICE_MSG_DISPLAY_DRAW_COPY;
 	if ((sc->dsc_img = render_surface(d->d_render, id)) == NULL)
 		return -1;
 	sc->dsc_id = id;
@@ -70,16 +69,6 @@ dout_surf_copy_init(struct dout_surf_copy *sc, struct dout *d,
 }
 
 void
-dout_surf_copy_blend(struct dout_surf_copy *sc, const uint32_t *key,
-    uint8_t alpha)
-{
-	sc->dsc_type = key != NULL ? SPICE_MSG_DISPLAY_DRAW_TRANSPARENT :
-	    SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND;
-	sc->dsc_key = key != NULL ? *key : 0;
-	sc->dsc_alpha = alpha;
-}
-
-void
 dout_surf_copy_fini(struct dout_surf_copy *sc)
 {
 	unsigned i;
@@ -107,16 +96,12 @@ dsurf_find(struct dout_client *dc, uint32_t id)
 static void
 dsurf_drop(struct dout_client *dc, struct dout_offscreen *o, int tell)
 {
-	uint8_t body[4];
 	unsigned i = (unsigned)(o - dc->dc_offs);
 
-	if (tell) {
-		body[0] = (uint8_t)o->do_id;
-		body[1] = (uint8_t)(o->do_id >> 8);
-		body[2] = (uint8_t)(o->do_id >> 16);
-		body[3] = (uint8_t)(o->do_id >> 24);
-		dout_send_small(dc, SPICE_MSG_DISPLAY_SURFACE_DESTROY, body,
-		    sizeof(body));
+	if (tell && dc->dc_chan != NULL) {
+		obuf_put_u32le(chan_msg_begin(dc->dc_chan,
+		    SPICE_MSG_DISPLAY_SURFACE_DESTROY), o->do_id);
+		chan_msg_end(dc->dc_chan);
 	}
 	pixman_region32_fini(&o->do_valid);
 	dc->dc_offs_bytes -= o->do_bytes;
@@ -276,16 +261,12 @@ dsurf_sync(struct dout_client *dc, struct dout_surf_copy *sc,
 }
 
 int
-dout_surf_send(struct dout_client *dc, struct dout_surf_copy *sc,
-    const pixman_region32_t *area, const pixman_box32_t *bbox,
-    const pixman_box32_t *src_area, uint8_t scale_mode, uint16_t ropd)
+dout_surf_ready(struct dout_client *dc, struct dout_surf_copy *sc)
 {
-	struct dout *d = dc->dc_dout;
 	struct dout_offscreen *o = dsurf_find(dc, sc->dsc_id);
 	struct enc_src src;
 	pixman_region32_t need;
 	pixman_box32_t ext;
-	struct obuf *ob;
 	uint64_t px;
 	int rc = 1;
 
@@ -316,18 +297,7 @@ dout_surf_send(struct dout_client *dc, struct dout_surf_copy *sc,
 		goto out;
 	}
 	dsurf_bound(o);
-	o->do_used = ++d->d_offs_clock;
-	ob = chan_msg_begin(dc->dc_chan, sc->dsc_type);
-	if (sc->dsc_type == SPICE_MSG_DISPLAY_DRAW_COPY)
-		ddraw_copy_scaled(ob, area, bbox, src_area, scale_mode, ropd);
-	else
-		ddraw_blend(ob, area, bbox, src_area, sc->dsc_type ==
-		    SPICE_MSG_DISPLAY_DRAW_TRANSPARENT ? &sc->dsc_key : NULL,
-		    sc->dsc_alpha);
-	ddraw_put_surface_image(ob, ++d->d_image_id, sc->dsc_id,
-	    (uint32_t)pixman_image_get_width(sc->dsc_img),
-	    (uint32_t)pixman_image_get_height(sc->dsc_img));
-	chan_msg_end(dc->dc_chan);
+	o->do_used = ++dc->dc_dout->d_offs_clock;
 	rc = 0;
 out:
 	pixman_region32_fini(&need);

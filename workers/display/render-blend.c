@@ -41,9 +41,7 @@ render_blend_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 		b = *sa;
 		ox = sa->x1;
 		oy = sa->y1;
-		fwd = fwd && bbox->x1 >= 0 && bbox->y1 >= 0 &&
-		    bbox->x2 <= pixman_image_get_width(dst) &&
-		    bbox->y2 <= pixman_image_get_height(dst) &&
+		fwd = fwd && render_box_within(bbox, dst) &&
 		    (uint64_t)(b.x2 - b.x1) * (uint64_t)(b.y2 - b.y1) <
 		    (uint64_t)(bbox->x2 - bbox->x1) *
 		    (uint64_t)(bbox->y2 - bbox->y1);
@@ -60,12 +58,15 @@ render_blend_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 }
 
 /*
- * A colour key (key not NULL) or an ALPHA_BLEND drawn on area of surface
- * dst from sa of src over bbox: when src is another, off-screen surface
- * that a viewer's canvas blends as opaque as the worker did (src_alpha
- * 0) and a viewer draws the same
- * (fwd; dst the xRGB primary; scaled up, bbox on it), to the surface
- * blend callback and 1; else 0, for render_blend_report.
+ * A colour key (key not NULL) or an ALPHA_BLEND (its source's alpha
+ * counting when src_alpha) drawn on area of surface dst from sa of src
+ * over bbox: when src is another, off-screen surface, a viewer draws the
+ * same (fwd; dst the xRGB primary; scaled up, bbox on it) and its canvas
+ * blends the surface as the worker did, to the surface blend callback
+ * and 1; else 0, for render_blend_report.  The canvas blends through an
+ * ARGB surface's alpha whatever the flags say, and through an xRGB one's
+ * fourth byte with SRC_SURFACE_HAS_ALPHA: only an xRGB one without it
+ * blends the same.
  */
 static int
 render_surface_blend_report(struct render *r, uint32_t surface,
@@ -76,25 +77,19 @@ render_surface_blend_report(struct render *r, uint32_t surface,
 {
 	const pixman_box32_t *ext = pixman_region32_extents(area);
 	pixman_box32_t in;
+	pixman_image_t *s;
 
-	if (!fwd || src_alpha || !src->rs_is_surface ||
-	    src->rs_surface == surface ||
-	    !render_forwards(surface, dst, r->r_surf_blend != NULL) ||
-	    render_surface(r, src->rs_surface) == NULL ||
-	    !pixman_region32_not_empty(area))
+	if (!fwd || (s = render_forwarded_source(r, surface, dst, area, src,
+	    r->r_surf_blend != NULL)) == NULL || (key == NULL && (src_alpha ||
+	    pixman_image_get_format(s) != PIXMAN_x8r8g8b8)))
 		return 0;
 	if (!render_scales(bbox, sa)) {
-		in.x1 = sa->x1 + (ext->x1 - bbox->x1);
-		in.y1 = sa->y1 + (ext->y1 - bbox->y1);
-		in.x2 = in.x1 + (ext->x2 - ext->x1);
-		in.y2 = in.y1 + (ext->y2 - ext->y1);
+		render_src_under(sa, bbox, ext, &in);
 		r->r_surf_blend(r->r_arg, area, NULL, src->rs_surface, &in, key,
 		    alpha);
 		return 1;
 	}
-	if (bbox->x1 < 0 || bbox->y1 < 0 ||
-	    bbox->x2 > pixman_image_get_width(dst) ||
-	    bbox->y2 > pixman_image_get_height(dst) ||
+	if (!render_box_within(bbox, dst) ||
 	    (uint64_t)(sa->x2 - sa->x1) * (uint64_t)(sa->y2 - sa->y1) >=
 	    (uint64_t)(bbox->x2 - bbox->x1) * (uint64_t)(bbox->y2 - bbox->y1))
 		return 0;
@@ -130,9 +125,7 @@ render_composite_report(struct render *r, uint32_t surface,
 		pixman_image_set_transform(m, NULL);
 	if (render_forwards(surface, dst, r->r_composite != NULL) &&
 	    px <= RENDER_REPORT_MAX_PX &&
-	    bbox->x1 >= 0 && bbox->y1 >= 0 &&
-	    bbox->x2 <= pixman_image_get_width(dst) &&
-	    bbox->y2 <= pixman_image_get_height(dst) &&
+	    render_box_within(bbox, dst) &&
 	    ((!cp->has_src_transform && !cp->has_mask_transform) ||
 	    px <= (uint64_t)(bbox->x2 - bbox->x1) *
 	    (uint64_t)(bbox->y2 - bbox->y1)) &&
@@ -283,13 +276,10 @@ render_alpha_blend(struct render *r, uint32_t surface,
 	ext = pixman_region32_extents(area);
 	scaled = render_scales(bbox, &sa);
 	pixman_image_set_transform(img, NULL);
-	/* From a viewer's ARGB surface the canvas blends through its alpha
-	 * whatever the flags say, from an xRGB one with the flag through
-	 * its fourth byte: only an xRGB one without it blends the same. */
 	if (!render_surface_blend_report(r, surface, dst, area,
 	    !(flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA), src, bbox, &sa,
-	    pixman_image_get_format(img) == PIXMAN_a8r8g8b8 || keep != NULL ||
-	    (flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA), NULL, alpha))
+	    (flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA) != 0, NULL,
+	    alpha))
 		render_blend_report(r, surface, dst, area,
 		    !(flags & SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA), img,
 		    sx + ext->x1 - bbox->x1, sy + ext->y1 - bbox->y1,

@@ -75,6 +75,19 @@ int	 render_uniform_copy(pixman_image_t *dst, pixman_image_t *img,
  */
 pixman_image_t *render_as32(pixman_image_t *img, int32_t ox, int32_t oy,
 	    int w, int h);
+/* Does box b lie within img? */
+int	 render_box_within(const pixman_box32_t *b, pixman_image_t *img);
+/* The part of sa that an unscaled drawing of sa onto bbox puts on ext
+ * (within bbox), in *in. */
+void	 render_src_under(const pixman_box32_t *sa, const pixman_box32_t *bbox,
+	    const pixman_box32_t *ext, pixman_box32_t *in);
+/* The image of the off-screen surface src names when a drawing from it
+ * onto area of surface dst could be told as drawn from it (another
+ * surface than dst, which render_forwards, has_cb; area not empty),
+ * else NULL. */
+pixman_image_t *render_forwarded_source(struct render *, uint32_t surface,
+	    pixman_image_t *dst, pixman_region32_t *area,
+	    const struct render_src *src, int has_cb);
 /* Whether viewers can be sent what was drawn on surface (image dst)
  * rather than its pixels: the primary, xRGB, when there is a callback
  * for it (has_cb). */

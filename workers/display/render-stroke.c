@@ -80,32 +80,39 @@ render_dash_on(const struct render_pen *pn, int64_t pos)
 	    SPICE_LINE_FLAGS_START_WITH_GAP) != 0);
 }
 
+/* Row y of an a1 image. */
+static uint8_t *
+render_a1_row(pixman_image_t *img, int32_t y)
+{
+	return (uint8_t *)pixman_image_get_data(img) +
+	    (size_t)y * (size_t)pixman_image_get_stride(img);
+}
+
 static void
 render_plot(struct render_pen *pn, int32_t x, int32_t y, int64_t pos)
 {
-	uint8_t *line;
+	uint8_t *line, bit;
 
 	if (x < pn->pn_ext.x1 || x >= pn->pn_ext.x2 || y < pn->pn_ext.y1 ||
 	    y >= pn->pn_ext.y2 || !render_dash_on(pn, pos))
 		return;
 	x -= pn->pn_ext.x1;
-	line = (uint8_t *)pixman_image_get_data(pn->pn_cov) +
-	    (size_t)(y - pn->pn_ext.y1) * pixman_image_get_stride(pn->pn_cov);
+	y -= pn->pn_ext.y1;
+	line = render_a1_row(pn->pn_cov, y);
 	/* pixman's a1 is LSB first on little-endian hosts.  A line's own
 	 * pixels are distinct (one a step along its longer axis), so a
 	 * pixel met again is another line's. */
-	if (line[x >> 3] & (1u << (x & 7))) {
+	bit = (uint8_t)(1u << (x & 7));
+	if (line[x >> 3] & bit) {
 		if (pn->pn_dup == NULL && !pn->pn_nomem &&
 		    (pn->pn_dup = pixman_image_create_bits(PIXMAN_a1,
 		    pn->pn_ext.x2 - pn->pn_ext.x1, pn->pn_ext.y2 -
 		    pn->pn_ext.y1, NULL, 0)) == NULL)
 			pn->pn_nomem = 1;
 		if (pn->pn_dup != NULL)
-			((uint8_t *)pixman_image_get_data(pn->pn_dup))[(size_t)(
-			    y - pn->pn_ext.y1) * pixman_image_get_stride(
-			    pn->pn_dup) + (x >> 3)] |= (uint8_t)(1u << (x & 7));
+			render_a1_row(pn->pn_dup, y)[x >> 3] |= bit;
 	}
-	line[x >> 3] |= (uint8_t)(1u << (x & 7));
+	line[x >> 3] |= bit;
 }
 
 /* a / b for b > 0 rounded to the nearest, a half away from zero unless

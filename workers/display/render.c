@@ -58,6 +58,36 @@ render_forwards(uint32_t surface, pixman_image_t *dst, int has_cb)
 	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8;
 }
 
+int
+render_box_within(const pixman_box32_t *b, pixman_image_t *img)
+{
+	return b->x1 >= 0 && b->y1 >= 0 &&
+	    b->x2 <= pixman_image_get_width(img) &&
+	    b->y2 <= pixman_image_get_height(img);
+}
+
+void
+render_src_under(const pixman_box32_t *sa, const pixman_box32_t *bbox,
+    const pixman_box32_t *ext, pixman_box32_t *in)
+{
+	in->x1 = sa->x1 + (ext->x1 - bbox->x1);
+	in->y1 = sa->y1 + (ext->y1 - bbox->y1);
+	in->x2 = in->x1 + (ext->x2 - ext->x1);
+	in->y2 = in->y1 + (ext->y2 - ext->y1);
+}
+
+pixman_image_t *
+render_forwarded_source(struct render *r, uint32_t surface,
+    pixman_image_t *dst, pixman_region32_t *area, const struct render_src *src,
+    int has_cb)
+{
+	if (!src->rs_is_surface || src->rs_surface == surface ||
+	    !render_forwards(surface, dst, has_cb) ||
+	    !pixman_region32_not_empty(area))
+		return NULL;
+	return render_surface(r, src->rs_surface);
+}
+
 void
 render_set_damage(struct render *r, render_damage_fn damage,
     render_move_fn move, void *arg)
@@ -136,17 +166,12 @@ render_surface_copy_report(struct render *r, uint32_t surface,
 	pixman_box32_t box, in;
 	pixman_image_t *s;
 
-	if (!src->rs_is_surface || src->rs_surface == surface ||
-	    !render_forwards(surface, dst, r->r_surf_copy != NULL) ||
-	    (s = render_surface(r, src->rs_surface)) == NULL ||
-	    !pixman_region32_not_empty(area))
+	if ((s = render_forwarded_source(r, surface, dst, area, src,
+	    r->r_surf_copy != NULL)) == NULL)
 		return 0;
 	if (!render_scales(bbox, sa)) {
 		box = *ext;
-		in.x1 = sa->x1 + (ext->x1 - bbox->x1);
-		in.y1 = sa->y1 + (ext->y1 - bbox->y1);
-		in.x2 = in.x1 + (ext->x2 - ext->x1);
-		in.y2 = in.y1 + (ext->y2 - ext->y1);
+		render_src_under(sa, bbox, ext, &in);
 		r->r_surf_copy(r->r_arg, area, &box, src->rs_surface, &in,
 		    SPICE_IMAGE_SCALE_MODE_NEAREST, rop3);
 		return 1;
@@ -154,9 +179,7 @@ render_surface_copy_report(struct render *r, uint32_t surface,
 	if ((scale_mode != SPICE_IMAGE_SCALE_MODE_NEAREST &&
 	    (scale_mode != SPICE_IMAGE_SCALE_MODE_INTERPOLATE ||
 	    pixman_image_get_format(s) != PIXMAN_x8r8g8b8)) ||
-	    bbox->x1 < 0 || bbox->y1 < 0 ||
-	    bbox->x2 > pixman_image_get_width(dst) ||
-	    bbox->y2 > pixman_image_get_height(dst))
+	    !render_box_within(bbox, dst))
 		return 0;
 	r->r_surf_copy(r->r_arg, area, bbox, src->rs_surface, sa, scale_mode,
 	    rop3);
@@ -218,9 +241,7 @@ render_scaled_report(struct render *r, uint32_t surface, pixman_image_t *dst,
 	    (scale_mode != SPICE_IMAGE_SCALE_MODE_NEAREST &&
 	    scale_mode != SPICE_IMAGE_SCALE_MODE_INTERPOLATE) ||
 	    (src->rs_is_surface && src->rs_surface == surface) ||
-	    bbox->x1 < 0 || bbox->y1 < 0 ||
-	    bbox->x2 > pixman_image_get_width(dst) ||
-	    bbox->y2 > pixman_image_get_height(dst) ||
+	    !render_box_within(bbox, dst) ||
 	    spx >= dpx || spx > RENDER_REPORT_MAX_PX ||
 	    !pixman_region32_not_empty(area)) {
 		render_report(r, surface, area);
@@ -863,17 +884,17 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 		/* Anything but the source as it is: bitwise. */
 		rc = render_rop3_draw(r, surface, &area, NULL, src, bbox, &sa,
 		    scale_mode, rop3, err);
-		if (rc == 0 && render_rop3_uses(rop3, 2) &&
+		if (rc == 0 && !(render_rop3_uses(rop3, 2) &&
 		    render_surface_copy_report(r, surface, dst, &area, bbox,
-		    src, &sa, scale_mode, rop3))
-			;
-		else if (rc == 0 && render_scales(bbox, &sa) &&
-		    render_rop3_uses(rop3, 2))
-			render_scaled_report(r, surface, dst, &area, bbox, src,
-			    &sa, scale_mode, rop3);
-		else if (rc == 0)
-			render_copy_report(r, surface, &area, src, bbox, &sa,
-			    NULL, rop3);
+		    src, &sa, scale_mode, rop3))) {
+			if (render_scales(bbox, &sa) &&
+			    render_rop3_uses(rop3, 2))
+				render_scaled_report(r, surface, dst, &area,
+				    bbox, src, &sa, scale_mode, rop3);
+			else
+				render_copy_report(r, surface, &area, src,
+				    bbox, &sa, NULL, rop3);
+		}
 		pixman_region32_fini(&area);
 		return rc;
 	}
@@ -946,14 +967,14 @@ render_copy(struct render *r, uint32_t surface, const pixman_box32_t *bbox,
 	pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, dst, sx, sy, 0, 0,
 	    bbox->x1, bbox->y1, dw, dh);
 	pixman_image_set_clip_region32(dst, NULL);
-	if (render_surface_copy_report(r, surface, dst, &area, bbox, src, &sa,
-	    scale_mode, 0xcc))
-		;
-	else if (dw != sw || dh != sh)
-		render_scaled_report(r, surface, dst, &area, bbox, src, &sa,
-		    scale_mode, 0xcc);
-	else
-		render_report(r, surface, &area);
+	if (!render_surface_copy_report(r, surface, dst, &area, bbox, src,
+	    &sa, scale_mode, 0xcc)) {
+		if (dw != sw || dh != sh)
+			render_scaled_report(r, surface, dst, &area, bbox, src,
+			    &sa, scale_mode, 0xcc);
+		else
+			render_report(r, surface, &area);
+	}
 	pixman_image_unref(img);
 	free(copy);
 	pixman_region32_fini(&area);

@@ -18,7 +18,9 @@
  * colours of 24 bits, whose DRAW_TEXT body display-draw.c writes at its
  * size; a stroke of lines without dashes in a colour whatever was there,
  * the pixels two lines paint within what it drew, its DRAW_STROKE body
- * at its size; a copy, a colour key or a blend from an off-screen
+ * at its size, or its lines, each with both ends on the primary and
+ * stepped as the canvas steps it painting within its clip only pixels
+ * drawn; a copy, a colour key or a blend from an off-screen
  * surface as render_surface_copy_fn and _blend_fn say, a drawing on one
  * within it); nothing
  * leaks.
@@ -29,6 +31,7 @@
 
 #include <spice/enums.h>
 
+#include "canvas-line.h"
 #include "display-draw.h"
 #include "enc.h"
 #include "qxl-cmd.h"
@@ -141,10 +144,45 @@ fuzz_text(void *arg, const pixman_region32_t *area,
 	obuf_free(&ob);
 }
 
+/* Line l's pixels in its clip are ones drawn (a viewer stepping the
+ * whole line through its clip paints no other), at most l's count. */
+static void
+fuzz_line(const struct render_line *l, const pixman_region32_t *area,
+    const pixman_region32_t *drawn)
+{
+	pixman_region32_t out;
+	int32_t i, n, x, y;
+	uint64_t in = 0;
+
+	FUZZ_CHECK(l->rl_x0 >= 0 && l->rl_y0 >= 0 && l->rl_x0 < FUZZ_PW &&
+	    l->rl_y0 < FUZZ_PH && l->rl_x1 >= 0 && l->rl_y1 >= 0 &&
+	    l->rl_x1 < FUZZ_PW && l->rl_y1 < FUZZ_PH);
+	FUZZ_CHECK(pixman_region32_not_empty(
+	    (pixman_region32_t *)&l->rl_clip));
+	pixman_region32_init(&out);
+	pixman_region32_subtract(&out, (pixman_region32_t *)&l->rl_clip,
+	    (pixman_region32_t *)area);
+	FUZZ_CHECK(!pixman_region32_not_empty(&out));
+	pixman_region32_fini(&out);
+	n = canvas_line_len(l->rl_x0, l->rl_y0, l->rl_x1, l->rl_y1);
+	for (i = 0; i < n; i++) {
+		canvas_line_pixel(l->rl_x0, l->rl_y0, l->rl_x1, l->rl_y1, i,
+		    &x, &y);
+		if (!pixman_region32_contains_point(
+		    (pixman_region32_t *)&l->rl_clip, x, y, NULL))
+			continue;
+		FUZZ_CHECK(pixman_region32_contains_point(
+		    (pixman_region32_t *)drawn, x, y, NULL));
+		in++;
+	}
+	FUZZ_CHECK(in <= l->rl_px);
+}
+
 static void
 fuzz_stroke(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const pixman_region32_t *twice,
-    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3)
+    const struct qxl_cmd_stroke *st, const struct render_line *lines,
+    unsigned nlines, uint32_t color, uint8_t rop3)
 {
 	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
 	pixman_region32_t out;
@@ -171,6 +209,13 @@ fuzz_stroke(void *arg, const pixman_region32_t *area,
 	 * which draws nothing). */
 	FUZZ_CHECK(fn != 0xa && rop3 == ((fn & 3) | (fn & 3) << 2 |
 	    (fn & 0xc) << 2 | (fn & 0xc) << 4));
+	if (st == NULL) {
+		FUZZ_CHECK(nlines > 0 && nlines <= RENDER_STROKE_MAX_LINES);
+		for (i = 0; i < nlines; i++)
+			fuzz_line(&lines[i], area, drawn);
+		return;
+	}
+	FUZZ_CHECK(lines == NULL && nlines == 0);
 	FUZZ_CHECK(!(st->line_flags & SPICE_LINE_FLAGS_STYLED));
 	for (i = 0; i < st->nsegs; i++)
 		FUZZ_CHECK(st->segs[i].count > 0);

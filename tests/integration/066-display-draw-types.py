@@ -220,22 +220,28 @@ class Model:
         self.ropstroke(rgb, PUT, *xy)
 
     def ropstroke(self, rgb, desc, *xy):
+        self.dashstroke(rgb, desc, 1, 0, *xy)
+
+    def dashstroke(self, rgb, desc, on, off, *xy):
         """Each line without its last pixel, stepped along its longer
         axis, the other coordinate rounded, a half away from the start
         unless the longer axis decreases (X's zero-width lines with
-        their default bias); the descriptor applied once to each pixel
-        of the stroke, however many lines cross there (the worker's
-        drawing: spice-gtk, which paints each line on its own, is sent
-        an image of such a stroke)."""
-        op, drawn = ropd(desc, INV_BRUSH, INV_DEST), set()
+        their default bias); dashed, the steps counted along the
+        polyline from its start, on pixels drawn, then off not; the
+        descriptor applied once to each pixel of the stroke, however
+        many lines cross there (the worker's drawing: spice-gtk, which
+        paints each line on its own, is sent an image of the pixels two
+        lines paint)."""
+        op, drawn, pos = ropd(desc, INV_BRUSH, INV_DEST), set(), 0
         for (x0, y0), (x1, y1) in zip(zip(xy[0::2], xy[1::2]), zip(xy[2::2], xy[3::2])):
             dx, dy = x1 - x0, y1 - y0
             n = max(abs(dx), abs(dy))
             bias = int(dx < 0) if abs(dx) > abs(dy) else int(dy < 0)
             for i in range(n):
                 X, Y = x0 + round_div(i * dx, n, bias), y0 + round_div(i * dy, n, bias)
-                if 0 <= X < W and 0 <= Y < H:
+                if 0 <= X < W and 0 <= Y < H and (pos + i) % (on + off) < on:
                     drawn.add(Y * W + X)
+            pos += n
         for k in drawn:
             self.px[k] = op(rgb, self.px[k])
 
@@ -256,7 +262,8 @@ HEX = {("ropfill", 4), ("ropfill", 5), ("patfill", 7), ("maskfill", 4), ("rop3",
        ("compositetext", 4), ("ropcopy", 5), ("rop3solid", 4), ("rop3solid", 6),
        ("opaque", 5), ("opaque", 6), ("patopaque", 5), ("scaled", 8), ("transparent", 5), ("text", 2), ("text8", 2),
        ("text4", 2), ("textback", 2), ("textback", 3),
-       ("stroke", 0), ("ropstroke", 0), ("ropstroke", 1)}
+       ("stroke", 0), ("ropstroke", 0), ("ropstroke", 1), ("dashstroke", 0),
+       ("dashstroke", 1)}
 
 
 def main():
@@ -346,6 +353,14 @@ def main():
         # (an image).
         "ropstroke 3c5aa5 %x 20 150 90 150 90 185 20 185 20 150" % XOR,
         "ropstroke c0ffee %x 200 20 300 60 300 20 200 60" % XOR,
+        # Dashed (spice-gtk is sent each line clipped to its dashes): a
+        # rectangle, a steep and a shallow line, lines that cross in XOR
+        # (the pixels two dashes paint as an image), a line leaving the
+        # picture.
+        "dashstroke ff00ff %x 6 3 130 20 190 20 190 60 130 60 130 20" % PUT,
+        "dashstroke 00ffff %x 5 2 10 230 60 140 150 235" % PUT,
+        "dashstroke c0ffee %x 4 4 200 70 300 110 300 70 200 110" % XOR,
+        "dashstroke ffff00 %x 7 3 250 230 330 200" % PUT,
         "blackness 210 170 20 20",
         "whiteness 235 170 20 20",
         "invers 260 170 50 60",

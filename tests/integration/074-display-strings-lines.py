@@ -4,7 +4,8 @@
 colours, with or without a back area; STROKE polylines in a solid colour
 on the picture, Bezier curves flattened as spice-common's canvas
 flattens them, in XOR too, lines that cross with the pixels where they
-cross, which spice-gtk paints twice) reach viewers as strings and paths,
+cross, which spice-gtk paints twice; dashed lines, a path each clipped
+to its dashes) reach viewers as strings and paths,
 not pixels: a raw client that keeps up gets one DRAW_TEXT or DRAW_STROKE
 for each and no other image, for fewer bytes than the same drawing costs as images (a
 WebSocket client's, which gets images: spice-html5 draws neither).  A8
@@ -173,6 +174,47 @@ def main():
     check(web.rgb() == xored, "WebSocket viewer (the worker's XOR lines): %s"
           % diff(web.rgb(), xored))
     c.wait_pixels(xored, 10)
+    draws0 = fast.draws
+
+    # Dashed lines, which spice-gtk would dash otherwise (X's wide dash
+    # code): each line a DRAW_STROKE of its own, clipped to the boxes of
+    # its dashes.  A dashed rectangle is four and no image; grid lines,
+    # steep and 45-degree lines, and a dashed XOR rectangle, each line
+    # one, for fewer bytes than as images.
+    strokes3, seen3, web_seen3 = fast.strokes, len(fast.received), len(web.received)
+    prod.say("dashstroke ff00ff 8 6 3 150 20 230 20 230 90 150 90 150 20")
+    fast.settle(0.3)
+    check(fast.strokes - strokes3 == 4 and fast.draws == draws0,
+          "a dashed rectangle: %d DRAW_STROKE, %d images" % (fast.strokes - strokes3,
+                                                             fast.draws - draws0))
+    # spice-gtk, whose window has room after the last wait, draws those
+    # four itself, its lines clipped to the dashes as the raw client's.
+    web.settle(0.3)
+    check(web.rgb() == fast.rgb(), "WebSocket viewer (the worker's dashed rectangle): %s"
+          % diff(web.rgb(), fast.rgb()))
+    c.wait_pixels(fast.rgb(), 10)
+    dashes = ["dashstroke %06x 8 %d %d 10 %d 310 %d" % (rng.randrange(1 << 24), 4 + k % 5,
+                                                          2 + k % 3, 100 + 9 * k, 100 + 9 * k)
+              for k in range(6)]
+    dashes += ["dashstroke %06x 8 %d %d %d 10 %d 230" % (rng.randrange(1 << 24), 5 + k % 4,
+                                                          2 + k % 2, 20 + 13 * k, 20 + 13 * k)
+               for k in range(6)]
+    dashes += ["dashstroke 40c080 8 6 2 20 230 120 130 130 10",
+               "dashstroke 3c5aa5 40 5 3 40 30 40 130 120 130 120 30 40 30"]
+    prod.say("; ".join(dashes))
+    fast.settle(0.3)
+    web.settle(0.3)
+    check(fast.strokes - strokes3 == 4 + 12 + 2 + 4 and fast.draws == draws0,
+          "dashed lines: %d DRAW_STROKE for 22 lines, %d images" % (
+              fast.strokes - strokes3 - 4, fast.draws - draws0))
+    sent = sum(size for _t, size in fast.received[seen3:])
+    as_images = sum(size for _t, size in web.received[web_seen3:])
+    print("15 dashed paths: %d bytes as DRAW_STROKE, %d as images" % (sent, as_images))
+    check(sent * 2 < as_images, "dashed lines cost %d bytes, as images %d" % (sent, as_images))
+    dashed = fast.rgb()
+    check(web.rgb() == dashed, "WebSocket viewer (the worker's dashes): %s"
+          % diff(web.rgb(), dashed))
+    c.wait_pixels(dashed, 10)
     draws0 = fast.draws
 
     # Bezier curves (one to three a path, an arc in XOR, a tiny one, a

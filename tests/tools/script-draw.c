@@ -281,15 +281,17 @@ sd_text(struct qxlshm *q, int x, int y, uint32_t rgb, int bpp, int64_t back)
 	return sd_push(q, phys);
 }
 
-/* An open polyline through the n points of v (pixels). */
+/* An open polyline through the n points of v (pixels); dashed, dash[0]
+ * pixels on and dash[1] off, when dash is not NULL. */
 static int
 sd_stroke(struct qxlshm *q, uint32_t rgb, uint16_t ropd, uint32_t flags,
-    const int *v, int n)
+    const int *dash, const int *v, int n)
 {
 	QXLDrawable *d;
 	QXLPath *path;
 	QXLPathSeg *seg;
-	uint64_t phys, pphys;
+	QXLFIXED *style;
+	uint64_t phys, pphys, sphys;
 	size_t size = sizeof(QXLPathSeg) + (size_t)n * sizeof(QXLPointFix);
 	int k;
 
@@ -309,6 +311,17 @@ sd_stroke(struct qxlshm *q, uint32_t rgb, uint16_t ropd, uint32_t flags,
 		seg->points[k].y = v[2 * k + 1] * 16;
 	}
 	d->u.stroke.path = pphys;
+	if (dash != NULL) {
+		if ((style = qxlshm_alloc(q, SD_SLOT, 2 * sizeof(*style),
+		    &sphys)) == NULL)
+			return -1;
+		qxlshm_link(q, d, style);
+		style[0] = dash[0] * 16;
+		style[1] = dash[1] * 16;
+		d->u.stroke.attr.flags = SPICE_LINE_FLAGS_STYLED;
+		d->u.stroke.attr.style_nseg = 2;
+		d->u.stroke.attr.style = sphys;
+	}
 	d->u.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
 	d->u.stroke.brush.u.color = rgb;
 	d->u.stroke.fore_mode = ropd;
@@ -540,7 +553,7 @@ script_draw(struct qxlshm *q, const char *line)
 	uint64_t phys;
 	uint32_t rgb, back, seed, ropd, code, alpha;
 	int x, y, w, h, v[2 * 16], n, used, px, py, inv, photo;
-	int sx, sy, sw, sh, icon;
+	int sx, sy, sw, sh, icon, dash[2], dashed;
 	const char *p;
 
 	if (sscanf(line, "target %u", &seed) == 1) {
@@ -830,17 +843,21 @@ script_draw(struct qxlshm *q, const char *line)
 		return sd_text(q, x, y, rgb, 1, -1);
 	ropd = SPICE_ROPD_OP_PUT;
 	inv = 0;
+	dashed = 0;
 	if (sscanf(line, "stroke %x%n", &rgb, &used) == 1 ||
 	    sscanf(line, "ropstroke %x %x%n", &rgb, &ropd, &used) == 2 ||
+	    (dashed = sscanf(line, "dashstroke %x %x %d %d%n", &rgb, &ropd,
+	    &dash[0], &dash[1], &used) == 4) ||
 	    (inv = sscanf(line, "bezier %x %x%n", &rgb, &ropd, &used) == 2)) {
 		p = line + used;
 		for (n = 0; n < 32 && sscanf(p, "%d%n", &v[n], &used) == 1;
 		    n++)
 			p += used;
-		if (n % 2 != 0 || (inv && n / 2 % 3 != 1))
+		if (n % 2 != 0 || (inv && n / 2 % 3 != 1) || (dashed &&
+		    (dash[0] < 1 || dash[1] < 1)))
 			return -1;
 		return sd_stroke(q, rgb, (uint16_t)ropd, inv ?
-		    SPICE_PATH_BEZIER : 0, v, n / 2);
+		    SPICE_PATH_BEZIER : 0, dashed ? dash : NULL, v, n / 2);
 	}
 	if (sscanf(line, "blackness %d %d %d %d", &x, &y, &w, &h) == 4 ||
 	    sscanf(line, "whiteness %d %d %d %d", &x, &y, &w, &h) == 4 ||

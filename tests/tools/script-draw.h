@@ -86,6 +86,9 @@
  *   stroke RGB X0 Y0 X1 Y1 ...    STROKE of an open polyline
  *   ropstroke RGB ROPD X0 Y0 X1 Y1 ...
  *                                 the same with the ROP descriptor ROPD
+ *   dashstroke RGB ROPD ON OFF X0 Y0 X1 Y1 ...
+ *                                 the same dashed (STYLED): ON pixels
+ *                                 drawn, OFF not, running on along it
  *   bezier RGB ROPD X0 Y0 X1 Y1 ...
  *                                 STROKE of Bezier curves from X0,Y0
  *                                 (three points a curve: two control

@@ -9,9 +9,13 @@
  * viewer had, and the two pictures compared pixel by pixel; what stays
  * damage.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include <spice/enums.h>
 #include <spice/qxl_dev.h>
 
+#include "canvas-line.h"
 #include "qxl-cmd.h"
 #include "render.h"
 #include "render-replay.h"
@@ -208,21 +212,66 @@ test_pattern_callback(void)
 	render_free(r);
 }
 
-/* What the stroke callback was told. */
-static int nstroke, nsdamage, stroke_twice_px;
+/* What the stroke callback was told: calls, the pixels two lines paint,
+ * the lines (0: a path), the pixels of drawn that no line paints within
+ * its clip. */
+static int nstroke, nsdamage, stroke_twice_px, stroke_nlines, stroke_unlined;
 static uint8_t stroke_rop3;
+
+/* Each line stepped as the canvas steps it paints within its clip only
+ * pixels drawn; the pixels of drawn none paints: stroke_unlined. */
+static void
+check_lines(const pixman_region32_t *drawn, const struct render_line *l,
+    unsigned nlines)
+{
+	pixman_image_t *cov = pixman_image_create_bits(PIXMAN_a8, W, H, NULL,
+	    0);
+	uint8_t *p = (uint8_t *)pixman_image_get_data(cov);
+	int stride = pixman_image_get_stride(cov);
+	int32_t i, n, x, y;
+	unsigned k;
+
+	for (k = 0; k < nlines; k++) {
+		ASSERT_TRUE(pixman_region32_not_empty(
+		    (pixman_region32_t *)&l[k].rl_clip));
+		n = canvas_line_len(l[k].rl_x0, l[k].rl_y0, l[k].rl_x1,
+		    l[k].rl_y1);
+		for (i = 0; i < n; i++) {
+			canvas_line_pixel(l[k].rl_x0, l[k].rl_y0, l[k].rl_x1,
+			    l[k].rl_y1, i, &x, &y);
+			if (!pixman_region32_contains_point(
+			    (pixman_region32_t *)&l[k].rl_clip, x, y, NULL))
+				continue;
+			ASSERT_TRUE(pixman_region32_contains_point(
+			    (pixman_region32_t *)drawn, x, y, NULL));
+			p[y * stride + x] = 1;
+		}
+	}
+	stroke_unlined = 0;
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			stroke_unlined += pixman_region32_contains_point(
+			    (pixman_region32_t *)drawn, x, y, NULL) &&
+			    !p[y * stride + x];
+	pixman_image_unref(cov);
+}
 
 static void
 on_stroke(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const pixman_region32_t *twice,
-    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3)
+    const struct qxl_cmd_stroke *st, const struct render_line *lines,
+    unsigned nlines, uint32_t color, uint8_t rop3)
 {
 	pixman_region32_t out;
 	pixman_box32_t *b;
 	int i, n;
 
 	(void)arg;
-	(void)st;
+	ASSERT_TRUE((st == NULL) == (nlines > 0));
+	stroke_nlines = (int)nlines;
+	stroke_unlined = -1;
+	if (st == NULL)
+		check_lines(drawn, lines, nlines);
 	stroke_twice_px = 0;
 	if (twice != NULL) {
 		pixman_region32_init(&out);
@@ -334,22 +383,99 @@ test_stroke_callback(void)
 	d.stroke.nsegs = 1;
 	seg.flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
 	seg.count = 3;
+	ASSERT_INT_EQ(stroke_nlines, 0);
+	/* Dashed: the lines, whose pixels within their clips are the
+	 * dashes' (and in XOR with the pixels two dashes paint). */
 	d.stroke.line_flags = SPICE_LINE_FLAGS_STYLED;
 	d.stroke.nstyle = 2;
 	memcpy(d.stroke.style, style, sizeof(style));
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nsdamage, 2);
+	ASSERT_INT_EQ(nstroke, 7);
+	ASSERT_INT_EQ(nsdamage, 1);
+	ASSERT_INT_EQ(stroke_nlines, 2);
+	ASSERT_INT_EQ(stroke_unlined, 0);
+	seg.flags |= SPICE_PATH_CLOSE;
+	seg.count = 4;
+	pts[2].x = FX(1);
+	d.stroke.fore_mode = SPICE_ROPD_OP_XOR;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 8);
+	ASSERT_INT_EQ(stroke_nlines, 4);
+	ASSERT_INT_EQ(stroke_unlined, 0);
+	pts[2].x = FX(10);
+	seg.flags = SPICE_PATH_BEGIN | SPICE_PATH_END;
+	seg.count = 3;
+	d.stroke.fore_mode = SPICE_ROPD_OP_PUT;
 	d.stroke.line_flags = 0;
 	d.stroke.nstyle = 0;
+	/* A line leaving the primary: the one that does not, the other's
+	 * pixels in no line. */
 	pts[2].x = FX(W);
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nsdamage, 3);
+	ASSERT_INT_EQ(nstroke, 9);
+	ASSERT_INT_EQ(nsdamage, 1);
+	ASSERT_INT_EQ(stroke_nlines, 1);
+	ASSERT_TRUE(stroke_unlined > 0);
 	pts[2].x = FX(10);
 	seg.flags = SPICE_PATH_END;
 	t_ok(r, &d);		/* nothing drawn: no BEGIN */
-	ASSERT_INT_EQ(nstroke, 6);
-	ASSERT_INT_EQ(nsdamage, 3);
+	ASSERT_INT_EQ(nstroke, 9);
+	ASSERT_INT_EQ(nsdamage, 1);
 	render_free(r);
+}
+
+/* More dashed lines than RENDER_STROKE_MAX_LINES, or more dashes than
+ * RENDER_STROKE_MAX_BOXES: damage. */
+static void
+test_stroke_lines_caps(void)
+{
+	enum { N = RENDER_STROKE_MAX_LINES + 2 };
+	struct qxl_cmd_pointfix *pts = calloc(N, sizeof(*pts));
+	struct qxl_cmd_pathseg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 0,
+	    pts };
+	struct qxl_cmd_draw d = t_draw(QXL_DRAW_STROKE, 0, 0, W, H);
+	struct render *r = t_primary();
+	int32_t style[2] = { FX(1), FX(1) };
+	int i;
+
+	ASSERT_TRUE(pts != NULL);
+	for (i = 0; i < N; i++)
+		pts[i] = (struct qxl_cmd_pointfix){ FX(i % 2 ? W - 1 : 0),
+		    FX(1 + i % 3) };
+	render_set_damage(r, on_sdamage, NULL, NULL);
+	render_set_stroke(r, on_stroke);
+	nstroke = nsdamage = 0;
+	d.stroke.nsegs = 1;
+	d.stroke.segs = &seg;
+	d.stroke.points = pts;
+	d.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d.stroke.brush.color = 0xff123456;
+	d.stroke.fore_mode = SPICE_ROPD_OP_PUT;
+	d.stroke.line_flags = SPICE_LINE_FLAGS_STYLED;
+	d.stroke.nstyle = 2;
+	memcpy(d.stroke.style, style, sizeof(style));
+	d.stroke.style[0] = FX(8);	/* 5 dashes a line */
+	seg.count = RENDER_STROKE_MAX_LINES + 1;	/* as many as told */
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 1);
+	ASSERT_INT_EQ(stroke_nlines, RENDER_STROKE_MAX_LINES);
+	seg.count = N;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 1);
+	ASSERT_INT_EQ(nsdamage, 1);
+	/* About 20 dashes a line: 150 lines' are within the boxes' cap,
+	 * 220 lines' past it. */
+	d.stroke.style[0] = FX(1);
+	seg.count = 151;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 2);
+	ASSERT_INT_EQ(stroke_nlines, 150);
+	seg.count = 221;
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 2);
+	ASSERT_INT_EQ(nsdamage, 2);
+	render_free(r);
+	free(pts);
 }
 
 
@@ -672,6 +798,7 @@ main(void)
 	test_text_callback();
 	test_pattern_callback();
 	test_stroke_callback();
+	test_stroke_lines_caps();
 	test_blend_callback();
 	test_composite_callback();
 	test_text_composite();

@@ -17,6 +17,7 @@
 #include "display-draw.h"
 #include "display-out-int.h"
 #include "log.h"
+#include "qxl-cmd.h"
 
 /*
  * The ROP descriptor whose meaning in a FILL is rop3 (a function of the
@@ -414,32 +415,107 @@ dout_text(void *arg, const pixman_region32_t *area,
 	dout_forward(d, area, NULL, 0, &dd);
 }
 
+/* Is line l, a path of its own (bytes) clipped to its boxes, worth
+ * sending: no more than its pixels raw and a fill, 16 bytes a box? */
+static int
+dout_line_worth(const struct render_line *l, size_t bytes)
+{
+	int n = pixman_region32_n_rects((pixman_region32_t *)&l->rl_clip);
+
+	return n <= DOUT_MAX_FILL_RECTS &&
+	    bytes + (size_t)n * 16 <= 64 + l->rl_px * 4;
+}
+
+/*
+ * Lines of a stroke a viewer would not draw the same from its path
+ * (dashes, a line leaving the primary): each is sent as a path of its
+ * own (DRAW_STROKE) clipped to its dashes' boxes, under the path's rule
+ * (no more than its pixels raw and a fill, the clip's 16 bytes a box
+ * counted); the rest of drawn, and the pixels of the lines not sent,
+ * after them as damage.  Where a line's boxes hold another line's
+ * pixels, that line is sent too or damaged after, so what it said was
+ * exact there is made so.
+ */
+static void
+dout_stroke_lines(struct dout *d, const pixman_region32_t *drawn,
+    const pixman_region32_t *twice, const struct render_line *lines,
+    unsigned nlines, uint32_t color, uint8_t rop3)
+{
+	struct qxl_cmd_pointfix pts[2];
+	struct qxl_cmd_pathseg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 2,
+	    pts };
+	struct qxl_cmd_stroke st = { .nsegs = 1, .segs = &seg };
+	struct dout_draw dd = { .dd_color = color, .dd_ropd = dout_ropd(rop3),
+	    .dd_stroke = &st };
+	pixman_region32_t rest, mine;
+	pixman_region32_t *clip;
+	int exact = !render_rop3_uses(rop3, 1);
+	unsigned i;
+
+	pixman_region32_init(&rest);
+	pixman_region32_copy(&rest, (pixman_region32_t *)drawn);
+	pixman_region32_init(&mine);
+	for (i = 0; i < nlines; i++) {
+		if (!dout_line_worth(&lines[i], ddraw_stroke_size(&st)))
+			continue;	/* stays in rest */
+		clip = (pixman_region32_t *)&lines[i].rl_clip;
+		pixman_region32_intersect(&mine, clip,
+		    (pixman_region32_t *)drawn);
+		pts[0] = (struct qxl_cmd_pointfix){ lines[i].rl_x0 * 16,
+		    lines[i].rl_y0 * 16 };
+		pts[1] = (struct qxl_cmd_pointfix){ lines[i].rl_x1 * 16,
+		    lines[i].rl_y1 * 16 };
+		dd.dd_area = clip;
+		dout_forward(d, &mine, exact ? &mine : NULL, 0, &dd);
+		pixman_region32_subtract(&rest, &rest, &mine);
+	}
+	/* The pixels of lines not sent, wherever another's boxes held them. */
+	for (i = 0; i < nlines; i++)
+		if (!dout_line_worth(&lines[i], ddraw_stroke_size(&st))) {
+			pixman_region32_intersect(&mine, (pixman_region32_t *)
+			    &lines[i].rl_clip, (pixman_region32_t *)drawn);
+			pixman_region32_union(&rest, &rest, &mine);
+		}
+	if (twice != NULL)
+		pixman_region32_union(&rest, &rest, (pixman_region32_t *)twice);
+	if (pixman_region32_not_empty(&rest))
+		dout_damage(d, &rest);
+	pixman_region32_fini(&mine);
+	pixman_region32_fini(&rest);
+}
+
 /*
  * The render stroke callback: drawn (where the path crossed area) holds
  * rop3 of color and what was there.  Viewers are sent the path
  * (DRAW_STROKE) when the Path costs no more than the pixels drawn raw
  * and a DRAW_FILL (the least pixels cost), and at most
  * DOUT_MAX_DRAW_BYTES: a line's two points against each of its pixels;
- * then the pixels they paint otherwise (twice, at most
- * DOUT_MAX_TWICE_PX: an XOR crosshair's centre) as damage.
+ * or its lines, each on its own (dout_stroke_lines); then the pixels they
+ * paint otherwise (twice, at most DOUT_MAX_TWICE_PX: an XOR crosshair's
+ * centre) as damage.
  */
 void
 dout_stroke(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const pixman_region32_t *twice,
-    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3)
+    const struct qxl_cmd_stroke *st, const struct render_line *lines,
+    unsigned nlines, uint32_t color, uint8_t rop3)
 {
 	struct dout *d = arg;
 	pixman_region32_t *dr = (pixman_region32_t *)drawn;
 	struct dout_draw dd = { .dd_area = area, .dd_color = color,
 	    .dd_ropd = dout_ropd(rop3), .dd_stroke = st, .dd_fix = twice };
-	size_t bytes = ddraw_stroke_size(st);
+	size_t bytes = st != NULL ? ddraw_stroke_size(st) : 0;
 	uint64_t px = dout_region_px(drawn);
 
 	if (dout_on_stream(d, dr) || bytes > DOUT_MAX_DRAW_BYTES ||
-	    bytes > 64 + px * 4 || pixman_region32_n_rects(
-	    (pixman_region32_t *)area) > DOUT_MAX_FILL_RECTS ||
+	    bytes > 64 + px * 4 || (st != NULL && pixman_region32_n_rects(
+	    (pixman_region32_t *)area) > DOUT_MAX_FILL_RECTS) ||
 	    (twice != NULL && dout_region_px(twice) > DOUT_MAX_TWICE_PX)) {
 		dout_damage(d, drawn);
+		return;
+	}
+	if (st == NULL) {
+		dout_stroke_lines(d, drawn, twice, lines, nlines, color, rop3);
 		return;
 	}
 	dout_forward(d, drawn, render_rop3_uses(rop3, 1) ? NULL : drawn, 0,

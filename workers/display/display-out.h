@@ -134,13 +134,15 @@ void	 dout_text(void *arg, const pixman_region32_t *area,
 	    const struct qxl_cmd_text *t, uint32_t fore, const uint32_t *back);
 /* The render stroke callback (arg = the dout): a path was drawn
  * (render_stroke_fn).  A client with room in its window is sent it at
- * once (DRAW_STROKE) when that costs less than the pixels, and the
- * pixels its lines paint twice as damage; the others,
+ * once (DRAW_STROKE) when that costs less than the pixels, or its lines
+ * (each a DRAW_STROKE clipped to its dashes), and the pixels its lines
+ * paint twice as damage; the others,
  * paths across the video stream and WebSocket clients (spice-html5 draws
  * no strokes) get the pixels drawn as damage. */
 void	 dout_stroke(void *arg, const pixman_region32_t *area,
 	    const pixman_region32_t *drawn, const pixman_region32_t *twice,
-	    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3);
+	    const struct qxl_cmd_stroke *st, const struct render_line *lines,
+	    unsigned nlines, uint32_t color, uint8_t rop3);
 /* The render blend callback (arg = the dout): src was put over area with
  * a colour key or an alpha, stretched over bbox when not NULL
  * (render_blend_fn).  A client with room in its

@@ -19,10 +19,15 @@
  * stepped, so a huge line costs what it draws.
  *
  * What a viewer would draw the same from the path (render_stroke_fn) is
- * reported as a stroke, the rest as damage; with a raster operation
- * that painted twice is not painted once (an XOR rubber band, lines
- * crossing at a crosshair), with the pixels two lines paint, which a
- * viewer then gets as pixels.
+ * reported as a stroke.  Else (dashes, points off the primary), each
+ * line with both ends on the primary is reported with the boxes of its
+ * dashes: on a line's longer axis each pixel has a coordinate of its
+ * own, so the box of a run of its steps holds no other pixel of that
+ * line, and a viewer stepping the whole line through those boxes paints
+ * the dashes' pixels and no other.  The rest is damage.  With a raster
+ * operation that painted twice is not painted once (an XOR rubber band,
+ * lines crossing at a crosshair), the pixels two lines paint go with
+ * it, which a viewer then gets as pixels.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,8 +40,26 @@
 #define RENDER_BEZIER_DEPTH	16
 #define RENDER_BEZIER_PIECES	(1 << 16)
 
+/* A line as its pixels were plotted: its ends and its dashes' boxes
+ * (pn_boxes[pl_first..pl_first + pl_n)). */
+struct render_pen_line {
+	int32_t		 pl_x0, pl_y0, pl_x1, pl_y1;
+	unsigned	 pl_first;
+	unsigned	 pl_n;
+	uint64_t	 pl_px;
+};
+
 struct render_pen {
 	const struct qxl_cmd_stroke *pn_st;
+	int32_t		 pn_w;		/* the surface's size */
+	int32_t		 pn_h;
+	int		 pn_collect;	/* note lines (render_pen_line) */
+	int		 pn_lost;	/* ... more than the caps, or no
+					 * memory for them */
+	struct render_pen_line *pn_lines;	/* RENDER_STROKE_MAX_LINES */
+	unsigned	 pn_nlines;
+	pixman_box32_t	*pn_boxes;		/* RENDER_STROKE_MAX_BOXES */
+	unsigned	 pn_nboxes;
 	pixman_box32_t	 pn_ext;	/* the area's extents */
 	pixman_image_t	*pn_cov;	/* a1 over pn_ext: pixels drawn */
 	pixman_image_t	*pn_dup;	/* ... drawn again, or NULL */
@@ -88,14 +111,16 @@ render_a1_row(pixman_image_t *img, int32_t y)
 	    (size_t)y * (size_t)pixman_image_get_stride(img);
 }
 
-static void
+/* Plot a pixel of a line: 1, or 0 when it is outside the area's extents
+ * or in a gap between dashes. */
+static int
 render_plot(struct render_pen *pn, int32_t x, int32_t y, int64_t pos)
 {
 	uint8_t *line, bit;
 
 	if (x < pn->pn_ext.x1 || x >= pn->pn_ext.x2 || y < pn->pn_ext.y1 ||
 	    y >= pn->pn_ext.y2 || !render_dash_on(pn, pos))
-		return;
+		return 0;
 	x -= pn->pn_ext.x1;
 	y -= pn->pn_ext.y1;
 	line = render_a1_row(pn->pn_cov, y);
@@ -113,6 +138,69 @@ render_plot(struct render_pen *pn, int32_t x, int32_t y, int64_t pos)
 			render_a1_row(pn->pn_dup, y)[x >> 3] |= bit;
 	}
 	line[x >> 3] |= bit;
+	return 1;
+}
+
+/* The line about to be stepped from the current point to (x, y) as a
+ * line a viewer may be sent (both ends on the surface), or NULL. */
+static struct render_pen_line *
+render_note_line(struct render_pen *pn, int32_t x, int32_t y)
+{
+	struct render_pen_line *pl;
+
+	if (!pn->pn_collect || pn->pn_lost || pn->pn_x < 0 || pn->pn_y < 0 ||
+	    pn->pn_x >= pn->pn_w || pn->pn_y >= pn->pn_h || x < 0 || y < 0 ||
+	    x >= pn->pn_w || y >= pn->pn_h)
+		return NULL;
+	if (pn->pn_lines == NULL && ((pn->pn_lines = calloc(
+	    RENDER_STROKE_MAX_LINES, sizeof(*pn->pn_lines))) == NULL ||
+	    (pn->pn_boxes = calloc(RENDER_STROKE_MAX_BOXES,
+	    sizeof(*pn->pn_boxes))) == NULL)) {
+		pn->pn_lost = 1;
+		return NULL;
+	}
+	if (pn->pn_nlines == RENDER_STROKE_MAX_LINES) {
+		pn->pn_lost = 1;
+		return NULL;
+	}
+	pl = &pn->pn_lines[pn->pn_nlines];
+	*pl = (struct render_pen_line){ .pl_x0 = pn->pn_x, .pl_y0 = pn->pn_y,
+	    .pl_x1 = x, .pl_y1 = y, .pl_first = pn->pn_nboxes };
+	return pl;
+}
+
+/* Pixel (x, y) of line pl, plotted (on) or not: a run of plotted steps
+ * is one box; *open says whether the last box is still growing. */
+static void
+render_note_pixel(struct render_pen *pn, struct render_pen_line *pl,
+    int32_t x, int32_t y, int on, int *open)
+{
+	pixman_box32_t *b;
+
+	if (!on) {
+		*open = 0;
+		return;
+	}
+	if (*open) {
+		b = &pn->pn_boxes[pn->pn_nboxes - 1];
+		if (x < b->x1)
+			b->x1 = x;
+		if (x >= b->x2)
+			b->x2 = x + 1;
+		if (y < b->y1)
+			b->y1 = y;
+		if (y >= b->y2)
+			b->y2 = y + 1;
+	} else if (pn->pn_nboxes == RENDER_STROKE_MAX_BOXES) {
+		pn->pn_lost = 1;
+		return;
+	} else {
+		pn->pn_boxes[pn->pn_nboxes++] = (pixman_box32_t){ x, y,
+		    x + 1, y + 1 };
+		pl->pl_n++;
+		*open = 1;
+	}
+	pl->pl_px++;
 }
 
 /* a / b for b > 0 rounded to the nearest, a half away from zero unless
@@ -165,15 +253,23 @@ render_line_to(struct render_pen *pn, int32_t x, int32_t y)
 	/* X's octants with the bias: x major and decreasing, or y major
 	 * (equal counts as y) and decreasing. */
 	int bias = llabs(dx) > llabs(dy) ? dx < 0 : dy < 0;
+	struct render_pen_line *pl = render_note_line(pn, x, y);
+	int32_t px, py;
+	int on, open = 0;
 
 	render_clip_steps(pn->pn_x, dx, n, pn->pn_ext.x1, pn->pn_ext.x2, &i0,
 	    &i1);
 	render_clip_steps(pn->pn_y, dy, n, pn->pn_ext.y1, pn->pn_ext.y2, &i0,
 	    &i1);
-	for (i = i0; i < i1; i++)
-		render_plot(pn, (int32_t)(pn->pn_x + render_div_round(i * dx,
-		    n, bias)), (int32_t)(pn->pn_y + render_div_round(i * dy, n,
-		    bias)), pn->pn_dashpos + i);
+	for (i = i0; i < i1; i++) {
+		px = (int32_t)(pn->pn_x + render_div_round(i * dx, n, bias));
+		py = (int32_t)(pn->pn_y + render_div_round(i * dy, n, bias));
+		on = render_plot(pn, px, py, pn->pn_dashpos + i);
+		if (pl != NULL)
+			render_note_pixel(pn, pl, px, py, on, &open);
+	}
+	if (pl != NULL && pl->pl_n > 0 && !pn->pn_lost)
+		pn->pn_nlines++;
 	pn->pn_dashpos += n;
 	pn->pn_x = x;
 	pn->pn_y = y;
@@ -302,23 +398,20 @@ render_path(struct render_pen *pn)
  * Would SPICE's canvas draw the same pixels from the path (but where two
  * lines paint a pixel, which it paints once per line)?  Its lines
  * are X's zero-width lines, which the stepping above follows; its
- * curves are flattened as above unless one was cut short (deep); not
- * its dashes (X's wide dash code);
+ * curves are flattened as above unless one was cut short (render_pen's
+ * pn_deep, known once stepped); not its dashes (X's wide dash code);
  * points before a BEGIN start a polyline there, where they are left out
  * here; and its int arithmetic is only safe for points on the surface.
  */
 static int
-render_stroke_as_drawn(pixman_image_t *dst, const struct qxl_cmd_stroke *st,
-    const struct render_brush *brush, int deep)
+render_stroke_path_ok(pixman_image_t *dst, const struct qxl_cmd_stroke *st)
 {
 	int32_t w = pixman_image_get_width(dst), h = pixman_image_get_height(dst);
 	const struct qxl_cmd_pathseg *seg;
 	uint32_t i, k;
 	int open = 0, x, y;
 
-	if (pixman_image_get_format(dst) != PIXMAN_x8r8g8b8 ||
-	    brush->rb_type == SPICE_BRUSH_TYPE_PATTERN ||
-	    (st->line_flags & SPICE_LINE_FLAGS_STYLED) || deep)
+	if (st->line_flags & SPICE_LINE_FLAGS_STYLED)
 		return 0;
 	for (i = 0; i < st->nsegs; i++) {
 		seg = &st->segs[i];
@@ -369,22 +462,101 @@ render_stroke_twice(const struct render_pen *pn, pixman_region32_t *lines,
 	return 0;
 }
 
+/* The lines pn noted, each clipped to area, into lines: how many (0:
+ * none left, or no memory for a clip). */
+static unsigned
+render_stroke_lines(const struct render_pen *pn, pixman_region32_t *area,
+    struct render_line *lines)
+{
+	const struct render_pen_line *pl;
+	struct render_line *rl;
+	unsigned i, n = 0;
+
+	for (i = 0; i < pn->pn_nlines; i++) {
+		pl = &pn->pn_lines[i];
+		rl = &lines[n];
+		if (!pixman_region32_init_rects(&rl->rl_clip,
+		    &pn->pn_boxes[pl->pl_first], (int)pl->pl_n))
+			goto nomem;
+		pixman_region32_intersect(&rl->rl_clip, &rl->rl_clip, area);
+		if (!pixman_region32_not_empty(&rl->rl_clip)) {
+			pixman_region32_fini(&rl->rl_clip);
+			continue;
+		}
+		rl->rl_x0 = pl->pl_x0;
+		rl->rl_y0 = pl->pl_y0;
+		rl->rl_x1 = pl->pl_x1;
+		rl->rl_y1 = pl->pl_y1;
+		rl->rl_px = pl->pl_px;
+		n++;
+	}
+	return n;
+nomem:
+	while (n > 0)
+		pixman_region32_fini(&lines[--n].rl_clip);
+	return 0;
+}
+
+/* Tell r's stroke callback of what pn drew (lines, within area), as a
+ * path or as lines: 1, or 0 when it is to be damage. */
+static int
+render_stroke_tell(struct render *r, const struct render_pen *pn,
+    pixman_region32_t *area, pixman_region32_t *lines, int path,
+    const struct render_brush *brush, uint8_t rop3)
+{
+	struct render_line *rl = NULL;
+	pixman_region32_t twice;
+	unsigned i, n = 0;
+	int dup;
+
+	if (pn->pn_nomem || (path && pn->pn_deep))
+		return 0;
+	if (!path && (pn->pn_lost || pn->pn_nlines == 0 ||
+	    (rl = calloc(pn->pn_nlines, sizeof(*rl))) == NULL ||
+	    (n = render_stroke_lines(pn, area, rl)) == 0)) {
+		free(rl);
+		return 0;
+	}
+	dup = render_stroke_twice(pn, lines, rop3, &twice);
+	r->r_stroke(r->r_arg, area, lines, dup ? &twice : NULL,
+	    path ? pn->pn_st : NULL, rl, n, brush->rb_type ==
+	    SPICE_BRUSH_TYPE_SOLID ? brush->rb_color & 0xffffff : 0, rop3);
+	if (dup)
+		pixman_region32_fini(&twice);
+	for (i = 0; i < n; i++)
+		pixman_region32_fini(&rl[i].rl_clip);
+	free(rl);
+	return 1;
+}
+
 int
 render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
     const struct qxl_cmd_stroke *st, const struct render_brush *brush,
     struct spd_err *err)
 {
 	struct render_pen pn = { .pn_st = st };
-	pixman_region32_t lines, twice;
+	pixman_region32_t lines;
 	pixman_image_t *dst;
 	unsigned i;
 	uint8_t rop3;
-	int rc, dup;
+	int rc, tell, path = 0;
 
 	if ((dst = render_surface(r, surface)) == NULL)
 		return spd_err_set(err, "surface %u does not exist", surface);
 	if (!pixman_region32_not_empty(area))
 		return 0;
+	/* A viewer is told of strokes on an xRGB primary in a solid
+	 * colour: of the path when it would draw the same, else of the
+	 * lines noted while they are stepped. */
+	tell = surface == 0 && r->r_stroke != NULL &&
+	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8 &&
+	    brush->rb_type != SPICE_BRUSH_TYPE_PATTERN;
+	if (tell) {
+		path = render_stroke_path_ok(dst, st);
+		pn.pn_collect = !path;
+		pn.pn_w = pixman_image_get_width(dst);
+		pn.pn_h = pixman_image_get_height(dst);
+	}
 	pn.pn_ext = *pixman_region32_extents(area);
 	if ((pn.pn_cov = pixman_image_create_bits(PIXMAN_a1,
 	    pn.pn_ext.x2 - pn.pn_ext.x1, pn.pn_ext.y2 - pn.pn_ext.y1, NULL,
@@ -402,21 +574,14 @@ render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
 	rop3 = render_ropd_to_rop3(st->fore_mode, 1, SPICE_ROPD_INVERS_BRUSH,
 	    SPICE_ROPD_INVERS_DEST);
 	if ((rc = render_rop3_draw(r, surface, &lines, brush, NULL, NULL,
-	    NULL, 0, rop3, err)) == 0 && pixman_region32_not_empty(&lines)) {
-		if (surface == 0 && r->r_stroke != NULL && !pn.pn_nomem &&
-		    render_stroke_as_drawn(dst, st, brush, pn.pn_deep)) {
-			dup = render_stroke_twice(&pn, &lines, rop3, &twice);
-			r->r_stroke(r->r_arg, area, &lines, dup ? &twice :
-			    NULL, st, brush->rb_type ==
-			    SPICE_BRUSH_TYPE_SOLID ? brush->rb_color &
-			    0xffffff : 0, rop3);
-			if (dup)
-				pixman_region32_fini(&twice);
-		} else
-			render_report(r, surface, &lines);
-	}
+	    NULL, 0, rop3, err)) == 0 && pixman_region32_not_empty(&lines) &&
+	    !(tell && render_stroke_tell(r, &pn, area, &lines, path, brush,
+	    rop3)))
+		render_report(r, surface, &lines);
 	if (pn.pn_dup != NULL)
 		pixman_image_unref(pn.pn_dup);
+	free(pn.pn_lines);
+	free(pn.pn_boxes);
 	pixman_region32_fini(&lines);
 	return rc;
 }

@@ -86,19 +86,36 @@ typedef void (*render_text_fn)(void *arg, const pixman_region32_t *area,
 
 /* Stroke callback: drawn (never empty, within area) of the (xRGB)
  * primary now holds rop3 of the solid colour (0xRRGGBB) and what it held
- * (a function of the brush and the destination) where the path st
- * (struct qxl_cmd_stroke, parsed: lines and Bezier curves, no dashes,
- * every point on the primary) crosses area, drawn as SPICE's canvas
- * draws it (X's zero-width lines), but for twice (NULL: none; else never
- * empty, within drawn): pixels two lines paint, which the canvas paints
- * once per line and the worker once, told when rop3 painted twice is
- * not rop3 painted once (XOR, INVERS).  A viewer can be sent the path
- * instead of pixels, and then twice's pixels.  st and the regions belong
- * to render. */
+ * (a function of the brush and the destination), drawn as SPICE's canvas
+ * draws lines (X's zero-width lines), but for twice (NULL: none; else
+ * never empty, within drawn): pixels two lines paint, which the canvas
+ * paints once per line and the worker once, told when rop3 painted twice
+ * is not rop3 painted once (XOR, INVERS).  Either (st not NULL) the path
+ * st (struct qxl_cmd_stroke, parsed: lines and Bezier curves, no dashes,
+ * every point on the primary) crossing area is what the canvas would
+ * draw, or (st NULL) it would not (dashes, points off the primary or
+ * before a BEGIN) and nlines lines (1..RENDER_STROKE_MAX_LINES) are what a
+ * viewer can draw instead: each line's own pixels in its clip are the
+ * ones drawn there, and the pixels of drawn in no line's clip (a line
+ * leaving the primary) are not in a line.  A viewer can be sent the path,
+ * or lines, instead of pixels, and then twice's pixels.  st, lines and
+ * the regions belong to render. */
+#define RENDER_STROKE_MAX_LINES	256
+#define RENDER_STROKE_MAX_BOXES	4096
+struct render_line {
+	int32_t		 rl_x0;		/* from, on the primary */
+	int32_t		 rl_y0;
+	int32_t		 rl_x1;		/* to (its last pixel not drawn) */
+	int32_t		 rl_y1;
+	pixman_region32_t rl_clip;	/* boxes of its dashes within area,
+					 * never empty */
+	uint64_t	 rl_px;		/* its pixels there */
+};
 struct qxl_cmd_stroke;
 typedef void (*render_stroke_fn)(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const pixman_region32_t *twice,
-    const struct qxl_cmd_stroke *st, uint32_t color, uint8_t rop3);
+    const struct qxl_cmd_stroke *st, const struct render_line *lines,
+    unsigned nlines, uint32_t color, uint8_t rop3);
 
 /* Blend callback: area (never empty, within it) of the (xRGB) primary
  * now holds src put over what it held: with bbox NULL, src's pixel 0,0
@@ -274,9 +291,10 @@ void	 render_set_fill(struct render *, render_fill_fn fill);
  * (its back area alone, without a fore brush, is a fill); NULL: as
  * damage. */
 void	 render_set_text(struct render *, render_text_fn text);
-/* Report STROKE on the primary that a viewer would draw the same from
- * its path (render_stroke_fn) to stroke, with render_set_damage's arg,
- * instead of as damage; NULL: as damage. */
+/* Report STROKE on the primary in a solid colour (render_stroke_fn) to
+ * stroke, with render_set_damage's arg, its path when a viewer would draw
+ * the same from it, else its lines, instead of as damage; NULL: as
+ * damage. */
 void	 render_set_stroke(struct render *, render_stroke_fn stroke);
 /* Report TRANSPARENT and ALPHA_BLEND (without DEST_HAS_ALPHA) on an xRGB
  * primary, unscaled or scaled up (in pixels in all) with a bbox on the

@@ -11,7 +11,7 @@ A script-producer (tests/tools) draws random batches of every draw type
 it knows (fills with ROPs and patterns, copies, photographs, bitmaps of
 one colour, moves, colour keys, alpha blends, composites, stretches and
 transforms of each, raster
-operations, compressed images, strings, lines) on a 320x240 primary,
+operations, compressed images, strings, lines, dashed too) on a 320x240 primary,
 and makes, draws on, copies from and destroys off-screen surfaces.  spice-gtk watches the
 whole time (asking for auto_lz: a GLZ window fills for minutes, by
 design, and would read as growth); raw viewers (LZ4 with composites, no LZ4, a tiny pixmap
@@ -194,9 +194,14 @@ def draw_line(rng, surfaces=True):
         return "textback %d %d %s %06x" % (x, max(y, 12), rgb, rng.randrange(1 << 24))
     if kind == 20:
         pts = " ".join("%d %d" % (rng.randrange(W), rng.randrange(H)) for _ in range(4))
-        k = rng.randrange(3)
+        k = rng.randrange(4)
         if k == 0:
             return "ropstroke %s %x %s" % (rgb, rng.choice((0x40, 0x10, 0x20, 0x200)), pts)
+        if k == 3:
+            # Dashed, some points off the picture.
+            return "dashstroke %s %x %d %d %s %d %d" % (
+                rgb, rng.choice((8, 0x40, 0x200)), rng.randrange(1, 12), rng.randrange(1, 6),
+                pts, rng.randrange(-20, W + 20), rng.randrange(H))
         if k == 1:
             # Two curves from the first point (some off the picture).
             return "bezier %s %x %s %d %d %d %d %d %d" % (

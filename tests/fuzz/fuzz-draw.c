@@ -18,9 +18,10 @@
  * colours of 24 bits, whose DRAW_TEXT body display-draw.c writes at its
  * size; a stroke of lines without dashes in a colour whatever was there,
  * the pixels two lines paint within what it drew, its DRAW_STROKE body
- * at its size, or its lines, each with both ends on the primary and
- * stepped as the canvas steps it painting within its clip only pixels
- * drawn; a copy, a colour key or a blend from an off-screen
+ * at its size, through an area of one rectangle a band, or its lines,
+ * each with both ends on the primary and stepped as the canvas steps it
+ * painting within its clip only pixels drawn, all of them kept by the
+ * canvas's clipping; a copy, a colour key or a blend from an off-screen
  * surface as render_surface_copy_fn and _blend_fn say, a drawing on one
  * within it); nothing
  * leaks.
@@ -145,7 +146,8 @@ fuzz_text(void *arg, const pixman_region32_t *area,
 }
 
 /* Line l's pixels in its clip are ones drawn (a viewer stepping the
- * whole line through its clip paints no other), at most l's count. */
+ * whole line through its clip paints no other), at most l's count, and
+ * the canvas's clipping keeps them all. */
 static void
 fuzz_line(const struct render_line *l, const pixman_region32_t *area,
     const pixman_region32_t *drawn)
@@ -164,6 +166,8 @@ fuzz_line(const struct render_line *l, const pixman_region32_t *area,
 	    (pixman_region32_t *)area);
 	FUZZ_CHECK(!pixman_region32_not_empty(&out));
 	pixman_region32_fini(&out);
+	FUZZ_CHECK(canvas_line_clipped_whole(l->rl_x0, l->rl_y0, l->rl_x1,
+	    l->rl_y1, (pixman_region32_t *)&l->rl_clip));
 	n = canvas_line_len(l->rl_x0, l->rl_y0, l->rl_x1, l->rl_y1);
 	for (i = 0; i < n; i++) {
 		canvas_line_pixel(l->rl_x0, l->rl_y0, l->rl_x1, l->rl_y1, i,
@@ -181,13 +185,15 @@ fuzz_line(const struct render_line *l, const pixman_region32_t *area,
 static void
 fuzz_stroke(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const pixman_region32_t *twice,
-    const struct qxl_cmd_stroke *st, const struct render_line *lines,
-    unsigned nlines, uint32_t color, uint8_t rop3)
+    const struct qxl_cmd_stroke *st, const struct render_stroke_lines *lines,
+    uint32_t color, uint8_t rop3)
 {
 	unsigned fn = (rop3 & 3) | ((rop3 >> 2) & 0xc);
+	const pixman_box32_t *b;
 	pixman_region32_t out;
 	struct obuf ob;
 	uint32_t i;
+	int k, nb;
 
 	fuzz_inside(area);
 	fuzz_inside(drawn);
@@ -210,12 +216,24 @@ fuzz_stroke(void *arg, const pixman_region32_t *area,
 	FUZZ_CHECK(fn != 0xa && rop3 == ((fn & 3) | (fn & 3) << 2 |
 	    (fn & 0xc) << 2 | (fn & 0xc) << 4));
 	if (st == NULL) {
-		FUZZ_CHECK(nlines > 0 && nlines <= RENDER_STROKE_MAX_LINES);
-		for (i = 0; i < nlines; i++)
-			fuzz_line(&lines[i], area, drawn);
+		FUZZ_CHECK(lines->sl_n > 0 &&
+		    lines->sl_n <= RENDER_STROKE_MAX_LINES);
+		for (i = 0; i < lines->sl_n; i++)
+			fuzz_line(&lines->sl_line[i], area, drawn);
+		if (lines->sl_loose != NULL) {
+			pixman_region32_init(&out);
+			pixman_region32_subtract(&out, (pixman_region32_t *)
+			    lines->sl_loose, (pixman_region32_t *)drawn);
+			FUZZ_CHECK(!pixman_region32_not_empty(&out));
+			pixman_region32_fini(&out);
+		}
 		return;
 	}
-	FUZZ_CHECK(lines == NULL && nlines == 0);
+	FUZZ_CHECK(lines == NULL);
+	/* A path only through an area of one rectangle a band. */
+	b = pixman_region32_rectangles((pixman_region32_t *)area, &nb);
+	for (k = 1; k < nb; k++)
+		FUZZ_CHECK(b[k].y1 != b[k - 1].y1);
 	FUZZ_CHECK(!(st->line_flags & SPICE_LINE_FLAGS_STYLED));
 	for (i = 0; i < st->nsegs; i++)
 		FUZZ_CHECK(st->segs[i].count > 0);

@@ -215,15 +215,19 @@ test_pattern_callback(void)
 /* What the stroke callback was told: calls, the pixels two lines paint,
  * the lines (0: a path), the pixels of drawn that no line paints within
  * its clip. */
-static int nstroke, nsdamage, stroke_twice_px, stroke_nlines, stroke_unlined;
+static int nstroke, nsdamage, stroke_twice_px, stroke_nlines, stroke_unlined,
+    stroke_loose;
 static uint8_t stroke_rop3;
 
 /* Each line stepped as the canvas steps it paints within its clip only
- * pixels drawn; the pixels of drawn none paints: stroke_unlined. */
+ * pixels drawn; the pixels of drawn none paints and not loose:
+ * stroke_unlined (loose within drawn). */
 static void
-check_lines(const pixman_region32_t *drawn, const struct render_line *l,
-    unsigned nlines)
+check_lines(const pixman_region32_t *drawn,
+    const struct render_stroke_lines *sl)
 {
+	const struct render_line *l = sl->sl_line;
+	unsigned nlines = sl->sl_n;
 	pixman_image_t *cov = pixman_image_create_bits(PIXMAN_a8, W, H, NULL,
 	    0);
 	uint8_t *p = (uint8_t *)pixman_image_get_data(cov);
@@ -234,6 +238,9 @@ check_lines(const pixman_region32_t *drawn, const struct render_line *l,
 	for (k = 0; k < nlines; k++) {
 		ASSERT_TRUE(pixman_region32_not_empty(
 		    (pixman_region32_t *)&l[k].rl_clip));
+		ASSERT_TRUE(canvas_line_clipped_whole(l[k].rl_x0, l[k].rl_y0,
+		    l[k].rl_x1, l[k].rl_y1, (pixman_region32_t *)
+		    &l[k].rl_clip));
 		n = canvas_line_len(l[k].rl_x0, l[k].rl_y0, l[k].rl_x1,
 		    l[k].rl_y1);
 		for (i = 0; i < n; i++) {
@@ -249,29 +256,40 @@ check_lines(const pixman_region32_t *drawn, const struct render_line *l,
 	}
 	stroke_unlined = 0;
 	for (y = 0; y < H; y++)
-		for (x = 0; x < W; x++)
+		for (x = 0; x < W; x++) {
+			if (sl->sl_loose != NULL &&
+			    pixman_region32_contains_point((pixman_region32_t *)
+			    sl->sl_loose, x, y, NULL)) {
+				ASSERT_TRUE(pixman_region32_contains_point(
+				    (pixman_region32_t *)drawn, x, y, NULL));
+				continue;
+			}
 			stroke_unlined += pixman_region32_contains_point(
 			    (pixman_region32_t *)drawn, x, y, NULL) &&
 			    !p[y * stride + x];
+		}
 	pixman_image_unref(cov);
 }
 
 static void
 on_stroke(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const pixman_region32_t *twice,
-    const struct qxl_cmd_stroke *st, const struct render_line *lines,
-    unsigned nlines, uint32_t color, uint8_t rop3)
+    const struct qxl_cmd_stroke *st, const struct render_stroke_lines *lines,
+    uint32_t color, uint8_t rop3)
 {
 	pixman_region32_t out;
 	pixman_box32_t *b;
 	int i, n;
 
 	(void)arg;
-	ASSERT_TRUE((st == NULL) == (nlines > 0));
-	stroke_nlines = (int)nlines;
+	ASSERT_TRUE((st == NULL) != (lines == NULL));
+	stroke_nlines = lines != NULL ? (int)lines->sl_n : 0;
+	stroke_loose = lines != NULL && lines->sl_loose != NULL;
 	stroke_unlined = -1;
-	if (st == NULL)
-		check_lines(drawn, lines, nlines);
+	if (st == NULL) {
+		ASSERT_TRUE(lines->sl_n > 0);
+		check_lines(drawn, lines);
+	}
 	stroke_twice_px = 0;
 	if (twice != NULL) {
 		pixman_region32_init(&out);
@@ -286,9 +304,11 @@ on_stroke(void *arg, const pixman_region32_t *area,
 		ASSERT_TRUE(stroke_twice_px > 0);
 	}
 	ASSERT_TRUE(pixman_region32_not_empty((pixman_region32_t *)drawn));
-	ASSERT_TRUE(pixman_region32_contains_rectangle(
-	    (pixman_region32_t *)area, pixman_region32_extents(
-	    (pixman_region32_t *)drawn)) == PIXMAN_REGION_IN);
+	pixman_region32_init(&out);
+	pixman_region32_subtract(&out, (pixman_region32_t *)drawn,
+	    (pixman_region32_t *)area);
+	ASSERT_TRUE(!pixman_region32_not_empty(&out));
+	pixman_region32_fini(&out);
 	ASSERT_INT_EQ(color, 0x123456);
 	stroke_rop3 = rop3;
 	nstroke++;
@@ -409,13 +429,14 @@ test_stroke_callback(void)
 	d.stroke.line_flags = 0;
 	d.stroke.nstyle = 0;
 	/* A line leaving the primary: the one that does not, the other's
-	 * pixels in no line. */
+	 * pixels loose. */
 	pts[2].x = FX(W);
 	t_ok(r, &d);
 	ASSERT_INT_EQ(nstroke, 9);
 	ASSERT_INT_EQ(nsdamage, 1);
 	ASSERT_INT_EQ(stroke_nlines, 1);
-	ASSERT_TRUE(stroke_unlined > 0);
+	ASSERT_INT_EQ(stroke_unlined, 0);
+	ASSERT_INT_EQ(stroke_loose, 1);
 	pts[2].x = FX(10);
 	seg.flags = SPICE_PATH_END;
 	t_ok(r, &d);		/* nothing drawn: no BEGIN */
@@ -424,29 +445,42 @@ test_stroke_callback(void)
 	render_free(r);
 }
 
-/* More dashed lines than RENDER_STROKE_MAX_LINES, or more dashes than
- * RENDER_STROKE_MAX_BOXES: damage. */
+/* Lines the canvas would clip wrong: it clips a line's spans (a row's
+ * run of pixels) to a clip in place, and a span cut in two is written
+ * over the next before that is read.  A dashed shallow line, whose gaps
+ * fall inside its rows, is loose beside a horizontal one, whose one span
+ * is cut however often; a solid path through a clip of two rectangles
+ * side by side goes as lines, loose where a row crosses from one to the
+ * other, and a steep line (spans of a pixel) is kept through both. */
 static void
-test_stroke_lines_caps(void)
+test_stroke_lines_kept(void)
 {
-	enum { N = RENDER_STROKE_MAX_LINES + 2 };
-	struct qxl_cmd_pointfix *pts = calloc(N, sizeof(*pts));
-	struct qxl_cmd_pathseg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 0,
-	    pts };
+	struct qxl_cmd_pointfix pts[4] = { { FX(0), FX(2) }, { FX(39), FX(2) },
+	    { FX(0), FX(10) }, { FX(39), FX(14) } };
+	struct qxl_cmd_pathseg segs[2] = {
+	    { SPICE_PATH_BEGIN | SPICE_PATH_END, 2, pts },
+	    { SPICE_PATH_BEGIN | SPICE_PATH_END, 2, pts + 2 } };
+	struct qxl_cmd_rect clip[2] = { { 0, 0, 20, 30 }, { 21, 0, 40, 30 } };
 	struct qxl_cmd_draw d = t_draw(QXL_DRAW_STROKE, 0, 0, W, H);
 	struct render *r = t_primary();
-	int32_t style[2] = { FX(1), FX(1) };
-	int i;
+	int32_t style[2] = { FX(2), FX(1) };
 
-	ASSERT_TRUE(pts != NULL);
-	for (i = 0; i < N; i++)
-		pts[i] = (struct qxl_cmd_pointfix){ FX(i % 2 ? W - 1 : 0),
-		    FX(1 + i % 3) };
+	pixman_region32_t two;
+	pixman_box32_t side[2] = { { 0, 0, 20, 30 }, { 21, 0, 40, 30 } };
+
+	/* The model of the canvas's clipping (canvas-line.c) loses the
+	 * shallow line's rows after the one cut in two, not the steep
+	 * line's nor a horizontal one's. */
+	pixman_region32_init_rects(&two, side, 2);
+	ASSERT_TRUE(!canvas_line_clipped_whole(0, 10, 39, 14, &two));
+	ASSERT_TRUE(canvas_line_clipped_whole(15, 0, 25, 29, &two));
+	ASSERT_TRUE(canvas_line_clipped_whole(0, 10, 39, 10, &two));
+	pixman_region32_fini(&two);
 	render_set_damage(r, on_sdamage, NULL, NULL);
 	render_set_stroke(r, on_stroke);
 	nstroke = nsdamage = 0;
-	d.stroke.nsegs = 1;
-	d.stroke.segs = &seg;
+	d.stroke.nsegs = 2;
+	d.stroke.segs = segs;
 	d.stroke.points = pts;
 	d.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
 	d.stroke.brush.color = 0xff123456;
@@ -454,30 +488,88 @@ test_stroke_lines_caps(void)
 	d.stroke.line_flags = SPICE_LINE_FLAGS_STYLED;
 	d.stroke.nstyle = 2;
 	memcpy(d.stroke.style, style, sizeof(style));
-	d.stroke.style[0] = FX(8);	/* 5 dashes a line */
-	seg.count = RENDER_STROKE_MAX_LINES + 1;	/* as many as told */
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 1);
+	ASSERT_INT_EQ(stroke_nlines, 1);
+	ASSERT_INT_EQ(stroke_loose, 1);
+	ASSERT_INT_EQ(stroke_unlined, 0);
+	/* Solid through two rectangles side by side. */
+	d.stroke.line_flags = 0;
+	d.stroke.nstyle = 0;
+	d.clip_type = SPICE_CLIP_TYPE_RECTS;
+	d.clip = clip;
+	d.nclip = 2;
+	d.stroke.nsegs = 1;
+	d.stroke.segs = &segs[1];
+	t_ok(r, &d);		/* loose only: damage */
+	ASSERT_INT_EQ(nstroke, 1);
+	ASSERT_INT_EQ(nsdamage, 1);
+	pts[2] = (struct qxl_cmd_pointfix){ FX(15), FX(0) };
+	pts[3] = (struct qxl_cmd_pointfix){ FX(25), FX(29) };
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 2);
+	ASSERT_INT_EQ(stroke_nlines, 1);
+	ASSERT_INT_EQ(stroke_loose, 0);
+	ASSERT_INT_EQ(stroke_unlined, 0);
+	render_free(r);
+}
+
+/* More dashed lines than RENDER_STROKE_MAX_LINES, or more dashes than
+ * RENDER_STROKE_MAX_BOXES: damage. */
+static void
+test_stroke_lines_caps(void)
+{
+	enum { N = RENDER_STROKE_MAX_LINES + 1 };
+	struct qxl_cmd_pointfix *pts = calloc(2 * N, sizeof(*pts));
+	struct qxl_cmd_pathseg *segs = calloc(N, sizeof(*segs));
+	struct qxl_cmd_draw d = t_draw(QXL_DRAW_STROKE, 0, 0, W, H);
+	struct render *r = t_primary();
+	int32_t style[2] = { FX(8), FX(1) };
+	int i;
+
+	/* Subpaths of a horizontal line each (one span each: kept). */
+	ASSERT_TRUE(pts != NULL && segs != NULL);
+	for (i = 0; i < N; i++) {
+		pts[2 * i] = (struct qxl_cmd_pointfix){ 0, FX(i % H) };
+		pts[2 * i + 1] = (struct qxl_cmd_pointfix){ FX(W - 1),
+		    FX(i % H) };
+		segs[i] = (struct qxl_cmd_pathseg){ SPICE_PATH_BEGIN |
+		    SPICE_PATH_END, 2, &pts[2 * i] };
+	}
+	render_set_damage(r, on_sdamage, NULL, NULL);
+	render_set_stroke(r, on_stroke);
+	nstroke = nsdamage = 0;
+	d.stroke.segs = segs;
+	d.stroke.points = pts;
+	d.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	d.stroke.brush.color = 0xff123456;
+	d.stroke.fore_mode = SPICE_ROPD_OP_PUT;
+	d.stroke.line_flags = SPICE_LINE_FLAGS_STYLED;
+	d.stroke.nstyle = 2;
+	memcpy(d.stroke.style, style, sizeof(style));
+	d.stroke.nsegs = RENDER_STROKE_MAX_LINES;	/* 5 dashes a line */
 	t_ok(r, &d);
 	ASSERT_INT_EQ(nstroke, 1);
 	ASSERT_INT_EQ(stroke_nlines, RENDER_STROKE_MAX_LINES);
-	seg.count = N;
+	d.stroke.nsegs = N;
 	t_ok(r, &d);
 	ASSERT_INT_EQ(nstroke, 1);
 	ASSERT_INT_EQ(nsdamage, 1);
-	/* About 20 dashes a line: 150 lines' are within the boxes' cap,
-	 * 220 lines' past it. */
+	/* 20 dashes a line: 150 lines' are within the boxes' cap, 220
+	 * lines' past it. */
 	d.stroke.style[0] = FX(1);
-	seg.count = 151;
+	d.stroke.nsegs = 150;
 	t_ok(r, &d);
 	ASSERT_INT_EQ(nstroke, 2);
 	ASSERT_INT_EQ(stroke_nlines, 150);
-	seg.count = 221;
+	d.stroke.nsegs = 220;
 	t_ok(r, &d);
 	ASSERT_INT_EQ(nstroke, 2);
 	ASSERT_INT_EQ(nsdamage, 2);
 	render_free(r);
+	free(segs);
 	free(pts);
 }
-
 
 /* A colour key or ALPHA_BLEND on the primary goes to the blend callback:
  * unscaled with the part of its source over the area (an opaque source
@@ -799,6 +891,7 @@ main(void)
 	test_pattern_callback();
 	test_stroke_callback();
 	test_stroke_lines_caps();
+	test_stroke_lines_kept();
 	test_blend_callback();
 	test_composite_callback();
 	test_text_composite();

@@ -431,16 +431,17 @@ dout_line_worth(const struct render_line *l, size_t bytes)
  * (dashes, a line leaving the primary): each is sent as a path of its
  * own (DRAW_STROKE) clipped to its dashes' boxes, under the path's rule
  * (no more than its pixels raw and a fill, the clip's 16 bytes a box
- * counted); the rest of drawn, and the pixels of the lines not sent,
- * after them as damage.  Where a line's boxes hold another line's
+ * counted); the rest of drawn, the pixels of the lines not sent and
+ * those in no line (loose) after them as damage.  Where a line's boxes hold another line's
  * pixels, that line is sent too or damaged after, so what it said was
  * exact there is made so.
  */
 static void
 dout_stroke_lines(struct dout *d, const pixman_region32_t *drawn,
-    const pixman_region32_t *twice, const struct render_line *lines,
-    unsigned nlines, uint32_t color, uint8_t rop3)
+    const pixman_region32_t *twice, const struct render_stroke_lines *sl,
+    uint32_t color, uint8_t rop3)
 {
+	const struct render_line *lines = sl->sl_line;
 	struct qxl_cmd_pointfix pts[2];
 	struct qxl_cmd_pathseg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 2,
 	    pts };
@@ -455,7 +456,7 @@ dout_stroke_lines(struct dout *d, const pixman_region32_t *drawn,
 	pixman_region32_init(&rest);
 	pixman_region32_copy(&rest, (pixman_region32_t *)drawn);
 	pixman_region32_init(&mine);
-	for (i = 0; i < nlines; i++) {
+	for (i = 0; i < sl->sl_n; i++) {
 		if (!dout_line_worth(&lines[i], ddraw_stroke_size(&st)))
 			continue;	/* stays in rest */
 		clip = (pixman_region32_t *)&lines[i].rl_clip;
@@ -470,12 +471,15 @@ dout_stroke_lines(struct dout *d, const pixman_region32_t *drawn,
 		pixman_region32_subtract(&rest, &rest, &mine);
 	}
 	/* The pixels of lines not sent, wherever another's boxes held them. */
-	for (i = 0; i < nlines; i++)
+	for (i = 0; i < sl->sl_n; i++)
 		if (!dout_line_worth(&lines[i], ddraw_stroke_size(&st))) {
 			pixman_region32_intersect(&mine, (pixman_region32_t *)
 			    &lines[i].rl_clip, (pixman_region32_t *)drawn);
 			pixman_region32_union(&rest, &rest, &mine);
 		}
+	if (sl->sl_loose != NULL)
+		pixman_region32_union(&rest, &rest,
+		    (pixman_region32_t *)sl->sl_loose);
 	if (twice != NULL)
 		pixman_region32_union(&rest, &rest, (pixman_region32_t *)twice);
 	if (pixman_region32_not_empty(&rest))
@@ -497,8 +501,8 @@ dout_stroke_lines(struct dout *d, const pixman_region32_t *drawn,
 void
 dout_stroke(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const pixman_region32_t *twice,
-    const struct qxl_cmd_stroke *st, const struct render_line *lines,
-    unsigned nlines, uint32_t color, uint8_t rop3)
+    const struct qxl_cmd_stroke *st, const struct render_stroke_lines *lines,
+    uint32_t color, uint8_t rop3)
 {
 	struct dout *d = arg;
 	pixman_region32_t *dr = (pixman_region32_t *)drawn;
@@ -515,7 +519,7 @@ dout_stroke(void *arg, const pixman_region32_t *area,
 		return;
 	}
 	if (st == NULL) {
-		dout_stroke_lines(d, drawn, twice, lines, nlines, color, rop3);
+		dout_stroke_lines(d, drawn, twice, lines, color, rop3);
 		return;
 	}
 	dout_forward(d, drawn, render_rop3_uses(rop3, 1) ? NULL : drawn, 0,

@@ -141,8 +141,9 @@ void	 dout_text(void *arg, const pixman_region32_t *area,
  * no strokes) get the pixels drawn as damage. */
 void	 dout_stroke(void *arg, const pixman_region32_t *area,
 	    const pixman_region32_t *drawn, const pixman_region32_t *twice,
-	    const struct qxl_cmd_stroke *st, const struct render_line *lines,
-	    unsigned nlines, uint32_t color, uint8_t rop3);
+	    const struct qxl_cmd_stroke *st,
+	    const struct render_stroke_lines *lines, uint32_t color,
+	    uint8_t rop3);
 /* The render blend callback (arg = the dout): src was put over area with
  * a colour key or an alpha, stretched over bbox when not NULL
  * (render_blend_fn).  A client with room in its

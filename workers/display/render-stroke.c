@@ -24,7 +24,8 @@
  * dashes: on a line's longer axis each pixel has a coordinate of its
  * own, so the box of a run of its steps holds no other pixel of that
  * line, and a viewer stepping the whole line through those boxes paints
- * the dashes' pixels and no other.  The rest is damage.  With a raster
+ * the dashes' pixels and no other, where the canvas's clipping keeps
+ * its spans whole (render_spans_kept).  The rest is damage.  With a raster
  * operation that painted twice is not painted once (an XOR rubber band,
  * lines crossing at a crosshair), the pixels two lines paint go with
  * it, which a viewer then gets as pixels.
@@ -41,12 +42,15 @@
 #define RENDER_BEZIER_PIECES	(1 << 16)
 
 /* A line as its pixels were plotted: its ends and its dashes' boxes
- * (pn_boxes[pl_first..pl_first + pl_n)). */
+ * (pn_boxes[pl_first..pl_first + pl_n)); loose: an end off the
+ * primary, so not one a viewer is sent (its boxes say where its pixels
+ * are). */
 struct render_pen_line {
 	int32_t		 pl_x0, pl_y0, pl_x1, pl_y1;
 	unsigned	 pl_first;
 	unsigned	 pl_n;
 	uint64_t	 pl_px;
+	int		 pl_loose;
 };
 
 struct render_pen {
@@ -141,16 +145,14 @@ render_plot(struct render_pen *pn, int32_t x, int32_t y, int64_t pos)
 	return 1;
 }
 
-/* The line about to be stepped from the current point to (x, y) as a
- * line a viewer may be sent (both ends on the surface), or NULL. */
+/* The line about to be stepped from the current point to (x, y), to be
+ * noted, or NULL. */
 static struct render_pen_line *
 render_note_line(struct render_pen *pn, int32_t x, int32_t y)
 {
 	struct render_pen_line *pl;
 
-	if (!pn->pn_collect || pn->pn_lost || pn->pn_x < 0 || pn->pn_y < 0 ||
-	    pn->pn_x >= pn->pn_w || pn->pn_y >= pn->pn_h || x < 0 || y < 0 ||
-	    x >= pn->pn_w || y >= pn->pn_h)
+	if (!pn->pn_collect || pn->pn_lost)
 		return NULL;
 	if (pn->pn_lines == NULL && ((pn->pn_lines = calloc(
 	    RENDER_STROKE_MAX_LINES, sizeof(*pn->pn_lines))) == NULL ||
@@ -165,7 +167,10 @@ render_note_line(struct render_pen *pn, int32_t x, int32_t y)
 	}
 	pl = &pn->pn_lines[pn->pn_nlines];
 	*pl = (struct render_pen_line){ .pl_x0 = pn->pn_x, .pl_y0 = pn->pn_y,
-	    .pl_x1 = x, .pl_y1 = y, .pl_first = pn->pn_nboxes };
+	    .pl_x1 = x, .pl_y1 = y, .pl_first = pn->pn_nboxes,
+	    .pl_loose = pn->pn_x < 0 || pn->pn_y < 0 || pn->pn_x >= pn->pn_w ||
+	    pn->pn_y >= pn->pn_h || x < 0 || y < 0 || x >= pn->pn_w ||
+	    y >= pn->pn_h };
 	return pl;
 }
 
@@ -462,24 +467,105 @@ render_stroke_twice(const struct render_pen *pn, pixman_region32_t *lines,
 	return 0;
 }
 
+/* Has region r one rectangle to a band (no two side by side)? */
+static int
+render_one_per_band(pixman_region32_t *r)
+{
+	const pixman_box32_t *b;
+	int i, n;
+
+	b = pixman_region32_rectangles(r, &n);
+	for (i = 1; i < n; i++)
+		if (b[i].y1 == b[i - 1].y1)
+			return 0;
+	return 1;
+}
+
+/*
+ * Would the canvas keep line (x0, y0)-(x1, y1) whole through clip?  It
+ * steps the line into spans, a row's run of its pixels each, sorts them
+ * by row and clips them to the clip's bands in place: a span that meets
+ * two rectangles of its band comes out as two, written over the next
+ * span before that one is read.  Kept when, row after row, the pieces
+ * written never pass the spans read (X's miZeroLine and its span
+ * clipping, in spice-common's lines.c).
+ */
+static int
+render_spans_kept(int32_t x0, int32_t y0, int32_t x1, int32_t y1,
+    pixman_region32_t *clip)
+{
+	int64_t dx = (int64_t)x1 - x0, dy = (int64_t)y1 - y0;
+	int64_t n = llabs(dx) > llabs(dy) ? llabs(dx) : llabs(dy);
+	int bias = llabs(dx) > llabs(dy) ? dx < 0 : dy < 0;
+	const pixman_box32_t *b, *band;
+	int64_t i, k, step, read = 0, written = 0;
+	int32_t x, y, xa, xb;
+	int nb, j;
+
+	b = pixman_region32_rectangles(clip, &nb);
+	if (nb <= 1 || render_one_per_band(clip))
+		return 1;
+	/* Rows in increasing order: from the end whose row is the lower. */
+	step = dy < 0 ? -1 : 1;
+	i = dy < 0 ? n - 1 : 0;
+	j = 0;
+	while (i >= 0 && i < n) {
+		y = (int32_t)(y0 + render_div_round(i * dy, n, bias));
+		xa = xb = (int32_t)(x0 + render_div_round(i * dx, n, bias));
+		for (k = i + step; k >= 0 && k < n && (int32_t)(y0 +
+		    render_div_round(k * dy, n, bias)) == y; k += step) {
+			x = (int32_t)(x0 + render_div_round(k * dx, n, bias));
+			if (x < xa)
+				xa = x;
+			if (x > xb)
+				xb = x;
+		}
+		i = k;
+		if (written > read)
+			return 0;	/* this span was written over */
+		read++;
+		while (j < nb && b[j].y2 <= y)
+			j++;
+		for (band = &b[j]; band < b + nb && band->y1 == b[j].y1 &&
+		    band->y1 <= y; band++)
+			written += band->x1 <= xb && band->x2 > xa;
+	}
+	return 1;
+}
+
 /* The lines pn noted, each clipped to area, into lines: how many (0:
- * none left, or no memory for a clip). */
+ * none left, or no memory).  The pixels of drawn (within lines) that may
+ * be in no line told go into *loose, made when needed (*has_loose). */
 static unsigned
 render_stroke_lines(const struct render_pen *pn, pixman_region32_t *area,
-    struct render_line *lines)
+    pixman_region32_t *drawn, struct render_line *lines,
+    pixman_region32_t *loose, int *has_loose)
 {
 	const struct render_pen_line *pl;
 	struct render_line *rl;
 	unsigned i, n = 0;
 
+	*has_loose = 0;
 	for (i = 0; i < pn->pn_nlines; i++) {
 		pl = &pn->pn_lines[i];
 		rl = &lines[n];
 		if (!pixman_region32_init_rects(&rl->rl_clip,
 		    &pn->pn_boxes[pl->pl_first], (int)pl->pl_n))
-			goto nomem;
+			goto none;
 		pixman_region32_intersect(&rl->rl_clip, &rl->rl_clip, area);
 		if (!pixman_region32_not_empty(&rl->rl_clip)) {
+			pixman_region32_fini(&rl->rl_clip);
+			continue;
+		}
+		if (pl->pl_loose || !render_spans_kept(pl->pl_x0, pl->pl_y0,
+		    pl->pl_x1, pl->pl_y1, &rl->rl_clip)) {
+			if (!*has_loose) {
+				pixman_region32_init(loose);
+				*has_loose = 1;
+			}
+			pixman_region32_intersect(&rl->rl_clip, &rl->rl_clip,
+			    drawn);
+			pixman_region32_union(loose, loose, &rl->rl_clip);
 			pixman_region32_fini(&rl->rl_clip);
 			continue;
 		}
@@ -490,10 +576,14 @@ render_stroke_lines(const struct render_pen *pn, pixman_region32_t *area,
 		rl->rl_px = pl->pl_px;
 		n++;
 	}
-	return n;
-nomem:
+	if (n > 0)
+		return n;
+none:
 	while (n > 0)
 		pixman_region32_fini(&lines[--n].rl_clip);
+	if (*has_loose)
+		pixman_region32_fini(loose);
+	*has_loose = 0;
 	return 0;
 }
 
@@ -504,26 +594,32 @@ render_stroke_tell(struct render *r, const struct render_pen *pn,
     pixman_region32_t *area, pixman_region32_t *lines, int path,
     const struct render_brush *brush, uint8_t rop3)
 {
+	struct render_stroke_lines sl = { NULL, 0, NULL };
 	struct render_line *rl = NULL;
-	pixman_region32_t twice;
-	unsigned i, n = 0;
-	int dup;
+	pixman_region32_t twice, loose;
+	unsigned i;
+	int dup, has_loose = 0;
 
 	if (pn->pn_nomem || (path && pn->pn_deep))
 		return 0;
 	if (!path && (pn->pn_lost || pn->pn_nlines == 0 ||
 	    (rl = calloc(pn->pn_nlines, sizeof(*rl))) == NULL ||
-	    (n = render_stroke_lines(pn, area, rl)) == 0)) {
+	    (sl.sl_n = render_stroke_lines(pn, area, lines, rl, &loose,
+	    &has_loose)) == 0)) {
 		free(rl);
 		return 0;
 	}
+	sl.sl_line = rl;
+	sl.sl_loose = has_loose ? &loose : NULL;
 	dup = render_stroke_twice(pn, lines, rop3, &twice);
 	r->r_stroke(r->r_arg, area, lines, dup ? &twice : NULL,
-	    path ? pn->pn_st : NULL, rl, n, brush->rb_type ==
+	    path ? pn->pn_st : NULL, path ? NULL : &sl, brush->rb_type ==
 	    SPICE_BRUSH_TYPE_SOLID ? brush->rb_color & 0xffffff : 0, rop3);
 	if (dup)
 		pixman_region32_fini(&twice);
-	for (i = 0; i < n; i++)
+	if (has_loose)
+		pixman_region32_fini(&loose);
+	for (i = 0; i < sl.sl_n; i++)
 		pixman_region32_fini(&rl[i].rl_clip);
 	free(rl);
 	return 1;
@@ -552,7 +648,8 @@ render_stroke(struct render *r, uint32_t surface, pixman_region32_t *area,
 	    pixman_image_get_format(dst) == PIXMAN_x8r8g8b8 &&
 	    brush->rb_type != SPICE_BRUSH_TYPE_PATTERN;
 	if (tell) {
-		path = render_stroke_path_ok(dst, st);
+		path = render_stroke_path_ok(dst, st) &&
+		    render_one_per_band(area);
 		pn.pn_collect = !path;
 		pn.pn_w = pixman_image_get_width(dst);
 		pn.pn_h = pixman_image_get_height(dst);

@@ -92,14 +92,19 @@ typedef void (*render_text_fn)(void *arg, const pixman_region32_t *area,
  * paints once per line and the worker once, told when rop3 painted twice
  * is not rop3 painted once (XOR, INVERS).  Either (st not NULL) the path
  * st (struct qxl_cmd_stroke, parsed: lines and Bezier curves, no dashes,
- * every point on the primary) crossing area is what the canvas would
- * draw, or (st NULL) it would not (dashes, points off the primary or
- * before a BEGIN) and nlines lines (1..RENDER_STROKE_MAX_LINES) are what a
- * viewer can draw instead: each line's own pixels in its clip are the
- * ones drawn there, and the pixels of drawn in no line's clip (a line
- * leaving the primary) are not in a line.  A viewer can be sent the path,
- * or lines, instead of pixels, and then twice's pixels.  st, lines and
- * the regions belong to render. */
+ * every point on the primary) drawn through area is what the canvas
+ * would draw, or (st NULL) it would not (dashes, points off the primary
+ * or before a BEGIN, a clip the canvas would not keep) and lines are what
+ * a viewer can draw instead (render_stroke_lines).  A viewer can be sent
+ * the path, or the lines, instead of pixels, and then twice's pixels.
+ * st, lines and the regions belong to render.
+ *
+ * The canvas clips a line's spans (a row's run of its pixels) to a clip
+ * of several rectangles in place, and a span cut in two there overwrites
+ * the spans still to be read: a path is told only through an area that
+ * has one rectangle to a band, and a line only through a clip where that
+ * cannot happen (render_spans_kept in render-stroke.c).
+ */
 #define RENDER_STROKE_MAX_LINES	256
 #define RENDER_STROKE_MAX_BOXES	4096
 struct render_line {
@@ -111,11 +116,20 @@ struct render_line {
 					 * never empty */
 	uint64_t	 rl_px;		/* its pixels there */
 };
+/* Lines of a stroke: the canvas stepping each whole line through its
+ * clip paints exactly the line's pixels of drawn there; loose (NULL:
+ * none) holds the pixels of drawn that may be in no line (a line leaving
+ * the primary, or one the canvas would clip wrong). */
+struct render_stroke_lines {
+	const struct render_line *sl_line;
+	unsigned		 sl_n;	/* 1..RENDER_STROKE_MAX_LINES */
+	const pixman_region32_t	*sl_loose;
+};
 struct qxl_cmd_stroke;
 typedef void (*render_stroke_fn)(void *arg, const pixman_region32_t *area,
     const pixman_region32_t *drawn, const pixman_region32_t *twice,
-    const struct qxl_cmd_stroke *st, const struct render_line *lines,
-    unsigned nlines, uint32_t color, uint8_t rop3);
+    const struct qxl_cmd_stroke *st, const struct render_stroke_lines *lines,
+    uint32_t color, uint8_t rop3);
 
 /* Blend callback: area (never empty, within it) of the (xRGB) primary
  * now holds src put over what it held: with bbox NULL, src's pixel 0,0

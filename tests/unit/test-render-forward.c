@@ -448,10 +448,12 @@ test_stroke_callback(void)
 /* Lines the canvas would clip wrong: it clips a line's spans (a row's
  * run of pixels) to a clip in place, and a span cut in two is written
  * over the next before that is read.  A dashed shallow line, whose gaps
- * fall inside its rows, is loose beside a horizontal one, whose one span
- * is cut however often; a solid path through a clip of two rectangles
- * side by side goes as lines, loose where a row crosses from one to the
- * other, and a steep line (spans of a pixel) is kept through both. */
+ * fall inside its rows, goes in parts of dashes that share no row
+ * (beside a horizontal one, whose one span is cut however often), and
+ * is loose when that takes more than 8 parts (dots); a solid path
+ * through a clip of two rectangles side by side goes as lines, loose
+ * where a row crosses from one to the other, and a steep line (spans of
+ * a pixel) is kept through both. */
 static void
 test_stroke_lines_kept(void)
 {
@@ -490,9 +492,18 @@ test_stroke_lines_kept(void)
 	memcpy(d.stroke.style, style, sizeof(style));
 	t_ok(r, &d);
 	ASSERT_INT_EQ(nstroke, 1);
+	ASSERT_TRUE(stroke_nlines > 2);
+	ASSERT_INT_EQ(stroke_loose, 0);
+	ASSERT_INT_EQ(stroke_unlined, 0);
+	/* Dots, 20 to a row of the shallow line. */
+	pts[3].y = FX(11);
+	d.stroke.style[0] = FX(1);
+	t_ok(r, &d);
+	ASSERT_INT_EQ(nstroke, 2);
 	ASSERT_INT_EQ(stroke_nlines, 1);
 	ASSERT_INT_EQ(stroke_loose, 1);
 	ASSERT_INT_EQ(stroke_unlined, 0);
+	pts[3].y = FX(14);
 	/* Solid through two rectangles side by side. */
 	d.stroke.line_flags = 0;
 	d.stroke.nstyle = 0;
@@ -502,12 +513,12 @@ test_stroke_lines_kept(void)
 	d.stroke.nsegs = 1;
 	d.stroke.segs = &segs[1];
 	t_ok(r, &d);		/* loose only: damage */
-	ASSERT_INT_EQ(nstroke, 1);
+	ASSERT_INT_EQ(nstroke, 2);
 	ASSERT_INT_EQ(nsdamage, 1);
 	pts[2] = (struct qxl_cmd_pointfix){ FX(15), FX(0) };
 	pts[3] = (struct qxl_cmd_pointfix){ FX(25), FX(29) };
 	t_ok(r, &d);
-	ASSERT_INT_EQ(nstroke, 2);
+	ASSERT_INT_EQ(nstroke, 3);
 	ASSERT_INT_EQ(stroke_nlines, 1);
 	ASSERT_INT_EQ(stroke_loose, 0);
 	ASSERT_INT_EQ(stroke_unlined, 0);

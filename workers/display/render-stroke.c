@@ -533,58 +533,176 @@ render_spans_kept(int32_t x0, int32_t y0, int32_t x1, int32_t y1,
 	return 1;
 }
 
-/* The lines pn noted, each clipped to area, into lines: how many (0:
- * none left, or no memory).  The pixels of drawn (within lines) that may
- * be in no line told go into *loose, made when needed (*has_loose). */
-static unsigned
+/* The lines told and the pixels left loose, as render_stroke_lines
+ * makes them. */
+struct render_told {
+	struct render_line	*rt_line;	/* RENDER_STROKE_MAX_LINES */
+	unsigned		 rt_n;
+	pixman_region32_t	*rt_loose;
+	int			 rt_has_loose;
+	pixman_region32_t	*rt_drawn;
+};
+
+/* Add the pixels drawn in clip (taken) to the loose ones. */
+static void
+render_told_loose(struct render_told *rt, pixman_region32_t *clip)
+{
+	if (!rt->rt_has_loose) {
+		pixman_region32_init(rt->rt_loose);
+		rt->rt_has_loose = 1;
+	}
+	pixman_region32_intersect(clip, clip, rt->rt_drawn);
+	pixman_region32_union(rt->rt_loose, rt->rt_loose, clip);
+	pixman_region32_fini(clip);
+}
+
+/* Tell line pl through clip (taken) with its px pixels there, when the
+ * canvas would keep its spans whole there and there is room; else its
+ * pixels are loose. */
+static void
+render_told_line(struct render_told *rt, const struct render_pen_line *pl,
+    pixman_region32_t *clip, uint64_t px)
+{
+	struct render_line *rl;
+
+	if (rt->rt_n == RENDER_STROKE_MAX_LINES || !render_spans_kept(
+	    pl->pl_x0, pl->pl_y0, pl->pl_x1, pl->pl_y1, clip)) {
+		render_told_loose(rt, clip);
+		return;
+	}
+	rl = &rt->rt_line[rt->rt_n++];
+	rl->rl_clip = *clip;	/* moved: a region's storage is its own */
+	rl->rl_x0 = pl->pl_x0;
+	rl->rl_y0 = pl->pl_y0;
+	rl->rl_x1 = pl->pl_x1;
+	rl->rl_y1 = pl->pl_y1;
+	rl->rl_px = px;
+}
+
+/* Boxes b[0..n) within area into *clip: 0, or -1 (no memory). */
+static int
+render_boxes_clip(const pixman_box32_t *b, unsigned n,
+    pixman_region32_t *area, pixman_region32_t *clip)
+{
+	if (!pixman_region32_init_rects(clip, b, (int)n))
+		return -1;
+	pixman_region32_intersect(clip, clip, area);
+	return 0;
+}
+
+/*
+ * Line pl's dashes where the canvas would not keep it whole through all
+ * of them at once (a shallow line, whose gaps fall inside rows): told
+ * in parts, each of dashes that share no row (each row's span then
+ * meets one box of a part), at most RENDER_STROKE_DASH_PARTS; 0, or -1
+ * (no memory).  tmp holds RENDER_STROKE_MAX_BOXES boxes.
+ */
+#define RENDER_STROKE_DASH_PARTS	8
+static int
+render_told_parts(struct render_told *rt, const struct render_pen *pn,
+    const struct render_pen_line *pl, pixman_region32_t *area,
+    pixman_box32_t *tmp)
+{
+	const pixman_box32_t *b = &pn->pn_boxes[pl->pl_first], *last[
+	    RENDER_STROKE_DASH_PARTS];
+	pixman_region32_t clip;
+	unsigned i, g, ng = 0, k;
+	uint64_t px;
+
+	for (i = 0; i < pl->pl_n; i++) {
+		for (g = 0; g < ng; g++)
+			if (last[g]->y2 <= b[i].y1 || b[i].y2 <= last[g]->y1)
+				break;
+		if (g == RENDER_STROKE_DASH_PARTS) {
+			if (render_boxes_clip(b, pl->pl_n, area, &clip) != 0)
+				return -1;
+			render_told_loose(rt, &clip);
+			return 0;
+		}
+		if (g == ng)
+			ng++;
+		last[g] = &b[i];
+	}
+	/* Again, each part's boxes together. */
+	for (g = 0; g < ng; g++) {
+		for (k = 0; k < ng; k++)
+			last[k] = NULL;
+		px = 0;
+		for (i = 0, k = 0; i < pl->pl_n; i++) {
+			unsigned h;
+
+			for (h = 0; h < ng; h++)
+				if (last[h] == NULL || last[h]->y2 <= b[i].y1 ||
+				    b[i].y2 <= last[h]->y1)
+					break;
+			last[h] = &b[i];
+			if (h != g)
+				continue;
+			tmp[k++] = b[i];
+			px += (uint64_t)(b[i].x2 - b[i].x1 > b[i].y2 - b[i].y1 ?
+			    b[i].x2 - b[i].x1 : b[i].y2 - b[i].y1);
+		}
+		if (render_boxes_clip(tmp, k, area, &clip) != 0)
+			return -1;
+		if (pixman_region32_not_empty(&clip))
+			render_told_line(rt, pl, &clip, px);
+		else
+			pixman_region32_fini(&clip);
+	}
+	return 0;
+}
+
+/*
+ * The lines pn noted, each clipped to area, into rt (rt_line and
+ * rt_loose given): the canvas stepping each whole through its clip
+ * paints exactly its dashes' pixels there; the pixels of drawn (within
+ * lines) that may be in no line told are loose.  -1: no memory.
+ */
+static int
 render_stroke_lines(const struct render_pen *pn, pixman_region32_t *area,
-    pixman_region32_t *drawn, struct render_line *lines,
-    pixman_region32_t *loose, int *has_loose)
+    struct render_told *rt)
 {
 	const struct render_pen_line *pl;
-	struct render_line *rl;
-	unsigned i, n = 0;
+	pixman_box32_t *tmp = NULL;
+	pixman_region32_t clip;
+	unsigned i;
 
-	*has_loose = 0;
 	for (i = 0; i < pn->pn_nlines; i++) {
 		pl = &pn->pn_lines[i];
-		rl = &lines[n];
-		if (!pixman_region32_init_rects(&rl->rl_clip,
-		    &pn->pn_boxes[pl->pl_first], (int)pl->pl_n))
-			goto none;
-		pixman_region32_intersect(&rl->rl_clip, &rl->rl_clip, area);
-		if (!pixman_region32_not_empty(&rl->rl_clip)) {
-			pixman_region32_fini(&rl->rl_clip);
-			continue;
+		if (render_boxes_clip(&pn->pn_boxes[pl->pl_first], pl->pl_n,
+		    area, &clip) != 0)
+			goto nomem;
+		if (!pixman_region32_not_empty(&clip))
+			pixman_region32_fini(&clip);
+		else if (pl->pl_loose)
+			render_told_loose(rt, &clip);
+		else if (render_spans_kept(pl->pl_x0, pl->pl_y0, pl->pl_x1,
+		    pl->pl_y1, &clip))
+			render_told_line(rt, pl, &clip, pl->pl_px);
+		else {
+			pixman_region32_fini(&clip);
+			if ((tmp == NULL && (tmp = calloc(
+			    RENDER_STROKE_MAX_BOXES, sizeof(*tmp))) == NULL) ||
+			    render_told_parts(rt, pn, pl, area, tmp) != 0)
+				goto nomem;
 		}
-		if (pl->pl_loose || !render_spans_kept(pl->pl_x0, pl->pl_y0,
-		    pl->pl_x1, pl->pl_y1, &rl->rl_clip)) {
-			if (!*has_loose) {
-				pixman_region32_init(loose);
-				*has_loose = 1;
-			}
-			pixman_region32_intersect(&rl->rl_clip, &rl->rl_clip,
-			    drawn);
-			pixman_region32_union(loose, loose, &rl->rl_clip);
-			pixman_region32_fini(&rl->rl_clip);
-			continue;
-		}
-		rl->rl_x0 = pl->pl_x0;
-		rl->rl_y0 = pl->pl_y0;
-		rl->rl_x1 = pl->pl_x1;
-		rl->rl_y1 = pl->pl_y1;
-		rl->rl_px = pl->pl_px;
-		n++;
 	}
-	if (n > 0)
-		return n;
-none:
-	while (n > 0)
-		pixman_region32_fini(&lines[--n].rl_clip);
-	if (*has_loose)
-		pixman_region32_fini(loose);
-	*has_loose = 0;
+	free(tmp);
 	return 0;
+nomem:
+	free(tmp);
+	return -1;
+}
+
+/* Free what rt holds. */
+static void
+render_told_free(struct render_told *rt)
+{
+	while (rt->rt_n > 0)
+		pixman_region32_fini(&rt->rt_line[--rt->rt_n].rl_clip);
+	if (rt->rt_has_loose)
+		pixman_region32_fini(rt->rt_loose);
+	rt->rt_has_loose = 0;
 }
 
 /* Tell r's stroke callback of what pn drew (lines, within area), as a
@@ -595,33 +713,34 @@ render_stroke_tell(struct render *r, const struct render_pen *pn,
     const struct render_brush *brush, uint8_t rop3)
 {
 	struct render_stroke_lines sl = { NULL, 0, NULL };
-	struct render_line *rl = NULL;
 	pixman_region32_t twice, loose;
-	unsigned i;
-	int dup, has_loose = 0;
+	struct render_told rt = { .rt_loose = &loose, .rt_drawn = lines };
+	int dup;
 
 	if (pn->pn_nomem || (path && pn->pn_deep))
 		return 0;
-	if (!path && (pn->pn_lost || pn->pn_nlines == 0 ||
-	    (rl = calloc(pn->pn_nlines, sizeof(*rl))) == NULL ||
-	    (sl.sl_n = render_stroke_lines(pn, area, lines, rl, &loose,
-	    &has_loose)) == 0)) {
-		free(rl);
-		return 0;
+	if (!path) {
+		if (pn->pn_lost || pn->pn_nlines == 0 ||
+		    (rt.rt_line = calloc(RENDER_STROKE_MAX_LINES,
+		    sizeof(*rt.rt_line))) == NULL)
+			return 0;
+		if (render_stroke_lines(pn, area, &rt) != 0 || rt.rt_n == 0) {
+			render_told_free(&rt);
+			free(rt.rt_line);
+			return 0;
+		}
+		sl.sl_line = rt.rt_line;
+		sl.sl_n = rt.rt_n;
+		sl.sl_loose = rt.rt_has_loose ? &loose : NULL;
 	}
-	sl.sl_line = rl;
-	sl.sl_loose = has_loose ? &loose : NULL;
 	dup = render_stroke_twice(pn, lines, rop3, &twice);
 	r->r_stroke(r->r_arg, area, lines, dup ? &twice : NULL,
 	    path ? pn->pn_st : NULL, path ? NULL : &sl, brush->rb_type ==
 	    SPICE_BRUSH_TYPE_SOLID ? brush->rb_color & 0xffffff : 0, rop3);
 	if (dup)
 		pixman_region32_fini(&twice);
-	if (has_loose)
-		pixman_region32_fini(&loose);
-	for (i = 0; i < sl.sl_n; i++)
-		pixman_region32_fini(&rl[i].rl_clip);
-	free(rl);
+	render_told_free(&rt);
+	free(rt.rt_line);
 	return 1;
 }
 

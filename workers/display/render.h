@@ -117,7 +117,8 @@ struct render_line {
 	uint64_t	 rl_px;		/* its pixels there */
 };
 /* Lines of a stroke: the canvas stepping each whole line through its
- * clip paints exactly the line's pixels of drawn there; loose (NULL:
+ * clip paints exactly the line's pixels of drawn there (a line may come
+ * in parts, the same ends with some of its dashes each); loose (NULL:
  * none) holds the pixels of drawn that may be in no line (a line leaving
  * the primary, or one the canvas would clip wrong). */
 struct render_stroke_lines {

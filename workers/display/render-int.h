@@ -244,4 +244,46 @@ int	 render_stroke(struct render *, uint32_t surface,
 	    pixman_region32_t *area, const struct qxl_cmd_stroke *,
 	    const struct render_brush *, struct spd_err *);
 
+/* render-stroke.c */
+/* a / b (b > 0) rounded to the nearest, a half away from zero unless
+ * bias, then towards it: X's zero-width lines' minor-axis offsets. */
+int64_t	 render_div_round(int64_t a, int64_t b, int bias);
+
+/* render-lines.c: the lines render-stroke.c noted, told to viewers. */
+/* A line as render-stroke.c plotted it: its ends and its dashes' boxes
+ * (boxes[pl_first..pl_first + pl_n), in the line's order); loose: an
+ * end off the primary, so not one a viewer is sent (its boxes say where
+ * its pixels are). */
+struct render_pen_line {
+	int32_t		 pl_x0, pl_y0, pl_x1, pl_y1;
+	unsigned	 pl_first;
+	unsigned	 pl_n;
+	uint64_t	 pl_px;
+	int		 pl_loose;
+};
+
+/* The lines told and the pixels left loose, as render_lines_tell
+ * makes them. */
+struct render_told {
+	struct render_line	*rt_line;	/* RENDER_STROKE_MAX_LINES */
+	unsigned		 rt_n;
+	pixman_region32_t	*rt_loose;
+	int			 rt_has_loose;
+	pixman_region32_t	*rt_drawn;
+};
+
+/* Has region r one rectangle to a band (no two side by side)? */
+int	 render_one_per_band(pixman_region32_t *r);
+/* The nlines lines noted (their boxes in boxes), each clipped to area,
+ * into rt (rt_line, rt_loose and rt_drawn given; the rest zero): the
+ * canvas stepping each whole through its clip paints exactly its
+ * dashes' pixels there; the pixels of rt_drawn that may be in no line
+ * told are loose.  -1: no memory (rt then holds what it held, for
+ * render_told_free). */
+int	 render_lines_tell(const struct render_pen_line *lines,
+	    unsigned nlines, const pixman_box32_t *boxes,
+	    pixman_region32_t *area, struct render_told *rt);
+/* Free what rt holds (not rt_line itself). */
+void	 render_told_free(struct render_told *rt);
+
 #endif

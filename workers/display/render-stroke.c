@@ -25,7 +25,7 @@
  * own, so the box of a run of its steps holds no other pixel of that
  * line, and a viewer stepping the whole line through those boxes paints
  * the dashes' pixels and no other, where the canvas's clipping keeps
- * its spans whole (render_spans_kept).  The rest is damage.  With a raster
+ * its spans whole (render-lines.c).  The rest is damage.  With a raster
  * operation that painted twice is not painted once (an XOR rubber band,
  * lines crossing at a crosshair), the pixels two lines paint go with
  * it, which a viewer then gets as pixels.
@@ -40,18 +40,6 @@
 
 #define RENDER_BEZIER_DEPTH	16
 #define RENDER_BEZIER_PIECES	(1 << 16)
-
-/* A line as its pixels were plotted: its ends and its dashes' boxes
- * (pn_boxes[pl_first..pl_first + pl_n)); loose: an end off the
- * primary, so not one a viewer is sent (its boxes say where its pixels
- * are). */
-struct render_pen_line {
-	int32_t		 pl_x0, pl_y0, pl_x1, pl_y1;
-	unsigned	 pl_first;
-	unsigned	 pl_n;
-	uint64_t	 pl_px;
-	int		 pl_loose;
-};
 
 struct render_pen {
 	const struct qxl_cmd_stroke *pn_st;
@@ -212,7 +200,7 @@ render_note_pixel(struct render_pen *pn, struct render_pen_line *pl,
  * bias, then towards it: the offset along the shorter axis of step i of
  * a line as X's zero-width Bresenham lines take it (the bias is set for
  * lines whose longer axis decreases). */
-static int64_t
+int64_t
 render_div_round(int64_t a, int64_t b, int bias)
 {
 	return a >= 0 ? (2 * a + b - bias) / (2 * b) :
@@ -467,244 +455,6 @@ render_stroke_twice(const struct render_pen *pn, pixman_region32_t *lines,
 	return 0;
 }
 
-/* Has region r one rectangle to a band (no two side by side)? */
-static int
-render_one_per_band(pixman_region32_t *r)
-{
-	const pixman_box32_t *b;
-	int i, n;
-
-	b = pixman_region32_rectangles(r, &n);
-	for (i = 1; i < n; i++)
-		if (b[i].y1 == b[i - 1].y1)
-			return 0;
-	return 1;
-}
-
-/*
- * Would the canvas keep line (x0, y0)-(x1, y1) whole through clip?  It
- * steps the line into spans, a row's run of its pixels each, sorts them
- * by row and clips them to the clip's bands in place: a span that meets
- * two rectangles of its band comes out as two, written over the next
- * span before that one is read.  Kept when, row after row, the pieces
- * written never pass the spans read (X's miZeroLine and its span
- * clipping, in spice-common's lines.c).
- */
-static int
-render_spans_kept(int32_t x0, int32_t y0, int32_t x1, int32_t y1,
-    pixman_region32_t *clip)
-{
-	int64_t dx = (int64_t)x1 - x0, dy = (int64_t)y1 - y0;
-	int64_t n = llabs(dx) > llabs(dy) ? llabs(dx) : llabs(dy);
-	int bias = llabs(dx) > llabs(dy) ? dx < 0 : dy < 0;
-	const pixman_box32_t *b, *band;
-	int64_t i, k, step, read = 0, written = 0;
-	int32_t x, y, xa, xb;
-	int nb, j;
-
-	b = pixman_region32_rectangles(clip, &nb);
-	if (nb <= 1 || render_one_per_band(clip))
-		return 1;
-	/* Rows in increasing order: from the end whose row is the lower. */
-	step = dy < 0 ? -1 : 1;
-	i = dy < 0 ? n - 1 : 0;
-	j = 0;
-	while (i >= 0 && i < n) {
-		y = (int32_t)(y0 + render_div_round(i * dy, n, bias));
-		xa = xb = (int32_t)(x0 + render_div_round(i * dx, n, bias));
-		for (k = i + step; k >= 0 && k < n && (int32_t)(y0 +
-		    render_div_round(k * dy, n, bias)) == y; k += step) {
-			x = (int32_t)(x0 + render_div_round(k * dx, n, bias));
-			if (x < xa)
-				xa = x;
-			if (x > xb)
-				xb = x;
-		}
-		i = k;
-		if (written > read)
-			return 0;	/* this span was written over */
-		read++;
-		while (j < nb && b[j].y2 <= y)
-			j++;
-		for (band = &b[j]; band < b + nb && band->y1 == b[j].y1 &&
-		    band->y1 <= y; band++)
-			written += band->x1 <= xb && band->x2 > xa;
-	}
-	return 1;
-}
-
-/* The lines told and the pixels left loose, as render_stroke_lines
- * makes them. */
-struct render_told {
-	struct render_line	*rt_line;	/* RENDER_STROKE_MAX_LINES */
-	unsigned		 rt_n;
-	pixman_region32_t	*rt_loose;
-	int			 rt_has_loose;
-	pixman_region32_t	*rt_drawn;
-};
-
-/* Add the pixels drawn in clip (taken) to the loose ones. */
-static void
-render_told_loose(struct render_told *rt, pixman_region32_t *clip)
-{
-	if (!rt->rt_has_loose) {
-		pixman_region32_init(rt->rt_loose);
-		rt->rt_has_loose = 1;
-	}
-	pixman_region32_intersect(clip, clip, rt->rt_drawn);
-	pixman_region32_union(rt->rt_loose, rt->rt_loose, clip);
-	pixman_region32_fini(clip);
-}
-
-/* Tell line pl through clip (taken) with its px pixels there, when the
- * canvas would keep its spans whole there and there is room; else its
- * pixels are loose. */
-static void
-render_told_line(struct render_told *rt, const struct render_pen_line *pl,
-    pixman_region32_t *clip, uint64_t px)
-{
-	struct render_line *rl;
-
-	if (rt->rt_n == RENDER_STROKE_MAX_LINES || !render_spans_kept(
-	    pl->pl_x0, pl->pl_y0, pl->pl_x1, pl->pl_y1, clip)) {
-		render_told_loose(rt, clip);
-		return;
-	}
-	rl = &rt->rt_line[rt->rt_n++];
-	rl->rl_clip = *clip;	/* moved: a region's storage is its own */
-	rl->rl_x0 = pl->pl_x0;
-	rl->rl_y0 = pl->pl_y0;
-	rl->rl_x1 = pl->pl_x1;
-	rl->rl_y1 = pl->pl_y1;
-	rl->rl_px = px;
-}
-
-/* Boxes b[0..n) within area into *clip: 0, or -1 (no memory). */
-static int
-render_boxes_clip(const pixman_box32_t *b, unsigned n,
-    pixman_region32_t *area, pixman_region32_t *clip)
-{
-	if (!pixman_region32_init_rects(clip, b, (int)n))
-		return -1;
-	pixman_region32_intersect(clip, clip, area);
-	return 0;
-}
-
-/*
- * Line pl's dashes where the canvas would not keep it whole through all
- * of them at once (a shallow line, whose gaps fall inside rows): told
- * in parts, each of dashes that share no row (each row's span then
- * meets one box of a part), at most RENDER_STROKE_DASH_PARTS; 0, or -1
- * (no memory).  tmp holds RENDER_STROKE_MAX_BOXES boxes.
- */
-#define RENDER_STROKE_DASH_PARTS	8
-static int
-render_told_parts(struct render_told *rt, const struct render_pen *pn,
-    const struct render_pen_line *pl, pixman_region32_t *area,
-    pixman_box32_t *tmp)
-{
-	const pixman_box32_t *b = &pn->pn_boxes[pl->pl_first], *last[
-	    RENDER_STROKE_DASH_PARTS];
-	pixman_region32_t clip;
-	unsigned i, g, ng = 0, k;
-	uint64_t px;
-
-	for (i = 0; i < pl->pl_n; i++) {
-		for (g = 0; g < ng; g++)
-			if (last[g]->y2 <= b[i].y1 || b[i].y2 <= last[g]->y1)
-				break;
-		if (g == RENDER_STROKE_DASH_PARTS) {
-			if (render_boxes_clip(b, pl->pl_n, area, &clip) != 0)
-				return -1;
-			render_told_loose(rt, &clip);
-			return 0;
-		}
-		if (g == ng)
-			ng++;
-		last[g] = &b[i];
-	}
-	/* Again, each part's boxes together. */
-	for (g = 0; g < ng; g++) {
-		for (k = 0; k < ng; k++)
-			last[k] = NULL;
-		px = 0;
-		for (i = 0, k = 0; i < pl->pl_n; i++) {
-			unsigned h;
-
-			for (h = 0; h < ng; h++)
-				if (last[h] == NULL || last[h]->y2 <= b[i].y1 ||
-				    b[i].y2 <= last[h]->y1)
-					break;
-			last[h] = &b[i];
-			if (h != g)
-				continue;
-			tmp[k++] = b[i];
-			px += (uint64_t)(b[i].x2 - b[i].x1 > b[i].y2 - b[i].y1 ?
-			    b[i].x2 - b[i].x1 : b[i].y2 - b[i].y1);
-		}
-		if (render_boxes_clip(tmp, k, area, &clip) != 0)
-			return -1;
-		if (pixman_region32_not_empty(&clip))
-			render_told_line(rt, pl, &clip, px);
-		else
-			pixman_region32_fini(&clip);
-	}
-	return 0;
-}
-
-/*
- * The lines pn noted, each clipped to area, into rt (rt_line and
- * rt_loose given): the canvas stepping each whole through its clip
- * paints exactly its dashes' pixels there; the pixels of drawn (within
- * lines) that may be in no line told are loose.  -1: no memory.
- */
-static int
-render_stroke_lines(const struct render_pen *pn, pixman_region32_t *area,
-    struct render_told *rt)
-{
-	const struct render_pen_line *pl;
-	pixman_box32_t *tmp = NULL;
-	pixman_region32_t clip;
-	unsigned i;
-
-	for (i = 0; i < pn->pn_nlines; i++) {
-		pl = &pn->pn_lines[i];
-		if (render_boxes_clip(&pn->pn_boxes[pl->pl_first], pl->pl_n,
-		    area, &clip) != 0)
-			goto nomem;
-		if (!pixman_region32_not_empty(&clip))
-			pixman_region32_fini(&clip);
-		else if (pl->pl_loose)
-			render_told_loose(rt, &clip);
-		else if (render_spans_kept(pl->pl_x0, pl->pl_y0, pl->pl_x1,
-		    pl->pl_y1, &clip))
-			render_told_line(rt, pl, &clip, pl->pl_px);
-		else {
-			pixman_region32_fini(&clip);
-			if ((tmp == NULL && (tmp = calloc(
-			    RENDER_STROKE_MAX_BOXES, sizeof(*tmp))) == NULL) ||
-			    render_told_parts(rt, pn, pl, area, tmp) != 0)
-				goto nomem;
-		}
-	}
-	free(tmp);
-	return 0;
-nomem:
-	free(tmp);
-	return -1;
-}
-
-/* Free what rt holds. */
-static void
-render_told_free(struct render_told *rt)
-{
-	while (rt->rt_n > 0)
-		pixman_region32_fini(&rt->rt_line[--rt->rt_n].rl_clip);
-	if (rt->rt_has_loose)
-		pixman_region32_fini(rt->rt_loose);
-	rt->rt_has_loose = 0;
-}
-
 /* Tell r's stroke callback of what pn drew (lines, within area), as a
  * path or as lines: 1, or 0 when it is to be damage. */
 static int
@@ -724,7 +474,8 @@ render_stroke_tell(struct render *r, const struct render_pen *pn,
 		    (rt.rt_line = calloc(RENDER_STROKE_MAX_LINES,
 		    sizeof(*rt.rt_line))) == NULL)
 			return 0;
-		if (render_stroke_lines(pn, area, &rt) != 0 || rt.rt_n == 0) {
+		if (render_lines_tell(pn->pn_lines, pn->pn_nlines, pn->pn_boxes,
+		    area, &rt) != 0 || rt.rt_n == 0) {
 			render_told_free(&rt);
 			free(rt.rt_line);
 			return 0;

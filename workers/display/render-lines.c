@@ -98,17 +98,16 @@ render_told_loose(struct render_told *rt, pixman_region32_t *clip)
 	pixman_region32_fini(clip);
 }
 
-/* Tell line pl through clip (taken) with its px pixels there, when the
- * canvas would keep its spans whole there and there is room; else its
- * pixels are loose. */
+/* Tell line pl through clip (taken), which the canvas keeps whole,
+ * with its px pixels there, when there is room; else its pixels are
+ * loose. */
 static void
 render_told_line(struct render_told *rt, const struct render_pen_line *pl,
     pixman_region32_t *clip, uint64_t px)
 {
 	struct render_line *rl;
 
-	if (rt->rt_n == RENDER_STROKE_MAX_LINES || !render_spans_kept(
-	    pl->pl_x0, pl->pl_y0, pl->pl_x1, pl->pl_y1, clip)) {
+	if (rt->rt_n == RENDER_STROKE_MAX_LINES) {
 		render_told_loose(rt, clip);
 		return;
 	}
@@ -119,6 +118,19 @@ render_told_line(struct render_told *rt, const struct render_pen_line *pl,
 	rl->rl_x1 = pl->pl_x1;
 	rl->rl_y1 = pl->pl_y1;
 	rl->rl_px = px;
+}
+
+/* Tell line pl through clip (taken) when the canvas keeps it whole;
+ * else its pixels are loose. */
+static void
+render_told_kept(struct render_told *rt, const struct render_pen_line *pl,
+    pixman_region32_t *clip, uint64_t px)
+{
+	if (render_spans_kept(pl->pl_x0, pl->pl_y0, pl->pl_x1, pl->pl_y1,
+	    clip))
+		render_told_line(rt, pl, clip, px);
+	else
+		render_told_loose(rt, clip);
 }
 
 /* Boxes b[0..n) within area into *clip: 0, or -1 (no memory). */
@@ -132,18 +144,26 @@ render_boxes_clip(const pixman_box32_t *b, unsigned n,
 	return 0;
 }
 
+/* Room for one line's dashes sorted into parts. */
+#define RENDER_STROKE_DASH_PARTS	8
+struct render_parts {
+	pixman_box32_t	rp_box[RENDER_STROKE_MAX_BOXES];
+	uint8_t		rp_part[RENDER_STROKE_MAX_BOXES];
+};
+
 /*
  * Line pl's dashes where the canvas would not keep it whole through all
  * of them at once (a shallow line, whose gaps fall inside rows): told
  * in parts, each of dashes that share no row (each row's span then
- * meets one box of a part), at most RENDER_STROKE_DASH_PARTS; 0, or -1
- * (no memory).  tmp holds RENDER_STROKE_MAX_BOXES boxes.
+ * meets one box of a part), at most RENDER_STROKE_DASH_PARTS, else its
+ * pixels are loose; 0, or -1 (no memory).  The boxes come in the line's
+ * order, so a dash that shares no row with a part's last shares none
+ * with the part.
  */
-#define RENDER_STROKE_DASH_PARTS	8
 static int
 render_told_parts(struct render_told *rt, const pixman_box32_t *boxes,
     const struct render_pen_line *pl, pixman_region32_t *area,
-    pixman_box32_t *tmp)
+    struct render_parts *rp)
 {
 	const pixman_box32_t *b = &boxes[pl->pl_first], *last[
 	    RENDER_STROKE_DASH_PARTS];
@@ -164,30 +184,22 @@ render_told_parts(struct render_told *rt, const pixman_box32_t *boxes,
 		if (g == ng)
 			ng++;
 		last[g] = &b[i];
+		rp->rp_part[i] = (uint8_t)g;
 	}
-	/* Again, each part's boxes together. */
 	for (g = 0; g < ng; g++) {
-		for (k = 0; k < ng; k++)
-			last[k] = NULL;
 		px = 0;
-		for (i = 0, k = 0; i < pl->pl_n; i++) {
-			unsigned h;
-
-			for (h = 0; h < ng; h++)
-				if (last[h] == NULL || last[h]->y2 <= b[i].y1 ||
-				    b[i].y2 <= last[h]->y1)
-					break;
-			last[h] = &b[i];
-			if (h != g)
-				continue;
-			tmp[k++] = b[i];
-			px += (uint64_t)(b[i].x2 - b[i].x1 > b[i].y2 - b[i].y1 ?
-			    b[i].x2 - b[i].x1 : b[i].y2 - b[i].y1);
-		}
-		if (render_boxes_clip(tmp, k, area, &clip) != 0)
+		for (i = 0, k = 0; i < pl->pl_n; i++)
+			if (rp->rp_part[i] == g) {
+				rp->rp_box[k++] = b[i];
+				/* a dash's pixels: its box's longer side */
+				px += (uint64_t)(b[i].x2 - b[i].x1 > b[i].y2 -
+				    b[i].y1 ? b[i].x2 - b[i].x1 : b[i].y2 -
+				    b[i].y1);
+			}
+		if (render_boxes_clip(rp->rp_box, k, area, &clip) != 0)
 			return -1;
 		if (pixman_region32_not_empty(&clip))
-			render_told_line(rt, pl, &clip, px);
+			render_told_kept(rt, pl, &clip, px);
 		else
 			pixman_region32_fini(&clip);
 	}
@@ -200,7 +212,7 @@ render_lines_tell(const struct render_pen_line *lines, unsigned nlines,
     struct render_told *rt)
 {
 	const struct render_pen_line *pl;
-	pixman_box32_t *tmp = NULL;
+	struct render_parts *rp = NULL;
 	pixman_region32_t clip;
 	unsigned i;
 
@@ -218,16 +230,15 @@ render_lines_tell(const struct render_pen_line *lines, unsigned nlines,
 			render_told_line(rt, pl, &clip, pl->pl_px);
 		else {
 			pixman_region32_fini(&clip);
-			if ((tmp == NULL && (tmp = calloc(
-			    RENDER_STROKE_MAX_BOXES, sizeof(*tmp))) == NULL) ||
-			    render_told_parts(rt, boxes, pl, area, tmp) != 0)
+			if ((rp == NULL && (rp = malloc(sizeof(*rp))) == NULL) ||
+			    render_told_parts(rt, boxes, pl, area, rp) != 0)
 				goto nomem;
 		}
 	}
-	free(tmp);
+	free(rp);
 	return 0;
 nomem:
-	free(tmp);
+	free(rp);
 	return -1;
 }
 

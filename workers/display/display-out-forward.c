@@ -448,7 +448,7 @@ dout_stroke_lines(struct dout *d, const pixman_region32_t *drawn,
 	struct qxl_cmd_stroke st = { .nsegs = 1, .segs = &seg };
 	struct dout_draw dd = { .dd_color = color, .dd_ropd = dout_ropd(rop3),
 	    .dd_stroke = &st };
-	pixman_region32_t rest, mine;
+	pixman_region32_t rest, mine, unsent;
 	pixman_region32_t *clip;
 	int exact = !render_rop3_uses(rop3, 1);
 	unsigned i;
@@ -456,12 +456,15 @@ dout_stroke_lines(struct dout *d, const pixman_region32_t *drawn,
 	pixman_region32_init(&rest);
 	pixman_region32_copy(&rest, (pixman_region32_t *)drawn);
 	pixman_region32_init(&mine);
+	pixman_region32_init(&unsent);
 	for (i = 0; i < sl->sl_n; i++) {
-		if (!dout_line_worth(&lines[i], ddraw_stroke_size(&st)))
-			continue;	/* stays in rest */
 		clip = (pixman_region32_t *)&lines[i].rl_clip;
 		pixman_region32_intersect(&mine, clip,
 		    (pixman_region32_t *)drawn);
+		if (!dout_line_worth(&lines[i], ddraw_stroke_size(&st))) {
+			pixman_region32_union(&unsent, &unsent, &mine);
+			continue;
+		}
 		pts[0] = (struct qxl_cmd_pointfix){ lines[i].rl_x0 * 16,
 		    lines[i].rl_y0 * 16 };
 		pts[1] = (struct qxl_cmd_pointfix){ lines[i].rl_x1 * 16,
@@ -470,13 +473,10 @@ dout_stroke_lines(struct dout *d, const pixman_region32_t *drawn,
 		dout_forward(d, &mine, exact ? &mine : NULL, 0, &dd);
 		pixman_region32_subtract(&rest, &rest, &mine);
 	}
-	/* The pixels of lines not sent, wherever another's boxes held them. */
-	for (i = 0; i < sl->sl_n; i++)
-		if (!dout_line_worth(&lines[i], ddraw_stroke_size(&st))) {
-			pixman_region32_intersect(&mine, (pixman_region32_t *)
-			    &lines[i].rl_clip, (pixman_region32_t *)drawn);
-			pixman_region32_union(&rest, &rest, &mine);
-		}
+	/* The pixels of lines not sent, wherever another's boxes held them,
+	 * go back after every subtraction. */
+	pixman_region32_union(&rest, &rest, &unsent);
+	pixman_region32_fini(&unsent);
 	if (sl->sl_loose != NULL)
 		pixman_region32_union(&rest, &rest,
 		    (pixman_region32_t *)sl->sl_loose);

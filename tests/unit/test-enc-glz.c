@@ -10,7 +10,8 @@
  * header lets the client drop what the encoder dropped, and nothing
  * dropped is referred to again); the refusals, which leave the window as
  * it was; the bound kept; two pages of text shown in turn, the second
- * showing of each a small fraction of the first.
+ * showing of each a small fraction of the first; a reset window writes
+ * what a new one writes, bytes for bytes.
  */
 #include <stdio.h>
 
@@ -331,6 +332,52 @@ test_pages_in_turn(void)
 	glz_dec_free(d);
 }
 
+/* The bytes enc_glz_encode() writes for m (which must fit). */
+static void
+encode_to(struct enc_glz *eg, const struct img *m, struct obuf *ob)
+{
+	struct enc_src src = { m->data, m->stride, m->w, m->h };
+	struct spd_err err;
+
+	obuf_init(ob);
+	ASSERT_INT_EQ(enc_glz_encode(eg, ob, &src, &err), 0);
+}
+
+/* A window reset after pages, a text area and noise went through it
+ * writes what a new window writes for the same sequence, bytes for bytes
+ * (ids from 0 again, no copy from what it held before), and keeps doing
+ * so after a second reset. */
+static void
+test_reset(void)
+{
+	struct enc_glz *used = enc_glz_new(1u << 20), *fresh;
+	struct img seq[4] = { page(320, 200, 1, -1), page(320, 200, 2, 3),
+	    make(320, 200, 0, TEXT, 0), page(320, 200, 1, -1) };
+	struct obuf a, b;
+	int round, i;
+
+	for (i = 0; i < 4; i++) {
+		encode_to(used, &seq[i], &a);
+		obuf_free(&a);
+	}
+	for (round = 0; round < 2; round++) {
+		enc_glz_reset(used);
+		fresh = enc_glz_new(1u << 20);
+		for (i = 0; i < 4; i++) {
+			encode_to(used, &seq[i], &a);
+			encode_to(fresh, &seq[i], &b);
+			ASSERT_INT_EQ(a.ob_len, b.ob_len);
+			ASSERT_TRUE(memcmp(a.ob_data, b.ob_data, a.ob_len) == 0);
+			obuf_free(&a);
+			obuf_free(&b);
+		}
+		enc_glz_free(fresh);
+	}
+	for (i = 0; i < 4; i++)
+		free(seq[i].data);
+	enc_glz_free(used);
+}
+
 int
 main(void)
 {
@@ -341,6 +388,7 @@ main(void)
 	test_refusals();
 	test_many_images();
 	test_pages_in_turn();
+	test_reset();
 	printf("test-enc-glz: ok\n");
 	return 0;
 }

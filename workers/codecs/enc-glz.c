@@ -143,6 +143,14 @@ glz_drop_oldest(struct enc_glz *eg)
 	eg->eg_count--;
 }
 
+void
+enc_glz_reset(struct enc_glz *eg)
+{
+	while (eg->eg_count > 0)
+		glz_drop_oldest(eg);
+	eg->eg_next_id = 0;
+}
+
 /* The window image that holds global position pos, or NULL (it left the
  * window).  Images are consecutive in position: a binary search. */
 static const struct glz_image *

@@ -145,6 +145,12 @@ struct enc_glz;
  * order: its decoder waits for each image a later one refers to. */
 struct enc_glz *enc_glz_new(size_t window_px);
 void	 enc_glz_free(struct enc_glz *);
+/* Empty eg's window, as for a client that starts with none: the next
+ * image is id 0 and refers to nothing earlier.  Its hash table is kept
+ * (what it names is no longer in the window, so never a candidate): one
+ * dictionary serves many sequences without a fresh megabyte each, as
+ * fuzz-glz runs them. */
+void	 enc_glz_reset(struct enc_glz *);
 
 /* Most bytes enc_glz_encode() appends, or 0 as for enc_lz4_bound(). */
 size_t	 enc_glz_bound(uint32_t width, uint32_t height);

@@ -35,12 +35,12 @@ chan_link_rate(struct chan *c)
 
 	if (c->c_fd >= 0 && c->c_info.transport != IPC_TRANSPORT_RELAYED &&
 	    dt >= CHAN_RATE_MS * 1000000ull &&
-	    tcp_progress(c->c_fd, &acked, &notsent) == 0) {
+	    tcp_progress(c->c_fd, &acked, &notsent, &r) == 0) {
 		/* Samples where spiced was the limit are skipped: the last
 		 * one where the link was stands.  TCP's own (per ACK), or
 		 * what got acknowledged over a span that began and ended
 		 * with bytes held back for the window. */
-		if ((r = tcp_rate(c->c_fd)) != 0)
+		if (r != 0)
 			c->c_rate = r;
 		if (c->c_waiting && notsent > 0 && c->c_rate_ns != 0 &&
 		    (r = (acked - c->c_acked) * 1000000000ull / dt) != 0 &&

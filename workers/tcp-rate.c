@@ -18,8 +18,8 @@
 	(offsetof(struct tcp_info, f) + sizeof(((struct tcp_info *)0)->f))
 
 /* fd's TCP_INFO into ti, at least need bytes of it (an older kernel
- * fills fewer): 0, or -1 when fd is not a TCP socket or the kernel lacks
- * them. */
+ * fills fewer): the bytes filled, or -1 when fd is not a TCP socket or
+ * the kernel lacks them. */
 static int
 tcp_info_get(int fd, struct tcp_info *ti, size_t need)
 {
@@ -29,29 +29,22 @@ tcp_info_get(int fd, struct tcp_info *ti, size_t need)
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len) != 0 ||
 	    len < need)
 		return -1;
-	return 0;
-}
-
-uint64_t
-tcp_rate(int fd)
-{
-	struct tcp_info ti;
-
-	if (tcp_info_get(fd, &ti, TCP_INFO_UPTO(tcpi_delivery_rate)) != 0 ||
-	    ti.tcpi_delivery_rate_app_limited)
-		return 0;
-	return ti.tcpi_delivery_rate;
+	return (int)len;
 }
 
 int
-tcp_progress(int fd, uint64_t *acked, uint32_t *notsent)
+tcp_progress(int fd, uint64_t *acked, uint32_t *notsent, uint64_t *rate)
 {
 	struct tcp_info ti;
+	int len;
 
-	if (tcp_info_get(fd, &ti, TCP_INFO_UPTO(tcpi_notsent_bytes)) != 0)
+	if ((len = tcp_info_get(fd, &ti, TCP_INFO_UPTO(tcpi_notsent_bytes))) <
+	    0)
 		return -1;
 	*acked = ti.tcpi_bytes_acked;
 	*notsent = ti.tcpi_notsent_bytes;
+	*rate = (size_t)len >= TCP_INFO_UPTO(tcpi_delivery_rate) &&
+	    !ti.tcpi_delivery_rate_app_limited ? ti.tcpi_delivery_rate : 0;
 	return 0;
 }
 
@@ -60,7 +53,7 @@ tcp_delivered(int fd)
 {
 	struct tcp_info ti;
 
-	if (tcp_info_get(fd, &ti, TCP_INFO_UPTO(tcpi_notsent_bytes)) != 0)
+	if (tcp_info_get(fd, &ti, TCP_INFO_UPTO(tcpi_notsent_bytes)) < 0)
 		return -1;
 	return ti.tcpi_notsent_bytes == 0 && ti.tcpi_unacked == 0;
 }

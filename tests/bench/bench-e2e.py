@@ -231,7 +231,7 @@ def measure(run, client, server_pids, producer_pids, feeder=None):
     res["total_rss"] = res["server_rss"] + sum(hwm_kb(p) for p in producer_pids)
     if feeder:
         res["server_cpu"] -= d["feeder"]
-    res["procs"] = " ".join("%d:%.2fs/%dMB" % (p, d.get(p, 0), hwm_kb(p) // 1024)
+    res["procs"] = " ".join("%d:%.1fms/%dMB" % (p, d.get(p, 0) * 1e3, hwm_kb(p) // 1024)
                             for p in spids + producer_pids)
     return res
 

@@ -119,5 +119,8 @@ void	 chan_set_display(const char *name);
 /* The SPICE multimedia clock in ms: CLOCK_MONOTONIC, so every worker of
  * a host agrees on it without IPC (MAIN_INIT and stream timestamps). */
 uint32_t chan_mm_time(void);
+/* How far behind it MAIN_INIT starts a viewer's clock, as the reference
+ * server does: the playout slack of frames stamped with chan_mm_time(). */
+#define CHAN_MM_DELAY_MS	400
 
 #endif

@@ -48,9 +48,6 @@
  * (VD_AGENT_MAX_DATA_SIZE); the rest are a few bytes. */
 #define ROLE_MAIN_MAX_MSG	4096
 #define ROLE_MAIN_PING_SEC	10
-/* The reference server starts the multimedia clock 400 ms behind, which
- * gives video frames stamped "now" that much playout slack. */
-#define ROLE_MAIN_MM_DELAY	400
 
 struct role_main {
 	struct worker		*rm_w;
@@ -99,7 +96,7 @@ role_main_send_init(struct role_main *rm)
 	obuf_put_u32le(ob, rm->rm_mouse_mode);
 	obuf_put_u32le(ob, (uint32_t)magent_connected(rm->rm_agent));
 	obuf_put_u32le(ob, MAGENT_TOKENS);
-	obuf_put_u32le(ob, chan_mm_time() - ROLE_MAIN_MM_DELAY);
+	obuf_put_u32le(ob, chan_mm_time() - CHAN_MM_DELAY_MS);
 	obuf_put_u32le(ob, 0);			/* ram_hint */
 	chan_msg_end(rm->rm_chan);
 	/* The display's name as the guest's, NUL included as the reference

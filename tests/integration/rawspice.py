@@ -533,6 +533,9 @@ class DisplayChannel(Channel, CanvasDraw):
         self.stream_frames = 0
         self.stream_destroys = 0
         self.frame_sizes = []       # bytes of each stream frame
+        # (multimedia time, our CLOCK_MONOTONIC in ms mod 2^32 as it
+        # arrived) of each stream frame: spiced's clock is that one.
+        self.frame_stamps = []
         self.report_asked = None    # (stream id, unique id, window, timeout)
         self.pixmaps = {}           # id -> (w, h, rows): its pixmap cache
         self.from_cache = 0
@@ -676,11 +679,13 @@ class DisplayChannel(Channel, CanvasDraw):
         else:
             self.unknown.append(mtype)
 
-    def send_stream_report(self, frames, drops, delay):
-        """STREAM_REPORT on the stream asked about."""
+    def send_stream_report(self, frames, drops, delay, end=0, audio=0):
+        """STREAM_REPORT on the stream asked about: end the multimedia
+        time of its last frame, audio the audio delay (0xffffffff: no
+        audio playing)."""
         sid, uid = self.report_asked[:2]
         self.send(MSGC_DISPLAY_STREAM_REPORT, struct.pack(
-            "<6IiI", sid, uid, 0, 0, frames, drops, delay, 0))
+            "<6IiI", sid, uid, 0, end, frames, drops, delay, audio))
 
     def _stream_create(self, body):
         """STREAM_CREATE: u32 surface, u32 id, u8 flags, u8 codec, u64
@@ -702,9 +707,10 @@ class DisplayChannel(Channel, CanvasDraw):
     def _stream_data(self, body):
         """STREAM_DATA: u32 id, u32 mm time, u32 size, one JPEG painted at
         the stream's box."""
-        sid, _mm, size = struct.unpack_from("<III", body)
+        sid, mm, size = struct.unpack_from("<III", body)
         if sid not in self.streams or 12 + size != len(body):
             raise ProtocolError("STREAM_DATA of stream %d, %d bytes of %d" % (sid, size, len(body)))
+        self.frame_stamps.append((mm, time.monotonic_ns() // 1000000 & 0xffffffff))
         top, left, bottom, right = self.streams[sid]
         w, h = right - left, bottom - top
         self.frame_sizes.append(size)

@@ -20,6 +20,7 @@
 #include "display-out.h"
 #include "display-stream.h"
 #include "enc.h"
+#include "stream-clock.h"
 
 /* What an image is sent as (also the cache key with its box). */
 enum dout_codec {
@@ -82,6 +83,10 @@ struct dout_client {
 	uint64_t		 dc_frame;	/* the last frame it got */
 	int			 dc_stream_low;	/* it gets ENC_STREAM_LOW frames */
 	uint32_t		 dc_report_id;	/* STREAM_ACTIVATE_REPORT's */
+	int			 dc_report_first; /* that one asked for the
+						   first report */
+	struct sclock_viewer	 dc_clock;	/* how early its frames can be
+						   stamped */
 	struct dcache		 dc_pixmaps;	/* what its cache holds */
 	int			 dc_glz_refused; /* told there is none left */
 	struct enc_glz		*dc_glz;	/* its GLZ window (DOUT_LL_GLZ,
@@ -116,6 +121,7 @@ struct dout {
 						   surfaces forwarded */
 	uint64_t		 d_image_id;
 	struct dstream		 d_stream;	/* video, as one stream */
+	struct sclock		 d_clock;	/* its frames' stamps */
 	struct event		*d_stream_ev;	/* its idle check */
 	struct event		*d_refine_ev;	/* lossy pixels' quiet check */
 	/* STREAM_DATA of a frame, at each quality (normal, low), and the
@@ -318,6 +324,9 @@ void	dout_refine_step(struct dout_client *dc, pixman_image_t *prim);
 /* The stream to dc: announced once, then its newest frame when dc can
  * take one. */
 void	dout_client_stream(struct dout_client *dc, pixman_image_t *prim);
+/* The display's frames' lead: the least of its viewers' (stream-clock.h),
+ * after a report or a viewer came or went. */
+void	dout_stream_lead(struct dout *d);
 /* Drop the stream frames encoded for the viewers. */
 void	dout_frame_bodies_drop(struct dout *d);
 /* STREAM_REPORT from dc: 0, or -1 with *why on a malformed one. */

@@ -3,8 +3,9 @@
  * display-out-stream: the display's video stream (display-stream.c finds
  * it) to its viewers: STREAM_CREATE, one MJPEG frame encoded once per
  * quality for all of them, each viewer's STREAM_REPORTs choosing its
- * quality, and the stream's end or move, after which the viewers are owed
- * its box losslessly.
+ * quality and how early frames are stamped (stream-clock.h), and the
+ * stream's end or move, after which the viewers are owed its box
+ * losslessly.
  */
 #include <string.h>
 
@@ -71,7 +72,7 @@ dout_frame_body(struct dout *d, pixman_image_t *prim, int low)
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	obuf_put_u32le(ob, d->d_stream.ds_id);
-	obuf_put_u32le(ob, chan_mm_time());
+	obuf_put_u32le(ob, sclock_stamp(&d->d_clock, chan_mm_time()));
 	if (enc_jpeg_encode(d->d_jpeg, ob, &src, low ? ENC_STREAM_LOW :
 	    ENC_STREAM_QUALITY, &err) != 0) {
 		log_warn("display \"%s\": stream frame: %s",
@@ -83,10 +84,12 @@ dout_frame_body(struct dout *d, pixman_image_t *prim, int low)
 	return d->d_frame_body[low];
 }
 
-/* STREAM_ACTIVATE_REPORT: the viewer reports on the stream every
- * DOUT_REPORT_FRAMES frames or second. */
+/* STREAM_ACTIVATE_REPORT: the viewer reports on the stream after
+ * DOUT_REPORT_FIRST frames (first) or every DOUT_REPORT_FRAMES frames or
+ * second. */
 static void
-dout_send_activate_report(struct dout_client *dc, const struct dstream *ds)
+dout_send_activate_report(struct dout_client *dc, const struct dstream *ds,
+    int first)
 {
 	struct obuf *ob;
 
@@ -94,16 +97,38 @@ dout_send_activate_report(struct dout_client *dc, const struct dstream *ds)
 	    SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT);
 	obuf_put_u32le(ob, ds->ds_id);
 	obuf_put_u32le(ob, ++dc->dc_report_id);
-	obuf_put_u32le(ob, DOUT_REPORT_FRAMES);
-	obuf_put_u32le(ob, 1000);		/* timeout, ms */
+	obuf_put_u32le(ob, first ? DOUT_REPORT_FIRST : DOUT_REPORT_FRAMES);
+	obuf_put_u32le(ob, first ? 250 : 1000);	/* timeout, ms */
 	chan_msg_end(dc->dc_chan);
+	dc->dc_report_first = first;
+}
+
+void
+dout_stream_lead(struct dout *d)
+{
+	struct dout_client *dc;
+	uint32_t lead = CHAN_MM_DELAY_MS;
+	int any = 0;
+
+	TAILQ_FOREACH(dc, &d->d_clients, dc_entry)
+		if (!dc->dc_dead && dc->dc_state == DC_ACTIVE) {
+			any = 1;
+			if (dc->dc_clock.sv_lead < lead)
+				lead = dc->dc_clock.sv_lead;
+		}
+	if (!any || lead == d->d_clock.sc_lead)
+		return;
+	log_debug("display \"%s\": stream frames stamped %u ms early "
+	    "(were %u)", d->d_wk->wk_display, lead, d->d_clock.sc_lead);
+	d->d_clock.sc_lead = lead;
 }
 
 /*
  * STREAM_REPORT {u32 stream id, u32 unique id, u32 start and end mm time,
  * u32 frames, u32 drops, i32 last frame delay, u32 audio delay}: a viewer
- * that drops a tenth of its frames, or shows them late, gets the low
- * quality; one that drops none with time to spare, the normal one again.
+ * that drops a tenth of its frames gets the low quality, and the normal
+ * one again once a report shows none dropped and none late.  Its frames'
+ * stamps follow how early the last one arrived (stream-clock.h).
  */
 int
 dout_msg_report(struct dout_client *dc, struct sbuf *body, const char **why)
@@ -128,14 +153,19 @@ dout_msg_report(struct dout_client *dc, struct sbuf *body, const char **why)
 		    dc->dc_dout->d_wk->wk_display, dc->dc_conn);
 		return 0;
 	}
-	if (!dc->dc_stream_low && ((uint64_t)drops * 10 >
-	    (uint64_t)frames + drops || delay < 0)) {
+	if (!dc->dc_stream_low && (uint64_t)drops * 10 >
+	    (uint64_t)frames + drops) {
 		dc->dc_stream_low = 1;
 		log_debug("display \"%s\": conn %u drops %u of %u frames "
 		    "(delay %d ms): lower quality", dc->dc_dout->d_wk->wk_display,
 		    dc->dc_conn, drops, frames + drops, delay);
-	} else if (dc->dc_stream_low && drops == 0 && delay > 100)
+	} else if (dc->dc_stream_low && drops == 0 && delay >= 0)
 		dc->dc_stream_low = 0;
+	if (sclock_report(&dc->dc_dout->d_clock, &dc->dc_clock, end, delay,
+	    drops, audio))
+		dout_stream_lead(dc->dc_dout);
+	if (dc->dc_report_first)
+		dout_send_activate_report(dc, &dc->dc_dout->d_stream, 0);
 	return 0;
 }
 
@@ -155,7 +185,7 @@ dout_client_stream(struct dout_client *dc, pixman_image_t *prim)
 	if (dc->dc_stream != ds->ds_id + 1) {
 		dout_send_stream_create(dc, ds);
 		if (chan_has_cap(dc->dc_chan, SPICE_DISPLAY_CAP_STREAM_REPORT))
-			dout_send_activate_report(dc, ds);
+			dout_send_activate_report(dc, ds, 1);
 		dc->dc_stream = ds->ds_id + 1;
 		dc->dc_frame = 0;
 		/* The frames paint the box: its damage is theirs. */

@@ -90,6 +90,7 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 		spd_err_set(err, "display-out: out of memory");
 		return NULL;
 	}
+	sclock_init(&d->d_clock);
 	dstream_init(&d->d_stream, wk->wk_flags & IPC_INIT_STREAM_OFF ?
 	    DSTREAM_OFF : wk->wk_flags & IPC_INIT_STREAM_ALL ? DSTREAM_ALL :
 	    DSTREAM_FILTER);
@@ -438,6 +439,8 @@ dout_msg_init(struct dout_client *dc, struct sbuf *body, const char **why)
 	}
 	evtimer_del(dc->dc_init_ev);
 	dc->dc_state = DC_ACTIVE;
+	/* Until it reports, its frames are stamped with our time. */
+	dout_stream_lead(dc->dc_dout);
 	dc->dc_glz_window = glz_window;
 	dout_glz_setup(dc);
 	/* Its pixmap cache, in pixels (as spice-gtk counts them). */
@@ -506,6 +509,8 @@ dout_closed(struct chan *ch, const char *reason)
 	dc->dc_glz = NULL;
 	dc->dc_chan = NULL;
 	dc->dc_dead = 1;
+	/* Its share of the frames' lead goes with it. */
+	dout_stream_lead(d);
 	worker_conn_closed(d->d_wk, dc->dc_session, dc->dc_conn,
 	    reason != NULL ? reason : "closed");
 	if (dc->dc_busy == 0)
@@ -532,6 +537,7 @@ dout_client_add(struct dout *d, int fd, uint32_t session, uint32_t conn,
 	dc->dc_session = session;
 	dc->dc_conn = conn;
 	dc->dc_state = DC_WAIT_INIT;
+	sclock_viewer_init(&dc->dc_clock);
 	pixman_region32_init(&dc->dc_damage);
 	pixman_region32_init(&dc->dc_lossy);
 	if ((dc->dc_init_ev = evtimer_new(d->d_wk->wk_base, dout_init_timeout,

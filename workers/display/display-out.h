@@ -31,8 +31,11 @@
 #define DOUT_MAX_RECTS		32
 /* ... first grown to a grid of this many pixels (then 2x, 4x). */
 #define DOUT_TILE		64
-/* Frames a viewer reports on video streams after. */
+/* Frames a viewer reports on video streams after; its first report on a
+ * stream comes sooner, so that its frames' stamps are set early
+ * (stream-clock.h). */
 #define DOUT_REPORT_FRAMES	30
+#define DOUT_REPORT_FIRST	4
 /* A move whose area has more rectangles than this is sent as damage. */
 #define DOUT_MAX_MOVE_RECTS	16
 /* ... and so is a fill or a string. */

@@ -11,7 +11,8 @@ same final picture.  A viewer with the stream-report cap is asked for
 reports, and once it reports dropping half its frames gets smaller
 (lower quality) ones.  Pixels moved across the video end its stream at
 once; the whole video moved (its window dragged) takes its stream along
-at once.  A drawing redrawn as often (sharp edges) is no stream under the
+at once.  A clock and a panel redrawn between its frames do not keep a
+video from becoming a stream.  A drawing redrawn as often (sharp edges) is no stream under the
 default filter; with streaming-video = off a photograph is none
 either."""
 
@@ -153,6 +154,31 @@ def main():
     play(prod, [d], "bitmap 40 40 200 150 %d", 12)
     d.settle(0.5)
     check(d.stream_creates == n, "a redrawn drawing became a stream")
+
+    # Drawings elsewhere between the video's frames, a clock ticking and
+    # a panel beside it redrawn as often (in two places in turn), do not
+    # keep it from being found: each broke the count of frames in a row.
+    for k in range(8):
+        t = time.monotonic()
+        draws = [("photo", 40, 40, 200, 150, 200 + k), ("bitmap", 250, 200, 40, 20, 300 + k),
+                 ("bitmap", 240, 80 * (k % 2), 80, 160, 400 + k)]
+        for kind, x, y, w, h, seed in draws:
+            prod.say("%s %d %d %d %d %d" % (kind, x, y, w, h, seed))
+            (common.script_photo if kind == "photo" else common.script_noise)(
+                model, W, x, y, w, h, seed)
+        d.pump(0.005)
+        time.sleep(max(0.0, 0.04 - (time.monotonic() - t)))
+    d.pump(0.3)
+    check(d.stream_creates == n + 1, "a video with a clock and a panel beside it: %d streams"
+          % (d.stream_creates - n))
+    box = list(d.streams.values())[-1] if d.streams else None
+    check(box == (40, 40, 190, 240), "the stream's box is %r, not the video's" % (box,))
+    d.pump(5, until=lambda d: d.stream_destroys == n + 1)
+    try:
+        d.pump(5, until=lambda d: d.rgb() == bytes(model))
+    except TimeoutError:
+        raise AssertionError("the picture after a video with a clock beside it is not exact")
+    c.wait_pixels(bytes(model), 10)
     check(d.unknown == [] and slow.unknown == [], "unknown messages %r" % d.unknown)
     check(sp.alive(), "spiced died")
     sp.stop()

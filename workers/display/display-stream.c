@@ -39,6 +39,14 @@ dstream_same(const pixman_box32_t *a, const pixman_box32_t *b)
 	return ov * 4 >= dstream_area(a) * 3 && ov * 4 >= dstream_area(b) * 3;
 }
 
+/* Whether a box this large could be video. */
+static int
+dstream_big(const pixman_box32_t *b)
+{
+	return b->x2 - b->x1 >= DSTREAM_MIN_W &&
+	    b->y2 - b->y1 >= DSTREAM_MIN_H && dstream_area(b) >= DSTREAM_MIN_AREA;
+}
+
 /* Whether box of prim may become a stream. */
 static int
 dstream_worth(const struct dstream *ds, const pixman_box32_t *b,
@@ -46,8 +54,7 @@ dstream_worth(const struct dstream *ds, const pixman_box32_t *b,
 {
 	struct enc_src src;
 
-	if (b->x2 - b->x1 < DSTREAM_MIN_W || b->y2 - b->y1 < DSTREAM_MIN_H ||
-	    dstream_area(b) < DSTREAM_MIN_AREA)
+	if (!dstream_big(b))
 		return 0;
 	if (ds->ds_mode == DSTREAM_ALL)
 		return 1;
@@ -62,6 +69,9 @@ dstream_damage(struct dstream *ds, const pixman_region32_t *area,
 	const pixman_box32_t *e = pixman_region32_extents(
 	    (pixman_region32_t *)area);
 	pixman_region32_t box;
+	struct dstream_cand *c = NULL, *lapsed = NULL, *oldest = NULL;
+	unsigned i;
+	int live;
 
 	pixman_region32_init(rest);
 	pixman_region32_copy(rest, (pixman_region32_t *)area);
@@ -79,28 +89,42 @@ dstream_damage(struct dstream *ds, const pixman_region32_t *area,
 		ds->ds_last_ms = now_ms;
 		return DSTREAM_FRAME;
 	}
-	if (ds->ds_cand_n > 0 && now_ms - ds->ds_cand_ms <= DSTREAM_GAP_MS &&
-	    dstream_same(&ds->ds_cand, e)) {
-		ds->ds_cand_n++;
-		/* The stream covers everything its frames touched. */
-		ds->ds_cand.x1 = e->x1 < ds->ds_cand.x1 ? e->x1 : ds->ds_cand.x1;
-		ds->ds_cand.y1 = e->y1 < ds->ds_cand.y1 ? e->y1 : ds->ds_cand.y1;
-		ds->ds_cand.x2 = e->x2 > ds->ds_cand.x2 ? e->x2 : ds->ds_cand.x2;
-		ds->ds_cand.y2 = e->y2 > ds->ds_cand.y2 ? e->y2 : ds->ds_cand.y2;
-	} else {
-		ds->ds_cand = *e;
-		ds->ds_cand_n = 1;
+	if (!dstream_big(e))
+		return DSTREAM_NONE;
+	/* The box e continues, else a free or lapsed slot, else the one
+	 * drawn longest ago. */
+	for (i = 0; i < DSTREAM_CANDS && c == NULL; i++) {
+		live = ds->ds_cand[i].dc_n > 0 &&
+		    now_ms - ds->ds_cand[i].dc_ms <= DSTREAM_GAP_MS;
+		if (live && dstream_same(&ds->ds_cand[i].dc_box, e))
+			c = &ds->ds_cand[i];
+		else if (!live && lapsed == NULL)
+			lapsed = &ds->ds_cand[i];
+		else if (live && (oldest == NULL ||
+		    ds->ds_cand[i].dc_ms < oldest->dc_ms))
+			oldest = &ds->ds_cand[i];
 	}
-	ds->ds_cand_ms = now_ms;
-	if (ds->ds_cand_n < DSTREAM_FRAMES ||
-	    !dstream_worth(ds, &ds->ds_cand, prim))
+	if (c != NULL) {
+		c->dc_n++;
+		/* The stream covers everything its frames touched. */
+		c->dc_box.x1 = e->x1 < c->dc_box.x1 ? e->x1 : c->dc_box.x1;
+		c->dc_box.y1 = e->y1 < c->dc_box.y1 ? e->y1 : c->dc_box.y1;
+		c->dc_box.x2 = e->x2 > c->dc_box.x2 ? e->x2 : c->dc_box.x2;
+		c->dc_box.y2 = e->y2 > c->dc_box.y2 ? e->y2 : c->dc_box.y2;
+	} else {
+		c = lapsed != NULL ? lapsed : oldest;
+		c->dc_box = *e;
+		c->dc_n = 1;
+	}
+	c->dc_ms = now_ms;
+	if (c->dc_n < DSTREAM_FRAMES || !dstream_worth(ds, &c->dc_box, prim))
 		return DSTREAM_NONE;
 	ds->ds_on = 1;
-	ds->ds_box = ds->ds_cand;
+	ds->ds_box = c->dc_box;
 	ds->ds_id = ds->ds_next_id++ % DSTREAM_MAX_ID;
 	ds->ds_frame++;
 	ds->ds_last_ms = now_ms;
-	ds->ds_cand_n = 0;
+	memset(ds->ds_cand, 0, sizeof(ds->ds_cand));
 	pixman_region32_init_rect(&box, ds->ds_box.x1, ds->ds_box.y1,
 	    (unsigned)(ds->ds_box.x2 - ds->ds_box.x1),
 	    (unsigned)(ds->ds_box.y2 - ds->ds_box.y1));
@@ -141,5 +165,5 @@ void
 dstream_end(struct dstream *ds)
 {
 	ds->ds_on = 0;
-	ds->ds_cand_n = 0;
+	memset(ds->ds_cand, 0, sizeof(ds->ds_cand));
 }

@@ -7,9 +7,12 @@
  * over).
  *
  * A box of the primary that is drawn again and again (DSTREAM_FRAMES
- * updates in a row, each within DSTREAM_GAP_MS of the last, each
- * overlapping the box by most of both) and, under streaming-video=filter,
- * looks like a photograph, becomes the stream.  From then on whatever is
+ * updates, each within DSTREAM_GAP_MS of the last, each overlapping the
+ * box by most of both) and, under streaming-video=filter, looks like a
+ * photograph, becomes the stream.  Drawings elsewhere meanwhile (a clock,
+ * a caret, a chat beside the video) do not break the count: up to
+ * DSTREAM_CANDS boxes are counted at once, and drawings too small to be
+ * video count for none.  From then on whatever is
  * drawn inside the box makes the stream's current frame dirty instead of
  * being damage: each viewer is sent the box as one JPEG frame when it can
  * take one, the frames it could not take merged into the next (a slow
@@ -35,16 +38,21 @@
 #define DSTREAM_MIN_H		64
 #define DSTREAM_MIN_AREA	(128 * 96)
 #define DSTREAM_MAX_ID		64	/* ids 0..63 (spice-gtk's table) */
+#define DSTREAM_CANDS		4	/* boxes counted at once */
 
 /* streaming-video: off, filter (photographs only: the default), all. */
 enum dstream_mode { DSTREAM_OFF, DSTREAM_FILTER, DSTREAM_ALL };
 
+/* A box being drawn again and again: dc_n times, last at dc_ms. */
+struct dstream_cand {
+	pixman_box32_t	 dc_box;
+	unsigned	 dc_n;		/* 0: a free slot */
+	uint64_t	 dc_ms;
+};
+
 struct dstream {
 	enum dstream_mode ds_mode;
-	/* Detection: the box being drawn again and again. */
-	pixman_box32_t	 ds_cand;
-	unsigned	 ds_cand_n;
-	uint64_t	 ds_cand_ms;
+	struct dstream_cand ds_cand[DSTREAM_CANDS];	/* detection */
 	/* The stream, when ds_on. */
 	int		 ds_on;
 	uint32_t	 ds_id;

@@ -41,17 +41,28 @@ Then, unless --no-latency, each case runs again on both servers with
 spice-gtk as the only viewer (tests/bench/bench-viewer.py) and a marker
 in every frame (bench-frames.h: its bottom-right corner, posted after the
 frame): each frame's latency is from the moment the feeder began to post
-it to the moment spice-gtk drew its marker (or a later frame's, when the
-server merged it into that one); the viewer then
+it to the moment spice-gtk had drawn both its marker and a few blocks
+of its own pixels (bench-viewer.py says which; or a later frame's, when
+the server merged it into that one: a video stream's frames are drawn at
+their multimedia time, which the marker alone did not show); the viewer
+then
 compares its whole picture with the last frame.  A lossless run that
-does not end on the last frame exactly is an error, not a figure.
+does not end on the last frame exactly, or in which a frame was not
+wholly on screen when it was counted there, is an error, not a figure.  The
+viewer also keeps what it showed of the frames' changing box once each
+frame had reached it and prints how many frames showed it exactly, and
+the PSNR of all of them and of the worst: a lossy server is judged on
+every frame it showed, not only the last.
 
 Both servers run lossless unless told otherwise: ref-server turns
-libspice-server's video streaming off, and spiced gets
+libspice-server's video streaming off (but for --ref stream), and spiced gets
 "streaming-video = off" unless --spiced-conf names streaming-video (its
 default, filter, would send a video as MJPEG, whose last frame is then
 resent losslessly: an exact final picture would not show that the
 frames before were lossy).
+
+BENCH_KEEP_LOG=FILE keeps spiced's log of the last run (at debug level)
+in FILE.
 """
 
 import argparse
@@ -260,26 +271,51 @@ def measure_latency(viewer, feeder, nframes, who, server_pids):
     viewer.stdin.write("go\n")
     viewer.stdin.flush()
     marks = read_line(viewer, r"^marks ?(.*)", 300, "the viewer's marks").group(1)
+    bl = read_line(viewer, r"^blocks ?(.*) of ?(.*)", 30, "the viewer's blocks")
     final = read_line(viewer, r"^final (.*)", 120, "the viewer's final picture").group(1)
+    q = read_line(viewer, r"^frames exact (\d+) of (\d+) psnr (\S+) worst (\S+)", 300,
+                  "the viewer's frame quality")
     times = [int(t) for t in read_line(feeder, r"^times (.*)", 30,
                                        "%s's times" % who).group(1).split(",")]
     played(feeder, nframes, who)
     seen = dict((int(k), int(t)) for k, t in (m.split(":") for m in marks.split(",") if m))
+    shown = dict((int(k), int(t)) for k, t in
+                 (m.split(":") for m in bl.group(1).split(",") if m))
+    has_blocks = set(int(k) for k in bl.group(2).split(",") if k)
     # Frame 0 is the picture the viewer showed before the kick: posting
     # it again changes nothing on screen, and a redraw of its marker
-    # seen before that post made a negative "latency" of it.
-    lat, merged, later = [], 0, None
+    # seen before that post made a negative "latency" of it.  A frame
+    # reached the screen when its marker and its blocks (if it has any)
+    # had, or a later frame's that carried them too.
+    lat, merged, late_pixels, later, later_px = [], 0, 0, None, None
     for k in range(nframes - 1, 0, -1):
-        if k in seen:
+        gone = k not in seen
+        if not gone:
             later = seen[k]
         elif later is None:
             raise RuntimeError("%s: frame %d never reached the viewer, nor any after it"
                                % (who, k))
+        t = later
+        if k in has_blocks:
+            if k in shown:
+                later_px = shown[k]
+            elif later_px is None:
+                raise RuntimeError("%s: frame %d's pixels never showed, nor any later frame's"
+                                   % (who, k))
+            else:
+                gone = True
+            merged += gone
+            if later_px > t + 1000000:
+                late_pixels += 1
+            t = max(t, later_px)
         else:
-            merged += 1
-        lat.append((later - times[k]) / 1e6)
+            merged += gone
+        lat.append((t - times[k]) / 1e6)
     return {"lat_p50": percentile(lat, 50), "lat_p95": percentile(lat, 95),
-            "merged": merged, "final": final}
+            "merged": merged, "late_pixels": late_pixels, "final": final,
+            "exact": int(q.group(1)),
+            "shown": int(q.group(2)), "psnr": float(q.group(3)),
+            "worst": float(q.group(4))}
 
 
 def run_spiced(opt, frames, fps, damage, nframes, latency=False):
@@ -288,7 +324,9 @@ def run_spiced(opt, frames, fps, damage, nframes, latency=False):
     os.chmod(d, 0o755)
     try:
         port = free_port()
-        lines = ["run-dir = %s" % d, '[display "bench"]',
+        lines = ["run-dir = %s" % d] + (
+            ["log-level = debug"] if os.environ.get("BENCH_KEEP_LOG") else []) + [
+                '[display "bench"]',
                  "listen = 127.0.0.1:%d" % port,
                  "producer-socket = %s/bench.qxl" % d,
                  'password = "%s"' % PASSWORD] + [
@@ -341,6 +379,8 @@ def run_spiced(opt, frames, fps, damage, nframes, latency=False):
         return res
     finally:
         run.stop()
+        if os.environ.get("BENCH_KEEP_LOG"):
+            shutil.copy(os.path.join(d, "spiced.log"), os.environ["BENCH_KEEP_LOG"])
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -350,6 +390,7 @@ REF_CONFIGS = {
     "lz4": ["--compression", "lz4"],
     "auto_glz": ["--compression", "auto_glz"],
     "jpeg": ["--compression", "auto_glz", "--jpeg", "always"],
+    "stream": ["--compression", "auto_glz", "--jpeg", "always", "--streaming", "filter"],
 }
 
 
@@ -434,20 +475,25 @@ def print_latency(opt, frames, fps, damage, nframes, configs):
         for who, r in [("spiced", s)] + [("ref " + c, r) for c, r in zip(configs, refs)]:
             if r["final"].startswith("timeout"):
                 raise RuntimeError("%s: the viewer never got the last frame: no figure" % who)
-            exact_wanted = not (lossy if who == "spiced" else who == "ref jpeg")
+            exact_wanted = not (lossy if who == "spiced" else who in ("ref jpeg", "ref stream"))
             if exact_wanted and r["final"] != "exact":
                 raise RuntimeError("%s: the final picture is not the last frame (%s): no figure"
                                    % (who, r["final"]))
+            if exact_wanted and r["exact"] != r["shown"]:
+                raise RuntimeError("%s: %d of %d frames were not all on screen when their "
+                                   "marker and blocks were: their latency would be too short, "
+                                   "no figure" % (who, r["shown"] - r["exact"], r["shown"]))
         runs.append((s, refs))
     print("  latency, spice-gtk viewer (markers in the frames%s):" % (
         "" if len(runs) == 1 else "; medians of %d runs each" % len(runs)))
     for key, label in (("lat_p50", "frame latency p50 (ms)"), ("lat_p95", "frame latency p95 (ms)"),
-                       ("merged", "frames merged into later ones")):
-        fmt = " %10g" if key == "merged" else " %10.1f"
+                       ("merged", "frames merged into later ones or dropped"),
+                       ("late_pixels", "frames drawn over 1 ms after their marker")):
+        fmt = " %10g" if key in ("merged", "late_pixels") else " %10.1f"
         line = "  %-40s" % label + fmt % statistics.median([sr[key] for sr, _ in runs])
         for i in range(len(configs)):
             line += fmt % statistics.median([rr[i][key] for _, rr in runs])
-            if key == "merged":
+            if key in ("merged", "late_pixels"):
                 line += " %7s" % ""
                 continue
             ratios = [sr[key] / rr[i][key] if rr[i][key] else float("nan") for sr, rr in runs]
@@ -455,6 +501,16 @@ def print_latency(opt, frames, fps, damage, nframes, configs):
             if len(runs) > 1:
                 line += " (%.2f-%.2f)" % (min(ratios), max(ratios))
         print(line)
+    print("  frames whose changes showed exactly with their marker: spiced %s; %s" % (
+        ", ".join("%d of %d" % (sr["exact"], sr["shown"]) for sr, _ in runs), "; ".join(
+            "ref %s %s" % (c, ", ".join("%d of %d" % (rr[i]["exact"], rr[i]["shown"])
+                                       for _, rr in runs))
+            for i, c in enumerate(configs))))
+    print("  PSNR of the frames as shown, all / worst (dB): spiced %s; %s" % (
+        ", ".join("%.2f/%.2f" % (sr["psnr"], sr["worst"]) for sr, _ in runs), "; ".join(
+            "ref %s %s" % (c, ", ".join("%.2f/%.2f" % (rr[i]["psnr"], rr[i]["worst"])
+                                       for _, rr in runs))
+            for i, c in enumerate(configs))))
     print("  final picture: spiced %s; %s" % (", ".join(sr["final"] for sr, _ in runs), "; ".join(
         "ref %s %s" % (c, ", ".join(rr[i]["final"] for _, rr in runs))
         for i, c in enumerate(configs))))
@@ -478,7 +534,8 @@ def main():
                          "of whole rows (0: one chunk, as the reference gets them)")
     ap.add_argument("--ref", default="lz4,auto_glz,jpeg",
                     help="reference settings to run: lz4 (what spiced sends), auto_glz "
-                         "(libspice-server's default), jpeg (auto_glz, JPEG always)")
+                         "(libspice-server's default), jpeg (auto_glz, JPEG always), "
+                         "stream (jpeg with streaming-video filter: MJPEG streams)")
     ap.add_argument("--spiced-conf", default="",
                     help="lines for spiced's display section, separated by ';' "
                          "(e.g. 'jpeg-wan-compression = always'; without a "
@@ -509,9 +566,10 @@ def main():
                                  "chunks of <= %d bytes for spiced" % opt.chunk_bytes))
         if opt.viewers > 1:
             print("spiced serves %d viewers at once, the reference one" % opt.viewers)
-        print("video streams: %s" % ("spiced as --spiced-conf says, the reference's off"
+        print("video streams: %s" % ("spiced as --spiced-conf says, the reference's off "
+                                     "(but for ref stream)"
                                      if "streaming-video" in opt.spiced_conf else
-                                     "off on both sides (lossless)"))
+                                     "off on both sides (lossless; but for ref stream)"))
         configs = opt.ref.split(",")
         for mode in opt.modes.split(","):
             for fps in [int(x) for x in opt.fps.split(",")]:

@@ -159,6 +159,9 @@ bench_frames_mark(struct bench_frames *bf)
 		for (y = r.r_y; y < r.r_y + r.r_h; y++)
 			for (x = r.r_x; x < r.r_x + r.r_w; x++)
 				bf->bf_px[k][(size_t)y * bf->bf_width + x] =
+				    x == r.r_x || y == r.r_y ||
+				    x == r.r_x + r.r_w - 1 ||
+				    y == r.r_y + r.r_h - 1 ? 0 :
 				    bench_mark_color(k);
 }
 

@@ -52,7 +52,11 @@ void	bench_frames_copy(const struct bench_frames *bf, int k,
 /*
  * Latency runs: every frame gets a marker, a BENCH_MARK_SIZE block at the
  * bottom-right corner of colour bench_mark_color(k) (distinct for every
- * k), stamped into its pixels after the damage was found; a feeder posts
+ * k) in a black border a pixel wide, stamped into its pixels after the
+ * damage was found.  The border makes it a picture of two colours: a
+ * block of one colour, which a server may draw as a fill and send ahead
+ * of the frame's own changes (spiced does), no longer stood for the
+ * frame.  A feeder posts
  * the marker rectangle after each frame's own, so a viewer knows which
  * frame reached it and when.  The bottom-right corner because a server
  * may send a frame's changes in screen order (spiced does): a marker at

@@ -9,7 +9,7 @@
  *
  *	ref-server --port N --password PW --frames DIR [--fps N] [--damage]
  *	    [--compression lz4|off|lz|quic|glz|auto_lz|auto_glz]
- *	    [--jpeg never|auto|always] [--marker]
+ *	    [--jpeg never|auto|always] [--streaming off|all|filter] [--marker]
  *
  * --marker: as bench-producer's (the markers of bench-frames.h and the
  * "times" line of when each frame was handed to libspice-server).
@@ -22,7 +22,7 @@
  * Server settings: image compression as --compression says (LZ4 by
  * default, as spiced sends; bench-e2e.py also runs libspice-server's own
  * default, auto_glz, and auto_glz with JPEG always), no zlib-GLZ, no
- * video streaming.  Memory: one memslot (group 0, slot 0, generation 0)
+ * video streaming unless --streaming asks for it.  Memory: one memslot (group 0, slot 0, generation 0)
  * over an anonymous mapping of this process, so a QXLPHYSICAL is simply
  * the host address; RS_INFLIGHT frame buffers bound the frames
  * libspice-server holds.
@@ -572,6 +572,7 @@ main(int argc, char **argv)
 		{ "damage", no_argument, NULL, 'd' },
 		{ "jpeg", required_argument, NULL, 'j' },
 		{ "marker", no_argument, NULL, 'm' },
+		{ "streaming", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL, *password = NULL;
@@ -583,9 +584,9 @@ main(int argc, char **argv)
 	char err[512];
 	size_t fbytes;
 	int c, port = 0, comp = SPICE_IMAGE_COMPRESSION_LZ4, sigfd, b;
-	int jpeg = SPICE_WAN_COMPRESSION_NEVER;
+	int jpeg = SPICE_WAN_COMPRESSION_NEVER, stream = SPICE_STREAM_VIDEO_OFF;
 
-	while ((c = getopt_long(argc, argv, "p:P:F:f:c:dj:m", longopts,
+	while ((c = getopt_long(argc, argv, "p:P:F:f:c:dj:ms:", longopts,
 	    NULL)) != -1)
 		switch (c) {
 		case 'p':
@@ -617,6 +618,16 @@ main(int argc, char **argv)
 				jpeg = SPICE_WAN_COMPRESSION_AUTO;
 			else if (!strcmp(optarg, "never"))
 				jpeg = SPICE_WAN_COMPRESSION_NEVER;
+			else
+				goto usage;
+			break;
+		case 's':
+			if (!strcmp(optarg, "off"))
+				stream = SPICE_STREAM_VIDEO_OFF;
+			else if (!strcmp(optarg, "all"))
+				stream = SPICE_STREAM_VIDEO_ALL;
+			else if (!strcmp(optarg, "filter"))
+				stream = SPICE_STREAM_VIDEO_FILTER;
 			else
 				goto usage;
 			break;
@@ -686,8 +697,7 @@ main(int argc, char **argv)
 	    (spice_wan_compression_t)jpeg);
 	spice_server_set_zlib_glz_compression(rs_dev.d_server,
 	    SPICE_WAN_COMPRESSION_NEVER);
-	spice_server_set_streaming_video(rs_dev.d_server,
-	    SPICE_STREAM_VIDEO_OFF);
+	spice_server_set_streaming_video(rs_dev.d_server, stream);
 	if (spice_server_init(rs_dev.d_server, &rs_core) != 0) {
 		fprintf(stderr, "ref-server: spice_server_init failed\n");
 		return 1;
@@ -742,6 +752,7 @@ usage:
 	fprintf(stderr, "usage: ref-server --port N --password PW "
 	    "--frames DIR [--fps N (0: max)] [--damage]\n"
 	    "       [--compression off|auto_glz|auto_lz|quic|glz|lz|lz4] "
-	    "[--jpeg never|auto|always] [--marker]\n");
+	    "[--jpeg never|auto|always] [--streaming off|all|filter] "
+	    "[--marker]\n");
 	return 2;
 }

@@ -170,9 +170,10 @@ struct enc_jpeg;
 
 /* The JPEG quality (1..100) of lossy images: the reference server's. */
 #define ENC_JPEG_QUALITY	85
-/* ... and of video stream frames, which stay on screen a frame long, and
- * of those for a viewer that falls behind. */
-#define ENC_STREAM_QUALITY	70
+/* ... and of video stream frames, which stay on screen a frame long (the
+ * best the reference server's streams take), and of those for a viewer
+ * that falls behind. */
+#define ENC_STREAM_QUALITY	80
 #define ENC_STREAM_LOW		40
 
 /* A turbojpeg compressor.  NULL on ENOMEM. */

@@ -38,7 +38,7 @@ frame's blocks as first seen, for the frames that have such blocks),
 "final differs PIXELS psnr DB" once the last frame's marker has shown and
 nothing changed for --idle-ms (or --timeout-s passed: "final timeout"),
 then "frames exact E of N psnr DB worst DB": how many of the N frames
-seen showed the box exactly when their marker did, the PSNR of all of
+seen showed the box exactly once their marker and blocks had, the PSNR of all of
 them together (inf when all were exact) and of the worst one."""
 
 
@@ -143,19 +143,20 @@ BLOCK_TOL = 18
 BLOCKS_A_FRAME = 6
 
 
+def rows_mean(rows, size, order):
+    """Mean R, G, B of the pixels in rows (bytes), size bytes a pixel,
+    order the offsets of R, G and B in one: (0, 1, 2) for a PPM's RGB,
+    (2, 1, 0) for spice-gtk's BGRX."""
+    n = sum(len(row) for row in rows) // size
+    return tuple(sum(sum(row[o::size]) for row in rows) // n for o in order)
+
+
 def block_means(data, w, spots):
     """Mean R, G, B of the BLOCK x BLOCK block at each (x, y) of spots in
     the RGB picture data of width w."""
-    out = []
-    for x, y in spots:
-        r = g = b = 0
-        for yy in range(y, y + BLOCK):
-            row = data[(yy * w + x) * 3:(yy * w + x + BLOCK) * 3]
-            r += sum(row[0::3])
-            g += sum(row[1::3])
-            b += sum(row[2::3])
-        out.append((r // (BLOCK * BLOCK), g // (BLOCK * BLOCK), b // (BLOCK * BLOCK)))
-    return out
+    return [rows_mean([data[(yy * w + x) * 3:(yy * w + x + BLOCK) * 3]
+                       for yy in range(y, y + BLOCK)], 3, (0, 1, 2))
+            for x, y in spots]
 
 
 def frame_blocks(paths, box, w, h):
@@ -271,16 +272,16 @@ def main():
         # The mean of the 4x4 pixels at its middle, away from its
         # border: the nearest marker colour, within what a lossy codec
         # changes of a block of one colour (the markers differ far more).
-        b = g = r = 0
-        for y in range(h - MARK // 2 - 2, h - MARK // 2 + 2):
-            row = ctypes.string_at(p["address"] + y * p["stride"] + (w - MARK // 2 - 2) * 4, 16)
-            b += sum(row[0::4])
-            g += sum(row[1::4])
-            r += sum(row[2::4])
-        b, g, r = b // 16, g // 16, r // 16
-        best, k = min((max(abs(r - c[0]), abs(g - c[1]), abs(b - c[2])), i)
+        got = screen_mean(w - MARK // 2 - 2, h - MARK // 2 - 2, 4)
+        best, k = min((max(abs(a - b) for a, b in zip(got, c)), i)
                       for i, c in enumerate(colors))
         return k if best <= 24 else None
+
+    def screen_mean(x0, y0, n):
+        """Mean R, G, B of spice-gtk's n x n pixels at x0, y0."""
+        p = cl.primary
+        return rows_mean([ctypes.string_at(p["address"] + y * p["stride"] + x0 * 4, n * 4)
+                          for y in range(y0, y0 + n)], 4, (2, 1, 0))
 
     def capture():
         p = cl.primary
@@ -290,18 +291,8 @@ def main():
 
     def shows(k):
         """Whether the screen shows frame k's blocks."""
-        p = cl.primary
-        for bxk, byk, want_mean in blocks[k]:
-            r = g = b = 0
-            for yy in range(byk, byk + BLOCK):
-                row = ctypes.string_at(p["address"] + yy * p["stride"] + bxk * 4, BLOCK * 4)
-                b += sum(row[0::4])
-                g += sum(row[1::4])
-                r += sum(row[2::4])
-            got = (r // (BLOCK * BLOCK), g // (BLOCK * BLOCK), b // (BLOCK * BLOCK))
-            if max(abs(a - c) for a, c in zip(got, want_mean)) > BLOCK_TOL:
-                return False
-        return True
+        return all(max(abs(a - c) for a, c in zip(screen_mean(x0, y0, BLOCK), want)) <= BLOCK_TOL
+                   for x0, y0, want in blocks[k])
 
     def on_invalidate(channel, x, y, iw, ih):
         now = time.monotonic_ns()
@@ -317,10 +308,12 @@ def main():
                 if shows(with_blocks[j]):
                     # Earlier frames whose blocks show too (a later one
                     # left them as they were) showed now as well.
+                    picture = None
                     for f in [with_blocks[j]] + [g for g in with_blocks[i:j] if shows(g)]:
                         shown[f] = now
                         if f in seen:
-                            caps[f] = capture()
+                            picture = picture or capture()
+                            caps[f] = picture
                     state["next"] = j + 1
                     break
         if x + iw > w - MARK and y + ih > h - MARK:

@@ -198,7 +198,8 @@ bench_jpeg(const struct enc_src *src, struct obuf *ob, int n)
 	t0 = bench_now();
 	for (i = 0; i < n; i++) {
 		obuf_reset(ob);
-		if (enc_jpeg_encode(ej, ob, src, ENC_JPEG_QUALITY, &err) != 0) {
+		if (enc_jpeg_encode(ej, ob, src, ENC_JPEG_QUALITY,
+		    ENC_CHROMA_420, &err) != 0) {
 			fprintf(stderr, "bench-enc: %s\n", err.msg);
 			break;
 		}

@@ -574,6 +574,15 @@ def script_photo(model, width, x0, y0, w, h, s):
                                     int(128 + 100 * math.sin((x + y) / 10.0))))
 
 
+def script_vivid(model, width, x0, y0, w, h, s):
+    """What script-producer's `vivid X0 Y0 W H S` draws, into model."""
+    for y in range(h):
+        o = ((y0 + y) * width + x0) * 3
+        model[o:o + 3 * w] = b"".join(
+            bytes((28 + (3 * x + 7 * s) % 200, 60 + (x + 2 * y + 29 * s) % 256 // 2,
+                   28 + (x * y // 64 + 13 * s) % 200)) for x in range(w))
+
+
 def script_noise(model, width, x0, y0, w, h, seed):
     """What script-producer's `bitmap X0 Y0 W H SEED` draws, into model."""
     m = 0xffffffff

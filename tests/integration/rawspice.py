@@ -373,6 +373,24 @@ class MainChannel(Channel):
             return self.channels
 
 
+def jpeg_chroma(data):
+    """The chroma sampling of a baseline JFIF stream, from the sampling
+    factors in its SOF0 segment: "4:4:4", "4:2:2", "4:2:0", or the factors
+    as found."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker, length = data[i + 1], struct.unpack_from(">H", data, i + 2)[0]
+        if marker == 0xC0:
+            # P, Y, X, Nf, then Nf components of C, H << 4 | V, Tq.
+            n = data[i + 9]
+            f = [(data[i + 11 + 3 * c] >> 4, data[i + 11 + 3 * c] & 15) for c in range(n)]
+            names = {((1, 1), (1, 1), (1, 1)): "4:4:4", ((2, 1), (1, 1), (1, 1)): "4:2:2",
+                     ((2, 2), (1, 1), (1, 1)): "4:2:0"}
+            return names.get(tuple(f), repr(f))
+        i += 2 + length
+    raise ProtocolError("JPEG without a baseline SOF0 segment")
+
+
 def _jpeg_decode(data, w, h):
     """A JFIF stream as h rows of w B,G,R,X pixels, through libjpeg-turbo
     (ctypes: no image module in the test dependencies)."""
@@ -533,6 +551,7 @@ class DisplayChannel(Channel, CanvasDraw):
         self.stream_frames = 0
         self.stream_destroys = 0
         self.frame_sizes = []       # bytes of each stream frame
+        self.frame_chroma = []      # ... and its chroma ("4:2:0", ...)
         # (multimedia time, our CLOCK_MONOTONIC in ms mod 2^32 as it
         # arrived) of each stream frame: spiced's clock is that one.
         self.frame_stamps = []
@@ -714,6 +733,7 @@ class DisplayChannel(Channel, CanvasDraw):
         top, left, bottom, right = self.streams[sid]
         w, h = right - left, bottom - top
         self.frame_sizes.append(size)
+        self.frame_chroma.append(jpeg_chroma(bytes(body[12:])))
         px = _jpeg_decode(bytes(body[12:]), w, h)
         W = self.width
         for y in range(h):

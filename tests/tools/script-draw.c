@@ -404,7 +404,8 @@ sd_compressed(struct qxlshm *q, const char *codec, int x, int y, int w,
 	} else {
 		type = SPICE_IMAGE_TYPE_JPEG;
 		rc = (ej != NULL || (ej = enc_jpeg_new()) != NULL) ?
-		    enc_jpeg_encode(ej, &ob, &src, 90, &err) : -1;
+		    enc_jpeg_encode(ej, &ob, &src, 90, ENC_CHROMA_420,
+		    &err) : -1;
 	}
 	free(px);
 	/* The encoders' u32 size first, then the stream: QXLQUICData's

@@ -27,6 +27,12 @@
  *                     r = 128 + 100 sin(x / 9 + S) cos(y / 11),
  *                     g = 128 + 100 sin(y / 7) cos(x / 13 + S),
  *                     b = 128 + 100 sin((x + y) / 10)
+ *   vivid X Y W H S   COPY of a W x H bitmap that looks like a photograph
+ *                     whose colour has edges as sharp as its brightness
+ *                     (bench-e2e's video): channel bytes
+ *                     r = 28 + (3 x + 7 S) mod 200,
+ *                     g = 60 + ((x + 2 y + 29 S) mod 256) / 2,
+ *                     b = 28 + (x y / 64 + 13 S) mod 200
  *   solid X Y W H RGB COPY of a W x H bitmap of one colour (RGB in hex)
  *   copybits SX SY X Y W H [CX CY CW CH]...
  *                     COPY_BITS of the W x H area at SX,SY to X,Y, clipped
@@ -223,6 +229,16 @@ cp_photo(int x, int y, uint32_t s)
 }
 
 static uint32_t
+cp_vivid(int x, int y, uint32_t s)
+{
+	uint32_t r = 28 + ((uint32_t)x * 3 + s * 7) % 200;
+	uint32_t g = 60 + ((uint32_t)(x + 2 * y) + s * 29) % 256 / 2;
+	uint32_t b = 28 + ((uint32_t)(x * y / 64) + s * 13) % 200;
+
+	return r << 16 | g << 8 | b;
+}
+
+static uint32_t
 cp_pattern(int x, int y, uint32_t seed)
 {
 	return ((uint32_t)x * 73856093u ^ (uint32_t)y * 19349663u ^
@@ -240,6 +256,7 @@ struct cp_window {
 enum cp_kind {
 	CP_PATTERN,		/* cp_pattern of the seed */
 	CP_PHOTO,		/* cp_photo of the seed */
+	CP_VIVID,		/* cp_vivid of the seed */
 	CP_SOLID,		/* the seed as its one colour */
 };
 
@@ -269,7 +286,8 @@ cp_bitmap(int x, int y, int w, int h, uint32_t seed, int oy,
 			    y + j < win->y + win->h ? cp_pattern(x + i - win->x,
 			    y + j - win->y, win->seed) : cp_pattern(x + i,
 			    y + j, win->bg)) : kind == CP_PHOTO ?
-			    cp_photo(i, j, seed) : kind == CP_SOLID ? seed :
+			    cp_photo(i, j, seed) : kind == CP_VIVID ?
+			    cp_vivid(i, j, seed) : kind == CP_SOLID ? seed :
 			    cp_pattern(i, j + oy, seed);
 	img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
 	img->descriptor.width = (uint32_t)w;
@@ -518,6 +536,8 @@ cp_command(const char *line)
 		return cp_bitmap(x, y, w, h, rgb, 0, CP_PATTERN, NULL);
 	if (sscanf(line, "photo %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
 		return cp_bitmap(x, y, w, h, rgb, 0, CP_PHOTO, NULL);
+	if (sscanf(line, "vivid %d %d %d %d %u", &x, &y, &w, &h, &rgb) == 5)
+		return cp_bitmap(x, y, w, h, rgb, 0, CP_VIVID, NULL);
 	if (sscanf(line, "solid %d %d %d %d %x", &x, &y, &w, &h, &rgb) == 5)
 		return cp_bitmap(x, y, w, h, rgb, 0, CP_SOLID, NULL);
 	if (sscanf(line, "scene %d %d %d %d %u %d %d %d %d %u", &x, &y, &w,

@@ -703,7 +703,7 @@ test_compressed(void)
 		obuf_init(&ob);
 		ASSERT_INT_EQ(k == 0 ? enc_quic_encode(eq, &ob, &src, &err) :
 		    k == 1 ? enc_lz_encode(ez, &ob, &src, &err) :
-		    enc_jpeg_encode(ej, &ob, &src, 95, &err), 0);
+		    enc_jpeg_encode(ej, &ob, &src, 95, ENC_CHROMA_420, &err), 0);
 		t_reset(r);
 		d = t_compressed(&ob, k == 0 ? SPICE_IMAGE_TYPE_QUIC : k == 1 ?
 		    SPICE_IMAGE_TYPE_LZ_RGB : SPICE_IMAGE_TYPE_JPEG, 5, 7, 24, 16);

@@ -29,7 +29,7 @@ enc_jpeg_alpha_encode(struct enc_jpeg *ej, struct enc_lz *ez,
 	/* enc_jpeg_encode puts the JFIF stream's u32 size first, where
 	 * data_size goes: it is jpeg_size, and data_size once the alpha
 	 * plane is on. */
-	if (enc_jpeg_encode(ej, out, src, quality, err) != 0)
+	if (enc_jpeg_encode(ej, out, src, quality, ENC_CHROMA_420, err) != 0)
 		goto fail;
 	jpeg_size = out->ob_len - start - EJA_HEADER;
 	if (enc_lz_encode_alpha(ez, out, src, err) != 0)

@@ -3,9 +3,10 @@
  * enc-jpeg: SPICE JPEG image payloads through libjpeg-turbo, and the
  * cheap test of whether an image is a photograph; contracts in enc.h.
  *
- * Format: u32 LE size, then a baseline JFIF stream of that size (4:2:0,
- * the accurate DCT, quality as asked: ENC_JPEG_QUALITY, the reference
- * server's default, for images, ENC_STREAM_QUALITY for video frames),
+ * Format: u32 LE size, then a baseline JFIF stream of that size (the
+ * accurate DCT, chroma and quality as asked: 4:2:0 at ENC_JPEG_QUALITY,
+ * the reference server's default, for images; what enc-jpeg-pick.c
+ * chooses for video frames),
  * which spice-gtk and spice-html5 decode as any JPEG.  turbojpeg reads the
  * source rows where they are (BGRX, any stride) and writes straight into
  * the output buffer, reserved at its worst case first.
@@ -46,8 +47,10 @@ enc_jpeg_free(struct enc_jpeg *ej)
 
 int
 enc_jpeg_encode(struct enc_jpeg *ej, struct obuf *out,
-    const struct enc_src *src, int quality, struct spd_err *err)
+    const struct enc_src *src, int quality, enum enc_chroma chroma,
+    struct spd_err *err)
 {
+	int samp = chroma == ENC_CHROMA_444 ? TJSAMP_444 : TJSAMP_420;
 	unsigned long bound, size;
 	unsigned char *dst;
 	size_t start;
@@ -57,7 +60,7 @@ enc_jpeg_encode(struct enc_jpeg *ej, struct obuf *out,
 	    src->es_stride < (size_t)src->es_width * 4)
 		return spd_err_set(err, "jpeg: bad image %ux%u, stride %zu",
 		    src->es_width, src->es_height, src->es_stride);
-	bound = tjBufSize((int)src->es_width, (int)src->es_height, TJSAMP_420);
+	bound = tjBufSize((int)src->es_width, (int)src->es_height, samp);
 	start = out->ob_len;
 	if (bound == (unsigned long)-1 ||
 	    (dst = obuf_append_space(out, 4 + bound)) == NULL)
@@ -72,7 +75,7 @@ enc_jpeg_encode(struct enc_jpeg *ej, struct obuf *out,
 	 * bytes: 23.317 against 23.318 dB on bench-e2e's photograph. */
 	if (tjCompress2(ej->ej_tj, src->es_data, (int)src->es_width,
 	    (int)src->es_stride, (int)src->es_height, TJPF_BGRX, &dst, &size,
-	    TJSAMP_420, quality, TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0) {
+	    samp, quality, TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0) {
 		obuf_truncate(out, start);
 		return spd_err_set(err, "jpeg: %s", tjGetErrorStr2(ej->ej_tj));
 	}

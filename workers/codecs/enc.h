@@ -176,15 +176,46 @@ struct enc_jpeg;
 #define ENC_STREAM_QUALITY	80
 #define ENC_STREAM_LOW		40
 
+/* A JPEG's chroma sampling: colour at half the resolution each way
+ * (4:2:0, the usual, and what images take), or at full resolution. */
+enum enc_chroma {
+	ENC_CHROMA_420,
+	ENC_CHROMA_444,
+};
+
 /* A turbojpeg compressor.  NULL on ENOMEM. */
 struct enc_jpeg *enc_jpeg_new(void);
 void	 enc_jpeg_free(struct enc_jpeg *);
 
 /* Append the SPICE_IMAGE_TYPE_JPEG data of src (also a stream frame's):
- * u32 LE size, then a JFIF stream of that size (4:2:0, quality 1..100).
+ * u32 LE size, then a JFIF stream of that size (quality 1..100).
  * Returns 0, or -1 with err set and out unchanged. */
 int	 enc_jpeg_encode(struct enc_jpeg *, struct obuf *out,
-	    const struct enc_src *src, int quality, struct spd_err *err);
+	    const struct enc_src *src, int quality, enum enc_chroma,
+	    struct spd_err *err);
+
+/* How a video stream's frames are encoded. */
+struct enc_jpeg_mode {
+	int		 ejm_quality;	/* 1..100 */
+	enum enc_chroma	 ejm_chroma;
+};
+
+struct enc_jpeg_pick;
+
+/* A chooser of stream modes (a decompressor and a sample's buffers).
+ * NULL on ENOMEM. */
+struct enc_jpeg_pick *enc_jpeg_pick_new(void);
+void	 enc_jpeg_pick_free(struct enc_jpeg_pick *);
+
+/* The mode for the frames of a video stream like src at quality: 4:4:4
+ * at a lower quality if, on a sample of src's rows, that shows the
+ * picture better by half a dB or more, as spice-gtk decodes stream
+ * frames, in no more bytes than 4:2:0 at quality; otherwise 4:2:0 at
+ * quality (enc-jpeg-pick.c says why).  Returns 0, or -1 with err set and
+ * *mode 4:2:0 at quality. */
+int	 enc_jpeg_pick(struct enc_jpeg_pick *, struct enc_jpeg *,
+	    const struct enc_src *src, int quality,
+	    struct enc_jpeg_mode *mode, struct spd_err *err);
 
 /* Append the SPICE_IMAGE_TYPE_JPEG_ALPHA data of src (its alpha bytes
  * count): u8 flags (TOP_DOWN), u32 LE jpeg_size, u32 LE data_size, then

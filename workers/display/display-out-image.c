@@ -243,7 +243,7 @@ dout_encode(struct dout *d, struct obuf *ob, const struct enc_src *src,
 	switch (codec) {
 	case DOUT_JPEG:
 		return enc_jpeg_encode(d->d_jpeg, ob, src, ENC_JPEG_QUALITY,
-		    err);
+		    ENC_CHROMA_420, err);
 	case DOUT_JPEG_ALPHA:
 		return enc_jpeg_alpha_encode(d->d_jpeg, d->d_lz, ob, src,
 		    ENC_JPEG_QUALITY, err);

@@ -114,6 +114,7 @@ struct dout {
 	struct event		*d_flush_ev;	/* deferred sending */
 	struct enc_lz4		*d_lz4;
 	struct enc_jpeg		*d_jpeg;
+	struct enc_jpeg_pick	*d_jpick;
 	struct enc_quic		*d_quic;
 	struct enc_lz		*d_lz;
 	unsigned		 d_glz_windows;	/* clients' dc_glz made */
@@ -128,6 +129,11 @@ struct dout {
 	 * frame each body is of. */
 	struct chan_shared	*d_frame_body[2];
 	uint64_t		 d_frame_no[2];
+	/* How each quality's frames are encoded, chosen at that frame of
+	 * that stream (enc_jpeg_pick), and again every DOUT_PICK_FRAMES. */
+	struct enc_jpeg_mode	 d_frame_mode[2];
+	uint32_t		 d_mode_stream[2];
+	uint64_t		 d_mode_frame[2];
 	struct obuf		 d_enc;		/* image being encoded */
 	/* Images sent since the primary last changed, for other viewers. */
 	struct {

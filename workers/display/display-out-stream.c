@@ -52,6 +52,30 @@ dout_frame_bodies_drop(struct dout *d)
 	}
 }
 
+/* How the stream's frames are encoded at quality low (0 or 1): chosen on
+ * its first frame at that quality and every DOUT_PICK_FRAMES frames. */
+static void
+dout_frame_mode(struct dout *d, const struct enc_src *src, int low)
+{
+	const struct dstream *ds = &d->d_stream;
+	struct enc_jpeg_mode *m = &d->d_frame_mode[low];
+	struct spd_err err;
+
+	if (m->ejm_quality != 0 && d->d_mode_stream[low] == ds->ds_id &&
+	    ds->ds_frame - d->d_mode_frame[low] < DOUT_PICK_FRAMES)
+		return;
+	d->d_mode_stream[low] = ds->ds_id;
+	d->d_mode_frame[low] = ds->ds_frame;
+	if (enc_jpeg_pick(d->d_jpick, d->d_jpeg, src, low ? ENC_STREAM_LOW :
+	    ENC_STREAM_QUALITY, m, &err) != 0)
+		log_warn("display \"%s\": stream frames at 4:2:0: %s",
+		    d->d_wk->wk_display, err.msg);
+	log_debug("display \"%s\": stream %u frames as JPEG %s quality %d",
+	    d->d_wk->wk_display, ds->ds_id,
+	    m->ejm_chroma == ENC_CHROMA_444 ? "4:4:4" : "4:2:0",
+	    m->ejm_quality);
+}
+
 /* The current frame's STREAM_DATA body at quality low (0 or 1), encoded
  * once for every viewer that takes that quality: u32 id, u32 mm time,
  * u32 size, one JPEG. */
@@ -69,12 +93,14 @@ dout_frame_body(struct dout *d, pixman_image_t *prim, int low)
 		chan_shared_unref(d->d_frame_body[low]);
 	d->d_frame_body[low] = NULL;
 	render_box_src(prim, &d->d_stream.ds_box, &src);
+	dout_frame_mode(d, &src, low);
 	chan_body_prepare(ob);
 	obuf_reset(ob);
 	obuf_put_u32le(ob, d->d_stream.ds_id);
 	obuf_put_u32le(ob, sclock_stamp(&d->d_clock, chan_mm_time()));
-	if (enc_jpeg_encode(d->d_jpeg, ob, &src, low ? ENC_STREAM_LOW :
-	    ENC_STREAM_QUALITY, &err) != 0) {
+	if (enc_jpeg_encode(d->d_jpeg, ob, &src,
+	    d->d_frame_mode[low].ejm_quality, d->d_frame_mode[low].ejm_chroma,
+	    &err) != 0) {
 		log_warn("display \"%s\": stream frame: %s",
 		    d->d_wk->wk_display, err.msg);
 		return NULL;

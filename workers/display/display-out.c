@@ -66,6 +66,7 @@ dout_encoders_free(struct dout *d)
 {
 	enc_lz4_free(d->d_lz4);
 	enc_jpeg_free(d->d_jpeg);
+	enc_jpeg_pick_free(d->d_jpick);
 	enc_quic_free(d->d_quic);
 	enc_lz_free(d->d_lz);
 }
@@ -83,6 +84,7 @@ dout_new(struct worker *wk, struct render *r, struct spd_err *err)
 	obuf_init(&d->d_enc);
 	if ((d->d_lz4 = enc_lz4_new()) == NULL ||
 	    (d->d_jpeg = enc_jpeg_new()) == NULL ||
+	    (d->d_jpick = enc_jpeg_pick_new()) == NULL ||
 	    (d->d_quic = enc_quic_new()) == NULL ||
 	    (d->d_lz = enc_lz_new()) == NULL) {
 		dout_encoders_free(d);

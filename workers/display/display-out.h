@@ -36,6 +36,9 @@
  * (stream-clock.h). */
 #define DOUT_REPORT_FRAMES	30
 #define DOUT_REPORT_FIRST	4
+/* Frames of a stream after which its frames' JPEG mode is chosen again
+ * (enc_jpeg_pick), as its picture may have changed. */
+#define DOUT_PICK_FRAMES	60
 /* A move whose area has more rectangles than this is sent as damage. */
 #define DOUT_MAX_MOVE_RECTS	16
 /* ... and so is a fill or a string. */

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * enc-jpeg-pick: the chroma sampling and quality of a video stream's
+ * frames, chosen by encoding a sample of a frame's rows each way and
+ * looking at the result as the viewer will; contract in enc.h.
+ *
+ * spice-gtk decodes stream frames for speed (channel-display-mjpeg.c):
+ * the fast DCT, and 4:2:0 colour repeated over each 2x2 block rather
+ * than interpolated as for images.  A picture whose colour changes as
+ * fast as its brightness (rendered graphics, coloured lines and text,
+ * synthetic or screen-captured video) then loses more to the sampling
+ * than any quality buys back.  bench-e2e's video shows at 25.9 dB at
+ * 4:2:0 quality 80 and 26.8 dB at quality 90, but at 28.9 dB at 4:4:4
+ * quality 60 in fewer bytes than the first.  Camera video, whose colour
+ * is smooth, keeps 4:2:0, which spends fewer bytes on its colour.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <turbojpeg.h>
+
+#include "enc.h"
+
+/* Rows of one strip of the sample: the height of a 4:2:0 block row, so
+ * that strips stacked in one image are coded as they are in the frame. */
+#define EJP_STRIP	16
+#define EJP_STRIPS	3
+/* The 4:4:4 qualities tried: the stream's less these. */
+static const int ejp_steps[] = { 10, 20, 30 };
+/* 4:4:4 must beat 4:2:0 by this factor of squared error (0.5 dB), more
+ * than a sample's noise, to be taken. */
+#define EJP_MARGIN	1.122
+
+struct enc_jpeg_pick {
+	tjhandle	 ejp_dtj;
+	struct obuf	 ejp_out;	/* a trial's JPEG */
+	uint8_t		*ejp_sample;	/* the sample's rows, contiguous */
+	uint8_t		*ejp_shown;	/* ... as the viewer decodes them */
+	size_t		 ejp_cap;	/* bytes of each */
+};
+
+struct enc_jpeg_pick *
+enc_jpeg_pick_new(void)
+{
+	struct enc_jpeg_pick *ejp;
+
+	if ((ejp = calloc(1, sizeof(*ejp))) == NULL)
+		return NULL;
+	if ((ejp->ejp_dtj = tjInitDecompress()) == NULL) {
+		free(ejp);
+		return NULL;
+	}
+	obuf_init(&ejp->ejp_out);
+	return ejp;
+}
+
+void
+enc_jpeg_pick_free(struct enc_jpeg_pick *ejp)
+{
+	if (ejp == NULL)
+		return;
+	tjDestroy(ejp->ejp_dtj);
+	obuf_free(&ejp->ejp_out);
+	free(ejp->ejp_sample);
+	free(ejp->ejp_shown);
+	free(ejp);
+}
+
+/* The sample of src: EJP_STRIPS strips of EJP_STRIP rows spread over its
+ * height, stacked in ejp_sample, or src itself when it is no taller. */
+static int
+ejp_sample(struct enc_jpeg_pick *ejp, const struct enc_src *src,
+    struct enc_src *sample, struct spd_err *err)
+{
+	size_t row = (size_t)src->es_width * 4, need;
+	uint32_t i, y;
+
+	need = row * EJP_STRIP * EJP_STRIPS;
+	if (ejp->ejp_cap < need) {
+		free(ejp->ejp_sample);
+		free(ejp->ejp_shown);
+		ejp->ejp_sample = malloc(need);
+		ejp->ejp_shown = malloc(need);
+		ejp->ejp_cap = need;
+		if (ejp->ejp_sample == NULL || ejp->ejp_shown == NULL) {
+			ejp->ejp_cap = 0;
+			return spd_err_set(err, "jpeg pick: no memory for "
+			    "a %zu-byte sample", need);
+		}
+	}
+	if (src->es_height <= EJP_STRIP * EJP_STRIPS) {
+		*sample = *src;
+		return 0;
+	}
+	for (i = 0; i < EJP_STRIPS; i++) {
+		/* Strip i of EJP_STRIPS centred in its share of the height,
+		 * on a block row of the frame. */
+		y = (uint32_t)(((uint64_t)src->es_height * (2 * i + 1)) /
+		    (2 * EJP_STRIPS)) / EJP_STRIP * EJP_STRIP;
+		if (y + EJP_STRIP > src->es_height)
+			y = src->es_height - EJP_STRIP;
+		for (uint32_t r = 0; r < EJP_STRIP; r++)
+			memcpy(ejp->ejp_sample + (i * EJP_STRIP + r) * row,
+			    src->es_data + (size_t)(y + r) * src->es_stride,
+			    row);
+	}
+	sample->es_data = ejp->ejp_sample;
+	sample->es_stride = row;
+	sample->es_width = src->es_width;
+	sample->es_height = EJP_STRIP * EJP_STRIPS;
+	return 0;
+}
+
+/* Encode sample as mode, decode it as spice-gtk's stream decoder does
+ * and set *bytes and *sse (squared error over the B, G and R bytes). */
+static int
+ejp_try(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
+    const struct enc_src *sample, const struct enc_jpeg_mode *mode,
+    size_t *bytes, uint64_t *sse, struct spd_err *err)
+{
+	struct obuf *ob = &ejp->ejp_out;
+	size_t row = (size_t)sample->es_width * 4;
+	uint64_t e = 0;
+	uint32_t x, y;
+
+	obuf_reset(ob);
+	if (enc_jpeg_encode(ej, ob, sample, mode->ejm_quality,
+	    mode->ejm_chroma, err) != 0)
+		return -1;
+	*bytes = ob->ob_len - 4;
+	if (tjDecompress2(ejp->ejp_dtj, ob->ob_data + 4, *bytes,
+	    ejp->ejp_shown, (int)sample->es_width, (int)row,
+	    (int)sample->es_height, TJPF_BGRX,
+	    TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE) != 0)
+		return spd_err_set(err, "jpeg pick: decoding a trial: %s",
+		    tjGetErrorStr2(ejp->ejp_dtj));
+	for (y = 0; y < sample->es_height; y++) {
+		const uint8_t *a = sample->es_data + y * sample->es_stride;
+		const uint8_t *b = ejp->ejp_shown + y * row;
+
+		for (x = 0; x < row; x++) {
+			int d = (int)a[x] - (int)b[x];
+
+			/* The X byte is not shown. */
+			e += (x & 3) == 3 ? 0 : (uint64_t)(d * d);
+		}
+	}
+	*sse = e;
+	return 0;
+}
+
+int
+enc_jpeg_pick(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
+    const struct enc_src *src, int quality, struct enc_jpeg_mode *mode,
+    struct spd_err *err)
+{
+	struct enc_src sample;
+	struct enc_jpeg_mode m = { quality, ENC_CHROMA_420 };
+	size_t bytes, base_bytes;
+	uint64_t sse, base_sse;
+	size_t i;
+
+	*mode = m;
+	if (src->es_width == 0 || src->es_width > ENC_MAX_DIM ||
+	    src->es_height == 0 || src->es_height > ENC_MAX_DIM)
+		return spd_err_set(err, "jpeg pick: bad image %ux%u",
+		    src->es_width, src->es_height);
+	if (ejp_sample(ejp, src, &sample, err) != 0 ||
+	    ejp_try(ejp, ej, &sample, &m, &base_bytes, &base_sse, err) != 0)
+		return -1;
+	/* 4:4:4 at the best quality that takes no more bytes (bytes fall
+	 * and error grows as quality falls), if it shows better. */
+	m.ejm_chroma = ENC_CHROMA_444;
+	for (i = 0; i < sizeof(ejp_steps) / sizeof(ejp_steps[0]); i++) {
+		m.ejm_quality = quality - ejp_steps[i];
+		if (m.ejm_quality < 1)
+			break;
+		if (ejp_try(ejp, ej, &sample, &m, &bytes, &sse, err) != 0)
+			return -1;
+		if (bytes > base_bytes)
+			continue;
+		if ((double)sse * EJP_MARGIN < (double)base_sse)
+			*mode = m;
+		break;
+	}
+	return 0;
+}

@@ -5,7 +5,8 @@ viewer shows a frame when its clock, which MAIN_INIT set 400 ms behind
 spiced's, reaches the frame's multimedia time, so frames stamped with
 spiced's time show 0.4 s late.  Seen on the wire by a raw viewer with the
 stream-report cap, whose CLOCK_MONOTONIC is spiced's multimedia clock:
-its first frames are stamped "now", and it is asked for a first report
+its first frames are stamped 375 ms early (due 25 ms after they are
+made, time to encode and send them), and it is asked for a first report
 after 4 frames; once it reports frames arriving 390 ms early (as spice-gtk
 does) they come stamped about 390 ms early, and its later reports are
 asked for every 30 frames; a report of audio playing stamps them "now"
@@ -72,15 +73,16 @@ def main():
                                 extra_caps=[rawspice.DISPLAY_CAP_STREAM_REPORT])
     r.wait_mark(10)
 
-    # Before any report: stamped with spiced's time; the first report is
-    # asked for after 4 frames.
+    # Before any report: stamped 375 ms early; the first report is asked
+    # for after 4 frames.
     play(prod, [r], 1, 10)
     check(r.stream_creates == 1 and r.report_asked is not None,
           "no stream or no STREAM_ACTIVATE_REPORT: %d, %r" % (r.stream_creates, r.report_asked))
     check(r.report_asked[2] == 4, "first report asked after %d frames" % r.report_asked[2])
     first_uid = r.report_asked[1]
     e = early(r, 5)
-    check(min(e) < 200, "frames before any report stamped %s ms before they arrived" % e)
+    check(375 <= min(e) and max(e) < 395,
+          "frames before any report stamped %s ms before they arrived" % e)
 
     # A report of frames arriving 390 ms early: stamped about that early;
     # the next reports asked for every 30 frames.

@@ -3,8 +3,9 @@
  * Unit tests for workers/display/stream-clock.c, with a model of
  * spice-gtk's playout (a frame shows when the viewer's clock, ours less
  * CHAN_MM_DELAY_MS, reaches its stamp; one that arrives after that is
- * dropped): frames stamped with our time show 0.4 s late; after one
- * report they show SCLOCK_SLACK_MS after they arrive; late frames double
+ * dropped): frames stamped with our time show 0.4 s late, those of a
+ * viewer that can report SCLOCK_FIRST_SLACK_MS late until it does; after
+ * one report they show SCLOCK_SLACK_MS after they arrive; late frames double
  * the slack and move the stamps back, and frames on time shrink it
  * again; a viewer playing audio gets no lead; a report naming no frame
  * sent changes nothing; the lead stays within 0 and CHAN_MM_DELAY_MS
@@ -37,11 +38,21 @@ test_converges(void)
 	int i;
 
 	sclock_init(&sc);
-	sclock_viewer_init(&sv);
-	/* Before any report: stamped with our time, shown 0.4 s late. */
+	/* Stamped with our time, frames would show 0.4 s late. */
 	delay = play(&sc, now, 2, &stamp);
 	ASSERT_INT_EQ(stamp, now);
 	ASSERT_INT_EQ(delay, CHAN_MM_DELAY_MS - 2);
+	/* A viewer that cannot report leaves them so; one that can gets
+	 * them due SCLOCK_FIRST_SLACK_MS after they are made until it
+	 * reports. */
+	sclock_viewer_init(&sv, 0);
+	ASSERT_INT_EQ(sv.sv_lead, 0);
+	sclock_viewer_init(&sv, 1);
+	sc.sc_lead = sv.sv_lead;
+	now += 33;
+	delay = play(&sc, now, 2, &stamp);
+	ASSERT_INT_EQ(stamp, now - CHAN_MM_DELAY_MS + SCLOCK_FIRST_SLACK_MS);
+	ASSERT_INT_EQ(delay, SCLOCK_FIRST_SLACK_MS - 2);
 	ASSERT_INT_EQ(sclock_report(&sc, &sv, stamp, delay, 0, UINT32_MAX), 1);
 	ASSERT_INT_EQ(sv.sv_lead, CHAN_MM_DELAY_MS - 2 - SCLOCK_SLACK_MS);
 	sc.sc_lead = sv.sv_lead;
@@ -87,7 +98,7 @@ test_audio_and_bounds(void)
 	int i;
 
 	sclock_init(&sc);
-	sclock_viewer_init(&sv);
+	sclock_viewer_init(&sv, 1);
 	delay = play(&sc, now, 1, &stamp);
 	ASSERT_INT_EQ(sclock_report(&sc, &sv, stamp, delay, 0, UINT32_MAX), 1);
 	ASSERT_TRUE(sv.sv_lead > 0);
@@ -126,7 +137,7 @@ test_old_frames(void)
 	int i;
 
 	sclock_init(&sc);
-	sclock_viewer_init(&sv);
+	sclock_viewer_init(&sv, 1);
 	old_delay = play(&sc, now, 2, &old_stamp);
 	sc.sc_lead = 300;
 	for (i = 0; i < 5; i++) {

@@ -539,7 +539,6 @@ dout_client_add(struct dout *d, int fd, uint32_t session, uint32_t conn,
 	dc->dc_session = session;
 	dc->dc_conn = conn;
 	dc->dc_state = DC_WAIT_INIT;
-	sclock_viewer_init(&dc->dc_clock);
 	pixman_region32_init(&dc->dc_damage);
 	pixman_region32_init(&dc->dc_lossy);
 	if ((dc->dc_init_ev = evtimer_new(d->d_wk->wk_base, dout_init_timeout,
@@ -562,6 +561,8 @@ dout_client_add(struct dout *d, int fd, uint32_t session, uint32_t conn,
 	dc->dc_lossless = dout_lossless(d->d_wk->wk_flags, chan_has_cap(
 	    dc->dc_chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION));
 	dc->dc_box_only = info->framing == IPC_FRAMING_WEBSOCKET;
+	sclock_viewer_init(&dc->dc_clock, chan_has_cap(dc->dc_chan,
+	    SPICE_DISPLAY_CAP_STREAM_REPORT));
 	TAILQ_INSERT_TAIL(&d->d_clients, dc, dc_entry);
 	d->d_nclients++;
 	evtimer_add(dc->dc_init_ev, &tv);

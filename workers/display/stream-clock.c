@@ -13,9 +13,9 @@ sclock_init(struct sclock *sc)
 }
 
 void
-sclock_viewer_init(struct sclock_viewer *sv)
+sclock_viewer_init(struct sclock_viewer *sv, int reports)
 {
-	sv->sv_lead = 0;
+	sv->sv_lead = reports ? CHAN_MM_DELAY_MS - SCLOCK_FIRST_SLACK_MS : 0;
 	sv->sv_slack = SCLOCK_SLACK_MS;
 }
 

@@ -17,8 +17,18 @@
  * slack doubles when frames come late and shrinks again while they do
  * not.  A viewer that plays audio gets no lead (its frames stay in step
  * with the sound).  The frames are encoded once for all viewers, so the
- * display's lead is the least of its viewers'; a viewer that has not
- * reported yet counts as none.
+ * display's lead is the least of its viewers'.
+ *
+ * A viewer that has not reported yet gets frames due SCLOCK_FIRST_SLACK_MS
+ * after they are made (its clock is CHAN_MM_DELAY_MS behind ours, less
+ * MAIN_INIT's time on the way, which its frames take too), where a lead
+ * of none held a stream's first frames until its first report and then
+ * skipped them.  That is time to encode and send a frame on most links
+ * (if they come late anyway, its report says so after three drops), and
+ * less than a frame's time at 30 fps: the first report moves the stamps
+ * back by less than that, so they still rise from frame to frame
+ * (spice-gtk drops the frames it holds when one comes stamped before
+ * them).  A viewer that cannot report counts as none.
  */
 #ifndef SPICED_STREAM_CLOCK_H
 #define SPICED_STREAM_CLOCK_H
@@ -29,6 +39,7 @@
 
 #define SCLOCK_SLACK_MS		4	/* the least slack aimed for */
 #define SCLOCK_STAMPS		64	/* frames whose stamps are kept */
+#define SCLOCK_FIRST_SLACK_MS	25	/* ... before a viewer's first report */
 
 /* One viewer's share. */
 struct sclock_viewer {
@@ -49,7 +60,8 @@ struct sclock {
 };
 
 void		sclock_init(struct sclock *);
-void		sclock_viewer_init(struct sclock_viewer *);
+/* A viewer that can report (SPICE_DISPLAY_CAP_STREAM_REPORT) or not. */
+void		sclock_viewer_init(struct sclock_viewer *, int reports);
 /* The time to stamp a frame made at now (chan_mm_time()) with: now less
  * the lead, noted. */
 uint32_t	sclock_stamp(struct sclock *, uint32_t now);

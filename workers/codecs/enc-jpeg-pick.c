@@ -93,8 +93,8 @@ ejp_sample(struct enc_jpeg_pick *ejp, const struct enc_src *src,
 		return 0;
 	}
 	for (i = 0; i < EJP_STRIPS; i++) {
-		/* Strip i of EJP_STRIPS centred in its share of the height,
-		 * on a block row of the frame. */
+		/* Strip i from the middle of its share of the height, on a
+		 * block row of the frame. */
 		y = (uint32_t)(((uint64_t)src->es_height * (2 * i + 1)) /
 		    (2 * EJP_STRIPS)) / EJP_STRIP * EJP_STRIP;
 		if (y + EJP_STRIP > src->es_height)

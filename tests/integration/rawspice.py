@@ -539,6 +539,7 @@ class DisplayChannel(Channel, CanvasDraw):
         self.scaled_blends = 0      # DRAW_TRANSPARENT and DRAW_ALPHA_BLEND that stretch
         self.rop_patterns = 0       # DRAW_ROP3s and DRAW_OPAQUEs with a pattern
         self.image_rgba = False     # the last image decoded has alpha
+        self.image_chroma = []      # each JPEG image's chroma ("4:2:0", ...)
         self.pixmap_rgba = set()    # cached ids of images with alpha
         self.strokes = 0            # DRAW_STROKEs
         self.copy_bits = 0          # COPY_BITS
@@ -837,6 +838,7 @@ class DisplayChannel(Channel, CanvasDraw):
             if pos + size != end:
                 raise ProtocolError("JPEG size %d, %d bytes left in the body" % (size, end - pos))
             data, bpp, top_down = _jpeg_decode(bytes(body[pos:end]), w, h), 4, True
+            self.image_chroma.append(jpeg_chroma(bytes(body[pos:end])))
             stride = w * 4
         elif itype == IMAGE_JPEG_ALPHA:
             # u8 flags, u32 jpeg_size, u32 data_size: the JPEG of the

@@ -3,11 +3,12 @@
  * Unit tests for workers/codecs/enc-jpeg-pick.c, judged on whole
  * pictures decoded as spice-gtk decodes stream frames (turbojpeg's fast
  * DCT and fast upsampling are libjpeg's JDCT_IFAST and no fancy
- * upsampling, channel-display-mjpeg.c's settings): a picture whose colour
- * is as detailed as its brightness gets 4:4:4 at a lower quality, which
- * shows it better in no more bytes than 4:2:0 would; a picture with
- * smooth colour keeps 4:2:0 at the quality asked; a frame lower than the
- * sample is tried whole; a bad size is refused with 4:2:0 kept.
+ * upsampling, channel-display-mjpeg.c's settings) or images (libjpeg's
+ * defaults, decode-jpeg.c's): a picture whose colour is as detailed as
+ * its brightness gets 4:4:4 at a lower quality, which shows it better in
+ * no more bytes than 4:2:0 would, either way; a picture with smooth
+ * colour keeps 4:2:0 at the quality asked; a frame lower than the sample
+ * is tried whole; a bad size is refused with 4:2:0 kept.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -74,9 +75,10 @@ src_of(struct enc_src *src, uint32_t w, uint32_t h)
 }
 
 /* The whole picture encoded as m: its bytes, and its PSNR as spice-gtk
- * shows a stream frame. */
+ * shows it as view. */
 static double
-shown_psnr(struct enc_jpeg *ej, const struct enc_jpeg_mode *m, size_t *bytes)
+shown_psnr(struct enc_jpeg *ej, const struct enc_jpeg_mode *m,
+    enum enc_jpeg_view view, size_t *bytes)
 {
 	static uint8_t out[W * H * 4];
 	struct enc_src src;
@@ -92,7 +94,8 @@ shown_psnr(struct enc_jpeg *ej, const struct enc_jpeg_mode *m, size_t *bytes)
 	    m->ejm_chroma, &err), 0);
 	*bytes = ob.ob_len - 4;
 	ASSERT_INT_EQ(tjDecompress2(tj, ob.ob_data + 4, *bytes, out, W,
-	    W * 4, H, TJPF_BGRX, TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE), 0);
+	    W * 4, H, TJPF_BGRX, view == ENC_VIEW_STREAM ?
+	    TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE : 0), 0);
 	for (size_t i = 0; i < sizeof(out); i++) {
 		double d = (double)((const uint8_t *)px)[i] - out[i];
 
@@ -104,9 +107,10 @@ shown_psnr(struct enc_jpeg *ej, const struct enc_jpeg_mode *m, size_t *bytes)
 }
 
 static void
-test_fine_colour(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej)
+test_fine_colour(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
+    enum enc_jpeg_view view, int quality)
 {
-	struct enc_jpeg_mode m, base = { 80, ENC_CHROMA_420 };
+	struct enc_jpeg_mode m, base = { quality, ENC_CHROMA_420 };
 	struct enc_src src;
 	struct spd_err err;
 	size_t bytes, base_bytes;
@@ -114,13 +118,15 @@ test_fine_colour(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej)
 
 	fill_fine_colour();
 	src_of(&src, W, H);
-	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, &m, &err), 0);
+	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, quality, view, &m, &err),
+	    0);
 	ASSERT_INT_EQ(m.ejm_chroma, ENC_CHROMA_444);
-	ASSERT_TRUE(m.ejm_quality < 80 && m.ejm_quality > 0);
-	psnr = shown_psnr(ej, &m, &bytes);
-	base_psnr = shown_psnr(ej, &base, &base_bytes);
-	printf("fine colour: 4:4:4 q%d %zu bytes %.2f dB; 4:2:0 q80 %zu "
-	    "bytes %.2f dB\n", m.ejm_quality, bytes, psnr, base_bytes,
+	ASSERT_TRUE(m.ejm_quality < quality && m.ejm_quality > 0);
+	psnr = shown_psnr(ej, &m, view, &bytes);
+	base_psnr = shown_psnr(ej, &base, view, &base_bytes);
+	printf("fine colour as %s: 4:4:4 q%d %zu bytes %.2f dB; 4:2:0 q%d "
+	    "%zu bytes %.2f dB\n", view == ENC_VIEW_STREAM ? "a stream" :
+	    "an image", m.ejm_quality, bytes, psnr, quality, base_bytes,
 	    base_psnr);
 	/* Chosen on a sample, so the whole may cost a little more. */
 	ASSERT_TRUE(bytes <= base_bytes * 21 / 20);
@@ -136,11 +142,17 @@ test_smooth_colour(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej)
 
 	fill_smooth_colour();
 	src_of(&src, W, H);
-	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, &m, &err), 0);
+	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, ENC_VIEW_STREAM, &m,
+	    &err), 0);
 	ASSERT_INT_EQ(m.ejm_chroma, ENC_CHROMA_420);
 	ASSERT_INT_EQ(m.ejm_quality, 80);
+	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 85, ENC_VIEW_IMAGE, &m,
+	    &err), 0);
+	ASSERT_INT_EQ(m.ejm_chroma, ENC_CHROMA_420);
+	ASSERT_INT_EQ(m.ejm_quality, 85);
 	/* ... and at a quality too low for any 4:4:4 step below it. */
-	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 5, &m, &err), 0);
+	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 5, ENC_VIEW_STREAM, &m,
+	    &err), 0);
 	ASSERT_INT_EQ(m.ejm_chroma, ENC_CHROMA_420);
 	ASSERT_INT_EQ(m.ejm_quality, 5);
 }
@@ -155,20 +167,24 @@ test_sizes(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej)
 	/* Lower than the sample's strips: tried whole. */
 	fill_fine_colour();
 	src_of(&src, W, 20);
-	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, &m, &err), 0);
+	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, ENC_VIEW_STREAM, &m,
+	    &err), 0);
 	ASSERT_INT_EQ(m.ejm_chroma, ENC_CHROMA_444);
 	src_of(&src, 1, 1);
-	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, &m, &err), 0);
+	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, ENC_VIEW_STREAM, &m,
+	    &err), 0);
 	ASSERT_TRUE(m.ejm_quality > 0 && m.ejm_quality <= 80);
 
 	src_of(&src, 0, H);
 	m.ejm_chroma = ENC_CHROMA_444;
-	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, &m, &err), -1);
+	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, ENC_VIEW_STREAM, &m,
+	    &err), -1);
 	ASSERT_STR_CONTAINS(err.msg, "bad image 0x200");
 	ASSERT_INT_EQ(m.ejm_chroma, ENC_CHROMA_420);
 	ASSERT_INT_EQ(m.ejm_quality, 80);
 	src_of(&src, W, ENC_MAX_DIM + 1);
-	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, &m, &err), -1);
+	ASSERT_INT_EQ(enc_jpeg_pick(ejp, ej, &src, 80, ENC_VIEW_STREAM, &m,
+	    &err), -1);
 }
 
 int
@@ -178,7 +194,8 @@ main(void)
 	struct enc_jpeg *ej = enc_jpeg_new();
 
 	ASSERT_TRUE(ejp != NULL && ej != NULL);
-	test_fine_colour(ejp, ej);
+	test_fine_colour(ejp, ej, ENC_VIEW_STREAM, 80);
+	test_fine_colour(ejp, ej, ENC_VIEW_IMAGE, 85);
 	test_smooth_colour(ejp, ej);
 	test_sizes(ejp, ej);
 	enc_jpeg_pick_free(ejp);

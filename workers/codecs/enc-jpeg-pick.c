@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * enc-jpeg-pick: the chroma sampling and quality of a video stream's
- * frames, chosen by encoding a sample of a frame's rows each way and
- * looking at the result as the viewer will; contract in enc.h.
+ * enc-jpeg-pick: the chroma sampling and quality of a JPEG image or a
+ * video stream's frames, chosen by encoding a sample of the picture's
+ * rows each way and looking at the result as the viewer will; contract
+ * in enc.h.
  *
- * spice-gtk decodes stream frames for speed (channel-display-mjpeg.c):
- * the fast DCT, and 4:2:0 colour repeated over each 2x2 block rather
- * than interpolated as for images.  A picture whose colour changes as
- * fast as its brightness (rendered graphics, coloured lines and text,
- * synthetic or screen-captured video) then loses more to the sampling
- * than any quality buys back.  bench-e2e's video shows at 25.9 dB at
- * 4:2:0 quality 80 and 26.8 dB at quality 90, but at 28.9 dB at 4:4:4
- * quality 60 in fewer bytes than the first.  Camera video, whose colour
- * is smooth, keeps 4:2:0, which spends fewer bytes on its colour.
+ * A picture whose colour changes as fast as its brightness (rendered
+ * graphics, coloured lines and text, synthetic or screen-captured video)
+ * loses more to 4:2:0 sampling than quality buys back, the more so for
+ * stream frames: spice-gtk decodes those for speed
+ * (channel-display-mjpeg.c), with the fast DCT and 4:2:0 colour repeated
+ * over each 2x2 block rather than interpolated as for images.
+ * bench-e2e's video shows at 25.9 dB at 4:2:0 quality 80 and 26.8 dB at
+ * quality 90, but at 28.9 dB at 4:4:4 quality 60 in fewer bytes than the
+ * first; its photograph, as an image, at 23.4 dB at 4:2:0 quality 85 and
+ * 25.2 dB at 4:4:4 quality 60 in fewer bytes.  Camera pictures, whose
+ * colour is smooth, keep 4:2:0, which spends fewer bytes on their colour.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -111,12 +114,13 @@ ejp_sample(struct enc_jpeg_pick *ejp, const struct enc_src *src,
 	return 0;
 }
 
-/* Encode sample as mode, decode it as spice-gtk's stream decoder does
- * and set *bytes and *sse (squared error over the B, G and R bytes). */
+/* Encode sample as mode, decode it as view and set *bytes and *sse
+ * (squared error over the B, G and R bytes). */
 static int
 ejp_try(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
     const struct enc_src *sample, const struct enc_jpeg_mode *mode,
-    size_t *bytes, uint64_t *sse, struct spd_err *err)
+    enum enc_jpeg_view view, size_t *bytes, uint64_t *sse,
+    struct spd_err *err)
 {
 	struct obuf *ob = &ejp->ejp_out;
 	size_t row = (size_t)sample->es_width * 4;
@@ -130,8 +134,8 @@ ejp_try(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
 	*bytes = ob->ob_len - 4;
 	if (tjDecompress2(ejp->ejp_dtj, ob->ob_data + 4, *bytes,
 	    ejp->ejp_shown, (int)sample->es_width, (int)row,
-	    (int)sample->es_height, TJPF_BGRX,
-	    TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE) != 0)
+	    (int)sample->es_height, TJPF_BGRX, view == ENC_VIEW_STREAM ?
+	    TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE : TJFLAG_ACCURATEDCT) != 0)
 		return spd_err_set(err, "jpeg pick: decoding a trial: %s",
 		    tjGetErrorStr2(ejp->ejp_dtj));
 	for (y = 0; y < sample->es_height; y++) {
@@ -151,8 +155,8 @@ ejp_try(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
 
 int
 enc_jpeg_pick(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
-    const struct enc_src *src, int quality, struct enc_jpeg_mode *mode,
-    struct spd_err *err)
+    const struct enc_src *src, int quality, enum enc_jpeg_view view,
+    struct enc_jpeg_mode *mode, struct spd_err *err)
 {
 	struct enc_src sample;
 	struct enc_jpeg_mode m = { quality, ENC_CHROMA_420 };
@@ -166,7 +170,8 @@ enc_jpeg_pick(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
 		return spd_err_set(err, "jpeg pick: bad image %ux%u",
 		    src->es_width, src->es_height);
 	if (ejp_sample(ejp, src, &sample, err) != 0 ||
-	    ejp_try(ejp, ej, &sample, &m, &base_bytes, &base_sse, err) != 0)
+	    ejp_try(ejp, ej, &sample, &m, view, &base_bytes, &base_sse,
+	    err) != 0)
 		return -1;
 	/* 4:4:4 at the best quality that takes no more bytes (bytes fall
 	 * and error grows as quality falls), if it shows better. */
@@ -175,7 +180,8 @@ enc_jpeg_pick(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
 		m.ejm_quality = quality - ejp_steps[i];
 		if (m.ejm_quality < 1)
 			break;
-		if (ejp_try(ejp, ej, &sample, &m, &bytes, &sse, err) != 0)
+		if (ejp_try(ejp, ej, &sample, &m, view, &bytes, &sse,
+		    err) != 0)
 			return -1;
 		if (bytes > base_bytes)
 			continue;

@@ -207,14 +207,24 @@ struct enc_jpeg_pick;
 struct enc_jpeg_pick *enc_jpeg_pick_new(void);
 void	 enc_jpeg_pick_free(struct enc_jpeg_pick *);
 
-/* The mode for the frames of a video stream like src at quality: 4:4:4
+/* How a viewer decodes a JPEG: spice-gtk's stream frames (the fast DCT,
+ * 4:2:0 colour stretched), or images (spice-gtk's canvas and browsers:
+ * the accurate DCT, colour smoothed). */
+enum enc_jpeg_view {
+	ENC_VIEW_STREAM,
+	ENC_VIEW_IMAGE,
+};
+
+/* Images of fewer pixels are not worth a trial (enc_jpeg_pick). */
+#define ENC_PICK_MIN_PIXELS	(256 * 256)
+
+/* The mode for src, or frames of a video stream like it, at quality: 4:4:4
  * at a lower quality if, on a sample of src's rows, that shows the
- * picture better by half a dB or more, as spice-gtk decodes stream
- * frames, in no more bytes than 4:2:0 at quality; otherwise 4:2:0 at
- * quality (enc-jpeg-pick.c says why).  Returns 0, or -1 with err set and
- * *mode 4:2:0 at quality. */
+ * picture better by half a dB or more, decoded as view, in no more bytes
+ * than 4:2:0 at quality; otherwise 4:2:0 at quality (enc-jpeg-pick.c
+ * says why).  Returns 0, or -1 with err set and *mode 4:2:0 at quality. */
 int	 enc_jpeg_pick(struct enc_jpeg_pick *, struct enc_jpeg *,
-	    const struct enc_src *src, int quality,
+	    const struct enc_src *src, int quality, enum enc_jpeg_view,
 	    struct enc_jpeg_mode *mode, struct spd_err *err);
 
 /* Append the SPICE_IMAGE_TYPE_JPEG_ALPHA data of src (its alpha bytes

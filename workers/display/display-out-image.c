@@ -240,10 +240,19 @@ int
 dout_encode(struct dout *d, struct obuf *ob, const struct enc_src *src,
     enum dout_codec codec, struct enc_glz *glz, struct spd_err *err)
 {
+	struct enc_jpeg_mode m = { ENC_JPEG_QUALITY, ENC_CHROMA_420 };
+
 	switch (codec) {
 	case DOUT_JPEG:
-		return enc_jpeg_encode(d->d_jpeg, ob, src, ENC_JPEG_QUALITY,
-		    ENC_CHROMA_420, err);
+		if ((uint64_t)src->es_width * src->es_height >=
+		    ENC_PICK_MIN_PIXELS && enc_jpeg_pick(d->d_jpick,
+		    d->d_jpeg, src, ENC_JPEG_QUALITY, ENC_VIEW_IMAGE, &m,
+		    err) != 0)
+			log_warn("display \"%s\": a %ux%u JPEG at 4:2:0: %s",
+			    d->d_wk->wk_display, src->es_width,
+			    src->es_height, err->msg);
+		return enc_jpeg_encode(d->d_jpeg, ob, src, m.ejm_quality,
+		    m.ejm_chroma, err);
 	case DOUT_JPEG_ALPHA:
 		return enc_jpeg_alpha_encode(d->d_jpeg, d->d_lz, ob, src,
 		    ENC_JPEG_QUALITY, err);

@@ -67,7 +67,7 @@ dout_frame_mode(struct dout *d, const struct enc_src *src, int low)
 	d->d_mode_stream[low] = ds->ds_id;
 	d->d_mode_frame[low] = ds->ds_frame;
 	if (enc_jpeg_pick(d->d_jpick, d->d_jpeg, src, low ? ENC_STREAM_LOW :
-	    ENC_STREAM_QUALITY, m, &err) != 0)
+	    ENC_STREAM_QUALITY, ENC_VIEW_STREAM, m, &err) != 0)
 		log_warn("display \"%s\": stream frames at 4:2:0: %s",
 		    d->d_wk->wk_display, err.msg);
 	log_debug("display \"%s\": stream %u frames as JPEG %s quality %d",

@@ -251,6 +251,10 @@ dout_encode(struct dout *d, struct obuf *ob, const struct enc_src *src,
 			log_warn("display \"%s\": a %ux%u JPEG at 4:2:0: %s",
 			    d->d_wk->wk_display, src->es_width,
 			    src->es_height, err->msg);
+		else if (m.ejm_chroma == ENC_CHROMA_444)
+			log_debug("display \"%s\": a %ux%u JPEG at 4:4:4, "
+			    "quality %d", d->d_wk->wk_display, src->es_width,
+			    src->es_height, m.ejm_quality);
 		return enc_jpeg_encode(d->d_jpeg, ob, src, m.ejm_quality,
 		    m.ejm_chroma, err);
 	case DOUT_JPEG_ALPHA:

@@ -28,7 +28,7 @@
  * that strips stacked in one image are coded as they are in the frame. */
 #define EJP_STRIP	16
 #define EJP_STRIPS	3
-/* The 4:4:4 qualities tried: the stream's less these. */
+/* The 4:4:4 qualities tried: the quality asked, less these. */
 static const int ejp_steps[] = { 10, 20, 30 };
 /* 4:4:4 must beat 4:2:0 by this factor of squared error (0.5 dB), more
  * than a sample's noise, to be taken. */

@@ -373,27 +373,14 @@ class MainChannel(Channel):
             return self.channels
 
 
-def jpeg_chroma(data):
-    """The chroma sampling of a baseline JFIF stream, from the sampling
-    factors in its SOF0 segment: "4:4:4", "4:2:2", "4:2:0", or the factors
-    as found."""
-    i = 2
-    while i + 4 <= len(data) and data[i] == 0xFF:
-        marker, length = data[i + 1], struct.unpack_from(">H", data, i + 2)[0]
-        if marker == 0xC0:
-            # P, Y, X, Nf, then Nf components of C, H << 4 | V, Tq.
-            n = data[i + 9]
-            f = [(data[i + 11 + 3 * c] >> 4, data[i + 11 + 3 * c] & 15) for c in range(n)]
-            names = {((1, 1), (1, 1), (1, 1)): "4:4:4", ((2, 1), (1, 1), (1, 1)): "4:2:2",
-                     ((2, 2), (1, 1), (1, 1)): "4:2:0"}
-            return names.get(tuple(f), repr(f))
-        i += 2 + length
-    raise ProtocolError("JPEG without a baseline SOF0 segment")
+# turbojpeg's TJSAMP_* values, as the chroma sampling they name.
+_TJ_CHROMA = {0: "4:4:4", 1: "4:2:2", 2: "4:2:0", 3: "grey", 4: "4:4:0", 5: "4:1:1"}
 
 
 def _jpeg_decode(data, w, h):
-    """A JFIF stream as h rows of w B,G,R,X pixels, through libjpeg-turbo
-    (ctypes: no image module in the test dependencies)."""
+    """A JFIF stream as (h rows of w B,G,R,X pixels, its chroma sampling:
+    "4:2:0", "4:4:4", ...), through libjpeg-turbo (ctypes: no image module
+    in the test dependencies)."""
     import ctypes
     tj = ctypes.CDLL("libturbojpeg.so.0")
     tj.tjInitDecompress.restype = ctypes.c_void_p
@@ -411,7 +398,7 @@ def _jpeg_decode(data, w, h):
         if tj.tjDecompress2(ctypes.c_void_p(handle), data, ctypes.c_ulong(len(data)), out, w,
                             w * 4, h, TJPF_BGRX, 0) != 0:
             raise ProtocolError("JPEG does not decode")
-        return out.raw
+        return out.raw, _TJ_CHROMA.get(sub.value, str(sub.value))
     finally:
         tj.tjDestroy(ctypes.c_void_p(handle))
 
@@ -734,8 +721,8 @@ class DisplayChannel(Channel, CanvasDraw):
         top, left, bottom, right = self.streams[sid]
         w, h = right - left, bottom - top
         self.frame_sizes.append(size)
-        self.frame_chroma.append(jpeg_chroma(bytes(body[12:])))
-        px = _jpeg_decode(bytes(body[12:]), w, h)
+        px, chroma = _jpeg_decode(bytes(body[12:]), w, h)
+        self.frame_chroma.append(chroma)
         W = self.width
         for y in range(h):
             self.fb[((top + y) * W + left) * 4:((top + y) * W + right) * 4] = \
@@ -837,8 +824,8 @@ class DisplayChannel(Channel, CanvasDraw):
             pos += 4
             if pos + size != end:
                 raise ProtocolError("JPEG size %d, %d bytes left in the body" % (size, end - pos))
-            data, bpp, top_down = _jpeg_decode(bytes(body[pos:end]), w, h), 4, True
-            self.image_chroma.append(jpeg_chroma(bytes(body[pos:end])))
+            (data, chroma), bpp, top_down = _jpeg_decode(bytes(body[pos:end]), w, h), 4, True
+            self.image_chroma.append(chroma)
             stride = w * 4
         elif itype == IMAGE_JPEG_ALPHA:
             # u8 flags, u32 jpeg_size, u32 data_size: the JPEG of the
@@ -851,7 +838,7 @@ class DisplayChannel(Channel, CanvasDraw):
                                     % (jsize, size, end - pos))
             if not aflags & 1:
                 raise ProtocolError("JPEG_ALPHA not top-down")
-            color = bytearray(_jpeg_decode(bytes(body[pos:pos + jsize]), w, h))
+            color = bytearray(_jpeg_decode(bytes(body[pos:pos + jsize]), w, h)[0])
             color[3::4] = lz_alpha_decode(bytes(body[pos + jsize:end]), w, h)[3::4]
             data, bpp, top_down = bytes(color), 4, True
             stride = w * 4

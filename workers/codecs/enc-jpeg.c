@@ -4,9 +4,9 @@
  * cheap test of whether an image is a photograph; contracts in enc.h.
  *
  * Format: u32 LE size, then a baseline JFIF stream of that size (the
- * accurate DCT, chroma and quality as asked: 4:2:0 at ENC_JPEG_QUALITY,
- * the reference server's default, for images; what enc-jpeg-pick.c
- * chooses for video frames),
+ * accurate DCT, chroma and quality as asked: what enc-jpeg-pick.c
+ * chooses from 4:2:0 at ENC_JPEG_QUALITY, the reference server's
+ * default, for images and ENC_STREAM_QUALITY for video frames),
  * which spice-gtk and spice-html5 decode as any JPEG.  turbojpeg reads the
  * source rows where they are (BGRX, any stride) and writes straight into
  * the output buffer, reserved at its worst case first.

@@ -177,7 +177,7 @@ struct enc_jpeg;
 #define ENC_STREAM_LOW		40
 
 /* A JPEG's chroma sampling: colour at half the resolution each way
- * (4:2:0, the usual, and what images take), or at full resolution. */
+ * (4:2:0, the usual), or at full resolution. */
 enum enc_chroma {
 	ENC_CHROMA_420,
 	ENC_CHROMA_444,
@@ -194,7 +194,7 @@ int	 enc_jpeg_encode(struct enc_jpeg *, struct obuf *out,
 	    const struct enc_src *src, int quality, enum enc_chroma,
 	    struct spd_err *err);
 
-/* How a video stream's frames are encoded. */
+/* How a JPEG image or a video stream's frames are encoded. */
 struct enc_jpeg_mode {
 	int		 ejm_quality;	/* 1..100 */
 	enum enc_chroma	 ejm_chroma;
@@ -202,7 +202,7 @@ struct enc_jpeg_mode {
 
 struct enc_jpeg_pick;
 
-/* A chooser of stream modes (a decompressor and a sample's buffers).
+/* A chooser of JPEG modes (a decompressor and a sample's buffers).
  * NULL on ENOMEM. */
 struct enc_jpeg_pick *enc_jpeg_pick_new(void);
 void	 enc_jpeg_pick_free(struct enc_jpeg_pick *);

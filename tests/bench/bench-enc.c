@@ -225,6 +225,53 @@ bench_jpeg(const struct enc_src *src, struct obuf *ob, int n)
 	enc_jpeg_free(ej);
 }
 
+/* The choice of chroma and quality for a JPEG (enc_jpeg_pick: trial
+ * encodings of a sample, decoded as the viewer will), per view, against
+ * one encoding of the whole picture at what it chose. */
+static void
+bench_jpeg_pick(const struct enc_src *src, struct obuf *ob, int n)
+{
+	static const char *const views[] = { "stream", "image" };
+	struct enc_jpeg_pick *ejp;
+	struct enc_jpeg_mode m;
+	struct enc_jpeg *ej;
+	struct spd_err err;
+	double t0, dt, de;
+	int i, v;
+
+	if ((ej = enc_jpeg_new()) == NULL || (ejp = enc_jpeg_pick_new()) ==
+	    NULL)
+		return;
+	for (v = ENC_VIEW_STREAM; v <= ENC_VIEW_IMAGE; v++) {
+		t0 = bench_now();
+		for (i = 0; i < n; i++)
+			if (enc_jpeg_pick(ejp, ej, src, ENC_JPEG_QUALITY,
+			    (enum enc_jpeg_view)v, &m, &err) != 0) {
+				fprintf(stderr, "bench-enc: %s\n", err.msg);
+				goto out;
+			}
+		dt = bench_now() - t0;
+		t0 = bench_now();
+		for (i = 0; i < n; i++) {
+			obuf_reset(ob);
+			if (enc_jpeg_encode(ej, ob, src, m.ejm_quality,
+			    m.ejm_chroma, &err) != 0) {
+				fprintf(stderr, "bench-enc: %s\n", err.msg);
+				goto out;
+			}
+		}
+		de = bench_now() - t0;
+		printf("jpeg pick %ux%u photograph as %s: %.2f ms "
+		    "(4:%s quality %d, whose encoding takes %.1f ms: the pick "
+		    "adds %.0f%%)\n", src->es_width, src->es_height, views[v],
+		    dt * 1e3 / n, m.ejm_chroma == ENC_CHROMA_444 ? "4:4" :
+		    "2:0", m.ejm_quality, de * 1e3 / n, 100 * dt / de);
+	}
+out:
+	enc_jpeg_pick_free(ejp);
+	enc_jpeg_free(ej);
+}
+
 int
 main(void)
 {
@@ -286,6 +333,7 @@ main(void)
 	bench_codec(&bench_quic, "photograph", &src, &ob, n / 5);
 	bench_codec(&bench_lz, "photograph", &src, &ob, n / 5);
 	bench_jpeg(&src, &ob, n / 5);
+	bench_jpeg_pick(&src, &ob, n / 5);
 	obuf_free(&ob);
 	enc_lz4_free(el);
 	free(px);

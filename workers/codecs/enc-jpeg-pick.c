@@ -22,6 +22,10 @@
 
 #include <turbojpeg.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "enc.h"
 
 /* Rows of one strip of the sample: the height of a 4:2:0 block row, so
@@ -114,6 +118,53 @@ ejp_sample(struct enc_jpeg_pick *ejp, const struct enc_src *src,
 	return 0;
 }
 
+/* The squared error between two rows of w BGRX pixels, over the B, G
+ * and R bytes (the X byte is not shown).  It runs over every trial's
+ * sample: a byte at a time it took 40% of a pick. */
+static uint64_t
+ejp_row_sse(const uint8_t *a, const uint8_t *b, uint32_t w)
+{
+	uint64_t e = 0;
+	uint32_t x = 0;
+
+#if defined(__SSE2__)
+	/* Four pixels a step: bytes widened to 16 bits, differences
+	 * squared and summed in pairs (madd) into four 32-bit lanes, which
+	 * take up to 4 * 255^2 a step and are emptied every 4096 steps. */
+	const __m128i rgb = _mm_set1_epi32(0x00ffffff), zero =
+	    _mm_setzero_si128();
+
+	while (x + 4 <= w) {
+		__m128i acc = zero;
+		uint32_t end = w - x > 4 * 4096 ? x + 4 * 4096 : w;
+		uint32_t lanes[4];
+
+		for (; x + 4 <= end; x += 4) {
+			__m128i pa = _mm_and_si128(_mm_loadu_si128(
+			    (const __m128i *)(const void *)(a + x * 4)), rgb);
+			__m128i pb = _mm_and_si128(_mm_loadu_si128(
+			    (const __m128i *)(const void *)(b + x * 4)), rgb);
+			__m128i lo = _mm_sub_epi16(_mm_unpacklo_epi8(pa, zero),
+			    _mm_unpacklo_epi8(pb, zero));
+			__m128i hi = _mm_sub_epi16(_mm_unpackhi_epi8(pa, zero),
+			    _mm_unpackhi_epi8(pb, zero));
+
+			acc = _mm_add_epi32(acc, _mm_add_epi32(
+			    _mm_madd_epi16(lo, lo), _mm_madd_epi16(hi, hi)));
+		}
+		_mm_storeu_si128((__m128i *)(void *)lanes, acc);
+		e += (uint64_t)lanes[0] + lanes[1] + lanes[2] + lanes[3];
+	}
+#endif
+	for (; x < w; x++)
+		for (int c = 0; c < 3; c++) {
+			int d = (int)a[x * 4 + c] - (int)b[x * 4 + c];
+
+			e += (uint64_t)(d * d);
+		}
+	return e;
+}
+
 /* Encode sample as mode, decode it as view and set *bytes and *sse
  * (squared error over the B, G and R bytes). */
 static int
@@ -125,7 +176,7 @@ ejp_try(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
 	struct obuf *ob = &ejp->ejp_out;
 	size_t row = (size_t)sample->es_width * 4;
 	uint64_t e = 0;
-	uint32_t x, y;
+	uint32_t y;
 
 	obuf_reset(ob);
 	if (enc_jpeg_encode(ej, ob, sample, mode->ejm_quality,
@@ -138,17 +189,9 @@ ejp_try(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
 	    TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE : TJFLAG_ACCURATEDCT) != 0)
 		return spd_err_set(err, "jpeg pick: decoding a trial: %s",
 		    tjGetErrorStr2(ejp->ejp_dtj));
-	for (y = 0; y < sample->es_height; y++) {
-		const uint8_t *a = sample->es_data + y * sample->es_stride;
-		const uint8_t *b = ejp->ejp_shown + y * row;
-
-		for (x = 0; x < row; x++) {
-			int d = (int)a[x] - (int)b[x];
-
-			/* The X byte is not shown. */
-			e += (x & 3) == 3 ? 0 : (uint64_t)(d * d);
-		}
-	}
+	for (y = 0; y < sample->es_height; y++)
+		e += ejp_row_sse(sample->es_data + y * sample->es_stride,
+		    ejp->ejp_shown + y * row, sample->es_width);
 	*sse = e;
 	return 0;
 }

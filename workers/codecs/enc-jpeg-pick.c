@@ -165,28 +165,36 @@ ejp_row_sse(const uint8_t *a, const uint8_t *b, uint32_t w)
 	return e;
 }
 
-/* Encode sample as mode, decode it as view and set *bytes and *sse
- * (squared error over the B, G and R bytes). */
+/* Encode sample as mode into ejp_out and set *bytes, the JPEG's size. */
 static int
-ejp_try(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
+ejp_encode(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
     const struct enc_src *sample, const struct enc_jpeg_mode *mode,
-    enum enc_jpeg_view view, size_t *bytes, uint64_t *sse,
-    struct spd_err *err)
+    size_t *bytes, struct spd_err *err)
 {
-	struct obuf *ob = &ejp->ejp_out;
+	obuf_reset(&ejp->ejp_out);
+	if (enc_jpeg_encode(ej, &ejp->ejp_out, sample, mode->ejm_quality,
+	    mode->ejm_chroma, err) != 0)
+		return -1;
+	*bytes = ejp->ejp_out.ob_len - 4;
+	return 0;
+}
+
+/* Decode the JPEG in ejp_out as view and set *sse, its squared error
+ * against sample over the B, G and R bytes.  Only a trial that fits in
+ * the bytes gets here: decoding is most of a trial's cost. */
+static int
+ejp_error(struct enc_jpeg_pick *ejp, const struct enc_src *sample,
+    enum enc_jpeg_view view, uint64_t *sse, struct spd_err *err)
+{
 	size_t row = (size_t)sample->es_width * 4;
 	uint64_t e = 0;
 	uint32_t y;
 
-	obuf_reset(ob);
-	if (enc_jpeg_encode(ej, ob, sample, mode->ejm_quality,
-	    mode->ejm_chroma, err) != 0)
-		return -1;
-	*bytes = ob->ob_len - 4;
-	if (tjDecompress2(ejp->ejp_dtj, ob->ob_data + 4, *bytes,
-	    ejp->ejp_shown, (int)sample->es_width, (int)row,
-	    (int)sample->es_height, TJPF_BGRX, view == ENC_VIEW_STREAM ?
-	    TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE : TJFLAG_ACCURATEDCT) != 0)
+	if (tjDecompress2(ejp->ejp_dtj, ejp->ejp_out.ob_data + 4,
+	    ejp->ejp_out.ob_len - 4, ejp->ejp_shown, (int)sample->es_width,
+	    (int)row, (int)sample->es_height, TJPF_BGRX,
+	    view == ENC_VIEW_STREAM ? TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE :
+	    TJFLAG_ACCURATEDCT) != 0)
 		return spd_err_set(err, "jpeg pick: decoding a trial: %s",
 		    tjGetErrorStr2(ejp->ejp_dtj));
 	for (y = 0; y < sample->es_height; y++)
@@ -213,8 +221,8 @@ enc_jpeg_pick(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
 		return spd_err_set(err, "jpeg pick: bad image %ux%u",
 		    src->es_width, src->es_height);
 	if (ejp_sample(ejp, src, &sample, err) != 0 ||
-	    ejp_try(ejp, ej, &sample, &m, view, &base_bytes, &base_sse,
-	    err) != 0)
+	    ejp_encode(ejp, ej, &sample, &m, &base_bytes, err) != 0 ||
+	    ejp_error(ejp, &sample, view, &base_sse, err) != 0)
 		return -1;
 	/* 4:4:4 at the best quality that takes no more bytes (bytes fall
 	 * and error grows as quality falls), if it shows better. */
@@ -223,11 +231,12 @@ enc_jpeg_pick(struct enc_jpeg_pick *ejp, struct enc_jpeg *ej,
 		m.ejm_quality = quality - ejp_steps[i];
 		if (m.ejm_quality < 1)
 			break;
-		if (ejp_try(ejp, ej, &sample, &m, view, &bytes, &sse,
-		    err) != 0)
+		if (ejp_encode(ejp, ej, &sample, &m, &bytes, err) != 0)
 			return -1;
 		if (bytes > base_bytes)
 			continue;
+		if (ejp_error(ejp, &sample, view, &sse, err) != 0)
+			return -1;
 		if ((double)sse * EJP_MARGIN < (double)base_sse)
 			*mode = m;
 		break;

@@ -18,7 +18,8 @@ SPICED_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
 # under Xvfb, screenshot with xwd, for the tests that run the viewer
 # itself; X clients for the spiced-x11 tests (xev logs keys and clicks,
 # xterm and xsetroot draw, xdotool finds windows and the pointer,
-# python3-xlib draws a cursor, xclip copies and pastes); Xorg with the
+# python3-xlib draws a cursor, xclip copies and pastes, twm moves a
+# window with the server grabbed); Xorg with the
 # dummy driver, whose screen RANDR can resize, and setxkbmap for its
 # evdev keymap; QEMU (TCG) with its D-Bus display for spiced-qemu, and a
 # D-Bus daemon for its bus mode (QEMU 7.2's audio), libdrm's headers for
@@ -29,7 +30,7 @@ SPICED_TEST_DEPS="python3-gi gir1.2-spiceclientglib-2.0 clang
  libclang-rt-14-dev mandoc procps python3-cryptography python3-lz4
  sasl2-bin libsasl2-modules libsasl2-modules-gssapi-mit krb5-kdc
  krb5-admin-server krb5-user chromium spice-html5 virt-viewer xvfb
- x11-apps xauth x11-utils x11-xserver-utils xterm xdotool xclip
+ x11-apps xauth x11-utils x11-xserver-utils xterm xdotool xclip twm
  python3-xlib xserver-xorg-core xserver-xorg-video-dummy x11-xkb-utils
  qemu-system-x86 dbus-daemon libdrm-dev mmdebstrap systemd-container
  libnss3-tools pulseaudio pulseaudio-utils iproute2"

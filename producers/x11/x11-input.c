@@ -5,7 +5,8 @@
  * Events come from spiced's inputs workers already checked for type and
  * size (qxl-shm carries fixed-size datagrams); here they are checked
  * again for what X can take: keys without an evdev code and unknown
- * buttons are dropped, coordinates are clamped to the screen.
+ * buttons are dropped, coordinates are clamped to the screen.  The
+ * connection is impervious to server grabs (xi_new says why).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,6 +127,14 @@ xi_new(struct x11 *x, char *err, size_t errlen)
 	}
 	if (xi_check_names(i, err, errlen) == -1)
 		goto fail;
+	/* Input from a viewer is the session's keyboard and mouse, which a
+	 * client's server grab must not shut out: twm grabs the server while
+	 * it moves a window, and waits for the button's release, which
+	 * would then never come (the X server stays grabbed, the session
+	 * frozen).  Impervious, this connection's requests (input and the
+	 * screen's capture alike) go through grabs, as the X server's own
+	 * devices' events do. */
+	xcb_test_grab_control(x->x_c, 1);
 	return i;
 fail:
 	free(i);

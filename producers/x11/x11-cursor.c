@@ -21,11 +21,23 @@
 
 #define XC_SLOT		0		/* the command slot */
 #define XC_MAX_DIM	256		/* larger shapes are not sent */
+/*
+ * A new shape is fetched this long after X says the cursor changed, not
+ * at once: a window manager starting to move a window (twm) grabs the
+ * pointer with a new cursor and then grabs the server, and Xorg leaves
+ * a client whose request it was reading when the server grab began
+ * waiting until the grab ends, impervious to grabs or not (xi_new).
+ * The fetch then waits behind the grab and so does the input that would
+ * end it: the session froze.  Fetched after the grab began, the request
+ * goes through it.
+ */
+#define XC_SHAPE_DELAY_MS	10
 
 struct xc {
 	struct x11	*c_x;
 	int		 c_fixes_ev;
 	int		 c_changed;	/* a new shape to fetch */
+	int64_t		 c_changed_at;	/* when X said so (ms) */
 	int		 c_have;	/* a shape was sent */
 	int16_t		 c_px;		/* the position last sent */
 	int16_t		 c_py;
@@ -70,6 +82,8 @@ xc_event(struct xc *c, const xcb_generic_event_t *ev)
 	if ((ev->response_type & 0x7f) !=
 	    c->c_fixes_ev + XCB_XFIXES_CURSOR_NOTIFY)
 		return 0;
+	if (!c->c_changed)
+		c->c_changed_at = x11_now_ms();
 	c->c_changed = 1;
 	return 1;
 }
@@ -207,11 +221,12 @@ xc_send_position(struct xc *c)
 int
 xc_due_ms(const struct xc *c)
 {
-	int64_t left;
+	int64_t left, now = x11_now_ms();
 
-	if (c->c_changed && !c->c_failing)
-		return 0;
-	left = c->c_last_poll + XC_POLL_MS - x11_now_ms();
+	left = c->c_last_poll + XC_POLL_MS - now;
+	if (c->c_changed && !c->c_failing &&
+	    c->c_changed_at + XC_SHAPE_DELAY_MS - now < left)
+		left = c->c_changed_at + XC_SHAPE_DELAY_MS - now;
 	return left < 0 ? 0 : (int)left;
 }
 
@@ -220,7 +235,8 @@ xc_update(struct xc *c, int now)
 {
 	int rv = 0;
 
-	if (c->c_changed && (rv = xc_send_shape(c)) == -1)
+	if (c->c_changed && x11_now_ms() - c->c_changed_at >=
+	    XC_SHAPE_DELAY_MS && (rv = xc_send_shape(c)) == -1)
 		c->c_changed = 1;	/* tried again at the next poll */
 	if (rv == 0 && c->c_have && (now || xc_due_ms(c) == 0))
 		rv = xc_send_position(c);

@@ -133,7 +133,12 @@ xi_new(struct x11 *x, char *err, size_t errlen)
 	 * would then never come (the X server stays grabbed, the session
 	 * frozen).  Impervious, this connection's requests (input and the
 	 * screen's capture alike) go through grabs, as the X server's own
-	 * devices' events do. */
+	 * devices' events do; but not a request Xorg was reading when the
+	 * grab began, which waits for the grab's end and holds up the rest
+	 * (seen with Xvfb 21.1).  So nothing is asked of X in the moment a
+	 * button or a new cursor may start a grab: no pointer query after a
+	 * button (it does not move the pointer), a new cursor's image a
+	 * little later (x11-cursor.c). */
 	xcb_test_grab_control(x->x_c, 1);
 	return i;
 fail:
@@ -236,7 +241,7 @@ xi_on_input(const struct qxlshm_input_event *ev, void *arg)
 	case QXLSHM_IN_BUTTON_UP:
 		if (ev->x < 1 || ev->x > 7)
 			return;
-		i->i_played |= XI_PLAYED_PRESS | XI_PLAYED_POINTER;
+		i->i_played |= XI_PLAYED_PRESS;
 		xi_fake(i, ev->type == QXLSHM_IN_BUTTON_DOWN ?
 		    XCB_BUTTON_PRESS : XCB_BUTTON_RELEASE,
 		    xi_button[ev->x], XCB_NONE, 0, 0);

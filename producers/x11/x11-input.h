@@ -26,9 +26,10 @@ int		 xi_event(struct xi *i, const xcb_generic_event_t *ev);
 
 /* What was played to X since the last call: XI_PLAYED_PRESS for keys
  * and buttons (what they make X draw is awaited: x11-screen's pace),
- * XI_PLAYED_POINTER for motion or buttons (the pointer may have moved;
- * keys alone do not move it, and asking X where it is costs a round trip
- * before the next damage is read). */
+ * XI_PLAYED_POINTER for motion (the pointer moved; keys and buttons do
+ * not move it, and asking X where it is costs a round trip before the
+ * next damage is read, and right after a button can meet the server
+ * grab it starts: xi_new). */
 #define XI_PLAYED_PRESS		0x1
 #define XI_PLAYED_POINTER	0x2
 int		 xi_played(struct xi *i);

@@ -239,9 +239,10 @@ bench_jpeg_pick(const struct enc_src *src, struct obuf *ob, int n)
 	double t0, dt, de;
 	int i, v;
 
-	if ((ej = enc_jpeg_new()) == NULL || (ejp = enc_jpeg_pick_new()) ==
-	    NULL)
-		return;
+	ej = enc_jpeg_new();
+	ejp = enc_jpeg_pick_new();
+	if (ej == NULL || ejp == NULL)
+		goto out;
 	for (v = ENC_VIEW_STREAM; v <= ENC_VIEW_IMAGE; v++) {
 		t0 = bench_now();
 		for (i = 0; i < n; i++)

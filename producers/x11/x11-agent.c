@@ -223,16 +223,17 @@ xa_xfer_status(struct xa *a, const struct xf_status *st)
 }
 
 /* MONITORS_CONFIG: one X screen, so the first monitor with a size says
- * what the client's window would like; the screen takes that size where
- * RANDR allows (x11-screen then sends the new primary).  A server that
- * cannot (Xvfb) is said once.  The client waits for the REPLY either
- * way. */
+ * what the client's window would like; the screen takes that size, or
+ * the nearest the X server takes (x11-screen then sends the new
+ * primary).  What the server cannot do is said once.  The client waits
+ * for the REPLY either way. */
 static void
 xa_monitors(struct xa *a, struct sbuf *body)
 {
 	struct sbuf mon;
 	char why[256];
-	uint32_t n, flags, i, w = 0, h = 0;
+	uint32_t n, flags, i, w = 0, h = 0, gw, gh;
+	int rv;
 
 	if (sbuf_get_u32le(body, &n) != 0 || sbuf_get_u32le(body, &flags) != 0 ||
 	    n > 64 || sbuf_left(body) < (uint64_t)n * sizeof(VDAgentMonConfig)) {
@@ -247,12 +248,24 @@ xa_monitors(struct xa *a, struct sbuf *body)
 		    sbuf_get_u32le(&mon, &w) != 0 || h == 0)
 			w = 0;
 	if (w != 0) {
-		i = (uint32_t)xr_resize(a->a_x, w, h, why, sizeof(why));
-		if (i == 0)
+		gw = w;
+		gh = h;
+		rv = xr_resize(a->a_x, &gw, &gh, why, sizeof(why));
+		if (rv == 0 && gw == w && gh == h)
 			x11_log("agent: the client asks for %ux%u: the screen "
 			    "is resized", w, h);
-		else if (i != 1 && !a->a_resize_said) {
+		else if (rv == 0)
+			x11_log("agent: the client asks for %ux%u: the "
+			    "nearest size X display %s takes is %ux%u: the "
+			    "screen is resized to it", w, h,
+			    a->a_x->x_display, gw, gh);
+		else if (!a->a_resize_said && (rv == -1 || gw != w ||
+		    gh != h)) {
 			a->a_resize_said = 1;
+			if (rv == 1)
+				snprintf(why, sizeof(why), "the nearest size X "
+				    "display %s takes is %ux%u",
+				    a->a_x->x_display, gw, gh);
 			x11_log("agent: the client asks for %ux%u: %s; the "
 			    "screen stays %ux%u", w, h, why, a->a_x->x_width,
 			    a->a_x->x_height);

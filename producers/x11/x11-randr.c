@@ -92,8 +92,16 @@ xr_mode(struct x11 *x, xcb_randr_get_screen_resources_current_reply_t *res,
 	return mi.id;
 }
 
+/* v clamped to lo..hi. */
+static uint32_t
+xr_clamp(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
 int
-xr_resize(struct x11 *x, uint32_t w, uint32_t h, char *err, size_t errlen)
+xr_resize(struct x11 *x, uint32_t *wp, uint32_t *hp, char *err,
+    size_t errlen)
 {
 	xcb_randr_get_screen_size_range_reply_t *range;
 	xcb_randr_get_screen_resources_current_reply_t *res;
@@ -103,24 +111,26 @@ xr_resize(struct x11 *x, uint32_t w, uint32_t h, char *err, size_t errlen)
 	xcb_randr_crtc_t crtc;
 	xcb_randr_mode_t mode;
 	xcb_generic_error_t *e;
+	uint32_t w, h;
 	int rv = -1;
 
-	if (w == x->x_width && h == x->x_height)
-		return 1;
 	range = xcb_randr_get_screen_size_range_reply(x->x_c,
 	    xcb_randr_get_screen_size_range(x->x_c, x->x_root), NULL);
-	if (range == NULL || w < range->min_width || w > range->max_width ||
-	    h < range->min_height || h > range->max_height ||
-	    w > QXLSHM_MAX_WIDTH || h > QXLSHM_MAX_HEIGHT) {
-		x11_errf(err, errlen, "X display %s cannot take a %ux%u screen "
-		    "(its range is %ux%u..%ux%u)", x->x_display, w, h,
-		    range ? range->min_width : 0, range ? range->min_height : 0,
-		    range ? range->max_width : 0,
-		    range ? range->max_height : 0);
-		free(range);
+	if (range == NULL) {
+		x11_errf(err, errlen, "X display %s does not say what screen "
+		    "sizes it takes (RANDR)", x->x_display);
 		return -1;
 	}
+	/* What the server takes nearest the wish, as a guest agent does: a
+	 * viewer's window larger than the server's largest screen shows
+	 * that, not the last smaller size it had. */
+	w = *wp = xr_clamp(*wp, range->min_width, range->max_width <
+	    QXLSHM_MAX_WIDTH ? range->max_width : QXLSHM_MAX_WIDTH);
+	h = *hp = xr_clamp(*hp, range->min_height, range->max_height <
+	    QXLSHM_MAX_HEIGHT ? range->max_height : QXLSHM_MAX_HEIGHT);
 	free(range);
+	if (w == x->x_width && h == x->x_height)
+		return 1;
 	res = xcb_randr_get_screen_resources_current_reply(x->x_c,
 	    xcb_randr_get_screen_resources_current(x->x_c, x->x_root), NULL);
 	if (res == NULL || xr_output(x, res, &out, &crtc, &oi) == -1) {

@@ -15,10 +15,12 @@
 #include "qxl-shm.h"
 #include "x11.h"
 
-/* Resize the screen to w x h.  0 when asked of the X server, 1 when it
- * already has that size, -1 with the reason in err when it cannot (no
- * output, a size outside its range, a refused mode, as on Xvfb). */
-int	xr_resize(struct x11 *x, uint32_t w, uint32_t h, char *err,
+/* Resize the screen to *w x *h, each first brought within the sizes the
+ * X server takes (RANDR's range, qxl-shm's limits), and left in *w, *h.
+ * 0 when asked of the X server, 1 when it already has that size, -1 with
+ * the reason in err when it cannot (no output, no range, a refused
+ * mode). */
+int	xr_resize(struct x11 *x, uint32_t *w, uint32_t *h, char *err,
 	    size_t errlen);
 
 /* The screen's monitors (RANDR 1.5, the active ones, in the server's

@@ -11,7 +11,8 @@ that stops reading midway is dropped alone.  Then spiced restarts, the
 agent port and its owner handed over, and the rest runs through the next
 supervisor: PRIMARY goes both ways
 apart from CLIPBOARD.  The client's window asking for another size gets
-the agent's answer; Xvfb cannot resize, which spiced-x11 says once.  With
+the agent's answer: Xvfb shrinks, and grows back no larger than it
+started, which spiced-x11 says once when there is nothing to do.  With
 two viewers the agent belongs to one at a time: the oldest at first, then
 the one that last typed or clicked; a view-only viewer never gets it and
 cannot touch the X clipboard."""
@@ -209,13 +210,22 @@ def main():
     Spice.MainChannel.clipboard_selection_grab(ca.m, CLIPBOARD, [UTF8])
     a.wait_until(owned, 10, "the client's text in X again")
 
-    # A resize request: Xvfb keeps its size (said once).
+    # Resize requests: Xvfb shrinks, and a window larger than the screen
+    # Xvfb started with gets that screen back, the largest it takes
+    # (RANDR's range), not the last smaller one.  (spice-gtk sends them
+    # from a timer: the waits run its main loop.)
     Spice.MainChannel.update_display_enabled(ca.m, 0, True, False)
-    Spice.MainChannel.update_display(ca.m, 0, 0, 0, 800, 600, True)
-    said = re.compile(r"spiced-x11: agent: the client asks for 800x600: X display \S+ "
-                      r"cannot take a 800x600 screen \(its range is \d+x\d+\.\.640x480\); "
-                      r"the screen stays 640x480")
-    # (spice-gtk sends it from a timer: the wait runs its main loop.)
+    for (w, h), want in (((500, 400), (500, 400)), ((800, 600), (W, H))):
+        Spice.MainChannel.update_display(ca.m, 0, 0, 0, w, h, True)
+        a.wait_until(lambda: a.primary and (a.primary["width"], a.primary["height"]) == want,
+                     15, "a %dx%d primary after asking for %dx%d" % (want + (w, h)))
+    sp.wait_log(r"spiced-x11: agent: the client asks for 800x600: the nearest size X display "
+                r"\S+ takes is %dx%d: the screen is resized to it" % (W, H), 5)
+    a.wait_pixels(x.screenshot().rgb, 10)
+    # Asked again at that size: nothing to do, said once.
+    Spice.MainChannel.update_display(ca.m, 0, 0, 0, 900, 700, True)
+    said = re.compile(r"spiced-x11: agent: the client asks for 900x700: the nearest size X "
+                      r"display \S+ takes is %dx%d; the screen stays %dx%d" % (W, H, W, H))
     a.wait_until(lambda: said.search(sp.log_text()), 15, "the resize request answered")
 
     # A view-only viewer: no agent, and its grab reaches nothing.

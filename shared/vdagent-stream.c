@@ -47,12 +47,6 @@ vds_free(struct vds *v)
 	vds_reset(v);
 }
 
-int
-vds_at_boundary(const struct vds *v)
-{
-	return v->v_have == 0;
-}
-
 void
 vds_header(uint8_t out[VDS_HDR_LEN], uint32_t type, uint64_t opaque,
     uint32_t size)

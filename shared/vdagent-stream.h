@@ -46,9 +46,6 @@ void	vds_init(struct vds *, uint32_t max, vds_msg_fn fn, void *arg);
  * memory, or the callback's error. */
 int	vds_feed(struct vds *, const uint8_t *p, size_t n, struct spd_err *);
 
-/* 1 between messages. */
-int	vds_at_boundary(const struct vds *);
-
 /* Forget a partial message (the other side went away). */
 void	vds_reset(struct vds *);
 

@@ -75,10 +75,3 @@ popus_feed(struct popus *po, const uint8_t *pcm, size_t frames,
 	}
 	return 0;
 }
-
-void
-popus_reset(struct popus *po)
-{
-	po->po_have = 0;
-	opus_encoder_ctl(po->po_enc, OPUS_RESET_STATE);
-}

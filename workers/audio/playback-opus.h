@@ -29,7 +29,5 @@ void		 popus_free(struct popus *);
  * encoded and handed to emit.  0, or -1 when the encoder failed. */
 int		 popus_feed(struct popus *, const uint8_t *pcm, size_t frames,
 		    popus_emit_fn emit, void *arg);
-/* Drop what is gathered (the sound stopped). */
-void		 popus_reset(struct popus *);
 
 #endif

@@ -10,13 +10,6 @@
 #include "dec-lz.h"
 #include "dec-quic.h"
 
-int
-dec_image_type_ok(uint8_t type)
-{
-	return type == SPICE_IMAGE_TYPE_QUIC ||
-	    type == SPICE_IMAGE_TYPE_LZ_RGB || type == SPICE_IMAGE_TYPE_JPEG;
-}
-
 /* A JFIF stream through libjpeg-turbo: its header says the size, which
  * must be the image's before anything is allocated. */
 static int

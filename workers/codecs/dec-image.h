@@ -14,9 +14,6 @@
 
 #include "err.h"
 
-/* Is type one of the image types dec_image() takes? */
-int	dec_image_type_ok(uint8_t type);
-
 /* Decode the stream of len bytes at data (what follows the image's u32
  * data_size) of an image of type that must be width x height into
  * *pixels (malloc'd, rows of width * 4 bytes B,G,R,X, top first).  0, or

@@ -165,7 +165,9 @@ wproc_serves(const struct wproc *w, uint8_t t, uint32_t session)
  * CONN_CLOSED read by the supervisor that died.  The worker's stats name
  * every connection it has, in rounds; the second whole round after the
  * adoption (the first may have begun before it) settles which adopted
- * records are still true.  Those it does not name close here.
+ * records are still true.  Those it does not name close here.  (A worker
+ * left with no client and nothing to do reports every IPC_STATS_IDLE_MS:
+ * its records settle within two of those.)
  */
 #define WPROC_PRUNE_ROUND	2
 #define WPROC_PRUNE_MAX		64
@@ -248,7 +250,8 @@ wproc_cpu_load(const struct wproc *w)
 	uint64_t dt, dc;
 
 	if (w == NULL || w->w_cpu_at[0] == 0 || w->w_cpu_at[1] <=
-	    w->w_cpu_at[0] || w->w_cpu_ns[1] < w->w_cpu_ns[0])
+	    w->w_cpu_at[0] || w->w_cpu_ns[1] < w->w_cpu_ns[0] ||
+	    mono_ns() - w->w_cpu_at[1] > 2 * IPC_STATS_MS * 1000000ull)
 		return 0;
 	dt = w->w_cpu_at[1] - w->w_cpu_at[0];
 	dc = w->w_cpu_ns[1] - w->w_cpu_ns[0];

@@ -100,7 +100,8 @@ void	 wproc_reap_all(int timeout_ms);
 void	 wproc_stop_all(void);
 const char *wproc_role_name(enum wproc_role);
 /* Its CPU over its last two IPC_W2D_STATS, in thousandths of a core (0
- * for NULL or before two reports). */
+ * for NULL, before two reports, or when the last is more than two
+ * IPC_STATS_MS old: a worker with nothing to do reports seldom). */
 uint32_t wproc_cpu_load(const struct wproc *);
 
 /* worker-ipc.c: readable IPC socket. */

@@ -298,6 +298,10 @@ struct ipc_leds {
  * so far and the counters of up to IPC_STATS_CONNS of its client
  * connections (a worker with more sends several, each a slice). */
 #define IPC_STATS_MS		1000
+/* ... and this often from a worker with no client and nothing to do
+ * (worker-stats.c); the supervisor takes a worker silent for two
+ * IPC_STATS_MS as idle. */
+#define IPC_STATS_IDLE_MS	30000
 #define IPC_STATS_CONNS		16
 struct ipc_conn_stats {
 	uint32_t	session;

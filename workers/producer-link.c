@@ -381,6 +381,7 @@ plink_doorbell_cb(evutil_socket_t fd, short ev, void *arg)
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warn("display \"%s\": doorbell eventfd: %s",
 		    pl->pl_wk->wk_display, strerror(errno));
+	worker_stats_poke();
 	plink_drain(pl);
 }
 

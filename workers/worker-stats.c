@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * worker-stats: every IPC_STATS_MS a worker tells the supervisor its CPU
- * time and the counters of its client connections (IPC_W2D_STATS), which
- * spicectl stats turns into rates.  The counters live in chan.c; this
- * only ships them.
+ * worker-stats: a worker tells the supervisor its CPU time and the
+ * counters of its client connections (IPC_W2D_STATS) every IPC_STATS_MS,
+ * which spicectl stats turns into rates.  The counters live in chan.c;
+ * this only ships them.
+ *
+ * A worker without clients and with nothing to do (a display nobody
+ * watches, its picture still) does not wake every second for it: after
+ * a report that found no connection and no work since the one before,
+ * the next comes after IPC_STATS_IDLE_MS, or a second after the next
+ * message from the supervisor or the producer (worker_stats_poke).  The
+ * supervisor reads a worker it has not heard from for two periods as
+ * idle.
  */
 #include <string.h>
 #include <time.h>
@@ -15,6 +23,19 @@
 #include "worker.h"
 
 static struct event *worker_stats_ev;
+static int worker_stats_busy;	/* poked since the last report */
+static int worker_stats_slow;	/* the next report is IPC_STATS_IDLE_MS away */
+
+static void
+worker_stats_arm(int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	worker_stats_slow = ms != IPC_STATS_MS;
+	if (event_add(worker_stats_ev, &tv) != 0)
+		log_warn("stats timer: event_add failed; no more stats from "
+		    "this worker");
+}
 
 static void
 worker_stats_cb(evutil_socket_t fd, short what, void *arg)
@@ -23,6 +44,7 @@ worker_stats_cb(evutil_socket_t fd, short what, void *arg)
 	struct ipc_stats st;
 	struct timespec ts;
 	size_t first = 0;
+	int conns = 0;
 
 	(void)fd;
 	(void)what;
@@ -36,17 +58,31 @@ worker_stats_cb(evutil_socket_t fd, short what, void *arg)
 		    IPC_STATS_CONNS);
 		worker_send(w, IPC_W2D_STATS, 0, 0, &st, sizeof(st), NULL, 0);
 		first += st.nconn;
+		conns |= st.nconn > 0;
 	} while (st.nconn == IPC_STATS_CONNS);
+	worker_stats_arm(conns || worker_stats_busy ? IPC_STATS_MS :
+	    IPC_STATS_IDLE_MS);
+	worker_stats_busy = 0;
+}
+
+void
+worker_stats_poke(void)
+{
+	worker_stats_busy = 1;
+	if (worker_stats_ev != NULL && worker_stats_slow) {
+		event_del(worker_stats_ev);
+		worker_stats_arm(IPC_STATS_MS);
+	}
 }
 
 void
 worker_stats_start(struct worker *w)
 {
-	struct timeval tv = { IPC_STATS_MS / 1000, (IPC_STATS_MS % 1000) * 1000 };
-
-	if ((worker_stats_ev = event_new(w->wk_base, -1, EV_PERSIST,
-	    worker_stats_cb, w)) == NULL || event_add(worker_stats_ev,
-	    &tv) != 0)
+	if ((worker_stats_ev = evtimer_new(w->wk_base, worker_stats_cb,
+	    w)) == NULL) {
 		log_warn("stats timer: event_new failed; no stats from this "
 		    "worker");
+		return;
+	}
+	worker_stats_arm(IPC_STATS_MS);
 }

@@ -404,6 +404,7 @@ worker_ipc_cb(evutil_socket_t fd, short what, void *arg)
 		ipc_msg_close_fds(msg);
 		worker_exit(w, 1, "second INIT on IPC");
 	}
+	worker_stats_poke();
 	/* The role keeps the fds it takes (set to -1); any left are
 	 * closed below so a refused or ignored message leaks nothing. */
 	if (w->wk_role->wr_ipc(w, msg, &err) != 0) {

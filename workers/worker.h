@@ -58,8 +58,13 @@ extern const struct worker_role role_record;
 void	worker_send(struct worker *, uint32_t type, uint32_t session,
 	    uint32_t conn, const void *payload, size_t len, const int *fds,
 	    int nfds);
-/* Send IPC_W2D_STATS every IPC_STATS_MS from now on (worker-stats.c). */
+/* Send IPC_W2D_STATS every IPC_STATS_MS from now on, every
+ * IPC_STATS_IDLE_MS while there is neither a client nor work
+ * (worker-stats.c). */
 void	worker_stats_start(struct worker *);
+/* Work came (a message from the supervisor or the producer): reports
+ * every IPC_STATS_MS again. */
+void	worker_stats_poke(void);
 /* Tell the supervisor that connection conn of session ended, and why. */
 void	worker_conn_closed(struct worker *, uint32_t session, uint32_t conn,
 	    const char *reason);

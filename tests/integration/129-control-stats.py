@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """spicectl stats: what an operator looks at before a user complains.
-Every worker reports its CPU time and its connections' counters to the
-supervisor once a second; `spicectl stats` (and `--json stats`) turns the
+Every worker with a client or work to do reports its CPU time and its
+connections' counters to the supervisor once a second; `spicectl stats` (and `--json stats`) turns the
 last two reports into rates.
 
 With a producer drawing a new screen of noise 20 times a second and the
@@ -13,7 +13,10 @@ messages a second; the main channel's round trip measured (a PING at the
 session's start), no other channel's; the cursor and inputs channels
 listed.  A second viewer that stops reading but keeps acknowledging, as
 one behind a slow link does, shows a queue of its display channel.  Once the viewers leave, the display
-has no session and no channel."""
+has no session and no channel.  Nobody watching, a producer drawing
+still shows as the display worker's CPU; nothing drawn, the display and
+cursor workers sleep (a report every 30 s instead of every second) and
+the display reads as idle."""
 
 import json
 import subprocess
@@ -48,6 +51,12 @@ def pump(c, prod, seconds):
 
 
 pump.seed = 0
+
+
+def ctx_switches(pid):
+    """How many times the process has slept and been woken."""
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(l.split()[1] for l in f if l.startswith("voluntary_ctxt_switches")))
 
 
 def main():
@@ -108,6 +117,30 @@ def main():
                  10, "no session left")
     check(json.loads(stats(sp, "--json"))["displays"][0]["channels"] == [],
           "channels left: %r" % stats(sp, "--json"))
+
+    # Nobody watching, the producer drawing: the display worker still
+    # reports its work every second.
+    end = time.monotonic() + 2.5
+    while time.monotonic() < end:
+        pump.seed += 1
+        prod.say("bitmap 0 0 %d %d %d" % (W, H, pump.seed))
+        time.sleep(0.05)
+    d = json.loads(stats(sp, "--json"))["displays"][0]
+    check(d["display_cpu"] > 0, "an unwatched display's drawing shows no CPU: %r" % d)
+
+    # Nobody watching, nothing drawn: after a last report the workers
+    # sleep (once a second before: five wakeups each in these 5 s), and
+    # the display reads as idle.
+    time.sleep(2.5)
+    workers = sp.workers("display", "t") + sp.workers("cursor", "t")
+    check(len(workers) == 2, "display and cursor workers: %r" % workers)
+    before = [ctx_switches(p) for p in workers]
+    time.sleep(5)
+    woke = [ctx_switches(p) - b for p, b in zip(workers, before)]
+    print("wakeups of the idle display and cursor workers in 5 s: %s" % woke)
+    check(all(n <= 1 for n in woke), "idle workers woke %s times in 5 s" % woke)
+    d = json.loads(stats(sp, "--json"))["displays"][0]
+    check(d["display_cpu"] == 0 and d["cursor_cpu"] == 0, "an idle display's CPU: %r" % d)
     check(sp.alive(), "spiced died")
 
 

@@ -131,7 +131,7 @@ def main():
     # Nobody watching, nothing drawn: after a last report the workers
     # sleep (once a second before: five wakeups each in these 5 s), and
     # the display reads as idle.
-    time.sleep(2.5)
+    time.sleep(3.5)
     workers = sp.workers("display", "t") + sp.workers("cursor", "t")
     check(len(workers) == 2, "display and cursor workers: %r" % workers)
     before = [ctx_switches(p) for p in workers]

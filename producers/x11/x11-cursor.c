@@ -42,6 +42,7 @@ struct xc {
 	int16_t		 c_px;		/* the position last sent */
 	int16_t		 c_py;
 	int64_t		 c_last_poll;
+	int64_t		 c_active_at;	/* last motion, input or shape (ms) */
 	int		 c_failing;	/* the last push failed (logged) */
 	int		 c_refused;	/* X refused the last image (logged) */
 };
@@ -85,6 +86,7 @@ xc_event(struct xc *c, const xcb_generic_event_t *ev)
 	if (!c->c_changed)
 		c->c_changed_at = x11_now_ms();
 	c->c_changed = 1;
+	c->c_active_at = x11_now_ms();
 	return 1;
 }
 
@@ -209,6 +211,7 @@ xc_send_position(struct xc *c)
 	free(r);
 	if (px == c->c_px && py == c->c_py)
 		return 0;
+	c->c_active_at = x11_now_ms();
 	if ((cmd = xc_cmd(c, QXL_CURSOR_MOVE, &phys)) == NULL)
 		return -1;
 	cmd->u.position.x = px;
@@ -223,7 +226,8 @@ xc_due_ms(const struct xc *c)
 {
 	int64_t left, now = x11_now_ms();
 
-	left = c->c_last_poll + XC_POLL_MS - now;
+	left = c->c_last_poll - now + (now - c->c_active_at < XC_ACTIVE_MS ?
+	    XC_POLL_MS : XC_IDLE_POLL_MS);
 	if (c->c_changed && !c->c_failing &&
 	    c->c_changed_at + XC_SHAPE_DELAY_MS - now < left)
 		left = c->c_changed_at + XC_SHAPE_DELAY_MS - now;
@@ -235,6 +239,8 @@ xc_update(struct xc *c, int now)
 {
 	int rv = 0;
 
+	if (now)
+		c->c_active_at = x11_now_ms();
 	if (c->c_changed && x11_now_ms() - c->c_changed_at >=
 	    XC_SHAPE_DELAY_MS && (rv = xc_send_shape(c)) == -1)
 		c->c_changed = 1;	/* tried again at the next poll */

@@ -10,7 +10,14 @@
 
 #include "x11.h"
 
-#define XC_POLL_MS	50	/* the pointer's position is looked at */
+/* The pointer's position is looked at every XC_POLL_MS while it moves
+ * or a viewer's input or a new shape came in the last XC_ACTIVE_MS, and
+ * every XC_IDLE_POLL_MS otherwise: X tells no client of the pointer's
+ * motion, and a session nobody uses should not wake 40 times a second
+ * (a round trip each look, the X server woken too). */
+#define XC_POLL_MS	50
+#define XC_IDLE_POLL_MS	500
+#define XC_ACTIVE_MS	2000
 
 struct xc;
 
@@ -24,7 +31,8 @@ int		 xc_start(struct xc *c, char *err, size_t errlen);
 int		 xc_event(struct xc *c, const xcb_generic_event_t *ev);
 
 /* Send what changed: a new shape, or where the pointer is now (asked
- * of the X server, at most every XC_POLL_MS unless now is set).  What
+ * of the X server, at most every XC_POLL_MS or XC_IDLE_POLL_MS as above
+ * unless now is set: a viewer's input just moved it).  What
  * finds no room in the ring or the slot waits for the next call (logged
  * once); a dead connection is left for the caller's qxlshm_wait() to
  * find. */

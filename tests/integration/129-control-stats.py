@@ -53,12 +53,6 @@ def pump(c, prod, seconds):
 pump.seed = 0
 
 
-def ctx_switches(pid):
-    """How many times the process has slept and been woken."""
-    with open("/proc/%d/status" % pid) as f:
-        return int(next(l.split()[1] for l in f if l.startswith("voluntary_ctxt_switches")))
-
-
 def main():
     sp = common.Spiced(password="pw")
     common.wait_producer_socket(sp)
@@ -134,9 +128,9 @@ def main():
     time.sleep(3.5)
     workers = sp.workers("display", "t") + sp.workers("cursor", "t")
     check(len(workers) == 2, "display and cursor workers: %r" % workers)
-    before = [ctx_switches(p) for p in workers]
+    before = [common.wakeups(p) for p in workers]
     time.sleep(5)
-    woke = [ctx_switches(p) - b for p, b in zip(workers, before)]
+    woke = [common.wakeups(p) - b for p, b in zip(workers, before)]
     print("wakeups of the idle display and cursor workers in 5 s: %s" % woke)
     check(all(n <= 1 for n in woke), "idle workers woke %s times in 5 s" % woke)
     d = json.loads(stats(sp, "--json"))["displays"][0]

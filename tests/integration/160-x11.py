@@ -15,12 +15,15 @@ the right root coordinates in client mouse mode, relative motion moves the
 pointer in server mode.  The keyboard's lock state (Caps Lock) goes from
 the client to X and back to the client's LEDs.  The cursor an X client
 sets (a bitmap cursor the test draws) reaches the client
-with its size, hot spot and pixels.  spiced-x11 refuses to run as root and
+with its size, hot spot and pixels, and so does a pointer an X client
+moves; with nothing moving, spiced-x11 sleeps (a look at the pointer
+twice a second).  spiced-x11 refuses to run as root and
 a depth-16 screen, and exits non-zero when the X server goes away."""
 
 import os
 import re
 import subprocess
+import time
 
 import common
 import spice_client
@@ -261,6 +264,22 @@ def main():
     bad = [(i // 4 % 16, i // 64) for i in range(0, 1024, 4) if k["rgba"][i:i + 4] != want[i:i + 4]]
     check(not bad, "cursor pixels differ at %s" % bad[:8])
     holder.close()
+
+    # Nothing moving: spiced-x11 looks at the pointer twice a second
+    # once 2 s have passed without motion, input or a new shape, and at
+    # the monitors once, a round trip each: about 30 wakeups in 4 s (the
+    # pointer 20 times a second before: 170).  A pointer an X client
+    # moves (a warp, a local mouse) still reaches the client's cursor.
+    time.sleep(3)
+    before = common.wakeups(x11.pid)
+    time.sleep(4)
+    woke = common.wakeups(x11.pid) - before
+    print("spiced-x11 woke %d times in 4 s with nothing moving" % woke)
+    check(woke < 60, "an idle spiced-x11 woke %d times in 4 s" % woke)
+    n = len(c.cursor_moves)
+    subprocess.run(["xdotool", "mousemove", "77", "66"], env=x.env, check=True)
+    c.wait_until(lambda: (77, 66) in c.cursor_moves[n:], 5,
+                 "the pointer X moved in the client (moves %s)" % c.cursor_moves[n:])
 
     # A screen it cannot take (depth 16): refused before spiced hears of
     # it, with the reason.

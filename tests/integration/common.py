@@ -262,6 +262,13 @@ def cmdline(pid):
         return []
 
 
+def wakeups(pid):
+    """How many times the process has slept and been woken so far
+    (voluntary context switches)."""
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(l.split()[1] for l in f if l.startswith("voluntary_ctxt_switches")))
+
+
 class Spiced:
     """A spiced supervisor with one display, on a free loopback port."""
 

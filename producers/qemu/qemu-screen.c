@@ -353,6 +353,31 @@ qscreen_scanout(struct qscreen *s, unsigned con, uint32_t w, uint32_t h,
 	return 0;
 }
 
+/*
+ * Whether QEMU's w x h pixels are those the primary already has at x, y.
+ * QEMU sends a text console's cursor cell at every refresh, 33 times a
+ * second, the same pixels but when the cursor blinks: each would wake the
+ * display worker (and its viewers' links) for nothing.  Only pixels in
+ * the primary's own format are compared, once qcheck_pixels took them.
+ */
+static int
+qscreen_same(const struct qscreen *s, int32_t x, int32_t y, uint32_t w,
+    uint32_t h, const struct qscreen_pixels *px)
+{
+	struct spd_err err;
+	uint32_t r;
+
+	if (px->qp_format != PIXMAN_x8r8g8b8 || qcheck_pixels(w, h,
+	    px->qp_stride, px->qp_format, px->qp_size, &err) == -1)
+		return 0;
+	for (r = 0; r < h; r++)
+		if (memcmp(px->qp_data + (size_t)r * px->qp_stride, s->s_fb +
+		    ((size_t)(y + (int32_t)r) * s->s_w + (size_t)x) * 4,
+		    (size_t)w * 4) != 0)
+			return 0;
+	return 1;
+}
+
 int
 qscreen_update(struct qscreen *s, unsigned con, int32_t x, int32_t y,
     int32_t w, int32_t h, const struct qscreen_pixels *px,
@@ -365,6 +390,8 @@ qscreen_update(struct qscreen *s, unsigned con, int32_t x, int32_t y,
 	if (qcheck_rect(x, y, w, h, hd->h_w, hd->h_h, err) == -1)
 		return QSCREEN_OUTSIDE;
 	x += (int32_t)hd->h_x;
+	if (qscreen_same(s, x, y, (uint32_t)w, (uint32_t)h, px))
+		return 0;
 	if (qscreen_put(s, x, y, (uint32_t)w, (uint32_t)h, px, err) == -1)
 		return -1;
 	qscreen_damage(s, x, y, w, h);

@@ -5,7 +5,9 @@ producer of a display, seen and driven by the real spice-gtk client.  The
 guest is a boot sector the test builds, which echoes keys through the
 BIOS.  The client's picture equals QEMU's own screendump, pixel for pixel:
 the BIOS's first screen, then the text mode the guest switches to (a
-console size change QEMU 7.2 announces without a Scanout); keys typed in
+console size change QEMU 7.2 announces without a Scanout), where the
+cursor cell QEMU sends 33 times a second wakes the display worker only
+when it blinks; keys typed in
 the client appear on the guest's screen; keys with the E0 prefix,
 buttons, the wheel and relative motion reach QEMU's input layer (its trace
 events); with the PS/2 mouse the client is in server mode; once a USB
@@ -21,6 +23,7 @@ root."""
 
 import re
 import subprocess
+import time
 
 import common
 import spice_client
@@ -86,6 +89,20 @@ def main():
     text = prompt(q)
     before = same_as_qemu(c, q, "the guest's prompt")
     check((before[0], before[1]) == (720, 400), "text mode %dx%d" % before[:2])
+
+    # At the prompt QEMU sends the cursor's cell at every refresh, 33
+    # times a second, the same pixels but when the cursor blinks: the
+    # bridge passes on only what changed, so the display worker wakes a
+    # few times a second for it (over 100 times in 3 s when it passed
+    # on every one).
+    dw = sp.workers("display")
+    check(len(dw) == 1, "display workers: %r" % dw)
+    n0 = common.wakeups(dw[0])
+    t = time.monotonic() + 3
+    c.wait_until(lambda: time.monotonic() > t, 5)
+    woke = common.wakeups(dw[0]) - n0
+    print("the display worker woke %d times in 3 s at the guest's prompt" % woke)
+    check(woke < 45, "the display worker woke %d times in 3 s at an idle prompt" % woke)
 
     # Typed keys show on the guest's screen.
     for k in (KEY_H, KEY_I):

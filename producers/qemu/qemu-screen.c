@@ -184,23 +184,50 @@ qscreen_source(struct qscreen *s, uint32_t w, uint32_t h,
 	    (uint32_t *)(uintptr_t)data, (int)stride);
 }
 
-/* Convert w x h pixels into the primary at x, y (the primary's). */
+/*
+ * Whether src's pixels are those the primary has at x, y.  QEMU sends a
+ * text console's cursor cell at every refresh, 33 times a second, the
+ * same pixels but when the cursor blinks: each would wake the display
+ * worker (and its viewers' links) for nothing.  Only pixels in the
+ * primary's own format are compared.
+ */
+static int
+qscreen_same(const struct qscreen *s, int32_t x, int32_t y, uint32_t w,
+    uint32_t h, pixman_image_t *src)
+{
+	const uint8_t *data = (const uint8_t *)pixman_image_get_data(src);
+	size_t stride = (size_t)pixman_image_get_stride(src);
+	uint32_t r;
+
+	if (pixman_image_get_format(src) != PIXMAN_x8r8g8b8)
+		return 0;
+	for (r = 0; r < h; r++)
+		if (memcmp(data + r * stride, s->s_fb + ((size_t)(y +
+		    (int32_t)r) * s->s_w + (size_t)x) * 4, (size_t)w * 4) != 0)
+			return 0;
+	return 1;
+}
+
+/* Convert w x h pixels into the primary at x, y (the primary's).  0, 1
+ * when the primary had them already, -1 with err. */
 static int
 qscreen_put(struct qscreen *s, int32_t x, int32_t y, uint32_t w, uint32_t h,
     const struct qscreen_pixels *px, struct spd_err *err)
 {
 	pixman_image_t *src;
 	uint8_t *copy;
+	int same;
 
 	if ((src = qscreen_source(s, w, h, px, &copy, err)) == NULL) {
 		free(copy);
 		return -1;
 	}
-	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, s->s_img, 0, 0, 0,
-	    0, x, y, (int32_t)w, (int32_t)h);
+	if (!(same = qscreen_same(s, x, y, w, h, src)))
+		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, s->s_img,
+		    0, 0, 0, 0, x, y, (int32_t)w, (int32_t)h);
 	pixman_image_unref(src);
 	free(copy);
-	return 0;
+	return same;
 }
 
 /* Tell spiced which area of the primary each console is, when there
@@ -353,48 +380,24 @@ qscreen_scanout(struct qscreen *s, unsigned con, uint32_t w, uint32_t h,
 	return 0;
 }
 
-/*
- * Whether QEMU's w x h pixels are those the primary already has at x, y.
- * QEMU sends a text console's cursor cell at every refresh, 33 times a
- * second, the same pixels but when the cursor blinks: each would wake the
- * display worker (and its viewers' links) for nothing.  Only pixels in
- * the primary's own format are compared, once qcheck_pixels took them.
- */
-static int
-qscreen_same(const struct qscreen *s, int32_t x, int32_t y, uint32_t w,
-    uint32_t h, const struct qscreen_pixels *px)
-{
-	struct spd_err err;
-	uint32_t r;
-
-	if (px->qp_format != PIXMAN_x8r8g8b8 || qcheck_pixels(w, h,
-	    px->qp_stride, px->qp_format, px->qp_size, &err) == -1)
-		return 0;
-	for (r = 0; r < h; r++)
-		if (memcmp(px->qp_data + (size_t)r * px->qp_stride, s->s_fb +
-		    ((size_t)(y + (int32_t)r) * s->s_w + (size_t)x) * 4,
-		    (size_t)w * 4) != 0)
-			return 0;
-	return 1;
-}
-
 int
 qscreen_update(struct qscreen *s, unsigned con, int32_t x, int32_t y,
     int32_t w, int32_t h, const struct qscreen_pixels *px,
     struct spd_err *err)
 {
 	const struct qscreen_head *hd = &s->s_head[con];
+	int rv;
 
 	if (hd->h_w == 0)
 		return spd_err_set(err, "update before any scanout");
 	if (qcheck_rect(x, y, w, h, hd->h_w, hd->h_h, err) == -1)
 		return QSCREEN_OUTSIDE;
 	x += (int32_t)hd->h_x;
-	if (qscreen_same(s, x, y, (uint32_t)w, (uint32_t)h, px))
-		return 0;
-	if (qscreen_put(s, x, y, (uint32_t)w, (uint32_t)h, px, err) == -1)
+	if ((rv = qscreen_put(s, x, y, (uint32_t)w, (uint32_t)h, px,
+	    err)) == -1)
 		return -1;
-	qscreen_damage(s, x, y, w, h);
+	if (rv == 0)
+		qscreen_damage(s, x, y, w, h);
 	return 0;
 }
 
